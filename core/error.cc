@@ -1,0 +1,29 @@
+// Formatting of trainsim's errors.
+#include "core/error.h"
+
+namespace trainsim {
+
+std::string SourceLocation::to_string() const {
+  std::string out = file.empty() ? std::string("<input>") : file;
+  if (line > 0) out += fmt::format(":{}:{}", line, column);
+  if (!key_path.empty()) out += ": " + key_path;
+  return out;
+}
+
+static std::string compose(const SourceLocation& where, const std::string& problem, const std::string& expected,
+                           const std::string& hint) {
+  std::string message = where.to_string() + ": " + problem;
+  if (!expected.empty()) message += " (expected " + expected + ")";
+  if (!hint.empty()) message += "; hint: " + hint;
+  return message;
+}
+
+ConfigError::ConfigError(SourceLocation where, std::string problem, std::string expected, std::string hint)
+    : Error(compose(where, problem, expected, hint)), where_(std::move(where)), problem_(std::move(problem)) {}
+
+void throw_check_failure(const char* condition, const char* file, int line, const std::string& message) {
+  throw Error(fmt::format("internal check failed at {}:{}: {}{}{}", file, line, condition,
+                          message.empty() ? "" : ": ", message));
+}
+
+}  // namespace trainsim

@@ -1,0 +1,198 @@
+// ConfigNode over yaml-cpp. yaml-cpp marks are 0-based; messages use 1-based lines and columns.
+#include "core/yaml_reader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "core/did_you_mean.h"
+
+namespace trainsim {
+
+ConfigNode::ConfigNode(std::unique_ptr<YAML::Node> node, std::shared_ptr<const std::string> file, std::string path)
+    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
+ConfigNode::ConfigNode(const ConfigNode& other)
+    : node_(std::make_unique<YAML::Node>(*other.node_)), file_(other.file_), path_(other.path_) {}
+ConfigNode& ConfigNode::operator=(const ConfigNode& other) {
+  if (this != &other) {
+    node_ = std::make_unique<YAML::Node>(*other.node_);
+    file_ = other.file_;
+    path_ = other.path_;
+  }
+  return *this;
+}
+ConfigNode::~ConfigNode() = default;
+
+ConfigNode ConfigNode::parse(const std::string& text, const std::string& file_name) {
+  auto file = std::make_shared<const std::string>(file_name);
+  try {
+    return ConfigNode(std::make_unique<YAML::Node>(YAML::Load(text)), file, "");
+  } catch (const YAML::Exception& e) {
+    SourceLocation where{file_name, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1, ""};
+    throw ConfigError(where, "not valid YAML: " + e.msg);
+  }
+}
+
+ConfigNode ConfigNode::load_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read the file", "a readable YAML file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+SourceLocation ConfigNode::location() const {
+  const YAML::Mark mark = node_->Mark();
+  if (mark.is_null()) return SourceLocation{*file_, 0, 0, path_};
+  return SourceLocation{*file_, mark.line + 1, mark.column + 1, path_};
+}
+
+void ConfigNode::fail(const std::string& problem, const std::string& expected, const std::string& hint) const {
+  throw ConfigError(location(), problem, expected, hint);
+}
+
+bool ConfigNode::is_map() const { return node_->IsMap(); }
+bool ConfigNode::is_sequence() const { return node_->IsSequence(); }
+bool ConfigNode::is_scalar() const { return node_->IsScalar(); }
+bool ConfigNode::is_null() const { return node_->IsNull(); }
+
+void ConfigNode::require_map() const {
+  if (!node_->IsMap()) fail("is not a mapping of keys to values", "a block of 'key: value' lines");
+}
+
+bool ConfigNode::has(const std::string& key) const { return node_->IsMap() && (*node_)[key].IsDefined(); }
+
+std::optional<ConfigNode> ConfigNode::get(const std::string& key) const {
+  require_map();
+  // NOTE: a const YAML::Node's operator[] does not insert the key, so probing is side-effect free.
+  const YAML::Node& self = *node_;
+  YAML::Node child = self[key];
+  if (!child.IsDefined()) return std::nullopt;
+  // A key written with no value ("pp:") keeps the parent's place in the file for messages.
+  ConfigNode result(std::make_unique<YAML::Node>(child), file_, path_.empty() ? key : path_ + "." + key);
+  if (child.Mark().is_null()) {
+    for (auto it = self.begin(); it != self.end(); ++it)
+      if (it->first.Scalar() == key) result.node_ = std::make_unique<YAML::Node>(it->second);
+  }
+  return result;
+}
+
+ConfigNode ConfigNode::require(const std::string& key) const {
+  std::optional<ConfigNode> child = get(key);
+  if (!child) {
+    SourceLocation where = location();
+    where.key_path = path_.empty() ? key : path_ + "." + key;
+    throw ConfigError(where, "missing field", "a value for '" + key + "'");
+  }
+  return *child;
+}
+
+std::vector<std::string> ConfigNode::keys() const {
+  require_map();
+  std::vector<std::string> out;
+  for (auto it = node_->begin(); it != node_->end(); ++it) {
+    if (!it->first.IsScalar()) fail("has a key that is not a plain name", "keys that are names");
+    out.push_back(it->first.Scalar());
+  }
+  return out;
+}
+
+void ConfigNode::allow_only(std::span<const std::string> allowed) const {
+  require_map();
+  for (auto it = node_->begin(); it != node_->end(); ++it) {
+    if (!it->first.IsScalar()) fail("has a key that is not a plain name", "keys that are names");
+    const std::string key = it->first.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    const YAML::Mark mark = it->first.Mark();
+    SourceLocation where{*file_, mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1,
+                         path_.empty() ? key : path_ + "." + key};
+    std::string known;
+    for (const std::string& a : allowed) known += (known.empty() ? "" : ", ") + a;
+    throw ConfigError(where, "unknown key '" + key + "'", "one of " + known, did_you_mean(key, allowed));
+  }
+}
+
+std::vector<ConfigNode> ConfigNode::elements() const {
+  if (!node_->IsSequence()) fail("is not a list", "a list such as [4, 4, 3]");
+  std::vector<ConfigNode> out;
+  size_t index = 0;
+  for (auto it = node_->begin(); it != node_->end(); ++it, ++index)
+    out.push_back(ConfigNode(std::make_unique<YAML::Node>(*it), file_, path_ + "[" + std::to_string(index) + "]"));
+  return out;
+}
+
+std::string ConfigNode::scalar_text(std::string_view expected) const {
+  if (!node_->IsScalar()) {
+    const char* found = node_->IsMap() ? "a mapping" : node_->IsSequence() ? "a list" : "no value";
+    fail(std::string("is ") + found, std::string(expected));
+  }
+  return node_->Scalar();
+}
+
+std::string ConfigNode::as_string() const { return scalar_text("a text value"); }
+
+double ConfigNode::as_number() const {
+  const std::string text = scalar_text("a number");
+  double value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !std::isfinite(value))
+    fail("'" + text + "' is not a number", "a plain number");
+  return value;
+}
+
+long long ConfigNode::as_integer(long long min, long long max) const {
+  const std::string text = scalar_text("a whole number");
+  long long value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size())
+    fail("'" + text + "' is not a whole number", fmt::format("a whole number from {} to {}", min, max));
+  if (value < min || value > max)
+    fail(fmt::format("{} is out of range", value), fmt::format("a whole number from {} to {}", min, max));
+  return value;
+}
+
+bool ConfigNode::as_bool() const {
+  const std::string text = scalar_text("true or false");
+  if (text == "true") return true;
+  if (text == "false") return false;
+  fail("'" + text + "' is not a boolean", "true or false");
+}
+
+double ConfigNode::as_quantity(Dimension dimension) const {
+  const std::string expected = fmt::format("{} such as {}", dimension_name(dimension), dimension_example(dimension));
+  const QuantityParse parsed = parse_quantity(scalar_text(expected), dimension);
+  if (!parsed.ok()) fail(parsed.error, expected);
+  if (parsed.value < 0) fail("is negative", expected);
+  return parsed.value;
+}
+
+std::string ConfigNode::as_choice(std::span<const std::string> choices) const {
+  std::string known;
+  for (const std::string& c : choices) known += (known.empty() ? "" : ", ") + c;
+  const std::string text = scalar_text("one of " + known);
+  if (std::find(choices.begin(), choices.end(), text) == choices.end())
+    fail("'" + text + "' is not a known value", "one of " + known, did_you_mean(text, choices));
+  return text;
+}
+
+double ConfigNode::quantity_or(const std::string& key, Dimension dimension, double fallback) const {
+  auto child = get(key);
+  return child ? child->as_quantity(dimension) : fallback;
+}
+long long ConfigNode::integer_or(const std::string& key, long long min, long long max, long long fallback) const {
+  auto child = get(key);
+  return child ? child->as_integer(min, max) : fallback;
+}
+std::string ConfigNode::string_or(const std::string& key, const std::string& fallback) const {
+  auto child = get(key);
+  return child ? child->as_string() : fallback;
+}
+bool ConfigNode::bool_or(const std::string& key, bool fallback) const {
+  auto child = get(key);
+  return child ? child->as_bool() : fallback;
+}
+
+}  // namespace trainsim

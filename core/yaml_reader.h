@@ -1,0 +1,79 @@
+// Schema-checked reading of YAML files: every value read through a ConfigNode knows its file, line,
+// column and key path, so each user error names exactly where it is. yaml-cpp stays behind this header.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "core/units.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace trainsim {
+
+class ConfigNode {
+ public:
+  // Parses text (named `file_name` in messages); throws ConfigError on YAML syntax errors.
+  static ConfigNode parse(const std::string& text, const std::string& file_name);
+  // Reads and parses a file; throws ConfigError if it cannot be read.
+  static ConfigNode load_file(const std::string& path);
+
+  ConfigNode(const ConfigNode&);
+  ConfigNode& operator=(const ConfigNode&);
+  ~ConfigNode();
+
+  const std::string& path() const { return path_; }
+  const std::string& file() const { return *file_; }
+  SourceLocation location() const;
+  bool is_map() const;
+  bool is_sequence() const;
+  bool is_scalar() const;
+  bool is_null() const;
+
+  // Map access. `require` fails with "missing field" naming the parent's location.
+  bool has(const std::string& key) const;
+  ConfigNode require(const std::string& key) const;
+  std::optional<ConfigNode> get(const std::string& key) const;
+  std::vector<std::string> keys() const;  // in file order
+  // Fails on the first key not in `allowed`, with a "did you mean" hint.
+  void allow_only(std::span<const std::string> allowed) const;
+  void require_map() const;
+
+  // Sequence access.
+  std::vector<ConfigNode> elements() const;
+
+  // Scalars. Each fails with the location and the expected form.
+  std::string as_string() const;
+  double as_number() const;  // a bare number; a number with a unit is an error
+  long long as_integer(long long min, long long max) const;
+  bool as_bool() const;
+  double as_quantity(Dimension dimension) const;  // "50 GB/s" -> 5e10
+  // One of `choices` (case-sensitive), with a did-you-mean hint.
+  std::string as_choice(std::span<const std::string> choices) const;
+
+  // Helpers for optional fields with defaults.
+  double quantity_or(const std::string& key, Dimension dimension, double fallback) const;
+  long long integer_or(const std::string& key, long long min, long long max, long long fallback) const;
+  std::string string_or(const std::string& key, const std::string& fallback) const;
+  bool bool_or(const std::string& key, bool fallback) const;
+
+  [[noreturn]] void fail(const std::string& problem, const std::string& expected = {},
+                         const std::string& hint = {}) const;
+
+ private:
+  ConfigNode(std::unique_ptr<YAML::Node> node, std::shared_ptr<const std::string> file, std::string path);
+  std::string scalar_text(std::string_view expected) const;
+
+  std::unique_ptr<YAML::Node> node_;
+  std::shared_ptr<const std::string> file_;
+  std::string path_;
+};
+
+}  // namespace trainsim
