@@ -8,6 +8,12 @@ if(NOT TRAINSIM_CUDA STREQUAL "OFF")
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
     enable_language(CUDA)
+    # NOTE: CMake 3.25 does not know that nvcc 12+ takes C++20; teach it, so device code shares headers
+    # (std::span, concepts) with the C++20 host code.
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     set(TRAINSIM_CUDA_ENABLED ON)
   elseif(TRAINSIM_CUDA STREQUAL "ON")
     message(FATAL_ERROR "TRAINSIM_CUDA=ON but no CUDA compiler was found (looked for nvcc on PATH and in /usr/local/cuda)")
