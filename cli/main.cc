@@ -1,2 +1,32 @@
-// trainsim: placeholder entry point until the subcommands land.
-int main() { return 0; }
+// trainsim: git-style subcommands over sim/ and reports/. Errors become one line and an exit code:
+// 2 for bad input (ConfigError, bad arguments), 1 for anything else.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"trainsim: what a large (MoE) training run costs, and why. A cost model and discrete-event "
+               "simulator of GPU training clusters, built around DeepSeek-V3 on H800."};
+  app.set_version_flag("--version", std::string("trainsim ") + TRAINSIM_VERSION);
+  app.require_subcommand(1);
+  trainsim::cli::add_run_command(app);
+  trainsim::cli::add_models_command(app);
+  trainsim::cli::add_gpus_command(app);
+  trainsim::cli::add_validate_scenario_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const trainsim::ConfigError& e) {
+    std::fprintf(stderr, "trainsim: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "trainsim: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,16 @@
+// The subcommands of `trainsim`. Each add_*_command registers itself on the parent app; its callback
+// throws trainsim::ConfigError for bad input (main prints it and exits 2) and trainsim::Error otherwise (1).
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace trainsim::cli {
+
+void add_run_command(CLI::App& app);
+void add_models_command(CLI::App& app);
+void add_gpus_command(CLI::App& app);
+void add_validate_scenario_command(CLI::App& app);
+
+}  // namespace trainsim::cli
