@@ -1,6 +1,8 @@
 // Device permutation, simplest correct version. Planning is deterministic (rows within an expert in ascending
 // slot order, as permute_ref.cc): a warp ranks its 32 slots with __match_any_sync, per-chunk counts are
-// scanned per expert, then each slot gets offset + earlier chunks + its rank in the warp.
+// scanned per expert (held expert-major), then each slot gets offset + earlier chunks + its rank in the warp.
+#include <cub/block/block_scan.cuh>
+
 #include <stdexcept>
 
 #include "kernels/common/cuda_check.cuh"
@@ -11,9 +13,10 @@ namespace trainsim::kernels {
 namespace {
 constexpr int kThreads = 256;
 constexpr int kVector = 8;  // bf16 values per 16-byte access
+constexpr int kMaxLayoutExperts = 1024;  // one block scans the experts' offsets
 
 // Pass 1: per warp-chunk, per expert, how many of its slots go to that expert.
-__global__ void count_chunks_kernel(const int* __restrict__ ids, DeviceExpertLayout layout) {
+__global__ void count_chunks_kernel(const int* __restrict__ ids, DeviceExpertLayout layout, int chunks) {
   const int slots = layout.tokens * layout.top_k;
   const int slot = blockIdx.x * blockDim.x + threadIdx.x;
   const int chunk = slot / 32;
@@ -23,34 +26,44 @@ __global__ void count_chunks_kernel(const int* __restrict__ ids, DeviceExpertLay
   const unsigned same = __match_any_sync(0xffffffffu, local ? id : -1);
   const unsigned lane = threadIdx.x % 32;
   if (local && (__ffs(same) - 1) == static_cast<int>(lane))
-    layout.chunk_counts[static_cast<size_t>(chunk) * layout.num_experts + id] = __popc(same);
+    layout.chunk_counts[static_cast<size_t>(id) * chunks + chunk] = __popc(same);
 }
 
-// Pass 2 (one block): per expert, exclusive scan over chunks, its count, then the padded offsets.
+// Pass 2, one block per expert: exclusive scan of its chunk counts (in place), and its row count.
 __global__ void scan_chunks_kernel(DeviceExpertLayout layout, int chunks) {
-  for (int e = threadIdx.x; e < layout.num_experts; e += blockDim.x) {
-    int running = 0;
-    for (int c = 0; c < chunks; ++c) {
-      int* cell = layout.chunk_counts + static_cast<size_t>(c) * layout.num_experts + e;
-      const int here = *cell;
-      *cell = running;
-      running += here;
-    }
-    layout.counts[e] = running;
+  using Scan = cub::BlockScan<int, kThreads>;
+  __shared__ typename Scan::TempStorage storage;
+  const int e = blockIdx.x;
+  int* column = layout.chunk_counts + static_cast<size_t>(e) * chunks;
+  int running = 0;
+  for (int base = 0; base < chunks; base += kThreads) {
+    const int c = base + threadIdx.x;
+    const int here = c < chunks ? column[c] : 0;
+    int before = 0, tile_total = 0;
+    Scan(storage).ExclusiveSum(here, before, tile_total);
+    if (c < chunks) column[c] = running + before;
+    running += tile_total;
+    __syncthreads();  // storage is reused by the next tile
   }
-  __syncthreads();
-  if (threadIdx.x == 0) {  // NOTE: a serial scan over at most 1024 experts; microseconds, not worth a tree
-    int offset = 0;
-    for (int e = 0; e < layout.num_experts; ++e) {
-      layout.offsets[e] = offset;
-      offset += (layout.counts[e] + layout.align_rows - 1) / layout.align_rows * layout.align_rows;
-    }
-    layout.offsets[layout.num_experts] = offset;
-  }
+  if (threadIdx.x == 0) layout.counts[e] = running;
 }
 
-// Pass 3: each slot's row.
-__global__ void place_slots_kernel(const int* __restrict__ ids, DeviceExpertLayout layout) {
+// Pass 3, one block: padded offsets by a block scan over experts (at most kMaxLayoutExperts).
+__global__ void offsets_kernel(DeviceExpertLayout layout) {
+  using Scan = cub::BlockScan<int, kMaxLayoutExperts>;
+  __shared__ typename Scan::TempStorage storage;
+  const int e = threadIdx.x;
+  const int padded = e < layout.num_experts
+                         ? (layout.counts[e] + layout.align_rows - 1) / layout.align_rows * layout.align_rows
+                         : 0;
+  int offset = 0, total = 0;
+  Scan(storage).ExclusiveSum(padded, offset, total);
+  if (e < layout.num_experts) layout.offsets[e] = offset;
+  if (e == 0) layout.offsets[layout.num_experts] = total;
+}
+
+// Pass 4: each slot's row.
+__global__ void place_slots_kernel(const int* __restrict__ ids, DeviceExpertLayout layout, int chunks) {
   const int slots = layout.tokens * layout.top_k;
   const int slot = blockIdx.x * blockDim.x + threadIdx.x;
   const int chunk = slot / 32;
@@ -65,7 +78,7 @@ __global__ void place_slots_kernel(const int* __restrict__ ids, DeviceExpertLayo
     return;
   }
   const int rank = __popc(same & ((1u << lane) - 1u));
-  const int row = layout.offsets[id] + layout.chunk_counts[static_cast<size_t>(chunk) * layout.num_experts + id] + rank;
+  const int row = layout.offsets[id] + layout.chunk_counts[static_cast<size_t>(id) * chunks + chunk] + rank;
   layout.row_of[slot] = row;
   layout.slot_of[row] = slot;
 }
@@ -132,18 +145,21 @@ void require_hidden(int hidden) {
 }  // namespace
 
 void launch_sm90_plan_layout(const int* expert_ids, const DeviceExpertLayout& layout, cudaStream_t stream) {
-  if (layout.num_experts < 1 || layout.top_k < 1 || layout.align_rows < 1 || layout.tokens < 0)
-    throw std::invalid_argument("plan_layout: need experts, top_k, align_rows >= 1");
+  if (layout.num_experts < 1 || layout.num_experts > kMaxLayoutExperts || layout.top_k < 1 || layout.align_rows < 1 ||
+      layout.tokens < 0)
+    throw std::invalid_argument("plan_layout: need 1..1024 experts, top_k >= 1, align_rows >= 1");
   const int chunks = layout_chunks(layout.tokens, layout.top_k);
   const int rows = max_layout_rows(layout.tokens, layout.top_k, layout.num_experts, layout.align_rows);
   TS_CUDA_CHECK(cudaMemsetAsync(layout.chunk_counts, 0, sizeof(int) * static_cast<size_t>(chunks) * layout.num_experts, stream));
   TS_CUDA_CHECK(cudaMemsetAsync(layout.slot_of, 0xff, sizeof(int) * static_cast<size_t>(rows), stream));
   const int blocks = (chunks * 32 + kThreads - 1) / kThreads;
-  if (chunks > 0) count_chunks_kernel<<<blocks, kThreads, 0, stream>>>(expert_ids, layout);
+  if (chunks > 0) count_chunks_kernel<<<blocks, kThreads, 0, stream>>>(expert_ids, layout, chunks);
   TS_CUDA_CHECK_LAUNCH();
-  scan_chunks_kernel<<<1, 1024, 0, stream>>>(layout, chunks);
+  scan_chunks_kernel<<<layout.num_experts, kThreads, 0, stream>>>(layout, chunks);
   TS_CUDA_CHECK_LAUNCH();
-  if (chunks > 0) place_slots_kernel<<<blocks, kThreads, 0, stream>>>(expert_ids, layout);
+  offsets_kernel<<<1, kMaxLayoutExperts, 0, stream>>>(layout);
+  TS_CUDA_CHECK_LAUNCH();
+  if (chunks > 0) place_slots_kernel<<<blocks, kThreads, 0, stream>>>(expert_ids, layout, chunks);
   TS_CUDA_CHECK_LAUNCH();
 }
 

@@ -12,11 +12,11 @@ namespace trainsim::kernels {
 // GPU stay far below 2^31). After launch_sm90_plan_layout, offsets[num_experts] holds the padded row count;
 // kernels read it on the device, so no host synchronization is needed between plan, permute and GEMM.
 struct DeviceExpertLayout {
-  int num_experts = 0;
+  int num_experts = 0;          // at most 1024
   int top_k = 0;
   int align_rows = 128;
   int tokens = 0;
-  int* chunk_counts = nullptr;  // scratch: layout_chunks(tokens, top_k) * num_experts
+  int* chunk_counts = nullptr;  // scratch: num_experts * layout_chunks(tokens, top_k)
   int* counts = nullptr;        // num_experts
   int* offsets = nullptr;       // num_experts + 1
   int* row_of = nullptr;        // tokens * top_k; -1 for another GPU's expert
