@@ -1,7 +1,8 @@
 // Benchmark of the MoE kernels on DeepSeek-V3 training's share of one GPU: grouped GEMMs (4 local experts
 // under EP 64, and 32, over 32,768 routed rows = 4096 tokens x 8 experts x 64 GPUs / 256 experts) at MaxVio 0,
 // 0.5 and 2, beside a cuBLASLt loop of per-expert GEMMs (cuBLASLt 13.0 has no grouped API) on the same
-// buffers; router and permute time per token. Writes a CSV and a Markdown table. Usage: moe_bench CSV MD
+// buffers; router and permute time per token. Writes a CSV, a Markdown table and the loads it used (for the
+// PyTorch peer script). Usage: moe_bench OUT.csv OUT.md OUT-loads.txt
 #include <cublasLt.h>
 #include <cuda_bf16.h>
 
@@ -306,7 +307,21 @@ void bench_router_and_permute(Output& out) {
     TS_CUDA_CHECK(cudaFree(p));
 }
 
-int run(const char* csv_path, const char* md_path) {
+// One line per placement and MaxVio: experts, target MaxVio, then the rows of each expert.
+void write_loads(const char* path) {
+  FILE* f = std::fopen(path, "w");
+  if (!f) throw std::runtime_error(std::string("cannot open ") + path);
+  for (int experts : {4, 32})
+    for (double v : {0.0, 0.5, 2.0}) {
+      std::fprintf(f, "%d %.1f", experts, v);
+      for (int64_t l : skewed_loads(experts, kRoutedRows, v, kLoadSeed)) std::fprintf(f, " %lld", static_cast<long long>(l));
+      std::fprintf(f, "\n");
+    }
+  std::fclose(f);
+}
+
+int run(const char* csv_path, const char* md_path, const char* loads_path) {
+  write_loads(loads_path);
   Output out{std::fopen(csv_path, "w"), std::fopen(md_path, "w"), {}};
   if (!out.csv || !out.md) throw std::runtime_error("cannot open the output files");
   const std::string device = describe(query_device());
@@ -344,12 +359,12 @@ int run(const char* csv_path, const char* md_path) {
 }  // namespace trainsim::kernels
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: moe_bench OUT.csv OUT.md\n");
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: moe_bench OUT.csv OUT.md OUT-loads.txt\n");
     return 2;
   }
   try {
-    return trainsim::kernels::run(argv[1], argv[2]);
+    return trainsim::kernels::run(argv[1], argv[2], argv[3]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "moe_bench: error: %s\n", e.what());
     return 1;
