@@ -173,8 +173,10 @@ double deepgemm_grouped_tflops(int experts, double v, Kind kind, int n, int k) {
   return 0;
 }
 
-void bench_grouped(Lt& lt, Output& out, int experts, double v, Kind kind, int n, int k) {
-  const std::vector<int64_t> loads = skewed_loads(experts, kRoutedRows, v, kLoadSeed);
+// One grouped GEMM over `total_rows` real rows split over `experts` with MaxVio v, ours and the peer.
+void bench_grouped(Lt& lt, Output& out, int experts, double v, Kind kind, int n, int k, int64_t total_rows = kRoutedRows,
+                   const char* label = "") {
+  const std::vector<int64_t> loads = skewed_loads(experts, total_rows, v, kLoadSeed);
   std::vector<int> offsets{0};
   for (int64_t l : loads) offsets.push_back(offsets.back() + static_cast<int>((l + kExpertRowAlign - 1) / kExpertRowAlign * kExpertRowAlign));
   const int rows = offsets.back();
@@ -245,19 +247,20 @@ void bench_grouped(Lt& lt, Output& out, int experts, double v, Kind kind, int n,
                                               static_cast<bf16*>(peer) + size_t(offsets[e]) * cols, size_t(loads[e]) * cols));
     agree = worst;
   }
-  const double flop = 2.0 * double(kRoutedRows) * n * k;
+  const double flop = 2.0 * double(total_rows) * n * k;
   const double ours_tflops = flop / (ours_ms * 1e-3) / 1e12, peer_tflops = flop / (peer_ms * 1e-3) / 1e12;
   const double published = deepgemm_grouped_tflops(experts, v, kind, n, k);
   out.ratios.push_back(peer_ms / ours_ms);
+  const std::string name = std::string(label) + kind_name(kind);
   std::fprintf(out.csv, "grouped_gemm,%s,%d,%.1f,%.4f,%lld,%d,%d,%.2f,%.1f,,cublaslt_bf16_loop,%.2f,%.1f,%.3f,%.2e,%s\n",
-               kind_name(kind), experts, v, max_vio(loads), static_cast<long long>(kRoutedRows), n, k, ours_ms * 1e3,
+               name.c_str(), experts, v, max_vio(loads), static_cast<long long>(total_rows), n, k, ours_ms * 1e3,
                ours_tflops, peer_ms * 1e3, peer_tflops, peer_ms / ours_ms, agree,
                published > 0 ? std::to_string(static_cast<int>(published)).c_str() : "");
-  std::fprintf(out.md, "| %s | %d | %.1f (%.3f) | %d | %d | %.0f | %.1f | %.0f | %.1f | %.2f | %.1e | %s |\n", kind_name(kind),
+  std::fprintf(out.md, "| %s | %d | %.1f (%.3f) | %d | %d | %.0f | %.1f | %.0f | %.1f | %.2f | %.1e | %s |\n", name.c_str(),
                experts, v, max_vio(loads), n, k, ours_ms * 1e3, ours_tflops, peer_ms * 1e3, peer_tflops, peer_ms / ours_ms,
                agree, published > 0 ? (std::to_string(static_cast<int>(published)) + " (FP8, H800)").c_str() : "");
-  std::printf("%-13s E=%-2d MaxVio %.1f n=%-5d k=%-5d ours %8.1f us %6.1f TFLOPS | cuBLASLt %8.1f us %6.1f TFLOPS | x%.2f | agree %.1e\n",
-              kind_name(kind), experts, v, n, k, ours_ms * 1e3, ours_tflops, peer_ms * 1e3, peer_tflops, peer_ms / ours_ms, agree);
+  std::printf("%-20s E=%-2d MaxVio %.1f n=%-5d k=%-5d ours %8.1f us %6.1f TFLOPS | cuBLASLt %8.1f us %6.1f TFLOPS | x%.2f | agree %.1e\n",
+              name.c_str(), experts, v, n, k, ours_ms * 1e3, ours_tflops, peer_ms * 1e3, peer_tflops, peer_ms / ours_ms, agree);
   std::fflush(stdout);
   for (LtGemm& g : plans) Lt::destroy(g);
   for (void* p : {static_cast<void*>(a), static_cast<void*>(dd), static_cast<void*>(w), static_cast<void*>(d_offsets), ours, peer})
@@ -329,7 +332,7 @@ int run(const char* csv_path, const char* md_path, const char* loads_path) {
   std::fprintf(out.csv, "section,name,experts,max_vio_target,max_vio,rows,n,k,time_us,tflops,gbps,peer,peer_time_us,peer_tflops,"
                         "speedup_vs_peer,agree_rel_l2,deepgemm_published_tflops\n");
   std::fprintf(out.md, "Device: %s. Median of %d timed runs after %d warm-up, CUDA events. Rows: 32,768 routed rows "
-                       "(FLOPs counted on real rows; padding to 128 rows per expert is ours to pay).\n\n", device.c_str(), kReps, kWarmup);
+                       "(FLOPs counted on real rows; padding to 128 rows per expert is ours to pay); the shared expert: 4096 rows, one group.\n\n", device.c_str(), kReps, kWarmup);
   std::fprintf(out.md, "| op | tokens | time (us) | us/token | GB/s |\n| --- | --- | --- | --- | --- |\n");
   bench_router_and_permute(out);
   std::fprintf(out.md, "\n| GEMM | local experts | MaxVio target (got) | N | K | ours (us) | ours TFLOPS | cuBLASLt loop (us) "
@@ -346,6 +349,9 @@ int run(const char* csv_path, const char* md_path, const char* loads_path) {
       bench_grouped(lt, out, experts, v, Kind::kWgrad, 2 * kInter, kHidden);
       bench_grouped(lt, out, experts, v, Kind::kWgrad, kHidden, kInter);
     }
+  // The shared expert: every one of the GPU's 4096 tokens through one dense expert (a group of one).
+  bench_grouped(lt, out, 1, 0.0, Kind::kSwiglu, 2 * kInter, kHidden, kTokens, "shared ");
+  bench_grouped(lt, out, 1, 0.0, Kind::kFprop, kHidden, kInter, kTokens, "shared ");
   double log_sum = 0;
   for (double r : out.ratios) log_sum += std::log(r);
   const double geomean = std::exp(log_sum / std::max<size_t>(out.ratios.size(), 1));

@@ -1,6 +1,7 @@
 // GPU check of the MoE kernels against their CPU references: fresh random inputs (seed printed), outputs
 // poisoned before each run, selection and layouts exact, values by relative error against FP64.
-// Prints one line per check and returns 1 if any fails. No GoogleTest: it runs on the bare GPU machine.
+// Prints one line per check; returns 1 if any fails, 77 without a GPU. No GoogleTest: it runs on the bare GPU
+// machine.
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@ namespace {
 
 using bf16 = __nv_bfloat16;
 int g_failures = 0;
+constexpr int kSkipped = 77;  // ctest's SKIP_RETURN_CODE for the `gpu`-labelled test
 
 void report(const std::string& name, bool pass, const std::string& detail) {
   std::printf("%-44s %s  %s\n", name.c_str(), pass ? "PASS" : "FAIL", detail.c_str());
@@ -77,6 +79,32 @@ std::string error_text(const ErrorMetrics& m) {
   return text;
 }
 
+// The smallest gap between adjacent group scores and between adjacent keys among the top_k + 1 best experts of
+// the kept groups: how close this token's selection is to a tie.
+double ranking_margin(const RoutingRule& rule, const double* logits, const double* bias) {
+  const int group_size = rule.num_experts / rule.num_groups;
+  std::vector<double> keys(rule.num_experts), group_scores;
+  for (int e = 0; e < rule.num_experts; ++e) keys[e] = selection_key(rule, logits, bias, e);
+  for (int g = 0; g < rule.num_groups; ++g) {
+    std::vector<double> members(keys.begin() + g * group_size, keys.begin() + (g + 1) * group_size);
+    std::sort(members.rbegin(), members.rend());
+    group_scores.push_back(group_size >= 2 ? members[0] + members[1] : members[0]);
+  }
+  std::vector<double> sorted_groups = group_scores;
+  std::sort(sorted_groups.rbegin(), sorted_groups.rend());
+  double margin = INFINITY;
+  for (size_t i = 0; i + 1 < sorted_groups.size() && rule.top_k_groups < rule.num_groups; ++i)
+    margin = std::min(margin, sorted_groups[i] - sorted_groups[i + 1]);
+  const double kept_threshold = sorted_groups[rule.top_k_groups - 1];
+  std::vector<double> candidates;
+  for (int e = 0; e < rule.num_experts; ++e)
+    if (group_scores[e / group_size] >= kept_threshold) candidates.push_back(keys[e]);
+  std::sort(candidates.rbegin(), candidates.rend());
+  for (size_t i = 0; i + 1 < candidates.size() && i < size_t(rule.top_k); ++i)
+    margin = std::min(margin, candidates[i] - candidates[i + 1]);
+  return margin;
+}
+
 void check_router(const RoutingRule& rule, const std::string& name, int tokens, uint64_t seed) {
   std::vector<float> logits(static_cast<size_t>(tokens) * rule.num_experts), bias(rule.num_experts);
   fill_normal(logits, seed);
@@ -106,21 +134,15 @@ void check_router(const RoutingRule& rule, const std::string& name, int tokens, 
       continue;
     }
     ++differing_tokens;
-    // NOTE: device expf may differ from the host's by an ulp; a swap is explained only by a near-tie of keys.
-    for (int k = 0; k < rule.top_k; ++k) {
-      const int a = ids[base + k], b = ref_ids[base + k];
-      if (a < 0 || a >= rule.num_experts) { ++unexplained; break; }
-      const double ka = selection_key<double>(rule, logits_d.data() + t * rule.num_experts, bias_d.data(), a);
-      const double kb = selection_key<double>(rule, logits_d.data() + t * rule.num_experts, bias_d.data(), b);
-      if (std::abs(ka - kb) > 1e-5) { ++unexplained; break; }
-    }
+    // NOTE: device expf may differ from the host's by an ulp, so a token may differ only where its ranking has
+    // a near-tie: two group scores or two of its top_k + 1 candidate keys within 1e-5 (in FP64).
+    if (ranking_margin(rule, logits_d.data() + size_t(t) * rule.num_experts, bias_d.data()) >= 1e-5) ++unexplained;
   }
   const ErrorMetrics m = compare(gates_same, ref_same);
   char detail[200];
-  std::snprintf(detail, sizeof detail, "%d tokens, %d differ from FP32 ref (%d not near-ties); gates %s", tokens,
+  std::snprintf(detail, sizeof detail, "%d tokens, %d differ from FP32 ref (%d without a near-tie); gates %s", tokens,
                 differing_tokens, unexplained, error_text(m).c_str());
-  report("router " + name, unexplained == 0 && differing_tokens <= tokens / 1000 + 1 && m.relative_l2 < 1e-5 &&
-                               m.non_finite == 0, detail);
+  report("router " + name, unexplained == 0 && m.relative_l2 < 1e-5 && m.non_finite == 0, detail);
 }
 
 void check_permute(const std::string& name, const std::vector<int>& ids, int top_k, int experts, int hidden, uint64_t seed) {
@@ -217,6 +239,11 @@ void check_grouped_gemm(const std::string& name, const std::vector<int64_t>& loa
 }
 
 int run() {
+  int devices = 0;
+  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
+    std::printf("moe_check: no CUDA device; skipped\n");
+    return kSkipped;
+  }
   std::printf("# MoE kernel checks on %s\n", describe(query_device()).c_str());
   const uint64_t seed = std::random_device{}();
   std::printf("# seed %llu\n", static_cast<unsigned long long>(seed));
