@@ -141,6 +141,12 @@ TS_HOST_DEVICE void select_experts(const RoutingRule& rule, KeyOf key_of, int* e
   }
 }
 
+// The same selection on precomputed keys (keys[num_experts]), for callers that hold them (the simulator).
+template <typename Real>
+TS_HOST_DEVICE void select_experts_from_keys(const RoutingRule& rule, const Real* keys, int* expert_ids) {
+  select_experts<Real>(rule, [keys](int e) { return keys[e]; }, expert_ids);
+}
+
 // Gates of the selected experts (see the rule above), in the order of expert_ids.
 template <typename Real>
 TS_HOST_DEVICE void gate_weights(const RoutingRule& rule, const Real* logits, const int* expert_ids, Real* gates) {
@@ -163,7 +169,15 @@ TS_HOST_DEVICE void gate_weights(const RoutingRule& rule, const Real* logits, co
 template <typename Real>
 TS_HOST_DEVICE void route_token(const RoutingRule& rule, const Real* logits, const Real* bias, int* expert_ids,
                                 Real* gates) {
+#if defined(__CUDA_ARCH__)
+  // NOTE: a GPU thread recomputes keys on demand rather than hold num_experts of them in local memory.
   select_experts<Real>(rule, [&](int e) { return selection_key(rule, logits, bias, e); }, expert_ids);
+#else
+  // The host computes each key once (the same expression, so the same bits and the same selection).
+  Real keys[kMaxRoutedExperts];
+  for (int e = 0; e < rule.num_experts; ++e) keys[e] = selection_key(rule, logits, bias, e);
+  select_experts_from_keys(rule, keys, expert_ids);
+#endif
   gate_weights(rule, logits, expert_ids, gates);
 }
 

@@ -80,6 +80,22 @@ TEST(RoutingRule, SelectionMatchesSortReferenceContinuous) {
     for (bool with_bias : {false, true}) expect_matches_reference(rule, 12, /*ties=*/false, with_bias);
 }
 
+TEST(RoutingRule, SelectionFromKeysAndFromKeyFunctionAgree) {
+  std::mt19937_64 engine(13);
+  for (int t = 0; t < 100; ++t) {
+    const auto logits = random_values(256, engine, true, 1.0);
+    const auto bias = random_values(256, engine, true, 0.05);
+    std::vector<double> keys(256);
+    for (int e = 0; e < 256; ++e) keys[e] = selection_key(kDeepSeekV3Routing, logits.data(), bias.data(), e);
+    std::vector<int> from_keys(8), from_function(8);
+    select_experts_from_keys(kDeepSeekV3Routing, keys.data(), from_keys.data());
+    select_experts<double>(kDeepSeekV3Routing, [&](int e) { return selection_key(kDeepSeekV3Routing, logits.data(), bias.data(), e); },
+                           from_function.data());
+    ASSERT_EQ(from_keys, from_function);
+    ASSERT_EQ(from_keys, sort_reference(kDeepSeekV3Routing, logits, bias));
+  }
+}
+
 TEST(RoutingRule, AllEqualScoresPickLowestIndices) {
   const std::vector<double> logits(256, 0.25);
   std::vector<int> ids(8);
