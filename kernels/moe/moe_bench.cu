@@ -5,7 +5,6 @@
 // PyTorch peer script). Usage: moe_bench OUT.csv OUT.md OUT-loads.txt
 #include <cublasLt.h>
 #include <cuda_bf16.h>
-#include <cuda_fp8.h>
 
 #include <algorithm>
 #include <cmath>
@@ -18,6 +17,7 @@
 #include "kernels/common/device_info.cuh"
 #include "kernels/common/random_fill.h"
 #include "kernels/moe/expert_loads.h"
+#include "kernels/moe/moe_bench_harness.cuh"
 #include "kernels/moe/permute_ref.h"
 #include "kernels/moe/router_ref.h"
 #include "kernels/moe/sm90_bf16_grouped_gemm.cuh"
@@ -27,68 +27,7 @@
 namespace trainsim::kernels {
 namespace {
 
-using bf16 = __nv_bfloat16;
-constexpr int kTokens = 4096, kHidden = 7168, kInter = 2048, kTopK = 8;
-constexpr int64_t kRoutedRows = 32768;  // 4096 tokens x 8 experts x 64 GPUs / 256 experts
-constexpr uint64_t kLoadSeed = 2026;    // fixed: the report's loads are reproducible
-constexpr int kWarmup = 2, kReps = 9;
-
-template <typename T>
-T* device_alloc(size_t n) {
-  T* p = nullptr;
-  TS_CUDA_CHECK(cudaMalloc(&p, std::max<size_t>(n, 1) * sizeof(T)));
-  return p;
-}
-
-// Uniform(-scale, scale) from a hash of the index: fast fills of hundreds of MB, never zeros-only.
-__global__ void fill_bf16_kernel(bf16* out, size_t n, uint64_t seed, float scale) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
-    uint64_t z = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
-    out[i] = __float2bfloat16(scale * (static_cast<float>(z >> 40) * (2.0f / 16777216.0f) - 1.0f));
-  }
-}
-void fill_bf16(bf16* p, size_t n, uint64_t seed, float scale) {
-  fill_bf16_kernel<<<1024, 256>>>(p, n, seed, scale);
-  TS_CUDA_CHECK_LAUNCH();
-}
-
-__global__ void fill_fp8_kernel(__nv_fp8_storage_t* out, size_t n, uint64_t seed) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) {
-    uint64_t z = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z ^= z >> 31;
-    out[i] = __nv_cvt_float_to_fp8(static_cast<float>(z >> 40) * (8.0f / 16777216.0f) - 4.0f, __NV_SATFINITE, __NV_E4M3);
-  }
-}
-
-__global__ void fill_ones_kernel(float* out, size_t n) {
-  for (size_t i = blockIdx.x * size_t(blockDim.x) + threadIdx.x; i < n; i += size_t(gridDim.x) * blockDim.x) out[i] = 1.0f;
-}
-
-// Median time of fn in milliseconds, timed with events around each call after warm-up.
-double median_ms(const std::function<void()>& fn) {
-  for (int i = 0; i < kWarmup; ++i) fn();
-  cudaEvent_t start, stop;
-  TS_CUDA_CHECK(cudaEventCreate(&start));
-  TS_CUDA_CHECK(cudaEventCreate(&stop));
-  std::vector<float> times;
-  for (int i = 0; i < kReps; ++i) {
-    TS_CUDA_CHECK(cudaEventRecord(start));
-    fn();
-    TS_CUDA_CHECK(cudaEventRecord(stop));
-    TS_CUDA_CHECK(cudaEventSynchronize(stop));
-    float ms = 0;
-    TS_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-    times.push_back(ms);
-  }
-  TS_CUDA_CHECK(cudaEventDestroy(start));
-  TS_CUDA_CHECK(cudaEventDestroy(stop));
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+using namespace moe_harness;
 
 // One cuBLASLt GEMM (column-major view), its algorithm chosen once by the heuristic.
 struct LtGemm {
@@ -134,42 +73,6 @@ struct Lt {
     g.algo = result.algo;
     return g;
   }
-  // FP8 E4M3 TN GEMM, D = A^T B in BF16, with block scales (A: 128x128 blocks, the weights; B: 1x128 vectors,
-  // the activations) when `block_scaled`, else per-tensor scalars. Returns found = false if refused.
-  bool plan_fp8(bool block_scaled, int m, int n, int k, const void* A, const void* B, void* D, const float* a_scale,
-                const float* b_scale, LtGemm& g) {
-    g = LtGemm{{}, {}, {}, {}, {}, A, B, D};
-    TS_CUBLAS_CHECK(cublasLtMatmulDescCreate(&g.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
-    const cublasOperation_t ta = CUBLAS_OP_T, tb = CUBLAS_OP_N;
-    TS_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(g.desc, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta));
-    TS_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(g.desc, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof tb));
-    if (block_scaled) {
-      const int32_t a_mode = CUBLASLT_MATMUL_MATRIX_SCALE_BLK128x128_32F, b_mode = CUBLASLT_MATMUL_MATRIX_SCALE_VEC128_32F;
-      TS_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(g.desc, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &a_mode, sizeof a_mode));
-      TS_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(g.desc, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &b_mode, sizeof b_mode));
-    }
-    TS_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(g.desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &a_scale, sizeof a_scale));
-    TS_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(g.desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &b_scale, sizeof b_scale));
-    TS_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&g.a, CUDA_R_8F_E4M3, k, m, k));
-    TS_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&g.b, CUDA_R_8F_E4M3, k, n, k));
-    TS_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&g.d, CUDA_R_16BF, m, n, m));
-    cublasLtMatmulPreference_t pref;
-    TS_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
-    TS_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
-                                                         &workspace_bytes, sizeof workspace_bytes));
-    cublasLtMatmulHeuristicResult_t result{};
-    int found = 0;
-    const cublasStatus_t status =
-        cublasLtMatmulAlgoGetHeuristic(handle, g.desc, g.a, g.b, g.d, g.d, pref, 1, &result, &found);
-    cublasLtMatmulPreferenceDestroy(pref);
-    if (status != CUBLAS_STATUS_SUCCESS || found == 0) {
-      std::printf("cuBLASLt FP8 %s: no algorithm (status %d)\n", block_scaled ? "block-scaled" : "per-tensor", int(status));
-      destroy(g);
-      return false;
-    }
-    g.algo = result.algo;
-    return true;
-  }
   void run(const LtGemm& g) {
     const float alpha = 1, beta = 0;
     TS_CUBLAS_CHECK(cublasLtMatmul(handle, g.desc, &alpha, g.a_ptr, g.a, g.b_ptr, g.b, &beta, g.d_ptr, g.d, g.d_ptr,
@@ -181,54 +84,11 @@ struct Lt {
   }
 };
 
-enum class Kind { kFprop, kSwiglu, kDgrad, kWgrad };
-const char* kind_name(Kind kind) {
-  switch (kind) {
-    case Kind::kFprop: return "fprop";
-    case Kind::kSwiglu: return "fprop+swiglu";
-    case Kind::kDgrad: return "dgrad";
-    case Kind::kWgrad: return "wgrad";
-  }
-  return "";
-}
-
-// ||x - y|| / ||y|| of two device outputs (BF16 or FP32), read back to the host.
-template <typename T>
-double relative_diff(const T* x, const T* y, size_t n) {
-  std::vector<T> hx(n), hy(n);
-  TS_CUDA_CHECK(cudaMemcpy(hx.data(), x, n * sizeof(T), cudaMemcpyDeviceToHost));
-  TS_CUDA_CHECK(cudaMemcpy(hy.data(), y, n * sizeof(T), cudaMemcpyDeviceToHost));
-  double diff = 0, ref = 0;
-  for (size_t i = 0; i < n; ++i) {
-    double a, b;
-    if constexpr (std::is_same_v<T, bf16>) a = __bfloat162float(hx[i]), b = __bfloat162float(hy[i]);
-    else a = hx[i], b = hy[i];
-    if (!std::isfinite(a)) return INFINITY;
-    diff += (a - b) * (a - b), ref += b * b;
-  }
-  return std::sqrt(diff / std::max(ref, 1e-300));
-}
-
-struct Output {
-  FILE* csv;
-  FILE* md;
-  std::vector<double> ratios;
-};
-
-// DeepGEMM's published grouped contiguous figures (FP8, H800, 4 groups x 8192 rows; FACTS.md).
-double deepgemm_grouped_tflops(int experts, double v, Kind kind, int n, int k) {
-  if (experts != 4 || v != 0 || kind != Kind::kFprop) return 0;
-  if (n == 4096 && k == 7168) return 1346;
-  if (n == 7168 && k == 2048) return 1214;
-  return 0;
-}
-
 // One grouped GEMM over `total_rows` real rows split over `experts` with MaxVio v, ours and the peer.
 void bench_grouped(Lt& lt, Output& out, int experts, double v, Kind kind, int n, int k, int64_t total_rows = kRoutedRows,
                    const char* label = "") {
   const std::vector<int64_t> loads = skewed_loads(experts, total_rows, v, kLoadSeed);
-  std::vector<int> offsets{0};
-  for (int64_t l : loads) offsets.push_back(offsets.back() + static_cast<int>((l + kExpertRowAlign - 1) / kExpertRowAlign * kExpertRowAlign));
+  const std::vector<int> offsets = padded_offsets(loads);
   const int rows = offsets.back();
   // Operands: x rows x K (a), g rows x N (dd), w experts x N x K; outputs per kind.
   bf16* a = device_alloc<bf16>(size_t(rows) * k);
@@ -317,58 +177,6 @@ void bench_grouped(Lt& lt, Output& out, int experts, double v, Kind kind, int n,
     TS_CUDA_CHECK(cudaFree(p));
 }
 
-// The target for the FP8 version: a cuBLASLt FP8 loop of per-expert forward GEMMs (TN, the layout FP8 needs
-// on Hopper), block-scaled as DeepSeek-V3 (1x128 activations, 128x128 weights) if this cuBLASLt accepts it,
-// else per-tensor, labelled. Scales are all 1.0: this times the GEMMs, it does not check them.
-void bench_fp8_peer(Lt& lt, Output& out, int experts, double v, int n, int k) {
-  const std::vector<int64_t> loads = skewed_loads(experts, kRoutedRows, v, kLoadSeed);
-  auto* a = device_alloc<__nv_fp8_storage_t>(size_t(kRoutedRows) * k);
-  auto* w = device_alloc<__nv_fp8_storage_t>(size_t(experts) * n * k);
-  bf16* d = device_alloc<bf16>(size_t(kRoutedRows) * n);
-  const size_t scale_count = size_t(kRoutedRows + 128 * experts) * (k / 128 + 1) + size_t(experts) * (n / 128 + 1) * (k / 128 + 1);
-  float* scales = device_alloc<float>(scale_count);
-  fill_fp8_kernel<<<1024, 256>>>(a, size_t(kRoutedRows) * k, 5);
-  fill_fp8_kernel<<<1024, 256>>>(w, size_t(experts) * n * k, 6);
-  fill_ones_kernel<<<1024, 256>>>(scales, scale_count);
-  TS_CUDA_CHECK_LAUNCH();
-  std::string mode = "block-scaled (128x128 W, 1x128 X)";
-  std::vector<LtGemm> plans;
-  for (bool block_scaled : {true, false}) {
-    plans.clear();
-    bool ok = true;
-    int64_t row = 0;
-    for (int e = 0; e < experts && ok; ++e) {
-      if (loads[e] == 0) continue;
-      LtGemm g;
-      ok = lt.plan_fp8(block_scaled, n, static_cast<int>(loads[e]), k, w + size_t(e) * n * k, a + size_t(row) * k,
-                       d + size_t(row) * n, scales, scales, g);
-      if (ok) plans.push_back(g);
-      row += loads[e];
-    }
-    if (ok) break;
-    for (LtGemm& g : plans) Lt::destroy(g);
-    plans.clear();
-    mode = "per-tensor scales (block-scaled refused)";
-  }
-  if (plans.empty()) {
-    std::fprintf(out.md, "| fprop | %d | %.1f | %d | %d | - | - | refused by cuBLASLt | |\n", experts, v, n, k);
-  } else {
-    const double ms = median_ms([&] { for (const LtGemm& g : plans) lt.run(g); });
-    const double tflops = 2.0 * double(kRoutedRows) * n * k / (ms * 1e-3) / 1e12;
-    const double published = deepgemm_grouped_tflops(experts, v, Kind::kFprop, n, k);
-    std::fprintf(out.csv, "peer_fp8,fprop,%d,%.1f,%.4f,%lld,%d,%d,,,,cublaslt_fp8_loop %s,%.2f,%.1f,,,%s\n", experts, v,
-                 max_vio(loads), static_cast<long long>(kRoutedRows), n, k, mode.c_str(), ms * 1e3, tflops,
-                 published > 0 ? std::to_string(static_cast<int>(published)).c_str() : "");
-    std::fprintf(out.md, "| fprop | %d | %.1f | %d | %d | %.0f | %.1f | %s | %s |\n", experts, v, n, k, ms * 1e3, tflops,
-                 mode.c_str(), published > 0 ? std::to_string(static_cast<int>(published)).c_str() : "");
-    std::printf("cuBLASLt FP8 fprop E=%-2d MaxVio %.1f n=%-5d k=%-5d %8.1f us %6.1f TFLOPS (%s)\n", experts, v, n, k, ms * 1e3,
-                tflops, mode.c_str());
-  }
-  for (LtGemm& g : plans) Lt::destroy(g);
-  for (void* p : {static_cast<void*>(a), static_cast<void*>(w), static_cast<void*>(d), static_cast<void*>(scales)})
-    TS_CUDA_CHECK(cudaFree(p));
-}
-
 void bench_router_and_permute(Output& out) {
   std::vector<float> logits(size_t(kTokens) * 256);
   fill_normal(logits, 7);
@@ -454,14 +262,6 @@ int run(const char* csv_path, const char* md_path, const char* loads_path) {
   // The shared expert: every one of the GPU's 4096 tokens through one dense expert (a group of one).
   bench_grouped(lt, out, 1, 0.0, Kind::kSwiglu, 2 * kInter, kHidden, kTokens, "shared ");
   bench_grouped(lt, out, 1, 0.0, Kind::kFprop, kHidden, kInter, kTokens, "shared ");
-  std::fprintf(out.md, "\nThe FP8 target: a cuBLASLt FP8 loop of per-expert forward GEMMs (scales all 1.0; timing only).\n\n"
-                       "| GEMM | local experts | MaxVio | N | K | time (us) | TFLOPS | scale mode | DeepGEMM published (FP8, H800) |\n"
-                       "| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
-  for (int experts : {4, 32})
-    for (double v : {0.0, 0.5, 2.0}) {
-      bench_fp8_peer(lt, out, experts, v, 2 * kInter, kHidden);
-      bench_fp8_peer(lt, out, experts, v, kHidden, kInter);
-    }
   double log_sum = 0;
   for (double r : out.ratios) log_sum += std::log(r);
   const double geomean = std::exp(log_sum / std::max<size_t>(out.ratios.size(), 1));

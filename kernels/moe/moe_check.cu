@@ -11,12 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "kernels/common/cuda_check.cuh"
 #include "kernels/common/device_info.cuh"
-#include "kernels/common/error_metrics.h"
 #include "kernels/common/random_fill.h"
 #include "kernels/moe/expert_loads.h"
 #include "kernels/moe/grouped_gemm_ref.h"
+#include "kernels/moe/moe_check_harness.cuh"
 #include "kernels/moe/permute_ref.h"
 #include "kernels/moe/router_ref.h"
 #include "kernels/moe/sm90_bf16_grouped_gemm.cuh"
@@ -26,58 +25,7 @@
 namespace trainsim::kernels {
 namespace {
 
-using bf16 = __nv_bfloat16;
-int g_failures = 0;
-constexpr int kSkipped = 77;  // ctest's SKIP_RETURN_CODE for the `gpu`-labelled test
-
-void report(const std::string& name, bool pass, const std::string& detail) {
-  std::printf("%-44s %s  %s\n", name.c_str(), pass ? "PASS" : "FAIL", detail.c_str());
-  g_failures += pass ? 0 : 1;
-}
-
-template <typename T>
-struct DeviceBuffer {  // owns device memory; poisoned with 0xff bytes (NaN for floats and bf16, -1 for ints)
-  T* ptr = nullptr;
-  size_t size = 0;
-  explicit DeviceBuffer(size_t n) : size(n) {
-    TS_CUDA_CHECK(cudaMalloc(&ptr, std::max<size_t>(n, 1) * sizeof(T)));
-    poison();
-  }
-  ~DeviceBuffer() { cudaFree(ptr); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  void poison() { TS_CUDA_CHECK(cudaMemset(ptr, 0xff, std::max<size_t>(size, 1) * sizeof(T))); }
-  void upload(const std::vector<T>& host) { TS_CUDA_CHECK(cudaMemcpy(ptr, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice)); }
-  std::vector<T> download() const {
-    std::vector<T> host(size);
-    TS_CUDA_CHECK(cudaMemcpy(host.data(), ptr, size * sizeof(T), cudaMemcpyDeviceToHost));
-    return host;
-  }
-};
-
-// Random BF16 values and the same values as float, for the references.
-std::vector<bf16> random_bf16(size_t n, uint64_t seed, std::vector<float>& exact, float stddev = 1.0f) {
-  exact.resize(n);
-  fill_normal(exact, seed, stddev);
-  std::vector<bf16> out(n);
-  for (size_t i = 0; i < n; ++i) {
-    out[i] = __float2bfloat16(exact[i]);
-    exact[i] = __bfloat162float(out[i]);
-  }
-  return out;
-}
-
-std::vector<float> to_float(const std::vector<bf16>& v) {
-  std::vector<float> out(v.size());
-  for (size_t i = 0; i < v.size(); ++i) out[i] = __bfloat162float(v[i]);
-  return out;
-}
-
-std::string error_text(const ErrorMetrics& m) {
-  char text[160];
-  std::snprintf(text, sizeof text, "rel_l2 %.2e  max_rel %.2e  non_finite %lld", m.relative_l2, m.max_relative, m.non_finite);
-  return text;
-}
+using namespace moe_harness;
 
 // The smallest gap between adjacent group scores and between adjacent keys among the top_k + 1 best experts of
 // the kept groups: how close this token's selection is to a tie.
@@ -239,11 +187,7 @@ void check_grouped_gemm(const std::string& name, const std::vector<int64_t>& loa
 }
 
 int run() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("moe_check: no CUDA device; skipped\n");
-    return kSkipped;
-  }
+  if (!device_present("moe_check")) return kSkipped;
   std::printf("# MoE kernel checks on %s\n", describe(query_device()).c_str());
   const uint64_t seed = std::random_device{}();
   std::printf("# seed %llu\n", static_cast<unsigned long long>(seed));
