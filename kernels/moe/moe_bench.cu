@@ -20,9 +20,9 @@
 #include "kernels/moe/moe_bench_harness.cuh"
 #include "kernels/moe/permute_ref.h"
 #include "kernels/moe/router_ref.h"
-#include "kernels/moe/sm90_bf16_grouped_gemm.cuh"
-#include "kernels/moe/sm90_bf16_permute.cuh"
-#include "kernels/moe/sm90_fp32_router.cuh"
+#include "kernels/moe/sm90_bf16_grouped_gemm.h"
+#include "kernels/moe/sm90_bf16_permute.h"
+#include "kernels/moe/sm90_fp32_router.h"
 
 namespace trainsim::kernels {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "kernels/common/cuda_check.cuh"
 #include "kernels/moe/permute_ref.h"
-#include "kernels/moe/sm90_bf16_grouped_gemm.cuh"
+#include "kernels/moe/sm90_bf16_grouped_gemm.h"
 
 namespace trainsim::kernels {
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "kernels/common/cuda_check.cuh"
-#include "kernels/moe/sm90_bf16_permute.cuh"
+#include "kernels/moe/sm90_bf16_permute.h"
 
 namespace trainsim::kernels {
 

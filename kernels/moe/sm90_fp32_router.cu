@@ -5,7 +5,7 @@
 #include <string>
 
 #include "kernels/common/cuda_check.cuh"
-#include "kernels/moe/sm90_fp32_router.cuh"
+#include "kernels/moe/sm90_fp32_router.h"
 
 namespace trainsim::kernels {
 
