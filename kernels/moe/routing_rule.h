@@ -13,8 +13,8 @@
 //   the top_k_groups groups are kept; the top_k experts by key among the kept groups are selected, in rank order.
 //   Experts of groups not kept are never selected (the -inf mask of DeepSeek's inference code, not HF's 0.0).
 //   gate[i]  = score[id_i] (kSigmoid) or softmax over all logits (kSoftmax), without the bias;
-//              normalized to sum 1 over the selected experts when normalize_gates (no epsilon: scores are > 0),
-//              then multiplied by routed_scaling.
+//              then gate[i] *= routed_scaling / sum of the selected gates when normalize_gates (no epsilon:
+//              scores are > 0), else gate[i] *= routed_scaling.
 // Ties: an equal key (or group score) ranks the lower expert (or group) index first. Keys must be finite.
 // Selection is exact and deterministic for given Real inputs: the same bits in give the same experts out.
 #pragma once
@@ -41,7 +41,7 @@ struct RoutingRule {
   double routed_scaling = 2.5;
 };
 
-// Limits that keep per-token state in registers (a 64-bit group mask, no per-expert scratch).
+// Limits: a 64-bit mask holds the kept groups; the host caches one key per expert (the device recomputes them).
 inline constexpr int kMaxRoutedExperts = 1024;
 inline constexpr int kMaxTopK = 32;
 inline constexpr int kMaxExpertGroups = 64;
