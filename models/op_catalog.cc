@@ -169,7 +169,9 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   const double saved = rows * heads * d_v * kBf16 + lse_bytes +
                        (keep_qkv ? rows * (heads * d_qk + kv_heads * (d_qk + d_v)) * kBf16 : 0.0);
   b.save(saved);
-  b.gemm("attn.o_proj", part, rows, heads * d_v, m.hidden_size, gemm_dtype(c), true);
+  // NOTE: O is both the core's saved output and o_proj's Wgrad input; it is kept once (DeepSeek-V3 stores it
+  // in a compact format for both uses, tech report 3.3.2), booked above.
+  b.gemm("attn.o_proj", part, rows, heads * d_v, m.hidden_size, gemm_dtype(c), false);
   tp_collectives(b, "attn", part, rows, m.hidden_size);
   return heads * d_v * m.hidden_size;
 }
@@ -182,7 +184,9 @@ void swiglu_mlp(const std::string& name, LayerBuilder& b, double rows, double hi
   const bool recompute_act = c.recompute == Recompute::kSelective;
   b.gemm(name + ".gate_up", LayerPart::kMlp, rows, hidden, 2 * intermediate, gemm_dtype(c), save_input, false, kind,
          weight_sets);
-  b.elementwise(name + ".swiglu", LayerPart::kMlp, rows, 2 * intermediate, intermediate, rows * 2 * intermediate * kBf16,
+  // DeepSeek-V3 caches the SwiGLU input in FP8 (tech report 3.3.2); BF16 otherwise.
+  const double swiglu_input_bytes = rows * 2 * intermediate * element_bytes(gemm_dtype(c));
+  b.elementwise(name + ".swiglu", LayerPart::kMlp, rows, 2 * intermediate, intermediate, swiglu_input_bytes,
                 recompute_act);
   b.gemm(name + ".down", LayerPart::kMlp, rows, intermediate, hidden, gemm_dtype(c), !recompute_act, false, kind,
          weight_sets);
