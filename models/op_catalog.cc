@@ -67,7 +67,7 @@ class LayerBuilder {
     if (recompute) add({name, OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, part, 4.0 * rows * out, forward_bytes, true});
     add({name + ".bwd", OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, part, 8.0 * rows * out,
          rows * (2.0 * in + out) * kBf16});
-    if (!recompute) out_.saved_activation_bytes += saved_bytes;
+    out_.saved_activation_bytes += saved_bytes;  // the input, needed whether or not the output is recomputed
   }
 
   void communication(const std::string& name, LayerPart part, Pass pass, CommKind comm, double intra, double inter) {
@@ -166,7 +166,9 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
          2.0 * qkvo_bytes + lse_bytes});
   // Saved for backward: O and the log-sum-exp always; Q, K, V unless the up-projections are recomputed.
   const bool keep_qkv = !(mla && c.recompute == Recompute::kDeepSeek);
-  const double saved = rows * heads * d_v * kBf16 + lse_bytes +
+  // FP8 training keeps O in E5M6, 12 bits (tech report 3.3.3); BF16 otherwise.
+  const double o_bytes = c.precision.fp8_gemms ? 1.5 : kBf16;
+  const double saved = rows * heads * d_v * o_bytes + lse_bytes +
                        (keep_qkv ? rows * (heads * d_qk + kv_heads * (d_qk + d_v)) * kBf16 : 0.0);
   b.save(saved);
   // NOTE: O is both the core's saved output and o_proj's Wgrad input; it is kept once (DeepSeek-V3 stores it
@@ -181,7 +183,8 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
 void swiglu_mlp(const std::string& name, LayerBuilder& b, double rows, double hidden, double intermediate,
                 double weight_sets, OpKind kind, bool save_input) {
   const OpContext& c = b.context();
-  const bool recompute_act = c.recompute == Recompute::kSelective;
+  // DeepSeek-V3 caches the SwiGLU input and recomputes its output in backward (tech report 3.3.3).
+  const bool recompute_act = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
   b.gemm(name + ".gate_up", LayerPart::kMlp, rows, hidden, 2 * intermediate, gemm_dtype(c), save_input, false, kind,
          weight_sets);
   // DeepSeek-V3 caches the SwiGLU input in FP8 (tech report 3.3.2); BF16 otherwise.

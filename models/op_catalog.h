@@ -15,7 +15,7 @@ enum class Recompute {
   kNone,       // every activation kept
   kSelective,  // norms and activation functions re-run in backward
   kFull,       // only each layer's input kept; the whole forward re-run in backward
-  kDeepSeek,   // DeepSeek-V3: RMSNorm and MLA up-projections re-run in backward (tech report 3.3.2)
+  kDeepSeek,   // DeepSeek-V3: RMSNorm, MLA up-projections and SwiGLU outputs re-run in backward (3.3.2-3.3.3)
 };
 
 enum class LayerKind { kDense, kMoe, kEmbedding, kOutputHead, kMtp };
