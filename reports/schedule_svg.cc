@@ -46,7 +46,7 @@ struct Geometry {
   double x(double s) const { return kLeftPx + s * px_per_s; }
 };
 
-Geometry geometry(const sim::PipelineSchedule& schedule, const sim::ScheduleRun& run) {
+Geometry geometry(const sim::ScheduleRun& run) {
   double shortest_s = run.makespan_s;
   for (const auto& rank : run.timings)
     for (const auto& t : rank)
@@ -55,7 +55,6 @@ Geometry geometry(const sim::PipelineSchedule& schedule, const sim::ScheduleRun&
   const double wanted_px = shortest_s > 0 ? 18 * run.makespan_s / shortest_s : 900;
   g.plot_px = std::clamp(wanted_px, 900.0, 3000.0);
   g.px_per_s = run.makespan_s > 0 ? g.plot_px / run.makespan_s : 1;
-  (void)schedule;
   return g;
 }
 
@@ -162,7 +161,7 @@ void draw_legend(std::string& out, const sim::PipelineSchedule& schedule, double
 }  // namespace
 
 std::string schedule_svg(const sim::PipelineSchedule& schedule, const sim::ScheduleRun& run) {
-  const Geometry g = geometry(schedule, run);
+  const Geometry g = geometry(run);
   const double rows_end = g.row_y(schedule.ranks()) - kRowGapPx;
   const double width = kLeftPx + g.plot_px + 40;
   const double height = rows_end + 120;
@@ -186,7 +185,8 @@ std::string schedule_svg(const sim::PipelineSchedule& schedule, const sim::Sched
     out += fmt::format(R"(<text x="{}" y="{}" font-size="12" text-anchor="end">rank {}</text></g>)", px(kLeftPx - 8),
                        px(y + kRowPx / 2 + 4), r);
     out += "\n";
-    for (int i = 0; i < static_cast<int>(schedule.ops(r).size()); ++i) draw_op(out, schedule, r, i, run.timings[r][i], g);
+    for (int i = 0; i < static_cast<int>(schedule.ops(r).size()); ++i)
+      draw_op(out, schedule, r, i, run.timings[r][i], g);
   }
   draw_axis(out, run, g, rows_end + 6);
   draw_legend(out, schedule, rows_end + 44);

@@ -61,8 +61,9 @@ std::optional<std::string> check_rank_order(const PipelineSchedule& schedule, co
         for (const StageTask& needed : prerequisites(schedule, task)) {
           const Position at = where[index(needed)];
           if (at.rank != r || at.op < i || (at.op == i && inside_op(needed, own, task))) continue;
+          const std::string when = at.op == i ? "in the same op" : fmt::format("later at op {}", at.op);
           return fmt::format("{}: runs before {}, which this rank runs {}", op_label(schedule, r, i),
-                             describe(schedule, needed), at.op == i ? "in the same op" : fmt::format("later at op {}", at.op));
+                             describe(schedule, needed), when);
         }
       }
     }
