@@ -119,6 +119,18 @@ double dp_collective_bytes(const Scenario& s, double parameters, int replicas) {
   return parameters * per_parameter * ring;
 }
 
+// The published formulas take the chunk of one of pp model stages and count stages; a per-pass chunk here
+// is one virtual stage when interleaved (a v-th of a device's layers), and DualPipeV folds 2 pp stages.
+double bubble_of(const ParallelLayout& l, const ChunkTimes& pass) {
+  if (l.schedule == ScheduleKind::kInterleaved) {
+    ChunkTimes stage = pass;
+    for (double* t : {&stage.forward_s, &stage.backward_s, &stage.weight_backward_s, &stage.overlapped_s})
+      *t *= l.virtual_stages;
+    return published_bubble_s(l.schedule, stage, l.pp, l.virtual_stages);
+  }
+  return published_bubble_s(l.schedule, pass, l.stage_count(), l.virtual_stages);
+}
+
 struct DeviceState {
   double parameters = 0, expert_parameters = 0, activation_bytes = 0;
 };
@@ -159,7 +171,7 @@ StepEstimate estimate_step_at_batch(const Scenario& s, const StagePlan& plan, in
     e.compute_by_kind_s.clear();
     for (const auto& [kind, seconds] : device.compute_by_kind_s) e.compute_by_kind_s[kind] = m * seconds;
   }
-  e.bubble_s = published_bubble_s(l.schedule, e.chunk, l.pp, l.virtual_stages);
+  e.bubble_s = bubble_of(l, e.chunk);
 
   // PP: activations cross to the next stage's node; steady-state sends overlap compute, fill and drain do not.
   const double activation_bytes = static_cast<double>(l.micro_batch_size) * s.job.sequence_length * s.job.model.hidden_size * 2.0;
@@ -245,8 +257,13 @@ Estimate estimate_step(const Scenario& s) {
                       "a layout that fits in GPU memory",
                       "recompute more (recompute: deepseek or full), raise pp, ep or tp, or pick a GPU with more memory");
 
-  out.notes.push_back(fmt::format("bubble from the published {} formula; it is exact only when F = B - W = W",
-                                  schedule_name(l.schedule)));
+  const ChunkTimes& c = out.step.chunk;
+  out.notes.push_back(published_bubble_is_exact(l.schedule, c)
+                          ? fmt::format("bubble from the published {} formula, exact for these chunk times", schedule_name(l.schedule))
+                          : fmt::format("bubble from the published {} formula, an estimate here (F {:.1f} ms, B-W {:.1f} ms, "
+                                        "W {:.1f} ms differ; `trainsim schedule --scenario` executes the schedule)",
+                                        schedule_name(l.schedule), c.forward_s * 1e3, c.backward_input_s() * 1e3,
+                                        c.weight_backward_s * 1e3));
   if (s.job.model.is_moe() && l.ep > 1)
     out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
   out.notes.push_back("ZeRO collectives run after the last backward and are counted as exposed");
