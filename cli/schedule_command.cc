@@ -13,7 +13,10 @@
 #include "reports/schedule_svg.h"
 #include "reports/schedule_table.h"
 #include "reports/schedule_trace.h"
+#include "sim/layout_rules.h"
+#include "sim/scenario_loader.h"
 #include "sim/schedule_comparison.h"
+#include "sim/step_estimate.h"
 
 namespace trainsim::cli {
 namespace {
@@ -53,9 +56,14 @@ std::string default_path(const ScheduleCommandOptions& o, const char* extension)
 }  // namespace
 
 std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOptions& options, std::string& source) {
-  if (!options.scenario_path.empty())
-    reject("--scenario", "taking chunk times from a scenario is not wired yet", "--f, --b, --w and --fb",
-           "give the chunk times directly for now");
+  if (!options.scenario_path.empty()) {
+    const sim::Scenario scenario = sim::load_scenario(options.scenario_path);
+    if (options.pp != scenario.layout.pp)
+      reject("--pp", fmt::format("--pp {} differs from the scenario's pp {}", options.pp, scenario.layout.pp),
+             "no --pp with --scenario", "the chunk times belong to the scenario's stages");
+    source = options.scenario_path;
+    return sim::stage_chunk_times(scenario);
+  }
   check_times(options.times, options.p2p_latency_s);
   source = kOrigin;
   return {options.times};
@@ -112,8 +120,17 @@ void add_schedule_command(CLI::App& app) {
   cmd->add_flag("--order", options->order, "Add the per-rank op order (JSON: of every schedule)");
   cmd->add_option("--svg", options->svg_path, "SVG timeline file (default schedule-<kind>-p<pp>-m<m>.svg)");
   cmd->add_option("--trace", options->trace_path, "Chrome trace file (default schedule-<kind>-p<pp>-m<m>.trace.json)");
-  cmd->add_option("--scenario", options->scenario_path, "Take chunk times from a scenario (not wired yet)");
-  cmd->callback([options] {
+  cmd->add_option("--scenario", options->scenario_path,
+                  "Take chunk times per stage from a scenario's op catalog and op-time model; pp and micro-batches "
+                  "default to the scenario's");
+  cmd->callback([options, cmd] {
+    if (!options->scenario_path.empty()) {
+      const sim::Scenario scenario = sim::load_scenario(options->scenario_path);
+      if (cmd->count("--pp") == 0) options->pp = scenario.layout.pp;
+      if (cmd->count("--microbatches") == 0)
+        options->microbatches = sim::microbatches_per_step(scenario.layout, scenario.job.global_batch_sequences);
+      if (cmd->count("--kind") == 0) options->kind = std::string(sim::schedule_name(scenario.layout.schedule));
+    }
     const ScheduleCommandOutput output = run_schedule_command(*options);
     std::fputs(output.out.c_str(), stdout);
     std::fputs(output.err.c_str(), stderr);

@@ -32,11 +32,8 @@ struct ScheduleCommandOutput {
 };
 
 // The chunk times the executor runs with, one entry for all stages or one per pp stage, and where they came
-// from (`source`). Today: the --f/--b/--w/--fb values.
-// HOOK(--scenario): when options.scenario_path is set, load the scenario, take the per-stage F, B, W and F&B
-// of its op catalog and op-time model (one ChunkTimes per pp stage) and set source to the scenario path;
-// options.pp and options.microbatches should then default to the scenario's. Until wired it throws
-// ConfigError.
+// from (`source`): the --f/--b/--w/--fb values, or with --scenario the per-stage F, B, W and F&B of the
+// scenario's op catalog and op-time model (sim::stage_chunk_times). The scenario fixes pp.
 std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOptions& options, std::string& source);
 
 // Checks the options (ConfigError naming the flag), runs all schedules, writes the SVG and trace of

@@ -208,18 +208,43 @@ StepEstimate estimate_step_at_batch(const Scenario& s, const StagePlan& plan, in
   return e;
 }
 
-Estimate estimate_step(const Scenario& s) {
-  const hw::RooflineOpTimeModel time_model(s.cluster.gpu, hw::RooflineEfficiencies{});
-  const PricedModel priced = price_model(s, time_model);
+namespace {
+
+// Placement balances compute at full SM count.
+PlacementCosts placement_costs(const Scenario& s) {
+  const PricedModel priced = price_model(s, hw::RooflineOpTimeModel(s.cluster.gpu, hw::RooflineEfficiencies{}));
   PlacementCosts costs;
   costs.dense_layer = priced.dense.timing.compute_s();
   costs.moe_layer = priced.moe.timing.compute_s();
   costs.embedding = priced.embedding.timing.compute_s();
   costs.output_head = priced.head.timing.compute_s();
   costs.mtp_module = priced.mtp.timing.compute_s();
+  return costs;
+}
 
+}  // namespace
+
+std::vector<ChunkTimes> stage_chunk_times(const Scenario& scenario) {
+  Scenario s = scenario;  // the same model and cluster, cut into pp stages of one layer range each
+  if (s.layout.stage_count() != s.layout.pp) {
+    s.layout.schedule = ScheduleKind::kOneFOneB;
+    s.layout.virtual_stages = 1;
+    s.layout.layers_per_stage.clear();
+  }
+  const bool overlap = overlaps_forward_and_backward(scenario.layout.schedule);
+  const PricedModel priced = price_model(s, hw::RooflineOpTimeModel(s.cluster.gpu, hw::RooflineEfficiencies{},
+                                                                    overlap ? s.cluster.compute_sm_fraction() : 1.0));
+  const StagePlan plan = plan_stages(s, placement_costs(s));
+  std::vector<ChunkTimes> out;
+  for (const Stage& stage : plan.stages) out.push_back(chunk_of(stage_totals(stage, priced, s.job.model).timing));
+  return out;
+}
+
+Estimate estimate_step(const Scenario& s) {
+  const hw::RooflineOpTimeModel time_model(s.cluster.gpu, hw::RooflineEfficiencies{});
+  const PricedModel priced = price_model(s, time_model);
   Estimate out;
-  out.plan = plan_stages(s, costs);
+  out.plan = plan_stages(s, placement_costs(s));
   out.step = estimate_step_at_batch(s, out.plan, s.job.global_batch_sequences);
 
   // Memory: the device with the largest footprint.

@@ -46,6 +46,9 @@ struct Estimate {
 
 // Throws ConfigError when the layout does not fit in GPU memory ("needs 93.4 GiB per GPU of 80 GiB: ...").
 Estimate estimate_step(const Scenario& scenario);
+// One ChunkTimes per stage with the model cut into the scenario's pp stages, priced as the estimate prices
+// them (what `trainsim schedule --scenario` executes every schedule with).
+std::vector<ChunkTimes> stage_chunk_times(const Scenario& scenario);
 // The step at another global batch (a point of the batch ramp), same layout.
 StepEstimate estimate_step_at_batch(const Scenario& scenario, const StagePlan& plan, int global_batch_sequences);
 
