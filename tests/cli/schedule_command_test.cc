@@ -73,6 +73,21 @@ std::string rejection(const ScheduleCommandOptions& o, const std::string& key_pa
   return "";
 }
 
+TEST_F(ScheduleCommand, ScenarioGivesOneChunkTimePerStage) {
+  ScheduleCommandOptions o = options();
+  o.scenario_path = TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml";
+  o.pp = 16;
+  std::string source;
+  const std::vector<sim::ChunkTimes> times = stage_times_for_command(o, source);
+  ASSERT_EQ(times.size(), 16u);
+  EXPECT_EQ(source, o.scenario_path);
+  for (const sim::ChunkTimes& t : times) {
+    EXPECT_GT(t.forward_s, 0);
+    EXPECT_GT(t.backward_s, t.weight_backward_s);
+    EXPECT_GE(t.overlapped_s, std::max(t.forward_s, t.backward_s) * 0.5);
+  }
+}
+
 TEST_F(ScheduleCommand, RejectsBadArguments) {
   ScheduleCommandOptions o = options();
   o.kind = "dualpip";
@@ -93,8 +108,11 @@ TEST_F(ScheduleCommand, RejectsBadArguments) {
   o.p2p_latency_s = -1;
   rejection(o, "--p2p-latency");
   o = options();
-  o.scenario_path = "x.yaml";
-  EXPECT_NE(rejection(o, "--scenario").find("not wired yet"), std::string::npos);
+  o.scenario_path = "does-not-exist.yaml";
+  EXPECT_NE(rejection(o, "").find("does-not-exist.yaml: cannot read the scenario file"), std::string::npos);
+  o.scenario_path = TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml";
+  o.pp = 8;  // the scenario has pp 16
+  EXPECT_NE(rejection(o, "--pp").find("differs from the scenario's pp 16"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(options().svg_path));  // nothing written on bad input
 }
 
