@@ -1,0 +1,58 @@
+// Fine-grained FP8 scaling shared by the CPU references and the device code: the tilings DeepSeek-V3 trains
+// with (tech report section 3.3.2: activations per 1x128 tile, weights per 128x128 block) and the scale layout.
+// Each scale is the dequantization factor: value ~= e4m3(code) * scale, with scale = amax / 448.
+#pragma once
+#include <bit>
+#include <cstdint>
+
+#if defined(__CUDACC__)
+#define TS_FP8_HD __host__ __device__
+#else
+#define TS_FP8_HD
+#endif
+
+namespace trainsim::kernels::fp8 {
+
+inline constexpr int kScaleTile = 128;  // the 128 of 1x128 tiles, 128x128 blocks and promotion every 128 of K
+
+// A matrix is quantized as rows x cols, row-major, with cols the GEMM reduction dimension (K-major):
+// the transposed (128x1) tiling of the backward pass is the 1x128 tiling of the transposed matrix.
+enum class ScaleTiling {
+  kRow1x128,      // one scale per row and 128 columns (activations, gradients)
+  kBlock128x128,  // one scale per 128x128 block (weights)
+  kRowWhole,      // one scale per row over all columns: the no-promotion accuracy experiment needs scales
+                  // constant along K, stored in the 1x128 layout with the value repeated
+};
+
+TS_FP8_HD constexpr int ceil_div(int a, int b) { return (a + b - 1) / b; }
+TS_FP8_HD constexpr int k_blocks(int cols) { return ceil_div(cols, kScaleTile); }
+
+// Scales are stored k-block-major ("MN-major", as DeepGEMM does), so one output tile's scales for one
+// k-block are contiguous. Per-row scales pad the row count to 4 floats (16 bytes, the TMA alignment).
+TS_FP8_HD constexpr int scale_row_stride(ScaleTiling tiling, int rows) {
+  return tiling == ScaleTiling::kBlock128x128 ? ceil_div(rows, kScaleTile) : ceil_div(rows, 4) * 4;
+}
+TS_FP8_HD constexpr int scale_count(ScaleTiling tiling, int rows, int cols) {
+  return scale_row_stride(tiling, rows) * k_blocks(cols);
+}
+// Index of the scale that applies to element (row, col).
+TS_FP8_HD constexpr int scale_index(ScaleTiling tiling, int rows, int row, int col) {
+  const int kb = col / kScaleTile;
+  const int r = tiling == ScaleTiling::kBlock128x128 ? row / kScaleTile : row;
+  return kb * scale_row_stride(tiling, rows) + r;
+}
+
+// The scale of a tile whose largest magnitude is amax. An all-zero tile gets scale 1 (its codes are 0).
+// Power-of-two scales round up (so amax / scale stays within 448) and make scaling exact in any format.
+TS_FP8_HD inline float compute_scale(float amax, bool power_of_two) {
+  if (!(amax > 0.0f)) return 1.0f;
+  float scale = amax / 448.0f;
+  if (power_of_two) {
+    uint32_t bits = std::bit_cast<uint32_t>(scale);
+    if ((bits & 0x007FFFFFu) != 0) bits = (bits & 0xFF800000u) + 0x00800000u;
+    scale = std::bit_cast<float>(bits);
+  }
+  return scale;
+}
+
+}  // namespace trainsim::kernels::fp8
