@@ -27,19 +27,17 @@ enum class ScaleTiling {
 TS_FP8_HD constexpr int ceil_div(int a, int b) { return (a + b - 1) / b; }
 TS_FP8_HD constexpr int k_blocks(int cols) { return ceil_div(cols, kScaleTile); }
 
-// Scales are stored k-block-major ("MN-major", as DeepGEMM does), so one output tile's scales for one
-// k-block are contiguous. Per-row scales pad the row count to 4 floats (16 bytes, the TMA alignment).
-TS_FP8_HD constexpr int scale_row_stride(ScaleTiling tiling, int rows) {
-  return tiling == ScaleTiling::kBlock128x128 ? ceil_div(rows, kScaleTile) : ceil_div(rows, 4) * 4;
-}
+// Scale layout, the one cuBLASLt's VEC128_32F / BLK128x128_32F modes and torch._scaled_mm read (PyTorch's
+// is_blockwise_1x128_scaling / is_blockwise_128x128_scaling): per-row scales k-block-major with rows
+// contiguous (a tile's scales for one k-block are adjacent, as in DeepGEMM); block scales row-major over
+// blocks, k-blocks contiguous.
 TS_FP8_HD constexpr int scale_count(ScaleTiling tiling, int rows, int cols) {
-  return scale_row_stride(tiling, rows) * k_blocks(cols);
+  return (tiling == ScaleTiling::kBlock128x128 ? ceil_div(rows, kScaleTile) : rows) * k_blocks(cols);
 }
 // Index of the scale that applies to element (row, col).
-TS_FP8_HD constexpr int scale_index(ScaleTiling tiling, int rows, int row, int col) {
+TS_FP8_HD constexpr int scale_index(ScaleTiling tiling, int rows, int cols, int row, int col) {
   const int kb = col / kScaleTile;
-  const int r = tiling == ScaleTiling::kBlock128x128 ? row / kScaleTile : row;
-  return kb * scale_row_stride(tiling, rows) + r;
+  return tiling == ScaleTiling::kBlock128x128 ? (row / kScaleTile) * k_blocks(cols) + kb : kb * rows + row;
 }
 
 // The scale of a tile whose largest magnitude is amax. An all-zero tile gets scale 1 (its codes are 0).

@@ -17,7 +17,7 @@ struct QuantizedMatrix {
   std::vector<uint8_t> codes;  // rows * cols E4M3 codes, row-major
   std::vector<float> scales;   // scale_count(tiling, rows, cols), layout of fp8_scaling.h
 
-  float scale(int row, int col) const { return scales[scale_index(tiling, rows, row, col)]; }
+  float scale(int row, int col) const { return scales[scale_index(tiling, rows, cols, row, col)]; }
   float value(int row, int col) const;  // dequantized element
 };
 

@@ -38,7 +38,7 @@ QuantizedMatrix quantize_ref(std::span<const float> x, int rows, int cols, Scale
       const float scale = compute_scale(amax, power_of_two_scales);
       for (int r = r0; r < r1; ++r) {
         for (int c = c0; c < c1; ++c) q.codes[static_cast<size_t>(r) * cols + c] = float_to_e4m3(at(r, c) / scale);
-        for (int c = c0; c < c1; c += kScaleTile) q.scales[scale_index(tiling, rows, r, c)] = scale;
+        for (int c = c0; c < c1; c += kScaleTile) q.scales[scale_index(tiling, rows, cols, r, c)] = scale;
       }
     }
   }
