@@ -46,9 +46,17 @@ TS_FP8_HD inline float compute_scale(float amax, bool power_of_two) {
   if (!(amax > 0.0f)) return 1.0f;
   float scale = amax / 448.0f;
   if (power_of_two) {
+#if defined(__CUDA_ARCH__)
+    uint32_t bits = __float_as_uint(scale);
+#else
     uint32_t bits = std::bit_cast<uint32_t>(scale);
+#endif
     if ((bits & 0x007FFFFFu) != 0) bits = (bits & 0xFF800000u) + 0x00800000u;
+#if defined(__CUDA_ARCH__)
+    scale = __uint_as_float(bits);
+#else
     scale = std::bit_cast<float>(bits);
+#endif
   }
   return scale;
 }
