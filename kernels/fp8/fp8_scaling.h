@@ -30,14 +30,16 @@ TS_FP8_HD constexpr int k_blocks(int cols) { return ceil_div(cols, kScaleTile); 
 // Scale layout, the one cuBLASLt's VEC128_32F / BLK128x128_32F modes and torch._scaled_mm read (PyTorch's
 // is_blockwise_1x128_scaling / is_blockwise_128x128_scaling): per-row scales k-block-major with rows
 // contiguous (a tile's scales for one k-block are adjacent, as in DeepGEMM); block scales row-major over
-// blocks, k-blocks contiguous.
+// blocks, k-blocks contiguous, each block row padded to 4 floats (16 bytes, as recent PyTorch requires).
+TS_FP8_HD constexpr int block_scale_stride(int cols) { return ceil_div(k_blocks(cols), 4) * 4; }
 TS_FP8_HD constexpr int scale_count(ScaleTiling tiling, int rows, int cols) {
-  return (tiling == ScaleTiling::kBlock128x128 ? ceil_div(rows, kScaleTile) : rows) * k_blocks(cols);
+  return tiling == ScaleTiling::kBlock128x128 ? ceil_div(rows, kScaleTile) * block_scale_stride(cols)
+                                              : rows * k_blocks(cols);
 }
 // Index of the scale that applies to element (row, col).
 TS_FP8_HD constexpr int scale_index(ScaleTiling tiling, int rows, int cols, int row, int col) {
   const int kb = col / kScaleTile;
-  return tiling == ScaleTiling::kBlock128x128 ? (row / kScaleTile) * k_blocks(cols) + kb : kb * rows + row;
+  return tiling == ScaleTiling::kBlock128x128 ? (row / kScaleTile) * block_scale_stride(cols) + kb : kb * rows + row;
 }
 
 // The scale of a tile whose largest magnitude is amax. An all-zero tile gets scale 1 (its codes are 0).

@@ -163,7 +163,7 @@ __global__ void __launch_bounds__(cfg::kThreads, 1)
 
     if constexpr (kPromote) {
       if constexpr (kBlockScaledB) {
-        const float sb = __ldg(&p.b_scales[(n0 / kScaleTile) * num_kb + kb]);
+        const float sb = __ldg(&p.b_scales[(n0 / kScaleTile) * block_scale_stride(p.k) + kb]);
         const float s0 = sa0 * sb, s1 = sa1 * sb;
 #pragma unroll
         for (int j = 0; j < 16; ++j) {
@@ -197,7 +197,7 @@ __global__ void __launch_bounds__(cfg::kThreads, 1)
     float sb0 = 1.0f, sb1 = 1.0f;
     if constexpr (!kPromote) {
       if constexpr (kBlockScaledB) {
-        sb0 = sb1 = __ldg(&p.b_scales[(n0 / kScaleTile) * num_kb]);
+        sb0 = sb1 = __ldg(&p.b_scales[(n0 / kScaleTile) * block_scale_stride(p.k)]);
       } else {
         sb0 = __ldg(&p.b_scales[col]);
         sb1 = __ldg(&p.b_scales[col + 1]);

@@ -110,8 +110,8 @@ __global__ void quantize_blocks_kernel(QuantizeInput in, uint8_t* codes, float* 
     }
   }
   if (threadIdx.x == 0) {
-    scales[blockIdx.y * k_blocks(in.cols) + blockIdx.x] = scale;
-    if (scales_t != nullptr) scales_t[blockIdx.x * k_blocks(in.rows) + blockIdx.y] = scale;
+    scales[blockIdx.y * block_scale_stride(in.cols) + blockIdx.x] = scale;
+    if (scales_t != nullptr) scales_t[blockIdx.x * block_scale_stride(in.rows) + blockIdx.y] = scale;
   }
 }
 

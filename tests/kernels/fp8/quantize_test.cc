@@ -21,10 +21,10 @@ std::vector<float> normal(int rows, int cols, uint64_t seed, float stddev = 1.0f
 TEST(ScaleLayout, CountsAndStridesForRaggedShapes) {
   EXPECT_EQ(k_blocks(300), 3);
   EXPECT_EQ(scale_count(ScaleTiling::kRow1x128, 201, 300), 603);
-  EXPECT_EQ(scale_count(ScaleTiling::kBlock128x128, 201, 300), 6);
+  EXPECT_EQ(scale_count(ScaleTiling::kBlock128x128, 201, 300), 8);  // 2 block rows of 3 k-blocks, padded to 4
   // Per-row: k-block-major, rows contiguous. Blocks: row-major over blocks, k-blocks contiguous.
   EXPECT_EQ(scale_index(ScaleTiling::kRow1x128, 201, 300, 5, 260), 2 * 201 + 5);
-  EXPECT_EQ(scale_index(ScaleTiling::kBlock128x128, 201, 300, 130, 129), 1 * 3 + 1);
+  EXPECT_EQ(scale_index(ScaleTiling::kBlock128x128, 201, 300, 130, 129), 1 * 4 + 1);
 }
 
 // Every tile's scale is its amax / 448, its largest element encodes to +-448, and each element is within
@@ -63,7 +63,7 @@ TEST(Quantize, Block128x128WithRaggedEdges) {
   const int rows = 257, cols = 200;
   const auto x = normal(rows, cols, 2, 0.02f);
   const QuantizedMatrix q = quantize_ref(x, rows, cols, ScaleTiling::kBlock128x128);
-  EXPECT_EQ(q.scales.size(), 6u);
+  EXPECT_EQ(q.scales.size(), 12u);  // 3 block rows x (2 k-blocks padded to 4)
   expect_tile_rules(x, rows, cols, q, 128, 128);
 }
 
