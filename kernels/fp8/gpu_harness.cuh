@@ -69,22 +69,26 @@ inline std::vector<float> widen_output(const std::vector<uint8_t>& raw, bool bf1
   return out;
 }
 
-// Median time of `repeats` calls of `fn(i)` after `warmup` calls, each timed alone with CUDA events.
-inline double median_seconds(const std::function<void(int)>& fn, int warmup, int repeats, cudaStream_t stream) {
-  for (int i = 0; i < warmup; ++i) fn(i);
+// Median over `samples` of the mean time of `batch` back-to-back calls of fn(i) (i counts every call, for
+// rotating inputs), after `warmup` calls. Back-to-back calls keep host launch overhead (tensor-map encoding,
+// cuBLASLt's checks) off the device timeline, so the events time the kernels themselves.
+inline double median_seconds(const std::function<void(int)>& fn, int warmup, int samples, cudaStream_t stream,
+                             int batch = 10) {
+  int call = 0;
+  for (int i = 0; i < warmup; ++i) fn(call++);
   TS_CUDA_CHECK(cudaStreamSynchronize(stream));
   cudaEvent_t start, stop;
   TS_CUDA_CHECK(cudaEventCreate(&start));
   TS_CUDA_CHECK(cudaEventCreate(&stop));
   std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
+  for (int i = 0; i < samples; ++i) {
     TS_CUDA_CHECK(cudaEventRecord(start, stream));
-    fn(i);
+    for (int b = 0; b < batch; ++b) fn(call++);
     TS_CUDA_CHECK(cudaEventRecord(stop, stream));
     TS_CUDA_CHECK(cudaEventSynchronize(stop));
     float ms = 0;
     TS_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-    times.push_back(ms * 1e-3);
+    times.push_back(ms * 1e-3 / batch);
   }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);

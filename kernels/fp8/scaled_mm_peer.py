@@ -91,18 +91,23 @@ def scalings(kind):
     return block + ["rowwise", "per-tensor"]
 
 
-def median_seconds(fns, warmup, repeats):
-    for i in range(warmup):
-        fns[i % len(fns)]()
+def median_seconds(fns, warmup, samples, batch=10):
+    """Median over samples of the mean of `batch` back-to-back calls (as the C++ benchmark times)."""
+    call = 0
+    for _ in range(warmup):
+        fns[call % len(fns)]()
+        call += 1
     torch.cuda.synchronize()
     times = []
-    for i in range(repeats):
+    for _ in range(samples):
         start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
         start.record()
-        fns[i % len(fns)]()
+        for _ in range(batch):
+            fns[call % len(fns)]()
+            call += 1
         stop.record()
         stop.synchronize()
-        times.append(start.elapsed_time(stop) * 1e-3)
+        times.append(start.elapsed_time(stop) * 1e-3 / batch)
     return statistics.median(times)
 
 
