@@ -14,6 +14,13 @@
 
 namespace trainsim::kernels::fp8 {
 
+// Exit code of a check that cannot run here (ctest's SKIP_RETURN_CODE for the `gpu` label).
+inline constexpr int kSkipExitCode = 77;
+inline bool has_cuda_device() {
+  int count = 0;
+  return cudaGetDeviceCount(&count) == cudaSuccess && count > 0;
+}
+
 template <typename T>
 class DeviceBuffer {
  public:

@@ -1,4 +1,5 @@
 // The FP8 GEMM launcher: checks the problem against each variant's limits and dispatches to it.
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -25,6 +26,11 @@ void validate(const Fp8GemmArgs& args, GemmVariant variant) {
   if (args.n % 8 != 0) fail("n must be a multiple of 8 (aligned output pairs); HINT: pad N");
   if (args.a == nullptr || args.b == nullptr || args.a_scales == nullptr || args.b_scales == nullptr || args.d == nullptr)
     fail("every operand, scale and output pointer must be set");
+  if (variant != GemmVariant::kSimt &&
+      (reinterpret_cast<uintptr_t>(args.a) % 16 != 0 || reinterpret_cast<uintptr_t>(args.b) % 16 != 0))
+    fail("A and B must start on 16-byte boundaries (TMA); HINT: offset grouped operands by multiples of 16 rows");
+  if (variant == GemmVariant::kSimt && (reinterpret_cast<uintptr_t>(args.a) % 8 != 0 || reinterpret_cast<uintptr_t>(args.b) % 8 != 0))
+    fail("A and B must start on 8-byte boundaries");
   if (args.b_tiling == ScaleTiling::kRowWhole && variant != GemmVariant::kWgmmaNoPromotion)
     fail("kRowWhole is stored as kRow1x128; pass b_tiling = kRow1x128");
 }

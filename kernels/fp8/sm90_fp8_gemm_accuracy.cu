@@ -53,6 +53,10 @@ Errors measure(const std::vector<float>& out, const std::vector<double>& ref, si
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!fp8::has_cuda_device()) {
+    std::printf("SKIP: no CUDA device\n");
+    return fp8::kSkipExitCode;
+  }
   try {
     const std::string csv_path = argc > 1 ? argv[1] : "fp8_gemm_accuracy.csv";
     std::printf("device: %s\n", trainsim::kernels::describe(trainsim::kernels::query_device()).c_str());

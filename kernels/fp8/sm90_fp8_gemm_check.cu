@@ -118,6 +118,10 @@ void check_case(const Case& c, uint64_t seed, fp8::CublasLtFp8Gemm& cublaslt) {
 }  // namespace
 
 int main() {
+  if (!fp8::has_cuda_device()) {
+    std::printf("SKIP: no CUDA device\n");
+    return fp8::kSkipExitCode;
+  }
   try {
     std::printf("device: %s\n", trainsim::kernels::describe(trainsim::kernels::query_device()).c_str());
     const uint64_t seed = std::random_device{}();

@@ -95,6 +95,10 @@ void check_shape(int rows, int cols, bool bf16, bool pow2, uint64_t seed) {
 }  // namespace
 
 int main() {
+  if (!fp8::has_cuda_device()) {
+    std::printf("SKIP: no CUDA device\n");
+    return fp8::kSkipExitCode;
+  }
   try {
     std::printf("device: %s\n", trainsim::kernels::describe(trainsim::kernels::query_device()).c_str());
     uint64_t seed = 1000;

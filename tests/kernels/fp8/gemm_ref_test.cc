@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "kernels/common/error_metrics.h"
@@ -121,6 +122,18 @@ TEST(TensorCoreModel, ErrorGrowsWithKWithoutPromotion) {
   const double p4096 = model_error(4096, true, 40), p16384 = model_error(16384, true, 40);
   EXPECT_LT(p4096, e4096 / 5);
   EXPECT_LT(p16384, 1e-3);
+}
+
+TEST(GemmRef, RejectsOperandsOfDifferentK) {
+  const auto a = quantize_ref(normal(4, 128, 50), 4, 128, ScaleTiling::kRow1x128);
+  const auto b = quantize_ref(normal(4, 256, 51), 4, 256, ScaleTiling::kRow1x128);
+  EXPECT_THROW(gemm_ref(a, b), std::invalid_argument);
+  EXPECT_THROW(gemm_tensor_core_model(a, b, {}, true), std::invalid_argument);
+}
+
+TEST(TensorCoreModel, RejectsAGroupThatDoesNotDivide128) {
+  const auto a = quantize_ref(normal(4, 128, 52), 4, 128, ScaleTiling::kRow1x128);
+  EXPECT_THROW(gemm_tensor_core_model(a, a, {14, 48}, true), std::invalid_argument);
 }
 
 TEST(DeepSeekV3Shapes, EveryLayerHasThreeGemmsAndDeepGemmAnchors) {
