@@ -41,6 +41,15 @@ std::vector<double> gemm_ref(const QuantizedMatrix& a, const QuantizedMatrix& b)
   return d;
 }
 
+std::vector<float> round_output(std::span<const double> d, OutputType type) {
+  std::vector<float> out(d.size());
+  for (size_t i = 0; i < d.size(); ++i) {
+    const auto f = static_cast<float>(d[i]);
+    out[i] = type == OutputType::kBF16 ? round_to_bf16(f) : f;
+  }
+  return out;
+}
+
 float truncated_accumulate(float acc, std::span<const double> terms, int significand_bits) {
   double largest = std::fabs(static_cast<double>(acc));
   for (double t : terms) largest = std::max(largest, std::fabs(t));

@@ -6,11 +6,15 @@
 #include <vector>
 
 #include "kernels/fp8/quantize.h"
+#include "kernels/fp8/training_gemm.h"
 
 namespace trainsim::kernels::fp8 {
 
 // D = A B^T in FP64 over the dequantized operands: a.cols == b.cols == K, D is a.rows x b.rows, row-major.
 std::vector<double> gemm_ref(const QuantizedMatrix& a, const QuantizedMatrix& b);
+
+// The FP64 result rounded as a kernel's output would be: BF16 (round to nearest even) or FP32.
+std::vector<float> round_output(std::span<const double> d, OutputType type);
 
 // A model of FP8 tensor-core accumulation, after the DeepSeek-V3 tech report (section 3.3.2: "accumulation
 // precision of FP8 GEMM on NVIDIA H800 GPUs is limited to retaining around 14 bits"). Per MMA instruction

@@ -19,9 +19,10 @@ cat "$fp8_out/sass_summary.txt"
 "$fp8_bin/sm90_fp8_quantize_check" > "$fp8_out/quantize_check.log" 2>&1 || fp8_status=1
 tail -1 "$fp8_out/quantize_check.log"
 "$fp8_bin/sm90_fp8_gemm_check" > "$fp8_out/gemm_check.log" 2>&1 || fp8_status=1
-grep -E "^(FAIL|trainsim)" "$fp8_out/gemm_check.log" | head -20; tail -1 "$fp8_out/gemm_check.log"
+grep -E "^(FAIL|trainsim)" "$fp8_out/gemm_check.log" | head -20 || true
+tail -1 "$fp8_out/gemm_check.log"
 "$fp8_bin/sm90_fp8_gemm_accuracy" "$fp8_out/accuracy.csv" > "$fp8_out/accuracy.log" 2>&1 || fp8_status=1
-grep -E "K |4096" "$fp8_out/accuracy.log" | head -8
+grep -E "^(K |4096 )" "$fp8_out/accuracy.log" | head -8 || true
 "$fp8_bin/sm90_fp8_gemm_bench" "${fp8_quick[@]}" --shapes-csv "$fp8_out/shapes.csv" || fp8_status=1
 "$fp8_bin/sm90_fp8_gemm_bench" "${fp8_quick[@]}" --csv "$fp8_out/bench.csv" > "$fp8_out/bench.log" 2>&1 || fp8_status=1
 tail -4 "$fp8_out/bench.log"

@@ -1,3 +1,4 @@
+// UNTESTED: compiled for sm_90a, never run (written without a GPU); see NOTES.md.
 // Launch of the WGMMA FP8 GEMM: TMA tensor maps (128B swizzle, zero fill out of bounds) made through the
 // runtime's driver entry point (no link to libcuda), the kernel instance for the problem, the grid.
 #include <cudaTypedefs.h>

@@ -1,3 +1,4 @@
+// UNTESTED: compiled for sm_90a, never run (written without a GPU); see NOTES.md.
 // Device code of the WGMMA block-scaled FP8 GEMM (sm_90a): PTX wrappers (WGMMA, shared-memory descriptors,
 // setmaxnreg) and the kernel: a TMA producer warpgroup feeding a ring of mbarrier-guarded stages, and two
 // consumer warpgroups that promote each 128-of-K partial sum into FP32 with its scales (DeepGEMM's scheme).
@@ -95,7 +96,9 @@ __global__ void __launch_bounds__(cfg::kThreads, 1)
       ptx::mbarrier_init(&full[s], 1);
       ptx::mbarrier_init(&empty[s], kConsumers);
     }
+    // Make the initialised barriers visible to the async proxy (TMA's complete_tx), as CUTLASS/DeepGEMM do.
     ptx::fence_mbarrier_init(ptx::sem_release, ptx::scope_cluster);
+    ptx::fence_proxy_async(ptx::space_shared);
   }
   __syncthreads();
 

@@ -124,6 +124,14 @@ TEST(TensorCoreModel, ErrorGrowsWithKWithoutPromotion) {
   EXPECT_LT(p16384, 1e-3);
 }
 
+TEST(GemmRef, RoundsOutputsToBf16OrFp32) {
+  const double d[] = {1.0 + std::ldexp(1.0, -8) + std::ldexp(1.0, -20), -3.0};  // above the BF16 midpoint
+  const auto bf16 = round_output(d, OutputType::kBF16);
+  EXPECT_EQ(bf16[0], 1.0f + std::ldexp(1.0f, -7));
+  EXPECT_EQ(bf16[1], -3.0f);
+  EXPECT_EQ(round_output(d, OutputType::kFP32)[0], static_cast<float>(d[0]));
+}
+
 TEST(GemmRef, RejectsOperandsOfDifferentK) {
   const auto a = quantize_ref(normal(4, 128, 50), 4, 128, ScaleTiling::kRow1x128);
   const auto b = quantize_ref(normal(4, 256, 51), 4, 256, ScaleTiling::kRow1x128);
