@@ -83,6 +83,13 @@ def main():
             md.append(f"| {r['k']} | {r['variant']} | {num(r['relative_l2'], '{:.2e}')} | "
                       f"{num(r['max_err_over_rms'], '{:.2e}')} | {num(r['max_relative'], '{:.2e}')} |")
         md.append("")
+    ceilings = [r for r in bench if r["op"] == "ceiling"]
+    if ceilings:
+        md += ["## Ceilings measured on this device", ""]
+        for r in ceilings:
+            md.append(f"- {r['layer']} ({r['variant']}): " +
+                      (f"{num(r['gbps'], '{:.0f}')} GB/s read + write" if r["gbps"] else f"{num(r['tflops'], '{:.0f}')} TFLOPS"))
+        md.append("")
     if bench:
         md += ["## Speed: DeepSeek-V3 training GEMMs, M = 4096 tokens", "",
                "| kind | layer | M | N | K | ours (wgmma) TFLOPS | GB/s | cuBLASLt TFLOPS | ours / cuBLASLt | "
@@ -102,7 +109,7 @@ def main():
             torch_tf.append(float(t["tflops"]) if t.get("tflops") not in (None, "", "nan") else float("nan"))
         md += [f"| geomean | | | | | {num(geomean(ours))} | | {num(geomean(lt))} | {num(geomean(ratio), '{:.2f}')} | "
                f"{num(geomean(torch_tf))} | | |", ""]
-        labels = sorted({r["cublaslt_label"] for r in bench})
+        labels = sorted({r["cublaslt_label"] for r in bench if r["cublaslt_label"]})
         md += ["cuBLASLt ran as: " + "; ".join(labels), ""]
         if torch_rows:
             md += ["torch._scaled_mm scaling used: " + "; ".join(sorted({r['scaling'] for r in torch_rows.values()})), ""]

@@ -67,6 +67,31 @@ double spot_check_error(const fp8::DeviceOperands& ops, const DeviceBuffer<uint8
   return std::sqrt(diff_sq / ref_sq);
 }
 
+// The two ceilings METHOD.md asks to measure once: device-to-device copy bandwidth (bytes read + written) and
+// the library's best FP8 rate (cuBLASLt, per-tensor scales, 8192^3), written as the CSV's "ceiling" rows.
+void measure_ceilings(fp8::CublasLtFp8Gemm& cublaslt, std::ofstream& csv, const std::string& gpu) {
+  const size_t bytes = size_t{1} << 30;
+  DeviceBuffer<uint8_t> src(bytes), dst(bytes);
+  TS_CUDA_CHECK(cudaMemset(src.get(), 1, bytes));
+  const double copy_s = fp8::median_seconds(
+      [&](int) { TS_CUDA_CHECK(cudaMemcpyAsync(dst.get(), src.get(), bytes, cudaMemcpyDeviceToDevice, nullptr)); }, 2, 10,
+      nullptr, 1);
+  const double copy_gbps = 2.0 * bytes / copy_s * 1e-9;
+  constexpr int kSide = 8192;
+  auto x = random_tensor(size_t{kSide} * kSide, 7, 1.0f);
+  fp8::DeviceOperands ops = fp8::quantize_training_operands(fp8::GemmKind::kFprop, kSide, kSide, kSide, x.get(), x.get(), nullptr);
+  DeviceBuffer<uint8_t> d(size_t{kSide} * kSide * 2);
+  auto plan = cublaslt.plan(ops.args(d.get(), fp8::OutputType::kBF16), /*allow_blockwise=*/false);
+  const double gemm_s = fp8::median_seconds([&](int) { cublaslt.run(plan, nullptr); }, 3, 10, nullptr);
+  cublaslt.release(plan);
+  const double gemm_tflops = 2.0 * kSide * kSide * kSide / gemm_s * 1e-12;
+  std::printf("ceilings: device copy %.0f GB/s (read + write); cuBLASLt FP8 per-tensor 8192^3 %.0f TFLOPS\n", copy_gbps,
+              gemm_tflops);
+  csv << '"' << gpu << "\",ceiling,device-copy,,,,," << "memcpy," << copy_s << ",," << copy_gbps << ",,,,,,\n";
+  csv << '"' << gpu << "\",ceiling,fp8-gemm-8192,fprop," << kSide << ',' << kSide << ',' << kSide
+      << ",cublaslt-per-tensor," << gemm_s << ',' << gemm_tflops << ",,,,,,,\n";
+}
+
 struct Options {
   std::string csv = "fp8_gemm_bench.csv";
   std::string shapes_csv;  // write the shape list here and stop (read by scaled_mm_peer.py)
@@ -123,6 +148,7 @@ int run(const Options& opt) {
   std::printf("%-6s %-24s %6s %6s %6s | %-13s %8s %8s %7s | %8s %8s | %6s | %8s\n", "kind", "layer", "M", "N", "K",
               "variant", "us", "TFLOPS", "GB/s", "cuBLASLt", "TFLOPS", "ratio", "DeepGEMM");
   fp8::CublasLtFp8Gemm cublaslt;
+  measure_ceilings(cublaslt, csv, device.name);
   std::mt19937 pick(std::random_device{}());
   std::vector<double> ours_tflops, lt_tflops, ratios;
   std::string lt_labels;
