@@ -53,7 +53,7 @@ void launch(const CUtensorMap& tmap_a, const CUtensorMap& tmap_b, const wgmma_de
     return true;
   }();
   (void)raised;
-  const dim3 grid(ceil_div(problem.n, cfg::kBlockN), ceil_div(problem.m, cfg::kBlockM));
+  const dim3 grid(static_cast<unsigned>(ceil_div(problem.n, cfg::kBlockN) * ceil_div(problem.m, cfg::kBlockM)));
   kernel<<<grid, cfg::kThreads, cfg::kSharedBytes, stream>>>(tmap_a, tmap_b, problem);
   TS_CUDA_CHECK_LAUNCH();
 }

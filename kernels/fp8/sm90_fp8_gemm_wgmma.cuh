@@ -73,7 +73,7 @@ __device__ __forceinline__ void wgmma_m64n128k32_e4m3(float (&d)[64], uint64_t d
       : "l"(desc_a), "l"(desc_b), "r"(accumulate));
 }
 
-// D tile (kBlockM x kBlockN) at (blockIdx.y, blockIdx.x). kBlockScaledB: B has 128x128 block scales (Fprop,
+// One D tile (kBlockM x kBlockN) per CTA, placed by raster_tile (1-D grid). kBlockScaledB: B has 128x128 block scales (Fprop,
 // Dgrad) rather than per-row 1x128 scales (Wgrad). kPromote: promote every 128 of K; otherwise accumulate the
 // whole K in the tensor cores and scale once at the end (scales must be constant along K).
 template <bool kPromote, bool kBlockScaledB, typename OutT>
@@ -87,7 +87,9 @@ __global__ void __launch_bounds__(cfg::kThreads, 1)
   uint64_t* empty = full + cfg::kStages;
 
   const int warpgroup = static_cast<int>(threadIdx.x / 128);
-  const int m0 = static_cast<int>(blockIdx.y) * cfg::kBlockM, n0 = static_cast<int>(blockIdx.x) * cfg::kBlockN;
+  const cfg::TileCoord tile = cfg::raster_tile(static_cast<int>(blockIdx.x), ceil_div(p.m, cfg::kBlockM),
+                                              ceil_div(p.n, cfg::kBlockN));
+  const int m0 = tile.m_tile * cfg::kBlockM, n0 = tile.n_tile * cfg::kBlockN;
   const int num_kb = ceil_div(p.k, cfg::kBlockK);
   constexpr uint32_t kConsumers = cfg::kThreads - 128;
 
