@@ -93,6 +93,12 @@ def main():
             md.append(f"- {r['layer']} ({r['variant']}): " +
                       (f"{num(r['gbps'], '{:.0f}')} GB/s read + write" if r["gbps"] else f"{num(r['tflops'], '{:.0f}')} TFLOPS"))
         md.append("")
+    quant = [r for r in bench if r["op"] == "fp8_quantize"]
+    if quant:
+        md += ["## Quantization kernels (BF16 in; GB/s over the minimal bytes: one read, the writes)", "",
+               "| tensor | tiling | us | GB/s |", "| --- | --- | ---: | ---: |"]
+        md += [f"| {r['layer']} | {r['kind']} | {num(float(r['median_s']) * 1e6)} | {num(r['gbps'], '{:.0f}')} |" for r in quant]
+        md.append("")
     if bench:
         md += ["## Speed: DeepSeek-V3 training GEMMs, M = 4096 tokens", "",
                "| kind | layer | M | N | K | ours (wgmma) TFLOPS | GB/s | cuBLASLt TFLOPS | ours / cuBLASLt | "

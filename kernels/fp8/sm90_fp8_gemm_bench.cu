@@ -1,11 +1,14 @@
 // Benchmark of the FP8 GEMM on DeepSeek-V3's training shapes (deepseek_v3_shapes.h) beside cuBLASLt and
 // DeepGEMM's published H800 figures: one line per shape (TFLOPS, GB/s, ratio to cuBLASLt), geometric means,
 // and a CSV for calibration. Method (METHOD.md): warm-up, median of event-timed repeats, rotating input sets.
+#include <cuda_bf16.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -15,6 +18,7 @@
 #include "kernels/fp8/deepseek_v3_shapes.h"
 #include "kernels/fp8/device_operands.h"
 #include "kernels/fp8/e4m3.h"
+#include "kernels/fp8/sm90_fp8_quantize.h"
 
 namespace fp8 = trainsim::kernels::fp8;
 using fp8::DeviceBuffer;
@@ -32,6 +36,11 @@ __global__ void fill_random(float* x, size_t n, uint64_t seed, float stddev) {
     }
     x[i] = (sum - 2.0f) * 1.7320508f * stddev;  // variance of the sum of 4 uniforms is 1/3
   }
+}
+
+__global__ void to_bf16(const float* x, __nv_bfloat16* y, size_t n) {
+  for (size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x; i < n; i += static_cast<size_t>(gridDim.x) * blockDim.x)
+    y[i] = __float2bfloat16(x[i]);
 }
 
 DeviceBuffer<float> random_tensor(size_t n, uint64_t seed, float stddev) {
@@ -92,6 +101,52 @@ void measure_ceilings(fp8::CublasLtFp8Gemm& cublaslt, std::ofstream& csv, const 
       << ",cublaslt-per-tensor," << gemm_s << ',' << gemm_tflops << ",,,,,,,\n";
 }
 
+// The quantizers on BF16 tensors of the training step (activations 1x128 and their 128x1 re-tiling for Wgrad,
+// weights 128x128 with the transposed copy for Dgrad): GB/s counts the BF16 read, the E4M3 and scale writes.
+void bench_quantizers(std::ofstream& csv, const std::string& gpu, int repeats) {
+  struct Tensor {
+    const char* name;
+    int rows, cols;
+  };
+  const Tensor tensors[] = {{"activations 4096x7168", 4096, 7168}, {"activations 4096x18432", 4096, 18432},
+                            {"weight 7168x2048", 7168, 2048}, {"weight 36864x7168", 36864, 7168}};
+  std::printf("%-24s %-22s %9s %8s\n", "quantize", "tensor", "us", "GB/s");
+  for (const Tensor& t : tensors) {
+    const size_t n = static_cast<size_t>(t.rows) * t.cols;
+    auto x = random_tensor(n, 11, 1.0f);
+    DeviceBuffer<__nv_bfloat16> xb(n);
+    to_bf16<<<1024, 256>>>(x.get(), xb.get(), n);
+    TS_CUDA_CHECK_LAUNCH();
+    DeviceBuffer<uint8_t> codes(n), codes_t(n);
+    DeviceBuffer<float> scales(static_cast<size_t>(t.rows + t.cols) * fp8::k_blocks(std::max(t.rows, t.cols)));
+    DeviceBuffer<float> scales_t(scales.size());
+    const fp8::QuantizeInput in{xb.get(), fp8::InputType::kBF16, t.rows, t.cols, false};
+    const bool weight = std::strncmp(t.name, "weight", 6) == 0;
+    struct Kind {
+      const char* name;
+      std::function<void()> run;
+      double bytes;
+    };
+    const double scale_bytes = 4.0 * n / fp8::kScaleTile;
+    std::vector<Kind> kinds;
+    if (weight) {
+      kinds.push_back({"blocks 128x128 (+W^T)", [&] { fp8::sm90_fp8_quantize_blocks(in, codes.get(), scales.get(), codes_t.get(), scales_t.get(), nullptr); },
+                       2.0 * n + 2.0 * n});
+    } else {
+      kinds.push_back({"rows 1x128", [&] { fp8::sm90_fp8_quantize_rows(in, codes.get(), scales.get(), nullptr); },
+                       2.0 * n + n + scale_bytes});
+      kinds.push_back({"rows 128x1 (transposed)", [&] { fp8::sm90_fp8_quantize_rows_transposed(in, codes_t.get(), scales_t.get(), nullptr); },
+                       2.0 * n + n + scale_bytes});
+    }
+    for (const Kind& k : kinds) {
+      const double sec = fp8::median_seconds([&](int) { k.run(); }, 3, repeats, nullptr);
+      std::printf("%-24s %-22s %9.1f %8.0f\n", k.name, t.name, sec * 1e6, k.bytes / sec * 1e-9);
+      csv << '"' << gpu << "\",fp8_quantize,\"" << t.name << "\"," << k.name << ',' << t.rows << ',' << t.cols << ",,bf16,"
+          << sec << ",," << k.bytes / sec * 1e-9 << ",,,,,,\n";
+    }
+  }
+}
+
 struct Options {
   std::string csv = "fp8_gemm_bench.csv";
   std::string shapes_csv;  // write the shape list here and stop (read by scaled_mm_peer.py)
@@ -149,6 +204,7 @@ int run(const Options& opt) {
               "variant", "us", "TFLOPS", "GB/s", "cuBLASLt", "TFLOPS", "ratio", "DeepGEMM");
   fp8::CublasLtFp8Gemm cublaslt;
   measure_ceilings(cublaslt, csv, device.name);
+  bench_quantizers(csv, device.name, opt.repeats);
   std::mt19937 pick(std::random_device{}());
   std::vector<double> ours_tflops, lt_tflops, ratios;
   std::string lt_labels;
