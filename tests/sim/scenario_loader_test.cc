@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "scenario_test_text.h"
 
 namespace trainsim::sim {
@@ -75,6 +78,30 @@ TEST(ScenarioLoader, ModelFromFieldsAndOverrides) {
             std::string::npos);
   EXPECT_NE(error_of(with("  preset: deepseek-v3\n", "  preset: deepseek-v3\n  config: x.json\n")).find("needs exactly one of"),
             std::string::npos);
+}
+
+TEST(ScenarioLoader, ModelFromAHuggingFaceConfigFileBesideTheScenario) {
+  const std::string dir = ::testing::TempDir() + "trainsim-hf";
+  std::filesystem::create_directories(dir + "/tiny-moe");
+  std::ofstream(dir + "/tiny-moe/config.json")
+      << R"({"model_type": "mixtral", "hidden_size": 1024, "num_hidden_layers": 8, "vocab_size": 32000,
+            "intermediate_size": 2048, "num_attention_heads": 16, "num_key_value_heads": 4,
+            "num_local_experts": 8, "num_experts_per_tok": 2, "tie_word_embeddings": true, "rope_theta": 1e6})";
+  std::ofstream(dir + "/s.yaml") << with("  preset: deepseek-v3", "  config: tiny-moe/config.json");
+  const Scenario s = load_scenario(dir + "/s.yaml");
+  EXPECT_EQ(s.job.model.name, "tiny-moe");
+  EXPECT_EQ(s.job.model.moe.routed_experts, 8);
+  EXPECT_EQ(s.job.model.moe.expert_intermediate_size, 2048);
+  EXPECT_TRUE(s.job.model.tie_word_embeddings);
+  EXPECT_EQ(s.job.model.num_kv_heads, 4);
+  std::ofstream(dir + "/bad.yaml") << with("  preset: deepseek-v3", "  config: missing/config.json");
+  try {
+    load_scenario(dir + "/bad.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.yaml:3:11: model.config: cannot read HuggingFace config"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(ScenarioLoader, SyntaxErrorsAndUnreadableFiles) {
