@@ -51,9 +51,10 @@ AttentionForwardRef attention_forward_ref(const AttentionShape& s, std::span<con
   const double scale = s.softmax_scale();
   AttentionForwardRef out{std::vector<double>(size_t(s.batch.total_tokens()) * s.heads * s.v_dim),
                           std::vector<double>(size_t(s.batch.total_tokens()) * s.heads)};
-  parallel_for(s.heads, [&](int h) {
+  parallel_for(s.heads * s.batch.sequences(), [&](int task) {
+    const int h = task % s.heads, seq = task / s.heads;
     std::vector<double> p;
-    for (int seq = 0; seq < s.batch.sequences(); ++seq) {
+    {
       const int base = s.batch.cu_seqlens[seq];
       for (int i = 0; i < s.batch.length(seq); ++i) {
         p.assign(size_t(i) + 1, 0);
@@ -83,9 +84,10 @@ AttentionForwardRef attention_forward_blocked_ref(const AttentionShape& s, std::
   const double scale = s.softmax_scale();
   AttentionForwardRef out{std::vector<double>(size_t(s.batch.total_tokens()) * s.heads * s.v_dim),
                           std::vector<double>(size_t(s.batch.total_tokens()) * s.heads)};
-  parallel_for(s.heads, [&](int h) {
+  parallel_for(s.heads * s.batch.sequences(), [&](int task) {
+    const int h = task % s.heads, seq = task / s.heads;
     std::vector<double> acc(s.v_dim), block(block_keys);
-    for (int seq = 0; seq < s.batch.sequences(); ++seq) {
+    {
       const int base = s.batch.cu_seqlens[seq];
       for (int i = 0; i < s.batch.length(seq); ++i) {
         double m = -std::numeric_limits<double>::infinity(), l = 0;
@@ -125,9 +127,10 @@ AttentionGradsRef attention_backward_ref(const AttentionShape& s, std::span<cons
   const double scale = s.softmax_scale();
   const AttentionForwardRef fwd = attention_forward_ref(s, q, k, v);
   AttentionGradsRef g{std::vector<double>(q.size()), std::vector<double>(k.size()), std::vector<double>(v.size())};
-  parallel_for(s.heads, [&](int h) {  // each head writes only its own slices of dq, dk, dv
-    std::vector<double> p;
-    for (int seq = 0; seq < s.batch.sequences(); ++seq) {
+  // Each (sequence, head) task writes only its own slices of dq, dk, dv.
+  parallel_for(s.heads * s.batch.sequences(), [&](int task) {
+    const int h = task % s.heads, seq = task / s.heads;
+    {
       const int base = s.batch.cu_seqlens[seq];
       for (int i = 0; i < s.batch.length(seq); ++i) {
         const size_t qi = ix.qk(base + i, h), vi = ix.vd(base + i, h);

@@ -1,0 +1,32 @@
+// Tiling of the first (simple, FP32-FMA) absorbed MLA decode kernel: heads per block, cached tokens per step,
+// the shared memory they need. Plain C++ so CPU tests can check it.
+#pragma once
+#include <cstddef>
+
+#include "kernels/mla/sm90_bf16_mla_attention_config.h"
+
+namespace trainsim::kernels {
+
+inline constexpr int kDecodeQkDim = 576;        // kv_lora 512 + qk_rope 64
+inline constexpr int kDecodeVDim = 512;         // kv_lora
+inline constexpr int kDecodeHeadsPerBlock = 16; // heads that share one pass over the cached latent
+inline constexpr int kDecodeKeysPerStep = 32;   // one warp lane per cached token in the softmax pass
+inline constexpr int kDecodeThreads = 256;
+
+static_assert(kDecodeHeadsPerBlock * kDecodeKeysPerStep == 2 * kDecodeThreads,
+              "the score pass gives each thread exactly two (head, token) pairs");
+static_assert(kDecodeKeysPerStep == 32, "the softmax pass maps one cached token to one lane of a warp");
+static_assert(kDecodeHeadsPerBlock == 2 * (kDecodeThreads / 32), "each warp runs the softmax of two heads");
+static_assert(kDecodeVDim == 2 * kDecodeThreads, "each thread owns two output columns of every head");
+static_assert(kDecodeVDim <= kDecodeQkDim, "values are the first 512 columns of each cached row");
+
+constexpr size_t decode_smem_bytes() {
+  return sizeof(float) * (kDecodeHeadsPerBlock * kDecodeQkDim + kDecodeKeysPerStep * (kDecodeQkDim + 1) +
+                          kDecodeHeadsPerBlock * (kDecodeKeysPerStep + 1) + 3 * kDecodeHeadsPerBlock);
+}
+static_assert(decode_smem_bytes() <= kHopperMaxSmemPerBlock, "decode tiles must fit one SM's shared memory");
+
+// Grid: x = head groups, y = sequences.
+constexpr int decode_head_groups(int heads) { return (heads + kDecodeHeadsPerBlock - 1) / kDecodeHeadsPerBlock; }
+
+}  // namespace trainsim::kernels
