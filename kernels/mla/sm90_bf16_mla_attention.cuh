@@ -5,18 +5,9 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
-namespace trainsim::kernels {
+#include "kernels/mla/sm90_bf16_mla_attention_config.h"
 
-struct AttentionDeviceArgs {
-  const int* cu_seqlens = nullptr;  // device, sequences + 1 entries
-  int sequences = 0;
-  int max_length = 0;
-  int total_tokens = 0;
-  int heads = 0;
-  int qk_dim = 192;  // only 192 / 128 are instantiated; others throw
-  int v_dim = 128;
-  float scale = 0;   // softmax scale; 0 means 1 / sqrt(qk_dim)
-};
+namespace trainsim::kernels {
 
 // o [tokens][heads][v_dim] BF16, lse [tokens][heads] FP32 (natural log).
 void mla_attention_forward(const AttentionDeviceArgs& args, const __nv_bfloat16* q, const __nv_bfloat16* k,

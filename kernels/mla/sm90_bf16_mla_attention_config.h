@@ -42,4 +42,16 @@ static_assert(attention_backward_smem_bytes() <= kHopperMaxSmemPerBlock, "backwa
 constexpr int attention_tiles(int max_length) { return (max_length + kAttnBlockQ - 1) / kAttnBlockQ; }
 constexpr int attention_tile_of_block(int block_x, int tiles) { return tiles - 1 - block_x; }
 
+// Launch arguments (device pointers and sizes), plain C++ so the kernels also build for host emulation.
+struct AttentionDeviceArgs {
+  const int* cu_seqlens = nullptr;  // device, sequences + 1 entries
+  int sequences = 0;
+  int max_length = 0;
+  int total_tokens = 0;
+  int heads = 0;
+  int qk_dim = 192;  // only 192 / 128 are instantiated; others throw
+  int v_dim = 128;
+  float scale = 0;   // softmax scale; 0 means 1 / sqrt(qk_dim)
+};
+
 }  // namespace trainsim::kernels

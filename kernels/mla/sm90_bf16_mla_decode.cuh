@@ -4,14 +4,9 @@
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
 
-namespace trainsim::kernels {
+#include "kernels/mla/sm90_bf16_mla_decode_config.h"
 
-struct DecodeDeviceArgs {
-  const int* cu_seqlens_kv = nullptr;  // device, sequences + 1 entries over the packed cache
-  int sequences = 0;
-  int heads = 0;
-  float scale = 0;  // softmax scale; 0 means 1 / sqrt(192), the training scale (absorption keeps it)
-};
+namespace trainsim::kernels {
 
 // q [sequences][heads][576], cache [cache tokens][576], o [sequences][heads][512] BF16, lse [sequences][heads]
 // FP32 (-inf and o = 0 for an empty cache).

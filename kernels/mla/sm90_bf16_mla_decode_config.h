@@ -29,4 +29,12 @@ static_assert(decode_smem_bytes() <= kHopperMaxSmemPerBlock, "decode tiles must 
 // Grid: x = head groups, y = sequences.
 constexpr int decode_head_groups(int heads) { return (heads + kDecodeHeadsPerBlock - 1) / kDecodeHeadsPerBlock; }
 
+// Launch arguments (device pointers and sizes), plain C++ so the kernels also build for host emulation.
+struct DecodeDeviceArgs {
+  const int* cu_seqlens_kv = nullptr;  // device, sequences + 1 entries over the packed cache
+  int sequences = 0;
+  int heads = 0;
+  float scale = 0;  // softmax scale; 0 means 1 / sqrt(192), the training scale (absorption keeps it)
+};
+
 }  // namespace trainsim::kernels
