@@ -10,6 +10,7 @@
 #include "kernels/mla/sm90_bf16_mla_attention.cuh"
 #include "kernels/mla/sm90_bf16_mla_attention_config.h"
 #include "kernels/mla/sm90_bf16_mla_attention_kernels.cuh"
+#include "kernels/mla/sm90_bf16_mla_attention_kernels_v2.cuh"
 
 namespace trainsim::kernels {
 namespace {
@@ -37,18 +38,26 @@ void raise_smem_limits() {
                                        int(attention_backward_smem_bytes())));
     TS_CUDA_CHECK(cudaFuncSetAttribute(attention_dq_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                        int(attention_backward_smem_bytes())));
+    TS_CUDA_CHECK(cudaFuncSetAttribute(mla_v2::attention_forward_mma_kernel,
+                                       cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       int(attention_forward_v2_smem_bytes())));
   });
 }
 
 }  // namespace
 
 void mla_attention_forward(const AttentionDeviceArgs& given, const __nv_bfloat16* q, const __nv_bfloat16* k,
-                           const __nv_bfloat16* v, __nv_bfloat16* o, float* lse, cudaStream_t stream) {
+                           const __nv_bfloat16* v, __nv_bfloat16* o, float* lse, cudaStream_t stream,
+                           AttentionForwardKernel kernel) {
   const AttentionDeviceArgs args = checked(given);
   if (args.total_tokens == 0 || args.max_length == 0) return;
   raise_smem_limits();
   const dim3 grid(attention_tiles(args.max_length), args.heads, args.sequences);
-  attention_forward_kernel<<<grid, kAttnThreads, attention_forward_smem_bytes(), stream>>>(args, q, k, v, o, lse);
+  if (kernel == AttentionForwardKernel::kV2MmaSync)
+    mla_v2::attention_forward_mma_kernel<<<grid, kAttnV2Threads, attention_forward_v2_smem_bytes(), stream>>>(
+        args, q, k, v, o, lse);
+  else
+    attention_forward_kernel<<<grid, kAttnThreads, attention_forward_smem_bytes(), stream>>>(args, q, k, v, o, lse);
   TS_CUDA_CHECK_LAUNCH();
 }
 

@@ -1,6 +1,6 @@
 // Launchers of the MLA training attention core on the GPU: causal, varlen (cu_seqlens), BF16 in and out,
-// FP32 accumulation and log-sum-exp. Layouts as in mla_problem.h; version 1 is the simple FP32-FMA tiling of
-// sm90_bf16_mla_attention_config.h (NOTES.md has its prediction).
+// FP32 accumulation and log-sum-exp. Layouts as in mla_problem.h; the forward has two versions (FP32 FMA;
+// mma.sync), the backward one (FP32 FMA); tilings in sm90_bf16_mla_attention_config.h, predictions in NOTES.md.
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
@@ -9,9 +9,13 @@
 
 namespace trainsim::kernels {
 
+// Which forward kernel: version 1 (FP32 FMA, the simplest) or version 2 (mma.sync tensor cores).
+enum class AttentionForwardKernel { kV1Fma, kV2MmaSync };
+
 // o [tokens][heads][v_dim] BF16, lse [tokens][heads] FP32 (natural log).
 void mla_attention_forward(const AttentionDeviceArgs& args, const __nv_bfloat16* q, const __nv_bfloat16* k,
-                           const __nv_bfloat16* v, __nv_bfloat16* o, float* lse, cudaStream_t stream);
+                           const __nv_bfloat16* v, __nv_bfloat16* o, float* lse, cudaStream_t stream,
+                           AttentionForwardKernel kernel = AttentionForwardKernel::kV1Fma);
 
 // delta: FP32 workspace [tokens][heads] (rowsum(dO * O)); dq, dk, dv BF16, every element written.
 void mla_attention_backward(const AttentionDeviceArgs& args, const __nv_bfloat16* q, const __nv_bfloat16* k,

@@ -33,6 +33,11 @@ int main(int argc, char** argv) {
         mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), nullptr);
       }, 1, reps);
       csv.add("attention_forward", "v1-fma", name, fwd, attention_forward_flops(shape), attention_forward_bytes(shape));
+      const double fwd2 = median_seconds([&] {
+        mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), nullptr,
+                              AttentionForwardKernel::kV2MmaSync);
+      }, 2, 4 * reps);
+      csv.add("attention_forward", "v2-mma", name, fwd2, attention_forward_flops(shape), attention_forward_bytes(shape));
       const double bwd = median_seconds([&] {
         mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), d_o.get(), delta.get(), dq.get(),
                                dk.get(), dv.get(), nullptr);

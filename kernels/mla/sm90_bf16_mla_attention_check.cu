@@ -1,5 +1,5 @@
 // Check driver of the MLA attention core on the GPU (no GoogleTest): fresh random BF16 inputs per case,
-// poisoned outputs, forward (O, log-sum-exp) and backward (dQ, dK, dV) against the FP64 reference, and a
+// poisoned outputs, forward (O, log-sum-exp; versions 1 and 2) and backward (dQ, dK, dV) against the FP64 reference, and a
 // rerun that must reproduce every bit (the kernels are deterministic). Exit 0 only if every line passes.
 #include <cmath>
 #include <cstdio>
@@ -62,7 +62,15 @@ void check_case(CheckLog& log, const std::string& name, const std::vector<int>& 
     mla_attention_backward(args, dq_.get(), dk_.get(), dv_.get(), o.get(), lse.get(), ddo.get(), delta.get(),
                            gq.get(), gk.get(), gv.get(), nullptr);
     TS_CUDA_CHECK(cudaDeviceSynchronize());
-    return std::vector<std::vector<float>>{download(o), download(lse), download(gq), download(gk), download(gv)};
+    std::vector<std::vector<float>> got{download(o), download(lse), download(gq), download(gk), download(gv)};
+    o.poison();
+    lse.poison();
+    mla_attention_forward(args, dq_.get(), dk_.get(), dv_.get(), o.get(), lse.get(), nullptr,
+                          AttentionForwardKernel::kV2MmaSync);
+    TS_CUDA_CHECK(cudaDeviceSynchronize());
+    got.push_back(download(o));
+    got.push_back(download(lse));
+    return got;
   };
   const auto first = run();
 
@@ -72,8 +80,10 @@ void check_case(CheckLog& log, const std::string& name, const std::vector<int>& 
   const AttentionForwardRef fwd = attention_forward_ref(sub, sq, sk, sv);
   const AttentionGradsRef grads = attention_backward_ref(sub, sq, sk, sv, sdo);
   const std::string tag = name + " (" + std::to_string(kept.size()) + "/" + std::to_string(heads) + " heads)";
-  log.expect(tag + " O", keep_heads_f(first[0], tokens, heads, 128, kept), fwd.o, kBf16OutputRelL2);
-  log.expect(tag + " LSE", keep_heads_f(first[1], tokens, heads, 1, kept), fwd.lse, kFp32OutputRelL2);
+  log.expect(tag + " O v1", keep_heads_f(first[0], tokens, heads, 128, kept), fwd.o, kBf16OutputRelL2);
+  log.expect(tag + " LSE v1", keep_heads_f(first[1], tokens, heads, 1, kept), fwd.lse, kFp32OutputRelL2);
+  log.expect(tag + " O v2 mma", keep_heads_f(first[5], tokens, heads, 128, kept), fwd.o, kBf16OutputRelL2);
+  log.expect(tag + " LSE v2 mma", keep_heads_f(first[6], tokens, heads, 1, kept), fwd.lse, kFp32OutputRelL2);
   log.expect(tag + " dQ", keep_heads_f(first[2], tokens, heads, 192, kept), grads.dq, kBf16OutputRelL2);
   log.expect(tag + " dK", keep_heads_f(first[3], tokens, heads, 192, kept), grads.dk, kBf16OutputRelL2);
   log.expect(tag + " dV", keep_heads_f(first[4], tokens, heads, 128, kept), grads.dv, kBf16OutputRelL2);

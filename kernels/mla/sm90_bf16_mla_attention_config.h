@@ -42,6 +42,24 @@ static_assert(attention_backward_smem_bytes() <= kHopperMaxSmemPerBlock, "backwa
 constexpr int attention_tiles(int max_length) { return (max_length + kAttnBlockQ - 1) / kAttnBlockQ; }
 constexpr int attention_tile_of_block(int block_x, int tiles) { return tiles - 1 - block_x; }
 
+// Version 2 (mma.sync forward): 4 warps, each 16 query rows of a 64-row tile; BF16 tiles in shared memory
+// with rows padded by 8 elements (16 bytes), so the 8 rows a fragment load touches start 4 banks apart.
+inline constexpr int kAttnV2BlockQ = 64;
+inline constexpr int kAttnV2BlockK = 64;
+inline constexpr int kAttnV2Threads = 128;
+inline constexpr int kAttnV2RowPad = 8;
+static_assert(kAttnV2BlockQ == 16 * (kAttnV2Threads / 32), "each warp owns 16 query rows, one mma row block");
+static_assert(kAttnV2BlockK % 16 == 0 && kAttnQkDim % 16 == 0 && kAttnVDim % 8 == 0,
+              "S = Q K^T steps 16 dims at a time, P V 16 keys at a time, output tiles are 8 wide");
+static_assert(kAttnV2BlockQ == kAttnBlockQ, "version 2 shares version 1's grid and tile-order heuristic");
+static_assert(((kAttnQkDim + kAttnV2RowPad) * 2) % 16 == 0 && ((kAttnVDim + kAttnV2RowPad) * 2) % 16 == 0,
+              "padded rows stay 16-byte aligned for the 16-byte tile copies");
+constexpr size_t attention_forward_v2_smem_bytes() {
+  return 2 * (size_t(kAttnV2BlockQ + kAttnV2BlockK) * (kAttnQkDim + kAttnV2RowPad) +
+              size_t(kAttnV2BlockK) * (kAttnVDim + kAttnV2RowPad));
+}
+static_assert(attention_forward_v2_smem_bytes() <= kHopperMaxSmemPerBlock, "version 2 tiles must fit one SM");
+
 // Launch arguments (device pointers and sizes), plain C++ so the kernels also build for host emulation.
 struct AttentionDeviceArgs {
   const int* cu_seqlens = nullptr;  // device, sequences + 1 entries

@@ -58,7 +58,7 @@ __device__ void tile_dot(float (&s)[kRows][kColsS], const float* a, const float*
 
 __global__ void __launch_bounds__(kAttnThreads) attention_forward_kernel(AttentionDeviceArgs args,
     const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, __nv_bfloat16* o, float* lse) {
-  float* smem = dynamic_smem();
+  float* smem = mla_device::dynamic_smem();
   float* sQ = smem;
   float* sK = sQ + kBQ * kQkP;
   float* sV = sK + kBK * kQkP;
@@ -198,7 +198,7 @@ __device__ void load_rows(float* dst, const float* src, const AttentionDeviceArg
 __global__ void __launch_bounds__(kAttnThreads) attention_dkdv_kernel(AttentionDeviceArgs args,
     const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, const float* lse,
     const __nv_bfloat16* d_o, const float* delta, __nv_bfloat16* dk, __nv_bfloat16* dv) {
-  float* smem = dynamic_smem();
+  float* smem = mla_device::dynamic_smem();
   float* sK = smem;
   float* sQ = sK + kBK * kQkP;
   float* sV = sQ + kBQ * kQkP;
@@ -267,7 +267,7 @@ __global__ void __launch_bounds__(kAttnThreads) attention_dkdv_kernel(AttentionD
 __global__ void __launch_bounds__(kAttnThreads) attention_dq_kernel(AttentionDeviceArgs args,
     const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, const float* lse,
     const __nv_bfloat16* d_o, const float* delta, __nv_bfloat16* dq) {
-  float* smem = dynamic_smem();
+  float* smem = mla_device::dynamic_smem();
   float* sQ = smem;
   float* sK = sQ + kBQ * kQkP;
   float* sdO = sK + kBK * kQkP;

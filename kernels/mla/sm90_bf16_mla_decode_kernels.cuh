@@ -12,7 +12,7 @@ constexpr int kCP = kD + 1, kPP = kK + 1;
 
 __global__ void __launch_bounds__(kDecodeThreads) decode_kernel(DecodeDeviceArgs args, const __nv_bfloat16* q,
     const __nv_bfloat16* cache, __nv_bfloat16* o, float* lse) {
-  float* smem = dynamic_smem();
+  float* smem = mla_device::dynamic_smem();
   float* sQ = smem;
   float* sC = sQ + kH * kD;
   float* sP = sC + kK * kCP;

@@ -4,6 +4,7 @@
 #include "tests/kernels/mla/cuda_host_emulation.h"
 
 #include "kernels/mla/sm90_bf16_mla_attention_kernels.cuh"
+#include "kernels/mla/sm90_bf16_mla_attention_kernels_v2.cuh"
 #include "kernels/mla/sm90_bf16_mla_decode_kernels.cuh"
 #include "kernels/mla/sm90_bf16_mla_small_kernels.cuh"
 
@@ -82,6 +83,29 @@ TEST(MlaKernelEmulation, AttentionForwardAndBackwardMatchTheReference) {
   EXPECT_LT(rel_l2(out_dq, grads.dq), kBf16OutputRelL2);
   EXPECT_LT(rel_l2(out_dk, grads.dk), kBf16OutputRelL2);
   EXPECT_LT(rel_l2(out_dv, grads.dv), kBf16OutputRelL2);
+}
+
+// Version 2's mma.sync fragments go through the emulated mma (each lane's registers gathered per warp, the
+// PTX ISA layouts): a wrong fragment index or P layout shows here as a wrong O.
+TEST(MlaKernelEmulation, AttentionForwardV2MmaMatchesTheReference) {
+  const AttentionShape shape{VarlenBatch::from_lengths({1, 70, 128}), 2, 192, 128};
+  const int tokens = shape.batch.total_tokens(), heads = shape.heads;
+  const size_t rows = size_t(tokens) * heads;
+  const auto q = bf16_values(rows * 192, 11), k = bf16_values(rows * 192, 12), v = bf16_values(rows * 128, 13);
+  const auto dq_in = to_device(q), dk_in = to_device(k), dv_in = to_device(v);
+  std::vector<__nv_bfloat16> o(rows * 128, kPoisonBf16);
+  std::vector<float> lse(rows, kPoisonF32);
+  const AttentionDeviceArgs args{shape.batch.cu_seqlens.data(), shape.batch.sequences(), shape.batch.max_length(),
+                                 tokens, heads, 192, 128, float(shape.softmax_scale())};
+  const dim3 grid(unsigned(attention_tiles(args.max_length)), unsigned(heads), unsigned(args.sequences));
+  emulation::launch(grid, dim3(kAttnV2Threads), attention_forward_v2_smem_bytes(),
+                    mla_v2::attention_forward_mma_kernel, args, dq_in.data(), dk_in.data(), dv_in.data(), o.data(),
+                    lse.data());
+  const AttentionForwardRef fwd = attention_forward_ref(shape, q, k, v);
+  const auto out = poisoned_result(o), out_lse = poisoned_result(lse);
+  EXPECT_TRUE(all_finite(out) && all_finite(out_lse));
+  EXPECT_LT(rel_l2(out, fwd.o), kBf16OutputRelL2);
+  EXPECT_LT(rel_l2(out_lse, fwd.lse), kFp32OutputRelL2);
 }
 
 TEST(MlaKernelEmulation, DecodeMatchesTheReference) {
