@@ -41,6 +41,10 @@ void raise_smem_limits() {
     TS_CUDA_CHECK(cudaFuncSetAttribute(mla_v2::attention_forward_mma_kernel,
                                        cudaFuncAttributeMaxDynamicSharedMemorySize,
                                        int(attention_forward_v2_smem_bytes())));
+    TS_CUDA_CHECK(cudaFuncSetAttribute(mla_v2::attention_dkdv_mma_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       int(attention_backward_v2_smem_bytes())));
+    TS_CUDA_CHECK(cudaFuncSetAttribute(mla_v2::attention_dq_mma_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       int(attention_backward_v2_smem_bytes())));
   });
 }
 
@@ -48,12 +52,12 @@ void raise_smem_limits() {
 
 void mla_attention_forward(const AttentionDeviceArgs& given, const __nv_bfloat16* q, const __nv_bfloat16* k,
                            const __nv_bfloat16* v, __nv_bfloat16* o, float* lse, cudaStream_t stream,
-                           AttentionForwardKernel kernel) {
+                           AttentionKernel kernel) {
   const AttentionDeviceArgs args = checked(given);
   if (args.total_tokens == 0 || args.max_length == 0) return;
   raise_smem_limits();
   const dim3 grid(attention_tiles(args.max_length), args.heads, args.sequences);
-  if (kernel == AttentionForwardKernel::kV2MmaSync)
+  if (kernel == AttentionKernel::kV2MmaSync)
     mla_v2::attention_forward_mma_kernel<<<grid, kAttnV2Threads, attention_forward_v2_smem_bytes(), stream>>>(
         args, q, k, v, o, lse);
   else
@@ -64,7 +68,7 @@ void mla_attention_forward(const AttentionDeviceArgs& given, const __nv_bfloat16
 void mla_attention_backward(const AttentionDeviceArgs& given, const __nv_bfloat16* q, const __nv_bfloat16* k,
                             const __nv_bfloat16* v, const __nv_bfloat16* o, const float* lse,
                             const __nv_bfloat16* d_o, float* delta, __nv_bfloat16* dq, __nv_bfloat16* dk,
-                            __nv_bfloat16* dv, cudaStream_t stream) {
+                            __nv_bfloat16* dv, cudaStream_t stream, AttentionKernel kernel) {
   const AttentionDeviceArgs args = checked(given);
   if (args.total_tokens == 0 || args.max_length == 0) return;
   raise_smem_limits();
@@ -74,6 +78,15 @@ void mla_attention_backward(const AttentionDeviceArgs& given, const __nv_bfloat1
       rows, o, d_o, delta);
   TS_CUDA_CHECK_LAUNCH();
   const dim3 grid(attention_tiles(args.max_length), args.heads, args.sequences);
+  if (kernel == AttentionKernel::kV2MmaSync) {
+    mla_v2::attention_dkdv_mma_kernel<<<grid, kAttnV2Threads, attention_backward_v2_smem_bytes(), stream>>>(
+        args, q, k, v, lse, d_o, delta, dk, dv);
+    TS_CUDA_CHECK_LAUNCH();
+    mla_v2::attention_dq_mma_kernel<<<grid, kAttnV2Threads, attention_backward_v2_smem_bytes(), stream>>>(
+        args, q, k, v, lse, d_o, delta, dq);
+    TS_CUDA_CHECK_LAUNCH();
+    return;
+  }
   attention_dkdv_kernel<<<grid, kAttnThreads, attention_backward_smem_bytes(), stream>>>(args, q, k, v, lse, d_o,
                                                                                           delta, dk, dv);
   TS_CUDA_CHECK_LAUNCH();

@@ -1,5 +1,5 @@
 // Check driver of the MLA attention core on the GPU (no GoogleTest): fresh random BF16 inputs per case,
-// poisoned outputs, forward (O, log-sum-exp; versions 1 and 2) and backward (dQ, dK, dV) against the FP64 reference, and a
+// poisoned outputs, versions 1 and 2 of forward (O, log-sum-exp) and backward (dQ, dK, dV) against the FP64 reference, and a
 // rerun that must reproduce every bit (the kernels are deterministic). Exit 0 only if every line passes.
 #include <cmath>
 #include <cstdio>
@@ -66,10 +66,16 @@ void check_case(CheckLog& log, const std::string& name, const std::vector<int>& 
     o.poison();
     lse.poison();
     mla_attention_forward(args, dq_.get(), dk_.get(), dv_.get(), o.get(), lse.get(), nullptr,
-                          AttentionForwardKernel::kV2MmaSync);
+                          AttentionKernel::kV2MmaSync);
     TS_CUDA_CHECK(cudaDeviceSynchronize());
     got.push_back(download(o));
     got.push_back(download(lse));
+    for (auto* b : {&gq, &gk, &gv}) b->poison();
+    delta.poison();
+    mla_attention_backward(args, dq_.get(), dk_.get(), dv_.get(), o.get(), lse.get(), ddo.get(), delta.get(),
+                           gq.get(), gk.get(), gv.get(), nullptr, AttentionKernel::kV2MmaSync);
+    TS_CUDA_CHECK(cudaDeviceSynchronize());
+    for (auto* b : {&gq, &gk, &gv}) got.push_back(download(*b));
     return got;
   };
   const auto first = run();
@@ -84,9 +90,13 @@ void check_case(CheckLog& log, const std::string& name, const std::vector<int>& 
   log.expect(tag + " LSE v1", keep_heads_f(first[1], tokens, heads, 1, kept), fwd.lse, kFp32OutputRelL2);
   log.expect(tag + " O v2 mma", keep_heads_f(first[5], tokens, heads, 128, kept), fwd.o, kBf16OutputRelL2);
   log.expect(tag + " LSE v2 mma", keep_heads_f(first[6], tokens, heads, 1, kept), fwd.lse, kFp32OutputRelL2);
-  log.expect(tag + " dQ", keep_heads_f(first[2], tokens, heads, 192, kept), grads.dq, kBf16OutputRelL2);
-  log.expect(tag + " dK", keep_heads_f(first[3], tokens, heads, 192, kept), grads.dk, kBf16OutputRelL2);
-  log.expect(tag + " dV", keep_heads_f(first[4], tokens, heads, 128, kept), grads.dv, kBf16OutputRelL2);
+  for (int version : {1, 2}) {
+    const size_t at = version == 1 ? 2 : 7;
+    const std::string v = version == 1 ? " v1" : " v2 mma";
+    log.expect(tag + " dQ" + v, keep_heads_f(first[at], tokens, heads, 192, kept), grads.dq, kBf16OutputRelL2);
+    log.expect(tag + " dK" + v, keep_heads_f(first[at + 1], tokens, heads, 192, kept), grads.dk, kBf16OutputRelL2);
+    log.expect(tag + " dV" + v, keep_heads_f(first[at + 2], tokens, heads, 128, kept), grads.dv, kBf16OutputRelL2);
+  }
   // Every head written (poison is NaN): count over all heads, not only the reference's.
   long long unwritten = 0;
   for (const auto& t : first)

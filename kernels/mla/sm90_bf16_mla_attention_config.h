@@ -59,6 +59,15 @@ constexpr size_t attention_forward_v2_smem_bytes() {
               size_t(kAttnV2BlockK) * (kAttnVDim + kAttnV2RowPad));
 }
 static_assert(attention_forward_v2_smem_bytes() <= kHopperMaxSmemPerBlock, "version 2 tiles must fit one SM");
+// Backward: Q, dO, K, V tiles (BF16, padded), plus log-sum-exp and delta of the query tile (FP32).
+constexpr size_t attention_backward_v2_smem_bytes() {
+  return 2 * (size_t(kAttnV2BlockQ + kAttnV2BlockK) * (kAttnQkDim + kAttnV2RowPad) +
+              size_t(kAttnV2BlockQ + kAttnV2BlockK) * (kAttnVDim + kAttnV2RowPad)) +
+         2 * sizeof(float) * kAttnV2BlockQ;
+}
+static_assert(attention_backward_v2_smem_bytes() <= kHopperMaxSmemPerBlock, "version 2 backward tiles must fit one SM");
+static_assert((kAttnV2BlockQ * (kAttnVDim + kAttnV2RowPad) * 2) % sizeof(float) == 0,
+              "the FP32 rows after the BF16 tiles stay 4-byte aligned");
 
 // Launch arguments (device pointers and sizes), plain C++ so the kernels also build for host emulation.
 struct AttentionDeviceArgs {

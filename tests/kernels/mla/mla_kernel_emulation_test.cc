@@ -87,8 +87,8 @@ TEST(MlaKernelEmulation, AttentionForwardAndBackwardMatchTheReference) {
 
 // Version 2's mma.sync fragments go through the emulated mma (each lane's registers gathered per warp, the
 // PTX ISA layouts): a wrong fragment index or P layout shows here as a wrong O.
-TEST(MlaKernelEmulation, AttentionForwardV2MmaMatchesTheReference) {
-  const AttentionShape shape{VarlenBatch::from_lengths({1, 70, 128}), 2, 192, 128};
+TEST(MlaKernelEmulation, AttentionV2MmaForwardAndBackwardMatchTheReference) {
+  const AttentionShape shape{VarlenBatch::from_lengths({1, 70}), 2, 192, 128};  // small: emulated mma is slow
   const int tokens = shape.batch.total_tokens(), heads = shape.heads;
   const size_t rows = size_t(tokens) * heads;
   const auto q = bf16_values(rows * 192, 11), k = bf16_values(rows * 192, 12), v = bf16_values(rows * 128, 13);
@@ -106,6 +106,26 @@ TEST(MlaKernelEmulation, AttentionForwardV2MmaMatchesTheReference) {
   EXPECT_TRUE(all_finite(out) && all_finite(out_lse));
   EXPECT_LT(rel_l2(out, fwd.o), kBf16OutputRelL2);
   EXPECT_LT(rel_l2(out_lse, fwd.lse), kFp32OutputRelL2);
+
+  // Backward version 2 on version 2's own O and log-sum-exp, as the check driver runs it.
+  const auto d_o = bf16_values(rows * 128, 14);
+  const auto ddo = to_device(d_o);
+  std::vector<__nv_bfloat16> gq(rows * 192, kPoisonBf16), gk(rows * 192, kPoisonBf16), gv(rows * 128, kPoisonBf16);
+  std::vector<float> delta(rows, kPoisonF32);
+  emulation::launch(dim3(unsigned((rows + 7) / 8)), dim3(256), 0, mla_v1::attention_delta_kernel,
+                    static_cast<long long>(rows), static_cast<const __nv_bfloat16*>(o.data()), ddo.data(), delta.data());
+  emulation::launch(grid, dim3(kAttnV2Threads), attention_backward_v2_smem_bytes(), mla_v2::attention_dkdv_mma_kernel,
+                    args, dq_in.data(), dk_in.data(), dv_in.data(), static_cast<const float*>(lse.data()), ddo.data(),
+                    static_cast<const float*>(delta.data()), gk.data(), gv.data());
+  emulation::launch(grid, dim3(kAttnV2Threads), attention_backward_v2_smem_bytes(), mla_v2::attention_dq_mma_kernel,
+                    args, dq_in.data(), dk_in.data(), dv_in.data(), static_cast<const float*>(lse.data()), ddo.data(),
+                    static_cast<const float*>(delta.data()), gq.data());
+  const AttentionGradsRef grads = attention_backward_ref(shape, q, k, v, d_o);
+  const auto out_dq = poisoned_result(gq), out_dk = poisoned_result(gk), out_dv = poisoned_result(gv);
+  EXPECT_TRUE(all_finite(out_dq) && all_finite(out_dk) && all_finite(out_dv));
+  EXPECT_LT(rel_l2(out_dq, grads.dq), kBf16OutputRelL2);
+  EXPECT_LT(rel_l2(out_dk, grads.dk), kBf16OutputRelL2);
+  EXPECT_LT(rel_l2(out_dv, grads.dv), kBf16OutputRelL2);
 }
 
 TEST(MlaKernelEmulation, DecodeMatchesTheReference) {
