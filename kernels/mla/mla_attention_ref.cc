@@ -54,22 +54,20 @@ AttentionForwardRef attention_forward_ref(const AttentionShape& s, std::span<con
   parallel_for(s.heads * s.batch.sequences(), [&](int task) {
     const int h = task % s.heads, seq = task / s.heads;
     std::vector<double> p;
-    {
-      const int base = s.batch.cu_seqlens[seq];
-      for (int i = 0; i < s.batch.length(seq); ++i) {
-        p.assign(size_t(i) + 1, 0);
-        double m = -std::numeric_limits<double>::infinity();
-        for (int j = 0; j <= i; ++j) {
-          p[j] = scale * dot(&q[ix.qk(base + i, h)], &k[ix.qk(base + j, h)], s.qk_dim);
-          m = std::max(m, p[j]);
-        }
-        double sum = 0;
-        for (double& x : p) sum += (x = std::exp(x - m));
-        double* o = &out.o[ix.vd(base + i, h)];
-        for (int j = 0; j <= i; ++j)
-          for (int c = 0; c < s.v_dim; ++c) o[c] += p[j] / sum * v[ix.vd(base + j, h) + c];
-        out.lse[ix.row(base + i, h)] = m + std::log(sum);
+    const int base = s.batch.cu_seqlens[seq];
+    for (int i = 0; i < s.batch.length(seq); ++i) {
+      p.assign(size_t(i) + 1, 0);
+      double m = -std::numeric_limits<double>::infinity();
+      for (int j = 0; j <= i; ++j) {
+        p[j] = scale * dot(&q[ix.qk(base + i, h)], &k[ix.qk(base + j, h)], s.qk_dim);
+        m = std::max(m, p[j]);
       }
+      double sum = 0;
+      for (double& x : p) sum += (x = std::exp(x - m));
+      double* o = &out.o[ix.vd(base + i, h)];
+      for (int j = 0; j <= i; ++j)
+        for (int c = 0; c < s.v_dim; ++c) o[c] += p[j] / sum * v[ix.vd(base + j, h) + c];
+      out.lse[ix.row(base + i, h)] = m + std::log(sum);
     }
   });
   return out;
@@ -87,32 +85,30 @@ AttentionForwardRef attention_forward_blocked_ref(const AttentionShape& s, std::
   parallel_for(s.heads * s.batch.sequences(), [&](int task) {
     const int h = task % s.heads, seq = task / s.heads;
     std::vector<double> acc(s.v_dim), block(block_keys);
-    {
-      const int base = s.batch.cu_seqlens[seq];
-      for (int i = 0; i < s.batch.length(seq); ++i) {
-        double m = -std::numeric_limits<double>::infinity(), l = 0;
-        std::fill(acc.begin(), acc.end(), 0.0);
-        for (int j0 = 0; j0 <= i; j0 += block_keys) {
-          const int j1 = std::min(i + 1, j0 + block_keys);
-          double block_max = -std::numeric_limits<double>::infinity();
-          for (int j = j0; j < j1; ++j) {
-            block[j - j0] = scale * dot(&q[ix.qk(base + i, h)], &k[ix.qk(base + j, h)], s.qk_dim);
-            block_max = std::max(block_max, block[j - j0]);
-          }
-          const double m_new = std::max(m, block_max);
-          const double alpha = std::exp(m - m_new);  // exp(-inf) = 0 on the first block
-          l *= alpha;
-          for (double& a : acc) a *= alpha;
-          for (int j = j0; j < j1; ++j) {
-            const double p = std::exp(block[j - j0] - m_new);
-            l += p;
-            for (int c = 0; c < s.v_dim; ++c) acc[c] += p * v[ix.vd(base + j, h) + c];
-          }
-          m = m_new;
+    const int base = s.batch.cu_seqlens[seq];
+    for (int i = 0; i < s.batch.length(seq); ++i) {
+      double m = -std::numeric_limits<double>::infinity(), l = 0;
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int j0 = 0; j0 <= i; j0 += block_keys) {
+        const int j1 = std::min(i + 1, j0 + block_keys);
+        double block_max = -std::numeric_limits<double>::infinity();
+        for (int j = j0; j < j1; ++j) {
+          block[j - j0] = scale * dot(&q[ix.qk(base + i, h)], &k[ix.qk(base + j, h)], s.qk_dim);
+          block_max = std::max(block_max, block[j - j0]);
         }
-        for (int c = 0; c < s.v_dim; ++c) out.o[ix.vd(base + i, h) + c] = acc[c] / l;
-        out.lse[ix.row(base + i, h)] = m + std::log(l);
+        const double m_new = std::max(m, block_max);
+        const double alpha = std::exp(m - m_new);  // exp(-inf) = 0 on the first block
+        l *= alpha;
+        for (double& a : acc) a *= alpha;
+        for (int j = j0; j < j1; ++j) {
+          const double p = std::exp(block[j - j0] - m_new);
+          l += p;
+          for (int c = 0; c < s.v_dim; ++c) acc[c] += p * v[ix.vd(base + j, h) + c];
+        }
+        m = m_new;
       }
+      for (int c = 0; c < s.v_dim; ++c) out.o[ix.vd(base + i, h) + c] = acc[c] / l;
+      out.lse[ix.row(base + i, h)] = m + std::log(l);
     }
   });
   return out;
@@ -130,23 +126,21 @@ AttentionGradsRef attention_backward_ref(const AttentionShape& s, std::span<cons
   // Each (sequence, head) task writes only its own slices of dq, dk, dv.
   parallel_for(s.heads * s.batch.sequences(), [&](int task) {
     const int h = task % s.heads, seq = task / s.heads;
-    {
-      const int base = s.batch.cu_seqlens[seq];
-      for (int i = 0; i < s.batch.length(seq); ++i) {
-        const size_t qi = ix.qk(base + i, h), vi = ix.vd(base + i, h);
-        const double lse = fwd.lse[ix.row(base + i, h)];
-        const double delta = dot(&d_o[vi], &fwd.o[vi], s.v_dim);  // rowsum(dO * O)
-        for (int j = 0; j <= i; ++j) {
-          const size_t kj = ix.qk(base + j, h), vj = ix.vd(base + j, h);
-          const double pij = std::exp(scale * dot(&q[qi], &k[kj], s.qk_dim) - lse);
-          const double dp = dot(&d_o[vi], &v[vj], s.v_dim);
-          const double ds = pij * (dp - delta);
-          for (int c = 0; c < s.qk_dim; ++c) {
-            g.dq[qi + c] += scale * ds * k[kj + c];
-            g.dk[kj + c] += scale * ds * q[qi + c];
-          }
-          for (int c = 0; c < s.v_dim; ++c) g.dv[vj + c] += pij * d_o[vi + c];
+    const int base = s.batch.cu_seqlens[seq];
+    for (int i = 0; i < s.batch.length(seq); ++i) {
+      const size_t qi = ix.qk(base + i, h), vi = ix.vd(base + i, h);
+      const double lse = fwd.lse[ix.row(base + i, h)];
+      const double delta = dot(&d_o[vi], &fwd.o[vi], s.v_dim);  // rowsum(dO * O)
+      for (int j = 0; j <= i; ++j) {
+        const size_t kj = ix.qk(base + j, h), vj = ix.vd(base + j, h);
+        const double pij = std::exp(scale * dot(&q[qi], &k[kj], s.qk_dim) - lse);
+        const double dp = dot(&d_o[vi], &v[vj], s.v_dim);
+        const double ds = pij * (dp - delta);
+        for (int c = 0; c < s.qk_dim; ++c) {
+          g.dq[qi + c] += scale * ds * k[kj + c];
+          g.dk[kj + c] += scale * ds * q[qi + c];
         }
+        for (int c = 0; c < s.v_dim; ++c) g.dv[vj + c] += pij * d_o[vi + c];
       }
     }
   });
