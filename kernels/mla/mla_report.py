@@ -5,6 +5,7 @@
 import argparse
 import csv
 import glob
+import math
 import os
 import sys
 
@@ -48,14 +49,20 @@ def main():
             "the fastest PyTorch backend; moonshot 60% of the BF16 peak (593 TFLOPS).", "",
             "| op | shape | ours | ms | TFLOPS | fastest peer | peer ms | peer TFLOPS | ours / peer | floor ms |",
             "| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |"]
+    ratios = {}
     for r in ours:
         cands = [x for x in peer if x["op"] == r["op"] and x["shape"] == r["shape"]]
         best = min(cands, key=lambda x: float(x["time_s"])) if cands else None
         ratio = f"{float(best['time_s']) / float(r['time_s']):.3f}" if best else "n/a"
+        if best:
+            ratios.setdefault(r["variant"], []).append(float(best["time_s"]) / float(r["time_s"]))
         out.append(f"| {r['op']} | {r['shape']} | {r['variant']} | {float(r['time_s']) * 1e3:.3f} | "
                    f"{float(r['tflops']):.1f} | {best['variant'] if best else 'none ran'} | "
                    f"{float(best['time_s']) * 1e3 if best else float('nan'):.3f} | "
                    f"{float(best['tflops']) if best else float('nan'):.1f} | {ratio} | {floor_s(r, bw) * 1e3:.3f} |")
+    for variant, rs in sorted(ratios.items()):
+        out.append(f"\nGeometric mean of ours / fastest peer (speed ratio, above 1 is faster), {variant}: "
+                   f"{math.exp(sum(math.log(x) for x in rs) / len(rs)):.3f} over {len(rs)} rows.")
     out += ["", "Every PyTorch backend that ran (a `-pad-v192` label means v was zero-padded to 192 because the "
             "backend needs equal head dims; its FLOPs are still counted at v 128):", "",
             "| op | shape | backend | ms | TFLOPS |", "| --- | --- | --- | ---: | ---: |"]
