@@ -44,8 +44,8 @@ void parallel_for(int n, const std::function<void(int)>& fn) {
   for (auto& t : pool) t.join();
 }
 
-AttentionForwardRef attention_forward_ref(const AttentionShape& s, std::span<const double> q,
-                                          std::span<const double> k, std::span<const double> v) {
+AttentionForwardRef attention_forward_ref(const AttentionShape& s, std::span<const double> q, std::span<const double> k,
+                                          std::span<const double> v) {
   check_sizes(s, q.size(), k.size(), v.size());
   const Index ix{s};
   const double scale = s.softmax_scale();
@@ -114,9 +114,8 @@ AttentionForwardRef attention_forward_blocked_ref(const AttentionShape& s, std::
   return out;
 }
 
-AttentionGradsRef attention_backward_ref(const AttentionShape& s, std::span<const double> q,
-                                         std::span<const double> k, std::span<const double> v,
-                                         std::span<const double> d_o) {
+AttentionGradsRef attention_backward_ref(const AttentionShape& s, std::span<const double> q, std::span<const double> k,
+                                         std::span<const double> v, std::span<const double> d_o) {
   check_sizes(s, q.size(), k.size(), v.size());
   if (d_o.size() != v.size()) throw std::invalid_argument("attention reference: dO size does not match");
   const Index ix{s};

@@ -27,8 +27,7 @@ AttentionForwardRef attention_forward_ref(const AttentionShape& shape, std::span
 // Flash-style: keys in blocks of `block_keys`, running max and sum rescaled per block (online softmax), no
 // score row longer than one block; must equal the naive form to rounding.
 AttentionForwardRef attention_forward_blocked_ref(const AttentionShape& shape, std::span<const double> q,
-                                                  std::span<const double> k, std::span<const double> v,
-                                                  int block_keys);
+                                                  std::span<const double> k, std::span<const double> v, int block_keys);
 
 // Gradients of sum(dO * O) with respect to q, k, v; recomputes the forward from the inputs.
 AttentionGradsRef attention_backward_ref(const AttentionShape& shape, std::span<const double> q,

@@ -90,7 +90,10 @@ std::vector<double> decode_unabsorbed_ref(const MlaDims& d, const VarlenBatch& c
           const double* w = &w_ukv[(size_t(h) * d.kv_up_dim() + o) * d.kv_lora];
           double acc = 0;
           for (int l = 0; l < d.kv_lora; ++l) acc += w[l] * c[l];
-          if (o < d.qk_nope) k[o] = acc; else v[o - d.qk_nope] = acc;
+          if (o < d.qk_nope)
+            k[o] = acc;
+          else
+            v[o - d.qk_nope] = acc;
         }
         for (int r = 0; r < d.qk_rope; ++r) k[d.qk_nope + r] = k_rope[size_t(base + j) * d.qk_rope + r];
         double s = 0;

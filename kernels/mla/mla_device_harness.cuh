@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
-#include <stdexcept>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -139,8 +139,8 @@ namespace trainsim::kernels {
 class BenchCsv {
  public:
   explicit BenchCsv(std::string path) : path_(std::move(path)) {}
-  void add(const std::string& op, const std::string& variant, const std::string& shape, double time_s,
-           double flops, double bytes) {
+  void add(const std::string& op, const std::string& variant, const std::string& shape, double time_s, double flops,
+           double bytes) {
     std::printf("%-22s %-16s %-34s %10.3f ms %8.1f TFLOPS %8.1f GB/s\n", op.c_str(), variant.c_str(), shape.c_str(),
                 time_s * 1e3, flops / time_s * 1e-12, bytes / time_s * 1e-9);
     char line[512];

@@ -10,19 +10,19 @@ namespace trainsim::kernels {
 struct MlaDims {
   int hidden = 7168;
   int heads = 128;
-  int q_lora = 1536;   // query latent
-  int kv_lora = 512;   // key/value latent, the cached part in decode
-  int qk_nope = 128;   // per-head key dims without position
-  int qk_rope = 64;    // decoupled RoPE dims: per head for queries, one shared copy for keys
+  int q_lora = 1536;  // query latent
+  int kv_lora = 512;  // key/value latent, the cached part in decode
+  int qk_nope = 128;  // per-head key dims without position
+  int qk_rope = 64;   // decoupled RoPE dims: per head for queries, one shared copy for keys
   int v_dim = 128;
   double rms_eps = 1e-6;
   double rope_theta = 10000;  // plain RoPE: pre-training runs at 4096, the YaRN extension came later
 
-  int qk_dim() const { return qk_nope + qk_rope; }              // 192
-  int kv_up_dim() const { return qk_nope + v_dim; }              // 256 per head: [k_nope, v]
-  int kv_down_dim() const { return kv_lora + qk_rope; }          // 576: [c_kv, k_rope]
-  int decode_qk_dim() const { return kv_lora + qk_rope; }       // 576 after absorbing W_UK
-  int decode_v_dim() const { return kv_lora; }                  // 512 before applying W_UV
+  int qk_dim() const { return qk_nope + qk_rope; }         // 192
+  int kv_up_dim() const { return qk_nope + v_dim; }        // 256 per head: [k_nope, v]
+  int kv_down_dim() const { return kv_lora + qk_rope; }    // 576: [c_kv, k_rope]
+  int decode_qk_dim() const { return kv_lora + qk_rope; }  // 576 after absorbing W_UK
+  int decode_v_dim() const { return kv_lora; }             // 512 before applying W_UV
 };
 
 // Sequences packed one after another; sequence s holds tokens cu_seqlens[s] .. cu_seqlens[s+1]-1.

@@ -23,8 +23,8 @@ std::vector<double> linear_ref(std::span<const double> x, std::span<const double
   return y;
 }
 
-std::vector<double> rmsnorm_ref(std::span<const double> x, int rows, int dim, int stride,
-                                std::span<const double> gamma, double eps) {
+std::vector<double> rmsnorm_ref(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
+                                double eps) {
   if (x.size() < size_t(rows - 1) * stride + dim || gamma.size() != size_t(dim))
     throw std::invalid_argument("rmsnorm_ref: sizes do not match rows, dim, stride");
   std::vector<double> y(size_t(rows) * dim);
@@ -51,8 +51,7 @@ void assemble_qkv_ref(const MlaDims& d, std::span<const double> q_up, std::span<
                       std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out) {
   const size_t tokens = positions.size();
   const int qk = d.qk_dim(), up = d.kv_up_dim(), down = d.kv_down_dim();
-  if (q_up.size() != tokens * d.heads * qk || kv_up.size() != tokens * d.heads * up ||
-      kv_down.size() != tokens * down)
+  if (q_up.size() != tokens * d.heads * qk || kv_up.size() != tokens * d.heads * up || kv_down.size() != tokens * down)
     throw std::invalid_argument("assemble_qkv_ref: sizes do not match the token count");
   out.q.assign(q_up.begin(), q_up.end());
   out.k.assign(tokens * d.heads * qk, 0);

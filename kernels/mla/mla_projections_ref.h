@@ -13,8 +13,8 @@ namespace trainsim::kernels {
 std::vector<double> linear_ref(std::span<const double> x, std::span<const double> w, int m, int n, int k);
 
 // RMSNorm of the first `dim` columns of each row of x (row stride `stride`), times gamma: [rows][dim].
-std::vector<double> rmsnorm_ref(std::span<const double> x, int rows, int dim, int stride,
-                                std::span<const double> gamma, double eps);
+std::vector<double> rmsnorm_ref(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
+                                double eps);
 
 // Rotates pairs (x[2i], x[2i+1]) by position * theta^(-2i/dim), in place; dim even.
 void rope_ref(double* x, int dim, int position, double theta);
@@ -43,8 +43,7 @@ void assemble_qkv_ref(const MlaDims& d, std::span<const double> q_up, std::span<
                       std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out);
 
 // Hidden states [tokens][hidden] to the attention core's q, k, v.
-MlaQkvRef mla_qkv_ref(const MlaDims& d, const MlaWeights& w, std::span<const double> x,
-                      std::span<const int> positions);
+MlaQkvRef mla_qkv_ref(const MlaDims& d, const MlaWeights& w, std::span<const double> x, std::span<const int> positions);
 
 // Seeded random weights scaled like an initialised layer (std 1/sqrt(fan_in); gammas near 1).
 MlaWeights random_mla_weights(const MlaDims& d, unsigned long long seed);

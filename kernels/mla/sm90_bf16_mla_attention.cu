@@ -66,9 +66,9 @@ void mla_attention_forward(const AttentionDeviceArgs& given, const __nv_bfloat16
 }
 
 void mla_attention_backward(const AttentionDeviceArgs& given, const __nv_bfloat16* q, const __nv_bfloat16* k,
-                            const __nv_bfloat16* v, const __nv_bfloat16* o, const float* lse,
-                            const __nv_bfloat16* d_o, float* delta, __nv_bfloat16* dq, __nv_bfloat16* dk,
-                            __nv_bfloat16* dv, cudaStream_t stream, AttentionKernel kernel) {
+                            const __nv_bfloat16* v, const __nv_bfloat16* o, const float* lse, const __nv_bfloat16* d_o,
+                            float* delta, __nv_bfloat16* dq, __nv_bfloat16* dk, __nv_bfloat16* dv, cudaStream_t stream,
+                            AttentionKernel kernel) {
   const AttentionDeviceArgs args = checked(given);
   if (args.total_tokens == 0 || args.max_length == 0) return;
   raise_smem_limits();
@@ -87,11 +87,11 @@ void mla_attention_backward(const AttentionDeviceArgs& given, const __nv_bfloat1
     TS_CUDA_CHECK_LAUNCH();
     return;
   }
-  attention_dkdv_kernel<<<grid, kAttnThreads, attention_backward_smem_bytes(), stream>>>(args, q, k, v, lse, d_o,
-                                                                                          delta, dk, dv);
+  attention_dkdv_kernel<<<grid, kAttnThreads, attention_backward_smem_bytes(), stream>>>(args, q, k, v, lse, d_o, delta,
+                                                                                         dk, dv);
   TS_CUDA_CHECK_LAUNCH();
-  attention_dq_kernel<<<grid, kAttnThreads, attention_backward_smem_bytes(), stream>>>(args, q, k, v, lse, d_o,
-                                                                                        delta, dq);
+  attention_dq_kernel<<<grid, kAttnThreads, attention_backward_smem_bytes(), stream>>>(args, q, k, v, lse, d_o, delta,
+                                                                                       dq);
   TS_CUDA_CHECK_LAUNCH();
 }
 

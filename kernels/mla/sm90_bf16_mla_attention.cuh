@@ -19,8 +19,8 @@ void mla_attention_forward(const AttentionDeviceArgs& args, const __nv_bfloat16*
 
 // delta: FP32 workspace [tokens][heads] (rowsum(dO * O)); dq, dk, dv BF16, every element written.
 void mla_attention_backward(const AttentionDeviceArgs& args, const __nv_bfloat16* q, const __nv_bfloat16* k,
-                            const __nv_bfloat16* v, const __nv_bfloat16* o, const float* lse,
-                            const __nv_bfloat16* d_o, float* delta, __nv_bfloat16* dq, __nv_bfloat16* dk,
-                            __nv_bfloat16* dv, cudaStream_t stream, AttentionKernel kernel = AttentionKernel::kV1Fma);
+                            const __nv_bfloat16* v, const __nv_bfloat16* o, const float* lse, const __nv_bfloat16* d_o,
+                            float* delta, __nv_bfloat16* dq, __nv_bfloat16* dk, __nv_bfloat16* dv, cudaStream_t stream,
+                            AttentionKernel kernel = AttentionKernel::kV1Fma);
 
 }  // namespace trainsim::kernels

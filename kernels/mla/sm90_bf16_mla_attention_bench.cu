@@ -29,25 +29,33 @@ int main(int argc, char** argv) {
       DeviceBuffer<float> lse(rows), delta(rows);
       const AttentionDeviceArgs args{cu.get(), batch, 4096, shape.batch.total_tokens(), 128, 192, 128, 0};
       const std::string name = "b" + std::to_string(batch) + "_s4096_h128_qk192_v128";
-      const double fwd = median_seconds([&] {
-        mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), nullptr);
-      }, 1, reps);
+      const double fwd = median_seconds(
+          [&] { mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), nullptr); }, 1, reps);
       csv.add("attention_forward", "v1-fma", name, fwd, attention_forward_flops(shape), attention_forward_bytes(shape));
-      const double fwd2 = median_seconds([&] {
-        mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), nullptr,
-                              AttentionKernel::kV2MmaSync);
-      }, 2, 4 * reps);
-      csv.add("attention_forward", "v2-mma", name, fwd2, attention_forward_flops(shape), attention_forward_bytes(shape));
-      const double bwd = median_seconds([&] {
-        mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), d_o.get(), delta.get(), dq.get(),
-                               dk.get(), dv.get(), nullptr);
-      }, 1, reps);
-      csv.add("attention_backward", "v1-fma", name, bwd, attention_backward_flops(shape), attention_backward_bytes(shape));
-      const double bwd2 = median_seconds([&] {
-        mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), d_o.get(), delta.get(), dq.get(),
-                               dk.get(), dv.get(), nullptr, AttentionKernel::kV2MmaSync);
-      }, 2, 4 * reps);
-      csv.add("attention_backward", "v2-mma", name, bwd2, attention_backward_flops(shape), attention_backward_bytes(shape));
+      const double fwd2 = median_seconds(
+          [&] {
+            mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), nullptr,
+                                  AttentionKernel::kV2MmaSync);
+          },
+          2, 4 * reps);
+      csv.add("attention_forward", "v2-mma", name, fwd2, attention_forward_flops(shape),
+              attention_forward_bytes(shape));
+      const double bwd = median_seconds(
+          [&] {
+            mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), d_o.get(), delta.get(),
+                                   dq.get(), dk.get(), dv.get(), nullptr);
+          },
+          1, reps);
+      csv.add("attention_backward", "v1-fma", name, bwd, attention_backward_flops(shape),
+              attention_backward_bytes(shape));
+      const double bwd2 = median_seconds(
+          [&] {
+            mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), d_o.get(), delta.get(),
+                                   dq.get(), dk.get(), dv.get(), nullptr, AttentionKernel::kV2MmaSync);
+          },
+          2, 4 * reps);
+      csv.add("attention_backward", "v2-mma", name, bwd2, attention_backward_flops(shape),
+              attention_backward_bytes(shape));
     }
     csv.write();
     return 0;

@@ -5,16 +5,17 @@
 
 namespace trainsim::kernels {
 
-inline constexpr int kAttnQkDim = 192;   // DeepSeek-V3: qk_nope 128 + qk_rope 64
+inline constexpr int kAttnQkDim = 192;  // DeepSeek-V3: qk_nope 128 + qk_rope 64
 inline constexpr int kAttnVDim = 128;
-inline constexpr int kAttnBlockQ = 64;   // query rows per block
-inline constexpr int kAttnBlockK = 64;   // key rows per step
-inline constexpr int kAttnThreads = 256; // a 16 x 16 thread grid over each 64 x 64 score tile
+inline constexpr int kAttnBlockQ = 64;    // query rows per block
+inline constexpr int kAttnBlockK = 64;    // key rows per step
+inline constexpr int kAttnThreads = 256;  // a 16 x 16 thread grid over each 64 x 64 score tile
 inline constexpr int kAttnThreadRows = 16, kAttnThreadCols = 16;
 inline constexpr size_t kHopperMaxSmemPerBlock = 227 * 1024;  // opt-in limit of sm_90 (CUDA guide, H.9)
 
-static_assert(kAttnBlockQ == kAttnBlockK,
-              "the causal loops start at the diagonal tile: query tile t meets key tiles 0..t only if blocks are equal");
+static_assert(
+    kAttnBlockQ == kAttnBlockK,
+    "the causal loops start at the diagonal tile: query tile t meets key tiles 0..t only if blocks are equal");
 static_assert(kAttnThreadRows * kAttnThreadCols == kAttnThreads, "one thread per 4 x 4 cell of the 64 x 64 tile");
 static_assert(kAttnBlockQ % kAttnThreadRows == 0 && kAttnBlockK % kAttnThreadCols == 0,
               "each thread owns whole strided rows and columns of the score tile");
@@ -25,17 +26,20 @@ static_assert(kAttnThreads == 4 * kAttnBlockQ, "the softmax pass gives 4 lanes o
 // Shared memory in floats; rows padded by one word so a column walk across rows hits 32 different banks.
 constexpr size_t attention_padded(int cols) { return size_t(cols) + 1; }
 constexpr size_t attention_forward_smem_bytes() {
-  return sizeof(float) * (kAttnBlockQ * attention_padded(kAttnQkDim) + kAttnBlockK * attention_padded(kAttnQkDim) +
-                          kAttnBlockK * attention_padded(kAttnVDim) + kAttnBlockQ * attention_padded(kAttnBlockK) +
-                          3 * kAttnBlockQ);
+  return sizeof(float) *
+         (kAttnBlockQ * attention_padded(kAttnQkDim) + kAttnBlockK * attention_padded(kAttnQkDim) +
+          kAttnBlockK * attention_padded(kAttnVDim) + kAttnBlockQ * attention_padded(kAttnBlockK) + 3 * kAttnBlockQ);
 }
 // Both backward kernels hold Q, dO, K, V tiles, P and dS (or dS alone twice), log-sum-exp and delta rows.
 constexpr size_t attention_backward_smem_bytes() {
-  return sizeof(float) * (2 * kAttnBlockQ * attention_padded(kAttnQkDim) + 2 * kAttnBlockQ * attention_padded(kAttnVDim) +
-                          2 * kAttnBlockQ * attention_padded(kAttnBlockK) + 2 * kAttnBlockQ);
+  return sizeof(float) *
+         (2 * kAttnBlockQ * attention_padded(kAttnQkDim) + 2 * kAttnBlockQ * attention_padded(kAttnVDim) +
+          2 * kAttnBlockQ * attention_padded(kAttnBlockK) + 2 * kAttnBlockQ);
 }
-static_assert(attention_forward_smem_bytes() <= kHopperMaxSmemPerBlock, "forward tiles must fit one SM's shared memory");
-static_assert(attention_backward_smem_bytes() <= kHopperMaxSmemPerBlock, "backward tiles must fit one SM's shared memory");
+static_assert(attention_forward_smem_bytes() <= kHopperMaxSmemPerBlock,
+              "forward tiles must fit one SM's shared memory");
+static_assert(attention_backward_smem_bytes() <= kHopperMaxSmemPerBlock,
+              "backward tiles must fit one SM's shared memory");
 
 // Grid: x = query (or key) tiles of the longest sequence, y = heads, z = sequences. Heuristic: block x takes
 // tile (tiles - 1 - x), so the longest causal rows (most key tiles) start first and the short ones fill the tail.
@@ -78,7 +82,7 @@ struct AttentionDeviceArgs {
   int heads = 0;
   int qk_dim = 192;  // only 192 / 128 are instantiated; others throw
   int v_dim = 128;
-  float scale = 0;   // softmax scale; 0 means 1 / sqrt(qk_dim)
+  float scale = 0;  // softmax scale; 0 means 1 / sqrt(qk_dim)
 };
 
 }  // namespace trainsim::kernels

@@ -7,14 +7,13 @@
 
 namespace trainsim::kernels::mla_v1 {
 
-
 constexpr int kQk = kAttnQkDim, kV = kAttnVDim, kBQ = kAttnBlockQ, kBK = kAttnBlockK;
 constexpr int kQkP = kQk + 1, kVP = kV + 1, kSP = kBK + 1;  // padded row strides (floats)
 constexpr int kTR = kAttnThreadRows, kTC = kAttnThreadCols;
-constexpr int kRows = kBQ / kTR;     // 4 rows of a 64-row tile per thread
-constexpr int kColsS = kBK / kTC;    // 4 score columns per thread
-constexpr int kColsQk = kQk / kTC;   // 12 columns of dQ / dK per thread
-constexpr int kColsV = kV / kTC;     // 8 columns of O / dV per thread
+constexpr int kRows = kBQ / kTR;    // 4 rows of a 64-row tile per thread
+constexpr int kColsS = kBK / kTC;   // 4 score columns per thread
+constexpr int kColsQk = kQk / kTC;  // 12 columns of dQ / dK per thread
+constexpr int kColsV = kV / kTC;    // 8 columns of O / dV per thread
 
 // Copies `rows` rows of kCols BF16 values (global row stride ld) into float rows of stride sld; rows at or
 // past `valid` become zeros, so masked lanes multiply finite numbers.
@@ -34,8 +33,7 @@ __device__ void load_tile(float* dst, int sld, const __nv_bfloat16* src, size_t 
 struct SeqHead {
   int t0, len, head;
   __device__ SeqHead(const AttentionDeviceArgs& a)
-      : t0(a.cu_seqlens[blockIdx.z]), len(a.cu_seqlens[blockIdx.z + 1] - a.cu_seqlens[blockIdx.z]),
-        head(blockIdx.y) {}
+      : t0(a.cu_seqlens[blockIdx.z]), len(a.cu_seqlens[blockIdx.z + 1] - a.cu_seqlens[blockIdx.z]), head(blockIdx.y) {}
   __device__ size_t row(const AttentionDeviceArgs& a, int pos) const { return size_t(t0 + pos) * a.heads + head; }
 };
 
@@ -56,8 +54,9 @@ __device__ void tile_dot(float (&s)[kRows][kColsS], const float* a, const float*
   }
 }
 
-__global__ void __launch_bounds__(kAttnThreads) attention_forward_kernel(AttentionDeviceArgs args,
-    const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, __nv_bfloat16* o, float* lse) {
+__global__ void __launch_bounds__(kAttnThreads)
+    attention_forward_kernel(AttentionDeviceArgs args, const __nv_bfloat16* q, const __nv_bfloat16* k,
+                             const __nv_bfloat16* v, __nv_bfloat16* o, float* lse) {
   float* smem = mla_device::dynamic_smem();
   float* sQ = smem;
   float* sK = sQ + kBQ * kQkP;
@@ -156,14 +155,12 @@ __global__ void __launch_bounds__(kAttnThreads) attention_forward_kernel(Attenti
 }
 
 // delta[row] = sum_c dO[row][c] * O[row][c]: one warp per (token, head) row.
-__global__ void attention_delta_kernel(long long rows, const __nv_bfloat16* o, const __nv_bfloat16* d_o,
-                                       float* delta) {
+__global__ void attention_delta_kernel(long long rows, const __nv_bfloat16* o, const __nv_bfloat16* d_o, float* delta) {
   const long long row = static_cast<long long>(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32;
   if (row >= rows) return;
   const int lane = threadIdx.x % 32;
   float sum = 0.f;
-  for (int c = lane; c < kV; c += 32)
-    sum += __bfloat162float(o[row * kV + c]) * __bfloat162float(d_o[row * kV + c]);
+  for (int c = lane; c < kV; c += 32) sum += __bfloat162float(o[row * kV + c]) * __bfloat162float(d_o[row * kV + c]);
   for (int off = 16; off > 0; off /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, off);
   if (lane == 0) delta[row] = sum;
 }
@@ -195,9 +192,10 @@ __device__ void load_rows(float* dst, const float* src, const AttentionDeviceArg
 
 // dK, dV of one key tile: loops over the query tiles at and below the diagonal (block x = key tile, so the
 // longest loops start first).
-__global__ void __launch_bounds__(kAttnThreads) attention_dkdv_kernel(AttentionDeviceArgs args,
-    const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, const float* lse,
-    const __nv_bfloat16* d_o, const float* delta, __nv_bfloat16* dk, __nv_bfloat16* dv) {
+__global__ void __launch_bounds__(kAttnThreads)
+    attention_dkdv_kernel(AttentionDeviceArgs args, const __nv_bfloat16* q, const __nv_bfloat16* k,
+                          const __nv_bfloat16* v, const float* lse, const __nv_bfloat16* d_o, const float* delta,
+                          __nv_bfloat16* dk, __nv_bfloat16* dv) {
   float* smem = mla_device::dynamic_smem();
   float* sK = smem;
   float* sQ = sK + kBK * kQkP;
@@ -264,9 +262,10 @@ __global__ void __launch_bounds__(kAttnThreads) attention_dkdv_kernel(AttentionD
 }
 
 // dQ of one query tile: loops over the key tiles 0 .. diagonal, recomputing P (no atomics, deterministic).
-__global__ void __launch_bounds__(kAttnThreads) attention_dq_kernel(AttentionDeviceArgs args,
-    const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, const float* lse,
-    const __nv_bfloat16* d_o, const float* delta, __nv_bfloat16* dq) {
+__global__ void __launch_bounds__(kAttnThreads)
+    attention_dq_kernel(AttentionDeviceArgs args, const __nv_bfloat16* q, const __nv_bfloat16* k,
+                        const __nv_bfloat16* v, const float* lse, const __nv_bfloat16* d_o, const float* delta,
+                        __nv_bfloat16* dq) {
   float* smem = mla_device::dynamic_smem();
   float* sQ = smem;
   float* sK = sQ + kBQ * kQkP;

@@ -1,9 +1,8 @@
-// Device code of version 2 of MLA's attention forward and backward: tensor cores through mma.sync.m16n8k16 (BF16 in, FP32
-// accumulate), FlashAttention-2's structure: 4 warps x 16 query rows per block, Q fragments held in registers,
-// S = Q K^T and O += P V per 64-key step, P kept in registers (the accumulator layout of two 16 x 8 tiles is
-// the A layout of one 16 x 16); backward as version 1's two deterministic kernels, on mma.sync. Plain 16-byte
-// loads, no cp.async pipeline, no ldmatrix yet. Checked on the CPU through the
-// host emulation of mma.sync; not yet run on a GPU.
+// Device code of version 2 of MLA's attention forward and backward: tensor cores through mma.sync.m16n8k16 (BF16 in,
+// FP32 accumulate), FlashAttention-2's structure: 4 warps x 16 query rows per block, Q fragments held in registers, S =
+// Q K^T and O += P V per 64-key step, P kept in registers (the accumulator layout of two 16 x 8 tiles is the A layout
+// of one 16 x 16); backward as version 1's two deterministic kernels, on mma.sync. Plain 16-byte loads, no cp.async
+// pipeline, no ldmatrix yet. Checked on the CPU through the host emulation of mma.sync; not yet run on a GPU.
 #pragma once
 #include <cstdint>
 
@@ -17,10 +16,10 @@ using mla_v1::SeqHead;
 
 constexpr int kQk = kAttnQkDim, kV = kAttnVDim, kBQ = kAttnV2BlockQ, kBK = kAttnV2BlockK;
 constexpr int kQS = kQk + kAttnV2RowPad, kVS = kV + kAttnV2RowPad;  // padded BF16 row strides
-constexpr int kQkSteps = kQk / 16;   // 12 k-steps of S = Q K^T
-constexpr int kSTiles = kBK / 8;     // 8 score tiles of 16 x 8 per warp
-constexpr int kPvSteps = kBK / 16;   // 4 k-steps of O += P V
-constexpr int kOTiles = kV / 8;      // 16 output tiles of 16 x 8 per warp
+constexpr int kQkSteps = kQk / 16;                                  // 12 k-steps of S = Q K^T
+constexpr int kSTiles = kBK / 8;                                    // 8 score tiles of 16 x 8 per warp
+constexpr int kPvSteps = kBK / 16;                                  // 4 k-steps of O += P V
+constexpr int kOTiles = kV / 8;                                     // 16 output tiles of 16 x 8 per warp
 
 // Rows [0, rows) of kCols BF16 values, 16 bytes per access; rows at or past `valid` become zeros.
 template <int kCols, int kStride>
@@ -36,8 +35,9 @@ __device__ void copy_tile(__nv_bfloat16* dst, const __nv_bfloat16* src, size_t l
 
 __device__ inline uint32_t load_pair(const __nv_bfloat16* p) { return *reinterpret_cast<const uint32_t*>(p); }
 
-__global__ void __launch_bounds__(kAttnV2Threads) attention_forward_mma_kernel(AttentionDeviceArgs args,
-    const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, __nv_bfloat16* o, float* lse) {
+__global__ void __launch_bounds__(kAttnV2Threads)
+    attention_forward_mma_kernel(AttentionDeviceArgs args, const __nv_bfloat16* q, const __nv_bfloat16* k,
+                                 const __nv_bfloat16* v, __nv_bfloat16* o, float* lse) {
   __nv_bfloat16* sQ = reinterpret_cast<__nv_bfloat16*>(mla_device::dynamic_smem());
   __nv_bfloat16* sK = sQ + kBQ * kQS;
   __nv_bfloat16* sV = sK + kBK * kQS;
@@ -178,9 +178,10 @@ __device__ inline void rows_as_a(const __nv_bfloat16* tile, int stride, int r0, 
 
 // Backward, dK and dV of one 64-key tile: warp w owns keys 16 w .. 16 w + 15 and computes, per 64-query tile at
 // or below the diagonal, S^T = K Q^T, dP^T = V dO^T, P^T, dS^T = P^T (dP^T - delta), dV += P^T dO, dK += dS^T Q.
-__global__ void __launch_bounds__(kAttnV2Threads) attention_dkdv_mma_kernel(AttentionDeviceArgs args,
-    const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, const float* lse,
-    const __nv_bfloat16* d_o, const float* delta, __nv_bfloat16* dk, __nv_bfloat16* dv) {
+__global__ void __launch_bounds__(kAttnV2Threads)
+    attention_dkdv_mma_kernel(AttentionDeviceArgs args, const __nv_bfloat16* q, const __nv_bfloat16* k,
+                              const __nv_bfloat16* v, const float* lse, const __nv_bfloat16* d_o, const float* delta,
+                              __nv_bfloat16* dk, __nv_bfloat16* dv) {
   __nv_bfloat16* sK = reinterpret_cast<__nv_bfloat16*>(mla_device::dynamic_smem());
   __nv_bfloat16* sQ = sK + kBK * kQS;
   __nv_bfloat16* sV = sQ + kBQ * kQS;
@@ -283,9 +284,10 @@ __global__ void __launch_bounds__(kAttnV2Threads) attention_dkdv_mma_kernel(Atte
 
 // Backward, dQ of one 64-query tile: warp w owns queries 16 w .. 16 w + 15; per key tile up to the diagonal,
 // S = Q K^T, dP = dO V^T, dS = P (dP - delta), dQ += dS K. P recomputed: no atomics, bit-reproducible.
-__global__ void __launch_bounds__(kAttnV2Threads) attention_dq_mma_kernel(AttentionDeviceArgs args,
-    const __nv_bfloat16* q, const __nv_bfloat16* k, const __nv_bfloat16* v, const float* lse,
-    const __nv_bfloat16* d_o, const float* delta, __nv_bfloat16* dq) {
+__global__ void __launch_bounds__(kAttnV2Threads)
+    attention_dq_mma_kernel(AttentionDeviceArgs args, const __nv_bfloat16* q, const __nv_bfloat16* k,
+                            const __nv_bfloat16* v, const float* lse, const __nv_bfloat16* d_o, const float* delta,
+                            __nv_bfloat16* dq) {
   __nv_bfloat16* sQ = reinterpret_cast<__nv_bfloat16*>(mla_device::dynamic_smem());
   __nv_bfloat16* sK = sQ + kBQ * kQS;
   __nv_bfloat16* sdO = sK + kBK * kQS;

@@ -10,7 +10,7 @@ namespace trainsim::kernels {
 
 // q [sequences][heads][576], cache [cache tokens][576], o [sequences][heads][512] BF16, lse [sequences][heads]
 // FP32 (-inf and o = 0 for an empty cache).
-void mla_decode(const DecodeDeviceArgs& args, const __nv_bfloat16* q, const __nv_bfloat16* cache,
-                __nv_bfloat16* o, float* lse, cudaStream_t stream);
+void mla_decode(const DecodeDeviceArgs& args, const __nv_bfloat16* q, const __nv_bfloat16* cache, __nv_bfloat16* o,
+                float* lse, cudaStream_t stream);
 
 }  // namespace trainsim::kernels

@@ -7,10 +7,10 @@
 
 namespace trainsim::kernels {
 
-inline constexpr int kDecodeQkDim = 576;        // kv_lora 512 + qk_rope 64
-inline constexpr int kDecodeVDim = 512;         // kv_lora
-inline constexpr int kDecodeHeadsPerBlock = 16; // heads that share one pass over the cached latent
-inline constexpr int kDecodeKeysPerStep = 32;   // one warp lane per cached token in the softmax pass
+inline constexpr int kDecodeQkDim = 576;         // kv_lora 512 + qk_rope 64
+inline constexpr int kDecodeVDim = 512;          // kv_lora
+inline constexpr int kDecodeHeadsPerBlock = 16;  // heads that share one pass over the cached latent
+inline constexpr int kDecodeKeysPerStep = 32;    // one warp lane per cached token in the softmax pass
 inline constexpr int kDecodeThreads = 256;
 
 static_assert(kDecodeHeadsPerBlock * kDecodeKeysPerStep == 2 * kDecodeThreads,

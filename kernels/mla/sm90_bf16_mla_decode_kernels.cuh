@@ -10,8 +10,9 @@ namespace trainsim::kernels::mla_v1 {
 constexpr int kD = kDecodeQkDim, kDv = kDecodeVDim, kH = kDecodeHeadsPerBlock, kK = kDecodeKeysPerStep;
 constexpr int kCP = kD + 1, kPP = kK + 1;
 
-__global__ void __launch_bounds__(kDecodeThreads) decode_kernel(DecodeDeviceArgs args, const __nv_bfloat16* q,
-    const __nv_bfloat16* cache, __nv_bfloat16* o, float* lse) {
+__global__ void __launch_bounds__(kDecodeThreads)
+    decode_kernel(DecodeDeviceArgs args, const __nv_bfloat16* q, const __nv_bfloat16* cache, __nv_bfloat16* o,
+                  float* lse) {
   float* smem = mla_device::dynamic_smem();
   float* sQ = smem;
   float* sC = sQ + kH * kD;
@@ -39,7 +40,8 @@ __global__ void __launch_bounds__(kDecodeThreads) decode_kernel(DecodeDeviceArgs
     for (int idx = tid; idx < kK * (kD / 2); idx += kDecodeThreads) {
       const int r = idx / (kD / 2), c = 2 * (idx % (kD / 2));
       float2 f = make_float2(0.f, 0.f);
-      if (r < valid) f = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(cache + size_t(t0 + j0 + r) * kD + c));
+      if (r < valid)
+        f = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(cache + size_t(t0 + j0 + r) * kD + c));
       sC[r * kCP + c] = f.x;
       sC[r * kCP + c + 1] = f.y;
     }

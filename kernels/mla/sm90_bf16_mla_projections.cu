@@ -47,8 +47,8 @@ class CublasLtBf16Linear final : public MlaLinear {
   void forward(const __nv_bfloat16* x, __nv_bfloat16* y, int m, cudaStream_t stream) override {
     const Plan& p = plan(m);
     const float alpha = 1.f, beta = 0.f;
-    TS_CUBLAS_CHECK(cublasLtMatmul(handle_, desc_, &alpha, w_, a_, x, p.b, &beta, y, p.c, y, p.c, &p.algo,
-                                   workspace_, kCublasWorkspaceBytes, stream));
+    TS_CUBLAS_CHECK(cublasLtMatmul(handle_, desc_, &alpha, w_, a_, x, p.b, &beta, y, p.c, y, p.c, &p.algo, workspace_,
+                                   kCublasWorkspaceBytes, stream));
   }
 
  private:
@@ -65,14 +65,15 @@ class CublasLtBf16Linear final : public MlaLinear {
     cublasLtMatmulPreference_t pref;
     TS_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
     const size_t ws = kCublasWorkspaceBytes;
-    TS_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws));
+    TS_CUBLAS_CHECK(
+        cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws));
     cublasLtMatmulHeuristicResult_t result{};
     int found = 0;
     TS_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle_, desc_, a_, p.b, p.c, p.c, pref, 1, &result, &found));
     cublasLtMatmulPreferenceDestroy(pref);
     if (found == 0)
-      throw std::runtime_error("cuBLASLt found no BF16 algorithm for m=" + std::to_string(m) + " n=" +
-                               std::to_string(n) + " k=" + std::to_string(k));
+      throw std::runtime_error("cuBLASLt found no BF16 algorithm for m=" + std::to_string(m) +
+                               " n=" + std::to_string(n) + " k=" + std::to_string(k));
     p.algo = result.algo;
     return plans_.emplace(m, p).first->second;
   }
@@ -101,9 +102,8 @@ void mla_rmsnorm(const __nv_bfloat16* x, int rows, int dim, int stride, const __
   TS_CUDA_CHECK_LAUNCH();
 }
 
-void mla_rope_assemble(const MlaDims& d, int tokens, const int* positions, __nv_bfloat16* q,
-                       const __nv_bfloat16* kv_up, const __nv_bfloat16* kv_down, __nv_bfloat16* k,
-                       __nv_bfloat16* v, cudaStream_t stream) {
+void mla_rope_assemble(const MlaDims& d, int tokens, const int* positions, __nv_bfloat16* q, const __nv_bfloat16* kv_up,
+                       const __nv_bfloat16* kv_down, __nv_bfloat16* k, __nv_bfloat16* v, cudaStream_t stream) {
   if (d.qk_rope % 2 != 0 || d.qk_rope > kMaxRopeDim)
     throw std::invalid_argument("mla_rope_assemble: qk_rope must be even and at most " + std::to_string(kMaxRopeDim));
   if (tokens == 0) return;

@@ -33,9 +33,8 @@ void mla_rmsnorm(const __nv_bfloat16* x, int rows, int dim, int stride, const __
 // In place on q ([tokens][heads][qk_nope + qk_rope]): RoPE on each head's last qk_rope dims. Writes
 // k [tokens][heads][qk_nope + qk_rope] (k_nope from kv_up, the RoPE'd shared k_rope from kv_down's last
 // qk_rope columns) and v [tokens][heads][v_dim] from kv_up ([tokens][heads][qk_nope + v_dim]).
-void mla_rope_assemble(const MlaDims& d, int tokens, const int* positions, __nv_bfloat16* q,
-                       const __nv_bfloat16* kv_up, const __nv_bfloat16* kv_down, __nv_bfloat16* k,
-                       __nv_bfloat16* v, cudaStream_t stream);
+void mla_rope_assemble(const MlaDims& d, int tokens, const int* positions, __nv_bfloat16* q, const __nv_bfloat16* kv_up,
+                       const __nv_bfloat16* kv_down, __nv_bfloat16* k, __nv_bfloat16* v, cudaStream_t stream);
 
 // The forward chain from hidden states to the attention's q, k, v (every buffer device memory, BF16).
 struct MlaProjectionLayers {

@@ -40,10 +40,12 @@ int main(int argc, char** argv) {
         DeviceBuffer<__nv_bfloat16> y(t * g.n);
         MlaLinear* layer = layers.back().get();
         const double s = median_seconds([&] { layer->forward(x.get(), y.get(), tokens, nullptr); }, 3, reps);
-        csv.add(std::string("gemm_") + g.op, layer->name(), shape + "_n" + std::to_string(g.n) + "_k" + std::to_string(g.k),
-                s, 2.0 * t * g.n * g.k, 2.0 * (t * g.k + double(g.n) * g.k + t * g.n));
+        csv.add(std::string("gemm_") + g.op, layer->name(),
+                shape + "_n" + std::to_string(g.n) + "_k" + std::to_string(g.k), s, 2.0 * t * g.n * g.k,
+                2.0 * (t * g.k + double(g.n) * g.k + t * g.n));
       }
-      auto gamma_q = upload_bf16(random_bf16_values(size_t(d.q_lora), 9)), gamma_kv = upload_bf16(random_bf16_values(size_t(d.kv_lora), 10));
+      auto gamma_q = upload_bf16(random_bf16_values(size_t(d.q_lora), 9)),
+           gamma_kv = upload_bf16(random_bf16_values(size_t(d.kv_lora), 10));
       auto x = upload_bf16(random_bf16_values(t * d.hidden, 11));
       std::vector<int> pos(t);
       for (size_t i = 0; i < t; ++i) pos[i] = int(i % 4096);
@@ -52,10 +54,11 @@ int main(int argc, char** argv) {
           kvd(t * d.kv_down_dim()), ckv(t * d.kv_lora), kvu(t * d.heads * d.kv_up_dim()), k(t * d.heads * d.qk_dim()),
           v(t * d.heads * d.v_dim);
       // The chain first: it fills the intermediate buffers the small kernels are then timed on.
-      const MlaProjectionLayers chain{layers[0].get(), layers[1].get(), layers[2].get(), layers[3].get(),
-                                      gamma_q.get(), gamma_kv.get()};
+      const MlaProjectionLayers chain{layers[0].get(), layers[1].get(), layers[2].get(),
+                                      layers[3].get(), gamma_q.get(),   gamma_kv.get()};
       const MlaProjectionBuffers bufs{qd.get(), cq.get(), q.get(), kvd.get(), ckv.get(), kvu.get(), k.get(), v.get()};
-      const double all = median_seconds([&] { mla_qkv_forward(d, chain, x.get(), tokens, positions.get(), bufs, nullptr); }, 3, reps);
+      const double all =
+          median_seconds([&] { mla_qkv_forward(d, chain, x.get(), tokens, positions.get(), bufs, nullptr); }, 3, reps);
       double chain_flops = 0, chain_bytes = 0;
       for (int i = 0; i < 4; ++i) {
         chain_flops += 2.0 * t * gemms[i].n * gemms[i].k;
@@ -63,20 +66,24 @@ int main(int argc, char** argv) {
       }
       csv.add("qkv_chain", layers[0]->name(), shape, all, chain_flops, chain_bytes);
 
-      const double norm_q = median_seconds([&] {
-        mla_rmsnorm(qd.get(), tokens, d.q_lora, d.q_lora, gamma_q.get(), 1e-6f, cq.get(), nullptr);
-      }, 3, reps);
+      const double norm_q = median_seconds(
+          [&] { mla_rmsnorm(qd.get(), tokens, d.q_lora, d.q_lora, gamma_q.get(), 1e-6f, cq.get(), nullptr); }, 3, reps);
       csv.add("rmsnorm_q", "v1", shape + "_d1536", norm_q, 4.0 * t * d.q_lora, 4.0 * t * d.q_lora);
-      const double norm_kv = median_seconds([&] {
-        mla_rmsnorm(kvd.get(), tokens, d.kv_lora, d.kv_down_dim(), gamma_kv.get(), 1e-6f, ckv.get(), nullptr);
-      }, 3, reps);
+      const double norm_kv = median_seconds(
+          [&] {
+            mla_rmsnorm(kvd.get(), tokens, d.kv_lora, d.kv_down_dim(), gamma_kv.get(), 1e-6f, ckv.get(), nullptr);
+          },
+          3, reps);
       csv.add("rmsnorm_kv", "v1", shape + "_d512", norm_kv, 4.0 * t * d.kv_lora, 4.0 * t * d.kv_lora);
-      const double rope = median_seconds([&] {
-        mla_rope_assemble(d, tokens, positions.get(), q.get(), kvu.get(), kvd.get(), k.get(), v.get(), nullptr);
-      }, 3, reps);
+      const double rope = median_seconds(
+          [&] {
+            mla_rope_assemble(d, tokens, positions.get(), q.get(), kvu.get(), kvd.get(), k.get(), v.get(), nullptr);
+          },
+          3, reps);
       // Bytes: q rope dims read and written, kv_up read, k and v written, kv_down's rope dims read.
-      const double rope_bytes = 2.0 * t * (2.0 * d.heads * d.qk_rope + d.heads * d.kv_up_dim() +
-                                           d.heads * (d.qk_dim() + d.v_dim) + d.qk_rope);
+      const double rope_bytes =
+          2.0 * t *
+          (2.0 * d.heads * d.qk_rope + d.heads * d.kv_up_dim() + d.heads * (d.qk_dim() + d.v_dim) + d.qk_rope);
       csv.add("rope_assemble", "v1", shape, rope, 6.0 * t * d.heads * d.qk_rope, rope_bytes);
     }
     csv.write();

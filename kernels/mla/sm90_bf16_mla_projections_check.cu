@@ -73,7 +73,8 @@ void check_chain(CheckLog& log, const MlaDims& d, const VarlenBatch& batch, uint
       b_k(t * d.heads * d.qk_dim()), b_v(t * d.heads * d.v_dim), b_y(t * d.hidden);
   for (auto* b : {&b_qd, &b_cq, &b_q, &b_kvd, &b_ckv, &b_kvu, &b_k, &b_v, &b_y}) b->poison();
   const MlaProjectionLayers layers{q_down.get(), q_up.get(), kv_down.get(), kv_up.get(), dg_q.get(), dg_kv.get()};
-  const MlaProjectionBuffers bufs{b_qd.get(), b_cq.get(), b_q.get(), b_kvd.get(), b_ckv.get(), b_kvu.get(), b_k.get(), b_v.get()};
+  const MlaProjectionBuffers bufs{b_qd.get(),  b_cq.get(),  b_q.get(), b_kvd.get(),
+                                  b_ckv.get(), b_kvu.get(), b_k.get(), b_v.get()};
   mla_qkv_forward(d, layers, dx.get(), tokens, positions.get(), bufs, nullptr);
   out->forward(dattn.get(), b_y.get(), tokens, nullptr);
   TS_CUDA_CHECK(cudaDeviceSynchronize());

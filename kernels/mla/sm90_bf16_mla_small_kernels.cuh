@@ -7,8 +7,9 @@ namespace trainsim::kernels::mla_v1 {
 
 constexpr int kNormThreads = 256;
 
-__global__ void __launch_bounds__(kNormThreads) rmsnorm_kernel(const __nv_bfloat16* x, int dim, int stride,
-    const __nv_bfloat16* gamma, float eps, __nv_bfloat16* y) {
+__global__ void __launch_bounds__(kNormThreads)
+    rmsnorm_kernel(const __nv_bfloat16* x, int dim, int stride, const __nv_bfloat16* gamma, float eps,
+                   __nv_bfloat16* y) {
   __shared__ float partial[kNormThreads / 32];
   const __nv_bfloat16* row = x + size_t(blockIdx.x) * stride;
   float sq = 0.f;
@@ -36,9 +37,9 @@ struct RopeArgs {
 };
 
 // One block per token: the rotation angles once, the shared key rope dims once, then every head.
-__global__ void __launch_bounds__(kRopeThreads) rope_assemble_kernel(RopeArgs a, const int* positions,
-    __nv_bfloat16* q, const __nv_bfloat16* kv_up, const __nv_bfloat16* kv_down, __nv_bfloat16* k,
-    __nv_bfloat16* v) {
+__global__ void __launch_bounds__(kRopeThreads)
+    rope_assemble_kernel(RopeArgs a, const int* positions, __nv_bfloat16* q, const __nv_bfloat16* kv_up,
+                         const __nv_bfloat16* kv_down, __nv_bfloat16* k, __nv_bfloat16* v) {
   __shared__ float cos_s[kMaxRopeDim / 2], sin_s[kMaxRopeDim / 2], k_rope[kMaxRopeDim];
   const size_t t = blockIdx.x;
   const int pairs = a.qk_rope / 2, qk = a.qk_nope + a.qk_rope, up = a.qk_nope + a.v_dim;

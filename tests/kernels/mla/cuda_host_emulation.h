@@ -60,7 +60,9 @@ inline thread_local dim3 threadIdx, blockIdx;
 inline dim3 blockDim, gridDim;
 
 inline void __syncthreads() { trainsim::emulation::current->all->arrive_and_wait(); }
-inline void __syncwarp(unsigned = 0xffffffffu) { trainsim::emulation::current->warps[threadIdx.x / 32]->arrive_and_wait(); }
+inline void __syncwarp(unsigned = 0xffffffffu) {
+  trainsim::emulation::current->warps[threadIdx.x / 32]->arrive_and_wait();
+}
 inline float __shfl_xor_sync(unsigned, float v, int lane_mask) {
   auto* b = trainsim::emulation::current;
   const unsigned warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -128,7 +130,8 @@ inline const float kPoison = std::bit_cast<float>(0xffffffffu);
 // block.x threads per launch walks the blocks, so thread creation stays out of the per-block cost.
 template <class Kernel, class... Args>
 void launch(dim3 grid, dim3 block, size_t smem_bytes, Kernel kernel, Args... args) {
-  if (block.y != 1 || block.z != 1 || block.x % 32 != 0) throw std::invalid_argument("emulation: 1-D whole-warp blocks only");
+  if (block.y != 1 || block.z != 1 || block.x % 32 != 0)
+    throw std::invalid_argument("emulation: 1-D whole-warp blocks only");
   gridDim = grid;
   blockDim = block;
   const unsigned threads = block.x, warps = threads / 32;

@@ -58,8 +58,8 @@ TEST(MlaDecodeRef, AbsorbedEqualsUnabsorbed) {
   const DecodeInputs in = random_decode(200);
   const double scale = 1 / std::sqrt(double(in.d.qk_dim()));  // the training scale, not 1/sqrt(576)
   const std::vector<double> q_abs = absorb_query_ref(in.d, in.q, in.w_ukv);
-  const DecodeRef core = decode_core_ref(in.cache, in.d.heads, in.d.decode_qk_dim(), in.d.decode_v_dim(), scale,
-                                         q_abs, cache_rows(in));
+  const DecodeRef core =
+      decode_core_ref(in.cache, in.d.heads, in.d.decode_qk_dim(), in.d.decode_v_dim(), scale, q_abs, cache_rows(in));
   const std::vector<double> absorbed = absorb_output_ref(in.d, core.o, in.w_ukv);
   const std::vector<double> plain = decode_unabsorbed_ref(in.d, in.cache, in.q, in.c_kv, in.k_rope, in.w_ukv);
   EXPECT_LT(rel_l2(absorbed, plain), kFp64RelL2);

@@ -1,12 +1,14 @@
 // The MLA device kernels' own source, run on the CPU through cuda_host_emulation.h on small shapes (varlen,
 // ragged tiles, a partial head group) against the FP64 references, with BF16 bounds from mla_tolerances.h.
 // Compiled with no CUDA at all; the GPU check drivers repeat these comparisons on the device at full size.
+// clang-format off
+// The shim first: the kernel headers below take the CUDA built-ins from it.
 #include "tests/kernels/mla/cuda_host_emulation.h"
-
 #include "kernels/mla/sm90_bf16_mla_attention_kernels.cuh"
 #include "kernels/mla/sm90_bf16_mla_attention_kernels_v2.cuh"
 #include "kernels/mla/sm90_bf16_mla_decode_kernels.cuh"
 #include "kernels/mla/sm90_bf16_mla_small_kernels.cuh"
+// clang-format on
 
 #include <gtest/gtest.h>
 
@@ -36,8 +38,10 @@ template <class T>
 std::vector<double> poisoned_result(const std::vector<T>& x) {  // NaN where nothing was written
   std::vector<double> out(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
-    if constexpr (std::is_same_v<T, float>) out[i] = x[i];
-    else out[i] = __bfloat162float(x[i]);
+    if constexpr (std::is_same_v<T, float>)
+      out[i] = x[i];
+    else
+      out[i] = __bfloat162float(x[i]);
   }
   return out;
 }
@@ -59,13 +63,15 @@ TEST(MlaKernelEmulation, AttentionForwardAndBackwardMatchTheReference) {
   std::vector<__nv_bfloat16> o(rows * 128, kPoisonBf16), gq(rows * 192, kPoisonBf16), gk(rows * 192, kPoisonBf16),
       gv(rows * 128, kPoisonBf16);
   std::vector<float> lse(rows, kPoisonF32), delta(rows, kPoisonF32);
-  const AttentionDeviceArgs args{shape.batch.cu_seqlens.data(), shape.batch.sequences(), shape.batch.max_length(),
-                                 tokens, heads, 192, 128, float(shape.softmax_scale())};
+  const AttentionDeviceArgs args{
+      shape.batch.cu_seqlens.data(), shape.batch.sequences(), shape.batch.max_length(), tokens, heads, 192, 128,
+      float(shape.softmax_scale())};
   const dim3 grid(unsigned(attention_tiles(args.max_length)), unsigned(heads), unsigned(args.sequences));
   emulation::launch(grid, dim3(kAttnThreads), attention_forward_smem_bytes(), mla_v1::attention_forward_kernel, args,
                     dq_in.data(), dk_in.data(), dv_in.data(), o.data(), lse.data());
   emulation::launch(dim3(unsigned((rows + 7) / 8)), dim3(256), 0, mla_v1::attention_delta_kernel,
-                    static_cast<long long>(rows), static_cast<const __nv_bfloat16*>(o.data()), ddo.data(), delta.data());
+                    static_cast<long long>(rows), static_cast<const __nv_bfloat16*>(o.data()), ddo.data(),
+                    delta.data());
   emulation::launch(grid, dim3(kAttnThreads), attention_backward_smem_bytes(), mla_v1::attention_dkdv_kernel, args,
                     dq_in.data(), dk_in.data(), dv_in.data(), static_cast<const float*>(lse.data()), ddo.data(),
                     static_cast<const float*>(delta.data()), gk.data(), gv.data());
@@ -95,12 +101,12 @@ TEST(MlaKernelEmulation, AttentionV2MmaForwardAndBackwardMatchTheReference) {
   const auto dq_in = to_device(q), dk_in = to_device(k), dv_in = to_device(v);
   std::vector<__nv_bfloat16> o(rows * 128, kPoisonBf16);
   std::vector<float> lse(rows, kPoisonF32);
-  const AttentionDeviceArgs args{shape.batch.cu_seqlens.data(), shape.batch.sequences(), shape.batch.max_length(),
-                                 tokens, heads, 192, 128, float(shape.softmax_scale())};
+  const AttentionDeviceArgs args{
+      shape.batch.cu_seqlens.data(), shape.batch.sequences(), shape.batch.max_length(), tokens, heads, 192, 128,
+      float(shape.softmax_scale())};
   const dim3 grid(unsigned(attention_tiles(args.max_length)), unsigned(heads), unsigned(args.sequences));
-  emulation::launch(grid, dim3(kAttnV2Threads), attention_forward_v2_smem_bytes(),
-                    mla_v2::attention_forward_mma_kernel, args, dq_in.data(), dk_in.data(), dv_in.data(), o.data(),
-                    lse.data());
+  emulation::launch(grid, dim3(kAttnV2Threads), attention_forward_v2_smem_bytes(), mla_v2::attention_forward_mma_kernel,
+                    args, dq_in.data(), dk_in.data(), dv_in.data(), o.data(), lse.data());
   const AttentionForwardRef fwd = attention_forward_ref(shape, q, k, v);
   const auto out = poisoned_result(o), out_lse = poisoned_result(lse);
   EXPECT_TRUE(all_finite(out) && all_finite(out_lse));
@@ -113,7 +119,8 @@ TEST(MlaKernelEmulation, AttentionV2MmaForwardAndBackwardMatchTheReference) {
   std::vector<__nv_bfloat16> gq(rows * 192, kPoisonBf16), gk(rows * 192, kPoisonBf16), gv(rows * 128, kPoisonBf16);
   std::vector<float> delta(rows, kPoisonF32);
   emulation::launch(dim3(unsigned((rows + 7) / 8)), dim3(256), 0, mla_v1::attention_delta_kernel,
-                    static_cast<long long>(rows), static_cast<const __nv_bfloat16*>(o.data()), ddo.data(), delta.data());
+                    static_cast<long long>(rows), static_cast<const __nv_bfloat16*>(o.data()), ddo.data(),
+                    delta.data());
   emulation::launch(grid, dim3(kAttnV2Threads), attention_backward_v2_smem_bytes(), mla_v2::attention_dkdv_mma_kernel,
                     args, dq_in.data(), dk_in.data(), dv_in.data(), static_cast<const float*>(lse.data()), ddo.data(),
                     static_cast<const float*>(delta.data()), gk.data(), gv.data());
@@ -138,8 +145,8 @@ TEST(MlaKernelEmulation, DecodeMatchesTheReference) {
   std::vector<float> lse(size_t(seqs) * heads, kPoisonF32);
   const double scale = 1 / std::sqrt(192.0);
   const DecodeDeviceArgs args{cache.cu_seqlens.data(), seqs, heads, float(scale)};
-  emulation::launch(dim3(unsigned(decode_head_groups(heads)), unsigned(seqs)), dim3(kDecodeThreads), decode_smem_bytes(),
-                    mla_v1::decode_kernel, args, dq.data(), dc.data(), o.data(), lse.data());
+  emulation::launch(dim3(unsigned(decode_head_groups(heads)), unsigned(seqs)), dim3(kDecodeThreads),
+                    decode_smem_bytes(), mla_v1::decode_kernel, args, dq.data(), dc.data(), o.data(), lse.data());
   const DecodeRef ref = decode_core_ref(cache, heads, 576, 512, scale, q, rows);
   const auto out = poisoned_result(o), out_lse = poisoned_result(lse);
   EXPECT_TRUE(all_finite(out) && all_finite(out_lse));
@@ -169,7 +176,8 @@ TEST(MlaKernelEmulation, RmsNormAndRopeAssemblyMatchTheReference) {
   const auto kv_up = bf16_values(size_t(tokens) * d.heads * d.kv_up_dim(), 10);
   auto dq = to_device(q_up);
   const auto dkv_up = to_device(kv_up);
-  std::vector<__nv_bfloat16> k(size_t(tokens) * d.heads * d.qk_dim(), kPoisonBf16), v(size_t(tokens) * d.heads * d.v_dim, kPoisonBf16);
+  std::vector<__nv_bfloat16> k(size_t(tokens) * d.heads * d.qk_dim(), kPoisonBf16),
+      v(size_t(tokens) * d.heads * d.v_dim, kPoisonBf16);
   const mla_v1::RopeArgs a{d.heads, d.qk_nope, d.qk_rope, d.v_dim, d.kv_lora, d.rope_theta};
   emulation::launch(dim3(unsigned(tokens)), dim3(mla_v1::kRopeThreads), 0, mla_v1::rope_assemble_kernel, a, pos.data(),
                     dq.data(), dkv_up.data(), dkv_down.data(), k.data(), v.data());

@@ -26,8 +26,8 @@ MlaDims tiny_dims() {
 }
 
 TEST(MlaProjectionsRef, LinearIsXTimesWTransposed) {
-  const std::vector<double> x{1, 2, 3, 4, 5, 6};        // [2][3]
-  const std::vector<double> w{1, 0, -1, 2, 1, 0};       // [2][3]
+  const std::vector<double> x{1, 2, 3, 4, 5, 6};   // [2][3]
+  const std::vector<double> w{1, 0, -1, 2, 1, 0};  // [2][3]
   EXPECT_EQ(linear_ref(x, w, 2, 2, 3), (std::vector<double>{-2, 4, -2, 13}));
   EXPECT_THROW(linear_ref(x, w, 2, 2, 2), std::invalid_argument);
 }
@@ -77,11 +77,13 @@ TEST(MlaProjectionsRef, ChainSharesTheKeyRopeDimsAcrossHeads) {
   for (int t = 0; t < 5; ++t)
     for (int h = 1; h < d.heads; ++h)
       for (int r = 0; r < d.qk_rope; ++r)
-        EXPECT_EQ(out.k[(t * d.heads + h) * d.qk_dim() + d.qk_nope + r], out.k[(t * d.heads) * d.qk_dim() + d.qk_nope + r]);
+        EXPECT_EQ(out.k[(t * d.heads + h) * d.qk_dim() + d.qk_nope + r],
+                  out.k[(t * d.heads) * d.qk_dim() + d.qk_nope + r]);
   // Token 0 and token 3 both sit at position 0: their rope dims are the raw projections.
   for (int t : {0, 3})
     for (int r = 0; r < d.qk_rope; ++r)
-      EXPECT_DOUBLE_EQ(out.k[t * d.heads * d.qk_dim() + d.qk_nope + r], out.kv_down[t * d.kv_down_dim() + d.kv_lora + r]);
+      EXPECT_DOUBLE_EQ(out.k[t * d.heads * d.qk_dim() + d.qk_nope + r],
+                       out.kv_down[t * d.kv_down_dim() + d.kv_lora + r]);
 }
 
 TEST(MlaProjectionsRef, AssembleSplitsKeysAndValuesPerHead) {
