@@ -12,6 +12,11 @@
 
 namespace trainsim::kernels::mla_v2 {
 
+using mla_device::accumulators_as_a;
+using mla_device::column_pair;
+using mla_device::copy_tile;
+using mla_device::load_pair;
+using mla_device::rows_as_a;
 using mla_v1::SeqHead;
 
 constexpr int kQk = kAttnQkDim, kV = kAttnVDim, kBQ = kAttnV2BlockQ, kBK = kAttnV2BlockK;
@@ -20,20 +25,6 @@ constexpr int kQkSteps = kQk / 16;                                  // 12 k-step
 constexpr int kSTiles = kBK / 8;                                    // 8 score tiles of 16 x 8 per warp
 constexpr int kPvSteps = kBK / 16;                                  // 4 k-steps of O += P V
 constexpr int kOTiles = kV / 8;                                     // 16 output tiles of 16 x 8 per warp
-
-// Rows [0, rows) of kCols BF16 values, 16 bytes per access; rows at or past `valid` become zeros.
-template <int kCols, int kStride>
-__device__ void copy_tile(__nv_bfloat16* dst, const __nv_bfloat16* src, size_t ld, int rows, int valid) {
-  constexpr int kChunks = kCols / 8;
-  for (int idx = threadIdx.x; idx < rows * kChunks; idx += blockDim.x) {
-    const int r = idx / kChunks, c = 8 * (idx % kChunks);
-    uint4 x{0u, 0u, 0u, 0u};
-    if (r < valid) x = *reinterpret_cast<const uint4*>(src + r * ld + c);
-    *reinterpret_cast<uint4*>(dst + r * kStride + c) = x;
-  }
-}
-
-__device__ inline uint32_t load_pair(const __nv_bfloat16* p) { return *reinterpret_cast<const uint32_t*>(p); }
 
 __global__ void __launch_bounds__(kAttnV2Threads)
     attention_forward_mma_kernel(AttentionDeviceArgs args, const __nv_bfloat16* q, const __nv_bfloat16* k,
@@ -151,29 +142,6 @@ __global__ void __launch_bounds__(kAttnV2Threads)
     }
     if (t == 0) lse[sh.row(args, q0 + row)] = m[r] + logf(l[r]);
   }
-}
-
-// Two BF16 values from rows r and r + 1 of one column, as one B fragment register (k = row pair).
-__device__ inline uint32_t column_pair(const __nv_bfloat16* p, int stride) {
-  return mla_device::bf16_bits(p[0]) | (mla_device::bf16_bits(p[stride]) << 16);
-}
-
-// The A fragment of k-step ps (16 columns) from two 16 x 8 accumulator tiles 2 ps and 2 ps + 1, rounded to BF16.
-__device__ inline void accumulators_as_a(const float (&lo)[4], const float (&hi)[4], uint32_t (&a)[4]) {
-  a[0] = mla_device::pack_bf16x2(lo[0], lo[1]);
-  a[1] = mla_device::pack_bf16x2(lo[2], lo[3]);
-  a[2] = mla_device::pack_bf16x2(hi[0], hi[1]);
-  a[3] = mla_device::pack_bf16x2(hi[2], hi[3]);
-}
-
-// The A fragment of rows [r0, r0 + 16) and columns [c, c + 16) of a row-major BF16 tile.
-__device__ inline void rows_as_a(const __nv_bfloat16* tile, int stride, int r0, int c, uint32_t (&a)[4]) {
-  const int g = (threadIdx.x % 32) / 4, t = threadIdx.x % 4;
-  const __nv_bfloat16* p = tile + (r0 + g) * stride + c + 2 * t;
-  a[0] = load_pair(p);
-  a[1] = load_pair(p + 8 * stride);
-  a[2] = load_pair(p + 8);
-  a[3] = load_pair(p + 8 * stride + 8);
 }
 
 // Backward, dK and dV of one 64-key tile: warp w owns keys 16 w .. 16 w + 15 and computes, per 64-query tile at

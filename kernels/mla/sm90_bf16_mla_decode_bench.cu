@@ -29,10 +29,13 @@ int main(int argc, char** argv) {
         DeviceBuffer<__nv_bfloat16> o(size_t(seqs) * heads * 512);
         DeviceBuffer<float> lse(size_t(seqs) * heads);
         const DecodeDeviceArgs args{cu.get(), seqs, heads, 0};
-        const double t =
-            median_seconds([&] { mla_decode(args, q.get(), rows.get(), o.get(), lse.get(), nullptr); }, 2, reps);
-        csv.add("decode", "v1-fma", "b" + std::to_string(seqs) + "_s4096_h" + std::to_string(heads) + "_d576_dv512", t,
-                decode_flops(cache, heads, 576, 512), decode_bytes(cache, heads, 576, 512));
+        const std::string shape = "b" + std::to_string(seqs) + "_s4096_h" + std::to_string(heads) + "_d576_dv512";
+        for (DecodeKernel kernel : {DecodeKernel::kV1Fma, DecodeKernel::kV2MmaSync}) {
+          const double t = median_seconds(
+              [&] { mla_decode(args, q.get(), rows.get(), o.get(), lse.get(), nullptr, kernel); }, 2, reps);
+          csv.add("decode", kernel == DecodeKernel::kV1Fma ? "v1-fma" : "v2-mma", shape, t,
+                  decode_flops(cache, heads, 576, 512), decode_bytes(cache, heads, 576, 512));
+        }
       }
     csv.write();
     return 0;

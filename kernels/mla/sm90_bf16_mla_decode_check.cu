@@ -1,5 +1,5 @@
 // Check driver of absorbed MLA decode on the GPU (no GoogleTest): fresh random BF16 queries and cached latent
-// per case, poisoned outputs, the 512-wide latent output and log-sum-exp against the FP64 reference.
+// per case, poisoned outputs; versions 1 and 2, the 512-wide latent output and log-sum-exp against FP64.
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -25,14 +25,18 @@ void check_case(CheckLog& log, const std::string& name, const std::vector<int>& 
   auto cu = upload_ints(cache.cu_seqlens);
   DeviceBuffer<__nv_bfloat16> o(size_t(seqs) * heads * 512);
   DeviceBuffer<float> lse(size_t(seqs) * heads);
-  o.poison();
-  lse.poison();
   const double scale = 1 / std::sqrt(192.0);
-  mla_decode(DecodeDeviceArgs{cu.get(), seqs, heads, float(scale)}, dq.get(), dc.get(), o.get(), lse.get(), nullptr);
-  TS_CUDA_CHECK(cudaDeviceSynchronize());
   const DecodeRef ref = decode_core_ref(cache, heads, 576, 512, scale, q, rows);
-  log.expect(name + " O latent", download(o), ref.o, kBf16OutputRelL2);
-  log.expect(name + " LSE", download(lse), ref.lse, kFp32OutputRelL2);
+  for (DecodeKernel kernel : {DecodeKernel::kV1Fma, DecodeKernel::kV2MmaSync}) {
+    const std::string v = kernel == DecodeKernel::kV1Fma ? " v1" : " v2 mma";
+    o.poison();
+    lse.poison();
+    mla_decode(DecodeDeviceArgs{cu.get(), seqs, heads, float(scale)}, dq.get(), dc.get(), o.get(), lse.get(), nullptr,
+               kernel);
+    TS_CUDA_CHECK(cudaDeviceSynchronize());
+    log.expect(name + " O latent" + v, download(o), ref.o, kBf16OutputRelL2);
+    log.expect(name + " LSE" + v, download(lse), ref.lse, kFp32OutputRelL2);
+  }
 }
 
 }  // namespace
@@ -42,7 +46,7 @@ int main() {
     std::printf("# MLA decode check on %s\n", describe(query_device()).c_str());
     CheckLog log;
     check_case(log, "cache {1,31,32,33,700} x 128 heads", {1, 31, 32, 33, 700}, 128, 401);
-    check_case(log, "cache {4096,100} x 20 heads (partial head group)", {4096, 100}, 20, 402);
+    check_case(log, "cache {4096,100} x 20 heads (partial head groups)", {4096, 100}, 20, 402);
     check_case(log, "cache 8 x 4096 x 16 heads", std::vector<int>(8, 4096), 16, 403);
     std::printf("%s: %d failure(s)\n", log.failures() ? "FAIL" : "PASS", log.failures());
     return log.failures() ? 1 : 0;

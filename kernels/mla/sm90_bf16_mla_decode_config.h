@@ -29,6 +29,23 @@ static_assert(decode_smem_bytes() <= kHopperMaxSmemPerBlock, "decode tiles must 
 // Grid: x = head groups, y = sequences.
 constexpr int decode_head_groups(int heads) { return (heads + kDecodeHeadsPerBlock - 1) / kDecodeHeadsPerBlock; }
 
+// Version 2 (mma.sync): a block takes 64 heads of one sequence; warp w owns heads 16 (w % 4) .. + 15 and output
+// columns 256 (w / 4) .. + 255, and computes the scores of its 16 heads itself (the two warps sharing heads
+// compute the same S: twice the S FLOPs, no exchange of softmax statistics). BF16 rows padded by 16 bytes.
+inline constexpr int kDecodeV2HeadsPerBlock = 64;
+inline constexpr int kDecodeV2KeysPerStep = 32;
+inline constexpr int kDecodeV2Threads = 256;
+inline constexpr int kDecodeV2RowPad = 8;
+static_assert(kDecodeV2HeadsPerBlock == 16 * (kDecodeV2Threads / 32) / 2,
+              "two warps per 16-head mma row block, one per half of the 512 output columns");
+static_assert(kDecodeV2KeysPerStep % 16 == 0 && kDecodeQkDim % 16 == 0 && (kDecodeVDim / 2) % 8 == 0,
+              "scores step 16 dims, P V steps 16 tokens, each warp's 256 columns are whole 8-wide tiles");
+constexpr size_t decode_v2_smem_bytes() {
+  return 2 * size_t(kDecodeV2HeadsPerBlock + kDecodeV2KeysPerStep) * (kDecodeQkDim + kDecodeV2RowPad);
+}
+static_assert(decode_v2_smem_bytes() <= kHopperMaxSmemPerBlock, "version 2 decode tiles must fit one SM");
+constexpr int decode_v2_head_groups(int heads) { return (heads + kDecodeV2HeadsPerBlock - 1) / kDecodeV2HeadsPerBlock; }
+
 // Launch arguments (device pointers and sizes), plain C++ so the kernels also build for host emulation.
 struct DecodeDeviceArgs {
   const int* cu_seqlens_kv = nullptr;  // device, sequences + 1 entries over the packed cache

@@ -26,6 +26,8 @@ TEST(MlaConfig, SharedMemoryFitsWithOneBlockPerSm) {
   EXPECT_LE(attention_forward_smem_bytes(), kHopperMaxSmemPerBlock);
   EXPECT_LE(attention_backward_smem_bytes(), kHopperMaxSmemPerBlock);
   EXPECT_LE(decode_smem_bytes(), kHopperMaxSmemPerBlock);
+  EXPECT_LE(decode_v2_smem_bytes(), kHopperMaxSmemPerBlock);
+  EXPECT_LE(2 * attention_forward_v2_smem_bytes(), kHopperMaxSmemPerBlock);  // two v2 forward blocks share an SM
   EXPECT_GT(attention_forward_smem_bytes(), 48u * 1024);  // hence the opt-in in the launchers
 }
 
@@ -33,6 +35,9 @@ TEST(MlaConfig, DecodeGroupsCoverEveryHead) {
   EXPECT_EQ(decode_head_groups(16), 1);
   EXPECT_EQ(decode_head_groups(20), 2);
   EXPECT_EQ(decode_head_groups(128), 8);
+  EXPECT_EQ(decode_v2_head_groups(16), 1);
+  EXPECT_EQ(decode_v2_head_groups(20), 1);
+  EXPECT_EQ(decode_v2_head_groups(128), 2);
 }
 
 }  // namespace

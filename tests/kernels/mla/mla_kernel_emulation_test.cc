@@ -7,6 +7,7 @@
 #include "kernels/mla/sm90_bf16_mla_attention_kernels.cuh"
 #include "kernels/mla/sm90_bf16_mla_attention_kernels_v2.cuh"
 #include "kernels/mla/sm90_bf16_mla_decode_kernels.cuh"
+#include "kernels/mla/sm90_bf16_mla_decode_kernels_v2.cuh"
 #include "kernels/mla/sm90_bf16_mla_small_kernels.cuh"
 // clang-format on
 
@@ -137,21 +138,28 @@ TEST(MlaKernelEmulation, AttentionV2MmaForwardAndBackwardMatchTheReference) {
 
 TEST(MlaKernelEmulation, DecodeMatchesTheReference) {
   const VarlenBatch cache = VarlenBatch::from_lengths({1, 33, 70});
-  const int heads = 20;  // one full group of 16 and a partial one
+  const int heads = 20;  // version 1: one full group of 16 and a partial one; version 2: a partial group of 64
   const int seqs = cache.sequences();
   const auto q = bf16_values(size_t(seqs) * heads * 576, 5), rows = bf16_values(size_t(cache.total_tokens()) * 576, 6);
   const auto dq = to_device(q), dc = to_device(rows);
-  std::vector<__nv_bfloat16> o(size_t(seqs) * heads * 512, kPoisonBf16);
-  std::vector<float> lse(size_t(seqs) * heads, kPoisonF32);
   const double scale = 1 / std::sqrt(192.0);
   const DecodeDeviceArgs args{cache.cu_seqlens.data(), seqs, heads, float(scale)};
-  emulation::launch(dim3(unsigned(decode_head_groups(heads)), unsigned(seqs)), dim3(kDecodeThreads),
-                    decode_smem_bytes(), mla_v1::decode_kernel, args, dq.data(), dc.data(), o.data(), lse.data());
   const DecodeRef ref = decode_core_ref(cache, heads, 576, 512, scale, q, rows);
-  const auto out = poisoned_result(o), out_lse = poisoned_result(lse);
-  EXPECT_TRUE(all_finite(out) && all_finite(out_lse));
-  EXPECT_LT(rel_l2(out, ref.o), kBf16OutputRelL2);
-  EXPECT_LT(rel_l2(out_lse, ref.lse), kFp32OutputRelL2);
+  for (int version : {1, 2}) {
+    std::vector<__nv_bfloat16> o(size_t(seqs) * heads * 512, kPoisonBf16);
+    std::vector<float> lse(size_t(seqs) * heads, kPoisonF32);
+    if (version == 1)
+      emulation::launch(dim3(unsigned(decode_head_groups(heads)), unsigned(seqs)), dim3(kDecodeThreads),
+                        decode_smem_bytes(), mla_v1::decode_kernel, args, dq.data(), dc.data(), o.data(), lse.data());
+    else
+      emulation::launch(dim3(unsigned(decode_v2_head_groups(heads)), unsigned(seqs)), dim3(kDecodeV2Threads),
+                        decode_v2_smem_bytes(), mla_v2::decode_mma_kernel, args, dq.data(), dc.data(), o.data(),
+                        lse.data());
+    const auto out = poisoned_result(o), out_lse = poisoned_result(lse);
+    EXPECT_TRUE(all_finite(out) && all_finite(out_lse)) << "version " << version;
+    EXPECT_LT(rel_l2(out, ref.o), kBf16OutputRelL2) << "version " << version;
+    EXPECT_LT(rel_l2(out_lse, ref.lse), kFp32OutputRelL2) << "version " << version;
+  }
 }
 
 TEST(MlaKernelEmulation, RmsNormAndRopeAssemblyMatchTheReference) {
