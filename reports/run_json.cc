@@ -64,7 +64,9 @@ std::string format_run_json(const RunReport& r) {
                 {"gpu_hours_per_trillion_tokens", r.run.gpu_hours_per_trillion_tokens},
                 {"tokens", s.job.total_tokens},
                 {"phases", phases}};
-  out["notes"] = r.estimate.notes;
+  json notes = r.estimate.notes;
+  for (const std::string& note : r.run.notes) notes.push_back(note);
+  out["notes"] = notes;
   return out.dump(2) + "\n";
 }
 

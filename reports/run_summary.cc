@@ -106,6 +106,7 @@ std::string format_run_summary(const RunReport& report) {
   std::string out = header(report) + step_section(report) + memory_section(report) + run_section(report);
   out += "Notes\n";
   for (const std::string& note : report.estimate.notes) out += "  - " + note + "\n";
+  for (const std::string& note : report.run.notes) out += "  - " + note + "\n";
   return out;
 }
 

@@ -1,8 +1,10 @@
-// Layout rules. Schedule requirements follow the DualPipe README (even pp, micro-batches >= 2 pp) and
-// Megatron-LM's interleaved schedule (micro-batches a multiple of pp).
+// Layout rules. The schedule's own requirements (DualPipe's even pp and 2 pp micro-batches, interleaving's
+// whole groups of pp) are sim/schedule_request.h's, reported at the scenario key that sets each quantity.
 #include "sim/layout_rules.h"
 
 #include <fmt/format.h>
+
+#include "sim/schedule_request.h"
 
 namespace trainsim::sim {
 namespace {
@@ -42,42 +44,47 @@ void check_against_model(const Scenario& s) {
          "at most one stage per layer");
 }
 
+// The schedule's own rules (sim/schedule_request.h), reported at the scenario key that sets each quantity.
+void check_schedule_request_of(const Scenario& s, int microbatches) {
+  const ParallelLayout& l = s.layout;
+  try {
+    check_schedule_request(schedule_request_for(l, microbatches), s.source);
+  } catch (const ConfigError& e) {
+    const std::string& key = e.where().key_path;
+    if (key == "schedule.microbatches")
+      fail(s, "training.global_batch",
+           fmt::format("global batch {} / (dp {} x micro_batch_size {}) gives {} micro-batches per pipeline: {}",
+                       s.job.global_batch_sequences, l.dp, l.micro_batch_size, microbatches, e.problem()),
+           e.expected(), "raise the batch, lower dp, or lower micro_batch_size");
+    fail(s, key == "schedule.virtual_stages" ? "parallelism.virtual_stages" : "parallelism.pp", e.problem(), e.expected(),
+         e.hint());
+  }
+}
+
 void check_schedule(const Scenario& s) {
   const ParallelLayout& l = s.layout;
-  const std::string name(schedule_name(l.schedule));
-  if (l.schedule == ScheduleKind::kInterleaved && l.virtual_stages < 2)
-    fail(s, "parallelism.virtual_stages", "interleaved 1F1B needs at least 2 virtual stages", "virtual_stages >= 2");
   if (l.schedule != ScheduleKind::kInterleaved && l.virtual_stages != 1)
-    fail(s, "parallelism.virtual_stages", fmt::format("virtual stages apply to the interleaved schedule only, not {}", name),
+    fail(s, "parallelism.virtual_stages",
+         fmt::format("virtual stages apply to the interleaved schedule only, not {}", schedule_name(l.schedule)),
          "virtual_stages: 1, or schedule: interleaved");
-  if (l.schedule == ScheduleKind::kDualPipe && l.pp % 2 != 0)
-    fail(s, "parallelism.pp", fmt::format("DualPipe needs an even pp, not {}", l.pp), "an even pp",
-         "or use dualpipev, 1f1b or zb1p");
-
   const int per_replica = l.dp * l.micro_batch_size;
   if (s.job.global_batch_sequences % per_replica != 0)
     fail(s, "training.global_batch",
          fmt::format("global batch {} is not a multiple of dp {} x micro_batch_size {}", s.job.global_batch_sequences, l.dp,
                      l.micro_batch_size),
          fmt::format("a multiple of {}", per_replica));
-  const int m = microbatches_per_step(l, s.job.global_batch_sequences);
-  if (l.schedule == ScheduleKind::kDualPipe || l.schedule == ScheduleKind::kDualPipeV) {
-    if (m < 2 * l.pp || m % 2 != 0)
-      fail(s, "training.global_batch",
-           fmt::format("{} gives {} micro-batches per pipeline; {} needs an even number of at least 2 x pp = {}", name, m, name,
-                       2 * l.pp),
-           fmt::format("global_batch >= {}", 2 * l.pp * per_replica), "raise the batch, lower dp, or lower micro_batch_size");
-  }
-  if (l.schedule == ScheduleKind::kInterleaved && m % l.pp != 0)
-    fail(s, "training.global_batch",
-         fmt::format("interleaved 1F1B needs micro-batches ({}) to be a multiple of pp {}", m, l.pp),
-         fmt::format("a multiple of {} sequences", l.pp * per_replica));
   if (s.job.ramp && s.job.ramp->from_sequences % per_replica != 0)
     fail(s, "training.batch_ramp", fmt::format("the ramp's first batch {} is not a multiple of dp x micro_batch_size = {}",
                                                s.job.ramp->from_sequences, per_replica));
+  check_schedule_request_of(s, microbatches_per_step(l, s.job.global_batch_sequences));
 }
 
 }  // namespace
+
+ScheduleRequest schedule_request_for(const ParallelLayout& layout, int microbatches) {
+  return ScheduleRequest{layout.schedule, layout.schedule == ScheduleKind::kInterleaved ? layout.pp : layout.stage_count(),
+                         microbatches, layout.virtual_stages};
+}
 
 int microbatches_per_step(const ParallelLayout& layout, int global_batch_sequences) {
   return global_batch_sequences / (layout.dp * layout.micro_batch_size);

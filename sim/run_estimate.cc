@@ -1,9 +1,13 @@
 // Run totals. Steps in a span = tokens / (batch x sequence length).
 #include "sim/run_estimate.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
+
+#include "sim/layout_rules.h"
 
 namespace trainsim::sim {
 namespace {
@@ -35,6 +39,20 @@ RunEstimate estimate_run(const Scenario& s, const Estimate& estimate) {
     }
   }
   add_phase(job.global_batch_sequences, job.total_tokens - ramp_tokens);
+
+  // A ramp batch can give fewer micro-batches than the schedule takes (DualPipe wants 2 pp); such steps are
+  // priced with the schedule's formula all the same, and the run says so.
+  for (const RunPhase& phase : run.phases) {
+    const int microbatches = microbatches_per_step(s.layout, phase.global_batch_sequences);
+    try {
+      check_schedule_request(schedule_request_for(s.layout, microbatches));
+    } catch (const ConfigError& e) {
+      run.notes.push_back(fmt::format("ramp batch {} ({} micro-batches per pipeline) is below what {} takes ({}); its "
+                                      "steps are priced with the formula regardless",
+                                      phase.global_batch_sequences, microbatches, schedule_name(s.layout.schedule),
+                                      e.expected()));
+    }
+  }
 
   const double gpus = s.cluster.gpu_count();
   for (const RunPhase& phase : run.phases) {

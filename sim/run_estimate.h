@@ -1,6 +1,7 @@
 // The whole run: steps at each batch size of the ramp and at the full batch, GPU-hours, dollars, energy,
 // calendar days, and the cost per trillion tokens.
 #pragma once
+#include <string>
 #include <vector>
 
 #include "sim/step_estimate.h"
@@ -23,6 +24,7 @@ struct RunEstimate {
   double energy_mwh = 0;  // GPU board power at its rating, over the run (hosts, network, cooling excluded)
   double days() const { return wall_time_s / 86400.0; }
   double gpu_hours_per_trillion_tokens = 0;
+  std::vector<std::string> notes;  // approximations of the run level (ramp batches the schedule cannot take)
 };
 
 // The ramp is cut into `kRampSegments` equal token spans, each run at the batch of its midpoint rounded

@@ -20,7 +20,7 @@ struct Scenario {
   uint64_t seed = 0;
   std::map<std::string, SourceLocation> locations;  // key path -> where the user wrote it
 
-  // The location of `key_path`, or of the file when the key was left to its default.
+  // Where `key_path` was written; for a key left to its default, where its nearest enclosing part was.
   SourceLocation where(const std::string& key_path) const;
 };
 

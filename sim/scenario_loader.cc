@@ -182,9 +182,17 @@ void read_cluster(const ConfigNode& node, Scenario& s) {
 }  // namespace
 
 SourceLocation Scenario::where(const std::string& key_path) const {
-  auto it = locations.find(key_path);
-  if (it != locations.end()) return it->second;
-  return SourceLocation{source, 0, 0, key_path};
+  // A key left to its default points at the nearest part of the file that holds it.
+  for (std::string path = key_path;;) {
+    if (auto it = locations.find(path); it != locations.end()) {
+      SourceLocation at = it->second;
+      at.key_path = key_path;
+      return at;
+    }
+    const size_t dot = path.rfind('.');
+    if (dot == std::string::npos) return SourceLocation{source, 0, 0, key_path};
+    path.resize(dot);
+  }
 }
 
 Scenario parse_scenario(const std::string& text, const std::string& source) {

@@ -13,6 +13,8 @@
 #include "sim/bubble_formula.h"
 #include "sim/layer_timing.h"
 #include "sim/layout_rules.h"
+#include "sim/schedule_request.h"
+#include "sim/schedule_run.h"
 
 namespace trainsim::sim {
 namespace {
@@ -93,18 +95,11 @@ ChunkTimes chunk_of(const LayerTiming& t) {
 // one of its two stages; the others see it once in every stage they hold.
 double pass_weight(ScheduleKind kind) { return kind == ScheduleKind::kDualPipe ? 0.5 : 1.0; }
 
-// Activation chunks in flight at the peak, per device (FACTS.md table; Megatron-LM's interleaved warm-up).
-double chunks_in_flight(const ParallelLayout& l, int microbatches, int device) {
-  switch (l.schedule) {
-    case ScheduleKind::kGPipe: return microbatches;
-    case ScheduleKind::kOneFOneB:
-    case ScheduleKind::kZeroBubble1P: return std::min(microbatches, l.pp - device);
-    case ScheduleKind::kInterleaved:
-      return std::min(microbatches * l.virtual_stages, (l.pp - device - 1) * 2 + (l.virtual_stages - 1) * l.pp + 1);
-    case ScheduleKind::kDualPipe: return l.pp + 1;
-    case ScheduleKind::kDualPipeV: return 2 * l.pp + 1;
-  }
-  return l.pp;
+// Activations in flight at each device's peak, in chunks of one model stage for one micro-batch, from
+// executing the schedule itself: the counts follow from each rank's op order, not from the chunk times.
+std::vector<double> peak_chunks_per_device(const ParallelLayout& l, int microbatches) {
+  const PipelineSchedule schedule = make_schedule(schedule_request_for(l, microbatches));
+  return run_schedule(schedule, {ChunkTimes{}}).peak_activations;
 }
 
 double dp_collective_bytes(const Scenario& s, double parameters, int replicas) {
@@ -247,8 +242,11 @@ Estimate estimate_step(const Scenario& s) {
   out.plan = plan_stages(s, placement_costs(s));
   out.step = estimate_step_at_batch(s, out.plan, s.job.global_batch_sequences);
 
-  // Memory: the device with the largest footprint.
+  // Memory: the device with the largest footprint. A plan stage of an interleaved layout is a v-th of the
+  // executor's chunk.
   const ParallelLayout& l = s.layout;
+  const std::vector<double> peak_chunks = peak_chunks_per_device(l, out.step.microbatches);
+  const double plan_stages_per_chunk = l.schedule == ScheduleKind::kInterleaved ? l.virtual_stages : 1;
   for (size_t d = 0; d < out.plan.device_stages.size(); ++d) {
     DeviceState device;
     for (int stage : out.plan.device_stages[d]) {
@@ -264,7 +262,7 @@ Estimate estimate_step(const Scenario& s) {
     in.expert_data_parallel = l.expert_data_parallel();
     in.zero_stage = l.zero_stage;
     in.precision = s.job.optimizer;
-    in.activation_bytes = device.activation_bytes * chunks_in_flight(l, out.step.microbatches, static_cast<int>(d));
+    in.activation_bytes = device.activation_bytes * plan_stages_per_chunk * peak_chunks[d];
     in.runtime_reserved_bytes = kRuntimeReserveBytes;
     models::MemoryBreakdown breakdown = models::memory_per_gpu(in);
     if (d == 0 || breakdown.total_bytes() > out.memory.breakdown.total_bytes()) {

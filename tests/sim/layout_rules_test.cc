@@ -33,11 +33,11 @@ TEST(LayoutRules, TpMustDivideTheHeads) {
 
 TEST(LayoutRules, DualPipeNeedsEvenPpAndEnoughMicrobatches) {
   const std::string odd = with("  pp: 4", "  pp: 3", with("  nodes: 4", "  nodes: 3"));
-  EXPECT_NE(error_of(odd).find("s.yaml:9:7: parallelism.pp: DualPipe needs an even pp, not 3"), std::string::npos);
+  EXPECT_NE(error_of(odd).find("s.yaml:9:7: parallelism.pp: dualpipe needs an even pp, got 3"), std::string::npos);
   EXPECT_EQ(error_of(with("global_batch: 64", "global_batch: 56")),
-            "s.yaml:6:17: training.global_batch: dualpipe gives 7 micro-batches per pipeline; dualpipe needs an even "
-            "number of at least 2 x pp = 8 (expected global_batch >= 64); hint: raise the batch, lower dp, or lower "
-            "micro_batch_size");
+            "s.yaml:6:17: training.global_batch: global batch 56 / (dp 8 x micro_batch_size 1) gives 7 micro-batches "
+            "per pipeline: dualpipe needs an even count of at least 2*pp = 8 micro-batches, got 7 (expected an even "
+            "number >= 8); hint: raise the batch, lower dp, or lower micro_batch_size");
 }
 
 TEST(LayoutRules, BatchMustSplitIntoWholeMicrobatches) {
@@ -47,10 +47,10 @@ TEST(LayoutRules, BatchMustSplitIntoWholeMicrobatches) {
 
 TEST(LayoutRules, InterleavingNeedsVirtualStagesAndWholeGroups) {
   const std::string interleaved = with("schedule: dualpipe", "schedule: interleaved");
-  EXPECT_NE(error_of(interleaved).find("interleaved 1F1B needs at least 2 virtual stages"), std::string::npos);
+  EXPECT_NE(error_of(interleaved).find("s.yaml:9:3: parallelism.virtual_stages: interleaved needs 2 to 26 virtual stages, got 1"), std::string::npos);
   const std::string v2 = with("  pp: 4", "  pp: 4\n  virtual_stages: 2", interleaved);
   EXPECT_EQ(error_of(v2), "no error");
-  EXPECT_NE(error_of(with("global_batch: 64", "global_batch: 48", v2)).find("needs micro-batches (6) to be a multiple of pp 4"),
+  EXPECT_NE(error_of(with("global_batch: 64", "global_batch: 48", v2)).find("gives 6 micro-batches per pipeline: interleaved needs micro-batches in whole groups of pp = 4, got 6"),
             std::string::npos);
   EXPECT_NE(error_of(with("  pp: 4", "  pp: 4\n  virtual_stages: 2")).find("virtual stages apply to the interleaved schedule only"),
             std::string::npos);
