@@ -7,6 +7,11 @@ if(NOT TRAINSIM_CUDA STREQUAL "OFF")
   include(CheckLanguage)
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
+    # NOTE: set before enable_language(CUDA), which otherwise fills in nvcc's default (sm_75 for nvcc 13),
+    # and kernels/CMakeLists.txt's check for "52" would keep it: the kernels target Hopper (sm_90a for wgmma).
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES AND NOT DEFINED ENV{CUDAARCHS})
+      set(CMAKE_CUDA_ARCHITECTURES 90a CACHE STRING "CUDA architectures to build the kernels for")
+    endif()
     enable_language(CUDA)
     # NOTE: CMake 3.25 does not know that nvcc 12+ takes C++20; teach it, so device code shares headers
     # (std::span, concepts) with the C++20 host code.

@@ -19,7 +19,11 @@ static std::string compose(const SourceLocation& where, const std::string& probl
 }
 
 ConfigError::ConfigError(SourceLocation where, std::string problem, std::string expected, std::string hint)
-    : Error(compose(where, problem, expected, hint)), where_(std::move(where)), problem_(std::move(problem)) {}
+    : Error(compose(where, problem, expected, hint)),
+      where_(std::move(where)),
+      problem_(std::move(problem)),
+      expected_(std::move(expected)),
+      hint_(std::move(hint)) {}
 
 void throw_check_failure(const char* condition, const char* file, int line, const std::string& message) {
   throw Error(fmt::format("internal check failed at {}:{}: {}{}{}", file, line, condition,

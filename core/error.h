@@ -30,10 +30,14 @@ class ConfigError : public Error {
   ConfigError(SourceLocation where, std::string problem, std::string expected = {}, std::string hint = {});
   const SourceLocation& where() const { return where_; }
   const std::string& problem() const { return problem_; }
+  const std::string& expected() const { return expected_; }
+  const std::string& hint() const { return hint_; }
 
  private:
   SourceLocation where_;
   std::string problem_;
+  std::string expected_;
+  std::string hint_;
 };
 
 [[noreturn]] void throw_check_failure(const char* condition, const char* file, int line, const std::string& message);

@@ -30,6 +30,6 @@ struct QuantityParse {
 QuantityParse parse_quantity(std::string_view text, Dimension dimension);
 
 // The inverse for display: "160 GB/s", "2 us", "80 GiB". Deterministic, 4 significant digits.
-std::string format_quantity(double si_value, Dimension dimension);
+std::string format_quantity(double value_in_si_units, Dimension dimension);
 
 }  // namespace trainsim

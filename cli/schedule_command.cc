@@ -1,0 +1,140 @@
+// `trainsim schedule`: argument parsing and checks, then sim::compare_schedules and the reports/ writers.
+#include "cli/schedule_command.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "core/atomic_file.h"
+#include "core/did_you_mean.h"
+#include "core/error.h"
+#include "reports/schedule_svg.h"
+#include "reports/schedule_table.h"
+#include "reports/schedule_trace.h"
+#include "sim/layout_rules.h"
+#include "sim/scenario_loader.h"
+#include "sim/schedule_comparison.h"
+#include "sim/step_estimate.h"
+
+namespace trainsim::cli {
+namespace {
+
+constexpr const char* kOrigin = "command line";
+
+[[noreturn]] void reject(const std::string& flag, std::string problem, std::string expected, std::string hint = {}) {
+  throw ConfigError(SourceLocation{kOrigin, 0, 0, flag}, std::move(problem), std::move(expected), std::move(hint));
+}
+
+sim::ScheduleKind parse_kind(const std::string& name) {
+  if (auto kind = sim::schedule_from_name(name)) return *kind;
+  std::vector<std::string> names;
+  for (sim::ScheduleKind k : sim::kAllScheduleKinds) names.emplace_back(sim::schedule_name(k));
+  std::string expected;
+  for (const auto& n : names) expected += (expected.empty() ? "" : ", ") + n;
+  reject("--kind", "unknown schedule '" + name + "'", "one of " + expected, did_you_mean(name, names));
+}
+
+void check_times(const sim::ChunkTimes& t, double p2p_latency_s) {
+  const auto positive = [](const char* flag, double v) {
+    if (!(v > 0)) reject(flag, fmt::format("{} is not a positive time", v), "seconds > 0");
+  };
+  positive("--f", t.forward_s);
+  positive("--b", t.backward_s);
+  positive("--fb", t.overlapped_s);
+  if (!(t.weight_backward_s >= 0 && t.weight_backward_s <= t.backward_s))
+    reject("--w", fmt::format("W {} is not within the full backward B {}", t.weight_backward_s, t.backward_s),
+           "0 <= W <= B", "B is the full backward, inputs and weights together");
+  if (!(p2p_latency_s >= 0)) reject("--p2p-latency", fmt::format("{} is negative", p2p_latency_s), "seconds >= 0");
+}
+
+std::string default_path(const ScheduleCommandOptions& o, const char* extension) {
+  return fmt::format("schedule-{}-p{}-m{}.{}", o.kind, o.pp, o.microbatches, extension);
+}
+
+}  // namespace
+
+std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOptions& options, std::string& source) {
+  if (!options.scenario_path.empty()) {
+    const sim::Scenario scenario = sim::load_scenario(options.scenario_path);
+    if (options.pp != scenario.layout.pp)
+      reject("--pp", fmt::format("--pp {} differs from the scenario's pp {}", options.pp, scenario.layout.pp),
+             "no --pp with --scenario", "the chunk times belong to the scenario's stages");
+    source = options.scenario_path;
+    return sim::stage_chunk_times(scenario);
+  }
+  check_times(options.times, options.p2p_latency_s);
+  source = kOrigin;
+  return {options.times};
+}
+
+ScheduleCommandOutput run_schedule_command(const ScheduleCommandOptions& options) {
+  const sim::ScheduleKind kind = parse_kind(options.kind);
+  const sim::ScheduleRequest chosen{kind, options.pp, options.microbatches, options.virtual_stages};
+  sim::check_schedule_request(chosen, kOrigin);
+  reports::ScheduleTableInput table;
+  table.stage_times = stage_times_for_command(options, table.times_source);
+  table.p2p_latency_s = options.p2p_latency_s;
+  table.rows = sim::compare_schedules(options.pp, options.microbatches, options.virtual_stages, table.stage_times,
+                                      options.p2p_latency_s);
+  ScheduleCommandOutput output;
+  output.out = options.json ? reports::schedule_table_json(table, options.order) : reports::schedule_table_text(table);
+
+  const auto chosen_row = std::find_if(table.rows.begin(), table.rows.end(),
+                                      [&](const sim::ScheduleComparison& r) { return r.request.kind == kind; });
+  TS_CHECK(chosen_row != table.rows.end() && chosen_row->schedule, "the chosen schedule did not run");
+  const sim::ScheduleComparison& row = *chosen_row;
+  if (options.order && !options.json) output.out += "\n" + row.schedule->order_text();
+  const std::string svg_path = options.svg_path.empty() ? default_path(options, "svg") : options.svg_path;
+  const std::string trace_path = options.trace_path.empty() ? default_path(options, "trace.json") : options.trace_path;
+  write_file_atomically(svg_path, reports::schedule_svg(*row.schedule, row.run));
+  write_file_atomically(trace_path, reports::schedule_trace_json(*row.schedule, row.run));
+  std::string& notes = options.json ? output.err : output.out;
+  notes += fmt::format("\nwrote {} (SVG timeline of {}) and {} (Chrome trace; open in https://ui.perfetto.dev)\n",
+                       svg_path, options.kind, trace_path);
+  return output;
+}
+
+void add_schedule_command(CLI::App& app) {
+  auto options = std::make_shared<ScheduleCommandOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "schedule", "Compare pipeline schedules (bubble, memory, devices) and draw one as SVG and Chrome trace");
+  cmd->add_option("--kind", options->kind, "Schedule to draw: gpipe, 1f1b, interleaved, zb1p, dualpipe, dualpipev")
+      ->capture_default_str();
+  cmd->add_option("--pp", options->pp, "Pipeline stages (DualPipeV runs them on pp/2 devices)")->capture_default_str();
+  cmd->add_option("--microbatches", options->microbatches, "Micro-batches per step, all directions together")
+      ->capture_default_str();
+  cmd->add_option("--virtual-stages", options->virtual_stages, "Virtual stages per rank for interleaved")
+      ->capture_default_str();
+  cmd->add_option("--f", options->times.forward_s, "Forward chunk time F, seconds")->capture_default_str();
+  cmd->add_option("--b", options->times.backward_s, "Full backward chunk time B (inputs and weights), seconds")
+      ->capture_default_str();
+  cmd->add_option("--w", options->times.weight_backward_s, "Weight-backward chunk time W, seconds")
+      ->capture_default_str();
+  cmd->add_option("--fb", options->times.overlapped_s, "Overlapped forward-and-backward chunk time F&B, seconds")
+      ->capture_default_str();
+  cmd->add_option("--p2p-latency", options->p2p_latency_s, "Latency of each stage-to-stage transfer, seconds")
+      ->capture_default_str();
+  cmd->add_flag("--json", options->json, "Print JSON instead of the table");
+  cmd->add_flag("--order", options->order, "Add the per-rank op order (JSON: of every schedule)");
+  cmd->add_option("--svg", options->svg_path, "SVG timeline file (default schedule-<kind>-p<pp>-m<m>.svg)");
+  cmd->add_option("--trace", options->trace_path, "Chrome trace file (default schedule-<kind>-p<pp>-m<m>.trace.json)");
+  cmd->add_option("--scenario", options->scenario_path,
+                  "Take chunk times per stage from a scenario's op catalog and op-time model; pp and micro-batches "
+                  "default to the scenario's");
+  cmd->callback([options, cmd] {
+    if (!options->scenario_path.empty()) {
+      const sim::Scenario scenario = sim::load_scenario(options->scenario_path);
+      if (cmd->count("--pp") == 0) options->pp = scenario.layout.pp;
+      if (cmd->count("--microbatches") == 0)
+        options->microbatches = sim::microbatches_per_step(scenario.layout, scenario.job.global_batch_sequences);
+      if (cmd->count("--kind") == 0) options->kind = std::string(sim::schedule_name(scenario.layout.schedule));
+    }
+    const ScheduleCommandOutput output = run_schedule_command(*options);
+    std::fputs(output.out.c_str(), stdout);
+    std::fputs(output.err.c_str(), stderr);
+  });
+}
+
+}  // namespace trainsim::cli

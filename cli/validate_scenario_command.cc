@@ -1,0 +1,28 @@
+// `trainsim validate-scenario FILE...`: every check `run` makes (memory fit included), without the report.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "core/units.h"
+#include "sim/scenario_loader.h"
+#include "sim/step_estimate.h"
+
+namespace trainsim::cli {
+
+void add_validate_scenario_command(CLI::App& app) {
+  auto files = std::make_shared<std::vector<std::string>>();
+  CLI::App* validate = app.add_subcommand("validate-scenario", "Check scenario files: schema, units, parallel degrees, "
+                                                               "layer placement, schedule rules, memory fit");
+  validate->add_option("files", *files, "Scenario YAML files")->required();
+  validate->callback([files] {
+    for (const std::string& file : *files) {
+      const sim::Scenario scenario = sim::load_scenario(file);
+      const sim::Estimate estimate = sim::estimate_step(scenario);
+      fmt::print("ok: {}: {} on {} x {}, {:.1f} of {:.0f} GiB per GPU\n", file, scenario.job.model.name,
+                 scenario.cluster.gpu_count(), scenario.cluster.gpu.key,
+                 estimate.memory.breakdown.total_bytes() / 1073741824.0, estimate.memory.capacity_bytes / 1073741824.0);
+    }
+  });
+}
+
+}  // namespace trainsim::cli

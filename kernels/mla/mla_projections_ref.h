@@ -1,0 +1,51 @@
+// FP64 CPU references of MLA's projections (DeepSeek-V3 tech report section 2.1.1, equations 1-11): the
+// linear layers as y = x W^T (W stored [out][in] like torch.nn.Linear), RMSNorm on the latents, decoupled
+// RoPE (interleaved pairs, as DeepSeek's model.py applies it) and the q/k/v assembly the attention core reads.
+#pragma once
+#include <span>
+#include <vector>
+
+#include "kernels/mla/mla_problem.h"
+
+namespace trainsim::kernels {
+
+// y[m][n] = sum_k x[m][k] w[n][k]
+std::vector<double> linear_ref(std::span<const double> x, std::span<const double> w, int m, int n, int k);
+
+// RMSNorm of the first `dim` columns of each row of x (row stride `stride`), times gamma: [rows][dim].
+std::vector<double> rmsnorm_ref(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
+                                double eps);
+
+// Rotates pairs (x[2i], x[2i+1]) by position * theta^(-2i/dim), in place; dim even.
+void rope_ref(double* x, int dim, int position, double theta);
+
+struct MlaWeights {
+  std::vector<double> w_dq;      // [q_lora][hidden]
+  std::vector<double> gamma_q;   // [q_lora]
+  std::vector<double> w_uq;      // [heads * qk_dim][q_lora]: per head [q_nope, q_rope]
+  std::vector<double> w_dkv;     // [kv_lora + qk_rope][hidden]: [c_kv, k_rope]
+  std::vector<double> gamma_kv;  // [kv_lora]
+  std::vector<double> w_ukv;     // [heads * (qk_nope + v_dim)][kv_lora]: per head [k_nope, v]
+  std::vector<double> w_o;       // [hidden][heads * v_dim]
+};
+
+struct MlaQkvRef {
+  std::vector<double> c_q;      // [tokens][q_lora], normalized
+  std::vector<double> kv_down;  // [tokens][kv_lora + qk_rope], before norm and RoPE
+  std::vector<double> c_kv;     // [tokens][kv_lora], normalized: the decode cache's latent
+  std::vector<double> q, k;     // [tokens][heads][qk_dim], RoPE applied
+  std::vector<double> v;        // [tokens][heads][v_dim]
+};
+
+// The small fused step after the up-projections: RoPE on each head's last qk_rope query dims and on the
+// shared key rope dims of kv_down, the shared key dims copied to every head, v split from [k_nope, v].
+void assemble_qkv_ref(const MlaDims& d, std::span<const double> q_up, std::span<const double> kv_up,
+                      std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out);
+
+// Hidden states [tokens][hidden] to the attention core's q, k, v.
+MlaQkvRef mla_qkv_ref(const MlaDims& d, const MlaWeights& w, std::span<const double> x, std::span<const int> positions);
+
+// Seeded random weights scaled like an initialised layer (std 1/sqrt(fan_in); gammas near 1).
+MlaWeights random_mla_weights(const MlaDims& d, unsigned long long seed);
+
+}  // namespace trainsim::kernels

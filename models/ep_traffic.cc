@@ -1,0 +1,49 @@
+// Expectations by counting: P(a node holds none of the chosen groups) = C(G - G/N, g) / C(G, g) for g of
+// G groups spread evenly over N nodes; within a node k' experts land on distinct GPUs with replacement.
+#include "models/ep_traffic.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace trainsim::models {
+namespace {
+
+// C(n, k) / C(m, k) for n <= m, as a product (no overflow for the sizes at hand).
+double choose_ratio(int n, int m, int k) {
+  if (k > n) return 0.0;
+  double ratio = 1.0;
+  for (int i = 0; i < k; ++i) ratio *= static_cast<double>(n - i) / static_cast<double>(m - i);
+  return ratio;
+}
+
+}  // namespace
+
+EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupShape& group) {
+  EpTrafficPerToken traffic;
+  if (!model.is_moe() || group.ep <= 1) return traffic;
+  const int nodes = std::max(1, group.ep / group.gpus_per_node);
+  const int gpus_per_node_in_group = std::min(group.ep, group.gpus_per_node);
+  const int k = model.moe.experts_per_token;
+  const int groups = model.moe.expert_groups;
+  const int chosen_groups = model.moe.groups_per_token;
+
+  if (groups >= nodes && groups % nodes == 0 && chosen_groups < groups) {
+    // Node-limited routing: the chosen groups decide the nodes; assume each chosen group gets an expert.
+    const int groups_per_node = groups / nodes;
+    traffic.target_nodes = nodes * (1.0 - choose_ratio(groups - groups_per_node, groups, chosen_groups));
+  } else {
+    const int experts = model.moe.routed_experts;
+    traffic.target_nodes = nodes * (1.0 - choose_ratio(experts - experts / nodes, experts, k));
+  }
+  traffic.target_nodes = std::min(traffic.target_nodes, static_cast<double>(k));
+  traffic.remote_nodes = traffic.target_nodes * (nodes - 1) / nodes;
+
+  // Within a target node the token lands on one GPU and is forwarded to the other GPUs among its experts'.
+  const double experts_per_target_node = k / traffic.target_nodes;
+  const double g = gpus_per_node_in_group;
+  const double hit_probability = 1.0 - std::pow(1.0 - 1.0 / g, experts_per_target_node);
+  traffic.nvlink_copies = traffic.target_nodes * (g - 1.0) * hit_probability;
+  return traffic;
+}
+
+}  // namespace trainsim::models

@@ -1,0 +1,54 @@
+// Presets are the JSON files of models/presets, embedded by cmake/TrainsimEmbed.cmake.
+#include "models/model_presets.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/did_you_mean.h"
+#include "core/embedded_file.h"
+#include "core/error.h"
+#include "models/hf_config.h"
+
+namespace trainsim {
+std::span<const EmbeddedFile> model_preset_files();  // generated
+}
+
+namespace trainsim::models {
+
+namespace {
+std::string stem(std::string_view file_name) {
+  return std::string(file_name.substr(0, file_name.rfind('.')));
+}
+}  // namespace
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  for (const EmbeddedFile& file : model_preset_files())
+    if (file.name.ends_with(".json")) names.push_back(stem(file.name));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+ModelConfig load_preset(const std::string& name, const SourceLocation& where) {
+  for (const EmbeddedFile& file : model_preset_files())
+    if (file.name.ends_with(".json") && stem(file.name) == name)
+      return model_from_hf_json(std::string(file.text), "preset " + name, name);
+  const std::vector<std::string> names = preset_names();
+  std::string known;
+  for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
+  throw ConfigError(where, "unknown model preset '" + name + "'", "one of " + known, did_you_mean(name, names));
+}
+
+ModelConfig load_hf_config_file(const std::string& path, const SourceLocation& where) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(where, "cannot read HuggingFace config '" + path + "'", "a readable config.json");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const std::filesystem::path p(path);
+  const std::string name = p.filename() == "config.json" ? p.parent_path().filename().string() : p.stem().string();
+  return model_from_hf_json(text.str(), path, name.empty() ? "model" : name);
+}
+
+}  // namespace trainsim::models

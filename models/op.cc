@@ -1,0 +1,52 @@
+// Names of op attributes, for reports and JSON.
+#include "models/op.h"
+
+namespace trainsim::models {
+
+std::string_view op_kind_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::kGemm: return "gemm";
+    case OpKind::kGroupedGemm: return "grouped_gemm";
+    case OpKind::kAttention: return "attention";
+    case OpKind::kNorm: return "norm";
+    case OpKind::kElementwise: return "elementwise";
+    case OpKind::kQuantize: return "quantize";
+    case OpKind::kRouter: return "router";
+    case OpKind::kPermute: return "permute";
+    case OpKind::kEmbedding: return "embedding";
+    case OpKind::kCommunication: return "communication";
+  }
+  return "unknown";
+}
+
+std::string_view dtype_name(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::kFp8: return "fp8";
+    case Dtype::kBf16: return "bf16";
+    case Dtype::kFp32: return "fp32";
+  }
+  return "unknown";
+}
+
+std::string_view pass_name(Pass pass) {
+  switch (pass) {
+    case Pass::kForward: return "F";
+    case Pass::kBackwardInput: return "Bi";
+    case Pass::kBackwardWeight: return "W";
+  }
+  return "?";
+}
+
+std::string_view comm_kind_name(CommKind kind) {
+  switch (kind) {
+    case CommKind::kNone: return "none";
+    case CommKind::kTpAllReduce: return "tp_all_reduce";
+    case CommKind::kTpReduceScatter: return "tp_reduce_scatter";
+    case CommKind::kTpAllGather: return "tp_all_gather";
+    case CommKind::kEpDispatch: return "ep_dispatch";
+    case CommKind::kEpCombine: return "ep_combine";
+  }
+  return "unknown";
+}
+
+}  // namespace trainsim::models

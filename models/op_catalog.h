@@ -1,0 +1,61 @@
+// The op catalog: every op of one micro-batch through one layer (dense or MoE; MLA or GQA attention;
+// embedding; output head and loss; MTP module) on one GPU, for forward, backward-for-inputs and
+// backward-for-weights, with parameters and the activations saved from forward to backward.
+#pragma once
+#include <string_view>
+#include <vector>
+
+#include "models/ep_traffic.h"
+#include "models/model_config.h"
+#include "models/op.h"
+
+namespace trainsim::models {
+
+enum class Recompute {
+  kNone,       // every activation kept
+  kSelective,  // norms and activation functions re-run in backward
+  kFull,       // only each layer's input kept; the whole forward re-run in backward
+  kDeepSeek,   // DeepSeek-V3: RMSNorm, MLA up-projections and SwiGLU outputs re-run in backward (3.3.2-3.3.3)
+};
+
+enum class LayerKind { kDense, kMoe, kEmbedding, kOutputHead, kMtp };
+
+struct PrecisionPolicy {
+  bool fp8_gemms = true;  // Fprop/Dgrad/Wgrad GEMMs of layers in FP8 (embedding, head, gating stay BF16/FP32)
+  bool fp8_dispatch = true;  // EP dispatch sends FP8 with 1x128 scales; combine is always BF16
+};
+
+// How one micro-batch meets one GPU.
+struct OpContext {
+  int micro_batch_size = 1;  // sequences
+  int sequence_length = 4096;
+  int tp = 1;
+  bool sequence_parallel = false;
+  int ep = 1;
+  int gpus_per_node = 8;
+  Recompute recompute = Recompute::kNone;
+  PrecisionPolicy precision;
+  // Tokens routed to this GPU's experts relative to the balanced share (1 = balanced); the routing model
+  // sets it per GPU to price stragglers.
+  double expert_load_factor = 1.0;
+
+  double tokens() const { return static_cast<double>(micro_batch_size) * sequence_length; }
+};
+
+struct LayerOps {
+  LayerKind kind = LayerKind::kDense;
+  std::vector<Op> ops;                  // forward first, then backward ops (Bi, W, recomputed F)
+  double parameters = 0;                // on this GPU, non-expert (replicated over data parallelism)
+  double expert_parameters = 0;         // on this GPU, routed experts (replicated over expert-data parallelism)
+  double saved_activation_bytes = 0;    // kept from forward to backward, per micro-batch
+
+  double total_flops(Pass pass) const;
+  double compute_flops() const;  // all passes, recomputation included, communication excluded
+};
+
+LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpContext& context);
+
+std::string_view layer_kind_name(LayerKind kind);
+std::string_view recompute_name(Recompute recompute);
+
+}  // namespace trainsim::models

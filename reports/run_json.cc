@@ -1,0 +1,73 @@
+// The JSON form of a run report. Keys are sorted (nlohmann's default object), numbers in SI units.
+#include <nlohmann/json.hpp>
+
+#include "models/model_size.h"
+#include "reports/run_report.h"
+
+namespace trainsim::reports {
+
+std::string format_run_json(const RunReport& r) {
+  using nlohmann::json;
+  const sim::Scenario& s = r.scenario;
+  const models::ModelConfig& m = s.job.model;
+  const models::ParameterCounts params = models::count_parameters(m);
+  const sim::StepEstimate& e = r.estimate.step;
+  const sim::ParallelLayout& l = s.layout;
+
+  json out;
+  out["fidelity"] = r.fidelity;
+  out["scenario"] = {{"file", s.source},       {"seed", s.seed},         {"gpus", s.cluster.gpu_count()},
+                     {"gpu", s.cluster.gpu.key}, {"nodes", s.cluster.nodes}, {"schedule", sim::schedule_name(l.schedule)},
+                     {"pp", l.pp},             {"tp", l.tp},             {"ep", l.ep},
+                     {"dp", l.dp},             {"zero_stage", l.zero_stage}, {"virtual_stages", l.virtual_stages},
+                     {"micro_batch_size", l.micro_batch_size}, {"recompute", models::recompute_name(l.recompute)}};
+  out["model"] = {{"name", m.name},
+                  {"params_total", params.total},
+                  {"params_active", params.active},
+                  {"params_mtp", params.mtp},
+                  {"train_flops_per_token", models::train_flops_per_token(m, s.job.sequence_length)},
+                  {"kv_cache_bytes_per_token", m.kv_cache_bytes_per_token()}};
+  json layers = json::array();
+  for (const sim::Stage& stage : r.estimate.plan.stages) layers.push_back(stage.layer_count);
+  out["placement"] = {{"layers_per_stage", layers}};
+  out["step"] = {{"time_s", e.step_time_s},
+                 {"compute_s", e.compute_s},
+                 {"bubble_s", e.bubble_s},
+                 {"exposed_comm_s", e.exposed_comm_s},
+                 {"exposed_comm_by_kind_s", e.exposed_comm_by_kind_s},
+                 {"hidden_comm_s", e.hidden_comm_s},
+                 {"optimizer_s", e.optimizer_s},
+                 {"compute_by_op_kind_s", e.compute_by_kind_s},
+                 {"global_batch_sequences", e.global_batch_sequences},
+                 {"microbatches", e.microbatches},
+                 {"critical_device", e.critical_device},
+                 {"chunk_s", {{"F", e.chunk.forward_s}, {"B", e.chunk.backward_s}, {"W", e.chunk.weight_backward_s},
+                              {"F&B", e.chunk.overlapped_s}}},
+                 {"model_flops", e.model_flops_per_step},
+                 {"mfu", e.mfu},
+                 {"tokens_per_s_per_gpu", e.tokens_per_s_per_gpu}};
+  json terms = json::object();
+  for (const models::MemoryTerm& t : r.estimate.memory.breakdown.terms) terms[t.name] = t.bytes;
+  out["memory"] = {{"peak_bytes_per_gpu", r.estimate.memory.breakdown.total_bytes()},
+                   {"capacity_bytes", r.estimate.memory.capacity_bytes},
+                   {"device", r.estimate.memory.device},
+                   {"terms_bytes", terms}};
+  json phases = json::array();
+  for (const sim::RunPhase& p : r.run.phases)
+    phases.push_back({{"global_batch_sequences", p.global_batch_sequences}, {"tokens", p.tokens}, {"steps", p.steps},
+                      {"step_time_s", p.step_time_s}});
+  out["run"] = {{"steps", r.run.steps},
+                {"gpu_hours", r.run.gpu_hours},
+                {"cost_usd", r.run.cost_usd},
+                {"days", r.run.days()},
+                {"energy_mwh", r.run.energy_mwh},
+                {"gpu_hours_per_trillion_tokens", r.run.gpu_hours_per_trillion_tokens},
+                {"tokens", s.job.total_tokens},
+                {"phases", phases}};
+  json notes = r.estimate.notes;
+  for (const std::string& note : r.run.notes) notes.push_back(note);
+  out["notes"] = notes;
+  return out.dump(2) + "\n";
+}
+
+}  // namespace trainsim::reports

@@ -1,0 +1,113 @@
+// The terminal summary of a run: what was asked, the step and where its time goes (with bars), memory
+// per GPU by term, and the whole run's cost.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/units.h"
+#include "models/model_size.h"
+#include "reports/run_report.h"
+#include "reports/text_table.h"
+
+namespace trainsim::reports {
+namespace {
+
+std::string seconds(double s) { return s >= 1 ? fmt::format("{:.3f} s", s) : fmt::format("{:.1f} ms", s * 1e3); }
+std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / 1073741824.0); }
+std::string big(double v) {
+  if (v >= 1e12) return fmt::format("{:.2f}T", v / 1e12);
+  if (v >= 1e9) return fmt::format("{:.2f}B", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.1f}K", v / 1e3);
+  return fmt::format("{:.0f}", v);
+}
+
+std::string header(const RunReport& r) {
+  const sim::Scenario& s = r.scenario;
+  const models::ModelConfig& m = s.job.model;
+  const models::ParameterCounts params = models::count_parameters(m);
+  const sim::ParallelLayout& l = s.layout;
+  std::string out = fmt::format("trainsim: {} ({} fidelity)\n\n", s.source, r.fidelity);
+  out += fmt::format("  model     {} ({}): {} parameters, {} active per token{}; {:.1f} GFLOP per token trained at s={}\n",
+                     m.name, s.job.model_source, big(params.total), big(params.active),
+                     params.mtp > 0 ? fmt::format(", +{} MTP", big(params.mtp)) : "",
+                     models::train_flops_per_token(m, s.job.sequence_length) / 1e9, s.job.sequence_length);
+  out += fmt::format("  cluster   {} x {} ({} nodes x {}), NVLink {}, NIC {}, {}\n", s.cluster.gpu_count(), s.cluster.gpu.key,
+                     s.cluster.nodes, s.cluster.gpus_per_node,
+                     format_quantity(s.cluster.nvlink_bandwidth_bytes_per_s, Dimension::kBytesPerSecond),
+                     format_quantity(s.cluster.nic_bandwidth_bytes_per_s, Dimension::kBytesPerSecond),
+                     hw::topology_name(s.cluster.topology));
+  std::string layers;
+  for (const sim::Stage& stage : r.estimate.plan.stages) layers += (layers.empty() ? "" : " ") + std::to_string(stage.layer_count);
+  out += fmt::format("  layout    PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, recompute {}; {} micro-batches of {} x {} tokens\n",
+                     l.pp, sim::schedule_name(l.schedule),
+                     l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "", l.tp,
+                     l.sequence_parallel ? "+SP" : "", l.ep, l.dp, l.zero_stage, models::recompute_name(l.recompute),
+                     r.estimate.step.microbatches, l.micro_batch_size, s.job.sequence_length);
+  out += fmt::format("  placement layers per stage: {} (embedding first, output head{} last)\n\n", layers,
+                     m.mtp_depth > 0 ? " and MTP" : "");
+  return out;
+}
+
+std::string step_section(const RunReport& r) {
+  const sim::StepEstimate& e = r.estimate.step;
+  std::string out = fmt::format("Step: global batch {} sequences ({} tokens)\n", e.global_batch_sequences,
+                                big(e.global_batch_sequences * static_cast<double>(r.scenario.job.sequence_length)));
+  TextTable table({"", "time", "share", ""}, {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight});
+  auto row = [&](const std::string& name, double s) {
+    table.add_row({name, seconds(s), fmt::format("{:.1f}%", 100 * s / e.step_time_s), bar(s / e.step_time_s, 30)});
+  };
+  row("compute", e.compute_s);
+  row("pipeline bubble", e.bubble_s);
+  for (const auto& [kind, s] : e.exposed_comm_by_kind_s)
+    if (s > 0) row("exposed " + kind + " comm", s);
+  row("optimizer", e.optimizer_s);
+  table.add_row({"step time", seconds(e.step_time_s), "100%", ""});
+  out += table.render("  ");
+  if (e.hidden_comm_s > 0) out += fmt::format("  ({} of EP all-to-all hidden under compute)\n", seconds(e.hidden_comm_s));
+  out += fmt::format("  MFU {:.1f}% of the BF16 dense peak; {:.0f} tokens/s per GPU\n\n", 100 * e.mfu, e.tokens_per_s_per_gpu);
+
+  out += fmt::format("Compute by op kind (pipeline device {}, per step)\n", e.critical_device);
+  std::vector<std::pair<std::string, double>> kinds(e.compute_by_kind_s.begin(), e.compute_by_kind_s.end());
+  std::stable_sort(kinds.begin(), kinds.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  TextTable by_kind({"op kind", "time", ""}, {TextTable::Align::kLeft, TextTable::Align::kRight});
+  for (const auto& [kind, s] : kinds) by_kind.add_row({kind, seconds(s), bar(s / e.compute_s, 30)});
+  return out + by_kind.render("  ") + "\n";
+}
+
+std::string memory_section(const RunReport& r) {
+  const sim::MemoryEstimate& m = r.estimate.memory;
+  std::string out = fmt::format("Memory per GPU: {} of {} (pipeline device {}, the largest)\n", gib(m.breakdown.total_bytes()),
+                                gib(m.capacity_bytes), m.device);
+  TextTable table({"term", "size", ""}, {TextTable::Align::kLeft, TextTable::Align::kRight});
+  for (const models::MemoryTerm& t : m.breakdown.terms) table.add_row({t.name, gib(t.bytes), bar(t.bytes / m.capacity_bytes, 30)});
+  return out + table.render("  ") + "\n";
+}
+
+std::string run_section(const RunReport& r) {
+  const sim::RunEstimate& run = r.run;
+  const sim::TrainingJob& job = r.scenario.job;
+  std::string out = fmt::format("Run: {} tokens{}\n", big(job.total_tokens),
+                                job.ramp ? fmt::format(", batch ramp {} -> {} sequences over {} tokens", job.ramp->from_sequences,
+                                                       job.global_batch_sequences, big(job.ramp->over_tokens))
+                                         : "");
+  out += fmt::format("  steps       {:.0f}\n", run.steps);
+  out += fmt::format("  GPU-hours   {} ({} per trillion tokens)\n", big(run.gpu_hours), big(run.gpu_hours_per_trillion_tokens));
+  out += fmt::format("  cost        ${} at {} per GPU\n", big(run.cost_usd),
+                     format_quantity(r.scenario.cluster.price_usd_per_gpu_s, Dimension::kUsdPerHour));
+  out += fmt::format("  calendar    {:.1f} days on {} GPUs\n", run.days(), r.scenario.cluster.gpu_count());
+  out += fmt::format("  energy      {:.0f} MWh of GPU board power\n\n", run.energy_mwh);
+  return out;
+}
+
+}  // namespace
+
+std::string format_run_summary(const RunReport& report) {
+  std::string out = header(report) + step_section(report) + memory_section(report) + run_section(report);
+  out += "Notes\n";
+  for (const std::string& note : report.estimate.notes) out += "  - " + note + "\n";
+  for (const std::string& note : report.run.notes) out += "  - " + note + "\n";
+  return out;
+}
+
+}  // namespace trainsim::reports

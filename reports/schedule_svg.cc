@@ -1,0 +1,197 @@
+// SVG timeline of an executed schedule (schedule_svg.h). Geometry: one row per rank, x proportional to time,
+// the shortest op about 18 px wide (plot 900-3000 px); labels shrink to the micro-batch number, then vanish,
+// when a cell is too narrow. An F&B cell is split into its forward and backward halves inside one black border.
+#include "reports/schedule_svg.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "reports/svg_palette.h"
+#include "reports/time_text.h"
+
+namespace trainsim::reports {
+namespace {
+
+constexpr double kLeftPx = 72;
+constexpr double kTopPx = 52;
+constexpr double kRowPx = 26;
+constexpr double kRowGapPx = 6;
+constexpr double kStripePx = 4;
+constexpr double kCharPx = 6.2;  // width of one character at font-size 10, for fitting labels
+
+std::string escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string px(double v) { return fmt::format("{:.2f}", v); }
+
+std::string time_label(double s) { return time_text(s); }
+
+struct Geometry {
+  double px_per_s = 1;
+  double plot_px = 800;
+  double row_y(int rank) const { return kTopPx + rank * (kRowPx + kRowGapPx); }
+  double x(double s) const { return kLeftPx + s * px_per_s; }
+};
+
+Geometry geometry(const sim::ScheduleRun& run) {
+  double shortest_s = run.makespan_s;
+  for (const auto& rank : run.timings)
+    for (const auto& t : rank)
+      if (t.end_s > t.start_s) shortest_s = std::min(shortest_s, t.end_s - t.start_s);
+  Geometry g;
+  const double wanted_px = shortest_s > 0 ? 18 * run.makespan_s / shortest_s : 900;
+  g.plot_px = std::clamp(wanted_px, 900.0, 3000.0);
+  g.px_per_s = run.makespan_s > 0 ? g.plot_px / run.makespan_s : 1;
+  return g;
+}
+
+// One coloured cell (or half of an F&B cell): fill by micro-batch and phase, phase stripe, label.
+void draw_cell(std::string& out, const sim::PipelineSchedule& schedule, const sim::ChunkRef& chunk,
+               sim::Phase phase, double x, double y, double w, bool labelled = true) {
+  const int colour = schedule.direction_of(chunk.lane) * schedule.microbatches_per_direction() + chunk.microbatch;
+  out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>)", px(x), px(y), px(w), px(kRowPx),
+                     chunk_fill(colour, phase));
+  out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>)", px(x), px(y), px(w),
+                     px(kStripePx), phase_colour(phase));
+  if (!labelled) return;
+  std::string label = std::to_string(chunk.microbatch);
+  if (schedule.lanes() > 1 && (static_cast<double>(label.size()) + 1) * kCharPx + 2 <= w)
+    label += static_cast<char>('a' + chunk.lane);
+  if (static_cast<double>(label.size()) * kCharPx + 2 > w) return;
+  out += fmt::format(R"(<text x="{}" y="{}" fill="{}">{}</text>)", px(x + w / 2), px(y + kRowPx / 2 + 6),
+                     dark_fill(phase) ? "#ffffff" : "#111111", label);
+}
+
+void draw_op(std::string& out, const sim::PipelineSchedule& schedule, int rank, int index,
+             const sim::OpTiming& t, const Geometry& g) {
+  const sim::ScheduleOp& op = schedule.ops(rank)[index];
+  const std::string name = sim::format_op(op, schedule.lanes());
+  const double x = g.x(t.start_s);
+  const double w = std::max(g.x(t.end_s) - x, 0.5);
+  const double y = g.row_y(rank);
+  out += fmt::format(R"(<g class="op" data-rank="{}" data-index="{}" data-op="{}" data-start="{}" data-end="{}">)",
+                     rank, index, escape(name), t.start_s, t.end_s);
+  out += fmt::format("<title>rank {}: {} from {} to {}</title>", rank, escape(name), time_label(t.start_s),
+                     time_label(t.end_s));
+  if (op.phase == sim::Phase::kForwardBackward) {
+    draw_cell(out, schedule, op.chunk, sim::Phase::kForward, x, y, w / 2);
+    draw_cell(out, schedule, op.backward, sim::Phase::kBackward, x + w / 2, y, w / 2);
+    out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#000" stroke-width="1.6"/>)",
+                       px(x), px(y), px(w), px(kRowPx));
+  } else {
+    draw_cell(out, schedule, op.chunk, op.phase, x, y, w);
+    out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#333" stroke-width="0.5"/>)",
+                       px(x), px(y), px(w), px(kRowPx));
+  }
+  out += "</g>\n";
+}
+
+// A tick step of 1, 2 or 5 times a power of ten giving about ten ticks.
+double tick_step(double span_s) {
+  const double raw = span_s / 10;
+  const double decade = std::pow(10.0, std::floor(std::log10(raw)));
+  for (double m : {1.0, 2.0, 5.0})
+    if (m * decade >= raw) return m * decade;
+  return 10 * decade;
+}
+
+void draw_axis(std::string& out, const sim::ScheduleRun& run, const Geometry& g, double y) {
+  out += fmt::format(R"(<g class="axis"><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#000"/>)", px(g.x(0)), px(y),
+                     px(g.x(run.makespan_s)), px(y));
+  if (run.makespan_s > 0) {
+    const double step = tick_step(run.makespan_s);
+    for (int i = 0; i * step <= run.makespan_s * (1 + 1e-12); ++i) {
+      const double x = g.x(i * step);
+      out += fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#000"/>)", px(x), px(y), px(y + 5));
+      out += fmt::format(R"(<text x="{}" y="{}">{}</text>)", px(x), px(y + 17), time_label(i * step));
+    }
+  }
+  out += fmt::format(R"(<text x="{}" y="{}" text-anchor="end">time</text></g>)", px(kLeftPx - 8), px(y + 17));
+  out += "\n";
+}
+
+void draw_legend(std::string& out, const sim::PipelineSchedule& schedule, double y) {
+  struct Entry {
+    sim::Phase phase;
+    const char* text;
+  };
+  static constexpr Entry kEntries[] = {{sim::Phase::kForward, "F forward"},
+                                       {sim::Phase::kBackward, "B backward"},
+                                       {sim::Phase::kBackwardInput, "Bi backward for inputs"},
+                                       {sim::Phase::kWeight, "W backward for weights"},
+                                       {sim::Phase::kForwardBackward, "F&B overlapped forward and backward"}};
+  out += R"(<g class="legend">)";
+  double x = kLeftPx;
+  for (const Entry& e : kEntries) {
+    bool used = false;
+    for (int r = 0; r < schedule.ranks() && !used; ++r)
+      for (const auto& op : schedule.ops(r)) used = used || op.phase == e.phase;
+    if (!used) continue;
+    if (e.phase == sim::Phase::kForwardBackward) {
+      draw_cell(out, schedule, {}, sim::Phase::kForward, x, y, 18, false);
+      draw_cell(out, schedule, {}, sim::Phase::kBackward, x + 18, y, 18, false);
+      out += fmt::format(R"(<rect x="{}" y="{}" width="36" height="{}" fill="none" stroke="#000" stroke-width="1.6"/>)",
+                         px(x), px(y), px(kRowPx));
+      x += 18;
+    } else {
+      draw_cell(out, schedule, {}, e.phase, x, y, 18, false);
+    }
+    out += fmt::format(R"(<text x="{}" y="{}" text-anchor="start">{}</text>)", px(x + 24), px(y + 17), escape(e.text));
+    x += 24 + static_cast<double>(std::string_view(e.text).size()) * kCharPx + 24;
+  }
+  out += fmt::format(R"(<text x="{}" y="{}" text-anchor="start">colour: micro-batch{}; shade and top stripe: )"
+                     R"(phase; grey: idle</text>)",
+                     px(kLeftPx), px(y + kRowPx + 16), schedule.lanes() > 1 ? " (label: number and lane)" : "");
+  out += "</g>\n";
+}
+
+}  // namespace
+
+std::string schedule_svg(const sim::PipelineSchedule& schedule, const sim::ScheduleRun& run) {
+  const Geometry g = geometry(run);
+  const double rows_end = g.row_y(schedule.ranks()) - kRowGapPx;
+  const double width = kLeftPx + g.plot_px + 40;
+  const double height = rows_end + 120;
+  std::string out = fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" )"
+      R"(font-family="Helvetica, Arial, sans-serif" font-size="10" text-anchor="middle">)"
+      "\n",
+      px(width), px(height));
+  out += fmt::format(R"(<rect x="0" y="0" width="{}" height="{}" fill="#ffffff"/>)", px(width), px(height));
+  out += fmt::format(R"(<text x="{}" y="22" font-size="14" text-anchor="start">{}</text>)", px(kLeftPx),
+                     escape(fmt::format("{}: pp {}, {} micro-batches, {} devices; makespan {}, bubble {} ({:.1f}%)",
+                                        sim::schedule_name(schedule.kind()), schedule.pp(), schedule.microbatches(),
+                                        schedule.ranks(), time_label(run.makespan_s), time_label(run.bubble_s),
+                                        100 * run.bubble_ratio)));
+  out += "\n";
+  for (int r = 0; r < schedule.ranks(); ++r) {
+    const double y = g.row_y(r);
+    out += fmt::format(R"(<g class="rank" data-rank="{}"><rect x="{}" y="{}" width="{}" height="{}" fill="#f3f3f3"/>)",
+                       r, px(kLeftPx), px(y), px(g.plot_px), px(kRowPx));
+    out += fmt::format(R"(<text x="{}" y="{}" font-size="12" text-anchor="end">rank {}</text></g>)", px(kLeftPx - 8),
+                       px(y + kRowPx / 2 + 4), r);
+    out += "\n";
+    for (int i = 0; i < static_cast<int>(schedule.ops(r).size()); ++i)
+      draw_op(out, schedule, r, i, run.timings[r][i], g);
+  }
+  draw_axis(out, run, g, rows_end + 6);
+  draw_legend(out, schedule, rows_end + 44);
+  out += "</svg>\n";
+  return out;
+}
+
+}  // namespace trainsim::reports

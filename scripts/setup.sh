@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine for trainsim and builds it: installs the Debian packages the build needs
+# (apt-get update first; nothing is installed when everything is there), configures and builds.
+#   scripts/setup.sh          install, configure, build            (build/)
+#   scripts/setup.sh --test   the same, then the tests; then an ASan+UBSan build and its tests (build-sanitize/)
+# CUDA is used when nvcc is found (kernels/ only); GPU tests carry the ctest label `gpu` and are skipped here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(cmake ninja-build g++ pkg-config libsimgrid-dev libboost-graph-dev libeigen3-dev libyaml-cpp-dev
+          libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" > /dev/null
+fi
+
+jobs=$(nproc)
+build() {  # build <dir> <cmake args...>
+  local dir=$1; shift
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRAINSIM_WERROR=ON "$@" > "$dir.configure.log" 2>&1 ||
+    { cat "$dir.configure.log"; exit 1; }
+  cmake --build "$dir" -j "$jobs" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "setup: build in $dir failed"; exit 1; }
+}
+mkdir -p build && build build
+echo "setup: built build/cli/trainsim"
+
+if [ "${1:-}" = "--test" ]; then
+  ctest --test-dir build -LE gpu --output-on-failure -j "$jobs"
+  # The sanitizer pass covers the host code; nvcc does not build under ASan, and kernels' CPU references are
+  # host code that builds either way.
+  mkdir -p build-sanitize && build build-sanitize -DTRAINSIM_SANITIZE=ON -DTRAINSIM_CUDA=OFF
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-sanitize -LE gpu --output-on-failure -j "$jobs"
+fi

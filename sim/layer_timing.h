@@ -1,0 +1,32 @@
+// LayerTiming: the op catalog of one layer priced on one GPU and its links. Compute per phase from the
+// op-time model; communication per phase from bytes over the NVLink or NIC bandwidth plus latency.
+#pragma once
+#include <map>
+#include <string>
+
+#include "hardware/cluster_spec.h"
+#include "hardware/op_time_model.h"
+#include "models/op_catalog.h"
+
+namespace trainsim::sim {
+
+struct LayerTiming {
+  double forward_s = 0;          // compute of F
+  double backward_input_s = 0;   // compute of Bi (recomputation included)
+  double weight_backward_s = 0;  // compute of W
+  double ep_forward_s = 0, ep_backward_s = 0;  // EP dispatch + combine
+  double tp_forward_s = 0, tp_backward_s = 0;  // TP collectives
+  std::map<std::string, double> compute_by_kind_s;  // "gemm", "attention", ... over all phases
+
+  double compute_s() const { return forward_s + backward_input_s + weight_backward_s; }
+  LayerTiming& operator+=(const LayerTiming& other);
+  LayerTiming scaled(double factor) const;
+};
+
+// Time of one communication op on the cluster's links. NVLink and IB legs of the EP path are pipelined,
+// so the slower one sets the pace.
+double communication_seconds(const models::Op& op, const hw::ClusterSpec& cluster);
+
+LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model, const hw::ClusterSpec& cluster);
+
+}  // namespace trainsim::sim

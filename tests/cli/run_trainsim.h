@@ -1,0 +1,19 @@
+// Runs the trainsim binary as a child process (one simulation per process, as the engine will need) and
+// captures its exit code, signal, standard output and standard error.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace trainsim::testing {
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 when killed by a signal
+  int signal = 0;      // the signal that ended it, 0 when it exited
+  std::string out;
+  std::string err;
+};
+
+// `args` excludes the program name; `working_dir` empty keeps the current one.
+ProcessResult run_trainsim(const std::vector<std::string>& args, const std::string& working_dir = "");
+
+}  // namespace trainsim::testing

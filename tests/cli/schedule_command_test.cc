@@ -1,0 +1,133 @@
+// `trainsim schedule` through run_schedule_command and through CLI11 parsing: the table, the JSON, the files it
+// writes, and ConfigError for every bad argument.
+#include "cli/schedule_command.h"
+
+#include <gtest/gtest.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/atomic_file.h"
+#include "core/error.h"
+
+namespace trainsim::cli {
+namespace {
+
+class ScheduleCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("trainsim-schedule-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  ScheduleCommandOptions options() const {
+    ScheduleCommandOptions o;
+    o.svg_path = (dir_ / "out.svg").string();
+    o.trace_path = (dir_ / "out.trace.json").string();
+    return o;
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ScheduleCommand, PrintsTheTableAndWritesBothFiles) {
+  const ScheduleCommandOutput output = run_schedule_command(options());
+  EXPECT_NE(output.out.find("pipeline schedules for pp 8 and 20 micro-batches"), std::string::npos) << output.out;
+  EXPECT_NE(output.out.find("dualpipev"), std::string::npos);
+  EXPECT_NE(output.out.find("wrote " + options().svg_path), std::string::npos);
+  EXPECT_TRUE(read_file(options().svg_path).starts_with("<?xml"));
+  EXPECT_TRUE(nlohmann::json::accept(read_file(options().trace_path)));
+  EXPECT_EQ(run_schedule_command(options()).out, output.out);  // deterministic
+}
+
+TEST_F(ScheduleCommand, JsonKeepsStdoutPure) {
+  ScheduleCommandOptions o = options();
+  o.json = true;
+  o.order = true;
+  const ScheduleCommandOutput output = run_schedule_command(o);
+  const nlohmann::json j = nlohmann::json::parse(output.out);
+  EXPECT_EQ(j["schedules"][4]["order"][3][9], "B0b");
+  EXPECT_NE(output.err.find("wrote"), std::string::npos);
+}
+
+TEST_F(ScheduleCommand, TextOrderPrintsTheChosenSchedule) {
+  ScheduleCommandOptions o = options();
+  o.order = true;
+  o.kind = "dualpipev";
+  o.microbatches = 10;
+  const std::string out = run_schedule_command(o).out;
+  EXPECT_NE(out.find("rank 3: F0a F0b F1a F1b F2a F2b F3a F3b F4a B0b F4b&B0a"), std::string::npos) << out;
+}
+
+// The message of the ConfigError run_schedule_command throws for `o`, checking the flag it names.
+std::string rejection(const ScheduleCommandOptions& o, const std::string& key_path) {
+  try {
+    run_schedule_command(o);
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.where().key_path, key_path) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no ConfigError for " << key_path;
+  return "";
+}
+
+TEST_F(ScheduleCommand, ScenarioGivesOneChunkTimePerStage) {
+  ScheduleCommandOptions o = options();
+  o.scenario_path = TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml";
+  o.pp = 16;
+  std::string source;
+  const std::vector<sim::ChunkTimes> times = stage_times_for_command(o, source);
+  ASSERT_EQ(times.size(), 16u);
+  EXPECT_EQ(source, o.scenario_path);
+  for (const sim::ChunkTimes& t : times) {
+    EXPECT_GT(t.forward_s, 0);
+    EXPECT_GT(t.backward_s, t.weight_backward_s);
+    EXPECT_GE(t.overlapped_s, std::max(t.forward_s, t.backward_s) * 0.5);
+  }
+}
+
+TEST_F(ScheduleCommand, RejectsBadArguments) {
+  ScheduleCommandOptions o = options();
+  o.kind = "dualpip";
+  EXPECT_NE(rejection(o, "--kind").find("did you mean 'dualpipe'"), std::string::npos);
+  o = options();
+  o.pp = 7;
+  EXPECT_NE(rejection(o, "schedule.pp").find("dualpipe needs an even pp, got 7"), std::string::npos);
+  o = options();
+  o.microbatches = 10;
+  rejection(o, "schedule.microbatches");
+  o = options();
+  o.times.weight_backward_s = 3;
+  EXPECT_NE(rejection(o, "--w").find("0 <= W <= B"), std::string::npos);
+  o = options();
+  o.times.forward_s = -1;
+  rejection(o, "--f");
+  o = options();
+  o.p2p_latency_s = -1;
+  rejection(o, "--p2p-latency");
+  o = options();
+  o.scenario_path = "does-not-exist.yaml";
+  EXPECT_NE(rejection(o, "").find("does-not-exist.yaml: cannot read the scenario file"), std::string::npos);
+  o.scenario_path = TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml";
+  o.pp = 8;  // the scenario has pp 16
+  EXPECT_NE(rejection(o, "--pp").find("differs from the scenario's pp 16"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(options().svg_path));  // nothing written on bad input
+}
+
+TEST_F(ScheduleCommand, ParsesItsFlags) {
+  CLI::App app;
+  add_schedule_command(app);
+  const std::string svg = options().svg_path;
+  const std::string trace = options().trace_path;
+  testing::internal::CaptureStdout();
+  app.parse(std::vector<std::string>{trace, "--trace", svg, "--svg", "1", "--fb", "1", "--w", "2", "--b", "1",
+                                     "--f", "16", "--microbatches", "4", "--pp", "zb1p", "--kind", "schedule"});
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_NE(out.find("pipeline schedules for pp 4 and 16 micro-batches"), std::string::npos) << out;
+  EXPECT_NE(read_file(svg).find("zb1p: pp 4, 16 micro-batches"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trainsim::cli

@@ -1,0 +1,106 @@
+// The op catalog agrees with the closed-form counts: its parameters with count_parameters, its forward
+// GEMM and attention FLOPs with the model FLOPs, backward with 2x forward; recomputation shows in backward.
+#include "models/op_catalog.h"
+
+#include <gtest/gtest.h>
+
+#include "models/model_presets.h"
+#include "models/model_size.h"
+
+namespace trainsim::models {
+namespace {
+
+OpContext one_gpu() {
+  OpContext c;
+  c.micro_batch_size = 1;
+  c.sequence_length = 4096;
+  return c;
+}
+
+double model_forward_flops(const ModelConfig& m, const OpContext& c) {
+  double flops = 0;
+  for (int layer = 0; layer < m.num_layers; ++layer)
+    flops += build_layer_ops(m, m.is_moe_layer(layer) ? LayerKind::kMoe : LayerKind::kDense, c).total_flops(Pass::kForward);
+  return flops + build_layer_ops(m, LayerKind::kOutputHead, c).total_flops(Pass::kForward);
+}
+
+TEST(OpCatalog, ParametersMatchTheClosedForm) {
+  for (const char* name : {"deepseek-v3", "llama-3.1-405b", "mixtral-8x7b", "qwen2.5-72b", "deepseek-v2-lite"}) {
+    const ModelConfig m = load_preset(name);
+    const OpContext c = one_gpu();
+    double params = build_layer_ops(m, LayerKind::kEmbedding, c).parameters +
+                    build_layer_ops(m, LayerKind::kOutputHead, c).parameters;
+    for (int layer = 0; layer < m.num_layers; ++layer) {
+      const LayerOps ops = build_layer_ops(m, m.is_moe_layer(layer) ? LayerKind::kMoe : LayerKind::kDense, c);
+      params += ops.parameters + ops.expert_parameters;
+    }
+    EXPECT_NEAR(params / count_parameters(m).total, 1.0, 1e-9) << name;
+  }
+}
+
+TEST(OpCatalog, ForwardFlopsMatchModelFlopsWithinOnePercent) {
+  // The catalog adds norms, activations and the router's top-k to the GEMMs and attention of the model count.
+  for (const char* name : {"deepseek-v3", "llama-3.1-405b"}) {
+    const ModelConfig m = load_preset(name);
+    const double per_token = model_forward_flops(m, one_gpu()) / 4096;
+    EXPECT_NEAR(per_token / (train_flops_per_token(m, 4096) / 3), 1.0, 0.01) << name;
+  }
+}
+
+TEST(OpCatalog, BackwardIsTwiceForwardForGemms) {
+  const LayerOps ops = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, one_gpu());
+  double forward = 0, dgrad = 0, wgrad = 0;
+  for (const Op& op : ops.ops) {
+    if (op.kind != OpKind::kGemm && op.kind != OpKind::kGroupedGemm) continue;
+    (op.pass == Pass::kForward ? forward : op.pass == Pass::kBackwardInput ? dgrad : wgrad) += op.flops;
+  }
+  EXPECT_DOUBLE_EQ(forward, dgrad);
+  EXPECT_DOUBLE_EQ(forward, wgrad);
+}
+
+TEST(OpCatalog, DeepSeekRecomputeTradesMemoryForBackwardWork) {
+  const ModelConfig m = load_preset("deepseek-v3");
+  OpContext none = one_gpu(), deepseek = one_gpu(), full = one_gpu();
+  deepseek.recompute = Recompute::kDeepSeek;
+  full.recompute = Recompute::kFull;
+  const LayerOps a = build_layer_ops(m, LayerKind::kMoe, none), b = build_layer_ops(m, LayerKind::kMoe, deepseek),
+                 f = build_layer_ops(m, LayerKind::kMoe, full);
+  EXPECT_LT(b.saved_activation_bytes, a.saved_activation_bytes);
+  EXPECT_GT(b.total_flops(Pass::kBackwardInput), a.total_flops(Pass::kBackwardInput));
+  EXPECT_DOUBLE_EQ(f.saved_activation_bytes, 4096.0 * 7168 * 2);
+  EXPECT_NEAR(f.total_flops(Pass::kBackwardInput), a.total_flops(Pass::kBackwardInput) + a.total_flops(Pass::kForward), 1.0);
+  bool up_projection_recomputed = false;
+  for (const Op& op : b.ops) up_projection_recomputed |= op.recomputed && op.name == "attn.q_up";
+  EXPECT_TRUE(up_projection_recomputed);
+}
+
+TEST(OpCatalog, ExpertParallelCommunicationFollowsTheDeepSeekPath) {
+  OpContext c = one_gpu();
+  c.ep = 64;
+  const LayerOps ops = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, c);
+  const Op* dispatch = nullptr;
+  const Op* combine = nullptr;
+  for (const Op& op : ops.ops) {
+    if (op.name == "moe.dispatch") dispatch = &op;
+    if (op.name == "moe.combine") combine = &op;
+  }
+  ASSERT_TRUE(dispatch && combine);
+  // FP8 with one FP32 scale per 128 values over IB to 3.5 remote nodes on average; combine in BF16.
+  EXPECT_DOUBLE_EQ(dispatch->inter_node_bytes, 4096 * 3.5 * 7168 * (1 + 4.0 / 128));
+  EXPECT_DOUBLE_EQ(combine->inter_node_bytes, 4096 * 3.5 * 7168 * 2.0);
+  EXPECT_NEAR(ops.expert_parameters, 4 * 3.0 * 7168 * 2048, 1);
+}
+
+TEST(OpCatalog, TensorParallelismSplitsWorkAndAddsCollectives) {
+  const ModelConfig m = load_preset("llama-3.1-405b");
+  OpContext tp8 = one_gpu();
+  tp8.tp = 8;
+  const LayerOps one = build_layer_ops(m, LayerKind::kDense, one_gpu()), eight = build_layer_ops(m, LayerKind::kDense, tp8);
+  EXPECT_NEAR(eight.parameters / one.parameters, 1.0 / 8, 0.001);
+  int collectives = 0;
+  for (const Op& op : eight.ops) collectives += op.comm == CommKind::kTpAllReduce ? 1 : 0;
+  EXPECT_EQ(collectives, 4);  // attention and MLP, forward and backward
+}
+
+}  // namespace
+}  // namespace trainsim::models

@@ -1,0 +1,95 @@
+// The SVG timeline is well-formed XML with one row per rank and every op drawn once at its executed times.
+#include "reports/schedule_svg.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+
+#include "sim/schedule_request.h"
+
+namespace trainsim::reports {
+namespace {
+
+// A minimal well-formedness check: tags balance and nest, attributes are quoted, no bare '&' or '<' in text.
+std::string xml_problem(const std::string& xml) {
+  std::vector<std::string> open;
+  std::size_t i = 0;
+  while ((i = xml.find_first_of("<&", i)) != std::string::npos) {
+    if (xml[i] == '&') {
+      const std::size_t semi = xml.find(';', i);
+      const std::string entity = xml.substr(i, semi == std::string::npos ? 8 : semi - i + 1);
+      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;")
+        return "bad entity at " + std::to_string(i);
+      ++i;
+      continue;
+    }
+    const std::size_t end = xml.find('>', i);
+    if (end == std::string::npos) return "unclosed tag at " + std::to_string(i);
+    std::string tag = xml.substr(i + 1, end - i - 1);
+    i = end + 1;
+    if (tag.starts_with("?") || tag.starts_with("!")) continue;
+    if (tag.find('<') != std::string::npos) return "'<' inside tag " + tag;
+    if (tag.starts_with("/")) {
+      if (open.empty() || open.back() != tag.substr(1)) return "mismatched </" + tag.substr(1) + ">";
+      open.pop_back();
+      continue;
+    }
+    const bool self_closing = tag.ends_with("/");
+    const std::string name = tag.substr(0, tag.find_first_of(" /"));
+    if (std::count(tag.begin(), tag.end(), '"') % 2 != 0) return "unbalanced quotes in <" + name + ">";
+    if (!self_closing) open.push_back(name);
+  }
+  return open.empty() ? "" : "unclosed <" + open.back() + ">";
+}
+
+TEST(ScheduleSvg, IsWellFormedWithEveryOpOnceAtItsTimes) {
+  for (auto kind : sim::kAllScheduleKinds) {
+    const sim::PipelineSchedule schedule = sim::make_schedule({kind, 8, 24, 2});
+    const sim::ScheduleRun run = sim::run_schedule(schedule, {sim::ChunkTimes{1.0, 2.0, 1.0, 2.5}});
+    const std::string svg = schedule_svg(schedule, run);
+    ASSERT_EQ(xml_problem(svg), "") << sim::schedule_name(kind);
+    EXPECT_TRUE(svg.starts_with("<?xml")) << svg.substr(0, 40);
+
+    const std::regex row(R"re(<g class="rank" data-rank="(\d+)")re");
+    EXPECT_EQ(std::distance(std::sregex_iterator(svg.begin(), svg.end(), row), std::sregex_iterator()),
+              schedule.ranks());
+
+    const std::regex op(
+        R"re(<g class="op" data-rank="(\d+)" data-index="(\d+)" data-op="([^"]+)" )re"
+        R"re(data-start="([^"]+)" data-end="([^"]+)">)re");
+    std::map<std::pair<int, int>, int> drawn;
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), op); it != std::sregex_iterator(); ++it) {
+      const int r = std::stoi((*it)[1]);
+      const int i = std::stoi((*it)[2]);
+      ++drawn[{r, i}];
+      ASSERT_LT(r, schedule.ranks());
+      ASSERT_LT(i, static_cast<int>(schedule.ops(r).size()));
+      std::string name = sim::format_op(schedule.ops(r)[i], schedule.lanes());
+      if (auto amp = name.find('&'); amp != std::string::npos) name.replace(amp, 1, "&amp;");
+      EXPECT_EQ((*it)[3], name);
+      EXPECT_EQ(std::stod((*it)[4]), run.timings[r][i].start_s);
+      EXPECT_EQ(std::stod((*it)[5]), run.timings[r][i].end_s);
+    }
+    EXPECT_EQ(static_cast<int>(drawn.size()), schedule.op_count()) << sim::schedule_name(kind);
+    for (const auto& [where, count] : drawn) EXPECT_EQ(count, 1);
+  }
+}
+
+TEST(ScheduleSvg, HasTitleLegendAndAxis) {
+  const sim::PipelineSchedule schedule = sim::make_schedule({sim::ScheduleKind::kDualPipe, 8, 20, 2});
+  const std::string svg = schedule_svg(schedule, sim::run_schedule(schedule, {sim::ChunkTimes{}}));
+  EXPECT_NE(svg.find("dualpipe: pp 8, 20 micro-batches, 8 devices; makespan 66 s, bubble 6 s (9.1%)"),
+            std::string::npos);
+  EXPECT_NE(svg.find(R"(<g class="legend">)"), std::string::npos);
+  EXPECT_NE(svg.find("F&amp;B overlapped forward and backward"), std::string::npos);
+  EXPECT_NE(svg.find("Bi backward for inputs"), std::string::npos);
+  EXPECT_NE(svg.find(R"(<g class="axis">)"), std::string::npos);
+  // 1F1B has no W or F&B: its legend does not list them.
+  const sim::PipelineSchedule plain = sim::make_schedule({sim::ScheduleKind::kOneFOneB, 4, 8, 2});
+  const std::string plain_svg = schedule_svg(plain, sim::run_schedule(plain, {sim::ChunkTimes{}}));
+  EXPECT_EQ(plain_svg.find("W backward for weights"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trainsim::reports
