@@ -1,29 +1,42 @@
 # MoE kernels on the GPU machine, sourced by kernels/gpu-run.sh with $BUILD and $OUT set: the checks against
-# the CPU references, the benchmark beside cuBLASLt, the PyTorch peer, and the report $OUT/moe-<gpu>.md
-# (to be copied to reports/published/). Returns non-zero if a check or the benchmark fails.
+# the CPU references, the benchmarks beside cuBLASLt (BF16 and, where kernels/fp8 is built, FP8), the PyTorch
+# peer; logs and CSV under $OUT/moe/, the report $OUT/moe-<gpu>.md (copied to reports/published/ after
+# review). Returns non-zero if a check or a benchmark fails.
+moe_out="$OUT/moe"
+moe_bin="$BUILD/kernels/moe"
+mkdir -p "$moe_out"
 moe_status=0
-moe_gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 | grep -oiE 'h100|h200|h800|h20|a100|b200' | head -1 | tr 'A-Z' 'a-z')
+moe_gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1 | grep -oiE 'h100|h200|h800|h20|a100|b200' | head -1 | tr '[:upper:]' '[:lower:]' || true)
 moe_gpu=${moe_gpu:-gpu}
+
+# What the compiler made of the grouped GEMMs: tensor-core instructions (HMMA: mma.sync; QGMMA: FP8 WGMMA).
+{
+  echo "HMMA instructions in moe_bench: $(cuobjdump -sass "$moe_bin/moe_bench" 2>/dev/null | grep -c HMMA)"
+  [ -x "$moe_bin/moe_fp8_bench" ] &&
+    echo "QGMMA instructions in moe_fp8_bench: $(cuobjdump -sass "$moe_bin/moe_fp8_bench" 2>/dev/null | grep -c QGMMA)"
+} > "$moe_out/sass_summary.txt" 2>&1 || true
+cat "$moe_out/sass_summary.txt"
+
 echo "-- moe: checks"
-"$BUILD/kernels/moe/moe_check" > "$OUT/moe-check.txt" 2>&1 || moe_status=1
-cat "$OUT/moe-check.txt"
+"$moe_bin/moe_check" > "$moe_out/check.txt" 2>&1 || moe_status=1
+cat "$moe_out/check.txt"
 echo "-- moe: benchmark"
-"$BUILD/kernels/moe/moe_bench" "$OUT/moe-bench.csv" "$OUT/moe-bench.md" "$OUT/moe-loads.txt" > "$OUT/moe-bench.txt" 2>&1 || moe_status=1
-tail -n 60 "$OUT/moe-bench.txt"
+"$moe_bin/moe_bench" "$moe_out/bench.csv" "$moe_out/bench.md" "$moe_out/loads.txt" > "$moe_out/bench.txt" 2>&1 || moe_status=1
+tail -n 60 "$moe_out/bench.txt"
 moe_fp8=0
-if [ -x "$BUILD/kernels/moe/moe_fp8_check" ]; then  # built where kernels/fp8 is
+if [ -x "$moe_bin/moe_fp8_check" ]; then  # built where kernels/fp8 is
   moe_fp8=1
   echo "-- moe: grouped FP8 checks"
-  "$BUILD/kernels/moe/moe_fp8_check" > "$OUT/moe-fp8-check.txt" 2>&1 || moe_status=1
-  cat "$OUT/moe-fp8-check.txt"
+  "$moe_bin/moe_fp8_check" > "$moe_out/fp8-check.txt" 2>&1 || moe_status=1
+  cat "$moe_out/fp8-check.txt"
   echo "-- moe: grouped FP8 benchmark"
-  "$BUILD/kernels/moe/moe_fp8_bench" "$OUT/moe-fp8-bench.csv" "$OUT/moe-fp8-bench.md" > "$OUT/moe-fp8-bench.txt" 2>&1 || moe_status=1
-  tail -n 40 "$OUT/moe-fp8-bench.txt"
+  "$moe_bin/moe_fp8_bench" "$moe_out/fp8-bench.csv" "$moe_out/fp8-bench.md" > "$moe_out/fp8-bench.txt" 2>&1 || moe_status=1
+  tail -n 40 "$moe_out/fp8-bench.txt"
 fi
 echo "-- moe: PyTorch peer"
 moe_torch_ok=1
-python3 kernels/moe/moe_torch_peer.py "$OUT/moe-loads.txt" "$OUT/moe-torch.csv" "$OUT/moe-torch.md" > "$OUT/moe-torch.txt" 2>&1 || moe_torch_ok=0
-tail -n 40 "$OUT/moe-torch.txt"
+python3 kernels/moe/moe_torch_peer.py "$moe_out/loads.txt" "$moe_out/torch.csv" "$moe_out/torch.md" > "$moe_out/torch.txt" 2>&1 || moe_torch_ok=0
+tail -n 40 "$moe_out/torch.txt"
 {
   echo "# MoE kernels on ${moe_gpu^^}: router, permute, grouped expert GEMMs"
   echo
@@ -36,29 +49,30 @@ tail -n 40 "$OUT/moe-torch.txt"
   echo "## Device"
   echo '```'
   cat "$OUT/device.txt" 2>/dev/null
+  cat "$moe_out/sass_summary.txt"
   echo '```'
   echo
   echo "## Checks (fresh random inputs, poisoned outputs, error against FP64 CPU references)"
   echo '```'
-  cat "$OUT/moe-check.txt"
+  cat "$moe_out/check.txt"
   echo '```'
   echo
   echo "## Benchmark (BF16 grouped GEMM, router, permute, combine)"
-  cat "$OUT/moe-bench.md" 2>/dev/null || echo "(the benchmark wrote no table; see moe-bench.txt)"
+  cat "$moe_out/bench.md" 2>/dev/null || echo "(the benchmark wrote no table; see moe/bench.txt)"
   echo
   echo "## Grouped FP8 GEMM"
   if [ "$moe_fp8" = 1 ]; then
     echo '```'
-    cat "$OUT/moe-fp8-check.txt"
+    cat "$moe_out/fp8-check.txt"
     echo '```'
     echo
-    cat "$OUT/moe-fp8-bench.md" 2>/dev/null || echo "(the FP8 benchmark wrote no table; see moe-fp8-bench.txt)"
+    cat "$moe_out/fp8-bench.md" 2>/dev/null || echo "(the FP8 benchmark wrote no table; see moe/fp8-bench.txt)"
   else
     echo "Not built: kernels/fp8 is absent from this tree."
   fi
   echo
   echo "## PyTorch grouped matmul (same shapes and loads)"
-  if [ "$moe_torch_ok" = 1 ]; then cat "$OUT/moe-torch.md"; else echo "The PyTorch peer failed:"; echo '```'; tail -n 20 "$OUT/moe-torch.txt"; echo '```'; fi
+  if [ "$moe_torch_ok" = 1 ]; then cat "$moe_out/torch.md"; else echo "The PyTorch peer failed:"; echo '```'; tail -n 20 "$moe_out/torch.txt"; echo '```'; fi
 } > "$OUT/moe-$moe_gpu.md"
 echo "-- moe: report $OUT/moe-$moe_gpu.md (status $moe_status)"
 return $moe_status
