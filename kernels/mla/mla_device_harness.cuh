@@ -15,34 +15,13 @@
 #include <vector>
 
 #include "kernels/common/cuda_check.cuh"
+#include "kernels/common/device_buffer.cuh"
+#include "kernels/common/gpu_timing.cuh"
 #include "kernels/common/error_metrics.h"
 #include "kernels/common/random_fill.h"
 #include "kernels/mla/bf16_host.h"
 
 namespace trainsim::kernels {
-
-template <class T>
-class DeviceBuffer {
- public:
-  DeviceBuffer() = default;
-  explicit DeviceBuffer(size_t count) : count_(count) {
-    if (count) TS_CUDA_CHECK(cudaMalloc(&ptr_, count * sizeof(T)));
-  }
-  ~DeviceBuffer() { cudaFree(ptr_); }
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(o.ptr_), count_(o.count_) { o.ptr_ = nullptr, o.count_ = 0; }
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
-    std::swap(ptr_, o.ptr_);
-    std::swap(count_, o.count_);
-    return *this;
-  }
-  T* get() const { return ptr_; }
-  size_t size() const { return count_; }
-  void poison() { TS_CUDA_CHECK(cudaMemset(ptr_, 0xff, count_ * sizeof(T))); }
-
- private:
-  T* ptr_ = nullptr;
-  size_t count_ = 0;
-};
 
 // Normal(0, stddev) values already rounded to BF16, as doubles for the reference.
 inline std::vector<double> random_bf16_values(size_t n, uint64_t seed, float stddev = 1.0f) {
@@ -106,29 +85,6 @@ class CheckLog {
  private:
   int failures_ = 0;
 };
-
-// Median seconds of `reps` runs of fn after `warmup` runs, each timed with events on `stream`.
-inline double median_seconds(const std::function<void()>& fn, int warmup, int reps, cudaStream_t stream = nullptr) {
-  for (int i = 0; i < warmup; ++i) fn();
-  TS_CUDA_CHECK(cudaStreamSynchronize(stream));
-  cudaEvent_t start, stop;
-  TS_CUDA_CHECK(cudaEventCreate(&start));
-  TS_CUDA_CHECK(cudaEventCreate(&stop));
-  std::vector<double> times;
-  for (int i = 0; i < reps; ++i) {
-    TS_CUDA_CHECK(cudaEventRecord(start, stream));
-    fn();
-    TS_CUDA_CHECK(cudaEventRecord(stop, stream));
-    TS_CUDA_CHECK(cudaEventSynchronize(stop));
-    float ms = 0;
-    TS_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-    times.push_back(ms * 1e-3);
-  }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
 
 }  // namespace trainsim::kernels
 

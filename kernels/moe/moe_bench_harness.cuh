@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "kernels/common/cuda_check.cuh"
+#include "kernels/common/gpu_timing.cuh"
 #include "kernels/moe/expert_loads.h"
 #include "kernels/moe/permute_ref.h"
 
@@ -61,26 +62,7 @@ __global__ void fill_ones_kernel(float* out, size_t n) {
 }
 
 // Median time of fn in milliseconds, timed with events around each call after warm-up.
-inline double median_ms(const std::function<void()>& fn) {
-  for (int i = 0; i < kWarmup; ++i) fn();
-  cudaEvent_t start, stop;
-  TS_CUDA_CHECK(cudaEventCreate(&start));
-  TS_CUDA_CHECK(cudaEventCreate(&stop));
-  std::vector<float> times;
-  for (int i = 0; i < kReps; ++i) {
-    TS_CUDA_CHECK(cudaEventRecord(start));
-    fn();
-    TS_CUDA_CHECK(cudaEventRecord(stop));
-    TS_CUDA_CHECK(cudaEventSynchronize(stop));
-    float ms = 0;
-    TS_CUDA_CHECK(cudaEventElapsedTime(&ms, start, stop));
-    times.push_back(ms);
-  }
-  TS_CUDA_CHECK(cudaEventDestroy(start));
-  TS_CUDA_CHECK(cudaEventDestroy(stop));
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
+inline double median_ms(const std::function<void()>& fn) { return 1e3 * median_seconds(fn, kWarmup, kReps); }
 
 enum class Kind { kFprop, kSwiglu, kDgrad, kWgrad };
 inline const char* kind_name(Kind kind) {

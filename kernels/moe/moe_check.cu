@@ -60,7 +60,7 @@ void check_router(const RoutingRule& rule, const std::string& name, int tokens, 
   DeviceBuffer<float> d_logits(logits.size()), d_bias(bias.size()), d_gates(static_cast<size_t>(tokens) * rule.top_k);
   DeviceBuffer<int> d_ids(static_cast<size_t>(tokens) * rule.top_k);
   d_logits.upload(logits), d_bias.upload(bias);
-  launch_sm90_fp32_router(rule, d_logits.ptr, d_bias.ptr, tokens, d_ids.ptr, d_gates.ptr, nullptr);
+  launch_sm90_fp32_router(rule, d_logits.get(), d_bias.get(), tokens, d_ids.get(), d_gates.get(), nullptr);
   TS_CUDA_CHECK(cudaDeviceSynchronize());
   const auto ids = d_ids.download();
   const auto gates = d_gates.download();
@@ -100,17 +100,17 @@ void check_permute(const std::string& name, const std::vector<int>& ids, int top
   DeviceBuffer<int> d_ids(ids.size()), chunk(static_cast<size_t>(layout_chunks(tokens, top_k)) * experts),
       counts(experts), offsets(experts + 1), row_of(ids.size()), slot_of(max_rows);
   d_ids.upload(ids);
-  const DeviceExpertLayout layout{experts, top_k, kExpertRowAlign, tokens, chunk.ptr, counts.ptr, offsets.ptr, row_of.ptr, slot_of.ptr};
-  launch_sm90_plan_layout(d_ids.ptr, layout, nullptr);
+  const DeviceExpertLayout layout{experts, top_k, kExpertRowAlign, tokens, chunk.get(), counts.get(), offsets.get(), row_of.get(), slot_of.get()};
+  launch_sm90_plan_layout(d_ids.get(), layout, nullptr);
   std::vector<float> x_exact, gates(ids.size());
   const auto x = random_bf16(static_cast<size_t>(tokens) * hidden, seed, x_exact);
   fill_uniform(gates, seed + 1, 0.0f, 1.0f);
   DeviceBuffer<bf16> d_x(x.size()), d_perm(static_cast<size_t>(max_rows) * hidden), d_back(ids.size() * hidden);
   DeviceBuffer<float> d_gates(gates.size()), d_out(static_cast<size_t>(tokens) * hidden);
   d_x.upload(x), d_gates.upload(gates);
-  launch_sm90_bf16_permute(layout, d_x.ptr, hidden, d_perm.ptr, nullptr);
-  launch_sm90_bf16_unpermute(layout, d_perm.ptr, hidden, d_back.ptr, nullptr);
-  launch_sm90_bf16_combine(layout, d_perm.ptr, d_gates.ptr, hidden, d_out.ptr, nullptr);
+  launch_sm90_bf16_permute(layout, d_x.get(), hidden, d_perm.get(), nullptr);
+  launch_sm90_bf16_unpermute(layout, d_perm.get(), hidden, d_back.get(), nullptr);
+  launch_sm90_bf16_combine(layout, d_perm.get(), d_gates.get(), hidden, d_out.get(), nullptr);
   TS_CUDA_CHECK(cudaDeviceSynchronize());
 
   auto as64 = [](const std::vector<int>& v) { return std::vector<int64_t>(v.begin(), v.end()); };
@@ -159,12 +159,12 @@ void check_grouped_gemm(const std::string& name, const std::vector<int64_t>& loa
       d_d16(static_cast<size_t>(rows) * n);
   DeviceBuffer<float> d_d(static_cast<size_t>(rows) * n), d_da(static_cast<size_t>(rows) * k), d_dw(w.size());
   d_offsets.upload(offsets_i), d_a.upload(a), d_dd.upload(dd), d_w.upload(w);
-  const GroupedGemmShape shape{experts, d_offsets.ptr, static_cast<int>(rows), n, k};
-  launch_sm90_bf16_grouped_gemm_fprop(shape, d_a.ptr, d_w.ptr, d_d.ptr, nullptr);
-  launch_sm90_bf16_grouped_gemm_fprop(shape, d_a.ptr, d_w.ptr, d_d16.ptr, nullptr);
-  launch_sm90_bf16_grouped_swiglu_fprop(shape, d_a.ptr, d_w.ptr, d_act.ptr, nullptr);
-  launch_sm90_bf16_grouped_gemm_dgrad(shape, d_dd.ptr, d_w.ptr, d_da.ptr, nullptr);
-  launch_sm90_bf16_grouped_gemm_wgrad(shape, d_dd.ptr, d_a.ptr, d_dw.ptr, nullptr);
+  const GroupedGemmShape shape{experts, d_offsets.get(), static_cast<int>(rows), n, k};
+  launch_sm90_bf16_grouped_gemm_fprop(shape, d_a.get(), d_w.get(), d_d.get(), nullptr);
+  launch_sm90_bf16_grouped_gemm_fprop(shape, d_a.get(), d_w.get(), d_d16.get(), nullptr);
+  launch_sm90_bf16_grouped_swiglu_fprop(shape, d_a.get(), d_w.get(), d_act.get(), nullptr);
+  launch_sm90_bf16_grouped_gemm_dgrad(shape, d_dd.get(), d_w.get(), d_da.get(), nullptr);
+  launch_sm90_bf16_grouped_gemm_wgrad(shape, d_dd.get(), d_a.get(), d_dw.get(), nullptr);
   TS_CUDA_CHECK(cudaDeviceSynchronize());
 
   std::vector<double> d_ref(static_cast<size_t>(rows) * n), act_ref(static_cast<size_t>(rows) * n / 2),

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/common/cuda_check.cuh"
+#include "kernels/common/device_buffer.cuh"
 #include "kernels/common/error_metrics.h"
 #include "kernels/common/random_fill.h"
 
@@ -16,32 +17,14 @@ namespace trainsim::kernels::moe_harness {
 
 using bf16 = __nv_bfloat16;
 inline int g_failures = 0;
-inline constexpr int kSkipped = 77;  // ctest's SKIP_RETURN_CODE for the `gpu`-labelled test
+inline constexpr int kSkipped = kSkipExitCode;
 
 inline void report(const std::string& name, bool pass, const std::string& detail) {
   std::printf("%-44s %s  %s\n", name.c_str(), pass ? "PASS" : "FAIL", detail.c_str());
   g_failures += pass ? 0 : 1;
 }
 
-template <typename T>
-struct DeviceBuffer {  // owns device memory; poisoned with 0xff bytes (NaN for floats and bf16, -1 for ints)
-  T* ptr = nullptr;
-  size_t size = 0;
-  explicit DeviceBuffer(size_t n) : size(n) {
-    TS_CUDA_CHECK(cudaMalloc(&ptr, std::max<size_t>(n, 1) * sizeof(T)));
-    poison();
-  }
-  ~DeviceBuffer() { cudaFree(ptr); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-  void poison() { TS_CUDA_CHECK(cudaMemset(ptr, 0xff, std::max<size_t>(size, 1) * sizeof(T))); }
-  void upload(const std::vector<T>& host) { TS_CUDA_CHECK(cudaMemcpy(ptr, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice)); }
-  std::vector<T> download() const {
-    std::vector<T> host(size);
-    TS_CUDA_CHECK(cudaMemcpy(host.data(), ptr, size * sizeof(T), cudaMemcpyDeviceToHost));
-    return host;
-  }
-};
+using kernels::DeviceBuffer;
 
 // Random BF16 values and the same values as float, for the references.
 inline std::vector<bf16> random_bf16(size_t n, uint64_t seed, std::vector<float>& exact, float stddev = 1.0f) {
@@ -69,8 +52,7 @@ inline std::string error_text(const ErrorMetrics& m) {
 
 // False (after saying so) when there is no CUDA device: the driver then exits with kSkipped.
 inline bool device_present(const char* driver) {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) == cudaSuccess && devices > 0) return true;
+  if (has_cuda_device()) return true;
   std::printf("%s: no CUDA device; skipped\n", driver);
   return false;
 }

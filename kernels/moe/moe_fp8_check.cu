@@ -63,15 +63,15 @@ void check_grouped_fp8(const std::string& name, const std::vector<int64_t>& load
       acts(grouped_row_scale_count(rows, n / 2));
   d_x.upload(x), d_dy.upload(dy), d_w.upload(w_f);
   const auto bf = fp8::InputType::kBF16;
-  sm90_fp8_quantize_grouped_rows(offsets, d_x.ptr, bf, k, xq.ptr, xs.ptr, nullptr);
-  sm90_fp8_quantize_grouped_rows(offsets, d_dy.ptr, bf, n, dyq.ptr, dys.ptr, nullptr);
-  sm90_fp8_quantize_grouped_rows_transposed(offsets, d_x.ptr, bf, k, xtq.ptr, xts.ptr, nullptr);
-  sm90_fp8_quantize_grouped_rows_transposed(offsets, d_dy.ptr, bf, n, dytq.ptr, dyts.ptr, nullptr);
-  sm90_fp8_quantize_expert_weights(experts, d_w.ptr, fp8::InputType::kFP32, n, k, wq.ptr, ws.ptr, wtq.ptr, wts.ptr, nullptr);
-  sm90_fp8_grouped_gemm_fprop(offsets, n, k, {xq.ptr, xs.ptr}, {wq.ptr, ws.ptr}, d_y.ptr, variant, nullptr);
-  sm90_fp8_grouped_gemm_dgrad(offsets, n, k, {dyq.ptr, dys.ptr}, {wtq.ptr, wts.ptr}, d_dx.ptr, variant, nullptr);
-  sm90_fp8_grouped_gemm_wgrad(offsets, n, k, {dytq.ptr, dyts.ptr}, {xtq.ptr, xts.ptr}, d_dw.ptr, variant, nullptr);
-  sm90_fp8_grouped_swiglu_quantize(offsets, d_y.ptr, n / 2, d_act.ptr, actq.ptr, acts.ptr, nullptr);
+  sm90_fp8_quantize_grouped_rows(offsets, d_x.get(), bf, k, xq.get(), xs.get(), nullptr);
+  sm90_fp8_quantize_grouped_rows(offsets, d_dy.get(), bf, n, dyq.get(), dys.get(), nullptr);
+  sm90_fp8_quantize_grouped_rows_transposed(offsets, d_x.get(), bf, k, xtq.get(), xts.get(), nullptr);
+  sm90_fp8_quantize_grouped_rows_transposed(offsets, d_dy.get(), bf, n, dytq.get(), dyts.get(), nullptr);
+  sm90_fp8_quantize_expert_weights(experts, d_w.get(), fp8::InputType::kFP32, n, k, wq.get(), ws.get(), wtq.get(), wts.get(), nullptr);
+  sm90_fp8_grouped_gemm_fprop(offsets, n, k, {xq.get(), xs.get()}, {wq.get(), ws.get()}, d_y.get(), variant, nullptr);
+  sm90_fp8_grouped_gemm_dgrad(offsets, n, k, {dyq.get(), dys.get()}, {wtq.get(), wts.get()}, d_dx.get(), variant, nullptr);
+  sm90_fp8_grouped_gemm_wgrad(offsets, n, k, {dytq.get(), dyts.get()}, {xtq.get(), xts.get()}, d_dw.get(), variant, nullptr);
+  sm90_fp8_grouped_swiglu_quantize(offsets, d_y.get(), n / 2, d_act.get(), actq.get(), acts.get(), nullptr);
   TS_CUDA_CHECK(cudaDeviceSynchronize());
 
   const auto rx = quantize_grouped_rows_ref(offsets, x_f, k), rdy = quantize_grouped_rows_ref(offsets, dy_f, n);
