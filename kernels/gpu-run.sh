@@ -3,10 +3,19 @@
 # benchmarks, write logs and published reports under $OUT. Usage (on the GPU machine, repo root):
 #   OUT=/some/dir bash kernels/gpu-run.sh
 # Each kernel family adds kernels/<family>/gpu-run.part.sh, sourced here in order, with $BUILD and $OUT set.
+# The device tool returns at most 8 files from $OUT: the parts write into a work folder, and $OUT receives
+# the published reports (*.md), device.txt, and everything else packed in gpu-results.tar.gz.
 set -euo pipefail
-OUT=${OUT:-$PWD/out}
+RESULTS=${OUT:-$PWD/out}
+OUT=$(mktemp -d /tmp/trainsim-gpu-XXXXXX)
 BUILD=${BUILD:-$PWD/build-gpu}
-mkdir -p "$OUT"
+mkdir -p "$RESULTS"
+pack_results() {
+  cp "$OUT"/*.md "$OUT/device.txt" "$RESULTS"/ 2>/dev/null || true
+  tar -czf "$RESULTS/gpu-results.tar.gz" -C "$OUT" .
+  echo "results: $(ls "$RESULTS" | tr '\n' ' ')"
+}
+trap pack_results EXIT
 {
   echo "# device"; nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem --format=csv || true
   nvcc --version | tail -2
