@@ -15,6 +15,7 @@ std::vector<FlowDemand> node_limited_all_to_all(const hw::Topology& topology, co
   std::map<int, std::vector<int>> by_node;  // node -> its GPUs in the group
   for (int g : gpus) by_node[topology.node_of(g)].push_back(g);
   std::vector<FlowDemand> flows;
+  std::map<std::pair<int, int>, double> forwarded;  // (relay, dst) -> bytes from senders on other nodes
   for (int src : gpus) {
     for (const auto& [node, members] : by_node) {
       if (node == topology.node_of(src)) {
@@ -27,9 +28,10 @@ std::vector<FlowDemand> node_limited_all_to_all(const hw::Topology& topology, co
                "relay GPU {} of node {} is not in the EP group", relay, node);
       flows.push_back({src, relay, bytes_per_pair * static_cast<double>(members.size())});
       for (int dst : members)
-        if (dst != relay) flows.push_back({relay, dst, bytes_per_pair});
+        if (dst != relay) forwarded[{relay, dst}] += bytes_per_pair;
     }
   }
+  for (const auto& [pair, bytes] : forwarded) flows.push_back({pair.first, pair.second, bytes});
   return flows;
 }
 

@@ -18,8 +18,10 @@ struct FlowDemand {
 
 // Every GPU of `gpus` sends `bytes_per_pair` to every other one (balanced loads). Same node: one NVLink
 // flow. Other node: one IB flow per (sender, target node) of the bytes for all GPUs there, to the relay
-// (same GPU index), and NVLink flows relay -> GPU for the others' shares. The flows run concurrently: the
-// relay forwards as it receives (pipelined, as DeepSeek's kernels do in chunks).
+// (same GPU index). Each relay forwards to each other GPU of its node in one NVLink flow carrying the shares
+// of all remote senders (the forwarding kernel serves a destination, not a sender; the merge keeps every
+// link's bytes and cuts the flows from 63 to 21 per GPU on 8 nodes). All flows run concurrently: the relay
+// forwards as it receives (pipelined, as DeepSeek's kernels do in chunks).
 std::vector<FlowDemand> node_limited_all_to_all(const hw::Topology& topology, const std::vector<int>& gpus,
                                                 double bytes_per_pair);
 

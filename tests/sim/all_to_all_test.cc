@@ -36,7 +36,7 @@ TEST(AllToAll, BusiestLinkBoundMatchesClosedForm) {
     const hw::Topology t = eight_nodes(nvlink);
     const auto flows = node_limited_all_to_all(t, all_gpus(t), kBytesPerPair);
     EXPECT_DOUBLE_EQ(busiest_link_time_s(t, flows), 56 * kBytesPerPair / std::min(nvlink, 50e9));
-    EXPECT_EQ(flows.size(), 64u * (7 + 7 * (1 + 7)));
+    EXPECT_EQ(flows.size(), 64u * (7 + 7 + 7));  // per GPU: local sends, IB sends, forwards as a relay
   }
 }
 

@@ -77,6 +77,6 @@ void all_to_all(int nodes) {
 int main() {
   for (int m : {32, 64, 120, 240}) pipeline(16, m, 0);
   for (int m : {32, 64, 120, 240}) pipeline(16, m, 7168.0 * 4096 * 2);  // BF16 hidden states of one sequence
-  for (int nodes : {4, 8, 16}) all_to_all(nodes);
+  for (int nodes : {4, 8, 16, 32}) all_to_all(nodes);
   return 0;
 }
