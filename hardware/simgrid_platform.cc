@@ -36,15 +36,15 @@ class LinkMaker {
 }  // namespace
 
 SimGridPlatform build_simgrid_platform(const Topology& topology, const std::vector<int>& gpus,
-                                       double host_speed_flops_per_s) {
-  TS_CHECK(host_speed_flops_per_s > 0, "host speed {}", host_speed_flops_per_s);
+                                       const std::vector<double>& pstate_speeds_flops_per_s) {
+  TS_CHECK(!pstate_speeds_flops_per_s.empty() && pstate_speeds_flops_per_s.front() > 0, "no host speed");
   std::vector<bool> seen(static_cast<std::size_t>(topology.gpu_count()), false);
   sg4::NetZone* zone = sg4::create_full_zone("cluster");
   SimGridPlatform platform;
   for (int gpu : gpus) {
     TS_CHECK(gpu >= 0 && gpu < topology.gpu_count() && !seen[gpu], "GPU {} out of range or repeated", gpu);
     seen[gpu] = true;
-    platform.hosts.push_back(zone->create_host(fmt::format("gpu{}", gpu), host_speed_flops_per_s)->seal());
+    platform.hosts.push_back(zone->create_host(fmt::format("gpu{}", gpu), pstate_speeds_flops_per_s)->seal());
   }
   LinkMaker links(topology, zone);
   for (std::size_t a = 0; a < gpus.size(); ++a) {

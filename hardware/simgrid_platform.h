@@ -19,11 +19,12 @@ struct SimGridPlatform {
 };
 
 // Builds the slice of `topology` that `gpus` (distinct GPU indices) need into the current SimGrid Engine,
-// which must exist and not run yet. Hosts compute at `host_speed_flops_per_s`. Switches need no router of
+// which must exist and not run yet. Hosts compute at `pstate_speeds_flops_per_s` (pstate 0 first; SimGrid
+// cannot change a speed once a host is sealed, so every speed a GPU will run at is declared here). Switches need no router of
 // their own: the zone is flat (a FullZone) and a route is the list of links it crosses, each traversed in
 // its direction; a fabric edge bundling n cables is one link of n times the cable bandwidth (flows spread
 // over the cables as ECMP would). Link bandwidths and latencies come from the topology.
 SimGridPlatform build_simgrid_platform(const Topology& topology, const std::vector<int>& gpus,
-                                       double host_speed_flops_per_s);
+                                       const std::vector<double>& pstate_speeds_flops_per_s);
 
 }  // namespace trainsim::hw

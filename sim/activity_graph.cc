@@ -17,14 +17,14 @@ std::string_view stream_name(Stream stream) {
 
 int ActivityGraph::add_compute(int gpu, double duration_s, ActivityLabel label) {
   TS_CHECK(gpu >= 0 && duration_s >= 0, "compute on GPU {} for {} s", gpu, duration_s);
-  activities_.push_back({Stream::kCompute, gpu, gpu, duration_s, 0, std::move(label), {}, 0});
+  activities_.push_back({Stream::kCompute, gpu, gpu, duration_s, 0, false, std::move(label), {}, 0});
   return size() - 1;
 }
 
-int ActivityGraph::add_flow(int src_gpu, int dst_gpu, double bytes, ActivityLabel label) {
+int ActivityGraph::add_flow(int src_gpu, int dst_gpu, double bytes, ActivityLabel label, bool comm_kernel) {
   TS_CHECK(src_gpu >= 0 && dst_gpu >= 0 && src_gpu != dst_gpu && bytes >= 0, "flow of {} B from GPU {} to {}",
            bytes, src_gpu, dst_gpu);
-  activities_.push_back({Stream::kComm, src_gpu, dst_gpu, 0, bytes, std::move(label), {}, 0});
+  activities_.push_back({Stream::kComm, src_gpu, dst_gpu, 0, bytes, comm_kernel, std::move(label), {}, 0});
   return size() - 1;
 }
 

@@ -21,6 +21,8 @@ struct Activity {
   int dst_gpu = 0;
   double duration_s = 0;  // compute only
   double bytes = 0;       // flows only
+  bool comm_kernel = false;  // flows only: moved by SM-resident kernels (EP dispatch and combine) that slow
+                             // compute on both end GPUs while they run (EngineOptions)
   ActivityLabel label;
   std::vector<int> successors;
   int predecessors = 0;
@@ -29,7 +31,7 @@ struct Activity {
 class ActivityGraph {
  public:
   int add_compute(int gpu, double duration_s, ActivityLabel label);
-  int add_flow(int src_gpu, int dst_gpu, double bytes, ActivityLabel label);
+  int add_flow(int src_gpu, int dst_gpu, double bytes, ActivityLabel label, bool comm_kernel = false);
   void add_dependency(int before, int after);
 
   const std::vector<Activity>& activities() const { return activities_; }

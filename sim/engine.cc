@@ -1,7 +1,8 @@
 // SimGrid backend of the event engine (see engine.h). A lazy DAG (notes/simgrid-3.32.md, section 3): an
 // activity is created and started only when its last predecessor completes, from the completion callback,
 // and its reference is kept until that callback has returned. Hosts compute at kHostSpeedFlopsPerS, so an
-// exec's flops are its duration in nanoseconds.
+// exec's flops are its duration in nanoseconds. A GPU drops to its slow pstate while any communication
+// kernel runs on it (notes section 5: pstate changes from callbacks take effect at once).
 #include "sim/engine.h"
 
 #include <simgrid/s4u.hpp>
@@ -23,7 +24,10 @@ constexpr double kHostSpeedFlopsPerS = 1e9;
 class DagRun {
  public:
   DagRun(const ActivityGraph& graph, std::vector<sg4::Host*> hosts_by_gpu)
-      : graph_(graph), hosts_(std::move(hosts_by_gpu)), live_(graph.activities().size()) {
+      : graph_(graph),
+        hosts_(std::move(hosts_by_gpu)),
+        kernels_(hosts_.size(), 0),
+        live_(graph.activities().size()) {
     for (const Activity& a : graph.activities()) pending_.push_back(a.predecessors);
     timeline_.events.resize(graph.activities().size());
     ids_.resize(graph.activities().size());
@@ -44,6 +48,7 @@ class DagRun {
     timeline_.events[*id] = {a.label.rank, a.stream, a.label.name, a.label.microbatch, done.get_start_time(),
                              done.get_finish_time()};
     ++completed_;
+    if (a.comm_kernel) hold_sms(a, -1);
     graveyard_.push_back(std::move(live_[*id]));
     for (int next : a.successors)
       if (--pending_[next] == 0) start(next);
@@ -71,13 +76,24 @@ class DagRun {
       sg4::CommPtr comm = sg4::Comm::sendto_init(hosts_[a.gpu], hosts_[a.dst_gpu]);
       comm->set_payload_size(static_cast<uint64_t>(std::llround(a.bytes)));
       live_[i] = comm;
+      if (a.comm_kernel) hold_sms(a, +1);
     }
     live_[i]->set_data(&ids_[i]);
     live_[i]->start();
   }
 
+  // Communication kernels running on each end GPU of `a` change by `delta`; pstate 1 while any runs.
+  void hold_sms(const Activity& a, int delta) {
+    for (int gpu : {a.gpu, a.dst_gpu}) {
+      const int before = kernels_[gpu];
+      kernels_[gpu] += delta;
+      if ((before == 0) != (kernels_[gpu] == 0)) hosts_[gpu]->set_pstate(kernels_[gpu] > 0 ? 1 : 0);
+    }
+  }
+
   const ActivityGraph& graph_;
   std::vector<sg4::Host*> hosts_;  // by GPU index; null for GPUs outside the slice
+  std::vector<int> kernels_;       // communication kernels running, by GPU index
   std::vector<sg4::ActivityPtr> live_;
   std::vector<sg4::ActivityPtr> graveyard_;
   std::vector<int> pending_;
@@ -98,7 +114,9 @@ void configure_engine() {
 
 }  // namespace
 
-Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology) {
+Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options) {
+  TS_CHECK(options.compute_share_during_comm > 0 && options.compute_share_during_comm <= 1,
+           "compute share {} during communication", options.compute_share_during_comm);
   static bool used = false;
   TS_CHECK(!used, "one SimGrid simulation per process: run each simulation in a child process");
   used = true;
@@ -109,7 +127,8 @@ Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology) {
   sg4::Engine engine(&argc, argv);
   configure_engine();
   const std::vector<int> gpus = graph.gpus();
-  const hw::SimGridPlatform platform = hw::build_simgrid_platform(topology, gpus, kHostSpeedFlopsPerS);
+  const hw::SimGridPlatform platform = hw::build_simgrid_platform(
+      topology, gpus, {kHostSpeedFlopsPerS, kHostSpeedFlopsPerS * options.compute_share_during_comm});
   std::vector<sg4::Host*> hosts(static_cast<std::size_t>(topology.gpu_count()), nullptr);
   for (std::size_t i = 0; i < gpus.size(); ++i) hosts[gpus[i]] = platform.hosts[i];
   DagRun run(graph, std::move(hosts));

@@ -4,6 +4,7 @@
 #include "sim/engine.h"
 
 #include <fmt/format.h>
+#include <tuple>
 #include <gtest/gtest.h>
 
 #include "hardware/topology_builder.h"
@@ -109,6 +110,28 @@ TEST(Engine, TwoFlowsSharingALinkTakeTwiceAsLong) {
   EXPECT_NEAR(times[1], times[0], 1e-12);
   EXPECT_NEAR(times[2], alone, 0.01 * alone);
   EXPECT_NEAR(times[3], alone, 0.01 * alone);
+}
+
+// Compute of 1 s on GPU 0 beside flows touching GPU 0; returns the compute's end.
+double compute_end_beside(const std::vector<std::tuple<int, int, double>>& kernel_flows, double share) {
+  const std::vector<double> end = run_in_child([&] {
+    ActivityGraph graph;
+    graph.add_compute(0, 1.0, {0, "experts", 0});
+    for (auto [src, dst, seconds] : kernel_flows) graph.add_flow(src, dst, seconds * 160e9, {src, "dispatch", 0}, true);
+    return std::vector<double>{run_engine(graph, cluster(1), {share}).events.front().end_s};
+  });
+  return end.front();
+}
+
+TEST(Engine, CommunicationKernelsSlowComputeWhileTheyRun) {
+  const double share = 112.0 / 132.0;  // DeepSeek-V3: 20 of 132 SMs communicate
+  // During the 0.5 s flow compute runs at `share`; the rest at full speed.
+  EXPECT_NEAR(compute_end_beside({{0, 1, 0.5}}, share), 0.5 + (1 - 0.5 * share), 1e-9);
+  EXPECT_NEAR(compute_end_beside({{0, 1, 0.5}}, 1.0), 1.0, 1e-9);
+  // Two kernels at once on GPU 0 (out 0.5 s, in 0.25 s): slowed until the last one ends, not the first.
+  EXPECT_NEAR(compute_end_beside({{0, 1, 0.5}, {2, 0, 0.25}}, share), 0.5 + (1 - 0.5 * share), 1e-9);
+  // A kernel between two other GPUs leaves GPU 0 alone.
+  EXPECT_NEAR(compute_end_beside({{1, 2, 0.5}}, share), 1.0, 1e-9);
 }
 
 TEST(Engine, SecondSimulationInOneProcessIsRefused) {
