@@ -105,8 +105,8 @@ class DagRun {
 
 DagRun* current_run = nullptr;  // the run the completion signal feeds (one per process)
 
-void configure_engine() {
-  xbt_log_control_set("root.thresh:warning");  // before the Engine parses its arguments
+// Exact B/W + latency for a lone flow, max-min sharing among concurrent ones (notes section 4b).
+void configure_network() {
   sg4::Engine::set_config("network/model:CM02");
   sg4::Engine::set_config("network/crosstraffic", false);
   sg4::Engine::set_config("network/TCP-gamma", 1e30);
@@ -123,9 +123,9 @@ Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, co
   char program[] = "trainsim";
   char* argv[] = {program, nullptr};
   int argc = 1;
-  xbt_log_control_set("root.thresh:warning");
+  xbt_log_control_set("root.thresh:warning");  // before the Engine parses its arguments
   sg4::Engine engine(&argc, argv);
-  configure_engine();
+  configure_network();
   const std::vector<int> gpus = graph.gpus();
   const hw::SimGridPlatform platform = hw::build_simgrid_platform(
       topology, gpus, {kHostSpeedFlopsPerS, kHostSpeedFlopsPerS * options.compute_share_during_comm});
