@@ -89,6 +89,11 @@ void time_ops(const PipelineSchedule& schedule, const OpClock& clock, double p2p
 
 }  // namespace
 
+double op_duration_s(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times, int rank,
+                     const ScheduleOp& op) {
+  return OpClock(schedule, stage_times).duration_s(rank, op);
+}
+
 double ScheduleRun::max_peak_activations() const {
   return peak_activations.empty() ? 0 : *std::max_element(peak_activations.begin(), peak_activations.end());
 }

@@ -43,4 +43,8 @@ struct ScheduleRun {
 ScheduleRun run_schedule(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times,
                          double p2p_latency_s = 0);
 
+// The time `op` takes on `rank` under the rules above (the executor's clock, shared with the event engine).
+double op_duration_s(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times, int rank,
+                     const ScheduleOp& op);
+
 }  // namespace trainsim::sim

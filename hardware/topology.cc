@@ -1,0 +1,175 @@
+// Topology analyses and routing. Routing rule (DeepSeek-V3 tech report, section 3.2.2, for the cross-node
+// path): inside a node over NVLink (up to the NVSwitch and down); across nodes over the source GPU's NIC to
+// the destination GPU when its NIC is on the same plane, else to the GPU of the source's index on the
+// destination node and on over NVLink. In the fabric: a shortest switch path, ties broken by destination.
+#include "hardware/topology.h"
+
+#include <deque>
+
+#include "core/error.h"
+
+namespace trainsim::hw {
+namespace {
+
+bool is_switch(VertexKind kind) { return kind == VertexKind::kLeafSwitch || kind == VertexKind::kSpineSwitch; }
+
+int level(VertexKind kind) {
+  switch (kind) {
+    case VertexKind::kGpu: return 0;
+    case VertexKind::kNvSwitch:
+    case VertexKind::kLeafSwitch: return 1;
+    case VertexKind::kSpineSwitch: return 2;
+  }
+  return 0;
+}
+
+// NOTE: Boost's undirected out_edges report the queried vertex as source, so "up" is decided by the ends
+// themselves: toward the higher level, and between equals toward the later vertex.
+bool goes_up(const TopologyGraph& g, TopologyVertexId from, TopologyVertexId to) {
+  const int a = level(g[from].kind);
+  const int b = level(g[to].kind);
+  return a != b ? a < b : from < to;
+}
+
+// The lower end of an edge, in the sense of goes_up.
+TopologyVertexId lower_end(const TopologyGraph& g, TopologyEdgeId e) {
+  const TopologyVertexId s = boost::source(e, g);
+  const TopologyVertexId t = boost::target(e, g);
+  return goes_up(g, s, t) ? s : t;
+}
+
+}  // namespace
+
+Topology::Topology(TopologyKind kind, TopologyGraph graph, int nodes, int gpus_per_node)
+    : kind_(kind), graph_(std::move(graph)), nodes_(nodes), gpus_per_node_(gpus_per_node) {
+  edges_.resize(boost::num_edges(graph_));
+  nvlink_of_.assign(static_cast<std::size_t>(gpu_count()), -1);
+  nic_of_.assign(static_cast<std::size_t>(gpu_count()), -1);
+  for (auto [it, end] = boost::edges(graph_); it != end; ++it) {
+    const TopologyEdge& e = graph_[*it];
+    TS_CHECK(e.id >= 0 && e.id < static_cast<int>(edges_.size()), "edge id {} out of range", e.id);
+    edges_[e.id] = *it;
+    const TopologyVertex& lower = graph_[lower_end(graph_, *it)];
+    if (lower.kind != VertexKind::kGpu) continue;
+    TS_CHECK(lower.index >= 0 && lower.index < gpu_count(), "GPU {} out of range", lower.index);
+    (e.kind == LinkKind::kNvLink ? nvlink_of_ : nic_of_)[lower.index] = e.id;
+  }
+}
+
+int Topology::endpoint_count() const {
+  int n = 0;
+  for (int nic : nic_of_) n += nic >= 0;
+  return n;
+}
+
+int Topology::switch_count() const {
+  int n = 0;
+  for (auto [it, end] = boost::vertices(graph_); it != end; ++it) n += is_switch(graph_[*it].kind);
+  return n;
+}
+
+int Topology::link_count() const {
+  int n = 0;
+  for (TopologyEdgeId e : edges_) n += graph_[e].kind == LinkKind::kFabric ? graph_[e].cables : 0;
+  return n;
+}
+
+int Topology::planes() const {
+  int n = 0;
+  for (auto [it, end] = boost::vertices(graph_); it != end; ++it)
+    if (is_switch(graph_[*it].kind)) n = std::max(n, graph_[*it].plane + 1);
+  return n;
+}
+
+double Topology::link_bandwidth_bytes_per_s(int link) const {
+  const TopologyEdge& e = edge(link);
+  return e.bandwidth_bytes_per_s * e.cables;
+}
+
+std::string Topology::vertex_name(TopologyVertexId v) const {
+  const TopologyVertex& x = graph_[v];
+  switch (x.kind) {
+    case VertexKind::kGpu: return fmt::format("gpu{}", x.index);
+    case VertexKind::kNvSwitch: return fmt::format("node{}-nvswitch", x.node);
+    case VertexKind::kLeafSwitch: return fmt::format("leaf{}", x.index);
+    case VertexKind::kSpineSwitch: return fmt::format("spine{}", x.index);
+  }
+  return "?";
+}
+
+std::string Topology::link_name(int link) const {
+  const TopologyEdgeId e = edges_.at(link);
+  const TopologyVertexId lower = lower_end(graph_, e);
+  if (graph_[lower].kind == VertexKind::kGpu)
+    return fmt::format("gpu{}-{}", graph_[lower].index, graph_[e].kind == LinkKind::kNvLink ? "nvlink" : "nic");
+  const TopologyVertexId upper = lower == boost::source(e, graph_) ? boost::target(e, graph_) : boost::source(e, graph_);
+  return vertex_name(lower) + "-" + vertex_name(upper);
+}
+
+std::vector<RouteHop> Topology::route(int src_gpu, int dst_gpu) const {
+  TS_CHECK(src_gpu >= 0 && src_gpu < gpu_count() && dst_gpu >= 0 && dst_gpu < gpu_count(),
+           "route {} -> {} outside {} GPUs", src_gpu, dst_gpu, gpu_count());
+  std::vector<RouteHop> hops;
+  if (src_gpu == dst_gpu) return hops;
+  if (node_of(src_gpu) == node_of(dst_gpu)) {
+    TS_CHECK(nvlink_of_[src_gpu] >= 0 && nvlink_of_[dst_gpu] >= 0, "GPU {} or {} has no NVLink", src_gpu, dst_gpu);
+    return {{nvlink_of_[src_gpu], true}, {nvlink_of_[dst_gpu], false}};
+  }
+  const auto leaf_of = [&](int gpu) {
+    const TopologyEdgeId e = edges_[nic_of_[gpu]];
+    return graph_[boost::source(e, graph_)].kind == VertexKind::kGpu ? boost::target(e, graph_)
+                                                                     : boost::source(e, graph_);
+  };
+  TS_CHECK(nic_of_[src_gpu] >= 0 && nic_of_[dst_gpu] >= 0, "GPU {} or {} has no NIC", src_gpu, dst_gpu);
+  int via = dst_gpu;
+  if (graph_[leaf_of(src_gpu)].plane != graph_[leaf_of(dst_gpu)].plane)
+    via = node_of(dst_gpu) * gpus_per_node_ + src_gpu % gpus_per_node_;
+  hops.push_back({nic_of_[src_gpu], true});
+  append_fabric_path(leaf_of(src_gpu), leaf_of(via), via, hops);
+  hops.push_back({nic_of_[via], false});
+  if (via != dst_gpu) {
+    hops.push_back({nvlink_of_[via], true});
+    hops.push_back({nvlink_of_[dst_gpu], false});
+  }
+  return hops;
+}
+
+// Breadth-first hop counts from every switch to `to`, over switch-to-switch links only.
+const std::vector<int>& Topology::distances_to(TopologyVertexId to) const {
+  auto found = distances_.find(to);
+  if (found != distances_.end()) return found->second;
+  std::vector<int> dist(boost::num_vertices(graph_), -1);
+  std::deque<TopologyVertexId> queue{to};
+  dist[to] = 0;
+  while (!queue.empty()) {
+    const TopologyVertexId u = queue.front();
+    queue.pop_front();
+    for (auto [it, end] = boost::out_edges(u, graph_); it != end; ++it) {
+      const TopologyVertexId w = boost::target(*it, graph_);
+      if (graph_[*it].kind != LinkKind::kFabric || dist[w] >= 0) continue;
+      dist[w] = dist[u] + 1;
+      queue.push_back(w);
+    }
+  }
+  return distances_.emplace(to, std::move(dist)).first->second;
+}
+
+// NOTE: among equal-cost next switches, the (choice mod count)-th in creation order: in a two-layer
+// fat-tree the spine is the destination GPU's index modulo the spine count (deterministic, ECMP-like).
+void Topology::append_fabric_path(TopologyVertexId from, TopologyVertexId to, int choice,
+                                  std::vector<RouteHop>& hops) const {
+  const std::vector<int>& dist = distances_to(to);
+  TS_CHECK(dist[from] >= 0, "{} cannot reach {}", vertex_name(from), vertex_name(to));
+  for (TopologyVertexId u = from; u != to;) {
+    std::vector<TopologyEdgeId> next;
+    for (auto [it, end] = boost::out_edges(u, graph_); it != end; ++it)
+      if (graph_[*it].kind == LinkKind::kFabric && dist[boost::target(*it, graph_)] == dist[u] - 1)
+        next.push_back(*it);
+    const TopologyEdgeId e = next[static_cast<std::size_t>(choice) % next.size()];
+    const TopologyVertexId w = boost::target(e, graph_);
+    hops.push_back({graph_[e].id, goes_up(graph_, u, w)});
+    u = w;
+  }
+}
+
+}  // namespace trainsim::hw

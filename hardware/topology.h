@@ -1,0 +1,66 @@
+// Topology: a built cluster network (TopologyGraph) with its analyses (endpoints, switches, links, as the
+// ISCA 2025 paper of DeepSeek counts them) and its routes, as plain link lists the platform export reads.
+#pragma once
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hardware/cluster_spec.h"
+#include "hardware/topology_graph.h"
+
+namespace trainsim::hw {
+
+// One link of a route, traversed up (source to target of its edge) or down.
+struct RouteHop {
+  int link = 0;  // TopologyEdge::id
+  bool up = true;
+  friend bool operator==(const RouteHop&, const RouteHop&) = default;
+};
+
+class Topology {
+ public:
+  Topology(TopologyKind kind, TopologyGraph graph, int nodes, int gpus_per_node);
+
+  TopologyKind kind() const { return kind_; }
+  const TopologyGraph& graph() const { return graph_; }
+  int nodes() const { return nodes_; }
+  int gpus_per_node() const { return gpus_per_node_; }
+  int gpu_count() const { return nodes_ * gpus_per_node_; }
+  int node_of(int gpu) const { return gpu / gpus_per_node_; }
+
+  // Counting convention of the ISCA 2025 table (Slim Fly cost method): endpoints are NICs attached to the
+  // scale-out network; switches are scale-out switches (leaf, spine; not NVSwitches); links are
+  // switch-to-switch cables (NIC-to-leaf cables and NVLinks not counted). FT2 of 64-port switches: 2,048
+  // endpoints, 96 switches, 2,048 links.
+  int endpoint_count() const;
+  int switch_count() const;
+  int link_count() const;
+  int planes() const;
+
+  int edge_count() const { return static_cast<int>(edges_.size()); }
+  const TopologyEdge& edge(int link) const { return graph_[edges_.at(link)]; }
+  // The link's bandwidth per direction over all its cables (flow level: traffic spreads over them).
+  double link_bandwidth_bytes_per_s(int link) const;
+  std::string link_name(int link) const;  // "gpu3-nvlink", "gpu3-nic", "leaf2-spine5"
+  std::string vertex_name(TopologyVertexId v) const;
+
+  // The route a flow from GPU src to GPU dst takes (routing rule in topology.cc). Empty when src == dst.
+  // Not thread-safe: caches one breadth-first search per destination leaf.
+  std::vector<RouteHop> route(int src_gpu, int dst_gpu) const;
+
+ private:
+  void append_fabric_path(TopologyVertexId from, TopologyVertexId to, int choice,
+                          std::vector<RouteHop>& hops) const;
+  const std::vector<int>& distances_to(TopologyVertexId to) const;
+
+  TopologyKind kind_;
+  TopologyGraph graph_;
+  int nodes_;
+  int gpus_per_node_;
+  std::vector<TopologyEdgeId> edges_;  // by id
+  std::vector<int> nvlink_of_;         // per GPU: its NVLink edge id, -1 if none
+  std::vector<int> nic_of_;            // per GPU: its NIC edge id, -1 if none
+  mutable std::unordered_map<TopologyVertexId, std::vector<int>> distances_;
+};
+
+}  // namespace trainsim::hw

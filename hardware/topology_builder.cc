@@ -1,0 +1,84 @@
+// The topology registry (see topology_builder.h) and the node layout every builder starts from: 8 GPUs on
+// one NVSwitch per node (DGX/HGX H800), GPU g of node n numbered n * gpus_per_node + g.
+#include "hardware/topology_builder.h"
+
+#include <map>
+
+#include "core/error.h"
+#include "hardware/fat_tree_builder.h"
+
+namespace trainsim::hw {
+namespace {
+
+SourceLocation at_key(std::string key_path) {
+  SourceLocation where;
+  where.key_path = std::move(key_path);
+  return where;
+}
+
+std::map<TopologyKind, TopologyBuilder>& registry() {
+  static std::map<TopologyKind, TopologyBuilder> builders{
+      {TopologyKind::kFatTree, build_fat_tree},
+      {TopologyKind::kMultiPlaneFatTree, build_multi_plane_fat_tree},
+  };
+  return builders;
+}
+
+void add_nodes(const TopologyParams& p, TopologyGraph& graph) {
+  for (int n = 0; n < p.nodes; ++n) {
+    std::vector<TopologyVertexId> gpus;
+    for (int g = 0; g < p.gpus_per_node; ++g)
+      gpus.push_back(add_vertex(graph, VertexKind::kGpu, n * p.gpus_per_node + g, n));
+    const TopologyVertexId nvswitch = add_vertex(graph, VertexKind::kNvSwitch, n, n);
+    for (TopologyVertexId gpu : gpus)
+      add_link(graph, gpu, nvswitch, LinkKind::kNvLink, p.nvlink_bandwidth_bytes_per_s, p.nvlink_latency_s);
+  }
+}
+
+}  // namespace
+
+TopologyParams topology_params(const ClusterSpec& cluster, int switch_radix) {
+  TopologyParams p;
+  p.nodes = cluster.nodes;
+  p.gpus_per_node = cluster.gpus_per_node;
+  p.switch_radix = switch_radix;
+  p.nvlink_bandwidth_bytes_per_s = cluster.nvlink_bandwidth_bytes_per_s;
+  p.nvlink_latency_s = cluster.nvlink_latency_s;
+  p.nic_bandwidth_bytes_per_s = cluster.nic_bandwidth_bytes_per_s;
+  p.nic_latency_s = cluster.nic_latency_s;
+  p.fabric_bandwidth_bytes_per_s = cluster.nic_bandwidth_bytes_per_s;
+  return p;
+}
+
+void register_topology_builder(TopologyKind kind, TopologyBuilder builder) {
+  registry()[kind] = std::move(builder);
+}
+
+Topology build_topology(TopologyKind kind, const TopologyParams& params) {
+  const auto found = registry().find(kind);
+  if (found == registry().end())
+    throw ConfigError(at_key("cluster.topology"), fmt::format("no builder for {}", topology_name(kind)),
+                      "fat-tree or multi-plane-fat-tree");
+  if (params.nodes < 1 || params.gpus_per_node < 1)
+    throw ConfigError(at_key("cluster.nodes"),
+                      fmt::format("{} nodes of {} GPUs", params.nodes, params.gpus_per_node), "at least 1 of each");
+  if (params.switch_radix < 2 || params.switch_radix % 2 != 0)
+    throw ConfigError(at_key("cluster.switch_radix"), fmt::format("{}", params.switch_radix),
+                      "an even port count of at least 2");
+  TopologyGraph graph;
+  add_nodes(params, graph);
+  found->second(params, graph);
+  return Topology(kind, std::move(graph), params.nodes, params.gpus_per_node);
+}
+
+TopologyVertexId add_vertex(TopologyGraph& graph, VertexKind kind, int index, int node, int plane) {
+  return boost::add_vertex(TopologyVertex{kind, index, node, plane}, graph);
+}
+
+void add_link(TopologyGraph& graph, TopologyVertexId lower, TopologyVertexId upper, LinkKind kind,
+              double bandwidth_bytes_per_s, double latency_s, int cables) {
+  const int id = static_cast<int>(boost::num_edges(graph));
+  boost::add_edge(lower, upper, TopologyEdge{kind, id, cables, bandwidth_bytes_per_s, latency_s}, graph);
+}
+
+}  // namespace trainsim::hw

@@ -1,0 +1,22 @@
+// The discrete-event engine: runs an ActivityGraph on the SimGrid platform of a topology slice and returns
+// its Timeline. SimGrid stays inside engine.cc; see notes/simgrid-3.32.md for the settings and pitfalls.
+#pragma once
+#include "hardware/topology.h"
+#include "sim/activity_graph.h"
+
+namespace trainsim::sim {
+
+struct EngineOptions {
+  // Share of a GPU's compute speed left while a communication kernel (Activity::comm_kernel) runs on it:
+  // hw::ClusterSpec::compute_sm_fraction(), 112/132 for DeepSeek-V3's 20 communication SMs on an H800.
+  double compute_share_during_comm = 1.0;
+};
+
+// NOTE: one simulation per process. SimGrid keeps its clock across Engines, so a second call in the same
+// process throws trainsim::Error; sweeps and tests run each simulation in a child process.
+// Network model: CM02 without cross-traffic and with an unbounded TCP window, so that a lone flow takes
+// bytes / bandwidth + latency exactly and concurrent flows share links max-min.
+// Throws trainsim::Error if an activity never becomes ready (a cycle in the graph).
+Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options = {});
+
+}  // namespace trainsim::sim

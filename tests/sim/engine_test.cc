@@ -1,0 +1,167 @@
+// The event engine against the ideal executor (issue 5: with communication set to zero, every schedule's
+// makespan to 1e-9 relative; with P2P latency alone, the executor's latency rule) and the flow checks (one
+// flow takes B/W + latency; two flows sharing a link take twice as long). Each simulation in a child.
+#include "sim/engine.h"
+
+#include <fmt/format.h>
+#include <tuple>
+#include <gtest/gtest.h>
+
+#include "hardware/topology_builder.h"
+#include "run_in_child.h"
+#include "sim/pipeline_graph.h"
+#include "sim/schedule_request.h"
+#include "sim/schedule_run.h"
+
+namespace trainsim::sim {
+namespace {
+
+using testing::run_in_child;
+
+hw::Topology cluster(int nodes, double nic_latency_s = 0, double nvlink_latency_s = 0) {
+  hw::TopologyParams p;
+  p.nodes = nodes;
+  p.nic_latency_s = nic_latency_s;
+  p.nvlink_latency_s = nvlink_latency_s;
+  return hw::build_topology(hw::TopologyKind::kMultiPlaneFatTree, p);
+}
+
+// Every compute op's start and end in rank-major schedule order (the executor's order), then the makespan.
+std::vector<double> simulate_pipeline(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& times,
+                                      double nic_latency_s) {
+  const hw::Topology topology = cluster(schedule.ranks(), nic_latency_s);
+  PipelinePlacement placement;
+  for (int r = 0; r < schedule.ranks(); ++r) placement.rank_gpus.push_back(r * topology.gpus_per_node());
+  const Timeline timeline = run_engine(pipeline_graph(schedule, times, placement), topology);
+  std::vector<double> out;
+  for (const TimelineEvent& e : timeline.events) {
+    if (e.stream != Stream::kCompute) continue;
+    out.push_back(e.start_s);
+    out.push_back(e.end_s);
+  }
+  out.push_back(timeline.makespan_s);
+  return out;
+}
+
+void expect_engine_matches_executor(const ScheduleRequest& request, const std::vector<ChunkTimes>& times,
+                                    double nic_latency_s = 0) {
+  const PipelineSchedule schedule = make_schedule(request);
+  // NOTE: a route between two nodes' NICs on one leaf crosses two NIC links: twice their latency.
+  const ScheduleRun ideal = run_schedule(schedule, times, 2 * nic_latency_s);
+  const std::vector<double> got = run_in_child([&] { return simulate_pipeline(schedule, times, nic_latency_s); });
+  const std::string what = fmt::format("{} pp {} m {} v {}", schedule_name(request.kind), request.pp,
+                                       request.microbatches, request.virtual_stages);
+  ASSERT_EQ(got.size(), 2 * static_cast<std::size_t>(schedule.op_count()) + 1) << what;
+  EXPECT_NEAR(got.back(), ideal.makespan_s, 1e-9 * ideal.makespan_s) << what;
+  std::size_t i = 0;
+  for (const auto& rank : ideal.timings)
+    for (const OpTiming& t : rank) {
+      EXPECT_NEAR(got[i++], t.start_s, 1e-9 * ideal.makespan_s) << what;
+      EXPECT_NEAR(got[i++], t.end_s, 1e-9 * ideal.makespan_s) << what;
+    }
+}
+
+const std::vector<ChunkTimes> kTimes{{1.0, 2.0, 1.0, 3.0}};
+const std::vector<ChunkTimes> kOddTimes{{0.37, 0.81, 0.29, 1.013}};
+
+TEST(Engine, ZeroCommunicationReproducesExecutorForEverySchedule) {
+  for (ScheduleKind kind : kAllScheduleKinds)
+    for (auto [pp, m] : {std::pair{4, 8}, std::pair{8, 24}})
+      for (const auto& times : {kTimes, kOddTimes}) expect_engine_matches_executor({kind, pp, m, 2}, times);
+}
+
+TEST(Engine, ZeroCommunicationWithPerStageTimesAndMoreVirtualStages) {
+  std::vector<ChunkTimes> stages;
+  for (int s = 0; s < 6; ++s) stages.push_back({0.5 + 0.1 * s, 1.1 + 0.05 * s, 0.4 + 0.03 * s, 1.45 + 0.1 * s});
+  for (ScheduleKind kind : kAllScheduleKinds) expect_engine_matches_executor({kind, 6, 12, 3}, stages);
+}
+
+TEST(Engine, PointToPointLatencyFollowsExecutorLatencyRule) {
+  for (ScheduleKind kind : kAllScheduleKinds) expect_engine_matches_executor({kind, 4, 8, 2}, kOddTimes, 2.5e-3);
+}
+
+std::vector<double> flow_times(const hw::Topology& topology, const std::vector<std::pair<int, int>>& flows,
+                               double bytes) {
+  ActivityGraph graph;
+  for (auto [src, dst] : flows) graph.add_flow(src, dst, bytes, {src, "flow", -1});
+  std::vector<double> out;
+  for (const TimelineEvent& e : run_engine(graph, topology).events) out.push_back(e.end_s - e.start_s);
+  return out;
+}
+
+constexpr double kBytes = 1e9;
+
+TEST(Engine, OneFlowTakesBytesOverBandwidthPlusLatency) {
+  const double nic_lat = 2e-6, nvl_lat = 1e-6;
+  const auto times = run_in_child([&] { return flow_times(cluster(2, nic_lat, nvl_lat), {{0, 1}, {2, 10}}, kBytes); });
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_NEAR(times[0], kBytes / 160e9 + 2 * nvl_lat, 0.01 * times[0]);  // NVLink, through the NVSwitch
+  EXPECT_NEAR(times[1], kBytes / 50e9 + 2 * nic_lat, 0.01 * times[1]);   // IB, plane 2
+}
+
+TEST(Engine, TwoFlowsSharingALinkTakeTwiceAsLong) {
+  const double nvl_lat = 1e-6;
+  // 0 -> 2 and 1 -> 2 share GPU 2's NVLink in; 3 -> 4 and 4 -> 3 use opposite directions and share nothing.
+  const auto times =
+      run_in_child([&] { return flow_times(cluster(1, 0, nvl_lat), {{0, 2}, {1, 2}, {3, 4}, {4, 3}}, kBytes); });
+  ASSERT_EQ(times.size(), 4u);
+  const double alone = kBytes / 160e9 + 2 * nvl_lat;
+  EXPECT_NEAR(times[0], 2 * kBytes / 160e9 + 2 * nvl_lat, 0.01 * alone);
+  EXPECT_NEAR(times[1], times[0], 1e-12);
+  EXPECT_NEAR(times[2], alone, 0.01 * alone);
+  EXPECT_NEAR(times[3], alone, 0.01 * alone);
+}
+
+// Compute of 1 s on GPU 0 beside flows touching GPU 0; returns the compute's end.
+double compute_end_beside(const std::vector<std::tuple<int, int, double>>& kernel_flows, double share) {
+  const std::vector<double> end = run_in_child([&] {
+    ActivityGraph graph;
+    graph.add_compute(0, 1.0, {0, "experts", 0});
+    for (auto [src, dst, seconds] : kernel_flows) graph.add_flow(src, dst, seconds * 160e9, {src, "dispatch", 0}, true);
+    return std::vector<double>{run_engine(graph, cluster(1), {share}).events.front().end_s};
+  });
+  return end.front();
+}
+
+TEST(Engine, CommunicationKernelsSlowComputeWhileTheyRun) {
+  const double share = 112.0 / 132.0;  // DeepSeek-V3: 20 of 132 SMs communicate
+  // During the 0.5 s flow compute runs at `share`; the rest at full speed.
+  EXPECT_NEAR(compute_end_beside({{0, 1, 0.5}}, share), 0.5 + (1 - 0.5 * share), 1e-9);
+  EXPECT_NEAR(compute_end_beside({{0, 1, 0.5}}, 1.0), 1.0, 1e-9);
+  // Two kernels at once on GPU 0 (out 0.5 s, in 0.25 s): slowed until the last one ends, not the first.
+  EXPECT_NEAR(compute_end_beside({{0, 1, 0.5}, {2, 0, 0.25}}, share), 0.5 + (1 - 0.5 * share), 1e-9);
+  // A kernel between two other GPUs leaves GPU 0 alone.
+  EXPECT_NEAR(compute_end_beside({{1, 2, 0.5}}, share), 1.0, 1e-9);
+}
+
+TEST(Engine, SecondSimulationInOneProcessIsRefused) {
+  try {
+    run_in_child([] {
+      flow_times(cluster(1), {{0, 1}}, 1.0);
+      return flow_times(cluster(1), {{0, 1}}, 1.0);
+    });
+    FAIL() << "expected the second simulation to throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("one SimGrid simulation per process"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Engine, CycleIsReported) {
+  try {
+    run_in_child([] {
+      ActivityGraph graph;
+      const int a = graph.add_compute(0, 1.0, {0, "a", 0});
+      const int b = graph.add_compute(0, 1.0, {0, "b", 0});
+      graph.add_dependency(a, b);
+      graph.add_dependency(b, a);
+      run_engine(graph, cluster(1));
+      return std::vector<double>{};
+    });
+    FAIL() << "expected a stall";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("2 of 2 activities never became ready"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace trainsim::sim
