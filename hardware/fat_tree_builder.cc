@@ -7,12 +7,6 @@
 namespace trainsim::hw {
 namespace {
 
-SourceLocation at_key(std::string key_path) {
-  SourceLocation where;
-  where.key_path = std::move(key_path);
-  return where;
-}
-
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 // The GPUs of `graph` in index order, for which `keep(gpu index)` holds.
@@ -31,7 +25,7 @@ void add_plane(const TopologyParams& p, const std::vector<TopologyVertexId>& end
   const int down = p.switch_radix / 2;
   const int endpoint_count = static_cast<int>(endpoints.size());
   if (endpoint_count > down * p.switch_radix)
-    throw ConfigError(at_key("cluster.nodes"),
+    throw ConfigError(SourceLocation{{}, 0, 0, "cluster.nodes"},
                       fmt::format("{} NICs on a plane of {}-port switches", endpoint_count, p.switch_radix),
                       fmt::format("at most {} for a two-layer fat-tree", down * p.switch_radix),
                       "use fewer nodes, more planes or larger switches");

@@ -10,12 +10,6 @@
 namespace trainsim::hw {
 namespace {
 
-SourceLocation at_key(std::string key_path) {
-  SourceLocation where;
-  where.key_path = std::move(key_path);
-  return where;
-}
-
 std::map<TopologyKind, TopologyBuilder>& registry() {
   static std::map<TopologyKind, TopologyBuilder> builders{
       {TopologyKind::kFatTree, build_fat_tree},
@@ -57,13 +51,13 @@ void register_topology_builder(TopologyKind kind, TopologyBuilder builder) {
 Topology build_topology(TopologyKind kind, const TopologyParams& params) {
   const auto found = registry().find(kind);
   if (found == registry().end())
-    throw ConfigError(at_key("cluster.topology"), fmt::format("no builder for {}", topology_name(kind)),
+    throw ConfigError(SourceLocation{{}, 0, 0, "cluster.topology"}, fmt::format("no builder for {}", topology_name(kind)),
                       "fat-tree or multi-plane-fat-tree");
   if (params.nodes < 1 || params.gpus_per_node < 1)
-    throw ConfigError(at_key("cluster.nodes"),
+    throw ConfigError(SourceLocation{{}, 0, 0, "cluster.nodes"},
                       fmt::format("{} nodes of {} GPUs", params.nodes, params.gpus_per_node), "at least 1 of each");
   if (params.switch_radix < 2 || params.switch_radix % 2 != 0)
-    throw ConfigError(at_key("cluster.switch_radix"), fmt::format("{}", params.switch_radix),
+    throw ConfigError(SourceLocation{{}, 0, 0, "cluster.switch_radix"}, fmt::format("{}", params.switch_radix),
                       "an even port count of at least 2");
   TopologyGraph graph;
   add_nodes(params, graph);
