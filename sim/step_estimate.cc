@@ -205,9 +205,12 @@ StepEstimate estimate_step_at_batch(const Scenario& s, const StagePlan& plan, in
 
 namespace {
 
-// Placement balances compute at full SM count.
-PlacementCosts placement_costs(const Scenario& s) {
-  const PricedModel priced = price_model(s, hw::RooflineOpTimeModel(s.cluster.gpu, hw::RooflineEfficiencies{}));
+// Placement balances compute, priced at the full SM count.
+PricedModel price_at_full_sms(const Scenario& s) {
+  return price_model(s, hw::RooflineOpTimeModel(s.cluster.gpu, hw::RooflineEfficiencies{}));
+}
+
+PlacementCosts placement_costs(const PricedModel& priced) {
   PlacementCosts costs;
   costs.dense_layer = priced.dense.timing.compute_s();
   costs.moe_layer = priced.moe.timing.compute_s();
@@ -229,17 +232,16 @@ std::vector<ChunkTimes> stage_chunk_times(const Scenario& scenario) {
   const bool overlap = overlaps_forward_and_backward(scenario.layout.schedule);
   const PricedModel priced = price_model(s, hw::RooflineOpTimeModel(s.cluster.gpu, hw::RooflineEfficiencies{},
                                                                     overlap ? s.cluster.compute_sm_fraction() : 1.0));
-  const StagePlan plan = plan_stages(s, placement_costs(s));
+  const StagePlan plan = plan_stages(s, placement_costs(price_at_full_sms(s)));
   std::vector<ChunkTimes> out;
   for (const Stage& stage : plan.stages) out.push_back(chunk_of(stage_totals(stage, priced, s.job.model).timing));
   return out;
 }
 
 Estimate estimate_step(const Scenario& s) {
-  const hw::RooflineOpTimeModel time_model(s.cluster.gpu, hw::RooflineEfficiencies{});
-  const PricedModel priced = price_model(s, time_model);
+  const PricedModel priced = price_at_full_sms(s);
   Estimate out;
-  out.plan = plan_stages(s, placement_costs(s));
+  out.plan = plan_stages(s, placement_costs(priced));
   out.step = estimate_step_at_batch(s, out.plan, s.job.global_batch_sequences);
 
   // Memory: the device with the largest footprint. A plan stage of an interleaved layout is a v-th of the
