@@ -38,6 +38,35 @@ __device__ inline void mma_bf16_16816(float (&d)[4], const uint32_t (&a)[4], con
 // Tile and fragment helpers of the mma.sync kernels (both builds: CUDA's built-ins or the emulation's).
 namespace trainsim::kernels::mla_device {
 
+// One online-softmax step on m16n8 accumulator fragments (FlashAttention-2): exponentiate the scores against
+// each row's running maximum `m_use`, add the row sums across the 4 lanes that share a row into `l` (after
+// scaling it by `alpha`), and rescale the output accumulators by `alpha`.
+template <int kSTiles, int kOTiles>
+__device__ inline void online_softmax_step(float (&s)[kSTiles][4], float (&acc)[kOTiles][4], float (&l)[2],
+                                           const float (&m_use)[2], const float (&alpha)[2]) {
+  float row_sum[2] = {0.f, 0.f};
+#pragma unroll
+  for (int n = 0; n < kSTiles; ++n)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      s[n][e] = __expf(s[n][e] - m_use[e / 2]);
+      row_sum[e / 2] += s[n][e];
+    }
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    row_sum[r] += __shfl_xor_sync(0xffffffffu, row_sum[r], 1);
+    row_sum[r] += __shfl_xor_sync(0xffffffffu, row_sum[r], 2);
+    l[r] = l[r] * alpha[r] + row_sum[r];
+  }
+#pragma unroll
+  for (int j = 0; j < kOTiles; ++j) {
+    acc[j][0] *= alpha[0];
+    acc[j][1] *= alpha[0];
+    acc[j][2] *= alpha[1];
+    acc[j][3] *= alpha[1];
+  }
+}
+
 // Rows [0, rows) of kCols BF16 values, 16 bytes per access; rows at or past `valid` become zeros.
 template <int kCols, int kStride>
 __device__ inline void copy_tile(__nv_bfloat16* dst, const __nv_bfloat16* src, size_t ld, int rows, int valid) {

@@ -82,7 +82,7 @@ __global__ void __launch_bounds__(kAttnV2Threads)
         s[n][e] = (kj <= qi[r] && kj < sh.len) ? s[n][e] * args.scale : -INFINITY;
         mx[r] = fmaxf(mx[r], s[n][e]);
       }
-    float alpha[2], m_use[2], row_sum[2] = {0.f, 0.f};
+    float alpha[2], m_use[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r) {  // the 4 lanes of a quad hold one row's 64 scores between them
       mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
@@ -92,26 +92,7 @@ __global__ void __launch_bounds__(kAttnV2Threads)
       alpha[r] = __expf(m[r] - m_use[r]);
       m[r] = m_new;
     }
-#pragma unroll
-    for (int n = 0; n < kSTiles; ++n)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        s[n][e] = __expf(s[n][e] - m_use[e / 2]);
-        row_sum[e / 2] += s[n][e];
-      }
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      row_sum[r] += __shfl_xor_sync(0xffffffffu, row_sum[r], 1);
-      row_sum[r] += __shfl_xor_sync(0xffffffffu, row_sum[r], 2);
-      l[r] = l[r] * alpha[r] + row_sum[r];
-    }
-#pragma unroll
-    for (int j = 0; j < kOTiles; ++j) {
-      acc[j][0] *= alpha[0];
-      acc[j][1] *= alpha[0];
-      acc[j][2] *= alpha[1];
-      acc[j][3] *= alpha[1];
-    }
+    mla_device::online_softmax_step(s, acc, l, m_use, alpha);
 #pragma unroll
     for (int ps = 0; ps < kPvSteps; ++ps) {
       const uint32_t a[4] = {mla_device::pack_bf16x2(s[2 * ps][0], s[2 * ps][1]),

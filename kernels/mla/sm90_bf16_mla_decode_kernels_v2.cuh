@@ -61,7 +61,7 @@ __global__ void __launch_bounds__(kDecodeV2Threads)
         s[n][e] = key < valid ? s[n][e] * args.scale : -INFINITY;
         mx[e / 2] = fmaxf(mx[e / 2], s[n][e]);
       }
-    float alpha[2], row_sum[2] = {0.f, 0.f}, m_new[2];
+    float alpha[2], m_new[2];
 #pragma unroll
     for (int r = 0; r < 2; ++r) {  // finite: token j0 is valid
       mx[r] = fmaxf(mx[r], __shfl_xor_sync(0xffffffffu, mx[r], 1));
@@ -70,26 +70,7 @@ __global__ void __launch_bounds__(kDecodeV2Threads)
       alpha[r] = __expf(m[r] - m_new[r]);
       m[r] = m_new[r];
     }
-#pragma unroll
-    for (int n = 0; n < kDecSTiles; ++n)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) {
-        s[n][e] = __expf(s[n][e] - m_new[e / 2]);
-        row_sum[e / 2] += s[n][e];
-      }
-#pragma unroll
-    for (int r = 0; r < 2; ++r) {
-      row_sum[r] += __shfl_xor_sync(0xffffffffu, row_sum[r], 1);
-      row_sum[r] += __shfl_xor_sync(0xffffffffu, row_sum[r], 2);
-      l[r] = l[r] * alpha[r] + row_sum[r];
-    }
-#pragma unroll
-    for (int j = 0; j < kDecOTiles; ++j) {
-      acc[j][0] *= alpha[0];
-      acc[j][1] *= alpha[0];
-      acc[j][2] *= alpha[1];
-      acc[j][3] *= alpha[1];
-    }
+    mla_device::online_softmax_step(s, acc, l, m_new, alpha);
 #pragma unroll
     for (int ps = 0; ps < kDecK / 16; ++ps) {
       uint32_t a[4];
