@@ -36,26 +36,27 @@ class LinkMaker {
 }  // namespace
 
 SimGridPlatform build_simgrid_platform(const Topology& topology, const std::vector<int>& gpus,
+                                       const std::vector<std::pair<int, int>>& routes,
                                        const std::vector<double>& pstate_speeds_flops_per_s) {
   TS_CHECK(!pstate_speeds_flops_per_s.empty() && pstate_speeds_flops_per_s.front() > 0, "no host speed");
-  std::vector<bool> seen(static_cast<std::size_t>(topology.gpu_count()), false);
+  std::vector<int> host_of(static_cast<std::size_t>(topology.gpu_count()), -1);  // GPU -> index in gpus
   sg4::NetZone* zone = sg4::create_full_zone("cluster");
   SimGridPlatform platform;
   for (int gpu : gpus) {
-    TS_CHECK(gpu >= 0 && gpu < topology.gpu_count() && !seen[gpu], "GPU {} out of range or repeated", gpu);
-    seen[gpu] = true;
+    TS_CHECK(gpu >= 0 && gpu < topology.gpu_count() && host_of[gpu] < 0, "GPU {} out of range or repeated", gpu);
+    host_of[gpu] = static_cast<int>(platform.hosts.size());
     platform.hosts.push_back(zone->create_host(fmt::format("gpu{}", gpu), pstate_speeds_flops_per_s)->seal());
   }
   LinkMaker links(topology, zone);
-  for (std::size_t a = 0; a < gpus.size(); ++a) {
-    for (std::size_t b = 0; b < gpus.size(); ++b) {
-      if (a == b) continue;
-      std::vector<sg4::LinkInRoute> route;
-      for (const RouteHop& h : topology.route(gpus[a], gpus[b])) route.push_back(links.hop(h));
-      zone->add_route(platform.hosts[a]->get_netpoint(), platform.hosts[b]->get_netpoint(), nullptr, nullptr,
-                      route, false);
-      ++platform.route_count;
-    }
+  for (auto [src, dst] : routes) {
+    TS_CHECK(src != dst && src >= 0 && dst >= 0 && src < topology.gpu_count() && dst < topology.gpu_count() &&
+                 host_of[src] >= 0 && host_of[dst] >= 0,
+             "route {} -> {} outside the slice", src, dst);
+    std::vector<sg4::LinkInRoute> route;
+    for (const RouteHop& h : topology.route(src, dst)) route.push_back(links.hop(h));
+    zone->add_route(platform.hosts[host_of[src]]->get_netpoint(), platform.hosts[host_of[dst]]->get_netpoint(),
+                    nullptr, nullptr, route, false);
+    ++platform.route_count;
   }
   zone->seal();
   platform.link_count = links.count();

@@ -1,7 +1,8 @@
 // Export of a Topology to a SimGrid platform built in code: one host per simulated GPU, a split-duplex link
-// per topology link, one route per ordered GPU pair along Topology::route. The only hardware/ file that
+// per topology link, a route along Topology::route for each GPU pair that exchanges data. The only hardware/ file that
 // sees SimGrid (notes/simgrid-3.32.md, section 2); callers hold the hosts as opaque pointers.
 #pragma once
+#include <utility>
 #include <vector>
 
 #include "hardware/topology.h"
@@ -24,7 +25,10 @@ struct SimGridPlatform {
 // their own: the zone is flat (a FullZone) and a route is the list of links it crosses, each traversed in
 // its direction; a fabric edge bundling n cables is one link of n times the cable bandwidth (flows spread
 // over the cables as ECMP would). Link bandwidths and latencies come from the topology.
+// `routes` lists the (source, destination) GPU pairs that send flows, each GPU among `gpus` (every ordered
+// pair of a 2,000-GPU slice would be 4M routes, most never used).
 SimGridPlatform build_simgrid_platform(const Topology& topology, const std::vector<int>& gpus,
+                                       const std::vector<std::pair<int, int>>& routes,
                                        const std::vector<double>& pstate_speeds_flops_per_s);
 
 }  // namespace trainsim::hw

@@ -46,7 +46,8 @@ double busiest_link_time_s(const hw::Topology& topology, const std::vector<FlowD
 }
 
 void add_flows(ActivityGraph& graph, const std::vector<FlowDemand>& flows, const std::string& name) {
-  for (const FlowDemand& f : flows) graph.add_flow(f.src_gpu, f.dst_gpu, f.bytes, {f.src_gpu, name, -1});
+  const int id = graph.intern(name);
+  for (const FlowDemand& f : flows) graph.add_flow(f.src_gpu, f.dst_gpu, f.bytes, {f.src_gpu, id, -1, WorkKind::kEp});
 }
 
 }  // namespace trainsim::sim

@@ -45,8 +45,8 @@ class DagRun {
     if (id == nullptr || live_[*id] == nullptr) return;  // not ours, or a repeated signal
     if (done.get_state() != sg4::Activity::State::FINISHED) failures_.push_back(*id);
     const Activity& a = graph_.activities()[*id];
-    timeline_.events[*id] = {a.label.rank, a.stream, a.label.name, a.label.microbatch, done.get_start_time(),
-                             done.get_finish_time()};
+    timeline_.events[*id] = {a.label.rank,          a.stream, a.label.kind, a.label.name, a.label.microbatch,
+                             done.get_start_time(), done.get_finish_time()};
     ++completed_;
     if (a.comm_kernel) hold_sms(a, -1);
     graveyard_.push_back(std::move(live_[*id]));
@@ -56,10 +56,12 @@ class DagRun {
 
   Timeline finish() {
     TS_CHECK(failures_.empty(), "{} activities failed, first {}", failures_.size(),
-             failures_.empty() ? "" : graph_.activities()[failures_.front()].label.name);
+             failures_.empty() ? std::string() : graph_.names()[graph_.activities()[failures_.front()].label.name]);
     TS_CHECK(completed_ == graph_.size(), "{} of {} activities never became ready (a cycle?)",
              graph_.size() - completed_, graph_.size());
     for (const TimelineEvent& e : timeline_.events) timeline_.makespan_s = std::max(timeline_.makespan_s, e.end_s);
+    timeline_.names = graph_.names();
+    timeline_.rank_names = graph_.rank_names();
     graveyard_.clear();
     return std::move(timeline_);
   }
@@ -128,7 +130,7 @@ Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, co
   configure_network();
   const std::vector<int> gpus = graph.gpus();
   const hw::SimGridPlatform platform = hw::build_simgrid_platform(
-      topology, gpus, {kHostSpeedFlopsPerS, kHostSpeedFlopsPerS * options.compute_share_during_comm});
+      topology, gpus, graph.flow_pairs(), {kHostSpeedFlopsPerS, kHostSpeedFlopsPerS * options.compute_share_during_comm});
   std::vector<sg4::Host*> hosts(static_cast<std::size_t>(topology.gpu_count()), nullptr);
   for (std::size_t i = 0; i < gpus.size(); ++i) hosts[gpus[i]] = platform.hosts[i];
   DagRun run(graph, std::move(hosts));

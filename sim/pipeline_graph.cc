@@ -1,4 +1,4 @@
-// Chunk-level activity graph of a pipeline schedule (see pipeline_graph.h).
+// The activity graph of a pipeline schedule (see pipeline_graph.h).
 #include "sim/pipeline_graph.h"
 
 #include <algorithm>
@@ -6,7 +6,6 @@
 
 #include "core/error.h"
 #include "sim/schedule_run.h"
-#include "sim/stage_task.h"
 
 namespace trainsim::sim {
 namespace {
@@ -18,50 +17,100 @@ std::string flow_name(const StageTask& task, int to_rank) {
 
 }  // namespace
 
-ActivityGraph pipeline_graph(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times,
-                             const PipelinePlacement& placement) {
-  TS_CHECK(static_cast<int>(placement.rank_gpus.size()) == schedule.ranks(), "{} GPUs for {} ranks",
-           placement.rank_gpus.size(), schedule.ranks());
-  ActivityGraph graph;
+ChunkExpansion::ChunkExpansion(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times,
+                               std::vector<std::vector<int>> rank_gpus)
+    : schedule_(schedule), stage_times_(stage_times), rank_gpus_(std::move(rank_gpus)) {}
+
+ExpandedOp ChunkExpansion::expand(ActivityGraph& graph, int rank, const ScheduleOp& op,
+                                  const std::vector<StageTask>& tasks) {
+  const double duration_s = op_duration_s(schedule_, stage_times_, rank, op);
+  const int name = graph.intern(format_op(op, schedule_.lanes()));
+  ExpandedOp out;
+  const auto& gpus = rank_gpus_[rank];
+  for (std::size_t j = 0; j < gpus.size(); ++j) {
+    const int id = graph.add_compute(gpus[j], duration_s,
+                                     {timeline_rank(rank, static_cast<int>(j), static_cast<int>(gpus.size())), name,
+                                      op.chunk.microbatch, WorkKind::kChunk});
+    out.tasks.emplace_back(tasks.size(), TaskSpan{id, id});
+    out.compute.push_back({id, id});
+  }
+  return out;
+}
+
+PipelineGraph pipeline_graph(const PipelineSchedule& schedule, OpExpansion& expansion,
+                             const PipelinePlacement& placement, ActivityGraph graph) {
+  const int ranks = schedule.ranks();
+  TS_CHECK(static_cast<int>(placement.rank_gpus.size()) == ranks, "GPUs for {} ranks, expected {}",
+           placement.rank_gpus.size(), ranks);
+  const std::size_t members = placement.rank_gpus.front().size();
+  for (const auto& gpus : placement.rank_gpus) TS_CHECK(gpus.size() == members && members > 0, "uneven ranks");
   const TaskIndex index(schedule);
-  std::vector<int> producer(static_cast<std::size_t>(index.size()), -1);  // task -> compute activity
-  std::vector<std::vector<int>> compute(static_cast<std::size_t>(schedule.ranks()));
-  for (int r = 0; r < schedule.ranks(); ++r) {
+  std::vector<std::vector<TaskSpan>> span(static_cast<std::size_t>(index.size()));  // task -> [member]
+  PipelineGraph out;
+  out.last_compute.assign(static_cast<std::size_t>(ranks), std::vector<int>(members, -1));
+  std::vector<std::vector<std::vector<StageTask>>> op_tasks(static_cast<std::size_t>(ranks));
+  std::vector<std::vector<ExpandedOp>> expanded(static_cast<std::size_t>(ranks));
+  for (int r = 0; r < ranks; ++r) {
     for (const ScheduleOp& op : schedule.ops(r)) {
-      const int id = graph.add_compute(placement.rank_gpus[r], op_duration_s(schedule, stage_times, r, op),
-                                       {r, format_op(op, schedule.lanes()), op.chunk.microbatch});
-      if (!compute[r].empty()) graph.add_dependency(compute[r].back(), id);
-      compute[r].push_back(id);
-      for (const StageTask& task : tasks_of(schedule, r, op)) producer[index(task)] = id;
+      std::vector<StageTask> tasks = tasks_of(schedule, r, op);
+      ExpandedOp e = expansion.expand(graph, r, op, tasks);
+      TS_CHECK(e.tasks.size() == members && e.compute.size() == members, "expansion of {} members", members);
+      for (std::size_t j = 0; j < members; ++j) {
+        int& last = out.last_compute[r][j];
+        if (last >= 0 && e.compute[j].first >= 0) graph.add_dependency(last, e.compute[j].first);
+        if (e.compute[j].last >= 0) last = e.compute[j].last;
+      }
+      for (std::size_t t = 0; t < tasks.size(); ++t) {
+        auto& s = span[index(tasks[t])];
+        for (std::size_t j = 0; j < members; ++j) s.push_back(e.tasks[j][t]);
+      }
+      op_tasks[r].push_back(std::move(tasks));
+      expanded[r].push_back(std::move(e));
     }
   }
-  std::map<std::pair<int, int>, int> flows;  // (task, receiving rank) -> flow activity
-  for (int r = 0; r < schedule.ranks(); ++r) {
-    for (std::size_t k = 0; k < schedule.ops(r).size(); ++k) {
-      const auto own = tasks_of(schedule, r, schedule.ops(r)[k]);
-      for (const StageTask& task : own) {
-        for (const StageTask& needed : prerequisites(schedule, task)) {
+  std::map<std::pair<int, int>, std::vector<int>> flows;  // (task, receiving rank) -> flow per member
+  for (int r = 0; r < ranks; ++r) {
+    for (std::size_t k = 0; k < op_tasks[r].size(); ++k) {
+      const auto& own = op_tasks[r][k];
+      for (std::size_t t = 0; t < own.size(); ++t) {
+        for (const StageTask& needed : prerequisites(schedule, own[t])) {
           if (std::find(own.begin(), own.end(), needed) != own.end()) continue;
-          const int from = producer[index(needed)];
-          TS_CHECK(from >= 0, "no op runs {}", describe(schedule, needed));
+          const auto& from = span[index(needed)];
+          TS_CHECK(!from.empty(), "no op runs {}", describe(schedule, needed));
           const int from_rank = rank_of(schedule, needed);
-          if (from_rank == r || placement.rank_gpus[from_rank] == placement.rank_gpus[r]) {
-            graph.add_dependency(from, compute[r][k]);
-            continue;
+          for (std::size_t j = 0; j < members; ++j) {
+            const int consumer = expanded[r][k].tasks[j][t].first;
+            const int src_gpu = placement.rank_gpus[from_rank][j], dst_gpu = placement.rank_gpus[r][j];
+            if (src_gpu == dst_gpu) {
+              graph.add_dependency(from[j].last, consumer);
+              continue;
+            }
+            auto [it, fresh] = flows.try_emplace({index(needed), r});
+            if (fresh) {
+              const int name = graph.intern(flow_name(needed, r));
+              for (std::size_t m = 0; m < members; ++m) {
+                const int flow = graph.add_flow(placement.rank_gpus[from_rank][m], placement.rank_gpus[r][m],
+                                                placement.activation_bytes,
+                                                {timeline_rank(from_rank, static_cast<int>(m), static_cast<int>(members)),
+                                                 name, needed.microbatch, WorkKind::kPp});
+                graph.add_dependency(from[m].last, flow);
+                it->second.push_back(flow);
+              }
+            }
+            graph.add_dependency(it->second[j], consumer);
           }
-          auto [it, fresh] = flows.try_emplace({index(needed), r}, -1);
-          if (fresh) {
-            it->second = graph.add_flow(placement.rank_gpus[from_rank], placement.rank_gpus[r],
-                                        placement.activation_bytes,
-                                        {from_rank, flow_name(needed, r), needed.microbatch});
-            graph.add_dependency(from, it->second);
-          }
-          graph.add_dependency(it->second, compute[r][k]);
         }
       }
     }
   }
-  return graph;
+  out.graph = std::move(graph);
+  return out;
+}
+
+ActivityGraph pipeline_graph(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times,
+                             const PipelinePlacement& placement) {
+  ChunkExpansion expansion(schedule, stage_times, placement.rank_gpus);
+  return pipeline_graph(schedule, expansion, placement).graph;
 }
 
 }  // namespace trainsim::sim

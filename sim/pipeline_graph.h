@@ -1,22 +1,70 @@
-// The activity graph of a pipeline schedule at chunk level: per rank its ops in order on its GPU, with the
-// dependencies of stage_task.h; a dependency between ranks becomes a P2P flow of the activations (forward)
-// or their gradients (backward), which are the same size.
+// The activity graph of a pipeline schedule: per rank its ops in order, with the dependencies of
+// stage_task.h. A rank is one GPU or a group of member GPUs that run the same ops (an EP group at gpu
+// fidelity); a dependency between ranks becomes a P2P flow of the activations (forward) or their gradients
+// (backward), same size, from each member to the member of the same index. How an op becomes activities is
+// the OpExpansion's business: one compute activity per chunk here (chunk level), its layers' ops in
+// step_graph.h.
 #pragma once
 #include <vector>
 
 #include "sim/activity_graph.h"
 #include "sim/chunk_times.h"
 #include "sim/pipeline_schedule.h"
+#include "sim/stage_task.h"
 
 namespace trainsim::sim {
 
-struct PipelinePlacement {
-  std::vector<int> rank_gpus;  // the GPU of each rank (PipelineSchedule::ranks() entries)
-  double activation_bytes = 0; // one micro-batch's hidden states between two stages
+// The timeline rank of a rank's member GPU: members are numbered rank-major (rank r alone when one GPU).
+inline int timeline_rank(int rank, int member, int members) { return rank * members + member; }
+
+struct TaskSpan {
+  int first = -1;  // the activity that waits for the task's inputs
+  int last = -1;   // the activity whose end makes the task's output ready
 };
 
-// Ops are named in the schedule's notation ("F3a", "F7a&B3b"); flows "P2P F3a>r2" (the task they carry and
-// the receiving rank). Chunk durations follow the ideal executor's clock (op_duration_s in schedule_run.h).
+struct ExpandedOp {
+  std::vector<std::vector<TaskSpan>> tasks;  // [member][task], tasks as tasks_of lists them
+  std::vector<TaskSpan> compute;             // [member]: the op's first and last compute activity
+};
+
+// How each op of a schedule becomes activities on the GPUs of its rank.
+class OpExpansion {
+ public:
+  virtual ~OpExpansion() = default;
+  virtual ExpandedOp expand(ActivityGraph& graph, int rank, const ScheduleOp& op,
+                            const std::vector<StageTask>& tasks) = 0;
+};
+
+// One compute activity per op, named in the schedule's notation ("F3a", "F7a&B3b"), lasting what the ideal
+// executor's clock gives it (op_duration_s in schedule_run.h).
+class ChunkExpansion : public OpExpansion {
+ public:
+  ChunkExpansion(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times,
+                 std::vector<std::vector<int>> rank_gpus);
+  ExpandedOp expand(ActivityGraph& graph, int rank, const ScheduleOp& op, const std::vector<StageTask>& tasks) override;
+
+ private:
+  const PipelineSchedule& schedule_;
+  const std::vector<ChunkTimes>& stage_times_;
+  std::vector<std::vector<int>> rank_gpus_;
+};
+
+struct PipelinePlacement {
+  std::vector<std::vector<int>> rank_gpus;  // [rank][member]: the GPUs of each rank, as many on every rank
+  double activation_bytes = 0;              // one micro-batch's hidden states between two stages
+};
+
+struct PipelineGraph {
+  ActivityGraph graph;
+  std::vector<std::vector<int>> last_compute;  // [rank][member]: the last compute activity, -1 if none
+};
+
+// Adds the schedule to `graph` (which may already hold activities); flows are named "P2P F3 s2>r3" (the task
+// they carry and the receiving rank).
+PipelineGraph pipeline_graph(const PipelineSchedule& schedule, OpExpansion& expansion,
+                             const PipelinePlacement& placement, ActivityGraph graph = {});
+
+// Chunk level, one GPU per rank.
 ActivityGraph pipeline_graph(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times,
                              const PipelinePlacement& placement);
 

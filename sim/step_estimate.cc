@@ -12,7 +12,9 @@
 #include "models/model_size.h"
 #include "sim/bubble_formula.h"
 #include "sim/layer_timing.h"
+#include "sim/data_parallel.h"
 #include "sim/layout_rules.h"
+#include "sim/priced_model.h"
 #include "sim/schedule_request.h"
 #include "sim/schedule_run.h"
 
@@ -22,64 +24,6 @@ namespace {
 // Reserved on every GPU besides the model state and activations: CUDA context and library workspaces
 // (about 1 GiB) and communication buffers (NCCL and the EP all-to-all, about 2 GiB).
 constexpr double kRuntimeReserveBytes = 3.0 * 1073741824.0;
-
-struct PricedLayer {
-  models::LayerOps ops;
-  LayerTiming timing;
-};
-
-struct PricedModel {
-  PricedLayer dense, moe, embedding, head, mtp;
-};
-
-models::OpContext op_context(const Scenario& s) {
-  models::OpContext c;
-  c.micro_batch_size = s.layout.micro_batch_size;
-  c.sequence_length = s.job.sequence_length;
-  c.tp = s.layout.tp;
-  c.sequence_parallel = s.layout.sequence_parallel;
-  c.ep = s.layout.ep;
-  c.gpus_per_node = s.cluster.gpus_per_node;
-  c.recompute = s.layout.recompute;
-  c.precision = s.job.precision;
-  return c;
-}
-
-PricedModel price_model(const Scenario& s, const hw::OpTimeModel& time_model) {
-  const models::OpContext context = op_context(s);
-  auto priced = [&](models::LayerKind kind) {
-    PricedLayer p{models::build_layer_ops(s.job.model, kind, context), {}};
-    p.timing = time_layer(p.ops, time_model, s.cluster);
-    return p;
-  };
-  return {priced(models::LayerKind::kDense), priced(models::LayerKind::kMoe), priced(models::LayerKind::kEmbedding),
-          priced(models::LayerKind::kOutputHead), priced(models::LayerKind::kMtp)};
-}
-
-// Everything a stage holds, summed: timing, parameters, saved activations per micro-batch.
-struct StageTotals {
-  LayerTiming timing;
-  double parameters = 0, expert_parameters = 0, saved_bytes = 0;
-};
-
-StageTotals stage_totals(const Stage& stage, const PricedModel& p, const models::ModelConfig& m) {
-  StageTotals t;
-  auto add = [&](const PricedLayer& layer, double count) {
-    if (count == 0) return;
-    t.timing += layer.timing.scaled(count);
-    t.parameters += count * layer.ops.parameters;
-    t.expert_parameters += count * layer.ops.expert_parameters;
-    t.saved_bytes += count * layer.ops.saved_activation_bytes;
-  };
-  int moe_layers = 0;
-  for (int i = stage.first_layer; i < stage.first_layer + stage.layer_count; ++i) moe_layers += m.is_moe_layer(i) ? 1 : 0;
-  add(p.moe, moe_layers);
-  add(p.dense, stage.layer_count - moe_layers);
-  add(p.embedding, stage.embedding ? 1 : 0);
-  add(p.head, stage.output_head ? 1 : 0);
-  add(p.mtp, stage.mtp_modules);
-  return t;
-}
 
 // One stage pass as the bubble formulas see it, with communication where the schedule leaves it exposed.
 ChunkTimes chunk_of(const LayerTiming& t) {
@@ -100,18 +44,6 @@ double pass_weight(ScheduleKind kind) { return kind == ScheduleKind::kDualPipe ?
 std::vector<double> peak_chunks_per_device(const ParallelLayout& l, int microbatches) {
   const PipelineSchedule schedule = make_schedule(schedule_request_for(l, microbatches));
   return run_schedule(schedule, {ChunkTimes{}}).peak_activations;
-}
-
-double dp_collective_bytes(const Scenario& s, double parameters, int replicas) {
-  if (replicas <= 1) return 0;
-  const models::OptimizerPrecision& p = s.job.optimizer;
-  const double ring = static_cast<double>(replicas - 1) / replicas;
-  // ZeRO 0: gradient all-reduce (twice the gradient). ZeRO 1-2: gradient reduce-scatter and weight
-  // all-gather. ZeRO 3: also the weight all-gathers of forward and backward.
-  const double per_parameter = s.layout.zero_stage == 0 ? 2 * p.gradient_bytes
-                               : s.layout.zero_stage == 3 ? p.gradient_bytes + 3 * p.weight_bytes
-                                                          : p.gradient_bytes + p.weight_bytes;
-  return parameters * per_parameter * ring;
 }
 
 // The published formulas take the chunk of one of pp model stages and count stages; a per-pass chunk here
@@ -174,22 +106,13 @@ StepEstimate estimate_step_at_batch(const Scenario& s, const StagePlan& plan, in
   e.exposed_comm_by_kind_s["pp"] = l.pp > 1 ? (overlap ? 1 : 2) * (l.pp - 1) * p2p_s : 0.0;
 
   // DP: ZeRO collectives of the critical device's parameters after the last backward, over the NICs.
-  StageTotals held;
-  for (int stage : plan.device_stages[static_cast<size_t>(e.critical_device)]) {
-    const StageTotals t = stage_totals(plan.stages[static_cast<size_t>(stage)], priced, s.job.model);
-    held.parameters += t.parameters;
-    held.expert_parameters += t.expert_parameters;
-  }
+  const HeldParameters held = held_parameters(plan, e.critical_device, priced, s.job.model);
   const double dp_bytes = dp_collective_bytes(s, held.parameters, l.dp) +
                           dp_collective_bytes(s, held.expert_parameters, l.expert_data_parallel());
   e.exposed_comm_by_kind_s["dp"] = dp_bytes > 0 ? dp_bytes / s.cluster.nic_bandwidth_bytes_per_s + 2.0 * (l.dp - 1) * s.cluster.nic_latency_s : 0.0;
 
   // Optimizer: AdamW over this GPU's shard, memory-bound (read gradient, read/write master and moments, write weight).
-  const models::OptimizerPrecision& p = s.job.optimizer;
-  const double shard = l.zero_stage >= 1 ? held.parameters / l.dp + held.expert_parameters / l.expert_data_parallel()
-                                         : held.parameters + held.expert_parameters;
-  const double bytes_per_parameter = p.gradient_bytes + 2 * p.master_bytes + 4 * p.moment_bytes + p.weight_bytes;
-  e.optimizer_s = shard * bytes_per_parameter / (s.cluster.gpu.hbm_bandwidth_bytes_per_s * hw::RooflineEfficiencies{}.memory);
+  e.optimizer_s = optimizer_seconds(s, held);
 
   e.exposed_comm_s = 0;
   for (const auto& [kind, seconds] : e.exposed_comm_by_kind_s) e.exposed_comm_s += seconds;

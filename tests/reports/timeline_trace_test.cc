@@ -10,25 +10,32 @@ namespace {
 
 TEST(TimelineTrace, OneProcessPerRankWithComputeAndCommThreads) {
   sim::Timeline timeline;
-  timeline.events = {{0, sim::Stream::kCompute, "F0", 0, 0.0, 0.002},
-                     {0, sim::Stream::kComm, "P2P F0 s0>r1", 0, 0.002, 0.0025},
-                     {1, sim::Stream::kCompute, "F0", 0, 0.0025, 0.0045}};
+  timeline.names = {"F0", "P2P F0 s0>r1"};
+  timeline.rank_names = {"stage 0 (GPU 0)"};
+  timeline.events = {{0, sim::Stream::kCompute, sim::WorkKind::kChunk, 0, 0, 0.0, 0.002},
+                     {0, sim::Stream::kComm, sim::WorkKind::kPp, 1, 0, 0.002, 0.0025},
+                     {1, sim::Stream::kCompute, sim::WorkKind::kChunk, 0, 0, 0.0025, 0.0045}};
   timeline.makespan_s = 0.0045;
   const auto trace = nlohmann::json::parse(timeline_trace_json(timeline));
   const auto& events = trace.at("traceEvents");
   int metadata = 0;
+  std::vector<std::string> process_names;
   std::vector<nlohmann::json> ops;
   for (const auto& e : events) {
-    if (e.at("ph") == "M")
+    if (e.at("ph") == "M") {
       ++metadata;
-    else
+      if (e.at("name") == "process_name") process_names.push_back(e.at("args").at("name"));
+    } else {
       ops.push_back(e);
+    }
   }
   EXPECT_EQ(metadata, 2 * 4);  // per rank: process name, sort index, two thread names
   ASSERT_EQ(ops.size(), 3u);
   EXPECT_EQ(ops[1].at("pid"), 0);
   EXPECT_EQ(ops[1].at("tid"), 1);
-  EXPECT_EQ(ops[1].at("cat"), "comm");
+  EXPECT_EQ(process_names, (std::vector<std::string>{"stage 0 (GPU 0)", "rank 1"}));
+  EXPECT_EQ(ops[1].at("name"), "P2P F0 s0>r1");
+  EXPECT_EQ(ops[1].at("cat"), "pp");
   EXPECT_DOUBLE_EQ(ops[1].at("ts").get<double>(), 2000.0);
   EXPECT_DOUBLE_EQ(ops[1].at("dur").get<double>(), 500.0);
   EXPECT_EQ(ops[2].at("pid"), 1);

@@ -51,7 +51,7 @@ void pipeline(int pp, int microbatches, double activation_bytes) {
   measure(what, reference_s, [&] {
     const hw::Topology topology = multi_plane(pp);
     sim::PipelinePlacement placement;
-    for (int r = 0; r < schedule.ranks(); ++r) placement.rank_gpus.push_back(r * topology.gpus_per_node());
+    for (int r = 0; r < schedule.ranks(); ++r) placement.rank_gpus.push_back({r * topology.gpus_per_node()});
     placement.activation_bytes = activation_bytes;
     const sim::ActivityGraph graph = sim::pipeline_graph(schedule, times, placement);
     return std::vector<double>{sim::run_engine(graph, topology).makespan_s, static_cast<double>(graph.size())};

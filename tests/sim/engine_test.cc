@@ -31,7 +31,7 @@ std::vector<double> simulate_pipeline(const PipelineSchedule& schedule, const st
                                       double nic_latency_s) {
   const hw::Topology topology = cluster(schedule.ranks(), nic_latency_s);
   PipelinePlacement placement;
-  for (int r = 0; r < schedule.ranks(); ++r) placement.rank_gpus.push_back(r * topology.gpus_per_node());
+  for (int r = 0; r < schedule.ranks(); ++r) placement.rank_gpus.push_back({r * topology.gpus_per_node()});
   const Timeline timeline = run_engine(pipeline_graph(schedule, times, placement), topology);
   std::vector<double> out;
   for (const TimelineEvent& e : timeline.events) {
@@ -83,7 +83,7 @@ TEST(Engine, PointToPointLatencyFollowsExecutorLatencyRule) {
 std::vector<double> flow_times(const hw::Topology& topology, const std::vector<std::pair<int, int>>& flows,
                                double bytes) {
   ActivityGraph graph;
-  for (auto [src, dst] : flows) graph.add_flow(src, dst, bytes, {src, "flow", -1});
+  for (auto [src, dst] : flows) graph.add_flow(src, dst, bytes, {src, graph.intern("flow"), -1, WorkKind::kPp});
   std::vector<double> out;
   for (const TimelineEvent& e : run_engine(graph, topology).events) out.push_back(e.end_s - e.start_s);
   return out;
@@ -116,8 +116,8 @@ TEST(Engine, TwoFlowsSharingALinkTakeTwiceAsLong) {
 double compute_end_beside(const std::vector<std::tuple<int, int, double>>& kernel_flows, double share) {
   const std::vector<double> end = run_in_child([&] {
     ActivityGraph graph;
-    graph.add_compute(0, 1.0, {0, "experts", 0});
-    for (auto [src, dst, seconds] : kernel_flows) graph.add_flow(src, dst, seconds * 160e9, {src, "dispatch", 0}, true);
+    graph.add_compute(0, 1.0, {0, graph.intern("experts"), 0, WorkKind::kExperts});
+    for (auto [src, dst, seconds] : kernel_flows) graph.add_flow(src, dst, seconds * 160e9, {src, graph.intern("dispatch"), 0, WorkKind::kEp}, true);
     return std::vector<double>{run_engine(graph, cluster(1), {share}).events.front().end_s};
   });
   return end.front();
@@ -150,8 +150,8 @@ TEST(Engine, CycleIsReported) {
   try {
     run_in_child([] {
       ActivityGraph graph;
-      const int a = graph.add_compute(0, 1.0, {0, "a", 0});
-      const int b = graph.add_compute(0, 1.0, {0, "b", 0});
+      const int a = graph.add_compute(0, 1.0, {0, graph.intern("a"), 0});
+      const int b = graph.add_compute(0, 1.0, {0, graph.intern("b"), 0});
       graph.add_dependency(a, b);
       graph.add_dependency(b, a);
       run_engine(graph, cluster(1));
