@@ -23,8 +23,9 @@ constexpr double kHostSpeedFlopsPerS = 1e9;
 
 class DagRun {
  public:
-  DagRun(const ActivityGraph& graph, std::vector<sg4::Host*> hosts_by_gpu)
+  DagRun(const ActivityGraph& graph, std::vector<sg4::Host*> hosts_by_gpu, std::function<void(double)> progress)
       : graph_(graph),
+        progress_(std::move(progress)),
         hosts_(std::move(hosts_by_gpu)),
         kernels_(hosts_.size(), 0),
         live_(graph.activities().size()) {
@@ -48,6 +49,8 @@ class DagRun {
     timeline_.events[*id] = {a.label.rank,          a.stream, a.label.kind, a.label.name, a.label.microbatch,
                              done.get_start_time(), done.get_finish_time()};
     ++completed_;
+    if (progress_ && completed_ * 100LL / graph_.size() != (completed_ - 1) * 100LL / graph_.size())
+      progress_(static_cast<double>(completed_) / graph_.size());
     if (a.comm_kernel) hold_sms(a, -1);
     graveyard_.push_back(std::move(live_[*id]));
     for (int next : a.successors)
@@ -94,6 +97,7 @@ class DagRun {
   }
 
   const ActivityGraph& graph_;
+  std::function<void(double)> progress_;
   std::vector<sg4::Host*> hosts_;  // by GPU index; null for GPUs outside the slice
   std::vector<int> kernels_;       // communication kernels running, by GPU index
   std::vector<sg4::ActivityPtr> live_;
@@ -133,7 +137,7 @@ Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, co
       topology, gpus, graph.flow_pairs(), {kHostSpeedFlopsPerS, kHostSpeedFlopsPerS * options.compute_share_during_comm});
   std::vector<sg4::Host*> hosts(static_cast<std::size_t>(topology.gpu_count()), nullptr);
   for (std::size_t i = 0; i < gpus.size(); ++i) hosts[gpus[i]] = platform.hosts[i];
-  DagRun run(graph, std::move(hosts));
+  DagRun run(graph, std::move(hosts), options.progress);
   current_run = &run;
   sg4::Activity::on_completion_cb([](const sg4::Activity& a) {
     if (current_run != nullptr) current_run->complete(a);

@@ -1,6 +1,8 @@
 // The discrete-event engine: runs an ActivityGraph on the SimGrid platform of a topology slice and returns
 // its Timeline. SimGrid stays inside engine.cc; see notes/simgrid-3.32.md for the settings and pitfalls.
 #pragma once
+#include <functional>
+
 #include "hardware/topology.h"
 #include "sim/activity_graph.h"
 
@@ -10,6 +12,8 @@ struct EngineOptions {
   // Share of a GPU's compute speed left while a communication kernel (Activity::comm_kernel) runs on it:
   // hw::ClusterSpec::compute_sm_fraction(), 112/132 for DeepSeek-V3's 20 communication SMs on an H800.
   double compute_share_during_comm = 1.0;
+  // Called with the share of activities completed, at every whole percent (a long gpu-fidelity run).
+  std::function<void(double)> progress;
 };
 
 // NOTE: one simulation per process. SimGrid keeps its clock across Engines, so a second call in the same

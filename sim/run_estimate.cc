@@ -14,7 +14,7 @@ namespace {
 constexpr int kRampSegments = 8;
 }
 
-RunEstimate estimate_run(const Scenario& s, const Estimate& estimate) {
+RunEstimate estimate_run(const Scenario& s, const Estimate& estimate, double ramp_step_scale) {
   RunEstimate run;
   const TrainingJob& job = s.job;
   const int granularity = s.layout.dp * s.layout.micro_batch_size;
@@ -22,7 +22,7 @@ RunEstimate estimate_run(const Scenario& s, const Estimate& estimate) {
   auto step_time = [&](int batch) {
     auto it = step_time_by_batch.find(batch);
     if (it != step_time_by_batch.end()) return it->second;
-    return step_time_by_batch[batch] = estimate_step_at_batch(s, estimate.plan, batch).step_time_s;
+    return step_time_by_batch[batch] = estimate_step_at_batch(s, estimate.plan, batch).step_time_s * ramp_step_scale;
   };
   auto add_phase = [&](int batch, double tokens) {
     RunPhase phase{batch, tokens, tokens / (static_cast<double>(batch) * job.sequence_length), step_time(batch)};
@@ -39,6 +39,9 @@ RunEstimate estimate_run(const Scenario& s, const Estimate& estimate) {
     }
   }
   add_phase(job.global_batch_sequences, job.total_tokens - ramp_tokens);
+  if (ramp_tokens > 0 && ramp_step_scale != 1.0)
+    run.notes.push_back(fmt::format("ramp steps: the closed form at each batch times {:.3f}, the simulated over the "
+                                    "closed-form step at the full batch", ramp_step_scale));
 
   // A ramp batch can give fewer micro-batches than the schedule takes (DualPipe wants 2 pp); such steps are
   // priced with the schedule's formula all the same, and the run says so.

@@ -28,7 +28,9 @@ struct RunEstimate {
 };
 
 // The ramp is cut into `kRampSegments` equal token spans, each run at the batch of its midpoint rounded
-// to whole micro-batches per replica.
-RunEstimate estimate_run(const Scenario& scenario, const Estimate& estimate);
+// to whole micro-batches per replica. Ramp steps are priced analytically and multiplied by
+// `ramp_step_scale`: a simulated level passes its step time over the analytic one at the full batch (one
+// simulation per process; the ramp's share of the run is small).
+RunEstimate estimate_run(const Scenario& scenario, const Estimate& estimate, double ramp_step_scale = 1.0);
 
 }  // namespace trainsim::sim

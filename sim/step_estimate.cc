@@ -118,12 +118,16 @@ StepEstimate estimate_step_at_batch(const Scenario& s, const StagePlan& plan, in
   for (const auto& [kind, seconds] : e.exposed_comm_by_kind_s) e.exposed_comm_s += seconds;
   e.step_time_s = worst_work + e.bubble_s + e.exposed_comm_by_kind_s["pp"] + e.exposed_comm_by_kind_s["dp"] + e.optimizer_s;
 
-  const double tokens = static_cast<double>(global_batch_sequences) * s.job.sequence_length;
+  set_throughput(s, e);
+  return e;
+}
+
+void set_throughput(const Scenario& s, StepEstimate& e) {
+  const double tokens = static_cast<double>(e.global_batch_sequences) * s.job.sequence_length;
   e.model_flops_per_step = tokens * models::train_flops_per_token(s.job.model, s.job.sequence_length, true);
   const double gpus = s.cluster.gpu_count();
   e.mfu = e.model_flops_per_step / (e.step_time_s * gpus * s.cluster.gpu.bf16_peak_flops_per_s);
   e.tokens_per_s_per_gpu = tokens / e.step_time_s / gpus;
-  return e;
 }
 
 namespace {

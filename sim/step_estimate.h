@@ -49,6 +49,8 @@ Estimate estimate_step(const Scenario& scenario);
 // One ChunkTimes per stage with the model cut into the scenario's pp stages, priced as the estimate prices
 // them (what `trainsim schedule --scenario` executes every schedule with).
 std::vector<ChunkTimes> stage_chunk_times(const Scenario& scenario);
+// Sets model_flops_per_step, mfu and tokens_per_s_per_gpu from the step time and batch.
+void set_throughput(const Scenario& scenario, StepEstimate& step);
 // The step at another global batch (a point of the batch ramp), same layout.
 StepEstimate estimate_step_at_batch(const Scenario& scenario, const StagePlan& plan, int global_batch_sequences);
 

@@ -1,0 +1,25 @@
+// A training step simulated on the event engine (`--fidelity stage` or `gpu`): the step graph run on the
+// scenario's topology, its timeline and the step's figures read off it (timeline_metrics.h).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sim/step_estimate.h"
+#include "sim/step_graph.h"
+#include "sim/timeline.h"
+
+namespace trainsim::sim {
+
+struct StepSimulation {
+  StepEstimate step;  // chunk left as priced analytically: the engine has no single chunk time
+  Timeline timeline;
+  int activities = 0;
+  int simulated_gpus = 0;  // hosts of the platform slice
+  std::vector<std::string> notes;
+};
+
+// NOTE: runs SimGrid, one simulation per process (engine.h).
+StepSimulation simulate_step(const Scenario& scenario, const StagePlan& plan, int global_batch_sequences,
+                             const StepGraphOptions& options);
+
+}  // namespace trainsim::sim
