@@ -4,13 +4,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <numeric>
 
 #include "core/error.h"
 #include "hardware/op_time_model.h"
 #include "sim/data_parallel.h"
 #include "sim/layout_rules.h"
 #include "sim/pipeline_graph.h"
+#include "sim/replica_gpus.h"
 #include "sim/schedule_request.h"
 #include "sim/stage_ops.h"
 
@@ -26,59 +26,6 @@ std::string_view fidelity_name(Fidelity fidelity) {
 }
 
 namespace {
-
-// Where the simulated GPUs sit: pipeline device d owns the cluster's GPUs [d x block, (d+1) x block) (all
-// replicas of its stages); the slice takes its first `members`, EP and TP groups as consecutive blocks.
-class ReplicaGpus {
- public:
-  ReplicaGpus(const Scenario& s, int devices, bool every_gpu)
-      : block_(s.cluster.gpu_count() / devices),
-        per_node_(s.cluster.gpus_per_node),
-        gpu_count_(s.cluster.gpu_count()),
-        tp_(s.layout.tp),
-        ep_(s.layout.ep),
-        members_(every_gpu ? std::lcm(std::max(1, s.layout.ep), s.layout.tp) : 1) {
-    TS_CHECK(block_ >= members_ && block_ % members_ == 0, "{} GPUs per device, groups of {}", block_, members_);
-  }
-  int members() const { return members_; }
-  int gpu(int device, int member) const { return device * block_ + member; }
-
-  // The peer a GPU's NVLink share goes to: the next GPU of its node within its group of `group` GPUs
-  // (stage fidelity: the next GPU of the node). -1 when the group has one GPU per node.
-  int nvlink_peer(int gpu, int group) const {
-    const int first = group_start(gpu, group), in_node = std::min(group, per_node_);
-    if (in_node <= 1) return -1;
-    const int offset = gpu - first, node = offset / per_node_, index = offset % per_node_;
-    return first + node * per_node_ + (index + 1) % in_node;
-  }
-  // The peer a GPU's NIC share goes to: the same index on the next node of its group. -1 within one node.
-  int nic_peer(int gpu, int group) const {
-    const int first = group_start(gpu, group), nodes = group / per_node_;
-    if (nodes <= 1) return -1;
-    const int offset = gpu - first;
-    return first + (offset / per_node_ + 1) % nodes * per_node_ + offset % per_node_;
-  }
-  // The next replica in a data-parallel ring whose replicas sit `stride` GPUs apart within the device's
-  // block, taken a node away where the block spans nodes (the ring's bottleneck is the NIC).
-  int ring_peer(int gpu, int stride) const {
-    const int base = gpu / block_ * block_, offset = gpu - base;
-    const int step = block_ > per_node_ && stride < per_node_ ? per_node_ : stride;
-    const int peer = base + (offset + step) % block_;
-    return peer == gpu ? -1 : peer;
-  }
-  int tp() const { return tp_; }
-  int ep() const { return ep_; }
-  // Groups of the stage level: the representative's communication spreads as over its node and cluster.
-  int stage_group() const { return gpu_count_; }
-  int per_node() const { return per_node_; }
-
- private:
-  int group_start(int gpu, int group) const {
-    const int base = gpu / block_ * block_;
-    return group >= block_ ? base : base + (gpu - base) / group * group;
-  }
-  int block_, per_node_, gpu_count_, tp_, ep_, members_;
-};
 
 // One pass of one task being laid out: its ops, how far, what each member's next op waits for.
 struct Chain {
@@ -202,7 +149,7 @@ class LayerExpansion : public OpExpansion {
     if (!options_.communication) return;
     const int members = gpus_.members();
     const bool gpu_level = fidelity_ == Fidelity::kGpu;
-    const int group = !gpu_level ? gpus_.stage_group() : op.kind == WorkKind::kEp ? gpus_.ep() : gpus_.tp();
+    const int group = !gpu_level ? gpus_.cluster_gpus() : op.kind == WorkKind::kEp ? gpus_.ep() : gpus_.tp();
     const int id_name = graph.intern(op.name);
     const bool kernel = op.kind == WorkKind::kEp;
     std::vector<std::vector<int>> arriving(static_cast<std::size_t>(members));

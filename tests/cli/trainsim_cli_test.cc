@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -41,6 +43,52 @@ TEST(TrainsimCli, EveryShippedScenarioMatchesItsGoldenReport) {
     EXPECT_EQ(text.out, read(kSource + "/tests/cli/golden/" + name + ".txt")) << name;
     EXPECT_EQ(json.out, read(kSource + "/tests/cli/golden/" + name + ".json")) << name;
   }
+}
+
+TEST(TrainsimCli, AnalyticFidelityMatchesItsGoldenReport) {
+  const ProcessResult text = run_trainsim({"run", "--fidelity", "analytic"}, kSource);
+  const ProcessResult json = run_trainsim({"run", "--fidelity", "analytic", "--json"}, kSource);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.txt"));
+  EXPECT_EQ(json.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.json"));
+}
+
+// Issue 5: the same scenario twice gives byte-identical JSON and trace; the trace is Perfetto's JSON with
+// one process per pipeline device and compute and communication events of every kind.
+TEST(TrainsimCli, SimulatedStepAndTraceAreByteIdenticalRunToRun) {
+  const std::string dir = ::testing::TempDir() + "trainsim-trace";
+  std::filesystem::create_directories(dir);
+  for (const char* run : {"1", "2"}) {
+    const ProcessResult result = run_trainsim({"run", "--fidelity", "stage", "--json", "-o", dir + "/run" + run + ".json",
+                                               "--trace", dir + "/trace" + run + ".json"},
+                                              kSource);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+  EXPECT_EQ(read(dir + "/run1.json"), read(dir + "/run2.json"));
+  const std::string trace = read(dir + "/trace1.json");
+  EXPECT_EQ(trace, read(dir + "/trace2.json"));
+  const auto parsed = nlohmann::json::parse(trace);
+  std::set<int> processes;
+  std::set<std::string> kinds;
+  std::size_t ops = 0;
+  for (const auto& e : parsed.at("traceEvents")) {
+    if (e.at("ph") == "M") {
+      processes.insert(e.at("pid").get<int>());
+    } else {
+      ++ops;
+      kinds.insert(e.at("cat").get<std::string>());
+    }
+  }
+  EXPECT_EQ(processes.size(), 16u);  // PP 16, one GPU each at stage fidelity
+  EXPECT_GT(ops, 100000u);
+  for (const char* kind : {"attention", "router", "experts", "ep", "pp", "dp", "optimizer"})
+    EXPECT_TRUE(kinds.count(kind)) << kind;
+}
+
+TEST(TrainsimCli, TraceNeedsASimulatedStep) {
+  const ProcessResult result = run_trainsim({"run", "--fidelity", "analytic", "--trace", "t.json"}, kSource);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--trace"), std::string::npos) << result.err;
 }
 
 TEST(TrainsimCli, RunWithoutArgumentsUsesTheDefaultScenario) {

@@ -11,3 +11,7 @@ for scenario in scenarios/*.yaml; do
   "$build/cli/trainsim" run "$scenario" --json > "tests/cli/golden/$name.json"
   echo "updated tests/cli/golden/$name.{txt,json}"
 done
+# The closed form, kept for the default scenario.
+"$build/cli/trainsim" run --fidelity analytic > tests/cli/golden/deepseek-v3-2048xh800.analytic.txt
+"$build/cli/trainsim" run --fidelity analytic --json > tests/cli/golden/deepseek-v3-2048xh800.analytic.json
+echo "updated tests/cli/golden/deepseek-v3-2048xh800.analytic.{txt,json}"

@@ -6,7 +6,7 @@
 
 #include "core/error.h"
 #include "hardware/topology_builder.h"
-#include "run_in_child.h"
+#include "core/child_process.h"
 #include "sim/engine.h"
 
 namespace trainsim::sim {
@@ -45,7 +45,7 @@ TEST(AllToAll, SixtyFourGpusOnEightNodesMatchTheBusiestLinkBound) {
     const hw::Topology t = eight_nodes(nvlink);
     const auto flows = node_limited_all_to_all(t, all_gpus(t), kBytesPerPair);
     const double bound_s = busiest_link_time_s(t, flows);
-    const auto makespan = testing::run_in_child([&] {
+    const auto makespan = run_in_child([&] {
       ActivityGraph graph;
       add_flows(graph, flows, "dispatch");
       return std::vector<double>{run_engine(graph, t).makespan_s};

@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "hardware/topology_builder.h"
-#include "run_in_child.h"
+#include "core/child_process.h"
 #include "sim/all_to_all.h"
 #include "sim/engine.h"
 #include "sim/pipeline_graph.h"
@@ -31,7 +31,7 @@ hw::Topology multi_plane(int nodes) {
 // Runs `build_and_run` (returning {simulated s, activities}) in a child; prints one line.
 void measure(const char* what, double reference_s, const std::function<std::vector<double>()>& build_and_run) {
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<double> r = testing::run_in_child(build_and_run);
+  const std::vector<double> r = run_in_child(build_and_run);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   rusage usage{};
   getrusage(RUSAGE_CHILDREN, &usage);

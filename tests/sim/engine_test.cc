@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "hardware/topology_builder.h"
-#include "run_in_child.h"
+#include "core/child_process.h"
 #include "sim/pipeline_graph.h"
 #include "sim/schedule_request.h"
 #include "sim/schedule_run.h"
@@ -16,7 +16,7 @@
 namespace trainsim::sim {
 namespace {
 
-using testing::run_in_child;
+
 
 hw::Topology cluster(int nodes, double nic_latency_s = 0, double nvlink_latency_s = 0) {
   hw::TopologyParams p;

@@ -1,6 +1,6 @@
 // Fork, run, send the doubles back as raw bytes (or an error text), _exit: the child skips atexit handlers
 // and leak checks, so that it neither reruns the parent's test teardown nor reports SimGrid's static state.
-#include "run_in_child.h"
+#include "core/child_process.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #endif
 #include <string>
 
-namespace trainsim::testing {
+namespace trainsim {
 namespace {
 
 void write_all(int fd, const void* data, std::size_t size) {
@@ -78,4 +78,4 @@ std::vector<double> run_in_child(const std::function<std::vector<double>()>& sim
   return result;
 }
 
-}  // namespace trainsim::testing
+}  // namespace trainsim

@@ -1,14 +1,14 @@
 // run_in_child: runs a function in a forked child process and hands its result back through a pipe. The
-// event engine allows one SimGrid simulation per process (notes/simgrid-3.32.md, section 6), so each test
-// simulation runs in a child of its own.
+// event engine allows one SimGrid simulation per process (notes/simgrid-3.32.md, section 6), so tests and
+// `trainsim bench` run each simulation in a child of its own.
 #pragma once
 #include <functional>
 #include <vector>
 
-namespace trainsim::testing {
+namespace trainsim {
 
 // Returns what `simulate` returned in the child. Throws std::runtime_error with the child's message when it
 // threw, and when it crashed or exited without a result.
 std::vector<double> run_in_child(const std::function<std::vector<double>()>& simulate);
 
-}  // namespace trainsim::testing
+}  // namespace trainsim
