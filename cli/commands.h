@@ -13,5 +13,6 @@ void add_models_command(CLI::App& app);
 void add_gpus_command(CLI::App& app);
 void add_validate_scenario_command(CLI::App& app);
 void add_schedule_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace trainsim::cli

@@ -2,6 +2,7 @@
 // and leak checks, so that it neither reruns the parent's test teardown nor reports SimGrid's static state.
 #include "core/child_process.h"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,7 +54,7 @@ std::string read_all(int fd) {
 
 }  // namespace
 
-std::vector<double> run_in_child(const std::function<std::vector<double>()>& simulate) {
+std::vector<double> run_in_child(const std::function<std::vector<double>()>& simulate, double* peak_rss_bytes) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   std::fflush(nullptr);  // or the child would write the parent's buffered output a second time
@@ -67,7 +68,9 @@ std::vector<double> run_in_child(const std::function<std::vector<double>()>& sim
   const std::string reply = read_all(fds[0]);
   ::close(fds[0]);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  rusage usage{};
+  ::wait4(pid, &status, 0, &usage);
+  if (peak_rss_bytes != nullptr) *peak_rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux: KiB
   if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
     throw std::runtime_error("LeakSanitizer found leaks in the simulation child (report above)");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty())

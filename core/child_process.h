@@ -9,6 +9,7 @@ namespace trainsim {
 
 // Returns what `simulate` returned in the child. Throws std::runtime_error with the child's message when it
 // threw, and when it crashed or exited without a result.
-std::vector<double> run_in_child(const std::function<std::vector<double>()>& simulate);
+// `peak_rss_bytes`, when given, receives the child's peak resident memory.
+std::vector<double> run_in_child(const std::function<std::vector<double>()>& simulate, double* peak_rss_bytes = nullptr);
 
 }  // namespace trainsim

@@ -20,7 +20,9 @@ struct EngineOptions {
 // process throws trainsim::Error; sweeps and tests run each simulation in a child process.
 // Network model: CM02 without cross-traffic and with an unbounded TCP window, so that a lone flow takes
 // bytes / bandwidth + latency exactly and concurrent flows share links max-min.
-// Throws trainsim::Error if an activity never becomes ready (a cycle in the graph).
+// Compute on a GPU is one stream: its compute activities run one at a time, in the order they were added.
+// Throws trainsim::Error if an activity could never run (a cycle in the graph, or a compute activity that
+// waits for one added after it on its GPU).
 Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options = {});
 
 }  // namespace trainsim::sim
