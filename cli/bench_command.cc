@@ -71,8 +71,8 @@ void add_bench_command(CLI::App& app) {
     const std::string path = options->scenario.empty() ? default_scenario_path() : options->scenario;
     const sim::Scenario base = sim::load_scenario(path);
     const sim::StagePlan default_plan = sim::estimate_step(base).plan;
-    reports::TextTable table({"case", "GPUs", "activities", "wall", "activities/s", "peak memory", "simulated step"},
-                             {reports::TextTable::Align::kLeft, reports::TextTable::Align::kRight,
+    reports::TextTable table({"case", "GPUs computing", "hosts", "activities", "wall", "activities/s", "peak memory", "simulated step"},
+                             {reports::TextTable::Align::kLeft, reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
                               reports::TextTable::Align::kRight});
@@ -87,16 +87,17 @@ void add_bench_command(CLI::App& app) {
             sim::StepGraphOptions graph_options;
             graph_options.fidelity = c.fidelity;
             const sim::StepSimulation step = sim::simulate_step(c.scenario, plan, c.global_batch, graph_options);
-            return std::vector<double>{static_cast<double>(step.simulated_gpus), static_cast<double>(step.activities),
-                                       step.step.step_time_s};
+            return std::vector<double>{static_cast<double>(step.computing_gpus), static_cast<double>(step.simulated_gpus),
+                                       static_cast<double>(step.activities), step.step.step_time_s};
           },
           &peak_rss_bytes);
       const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      table.add_row({c.what, fmt::format("{:.0f}", r[0]), fmt::format("{:.0f}", r[1]), fmt::format("{:.2f} s", wall_s),
-                     fmt::format("{:.0f}", r[1] / wall_s), fmt::format("{:.0f} MB", peak_rss_bytes / 1e6),
-                     fmt::format("{:.3f} s", r[2])});
+      table.add_row({c.what, fmt::format("{:.0f}", r[0]), fmt::format("{:.0f}", r[1]), fmt::format("{:.0f}", r[2]),
+                     fmt::format("{:.2f} s", wall_s), fmt::format("{:.0f}", r[2] / wall_s),
+                     fmt::format("{:.0f} MB", peak_rss_bytes / 1e6), fmt::format("{:.3f} s", r[3])});
     }
-    emit(fmt::format("trainsim bench: {} (each case in a child process; wall includes building the graph)\n\n{}",
+    emit(fmt::format("trainsim bench: {} (each case in a child process; wall includes building the graph; hosts: "
+                     "the computing GPUs and the peers their flows reach)\n\n{}",
                      path, table.render("  ")),
          options->output);
   });

@@ -14,6 +14,7 @@ StepSimulation simulate_step(const Scenario& s, const StagePlan& plan, int globa
   const hw::Topology topology = hw::build_topology(s.cluster.topology, hw::topology_params(s.cluster));
   StepSimulation out;
   out.activities = built.graph.size();
+  out.computing_gpus = built.devices * built.members;
   out.simulated_gpus = static_cast<int>(built.graph.gpus().size());
   out.notes = std::move(built.notes);
   out.timeline = run_engine(built.graph, topology, built.engine);

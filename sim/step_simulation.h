@@ -14,7 +14,8 @@ struct StepSimulation {
   StepEstimate step;  // chunk left as priced analytically: the engine has no single chunk time
   Timeline timeline;
   int activities = 0;
-  int simulated_gpus = 0;  // hosts of the platform slice
+  int computing_gpus = 0;  // GPUs that run the schedule: pipeline devices x simulated GPUs per device
+  int simulated_gpus = 0;  // hosts of the platform slice: those and the peers their flows reach
   std::vector<std::string> notes;
 };
 
