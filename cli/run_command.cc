@@ -57,8 +57,11 @@ void add_run_command(CLI::App& app) {
   command->callback([options] {
     const std::string path = options->scenario.empty() ? default_scenario_path() : options->scenario;
     const sim::Fidelity fidelity = parse_fidelity(options->fidelity);
-    if (fidelity == sim::Fidelity::kAnalytic && !options->trace.empty())
-      throw ConfigError(SourceLocation{"--trace"}, "a trace needs a simulated step", "--fidelity stage or gpu");
+    if (fidelity == sim::Fidelity::kAnalytic && !options->trace.empty()) {
+      SourceLocation option;
+      option.file = "--trace";
+      throw ConfigError(option, "a trace needs a simulated step", "--fidelity stage or gpu");
+    }
     const sim::Scenario scenario = sim::load_scenario(path);
     sim::Estimate estimate = sim::estimate_step(scenario);
     double ramp_step_scale = 1.0;

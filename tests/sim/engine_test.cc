@@ -118,7 +118,9 @@ double compute_end_beside(const std::vector<std::tuple<int, int, double>>& kerne
     ActivityGraph graph;
     graph.add_compute(0, 1.0, {0, graph.intern("experts"), 0, WorkKind::kExperts});
     for (auto [src, dst, seconds] : kernel_flows) graph.add_flow(src, dst, seconds * 160e9, {src, graph.intern("dispatch"), 0, WorkKind::kEp}, true);
-    return std::vector<double>{run_engine(graph, cluster(1), {share}).events.front().end_s};
+    EngineOptions options;
+    options.compute_share_during_comm = share;
+    return std::vector<double>{run_engine(graph, cluster(1), options).events.front().end_s};
   });
   return end.front();
 }
