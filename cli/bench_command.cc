@@ -1,5 +1,5 @@
 // `trainsim bench`: the event engine's speed on the default scenario (issue 5 asks for it here, not in
-// timed tests): wall time, activities per second and peak memory of a full step at stage and gpu fidelity,
+// timed tests): wall time, events (activities run) per second and peak memory of a full step at stage and gpu fidelity,
 // and how they grow with the simulated GPUs and the micro-batches. Each simulation runs in a child process
 // (one SimGrid engine per process), timed from the parent, its peak memory from wait4.
 #include <CLI/CLI.hpp>
@@ -71,7 +71,7 @@ void add_bench_command(CLI::App& app) {
     const std::string path = options->scenario.empty() ? default_scenario_path() : options->scenario;
     const sim::Scenario base = sim::load_scenario(path);
     const sim::StagePlan default_plan = sim::estimate_step(base).plan;
-    reports::TextTable table({"case", "GPUs computing", "hosts", "activities", "wall", "activities/s", "peak memory", "simulated step"},
+    reports::TextTable table({"case", "GPUs computing", "hosts", "activities", "wall", "events/s", "peak memory", "simulated step"},
                              {reports::TextTable::Align::kLeft, reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
