@@ -70,8 +70,14 @@ void add_run_command(CLI::App& app) {
       sim::StepGraphOptions graph_options;
       graph_options.fidelity = fidelity;
       if (isatty(STDERR_FILENO)) graph_options.progress = show_progress;
-      sim::StepSimulation simulated =
-          sim::simulate_step(scenario, estimate.plan, scenario.job.global_batch_sequences, graph_options);
+      sim::StepSimulation simulated = [&] {
+        try {
+          return sim::simulate_step(scenario, estimate.plan, scenario.job.global_batch_sequences, graph_options);
+        } catch (const ConfigError& e) {  // a cluster the topology builders cannot build yet
+          throw ConfigError(e.where(), e.problem(), e.expected(),
+                            (e.hint().empty() ? "" : e.hint() + "; ") + "or --fidelity analytic, which needs no topology");
+        }
+      }();
       simulated.step.chunk = estimate.step.chunk;
       ramp_step_scale = simulated.step.step_time_s / estimate.step.step_time_s;
       simulated.notes.push_back(fmt::format("the closed form (--fidelity analytic) gives {:.3f} s per step", estimate.step.step_time_s));

@@ -6,6 +6,7 @@
 #include "core/units.h"
 #include "sim/scenario_loader.h"
 #include "sim/step_estimate.h"
+#include "sim/step_simulation.h"
 
 namespace trainsim::cli {
 
@@ -14,10 +15,12 @@ void add_validate_scenario_command(CLI::App& app) {
   CLI::App* validate = app.add_subcommand("validate-scenario", "Check scenario files: schema, units, parallel degrees, "
                                                                "layer placement, schedule rules, memory fit");
   validate->add_option("files", *files, "Scenario YAML files")->required();
+  validate->description(validate->get_description() + ", a network the event engine can build");
   validate->callback([files] {
     for (const std::string& file : *files) {
       const sim::Scenario scenario = sim::load_scenario(file);
       const sim::Estimate estimate = sim::estimate_step(scenario);
+      sim::build_scenario_topology(scenario);
       fmt::print("ok: {}: {} on {} x {}, {:.1f} of {:.0f} GiB per GPU\n", file, scenario.job.model.name,
                  scenario.cluster.gpu_count(), scenario.cluster.gpu.key,
                  estimate.memory.breakdown.total_bytes() / 1073741824.0, estimate.memory.capacity_bytes / 1073741824.0);

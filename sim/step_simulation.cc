@@ -1,17 +1,27 @@
 // Step simulation: graph, engine, metrics (see step_simulation.h).
 #include "sim/step_simulation.h"
 
+#include "core/error.h"
 #include "hardware/topology_builder.h"
 #include "sim/layout_rules.h"
 #include "sim/timeline_metrics.h"
 
 namespace trainsim::sim {
 
+hw::Topology build_scenario_topology(const Scenario& s) {
+  try {
+    return hw::build_topology(s.cluster.topology, hw::topology_params(s.cluster));
+  } catch (const ConfigError& e) {
+    if (!e.where().file.empty()) throw;
+    throw ConfigError(s.where(e.where().key_path), e.problem(), e.expected(), e.hint());
+  }
+}
+
 StepSimulation simulate_step(const Scenario& s, const StagePlan& plan, int global_batch_sequences,
                              const StepGraphOptions& options) {
   const int microbatches = microbatches_per_step(s.layout, global_batch_sequences);
   StepGraph built = build_step_graph(s, plan, microbatches, options);
-  const hw::Topology topology = hw::build_topology(s.cluster.topology, hw::topology_params(s.cluster));
+  const hw::Topology topology = build_scenario_topology(s);
   StepSimulation out;
   out.activities = built.graph.size();
   out.computing_gpus = built.devices * built.members;

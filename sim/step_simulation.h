@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "hardware/topology.h"
 #include "sim/step_estimate.h"
 #include "sim/step_graph.h"
 #include "sim/timeline.h"
@@ -18,6 +19,10 @@ struct StepSimulation {
   int simulated_gpus = 0;  // hosts of the platform slice: those and the peers their flows reach
   std::vector<std::string> notes;
 };
+
+// The scenario's network; a cluster no topology builder can build is a ConfigError located in the scenario
+// file (the builders in hardware/ know key paths, not files).
+hw::Topology build_scenario_topology(const Scenario& scenario);
 
 // NOTE: runs SimGrid, one simulation per process (engine.h).
 StepSimulation simulate_step(const Scenario& scenario, const StagePlan& plan, int global_batch_sequences,

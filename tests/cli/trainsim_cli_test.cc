@@ -85,6 +85,25 @@ TEST(TrainsimCli, SimulatedStepAndTraceAreByteIdenticalRunToRun) {
     EXPECT_TRUE(kinds.count(kind)) << kind;
 }
 
+// A cluster no topology builder takes yet: the simulated levels name the scenario's line and point to the
+// closed form, which still answers.
+TEST(TrainsimCli, UnbuildableNetworkIsAnErrorAtItsLineAndAnalyticStillRuns) {
+  const std::string dir = ::testing::TempDir() + "trainsim-network";
+  std::filesystem::create_directories(dir);
+  std::string text = read(kSource + "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  const std::string from = "topology: multi-plane-fat-tree";
+  text.replace(text.find(from), from.size(), "topology: fat-tree");
+  const std::string scenario = dir + "/one-plane.yaml";
+  std::ofstream(scenario, std::ios::binary) << text;
+  const ProcessResult stage = run_trainsim({"run", scenario});
+  EXPECT_EQ(stage.exit_code, 2);
+  EXPECT_NE(stage.err.find(scenario + ":"), std::string::npos) << stage.err;
+  EXPECT_NE(stage.err.find("cluster.nodes"), std::string::npos) << stage.err;
+  EXPECT_NE(stage.err.find("--fidelity analytic"), std::string::npos) << stage.err;
+  EXPECT_EQ(run_trainsim({"validate-scenario", scenario}).exit_code, 2);
+  EXPECT_EQ(run_trainsim({"run", scenario, "--fidelity", "analytic"}).exit_code, 0);
+}
+
 TEST(TrainsimCli, TraceNeedsASimulatedStep) {
   const ProcessResult result = run_trainsim({"run", "--fidelity", "analytic", "--trace", "t.json"}, kSource);
   EXPECT_EQ(result.exit_code, 2);
