@@ -53,7 +53,7 @@ void add_run_command(CLI::App& app) {
   command->add_option("-o,--output", options->output, "Write to this file instead of standard output");
   command->add_option("--trace", options->trace,
                       "Write the simulated step as a Chrome trace (open in https://ui.perfetto.dev); stage and gpu "
-                      "fidelity");
+                      "fidelity. About 160 bytes per op: 20 MB for the default step at stage fidelity, 1.3 GB at gpu");
   command->callback([options] {
     const std::string path = options->scenario.empty() ? default_scenario_path() : options->scenario;
     const sim::Fidelity fidelity = parse_fidelity(options->fidelity);

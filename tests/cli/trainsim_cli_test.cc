@@ -104,6 +104,17 @@ TEST(TrainsimCli, UnbuildableNetworkIsAnErrorAtItsLineAndAnalyticStillRuns) {
   EXPECT_EQ(run_trainsim({"run", scenario, "--fidelity", "analytic"}).exit_code, 0);
 }
 
+// The figures of `trainsim bench` are for people to read (times are not tested); the command must run and
+// list every case with its columns.
+TEST(TrainsimCli, QuickBenchListsEveryStageCase) {
+  const ProcessResult result = run_trainsim({"bench", "--quick"}, kSource);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  for (const char* row : {"stage, the default step", "stage, 240 micro-batches", "stage, PP 4 (512 GPUs)", "events/s",
+                          "peak memory", "14.762 s"})
+    EXPECT_NE(result.out.find(row), std::string::npos) << row << " in\n" << result.out;
+  EXPECT_EQ(result.out.find("gpu, "), std::string::npos) << "--quick runs no gpu-fidelity case";
+}
+
 TEST(TrainsimCli, TraceNeedsASimulatedStep) {
   const ProcessResult result = run_trainsim({"run", "--fidelity", "analytic", "--trace", "t.json"}, kSource);
   EXPECT_EQ(result.exit_code, 2);
