@@ -40,9 +40,9 @@ struct Chain {
 
 class LayerExpansion : public OpExpansion {
  public:
-  LayerExpansion(const PipelineSchedule& schedule, std::vector<StageOps> stages, const ReplicaGpus& gpus,
-                 const StepGraphOptions& options, Fidelity fidelity)
-      : schedule_(schedule), stages_(std::move(stages)), gpus_(gpus), options_(options), fidelity_(fidelity) {
+  LayerExpansion(std::vector<StageOps> stages, const ReplicaGpus& gpus, const StepGraphOptions& options,
+                 Fidelity fidelity)
+      : stages_(std::move(stages)), gpus_(gpus), options_(options), fidelity_(fidelity) {
     const int members = gpus_.members();
     loads_.assign(static_cast<std::size_t>(members), 1.0);
     if (!options.expert_load_factors.empty()) {
@@ -175,7 +175,6 @@ class LayerExpansion : public OpExpansion {
     }
   }
 
-  const PipelineSchedule& schedule_;
   std::vector<StageOps> stages_;
   const ReplicaGpus& gpus_;
   const StepGraphOptions& options_;
@@ -230,7 +229,7 @@ StepGraph build_step_graph(const Scenario& s, const StagePlan& plan, int microba
   placement.activation_bytes =
       options.communication ? l.micro_batch_size * static_cast<double>(s.job.sequence_length) * s.job.model.hidden_size * 2.0 / shard
                             : 0.0;
-  LayerExpansion expansion(schedule, std::move(stages), gpus, options, options.fidelity);
+  LayerExpansion expansion(std::move(stages), gpus, options, options.fidelity);
   PipelineGraph pipeline = pipeline_graph(schedule, expansion, placement);
   ActivityGraph& graph = pipeline.graph;
 
