@@ -111,14 +111,14 @@ double StageOps::compute_s(const std::vector<StageOp>& pass) const {
   return sum;
 }
 
-StageOps stage_ops(const Stage& stage, const Scenario& scenario, const hw::OpTimeModel& time_model) {
-  const models::OpContext context = op_context(scenario);
+StageOps stage_ops(const Stage& stage, const PricedModel& priced, const models::ModelConfig& model,
+                   const hw::OpTimeModel& time_model) {
   std::array<std::optional<SlotSums>, 5> by_kind;  // LayerKind -> its slot sums, built on first use
-  const std::vector<StageLayer> layers = stage_layers(stage, scenario.job.model);
+  const std::vector<StageLayer> layers = stage_layers(stage, model);
   std::vector<const SlotSums*> sums;
   for (const StageLayer& layer : layers) {
     auto& s = by_kind[static_cast<std::size_t>(layer.kind)];
-    if (!s) s = sum_slots(models::build_layer_ops(scenario.job.model, layer.kind, context), time_model);
+    if (!s) s = sum_slots(priced.of(layer.kind).ops, time_model);
     sums.push_back(&*s);
   }
   StageOps out;

@@ -31,7 +31,8 @@ struct StageOps {
   double compute_s(const std::vector<StageOp>& pass) const;
 };
 
-// `time_model` prices compute.
-StageOps stage_ops(const Stage& stage, const Scenario& scenario, const hw::OpTimeModel& time_model);
+// The ops of `priced`'s catalog, each compute op priced by `time_model`.
+StageOps stage_ops(const Stage& stage, const PricedModel& priced, const models::ModelConfig& model,
+                   const hw::OpTimeModel& time_model);
 
 }  // namespace trainsim::sim

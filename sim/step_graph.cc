@@ -213,8 +213,9 @@ StepGraph build_step_graph(const Scenario& s, const StagePlan& plan, int microba
 
   // Compute at the full SM count: the engine slows it while communication kernels run.
   const hw::RooflineOpTimeModel time_model(s.cluster.gpu, hw::RooflineEfficiencies{});
+  const PricedModel priced = price_model(s, time_model);
   std::vector<StageOps> stages;
-  for (const Stage& stage : plan.stages) stages.push_back(stage_ops(stage, s, time_model));
+  for (const Stage& stage : plan.stages) stages.push_back(stage_ops(stage, priced, s.job.model, time_model));
   if (!options.communication)
     for (StageOps& st : stages)
       for (auto* pass : {&st.forward, &st.backward_input, &st.weight, &st.backward})
@@ -235,7 +236,6 @@ StepGraph build_step_graph(const Scenario& s, const StagePlan& plan, int microba
 
   // The step's end on every GPU: gradients reduce-scattered over the replicas, the optimizer over the
   // shard, weights all-gathered.
-  const PricedModel priced = price_model(s, time_model);
   const int optimizer = graph.intern("optimizer");
   const int reduce_scatter = graph.intern("dp reduce-scatter"), all_gather = graph.intern("dp all-gather");
   const int expert_reduce_scatter = graph.intern("expert dp reduce-scatter");

@@ -16,7 +16,7 @@ TEST(StageOps, AddUpToThePricedCatalog) {
   const hw::RooflineOpTimeModel model(s.cluster.gpu, hw::RooflineEfficiencies{});
   const PricedModel priced = price_model(s, model);
   for (const Stage& stage : {plan.stages.front(), plan.stages.back()}) {
-    const StageOps ops = stage_ops(stage, s, model);
+    const StageOps ops = stage_ops(stage, priced, s.job.model, model);
     const LayerTiming t = stage_totals(stage, priced, s.job.model).timing;
     EXPECT_NEAR(ops.compute_s(ops.forward), t.forward_s, 1e-12);
     EXPECT_NEAR(ops.compute_s(ops.backward_input), t.backward_input_s, 1e-12);
@@ -30,7 +30,7 @@ TEST(StageOps, AddUpToThePricedCatalog) {
     EXPECT_EQ(ep_ops, 2 * moe_layers);  // a dispatch and a combine per MoE layer
   }
   // DeepSeek-V3's forward of a MoE layer in the order the overlap works with.
-  const StageOps ops = stage_ops(plan.stages[1], s, model);
+  const StageOps ops = stage_ops(plan.stages[1], priced, s.job.model, model);
   std::vector<std::string> names;
   for (std::size_t i = 0; i < 6; ++i) names.push_back(ops.forward[i].name);
   EXPECT_EQ(names, (std::vector<std::string>{"F L3 attention", "F L3 router", "F L3 dispatch", "F L3 experts",

@@ -31,15 +31,15 @@ void expect_zero_communication_matches_executor(ScheduleKind kind, int pp, int m
   s.job.global_batch_sequences = microbatches * s.layout.dp;
   const StagePlan plan = plan_stages(s, PlacementCosts{});
   const hw::RooflineOpTimeModel model(s.cluster.gpu, hw::RooflineEfficiencies{});
+  const PricedModel priced = price_model(s, model);
   std::vector<ChunkTimes> times;
   for (const Stage& stage : plan.stages) {
-    const StageOps ops = stage_ops(stage, s, model);
+    const StageOps ops = stage_ops(stage, priced, s.job.model, model);
     const double f = ops.compute_s(ops.forward), b = ops.compute_s(ops.backward), w = ops.compute_s(ops.weight);
     times.push_back({f, b, w, f + b});
   }
   const PipelineSchedule schedule = make_schedule(schedule_request_for(s.layout, microbatches));
   const ScheduleRun ideal = run_schedule(schedule, times);
-  const PricedModel priced = price_model(s, model);
   double expected_s = 0;
   for (int r = 0; r < schedule.ranks(); ++r)
     expected_s = std::max(expected_s, ideal.timings[r].back().end_s +
