@@ -14,22 +14,21 @@ HeldParameters held_parameters(const StagePlan& plan, int device, const PricedMo
   return held;
 }
 
-double dp_collective_bytes(const Scenario& s, double parameters, int replicas) {
-  if (replicas <= 1) return 0;
-  const models::OptimizerPrecision& p = s.job.optimizer;
-  const double ring = static_cast<double>(replicas - 1) / replicas;
-  const double per_parameter = s.layout.zero_stage == 0 ? 2 * p.gradient_bytes
-                               : s.layout.zero_stage == 3 ? p.gradient_bytes + 3 * p.weight_bytes
-                                                          : p.gradient_bytes + p.weight_bytes;
-  return parameters * per_parameter * ring;
-}
-
 ZeroCollectives zero_collectives(const Scenario& s, double parameters, int replicas) {
   if (replicas <= 1 || parameters <= 0) return {};
   const models::OptimizerPrecision& p = s.job.optimizer;
   const double shard = parameters / replicas;
   const double after_bytes = s.layout.zero_stage == 0 ? p.gradient_bytes : p.weight_bytes;
   return {{replicas - 1, shard * p.gradient_bytes}, {replicas - 1, shard * after_bytes}};
+}
+
+double dp_collective_bytes(const Scenario& s, double parameters, int replicas) {
+  const ZeroCollectives end = zero_collectives(s, parameters, replicas);
+  double bytes = end.before_optimizer.steps * end.before_optimizer.bytes_per_step +
+                 end.after_optimizer.steps * end.after_optimizer.bytes_per_step;
+  if (s.layout.zero_stage == 3 && replicas > 1)  // the weights gathered again in forward and backward
+    bytes += 2 * end.after_optimizer.steps * end.after_optimizer.bytes_per_step;
+  return bytes;
 }
 
 double optimizer_seconds(const Scenario& s, const HeldParameters& held) {
