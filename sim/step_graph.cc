@@ -103,9 +103,7 @@ class LayerExpansion : public OpExpansion {
       }
     }
     for (Chain& c : chains) {
-      bool ends_in_flows = false;
-      for (int m = 0; m < members; ++m) ends_in_flows = ends_in_flows || !ends_in_compute(graph, c, m);
-      if (ends_in_flows) add_compute_all(graph, c, nullptr, "end", out);
+      add_compute_all(graph, c, nullptr, "end", out, /*only_after_flows=*/true);
       for (int m = 0; m < members; ++m) c.last[m] = c.ready[m].front();
     }
     out.tasks.assign(static_cast<std::size_t>(members), std::vector<TaskSpan>(tasks.size()));
@@ -124,12 +122,13 @@ class LayerExpansion : public OpExpansion {
     return c.ready[member].size() == 1 && graph.activities()[c.ready[member].front()].stream == Stream::kCompute;
   }
 
-  // A compute op (or, with `op` null, a zero-length join) on every member, after what each waits for.
-  void add_compute_all(ActivityGraph& graph, Chain& c, const StageOp* op, const std::string& name, ExpandedOp& out) {
+  // A compute op (or, with `op` null, a zero-length join) on every member, after what each waits for;
+  // `only_after_flows`: only on the members whose chain ends in flows (a task ends in one activity).
+  void add_compute_all(ActivityGraph& graph, Chain& c, const StageOp* op, const std::string& name, ExpandedOp& out,
+                       bool only_after_flows = false) {
     const int id_name = graph.intern(name);
-    const bool is_end = op == nullptr && name == "end";
     for (int m = 0; m < gpus_.members(); ++m) {
-      if (is_end && ends_in_compute(graph, c, m)) continue;
+      if (only_after_flows && ends_in_compute(graph, c, m)) continue;
       const double seconds = op == nullptr ? 0.0 : op->compute_s + op->routed_compute_s * (loads_[m] - 1.0);
       const int id = graph.add_compute(gpus_.gpu(rank_, m), seconds,
                                        {trank(m), id_name, c.microbatch, op == nullptr ? WorkKind::kOther : op->kind});
