@@ -12,8 +12,8 @@
 #include "cli/output.h"
 #include "core/child_process.h"
 #include "reports/text_table.h"
-#include "sim/scenario_loader.h"
-#include "sim/step_simulation.h"
+#include "sim/scenario/scenario_loader.h"
+#include "sim/step/step_simulation.h"
 
 namespace trainsim::cli {
 namespace {

@@ -11,9 +11,9 @@
 #include "core/atomic_file.h"
 #include "reports/run_report.h"
 #include "reports/timeline_trace.h"
-#include "sim/run_estimate.h"
-#include "sim/scenario_loader.h"
-#include "sim/step_simulation.h"
+#include "sim/cost/run_estimate.h"
+#include "sim/scenario/scenario_loader.h"
+#include "sim/step/step_simulation.h"
 
 namespace trainsim::cli {
 namespace {

@@ -13,10 +13,10 @@
 #include "reports/schedule_svg.h"
 #include "reports/schedule_table.h"
 #include "reports/schedule_trace.h"
-#include "sim/layout_rules.h"
-#include "sim/scenario_loader.h"
-#include "sim/schedule_comparison.h"
-#include "sim/step_estimate.h"
+#include "sim/scenario/layout_rules.h"
+#include "sim/scenario/scenario_loader.h"
+#include "sim/schedules/schedule_comparison.h"
+#include "sim/step/step_estimate.h"
 
 namespace trainsim::cli {
 namespace {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/chunk_times.h"
+#include "sim/schedules/chunk_times.h"
 
 namespace CLI {
 class App;

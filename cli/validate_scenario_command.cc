@@ -4,9 +4,9 @@
 
 #include "cli/commands.h"
 #include "core/units.h"
-#include "sim/scenario_loader.h"
-#include "sim/step_estimate.h"
-#include "sim/step_simulation.h"
+#include "sim/scenario/scenario_loader.h"
+#include "sim/step/step_estimate.h"
+#include "sim/step/step_simulation.h"
 
 namespace trainsim::cli {
 

@@ -3,9 +3,9 @@
 #pragma once
 #include <string>
 
-#include "sim/run_estimate.h"
-#include "sim/scenario.h"
-#include "sim/step_estimate.h"
+#include "sim/cost/run_estimate.h"
+#include "sim/scenario/scenario.h"
+#include "sim/step/step_estimate.h"
 
 namespace trainsim::reports {
 

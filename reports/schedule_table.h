@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/schedule_comparison.h"
+#include "sim/schedules/schedule_comparison.h"
 
 namespace trainsim::reports {
 

@@ -3,8 +3,8 @@
 #pragma once
 #include <string>
 
-#include "sim/pipeline_schedule.h"
-#include "sim/schedule_run.h"
+#include "sim/schedules/pipeline_schedule.h"
+#include "sim/schedules/schedule_run.h"
 
 namespace trainsim::reports {
 

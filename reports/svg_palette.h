@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "sim/schedule_op.h"
+#include "sim/schedules/schedule_op.h"
 
 namespace trainsim::reports {
 

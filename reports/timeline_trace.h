@@ -3,7 +3,7 @@
 #pragma once
 #include <string>
 
-#include "sim/timeline.h"
+#include "sim/engine/timeline.h"
 
 namespace trainsim::reports {
 

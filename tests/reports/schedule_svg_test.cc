@@ -6,7 +6,7 @@
 #include <map>
 #include <regex>
 
-#include "sim/schedule_request.h"
+#include "sim/schedules/schedule_request.h"
 
 namespace trainsim::reports {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/schedule_request.h"
+#include "sim/schedules/schedule_request.h"
 
 namespace trainsim::reports {
 namespace {

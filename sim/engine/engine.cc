@@ -1,0 +1,277 @@
+// SimGrid backend of the event engine (see engine.h). Hosts compute at kHostSpeedFlopsPerS, so an exec's
+// flops are its duration in nanoseconds. A GPU drops to its slow pstate while any communication kernel runs
+// on it (notes/simgrid-3.32.md, section 5: pstate changes take effect at once).
+//
+// Dependencies are counted here and an activity starts only once its last predecessor has completed (the
+// lazy DAG of notes section 3); a GPU's compute ops also wait for the one added before them (the stream).
+// Flows start from maestro: in SimGrid's completion callback of their last predecessor, or from a kernel
+// timer set for the current instant when that predecessor completed in an actor (a flow an actor started
+// would never signal its completion). Compute ops start in one of two ways, same times either way:
+// - from maestro too, when few GPUs compute (stage fidelity: 16);
+// - else in one actor per GPU that runs its stream. SimGrid files every activity under the actor that
+//   created it, in a std::list it scans whenever one ends; with a thousand GPUs computing at once that
+//   scan over maestro's list took 60% of a gpu-fidelity step (perf, 2026-11), while a GPU actor's list
+//   holds its one exec. Below kStreamActorsFrom GPUs the actors' context switches cost more than the scan.
+//   Flows stay with maestro: SimGrid 3.32 files every host-to-host comm under maestro whoever starts it
+//   (CommImpl::detach), so sender actors only added context switches (tried: 19 s became 30 s).
+#include "sim/engine/engine.h"
+
+#include <simgrid/kernel/Timer.hpp>
+#include <simgrid/s4u.hpp>
+#include <xbt/log.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "sim/engine/simgrid_platform.h"
+
+namespace sg4 = simgrid::s4u;
+
+namespace trainsim::sim {
+namespace {
+
+constexpr double kHostSpeedFlopsPerS = 1e9;
+constexpr int kStreamActorsFrom = 128;  // GPUs that compute
+
+class DagRun {
+ public:
+  DagRun(const ActivityGraph& graph, std::vector<sg4::Host*> hosts_by_gpu, std::function<void(double)> progress)
+      : graph_(graph),
+        progress_(std::move(progress)),
+        hosts_(std::move(hosts_by_gpu)),
+        kernels_(hosts_.size(), 0),
+        computes_(hosts_.size()),
+        next_compute_(hosts_.size(), 0),
+        computing_(hosts_.size(), false),
+        ready_flag_(graph.activities().size(), false),
+        live_(graph.activities().size()) {
+    for (const Activity& a : graph.activities()) pending_.push_back(a.predecessors);
+    timeline_.events.resize(graph.activities().size());
+    ids_.resize(graph.activities().size());
+    for (std::size_t i = 0; i < ids_.size(); ++i) ids_[i] = static_cast<int>(i);
+    for (int i = 0; i < graph_.size(); ++i)
+      if (graph_.activities()[i].stream == Stream::kCompute) computes_[graph_.activities()[i].gpu].push_back(i);
+  }
+
+  // The GPUs' compute actors if many GPUs compute, then whatever is ready before anything ran.
+  void start() {
+    const auto computing = std::count_if(computes_.begin(), computes_.end(), [](const auto& c) { return !c.empty(); });
+    stream_actors_ = computing >= kStreamActorsFrom;
+    ready_.resize(hosts_.size());
+    for (std::size_t g = 0; g < hosts_.size() && stream_actors_; ++g) {
+      if (computes_[g].empty()) continue;
+      ready_[g] = sg4::Semaphore::create(0);
+      actors_.push_back(sg4::Actor::create(fmt::format("gpu{}", g), hosts_[g], [this, g] { run_compute_stream(g); }));
+    }
+    for (int i = 0; i < graph_.size(); ++i)
+      if (pending_[i] == 0) make_ready(i, false);
+  }
+
+  // SimGrid's completion signal: flows, and compute ops started from maestro.
+  void maestro_activity_completed(const sg4::Activity& done) {
+    graveyard_.clear();  // refs of activities whose callbacks have returned
+    const int* id = done.get_data<int>();
+    if (id == nullptr || live_[*id] == nullptr) return;  // not ours, or a repeated signal
+    const Activity& a = graph_.activities()[*id];
+    if (a.comm_kernel) hold_sms(a, -1);
+    graveyard_.push_back(std::move(live_[*id]));
+    if (a.stream == Stream::kCompute) {
+      computing_[a.gpu] = false;
+      ++next_compute_[a.gpu];
+    }
+    completed(*id, done, false);
+    if (a.stream == Stream::kCompute) start_next_compute(a.gpu);
+  }
+
+  Timeline finish() {
+    actors_.clear();
+    ready_.clear();
+    TS_CHECK(failures_.empty(), "{} activities failed, first {}", failures_.size(),
+             failures_.empty() ? std::string() : graph_.names()[graph_.activities()[failures_.front()].label.name]);
+    TS_CHECK(completed_ == graph_.size(), "{} of {} activities never became ready (a cycle?)",
+             graph_.size() - completed_, graph_.size());
+    for (const TimelineEvent& e : timeline_.events) timeline_.makespan_s = std::max(timeline_.makespan_s, e.end_s);
+    timeline_.names = graph_.names();
+    timeline_.rank_names = graph_.rank_names();
+    graveyard_.clear();
+    return std::move(timeline_);
+  }
+
+ private:
+  // A GPU's compute stream: each op once ready, one at a time, in the order added.
+  void run_compute_stream(std::size_t gpu) {
+    for (int i : computes_[gpu]) {
+      while (!ready_flag_[i]) ready_[gpu]->acquire();  // released as each op of the GPU becomes ready
+      sg4::ExecPtr exec = sg4::this_actor::exec_init(graph_.activities()[i].duration_s * kHostSpeedFlopsPerS);
+      exec->wait();
+      completed(i, *exec, true);
+    }
+  }
+
+  void completed(int id, const sg4::Activity& done, bool in_actor) {
+    if (done.get_state() != sg4::Activity::State::FINISHED) failures_.push_back(id);
+    const Activity& a = graph_.activities()[id];
+    timeline_.events[id] = {a.label.rank,          a.stream, a.label.kind, a.label.name, a.label.microbatch,
+                            done.get_start_time(), done.get_finish_time()};
+    ++completed_;
+    if (progress_ && completed_ * 100LL / graph_.size() != (completed_ - 1) * 100LL / graph_.size())
+      progress_(static_cast<double>(completed_) / graph_.size());
+    for (int next : a.successors)
+      if (--pending_[next] == 0) make_ready(next, in_actor);
+  }
+
+  // A compute op wakes its GPU's stream. A flow starts now from maestro: at once when called there, else
+  // from a timer at the current instant (a flow an actor created would never signal its completion).
+  void make_ready(int i, bool in_actor) {
+    const Activity& a = graph_.activities()[i];
+    if (a.stream == Stream::kCompute) {
+      ready_flag_[i] = true;
+      if (stream_actors_)
+        ready_[a.gpu]->release();
+      else
+        start_next_compute(a.gpu);
+      return;
+    }
+    if (!in_actor) {
+      start_flow(i);
+      return;
+    }
+    flows_to_start_.push_back(i);
+    if (flows_to_start_.size() == 1)
+      simgrid::kernel::timer::Timer::set(sg4::Engine::get_clock(), [this] {
+        std::vector<int> flows;
+        flows.swap(flows_to_start_);
+        for (int f : flows) start_flow(f);
+      });
+  }
+
+  // Maestro's stream: the GPU's next compute op, once it is idle and the op is ready.
+  void start_next_compute(int gpu) {
+    if (computing_[gpu] || next_compute_[gpu] >= static_cast<int>(computes_[gpu].size())) return;
+    const int i = computes_[gpu][next_compute_[gpu]];
+    if (!ready_flag_[i]) return;
+    computing_[gpu] = true;
+    sg4::ExecPtr exec = sg4::Exec::init();
+    exec->set_flops_amount(graph_.activities()[i].duration_s * kHostSpeedFlopsPerS)->set_host(hosts_[gpu]);
+    live_[i] = exec;
+    live_[i]->set_data(&ids_[i]);
+    live_[i]->start();
+  }
+
+  void start_flow(int i) {
+    const Activity& a = graph_.activities()[i];
+    // NOTE: sendto_init(src, dst) then set_payload_size stays unstarted until start() (setter order matters).
+    sg4::CommPtr comm = sg4::Comm::sendto_init(hosts_[a.gpu], hosts_[a.dst_gpu]);
+    comm->set_payload_size(static_cast<uint64_t>(std::llround(a.bytes)));
+    live_[i] = comm;
+    if (a.comm_kernel) hold_sms(a, +1);
+    live_[i]->set_data(&ids_[i]);
+    live_[i]->start();
+  }
+
+  // Communication kernels running on each end GPU of `a` change by `delta`; pstate 1 while any runs.
+  void hold_sms(const Activity& a, int delta) {
+    for (int gpu : {a.gpu, a.dst_gpu}) {
+      const int before = kernels_[gpu];
+      kernels_[gpu] += delta;
+      if ((before == 0) != (kernels_[gpu] == 0)) hosts_[gpu]->set_pstate(kernels_[gpu] > 0 ? 1 : 0);
+    }
+  }
+
+  const ActivityGraph& graph_;
+  std::function<void(double)> progress_;
+  std::vector<sg4::Host*> hosts_;              // by GPU index; null for GPUs outside the slice
+  std::vector<int> kernels_;                   // communication kernels running, by GPU index
+  std::vector<std::vector<int>> computes_;     // by GPU index: its compute ops in order
+  std::vector<int> next_compute_;              // by GPU index, maestro's streams: the next op to run
+  std::vector<bool> computing_;                // by GPU index, maestro's streams
+  std::vector<bool> ready_flag_;               // by activity: all predecessors done
+  bool stream_actors_ = false;
+  std::vector<sg4::SemaphorePtr> ready_;       // by GPU index: released once per compute op made ready
+  std::vector<sg4::ActorPtr> actors_;
+  std::vector<int> flows_to_start_;            // made ready in an actor, started by the next timer
+  std::vector<sg4::ActivityPtr> live_;         // in flight, started from maestro
+  std::vector<sg4::ActivityPtr> graveyard_;
+  std::vector<int> pending_;
+  std::vector<int> ids_;
+  std::vector<int> failures_;
+  int completed_ = 0;
+  Timeline timeline_;
+};
+
+DagRun* current_run = nullptr;  // the run the completion signal feeds (one per process)
+
+// Throws unless every activity can run: no cycle among the dependencies together with each GPU's compute
+// stream order (a later compute op that an earlier one waits for would stall the stream). Kahn's sort,
+// before SimGrid starts, so that a bad graph is an error and not a deadlock report.
+void check_runs_to_the_end(const ActivityGraph& graph) {
+  const auto& activities = graph.activities();
+  std::vector<int> waiting(activities.size()), next_on_gpu(activities.size(), -1), last_on_gpu;
+  for (std::size_t i = 0; i < activities.size(); ++i) {
+    const Activity& a = activities[i];
+    waiting[i] += a.predecessors;
+    if (a.stream != Stream::kCompute) continue;
+    if (last_on_gpu.size() <= static_cast<std::size_t>(a.gpu)) last_on_gpu.resize(static_cast<std::size_t>(a.gpu) + 1, -1);
+    int& last = last_on_gpu[a.gpu];
+    if (last >= 0) {
+      next_on_gpu[last] = static_cast<int>(i);
+      ++waiting[i];
+    }
+    last = static_cast<int>(i);
+  }
+  std::vector<int> ready;
+  for (std::size_t i = 0; i < activities.size(); ++i)
+    if (waiting[i] == 0) ready.push_back(static_cast<int>(i));
+  std::size_t done = 0;
+  while (!ready.empty()) {
+    const int i = ready.back();
+    ready.pop_back();
+    ++done;
+    for (int next : activities[i].successors)
+      if (--waiting[next] == 0) ready.push_back(next);
+    if (next_on_gpu[i] >= 0 && --waiting[next_on_gpu[i]] == 0) ready.push_back(next_on_gpu[i]);
+  }
+  TS_CHECK(done == activities.size(), "{} of {} activities never became ready (a cycle, or a compute op waiting "
+           "for one added after it on its GPU)", activities.size() - done, activities.size());
+}
+
+// Exact B/W + latency for a lone flow, max-min sharing among concurrent ones (notes section 4b).
+void configure_network() {
+  sg4::Engine::set_config("network/model:CM02");
+  sg4::Engine::set_config("network/crosstraffic", false);
+  sg4::Engine::set_config("network/TCP-gamma", 1e30);
+}
+
+}  // namespace
+
+Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options) {
+  TS_CHECK(options.compute_share_during_comm > 0 && options.compute_share_during_comm <= 1,
+           "compute share {} during communication", options.compute_share_during_comm);
+  static bool used = false;
+  TS_CHECK(!used, "one SimGrid simulation per process: run each simulation in a child process");
+  used = true;
+  char program[] = "trainsim";
+  char* argv[] = {program, nullptr};
+  int argc = 1;
+  check_runs_to_the_end(graph);
+  xbt_log_control_set("root.thresh:warning");  // before the Engine parses its arguments
+  sg4::Engine engine(&argc, argv);
+  configure_network();
+  const std::vector<int> gpus = graph.gpus();
+  const hw::SimGridPlatform platform = hw::build_simgrid_platform(
+      topology, gpus, graph.flow_pairs(), {kHostSpeedFlopsPerS, kHostSpeedFlopsPerS * options.compute_share_during_comm});
+  std::vector<sg4::Host*> hosts(static_cast<std::size_t>(topology.gpu_count()), nullptr);
+  for (std::size_t i = 0; i < gpus.size(); ++i) hosts[gpus[i]] = platform.hosts[i];
+  DagRun run(graph, std::move(hosts), options.progress);
+  current_run = &run;
+  sg4::Activity::on_completion_cb([](const sg4::Activity& a) {
+    if (current_run != nullptr) current_run->maestro_activity_completed(a);
+  });
+  run.start();
+  engine.run();
+  current_run = nullptr;
+  return run.finish();
+}
+
+}  // namespace trainsim::sim

@@ -1,0 +1,28 @@
+// The discrete-event engine: runs an ActivityGraph on the SimGrid platform of a topology slice and returns
+// its Timeline. SimGrid stays inside engine.cc; see notes/simgrid-3.32.md for the settings and pitfalls.
+#pragma once
+#include <functional>
+
+#include "hardware/topology.h"
+#include "sim/engine/activity_graph.h"
+
+namespace trainsim::sim {
+
+struct EngineOptions {
+  // Share of a GPU's compute speed left while a communication kernel (Activity::comm_kernel) runs on it:
+  // hw::ClusterSpec::compute_sm_fraction(), 112/132 for DeepSeek-V3's 20 communication SMs on an H800.
+  double compute_share_during_comm = 1.0;
+  // Called with the share of activities completed, at every whole percent (a long gpu-fidelity run).
+  std::function<void(double)> progress;
+};
+
+// NOTE: one simulation per process. SimGrid keeps its clock across Engines, so a second call in the same
+// process throws trainsim::Error; sweeps and tests run each simulation in a child process.
+// Network model: CM02 without cross-traffic and with an unbounded TCP window, so that a lone flow takes
+// bytes / bandwidth + latency exactly and concurrent flows share links max-min.
+// Compute on a GPU is one stream: its compute activities run one at a time, in the order they were added.
+// Throws trainsim::Error if an activity could never run (a cycle in the graph, or a compute activity that
+// waits for one added after it on its GPU).
+Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options = {});
+
+}  // namespace trainsim::sim

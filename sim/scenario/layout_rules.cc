@@ -1,0 +1,99 @@
+// Layout rules. The schedule's own requirements (DualPipe's even pp and 2 pp micro-batches, interleaving's
+// whole groups of pp) are sim/schedule_request.h's, reported at the scenario key that sets each quantity.
+#include "sim/scenario/layout_rules.h"
+
+#include <fmt/format.h>
+
+#include "sim/schedules/schedule_request.h"
+
+namespace trainsim::sim {
+namespace {
+
+[[noreturn]] void fail(const Scenario& s, const std::string& key, const std::string& problem,
+                       const std::string& expected = {}, const std::string& hint = {}) {
+  throw ConfigError(s.where(key), problem, expected, hint);
+}
+
+void check_degrees(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  const int gpus = s.cluster.gpu_count();
+  if (static_cast<long long>(l.pp) * l.tp * l.dp != gpus)
+    fail(s, "parallelism", fmt::format("pp {} x tp {} x dp {} = {} GPUs, but the cluster has {} ({} nodes x {})", l.pp, l.tp,
+                                       l.dp, static_cast<long long>(l.pp) * l.tp * l.dp, gpus, s.cluster.nodes,
+                                       s.cluster.gpus_per_node),
+         "degrees whose product is the GPU count", fmt::format("dp = {} / (pp x tp) = {}", gpus, gpus / (l.pp * l.tp)));
+}
+
+void check_against_model(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  const models::ModelConfig& m = s.job.model;
+  if (m.num_heads % l.tp != 0 || m.num_kv_heads % l.tp != 0)
+    fail(s, "parallelism.tp", fmt::format("tp {} does not divide the {} attention heads ({} key/value heads) of {}", l.tp,
+                                          m.num_heads, m.num_kv_heads, m.name),
+         "a divisor of the head count");
+  if (l.ep > 1 && !m.is_moe())
+    fail(s, "parallelism.ep", fmt::format("ep {} needs a mixture-of-experts model; {} is dense", l.ep, m.name), "ep: 1");
+  if (m.is_moe() && m.moe.routed_experts % l.ep != 0)
+    fail(s, "parallelism.ep", fmt::format("ep {} does not divide the {} routed experts of {}", l.ep, m.moe.routed_experts, m.name),
+         "a divisor of the expert count");
+  if ((l.dp * l.tp) % l.ep != 0)
+    fail(s, "parallelism.ep", fmt::format("ep {} exceeds or does not divide the dp x tp = {} GPUs of a pipeline stage", l.ep, l.dp * l.tp),
+         "a divisor of dp x tp", "EP groups are drawn from the GPUs that hold the same stage");
+  if (l.stage_count() > m.num_layers)
+    fail(s, "parallelism.pp", fmt::format("{} pipeline stages for {} layers", l.stage_count(), m.num_layers),
+         "at most one stage per layer");
+}
+
+// The schedule's own rules (sim/schedule_request.h), reported at the scenario key that sets each quantity.
+void check_schedule_request_of(const Scenario& s, int microbatches) {
+  const ParallelLayout& l = s.layout;
+  try {
+    check_schedule_request(schedule_request_for(l, microbatches), s.source);
+  } catch (const ConfigError& e) {
+    const std::string& key = e.where().key_path;
+    if (key == "schedule.microbatches")
+      fail(s, "training.global_batch",
+           fmt::format("global batch {} / (dp {} x micro_batch_size {}) gives {} micro-batches per pipeline: {}",
+                       s.job.global_batch_sequences, l.dp, l.micro_batch_size, microbatches, e.problem()),
+           e.expected(), "raise the batch, lower dp, or lower micro_batch_size");
+    fail(s, key == "schedule.virtual_stages" ? "parallelism.virtual_stages" : "parallelism.pp", e.problem(), e.expected(),
+         e.hint());
+  }
+}
+
+void check_schedule(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  if (l.schedule != ScheduleKind::kInterleaved && l.virtual_stages != 1)
+    fail(s, "parallelism.virtual_stages",
+         fmt::format("virtual stages apply to the interleaved schedule only, not {}", schedule_name(l.schedule)),
+         "virtual_stages: 1, or schedule: interleaved");
+  const int per_replica = l.dp * l.micro_batch_size;
+  if (s.job.global_batch_sequences % per_replica != 0)
+    fail(s, "training.global_batch",
+         fmt::format("global batch {} is not a multiple of dp {} x micro_batch_size {}", s.job.global_batch_sequences, l.dp,
+                     l.micro_batch_size),
+         fmt::format("a multiple of {}", per_replica));
+  if (s.job.ramp && s.job.ramp->from_sequences % per_replica != 0)
+    fail(s, "training.batch_ramp", fmt::format("the ramp's first batch {} is not a multiple of dp x micro_batch_size = {}",
+                                               s.job.ramp->from_sequences, per_replica));
+  check_schedule_request_of(s, microbatches_per_step(l, s.job.global_batch_sequences));
+}
+
+}  // namespace
+
+ScheduleRequest schedule_request_for(const ParallelLayout& layout, int microbatches) {
+  return ScheduleRequest{layout.schedule, layout.schedule == ScheduleKind::kInterleaved ? layout.pp : layout.stage_count(),
+                         microbatches, layout.virtual_stages};
+}
+
+int microbatches_per_step(const ParallelLayout& layout, int global_batch_sequences) {
+  return global_batch_sequences / (layout.dp * layout.micro_batch_size);
+}
+
+void check_layout_rules(const Scenario& s) {
+  check_degrees(s);
+  check_against_model(s);
+  check_schedule(s);
+}
+
+}  // namespace trainsim::sim

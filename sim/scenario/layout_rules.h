@@ -1,0 +1,18 @@
+// The rules a parallel layout must satisfy against the model, the batch and the cluster; each violation
+// is a ConfigError at the key the user wrote (parallelism.ep, parallelism.pp, ...).
+#pragma once
+#include "sim/scenario/scenario.h"
+#include "sim/schedules/schedule_request.h"
+
+namespace trainsim::sim {
+
+// Micro-batches per pipeline per step at a global batch of `global_batch_sequences`.
+int microbatches_per_step(const ParallelLayout& layout, int global_batch_sequences);
+
+// The schedule request a layout makes: the executor counts model stages (DualPipeV: 2 pp on pp devices),
+// except interleaving, which counts devices and virtual stages.
+ScheduleRequest schedule_request_for(const ParallelLayout& layout, int microbatches);
+
+void check_layout_rules(const Scenario& scenario);
+
+}  // namespace trainsim::sim

@@ -1,0 +1,27 @@
+// Scenario: one training run to estimate, as three plain parts kept apart (what is trained, how it is run,
+// where it runs), a seed, and where each setting came from so that later checks can point at it.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/error.h"
+#include "hardware/cluster_spec.h"
+#include "sim/scenario/parallel_layout.h"
+#include "sim/scenario/training_job.h"
+
+namespace trainsim::sim {
+
+struct Scenario {
+  std::string source;  // the file it was read from, as given
+  TrainingJob job;
+  ParallelLayout layout;
+  hw::ClusterSpec cluster;
+  uint64_t seed = 0;
+  std::map<std::string, SourceLocation> locations;  // key path -> where the user wrote it
+
+  // Where `key_path` was written; for a key left to its default, where its nearest enclosing part was.
+  SourceLocation where(const std::string& key_path) const;
+};
+
+}  // namespace trainsim::sim

@@ -1,0 +1,223 @@
+// Scenario schema: the top-level parts seed, model, training, parallelism and cluster. Each reader takes
+// one part; cross-part rules (degrees against the GPU count, against the model) come last.
+#include "sim/scenario/scenario_loader.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/did_you_mean.h"
+#include "core/yaml_reader.h"
+#include "hardware/gpu_catalog.h"
+#include "models/hf_config.h"
+#include "models/model_presets.h"
+#include "sim/scenario/layout_rules.h"
+
+namespace trainsim::sim {
+namespace {
+
+using Keys = std::vector<std::string>;
+
+void remember(Scenario& s, const ConfigNode& node) { s.locations[node.path()] = node.location(); }
+
+// Applies HuggingFace-named fields from a YAML mapping onto a model, each error at its own line.
+void apply_model_fields(const ConfigNode& fields, models::ModelConfig& model) {
+  fields.require_map();
+  for (const std::string& key : fields.keys()) {
+    const ConfigNode value = fields.require(key);
+    models::HfValue hf;
+    if (value.is_null()) {
+      hf = std::monostate{};
+    } else {
+      const std::string text = value.as_string();
+      if (text == "true" || text == "false") {
+        hf = text == "true";
+      } else if (text.find_first_not_of("0123456789-") == std::string::npos && !text.empty()) {
+        hf = static_cast<long long>(value.as_integer(-1'000'000'000, 1'000'000'000));
+      } else if (text.find_first_not_of("0123456789.eE+-") == std::string::npos) {
+        hf = value.as_number();
+      } else {
+        hf = text;
+      }
+    }
+    const std::string problem = models::apply_hf_field(model, key, hf);
+    if (problem == "unknown field")
+      value.fail("unknown model field '" + key + "'", "a HuggingFace config.json field trainsim reads",
+                 did_you_mean(key, models::hf_field_names()));
+    if (!problem.empty()) value.fail("bad value '" + (value.is_null() ? std::string("null") : value.as_string()) + "'", problem);
+  }
+}
+
+void read_model(const ConfigNode& node, const std::string& scenario_dir, Scenario& s) {
+  TrainingJob& job = s.job;
+  if (node.is_scalar()) {  // model: deepseek-v3
+    job.model = models::load_preset(node.as_string(), node.location());
+    job.model_source = "preset " + node.as_string();
+    return;
+  }
+  node.allow_only(Keys{"preset", "config", "name", "fields", "overrides"});
+  const int sources = node.has("preset") + node.has("config") + node.has("fields");
+  if (sources != 1) node.fail("needs exactly one of preset, config or fields", "preset: deepseek-v3, config: path/config.json, or fields: {...}");
+  if (auto preset = node.get("preset")) {
+    job.model = models::load_preset(preset->as_string(), preset->location());
+    job.model_source = "preset " + preset->as_string();
+  } else if (auto config = node.get("config")) {
+    std::filesystem::path path = config->as_string();
+    if (path.is_relative()) path = std::filesystem::path(scenario_dir) / path;
+    job.model = models::load_hf_config_file(path.string(), config->location());
+    job.model_source = config->as_string();
+  } else {
+    const ConfigNode fields = node.require("fields");
+    apply_model_fields(fields, job.model);
+    job.model_source = "inline fields";
+  }
+  if (auto name = node.get("name")) job.model.name = name->as_string();
+  if (job.model.name.empty()) job.model.name = "custom";
+  if (auto overrides = node.get("overrides")) apply_model_fields(*overrides, job.model);
+  const std::vector<std::string> problems = models::finalize_model(job.model);
+  if (!problems.empty()) node.fail("the model is inconsistent: " + problems.front());
+}
+
+void read_training(const ConfigNode& node, Scenario& s) {
+  node.allow_only(Keys{"sequence_length", "global_batch", "batch_ramp", "tokens", "precision", "optimizer"});
+  TrainingJob& job = s.job;
+  job.sequence_length = static_cast<int>(node.require("sequence_length").as_integer(1, 10'000'000));
+  job.global_batch_sequences = static_cast<int>(node.require("global_batch").as_integer(1, 1'000'000'000));
+  remember(s, node.require("global_batch"));
+  job.total_tokens = node.require("tokens").as_quantity(Dimension::kCount);
+  if (job.total_tokens < job.tokens_per_step()) node.require("tokens").fail("is less than one step's tokens", "at least global_batch x sequence_length");
+  if (auto ramp = node.get("batch_ramp")) {
+    ramp->allow_only(Keys{"from", "over_tokens"});
+    BatchRamp r;
+    r.from_sequences = static_cast<int>(ramp->require("from").as_integer(1, job.global_batch_sequences));
+    r.over_tokens = ramp->require("over_tokens").as_quantity(Dimension::kCount);
+    if (r.over_tokens > job.total_tokens) ramp->require("over_tokens").fail("exceeds the token budget", "at most training.tokens");
+    job.ramp = r;
+    remember(s, *ramp);
+  }
+  const std::string precision = node.get("precision") ? node.require("precision").as_choice(Keys{"fp8", "bf16"}) : "fp8";
+  job.precision.fp8_gemms = job.precision.fp8_dispatch = precision == "fp8";
+  if (auto optimizer = node.get("optimizer")) {
+    optimizer->allow_only(Keys{"weights", "gradients", "master", "moments"});
+    auto bytes = [&](const char* key, double fallback, const Keys& choices) {
+      auto v = optimizer->get(key);
+      if (!v) return fallback;
+      const std::string c = v->as_choice(choices);
+      return c == "fp32" ? 4.0 : c == "bf16" ? 2.0 : 0.0;
+    };
+    job.optimizer.weight_bytes = bytes("weights", 2, Keys{"bf16", "fp32"});
+    job.optimizer.gradient_bytes = bytes("gradients", 4, Keys{"bf16", "fp32"});
+    job.optimizer.master_bytes = bytes("master", 4, Keys{"fp32", "none"});
+    job.optimizer.moment_bytes = bytes("moments", 2, Keys{"bf16", "fp32"});
+  }
+}
+
+void read_parallelism(const ConfigNode& node, Scenario& s) {
+  node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "ep", "dp", "zero_stage", "micro_batch_size",
+                       "schedule", "recompute", "layers_per_stage"});
+  ParallelLayout& l = s.layout;
+  for (const char* key : {"pp", "tp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage"})
+    if (auto child = node.get(key)) remember(s, *child);
+  remember(s, node);
+  l.pp = static_cast<int>(node.require("pp").as_integer(1, 4096));
+  l.dp = static_cast<int>(node.require("dp").as_integer(1, 1'000'000));
+  l.tp = static_cast<int>(node.integer_or("tp", 1, 1024, 1));
+  l.ep = static_cast<int>(node.integer_or("ep", 1, 1'000'000, 1));
+  l.virtual_stages = static_cast<int>(node.integer_or("virtual_stages", 1, 64, 1));
+  l.sequence_parallel = node.bool_or("sequence_parallel", false);
+  l.zero_stage = static_cast<int>(node.integer_or("zero_stage", 0, 3, 1));
+  l.micro_batch_size = static_cast<int>(node.integer_or("micro_batch_size", 1, 1'000'000, 1));
+  if (auto schedule = node.get("schedule")) {
+    Keys names;
+    for (ScheduleKind kind : kAllScheduleKinds) names.emplace_back(schedule_name(kind));
+    l.schedule = *schedule_from_name(schedule->as_choice(names));
+  }
+  if (auto recompute = node.get("recompute")) {
+    const std::string r = recompute->as_choice(Keys{"none", "selective", "full", "deepseek"});
+    l.recompute = r == "none" ? models::Recompute::kNone
+                  : r == "selective" ? models::Recompute::kSelective
+                  : r == "full" ? models::Recompute::kFull
+                                : models::Recompute::kDeepSeek;
+  }
+  if (auto placement = node.get("layers_per_stage")) {
+    if (placement->is_scalar()) {
+      placement->as_choice(Keys{"auto"});
+    } else {
+      for (const ConfigNode& count : placement->elements()) l.layers_per_stage.push_back(static_cast<int>(count.as_integer(0, 100000)));
+    }
+  }
+}
+
+void read_cluster(const ConfigNode& node, Scenario& s) {
+  node.allow_only(Keys{"gpu", "nodes", "gpus_per_node", "nvlink_bandwidth", "nvlink_latency", "nic_bandwidth",
+                       "nic_latency", "topology", "price_per_gpu_hour", "comm_sms"});
+  hw::ClusterSpec& c = s.cluster;
+  const ConfigNode gpu = node.require("gpu");
+  if (gpu.is_scalar()) {
+    c.gpu = hw::find_gpu(gpu.as_string(), gpu.location());
+  } else {
+    c.gpu = hw::find_gpu(gpu.require("type").as_string(), gpu.require("type").location());
+    hw::read_gpu_fields(gpu, c.gpu, Keys{"type"});
+  }
+  c.nodes = static_cast<int>(node.require("nodes").as_integer(1, 1'000'000));
+  c.gpus_per_node = static_cast<int>(node.integer_or("gpus_per_node", 1, 1024, 8));
+  remember(s, node.require("nodes"));
+  c.nvlink_bandwidth_bytes_per_s = node.quantity_or("nvlink_bandwidth", Dimension::kBytesPerSecond, c.gpu.nvlink_bandwidth_bytes_per_s);
+  c.nic_bandwidth_bytes_per_s = node.quantity_or("nic_bandwidth", Dimension::kBytesPerSecond, c.gpu.nic_bandwidth_bytes_per_s);
+  // Defaults: 64 B latencies measured by DeepSeek (ISCA 2025): NVLink 3.33 us, IB 3.7 us across leaves.
+  c.nvlink_latency_s = node.quantity_or("nvlink_latency", Dimension::kSeconds, 3.33e-6);
+  c.nic_latency_s = node.quantity_or("nic_latency", Dimension::kSeconds, 3.7e-6);
+  c.price_usd_per_gpu_s = node.quantity_or("price_per_gpu_hour", Dimension::kUsdPerHour, c.gpu.price_usd_per_s);
+  for (const char* key : {"nvlink_bandwidth", "nic_bandwidth"})
+    if (auto v = node.get(key); v && v->as_quantity(Dimension::kBytesPerSecond) == 0) v->fail("must be positive", "a bandwidth above zero");
+  if (auto topology = node.get("topology")) {
+    const std::string t = topology->as_choice(Keys{"fat-tree", "multi-plane-fat-tree", "rail-optimized"});
+    c.topology = t == "fat-tree" ? hw::TopologyKind::kFatTree
+                 : t == "rail-optimized" ? hw::TopologyKind::kRailOptimized
+                                         : hw::TopologyKind::kMultiPlaneFatTree;
+  }
+  c.comm_sm_count = static_cast<int>(node.integer_or("comm_sms", 0, c.gpu.sm_count - 1, 20));
+}
+
+}  // namespace
+
+SourceLocation Scenario::where(const std::string& key_path) const {
+  // A key left to its default points at the nearest part of the file that holds it.
+  for (std::string path = key_path;;) {
+    if (auto it = locations.find(path); it != locations.end()) {
+      SourceLocation at = it->second;
+      at.key_path = key_path;
+      return at;
+    }
+    const size_t dot = path.rfind('.');
+    if (dot == std::string::npos) return SourceLocation{source, 0, 0, key_path};
+    path.resize(dot);
+  }
+}
+
+Scenario parse_scenario(const std::string& text, const std::string& source) {
+  const ConfigNode root = ConfigNode::parse(text, source);
+  if (!root.is_map()) root.fail("is not a scenario", "a mapping with model, training, parallelism and cluster");
+  root.allow_only(Keys{"name", "description", "seed", "model", "training", "parallelism", "cluster"});
+  Scenario s;
+  s.source = source;
+  s.seed = static_cast<uint64_t>(root.integer_or("seed", 0, 9'000'000'000'000'000'000LL, 0));
+  const std::string dir = std::filesystem::path(source).parent_path().string();
+  read_model(root.require("model"), dir, s);
+  read_training(root.require("training"), s);
+  read_parallelism(root.require("parallelism"), s);
+  read_cluster(root.require("cluster"), s);
+  check_layout_rules(s);
+  return s;
+}
+
+Scenario load_scenario(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in || std::filesystem::is_directory(path))
+    throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read the scenario file", "a readable YAML file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), path);
+}
+
+}  // namespace trainsim::sim

@@ -1,0 +1,43 @@
+// ZeRO collectives and the optimizer step (see data_parallel.h).
+#include "sim/step/data_parallel.h"
+
+namespace trainsim::sim {
+
+HeldParameters held_parameters(const StagePlan& plan, int device, const PricedModel& priced,
+                               const models::ModelConfig& model) {
+  HeldParameters held;
+  for (int stage : plan.device_stages[static_cast<std::size_t>(device)]) {
+    const StageTotals t = stage_totals(plan.stages[static_cast<std::size_t>(stage)], priced, model);
+    held.parameters += t.parameters;
+    held.expert_parameters += t.expert_parameters;
+  }
+  return held;
+}
+
+ZeroCollectives zero_collectives(const Scenario& s, double parameters, int replicas) {
+  if (replicas <= 1 || parameters <= 0) return {};
+  const models::OptimizerPrecision& p = s.job.optimizer;
+  const double shard = parameters / replicas;
+  const double after_bytes = s.layout.zero_stage == 0 ? p.gradient_bytes : p.weight_bytes;
+  return {{replicas - 1, shard * p.gradient_bytes}, {replicas - 1, shard * after_bytes}};
+}
+
+double dp_collective_bytes(const Scenario& s, double parameters, int replicas) {
+  const ZeroCollectives end = zero_collectives(s, parameters, replicas);
+  double bytes = end.before_optimizer.steps * end.before_optimizer.bytes_per_step +
+                 end.after_optimizer.steps * end.after_optimizer.bytes_per_step;
+  if (s.layout.zero_stage == 3 && replicas > 1)  // the weights gathered again in forward and backward
+    bytes += 2 * end.after_optimizer.steps * end.after_optimizer.bytes_per_step;
+  return bytes;
+}
+
+double optimizer_seconds(const Scenario& s, const HeldParameters& held) {
+  const ParallelLayout& l = s.layout;
+  const models::OptimizerPrecision& p = s.job.optimizer;
+  const double shard = l.zero_stage >= 1 ? held.parameters / l.dp + held.expert_parameters / l.expert_data_parallel()
+                                         : held.parameters + held.expert_parameters;
+  const double bytes_per_parameter = p.gradient_bytes + 2 * p.master_bytes + 4 * p.moment_bytes + p.weight_bytes;
+  return shard * bytes_per_parameter / (s.cluster.gpu.hbm_bandwidth_bytes_per_s * hw::RooflineEfficiencies{}.memory);
+}
+
+}  // namespace trainsim::sim

@@ -1,0 +1,54 @@
+// Summing op times per phase.
+#include "sim/step/layer_timing.h"
+
+#include <algorithm>
+
+namespace trainsim::sim {
+
+LayerTiming& LayerTiming::operator+=(const LayerTiming& o) {
+  forward_s += o.forward_s;
+  backward_input_s += o.backward_input_s;
+  weight_backward_s += o.weight_backward_s;
+  ep_forward_s += o.ep_forward_s;
+  ep_backward_s += o.ep_backward_s;
+  tp_forward_s += o.tp_forward_s;
+  tp_backward_s += o.tp_backward_s;
+  for (const auto& [kind, s] : o.compute_by_kind_s) compute_by_kind_s[kind] += s;
+  return *this;
+}
+
+LayerTiming LayerTiming::scaled(double factor) const {
+  LayerTiming out = *this;
+  for (double* field : {&out.forward_s, &out.backward_input_s, &out.weight_backward_s, &out.ep_forward_s,
+                        &out.ep_backward_s, &out.tp_forward_s, &out.tp_backward_s})
+    *field *= factor;
+  for (auto& [kind, s] : out.compute_by_kind_s) s *= factor;
+  return out;
+}
+
+double communication_seconds(const models::Op& op, const hw::ClusterSpec& c) {
+  const double nvlink_s = op.intra_node_bytes > 0 ? op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s + c.nvlink_latency_s : 0.0;
+  const double nic_s = op.inter_node_bytes > 0 ? op.inter_node_bytes / c.nic_bandwidth_bytes_per_s + c.nic_latency_s : 0.0;
+  return std::max(nvlink_s, nic_s);
+}
+
+LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model, const hw::ClusterSpec& cluster) {
+  using models::CommKind;
+  using models::Pass;
+  LayerTiming t;
+  for (const models::Op& op : ops.ops) {
+    if (op.is_communication()) {
+      const double s = communication_seconds(op, cluster);
+      const bool ep = op.comm == CommKind::kEpDispatch || op.comm == CommKind::kEpCombine;
+      const bool forward = op.pass == Pass::kForward;
+      (ep ? (forward ? t.ep_forward_s : t.ep_backward_s) : (forward ? t.tp_forward_s : t.tp_backward_s)) += s;
+      continue;
+    }
+    const double s = model.seconds(op);
+    (op.pass == Pass::kForward ? t.forward_s : op.pass == Pass::kBackwardInput ? t.backward_input_s : t.weight_backward_s) += s;
+    t.compute_by_kind_s[std::string(models::op_kind_name(op.kind))] += s;
+  }
+  return t;
+}
+
+}  // namespace trainsim::sim

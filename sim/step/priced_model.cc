@@ -1,0 +1,65 @@
+// Pricing the op catalog for a scenario and summing it per stage (see priced_model.h).
+#include "sim/step/priced_model.h"
+
+#include <fmt/format.h>
+
+namespace trainsim::sim {
+
+const PricedLayer& PricedModel::of(models::LayerKind kind) const {
+  switch (kind) {
+    case models::LayerKind::kDense: return dense;
+    case models::LayerKind::kMoe: return moe;
+    case models::LayerKind::kEmbedding: return embedding;
+    case models::LayerKind::kOutputHead: return head;
+    case models::LayerKind::kMtp: return mtp;
+  }
+  return dense;
+}
+
+models::OpContext op_context(const Scenario& s) {
+  models::OpContext c;
+  c.micro_batch_size = s.layout.micro_batch_size;
+  c.sequence_length = s.job.sequence_length;
+  c.tp = s.layout.tp;
+  c.sequence_parallel = s.layout.sequence_parallel;
+  c.ep = s.layout.ep;
+  c.gpus_per_node = s.cluster.gpus_per_node;
+  c.recompute = s.layout.recompute;
+  c.precision = s.job.precision;
+  return c;
+}
+
+PricedModel price_model(const Scenario& s, const hw::OpTimeModel& time_model) {
+  const models::OpContext context = op_context(s);
+  auto priced = [&](models::LayerKind kind) {
+    PricedLayer p{models::build_layer_ops(s.job.model, kind, context), {}};
+    p.timing = time_layer(p.ops, time_model, s.cluster);
+    return p;
+  };
+  return {priced(models::LayerKind::kDense), priced(models::LayerKind::kMoe), priced(models::LayerKind::kEmbedding),
+          priced(models::LayerKind::kOutputHead), priced(models::LayerKind::kMtp)};
+}
+
+std::vector<StageLayer> stage_layers(const Stage& stage, const models::ModelConfig& m) {
+  std::vector<StageLayer> out;
+  if (stage.embedding) out.push_back({models::LayerKind::kEmbedding, "embed"});
+  for (int i = stage.first_layer; i < stage.first_layer + stage.layer_count; ++i)
+    out.push_back({m.is_moe_layer(i) ? models::LayerKind::kMoe : models::LayerKind::kDense, fmt::format("L{}", i)});
+  if (stage.output_head) out.push_back({models::LayerKind::kOutputHead, "head"});
+  for (int k = 0; k < stage.mtp_modules; ++k) out.push_back({models::LayerKind::kMtp, fmt::format("mtp{}", k)});
+  return out;
+}
+
+StageTotals stage_totals(const Stage& stage, const PricedModel& p, const models::ModelConfig& m) {
+  StageTotals t;
+  for (const StageLayer& layer : stage_layers(stage, m)) {
+    const PricedLayer& priced = p.of(layer.kind);
+    t.timing += priced.timing;
+    t.parameters += priced.ops.parameters;
+    t.expert_parameters += priced.ops.expert_parameters;
+    t.saved_bytes += priced.ops.saved_activation_bytes;
+  }
+  return t;
+}
+
+}  // namespace trainsim::sim

@@ -1,0 +1,43 @@
+// PricedModel: the op catalog of every layer kind of a scenario's model, priced on its GPU by an op-time
+// model, and what a pipeline stage sums to. The analytic estimate and the engine's stage ops share it.
+#pragma once
+#include "hardware/op_time_model.h"
+#include "models/op_catalog.h"
+#include "sim/step/layer_timing.h"
+#include "sim/scenario/scenario.h"
+#include "sim/scenario/stage_plan.h"
+
+namespace trainsim::sim {
+
+struct PricedLayer {
+  models::LayerOps ops;
+  LayerTiming timing;
+};
+
+struct PricedModel {
+  PricedLayer dense, moe, embedding, head, mtp;
+  const PricedLayer& of(models::LayerKind kind) const;
+};
+
+// How one micro-batch meets one GPU under the scenario's layout.
+models::OpContext op_context(const Scenario& scenario);
+
+PricedModel price_model(const Scenario& scenario, const hw::OpTimeModel& time_model);
+
+// Everything a stage holds, summed: timing, parameters, saved activations per micro-batch.
+struct StageTotals {
+  LayerTiming timing;
+  double parameters = 0, expert_parameters = 0, saved_bytes = 0;
+};
+
+StageTotals stage_totals(const Stage& stage, const PricedModel& priced, const models::ModelConfig& model);
+
+// The layers of a stage in execution order of the forward: the embedding, the transformer layers, the
+// output head, the MTP modules (tech report 2.2: they follow the main model and share its head).
+struct StageLayer {
+  models::LayerKind kind = models::LayerKind::kDense;
+  std::string label;  // "L12", "embed", "head", "mtp0"
+};
+std::vector<StageLayer> stage_layers(const Stage& stage, const models::ModelConfig& model);
+
+}  // namespace trainsim::sim

@@ -1,0 +1,38 @@
+// StageOps: what the engine runs for one pipeline stage and one micro-batch, per pass: the op catalog of each
+// of the stage's layers grouped into engine ops, the units DeepSeek-V3's overlap works with (tech report
+// 3.2.1, Figure 4): attention, router, dispatch, experts, combine, and the dense MLP and TP collectives of
+// other models. Consecutive catalog ops of one group become one compute op, priced at the full SM count (the
+// engine slows them while communication kernels run); each communication op keeps its NVLink and IB bytes.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sim/step/priced_model.h"
+#include "sim/engine/timeline.h"
+
+namespace trainsim::sim {
+
+struct StageOp {
+  std::string name;  // "F L12 attention", "Bi L12 dispatch", "B head other"
+  WorkKind kind = WorkKind::kAttention;
+  double compute_s = 0;     // compute ops, at the balanced expert load
+  double routed_compute_s = 0;  // the part of compute_s that grows with the tokens a GPU's experts receive
+  double nvlink_bytes = 0;  // communication ops: bytes this GPU sends over NVLink
+  double nic_bytes = 0;     // and over its NIC (DeepSeek's path: once per target node)
+  bool is_communication() const { return sim::is_communication(kind); }
+};
+
+struct StageOps {
+  std::vector<StageOp> forward;          // F, in execution order
+  std::vector<StageOp> backward_input;   // Bi: the layers in reverse, communication where it falls
+  std::vector<StageOp> weight;           // W: the weight gradients alone, layers in reverse
+  std::vector<StageOp> backward;         // B = Bi with each group's weight gradients right after its input
+                                         // gradients (Figure 4: MLP(B), MLP(W), ..., ATTN(B), ATTN(W))
+  double compute_s(const std::vector<StageOp>& pass) const;
+};
+
+// The ops of `priced`'s catalog, each compute op priced by `time_model`.
+StageOps stage_ops(const Stage& stage, const PricedModel& priced, const models::ModelConfig& model,
+                   const hw::OpTimeModel& time_model);
+
+}  // namespace trainsim::sim

@@ -1,0 +1,278 @@
+// One training step as an activity graph (see step_graph.h).
+#include "sim/step/step_graph.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "hardware/op_time_model.h"
+#include "sim/step/data_parallel.h"
+#include "sim/scenario/layout_rules.h"
+#include "sim/step/pipeline_graph.h"
+#include "sim/step/replica_gpus.h"
+#include "sim/schedules/schedule_request.h"
+#include "sim/step/stage_ops.h"
+
+namespace trainsim::sim {
+
+std::string_view fidelity_name(Fidelity fidelity) {
+  switch (fidelity) {
+    case Fidelity::kAnalytic: return "analytic";
+    case Fidelity::kStage: return "stage";
+    case Fidelity::kGpu: return "gpu";
+  }
+  return "?";
+}
+
+namespace {
+
+// One pass of one task being laid out: its ops, how far, what each member's next op waits for.
+struct Chain {
+  const std::vector<StageOp>* ops = nullptr;
+  std::size_t next = 0;
+  int microbatch = 0;
+  bool forward = false;
+  std::vector<std::vector<int>> ready;  // [member]
+  std::vector<int> first, last;         // [member]
+  bool done() const { return next >= ops->size(); }
+};
+
+class LayerExpansion : public OpExpansion {
+ public:
+  LayerExpansion(std::vector<StageOps> stages, const ReplicaGpus& gpus, const StepGraphOptions& options,
+                 Fidelity fidelity)
+      : stages_(std::move(stages)), gpus_(gpus), options_(options), fidelity_(fidelity) {
+    const int members = gpus_.members();
+    loads_.assign(static_cast<std::size_t>(members), 1.0);
+    if (!options.expert_load_factors.empty()) {
+      TS_CHECK(static_cast<int>(options.expert_load_factors.size()) == std::max(1, gpus_.ep()),
+               "{} expert load factors for EP {}", options.expert_load_factors.size(), gpus_.ep());
+      const double busiest = *std::max_element(options.expert_load_factors.begin(), options.expert_load_factors.end());
+      for (int m = 0; m < members; ++m)
+        loads_[m] = fidelity == Fidelity::kGpu ? options.expert_load_factors[m % options.expert_load_factors.size()]
+                                               : busiest;
+    }
+  }
+
+  ExpandedOp expand(ActivityGraph& graph, int rank, const ScheduleOp& op, const std::vector<StageTask>& tasks) override {
+    const int members = gpus_.members();
+    rank_ = rank;
+    stream_last_.assign(static_cast<std::size_t>(members), -1);
+    ExpandedOp out;
+    out.compute.assign(static_cast<std::size_t>(members), TaskSpan{});
+    std::vector<Chain> chains;
+    std::vector<int> chain_of_task;  // task -> chain
+    for (const StageTask& task : tasks) {
+      const StageOps& ops = stages_[static_cast<std::size_t>(task.stage)];
+      if (task.kind == TaskKind::kWeight && op.phase != Phase::kWeight) {  // B and F&B: one chain runs Bi and W
+        chain_of_task.push_back(chain_of_task.back());
+        continue;
+      }
+      Chain c;
+      c.ops = task.kind == TaskKind::kForward ? &ops.forward
+              : task.kind == TaskKind::kWeight ? &ops.weight
+              : op.phase == Phase::kBackwardInput ? &ops.backward_input : &ops.backward;
+      c.microbatch = task.microbatch;
+      c.forward = task.kind == TaskKind::kForward;
+      c.ready.assign(static_cast<std::size_t>(members), {});
+      c.first.assign(static_cast<std::size_t>(members), -1);
+      c.last.assign(static_cast<std::size_t>(members), -1);
+      chain_of_task.push_back(static_cast<int>(chains.size()));
+      chains.push_back(std::move(c));
+    }
+    for (Chain& c : chains)
+      if (c.done() || c.ops->front().is_communication()) add_compute_all(graph, c, nullptr, "start", out);
+    // The chains take turns on the compute stream, a turn being a chain's compute ops up to its next
+    // communication; that communication is issued at once and runs under the other chain's turn (DualPipe's
+    // F&B, tech report Figure 4). The backward goes first: it opens with a short compute, the forward with
+    // its attention, which then covers the backward's first all-to-all.
+    std::vector<Chain*> turns;
+    for (Chain& c : chains) turns.push_back(&c);
+    std::stable_partition(turns.begin(), turns.end(), [](const Chain* c) { return !c->forward; });
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (Chain* c : turns) {
+        if (c->done()) continue;
+        progress = true;
+        while (!c->done() && (*c->ops)[c->next].is_communication()) add_flows_all(graph, *c, (*c->ops)[c->next++]);
+        while (!c->done() && !(*c->ops)[c->next].is_communication()) {
+          const StageOp& compute = (*c->ops)[c->next++];
+          add_compute_all(graph, *c, &compute, compute.name, out);
+        }
+      }
+    }
+    for (Chain& c : chains) {
+      add_compute_all(graph, c, nullptr, "end", out, /*only_after_flows=*/true);
+      for (int m = 0; m < members; ++m) c.last[m] = c.ready[m].front();
+    }
+    out.tasks.assign(static_cast<std::size_t>(members), std::vector<TaskSpan>(tasks.size()));
+    for (int m = 0; m < members; ++m)
+      for (std::size_t t = 0; t < tasks.size(); ++t) {
+        const Chain& c = chains[static_cast<std::size_t>(chain_of_task[t])];
+        out.tasks[m][t] = {c.first[m], c.last[m]};
+      }
+    return out;
+  }
+
+ private:
+  int trank(int member) const { return timeline_rank(rank_, member, gpus_.members()); }
+
+  static bool ends_in_compute(const ActivityGraph& graph, const Chain& c, int member) {
+    return c.ready[member].size() == 1 && graph.activities()[c.ready[member].front()].stream == Stream::kCompute;
+  }
+
+  // A compute op (or, with `op` null, a zero-length join) on every member, after what each waits for;
+  // `only_after_flows`: only on the members whose chain ends in flows (a task ends in one activity).
+  void add_compute_all(ActivityGraph& graph, Chain& c, const StageOp* op, const std::string& name, ExpandedOp& out,
+                       bool only_after_flows = false) {
+    const int id_name = graph.intern(name);
+    for (int m = 0; m < gpus_.members(); ++m) {
+      if (only_after_flows && ends_in_compute(graph, c, m)) continue;
+      const double seconds = op == nullptr ? 0.0 : op->compute_s + op->routed_compute_s * (loads_[m] - 1.0);
+      const int id = graph.add_compute(gpus_.gpu(rank_, m), seconds,
+                                       {trank(m), id_name, c.microbatch, op == nullptr ? WorkKind::kOther : op->kind});
+      for (int before : c.ready[m]) graph.add_dependency(before, id);
+      if (stream_last_[m] >= 0 && std::find(c.ready[m].begin(), c.ready[m].end(), stream_last_[m]) == c.ready[m].end())
+        graph.add_dependency(stream_last_[m], id);
+      stream_last_[m] = id;
+      c.ready[m] = {id};
+      if (c.first[m] < 0) c.first[m] = id;
+      if (out.compute[m].first < 0) out.compute[m].first = id;
+      out.compute[m].last = id;
+    }
+  }
+
+  // A communication op's flows from every member; each member's next op waits for its flows out and in.
+  void add_flows_all(ActivityGraph& graph, Chain& c, const StageOp& op) {
+    if (!options_.communication) return;
+    const int members = gpus_.members();
+    const bool gpu_level = fidelity_ == Fidelity::kGpu;
+    const int group = !gpu_level ? gpus_.cluster_gpus() : op.kind == WorkKind::kEp ? gpus_.ep() : gpus_.tp();
+    const int id_name = graph.intern(op.name);
+    const bool kernel = op.kind == WorkKind::kEp;
+    std::vector<std::vector<int>> arriving(static_cast<std::size_t>(members));
+    std::vector<std::vector<int>> sent(static_cast<std::size_t>(members));
+    const int base = gpus_.gpu(rank_, 0);
+    for (int m = 0; m < members; ++m) {
+      const int gpu = gpus_.gpu(rank_, m);
+      for (auto [peer, bytes] : {std::pair{gpus_.nvlink_peer(gpu, group), op.nvlink_bytes},
+                                 std::pair{gpus_.nic_peer(gpu, group), op.nic_bytes}}) {
+        if (peer < 0 || bytes <= 0) continue;
+        const int receiver = peer - base;  // a member at gpu fidelity
+        const double load = gpu_level && op.kind == WorkKind::kEp ? loads_[receiver] : 1.0;
+        const int flow = graph.add_flow(gpu, peer, bytes * load, {trank(m), id_name, c.microbatch, op.kind}, kernel);
+        for (int before : c.ready[m]) graph.add_dependency(before, flow);
+        sent[m].push_back(flow);
+        if (gpu_level) arriving[receiver].push_back(flow);
+      }
+    }
+    for (int m = 0; m < members; ++m) {
+      if (sent[m].empty() && arriving[m].empty()) continue;
+      c.ready[m] = std::move(sent[m]);
+      c.ready[m].insert(c.ready[m].end(), arriving[m].begin(), arriving[m].end());
+    }
+  }
+
+  std::vector<StageOps> stages_;
+  const ReplicaGpus& gpus_;
+  const StepGraphOptions& options_;
+  Fidelity fidelity_;
+  std::vector<double> loads_;      // [member]
+  int rank_ = 0;
+  std::vector<int> stream_last_;   // [member]: the op's last compute so far
+};
+
+// A ring collective's sends from `gpu`, one after another, after `after`; returns the last (or `after`).
+int add_ring(ActivityGraph& graph, int gpu, int peer, const RingCollective& ring, int after, ActivityLabel label) {
+  if (peer < 0) return after;
+  for (int step = 0; step < ring.steps; ++step) {
+    const int flow = graph.add_flow(gpu, peer, ring.bytes_per_step, label);
+    graph.add_dependency(after, flow);
+    after = flow;
+  }
+  return after;
+}
+
+}  // namespace
+
+StepGraph build_step_graph(const Scenario& s, const StagePlan& plan, int microbatches, const StepGraphOptions& options) {
+  TS_CHECK(options.fidelity != Fidelity::kAnalytic, "the analytic level has no graph");
+  const ParallelLayout& l = s.layout;
+  const PipelineSchedule schedule = make_schedule(schedule_request_for(l, microbatches));
+  TS_CHECK(schedule.stages() == static_cast<int>(plan.stages.size()), "{} stages planned, schedule has {}",
+           plan.stages.size(), schedule.stages());
+  StepGraph out;
+  out.devices = schedule.ranks();
+  out.microbatches = microbatches;
+  const ReplicaGpus gpus(s, out.devices, options.fidelity == Fidelity::kGpu);
+  out.members = gpus.members();
+  out.engine.compute_share_during_comm = s.cluster.compute_sm_fraction();
+  out.engine.progress = options.progress;
+
+  // Compute at the full SM count: the engine slows it while communication kernels run.
+  const hw::RooflineOpTimeModel time_model(s.cluster.gpu, hw::RooflineEfficiencies{});
+  const PricedModel priced = price_model(s, time_model);
+  std::vector<StageOps> stages;
+  for (const Stage& stage : plan.stages) stages.push_back(stage_ops(stage, priced, s.job.model, time_model));
+  if (!options.communication)
+    for (StageOps& st : stages)
+      for (auto* pass : {&st.forward, &st.backward_input, &st.weight, &st.backward})
+        std::erase_if(*pass, [](const StageOp& op) { return op.is_communication(); });
+
+  PipelinePlacement placement;
+  for (int d = 0; d < out.devices; ++d) {
+    placement.rank_gpus.emplace_back();
+    for (int m = 0; m < out.members; ++m) placement.rank_gpus.back().push_back(gpus.gpu(d, m));
+  }
+  const double shard = l.sequence_parallel ? l.tp : 1;  // sequence parallelism splits the hidden states over TP
+  placement.activation_bytes =
+      options.communication ? l.micro_batch_size * static_cast<double>(s.job.sequence_length) * s.job.model.hidden_size * 2.0 / shard
+                            : 0.0;
+  LayerExpansion expansion(std::move(stages), gpus, options, options.fidelity);
+  PipelineGraph pipeline = pipeline_graph(schedule, expansion, placement);
+  ActivityGraph& graph = pipeline.graph;
+
+  // The step's end on every GPU: gradients reduce-scattered over the replicas, the optimizer over the
+  // shard, weights all-gathered.
+  const int optimizer = graph.intern("optimizer");
+  const int reduce_scatter = graph.intern("dp reduce-scatter"), all_gather = graph.intern("dp all-gather");
+  const int expert_reduce_scatter = graph.intern("expert dp reduce-scatter");
+  const int expert_all_gather = graph.intern("expert dp all-gather");
+  for (int d = 0; d < out.devices; ++d) {
+    const HeldParameters held = held_parameters(plan, d, priced, s.job.model);
+    const ZeroCollectives dense = zero_collectives(s, held.parameters, options.communication ? l.dp : 1);
+    const ZeroCollectives experts =
+        zero_collectives(s, held.expert_parameters, options.communication ? l.expert_data_parallel() : 1);
+    for (int m = 0; m < out.members; ++m) {
+      const int gpu = gpus.gpu(d, m), rank = timeline_rank(d, m, out.members);
+      const int dense_peer = gpus.ring_peer(gpu, l.tp), expert_peer = gpus.ring_peer(gpu, std::max(l.ep, l.tp));
+      int last = pipeline.last_compute[d][m];
+      last = add_ring(graph, gpu, dense_peer, dense.before_optimizer, last, {rank, reduce_scatter, -1, WorkKind::kDp});
+      last = add_ring(graph, gpu, expert_peer, experts.before_optimizer, last,
+                      {rank, expert_reduce_scatter, -1, WorkKind::kDp});
+      const int step = graph.add_compute(gpu, optimizer_seconds(s, held), {rank, optimizer, -1, WorkKind::kOptimizer});
+      graph.add_dependency(last, step);
+      if (last != pipeline.last_compute[d][m]) graph.add_dependency(pipeline.last_compute[d][m], step);
+      last = add_ring(graph, gpu, dense_peer, dense.after_optimizer, step, {rank, all_gather, -1, WorkKind::kDp});
+      add_ring(graph, gpu, expert_peer, experts.after_optimizer, last, {rank, expert_all_gather, -1, WorkKind::kDp});
+      graph.name_rank(rank, fmt::format("device {} GPU {}", d, gpu));
+    }
+  }
+  out.graph = std::move(graph);
+
+  if (options.fidelity == Fidelity::kStage)
+    out.notes.push_back("stage fidelity: one GPU per pipeline device; its EP and TP traffic goes to idle peers, so "
+                        "traffic arriving at it meets no contention");
+  else
+    out.notes.push_back(fmt::format("gpu fidelity: {} GPUs of one pipeline replica; each GPU's all-to-all share "
+                                    "merged into one NVLink and one NIC flow (same bytes on every port)",
+                                    out.devices * out.members));
+  if (s.job.model.is_moe() && l.ep > 1 && options.expert_load_factors.empty())
+    out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
+  out.notes.push_back("ZeRO collectives run after each device's last backward, as rings over the NICs");
+  if (l.zero_stage == 3) out.notes.push_back("ZeRO-3's weight gathers inside forward and backward are not simulated");
+  return out;
+}
+
+}  // namespace trainsim::sim

@@ -1,0 +1,62 @@
+// Step simulation: graph, engine, metrics (see step_simulation.h).
+#include "sim/step/step_simulation.h"
+
+#include "core/error.h"
+#include "hardware/topology_builder.h"
+#include "sim/scenario/layout_rules.h"
+#include "sim/step/timeline_metrics.h"
+
+namespace trainsim::sim {
+
+hw::Topology build_scenario_topology(const Scenario& s) {
+  try {
+    return hw::build_topology(s.cluster.topology, hw::topology_params(s.cluster));
+  } catch (const ConfigError& e) {
+    if (!e.where().file.empty()) throw;
+    throw ConfigError(s.where(e.where().key_path), e.problem(), e.expected(), e.hint());
+  }
+}
+
+StepSimulation simulate_step(const Scenario& s, const StagePlan& plan, int global_batch_sequences,
+                             const StepGraphOptions& options) {
+  const int microbatches = microbatches_per_step(s.layout, global_batch_sequences);
+  StepGraph built = build_step_graph(s, plan, microbatches, options);
+  const hw::Topology topology = build_scenario_topology(s);
+  StepSimulation out;
+  out.activities = built.graph.size();
+  out.computing_gpus = built.devices * built.members;
+  out.simulated_gpus = static_cast<int>(built.graph.gpus().size());
+  out.notes = std::move(built.notes);
+  out.timeline = run_engine(built.graph, topology, built.engine);
+
+  const TimelineMetrics metrics = timeline_metrics(out.timeline);
+  const RankMetrics& critical = metrics.ranks[static_cast<std::size_t>(metrics.critical_rank)];
+  StepEstimate& e = out.step;
+  e.global_batch_sequences = global_batch_sequences;
+  e.microbatches = microbatches;
+  e.step_time_s = metrics.makespan_s;
+  e.critical_device = metrics.critical_rank / built.members;
+  for (const auto& [kind, seconds] : critical.compute_by_kind_s) {
+    if (kind == WorkKind::kOptimizer) {
+      e.optimizer_s += seconds;
+    } else {
+      e.compute_s += seconds;
+      e.compute_by_kind_s[std::string(work_kind_name(kind))] += seconds;
+    }
+  }
+  // Compute ops run back to back on a rank, so their durations sum to its compute time; the optimizer's
+  // share of the sweep's compute is taken out the same way.
+  e.bubble_s = critical.idle_s;
+  for (WorkKind kind : {WorkKind::kEp, WorkKind::kTp, WorkKind::kPp, WorkKind::kDp}) {
+    const auto exposed = critical.exposed_comm_by_kind_s.find(kind);
+    e.exposed_comm_by_kind_s[std::string(work_kind_name(kind))] =
+        exposed == critical.exposed_comm_by_kind_s.end() ? 0.0 : exposed->second;
+  }
+  e.exposed_comm_s = critical.exposed_comm_s();
+  const auto ep = critical.comm_by_kind_s.find(WorkKind::kEp);
+  if (ep != critical.comm_by_kind_s.end()) e.hidden_comm_s = std::max(0.0, ep->second - e.exposed_comm_by_kind_s["ep"]);
+  set_throughput(s, e);
+  return out;
+}
+
+}  // namespace trainsim::sim

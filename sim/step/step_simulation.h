@@ -1,0 +1,31 @@
+// A training step simulated on the event engine (`--fidelity stage` or `gpu`): the step graph run on the
+// scenario's topology, its timeline and the step's figures read off it (timeline_metrics.h).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "hardware/topology.h"
+#include "sim/step/step_estimate.h"
+#include "sim/step/step_graph.h"
+#include "sim/engine/timeline.h"
+
+namespace trainsim::sim {
+
+struct StepSimulation {
+  StepEstimate step;  // chunk left as priced analytically: the engine has no single chunk time
+  Timeline timeline;
+  int activities = 0;
+  int computing_gpus = 0;  // GPUs that run the schedule: pipeline devices x simulated GPUs per device
+  int simulated_gpus = 0;  // hosts of the platform slice: those and the peers their flows reach
+  std::vector<std::string> notes;
+};
+
+// The scenario's network; a cluster no topology builder can build is a ConfigError located in the scenario
+// file (the builders in hardware/ know key paths, not files).
+hw::Topology build_scenario_topology(const Scenario& scenario);
+
+// NOTE: runs SimGrid, one simulation per process (engine.h).
+StepSimulation simulate_step(const Scenario& scenario, const StagePlan& plan, int global_batch_sequences,
+                             const StepGraphOptions& options);
+
+}  // namespace trainsim::sim

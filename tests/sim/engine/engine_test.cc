@@ -1,0 +1,109 @@
+// The event engine's laws: one flow takes bytes/bandwidth + latency, two sharing a link take twice as long,
+// communication kernels slow compute by their SM share, a cycle is reported. Each simulation in a child.
+#include "sim/engine/engine.h"
+
+#include <fmt/format.h>
+#include <tuple>
+#include <gtest/gtest.h>
+
+#include "hardware/topology_builder.h"
+#include "core/child_process.h"
+
+namespace trainsim::sim {
+namespace {
+
+hw::Topology cluster(int nodes, double nic_latency_s = 0, double nvlink_latency_s = 0) {
+  hw::TopologyParams p;
+  p.nodes = nodes;
+  p.nic_latency_s = nic_latency_s;
+  p.nvlink_latency_s = nvlink_latency_s;
+  return hw::build_topology(hw::TopologyKind::kMultiPlaneFatTree, p);
+}
+
+std::vector<double> flow_times(const hw::Topology& topology, const std::vector<std::pair<int, int>>& flows,
+                               double bytes) {
+  ActivityGraph graph;
+  for (auto [src, dst] : flows) graph.add_flow(src, dst, bytes, {src, graph.intern("flow"), -1, WorkKind::kPp});
+  std::vector<double> out;
+  for (const TimelineEvent& e : run_engine(graph, topology).events) out.push_back(e.end_s - e.start_s);
+  return out;
+}
+
+constexpr double kBytes = 1e9;
+
+TEST(Engine, OneFlowTakesBytesOverBandwidthPlusLatency) {
+  const double nic_lat = 2e-6, nvl_lat = 1e-6;
+  const auto times = run_in_child([&] { return flow_times(cluster(2, nic_lat, nvl_lat), {{0, 1}, {2, 10}}, kBytes); });
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_NEAR(times[0], kBytes / 160e9 + 2 * nvl_lat, 0.01 * times[0]);  // NVLink, through the NVSwitch
+  EXPECT_NEAR(times[1], kBytes / 50e9 + 2 * nic_lat, 0.01 * times[1]);   // IB, plane 2
+}
+
+TEST(Engine, TwoFlowsSharingALinkTakeTwiceAsLong) {
+  const double nvl_lat = 1e-6;
+  // 0 -> 2 and 1 -> 2 share GPU 2's NVLink in; 3 -> 4 and 4 -> 3 use opposite directions and share nothing.
+  const auto times =
+      run_in_child([&] { return flow_times(cluster(1, 0, nvl_lat), {{0, 2}, {1, 2}, {3, 4}, {4, 3}}, kBytes); });
+  ASSERT_EQ(times.size(), 4u);
+  const double alone = kBytes / 160e9 + 2 * nvl_lat;
+  EXPECT_NEAR(times[0], 2 * kBytes / 160e9 + 2 * nvl_lat, 0.01 * alone);
+  EXPECT_NEAR(times[1], times[0], 1e-12);
+  EXPECT_NEAR(times[2], alone, 0.01 * alone);
+  EXPECT_NEAR(times[3], alone, 0.01 * alone);
+}
+
+// Compute of 1 s on GPU 0 beside flows touching GPU 0; returns the compute's end.
+double compute_end_beside(const std::vector<std::tuple<int, int, double>>& kernel_flows, double share) {
+  const std::vector<double> end = run_in_child([&] {
+    ActivityGraph graph;
+    graph.add_compute(0, 1.0, {0, graph.intern("experts"), 0, WorkKind::kExperts});
+    for (auto [src, dst, seconds] : kernel_flows) graph.add_flow(src, dst, seconds * 160e9, {src, graph.intern("dispatch"), 0, WorkKind::kEp}, true);
+    EngineOptions options;
+    options.compute_share_during_comm = share;
+    return std::vector<double>{run_engine(graph, cluster(1), options).events.front().end_s};
+  });
+  return end.front();
+}
+
+TEST(Engine, CommunicationKernelsSlowComputeWhileTheyRun) {
+  const double share = 112.0 / 132.0;  // DeepSeek-V3: 20 of 132 SMs communicate
+  // During the 0.5 s flow compute runs at `share`; the rest at full speed.
+  EXPECT_NEAR(compute_end_beside({{0, 1, 0.5}}, share), 0.5 + (1 - 0.5 * share), 1e-9);
+  EXPECT_NEAR(compute_end_beside({{0, 1, 0.5}}, 1.0), 1.0, 1e-9);
+  // Two kernels at once on GPU 0 (out 0.5 s, in 0.25 s): slowed until the last one ends, not the first.
+  EXPECT_NEAR(compute_end_beside({{0, 1, 0.5}, {2, 0, 0.25}}, share), 0.5 + (1 - 0.5 * share), 1e-9);
+  // A kernel between two other GPUs leaves GPU 0 alone.
+  EXPECT_NEAR(compute_end_beside({{1, 2, 0.5}}, share), 1.0, 1e-9);
+}
+
+TEST(Engine, SecondSimulationInOneProcessIsRefused) {
+  try {
+    run_in_child([] {
+      flow_times(cluster(1), {{0, 1}}, 1.0);
+      return flow_times(cluster(1), {{0, 1}}, 1.0);
+    });
+    FAIL() << "expected the second simulation to throw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("one SimGrid simulation per process"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Engine, CycleIsReported) {
+  try {
+    run_in_child([] {
+      ActivityGraph graph;
+      const int a = graph.add_compute(0, 1.0, {0, graph.intern("a"), 0});
+      const int b = graph.add_compute(0, 1.0, {0, graph.intern("b"), 0});
+      graph.add_dependency(a, b);
+      graph.add_dependency(b, a);
+      run_engine(graph, cluster(1));
+      return std::vector<double>{};
+    });
+    FAIL() << "expected a stall";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("2 of 2 activities never became ready"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace trainsim::sim

@@ -1,0 +1,60 @@
+// Every layout rule: its exception, at the key it concerns, with its message.
+#include "sim/scenario/layout_rules.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/sim/scenario/scenario_test_text.h"
+
+namespace trainsim::sim {
+namespace {
+
+using testing::error_of;
+using testing::with;
+
+TEST(LayoutRules, DegreesMustMultiplyToTheGpuCount) {
+  EXPECT_EQ(error_of(with("  dp: 8", "  dp: 4")),
+            "s.yaml:9:3: parallelism: pp 4 x tp 1 x dp 4 = 16 GPUs, but the cluster has 32 (4 nodes x 8) (expected "
+            "degrees whose product is the GPU count); hint: dp = 32 / (pp x tp) = 8");
+}
+
+TEST(LayoutRules, EpMustDivideTheExpertsAndFitTheStage) {
+  EXPECT_NE(error_of(with("  ep: 8", "  ep: 3")).find("s.yaml:11:7: parallelism.ep: ep 3 does not divide the 256 routed experts"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("  ep: 8", "  ep: 16")).find("parallelism.ep: ep 16 exceeds or does not divide the dp x tp = 8 GPUs"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("  preset: deepseek-v3", "  preset: llama-3.1-70b")).find("ep 8 needs a mixture-of-experts model"),
+            std::string::npos);
+}
+
+TEST(LayoutRules, TpMustDivideTheHeads) {
+  const std::string tp3 = with("  dp: 8", "  dp: 8\n  tp: 3", with("  nodes: 4", "  nodes: 12"));
+  EXPECT_NE(error_of(tp3).find("parallelism.tp: tp 3 does not divide the 128 attention heads"), std::string::npos);
+}
+
+TEST(LayoutRules, DualPipeNeedsEvenPpAndEnoughMicrobatches) {
+  const std::string odd = with("  pp: 4", "  pp: 3", with("  nodes: 4", "  nodes: 3"));
+  EXPECT_NE(error_of(odd).find("s.yaml:9:7: parallelism.pp: dualpipe needs an even pp, got 3"), std::string::npos);
+  EXPECT_EQ(error_of(with("global_batch: 64", "global_batch: 56")),
+            "s.yaml:6:17: training.global_batch: global batch 56 / (dp 8 x micro_batch_size 1) gives 7 micro-batches "
+            "per pipeline: dualpipe needs an even count of at least 2*pp = 8 micro-batches, got 7 (expected an even "
+            "number >= 8); hint: raise the batch, lower dp, or lower micro_batch_size");
+}
+
+TEST(LayoutRules, BatchMustSplitIntoWholeMicrobatches) {
+  EXPECT_NE(error_of(with("global_batch: 64", "global_batch: 68")).find("global batch 68 is not a multiple of dp 8"),
+            std::string::npos);
+}
+
+TEST(LayoutRules, InterleavingNeedsVirtualStagesAndWholeGroups) {
+  const std::string interleaved = with("schedule: dualpipe", "schedule: interleaved");
+  EXPECT_NE(error_of(interleaved).find("s.yaml:9:3: parallelism.virtual_stages: interleaved needs 2 to 26 virtual stages, got 1"), std::string::npos);
+  const std::string v2 = with("  pp: 4", "  pp: 4\n  virtual_stages: 2", interleaved);
+  EXPECT_EQ(error_of(v2), "no error");
+  EXPECT_NE(error_of(with("global_batch: 64", "global_batch: 48", v2)).find("gives 6 micro-batches per pipeline: interleaved needs micro-batches in whole groups of pp = 4, got 6"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("  pp: 4", "  pp: 4\n  virtual_stages: 2")).find("virtual stages apply to the interleaved schedule only"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace trainsim::sim

@@ -1,0 +1,118 @@
+// Scenario reading: the valid text loads into the three parts; every schema rule fails with its own
+// message at its own file:line:col and key path.
+#include "sim/scenario/scenario_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/sim/scenario/scenario_test_text.h"
+
+namespace trainsim::sim {
+namespace {
+
+using testing::error_of;
+using testing::kValidScenario;
+using testing::with;
+
+TEST(ScenarioLoader, ReadsTheThreePartsApart) {
+  const Scenario s = parse_scenario(kValidScenario, "s.yaml");
+  EXPECT_EQ(s.seed, 7u);
+  EXPECT_EQ(s.job.model.name, "deepseek-v3");
+  EXPECT_EQ(s.job.global_batch_sequences, 64);
+  EXPECT_DOUBLE_EQ(s.job.total_tokens, 1e9);
+  EXPECT_TRUE(s.job.precision.fp8_gemms);
+  EXPECT_EQ(s.layout.schedule, ScheduleKind::kDualPipe);
+  EXPECT_EQ(s.layout.expert_data_parallel(), 1);
+  EXPECT_EQ(s.layout.recompute, models::Recompute::kDeepSeek);
+  EXPECT_EQ(s.cluster.gpu_count(), 32);
+  EXPECT_DOUBLE_EQ(s.cluster.nic_bandwidth_bytes_per_s, 50e9);
+  EXPECT_DOUBLE_EQ(s.cluster.gpu.hbm_capacity_bytes, 1099511627776.0);
+  EXPECT_DOUBLE_EQ(s.cluster.nvlink_bandwidth_bytes_per_s, 200e9);  // the catalog's, when not set
+  EXPECT_DOUBLE_EQ(s.cluster.price_usd_per_gpu_s * 3600, 2.0);
+}
+
+TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
+  EXPECT_EQ(error_of(with("  schedule: dualpipe", "  schedul: dualpipe")),
+            "s.yaml:10:3: parallelism.schedul: unknown key 'schedul' (expected one of pp, virtual_stages, tp, "
+            "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, layers_per_stage); "
+            "hint: did you mean 'schedule'?");
+}
+
+TEST(ScenarioLoader, MissingField) {
+  EXPECT_EQ(error_of(with("  nodes: 4\n", "")), "s.yaml:15:3: cluster.nodes: missing field (expected a value for 'nodes')");
+}
+
+TEST(ScenarioLoader, WrongType) {
+  EXPECT_EQ(error_of(with("  pp: 4", "  pp: [4]")),
+            "s.yaml:9:7: parallelism.pp: is a list (expected a whole number)");
+  EXPECT_EQ(error_of(with("  pp: 4", "  pp: four")),
+            "s.yaml:9:7: parallelism.pp: 'four' is not a whole number (expected a whole number from 1 to 4096)");
+}
+
+TEST(ScenarioLoader, BadAndMissingUnits) {
+  EXPECT_NE(error_of(with("400 Gb/s", "400 Gbit")).find("s.yaml:17:18: cluster.nic_bandwidth: unknown or missing bandwidth unit in '400 Gbit'"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("400 Gb/s", "400")).find("cluster.nic_bandwidth: unknown or missing bandwidth unit in '400'"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("1 TiB", "1024")).find("s.yaml:15:35: cluster.gpu.hbm_capacity: '1024' has no unit"),
+            std::string::npos);
+}
+
+TEST(ScenarioLoader, UnknownChoicesAndPresets) {
+  EXPECT_NE(error_of(with("dualpipe", "dual-pipe")).find("hint: did you mean 'dualpipe'?"), std::string::npos);
+  EXPECT_NE(error_of(with("deepseek-v3", "deepseek-v4")).find("s.yaml:3:11: model.preset: unknown model preset 'deepseek-v4'"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("type: h800", "type: h900")).find("unknown GPU type 'h900'"), std::string::npos);
+}
+
+TEST(ScenarioLoader, ModelFromFieldsAndOverrides) {
+  const std::string inline_model = with("  preset: deepseek-v3\n",
+                                        "  preset: deepseek-v3\n  overrides: {num_hidden_layers: 8, first_k_dense_replace: 1}\n");
+  const Scenario s = parse_scenario(inline_model, "s.yaml");
+  EXPECT_EQ(s.job.model.num_layers, 8);
+  EXPECT_EQ(s.job.model.moe.first_dense_layers, 1);
+  EXPECT_NE(error_of(with("  preset: deepseek-v3\n", "  preset: deepseek-v3\n  overrides: {hiden_size: 8}\n"))
+                .find("unknown model field 'hiden_size'"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("  preset: deepseek-v3\n", "  preset: deepseek-v3\n  config: x.json\n")).find("needs exactly one of"),
+            std::string::npos);
+}
+
+TEST(ScenarioLoader, ModelFromAHuggingFaceConfigFileBesideTheScenario) {
+  const std::string dir = ::testing::TempDir() + "trainsim-hf";
+  std::filesystem::create_directories(dir + "/tiny-moe");
+  std::ofstream(dir + "/tiny-moe/config.json")
+      << R"({"model_type": "mixtral", "hidden_size": 1024, "num_hidden_layers": 8, "vocab_size": 32000,
+            "intermediate_size": 2048, "num_attention_heads": 16, "num_key_value_heads": 4,
+            "num_local_experts": 8, "num_experts_per_tok": 2, "tie_word_embeddings": true, "rope_theta": 1e6})";
+  std::ofstream(dir + "/s.yaml") << with("  preset: deepseek-v3", "  config: tiny-moe/config.json");
+  const Scenario s = load_scenario(dir + "/s.yaml");
+  EXPECT_EQ(s.job.model.name, "tiny-moe");
+  EXPECT_EQ(s.job.model.moe.routed_experts, 8);
+  EXPECT_EQ(s.job.model.moe.expert_intermediate_size, 2048);
+  EXPECT_TRUE(s.job.model.tie_word_embeddings);
+  EXPECT_EQ(s.job.model.num_kv_heads, 4);
+  std::ofstream(dir + "/bad.yaml") << with("  preset: deepseek-v3", "  config: missing/config.json");
+  try {
+    load_scenario(dir + "/bad.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.yaml:3:11: model.config: cannot read HuggingFace config"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(ScenarioLoader, SyntaxErrorsAndUnreadableFiles) {
+  EXPECT_EQ(error_of("model: [\n").rfind("s.yaml:", 0), 0u);
+  try {
+    load_scenario("/nonexistent/x.yaml");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/x.yaml: cannot read the scenario file (expected a readable YAML file)");
+  }
+}
+
+}  // namespace
+}  // namespace trainsim::sim

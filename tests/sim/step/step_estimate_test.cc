@@ -1,0 +1,68 @@
+// The analytic step estimate: its parts add up, schedules rank as their bubbles say, memory that does not
+// fit is an input error naming the largest terms, and the same input gives the same numbers.
+#include "sim/step/step_estimate.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/sim/scenario/scenario_test_text.h"
+#include "sim/schedules/bubble_formula.h"
+
+namespace trainsim::sim {
+namespace {
+
+using testing::with;
+
+Estimate estimate(const std::string& text) { return estimate_step(parse_scenario(text, "s.yaml")); }
+
+TEST(StepEstimate, PartsAddUpToTheStep) {
+  const StepEstimate e = estimate(testing::kValidScenario).step;
+  EXPECT_EQ(e.microbatches, 8);
+  const double parts = e.compute_s + e.exposed_comm_by_kind_s.at("ep") + e.exposed_comm_by_kind_s.at("tp") + e.bubble_s +
+                       e.exposed_comm_by_kind_s.at("pp") + e.exposed_comm_by_kind_s.at("dp") + e.optimizer_s;
+  EXPECT_NEAR(parts, e.step_time_s, 1e-9 * e.step_time_s);
+  EXPECT_GT(e.mfu, 0.05);
+  EXPECT_LT(e.mfu, 0.8);
+}
+
+TEST(StepEstimate, DualPipeHidesExpertCommunicationThat1F1BExposes) {
+  const StepEstimate dualpipe = estimate(testing::kValidScenario).step;
+  const StepEstimate one_f_one_b = estimate(with("schedule: dualpipe", "schedule: 1f1b")).step;
+  EXPECT_GT(dualpipe.hidden_comm_s, 0);
+  EXPECT_EQ(one_f_one_b.hidden_comm_s, 0);
+  EXPECT_GT(one_f_one_b.exposed_comm_by_kind_s.at("ep"), dualpipe.exposed_comm_by_kind_s.at("ep"));
+  EXPECT_GT(one_f_one_b.bubble_s, dualpipe.bubble_s);
+  EXPECT_GT(one_f_one_b.step_time_s, dualpipe.step_time_s);
+}
+
+TEST(StepEstimate, BubbleIsThePublishedFormulaOfTheChunk) {
+  const StepEstimate e = estimate(with("schedule: dualpipe", "schedule: zb1p")).step;
+  EXPECT_DOUBLE_EQ(e.bubble_s, published_bubble_s(ScheduleKind::kZeroBubble1P, e.chunk, 4, 1));
+}
+
+TEST(StepEstimate, MemoryThatDoesNotFitIsAnInputError) {
+  try {
+    estimate(with("{type: h800, hbm_capacity: 1 TiB}", "{type: h800, hbm_capacity: 16 GiB}"));
+    FAIL();
+  } catch (const ConfigError& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind("s.yaml:9:3: parallelism: needs ", 0), 0u) << message;
+    EXPECT_NE(message.find(" per GPU of 16 GiB: optimizer states "), std::string::npos) << message;
+    EXPECT_NE(message.find("hint: recompute more"), std::string::npos) << message;
+  }
+}
+
+TEST(StepEstimate, RecomputationTradesMemoryForTime) {
+  const Estimate none = estimate(with("recompute: deepseek", "recompute: none"));
+  const Estimate full = estimate(with("recompute: deepseek", "recompute: full"));
+  EXPECT_GT(none.memory.breakdown.total_bytes(), full.memory.breakdown.total_bytes());
+  EXPECT_LT(none.step.compute_s, full.step.compute_s);
+}
+
+TEST(StepEstimate, SameInputSameNumbers) {
+  const StepEstimate a = estimate(testing::kValidScenario).step, b = estimate(testing::kValidScenario).step;
+  EXPECT_EQ(a.step_time_s, b.step_time_s);
+  EXPECT_EQ(a.compute_by_kind_s, b.compute_by_kind_s);
+}
+
+}  // namespace
+}  // namespace trainsim::sim

@@ -1,0 +1,67 @@
+// The step graph: with communication off, the layer-level expansion reproduces the ideal executor. Each
+// simulation in a child.
+#include "sim/step/step_graph.h"
+
+#include <gtest/gtest.h>
+
+#include "core/child_process.h"
+#include "hardware/topology_builder.h"
+#include "sim/step/data_parallel.h"
+#include "sim/scenario/scenario_loader.h"
+#include "sim/schedules/schedule_request.h"
+#include "sim/schedules/schedule_run.h"
+#include "sim/step/stage_ops.h"
+#include "sim/scenario/layout_rules.h"
+
+namespace trainsim::sim {
+namespace {
+
+Scenario deepseek() { return load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml"); }
+
+// The layer-level graph with communication off against the executor fed with the stage ops' sums, plus
+// each device's optimizer step after its last op.
+void expect_zero_communication_matches_executor(ScheduleKind kind, int pp, int microbatches, int virtual_stages) {
+  Scenario s = deepseek();
+  s.cluster.nic_latency_s = 0;
+  s.cluster.nvlink_latency_s = 0;
+  s.layout.pp = pp;
+  s.layout.dp = s.cluster.gpu_count() / pp;
+  s.layout.schedule = kind;
+  s.layout.virtual_stages = virtual_stages;
+  s.job.global_batch_sequences = microbatches * s.layout.dp;
+  const StagePlan plan = plan_stages(s, PlacementCosts{});
+  const hw::RooflineOpTimeModel model(s.cluster.gpu, hw::RooflineEfficiencies{});
+  const PricedModel priced = price_model(s, model);
+  std::vector<ChunkTimes> times;
+  for (const Stage& stage : plan.stages) {
+    const StageOps ops = stage_ops(stage, priced, s.job.model, model);
+    const double f = ops.compute_s(ops.forward), b = ops.compute_s(ops.backward), w = ops.compute_s(ops.weight);
+    times.push_back({f, b, w, f + b});
+  }
+  const PipelineSchedule schedule = make_schedule(schedule_request_for(s.layout, microbatches));
+  const ScheduleRun ideal = run_schedule(schedule, times);
+  double expected_s = 0;
+  for (int r = 0; r < schedule.ranks(); ++r)
+    expected_s = std::max(expected_s, ideal.timings[r].back().end_s +
+                                          optimizer_seconds(s, held_parameters(plan, r, priced, s.job.model)));
+  const auto got = run_in_child([&] {
+    StepGraphOptions options;
+    options.communication = false;
+    const StepGraph graph = build_step_graph(s, plan, microbatches, options);
+    const hw::Topology topology = hw::build_topology(s.cluster.topology, hw::topology_params(s.cluster));
+    return std::vector<double>{run_engine(graph.graph, topology, graph.engine).makespan_s};
+  });
+  EXPECT_NEAR(got[0], expected_s, 1e-9 * expected_s) << schedule_name(kind);
+}
+
+TEST(StepGraph, ZeroCommunicationReproducesExecutorAtLayerLevel) {
+  // The executor takes one chunk time per model stage: it prices F&B as the mean of the two stages'
+  // overlapped chunks and an interleaved chunk as a v-th of its stage, so DualPipe, DualPipeV and
+  // interleaved 1F1B are checked at chunk level (engine_test.cc).
+  expect_zero_communication_matches_executor(ScheduleKind::kGPipe, 4, 8, 1);
+  expect_zero_communication_matches_executor(ScheduleKind::kOneFOneB, 8, 16, 1);
+  expect_zero_communication_matches_executor(ScheduleKind::kZeroBubble1P, 4, 8, 1);
+}
+
+}  // namespace
+}  // namespace trainsim::sim
