@@ -1,4 +1,4 @@
-// Fork, run, send the doubles back as raw bytes (or an error text), _exit: the child skips atexit handlers
+// Fork, run, send the result back as raw bytes (or an error text), _exit: the child skips atexit handlers
 // and leak checks, so that it neither reruns the parent's test teardown nor reports SimGrid's static state.
 #include "core/child_process.h"
 
@@ -34,11 +34,11 @@ std::string read_all(int fd) {
   return out;
 }
 
-[[noreturn]] void child(int fd, const std::function<std::vector<double>()>& simulate) {
+[[noreturn]] void child(int fd, const std::function<std::string()>& work) {
   try {
-    const std::vector<double> result = simulate();
+    const std::string result = work();
     write_all(fd, "R", 1);
-    write_all(fd, result.data(), result.size() * sizeof(double));
+    write_all(fd, result.data(), result.size());
   } catch (const std::exception& e) {
     write_all(fd, "E", 1);
     write_all(fd, e.what(), std::strlen(e.what()));
@@ -54,7 +54,7 @@ std::string read_all(int fd) {
 
 }  // namespace
 
-std::vector<double> run_in_child(const std::function<std::vector<double>()>& simulate, double* peak_rss_bytes) {
+std::string run_in_child_bytes(const std::function<std::string()>& work, double* peak_rss_bytes) {
   int fds[2];
   if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
   std::fflush(nullptr);  // or the child would write the parent's buffered output a second time
@@ -62,7 +62,7 @@ std::vector<double> run_in_child(const std::function<std::vector<double>()>& sim
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     ::close(fds[0]);
-    child(fds[1], simulate);
+    child(fds[1], work);
   }
   ::close(fds[1]);
   const std::string reply = read_all(fds[0]);
@@ -76,8 +76,18 @@ std::vector<double> run_in_child(const std::function<std::vector<double>()>& sim
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty())
     throw std::runtime_error("simulation child died (status " + std::to_string(status) + ")");
   if (reply[0] == 'E') throw std::runtime_error(reply.substr(1));
-  std::vector<double> result((reply.size() - 1) / sizeof(double));
-  std::memcpy(result.data(), reply.data() + 1, result.size() * sizeof(double));
+  return reply.substr(1);
+}
+
+std::vector<double> run_in_child(const std::function<std::vector<double>()>& simulate, double* peak_rss_bytes) {
+  const std::string bytes = run_in_child_bytes(
+      [&] {
+        const std::vector<double> result = simulate();
+        return std::string(reinterpret_cast<const char*>(result.data()), result.size() * sizeof(double));
+      },
+      peak_rss_bytes);
+  std::vector<double> result(bytes.size() / sizeof(double));
+  std::memcpy(result.data(), bytes.data(), result.size() * sizeof(double));
   return result;
 }
 

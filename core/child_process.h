@@ -1,8 +1,9 @@
-// run_in_child: runs a function in a forked child process and hands its result back through a pipe. The
-// event engine allows one SimGrid simulation per process (notes/simgrid-3.32.md, section 6), so tests and
-// `trainsim bench` run each simulation in a child of its own.
+// run_in_child: runs a function in a forked child process and hands its result back through a pipe. SimGrid
+// allows one simulation per process, so the event engine runs each in a child of its own; `trainsim bench`
+// also uses a child per case to measure its peak memory alone.
 #pragma once
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace trainsim {
@@ -11,5 +12,7 @@ namespace trainsim {
 // threw, and when it crashed or exited without a result.
 // `peak_rss_bytes`, when given, receives the child's peak resident memory.
 std::vector<double> run_in_child(const std::function<std::vector<double>()>& simulate, double* peak_rss_bytes = nullptr);
+// The same for a result of raw bytes.
+std::string run_in_child_bytes(const std::function<std::string()>& work, double* peak_rss_bytes = nullptr);
 
 }  // namespace trainsim

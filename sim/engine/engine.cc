@@ -23,8 +23,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/child_process.h"
 #include "core/error.h"
 #include "sim/engine/simgrid_platform.h"
+#include "sim/engine/timeline_bytes.h"
 
 namespace sg4 = simgrid::s4u;
 
@@ -243,18 +245,13 @@ void configure_network() {
   sg4::Engine::set_config("network/TCP-gamma", 1e30);
 }
 
-}  // namespace
-
-Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options) {
-  TS_CHECK(options.compute_share_during_comm > 0 && options.compute_share_during_comm <= 1,
-           "compute share {} during communication", options.compute_share_during_comm);
-  static bool used = false;
-  TS_CHECK(!used, "one SimGrid simulation per process: run each simulation in a child process");
-  used = true;
+// The simulation itself, in a process that has run no other (SimGrid keeps one clock and platform per
+// process and cannot reset them).
+Timeline simulate_in_fresh_process(const ActivityGraph& graph, const hw::Topology& topology,
+                                   const EngineOptions& options) {
   char program[] = "trainsim";
   char* argv[] = {program, nullptr};
   int argc = 1;
-  check_runs_to_the_end(graph);
   xbt_log_control_set("root.thresh:warning");  // before the Engine parses its arguments
   sg4::Engine engine(&argc, argv);
   configure_network();
@@ -272,6 +269,18 @@ Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, co
   engine.run();
   current_run = nullptr;
   return run.finish();
+}
+
+}  // namespace
+
+Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options) {
+  TS_CHECK(options.compute_share_during_comm > 0 && options.compute_share_during_comm <= 1,
+           "compute share {} during communication", options.compute_share_during_comm);
+  check_runs_to_the_end(graph);  // here, so a bad graph is reported before a process is forked
+  // NOTE: every simulation runs in a forked child of its own, which inherits the graph copy-on-write and sends
+  // the timeline back: any number of simulations run one after another in one process.
+  return timeline_from_bytes(run_in_child_bytes(
+      [&] { return timeline_to_bytes(simulate_in_fresh_process(graph, topology, options)); }));
 }
 
 }  // namespace trainsim::sim

@@ -1,5 +1,5 @@
 // The discrete-event engine: runs an ActivityGraph on the SimGrid platform of a topology slice and returns
-// its Timeline. SimGrid stays inside engine.cc; see notes/simgrid-3.32.md for the settings and pitfalls.
+// its Timeline. SimGrid stays inside engine.cc; docs/simgrid.md has the settings and pitfalls.
 #pragma once
 #include <functional>
 
@@ -16,8 +16,8 @@ struct EngineOptions {
   std::function<void(double)> progress;
 };
 
-// NOTE: one simulation per process. SimGrid keeps its clock across Engines, so a second call in the same
-// process throws trainsim::Error; sweeps and tests run each simulation in a child process.
+// NOTE: SimGrid allows one simulation per process (it keeps its clock across Engines), so each call runs its
+// simulation in a forked child and returns the child's timeline: calls may follow one another freely.
 // Network model: CM02 without cross-traffic and with an unbounded TCP window, so that a lone flow takes
 // bytes / bandwidth + latency exactly and concurrent flows share links max-min.
 // Compute on a GPU is one stream: its compute activities run one at a time, in the order they were added.
