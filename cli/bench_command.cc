@@ -72,7 +72,6 @@ void add_bench_command(CLI::App& app) {
   command->callback([options] {
     const std::string path = options->scenario.empty() ? default_scenario_path() : options->scenario;
     const sim::Scenario base = sim::load_scenario(path);
-    const sim::StagePlan default_plan = sim::estimate_step(base).plan;
     reports::TextTable table({"case", "GPUs computing", "hosts", "activities", "wall", "events/s", "peak memory", "simulated step"},
                              {reports::TextTable::Align::kLeft, reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
@@ -94,11 +93,9 @@ void add_bench_command(CLI::App& app) {
       const auto start = std::chrono::steady_clock::now();
       const std::vector<double> r = run_in_child(
           [&] {
-            const bool same_layout = c.scenario.layout.pp == base.layout.pp && c.scenario.layout.ep == base.layout.ep;
-            const sim::StagePlan plan = same_layout ? default_plan : sim::plan_stages(c.scenario, sim::PlacementCosts{});
             sim::StepGraphOptions graph_options;
             graph_options.fidelity = c.fidelity;
-            const sim::StepSimulation step = sim::simulate_step(c.scenario, plan, c.global_batch, graph_options);
+            const sim::StepSimulation step = sim::simulate_step(sim::PricedScenario(c.scenario), c.global_batch, graph_options);
             return std::vector<double>{static_cast<double>(step.computing_gpus), static_cast<double>(step.simulated_gpus),
                                        static_cast<double>(step.activities), step.step.step_time_s};
           },

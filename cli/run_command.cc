@@ -11,9 +11,8 @@
 #include "core/atomic_file.h"
 #include "reports/run_report.h"
 #include "reports/timeline_trace.h"
-#include "sim/cost/run_estimate.h"
+#include "sim/cost/run_evaluation.h"
 #include "sim/scenario/scenario_loader.h"
-#include "sim/step/step_simulation.h"
 
 namespace trainsim::cli {
 namespace {
@@ -63,31 +62,13 @@ void add_run_command(CLI::App& app) {
       throw ConfigError(option, "a trace needs a simulated step", "--fidelity stage or gpu");
     }
     const sim::Scenario scenario = sim::load_scenario(path);
-    sim::Estimate estimate = sim::estimate_step(scenario);
-    double ramp_step_scale = 1.0;
-    std::string trace;
-    if (fidelity != sim::Fidelity::kAnalytic) {
-      sim::StepGraphOptions graph_options;
-      graph_options.fidelity = fidelity;
-      if (isatty(STDERR_FILENO)) graph_options.progress = show_progress;
-      sim::StepSimulation simulated = [&] {
-        try {
-          return sim::simulate_step(scenario, estimate.plan, scenario.job.global_batch_sequences, graph_options);
-        } catch (const ConfigError& e) {  // a cluster the topology builders cannot build yet
-          throw ConfigError(e.where(), e.problem(), e.expected(),
-                            (e.hint().empty() ? "" : e.hint() + "; ") + "or --fidelity analytic, which needs no topology");
-        }
-      }();
-      simulated.step.chunk = estimate.step.chunk;
-      ramp_step_scale = simulated.step.step_time_s / estimate.step.step_time_s;
-      simulated.notes.push_back(fmt::format("the closed form (--fidelity analytic) gives {:.3f} s per step", estimate.step.step_time_s));
-      estimate.step = simulated.step;
-      estimate.notes = std::move(simulated.notes);
-      if (!options->trace.empty()) trace = reports::timeline_trace_json(simulated.timeline);
-    }
-    const sim::RunEstimate run = sim::estimate_run(scenario, estimate, ramp_step_scale);
-    const reports::RunReport report{scenario, estimate, run, options->fidelity};
-    if (!trace.empty()) write_file_atomically(options->trace, trace);
+    sim::RunRequest request;
+    request.fidelity = fidelity;
+    request.keep_timeline = !options->trace.empty();
+    if (isatty(STDERR_FILENO)) request.progress = show_progress;
+    const sim::RunEvaluation evaluation = sim::evaluate_run(scenario, request);
+    const reports::RunReport report{scenario, evaluation.estimate, evaluation.run, options->fidelity};
+    if (!options->trace.empty()) write_file_atomically(options->trace, reports::timeline_trace_json(evaluation.timeline));
     emit(options->json ? reports::format_run_json(report) : reports::format_run_summary(report), options->output);
   });
 }

@@ -16,6 +16,8 @@
 #include "sim/scenario/layout_rules.h"
 #include "sim/scenario/scenario_loader.h"
 #include "sim/schedules/schedule_comparison.h"
+#include "sim/schedules/schedule_request.h"
+#include "sim/step/priced_scenario.h"
 #include "sim/step/step_estimate.h"
 
 namespace trainsim::cli {
@@ -58,15 +60,20 @@ std::string default_path(const ScheduleCommandOptions& o, const char* extension)
 std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOptions& options, std::string& source) {
   if (!options.scenario_path.empty()) {
     const sim::Scenario scenario = sim::load_scenario(options.scenario_path);
-    if (options.pp != scenario.layout.pp)
-      reject("--pp", fmt::format("--pp {} differs from the scenario's pp {}", options.pp, scenario.layout.pp),
+    const int stages = scenario_schedule_pp(scenario);
+    if (options.pp != stages)
+      reject("--pp", fmt::format("--pp {} differs from the scenario's {} pipeline stages", options.pp, stages),
              "no --pp with --scenario", "the chunk times belong to the scenario's stages");
     source = options.scenario_path;
-    return sim::stage_chunk_times(scenario);
+    return sim::PricedScenario(scenario).stage_chunks;
   }
   check_times(options.times, options.p2p_latency_s);
   source = kOrigin;
   return {options.times};
+}
+
+int scenario_schedule_pp(const sim::Scenario& scenario) {
+  return sim::schedule_request_for(scenario.layout, 0).pp;
 }
 
 ScheduleCommandOutput run_schedule_command(const ScheduleCommandOptions& options) {
@@ -78,6 +85,11 @@ ScheduleCommandOutput run_schedule_command(const ScheduleCommandOptions& options
   table.p2p_latency_s = options.p2p_latency_s;
   table.rows = sim::compare_schedules(options.pp, options.microbatches, options.virtual_stages, table.stage_times,
                                       options.p2p_latency_s);
+  if (!options.scenario_path.empty()) {
+    const sim::Scenario scenario = sim::load_scenario(options.scenario_path);
+    for (const sim::ScheduleComparison& row : table.rows)
+      table.memory.push_back(row.schedule ? sim::memory_under_schedule(scenario, row.request) : std::nullopt);
+  }
   ScheduleCommandOutput output;
   output.out = options.json ? reports::schedule_table_json(table, options.order) : reports::schedule_table_text(table);
 
@@ -121,12 +133,14 @@ void add_schedule_command(CLI::App& app) {
   cmd->add_option("--svg", options->svg_path, "SVG timeline file (default schedule-<kind>-p<pp>-m<m>.svg)");
   cmd->add_option("--trace", options->trace_path, "Chrome trace file (default schedule-<kind>-p<pp>-m<m>.trace.json)");
   cmd->add_option("--scenario", options->scenario_path,
-                  "Take chunk times per stage from a scenario's op catalog and op-time model; pp and micro-batches "
-                  "default to the scenario's");
+                  "Take chunk times per stage from a scenario, priced as `trainsim run` prices them; pp, "
+                  "micro-batches, virtual stages and kind default to the scenario's, and each schedule's memory per "
+                  "GPU is checked against the GPU's");
   cmd->callback([options, cmd] {
     if (!options->scenario_path.empty()) {
       const sim::Scenario scenario = sim::load_scenario(options->scenario_path);
-      if (cmd->count("--pp") == 0) options->pp = scenario.layout.pp;
+      if (cmd->count("--pp") == 0) options->pp = scenario_schedule_pp(scenario);
+      if (cmd->count("--virtual-stages") == 0) options->virtual_stages = scenario.layout.virtual_stages;
       if (cmd->count("--microbatches") == 0)
         options->microbatches = sim::microbatches_per_step(scenario.layout, scenario.job.global_batch_sequences);
       if (cmd->count("--kind") == 0) options->kind = std::string(sim::schedule_name(scenario.layout.schedule));

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/scenario/scenario.h"
 #include "sim/schedules/chunk_times.h"
 
 namespace CLI {
@@ -33,8 +34,10 @@ struct ScheduleCommandOutput {
 
 // The chunk times the executor runs with, one entry for all stages or one per pp stage, and where they came
 // from (`source`): the --f/--b/--w/--fb values, or with --scenario the per-stage F, B, W and F&B of the
-// scenario's op catalog and op-time model (sim::stage_chunk_times). The scenario fixes pp.
+// scenario as `trainsim run` prices them (sim::PricedScenario::stage_chunks). The scenario fixes pp.
 std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOptions& options, std::string& source);
+// The pp of the scenario's executed schedule (DualPipeV: its 2 pp stages).
+int scenario_schedule_pp(const sim::Scenario& scenario);
 
 // Checks the options (ConfigError naming the flag), runs all schedules, writes the SVG and trace of
 // options.kind atomically, and returns what to print. Deterministic.

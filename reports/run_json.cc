@@ -30,11 +30,28 @@ std::string format_run_json(const RunReport& r) {
   json layers = json::array();
   for (const sim::Stage& stage : r.estimate.plan.stages) layers.push_back(stage.layer_count);
   out["placement"] = {{"layers_per_stage", layers}};
+  json bounds = json::object();
+  for (const auto& [kind, bound] : e.comm_bound_by_kind) bounds[kind] = sim::comm_bound_name(bound);
+  json stage_chunks = json::array();
+  for (const sim::ChunkTimes& c : e.pipeline.stage_chunks)
+    stage_chunks.push_back({{"F", c.forward_s}, {"B", c.backward_s}, {"W", c.weight_backward_s}, {"F&B", c.overlapped_s}});
+  json pipeline = {{"stage_chunks_s", stage_chunks},
+                   {"executed", e.pipeline.executed},
+                   {"formula_bubble_s", e.pipeline.formula_bubble_s},
+                   {"formula_bubble_definition", sim::kBubbleFormula},
+                   {"formula_is_exact", e.pipeline.formula_is_exact}};
+  if (e.pipeline.executed) {
+    pipeline["executed_makespan_s"] = e.pipeline.executed_makespan_s;
+    pipeline["executed_bubble_s"] = e.pipeline.executed_bubble_s;
+    pipeline["executed_bubble_definition"] = sim::kBubbleLargestIdle;
+  }
   out["step"] = {{"time_s", e.step_time_s},
                  {"compute_s", e.compute_s},
                  {"bubble_s", e.bubble_s},
+                 {"bubble_definition", e.bubble_definition},
                  {"exposed_comm_s", e.exposed_comm_s},
                  {"exposed_comm_by_kind_s", e.exposed_comm_by_kind_s},
+                 {"comm_bound_by_kind", bounds},
                  {"hidden_comm_s", e.hidden_comm_s},
                  {"optimizer_s", e.optimizer_s},
                  {"compute_by_op_kind_s", e.compute_by_kind_s},
@@ -43,6 +60,7 @@ std::string format_run_json(const RunReport& r) {
                  {"critical_device", e.critical_device},
                  {"chunk_s", {{"F", e.chunk.forward_s}, {"B", e.chunk.backward_s}, {"W", e.chunk.weight_backward_s},
                               {"F&B", e.chunk.overlapped_s}}},
+                 {"pipeline", pipeline},
                  {"model_flops", e.model_flops_per_step},
                  {"mfu", e.mfu},
                  {"tokens_per_s_per_gpu", e.tokens_per_s_per_gpu}};

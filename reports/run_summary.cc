@@ -22,6 +22,47 @@ std::string big(double v) {
   return fmt::format("{:.0f}", v);
 }
 
+// "executed" of "executed: idle time of ...": the word a bubble's definition starts with.
+std::string definition_word(const std::string& definition) { return definition.substr(0, definition.find(':')); }
+
+std::string bound_text(const sim::StepEstimate& e, const std::string& kind) {
+  const auto it = e.comm_bound_by_kind.find(kind);
+  const sim::CommBound bound = it == e.comm_bound_by_kind.end() ? sim::CommBound::kNone : it->second;
+  switch (bound) {
+    case sim::CommBound::kNic: return "NIC-bound";
+    case sim::CommBound::kNvlink: return "NVLink-bound";
+    case sim::CommBound::kLatency: return "latency-bound";
+    case sim::CommBound::kNone: break;
+  }
+  return "no traffic";
+}
+
+// What a faster link would and would not change, for the largest exposed communication.
+std::string bound_note(const RunReport& r) {
+  const sim::StepEstimate& e = r.estimate.step;
+  std::string largest;
+  double largest_s = 0;
+  for (const auto& [kind, s] : e.exposed_comm_by_kind_s)
+    if (s > largest_s) largest = kind, largest_s = s;
+  if (largest.empty()) return "";
+  const auto it = e.comm_bound_by_kind.find(largest);
+  if (it == e.comm_bound_by_kind.end()) return "";
+  const hw::ClusterSpec& c = r.scenario.cluster;
+  switch (it->second) {
+    case sim::CommBound::kNic:
+      return fmt::format("  exposed {} communication is bound by the NICs ({} each): a faster NVLink does not shorten "
+                         "it\n", largest, format_quantity(c.nic_bandwidth_bytes_per_s, Dimension::kBytesPerSecond));
+    case sim::CommBound::kNvlink:
+      return fmt::format("  exposed {} communication is bound by NVLink ({}): faster NICs do not shorten it\n", largest,
+                         format_quantity(c.nvlink_bandwidth_bytes_per_s, Dimension::kBytesPerSecond));
+    case sim::CommBound::kLatency:
+      return fmt::format("  exposed {} communication is bound by link latency: more bandwidth does not shorten it\n",
+                         largest);
+    case sim::CommBound::kNone: break;
+  }
+  return "";
+}
+
 std::string header(const RunReport& r) {
   const sim::Scenario& s = r.scenario;
   const models::ModelConfig& m = s.job.model;
@@ -58,13 +99,22 @@ std::string step_section(const RunReport& r) {
     table.add_row({name, seconds(s), fmt::format("{:.1f}%", 100 * s / e.step_time_s), bar(s / e.step_time_s, 30)});
   };
   row("compute", e.compute_s);
-  row("pipeline bubble", e.bubble_s);
+  row(fmt::format("pipeline bubble ({})", definition_word(e.bubble_definition)), e.bubble_s);
   for (const auto& [kind, s] : e.exposed_comm_by_kind_s)
-    if (s > 0) row("exposed " + kind + " comm", s);
+    if (s > 0) row(fmt::format("exposed {} comm ({})", kind, bound_text(e, kind)), s);
   row("optimizer", e.optimizer_s);
   table.add_row({"step time", seconds(e.step_time_s), "100%", ""});
   out += table.render("  ");
   if (e.hidden_comm_s > 0) out += fmt::format("  ({} of EP all-to-all hidden under compute)\n", seconds(e.hidden_comm_s));
+  out += fmt::format("  bubble {}\n", e.bubble_definition);
+  const sim::PipelineFigures& p = e.pipeline;
+  if (p.executed)
+    out += fmt::format("  the {} schedule executed on the priced chunk times: makespan {}, largest idle of any device {};\n"
+                       "  its published formula bubble {} ({})\n",
+                       sim::schedule_name(r.scenario.layout.schedule), seconds(p.executed_makespan_s),
+                       seconds(p.executed_bubble_s), seconds(p.formula_bubble_s),
+                       p.formula_is_exact ? "exact here" : "an estimate here");
+  out += bound_note(r);
   out += fmt::format("  MFU {:.1f}% of the BF16 dense peak; {:.0f} tokens/s per GPU\n\n", 100 * e.mfu, e.tokens_per_s_per_gpu);
 
   out += fmt::format("Compute by op kind (pipeline device {}, per step)\n", e.critical_device);

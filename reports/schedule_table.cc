@@ -12,8 +12,15 @@ namespace trainsim::reports {
 namespace {
 
 constexpr const char* kBubbleDefinition =
-    "bubble: the largest per-rank idle time within the makespan (makespan minus that rank's compute), the "
-    "quantity of the published formulas; bubble_ratio = bubble / makespan";
+    "bubble (executed): the largest per-rank idle time within the makespan when the ideal executor runs the "
+    "schedule (makespan minus that rank's compute), the quantity of the published formulas; bubble_ratio = "
+    "bubble / makespan";
+
+std::string memory_text(const ScheduleTableInput& input, std::size_t row) {
+  if (row >= input.memory.size() || !input.memory[row]) return "";
+  const sim::MemoryEstimate& m = *input.memory[row];
+  return fmt::format("  {:.1f} GiB{}", m.breakdown.total_bytes() / 1073741824.0, m.fits() ? "" : " DOES NOT FIT");
+}
 
 std::string seconds(double s) { return time_text(s); }
 
@@ -37,27 +44,32 @@ std::string schedule_table_text(const ScheduleTableInput& input) {
   const auto& first = input.rows.front().request;
   std::string out = fmt::format("pipeline schedules for pp {} and {} micro-batches\n{}\n\n", first.pp,
                                 first.microbatches, times_line(input));
-  out += fmt::format("{:<16} {:>7} {:>11} {:>11} {:>7} {:>11}  {:<8} {:>6} {:>10}\n", "schedule", "devices",
-                     "makespan", "bubble", "bubble%", "published", "formula", "params", "peak act.");
+  out += fmt::format("{:<16} {:>7} {:>11} {:>15} {:>7} {:>15}  {:<8} {:>6} {:>10}{}\n", "schedule", "devices",
+                     "makespan", "executed bubble", "bubble%", "formula bubble", "formula", "params", "peak act.",
+                     input.memory.empty() ? "" : "  memory/GPU");
   bool any_estimate = false;
-  for (const auto& row : input.rows) {
+  for (std::size_t i = 0; i < input.rows.size(); ++i) {
+    const sim::ScheduleComparison& row = input.rows[i];
     if (!row.schedule) {
       out += fmt::format("{:<16} {:>7}   n/a: {}\n", kind_label(row), row.devices, row.unavailable);
       continue;
     }
     any_estimate = any_estimate || !row.published_is_exact;
-    out += fmt::format("{:<16} {:>7} {:>11} {:>11} {:>6.1f}% {:>11}  {:<8} {:>5}x {:>10.4g}\n", kind_label(row),
+    out += fmt::format("{:<16} {:>7} {:>11} {:>15} {:>6.1f}% {:>15}  {:<8} {:>5}x {:>10.4g}{}\n", kind_label(row),
                        row.devices, seconds(row.run.makespan_s), seconds(row.run.bubble_s),
                        100 * row.run.bubble_ratio, seconds(row.published_bubble_s),
                        row.published_is_exact ? "exact" : "estimate", row.run.parameter_copies,
-                       row.run.max_peak_activations());
+                       row.run.max_peak_activations(), memory_text(input, i));
   }
   out += fmt::format("\n{}.\n", kBubbleDefinition);
-  out += "published: the closed-form bubble of the DualPipe README (interleaved: (pp-1)(F+B)/v)";
+  out += "formula bubble: the published closed form of the DualPipe README (interleaved: (pp-1)(F+B)/v)";
   out += any_estimate ? "; 'estimate' where its exact conditions (F = B-W = W for ZB1P and DualPipe, uniform "
                         "stages, no P2P latency) do not hold.\n"
                       : ".\n";
   out += "peak act.: activations in flight on the busiest device, in chunks of one stage for one micro-batch.\n";
+  if (!input.memory.empty())
+    out += "memory/GPU: the scenario's peak per GPU under each schedule (run's memory model); DOES NOT FIT: over the "
+           "GPU's memory, not a layout to train with. The chunk times are priced for the scenario's own schedule.\n";
   return out;
 }
 
@@ -73,10 +85,15 @@ std::string schedule_table_json(const ScheduleTableInput& input, bool with_order
                         {"backward_s", t.backward_s},
                         {"weight_backward_s", t.weight_backward_s},
                         {"overlapped_s", t.overlapped_s}};
+  nlohmann::ordered_json per_stage = nlohmann::ordered_json::array();
+  for (const sim::ChunkTimes& c : input.stage_times)
+    per_stage.push_back({{"F", c.forward_s}, {"B", c.backward_s}, {"W", c.weight_backward_s}, {"F&B", c.overlapped_s}});
+  out["chunk_times"]["per_stage_s"] = per_stage;
   out["p2p_latency_s"] = input.p2p_latency_s;
   out["bubble_definition"] = kBubbleDefinition;
   out["schedules"] = nlohmann::ordered_json::array();
-  for (const auto& row : input.rows) {
+  for (std::size_t i = 0; i < input.rows.size(); ++i) {
+    const sim::ScheduleComparison& row = input.rows[i];
     nlohmann::ordered_json s;
     s["kind"] = sim::schedule_name(row.request.kind);
     s["pp"] = row.request.pp;
@@ -96,6 +113,11 @@ std::string schedule_table_json(const ScheduleTableInput& input, bool with_order
     s["parameter_copies"] = row.run.parameter_copies;
     s["published_bubble"] = row.published_bubble_s;
     s["published_bubble_exact"] = row.published_is_exact;
+    if (i < input.memory.size() && input.memory[i]) {
+      s["memory_bytes_per_gpu"] = input.memory[i]->breakdown.total_bytes();
+      s["memory_capacity_bytes"] = input.memory[i]->capacity_bytes;
+      s["fits_in_memory"] = input.memory[i]->fits();
+    }
     if (with_order) {
       nlohmann::ordered_json order = nlohmann::ordered_json::array();
       for (int r = 0; r < row.schedule->ranks(); ++r) {

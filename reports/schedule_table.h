@@ -2,10 +2,12 @@
 // JSON form (per schedule: kind, pp, microbatches, makespan, bubble, bubble_ratio, peak_activations,
 // parameter_copies, and with the order the per-rank op lists in the notation of dualpipe-p8-n20.txt).
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "sim/schedules/schedule_comparison.h"
+#include "sim/step/step_estimate.h"
 
 namespace trainsim::reports {
 
@@ -14,6 +16,9 @@ struct ScheduleTableInput {
   std::vector<sim::ChunkTimes> stage_times;  // one entry or one per stage
   double p2p_latency_s = 0;
   std::string times_source = "command line";  // where the chunk times came from (a scenario file, later)
+  // With a scenario: each row's peak memory per GPU (parallel to rows; empty: no scenario, or the kind does
+  // not run). Rows that do not fit are marked.
+  std::vector<std::optional<sim::MemoryEstimate>> memory;
 };
 
 // A fixed-width table, one line per schedule, with a header naming the request and the chunk times and a

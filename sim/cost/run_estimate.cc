@@ -14,7 +14,8 @@ namespace {
 constexpr int kRampSegments = 8;
 }
 
-RunEstimate estimate_run(const Scenario& s, const Estimate& estimate, double ramp_step_scale) {
+RunEstimate estimate_run(const PricedScenario& priced, const Estimate& estimate, double ramp_step_scale) {
+  const Scenario& s = priced.scenario;
   RunEstimate run;
   const TrainingJob& job = s.job;
   const int granularity = s.layout.dp * s.layout.micro_batch_size;
@@ -22,7 +23,7 @@ RunEstimate estimate_run(const Scenario& s, const Estimate& estimate, double ram
   auto step_time = [&](int batch) {
     auto it = step_time_by_batch.find(batch);
     if (it != step_time_by_batch.end()) return it->second;
-    return step_time_by_batch[batch] = estimate_step_at_batch(s, estimate.plan, batch).step_time_s * ramp_step_scale;
+    return step_time_by_batch[batch] = estimate_step_at_batch(priced, batch).step_time_s * ramp_step_scale;
   };
   auto add_phase = [&](int batch, double tokens) {
     RunPhase phase{batch, tokens, tokens / (static_cast<double>(batch) * job.sequence_length), step_time(batch)};
@@ -51,7 +52,7 @@ RunEstimate estimate_run(const Scenario& s, const Estimate& estimate, double ram
       check_schedule_request(schedule_request_for(s.layout, microbatches));
     } catch (const ConfigError& e) {
       run.notes.push_back(fmt::format("ramp batch {} ({} micro-batches per pipeline) is below what {} takes ({}); its "
-                                      "steps are priced with the formula regardless",
+                                      "bubble is the published formula's",
                                       phase.global_batch_sequences, microbatches, schedule_name(s.layout.schedule),
                                       e.expected()));
     }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/step/priced_scenario.h"
 #include "sim/step/step_estimate.h"
 
 namespace trainsim::sim {
@@ -30,7 +31,7 @@ struct RunEstimate {
 // The ramp is cut into `kRampSegments` equal token spans, each run at the batch of its midpoint rounded
 // to whole micro-batches per replica. Ramp steps are priced analytically and multiplied by
 // `ramp_step_scale`: a simulated level passes its step time over the analytic one at the full batch (one
-// simulation per process; the ramp's share of the run is small).
-RunEstimate estimate_run(const Scenario& scenario, const Estimate& estimate, double ramp_step_scale = 1.0);
+// simulation per evaluation; the ramp's share of the run is small).
+RunEstimate estimate_run(const PricedScenario& priced, const Estimate& estimate, double ramp_step_scale = 1.0);
 
 }  // namespace trainsim::sim

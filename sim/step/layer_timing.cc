@@ -5,6 +5,15 @@
 
 namespace trainsim::sim {
 
+CommLoad& CommLoad::operator+=(const CommLoad& o) {
+  nic_s += o.nic_s;
+  nvlink_s += o.nvlink_s;
+  latency_s += o.latency_s;
+  return *this;
+}
+
+CommLoad CommLoad::scaled(double factor) const { return {nic_s * factor, nvlink_s * factor, latency_s * factor}; }
+
 LayerTiming& LayerTiming::operator+=(const LayerTiming& o) {
   forward_s += o.forward_s;
   backward_input_s += o.backward_input_s;
@@ -14,6 +23,8 @@ LayerTiming& LayerTiming::operator+=(const LayerTiming& o) {
   tp_forward_s += o.tp_forward_s;
   tp_backward_s += o.tp_backward_s;
   for (const auto& [kind, s] : o.compute_by_kind_s) compute_by_kind_s[kind] += s;
+  ep_load += o.ep_load;
+  tp_load += o.tp_load;
   return *this;
 }
 
@@ -23,6 +34,8 @@ LayerTiming LayerTiming::scaled(double factor) const {
                         &out.ep_backward_s, &out.tp_forward_s, &out.tp_backward_s})
     *field *= factor;
   for (auto& [kind, s] : out.compute_by_kind_s) s *= factor;
+  out.ep_load = ep_load.scaled(factor);
+  out.tp_load = tp_load.scaled(factor);
   return out;
 }
 
@@ -30,6 +43,16 @@ double communication_seconds(const models::Op& op, const hw::ClusterSpec& c) {
   const double nvlink_s = op.intra_node_bytes > 0 ? op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s + c.nvlink_latency_s : 0.0;
   const double nic_s = op.inter_node_bytes > 0 ? op.inter_node_bytes / c.nic_bandwidth_bytes_per_s + c.nic_latency_s : 0.0;
   return std::max(nvlink_s, nic_s);
+}
+
+CommLoad communication_load(const models::Op& op, const hw::ClusterSpec& c) {
+  CommLoad load;
+  load.nvlink_s = op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s;
+  load.nic_s = op.inter_node_bytes / c.nic_bandwidth_bytes_per_s;
+  // The legs are pipelined (communication_seconds): the latency that counts is the slower leg's.
+  load.latency_s = load.nic_s >= load.nvlink_s ? (op.inter_node_bytes > 0 ? c.nic_latency_s : 0.0)
+                                               : c.nvlink_latency_s;
+  return load;
 }
 
 LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model, const hw::ClusterSpec& cluster) {
@@ -42,6 +65,7 @@ LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model
       const bool ep = op.comm == CommKind::kEpDispatch || op.comm == CommKind::kEpCombine;
       const bool forward = op.pass == Pass::kForward;
       (ep ? (forward ? t.ep_forward_s : t.ep_backward_s) : (forward ? t.tp_forward_s : t.tp_backward_s)) += s;
+      (ep ? t.ep_load : t.tp_load) += communication_load(op, cluster);
       continue;
     }
     const double s = model.seconds(op);

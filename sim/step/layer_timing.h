@@ -10,6 +10,16 @@
 
 namespace trainsim::sim {
 
+// The terms of a kind of communication's time, summed over its ops: bytes over each link's bandwidth and
+// the latencies. The largest says what bounds it (a faster NVLink does nothing for NIC-bound traffic).
+struct CommLoad {
+  double nic_s = 0;     // inter-node bytes / NIC bandwidth
+  double nvlink_s = 0;  // intra-node bytes / NVLink bandwidth
+  double latency_s = 0;
+  CommLoad& operator+=(const CommLoad& other);
+  CommLoad scaled(double factor) const;
+};
+
 struct LayerTiming {
   double forward_s = 0;          // compute of F
   double backward_input_s = 0;   // compute of Bi (recomputation included)
@@ -17,6 +27,7 @@ struct LayerTiming {
   double ep_forward_s = 0, ep_backward_s = 0;  // EP dispatch + combine
   double tp_forward_s = 0, tp_backward_s = 0;  // TP collectives
   std::map<std::string, double> compute_by_kind_s;  // "gemm", "attention", ... over all phases
+  CommLoad ep_load, tp_load;                         // the terms of the EP and TP times above
 
   double compute_s() const { return forward_s + backward_input_s + weight_backward_s; }
   LayerTiming& operator+=(const LayerTiming& other);
@@ -26,6 +37,7 @@ struct LayerTiming {
 // Time of one communication op on the cluster's links. NVLink and IB legs of the EP path are pipelined,
 // so the slower one sets the pace.
 double communication_seconds(const models::Op& op, const hw::ClusterSpec& cluster);
+CommLoad communication_load(const models::Op& op, const hw::ClusterSpec& cluster);
 
 LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model, const hw::ClusterSpec& cluster);
 

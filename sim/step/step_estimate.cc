@@ -1,22 +1,24 @@
-// Analytic step: per-device work M x (chunk) + the published bubble + exposed PP, DP and optimizer time.
-// Overlapping schedules (DualPipe, DualPipeV) pair a forward with a backward so the EP all-to-all of one
-// hides under the other's compute, with compute slowed to the SMs the communication kernels leave.
+// Analytic step: the schedule executed on the priced chunk times (ideal executor), plus the exposed PP fill
+// and drain, the ZeRO collectives and the optimizer. Overlapping schedules (DualPipe, DualPipeV) pair a
+// forward with a backward so the EP all-to-all of one hides under the other's compute, with compute slowed to
+// the SMs the communication kernels leave (PricedScenario::at_schedule_sms).
 #include "sim/step/step_estimate.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
+#include "core/error.h"
 #include "core/units.h"
-#include "hardware/op_time_model.h"
 #include "models/model_size.h"
-#include "sim/schedules/bubble_formula.h"
-#include "sim/step/layer_timing.h"
-#include "sim/step/data_parallel.h"
 #include "sim/scenario/layout_rules.h"
-#include "sim/step/priced_model.h"
+#include "sim/schedules/bubble_formula.h"
+#include "sim/schedules/schedule_comparison.h"
 #include "sim/schedules/schedule_request.h"
 #include "sim/schedules/schedule_run.h"
+#include "sim/step/data_parallel.h"
+#include "sim/step/layer_timing.h"
 
 namespace trainsim::sim {
 namespace {
@@ -25,98 +27,146 @@ namespace {
 // (about 1 GiB) and communication buffers (NCCL and the EP all-to-all, about 2 GiB).
 constexpr double kRuntimeReserveBytes = 3.0 * 1073741824.0;
 
-// One stage pass as the bubble formulas see it, with communication where the schedule leaves it exposed.
-ChunkTimes chunk_of(const LayerTiming& t) {
-  ChunkTimes c;
-  c.forward_s = t.forward_s + t.ep_forward_s + t.tp_forward_s;
-  c.backward_s = t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s;
-  c.weight_backward_s = t.weight_backward_s;
-  c.overlapped_s = std::max(t.compute_s(), t.ep_forward_s + t.ep_backward_s) + t.tp_forward_s + t.tp_backward_s;
-  return c;
-}
-
 // Stage passes per micro-batch on a device, per stage: a DualPipe device sees each micro-batch once, in
 // one of its two stages; the others see it once in every stage they hold.
 double pass_weight(ScheduleKind kind) { return kind == ScheduleKind::kDualPipe ? 0.5 : 1.0; }
 
-// Activations in flight at each device's peak, in chunks of one model stage for one micro-batch, from
-// executing the schedule itself: the counts follow from each rank's op order, not from the chunk times.
-std::vector<double> peak_chunks_per_device(const ParallelLayout& l, int microbatches) {
-  const PipelineSchedule schedule = make_schedule(schedule_request_for(l, microbatches));
-  return run_schedule(schedule, {ChunkTimes{}}).peak_activations;
-}
-
-// The published formulas take the chunk of one of pp model stages and count stages; a per-pass chunk here
-// is one virtual stage when interleaved (a v-th of a device's layers), and DualPipeV folds 2 pp stages.
-double bubble_of(const ParallelLayout& l, const ChunkTimes& pass) {
-  if (l.schedule == ScheduleKind::kInterleaved) {
-    ChunkTimes stage = pass;
-    for (double* t : {&stage.forward_s, &stage.backward_s, &stage.weight_backward_s, &stage.overlapped_s})
-      *t *= l.virtual_stages;
-    return published_bubble_s(l.schedule, stage, l.pp, l.virtual_stages);
+// The schedule at `microbatches`, when it can take them (a ramp batch may be below what it needs).
+std::optional<PipelineSchedule> schedule_at(const ParallelLayout& l, int microbatches) {
+  try {
+    return make_schedule(schedule_request_for(l, microbatches));
+  } catch (const ConfigError&) {
+    return std::nullopt;
   }
-  return published_bubble_s(l.schedule, pass, l.stage_count(), l.virtual_stages);
 }
 
-struct DeviceState {
-  double parameters = 0, expert_parameters = 0, activation_bytes = 0;
+CommBound bound_of(const CommLoad& load) {
+  const double bandwidth_s = std::max(load.nic_s, load.nvlink_s);
+  if (bandwidth_s == 0 && load.latency_s == 0) return CommBound::kNone;
+  if (load.latency_s > bandwidth_s) return CommBound::kLatency;
+  return load.nic_s >= load.nvlink_s ? CommBound::kNic : CommBound::kNvlink;
+}
+
+// What one pipeline device runs per micro-batch, summed over its stages.
+struct DeviceWork {
+  LayerTiming timing;  // per micro-batch
+  ChunkTimes per_pass;
+  double passes = 0;
 };
+
+DeviceWork device_work(const PricedScenario& p, std::size_t device) {
+  const ParallelLayout& l = p.scenario.layout;
+  const double w = pass_weight(l.schedule);
+  DeviceWork out;
+  for (int stage : p.plan.device_stages[device]) {
+    out.timing += stage_totals(p.plan.stages[static_cast<std::size_t>(stage)], p.at_schedule_sms, p.scenario.job.model).timing.scaled(w);
+    out.passes += w;
+  }
+  out.per_pass = chunk_times_of(out.timing.scaled(1.0 / out.passes));
+  return out;
+}
 
 }  // namespace
 
-StepEstimate estimate_step_at_batch(const Scenario& s, const StagePlan& plan, int global_batch_sequences) {
+std::string_view comm_bound_name(CommBound bound) {
+  switch (bound) {
+    case CommBound::kNone: return "none";
+    case CommBound::kNic: return "nic";
+    case CommBound::kNvlink: return "nvlink";
+    case CommBound::kLatency: return "latency";
+  }
+  return "none";
+}
+
+StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_sequences) {
+  const Scenario& s = p.scenario;
   const ParallelLayout& l = s.layout;
   const bool overlap = overlaps_forward_and_backward(l.schedule);
-  const hw::RooflineOpTimeModel time_model(s.cluster.gpu, hw::RooflineEfficiencies{},
-                                           overlap ? s.cluster.compute_sm_fraction() : 1.0);
-  const PricedModel priced = price_model(s, time_model);
   StepEstimate e;
   e.global_batch_sequences = global_batch_sequences;
   e.microbatches = microbatches_per_step(l, global_batch_sequences);
-  const double m = e.microbatches, w = pass_weight(l.schedule);
+  const double m = e.microbatches;
 
-  double worst_work = -1;
-  for (size_t d = 0; d < plan.device_stages.size(); ++d) {
-    LayerTiming device;
-    double passes = 0;
-    for (int stage : plan.device_stages[d]) {
-      device += stage_totals(plan.stages[static_cast<size_t>(stage)], priced, s.job.model).timing.scaled(w);
-      passes += w;
-    }
-    const ChunkTimes per_pass = chunk_of(device.scaled(1.0 / passes));
-    const double work = m * passes * (overlap ? per_pass.overlapped_s : per_pass.forward_s + per_pass.backward_s);
-    if (work <= worst_work) continue;
-    worst_work = work;
-    e.critical_device = static_cast<int>(d);
-    e.chunk = per_pass;
-    e.compute_s = m * device.compute_s();
-    const double ep = m * (device.ep_forward_s + device.ep_backward_s);
-    const double exposed_ep = overlap ? std::max(0.0, ep - e.compute_s) : ep;
-    e.exposed_comm_by_kind_s["ep"] = exposed_ep;
-    e.hidden_comm_s = ep - exposed_ep;
-    e.exposed_comm_by_kind_s["tp"] = m * (device.tp_forward_s + device.tp_backward_s);
-    e.compute_by_kind_s.clear();
-    for (const auto& [kind, seconds] : device.compute_by_kind_s) e.compute_by_kind_s[kind] = m * seconds;
+  // The schedule on the priced chunks; the critical device is the busiest (the least idle).
+  const std::optional<PipelineSchedule> schedule = schedule_at(l, e.microbatches);
+  std::optional<ScheduleRun> run;
+  if (schedule) run = run_schedule(*schedule, p.stage_chunks);
+  std::vector<DeviceWork> devices;
+  for (std::size_t d = 0; d < p.plan.device_stages.size(); ++d) devices.push_back(device_work(p, d));
+  auto work_s = [&](const DeviceWork& w) {  // the closed form's busy time of a device
+    return m * w.passes * (overlap ? w.per_pass.overlapped_s : w.per_pass.forward_s + w.per_pass.backward_s);
+  };
+  std::size_t critical = 0;
+  for (std::size_t d = 1; d < devices.size(); ++d) {
+    const bool busier = run ? run->busy_s[d] > run->busy_s[critical] : work_s(devices[d]) > work_s(devices[critical]);
+    if (busier) critical = d;
   }
-  e.bubble_s = bubble_of(l, e.chunk);
+  const DeviceWork& device = devices[critical];
+  e.critical_device = static_cast<int>(critical);
+  e.chunk = device.per_pass;
+  e.compute_s = m * device.timing.compute_s();
+  for (const auto& [kind, seconds] : device.timing.compute_by_kind_s) e.compute_by_kind_s[kind] = m * seconds;
+
+  e.pipeline.stage_chunks = p.stage_chunks;
+  // The formula at the stages' mean chunk, as `trainsim schedule` tabulates it (schedule_comparison.h); its
+  // exact case needs every stage alike.
+  const ScheduleRequest request = schedule_request_for(l, e.microbatches);
+  const ChunkTimes mean = mean_chunk_times(p.stage_chunks);
+  const bool uniform = std::all_of(p.stage_chunks.begin(), p.stage_chunks.end(), [&](const ChunkTimes& c) {
+    return c.forward_s == mean.forward_s && c.backward_s == mean.backward_s &&
+           c.weight_backward_s == mean.weight_backward_s && c.overlapped_s == mean.overlapped_s;
+  });
+  e.pipeline.formula_bubble_s = published_bubble_s(l.schedule, mean, request.pp, l.virtual_stages);
+  e.pipeline.formula_is_exact = uniform && published_bubble_is_exact(l.schedule, mean);
+  double busy_s = 0, makespan_s = 0;
+  if (run) {
+    e.pipeline.executed = true;
+    e.pipeline.executed_makespan_s = run->makespan_s;
+    e.pipeline.executed_bubble_s = run->bubble_s;
+    busy_s = run->busy_s[critical];
+    makespan_s = run->makespan_s;
+    e.bubble_definition = kBubbleExecuted;
+  } else {
+    busy_s = work_s(device);
+    makespan_s = busy_s + e.pipeline.formula_bubble_s;
+    e.bubble_definition = kBubbleFormula;
+  }
+  e.bubble_s = makespan_s - busy_s;
+
+  // The device's busy time is its compute and the communication its chunks leave exposed: TP always, EP
+  // where no other chunk's compute covers it.
+  const double ep_s = m * (device.timing.ep_forward_s + device.timing.ep_backward_s);
+  const double tp_s = m * (device.timing.tp_forward_s + device.timing.tp_backward_s);
+  const double exposed_ep_s = busy_s - e.compute_s - tp_s;
+  TS_CHECK(exposed_ep_s > -1e-9 * busy_s && exposed_ep_s < ep_s + 1e-9 * busy_s,
+           "busy {} s is not compute {} s + TP {} s + part of EP {} s", busy_s, e.compute_s, tp_s, ep_s);
+  // Only F&B overlap hides EP; elsewhere the difference is rounding.
+  e.exposed_comm_by_kind_s["ep"] = overlap ? std::clamp(exposed_ep_s, 0.0, ep_s) : ep_s;
+  e.hidden_comm_s = ep_s - e.exposed_comm_by_kind_s["ep"];
+  e.exposed_comm_by_kind_s["tp"] = tp_s;
+  e.comm_bound_by_kind["ep"] = bound_of(device.timing.ep_load);
+  e.comm_bound_by_kind["tp"] = bound_of(device.timing.tp_load);
 
   // PP: activations cross to the next stage's node; steady-state sends overlap compute, fill and drain do not.
   const double activation_bytes = static_cast<double>(l.micro_batch_size) * s.job.sequence_length * s.job.model.hidden_size * 2.0;
-  const double p2p_s = activation_bytes / s.cluster.nic_bandwidth_bytes_per_s + s.cluster.nic_latency_s;
-  e.exposed_comm_by_kind_s["pp"] = l.pp > 1 ? (overlap ? 1 : 2) * (l.pp - 1) * p2p_s : 0.0;
+  const CommLoad p2p{activation_bytes / s.cluster.nic_bandwidth_bytes_per_s, 0, s.cluster.nic_latency_s};
+  e.exposed_comm_by_kind_s["pp"] = l.pp > 1 ? (overlap ? 1 : 2) * (l.pp - 1) * (p2p.nic_s + p2p.latency_s) : 0.0;
+  e.comm_bound_by_kind["pp"] = l.pp > 1 ? bound_of(p2p) : CommBound::kNone;
 
   // DP: ZeRO collectives of the critical device's parameters after the last backward, over the NICs.
-  const HeldParameters held = held_parameters(plan, e.critical_device, priced, s.job.model);
+  const HeldParameters held = held_parameters(p.plan, e.critical_device, p.at_full_sms, s.job.model);
   const double dp_bytes = dp_collective_bytes(s, held.parameters, l.dp) +
                           dp_collective_bytes(s, held.expert_parameters, l.expert_data_parallel());
-  e.exposed_comm_by_kind_s["dp"] = dp_bytes > 0 ? dp_bytes / s.cluster.nic_bandwidth_bytes_per_s + 2.0 * (l.dp - 1) * s.cluster.nic_latency_s : 0.0;
+  const CommLoad dp{dp_bytes / s.cluster.nic_bandwidth_bytes_per_s, 0, 2.0 * (l.dp - 1) * s.cluster.nic_latency_s};
+  e.exposed_comm_by_kind_s["dp"] = dp_bytes > 0 ? dp.nic_s + dp.latency_s : 0.0;
+  e.comm_bound_by_kind["dp"] = dp_bytes > 0 ? bound_of(dp) : CommBound::kNone;
 
   // Optimizer: AdamW over this GPU's shard, memory-bound (read gradient, read/write master and moments, write weight).
   e.optimizer_s = optimizer_seconds(s, held);
 
   e.exposed_comm_s = 0;
   for (const auto& [kind, seconds] : e.exposed_comm_by_kind_s) e.exposed_comm_s += seconds;
-  e.step_time_s = worst_work + e.bubble_s + e.exposed_comm_by_kind_s["pp"] + e.exposed_comm_by_kind_s["dp"] + e.optimizer_s;
+  e.step_time_s = makespan_s + e.exposed_comm_by_kind_s["pp"] + e.exposed_comm_by_kind_s["dp"] + e.optimizer_s;
 
   set_throughput(s, e);
   return e;
@@ -130,77 +180,64 @@ void set_throughput(const Scenario& s, StepEstimate& e) {
   e.tokens_per_s_per_gpu = tokens / e.step_time_s / gpus;
 }
 
-namespace {
-
-// Placement balances compute, priced at the full SM count.
-PricedModel price_at_full_sms(const Scenario& s) {
-  return price_model(s, hw::RooflineOpTimeModel(s.cluster.gpu, hw::RooflineEfficiencies{}));
-}
-
-PlacementCosts placement_costs(const PricedModel& priced) {
-  PlacementCosts costs;
-  costs.dense_layer = priced.dense.timing.compute_s();
-  costs.moe_layer = priced.moe.timing.compute_s();
-  costs.embedding = priced.embedding.timing.compute_s();
-  costs.output_head = priced.head.timing.compute_s();
-  costs.mtp_module = priced.mtp.timing.compute_s();
-  return costs;
-}
-
-}  // namespace
-
-std::vector<ChunkTimes> stage_chunk_times(const Scenario& scenario) {
-  Scenario s = scenario;  // the same model and cluster, cut into pp stages of one layer range each
-  if (s.layout.stage_count() != s.layout.pp) {
-    s.layout.schedule = ScheduleKind::kOneFOneB;
-    s.layout.virtual_stages = 1;
-    s.layout.layers_per_stage.clear();
-  }
-  const bool overlap = overlaps_forward_and_backward(scenario.layout.schedule);
-  const PricedModel priced = price_model(s, hw::RooflineOpTimeModel(s.cluster.gpu, hw::RooflineEfficiencies{},
-                                                                    overlap ? s.cluster.compute_sm_fraction() : 1.0));
-  const StagePlan plan = plan_stages(s, placement_costs(price_at_full_sms(s)));
-  std::vector<ChunkTimes> out;
-  for (const Stage& stage : plan.stages) out.push_back(chunk_of(stage_totals(stage, priced, s.job.model).timing));
-  return out;
-}
-
-Estimate estimate_step(const Scenario& s) {
-  const PricedModel priced = price_at_full_sms(s);
-  Estimate out;
-  out.plan = plan_stages(s, placement_costs(priced));
-  out.step = estimate_step_at_batch(s, out.plan, s.job.global_batch_sequences);
-
-  // Memory: the device with the largest footprint. A plan stage of an interleaved layout is a v-th of the
-  // executor's chunk.
+MemoryEstimate estimate_memory(const PricedScenario& p, int microbatches) {
+  const Scenario& s = p.scenario;
   const ParallelLayout& l = s.layout;
-  const std::vector<double> peak_chunks = peak_chunks_per_device(l, out.step.microbatches);
+  // Activations in flight at each device's peak, in chunks of one model stage for one micro-batch, from
+  // executing the schedule itself: the counts follow from each rank's op order, not from the chunk times.
+  const PipelineSchedule schedule = make_schedule(schedule_request_for(l, microbatches));
+  const std::vector<double> peak_chunks = run_schedule(schedule, {ChunkTimes{}}).peak_activations;
+  // A plan stage of an interleaved layout is a v-th of the executor's chunk.
   const double plan_stages_per_chunk = l.schedule == ScheduleKind::kInterleaved ? l.virtual_stages : 1;
-  for (size_t d = 0; d < out.plan.device_stages.size(); ++d) {
-    DeviceState device;
-    for (int stage : out.plan.device_stages[d]) {
-      const StageTotals t = stage_totals(out.plan.stages[static_cast<size_t>(stage)], priced, s.job.model);
-      device.parameters += t.parameters;
-      device.expert_parameters += t.expert_parameters;
-      device.activation_bytes += t.saved_bytes / static_cast<double>(out.plan.device_stages[d].size());
-    }
+  MemoryEstimate out;
+  for (std::size_t d = 0; d < p.plan.device_stages.size(); ++d) {
     models::MemoryInputs in;
-    in.parameters = device.parameters;
-    in.expert_parameters = device.expert_parameters;
+    double activation_bytes = 0;
+    for (int stage : p.plan.device_stages[d]) {
+      const StageTotals t = stage_totals(p.plan.stages[static_cast<std::size_t>(stage)], p.at_full_sms, s.job.model);
+      in.parameters += t.parameters;
+      in.expert_parameters += t.expert_parameters;
+      activation_bytes += t.saved_bytes / static_cast<double>(p.plan.device_stages[d].size());
+    }
     in.data_parallel = l.dp;
     in.expert_data_parallel = l.expert_data_parallel();
     in.zero_stage = l.zero_stage;
     in.precision = s.job.optimizer;
-    in.activation_bytes = device.activation_bytes * plan_stages_per_chunk * peak_chunks[d];
+    in.activation_bytes = activation_bytes * plan_stages_per_chunk * peak_chunks[d];
     in.runtime_reserved_bytes = kRuntimeReserveBytes;
     models::MemoryBreakdown breakdown = models::memory_per_gpu(in);
-    if (d == 0 || breakdown.total_bytes() > out.memory.breakdown.total_bytes()) {
-      out.memory.device = static_cast<int>(d);
-      out.memory.breakdown = std::move(breakdown);
+    if (d == 0 || breakdown.total_bytes() > out.breakdown.total_bytes()) {
+      out.device = static_cast<int>(d);
+      out.breakdown = std::move(breakdown);
     }
   }
-  out.memory.capacity_bytes = s.cluster.gpu.hbm_capacity_bytes;
-  if (out.memory.breakdown.total_bytes() > out.memory.capacity_bytes)
+  out.capacity_bytes = s.cluster.gpu.hbm_capacity_bytes;
+  return out;
+}
+
+std::optional<MemoryEstimate> memory_under_schedule(const Scenario& scenario, const ScheduleRequest& request) {
+  if (devices_for_stages(request.kind, request.pp) != scenario.layout.pp) return std::nullopt;
+  Scenario s = scenario;
+  s.layout.schedule = request.kind;
+  s.layout.virtual_stages = request.kind == ScheduleKind::kInterleaved ? request.virtual_stages : 1;
+  if (s.layout.stage_count() != scenario.layout.stage_count()) s.layout.layers_per_stage.clear();
+  try {
+    check_schedule_request(schedule_request_for(s.layout, request.microbatches));
+    const PricedScenario priced(s);
+    return estimate_memory(priced, request.microbatches);
+  } catch (const ConfigError&) {
+    return std::nullopt;
+  }
+}
+
+Estimate estimate_step(const PricedScenario& p) {
+  const Scenario& s = p.scenario;
+  const ParallelLayout& l = s.layout;
+  Estimate out;
+  out.plan = p.plan;
+  out.step = estimate_step_at_batch(p, s.job.global_batch_sequences);
+  out.memory = estimate_memory(p, out.step.microbatches);
+  if (!out.memory.fits())
     throw ConfigError(s.where("parallelism"),
                       fmt::format("needs {} per GPU of {}: {} (pipeline device {})",
                                   format_quantity(out.memory.breakdown.total_bytes(), Dimension::kBytes),
@@ -209,17 +246,17 @@ Estimate estimate_step(const Scenario& s) {
                       "a layout that fits in GPU memory",
                       "recompute more (recompute: deepseek or full), raise pp, ep or tp, or pick a GPU with more memory");
 
-  const ChunkTimes& c = out.step.chunk;
-  out.notes.push_back(published_bubble_is_exact(l.schedule, c)
-                          ? fmt::format("bubble from the published {} formula, exact for these chunk times", schedule_name(l.schedule))
-                          : fmt::format("bubble from the published {} formula, an estimate here (F {:.1f} ms, B-W {:.1f} ms, "
-                                        "W {:.1f} ms differ; `trainsim schedule --scenario` executes the schedule)",
-                                        schedule_name(l.schedule), c.forward_s * 1e3, c.backward_input_s() * 1e3,
-                                        c.weight_backward_s * 1e3));
+  const PipelineFigures& f = out.step.pipeline;
+  out.notes.push_back(fmt::format(
+      "bubble: the {} schedule executed on the priced chunk times; its published formula gives {:.3f} s ({})",
+      schedule_name(l.schedule), f.formula_bubble_s,
+      f.formula_is_exact ? "exact for these chunk times" : "an estimate here: its exact conditions do not hold"));
   if (s.job.model.is_moe() && l.ep > 1)
     out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
   out.notes.push_back("ZeRO collectives run after the last backward and are counted as exposed");
   return out;
 }
+
+Estimate estimate_step(const Scenario& scenario) { return estimate_step(PricedScenario(scenario)); }
 
 }  // namespace trainsim::sim

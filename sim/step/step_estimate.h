@@ -1,17 +1,47 @@
-// The analytic step estimate (`--fidelity analytic`): chunk times per stage from the op catalog and the
-// op-time model, the bubble from the schedule's published formula, communication exposed or hidden as the
-// schedule overlaps it, ZeRO collectives and the optimizer step at the end, and memory per GPU.
+// The analytic step estimate (`--fidelity analytic`): the schedule executed on the scenario's priced chunk
+// times (the ideal executor: exact for the schedule, no contention), communication exposed or hidden as the
+// schedule overlaps it, ZeRO collectives and the optimizer step at the end, and memory per GPU. Beside it the
+// schedule's published bubble formula, labelled as such.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "models/memory_model.h"
-#include "sim/schedules/chunk_times.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/stage_plan.h"
+#include "sim/schedules/chunk_times.h"
+#include "sim/schedules/schedule_request.h"
+#include "sim/step/priced_scenario.h"
 
 namespace trainsim::sim {
+
+// What a printed bubble measures. Each figure carries one of these beside it (docs/run-json.md says when
+// each applies).
+inline constexpr const char* kBubbleExecuted =
+    "executed: idle time of the critical device when the ideal executor runs the schedule on the priced chunk times";
+inline constexpr const char* kBubbleFormula =
+    "formula: the schedule's published closed form at the critical device's chunk times";
+inline constexpr const char* kBubbleSimulated =
+    "simulated: time the critical GPU spends with neither compute nor a flow of its own in flight";
+inline constexpr const char* kBubbleLargestIdle =
+    "executed: the largest idle time of any device under the ideal executor (the published formulas' convention)";
+
+// The schedule on the priced chunks: the same figures at every fidelity, and what `trainsim schedule
+// --scenario` shows for the scenario's schedule.
+struct PipelineFigures {
+  std::vector<ChunkTimes> stage_chunks;  // PricedScenario::stage_chunks
+  bool executed = false;                 // false where the schedule cannot take the micro-batches (a ramp batch)
+  double executed_makespan_s = 0;
+  double executed_bubble_s = 0;          // kBubbleLargestIdle, ScheduleRun::bubble_s
+  double formula_bubble_s = 0;           // kBubbleFormula
+  bool formula_is_exact = false;         // the formula's exact case holds for these chunk times
+};
+
+// Communication's bound resource: which term of bytes / bandwidth + latency dominates its time.
+enum class CommBound { kNone, kNic, kNvlink, kLatency };
+std::string_view comm_bound_name(CommBound bound);  // "none", "nic", "nvlink", "latency"
 
 struct StepEstimate {
   int global_batch_sequences = 0;
@@ -19,12 +49,15 @@ struct StepEstimate {
   double step_time_s = 0;
   double compute_s = 0;         // busy compute on the critical pipeline device
   double bubble_s = 0;
+  std::string bubble_definition;  // kBubbleExecuted, kBubbleFormula or kBubbleSimulated
   double exposed_comm_s = 0;    // sum of the kinds below
   std::map<std::string, double> exposed_comm_by_kind_s;  // "ep", "tp", "pp", "dp"
+  std::map<std::string, CommBound> comm_bound_by_kind;   // what bounds each kind's transfers
   double hidden_comm_s = 0;     // EP communication overlapped under compute (DualPipe)
   double optimizer_s = 0;
   std::map<std::string, double> compute_by_kind_s;  // per step on the critical device
   ChunkTimes chunk;             // one stage pass on the critical device
+  PipelineFigures pipeline;
   int critical_device = 0;
   double model_flops_per_step = 0;
   double mfu = 0;               // model FLOPs / (step time x GPUs x BF16 dense peak)
@@ -35,6 +68,7 @@ struct MemoryEstimate {
   int device = 0;  // the pipeline device with the largest footprint
   models::MemoryBreakdown breakdown;
   double capacity_bytes = 0;
+  bool fits() const { return breakdown.total_bytes() <= capacity_bytes; }
 };
 
 struct Estimate {
@@ -45,13 +79,17 @@ struct Estimate {
 };
 
 // Throws ConfigError when the layout does not fit in GPU memory ("needs 93.4 GiB per GPU of 80 GiB: ...").
+Estimate estimate_step(const PricedScenario& priced);
+// Prices the scenario and estimates it (one-off callers: tests, validate-scenario).
 Estimate estimate_step(const Scenario& scenario);
-// One ChunkTimes per stage with the model cut into the scenario's pp stages, priced as the estimate prices
-// them (what `trainsim schedule --scenario` executes every schedule with).
-std::vector<ChunkTimes> stage_chunk_times(const Scenario& scenario);
+// Peak memory per GPU of the scenario's layout at `microbatches` per step; does not throw when it does not fit.
+MemoryEstimate estimate_memory(const PricedScenario& priced, int microbatches);
+// Peak memory per GPU of the scenario's layout run with another schedule kind on the same pipeline devices
+// (what `trainsim schedule --scenario` marks); nullopt when the layout cannot take that kind on them.
+std::optional<MemoryEstimate> memory_under_schedule(const Scenario& scenario, const ScheduleRequest& request);
 // Sets model_flops_per_step, mfu and tokens_per_s_per_gpu from the step time and batch.
 void set_throughput(const Scenario& scenario, StepEstimate& step);
-// The step at another global batch (a point of the batch ramp), same layout.
-StepEstimate estimate_step_at_batch(const Scenario& scenario, const StagePlan& plan, int global_batch_sequences);
+// The step at another global batch (a point of the batch ramp), same layout and pricing.
+StepEstimate estimate_step_at_batch(const PricedScenario& priced, int global_batch_sequences);
 
 }  // namespace trainsim::sim

@@ -196,7 +196,9 @@ int add_ring(ActivityGraph& graph, int gpu, int peer, const RingCollective& ring
 
 }  // namespace
 
-StepGraph build_step_graph(const Scenario& s, const StagePlan& plan, int microbatches, const StepGraphOptions& options) {
+StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const StepGraphOptions& options) {
+  const Scenario& s = priced.scenario;
+  const StagePlan& plan = priced.plan;
   TS_CHECK(options.fidelity != Fidelity::kAnalytic, "the analytic level has no graph");
   const ParallelLayout& l = s.layout;
   const PipelineSchedule schedule = make_schedule(schedule_request_for(l, microbatches));
@@ -211,10 +213,9 @@ StepGraph build_step_graph(const Scenario& s, const StagePlan& plan, int microba
   out.engine.progress = options.progress;
 
   // Compute at the full SM count: the engine slows it while communication kernels run.
-  const hw::RooflineOpTimeModel time_model(s.cluster.gpu, hw::RooflineEfficiencies{});
-  const PricedModel priced = price_model(s, time_model);
   std::vector<StageOps> stages;
-  for (const Stage& stage : plan.stages) stages.push_back(stage_ops(stage, priced, s.job.model, time_model));
+  for (const Stage& stage : plan.stages)
+    stages.push_back(stage_ops(stage, priced.at_full_sms, s.job.model, priced.full_sms_model));
   if (!options.communication)
     for (StageOps& st : stages)
       for (auto* pass : {&st.forward, &st.backward_input, &st.weight, &st.backward})
@@ -240,7 +241,7 @@ StepGraph build_step_graph(const Scenario& s, const StagePlan& plan, int microba
   const int expert_reduce_scatter = graph.intern("expert dp reduce-scatter");
   const int expert_all_gather = graph.intern("expert dp all-gather");
   for (int d = 0; d < out.devices; ++d) {
-    const HeldParameters held = held_parameters(plan, d, priced, s.job.model);
+    const HeldParameters held = held_parameters(plan, d, priced.at_full_sms, s.job.model);
     const ZeroCollectives dense = zero_collectives(s, held.parameters, options.communication ? l.dp : 1);
     const ZeroCollectives experts =
         zero_collectives(s, held.expert_parameters, options.communication ? l.expert_data_parallel() : 1);

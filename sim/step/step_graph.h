@@ -22,6 +22,7 @@
 #include "sim/engine/engine.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/stage_plan.h"
+#include "sim/step/priced_scenario.h"
 
 namespace trainsim::sim {
 
@@ -49,7 +50,6 @@ struct StepGraph {
   std::vector<std::string> notes;  // where this level approximates
 };
 
-StepGraph build_step_graph(const Scenario& scenario, const StagePlan& plan, int microbatches,
-                           const StepGraphOptions& options);
+StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const StepGraphOptions& options);
 
 }  // namespace trainsim::sim

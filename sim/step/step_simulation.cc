@@ -17,10 +17,10 @@ hw::Topology build_scenario_topology(const Scenario& s) {
   }
 }
 
-StepSimulation simulate_step(const Scenario& s, const StagePlan& plan, int global_batch_sequences,
-                             const StepGraphOptions& options) {
+StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequences, const StepGraphOptions& options) {
+  const Scenario& s = priced.scenario;
   const int microbatches = microbatches_per_step(s.layout, global_batch_sequences);
-  StepGraph built = build_step_graph(s, plan, microbatches, options);
+  StepGraph built = build_step_graph(priced, microbatches, options);
   const hw::Topology topology = build_scenario_topology(s);
   StepSimulation out;
   out.activities = built.graph.size();
@@ -32,6 +32,11 @@ StepSimulation simulate_step(const Scenario& s, const StagePlan& plan, int globa
   const TimelineMetrics metrics = timeline_metrics(out.timeline);
   const RankMetrics& critical = metrics.ranks[static_cast<std::size_t>(metrics.critical_rank)];
   StepEstimate& e = out.step;
+  const StepEstimate closed_form = estimate_step_at_batch(priced, global_batch_sequences);
+  e.chunk = closed_form.chunk;
+  e.pipeline = closed_form.pipeline;
+  e.comm_bound_by_kind = closed_form.comm_bound_by_kind;
+  e.bubble_definition = kBubbleSimulated;
   e.global_batch_sequences = global_batch_sequences;
   e.microbatches = microbatches;
   e.step_time_s = metrics.makespan_s;

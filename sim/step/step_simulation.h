@@ -12,7 +12,8 @@
 namespace trainsim::sim {
 
 struct StepSimulation {
-  StepEstimate step;  // chunk left as priced analytically: the engine has no single chunk time
+  StepEstimate step;  // chunk, pipeline figures and bounds as the closed form prices them: the engine has no
+                      // single chunk time
   Timeline timeline;
   int activities = 0;
   int computing_gpus = 0;  // GPUs that run the schedule: pipeline devices x simulated GPUs per device
@@ -25,7 +26,6 @@ struct StepSimulation {
 hw::Topology build_scenario_topology(const Scenario& scenario);
 
 // NOTE: runs SimGrid, one simulation per process (engine.h).
-StepSimulation simulate_step(const Scenario& scenario, const StagePlan& plan, int global_batch_sequences,
-                             const StepGraphOptions& options);
+StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequences, const StepGraphOptions& options);
 
 }  // namespace trainsim::sim

@@ -12,8 +12,8 @@ namespace {
 TEST(RunEstimate, RampTokensAndCostsAddUp) {
   const Scenario s = parse_scenario(
       testing::with("  tokens: 1B\n", "  tokens: 1B\n  batch_ramp: {from: 16, over_tokens: 100M}\n"), "s.yaml");
-  const Estimate e = estimate_step(s);
-  const RunEstimate run = estimate_run(s, e);
+  const PricedScenario priced(s);
+  const RunEstimate run = estimate_run(priced, estimate_step(priced));
   double tokens = 0, steps = 0;
   for (const RunPhase& p : run.phases) {
     tokens += p.tokens;
@@ -33,7 +33,8 @@ TEST(RunEstimate, DeepSeekV3IsWithinAThirdOfThePublishedGpuHours) {
   // analytic level prices kernels at roofline efficiencies and hides all EP traffic under DualPipe, so it
   // is expected to land below; the band catches a model that is off by a structural factor.
   const Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml");
-  const RunEstimate run = estimate_run(s, estimate_step(s));
+  const PricedScenario priced(s);
+  const RunEstimate run = estimate_run(priced, estimate_step(priced));
   EXPECT_GT(run.gpu_hours / 2.664e6, 0.67);
   EXPECT_LT(run.gpu_hours / 2.664e6, 1.33);
 }

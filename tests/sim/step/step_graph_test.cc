@@ -29,9 +29,10 @@ void expect_zero_communication_matches_executor(ScheduleKind kind, int pp, int m
   s.layout.schedule = kind;
   s.layout.virtual_stages = virtual_stages;
   s.job.global_batch_sequences = microbatches * s.layout.dp;
-  const StagePlan plan = plan_stages(s, PlacementCosts{});
-  const hw::RooflineOpTimeModel model(s.cluster.gpu, hw::RooflineEfficiencies{});
-  const PricedModel priced = price_model(s, model);
+  const PricedScenario priced_scenario(s);
+  const StagePlan& plan = priced_scenario.plan;
+  const hw::OpTimeModel& model = priced_scenario.full_sms_model;
+  const PricedModel& priced = priced_scenario.at_full_sms;
   std::vector<ChunkTimes> times;
   for (const Stage& stage : plan.stages) {
     const StageOps ops = stage_ops(stage, priced, s.job.model, model);
@@ -47,7 +48,7 @@ void expect_zero_communication_matches_executor(ScheduleKind kind, int pp, int m
   const auto got = run_in_child([&] {
     StepGraphOptions options;
     options.communication = false;
-    const StepGraph graph = build_step_graph(s, plan, microbatches, options);
+    const StepGraph graph = build_step_graph(priced_scenario, microbatches, options);
     const hw::Topology topology = hw::build_topology(s.cluster.topology, hw::topology_params(s.cluster));
     return std::vector<double>{run_engine(graph.graph, topology, graph.engine).makespan_s};
   });

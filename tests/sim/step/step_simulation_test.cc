@@ -13,16 +13,13 @@ namespace {
 Scenario deepseek() { return load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml"); }
 
 // {step, compute, bubble, exposed communication, optimizer, computing GPUs}
-// The placement: the estimate's (stages balanced by priced time) where the layout fits in memory, else
-// layers spread evenly.
-std::vector<double> simulate(const Scenario& s, int global_batch, Fidelity fidelity, bool fits = true,
+std::vector<double> simulate(const Scenario& s, int global_batch, Fidelity fidelity,
                              const std::vector<double>& expert_loads = {}) {
   return run_in_child([&] {
-    const StagePlan plan = fits ? estimate_step(s).plan : plan_stages(s, PlacementCosts{});
     StepGraphOptions options;
     options.fidelity = fidelity;
     options.expert_load_factors = expert_loads;
-    const StepSimulation sim = simulate_step(s, plan, global_batch, options);
+    const StepSimulation sim = simulate_step(PricedScenario(s), global_batch, options);
     const StepEstimate& e = sim.step;
     return std::vector<double>{e.step_time_s, e.compute_s, e.bubble_s, e.exposed_comm_s, e.optimizer_s,
                                static_cast<double>(sim.computing_gpus)};
@@ -41,8 +38,8 @@ Scenario reduced() {
 
 TEST(StepSimulation, StageAndGpuFidelityAgreeOnDeepSeekV3) {
   const Scenario s = reduced();
-  const std::vector<double> stage = simulate(s, 8 * 64, Fidelity::kStage, false);
-  const std::vector<double> gpu = simulate(s, 8 * 64, Fidelity::kGpu, false);
+  const std::vector<double> stage = simulate(s, 8 * 64, Fidelity::kStage);
+  const std::vector<double> gpu = simulate(s, 8 * 64, Fidelity::kGpu);
   EXPECT_EQ(gpu[5], 256);  // the replica: 4 devices x 64 GPUs (DP 64 = EP: the DP rings stay inside it)
   EXPECT_EQ(stage[5], 4);
   EXPECT_NEAR(gpu[0], stage[0], 0.03 * stage[0]);
@@ -52,7 +49,7 @@ TEST(StepSimulation, StageAndGpuFidelityAgreeOnDeepSeekV3) {
 TEST(StepSimulation, AnalyticLandsWithinTenPercentOfStage) {
   const Scenario s = deepseek();
   for (int batch : {s.job.global_batch_sequences, 4096}) {
-    const double analytic_s = estimate_step_at_batch(s, estimate_step(s).plan, batch).step_time_s;
+    const double analytic_s = estimate_step_at_batch(PricedScenario(s), batch).step_time_s;
     const double stage_s = simulate(s, batch, Fidelity::kStage)[0];
     EXPECT_NEAR(analytic_s, stage_s, 0.10 * stage_s) << "batch " << batch;
   }
@@ -71,9 +68,9 @@ TEST(StepSimulation, AnOverloadedExpertGpuSlowsTheStep) {
   const Scenario s = reduced();
   std::vector<double> loads(64, 0.99);
   loads[5] = 1.0 + 63 * 0.01;  // the same tokens in all, a straggler at 1.63 x
-  const double balanced_s = simulate(s, 512, Fidelity::kStage, false)[0];
-  const double stage_s = simulate(s, 512, Fidelity::kStage, false, loads)[0];
-  const double gpu_s = simulate(s, 512, Fidelity::kGpu, false, loads)[0];
+  const double balanced_s = simulate(s, 512, Fidelity::kStage)[0];
+  const double stage_s = simulate(s, 512, Fidelity::kStage, loads)[0];
+  const double gpu_s = simulate(s, 512, Fidelity::kGpu, loads)[0];
   EXPECT_GT(stage_s, 1.05 * balanced_s);
   EXPECT_GT(gpu_s, 1.05 * balanced_s);
   // gpu fidelity also sends the straggler 1.63 x the bytes; stage fidelity slows only its experts.
@@ -82,7 +79,7 @@ TEST(StepSimulation, AnOverloadedExpertGpuSlowsTheStep) {
 
 TEST(StepSimulation, SameScenarioSameTimeline) {
   const Scenario s = reduced();
-  EXPECT_EQ(simulate(s, 512, Fidelity::kStage, false), simulate(s, 512, Fidelity::kStage, false));
+  EXPECT_EQ(simulate(s, 512, Fidelity::kStage), simulate(s, 512, Fidelity::kStage));
 }
 
 }  // namespace

@@ -1,0 +1,43 @@
+// One scenario evaluated at one fidelity (see run_evaluation.h).
+#include "sim/cost/run_evaluation.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "sim/step/step_simulation.h"
+
+namespace trainsim::sim {
+
+RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) {
+  const PricedScenario priced(scenario);
+  RunEvaluation out;
+  out.fidelity = request.fidelity;
+  out.estimate = estimate_step(priced);
+  if (request.fidelity == Fidelity::kAnalytic) {
+    out.run = estimate_run(priced, out.estimate);
+    return out;
+  }
+  StepGraphOptions options;
+  options.fidelity = request.fidelity;
+  options.progress = request.progress;
+  StepSimulation simulated = [&] {
+    try {
+      return simulate_step(priced, scenario.job.global_batch_sequences, options);
+    } catch (const ConfigError& e) {  // a cluster the topology builders cannot build yet
+      throw ConfigError(e.where(), e.problem(), e.expected(),
+                        (e.hint().empty() ? "" : e.hint() + "; ") + "or --fidelity analytic, which needs no topology");
+    }
+  }();
+  // The ramp's other batches are priced by the closed form, scaled by the simulated over the closed-form step
+  // at the full batch: one simulation per evaluation keeps a gpu-fidelity run near a minute.
+  const double ramp_step_scale = simulated.step.step_time_s / out.estimate.step.step_time_s;
+  simulated.notes.push_back(
+      fmt::format("the closed form (--fidelity analytic) gives {:.3f} s per step", out.estimate.step.step_time_s));
+  out.estimate.step = simulated.step;
+  out.estimate.notes = std::move(simulated.notes);
+  out.run = estimate_run(priced, out.estimate, ramp_step_scale);
+  if (request.keep_timeline) out.timeline = std::move(simulated.timeline);
+  return out;
+}
+
+}  // namespace trainsim::sim

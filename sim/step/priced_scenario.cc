@@ -1,0 +1,61 @@
+// Pricing a scenario once (see priced_scenario.h).
+#include "sim/step/priced_scenario.h"
+
+#include <algorithm>
+
+#include "sim/scenario/layout_rules.h"
+
+namespace trainsim::sim {
+namespace {
+
+// Placement balances compute priced at the full SM count.
+PlacementCosts placement_costs(const PricedModel& priced) {
+  PlacementCosts costs;
+  costs.dense_layer = priced.dense.timing.compute_s();
+  costs.moe_layer = priced.moe.timing.compute_s();
+  costs.embedding = priced.embedding.timing.compute_s();
+  costs.output_head = priced.head.timing.compute_s();
+  costs.mtp_module = priced.mtp.timing.compute_s();
+  return costs;
+}
+
+std::vector<ChunkTimes> executed_stage_chunks(const Scenario& s, const StagePlan& plan, const PricedModel& priced) {
+  std::vector<ChunkTimes> out;
+  if (s.layout.schedule == ScheduleKind::kInterleaved) {
+    // The executor takes one chunk per device and runs each virtual chunk for a v-th of it.
+    for (const std::vector<int>& stages : plan.device_stages) {
+      LayerTiming device;
+      for (int stage : stages) device += stage_totals(plan.stages[static_cast<std::size_t>(stage)], priced, s.job.model).timing;
+      out.push_back(chunk_times_of(device));
+    }
+    return out;
+  }
+  for (const Stage& stage : plan.stages) out.push_back(chunk_times_of(stage_totals(stage, priced, s.job.model).timing));
+  return out;
+}
+
+double schedule_sm_fraction(const Scenario& s) {
+  return overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.compute_sm_fraction() : 1.0;
+}
+
+}  // namespace
+
+ChunkTimes chunk_times_of(const LayerTiming& t) {
+  ChunkTimes c;
+  c.forward_s = t.forward_s + t.ep_forward_s + t.tp_forward_s;
+  c.backward_s = t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s;
+  c.weight_backward_s = t.weight_backward_s;
+  c.overlapped_s = std::max(t.compute_s(), t.ep_forward_s + t.ep_backward_s) + t.tp_forward_s + t.tp_backward_s;
+  return c;
+}
+
+PricedScenario::PricedScenario(const Scenario& s)
+    : scenario(s),
+      full_sms_model(s.cluster.gpu, hw::RooflineEfficiencies{}),
+      schedule_sms_model(s.cluster.gpu, hw::RooflineEfficiencies{}, schedule_sm_fraction(s)),
+      at_full_sms(price_model(s, full_sms_model)),
+      at_schedule_sms(schedule_sm_fraction(s) == 1.0 ? at_full_sms : price_model(s, schedule_sms_model)),
+      plan(plan_stages(s, placement_costs(at_full_sms))),
+      stage_chunks(executed_stage_chunks(s, plan, at_schedule_sms)) {}
+
+}  // namespace trainsim::sim

@@ -1,0 +1,41 @@
+// PricedScenario: a scenario priced once. Its op catalog on its GPU at the full SM count (placement, memory,
+// the engine's stage ops) and at the SM share its schedule leaves compute (the closed form's chunks), its
+// stage plan, and the chunk times of the executed schedule's stages: the one pricing that `run` (every
+// fidelity), `schedule --scenario` and the cost of a whole run read.
+#pragma once
+#include <vector>
+
+#include "hardware/op_time_model.h"
+#include "sim/scenario/scenario.h"
+#include "sim/scenario/stage_plan.h"
+#include "sim/schedules/chunk_times.h"
+#include "sim/step/priced_model.h"
+
+namespace trainsim::sim {
+
+struct PricedScenario {
+  explicit PricedScenario(const Scenario& scenario);
+  // Holds references into itself (the time models point at the scenario's GPU): neither copied nor moved.
+  PricedScenario(const PricedScenario&) = delete;
+  PricedScenario& operator=(const PricedScenario&) = delete;
+
+  const Scenario& scenario;
+  // Compute at the full SM count: the engine slows it itself while communication kernels hold SMs.
+  const hw::RooflineOpTimeModel full_sms_model;
+  // Compute at the SMs the communication kernels leave, where the schedule overlaps F&B (DualPipe: 112 of
+  // 132 on an H800), else the full count: what the closed form's chunks run at.
+  const hw::RooflineOpTimeModel schedule_sms_model;
+  const PricedModel at_full_sms;
+  const PricedModel at_schedule_sms;
+  const StagePlan plan;
+  // One ChunkTimes per stage of the executed schedule (schedule_request_for(layout).pp entries: an
+  // interleaved device's v virtual stages together, DualPipeV's 2 pp stages apart), communication included
+  // where the schedule leaves it exposed (chunk_times_of).
+  const std::vector<ChunkTimes> stage_chunks;
+};
+
+// One stage pass as the schedules see it: F and B carry their EP and TP communication; F&B overlaps one
+// chunk's EP all-to-all with the other's compute (DualPipe), TP stays exposed.
+ChunkTimes chunk_times_of(const LayerTiming& timing);
+
+}  // namespace trainsim::sim
