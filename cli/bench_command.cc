@@ -1,61 +1,17 @@
-// `trainsim bench`: the event engine's speed on the default scenario (issue 5 asks for it here, not in
-// timed tests): wall time, events (activities run) per second and peak memory of a full step at stage and gpu fidelity,
-// and how they grow with the simulated GPUs and the micro-batches. Each simulation runs in a child process
-// (one SimGrid engine per process), timed from the parent, its peak memory from wait4.
+// `trainsim bench`: the event engine's speed on the default scenario, a table of sim::bench_cases measured
+// one by one (sim/step/engine_bench.h): wall time, events per second, peak memory, the simulated step.
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <map>
 #include <tuple>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "core/child_process.h"
 #include "reports/text_table.h"
 #include "sim/scenario/scenario_loader.h"
-#include "sim/step/step_simulation.h"
+#include "sim/step/engine_bench.h"
 
 namespace trainsim::cli {
-namespace {
-
-struct BenchCase {
-  std::string what;
-  sim::Scenario scenario;
-  int global_batch = 0;
-  sim::Fidelity fidelity = sim::Fidelity::kStage;
-};
-
-// The default scenario with pp pipeline devices and EP groups of ep GPUs over the same dp x ep layout
-// rules; layers spread evenly (a resized layout need not fit in memory to be timed).
-sim::Scenario resized(const sim::Scenario& base, int pp, int ep, int nodes) {
-  sim::Scenario s = base;
-  s.layout.pp = pp;
-  s.layout.ep = ep;
-  s.cluster.nodes = nodes;
-  s.layout.dp = s.cluster.gpu_count() / (pp * s.layout.tp);
-  return s;
-}
-
-std::vector<BenchCase> bench_cases(const sim::Scenario& base, bool quick) {
-  const int dp = base.layout.dp;
-  std::vector<BenchCase> cases;
-  cases.push_back({"stage, the default step", base, base.job.global_batch_sequences, sim::Fidelity::kStage});
-  for (int m : {32, 64, 120, 240})
-    cases.push_back({fmt::format("stage, {} micro-batches", m), base, m * dp, sim::Fidelity::kStage});
-  for (int pp : {4, 8, 16})
-    cases.push_back({fmt::format("stage, PP {} ({} GPUs)", pp, pp * dp), resized(base, pp, 64, pp * dp / 8),
-                     32 * dp, sim::Fidelity::kStage});
-  if (quick) return cases;
-  cases.push_back({"gpu, the default step", base, base.job.global_batch_sequences, sim::Fidelity::kGpu});
-  for (int m : {32, 64, 120})
-    cases.push_back({fmt::format("gpu, {} micro-batches", m), base, m * dp, sim::Fidelity::kGpu});
-  for (int ep : {16, 32, 64})
-    cases.push_back({fmt::format("gpu, EP {} ({} GPUs)", ep, 16 * ep), resized(base, 16, ep, 256), 32 * dp,
-                     sim::Fidelity::kGpu});
-  return cases;
-}
-
-}  // namespace
 
 void add_bench_command(CLI::App& app) {
   struct Options {
@@ -79,7 +35,7 @@ void add_bench_command(CLI::App& app) {
                               reports::TextTable::Align::kRight});
     // A case that repeats an earlier one (the default step is also the 120-micro-batch row) reuses its run.
     std::map<std::tuple<sim::Fidelity, int, int, int, int>, std::vector<std::string>> measured;
-    for (const BenchCase& c : bench_cases(base, options->quick)) {
+    for (const sim::BenchCase& c : sim::bench_cases(base, options->quick)) {
       const auto key = std::tuple{c.fidelity, c.scenario.layout.pp, c.scenario.layout.ep, c.scenario.cluster.nodes,
                                   c.global_batch};
       if (auto it = measured.find(key); it != measured.end()) {
@@ -89,22 +45,12 @@ void add_bench_command(CLI::App& app) {
         continue;
       }
       std::fprintf(stderr, "bench: %s ...\n", c.what.c_str());
-      double peak_rss_bytes = 0;
-      const auto start = std::chrono::steady_clock::now();
-      const std::vector<double> r = run_in_child(
-          [&] {
-            sim::StepGraphOptions graph_options;
-            graph_options.fidelity = c.fidelity;
-            const sim::StepSimulation step = sim::simulate_step(sim::PricedScenario(c.scenario), c.global_batch, graph_options);
-            return std::vector<double>{static_cast<double>(step.computing_gpus), static_cast<double>(step.simulated_gpus),
-                                       static_cast<double>(step.activities), step.step.step_time_s};
-          },
-          &peak_rss_bytes);
-      const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::vector<std::string> row{c.what, fmt::format("{:.0f}", r[0]), fmt::format("{:.0f}", r[1]),
-                                   fmt::format("{:.0f}", r[2]), fmt::format("{:.2f} s", wall_s),
-                                   fmt::format("{:.0f}", r[2] / wall_s), fmt::format("{:.0f} MB", peak_rss_bytes / 1e6),
-                                   fmt::format("{:.3f} s", r[3])};
+      const sim::BenchMeasurement m = sim::measure(c);
+      std::vector<std::string> row{c.what, fmt::format("{}", m.computing_gpus), fmt::format("{}", m.simulated_gpus),
+                                   fmt::format("{}", m.activities), fmt::format("{:.2f} s", m.wall_s),
+                                   fmt::format("{:.0f}", m.activities / m.wall_s),
+                                   fmt::format("{:.0f} MB", m.peak_memory_bytes / 1e6),
+                                   fmt::format("{:.3f} s", m.step_time_s)};
       measured.emplace(key, row);
       table.add_row(std::move(row));
     }

@@ -1,0 +1,33 @@
+// The cases `trainsim bench` times: the default scenario's step at stage and gpu fidelity, and how wall time,
+// events per second and peak memory grow with the micro-batches and the simulated GPUs. Speed belongs in a
+// benchmark, not in timed tests.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "sim/scenario/scenario.h"
+#include "sim/step/step_graph.h"
+
+namespace trainsim::sim {
+
+struct BenchCase {
+  std::string what;  // "stage, 64 micro-batches"
+  Scenario scenario;
+  int global_batch = 0;
+  Fidelity fidelity = Fidelity::kStage;
+};
+
+// quick: stage fidelity only (seconds instead of minutes).
+std::vector<BenchCase> bench_cases(const Scenario& base, bool quick);
+
+struct BenchMeasurement {
+  int computing_gpus = 0, simulated_gpus = 0, activities = 0;
+  double wall_s = 0;             // pricing, building the graph and simulating
+  double peak_memory_bytes = 0;  // of the processes that did it
+  double step_time_s = 0;        // the simulated step
+};
+
+// Prices and simulates one case in a child process of its own, timed from the parent.
+BenchMeasurement measure(const BenchCase& bench_case);
+
+}  // namespace trainsim::sim
