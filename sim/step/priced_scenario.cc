@@ -3,6 +3,9 @@
 
 #include <algorithm>
 
+#include "core/error.h"
+#include "sim/schedules/schedule_request.h"
+
 #include "sim/scenario/layout_rules.h"
 
 namespace trainsim::sim {
@@ -34,6 +37,14 @@ std::vector<ChunkTimes> executed_stage_chunks(const Scenario& s, const StagePlan
   return out;
 }
 
+std::optional<PipelineSchedule> try_schedule(const ParallelLayout& layout, int microbatches) {
+  try {
+    return make_schedule(schedule_request_for(layout, microbatches));
+  } catch (const ConfigError&) {
+    return std::nullopt;
+  }
+}
+
 double schedule_sm_fraction(const Scenario& s) {
   return overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.compute_sm_fraction() : 1.0;
 }
@@ -56,6 +67,15 @@ PricedScenario::PricedScenario(const Scenario& s)
       at_full_sms(price_model(s, full_sms_model)),
       at_schedule_sms(schedule_sm_fraction(s) == 1.0 ? at_full_sms : price_model(s, schedule_sms_model)),
       plan(plan_stages(s, placement_costs(at_full_sms))),
-      stage_chunks(executed_stage_chunks(s, plan, at_schedule_sms)) {}
+      stage_chunks(executed_stage_chunks(s, plan, at_schedule_sms)),
+      microbatches(microbatches_per_step(s.layout, s.job.global_batch_sequences)),
+      schedule(try_schedule(s.layout, microbatches)),
+      executed(schedule ? std::optional<ScheduleRun>(run_schedule(*schedule, stage_chunks)) : std::nullopt) {}
+
+const PipelineSchedule& PricedScenario::schedule_at(int count, std::optional<PipelineSchedule>& storage) const {
+  if (count == microbatches && schedule) return *schedule;
+  storage = make_schedule(schedule_request_for(scenario.layout, count));
+  return *storage;
+}
 
 }  // namespace trainsim::sim

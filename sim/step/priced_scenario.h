@@ -3,12 +3,15 @@
 // stage plan, and the chunk times of the executed schedule's stages: the one pricing that `run` (every
 // fidelity), `schedule --scenario` and the cost of a whole run read.
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "hardware/op_time_model.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/stage_plan.h"
 #include "sim/schedules/chunk_times.h"
+#include "sim/schedules/pipeline_schedule.h"
+#include "sim/schedules/schedule_run.h"
 #include "sim/step/priced_model.h"
 
 namespace trainsim::sim {
@@ -32,6 +35,15 @@ struct PricedScenario {
   // interleaved device's v virtual stages together, DualPipeV's 2 pp stages apart), communication included
   // where the schedule leaves it exposed (chunk_times_of).
   const std::vector<ChunkTimes> stage_chunks;
+  // The schedule at the scenario's global batch, built once, and the ideal executor's run of it on
+  // stage_chunks (empty where the layout cannot take its micro-batches; the loader refuses such scenarios).
+  const int microbatches;
+  const std::optional<PipelineSchedule> schedule;
+  const std::optional<ScheduleRun> executed;
+
+  // The schedule at `microbatches`: the one built above when they match, else built now into `storage`.
+  // Throws ConfigError where the layout cannot take them.
+  const PipelineSchedule& schedule_at(int microbatches, std::optional<PipelineSchedule>& storage) const;
 };
 
 // One stage pass as the schedules see it: F and B carry their EP and TP communication; F&B overlaps one

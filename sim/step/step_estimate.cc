@@ -88,9 +88,12 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   const double m = e.microbatches;
 
   // The schedule on the priced chunks; the critical device is the busiest (the least idle).
-  const std::optional<PipelineSchedule> schedule = schedule_at(l, e.microbatches);
   std::optional<ScheduleRun> run;
-  if (schedule) run = run_schedule(*schedule, p.stage_chunks);
+  if (e.microbatches == p.microbatches) {
+    run = p.executed;
+  } else if (const std::optional<PipelineSchedule> schedule = schedule_at(l, e.microbatches)) {
+    run = run_schedule(*schedule, p.stage_chunks);
+  }
   std::vector<DeviceWork> devices;
   for (std::size_t d = 0; d < p.plan.device_stages.size(); ++d) devices.push_back(device_work(p, d));
   auto work_s = [&](const DeviceWork& w) {  // the closed form's busy time of a device
@@ -185,8 +188,10 @@ MemoryEstimate estimate_memory(const PricedScenario& p, int microbatches) {
   const ParallelLayout& l = s.layout;
   // Activations in flight at each device's peak, in chunks of one model stage for one micro-batch, from
   // executing the schedule itself: the counts follow from each rank's op order, not from the chunk times.
-  const PipelineSchedule schedule = make_schedule(schedule_request_for(l, microbatches));
-  const std::vector<double> peak_chunks = run_schedule(schedule, {ChunkTimes{}}).peak_activations;
+  std::optional<PipelineSchedule> built;
+  const std::vector<double> peak_chunks =
+      microbatches == p.microbatches && p.executed ? p.executed->peak_activations
+                                                   : run_schedule(p.schedule_at(microbatches, built), {ChunkTimes{}}).peak_activations;
   // A plan stage of an interleaved layout is a v-th of the executor's chunk.
   const double plan_stages_per_chunk = l.schedule == ScheduleKind::kInterleaved ? l.virtual_stages : 1;
   MemoryEstimate out;

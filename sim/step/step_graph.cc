@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "core/error.h"
 #include "hardware/op_time_model.h"
@@ -201,7 +202,8 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
   const StagePlan& plan = priced.plan;
   TS_CHECK(options.fidelity != Fidelity::kAnalytic, "the analytic level has no graph");
   const ParallelLayout& l = s.layout;
-  const PipelineSchedule schedule = make_schedule(schedule_request_for(l, microbatches));
+  std::optional<PipelineSchedule> built;
+  const PipelineSchedule& schedule = priced.schedule_at(microbatches, built);
   TS_CHECK(schedule.stages() == static_cast<int>(plan.stages.size()), "{} stages planned, schedule has {}",
            plan.stages.size(), schedule.stages());
   StepGraph out;

@@ -112,7 +112,7 @@ TEST_F(ScheduleCommand, RejectsBadArguments) {
   EXPECT_NE(rejection(o, "").find("does-not-exist.yaml: cannot read the scenario file"), std::string::npos);
   o.scenario_path = TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml";
   o.pp = 8;  // the scenario has pp 16
-  EXPECT_NE(rejection(o, "--pp").find("differs from the scenario's pp 16"), std::string::npos);
+  EXPECT_NE(rejection(o, "--pp").find("differs from the scenario's 16 pipeline stages"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(options().svg_path));  // nothing written on bad input
 }
 
