@@ -49,4 +49,21 @@ std::string_view comm_kind_name(CommKind kind) {
   return "unknown";
 }
 
+std::string_view op_role_name(OpRole role) {
+  switch (role) {
+    case OpRole::kPre: return "pre";
+    case OpRole::kAttention: return "attention";
+    case OpRole::kAttentionTp: return "attention.tp";
+    case OpRole::kRouter: return "router";
+    case OpRole::kDispatch: return "dispatch";
+    case OpRole::kExperts: return "experts";
+    case OpRole::kCombine: return "combine";
+    case OpRole::kCombineSum: return "combine_sum";
+    case OpRole::kMlp: return "mlp";
+    case OpRole::kMlpTp: return "mlp.tp";
+    case OpRole::kHead: return "head";
+  }
+  return "unknown";
+}
+
 }  // namespace trainsim::models

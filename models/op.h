@@ -27,18 +27,34 @@ enum class Pass { kForward, kBackwardInput, kBackwardWeight };
 
 enum class CommKind { kNone, kTpAllReduce, kTpReduceScatter, kTpAllGather, kEpDispatch, kEpCombine };
 
-// The half of a layer an op belongs to; DualPipe overlaps one chunk's ATTN/MLP with another's all-to-all.
-enum class LayerPart { kAttention, kMlp, kOther };
+// The role an op plays in its layer: the slot the engine's stage ops place it in (sim/step/stage_ops.h), in
+// the order a layer's forward runs them. The op catalog sets it where it builds the op; nothing reads it off
+// the op's name. DualPipe overlaps one chunk's attention and MLP with another's all-to-all by these slots.
+enum class OpRole {
+  kPre,          // ahead of the layer's blocks: embedding lookup, MTP input norms and projection
+  kAttention,    // attention half: norm, projections, RoPE, core
+  kAttentionTp,  // its TP collectives
+  kRouter,       // MoE norm, gate, top-k
+  kDispatch,     // EP dispatch, and in backward its gradient coming back
+  kExperts,      // permute, routed and shared experts
+  kCombine,      // EP combine, and in backward its gradient going out
+  kCombineSum,   // weighted sum of the returned expert outputs
+  kMlp,          // a dense layer's MLP
+  kMlpTp,        // the MLP's (or MoE block's) TP collectives
+  kHead,         // output head and loss
+};
+inline constexpr int kOpRoleCount = static_cast<int>(OpRole::kHead) + 1;
 
 struct Op {
   std::string name;  // "attn.q_up", "moe.experts.down", "moe.dispatch"
   OpKind kind = OpKind::kElementwise;
   Dtype dtype = Dtype::kBf16;
   Pass pass = Pass::kForward;
-  LayerPart part = LayerPart::kOther;
+  OpRole role = OpRole::kPre;
   double flops = 0;        // executed FLOPs (flash backward recomputes the scores: 2.5x forward)
   double hbm_bytes = 0;    // bytes read plus written in device memory
   bool recomputed = false; // a forward op re-run inside backward (recompute policy)
+  bool routed = false;     // its work grows with the tokens routed to this GPU's experts (permute, routed experts)
   // Communication ops only: bytes this GPU sends, split by the link that carries them.
   CommKind comm = CommKind::kNone;
   double intra_node_bytes = 0;  // NVLink
@@ -51,5 +67,6 @@ std::string_view op_kind_name(OpKind kind);
 std::string_view dtype_name(Dtype dtype);
 std::string_view pass_name(Pass pass);  // "F", "Bi", "W"
 std::string_view comm_kind_name(CommKind kind);
+std::string_view op_role_name(OpRole role);  // "pre", "attention", "attention.tp", ..., "head"
 
 }  // namespace trainsim::models

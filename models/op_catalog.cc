@@ -30,48 +30,54 @@ class LayerBuilder {
 
   // Y[rows, n] = X[rows, k] W[n, k]^T, with its Dgrad and Wgrad. `save_input`: X kept for Wgrad (false when
   // its producer is recomputed); `recompute`: this GEMM re-runs in backward because its output is not kept.
-  void gemm(const std::string& name, LayerPart part, double rows, double k, double n, Dtype dtype, bool save_input,
+  void gemm(const std::string& name, OpRole role, double rows, double k, double n, Dtype dtype, bool save_input,
             bool recompute = false, OpKind kind = OpKind::kGemm, double weight_sets = 1) {
     const double a = element_bytes(dtype), flops = 2.0 * rows * k * n;
     const double weights = weight_sets * n * k;
     const double forward_bytes = rows * k * a + weights * a + rows * n * kBf16;
-    if (dtype == Dtype::kFp8) quantize(name + ".quant_x", part, rows * k, Pass::kForward);
-    add({name, kind, dtype, Pass::kForward, part, flops, forward_bytes});
-    if (recompute) add({name, kind, dtype, Pass::kBackwardInput, part, flops, forward_bytes, true});
-    if (dtype == Dtype::kFp8) quantize(name + ".quant_dy", part, rows * n, Pass::kBackwardInput);
-    add({name + ".dgrad", kind, dtype, Pass::kBackwardInput, part, flops, rows * n * a + weights * a + rows * k * kBf16});
-    add({name + ".wgrad", kind, dtype, Pass::kBackwardWeight, part, flops, rows * n * a + rows * k * a + weights * kFp32});
+    if (dtype == Dtype::kFp8) quantize(name + ".quant_x", role, rows * k, Pass::kForward);
+    add({name, kind, dtype, Pass::kForward, role, flops, forward_bytes});
+    if (recompute) add({name, kind, dtype, Pass::kBackwardInput, role, flops, forward_bytes, true});
+    if (dtype == Dtype::kFp8) quantize(name + ".quant_dy", role, rows * n, Pass::kBackwardInput);
+    add({name + ".dgrad", kind, dtype, Pass::kBackwardInput, role, flops, rows * n * a + weights * a + rows * k * kBf16});
+    add({name + ".wgrad", kind, dtype, Pass::kBackwardWeight, role, flops, rows * n * a + rows * k * a + weights * kFp32});
     if (save_input) out_.saved_activation_bytes += rows * k * a;
   }
 
   void save(double bytes) { out_.saved_activation_bytes += bytes; }
 
-  void quantize(const std::string& name, LayerPart part, double elements, Pass pass) {
-    add({name, OpKind::kQuantize, Dtype::kFp8, pass, part, 0, elements * (kBf16 + kFp8ScaleOverhead)});
+  // The ops added since `first` (an index into the layer's ops) grow with the tokens routed to this GPU.
+  void mark_routed_since(std::size_t first) {
+    for (std::size_t i = first; i < out_.ops.size(); ++i) out_.ops[i].routed = true;
+  }
+  std::size_t op_count() const { return out_.ops.size(); }
+
+  void quantize(const std::string& name, OpRole role, double elements, Pass pass) {
+    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0, elements * (kBf16 + kFp8ScaleOverhead)});
   }
 
   // RMSNorm over [rows, dim]; saves its input and the per-row reciprocal RMS.
-  void norm(const std::string& name, LayerPart part, double rows, double dim, bool recompute) {
+  void norm(const std::string& name, OpRole role, double rows, double dim, bool recompute) {
     const double forward_bytes = 2.0 * rows * dim * kBf16;
-    add({name, OpKind::kNorm, Dtype::kBf16, Pass::kForward, part, 4.0 * rows * dim, forward_bytes});
-    if (recompute) add({name, OpKind::kNorm, Dtype::kBf16, Pass::kBackwardInput, part, 4.0 * rows * dim, forward_bytes, true});
-    add({name + ".bwd", OpKind::kNorm, Dtype::kFp32, Pass::kBackwardInput, part, 8.0 * rows * dim, 3.0 * rows * dim * kBf16});
+    add({name, OpKind::kNorm, Dtype::kBf16, Pass::kForward, role, 4.0 * rows * dim, forward_bytes});
+    if (recompute) add({name, OpKind::kNorm, Dtype::kBf16, Pass::kBackwardInput, role, 4.0 * rows * dim, forward_bytes, true});
+    add({name + ".bwd", OpKind::kNorm, Dtype::kFp32, Pass::kBackwardInput, role, 8.0 * rows * dim, 3.0 * rows * dim * kBf16});
     out_.saved_activation_bytes += rows * dim * kBf16 + rows * kFp32;
   }
 
   // An element-wise op reading `in` and writing `out` values per row; backward reads both and writes `in`.
-  void elementwise(const std::string& name, LayerPart part, double rows, double in, double out, double saved_bytes,
+  void elementwise(const std::string& name, OpRole role, double rows, double in, double out, double saved_bytes,
                    bool recompute = false) {
     const double forward_bytes = rows * (in + out) * kBf16;
-    add({name, OpKind::kElementwise, Dtype::kBf16, Pass::kForward, part, 4.0 * rows * out, forward_bytes});
-    if (recompute) add({name, OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, part, 4.0 * rows * out, forward_bytes, true});
-    add({name + ".bwd", OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, part, 8.0 * rows * out,
+    add({name, OpKind::kElementwise, Dtype::kBf16, Pass::kForward, role, 4.0 * rows * out, forward_bytes});
+    if (recompute) add({name, OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, 4.0 * rows * out, forward_bytes, true});
+    add({name + ".bwd", OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, 8.0 * rows * out,
          rows * (2.0 * in + out) * kBf16});
     out_.saved_activation_bytes += saved_bytes;  // the input, needed whether or not the output is recomputed
   }
 
-  void communication(const std::string& name, LayerPart part, Pass pass, CommKind comm, double intra, double inter) {
-    Op op{name, OpKind::kCommunication, Dtype::kBf16, pass, part};
+  void communication(const std::string& name, OpRole role, Pass pass, CommKind comm, double intra, double inter) {
+    Op op{name, OpKind::kCommunication, Dtype::kBf16, pass, role};
     op.comm = comm;
     op.intra_node_bytes = intra;
     op.inter_node_bytes = inter;
@@ -87,18 +93,18 @@ class LayerBuilder {
 
 // TP collectives of one sub-block (attention or MLP) on [rows, hidden] BF16 activations: forward all-reduce
 // (or reduce-scatter after and all-gather before, with sequence parallelism), the mirror in backward.
-void tp_collectives(LayerBuilder& b, const std::string& block, LayerPart part, double rows, double hidden) {
+void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, double rows, double hidden) {
   const OpContext& c = b.context();
   if (c.tp <= 1) return;
   const double shard = rows * hidden * kBf16 * (c.tp - 1) / c.tp;  // ring: each GPU sends (t-1)/t of the tensor
   if (c.sequence_parallel) {
-    b.communication(block + ".tp_all_gather", part, Pass::kForward, CommKind::kTpAllGather, shard, 0);
-    b.communication(block + ".tp_reduce_scatter", part, Pass::kForward, CommKind::kTpReduceScatter, shard, 0);
-    b.communication(block + ".tp_all_gather.bwd", part, Pass::kBackwardInput, CommKind::kTpAllGather, shard, 0);
-    b.communication(block + ".tp_reduce_scatter.bwd", part, Pass::kBackwardInput, CommKind::kTpReduceScatter, shard, 0);
+    b.communication(block + ".tp_all_gather", role, Pass::kForward, CommKind::kTpAllGather, shard, 0);
+    b.communication(block + ".tp_reduce_scatter", role, Pass::kForward, CommKind::kTpReduceScatter, shard, 0);
+    b.communication(block + ".tp_all_gather.bwd", role, Pass::kBackwardInput, CommKind::kTpAllGather, shard, 0);
+    b.communication(block + ".tp_reduce_scatter.bwd", role, Pass::kBackwardInput, CommKind::kTpReduceScatter, shard, 0);
   } else {
-    b.communication(block + ".tp_all_reduce", part, Pass::kForward, CommKind::kTpAllReduce, 2 * shard, 0);
-    b.communication(block + ".tp_all_reduce.bwd", part, Pass::kBackwardInput, CommKind::kTpAllReduce, 2 * shard, 0);
+    b.communication(block + ".tp_all_reduce", role, Pass::kForward, CommKind::kTpAllReduce, 2 * shard, 0);
+    b.communication(block + ".tp_all_reduce.bwd", role, Pass::kBackwardInput, CommKind::kTpAllReduce, 2 * shard, 0);
   }
 }
 
@@ -113,25 +119,25 @@ double mla_attention(const ModelConfig& m, LayerBuilder& b) {
   const Dtype g = gemm_dtype(c);
   const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
   const bool recompute_up = c.recompute == Recompute::kDeepSeek;
-  const LayerPart part = LayerPart::kAttention;
+  const OpRole role = OpRole::kAttention;
   double params = h;  // attention RMSNorm weight
-  b.norm("attn.norm", part, rows, h, recompute_norms);
+  b.norm("attn.norm", role, rows, h, recompute_norms);
   if (d.q_lora_rank > 0) {
-    b.gemm("attn.q_down", part, rows, h, d.q_lora_rank, g, !recompute_norms);
-    b.norm("attn.q_norm", part, rows, d.q_lora_rank, recompute_norms);
-    b.gemm("attn.q_up", part, rows, d.q_lora_rank, heads * d.qk_head_dim(), g, !recompute_norms, recompute_up);
+    b.gemm("attn.q_down", role, rows, h, d.q_lora_rank, g, !recompute_norms);
+    b.norm("attn.q_norm", role, rows, d.q_lora_rank, recompute_norms);
+    b.gemm("attn.q_up", role, rows, d.q_lora_rank, heads * d.qk_head_dim(), g, !recompute_norms, recompute_up);
     params += h * d.q_lora_rank + d.q_lora_rank + d.q_lora_rank * heads * d.qk_head_dim();
   } else {
-    b.gemm("attn.q_proj", part, rows, h, heads * d.qk_head_dim(), g, !recompute_norms);
+    b.gemm("attn.q_proj", role, rows, h, heads * d.qk_head_dim(), g, !recompute_norms);
     params += h * heads * d.qk_head_dim();
   }
-  b.gemm("attn.kv_down", part, rows, h, d.kv_lora_rank + d.qk_rope_head_dim, g, !recompute_norms);
-  b.norm("attn.kv_norm", part, rows, d.kv_lora_rank, recompute_norms);
-  b.gemm("attn.kv_up", part, rows, d.kv_lora_rank, heads * (d.qk_nope_head_dim + d.v_head_dim), g, !recompute_norms,
+  b.gemm("attn.kv_down", role, rows, h, d.kv_lora_rank + d.qk_rope_head_dim, g, !recompute_norms);
+  b.norm("attn.kv_norm", role, rows, d.kv_lora_rank, recompute_norms);
+  b.gemm("attn.kv_up", role, rows, d.kv_lora_rank, heads * (d.qk_nope_head_dim + d.v_head_dim), g, !recompute_norms,
          recompute_up);
   params += h * (d.kv_lora_rank + d.qk_rope_head_dim) + d.kv_lora_rank +
             d.kv_lora_rank * heads * (d.qk_nope_head_dim + d.v_head_dim);
-  b.elementwise("attn.rope", part, rows, heads * d.qk_rope_head_dim + d.qk_rope_head_dim,
+  b.elementwise("attn.rope", role, rows, heads * d.qk_rope_head_dim + d.qk_rope_head_dim,
                 heads * d.qk_rope_head_dim + d.qk_rope_head_dim, 0);
   return params;
 }
@@ -142,9 +148,9 @@ double gqa_attention(const ModelConfig& m, LayerBuilder& b) {
   const double q = static_cast<double>(m.num_heads) / c.tp * m.head_dim;
   const double kv = static_cast<double>(m.num_kv_heads) / c.tp * m.head_dim;
   const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
-  b.norm("attn.norm", LayerPart::kAttention, rows, h, recompute_norms);
-  b.gemm("attn.qkv_proj", LayerPart::kAttention, rows, h, q + 2 * kv, gemm_dtype(c), !recompute_norms);
-  b.elementwise("attn.rope", LayerPart::kAttention, rows, q + kv, q + kv, 0);
+  b.norm("attn.norm", OpRole::kAttention, rows, h, recompute_norms);
+  b.gemm("attn.qkv_proj", OpRole::kAttention, rows, h, q + 2 * kv, gemm_dtype(c), !recompute_norms);
+  b.elementwise("attn.rope", OpRole::kAttention, rows, q + kv, q + kv, 0);
   return h + h * (q + 2 * kv) + (m.qkv_bias ? q + 2 * kv : 0.0);
 }
 
@@ -160,9 +166,9 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   const double forward_flops = 2.0 * heads * causal_pairs * (d_qk + d_v);
   const double qkvo_bytes = rows * (heads * d_qk + kv_heads * (d_qk + d_v) + heads * d_v) * kBf16;
   const double lse_bytes = rows * heads * kFp32;
-  const LayerPart part = LayerPart::kAttention;
-  b.add({"attn.core", OpKind::kAttention, Dtype::kBf16, Pass::kForward, part, forward_flops, qkvo_bytes + lse_bytes});
-  b.add({"attn.core.bwd", OpKind::kAttention, Dtype::kBf16, Pass::kBackwardInput, part, 2.5 * forward_flops,
+  const OpRole role = OpRole::kAttention;
+  b.add({"attn.core", OpKind::kAttention, Dtype::kBf16, Pass::kForward, role, forward_flops, qkvo_bytes + lse_bytes});
+  b.add({"attn.core.bwd", OpKind::kAttention, Dtype::kBf16, Pass::kBackwardInput, role, 2.5 * forward_flops,
          2.0 * qkvo_bytes + lse_bytes});
   // Saved for backward: O and the log-sum-exp always; Q, K, V unless the up-projections are recomputed.
   const bool keep_qkv = !(mla && c.recompute == Recompute::kDeepSeek);
@@ -173,25 +179,25 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   b.save(saved);
   // NOTE: O is both the core's saved output and o_proj's Wgrad input; it is kept once (DeepSeek-V3 stores it
   // in a compact format for both uses, tech report 3.3.2), booked above.
-  b.gemm("attn.o_proj", part, rows, heads * d_v, m.hidden_size, gemm_dtype(c), false);
-  tp_collectives(b, "attn", part, rows, m.hidden_size);
+  b.gemm("attn.o_proj", role, rows, heads * d_v, m.hidden_size, gemm_dtype(c), false);
+  tp_collectives(b, "attn", OpRole::kAttentionTp, rows, m.hidden_size);
   return heads * d_v * m.hidden_size;
 }
 
 // SwiGLU MLP of width `intermediate` on `rows` rows: gate/up GEMM, activation, down GEMM.
 // `save_input`: false when the input's producer (a norm) is recomputed in backward.
-void swiglu_mlp(const std::string& name, LayerBuilder& b, double rows, double hidden, double intermediate,
-                double weight_sets, OpKind kind, bool save_input) {
+void swiglu_mlp(const std::string& name, OpRole role, LayerBuilder& b, double rows, double hidden,
+                double intermediate, double weight_sets, OpKind kind, bool save_input) {
   const OpContext& c = b.context();
   // DeepSeek-V3 caches the SwiGLU input and recomputes its output in backward (tech report 3.3.3).
   const bool recompute_act = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
-  b.gemm(name + ".gate_up", LayerPart::kMlp, rows, hidden, 2 * intermediate, gemm_dtype(c), save_input, false, kind,
+  b.gemm(name + ".gate_up", role, rows, hidden, 2 * intermediate, gemm_dtype(c), save_input, false, kind,
          weight_sets);
   // DeepSeek-V3 caches the SwiGLU input in FP8 (tech report 3.3.2); BF16 otherwise.
   const double swiglu_input_bytes = rows * 2 * intermediate * element_bytes(gemm_dtype(c));
-  b.elementwise(name + ".swiglu", LayerPart::kMlp, rows, 2 * intermediate, intermediate, swiglu_input_bytes,
+  b.elementwise(name + ".swiglu", role, rows, 2 * intermediate, intermediate, swiglu_input_bytes,
                 recompute_act);
-  b.gemm(name + ".down", LayerPart::kMlp, rows, intermediate, hidden, gemm_dtype(c), !recompute_act, false, kind,
+  b.gemm(name + ".down", role, rows, intermediate, hidden, gemm_dtype(c), !recompute_act, false, kind,
          weight_sets);
 }
 
@@ -199,9 +205,9 @@ double dense_mlp(const ModelConfig& m, LayerBuilder& b) {
   const OpContext& c = b.context();
   const double h = m.hidden_size, inter = static_cast<double>(m.intermediate_size) / c.tp;
   const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
-  b.norm("mlp.norm", LayerPart::kMlp, c.tokens(), h, recompute_norms);
-  swiglu_mlp("mlp", b, c.tokens(), h, inter, 1, OpKind::kGemm, !recompute_norms);
-  tp_collectives(b, "mlp", LayerPart::kMlp, c.tokens(), h);
+  b.norm("mlp.norm", OpRole::kMlp, c.tokens(), h, recompute_norms);
+  swiglu_mlp("mlp", OpRole::kMlp, b, c.tokens(), h, inter, 1, OpKind::kGemm, !recompute_norms);
+  tp_collectives(b, "mlp", OpRole::kMlpTp, c.tokens(), h);
   return h + 3 * h * inter;
 }
 
@@ -211,12 +217,11 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   const double rows = c.tokens(), h = m.hidden_size, e = m.moe.routed_experts, k = m.moe.experts_per_token;
   const double inter = m.moe.expert_intermediate_size;
   const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
-  const LayerPart part = LayerPart::kMlp;
-  b.norm("moe.norm", part, rows, h, recompute_norms);
+  b.norm("moe.norm", OpRole::kRouter, rows, h, recompute_norms);
   // Gating stays in higher precision (tech report 3.3.1): a BF16 GEMM with FP32 scores.
-  b.gemm("moe.gate", part, rows, h, e, Dtype::kBf16, !recompute_norms);
-  b.add({"moe.topk", OpKind::kRouter, Dtype::kFp32, Pass::kForward, part, 4.0 * rows * e, rows * e * kFp32});
-  b.add({"moe.topk.bwd", OpKind::kRouter, Dtype::kFp32, Pass::kBackwardInput, part, 4.0 * rows * e, 2.0 * rows * e * kFp32});
+  b.gemm("moe.gate", OpRole::kRouter, rows, h, e, Dtype::kBf16, !recompute_norms);
+  b.add({"moe.topk", OpKind::kRouter, Dtype::kFp32, Pass::kForward, OpRole::kRouter, 4.0 * rows * e, rows * e * kFp32});
+  b.add({"moe.topk.bwd", OpKind::kRouter, Dtype::kFp32, Pass::kBackwardInput, OpRole::kRouter, 4.0 * rows * e, 2.0 * rows * e * kFp32});
   b.save(rows * e * kFp32);  // scores kept for the gate's backward
 
   const EpTrafficPerToken traffic = expected_ep_traffic(m, {c.ep, c.gpus_per_node});
@@ -224,30 +229,32 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   const double combine_bytes = h * kBf16;
   // Forward: dispatch (FP8) then combine (BF16). Backward: the combine's gradient goes out like a dispatch,
   // the dispatch's gradient comes back like a combine, both BF16.
-  b.communication("moe.dispatch", part, Pass::kForward, CommKind::kEpDispatch, rows * traffic.nvlink_copies * dispatch_bytes,
+  b.communication("moe.dispatch", OpRole::kDispatch, Pass::kForward, CommKind::kEpDispatch, rows * traffic.nvlink_copies * dispatch_bytes,
                   rows * traffic.remote_nodes * dispatch_bytes);
-  b.communication("moe.combine", part, Pass::kForward, CommKind::kEpCombine, rows * traffic.nvlink_copies * combine_bytes,
+  b.communication("moe.combine", OpRole::kCombine, Pass::kForward, CommKind::kEpCombine, rows * traffic.nvlink_copies * combine_bytes,
                   rows * traffic.remote_nodes * combine_bytes);
-  b.communication("moe.combine.bwd", part, Pass::kBackwardInput, CommKind::kEpDispatch,
+  b.communication("moe.combine.bwd", OpRole::kCombine, Pass::kBackwardInput, CommKind::kEpDispatch,
                   rows * traffic.nvlink_copies * combine_bytes, rows * traffic.remote_nodes * combine_bytes);
-  b.communication("moe.dispatch.bwd", part, Pass::kBackwardInput, CommKind::kEpCombine,
+  b.communication("moe.dispatch.bwd", OpRole::kDispatch, Pass::kBackwardInput, CommKind::kEpCombine,
                   rows * traffic.nvlink_copies * combine_bytes, rows * traffic.remote_nodes * combine_bytes);
 
   const double local_experts = e / c.ep;
   const double routed_rows = rows * k * c.expert_load_factor;  // balanced: every GPU receives rows*k
-  b.add({"moe.permute", OpKind::kPermute, Dtype::kBf16, Pass::kForward, part, 0, 2.0 * routed_rows * h * kBf16});
-  b.add({"moe.permute.bwd", OpKind::kPermute, Dtype::kBf16, Pass::kBackwardInput, part, 0, 2.0 * routed_rows * h * kBf16});
-  swiglu_mlp("moe.experts", b, routed_rows, h, inter, local_experts, OpKind::kGroupedGemm, true);
-  b.add({"moe.combine_sum", OpKind::kPermute, Dtype::kBf16, Pass::kForward, part, 2.0 * rows * k * h,
+  const std::size_t first_routed = b.op_count();
+  b.add({"moe.permute", OpKind::kPermute, Dtype::kBf16, Pass::kForward, OpRole::kExperts, 0, 2.0 * routed_rows * h * kBf16});
+  b.add({"moe.permute.bwd", OpKind::kPermute, Dtype::kBf16, Pass::kBackwardInput, OpRole::kExperts, 0, 2.0 * routed_rows * h * kBf16});
+  swiglu_mlp("moe.experts", OpRole::kExperts, b, routed_rows, h, inter, local_experts, OpKind::kGroupedGemm, true);
+  b.mark_routed_since(first_routed);
+  b.add({"moe.combine_sum", OpKind::kPermute, Dtype::kBf16, Pass::kForward, OpRole::kCombineSum, 2.0 * rows * k * h,
          (rows * k + rows) * h * kBf16});
-  b.add({"moe.combine_sum.bwd", OpKind::kPermute, Dtype::kBf16, Pass::kBackwardInput, part, 2.0 * rows * k * h,
+  b.add({"moe.combine_sum.bwd", OpKind::kPermute, Dtype::kBf16, Pass::kBackwardInput, OpRole::kCombineSum, 2.0 * rows * k * h,
          (rows * k + rows) * h * kBf16});
   if (m.moe.shared_experts > 0) {
     const double shared_inter = static_cast<double>(m.moe.shared_experts) * inter / c.tp;
-    swiglu_mlp("moe.shared", b, rows, h, shared_inter, 1, OpKind::kGemm, !recompute_norms);
+    swiglu_mlp("moe.shared", OpRole::kExperts, b, rows, h, shared_inter, 1, OpKind::kGemm, !recompute_norms);
     params += 3 * h * shared_inter;
   }
-  tp_collectives(b, "moe", part, rows, h);
+  tp_collectives(b, "moe", OpRole::kMlpTp, rows, h);
   params += h + h * e + (m.moe.scoring == RouterScoring::kSigmoid ? e : 0.0);  // norm, gate, selection bias
   expert_params += local_experts * 3 * h * inter;
 }
@@ -266,10 +273,10 @@ void build_transformer_layer(const ModelConfig& m, bool moe, LayerBuilder& b, La
 void build_output_head(const ModelConfig& m, LayerBuilder& b, LayerOps& out, bool count_weights) {
   const OpContext& c = b.context();
   const double rows = c.tokens(), h = m.hidden_size, vocab = static_cast<double>(m.vocab_size) / c.tp;
-  b.norm("head.norm", LayerPart::kOther, rows, h, false);
+  b.norm("head.norm", OpRole::kHead, rows, h, false);
   // The output head stays BF16 (tech report 3.3.1); the loss reads the logits and writes their gradient.
-  b.gemm("head.proj", LayerPart::kOther, rows, h, vocab, Dtype::kBf16, true);
-  b.elementwise("head.cross_entropy", LayerPart::kOther, rows, vocab, 1, rows * vocab * kBf16);
+  b.gemm("head.proj", OpRole::kHead, rows, h, vocab, Dtype::kBf16, true);
+  b.elementwise("head.cross_entropy", OpRole::kHead, rows, vocab, 1, rows * vocab * kBf16);
   out.parameters += h + (count_weights ? h * vocab : 0.0);
 }
 
@@ -296,8 +303,8 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
     case LayerKind::kDense: build_transformer_layer(model, false, b, out); break;
     case LayerKind::kMoe: build_transformer_layer(model, model.is_moe(), b, out); break;
     case LayerKind::kEmbedding:
-      b.add({"embed.lookup", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, LayerPart::kOther, 0, 2.0 * rows * h * kBf16});
-      b.add({"embed.scatter_add", OpKind::kEmbedding, Dtype::kFp32, Pass::kBackwardWeight, LayerPart::kOther, rows * h,
+      b.add({"embed.lookup", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, OpRole::kPre, 0, 2.0 * rows * h * kBf16});
+      b.add({"embed.scatter_add", OpKind::kEmbedding, Dtype::kFp32, Pass::kBackwardWeight, OpRole::kPre, rows * h,
              rows * h * (kBf16 + 2 * kFp32)});
       out.parameters = static_cast<double>(model.vocab_size) / context.tp * h;
       break;
@@ -305,9 +312,9 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
     case LayerKind::kMtp:
       // One MTP module (tech report 2.2): norms of the embedding and hidden state, a projection of their
       // concatenation, one transformer layer, and the shared output head (its weights counted once, there).
-      b.norm("mtp.enorm", LayerPart::kOther, rows, h, false);
-      b.norm("mtp.hnorm", LayerPart::kOther, rows, h, false);
-      b.gemm("mtp.eh_proj", LayerPart::kOther, rows, 2 * h, h, Dtype::kBf16, true);
+      b.norm("mtp.enorm", OpRole::kPre, rows, h, false);
+      b.norm("mtp.hnorm", OpRole::kPre, rows, h, false);
+      b.gemm("mtp.eh_proj", OpRole::kPre, rows, 2 * h, h, Dtype::kBf16, true);
       out.parameters += 2 * h + 2 * h * h;
       build_transformer_layer(model, model.is_moe(), b, out);
       build_output_head(model, b, out, false);

@@ -121,7 +121,8 @@ std::string step_section(const RunReport& r) {
   std::vector<std::pair<std::string, double>> kinds(e.compute_by_kind_s.begin(), e.compute_by_kind_s.end());
   std::stable_sort(kinds.begin(), kinds.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   TextTable by_kind({"op kind", "time", ""}, {TextTable::Align::kLeft, TextTable::Align::kRight});
-  for (const auto& [kind, s] : kinds) by_kind.add_row({kind, seconds(s), bar(s / e.compute_s, 30)});
+  for (const auto& [kind, s] : kinds)
+    if (s > 0) by_kind.add_row({kind, seconds(s), bar(s / e.compute_s, 30)});
   return out + by_kind.render("  ") + "\n";
 }
 

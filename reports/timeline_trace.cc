@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -46,12 +47,16 @@ std::string timeline_trace_json(const sim::Timeline& timeline) {
   std::vector<std::string> names;
   names.reserve(timeline.names.size());
   for (const std::string& n : timeline.names) names.push_back(quoted(n));
+  int tag_count = 0;
+  for (const sim::TimelineEvent& e : timeline.events) tag_count = std::max(tag_count, e.tag + 1);
+  std::vector<std::string> tags;
+  for (int t = 0; t < tag_count; ++t) tags.push_back(quoted(timeline.tag_name(t)));
   for (const sim::TimelineEvent& e : timeline.events) {
     open();
     fmt::format_to(std::back_inserter(out),
-                   R"({{"name": {}, "cat": "{}", "ph": "X", "pid": {}, "tid": {}, "ts": {:.3f}, "dur": {:.3f}, )"
+                   R"({{"name": {}, "cat": {}, "ph": "X", "pid": {}, "tid": {}, "ts": {:.3f}, "dur": {:.3f}, )"
                    R"("args": {{"microbatch": {}}}}})",
-                   names[static_cast<std::size_t>(e.name)], sim::work_kind_name(e.kind), e.rank, thread_of(e.stream),
+                   names[static_cast<std::size_t>(e.name)], tags[static_cast<std::size_t>(e.tag)], e.rank, thread_of(e.stream),
                    e.start_s * kMicrosecondsPerSecond, (e.end_s - e.start_s) * kMicrosecondsPerSecond, e.microbatch);
   }
   fmt::format_to(std::back_inserter(out), "\n]}}\n");

@@ -1,4 +1,4 @@
-// ActivityGraph building (see activity_graph.h) and the names of the timeline's streams and kinds.
+// ActivityGraph building (see activity_graph.h) and the names of the timeline's streams, ranks and tags.
 #include "sim/engine/activity_graph.h"
 
 #include <fmt/format.h>
@@ -17,26 +17,14 @@ std::string_view stream_name(Stream stream) {
   return "?";
 }
 
-std::string_view work_kind_name(WorkKind kind) {
-  switch (kind) {
-    case WorkKind::kChunk: return "chunk";
-    case WorkKind::kAttention: return "attention";
-    case WorkKind::kRouter: return "router";
-    case WorkKind::kExperts: return "experts";
-    case WorkKind::kMlp: return "mlp";
-    case WorkKind::kOther: return "other";
-    case WorkKind::kOptimizer: return "optimizer";
-    case WorkKind::kEp: return "ep";
-    case WorkKind::kTp: return "tp";
-    case WorkKind::kPp: return "pp";
-    case WorkKind::kDp: return "dp";
-  }
-  return "?";
-}
-
 std::string Timeline::rank_name(int rank) const {
   if (rank >= 0 && rank < static_cast<int>(rank_names.size()) && !rank_names[rank].empty()) return rank_names[rank];
   return fmt::format("rank {}", rank);
+}
+
+std::string Timeline::tag_name(int tag) const {
+  if (tag >= 0 && tag < static_cast<int>(tag_names.size()) && !tag_names[tag].empty()) return tag_names[tag];
+  return fmt::format("tag {}", tag);
 }
 
 int ActivityGraph::intern(std::string_view name) {
@@ -48,6 +36,7 @@ int ActivityGraph::intern(std::string_view name) {
 int ActivityGraph::add_compute(int gpu, double duration_s, ActivityLabel label) {
   TS_CHECK(gpu >= 0 && duration_s >= 0, "compute on GPU {} for {} s", gpu, duration_s);
   TS_CHECK(label.name >= 0 && label.name < static_cast<int>(names_.size()), "name id {}", label.name);
+  TS_CHECK(label.tag >= 0, "tag {}", label.tag);
   activities_.push_back({Stream::kCompute, false, gpu, gpu, duration_s, 0, label, 0, {}});
   return size() - 1;
 }
@@ -56,6 +45,7 @@ int ActivityGraph::add_flow(int src_gpu, int dst_gpu, double bytes, ActivityLabe
   TS_CHECK(src_gpu >= 0 && dst_gpu >= 0 && src_gpu != dst_gpu && bytes >= 0, "flow of {} B from GPU {} to {}",
            bytes, src_gpu, dst_gpu);
   TS_CHECK(label.name >= 0 && label.name < static_cast<int>(names_.size()), "name id {}", label.name);
+  TS_CHECK(label.tag >= 0, "tag {}", label.tag);
   activities_.push_back({Stream::kComm, comm_kernel, src_gpu, dst_gpu, 0, bytes, label, 0, {}});
   return size() - 1;
 }
@@ -71,6 +61,12 @@ void ActivityGraph::name_rank(int rank, std::string name) {
   TS_CHECK(rank >= 0, "rank {}", rank);
   if (rank >= static_cast<int>(rank_names_.size())) rank_names_.resize(static_cast<std::size_t>(rank) + 1);
   rank_names_[rank] = std::move(name);
+}
+
+void ActivityGraph::name_tag(int tag, std::string name) {
+  TS_CHECK(tag >= 0, "tag {}", tag);
+  if (tag >= static_cast<int>(tag_names_.size())) tag_names_.resize(static_cast<std::size_t>(tag) + 1);
+  tag_names_[tag] = std::move(name);
 }
 
 std::vector<int> ActivityGraph::gpus() const {

@@ -16,7 +16,7 @@ struct ActivityLabel {
   int rank = 0;
   int name = 0;  // ActivityGraph::intern
   int microbatch = -1;
-  WorkKind kind = WorkKind::kChunk;
+  int tag = 0;  // what the activity is, in the builder's words; the engine only carries it to the timeline
 };
 
 struct Activity {
@@ -41,10 +41,13 @@ class ActivityGraph {
   void add_dependency(int before, int after);
   // What the trace calls rank r ("stage 3 (GPU 384)"); optional.
   void name_rank(int rank, std::string name);
+  // What the trace calls tag t (its category: "attention", "ep"); optional.
+  void name_tag(int tag, std::string name);
 
   const std::vector<Activity>& activities() const { return activities_; }
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<std::string>& rank_names() const { return rank_names_; }
+  const std::vector<std::string>& tag_names() const { return tag_names_; }
   int size() const { return static_cast<int>(activities_.size()); }
   // The GPUs the activities use, ascending: the slice of the cluster to simulate.
   std::vector<int> gpus() const;
@@ -56,6 +59,7 @@ class ActivityGraph {
   std::vector<std::string> names_;
   std::unordered_map<std::string, int> name_ids_;
   std::vector<std::string> rank_names_;
+  std::vector<std::string> tag_names_;
 };
 
 }  // namespace trainsim::sim

@@ -96,6 +96,7 @@ class DagRun {
     for (const TimelineEvent& e : timeline_.events) timeline_.makespan_s = std::max(timeline_.makespan_s, e.end_s);
     timeline_.names = graph_.names();
     timeline_.rank_names = graph_.rank_names();
+    timeline_.tag_names = graph_.tag_names();
     graveyard_.clear();
     return std::move(timeline_);
   }
@@ -114,7 +115,7 @@ class DagRun {
   void completed(int id, const sg4::Activity& done, bool in_actor) {
     if (done.get_state() != sg4::Activity::State::FINISHED) failures_.push_back(id);
     const Activity& a = graph_.activities()[id];
-    timeline_.events[id] = {a.label.rank,          a.stream, a.label.kind, a.label.name, a.label.microbatch,
+    timeline_.events[id] = {a.label.rank,          a.stream, a.label.tag, a.label.name, a.label.microbatch,
                             done.get_start_time(), done.get_finish_time()};
     ++completed_;
     if (progress_ && completed_ * 100LL / graph_.size() != (completed_ - 1) * 100LL / graph_.size())

@@ -60,6 +60,7 @@ std::string timeline_to_bytes(const Timeline& t) {
   std::string out;
   put_strings(out, t.names);
   put_strings(out, t.rank_names);
+  put_strings(out, t.tag_names);
   put(out, t.makespan_s);
   put(out, static_cast<std::uint64_t>(t.events.size()));
   out.append(reinterpret_cast<const char*>(t.events.data()), t.events.size() * sizeof(TimelineEvent));
@@ -71,6 +72,7 @@ Timeline timeline_from_bytes(std::string_view bytes) {
   Timeline t;
   t.names = in.strings();
   t.rank_names = in.strings();
+  t.tag_names = in.strings();
   t.makespan_s = in.get<double>();
   t.events.resize(in.get<std::uint64_t>());
   in.copy(t.events.data(), t.events.size() * sizeof(TimelineEvent));

@@ -39,6 +39,15 @@ LayerTiming LayerTiming::scaled(double factor) const {
   return out;
 }
 
+std::map<std::string, double> compute_by_kind_map(const models::ComputeKindSeconds& seconds) {
+  std::map<std::string, double> out;
+  for (int k = 0; k < models::kComputeKindCount; ++k) {
+    const auto kind = static_cast<models::ComputeKind>(k);
+    if (kind != models::ComputeKind::kOptimizer) out[std::string(models::compute_kind_name(kind))] = seconds[k];
+  }
+  return out;
+}
+
 double communication_seconds(const models::Op& op, const hw::ClusterSpec& c) {
   const double nvlink_s = op.intra_node_bytes > 0 ? op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s + c.nvlink_latency_s : 0.0;
   const double nic_s = op.inter_node_bytes > 0 ? op.inter_node_bytes / c.nic_bandwidth_bytes_per_s + c.nic_latency_s : 0.0;
@@ -59,6 +68,7 @@ LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model
   using models::CommKind;
   using models::Pass;
   LayerTiming t;
+  models::ComputeKindSeconds by_kind{};
   for (const models::Op& op : ops.ops) {
     if (op.is_communication()) {
       const double s = communication_seconds(op, cluster);
@@ -70,8 +80,9 @@ LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model
     }
     const double s = model.seconds(op);
     (op.pass == Pass::kForward ? t.forward_s : op.pass == Pass::kBackwardInput ? t.backward_input_s : t.weight_backward_s) += s;
-    t.compute_by_kind_s[std::string(models::op_kind_name(op.kind))] += s;
+    by_kind[static_cast<std::size_t>(models::compute_kind_of(op))] += s;
   }
+  t.compute_by_kind_s = compute_by_kind_map(by_kind);
   return t;
 }
 

@@ -6,6 +6,7 @@
 
 #include "hardware/cluster_spec.h"
 #include "hardware/op_time_model.h"
+#include "models/compute_kind.h"
 #include "models/op_catalog.h"
 
 namespace trainsim::sim {
@@ -26,13 +27,17 @@ struct LayerTiming {
   double weight_backward_s = 0;  // compute of W
   double ep_forward_s = 0, ep_backward_s = 0;  // EP dispatch + combine
   double tp_forward_s = 0, tp_backward_s = 0;  // TP collectives
-  std::map<std::string, double> compute_by_kind_s;  // "gemm", "attention", ... over all phases
+  std::map<std::string, double> compute_by_kind_s;  // compute_by_kind_map's keys, over all phases
   CommLoad ep_load, tp_load;                         // the terms of the EP and TP times above
 
   double compute_s() const { return forward_s + backward_input_s + weight_backward_s; }
   LayerTiming& operator+=(const LayerTiming& other);
   LayerTiming scaled(double factor) const;
 };
+
+// Seconds by op kind as reported ("attention_core": s, ...): every kind of the step's compute, zeros
+// included so that every fidelity gives the same keys; the optimizer is reported apart (optimizer_s).
+std::map<std::string, double> compute_by_kind_map(const models::ComputeKindSeconds& seconds);
 
 // Time of one communication op on the cluster's links. NVLink and IB legs of the EP path are pipelined,
 // so the slower one sets the pace.

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/error.h"
+#include "sim/step/work_tag.h"
 
 namespace trainsim::sim {
 namespace {
@@ -71,7 +72,7 @@ PipelineGraph pipeline_graph(const PipelineSchedule& schedule, OpExpansion& expa
                 const int flow = graph.add_flow(placement.rank_gpus[from_rank][m], placement.rank_gpus[r][m],
                                                 placement.activation_bytes,
                                                 {timeline_rank(from_rank, static_cast<int>(m), static_cast<int>(members)),
-                                                 name, needed.microbatch, WorkKind::kPp});
+                                                 name, needed.microbatch, WorkTags::kPp});
                 graph.add_dependency(from[m].last, flow);
                 it->second.push_back(flow);
               }

@@ -1,5 +1,5 @@
-// Grouping the op catalog into engine ops (see stage_ops.h). Each catalog op falls in one slot of its
-// layer; slots run in a fixed order per pass, forward first to last and backward in reverse.
+// Grouping the op catalog into engine ops (see stage_ops.h). Each catalog op falls in the slot of its role
+// in its layer; slots run in a fixed order per pass, forward first to last and backward in reverse.
 #include "sim/step/stage_ops.h"
 
 #include <array>
@@ -10,52 +10,21 @@
 namespace trainsim::sim {
 namespace {
 
-using models::CommKind;
-using models::LayerPart;
 using models::Op;
+using models::OpRole;
 using models::Pass;
 
-// The slots of a layer in forward order.
-enum Slot {
-  kPre,         // embedding, MTP input norms and projection
-  kAttn,        // attention half: norms, projections, core
-  kAttnTp,      // its TP collectives
-  kRouter,      // MoE norm, gate, top-k
-  kDispatch,    // EP dispatch
-  kExperts,     // permute, routed and shared experts
-  kCombine,     // EP combine
-  kCombineSum,  // weighted sum of the returned expert outputs
-  kMlp,         // a dense layer's MLP
-  kMlpTp,       // its TP collectives
-  kPost,        // output head and loss
-  kSlotCount,
-};
+// The slots of a layer, in forward order, are the roles of its ops (models::OpRole).
+constexpr int kSlotCount = models::kOpRoleCount;
 
-constexpr std::array<WorkKind, kSlotCount> kSlotKind = {
-    WorkKind::kOther,   WorkKind::kAttention, WorkKind::kTp,      WorkKind::kRouter, WorkKind::kEp, WorkKind::kExperts,
-    WorkKind::kEp,      WorkKind::kExperts,   WorkKind::kMlp,     WorkKind::kTp,     WorkKind::kOther};
-constexpr std::array<std::string_view, kSlotCount> kSlotName = {
-    "pre", "attention", "attention.tp", "router", "dispatch", "experts", "combine", "combine_sum", "mlp",
-    "mlp.tp", "head"};
+constexpr std::array<StageOpKind, kSlotCount> kSlotKind = {
+    StageOpKind::kEmbeddingHead,  // pre
+    StageOpKind::kAttention,      StageOpKind::kTp,  // attention and its TP collectives
+    StageOpKind::kRouter,         StageOpKind::kEp,      StageOpKind::kExperts,  // router, dispatch, experts
+    StageOpKind::kEp,             StageOpKind::kExperts,  // combine, combine_sum
+    StageOpKind::kMlp,            StageOpKind::kTp,      StageOpKind::kEmbeddingHead};  // mlp, its TP, head
 
-bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
-
-Slot slot_of(const Op& op) {
-  if (op.is_communication()) {
-    switch (op.comm) {
-      case CommKind::kEpDispatch: return op.pass == Pass::kForward ? kDispatch : kCombine;  // combine.bwd goes out like a dispatch
-      case CommKind::kEpCombine: return op.pass == Pass::kForward ? kCombine : kDispatch;
-      default: return op.part == LayerPart::kAttention ? kAttnTp : kMlpTp;
-    }
-  }
-  if (op.part == LayerPart::kAttention) return kAttn;
-  if (op.part == LayerPart::kOther) return starts_with(op.name, "head.") ? kPost : kPre;
-  if (starts_with(op.name, "moe.norm") || starts_with(op.name, "moe.gate") || starts_with(op.name, "moe.topk"))
-    return kRouter;
-  if (starts_with(op.name, "moe.combine_sum")) return kCombineSum;
-  if (starts_with(op.name, "moe.")) return kExperts;
-  return kMlp;
-}
+int slot_of(const Op& op) { return static_cast<int>(op.role); }
 
 // One layer's ops summed per (pass, slot).
 struct SlotSums {
@@ -71,18 +40,21 @@ int pass_index(Pass pass) { return pass == Pass::kForward ? 0 : pass == Pass::kB
 SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_model) {
   SlotSums sums;
   for (const Op& op : ops.ops) {
-    const Slot slot = slot_of(op);
+    const int slot = slot_of(op);
     StageOp& o = sums.by_pass[pass_index(op.pass)][slot];
     o.kind = kSlotKind[slot];
     if (op.is_communication()) {
       o.nvlink_bytes += op.intra_node_bytes;
       o.nic_bytes += op.inter_node_bytes;
     } else {
-      const bool routed = op.kind == models::OpKind::kGroupedGemm || starts_with(op.name, "moe.experts") ||
-                          starts_with(op.name, "moe.permute");
       const double seconds = time_model.seconds(op);
+      const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
       o.compute_s += seconds;
-      if (routed) o.routed_compute_s += seconds;
+      o.compute_by_kind_s[kind] += seconds;
+      if (op.routed) {
+        o.routed_compute_s += seconds;
+        o.routed_by_kind_s[kind] += seconds;
+      }
     }
   }
   return sums;
@@ -91,19 +63,43 @@ SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_mode
 // Appends `op` to `pass`, adding it to the last op when both compute the same kind.
 void append(std::vector<StageOp>& pass, StageOp op) {
   if (!pass.empty() && !op.is_communication() && !pass.back().is_communication() && pass.back().kind == op.kind) {
-    pass.back().compute_s += op.compute_s;
-    pass.back().routed_compute_s += op.routed_compute_s;
+    StageOp& last = pass.back();
+    last.compute_s += op.compute_s;
+    last.routed_compute_s += op.routed_compute_s;
+    for (std::size_t k = 0; k < op.compute_by_kind_s.size(); ++k) {
+      last.compute_by_kind_s[k] += op.compute_by_kind_s[k];
+      last.routed_by_kind_s[k] += op.routed_by_kind_s[k];
+    }
     return;
   }
   pass.push_back(std::move(op));
 }
 
 StageOp named(StageOp op, std::string_view pass, const std::string& layer, int slot) {
-  op.name = fmt::format("{} {} {}", pass, layer, kSlotName[slot]);
+  op.name = fmt::format("{} {} {}", pass, layer, models::op_role_name(static_cast<OpRole>(slot)));
   return op;
 }
 
 }  // namespace
+
+std::string_view stage_op_kind_name(StageOpKind kind) {
+  switch (kind) {
+    case StageOpKind::kEmbeddingHead: return "embedding_head";
+    case StageOpKind::kAttention: return "attention";
+    case StageOpKind::kRouter: return "router";
+    case StageOpKind::kExperts: return "experts";
+    case StageOpKind::kMlp: return "mlp";
+    case StageOpKind::kEp: return "ep";
+    case StageOpKind::kTp: return "tp";
+  }
+  return "?";
+}
+
+models::ComputeKindSeconds StageOp::compute_by_kind_at(double load) const {
+  models::ComputeKindSeconds out = compute_by_kind_s;
+  for (std::size_t k = 0; k < out.size(); ++k) out[k] += routed_by_kind_s[k] * (load - 1.0);
+  return out;
+}
 
 double StageOps::compute_s(const std::vector<StageOp>& pass) const {
   double sum = 0;

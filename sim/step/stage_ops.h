@@ -1,25 +1,36 @@
 // StageOps: what the engine runs for one pipeline stage and one micro-batch, per pass: the op catalog of each
 // of the stage's layers grouped into engine ops, the units DeepSeek-V3's overlap works with (tech report
 // 3.2.1, Figure 4): attention, router, dispatch, experts, combine, and the dense MLP and TP collectives of
-// other models. Consecutive catalog ops of one group become one compute op, priced at the full SM count (the
-// engine slows them while communication kernels run); each communication op keeps its NVLink and IB bytes.
+// other models. Each catalog op goes to the slot of its role (models::OpRole), never by its name.
+// Consecutive catalog ops of one group become one compute op, priced at the full SM count (the engine slows
+// them while communication kernels run), its time split by op kind (models/compute_kind.h) so the metrics
+// can attribute it; each communication op keeps its NVLink and IB bytes.
 #pragma once
 #include <string>
 #include <vector>
 
+#include "models/compute_kind.h"
 #include "sim/step/priced_model.h"
-#include "sim/engine/timeline.h"
 
 namespace trainsim::sim {
 
+// What a stage op is: a group of compute (the units of DeepSeek-V3's overlap) or communication by purpose.
+enum class StageOpKind { kEmbeddingHead, kAttention, kRouter, kExperts, kMlp, kEp, kTp };
+
+std::string_view stage_op_kind_name(StageOpKind kind);  // "embedding_head", "attention", ..., "ep", "tp"
+
 struct StageOp {
-  std::string name;  // "F L12 attention", "Bi L12 dispatch", "B head other"
-  WorkKind kind = WorkKind::kAttention;
+  std::string name;  // "F L12 attention", "Bi L12 dispatch", "B head head"
+  StageOpKind kind = StageOpKind::kAttention;
   double compute_s = 0;     // compute ops, at the balanced expert load
   double routed_compute_s = 0;  // the part of compute_s that grows with the tokens a GPU's experts receive
+  models::ComputeKindSeconds compute_by_kind_s{};  // compute_s split by op kind
+  models::ComputeKindSeconds routed_by_kind_s{};   // routed_compute_s split by op kind
   double nvlink_bytes = 0;  // communication ops: bytes this GPU sends over NVLink
   double nic_bytes = 0;     // and over its NIC (DeepSeek's path: once per target node)
-  bool is_communication() const { return sim::is_communication(kind); }
+  bool is_communication() const { return kind == StageOpKind::kEp || kind == StageOpKind::kTp; }
+  // Seconds by op kind on a GPU whose experts receive `load` times the balanced share of tokens.
+  models::ComputeKindSeconds compute_by_kind_at(double load) const;
 };
 
 struct StageOps {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_map>
 
 #include "core/error.h"
 #include "hardware/op_time_model.h"
@@ -42,8 +43,8 @@ struct Chain {
 class LayerExpansion : public OpExpansion {
  public:
   LayerExpansion(std::vector<StageOps> stages, const ReplicaGpus& gpus, const StepGraphOptions& options,
-                 Fidelity fidelity)
-      : stages_(std::move(stages)), gpus_(gpus), options_(options), fidelity_(fidelity) {
+                 Fidelity fidelity, WorkTags& tags)
+      : stages_(std::move(stages)), gpus_(gpus), options_(options), fidelity_(fidelity), tags_(tags) {
     const int members = gpus_.members();
     loads_.assign(static_cast<std::size_t>(members), 1.0);
     if (!options.expert_load_factors.empty()) {
@@ -128,11 +129,12 @@ class LayerExpansion : public OpExpansion {
   void add_compute_all(ActivityGraph& graph, Chain& c, const StageOp* op, const std::string& name, ExpandedOp& out,
                        bool only_after_flows = false) {
     const int id_name = graph.intern(name);
+    const std::vector<int>* tags = op == nullptr ? nullptr : &compute_tags(*op);
     for (int m = 0; m < gpus_.members(); ++m) {
       if (only_after_flows && ends_in_compute(graph, c, m)) continue;
       const double seconds = op == nullptr ? 0.0 : op->compute_s + op->routed_compute_s * (loads_[m] - 1.0);
-      const int id = graph.add_compute(gpus_.gpu(rank_, m), seconds,
-                                       {trank(m), id_name, c.microbatch, op == nullptr ? WorkKind::kOther : op->kind});
+      const int tag = tags == nullptr ? WorkTags::kJoin : (*tags)[static_cast<std::size_t>(m)];
+      const int id = graph.add_compute(gpus_.gpu(rank_, m), seconds, {trank(m), id_name, c.microbatch, tag});
       for (int before : c.ready[m]) graph.add_dependency(before, id);
       if (stream_last_[m] >= 0 && std::find(c.ready[m].begin(), c.ready[m].end(), stream_last_[m]) == c.ready[m].end())
         graph.add_dependency(stream_last_[m], id);
@@ -149,9 +151,10 @@ class LayerExpansion : public OpExpansion {
     if (!options_.communication) return;
     const int members = gpus_.members();
     const bool gpu_level = fidelity_ == Fidelity::kGpu;
-    const int group = !gpu_level ? gpus_.cluster_gpus() : op.kind == WorkKind::kEp ? gpus_.ep() : gpus_.tp();
+    const bool ep = op.kind == StageOpKind::kEp;
+    const int group = !gpu_level ? gpus_.cluster_gpus() : ep ? gpus_.ep() : gpus_.tp();
     const int id_name = graph.intern(op.name);
-    const bool kernel = op.kind == WorkKind::kEp;
+    const int tag = ep ? WorkTags::kEp : WorkTags::kTp;
     std::vector<std::vector<int>> arriving(static_cast<std::size_t>(members));
     std::vector<std::vector<int>> sent(static_cast<std::size_t>(members));
     const int base = gpus_.gpu(rank_, 0);
@@ -161,8 +164,8 @@ class LayerExpansion : public OpExpansion {
                                  std::pair{gpus_.nic_peer(gpu, group), op.nic_bytes}}) {
         if (peer < 0 || bytes <= 0) continue;
         const int receiver = peer - base;  // a member at gpu fidelity
-        const double load = gpu_level && op.kind == WorkKind::kEp ? loads_[receiver] : 1.0;
-        const int flow = graph.add_flow(gpu, peer, bytes * load, {trank(m), id_name, c.microbatch, op.kind}, kernel);
+        const double load = gpu_level && ep ? loads_[receiver] : 1.0;
+        const int flow = graph.add_flow(gpu, peer, bytes * load, {trank(m), id_name, c.microbatch, tag}, ep);
         for (int before : c.ready[m]) graph.add_dependency(before, flow);
         sent[m].push_back(flow);
         if (gpu_level) arriving[receiver].push_back(flow);
@@ -175,10 +178,20 @@ class LayerExpansion : public OpExpansion {
     }
   }
 
+  // Each member's compute tag for `op`: its time split by op kind at the member's expert load.
+  const std::vector<int>& compute_tags(const StageOp& op) {
+    auto [it, fresh] = compute_tags_.try_emplace(&op);
+    if (fresh)
+      for (double load : loads_) it->second.push_back(tags_.compute(stage_op_kind_name(op.kind), op.compute_by_kind_at(load)));
+    return it->second;
+  }
+
   std::vector<StageOps> stages_;
   const ReplicaGpus& gpus_;
   const StepGraphOptions& options_;
   Fidelity fidelity_;
+  WorkTags& tags_;
+  std::unordered_map<const StageOp*, std::vector<int>> compute_tags_;  // [op][member]
   std::vector<double> loads_;      // [member]
   int rank_ = 0;
   std::vector<int> stream_last_;   // [member]: the op's last compute so far
@@ -232,7 +245,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
   placement.activation_bytes =
       options.communication ? l.micro_batch_size * static_cast<double>(s.job.sequence_length) * s.job.model.hidden_size * 2.0 / shard
                             : 0.0;
-  LayerExpansion expansion(std::move(stages), gpus, options, options.fidelity);
+  LayerExpansion expansion(std::move(stages), gpus, options, options.fidelity, out.tags);
   PipelineGraph pipeline = pipeline_graph(schedule, expansion, placement);
   ActivityGraph& graph = pipeline.graph;
 
@@ -251,17 +264,18 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
       const int gpu = gpus.gpu(d, m), rank = timeline_rank(d, m, out.members);
       const int dense_peer = gpus.ring_peer(gpu, l.tp), expert_peer = gpus.ring_peer(gpu, std::max(l.ep, l.tp));
       int last = pipeline.last_compute[d][m];
-      last = add_ring(graph, gpu, dense_peer, dense.before_optimizer, last, {rank, reduce_scatter, -1, WorkKind::kDp});
+      last = add_ring(graph, gpu, dense_peer, dense.before_optimizer, last, {rank, reduce_scatter, -1, WorkTags::kDp});
       last = add_ring(graph, gpu, expert_peer, experts.before_optimizer, last,
-                      {rank, expert_reduce_scatter, -1, WorkKind::kDp});
-      const int step = graph.add_compute(gpu, optimizer_seconds(s, held), {rank, optimizer, -1, WorkKind::kOptimizer});
+                      {rank, expert_reduce_scatter, -1, WorkTags::kDp});
+      const int step = graph.add_compute(gpu, optimizer_seconds(s, held), {rank, optimizer, -1, WorkTags::kOptimizer});
       graph.add_dependency(last, step);
       if (last != pipeline.last_compute[d][m]) graph.add_dependency(pipeline.last_compute[d][m], step);
-      last = add_ring(graph, gpu, dense_peer, dense.after_optimizer, step, {rank, all_gather, -1, WorkKind::kDp});
-      add_ring(graph, gpu, expert_peer, experts.after_optimizer, last, {rank, expert_all_gather, -1, WorkKind::kDp});
+      last = add_ring(graph, gpu, dense_peer, dense.after_optimizer, step, {rank, all_gather, -1, WorkTags::kDp});
+      add_ring(graph, gpu, expert_peer, experts.after_optimizer, last, {rank, expert_all_gather, -1, WorkTags::kDp});
       graph.name_rank(rank, fmt::format("device {} GPU {}", d, gpu));
     }
   }
+  out.tags.name_tags(graph);
   out.graph = std::move(graph);
 
   if (options.fidelity == Fidelity::kStage)

@@ -23,6 +23,7 @@
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/stage_plan.h"
 #include "sim/step/priced_scenario.h"
+#include "sim/step/work_tag.h"
 
 namespace trainsim::sim {
 
@@ -43,6 +44,7 @@ struct StepGraphOptions {
 
 struct StepGraph {
   ActivityGraph graph;
+  WorkTags tags;               // what the graph's activity tags mean
   int devices = 0;             // pipeline devices (schedule ranks)
   int members = 1;             // simulated GPUs per device; timeline rank = device x members + member
   int microbatches = 0;

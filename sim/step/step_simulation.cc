@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "hardware/topology_builder.h"
 #include "sim/scenario/layout_rules.h"
+#include "sim/step/layer_timing.h"
 #include "sim/step/timeline_metrics.h"
 
 namespace trainsim::sim {
@@ -29,7 +30,7 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
   out.notes = std::move(built.notes);
   out.timeline = run_engine(built.graph, topology, built.engine);
 
-  const TimelineMetrics metrics = timeline_metrics(out.timeline);
+  const TimelineMetrics metrics = timeline_metrics(out.timeline, built.tags);
   const RankMetrics& critical = metrics.ranks[static_cast<std::size_t>(metrics.critical_rank)];
   StepEstimate& e = out.step;
   const StepEstimate closed_form = estimate_step_at_batch(priced, global_batch_sequences);
@@ -41,24 +42,19 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
   e.microbatches = microbatches;
   e.step_time_s = metrics.makespan_s;
   e.critical_device = metrics.critical_rank / built.members;
-  for (const auto& [kind, seconds] : critical.compute_by_kind_s) {
-    if (kind == WorkKind::kOptimizer) {
-      e.optimizer_s += seconds;
-    } else {
-      e.compute_s += seconds;
-      e.compute_by_kind_s[std::string(work_kind_name(kind))] += seconds;
-    }
-  }
   // Compute ops run back to back on a rank, so their durations sum to its compute time; the optimizer's
   // share of the sweep's compute is taken out the same way.
+  e.compute_by_kind_s = compute_by_kind_map(critical.compute_by_kind_s);
+  for (const auto& [kind, seconds] : e.compute_by_kind_s) e.compute_s += seconds;
+  e.optimizer_s = critical.compute_by_kind_s[static_cast<std::size_t>(models::ComputeKind::kOptimizer)];
   e.bubble_s = critical.idle_s;
-  for (WorkKind kind : {WorkKind::kEp, WorkKind::kTp, WorkKind::kPp, WorkKind::kDp}) {
+  for (WorkClass kind : {WorkClass::kEp, WorkClass::kTp, WorkClass::kPp, WorkClass::kDp}) {
     const auto exposed = critical.exposed_comm_by_kind_s.find(kind);
-    e.exposed_comm_by_kind_s[std::string(work_kind_name(kind))] =
+    e.exposed_comm_by_kind_s[std::string(work_class_name(kind))] =
         exposed == critical.exposed_comm_by_kind_s.end() ? 0.0 : exposed->second;
   }
   e.exposed_comm_s = critical.exposed_comm_s();
-  const auto ep = critical.comm_by_kind_s.find(WorkKind::kEp);
+  const auto ep = critical.comm_by_kind_s.find(WorkClass::kEp);
   if (ep != critical.comm_by_kind_s.end()) e.hidden_comm_s = std::max(0.0, ep->second - e.exposed_comm_by_kind_s["ep"]);
   set_throughput(s, e);
   return out;

@@ -3,19 +3,22 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+
+#include "core/error.h"
 
 namespace trainsim::sim {
 namespace {
 
 // Sweep channels: compute first, then the communication kinds in the order that takes shared instants.
-constexpr std::array<WorkKind, 4> kCommOrder = {WorkKind::kEp, WorkKind::kTp, WorkKind::kPp, WorkKind::kDp};
+constexpr std::array<WorkClass, 4> kCommOrder = {WorkClass::kEp, WorkClass::kTp, WorkClass::kPp, WorkClass::kDp};
 constexpr int kChannels = 1 + static_cast<int>(kCommOrder.size());
 
-int channel_of(const TimelineEvent& e) {
+int channel_of(const TimelineEvent& e, const WorkTag& tag) {
   if (e.stream == Stream::kCompute) return 0;
   for (std::size_t i = 0; i < kCommOrder.size(); ++i)
-    if (kCommOrder[i] == e.kind) return 1 + static_cast<int>(i);
-  return 1;  // a flow of another kind counts as EP's
+    if (kCommOrder[i] == tag.work) return 1 + static_cast<int>(i);
+  return 1;  // a flow tagged as compute counts as EP's
 }
 
 struct Edge {
@@ -33,7 +36,7 @@ double RankMetrics::exposed_comm_s() const {
   return sum;
 }
 
-TimelineMetrics timeline_metrics(const Timeline& timeline) {
+TimelineMetrics timeline_metrics(const Timeline& timeline, const WorkTags& tags) {
   TimelineMetrics out;
   out.makespan_s = timeline.makespan_s;
   int ranks = 0;
@@ -42,10 +45,17 @@ TimelineMetrics timeline_metrics(const Timeline& timeline) {
   out.ranks.resize(static_cast<std::size_t>(ranks));
   for (const TimelineEvent& e : timeline.events) {
     if (e.end_s <= e.start_s) continue;
-    const int channel = channel_of(e);
+    const WorkTag& tag = tags[e.tag];
+    const int channel = channel_of(e, tag);
     edges[e.rank].push_back({e.start_s, channel, +1});
     edges[e.rank].push_back({e.end_s, channel, -1});
-    if (channel == 0) out.ranks[e.rank].compute_by_kind_s[e.kind] += e.end_s - e.start_s;
+    if (channel != 0) continue;
+    double shares = 0;
+    for (double share : tag.share) shares += share;
+    TS_CHECK(std::abs(shares - 1.0) < 1e-9, "compute {} ({}) ran {} s with kind shares summing to {}",
+             timeline.name_of(e), tag.name, e.end_s - e.start_s, shares);
+    for (std::size_t k = 0; k < tag.share.size(); ++k)
+      out.ranks[e.rank].compute_by_kind_s[k] += tag.share[k] * (e.end_s - e.start_s);
   }
   for (int r = 0; r < ranks; ++r) {
     RankMetrics& m = out.ranks[r];

@@ -2,19 +2,22 @@
 // runs), exposed communication (none does, a flow the rank sends is in flight; when several kinds are, the
 // first of ep, tp, pp, dp takes it) or idle; idle is the bubble. The step's figures are those of the
 // critical rank, the least idle one: its compute, exposed communication and bubble add up to the makespan.
+// Each compute op's executed duration goes to the op kinds in the shares its tag carries (work_tag.h).
 #pragma once
 #include <map>
 #include <vector>
 
+#include "models/compute_kind.h"
 #include "sim/engine/timeline.h"
+#include "sim/step/work_tag.h"
 
 namespace trainsim::sim {
 
 struct RankMetrics {
   double compute_s = 0;                             // optimizer included
-  std::map<WorkKind, double> compute_by_kind_s;     // sum of compute op durations per kind
-  std::map<WorkKind, double> exposed_comm_by_kind_s;
-  std::map<WorkKind, double> comm_by_kind_s;        // time any of its flows of the kind is in flight
+  models::ComputeKindSeconds compute_by_kind_s{};   // compute op durations split by their tags' shares
+  std::map<WorkClass, double> exposed_comm_by_kind_s;
+  std::map<WorkClass, double> comm_by_kind_s;       // time any of its flows of the kind is in flight
   double idle_s = 0;                                // makespan - compute - exposed communication
   double exposed_comm_s() const;
 };
@@ -25,6 +28,7 @@ struct TimelineMetrics {
   int critical_rank = 0;
 };
 
-TimelineMetrics timeline_metrics(const Timeline& timeline);
+// `tags`: what the timeline's tags mean (the step graph's).
+TimelineMetrics timeline_metrics(const Timeline& timeline, const WorkTags& tags);
 
 }  // namespace trainsim::sim

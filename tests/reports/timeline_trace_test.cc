@@ -12,9 +12,10 @@ TEST(TimelineTrace, OneProcessPerRankWithComputeAndCommThreads) {
   sim::Timeline timeline;
   timeline.names = {"F0", "P2P F0 s0>r1"};
   timeline.rank_names = {"stage 0 (GPU 0)"};
-  timeline.events = {{0, sim::Stream::kCompute, sim::WorkKind::kChunk, 0, 0, 0.0, 0.002},
-                     {0, sim::Stream::kComm, sim::WorkKind::kPp, 1, 0, 0.002, 0.0025},
-                     {1, sim::Stream::kCompute, sim::WorkKind::kChunk, 0, 0, 0.0025, 0.0045}};
+  timeline.tag_names = {"chunk", "pp"};  // the graph builder's names of its tags 0 and 1
+  timeline.events = {{0, sim::Stream::kCompute, 0, 0, 0, 0.0, 0.002},
+                     {0, sim::Stream::kComm, 1, 1, 0, 0.002, 0.0025},
+                     {1, sim::Stream::kCompute, 0, 0, 0, 0.0025, 0.0045}};
   timeline.makespan_s = 0.0045;
   const auto trace = nlohmann::json::parse(timeline_trace_json(timeline));
   const auto& events = trace.at("traceEvents");

@@ -47,7 +47,7 @@ double busiest_link_time_s(const hw::Topology& topology, const std::vector<FlowD
 
 void add_flows(ActivityGraph& graph, const std::vector<FlowDemand>& flows, const std::string& name) {
   const int id = graph.intern(name);
-  for (const FlowDemand& f : flows) graph.add_flow(f.src_gpu, f.dst_gpu, f.bytes, {f.src_gpu, id, -1, WorkKind::kEp});
+  for (const FlowDemand& f : flows) graph.add_flow(f.src_gpu, f.dst_gpu, f.bytes, {f.src_gpu, id, -1, /*tag=*/0});
 }
 
 }  // namespace trainsim::sim

@@ -24,7 +24,7 @@ hw::Topology cluster(int nodes, double nic_latency_s = 0, double nvlink_latency_
 std::vector<double> flow_times(const hw::Topology& topology, const std::vector<std::pair<int, int>>& flows,
                                double bytes) {
   ActivityGraph graph;
-  for (auto [src, dst] : flows) graph.add_flow(src, dst, bytes, {src, graph.intern("flow"), -1, WorkKind::kPp});
+  for (auto [src, dst] : flows) graph.add_flow(src, dst, bytes, {src, graph.intern("flow"), -1, /*tag=*/0});
   std::vector<double> out;
   for (const TimelineEvent& e : run_engine(graph, topology).events) out.push_back(e.end_s - e.start_s);
   return out;
@@ -57,8 +57,8 @@ TEST(Engine, TwoFlowsSharingALinkTakeTwiceAsLong) {
 double compute_end_beside(const std::vector<std::tuple<int, int, double>>& kernel_flows, double share) {
   const std::vector<double> end = run_in_child([&] {
     ActivityGraph graph;
-    graph.add_compute(0, 1.0, {0, graph.intern("experts"), 0, WorkKind::kExperts});
-    for (auto [src, dst, seconds] : kernel_flows) graph.add_flow(src, dst, seconds * 160e9, {src, graph.intern("dispatch"), 0, WorkKind::kEp}, true);
+    graph.add_compute(0, 1.0, {0, graph.intern("experts"), 0, /*tag=*/0});
+    for (auto [src, dst, seconds] : kernel_flows) graph.add_flow(src, dst, seconds * 160e9, {src, graph.intern("dispatch"), 0, /*tag=*/1}, true);
     EngineOptions options;
     options.compute_share_during_comm = share;
     return std::vector<double>{run_engine(graph, cluster(1), options).events.front().end_s};

@@ -18,7 +18,7 @@ ExpandedOp ChunkExpansion::expand(ActivityGraph& graph, int rank, const Schedule
   for (std::size_t j = 0; j < gpus.size(); ++j) {
     const int id = graph.add_compute(gpus[j], duration_s,
                                      {timeline_rank(rank, static_cast<int>(j), static_cast<int>(gpus.size())), name,
-                                      op.chunk.microbatch, WorkKind::kChunk});
+                                      op.chunk.microbatch, /*tag=*/0});
     out.tasks.emplace_back(tasks.size(), TaskSpan{id, id});
     out.compute.push_back({id, id});
   }

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "core/child_process.h"
+#include "models/compute_kind.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace trainsim::sim {
@@ -75,6 +78,53 @@ TEST(StepSimulation, AnOverloadedExpertGpuSlowsTheStep) {
   EXPECT_GT(gpu_s, 1.05 * balanced_s);
   // gpu fidelity also sends the straggler 1.63 x the bytes; stage fidelity slows only its experts.
   EXPECT_GE(gpu_s, 0.99 * stage_s);
+}
+
+// The step's compute by op kind as {compute_s, key count, then each kind of the vocabulary in order, NaN where
+// the key is missing}: a child process hands back numbers only.
+std::vector<double> compute_by_kind(const StepEstimate& e) {
+  std::vector<double> out{e.compute_s, static_cast<double>(e.compute_by_kind_s.size())};
+  for (int k = 0; k < models::kComputeKindCount; ++k) {
+    const auto it = e.compute_by_kind_s.find(std::string(models::compute_kind_name(static_cast<models::ComputeKind>(k))));
+    out.push_back(it == e.compute_by_kind_s.end() ? std::nan("") : it->second);
+  }
+  return out;
+}
+
+// One vocabulary of op kinds at every fidelity: the same keys at analytic, stage and gpu fidelity (every
+// kind but the optimizer, which is reported as optimizer_s), and at each the kinds add up to compute_s
+// (conservation). Tolerance: the sum of millions of executed durations at gpu fidelity, to 1e-9 relative.
+TEST(StepSimulation, ComputeByOpKindHasTheSameKeysAtEveryFidelityAndSumsToCompute) {
+  const Scenario s = reduced();
+  const int batch = 8 * 64;
+  const std::vector<double> analytic = run_in_child(
+      [&] { return compute_by_kind(estimate_step_at_batch(PricedScenario(s), batch)); });
+  auto simulated = [&](Fidelity fidelity) {
+    return run_in_child([&] {
+      StepGraphOptions options;
+      options.fidelity = fidelity;
+      return compute_by_kind(simulate_step(PricedScenario(s), batch, options).step);
+    });
+  };
+  const std::vector<double> stage = simulated(Fidelity::kStage), gpu = simulated(Fidelity::kGpu);
+  const int optimizer = static_cast<int>(models::ComputeKind::kOptimizer);
+  for (const auto* level : {&analytic, &stage, &gpu}) {
+    const std::vector<double>& v = *level;
+    EXPECT_EQ(v[1], models::kComputeKindCount - 1);  // every kind but the optimizer
+    double sum = 0;
+    for (int k = 0; k < models::kComputeKindCount; ++k) {
+      const double seconds = v[2 + static_cast<std::size_t>(k)];
+      EXPECT_EQ(std::isnan(seconds), k == optimizer) << models::compute_kind_name(static_cast<models::ComputeKind>(k));
+      if (k != optimizer) sum += seconds;
+    }
+    EXPECT_NEAR(sum, v[0], 1e-9 * v[0]);
+  }
+  // The three levels price the same ops: each kind's share of compute agrees within 3% of compute between
+  // the simulated levels (stage runs the busiest GPU where gpu runs all; the bound of the test above).
+  for (int k = 0; k < models::kComputeKindCount; ++k) {
+    if (k == optimizer) continue;
+    EXPECT_NEAR(stage[2 + k] / stage[0], gpu[2 + k] / gpu[0], 0.03) << k;
+  }
 }
 
 TEST(StepSimulation, SameScenarioSameTimeline) {
