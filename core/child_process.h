@@ -1,5 +1,5 @@
 // run_in_child: runs a function in a forked child process and hands its result back through a pipe. The
-// event engine allows one SimGrid simulation per process (notes/simgrid-3.32.md, section 6), so tests and
+// event engine allows one SimGrid simulation per process (docs/simgrid.md#one-simulation-per-process), so tests and
 // `trainsim bench` run each simulation in a child of its own.
 #pragma once
 #include <functional>

@@ -1,5 +1,5 @@
 // The discrete-event engine: runs an ActivityGraph on the SimGrid platform of a topology slice and returns
-// its Timeline. SimGrid stays inside engine.cc; see notes/simgrid-3.32.md for the settings and pitfalls.
+// its Timeline. SimGrid stays inside engine.cc; see docs/simgrid.md for the settings and pitfalls.
 #pragma once
 #include <functional>
 

@@ -9,7 +9,7 @@ namespace {
 TEST(GpuCatalog, HoldsTheFiveGpusWithTheirDatasheetNumbers) {
   EXPECT_EQ(gpu_keys(), (std::vector<std::string>{"h800", "h100", "h200", "a100", "b200"}));
   const GpuSpec h800 = find_gpu("h800");
-  EXPECT_DOUBLE_EQ(h800.bf16_peak_flops_per_s, 989e12);  // FACTS.md dense peaks
+  EXPECT_DOUBLE_EQ(h800.bf16_peak_flops_per_s, 989e12);  // docs/sources.md#dense-peaks
   EXPECT_DOUBLE_EQ(h800.fp8_peak_flops_per_s, 1979e12);
   EXPECT_DOUBLE_EQ(h800.hbm_bandwidth_bytes_per_s, 3.35e12);
   EXPECT_EQ(h800.sm_count, 132);
