@@ -16,7 +16,7 @@ class OpTimeModel {
 // Fractions of datasheet peaks that real kernels reach. Defaults and where they come from:
 struct RooflineEfficiencies {
   // DeepGEMM's FP8 GEMMs reach 1127-1520 TFLOPS on DeepSeek-V3's training shapes at M = 4096 on H800, and
-  // 1214-1346 grouped (FACTS.md): 57-77% of the 1979 TFLOP/s peak; 0.6 covers the smaller shapes too.
+  // 1214-1346 grouped (docs/sources.md#deepgemm): 57-77% of the 1979 TFLOP/s peak; 0.6 covers the smaller shapes too.
   double fp8_gemm = 0.60;
   // cuBLAS BF16 GEMMs of training sizes run at about 650-750 of 989 TFLOP/s on H100 SXM.
   double bf16_gemm = 0.70;

@@ -1,5 +1,5 @@
 // Layer-kind rule and KV-cache size. The MoE layer rule is DeepseekV3DecoderLayer's in HuggingFace
-// transformers; the KV-cache sizes reproduce the ISCA 2025 paper's table (FACTS.md).
+// transformers; the KV-cache sizes reproduce the ISCA 2025 paper's table (docs/sources.md#kv-cache).
 #include "models/model_config.h"
 
 namespace trainsim::models {

@@ -1,6 +1,6 @@
 // DeviceBuffer: device memory owned by one object, for the check and benchmark drivers of every kernel
 // family. New buffers are poisoned (0xFF bytes: NaN as FP32 and BF16, the E4M3 NaN code, -1 as integers),
-// so an element a kernel fails to write shows as NaN or -1, never as a plausible zero (METHOD.md).
+// so an element a kernel fails to write shows as NaN or -1, never as a plausible zero (docs/kernel-method.md).
 #pragma once
 #include <cuda_runtime.h>
 

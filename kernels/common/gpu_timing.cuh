@@ -1,4 +1,4 @@
-// Event timing for every kernel family's benchmarks (METHOD.md): warm up, then the median of repeated
+// Event timing for every kernel family's benchmarks (docs/kernel-method.md): warm up, then the median of repeated
 // samples, each timed with CUDA events on the stream.
 #pragma once
 #include <cuda_runtime.h>

@@ -15,7 +15,7 @@ constexpr int kVHeadDim = 128;
 constexpr int kDenseIntermediate = 18432;
 constexpr int kExpertIntermediate = 2048;
 
-// DeepGEMM README, normal GEMMs for dense models, H800, M = 4096 (FACTS.md).
+// DeepGEMM README, normal GEMMs for dense models, H800, M = 4096 (docs/sources.md#deepgemm).
 std::optional<double> deepgemm_fprop_tflops(int n, int k) {
   struct Anchor {
     int n, k;

@@ -1,6 +1,6 @@
-// The FP8 linear layers of DeepSeek-V3 (HuggingFace config.json, shared/reference/configs/deepseek-v3.json)
+// The FP8 linear layers of DeepSeek-V3 (HuggingFace config.json, models/presets/deepseek-v3.json)
 // and the GEMM shapes of their Fprop, Dgrad and Wgrad at 4096 tokens, with DeepGEMM's published H800
-// TFLOPS where DeepGEMM lists the shape (shared/reference/FACTS.md, "Kernel anchors").
+// TFLOPS where DeepGEMM lists the shape (docs/sources.md#deepgemm).
 #pragma once
 #include <optional>
 #include <string>

@@ -69,7 +69,7 @@ def main():
           "  the same way (its operands are quantized by PyTorch code with the same rule: scale = amax / 448).",
           "- Correctness before timing: 64 sampled outputs per shape against an FP64 CPU sum (spot_check_rel_l2);",
           "  the full checks (ragged shapes, poisoned outputs) are summarised below.",
-          "- DeepGEMM figures are DeepSeek's published H800 numbers (FACTS.md), not measured here; H800 has the",
+          "- DeepGEMM figures are DeepSeek's published H800 numbers (docs/sources.md#deepgemm), not measured here; H800 has the",
           "  compute of an H100 SXM.", ""]
     for title, log in (("Quantization check", "quantize_check.log"), ("GEMM check", "gemm_check.log")):
         lines, failed = check_summary(read(os.path.join(a.dir, log)))

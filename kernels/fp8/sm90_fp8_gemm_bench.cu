@@ -1,6 +1,6 @@
 // Benchmark of the FP8 GEMM on DeepSeek-V3's training shapes (deepseek_v3_shapes.h) beside cuBLASLt and
 // DeepGEMM's published H800 figures: one line per shape (TFLOPS, GB/s, ratio to cuBLASLt), geometric means,
-// and a CSV for calibration. Method (METHOD.md): warm-up, median of event-timed repeats, rotating input sets.
+// and a CSV for calibration. Method (docs/kernel-method.md): warm-up, median of event-timed repeats, rotating input sets.
 #include <cuda_bf16.h>
 
 #include <algorithm>
@@ -76,7 +76,7 @@ double spot_check_error(const fp8::DeviceOperands& ops, const DeviceBuffer<uint8
   return std::sqrt(diff_sq / ref_sq);
 }
 
-// The two ceilings METHOD.md asks to measure once: device-to-device copy bandwidth (bytes read + written) and
+// The two ceilings docs/kernel-method.md asks to measure once: device-to-device copy bandwidth (bytes read + written) and
 // the library's best FP8 rate (cuBLASLt, per-tensor scales, 8192^3), written as the CSV's "ceiling" rows.
 void measure_ceilings(fp8::CublasLtFp8Gemm& cublaslt, std::ofstream& csv, const std::string& gpu) {
   const size_t bytes = size_t{1} << 30;

@@ -51,7 +51,7 @@ fp8::QuantizedMatrix with_unit_scales(fp8::QuantizedMatrix q) {
 
 double tolerance(fp8::OutputType type, const std::string& who) {
   if (type == fp8::OutputType::kBF16) return 4e-3;  // BF16 rounding: 2^-9 relative per element
-  return who == "simt" ? 1e-5 : 1e-3;               // tensor-core partial sums keep ~14 bits (FACTS.md)
+  return who == "simt" ? 1e-5 : 1e-3;               // tensor-core partial sums keep ~14 bits (docs/sources.md#fp8)
 }
 
 void report(const Case& c, const fp8::GemmShape& s, const std::string& who, const std::vector<float>& out,

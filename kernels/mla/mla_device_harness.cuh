@@ -1,6 +1,6 @@
 // What the MLA check and benchmark drivers share: device buffers, BF16 upload of host values (rounded on the
 // host exactly as the device holds them), poisoning (all-ones bytes: NaN in BF16 and FP32), error against
-// the FP64 reference, and event timing (median of repetitions after a warm-up; METHOD.md).
+// the FP64 reference, and event timing (median of repetitions after a warm-up; docs/kernel-method.md).
 #pragma once
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>

@@ -1,4 +1,4 @@
-// The MLA problem, apart from any kernel: DeepSeek-V3's attention dimensions (reference/configs/deepseek-v3.json),
+// The MLA problem, apart from any kernel: DeepSeek-V3's attention dimensions (models/presets/deepseek-v3.json),
 // a packed batch of variable-length sequences (cu_seqlens), and the FLOP and byte counts that the benchmarks
 // and NOTES.md use (causal: key j attends to query i only when j <= i inside one sequence).
 #pragma once

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Writes the MLA report (Markdown, stdout) from one GPU run's outputs in a directory: check-*.txt,
 # bench-*.csv (ours), peer-sdpa.csv / .txt (PyTorch), and the run's device.txt. Floors use the dense BF16 peak
-# of 989 TFLOPS (H100 SXM, H800, H200: reference/FACTS.md) and the HBM bandwidth of the GPU named in device.txt.
+# of 989 TFLOPS (H100 SXM, H800, H200: docs/sources.md#dense-peaks) and the HBM bandwidth of the GPU named in device.txt.
 import argparse
 import csv
 import glob

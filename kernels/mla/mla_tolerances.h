@@ -1,5 +1,5 @@
 // Pass bounds on ||out - ref|| / ||ref|| against the FP64 reference computed from the same (BF16-rounded)
-// inputs, per output dtype (METHOD.md: BF16 operands land between 1e-3 and 1e-2; FP32 far under 1e-3).
+// inputs, per output dtype (docs/kernel-method.md: BF16 operands land between 1e-3 and 1e-2; FP32 far under 1e-3).
 #pragma once
 
 namespace trainsim::kernels {

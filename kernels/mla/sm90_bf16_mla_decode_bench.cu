@@ -1,5 +1,5 @@
 // Benchmark of absorbed MLA decode (qk 576, v 512, cache 4096 tokens per sequence) beside FlashMLA's published
-// H800 figures (3000 GB/s memory-bound, 660 TFLOPS compute-bound; reference/FACTS.md): 16 heads is the
+// H800 figures (3000 GB/s memory-bound, 660 TFLOPS compute-bound; docs/sources.md#flashmla): 16 heads is the
 // memory-bound case (few heads share each cached row), 128 heads the compute-bound one.
 // Usage: mla_decode_bench [out.csv] [repetitions].
 #include <cstdio>

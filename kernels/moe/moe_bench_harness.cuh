@@ -1,5 +1,5 @@
 // Helpers of the MoE benchmark drivers (moe_bench, moe_fp8_bench): the DeepSeek-V3 shapes and loads, device
-// fills, event timing (median after warm-up), result rows and DeepGEMM's published grouped figures (FACTS.md).
+// fills, event timing (median after warm-up), result rows and DeepGEMM's published grouped figures (docs/sources.md#deepgemm).
 // Included by one translation unit per driver (it defines the fill kernels).
 #pragma once
 #include <cuda_bf16.h>
@@ -98,7 +98,7 @@ struct Output {
   std::vector<double> ratios;
 };
 
-// DeepGEMM's published grouped contiguous figures (FP8, H800, 4 groups x 8192 rows; FACTS.md).
+// DeepGEMM's published grouped contiguous figures (FP8, H800, 4 groups x 8192 rows; docs/sources.md#deepgemm).
 inline double deepgemm_grouped_tflops(int experts, double v, Kind kind, int n, int k) {
   if (experts != 4 || v != 0 || kind != Kind::kFprop) return 0;
   if (n == 4096 && k == 7168) return 1346;

@@ -1,6 +1,6 @@
 // ActivityGraph: the plain DAG the event engine runs. Compute activities occupy a GPU for a duration; flows
 // move bytes from one GPU to another over the platform. Dependencies are counted here, not in SimGrid
-// (notes/simgrid-3.32.md, section 3: SimGrid's own DAG grows super-quadratically).
+// (docs/simgrid.md#lazy-start: SimGrid's own DAG grows super-quadratically).
 #pragma once
 #include <string>
 #include <string_view>

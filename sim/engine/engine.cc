@@ -1,9 +1,9 @@
 // SimGrid backend of the event engine (see engine.h). Hosts compute at kHostSpeedFlopsPerS, so an exec's
 // flops are its duration in nanoseconds. A GPU drops to its slow pstate while any communication kernel runs
-// on it (notes/simgrid-3.32.md, section 5: pstate changes take effect at once).
+// on it (docs/simgrid.md#compute-slowdown: pstate changes take effect at once).
 //
 // Dependencies are counted here and an activity starts only once its last predecessor has completed (the
-// lazy DAG of notes section 3); a GPU's compute ops also wait for the one added before them (the stream).
+// lazy DAG of docs/simgrid.md#lazy-start); a GPU's compute ops also wait for the one added before them (the stream).
 // Flows start from maestro: in SimGrid's completion callback of their last predecessor, or from a kernel
 // timer set for the current instant when that predecessor completed in an actor (a flow an actor started
 // would never signal its completion). Compute ops start in one of two ways, same times either way:
@@ -239,7 +239,7 @@ void check_runs_to_the_end(const ActivityGraph& graph) {
            "for one added after it on its GPU)", activities.size() - done, activities.size());
 }
 
-// Exact B/W + latency for a lone flow, max-min sharing among concurrent ones (notes section 4b).
+// Exact B/W + latency for a lone flow, max-min sharing among concurrent ones (docs/simgrid.md#network-model).
 void configure_network() {
   sg4::Engine::set_config("network/model:CM02");
   sg4::Engine::set_config("network/crosstraffic", false);

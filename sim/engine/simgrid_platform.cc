@@ -1,4 +1,4 @@
-// SimGrid export of a topology slice (see simgrid_platform.h). Calls as probed in notes/simgrid-3.32.md:
+// SimGrid export of a topology slice (see simgrid_platform.h). Calls as probed in docs/simgrid.md#platform:
 // create_full_zone, create_host, create_split_duplex_link + set_latency + seal, add_route (asymmetric).
 #include "sim/engine/simgrid_platform.h"
 

@@ -1,6 +1,6 @@
 // Export of a Topology to a SimGrid platform built in code: one host per simulated GPU, a split-duplex link
 // per topology link, a route along Topology::route for each GPU pair that exchanges data. The only hardware/ file that
-// sees SimGrid (notes/simgrid-3.32.md, section 2); callers hold the hosts as opaque pointers.
+// sees SimGrid (docs/simgrid.md#platform); callers hold the hosts as opaque pointers.
 #pragma once
 #include <utility>
 #include <vector>

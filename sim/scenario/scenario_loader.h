@@ -1,5 +1,5 @@
 // Reading a scenario YAML file into a validated Scenario. Every rule that can be checked without running
-// the estimate is checked here, each error naming file:line:col and the key path (DESIGN.md "Errors").
+// the estimate is checked here, each error naming file:line:col and the key path.
 #pragma once
 #include <string>
 

@@ -1,4 +1,4 @@
-// Text notation of schedule ops (shared/reference/dualpipe-p8-n20.txt): phase, micro-batch, lane letter.
+// Text notation of schedule ops (tests/sim/schedules/data/dualpipe-p8-n20.txt): phase, micro-batch, lane letter.
 #include "sim/schedules/schedule_op.h"
 
 #include <cctype>

@@ -1,5 +1,5 @@
 // One entry of a rank's pipeline schedule (phase, micro-batch, lane) and its text notation, the one of
-// shared/reference/dualpipe-p8-n20.txt: F3a, B3a, Bi3a, W3a and F7a&B3b (forward 7a overlapped with backward 3b).
+// tests/sim/schedules/data/dualpipe-p8-n20.txt: F3a, B3a, Bi3a, W3a and F7a&B3b (forward 7a overlapped with backward 3b).
 #pragma once
 #include <string>
 #include <string_view>

@@ -1,9 +1,12 @@
 // The trainsim binary end to end: every shipped scenario against its golden report (text and JSON), the
-// exit codes, and no partial output on bad input.
+// exit codes, and no partial output on bad input. The goldens are the binary's own earlier output: they
+// guard format and determinism, not correctness (tests/cli/golden/README.md).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <fstream>
 #include <sstream>
@@ -22,6 +25,12 @@ std::string read(const std::string& path) {
   return text.str();
 }
 
+// What a golden mismatch means, printed with it: the goldens hold no external truth.
+constexpr const char* kGoldenHint =
+    "differs from its golden report. Goldens are the binary's own output and check format and determinism "
+    "only, not correctness; if the change is intended, run tests/cli/update-goldens.sh, review the printed "
+    "diff and say in the commit why each figure moved (tests/cli/golden/README.md)";
+
 std::vector<std::string> shipped_scenarios() {
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(kSource + "/scenarios"))
@@ -39,9 +48,9 @@ TEST(TrainsimCli, EveryShippedScenarioMatchesItsGoldenReport) {
     const ProcessResult json = run_trainsim({"run", scenario, "--json"}, kSource);
     ASSERT_EQ(text.exit_code, 0) << name << ": " << text.err;
     ASSERT_EQ(json.exit_code, 0) << name << ": " << json.err;
-    // Regenerate with tests/cli/update-goldens.sh and review the diff.
-    EXPECT_EQ(text.out, read(kSource + "/tests/cli/golden/" + name + ".txt")) << name;
-    EXPECT_EQ(json.out, read(kSource + "/tests/cli/golden/" + name + ".json")) << name;
+    // Format and determinism only: the golden is this binary's earlier output, not an expected truth.
+    EXPECT_EQ(text.out, read(kSource + "/tests/cli/golden/" + name + ".txt")) << name << ".txt " << kGoldenHint;
+    EXPECT_EQ(json.out, read(kSource + "/tests/cli/golden/" + name + ".json")) << name << ".json " << kGoldenHint;
   }
 }
 
@@ -49,8 +58,8 @@ TEST(TrainsimCli, AnalyticFidelityMatchesItsGoldenReport) {
   const ProcessResult text = run_trainsim({"run", "--fidelity", "analytic"}, kSource);
   const ProcessResult json = run_trainsim({"run", "--fidelity", "analytic", "--json"}, kSource);
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_EQ(text.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.txt"));
-  EXPECT_EQ(json.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.json"));
+  EXPECT_EQ(text.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.txt")) << kGoldenHint;
+  EXPECT_EQ(json.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.json")) << kGoldenHint;
 }
 
 // Issue 5: the same scenario twice gives byte-identical JSON and trace; the trace is Perfetto's JSON with
@@ -68,19 +77,20 @@ TEST(TrainsimCli, SimulatedStepAndTraceAreByteIdenticalRunToRun) {
   const std::string trace = read(dir + "/trace1.json");
   EXPECT_EQ(trace, read(dir + "/trace2.json"));
   const auto parsed = nlohmann::json::parse(trace);
-  std::set<int> processes;
+  std::set<int> processes, busy_processes;
   std::set<std::string> kinds;
-  std::size_t ops = 0;
   for (const auto& e : parsed.at("traceEvents")) {
     if (e.at("ph") == "M") {
       processes.insert(e.at("pid").get<int>());
     } else {
-      ++ops;
+      busy_processes.insert(e.at("pid").get<int>());
       kinds.insert(e.at("cat").get<std::string>());
     }
   }
-  EXPECT_EQ(processes.size(), 16u);  // PP 16, one GPU each at stage fidelity
-  EXPECT_GT(ops, 100000u);
+  // The scenario's PP 16 with DualPipe: 16 pipeline devices, one GPU each at stage fidelity, and every one
+  // of them runs chunks (each device holds two stages).
+  EXPECT_EQ(processes.size(), 16u);
+  EXPECT_EQ(busy_processes, processes);
   for (const char* kind : {"attention", "router", "experts", "ep", "pp", "dp", "optimizer"})
     EXPECT_TRUE(kinds.count(kind)) << kind;
 }
@@ -104,14 +114,25 @@ TEST(TrainsimCli, UnbuildableNetworkIsAnErrorAtItsLineAndAnalyticStillRuns) {
   EXPECT_EQ(run_trainsim({"run", scenario, "--fidelity", "analytic"}).exit_code, 0);
 }
 
-// The figures of `trainsim bench` are for people to read (times are not tested); the command must run and
-// list every case with its columns.
+// The figures of `trainsim bench` are for people to read (wall times are not tested); the command must run
+// and list every case with its columns. One answer per question: its default step is the step `trainsim run`
+// simulates for the default scenario, to the printed millisecond.
 TEST(TrainsimCli, QuickBenchListsEveryStageCase) {
   const ProcessResult result = run_trainsim({"bench", "--quick"}, kSource);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   for (const char* row : {"stage, the default step", "stage, 240 micro-batches", "stage, PP 4 (512 GPUs)", "events/s",
-                          "peak memory", "14.762 s"})
+                          "peak memory"})
     EXPECT_NE(result.out.find(row), std::string::npos) << row << " in\n" << result.out;
+  const ProcessResult run = run_trainsim({"run", "--fidelity", "stage", "--json"}, kSource);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const double step_s = nlohmann::json::parse(run.out).at("step").at("time_s").get<double>();
+  const std::size_t row = result.out.find("stage, the default step");
+  ASSERT_NE(row, std::string::npos);
+  const std::string line = result.out.substr(row, result.out.find('\n', row) - row);
+  char printed[32];
+  std::snprintf(printed, sizeof printed, "%.3f s", step_s);
+  EXPECT_NE(line.find(printed), std::string::npos)
+      << "bench's default step differs from run's " << step_s << " s: " << line;
   EXPECT_EQ(result.out.find("gpu, "), std::string::npos) << "--quick runs no gpu-fidelity case";
 }
 
@@ -124,14 +145,20 @@ TEST(TrainsimCli, TraceNeedsASimulatedStep) {
 TEST(TrainsimCli, RunWithoutArgumentsUsesTheDefaultScenario) {
   const ProcessResult result = run_trainsim({"run"}, kSource);
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.txt"));
+  EXPECT_EQ(result.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.txt")) << kGoldenHint;
 }
 
 TEST(TrainsimCli, CatalogsAndVersion) {
   const ProcessResult models = run_trainsim({"models"});
   EXPECT_EQ(models.exit_code, 0);
-  EXPECT_NE(models.out.find("deepseek-v3"), std::string::npos);
-  EXPECT_NE(models.out.find("671.0B"), std::string::npos);
+  // DeepSeek-V3's total as the catalog prints it, against the published 671B (docs/sources.md#deepseek-v3-parameters;
+  // 0.5%: the bound tests/models/model_size_test.cc holds the count to).
+  const std::size_t v3 = models.out.find("deepseek-v3 ");
+  ASSERT_NE(v3, std::string::npos) << models.out;
+  std::smatch billions;
+  const std::string v3_line = models.out.substr(v3, models.out.find('\n', v3) - v3);
+  ASSERT_TRUE(std::regex_search(v3_line, billions, std::regex(R"(([0-9]+\.[0-9])B)"))) << v3_line;
+  EXPECT_NEAR(std::stod(billions[1]) / 671.0, 1.0, 0.005) << v3_line;
   const ProcessResult gpus = run_trainsim({"gpus", "--json"});
   EXPECT_EQ(gpus.exit_code, 0);
   EXPECT_NE(gpus.out.find("\"key\": \"b200\""), std::string::npos);
@@ -161,7 +188,7 @@ TEST(TrainsimCli, OutputFileIsWrittenWhole) {
   const std::string output = ::testing::TempDir() + "trainsim-run.json";
   const ProcessResult result = run_trainsim({"run", "--json", "-o", output}, kSource);
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(read(output), read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.json"));
+  EXPECT_EQ(read(output), read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.json")) << kGoldenHint;
   EXPECT_FALSE(std::filesystem::exists(output + ".tmp"));
 }
 

@@ -1,4 +1,5 @@
-// Topology builders against the ISCA 2025 table (64-port switches) and the routing rule of topology.cc.
+// Topology builders against the ISCA 2025 table (64-port switches; docs/sources.md#topologies) and the
+// routing rule of topology.cc.
 #include "hardware/topology.h"
 
 #include <gtest/gtest.h>

@@ -34,6 +34,7 @@ TEST(MemoryModel, LargestTermsComeFirst) {
   MemoryInputs in;
   in.parameters = 1e9;
   in.activation_bytes = 50.0 * 1073741824.0;
+  // Optimizer states unsharded: FP32 master (4 B) and two BF16 moments (2 x 2 B) = 8e9 B = 7.451 GiB.
   EXPECT_EQ(memory_per_gpu(in).largest_terms(2), "activations 50 GiB, optimizer states 7.451 GiB");
 }
 

@@ -27,6 +27,8 @@ TEST(ScheduleTable, JsonCarriesEveryScheduleWithItsFigures) {
   }
   const auto& dualpipe = j["schedules"][4];
   EXPECT_EQ(dualpipe["kind"], "dualpipe");
+  // Published (docs/sources.md#pipeline-bubbles), exact at F 1, B 2, W 1, F&B 3: bubble 3 x (3 + 2 - 3) = 6,
+  // activations PP + 1 = 9, parameters 2x; DualPipeV runs on PP/2 = 4 devices.
   EXPECT_DOUBLE_EQ(dualpipe["bubble"].get<double>(), 6.0);
   EXPECT_DOUBLE_EQ(dualpipe["published_bubble"].get<double>(), 6.0);
   EXPECT_EQ(dualpipe["published_bubble_exact"], true);

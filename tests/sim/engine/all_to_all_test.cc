@@ -50,7 +50,9 @@ TEST(AllToAll, SixtyFourGpusOnEightNodesMatchTheBusiestLinkBound) {
       add_flows(graph, flows, "dispatch");
       return std::vector<double>{run_engine(graph, t).makespan_s};
     });
-    EXPECT_GE(makespan[0], bound_s) << "NVLink " << nvlink;
+    EXPECT_GE(makespan[0], bound_s) << "NVLink " << nvlink;  // a law: no link moves bytes faster than its bandwidth
+    // 5%, issue 5's bound: max-min sharing is fair, not makespan-optimal, so some links finish early and
+    // the busiest one is not busy throughout; a larger gap means flows on wrong routes or extra hops.
     EXPECT_NEAR(makespan[0], bound_s, 0.05 * bound_s) << "NVLink " << nvlink;
   }
 }

@@ -29,7 +29,8 @@ TEST(ScenarioLoader, ReadsTheThreePartsApart) {
   EXPECT_EQ(s.cluster.gpu_count(), 32);
   EXPECT_DOUBLE_EQ(s.cluster.nic_bandwidth_bytes_per_s, 50e9);
   EXPECT_DOUBLE_EQ(s.cluster.gpu.hbm_capacity_bytes, 1099511627776.0);
-  EXPECT_DOUBLE_EQ(s.cluster.nvlink_bandwidth_bytes_per_s, 200e9);  // the catalog's, when not set
+  // The catalog's when not set: H800 NVLink 400 GB/s bidirectional, 200 GB/s each way (docs/sources.md#deepseek-v3-cluster).
+  EXPECT_DOUBLE_EQ(s.cluster.nvlink_bandwidth_bytes_per_s, 200e9);
   EXPECT_DOUBLE_EQ(s.cluster.price_usd_per_gpu_s * 3600, 2.0);
 }
 

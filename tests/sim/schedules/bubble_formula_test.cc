@@ -9,6 +9,8 @@
 namespace trainsim::sim {
 namespace {
 
+// The table of docs/sources.md#pipeline-bubbles by hand, pp 8, F 1, B 2, W 1, F&B 3:
+// 1F1B and GPipe 7 x 3 = 21; interleaved (v 3) 21 / 3 = 7; ZB1P 7 x (3 - 2) = 7; DualPipe(V) 3 x (3 + 2 - 3) = 6.
 TEST(BubbleFormula, ValuesOfTheReadmeTable) {
   const ChunkTimes t{1.0, 2.0, 1.0, 3.0};
   EXPECT_DOUBLE_EQ(published_bubble_s(ScheduleKind::kOneFOneB, t, 8, 1), 21.0);

@@ -1,5 +1,6 @@
 // DualPipe (8 ranks, 20 micro-batches) reproduces the reference op order op for op; DualPipeV (4 ranks,
-// 10 micro-batches) reproduces its ranks 0-3 (tests/sim/data/dualpipe-p8-n20.txt, from deepseek-ai/DualPipe).
+// 10 micro-batches) reproduces its ranks 0-3 (tests/sim/schedules/data/dualpipe-p8-n20.txt, from deepseek-ai/DualPipe;
+// docs/sources.md#dualpipe-reference-order).
 #include <gtest/gtest.h>
 
 #include <fstream>

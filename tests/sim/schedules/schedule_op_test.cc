@@ -1,4 +1,4 @@
-// The op notation of shared/reference/dualpipe-p8-n20.txt: written and read back, bad text rejected.
+// The op notation of tests/sim/schedules/data/dualpipe-p8-n20.txt: written and read back, bad text rejected.
 #include "sim/schedules/schedule_op.h"
 
 #include <gtest/gtest.h>

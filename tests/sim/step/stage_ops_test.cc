@@ -18,6 +18,7 @@ TEST(StageOps, AddUpToThePricedCatalog) {
   for (const Stage& stage : {plan.stages.front(), plan.stages.back()}) {
     const StageOps ops = stage_ops(stage, priced, s.job.model, model);
     const LayerTiming t = stage_totals(stage, priced, s.job.model).timing;
+    // Conservation: the same op times summed in another grouping; 1e-12 s is rounding on sums of ~1 s.
     EXPECT_NEAR(ops.compute_s(ops.forward), t.forward_s, 1e-12);
     EXPECT_NEAR(ops.compute_s(ops.backward_input), t.backward_input_s, 1e-12);
     EXPECT_NEAR(ops.compute_s(ops.weight), t.weight_backward_s, 1e-12);

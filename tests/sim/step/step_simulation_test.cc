@@ -45,6 +45,10 @@ TEST(StepSimulation, StageAndGpuFidelityAgreeOnDeepSeekV3) {
   const std::vector<double> gpu = simulate(s, 8 * 64, Fidelity::kGpu);
   EXPECT_EQ(gpu[5], 256);  // the replica: 4 devices x 64 GPUs (DP 64 = EP: the DP rings stay inside it)
   EXPECT_EQ(stage[5], 4);
+  // 3%, the agreement issue 5 set for the two levels. With balanced routing every GPU of a device does the
+  // stage GPU's work, so they differ only in how communication is carried (stage: the expected bytes per GPU
+  // to idle peers; gpu: each GPU's flows sharing the replica's links max-min), and that communication is
+  // mostly hidden under compute: a larger gap means one level mis-builds the step.
   EXPECT_NEAR(gpu[0], stage[0], 0.03 * stage[0]);
   EXPECT_NEAR(gpu[1], stage[1], 0.03 * stage[1]);
 }
@@ -54,6 +58,10 @@ TEST(StepSimulation, AnalyticLandsWithinTenPercentOfStage) {
   for (int batch : {s.job.global_batch_sequences, 4096}) {
     const double analytic_s = estimate_step_at_batch(PricedScenario(s), batch).step_time_s;
     const double stage_s = simulate(s, batch, Fidelity::kStage)[0];
+    // 10%, the agreement issue 5 set: the closed form takes the bubble from the published formula, only an
+    // estimate when F != W (docs/sources.md#pipeline-bubbles), and hides or exposes communication by rule
+    // instead of by simulated overlap; the bubble and the exposed communication are each a minority of the
+    // step, so a larger gap means a structural difference, not an approximation.
     EXPECT_NEAR(analytic_s, stage_s, 0.10 * stage_s) << "batch " << batch;
   }
 }
@@ -61,8 +69,10 @@ TEST(StepSimulation, AnalyticLandsWithinTenPercentOfStage) {
 TEST(StepSimulation, PartsAddUpToTheStep) {
   const std::vector<double> e = simulate(deepseek(), 4096, Fidelity::kStage);
   EXPECT_NEAR(e[1] + e[2] + e[3] + e[4], e[0], 1e-9 * e[0]);
-  EXPECT_GT(e[2], 0);  // a bubble
-  EXPECT_GT(e[3], 0);  // exposed communication (DP at the end at least)
+  // Not true by construction: PP 16 must fill and drain (DualPipe's (PP/2-1)(F&B+B-3W) > 0), and the ZeRO
+  // gradient reduction after the last backward has no compute left to hide under.
+  EXPECT_GT(e[2], 0);
+  EXPECT_GT(e[3], 0);
 }
 
 // The routing model's per-GPU token counts enter as load factors: the busiest GPU's experts set the pace
@@ -74,10 +84,15 @@ TEST(StepSimulation, AnOverloadedExpertGpuSlowsTheStep) {
   const double balanced_s = simulate(s, 512, Fidelity::kStage)[0];
   const double stage_s = simulate(s, 512, Fidelity::kStage, loads)[0];
   const double gpu_s = simulate(s, 512, Fidelity::kGpu, loads)[0];
-  EXPECT_GT(stage_s, 1.05 * balanced_s);
-  EXPECT_GT(gpu_s, 1.05 * balanced_s);
-  // gpu fidelity also sends the straggler 1.63 x the bytes; stage fidelity slows only its experts.
-  EXPECT_GE(gpu_s, 0.99 * stage_s);
+  // Monotonicity: more work on one GPU cannot speed the step up. Stage fidelity scales only the experts'
+  // durations, by at most 1.63, so the step grows by at most that factor (a longest path whose every
+  // duration grows by at most k grows by at most k).
+  EXPECT_GT(stage_s, balanced_s);
+  EXPECT_LE(stage_s, 1.63 * balanced_s);
+  EXPECT_GT(gpu_s, balanced_s);
+  // gpu fidelity also sends the straggler 1.63 x the bytes; stage fidelity slows only its experts. So the
+  // gpu step is not shorter, within the 3% the two levels agree to on balanced input (test above).
+  EXPECT_GE(gpu_s, 0.97 * stage_s);
 }
 
 // The step's compute by op kind as {compute_s, key count, then each kind of the vocabulary in order, NaN where
