@@ -53,6 +53,28 @@ TEST(OneAnswer, RunAndScheduleShowTheSameChunksAndExecutedBubble) {
   }
 }
 
+// Compute by op kind has one vocabulary: the same keys at the analytic and stage fidelity of the default
+// scenario (the gpu fidelity is checked on a reduced replica in tests/sim/step), summing to the compute,
+// with no catch-all bucket to hide a large share in.
+TEST(OneAnswer, ComputeByOpKindHasTheSameKeysAtEveryFidelity) {
+  std::vector<std::string> keys[2];
+  int i = 0;
+  for (const std::string fidelity : {"analytic", "stage"}) {
+    const json step = run_json({"run", "--json", "--fidelity", fidelity})["step"];
+    double sum_s = 0;
+    for (const auto& [kind, seconds] : step["compute_by_op_kind_s"].items()) {
+      keys[i].push_back(kind);
+      sum_s += seconds.get<double>();
+      for (const char* catch_all : {"other", "misc", "rest"}) EXPECT_NE(kind, catch_all) << fidelity;
+    }
+    // Conservation, to the rounding of a sum of a few hundred thousand terms.
+    EXPECT_NEAR(sum_s, step["compute_s"].get<double>(), 1e-9 * sum_s) << fidelity;
+    ++i;
+  }
+  EXPECT_EQ(keys[0], keys[1]);
+  EXPECT_GE(keys[0].size(), 8u);  // the list: attention core ... casts, embedding and head
+}
+
 // Every printed line that mentions a bubble says which one: executed, formula or simulated.
 TEST(OneAnswer, EveryPrintedBubbleNamesItsDefinition) {
   const std::string dir = std::filesystem::temp_directory_path() / "trainsim-one-answer";
