@@ -140,7 +140,8 @@ void add_schedule_command(CLI::App& app) {
     if (!options->scenario_path.empty()) {
       const sim::Scenario scenario = sim::load_scenario(options->scenario_path);
       if (cmd->count("--pp") == 0) options->pp = scenario_schedule_pp(scenario);
-      if (cmd->count("--virtual-stages") == 0) options->virtual_stages = scenario.layout.virtual_stages;
+      if (cmd->count("--virtual-stages") == 0 && scenario.layout.schedule == sim::ScheduleKind::kInterleaved)
+        options->virtual_stages = scenario.layout.virtual_stages;
       if (cmd->count("--microbatches") == 0)
         options->microbatches = sim::microbatches_per_step(scenario.layout, scenario.job.global_batch_sequences);
       if (cmd->count("--kind") == 0) options->kind = std::string(sim::schedule_name(scenario.layout.schedule));
