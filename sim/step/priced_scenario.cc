@@ -37,19 +37,19 @@ std::vector<ChunkTimes> executed_stage_chunks(const Scenario& s, const StagePlan
   return out;
 }
 
-std::optional<PipelineSchedule> try_schedule(const ParallelLayout& layout, int microbatches) {
+double schedule_sm_fraction(const Scenario& s) {
+  return overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.compute_sm_fraction() : 1.0;
+}
+
+}  // namespace
+
+std::optional<PipelineSchedule> schedule_if_valid(const ParallelLayout& layout, int microbatches) {
   try {
     return make_schedule(schedule_request_for(layout, microbatches));
   } catch (const ConfigError&) {
     return std::nullopt;
   }
 }
-
-double schedule_sm_fraction(const Scenario& s) {
-  return overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.compute_sm_fraction() : 1.0;
-}
-
-}  // namespace
 
 ChunkTimes chunk_times_of(const LayerTiming& t) {
   ChunkTimes c;
@@ -69,7 +69,7 @@ PricedScenario::PricedScenario(const Scenario& s)
       plan(plan_stages(s, placement_costs(at_full_sms))),
       stage_chunks(executed_stage_chunks(s, plan, at_schedule_sms)),
       microbatches(microbatches_per_step(s.layout, s.job.global_batch_sequences)),
-      schedule(try_schedule(s.layout, microbatches)),
+      schedule(schedule_if_valid(s.layout, microbatches)),
       executed(schedule ? std::optional<ScheduleRun>(run_schedule(*schedule, stage_chunks)) : std::nullopt) {}
 
 const PipelineSchedule& PricedScenario::schedule_at(int count, std::optional<PipelineSchedule>& storage) const {

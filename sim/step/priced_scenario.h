@@ -46,6 +46,10 @@ struct PricedScenario {
   const PipelineSchedule& schedule_at(int microbatches, std::optional<PipelineSchedule>& storage) const;
 };
 
+// The layout's schedule at `microbatches`, or none where the layout cannot take them (a ramp batch may be
+// below what DualPipe needs).
+std::optional<PipelineSchedule> schedule_if_valid(const ParallelLayout& layout, int microbatches);
+
 // One stage pass as the schedules see it: F and B carry their EP and TP communication; F&B overlaps one
 // chunk's EP all-to-all with the other's compute (DualPipe), TP stays exposed.
 ChunkTimes chunk_times_of(const LayerTiming& timing);

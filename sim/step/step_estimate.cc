@@ -31,15 +31,6 @@ constexpr double kRuntimeReserveBytes = 3.0 * 1073741824.0;
 // one of its two stages; the others see it once in every stage they hold.
 double pass_weight(ScheduleKind kind) { return kind == ScheduleKind::kDualPipe ? 0.5 : 1.0; }
 
-// The schedule at `microbatches`, when it can take them (a ramp batch may be below what it needs).
-std::optional<PipelineSchedule> schedule_at(const ParallelLayout& l, int microbatches) {
-  try {
-    return make_schedule(schedule_request_for(l, microbatches));
-  } catch (const ConfigError&) {
-    return std::nullopt;
-  }
-}
-
 CommBound bound_of(const CommLoad& load) {
   const double bandwidth_s = std::max(load.nic_s, load.nvlink_s);
   if (bandwidth_s == 0 && load.latency_s == 0) return CommBound::kNone;
@@ -91,7 +82,7 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   std::optional<ScheduleRun> run;
   if (e.microbatches == p.microbatches) {
     run = p.executed;
-  } else if (const std::optional<PipelineSchedule> schedule = schedule_at(l, e.microbatches)) {
+  } else if (const std::optional<PipelineSchedule> schedule = schedule_if_valid(l, e.microbatches)) {
     run = run_schedule(*schedule, p.stage_chunks);
   }
   std::vector<DeviceWork> devices;

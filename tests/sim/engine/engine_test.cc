@@ -8,18 +8,13 @@
 
 #include "hardware/topology_builder.h"
 #include "core/child_process.h"
+#include "tests/sim/engine/test_cluster.h"
 #include "core/error.h"
 
 namespace trainsim::sim {
 namespace {
 
-hw::Topology cluster(int nodes, double nic_latency_s = 0, double nvlink_latency_s = 0) {
-  hw::TopologyParams p;
-  p.nodes = nodes;
-  p.nic_latency_s = nic_latency_s;
-  p.nvlink_latency_s = nvlink_latency_s;
-  return hw::build_topology(hw::TopologyKind::kMultiPlaneFatTree, p);
-}
+using testing::cluster;
 
 std::vector<double> flow_times(const hw::Topology& topology, const std::vector<std::pair<int, int>>& flows,
                                double bytes) {

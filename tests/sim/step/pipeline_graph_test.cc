@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/child_process.h"
+#include "tests/sim/engine/test_cluster.h"
 #include "hardware/topology_builder.h"
 #include "sim/engine/engine.h"
 #include "sim/schedules/schedule_request.h"
@@ -16,13 +17,7 @@
 namespace trainsim::sim {
 namespace {
 
-hw::Topology cluster(int nodes, double nic_latency_s = 0, double nvlink_latency_s = 0) {
-  hw::TopologyParams p;
-  p.nodes = nodes;
-  p.nic_latency_s = nic_latency_s;
-  p.nvlink_latency_s = nvlink_latency_s;
-  return hw::build_topology(hw::TopologyKind::kMultiPlaneFatTree, p);
-}
+using testing::cluster;
 
 // Every compute op's start and end in rank-major schedule order (the executor's order), then the makespan.
 std::vector<double> simulate_pipeline(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& times,
