@@ -38,8 +38,15 @@ class LayerBuilder {
     if (dtype == Dtype::kFp8) quantize(name + ".quant_x", role, rows * k, Pass::kForward);
     add({name, kind, dtype, Pass::kForward, role, flops, forward_bytes});
     if (recompute) add({name, kind, dtype, Pass::kBackwardInput, role, flops, forward_bytes, true});
-    if (dtype == Dtype::kFp8) quantize(name + ".quant_dy", role, rows * n, Pass::kBackwardInput);
+    // NOTE: FP8 Wgrad contracts over the tokens, so both of its operands must be quantized in tiles along the
+    // tokens, the transpose of the forward's 1x128 tiles along k (tech report 3.3.2 and 3.5.2): the cast of
+    // dY writes both layouts (BF16 read once, FP8 written twice), and the saved FP8 X is read, dequantized,
+    // transposed and re-quantized before Wgrad. Weights' 128x128 blocks serve Dgrad transposed as they are.
+    if (dtype == Dtype::kFp8) cast_transpose(name + ".quant_dy", role, rows * n, Pass::kBackwardInput);
     add({name + ".dgrad", kind, dtype, Pass::kBackwardInput, role, flops, rows * n * a + weights * a + rows * k * kBf16});
+    if (dtype == Dtype::kFp8)
+      add({name + ".requant_x_t", OpKind::kQuantize, Dtype::kFp8, Pass::kBackwardWeight, role, 0,
+           2.0 * rows * k * kFp8ScaleOverhead});
     add({name + ".wgrad", kind, dtype, Pass::kBackwardWeight, role, flops, rows * n * a + rows * k * a + weights * kFp32});
     if (save_input) out_.saved_activation_bytes += rows * k * a;
   }
@@ -54,6 +61,11 @@ class LayerBuilder {
 
   void quantize(const std::string& name, OpRole role, double elements, Pass pass) {
     add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0, elements * (kBf16 + kFp8ScaleOverhead)});
+  }
+
+  // A fused cast and transpose: BF16 read once, FP8 written in both tile layouts.
+  void cast_transpose(const std::string& name, OpRole role, double elements, Pass pass) {
+    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0, elements * (kBf16 + 2.0 * kFp8ScaleOverhead)});
   }
 
   // RMSNorm over [rows, dim]; saves its input and the per-row reciprocal RMS.
@@ -228,13 +240,14 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   const double dispatch_bytes = c.precision.fp8_dispatch ? h * kFp8ScaleOverhead : h * kBf16;
   const double combine_bytes = h * kBf16;
   // Forward: dispatch (FP8) then combine (BF16). Backward: the combine's gradient goes out like a dispatch,
-  // the dispatch's gradient comes back like a combine, both BF16.
+  // in FP8 (tech report 3.3.3: the activation gradients before the MoE down-projections are quantized the
+  // same way), and the dispatch's gradient comes back like a combine in BF16 (both combines stay BF16).
   b.communication("moe.dispatch", OpRole::kDispatch, Pass::kForward, CommKind::kEpDispatch, rows * traffic.nvlink_copies * dispatch_bytes,
                   rows * traffic.remote_nodes * dispatch_bytes);
   b.communication("moe.combine", OpRole::kCombine, Pass::kForward, CommKind::kEpCombine, rows * traffic.nvlink_copies * combine_bytes,
                   rows * traffic.remote_nodes * combine_bytes);
   b.communication("moe.combine.bwd", OpRole::kCombine, Pass::kBackwardInput, CommKind::kEpDispatch,
-                  rows * traffic.nvlink_copies * combine_bytes, rows * traffic.remote_nodes * combine_bytes);
+                  rows * traffic.nvlink_copies * dispatch_bytes, rows * traffic.remote_nodes * dispatch_bytes);
   b.communication("moe.dispatch.bwd", OpRole::kDispatch, Pass::kBackwardInput, CommKind::kEpCombine,
                   rows * traffic.nvlink_copies * combine_bytes, rows * traffic.remote_nodes * combine_bytes);
 

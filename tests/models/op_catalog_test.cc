@@ -80,11 +80,18 @@ TEST(OpCatalog, ExpertParallelCommunicationFollowsTheDeepSeekPath) {
   const LayerOps ops = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, c);
   const Op* dispatch = nullptr;
   const Op* combine = nullptr;
+  const Op* dispatch_backward = nullptr;  // the combine's gradient, out to the experts
+  const Op* combine_backward = nullptr;   // the dispatch's gradient, back to the tokens
   for (const Op& op : ops.ops) {
     if (op.name == "moe.dispatch") dispatch = &op;
     if (op.name == "moe.combine") combine = &op;
+    if (op.name == "moe.combine.bwd") dispatch_backward = &op;
+    if (op.name == "moe.dispatch.bwd") combine_backward = &op;
   }
-  ASSERT_TRUE(dispatch && combine);
+  ASSERT_TRUE(dispatch && combine && dispatch_backward && combine_backward);
+  // Tech report 3.3.3: the gradients before the down-projections go out in FP8; both combines stay BF16.
+  EXPECT_DOUBLE_EQ(dispatch_backward->inter_node_bytes, dispatch->inter_node_bytes);
+  EXPECT_DOUBLE_EQ(combine_backward->inter_node_bytes, combine->inter_node_bytes);
   // FP8 with one FP32 scale per 128 values over IB to 3.5 remote nodes on average; combine in BF16.
   EXPECT_DOUBLE_EQ(dispatch->inter_node_bytes, 4096 * 3.5 * 7168 * (1 + 4.0 / 128));
   EXPECT_DOUBLE_EQ(combine->inter_node_bytes, 4096 * 3.5 * 7168 * 2.0);
@@ -100,6 +107,36 @@ TEST(OpCatalog, TensorParallelismSplitsWorkAndAddsCollectives) {
   int collectives = 0;
   for (const Op& op : eight.ops) collectives += op.comm == CommKind::kTpAllReduce ? 1 : 0;
   EXPECT_EQ(collectives, 4);  // attention and MLP, forward and backward
+}
+
+// FP8 Wgrad contracts over the tokens, so its operands are re-laid in tiles along the tokens (tech report
+// 3.3.2, 3.5.2): every FP8 GEMM's backward carries a cast-transpose of dY (BF16 read once, FP8 with one FP32
+// scale per 128 values written twice) and a re-quantization of the saved FP8 input (read and written once).
+TEST(OpCatalog, Fp8WeightGradientsNeedTransposedQuantization) {
+  const ModelConfig m = load_preset("deepseek-v3");  // FP8 GEMMs by default (PrecisionPolicy)
+  const LayerOps ops = build_layer_ops(m, LayerKind::kDense, one_gpu());
+  const double fp8 = 1.0 + 4.0 / 128.0, rows = 4096;
+  // The dense MLP's down projection: [rows, intermediate] x [hidden, intermediate]^T.
+  const double n = m.hidden_size, k = static_cast<double>(m.intermediate_size);
+  const Op* cast = nullptr;
+  const Op* requant = nullptr;
+  int fp8_gemms = 0, requants = 0;
+  for (const Op& op : ops.ops) {
+    if (op.name.ends_with(".wgrad") && op.dtype == Dtype::kFp8) ++fp8_gemms;
+    if (op.name.ends_with(".requant_x_t")) {
+      ++requants;
+      EXPECT_EQ(op.pass, Pass::kBackwardWeight) << op.name;
+      EXPECT_EQ(op.kind, OpKind::kQuantize) << op.name;
+    }
+    if (op.name == "mlp.down.quant_dy") cast = &op;
+    if (op.name == "mlp.down.requant_x_t") requant = &op;
+  }
+  EXPECT_GT(fp8_gemms, 0);
+  EXPECT_EQ(requants, fp8_gemms);  // one per FP8 Wgrad
+  ASSERT_NE(cast, nullptr);
+  ASSERT_NE(requant, nullptr);
+  EXPECT_DOUBLE_EQ(cast->hbm_bytes, rows * n * (2.0 + 2.0 * fp8));
+  EXPECT_DOUBLE_EQ(requant->hbm_bytes, 2.0 * rows * k * fp8);
 }
 
 }  // namespace
