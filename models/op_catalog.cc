@@ -109,14 +109,20 @@ void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, doub
   const OpContext& c = b.context();
   if (c.tp <= 1) return;
   const double shard = rows * hidden * kBf16 * (c.tp - 1) / c.tp;  // ring: each GPU sends (t-1)/t of the tensor
+  // NOTE: a TP group wider than a node runs its rings across nodes, each ring through one GPU's NIC, and a ring
+  // goes at its slowest link: the whole per-GPU volume is priced on the NIC (NVLink only inside a node).
+  const bool crosses_nodes = c.tp > c.gpus_per_node;
+  auto collective = [&](const std::string& name, Pass pass, CommKind kind, double bytes) {
+    b.communication(name, role, pass, kind, crosses_nodes ? 0.0 : bytes, crosses_nodes ? bytes : 0.0);
+  };
   if (c.sequence_parallel) {
-    b.communication(block + ".tp_all_gather", role, Pass::kForward, CommKind::kTpAllGather, shard, 0);
-    b.communication(block + ".tp_reduce_scatter", role, Pass::kForward, CommKind::kTpReduceScatter, shard, 0);
-    b.communication(block + ".tp_all_gather.bwd", role, Pass::kBackwardInput, CommKind::kTpAllGather, shard, 0);
-    b.communication(block + ".tp_reduce_scatter.bwd", role, Pass::kBackwardInput, CommKind::kTpReduceScatter, shard, 0);
+    collective(block + ".tp_all_gather", Pass::kForward, CommKind::kTpAllGather, shard);
+    collective(block + ".tp_reduce_scatter", Pass::kForward, CommKind::kTpReduceScatter, shard);
+    collective(block + ".tp_all_gather.bwd", Pass::kBackwardInput, CommKind::kTpAllGather, shard);
+    collective(block + ".tp_reduce_scatter.bwd", Pass::kBackwardInput, CommKind::kTpReduceScatter, shard);
   } else {
-    b.communication(block + ".tp_all_reduce", role, Pass::kForward, CommKind::kTpAllReduce, 2 * shard, 0);
-    b.communication(block + ".tp_all_reduce.bwd", role, Pass::kBackwardInput, CommKind::kTpAllReduce, 2 * shard, 0);
+    collective(block + ".tp_all_reduce", Pass::kForward, CommKind::kTpAllReduce, 2 * shard);
+    collective(block + ".tp_all_reduce.bwd", Pass::kBackwardInput, CommKind::kTpAllReduce, 2 * shard);
   }
 }
 

@@ -109,6 +109,26 @@ TEST(OpCatalog, TensorParallelismSplitsWorkAndAddsCollectives) {
   EXPECT_EQ(collectives, 4);  // attention and MLP, forward and backward
 }
 
+// A ring all-reduce sends 2 (t-1)/t of the tensor from each GPU; inside an 8-GPU node over NVLink, across nodes
+// (TP 16) over the NIC, since each ring crosses nodes through one GPU's NIC and goes at its slowest link.
+TEST(OpCatalog, TensorParallelCollectivesThatCrossNodesGoOverTheNics) {
+  const ModelConfig m = load_preset("llama-3.1-405b");
+  for (int tp : {8, 16}) {
+    OpContext c = one_gpu();
+    c.tp = tp;
+    const LayerOps ops = build_layer_ops(m, LayerKind::kDense, c);
+    const double all_reduce_bytes = 2.0 * 4096 * m.hidden_size * 2.0 * (tp - 1) / tp;  // BF16 [4096, hidden]
+    int collectives = 0;
+    for (const Op& op : ops.ops) {
+      if (op.comm != CommKind::kTpAllReduce) continue;
+      ++collectives;
+      EXPECT_DOUBLE_EQ(op.intra_node_bytes, tp <= 8 ? all_reduce_bytes : 0.0) << op.name;
+      EXPECT_DOUBLE_EQ(op.inter_node_bytes, tp <= 8 ? 0.0 : all_reduce_bytes) << op.name;
+    }
+    EXPECT_EQ(collectives, 4) << tp;
+  }
+}
+
 // FP8 Wgrad contracts over the tokens, so its operands are re-laid in tiles along the tokens (tech report
 // 3.3.2, 3.5.2): every FP8 GEMM's backward carries a cast-transpose of dY (BF16 read once, FP8 with one FP32
 // scale per 128 values written twice) and a re-quantization of the saved FP8 input (read and written once).
