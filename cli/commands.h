@@ -14,5 +14,6 @@ void add_gpus_command(CLI::App& app);
 void add_validate_scenario_command(CLI::App& app);
 void add_schedule_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_calibrate_command(CLI::App& app);
 
 }  // namespace trainsim::cli

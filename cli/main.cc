@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   trainsim::cli::add_validate_scenario_command(app);
   trainsim::cli::add_schedule_command(app);
   trainsim::cli::add_bench_command(app);
+  trainsim::cli::add_calibrate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,50 @@
+// `trainsim calibrate --from-trace TRACE.json`: a PyTorch-profiler trace's kernel time by op kind, pass and
+// block, and the kernels it could not place (hardware/trace_summary.h). Printing only for now: writing a
+// calibration file waits for the calibration format.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "hardware/kineto_trace.h"
+#include "hardware/trace_summary.h"
+#include "reports/trace_summary_report.h"
+#include "sim/scenario/scenario_loader.h"
+
+namespace trainsim::cli {
+
+void add_calibrate_command(CLI::App& app) {
+  struct Options {
+    std::string trace;
+    std::string scenario;
+    bool json = false;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand(
+      "calibrate",
+      "Read measured kernel times from a PyTorch-profiler (Kineto) Chrome trace and print them by op kind, pass "
+      "(forward, backward + weight grads) and annotated block, with the kernels it could not place. Printing "
+      "only: writing a calibration file waits for the calibration format");
+  command->add_option("--from-trace", options->trace, "Kineto Chrome trace JSON (torch.profiler export_chrome_trace)")
+      ->required();
+  command->add_option("--scenario", options->scenario,
+                      "Scenario YAML the trace was measured for; its GPU is checked against the trace's device");
+  command->add_flag("--json", options->json, "Print JSON");
+  command->callback([options] {
+    const hw::TraceSummary summary = hw::summarize_trace(hw::read_kineto_trace(options->trace));
+    std::string note;
+    if (!options->scenario.empty()) {
+      const hw::GpuSpec& gpu = sim::load_scenario(options->scenario).cluster.gpu;
+      note = fmt::format("scenario {} runs on {} ({} SMs); the trace's device: {}\n", options->scenario, gpu.name,
+                         gpu.sm_count, summary.device.empty() ? "not recorded" : summary.device);
+    }
+    if (options->json) {
+      std::fputs(note.c_str(), stderr);
+      emit(reports::format_trace_summary_json(summary), "");
+    } else {
+      emit(note + reports::format_trace_summary_text(summary), "");
+    }
+  });
+}
+
+}  // namespace trainsim::cli

@@ -1,0 +1,48 @@
+// `trainsim calibrate --from-trace` end to end: the small test trace's table and JSON (sums worked by hand in
+// tests/hardware/trace_summary_test.cc), its unplaced kernels, and a bad trace exiting 2 with its location.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "run_trainsim.h"
+
+namespace trainsim::testing {
+namespace {
+
+const std::string kSource = TRAINSIM_SOURCE_DIR;
+const std::string kSmallTrace = "tests/hardware/data/small_kineto_trace.json";
+
+TEST(CalibrateCommand, PrintsKindsBlocksAndUnplacedKernels) {
+  const ProcessResult r = run_trainsim({"calibrate", "--from-trace", kSmallTrace}, kSource);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("device NVIDIA H800 (132 SMs); 12 GPU activities"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Printed only"), std::string::npos);
+  EXPECT_NE(r.out.find("Kernel time by op kind"), std::string::npos);
+  EXPECT_NE(r.out.find("Unplaced kernels\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mystery_kernel"), std::string::npos);
+  EXPECT_NE(r.out.find("no row of the kernel table matches its name"), std::string::npos);
+}
+
+TEST(CalibrateCommand, JsonHoldsTheSameSums) {
+  const ProcessResult r = run_trainsim({"calibrate", "--from-trace", kSmallTrace, "--json"}, kSource);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["kernels"], 12);
+  EXPECT_NEAR(j["by_kind"]["attention_core"]["B"]["seconds"].get<double>(), 120e-6, 1e-12);
+  EXPECT_NEAR(j["by_block"]["mlp"]["F"]["seconds"].get<double>(), 53e-6, 1e-12);
+  EXPECT_NEAR(j["by_block"]["mlp"]["F"]["kinds"]["expert_gemm"]["seconds"].get<double>(), 40e-6, 1e-12);
+  EXPECT_EQ(j["unplaced"].size(), 3u);
+}
+
+TEST(CalibrateCommand, HelpSaysItPrintsOnlyAndBadTracesExitTwo) {
+  const ProcessResult help = run_trainsim({"calibrate", "--help"}, kSource);
+  EXPECT_NE(help.out.find("Printing only"), std::string::npos) << help.out;
+  const ProcessResult bad = run_trainsim({"calibrate", "--from-trace", "scenarios/deepseek-v3-2048xh800.yaml"}, kSource);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("trainsim: error: scenarios/deepseek-v3-2048xh800.yaml:1:"), std::string::npos) << bad.err;
+  const ProcessResult missing = run_trainsim({"calibrate"}, kSource);
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace trainsim::testing
