@@ -32,7 +32,7 @@ struct AttentionShape {
   double hbm_bytes(AttentionDirection direction) const;
 };
 
-// Tiles after FlashAttention-3 on Hopper (Shah et al., arXiv 2407.08608): the forward kernel owns a 128-row
+// Tiles after FlashAttention-3 on Hopper (docs/sources.md#shape-model): the forward kernel owns a 128-row
 // query block and walks 128-key blocks; the backward kernel owns a 128-key block and walks 64-row query blocks.
 // These are FA3's head-dim-128 tiles, an assumption for MLA's 192.
 struct AttentionTiling {

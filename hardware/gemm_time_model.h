@@ -37,7 +37,7 @@ struct GemmTile {
 // The tiles the model chooses among, the way DeepGEMM's and CUTLASS's heuristics pick one per shape to minimize
 // waves: BLOCK_M 64/128/256 and BLOCK_N multiples of 32 up to 256. NOTE: the FP32 accumulators of a tile
 // live in registers (256 KiB per Hopper SM), so BLOCK_M x BLOCK_N stays within 128 x 256; this subset is an
-// assumption, coarser than DeepGEMM's BLOCK_N steps of 16.
+// assumption, coarser than DeepGEMM's BLOCK_N steps of 16 (docs/sources.md#shape-model).
 inline constexpr std::array<GemmTile, 16> kGemmTiles{{{64, 64}, {64, 128}, {64, 192}, {64, 256},
                                                       {128, 32}, {128, 64}, {128, 96}, {128, 128},
                                                       {128, 160}, {128, 192}, {128, 224}, {128, 256},
@@ -68,7 +68,7 @@ struct GemmConstants {
   static std::vector<double> lower_bounds() { return {1.0, 0.0, 0.0, 0.0}; }
 };
 
-// DeepGEMM's FP8 kernels on H800, fitted to the 14 published points (docs/sources.md#deepgemm);
+// DeepGEMM's FP8 kernels on H800, fitted to the 14 published points (docs/sources.md#shape-model);
 // tests/hardware/op_time_fit_test.cc refits them from those points and checks these values.
 GemmConstants deepgemm_fp8_h800_constants();
 // BF16 GEMMs (cuBLAS): no measured points in the repository yet. The K loop at 0.7 of peak is the roofline's
