@@ -1,6 +1,8 @@
 // One answer per question: `run` (at every fidelity) and `schedule --scenario` price a scenario's chunks
 // once, so they show the same per-stage chunk times and the same executed bubble of the scenario's
 // schedule; and every bubble printed names its definition (executed, formula or simulated).
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -26,7 +28,7 @@ json run_json(const std::vector<std::string>& args, const std::string& dir = kSo
 const char* const kScenarios[] = {"deepseek-v3-2048xh800", "deepseek-v3-2048xh800-1f1b"};
 
 TEST(OneAnswer, RunAndScheduleShowTheSameChunksAndExecutedBubble) {
-  const std::string dir = std::filesystem::temp_directory_path() / "trainsim-one-answer";
+  const std::string dir = std::filesystem::temp_directory_path() / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (const std::string name : kScenarios) {
     const std::string scenario = kSource + "/scenarios/" + name + ".yaml";
@@ -77,7 +79,7 @@ TEST(OneAnswer, ComputeByOpKindHasTheSameKeysAtEveryFidelity) {
 
 // Every printed line that mentions a bubble says which one: executed, formula or simulated.
 TEST(OneAnswer, EveryPrintedBubbleNamesItsDefinition) {
-  const std::string dir = std::filesystem::temp_directory_path() / "trainsim-one-answer";
+  const std::string dir = std::filesystem::temp_directory_path() / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string scenario = kSource + "/scenarios/deepseek-v3-2048xh800-1f1b.yaml";
   const std::vector<std::vector<std::string>> commands = {

@@ -1,5 +1,7 @@
 // No crash and no partial output on any input: hundreds of seeded mutations and truncations of the shipped
 // scenarios each end with exit 0, or exit 2 and one "trainsim: error:" line; never a signal.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -57,7 +59,8 @@ std::string mutate(const std::string& text, std::mt19937_64& rng) {
 }
 
 TEST(ScenarioMutation, EveryMutantEndsWithZeroOrTwoAndAMessage) {
-  const std::string dir = ::testing::TempDir() + "trainsim-mutants";
+  // A folder of this process alone: suites of other checkouts may run beside this one.
+  const std::string dir = ::testing::TempDir() + "trainsim-mutants-" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
   std::mt19937_64 rng(20261123);
   int accepted = 0, rejected = 0;

@@ -1,0 +1,116 @@
+// Causal tiles and their waves (attention_time_model.h).
+#include "hardware/attention_time_model.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace trainsim::hw {
+namespace {
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+constexpr double kElementBytes = 2;  // BF16: attention stays in BF16 in DeepSeek-V3 (docs/sources.md#fp8)
+
+// Inner blocks each outer block's tile walks, one entry per outer block.
+std::vector<std::int64_t> blocks_per_tile(const AttentionShape& shape, AttentionDirection direction) {
+  const AttentionTiling tiling = attention_tiling(direction);
+  const std::int64_t outer = ceil_div(shape.seq, tiling.outer_block);
+  const std::int64_t inner = ceil_div(shape.seq, tiling.inner_block);
+  std::vector<std::int64_t> blocks(static_cast<std::size_t>(outer), inner);
+  if (!shape.causal) return blocks;
+  for (std::int64_t i = 0; i < outer; ++i) {
+    if (direction == AttentionDirection::kForward) {
+      // Queries [i B, last] see keys [0, last]: the blocks up to the one holding the last query.
+      const std::int64_t last = std::min((i + 1) * tiling.outer_block, shape.seq) - 1;
+      blocks[static_cast<std::size_t>(i)] = last / tiling.inner_block + 1;
+    } else {
+      // Keys [i B, ...) are seen by queries from i B on: the query blocks from the one holding i B to the end.
+      blocks[static_cast<std::size_t>(i)] = inner - (i * tiling.outer_block) / tiling.inner_block;
+    }
+  }
+  return blocks;
+}
+
+}  // namespace
+
+double AttentionShape::pairs() const {
+  const double s = static_cast<double>(seq);
+  return causal ? s * (s + 1) / 2 : s * s;
+}
+
+double AttentionShape::flops(AttentionDirection direction) const {
+  const double dims = direction == AttentionDirection::kForward
+                          ? static_cast<double>(qk_head_dim + v_head_dim)
+                          : static_cast<double>(3 * qk_head_dim + 2 * v_head_dim);
+  return 2.0 * dims * pairs() * static_cast<double>(heads * batch);
+}
+
+double AttentionShape::hbm_bytes(AttentionDirection direction) const {
+  const std::int64_t per_token = direction == AttentionDirection::kForward
+                                     ? 2 * qk_head_dim + 2 * v_head_dim   // Q, K, V, O
+                                     : 4 * qk_head_dim + 4 * v_head_dim;  // Q, K, V, O, dO, dQ, dK, dV
+  return kElementBytes * static_cast<double>(per_token * heads * batch * seq);
+}
+
+AttentionTiling attention_tiling(AttentionDirection direction) {
+  return direction == AttentionDirection::kForward ? AttentionTiling{128, 128} : AttentionTiling{128, 64};
+}
+
+AttentionConstants AttentionConstants::from_coefficients(std::span<const double> c) {
+  TS_CHECK(c.size() == 3, "attention has 3 constants, got {}", c.size());
+  return AttentionConstants{c[0], c[1], c[2]};
+}
+
+AttentionConstants assumed_attention_constants(AttentionDirection direction) {
+  // Tile: an assumed 1 us to load a tile's operands and store its output; launch: the roofline's 4 us.
+  const double achieved = direction == AttentionDirection::kForward ? 0.65 : 0.45;
+  return AttentionConstants{.mma_time_factor = 1 / achieved, .tile_s = 1e-6, .launch_s = 4e-6};
+}
+
+AttentionTimeModel::AttentionTimeModel(GpuSpec gpu, AttentionDirection direction, AttentionConstants constants,
+                                       double hbm_time_factor)
+    : gpu_(std::move(gpu)), direction_(direction), constants_(constants), hbm_time_factor_(hbm_time_factor) {
+  const std::vector<double> c = constants_.coefficients();
+  const std::vector<double> lower = AttentionConstants::lower_bounds();
+  for (std::size_t i = 0; i < c.size(); ++i)
+    TS_CHECK(c[i] >= lower[i], "attention constant {} is {} < {}", i, c[i], lower[i]);
+  TS_CHECK(hbm_time_factor_ >= 1, "HBM time factor {} would beat the datasheet bandwidth", hbm_time_factor_);
+  TS_CHECK(gpu_.sm_count > 0 && gpu_.bf16_peak_flops_per_s > 0, "GPU '{}' lacks SMs or a BF16 peak", gpu_.key);
+}
+
+LinearTimeTerms AttentionTimeModel::terms(const AttentionShape& shape, int sms) const {
+  TS_CHECK(sms >= 1 && sms <= gpu_.sm_count, "{} SMs on a {}-SM GPU", sms, gpu_.sm_count);
+  TS_CHECK(shape.batch > 0 && shape.seq > 0 && shape.heads > 0 && shape.qk_head_dim > 0 && shape.v_head_dim > 0,
+           "attention shape batch {} seq {} heads {}", shape.batch, shape.seq, shape.heads);
+  // Every (head, sequence) repeats the outer blocks' tiles; longest first, `sms` at a time.
+  std::vector<std::int64_t> blocks = blocks_per_tile(shape, direction_);
+  std::sort(blocks.begin(), blocks.end(), std::greater<>());
+  const std::int64_t copies = shape.heads * shape.batch;
+  const std::int64_t tiles = copies * static_cast<std::int64_t>(blocks.size());
+  const std::int64_t waves = ceil_div(tiles, sms);
+  double wave_blocks = 0;  // sum over waves of the blocks of the wave's first (longest) tile
+  for (std::int64_t w = 0; w < waves; ++w) wave_blocks += static_cast<double>(blocks[static_cast<std::size_t>(w * sms / copies)]);
+
+  const AttentionTiling tiling = attention_tiling(direction_);
+  const double dims = direction_ == AttentionDirection::kForward
+                          ? static_cast<double>(shape.qk_head_dim + shape.v_head_dim)
+                          : static_cast<double>(3 * shape.qk_head_dim + 2 * shape.v_head_dim);
+  const double peak_per_sm = gpu_.bf16_peak_flops_per_s / gpu_.sm_count;
+  const double block_peak_s = 2.0 * tiling.outer_block * tiling.inner_block * dims / peak_per_sm;
+
+  LinearTimeTerms terms;
+  terms.work = {wave_blocks * block_peak_s, static_cast<double>(waves)};
+  // NOTE: FlashAttention-2/3's backward runs three kernels: a preprocess (row sums of dO o O), the main
+  // kernel, and a conversion of the FP32 dQ accumulator.
+  terms.launches = direction_ == AttentionDirection::kForward ? 1 : 3;
+  terms.floor_s = std::max(shape.hbm_bytes(direction_) / gpu_.hbm_bandwidth_bytes_per_s * hbm_time_factor_,
+                           shape.flops(direction_) / (peak_per_sm * sms));
+  return terms;
+}
+
+double AttentionTimeModel::seconds(const AttentionShape& shape, int sms) const {
+  const std::vector<double> c = constants_.coefficients();
+  return terms(shape, sms).seconds(std::span<const double>(c.data(), 2), constants_.launch_s);
+}
+
+}  // namespace trainsim::hw

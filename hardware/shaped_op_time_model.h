@@ -1,0 +1,62 @@
+// ShapedOpTimeModel: an OpTimeModel that prices GEMMs, grouped GEMMs and attention from their shapes (tiles,
+// waves, the K loop) and memory-bound ops from their bytes, falling back to the roofline where no shape model
+// applies. Not yet used by sim/: models::Op carries no shapes, so the caller supplies them (OpShapeTable).
+#pragma once
+#include <map>
+#include <string>
+#include <utility>
+#include <variant>
+
+#include "hardware/attention_time_model.h"
+#include "hardware/gemm_time_model.h"
+#include "hardware/memory_time_model.h"
+#include "hardware/op_time_model.h"
+
+namespace trainsim::hw {
+
+using OpShape = std::variant<GemmShape, AttentionShape>;
+
+// The shapes of the ops of a catalog, by op name and pass (a projection's F, Bi and W GEMMs differ in shape).
+class OpShapeTable {
+ public:
+  void add(std::string op_name, models::Pass pass, OpShape shape);
+  const OpShape* find(const models::Op& op) const;
+
+ private:
+  std::map<std::pair<std::string, models::Pass>, OpShape> shapes_;
+};
+
+// One set of constants per kernel family.
+struct ShapedConstants {
+  GemmConstants fp8_gemm = deepgemm_fp8_h800_constants();
+  GemmConstants bf16_gemm = assumed_bf16_constants();
+  AttentionConstants attention_forward = assumed_attention_constants(AttentionDirection::kForward);
+  AttentionConstants attention_backward = assumed_attention_constants(AttentionDirection::kBackward);
+  MemoryConstants memory = assumed_memory_constants();
+};
+
+// Which model priced an op, so a report can say where the roofline still stands in.
+enum class OpPricing { kGemmShape, kAttentionShape, kMemoryBytes, kRoofline };
+std::string_view op_pricing_name(OpPricing pricing);
+
+class ShapedOpTimeModel final : public OpTimeModel {
+ public:
+  // `compute_sms`: SMs left to compute, e.g. 112 of 132 while DeepSeek-V3's communication kernels hold 20
+  // (docs/sources.md#deepseek-v3-cluster). The roofline fallback runs at the same share.
+  ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, OpShapeTable shapes, int compute_sms,
+                    RooflineEfficiencies fallback = {});
+  double seconds(const models::Op& op) const override;
+  OpPricing pricing(const models::Op& op) const;
+
+ private:
+  OpShapeTable shapes_;
+  int compute_sms_;
+  GemmTimeModel fp8_gemm_;
+  GemmTimeModel bf16_gemm_;
+  AttentionTimeModel attention_forward_;
+  AttentionTimeModel attention_backward_;
+  MemoryTimeModel memory_;
+  RooflineOpTimeModel roofline_;
+};
+
+}  // namespace trainsim::hw
