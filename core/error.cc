@@ -15,6 +15,9 @@ static std::string compose(const SourceLocation& where, const std::string& probl
   std::string message = where.to_string() + ": " + problem;
   if (!expected.empty()) message += " (expected " + expected + ")";
   if (!hint.empty()) message += "; hint: " + hint;
+  // NOTE: a value quoted from the user's file can span lines (an unclosed YAML quote); the message stays one
+  // line, as the command line promises, with each line break shown as \n.
+  for (size_t at = message.find('\n'); at != std::string::npos; at = message.find('\n', at + 2)) message.replace(at, 1, "\\n");
   return message;
 }
 

@@ -38,6 +38,8 @@ constexpr std::array kFlopRateUnits{
     UnitFactor{"PFLOP/s", 1e15}, UnitFactor{"FLOPS", 1.0},    UnitFactor{"GFLOPS", 1e9},
     UnitFactor{"TFLOPS", 1e12},  UnitFactor{"PFLOPS", 1e15},
 };
+constexpr std::array kFrequencyUnits{UnitFactor{"Hz", 1.0}, UnitFactor{"kHz", 1e3}, UnitFactor{"MHz", 1e6},
+                                     UnitFactor{"GHz", 1e9}};
 constexpr std::array kPowerUnits{UnitFactor{"W", 1.0}, UnitFactor{"kW", 1e3}, UnitFactor{"MW", 1e6}};
 constexpr std::array kCountSuffixes{UnitFactor{"", 1.0},  UnitFactor{"K", 1e3},  UnitFactor{"M", 1e6},
                                     UnitFactor{"B", 1e9}, UnitFactor{"T", 1e12}};
@@ -131,6 +133,7 @@ std::string_view dimension_name(Dimension dimension) {
     case Dimension::kWatts: return "a power";
     case Dimension::kCount: return "a count";
     case Dimension::kFraction: return "a fraction";
+    case Dimension::kHertz: return "a clock rate";
   }
   return "a quantity";
 }
@@ -146,6 +149,7 @@ std::string_view dimension_example(Dimension dimension) {
     case Dimension::kWatts: return "\"700 W\"";
     case Dimension::kCount: return "4096 or \"14.8T\"";
     case Dimension::kFraction: return "0.75 or \"75%\"";
+    case Dimension::kHertz: return "\"1.98 GHz\"";
   }
   return "";
 }
@@ -171,6 +175,7 @@ QuantityParse parse_quantity(std::string_view text, Dimension dimension) {
     case Dimension::kWatts: return with_units(text, kPowerUnits, true);
     case Dimension::kCount: return with_units(text, kCountSuffixes, false);
     case Dimension::kFraction: return parse_fraction(text);
+    case Dimension::kHertz: return with_units(text, kFrequencyUnits, true);
   }
   return {0, "unknown dimension"};
 }
@@ -194,6 +199,7 @@ std::string format_quantity(double v, Dimension dimension) {
     case Dimension::kWatts: return scaled({{1e6, "MW"}, {1e3, "kW"}, {1.0, "W"}});
     case Dimension::kCount: return scaled({{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "K"}, {1.0, ""}});
     case Dimension::kFraction: return fmt::format("{:.4g}", v);
+    case Dimension::kHertz: return scaled({{1e9, "GHz"}, {1e6, "MHz"}, {1e3, "kHz"}, {1.0, "Hz"}});
   }
   return fmt::format("{}", v);
 }

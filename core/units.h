@@ -1,5 +1,5 @@
 // Human units in scenario and catalog files ("400 Gb/s", "50 GB/s", "2 us", "80 GiB", "$2/h",
-// "989 TFLOP/s", "14.8T"), parsed to SI (bytes, bytes/s, seconds, FLOP/s, USD, USD/s, watts).
+// "989 TFLOP/s", "14.8T", "1.98 GHz"), parsed to SI (bytes, bytes/s, seconds, FLOP/s, USD, USD/s, watts, hertz).
 #pragma once
 #include <string>
 #include <string_view>
@@ -16,6 +16,7 @@ enum class Dimension {
   kWatts,           // W, kW
   kCount,           // a plain number, optionally with K, M, B (billion) or T (trillion): "14.8T"
   kFraction,        // a plain number or a percentage: "0.75", "75%"
+  kHertz,           // Hz, kHz, MHz, GHz (clock rates)
 };
 
 std::string_view dimension_name(Dimension dimension);     // "a size in bytes"

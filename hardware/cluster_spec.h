@@ -1,11 +1,14 @@
 // ClusterSpec: where a run happens. GPUs, nodes, the NVLink and NIC links as a scenario sets them
-// (effective bandwidths), the network topology kind and the price.
+// (effective bandwidths), the network topology kind, the price and the calibration that prices its ops.
 #pragma once
+#include <memory>
 #include <string_view>
 
 #include "hardware/gpu_spec.h"
 
 namespace trainsim::hw {
+
+struct Calibration;  // hardware/calibration.h
 
 enum class TopologyKind {
   kFatTree,           // non-blocking two-layer fat-tree
@@ -26,6 +29,8 @@ struct ClusterSpec {
   TopologyKind topology = TopologyKind::kMultiPlaneFatTree;
   double price_usd_per_gpu_s = 0;
   int comm_sm_count = 20;  // SMs that communication kernels hold (DeepSeek-V3: 20 of 132)
+  // The measured op times chosen for this GPU (hardware/calibration_choice.h); null: the datasheet roofline.
+  std::shared_ptr<const Calibration> calibration;
 
   int gpu_count() const { return nodes * gpus_per_node; }
   // Share of SMs left to compute while communication kernels run.

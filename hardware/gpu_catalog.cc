@@ -16,7 +16,7 @@ const std::vector<std::string>& gpu_field_names() {
   static const std::vector<std::string> names{"name",          "source",           "fp8_peak",     "bf16_peak",
                                               "tf32_peak",     "fp32_peak",        "hbm_capacity", "hbm_bandwidth",
                                               "sm_count",      "nvlink_bandwidth", "nic_bandwidth", "power",
-                                              "price_per_gpu_hour"};
+                                              "price_per_gpu_hour", "boost_clock"};
   return names;
 }
 
@@ -33,6 +33,7 @@ void read_gpu_fields(const ConfigNode& node, GpuSpec& spec, const std::vector<st
   spec.hbm_capacity_bytes = node.quantity_or("hbm_capacity", Dimension::kBytes, spec.hbm_capacity_bytes);
   spec.hbm_bandwidth_bytes_per_s = node.quantity_or("hbm_bandwidth", Dimension::kBytesPerSecond, spec.hbm_bandwidth_bytes_per_s);
   spec.sm_count = static_cast<int>(node.integer_or("sm_count", 1, 10000, spec.sm_count));
+  spec.boost_clock_hz = node.quantity_or("boost_clock", Dimension::kHertz, spec.boost_clock_hz);
   spec.nvlink_bandwidth_bytes_per_s =
       node.quantity_or("nvlink_bandwidth", Dimension::kBytesPerSecond, spec.nvlink_bandwidth_bytes_per_s);
   spec.nic_bandwidth_bytes_per_s = node.quantity_or("nic_bandwidth", Dimension::kBytesPerSecond, spec.nic_bandwidth_bytes_per_s);

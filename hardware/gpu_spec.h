@@ -17,6 +17,7 @@ struct GpuSpec {
   double hbm_capacity_bytes = 0;
   double hbm_bandwidth_bytes_per_s = 0;
   int sm_count = 0;
+  double boost_clock_hz = 0;  // the maximum SM clock; 0 where the catalog does not give one
   double nvlink_bandwidth_bytes_per_s = 0;  // per GPU, per direction
   double nic_bandwidth_bytes_per_s = 0;     // per GPU NIC
   double power_w = 0;

@@ -1,6 +1,7 @@
 // The JSON form of a run report. Keys are sorted (nlohmann's default object), numbers in SI units.
 #include <nlohmann/json.hpp>
 
+#include "hardware/calibration.h"
 #include "models/model_size.h"
 #include "reports/run_report.h"
 
@@ -21,6 +22,19 @@ std::string format_run_json(const RunReport& r) {
                      {"pp", l.pp},             {"tp", l.tp},             {"ep", l.ep},
                      {"dp", l.dp},             {"zero_stage", l.zero_stage}, {"virtual_stages", l.virtual_stages},
                      {"micro_batch_size", l.micro_batch_size}, {"recompute", models::recompute_name(l.recompute)}};
+  // Which calibration the scenario chose; the op-time model does not read its points yet, so the datasheet
+  // roofline still prices every op (issue 13).
+  if (const std::shared_ptr<const hw::Calibration>& c = s.cluster.calibration) {
+    json points = json::object();
+    for (const auto& [kind, count] : c->points_by_op_kind()) points[std::string(models::op_kind_name(kind))] = count;
+    out["calibration"] = {{"file", c->file},
+                          {"source", hw::calibration_source_name(c->source.kind)},
+                          {"device", c->device.name},
+                          {"points_by_op_kind", points},
+                          {"op_times_priced_by", "datasheet roofline"}};
+  } else {
+    out["calibration"] = {{"file", "none (datasheet roofline)"}, {"op_times_priced_by", "datasheet roofline"}};
+  }
   out["model"] = {{"name", m.name},
                   {"params_total", params.total},
                   {"params_active", params.active},

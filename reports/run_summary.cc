@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/units.h"
+#include "hardware/calibration.h"
 #include "models/model_size.h"
 #include "reports/run_report.h"
 #include "reports/text_table.h"
@@ -63,6 +64,18 @@ std::string bound_note(const RunReport& r) {
   return "";
 }
 
+// Which calibration the scenario chose. The op-time model does not read its points yet (issue 13), so the
+// line says that the datasheet roofline still prices the ops.
+std::string calibration_line(const hw::ClusterSpec& cluster) {
+  const std::shared_ptr<const hw::Calibration>& c = cluster.calibration;
+  if (!c) return "  calibration none: op times from the datasheet roofline\n";
+  std::string points;
+  for (const auto& [kind, count] : c->points_by_op_kind())
+    points += fmt::format("{}{} {}", points.empty() ? "" : ", ", models::op_kind_name(kind), count);
+  return fmt::format("  calibration {} ({}, {}; points: {}); op times still from the datasheet roofline\n", c->file,
+                     hw::calibration_source_name(c->source.kind), c->device.name, points);
+}
+
 std::string header(const RunReport& r) {
   const sim::Scenario& s = r.scenario;
   const models::ModelConfig& m = s.job.model;
@@ -78,6 +91,7 @@ std::string header(const RunReport& r) {
                      format_quantity(s.cluster.nvlink_bandwidth_bytes_per_s, Dimension::kBytesPerSecond),
                      format_quantity(s.cluster.nic_bandwidth_bytes_per_s, Dimension::kBytesPerSecond),
                      hw::topology_name(s.cluster.topology));
+  out += calibration_line(s.cluster);
   std::string layers;
   for (const sim::Stage& stage : r.estimate.plan.stages) layers += (layers.empty() ? "" : " ") + std::to_string(stage.layer_count);
   out += fmt::format("  layout    PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, recompute {}; {} micro-batches of {} x {} tokens\n",

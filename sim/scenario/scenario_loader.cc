@@ -4,10 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 
 #include "core/did_you_mean.h"
 #include "core/yaml_reader.h"
+#include "hardware/calibration_choice.h"
 #include "hardware/gpu_catalog.h"
 #include "models/hf_config.h"
 #include "models/model_presets.h"
@@ -148,9 +151,32 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   }
 }
 
-void read_cluster(const ConfigNode& node, Scenario& s) {
+// cluster.calibration: a file relative to the scenario, `none` for the datasheet roofline, or absent for the
+// shipped file of the GPU type (hardware/calibration_choice.h). Read after the GPU and its overrides.
+void read_calibration(const ConfigNode& cluster, const std::string& scenario_dir, Scenario& s) {
+  hw::ClusterSpec& c = s.cluster;
+  const std::optional<ConfigNode> named = cluster.get("calibration");
+  if (!named) {
+    c.calibration = hw::shipped_calibration_for(c.gpu);
+    return;
+  }
+  remember(s, *named);
+  const std::string text = named->as_string();
+  if (text == "none") return;
+  std::filesystem::path path = text;
+  if (path.is_relative()) path = std::filesystem::path(scenario_dir) / path;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error))
+    named->fail("cannot read calibration file '" + path.string() + "'", "a calibration YAML file (hardware/calibration/FORMAT.md) or none",
+                "a relative path is read from the scenario's folder");
+  auto calibration = std::make_shared<const hw::Calibration>(hw::load_calibration(path.string()));
+  hw::check_calibration_fits(*calibration, c.gpu, named->location());
+  c.calibration = std::move(calibration);
+}
+
+void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scenario& s) {
   node.allow_only(Keys{"gpu", "nodes", "gpus_per_node", "nvlink_bandwidth", "nvlink_latency", "nic_bandwidth",
-                       "nic_latency", "topology", "price_per_gpu_hour", "comm_sms"});
+                       "nic_latency", "topology", "price_per_gpu_hour", "comm_sms", "calibration"});
   hw::ClusterSpec& c = s.cluster;
   const ConfigNode gpu = node.require("gpu");
   if (gpu.is_scalar()) {
@@ -177,6 +203,7 @@ void read_cluster(const ConfigNode& node, Scenario& s) {
                                          : hw::TopologyKind::kMultiPlaneFatTree;
   }
   c.comm_sm_count = static_cast<int>(node.integer_or("comm_sms", 0, c.gpu.sm_count - 1, 20));
+  read_calibration(node, scenario_dir, s);
 }
 
 }  // namespace
@@ -206,7 +233,7 @@ Scenario parse_scenario(const std::string& text, const std::string& source) {
   read_model(root.require("model"), dir, s);
   read_training(root.require("training"), s);
   read_parallelism(root.require("parallelism"), s);
-  read_cluster(root.require("cluster"), s);
+  read_cluster(root.require("cluster"), dir, s);
   check_layout_rules(s);
   return s;
 }

@@ -37,11 +37,13 @@ TEST(Units, TimesRatesMoneyPowerCounts) {
   EXPECT_DOUBLE_EQ(parsed("469B", Dimension::kCount), 469e9);
   EXPECT_DOUBLE_EQ(parsed("4096", Dimension::kCount), 4096);
   EXPECT_DOUBLE_EQ(parsed("75%", Dimension::kFraction), 0.75);
+  EXPECT_DOUBLE_EQ(parsed("1.98 GHz", Dimension::kHertz), 1.98e9);
+  EXPECT_DOUBLE_EQ(parsed("1980 MHz", Dimension::kHertz), 1.98e9);
 }
 
 TEST(Units, BareNumberWhereAUnitIsRequiredIsAnError) {
   for (Dimension d : {Dimension::kBytes, Dimension::kBytesPerSecond, Dimension::kSeconds, Dimension::kFlopsPerSecond,
-                      Dimension::kWatts}) {
+                      Dimension::kWatts, Dimension::kHertz}) {
     QuantityParse p = parse_quantity("400", d);
     EXPECT_FALSE(p.ok());
     EXPECT_NE(p.error.find("unit"), std::string::npos) << p.error;

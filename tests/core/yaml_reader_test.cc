@@ -62,5 +62,13 @@ TEST(YamlReader, SyntaxErrorsNameTheLine) {
   EXPECT_NE(message.find("not valid YAML"), std::string::npos);
 }
 
+// A quoted value with a blank line inside holds a line break; quoted back, it must not break the one-line
+// message the command line prints.
+TEST(YamlReader, AMultiLineValueStaysOnOneLineInTheMessage) {
+  const ConfigNode root = ConfigNode::parse("n: 'a\n\n  b'\n", "s.yaml");
+  const std::string message = error_of([&] { root.require("n").as_integer(1, 100); });
+  EXPECT_EQ(message, "s.yaml:1:4: n: 'a\\nb' is not a whole number (expected a whole number from 1 to 100)");
+}
+
 }  // namespace
 }  // namespace trainsim

@@ -1,0 +1,220 @@
+// Reading a calibration file (hardware/calibration/FORMAT.md) through the schema-checked YAML reader, so every
+// error names file:line:col and the key path. Each rule below has its own test in calibration_test.cc.
+#include "hardware/calibration.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "core/yaml_reader.h"
+#include "hardware/gpu_catalog.h"
+
+namespace trainsim::hw {
+namespace {
+
+using Keys = std::vector<std::string>;
+
+constexpr models::OpKind kOpKinds[] = {
+    models::OpKind::kGemm,     models::OpKind::kGroupedGemm, models::OpKind::kAttention, models::OpKind::kNorm,
+    models::OpKind::kElementwise, models::OpKind::kQuantize, models::OpKind::kRouter, models::OpKind::kPermute,
+    models::OpKind::kEmbedding, models::OpKind::kCommunication};
+constexpr models::Dtype kDtypes[] = {models::Dtype::kFp8, models::Dtype::kBf16, models::Dtype::kFp32};
+constexpr models::Pass kPasses[] = {models::Pass::kForward, models::Pass::kBackwardInput, models::Pass::kBackwardWeight};
+constexpr CalibrationSourceKind kSourceKinds[] = {CalibrationSourceKind::kTrace, CalibrationSourceKind::kKernels,
+                                                  CalibrationSourceKind::kPublished};
+
+// The enum value whose name `node` holds; fails with the list of names and a did-you-mean hint.
+template <typename Enum, size_t N, typename NameOf>
+Enum read_enum(const ConfigNode& node, const Enum (&values)[N], NameOf name_of) {
+  Keys names;
+  for (Enum v : values) names.emplace_back(name_of(v));
+  const std::string chosen = node.as_choice(names);
+  for (Enum v : values)
+    if (name_of(v) == chosen) return v;
+  node.fail("unreachable");
+}
+
+models::OpKind read_op_kind(const ConfigNode& node) { return read_enum(node, kOpKinds, models::op_kind_name); }
+
+CalibrationDevice read_device(const ConfigNode& node) {
+  node.allow_only(Keys{"gpu", "name", "sm_count", "boost_clock", "driver", "cuda"});
+  CalibrationDevice d;
+  const ConfigNode gpu = node.require("gpu");
+  d.gpu = find_gpu(gpu.as_string(), gpu.location()).key;
+  d.name = node.require("name").as_string();
+  const ConfigNode sms = node.require("sm_count");
+  d.sm_count = static_cast<int>(sms.as_integer(1, 10000));
+  d.sm_count_at = sms.location();
+  const ConfigNode clock = node.require("boost_clock");
+  d.boost_clock_hz = clock.as_quantity(Dimension::kHertz);
+  if (d.boost_clock_hz <= 0) clock.fail("must be positive", "a clock rate such as \"1.98 GHz\"");
+  d.boost_clock_at = clock.location();
+  d.driver = node.require("driver").as_string();
+  d.cuda = node.require("cuda").as_string();
+  return d;
+}
+
+CalibrationSource read_source(const ConfigNode& node) {
+  node.allow_only(Keys{"kind", "description", "url", "date"});
+  CalibrationSource s;
+  s.kind = read_enum(node.require("kind"), kSourceKinds, calibration_source_name);
+  s.description = node.require("description").as_string();
+  s.url = node.string_or("url", "");
+  const ConfigNode date = node.require("date");
+  s.date = date.as_string();
+  static const std::regex kIsoDate(R"(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))");
+  if (!std::regex_match(s.date, kIsoDate))
+    date.fail("'" + s.date + "' is not a date", "a date written YYYY-MM-DD, such as 2025-04-09");
+  return s;
+}
+
+std::vector<ShapeDim> read_shape(const ConfigNode& node) {
+  node.require_map();
+  node.allow_only(shape_dim_names());
+  std::vector<ShapeDim> shape;
+  for (const std::string& name : node.keys())
+    shape.push_back({name, node.require(name).as_integer(1, 1'000'000'000'000'000LL)});
+  if (shape.empty()) node.fail("has no dimensions", "named sizes such as {m: 4096, n: 7168, k: 2048}");
+  return shape;
+}
+
+// `achieved` is the published rate the time was derived from: it must give back the time with the GEMM's
+// 2 FLOPs per multiply-add, or the file was typed wrong.
+void check_achieved_rate(const ConfigNode& entry, const ConfigNode& achieved, const MeasuredPoint& p) {
+  const bool gemm = p.op == models::OpKind::kGemm || p.op == models::OpKind::kGroupedGemm;
+  const long long groups = p.op == models::OpKind::kGroupedGemm ? p.dim("groups") : 1;
+  if (!gemm || p.dim("m") == 0 || p.dim("n") == 0 || p.dim("k") == 0 || groups == 0)
+    achieved.fail("needs a GEMM point to check it against the time",
+                  "op gemm with shape m, n, k, or grouped_gemm with groups, m, n, k", "leave achieved out otherwise");
+  const double flops = 2.0 * static_cast<double>(groups) * static_cast<double>(p.dim("m")) *
+                       static_cast<double>(p.dim("n")) * static_cast<double>(p.dim("k"));
+  const double implied_s = flops / p.achieved_flops_per_s;
+  // NOTE: 0.1% allows the time to be written with four or five significant digits.
+  if (std::fabs(p.seconds - implied_s) > 1e-3 * implied_s)
+    entry.require("time").fail(fmt::format("{} does not match the achieved rate: 2 x {}m x n x k FLOPs at {} take {}",
+                                           format_quantity(p.seconds, Dimension::kSeconds),
+                                           groups > 1 ? "groups x " : "",
+                                           format_quantity(p.achieved_flops_per_s, Dimension::kFlopsPerSecond),
+                                           format_quantity(implied_s, Dimension::kSeconds)),
+                               "the time the achieved rate gives, within 0.1%");
+}
+
+MeasuredPoint read_point(const ConfigNode& node, const CalibrationDevice& device) {
+  node.allow_only(Keys{"op", "dtype", "pass", "shape", "time", "achieved", "sms", "note"});
+  MeasuredPoint p;
+  p.at = node.location();
+  p.op = read_op_kind(node.require("op"));
+  p.dtype = read_enum(node.require("dtype"), kDtypes, models::dtype_name);
+  if (auto pass = node.get("pass")) p.pass = read_enum(*pass, kPasses, models::pass_name);
+  p.shape = read_shape(node.require("shape"));
+  const ConfigNode time = node.require("time");
+  p.seconds = time.as_quantity(Dimension::kSeconds);
+  if (p.seconds <= 0) time.fail("must be positive", "the time of one kernel call, such as \"12.5 us\"");
+  p.sm_count = static_cast<int>(node.integer_or("sms", 1, device.sm_count, device.sm_count));
+  p.note = node.string_or("note", "");
+  if (auto achieved = node.get("achieved")) {
+    p.achieved_flops_per_s = achieved->as_quantity(Dimension::kFlopsPerSecond);
+    if (p.achieved_flops_per_s <= 0) achieved->fail("must be positive", "a compute rate such as \"1127 TFLOPS\"");
+    check_achieved_rate(node, *achieved, p);
+  }
+  return p;
+}
+
+FittedModel read_fit(const ConfigNode& node, models::OpKind op) {
+  node.allow_only(Keys{"model", "parameters", "residuals"});
+  FittedModel f;
+  f.op = op;
+  f.model = node.require("model").as_string();
+  const ConfigNode parameters = node.require("parameters");
+  parameters.require_map();
+  for (const std::string& name : parameters.keys()) f.parameters.emplace_back(name, parameters.require(name).as_number());
+  const ConfigNode residuals = node.require("residuals");
+  residuals.allow_only(Keys{"points", "rms_relative", "max_relative", "held_out_rms_relative"});
+  f.points_fitted = static_cast<int>(residuals.require("points").as_integer(1, 1'000'000'000));
+  auto relative = [&](const ConfigNode& r) {
+    const double v = r.as_number();
+    if (v < 0) r.fail("is negative", "a relative error of 0 or more, such as 0.04 for 4%");
+    return v;
+  };
+  f.rms_relative_error = relative(residuals.require("rms_relative"));
+  f.max_relative_error = relative(residuals.require("max_relative"));
+  if (auto held_out = residuals.get("held_out_rms_relative")) f.held_out_rms_relative_error = relative(*held_out);
+  return f;
+}
+
+}  // namespace
+
+std::string_view calibration_source_name(CalibrationSourceKind kind) {
+  switch (kind) {
+    case CalibrationSourceKind::kTrace: return "trace";
+    case CalibrationSourceKind::kKernels: return "kernels";
+    case CalibrationSourceKind::kPublished: return "published";
+  }
+  return "unknown";
+}
+
+const std::vector<std::string>& shape_dim_names() {
+  // GEMMs: m, n, k (grouped: groups, m per group); attention: batch, heads, seq_q, seq_kv, head_dim, value_dim;
+  // memory-bound and communication ops: tokens, hidden, elements, bytes; MoE: experts, top_k.
+  static const std::vector<std::string> names{"m",      "n",         "k",      "groups",  "batch",    "heads",
+                                              "seq_q",  "seq_kv",    "head_dim", "value_dim", "tokens", "hidden",
+                                              "elements", "bytes",   "experts", "top_k"};
+  return names;
+}
+
+long long MeasuredPoint::dim(std::string_view name, long long fallback) const {
+  for (const ShapeDim& d : shape)
+    if (d.name == name) return d.size;
+  return fallback;
+}
+
+std::vector<std::pair<models::OpKind, int>> Calibration::points_by_op_kind() const {
+  std::vector<std::pair<models::OpKind, int>> out;
+  for (models::OpKind kind : kOpKinds) {
+    int count = 0;
+    for (const MeasuredPoint& p : points) count += p.op == kind ? 1 : 0;
+    if (count > 0) out.emplace_back(kind, count);
+  }
+  return out;
+}
+
+Calibration parse_calibration(const std::string& text, const std::string& file_name) {
+  const ConfigNode root = ConfigNode::parse(text, file_name);
+  if (!root.is_map()) root.fail("is not a calibration", "a mapping with format, device, source and points");
+  root.allow_only(Keys{"format", "device", "source", "points", "fits"});
+  root.require("format").as_integer(1, 1);  // the only version so far; a change of meaning bumps it
+  Calibration c;
+  c.file = file_name;
+  c.device = read_device(root.require("device"));
+  c.source = read_source(root.require("source"));
+  const ConfigNode points = root.require("points");
+  for (const ConfigNode& entry : points.elements()) c.points.push_back(read_point(entry, c.device));
+  if (c.points.empty()) points.fail("is empty", "at least one measured point");
+  if (auto fits = root.get("fits")) {
+    fits->require_map();
+    Keys kinds;
+    for (models::OpKind kind : kOpKinds) kinds.emplace_back(models::op_kind_name(kind));
+    fits->allow_only(kinds);
+    for (const std::string& key : fits->keys()) {
+      const ConfigNode fit = fits->require(key);
+      models::OpKind kind = models::OpKind::kGemm;
+      for (models::OpKind k : kOpKinds)
+        if (models::op_kind_name(k) == key) kind = k;
+      c.fits.push_back(read_fit(fit, kind));
+    }
+  }
+  return c;
+}
+
+Calibration load_calibration(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in || std::filesystem::is_directory(path))
+    throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read the calibration file", "a readable YAML file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_calibration(text.str(), path);
+}
+
+}  // namespace trainsim::hw

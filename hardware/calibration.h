@@ -1,0 +1,96 @@
+// Calibration: measured op times of one GPU model (points per op kind: shape, dtype, seconds, the SMs the
+// kernel had), where they come from, and optionally a fitted model's parameters and residuals per op kind.
+// The file format, every key with its unit, is hardware/calibration/FORMAT.md.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/error.h"
+#include "models/op.h"
+
+namespace trainsim::hw {
+
+enum class CalibrationSourceKind {
+  kTrace,      // a profiler trace (PyTorch/Kineto), imported by `trainsim calibrate --from-trace`
+  kKernels,    // the project's own kernels (kernels/), run by `trainsim calibrate --device`
+  kPublished,  // a published table (a README, a paper), typed in by hand with its address
+};
+std::string_view calibration_source_name(CalibrationSourceKind kind);  // "trace", "kernels", "published"
+
+// The GPU the points were measured on. SM count and clock must match the scenario's GPU for the file to
+// apply (hardware/calibration_choice.h).
+struct CalibrationDevice {
+  std::string gpu;   // catalog key of the measured GPU: "h800"
+  std::string name;  // "NVIDIA H800 SXM5"
+  int sm_count = 0;
+  double boost_clock_hz = 0;
+  std::string driver;  // "550.54.15", or "unknown" where a published table does not say
+  std::string cuda;    // "12.8"
+  SourceLocation sm_count_at;     // where the file gives them, for a mismatch found later
+  SourceLocation boost_clock_at;
+};
+
+struct CalibrationSource {
+  CalibrationSourceKind kind = CalibrationSourceKind::kPublished;
+  std::string description;  // what was measured and how
+  std::string url;          // optional: where the figures or the trace can be found
+  std::string date;         // YYYY-MM-DD: when measured or published
+};
+
+// One named dimension of an op's shape: {"m", 4096}. Names come from shape_dim_names().
+struct ShapeDim {
+  std::string name;
+  long long size = 0;
+};
+
+struct MeasuredPoint {
+  models::OpKind op = models::OpKind::kGemm;
+  models::Dtype dtype = models::Dtype::kBf16;
+  std::optional<models::Pass> pass;  // absent: the op kind runs the same kernel in every pass
+  std::vector<ShapeDim> shape;       // in file order
+  double seconds = 0;                // one kernel call
+  double achieved_flops_per_s = 0;   // the rate as published, where `seconds` was derived from it; else 0
+  int sm_count = 0;                  // SMs the kernel had (the device's unless the file says fewer)
+  std::string note;
+  SourceLocation at;  // the point's entry in the file
+
+  // The size of dimension `name`, or `fallback` when the shape does not have it.
+  long long dim(std::string_view name, long long fallback = 0) const;
+};
+
+// What a fit of one op kind's points found: the model's name, its constants (SI units, the unit in the
+// name: "launch_s") and how far the model misses the points.
+struct FittedModel {
+  models::OpKind op = models::OpKind::kGemm;
+  std::string model;
+  std::vector<std::pair<std::string, double>> parameters;  // in file order
+  int points_fitted = 0;
+  double rms_relative_error = 0;
+  double max_relative_error = 0;
+  std::optional<double> held_out_rms_relative_error;  // on points left out of the fit
+};
+
+struct Calibration {
+  std::string file;  // the path it was read from, as given (or "hardware/calibration/<name>" when shipped)
+  CalibrationDevice device;
+  CalibrationSource source;
+  std::vector<MeasuredPoint> points;
+  std::vector<FittedModel> fits;
+
+  // The op kinds that have points, in models::OpKind order, with how many each.
+  std::vector<std::pair<models::OpKind, int>> points_by_op_kind() const;
+};
+
+// Reads and validates a calibration file. Throws ConfigError (file:line:col, key path, expected form, hint)
+// on anything malformed: unknown keys, missing fields, bad units, non-positive times, unknown op kinds.
+Calibration load_calibration(const std::string& path);
+// The same from text; `file_name` names it in messages and in Calibration::file.
+Calibration parse_calibration(const std::string& text, const std::string& file_name);
+
+// The shape dimension names a point may use, documented in FORMAT.md.
+const std::vector<std::string>& shape_dim_names();
+
+}  // namespace trainsim::hw
