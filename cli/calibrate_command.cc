@@ -8,8 +8,12 @@
 #include "cli/output.h"
 #include "hardware/kineto_trace.h"
 #include "hardware/trace_summary.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "reports/trace_comparison_report.h"
 #include "reports/trace_summary_report.h"
 #include "sim/scenario/scenario_loader.h"
+#include "sim/step/trace_comparison.h"
 
 namespace trainsim::cli {
 
@@ -18,6 +22,8 @@ void add_calibrate_command(CLI::App& app) {
     std::string trace;
     std::string scenario;
     bool json = false;
+    int chunk_layers = 4;
+    std::string compare_output;
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
@@ -30,8 +36,29 @@ void add_calibrate_command(CLI::App& app) {
   command->add_option("--scenario", options->scenario,
                       "Scenario YAML the trace was measured for; its GPU is checked against the trace's device");
   command->add_flag("--json", options->json, "Print JSON");
+  command->add_option("--compare", options->compare_output,
+                      "With --scenario: write a Markdown comparison of the trace's F&B chunk pair with the scenario's "
+                      "pricing, op group by op group, to this file (reports/published/calibration-h800.md)");
+  command->add_option("--chunk-layers", options->chunk_layers,
+                      "MoE layers in each chunk of the profiled pair (DeepSeek's profile: 4)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   command->callback([options] {
     const hw::TraceSummary summary = hw::summarize_trace(hw::read_kineto_trace(options->trace));
+    if (!options->compare_output.empty()) {
+      if (options->scenario.empty()) {
+        SourceLocation flag;
+        flag.file = "--compare";
+        throw ConfigError(flag, "a comparison needs the scenario that prices the pair", "--scenario FILE");
+      }
+      const sim::Scenario scenario = sim::load_scenario(options->scenario);
+      const sim::TraceComparison comparison =
+          sim::compare_with_trace(sim::PricedScenario(scenario), summary, options->chunk_layers);
+      const std::string regenerate = fmt::format("trainsim calibrate --from-trace {} --scenario {} --chunk-layers {} --compare {}",
+                                              options->trace, options->scenario, options->chunk_layers,
+                                              options->compare_output);
+      write_file_atomically(options->compare_output, reports::format_trace_comparison_markdown(comparison, regenerate));
+    }
     std::string note;
     if (!options->scenario.empty()) {
       const hw::GpuSpec& gpu = sim::load_scenario(options->scenario).cluster.gpu;

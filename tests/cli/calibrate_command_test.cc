@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
@@ -42,6 +45,24 @@ TEST(CalibrateCommand, HelpSaysItPrintsOnlyAndBadTracesExitTwo) {
   EXPECT_NE(bad.err.find("trainsim: error: scenarios/deepseek-v3-2048xh800.yaml:1:"), std::string::npos) << bad.err;
   const ProcessResult missing = run_trainsim({"calibrate"}, kSource);
   EXPECT_EQ(missing.exit_code, 2);
+}
+
+// --compare prices the pair with a scenario: without one it is an input error (exit 2) and writes nothing.
+TEST(CalibrateCommand, CompareNeedsAScenarioAndWritesTheReport) {
+  const std::string report = ::testing::TempDir() + "calibration-compare-" + std::to_string(::getpid()) + ".md";
+  const ProcessResult refused = run_trainsim({"calibrate", "--from-trace", kSmallTrace, "--compare", report}, kSource);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("--scenario FILE"), std::string::npos) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(report));
+  const ProcessResult written = run_trainsim({"calibrate", "--from-trace", kSmallTrace, "--scenario",
+                                              "scenarios/deepseek-v3-2048xh800.yaml", "--compare", report},
+                                             kSource);
+  ASSERT_EQ(written.exit_code, 0) << written.err;
+  std::ifstream in(report);
+  std::string first;
+  std::getline(in, first);
+  EXPECT_EQ(first.rfind("# trainsim against", 0), 0u) << first;
+  std::filesystem::remove(report);
 }
 
 }  // namespace
