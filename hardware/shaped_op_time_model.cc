@@ -1,26 +1,30 @@
 // Dispatch of an op to its shape model, or to the roofline (shaped_op_time_model.h).
 #include "hardware/shaped_op_time_model.h"
 
+#include <variant>
+
 namespace trainsim::hw {
 namespace {
 
 // Kinds whose time is the bytes they move: norms, activations and residuals, FP8 casts, permutes, the
-// embedding gather and scatter. The router's top-k stays on the roofline.
+// embedding gather and scatter, and the router's top-k (a selection over each token's expert scores on CUDA
+// cores: its FLOPs bind only if the FP32 peak would, which MemoryTimeModel's floor covers).
 bool memory_bound(models::OpKind kind) {
   using models::OpKind;
   return kind == OpKind::kNorm || kind == OpKind::kElementwise || kind == OpKind::kQuantize ||
-         kind == OpKind::kPermute || kind == OpKind::kEmbedding;
+         kind == OpKind::kPermute || kind == OpKind::kEmbedding || kind == OpKind::kRouter;
 }
+
+bool gemm_kind(models::OpKind kind) { return kind == models::OpKind::kGemm || kind == models::OpKind::kGroupedGemm; }
 
 }  // namespace
 
-void OpShapeTable::add(std::string op_name, models::Pass pass, OpShape shape) {
-  shapes_.insert_or_assign({std::move(op_name), pass}, std::move(shape));
+GemmShape gemm_shape(const models::GemmDims& dims, models::Dtype dtype) {
+  return GemmShape::grouped(static_cast<int>(dims.groups), dims.rows_per_group, dims.n, dims.k, dtype);
 }
 
-const OpShape* OpShapeTable::find(const models::Op& op) const {
-  const auto it = shapes_.find({op.name, op.pass});
-  return it == shapes_.end() ? nullptr : &it->second;
+AttentionShape attention_shape(const models::AttentionDims& dims) {
+  return AttentionShape{dims.batch, dims.seq, dims.heads, dims.qk_head_dim, dims.v_head_dim, dims.causal};
 }
 
 std::string_view op_pricing_name(OpPricing pricing) {
@@ -33,10 +37,9 @@ std::string_view op_pricing_name(OpPricing pricing) {
   return "roofline";
 }
 
-ShapedOpTimeModel::ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, OpShapeTable shapes, int compute_sms,
+ShapedOpTimeModel::ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, int compute_sms,
                                      RooflineEfficiencies fallback)
-    : shapes_(std::move(shapes)),
-      compute_sms_(compute_sms),
+    : compute_sms_(compute_sms),
       fp8_gemm_(gpu, constants.fp8_gemm, constants.memory.hbm_time_factor),
       bf16_gemm_(gpu, constants.bf16_gemm, constants.memory.hbm_time_factor),
       attention_forward_(gpu, AttentionDirection::kForward, constants.attention_forward,
@@ -50,12 +53,12 @@ ShapedOpTimeModel::ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, OpS
 }
 
 OpPricing ShapedOpTimeModel::pricing(const models::Op& op) const {
-  using models::OpKind;
-  const OpShape* shape = shapes_.find(op);
-  if ((op.kind == OpKind::kGemm || op.kind == OpKind::kGroupedGemm) && shape && std::holds_alternative<GemmShape>(*shape))
-    return OpPricing::kGemmShape;
-  if (op.kind == OpKind::kAttention && shape && std::holds_alternative<AttentionShape>(*shape))
-    return OpPricing::kAttentionShape;
+  const bool gemm = gemm_kind(op.kind), attention = op.kind == models::OpKind::kAttention;
+  TS_CHECK(!op.has_shape() || (gemm && std::holds_alternative<models::GemmDims>(op.shape)) ||
+               (attention && std::holds_alternative<models::AttentionDims>(op.shape)),
+           "op '{}' is {} but its shape is not", op.name, models::op_kind_name(op.kind));
+  if (gemm && op.has_shape()) return OpPricing::kGemmShape;
+  if (attention && op.has_shape()) return OpPricing::kAttentionShape;
   if (memory_bound(op.kind)) return OpPricing::kMemoryBytes;
   return OpPricing::kRoofline;
 }
@@ -64,13 +67,11 @@ double ShapedOpTimeModel::seconds(const models::Op& op) const {
   TS_CHECK(!op.is_communication(), "op '{}' is communication; the network times it", op.name);
   switch (pricing(op)) {
     case OpPricing::kGemmShape: {
-      const auto& gemm = std::get<GemmShape>(*shapes_.find(op));
-      TS_CHECK(gemm.dtype == op.dtype, "op '{}' is {} but its shape says {}", op.name, models::dtype_name(op.dtype),
-               models::dtype_name(gemm.dtype));
-      return (gemm.dtype == models::Dtype::kFp8 ? fp8_gemm_ : bf16_gemm_).seconds(gemm, compute_sms_);
+      const GemmShape gemm = gemm_shape(std::get<models::GemmDims>(op.shape), op.dtype);
+      return (op.dtype == models::Dtype::kFp8 ? fp8_gemm_ : bf16_gemm_).seconds(gemm, compute_sms_);
     }
     case OpPricing::kAttentionShape: {
-      const auto& attention = std::get<AttentionShape>(*shapes_.find(op));
+      const AttentionShape attention = attention_shape(std::get<models::AttentionDims>(op.shape));
       // Forward, and forward recomputed inside backward, run the forward kernel; Bi runs the backward one.
       const bool backward = op.pass != models::Pass::kForward && !op.recomputed;
       return (backward ? attention_backward_ : attention_forward_).seconds(attention, compute_sms_);

@@ -1,11 +1,8 @@
 // ShapedOpTimeModel: an OpTimeModel that prices GEMMs, grouped GEMMs and attention from their shapes (tiles,
 // waves, the K loop) and memory-bound ops from their bytes, falling back to the roofline where no shape model
-// applies. Not yet used by sim/: models::Op carries no shapes, so the caller supplies them (OpShapeTable).
+// applies. The shapes are the ops' own (models::Op::shape, filled by the op catalog). Not yet used by sim/.
 #pragma once
-#include <map>
-#include <string>
-#include <utility>
-#include <variant>
+#include <string_view>
 
 #include "hardware/attention_time_model.h"
 #include "hardware/gemm_time_model.h"
@@ -14,17 +11,9 @@
 
 namespace trainsim::hw {
 
-using OpShape = std::variant<GemmShape, AttentionShape>;
-
-// The shapes of the ops of a catalog, by op name and pass (a projection's F, Bi and W GEMMs differ in shape).
-class OpShapeTable {
- public:
-  void add(std::string op_name, models::Pass pass, OpShape shape);
-  const OpShape* find(const models::Op& op) const;
-
- private:
-  std::map<std::pair<std::string, models::Pass>, OpShape> shapes_;
-};
+// The shape models' views of an op's kernel shape, in the op's dtype.
+GemmShape gemm_shape(const models::GemmDims& dims, models::Dtype dtype);
+AttentionShape attention_shape(const models::AttentionDims& dims);
 
 // One set of constants per kernel family.
 struct ShapedConstants {
@@ -35,7 +24,8 @@ struct ShapedConstants {
   MemoryConstants memory = assumed_memory_constants();
 };
 
-// Which model priced an op, so a report can say where the roofline still stands in.
+// Which model priced an op, so a report can say where the roofline still stands in. A GEMM or attention op
+// without a shape (one built by hand) falls back to the roofline.
 enum class OpPricing { kGemmShape, kAttentionShape, kMemoryBytes, kRoofline };
 std::string_view op_pricing_name(OpPricing pricing);
 
@@ -43,13 +33,11 @@ class ShapedOpTimeModel final : public OpTimeModel {
  public:
   // `compute_sms`: SMs left to compute, e.g. 112 of 132 while DeepSeek-V3's communication kernels hold 20
   // (docs/sources.md#deepseek-v3-cluster). The roofline fallback runs at the same share.
-  ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, OpShapeTable shapes, int compute_sms,
-                    RooflineEfficiencies fallback = {});
+  ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, int compute_sms, RooflineEfficiencies fallback = {});
   double seconds(const models::Op& op) const override;
   OpPricing pricing(const models::Op& op) const;
 
  private:
-  OpShapeTable shapes_;
   int compute_sms_;
   GemmTimeModel fp8_gemm_;
   GemmTimeModel bf16_gemm_;

@@ -1,9 +1,12 @@
 // An op: one kernel-sized unit of work of one micro-batch on one GPU (a GEMM, attention, a norm, the
-// router, a dispatch, a combine), with its FLOPs, HBM bytes, the pass it belongs to and its dtype.
+// router, a dispatch, a combine), with its FLOPs, HBM bytes, the pass it belongs to, its dtype and, for GEMMs
+// and attention, its kernel shape.
 #pragma once
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "models/op_shape.h"
 
 namespace trainsim::models {
 
@@ -59,8 +62,11 @@ struct Op {
   CommKind comm = CommKind::kNone;
   double intra_node_bytes = 0;  // NVLink
   double inter_node_bytes = 0;  // InfiniBand (DeepSeek-V3 path: once per target node)
+  // GEMMs, grouped GEMMs and attention: the kernel's dimensions (std::monostate for every other kind).
+  OpShape shape{};
 
   bool is_communication() const { return kind == OpKind::kCommunication; }
+  bool has_shape() const { return !std::holds_alternative<std::monostate>(shape); }
 };
 
 std::string_view op_kind_name(OpKind kind);

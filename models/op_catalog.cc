@@ -1,8 +1,11 @@
 // Op catalog. FLOPs: 2*m*n*k per GEMM, its Dgrad and Wgrad each as much again; causal attention
 // 2*b*h*s(s+1)/2*(d_qk + d_v) forward and 2.5x that backward (flash recomputes the scores). Bytes: each
-// operand read once, each result written once. FP8 tensors carry one FP32 scale per 128 values.
+// operand read once, each result written once. FP8 tensors carry one FP32 scale per 128 values. Shapes: a
+// GEMM's forward (rows, n, k), Dgrad (rows, k, n), Wgrad (n, k, rows); attention at the heads one GPU holds.
 #include "models/op_catalog.h"
 
+#include <cmath>
+#include <cstdint>
 #include <numeric>
 
 #include "core/error.h"
@@ -22,6 +25,11 @@ double element_bytes(Dtype dtype) {
   return kBf16;
 }
 
+// A kernel dimension from the catalog's arithmetic, which runs in doubles (heads / TP, routed rows x load
+// factor): whole for every layout the scenario rules accept (TP divides the heads, EP the experts), rounded
+// otherwise.
+std::int64_t dimension(double value) { return static_cast<std::int64_t>(std::llround(value)); }
+
 class LayerBuilder {
  public:
   LayerBuilder(const OpContext& context, LayerOps& out) : context_(context), out_(out) {}
@@ -30,24 +38,39 @@ class LayerBuilder {
 
   // Y[rows, n] = X[rows, k] W[n, k]^T, with its Dgrad and Wgrad. `save_input`: X kept for Wgrad (false when
   // its producer is recomputed); `recompute`: this GEMM re-runs in backward because its output is not kept.
+  // `weight_sets`: one for a dense GEMM; a grouped GEMM's groups (local experts), the rows split evenly among them.
   void gemm(const std::string& name, OpRole role, double rows, double k, double n, Dtype dtype, bool save_input,
             bool recompute = false, OpKind kind = OpKind::kGemm, double weight_sets = 1) {
     const double a = element_bytes(dtype), flops = 2.0 * rows * k * n;
     const double weights = weight_sets * n * k;
     const double forward_bytes = rows * k * a + weights * a + rows * n * kBf16;
+    const std::int64_t groups = dimension(weight_sets), group_rows = dimension(rows / weight_sets);
     if (dtype == Dtype::kFp8) quantize(name + ".quant_x", role, rows * k, Pass::kForward);
-    add({name, kind, dtype, Pass::kForward, role, flops, forward_bytes});
-    if (recompute) add({name, kind, dtype, Pass::kBackwardInput, role, flops, forward_bytes, true});
+    Op forward{name, kind, dtype, Pass::kForward, role, flops, forward_bytes};
+    forward.shape = GemmDims{groups, group_rows, dimension(n), dimension(k)};
+    add(forward);
+    if (recompute) {
+      Op again = forward;  // the forward shape, re-run
+      again.pass = Pass::kBackwardInput;
+      again.recomputed = true;
+      add(std::move(again));
+    }
     // NOTE: FP8 Wgrad contracts over the tokens, so both of its operands must be quantized in tiles along the
     // tokens, the transpose of the forward's 1x128 tiles along k (tech report 3.3.2 and 3.5.2): the cast of
     // dY writes both layouts (BF16 read once, FP8 written twice), and the saved FP8 X is read, dequantized,
     // transposed and re-quantized before Wgrad. Weights' 128x128 blocks serve Dgrad transposed as they are.
     if (dtype == Dtype::kFp8) cast_transpose(name + ".quant_dy", role, rows * n, Pass::kBackwardInput);
-    add({name + ".dgrad", kind, dtype, Pass::kBackwardInput, role, flops, rows * n * a + weights * a + rows * k * kBf16});
+    // Dgrad: dX[rows, k] = dY[rows, n] W[n, k], n contracted.
+    Op dgrad{name + ".dgrad", kind, dtype, Pass::kBackwardInput, role, flops, rows * n * a + weights * a + rows * k * kBf16};
+    dgrad.shape = GemmDims{groups, group_rows, dimension(k), dimension(n)};
+    add(std::move(dgrad));
     if (dtype == Dtype::kFp8)
       add({name + ".requant_x_t", OpKind::kQuantize, Dtype::kFp8, Pass::kBackwardWeight, role, 0,
            2.0 * rows * k * kFp8ScaleOverhead});
-    add({name + ".wgrad", kind, dtype, Pass::kBackwardWeight, role, flops, rows * n * a + rows * k * a + weights * kFp32});
+    // Wgrad: dW[n, k] = dY^T[n, rows] X[rows, k] per group, the tokens contracted.
+    Op wgrad{name + ".wgrad", kind, dtype, Pass::kBackwardWeight, role, flops, rows * n * a + rows * k * a + weights * kFp32};
+    wgrad.shape = GemmDims{groups, dimension(n), dimension(k), group_rows};
+    add(std::move(wgrad));
     if (save_input) out_.saved_activation_bytes += rows * k * a;
   }
 
@@ -185,9 +208,14 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   const double qkvo_bytes = rows * (heads * d_qk + kv_heads * (d_qk + d_v) + heads * d_v) * kBf16;
   const double lse_bytes = rows * heads * kFp32;
   const OpRole role = OpRole::kAttention;
-  b.add({"attn.core", OpKind::kAttention, Dtype::kBf16, Pass::kForward, role, forward_flops, qkvo_bytes + lse_bytes});
-  b.add({"attn.core.bwd", OpKind::kAttention, Dtype::kBf16, Pass::kBackwardInput, role, 2.5 * forward_flops,
-         2.0 * qkvo_bytes + lse_bytes});
+  const AttentionDims shape{c.micro_batch_size, c.sequence_length, dimension(heads), dimension(d_qk), dimension(d_v), true};
+  Op forward{"attn.core", OpKind::kAttention, Dtype::kBf16, Pass::kForward, role, forward_flops, qkvo_bytes + lse_bytes};
+  forward.shape = shape;
+  b.add(std::move(forward));
+  Op backward{"attn.core.bwd", OpKind::kAttention, Dtype::kBf16, Pass::kBackwardInput, role, 2.5 * forward_flops,
+              2.0 * qkvo_bytes + lse_bytes};
+  backward.shape = shape;
+  b.add(std::move(backward));
   // Saved for backward: O and the log-sum-exp always; Q, K, V unless the up-projections are recomputed.
   const bool keep_qkv = !(mla && c.recompute == Recompute::kDeepSeek);
   // FP8 training keeps O in E5M6, 12 bits (tech report 3.3.3); BF16 otherwise.
