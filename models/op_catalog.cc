@@ -1,5 +1,5 @@
 // Op catalog. FLOPs: 2*m*n*k per GEMM, its Dgrad and Wgrad each as much again; causal attention
-// 2*b*h*s(s+1)/2*(d_qk + d_v) forward and 2.5x that backward (flash recomputes the scores). Bytes: each
+// 2*b*h*s(s+1)/2*(d_qk + d_v) forward and 2*b*h*s(s+1)/2*(3 d_qk + 2 d_v) backward (flash recomputes the scores). Bytes: each
 // operand read once, each result written once. FP8 tensors carry one FP32 scale per 128 values. Shapes: a
 // GEMM's forward (rows, n, k), Dgrad (rows, k, n), Wgrad (n, k, rows); attention at the heads one GPU holds.
 #include "models/op_catalog.h"
@@ -205,6 +205,9 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   const double s = c.sequence_length, rows = c.tokens();
   const double causal_pairs = c.micro_batch_size * s * (s + 1) / 2;
   const double forward_flops = 2.0 * heads * causal_pairs * (d_qk + d_v);
+  // Flash backward recomputes S = QK^T and runs dP = dO V^T, dV = P^T dO, dK = dS^T Q, dQ = dS K: three GEMMs
+  // over the q/k head dim and two over the v head dim per pair (2.5x forward when the two dims are equal).
+  const double backward_flops = 2.0 * heads * causal_pairs * (3 * d_qk + 2 * d_v);
   const double qkvo_bytes = rows * (heads * d_qk + kv_heads * (d_qk + d_v) + heads * d_v) * kBf16;
   const double lse_bytes = rows * heads * kFp32;
   const OpRole role = OpRole::kAttention;
@@ -212,7 +215,7 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   Op forward{"attn.core", OpKind::kAttention, Dtype::kBf16, Pass::kForward, role, forward_flops, qkvo_bytes + lse_bytes};
   forward.shape = shape;
   b.add(std::move(forward));
-  Op backward{"attn.core.bwd", OpKind::kAttention, Dtype::kBf16, Pass::kBackwardInput, role, 2.5 * forward_flops,
+  Op backward{"attn.core.bwd", OpKind::kAttention, Dtype::kBf16, Pass::kBackwardInput, role, backward_flops,
               2.0 * qkvo_bytes + lse_bytes};
   backward.shape = shape;
   b.add(std::move(backward));

@@ -47,13 +47,12 @@ bool tensor_core_kind(OpKind kind) {
 
 std::string label(const Op& op) { return op.name + " " + std::string(pass_name(op.pass)); }
 
-// The FLOPs the catalog books for the op, counted from its shape. Attention backward: the catalog books 2.5x
-// forward (op_catalog.cc), which the formula above matches only when d_qk = d_v; see the MLA test below.
+// The FLOPs of the op counted from its shape: the GEMM's 2 m n k, attention by the formulas above.
 double catalog_rule_flops(const Op& op) {
   if (const auto* g = std::get_if<GemmDims>(&op.shape)) return gemm_flops(*g);
   const auto& a = std::get<AttentionDims>(op.shape);
   const bool backward_kernel = op.pass != Pass::kForward && !op.recomputed;
-  return backward_kernel ? 2.5 * attention_forward_flops(a) : attention_forward_flops(a);
+  return backward_kernel ? attention_backward_flops(a) : attention_forward_flops(a);
 }
 
 struct Case {
@@ -179,18 +178,17 @@ TEST(OpShape, LlamaAtTp8HoldsAnEighthOfTheHeads) {
   EXPECT_EQ((std::array{core.heads, core.qk_head_dim, core.v_head_dim}), (std::array<std::int64_t, 3>{16, 128, 128}));
 }
 
-TEST(OpShape, MlaBackwardFlopsExceedTheCatalogsTwoAndAHalfTimesForward) {
-  // A finding, recorded rather than hidden: the catalog books flash backward at 2.5x forward, exact only when
-  // d_qk = d_v. With MLA's d_qk = 192, d_v = 128 the backward kernel's count is 2 (3x192 + 2x128) = 1664 FLOPs per
-  // pair, against 2.5 x 2 (192 + 128) = 1600 booked: the catalog's backward attention is 4% light.
+// Flash backward's count per causal pair is 2 (3 d_qk + 2 d_v): the recomputed QK^T, dP and dK, dQ over the q/k
+// head dim, dV and (with dP) the v head dim. With MLA's d_qk = 192, d_v = 128 that is 1664 FLOPs per pair, 1.04x
+// the 2.5x-forward rule that holds only when the dims are equal (Llama).
+TEST(OpShape, AttentionBackwardFlopsFollowTheHeadDims) {
   const LayerOps layer = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, context(1, 64, Recompute::kDeepSeek));
+  const Op& forward = find_op(layer, "attn.core");
   const Op& backward = find_op(layer, "attn.core.bwd");
-  EXPECT_NEAR(attention_backward_flops(std::get<AttentionDims>(backward.shape)) / backward.flops, 1664.0 / 1600.0,
-              1e-12);
-  // Equal head dims (Llama): the two counts agree.
+  EXPECT_NEAR(backward.flops / forward.flops, 1664.0 / (2.0 * (192 + 128)), 1e-12);
+  EXPECT_NEAR(attention_backward_flops(std::get<AttentionDims>(backward.shape)) / backward.flops, 1.0, 1e-12);
   const LayerOps llama = build_layer_ops(load_preset("llama-3.1-405b"), LayerKind::kDense, context(8, 1, Recompute::kNone));
-  const Op& llama_backward = find_op(llama, "attn.core.bwd");
-  EXPECT_NEAR(attention_backward_flops(std::get<AttentionDims>(llama_backward.shape)) / llama_backward.flops, 1.0, 1e-12);
+  EXPECT_NEAR(find_op(llama, "attn.core.bwd").flops / find_op(llama, "attn.core").flops, 2.5, 1e-12);
 }
 
 }  // namespace
