@@ -14,6 +14,7 @@
 
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/line_column.h"
 
 namespace trainsim::hw {
 namespace {
@@ -27,18 +28,6 @@ using nlohmann::json;
                     "is this a PyTorch-profiler (Kineto) trace? torch.profiler's export_chrome_trace writes one");
 }
 
-std::pair<int, int> line_column(std::string_view text, size_t byte) {
-  int line = 1, column = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
 
 double number_at(const json& object, const char* key, const std::string& source, const std::string& path) {
   auto it = object.find(key);

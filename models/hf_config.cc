@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/line_column.h"
 
 namespace trainsim::models {
 namespace {
@@ -116,19 +117,6 @@ HfValue from_json(const nlohmann::json& j) {
   return std::string("<structured value>");
 }
 
-// Line and column of a byte offset, for JSON syntax errors.
-std::pair<int, int> line_column(const std::string& text, size_t byte) {
-  int line = 1, column = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
 
 }  // namespace
 
