@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "core/atomic_file.h"
 #include "core/did_you_mean.h"
@@ -55,17 +56,21 @@ std::string default_path(const ScheduleCommandOptions& o, const char* extension)
   return fmt::format("schedule-{}-p{}-m{}.{}", o.kind, o.pp, o.microbatches, extension);
 }
 
+// The scenario's stage chunk times, checked against --pp.
+std::vector<sim::ChunkTimes> scenario_stage_times(const ScheduleCommandOptions& options, const sim::Scenario& scenario) {
+  const int stages = scenario_schedule_pp(scenario);
+  if (options.pp != stages)
+    reject("--pp", fmt::format("--pp {} differs from the scenario's {} pipeline stages", options.pp, stages),
+           "no --pp with --scenario", "the chunk times belong to the scenario's stages");
+  return sim::PricedScenario(scenario).stage_chunks;
+}
+
 }  // namespace
 
 std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOptions& options, std::string& source) {
   if (!options.scenario_path.empty()) {
-    const sim::Scenario scenario = sim::load_scenario(options.scenario_path);
-    const int stages = scenario_schedule_pp(scenario);
-    if (options.pp != stages)
-      reject("--pp", fmt::format("--pp {} differs from the scenario's {} pipeline stages", options.pp, stages),
-             "no --pp with --scenario", "the chunk times belong to the scenario's stages");
     source = options.scenario_path;
-    return sim::PricedScenario(scenario).stage_chunks;
+    return scenario_stage_times(options, sim::load_scenario(options.scenario_path));
   }
   check_times(options.times, options.p2p_latency_s);
   source = kOrigin;
@@ -81,15 +86,20 @@ ScheduleCommandOutput run_schedule_command(const ScheduleCommandOptions& options
   const sim::ScheduleRequest chosen{kind, options.pp, options.microbatches, options.virtual_stages};
   sim::check_schedule_request(chosen, kOrigin);
   reports::ScheduleTableInput table;
-  table.stage_times = stage_times_for_command(options, table.times_source);
+  std::optional<sim::Scenario> scenario;
+  if (options.scenario_path.empty()) {
+    table.stage_times = stage_times_for_command(options, table.times_source);
+  } else {
+    scenario = sim::load_scenario(options.scenario_path);
+    table.stage_times = scenario_stage_times(options, *scenario);
+    table.times_source = options.scenario_path;
+  }
   table.p2p_latency_s = options.p2p_latency_s;
   table.rows = sim::compare_schedules(options.pp, options.microbatches, options.virtual_stages, table.stage_times,
                                       options.p2p_latency_s);
-  if (!options.scenario_path.empty()) {
-    const sim::Scenario scenario = sim::load_scenario(options.scenario_path);
+  if (scenario)
     for (const sim::ScheduleComparison& row : table.rows)
-      table.memory.push_back(row.schedule ? sim::memory_under_schedule(scenario, row.request) : std::nullopt);
-  }
+      table.memory.push_back(row.schedule ? sim::memory_under_schedule(*scenario, row.request) : std::nullopt);
   ScheduleCommandOutput output;
   output.out = options.json ? reports::schedule_table_json(table, options.order) : reports::schedule_table_text(table);
 

@@ -21,13 +21,18 @@ ChunkTimes mean_chunk_times(const std::vector<ChunkTimes>& stage_times) {
   return {mean.forward_s / n, mean.backward_s / n, mean.weight_backward_s / n, mean.overlapped_s / n};
 }
 
+bool uniform_chunk_times(const std::vector<ChunkTimes>& stage_times) {
+  const ChunkTimes& first = stage_times.front();
+  return std::all_of(stage_times.begin(), stage_times.end(), [&](const ChunkTimes& t) {
+    return t.forward_s == first.forward_s && t.backward_s == first.backward_s &&
+           t.weight_backward_s == first.weight_backward_s && t.overlapped_s == first.overlapped_s;
+  });
+}
+
 std::vector<ScheduleComparison> compare_schedules(int pp, int microbatches, int virtual_stages,
                                                   const std::vector<ChunkTimes>& stage_times, double p2p_latency_s) {
   const ChunkTimes mean = mean_chunk_times(stage_times);
-  const bool uniform = std::all_of(stage_times.begin(), stage_times.end(), [&](const ChunkTimes& t) {
-    return t.forward_s == mean.forward_s && t.backward_s == mean.backward_s &&
-           t.weight_backward_s == mean.weight_backward_s && t.overlapped_s == mean.overlapped_s;
-  });
+  const bool uniform = uniform_chunk_times(stage_times);
   std::vector<ScheduleComparison> rows;
   for (ScheduleKind kind : kAllScheduleKinds) {
     ScheduleComparison row;

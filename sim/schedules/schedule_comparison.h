@@ -24,6 +24,8 @@ struct ScheduleComparison {
 
 // The chunk times of one stage averaged over stages: what the closed-form formulas take.
 ChunkTimes mean_chunk_times(const std::vector<ChunkTimes>& stage_times);
+// Every stage's chunk times alike: what the published formulas' exact cases assume.
+bool uniform_chunk_times(const std::vector<ChunkTimes>& stage_times);
 
 // One comparison per kind in kAllScheduleKinds order. stage_times: one entry or pp (schedule_run.h).
 std::vector<ScheduleComparison> compare_schedules(int pp, int microbatches, int virtual_stages,

@@ -106,12 +106,8 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   // exact case needs every stage alike.
   const ScheduleRequest request = schedule_request_for(l, e.microbatches);
   const ChunkTimes mean = mean_chunk_times(p.stage_chunks);
-  const bool uniform = std::all_of(p.stage_chunks.begin(), p.stage_chunks.end(), [&](const ChunkTimes& c) {
-    return c.forward_s == mean.forward_s && c.backward_s == mean.backward_s &&
-           c.weight_backward_s == mean.weight_backward_s && c.overlapped_s == mean.overlapped_s;
-  });
   e.pipeline.formula_bubble_s = published_bubble_s(l.schedule, mean, request.pp, l.virtual_stages);
-  e.pipeline.formula_is_exact = uniform && published_bubble_is_exact(l.schedule, mean);
+  e.pipeline.formula_is_exact = uniform_chunk_times(p.stage_chunks) && published_bubble_is_exact(l.schedule, mean);
   double busy_s = 0, makespan_s = 0;
   if (run) {
     e.pipeline.executed = true;
