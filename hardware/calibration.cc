@@ -122,10 +122,10 @@ MeasuredPoint read_point(const ConfigNode& node, const CalibrationDevice& device
   return p;
 }
 
-FittedModel read_fit(const ConfigNode& node, models::OpKind op) {
+FittedModel read_fit(const ConfigNode& node, KernelFamily family) {
   node.allow_only(Keys{"model", "parameters", "residuals"});
   FittedModel f;
-  f.op = op;
+  f.family = family;
   f.model = node.require("model").as_string();
   const ConfigNode parameters = node.require("parameters");
   parameters.require_map();
@@ -170,6 +170,19 @@ long long MeasuredPoint::dim(std::string_view name, long long fallback) const {
   return fallback;
 }
 
+long long GroupMember::dim(std::string_view name, long long fallback) const {
+  for (const ShapeDim& d : shape)
+    if (d.name == name) return d.size;
+  return fallback;
+}
+
+KernelFamily MeasuredPoint::kernel_family() const {
+  if (family) return *family;
+  const std::optional<KernelFamily> f = kernel_family_of(op, dtype, pass.value_or(models::Pass::kForward));
+  TS_CHECK(f.has_value(), "a {} point has no kernel family", models::op_kind_name(op));
+  return *f;
+}
+
 std::vector<std::pair<models::OpKind, int>> Calibration::points_by_op_kind() const {
   std::vector<std::pair<models::OpKind, int>> out;
   for (models::OpKind kind : kOpKinds) {
@@ -194,16 +207,11 @@ Calibration parse_calibration(const std::string& text, const std::string& file_n
   if (c.points.empty()) points.fail("is empty", "at least one measured point");
   if (auto fits = root.get("fits")) {
     fits->require_map();
-    Keys kinds;
-    for (models::OpKind kind : kOpKinds) kinds.emplace_back(models::op_kind_name(kind));
-    fits->allow_only(kinds);
-    for (const std::string& key : fits->keys()) {
-      const ConfigNode fit = fits->require(key);
-      models::OpKind kind = models::OpKind::kGemm;
-      for (models::OpKind k : kOpKinds)
-        if (models::op_kind_name(k) == key) kind = k;
-      c.fits.push_back(read_fit(fit, kind));
-    }
+    Keys families;
+    for (int f = 0; f < kKernelFamilyCount; ++f) families.emplace_back(kernel_family_name(static_cast<KernelFamily>(f)));
+    fits->allow_only(families);
+    for (const std::string& key : fits->keys())
+      c.fits.push_back(read_fit(fits->require(key), *kernel_family_from_name(key)));
   }
   return c;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "hardware/kernel_family.h"
 #include "models/op.h"
 
 namespace trainsim::hw {
@@ -46,25 +47,51 @@ struct ShapeDim {
   long long size = 0;
 };
 
-struct MeasuredPoint {
+// One op of a group point: its kind, dtype and shape as the op catalog gives them (shape names as a single
+// point's; memory-bound ops give `bytes`).
+struct GroupMember {
   models::OpKind op = models::OpKind::kGemm;
   models::Dtype dtype = models::Dtype::kBf16;
+  std::vector<ShapeDim> shape;  // in file order
+  std::string note;             // the catalog op's name: "attn.q_up", "moe.experts.down.wgrad"
+  SourceLocation at;
+
+  long long dim(std::string_view name, long long fallback = 0) const;
+};
+
+// A measured point. Either a single kernel call of one shape (`op`, `shape`), or a group: a profiler trace
+// records no shapes, so `trainsim calibrate --from-trace` sums the kernels of one kernel family in one block
+// of one layer (DualPipe's attn(F), ...) and lists the catalog ops they implement as `members`; the fit then
+// matches the members' summed model time to `seconds`.
+struct MeasuredPoint {
+  models::OpKind op = models::OpKind::kGemm;  // single points only
+  models::Dtype dtype = models::Dtype::kBf16;
   std::optional<models::Pass> pass;  // absent: the op kind runs the same kernel in every pass
-  std::vector<ShapeDim> shape;       // in file order
-  double seconds = 0;                // one kernel call
+  std::vector<ShapeDim> shape;       // single points only, in file order
+  double seconds = 0;                // one kernel call; a group: its kernels summed
   double achieved_flops_per_s = 0;   // the rate as published, where `seconds` was derived from it; else 0
   int sm_count = 0;                  // SMs the kernel had (the device's unless the file says fewer)
   std::string note;
   SourceLocation at;  // the point's entry in the file
 
+  // Group points only (members non-empty): the family every member falls in, the trace's kernel count, and
+  // which block of which layer ("layer 2 attn B+W").
+  std::optional<KernelFamily> family;
+  std::vector<GroupMember> members;
+  int kernels = 0;
+  std::string group;
+
+  bool is_group() const { return !members.empty(); }
+  // The family the point calibrates: a group's, else that of its op kind, dtype and pass (F when absent).
+  KernelFamily kernel_family() const;
   // The size of dimension `name`, or `fallback` when the shape does not have it.
   long long dim(std::string_view name, long long fallback = 0) const;
 };
 
-// What a fit of one op kind's points found: the model's name, its constants (SI units, the unit in the
+// What a fit of one kernel family's points found: the model's name, its constants (SI units, the unit in the
 // name: "launch_s") and how far the model misses the points.
 struct FittedModel {
-  models::OpKind op = models::OpKind::kGemm;
+  KernelFamily family = KernelFamily::kFp8Gemm;
   std::string model;
   std::vector<std::pair<std::string, double>> parameters;  // in file order
   int points_fitted = 0;

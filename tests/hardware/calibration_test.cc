@@ -42,7 +42,7 @@ const char* kValid =
     "    time: 2.5 ms\n"                                                                         // 23
     "    sms: 112\n"                                                                             // 24
     "fits:\n"                                                                                    // 25
-    "  gemm:\n"                                                                                  // 26
+    "  fp8_gemm:\n"                                                                              // 26
     "    model: tile-wave\n"                                                                     // 27
     "    parameters: {launch_s: 4.0e-6, efficiency: 0.8}\n"                                      // 28
     "    residuals: {points: 1, rms_relative: 0.02, max_relative: 0.03}\n";                      // 29
@@ -92,7 +92,7 @@ TEST(Calibration, ReadsEveryField) {
   EXPECT_EQ(attention.sm_count, 112);
   EXPECT_EQ(attention.shape.size(), 6u);
   ASSERT_EQ(c.fits.size(), 1u);
-  EXPECT_EQ(c.fits[0].op, models::OpKind::kGemm);
+  EXPECT_EQ(c.fits[0].family, KernelFamily::kFp8Gemm);
   EXPECT_EQ(c.fits[0].parameters[0], (std::pair<std::string, double>{"launch_s", 4.0e-6}));
   EXPECT_DOUBLE_EQ(c.fits[0].max_relative_error, 0.03);
   EXPECT_FALSE(c.fits[0].held_out_rms_relative_error.has_value());
@@ -140,7 +140,7 @@ TEST(Calibration, MissingFieldsNameTheirParent) {
   EXPECT_HAS(error_of(with("  sm_count: 132\n", "")), "c.yaml:3:3: device.sm_count: missing field");
   EXPECT_HAS(error_of(with("    time: 2.5 ms\n", "")), "c.yaml:19:5: points[1].time: missing field");
   EXPECT_HAS(error_of(with("format: 1\n", "")), "format: missing field");
-  EXPECT_HAS(error_of(with("    model: tile-wave\n", "")), "fits.gemm.model: missing field");
+  EXPECT_HAS(error_of(with("    model: tile-wave\n", "")), "fits.fp8_gemm.model: missing field");
 }
 
 TEST(Calibration, FormatVersionIsChecked) {
@@ -154,14 +154,14 @@ TEST(Calibration, BadAndMissingUnits) {
   EXPECT_HAS(error_of(with("1.98 GHz", "1.98")), "c.yaml:6:16: device.boost_clock:");
   EXPECT_HAS(error_of(with("1.98 GHz", "1.98 Ghz")), "unknown unit 'Ghz'");
   EXPECT_HAS(error_of(with("1127 TFLOPS", "1127 TB/s")), "c.yaml:18:15: points[0].achieved: unknown unit 'TB/s'");
-  EXPECT_HAS(error_of(with("launch_s: 4.0e-6", "launch_s: 4 us")), "fits.gemm.parameters.launch_s: '4 us' is not a number");
+  EXPECT_HAS(error_of(with("launch_s: 4.0e-6", "launch_s: 4 us")), "fits.fp8_gemm.parameters.launch_s: '4 us' is not a number");
 }
 
 TEST(Calibration, TimesMustBePositive) {
   EXPECT_HAS(error_of(with("2.5 ms", "-2.5 ms")), "c.yaml:23:11: points[1].time: is negative");
   EXPECT_HAS(error_of(with("2.5 ms", "0 ms")), "c.yaml:23:11: points[1].time: must be positive");
   EXPECT_HAS(error_of(with("1.98 GHz", "0 GHz")), "c.yaml:6:16: device.boost_clock: must be positive");
-  EXPECT_HAS(error_of(with("rms_relative: 0.02", "rms_relative: -0.02")), "fits.gemm.residuals.rms_relative: is negative");
+  EXPECT_HAS(error_of(with("rms_relative: 0.02", "rms_relative: -0.02")), "fits.fp8_gemm.residuals.rms_relative: is negative");
 }
 
 TEST(Calibration, UnknownOpKindDtypeAndPass) {
@@ -170,7 +170,7 @@ TEST(Calibration, UnknownOpKindDtypeAndPass) {
   EXPECT_HAS(op, "did you mean 'gemm'?");
   EXPECT_HAS(error_of(with("    dtype: fp8", "    dtype: fp16")), "c.yaml:15:12: points[0].dtype: 'fp16' is not a known value");
   EXPECT_HAS(error_of(with("    pass: Bi", "    pass: B")), "c.yaml:21:11: points[1].pass: 'B' is not a known value");
-  EXPECT_HAS(error_of(with("  gemm:\n", "  gemmm:\n")), "c.yaml:26:3: fits.gemmm: unknown key 'gemmm'");
+  EXPECT_HAS(error_of(with("  fp8_gemm:\n", "  fp8_gemmm:\n")), "c.yaml:26:3: fits.fp8_gemmm: unknown key 'fp8_gemmm'");
 }
 
 TEST(Calibration, ShapesUseTheDocumentedNames) {
