@@ -93,7 +93,7 @@ LinearTimeFit fit_linear_time(const FitRowsAt& rows_at, std::vector<double> init
       std::vector<double> row = design_row(r.terms, at_floor);
       for (double& x : row) x /= r.measured_s;
       design.push_back(std::move(row));
-      target.push_back((r.measured_s - (at_floor ? r.terms.floor_s : 0.0)) / r.measured_s);
+      target.push_back((r.measured_s - r.terms.fixed_s - (at_floor ? r.terms.floor_s : 0.0)) / r.measured_s);
     }
     if (design == previous) {
       fit.converged = true;

@@ -18,8 +18,24 @@ struct Kind {
     const auto model = make_model(Constants::from_coefficients(c));
     std::vector<FitRow> out;
     out.reserve(points.size());
-    for (const Point& p : points) out.push_back({model.terms(p.shape, p.sms), p.seconds});
+    for (const Point& p : points) {
+      if (p.more.empty()) {
+        out.push_back({model.terms(p.shape, p.sms), p.seconds});
+        continue;
+      }
+      std::vector<LinearTimeTerms> kernels{model.terms(p.shape, p.sms)};
+      for (const auto& shape : p.more) kernels.push_back(model.terms(shape, p.sms));
+      out.push_back({LinearTimeTerms::sum(kernels, c), p.seconds});
+    }
     return out;
+  }
+
+  // What the model gives for a point: its kernels' times summed.
+  template <class Model>
+  static double point_seconds(const Model& model, const Point& p) {
+    double s = model.seconds(p.shape, p.sms);
+    for (const auto& shape : p.more) s += model.seconds(shape, p.sms);
+    return s;
   }
 
   LinearTimeFit fit(std::span<const Point> points, const Constants& initial) const {
@@ -52,7 +68,7 @@ struct Kind {
       const auto model = make_model(Constants::from_coefficients(partial.coefficients));
       double sum_abs = 0;
       for (const Point& p : held) {
-        const double error = std::abs(model.seconds(p.shape, p.sms) - p.seconds) / p.seconds;
+        const double error = std::abs(point_seconds(model, p) - p.seconds) / p.seconds;
         sum_abs += error;
         q.held_out_max_abs_relative_error = std::max(q.held_out_max_abs_relative_error, error);
       }
@@ -72,8 +88,10 @@ Kind<Point, Constants, MakeModel> kind(MakeModel make_model) {
 
 GemmFit fit_gemm(const GpuSpec& gpu, std::span<const GemmPoint> points, const GemmConstants& initial,
                  double hbm_time_factor, FitOptions options) {
-  for (const GemmPoint& p : points)
+  for (const GemmPoint& p : points) {
     TS_CHECK(p.shape.dtype == points.front().shape.dtype, "one GEMM fit mixes dtypes");
+    for (const GemmShape& s : p.more) TS_CHECK(s.dtype == points.front().shape.dtype, "one GEMM fit mixes dtypes");
+  }
   // The fit evaluates the tile the current constants choose, as GemmTimeModel::plan does.
   struct Planned {
     GemmTimeModel model;

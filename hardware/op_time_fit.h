@@ -12,22 +12,27 @@
 
 namespace trainsim::hw {
 
+// A measured point: one kernel call of `shape`, or, where `more` is not empty, that call and the calls of
+// `more` run one after another and timed together (a calibration's group point: `seconds` is their sum).
 struct GemmPoint {
   GemmShape shape;
   int sms = 0;  // SMs the kernel ran on
   double seconds = 0;
+  std::vector<GemmShape> more;
 };
 
 struct AttentionPoint {
   AttentionShape shape;
   int sms = 0;
   double seconds = 0;
+  std::vector<AttentionShape> more;
 };
 
 struct MemoryPoint {
   MemoryOpShape shape;
   int sms = 0;
   double seconds = 0;
+  std::vector<MemoryOpShape> more;
 };
 
 // How points are split: every `hold_out_every`-th point (indices every-1, 2 every-1, ...) is held out of a

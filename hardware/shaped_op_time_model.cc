@@ -38,9 +38,11 @@ std::string_view op_pricing_name(OpPricing pricing) {
 }
 
 ShapedOpTimeModel::ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, int compute_sms,
-                                     RooflineEfficiencies fallback)
+                                     RooflineEfficiencies fallback, std::array<bool, kKernelFamilyCount> shaped)
     : compute_sms_(compute_sms),
+      shaped_(shaped),
       fp8_gemm_(gpu, constants.fp8_gemm, constants.memory.hbm_time_factor),
+      fp8_weight_gemm_(gpu, constants.fp8_weight_gemm, constants.memory.hbm_time_factor),
       bf16_gemm_(gpu, constants.bf16_gemm, constants.memory.hbm_time_factor),
       attention_forward_(gpu, AttentionDirection::kForward, constants.attention_forward,
                          constants.memory.hbm_time_factor),
@@ -57,6 +59,8 @@ OpPricing ShapedOpTimeModel::pricing(const models::Op& op) const {
   TS_CHECK(!op.has_shape() || (gemm && std::holds_alternative<models::GemmDims>(op.shape)) ||
                (attention && std::holds_alternative<models::AttentionDims>(op.shape)),
            "op '{}' is {} but its shape is not", op.name, models::op_kind_name(op.kind));
+  const std::optional<KernelFamily> family = kernel_family_of(op);
+  if (!family || !shaped_[static_cast<std::size_t>(*family)]) return OpPricing::kRoofline;
   if (gemm && op.has_shape()) return OpPricing::kGemmShape;
   if (attention && op.has_shape()) return OpPricing::kAttentionShape;
   if (memory_bound(op.kind)) return OpPricing::kMemoryBytes;
@@ -68,12 +72,15 @@ double ShapedOpTimeModel::seconds(const models::Op& op) const {
   switch (pricing(op)) {
     case OpPricing::kGemmShape: {
       const GemmShape gemm = gemm_shape(std::get<models::GemmDims>(op.shape), op.dtype);
-      return (op.dtype == models::Dtype::kFp8 ? fp8_gemm_ : bf16_gemm_).seconds(gemm, compute_sms_);
+      switch (*kernel_family_of(op)) {
+        case KernelFamily::kFp8Gemm: return fp8_gemm_.seconds(gemm, compute_sms_);
+        case KernelFamily::kFp8WeightGemm: return fp8_weight_gemm_.seconds(gemm, compute_sms_);
+        default: return bf16_gemm_.seconds(gemm, compute_sms_);
+      }
     }
     case OpPricing::kAttentionShape: {
       const AttentionShape attention = attention_shape(std::get<models::AttentionDims>(op.shape));
-      // Forward, and forward recomputed inside backward, run the forward kernel; Bi runs the backward one.
-      const bool backward = op.pass != models::Pass::kForward && !op.recomputed;
+      const bool backward = kernel_family_of(op) == KernelFamily::kAttentionBackward;
       return (backward ? attention_backward_ : attention_forward_).seconds(attention, compute_sms_);
     }
     case OpPricing::kMemoryBytes:

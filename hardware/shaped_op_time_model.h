@@ -1,11 +1,14 @@
 // ShapedOpTimeModel: an OpTimeModel that prices GEMMs, grouped GEMMs and attention from their shapes (tiles,
-// waves, the K loop) and memory-bound ops from their bytes, falling back to the roofline where no shape model
-// applies. The shapes are the ops' own (models::Op::shape, filled by the op catalog). Not yet used by sim/.
+// waves, the K loop) and memory-bound ops from their bytes, kernel family by kernel family, falling back to the
+// roofline for a family it is told to leave there (one no calibration covers) and where no shape model
+// applies. The shapes are the ops' own (models::Op::shape, filled by the op catalog).
 #pragma once
+#include <array>
 #include <string_view>
 
 #include "hardware/attention_time_model.h"
 #include "hardware/gemm_time_model.h"
+#include "hardware/kernel_family.h"
 #include "hardware/memory_time_model.h"
 #include "hardware/op_time_model.h"
 
@@ -18,6 +21,7 @@ AttentionShape attention_shape(const models::AttentionDims& dims);
 // One set of constants per kernel family.
 struct ShapedConstants {
   GemmConstants fp8_gemm = deepgemm_fp8_h800_constants();
+  GemmConstants fp8_weight_gemm = deepgemm_fp8_h800_constants();
   GemmConstants bf16_gemm = assumed_bf16_constants();
   AttentionConstants attention_forward = assumed_attention_constants(AttentionDirection::kForward);
   AttentionConstants attention_backward = assumed_attention_constants(AttentionDirection::kBackward);
@@ -33,13 +37,24 @@ class ShapedOpTimeModel final : public OpTimeModel {
  public:
   // `compute_sms`: SMs left to compute, e.g. 112 of 132 while DeepSeek-V3's communication kernels hold 20
   // (docs/sources.md#deepseek-v3-cluster). The roofline fallback runs at the same share.
-  ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, int compute_sms, RooflineEfficiencies fallback = {});
+  // `shaped`: the families the shape models price (the rest go to the roofline); all by default.
+  ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, int compute_sms, RooflineEfficiencies fallback = {},
+                    std::array<bool, kKernelFamilyCount> shaped = all_families());
   double seconds(const models::Op& op) const override;
   OpPricing pricing(const models::Op& op) const;
+  int compute_sms() const { return compute_sms_; }
+
+  static constexpr std::array<bool, kKernelFamilyCount> all_families() {
+    std::array<bool, kKernelFamilyCount> all{};
+    all.fill(true);
+    return all;
+  }
 
  private:
   int compute_sms_;
+  std::array<bool, kKernelFamilyCount> shaped_;
   GemmTimeModel fp8_gemm_;
+  GemmTimeModel fp8_weight_gemm_;
   GemmTimeModel bf16_gemm_;
   AttentionTimeModel attention_forward_;
   AttentionTimeModel attention_backward_;

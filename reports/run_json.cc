@@ -1,8 +1,10 @@
 // The JSON form of a run report. Keys are sorted (nlohmann's default object), numbers in SI units.
 #include <nlohmann/json.hpp>
 
+#include "hardware/calibrated_constants.h"
 #include "hardware/calibration.h"
 #include "models/model_size.h"
+#include "reports/op_pricing_report.h"
 #include "reports/run_report.h"
 
 namespace trainsim::reports {
@@ -22,8 +24,9 @@ std::string format_run_json(const RunReport& r) {
                      {"pp", l.pp},             {"tp", l.tp},             {"ep", l.ep},
                      {"dp", l.dp},             {"zero_stage", l.zero_stage}, {"virtual_stages", l.virtual_stages},
                      {"micro_batch_size", l.micro_batch_size}, {"recompute", models::recompute_name(l.recompute)}};
-  // Which calibration the scenario chose; the op-time model does not read its points yet, so the datasheet
-  // roofline still prices every op (issue 13).
+  // Which calibration the scenario chose, and which model priced each kernel family (op_pricing).
+  const std::shared_ptr<const hw::CalibratedConstants> calibrated =
+      hw::calibrated_constants(s.cluster.calibration, s.cluster.gpu);
   if (const std::shared_ptr<const hw::Calibration>& c = s.cluster.calibration) {
     json points = json::object();
     for (const auto& [kind, count] : c->points_by_op_kind()) points[std::string(models::op_kind_name(kind))] = count;
@@ -31,10 +34,11 @@ std::string format_run_json(const RunReport& r) {
                           {"source", hw::calibration_source_name(c->source.kind)},
                           {"device", c->device.name},
                           {"points_by_op_kind", points},
-                          {"op_times_priced_by", "datasheet roofline"}};
+                          {"op_times_priced_by", op_times_priced_by(*calibrated)}};
   } else {
     out["calibration"] = {{"file", "none (datasheet roofline)"}, {"op_times_priced_by", "datasheet roofline"}};
   }
+  out["op_pricing"] = op_pricing_json(*calibrated);
   out["model"] = {{"name", m.name},
                   {"params_total", params.total},
                   {"params_active", params.active},

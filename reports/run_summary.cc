@@ -5,8 +5,10 @@
 #include <algorithm>
 
 #include "core/units.h"
+#include "hardware/calibrated_constants.h"
 #include "hardware/calibration.h"
 #include "models/model_size.h"
+#include "reports/op_pricing_report.h"
 #include "reports/run_report.h"
 #include "reports/text_table.h"
 
@@ -64,16 +66,16 @@ std::string bound_note(const RunReport& r) {
   return "";
 }
 
-// Which calibration the scenario chose. The op-time model does not read its points yet (issue 13), so the
-// line says that the datasheet roofline still prices the ops.
+// Which calibration the scenario chose, and what priced each kernel family.
 std::string calibration_line(const hw::ClusterSpec& cluster) {
   const std::shared_ptr<const hw::Calibration>& c = cluster.calibration;
   if (!c) return "  calibration none: op times from the datasheet roofline\n";
+  const std::shared_ptr<const hw::CalibratedConstants> calibrated = hw::calibrated_constants(c, cluster.gpu);
   std::string points;
   for (const auto& [kind, count] : c->points_by_op_kind())
     points += fmt::format("{}{} {}", points.empty() ? "" : ", ", models::op_kind_name(kind), count);
-  return fmt::format("  calibration {} ({}, {}; points: {}); op times still from the datasheet roofline\n", c->file,
-                     hw::calibration_source_name(c->source.kind), c->device.name, points);
+  return fmt::format("  calibration {} ({}, {}; points: {})\n  op times  {}\n", c->file,
+                     hw::calibration_source_name(c->source.kind), c->device.name, points, op_pricing_line(*calibrated));
 }
 
 std::string header(const RunReport& r) {

@@ -41,6 +41,16 @@ double schedule_sm_fraction(const Scenario& s) {
   return overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.compute_sm_fraction() : 1.0;
 }
 
+int schedule_compute_sms(const Scenario& s) {
+  return overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.gpu.sm_count - s.cluster.comm_sm_count
+                                                          : s.cluster.gpu.sm_count;
+}
+
+hw::ShapedOpTimeModel time_model(const Scenario& s, const hw::CalibratedConstants& calibrated, int compute_sms) {
+  return hw::ShapedOpTimeModel(s.cluster.gpu, calibrated.constants, compute_sms, hw::RooflineEfficiencies{},
+                               calibrated.fitted);
+}
+
 }  // namespace
 
 std::optional<PipelineSchedule> schedule_if_valid(const ParallelLayout& layout, int microbatches) {
@@ -62,8 +72,9 @@ ChunkTimes chunk_times_of(const LayerTiming& t) {
 
 PricedScenario::PricedScenario(const Scenario& s)
     : scenario(s),
-      full_sms_model(s.cluster.gpu, hw::RooflineEfficiencies{}),
-      schedule_sms_model(s.cluster.gpu, hw::RooflineEfficiencies{}, schedule_sm_fraction(s)),
+      calibrated(hw::calibrated_constants(s.cluster.calibration, s.cluster.gpu)),
+      full_sms_model(time_model(s, *calibrated, s.cluster.gpu.sm_count)),
+      schedule_sms_model(time_model(s, *calibrated, schedule_compute_sms(s))),
       at_full_sms(price_model(s, full_sms_model)),
       at_schedule_sms(schedule_sm_fraction(s) == 1.0 ? at_full_sms : price_model(s, schedule_sms_model)),
       plan(plan_stages(s, placement_costs(at_full_sms))),

@@ -6,7 +6,10 @@
 #include <optional>
 #include <vector>
 
-#include "hardware/op_time_model.h"
+#include <memory>
+
+#include "hardware/calibrated_constants.h"
+#include "hardware/shaped_op_time_model.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/stage_plan.h"
 #include "sim/schedules/chunk_times.h"
@@ -23,11 +26,15 @@ struct PricedScenario {
   PricedScenario& operator=(const PricedScenario&) = delete;
 
   const Scenario& scenario;
+  // The shape models' constants fitted to the scenario's calibration (cluster.calibration, or the shipped file
+  // of its GPU type); kernel families it has no points for, or every family without a calibration, are priced
+  // by the datasheet roofline.
+  const std::shared_ptr<const hw::CalibratedConstants> calibrated;
   // Compute at the full SM count: the engine slows it itself while communication kernels hold SMs.
-  const hw::RooflineOpTimeModel full_sms_model;
+  const hw::ShapedOpTimeModel full_sms_model;
   // Compute at the SMs the communication kernels leave, where the schedule overlaps F&B (DualPipe: 112 of
   // 132 on an H800), else the full count: what the closed form's chunks run at.
-  const hw::RooflineOpTimeModel schedule_sms_model;
+  const hw::ShapedOpTimeModel schedule_sms_model;
   const PricedModel at_full_sms;
   const PricedModel at_schedule_sms;
   const StagePlan plan;

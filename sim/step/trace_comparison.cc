@@ -42,9 +42,15 @@ TraceComparison compare_with_trace(const PricedScenario& p, const hw::TraceSumma
   out.trace_device = trace.device;
   out.scenario_source = s.source;
   out.layers_per_chunk = layers_per_chunk;
-  out.op_times = fmt::format("the datasheet roofline at assumed efficiencies (hardware/op_time_model.h), {} of {} SMs",
-                             s.cluster.gpu.sm_count - (overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.comm_sm_count : 0),
-                             s.cluster.gpu.sm_count);
+  std::string fitted;
+  for (const hw::FamilyFit& f : p.calibrated->fits)
+    fitted += fmt::format("{}{}", fitted.empty() ? "" : ", ", hw::kernel_family_name(f.family));
+  out.op_times = fmt::format("{}, {} of {} SMs",
+                             fitted.empty() ? std::string("the datasheet roofline at assumed efficiencies (hardware/op_time_model.h)")
+                                            : fmt::format("shape models fitted to {} ({}), the datasheet roofline for the "
+                                                          "other kernel families",
+                                                          p.calibrated->calibration_file, fitted),
+                             p.schedule_sms_model.compute_sms(), s.cluster.gpu.sm_count);
   const PricedLayer& moe = p.at_schedule_sms.moe;
   const double layers = layers_per_chunk;
   std::map<std::pair<std::string, TracePass>, double> block_s, kind_s;

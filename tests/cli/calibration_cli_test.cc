@@ -30,7 +30,7 @@ std::string default_scenario_with_calibration(const std::string& name, const std
   return dir + "/" + name;
 }
 
-TEST(CalibrationCli, NoneIsSaidAndChangesNoFigure) {
+TEST(CalibrationCli, NoneIsSaidAndPricesEveryFamilyByTheRoofline) {
   const std::string scenario = default_scenario_with_calibration("none.yaml", "none");
   const ProcessResult none = run_trainsim({"run", scenario, "--fidelity", "analytic", "--json"});
   ASSERT_EQ(none.exit_code, 0) << none.err;
@@ -41,7 +41,12 @@ TEST(CalibrationCli, NoneIsSaidAndChangesNoFigure) {
   EXPECT_EQ(a["calibration"], (nlohmann::json{{"file", "none (datasheet roofline)"}, {"op_times_priced_by", "datasheet roofline"}}));
   EXPECT_EQ(b["calibration"]["file"], "hardware/calibration/h800-published.yaml");
   EXPECT_EQ(b["calibration"]["source"], "published");
-  EXPECT_EQ(a["step"], b["step"]);  // the same step, to the bit
+  for (const auto& [family, pricing] : a["op_pricing"].items())
+    EXPECT_EQ(pricing, (nlohmann::json{{"priced_by", "datasheet roofline"}})) << family;
+  // The shipped file's FP8 GEMM points price the FP8 GEMMs, so the step differs from the roofline's.
+  EXPECT_EQ(b["op_pricing"]["fp8_gemm"]["priced_by"], "calibration");
+  EXPECT_EQ(b["op_pricing"]["fp8_gemm"]["calibration"], "hardware/calibration/h800-published.yaml");
+  EXPECT_NE(a["step"]["compute_s"], b["step"]["compute_s"]);
   const ProcessResult text = run_trainsim({"run", scenario, "--fidelity", "analytic"});
   EXPECT_NE(text.out.find("\n  calibration none: op times from the datasheet roofline\n"), std::string::npos) << text.out;
 }

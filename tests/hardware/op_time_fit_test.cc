@@ -32,11 +32,11 @@ std::vector<GemmPoint> gemm_sweep(const GemmTimeModel& truth) {
       for (std::int64_t k : {256, 2048, 7168})
         for (int sms : {66, 132}) {
           GemmShape s = GemmShape::dense(m, n, k, Dtype::kFp8);
-          points.push_back({s, sms, truth.seconds(s, sms)});
+          points.push_back({s, sms, truth.seconds(s, sms), {}});
         }
   for (std::int64_t rows : {128, 700, 4096}) {
     GemmShape s = GemmShape::grouped(4, rows, 4096, 7168, Dtype::kFp8);
-    points.push_back({s, 112, truth.seconds(s, 112)});
+    points.push_back({s, 112, truth.seconds(s, 112), {}});
   }
   return points;
 }
@@ -58,6 +58,52 @@ TEST(OpTimeFit, RecoversGemmConstantsFromExactPoints) {
   EXPECT_TRUE(fit.quality.converged);
   EXPECT_LT(fit.quality.max_abs_relative_residual, 1e-9);
   EXPECT_LT(fit.quality.held_out_max_abs_relative_error, 1e-9);
+}
+
+// A profiler trace gives sums: points of three GEMMs each (a block's projections) timed together. The
+// constants still come back exactly, the sum being linear in them.
+TEST(OpTimeFit, RecoversGemmConstantsFromGroupPoints) {
+  const GpuSpec h800 = find_gpu("h800");
+  const GemmTimeModel truth(h800, true_gemm());
+  const std::vector<GemmPoint> singles = gemm_sweep(truth);
+  std::vector<GemmPoint> groups;
+  for (std::size_t i = 0; i + 2 < singles.size(); i += 3) {
+    const GemmPoint& a = singles[i];
+    GemmPoint g{a.shape, a.sms, 0, {}};
+    // The same SMs for the whole group, as a block of one trace runs on the SMs DualPipe leaves it.
+    for (std::size_t j = i + 1; j < i + 3; ++j) g.more.push_back(singles[j].shape);
+    g.seconds = truth.seconds(g.shape, g.sms);
+    for (const GemmShape& s : g.more) g.seconds += truth.seconds(s, g.sms);
+    groups.push_back(g);
+  }
+  const GemmFit fit = fit_gemm(h800, groups, kAtBounds, 1.0, FitOptions{.hold_out_every = 0});
+  expect_relative(fit.constants.mma_time_factor, 1.3, 1e-6, "mma_time_factor");
+  expect_relative(fit.constants.k_block_s, 0.15e-6, 1e-6, "k_block_s");
+  expect_relative(fit.constants.tile_s, 1.5e-6, 1e-6, "tile_s");
+  expect_relative(fit.constants.launch_s, 6e-6, 1e-6, "launch_s");
+  EXPECT_LT(fit.quality.max_abs_relative_residual, 1e-9);
+}
+
+TEST(OpTimeFit, GroupPointsSumTheFloorsTheyHit) {
+  // A K = 128 GEMM of 4096 x 4096 writes a 32 MiB BF16 output in 2 x 4096 x 4096 x 128 FLOPs: its HBM floor
+  // (about 10 us at 3.35 TB/s) is far above its K loop (about 2 us at the 1979 TFLOP/s peak), so it takes no
+  // fitted constant but its launch. Summed with compute-bound GEMMs, the group adds its floor as a fixed time
+  // and the constants still come back.
+  const GpuSpec h800 = find_gpu("h800");
+  const GemmTimeModel truth(h800, true_gemm());
+  const GemmShape floor_bound = GemmShape::dense(4096, 4096, 128, Dtype::kFp8);
+  ASSERT_GT(truth.plan(floor_bound, 132).terms.floor_s,
+            truth.plan(floor_bound, 132).terms.work_s(std::vector<double>{1.3, 0.15e-6, 1.5e-6}));
+  std::vector<GemmPoint> groups;
+  for (const GemmPoint& single : gemm_sweep(truth)) {
+    GemmPoint g{single.shape, single.sms, 0, {floor_bound}};
+    g.seconds = truth.seconds(g.shape, g.sms) + truth.seconds(floor_bound, g.sms);
+    groups.push_back(g);
+  }
+  const GemmFit fit = fit_gemm(h800, groups, kAtBounds, 1.0, FitOptions{.hold_out_every = 0});
+  expect_relative(fit.constants.mma_time_factor, 1.3, 1e-6, "mma_time_factor");
+  expect_relative(fit.constants.launch_s, 6e-6, 1e-6, "launch_s");
+  EXPECT_LT(fit.quality.max_abs_relative_residual, 1e-9);
 }
 
 TEST(OpTimeFit, RecoversGemmConstantsThroughNoise) {
@@ -105,7 +151,7 @@ TEST(OpTimeFit, RecoversAttentionConstants) {
       for (std::int64_t heads : {1, 16, 128})
         for (int sms : {112, 132}) {
           const AttentionShape s{.batch = 1, .seq = seq, .heads = heads};
-          points.push_back({s, sms, truth.seconds(s, sms)});
+          points.push_back({s, sms, truth.seconds(s, sms), {}});
         }
     const AttentionFit fit =
         fit_attention(h800, direction, points, assumed_attention_constants(direction), 1.0);
@@ -122,7 +168,7 @@ TEST(OpTimeFit, RecoversMemoryConstants) {
   for (double bytes : {1e5, 1e6, 1e7, 1e8, 1e9})
     for (int kernels : {1, 2}) {
       const MemoryOpShape s{.bytes = bytes, .flops = 0, .kernels = kernels};
-      points.push_back({s, 132, truth.seconds(s, 132)});
+      points.push_back({s, 132, truth.seconds(s, 132), {}});
     }
   const MemoryFit fit = fit_memory(h800, points, assumed_memory_constants());
   expect_relative(fit.constants.hbm_time_factor, 1.1, 1e-9, "hbm_time_factor");
@@ -156,7 +202,7 @@ std::vector<GemmPoint> deepgemm_points() {
   std::vector<GemmPoint> points;
   for (const Row& r : rows) {
     const GemmShape s = GemmShape::grouped(r.groups, r.m, r.n, r.k, Dtype::kFp8);
-    points.push_back({s, 132, s.flops() / (r.tflops * 1e12)});
+    points.push_back({s, 132, s.flops() / (r.tflops * 1e12), {}});
   }
   return points;
 }
