@@ -30,7 +30,9 @@ std::string format_trace_comparison_markdown(const sim::TraceComparison& c, cons
       c.trace_source, c.trace_device, c.layers_per_chunk, c.scenario_source, c.layers_per_chunk, c.op_times);
   out += fmt::format("Regenerate: `{}`\n\n", command);
   out += "Issue 13 asks every op group within 10% of the trace and the pair's wall time within 5%. Times are "
-         "kernel time summed per group; a negative error is trainsim optimistic.\n\n";
+         "kernel time summed per group; a negative error is trainsim optimistic. trainsim's EP rows and wall come from "
+         "the pair run on the event engine, compute and DeepEP streams in DualPipe's issue order "
+         "(sim/step/pair_simulation.h): an EP op counts from its kernel's start to its end, as a profiler sees it.\n\n";
   out += "## Op groups of the pair\n\n" + table(c.groups) + "\n";
   out += "## The pair's wall time\n\n" + table({c.pair_wall}) + "\n";
   out += "## Compute by op kind\n\n" + table(c.kinds);

@@ -2,7 +2,9 @@
 // by op group and compute kind by compute kind: the check of the op-time model against measured kernels
 // (issue 13; DeepSeek's trace: hardware/calibration/traces/). The trace's kernel time per block is its
 // kernels summed; trainsim's is the scenario's MoE layer ops, priced at the SMs its schedule leaves compute,
-// times the layers of a chunk.
+// times the layers of a chunk. The EP ops and the wall come from the pair run on the event engine
+// (pair_simulation.h): an EP op as a profiler sees it, from its kernel's start to its end.
+// NOTE: runs SimGrid in a child (engine.h).
 #pragma once
 #include <string>
 #include <vector>
@@ -26,7 +28,7 @@ struct TraceComparison {
   int layers_per_chunk = 0;
   std::vector<ComparedTime> groups;  // the DualPipe blocks of the pair: attention and MoE, F and B+W, EP
   std::vector<ComparedTime> kinds;   // compute kinds, F and B+W
-  ComparedTime pair_wall;            // the trace's wall time against trainsim's F&B chunk
+  ComparedTime pair_wall;            // the trace's wall time against the simulated pair's
 };
 
 // `layers_per_chunk`: MoE layers in each chunk of the profiled pair (DeepSeek's profile: 4).
