@@ -26,11 +26,11 @@ std::string format_run_json(const RunReport& r) {
   // roofline still prices every op (issue 13).
   if (const std::shared_ptr<const hw::Calibration>& c = s.cluster.calibration) {
     json points = json::object();
-    for (const auto& [kind, count] : c->points_by_op_kind()) points[std::string(models::op_kind_name(kind))] = count;
+    for (const auto& [family, count] : c->points_by_family()) points[std::string(hw::kernel_family_name(family))] = count;
     out["calibration"] = {{"file", c->file},
                           {"source", hw::calibration_source_name(c->source.kind)},
                           {"device", c->device.name},
-                          {"points_by_op_kind", points},
+                          {"points_by_family", points},
                           {"op_times_priced_by", "datasheet roofline"}};
   } else {
     out["calibration"] = {{"file", "none (datasheet roofline)"}, {"op_times_priced_by", "datasheet roofline"}};

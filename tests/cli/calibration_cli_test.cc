@@ -39,8 +39,8 @@ TEST(CalibrationCli, NoneIsSaidAndChangesNoFigure) {
   ASSERT_EQ(shipped.exit_code, 0) << shipped.err;
   const nlohmann::json a = nlohmann::json::parse(none.out), b = nlohmann::json::parse(shipped.out);
   EXPECT_EQ(a["calibration"], (nlohmann::json{{"file", "none (datasheet roofline)"}, {"op_times_priced_by", "datasheet roofline"}}));
-  EXPECT_EQ(b["calibration"]["file"], "hardware/calibration/h800-published.yaml");
-  EXPECT_EQ(b["calibration"]["source"], "published");
+  EXPECT_EQ(b["calibration"]["file"], "hardware/calibration/h800-trace.yaml");
+  EXPECT_EQ(b["calibration"]["source"], "trace");
   EXPECT_EQ(a["step"], b["step"]);  // the same step, to the bit
   const ProcessResult text = run_trainsim({"run", scenario, "--fidelity", "analytic"});
   EXPECT_NE(text.out.find("\n  calibration none: op times from the datasheet roofline\n"), std::string::npos) << text.out;
