@@ -1,7 +1,7 @@
 // The kernel-name table, the placement rules for names that cannot tell, and the kernel -> family rule
-// (kernel_kinds.h). Names were
-// read off the DeepSeek-V3 H800 trace (hardware/calibration/traces/) and the public sources of each library;
-// a new library is one more row. Rows are tried in order, so specific rows come before general ones.
+// (kernel_kinds.h). Names were read off the DeepSeek-V3 H800 trace (hardware/calibration/traces/) and the
+// public sources of each library; a new library is one more row. Rows are tried in order, so specific rows
+// come before general ones.
 #include "hardware/kernel_kinds.h"
 
 #include <array>
