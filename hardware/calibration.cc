@@ -8,6 +8,8 @@
 #include <regex>
 #include <sstream>
 
+#include <fmt/ranges.h>
+
 #include "core/yaml_reader.h"
 #include "hardware/gpu_catalog.h"
 
@@ -101,7 +103,73 @@ void check_achieved_rate(const ConfigNode& entry, const ConfigNode& achieved, co
                                "the time the achieved rate gives, within 0.1%");
 }
 
+// The dimensions a group member's shape must give, by op kind: what an op-time model prices it by.
+std::vector<std::string> required_dims(models::OpKind op) {
+  switch (op) {
+    case models::OpKind::kGemm: return {"m", "n", "k"};
+    case models::OpKind::kGroupedGemm: return {"groups", "m", "n", "k"};
+    case models::OpKind::kAttention: return {"batch", "heads", "seq_q", "seq_kv", "head_dim", "value_dim"};
+    case models::OpKind::kCommunication: return {};
+    default: return {"bytes"};  // memory-bound: the HBM bytes the op reads and writes
+  }
+}
+
+GroupMember read_member(const ConfigNode& node, const MeasuredPoint& group, const ConfigNode& group_node) {
+  node.allow_only(Keys{"op", "dtype", "shape", "recomputed", "note"});
+  GroupMember m;
+  m.at = node.location();
+  const ConfigNode op = node.require("op");
+  m.op = read_op_kind(op);
+  m.dtype = read_enum(node.require("dtype"), kDtypes, models::dtype_name);
+  m.recomputed = node.bool_or("recomputed", false);
+  m.note = node.string_or("note", "");
+  const ConfigNode shape = node.require("shape");
+  m.shape = read_shape(shape);
+  const std::optional<KernelFamily> family = kernel_family_of(m.op, m.dtype, *group.pass, m.recomputed);
+  if (family != group.family)
+    op.fail(fmt::format("{} in {} in pass {}{} falls in {}, not in the group's family {} ({})", models::op_kind_name(m.op),
+                        models::dtype_name(m.dtype), models::pass_name(*group.pass), m.recomputed ? ", recomputed," : "",
+                        family ? kernel_family_name(*family) : "no kernel family", kernel_family_name(*group.family),
+                        group_node.require("family").location().to_string()),
+            fmt::format("an op whose kernel is a {} one (hardware/kernel_family.h)", kernel_family_name(*group.family)),
+            "a group holds the catalog ops of one kernel family; put the op in its family's group");
+  for (const std::string& name : required_dims(m.op))
+    if (m.dim(name) == 0)
+      shape.fail(fmt::format("has no '{}'", name),
+                 fmt::format("a {} member's shape with {}", models::op_kind_name(m.op), fmt::join(required_dims(m.op), ", ")));
+  return m;
+}
+
+// A group point: a trace's kernels of one family in one block of one layer, summed, and the catalog ops
+// (members) they implement.
+MeasuredPoint read_group_point(const ConfigNode& node, const CalibrationDevice& device) {
+  if (node.has("op"))
+    node.require("op").fail("given with family", "either op (a single kernel call) or family (a group of kernels)",
+                            "a group point names its ops under members");
+  node.allow_only(Keys{"family", "pass", "group", "kernels", "time", "sms", "members", "note"});
+  MeasuredPoint p;
+  p.at = node.location();
+  Keys families;
+  for (int f = 0; f < kKernelFamilyCount; ++f) families.emplace_back(kernel_family_name(static_cast<KernelFamily>(f)));
+  p.family = kernel_family_from_name(node.require("family").as_choice(families));
+  p.pass = read_enum(node.require("pass"), kPasses, models::pass_name);
+  const ConfigNode group = node.require("group");
+  p.group = group.as_string();
+  if (p.group.empty()) group.fail("is empty", "which block of which layer, such as \"layer 0 attn F\"");
+  p.kernels = static_cast<int>(node.require("kernels").as_integer(1, 1'000'000'000));
+  const ConfigNode time = node.require("time");
+  p.seconds = time.as_quantity(Dimension::kSeconds);
+  if (p.seconds <= 0) time.fail("must be positive", "the group's kernel times summed, such as \"1.646 ms\"");
+  p.sm_count = static_cast<int>(node.integer_or("sms", 1, device.sm_count, device.sm_count));
+  p.note = node.string_or("note", "");
+  const ConfigNode members = node.require("members");
+  for (const ConfigNode& entry : members.elements()) p.members.push_back(read_member(entry, p, node));
+  if (p.members.empty()) members.fail("is empty", "the catalog ops the group's kernels implement, at least one");
+  return p;
+}
+
 MeasuredPoint read_point(const ConfigNode& node, const CalibrationDevice& device) {
+  if (node.has("family")) return read_group_point(node, device);
   node.allow_only(Keys{"op", "dtype", "pass", "shape", "time", "achieved", "sms", "note"});
   MeasuredPoint p;
   p.at = node.location();
@@ -183,12 +251,18 @@ KernelFamily MeasuredPoint::kernel_family() const {
   return *f;
 }
 
-std::vector<std::pair<models::OpKind, int>> Calibration::points_by_op_kind() const {
-  std::vector<std::pair<models::OpKind, int>> out;
-  for (models::OpKind kind : kOpKinds) {
+std::vector<std::pair<KernelFamily, int>> Calibration::points_by_family() const {
+  std::vector<std::pair<KernelFamily, int>> out;
+  for (int f = 0; f < kKernelFamilyCount; ++f) {
+    const auto family = static_cast<KernelFamily>(f);
     int count = 0;
-    for (const MeasuredPoint& p : points) count += p.op == kind ? 1 : 0;
-    if (count > 0) out.emplace_back(kind, count);
+    for (const MeasuredPoint& p : points) {
+      // A single communication point falls in no family: it calibrates no compute model.
+      const std::optional<KernelFamily> of_point =
+          p.family ? p.family : kernel_family_of(p.op, p.dtype, p.pass.value_or(models::Pass::kForward));
+      count += of_point == family ? 1 : 0;
+    }
+    if (count > 0) out.emplace_back(family, count);
   }
   return out;
 }

@@ -1,5 +1,6 @@
-// Calibration: measured op times of one GPU model (points per op kind: shape, dtype, seconds, the SMs the
-// kernel had), where they come from, and optionally a fitted model's parameters and residuals per op kind.
+// Calibration: measured op times of one GPU model (single kernel calls of one shape, or groups of kernels of
+// one kernel family summed against the catalog ops they implement; seconds, the SMs the kernels had), where
+// they come from, and optionally a fitted model's parameters and residuals per kernel family.
 // The file format, every key with its unit, is hardware/calibration/FORMAT.md.
 #pragma once
 #include <optional>
@@ -54,6 +55,7 @@ struct GroupMember {
   models::Dtype dtype = models::Dtype::kBf16;
   std::vector<ShapeDim> shape;  // in file order
   std::string note;             // the catalog op's name: "attn.q_up", "moe.experts.down.wgrad"
+  bool recomputed = false;      // a forward op re-run inside backward (its family is the forward kernel's)
   SourceLocation at;
 
   long long dim(std::string_view name, long long fallback = 0) const;
@@ -107,15 +109,21 @@ struct Calibration {
   std::vector<MeasuredPoint> points;
   std::vector<FittedModel> fits;
 
-  // The op kinds that have points, in models::OpKind order, with how many each.
-  std::vector<std::pair<models::OpKind, int>> points_by_op_kind() const;
+  // The kernel families that have points, in KernelFamily order, with how many each.
+  std::vector<std::pair<KernelFamily, int>> points_by_family() const;
 };
 
 // Reads and validates a calibration file. Throws ConfigError (file:line:col, key path, expected form, hint)
-// on anything malformed: unknown keys, missing fields, bad units, non-positive times, unknown op kinds.
+// on anything malformed: unknown keys, missing fields, bad units, non-positive times, unknown op kinds, group
+// members outside their group's kernel family.
 Calibration load_calibration(const std::string& path);
 // The same from text; `file_name` names it in messages and in Calibration::file.
 Calibration parse_calibration(const std::string& text, const std::string& file_name);
+
+// The file text of `calibration`: deterministic (same calibration, same bytes), every number written so that
+// parse_calibration reads back the same double, and a comment header saying how the file was made.
+// `made_by`: the command that made it, one line ("trainsim calibrate --from-trace ... -o ...").
+std::string format_calibration(const Calibration& calibration, const std::string& made_by = "");
 
 // The shape dimension names a point may use, documented in FORMAT.md.
 const std::vector<std::string>& shape_dim_names();

@@ -49,9 +49,13 @@ bool calibration_fits(const Calibration& calibration, const GpuSpec& gpu) {
 std::shared_ptr<const Calibration> shipped_calibration_for(const GpuSpec& gpu) {
   std::vector<std::string> wanted{gpu.key};
   for (const std::string& twin : compute_twins(gpu.key)) wanted.push_back(twin);
+  // NOTE: among files of one GPU type a trace beats a published table: it measures training's own kernels in
+  // situ, at the SMs DualPipe leaves them, where a table measures a kernel alone on the whole GPU.
   for (const std::string& key : wanted)
-    for (const std::shared_ptr<const Calibration>& c : shipped_calibrations())
-      if (c->device.gpu == key && calibration_fits(*c, gpu)) return c;
+    for (CalibrationSourceKind kind : {CalibrationSourceKind::kTrace, CalibrationSourceKind::kKernels,
+                                       CalibrationSourceKind::kPublished})
+      for (const std::shared_ptr<const Calibration>& c : shipped_calibrations())
+        if (c->device.gpu == key && c->source.kind == kind && calibration_fits(*c, gpu)) return c;
   return nullptr;
 }
 

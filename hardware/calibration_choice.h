@@ -18,7 +18,8 @@ std::vector<std::string> compute_twins(const std::string& gpu_key);
 const std::vector<std::shared_ptr<const Calibration>>& shipped_calibrations();
 
 // The shipped calibration for `gpu`: one measured on the same GPU type first, then one measured on a compute
-// twin, and only one whose SM count and clock match `gpu`'s. Null when none does: the datasheet roofline
+// twin, and only one whose SM count and clock match `gpu`'s; for one GPU type, a trace first, then the
+// project's kernels, then a published table. Null when none does: the datasheet roofline
 // prices the ops.
 std::shared_ptr<const Calibration> shipped_calibration_for(const GpuSpec& gpu);
 

@@ -1,6 +1,7 @@
-// The kernel-name table and the placement rules for names that cannot tell (kernel_kinds.h). Names were
-// read off the DeepSeek-V3 H800 trace (hardware/calibration/traces/) and the public sources of each library;
-// a new library is one more row. Rows are tried in order, so specific rows come before general ones.
+// The kernel-name table, the placement rules for names that cannot tell, and the kernel -> family rule
+// (kernel_kinds.h). Names were read off the DeepSeek-V3 H800 trace (hardware/calibration/traces/) and the
+// public sources of each library; a new library is one more row. Rows are tried in order, so specific rows
+// come before general ones.
 #include "hardware/kernel_kinds.h"
 
 #include <array>
@@ -182,6 +183,26 @@ KernelPlacement place_nccl(const GpuKernel& k, std::string_view library) {
   return {communication_kernel(CommunicationKind::kTp), library, ""};
 }
 
+// GEMM kernels by the words of their names, for kernel_family (kernel_kinds.h); first match wins. Only kernels
+// a GEMM row of kPatterns placed are looked up here, so "fp8" cannot catch an FP8 cast.
+struct GemmFamilyWords {
+  std::string_view word;
+  std::optional<KernelFamily> family;  // none: not a GEMM after all
+};
+constexpr GemmFamilyWords kGemmFamilies[] = {
+    {"fill_tensormaps", KernelFamily::kMemoryBound},  // DeepGEMM's TMA descriptors for a grouped GEMM: no MMA
+    {"_acc", KernelFamily::kFp8WeightGemm},           // fp8_dptp128c_acc: Wgrad into FP32 main grads
+    {"k_grouped", KernelFamily::kFp8WeightGemm},      // DeepGEMM's k-grouped GEMM: the experts' Wgrad
+    {"fp8", KernelFamily::kFp8Gemm},                  // dpsk fp8_ptp128c, m_grouped_fp8_ptp128c; deep_gemm fp8_gemm
+    {"e4m3", KernelFamily::kFp8Gemm},                 // cuBLASLt / CUTLASS FP8 kernels name the type
+    {"bf16", KernelFamily::kBf16Gemm},                // cuBLAS sm90_xmma_gemm_bf16bf16_..., bf16f32_...
+};
+
+bool is_gemm_kind(models::ComputeKind kind) {
+  return kind == ComputeKind::kExpertGemm || kind == ComputeKind::kMlpGemm || kind == ComputeKind::kProjection ||
+         kind == ComputeKind::kRouter || kind == ComputeKind::kEmbeddingHead;
+}
+
 bool is_ep_transfer(const KernelPlacement& p) {
   return p.kind && p.kind->family == KernelKind::Family::kCommunication &&
          (p.kind->communication == CommunicationKind::kEpDispatch ||
@@ -263,6 +284,34 @@ std::vector<KernelPlacement> place_kernels(const KinetoTrace& trace) {
     if (!placements[i].kind) placements[i].unplaced_reason = "a DeepEP notify with no dispatch or combine after it";
   }
   return placements;
+}
+
+std::optional<KernelFamily> kernel_family(const GpuKernel& k, const KernelPlacement& p) {
+  if (!p.kind || p.kind->family != KernelKind::Family::kCompute) return std::nullopt;
+  const std::string& n = k.name;
+  if (p.kind->compute == ComputeKind::kAttentionCore)
+    return n.find("Bwd") != std::string::npos || n.find("bwd") != std::string::npos ? KernelFamily::kAttentionBackward
+                                                                                    : KernelFamily::kAttentionForward;
+  if (is_gemm_kind(p.kind->compute)) {
+    // Router top-k and loss kernels share those kinds with GEMMs; only a GEMM row's kernels are GEMMs.
+    const KernelPattern* row = nullptr;
+    for (const KernelPattern& r : kPatterns)
+      if (n.find(r.pattern) != std::string::npos) {
+        row = &r;
+        break;
+      }
+    const bool gemm_row = row && (row->rule == KernelRule::kGemmByContext || row->kind == compute(ComputeKind::kExpertGemm));
+    if (gemm_row) {
+      for (const GemmFamilyWords& w : kGemmFamilies) {
+        if (n.find(w.word) == std::string::npos) continue;
+        const bool weight_block = !k.annotations.empty() && k.annotations.back().ends_with("(W)");
+        if (w.family == KernelFamily::kFp8Gemm && weight_block) return KernelFamily::kFp8WeightGemm;
+        return w.family;
+      }
+      return std::nullopt;  // a GEMM whose name gives no dtype
+    }
+  }
+  return KernelFamily::kMemoryBound;
 }
 
 }  // namespace trainsim::hw

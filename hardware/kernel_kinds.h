@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hardware/kernel_family.h"
 #include "hardware/kineto_trace.h"
 #include "models/compute_kind.h"
 
@@ -58,5 +59,17 @@ struct KernelPlacement {
 
 // Places every kernel of the trace (same order as trace.kernels).
 std::vector<KernelPlacement> place_kernels(const KinetoTrace& trace);
+
+// The kernel family (kernel_family.h) of a placed kernel, the rule beside the table (kernel_kinds.cc):
+// - GEMMs (the table's GEMM rows) by the dtype their name gives: an FP8 GEMM is fp8_weight_gemm when its name
+//   says it accumulates into FP32 main gradients (DeepSeek's `fp8_dptp128c_acc`) or is k-grouped (DeepGEMM's
+//   expert Wgrad), or when the innermost annotation is a weight-gradient block ("mlp(W)"), else fp8_gemm;
+//   a BF16 GEMM (cuBLAS `sm90_xmma_gemm_bf16...`) is bf16_gemm; a GEMM whose name gives no dtype has none;
+// - flash attention: attention_backward for the backward kernel and its Preprocess and PostprocessConvertdQ
+//   kernels, attention_forward otherwise;
+// - every other compute kernel (norms, FP8 casts and transposes, element-wise, permutes, top-k, a grouped
+//   GEMM's TMA-descriptor fill) memory_bound;
+// - communication, copies and unplaced kernels: none.
+std::optional<KernelFamily> kernel_family(const GpuKernel& kernel, const KernelPlacement& placement);
 
 }  // namespace trainsim::hw

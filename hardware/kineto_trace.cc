@@ -70,6 +70,7 @@ struct CpuSpan {
   std::string name;
   double start_us = 0, end_us = 0;
   std::string input_dims;
+  int id = -1;  // annotations: the index into KinetoTrace::annotations
 };
 
 struct Launch {
@@ -187,6 +188,18 @@ KinetoTrace parse_kineto_trace(std::string_view json_text, const std::string& so
     }
   }
 
+  // Every annotation, numbered in start order (threads in id order at a tie, for a deterministic numbering).
+  std::vector<CpuSpan*> all_annotations;
+  for (auto& [thread, spans] : annotations_by_thread)
+    for (CpuSpan& s : spans) all_annotations.push_back(&s);
+  std::stable_sort(all_annotations.begin(), all_annotations.end(), [](const CpuSpan* a, const CpuSpan* b) {
+    return a->start_us != b->start_us ? a->start_us < b->start_us : a->end_us > b->end_us;
+  });
+  for (CpuSpan* s : all_annotations) {
+    s->id = static_cast<int>(trace.annotations.size());
+    trace.annotations.push_back({s->name, (s->start_us - earliest_us) * 1e-6, (s->end_us - earliest_us) * 1e-6});
+  }
+
   // Each kernel's launch, then the spans enclosing it on the launching thread.
   std::map<std::pair<long long, long long>, std::vector<std::pair<double, size_t>>> launch_times_by_thread;
   for (size_t i = 0; i < trace.kernels.size(); ++i) {
@@ -206,7 +219,10 @@ KinetoTrace parse_kineto_trace(std::string_view json_text, const std::string& so
       if (!stack.empty()) trace.kernels[i].input_dims = stack.back()->input_dims;
     });
     sweep_enclosing(annotations_by_thread[thread], times, [&](size_t i, const std::vector<const CpuSpan*>& stack) {
-      for (const CpuSpan* s : stack) trace.kernels[i].annotations.push_back(s->name);
+      for (const CpuSpan* s : stack) {
+        trace.kernels[i].annotations.push_back(s->name);
+        trace.kernels[i].annotation_ids.push_back(s->id);
+      }
     });
   }
   // NOTE: a thread with no annotations of its own (autograd's backward thread) borrows those of its process's
@@ -222,7 +238,10 @@ KinetoTrace parse_kineto_trace(std::string_view json_text, const std::string& so
     std::sort(enclosing.begin(), enclosing.end(), [](const CpuSpan* a, const CpuSpan* b) {
       return a->start_us != b->start_us ? a->start_us < b->start_us : a->end_us > b->end_us;
     });
-    for (const CpuSpan* s : enclosing) k.annotations.push_back(s->name);
+    for (const CpuSpan* s : enclosing) {
+      k.annotations.push_back(s->name);
+      k.annotation_ids.push_back(s->id);
+    }
   }
 
   for (GpuKernel& k : trace.kernels) {

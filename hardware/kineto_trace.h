@@ -38,7 +38,15 @@ struct GpuKernel {
   double launch_s = 0;
   std::vector<std::string> cpu_ops;      // cpu_op events enclosing the launch on its thread, outermost first
   std::vector<std::string> annotations;  // user annotations enclosing the launch, outermost first
+  std::vector<int> annotation_ids;       // the same, as indexes into KinetoTrace::annotations
   std::string input_dims;                // "Input Dims" of the innermost enclosing cpu_op, where recorded
+};
+
+// One user annotation (record_function, DualPipe's "attn(F)"): an occurrence, so that the kernels of the
+// fourth "attn(F)" can be told from those of the first.
+struct TraceAnnotation {
+  std::string name;
+  double start_s = 0, end_s = 0;  // from the trace's earliest event
 };
 
 struct KinetoTrace {
@@ -46,6 +54,7 @@ struct KinetoTrace {
   std::string trace_name;             // traceName, where present
   std::vector<KinetoDevice> devices;
   std::vector<GpuKernel> kernels;     // in start order
+  std::vector<TraceAnnotation> annotations;  // every thread's, in start order (outer first at a tie)
 };
 
 // Reads a trace file. Throws ConfigError naming the file and the JSON path of what is malformed

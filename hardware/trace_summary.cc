@@ -62,6 +62,17 @@ std::string block_of(const GpuKernel& kernel) {
   return name;
 }
 
+std::string_view dualpipe_block_of(const models::Op& op) {
+  switch (op.role) {
+    case models::OpRole::kAttention:
+    case models::OpRole::kAttentionTp:
+    case models::OpRole::kRouter: return "attn";
+    case models::OpRole::kDispatch: return "dispatch";
+    case models::OpRole::kCombine: return "combine";
+    default: return "mlp";
+  }
+}
+
 double TraceSummary::kind_seconds(std::string_view kind, TracePass pass) const { return lookup(by_kind, kind, pass); }
 double TraceSummary::block_seconds(std::string_view block, TracePass pass) const {
   return lookup(by_block, block, pass);

@@ -9,6 +9,7 @@
 
 #include "hardware/kernel_kinds.h"
 #include "hardware/kineto_trace.h"
+#include "models/op.h"
 
 namespace trainsim::hw {
 
@@ -24,6 +25,11 @@ TracePass pass_of(const GpuKernel& kernel);
 // The block a kernel belongs to: its innermost annotation without the pass marker ("attn(B)" -> "attn");
 // "(none)" when no annotation encloses its launch.
 std::string block_of(const GpuKernel& kernel);
+
+// The DualPipe block of a MoE layer's catalog op, by its role, named as the trace's annotations name it:
+// "attn" (attention, and the router: DeepSeek's trace runs the MoE norm, the BF16 gate GEMM and the top-k in
+// attn(F) and attn(B)), "dispatch", "combine", and "mlp" (permute, experts, combine sum).
+std::string_view dualpipe_block_of(const models::Op& op);
 
 struct KernelTime {
   double seconds = 0;

@@ -29,11 +29,11 @@ std::string format_run_json(const RunReport& r) {
       hw::calibrated_constants(s.cluster.calibration, s.cluster.gpu);
   if (const std::shared_ptr<const hw::Calibration>& c = s.cluster.calibration) {
     json points = json::object();
-    for (const auto& [kind, count] : c->points_by_op_kind()) points[std::string(models::op_kind_name(kind))] = count;
+    for (const auto& [family, count] : c->points_by_family()) points[std::string(hw::kernel_family_name(family))] = count;
     out["calibration"] = {{"file", c->file},
                           {"source", hw::calibration_source_name(c->source.kind)},
                           {"device", c->device.name},
-                          {"points_by_op_kind", points},
+                          {"points_by_family", points},
                           {"op_times_priced_by", op_times_priced_by(*calibrated)}};
   } else {
     out["calibration"] = {{"file", "none (datasheet roofline)"}, {"op_times_priced_by", "datasheet roofline"}};

@@ -72,8 +72,8 @@ std::string calibration_line(const hw::ClusterSpec& cluster) {
   if (!c) return "  calibration none: op times from the datasheet roofline\n";
   const std::shared_ptr<const hw::CalibratedConstants> calibrated = hw::calibrated_constants(c, cluster.gpu);
   std::string points;
-  for (const auto& [kind, count] : c->points_by_op_kind())
-    points += fmt::format("{}{} {}", points.empty() ? "" : ", ", models::op_kind_name(kind), count);
+  for (const auto& [family, count] : c->points_by_family())
+    points += fmt::format("{}{} {}", points.empty() ? "" : ", ", hw::kernel_family_name(family), count);
   return fmt::format("  calibration {} ({}, {}; points: {})\n  op times  {}\n", c->file,
                      hw::calibration_source_name(c->source.kind), c->device.name, points, op_pricing_line(*calibrated));
 }

@@ -72,8 +72,8 @@ nlohmann::json passes_json(const Passes& p) {
 std::string format_trace_summary_text(const hw::TraceSummary& s) {
   std::string out = fmt::format(
       "trainsim calibrate: {}\n  device {}; {} GPU activities, {:.2f} ms of kernel time over {:.2f} ms of wall time "
-      "(overlapping streams each count in full)\n  F: forward; B+W: backward for inputs and weights. Printed "
-      "only: writing a calibration file waits for the calibration format.\n\nKernel time by op kind\n{}\n",
+      "(overlapping streams each count in full)\n  F: forward; B+W: backward for inputs and weights. With "
+      "--scenario S -o FILE these kernels are written as a calibration file.\n\nKernel time by op kind\n{}\n",
       s.source, s.device.empty() ? "not recorded" : s.device, s.kernel_count, s.kernel_seconds * 1e3,
       s.wall_seconds * 1e3, pass_table(s.by_kind, "kind", nullptr));
   out += fmt::format("Kernel time by block (the innermost user annotation around the launch, pass marker removed)\n{}\n",

@@ -1,5 +1,5 @@
-// The trace against the priced pair (see trace_comparison.h). Blocks follow DualPipe's annotations: "attn" and
-// "mlp" (the MoE block: router, experts, permute, combine sum), "dispatch" and "combine"; in backward the
+// The trace against the priced pair (see trace_comparison.h). Blocks follow DualPipe's annotations: "attn" (with
+// the router, as the trace runs it), "mlp" (experts, permute, combine sum), "dispatch" and "combine"; in backward the
 // dispatch block runs the combine kernel (a dispatch's gradient goes back as a combine) and vice versa, which
 // is how the catalog's roles place them too (models/op.h OpRole).
 #include "sim/step/trace_comparison.h"
@@ -17,19 +17,10 @@ namespace trainsim::sim {
 namespace {
 
 using hw::TracePass;
-using models::OpRole;
 using models::Pass;
 
-// The trace block an op of a MoE layer belongs to.
-std::string block_of(const models::Op& op) {
-  switch (op.role) {
-    case OpRole::kAttention:
-    case OpRole::kAttentionTp: return "attn";
-    case OpRole::kDispatch: return "dispatch";
-    case OpRole::kCombine: return "combine";
-    default: return "mlp";
-  }
-}
+// The trace block an op of a MoE layer belongs to (the router in attn, as DeepSeek's trace runs it).
+std::string block_of(const models::Op& op) { return std::string(hw::dualpipe_block_of(op)); }
 
 TracePass pass_of(const models::Op& op) { return op.pass == Pass::kForward ? TracePass::kForward : TracePass::kBackward; }
 

@@ -39,13 +39,15 @@ TEST(CalibrationCli, NoneIsSaidAndPricesEveryFamilyByTheRoofline) {
   ASSERT_EQ(shipped.exit_code, 0) << shipped.err;
   const nlohmann::json a = nlohmann::json::parse(none.out), b = nlohmann::json::parse(shipped.out);
   EXPECT_EQ(a["calibration"], (nlohmann::json{{"file", "none (datasheet roofline)"}, {"op_times_priced_by", "datasheet roofline"}}));
-  EXPECT_EQ(b["calibration"]["file"], "hardware/calibration/h800-published.yaml");
-  EXPECT_EQ(b["calibration"]["source"], "published");
+  EXPECT_EQ(b["calibration"]["file"], "hardware/calibration/h800-trace.yaml");
+  EXPECT_EQ(b["calibration"]["source"], "trace");
   for (const auto& [family, pricing] : a["op_pricing"].items())
     EXPECT_EQ(pricing, (nlohmann::json{{"priced_by", "datasheet roofline"}})) << family;
-  // The shipped file's FP8 GEMM points price the FP8 GEMMs, so the step differs from the roofline's.
-  EXPECT_EQ(b["op_pricing"]["fp8_gemm"]["priced_by"], "calibration");
-  EXPECT_EQ(b["op_pricing"]["fp8_gemm"]["calibration"], "hardware/calibration/h800-published.yaml");
+  // The shipped trace's points price every compute family, so the step differs from the roofline's.
+  for (const auto& [family, pricing] : b["op_pricing"].items()) {
+    EXPECT_EQ(pricing["priced_by"], "calibration") << family;
+    EXPECT_EQ(pricing["calibration"], "hardware/calibration/h800-trace.yaml") << family;
+  }
   EXPECT_NE(a["step"]["compute_s"], b["step"]["compute_s"]);
   const ProcessResult text = run_trainsim({"run", scenario, "--fidelity", "analytic"});
   EXPECT_NE(text.out.find("\n  calibration none: op times from the datasheet roofline\n"), std::string::npos) << text.out;

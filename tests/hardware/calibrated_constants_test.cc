@@ -66,7 +66,7 @@ TEST(CalibratedConstants, GroupPointsOfCatalogOpsFitTheirFamily) {
     p.pass = models::Pass::kForward;
     p.sm_count = 112;
     for (double member : {bytes, bytes / 3}) {
-      p.members.push_back(GroupMember{OpKind::kElementwise, Dtype::kBf16, {{"bytes", static_cast<long long>(member)}}, "", {}});
+      p.members.push_back(GroupMember{OpKind::kElementwise, Dtype::kBf16, {{"bytes", static_cast<long long>(member)}}, "", false, {}});
       p.seconds += truth.seconds(MemoryOpShape{static_cast<double>(static_cast<long long>(member)), 0, 1}, 112);
     }
     c.points.push_back(p);

@@ -96,16 +96,17 @@ TEST(Calibration, ReadsEveryField) {
   EXPECT_EQ(c.fits[0].parameters[0], (std::pair<std::string, double>{"launch_s", 4.0e-6}));
   EXPECT_DOUBLE_EQ(c.fits[0].max_relative_error, 0.03);
   EXPECT_FALSE(c.fits[0].held_out_rms_relative_error.has_value());
-  EXPECT_EQ(c.points_by_op_kind(),
-            (std::vector<std::pair<models::OpKind, int>>{{models::OpKind::kGemm, 1}, {models::OpKind::kAttention, 1}}));
+  // An FP8 GEMM with no pass is read as forward's; attention in Bi runs the backward kernel.
+  EXPECT_EQ(c.points_by_family(), (std::vector<std::pair<KernelFamily, int>>{{KernelFamily::kFp8Gemm, 1},
+                                                                           {KernelFamily::kAttentionBackward, 1}}));
 }
 
 // The seed file against the DeepGEMM README (2025-04-09, docs/sources.md#deepgemm), figures copied here by hand.
 TEST(Calibration, ShippedH800SeedHoldsDeepGemmsPublishedFigures) {
   const Calibration c = load_calibration(std::string(TRAINSIM_SOURCE_DIR) + "/hardware/calibration/h800-published.yaml");
   EXPECT_EQ(c.source.kind, CalibrationSourceKind::kPublished);
-  EXPECT_EQ(c.points_by_op_kind(), (std::vector<std::pair<models::OpKind, int>>{{models::OpKind::kGemm, 18},
-                                                                                {models::OpKind::kGroupedGemm, 4}}));
+  // 18 dense and 4 grouped GEMMs, all FP8 forward ones.
+  EXPECT_EQ(c.points_by_family(), (std::vector<std::pair<KernelFamily, int>>{{KernelFamily::kFp8Gemm, 22}}));
   struct Published {
     long long groups, m, n, k;
     double tflops;
@@ -221,6 +222,199 @@ TEST(Calibration, UnreadableAndMalformedFiles) {
   EXPECT_HAS(error_of("- 1\n"), "c.yaml:1:1: is not a calibration");
 }
 
+// ---- Group points ----
+
+// A group point as `trainsim calibrate --from-trace` writes one; line numbers matter to the tests. The members
+// are DeepSeek-V3's attn-block ops at EP64 TP1, sequence 4096 (models/op_catalog.cc).
+const char* kGroup =
+    "format: 1\n"                                                                                       // 1
+    "device: {gpu: h800, name: NVIDIA H800, sm_count: 132, boost_clock: 1980 MHz, driver: unknown, cuda: unknown}\n"  // 2
+    "source: {kind: trace, description: a trace, date: 2025-02-27}\n"                                   // 3
+    "points:\n"                                                                                         // 4
+    "  - family: fp8_gemm\n"                                                                            // 5
+    "    pass: F\n"                                                                                     // 6
+    "    group: layer 0 attn F\n"                                                                       // 7
+    "    kernels: 5\n"                                                                                  // 8
+    "    time: 1.646 ms\n"                                                                              // 9
+    "    sms: 112\n"                                                                                    // 10
+    "    members:\n"                                                                                    // 11
+    "      - {op: gemm, dtype: fp8, shape: {m: 4096, n: 1536, k: 7168}, note: attn.q_down}\n"            // 12
+    "      - {op: grouped_gemm, dtype: fp8, shape: {groups: 4, m: 8192, n: 4096, k: 7168}, note: e}\n"   // 13
+    "  - family: attention_forward\n"                                                                   // 14
+    "    pass: Bi\n"                                                                                    // 15
+    "    group: layer 3 attn B+W\n"                                                                     // 16
+    "    kernels: 1\n"                                                                                  // 17
+    "    time: 1.2 ms\n"                                                                                // 18
+    "    members:\n"                                                                                    // 19
+    "      - {op: attention, dtype: bf16, recomputed: true, note: attn.core,\n"                         // 20
+    "         shape: {batch: 1, heads: 128, seq_q: 4096, seq_kv: 4096, head_dim: 192, value_dim: 128}}\n"  // 21
+    "  - family: memory_bound\n"                                                                        // 22
+    "    pass: F\n"                                                                                     // 23
+    "    group: layer 0 attn F\n"                                                                       // 24
+    "    kernels: 3\n"                                                                                  // 25
+    "    time: 40 us\n"                                                                                 // 26
+    "    members:\n"                                                                                    // 27
+    "      - {op: norm, dtype: bf16, shape: {bytes: 117440512}, note: attn.norm}\n";                    // 28
+
+std::string group_with(const std::string& from, const std::string& to) {
+  std::string text = kGroup;
+  const size_t at = text.find(from);
+  if (at == std::string::npos) throw std::logic_error("test text has no '" + from + "'");
+  return text.replace(at, from.size(), to);
+}
+
+TEST(CalibrationGroups, ReadsGroupPoints) {
+  const Calibration c = parse_calibration(kGroup, "g.yaml");
+  ASSERT_EQ(c.points.size(), 3u);
+  const MeasuredPoint& gemms = c.points[0];
+  EXPECT_TRUE(gemms.is_group());
+  EXPECT_EQ(gemms.family, KernelFamily::kFp8Gemm);
+  EXPECT_EQ(gemms.pass, models::Pass::kForward);
+  EXPECT_EQ(gemms.group, "layer 0 attn F");
+  EXPECT_EQ(gemms.kernels, 5);
+  EXPECT_DOUBLE_EQ(gemms.seconds, 1.646e-3);
+  EXPECT_EQ(gemms.sm_count, 112);
+  ASSERT_EQ(gemms.members.size(), 2u);
+  EXPECT_EQ(gemms.members[1].op, models::OpKind::kGroupedGemm);
+  EXPECT_EQ(gemms.members[1].dim("groups"), 4);
+  EXPECT_EQ(gemms.members[0].note, "attn.q_down");
+  EXPECT_EQ(gemms.members[0].at.line, 12);
+  EXPECT_TRUE(c.points[1].members[0].recomputed);  // the forward kernel re-run in Bi
+  EXPECT_EQ(c.points[1].kernel_family(), KernelFamily::kAttentionForward);
+  EXPECT_EQ(c.points[2].sm_count, 132);  // the device's when the point does not say
+  EXPECT_EQ(c.points_by_family(), (std::vector<std::pair<KernelFamily, int>>{{KernelFamily::kFp8Gemm, 1},
+                                                                           {KernelFamily::kAttentionForward, 1},
+                                                                           {KernelFamily::kMemoryBound, 1}}));
+}
+
+std::string group_error(const std::string& text) {
+  try {
+    parse_calibration(text, "g.yaml");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(CalibrationGroups, AMemberOutsideTheGroupsFamilyIsNamed) {
+  // A BF16 GEMM is a bf16_gemm kernel, not an FP8 one.
+  EXPECT_HAS(group_error(group_with("{op: gemm, dtype: fp8", "{op: gemm, dtype: bf16")),
+             "g.yaml:12:14: points[0].members[0].op: gemm in bf16 in pass F falls in bf16_gemm, not in the group's "
+             "family fp8_gemm (g.yaml:5:13: points[0].family)");
+  // Without `recomputed`, attention in Bi is the backward kernel.
+  EXPECT_HAS(group_error(group_with("recomputed: true, ", "")), "falls in attention_backward, not in the group's family "
+                                                               "attention_forward");
+  // An FP8 GEMM in W is a weight-gradient kernel.
+  EXPECT_HAS(group_error(group_with("    pass: F\n    group: layer 0 attn F\n    kernels: 5", "    pass: W\n    group: layer 0 attn F\n    kernels: 5")),
+             "falls in fp8_weight_gemm");
+  // Communication falls in no family.
+  EXPECT_HAS(group_error(group_with("{op: norm, dtype: bf16", "{op: communication, dtype: bf16")),
+             "falls in no kernel family");
+}
+
+TEST(CalibrationGroups, OpAndFamilyTogetherAreRefused) {
+  EXPECT_HAS(group_error(group_with("  - family: fp8_gemm\n", "  - family: fp8_gemm\n    op: gemm\n")),
+             "g.yaml:6:9: points[0].op: given with family (expected either op (a single kernel call) or family");
+}
+
+TEST(CalibrationGroups, AGroupNeedsMembersAndItsKeys) {
+  EXPECT_HAS(group_error(group_with("    members:\n      - {op: norm, dtype: bf16, shape: {bytes: 117440512}, note: attn.norm}\n",
+                                    "    members: []\n")),
+             "g.yaml:27:14: points[2].members: is empty");
+  EXPECT_HAS(group_error(group_with("    kernels: 3\n", "")), "g.yaml:22:5: points[2].kernels: missing field");
+  EXPECT_HAS(group_error(group_with("    pass: F\n    group: layer 0 attn F\n    kernels: 3", "    group: layer 0 attn F\n    kernels: 3")),
+             "points[2].pass: missing field");
+  EXPECT_HAS(group_error(group_with("family: memory_bound", "family: memory")), "g.yaml:22:13: points[2].family: 'memory' is not a known value (expected one of fp8_gemm, fp8_weight_gemm");
+  EXPECT_HAS(group_error(group_with("    kernels: 3\n", "    kernels: 0\n")), "points[2].kernels");
+  EXPECT_HAS(group_error(group_with("    time: 40 us\n", "    time: 0 us\n")), "g.yaml:26:11: points[2].time: must be positive");
+  EXPECT_HAS(group_error(group_with("    kernels: 3\n", "    kernels: 3\n    shape: {m: 1}\n")),
+             "points[2].shape: unknown key 'shape'");
+}
+
+TEST(CalibrationGroups, MemberShapesGiveWhatTheirOpKindIsPricedBy) {
+  EXPECT_HAS(group_error(group_with("{m: 4096, n: 1536, k: 7168}", "{m: 4096, n: 1536}")),
+             "g.yaml:12:39: points[0].members[0].shape: has no 'k' (expected a gemm member's shape with m, n, k)");
+  EXPECT_HAS(group_error(group_with("{groups: 4, m: 8192", "{m: 8192")), "has no 'groups'");
+  EXPECT_HAS(group_error(group_with("shape: {bytes: 117440512}", "shape: {elements: 100}")),
+             "points[2].members[0].shape: has no 'bytes'");
+  EXPECT_HAS(group_error(group_with("seq_kv: 4096, ", "")), "has no 'seq_kv'");
+  EXPECT_HAS(group_error(group_with("{bytes: 117440512}", "{bytes: 0}")), "points[2].members[0].shape.bytes");
+  EXPECT_HAS(group_error(group_with("note: attn.norm}", "note: attn.norm, pass: F}")), "unknown key 'pass'");
+}
+
+// format_calibration's text reads back to the same values, single points, group points and fits alike, and a
+// second writing gives the same bytes. Values chosen to be awkward: a time summed from microseconds, a
+// parameter with 17 significant digits, text with a colon and quotes.
+TEST(CalibrationWriter, ParseOfFormatGivesBackTheCalibration) {
+  Calibration c = parse_calibration(kValid, "c.yaml");
+  c.source.description = "DeepGEMM README: \"FP8\" GEMMs # measured";
+  c.points[0].note = "attn.q_down: M=4096";
+  const Calibration groups = parse_calibration(kGroup, "g.yaml");
+  c.points.insert(c.points.end(), groups.points.begin(), groups.points.end());
+  c.points.back().seconds = 12.3e-6 + 45.67e-6 + 0.001e-6;  // not a short decimal in any unit
+  c.fits[0].parameters.emplace_back("bytes_per_s", 0.1 + 0.2);
+  c.fits[0].held_out_rms_relative_error = 1.0 / 3.0;
+  c.fits.push_back({KernelFamily::kMemoryBound, "roofline", {{"efficiency", 0.7}}, 4, 0.01, 0.02, std::nullopt});
+
+  const std::string text = format_calibration(c, "trainsim calibrate --from-trace t.json --scenario s.yaml -o c.yaml");
+  EXPECT_HAS(text, "# Made by: trainsim calibrate --from-trace t.json --scenario s.yaml -o c.yaml\n");
+  const Calibration back = parse_calibration(text, "back.yaml");
+  EXPECT_EQ(format_calibration(back, "trainsim calibrate --from-trace t.json --scenario s.yaml -o c.yaml"), text);
+
+  EXPECT_EQ(back.device.gpu, c.device.gpu);
+  EXPECT_EQ(back.device.name, c.device.name);
+  EXPECT_EQ(back.device.sm_count, c.device.sm_count);
+  EXPECT_EQ(back.device.boost_clock_hz, c.device.boost_clock_hz);
+  EXPECT_EQ(back.device.driver, c.device.driver);
+  EXPECT_EQ(back.device.cuda, c.device.cuda);
+  EXPECT_EQ(back.source.kind, c.source.kind);
+  EXPECT_EQ(back.source.description, c.source.description);
+  EXPECT_EQ(back.source.url, c.source.url);
+  EXPECT_EQ(back.source.date, c.source.date);
+  ASSERT_EQ(back.points.size(), c.points.size());
+  for (size_t i = 0; i < c.points.size(); ++i) {
+    const MeasuredPoint &a = c.points[i], &b = back.points[i];
+    SCOPED_TRACE(i);
+    EXPECT_EQ(b.op, a.op);
+    EXPECT_EQ(b.dtype, a.dtype);
+    EXPECT_EQ(b.pass, a.pass);
+    EXPECT_EQ(b.seconds, a.seconds);  // exactly: the writer's numbers round-trip
+    EXPECT_EQ(b.achieved_flops_per_s, a.achieved_flops_per_s);
+    EXPECT_EQ(b.sm_count, a.sm_count);
+    EXPECT_EQ(b.note, a.note);
+    EXPECT_EQ(b.family, a.family);
+    EXPECT_EQ(b.kernels, a.kernels);
+    EXPECT_EQ(b.group, a.group);
+    ASSERT_EQ(b.shape.size(), a.shape.size());
+    for (size_t d = 0; d < a.shape.size(); ++d) {
+      EXPECT_EQ(b.shape[d].name, a.shape[d].name);
+      EXPECT_EQ(b.shape[d].size, a.shape[d].size);
+    }
+    ASSERT_EQ(b.members.size(), a.members.size());
+    for (size_t m = 0; m < a.members.size(); ++m) {
+      EXPECT_EQ(b.members[m].op, a.members[m].op);
+      EXPECT_EQ(b.members[m].dtype, a.members[m].dtype);
+      EXPECT_EQ(b.members[m].note, a.members[m].note);
+      EXPECT_EQ(b.members[m].recomputed, a.members[m].recomputed);
+      ASSERT_EQ(b.members[m].shape.size(), a.members[m].shape.size());
+      for (size_t d = 0; d < a.members[m].shape.size(); ++d) {
+        EXPECT_EQ(b.members[m].shape[d].name, a.members[m].shape[d].name);
+        EXPECT_EQ(b.members[m].shape[d].size, a.members[m].shape[d].size);
+      }
+    }
+  }
+  ASSERT_EQ(back.fits.size(), c.fits.size());
+  for (size_t i = 0; i < c.fits.size(); ++i) {
+    EXPECT_EQ(back.fits[i].family, c.fits[i].family);
+    EXPECT_EQ(back.fits[i].model, c.fits[i].model);
+    EXPECT_EQ(back.fits[i].parameters, c.fits[i].parameters);
+    EXPECT_EQ(back.fits[i].points_fitted, c.fits[i].points_fitted);
+    EXPECT_EQ(back.fits[i].rms_relative_error, c.fits[i].rms_relative_error);
+    EXPECT_EQ(back.fits[i].max_relative_error, c.fits[i].max_relative_error);
+    EXPECT_EQ(back.fits[i].held_out_rms_relative_error, c.fits[i].held_out_rms_relative_error);
+  }
+}
+
 // ---- Which calibration a GPU gets ----
 
 TEST(CalibrationChoice, H800AndH100ShareTheirComputeCalibration) {
@@ -229,7 +423,9 @@ TEST(CalibrationChoice, H800AndH100ShareTheirComputeCalibration) {
   EXPECT_TRUE(compute_twins("h200").empty());  // same SMs and clock, but HBM3e at 4.8 TB/s
   const auto h800 = shipped_calibration_for(find_gpu("h800"));
   ASSERT_NE(h800, nullptr);
-  EXPECT_EQ(h800->file, "hardware/calibration/h800-published.yaml");
+  // A trace of training's own kernels beats the published table for the same GPU type (FORMAT.md).
+  EXPECT_EQ(h800->file, "hardware/calibration/h800-trace.yaml");
+  EXPECT_EQ(h800->source.kind, CalibrationSourceKind::kTrace);
   EXPECT_EQ(shipped_calibration_for(find_gpu("h100")), h800);
 }
 

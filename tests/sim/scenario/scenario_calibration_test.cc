@@ -44,10 +44,11 @@ std::string scenario_dir(const std::string& name, const std::string& cluster_lin
 const char* calibration_file(const Scenario& s) { return s.cluster.calibration ? s.cluster.calibration->file.c_str() : "none"; }
 
 TEST(ScenarioCalibration, ChosenByGpuTypeWhenNotNamed) {
-  EXPECT_STREQ(calibration_file(parse_scenario(kValidScenario, "s.yaml")), "hardware/calibration/h800-published.yaml");
+  // Of the two H800 files, the trace of training's own kernels before the published table (FORMAT.md).
+  EXPECT_STREQ(calibration_file(parse_scenario(kValidScenario, "s.yaml")), "hardware/calibration/h800-trace.yaml");
   // H100 SXM has H800's SMs and clock: it uses the H800 file.
   EXPECT_STREQ(calibration_file(parse_scenario(with("type: h800", "type: h100"), "s.yaml")),
-               "hardware/calibration/h800-published.yaml");
+               "hardware/calibration/h800-trace.yaml");
   // No shipped file for H200 (its HBM differs) or for an H800 with SMs fused off: the roofline.
   EXPECT_STREQ(calibration_file(parse_scenario(with("type: h800", "type: h200"), "s.yaml")), "none");
   EXPECT_STREQ(calibration_file(parse_scenario(with("hbm_capacity: 1 TiB", "hbm_capacity: 1 TiB, sm_count: 114"), "s.yaml")),
