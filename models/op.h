@@ -62,6 +62,12 @@ struct Op {
   CommKind comm = CommKind::kNone;
   double intra_node_bytes = 0;  // NVLink
   double inter_node_bytes = 0;  // InfiniBand (DeepSeek-V3 path: once per target node)
+  // TP collectives only: the NCCL collective behind those bytes (hardware/nccl_collective.h prices it):
+  // nccl-tests' size S (the all-reduce's buffer, the all-gather's output, the reduce-scatter's input), the
+  // group's ranks and how many of them share a node.
+  double message_bytes = 0;
+  int group_ranks = 1;
+  int group_ranks_per_node = 1;
   // GEMMs, grouped GEMMs and attention: the kernel's dimensions (std::monostate for every other kind).
   OpShape shape{};
 

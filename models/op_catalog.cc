@@ -111,12 +111,13 @@ class LayerBuilder {
     out_.saved_activation_bytes += saved_bytes;  // the input, needed whether or not the output is recomputed
   }
 
-  void communication(const std::string& name, OpRole role, Pass pass, CommKind comm, double intra, double inter) {
+  Op& communication(const std::string& name, OpRole role, Pass pass, CommKind comm, double intra, double inter) {
     Op op{name, OpKind::kCommunication, Dtype::kBf16, pass, role};
     op.comm = comm;
     op.intra_node_bytes = intra;
     op.inter_node_bytes = inter;
     add(std::move(op));
+    return out_.ops.back();
   }
 
   const OpContext& context() const { return context_; }
@@ -135,8 +136,12 @@ void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, doub
   // NOTE: a TP group wider than a node runs its rings across nodes, each ring through one GPU's NIC, and a ring
   // goes at its slowest link: the whole per-GPU volume is priced on the NIC (NVLink only inside a node).
   const bool crosses_nodes = c.tp > c.gpus_per_node;
+  const double tensor_bytes = rows * hidden * kBf16;  // the collective's message (nccl-tests' S)
   auto collective = [&](const std::string& name, Pass pass, CommKind kind, double bytes) {
-    b.communication(name, role, pass, kind, crosses_nodes ? 0.0 : bytes, crosses_nodes ? bytes : 0.0);
+    Op& op = b.communication(name, role, pass, kind, crosses_nodes ? 0.0 : bytes, crosses_nodes ? bytes : 0.0);
+    op.message_bytes = tensor_bytes;
+    op.group_ranks = c.tp;
+    op.group_ranks_per_node = crosses_nodes ? c.gpus_per_node : c.tp;
   };
   if (c.sequence_parallel) {
     collective(block + ".tp_all_gather", Pass::kForward, CommKind::kTpAllGather, shard);

@@ -37,16 +37,17 @@ int ActivityGraph::add_compute(int gpu, double duration_s, ActivityLabel label) 
   TS_CHECK(gpu >= 0 && duration_s >= 0, "compute on GPU {} for {} s", gpu, duration_s);
   TS_CHECK(label.name >= 0 && label.name < static_cast<int>(names_.size()), "name id {}", label.name);
   TS_CHECK(label.tag >= 0, "tag {}", label.tag);
-  activities_.push_back({Stream::kCompute, false, gpu, gpu, duration_s, 0, label, 0, {}});
+  activities_.push_back({Stream::kCompute, false, gpu, gpu, duration_s, 0, 0, label, 0, {}});
   return size() - 1;
 }
 
-int ActivityGraph::add_flow(int src_gpu, int dst_gpu, double bytes, ActivityLabel label, bool comm_kernel) {
-  TS_CHECK(src_gpu >= 0 && dst_gpu >= 0 && src_gpu != dst_gpu && bytes >= 0, "flow of {} B from GPU {} to {}",
-           bytes, src_gpu, dst_gpu);
+int ActivityGraph::add_flow(int src_gpu, int dst_gpu, double bytes, ActivityLabel label, bool comm_kernel,
+                            double delay_s) {
+  TS_CHECK(src_gpu >= 0 && dst_gpu >= 0 && src_gpu != dst_gpu && bytes >= 0 && delay_s >= 0,
+           "flow of {} B from GPU {} to {} after {} s", bytes, src_gpu, dst_gpu, delay_s);
   TS_CHECK(label.name >= 0 && label.name < static_cast<int>(names_.size()), "name id {}", label.name);
   TS_CHECK(label.tag >= 0, "tag {}", label.tag);
-  activities_.push_back({Stream::kComm, comm_kernel, src_gpu, dst_gpu, 0, bytes, label, 0, {}});
+  activities_.push_back({Stream::kComm, comm_kernel, src_gpu, dst_gpu, 0, bytes, delay_s, label, 0, {}});
   return size() - 1;
 }
 

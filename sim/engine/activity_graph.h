@@ -27,6 +27,9 @@ struct Activity {
   int dst_gpu = 0;
   double duration_s = 0;  // compute only
   double bytes = 0;       // flows only
+  // Flows only: a wait before the bytes move, on top of the route's latency (an NCCL collective's software
+  // latency, hardware/nccl_collective.h); the timeline counts it as part of the flow.
+  double delay_s = 0;
   ActivityLabel label;
   int predecessors = 0;
   std::vector<int> successors;
@@ -37,7 +40,8 @@ class ActivityGraph {
   // The id of `name` in names(), adding it on first use.
   int intern(std::string_view name);
   int add_compute(int gpu, double duration_s, ActivityLabel label);
-  int add_flow(int src_gpu, int dst_gpu, double bytes, ActivityLabel label, bool comm_kernel = false);
+  int add_flow(int src_gpu, int dst_gpu, double bytes, ActivityLabel label, bool comm_kernel = false,
+               double delay_s = 0);
   void add_dependency(int before, int after);
   // What the trace calls rank r ("stage 3 (GPU 384)"); optional.
   void name_rank(int rank, std::string name);

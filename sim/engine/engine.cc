@@ -115,8 +115,9 @@ class DagRun {
   void completed(int id, const sg4::Activity& done, bool in_actor) {
     if (done.get_state() != sg4::Activity::State::FINISHED) failures_.push_back(id);
     const Activity& a = graph_.activities()[id];
-    timeline_.events[id] = {a.label.rank,          a.stream, a.label.tag, a.label.name, a.label.microbatch,
-                            done.get_start_time(), done.get_finish_time()};
+    // A flow's delay is part of it: it starts when it is issued.
+    timeline_.events[id] = {a.label.rank,           a.stream, a.label.tag, a.label.name, a.label.microbatch,
+                            done.get_start_time() - a.delay_s, done.get_finish_time()};
     ++completed_;
     if (progress_ && completed_ * 100LL / graph_.size() != (completed_ - 1) * 100LL / graph_.size())
       progress_(static_cast<double>(completed_) / graph_.size());
@@ -162,7 +163,16 @@ class DagRun {
     live_[i]->start();
   }
 
+  // A flow with a delay moves its bytes from a timer that far ahead.
   void start_flow(int i) {
+    const double delay_s = graph_.activities()[i].delay_s;
+    if (delay_s > 0)
+      simgrid::kernel::timer::Timer::set(sg4::Engine::get_clock() + delay_s, [this, i] { move_bytes(i); });
+    else
+      move_bytes(i);
+  }
+
+  void move_bytes(int i) {
     const Activity& a = graph_.activities()[i];
     // NOTE: sendto_init(src, dst) then set_payload_size stays unstarted until start() (setter order matters).
     sg4::CommPtr comm = sg4::Comm::sendto_init(hosts_[a.gpu], hosts_[a.dst_gpu]);

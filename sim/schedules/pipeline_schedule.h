@@ -40,8 +40,10 @@ class PipelineSchedule {
   int stage_of(Slot slot) const;
   Slot slot_of(int stage, int direction) const;
   int direction_of(int lane) const { return directions() == 2 ? lane : 0; }
-  // The one of the pp model stages whose layers `stage` runs (interleaved: 1/v of them), for chunk times.
-  int model_stage_of(int stage) const { return stage / virtual_stages_; }
+  // Whose chunk times `stage` runs, of the pp per-device entries: interleaved virtual stage s sits on rank
+  // s mod pp and runs 1/v of that device's layers (trainsim's plan gives device d the stages d, d + pp, ...);
+  // every other schedule's stages are the model stages themselves.
+  int model_stage_of(int stage) const { return kind_ == ScheduleKind::kInterleaved ? stage % pp_ : stage; }
   // A chunk's share of a model stage's layers: 1/v for interleaved, 1 otherwise.
   double chunk_fraction() const { return 1.0 / virtual_stages_; }
 

@@ -22,18 +22,25 @@ HeldParameters held_parameters(const StagePlan& plan, int device, const PricedMo
 ZeroCollectives zero_collectives(const Scenario& s, double parameters, int replicas) {
   if (replicas <= 1 || parameters <= 0) return {};
   const models::OptimizerPrecision& p = s.job.optimizer;
-  const double shard = parameters / replicas;
-  const double after_bytes = s.layout.zero_stage == 0 ? p.gradient_bytes : p.weight_bytes;
-  return {{replicas - 1, shard * p.gradient_bytes}, {replicas - 1, shard * after_bytes}};
+  using hw::CollectiveKind;
+  // nccl-tests' sizes: the reduce-scatter's input and the all-gather's output are the whole tensor.
+  if (s.layout.zero_stage == 0) return {{CollectiveKind::kAllReduce, parameters * p.gradient_bytes, replicas, 1}, {}};
+  return {{CollectiveKind::kReduceScatter, parameters * p.gradient_bytes, replicas, 1},
+          {CollectiveKind::kAllGather, parameters * p.weight_bytes, replicas, 1}};
 }
 
-double dp_collective_bytes(const Scenario& s, double parameters, int replicas) {
+CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) {
   const ZeroCollectives end = zero_collectives(s, parameters, replicas);
-  double bytes = end.before_optimizer.steps * end.before_optimizer.bytes_per_step +
-                 end.after_optimizer.steps * end.after_optimizer.bytes_per_step;
-  if (s.layout.zero_stage == 3 && replicas > 1)  // the weights gathered again in forward and backward
-    bytes += 2 * end.after_optimizer.steps * end.after_optimizer.bytes_per_step;
-  return bytes;
+  CommLoad load;
+  auto add = [&](const hw::Collective& c, double times) {
+    const hw::CollectiveTime t = hw::nccl_collective_time(c, s.cluster);
+    load.nic_s += times * t.bandwidth_s;
+    load.latency_s += times * t.latency_s;
+  };
+  add(end.before_optimizer, 1);
+  // ZeRO 3 gathers the weights again in forward and backward.
+  add(end.after_optimizer, s.layout.zero_stage == 3 ? 3 : 1);
+  return load;
 }
 
 double optimizer_seconds(const Scenario& s, const HeldParameters& held) {

@@ -48,7 +48,18 @@ std::map<std::string, double> compute_by_kind_map(const models::ComputeKindSecon
   return out;
 }
 
+std::optional<hw::Collective> nccl_collective_of(const models::Op& op) {
+  using models::CommKind;
+  if (op.comm != CommKind::kTpAllReduce && op.comm != CommKind::kTpAllGather && op.comm != CommKind::kTpReduceScatter)
+    return std::nullopt;
+  const hw::CollectiveKind kind = op.comm == CommKind::kTpAllReduce   ? hw::CollectiveKind::kAllReduce
+                                  : op.comm == CommKind::kTpAllGather ? hw::CollectiveKind::kAllGather
+                                                                      : hw::CollectiveKind::kReduceScatter;
+  return hw::Collective{kind, op.message_bytes, op.group_ranks, op.group_ranks_per_node};
+}
+
 double communication_seconds(const models::Op& op, const hw::ClusterSpec& c) {
+  if (const auto collective = nccl_collective_of(op)) return hw::nccl_collective_time(*collective, c).seconds();
   const double nvlink_s = op.intra_node_bytes > 0 ? op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s + c.nvlink_latency_s : 0.0;
   const double nic_s = op.inter_node_bytes > 0 ? op.inter_node_bytes / c.nic_bandwidth_bytes_per_s + c.nic_latency_s : 0.0;
   return std::max(nvlink_s, nic_s);
@@ -56,6 +67,13 @@ double communication_seconds(const models::Op& op, const hw::ClusterSpec& c) {
 
 CommLoad communication_load(const models::Op& op, const hw::ClusterSpec& c) {
   CommLoad load;
+  if (const auto collective = nccl_collective_of(op)) {
+    // The same terms as communication_seconds: a TP collective runs on one link, NVLink or (across nodes) NIC.
+    const hw::CollectiveTime t = hw::nccl_collective_time(*collective, c);
+    (t.link == hw::CollectiveLink::kNic ? load.nic_s : load.nvlink_s) = t.bandwidth_s;
+    load.latency_s = t.latency_s;
+    return load;
+  }
   load.nvlink_s = op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s;
   load.nic_s = op.inter_node_bytes / c.nic_bandwidth_bytes_per_s;
   // The legs are pipelined (communication_seconds): the latency that counts is the slower leg's.

@@ -2,9 +2,11 @@
 // op-time model; communication per phase from bytes over the NVLink or NIC bandwidth plus latency.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 
 #include "hardware/cluster_spec.h"
+#include "hardware/nccl_collective.h"
 #include "hardware/op_time_model.h"
 #include "models/compute_kind.h"
 #include "models/op_catalog.h"
@@ -39,8 +41,11 @@ struct LayerTiming {
 // included so that every fidelity gives the same keys; the optimizer is reported apart (optimizer_s).
 std::map<std::string, double> compute_by_kind_map(const models::ComputeKindSeconds& seconds);
 
-// Time of one communication op on the cluster's links. NVLink and IB legs of the EP path are pipelined,
-// so the slower one sets the pace.
+// The NCCL collective behind a TP op; none for EP (DeepEP's all-to-all) and compute ops.
+std::optional<hw::Collective> nccl_collective_of(const models::Op& op);
+
+// Time of one communication op on the cluster's links. A TP collective: NCCL's latency and bus bandwidth. EP:
+// its NVLink and IB legs are pipelined, so the slower one sets the pace.
 double communication_seconds(const models::Op& op, const hw::ClusterSpec& cluster);
 CommLoad communication_load(const models::Op& op, const hw::ClusterSpec& cluster);
 

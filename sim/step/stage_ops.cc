@@ -37,13 +37,19 @@ struct SlotSums {
 
 int pass_index(Pass pass) { return pass == Pass::kForward ? 0 : pass == Pass::kBackwardInput ? 1 : 2; }
 
-SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_model) {
+SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_model, const hw::ClusterSpec& cluster) {
   SlotSums sums;
   for (const Op& op : ops.ops) {
     const int slot = slot_of(op);
     StageOp& o = sums.by_pass[pass_index(op.pass)][slot];
     o.kind = kSlotKind[slot];
-    if (op.is_communication()) {
+    if (const auto collective = nccl_collective_of(op)) {
+      // A TP collective as NCCL runs it: its bytes over the link at NCCL's bus-bandwidth efficiency, and its
+      // latency (layer_timing.h prices it the same way in the closed form).
+      const hw::CollectiveTime t = hw::nccl_collective_time(*collective, cluster);
+      (t.link == hw::CollectiveLink::kNic ? o.nic_bytes : o.nvlink_bytes) += t.link_bytes;
+      o.latency_s += t.latency_s;
+    } else if (op.is_communication()) {
       o.nvlink_bytes += op.intra_node_bytes;
       o.nic_bytes += op.inter_node_bytes;
     } else {
@@ -108,13 +114,13 @@ double StageOps::compute_s(const std::vector<StageOp>& pass) const {
 }
 
 StageOps stage_ops(const Stage& stage, const PricedModel& priced, const models::ModelConfig& model,
-                   const hw::OpTimeModel& time_model) {
+                   const hw::OpTimeModel& time_model, const hw::ClusterSpec& cluster) {
   std::array<std::optional<SlotSums>, 5> by_kind;  // LayerKind -> its slot sums, built on first use
   const std::vector<StageLayer> layers = stage_layers(stage, model);
   std::vector<const SlotSums*> sums;
   for (const StageLayer& layer : layers) {
     auto& s = by_kind[static_cast<std::size_t>(layer.kind)];
-    if (!s) s = sum_slots(priced.of(layer.kind).ops, time_model);
+    if (!s) s = sum_slots(priced.of(layer.kind).ops, time_model, cluster);
     sums.push_back(&*s);
   }
   StageOps out;

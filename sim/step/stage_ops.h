@@ -28,6 +28,9 @@ struct StageOp {
   models::ComputeKindSeconds routed_by_kind_s{};   // routed_compute_s split by op kind
   double nvlink_bytes = 0;  // communication ops: bytes this GPU sends over NVLink
   double nic_bytes = 0;     // and over its NIC (DeepSeek's path: once per target node)
+  // TP ops: NCCL's latency of their collectives (hardware/nccl_collective.h); their bytes above are NCCL's
+  // bus bytes over its bus-bandwidth efficiency, the bytes that take its bandwidth time at the link's rate.
+  double latency_s = 0;
   bool is_communication() const { return kind == StageOpKind::kEp || kind == StageOpKind::kTp; }
   // Seconds by op kind on a GPU whose experts receive `load` times the balanced share of tokens.
   models::ComputeKindSeconds compute_by_kind_at(double load) const;
@@ -42,8 +45,9 @@ struct StageOps {
   double compute_s(const std::vector<StageOp>& pass) const;
 };
 
-// The ops of `priced`'s catalog, each compute op priced by `time_model`.
+// The ops of `priced`'s catalog, each compute op priced by `time_model`, each TP collective by NCCL's model
+// on `cluster`'s links.
 StageOps stage_ops(const Stage& stage, const PricedModel& priced, const models::ModelConfig& model,
-                   const hw::OpTimeModel& time_model);
+                   const hw::OpTimeModel& time_model, const hw::ClusterSpec& cluster);
 
 }  // namespace trainsim::sim

@@ -143,13 +143,14 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   e.exposed_comm_by_kind_s["pp"] = l.pp > 1 ? (overlap ? 1 : 2) * (l.pp - 1) * (p2p.nic_s + p2p.latency_s) : 0.0;
   e.comm_bound_by_kind["pp"] = l.pp > 1 ? bound_of(p2p) : CommBound::kNone;
 
-  // DP: ZeRO collectives of the critical device's parameters after the last backward, over the NICs.
+  // DP: ZeRO collectives of the critical device's parameters after the last backward, over the NICs, as NCCL
+  // runs them (hardware/nccl_collective.h).
   const HeldParameters held = held_parameters(p.plan, e.critical_device, p.at_full_sms, s.job.model);
-  const double dp_bytes = dp_collective_bytes(s, held.parameters, l.dp) +
-                          dp_collective_bytes(s, held.expert_parameters, l.expert_data_parallel());
-  const CommLoad dp{dp_bytes / s.cluster.nic_bandwidth_bytes_per_s, 0, 2.0 * (l.dp - 1) * s.cluster.nic_latency_s};
-  e.exposed_comm_by_kind_s["dp"] = dp_bytes > 0 ? dp.nic_s + dp.latency_s : 0.0;
-  e.comm_bound_by_kind["dp"] = dp_bytes > 0 ? bound_of(dp) : CommBound::kNone;
+  CommLoad dp = dp_collective_load(s, held.parameters, l.dp);
+  dp += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
+  const bool any_dp = dp.nic_s > 0;
+  e.exposed_comm_by_kind_s["dp"] = any_dp ? dp.nic_s + dp.latency_s : 0.0;
+  e.comm_bound_by_kind["dp"] = any_dp ? bound_of(dp) : CommBound::kNone;
 
   // Optimizer: AdamW over this GPU's shard, memory-bound (read gradient, read/write master and moments, write weight).
   e.optimizer_s = optimizer_seconds(s, held);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/error.h"
@@ -29,6 +30,12 @@ std::string_view fidelity_name(Fidelity fidelity) {
 
 namespace {
 
+// NOTE: an engine flow already pays its route's latency, two link latencies (GPU up to the NVSwitch or the
+// leaf and down again, hardware/topology_builder.h); an NCCL collective waits its latency less that.
+double nccl_delay_s(double nccl_latency_s, double link_latency_s) {
+  return std::max(0.0, nccl_latency_s - 2.0 * link_latency_s);
+}
+
 // One pass of one task being laid out: its ops, how far, what each member's next op waits for.
 struct Chain {
   const std::vector<StageOp>* ops = nullptr;
@@ -42,9 +49,9 @@ struct Chain {
 
 class LayerExpansion : public OpExpansion {
  public:
-  LayerExpansion(std::vector<StageOps> stages, const ReplicaGpus& gpus, const StepGraphOptions& options,
-                 Fidelity fidelity, WorkTags& tags)
-      : stages_(std::move(stages)), gpus_(gpus), options_(options), fidelity_(fidelity), tags_(tags) {
+  LayerExpansion(std::vector<StageOps> stages, const ReplicaGpus& gpus, const hw::ClusterSpec& cluster,
+                 const StepGraphOptions& options, Fidelity fidelity, WorkTags& tags)
+      : stages_(std::move(stages)), gpus_(gpus), cluster_(cluster), options_(options), fidelity_(fidelity), tags_(tags) {
     const int members = gpus_.members();
     loads_.assign(static_cast<std::size_t>(members), 1.0);
     if (!options.expert_load_factors.empty()) {
@@ -160,12 +167,14 @@ class LayerExpansion : public OpExpansion {
     const int base = gpus_.gpu(rank_, 0);
     for (int m = 0; m < members; ++m) {
       const int gpu = gpus_.gpu(rank_, m);
-      for (auto [peer, bytes] : {std::pair{gpus_.nvlink_peer(gpu, group), op.nvlink_bytes},
-                                 std::pair{gpus_.nic_peer(gpu, group), op.nic_bytes}}) {
+      for (auto [peer, bytes, link_latency_s] :
+           {std::tuple{gpus_.nvlink_peer(gpu, group), op.nvlink_bytes, cluster_.nvlink_latency_s},
+            std::tuple{gpus_.nic_peer(gpu, group), op.nic_bytes, cluster_.nic_latency_s}}) {
         if (peer < 0 || bytes <= 0) continue;
         const int receiver = peer - base;  // a member at gpu fidelity
         const double load = gpu_level && ep ? loads_[receiver] : 1.0;
-        const int flow = graph.add_flow(gpu, peer, bytes * load, {trank(m), id_name, c.microbatch, tag}, ep);
+        const int flow = graph.add_flow(gpu, peer, bytes * load, {trank(m), id_name, c.microbatch, tag}, ep,
+                                        nccl_delay_s(op.latency_s, link_latency_s));
         for (int before : c.ready[m]) graph.add_dependency(before, flow);
         sent[m].push_back(flow);
         if (gpu_level) arriving[receiver].push_back(flow);
@@ -188,6 +197,7 @@ class LayerExpansion : public OpExpansion {
 
   std::vector<StageOps> stages_;
   const ReplicaGpus& gpus_;
+  const hw::ClusterSpec& cluster_;
   const StepGraphOptions& options_;
   Fidelity fidelity_;
   WorkTags& tags_;
@@ -197,11 +207,17 @@ class LayerExpansion : public OpExpansion {
   std::vector<int> stream_last_;   // [member]: the op's last compute so far
 };
 
-// A ring collective's sends from `gpu`, one after another, after `after`; returns the last (or `after`).
-int add_ring(ActivityGraph& graph, int gpu, int peer, const RingCollective& ring, int after, ActivityLabel label) {
+// An NCCL collective's sends from `gpu`, one per step to the next rank of the ring, one after another, after
+// `after`; each carries its share of the collective's link bytes and waits its share of the latency. A tree
+// runs as the same chain, its steps those of NCCL's tree. Returns the last (or `after`).
+int add_collective(ActivityGraph& graph, int gpu, int peer, const hw::Collective& collective,
+                   const hw::ClusterSpec& cluster, int after, ActivityLabel label) {
   if (peer < 0) return after;
-  for (int step = 0; step < ring.steps; ++step) {
-    const int flow = graph.add_flow(gpu, peer, ring.bytes_per_step, label);
+  const hw::CollectiveTime t = hw::nccl_collective_time(collective, cluster);
+  const double link_latency_s = t.link == hw::CollectiveLink::kNic ? cluster.nic_latency_s : cluster.nvlink_latency_s;
+  for (int step = 0; step < t.steps; ++step) {
+    const int flow = graph.add_flow(gpu, peer, t.link_bytes / t.steps, label, false,
+                                    nccl_delay_s(t.latency_s / t.steps, link_latency_s));
     graph.add_dependency(after, flow);
     after = flow;
   }
@@ -230,7 +246,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
   // Compute at the full SM count: the engine slows it while communication kernels run.
   std::vector<StageOps> stages;
   for (const Stage& stage : plan.stages)
-    stages.push_back(stage_ops(stage, priced.at_full_sms, s.job.model, priced.full_sms_model));
+    stages.push_back(stage_ops(stage, priced.at_full_sms, s.job.model, priced.full_sms_model, s.cluster));
   if (!options.communication)
     for (StageOps& st : stages)
       for (auto* pass : {&st.forward, &st.backward_input, &st.weight, &st.backward})
@@ -245,15 +261,17 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
   placement.activation_bytes =
       options.communication ? l.micro_batch_size * static_cast<double>(s.job.sequence_length) * s.job.model.hidden_size * 2.0 / shard
                             : 0.0;
-  LayerExpansion expansion(std::move(stages), gpus, options, options.fidelity, out.tags);
+  LayerExpansion expansion(std::move(stages), gpus, s.cluster, options, options.fidelity, out.tags);
   PipelineGraph pipeline = pipeline_graph(schedule, expansion, placement);
   ActivityGraph& graph = pipeline.graph;
 
   // The step's end on every GPU: gradients reduce-scattered over the replicas, the optimizer over the
   // shard, weights all-gathered.
   const int optimizer = graph.intern("optimizer");
-  const int reduce_scatter = graph.intern("dp reduce-scatter"), all_gather = graph.intern("dp all-gather");
-  const int expert_reduce_scatter = graph.intern("expert dp reduce-scatter");
+  // ZeRO 0 all-reduces the gradients before the optimizer (data_parallel.h).
+  const std::string before = l.zero_stage == 0 ? "all-reduce" : "reduce-scatter";
+  const int reduce_scatter = graph.intern("dp " + before), all_gather = graph.intern("dp all-gather");
+  const int expert_reduce_scatter = graph.intern("expert dp " + before);
   const int expert_all_gather = graph.intern("expert dp all-gather");
   for (int d = 0; d < out.devices; ++d) {
     const HeldParameters held = held_parameters(plan, d, priced.at_full_sms, s.job.model);
@@ -264,14 +282,17 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
       const int gpu = gpus.gpu(d, m), rank = timeline_rank(d, m, out.members);
       const int dense_peer = gpus.ring_peer(gpu, l.tp), expert_peer = gpus.ring_peer(gpu, std::max(l.ep, l.tp));
       int last = pipeline.last_compute[d][m];
-      last = add_ring(graph, gpu, dense_peer, dense.before_optimizer, last, {rank, reduce_scatter, -1, WorkTags::kDp});
-      last = add_ring(graph, gpu, expert_peer, experts.before_optimizer, last,
-                      {rank, expert_reduce_scatter, -1, WorkTags::kDp});
+      last = add_collective(graph, gpu, dense_peer, dense.before_optimizer, s.cluster, last,
+                            {rank, reduce_scatter, -1, WorkTags::kDp});
+      last = add_collective(graph, gpu, expert_peer, experts.before_optimizer, s.cluster, last,
+                            {rank, expert_reduce_scatter, -1, WorkTags::kDp});
       const int step = graph.add_compute(gpu, optimizer_seconds(s, held), {rank, optimizer, -1, WorkTags::kOptimizer});
       graph.add_dependency(last, step);
       if (last != pipeline.last_compute[d][m]) graph.add_dependency(pipeline.last_compute[d][m], step);
-      last = add_ring(graph, gpu, dense_peer, dense.after_optimizer, step, {rank, all_gather, -1, WorkTags::kDp});
-      add_ring(graph, gpu, expert_peer, experts.after_optimizer, last, {rank, expert_all_gather, -1, WorkTags::kDp});
+      last = add_collective(graph, gpu, dense_peer, dense.after_optimizer, s.cluster, step,
+                            {rank, all_gather, -1, WorkTags::kDp});
+      add_collective(graph, gpu, expert_peer, experts.after_optimizer, s.cluster, last,
+                     {rank, expert_all_gather, -1, WorkTags::kDp});
       graph.name_rank(rank, fmt::format("device {} GPU {}", d, gpu));
     }
   }
@@ -287,7 +308,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
                                     out.devices * out.members));
   if (s.job.model.is_moe() && l.ep > 1 && options.expert_load_factors.empty())
     out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
-  out.notes.push_back("ZeRO collectives run after each device's last backward, as rings over the NICs");
+  out.notes.push_back("ZeRO collectives run after each device's last backward, as NCCL collectives over the NICs");
   if (l.zero_stage == 3) out.notes.push_back("ZeRO-3's weight gathers inside forward and backward are not simulated");
   return out;
 }

@@ -124,6 +124,11 @@ TEST(OpCatalog, TensorParallelCollectivesThatCrossNodesGoOverTheNics) {
       ++collectives;
       EXPECT_DOUBLE_EQ(op.intra_node_bytes, tp <= 8 ? all_reduce_bytes : 0.0) << op.name;
       EXPECT_DOUBLE_EQ(op.inter_node_bytes, tp <= 8 ? 0.0 : all_reduce_bytes) << op.name;
+      // The NCCL collective behind the bytes: the whole BF16 [4096, hidden] tensor over the TP group, the
+      // group filling its nodes (8 GPUs each) when it spans them.
+      EXPECT_DOUBLE_EQ(op.message_bytes, 4096 * m.hidden_size * 2.0) << op.name;
+      EXPECT_EQ(op.group_ranks, tp) << op.name;
+      EXPECT_EQ(op.group_ranks_per_node, 8) << op.name;
     }
     EXPECT_EQ(collectives, 4) << tp;
   }

@@ -61,6 +61,19 @@ TEST(ScheduleRun, InterleavedBubbleIsOneFOneBOverV) {
             << "v " << v << " pp " << pp << " m " << m;
 }
 
+TEST(ScheduleRun, InterleavedRanksRunTheirOwnDevicesChunks) {
+  // Per-device chunk times (each device's v stages together): every rank is busy m x (F + B) of its own
+  // device, whichever lane a chunk is on. Rank r's second lane is virtual stage pp + r, not model stage
+  // (pp + r) / v (the mapping fixed after a mutant scenario tripped the closed form's check).
+  const int pp = 4, m = 8, v = 2;
+  std::vector<ChunkTimes> devices;
+  for (int d = 0; d < pp; ++d) devices.push_back({1.0 + d, 2.0 + 2 * d, 1.0 + d, 3.0 + 3 * d});
+  const ScheduleRun r = run_schedule(make_schedule({ScheduleKind::kInterleaved, pp, m, v}), devices);
+  for (int d = 0; d < pp; ++d)
+    EXPECT_NEAR(r.busy_s[static_cast<std::size_t>(d)], m * (devices[d].forward_s + devices[d].backward_s), 1e-9)
+        << "rank " << d;
+}
+
 TEST(ScheduleRun, ActivationPeaksArePpAndPpPlusOne) {
   for (int pp : {4, 8, 16, 32}) {
     EXPECT_DOUBLE_EQ(run(ScheduleKind::kOneFOneB, pp, 2 * pp).max_peak_activations(), pp);

@@ -16,7 +16,7 @@ TEST(StageOps, AddUpToThePricedCatalog) {
   const hw::RooflineOpTimeModel model(s.cluster.gpu, hw::RooflineEfficiencies{});
   const PricedModel priced = price_model(s, model);
   for (const Stage& stage : {plan.stages.front(), plan.stages.back()}) {
-    const StageOps ops = stage_ops(stage, priced, s.job.model, model);
+    const StageOps ops = stage_ops(stage, priced, s.job.model, model, s.cluster);
     const LayerTiming t = stage_totals(stage, priced, s.job.model).timing;
     // Conservation: the same op times summed in another grouping; 1e-12 s is rounding on sums of ~1 s.
     EXPECT_NEAR(ops.compute_s(ops.forward), t.forward_s, 1e-12);
@@ -31,7 +31,7 @@ TEST(StageOps, AddUpToThePricedCatalog) {
     EXPECT_EQ(ep_ops, 2 * moe_layers);  // a dispatch and a combine per MoE layer
   }
   // DeepSeek-V3's forward of a MoE layer in the order the overlap works with.
-  const StageOps ops = stage_ops(plan.stages[1], priced, s.job.model, model);
+  const StageOps ops = stage_ops(plan.stages[1], priced, s.job.model, model, s.cluster);
   std::vector<std::string> names;
   for (std::size_t i = 0; i < 6; ++i) names.push_back(ops.forward[i].name);
   EXPECT_EQ(names, (std::vector<std::string>{"F L3 attention", "F L3 router", "F L3 dispatch", "F L3 experts",
@@ -46,7 +46,7 @@ TEST(StageOps, SplitByOpKindAddsUpToEachOp) {
   const hw::RooflineOpTimeModel model(s.cluster.gpu, hw::RooflineEfficiencies{});
   const PricedModel priced = price_model(s, model);
   for (const Stage& stage : plan.stages) {
-    const StageOps ops = stage_ops(stage, priced, s.job.model, model);
+    const StageOps ops = stage_ops(stage, priced, s.job.model, model, s.cluster);
     for (const auto* pass : {&ops.forward, &ops.backward_input, &ops.weight, &ops.backward})
       for (const StageOp& op : *pass) {
         double sum = 0, routed = 0, at_load_2 = 0;
@@ -82,8 +82,8 @@ TEST(StageOps, RenamingEveryOpMovesNone) {
     return true;
   };
   for (const Stage& stage : {plan.stages.front(), plan.stages[1], plan.stages.back()}) {
-    const StageOps before = stage_ops(stage, priced, s.job.model, model);
-    const StageOps after = stage_ops(stage, renamed, s.job.model, model);
+    const StageOps before = stage_ops(stage, priced, s.job.model, model, s.cluster);
+    const StageOps after = stage_ops(stage, renamed, s.job.model, model, s.cluster);
     EXPECT_TRUE(same(before.forward, after.forward));
     EXPECT_TRUE(same(before.backward_input, after.backward_input));
     EXPECT_TRUE(same(before.weight, after.weight));

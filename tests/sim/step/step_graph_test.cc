@@ -35,7 +35,7 @@ void expect_zero_communication_matches_executor(ScheduleKind kind, int pp, int m
   const PricedModel& priced = priced_scenario.at_full_sms;
   std::vector<ChunkTimes> times;
   for (const Stage& stage : plan.stages) {
-    const StageOps ops = stage_ops(stage, priced, s.job.model, model);
+    const StageOps ops = stage_ops(stage, priced, s.job.model, model, s.cluster);
     const double f = ops.compute_s(ops.forward), b = ops.compute_s(ops.backward), w = ops.compute_s(ops.weight);
     times.push_back({f, b, w, f + b});
   }

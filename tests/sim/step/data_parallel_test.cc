@@ -1,0 +1,60 @@
+// The ZeRO collectives as NCCL runs them over the NICs: hand-computed from NCCL's ring (tuning.cc: 8.4 us base,
+// 14 us per network step) and 0.94 of a 50 GB/s NIC (docs/sources.md#nccl). 1e-12 relative: double rounding.
+#include "sim/step/data_parallel.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/scenario/scenario_loader.h"
+
+namespace trainsim::sim {
+namespace {
+
+Scenario llama(int zero_stage) {
+  Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  s.layout.zero_stage = zero_stage;
+  s.job.optimizer.gradient_bytes = 4;  // FP32 gradients
+  s.job.optimizer.weight_bytes = 2;    // BF16 weights
+  return s;
+}
+
+void expect_rel(double got, double expected) { EXPECT_NEAR(got, expected, 1e-12 * expected); }
+
+TEST(DataParallel, ZeroOneReduceScattersGradientsAndGathersWeights) {
+  // 1e9 parameters over 128 replicas, one per node: a reduce-scatter of 4 GB and an all-gather of 2 GB, each
+  // 127 steps (8.4 + 127 x 14 = 1786.4 us) and 127/128 of its size over 47 GB/s.
+  const Scenario s = llama(1);
+  const ZeroCollectives end = zero_collectives(s, 1e9, 128);
+  EXPECT_EQ(end.before_optimizer.kind, hw::CollectiveKind::kReduceScatter);
+  EXPECT_EQ(end.after_optimizer.kind, hw::CollectiveKind::kAllGather);
+  EXPECT_EQ(end.before_optimizer.ranks_per_node, 1);
+  const CommLoad load = dp_collective_load(s, 1e9, 128);
+  expect_rel(load.nic_s, (4e9 + 2e9) * 127 / 128 / 47e9);
+  expect_rel(load.latency_s, 2 * 1786.4e-6);
+  EXPECT_EQ(load.nvlink_s, 0.0);
+}
+
+TEST(DataParallel, ZeroThreeGathersTheWeightsTwiceMore) {
+  const CommLoad load = dp_collective_load(llama(3), 1e9, 128);
+  expect_rel(load.nic_s, (4e9 + 3 * 2e9) * 127 / 128 / 47e9);
+  expect_rel(load.latency_s, 4 * 1786.4e-6);
+}
+
+TEST(DataParallel, ZeroZeroAllReducesTheGradientsBeforeTheOptimizer) {
+  // 4 GB over 128 nodes. Ring: 254 steps, 8.4 + 254 x 14 = 3564.4 us, 2 x 127/128 x 4 GB / 47 GB/s = 168.88 ms.
+  // Tree: 2 log2(128) = 14 steps, 204.4 us, but 2 x 4 GB / (0.92 x 47 GB/s) = 185.01 ms: NCCL takes the ring.
+  const Scenario s = llama(0);
+  const ZeroCollectives end = zero_collectives(s, 1e9, 128);
+  EXPECT_EQ(end.before_optimizer.kind, hw::CollectiveKind::kAllReduce);
+  EXPECT_EQ(end.after_optimizer.ranks, 1);  // nothing after the optimizer
+  const CommLoad load = dp_collective_load(s, 1e9, 128);
+  expect_rel(load.nic_s, 2 * 4e9 * 127 / 128 / 47e9);
+  expect_rel(load.latency_s, 3564.4e-6);
+}
+
+TEST(DataParallel, OneReplicaMovesNothing) {
+  const CommLoad load = dp_collective_load(llama(1), 1e9, 1);
+  EXPECT_EQ(load.nic_s + load.latency_s, 0.0);
+}
+
+}  // namespace
+}  // namespace trainsim::sim

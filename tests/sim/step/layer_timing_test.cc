@@ -1,0 +1,66 @@
+// Communication ops in the closed form: TP collectives priced by NCCL's model (hardware/nccl_collective.h),
+// EP all-to-all by bytes over the slower leg plus its latency, each with the CommLoad terms that add up to it.
+// Expected values by hand; 1e-12 relative covers the rounding of a few double operations.
+#include "sim/step/layer_timing.h"
+
+#include <gtest/gtest.h>
+
+namespace trainsim::sim {
+namespace {
+
+hw::ClusterSpec h100() {
+  hw::ClusterSpec c;
+  c.nvlink_bandwidth_bytes_per_s = 360e9;
+  c.nic_bandwidth_bytes_per_s = 50e9;
+  c.nvlink_latency_s = 3.33e-6;
+  c.nic_latency_s = 3.7e-6;
+  return c;
+}
+
+// Llama-405B's TP 8 all-reduce of a [4096, 16384] BF16 tensor (134,217,728 B) as the op catalog builds it.
+models::Op tp_all_reduce(int tp, int per_node) {
+  models::Op op{"attn.tp_all_reduce", models::OpKind::kCommunication};
+  op.comm = models::CommKind::kTpAllReduce;
+  op.message_bytes = 4096.0 * 16384 * 2;
+  op.group_ranks = tp;
+  op.group_ranks_per_node = per_node;
+  const double bytes = 2 * op.message_bytes * (tp - 1) / tp;
+  (tp > per_node ? op.inter_node_bytes : op.intra_node_bytes) = bytes;
+  return op;
+}
+
+TEST(LayerTiming, TpCollectivesAreNcclPriced) {
+  // 14 ring steps: 8.4 + 14 x 3.4 = 56 us; 2 x 7/8 x 134,217,728 = 234,881,024 B over 360 GB/s = 652.45 us.
+  const models::Op op = tp_all_reduce(8, 8);
+  EXPECT_NEAR(communication_seconds(op, h100()), 56e-6 + 234881024.0 / 360e9, 1e-12 * 708e-6);
+  const CommLoad load = communication_load(op, h100());
+  EXPECT_NEAR(load.nvlink_s, 234881024.0 / 360e9, 1e-12 * 652e-6);
+  EXPECT_NEAR(load.latency_s, 56e-6, 1e-12 * 56e-6);
+  EXPECT_EQ(load.nic_s, 0.0);
+}
+
+TEST(LayerTiming, TpCollectivesAcrossNodesLoadTheNic) {
+  // TP 16 over two nodes: 30 steps, 2 between the nodes: 8.4 + 28 x 3.4 + 2 x 14 = 131.6 us; 2 x 15/16 of the
+  // tensor over 0.94 x 50 GB/s.
+  const models::Op op = tp_all_reduce(16, 8);
+  const CommLoad load = communication_load(op, h100());
+  EXPECT_NEAR(load.nic_s, 2 * 134217728.0 * 15 / 16 / 47e9, 1e-12 * 5.4e-3);
+  EXPECT_NEAR(load.latency_s, 131.6e-6, 1e-12 * 131.6e-6);
+  EXPECT_EQ(load.nvlink_s, 0.0);
+  EXPECT_NEAR(communication_seconds(op, h100()), load.nic_s + load.latency_s, 1e-15);
+}
+
+TEST(LayerTiming, EpAllToAllKeepsItsLinkPricing) {
+  // An EP dispatch: the slower of its legs plus that leg's latency, as before NCCL pricing.
+  models::Op op{"moe.dispatch", models::OpKind::kCommunication};
+  op.comm = models::CommKind::kEpDispatch;
+  op.intra_node_bytes = 36e6;  // 0.1 ms on NVLink
+  op.inter_node_bytes = 100e6;  // 2 ms on the NIC
+  EXPECT_NEAR(communication_seconds(op, h100()), 2e-3 + 3.7e-6, 1e-15);
+  const CommLoad load = communication_load(op, h100());
+  EXPECT_NEAR(load.nic_s, 2e-3, 1e-15);
+  EXPECT_NEAR(load.latency_s, 3.7e-6, 1e-18);
+}
+
+}  // namespace
+}  // namespace trainsim::sim
