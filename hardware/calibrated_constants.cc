@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <type_traits>
 #include <mutex>
 
 #include "core/error.h"
@@ -61,6 +62,15 @@ Point fit_point(const MeasuredPoint& p, ShapeOf shape_of) {
     const GroupMember& m = p.members[i];
     (i == 0 ? out.shape : out.more.emplace_back()) = shape_of(m, m.dtype, m.at);
   }
+  if constexpr (std::is_same_v<Point, MemoryPoint>) {
+    // The group's launches are the kernels the trace counted, shared among its members: only their sum
+    // enters the fit.
+    if (p.kernels > 0) {
+      const double each = p.kernels / static_cast<double>(p.members.size());
+      out.shape.kernels = each;
+      for (MemoryOpShape& more : out.more) more.kernels = each;
+    }
+  }
   return out;
 }
 
@@ -95,11 +105,20 @@ CalibratedConstants fit_calibration(const Calibration* calibration, const GpuSpe
   const auto memory = points_of<std::vector<MemoryPoint>>(
       *calibration, KernelFamily::kMemoryBound,
       [](const auto& s, models::Dtype, const SourceLocation& at) { return memory_shape_of(s, at, "memory_bound"); });
+  double group_kernels = 0, group_members = 0;
+  for (const MeasuredPoint& p : calibration->points)
+    if (p.is_group() && p.kernel_family() == KernelFamily::kMemoryBound && p.kernels > 0) {
+      group_kernels += p.kernels;
+      group_members += static_cast<double>(p.members.size());
+    }
+  if (group_members > 0) k.memory_kernels_per_op = group_kernels / group_members;
   if (!memory.empty()) {
     const MemoryFit fit = fit_memory(gpu, memory, k.memory, options);
     k.memory = fit.constants;
     mark(KernelFamily::kMemoryBound, "memory bytes",
-         {{"hbm_time_factor", fit.constants.hbm_time_factor}, {"launch_s", fit.constants.launch_s}}, fit.quality);
+         {{"hbm_time_factor", fit.constants.hbm_time_factor}, {"launch_s", fit.constants.launch_s},
+          {"kernels_per_op", k.memory_kernels_per_op}},
+         fit.quality);
   }
 
   auto gemm_family = [&](KernelFamily family, GemmConstants& constants) {

@@ -23,7 +23,7 @@ MemoryTimeModel::MemoryTimeModel(GpuSpec gpu, MemoryConstants constants)
 
 LinearTimeTerms MemoryTimeModel::terms(const MemoryOpShape& shape, int sms) const {
   TS_CHECK(sms >= 1 && sms <= gpu_.sm_count, "{} SMs on a {}-SM GPU", sms, gpu_.sm_count);
-  TS_CHECK(shape.bytes >= 0 && shape.flops >= 0 && shape.kernels >= 1, "memory op bytes {} flops {} kernels {}",
+  TS_CHECK(shape.bytes >= 0 && shape.flops >= 0 && shape.kernels > 0, "memory op bytes {} flops {} kernels {}",
            shape.bytes, shape.flops, shape.kernels);
   LinearTimeTerms terms;
   terms.work = {shape.bytes / gpu_.hbm_bandwidth_bytes_per_s};

@@ -13,7 +13,7 @@ namespace trainsim::hw {
 struct MemoryOpShape {
   double bytes = 0;  // read plus written in HBM
   double flops = 0;  // CUDA-core arithmetic; a floor only (it never binds for norms or casts)
-  int kernels = 1;
+  double kernels = 1;  // kernels launched; may be fractional: a calibration's measured kernels per catalog op
 };
 
 // Time: kernels x launch_s + max(hbm_time_factor x bytes / HBM bandwidth, flops / (FP32 peak x SMs / SM count)).

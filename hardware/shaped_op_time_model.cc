@@ -49,6 +49,7 @@ ShapedOpTimeModel::ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, int
       attention_backward_(gpu, AttentionDirection::kBackward, constants.attention_backward,
                           constants.memory.hbm_time_factor),
       memory_(gpu, constants.memory),
+      memory_kernels_per_op_(constants.memory_kernels_per_op),
       roofline_(gpu, fallback, static_cast<double>(compute_sms) / gpu.sm_count) {
   TS_CHECK(compute_sms_ >= 1 && compute_sms_ <= gpu.sm_count, "{} compute SMs on a {}-SM GPU", compute_sms_,
            gpu.sm_count);
@@ -85,7 +86,7 @@ double ShapedOpTimeModel::seconds(const models::Op& op) const {
     }
     case OpPricing::kMemoryBytes:
       if (op.flops == 0 && op.hbm_bytes == 0) return 0.0;
-      return memory_.seconds(MemoryOpShape{op.hbm_bytes, op.flops, 1}, compute_sms_);
+      return memory_.seconds(MemoryOpShape{op.hbm_bytes, op.flops, memory_kernels_per_op_}, compute_sms_);
     case OpPricing::kRoofline: return roofline_.seconds(op);
   }
   return roofline_.seconds(op);

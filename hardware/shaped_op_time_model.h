@@ -26,6 +26,11 @@ struct ShapedConstants {
   AttentionConstants attention_forward = assumed_attention_constants(AttentionDirection::kForward);
   AttentionConstants attention_backward = assumed_attention_constants(AttentionDirection::kBackward);
   MemoryConstants memory = assumed_memory_constants();
+  // Memory-bound kernels the measured implementation launches per catalog op. A trace's group points count
+  // the kernels (DeepSeek's: about 3.6 per op, for casts, copies and small element-wise kernels the catalog
+  // folds into one op), so the fit learns a cost per kernel and pricing launches this many per op; 1 where
+  // the calibration has no group points (hardware/calibrated_constants.cc).
+  double memory_kernels_per_op = 1;
 };
 
 // Which model priced an op, so a report can say where the roofline still stands in. A GEMM or attention op
@@ -59,6 +64,7 @@ class ShapedOpTimeModel final : public OpTimeModel {
   AttentionTimeModel attention_forward_;
   AttentionTimeModel attention_backward_;
   MemoryTimeModel memory_;
+  double memory_kernels_per_op_;
   RooflineOpTimeModel roofline_;
 };
 

@@ -166,7 +166,7 @@ TEST(OpTimeFit, RecoversMemoryConstants) {
   const MemoryTimeModel truth(h800, MemoryConstants{.hbm_time_factor = 1.1, .launch_s = 3e-6});
   std::vector<MemoryPoint> points;
   for (double bytes : {1e5, 1e6, 1e7, 1e8, 1e9})
-    for (int kernels : {1, 2}) {
+    for (double kernels : {1.0, 2.0}) {
       const MemoryOpShape s{.bytes = bytes, .flops = 0, .kernels = kernels};
       points.push_back({s, 132, truth.seconds(s, 132), {}});
     }

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "hardware/kineto_trace.h"
 #include "sim/scenario/scenario_loader.h"
 
@@ -38,6 +40,22 @@ TEST(TraceComparison, ReadsTheTraceAndConservesThePricedLayer) {
   for (const ComparedTime& k : c.kinds) kinds_s += k.trainsim_s;
   EXPECT_NEAR(kinds_s, compute_s, 1e-9 * compute_s);
   EXPECT_EQ(c.pair_wall.trace_s, trace.wall_seconds);
+}
+
+// Issue 13's check: priced by the shipped calibration made from this trace (hardware/calibration/h800-trace.yaml,
+// fitted family by family), every compute group of the pair within 10% of the trace and the pair's wall within
+// 5%. The targets are the issue's; the trace is the measurement. The EP groups are not held to it: the trace's
+// DeepEP kernels include waiting for 63 peers (sim/step/pair_simulation.h), which no bandwidth model prices.
+TEST(TraceComparison, TheShippedCalibrationPricesThePairWithinIssue13sTargets) {
+  const Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml");
+  ASSERT_NE(s.cluster.calibration, nullptr);
+  ASSERT_EQ(s.cluster.calibration->file, "hardware/calibration/h800-trace.yaml");
+  const PricedScenario priced(s);
+  const hw::TraceSummary trace = hw::summarize_trace(
+      hw::read_kineto_trace(TRAINSIM_SOURCE_DIR "/hardware/calibration/traces/deepseek-v3-h800-train.json"));
+  const TraceComparison c = compare_with_trace(priced, trace, 4);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_LT(std::abs(c.groups[i].error()), 0.10) << c.groups[i].name;
+  EXPECT_LT(std::abs(c.pair_wall.error()), 0.05);
 }
 
 }  // namespace
