@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "hardware/calibrated_constants.h"
 #include "hardware/calibration.h"
 #include "hardware/kineto_trace.h"
 #include "hardware/trace_calibration.h"
@@ -16,6 +17,7 @@
 #include "reports/trace_comparison_report.h"
 #include "reports/trace_summary_report.h"
 #include "sim/scenario/scenario_loader.h"
+#include "sim/cost/run_evaluation.h"
 #include "sim/step/trace_comparison.h"
 
 namespace trainsim::cli {
@@ -71,8 +73,11 @@ void add_calibrate_command(CLI::App& app) {
     if (!options->output.empty()) {
       const sim::Scenario scenario = sim::load_scenario(options->scenario);
       const sim::PricedScenario priced(scenario);
-      const hw::TraceCalibration calibration = hw::calibration_from_trace(
+      hw::TraceCalibration calibration = hw::calibration_from_trace(
           trace, priced.at_full_sms.moe.ops, {options->scenario, options->trace_url, options->trace_date});
+      // The file carries what its points give when fitted (the same fit that prices a scenario using it).
+      calibration.calibration.fits =
+          hw::fitted_models(hw::fit_calibration(&calibration.calibration, scenario.cluster.gpu));
       std::string made_by = fmt::format("trainsim calibrate --from-trace {} --scenario {} -o {}", options->trace,
                                         options->scenario, options->output);
       if (options->trace_url != "https://github.com/deepseek-ai/profile-data")
@@ -91,12 +96,26 @@ void add_calibrate_command(CLI::App& app) {
         throw ConfigError(flag, "a comparison needs the scenario that prices the pair", "--scenario FILE");
       }
       const sim::Scenario scenario = sim::load_scenario(options->scenario);
+      sim::Scenario uncalibrated = scenario;
+      uncalibrated.cluster.calibration = nullptr;
       const sim::TraceComparison comparison =
           sim::compare_with_trace(sim::PricedScenario(scenario), summary, options->chunk_layers);
+      const sim::TraceComparison roofline =
+          sim::compare_with_trace(sim::PricedScenario(uncalibrated), summary, options->chunk_layers);
+      const sim::RunEvaluation before = sim::evaluate_run(uncalibrated, {});
+      const sim::RunEvaluation after = sim::evaluate_run(scenario, {});
+      reports::PricingBeforeAfter step;
+      step.calibration_file = scenario.cluster.calibration ? scenario.cluster.calibration->file : "none";
+      step.roofline_step_s = before.estimate.step.step_time_s;
+      step.calibrated_step_s = after.estimate.step.step_time_s;
+      step.roofline_mfu = before.estimate.step.mfu;
+      step.calibrated_mfu = after.estimate.step.mfu;
+      step.roofline_gpu_hours = before.run.gpu_hours;
+      step.calibrated_gpu_hours = after.run.gpu_hours;
       const std::string regenerate = fmt::format("trainsim calibrate --from-trace {} --scenario {} --chunk-layers {} --compare {}",
                                               options->trace, options->scenario, options->chunk_layers,
                                               options->compare_output);
-      write_file_atomically(options->compare_output, reports::format_trace_comparison_markdown(comparison, regenerate));
+      write_file_atomically(options->compare_output, reports::format_trace_comparison_markdown(comparison, roofline, step, regenerate));
     }
     std::string note;
     if (!options->scenario.empty()) {

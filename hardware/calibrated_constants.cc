@@ -162,6 +162,22 @@ CalibratedConstants fit_calibration(const Calibration* calibration, const GpuSpe
   return out;
 }
 
+std::vector<FittedModel> fitted_models(const CalibratedConstants& calibrated) {
+  std::vector<FittedModel> out;
+  for (const FamilyFit& f : calibrated.fits) {
+    FittedModel m;
+    m.family = f.family;
+    m.model = f.model;
+    m.parameters = f.parameters;
+    m.points_fitted = static_cast<int>(f.quality.points);
+    m.rms_relative_error = f.quality.rms_relative_residual;
+    m.max_relative_error = f.quality.max_abs_relative_residual;
+    if (f.quality.held_out > 0) m.held_out_rms_relative_error = f.quality.held_out_rms_relative_error;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 std::shared_ptr<const CalibratedConstants> calibrated_constants(const std::shared_ptr<const Calibration>& calibration,
                                                                 const GpuSpec& gpu) {
   // Keyed by the calibration's address (kept alive by the entry) and what the models read of the GPU.

@@ -39,6 +39,10 @@ struct CalibratedConstants {
 // point in the file, for a point whose shape the family's model cannot read (a GEMM without m, n or k).
 CalibratedConstants fit_calibration(const Calibration* calibration, const GpuSpec& gpu, FitOptions options = {});
 
+// The fits as a calibration file records them (Calibration::fits), so that a file written from measurements
+// carries the constants and residuals its points give.
+std::vector<FittedModel> fitted_models(const CalibratedConstants& calibrated);
+
 // The same, fitted once per calibration file and GPU and kept: scenarios sharing a calibration share the fit.
 std::shared_ptr<const CalibratedConstants> calibrated_constants(const std::shared_ptr<const Calibration>& calibration,
                                                                 const GpuSpec& gpu);

@@ -66,14 +66,16 @@ struct Kind {
       for (std::size_t i = 0; i < points.size(); ++i) (i % every == every - 1 ? held : train).push_back(points[i]);
       const LinearTimeFit partial = fit(train, initial);
       const auto model = make_model(Constants::from_coefficients(partial.coefficients));
-      double sum_abs = 0;
+      double sum_abs = 0, sum_sq_held = 0;
       for (const Point& p : held) {
         const double error = std::abs(point_seconds(model, p) - p.seconds) / p.seconds;
         sum_abs += error;
+        sum_sq_held += error * error;
         q.held_out_max_abs_relative_error = std::max(q.held_out_max_abs_relative_error, error);
       }
       q.held_out = held.size();
       q.held_out_mean_abs_relative_error = sum_abs / static_cast<double>(held.size());
+      q.held_out_rms_relative_error = std::sqrt(sum_sq_held / static_cast<double>(held.size()));
     }
     return {Constants::from_coefficients(all.coefficients), {all.relative_residuals, q}};
   }

@@ -47,6 +47,7 @@ struct FitQuality {
   double max_abs_relative_residual = 0;
   std::size_t held_out = 0;                 // points the first fit never saw
   double held_out_mean_abs_relative_error = 0;
+  double held_out_rms_relative_error = 0;
   double held_out_max_abs_relative_error = 0;
   bool converged = false;
 };

@@ -7,7 +7,18 @@
 
 namespace trainsim::reports {
 
-// `command`: the command line that regenerates the report, printed in it.
-std::string format_trace_comparison_markdown(const sim::TraceComparison& comparison, const std::string& command);
+// The scenario's step and whole run priced two ways: the datasheet roofline, and the calibration.
+struct PricingBeforeAfter {
+  std::string calibration_file;
+  double roofline_step_s = 0, calibrated_step_s = 0;
+  double roofline_mfu = 0, calibrated_mfu = 0;
+  double roofline_gpu_hours = 0, calibrated_gpu_hours = 0;
+};
+
+// `calibrated`: the pair as the scenario's calibration prices it; `roofline`: the same pair priced by the
+// datasheet roofline (calibration none), for the "before" column. `command`: the command line that
+// regenerates the report, printed in it.
+std::string format_trace_comparison_markdown(const sim::TraceComparison& calibrated, const sim::TraceComparison& roofline,
+                                             const PricingBeforeAfter& step, const std::string& command);
 
 }  // namespace trainsim::reports
