@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "hardware/calibrated_constants.h"
+#include "hardware/calibration_choice.h"
 #include "hardware/gpu_catalog.h"
 #include "models/model_presets.h"
 #include "models/op_catalog.h"
@@ -139,6 +141,24 @@ TEST(ShapedOpTimeModel, NoOpOfADeepSeekMoeLayerBeatsTheDatasheet) {
     const double peak = tensor_cores ? h800.tensor_peak_flops_per_s(op.dtype) : h800.fp32_peak_flops_per_s;
     const double floor_s = std::max(op.flops / (peak * sm_share), op.hbm_bytes / h800.hbm_bandwidth_bytes_per_s);
     EXPECT_GE(model.seconds(op), floor_s) << op.name << " " << models::pass_name(op.pass);
+  }
+}
+
+TEST(ShapedOpTimeModel, TheShippedCalibrationsFitsNeverBeatTheDatasheetEither) {
+  // The same floor under the constants every shipped calibration's points give (the fit holds each constant
+  // at its bound: no K loop above the per-SM peak, no HBM above the datasheet).
+  const GpuSpec h800 = find_gpu("h800");
+  const double sm_share = static_cast<double>(kComputeSms) / h800.sm_count;
+  for (const auto& calibration : shipped_calibrations()) {
+    const std::shared_ptr<const CalibratedConstants> fitted = calibrated_constants(calibration, h800);
+    const ShapedOpTimeModel model(h800, fitted->constants, kComputeSms, RooflineEfficiencies{}, fitted->fitted);
+    for (const Op& op : deepseek_moe_layer().ops) {
+      if (op.is_communication()) continue;
+      const bool tensor_cores = op.kind == OpKind::kGemm || op.kind == OpKind::kGroupedGemm || op.kind == OpKind::kAttention;
+      const double peak = tensor_cores ? h800.tensor_peak_flops_per_s(op.dtype) : h800.fp32_peak_flops_per_s;
+      const double floor_s = std::max(op.flops / (peak * sm_share), op.hbm_bytes / h800.hbm_bandwidth_bytes_per_s);
+      EXPECT_GE(model.seconds(op), floor_s) << calibration->file << ": " << op.name << " " << models::pass_name(op.pass);
+    }
   }
 }
 
