@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "hardware/deepep_rates.h"
+
 namespace trainsim::sim {
 
 CommLoad& CommLoad::operator+=(const CommLoad& o) {
@@ -58,10 +60,12 @@ std::optional<hw::Collective> nccl_collective_of(const models::Op& op) {
   return hw::Collective{kind, op.message_bytes, op.group_ranks, op.group_ranks_per_node};
 }
 
+double nic_rate_bytes(const models::Op& op) { return op.inter_node_bytes / hw::deepep_nic_share(op.comm); }
+
 double communication_seconds(const models::Op& op, const hw::ClusterSpec& c) {
   if (const auto collective = nccl_collective_of(op)) return hw::nccl_collective_time(*collective, c).seconds();
   const double nvlink_s = op.intra_node_bytes > 0 ? op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s + c.nvlink_latency_s : 0.0;
-  const double nic_s = op.inter_node_bytes > 0 ? op.inter_node_bytes / c.nic_bandwidth_bytes_per_s + c.nic_latency_s : 0.0;
+  const double nic_s = op.inter_node_bytes > 0 ? nic_rate_bytes(op) / c.nic_bandwidth_bytes_per_s + c.nic_latency_s : 0.0;
   return std::max(nvlink_s, nic_s);
 }
 
@@ -75,7 +79,7 @@ CommLoad communication_load(const models::Op& op, const hw::ClusterSpec& c) {
     return load;
   }
   load.nvlink_s = op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s;
-  load.nic_s = op.inter_node_bytes / c.nic_bandwidth_bytes_per_s;
+  load.nic_s = nic_rate_bytes(op) / c.nic_bandwidth_bytes_per_s;
   // The legs are pipelined (communication_seconds): the latency that counts is the slower leg's.
   load.latency_s = load.nic_s >= load.nvlink_s ? (op.inter_node_bytes > 0 ? c.nic_latency_s : 0.0)
                                                : c.nvlink_latency_s;

@@ -44,6 +44,11 @@ std::map<std::string, double> compute_by_kind_map(const models::ComputeKindSecon
 // The NCCL collective behind a TP op; none for EP (DeepEP's all-to-all) and compute ops.
 std::optional<hw::Collective> nccl_collective_of(const models::Op& op);
 
+// The bytes whose time at the NIC's line rate an op's inter-node leg takes: an EP op's bytes over DeepEP's
+// achieved share of the NIC (hardware/deepep_rates.h), any other op's bytes as they are. The closed form and
+// the engine's flows both use it.
+double nic_rate_bytes(const models::Op& op);
+
 // Time of one communication op on the cluster's links. A TP collective: NCCL's latency and bus bandwidth. EP:
 // its NVLink and IB legs are pipelined, so the slower one sets the pace.
 double communication_seconds(const models::Op& op, const hw::ClusterSpec& cluster);

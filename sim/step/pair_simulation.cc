@@ -151,7 +151,7 @@ PairLayerTimes pair_layer_times(const models::LayerOps& ops, const hw::OpTimeMod
     if (ep) {
       EpTransfer& transfer = t.ep[index_of(ep_op_of(op))];
       transfer.nvlink_bytes += op.intra_node_bytes;
-      transfer.nic_bytes += op.inter_node_bytes;
+      transfer.nic_bytes += nic_rate_bytes(op);  // at DeepEP's achieved share of the NIC
       transfer.link_rate_s += communication_seconds(op, cluster);
       continue;
     }

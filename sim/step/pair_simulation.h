@@ -42,7 +42,7 @@ std::string_view pair_ep_op_name(PairEpOp op);  // "combine B", "dispatch F", "d
 
 struct EpTransfer {
   double nvlink_bytes = 0;     // intra-node bytes this GPU sends
-  double nic_bytes = 0;        // inter-node bytes this GPU sends
+  double nic_bytes = 0;        // inter-node bytes this GPU sends, over DeepEP's achieved NIC share (nic_rate_bytes)
   double link_rate_s = 0;      // the slower leg at link rate plus latency (layer_timing.h communication_seconds)
 };
 

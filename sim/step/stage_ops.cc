@@ -51,7 +51,7 @@ SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_mode
       o.latency_s += t.latency_s;
     } else if (op.is_communication()) {
       o.nvlink_bytes += op.intra_node_bytes;
-      o.nic_bytes += op.inter_node_bytes;
+      o.nic_bytes += nic_rate_bytes(op);  // EP: at DeepEP's achieved share of the NIC
     } else {
       const double seconds = time_model.seconds(op);
       const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));

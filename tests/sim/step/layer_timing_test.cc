@@ -50,16 +50,21 @@ TEST(LayerTiming, TpCollectivesAcrossNodesLoadTheNic) {
   EXPECT_NEAR(communication_seconds(op, h100()), load.nic_s + load.latency_s, 1e-15);
 }
 
-TEST(LayerTiming, EpAllToAllKeepsItsLinkPricing) {
-  // An EP dispatch: the slower of its legs plus that leg's latency, as before NCCL pricing.
+TEST(LayerTiming, EpAllToAllGoesAtDeepEpsAchievedNicShare) {
+  // An EP dispatch: the slower of its legs plus that leg's latency; the NIC leg at DeepEP's published EP64
+  // dispatch rate, 51 GB/s of logical bandwidth x 3.5/4 remote = 44.625 GB/s of the 50 GB/s NIC, so 100 MB
+  // take 100e6 / 44.625e9 = 2.2409 ms (docs/sources.md#deepep-normal-kernels).
   models::Op op{"moe.dispatch", models::OpKind::kCommunication};
   op.comm = models::CommKind::kEpDispatch;
   op.intra_node_bytes = 36e6;  // 0.1 ms on NVLink
-  op.inter_node_bytes = 100e6;  // 2 ms on the NIC
-  EXPECT_NEAR(communication_seconds(op, h100()), 2e-3 + 3.7e-6, 1e-15);
+  op.inter_node_bytes = 100e6;
+  EXPECT_NEAR(communication_seconds(op, h100()), 100e6 / 44.625e9 + 3.7e-6, 1e-15);
   const CommLoad load = communication_load(op, h100());
-  EXPECT_NEAR(load.nic_s, 2e-3, 1e-15);
+  EXPECT_NEAR(load.nic_s, 100e6 / 44.625e9, 1e-15);
   EXPECT_NEAR(load.latency_s, 3.7e-6, 1e-18);
+  // A combine kernel: 50 GB/s x 3.5/4 = 43.75 GB/s.
+  op.comm = models::CommKind::kEpCombine;
+  EXPECT_NEAR(communication_load(op, h100()).nic_s, 100e6 / 43.75e9, 1e-15);
 }
 
 }  // namespace
