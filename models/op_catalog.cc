@@ -365,8 +365,14 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
       break;
     case LayerKind::kOutputHead: build_output_head(model, b, out, !model.tie_word_embeddings); break;
     case LayerKind::kMtp:
-      // One MTP module (tech report 2.2): norms of the embedding and hidden state, a projection of their
-      // concatenation, one transformer layer, and the shared output head (its weights counted once, there).
+      // One MTP module (tech report 2.2): the shared embedding's lookup of the tokens one step ahead (and its
+      // gradient's scatter-add into the shared table), norms of the embedding and hidden state, a projection of
+      // their concatenation, one transformer layer, and the shared output head (its weights counted once, there).
+      // NOTE: the projection stays BF16: the tech report's list of components kept out of FP8 (3.3.1) does
+      // not name it, and public checkpoints differ on whether it carries FP8 scales; an assumption.
+      b.add({"mtp.embed_lookup", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, OpRole::kPre, 0, 2.0 * rows * h * kBf16});
+      b.add({"mtp.embed_scatter_add", OpKind::kEmbedding, Dtype::kFp32, Pass::kBackwardWeight, OpRole::kPre, rows * h,
+             rows * h * (kBf16 + 2 * kFp32)});
       b.norm("mtp.enorm", OpRole::kPre, rows, h, false);
       b.norm("mtp.hnorm", OpRole::kPre, rows, h, false);
       b.gemm("mtp.eh_proj", OpRole::kPre, rows, 2 * h, h, Dtype::kBf16, true);
