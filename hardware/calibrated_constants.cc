@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <type_traits>
 #include <mutex>
@@ -82,6 +83,21 @@ std::vector<typename Points::value_type> points_of(const Calibration& c, KernelF
   return out;
 }
 
+// The kernel sizes `points` measured (every member of a group point), widened by kCoverageMargin.
+template <class Point, class SizeOf>
+SizeRange covered_by(const std::vector<Point>& points, SizeOf size_of) {
+  double smallest = std::numeric_limits<double>::infinity(), largest = 0;
+  for (const Point& p : points) {
+    smallest = std::min(smallest, size_of(p.shape));
+    largest = std::max(largest, size_of(p.shape));
+    for (const auto& more : p.more) {
+      smallest = std::min(smallest, size_of(more));
+      largest = std::max(largest, size_of(more));
+    }
+  }
+  return SizeRange{smallest / kCoverageMargin, largest * kCoverageMargin};
+}
+
 }  // namespace
 
 const FamilyFit* CalibratedConstants::fit_of(KernelFamily family) const {
@@ -115,6 +131,8 @@ CalibratedConstants fit_calibration(const Calibration* calibration, const GpuSpe
   if (!memory.empty()) {
     const MemoryFit fit = fit_memory(gpu, memory, k.memory, options);
     k.memory = fit.constants;
+    out.covered[static_cast<std::size_t>(KernelFamily::kMemoryBound)] =
+        covered_by(memory, [](const MemoryOpShape& m) { return m.bytes; });
     mark(KernelFamily::kMemoryBound, "memory bytes",
          {{"hbm_time_factor", fit.constants.hbm_time_factor}, {"launch_s", fit.constants.launch_s},
           {"kernels_per_op", k.memory_kernels_per_op}},
@@ -129,6 +147,7 @@ CalibratedConstants fit_calibration(const Calibration* calibration, const GpuSpe
     if (points.empty()) return;
     const GemmFit fit = fit_gemm(gpu, points, constants, k.memory.hbm_time_factor, options);
     constants = fit.constants;
+    out.covered[static_cast<std::size_t>(family)] = covered_by(points, [](const GemmShape& g) { return g.flops(); });
     mark(family, "gemm tile-wave",
          {{"mma_time_factor", fit.constants.mma_time_factor}, {"k_block_s", fit.constants.k_block_s},
           {"tile_s", fit.constants.tile_s}, {"launch_s", fit.constants.launch_s}},
@@ -149,6 +168,8 @@ CalibratedConstants fit_calibration(const Calibration* calibration, const GpuSpe
     if (points.empty()) return;
     const AttentionFit fit = fit_attention(gpu, direction, points, constants, k.memory.hbm_time_factor, options);
     constants = fit.constants;
+    out.covered[static_cast<std::size_t>(family)] =
+        covered_by(points, [&](const AttentionShape& a) { return a.flops(direction); });
     mark(family, "attention tile-wave",
          {{"mma_time_factor", fit.constants.mma_time_factor}, {"tile_s", fit.constants.tile_s},
           {"launch_s", fit.constants.launch_s}},

@@ -29,6 +29,8 @@ struct CalibratedConstants {
   std::string calibration_file;  // empty: no calibration, every family on the roofline
   ShapedConstants constants;     // fitted where `fitted` says so; elsewhere the defaults, unused
   std::array<bool, kKernelFamilyCount> fitted{};
+  // Per fitted family, the kernel sizes its points measured, widened by kCoverageMargin either side.
+  std::array<SizeRange, kKernelFamilyCount> covered{};
   std::vector<FamilyFit> fits;  // one per fitted family, in KernelFamily order
 
   bool is_fitted(KernelFamily family) const { return fitted[static_cast<std::size_t>(family)]; }

@@ -27,6 +27,10 @@ AttentionShape attention_shape(const models::AttentionDims& dims) {
   return AttentionShape{dims.batch, dims.seq, dims.heads, dims.qk_head_dim, dims.v_head_dim, dims.causal};
 }
 
+double kernel_size(const models::Op& op) {
+  return gemm_kind(op.kind) || op.kind == models::OpKind::kAttention ? op.flops : op.hbm_bytes;
+}
+
 std::string_view op_pricing_name(OpPricing pricing) {
   switch (pricing) {
     case OpPricing::kGemmShape: return "gemm shape model";
@@ -38,9 +42,11 @@ std::string_view op_pricing_name(OpPricing pricing) {
 }
 
 ShapedOpTimeModel::ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, int compute_sms,
-                                     RooflineEfficiencies fallback, std::array<bool, kKernelFamilyCount> shaped)
+                                     RooflineEfficiencies fallback, std::array<bool, kKernelFamilyCount> shaped,
+                                     std::array<SizeRange, kKernelFamilyCount> covered)
     : compute_sms_(compute_sms),
       shaped_(shaped),
+      covered_(covered),
       fp8_gemm_(gpu, constants.fp8_gemm, constants.memory.hbm_time_factor),
       fp8_weight_gemm_(gpu, constants.fp8_weight_gemm, constants.memory.hbm_time_factor),
       bf16_gemm_(gpu, constants.bf16_gemm, constants.memory.hbm_time_factor),
@@ -62,6 +68,7 @@ OpPricing ShapedOpTimeModel::pricing(const models::Op& op) const {
            "op '{}' is {} but its shape is not", op.name, models::op_kind_name(op.kind));
   const std::optional<KernelFamily> family = kernel_family_of(op);
   if (!family || !shaped_[static_cast<std::size_t>(*family)]) return OpPricing::kRoofline;
+  if (!covered_[static_cast<std::size_t>(*family)].contains(kernel_size(op))) return OpPricing::kRoofline;
   if (gemm && op.has_shape()) return OpPricing::kGemmShape;
   if (attention && op.has_shape()) return OpPricing::kAttentionShape;
   if (memory_bound(op.kind)) return OpPricing::kMemoryBytes;

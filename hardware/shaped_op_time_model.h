@@ -4,6 +4,7 @@
 // applies. The shapes are the ops' own (models::Op::shape, filled by the op catalog).
 #pragma once
 #include <array>
+#include <limits>
 #include <string_view>
 
 #include "hardware/attention_time_model.h"
@@ -33,6 +34,20 @@ struct ShapedConstants {
   double memory_kernels_per_op = 1;
 };
 
+// The kernel sizes a family's fit has seen: FLOPs of a GEMM or attention call, bytes of a memory-bound one.
+// A fit says nothing far outside them (a small router GEMM's constants are no evidence for a 100x larger
+// GEMM), so an op outside [min / kCoverageMargin, max x kCoverageMargin] goes to the roofline.
+struct SizeRange {
+  double min = 0;
+  double max = std::numeric_limits<double>::infinity();
+  bool contains(double size) const { return size >= min && size <= max; }
+};
+// calibrate --device sweeps each scenario shape by 1/4 to 4 (hardware/calibration_sweep.h); a trace covers
+// its own scenario's shapes. 2 either side of what was measured is the extrapolation trainsim allows.
+inline constexpr double kCoverageMargin = 2.0;
+// The size the coverage reads of an op: FLOPs for GEMMs and attention, HBM bytes for memory-bound kinds.
+double kernel_size(const models::Op& op);
+
 // Which model priced an op, so a report can say where the roofline still stands in. A GEMM or attention op
 // without a shape (one built by hand) falls back to the roofline.
 enum class OpPricing { kGemmShape, kAttentionShape, kMemoryBytes, kRoofline };
@@ -43,8 +58,10 @@ class ShapedOpTimeModel final : public OpTimeModel {
   // `compute_sms`: SMs left to compute, e.g. 112 of 132 while DeepSeek-V3's communication kernels hold 20
   // (docs/sources.md#deepseek-v3-cluster). The roofline fallback runs at the same share.
   // `shaped`: the families the shape models price (the rest go to the roofline); all by default.
+  // `covered`: per family, the kernel sizes its constants hold for (kernel_size); unbounded by default.
   ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, int compute_sms, RooflineEfficiencies fallback = {},
-                    std::array<bool, kKernelFamilyCount> shaped = all_families());
+                    std::array<bool, kKernelFamilyCount> shaped = all_families(),
+                    std::array<SizeRange, kKernelFamilyCount> covered = {});
   double seconds(const models::Op& op) const override;
   OpPricing pricing(const models::Op& op) const;
   int compute_sms() const { return compute_sms_; }
@@ -58,6 +75,7 @@ class ShapedOpTimeModel final : public OpTimeModel {
  private:
   int compute_sms_;
   std::array<bool, kKernelFamilyCount> shaped_;
+  std::array<SizeRange, kKernelFamilyCount> covered_;
   GemmTimeModel fp8_gemm_;
   GemmTimeModel fp8_weight_gemm_;
   GemmTimeModel bf16_gemm_;

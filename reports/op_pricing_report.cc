@@ -41,7 +41,10 @@ nlohmann::json op_pricing_json(const hw::CalibratedConstants& c) {
                  {"points", q.points},
                  {"rms_relative", q.rms_relative_residual},
                  {"max_relative", q.max_abs_relative_residual},
-                 {"held_out_points", q.held_out}};
+                 {"held_out_points", q.held_out},
+                 {"covers", {{"size", family == hw::KernelFamily::kMemoryBound ? "bytes" : "flops"},
+                             {"min", c.covered[static_cast<std::size_t>(family)].min},
+                             {"max", c.covered[static_cast<std::size_t>(family)].max}}}};
     if (q.held_out > 0) out[name]["held_out_mean_abs_relative"] = q.held_out_mean_abs_relative_error;
   }
   return out;

@@ -54,7 +54,8 @@ double optimizer_seconds(const Scenario& s, const HeldParameters& held) {
   const double bytes = shard * bytes_per_parameter;
   const std::shared_ptr<const hw::CalibratedConstants> calibrated =
       hw::calibrated_constants(s.cluster.calibration, s.cluster.gpu);
-  if (calibrated->is_fitted(hw::KernelFamily::kMemoryBound))
+  if (calibrated->is_fitted(hw::KernelFamily::kMemoryBound) &&
+      calibrated->covered[static_cast<std::size_t>(hw::KernelFamily::kMemoryBound)].contains(bytes))
     return hw::MemoryTimeModel(s.cluster.gpu, calibrated->constants.memory)
         .seconds(hw::MemoryOpShape{bytes, 0, 1}, s.cluster.gpu.sm_count);
   return bytes / (s.cluster.gpu.hbm_bandwidth_bytes_per_s * hw::RooflineEfficiencies{}.memory);

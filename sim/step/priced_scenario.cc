@@ -48,7 +48,7 @@ int schedule_compute_sms(const Scenario& s) {
 
 hw::ShapedOpTimeModel time_model(const Scenario& s, const hw::CalibratedConstants& calibrated, int compute_sms) {
   return hw::ShapedOpTimeModel(s.cluster.gpu, calibrated.constants, compute_sms, hw::RooflineEfficiencies{},
-                               calibrated.fitted);
+                               calibrated.fitted, calibrated.covered);
 }
 
 }  // namespace

@@ -151,7 +151,8 @@ TEST(ShapedOpTimeModel, TheShippedCalibrationsFitsNeverBeatTheDatasheetEither) {
   const double sm_share = static_cast<double>(kComputeSms) / h800.sm_count;
   for (const auto& calibration : shipped_calibrations()) {
     const std::shared_ptr<const CalibratedConstants> fitted = calibrated_constants(calibration, h800);
-    const ShapedOpTimeModel model(h800, fitted->constants, kComputeSms, RooflineEfficiencies{}, fitted->fitted);
+    const ShapedOpTimeModel model(h800, fitted->constants, kComputeSms, RooflineEfficiencies{}, fitted->fitted,
+                                  fitted->covered);
     for (const Op& op : deepseek_moe_layer().ops) {
       if (op.is_communication()) continue;
       const bool tensor_cores = op.kind == OpKind::kGemm || op.kind == OpKind::kGroupedGemm || op.kind == OpKind::kAttention;
