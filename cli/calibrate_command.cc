@@ -1,6 +1,8 @@
 // `trainsim calibrate --from-trace TRACE.json`: a PyTorch-profiler trace's kernel time by op kind, pass and
 // block, and the kernels it could not place (hardware/trace_summary.h); with `--scenario S -o FILE`, the
-// calibration file of group points read off it (hardware/trace_calibration.h).
+// calibration file of group points read off it (hardware/trace_calibration.h). `--device --scenario S --plan P`
+// writes the kernel calls a GPU run measures (hardware/calibration_sweep.h), and `--from-kernels RESULTS.json
+// --scenario S -o FILE` reads what it measured back as a calibration file (hardware/kernel_results.h).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -8,6 +10,8 @@
 #include "cli/output.h"
 #include "hardware/calibrated_constants.h"
 #include "hardware/calibration.h"
+#include "hardware/calibration_sweep.h"
+#include "hardware/kernel_results.h"
 #include "hardware/kineto_trace.h"
 #include "hardware/trace_calibration.h"
 #include "hardware/trace_summary.h"
@@ -21,6 +25,81 @@
 #include "sim/step/trace_comparison.h"
 
 namespace trainsim::cli {
+namespace {
+
+SourceLocation flag_location(const char* flag) {
+  SourceLocation where;
+  where.file = flag;
+  return where;
+}
+
+// The kernel calls of the scenario's layers at the full SM count and at what communication kernels leave.
+std::vector<hw::KernelCall> scenario_sweep(const sim::Scenario& scenario) {
+  const sim::PricedScenario priced(scenario);
+  const sim::PricedModel& m = priced.at_full_sms;
+  const std::vector<models::LayerOps> layers{m.embedding.ops, m.dense.ops, m.moe.ops, m.head.ops, m.mtp.ops};
+  const int full = scenario.cluster.gpu.sm_count;
+  const std::vector<int> sms{full, full - scenario.cluster.comm_sm_count};
+  return hw::calibration_sweep(layers, sms);
+}
+
+constexpr const char* kGpuRunHint =
+    "on a GPU machine run `CALIBRATION_PLAN=PLAN.json OUT=DIR bash kernels/gpu-run.sh` (kernels/CALIBRATION.md), "
+    "then `trainsim calibrate --from-kernels DIR/calibration-results.json --scenario S -o FILE`";
+
+// --device: trainsim itself measures nothing (the simulator builds and runs without CUDA); it writes the plan.
+std::string write_plan(const std::string& scenario_file, const std::string& plan_file) {
+  if (plan_file.empty())
+    throw ConfigError(flag_location("--device"),
+                      "trainsim measures no kernels itself: the simulator builds and runs without CUDA, and the "
+                      "kernels run only through kernels/gpu-run.sh on a GPU machine",
+                      "--device --scenario S --plan PLAN.json, to write the kernel calls that run measures",
+                      kGpuRunHint);
+  if (scenario_file.empty())
+    throw ConfigError(flag_location("--plan"), "a plan needs the scenario whose kernel shapes it measures",
+                      "--scenario FILE");
+  const sim::Scenario scenario = sim::load_scenario(scenario_file);
+  const std::vector<hw::KernelCall> calls = scenario_sweep(scenario);
+  const hw::GpuSpec& gpu = scenario.cluster.gpu;
+  write_file_atomically(plan_file,
+                        hw::format_calibration_plan(calls, {scenario_file, gpu.key, gpu.sm_count, gpu.boost_clock_hz,
+                                                            scenario.cluster.comm_sm_count}));
+  std::size_t shapes = 0;
+  for (const hw::KernelCall& c : calls) shapes += c.sweep.empty() && c.sms == gpu.sm_count;
+  return fmt::format(
+      "wrote {}: {} kernel calls, {} kernel shapes of {} and a sweep around them, on {} and {} SMs\n"
+      "next: {}\n",
+      plan_file, calls.size(), shapes, scenario_file, gpu.sm_count, gpu.sm_count - scenario.cluster.comm_sm_count,
+      kGpuRunHint);
+}
+
+// --from-kernels: the harness's results as a calibration file with the fit its points give.
+std::string write_kernel_calibration(const std::string& results_file, const std::string& scenario_file,
+                                     const std::string& output) {
+  if (scenario_file.empty() || output.empty())
+    throw ConfigError(flag_location("--from-kernels"),
+                      "reading results back needs the scenario the plan was made for and the file to write",
+                      "--from-kernels RESULTS.json --scenario S -o FILE");
+  const sim::Scenario scenario = sim::load_scenario(scenario_file);
+  const std::vector<hw::KernelCall> plan = scenario_sweep(scenario);
+  const hw::KernelResults results = hw::read_kernel_results(results_file, plan);
+  hw::Calibration calibration = hw::calibration_from_kernel_results(results, scenario.cluster.gpu, scenario_file);
+  calibration.fits = hw::fitted_models(hw::fit_calibration(&calibration, scenario.cluster.gpu));
+  const std::string text = hw::format_calibration(
+      calibration,
+      fmt::format("trainsim calibrate --from-kernels {} --scenario {} -o {}", results_file, scenario_file, output));
+  // Read back before writing: a point the loader would refuse stops here, with nothing written.
+  hw::parse_calibration(text, output);
+  write_file_atomically(output, text);
+  std::string out = fmt::format("wrote {}: {} single points from {} ({}), plan of {} calls\n", output,
+                                calibration.points.size(), results_file, results.device.name, plan.size());
+  for (const hw::FittedModel& f : calibration.fits)
+    out += fmt::format("  {}: {} points, rms {:.1f}%\n", hw::kernel_family_name(f.family), f.points_fitted,
+                       100 * f.rms_relative_error);
+  return out;
+}
+
+}  // namespace
 
 void add_calibrate_command(CLI::App& app) {
   struct Options {
@@ -32,6 +111,9 @@ void add_calibrate_command(CLI::App& app) {
     std::string output;
     std::string trace_url = "https://github.com/deepseek-ai/profile-data";
     std::string trace_date = "2025-02-27";
+    bool device = false;
+    std::string plan;
+    std::string kernel_results;
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
@@ -39,9 +121,17 @@ void add_calibrate_command(CLI::App& app) {
       "Read measured kernel times from a PyTorch-profiler (Kineto) Chrome trace and print them by op kind, pass "
       "(forward, backward + weight grads) and annotated block, with the kernels it could not place. With "
       "--scenario and -o, write them as a calibration file (hardware/calibration/FORMAT.md): one group point per "
-      "kernel family per DualPipe block per layer, against the scenario's MoE-layer ops");
-  command->add_option("--from-trace", options->trace, "Kineto Chrome trace JSON (torch.profiler export_chrome_trace)")
-      ->required();
+      "kernel family per DualPipe block per layer, against the scenario's MoE-layer ops. --device --scenario S --plan "
+      "PLAN.json writes the kernel calls a GPU run of the project's kernels measures; --from-kernels RESULTS.json "
+      "--scenario S -o FILE reads that run's times back as a calibration file");
+  command->add_option("--from-trace", options->trace, "Kineto Chrome trace JSON (torch.profiler export_chrome_trace)");
+  command->add_flag("--device", options->device,
+                    "Measure the project's kernels at the scenario's shapes: with --scenario and --plan, write the "
+                    "kernel calls kernels/gpu-run.sh times on a GPU machine (trainsim itself runs no kernels)");
+  command->add_option("--plan", options->plan, "With --device: the plan file to write (JSON, kernels/CALIBRATION.md)");
+  command->add_option("--from-kernels", options->kernel_results,
+                      "With --scenario and -o: read what kernels/gpu-run.sh measured for the scenario's plan "
+                      "(RESULTS.json) and write it as a calibration file (source.kind kernels) with its fit");
   command->add_option("--scenario", options->scenario,
                       "Scenario YAML the trace was measured for; its GPU is checked against the trace's device");
   command->add_flag("--json", options->json, "Print JSON");
@@ -61,6 +151,15 @@ void add_calibrate_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   command->callback([options] {
+    const int modes = !options->trace.empty() + options->device + !options->kernel_results.empty();
+    if (modes != 1)
+      throw ConfigError(flag_location("calibrate"),
+                        modes == 0 ? "says nothing to read" : "was given more than one source of measurements",
+                        "one of --from-trace TRACE.json, --device, --from-kernels RESULTS.json");
+    if (!options->plan.empty() && !options->device) throw ConfigError(flag_location("--plan"), "is for --device", "--device");
+    if (options->device) return emit(write_plan(options->scenario, options->plan), "");
+    if (!options->kernel_results.empty())
+      return emit(write_kernel_calibration(options->kernel_results, options->scenario, options->output), "");
     if (!options->output.empty() && options->scenario.empty()) {
       SourceLocation flag;
       flag.file = "-o";
