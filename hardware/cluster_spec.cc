@@ -17,4 +17,11 @@ double ClusterSpec::compute_sm_fraction() const {
   return static_cast<double>(gpu.sm_count - comm_sm_count) / gpu.sm_count;
 }
 
+ClusterSpec ClusterSpec::with_nic_share_per_gpu() const {
+  ClusterSpec shared = *this;
+  shared.nic_bandwidth_bytes_per_s = nic_share_bytes_per_s();
+  shared.nics_per_node = gpus_per_node;
+  return shared;
+}
+
 }  // namespace trainsim::hw

@@ -24,15 +24,25 @@ struct ClusterSpec {
   int gpus_per_node = 8;
   double nvlink_bandwidth_bytes_per_s = 0;  // per GPU per direction, as achieved (DeepSeek: about 160 GB/s)
   double nvlink_latency_s = 0;
-  double nic_bandwidth_bytes_per_s = 0;     // per GPU NIC, as achieved (DeepSeek: about 50 GB/s)
+  double nic_bandwidth_bytes_per_s = 0;     // per NIC, as achieved (DeepSeek: about 50 GB/s); GPUs use the share
   double nic_latency_s = 0;
+  int nics_per_node = 0;  // 0: one per GPU. GPUs g and g + nics_per_node share NIC g mod nics_per_node.
   TopologyKind topology = TopologyKind::kMultiPlaneFatTree;
+  int planes = 0;         // multi-plane fat-tree: NIC k sits in plane k mod planes; 0: one plane per NIC
   double price_usd_per_gpu_s = 0;
   int comm_sm_count = 20;  // SMs that communication kernels hold (DeepSeek-V3: 20 of 132)
   // The measured op times chosen for this GPU (hardware/calibration_choice.h); null: the datasheet roofline.
   std::shared_ptr<const Calibration> calibration;
 
   int gpu_count() const { return nodes * gpus_per_node; }
+  int nic_count_per_node() const { return nics_per_node > 0 ? nics_per_node : gpus_per_node; }
+  int plane_count() const { return planes > 0 ? planes : nic_count_per_node(); }
+  // Each GPU's share of its NIC: nics_per_node / gpus_per_node of the NIC's rate (whole GPUs per NIC, so the
+  // default of one NIC per GPU divides by 1 and leaves the rate bit for bit). Every per-GPU NIC rate is this.
+  double nic_share_bytes_per_s() const { return nic_bandwidth_bytes_per_s / (gpus_per_node / nic_count_per_node()); }
+  // A copy whose nic_bandwidth is the per-GPU share, for models written for one NIC per GPU
+  // (hardware/nccl_collective.h prices each rank's NIC link from nic_bandwidth_bytes_per_s).
+  ClusterSpec with_nic_share_per_gpu() const;
   // Share of SMs left to compute while communication kernels run.
   double compute_sm_fraction() const;
 };

@@ -54,13 +54,22 @@ void add_plane(const TopologyParams& p, const std::vector<TopologyVertexId>& end
 
 }  // namespace
 
+// NOTE: a NIC is drawn as the link from the first GPU that uses it (GPU k < nics_per_node of its node) to
+// its leaf; the GPUs k + nics_per_node, ... of the node reach it over PCIe and send on that same link
+// (Topology maps them to it), so the engine divides one NIC's rate among them.
 void build_fat_tree(const TopologyParams& params, TopologyGraph& graph) {
-  add_plane(params, gpus_where(graph, [](int) { return true; }), 0, graph);
+  const int nics = params.nics_per_node > 0 ? params.nics_per_node : params.gpus_per_node;
+  add_plane(params, gpus_where(graph, [&](int gpu) { return gpu % params.gpus_per_node < nics; }), 0, graph);
 }
 
 void build_multi_plane_fat_tree(const TopologyParams& params, TopologyGraph& graph) {
-  for (int k = 0; k < params.gpus_per_node; ++k)
-    add_plane(params, gpus_where(graph, [&](int gpu) { return gpu % params.gpus_per_node == k; }), k, graph);
+  const int nics = params.nics_per_node > 0 ? params.nics_per_node : params.gpus_per_node;
+  const int planes = params.planes > 0 ? params.planes : nics;
+  for (int k = 0; k < planes; ++k)
+    add_plane(params, gpus_where(graph, [&](int gpu) {
+                const int nic = gpu % params.gpus_per_node;
+                return nic < nics && nic % planes == k;
+              }), k, graph);
 }
 
 }  // namespace trainsim::hw

@@ -2,6 +2,7 @@
 // path): inside a node over NVLink (up to the NVSwitch and down); across nodes over the source GPU's NIC to
 // the destination GPU when its NIC is on the same plane, else to the GPU of the source's index on the
 // destination node and on over NVLink. In the fabric: a shortest switch path, ties broken by destination.
+// A GPU without a NIC of its own (index nics_per_node or more in its node) sends on the NIC it shares.
 #include "hardware/topology.h"
 
 #include <deque>
@@ -40,7 +41,7 @@ TopologyVertexId lower_end(const TopologyGraph& g, TopologyEdgeId e) {
 
 }  // namespace
 
-Topology::Topology(TopologyKind kind, TopologyGraph graph, int nodes, int gpus_per_node)
+Topology::Topology(TopologyKind kind, TopologyGraph graph, int nodes, int gpus_per_node, int nics_per_node)
     : kind_(kind), graph_(std::move(graph)), nodes_(nodes), gpus_per_node_(gpus_per_node) {
   edges_.resize(boost::num_edges(graph_));
   nvlink_of_.assign(static_cast<std::size_t>(gpu_count()), -1);
@@ -54,6 +55,9 @@ Topology::Topology(TopologyKind kind, TopologyGraph graph, int nodes, int gpus_p
     TS_CHECK(lower.index >= 0 && lower.index < gpu_count(), "GPU {} out of range", lower.index);
     (e.kind == LinkKind::kNvLink ? nvlink_of_ : nic_of_)[lower.index] = e.id;
   }
+  const int nics = nics_per_node > 0 ? nics_per_node : gpus_per_node;
+  for (int gpu = 0; gpu < gpu_count(); ++gpu)
+    shared_nic_of_.push_back(nic_of_[node_of(gpu) * gpus_per_node_ + gpu % gpus_per_node_ % nics]);
 }
 
 int Topology::endpoint_count() const {
@@ -116,17 +120,17 @@ std::vector<RouteHop> Topology::route(int src_gpu, int dst_gpu) const {
     return {{nvlink_of_[src_gpu], true}, {nvlink_of_[dst_gpu], false}};
   }
   const auto leaf_of = [&](int gpu) {
-    const TopologyEdgeId e = edges_[nic_of_[gpu]];
+    const TopologyEdgeId e = edges_[shared_nic_of_[gpu]];
     return graph_[boost::source(e, graph_)].kind == VertexKind::kGpu ? boost::target(e, graph_)
                                                                      : boost::source(e, graph_);
   };
-  TS_CHECK(nic_of_[src_gpu] >= 0 && nic_of_[dst_gpu] >= 0, "GPU {} or {} has no NIC", src_gpu, dst_gpu);
+  TS_CHECK(shared_nic_of_[src_gpu] >= 0 && shared_nic_of_[dst_gpu] >= 0, "GPU {} or {} has no NIC", src_gpu, dst_gpu);
   int via = dst_gpu;
   if (graph_[leaf_of(src_gpu)].plane != graph_[leaf_of(dst_gpu)].plane)
     via = node_of(dst_gpu) * gpus_per_node_ + src_gpu % gpus_per_node_;
-  hops.push_back({nic_of_[src_gpu], true});
+  hops.push_back({shared_nic_of_[src_gpu], true});
   append_fabric_path(leaf_of(src_gpu), leaf_of(via), via, hops);
-  hops.push_back({nic_of_[via], false});
+  hops.push_back({shared_nic_of_[via], false});
   if (via != dst_gpu) {
     hops.push_back({nvlink_of_[via], true});
     hops.push_back({nvlink_of_[dst_gpu], false});

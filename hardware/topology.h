@@ -19,7 +19,9 @@ struct RouteHop {
 
 class Topology {
  public:
-  Topology(TopologyKind kind, TopologyGraph graph, int nodes, int gpus_per_node);
+  // nics_per_node: GPUs g and g + nics_per_node of a node share NIC g mod nics_per_node, the NIC link of
+  // the node's GPU g mod nics_per_node; 0: one per GPU.
+  Topology(TopologyKind kind, TopologyGraph graph, int nodes, int gpus_per_node, int nics_per_node = 0);
 
   TopologyKind kind() const { return kind_; }
   const TopologyGraph& graph() const { return graph_; }
@@ -59,7 +61,8 @@ class Topology {
   int gpus_per_node_;
   std::vector<TopologyEdgeId> edges_;  // by id
   std::vector<int> nvlink_of_;         // per GPU: its NVLink edge id, -1 if none
-  std::vector<int> nic_of_;            // per GPU: its NIC edge id, -1 if none
+  std::vector<int> nic_of_;            // per GPU: the NIC edge drawn from it, -1 if none
+  std::vector<int> shared_nic_of_;     // per GPU: the NIC edge it sends on (its own or the one it shares)
   mutable std::unordered_map<TopologyVertexId, std::vector<int>> distances_;
 };
 

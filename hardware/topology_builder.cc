@@ -38,6 +38,9 @@ TopologyParams topology_params(const ClusterSpec& cluster, int switch_radix) {
   p.switch_radix = switch_radix;
   p.nvlink_bandwidth_bytes_per_s = cluster.nvlink_bandwidth_bytes_per_s;
   p.nvlink_latency_s = cluster.nvlink_latency_s;
+  p.nics_per_node = cluster.nic_count_per_node();
+  p.planes = cluster.topology == TopologyKind::kMultiPlaneFatTree ? cluster.plane_count() : 0;
+  // The NIC's own rate: GPUs sharing a NIC share its one link, so the engine divides it by their flows.
   p.nic_bandwidth_bytes_per_s = cluster.nic_bandwidth_bytes_per_s;
   p.nic_latency_s = cluster.nic_latency_s;
   p.fabric_bandwidth_bytes_per_s = cluster.nic_bandwidth_bytes_per_s;
@@ -56,13 +59,21 @@ Topology build_topology(TopologyKind kind, const TopologyParams& params) {
   if (params.nodes < 1 || params.gpus_per_node < 1)
     throw ConfigError(SourceLocation{{}, 0, 0, "cluster.nodes"},
                       fmt::format("{} nodes of {} GPUs", params.nodes, params.gpus_per_node), "at least 1 of each");
+  const int nics = params.nics_per_node > 0 ? params.nics_per_node : params.gpus_per_node;
+  if (nics > params.gpus_per_node || params.gpus_per_node % nics != 0)
+    throw ConfigError(SourceLocation{{}, 0, 0, "cluster.nics_per_node"},
+                      fmt::format("{} NICs for {} GPUs per node", nics, params.gpus_per_node),
+                      "a divisor of gpus_per_node");
+  if (params.planes < 0 || (params.planes > 0 && (params.planes > nics || nics % params.planes != 0)))
+    throw ConfigError(SourceLocation{{}, 0, 0, "cluster.planes"}, fmt::format("{} planes for {} NICs per node", params.planes, nics),
+                      "a divisor of nics_per_node");
   if (params.switch_radix < 2 || params.switch_radix % 2 != 0)
     throw ConfigError(SourceLocation{{}, 0, 0, "cluster.switch_radix"}, fmt::format("{}", params.switch_radix),
                       "an even port count of at least 2");
   TopologyGraph graph;
   add_nodes(params, graph);
   found->second(params, graph);
-  return Topology(kind, std::move(graph), params.nodes, params.gpus_per_node);
+  return Topology(kind, std::move(graph), params.nodes, params.gpus_per_node, nics);
 }
 
 TopologyVertexId add_vertex(TopologyGraph& graph, VertexKind kind, int index, int node, int plane) {

@@ -14,7 +14,9 @@ struct TopologyParams {
   int switch_radix = 64;  // ports per scale-out switch (DeepSeek: 64-port 400G IB switches)
   double nvlink_bandwidth_bytes_per_s = 160e9;  // per GPU and direction
   double nvlink_latency_s = 0;                  // GPU to NVSwitch; a GPU-to-GPU hop crosses two
-  double nic_bandwidth_bytes_per_s = 50e9;      // per NIC and direction
+  int nics_per_node = 0;  // 0: one per GPU; else GPUs g and g + nics_per_node share NIC g mod nics_per_node
+  int planes = 0;         // multi-plane fat-tree: NIC k in plane k mod planes; 0: one plane per NIC
+  double nic_bandwidth_bytes_per_s = 50e9;      // per NIC and direction (GPUs sharing a NIC share this)
   double nic_latency_s = 0;                     // NIC to leaf
   double fabric_bandwidth_bytes_per_s = 50e9;   // per switch-to-switch cable and direction
   double fabric_latency_s = 0;

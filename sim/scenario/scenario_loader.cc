@@ -174,9 +174,27 @@ void read_calibration(const ConfigNode& cluster, const std::string& scenario_dir
   c.calibration = std::move(calibration);
 }
 
+// NICs per node and, on a multi-plane fat-tree, their planes; read after gpus_per_node and topology.
+void read_nics(const ConfigNode& node, hw::ClusterSpec& c) {
+  c.nics_per_node = static_cast<int>(node.integer_or("nics_per_node", 1, c.gpus_per_node, c.gpus_per_node));
+  if (auto nics = node.get("nics_per_node"); nics && c.gpus_per_node % c.nics_per_node != 0)
+    nics->fail(fmt::format("{} NICs do not divide the {} GPUs of a node", c.nics_per_node, c.gpus_per_node),
+               "a divisor of gpus_per_node", "GPUs g and g + nics_per_node share a NIC, so each NIC serves as many GPUs");
+  c.planes = c.nics_per_node;
+  const auto planes = node.get("planes");
+  if (!planes) return;
+  if (c.topology != hw::TopologyKind::kMultiPlaneFatTree)
+    planes->fail(fmt::format("planes on a {} topology", hw::topology_name(c.topology)), "no planes key",
+                 "planes apply to topology: multi-plane-fat-tree only");
+  c.planes = static_cast<int>(planes->as_integer(1, c.nics_per_node));
+  if (c.nics_per_node % c.planes != 0)
+    planes->fail(fmt::format("{} planes do not divide the {} NICs of a node", c.planes, c.nics_per_node),
+                 "a divisor of nics_per_node", "NIC k of every node sits in plane k mod planes");
+}
+
 void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scenario& s) {
   node.allow_only(Keys{"gpu", "nodes", "gpus_per_node", "nvlink_bandwidth", "nvlink_latency", "nic_bandwidth",
-                       "nic_latency", "topology", "price_per_gpu_hour", "comm_sms", "calibration"});
+                       "nic_latency", "nics_per_node", "topology", "planes", "price_per_gpu_hour", "comm_sms", "calibration"});
   hw::ClusterSpec& c = s.cluster;
   const ConfigNode gpu = node.require("gpu");
   if (gpu.is_scalar()) {
@@ -202,6 +220,7 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
                  : t == "rail-optimized" ? hw::TopologyKind::kRailOptimized
                                          : hw::TopologyKind::kMultiPlaneFatTree;
   }
+  read_nics(node, c);
   c.comm_sm_count = static_cast<int>(node.integer_or("comm_sms", 0, c.gpu.sm_count - 1, 20));
   read_calibration(node, scenario_dir, s);
 }

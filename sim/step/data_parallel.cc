@@ -32,8 +32,9 @@ ZeroCollectives zero_collectives(const Scenario& s, double parameters, int repli
 CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) {
   const ZeroCollectives end = zero_collectives(s, parameters, replicas);
   CommLoad load;
+  const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
   auto add = [&](const hw::Collective& c, double times) {
-    const hw::CollectiveTime t = hw::nccl_collective_time(c, s.cluster);
+    const hw::CollectiveTime t = hw::nccl_collective_time(c, cluster);
     load.nic_s += times * t.bandwidth_s;
     load.latency_s += times * t.latency_s;
   };

@@ -63,9 +63,10 @@ std::optional<hw::Collective> nccl_collective_of(const models::Op& op) {
 double nic_rate_bytes(const models::Op& op) { return op.inter_node_bytes / hw::deepep_nic_share(op.comm); }
 
 double communication_seconds(const models::Op& op, const hw::ClusterSpec& c) {
-  if (const auto collective = nccl_collective_of(op)) return hw::nccl_collective_time(*collective, c).seconds();
+  if (const auto collective = nccl_collective_of(op))
+    return hw::nccl_collective_time(*collective, c.with_nic_share_per_gpu()).seconds();
   const double nvlink_s = op.intra_node_bytes > 0 ? op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s + c.nvlink_latency_s : 0.0;
-  const double nic_s = op.inter_node_bytes > 0 ? nic_rate_bytes(op) / c.nic_bandwidth_bytes_per_s + c.nic_latency_s : 0.0;
+  const double nic_s = op.inter_node_bytes > 0 ? nic_rate_bytes(op) / c.nic_share_bytes_per_s() + c.nic_latency_s : 0.0;
   return std::max(nvlink_s, nic_s);
 }
 
@@ -73,13 +74,13 @@ CommLoad communication_load(const models::Op& op, const hw::ClusterSpec& c) {
   CommLoad load;
   if (const auto collective = nccl_collective_of(op)) {
     // The same terms as communication_seconds: a TP collective runs on one link, NVLink or (across nodes) NIC.
-    const hw::CollectiveTime t = hw::nccl_collective_time(*collective, c);
+    const hw::CollectiveTime t = hw::nccl_collective_time(*collective, c.with_nic_share_per_gpu());
     (t.link == hw::CollectiveLink::kNic ? load.nic_s : load.nvlink_s) = t.bandwidth_s;
     load.latency_s = t.latency_s;
     return load;
   }
   load.nvlink_s = op.intra_node_bytes / c.nvlink_bandwidth_bytes_per_s;
-  load.nic_s = nic_rate_bytes(op) / c.nic_bandwidth_bytes_per_s;
+  load.nic_s = nic_rate_bytes(op) / c.nic_share_bytes_per_s();
   // The legs are pipelined (communication_seconds): the latency that counts is the slower leg's.
   load.latency_s = load.nic_s >= load.nvlink_s ? (op.inter_node_bytes > 0 ? c.nic_latency_s : 0.0)
                                                : c.nvlink_latency_s;

@@ -139,7 +139,7 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
 
   // PP: activations cross to the next stage's node; steady-state sends overlap compute, fill and drain do not.
   const double activation_bytes = static_cast<double>(l.micro_batch_size) * s.job.sequence_length * s.job.model.hidden_size * 2.0;
-  const CommLoad p2p{activation_bytes / s.cluster.nic_bandwidth_bytes_per_s, 0, s.cluster.nic_latency_s};
+  const CommLoad p2p{activation_bytes / s.cluster.nic_share_bytes_per_s(), 0, s.cluster.nic_latency_s};
   e.exposed_comm_by_kind_s["pp"] = l.pp > 1 ? (overlap ? 1 : 2) * (l.pp - 1) * (p2p.nic_s + p2p.latency_s) : 0.0;
   e.comm_bound_by_kind["pp"] = l.pp > 1 ? bound_of(p2p) : CommBound::kNone;
 

@@ -114,6 +114,26 @@ TEST(TrainsimCli, UnbuildableNetworkIsAnErrorAtItsLineAndAnalyticStillRuns) {
   EXPECT_EQ(run_trainsim({"run", scenario, "--fidelity", "analytic"}).exit_code, 0);
 }
 
+// Fewer NICs than GPUs: one NIC per node puts the 2,048 nodes' 2,048 NICs on one fat-tree, which 64-port
+// switches take (at most 2,048 endpoints); planes on a fat-tree are refused at their line.
+TEST(TrainsimCli, ValidateScenarioTakesNicsPerNodeAndRefusesPlanesOffMultiPlane) {
+  const std::string dir = ::testing::TempDir() + "trainsim-nics";
+  std::filesystem::create_directories(dir);
+  std::string text = read(kSource + "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  const std::string from = "topology: multi-plane-fat-tree";
+  text.replace(text.find(from), from.size(), "topology: fat-tree\n  nics_per_node: 1");
+  const std::string one_nic = dir + "/one-nic.yaml";
+  std::ofstream(one_nic, std::ios::binary) << text;
+  const ProcessResult accepted = run_trainsim({"validate-scenario", one_nic});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.err;
+  const std::string planes = dir + "/planes.yaml";
+  std::ofstream(planes, std::ios::binary) << text + "  planes: 1\n";
+  const ProcessResult refused = run_trainsim({"validate-scenario", planes});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find(planes + ":"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("cluster.planes: planes on a fat-tree topology"), std::string::npos) << refused.err;
+}
+
 // The figures of `trainsim bench` are for people to read (wall times are not tested); the command must run
 // and list every case with its columns. One answer per question: its default step is the step `trainsim run`
 // simulates for the default scenario, to the printed millisecond.

@@ -101,5 +101,30 @@ TEST(Topology, LinkBandwidthCountsCables) {
   EXPECT_DOUBLE_EQ(t.link_bandwidth_bytes_per_s(hops[1].link), 8 * 50e9);
 }
 
+TEST(Topology, GpusSharingANicSendOnItsOneLink) {
+  // 4 NICs for 8 GPUs: GPU 6 shares NIC 2 with GPU 2; 2 nodes give 8 endpoints, not 16, on one leaf.
+  TopologyParams p = params(2);
+  p.nics_per_node = 4;
+  const Topology t = build_topology(TopologyKind::kFatTree, p);
+  EXPECT_EQ(t.endpoint_count(), 8);
+  EXPECT_EQ(names(t, t.route(6, 8 + 5)), (std::vector<std::string>{"gpu2-nic^", "gpu9-nicv"}));
+}
+
+TEST(Topology, NicsSitInPlaneKModPlanes) {
+  // 4 NICs in 2 planes: NICs 0 and 2 in plane 0, 1 and 3 in plane 1. GPU 6 (NIC 2, plane 0) to GPU 8 + 5
+  // (NIC 1, plane 1) crosses to node 1's GPU 8 + 6 over NIC 2, then NVLink.
+  TopologyParams p = params(2);
+  p.nics_per_node = 4;
+  p.planes = 2;
+  const Topology t = build_topology(TopologyKind::kMultiPlaneFatTree, p);
+  EXPECT_EQ(t.planes(), 2);
+  EXPECT_EQ(t.endpoint_count(), 8);
+  EXPECT_EQ(names(t, t.route(6, 8 + 4)), (std::vector<std::string>{"gpu2-nic^", "gpu8-nicv"}));
+  EXPECT_EQ(names(t, t.route(6, 8 + 5)),
+            (std::vector<std::string>{"gpu2-nic^", "gpu10-nicv", "gpu14-nvlink^", "gpu13-nvlinkv"}));
+  p.planes = 3;
+  EXPECT_THROW(build_topology(TopologyKind::kMultiPlaneFatTree, p), ConfigError);
+}
+
 }  // namespace
 }  // namespace trainsim::hw

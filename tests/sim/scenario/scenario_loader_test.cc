@@ -105,6 +105,33 @@ TEST(ScenarioLoader, ModelFromAHuggingFaceConfigFileBesideTheScenario) {
   }
 }
 
+TEST(ScenarioLoader, NicsPerNodeAndPlanes) {
+  const Scenario one_per_gpu = parse_scenario(kValidScenario, "s.yaml");
+  EXPECT_EQ(one_per_gpu.cluster.nics_per_node, 8);  // default: gpus_per_node
+  EXPECT_EQ(one_per_gpu.cluster.planes, 8);         // default: nics_per_node
+  const Scenario four = parse_scenario(std::string(kValidScenario) + "  nics_per_node: 4\n  planes: 2\n", "s.yaml");
+  EXPECT_EQ(four.cluster.nics_per_node, 4);
+  EXPECT_EQ(four.cluster.planes, 2);
+  EXPECT_DOUBLE_EQ(four.cluster.nic_share_bytes_per_s(), 50e9 * 4 / 8);  // 400 Gb/s shared by two GPUs
+  EXPECT_EQ(parse_scenario(std::string(kValidScenario) + "  nics_per_node: 2\n", "s.yaml").cluster.planes, 2);
+}
+
+TEST(ScenarioLoader, NicsPerNodeAndPlanesAreChecked) {
+  const std::string text = kValidScenario;
+  EXPECT_EQ(error_of(text + "  nics_per_node: 3\n"),
+            "s.yaml:18:18: cluster.nics_per_node: 3 NICs do not divide the 8 GPUs of a node (expected a divisor of "
+            "gpus_per_node); hint: GPUs g and g + nics_per_node share a NIC, so each NIC serves as many GPUs");
+  EXPECT_NE(error_of(text + "  nics_per_node: 16\n").find("s.yaml:18:18: cluster.nics_per_node: "), std::string::npos);
+  EXPECT_NE(error_of(text + "  nics_per_node: 0\n").find("s.yaml:18:18: cluster.nics_per_node: "), std::string::npos);
+  EXPECT_EQ(error_of(text + "  nics_per_node: 4\n  planes: 3\n"),
+            "s.yaml:19:11: cluster.planes: 3 planes do not divide the 4 NICs of a node (expected a divisor of "
+            "nics_per_node); hint: NIC k of every node sits in plane k mod planes");
+  EXPECT_NE(error_of(text + "  nics_per_node: 4\n  planes: 8\n").find("s.yaml:19:11: cluster.planes: "), std::string::npos);
+  EXPECT_EQ(error_of(text + "  topology: fat-tree\n  planes: 1\n"),
+            "s.yaml:19:11: cluster.planes: planes on a fat-tree topology (expected no planes key); hint: planes apply "
+            "to topology: multi-plane-fat-tree only");
+}
+
 TEST(ScenarioLoader, SyntaxErrorsAndUnreadableFiles) {
   EXPECT_EQ(error_of("model: [\n").rfind("s.yaml:", 0), 0u);
   try {

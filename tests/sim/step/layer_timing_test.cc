@@ -67,5 +67,21 @@ TEST(LayerTiming, EpAllToAllGoesAtDeepEpsAchievedNicShare) {
   EXPECT_NEAR(communication_load(op, h100()).nic_s, 100e6 / 43.75e9, 1e-15);
 }
 
+TEST(LayerTiming, FourNicsForEightGpusHalveEachGpusNicRate) {
+  // 4 NICs of 50 GB/s for 8 GPUs: GPUs g and g + 4 share NIC g, so each GPU gets 4/8 x 50 = 25 GB/s. A
+  // NIC-bound dispatch of 100 MB at DeepEP's 3.5/4 x 51/50 share: 100e6 / (25e9 x 0.8925) = 4.4818 ms, twice
+  // the 2.2409 ms of one NIC per GPU.
+  models::Op op{"moe.dispatch", models::OpKind::kCommunication};
+  op.comm = models::CommKind::kEpDispatch;
+  op.inter_node_bytes = 100e6;
+  hw::ClusterSpec four_nics = h100();
+  four_nics.nics_per_node = 4;
+  EXPECT_DOUBLE_EQ(four_nics.nic_share_bytes_per_s(), 25e9);
+  EXPECT_NEAR(communication_load(op, four_nics).nic_s, 100e6 / 22.3125e9, 1e-15);
+  EXPECT_NEAR(communication_load(op, four_nics).nic_s, 2 * communication_load(op, h100()).nic_s, 1e-15);
+  // A TP 16 all-reduce across two nodes: 2 x 15/16 of 134,217,728 B over 0.94 x 25 GB/s.
+  EXPECT_NEAR(communication_load(tp_all_reduce(16, 8), four_nics).nic_s, 2 * 134217728.0 * 15 / 16 / 23.5e9, 1e-12 * 1.1e-2);
+}
+
 }  // namespace
 }  // namespace trainsim::sim
