@@ -25,8 +25,15 @@ class OpClock {
       case Phase::kBackward: return t.backward_s * share;
       case Phase::kBackwardInput: return t.backward_input_s() * share;
       case Phase::kWeight: return t.weight_backward_s * share;
-      case Phase::kForwardBackward:
-        return 0.5 * (t.overlapped_s + times(rank, op.backward).overlapped_s) * share;
+      case Phase::kForwardBackward: {
+        // The forward of one chunk and the backward of another (DualPipe pairs stage r with stage pp-1-r):
+        // their F and B less the time overlapping saves, half of each chunk's own saving (its F + B - F&B).
+        // Exact for two alike chunks (F&B itself) and for chunks with nothing to overlap (F + B); never below
+        // either chunk's compute nor above F + B.
+        const ChunkTimes& b = times(rank, op.backward);
+        const double saved_s = 0.5 * ((t.forward_s + t.backward_s - t.overlapped_s) + (b.forward_s + b.backward_s - b.overlapped_s));
+        return (t.forward_s + b.backward_s - saved_s) * share;
+      }
     }
     return 0;
   }

@@ -74,6 +74,26 @@ TEST(ScheduleRun, InterleavedRanksRunTheirOwnDevicesChunks) {
         << "rank " << d;
 }
 
+TEST(ScheduleRun, DualPipesFAndBOfUnlikeChunksIsTheirSumWhereNothingOverlaps) {
+  // Stages of different sizes with nothing to overlap (F&B = F + B, as with EP 1): DualPipe's rank r runs m/2
+  // micro-batches through stage r and m/2 through stage pp-1-r, so it is busy m/2 (F + B) of each, whichever
+  // chunks its F&B ops pair (a scenario mutant tripped the closed form's check when they were averaged).
+  const int pp = 4, m = 8;
+  std::vector<ChunkTimes> stages;
+  for (int s = 0; s < pp; ++s) {
+    const double f = 1.0 + s, b = 2.0 * (1.0 + s);
+    stages.push_back({f, b, b / 2, f + b});
+  }
+  const ScheduleRun r = run_schedule(make_schedule({ScheduleKind::kDualPipe, pp, m, 1}), stages);
+  for (int rank = 0; rank < pp; ++rank) {
+    const ChunkTimes& a = stages[static_cast<std::size_t>(rank)];
+    const ChunkTimes& b = stages[static_cast<std::size_t>(pp - 1 - rank)];
+    EXPECT_NEAR(r.busy_s[static_cast<std::size_t>(rank)], m / 2.0 * (a.forward_s + a.backward_s + b.forward_s + b.backward_s),
+                1e-9)
+        << "rank " << rank;
+  }
+}
+
 TEST(ScheduleRun, ActivationPeaksArePpAndPpPlusOne) {
   for (int pp : {4, 8, 16, 32}) {
     EXPECT_DOUBLE_EQ(run(ScheduleKind::kOneFOneB, pp, 2 * pp).max_peak_activations(), pp);
