@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -36,12 +37,13 @@ ConfigNode ConfigNode::parse(const std::string& text, const std::string& file_na
   }
 }
 
-ConfigNode ConfigNode::load_file(const std::string& path) {
+std::string read_yaml_file(const std::string& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read the file", "a readable YAML file");
+  if (!in || std::filesystem::is_directory(path))
+    throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read the " + std::string(what), "a readable YAML file");
   std::ostringstream text;
   text << in.rdbuf();
-  return parse(text.str(), path);
+  return text.str();
 }
 
 SourceLocation ConfigNode::location() const {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,12 +19,14 @@ class Node;
 
 namespace trainsim {
 
+// The text of a YAML input file (a scenario, a calibration). Throws ConfigError naming the path, "cannot read
+// the <what>", where it cannot be read or is a directory.
+std::string read_yaml_file(const std::string& path, std::string_view what);
+
 class ConfigNode {
  public:
   // Parses text (named `file_name` in messages); throws ConfigError on YAML syntax errors.
   static ConfigNode parse(const std::string& text, const std::string& file_name);
-  // Reads and parses a file; throws ConfigError if it cannot be read.
-  static ConfigNode load_file(const std::string& path);
 
   ConfigNode(const ConfigNode&);
   ConfigNode& operator=(const ConfigNode&);

@@ -3,10 +3,7 @@
 #include "hardware/calibration.h"
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include <fmt/ranges.h>
 
@@ -291,12 +288,7 @@ Calibration parse_calibration(const std::string& text, const std::string& file_n
 }
 
 Calibration load_calibration(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path))
-    throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read the calibration file", "a readable YAML file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_calibration(text.str(), path);
+  return parse_calibration(read_yaml_file(path, "calibration file"), path);
 }
 
 }  // namespace trainsim::hw

@@ -3,10 +3,8 @@
 #include "sim/scenario/scenario_loader.h"
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include "core/did_you_mean.h"
 #include "core/yaml_reader.h"
@@ -258,12 +256,7 @@ Scenario parse_scenario(const std::string& text, const std::string& source) {
 }
 
 Scenario load_scenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path))
-    throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read the scenario file", "a readable YAML file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.str(), path);
+  return parse_scenario(read_yaml_file(path, "scenario file"), path);
 }
 
 }  // namespace trainsim::sim
