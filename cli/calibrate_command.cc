@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "hardware/calibrated_constants.h"
@@ -168,9 +170,12 @@ void add_calibrate_command(CLI::App& app) {
     }
     const hw::KinetoTrace trace = hw::read_kineto_trace(options->trace);
     const hw::TraceSummary summary = hw::summarize_trace(trace);
+    // The scenario, read once for the calibration, the comparison and the note.
+    const std::optional<sim::Scenario> loaded =
+        options->scenario.empty() ? std::nullopt : std::optional<sim::Scenario>(sim::load_scenario(options->scenario));
     std::string written;
     if (!options->output.empty()) {
-      const sim::Scenario scenario = sim::load_scenario(options->scenario);
+      const sim::Scenario& scenario = *loaded;
       const sim::PricedScenario priced(scenario);
       hw::TraceCalibration calibration = hw::calibration_from_trace(
           trace, priced.at_full_sms.moe.ops, {options->scenario, options->trace_url, options->trace_date});
@@ -194,7 +199,7 @@ void add_calibrate_command(CLI::App& app) {
         flag.file = "--compare";
         throw ConfigError(flag, "a comparison needs the scenario that prices the pair", "--scenario FILE");
       }
-      const sim::Scenario scenario = sim::load_scenario(options->scenario);
+      const sim::Scenario& scenario = *loaded;
       sim::Scenario uncalibrated = scenario;
       uncalibrated.cluster.calibration = nullptr;
       const sim::TraceComparison comparison =
@@ -217,8 +222,8 @@ void add_calibrate_command(CLI::App& app) {
       write_file_atomically(options->compare_output, reports::format_trace_comparison_markdown(comparison, roofline, step, regenerate));
     }
     std::string note;
-    if (!options->scenario.empty()) {
-      const hw::GpuSpec& gpu = sim::load_scenario(options->scenario).cluster.gpu;
+    if (loaded) {
+      const hw::GpuSpec& gpu = loaded->cluster.gpu;
       note = fmt::format("scenario {} runs on {} ({} SMs); the trace's device: {}\n", options->scenario, gpu.name,
                          gpu.sm_count, summary.device.empty() ? "not recorded" : summary.device);
     }
