@@ -75,6 +75,13 @@ OpPricing ShapedOpTimeModel::pricing(const models::Op& op) const {
   return OpPricing::kRoofline;
 }
 
+double ShapedOpTimeModel::memory_bound_seconds(double bytes) const {
+  const auto memory = static_cast<std::size_t>(KernelFamily::kMemoryBound);
+  if (shaped_[memory] && covered_[memory].contains(bytes))
+    return memory_.seconds(MemoryOpShape{bytes, 0, 1}, compute_sms_);
+  return bytes / (roofline_.gpu().hbm_bandwidth_bytes_per_s * roofline_.efficiencies().memory);
+}
+
 double ShapedOpTimeModel::seconds(const models::Op& op) const {
   TS_CHECK(!op.is_communication(), "op '{}' is communication; the network times it", op.name);
   switch (pricing(op)) {

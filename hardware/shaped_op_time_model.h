@@ -64,6 +64,9 @@ class ShapedOpTimeModel final : public OpTimeModel {
                     std::array<SizeRange, kKernelFamilyCount> covered = {});
   double seconds(const models::Op& op) const override;
   OpPricing pricing(const models::Op& op) const;
+  // A memory-bound kernel of `bytes` that is no op of the catalog (the optimizer step): the memory-bound
+  // fit where the family is priced by it and covers the bytes, else the roofline's bytes at its HBM efficiency.
+  double memory_bound_seconds(double bytes) const;
   int compute_sms() const { return compute_sms_; }
 
   static constexpr std::array<bool, kKernelFamilyCount> all_families() {

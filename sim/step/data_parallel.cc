@@ -1,11 +1,6 @@
 // ZeRO collectives and the optimizer step (see data_parallel.h).
 #include "sim/step/data_parallel.h"
 
-#include <memory>
-
-#include "hardware/calibrated_constants.h"
-#include "hardware/memory_time_model.h"
-
 namespace trainsim::sim {
 
 HeldParameters held_parameters(const StagePlan& plan, int device, const PricedModel& priced,
@@ -44,22 +39,13 @@ CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) 
   return load;
 }
 
-double optimizer_seconds(const Scenario& s, const HeldParameters& held) {
+double optimizer_seconds(const Scenario& s, const HeldParameters& held, const hw::ShapedOpTimeModel& time_model) {
   const ParallelLayout& l = s.layout;
   const models::OptimizerPrecision& p = s.job.optimizer;
   const double shard = l.zero_stage >= 1 ? held.parameters / l.dp + held.expert_parameters / l.expert_data_parallel()
                                          : held.parameters + held.expert_parameters;
-  // Adam over the shard: read the gradient, read and write the master weight and both moments, write the
-  // weight. A memory-bound kernel: priced by the calibration's memory-bound fit where it has one.
   const double bytes_per_parameter = p.gradient_bytes + 2 * p.master_bytes + 4 * p.moment_bytes + p.weight_bytes;
-  const double bytes = shard * bytes_per_parameter;
-  const std::shared_ptr<const hw::CalibratedConstants> calibrated =
-      hw::calibrated_constants(s.cluster.calibration, s.cluster.gpu);
-  if (calibrated->is_fitted(hw::KernelFamily::kMemoryBound) &&
-      calibrated->covered[static_cast<std::size_t>(hw::KernelFamily::kMemoryBound)].contains(bytes))
-    return hw::MemoryTimeModel(s.cluster.gpu, calibrated->constants.memory)
-        .seconds(hw::MemoryOpShape{bytes, 0, 1}, s.cluster.gpu.sm_count);
-  return bytes / (s.cluster.gpu.hbm_bandwidth_bytes_per_s * hw::RooflineEfficiencies{}.memory);
+  return time_model.memory_bound_seconds(shard * bytes_per_parameter);
 }
 
 }  // namespace trainsim::sim

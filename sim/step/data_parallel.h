@@ -3,6 +3,7 @@
 // estimate and the engine.
 #pragma once
 #include "hardware/nccl_collective.h"
+#include "hardware/shaped_op_time_model.h"
 #include "sim/step/priced_model.h"
 
 namespace trainsim::sim {
@@ -30,7 +31,7 @@ ZeroCollectives zero_collectives(const Scenario& scenario, double parameters, in
 CommLoad dp_collective_load(const Scenario& scenario, double parameters, int replicas);
 
 // AdamW over this GPU's shard (all of it below ZeRO 1), memory-bound: read the gradient, read and write the
-// master weights and both moments, write the weight.
-double optimizer_seconds(const Scenario& scenario, const HeldParameters& held);
+// master weights and both moments, write the weight; priced by `time_model` as a memory-bound kernel.
+double optimizer_seconds(const Scenario& scenario, const HeldParameters& held, const hw::ShapedOpTimeModel& time_model);
 
 }  // namespace trainsim::sim

@@ -153,7 +153,7 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   e.comm_bound_by_kind["dp"] = any_dp ? bound_of(dp) : CommBound::kNone;
 
   // Optimizer: AdamW over this GPU's shard, memory-bound (read gradient, read/write master and moments, write weight).
-  e.optimizer_s = optimizer_seconds(s, held);
+  e.optimizer_s = optimizer_seconds(s, held, p.full_sms_model);
 
   e.exposed_comm_s = 0;
   for (const auto& [kind, seconds] : e.exposed_comm_by_kind_s) e.exposed_comm_s += seconds;

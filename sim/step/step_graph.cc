@@ -286,7 +286,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
                             {rank, reduce_scatter, -1, WorkTags::kDp});
       last = add_collective(graph, gpu, expert_peer, experts.before_optimizer, s.cluster, last,
                             {rank, expert_reduce_scatter, -1, WorkTags::kDp});
-      const int step = graph.add_compute(gpu, optimizer_seconds(s, held), {rank, optimizer, -1, WorkTags::kOptimizer});
+      const int step = graph.add_compute(gpu, optimizer_seconds(s, held, priced.full_sms_model), {rank, optimizer, -1, WorkTags::kOptimizer});
       graph.add_dependency(last, step);
       if (last != pipeline.last_compute[d][m]) graph.add_dependency(pipeline.last_compute[d][m], step);
       last = add_collective(graph, gpu, dense_peer, dense.after_optimizer, s.cluster, step,

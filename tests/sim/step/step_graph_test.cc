@@ -44,7 +44,7 @@ void expect_zero_communication_matches_executor(ScheduleKind kind, int pp, int m
   double expected_s = 0;
   for (int r = 0; r < schedule.ranks(); ++r)
     expected_s = std::max(expected_s, ideal.timings[r].back().end_s +
-                                          optimizer_seconds(s, held_parameters(plan, r, priced, s.job.model)));
+                                          optimizer_seconds(s, held_parameters(plan, r, priced, s.job.model), priced_scenario.full_sms_model));
   const auto got = run_in_child([&] {
     StepGraphOptions options;
     options.communication = false;
