@@ -37,10 +37,6 @@ std::vector<ChunkTimes> executed_stage_chunks(const Scenario& s, const StagePlan
   return out;
 }
 
-double schedule_sm_fraction(const Scenario& s) {
-  return overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.compute_sm_fraction() : 1.0;
-}
-
 int schedule_compute_sms(const Scenario& s) {
   return overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.gpu.sm_count - s.cluster.comm_sm_count
                                                           : s.cluster.gpu.sm_count;
@@ -76,7 +72,8 @@ PricedScenario::PricedScenario(const Scenario& s)
       full_sms_model(time_model(s, *calibrated, s.cluster.gpu.sm_count)),
       schedule_sms_model(time_model(s, *calibrated, schedule_compute_sms(s))),
       at_full_sms(price_model(s, full_sms_model)),
-      at_schedule_sms(schedule_sm_fraction(s) == 1.0 ? at_full_sms : price_model(s, schedule_sms_model)),
+      at_schedule_sms(schedule_sms_model.compute_sms() == full_sms_model.compute_sms() ? at_full_sms
+                                                                                       : price_model(s, schedule_sms_model)),
       plan(plan_stages(s, placement_costs(at_full_sms))),
       stage_chunks(executed_stage_chunks(s, plan, at_schedule_sms)),
       microbatches(microbatches_per_step(s.layout, s.job.global_batch_sequences)),
