@@ -293,9 +293,14 @@ Scenario parse_scenario(const std::string& text, const std::string& source, std:
 
 Scenario load_scenario(const std::string& path, std::span<const std::string> overrides) {
   if (path == "-") {
-    std::ostringstream text;
-    text << std::cin.rdbuf();
-    return parse_scenario(text.str(), "<stdin>", overrides);
+    // Standard input can be read once; a command that loads its scenario twice (schedule --scenario -) or is
+    // given - twice reads the same text each time.
+    static const std::string text = [] {
+      std::ostringstream in;
+      in << std::cin.rdbuf();
+      return in.str();
+    }();
+    return parse_scenario(text, "<stdin>", overrides);
   }
   return parse_scenario(read_yaml_file(path, "scenario file"), path, overrides);
 }

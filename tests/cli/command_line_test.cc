@@ -145,6 +145,11 @@ TEST(CommandLine, ScenarioFromStandardInput) {
   const ProcessResult ok = run_with_input({"validate-scenario", "-"}, dir + "/in.yaml", dir);
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out.rfind("ok: <stdin>: ", 0), 0u) << ok.out;
+  // schedule --scenario reads its scenario twice, and - twice is the same text.
+  const ProcessResult schedule = run_with_input({"schedule", "--scenario", "-", "--svg", "s.svg", "--trace", "s.json"},
+                                                dir + "/in.yaml", dir);
+  EXPECT_EQ(schedule.exit_code, 0) << schedule.err;
+  EXPECT_EQ(run_with_input({"validate-scenario", "-", "-"}, dir + "/in.yaml", dir).exit_code, 0);
   // A relative path inside it is read from the working directory, and errors are located at <stdin>.
   std::ofstream(dir + "/in.yaml") << read(kDefaultScenario) << "  calibration: missing-calibration.yaml\n";
   const ProcessResult relative = run_with_input({"run", "-", "--fidelity", "analytic"}, dir + "/in.yaml", dir);
