@@ -50,7 +50,7 @@ constexpr const char* kGpuRunHint =
     "then `trainsim calibrate --from-kernels DIR/calibration-results.json --scenario S -o FILE`";
 
 // --device: trainsim itself measures nothing (the simulator builds and runs without CUDA); it writes the plan.
-std::string write_plan(const std::string& scenario_file, const std::string& plan_file) {
+std::string write_plan(const std::string& scenario_file, const std::vector<std::string>& set, const std::string& plan_file) {
   if (plan_file.empty())
     throw ConfigError(flag_location("--device"),
                       "trainsim measures no kernels itself: the simulator builds and runs without CUDA, and the "
@@ -60,7 +60,7 @@ std::string write_plan(const std::string& scenario_file, const std::string& plan
   if (scenario_file.empty())
     throw ConfigError(flag_location("--plan"), "a plan needs the scenario whose kernel shapes it measures",
                       "--scenario FILE");
-  const sim::Scenario scenario = sim::load_scenario(scenario_file);
+  const sim::Scenario scenario = sim::load_scenario(scenario_file, set);
   const std::vector<hw::KernelCall> calls = scenario_sweep(scenario);
   const hw::GpuSpec& gpu = scenario.cluster.gpu;
   write_file_atomically(plan_file,
@@ -77,12 +77,12 @@ std::string write_plan(const std::string& scenario_file, const std::string& plan
 
 // --from-kernels: the harness's results as a calibration file with the fit its points give.
 std::string write_kernel_calibration(const std::string& results_file, const std::string& scenario_file,
-                                     const std::string& output) {
+                                     const std::vector<std::string>& set, const std::string& output) {
   if (scenario_file.empty() || output.empty())
     throw ConfigError(flag_location("--from-kernels"),
                       "reading results back needs the scenario the plan was made for and the file to write",
                       "--from-kernels RESULTS.json --scenario S -o FILE");
-  const sim::Scenario scenario = sim::load_scenario(scenario_file);
+  const sim::Scenario scenario = sim::load_scenario(scenario_file, set);
   const std::vector<hw::KernelCall> plan = scenario_sweep(scenario);
   const hw::KernelResults results = hw::read_kernel_results(results_file, plan);
   hw::Calibration calibration = hw::calibration_from_kernel_results(results, scenario.cluster.gpu, scenario_file);
@@ -116,6 +116,7 @@ void add_calibrate_command(CLI::App& app) {
     bool device = false;
     std::string plan;
     std::string kernel_results;
+    std::vector<std::string> set;
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
@@ -136,6 +137,7 @@ void add_calibrate_command(CLI::App& app) {
                       "(RESULTS.json) and write it as a calibration file (source.kind kernels) with its fit");
   command->add_option("--scenario", options->scenario,
                       "Scenario YAML the trace was measured for; its GPU is checked against the trace's device");
+  add_set_option(*command, options->set);
   command->add_flag("--json", options->json, "Print JSON");
   command->add_option("--compare", options->compare_output,
                       "With --scenario: write a Markdown comparison of the trace's F&B chunk pair with the scenario's "
@@ -159,9 +161,11 @@ void add_calibrate_command(CLI::App& app) {
                         modes == 0 ? "says nothing to read" : "was given more than one source of measurements",
                         "one of --from-trace TRACE.json, --device, --from-kernels RESULTS.json");
     if (!options->plan.empty() && !options->device) throw ConfigError(flag_location("--plan"), "is for --device", "--device");
-    if (options->device) return emit(write_plan(options->scenario, options->plan), "");
+    if (!options->set.empty() && options->scenario.empty())
+      throw ConfigError(flag_location("--set"), "sets a scenario value, but there is no scenario", "--scenario FILE");
+    if (options->device) return emit(write_plan(options->scenario, options->set, options->plan), "");
     if (!options->kernel_results.empty())
-      return emit(write_kernel_calibration(options->kernel_results, options->scenario, options->output), "");
+      return emit(write_kernel_calibration(options->kernel_results, options->scenario, options->set, options->output), "");
     if (!options->output.empty() && options->scenario.empty()) {
       SourceLocation flag;
       flag.file = "-o";
@@ -172,7 +176,7 @@ void add_calibrate_command(CLI::App& app) {
     const hw::TraceSummary summary = hw::summarize_trace(trace);
     // The scenario, read once for the calibration, the comparison and the note.
     const std::optional<sim::Scenario> loaded =
-        options->scenario.empty() ? std::nullopt : std::optional<sim::Scenario>(sim::load_scenario(options->scenario));
+        options->scenario.empty() ? std::nullopt : std::optional<sim::Scenario>(sim::load_scenario(options->scenario, options->set));
     std::string written;
     if (!options->output.empty()) {
       const sim::Scenario& scenario = *loaded;

@@ -1,6 +1,8 @@
 // The subcommands of `trainsim`. Each add_*_command registers itself on the parent app; its callback
 // throws trainsim::ConfigError for bad input (main prints it and exits 2) and trainsim::Error otherwise (1).
 #pragma once
+#include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -15,5 +17,9 @@ void add_validate_scenario_command(CLI::App& app);
 void add_schedule_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);
+// `--set KEY.PATH=VALUE`, repeatable, on a command that reads a scenario (sim::load_scenario's overrides).
+void add_set_option(CLI::App& command, std::vector<std::string>& overrides);
+// Needs the whole app: it walks every command registered before it.
+void add_completion_command(CLI::App& app);
 
 }  // namespace trainsim::cli

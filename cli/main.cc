@@ -1,10 +1,13 @@
 // trainsim: git-style subcommands over sim/ and reports/. Errors become one line and an exit code:
-// 2 for bad input (ConfigError, bad arguments), 1 for anything else.
+// 2 for bad input (ConfigError, bad arguments), 1 for anything else. A parse error is one line and a --help pointer.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
+#include "cli/cli_errors.h"
 #include "cli/commands.h"
 #include "core/error.h"
 
@@ -20,10 +23,15 @@ int main(int argc, char** argv) {
   trainsim::cli::add_schedule_command(app);
   trainsim::cli::add_bench_command(app);
   trainsim::cli::add_calibrate_command(app);
+  trainsim::cli::add_completion_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    // --help and --version print as CLI11 formats them; errors become one line (cli/cli_errors.h).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::fputs(trainsim::cli::describe_parse_error(app, e, std::vector<std::string>(argv + 1, argv + argc)).c_str(),
+               stderr);
+    return 2;
   } catch (const trainsim::ConfigError& e) {
     std::fprintf(stderr, "trainsim: error: %s\n", e.what());
     return 2;

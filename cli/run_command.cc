@@ -38,11 +38,14 @@ void add_run_command(CLI::App& app) {
     bool json = false;
     std::string output;
     std::string trace;
+    std::vector<std::string> set;
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand("run", "Estimate a training step and the whole run of a scenario: step time and its "
                                             "breakdown, MFU, memory per GPU, GPU-hours, dollars, days");
-  command->add_option("scenario", options->scenario, "Scenario YAML file (default: scenarios/deepseek-v3-2048xh800.yaml)");
+  command->add_option("scenario", options->scenario,
+                      "Scenario YAML file, - for standard input (default: scenarios/deepseek-v3-2048xh800.yaml)");
+  add_set_option(*command, options->set);
   command->add_option("--fidelity", options->fidelity,
                       "stage (default): the step on the event engine, one GPU per pipeline device; "
                       "gpu: every GPU of one pipeline replica and its flows; "
@@ -61,7 +64,7 @@ void add_run_command(CLI::App& app) {
       option.file = "--trace";
       throw ConfigError(option, "a trace needs a simulated step", "--fidelity stage or gpu");
     }
-    const sim::Scenario scenario = sim::load_scenario(path);
+    const sim::Scenario scenario = sim::load_scenario(path, options->set);
     sim::RunRequest request;
     request.fidelity = fidelity;
     request.keep_timeline = !options->trace.empty();

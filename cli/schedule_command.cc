@@ -4,13 +4,17 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <optional>
 
 #include "core/atomic_file.h"
+#include "cli/commands.h"
 #include "core/did_you_mean.h"
 #include "core/error.h"
+#include "core/units.h"
 #include "reports/schedule_svg.h"
 #include "reports/schedule_table.h"
 #include "reports/schedule_trace.h"
@@ -52,6 +56,23 @@ void check_times(const sim::ChunkTimes& t, double p2p_latency_s) {
   if (!(p2p_latency_s >= 0)) reject("--p2p-latency", fmt::format("{} is negative", p2p_latency_s), "seconds >= 0");
 }
 
+// A time flag takes a unit as scenario files write it ("1ms", "5 us"); a bare number is seconds. CLI11 then reads
+// the value in seconds; a bad one is a CLI11 ValidationError naming the flag.
+CLI::Validator time_quantity() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double seconds = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+        if (error == std::errc() && end == text.data() + text.size() && std::isfinite(seconds)) return {};
+        const QuantityParse parsed = parse_quantity(text, Dimension::kSeconds);
+        if (!parsed.ok() || !std::isfinite(parsed.value))
+          return (parsed.ok() ? "'" + text + "' is not finite" : parsed.error) + " (expected a time such as 1ms, 5 us or 0.002)";
+        text = fmt::format("{:.17g}", parsed.value);
+        return {};
+      },
+      "TIME");
+}
+
 std::string default_path(const ScheduleCommandOptions& o, const char* extension) {
   return fmt::format("schedule-{}-p{}-m{}.{}", o.kind, o.pp, o.microbatches, extension);
 }
@@ -70,7 +91,7 @@ std::vector<sim::ChunkTimes> scenario_stage_times(const ScheduleCommandOptions& 
 std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOptions& options, std::string& source) {
   if (!options.scenario_path.empty()) {
     source = options.scenario_path;
-    return scenario_stage_times(options, sim::load_scenario(options.scenario_path));
+    return scenario_stage_times(options, sim::load_scenario(options.scenario_path, options.set));
   }
   check_times(options.times, options.p2p_latency_s);
   source = kOrigin;
@@ -90,7 +111,7 @@ ScheduleCommandOutput run_schedule_command(const ScheduleCommandOptions& options
   if (options.scenario_path.empty()) {
     table.stage_times = stage_times_for_command(options, table.times_source);
   } else {
-    scenario = sim::load_scenario(options.scenario_path);
+    scenario = sim::load_scenario(options.scenario_path, options.set);
     table.stage_times = scenario_stage_times(options, *scenario);
     table.times_source = options.scenario_path;
   }
@@ -122,22 +143,29 @@ void add_schedule_command(CLI::App& app) {
   auto options = std::make_shared<ScheduleCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
       "schedule", "Compare pipeline schedules (bubble, memory, devices) and draw one as SVG and Chrome trace");
-  cmd->add_option("--kind", options->kind, "Schedule to draw: gpipe, 1f1b, interleaved, zb1p, dualpipe, dualpipev")
-      ->capture_default_str();
+  std::vector<std::string> kinds;
+  for (sim::ScheduleKind k : sim::kAllScheduleKinds) kinds.emplace_back(sim::schedule_name(k));
+  cmd->add_option("--kind", options->kind, "Schedule to draw")->capture_default_str()->check(CLI::IsMember(kinds));
   cmd->add_option("--pp", options->pp, "Pipeline stages (DualPipeV runs them on pp/2 devices)")->capture_default_str();
   cmd->add_option("--microbatches", options->microbatches, "Micro-batches per step, all directions together")
       ->capture_default_str();
   cmd->add_option("--virtual-stages", options->virtual_stages, "Virtual stages per rank for interleaved")
       ->capture_default_str();
-  cmd->add_option("--f", options->times.forward_s, "Forward chunk time F, seconds")->capture_default_str();
-  cmd->add_option("--b", options->times.backward_s, "Full backward chunk time B (inputs and weights), seconds")
-      ->capture_default_str();
-  cmd->add_option("--w", options->times.weight_backward_s, "Weight-backward chunk time W, seconds")
-      ->capture_default_str();
-  cmd->add_option("--fb", options->times.overlapped_s, "Overlapped forward-and-backward chunk time F&B, seconds")
-      ->capture_default_str();
-  cmd->add_option("--p2p-latency", options->p2p_latency_s, "Latency of each stage-to-stage transfer, seconds")
-      ->capture_default_str();
+  cmd->add_option("--f", options->times.forward_s, "Forward chunk time F (1ms, 800 us; a bare number is seconds)")
+      ->capture_default_str()
+      ->transform(time_quantity());
+  cmd->add_option("--b", options->times.backward_s, "Full backward chunk time B (inputs and weights)")
+      ->capture_default_str()
+      ->transform(time_quantity());
+  cmd->add_option("--w", options->times.weight_backward_s, "Weight-backward chunk time W")
+      ->capture_default_str()
+      ->transform(time_quantity());
+  cmd->add_option("--fb", options->times.overlapped_s, "Overlapped forward-and-backward chunk time F&B")
+      ->capture_default_str()
+      ->transform(time_quantity());
+  cmd->add_option("--p2p-latency", options->p2p_latency_s, "Latency of each stage-to-stage transfer (5us)")
+      ->capture_default_str()
+      ->transform(time_quantity());
   cmd->add_flag("--json", options->json, "Print JSON instead of the table");
   cmd->add_flag("--order", options->order, "Add the per-rank op order (JSON: of every schedule)");
   cmd->add_option("--svg", options->svg_path, "SVG timeline file (default schedule-<kind>-p<pp>-m<m>.svg)");
@@ -145,10 +173,13 @@ void add_schedule_command(CLI::App& app) {
   cmd->add_option("--scenario", options->scenario_path,
                   "Take chunk times per stage from a scenario, priced as `trainsim run` prices them; pp, "
                   "micro-batches, virtual stages and kind default to the scenario's, and each schedule's memory per "
-                  "GPU is checked against the GPU's");
+                  "GPU is checked against the GPU's; - reads it from standard input");
+  add_set_option(*cmd, options->set);
   cmd->callback([options, cmd] {
+    if (!options->set.empty() && options->scenario_path.empty())
+      reject("--set", "sets a scenario value, but there is no scenario", "--scenario FILE");
     if (!options->scenario_path.empty()) {
-      const sim::Scenario scenario = sim::load_scenario(options->scenario_path);
+      const sim::Scenario scenario = sim::load_scenario(options->scenario_path, options->set);
       if (cmd->count("--pp") == 0) options->pp = scenario_schedule_pp(scenario);
       if (cmd->count("--virtual-stages") == 0 && scenario.layout.schedule == sim::ScheduleKind::kInterleaved)
         options->virtual_stages = scenario.layout.virtual_stages;

@@ -25,6 +25,7 @@ struct ScheduleCommandOptions {
   std::string svg_path;       // empty: schedule-<kind>-p<pp>-m<microbatches>.svg in the current directory
   std::string trace_path;     // empty: schedule-<kind>-p<pp>-m<microbatches>.trace.json
   std::string scenario_path;  // --scenario: see stage_times_for_command
+  std::vector<std::string> set;  // --set KEY.PATH=VALUE onto the scenario (sim::load_scenario's overrides)
 };
 
 struct ScheduleCommandOutput {

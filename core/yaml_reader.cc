@@ -16,12 +16,13 @@ namespace trainsim {
 ConfigNode::ConfigNode(std::unique_ptr<YAML::Node> node, std::shared_ptr<const std::string> file, std::string path)
     : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
 ConfigNode::ConfigNode(const ConfigNode& other)
-    : node_(std::make_unique<YAML::Node>(*other.node_)), file_(other.file_), path_(other.path_) {}
+    : node_(std::make_unique<YAML::Node>(*other.node_)), file_(other.file_), path_(other.path_), origins_(other.origins_) {}
 ConfigNode& ConfigNode::operator=(const ConfigNode& other) {
   if (this != &other) {
     node_ = std::make_unique<YAML::Node>(*other.node_);
     file_ = other.file_;
     path_ = other.path_;
+    origins_ = other.origins_;
   }
   return *this;
 }
@@ -47,6 +48,7 @@ std::string read_yaml_file(const std::string& path, std::string_view what) {
 }
 
 SourceLocation ConfigNode::location() const {
+  if (const std::string* origin = origin_of(path_)) return SourceLocation{*origin, 0, 0, path_};
   const YAML::Mark mark = node_->Mark();
   if (mark.is_null()) return SourceLocation{*file_, 0, 0, path_};
   return SourceLocation{*file_, mark.line + 1, mark.column + 1, path_};
@@ -75,6 +77,7 @@ std::optional<ConfigNode> ConfigNode::get(const std::string& key) const {
   if (!child.IsDefined()) return std::nullopt;
   // A key written with no value ("pp:") keeps the parent's place in the file for messages.
   ConfigNode result(std::make_unique<YAML::Node>(child), file_, path_.empty() ? key : path_ + "." + key);
+  result.origins_ = origins_;
   if (child.Mark().is_null()) {
     for (auto it = self.begin(); it != self.end(); ++it)
       if (it->first.Scalar() == key) result.node_ = std::make_unique<YAML::Node>(it->second);
@@ -111,6 +114,7 @@ void ConfigNode::allow_only(std::span<const std::string> allowed) const {
     const YAML::Mark mark = it->first.Mark();
     SourceLocation where{*file_, mark.is_null() ? 0 : mark.line + 1, mark.is_null() ? 0 : mark.column + 1,
                          path_.empty() ? key : path_ + "." + key};
+    if (const std::string* origin = origin_of(where.key_path)) where = SourceLocation{*origin, 0, 0, where.key_path};
     std::string known;
     for (const std::string& a : allowed) known += (known.empty() ? "" : ", ") + a;
     throw ConfigError(where, "unknown key '" + key + "'", "one of " + known, did_you_mean(key, allowed));
@@ -121,8 +125,10 @@ std::vector<ConfigNode> ConfigNode::elements() const {
   if (!node_->IsSequence()) fail("is not a list", "a list such as [4, 4, 3]");
   std::vector<ConfigNode> out;
   size_t index = 0;
-  for (auto it = node_->begin(); it != node_->end(); ++it, ++index)
+  for (auto it = node_->begin(); it != node_->end(); ++it, ++index) {
     out.push_back(ConfigNode(std::make_unique<YAML::Node>(*it), file_, path_ + "[" + std::to_string(index) + "]"));
+    out.back().origins_ = origins_;
+  }
   return out;
 }
 
@@ -195,6 +201,60 @@ std::string ConfigNode::string_or(const std::string& key, const std::string& fal
 bool ConfigNode::bool_or(const std::string& key, bool fallback) const {
   auto child = get(key);
   return child ? child->as_bool() : fallback;
+}
+
+const std::string* ConfigNode::origin_of(const std::string& key_path) const {
+  for (auto it = origins_->rbegin(); it != origins_->rend(); ++it) {
+    const std::string& set = it->first;
+    if (key_path.starts_with(set) &&
+        (key_path.size() == set.size() || key_path[set.size()] == '.' || key_path[set.size()] == '['))
+      return &it->second;
+  }
+  return nullptr;
+}
+
+void ConfigNode::set_from_text(const std::string& key_path, const std::string& value_text, const std::string& origin) {
+  const std::string full_path = path_.empty() ? key_path : path_ + "." + key_path;
+  const auto refuse = [&](const std::string& problem, const std::string& expected, const std::string& hint = {}) {
+    throw ConfigError(SourceLocation{origin, 0, 0, full_path}, problem, expected, hint);
+  };
+  std::vector<std::string> keys;
+  for (size_t start = 0;;) {
+    const size_t dot = key_path.find('.', start);
+    keys.push_back(key_path.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (keys.back().empty()) refuse("'" + key_path + "' has an empty key", "a dotted key path such as parallelism.pp");
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  YAML::Node value;
+  try {
+    value = YAML::Load(value_text);
+  } catch (const YAML::Exception& e) {
+    refuse("'" + value_text + "' is not valid YAML: " + e.msg, "a value as a scenario file writes it");
+  }
+  // NOTE: yaml-cpp's Node::operator= writes through to the node a handle refers to; reset() moves the handle.
+  YAML::Node current;
+  current.reset(*node_);
+  std::string walked = path_;
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    walked = walked.empty() ? keys[i] : walked + "." + keys[i];
+    if (!current.IsMap() && !current.IsNull())
+      refuse("'" + walked.substr(0, walked.rfind('.')) + "' is a single value, not a mapping with keys",
+             "a key path through mappings",
+             "set the whole value instead, as in --set cluster.gpu={type: h100, hbm_capacity: 96 GiB}");
+    YAML::Node child = current[keys[i]];
+    if (!child.IsDefined() || child.IsNull()) {
+      current[keys[i]] = YAML::Node(YAML::NodeType::Map);
+      origins_->emplace_back(walked, origin);
+    }
+    YAML::Node next = current[keys[i]];
+    current.reset(next);
+  }
+  if (!current.IsMap() && !current.IsNull())
+    refuse("'" + walked + "' is a single value, not a mapping with keys", "a key path through mappings",
+           "set the whole value instead, as in --set cluster.gpu={type: h100, hbm_capacity: 96 GiB}");
+  current[keys.back()] = value;
+  origins_->emplace_back(full_path, origin);
 }
 
 }  // namespace trainsim

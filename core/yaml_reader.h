@@ -70,13 +70,26 @@ class ConfigNode {
   [[noreturn]] void fail(const std::string& problem, const std::string& expected = {},
                          const std::string& hint = {}) const;
 
+  // Replaces the value at the dotted `key_path` below this node (a map, or empty) with `value_text` read as YAML,
+  // creating the mappings on the way; a key not there yet is added, for the schema to accept or refuse. Messages
+  // about the value, anything under it, and the mappings it created name `origin` (e.g. "--set parallelism.pp")
+  // instead of file:line:col. Throws ConfigError at `origin` for a path through a value that is not a mapping,
+  // an empty key, or text that is not YAML.
+  void set_from_text(const std::string& key_path, const std::string& value_text, const std::string& origin);
+
  private:
   ConfigNode(std::unique_ptr<YAML::Node> node, std::shared_ptr<const std::string> file, std::string path);
   std::string scalar_text(std::string_view expected) const;
 
+  // The origin of a value set by set_from_text at `key_path` or above it, or nullptr for one from the file.
+  const std::string* origin_of(const std::string& key_path) const;
+
   std::unique_ptr<YAML::Node> node_;
   std::shared_ptr<const std::string> file_;
   std::string path_;
+  // (key path, origin) of each set_from_text, in order; shared by the whole tree, the last match wins.
+  std::shared_ptr<std::vector<std::pair<std::string, std::string>>> origins_ =
+      std::make_shared<std::vector<std::pair<std::string, std::string>>>();
 };
 
 }  // namespace trainsim

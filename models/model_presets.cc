@@ -38,7 +38,11 @@ ModelConfig load_preset(const std::string& name, const SourceLocation& where) {
   const std::vector<std::string> names = preset_names();
   std::string known;
   for (const std::string& n : names) known += (known.empty() ? "" : ", ") + n;
-  throw ConfigError(where, "unknown model preset '" + name + "'", "one of " + known, did_you_mean(name, names));
+  // A near name is a typo worth fixing; anything else is a model without a preset, which its config reads.
+  std::string hint = did_you_mean(name, names);
+  if (hint.empty())
+    hint = "a model without a preset is read from its HuggingFace config.json: model: {config: path/to/config.json}";
+  throw ConfigError(where, "unknown model preset '" + name + "'", "one of " + known, hint);
 }
 
 ModelConfig load_hf_config_file(const std::string& path, const SourceLocation& where) {

@@ -14,16 +14,6 @@ namespace {
   throw ConfigError(s.where(key), problem, expected, hint);
 }
 
-void check_degrees(const Scenario& s) {
-  const ParallelLayout& l = s.layout;
-  const int gpus = s.cluster.gpu_count();
-  if (static_cast<long long>(l.pp) * l.tp * l.dp != gpus)
-    fail(s, "parallelism", fmt::format("pp {} x tp {} x dp {} = {} GPUs, but the cluster has {} ({} nodes x {})", l.pp, l.tp,
-                                       l.dp, static_cast<long long>(l.pp) * l.tp * l.dp, gpus, s.cluster.nodes,
-                                       s.cluster.gpus_per_node),
-         "degrees whose product is the GPU count", fmt::format("dp = {} / (pp x tp) = {}", gpus, gpus / (l.pp * l.tp)));
-}
-
 void check_against_model(const Scenario& s) {
   const ParallelLayout& l = s.layout;
   const models::ModelConfig& m = s.job.model;
@@ -79,7 +69,62 @@ void check_schedule(const Scenario& s) {
   check_schedule_request_of(s, microbatches_per_step(l, s.job.global_batch_sequences));
 }
 
+// Whether the layout, with its degrees' product right, passes every other rule: a suggested value must.
+bool passes_rules(const Scenario& s) {
+  try {
+    check_against_model(s);
+    check_schedule(s);
+  } catch (const ConfigError&) {
+    return false;
+  }
+  return true;
+}
+
+// A pp and dp that make the degrees' product the GPU count and pass every rule, changing one of the two the user
+// wrote (dp first, as it is the one that follows from the others); "" when neither change works.
+std::string valid_degrees_hint(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  const long long gpus = s.cluster.gpu_count();
+  Scenario candidate = s;
+  if (gpus % (static_cast<long long>(l.pp) * l.tp) == 0) {
+    candidate.layout.dp = static_cast<int>(gpus / (l.pp * l.tp));
+    if (passes_rules(candidate))
+      return fmt::format("dp: {} (= {} GPUs / (pp {} x tp {}))", candidate.layout.dp, gpus, l.pp, l.tp);
+  }
+  candidate = s;
+  if (gpus % (static_cast<long long>(l.dp) * l.tp) == 0) {
+    candidate.layout.pp = static_cast<int>(gpus / (static_cast<long long>(l.dp) * l.tp));
+    candidate.layout.layers_per_stage.clear();
+    if (passes_rules(candidate))
+      return fmt::format("pp: {} (= {} GPUs / (dp {} x tp {}))", candidate.layout.pp, gpus, l.dp, l.tp);
+  }
+  return fmt::format("pick pp and tp whose product divides the {} GPUs and leave dp out: it is derived", gpus);
+}
+
+void check_degrees(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  const int gpus = s.cluster.gpu_count();
+  if (static_cast<long long>(l.pp) * l.tp * l.dp != gpus)
+    fail(s, "parallelism", fmt::format("pp {} x tp {} x dp {} = {} GPUs, but the cluster has {} ({} nodes x {})", l.pp, l.tp,
+                                       l.dp, static_cast<long long>(l.pp) * l.tp * l.dp, gpus, s.cluster.nodes,
+                                       s.cluster.gpus_per_node),
+         "degrees whose product is the GPU count", valid_degrees_hint(s));
+}
+
 }  // namespace
+
+void derive_data_parallel(Scenario& s) {
+  ParallelLayout& l = s.layout;
+  const long long gpus = s.cluster.gpu_count();
+  const long long pp_tp = static_cast<long long>(l.pp) * l.tp;
+  // ep is carved out of dp x tp (check_against_model), so it takes no GPUs of its own: GPUs = pp x tp x dp.
+  if (gpus % pp_tp != 0)
+    fail(s, "parallelism.dp",
+         fmt::format("dp is left out, but pp {} x tp {} = {} does not divide the {} GPUs ({} nodes x {})", l.pp, l.tp,
+                     pp_tp, gpus, s.cluster.nodes, s.cluster.gpus_per_node),
+         "pp x tp dividing the GPU count, or a dp with pp x tp x dp = the GPU count");
+  l.dp = static_cast<int>(gpus / pp_tp);
+}
 
 ScheduleRequest schedule_request_for(const ParallelLayout& layout, int microbatches) {
   return ScheduleRequest{layout.schedule, layout.schedule == ScheduleKind::kInterleaved ? layout.pp : layout.stage_count(),

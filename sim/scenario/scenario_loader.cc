@@ -3,6 +3,8 @@
 #include "sim/scenario/scenario_loader.h"
 
 #include <filesystem>
+#include <iostream>
+#include <sstream>
 #include <memory>
 #include <optional>
 
@@ -121,7 +123,8 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
     if (auto child = node.get(key)) remember(s, *child);
   remember(s, node);
   l.pp = static_cast<int>(node.require("pp").as_integer(1, 4096));
-  l.dp = static_cast<int>(node.require("dp").as_integer(1, 1'000'000));
+  // dp left out: derive_data_parallel fills it in once the cluster is read (0 until then).
+  l.dp = node.has("dp") ? static_cast<int>(node.require("dp").as_integer(1, 1'000'000)) : 0;
   l.tp = static_cast<int>(node.integer_or("tp", 1, 1024, 1));
   l.ep = static_cast<int>(node.integer_or("ep", 1, 1'000'000, 1));
   l.virtual_stages = static_cast<int>(node.integer_or("virtual_stages", 1, 64, 1));
@@ -190,7 +193,26 @@ void read_nics(const ConfigNode& node, hw::ClusterSpec& c) {
                  "a divisor of nics_per_node", "NIC k of every node sits in plane k mod planes");
 }
 
+// `gpus: 512` means a GPU count, which a cluster gives as nodes x gpus_per_node; the nearest key, `gpu`, is
+// the GPU type, so the did-you-mean allow_only would give is replaced by where the count goes.
+void refuse_gpu_count(const ConfigNode& cluster) {
+  for (const char* key : {"gpus", "num_gpus", "gpu_count", "world_size"}) {
+    const std::optional<ConfigNode> value = cluster.get(key);
+    if (!value || !value->is_scalar()) continue;
+    const std::string text = value->as_string();
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long long per_node = cluster.integer_or("gpus_per_node", 1, 1024, 8);
+    const long long count = std::stoll(text.substr(0, 15));
+    std::string hint = "the GPU count is nodes x gpus_per_node";
+    if (count > 0 && count % per_node == 0)
+      hint += fmt::format(": nodes: {} gives {} GPUs at {} per node", count / per_node, count, per_node);
+    value->fail("unknown key '" + std::string(key) + "': a GPU count is not a key of its own",
+                "nodes and gpus_per_node (GPU type: gpu)", hint);
+  }
+}
+
 void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scenario& s) {
+  refuse_gpu_count(node);
   node.allow_only(Keys{"gpu", "nodes", "gpus_per_node", "nvlink_bandwidth", "nvlink_latency", "nic_bandwidth",
                        "nic_latency", "nics_per_node", "topology", "planes", "price_per_gpu_hour", "comm_sms", "calibration"});
   hw::ClusterSpec& c = s.cluster;
@@ -223,6 +245,18 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
   read_calibration(node, scenario_dir, s);
 }
 
+// "key.path=value" from --set onto the tree, each located at "--set key.path".
+void apply_overrides(ConfigNode& root, std::span<const std::string> overrides) {
+  for (const std::string& text : overrides) {
+    const size_t equals = text.find('=');
+    if (equals == std::string::npos)
+      throw ConfigError(SourceLocation{"--set", 0, 0, ""}, "'" + text + "' has no value",
+                        "KEY.PATH=VALUE, such as parallelism.pp=8");
+    const std::string key_path = text.substr(0, equals);
+    root.set_from_text(key_path, text.substr(equals + 1), "--set " + key_path);
+  }
+}
+
 }  // namespace
 
 SourceLocation Scenario::where(const std::string& key_path) const {
@@ -239,8 +273,9 @@ SourceLocation Scenario::where(const std::string& key_path) const {
   }
 }
 
-Scenario parse_scenario(const std::string& text, const std::string& source) {
-  const ConfigNode root = ConfigNode::parse(text, source);
+Scenario parse_scenario(const std::string& text, const std::string& source, std::span<const std::string> overrides) {
+  ConfigNode root = ConfigNode::parse(text, source);
+  apply_overrides(root, overrides);
   if (!root.is_map()) root.fail("is not a scenario", "a mapping with model, training, parallelism and cluster");
   root.allow_only(Keys{"name", "description", "seed", "model", "training", "parallelism", "cluster"});
   Scenario s;
@@ -251,12 +286,23 @@ Scenario parse_scenario(const std::string& text, const std::string& source) {
   read_training(root.require("training"), s);
   read_parallelism(root.require("parallelism"), s);
   read_cluster(root.require("cluster"), dir, s);
+  if (s.layout.dp == 0) derive_data_parallel(s);
   check_layout_rules(s);
   return s;
 }
 
-Scenario load_scenario(const std::string& path) {
-  return parse_scenario(read_yaml_file(path, "scenario file"), path);
+Scenario load_scenario(const std::string& path, std::span<const std::string> overrides) {
+  if (path == "-") {
+    // Standard input can be read once; a command that loads its scenario twice (schedule --scenario -) or is
+    // given - twice reads the same text each time.
+    static const std::string text = [] {
+      std::ostringstream in;
+      in << std::cin.rdbuf();
+      return in.str();
+    }();
+    return parse_scenario(text, "<stdin>", overrides);
+  }
+  return parse_scenario(read_yaml_file(path, "scenario file"), path, overrides);
 }
 
 }  // namespace trainsim::sim

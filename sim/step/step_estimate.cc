@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/units.h"
+#include "hardware/gpu_catalog.h"
 #include "models/model_size.h"
 #include "sim/scenario/layout_rules.h"
 #include "sim/schedules/bubble_formula.h"
@@ -55,6 +56,40 @@ DeviceWork device_work(const PricedScenario& p, std::size_t device) {
   }
   out.per_pass = chunk_times_of(out.timing.scaled(1.0 / out.passes));
   return out;
+}
+
+// The changes that would lower memory per GPU and are not already in place, as the memory model counts them
+// (models/memory_model.cc): full recompute keeps only layer inputs; more pp or tp splits the layers; more ep
+// splits the experts (an MoE model only, a divisor of the experts and of dp x tp); ZeRO 3 shards weights,
+// gradients and optimizer states over the data-parallel replicas (none when there is one); a GPU with more HBM.
+std::string memory_hint(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  const models::ModelConfig& m = s.job.model;
+  std::vector<std::string> options;
+  if (l.recompute != models::Recompute::kFull) options.push_back("recompute more (recompute: full)");
+  if (l.stage_count() < m.num_layers) options.push_back(fmt::format("raise pp (now {})", l.pp));
+  for (int tp = l.tp + 1; tp <= s.cluster.gpus_per_node; ++tp)
+    if (m.num_heads % tp == 0 && m.num_kv_heads % tp == 0) {
+      options.push_back(fmt::format("raise tp (now {})", l.tp));
+      break;
+    }
+  if (m.is_moe())
+    for (int ep = l.ep + 1; ep <= l.dp * l.tp; ++ep)
+      if (m.moe.routed_experts % ep == 0 && (l.dp * l.tp) % ep == 0) {
+        options.push_back(fmt::format("raise ep (now {})", l.ep));
+        break;
+      }
+  if (l.zero_stage < 3 && (l.dp > 1 || l.expert_data_parallel() > 1))
+    options.push_back(fmt::format("raise zero_stage (now {}; 3 shards weights too)", l.zero_stage));
+  for (const hw::GpuSpec& gpu : hw::gpu_catalog())
+    if (gpu.hbm_capacity_bytes > s.cluster.gpu.hbm_capacity_bytes) {
+      options.push_back("pick a GPU with more memory");
+      break;
+    }
+  std::string hint;
+  for (size_t i = 0; i < options.size(); ++i)
+    hint += (i == 0 ? "" : i + 1 == options.size() ? ", or " : ", ") + options[i];
+  return hint;
 }
 
 }  // namespace
@@ -236,8 +271,7 @@ Estimate estimate_step(const PricedScenario& p) {
                                   format_quantity(out.memory.breakdown.total_bytes(), Dimension::kBytes),
                                   format_quantity(out.memory.capacity_bytes, Dimension::kBytes),
                                   out.memory.breakdown.largest_terms(3), out.memory.device),
-                      "a layout that fits in GPU memory",
-                      "recompute more (recompute: deepseek or full), raise pp, ep or tp, or pick a GPU with more memory");
+                      "a layout that fits in GPU memory", memory_hint(s));
 
   const PipelineFigures& f = out.step.pipeline;
   out.notes.push_back(fmt::format(

@@ -14,7 +14,24 @@ using testing::with;
 TEST(LayoutRules, DegreesMustMultiplyToTheGpuCount) {
   EXPECT_EQ(error_of(with("  dp: 8", "  dp: 4")),
             "s.yaml:9:3: parallelism: pp 4 x tp 1 x dp 4 = 16 GPUs, but the cluster has 32 (4 nodes x 8) (expected "
-            "degrees whose product is the GPU count); hint: dp = 32 / (pp x tp) = 8");
+            "degrees whose product is the GPU count); hint: dp: 8 (= 32 GPUs / (pp 4 x tp 1))");
+}
+
+// Trainsim issue 14: a suggested value must itself pass the rules. On 64 GPUs, pp 7 and dp 9 have no integer
+// fix of either one (64 is divisible by neither 7 nor 9), so the hint names no number (it used to say dp = 9).
+TEST(LayoutRules, DegreeHintNamesOnlyAValidValue) {
+  const std::string seven_by_nine = with("  pp: 4", "  pp: 7", with("  dp: 8", "  dp: 9", with("  nodes: 4", "  nodes: 8")));
+  const std::string message = error_of(seven_by_nine);
+  EXPECT_NE(message.find("pp 7 x tp 1 x dp 9 = 63 GPUs, but the cluster has 64"), std::string::npos) << message;
+  EXPECT_NE(message.find("hint: pick pp and tp whose product divides the 64 GPUs and leave dp out"), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("= 9"), std::string::npos) << message;
+  // pp 2 x dp 8 on 32 GPUs: dp 32 / 2 = 16 passes every rule (ep 8 divides 16; 64 / 16 = 4 micro-batches, DualPipe's
+  // 2 pp = 4), so it is the hint.
+  EXPECT_NE(error_of(with("  pp: 4", "  pp: 2")).find("hint: dp: 16 (= 32 GPUs / (pp 2 x tp 1))"), std::string::npos);
+  // pp 8 x dp 8 on 32 GPUs: dp 32 / 8 = 4 is smaller than ep 8, so not it; pp 32 / 8 = 4 with dp 8 passes.
+  EXPECT_NE(error_of(with("  pp: 4", "  pp: 8")).find("hint: pp: 4 (= 32 GPUs / (dp 8 x tp 1))"), std::string::npos)
+      << error_of(with("  pp: 4", "  pp: 8"));
 }
 
 TEST(LayoutRules, EpMustDivideTheExpertsAndFitTheStage) {
