@@ -3,7 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "core/error.h"
@@ -23,12 +26,23 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+    if (app.exit(e) != 0) return 2;  // --help and --version are printed by app.exit: checked below
   } catch (const trainsim::ConfigError& e) {
     std::fprintf(stderr, "trainsim: error: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "trainsim: error: %s\n", e.what());
+    return 1;
+  }
+  // What is still buffered reaches the disk or the pipe only now: a full disk shows here, not silently at exit.
+  // (std::cout, synchronised with stdio, writes through stdout's buffer: flushing stdout flushes both.)
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0 && !std::ferror(stdout) && (std::cout.flush(), !std::cout.fail());
+  const int error = errno;
+  if (!flushed || std::fclose(stdout) != 0) {
+    // A write that failed inside std::endl leaves only the stream's error flag, not its errno.
+    std::fprintf(stderr, "trainsim: error: cannot write standard output: %s\n",
+                 error != 0 ? std::strerror(error) : "an earlier write failed");
     return 1;
   }
   return 0;

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "core/atomic_file.h"
+#include "core/read_file.h"
 #include "core/error.h"
 
 namespace trainsim::cli {
