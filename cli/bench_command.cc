@@ -56,10 +56,11 @@ void add_bench_command(CLI::App& app) {
       measured.emplace(key, row);
       table.add_row(std::move(row));
     }
-    outputs.stage(table_file, fmt::format("trainsim bench: {} (each case in a child process; wall includes building the graph; hosts: "
-                     "the computing GPUs and the peers their flows reach; a case that repeats another shows its "
-                     "run)\n\n{}",
-                     path, table.render("  ")));
+    outputs.stage(table_file,
+                  fmt::format("trainsim bench: {} (each case in a child process; wall includes building the graph; "
+                              "hosts: the computing GPUs and the peers their flows reach; a case that repeats another "
+                              "shows its run)\n\n{}",
+                              path, table.render("  ")));
     commit_outputs(outputs);
   });
 }

@@ -173,7 +173,8 @@ void add_calibrate_command(CLI::App& app) {
       throw ConfigError(flag, "a calibration needs the scenario whose MoE-layer ops the trace's kernels implement",
                         "--scenario FILE", "the scenario the trace was measured for: its catalog gives the shapes");
     }
-    // Both files are checked before the trace is read, and written together at the end or not at all.
+    // Both files are checked before the trace is read, and written together at the end or not at all. (Each id
+    // is used only when its flag was given.)
     OutputFiles outputs;
     const OutputFiles::Id calibration_file = options->output.empty() ? 0 : outputs.plan("-o", options->output);
     const OutputFiles::Id comparison_file =
