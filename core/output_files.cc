@@ -151,12 +151,16 @@ OutputFiles::Id OutputFiles::plan(std::string_view flag, const std::string& path
     if (const int error = creatable_in(folder)) fail(flag, o.path, error, fmt::format("folder {}: ", folder));
   }
   if (o.kind == OutputKind::kReplace || o.kind == OutputKind::kOpenDirect) {
-    std::error_code ec;
-    const std::filesystem::path same = std::filesystem::weakly_canonical(p, ec);
+    // (weakly_canonical leaves a relative path relative when none of it exists yet: absolute first.)
+    const auto resolved = [](const std::filesystem::path& spelled) {
+      std::error_code ec;
+      const std::filesystem::path full = std::filesystem::weakly_canonical(std::filesystem::absolute(spelled, ec), ec);
+      return ec ? std::filesystem::path() : full;
+    };
+    const std::filesystem::path same = resolved(p);
     for (const Output& earlier : outputs_) {
-      if (earlier.kind != o.kind || ec) continue;
-      std::error_code ec_earlier;
-      if (std::filesystem::weakly_canonical(earlier.target, ec_earlier) == same && !ec_earlier)
+      if (earlier.kind != o.kind || same.empty()) continue;
+      if (resolved(earlier.target) == same)
         throw ConfigError(SourceLocation{std::string(flag), 0, 0, {}},
                           fmt::format("{} is also the file of {}", o.path, earlier.flag), "a file of its own",
                           "the second write would replace the first");

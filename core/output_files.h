@@ -40,7 +40,9 @@ class OutputFiles {
   // Each planned output is staged exactly once, before commit; throws trainsim::Error naming the path when
   // the temporary cannot be written (disk full), having removed it.
   void stage(Id id, std::string_view contents);
-  // Renames every temporary over its target, then writes standard output and the devices in plan order.
+  // Renames every temporary over its target, then writes standard output and the devices in plan order. A
+  // rename fails only if its folder changed since plan; the files renamed before it then stay, the rest are
+  // removed. A device that fails comes after every file: the files stay, the error names the device.
   void commit();
 
   std::size_t size() const { return outputs_.size(); }

@@ -184,15 +184,22 @@ TEST_F(OutputFilesTest, BadPathsFailWhenPlannedNamingFlagAndReason) {
 }
 
 TEST_F(OutputFilesTest, TwoFlagsNamingOneFileAreRefused) {
-  OutputFiles outputs;
-  outputs.plan("--trace", at("same.json"));
-  try {
-    outputs.plan("-o", (dir_ / "." / "same.json").string());
-    ADD_FAILURE() << "no ConfigError";
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(e.where().file, "-o");
-    EXPECT_NE(std::string(e.what()).find("is also the file of --trace"), std::string::npos) << e.what();
+  const fs::path working_dir = fs::current_path();
+  fs::current_path(dir_);  // relative spellings of one new file too
+  for (const auto& [first, second] : {std::pair<std::string, std::string>{at("same.json"), "./same.json"},
+                                      {"same.json", "./same.json"}, {"same.json", at("same.json")}}) {
+    OutputFiles outputs;
+    outputs.plan("--trace", first);
+    try {
+      outputs.plan("-o", second);
+      ADD_FAILURE() << "no ConfigError for " << first << " and " << second;
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(e.where().file, "-o");
+      EXPECT_NE(std::string(e.what()).find("is also the file of --trace"), std::string::npos) << e.what();
+    }
   }
+  fs::current_path(working_dir);
+  EXPECT_TRUE(listing().empty());
 }
 
 TEST_F(OutputFilesTest, NothingIsLeftWhenNotCommitted) {
