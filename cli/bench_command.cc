@@ -27,6 +27,8 @@ void add_bench_command(CLI::App& app) {
   command->add_option("-o,--output", options->output, "Write the table to this file instead of standard output");
   command->callback([options] {
     const std::string path = options->scenario.empty() ? default_scenario_path() : options->scenario;
+    OutputFiles outputs;  // checked before the minutes of measuring
+    const OutputFiles::Id table_file = outputs.plan("-o", options->output);
     const sim::Scenario base = sim::load_scenario(path);
     reports::TextTable table({"case", "GPUs computing", "hosts", "activities", "wall", "events/s", "peak memory", "simulated step"},
                              {reports::TextTable::Align::kLeft, reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
@@ -54,11 +56,12 @@ void add_bench_command(CLI::App& app) {
       measured.emplace(key, row);
       table.add_row(std::move(row));
     }
-    emit(fmt::format("trainsim bench: {} (each case in a child process; wall includes building the graph; hosts: "
-                     "the computing GPUs and the peers their flows reach; a case that repeats another shows its "
-                     "run)\n\n{}",
-                     path, table.render("  ")),
-         options->output);
+    outputs.stage(table_file,
+                  fmt::format("trainsim bench: {} (each case in a child process; wall includes building the graph; "
+                              "hosts: the computing GPUs and the peers their flows reach; a case that repeats another "
+                              "shows its run)\n\n{}",
+                              path, table.render("  ")));
+    commit_outputs(outputs);
   });
 }
 

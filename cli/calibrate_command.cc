@@ -17,7 +17,7 @@
 #include "hardware/kineto_trace.h"
 #include "hardware/trace_calibration.h"
 #include "hardware/trace_summary.h"
-#include "core/atomic_file.h"
+#include "core/output_files.h"
 #include "core/error.h"
 #include "reports/trace_calibration_report.h"
 #include "reports/trace_comparison_report.h"
@@ -60,12 +60,14 @@ std::string write_plan(const std::string& scenario_file, const std::vector<std::
   if (scenario_file.empty())
     throw ConfigError(flag_location("--plan"), "a plan needs the scenario whose kernel shapes it measures",
                       "--scenario FILE");
+  OutputFiles outputs;
+  const OutputFiles::Id plan = outputs.plan("--plan", plan_file);
   const sim::Scenario scenario = sim::load_scenario(scenario_file, set);
   const std::vector<hw::KernelCall> calls = scenario_sweep(scenario);
   const hw::GpuSpec& gpu = scenario.cluster.gpu;
-  write_file_atomically(plan_file,
-                        hw::format_calibration_plan(calls, {scenario_file, gpu.key, gpu.sm_count, gpu.boost_clock_hz,
-                                                            scenario.cluster.comm_sm_count}));
+  outputs.stage(plan, hw::format_calibration_plan(calls, {scenario_file, gpu.key, gpu.sm_count, gpu.boost_clock_hz,
+                                                          scenario.cluster.comm_sm_count}));
+  outputs.commit();
   std::size_t shapes = 0;
   for (const hw::KernelCall& c : calls) shapes += c.sweep.empty() && c.sms == gpu.sm_count;
   return fmt::format(
@@ -82,6 +84,8 @@ std::string write_kernel_calibration(const std::string& results_file, const std:
     throw ConfigError(flag_location("--from-kernels"),
                       "reading results back needs the scenario the plan was made for and the file to write",
                       "--from-kernels RESULTS.json --scenario S -o FILE");
+  OutputFiles outputs;
+  const OutputFiles::Id calibration_file = outputs.plan("-o", output);
   const sim::Scenario scenario = sim::load_scenario(scenario_file, set);
   const std::vector<hw::KernelCall> plan = scenario_sweep(scenario);
   const hw::KernelResults results = hw::read_kernel_results(results_file, plan);
@@ -92,7 +96,8 @@ std::string write_kernel_calibration(const std::string& results_file, const std:
       fmt::format("trainsim calibrate --from-kernels {} --scenario {} -o {}", results_file, scenario_file, output));
   // Read back before writing: a point the loader would refuse stops here, with nothing written.
   hw::parse_calibration(text, output);
-  write_file_atomically(output, text);
+  outputs.stage(calibration_file, text);
+  outputs.commit();
   std::string out = fmt::format("wrote {}: {} single points from {} ({}), plan of {} calls\n", output,
                                 calibration.points.size(), results_file, results.device.name, plan.size());
   for (const hw::FittedModel& f : calibration.fits)
@@ -172,6 +177,12 @@ void add_calibrate_command(CLI::App& app) {
       throw ConfigError(flag, "a calibration needs the scenario whose MoE-layer ops the trace's kernels implement",
                         "--scenario FILE", "the scenario the trace was measured for: its catalog gives the shapes");
     }
+    // Both files are checked before the trace is read, and written together at the end or not at all. (Each id
+    // is used only when its flag was given.)
+    OutputFiles outputs;
+    const OutputFiles::Id calibration_file = options->output.empty() ? 0 : outputs.plan("-o", options->output);
+    const OutputFiles::Id comparison_file =
+        options->compare_output.empty() ? 0 : outputs.plan("--compare", options->compare_output);
     const hw::KinetoTrace trace = hw::read_kineto_trace(options->trace);
     const hw::TraceSummary summary = hw::summarize_trace(trace);
     // The scenario, read once for the calibration, the comparison and the note.
@@ -194,7 +205,7 @@ void add_calibrate_command(CLI::App& app) {
       const std::string text = hw::format_calibration(calibration.calibration, made_by);
       // Read back before writing: a date or a point the loader would refuse stops here, with nothing written.
       hw::parse_calibration(text, options->output);
-      write_file_atomically(options->output, text);
+      outputs.stage(calibration_file, text);
       written = reports::format_trace_calibration_text(calibration, options->output);
     }
     if (!options->compare_output.empty()) {
@@ -223,8 +234,9 @@ void add_calibrate_command(CLI::App& app) {
       const std::string regenerate = fmt::format("trainsim calibrate --from-trace {} --scenario {} --chunk-layers {} --compare {}",
                                               options->trace, options->scenario, options->chunk_layers,
                                               options->compare_output);
-      write_file_atomically(options->compare_output, reports::format_trace_comparison_markdown(comparison, roofline, step, regenerate));
+      outputs.stage(comparison_file, reports::format_trace_comparison_markdown(comparison, roofline, step, regenerate));
     }
+    outputs.commit();
     std::string note;
     if (loaded) {
       const hw::GpuSpec& gpu = loaded->cluster.gpu;

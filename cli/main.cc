@@ -3,7 +3,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -27,16 +30,30 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version print as CLI11 formats them; errors become one line (cli/cli_errors.h).
-    if (e.get_exit_code() == 0) return app.exit(e);
-    std::fputs(trainsim::cli::describe_parse_error(app, e, std::vector<std::string>(argv + 1, argv + argc)).c_str(),
-               stderr);
-    return 2;
+    // Errors become one line (cli/cli_errors.h); --help and --version print as CLI11 formats them, and their
+    // output is checked below like any other.
+    if (e.get_exit_code() != 0) {
+      std::fputs(trainsim::cli::describe_parse_error(app, e, std::vector<std::string>(argv + 1, argv + argc)).c_str(),
+                 stderr);
+      return 2;
+    }
+    app.exit(e);
   } catch (const trainsim::ConfigError& e) {
     std::fprintf(stderr, "trainsim: error: %s\n", e.what());
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "trainsim: error: %s\n", e.what());
+    return 1;
+  }
+  // What is still buffered reaches the disk or the pipe only now: a full disk shows here, not silently at exit.
+  // (std::cout, synchronised with stdio, writes through stdout's buffer: flushing stdout flushes both.)
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0 && !std::ferror(stdout) && (std::cout.flush(), !std::cout.fail());
+  const int error = errno;
+  if (!flushed || std::fclose(stdout) != 0) {
+    // A write that failed inside std::endl leaves only the stream's error flag, not its errno.
+    std::fprintf(stderr, "trainsim: error: cannot write standard output: %s\n",
+                 error != 0 ? std::strerror(error) : "an earlier write failed");
     return 1;
   }
   return 0;

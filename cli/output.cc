@@ -4,17 +4,19 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "core/atomic_file.h"
-
 namespace trainsim::cli {
 
 void emit(const std::string& text, const std::string& output_path) {
-  if (output_path.empty() || output_path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return;
-  }
-  write_file_atomically(output_path, text);
-  std::fprintf(stderr, "trainsim: wrote %s\n", output_path.c_str());
+  OutputFiles outputs;
+  outputs.stage(outputs.plan("-o", output_path), text);
+  commit_outputs(outputs);
+}
+
+void commit_outputs(OutputFiles& outputs) {
+  outputs.commit();
+  for (OutputFiles::Id id = 0; id < outputs.size(); ++id)
+    if (outputs.kind(id) != OutputKind::kStandardOutput)
+      std::fprintf(stderr, "trainsim: wrote %s\n", outputs.path(id).c_str());
 }
 
 std::string default_scenario_path() {

@@ -4,11 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <optional>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
-#include "core/atomic_file.h"
 #include "reports/run_report.h"
 #include "reports/timeline_trace.h"
 #include "sim/cost/run_evaluation.h"
@@ -64,6 +64,11 @@ void add_run_command(CLI::App& app) {
       option.file = "--trace";
       throw ConfigError(option, "a trace needs a simulated step", "--fidelity stage or gpu");
     }
+    // Every output is checked before the simulation, so that a bad path fails at once, not after it.
+    OutputFiles outputs;
+    const std::optional<OutputFiles::Id> trace =
+        options->trace.empty() ? std::nullopt : std::optional(outputs.plan("--trace", options->trace));
+    const OutputFiles::Id summary = outputs.plan("-o", options->output);
     const sim::Scenario scenario = sim::load_scenario(path, options->set);
     sim::RunRequest request;
     request.fidelity = fidelity;
@@ -71,8 +76,9 @@ void add_run_command(CLI::App& app) {
     if (isatty(STDERR_FILENO)) request.progress = show_progress;
     const sim::RunEvaluation evaluation = sim::evaluate_run(scenario, request);
     const reports::RunReport report{scenario, evaluation.estimate, evaluation.run, options->fidelity};
-    if (!options->trace.empty()) write_file_atomically(options->trace, reports::timeline_trace_json(evaluation.timeline));
-    emit(options->json ? reports::format_run_json(report) : reports::format_run_summary(report), options->output);
+    if (trace) outputs.stage(*trace, reports::timeline_trace_json(evaluation.timeline));
+    outputs.stage(summary, options->json ? reports::format_run_json(report) : reports::format_run_summary(report));
+    commit_outputs(outputs);
   });
 }
 

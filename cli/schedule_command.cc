@@ -10,8 +10,8 @@
 #include <memory>
 #include <optional>
 
-#include "core/atomic_file.h"
 #include "cli/commands.h"
+#include "core/output_files.h"
 #include "core/did_you_mean.h"
 #include "core/error.h"
 #include "core/units.h"
@@ -29,6 +29,7 @@ namespace trainsim::cli {
 namespace {
 
 constexpr const char* kOrigin = "command line";
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 [[noreturn]] void reject(const std::string& flag, std::string problem, std::string expected, std::string hint = {}) {
   throw ConfigError(SourceLocation{kOrigin, 0, 0, flag}, std::move(problem), std::move(expected), std::move(hint));
@@ -73,10 +74,6 @@ CLI::Validator time_quantity() {
       "TIME");
 }
 
-std::string default_path(const ScheduleCommandOptions& o, const char* extension) {
-  return fmt::format("schedule-{}-p{}-m{}.{}", o.kind, o.pp, o.microbatches, extension);
-}
-
 // The scenario's stage chunk times, checked against --pp.
 std::vector<sim::ChunkTimes> scenario_stage_times(const ScheduleCommandOptions& options, const sim::Scenario& scenario) {
   const int stages = scenario_schedule_pp(scenario);
@@ -98,6 +95,14 @@ std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOption
   return {options.times};
 }
 
+std::size_t schedule_trace_bytes_bound(const sim::PipelineSchedule& schedule) {
+  constexpr std::size_t kBytesPerOp = 512;
+  constexpr std::size_t kBytesPerRank = 256;  // thread_name and thread_sort_index, about 180 bytes
+  constexpr std::size_t kHeaderBytes = 256;   // displayTimeUnit, process_name
+  return kHeaderBytes + kBytesPerRank * static_cast<std::size_t>(schedule.ranks()) +
+         kBytesPerOp * static_cast<std::size_t>(schedule.op_count());
+}
+
 int scenario_schedule_pp(const sim::Scenario& scenario) {
   return sim::schedule_request_for(scenario.layout, 0).pp;
 }
@@ -106,6 +111,11 @@ ScheduleCommandOutput run_schedule_command(const ScheduleCommandOptions& options
   const sim::ScheduleKind kind = parse_kind(options.kind);
   const sim::ScheduleRequest chosen{kind, options.pp, options.microbatches, options.virtual_stages};
   sim::check_schedule_request(chosen, kOrigin);
+  // Only the files asked for, checked before the schedules run.
+  OutputFiles outputs;
+  std::optional<OutputFiles::Id> svg_file, trace_file;
+  if (!options.svg_path.empty()) svg_file = outputs.plan("--svg", options.svg_path);
+  if (!options.trace_path.empty()) trace_file = outputs.plan("--trace", options.trace_path);
   reports::ScheduleTableInput table;
   std::optional<sim::Scenario> scenario;
   if (options.scenario_path.empty()) {
@@ -129,20 +139,38 @@ ScheduleCommandOutput run_schedule_command(const ScheduleCommandOptions& options
   TS_CHECK(chosen_row != table.rows.end() && chosen_row->schedule, "the chosen schedule did not run");
   const sim::ScheduleComparison& row = *chosen_row;
   if (options.order && !options.json) output.out += "\n" + row.schedule->order_text();
-  const std::string svg_path = options.svg_path.empty() ? default_path(options, "svg") : options.svg_path;
-  const std::string trace_path = options.trace_path.empty() ? default_path(options, "trace.json") : options.trace_path;
-  write_file_atomically(svg_path, reports::schedule_svg(*row.schedule, row.run));
-  write_file_atomically(trace_path, reports::schedule_trace_json(*row.schedule, row.run));
   std::string& notes = options.json ? output.err : output.out;
-  notes += fmt::format("\nwrote {} (SVG timeline of {}) and {} (Chrome trace; open in https://ui.perfetto.dev)\n",
-                       svg_path, options.kind, trace_path);
+  if (trace_file) {
+    const std::size_t estimate_bytes = schedule_trace_bytes_bound(*row.schedule);
+    if (estimate_bytes > options.max_trace_bytes)
+      reject("--trace",
+             fmt::format("the Chrome trace of {} ops would be up to {} bytes ({:.2f} GiB), over the limit of {} "
+                         "bytes ({:.2f} GiB)",
+                         row.schedule->op_count(), estimate_bytes, static_cast<double>(estimate_bytes) / kGiB,
+                         options.max_trace_bytes, static_cast<double>(options.max_trace_bytes) / kGiB),
+             "fewer micro-batches or pipeline stages",
+             "Perfetto cannot load a trace that large; the table and --svg need no trace");
+    outputs.stage(*trace_file, reports::schedule_trace_json(*row.schedule, row.run));
+  }
+  if (svg_file) {
+    outputs.stage(*svg_file, reports::schedule_svg(*row.schedule, row.run));
+    if (reports::schedule_svg_draws_bands(*row.schedule))
+      output.err += fmt::format("trainsim: {} has {} ops, more than the {} an SVG draws one by one: {} shows each "
+                                "rank's busy bands instead\n",
+                                options.kind, row.schedule->op_count(), reports::kScheduleSvgMaxOps, options.svg_path);
+  }
+  outputs.commit();
+  if (svg_file) notes += fmt::format("\nwrote {} (SVG timeline of {})\n", options.svg_path, options.kind);
+  if (trace_file)
+    notes += fmt::format("{}wrote {} (Chrome trace of {}; open in https://ui.perfetto.dev)\n", svg_file ? "" : "\n",
+                         options.trace_path, options.kind);
   return output;
 }
 
 void add_schedule_command(CLI::App& app) {
   auto options = std::make_shared<ScheduleCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "schedule", "Compare pipeline schedules (bubble, memory, devices) and draw one as SVG and Chrome trace");
+      "schedule", "Compare pipeline schedules (bubble, memory, devices); with --svg or --trace, draw the chosen one");
   std::vector<std::string> kinds;
   for (sim::ScheduleKind k : sim::kAllScheduleKinds) kinds.emplace_back(sim::schedule_name(k));
   cmd->add_option("--kind", options->kind, "Schedule to draw")->capture_default_str()->check(CLI::IsMember(kinds));
@@ -168,8 +196,12 @@ void add_schedule_command(CLI::App& app) {
       ->transform(time_quantity());
   cmd->add_flag("--json", options->json, "Print JSON instead of the table");
   cmd->add_flag("--order", options->order, "Add the per-rank op order (JSON: of every schedule)");
-  cmd->add_option("--svg", options->svg_path, "SVG timeline file (default schedule-<kind>-p<pp>-m<m>.svg)");
-  cmd->add_option("--trace", options->trace_path, "Chrome trace file (default schedule-<kind>-p<pp>-m<m>.trace.json)");
+  cmd->add_option("--svg", options->svg_path,
+                  "Also draw the chosen schedule as an SVG timeline in this file (- for standard output); past "
+                  "5000 ops it shows each rank's busy bands instead of every op");
+  cmd->add_option("--trace", options->trace_path,
+                  "Also write the chosen schedule as a Chrome trace to this file (- for standard output; open in "
+                  "https://ui.perfetto.dev); about 400 bytes per op, refused past 1 GiB");
   cmd->add_option("--scenario", options->scenario_path,
                   "Take chunk times per stage from a scenario, priced as `trainsim run` prices them; pp, "
                   "micro-batches, virtual stages and kind default to the scenario's, and each schedule's memory per "
@@ -188,7 +220,7 @@ void add_schedule_command(CLI::App& app) {
       if (cmd->count("--kind") == 0) options->kind = std::string(sim::schedule_name(scenario.layout.schedule));
     }
     const ScheduleCommandOutput output = run_schedule_command(*options);
-    std::fputs(output.out.c_str(), stdout);
+    write_standard_output(output.out);
     std::fputs(output.err.c_str(), stderr);
   });
 }

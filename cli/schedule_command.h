@@ -1,17 +1,29 @@
 // `trainsim schedule`: every pipeline schedule side by side for one pp and micro-batch count, plus the SVG
-// timeline and Chrome trace of the chosen kind. The command is thin: options in, sim/ and reports/ out.
+// timeline and Chrome trace of the chosen kind when asked (--svg, --trace). The command is thin: options in, sim/ and reports/ out.
 #pragma once
+#include <cstddef>
 #include <string>
 #include <vector>
 
 #include "sim/scenario/scenario.h"
 #include "sim/schedules/chunk_times.h"
+#include "sim/schedules/pipeline_schedule.h"
 
 namespace CLI {
 class App;
 }
 
 namespace trainsim::cli {
+
+// NOTE: ui.perfetto.dev parses a trace in the browser tab's memory, "2gb is typical" for that limit, and its
+// tables take more than the file (perfetto.dev/docs/visualization/large-traces): 1 GiB of JSON is already at
+// the edge. Past it --trace is refused (exit 2) before the trace is built.
+constexpr std::size_t kMaxScheduleTraceBytes = std::size_t{1} << 30;
+
+// An upper bound of the size of reports::schedule_trace_json for `schedule`, known before building it: per op
+// an indented event of 18 lines whose numbers take at most 24 characters (a double's shortest round trip),
+// about 420 bytes for an F&B op, bounded by 512; per rank its two metadata events.
+std::size_t schedule_trace_bytes_bound(const sim::PipelineSchedule& schedule);
 
 struct ScheduleCommandOptions {
   std::string kind = "dualpipe";
@@ -22,10 +34,11 @@ struct ScheduleCommandOptions {
   double p2p_latency_s = 0;
   bool json = false;
   bool order = false;
-  std::string svg_path;       // empty: schedule-<kind>-p<pp>-m<microbatches>.svg in the current directory
-  std::string trace_path;     // empty: schedule-<kind>-p<pp>-m<microbatches>.trace.json
+  std::string svg_path;       // --svg: empty writes no SVG
+  std::string trace_path;     // --trace: empty writes no trace
   std::string scenario_path;  // --scenario: see stage_times_for_command
   std::vector<std::string> set;  // --set KEY.PATH=VALUE onto the scenario (sim::load_scenario's overrides)
+  std::size_t max_trace_bytes = kMaxScheduleTraceBytes;
 };
 
 struct ScheduleCommandOutput {
@@ -40,8 +53,9 @@ std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOption
 // The pp of the scenario's executed schedule (DualPipeV: its 2 pp stages).
 int scenario_schedule_pp(const sim::Scenario& scenario);
 
-// Checks the options (ConfigError naming the flag), runs all schedules, writes the SVG and trace of
-// options.kind atomically, and returns what to print. Deterministic.
+// Checks the options and the output paths (ConfigError naming the flag; trainsim::Error for a path that cannot
+// be written), runs all schedules, writes the SVG and the trace of options.kind that were asked for, both or
+// neither, and returns what to print. Deterministic.
 ScheduleCommandOutput run_schedule_command(const ScheduleCommandOptions& options);
 
 void add_schedule_command(CLI::App& app);

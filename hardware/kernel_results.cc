@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "core/atomic_file.h"
+#include "core/read_file.h"
 #include "hardware/calibration_choice.h"
 #include "hardware/gpu_catalog.h"
 

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "core/atomic_file.h"
+#include "core/read_file.h"
 #include "core/error.h"
 #include "core/line_column.h"
 

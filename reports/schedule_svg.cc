@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "reports/svg_palette.h"
 #include "reports/time_text.h"
@@ -46,7 +47,13 @@ struct Geometry {
   double x(double s) const { return kLeftPx + s * px_per_s; }
 };
 
-Geometry geometry(const sim::ScheduleRun& run) {
+Geometry geometry(const sim::ScheduleRun& run, bool bands) {
+  if (bands) {  // the widest plot: bands are as fine as the picture allows
+    Geometry g;
+    g.plot_px = 3000;
+    g.px_per_s = run.makespan_s > 0 ? g.plot_px / run.makespan_s : 1;
+    return g;
+  }
   double shortest_s = run.makespan_s;
   for (const auto& rank : run.timings)
     for (const auto& t : rank)
@@ -97,6 +104,28 @@ void draw_op(std::string& out, const sim::PipelineSchedule& schedule, int rank, 
                        px(x), px(y), px(w), px(kRowPx));
   }
   out += "</g>\n";
+}
+
+// A rank's ops merged into busy bands across idle gaps shorter than kScheduleSvgBandGapPx.
+void draw_bands(std::string& out, const sim::ScheduleRun& run, int rank, const Geometry& g) {
+  const std::vector<sim::OpTiming>& timings = run.timings[rank];
+  const double gap_s = kScheduleSvgBandGapPx / g.px_per_s;
+  for (std::size_t first = 0; first < timings.size();) {
+    std::size_t last = first;
+    double end_s = timings[first].end_s;
+    while (last + 1 < timings.size() && timings[last + 1].start_s - end_s < gap_s)
+      end_s = std::max(end_s, timings[++last].end_s);
+    const double start_s = timings[first].start_s;
+    const double x = g.x(start_s);
+    const double w = std::max(g.x(end_s) - x, 0.5);
+    out += fmt::format(R"(<g class="band" data-rank="{}" data-first="{}" data-last="{}" data-start="{}" )"
+                       R"(data-end="{}"><title>rank {}: ops {} to {} from {} to {}</title>)",
+                       rank, first, last, start_s, end_s, rank, first, last, time_label(start_s), time_label(end_s));
+    out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="#4a6fa5"/></g>)", px(x),
+                       px(g.row_y(rank)), px(w), px(kRowPx));
+    out += "\n";
+    first = last + 1;
+  }
 }
 
 // A tick step of 1, 2 or 5 times a power of ten giving about ten ticks.
@@ -158,10 +187,22 @@ void draw_legend(std::string& out, const sim::PipelineSchedule& schedule, double
   out += "</g>\n";
 }
 
+void draw_band_legend(std::string& out, const Geometry& g, double y) {
+  out += fmt::format(R"(<g class="legend"><text x="{}" y="{}" text-anchor="start">blue: busy, ops merged across idle )"
+                     R"(gaps under {}; grey: idle</text></g>)",
+                     px(kLeftPx), px(y + 17), time_label(kScheduleSvgBandGapPx / g.px_per_s));
+  out += "\n";
+}
+
 }  // namespace
 
+bool schedule_svg_draws_bands(const sim::PipelineSchedule& schedule) {
+  return schedule.op_count() > kScheduleSvgMaxOps;
+}
+
 std::string schedule_svg(const sim::PipelineSchedule& schedule, const sim::ScheduleRun& run) {
-  const Geometry g = geometry(run);
+  const bool bands = schedule_svg_draws_bands(schedule);
+  const Geometry g = geometry(run, bands);
   const double rows_end = g.row_y(schedule.ranks()) - kRowGapPx;
   const double width = kLeftPx + g.plot_px + 40;
   const double height = rows_end + 120;
@@ -176,7 +217,10 @@ std::string schedule_svg(const sim::PipelineSchedule& schedule, const sim::Sched
                      escape(fmt::format("{}: pp {}, {} micro-batches, {} devices; makespan {}, bubble {} ({:.1f}%)",
                                         sim::schedule_name(schedule.kind()), schedule.pp(), schedule.microbatches(),
                                         schedule.ranks(), time_label(run.makespan_s), time_label(run.bubble_s),
-                                        100 * run.bubble_ratio)));
+                                        100 * run.bubble_ratio) +
+                            (bands ? fmt::format("; {} ops, more than {}: busy bands per rank", schedule.op_count(),
+                                                 kScheduleSvgMaxOps)
+                                   : "")));
   out += "\n";
   for (int r = 0; r < schedule.ranks(); ++r) {
     const double y = g.row_y(r);
@@ -185,11 +229,18 @@ std::string schedule_svg(const sim::PipelineSchedule& schedule, const sim::Sched
     out += fmt::format(R"(<text x="{}" y="{}" font-size="12" text-anchor="end">rank {}</text></g>)", px(kLeftPx - 8),
                        px(y + kRowPx / 2 + 4), r);
     out += "\n";
+    if (bands) {
+      draw_bands(out, run, r, g);
+      continue;
+    }
     for (int i = 0; i < static_cast<int>(schedule.ops(r).size()); ++i)
       draw_op(out, schedule, r, i, run.timings[r][i], g);
   }
   draw_axis(out, run, g, rows_end + 6);
-  draw_legend(out, schedule, rows_end + 44);
+  if (bands)
+    draw_band_legend(out, g, rows_end + 44);
+  else
+    draw_legend(out, schedule, rows_end + 44);
   out += "</svg>\n";
   return out;
 }

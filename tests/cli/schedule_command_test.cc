@@ -1,5 +1,5 @@
 // `trainsim schedule` through run_schedule_command and through CLI11 parsing: the table, the JSON, the files it
-// writes, and ConfigError for every bad argument.
+// writes when asked (and only then), the trace size limit, and ConfigError for every bad argument.
 #include "cli/schedule_command.h"
 
 #include <gtest/gtest.h>
@@ -8,8 +8,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "core/atomic_file.h"
+#include "core/read_file.h"
 #include "core/error.h"
+#include "reports/schedule_svg.h"
+#include "reports/schedule_trace.h"
+#include "sim/schedules/schedule_request.h"
 
 namespace trainsim::cli {
 namespace {
@@ -42,6 +45,69 @@ TEST_F(ScheduleCommand, PrintsTheTableAndWritesBothFiles) {
   EXPECT_EQ(run_schedule_command(options()).out, output.out);  // deterministic
 }
 
+// The message of the ConfigError run_schedule_command throws for `o`, checking the flag it names.
+std::string rejection(const ScheduleCommandOptions& o, const std::string& key_path) {
+  try {
+    run_schedule_command(o);
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.where().key_path, key_path) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no ConfigError for " << key_path;
+  return "";
+}
+
+TEST_F(ScheduleCommand, WritesOnlyTheFilesAskedFor) {
+  ScheduleCommandOptions o = options();
+  o.svg_path.clear();
+  o.trace_path.clear();
+  const ScheduleCommandOutput neither = run_schedule_command(o);
+  EXPECT_EQ(neither.out.find("wrote"), std::string::npos) << neither.out;
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+  o.trace_path = options().trace_path;
+  EXPECT_NE(run_schedule_command(o).out.find("wrote " + o.trace_path), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(o.trace_path));
+  EXPECT_FALSE(std::filesystem::exists(options().svg_path));
+}
+
+TEST_F(ScheduleCommand, ABadPathWritesNeitherFile) {
+  ScheduleCommandOptions o = options();
+  o.trace_path = (dir_ / "missing" / "out.trace.json").string();
+  EXPECT_THROW(run_schedule_command(o), Error);
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+}
+
+TEST_F(ScheduleCommand, RefusesATraceOverTheLimitBeforeWritingAnything) {
+  ScheduleCommandOptions o = options();
+  o.max_trace_bytes = 100000;  // the pp 8, 20 micro-batch DualPipe trace is about 84 kB; its bound is above
+  const std::string message = rejection(o, "--trace");
+  EXPECT_NE(message.find("over the limit of 100000 bytes"), std::string::npos) << message;
+  EXPECT_NE(message.find("hint: "), std::string::npos) << message;
+  EXPECT_TRUE(std::filesystem::is_empty(dir_));
+  EXPECT_EQ(ScheduleCommandOptions().max_trace_bytes, std::size_t{1} << 30);  // 1 GiB, as --help says
+}
+
+TEST_F(ScheduleCommand, TraceBoundHoldsAndIsNotLoose) {
+  // Many digits everywhere: 32 ranks, three-digit micro-batches, F&B ops (DualPipe), times that print long.
+  const sim::PipelineSchedule schedule = sim::make_schedule({sim::ScheduleKind::kDualPipe, 32, 128, 2});
+  const sim::ScheduleRun run = sim::run_schedule(schedule, {sim::ChunkTimes{1.0 / 3, 2.0 / 3, 1.0 / 7, 0.9}});
+  const std::size_t bytes = reports::schedule_trace_json(schedule, run).size();
+  EXPECT_LE(bytes, schedule_trace_bytes_bound(schedule));
+  EXPECT_GT(bytes, schedule_trace_bytes_bound(schedule) / 2);  // the refusal is not off by more than 2x
+}
+
+TEST_F(ScheduleCommand, ALargeScheduleIsDrawnAsBusyBandsAndSaysSo) {
+  ScheduleCommandOptions o = options();
+  o.kind = "1f1b";
+  o.microbatches = 400;  // 8 ranks x 400 x (F, B) = 6400 ops, past kScheduleSvgMaxOps
+  o.trace_path.clear();
+  const ScheduleCommandOutput output = run_schedule_command(o);
+  EXPECT_NE(output.err.find("more than the 5000 an SVG draws one by one"), std::string::npos) << output.err;
+  const std::string svg = read_file(o.svg_path);
+  EXPECT_NE(svg.find("busy bands per rank"), std::string::npos);
+  EXPECT_EQ(svg.find(R"(<g class="op")"), std::string::npos);
+}
+
 TEST_F(ScheduleCommand, JsonKeepsStdoutPure) {
   ScheduleCommandOptions o = options();
   o.json = true;
@@ -62,18 +128,6 @@ TEST_F(ScheduleCommand, TextOrderPrintsTheChosenSchedule) {
   // DualPipeV on pp 8 is the first half of DualPipe's reference: its rank 3 as in
   // tests/sim/schedules/data/dualpipe-p8-n20.txt.
   EXPECT_NE(out.find("rank 3: F0a F0b F1a F1b F2a F2b F3a F3b F4a B0b F4b&B0a"), std::string::npos) << out;
-}
-
-// The message of the ConfigError run_schedule_command throws for `o`, checking the flag it names.
-std::string rejection(const ScheduleCommandOptions& o, const std::string& key_path) {
-  try {
-    run_schedule_command(o);
-  } catch (const ConfigError& e) {
-    EXPECT_EQ(e.where().key_path, key_path) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no ConfigError for " << key_path;
-  return "";
 }
 
 TEST_F(ScheduleCommand, ScenarioGivesOneChunkTimePerStage) {

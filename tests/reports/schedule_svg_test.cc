@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <map>
 #include <regex>
 
@@ -91,6 +93,30 @@ TEST(ScheduleSvg, HasTitleLegendAndAxis) {
   const sim::PipelineSchedule plain = sim::make_schedule({sim::ScheduleKind::kOneFOneB, 4, 8, 2});
   const std::string plain_svg = schedule_svg(plain, sim::run_schedule(plain, {sim::ChunkTimes{}}));
   EXPECT_EQ(plain_svg.find("W backward for weights"), std::string::npos);
+}
+
+TEST(ScheduleSvg, PastTheOpLimitDrawsBusyBandsPerRank) {
+  // GPipe, pp 4, 1000 micro-batches: 4 x 2000 ops, past kScheduleSvgMaxOps. With F 1 s and B 2 s by hand:
+  // rank r runs its forwards back to back over [r, r + 1000]; the last stage's first backward starts at 1003
+  // and rank r's at 1003 + 2 (3 - r), then its 1000 backwards back to back; the makespan is
+  // (m + pp - 1)(F + B) = 3009 s. The plot is 3000 px, so gaps under 3 px are gaps under 3.009 s: rank 2's
+  // 3 s gap merges, rank 0's 9 s and rank 1's 6 s gaps stay.
+  const sim::PipelineSchedule schedule = sim::make_schedule({sim::ScheduleKind::kGPipe, 4, 1000, 2});
+  ASSERT_TRUE(schedule_svg_draws_bands(schedule));
+  const std::string svg = schedule_svg(schedule, sim::run_schedule(schedule, {sim::ChunkTimes{1.0, 2.0, 1.0, 3.0}}));
+  ASSERT_EQ(xml_problem(svg), "");
+  EXPECT_NE(svg.find("8000 ops, more than 5000: busy bands per rank"), std::string::npos);
+  EXPECT_EQ(svg.find(R"(<g class="op")"), std::string::npos);
+  const std::regex band(R"re(<g class="band" data-rank="(\d+)" data-first="(\d+)" data-last="(\d+)" )re"
+                        R"re(data-start="([^"]+)" data-end="([^"]+)">)re");
+  std::vector<std::string> bands;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), band); it != std::sregex_iterator(); ++it)
+    bands.push_back(fmt::format("rank {}: ops {}-{} [{}, {}]", (*it)[1].str(), (*it)[2].str(), (*it)[3].str(),
+                                std::stod((*it)[4]), std::stod((*it)[5])));
+  EXPECT_EQ(bands, (std::vector<std::string>{"rank 0: ops 0-999 [0, 1000]", "rank 0: ops 1000-1999 [1009, 3009]",
+                                             "rank 1: ops 0-999 [1, 1001]", "rank 1: ops 1000-1999 [1007, 3007]",
+                                             "rank 2: ops 0-1999 [2, 3005]", "rank 3: ops 0-1999 [3, 3003]"}));
+  EXPECT_LT(svg.size(), 20000u);  // a few kilobytes instead of megabytes
 }
 
 }  // namespace
