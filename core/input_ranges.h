@@ -66,7 +66,8 @@ inline constexpr IntegerRange kExpertDegree{1, 1'000'000, "at most one expert gr
 inline constexpr IntegerRange kDataDegree{1, 1'000'000, "replicas; at most the largest cluster's GPU count"};
 inline constexpr IntegerRange kVirtualStages{1, 64, "interleaved chunks per device; Megatron uses 2-8"};
 inline constexpr IntegerRange kZeroStage{0, 3, "the ZeRO stages that exist"};
-inline constexpr IntegerRange kMicroBatchSize{1, 1'000'000, "sequences per micro-batch, at most a global batch"};
+inline constexpr IntegerRange kMicroBatchSize{1, 1024,
+    "published runs use 1-16 sequences; 1024 keeps dp x micro_batch_size within a 32-bit count"};
 inline constexpr IntegerRange kLayersPerStage{0, 100'000, "transformer layers on one stage; models have under 200"};
 inline constexpr IntegerRange kNodes{1, 1'000'000, "100x the largest clusters today (100K GPUs)"};
 inline constexpr IntegerRange kGpusPerNode{1, 1024, "an NVL72 rack is 72 GPUs; 1024 leaves room for larger domains"};

@@ -8,6 +8,7 @@
 
 #include "core/did_you_mean.h"
 #include "core/input_file.h"
+#include "core/input_ranges.h"
 
 namespace trainsim {
 

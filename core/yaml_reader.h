@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "core/error.h"
-#include "core/input_ranges.h"
 #include "core/units.h"
 
 namespace YAML {
@@ -20,6 +19,9 @@ class Node;
 }
 
 namespace trainsim {
+
+struct QuantityRange;  // core/input_ranges.h
+struct IntegerRange;
 
 // The text of a YAML input file (a scenario, a calibration). Throws ConfigError naming the path, "cannot read
 // the <what>", where it cannot be read or is a directory, and before parsing where it holds more than

@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include "core/input_ranges.h"
+
 namespace trainsim {
 namespace {
 
