@@ -100,5 +100,22 @@ TEST(Engine, CycleIsReported) {
   }
 }
 
+// The latency users once gave (1e300 d, before scenario ranges refused it) stalled SimGrid, which printed a
+// page of its own log and backtraces. Whatever SimGrid makes of such a platform, none of its log reaches the
+// terminal (the simulation child shares this process's stderr), and a failure is one internal error.
+TEST(Engine, SimGridsOwnLogNeverReachesStderr) {
+  ::testing::internal::CaptureStderr();
+  std::string error = "no error";
+  try {
+    flow_times(cluster(1, 0, 1e300 * 86400), {{0, 1}, {0, 2}}, kBytes);
+  } catch (const std::exception& e) {  // the child's error comes back as its message (core/child_process.h)
+    error = e.what();
+  }
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(err, "");
+  if (error != "no error") EXPECT_TRUE(is_internal_error_message(error)) << error;
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 0) << error;
+}
+
 }  // namespace
 }  // namespace trainsim::sim
