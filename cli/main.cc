@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "cli/error_report.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -24,12 +25,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
-  } catch (const trainsim::ConfigError& e) {
-    std::fprintf(stderr, "trainsim: error: %s\n", e.what());
-    return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "trainsim: error: %s\n", e.what());
-    return 1;
+    const trainsim::cli::ErrorReport report = trainsim::cli::report_error(e);
+    std::fputs(report.line.c_str(), stderr);
+    return report.exit_code;
   }
   return 0;
 }
