@@ -1,7 +1,6 @@
-// The sane range of every number a scenario or a GPU override gives, in one table (docs/scenario-ranges.md).
-// A value outside its range is a ConfigError naming the range: a number that parses but makes no sense (a NIC
-// of 1e-300 GB/s, 1e300 T tokens) would otherwise reach the model as an infinity or a 300-digit step time.
-// Each range is generous enough for any real or foreseeable hardware; `why` says where its ends come from.
+// The sane range of every number a scenario or a GPU override gives, in one table (docs/scenario-ranges.md):
+// a number that parses but makes no sense (a NIC of 1e-300 GB/s) would reach the model as inf or a 300-digit
+// step time. Each range is wide enough for any real or foreseeable hardware; `why` says where its ends come from.
 #pragma once
 #include <string>
 #include <string_view>
