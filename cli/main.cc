@@ -12,6 +12,7 @@
 
 #include "cli/cli_errors.h"
 #include "cli/commands.h"
+#include "cli/error_report.h"
 #include "core/error.h"
 
 int main(int argc, char** argv) {
@@ -38,12 +39,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     app.exit(e);
-  } catch (const trainsim::ConfigError& e) {
-    std::fprintf(stderr, "trainsim: error: %s\n", e.what());
-    return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "trainsim: error: %s\n", e.what());
-    return 1;
+    const trainsim::cli::ErrorReport report = trainsim::cli::report_error(e);
+    std::fputs(report.line.c_str(), stderr);
+    return report.exit_code;
   }
   // What is still buffered reaches the disk or the pipe only now: a full disk shows here, not silently at exit.
   // (std::cout, synchronised with stdio, writes through stdout's buffer: flushing stdout flushes both.)

@@ -28,9 +28,15 @@ ConfigError::ConfigError(SourceLocation where, std::string problem, std::string 
       expected_(std::move(expected)),
       hint_(std::move(hint)) {}
 
-void throw_check_failure(const char* condition, const char* file, int line, const std::string& message) {
-  throw Error(fmt::format("internal check failed at {}:{}: {}{}{}", file, line, condition,
-                          message.empty() ? "" : ": ", message));
+namespace {
+constexpr std::string_view kInternalCheckPrefix = "internal check failed at ";
 }
+
+void throw_check_failure(const char* condition, const char* file, int line, const std::string& message) {
+  throw Error(fmt::format("{}{}:{}: {}{}{}", kInternalCheckPrefix, file, line, condition, message.empty() ? "" : ": ",
+                          message));
+}
+
+bool is_internal_error_message(std::string_view message) { return message.starts_with(kInternalCheckPrefix); }
 
 }  // namespace trainsim

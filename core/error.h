@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace trainsim {
 
@@ -41,6 +42,10 @@ class ConfigError : public Error {
 };
 
 [[noreturn]] void throw_check_failure(const char* condition, const char* file, int line, const std::string& message);
+
+// Whether an error's message is a failed internal check's ("internal check failed at file:line: ..."): the
+// type does not survive the pipe from the simulation child (core/child_process.h), the message does.
+bool is_internal_error_message(std::string_view message);
 
 }  // namespace trainsim
 

@@ -120,6 +120,8 @@ QuantityParse parse_fraction(std::string_view text) {
   return {number, {}};
 }
 
+QuantityParse parse_any_size(std::string_view text, Dimension dimension);
+
 }  // namespace
 
 std::string_view dimension_name(Dimension dimension) {
@@ -155,6 +157,16 @@ std::string_view dimension_example(Dimension dimension) {
 }
 
 QuantityParse parse_quantity(std::string_view text, Dimension dimension) {
+  QuantityParse parsed = parse_any_size(text, dimension);
+  // NOTE: a finite number times its unit can overflow ("1e300T" is 1e312): such a value is no quantity.
+  if (parsed.ok() && !std::isfinite(parsed.value)) return {0, fmt::format("'{}' is too large a number", trim(text))};
+  return parsed;
+}
+
+namespace {
+
+// The value of `text` in SI units, before the check that it is finite.
+QuantityParse parse_any_size(std::string_view text, Dimension dimension) {
   switch (dimension) {
     case Dimension::kBytes: return with_units(text, kByteUnits, true);
     case Dimension::kBytesPerSecond: {
@@ -179,6 +191,8 @@ QuantityParse parse_quantity(std::string_view text, Dimension dimension) {
   }
   return {0, "unknown dimension"};
 }
+
+}  // namespace
 
 std::string format_quantity(double v, Dimension dimension) {
   auto scaled = [v](std::initializer_list<std::pair<double, std::string_view>> scales) {

@@ -5,11 +5,10 @@
 
 #include <charconv>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/did_you_mean.h"
+#include "core/input_file.h"
+#include "core/input_ranges.h"
 
 namespace trainsim {
 
@@ -38,13 +37,11 @@ ConfigNode ConfigNode::parse(const std::string& text, const std::string& file_na
   }
 }
 
-std::string read_yaml_file(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || std::filesystem::is_directory(path))
-    throw ConfigError(SourceLocation{path, 0, 0, ""}, "cannot read the " + std::string(what), "a readable YAML file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+std::string read_yaml_file(const std::string& path, std::string_view what, std::uintmax_t max_bytes) {
+  const SourceLocation where{path, 0, 0, ""};
+  std::optional<std::string> text = read_input_file(path, what, max_bytes, where);
+  if (!text) throw ConfigError(where, "cannot read the " + std::string(what), "a readable YAML file");
+  return std::move(*text);
 }
 
 SourceLocation ConfigNode::location() const {
@@ -132,6 +129,11 @@ std::vector<ConfigNode> ConfigNode::elements() const {
   return out;
 }
 
+std::size_t ConfigNode::element_count() const {
+  if (!node_->IsSequence()) fail("is not a list", "a list such as [4, 4, 3]");
+  return node_->size();
+}
+
 std::string ConfigNode::scalar_text(std::string_view expected) const {
   if (!node_->IsScalar()) {
     const char* found = node_->IsMap() ? "a mapping" : node_->IsSequence() ? "a list" : "no value";
@@ -169,12 +171,26 @@ bool ConfigNode::as_bool() const {
   fail("'" + text + "' is not a boolean", "true or false");
 }
 
+long long ConfigNode::as_integer(const IntegerRange& range) const { return as_integer(range.min, range.max); }
+
 double ConfigNode::as_quantity(Dimension dimension) const {
   const std::string expected = fmt::format("{} such as {}", dimension_name(dimension), dimension_example(dimension));
   const QuantityParse parsed = parse_quantity(scalar_text(expected), dimension);
   if (!parsed.ok()) fail(parsed.error, expected);
   if (parsed.value < 0) fail("is negative", expected);
-  return parsed.value;
+  return parsed.value + 0.0;  // -0 reads as 0
+}
+
+double ConfigNode::as_quantity(const QuantityRange& range) const {
+  const std::string expected = range.text();
+  const std::string text = scalar_text(expected);
+  const QuantityParse parsed = parse_quantity(text, range.dimension);
+  if (!parsed.ok()) fail(parsed.error, expected);
+  const double value = parsed.value + 0.0;  // -0 reads as 0
+  if (!range.contains(value))
+    fail(fmt::format("'{}' is out of range", text), expected,
+         "why this range: " + std::string(range.why));
+  return value;
 }
 
 std::string ConfigNode::as_choice(std::span<const std::string> choices) const {
@@ -190,9 +206,16 @@ double ConfigNode::quantity_or(const std::string& key, Dimension dimension, doub
   auto child = get(key);
   return child ? child->as_quantity(dimension) : fallback;
 }
+double ConfigNode::quantity_or(const std::string& key, const QuantityRange& range, double fallback) const {
+  auto child = get(key);
+  return child ? child->as_quantity(range) : fallback;
+}
 long long ConfigNode::integer_or(const std::string& key, long long min, long long max, long long fallback) const {
   auto child = get(key);
   return child ? child->as_integer(min, max) : fallback;
+}
+long long ConfigNode::integer_or(const std::string& key, const IntegerRange& range, long long fallback) const {
+  return integer_or(key, range.min, range.max, fallback);
 }
 std::string ConfigNode::string_or(const std::string& key, const std::string& fallback) const {
   auto child = get(key);

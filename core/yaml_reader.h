@@ -1,6 +1,7 @@
 // Schema-checked reading of YAML files: every value read through a ConfigNode knows its file, line,
 // column and key path, so each user error names exactly where it is. yaml-cpp stays behind this header.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,9 +20,13 @@ class Node;
 
 namespace trainsim {
 
+struct QuantityRange;  // core/input_ranges.h
+struct IntegerRange;
+
 // The text of a YAML input file (a scenario, a calibration). Throws ConfigError naming the path, "cannot read
-// the <what>", where it cannot be read or is a directory.
-std::string read_yaml_file(const std::string& path, std::string_view what);
+// the <what>", where it cannot be read or is a directory, and before parsing where it holds more than
+// `max_bytes` (core/input_file.h has the limits).
+std::string read_yaml_file(const std::string& path, std::string_view what, std::uintmax_t max_bytes);
 
 class ConfigNode {
  public:
@@ -49,21 +54,27 @@ class ConfigNode {
   void allow_only(std::span<const std::string> allowed) const;
   void require_map() const;
 
-  // Sequence access.
+  // Sequence access. element_count() reads no element: a caller checks a list's length before its elements.
   std::vector<ConfigNode> elements() const;
+  std::size_t element_count() const;
 
   // Scalars. Each fails with the location and the expected form.
   std::string as_string() const;
   double as_number() const;  // a bare number; a number with a unit is an error
   long long as_integer(long long min, long long max) const;
+  long long as_integer(const IntegerRange& range) const;
   bool as_bool() const;
-  double as_quantity(Dimension dimension) const;  // "50 GB/s" -> 5e10
+  double as_quantity(Dimension dimension) const;  // "50 GB/s" -> 5e10; any finite value of at least 0
+  // The same within `range` (core/input_ranges.h), which the error's "expected" part names.
+  double as_quantity(const QuantityRange& range) const;
   // One of `choices` (case-sensitive), with a did-you-mean hint.
   std::string as_choice(std::span<const std::string> choices) const;
 
   // Helpers for optional fields with defaults.
   double quantity_or(const std::string& key, Dimension dimension, double fallback) const;
+  double quantity_or(const std::string& key, const QuantityRange& range, double fallback) const;
   long long integer_or(const std::string& key, long long min, long long max, long long fallback) const;
+  long long integer_or(const std::string& key, const IntegerRange& range, long long fallback) const;
   std::string string_or(const std::string& key, const std::string& fallback) const;
   bool bool_or(const std::string& key, bool fallback) const;
 

@@ -7,6 +7,7 @@
 
 #include <fmt/ranges.h>
 
+#include "core/input_file.h"
 #include "core/yaml_reader.h"
 #include "hardware/gpu_catalog.h"
 
@@ -288,7 +289,7 @@ Calibration parse_calibration(const std::string& text, const std::string& file_n
 }
 
 Calibration load_calibration(const std::string& path) {
-  return parse_calibration(read_yaml_file(path, "calibration file"), path);
+  return parse_calibration(read_yaml_file(path, "calibration file", kCalibrationFileMaxBytes), path);
 }
 
 }  // namespace trainsim::hw

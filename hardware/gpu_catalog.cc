@@ -5,6 +5,7 @@
 
 #include "core/did_you_mean.h"
 #include "core/embedded_file.h"
+#include "core/input_ranges.h"
 
 namespace trainsim {
 std::span<const EmbeddedFile> gpu_catalog_files();  // generated
@@ -26,19 +27,18 @@ void read_gpu_fields(const ConfigNode& node, GpuSpec& spec, const std::vector<st
   node.allow_only(allowed);
   spec.name = node.string_or("name", spec.name);
   spec.source = node.string_or("source", spec.source);
-  spec.fp8_peak_flops_per_s = node.quantity_or("fp8_peak", Dimension::kFlopsPerSecond, spec.fp8_peak_flops_per_s);
-  spec.bf16_peak_flops_per_s = node.quantity_or("bf16_peak", Dimension::kFlopsPerSecond, spec.bf16_peak_flops_per_s);
-  spec.tf32_peak_flops_per_s = node.quantity_or("tf32_peak", Dimension::kFlopsPerSecond, spec.tf32_peak_flops_per_s);
-  spec.fp32_peak_flops_per_s = node.quantity_or("fp32_peak", Dimension::kFlopsPerSecond, spec.fp32_peak_flops_per_s);
-  spec.hbm_capacity_bytes = node.quantity_or("hbm_capacity", Dimension::kBytes, spec.hbm_capacity_bytes);
-  spec.hbm_bandwidth_bytes_per_s = node.quantity_or("hbm_bandwidth", Dimension::kBytesPerSecond, spec.hbm_bandwidth_bytes_per_s);
-  spec.sm_count = static_cast<int>(node.integer_or("sm_count", 1, 10000, spec.sm_count));
-  spec.boost_clock_hz = node.quantity_or("boost_clock", Dimension::kHertz, spec.boost_clock_hz);
-  spec.nvlink_bandwidth_bytes_per_s =
-      node.quantity_or("nvlink_bandwidth", Dimension::kBytesPerSecond, spec.nvlink_bandwidth_bytes_per_s);
-  spec.nic_bandwidth_bytes_per_s = node.quantity_or("nic_bandwidth", Dimension::kBytesPerSecond, spec.nic_bandwidth_bytes_per_s);
-  spec.power_w = node.quantity_or("power", Dimension::kWatts, spec.power_w);
-  spec.price_usd_per_s = node.quantity_or("price_per_gpu_hour", Dimension::kUsdPerHour, spec.price_usd_per_s);
+  spec.fp8_peak_flops_per_s = node.quantity_or("fp8_peak", ranges::kFp8Peak, spec.fp8_peak_flops_per_s);
+  spec.bf16_peak_flops_per_s = node.quantity_or("bf16_peak", ranges::kTensorPeak, spec.bf16_peak_flops_per_s);
+  spec.tf32_peak_flops_per_s = node.quantity_or("tf32_peak", ranges::kTensorPeak, spec.tf32_peak_flops_per_s);
+  spec.fp32_peak_flops_per_s = node.quantity_or("fp32_peak", ranges::kTensorPeak, spec.fp32_peak_flops_per_s);
+  spec.hbm_capacity_bytes = node.quantity_or("hbm_capacity", ranges::kHbmCapacity, spec.hbm_capacity_bytes);
+  spec.hbm_bandwidth_bytes_per_s = node.quantity_or("hbm_bandwidth", ranges::kBandwidth, spec.hbm_bandwidth_bytes_per_s);
+  spec.sm_count = static_cast<int>(node.integer_or("sm_count", ranges::kSmCount, spec.sm_count));
+  spec.boost_clock_hz = node.quantity_or("boost_clock", ranges::kBoostClock, spec.boost_clock_hz);
+  spec.nvlink_bandwidth_bytes_per_s = node.quantity_or("nvlink_bandwidth", ranges::kBandwidth, spec.nvlink_bandwidth_bytes_per_s);
+  spec.nic_bandwidth_bytes_per_s = node.quantity_or("nic_bandwidth", ranges::kBandwidth, spec.nic_bandwidth_bytes_per_s);
+  spec.power_w = node.quantity_or("power", ranges::kBoardPower, spec.power_w);
+  spec.price_usd_per_s = node.quantity_or("price_per_gpu_hour", ranges::kPricePerGpuHour, spec.price_usd_per_s);
   for (auto [value, field] : {std::pair{spec.bf16_peak_flops_per_s, "bf16_peak"},
                               {spec.hbm_capacity_bytes, "hbm_capacity"},
                               {spec.hbm_bandwidth_bytes_per_s, "hbm_bandwidth"},

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include "core/did_you_mean.h"
 #include "core/embedded_file.h"
 #include "core/error.h"
+#include "core/input_file.h"
 #include "models/hf_config.h"
 
 namespace trainsim {
@@ -46,13 +46,11 @@ ModelConfig load_preset(const std::string& name, const SourceLocation& where) {
 }
 
 ModelConfig load_hf_config_file(const std::string& path, const SourceLocation& where) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(where, "cannot read HuggingFace config '" + path + "'", "a readable config.json");
-  std::ostringstream text;
-  text << in.rdbuf();
+  const std::optional<std::string> text = read_input_file(path, "HuggingFace config", kHfConfigFileMaxBytes, where);
+  if (!text) throw ConfigError(where, "cannot read HuggingFace config '" + path + "'", "a readable config.json");
   const std::filesystem::path p(path);
   const std::string name = p.filename() == "config.json" ? p.parent_path().filename().string() : p.stem().string();
-  return model_from_hf_json(text.str(), path, name.empty() ? "model" : name);
+  return model_from_hf_json(*text, path, name.empty() ? "model" : name);
 }
 
 }  // namespace trainsim::models

@@ -1,6 +1,10 @@
 // The JSON form of a run report. Keys are sorted (nlohmann's default object), numbers in SI units.
+#include <fmt/format.h>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
 #include "hardware/calibrated_constants.h"
 #include "hardware/calibration.h"
 #include "models/model_size.h"
@@ -8,6 +12,20 @@
 #include "reports/run_report.h"
 
 namespace trainsim::reports {
+namespace {
+
+// nlohmann writes inf and NaN as null: a figure that is not finite is a bug, named by its key path here
+// rather than hidden in the file (sim/cost/finite_figures.h checks the run's figures before).
+void check_finite(const nlohmann::json& value, const std::string& path) {
+  if (value.is_number_float() && !std::isfinite(value.get<double>()))
+    throw_check_failure("std::isfinite(value)", __FILE__, __LINE__, fmt::format("{} is {}", path, value.get<double>()));
+  if (value.is_object())
+    for (const auto& [key, child] : value.items()) check_finite(child, path.empty() ? key : path + "." + key);
+  if (value.is_array())
+    for (std::size_t i = 0; i < value.size(); ++i) check_finite(value[i], fmt::format("{}[{}]", path, i));
+}
+
+}  // namespace
 
 std::string format_run_json(const RunReport& r) {
   using nlohmann::json;
@@ -103,6 +121,7 @@ std::string format_run_json(const RunReport& r) {
   json notes = r.estimate.notes;
   for (const std::string& note : r.run.notes) notes.push_back(note);
   out["notes"] = notes;
+  check_finite(out, "");
   return out.dump(2) + "\n";
 }
 

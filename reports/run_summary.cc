@@ -11,6 +11,7 @@
 #include "reports/op_pricing_report.h"
 #include "reports/run_report.h"
 #include "reports/text_table.h"
+#include "sim/cost/finite_figures.h"
 
 namespace trainsim::reports {
 namespace {
@@ -170,6 +171,7 @@ std::string run_section(const RunReport& r) {
 }  // namespace
 
 std::string format_run_summary(const RunReport& report) {
+  sim::check_figures_finite(report.estimate, report.run);  // no "inf" or "-nan" on a terminal
   std::string out = header(report) + step_section(report) + memory_section(report) + run_section(report);
   out += "Notes\n";
   for (const std::string& note : report.estimate.notes) out += "  - " + note + "\n";

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "sim/cost/finite_figures.h"
 #include "sim/step/step_simulation.h"
 
 namespace trainsim::sim {
@@ -15,6 +16,7 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   out.estimate = estimate_step(priced);
   if (request.fidelity == Fidelity::kAnalytic) {
     out.run = estimate_run(priced, out.estimate);
+    check_figures_finite(out.estimate, out.run);
     return out;
   }
   StepGraphOptions options;
@@ -37,6 +39,7 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   out.estimate.notes = std::move(simulated.notes);
   out.run = estimate_run(priced, out.estimate, ramp_step_scale);
   if (request.keep_timeline) out.timeline = std::move(simulated.timeline);
+  check_figures_finite(out.estimate, out.run);
   return out;
 }
 

@@ -18,10 +18,16 @@
 
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/s4u.hpp>
+#include <xbt/asserts.h>
 #include <xbt/log.h>
+
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
 
 #include "core/child_process.h"
 #include "core/error.h"
@@ -256,14 +262,11 @@ void configure_network() {
   sg4::Engine::set_config("network/TCP-gamma", 1e30);
 }
 
-// The simulation itself, in a process that has run no other (SimGrid keeps one clock and platform per
-// process and cannot reset them).
-Timeline simulate_in_fresh_process(const ActivityGraph& graph, const hw::Topology& topology,
-                                   const EngineOptions& options) {
+// One simulation; SimGrid keeps one clock and platform per process and cannot reset them.
+Timeline simulate(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options) {
   char program[] = "trainsim";
   char* argv[] = {program, nullptr};
   int argc = 1;
-  xbt_log_control_set("root.thresh:warning");  // before the Engine parses its arguments
   sg4::Engine engine(&argc, argv);
   configure_network();
   const std::vector<int> gpus = graph.gpus();
@@ -282,6 +285,72 @@ Timeline simulate_in_fresh_process(const ActivityGraph& graph, const hw::Topolog
   return run.finish();
 }
 
+// SimGrid's own log (xbt: warnings, a deadlock report, the message of an xbt_die or xbt_assert) never reaches
+// the terminal, where a user would see a page of SimGrid where trainsim promises one line. It goes to a
+// buffer the parent maps before the fork and reads when the child dies, to name SimGrid's last words in the
+// one-line internal error. Shared and unbuffered, so what SimGrid wrote just before an abort() is there.
+class SimGridLog {
+ public:
+  static constexpr std::size_t kBytes = 64 * 1024;
+  SimGridLog() {
+    void* memory = ::mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    text_ = memory == MAP_FAILED ? nullptr : static_cast<char*>(memory);  // anonymous maps start zeroed
+  }
+  SimGridLog(const SimGridLog&) = delete;
+  SimGridLog& operator=(const SimGridLog&) = delete;
+  ~SimGridLog() {
+    if (text_ != nullptr) ::munmap(text_, kBytes);
+  }
+
+  // In the child, before the Engine exists: every category logs through root into the buffer, warnings and
+  // worse, without source locations or backtraces (xbt_assert prints one to stderr unless no_loc).
+  void capture_in_child() const {
+    xbt_log_no_loc = 1;  // what --log=no_loc sets; xbt_log_control_set does not take it
+    std::FILE* stream = text_ == nullptr ? std::fopen("/dev/null", "w") : ::fmemopen(text_, kBytes - 1, "w");
+    if (stream != nullptr) {
+      std::setvbuf(stream, nullptr, _IONBF, 0);
+      xbt_log_appender_set(&_XBT_LOGV(root), xbt_log_appender_stream(stream));
+      xbt_log_layout_set(&_XBT_LOGV(root), xbt_log_layout_format_new("[%c/%p] %m%n"));
+    }
+    xbt_log_control_set("root.thresh:warning");
+  }
+
+  // In the parent: the first critical line SimGrid logged (the cause), else its last line; empty if none.
+  std::string last_words() const {
+    if (text_ == nullptr) return {};
+    const std::string text(text_, ::strnlen(text_, kBytes));
+    std::string last;
+    for (std::size_t start = 0; start < text.size();) {
+      std::size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      const std::string line = text.substr(start, end - start);
+      if (line.find("/CRITICAL]") != std::string::npos) return line.substr(0, 300);
+      if (!line.empty()) last = line;
+      start = end + 1;
+    }
+    return last.substr(0, 300);
+  }
+
+ private:
+  char* text_ = nullptr;
+};
+
+// The simulation itself, in a process that has run no other. An exception of SimGrid's own
+// (simgrid::Exception, xbt's) means we fed it something wrong: it leaves as one internal error.
+Timeline simulate_in_fresh_process(const ActivityGraph& graph, const hw::Topology& topology,
+                                   const EngineOptions& options, const SimGridLog& log) {
+  log.capture_in_child();  // before the Engine parses its arguments
+  try {
+    return simulate(graph, topology, options);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    throw_check_failure("SimGrid ran the step", __FILE__, __LINE__,
+                        "SimGrid raised: " + what.substr(0, std::min(what.find('\n'), std::size_t{300})));
+  }
+}
+
 }  // namespace
 
 Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options) {
@@ -290,8 +359,20 @@ Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, co
   check_runs_to_the_end(graph);  // here, so a bad graph is reported before a process is forked
   // NOTE: every simulation runs in a forked child of its own, which inherits the graph copy-on-write and sends
   // the timeline back: any number of simulations run one after another in one process.
-  return timeline_from_bytes(run_in_child_bytes(
-      [&] { return timeline_to_bytes(simulate_in_fresh_process(graph, topology, options)); }));
+  const SimGridLog log;
+  std::string bytes;
+  try {
+    bytes = run_in_child_bytes([&] { return timeline_to_bytes(simulate_in_fresh_process(graph, topology, options, log)); });
+  } catch (const std::exception& e) {
+    // The child's own errors come back as their messages; a child that died (an abort in xbt_die or
+    // xbt_assert, a crash) is a bug, named with what SimGrid logged last.
+    const std::string what = e.what();
+    if (!what.starts_with("simulation child died")) throw;
+    const std::string words = log.last_words();
+    throw_check_failure("the simulation child exits", __FILE__, __LINE__,
+                        what + (words.empty() ? "" : "; SimGrid logged: " + words));
+  }
+  return timeline_from_bytes(bytes);
 }
 
 }  // namespace trainsim::sim

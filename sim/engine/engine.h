@@ -22,7 +22,8 @@ struct EngineOptions {
 // bytes / bandwidth + latency exactly and concurrent flows share links max-min.
 // Compute on a GPU is one stream: its compute activities run one at a time, in the order they were added.
 // Throws trainsim::Error if an activity could never run (a cycle in the graph, or a compute activity that
-// waits for one added after it on its GPU).
+// waits for one added after it on its GPU). SimGrid's own log never reaches the terminal; a SimGrid exception,
+// xbt_die or crash is one internal error ("internal check failed ...") naming what SimGrid logged last.
 Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options = {});
 
 }  // namespace trainsim::sim

@@ -2,13 +2,15 @@
 // one part; cross-part rules (degrees against the GPU count, against the model) come last.
 #include "sim/scenario/scenario_loader.h"
 
+#include <cctype>
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 #include <memory>
 #include <optional>
 
 #include "core/did_you_mean.h"
+#include "core/input_file.h"
+#include "core/input_ranges.h"
 #include "core/yaml_reader.h"
 #include "hardware/calibration_choice.h"
 #include "hardware/gpu_catalog.h"
@@ -84,16 +86,16 @@ void read_model(const ConfigNode& node, const std::string& scenario_dir, Scenari
 void read_training(const ConfigNode& node, Scenario& s) {
   node.allow_only(Keys{"sequence_length", "global_batch", "batch_ramp", "tokens", "precision", "optimizer"});
   TrainingJob& job = s.job;
-  job.sequence_length = static_cast<int>(node.require("sequence_length").as_integer(1, 10'000'000));
-  job.global_batch_sequences = static_cast<int>(node.require("global_batch").as_integer(1, 1'000'000'000));
+  job.sequence_length = static_cast<int>(node.require("sequence_length").as_integer(ranges::kSequenceLength));
+  job.global_batch_sequences = static_cast<int>(node.require("global_batch").as_integer(ranges::kGlobalBatch));
   remember(s, node.require("global_batch"));
-  job.total_tokens = node.require("tokens").as_quantity(Dimension::kCount);
+  job.total_tokens = node.require("tokens").as_quantity(ranges::kTokens);
   if (job.total_tokens < job.tokens_per_step()) node.require("tokens").fail("is less than one step's tokens", "at least global_batch x sequence_length");
   if (auto ramp = node.get("batch_ramp")) {
     ramp->allow_only(Keys{"from", "over_tokens"});
     BatchRamp r;
     r.from_sequences = static_cast<int>(ramp->require("from").as_integer(1, job.global_batch_sequences));
-    r.over_tokens = ramp->require("over_tokens").as_quantity(Dimension::kCount);
+    r.over_tokens = ramp->require("over_tokens").as_quantity(ranges::kTokens);
     if (r.over_tokens > job.total_tokens) ramp->require("over_tokens").fail("exceeds the token budget", "at most training.tokens");
     job.ramp = r;
     remember(s, *ramp);
@@ -122,15 +124,15 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   for (const char* key : {"pp", "tp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage"})
     if (auto child = node.get(key)) remember(s, *child);
   remember(s, node);
-  l.pp = static_cast<int>(node.require("pp").as_integer(1, 4096));
+  l.pp = static_cast<int>(node.require("pp").as_integer(ranges::kPipelineDegree));
   // dp left out: derive_data_parallel fills it in once the cluster is read (0 until then).
-  l.dp = node.has("dp") ? static_cast<int>(node.require("dp").as_integer(1, 1'000'000)) : 0;
-  l.tp = static_cast<int>(node.integer_or("tp", 1, 1024, 1));
-  l.ep = static_cast<int>(node.integer_or("ep", 1, 1'000'000, 1));
-  l.virtual_stages = static_cast<int>(node.integer_or("virtual_stages", 1, 64, 1));
+  l.dp = node.has("dp") ? static_cast<int>(node.require("dp").as_integer(ranges::kDataDegree)) : 0;
+  l.tp = static_cast<int>(node.integer_or("tp", ranges::kTensorDegree, 1));
+  l.ep = static_cast<int>(node.integer_or("ep", ranges::kExpertDegree, 1));
+  l.virtual_stages = static_cast<int>(node.integer_or("virtual_stages", ranges::kVirtualStages, 1));
   l.sequence_parallel = node.bool_or("sequence_parallel", false);
-  l.zero_stage = static_cast<int>(node.integer_or("zero_stage", 0, 3, 1));
-  l.micro_batch_size = static_cast<int>(node.integer_or("micro_batch_size", 1, 1'000'000, 1));
+  l.zero_stage = static_cast<int>(node.integer_or("zero_stage", ranges::kZeroStage, 1));
+  l.micro_batch_size = static_cast<int>(node.integer_or("micro_batch_size", ranges::kMicroBatchSize, 1));
   if (auto schedule = node.get("schedule")) {
     Keys names;
     for (ScheduleKind kind : kAllScheduleKinds) names.emplace_back(schedule_name(kind));
@@ -147,7 +149,13 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
     if (placement->is_scalar()) {
       placement->as_choice(Keys{"auto"});
     } else {
-      for (const ConfigNode& count : placement->elements()) l.layers_per_stage.push_back(static_cast<int>(count.as_integer(0, 100000)));
+      // A list longer than the stages fails before its elements are read (a million entries took seconds);
+      // the plan checks the exact count (stage_plan.cc).
+      if (placement->element_count() > static_cast<std::size_t>(l.stage_count()))
+        placement->fail(fmt::format("has {} entries for {} pipeline stages", placement->element_count(), l.stage_count()),
+                        fmt::format("one layer count per stage ({})", l.stage_count()), "or layers_per_stage: auto");
+      for (const ConfigNode& count : placement->elements())
+        l.layers_per_stage.push_back(static_cast<int>(count.as_integer(ranges::kLayersPerStage)));
     }
   }
 }
@@ -223,17 +231,15 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
     c.gpu = hw::find_gpu(gpu.require("type").as_string(), gpu.require("type").location());
     hw::read_gpu_fields(gpu, c.gpu, Keys{"type"});
   }
-  c.nodes = static_cast<int>(node.require("nodes").as_integer(1, 1'000'000));
-  c.gpus_per_node = static_cast<int>(node.integer_or("gpus_per_node", 1, 1024, 8));
+  c.nodes = static_cast<int>(node.require("nodes").as_integer(ranges::kNodes));
+  c.gpus_per_node = static_cast<int>(node.integer_or("gpus_per_node", ranges::kGpusPerNode, 8));
   remember(s, node.require("nodes"));
-  c.nvlink_bandwidth_bytes_per_s = node.quantity_or("nvlink_bandwidth", Dimension::kBytesPerSecond, c.gpu.nvlink_bandwidth_bytes_per_s);
-  c.nic_bandwidth_bytes_per_s = node.quantity_or("nic_bandwidth", Dimension::kBytesPerSecond, c.gpu.nic_bandwidth_bytes_per_s);
+  c.nvlink_bandwidth_bytes_per_s = node.quantity_or("nvlink_bandwidth", ranges::kBandwidth, c.gpu.nvlink_bandwidth_bytes_per_s);
+  c.nic_bandwidth_bytes_per_s = node.quantity_or("nic_bandwidth", ranges::kBandwidth, c.gpu.nic_bandwidth_bytes_per_s);
   // Defaults: 64 B latencies measured by DeepSeek (ISCA 2025): NVLink 3.33 us, IB 3.7 us across leaves.
-  c.nvlink_latency_s = node.quantity_or("nvlink_latency", Dimension::kSeconds, 3.33e-6);
-  c.nic_latency_s = node.quantity_or("nic_latency", Dimension::kSeconds, 3.7e-6);
-  c.price_usd_per_gpu_s = node.quantity_or("price_per_gpu_hour", Dimension::kUsdPerHour, c.gpu.price_usd_per_s);
-  for (const char* key : {"nvlink_bandwidth", "nic_bandwidth"})
-    if (auto v = node.get(key); v && v->as_quantity(Dimension::kBytesPerSecond) == 0) v->fail("must be positive", "a bandwidth above zero");
+  c.nvlink_latency_s = node.quantity_or("nvlink_latency", ranges::kLatency, 3.33e-6);
+  c.nic_latency_s = node.quantity_or("nic_latency", ranges::kLatency, 3.7e-6);
+  c.price_usd_per_gpu_s = node.quantity_or("price_per_gpu_hour", ranges::kPricePerGpuHour, c.gpu.price_usd_per_s);
   if (auto topology = node.get("topology")) {
     const std::string t = topology->as_choice(Keys{"fat-tree", "multi-plane-fat-tree", "rail-optimized"});
     c.topology = t == "fat-tree" ? hw::TopologyKind::kFatTree
@@ -255,6 +261,20 @@ void apply_overrides(ConfigNode& root, std::span<const std::string> overrides) {
     const std::string key_path = text.substr(0, equals);
     root.set_from_text(key_path, text.substr(equals + 1), "--set " + key_path);
   }
+}
+
+// FP8 GEMMs need FP8 tensor cores, which a GPU lacks where its fp8_peak is 0 (hardware/gpu_catalog.yaml): an
+// FP8 run there would be priced at BF16 rates without a word. Without a precision key such a GPU trains in BF16.
+void settle_precision(const ConfigNode& training, Scenario& s) {
+  if (s.cluster.gpu.fp8_peak_flops_per_s > 0) return;
+  const std::optional<ConfigNode> precision = training.get("precision");
+  if (precision && s.job.precision.fp8_gemms) {
+    std::string gpu = s.cluster.gpu.key;
+    for (char& c : gpu) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    precision->fail(fmt::format("fp8 on a GPU without FP8 tensor cores ({})", s.cluster.gpu.key),
+                    "bf16 on this GPU", fmt::format("precision: bf16 (the {} has no FP8 tensor cores)", gpu));
+  }
+  s.job.precision.fp8_gemms = s.job.precision.fp8_dispatch = false;
 }
 
 }  // namespace
@@ -280,13 +300,14 @@ Scenario parse_scenario(const std::string& text, const std::string& source, std:
   root.allow_only(Keys{"name", "description", "seed", "model", "training", "parallelism", "cluster"});
   Scenario s;
   s.source = source;
-  s.seed = static_cast<uint64_t>(root.integer_or("seed", 0, 9'000'000'000'000'000'000LL, 0));
+  s.seed = static_cast<uint64_t>(root.integer_or("seed", ranges::kSeed, 0));
   const std::string dir = std::filesystem::path(source).parent_path().string();
   read_model(root.require("model"), dir, s);
   read_training(root.require("training"), s);
   read_parallelism(root.require("parallelism"), s);
   read_cluster(root.require("cluster"), dir, s);
   if (s.layout.dp == 0) derive_data_parallel(s);
+  settle_precision(root.require("training"), s);
   check_layout_rules(s);
   return s;
 }
@@ -296,13 +317,20 @@ Scenario load_scenario(const std::string& path, std::span<const std::string> ove
     // Standard input can be read once; a command that loads its scenario twice (schedule --scenario -) or is
     // given - twice reads the same text each time.
     static const std::string text = [] {
-      std::ostringstream in;
-      in << std::cin.rdbuf();
-      return in.str();
+      std::string in;
+      char buffer[65536];
+      while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
+        in.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
+        if (in.size() > kScenarioFileMaxBytes)  // the bound a scenario file has, before any parsing
+          throw ConfigError(SourceLocation{"<stdin>", 0, 0, ""},
+                            fmt::format("standard input is over {} bytes", kScenarioFileMaxBytes),
+                            "a scenario of a few kilobytes");
+      }
+      return in;
     }();
     return parse_scenario(text, "<stdin>", overrides);
   }
-  return parse_scenario(read_yaml_file(path, "scenario file"), path, overrides);
+  return parse_scenario(read_yaml_file(path, "scenario file", kScenarioFileMaxBytes), path, overrides);
 }
 
 }  // namespace trainsim::sim
