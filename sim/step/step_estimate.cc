@@ -239,6 +239,8 @@ Estimate estimate_step(const PricedScenario& p) {
                       "a layout that fits in GPU memory",
                       "recompute more (recompute: deepseek or full), raise pp, ep or tp, or pick a GPU with more memory");
 
+  // What the model's config holds that is not modelled (models/hf_config.h), first.
+  for (const std::string& note : s.job.model.notes) out.notes.push_back("model: " + note);
   const PipelineFigures& f = out.step.pipeline;
   out.notes.push_back(fmt::format(
       "bubble: the {} schedule executed on the priced chunk times; its published formula gives {:.3f} s ({})",
