@@ -8,7 +8,7 @@
 namespace trainsim::models {
 
 bool is_irrelevant_hf_key(std::string_view key) {
-  static constexpr std::array<std::string_view, 59> kKeys = {
+  static constexpr std::array<std::string_view, 60> kKeys = {
       // Names, versions, loading and serving.
       "_name_or_path", "architectures", "auto_map", "transformers_version", "torch_dtype", "dtype", "use_cache",
       "tokenizer_class", "output_past", "torchscript", "use_bfloat16", "return_dict", "output_attentions",
@@ -22,7 +22,7 @@ bool is_irrelevant_hf_key(std::string_view key) {
       "scale_attn_weights", "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn",
       // Positions: RoPE's frequencies and scaling change no matrix; n_ctx is GPT-2's n_positions again, and the
       // trained context is the scenario's sequence_length; initial_context_length is GPT-OSS's YaRN base.
-      "rope_theta", "rope_scaling", "rope_parameters", "n_ctx", "initial_context_length",
+      "rope_theta", "rope_scaling", "rope_parameters", "partial_rotary_factor", "n_ctx", "initial_context_length",
       // Training losses and router outputs: coefficients of the loss, not work.
       "router_aux_loss_coef", "router_z_loss_coef", "aux_loss_alpha", "seq_aux", "output_router_logits",
       "router_jitter_noise",
@@ -39,9 +39,9 @@ bool is_irrelevant_hf_key(std::string_view key) {
 }
 
 bool looks_architectural(std::string_view key) {
-  static constexpr std::array<std::string_view, 22> kWords = {
+  static constexpr std::array<std::string_view, 23> kWords = {
       "expert", "moe", "layer", "head", "hidden", "intermediate", "ffn", "router", "mlp", "attention", "attn",
-      "window", "embed", "dim", "kv", "lora", "sparse", "dense", "block", "gate", "norm", "num_",
+      "window", "embed", "dim", "kv", "lora", "sparse", "dense", "block", "gate", "norm", "num_", "topk",
   };
   return std::any_of(kWords.begin(), kWords.end(),
                      [key](std::string_view word) { return key.find(word) != std::string_view::npos; });

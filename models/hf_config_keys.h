@@ -12,7 +12,7 @@ namespace trainsim::models {
 bool is_irrelevant_hf_key(std::string_view key);
 
 // An unknown key whose name says it may shape the model (expert, moe, layer, head, hidden, intermediate, ffn,
-// router, attention, window, ...): ignoring it may change the estimate, so it gets a note of its own.
+// router, attention, window, topk, ...): ignoring it may change the estimate, so it gets a note of its own.
 bool looks_architectural(std::string_view key);
 
 }  // namespace trainsim::models
