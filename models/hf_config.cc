@@ -296,6 +296,8 @@ void apply_family_layout(ModelConfig& c) {
 }
 
 void add_unmodelled_notes(ModelConfig& c) {
+  // Worded from the layer count, which an override may have changed since the last call.
+  std::erase_if(c.notes, [](const std::string& note) { return note.starts_with("sliding_window "); });
   const int sliding_layers = c.sliding_window_layers < 0 ? c.num_layers : c.sliding_window_layers;
   if (c.sliding_window > 0 && sliding_layers > 0)
     add_note(c, fmt::format("sliding_window {}: {} of {} layers attend to the last {} tokens only; trainsim prices "

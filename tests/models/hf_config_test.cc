@@ -162,7 +162,13 @@ TEST(HfConfig, UnknownKeysAreNotedNeverDropped) {
   EXPECT_EQ(m.notes.size(), 4u);  // torch_dtype: known and irrelevant
   // A sliding window switched off, or absent (null), is no note.
   EXPECT_TRUE(from_json("{" + kDense + R"(, "sliding_window": 4096, "use_sliding_window": false})").notes.empty());
-  EXPECT_TRUE(has_note(from_json("{" + kDense + R"(, "sliding_window": 4096})"), "4 of 4 layers"));
+  ModelConfig windowed = from_json("{" + kDense + R"(, "sliding_window": 4096})");
+  EXPECT_TRUE(has_note(windowed, "4 of 4 layers"));
+  // A scenario override of the depth rewords the note rather than adding a second one.
+  EXPECT_EQ(apply_hf_field(windowed, "num_hidden_layers", HfValue{8LL}), "");
+  EXPECT_TRUE(finalize_model(windowed).empty());
+  EXPECT_TRUE(has_note(windowed, "8 of 8 layers"));
+  EXPECT_FALSE(has_note(windowed, "4 of 4 layers"));
 }
 
 TEST(HfConfig, DeepSeekV3Fields) {
