@@ -8,9 +8,9 @@
 namespace trainsim::models {
 
 bool is_irrelevant_hf_key(std::string_view key) {
-  static constexpr std::array<std::string_view, 60> kKeys = {
+  static constexpr std::array<std::string_view, 59> kKeys = {
       // Names, versions, loading and serving.
-      "_name_or_path", "architectures", "auto_map", "transformers_version", "torch_dtype", "dtype", "use_cache",
+      "architectures", "auto_map", "transformers_version", "torch_dtype", "dtype", "use_cache",
       "tokenizer_class", "output_past", "torchscript", "use_bfloat16", "return_dict", "output_attentions",
       "output_hidden_states", "gradient_checkpointing", "pretraining_tp", "ep_size", "id2label", "label2id",
       "problem_type", "task_specific_params",
@@ -35,7 +35,8 @@ bool is_irrelevant_hf_key(std::string_view key) {
       // GPT-2's sequence-classification head, not part of the language model.
       "summary_type", "summary_use_proj", "summary_activation", "summary_proj_to_labels", "summary_first_dropout",
   };
-  return std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end();
+  // transformers' private keys (_name_or_path, _attn_implementation, ...) describe loading, not the model.
+  return key.starts_with('_') || std::find(kKeys.begin(), kKeys.end(), key) != kKeys.end();
 }
 
 bool looks_architectural(std::string_view key) {

@@ -8,7 +8,8 @@
 namespace trainsim::models {
 
 // Known and without effect on parameters, FLOPs or bytes of training: bos_token_id, torch_dtype, rope_theta,
-// rms_norm_eps, initializer_range, transformers_version, use_cache, dropout rates, ... (the list in the .cc).
+// rms_norm_eps, initializer_range, transformers_version, use_cache, dropout rates, transformers' private
+// _-keys, ... (the list in the .cc).
 bool is_irrelevant_hf_key(std::string_view key);
 
 // An unknown key whose name says it may shape the model (expert, moe, layer, head, hidden, intermediate, ffn,

@@ -154,12 +154,12 @@ TEST(HfConfig, RoutingWithoutExpertsIsAnErrorNamingTheKey) {
 
 TEST(HfConfig, UnknownKeysAreNotedNeverDropped) {
   const ModelConfig m = from_json("{" + kDense + R"(, "num_expert_groups_per_layer": 4, "favourite_colour": "blue",
-      "clip_qkv": 8.0, "qk_layernorm": true, "torch_dtype": "bfloat16"})");
+      "clip_qkv": 8.0, "qk_layernorm": true, "torch_dtype": "bfloat16", "_attn_implementation": "sdpa"})");
   EXPECT_TRUE(has_note(m, "unknown key 'num_expert_groups_per_layer' looks architectural"));
   EXPECT_TRUE(has_note(m, "ignored as not architectural: favourite_colour"));
   EXPECT_TRUE(has_note(m, "clip_qkv 8"));
   EXPECT_TRUE(has_note(m, "qk_layernorm true"));
-  EXPECT_EQ(m.notes.size(), 4u);  // torch_dtype: known and irrelevant
+  EXPECT_EQ(m.notes.size(), 4u);  // torch_dtype and transformers' private _-keys: known and irrelevant
   // A sliding window switched off, or absent (null), is no note.
   EXPECT_TRUE(from_json("{" + kDense + R"(, "sliding_window": 4096, "use_sliding_window": false})").notes.empty());
   ModelConfig windowed = from_json("{" + kDense + R"(, "sliding_window": 4096})");
