@@ -1,11 +1,16 @@
-// Layer-kind rule and KV-cache size. The MoE layer rule is DeepseekV3DecoderLayer's in HuggingFace
-// transformers; the KV-cache sizes reproduce the ISCA 2025 paper's table (docs/sources.md#kv-cache).
+// Layer-kind rule and KV-cache size. The MoE layer rules are DeepseekV3DecoderLayer's and
+// Qwen2MoeDecoderLayer's in HuggingFace transformers; the KV-cache sizes reproduce the ISCA 2025 paper's table (docs/sources.md#kv-cache).
 #include "models/model_config.h"
+
+#include <algorithm>
 
 namespace trainsim::models {
 
 bool ModelConfig::is_moe_layer(int layer) const {
-  return is_moe() && layer >= moe.first_dense_layers && layer % moe.moe_layer_frequency == 0;
+  if (!is_moe()) return false;
+  if (std::find(moe.dense_layers.begin(), moe.dense_layers.end(), layer) != moe.dense_layers.end()) return false;
+  if (moe.sparse_step > 0) return (layer + 1) % moe.sparse_step == 0;
+  return layer >= moe.first_dense_layers && layer % moe.moe_layer_frequency == 0;
 }
 
 int ModelConfig::moe_layer_count() const {

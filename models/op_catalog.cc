@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "models/model_size.h"
 
 namespace trainsim::models {
 namespace {
@@ -166,7 +167,7 @@ double mla_attention(const ModelConfig& m, LayerBuilder& b) {
   const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
   const bool recompute_up = c.recompute == Recompute::kDeepSeek;
   const OpRole role = OpRole::kAttention;
-  double params = h;  // attention RMSNorm weight
+  double params = norm_parameters(m, h);  // attention norm
   b.norm("attn.norm", role, rows, h, recompute_norms);
   if (d.q_lora_rank > 0) {
     b.gemm("attn.q_down", role, rows, h, d.q_lora_rank, g, !recompute_norms);
@@ -197,7 +198,9 @@ double gqa_attention(const ModelConfig& m, LayerBuilder& b) {
   b.norm("attn.norm", OpRole::kAttention, rows, h, recompute_norms);
   b.gemm("attn.qkv_proj", OpRole::kAttention, rows, h, q + 2 * kv, gemm_dtype(c), !recompute_norms);
   b.elementwise("attn.rope", OpRole::kAttention, rows, q + kv, q + kv, 0);
-  return h + h * (q + 2 * kv) + (m.qkv_bias ? q + 2 * kv : 0.0);
+  // Biases, sinks and q/k norms: parameters only, their element-wise work is left out (see model_size.h).
+  return norm_parameters(m, h) + h * (q + 2 * kv) +
+         attention_extra_parameters(m, q, kv, static_cast<double>(m.num_heads) / c.tp);
 }
 
 // The causal core and the output projection, shared by both attention kinds.
@@ -238,19 +241,21 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   return heads * d_v * m.hidden_size;
 }
 
-// SwiGLU MLP of width `intermediate` on `rows` rows: gate/up GEMM, activation, down GEMM.
+// MLP of width `intermediate` on `rows` rows. Gated (SwiGLU, GeGLU): the fused gate/up GEMM, the activation
+// times the up half, the down GEMM. Plain (GPT-2's GELU, ReLU): the up GEMM, the activation, the down GEMM.
 // `save_input`: false when the input's producer (a norm) is recomputed in backward.
-void swiglu_mlp(const std::string& name, OpRole role, LayerBuilder& b, double rows, double hidden,
-                double intermediate, double weight_sets, OpKind kind, bool save_input) {
+void mlp_block(MlpKind mlp, const std::string& name, OpRole role, LayerBuilder& b, double rows, double hidden,
+               double intermediate, double weight_sets, OpKind kind, bool save_input) {
   const OpContext& c = b.context();
   // DeepSeek-V3 caches the SwiGLU input and recomputes its output in backward (tech report 3.3.3).
   const bool recompute_act = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
-  b.gemm(name + ".gate_up", role, rows, hidden, 2 * intermediate, gemm_dtype(c), save_input, false, kind,
-         weight_sets);
+  const double up_width = is_gated(mlp) ? 2 * intermediate : intermediate;
+  b.gemm(name + (is_gated(mlp) ? ".gate_up" : ".up"), role, rows, hidden, up_width, gemm_dtype(c), save_input, false,
+         kind, weight_sets);
   // DeepSeek-V3 caches the SwiGLU input in FP8 (tech report 3.3.2); BF16 otherwise.
-  const double swiglu_input_bytes = rows * 2 * intermediate * element_bytes(gemm_dtype(c));
-  b.elementwise(name + ".swiglu", role, rows, 2 * intermediate, intermediate, swiglu_input_bytes,
-                recompute_act);
+  const double act_input_bytes = rows * up_width * element_bytes(gemm_dtype(c));
+  b.elementwise(name + "." + std::string(mlp_activation_name(mlp)), role, rows, up_width, intermediate,
+                act_input_bytes, recompute_act);
   b.gemm(name + ".down", role, rows, intermediate, hidden, gemm_dtype(c), !recompute_act, false, kind,
          weight_sets);
 }
@@ -260,9 +265,9 @@ double dense_mlp(const ModelConfig& m, LayerBuilder& b) {
   const double h = m.hidden_size, inter = static_cast<double>(m.intermediate_size) / c.tp;
   const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
   b.norm("mlp.norm", OpRole::kMlp, c.tokens(), h, recompute_norms);
-  swiglu_mlp("mlp", OpRole::kMlp, b, c.tokens(), h, inter, 1, OpKind::kGemm, !recompute_norms);
+  mlp_block(m.mlp, "mlp", OpRole::kMlp, b, c.tokens(), h, inter, 1, OpKind::kGemm, !recompute_norms);
   tp_collectives(b, "mlp", OpRole::kMlpTp, c.tokens(), h);
-  return h + 3 * h * inter;
+  return norm_parameters(m, h) + mlp_block_parameters(m, inter);
 }
 
 // DeepSeekMoE: router, dispatch, routed experts (grouped GEMMs), shared experts, combine.
@@ -298,20 +303,27 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   const std::size_t first_routed = b.op_count();
   b.add({"moe.permute", OpKind::kPermute, Dtype::kBf16, Pass::kForward, OpRole::kExperts, 0, 2.0 * routed_rows * h * kBf16});
   b.add({"moe.permute.bwd", OpKind::kPermute, Dtype::kBf16, Pass::kBackwardInput, OpRole::kExperts, 0, 2.0 * routed_rows * h * kBf16});
-  swiglu_mlp("moe.experts", OpRole::kExperts, b, routed_rows, h, inter, local_experts, OpKind::kGroupedGemm, true);
+  mlp_block(m.mlp, "moe.experts", OpRole::kExperts, b, routed_rows, h, inter, local_experts, OpKind::kGroupedGemm,
+            true);
   b.mark_routed_since(first_routed);
   b.add({"moe.combine_sum", OpKind::kPermute, Dtype::kBf16, Pass::kForward, OpRole::kCombineSum, 2.0 * rows * k * h,
          (rows * k + rows) * h * kBf16});
   b.add({"moe.combine_sum.bwd", OpKind::kPermute, Dtype::kBf16, Pass::kBackwardInput, OpRole::kCombineSum, 2.0 * rows * k * h,
          (rows * k + rows) * h * kBf16});
   if (m.moe.shared_experts > 0) {
-    const double shared_inter = static_cast<double>(m.moe.shared_experts) * inter / c.tp;
-    swiglu_mlp("moe.shared", OpRole::kExperts, b, rows, h, shared_inter, 1, OpKind::kGemm, !recompute_norms);
-    params += 3 * h * shared_inter;
+    // DeepSeek: n_shared_experts routed-expert-wide experts run as one; Qwen2-MoE: one of its own width, whose
+    // sigmoid gate (h -> 1, Qwen2MoeSparseMoeBlock) counts as parameters only.
+    const bool own_width = m.moe.shared_intermediate_size > 0;
+    const double shared_inter =
+        (own_width ? m.moe.shared_intermediate_size : static_cast<double>(m.moe.shared_experts) * inter) / c.tp;
+    mlp_block(m.mlp, "moe.shared", OpRole::kExperts, b, rows, h, shared_inter, 1, OpKind::kGemm, !recompute_norms);
+    params += (own_width ? mlp_block_parameters(m, shared_inter) + h
+                         : m.moe.shared_experts * mlp_block_parameters(m, inter / c.tp));
   }
   tp_collectives(b, "moe", OpRole::kMlpTp, rows, h);
-  params += h + h * e + (m.moe.scoring == RouterScoring::kSigmoid ? e : 0.0);  // norm, gate, selection bias
-  expert_params += local_experts * 3 * h * inter;
+  // Norm, gate, DeepSeek-V3's selection bias or GPT-OSS's router bias.
+  params += norm_parameters(m, h) + h * e + (m.moe.scoring == RouterScoring::kSigmoid || m.mlp_bias ? e : 0.0);
+  expert_params += local_experts * mlp_block_parameters(m, inter);
 }
 
 void build_transformer_layer(const ModelConfig& m, bool moe, LayerBuilder& b, LayerOps& out) {
@@ -332,7 +344,7 @@ void build_output_head(const ModelConfig& m, LayerBuilder& b, LayerOps& out, boo
   // The output head stays BF16 (tech report 3.3.1); the loss reads the logits and writes their gradient.
   b.gemm("head.proj", OpRole::kHead, rows, h, vocab, Dtype::kBf16, true);
   b.elementwise("head.cross_entropy", OpRole::kHead, rows, vocab, 1, rows * vocab * kBf16);
-  out.parameters += h + (count_weights ? h * vocab : 0.0);
+  out.parameters += norm_parameters(m, h) + (count_weights ? h * vocab : 0.0);
 }
 
 }  // namespace
@@ -361,7 +373,8 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
       b.add({"embed.lookup", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, OpRole::kPre, 0, 2.0 * rows * h * kBf16});
       b.add({"embed.scatter_add", OpKind::kEmbedding, Dtype::kFp32, Pass::kBackwardWeight, OpRole::kPre, rows * h,
              rows * h * (kBf16 + 2 * kFp32)});
-      out.parameters = static_cast<double>(model.vocab_size) / context.tp * h;
+      // The token table split over TP, and GPT-2's learned position table (wpe), replicated.
+      out.parameters = static_cast<double>(model.vocab_size) / context.tp * h + model.learned_positions * h;
       break;
     case LayerKind::kOutputHead: build_output_head(model, b, out, !model.tie_word_embeddings); break;
     case LayerKind::kMtp:

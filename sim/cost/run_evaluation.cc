@@ -36,7 +36,12 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   simulated.notes.push_back(
       fmt::format("the closed form (--fidelity analytic) gives {:.3f} s per step", out.estimate.step.step_time_s));
   out.estimate.step = simulated.step;
-  out.estimate.notes = std::move(simulated.notes);
+  // The model's notes (what its config holds that is not modelled, as step_estimate.cc words them) hold at every
+  // fidelity; the simulation's notes replace the closed form's.
+  std::vector<std::string> notes;
+  for (const std::string& note : scenario.job.model.notes) notes.push_back("model: " + note);
+  notes.insert(notes.end(), simulated.notes.begin(), simulated.notes.end());
+  out.estimate.notes = std::move(notes);
   out.run = estimate_run(priced, out.estimate, ramp_step_scale);
   if (request.keep_timeline) out.timeline = std::move(simulated.timeline);
   check_figures_finite(out.estimate, out.run);

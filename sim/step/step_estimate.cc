@@ -273,6 +273,8 @@ Estimate estimate_step(const PricedScenario& p) {
                                   out.memory.breakdown.largest_terms(3), out.memory.device),
                       "a layout that fits in GPU memory", memory_hint(s));
 
+  // What the model's config holds that is not modelled (models/hf_config.h), first.
+  for (const std::string& note : s.job.model.notes) out.notes.push_back("model: " + note);
   const PipelineFigures& f = out.step.pipeline;
   out.notes.push_back(fmt::format(
       "bubble: the {} schedule executed on the priced chunk times; its published formula gives {:.3f} s ({})",

@@ -1,6 +1,7 @@
 // Parameter counts, KV cache and training FLOPs against published figures: DeepSeek-V3 tech report (671B
-// total, 37B active, MTP 11.5B) and the ISCA 2025 paper (KV bytes per token, GFLOPs per token at s=4096);
-// every figure with its source in docs/sources.md.
+// total, 37B active, MTP 11.5B), the ISCA 2025 paper (KV bytes per token, GFLOPs per token at s=4096), the
+// Qwen3 technical report and model cards, the OLMoE paper, GPT-2's parameter counts and the GPT-OSS model card;
+// every figure with its source in docs/sources.md or tests/models/data/SOURCES.md.
 #include "models/model_size.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,10 @@
 
 namespace trainsim::models {
 namespace {
+
+ModelConfig load_data(const std::string& file) {
+  return load_hf_config_file(std::string(TRAINSIM_SOURCE_DIR) + "/tests/models/data/" + file);
+}
 
 // Published figures are rounded to the digit they show; that half-unit is the tolerance unless a comment
 // names a further, stated ambiguity (docs/sources.md#deepseek-v3-parameters, #model-sizes, #training-flops).
@@ -69,6 +74,68 @@ TEST(ModelSize, MtpAddsItsLayerAndHeadToTheFlops) {
   const double expected = 3 * (2 * (mla + experts + router + projection + head) + attention);  // 10.19 GFLOPs
   // 0.1%: the hand count leaves out norms, SwiGLU, softmax and top-k, each a few FLOPs per hidden element.
   EXPECT_NEAR(with_mtp - main, expected, 1e-3 * expected);
+}
+
+// Qwen3-MoE by hand from its config.json (Qwen3MoeDecoderLayer): per layer two RMSNorms (2h), q/k/v/o
+// (2 h x heads*128 + 2 h x 4*128), q/k norms over the head dim (2 x 128), the router h x 128 and 128 or 8 SwiGLU
+// experts of 3 h x w; untied embedding and head 2 V h, the final norm h.
+double qwen3_moe(double h, double heads, double w, double layers, double experts) {
+  const double attention = 2 * h * heads * 128 + 2 * h * 4 * 128 + 2 * 128;
+  return layers * (2 * h + attention + h * 128 + experts * 3 * h * w) + 2 * 151936.0 * h + h;
+}
+
+TEST(ModelSize, Qwen3MoeMatchesTheTechReport) {
+  const ParameterCounts small = count_parameters(load_data("qwen3-30b-a3b.json"));
+  EXPECT_DOUBLE_EQ(small.total, qwen3_moe(2048, 32, 768, 48, 128));  // 30.53B
+  EXPECT_DOUBLE_EQ(small.active, qwen3_moe(2048, 32, 768, 48, 8));   // 3.35B
+  // The report and model card: 30.5B total, 3.3B activated, 29.9B non-embedding. Half a unit of the last digit
+  // for the total; the 3.3B sits under the hand count 3.353B, so the card truncates to 0.1B (its 30.5B and
+  // 29.9B agree with truncating too): [3.3B, 3.4B).
+  EXPECT_NEAR(small.total, 30.5e9, 0.05e9);
+  EXPECT_NEAR(small.total - 2 * 151936.0 * 2048, 29.9e9, 0.05e9);
+  EXPECT_GE(small.active, 3.3e9);
+  EXPECT_LT(small.active, 3.4e9);
+  const ParameterCounts large = count_parameters(load_data("qwen3-235b-a22b-2507.json"));
+  EXPECT_DOUBLE_EQ(large.total, qwen3_moe(4096, 64, 1536, 94, 128));  // 235.09B
+  EXPECT_NEAR(large.total, 235e9, 0.5e9);   // "235B": whole billions
+  EXPECT_NEAR(large.active, 22e9, 0.5e9);   // "22B": whole billions; hand count 22.19B
+}
+
+TEST(ModelSize, OlmoeMatchesThePaper) {
+  // OLMoE paper: 6.9B total, 1.3B active; half a unit of the last digit. By hand (OlmoeDecoderLayer): MHA
+  // 4 h^2, q/k norms over the whole projections 2h, two norms 2h, router 64h, 64 or 8 experts of 3 h x 1024;
+  // untied 2 V h, final norm h.
+  const double h = 2048, per_layer = 4 * h * h + 2 * h + 2 * h + 64 * h;
+  const ParameterCounts c = count_parameters(load_data("olmoe-1b-7b-0924.json"));
+  EXPECT_DOUBLE_EQ(c.total, 16 * (per_layer + 64 * 3 * h * 1024) + 2 * 50304 * h + h);  // 6.92B
+  EXPECT_DOUBLE_EQ(c.active, 16 * (per_layer + 8 * 3 * h * 1024) + 2 * 50304 * h + h);  // 1.28B
+  EXPECT_NEAR(c.total, 6.9e9, 0.05e9);
+  EXPECT_NEAR(c.active, 1.3e9, 0.05e9);
+}
+
+TEST(ModelSize, Gpt2CountsBiasesLayerNormsAndPositions) {
+  // The parameter counts of the GPT-2 checkpoints with tied embeddings, exact: per layer 12 h^2 + 13 h
+  // (c_attn 3h^2 + 3h, c_proj h^2 + h, c_fc 4h^2 + 4h, mlp c_proj 4h^2 + h, two LayerNorms 4h), the token
+  // and position tables (V + 1024) h and the final LayerNorm 2h.
+  EXPECT_DOUBLE_EQ(count_parameters(load_data("gpt2.json")).total, 124'439'808.0);
+  EXPECT_DOUBLE_EQ(count_parameters(load_data("gpt2-xl.json")).total, 1'557'611'200.0);
+}
+
+TEST(ModelSize, GptOssMatchesTheModelCard) {
+  // Model card: 116.83B total and 5.13B active per token, given to the hundredth of a billion: half of that.
+  // Its active count leaves out the embedding (a lookup) and keeps the unembedding.
+  const ParameterCounts c = count_parameters(load_data("gpt-oss-120b.json"));
+  EXPECT_NEAR(c.total, 116.83e9, 0.005e9);
+  EXPECT_NEAR(c.active - c.embedding, 5.13e9, 0.005e9);
+}
+
+// Training FLOPs of GPT-2 by hand: the tied head is still a GEMM (V h), the position table is not; per layer
+// 12 h^2 GEMM weights; causal attention 2 x 12 heads x (s+1)/2 x (64 + 64) per layer, all three times for
+// forward and backward. Biases and norms (13 h per layer) are counted as if GEMM weights: under 0.2%.
+TEST(ModelSize, Gpt2FlopsCountTheTiedHead) {
+  const double h = 768, s = 1024;
+  const double expected = 6 * (12 * (12 * h * h) + 50257 * h) + 3 * 12 * 2 * 12 * (s + 1) / 2 * 128;
+  EXPECT_NEAR(train_flops_per_token(load_data("gpt2.json"), 1024) / expected, 1.0, 2e-3);
 }
 
 }  // namespace

@@ -4,11 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include "models/hf_config.h"
 #include "models/model_presets.h"
 #include "models/model_size.h"
 
 namespace trainsim::models {
 namespace {
+
+ModelConfig load_data(const std::string& file) {
+  return load_hf_config_file(std::string(TRAINSIM_SOURCE_DIR) + "/tests/models/data/" + file);
+}
 
 OpContext one_gpu() {
   OpContext c;
@@ -22,6 +27,59 @@ double model_forward_flops(const ModelConfig& m, const OpContext& c) {
   for (int layer = 0; layer < m.num_layers; ++layer)
     flops += build_layer_ops(m, m.is_moe_layer(layer) ? LayerKind::kMoe : LayerKind::kDense, c).total_flops(Pass::kForward);
   return flops + build_layer_ops(m, LayerKind::kOutputHead, c).total_flops(Pass::kForward);
+}
+
+double catalog_parameters(const ModelConfig& m) {
+  const OpContext c = one_gpu();
+  double params = build_layer_ops(m, LayerKind::kEmbedding, c).parameters +
+                  build_layer_ops(m, LayerKind::kOutputHead, c).parameters;
+  for (int layer = 0; layer < m.num_layers; ++layer) {
+    const LayerOps ops = build_layer_ops(m, m.is_moe_layer(layer) ? LayerKind::kMoe : LayerKind::kDense, c);
+    params += ops.parameters + ops.expert_parameters;
+  }
+  return params;
+}
+
+TEST(OpCatalog, ParametersMatchTheClosedFormForEveryConfigKind) {
+  // Biases, LayerNorms, sinks, q/k norms and learned positions (GPT-2, GPT-OSS, Qwen3, OLMoE) included.
+  for (const char* file : {"qwen3-30b-a3b.json", "olmoe-1b-7b-0924.json", "gpt2.json", "gpt-oss-120b.json"}) {
+    const ModelConfig m = load_data(file);
+    EXPECT_NEAR(catalog_parameters(m) / count_parameters(m).total, 1.0, 1e-9) << file;
+  }
+}
+
+// GPT-2's MLP is two GEMMs (c_fc h -> 4h, c_proj 4h -> h) around a GELU: forward 2 x 2 x tokens x h x 4h
+// FLOPs, not the three matrices of SwiGLU.
+TEST(OpCatalog, Gpt2MlpIsTwoMatricesAndAGelu) {
+  const ModelConfig m = load_data("gpt2.json");
+  const LayerOps ops = build_layer_ops(m, LayerKind::kDense, one_gpu());
+  const double tokens = 4096, h = 768;
+  double mlp_gemm_flops = 0;
+  int gemms = 0, gelus = 0, swiglus = 0;
+  for (const Op& op : ops.ops) {
+    if (op.role == OpRole::kMlp && op.kind == OpKind::kGemm && op.pass == Pass::kForward) {
+      mlp_gemm_flops += op.flops;
+      ++gemms;
+    }
+    gelus += op.name == "mlp.gelu" ? 1 : 0;
+    swiglus += op.name.find("swiglu") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(gemms, 2);
+  EXPECT_DOUBLE_EQ(mlp_gemm_flops, 2 * 2 * tokens * h * (4 * h));
+  EXPECT_EQ(gelus, 1);
+  EXPECT_EQ(swiglus, 0);
+}
+
+// A Qwen2-MoE shared expert has its own width (shared_expert_intermediate_size), not n x the routed width.
+TEST(OpCatalog, QwenSharedExpertHasItsOwnWidth) {
+  const ModelConfig m = model_from_hf_json(R"({"model_type": "qwen2_moe", "hidden_size": 64, "num_hidden_layers": 2,
+      "vocab_size": 100, "num_attention_heads": 4, "intermediate_size": 128, "num_experts": 8, "num_experts_per_tok": 2,
+      "moe_intermediate_size": 32, "shared_expert_intermediate_size": 96})", "cfg.json", "m");
+  const LayerOps ops = build_layer_ops(m, LayerKind::kMoe, one_gpu());
+  double shared_forward = 0;
+  for (const Op& op : ops.ops)
+    if (op.name.starts_with("moe.shared") && op.kind == OpKind::kGemm && op.pass == Pass::kForward) shared_forward += op.flops;
+  EXPECT_DOUBLE_EQ(shared_forward, 3 * 2 * 4096.0 * 64 * 96);  // gate, up, down of 64 x 96
 }
 
 TEST(OpCatalog, ParametersMatchTheClosedForm) {
