@@ -6,7 +6,9 @@ namespace trainsim {
 std::string SourceLocation::to_string() const {
   std::string out = file.empty() ? std::string("<input>") : file;
   if (line > 0) out += fmt::format(":{}:{}", line, column);
-  if (!key_path.empty()) out += ": " + key_path;
+  // A value from the command line is named by its flag, which already holds the key: "--set parallelism.pp".
+  const bool named_by_origin = line == 0 && file.ends_with(" " + key_path);
+  if (!key_path.empty() && !named_by_origin) out += ": " + key_path;
   return out;
 }
 
