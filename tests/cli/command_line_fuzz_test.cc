@@ -1,69 +1,24 @@
-// Random command lines (trainsim issue 14): seeded sequences of subcommands, their flags, flag values (valid,
+// Random command lines seeded sequences of subcommands, their flags, flag values (valid,
 // mangled, with units, empty, huge, negative) and random words. Every run must end with exit 0, 1 or 2, never a
 // signal, and a failure prints one line on stderr, plus for a command-line error the one --help pointer line.
 // Only fast commands run (run at analytic fidelity; no bench), each in a fresh temporary working directory.
-#include <sys/wait.h>
-#include <unistd.h>
-#include <fcntl.h>
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <cstdio>
 #include <random>
 #include <sstream>
+
+#include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
 
 const std::string kSource = TRAINSIM_SOURCE_DIR;
-
-struct Outcome {
-  int exit_code = -1;
-  int signal = 0;
-  std::string err;
-};
-
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The binary in `dir` with stdin from /dev/null, stdout discarded; a run past 30 s is killed by SIGALRM and
-// counts as a failure (a hang is a bug too).
-Outcome run_in(const std::vector<std::string>& args, const std::string& dir) {
-  const std::string err_path = dir + "/.stderr";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int null_in = open("/dev/null", O_RDONLY), null_out = open("/dev/null", O_WRONLY);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (null_in < 0 || null_out < 0 || err < 0 || chdir(dir.c_str()) != 0) _exit(127);
-    dup2(null_in, 0);
-    dup2(null_out, 1);
-    dup2(err, 2);
-    alarm(30);
-    std::string program = TRAINSIM_BINARY;
-    std::vector<std::string> copies = args;
-    std::vector<char*> argv{program.data()};
-    for (std::string& a : copies) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(program.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  Outcome out;
-  if (WIFEXITED(status)) out.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) out.signal = WTERMSIG(status);
-  out.err = read(err_path);
-  return out;
-}
 
 struct Flag {
   std::string name;
@@ -190,7 +145,8 @@ TEST(CommandLineFuzz, EveryRandomCommandLineEndsCleanly) {
     if (args.front() == "run" && fidelity != args.end() && fidelity + 1 != args.end() && fidelity[1] != "analytic") continue;
     const std::string dir = root + "/" + std::to_string(runs);
     std::filesystem::create_directories(dir);
-    const Outcome r = run_in(args, dir);
+    // A run past 30 s is ended by SIGALRM and counts as a failure: a hang is a bug too.
+    const ProcessResult r = run_trainsim(args, RunOptions{dir, "", 30});
     ++exits[r.signal ? -r.signal : r.exit_code];
     EXPECT_EQ(r.signal, 0) << shown(args) << " ended by signal " << r.signal;
     EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1 || r.exit_code == 2) << shown(args) << " exited " << r.exit_code;

@@ -1,8 +1,6 @@
 // The command line of trainsim issue 14, end to end in child processes: CLI11's errors as one line with a
 // did-you-mean or the valid values and a --help pointer, --set and standard input for scenarios, units on the
 // schedule's time flags, memory hints that name only what is not in place, and the completion scripts.
-#include <fcntl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -40,32 +38,7 @@ std::string temp_dir(const std::string& name) {
 // run_trainsim with standard input read from `input_path` (run_trainsim gives /dev/null).
 ProcessResult run_with_input(const std::vector<std::string>& args, const std::string& input_path,
                              const std::string& working_dir) {
-  const std::string out_path = working_dir + "/stdout.txt", err_path = working_dir + "/stderr.txt";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int in = open(input_path.c_str(), O_RDONLY);
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0 || err < 0 || chdir(working_dir.c_str()) != 0) _exit(127);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<std::string> copies = args;
-    std::string program = TRAINSIM_BINARY;
-    std::vector<char*> argv{program.data()};
-    for (std::string& a : copies) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(program.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ProcessResult result;
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-  result.out = read(out_path);
-  result.err = read(err_path);
-  return result;
+  return run_trainsim(args, RunOptions{working_dir, input_path, 0});
 }
 
 TEST(CommandLine, UnknownCommandSuggestsTheNearest) {

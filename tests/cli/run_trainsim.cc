@@ -22,7 +22,7 @@ std::string slurp(const std::string& path) {
 
 }  // namespace
 
-ProcessResult run_trainsim(const std::vector<std::string>& args, const std::string& working_dir) {
+ProcessResult run_trainsim(const std::vector<std::string>& args, const RunOptions& options) {
   char out_path[] = "/tmp/trainsim-test-out-XXXXXX";
   char err_path[] = "/tmp/trainsim-test-err-XXXXXX";
   const int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
@@ -32,9 +32,11 @@ ProcessResult run_trainsim(const std::vector<std::string>& args, const std::stri
   if (pid == 0) {
     dup2(out_fd, 1);
     dup2(err_fd, 2);
-    const int null_fd = open("/dev/null", O_RDONLY);
-    dup2(null_fd, 0);
-    if (!working_dir.empty() && chdir(working_dir.c_str()) != 0) _exit(127);
+    const int in_fd = open(options.stdin_path.empty() ? "/dev/null" : options.stdin_path.c_str(), O_RDONLY);
+    if (in_fd < 0) _exit(127);
+    dup2(in_fd, 0);
+    if (!options.working_dir.empty() && chdir(options.working_dir.c_str()) != 0) _exit(127);
+    if (options.time_limit_s > 0) alarm(options.time_limit_s);
     std::vector<char*> argv;
     std::string program = TRAINSIM_BINARY;
     argv.push_back(program.data());

@@ -13,7 +13,16 @@ struct ProcessResult {
   std::string err;
 };
 
-// `args` excludes the program name; `working_dir` empty keeps the current one.
-ProcessResult run_trainsim(const std::vector<std::string>& args, const std::string& working_dir = "");
+struct RunOptions {
+  std::string working_dir;     // empty keeps the current one
+  std::string stdin_path;      // empty: /dev/null
+  unsigned time_limit_s = 0;   // 0: none; else a run past it ends by SIGALRM (a hang shows as a signal)
+};
+
+// `args` excludes the program name.
+ProcessResult run_trainsim(const std::vector<std::string>& args, const RunOptions& options);
+inline ProcessResult run_trainsim(const std::vector<std::string>& args, const std::string& working_dir = "") {
+  return run_trainsim(args, RunOptions{working_dir, "", 0});
+}
 
 }  // namespace trainsim::testing
