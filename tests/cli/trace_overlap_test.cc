@@ -4,10 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <tuple>
+#include <vector>
 
 #include "run_trainsim.h"
 #include "trace_overlaps.h"
@@ -53,36 +57,54 @@ std::string with_few_microbatches(const std::string& text) {
   return out;
 }
 
-class TraceOverlap : public ::testing::TestWithParam<std::string> {};
+std::vector<std::string> shipped_scenarios() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(TRAINSIM_SOURCE_DIR) + "/scenarios"))
+    if (entry.path().extension() == ".yaml") names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// One test per scenario and fidelity, so that ctest runs them side by side.
+class TraceOverlap : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 TEST_P(TraceOverlap, NoSliceOverlapsAnotherOfItsThread) {
+  const auto& [name, fidelity] = GetParam();
+  const std::filesystem::path shipped = std::filesystem::path(TRAINSIM_SOURCE_DIR) / "scenarios" / name;
   const std::string dir = ::testing::TempDir() + "trainsim-traces-" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
-  int scenarios = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(TRAINSIM_SOURCE_DIR) + "/scenarios")) {
-    if (entry.path().extension() != ".yaml") continue;
-    ++scenarios;
-    std::string scenario = entry.path().string();
-    if (GetParam() == "gpu") {
-      const std::string reduced = with_few_microbatches(read_text(entry.path()));
-      ASSERT_FALSE(reduced.empty()) << entry.path() << ": no pp or dp to reduce the batch by";
-      scenario = dir + "/" + entry.path().filename().string();
-      std::ofstream(scenario, std::ios::binary) << reduced;
-    }
-    const std::string trace = dir + "/trace.json";
-    const ProcessResult r =
-        run_trainsim({"run", scenario, "--fidelity", GetParam(), "--trace", trace, "--json", "-o", dir + "/run.json"});
-    ASSERT_EQ(r.exit_code, 0) << entry.path() << ": " << r.err;
-    const TraceCheck check = check_trace_overlaps(read_text(trace));
-    EXPECT_TRUE(check.error.empty()) << entry.path() << ": " << check.error;
-    EXPECT_GT(check.slices, 1000) << entry.path() << ": a step has thousands of ops";
-    EXPECT_EQ(check.overlap_count, 0) << entry.path() << " at " << GetParam() << ": " << describe(check);
+  std::string scenario = shipped.string();
+  if (fidelity == "gpu") {
+    const std::string reduced = with_few_microbatches(read_text(shipped));
+    ASSERT_FALSE(reduced.empty()) << shipped << ": no pp or dp to reduce the batch by";
+    scenario = dir + "/" + name;
+    std::ofstream(scenario, std::ios::binary) << reduced;
   }
-  EXPECT_GE(scenarios, 4);
+  const std::string trace = dir + "/trace.json";
+  const ProcessResult r =
+      run_trainsim({"run", scenario, "--fidelity", fidelity, "--trace", trace, "--json", "-o", dir + "/run.json"});
+  ASSERT_EQ(r.exit_code, 0) << shipped << ": " << r.err;
+  const TraceCheck check = check_trace_overlaps(read_text(trace));
+  EXPECT_TRUE(check.error.empty()) << shipped << ": " << check.error;
+  EXPECT_GT(check.slices, 1000) << shipped << ": a step has thousands of ops";
+  EXPECT_EQ(check.overlap_count, 0) << shipped << " at " << fidelity << ": " << describe(check);
   std::filesystem::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(ShippedScenarios, TraceOverlap, ::testing::Values("stage", "gpu"));
+TEST(TraceOverlapCoverage, EveryShippedScenarioIsChecked) {
+  EXPECT_GE(shipped_scenarios().size(), 4u);  // the four shipped in scenarios/ when this test was written
+}
+
+std::string test_name(const ::testing::TestParamInfo<TraceOverlap::ParamType>& info) {
+  std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param);
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
+}
+
+INSTANTIATE_TEST_SUITE_P(ShippedScenarios, TraceOverlap,
+                         ::testing::Combine(::testing::ValuesIn(shipped_scenarios()), ::testing::Values("stage", "gpu")),
+                         test_name);
 
 }  // namespace
 }  // namespace trainsim::testing
