@@ -34,10 +34,15 @@ std::optional<std::string> read_input_file(const std::string& path, std::string_
     too_large(path, what, size, max_bytes, where);
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
+  return read_input_stream(in, path, what, max_bytes, where);
+}
+
+std::string read_input_stream(std::istream& in, const std::string& name, std::string_view what,
+                              std::uintmax_t max_bytes, const SourceLocation& where) {
   std::string text(max_bytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > max_bytes) too_large(path, what, 0, max_bytes, where);
+  if (text.size() > max_bytes) too_large(name, what, 0, max_bytes, where);
   return text;
 }
 

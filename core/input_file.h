@@ -2,6 +2,7 @@
 // anything is parsed: a 10 MB YAML list took 15 s and 3.9 GB of yaml-cpp nodes before its error.
 #pragma once
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,5 +23,10 @@ inline constexpr std::uintmax_t kHfConfigFileMaxBytes = 1u << 20;
 // `max_bytes`; a pipe or device is read no further than the limit.
 std::optional<std::string> read_input_file(const std::string& path, std::string_view what, std::uintmax_t max_bytes,
                                            const SourceLocation& where);
+
+// The same bound on a stream (standard input): read no further than `max_bytes` + 1; `name` is how the
+// message names it ("standard input").
+std::string read_input_stream(std::istream& in, const std::string& name, std::string_view what,
+                              std::uintmax_t max_bytes, const SourceLocation& where);
 
 }  // namespace trainsim

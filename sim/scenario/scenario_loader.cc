@@ -209,7 +209,7 @@ void refuse_gpu_count(const ConfigNode& cluster) {
     if (!value || !value->is_scalar()) continue;
     const std::string text = value->as_string();
     if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) continue;
-    const long long per_node = cluster.integer_or("gpus_per_node", 1, 1024, 8);
+    const long long per_node = cluster.integer_or("gpus_per_node", ranges::kGpusPerNode, 8);
     const long long count = std::stoll(text.substr(0, 15));
     std::string hint = "the GPU count is nodes x gpus_per_node";
     if (count > 0 && count % per_node == 0)
@@ -316,18 +316,8 @@ Scenario load_scenario(const std::string& path, std::span<const std::string> ove
   if (path == "-") {
     // Standard input can be read once; a command that loads its scenario twice (schedule --scenario -) or is
     // given - twice reads the same text each time.
-    static const std::string text = [] {
-      std::string in;
-      char buffer[65536];
-      while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
-        in.append(buffer, static_cast<std::size_t>(std::cin.gcount()));
-        if (in.size() > kScenarioFileMaxBytes)  // the bound a scenario file has, before any parsing
-          throw ConfigError(SourceLocation{"<stdin>", 0, 0, ""},
-                            fmt::format("standard input is over {} bytes", kScenarioFileMaxBytes),
-                            "a scenario of a few kilobytes");
-      }
-      return in;
-    }();
+    static const std::string text =
+        read_input_stream(std::cin, "standard input", "scenario", kScenarioFileMaxBytes, {"<stdin>", 0, 0, ""});
     return parse_scenario(text, "<stdin>", overrides);
   }
   return parse_scenario(read_yaml_file(path, "scenario file", kScenarioFileMaxBytes), path, overrides);

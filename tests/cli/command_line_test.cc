@@ -131,6 +131,16 @@ TEST(CommandLine, ScenarioFromStandardInput) {
   EXPECT_TRUE(has(relative.err, "cannot read calibration file 'missing-calibration.yaml'")) << relative.err;
 }
 
+TEST(CommandLine, StandardInputIsBoundedAsAScenarioFileIs) {
+  const std::string dir = temp_dir("trainsim-stdin-bound");
+  // 2 MiB of comment lines: valid YAML, twice the 1 MiB a scenario may have (core/input_file.h).
+  std::ofstream(dir + "/big.yaml") << std::string(2 << 20, '#');
+  const ProcessResult big = run_with_input({"validate-scenario", "-"}, dir + "/big.yaml", dir);
+  EXPECT_EQ(big.exit_code, 2) << big.err;
+  EXPECT_EQ(big.err.rfind("trainsim: error: <stdin>: the scenario 'standard input' is over the limit", 0), 0u) << big.err;
+  EXPECT_EQ(std::count(big.err.begin(), big.err.end(), '\n'), 1) << big.err;
+}
+
 TEST(CommandLine, ScheduleTimesTakeUnits) {
   const std::string dir = temp_dir("trainsim-units");
   const std::vector<std::string> common{"schedule", "--kind", "1f1b", "--pp", "4", "--microbatches", "8"};
