@@ -1,0 +1,87 @@
+// The measured-run set file: title, source, url, description, goal, runs (docs/validation.md).
+#include "sim/scenario/measured_runs.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "core/did_you_mean.h"
+#include "core/input_file.h"
+#include "core/input_ranges.h"
+#include "core/yaml_reader.h"
+
+namespace trainsim::sim {
+namespace {
+
+using Keys = std::vector<std::string>;
+
+// A measured step: above a microsecond, below a day (the slowest published steps take minutes).
+constexpr QuantityRange kMeasuredStep{Dimension::kSeconds, 1e-6, 86400, "1 us", "1 day", false,
+                                      "a training step; published ones take milliseconds to minutes"};
+// A goal on the mean relative error: 0 (none) to 100%.
+constexpr QuantityRange kErrorGoal{Dimension::kFraction, 0, 1, "0%", "100%", true, "a relative error"};
+
+MeasuredRun read_run(const ConfigNode& node, const std::filesystem::path& folder) {
+  node.allow_only(Keys{"name", "scenario", "measured_step", "note"});
+  MeasuredRun run;
+  run.where = node.location();
+  run.name = node.require("name").as_string();
+  if (run.name.empty() || run.name.find_first_of(" ,") != std::string::npos)
+    node.require("name").fail(fmt::format("'{}' is not a run name", run.name), "a name without spaces or commas",
+                              "--only takes a comma-separated list of these names");
+  const ConfigNode scenario = node.require("scenario");
+  std::filesystem::path path = scenario.as_string();
+  if (path.is_relative()) path = folder / path;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error))
+    scenario.fail("cannot read scenario file '" + path.string() + "'", "a scenario YAML file",
+                  "a relative path is read from the set file's folder");
+  run.scenario_path = path.lexically_normal().string();
+  run.step_time_s = node.require("measured_step").as_quantity(kMeasuredStep);
+  run.note = node.string_or("note", "");
+  return run;
+}
+
+}  // namespace
+
+MeasuredRunSet load_measured_runs(const std::string& path) {
+  const ConfigNode root = ConfigNode::parse(read_yaml_file(path, "measured-run set", kScenarioFileMaxBytes), path);
+  if (!root.is_map()) root.fail("is not a measured-run set", "a mapping with title, source and runs");
+  root.allow_only(Keys{"title", "source", "url", "description", "goal_mean_abs_error", "runs"});
+  MeasuredRunSet set;
+  set.source_file = path;
+  set.title = root.require("title").as_string();
+  set.source = root.require("source").as_string();
+  set.url = root.string_or("url", "");
+  set.description = root.string_or("description", "");
+  if (auto goal = root.get("goal_mean_abs_error")) set.goal_mean_abs_error = goal->as_quantity(kErrorGoal);
+  const ConfigNode runs = root.require("runs");
+  if (!runs.is_sequence() || runs.element_count() == 0) runs.fail("has no runs", "a list of runs");
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  std::set<std::string> names;
+  for (const ConfigNode& entry : runs.elements()) {
+    MeasuredRun run = read_run(entry, folder);
+    if (!names.insert(run.name).second)
+      entry.require("name").fail(fmt::format("a second run named '{}'", run.name), "a name of its own");
+    set.runs.push_back(std::move(run));
+  }
+  return set;
+}
+
+std::vector<MeasuredRun> select_runs(const MeasuredRunSet& set, const std::vector<std::string>& only) {
+  if (only.empty()) return set.runs;
+  std::vector<std::string> names;
+  for (const MeasuredRun& run : set.runs) names.push_back(run.name);
+  for (const std::string& name : only)
+    if (std::find(names.begin(), names.end(), name) == names.end())
+      throw ConfigError(SourceLocation{"--only", 0, 0, ""}, fmt::format("no run named '{}' in {}", name, set.source_file),
+                        "names from the set file's runs", did_you_mean(name, names));
+  std::vector<MeasuredRun> selected;
+  for (const MeasuredRun& run : set.runs)
+    if (std::find(only.begin(), only.end(), run.name) != only.end()) selected.push_back(run);
+  return selected;
+}
+
+}  // namespace trainsim::sim

@@ -1,0 +1,109 @@
+// The measured-run set file: every rule on its own error, and the shipped Megatron set checked against the
+// paper's own arithmetic.
+#include "sim/scenario/measured_runs.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "sim/scenario/scenario_loader.h"
+
+namespace trainsim::sim {
+namespace {
+
+const std::string kSource = TRAINSIM_SOURCE_DIR;
+
+class MeasuredRunsFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    folder_ = std::filesystem::path(::testing::TempDir()) / "measured_runs_test";
+    std::filesystem::create_directories(folder_);
+    std::filesystem::copy_file(kSource + "/scenarios/validation/megatron-gpt-1.7b-32xa100.yaml", folder_ / "a.yaml",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  std::string write(const std::string& text) {
+    const std::string path = (folder_ / "set.yaml").string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  // The message of the ConfigError loading `text` throws ("" when it loads).
+  std::string error_of(const std::string& text) {
+    try {
+      load_measured_runs(write(text));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  }
+  std::filesystem::path folder_;
+};
+
+const std::string kHead = "title: t\nsource: s\nruns:\n";
+
+TEST_F(MeasuredRunsFile, ReadsRunsWithScenarioPathsFromTheSetsFolder) {
+  const MeasuredRunSet set = load_measured_runs(write(
+      "title: t\nsource: s\ngoal_mean_abs_error: 5%\nruns:\n  - {name: a, scenario: a.yaml, measured_step: 3.53 s}\n"));
+  ASSERT_EQ(set.runs.size(), 1u);
+  EXPECT_EQ(set.runs[0].name, "a");
+  EXPECT_DOUBLE_EQ(set.runs[0].step_time_s, 3.53);
+  EXPECT_DOUBLE_EQ(set.goal_mean_abs_error, 0.05);
+  EXPECT_EQ(std::filesystem::path(set.runs[0].scenario_path), (folder_ / "a.yaml").lexically_normal());
+}
+
+TEST_F(MeasuredRunsFile, EveryRuleHasItsLocatedError) {
+  EXPECT_NE(error_of(kHead + "  - {name: a, scenario: a.yaml, measured_step: 3.53}\n").find("runs[0].measured_step"),
+            std::string::npos);  // a time needs its unit
+  EXPECT_NE(error_of(kHead + "  - {name: a, scenario: missing.yaml, measured_step: 1 s}\n").find("cannot read scenario file"),
+            std::string::npos);
+  const std::string twice = error_of(kHead + "  - {name: a, scenario: a.yaml, measured_step: 1 s}\n"
+                                             "  - {name: a, scenario: a.yaml, measured_step: 2 s}\n");
+  EXPECT_NE(twice.find("set.yaml:5:"), std::string::npos) << twice;
+  EXPECT_NE(twice.find("a second run named 'a'"), std::string::npos) << twice;
+  EXPECT_NE(error_of(kHead + "  - {name: a, scenario: a.yaml, measured_step: 1 s, step: 2}\n").find("step"), std::string::npos);
+  EXPECT_NE(error_of("title: t\nsource: s\nruns: []\n").find("has no runs"), std::string::npos);
+  EXPECT_NE(error_of(kHead + "  - {name: 'a b', scenario: a.yaml, measured_step: 1 s}\n").find("not a run name"),
+            std::string::npos);
+  EXPECT_NE(error_of("title: t\nsource: s\ngoal_mean_abs_error: 150%\nruns:\n  - {name: a, scenario: a.yaml, measured_step: 1 s}\n")
+                .find("goal_mean_abs_error"),
+            std::string::npos);
+}
+
+TEST_F(MeasuredRunsFile, OnlyNamesRunsOfTheSet) {
+  const MeasuredRunSet set = load_measured_runs(write(kHead + "  - {name: gpt-a, scenario: a.yaml, measured_step: 1 s}\n"
+                                                              "  - {name: gpt-b, scenario: a.yaml, measured_step: 2 s}\n"));
+  EXPECT_EQ(select_runs(set, {}).size(), 2u);
+  ASSERT_EQ(select_runs(set, {"gpt-b"}).size(), 1u);
+  EXPECT_EQ(select_runs(set, {"gpt-b"})[0].step_time_s, 2);
+  try {
+    select_runs(set, {"gpt-c"});
+    FAIL() << "an unknown run was selected";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--only"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no run named 'gpt-c'"), std::string::npos) << e.what();
+  }
+}
+
+// Narayanan et al. 2021 give TFLOP/s per GPU, computed from the iteration time with their formula (section
+// 5.1): F = 96 B s l h^2 (1 + s / (6h) + V / (16 l h)) FLOPs per iteration. The set's iteration times must be
+// F / (TFLOP/s x GPUs) for the paper's TFLOP/s (in each run's note) and the scenario's B, s, l, h, V and GPUs;
+// the TFLOP/s are rounded to 3 digits, so the times agree within 0.4% (half a unit in 137).
+TEST(MegatronWeakScalingSet, IterationTimesFollowThePapersFormula) {
+  const MeasuredRunSet set = load_measured_runs(kSource + "/scenarios/validation/megatron-weak-scaling.yaml");
+  ASSERT_EQ(set.runs.size(), 10u);  // table 1's ten rows
+  for (const MeasuredRun& run : set.runs) {
+    const Scenario s = load_scenario(run.scenario_path);
+    const double B = s.job.global_batch_sequences, seq = s.job.sequence_length, l = s.job.model.num_layers,
+                 h = s.job.model.hidden_size, V = s.job.model.vocab_size;
+    const double flops = 96 * B * seq * l * h * h * (1 + seq / (6 * h) + V / (16 * l * h));
+    const double tflops = std::stod(run.note);  // "137 TFLOP/s per GPU"
+    const double expected_s = flops / (tflops * 1e12 * s.cluster.gpu_count());
+    EXPECT_NEAR(run.step_time_s / expected_s, 1.0, 0.004) << run.name;
+    EXPECT_EQ(seq, 2048) << run.name;
+    EXPECT_EQ(V, 51200) << run.name;
+  }
+}
+
+}  // namespace
+}  // namespace trainsim::sim
