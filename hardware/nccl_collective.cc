@@ -80,10 +80,26 @@ CollectiveTime nccl_collective_time(const Collective& c, NcclAlgorithm algorithm
                   2.0 * ((c.ranks_per_node - 1) * kNvLinkTreeStepS + log2_floor(nodes) * kNetStepS);
     efficiency *= kTreeEfficiency;
   }
-  const double link_bandwidth = t.link == CollectiveLink::kNic ? cluster.nic_bandwidth_bytes_per_s
-                                                               : cluster.nvlink_bandwidth_bytes_per_s;
   t.link_bytes = t.bus_bytes / efficiency;
-  t.bandwidth_s = t.link_bytes / link_bandwidth;
+  if (t.link == CollectiveLink::kNvLink) {
+    t.bandwidth_s = t.link_bytes / cluster.nvlink_bandwidth_bytes_per_s;
+    return t;
+  }
+  // NOTE: NCCL builds one ring (or tree) per channel and binds each channel to its own NIC, so a ring enters and
+  // leaves a node through one of the node's ranks: with r ranks on a node, the node's bus bytes leave over the
+  // NICs of all r, bus_bytes / r on each rank's NIC, while the hops inside the node carry bus_bytes on NVLink.
+  // One rank per node (a TP-8 layout's DP group) sends everything over its own NIC. The slower of the two legs
+  // sets the pace (docs/sources.md#nccl-node-rings).
+  const double nic_s = t.link_bytes / c.ranks_per_node / cluster.nic_bandwidth_bytes_per_s;
+  const double nvlink_s = c.ranks_per_node > 1 ? t.bus_bytes / kNvLinkRingEfficiency / cluster.nvlink_bandwidth_bytes_per_s : 0;
+  if (nvlink_s > nic_s) {
+    t.link = CollectiveLink::kNvLink;
+    t.link_bytes = t.bus_bytes / kNvLinkRingEfficiency;
+    t.bandwidth_s = nvlink_s;
+  } else {
+    t.link_bytes /= c.ranks_per_node;
+    t.bandwidth_s = nic_s;
+  }
   return t;
 }
 

@@ -70,12 +70,31 @@ TEST(NcclCollective, DataParallelRingOverTheNics) {
 }
 
 TEST(NcclCollective, TpRingAcrossTwoNodesPaysTheNetOnlyBetweenThem) {
-  // TP 16 over two nodes of 8: 30 steps, 2(nodes-1) = 2 of them between nodes; on the NIC.
+  // TP 16 over two nodes of 8: 30 steps, 2(nodes-1) = 2 of them between nodes. A node's 8 rings leave it over
+  // its 8 NICs, bus_bytes / 8 = 2 x 15/16 x 64 MiB / 8 each at 47 GB/s (1.05 ms), while NVLink carries all the
+  // bus bytes at 160 GB/s (2.46 ms): NVLink sets the pace.
   const CollectiveTime t = nccl_collective_time({CollectiveKind::kAllReduce, 64 * kMiB, 16, 8}, h800());
   EXPECT_EQ(t.algorithm, NcclAlgorithm::kRing);  // 64 MiB: the ring wins even against a tree of 2 nodes
-  EXPECT_EQ(t.link, CollectiveLink::kNic);
+  EXPECT_EQ(t.link, CollectiveLink::kNvLink);
   EXPECT_EQ(t.steps, 30);
   expect_rel(t.latency_s, 8.4e-6 + 28 * 3.4e-6 + 2 * 14e-6);  // 131.6 us
+  expect_rel(t.bandwidth_s, 2 * 15.0 / 16 * 64 * kMiB / 160e9);
+}
+
+TEST(NcclCollective, ANodesRanksShareItsNics) {
+  // A TP-1 layout's DP group: 32 ranks, 8 on each of 4 nodes, all-reducing 1 GB by ring. Each rank's link
+  // carries 2 x 31/32 GB = 1.9375 GB; a node's rings leave it over its 8 ranks' NICs, 1.9375 / 8 GB on each at
+  // 0.94 x 25 GB/s (one 200 Gb/s HDR NIC per GPU, DGX A100): 10.30 ms, where NVLink at 300 GB/s takes 6.46 ms.
+  ClusterSpec dgx_a100;
+  dgx_a100.nvlink_bandwidth_bytes_per_s = 300e9;
+  dgx_a100.nic_bandwidth_bytes_per_s = 25e9;
+  const CollectiveTime ring = nccl_collective_time({CollectiveKind::kAllReduce, 1e9, 32, 8}, NcclAlgorithm::kRing, dgx_a100);
+  EXPECT_EQ(ring.link, CollectiveLink::kNic);
+  expect_rel(ring.bandwidth_s, 1.9375e9 / 8 / (0.94 * 25e9));
+  expect_rel(ring.link_bytes, 1.9375e9 / 0.94 / 8);  // what one rank's NIC carries: link_bytes / NIC rate = bandwidth_s
+  // The same group one rank per node (32 nodes): each rank sends all its bus bytes over its own NIC, 8x longer.
+  const CollectiveTime spread = nccl_collective_time({CollectiveKind::kAllReduce, 1e9, 32, 1}, NcclAlgorithm::kRing, dgx_a100);
+  expect_rel(spread.bandwidth_s, 8 * ring.bandwidth_s);
 }
 
 TEST(NcclCollective, TreeForSmallAndMediumInterNodeAllReducesRingForLarge) {
