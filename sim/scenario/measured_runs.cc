@@ -2,6 +2,7 @@
 #include "sim/scenario/measured_runs.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -77,7 +78,11 @@ std::vector<MeasuredRun> select_runs(const MeasuredRunSet& set, const std::vecto
   for (const std::string& name : only)
     if (std::find(names.begin(), names.end(), name) == names.end())
       throw ConfigError(SourceLocation{"--only", 0, 0, ""}, fmt::format("no run named '{}' in {}", name, set.source_file),
-                        "names from the set file's runs", did_you_mean(name, names));
+                        "names from the set file's runs",
+                        [&] {
+                          const std::string guess = did_you_mean(name, names);
+                          return guess.empty() ? fmt::format("the runs: {}", fmt::join(names, ", ")) : guess;
+                        }());
   std::vector<MeasuredRun> selected;
   for (const MeasuredRun& run : set.runs)
     if (std::find(only.begin(), only.end(), run.name) != only.end()) selected.push_back(run);
