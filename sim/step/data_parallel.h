@@ -2,6 +2,9 @@
 // gradients and weights among the replicas, and the optimizer step over its shard. Shared by the analytic
 // estimate and the engine.
 #pragma once
+#include <string>
+#include <vector>
+
 #include "hardware/nccl_collective.h"
 #include "hardware/shaped_op_time_model.h"
 #include "sim/step/priced_model.h"
@@ -20,6 +23,7 @@ HeldParameters held_parameters(const StagePlan& plan, int device, const PricedMo
 // hold the same TP, PP and EP ranks, so they sit on other nodes): ZeRO 1-2: the gradients' reduce-scatter
 // before the optimizer and the weights' all-gather after it; ZeRO 0: the gradients' all-reduce before it and
 // nothing after. ZeRO 3's gathers inside forward and backward are not among them. One rank: nothing to move.
+// With dp_overlap the reduction before the optimizer runs per bucket instead (gradient_buckets).
 struct ZeroCollectives {
   hw::Collective before_optimizer;
   hw::Collective after_optimizer;
@@ -29,6 +33,30 @@ ZeroCollectives zero_collectives(const Scenario& scenario, double parameters, in
 // What a step's ZeRO collectives of `parameters` cost on the NICs, NCCL-priced (hardware/nccl_collective.h),
 // ZeRO 3's weight all-gathers of forward and backward included.
 CommLoad dp_collective_load(const Scenario& scenario, double parameters, int replicas);
+
+// A gradient bucket: parameters whose gradients one collective reduces (ZeRO 0: all-reduces; 1-3:
+// reduce-scatters) once the last micro-batch's backward of the layer that completes the bucket is done.
+struct GradientBucket {
+  double parameters = 0;
+  bool expert = false;  // routed experts: reduced over the expert-data-parallel replicas, dense over dp
+  int stage = 0;        // the plan stage holding the layer
+  int layer = 0;        // its index in stage_layers(stage)
+};
+
+// The buckets of one pipeline device as Megatron-Core's DDP forms them (--overlap-grad-reduce,
+// megatron/core/distributed/param_and_grad_buffer.py): one buffer per model chunk (plan stage), filled in
+// reverse order of the forward, a bucket closed once it holds at least `bucket_parameters`; a layer holding
+// n buckets' worth closes n buckets at once; each chunk's rest is its last bucket. Dense and expert
+// parameters fill buckets apart (their replicas differ). Stages in reverse of the device's list, the order
+// their last backwards end under interleaving; buckets in the order they become ready.
+std::vector<GradientBucket> gradient_buckets(const StagePlan& plan, int device, const PricedModel& priced,
+                                             const models::ModelConfig& model, double bucket_parameters);
+
+// The collective that reduces one bucket's gradients over `replicas`.
+hw::Collective bucket_collective(const Scenario& scenario, const GradientBucket& bucket, int replicas);
+
+// How the step's gradient reduction is placed, for the report's notes (the same at every fidelity).
+std::string dp_reduction_note(const ParallelLayout& layout);
 
 // AdamW over this GPU's shard (all of it below ZeRO 1), memory-bound: read the gradient, read and write the
 // master weights and both moments, write the weight; priced by `time_model` as a memory-bound kernel.

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "core/error.h"
@@ -37,6 +38,47 @@ CommBound bound_of(const CommLoad& load) {
   if (bandwidth_s == 0 && load.latency_s == 0) return CommBound::kNone;
   if (load.latency_s > bandwidth_s) return CommBound::kLatency;
   return load.nic_s >= load.nvlink_s ? CommBound::kNic : CommBound::kNvlink;
+}
+
+double collective_s(const hw::Collective& c, const hw::ClusterSpec& cluster) {
+  return c.ranks > 1 ? hw::nccl_collective_time(c, cluster).seconds() : 0.0;
+}
+
+// The DP communication a device leaves exposed. dp_overlap: false, all of it after the last backward. true:
+// each gradient bucket's reduction (data_parallel.h) starts once its layer's backward of the last micro-batch
+// ends and the previous bucket's is done (one NCCL stream); the device's stages' last backwards taken back to
+// back, each layer its Bi + W compute and its exposed EP and TP, so only the tail past the backward's end is
+// exposed. NOTE: interleaving runs other micro-batches between a device's last backwards, so the tail here is
+// an upper bound there. The weights' all-gather after the optimizer (three under ZeRO 3) is exposed either way.
+double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& held) {
+  const Scenario& s = p.scenario;
+  const ParallelLayout& l = s.layout;
+  if (!l.dp_overlap) {
+    CommLoad all = dp_collective_load(s, held.parameters, l.dp);
+    all += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
+    return all.nic_s + all.latency_s;
+  }
+  const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
+  std::map<std::pair<int, int>, double> ready_s;  // (stage, layer) -> when its gradients are final
+  double backward_s = 0;
+  const std::vector<int>& stages = p.plan.device_stages[static_cast<std::size_t>(device)];
+  for (auto stage = stages.rbegin(); stage != stages.rend(); ++stage) {
+    const std::vector<StageLayer> layers = stage_layers(p.plan.stages[static_cast<std::size_t>(*stage)], s.job.model);
+    for (int i = static_cast<int>(layers.size()) - 1; i >= 0; --i) {
+      const LayerTiming& t = p.at_schedule_sms.of(layers[static_cast<std::size_t>(i)].kind).timing;
+      backward_s += t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s;
+      ready_s[{*stage, i}] = backward_s;
+    }
+  }
+  double stream_free_s = 0;
+  for (const GradientBucket& b : gradient_buckets(p.plan, device, p.at_full_sms, s.job.model, l.dp_bucket())) {
+    const hw::Collective c = bucket_collective(s, b, b.expert ? l.expert_data_parallel() : l.dp);
+    stream_free_s = std::max(stream_free_s, ready_s.at({b.stage, b.layer})) + collective_s(c, cluster);
+  }
+  const double gathers = l.zero_stage == 3 ? 3 : 1;
+  const double after_s = gathers * (collective_s(zero_collectives(s, held.parameters, l.dp).after_optimizer, cluster) +
+                                    collective_s(zero_collectives(s, held.expert_parameters, l.expert_data_parallel()).after_optimizer, cluster));
+  return std::max(0.0, stream_free_s - backward_s) + after_s;
 }
 
 // What one pipeline device runs per micro-batch, summed over its stages.
@@ -178,13 +220,13 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   e.exposed_comm_by_kind_s["pp"] = l.pp > 1 ? (overlap ? 1 : 2) * (l.pp - 1) * (p2p.nic_s + p2p.latency_s) : 0.0;
   e.comm_bound_by_kind["pp"] = l.pp > 1 ? bound_of(p2p) : CommBound::kNone;
 
-  // DP: ZeRO collectives of the critical device's parameters after the last backward, over the NICs, as NCCL
-  // runs them (hardware/nccl_collective.h).
+  // DP: the ZeRO collectives of the critical device's parameters over the NICs, as NCCL runs them
+  // (hardware/nccl_collective.h), exposed as far as the backward does not cover them (exposed_dp_s).
   const HeldParameters held = held_parameters(p.plan, e.critical_device, p.at_full_sms, s.job.model);
   CommLoad dp = dp_collective_load(s, held.parameters, l.dp);
   dp += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
   const bool any_dp = dp.nic_s > 0;
-  e.exposed_comm_by_kind_s["dp"] = any_dp ? dp.nic_s + dp.latency_s : 0.0;
+  e.exposed_comm_by_kind_s["dp"] = any_dp ? exposed_dp_s(p, e.critical_device, held) : 0.0;
   e.comm_bound_by_kind["dp"] = any_dp ? bound_of(dp) : CommBound::kNone;
 
   // Optimizer: AdamW over this GPU's shard, memory-bound (read gradient, read/write master and moments, write weight).
@@ -282,7 +324,7 @@ Estimate estimate_step(const PricedScenario& p) {
       f.formula_is_exact ? "exact for these chunk times" : "an estimate here: its exact conditions do not hold"));
   if (s.job.model.is_moe() && l.ep > 1)
     out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
-  out.notes.push_back("ZeRO collectives run after the last backward and are counted as exposed");
+  out.notes.push_back(dp_reduction_note(l));
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <optional>
 #include <tuple>
 #include <unordered_map>
@@ -42,6 +44,8 @@ struct Chain {
   std::size_t next = 0;
   int microbatch = 0;
   bool forward = false;
+  int stage = 0;
+  bool weights = false;                 // computes weight gradients (B, or W alone)
   std::vector<std::vector<int>> ready;  // [member]
   std::vector<int> first, last;         // [member]
   bool done() const { return next >= ops->size(); }
@@ -84,6 +88,10 @@ class LayerExpansion : public OpExpansion {
               : op.phase == Phase::kBackwardInput ? &ops.backward_input : &ops.backward;
       c.microbatch = task.microbatch;
       c.forward = task.kind == TaskKind::kForward;
+      c.stage = task.stage;
+      c.weights = c.ops == &ops.backward || c.ops == &ops.weight;
+      // A rank runs its ops in order: the stage's last chain with weight gradients is its last micro-batch's.
+      if (c.weights) weight_ops_[{rank, task.stage}].assign(static_cast<std::size_t>(members), {});
       c.ready.assign(static_cast<std::size_t>(members), {});
       c.first.assign(static_cast<std::size_t>(members), -1);
       c.last.assign(static_cast<std::size_t>(members), -1);
@@ -124,6 +132,22 @@ class LayerExpansion : public OpExpansion {
     return out;
   }
 
+ // The activity whose end makes final the gradients of `layer` (index in stage_layers) of `stage` on `rank`'s
+  // `member`: the last micro-batch's last weight-gradient op of that layer, or, where the layer's ops were
+  // merged into the next layer's first op, that op (stage_ops.h); -1 if the stage computed no weights there.
+  int gradient_ready(int rank, int member, int stage, int layer) const {
+    const auto it = weight_ops_.find({rank, stage});
+    if (it == weight_ops_.end()) return -1;
+    const std::vector<std::pair<int, int>>& ops = it->second[static_cast<std::size_t>(member)];  // (layer, activity)
+    if (ops.empty()) return -1;
+    std::size_t at = 0;  // the last op holding this layer's or a later layer's part (layers run in reverse)
+    bool found = false;
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      if (ops[i].first >= layer) at = i, found = true;
+    if (found && ops[at].first != layer && at + 1 < ops.size()) ++at;
+    return ops[at].second;
+  }
+
  private:
   int trank(int member) const { return timeline_rank(rank_, member, gpus_.members()); }
 
@@ -146,6 +170,7 @@ class LayerExpansion : public OpExpansion {
       if (stream_last_[m] >= 0 && std::find(c.ready[m].begin(), c.ready[m].end(), stream_last_[m]) == c.ready[m].end())
         graph.add_dependency(stream_last_[m], id);
       stream_last_[m] = id;
+      if (c.weights && op != nullptr) weight_ops_[{rank_, c.stage}][static_cast<std::size_t>(m)].emplace_back(op->layer, id);
       c.ready[m] = {id};
       if (c.first[m] < 0) c.first[m] = id;
       if (out.compute[m].first < 0) out.compute[m].first = id;
@@ -205,13 +230,15 @@ class LayerExpansion : public OpExpansion {
   std::vector<double> loads_;      // [member]
   int rank_ = 0;
   std::vector<int> stream_last_;   // [member]: the op's last compute so far
+  std::map<std::pair<int, int>, std::vector<std::vector<std::pair<int, int>>>> weight_ops_;  // (rank, stage) -> [member] -> (layer, activity)
 };
 
 // An NCCL collective's sends from `gpu`, one per step to the next rank of the ring, one after another, after
-// `after`; each carries its share of the collective's link bytes and waits its share of the latency. A tree
-// runs as the same chain, its steps those of NCCL's tree. Returns the last (or `after`).
+// `after` (and `also_after`, when one); each carries its share of the collective's link bytes and waits its
+// share of the latency. A tree runs as the same chain, its steps those of NCCL's tree. Returns the last (or
+// `after`).
 int add_collective(ActivityGraph& graph, int gpu, int peer, const hw::Collective& collective,
-                   const hw::ClusterSpec& cluster, int after, ActivityLabel label) {
+                   const hw::ClusterSpec& cluster, int after, ActivityLabel label, int also_after = -1) {
   if (peer < 0) return after;
   const hw::CollectiveTime t = hw::nccl_collective_time(collective, cluster);
   const double link_latency_s = t.link == hw::CollectiveLink::kNic ? cluster.nic_latency_s : cluster.nvlink_latency_s;
@@ -219,9 +246,37 @@ int add_collective(ActivityGraph& graph, int gpu, int peer, const hw::Collective
     const int flow = graph.add_flow(gpu, peer, t.link_bytes / t.steps, label, false,
                                     nccl_delay_s(t.latency_s / t.steps, link_latency_s));
     graph.add_dependency(after, flow);
+    if (step == 0 && also_after >= 0 && also_after != after) graph.add_dependency(also_after, flow);
     after = flow;
   }
   return after;
+}
+
+// With dp_overlap, each bucket's reduction from `gpu` once its layer's gradients are final, one bucket after
+// another on NCCL's stream (Megatron-Core launches them in order of readiness). Returns the last flow, or -1.
+int add_bucket_reductions(ActivityGraph& graph, const LayerExpansion& expansion, const PricedScenario& priced,
+                          const ReplicaGpus& gpus, int device, int member, int fallback, bool communication,
+                          const std::array<int, 2>& names) {
+  const Scenario& s = priced.scenario;
+  const ParallelLayout& l = s.layout;
+  const int gpu = gpus.gpu(device, member), rank = timeline_rank(device, member, gpus.members());
+  const std::array<int, 2> peers = {gpus.ring_peer(gpu, l.tp), gpus.ring_peer(gpu, std::max(l.ep, l.tp))};
+  const std::array<int, 2> replicas = {communication ? l.dp : 1, communication ? l.expert_data_parallel() : 1};
+  std::vector<std::pair<int, GradientBucket>> ready;  // (activity, bucket)
+  for (const GradientBucket& b : gradient_buckets(priced.plan, device, priced.at_full_sms, s.job.model, l.dp_bucket())) {
+    const int at = expansion.gradient_ready(device, member, b.stage, b.layer);
+    ready.emplace_back(at < 0 ? fallback : at, b);
+  }
+  std::stable_sort(ready.begin(), ready.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  int last = -1;
+  for (const auto& [at, bucket] : ready) {
+    const int e = bucket.expert ? 1 : 0;
+    const hw::Collective c = bucket_collective(s, bucket, replicas[static_cast<std::size_t>(e)]);
+    if (c.ranks <= 1) continue;
+    last = add_collective(graph, gpu, peers[static_cast<std::size_t>(e)], c, s.cluster, at,
+                          {rank, names[static_cast<std::size_t>(e)], -1, WorkTags::kDp}, last);
+  }
+  return last;
 }
 
 }  // namespace
@@ -282,10 +337,16 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
       const int gpu = gpus.gpu(d, m), rank = timeline_rank(d, m, out.members);
       const int dense_peer = gpus.ring_peer(gpu, l.tp), expert_peer = gpus.ring_peer(gpu, std::max(l.ep, l.tp));
       int last = pipeline.last_compute[d][m];
-      last = add_collective(graph, gpu, dense_peer, dense.before_optimizer, s.cluster, last,
-                            {rank, reduce_scatter, -1, WorkTags::kDp});
-      last = add_collective(graph, gpu, expert_peer, experts.before_optimizer, s.cluster, last,
-                            {rank, expert_reduce_scatter, -1, WorkTags::kDp});
+      if (l.dp_overlap) {
+        const int reduced = add_bucket_reductions(graph, expansion, priced, gpus, d, m, last, options.communication,
+                                                  {reduce_scatter, expert_reduce_scatter});
+        if (reduced >= 0) last = reduced;
+      } else {
+        last = add_collective(graph, gpu, dense_peer, dense.before_optimizer, s.cluster, last,
+                              {rank, reduce_scatter, -1, WorkTags::kDp});
+        last = add_collective(graph, gpu, expert_peer, experts.before_optimizer, s.cluster, last,
+                              {rank, expert_reduce_scatter, -1, WorkTags::kDp});
+      }
       const int step = graph.add_compute(gpu, optimizer_seconds(s, held, priced.full_sms_model), {rank, optimizer, -1, WorkTags::kOptimizer});
       graph.add_dependency(last, step);
       if (last != pipeline.last_compute[d][m]) graph.add_dependency(pipeline.last_compute[d][m], step);
@@ -308,7 +369,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
                                     out.devices * out.members));
   if (s.job.model.is_moe() && l.ep > 1 && options.expert_load_factors.empty())
     out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
-  out.notes.push_back("ZeRO collectives run after each device's last backward, as NCCL collectives over the NICs");
+  out.notes.push_back(dp_reduction_note(l));
   if (l.zero_stage == 3) out.notes.push_back("ZeRO-3's weight gathers inside forward and backward are not simulated");
   return out;
 }
