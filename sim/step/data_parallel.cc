@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "core/error.h"
 
 namespace trainsim::sim {
@@ -74,7 +76,40 @@ hw::Collective bucket_collective(const Scenario& s, const GradientBucket& bucket
   return zero_collectives(s, bucket.parameters, replicas).before_optimizer;
 }
 
+UnitCollectives zero3_unit_collectives(const Scenario& s, const models::LayerOps& layer) {
+  const ParallelLayout& l = s.layout;
+  const models::OptimizerPrecision& p = s.job.optimizer;
+  UnitCollectives out;
+  const std::array<double, 2> parameters = {layer.parameters, layer.expert_parameters};
+  const std::array<int, 2> replicas = {l.dp, l.expert_data_parallel()};
+  for (std::size_t e = 0; e < 2; ++e) {
+    if (replicas[e] <= 1 || parameters[e] <= 0) continue;
+    // nccl-tests' sizes, as zero_collectives: the all-gather's output and the reduce-scatter's input.
+    out.gather[e] = {hw::CollectiveKind::kAllGather, parameters[e] * p.weight_bytes, replicas[e], 1};
+    out.reduce[e] = {hw::CollectiveKind::kReduceScatter, parameters[e] * p.gradient_bytes, replicas[e], 1};
+  }
+  return out;
+}
+
+double zero3_pass_s(const std::vector<double>& compute_s, const std::vector<double>& gather_s,
+                    const std::vector<double>& reduce_s) {
+  const std::size_t n = compute_s.size();
+  if (n == 0) return 0;
+  double stream_free_s = gather_s[0], gathered_s = gather_s[0];  // the first unit's gather is not prefetched
+  double compute_end_s = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double start_s = std::max(compute_end_s, gathered_s);
+    if (i + 1 < n) gathered_s = stream_free_s = std::max(stream_free_s, start_s) + gather_s[i + 1];  // prefetch
+    compute_end_s = start_s + compute_s[i];
+    if (!reduce_s.empty()) stream_free_s = std::max(stream_free_s, compute_end_s) + reduce_s[i];
+  }
+  return std::max(compute_end_s, stream_free_s);
+}
+
 std::string dp_reduction_note(const ParallelLayout& l) {
+  if (l.zero_stage == 3)
+    return "ZeRO 3 as FSDP: each layer's weights all-gathered before its forward and its backward (prefetched one "
+           "layer ahead) and its gradients reduce-scattered after its backward, every micro-batch";
   if (!l.dp_overlap)
     return "ZeRO collectives run after each device's last backward and are exposed (dp_overlap: false)";
   std::string note = fmt::format(

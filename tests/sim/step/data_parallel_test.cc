@@ -90,6 +90,35 @@ TEST(DataParallel, BucketsHoldEveryParameterOnceAndCloseAtTheirSize) {
   EXPECT_NEAR(one[0].parameters, held.parameters, 1e-12 * held.parameters);
 }
 
+TEST(DataParallel, ZeroThreeGathersAndReducesEachLayerByHand) {
+  // A layer of 1e9 dense and 2e8 expert parameters at ZeRO 3 on Llama's dp 128 (expert-data-parallel:
+  // dp x tp / ep = 1024): its weights gathered as 2 GB (BF16) and 0.4 GB, its gradients reduce-scattered as
+  // 4 GB (FP32) and 0.8 GB.
+  models::LayerOps layer;
+  layer.parameters = 1e9;
+  layer.expert_parameters = 2e8;
+  const UnitCollectives unit = zero3_unit_collectives(llama(3), layer);
+  EXPECT_EQ(unit.gather[0].kind, hw::CollectiveKind::kAllGather);
+  EXPECT_EQ(unit.reduce[1].kind, hw::CollectiveKind::kReduceScatter);
+  EXPECT_DOUBLE_EQ(unit.gather[0].message_bytes, 2e9);
+  EXPECT_DOUBLE_EQ(unit.gather[1].message_bytes, 4e8);
+  EXPECT_DOUBLE_EQ(unit.reduce[0].message_bytes, 4e9);
+  EXPECT_DOUBLE_EQ(unit.reduce[1].message_bytes, 8e8);
+  EXPECT_EQ(unit.gather[0].ranks, 128);
+  EXPECT_EQ(unit.gather[1].ranks, 1024);
+}
+
+TEST(DataParallel, ZeroThreePassPrefetchesOneLayerAhead) {
+  // By hand, three layers of 1 s compute. Gathers of 0.5 s: only the first is exposed (3.5 s). Gathers of 2 s:
+  // the NCCL stream sets the pace, 3 gathers then the last layer's compute (7 s).
+  EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {0.5, 0.5, 0.5}, {}), 3.5);
+  EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {2, 2, 2}, {}), 7.0);
+  // Backward with 1 s reductions after each layer, on the same stream as the 0.5 s gathers: gather 0 ends at
+  // 0.5; layer 0 runs 0.5-1.5 while gather 1 runs 0.5-1.0; reduce 0 1.5-2.5; layer 1 1.5-2.5; gather 2
+  // 2.5-3.0; reduce 1 3.0-4.0; layer 2 3.0-4.0; reduce 2 4.0-5.0.
+  EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {0.5, 0.5, 0.5}, {1, 1, 1}), 5.0);
+}
+
 TEST(DataParallel, OneReplicaMovesNothing) {
   const CommLoad load = dp_collective_load(llama(1), 1e9, 1);
   EXPECT_EQ(load.nic_s + load.latency_s, 0.0);

@@ -47,6 +47,17 @@ TEST(StepEstimate, DataParallelReductionOverlapsTheLastBackward) {
               off.exposed_comm_by_kind_s.at("dp") - on.exposed_comm_by_kind_s.at("dp"), 1e-9 * off.step_time_s);
 }
 
+TEST(StepEstimate, ZeroThreeGathersLengthenTheChunksAndThePartsStillAddUp) {
+  const StepEstimate zero1 = estimate(testing::kValidScenario).step;
+  const StepEstimate e = estimate(with("  dp: 8", "  dp: 8\n  zero_stage: 3")).step;
+  const double parts = e.compute_s + e.exposed_comm_by_kind_s.at("ep") + e.exposed_comm_by_kind_s.at("tp") + e.bubble_s +
+                       e.exposed_comm_by_kind_s.at("pp") + e.exposed_comm_by_kind_s.at("dp") + e.optimizer_s;
+  EXPECT_NEAR(parts, e.step_time_s, 1e-9 * e.step_time_s);
+  // Every micro-batch gathers each layer twice and reduces it once: more DP time than ZeRO 1's once a step.
+  EXPECT_GT(e.exposed_comm_by_kind_s.at("dp"), zero1.exposed_comm_by_kind_s.at("dp"));
+  EXPECT_GT(e.step_time_s, zero1.step_time_s);
+}
+
 TEST(StepEstimate, PartsAddUpToTheStep) {
   const StepEstimate e = estimate(testing::kValidScenario).step;
   EXPECT_EQ(e.microbatches, 8);  // global batch 64 / (dp 8 x micro-batch 1)
