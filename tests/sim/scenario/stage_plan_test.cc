@@ -129,6 +129,12 @@ TEST(StagePlan, MegatronFirstAndLastPipelineRanks) {
   EXPECT_NE(load_error(deep_model(v2, "  decoder_first_pipeline_num_layers: 11\n"))
                 .find("parallelism.decoder_first_pipeline_num_layers: 11 layers do not split over 2 virtual stages"),
             std::string::npos);
+  EXPECT_EQ(load_error(deep_model(plain, "  decoder_last_pipeline_num_layers: 0\n"))
+                .rfind("s.yaml:12:37: parallelism.decoder_last_pipeline_num_layers: 0 is out of range", 0),
+            0u);
+  EXPECT_EQ(load_error(deep_model(kPp32, "  account_for_loss_in_pipeline_split: true\n"))
+                .rfind("s.yaml:12:39: parallelism.account_for_loss_in_pipeline_split: 94 layers + the loss do not split", 0),
+            0u);
   // Not with an explicit list, nor with both styles, nor with DualPipe.
   EXPECT_NE(load_error(deep_model(plain, split + "  layers_per_stage: [10, 12, 12, 12, 12, 12, 12, 12]\n"))
                 .find("beside an explicit layers_per_stage list"),
