@@ -53,6 +53,10 @@ inline constexpr QuantityRange kBoostClock{Dimension::kHertz, 1e6, 1e11, "1 MHz"
 inline constexpr QuantityRange kBoardPower{Dimension::kWatts, 1, 1e5, "1 W", "100 kW", false,
     "100x a B200's 1 kW board"};
 // Training.
+// Parallelism: a gradient bucket. PyTorch DDP's default 25 MiB holds 6.5M FP32 gradients and Megatron-Core's
+// 40M parameters; under 1M a collective moves a few parameters and the step graph holds a flow per bucket.
+inline constexpr QuantityRange kDpBucket{Dimension::kCount, 1e6, 1e13, "1M", "10T", false,
+    "PyTorch DDP's 25 MiB is 6.5M FP32 gradients, Megatron-Core's 40M; 10T is 10x the largest models"};
 inline constexpr QuantityRange kTokens{Dimension::kCount, 1, 1e16, "1", "10000T", false,
     "over 250x the largest published pre-training runs (15-36T tokens)"};
 
@@ -68,6 +72,8 @@ inline constexpr IntegerRange kZeroStage{0, 3, "the ZeRO stages that exist"};
 inline constexpr IntegerRange kMicroBatchSize{1, 1024,
     "published runs use 1-16 sequences; 1024 keeps dp x micro_batch_size within a 32-bit count"};
 inline constexpr IntegerRange kLayersPerStage{0, 100'000, "transformer layers on one stage; models have under 200"};
+inline constexpr IntegerRange kPipelineRankLayers{1, 100'000,
+    "transformer layers on the first or last pipeline rank; models have under 200"};
 inline constexpr IntegerRange kNodes{1, 1'000'000, "100x the largest clusters today (100K GPUs)"};
 inline constexpr IntegerRange kGpusPerNode{1, 1024, "an NVL72 rack is 72 GPUs; 1024 leaves room for larger domains"};
 inline constexpr IntegerRange kSmCount{1, 10'000, "streaming multiprocessors; a B200 has 148"};

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/scenario/stage_plan.h"
 #include "sim/schedules/schedule_request.h"
 
 namespace trainsim::sim {
@@ -139,6 +140,7 @@ void check_layout_rules(const Scenario& s) {
   check_degrees(s);
   check_against_model(s);
   check_schedule(s);
+  megatron_layers_per_stage(s);  // Megatron's split rules, at load (stage_plan.h)
 }
 
 }  // namespace trainsim::sim

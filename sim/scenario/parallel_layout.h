@@ -21,10 +21,22 @@ struct ParallelLayout {
   ScheduleKind schedule = ScheduleKind::kOneFOneB;
   models::Recompute recompute = models::Recompute::kNone;
   std::vector<int> layers_per_stage;  // empty: balanced automatic placement
+  // Megatron-Core's pipeline splits (transformer_config.py): the embedding and the loss each count as one
+  // layer; or the first and last pipeline ranks hold these many layers (0: not set), the rest even.
+  bool account_for_embedding_in_pipeline_split = false;
+  bool account_for_loss_in_pipeline_split = false;
+  int decoder_first_pipeline_num_layers = 0;
+  int decoder_last_pipeline_num_layers = 0;
+  // Gradient reduction in buckets overlapped with the last backward (Megatron --overlap-grad-reduce, PyTorch
+  // DDP); false: all of it after the last backward. Bucket size in parameters; 0: Megatron-Core's default.
+  bool dp_overlap = true;
+  double dp_bucket_parameters = 0;
 
   int expert_data_parallel() const { return dp * tp / ep; }
   // Pipeline stages the model is cut into: pp, pp x v when interleaved, 2 pp for DualPipeV's V.
   int stage_count() const;
+  // Parameters per gradient bucket: dp_bucket_parameters, or Megatron-Core's max(40M, 1M x dp).
+  double dp_bucket() const;
 };
 
 }  // namespace trainsim::sim

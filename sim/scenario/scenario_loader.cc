@@ -117,11 +117,48 @@ void read_training(const ConfigNode& node, Scenario& s) {
   }
 }
 
+// Megatron-Core's pipeline split flags; stage_plan.cc applies them and checks them against the model.
+void read_megatron_split(const ConfigNode& node, ParallelLayout& l) {
+  l.account_for_embedding_in_pipeline_split = node.bool_or("account_for_embedding_in_pipeline_split", false);
+  l.account_for_loss_in_pipeline_split = node.bool_or("account_for_loss_in_pipeline_split", false);
+  l.decoder_first_pipeline_num_layers =
+      static_cast<int>(node.integer_or("decoder_first_pipeline_num_layers", ranges::kPipelineRankLayers, 0));
+  l.decoder_last_pipeline_num_layers =
+      static_cast<int>(node.integer_or("decoder_last_pipeline_num_layers", ranges::kPipelineRankLayers, 0));
+}
+
+void read_data_parallel_overlap(const ConfigNode& node, ParallelLayout& l) {
+  l.dp_overlap = node.bool_or("dp_overlap", true);
+  if (auto bucket = node.get("dp_bucket")) {
+    if (!l.dp_overlap)
+      bucket->fail("dp_bucket without dp_overlap", "no dp_bucket key, or dp_overlap: true",
+                   "buckets only matter when their reduction overlaps the backward");
+    l.dp_bucket_parameters = bucket->as_quantity(ranges::kDpBucket);
+  }
+}
+
+// Layouts a scenario can name but trainsim does not price: refused here, never priced as something else.
+void refuse_unmodelled_layouts(const ConfigNode& node) {
+  if (auto etp = node.get("expert_tp"); etp && etp->as_integer(ranges::kTensorDegree) != 1)
+    etp->fail(fmt::format("expert tensor parallelism (expert_tp {}) is not modelled: each routed expert runs whole "
+                          "on one GPU of its EP group",
+                          etp->as_string()),
+              "expert_tp: 1", "split the experts further with a larger ep");
+  if (auto overlap = node.get("ep_overlap"); overlap && overlap->as_bool())
+    overlap->fail("Megatron's EP overlap (one micro-batch's all-to-all under the other's compute in 1F1B) is not "
+                  "modelled",
+                  "ep_overlap: false", "schedule: dualpipe or dualpipev overlaps the all-to-all under compute (F&B pairs)");
+}
+
 void read_parallelism(const ConfigNode& node, Scenario& s) {
   node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "ep", "dp", "zero_stage", "micro_batch_size",
-                       "schedule", "recompute", "layers_per_stage"});
+                       "schedule", "recompute", "layers_per_stage", "account_for_embedding_in_pipeline_split",
+                       "account_for_loss_in_pipeline_split", "decoder_first_pipeline_num_layers",
+                       "decoder_last_pipeline_num_layers", "dp_overlap", "dp_bucket", "expert_tp", "ep_overlap"});
   ParallelLayout& l = s.layout;
-  for (const char* key : {"pp", "tp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage"})
+  for (const char* key : {"pp", "tp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
+                          "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
+                          "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_bucket"})
     if (auto child = node.get(key)) remember(s, *child);
   remember(s, node);
   l.pp = static_cast<int>(node.require("pp").as_integer(ranges::kPipelineDegree));
@@ -158,6 +195,9 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
         l.layers_per_stage.push_back(static_cast<int>(count.as_integer(ranges::kLayersPerStage)));
     }
   }
+  read_megatron_split(node, l);
+  read_data_parallel_overlap(node, l);
+  refuse_unmodelled_layouts(node);
 }
 
 // cluster.calibration: a file relative to the scenario, `none` for the datasheet roofline, or absent for the
@@ -242,6 +282,12 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
   c.price_usd_per_gpu_s = node.quantity_or("price_per_gpu_hour", ranges::kPricePerGpuHour, c.gpu.price_usd_per_s);
   if (auto topology = node.get("topology")) {
     const std::string t = topology->as_choice(Keys{"fat-tree", "multi-plane-fat-tree", "rail-optimized"});
+    // NOTE: no fidelity builds a rail-optimized fabric yet (hardware/topology_builder.h): refused here rather
+    // than priced as another topology or refused only when a simulation starts.
+    if (t == "rail-optimized")
+      topology->fail("topology rail-optimized is not built at any fidelity yet",
+                     "fat-tree or multi-plane-fat-tree",
+                     "multi-plane-fat-tree with planes = nics_per_node carries rail traffic non-blocking, one plane per rail");
     c.topology = t == "fat-tree" ? hw::TopologyKind::kFatTree
                  : t == "rail-optimized" ? hw::TopologyKind::kRailOptimized
                                          : hw::TopologyKind::kMultiPlaneFatTree;

@@ -1,5 +1,6 @@
 // Placement by dynamic programming over prefix sums (stages x layers^2: 16 x 61^2 is nothing), and the
-// device-to-stage maps: interleaved round-robin (Megatron-LM), DualPipe's stage r and pp-1-r, DualPipeV's V.
+// device-to-stage maps: interleaved round-robin (Megatron-LM), DualPipe's stage r and pp-1-r, DualPipeV's V;
+// Megatron-Core's split rules (transformer_config.py __post_init__, transformer_block.py).
 #include "sim/scenario/stage_plan.h"
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <tuple>
 
 namespace trainsim::sim {
 namespace {
@@ -27,7 +29,83 @@ std::vector<std::vector<int>> device_stage_map(const ParallelLayout& l) {
   return map;
 }
 
+[[noreturn]] void refuse_split(const Scenario& s, const std::string& key, const std::string& problem,
+                               const std::string& expected, const std::string& hint = {}) {
+  throw ConfigError(s.where("parallelism." + key), problem, expected, hint);
+}
+
+// The first and last ranks' counts given, the middle ranks' even; each rank's spread over its v chunks.
+std::vector<int> first_last_split(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  const int layers = s.job.model.num_layers, v = l.virtual_stages;
+  const int first = l.decoder_first_pipeline_num_layers, last = l.decoder_last_pipeline_num_layers;
+  std::vector<int> per_rank(static_cast<std::size_t>(l.pp), 0);
+  int middle_layers = layers, middle_ranks = l.pp;
+  for (auto [count, rank, key] : {std::tuple{first, 0, "decoder_first_pipeline_num_layers"},
+                                  std::tuple{last, l.pp - 1, "decoder_last_pipeline_num_layers"}}) {
+    if (count == 0) continue;
+    if (count % v != 0)
+      refuse_split(s, key, fmt::format("{} layers do not split over {} virtual stages", count, v),
+                   fmt::format("a multiple of virtual_stages ({})", v), "Megatron-Core requires it (transformer_config.py)");
+    per_rank[static_cast<std::size_t>(rank)] = count;
+    middle_layers -= count;
+    --middle_ranks;
+  }
+  const std::string key = first > 0 ? "decoder_first_pipeline_num_layers" : "decoder_last_pipeline_num_layers";
+  if (middle_layers < 0 || (middle_ranks == 0 && middle_layers != 0) ||
+      (middle_ranks > 0 && middle_layers % (middle_ranks * v) != 0))
+    refuse_split(s, key,
+                 fmt::format("leaves {} of the {} layers for {} middle pipeline ranks of {} virtual stages", middle_layers,
+                             layers, middle_ranks, v),
+                 "a remainder that splits evenly over the middle ranks and their virtual stages",
+                 "Megatron-Core requires it (transformer_config.py)");
+  for (int& count : per_rank)
+    if (count == 0) count = middle_layers / middle_ranks;
+  std::vector<int> counts(static_cast<std::size_t>(l.stage_count()));
+  for (int stage = 0; stage < l.stage_count(); ++stage)  // stage d + k pp is chunk k of rank d (interleaved)
+    counts[static_cast<std::size_t>(stage)] = per_rank[static_cast<std::size_t>(stage % l.pp)] / v;
+  return counts;
+}
+
+// The embedding and the loss counted as layers: every stage even, the first and last a layer short.
+std::vector<int> embedding_loss_split(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  const int embedding = l.account_for_embedding_in_pipeline_split ? 1 : 0;
+  const int loss = l.account_for_loss_in_pipeline_split ? 1 : 0;
+  const int layers = s.job.model.num_layers + embedding + loss, stages = l.stage_count();
+  if (layers % stages != 0)
+    refuse_split(s, embedding ? "account_for_embedding_in_pipeline_split" : "account_for_loss_in_pipeline_split",
+                 fmt::format("{} layers{}{} do not split evenly over {} pipeline stages", s.job.model.num_layers,
+                             embedding ? " + the embedding" : "", loss ? " + the loss" : "", stages),
+                 fmt::format("a stage count dividing {}", layers), "Megatron-Core requires it (transformer_config.py)");
+  std::vector<int> counts(static_cast<std::size_t>(stages), layers / stages);
+  counts.front() -= embedding;
+  counts.back() -= loss;
+  return counts;
+}
+
 }  // namespace
+
+std::optional<std::vector<int>> megatron_layers_per_stage(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  const bool first_last = l.decoder_first_pipeline_num_layers > 0 || l.decoder_last_pipeline_num_layers > 0;
+  const bool accounted = l.account_for_embedding_in_pipeline_split || l.account_for_loss_in_pipeline_split;
+  if (!first_last && !accounted) return std::nullopt;
+  const std::string key = first_last ? (l.decoder_first_pipeline_num_layers > 0 ? "decoder_first_pipeline_num_layers"
+                                                                                : "decoder_last_pipeline_num_layers")
+                                     : l.account_for_embedding_in_pipeline_split ? "account_for_embedding_in_pipeline_split"
+                                                                                 : "account_for_loss_in_pipeline_split";
+  if (first_last && accounted)
+    refuse_split(s, key, "both Megatron split styles at once", "decoder_first/last_pipeline_num_layers or account_for_*, not both",
+                 "Megatron-Core applies the first/last counts and ignores the account_for flags");
+  if (!l.layers_per_stage.empty())
+    refuse_split(s, key, "a Megatron split beside an explicit layers_per_stage list", "one of the two",
+                 "layers_per_stage: auto");
+  if (l.schedule == ScheduleKind::kDualPipe || l.schedule == ScheduleKind::kDualPipeV)
+    refuse_split(s, key, fmt::format("Megatron's pipeline splits with the {} schedule", schedule_name(l.schedule)),
+                 "1f1b, interleaved, gpipe or zb1p", "or layers_per_stage: a count per stage");
+  return first_last ? first_last_split(s) : embedding_loss_split(s);
+}
 
 std::vector<int> balanced_layers_per_stage(const models::ModelConfig& m, int stage_count, const PlacementCosts& c) {
   const int layers = m.num_layers;
@@ -73,7 +151,9 @@ StagePlan plan_stages(const Scenario& scenario, const PlacementCosts& costs) {
   const models::ModelConfig& m = scenario.job.model;
   const int stage_count = l.stage_count();
   std::vector<int> counts = l.layers_per_stage;
-  if (counts.empty()) {
+  if (const std::optional<std::vector<int>> megatron = megatron_layers_per_stage(scenario)) {
+    counts = *megatron;
+  } else if (counts.empty()) {
     counts = balanced_layers_per_stage(m, stage_count, costs);
   } else {
     if (static_cast<int>(counts.size()) != stage_count)

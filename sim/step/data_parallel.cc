@@ -1,5 +1,11 @@
-// ZeRO collectives and the optimizer step (see data_parallel.h).
+// ZeRO collectives, gradient buckets and the optimizer step (see data_parallel.h).
 #include "sim/step/data_parallel.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/error.h"
 
 namespace trainsim::sim {
 
@@ -37,6 +43,82 @@ CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) 
   // ZeRO 3 gathers the weights again in forward and backward.
   add(end.after_optimizer, s.layout.zero_stage == 3 ? 3 : 1);
   return load;
+}
+
+std::vector<GradientBucket> gradient_buckets(const StagePlan& plan, int device, const PricedModel& priced,
+                                             const models::ModelConfig& model, double bucket_parameters) {
+  TS_CHECK(bucket_parameters > 0, "bucket of {} parameters", bucket_parameters);
+  std::vector<GradientBucket> out;
+  const std::vector<int>& stages = plan.device_stages[static_cast<std::size_t>(device)];
+  for (auto stage = stages.rbegin(); stage != stages.rend(); ++stage) {
+    const std::vector<StageLayer> layers = stage_layers(plan.stages[static_cast<std::size_t>(*stage)], model);
+    double filled[2] = {0, 0};  // [expert]: parameters in the open bucket
+    int layer = static_cast<int>(layers.size()) - 1;
+    auto close = [&](bool expert, int buckets) {
+      for (int b = 0; b < buckets; ++b) out.push_back({filled[expert] / buckets, expert, *stage, layer});
+      filled[expert] = 0;
+    };
+    for (; layer >= 0; --layer) {
+      const models::LayerOps& ops = priced.of(layers[static_cast<std::size_t>(layer)].kind).ops;
+      filled[0] += ops.parameters;
+      filled[1] += ops.expert_parameters;
+      for (bool expert : {false, true})
+        if (filled[expert] >= bucket_parameters) close(expert, static_cast<int>(filled[expert] / bucket_parameters));
+    }
+    layer = 0;  // the chunk's rest is ready with its first layer's backward
+    for (bool expert : {false, true})
+      if (filled[expert] > 0) close(expert, 1);
+  }
+  return out;
+}
+
+hw::Collective bucket_collective(const Scenario& s, const GradientBucket& bucket, int replicas) {
+  return zero_collectives(s, bucket.parameters, replicas).before_optimizer;
+}
+
+UnitCollectives zero3_unit_collectives(const Scenario& s, const models::LayerOps& layer) {
+  const ParallelLayout& l = s.layout;
+  const models::OptimizerPrecision& p = s.job.optimizer;
+  UnitCollectives out;
+  const std::array<double, 2> parameters = {layer.parameters, layer.expert_parameters};
+  const std::array<int, 2> replicas = {l.dp, l.expert_data_parallel()};
+  for (std::size_t e = 0; e < 2; ++e) {
+    if (replicas[e] <= 1 || parameters[e] <= 0) continue;
+    // nccl-tests' sizes, as zero_collectives: the all-gather's output and the reduce-scatter's input.
+    out.gather[e] = {hw::CollectiveKind::kAllGather, parameters[e] * p.weight_bytes, replicas[e], 1};
+    out.reduce[e] = {hw::CollectiveKind::kReduceScatter, parameters[e] * p.gradient_bytes, replicas[e], 1};
+  }
+  return out;
+}
+
+double zero3_pass_s(const std::vector<double>& compute_s, const std::vector<double>& gather_s,
+                    const std::vector<double>& reduce_s) {
+  const std::size_t n = compute_s.size();
+  if (n == 0) return 0;
+  double stream_free_s = gather_s[0], gathered_s = gather_s[0];  // the first unit's gather is not prefetched
+  double compute_end_s = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double start_s = std::max(compute_end_s, gathered_s);
+    if (i + 1 < n) gathered_s = stream_free_s = std::max(stream_free_s, start_s) + gather_s[i + 1];  // prefetch
+    compute_end_s = start_s + compute_s[i];
+    if (!reduce_s.empty()) stream_free_s = std::max(stream_free_s, compute_end_s) + reduce_s[i];
+  }
+  return std::max(compute_end_s, stream_free_s);
+}
+
+std::string dp_reduction_note(const ParallelLayout& l) {
+  if (l.zero_stage == 3)
+    return "ZeRO 3 as FSDP: each layer's weights all-gathered before its forward and its backward (prefetched one "
+           "layer ahead) and its gradients reduce-scattered after its backward, every micro-batch";
+  if (!l.dp_overlap)
+    return "ZeRO collectives run after each device's last backward and are exposed (dp_overlap: false)";
+  std::string note = fmt::format(
+      "DP gradients reduced in buckets of {:.0f}M parameters as the last backward completes them, under the rest of "
+      "the backward (Megatron --overlap-grad-reduce)",
+      l.dp_bucket() / 1e6);
+  if (l.zero_stage > 0)
+    note += "; the weights' all-gather after the optimizer is exposed (--overlap-param-gather is not modelled)";
+  return note;
 }
 
 double optimizer_seconds(const Scenario& s, const HeldParameters& held, const hw::ShapedOpTimeModel& time_model) {

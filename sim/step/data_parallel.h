@@ -2,6 +2,10 @@
 // gradients and weights among the replicas, and the optimizer step over its shard. Shared by the analytic
 // estimate and the engine.
 #pragma once
+#include <array>
+#include <string>
+#include <vector>
+
 #include "hardware/nccl_collective.h"
 #include "hardware/shaped_op_time_model.h"
 #include "sim/step/priced_model.h"
@@ -19,7 +23,8 @@ HeldParameters held_parameters(const StagePlan& plan, int device, const PricedMo
 // The collectives at the step's end as NCCL runs them over the `replicas` of a GPU, one per node (its peers
 // hold the same TP, PP and EP ranks, so they sit on other nodes): ZeRO 1-2: the gradients' reduce-scatter
 // before the optimizer and the weights' all-gather after it; ZeRO 0: the gradients' all-reduce before it and
-// nothing after. ZeRO 3's gathers inside forward and backward are not among them. One rank: nothing to move.
+// nothing after. One rank: nothing to move. ZeRO 3 has none at the step's end: see zero3_unit_collectives.
+// With dp_overlap the reduction before the optimizer runs per bucket instead (gradient_buckets).
 struct ZeroCollectives {
   hw::Collective before_optimizer;
   hw::Collective after_optimizer;
@@ -27,8 +32,50 @@ struct ZeroCollectives {
 ZeroCollectives zero_collectives(const Scenario& scenario, double parameters, int replicas);
 
 // What a step's ZeRO collectives of `parameters` cost on the NICs, NCCL-priced (hardware/nccl_collective.h),
-// ZeRO 3's weight all-gathers of forward and backward included.
+// each run once, ZeRO 3's weight all-gathers of forward and backward counted once each: what bounds the DP
+// figure. The exposed time is priced per bucket (gradient_buckets) or, at ZeRO 3, per layer and micro-batch
+// (zero3_unit_collectives).
 CommLoad dp_collective_load(const Scenario& scenario, double parameters, int replicas);
+
+// A gradient bucket: parameters whose gradients one collective reduces (ZeRO 0: all-reduces; 1-3:
+// reduce-scatters) once the last micro-batch's backward of the layer that completes the bucket is done.
+struct GradientBucket {
+  double parameters = 0;
+  bool expert = false;  // routed experts: reduced over the expert-data-parallel replicas, dense over dp
+  int stage = 0;        // the plan stage holding the layer
+  int layer = 0;        // its index in stage_layers(stage)
+};
+
+// The buckets of one pipeline device as Megatron-Core's DDP forms them (--overlap-grad-reduce,
+// megatron/core/distributed/param_and_grad_buffer.py): one buffer per model chunk (plan stage), filled in
+// reverse order of the forward, a bucket closed once it holds at least `bucket_parameters`; a layer holding
+// n buckets' worth closes n buckets at once; each chunk's rest is its last bucket. Dense and expert
+// parameters fill buckets apart (their replicas differ). Stages in reverse of the device's list, the order
+// their last backwards end under interleaving; buckets in the order they become ready.
+std::vector<GradientBucket> gradient_buckets(const StagePlan& plan, int device, const PricedModel& priced,
+                                             const models::ModelConfig& model, double bucket_parameters);
+
+// The collective that reduces one bucket's gradients over `replicas`.
+hw::Collective bucket_collective(const Scenario& scenario, const GradientBucket& bucket, int replicas);
+
+// ZeRO 3 as FSDP runs it, one unit per layer, every micro-batch: its weights all-gathered before its forward
+// and again before its backward, each gather issued when the previous unit's compute starts (FSDP's
+// forward_prefetch and backward_prefetch BACKWARD_PRE: one unit ahead), and its gradients reduce-scattered
+// after its backward. Dense parameters over dp, routed experts over the expert-data-parallel replicas.
+struct UnitCollectives {
+  std::array<hw::Collective, 2> gather;  // [expert]
+  std::array<hw::Collective, 2> reduce;  // [expert]
+};
+UnitCollectives zero3_unit_collectives(const Scenario& scenario, const models::LayerOps& layer);
+
+// Seconds one pass over `compute_s` (a unit's compute, in the order the pass runs them) takes with its
+// gathers (`gather_s`, each prefetched one unit ahead) and reductions after each unit (`reduce_s`, empty in
+// forward) on one NCCL stream: the queue of data_parallel.cc, the closed form of the step graph's flows.
+double zero3_pass_s(const std::vector<double>& compute_s, const std::vector<double>& gather_s,
+                    const std::vector<double>& reduce_s);
+
+// How the step's gradient reduction is placed, for the report's notes (the same at every fidelity).
+std::string dp_reduction_note(const ParallelLayout& layout);
 
 // AdamW over this GPU's shard (all of it below ZeRO 1), memory-bound: read the gradient, read and write the
 // master weights and both moments, write the weight; priced by `time_model` as a memory-bound kernel.

@@ -70,6 +70,7 @@ SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_mode
 void append(std::vector<StageOp>& pass, StageOp op) {
   if (!pass.empty() && !op.is_communication() && !pass.back().is_communication() && pass.back().kind == op.kind) {
     StageOp& last = pass.back();
+    last.layer = op.layer;
     last.compute_s += op.compute_s;
     last.routed_compute_s += op.routed_compute_s;
     for (std::size_t k = 0; k < op.compute_by_kind_s.size(); ++k) {
@@ -81,8 +82,9 @@ void append(std::vector<StageOp>& pass, StageOp op) {
   pass.push_back(std::move(op));
 }
 
-StageOp named(StageOp op, std::string_view pass, const std::string& layer, int slot) {
-  op.name = fmt::format("{} {} {}", pass, layer, models::op_role_name(static_cast<OpRole>(slot)));
+StageOp named(StageOp op, std::string_view pass, const std::vector<StageLayer>& layers, std::size_t layer, int slot) {
+  op.name = fmt::format("{} {} {}", pass, layers[layer].label, models::op_role_name(static_cast<OpRole>(slot)));
+  op.layer = static_cast<int>(layer);
   return op;
 }
 
@@ -126,14 +128,14 @@ StageOps stage_ops(const Stage& stage, const PricedModel& priced, const models::
   StageOps out;
   for (std::size_t i = 0; i < layers.size(); ++i)
     for (int slot = 0; slot < kSlotCount; ++slot)
-      if (!sums[i]->empty(0, slot)) append(out.forward, named(sums[i]->by_pass[0][slot], "F", layers[i].label, slot));
+      if (!sums[i]->empty(0, slot)) append(out.forward, named(sums[i]->by_pass[0][slot], "F", layers, i, slot));
   for (std::size_t i = layers.size(); i-- > 0;) {
     for (int slot = kSlotCount; slot-- > 0;) {
       const bool input = !sums[i]->empty(1, slot), weight = !sums[i]->empty(2, slot);
-      if (input) append(out.backward_input, named(sums[i]->by_pass[1][slot], "Bi", layers[i].label, slot));
-      if (weight) append(out.weight, named(sums[i]->by_pass[2][slot], "W", layers[i].label, slot));
-      if (input) append(out.backward, named(sums[i]->by_pass[1][slot], "B", layers[i].label, slot));
-      if (weight) append(out.backward, named(sums[i]->by_pass[2][slot], "B", layers[i].label, slot));
+      if (input) append(out.backward_input, named(sums[i]->by_pass[1][slot], "Bi", layers, i, slot));
+      if (weight) append(out.weight, named(sums[i]->by_pass[2][slot], "W", layers, i, slot));
+      if (input) append(out.backward, named(sums[i]->by_pass[1][slot], "B", layers, i, slot));
+      if (weight) append(out.backward, named(sums[i]->by_pass[2][slot], "B", layers, i, slot));
     }
   }
   return out;

@@ -31,6 +31,9 @@ struct StageOp {
   // TP ops: NCCL's latency of their collectives (hardware/nccl_collective.h); their bytes above are NCCL's
   // bus bytes over its bus-bandwidth efficiency, the bytes that take its bandwidth time at the link's rate.
   double latency_s = 0;
+  // The layer (index in stage_layers) of the op's last part: an op merged from two layers' compute ends with
+  // the later one's. Where gradient buckets become ready (data_parallel.h).
+  int layer = -1;
   bool is_communication() const { return kind == StageOpKind::kEp || kind == StageOpKind::kTp; }
   // Seconds by op kind on a GPU whose experts receive `load` times the balanced share of tokens.
   models::ComputeKindSeconds compute_by_kind_at(double load) const;

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 
 #include "core/error.h"
@@ -37,6 +38,103 @@ CommBound bound_of(const CommLoad& load) {
   if (bandwidth_s == 0 && load.latency_s == 0) return CommBound::kNone;
   if (load.latency_s > bandwidth_s) return CommBound::kLatency;
   return load.nic_s >= load.nvlink_s ? CommBound::kNic : CommBound::kNvlink;
+}
+
+double collective_s(const hw::Collective& c, const hw::ClusterSpec& cluster) {
+  return c.ranks > 1 ? hw::nccl_collective_time(c, cluster).seconds() : 0.0;
+}
+
+// The DP communication a device leaves exposed. dp_overlap: false, all of it after the last backward. true:
+// each gradient bucket's reduction (data_parallel.h) starts once its layer's backward of the last micro-batch
+// ends and the previous bucket's is done (one NCCL stream); the device's stages' last backwards taken back to
+// back, each layer its Bi + W compute and its exposed EP and TP, so only the tail past the backward's end is
+// exposed. NOTE: interleaving runs other micro-batches between a device's last backwards, so the tail here is
+// an upper bound there. The weights' all-gather after the optimizer is exposed either way. ZeRO 3: per layer
+// and micro-batch instead, inside the chunks (zero3_stage_chunks).
+// ZeRO 3 (data_parallel.h): how much longer one micro-batch's forward and backward of a plan stage take with
+// its per-layer gathers and reductions than their compute alone (zero3_pass_s); nothing at the step's end.
+struct Zero3Extra {
+  double forward_s = 0, backward_s = 0;
+};
+
+Zero3Extra zero3_extra(const PricedScenario& p, int stage) {
+  const Scenario& s = p.scenario;
+  const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
+  std::vector<double> forward_s, backward_s, gather_s, reduce_s;
+  for (const StageLayer& layer : stage_layers(p.plan.stages[static_cast<std::size_t>(stage)], s.job.model)) {
+    const LayerTiming& t = p.at_schedule_sms.of(layer.kind).timing;
+    const UnitCollectives unit = zero3_unit_collectives(s, p.at_full_sms.of(layer.kind).ops);
+    forward_s.push_back(t.forward_s + t.ep_forward_s + t.tp_forward_s);
+    backward_s.push_back(t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s);
+    gather_s.push_back(collective_s(unit.gather[0], cluster) + collective_s(unit.gather[1], cluster));
+    reduce_s.push_back(collective_s(unit.reduce[0], cluster) + collective_s(unit.reduce[1], cluster));
+  }
+  Zero3Extra out;
+  out.forward_s = zero3_pass_s(forward_s, gather_s, {});
+  for (double f : forward_s) out.forward_s -= f;
+  for (auto* v : {&backward_s, &gather_s, &reduce_s}) std::reverse(v->begin(), v->end());  // the backward's order
+  out.backward_s = zero3_pass_s(backward_s, gather_s, reduce_s);
+  for (double b : backward_s) out.backward_s -= b;
+  return out;
+}
+
+// The stage chunks lengthened by ZeRO 3's exposed gathers and reductions, so the schedule (its bubbles
+// included) runs on them: per executed stage as PricedScenario::stage_chunks groups them (an interleaved
+// device's stages together). F&B pairs carry both passes' (their gathers share one NCCL stream).
+std::vector<ChunkTimes> zero3_stage_chunks(const PricedScenario& p) {
+  std::vector<ChunkTimes> out = p.stage_chunks;
+  auto add = [&](ChunkTimes& chunk, const Zero3Extra& x) {
+    chunk.forward_s += x.forward_s;
+    chunk.backward_s += x.backward_s;
+    chunk.overlapped_s += x.forward_s + x.backward_s;
+  };
+  if (p.scenario.layout.schedule == ScheduleKind::kInterleaved) {
+    for (std::size_t d = 0; d < p.plan.device_stages.size(); ++d)
+      for (int stage : p.plan.device_stages[d]) add(out[d], zero3_extra(p, stage));
+  } else {
+    for (std::size_t stage = 0; stage < out.size(); ++stage) add(out[stage], zero3_extra(p, static_cast<int>(stage)));
+  }
+  return out;
+}
+
+// ZeRO 3's exposed time per micro-batch on a device, over its stages.
+double zero3_device_extra_s(const PricedScenario& p, int device) {
+  double out = 0;
+  for (int stage : p.plan.device_stages[static_cast<std::size_t>(device)]) {
+    const Zero3Extra x = zero3_extra(p, stage);
+    out += pass_weight(p.scenario.layout.schedule) * (x.forward_s + x.backward_s);
+  }
+  return out;
+}
+
+double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& held) {
+  const Scenario& s = p.scenario;
+  const ParallelLayout& l = s.layout;
+  if (!l.dp_overlap) {
+    CommLoad all = dp_collective_load(s, held.parameters, l.dp);
+    all += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
+    return all.nic_s + all.latency_s;
+  }
+  const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
+  std::map<std::pair<int, int>, double> ready_s;  // (stage, layer) -> when its gradients are final
+  double backward_s = 0;
+  const std::vector<int>& stages = p.plan.device_stages[static_cast<std::size_t>(device)];
+  for (auto stage = stages.rbegin(); stage != stages.rend(); ++stage) {
+    const std::vector<StageLayer> layers = stage_layers(p.plan.stages[static_cast<std::size_t>(*stage)], s.job.model);
+    for (int i = static_cast<int>(layers.size()) - 1; i >= 0; --i) {
+      const LayerTiming& t = p.at_schedule_sms.of(layers[static_cast<std::size_t>(i)].kind).timing;
+      backward_s += t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s;
+      ready_s[{*stage, i}] = backward_s;
+    }
+  }
+  double stream_free_s = 0;
+  for (const GradientBucket& b : gradient_buckets(p.plan, device, p.at_full_sms, s.job.model, l.dp_bucket())) {
+    const hw::Collective c = bucket_collective(s, b, b.expert ? l.expert_data_parallel() : l.dp);
+    stream_free_s = std::max(stream_free_s, ready_s.at({b.stage, b.layer})) + collective_s(c, cluster);
+  }
+  const double after_s = collective_s(zero_collectives(s, held.parameters, l.dp).after_optimizer, cluster) +
+                         collective_s(zero_collectives(s, held.expert_parameters, l.expert_data_parallel()).after_optimizer, cluster);
+  return std::max(0.0, stream_free_s - backward_s) + after_s;
 }
 
 // What one pipeline device runs per micro-batch, summed over its stages.
@@ -114,11 +212,13 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   const double m = e.microbatches;
 
   // The schedule on the priced chunks; the critical device is the busiest (the least idle).
+  // ZeRO 3 lengthens every chunk by the gathers and reductions its compute leaves exposed (zero3_extra).
+  const bool zero3 = l.zero_stage == 3;
   std::optional<ScheduleRun> run;
-  if (e.microbatches == p.microbatches) {
+  if (e.microbatches == p.microbatches && !zero3) {
     run = p.executed;
   } else if (const std::optional<PipelineSchedule> schedule = schedule_if_valid(l, e.microbatches)) {
-    run = run_schedule(*schedule, p.stage_chunks);
+    run = run_schedule(*schedule, zero3 ? zero3_stage_chunks(p) : p.stage_chunks);
   }
   std::vector<DeviceWork> devices;
   for (std::size_t d = 0; d < p.plan.device_stages.size(); ++d) devices.push_back(device_work(p, d));
@@ -152,7 +252,7 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
     makespan_s = run->makespan_s;
     e.bubble_definition = kBubbleExecuted;
   } else {
-    busy_s = work_s(device);
+    busy_s = work_s(device) + (zero3 ? m * zero3_device_extra_s(p, e.critical_device) : 0.0);
     makespan_s = busy_s + e.pipeline.formula_bubble_s;
     e.bubble_definition = kBubbleFormula;
   }
@@ -162,7 +262,8 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   // where no other chunk's compute covers it.
   const double ep_s = m * (device.timing.ep_forward_s + device.timing.ep_backward_s);
   const double tp_s = m * (device.timing.tp_forward_s + device.timing.tp_backward_s);
-  const double exposed_ep_s = busy_s - e.compute_s - tp_s;
+  const double zero3_s = zero3 ? m * zero3_device_extra_s(p, e.critical_device) : 0.0;  // inside busy_s
+  const double exposed_ep_s = busy_s - e.compute_s - tp_s - zero3_s;
   TS_CHECK(exposed_ep_s > -1e-9 * busy_s && exposed_ep_s < ep_s + 1e-9 * busy_s,
            "busy {} s is not compute {} s + TP {} s + part of EP {} s", busy_s, e.compute_s, tp_s, ep_s);
   // Only F&B overlap hides EP; elsewhere the difference is rounding.
@@ -178,13 +279,13 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   e.exposed_comm_by_kind_s["pp"] = l.pp > 1 ? (overlap ? 1 : 2) * (l.pp - 1) * (p2p.nic_s + p2p.latency_s) : 0.0;
   e.comm_bound_by_kind["pp"] = l.pp > 1 ? bound_of(p2p) : CommBound::kNone;
 
-  // DP: ZeRO collectives of the critical device's parameters after the last backward, over the NICs, as NCCL
-  // runs them (hardware/nccl_collective.h).
+  // DP: the ZeRO collectives of the critical device's parameters over the NICs, as NCCL runs them
+  // (hardware/nccl_collective.h), exposed as far as the backward does not cover them (exposed_dp_s).
   const HeldParameters held = held_parameters(p.plan, e.critical_device, p.at_full_sms, s.job.model);
   CommLoad dp = dp_collective_load(s, held.parameters, l.dp);
   dp += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
   const bool any_dp = dp.nic_s > 0;
-  e.exposed_comm_by_kind_s["dp"] = any_dp ? dp.nic_s + dp.latency_s : 0.0;
+  e.exposed_comm_by_kind_s["dp"] = zero3 ? zero3_s : any_dp ? exposed_dp_s(p, e.critical_device, held) : 0.0;
   e.comm_bound_by_kind["dp"] = any_dp ? bound_of(dp) : CommBound::kNone;
 
   // Optimizer: AdamW over this GPU's shard, memory-bound (read gradient, read/write master and moments, write weight).
@@ -192,7 +293,8 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
 
   e.exposed_comm_s = 0;
   for (const auto& [kind, seconds] : e.exposed_comm_by_kind_s) e.exposed_comm_s += seconds;
-  e.step_time_s = makespan_s + e.exposed_comm_by_kind_s["pp"] + e.exposed_comm_by_kind_s["dp"] + e.optimizer_s;
+  // ZeRO 3's DP time is inside the makespan already (its chunks carry it).
+  e.step_time_s = makespan_s + e.exposed_comm_by_kind_s["pp"] + (zero3 ? 0.0 : e.exposed_comm_by_kind_s["dp"]) + e.optimizer_s;
 
   set_throughput(s, e);
   return e;
@@ -282,7 +384,7 @@ Estimate estimate_step(const PricedScenario& p) {
       f.formula_is_exact ? "exact for these chunk times" : "an estimate here: its exact conditions do not hold"));
   if (s.job.model.is_moe() && l.ep > 1)
     out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
-  out.notes.push_back("ZeRO collectives run after the last backward and are counted as exposed");
+  out.notes.push_back(dp_reduction_note(l));
   return out;
 }
 

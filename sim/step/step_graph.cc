@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <optional>
 #include <tuple>
 #include <unordered_map>
@@ -16,6 +18,7 @@
 #include "sim/step/replica_gpus.h"
 #include "sim/schedules/schedule_request.h"
 #include "sim/step/stage_ops.h"
+#include "sim/step/priced_model.h"
 
 namespace trainsim::sim {
 
@@ -42,6 +45,11 @@ struct Chain {
   std::size_t next = 0;
   int microbatch = 0;
   bool forward = false;
+  int stage = 0;
+  bool weights = false;                 // computes weight gradients (B, or W alone)
+  bool gathers = false;                 // ZeRO 3: needs its layers' weights gathered (F, B, Bi)
+  int unit = -1;                        // ZeRO 3: the layer its compute is in
+  std::vector<std::map<int, int>> gathered;  // ZeRO 3 [member]: layer -> its gather's last flow
   std::vector<std::vector<int>> ready;  // [member]
   std::vector<int> first, last;         // [member]
   bool done() const { return next >= ops->size(); }
@@ -49,9 +57,12 @@ struct Chain {
 
 class LayerExpansion : public OpExpansion {
  public:
+  // `units`: ZeRO 3's collectives of each stage's layers ([stage][layer], stage_layers' order); empty otherwise.
   LayerExpansion(std::vector<StageOps> stages, const ReplicaGpus& gpus, const hw::ClusterSpec& cluster,
-                 const StepGraphOptions& options, Fidelity fidelity, WorkTags& tags)
-      : stages_(std::move(stages)), gpus_(gpus), cluster_(cluster), options_(options), fidelity_(fidelity), tags_(tags) {
+                 const StepGraphOptions& options, Fidelity fidelity, WorkTags& tags,
+                 std::vector<std::vector<UnitCollectives>> units, const ParallelLayout& layout)
+      : stages_(std::move(stages)), gpus_(gpus), cluster_(cluster), options_(options), fidelity_(fidelity), tags_(tags),
+        units_(std::move(units)), dense_stride_(layout.tp), expert_stride_(std::max(layout.ep, layout.tp)) {
     const int members = gpus_.members();
     loads_.assign(static_cast<std::size_t>(members), 1.0);
     if (!options.expert_load_factors.empty()) {
@@ -84,6 +95,12 @@ class LayerExpansion : public OpExpansion {
               : op.phase == Phase::kBackwardInput ? &ops.backward_input : &ops.backward;
       c.microbatch = task.microbatch;
       c.forward = task.kind == TaskKind::kForward;
+      c.stage = task.stage;
+      c.weights = c.ops == &ops.backward || c.ops == &ops.weight;
+      c.gathers = c.ops != &ops.weight;
+      c.gathered.assign(static_cast<std::size_t>(members), {});
+      // A rank runs its ops in order: the stage's last chain with weight gradients is its last micro-batch's.
+      if (c.weights) weight_ops_[{rank, task.stage}].assign(static_cast<std::size_t>(members), {});
       c.ready.assign(static_cast<std::size_t>(members), {});
       c.first.assign(static_cast<std::size_t>(members), -1);
       c.last.assign(static_cast<std::size_t>(members), -1);
@@ -112,6 +129,7 @@ class LayerExpansion : public OpExpansion {
       }
     }
     for (Chain& c : chains) {
+      leave_unit(graph, c);
       add_compute_all(graph, c, nullptr, "end", out, /*only_after_flows=*/true);
       for (int m = 0; m < members; ++m) c.last[m] = c.ready[m].front();
     }
@@ -122,6 +140,28 @@ class LayerExpansion : public OpExpansion {
         out.tasks[m][t] = {c.first[m], c.last[m]};
       }
     return out;
+  }
+
+ // The activity whose end makes final the gradients of `layer` (index in stage_layers) of `stage` on `rank`'s
+  // `member`: the last micro-batch's last weight-gradient op of that layer, or, where the layer's ops were
+  // merged into the next layer's first op, that op (stage_ops.h); -1 if the stage computed no weights there.
+  int gradient_ready(int rank, int member, int stage, int layer) const {
+    const auto it = weight_ops_.find({rank, stage});
+    if (it == weight_ops_.end()) return -1;
+    const std::vector<std::pair<int, int>>& ops = it->second[static_cast<std::size_t>(member)];  // (layer, activity)
+    if (ops.empty()) return -1;
+    std::size_t at = 0;  // the last op holding this layer's or a later layer's part (layers run in reverse)
+    bool found = false;
+    for (std::size_t i = 0; i < ops.size(); ++i)
+      if (ops[i].first >= layer) at = i, found = true;
+    if (found && ops[at].first != layer && at + 1 < ops.size()) ++at;
+    return ops[at].second;
+  }
+
+ // ZeRO 3: the last flow of `rank`'s member's gathers and reductions, -1 if none.
+  int unit_stream_last(int rank, int member) const {
+    const auto it = unit_stream_.find(rank);
+    return it == unit_stream_.end() ? -1 : it->second[static_cast<std::size_t>(member)];
   }
 
  private:
@@ -137,15 +177,18 @@ class LayerExpansion : public OpExpansion {
                        bool only_after_flows = false) {
     const int id_name = graph.intern(name);
     const std::vector<int>* tags = op == nullptr ? nullptr : &compute_tags(*op);
+    const std::vector<int> gathered = op == nullptr ? std::vector<int>{} : enter_unit(graph, c, op->layer);
     for (int m = 0; m < gpus_.members(); ++m) {
       if (only_after_flows && ends_in_compute(graph, c, m)) continue;
       const double seconds = op == nullptr ? 0.0 : op->compute_s + op->routed_compute_s * (loads_[m] - 1.0);
       const int tag = tags == nullptr ? WorkTags::kJoin : (*tags)[static_cast<std::size_t>(m)];
       const int id = graph.add_compute(gpus_.gpu(rank_, m), seconds, {trank(m), id_name, c.microbatch, tag});
       for (int before : c.ready[m]) graph.add_dependency(before, id);
+      if (!gathered.empty() && gathered[static_cast<std::size_t>(m)] >= 0) graph.add_dependency(gathered[static_cast<std::size_t>(m)], id);
       if (stream_last_[m] >= 0 && std::find(c.ready[m].begin(), c.ready[m].end(), stream_last_[m]) == c.ready[m].end())
         graph.add_dependency(stream_last_[m], id);
       stream_last_[m] = id;
+      if (c.weights && op != nullptr) weight_ops_[{rank_, c.stage}][static_cast<std::size_t>(m)].emplace_back(op->layer, id);
       c.ready[m] = {id};
       if (c.first[m] < 0) c.first[m] = id;
       if (out.compute[m].first < 0) out.compute[m].first = id;
@@ -187,6 +230,66 @@ class LayerExpansion : public OpExpansion {
     }
   }
 
+  // ZeRO 3 (data_parallel.h): a unit's collectives from `member` after `after`, on the member's one NCCL
+  // stream, each merged into one flow (its link bytes, its whole latency). Returns the last flow, or -1.
+  int add_unit_flows(ActivityGraph& graph, int member, const std::array<hw::Collective, 2>& collectives,
+                     const std::vector<int>& after, int name) {
+    int& stream = unit_stream_.try_emplace(rank_, std::vector<int>(static_cast<std::size_t>(gpus_.members()), -1))
+                      .first->second[static_cast<std::size_t>(member)];
+    const int gpu = gpus_.gpu(rank_, member);
+    int last = -1;
+    for (std::size_t e = 0; e < 2; ++e) {
+      const int peer = gpus_.ring_peer(gpu, e == 0 ? dense_stride_ : expert_stride_);
+      if (collectives[e].ranks <= 1 || peer < 0) continue;
+      const hw::CollectiveTime t = hw::nccl_collective_time(collectives[e], cluster_);
+      const double link_latency_s = t.link == hw::CollectiveLink::kNic ? cluster_.nic_latency_s : cluster_.nvlink_latency_s;
+      const int flow = graph.add_flow(gpu, peer, t.link_bytes, {trank(member), name, -1, WorkTags::kDp}, false,
+                                      nccl_delay_s(t.latency_s, link_latency_s));
+      for (int before : after) graph.add_dependency(before, flow);
+      if (stream >= 0) graph.add_dependency(stream, flow);
+      stream = last = flow;
+    }
+    return last;
+  }
+
+  // ZeRO 3: the chain's compute enters `layer`. Reduces the layer it leaves (weight-gradient chains), takes
+  // the new layer's gather (issuing it now if no earlier unit prefetched it) and prefetches the next one's.
+  // Returns each member's gather of `layer` to wait for (empty when nothing is gathered).
+  std::vector<int> enter_unit(ActivityGraph& graph, Chain& c, int layer) {
+    if (units_.empty() || !options_.communication || layer == c.unit) return {};
+    leave_unit(graph, c);
+    c.unit = layer;
+    if (!c.gathers) return {};
+    const std::vector<UnitCollectives>& units = units_[static_cast<std::size_t>(c.stage)];
+    const int next = c.forward ? layer + 1 : layer - 1;  // the backward runs the layers in reverse
+    const int gather = graph.intern("fsdp all-gather");
+    std::vector<int> out(static_cast<std::size_t>(gpus_.members()), -1);
+    for (int m = 0; m < gpus_.members(); ++m) {
+      std::map<int, int>& gathered = c.gathered[static_cast<std::size_t>(m)];
+      const auto it = gathered.find(layer);
+      const int own = it != gathered.end() ? it->second
+                                           : add_unit_flows(graph, m, units[static_cast<std::size_t>(layer)].gather,
+                                                            c.ready[static_cast<std::size_t>(m)], gather);
+      out[static_cast<std::size_t>(m)] = own;
+      if (next >= 0 && next < static_cast<int>(units.size())) {
+        std::vector<int> after = c.ready[static_cast<std::size_t>(m)];
+        if (own >= 0) after.push_back(own);
+        gathered[next] = add_unit_flows(graph, m, units[static_cast<std::size_t>(next)].gather, after, gather);
+      }
+    }
+    return out;
+  }
+
+  // ZeRO 3: a weight-gradient chain leaving its layer reduce-scatters that layer's gradients after its compute.
+  void leave_unit(ActivityGraph& graph, Chain& c) {
+    if (units_.empty() || !options_.communication || !c.weights || c.unit < 0) return;
+    const int reduce = graph.intern("fsdp reduce-scatter");
+    for (int m = 0; m < gpus_.members(); ++m)
+      add_unit_flows(graph, m, units_[static_cast<std::size_t>(c.stage)][static_cast<std::size_t>(c.unit)].reduce,
+                     c.ready[static_cast<std::size_t>(m)], reduce);
+    c.unit = -1;
+  }
+
   // Each member's compute tag for `op`: its time split by op kind at the member's expert load.
   const std::vector<int>& compute_tags(const StageOp& op) {
     auto [it, fresh] = compute_tags_.try_emplace(&op);
@@ -205,13 +308,18 @@ class LayerExpansion : public OpExpansion {
   std::vector<double> loads_;      // [member]
   int rank_ = 0;
   std::vector<int> stream_last_;   // [member]: the op's last compute so far
+  std::map<std::pair<int, int>, std::vector<std::vector<std::pair<int, int>>>> weight_ops_;  // (rank, stage) -> [member] -> (layer, activity)
+  std::vector<std::vector<UnitCollectives>> units_;  // ZeRO 3: [stage][layer]
+  int dense_stride_ = 1, expert_stride_ = 1;          // ReplicaGpus::ring_peer strides of the DP and expert-DP rings
+  std::map<int, std::vector<int>> unit_stream_;       // ZeRO 3: rank -> [member] -> last flow of its NCCL stream
 };
 
 // An NCCL collective's sends from `gpu`, one per step to the next rank of the ring, one after another, after
-// `after`; each carries its share of the collective's link bytes and waits its share of the latency. A tree
-// runs as the same chain, its steps those of NCCL's tree. Returns the last (or `after`).
+// `after` (and `also_after`, when one); each carries its share of the collective's link bytes and waits its
+// share of the latency. A tree runs as the same chain, its steps those of NCCL's tree. Returns the last (or
+// `after`).
 int add_collective(ActivityGraph& graph, int gpu, int peer, const hw::Collective& collective,
-                   const hw::ClusterSpec& cluster, int after, ActivityLabel label) {
+                   const hw::ClusterSpec& cluster, int after, ActivityLabel label, int also_after = -1) {
   if (peer < 0) return after;
   const hw::CollectiveTime t = hw::nccl_collective_time(collective, cluster);
   const double link_latency_s = t.link == hw::CollectiveLink::kNic ? cluster.nic_latency_s : cluster.nvlink_latency_s;
@@ -219,9 +327,37 @@ int add_collective(ActivityGraph& graph, int gpu, int peer, const hw::Collective
     const int flow = graph.add_flow(gpu, peer, t.link_bytes / t.steps, label, false,
                                     nccl_delay_s(t.latency_s / t.steps, link_latency_s));
     graph.add_dependency(after, flow);
+    if (step == 0 && also_after >= 0 && also_after != after) graph.add_dependency(also_after, flow);
     after = flow;
   }
   return after;
+}
+
+// With dp_overlap, each bucket's reduction from `gpu` once its layer's gradients are final, one bucket after
+// another on NCCL's stream (Megatron-Core launches them in order of readiness). Returns the last flow, or -1.
+int add_bucket_reductions(ActivityGraph& graph, const LayerExpansion& expansion, const PricedScenario& priced,
+                          const ReplicaGpus& gpus, int device, int member, int fallback, bool communication,
+                          const std::array<int, 2>& names) {
+  const Scenario& s = priced.scenario;
+  const ParallelLayout& l = s.layout;
+  const int gpu = gpus.gpu(device, member), rank = timeline_rank(device, member, gpus.members());
+  const std::array<int, 2> peers = {gpus.ring_peer(gpu, l.tp), gpus.ring_peer(gpu, std::max(l.ep, l.tp))};
+  const std::array<int, 2> replicas = {communication ? l.dp : 1, communication ? l.expert_data_parallel() : 1};
+  std::vector<std::pair<int, GradientBucket>> ready;  // (activity, bucket)
+  for (const GradientBucket& b : gradient_buckets(priced.plan, device, priced.at_full_sms, s.job.model, l.dp_bucket())) {
+    const int at = expansion.gradient_ready(device, member, b.stage, b.layer);
+    ready.emplace_back(at < 0 ? fallback : at, b);
+  }
+  std::stable_sort(ready.begin(), ready.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  int last = -1;
+  for (const auto& [at, bucket] : ready) {
+    const int e = bucket.expert ? 1 : 0;
+    const hw::Collective c = bucket_collective(s, bucket, replicas[static_cast<std::size_t>(e)]);
+    if (c.ranks <= 1) continue;
+    last = add_collective(graph, gpu, peers[static_cast<std::size_t>(e)], c, s.cluster, at,
+                          {rank, names[static_cast<std::size_t>(e)], -1, WorkTags::kDp}, last);
+  }
+  return last;
 }
 
 }  // namespace
@@ -261,7 +397,14 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
   placement.activation_bytes =
       options.communication ? l.micro_batch_size * static_cast<double>(s.job.sequence_length) * s.job.model.hidden_size * 2.0 / shard
                             : 0.0;
-  LayerExpansion expansion(std::move(stages), gpus, s.cluster, options, options.fidelity, out.tags);
+  std::vector<std::vector<UnitCollectives>> units;  // ZeRO 3: [stage][layer]
+  if (l.zero_stage == 3)
+    for (const Stage& stage : plan.stages) {
+      units.emplace_back();
+      for (const StageLayer& layer : stage_layers(stage, s.job.model))
+        units.back().push_back(zero3_unit_collectives(s, priced.at_full_sms.of(layer.kind).ops));
+    }
+  LayerExpansion expansion(std::move(stages), gpus, s.cluster, options, options.fidelity, out.tags, std::move(units), l);
   PipelineGraph pipeline = pipeline_graph(schedule, expansion, placement);
   ActivityGraph& graph = pipeline.graph;
 
@@ -282,17 +425,28 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
       const int gpu = gpus.gpu(d, m), rank = timeline_rank(d, m, out.members);
       const int dense_peer = gpus.ring_peer(gpu, l.tp), expert_peer = gpus.ring_peer(gpu, std::max(l.ep, l.tp));
       int last = pipeline.last_compute[d][m];
-      last = add_collective(graph, gpu, dense_peer, dense.before_optimizer, s.cluster, last,
-                            {rank, reduce_scatter, -1, WorkTags::kDp});
-      last = add_collective(graph, gpu, expert_peer, experts.before_optimizer, s.cluster, last,
-                            {rank, expert_reduce_scatter, -1, WorkTags::kDp});
+      if (l.zero_stage == 3) {  // reduced layer by layer in the backward; the optimizer waits for the last
+        const int reduced = expansion.unit_stream_last(d, m);
+        if (reduced >= 0) last = reduced;
+      } else if (l.dp_overlap) {
+        const int reduced = add_bucket_reductions(graph, expansion, priced, gpus, d, m, last, options.communication,
+                                                  {reduce_scatter, expert_reduce_scatter});
+        if (reduced >= 0) last = reduced;
+      } else {
+        last = add_collective(graph, gpu, dense_peer, dense.before_optimizer, s.cluster, last,
+                              {rank, reduce_scatter, -1, WorkTags::kDp});
+        last = add_collective(graph, gpu, expert_peer, experts.before_optimizer, s.cluster, last,
+                              {rank, expert_reduce_scatter, -1, WorkTags::kDp});
+      }
       const int step = graph.add_compute(gpu, optimizer_seconds(s, held, priced.full_sms_model), {rank, optimizer, -1, WorkTags::kOptimizer});
       graph.add_dependency(last, step);
       if (last != pipeline.last_compute[d][m]) graph.add_dependency(pipeline.last_compute[d][m], step);
-      last = add_collective(graph, gpu, dense_peer, dense.after_optimizer, s.cluster, step,
-                            {rank, all_gather, -1, WorkTags::kDp});
-      add_collective(graph, gpu, expert_peer, experts.after_optimizer, s.cluster, last,
-                     {rank, expert_all_gather, -1, WorkTags::kDp});
+      if (l.zero_stage != 3) {  // ZeRO 3 gathers the weights in the next step's forward
+        last = add_collective(graph, gpu, dense_peer, dense.after_optimizer, s.cluster, step,
+                              {rank, all_gather, -1, WorkTags::kDp});
+        add_collective(graph, gpu, expert_peer, experts.after_optimizer, s.cluster, last,
+                       {rank, expert_all_gather, -1, WorkTags::kDp});
+      }
       graph.name_rank(rank, fmt::format("device {} GPU {}", d, gpu));
     }
   }
@@ -308,8 +462,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
                                     out.devices * out.members));
   if (s.job.model.is_moe() && l.ep > 1 && options.expert_load_factors.empty())
     out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
-  out.notes.push_back("ZeRO collectives run after each device's last backward, as NCCL collectives over the NICs");
-  if (l.zero_stage == 3) out.notes.push_back("ZeRO-3's weight gathers inside forward and backward are not simulated");
+  out.notes.push_back(dp_reduction_note(l));
   return out;
 }
 

@@ -134,6 +134,37 @@ TEST(TrainsimCli, ValidateScenarioTakesNicsPerNodeAndRefusesPlanesOffMultiPlane)
   EXPECT_NE(refused.err.find("cluster.planes: planes on a fat-tree topology"), std::string::npos) << refused.err;
 }
 
+// Issue 15's layouts: validate-scenario accepts each that is priced and refuses at load, located, each that
+// is not (never priced as something else).
+TEST(TrainsimCli, ValidateScenarioAcceptsMegatronLayoutsAndRefusesWhatIsNotModelled) {
+  const std::string llama = kSource + "/scenarios/llama-3.1-405b-16384xh100.yaml";
+  auto validate = [&](std::vector<std::string> sets) {
+    std::vector<std::string> args{"validate-scenario", llama};
+    for (const std::string& set : sets) args.insert(args.end(), {"--set", set});
+    return run_trainsim(args);
+  };
+  // 126 layers + the embedding + the loss = 128 over pp 16 x v 2 = 32 stages of 4 (Megatron-Core's rule).
+  for (const std::vector<std::string>& accepted :
+       {std::vector<std::string>{"parallelism.dp_overlap=false"}, {"parallelism.dp_bucket=25M"},
+        {"parallelism.zero_stage=3"}, {"parallelism.expert_tp=1", "parallelism.ep_overlap=false"},
+        {"parallelism.layers_per_stage=auto", "parallelism.account_for_embedding_in_pipeline_split=true",
+         "parallelism.account_for_loss_in_pipeline_split=true"}}) {
+    const ProcessResult result = validate(accepted);
+    EXPECT_EQ(result.exit_code, 0) << accepted.front() << ": " << result.err;
+  }
+  for (const auto& [set, message] :
+       {std::pair<std::string, std::string>{"parallelism.expert_tp=2", "parallelism.expert_tp: expert tensor parallelism"},
+        {"parallelism.ep_overlap=true", "parallelism.ep_overlap: Megatron's EP overlap"},
+        {"cluster.topology=rail-optimized", "cluster.topology: topology rail-optimized is not built"},
+        {"parallelism.account_for_embedding_in_pipeline_split=true",
+         "parallelism.account_for_embedding_in_pipeline_split: 126 layers + the embedding do not split evenly"}}) {
+    const ProcessResult result = validate({set});
+    EXPECT_EQ(result.exit_code, 2) << set;
+    EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+    EXPECT_NE(result.err.find("--set "), std::string::npos) << result.err;  // located at the flag that set it
+  }
+}
+
 // The figures of `trainsim bench` are for people to read (wall times are not tested); the command must run
 // and list every case with its columns. One answer per question: its default step is the step `trainsim run`
 // simulates for the default scenario, to the printed millisecond.

@@ -24,6 +24,7 @@ const Documented kDocumented[] = {
     {"boost clock", ranges::kBoostClock, 1e6, 1e11},
     {"board power", ranges::kBoardPower, 1, 1e5},
     {"tokens", ranges::kTokens, 1, 1e16},
+    {"dp bucket", ranges::kDpBucket, 1e6, 1e13},
 };
 
 TEST(InputRanges, EndsAsWrittenParseToTheEndsCompared) {

@@ -37,8 +37,10 @@ TEST(ScenarioLoader, ReadsTheThreePartsApart) {
 TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
   EXPECT_EQ(error_of(with("  schedule: dualpipe", "  schedul: dualpipe")),
             "s.yaml:10:3: parallelism.schedul: unknown key 'schedul' (expected one of pp, virtual_stages, tp, "
-            "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, layers_per_stage); "
-            "hint: did you mean 'schedule'?");
+            "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, layers_per_stage, "
+            "account_for_embedding_in_pipeline_split, account_for_loss_in_pipeline_split, "
+            "decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers, dp_overlap, dp_bucket, expert_tp, "
+            "ep_overlap); hint: did you mean 'schedule'?");
 }
 
 TEST(ScenarioLoader, MissingField) {
@@ -130,6 +132,42 @@ TEST(ScenarioLoader, NicsPerNodeAndPlanesAreChecked) {
   EXPECT_EQ(error_of(text + "  topology: fat-tree\n  planes: 1\n"),
             "s.yaml:19:11: cluster.planes: planes on a fat-tree topology (expected no planes key); hint: planes apply "
             "to topology: multi-plane-fat-tree only");
+}
+
+// A line added to the parallelism part (line 14) or the cluster part (line 18).
+std::string with_parallelism(const std::string& line) {
+  return with("  recompute: deepseek\n", "  recompute: deepseek\n" + line + "\n");
+}
+
+TEST(ScenarioLoader, DataParallelOverlapAndBuckets) {
+  const Scenario defaults = parse_scenario(kValidScenario, "s.yaml");
+  EXPECT_TRUE(defaults.layout.dp_overlap);
+  // Megatron-Core's default bucket: max(40M, 1M x dp) parameters; dp 8 here.
+  EXPECT_DOUBLE_EQ(defaults.layout.dp_bucket(), 40e6);
+  EXPECT_DOUBLE_EQ(parse_scenario(with("  dp: 8", "  dp: 64", with("  nodes: 4", "  nodes: 32", with("global_batch: 64", "global_batch: 512"))), "s.yaml").layout.dp_bucket(), 64e6);
+  EXPECT_DOUBLE_EQ(parse_scenario(with_parallelism("  dp_bucket: 25M"), "s.yaml").layout.dp_bucket(), 25e6);
+  EXPECT_FALSE(parse_scenario(with_parallelism("  dp_overlap: false"), "s.yaml").layout.dp_overlap);
+  EXPECT_EQ(error_of(with_parallelism("  dp_overlap: false\n  dp_bucket: 25M")),
+            "s.yaml:15:14: parallelism.dp_bucket: dp_bucket without dp_overlap (expected no dp_bucket key, or "
+            "dp_overlap: true); hint: buckets only matter when their reduction overlaps the backward");
+  EXPECT_EQ(error_of(with_parallelism("  dp_bucket: 1000")).rfind("s.yaml:14:14: parallelism.dp_bucket: '1000' is out of range", 0), 0u);
+  EXPECT_EQ(error_of(with_parallelism("  dp_overlap: maybe")).rfind("s.yaml:14:15: parallelism.dp_overlap: ", 0), 0u);
+}
+
+TEST(ScenarioLoader, LayoutsNotModelledAreRefusedAtTheirKey) {
+  EXPECT_EQ(parse_scenario(with_parallelism("  expert_tp: 1\n  ep_overlap: false"), "s.yaml").layout.ep, 8);
+  EXPECT_EQ(error_of(with_parallelism("  expert_tp: 2")),
+            "s.yaml:14:14: parallelism.expert_tp: expert tensor parallelism (expert_tp 2) is not modelled: each routed "
+            "expert runs whole on one GPU of its EP group (expected expert_tp: 1); hint: split the experts further "
+            "with a larger ep");
+  EXPECT_EQ(error_of(with_parallelism("  ep_overlap: true")),
+            "s.yaml:14:15: parallelism.ep_overlap: Megatron's EP overlap (one micro-batch's all-to-all under the "
+            "other's compute in 1F1B) is not modelled (expected ep_overlap: false); hint: schedule: dualpipe or "
+            "dualpipev overlaps the all-to-all under compute (F&B pairs)");
+  EXPECT_EQ(error_of(std::string(kValidScenario) + "  topology: rail-optimized\n"),
+            "s.yaml:18:13: cluster.topology: topology rail-optimized is not built at any fidelity yet (expected "
+            "fat-tree or multi-plane-fat-tree); hint: multi-plane-fat-tree with planes = nics_per_node carries rail "
+            "traffic non-blocking, one plane per rail");
 }
 
 TEST(ScenarioLoader, SyntaxErrorsAndUnreadableFiles) {

@@ -1,10 +1,12 @@
-// The ZeRO collectives as NCCL runs them over the NICs: hand-computed from NCCL's ring (tuning.cc: 8.4 us base,
+// The ZeRO collectives as NCCL runs them over the NICs, and the gradient buckets that overlap them with the
+// backward: hand-computed from NCCL's ring (tuning.cc: 8.4 us base,
 // 14 us per network step) and 0.94 of a 50 GB/s NIC (docs/sources.md#nccl). 1e-12 relative: double rounding.
 #include "sim/step/data_parallel.h"
 
 #include <gtest/gtest.h>
 
 #include "sim/scenario/scenario_loader.h"
+#include "sim/step/priced_scenario.h"
 
 namespace trainsim::sim {
 namespace {
@@ -49,6 +51,72 @@ TEST(DataParallel, ZeroZeroAllReducesTheGradientsBeforeTheOptimizer) {
   const CommLoad load = dp_collective_load(s, 1e9, 128);
   expect_rel(load.nic_s, 2 * 4e9 * 127 / 128 / 47e9);
   expect_rel(load.latency_s, 3564.4e-6);
+}
+
+// Llama-3.1-405B as shipped but 1F1B: one stage of 126 / 16 layers (8 or 7) per device.
+Scenario llama_1f1b() {
+  Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  s.layout.schedule = ScheduleKind::kOneFOneB;
+  s.layout.virtual_stages = 1;
+  return s;
+}
+
+TEST(DataParallel, BucketsHoldEveryParameterOnceAndCloseAtTheirSize) {
+  const Scenario s = llama_1f1b();
+  const PricedScenario p(s);
+  const HeldParameters held = held_parameters(p.plan, 3, p.at_full_sms, s.job.model);
+  // Megatron-Core's default: max(40M, 1M x dp 128) = 128M parameters.
+  EXPECT_DOUBLE_EQ(s.layout.dp_bucket(), 128e6);
+  const std::vector<GradientBucket> buckets = gradient_buckets(p.plan, 3, p.at_full_sms, s.job.model, s.layout.dp_bucket());
+  double sum = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    sum += buckets[i].parameters;
+    EXPECT_FALSE(buckets[i].expert);
+    // A bucket closes once it holds a bucket's worth; only the stage's rest, the last, may hold less.
+    if (i + 1 < buckets.size()) {
+      EXPECT_GE(buckets[i].parameters, 128e6);
+    }
+    if (i > 0) {
+      EXPECT_LE(buckets[i].layer, buckets[i - 1].layer);  // reverse order of the forward
+    }
+  }
+  EXPECT_NEAR(sum, held.parameters, 1e-12 * held.parameters);  // every parameter in exactly one bucket
+  // A Llama-405B layer on one of 8 TP ranks holds about 3.2B / 8 = 400M parameters: several buckets a layer.
+  EXPECT_GT(buckets.size(), 2 * p.plan.stages[3].layer_count);
+  // A bucket larger than the stage is one bucket, ready with the stage's first layer.
+  const std::vector<GradientBucket> one = gradient_buckets(p.plan, 3, p.at_full_sms, s.job.model, 1e13);
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].layer, 0);
+  EXPECT_NEAR(one[0].parameters, held.parameters, 1e-12 * held.parameters);
+}
+
+TEST(DataParallel, ZeroThreeGathersAndReducesEachLayerByHand) {
+  // A layer of 1e9 dense and 2e8 expert parameters at ZeRO 3 on Llama's dp 128 (expert-data-parallel:
+  // dp x tp / ep = 1024): its weights gathered as 2 GB (BF16) and 0.4 GB, its gradients reduce-scattered as
+  // 4 GB (FP32) and 0.8 GB.
+  models::LayerOps layer;
+  layer.parameters = 1e9;
+  layer.expert_parameters = 2e8;
+  const UnitCollectives unit = zero3_unit_collectives(llama(3), layer);
+  EXPECT_EQ(unit.gather[0].kind, hw::CollectiveKind::kAllGather);
+  EXPECT_EQ(unit.reduce[1].kind, hw::CollectiveKind::kReduceScatter);
+  EXPECT_DOUBLE_EQ(unit.gather[0].message_bytes, 2e9);
+  EXPECT_DOUBLE_EQ(unit.gather[1].message_bytes, 4e8);
+  EXPECT_DOUBLE_EQ(unit.reduce[0].message_bytes, 4e9);
+  EXPECT_DOUBLE_EQ(unit.reduce[1].message_bytes, 8e8);
+  EXPECT_EQ(unit.gather[0].ranks, 128);
+  EXPECT_EQ(unit.gather[1].ranks, 1024);
+}
+
+TEST(DataParallel, ZeroThreePassPrefetchesOneLayerAhead) {
+  // By hand, three layers of 1 s compute. Gathers of 0.5 s: only the first is exposed (3.5 s). Gathers of 2 s:
+  // the NCCL stream sets the pace, 3 gathers then the last layer's compute (7 s).
+  EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {0.5, 0.5, 0.5}, {}), 3.5);
+  EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {2, 2, 2}, {}), 7.0);
+  // Backward with 1 s reductions after each layer, on the same stream as the 0.5 s gathers: gather 0 ends at
+  // 0.5; layer 0 runs 0.5-1.5 while gather 1 runs 0.5-1.0; reduce 0 1.5-2.5; layer 1 1.5-2.5; gather 2
+  // 2.5-3.0; reduce 1 3.0-4.0; layer 2 3.0-4.0; reduce 2 4.0-5.0.
+  EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {0.5, 0.5, 0.5}, {1, 1, 1}), 5.0);
 }
 
 TEST(DataParallel, OneReplicaMovesNothing) {

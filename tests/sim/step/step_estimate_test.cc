@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/sim/scenario/scenario_test_text.h"
+#include "sim/scenario/scenario_loader.h"
 #include "models/model_presets.h"
 #include "models/model_size.h"
 #include "sim/schedules/bubble_formula.h"
@@ -20,6 +21,42 @@ namespace {
 using testing::with;
 
 Estimate estimate(const std::string& text) { return estimate_step(parse_scenario(text, "s.yaml")); }
+
+// Llama-3.1-405B as shipped but 1F1B (one stage per device), DP overlap as `overlap`, bucket as `bucket`.
+StepEstimate llama_step(bool overlap, double bucket = 0) {
+  Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  s.layout.schedule = ScheduleKind::kOneFOneB;
+  s.layout.virtual_stages = 1;
+  s.layout.dp_overlap = overlap;
+  s.layout.dp_bucket_parameters = bucket;
+  return estimate_step(s).step;
+}
+
+TEST(StepEstimate, DataParallelReductionOverlapsTheLastBackward) {
+  const StepEstimate off = llama_step(false), on = llama_step(true), one_bucket = llama_step(true, 1e13);
+  // One bucket per device is ready only when its last backward ends: nothing to overlap, the same exposure
+  // as reducing after the backward (1e-12: the same collectives summed in another order).
+  EXPECT_NEAR(one_bucket.exposed_comm_by_kind_s.at("dp"), off.exposed_comm_by_kind_s.at("dp"),
+              1e-12 * off.exposed_comm_by_kind_s.at("dp"));
+  // 128M-parameter buckets: the gradients' reduce-scatter (4-byte gradients, two thirds of the DP bytes at
+  // ZeRO 1 with 2-byte weights) hides under the backward but for its last bucket; the weights' all-gather
+  // after the optimizer (the other third) stays exposed.
+  EXPECT_LT(on.exposed_comm_by_kind_s.at("dp"), 0.5 * off.exposed_comm_by_kind_s.at("dp"));
+  EXPECT_GT(on.exposed_comm_by_kind_s.at("dp"), off.exposed_comm_by_kind_s.at("dp") / 3);
+  EXPECT_NEAR(off.step_time_s - on.step_time_s,
+              off.exposed_comm_by_kind_s.at("dp") - on.exposed_comm_by_kind_s.at("dp"), 1e-9 * off.step_time_s);
+}
+
+TEST(StepEstimate, ZeroThreeGathersLengthenTheChunksAndThePartsStillAddUp) {
+  const StepEstimate zero1 = estimate(testing::kValidScenario).step;
+  const StepEstimate e = estimate(with("  dp: 8", "  dp: 8\n  zero_stage: 3")).step;
+  const double parts = e.compute_s + e.exposed_comm_by_kind_s.at("ep") + e.exposed_comm_by_kind_s.at("tp") + e.bubble_s +
+                       e.exposed_comm_by_kind_s.at("pp") + e.exposed_comm_by_kind_s.at("dp") + e.optimizer_s;
+  EXPECT_NEAR(parts, e.step_time_s, 1e-9 * e.step_time_s);
+  // Every micro-batch gathers each layer twice and reduces it once: more DP time than ZeRO 1's once a step.
+  EXPECT_GT(e.exposed_comm_by_kind_s.at("dp"), zero1.exposed_comm_by_kind_s.at("dp"));
+  EXPECT_GT(e.step_time_s, zero1.step_time_s);
+}
 
 TEST(StepEstimate, PartsAddUpToTheStep) {
   const StepEstimate e = estimate(testing::kValidScenario).step;

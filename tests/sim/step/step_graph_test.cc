@@ -55,6 +55,27 @@ void expect_zero_communication_matches_executor(ScheduleKind kind, int pp, int m
   EXPECT_NEAR(got[0], expected_s, 1e-9 * expected_s) << schedule_name(kind);
 }
 
+TEST(StepGraph, ZeroThreeGathersEveryLayerTwiceAndReducesItOncePerMicrobatch) {
+  Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  s.layout.zero_stage = 3;
+  const PricedScenario priced(s);
+  const StepGraph graph = build_step_graph(priced, 16, StepGraphOptions{});
+  int gathers = 0, reduces = 0, step_end = 0;
+  for (const Activity& a : graph.graph.activities()) {
+    if (a.stream != Stream::kComm) continue;
+    const std::string& name = graph.graph.names()[static_cast<std::size_t>(a.label.name)];
+    gathers += name == "fsdp all-gather";
+    reduces += name == "fsdp reduce-scatter";
+    step_end += name.rfind("dp ", 0) == 0;
+  }
+  // By hand: 126 layers, the embedding and the output head are 128 units over the 16 devices (one GPU each at
+  // stage fidelity); 16 micro-batches each gather every unit before its forward and its backward and reduce it
+  // after its backward (one flow per collective; EP 1 holds no routed experts). Nothing at the step's end.
+  EXPECT_EQ(gathers, 16 * 128 * 2);
+  EXPECT_EQ(reduces, 16 * 128);
+  EXPECT_EQ(step_end, 0);
+}
+
 TEST(StepGraph, ZeroCommunicationReproducesExecutorAtLayerLevel) {
   // The executor takes one chunk time per model stage: it prices F&B as the mean of the two stages'
   // overlapped chunks and an interleaved chunk as a v-th of its stage, so DualPipe, DualPipeV and

@@ -75,6 +75,49 @@ TEST(StepSimulation, PartsAddUpToTheStep) {
   EXPECT_GT(e[3], 0);
 }
 
+// {step, exposed DP} of Llama-3.1-405B as shipped (interleaved, v 2) at stage fidelity or in closed form.
+std::vector<double> llama_dp(bool overlap, Fidelity fidelity, int zero_stage = 1) {
+  Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  s.layout.dp_overlap = overlap;
+  s.layout.zero_stage = zero_stage;
+  if (fidelity == Fidelity::kAnalytic) {
+    const StepEstimate e = estimate_step_at_batch(PricedScenario(s), s.job.global_batch_sequences);
+    return {e.step_time_s, e.exposed_comm_by_kind_s.at("dp")};
+  }
+  return run_in_child([&] {
+    StepGraphOptions options;
+    options.fidelity = fidelity;
+    const StepEstimate e = simulate_step(PricedScenario(s), s.job.global_batch_sequences, options).step;
+    return std::vector<double>{e.step_time_s, e.exposed_comm_by_kind_s.at("dp")};
+  });
+}
+
+TEST(StepSimulation, DataParallelOverlapFallsOutOfTheSimulation) {
+  const std::vector<double> off = llama_dp(false, Fidelity::kStage), on = llama_dp(true, Fidelity::kStage);
+  // Buckets reduced under the last backward: less exposed DP and a shorter step, by no more than the DP
+  // exposure it removes: the backward under the reductions runs on the SMs NCCL leaves it (engine.h), so it
+  // is slower than alone.
+  EXPECT_LT(on[1], off[1]);
+  EXPECT_LT(on[0], off[0]);
+  EXPECT_LE(off[0] - on[0], off[1] - on[1] + 1e-9 * off[0]);
+  // The closed form agrees with the simulation with and without overlap, within the 10% of issue 5 on the step.
+  for (bool overlap : {false, true}) {
+    const std::vector<double> stage = overlap ? on : off, analytic = llama_dp(overlap, Fidelity::kAnalytic);
+    EXPECT_NEAR(analytic[0], stage[0], 0.10 * stage[0]) << "dp_overlap " << overlap;
+  }
+}
+
+TEST(StepSimulation, ZeroThreeLayerGathersAgreeWithTheClosedForm) {
+  // Llama-405B at ZeRO 3: every micro-batch gathers each layer twice and reduces it once; at 50 GB/s per GPU
+  // the NIC, not the compute, sets the pace, so DP is a large share of the step at both levels.
+  const std::vector<double> stage = llama_dp(true, Fidelity::kStage, 3), analytic = llama_dp(true, Fidelity::kAnalytic, 3);
+  const std::vector<double> zero1 = llama_dp(true, Fidelity::kStage, 1);
+  EXPECT_GT(stage[1], 5 * zero1[1]);
+  // 10%, issue 5's agreement between the closed form and the simulation.
+  EXPECT_NEAR(analytic[0], stage[0], 0.10 * stage[0]);
+  EXPECT_NEAR(analytic[1], stage[1], 0.10 * stage[1]);
+}
+
 // The routing model's per-GPU token counts enter as load factors: the busiest GPU's experts set the pace
 // (stage fidelity runs it; at gpu fidelity the all-to-alls make every GPU wait for it, and it receives more).
 TEST(StepSimulation, AnOverloadedExpertGpuSlowsTheStep) {
