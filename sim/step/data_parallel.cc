@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <numeric>
 
 #include "core/error.h"
 
@@ -20,14 +21,26 @@ HeldParameters held_parameters(const StagePlan& plan, int device, const PricedMo
   return held;
 }
 
+int replica_stride(const ParallelLayout& l, int replicas) {
+  // The dense and the expert groups have the same size only when ep = tp, and then the same stride.
+  return replicas == l.dp ? l.tp : std::max(l.ep, l.tp);
+}
+
+int replicas_per_node(const Scenario& s, int replicas) {
+  const int stride = replica_stride(s.layout, replicas);
+  if (stride >= s.cluster.gpus_per_node) return 1;
+  return std::gcd(replicas, s.cluster.gpus_per_node / stride);
+}
+
 ZeroCollectives zero_collectives(const Scenario& s, double parameters, int replicas) {
   if (replicas <= 1 || parameters <= 0) return {};
   const models::OptimizerPrecision& p = s.job.optimizer;
   using hw::CollectiveKind;
+  const int per_node = replicas_per_node(s, replicas);
   // nccl-tests' sizes: the reduce-scatter's input and the all-gather's output are the whole tensor.
-  if (s.layout.zero_stage == 0) return {{CollectiveKind::kAllReduce, parameters * p.gradient_bytes, replicas, 1}, {}};
-  return {{CollectiveKind::kReduceScatter, parameters * p.gradient_bytes, replicas, 1},
-          {CollectiveKind::kAllGather, parameters * p.weight_bytes, replicas, 1}};
+  if (s.layout.zero_stage == 0) return {{CollectiveKind::kAllReduce, parameters * p.gradient_bytes, replicas, per_node}, {}};
+  return {{CollectiveKind::kReduceScatter, parameters * p.gradient_bytes, replicas, per_node},
+          {CollectiveKind::kAllGather, parameters * p.weight_bytes, replicas, per_node}};
 }
 
 CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) {
@@ -85,8 +98,9 @@ UnitCollectives zero3_unit_collectives(const Scenario& s, const models::LayerOps
   for (std::size_t e = 0; e < 2; ++e) {
     if (replicas[e] <= 1 || parameters[e] <= 0) continue;
     // nccl-tests' sizes, as zero_collectives: the all-gather's output and the reduce-scatter's input.
-    out.gather[e] = {hw::CollectiveKind::kAllGather, parameters[e] * p.weight_bytes, replicas[e], 1};
-    out.reduce[e] = {hw::CollectiveKind::kReduceScatter, parameters[e] * p.gradient_bytes, replicas[e], 1};
+    const int per_node = replicas_per_node(s, replicas[e]);
+    out.gather[e] = {hw::CollectiveKind::kAllGather, parameters[e] * p.weight_bytes, replicas[e], per_node};
+    out.reduce[e] = {hw::CollectiveKind::kReduceScatter, parameters[e] * p.gradient_bytes, replicas[e], per_node};
   }
   return out;
 }

@@ -20,8 +20,15 @@ struct HeldParameters {
 HeldParameters held_parameters(const StagePlan& plan, int device, const PricedModel& priced,
                                const models::ModelConfig& model);
 
-// The collectives at the step's end as NCCL runs them over the `replicas` of a GPU, one per node (its peers
-// hold the same TP, PP and EP ranks, so they sit on other nodes): ZeRO 1-2: the gradients' reduce-scatter
+// Where a GPU's data-parallel replicas sit (Megatron's rank order: TP innermost, then DP; a pipeline device
+// holds dp x tp consecutive GPUs): a dense parameter's `replicas` (dp of them) tp GPUs apart, an expert's
+// (the expert-data-parallel degree) max(ep, tp) apart; a node holds gpus_per_node / stride of them (the largest
+// divisor of the group that fits), one where the stride fills a node. NCCL's rings then leave each node over
+// those replicas' NICs together (hardware/nccl_collective.h).
+int replica_stride(const ParallelLayout& layout, int replicas);
+int replicas_per_node(const Scenario& scenario, int replicas);
+
+// The collectives at the step's end as NCCL runs them over the `replicas` of a GPU: ZeRO 1-2: the gradients' reduce-scatter
 // before the optimizer and the weights' all-gather after it; ZeRO 0: the gradients' all-reduce before it and
 // nothing after. One rank: nothing to move. ZeRO 3 has none at the step's end: see zero3_unit_collectives.
 // With dp_overlap the reduction before the optimizer runs per bucket instead (gradient_buckets).

@@ -45,4 +45,11 @@ int ReplicaGpus::ring_peer(int gpu, int stride) const {
   return peer == gpu ? -1 : peer;
 }
 
+int ReplicaGpus::ring_peer(int gpu, int stride, hw::CollectiveLink link) const {
+  if (link == hw::CollectiveLink::kNic || block_ <= per_node_) return ring_peer(gpu, stride);
+  if (stride >= per_node_) return -1;
+  const int node_base = gpu / per_node_ * per_node_, peer = node_base + (gpu - node_base + stride) % per_node_;
+  return peer == gpu ? -1 : peer;
+}
+
 }  // namespace trainsim::sim

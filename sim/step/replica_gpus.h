@@ -2,6 +2,7 @@
 // to. Pipeline device d owns the cluster's GPUs [d x block, (d+1) x block) (all replicas of its stages); the
 // slice takes its first `members`, EP and TP groups as consecutive blocks aligned to nodes.
 #pragma once
+#include "hardware/nccl_collective.h"
 #include "sim/scenario/scenario.h"
 
 namespace trainsim::sim {
@@ -24,6 +25,10 @@ class ReplicaGpus {
   // The next replica in a data-parallel ring whose replicas sit `stride` GPUs apart within the device's
   // block, taken a node away where the block spans nodes (the ring's bottleneck is the NIC); -1 if none.
   int ring_peer(int gpu, int stride) const;
+  // The same ring's next replica on the link NCCL's ring is bound by (hardware/nccl_collective.h): over the
+  // NIC, ring_peer; over NVLink (a node's replicas sharing its NICs can leave NVLink the slower leg), the next
+  // replica inside the GPU's node. -1 if none.
+  int ring_peer(int gpu, int stride, hw::CollectiveLink link) const;
 
   int tp() const { return tp_; }
   int ep() const { return ep_; }

@@ -239,9 +239,10 @@ class LayerExpansion : public OpExpansion {
     const int gpu = gpus_.gpu(rank_, member);
     int last = -1;
     for (std::size_t e = 0; e < 2; ++e) {
-      const int peer = gpus_.ring_peer(gpu, e == 0 ? dense_stride_ : expert_stride_);
-      if (collectives[e].ranks <= 1 || peer < 0) continue;
+      if (collectives[e].ranks <= 1) continue;
       const hw::CollectiveTime t = hw::nccl_collective_time(collectives[e], cluster_);
+      const int peer = gpus_.ring_peer(gpu, e == 0 ? dense_stride_ : expert_stride_, t.link);
+      if (peer < 0) continue;
       const double link_latency_s = t.link == hw::CollectiveLink::kNic ? cluster_.nic_latency_s : cluster_.nvlink_latency_s;
       const int flow = graph.add_flow(gpu, peer, t.link_bytes, {trank(member), name, -1, WorkTags::kDp}, false,
                                       nccl_delay_s(t.latency_s, link_latency_s));
@@ -318,10 +319,11 @@ class LayerExpansion : public OpExpansion {
 // `after` (and `also_after`, when one); each carries its share of the collective's link bytes and waits its
 // share of the latency. A tree runs as the same chain, its steps those of NCCL's tree. Returns the last (or
 // `after`).
-int add_collective(ActivityGraph& graph, int gpu, int peer, const hw::Collective& collective,
+int add_collective(ActivityGraph& graph, const ReplicaGpus& gpus, int gpu, int stride, const hw::Collective& collective,
                    const hw::ClusterSpec& cluster, int after, ActivityLabel label, int also_after = -1) {
-  if (peer < 0) return after;
   const hw::CollectiveTime t = hw::nccl_collective_time(collective, cluster);
+  const int peer = gpus.ring_peer(gpu, stride, t.link);
+  if (peer < 0) return after;
   const double link_latency_s = t.link == hw::CollectiveLink::kNic ? cluster.nic_latency_s : cluster.nvlink_latency_s;
   for (int step = 0; step < t.steps; ++step) {
     const int flow = graph.add_flow(gpu, peer, t.link_bytes / t.steps, label, false,
@@ -341,7 +343,7 @@ int add_bucket_reductions(ActivityGraph& graph, const LayerExpansion& expansion,
   const Scenario& s = priced.scenario;
   const ParallelLayout& l = s.layout;
   const int gpu = gpus.gpu(device, member), rank = timeline_rank(device, member, gpus.members());
-  const std::array<int, 2> peers = {gpus.ring_peer(gpu, l.tp), gpus.ring_peer(gpu, std::max(l.ep, l.tp))};
+  const std::array<int, 2> strides = {l.tp, std::max(l.ep, l.tp)};
   const std::array<int, 2> replicas = {communication ? l.dp : 1, communication ? l.expert_data_parallel() : 1};
   std::vector<std::pair<int, GradientBucket>> ready;  // (activity, bucket)
   for (const GradientBucket& b : gradient_buckets(priced.plan, device, priced.at_full_sms, s.job.model, l.dp_bucket())) {
@@ -354,7 +356,7 @@ int add_bucket_reductions(ActivityGraph& graph, const LayerExpansion& expansion,
     const int e = bucket.expert ? 1 : 0;
     const hw::Collective c = bucket_collective(s, bucket, replicas[static_cast<std::size_t>(e)]);
     if (c.ranks <= 1) continue;
-    last = add_collective(graph, gpu, peers[static_cast<std::size_t>(e)], c, s.cluster, at,
+    last = add_collective(graph, gpus, gpu, strides[static_cast<std::size_t>(e)], c, s.cluster, at,
                           {rank, names[static_cast<std::size_t>(e)], -1, WorkTags::kDp}, last);
   }
   return last;
@@ -423,7 +425,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
         zero_collectives(s, held.expert_parameters, options.communication ? l.expert_data_parallel() : 1);
     for (int m = 0; m < out.members; ++m) {
       const int gpu = gpus.gpu(d, m), rank = timeline_rank(d, m, out.members);
-      const int dense_peer = gpus.ring_peer(gpu, l.tp), expert_peer = gpus.ring_peer(gpu, std::max(l.ep, l.tp));
+      const int dense_stride = l.tp, expert_stride = std::max(l.ep, l.tp);
       int last = pipeline.last_compute[d][m];
       if (l.zero_stage == 3) {  // reduced layer by layer in the backward; the optimizer waits for the last
         const int reduced = expansion.unit_stream_last(d, m);
@@ -433,18 +435,18 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
                                                   {reduce_scatter, expert_reduce_scatter});
         if (reduced >= 0) last = reduced;
       } else {
-        last = add_collective(graph, gpu, dense_peer, dense.before_optimizer, s.cluster, last,
+        last = add_collective(graph, gpus, gpu, dense_stride, dense.before_optimizer, s.cluster, last,
                               {rank, reduce_scatter, -1, WorkTags::kDp});
-        last = add_collective(graph, gpu, expert_peer, experts.before_optimizer, s.cluster, last,
+        last = add_collective(graph, gpus, gpu, expert_stride, experts.before_optimizer, s.cluster, last,
                               {rank, expert_reduce_scatter, -1, WorkTags::kDp});
       }
       const int step = graph.add_compute(gpu, optimizer_seconds(s, held, priced.full_sms_model), {rank, optimizer, -1, WorkTags::kOptimizer});
       graph.add_dependency(last, step);
       if (last != pipeline.last_compute[d][m]) graph.add_dependency(pipeline.last_compute[d][m], step);
       if (l.zero_stage != 3) {  // ZeRO 3 gathers the weights in the next step's forward
-        last = add_collective(graph, gpu, dense_peer, dense.after_optimizer, s.cluster, step,
+        last = add_collective(graph, gpus, gpu, dense_stride, dense.after_optimizer, s.cluster, step,
                               {rank, all_gather, -1, WorkTags::kDp});
-        add_collective(graph, gpu, expert_peer, experts.after_optimizer, s.cluster, last,
+        add_collective(graph, gpus, gpu, expert_stride, experts.after_optimizer, s.cluster, last,
                        {rank, expert_all_gather, -1, WorkTags::kDp});
       }
       graph.name_rank(rank, fmt::format("device {} GPU {}", d, gpu));
