@@ -20,6 +20,8 @@ struct ParallelLayout {
   int micro_batch_size = 1;  // sequences
   ScheduleKind schedule = ScheduleKind::kOneFOneB;
   models::Recompute recompute = models::Recompute::kNone;
+  models::RecomputeModules recompute_modules;  // recompute: {modules: [...]}
+  models::AttentionKernel attention_kernel = models::AttentionKernel::kFlash;
   std::vector<int> layers_per_stage;  // empty: balanced automatic placement
 
   int expert_data_parallel() const { return dp * tp / ep; }
