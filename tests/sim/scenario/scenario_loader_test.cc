@@ -34,10 +34,60 @@ TEST(ScenarioLoader, ReadsTheThreePartsApart) {
   EXPECT_DOUBLE_EQ(s.cluster.price_usd_per_gpu_s * 3600, 2.0);
 }
 
+TEST(ScenarioLoader, RecomputeModesAreNamedForWhatTheyAre) {
+  EXPECT_EQ(parse_scenario(with("recompute: deepseek", "recompute: norm-activation"), "s.yaml").layout.recompute,
+            models::Recompute::kNormActivation);
+  EXPECT_EQ(parse_scenario(with("recompute: deepseek", "recompute: selective"), "s.yaml").layout.recompute,
+            models::Recompute::kSelective);
+  const Scenario s = parse_scenario(with("recompute: deepseek", "recompute: {modules: [core_attn, mla_up_proj]}"), "s.yaml");
+  EXPECT_EQ(s.layout.recompute, models::Recompute::kModules);
+  EXPECT_EQ(s.layout.recompute_modules,
+            (models::RecomputeModules{models::RecomputeModule::kCoreAttn, models::RecomputeModule::kMlaUpProj}));
+}
+
+TEST(ScenarioLoader, UnknownRecomputeModuleSuggestsTheNearest) {
+  EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: [layernorm, core_atn]}")),
+            "s.yaml:13:36: parallelism.recompute.modules[1]: unknown recompute module 'core_atn' (expected one of "
+            "core_attn, layernorm, mlp_act, moe_act, mla_up_proj); hint: did you mean 'core_attn'?");
+  EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: []}")),
+            "s.yaml:13:24: parallelism.recompute.modules: lists no modules (expected a list of core_attn, layernorm, "
+            "mlp_act, moe_act, mla_up_proj); hint: recompute: none to re-run nothing");
+}
+
+// Megatron-Core's whole-block modules (mlp, moe, shared_experts) are not priced as something else: refused.
+TEST(ScenarioLoader, WholeBlockRecomputeModulesAreRefusedAsNotModelled) {
+  EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: [moe]}")),
+            "s.yaml:13:25: parallelism.recompute.modules[0]: recomputing the whole 'moe' block is not modelled yet "
+            "(expected one of core_attn, layernorm, mlp_act, moe_act, mla_up_proj); hint: list its parts "
+            "(layernorm, mlp_act, moe_act) or use recompute: full");
+}
+
+TEST(ScenarioLoader, AttentionKernelIsFlashUnlessUnfusedIsAsked) {
+  EXPECT_EQ(parse_scenario(kValidScenario, "s.yaml").layout.attention_kernel, models::AttentionKernel::kFlash);
+  const std::string unfused = with("  recompute: deepseek\n", "  recompute: deepseek\n  attention_kernel: unfused\n");
+  EXPECT_EQ(parse_scenario(unfused, "s.yaml").layout.attention_kernel, models::AttentionKernel::kUnfused);
+  EXPECT_EQ(error_of(with("  recompute: deepseek\n", "  recompute: deepseek\n  attention_kernel: fused\n")),
+            "s.yaml:14:21: parallelism.attention_kernel: 'fused' is not a known value (expected one of flash, unfused)");
+}
+
+// Flash keeps no s x s tensor: selective recompute frees only its log-sum-exp, and the report says so.
+TEST(ScenarioLoader, SelectiveRecomputeWithFlashSaysWhatItFrees) {
+  const auto has_note = [](const Scenario& s) {
+    for (const std::string& note : s.job.model.notes)
+      if (note.find("frees only the log-sum-exp") != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(has_note(parse_scenario(with("recompute: deepseek", "recompute: selective"), "s.yaml")));
+  EXPECT_FALSE(has_note(parse_scenario(kValidScenario, "s.yaml")));
+  EXPECT_FALSE(has_note(parse_scenario(
+      with("  recompute: deepseek\n", "  recompute: selective\n  attention_kernel: unfused\n"), "s.yaml")));
+}
+
 TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
   EXPECT_EQ(error_of(with("  schedule: dualpipe", "  schedul: dualpipe")),
             "s.yaml:10:3: parallelism.schedul: unknown key 'schedul' (expected one of pp, virtual_stages, tp, "
-            "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, layers_per_stage); "
+            "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, attention_kernel, "
+            "layers_per_stage); "
             "hint: did you mean 'schedule'?");
 }
 
