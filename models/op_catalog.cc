@@ -7,6 +7,7 @@
 // (recompute.h) and with sequence parallelism sharding what it shards.
 #include "models/op_catalog.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
@@ -80,6 +81,27 @@ class LayerBuilder {
   }
 
   void save(double bytes) { out_.saved_activation_bytes += bytes; }
+
+  double saved_bytes() const { return out_.saved_activation_bytes; }
+
+  // Checkpoints the ops added since `first` as one block (Megatron-Core's mlp, moe and shared_experts recompute
+  // modules): its forward ops, collectives included, re-run in backward (replacing any re-run inside it), and of
+  // what it kept only its input stays: `saved_before` (the layer's saved bytes at `first`) plus `input_bytes`.
+  void checkpoint_since(std::size_t first, double saved_before, double input_bytes) {
+    std::vector<Op>& ops = out_.ops;
+    ops.erase(std::remove_if(ops.begin() + static_cast<std::ptrdiff_t>(first), ops.end(),
+                             [](const Op& op) { return op.recomputed; }),
+              ops.end());
+    const std::size_t end = ops.size();
+    for (std::size_t i = first; i < end; ++i) {
+      if (ops[i].pass != Pass::kForward) continue;
+      Op again = ops[i];
+      again.pass = Pass::kBackwardInput;
+      again.recomputed = true;
+      ops.push_back(std::move(again));
+    }
+    out_.saved_activation_bytes = saved_before + input_bytes;
+  }
 
   // The ops added since `first` (an index into the layer's ops) grow with the tokens routed to this GPU.
   void mark_routed_since(std::size_t first) {
@@ -370,9 +392,14 @@ double dense_mlp(const ModelConfig& m, LayerBuilder& b) {
   const double h = m.hidden_size, inter = static_cast<double>(m.intermediate_size) / c.tp;
   const bool recompute_norms = reruns(c, RecomputeModule::kLayerNorm);
   b.norm("mlp.norm", OpRole::kMlp, sequence_rows(c), h, recompute_norms);
+  const std::size_t first = b.op_count();
+  const double saved_before = b.saved_bytes();
   if (!recompute_norms) save_gathered_input(b, h, gemm_dtype(c));
   mlp_block(m.mlp, "mlp", OpRole::kMlp, b, c.tokens(), h, inter, 1, OpKind::kGemm, false, RecomputeModule::kMlpAct);
   tp_collectives(b, "mlp", OpRole::kMlpTp, c.tokens(), h);
+  // Checkpointed, the MLP keeps its BF16 input (the norm's output, a sequence shard with SP) unless that re-runs too.
+  if (reruns(c, RecomputeModule::kMlp))
+    b.checkpoint_since(first, saved_before, recompute_norms ? 0.0 : sequence_rows(c) * h * kBf16);
   if (m.hidden_dropout > 0) b.dropout("mlp.residual_dropout", OpRole::kMlp, sequence_rows(c) * h);
   return norm_parameters(m, h) + mlp_block_parameters(m, inter);
 }
@@ -391,6 +418,8 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   const double inter = m.moe.expert_intermediate_size;
   const bool recompute_norms = reruns(c, RecomputeModule::kLayerNorm);
   b.norm("moe.norm", OpRole::kRouter, sequence_rows(c), h, recompute_norms);
+  const std::size_t first = b.op_count();
+  const double saved_before = b.saved_bytes();
   // Gating stays in higher precision (tech report 3.3.1): a BF16 GEMM with FP32 scores.
   b.gemm("moe.gate", OpRole::kRouter, rows, h, e, Dtype::kBf16, false);
   if (!recompute_norms) save_gathered_input(b, h, Dtype::kBf16);
@@ -435,13 +464,19 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
         (own_width ? m.moe.shared_intermediate_size : static_cast<double>(m.moe.shared_experts) * inter) / c.tp;
     // Its input is the gate's, already kept in BF16; an FP8 GEMM keeps its quantized copy besides.
     const bool own_copy = gemm_dtype(c) == Dtype::kFp8 && !recompute_norms;
+    const std::size_t first_shared = b.op_count();
+    const double saved_before_shared = b.saved_bytes();
     mlp_block(m.mlp, "moe.shared", OpRole::kExperts, b, rows, h, shared_inter, 1, OpKind::kGemm, false,
               RecomputeModule::kMlpAct);
     if (own_copy) save_gathered_input(b, h, Dtype::kFp8);
+    if (reruns(c, RecomputeModule::kSharedExperts)) b.checkpoint_since(first_shared, saved_before_shared, 0.0);
     params += (own_width ? mlp_block_parameters(m, shared_inter) + h
                          : m.moe.shared_experts * mlp_block_parameters(m, inter / c.tp));
   }
   tp_collectives(b, "moe", OpRole::kMlpTp, rows, h);
+  // Checkpointed, the block keeps its BF16 input (the norm's output) unless that re-runs too; its all-to-alls re-run.
+  if (reruns(c, RecomputeModule::kMoe))
+    b.checkpoint_since(first, saved_before, recompute_norms ? 0.0 : sequence_rows(c) * h * kBf16);
   if (m.hidden_dropout > 0) b.dropout("moe.residual_dropout", OpRole::kCombineSum, sequence_rows(c) * h);
   // Norm, gate, DeepSeek-V3's selection bias or GPT-OSS's router bias.
   params += norm_parameters(m, h) + h * e + (m.moe.scoring == RouterScoring::kSigmoid || m.mlp_bias ? e : 0.0);

@@ -1,9 +1,6 @@
 // Recompute modes and modules: names and the module set of each named mode (see recompute.h).
 #include "models/recompute.h"
 
-#include <algorithm>
-#include <array>
-
 namespace trainsim::models {
 
 RecomputeModules recompute_modules(Recompute mode, RecomputeModules listed) {
@@ -52,6 +49,9 @@ std::string_view recompute_module_name(RecomputeModule module) {
     case RecomputeModule::kMlpAct: return "mlp_act";
     case RecomputeModule::kMoeAct: return "moe_act";
     case RecomputeModule::kMlaUpProj: return "mla_up_proj";
+    case RecomputeModule::kMlp: return "mlp";
+    case RecomputeModule::kMoe: return "moe";
+    case RecomputeModule::kSharedExperts: return "shared_experts";
   }
   return "unknown";
 }
@@ -66,11 +66,6 @@ std::vector<std::string> recompute_module_names() {
   std::vector<std::string> names;
   for (RecomputeModule m : kAllRecomputeModules) names.emplace_back(recompute_module_name(m));
   return names;
-}
-
-bool is_unmodelled_recompute_module(std::string_view name) {
-  static constexpr std::array<std::string_view, 3> kBlocks = {"mlp", "moe", "shared_experts"};
-  return std::find(kBlocks.begin(), kBlocks.end(), name) != kBlocks.end();
 }
 
 }  // namespace trainsim::models

@@ -27,10 +27,14 @@ enum class RecomputeModule {
   kMlpAct,     // a dense MLP's (or shared expert's) activation function: its output not kept
   kMoeAct,     // the routed experts' activation function: its output not kept
   kMlaUpProj,  // MLA's q/kv up-projections (and the RoPE applied to them): Q, K, V not kept
+  // Whole blocks, checkpointed: only the block's input kept, its forward (collectives included) re-run.
+  kMlp,            // a dense layer's MLP
+  kMoe,            // a MoE layer's block: router, dispatch, experts, combine
+  kSharedExperts,  // a MoE layer's shared experts
 };
-inline constexpr RecomputeModule kAllRecomputeModules[] = {RecomputeModule::kCoreAttn, RecomputeModule::kLayerNorm,
-                                                           RecomputeModule::kMlpAct, RecomputeModule::kMoeAct,
-                                                           RecomputeModule::kMlaUpProj};
+inline constexpr RecomputeModule kAllRecomputeModules[] = {
+    RecomputeModule::kCoreAttn, RecomputeModule::kLayerNorm, RecomputeModule::kMlpAct, RecomputeModule::kMoeAct,
+    RecomputeModule::kMlaUpProj, RecomputeModule::kMlp, RecomputeModule::kMoe, RecomputeModule::kSharedExperts};
 
 // A set of modules, one bit each.
 class RecomputeModules {
@@ -59,7 +63,5 @@ std::vector<std::string> recompute_names();
 std::string_view recompute_module_name(RecomputeModule module);  // "core_attn", "layernorm", ...
 std::optional<RecomputeModule> recompute_module_from_name(std::string_view name);
 std::vector<std::string> recompute_module_names();
-// Megatron-Core modules trainsim does not model yet (checkpointing a whole block: mlp, moe, shared_experts).
-bool is_unmodelled_recompute_module(std::string_view name);
 
 }  // namespace trainsim::models

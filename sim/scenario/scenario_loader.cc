@@ -136,10 +136,6 @@ void read_recompute(const ConfigNode& node, ParallelLayout& l) {
   l.recompute_modules = {};
   for (const ConfigNode& item : list.elements()) {
     const std::string name = item.as_string();
-    if (models::is_unmodelled_recompute_module(name))
-      item.fail("recomputing the whole '" + name + "' block is not modelled yet",
-                "one of " + fmt::format("{}", fmt::join(known, ", ")),
-                "list its parts (layernorm, mlp_act, moe_act) or use recompute: full");
     const std::optional<models::RecomputeModule> module = models::recompute_module_from_name(name);
     if (!module)
       item.fail("unknown recompute module '" + name + "'", "one of " + fmt::format("{}", fmt::join(known, ", ")),

@@ -182,6 +182,45 @@ TEST(ActivationMemory, MoeLayerKeepsWhatItsBackwardReadsAtTheRoutedRows) {
   }
 }
 
+// Checkpointing the dense MLP (Megatron-Core's `mlp` module) keeps only its input: of the MLP's 19 sbh the fc1
+// input (2, now the block's input) and the residual dropout mask (1, outside the block) stay; the GeLU and fc2
+// inputs (8 + 8) go, and its three ops re-run in backward.
+TEST(ActivationMemory, CheckpointedMlpKeepsOnlyItsInput) {
+  const ModelConfig m = gpt(768, 12);
+  const double h = 768, a = 12;
+  OpContext c = context(1, false, Recompute::kModules);
+  c.recompute_modules = {RecomputeModule::kMlp};
+  const LayerOps ops = build_layer_ops(m, LayerKind::kDense, c);
+  EXPECT_EQ(ops.saved_activation_bytes, s * b * h * (34 - 16 + 5 * a * s / h) + norm_statistics(s * b));
+  std::vector<std::string> rerun;
+  for (const Op& op : ops.ops)
+    if (op.recomputed) rerun.push_back(op.name);
+  EXPECT_EQ(rerun, (std::vector<std::string>{"mlp.up", "mlp.gelu", "mlp.down"}));
+}
+
+// Checkpointing the MoE block (`moe`) keeps its BF16 input and re-runs router, dispatch, experts and combine.
+TEST(ActivationMemory, CheckpointedMoeBlockKeepsOnlyItsInputAndReRunsItsAllToAlls) {
+  const ModelConfig m = model_from_hf_json(R"({"model_type": "qwen2_moe", "hidden_size": 64, "num_hidden_layers": 2,
+      "vocab_size": 100, "num_attention_heads": 4, "intermediate_size": 128, "num_experts": 8, "num_experts_per_tok": 2,
+      "moe_intermediate_size": 32})", "cfg.json", "m");
+  OpContext c = context(1, false, Recompute::kModules, AttentionKernel::kFlash);
+  c.sequence_length = 128;
+  c.ep = 4;
+  c.recompute_modules = {RecomputeModule::kMoe, RecomputeModule::kMoeAct};
+  const double rows = 128, h = 64, heads = 4;
+  const double attention = rows * h * 2 + rows * 4 + rows * h * 2 + rows * 3 * h * 2 + rows * h * 2 + rows * heads * 4;
+  const double moe = rows * h * 2 + rows * 4 + rows * h * 2;  // the norm's input and statistics; the block's input
+  const LayerOps ops = build_layer_ops(m, LayerKind::kMoe, c);
+  EXPECT_EQ(ops.saved_activation_bytes, attention + moe);
+  int dispatch_forward = 0, swiglu_reruns = 0;
+  for (const Op& op : ops.ops) {
+    dispatch_forward += op.name == "moe.dispatch" ? 1 : 0;  // once in forward, once re-run
+    swiglu_reruns += op.name == "moe.experts.swiglu" && op.recomputed ? 1 : 0;
+  }
+  EXPECT_EQ(dispatch_forward, 2);
+  EXPECT_EQ(swiglu_reruns, 1);  // the block's re-run replaces moe_act's own
+}
+
 // The named modes are their module lists: the same ops and saved bytes.
 TEST(ActivationMemory, NamedModesEqualTheirModuleLists) {
   using M = RecomputeModule;

@@ -48,18 +48,18 @@ TEST(ScenarioLoader, RecomputeModesAreNamedForWhatTheyAre) {
 TEST(ScenarioLoader, UnknownRecomputeModuleSuggestsTheNearest) {
   EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: [layernorm, core_atn]}")),
             "s.yaml:13:36: parallelism.recompute.modules[1]: unknown recompute module 'core_atn' (expected one of "
-            "core_attn, layernorm, mlp_act, moe_act, mla_up_proj); hint: did you mean 'core_attn'?");
+            "core_attn, layernorm, mlp_act, moe_act, mla_up_proj, mlp, moe, shared_experts); hint: did you mean "
+            "'core_attn'?");
   EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: []}")),
             "s.yaml:13:24: parallelism.recompute.modules: lists no modules (expected a list of core_attn, layernorm, "
-            "mlp_act, moe_act, mla_up_proj); hint: recompute: none to re-run nothing");
+            "mlp_act, moe_act, mla_up_proj, mlp, moe, shared_experts); hint: recompute: none to re-run nothing");
 }
 
-// Megatron-Core's whole-block modules (mlp, moe, shared_experts) are not priced as something else: refused.
-TEST(ScenarioLoader, WholeBlockRecomputeModulesAreRefusedAsNotModelled) {
-  EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: [moe]}")),
-            "s.yaml:13:25: parallelism.recompute.modules[0]: recomputing the whole 'moe' block is not modelled yet "
-            "(expected one of core_attn, layernorm, mlp_act, moe_act, mla_up_proj); hint: list its parts "
-            "(layernorm, mlp_act, moe_act) or use recompute: full");
+// Megatron-Core's whole-block modules are read too.
+TEST(ScenarioLoader, WholeBlockRecomputeModulesAreRead) {
+  const Scenario s = parse_scenario(with("recompute: deepseek", "recompute: {modules: [moe, shared_experts]}"), "s.yaml");
+  EXPECT_EQ(s.layout.recompute_modules,
+            (models::RecomputeModules{models::RecomputeModule::kMoe, models::RecomputeModule::kSharedExperts}));
 }
 
 TEST(ScenarioLoader, AttentionKernelIsFlashUnlessUnfusedIsAsked) {
