@@ -55,6 +55,13 @@ TEST(ScenarioLoader, UnknownRecomputeModuleSuggestsTheNearest) {
             "mlp_act, moe_act, mla_up_proj, mlp, moe, shared_experts); hint: recompute: none to re-run nothing");
 }
 
+TEST(ScenarioLoader, RecomputeModuleListIsBounded) {
+  std::string list = "core_attn";
+  for (int i = 1; i < 65; ++i) list += ", core_attn";
+  EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: [" + list + "]}")),
+            "s.yaml:13:24: parallelism.recompute.modules: lists 65 modules (expected at most 64 modules)");
+}
+
 // Megatron-Core's whole-block modules are read too.
 TEST(ScenarioLoader, WholeBlockRecomputeModulesAreRead) {
   const Scenario s = parse_scenario(with("recompute: deepseek", "recompute: {modules: [moe, shared_experts]}"), "s.yaml");
