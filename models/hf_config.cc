@@ -76,6 +76,20 @@ Setter bool_field(bool ModelConfig::*member) {
   };
 }
 
+// A dropout probability: a number from 0 up to, not including, 1 (null: 0, no dropout).
+Setter probability_field(double ModelConfig::*member) {
+  return [member](ModelConfig& c, const HfValue& v) -> std::string {
+    if (is_null(v)) {
+      c.*member = 0;
+      return "";
+    }
+    auto p = as_number(v);
+    if (!p || !(*p >= 0 && *p < 1)) return "a probability from 0 up to 1 (not included)";
+    c.*member = *p;
+    return "";
+  };
+}
+
 // A MoE routing field (experts per token, expert width, shared experts): remembers the first key that set one,
 // so that a config with routing but no experts is an error naming that key (finalize_model).
 Setter routing(const std::string& key, Setter setter) {
@@ -144,6 +158,13 @@ const std::map<std::string, Setter, std::less<>>& field_table() {
          return "";
        }},
       {"mlp_bias", bool_field(&ModelConfig::mlp_bias)},
+      // Dropout: on the attention probabilities, on each block's output before the residual add, on the
+      // embeddings (GPT-2's attn_pdrop, resid_pdrop, embd_pdrop; Megatron's attention_dropout, hidden_dropout).
+      {"attention_dropout", probability_field(&ModelConfig::attention_dropout)},
+      {"attn_pdrop", probability_field(&ModelConfig::attention_dropout)},
+      {"hidden_dropout", probability_field(&ModelConfig::hidden_dropout)},
+      {"resid_pdrop", probability_field(&ModelConfig::hidden_dropout)},
+      {"embd_pdrop", probability_field(&ModelConfig::embedding_dropout)},
       {"hidden_act", set_activation},
       {"activation_function", set_activation},
       {"hidden_activation", set_activation},

@@ -8,7 +8,7 @@
 namespace trainsim::models {
 
 bool is_irrelevant_hf_key(std::string_view key) {
-  static constexpr std::array<std::string_view, 59> kKeys = {
+  static constexpr std::array<std::string_view, 54> kKeys = {
       // Names, versions, loading and serving.
       "architectures", "auto_map", "transformers_version", "torch_dtype", "dtype", "use_cache",
       "tokenizer_class", "output_past", "torchscript", "use_bfloat16", "return_dict", "output_attentions",
@@ -16,9 +16,9 @@ bool is_irrelevant_hf_key(std::string_view key) {
       "problem_type", "task_specific_params",
       // Token ids.
       "bos_token_id", "eos_token_id", "pad_token_id", "sep_token_id", "decoder_start_token_id",
-      // Numerics, initialization, dropout: the same matrices and FLOPs whatever their values.
-      "rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon", "initializer_range", "initializer_factor",
-      "attention_dropout", "attn_pdrop", "embd_pdrop", "resid_pdrop", "hidden_dropout", "dropout",
+      // Numerics and initialization: the same matrices and FLOPs whatever their values. `dropout` alone names no
+      // place (the placed ones, attention_dropout, hidden_dropout and GPT-2's *_pdrop, are read).
+      "rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon", "initializer_range", "initializer_factor", "dropout",
       "scale_attn_weights", "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn",
       // Positions: RoPE's frequencies and scaling change no matrix; n_ctx is GPT-2's n_positions again, and the
       // trained context is the scenario's sequence_length; initial_context_length is GPT-OSS's YaRN base.

@@ -72,6 +72,12 @@ struct ModelConfig {
   // many layers use it (layer_types), -1: all. NOTE: not modelled yet: attention is priced as full causal.
   int sliding_window = 0;
   int sliding_window_layers = -1;
+  // Dropout probabilities: on the attention probabilities (attention_dropout, GPT-2's attn_pdrop), on each
+  // block's output before the residual add (hidden_dropout, resid_pdrop), on the embeddings (embd_pdrop). 0, as
+  // in modern LLM pre-training, adds nothing; above 0 the op catalog adds the dropout and keeps its 1-byte mask.
+  double attention_dropout = 0;
+  double hidden_dropout = 0;
+  double embedding_dropout = 0;
   int mtp_depth = 0;  // num_nextn_predict_layers: extra MTP modules (DeepSeek-V3: 1)
   AttentionKind attention = AttentionKind::kGroupedQuery;
   MlaDims mla;

@@ -2,8 +2,12 @@
 // 2*b*h*s(s+1)/2*(d_qk + d_v) forward and 2*b*h*s(s+1)/2*(3 d_qk + 2 d_v) backward (flash recomputes the scores). Bytes: each
 // operand read once, each result written once. FP8 tensors carry one FP32 scale per 128 values. Shapes: a
 // GEMM's forward (rows, n, k), Dgrad (rows, k, n), Wgrad (n, k, rows); attention at the heads one GPU holds.
+// Saved activations: what each op's backward reads, as Korthikanti et al. 2022 (arXiv 2205.05198, section 4)
+// count them (34sbh + 5as^2b bytes for a GPT layer with unfused attention), under each recompute mode
+// (recompute.h) and with sequence parallelism sharding what it shards.
 #include "models/op_catalog.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <numeric>
@@ -16,6 +20,7 @@ namespace {
 
 constexpr double kFp8ScaleOverhead = 1.0 + 4.0 / 128.0;  // one FP32 scale per 1x128 tile
 constexpr double kBf16 = 2.0, kFp32 = 4.0;
+constexpr double kMaskByte = 1.0, kInt32 = 4.0;  // a dropout mask's byte per value (Korthikanti 4.1); an index
 
 double element_bytes(Dtype dtype) {
   switch (dtype) {
@@ -77,6 +82,27 @@ class LayerBuilder {
 
   void save(double bytes) { out_.saved_activation_bytes += bytes; }
 
+  double saved_bytes() const { return out_.saved_activation_bytes; }
+
+  // Checkpoints the ops added since `first` as one block (Megatron-Core's mlp, moe and shared_experts recompute
+  // modules): its forward ops, collectives included, re-run in backward (replacing any re-run inside it), and of
+  // what it kept only its input stays: `saved_before` (the layer's saved bytes at `first`) plus `input_bytes`.
+  void checkpoint_since(std::size_t first, double saved_before, double input_bytes) {
+    std::vector<Op>& ops = out_.ops;
+    ops.erase(std::remove_if(ops.begin() + static_cast<std::ptrdiff_t>(first), ops.end(),
+                             [](const Op& op) { return op.recomputed; }),
+              ops.end());
+    const std::size_t end = ops.size();
+    for (std::size_t i = first; i < end; ++i) {
+      if (ops[i].pass != Pass::kForward) continue;
+      Op again = ops[i];
+      again.pass = Pass::kBackwardInput;
+      again.recomputed = true;
+      ops.push_back(std::move(again));
+    }
+    out_.saved_activation_bytes = saved_before + input_bytes;
+  }
+
   // The ops added since `first` (an index into the layer's ops) grow with the tokens routed to this GPU.
   void mark_routed_since(std::size_t first) {
     for (std::size_t i = first; i < out_.ops.size(); ++i) out_.ops[i].routed = true;
@@ -110,6 +136,17 @@ class LayerBuilder {
     add({name + ".bwd", OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, 8.0 * rows * out,
          rows * (2.0 * in + out) * kBf16});
     out_.saved_activation_bytes += saved_bytes;  // the input, needed whether or not the output is recomputed
+  }
+
+  // Dropout over `elements` BF16 values: forward reads them and writes them and a 1-byte mask, backward reads the
+  // gradient and the mask and writes the gradient. The mask is kept (Korthikanti et al. 2022, 4.1: one byte per
+  // value); `recompute`: the dropout re-runs in backward from the saved RNG state and keeps no mask.
+  void dropout(const std::string& name, OpRole role, double elements, bool recompute = false) {
+    const double forward_bytes = elements * (2 * kBf16 + kMaskByte);
+    add({name, OpKind::kElementwise, Dtype::kBf16, Pass::kForward, role, elements, forward_bytes});
+    if (recompute) add({name, OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, elements, forward_bytes, true});
+    add({name + ".bwd", OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, elements, forward_bytes});
+    if (!recompute) out_.saved_activation_bytes += elements * kMaskByte;
   }
 
   Op& communication(const std::string& name, OpRole role, Pass pass, CommKind comm, double intra, double inter) {
@@ -157,6 +194,20 @@ void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, doub
 
 Dtype gemm_dtype(const OpContext& c) { return c.precision.fp8_gemms ? Dtype::kFp8 : Dtype::kBf16; }
 
+bool reruns(const OpContext& c, RecomputeModule module) {
+  return recompute_modules(c.recompute, c.recompute_modules).has(module);
+}
+
+// Rows of a tensor that sequence parallelism splits along the sequence over TP (the norms, the residual
+// dropouts, the layer input) and every TP rank holds whole without it (Korthikanti et al. 2022, 4.2.2).
+double sequence_rows(const OpContext& c) { return c.sequence_parallel ? c.tokens() / c.tp : c.tokens(); }
+
+// A GEMM's input that sequence parallelism all-gathers first (a norm's output), kept for its Wgrad: Megatron keeps
+// the sequence shard and gathers it again in backward (Korthikanti 4.2.2), so it is booked at the shard's rows.
+void save_gathered_input(LayerBuilder& b, double k, Dtype dtype) {
+  b.save(sequence_rows(b.context()) * k * element_bytes(dtype));
+}
+
 // Multi-head latent attention (DeepSeek-V2/V3): down-projections replicated over TP, up-projections and
 // the output projection split by heads.
 double mla_attention(const ModelConfig& m, LayerBuilder& b) {
@@ -164,21 +215,23 @@ double mla_attention(const ModelConfig& m, LayerBuilder& b) {
   const double rows = c.tokens(), h = m.hidden_size, heads = static_cast<double>(m.num_heads) / c.tp;
   const MlaDims& d = m.mla;
   const Dtype g = gemm_dtype(c);
-  const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
-  const bool recompute_up = c.recompute == Recompute::kDeepSeek;
+  const bool recompute_norms = reruns(c, RecomputeModule::kLayerNorm);
+  const bool recompute_up = reruns(c, RecomputeModule::kMlaUpProj);
   const OpRole role = OpRole::kAttention;
   double params = norm_parameters(m, h);  // attention norm
-  b.norm("attn.norm", role, rows, h, recompute_norms);
+  b.norm("attn.norm", role, sequence_rows(c), h, recompute_norms);
+  // The normed input feeds both down-projections (q and kv): one tensor, kept once.
+  if (!recompute_norms) save_gathered_input(b, h, g);
   if (d.q_lora_rank > 0) {
-    b.gemm("attn.q_down", role, rows, h, d.q_lora_rank, g, !recompute_norms);
+    b.gemm("attn.q_down", role, rows, h, d.q_lora_rank, g, false);
     b.norm("attn.q_norm", role, rows, d.q_lora_rank, recompute_norms);
     b.gemm("attn.q_up", role, rows, d.q_lora_rank, heads * d.qk_head_dim(), g, !recompute_norms, recompute_up);
     params += h * d.q_lora_rank + d.q_lora_rank + d.q_lora_rank * heads * d.qk_head_dim();
   } else {
-    b.gemm("attn.q_proj", role, rows, h, heads * d.qk_head_dim(), g, !recompute_norms);
+    b.gemm("attn.q_proj", role, rows, h, heads * d.qk_head_dim(), g, false);
     params += h * heads * d.qk_head_dim();
   }
-  b.gemm("attn.kv_down", role, rows, h, d.kv_lora_rank + d.qk_rope_head_dim, g, !recompute_norms);
+  b.gemm("attn.kv_down", role, rows, h, d.kv_lora_rank + d.qk_rope_head_dim, g, false);
   b.norm("attn.kv_norm", role, rows, d.kv_lora_rank, recompute_norms);
   b.gemm("attn.kv_up", role, rows, d.kv_lora_rank, heads * (d.qk_nope_head_dim + d.v_head_dim), g, !recompute_norms,
          recompute_up);
@@ -194,22 +247,72 @@ double gqa_attention(const ModelConfig& m, LayerBuilder& b) {
   const double rows = c.tokens(), h = m.hidden_size;
   const double q = static_cast<double>(m.num_heads) / c.tp * m.head_dim;
   const double kv = static_cast<double>(m.num_kv_heads) / c.tp * m.head_dim;
-  const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
-  b.norm("attn.norm", OpRole::kAttention, rows, h, recompute_norms);
-  b.gemm("attn.qkv_proj", OpRole::kAttention, rows, h, q + 2 * kv, gemm_dtype(c), !recompute_norms);
+  const bool recompute_norms = reruns(c, RecomputeModule::kLayerNorm);
+  b.norm("attn.norm", OpRole::kAttention, sequence_rows(c), h, recompute_norms);
+  b.gemm("attn.qkv_proj", OpRole::kAttention, rows, h, q + 2 * kv, gemm_dtype(c), false);
+  if (!recompute_norms) save_gathered_input(b, h, gemm_dtype(c));
   b.elementwise("attn.rope", OpRole::kAttention, rows, q + kv, q + kv, 0);
   // Biases, sinks and q/k norms: parameters only, their element-wise work is left out (see model_size.h).
   return norm_parameters(m, h) + h * (q + 2 * kv) +
          attention_extra_parameters(m, q, kv, static_cast<double>(m.num_heads) / c.tp);
 }
 
-// The causal core and the output projection, shared by both attention kinds.
-double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
+// Megatron-LM 2021's unfused attention core, Korthikanti's baseline, per sequence and head on this GPU: S = QK^T
+// as a batched GEMM writing the s x s scores, a fused scale-mask-softmax, the attention dropout, and O = P V as a
+// batched GEMM; the causal mask is applied to the whole s x s scores, so both GEMMs do all s^2 pairs. Kept: the
+// softmax output (2 bytes a score), with dropout its mask (1 byte) and output (2 bytes): 5as^2b (Korthikanti
+// 4.1); with `rerun` (selective recompute, 4.2) none of them, the four forward ops re-run in backward instead.
+void unfused_attention_core(const ModelConfig& m, LayerBuilder& b, double heads, double d_qk, double d_v, bool rerun) {
   const OpContext& c = b.context();
-  const bool mla = m.attention == AttentionKind::kMultiHeadLatent;
-  const double heads = static_cast<double>(m.num_heads) / c.tp;
-  const double d_qk = mla ? m.mla.qk_head_dim() : m.head_dim, d_v = mla ? m.mla.v_head_dim : m.head_dim;
-  const double kv_heads = mla ? heads : static_cast<double>(m.num_kv_heads) / c.tp;
+  const double s = c.sequence_length, batch = c.micro_batch_size * heads;
+  const double scores = batch * s * s;  // one s x s tensor over the sequences and heads
+  const double q_bytes = batch * s * d_qk * kBf16, v_bytes = batch * s * d_v * kBf16;  // Q or K; V or O
+  const std::int64_t groups = dimension(batch), seq = c.sequence_length, dq = dimension(d_qk), dv = dimension(d_v);
+  const bool dropout = m.attention_dropout > 0;
+  const OpRole role = OpRole::kAttention;
+  auto gemm = [&](std::string name, Pass pass, double flops, double bytes, GemmDims shape) {
+    Op op{std::move(name), OpKind::kGemm, Dtype::kBf16, pass, role, flops, bytes};
+    op.shape = shape;
+    return op;
+  };
+  std::vector<Op> forward{
+      gemm("attn.scores", Pass::kForward, 2 * scores * d_qk, 2 * q_bytes + scores * kBf16, GemmDims{groups, seq, seq, dq}),
+      {"attn.softmax", OpKind::kElementwise, Dtype::kBf16, Pass::kForward, role, 4 * scores, 2 * scores * kBf16}};
+  if (dropout)
+    forward.push_back({"attn.dropout", OpKind::kElementwise, Dtype::kBf16, Pass::kForward, role, scores,
+                       scores * (2 * kBf16 + kMaskByte)});
+  forward.push_back(gemm("attn.context", Pass::kForward, 2 * scores * d_v, scores * kBf16 + 2 * v_bytes,
+                         GemmDims{groups, seq, dv, seq}));
+  for (const Op& op : forward) b.add(op);
+  if (rerun)
+    for (Op op : forward) {
+      op.pass = Pass::kBackwardInput;
+      op.recomputed = true;
+      b.add(std::move(op));
+    }
+  // Backward: dP = dO V^T and dV = P^T dO, the dropout's and the softmax's gradients, dQ = dS K and dK = dS^T Q.
+  b.add(gemm("attn.context.dgrad", Pass::kBackwardInput, 2 * scores * d_v, 2 * v_bytes + scores * kBf16,
+             GemmDims{groups, seq, seq, dv}));
+  b.add(gemm("attn.context.dgrad_v", Pass::kBackwardInput, 2 * scores * d_v, scores * kBf16 + 2 * v_bytes,
+             GemmDims{groups, seq, dv, seq}));
+  if (dropout)
+    b.add({"attn.dropout.bwd", OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, scores,
+           scores * (2 * kBf16 + kMaskByte)});
+  b.add({"attn.softmax.bwd", OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, 4 * scores,
+         3 * scores * kBf16});
+  b.add(gemm("attn.scores.dgrad", Pass::kBackwardInput, 2 * scores * d_qk, scores * kBf16 + 2 * q_bytes,
+             GemmDims{groups, seq, dq, seq}));
+  b.add(gemm("attn.scores.dgrad_k", Pass::kBackwardInput, 2 * scores * d_qk, scores * kBf16 + 2 * q_bytes,
+             GemmDims{groups, seq, dq, seq}));
+  // The softmax output (its backward's input, and x V's input when there is no dropout), the mask, x V's input.
+  if (!rerun) b.save(scores * kBf16 + (dropout ? scores * (kMaskByte + kBf16) : 0.0));
+}
+
+// The flash attention core: one kernel each way, keeping only O and the log-sum-exp (its backward recomputes the
+// scores; attention dropout, if any, is regenerated from the RNG state, no mask kept). With `rerun` (selective
+// recompute) the forward kernel re-runs in backward and the log-sum-exp is not kept: O stays, as o_proj's input.
+void flash_attention_core(LayerBuilder& b, double heads, double kv_heads, double d_qk, double d_v, bool rerun) {
+  const OpContext& c = b.context();
   const double s = c.sequence_length, rows = c.tokens();
   const double causal_pairs = c.micro_batch_size * s * (s + 1) / 2;
   const double forward_flops = 2.0 * heads * causal_pairs * (d_qk + d_v);
@@ -222,33 +325,57 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   const AttentionDims shape{c.micro_batch_size, c.sequence_length, dimension(heads), dimension(d_qk), dimension(d_v), true};
   Op forward{"attn.core", OpKind::kAttention, Dtype::kBf16, Pass::kForward, role, forward_flops, qkvo_bytes + lse_bytes};
   forward.shape = shape;
-  b.add(std::move(forward));
+  b.add(forward);
+  if (rerun) {
+    forward.pass = Pass::kBackwardInput;
+    forward.recomputed = true;
+    b.add(std::move(forward));
+  }
   Op backward{"attn.core.bwd", OpKind::kAttention, Dtype::kBf16, Pass::kBackwardInput, role, backward_flops,
               2.0 * qkvo_bytes + lse_bytes};
   backward.shape = shape;
   b.add(std::move(backward));
-  // Saved for backward: O and the log-sum-exp always; Q, K, V unless the up-projections are recomputed.
-  const bool keep_qkv = !(mla && c.recompute == Recompute::kDeepSeek);
-  // FP8 training keeps O in E5M6, 12 bits (tech report 3.3.3); BF16 otherwise.
+  if (!rerun) b.save(lse_bytes);
+}
+
+// The attention core (flash or unfused, OpContext::attention_kernel) and the output projection, shared by both
+// attention kinds.
+double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
+  const OpContext& c = b.context();
+  const bool mla = m.attention == AttentionKind::kMultiHeadLatent;
+  const double heads = static_cast<double>(m.num_heads) / c.tp;
+  const double d_qk = mla ? m.mla.qk_head_dim() : m.head_dim, d_v = mla ? m.mla.v_head_dim : m.head_dim;
+  const double kv_heads = mla ? heads : static_cast<double>(m.num_kv_heads) / c.tp;
+  const double rows = c.tokens();
+  const bool rerun_core = reruns(c, RecomputeModule::kCoreAttn);
+  if (c.attention_kernel == AttentionKernel::kUnfused) {
+    unfused_attention_core(m, b, heads, d_qk, d_v, rerun_core);
+  } else {
+    flash_attention_core(b, heads, kv_heads, d_qk, d_v, rerun_core);
+  }
+  // Kept whatever the kernel: Q, K, V (the core's inputs, also when it re-runs) unless the MLA up-projections
+  // that make them re-run; O, the core's output and o_proj's Wgrad input, kept once. FP8 training keeps O in
+  // E5M6, 12 bits (DeepSeek-V3 tech report 3.3.2-3.3.3); BF16 otherwise.
+  const bool keep_qkv = !(mla && reruns(c, RecomputeModule::kMlaUpProj));
   const double o_bytes = c.precision.fp8_gemms ? 1.5 : kBf16;
-  const double saved = rows * heads * d_v * o_bytes + lse_bytes +
-                       (keep_qkv ? rows * (heads * d_qk + kv_heads * (d_qk + d_v)) * kBf16 : 0.0);
-  b.save(saved);
-  // NOTE: O is both the core's saved output and o_proj's Wgrad input; it is kept once (DeepSeek-V3 stores it
-  // in a compact format for both uses, tech report 3.3.2), booked above.
-  b.gemm("attn.o_proj", role, rows, heads * d_v, m.hidden_size, gemm_dtype(c), false);
+  b.save(rows * heads * d_v * o_bytes + (keep_qkv ? rows * (heads * d_qk + kv_heads * (d_qk + d_v)) * kBf16 : 0.0));
+  b.gemm("attn.o_proj", OpRole::kAttention, rows, heads * d_v, m.hidden_size, gemm_dtype(c), false);
   tp_collectives(b, "attn", OpRole::kAttentionTp, rows, m.hidden_size);
+  // The residual dropout after the output projection (Megatron's bias-dropout-add), on the reduced output.
+  if (m.hidden_dropout > 0) b.dropout("attn.residual_dropout", OpRole::kAttention, sequence_rows(c) * m.hidden_size);
   return heads * d_v * m.hidden_size;
 }
 
 // MLP of width `intermediate` on `rows` rows. Gated (SwiGLU, GeGLU): the fused gate/up GEMM, the activation
 // times the up half, the down GEMM. Plain (GPT-2's GELU, ReLU): the up GEMM, the activation, the down GEMM.
-// `save_input`: false when the input's producer (a norm) is recomputed in backward.
+// `save_input`: false when the input's producer (a norm) is recomputed in backward, or the caller keeps it.
+// `act_module`: the recompute module that re-runs the activation (mlp_act, or moe_act for routed experts).
 void mlp_block(MlpKind mlp, const std::string& name, OpRole role, LayerBuilder& b, double rows, double hidden,
-               double intermediate, double weight_sets, OpKind kind, bool save_input) {
+               double intermediate, double weight_sets, OpKind kind, bool save_input, RecomputeModule act_module) {
   const OpContext& c = b.context();
-  // DeepSeek-V3 caches the SwiGLU input and recomputes its output in backward (tech report 3.3.3).
-  const bool recompute_act = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
+  // Re-run, the activation keeps its input and not its output, the down-projection's input (DeepSeek-V3 caches
+  // the SwiGLU input and recomputes its output in backward, tech report 3.3.3).
+  const bool recompute_act = reruns(c, act_module);
   const double up_width = is_gated(mlp) ? 2 * intermediate : intermediate;
   b.gemm(name + (is_gated(mlp) ? ".gate_up" : ".up"), role, rows, hidden, up_width, gemm_dtype(c), save_input, false,
          kind, weight_sets);
@@ -263,25 +390,42 @@ void mlp_block(MlpKind mlp, const std::string& name, OpRole role, LayerBuilder& 
 double dense_mlp(const ModelConfig& m, LayerBuilder& b) {
   const OpContext& c = b.context();
   const double h = m.hidden_size, inter = static_cast<double>(m.intermediate_size) / c.tp;
-  const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
-  b.norm("mlp.norm", OpRole::kMlp, c.tokens(), h, recompute_norms);
-  mlp_block(m.mlp, "mlp", OpRole::kMlp, b, c.tokens(), h, inter, 1, OpKind::kGemm, !recompute_norms);
+  const bool recompute_norms = reruns(c, RecomputeModule::kLayerNorm);
+  b.norm("mlp.norm", OpRole::kMlp, sequence_rows(c), h, recompute_norms);
+  const std::size_t first = b.op_count();
+  const double saved_before = b.saved_bytes();
+  if (!recompute_norms) save_gathered_input(b, h, gemm_dtype(c));
+  mlp_block(m.mlp, "mlp", OpRole::kMlp, b, c.tokens(), h, inter, 1, OpKind::kGemm, false, RecomputeModule::kMlpAct);
   tp_collectives(b, "mlp", OpRole::kMlpTp, c.tokens(), h);
+  // Checkpointed, the MLP keeps its BF16 input (the norm's output, a sequence shard with SP) unless that re-runs too.
+  if (reruns(c, RecomputeModule::kMlp))
+    b.checkpoint_since(first, saved_before, recompute_norms ? 0.0 : sequence_rows(c) * h * kBf16);
+  if (m.hidden_dropout > 0) b.dropout("mlp.residual_dropout", OpRole::kMlp, sequence_rows(c) * h);
   return norm_parameters(m, h) + mlp_block_parameters(m, inter);
 }
 
-// DeepSeekMoE: router, dispatch, routed experts (grouped GEMMs), shared experts, combine.
+// DeepSeekMoE: router, dispatch, routed experts (grouped GEMMs), shared experts, combine. Kept for backward, besides
+// the norm's and the GEMMs' inputs: the router's scores (its softmax or sigmoid backward), each token's top-k
+// weights and expert indices (the indices undo the permutation), and at the routed rows (tokens x top-k at the
+// balanced share, times expert_load_factor) each received row's place and gate weight, the grouped GEMMs' inputs
+// and the activation's input. The gate weights travel with the rows and scale the activation's output (Megatron-
+// Core's weighted SwiGLU on permuted probabilities), so a weight's gradient is read off the activation's backward
+// and the combine is a plain sum: the k expert outputs per token are not kept (an unpermute that applied the
+// weights itself would keep them, 2 k h bytes a token: 0.47 GB per 4096-token micro-batch of DeepSeek-V3).
 void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expert_params) {
   const OpContext& c = b.context();
   const double rows = c.tokens(), h = m.hidden_size, e = m.moe.routed_experts, k = m.moe.experts_per_token;
   const double inter = m.moe.expert_intermediate_size;
-  const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
-  b.norm("moe.norm", OpRole::kRouter, rows, h, recompute_norms);
+  const bool recompute_norms = reruns(c, RecomputeModule::kLayerNorm);
+  b.norm("moe.norm", OpRole::kRouter, sequence_rows(c), h, recompute_norms);
+  const std::size_t first = b.op_count();
+  const double saved_before = b.saved_bytes();
   // Gating stays in higher precision (tech report 3.3.1): a BF16 GEMM with FP32 scores.
-  b.gemm("moe.gate", OpRole::kRouter, rows, h, e, Dtype::kBf16, !recompute_norms);
+  b.gemm("moe.gate", OpRole::kRouter, rows, h, e, Dtype::kBf16, false);
+  if (!recompute_norms) save_gathered_input(b, h, Dtype::kBf16);
   b.add({"moe.topk", OpKind::kRouter, Dtype::kFp32, Pass::kForward, OpRole::kRouter, 4.0 * rows * e, rows * e * kFp32});
   b.add({"moe.topk.bwd", OpKind::kRouter, Dtype::kFp32, Pass::kBackwardInput, OpRole::kRouter, 4.0 * rows * e, 2.0 * rows * e * kFp32});
-  b.save(rows * e * kFp32);  // scores kept for the gate's backward
+  b.save(rows * e * kFp32 + rows * k * (kFp32 + kInt32));  // scores; top-k weights and indices
 
   const EpTrafficPerToken traffic = expected_ep_traffic(m, {c.ep, c.gpus_per_node});
   const double dispatch_bytes = c.precision.fp8_dispatch ? h * kFp8ScaleOverhead : h * kBf16;
@@ -303,8 +447,10 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   const std::size_t first_routed = b.op_count();
   b.add({"moe.permute", OpKind::kPermute, Dtype::kBf16, Pass::kForward, OpRole::kExperts, 0, 2.0 * routed_rows * h * kBf16});
   b.add({"moe.permute.bwd", OpKind::kPermute, Dtype::kBf16, Pass::kBackwardInput, OpRole::kExperts, 0, 2.0 * routed_rows * h * kBf16});
+  b.save(routed_rows * (kInt32 + kFp32));  // where each received row goes back to; its gate weight
+  // The dispatched rows (FP8 with DeepSeek's dispatch) are the grouped GEMM's input, kept by it.
   mlp_block(m.mlp, "moe.experts", OpRole::kExperts, b, routed_rows, h, inter, local_experts, OpKind::kGroupedGemm,
-            true);
+            true, RecomputeModule::kMoeAct);
   b.mark_routed_since(first_routed);
   b.add({"moe.combine_sum", OpKind::kPermute, Dtype::kBf16, Pass::kForward, OpRole::kCombineSum, 2.0 * rows * k * h,
          (rows * k + rows) * h * kBf16});
@@ -316,11 +462,22 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
     const bool own_width = m.moe.shared_intermediate_size > 0;
     const double shared_inter =
         (own_width ? m.moe.shared_intermediate_size : static_cast<double>(m.moe.shared_experts) * inter) / c.tp;
-    mlp_block(m.mlp, "moe.shared", OpRole::kExperts, b, rows, h, shared_inter, 1, OpKind::kGemm, !recompute_norms);
+    // Its input is the gate's, already kept in BF16; an FP8 GEMM keeps its quantized copy besides.
+    const bool own_copy = gemm_dtype(c) == Dtype::kFp8 && !recompute_norms;
+    const std::size_t first_shared = b.op_count();
+    const double saved_before_shared = b.saved_bytes();
+    mlp_block(m.mlp, "moe.shared", OpRole::kExperts, b, rows, h, shared_inter, 1, OpKind::kGemm, false,
+              RecomputeModule::kMlpAct);
+    if (own_copy) save_gathered_input(b, h, Dtype::kFp8);
+    if (reruns(c, RecomputeModule::kSharedExperts)) b.checkpoint_since(first_shared, saved_before_shared, 0.0);
     params += (own_width ? mlp_block_parameters(m, shared_inter) + h
                          : m.moe.shared_experts * mlp_block_parameters(m, inter / c.tp));
   }
   tp_collectives(b, "moe", OpRole::kMlpTp, rows, h);
+  // Checkpointed, the block keeps its BF16 input (the norm's output) unless that re-runs too; its all-to-alls re-run.
+  if (reruns(c, RecomputeModule::kMoe))
+    b.checkpoint_since(first, saved_before, recompute_norms ? 0.0 : sequence_rows(c) * h * kBf16);
+  if (m.hidden_dropout > 0) b.dropout("moe.residual_dropout", OpRole::kCombineSum, sequence_rows(c) * h);
   // Norm, gate, DeepSeek-V3's selection bias or GPT-OSS's router bias.
   params += norm_parameters(m, h) + h * e + (m.moe.scoring == RouterScoring::kSigmoid || m.mlp_bias ? e : 0.0);
   expert_params += local_experts * mlp_block_parameters(m, inter);
@@ -375,6 +532,8 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
              rows * h * (kBf16 + 2 * kFp32)});
       // The token table split over TP, and GPT-2's learned position table (wpe), replicated.
       out.parameters = static_cast<double>(model.vocab_size) / context.tp * h + model.learned_positions * h;
+      // GPT-2's embd_pdrop after the lookup (Korthikanti 4.3: the embeddings' dropout mask, sbhp/t with SP).
+      if (model.embedding_dropout > 0) b.dropout("embed.dropout", OpRole::kPre, sequence_rows(context) * h);
       break;
     case LayerKind::kOutputHead: build_output_head(model, b, out, !model.tie_word_embeddings); break;
     case LayerKind::kMtp:
@@ -395,7 +554,8 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
       break;
   }
   if (context.recompute == Recompute::kFull && kind != LayerKind::kEmbedding) {
-    // Full recomputation keeps only the layer input and re-runs the whole forward inside backward.
+    // Full recomputation keeps only the layer input (a sequence shard with SP: Korthikanti 4.3, 2sbh/t) and
+    // re-runs the whole forward inside backward.
     std::vector<Op> rerun;
     for (const Op& op : out.ops) {
       if (op.pass != Pass::kForward || op.recomputed) continue;
@@ -405,7 +565,7 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
       rerun.push_back(std::move(again));
     }
     out.ops.insert(out.ops.end(), rerun.begin(), rerun.end());
-    out.saved_activation_bytes = rows * h * kBf16;
+    out.saved_activation_bytes = sequence_rows(context) * h * kBf16;
   }
   return out;
 }
@@ -417,16 +577,6 @@ std::string_view layer_kind_name(LayerKind kind) {
     case LayerKind::kEmbedding: return "embedding";
     case LayerKind::kOutputHead: return "output_head";
     case LayerKind::kMtp: return "mtp";
-  }
-  return "unknown";
-}
-
-std::string_view recompute_name(Recompute recompute) {
-  switch (recompute) {
-    case Recompute::kNone: return "none";
-    case Recompute::kSelective: return "selective";
-    case Recompute::kFull: return "full";
-    case Recompute::kDeepSeek: return "deepseek";
   }
   return "unknown";
 }

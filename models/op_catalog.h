@@ -5,18 +5,13 @@
 #include <string_view>
 #include <vector>
 
+#include "models/attention_kernel.h"
 #include "models/ep_traffic.h"
 #include "models/model_config.h"
 #include "models/op.h"
+#include "models/recompute.h"
 
 namespace trainsim::models {
-
-enum class Recompute {
-  kNone,       // every activation kept
-  kSelective,  // norms and activation functions re-run in backward
-  kFull,       // only each layer's input kept; the whole forward re-run in backward
-  kDeepSeek,   // DeepSeek-V3: RMSNorm, MLA up-projections and SwiGLU outputs re-run in backward (3.3.2-3.3.3)
-};
 
 enum class LayerKind { kDense, kMoe, kEmbedding, kOutputHead, kMtp };
 
@@ -34,6 +29,8 @@ struct OpContext {
   int ep = 1;
   int gpus_per_node = 8;
   Recompute recompute = Recompute::kNone;
+  RecomputeModules recompute_modules;  // the listed modules, with Recompute::kModules
+  AttentionKernel attention_kernel = AttentionKernel::kFlash;
   PrecisionPolicy precision;
   // Tokens routed to this GPU's experts relative to the balanced share (1 = balanced); the routing model
   // sets it per GPU to price stragglers.
@@ -47,7 +44,7 @@ struct LayerOps {
   std::vector<Op> ops;                  // forward first, then backward ops (Bi, W, recomputed F)
   double parameters = 0;                // on this GPU, non-expert (replicated over data parallelism)
   double expert_parameters = 0;         // on this GPU, routed experts (replicated over expert-data parallelism)
-  double saved_activation_bytes = 0;    // kept from forward to backward, per micro-batch
+  double saved_activation_bytes = 0;    // kept from forward to backward, per micro-batch, on this GPU
 
   double total_flops(Pass pass) const;
   double compute_flops() const;  // all passes, recomputation included, communication excluded
@@ -56,6 +53,5 @@ struct LayerOps {
 LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpContext& context);
 
 std::string_view layer_kind_name(LayerKind kind);
-std::string_view recompute_name(Recompute recompute);
 
 }  // namespace trainsim::models

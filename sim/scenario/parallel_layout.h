@@ -20,6 +20,8 @@ struct ParallelLayout {
   int micro_batch_size = 1;  // sequences
   ScheduleKind schedule = ScheduleKind::kOneFOneB;
   models::Recompute recompute = models::Recompute::kNone;
+  models::RecomputeModules recompute_modules;  // recompute: {modules: [...]}
+  models::AttentionKernel attention_kernel = models::AttentionKernel::kFlash;
   std::vector<int> layers_per_stage;  // empty: balanced automatic placement
   // Megatron-Core's pipeline splits (transformer_config.py): the embedding and the loss each count as one
   // layer; or the first and last pipeline ranks hold these many layers (0: not set), the rest even.

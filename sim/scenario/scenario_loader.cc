@@ -2,6 +2,8 @@
 // one part; cross-part rules (degrees against the GPU count, against the model) come last.
 #include "sim/scenario/scenario_loader.h"
 
+#include <fmt/ranges.h>
+
 #include <cctype>
 #include <filesystem>
 #include <iostream>
@@ -150,11 +152,37 @@ void refuse_unmodelled_layouts(const ConfigNode& node) {
                   "ep_overlap: false", "schedule: dualpipe or dualpipev overlaps the all-to-all under compute (F&B pairs)");
 }
 
+// parallelism.recompute: a mode's name, or {modules: [core_attn, layernorm, ...]} (Megatron-Core's names).
+void read_recompute(const ConfigNode& node, ParallelLayout& l) {
+  if (node.is_scalar()) {
+    l.recompute = *models::recompute_from_name(node.as_choice(models::recompute_names()));
+    return;
+  }
+  node.allow_only(Keys{"modules"});
+  const ConfigNode list = node.require("modules");
+  const std::vector<std::string> known = models::recompute_module_names();
+  if (!list.is_sequence() || list.element_count() == 0)
+    list.fail(list.is_sequence() ? "lists no modules" : "is not a list of modules",
+              "a list of " + fmt::format("{}", fmt::join(known, ", ")), "recompute: none to re-run nothing");
+  if (list.element_count() > 64) list.fail(fmt::format("lists {} modules", list.element_count()), "at most 64 modules");
+  l.recompute = models::Recompute::kModules;
+  l.recompute_modules = {};
+  for (const ConfigNode& item : list.elements()) {
+    const std::string name = item.as_string();
+    const std::optional<models::RecomputeModule> module = models::recompute_module_from_name(name);
+    if (!module)
+      item.fail("unknown recompute module '" + name + "'", "one of " + fmt::format("{}", fmt::join(known, ", ")),
+                did_you_mean(name, known));
+    l.recompute_modules.add(*module);
+  }
+}
+
 void read_parallelism(const ConfigNode& node, Scenario& s) {
   node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "ep", "dp", "zero_stage", "micro_batch_size",
-                       "schedule", "recompute", "layers_per_stage", "account_for_embedding_in_pipeline_split",
-                       "account_for_loss_in_pipeline_split", "decoder_first_pipeline_num_layers",
-                       "decoder_last_pipeline_num_layers", "dp_overlap", "dp_bucket", "expert_tp", "ep_overlap"});
+                       "schedule", "recompute", "attention_kernel", "layers_per_stage",
+                       "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
+                       "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_overlap",
+                       "dp_bucket", "expert_tp", "ep_overlap"});
   ParallelLayout& l = s.layout;
   for (const char* key : {"pp", "tp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
                           "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
@@ -175,13 +203,17 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
     for (ScheduleKind kind : kAllScheduleKinds) names.emplace_back(schedule_name(kind));
     l.schedule = *schedule_from_name(schedule->as_choice(names));
   }
-  if (auto recompute = node.get("recompute")) {
-    const std::string r = recompute->as_choice(Keys{"none", "selective", "full", "deepseek"});
-    l.recompute = r == "none" ? models::Recompute::kNone
-                  : r == "selective" ? models::Recompute::kSelective
-                  : r == "full" ? models::Recompute::kFull
-                                : models::Recompute::kDeepSeek;
-  }
+  if (auto recompute = node.get("recompute")) read_recompute(*recompute, l);
+  if (auto kernel = node.get("attention_kernel"))
+    l.attention_kernel = kernel->as_choice(Keys{"flash", "unfused"}) == "unfused" ? models::AttentionKernel::kUnfused
+                                                                                  : models::AttentionKernel::kFlash;
+  // NOTE: flash keeps no s x s tensor, so the attention core's re-run frees only its log-sum-exp.
+  if (models::recompute_modules(l.recompute, l.recompute_modules).has(models::RecomputeModule::kCoreAttn) &&
+      l.attention_kernel == models::AttentionKernel::kFlash)
+    s.job.model.notes.push_back(
+        "recompute of the attention core (selective, core_attn) with attention_kernel: flash frees only the "
+        "log-sum-exp (4 bytes per token and head): flash keeps no s x s tensor for it to free, yet its forward "
+        "re-runs in backward; selective recompute was made for attention_kernel: unfused");
   if (auto placement = node.get("layers_per_stage")) {
     if (placement->is_scalar()) {
       placement->as_choice(Keys{"auto"});

@@ -25,6 +25,8 @@ models::OpContext op_context(const Scenario& s) {
   c.ep = s.layout.ep;
   c.gpus_per_node = s.cluster.gpus_per_node;
   c.recompute = s.layout.recompute;
+  c.recompute_modules = s.layout.recompute_modules;
+  c.attention_kernel = s.layout.attention_kernel;
   c.precision = s.job.precision;
   return c;
 }

@@ -97,6 +97,22 @@ ModelConfig from_json(const std::string& json) { return model_from_hf_json(json,
 const std::string kDense = R"("hidden_size": 64, "num_hidden_layers": 4, "vocab_size": 100, "num_attention_heads": 4,
                                "intermediate_size": 128)";
 
+// Dropout in HuggingFace's and Megatron's spellings; GPT-2 trained with 0.1 on all three (its config.json),
+// modern configs say 0.0.
+TEST(HfConfig, DropoutProbabilitiesInEverySpelling) {
+  const ModelConfig gpt2 = load_data("gpt2.json");
+  EXPECT_EQ(gpt2.attention_dropout, 0.1);
+  EXPECT_EQ(gpt2.hidden_dropout, 0.1);
+  EXPECT_EQ(gpt2.embedding_dropout, 0.1);
+  EXPECT_EQ(load_data("qwen3-30b-a3b.json").attention_dropout, 0.0);
+  const ModelConfig megatron = from_json("{" + kDense + R"(, "attention_dropout": 0.1, "hidden_dropout": 0.2})");
+  EXPECT_EQ(megatron.attention_dropout, 0.1);
+  EXPECT_EQ(megatron.hidden_dropout, 0.2);
+  EXPECT_EQ(from_json("{" + kDense + R"(, "resid_pdrop": null})").hidden_dropout, 0.0);
+  EXPECT_EQ(error_of("{" + kDense + R"(, "attn_pdrop": 1})"),
+            "cfg.json: attn_pdrop: bad value 1 (expected a probability from 0 up to 1 (not included))");
+}
+
 TEST(HfConfig, QwenMoeLayerRulesAndSharedExpert) {
   // Qwen2-MoE-style: num_experts, a shared expert of its own width, MoE every second layer but layer 1.
   const ModelConfig m = from_json("{" + kDense + R"(, "model_type": "qwen2_moe", "num_experts": 8,

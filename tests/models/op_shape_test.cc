@@ -72,6 +72,11 @@ OpContext context(int tp, int ep, Recompute recompute, double load = 1.0) {
   return c;
 }
 
+OpContext unfused(OpContext c) {
+  c.attention_kernel = AttentionKernel::kUnfused;
+  return c;
+}
+
 std::vector<Case> cases() {
   return {
       {"deepseek-v3", LayerKind::kMoe, context(1, 64, Recompute::kDeepSeek)},
@@ -79,7 +84,8 @@ std::vector<Case> cases() {
       {"deepseek-v3", LayerKind::kDense, context(1, 1, Recompute::kDeepSeek)},
       {"deepseek-v3", LayerKind::kMtp, context(1, 64, Recompute::kFull)},
       {"deepseek-v3", LayerKind::kMoe, context(2, 8, Recompute::kNone)},
-      {"llama-3.1-405b", LayerKind::kDense, context(8, 1, Recompute::kSelective)},
+      {"llama-3.1-405b", LayerKind::kDense, context(8, 1, Recompute::kNormActivation)},
+      {"llama-3.1-405b", LayerKind::kDense, unfused(context(8, 1, Recompute::kSelective))},  // batched GEMMs, re-run
       {"llama-3.1-405b", LayerKind::kOutputHead, context(8, 1, Recompute::kNone)},
       {"mixtral-8x7b", LayerKind::kMoe, context(1, 8, Recompute::kNone)},
       {"mixtral-8x7b", LayerKind::kMoe, context(2, 1, Recompute::kFull)},

@@ -34,11 +34,67 @@ TEST(ScenarioLoader, ReadsTheThreePartsApart) {
   EXPECT_DOUBLE_EQ(s.cluster.price_usd_per_gpu_s * 3600, 2.0);
 }
 
+TEST(ScenarioLoader, RecomputeModesAreNamedForWhatTheyAre) {
+  EXPECT_EQ(parse_scenario(with("recompute: deepseek", "recompute: norm-activation"), "s.yaml").layout.recompute,
+            models::Recompute::kNormActivation);
+  EXPECT_EQ(parse_scenario(with("recompute: deepseek", "recompute: selective"), "s.yaml").layout.recompute,
+            models::Recompute::kSelective);
+  const Scenario s = parse_scenario(with("recompute: deepseek", "recompute: {modules: [core_attn, mla_up_proj]}"), "s.yaml");
+  EXPECT_EQ(s.layout.recompute, models::Recompute::kModules);
+  EXPECT_EQ(s.layout.recompute_modules,
+            (models::RecomputeModules{models::RecomputeModule::kCoreAttn, models::RecomputeModule::kMlaUpProj}));
+}
+
+TEST(ScenarioLoader, UnknownRecomputeModuleSuggestsTheNearest) {
+  EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: [layernorm, core_atn]}")),
+            "s.yaml:13:36: parallelism.recompute.modules[1]: unknown recompute module 'core_atn' (expected one of "
+            "core_attn, layernorm, mlp_act, moe_act, mla_up_proj, mlp, moe, shared_experts); hint: did you mean "
+            "'core_attn'?");
+  EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: []}")),
+            "s.yaml:13:24: parallelism.recompute.modules: lists no modules (expected a list of core_attn, layernorm, "
+            "mlp_act, moe_act, mla_up_proj, mlp, moe, shared_experts); hint: recompute: none to re-run nothing");
+}
+
+TEST(ScenarioLoader, RecomputeModuleListIsBounded) {
+  std::string list = "core_attn";
+  for (int i = 1; i < 65; ++i) list += ", core_attn";
+  EXPECT_EQ(error_of(with("recompute: deepseek", "recompute: {modules: [" + list + "]}")),
+            "s.yaml:13:24: parallelism.recompute.modules: lists 65 modules (expected at most 64 modules)");
+}
+
+// Megatron-Core's whole-block modules are read too.
+TEST(ScenarioLoader, WholeBlockRecomputeModulesAreRead) {
+  const Scenario s = parse_scenario(with("recompute: deepseek", "recompute: {modules: [moe, shared_experts]}"), "s.yaml");
+  EXPECT_EQ(s.layout.recompute_modules,
+            (models::RecomputeModules{models::RecomputeModule::kMoe, models::RecomputeModule::kSharedExperts}));
+}
+
+TEST(ScenarioLoader, AttentionKernelIsFlashUnlessUnfusedIsAsked) {
+  EXPECT_EQ(parse_scenario(kValidScenario, "s.yaml").layout.attention_kernel, models::AttentionKernel::kFlash);
+  const std::string unfused = with("  recompute: deepseek\n", "  recompute: deepseek\n  attention_kernel: unfused\n");
+  EXPECT_EQ(parse_scenario(unfused, "s.yaml").layout.attention_kernel, models::AttentionKernel::kUnfused);
+  EXPECT_EQ(error_of(with("  recompute: deepseek\n", "  recompute: deepseek\n  attention_kernel: fused\n")),
+            "s.yaml:14:21: parallelism.attention_kernel: 'fused' is not a known value (expected one of flash, unfused)");
+}
+
+// Flash keeps no s x s tensor: selective recompute frees only its log-sum-exp, and the report says so.
+TEST(ScenarioLoader, SelectiveRecomputeWithFlashSaysWhatItFrees) {
+  const auto has_note = [](const Scenario& s) {
+    for (const std::string& note : s.job.model.notes)
+      if (note.find("frees only the log-sum-exp") != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(has_note(parse_scenario(with("recompute: deepseek", "recompute: selective"), "s.yaml")));
+  EXPECT_FALSE(has_note(parse_scenario(kValidScenario, "s.yaml")));
+  EXPECT_FALSE(has_note(parse_scenario(
+      with("  recompute: deepseek\n", "  recompute: selective\n  attention_kernel: unfused\n"), "s.yaml")));
+}
+
 TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
   EXPECT_EQ(error_of(with("  schedule: dualpipe", "  schedul: dualpipe")),
             "s.yaml:10:3: parallelism.schedul: unknown key 'schedul' (expected one of pp, virtual_stages, tp, "
-            "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, layers_per_stage, "
-            "account_for_embedding_in_pipeline_split, account_for_loss_in_pipeline_split, "
+            "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, attention_kernel, "
+            "layers_per_stage, account_for_embedding_in_pipeline_split, account_for_loss_in_pipeline_split, "
             "decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers, dp_overlap, dp_bucket, expert_tp, "
             "ep_overlap); hint: did you mean 'schedule'?");
 }
