@@ -42,7 +42,7 @@ class LayerBuilder {
   // `weight_sets`: one for a dense GEMM; a grouped GEMM's groups (local experts), the rows split evenly among them.
   void gemm(const std::string& name, OpRole role, double rows, double k, double n, Dtype dtype, bool save_input,
             bool recompute = false, OpKind kind = OpKind::kGemm, double weight_sets = 1) {
-    const double a = element_bytes(dtype), flops = 2.0 * rows * k * n;
+    const double a = operand_bytes(dtype), flops = 2.0 * rows * k * n;
     const double weights = weight_sets * n * k;
     const double forward_bytes = rows * k * a + weights * a + rows * n * kBf16;
     const std::int64_t groups = dimension(weight_sets), group_rows = dimension(rows / weight_sets);
@@ -67,7 +67,7 @@ class LayerBuilder {
     add(std::move(dgrad));
     if (dtype == Dtype::kFp8)
       add({name + ".requant_x_t", OpKind::kQuantize, Dtype::kFp8, Pass::kBackwardWeight, role, 0,
-           2.0 * rows * k * kFp8ScaleOverhead});
+           rows * k * wgrad_transpose_bytes_per_element(context_.precision.format)});
     // Wgrad: dW[n, k] = dY^T[n, rows] X[rows, k] per group, the tokens contracted.
     Op wgrad{name + ".wgrad", kind, dtype, Pass::kBackwardWeight, role, flops, rows * n * a + rows * k * a + weights * kFp32};
     wgrad.shape = GemmDims{groups, dimension(n), dimension(k), group_rows};
@@ -83,13 +83,21 @@ class LayerBuilder {
   }
   std::size_t op_count() const { return out_.ops.size(); }
 
+  // The quantize ops' bytes follow the FP8 recipe (models/precision_policy.h): scales per 1x128 tile
+  // (DeepSeek), per 1x32 block (MX) or one per tensor (Transformer Engine's delayed scaling).
   void quantize(const std::string& name, OpRole role, double elements, Pass pass) {
-    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0, elements * (kBf16 + kFp8ScaleOverhead)});
+    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0, elements * cast_bytes_per_element(context_.precision.format)});
   }
 
-  // A fused cast and transpose: BF16 read once, FP8 written in both tile layouts.
+  // A fused cast and transpose: BF16 read once, FP8 written in both layouts.
   void cast_transpose(const std::string& name, OpRole role, double elements, Pass pass) {
-    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0, elements * (kBf16 + 2.0 * kFp8ScaleOverhead)});
+    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0,
+         elements * cast_transpose_bytes_per_element(context_.precision.format)});
+  }
+
+  // An FP8 GEMM operand's bytes with its recipe's scales; BF16 and FP32 as element_bytes says.
+  double operand_bytes(Dtype dtype) const {
+    return dtype == Dtype::kFp8 ? fp8_bytes_per_element(context_.precision.format) : element_bytes(dtype);
   }
 
   // RMSNorm over [rows, dim]; saves its input and the per-row reciprocal RMS.
