@@ -9,7 +9,12 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "models/attention_window.h"
+#include "models/layer_norms.h"
+#include "models/linear_biases.h"
 #include "models/model_size.h"
+#include "models/position_embeddings.h"
+#include "models/qk_norm_ops.h"
 
 namespace trainsim::models {
 namespace {
@@ -100,13 +105,20 @@ class LayerBuilder {
     return dtype == Dtype::kFp8 ? fp8_bytes_per_element(context_.precision.format) : element_bytes(dtype);
   }
 
-  // RMSNorm over [rows, dim]; saves its input and the per-row reciprocal RMS.
+  // The model's norm (RMSNorm or LayerNorm: models/layer_norms.h) over [rows, dim]; saves its input and the
+  // per-row statistics.
   void norm(const std::string& name, OpRole role, double rows, double dim, bool recompute) {
-    const double forward_bytes = 2.0 * rows * dim * kBf16;
-    add({name, OpKind::kNorm, Dtype::kBf16, Pass::kForward, role, 4.0 * rows * dim, forward_bytes});
-    if (recompute) add({name, OpKind::kNorm, Dtype::kBf16, Pass::kBackwardInput, role, 4.0 * rows * dim, forward_bytes, true});
-    add({name + ".bwd", OpKind::kNorm, Dtype::kFp32, Pass::kBackwardInput, role, 8.0 * rows * dim, 3.0 * rows * dim * kBf16});
-    out_.saved_activation_bytes += rows * dim * kBf16 + rows * kFp32;
+    const NormCost cost = norm_cost(norm_kind, rows, dim);
+    add({name, OpKind::kNorm, Dtype::kBf16, Pass::kForward, role, cost.forward_flops, cost.forward_bytes});
+    if (recompute) add({name, OpKind::kNorm, Dtype::kBf16, Pass::kBackwardInput, role, cost.forward_flops, cost.forward_bytes, true});
+    add({name + ".bwd", OpKind::kNorm, Dtype::kFp32, Pass::kBackwardInput, role, cost.backward_flops, cost.backward_bytes});
+    out_.saved_activation_bytes += cost.saved_bytes;
+  }
+
+  // Ops built outside this file (models/qk_norm_ops.h), with what they keep for backward.
+  void add_all(const NormOps& ops) {
+    for (const Op& op : ops.ops) add(op);
+    out_.saved_activation_bytes += ops.saved_bytes;
   }
 
   // An element-wise op reading `in` and writing `out` values per row; backward reads both and writes `in`.
@@ -130,6 +142,8 @@ class LayerBuilder {
   }
 
   const OpContext& context() const { return context_; }
+
+  NormKind norm_kind = NormKind::kRms;  // the model's: LayerNorm for GPT-2/3
 
  private:
   const OpContext& context_;
@@ -205,8 +219,11 @@ double gqa_attention(const ModelConfig& m, LayerBuilder& b) {
   const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
   b.norm("attn.norm", OpRole::kAttention, rows, h, recompute_norms);
   b.gemm("attn.qkv_proj", OpRole::kAttention, rows, h, q + 2 * kv, gemm_dtype(c), !recompute_norms);
+  if (m.qkv_bias) b.add(bias_gradient_op("attn.qkv_proj", OpRole::kAttention, rows, q + 2 * kv));
+  b.add_all(qk_norm_ops(m.qk_norm, rows, q, kv, m.head_dim));
   b.elementwise("attn.rope", OpRole::kAttention, rows, q + kv, q + kv, 0);
-  // Biases, sinks and q/k norms: parameters only, their element-wise work is left out (see model_size.h).
+  // Sinks: one logit per head joins each softmax denominator, a term per (query, head) beside the head_dim
+  // products of every key: not priced (negligible).
   return norm_parameters(m, h) + h * (q + 2 * kv) +
          attention_extra_parameters(m, q, kv, static_cast<double>(m.num_heads) / c.tp);
 }
@@ -219,7 +236,9 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   const double d_qk = mla ? m.mla.qk_head_dim() : m.head_dim, d_v = mla ? m.mla.v_head_dim : m.head_dim;
   const double kv_heads = mla ? heads : static_cast<double>(m.num_kv_heads) / c.tp;
   const double s = c.sequence_length, rows = c.tokens();
-  const double causal_pairs = c.micro_batch_size * s * (s + 1) / 2;
+  // Causal pairs, fewer under a sliding window: the mean over the layers (models/attention_window.h).
+  const std::int64_t window = dimension(effective_window(m, s));
+  const double causal_pairs = c.micro_batch_size * attended_pairs(s, static_cast<double>(window));
   const double forward_flops = 2.0 * heads * causal_pairs * (d_qk + d_v);
   // Flash backward recomputes S = QK^T and runs dP = dO V^T, dV = P^T dO, dK = dS^T Q, dQ = dS K: three GEMMs
   // over the q/k head dim and two over the v head dim per pair (2.5x forward when the two dims are equal).
@@ -227,7 +246,7 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   const double qkvo_bytes = rows * (heads * d_qk + kv_heads * (d_qk + d_v) + heads * d_v) * kBf16;
   const double lse_bytes = rows * heads * kFp32;
   const OpRole role = OpRole::kAttention;
-  const AttentionDims shape{c.micro_batch_size, c.sequence_length, dimension(heads), dimension(d_qk), dimension(d_v), true};
+  const AttentionDims shape{c.micro_batch_size, c.sequence_length, dimension(heads), dimension(d_qk), dimension(d_v), true, window};
   Op forward{"attn.core", OpKind::kAttention, Dtype::kBf16, Pass::kForward, role, forward_flops, qkvo_bytes + lse_bytes};
   forward.shape = shape;
   b.add(std::move(forward));
@@ -245,6 +264,7 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   // NOTE: O is both the core's saved output and o_proj's Wgrad input; it is kept once (DeepSeek-V3 stores it
   // in a compact format for both uses, tech report 3.3.2), booked above.
   b.gemm("attn.o_proj", role, rows, heads * d_v, m.hidden_size, gemm_dtype(c), false);
+  if (m.attention_output_bias) b.add(bias_gradient_op("attn.o_proj", role, rows, m.hidden_size));
   tp_collectives(b, "attn", OpRole::kAttentionTp, rows, m.hidden_size);
   return heads * d_v * m.hidden_size;
 }
@@ -268,12 +288,22 @@ void mlp_block(MlpKind mlp, const std::string& name, OpRole role, LayerBuilder& 
          weight_sets);
 }
 
+// The bias gradients of an MLP block's matrices (mlp_bias: GPT-2/3, GPT-OSS's experts): up (or gate and up) and down.
+void mlp_bias_gradients(const ModelConfig& m, const std::string& name, OpRole role, LayerBuilder& b, double rows,
+                        double intermediate, double weight_sets) {
+  if (!m.mlp_bias) return;
+  const double up_width = is_gated(m.mlp) ? 2 * intermediate : intermediate;
+  b.add(bias_gradient_op(name + (is_gated(m.mlp) ? ".gate_up" : ".up"), role, rows, up_width, weight_sets));
+  b.add(bias_gradient_op(name + ".down", role, rows, m.hidden_size, weight_sets));
+}
+
 double dense_mlp(const ModelConfig& m, LayerBuilder& b) {
   const OpContext& c = b.context();
   const double h = m.hidden_size, inter = static_cast<double>(m.intermediate_size) / c.tp;
   const bool recompute_norms = c.recompute == Recompute::kSelective || c.recompute == Recompute::kDeepSeek;
   b.norm("mlp.norm", OpRole::kMlp, c.tokens(), h, recompute_norms);
   mlp_block(m.mlp, "mlp", OpRole::kMlp, b, c.tokens(), h, inter, 1, OpKind::kGemm, !recompute_norms);
+  mlp_bias_gradients(m, "mlp", OpRole::kMlp, b, c.tokens(), inter, 1);
   tp_collectives(b, "mlp", OpRole::kMlpTp, c.tokens(), h);
   return norm_parameters(m, h) + mlp_block_parameters(m, inter);
 }
@@ -313,6 +343,7 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   b.add({"moe.permute.bwd", OpKind::kPermute, Dtype::kBf16, Pass::kBackwardInput, OpRole::kExperts, 0, 2.0 * routed_rows * h * kBf16});
   mlp_block(m.mlp, "moe.experts", OpRole::kExperts, b, routed_rows, h, inter, local_experts, OpKind::kGroupedGemm,
             true);
+  mlp_bias_gradients(m, "moe.experts", OpRole::kExperts, b, routed_rows, inter, local_experts);
   b.mark_routed_since(first_routed);
   b.add({"moe.combine_sum", OpKind::kPermute, Dtype::kBf16, Pass::kForward, OpRole::kCombineSum, 2.0 * rows * k * h,
          (rows * k + rows) * h * kBf16});
@@ -325,6 +356,7 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
     const double shared_inter =
         (own_width ? m.moe.shared_intermediate_size : static_cast<double>(m.moe.shared_experts) * inter) / c.tp;
     mlp_block(m.mlp, "moe.shared", OpRole::kExperts, b, rows, h, shared_inter, 1, OpKind::kGemm, !recompute_norms);
+    mlp_bias_gradients(m, "moe.shared", OpRole::kExperts, b, rows, shared_inter, 1);
     params += (own_width ? mlp_block_parameters(m, shared_inter) + h
                          : m.moe.shared_experts * mlp_block_parameters(m, inter / c.tp));
   }
@@ -373,6 +405,7 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
   LayerOps out;
   out.kind = kind;
   LayerBuilder b(context, out);
+  b.norm_kind = model.layer_norm ? NormKind::kLayer : NormKind::kRms;
   const double rows = context.tokens(), h = model.hidden_size;
   switch (kind) {
     case LayerKind::kDense: build_transformer_layer(model, false, b, out); break;
@@ -381,6 +414,7 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
       b.add({"embed.lookup", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, OpRole::kPre, 0, 2.0 * rows * h * kBf16});
       b.add({"embed.scatter_add", OpKind::kEmbedding, Dtype::kFp32, Pass::kBackwardWeight, OpRole::kPre, rows * h,
              rows * h * (kBf16 + 2 * kFp32)});
+      for (const Op& op : learned_position_ops(rows, h, model.learned_positions)) b.add(op);
       // The token table split over TP, and GPT-2's learned position table (wpe), replicated.
       out.parameters = static_cast<double>(model.vocab_size) / context.tp * h + model.learned_positions * h;
       break;
