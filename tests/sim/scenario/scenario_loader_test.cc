@@ -37,7 +37,8 @@ TEST(ScenarioLoader, ReadsTheThreePartsApart) {
 TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
   EXPECT_EQ(error_of(with("  schedule: dualpipe", "  schedul: dualpipe")),
             "s.yaml:10:3: parallelism.schedul: unknown key 'schedul' (expected one of pp, virtual_stages, tp, "
-            "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, layers_per_stage); "
+            "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, layers_per_stage, "
+            "distributed_optimizer); "
             "hint: did you mean 'schedule'?");
 }
 
