@@ -315,6 +315,7 @@ void settle_precision(const ConfigNode& training, Scenario& s) {
     precision->fail(fmt::format("{} on a GPU without FP8 tensor cores ({})", models::precision_name(format), gpu.key),
                     "bf16 on this GPU", fmt::format("precision: bf16 (the {} has no FP8 tensor cores)", upper));
 }
+
 }  // namespace
 
 SourceLocation Scenario::where(const std::string& key_path) const {
