@@ -317,6 +317,7 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   b.norm("moe.norm", OpRole::kRouter, rows, h, recompute_norms);
   // Gating stays in higher precision (tech report 3.3.1): a BF16 GEMM with FP32 scores.
   b.gemm("moe.gate", OpRole::kRouter, rows, h, e, Dtype::kBf16, !recompute_norms);
+  if (m.mlp_bias) b.add(bias_gradient_op("moe.gate", OpRole::kRouter, rows, e));  // GPT-OSS's router bias
   b.add({"moe.topk", OpKind::kRouter, Dtype::kFp32, Pass::kForward, OpRole::kRouter, 4.0 * rows * e, rows * e * kFp32});
   b.add({"moe.topk.bwd", OpKind::kRouter, Dtype::kFp32, Pass::kBackwardInput, OpRole::kRouter, 4.0 * rows * e, 2.0 * rows * e * kFp32});
   b.save(rows * e * kFp32);  // scores kept for the gate's backward

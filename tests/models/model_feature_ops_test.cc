@@ -77,6 +77,7 @@ TEST(ModelFeatureOps, BiasGradientsAreColumnSumsOfDy) {
   const LayerOps oss = build_layer_ops(load_data("gpt-oss-120b.json"), LayerKind::kMoe, bf16_context(1024));
   EXPECT_NE(find_op(oss, "moe.experts.gate_up.bias_grad"), nullptr);
   EXPECT_TRUE(op_named(oss, "moe.experts.down.bias_grad").routed);
+  EXPECT_DOUBLE_EQ(op_named(oss, "moe.gate.bias_grad").flops, 1024.0 * 128);  // the router's bias over 128 experts
 }
 
 // GPT-2's wpe: forward reads the position rows and the token embeddings and writes their sum (3 x rows x h x 2
