@@ -36,6 +36,7 @@ void add_run_command(CLI::App& app) {
     std::string scenario;
     std::string fidelity = "stage";
     bool json = false;
+    bool allow_oom = false;
     std::string output;
     std::string trace;
     std::vector<std::string> set;
@@ -52,6 +53,8 @@ void add_run_command(CLI::App& app) {
                       "analytic: closed form from the op catalog and the schedule's published bubble formula")
       ->check(CLI::IsMember({"analytic", "stage", "gpu"}));
   command->add_flag("--json", options->json, "Print one JSON object (keys in docs/run-json.md) instead of the summary");
+  command->add_flag("--allow-oom", options->allow_oom,
+                    "Price a layout that does not fit in GPU memory all the same, with the excess shown (without it: an error)");
   command->add_option("-o,--output", options->output, "Write to this file instead of standard output");
   command->add_option("--trace", options->trace,
                       "Write the simulated step as a Chrome trace (open in https://ui.perfetto.dev); stage and gpu "
@@ -73,6 +76,7 @@ void add_run_command(CLI::App& app) {
     sim::RunRequest request;
     request.fidelity = fidelity;
     request.keep_timeline = !options->trace.empty();
+    request.allow_oom = options->allow_oom;
     if (isatty(STDERR_FILENO)) request.progress = show_progress;
     const sim::RunEvaluation evaluation = sim::evaluate_run(scenario, request);
     const reports::RunReport report{scenario, evaluation.estimate, evaluation.run, options->fidelity};

@@ -48,6 +48,8 @@ inline constexpr QuantityRange kFp8Peak{Dimension::kFlopsPerSecond, 1e9, 1e18, "
     "as the other peaks; 0 for a GPU without FP8 tensor cores (A100)"};
 inline constexpr QuantityRange kHbmCapacity{Dimension::kBytes, 1e6, 1e15, "1 MB", "1 PB", false,
     "over 5000x the largest GPU memory today (B200, 192 GB)"};
+inline constexpr QuantityRange kMemoryReserve{Dimension::kBytes, 0, 1e15, "0 GiB", "1 PB", false,
+    "0 leaves nothing for the CUDA context and communication buffers; 1 PB is the HBM capacity's upper end"};
 inline constexpr QuantityRange kBoostClock{Dimension::kHertz, 1e6, 1e11, "1 MHz", "100 GHz", true,
     "GPUs clock at 1-3 GHz; 0 where the catalog gives no clock"};
 inline constexpr QuantityRange kBoardPower{Dimension::kWatts, 1, 1e5, "1 W", "100 kW", false,

@@ -18,14 +18,19 @@ std::vector<std::int64_t> blocks_per_tile(const AttentionShape& shape, Attention
   const std::int64_t inner = ceil_div(shape.seq, tiling.inner_block);
   std::vector<std::int64_t> blocks(static_cast<std::size_t>(outer), inner);
   if (!shape.causal) return blocks;
+  // A sliding window w: query q sees keys [q - w + 1, q]; 0 or w >= seq is plain causal.
+  const std::int64_t w = shape.window > 0 && shape.window < shape.seq ? shape.window : shape.seq;
   for (std::int64_t i = 0; i < outer; ++i) {
+    const std::int64_t first = i * tiling.outer_block;
+    const std::int64_t last = std::min((i + 1) * tiling.outer_block, shape.seq) - 1;
     if (direction == AttentionDirection::kForward) {
-      // Queries [i B, last] see keys [0, last]: the blocks up to the one holding the last query.
-      const std::int64_t last = std::min((i + 1) * tiling.outer_block, shape.seq) - 1;
-      blocks[static_cast<std::size_t>(i)] = last / tiling.inner_block + 1;
+      // Queries [i B, last] see keys [i B - w + 1, last]: the blocks from the one holding the first key seen to
+      // the one holding the last query.
+      blocks[static_cast<std::size_t>(i)] = last / tiling.inner_block - std::max<std::int64_t>(0, first - w + 1) / tiling.inner_block + 1;
     } else {
-      // Keys [i B, ...) are seen by queries from i B on: the query blocks from the one holding i B to the end.
-      blocks[static_cast<std::size_t>(i)] = inner - (i * tiling.outer_block) / tiling.inner_block;
+      // Keys [i B, last] are seen by queries [i B, last + w - 1]: the query blocks from the one holding i B on.
+      const std::int64_t last_query = std::min(last + w - 1, shape.seq - 1);
+      blocks[static_cast<std::size_t>(i)] = last_query / tiling.inner_block - first / tiling.inner_block + 1;
     }
   }
   return blocks;
@@ -35,7 +40,10 @@ std::vector<std::int64_t> blocks_per_tile(const AttentionShape& shape, Attention
 
 double AttentionShape::pairs() const {
   const double s = static_cast<double>(seq);
-  return causal ? s * (s + 1) / 2 : s * s;
+  if (!causal) return s * s;
+  if (window <= 0 || window >= seq) return s * (s + 1) / 2;
+  const double w = static_cast<double>(window);
+  return w * (w + 1) / 2 + (s - w) * w;
 }
 
 double AttentionShape::flops(AttentionDirection direction) const {

@@ -22,8 +22,10 @@ struct AttentionShape {
   std::int64_t qk_head_dim = 192;
   std::int64_t v_head_dim = 128;
   bool causal = true;
+  std::int64_t window = 0;  // causal sliding window: each query sees at most this many keys; 0: none
 
-  // Query-key pairs computed per head and sequence: seq (seq + 1) / 2 when causal, seq^2 otherwise.
+  // Query-key pairs computed per head and sequence: seq (seq + 1) / 2 when causal, seq^2 otherwise; under a
+  // window w < seq, w (w + 1) / 2 + (seq - w) w.
   double pairs() const;
   // Forward: QK^T and PV, 2 (d_qk + d_v) per pair. Backward recomputes QK^T and runs dP = dO V^T, dV = P^T dO,
   // dK = dS^T Q, dQ = dS K: 2 (3 d_qk + 2 d_v) per pair (2.5x forward when d_qk = d_v).

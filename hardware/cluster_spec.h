@@ -31,6 +31,10 @@ struct ClusterSpec {
   int planes = 0;         // multi-plane fat-tree: NIC k sits in plane k mod planes; 0: one plane per NIC
   double price_usd_per_gpu_s = 0;
   int comm_sm_count = 20;  // SMs that communication kernels hold (DeepSeek-V3: 20 of 132)
+  // Held on every GPU besides model state and activations (cluster.memory_reserve): the CUDA context and
+  // library workspaces (about 1 GiB; a bare PyTorch CUDA context alone takes 0.5-0.7 GiB) and communication
+  // buffers (NCCL and the EP all-to-all, about 2 GiB). An estimate, not a measurement: docs/sources.md#memory-reserve.
+  double memory_reserve_bytes = 3.0 * 1073741824.0;
   // The measured op times chosen for this GPU (hardware/calibration_choice.h); null: the datasheet roofline.
   std::shared_ptr<const Calibration> calibration;
 

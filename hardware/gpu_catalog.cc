@@ -17,7 +17,7 @@ const std::vector<std::string>& gpu_field_names() {
   static const std::vector<std::string> names{"name",          "source",           "fp8_peak",     "bf16_peak",
                                               "tf32_peak",     "fp32_peak",        "hbm_capacity", "hbm_bandwidth",
                                               "sm_count",      "nvlink_bandwidth", "nic_bandwidth", "power",
-                                              "price_per_gpu_hour", "boost_clock"};
+                                              "price_per_gpu_hour", "boost_clock", "mxfp8"};
   return names;
 }
 
@@ -28,6 +28,7 @@ void read_gpu_fields(const ConfigNode& node, GpuSpec& spec, const std::vector<st
   spec.name = node.string_or("name", spec.name);
   spec.source = node.string_or("source", spec.source);
   spec.fp8_peak_flops_per_s = node.quantity_or("fp8_peak", ranges::kFp8Peak, spec.fp8_peak_flops_per_s);
+  spec.mxfp8 = node.bool_or("mxfp8", spec.mxfp8);
   spec.bf16_peak_flops_per_s = node.quantity_or("bf16_peak", ranges::kTensorPeak, spec.bf16_peak_flops_per_s);
   spec.tf32_peak_flops_per_s = node.quantity_or("tf32_peak", ranges::kTensorPeak, spec.tf32_peak_flops_per_s);
   spec.fp32_peak_flops_per_s = node.quantity_or("fp32_peak", ranges::kTensorPeak, spec.fp32_peak_flops_per_s);

@@ -11,6 +11,9 @@ struct GpuSpec {
   std::string name;    // "NVIDIA H800 SXM5"
   std::string source;  // the datasheet the numbers come from
   double fp8_peak_flops_per_s = 0;   // dense; 0 when the GPU has no FP8 tensor cores
+  // Tensor cores that take OCP MX block-scaled FP8 (1x32 blocks, E8M0 scales) natively: Blackwell data-centre
+  // parts (compute capability 10.x); Hopper has FP8 but no MX scaling.
+  bool mxfp8 = false;
   double bf16_peak_flops_per_s = 0;
   double tf32_peak_flops_per_s = 0;
   double fp32_peak_flops_per_s = 0;  // CUDA cores

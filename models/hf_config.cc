@@ -321,16 +321,13 @@ void add_unmodelled_notes(ModelConfig& c) {
   std::erase_if(c.notes, [](const std::string& note) { return note.starts_with("sliding_window "); });
   const int sliding_layers = c.sliding_window_layers < 0 ? c.num_layers : c.sliding_window_layers;
   if (c.sliding_window > 0 && sliding_layers > 0)
-    add_note(c, fmt::format("sliding_window {}: {} of {} layers attend to the last {} tokens only; trainsim prices "
-                            "full causal attention there, so attention FLOPs and KV cache are overestimated for "
-                            "sequences longer than {} tokens",
-                            c.sliding_window, sliding_layers, c.num_layers, c.sliding_window, c.sliding_window));
+    add_note(c, fmt::format("sliding_window {}: {} of {} layers attend to the last {} tokens only; every layer's "
+                            "attention is priced at the one window that gives the mean FLOPs over the layers "
+                            "(models/attention_window.h), and the inference KV cache is counted in full",
+                            c.sliding_window, sliding_layers, c.num_layers, c.sliding_window));
   if (c.attention_sinks)
     add_note(c, "attention sinks (one learned logit per head) are counted as parameters; their softmax term is not "
                 "modelled (negligible)");
-  if (c.layer_norm || c.mlp_bias || c.attention_output_bias)
-    add_note(c, "biases and LayerNorm shifts are counted as parameters; their element-wise FLOPs are not modelled "
-                "(under 0.1% of a layer's)");
 }
 
 }  // namespace

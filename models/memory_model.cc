@@ -1,5 +1,8 @@
 // ZeRO sharding (Rajbhandari et al. 2020): stage 1 shards optimizer states, 2 also gradients, 3 also
-// weights, each over the data-parallel replicas of the parameter in question.
+// weights, each over the data-parallel replicas of the parameter in question. With 16-bit gradients the
+// optimizer steps on an FP32 copy of them, sharded with its states: Megatron-Core's table gives 20 bytes per
+// parameter for FP16 parameters and gradients (2 + 2 + 16 with FP32 master and moments) and 4 + 16/d with
+// the distributed optimizer, against 18 and 6 + 12/d with FP32 gradients (docs/sources.md#optimizer-state-bytes).
 #include "models/memory_model.h"
 
 #include <algorithm>
@@ -28,19 +31,22 @@ MemoryBreakdown memory_per_gpu(const MemoryInputs& in) {
   auto sharded = [&](double params, int replicas, int from_stage) {
     return in.zero_stage >= from_stage ? params / std::max(1, replicas) : params;
   };
+  auto held = [&](int from_stage) {
+    return sharded(in.parameters, in.data_parallel, from_stage) +
+           sharded(in.expert_parameters, in.expert_data_parallel, from_stage);
+  };
   const OptimizerPrecision& p = in.precision;
-  const double weights = p.weight_bytes * (sharded(in.parameters, in.data_parallel, 3) +
-                                           sharded(in.expert_parameters, in.expert_data_parallel, 3));
-  const double gradients = p.gradient_bytes * (sharded(in.parameters, in.data_parallel, 2) +
-                                               sharded(in.expert_parameters, in.expert_data_parallel, 2));
-  const double optimizer = (p.master_bytes + 2 * p.moment_bytes) *
-                           (sharded(in.parameters, in.data_parallel, 1) + sharded(in.expert_parameters, in.expert_data_parallel, 1));
+  constexpr double kFp32Bytes = 4;
   MemoryBreakdown out;
-  out.terms = {{"weights", weights},
-               {"gradients", gradients},
-               {"optimizer states", optimizer},
-               {"activations", in.activation_bytes},
-               {"runtime reserve", in.runtime_reserved_bytes}};
+  out.terms = {{"weights", p.weight_bytes * held(3)},
+               {"gradients", p.gradient_bytes * held(2)},
+               {"optimizer states", (p.master_bytes + 2 * p.moment_bytes) * held(1)}};
+  if (p.gradient_bytes < kFp32Bytes && p.master_bytes > 0)
+    out.terms.push_back({"fp32 gradient copy", kFp32Bytes * held(1)});
+  if (in.zero_stage >= 3)
+    out.terms.push_back({"gathered layers", in.gathered_layers * in.largest_layer_parameters * (p.weight_bytes + p.gradient_bytes)});
+  out.terms.push_back({"activations", in.activation_bytes});
+  out.terms.push_back({"runtime reserve", in.runtime_reserved_bytes});
   return out;
 }
 

@@ -1,6 +1,7 @@
-// Memory per GPU: weights, gradients and optimizer states under ZeRO stages (DeepSeek-V3 keeps BF16
-// weights, FP32 master weights and gradients, BF16 AdamW moments: tech report 3.3.3), activations in flight,
-// and a runtime reserve.
+// Memory per GPU: weights, gradients and optimizer states under ZeRO stages or Megatron's distributed
+// optimizer (DeepSeek-V3 keeps BF16 weights, FP32 master weights and gradients, BF16 AdamW moments: tech
+// report 3.3.3; Megatron-Core's table of bytes per parameter: docs/sources.md#optimizer-state-bytes), the
+// layers ZeRO-3/FSDP gathers at once, activations in flight, and a runtime reserve.
 #pragma once
 #include <string>
 #include <vector>
@@ -19,14 +20,23 @@ struct MemoryInputs {
   double expert_parameters = 0;  // routed-expert parameters held by this GPU
   int data_parallel = 1;         // replicas of the non-expert parameters (ZeRO shards over them)
   int expert_data_parallel = 1;  // replicas of each expert (dp * tp / ep)
-  int zero_stage = 1;            // 0: nothing sharded; 1: optimizer; 2: + gradients; 3: + weights
+  // 0: nothing sharded; 1: optimizer states (Megatron's distributed optimizer is this stage: it shards the
+  // optimizer states, not gradients or weights); 2: + gradients; 3: + weights (ZeRO-3, FSDP).
+  int zero_stage = 1;
+  // ZeRO-3 / FSDP: the parameters on this GPU of its largest layer (its TP and EP share, unsharded over data
+  // parallelism). FSDP keeps the layer it computes and the one it prefetches gathered in full, and their
+  // full gradients until they are reduce-scattered; DeepSpeed's ZeRO-3 prefetch holds as much.
+  double largest_layer_parameters = 0;
+  int gathered_layers = 2;
   OptimizerPrecision precision;
   double activation_bytes = 0;   // saved activations in flight at the peak
   double runtime_reserved_bytes = 0;  // CUDA context, communication buffers, allocator slack
 };
 
 struct MemoryTerm {
-  std::string name;  // "weights", "gradients", "optimizer states", "activations", "runtime reserve"
+  // "weights", "gradients", "optimizer states", "activations", "runtime reserve"; where they apply also
+  // "fp32 gradient copy" (16-bit gradients) and "gathered layers" (ZeRO-3 / FSDP).
+  std::string name;
   double bytes = 0;
 };
 

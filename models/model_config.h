@@ -57,8 +57,9 @@ struct ModelConfig {
   int num_heads = 0;
   int num_kv_heads = 0;
   int head_dim = 0;  // GQA head dimension
-  // NOTE: biases, LayerNorm, q/k norms and sinks are counted as parameters only (model_size.h); their
-  // element-wise work and sliding-window attention are left to a later issue (14 models the inputs side).
+  // Biases (their gradients' column sums: linear_biases.h), LayerNorm (layer_norms.h), q/k norms
+  // (qk_norm_ops.h) and learned positions (position_embeddings.h) are priced as ops; sinks only as parameters
+  // (one logit per head and query: negligible work).
   bool qkv_bias = false;
   bool attention_output_bias = false;  // o_proj bias: attention_bias in Llama and GPT-OSS, always in GPT-2
   bool mlp_bias = false;               // biases on the MLP or expert matrices and the router (GPT-2, GPT-OSS)
@@ -69,7 +70,7 @@ struct ModelConfig {
   int max_position_embeddings = 0;
   int learned_positions = 0;  // rows of a learned position table (GPT-2's wpe: n_positions); 0: rotary
   // sliding_window in tokens, 0: none or switched off (use_sliding_window: false); sliding_window_layers: how
-  // many layers use it (layer_types), -1: all. NOTE: not modelled yet: attention is priced as full causal.
+  // many layers use it (layer_types), -1: all. Priced by models/attention_window.h.
   int sliding_window = 0;
   int sliding_window_layers = -1;
   // Dropout probabilities: on the attention probabilities (attention_dropout, GPT-2's attn_pdrop), on each

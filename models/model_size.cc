@@ -3,6 +3,8 @@
 // Conv1D biases, learned positions, two-matrix MLP) and GptOss (biased attention and experts, sinks).
 #include "models/model_size.h"
 
+#include "models/attention_window.h"
+
 namespace trainsim::models {
 
 double norm_parameters(const ModelConfig& m, double dim) { return m.layer_norm ? 2 * dim : dim; }
@@ -75,8 +77,8 @@ ParameterCounts count_parameters(const ModelConfig& m) {
 double attention_core_flops_per_token(const ModelConfig& m, int sequence_length) {
   const bool mla = m.attention == AttentionKind::kMultiHeadLatent;
   const double d_qk = mla ? m.mla.qk_head_dim() : m.head_dim, d_v = mla ? m.mla.v_head_dim : m.head_dim;
-  const double s = sequence_length;
-  return 2.0 * m.num_heads * (s + 1) / 2 * (d_qk + d_v);
+  // Pairs per query: (s + 1) / 2 causal, fewer under a sliding window (the mean over the layers).
+  return 2.0 * m.num_heads * mean_attended_pairs(m, sequence_length) / sequence_length * (d_qk + d_v);
 }
 
 double train_flops_per_token(const ModelConfig& m, int sequence_length, bool include_mtp) {

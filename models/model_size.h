@@ -31,7 +31,8 @@ double attention_extra_parameters(const ModelConfig& model, double q_width, doub
 // embedding and position lookups are no GEMM; the output head is, tied or not) plus causal attention 3 x 2 x h x s(s+1)/2 x (d_qk + d_v)
 // / s per token. `include_mtp` adds the MTP modules (the ISCA figure covers the main model only).
 double train_flops_per_token(const ModelConfig& model, int sequence_length, bool include_mtp = false);
-// Forward FLOPs per token of one layer's causal attention core.
+// Forward FLOPs per token of one layer's causal attention core, the mean over the layers where some attend
+// within a sliding window (models/attention_window.h).
 double attention_core_flops_per_token(const ModelConfig& model, int sequence_length);
 
 }  // namespace trainsim::models

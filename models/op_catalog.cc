@@ -13,7 +13,12 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "models/attention_window.h"
+#include "models/layer_norms.h"
+#include "models/linear_biases.h"
 #include "models/model_size.h"
+#include "models/position_embeddings.h"
+#include "models/qk_norm_ops.h"
 
 namespace trainsim::models {
 namespace {
@@ -47,7 +52,7 @@ class LayerBuilder {
   // `weight_sets`: one for a dense GEMM; a grouped GEMM's groups (local experts), the rows split evenly among them.
   void gemm(const std::string& name, OpRole role, double rows, double k, double n, Dtype dtype, bool save_input,
             bool recompute = false, OpKind kind = OpKind::kGemm, double weight_sets = 1) {
-    const double a = element_bytes(dtype), flops = 2.0 * rows * k * n;
+    const double a = operand_bytes(dtype), flops = 2.0 * rows * k * n;
     const double weights = weight_sets * n * k;
     const double forward_bytes = rows * k * a + weights * a + rows * n * kBf16;
     const std::int64_t groups = dimension(weight_sets), group_rows = dimension(rows / weight_sets);
@@ -72,7 +77,7 @@ class LayerBuilder {
     add(std::move(dgrad));
     if (dtype == Dtype::kFp8)
       add({name + ".requant_x_t", OpKind::kQuantize, Dtype::kFp8, Pass::kBackwardWeight, role, 0,
-           2.0 * rows * k * kFp8ScaleOverhead});
+           rows * k * wgrad_transpose_bytes_per_element(context_.precision.format)});
     // Wgrad: dW[n, k] = dY^T[n, rows] X[rows, k] per group, the tokens contracted.
     Op wgrad{name + ".wgrad", kind, dtype, Pass::kBackwardWeight, role, flops, rows * n * a + rows * k * a + weights * kFp32};
     wgrad.shape = GemmDims{groups, dimension(n), dimension(k), group_rows};
@@ -109,22 +114,37 @@ class LayerBuilder {
   }
   std::size_t op_count() const { return out_.ops.size(); }
 
+  // The quantize ops' bytes follow the FP8 recipe (models/precision_policy.h): scales per 1x128 tile
+  // (DeepSeek), per 1x32 block (MX) or one per tensor (Transformer Engine's delayed scaling).
   void quantize(const std::string& name, OpRole role, double elements, Pass pass) {
-    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0, elements * (kBf16 + kFp8ScaleOverhead)});
+    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0, elements * cast_bytes_per_element(context_.precision.format)});
   }
 
-  // A fused cast and transpose: BF16 read once, FP8 written in both tile layouts.
+  // A fused cast and transpose: BF16 read once, FP8 written in both layouts.
   void cast_transpose(const std::string& name, OpRole role, double elements, Pass pass) {
-    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0, elements * (kBf16 + 2.0 * kFp8ScaleOverhead)});
+    add({name, OpKind::kQuantize, Dtype::kFp8, pass, role, 0,
+         elements * cast_transpose_bytes_per_element(context_.precision.format)});
   }
 
-  // RMSNorm over [rows, dim]; saves its input and the per-row reciprocal RMS.
+  // An FP8 GEMM operand's bytes with its recipe's scales; BF16 and FP32 as element_bytes says.
+  double operand_bytes(Dtype dtype) const {
+    return dtype == Dtype::kFp8 ? fp8_bytes_per_element(context_.precision.format) : element_bytes(dtype);
+  }
+
+  // The model's norm (RMSNorm or LayerNorm: models/layer_norms.h) over [rows, dim]; saves its input and the
+  // per-row statistics.
   void norm(const std::string& name, OpRole role, double rows, double dim, bool recompute) {
-    const double forward_bytes = 2.0 * rows * dim * kBf16;
-    add({name, OpKind::kNorm, Dtype::kBf16, Pass::kForward, role, 4.0 * rows * dim, forward_bytes});
-    if (recompute) add({name, OpKind::kNorm, Dtype::kBf16, Pass::kBackwardInput, role, 4.0 * rows * dim, forward_bytes, true});
-    add({name + ".bwd", OpKind::kNorm, Dtype::kFp32, Pass::kBackwardInput, role, 8.0 * rows * dim, 3.0 * rows * dim * kBf16});
-    out_.saved_activation_bytes += rows * dim * kBf16 + rows * kFp32;
+    const NormCost cost = norm_cost(norm_kind, rows, dim);
+    add({name, OpKind::kNorm, Dtype::kBf16, Pass::kForward, role, cost.forward_flops, cost.forward_bytes});
+    if (recompute) add({name, OpKind::kNorm, Dtype::kBf16, Pass::kBackwardInput, role, cost.forward_flops, cost.forward_bytes, true});
+    add({name + ".bwd", OpKind::kNorm, Dtype::kFp32, Pass::kBackwardInput, role, cost.backward_flops, cost.backward_bytes});
+    out_.saved_activation_bytes += cost.saved_bytes;
+  }
+
+  // Ops built outside this file (models/qk_norm_ops.h), with what they keep for backward.
+  void add_all(const NormOps& ops) {
+    for (const Op& op : ops.ops) add(op);
+    out_.saved_activation_bytes += ops.saved_bytes;
   }
 
   // An element-wise op reading `in` and writing `out` values per row; backward reads both and writes `in`.
@@ -159,6 +179,8 @@ class LayerBuilder {
   }
 
   const OpContext& context() const { return context_; }
+
+  NormKind norm_kind = NormKind::kRms;  // the model's: LayerNorm for GPT-2/3
 
  private:
   const OpContext& context_;
@@ -251,8 +273,11 @@ double gqa_attention(const ModelConfig& m, LayerBuilder& b) {
   b.norm("attn.norm", OpRole::kAttention, sequence_rows(c), h, recompute_norms);
   b.gemm("attn.qkv_proj", OpRole::kAttention, rows, h, q + 2 * kv, gemm_dtype(c), false);
   if (!recompute_norms) save_gathered_input(b, h, gemm_dtype(c));
+  if (m.qkv_bias) b.add(bias_gradient_op("attn.qkv_proj", OpRole::kAttention, rows, q + 2 * kv));
+  b.add_all(qk_norm_ops(m.qk_norm, rows, q, kv, m.head_dim));
   b.elementwise("attn.rope", OpRole::kAttention, rows, q + kv, q + kv, 0);
-  // Biases, sinks and q/k norms: parameters only, their element-wise work is left out (see model_size.h).
+  // Sinks: one logit per head joins each softmax denominator, a term per (query, head) beside the head_dim
+  // products of every key: not priced (negligible).
   return norm_parameters(m, h) + h * (q + 2 * kv) +
          attention_extra_parameters(m, q, kv, static_cast<double>(m.num_heads) / c.tp);
 }
@@ -314,7 +339,9 @@ void unfused_attention_core(const ModelConfig& m, LayerBuilder& b, double heads,
 void flash_attention_core(LayerBuilder& b, double heads, double kv_heads, double d_qk, double d_v, bool rerun) {
   const OpContext& c = b.context();
   const double s = c.sequence_length, rows = c.tokens();
-  const double causal_pairs = c.micro_batch_size * s * (s + 1) / 2;
+  // Causal pairs, fewer under a sliding window: the mean over the layers (models/attention_window.h).
+  const std::int64_t window = dimension(effective_window(m, s));
+  const double causal_pairs = c.micro_batch_size * attended_pairs(s, static_cast<double>(window));
   const double forward_flops = 2.0 * heads * causal_pairs * (d_qk + d_v);
   // Flash backward recomputes S = QK^T and runs dP = dO V^T, dV = P^T dO, dK = dS^T Q, dQ = dS K: three GEMMs
   // over the q/k head dim and two over the v head dim per pair (2.5x forward when the two dims are equal).
@@ -322,7 +349,7 @@ void flash_attention_core(LayerBuilder& b, double heads, double kv_heads, double
   const double qkvo_bytes = rows * (heads * d_qk + kv_heads * (d_qk + d_v) + heads * d_v) * kBf16;
   const double lse_bytes = rows * heads * kFp32;
   const OpRole role = OpRole::kAttention;
-  const AttentionDims shape{c.micro_batch_size, c.sequence_length, dimension(heads), dimension(d_qk), dimension(d_v), true};
+  const AttentionDims shape{c.micro_batch_size, c.sequence_length, dimension(heads), dimension(d_qk), dimension(d_v), true, window};
   Op forward{"attn.core", OpKind::kAttention, Dtype::kBf16, Pass::kForward, role, forward_flops, qkvo_bytes + lse_bytes};
   forward.shape = shape;
   b.add(forward);
@@ -360,6 +387,7 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   const double o_bytes = c.precision.fp8_gemms ? 1.5 : kBf16;
   b.save(rows * heads * d_v * o_bytes + (keep_qkv ? rows * (heads * d_qk + kv_heads * (d_qk + d_v)) * kBf16 : 0.0));
   b.gemm("attn.o_proj", OpRole::kAttention, rows, heads * d_v, m.hidden_size, gemm_dtype(c), false);
+  if (m.attention_output_bias) b.add(bias_gradient_op("attn.o_proj", OpRole::kAttention, rows, m.hidden_size));
   tp_collectives(b, "attn", OpRole::kAttentionTp, rows, m.hidden_size);
   // The residual dropout after the output projection (Megatron's bias-dropout-add), on the reduced output.
   if (m.hidden_dropout > 0) b.dropout("attn.residual_dropout", OpRole::kAttention, sequence_rows(c) * m.hidden_size);
@@ -387,6 +415,15 @@ void mlp_block(MlpKind mlp, const std::string& name, OpRole role, LayerBuilder& 
          weight_sets);
 }
 
+// The bias gradients of an MLP block's matrices (mlp_bias: GPT-2/3, GPT-OSS's experts): up (or gate and up) and down.
+void mlp_bias_gradients(const ModelConfig& m, const std::string& name, OpRole role, LayerBuilder& b, double rows,
+                        double intermediate, double weight_sets) {
+  if (!m.mlp_bias) return;
+  const double up_width = is_gated(m.mlp) ? 2 * intermediate : intermediate;
+  b.add(bias_gradient_op(name + (is_gated(m.mlp) ? ".gate_up" : ".up"), role, rows, up_width, weight_sets));
+  b.add(bias_gradient_op(name + ".down", role, rows, m.hidden_size, weight_sets));
+}
+
 double dense_mlp(const ModelConfig& m, LayerBuilder& b) {
   const OpContext& c = b.context();
   const double h = m.hidden_size, inter = static_cast<double>(m.intermediate_size) / c.tp;
@@ -396,6 +433,7 @@ double dense_mlp(const ModelConfig& m, LayerBuilder& b) {
   const double saved_before = b.saved_bytes();
   if (!recompute_norms) save_gathered_input(b, h, gemm_dtype(c));
   mlp_block(m.mlp, "mlp", OpRole::kMlp, b, c.tokens(), h, inter, 1, OpKind::kGemm, false, RecomputeModule::kMlpAct);
+  mlp_bias_gradients(m, "mlp", OpRole::kMlp, b, c.tokens(), inter, 1);
   tp_collectives(b, "mlp", OpRole::kMlpTp, c.tokens(), h);
   // Checkpointed, the MLP keeps its BF16 input (the norm's output, a sequence shard with SP) unless that re-runs too.
   if (reruns(c, RecomputeModule::kMlp))
@@ -423,6 +461,7 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   // Gating stays in higher precision (tech report 3.3.1): a BF16 GEMM with FP32 scores.
   b.gemm("moe.gate", OpRole::kRouter, rows, h, e, Dtype::kBf16, false);
   if (!recompute_norms) save_gathered_input(b, h, Dtype::kBf16);
+  if (m.mlp_bias) b.add(bias_gradient_op("moe.gate", OpRole::kRouter, rows, e));  // GPT-OSS's router bias
   b.add({"moe.topk", OpKind::kRouter, Dtype::kFp32, Pass::kForward, OpRole::kRouter, 4.0 * rows * e, rows * e * kFp32});
   b.add({"moe.topk.bwd", OpKind::kRouter, Dtype::kFp32, Pass::kBackwardInput, OpRole::kRouter, 4.0 * rows * e, 2.0 * rows * e * kFp32});
   b.save(rows * e * kFp32 + rows * k * (kFp32 + kInt32));  // scores; top-k weights and indices
@@ -451,6 +490,7 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   // The dispatched rows (FP8 with DeepSeek's dispatch) are the grouped GEMM's input, kept by it.
   mlp_block(m.mlp, "moe.experts", OpRole::kExperts, b, routed_rows, h, inter, local_experts, OpKind::kGroupedGemm,
             true, RecomputeModule::kMoeAct);
+  mlp_bias_gradients(m, "moe.experts", OpRole::kExperts, b, routed_rows, inter, local_experts);
   b.mark_routed_since(first_routed);
   b.add({"moe.combine_sum", OpKind::kPermute, Dtype::kBf16, Pass::kForward, OpRole::kCombineSum, 2.0 * rows * k * h,
          (rows * k + rows) * h * kBf16});
@@ -468,6 +508,7 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
     const double saved_before_shared = b.saved_bytes();
     mlp_block(m.mlp, "moe.shared", OpRole::kExperts, b, rows, h, shared_inter, 1, OpKind::kGemm, false,
               RecomputeModule::kMlpAct);
+    mlp_bias_gradients(m, "moe.shared", OpRole::kExperts, b, rows, shared_inter, 1);
     if (own_copy) save_gathered_input(b, h, Dtype::kFp8);
     if (reruns(c, RecomputeModule::kSharedExperts)) b.checkpoint_since(first_shared, saved_before_shared, 0.0);
     params += (own_width ? mlp_block_parameters(m, shared_inter) + h
@@ -522,6 +563,7 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
   LayerOps out;
   out.kind = kind;
   LayerBuilder b(context, out);
+  b.norm_kind = model.layer_norm ? NormKind::kLayer : NormKind::kRms;
   const double rows = context.tokens(), h = model.hidden_size;
   switch (kind) {
     case LayerKind::kDense: build_transformer_layer(model, false, b, out); break;
@@ -530,6 +572,7 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
       b.add({"embed.lookup", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, OpRole::kPre, 0, 2.0 * rows * h * kBf16});
       b.add({"embed.scatter_add", OpKind::kEmbedding, Dtype::kFp32, Pass::kBackwardWeight, OpRole::kPre, rows * h,
              rows * h * (kBf16 + 2 * kFp32)});
+      for (const Op& op : learned_position_ops(rows, h, model.learned_positions)) b.add(op);
       // The token table split over TP, and GPT-2's learned position table (wpe), replicated.
       out.parameters = static_cast<double>(model.vocab_size) / context.tp * h + model.learned_positions * h;
       // GPT-2's embd_pdrop after the lookup (Korthikanti 4.3: the embeddings' dropout mask, sbhp/t with SP).

@@ -10,15 +10,11 @@
 #include "models/model_config.h"
 #include "models/op.h"
 #include "models/recompute.h"
+#include "models/precision_policy.h"
 
 namespace trainsim::models {
 
 enum class LayerKind { kDense, kMoe, kEmbedding, kOutputHead, kMtp };
-
-struct PrecisionPolicy {
-  bool fp8_gemms = true;  // Fprop/Dgrad/Wgrad GEMMs of layers in FP8 (embedding, head, gating stay BF16/FP32)
-  bool fp8_dispatch = true;  // EP dispatch sends FP8 with 1x128 scales; combine is always BF16
-};
 
 // How one micro-batch meets one GPU.
 struct OpContext {

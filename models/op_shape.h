@@ -30,6 +30,8 @@ struct AttentionDims {
   std::int64_t qk_head_dim = 0;
   std::int64_t v_head_dim = 0;
   bool causal = true;
+  // Sliding window (models/attention_window.h): each query attends to at most this many keys; 0: none.
+  std::int64_t window = 0;
 };
 
 // std::monostate: the op has no kernel shape.

@@ -106,6 +106,8 @@ std::string format_run_json(const RunReport& r) {
                    {"capacity_bytes", r.estimate.memory.capacity_bytes},
                    {"device", r.estimate.memory.device},
                    {"terms_bytes", terms}};
+  // Only a run priced with --allow-oom can be over; a run that fits has no such key.
+  if (!r.estimate.memory.fits()) out["memory"]["over_capacity_bytes"] = r.estimate.memory.over_capacity_bytes();
   json phases = json::array();
   for (const sim::RunPhase& p : r.run.phases)
     phases.push_back({{"global_batch_sequences", p.global_batch_sequences}, {"tokens", p.tokens}, {"steps", p.steps},

@@ -147,6 +147,7 @@ std::string memory_section(const RunReport& r) {
   const sim::MemoryEstimate& m = r.estimate.memory;
   std::string out = fmt::format("Memory per GPU: {} of {} (pipeline device {}, the largest)\n", gib(m.breakdown.total_bytes()),
                                 gib(m.capacity_bytes), m.device);
+  if (!m.fits()) out += fmt::format("  DOES NOT FIT: {} over the GPU's memory (--allow-oom)\n", gib(m.over_capacity_bytes()));
   TextTable table({"term", "size", ""}, {TextTable::Align::kLeft, TextTable::Align::kRight});
   for (const models::MemoryTerm& t : m.breakdown.terms) table.add_row({t.name, gib(t.bytes), bar(t.bytes / m.capacity_bytes, 30)});
   return out + table.render("  ") + "\n";

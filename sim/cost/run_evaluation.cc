@@ -13,7 +13,7 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   const PricedScenario priced(scenario);
   RunEvaluation out;
   out.fidelity = request.fidelity;
-  out.estimate = estimate_step(priced);
+  out.estimate = estimate_step(priced, request.allow_oom);
   if (request.fidelity == Fidelity::kAnalytic) {
     out.run = estimate_run(priced, out.estimate);
     check_figures_finite(out.estimate, out.run);
@@ -40,6 +40,8 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   // fidelity; the simulation's notes replace the closed form's.
   std::vector<std::string> notes;
   for (const std::string& note : scenario.job.model.notes) notes.push_back("model: " + note);
+  for (const std::string& note : scenario.job.notes) notes.push_back("training: " + note);
+  if (!out.estimate.memory.fits()) notes.push_back(memory_excess_note(out.estimate.memory));
   notes.insert(notes.end(), simulated.notes.begin(), simulated.notes.end());
   out.estimate.notes = std::move(notes);
   out.run = estimate_run(priced, out.estimate, ramp_step_scale);

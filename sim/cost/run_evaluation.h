@@ -15,6 +15,7 @@ struct RunRequest {
   Fidelity fidelity = Fidelity::kStage;
   std::function<void(double)> progress;  // share of the simulated step done (a long gpu-fidelity run)
   bool keep_timeline = false;            // keep the simulated step's timeline (for a trace)
+  bool allow_oom = false;                // price a layout that does not fit in GPU memory (the excess in a note)
 };
 
 struct RunEvaluation {
@@ -24,7 +25,7 @@ struct RunEvaluation {
   Timeline timeline;  // the simulated step when kept; empty at the analytic fidelity
 };
 
-// Throws ConfigError for a scenario that does not fit in memory, and at a simulated fidelity for a network
+// Throws ConfigError for a scenario that does not fit in memory (unless allow_oom), and at a simulated fidelity for a network
 // the topology builders cannot build (with the analytic fidelity as a way out).
 RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request);
 

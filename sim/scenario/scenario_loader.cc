@@ -18,6 +18,7 @@
 #include "hardware/gpu_catalog.h"
 #include "models/hf_config.h"
 #include "models/model_presets.h"
+#include "models/precision_policy.h"
 #include "sim/scenario/layout_rules.h"
 
 namespace trainsim::sim {
@@ -102,18 +103,23 @@ void read_training(const ConfigNode& node, Scenario& s) {
     job.ramp = r;
     remember(s, *ramp);
   }
-  const std::string precision = node.get("precision") ? node.require("precision").as_choice(Keys{"fp8", "bf16"}) : "fp8";
-  job.precision.fp8_gemms = job.precision.fp8_dispatch = precision == "fp8";
+  // Without a precision key the GPU decides (settle_precision): FP8 where it has FP8 tensor cores.
+  if (auto precision = node.get("precision")) {
+    const std::string name = precision->as_choice(Keys{"fp8", "fp8-tensor", "mxfp8", "bf16", "fp16"});
+    for (auto format : {models::TrainingPrecision::kBf16, models::TrainingPrecision::kFp16, models::TrainingPrecision::kFp8Block,
+                        models::TrainingPrecision::kFp8Tensor, models::TrainingPrecision::kMxfp8})
+      if (models::precision_name(format) == name) job.precision = models::precision_policy(format);
+  }
   if (auto optimizer = node.get("optimizer")) {
     optimizer->allow_only(Keys{"weights", "gradients", "master", "moments"});
     auto bytes = [&](const char* key, double fallback, const Keys& choices) {
       auto v = optimizer->get(key);
       if (!v) return fallback;
       const std::string c = v->as_choice(choices);
-      return c == "fp32" ? 4.0 : c == "bf16" ? 2.0 : 0.0;
+      return c == "fp32" ? 4.0 : c == "bf16" || c == "fp16" ? 2.0 : 0.0;
     };
-    job.optimizer.weight_bytes = bytes("weights", 2, Keys{"bf16", "fp32"});
-    job.optimizer.gradient_bytes = bytes("gradients", 4, Keys{"bf16", "fp32"});
+    job.optimizer.weight_bytes = bytes("weights", 2, Keys{"bf16", "fp16", "fp32"});
+    job.optimizer.gradient_bytes = bytes("gradients", 4, Keys{"bf16", "fp16", "fp32"});
     job.optimizer.master_bytes = bytes("master", 4, Keys{"fp32", "none"});
     job.optimizer.moment_bytes = bytes("moments", 2, Keys{"bf16", "fp32"});
   }
@@ -177,12 +183,28 @@ void read_recompute(const ConfigNode& node, ParallelLayout& l) {
   }
 }
 
+// Megatron's distributed optimizer shards the optimizer states (FP32 master weights, moments, the FP32 copy of
+// 16-bit gradients) over data parallelism and neither gradients nor weights: ZeRO stage 1's sharding. Without it
+// Megatron shards nothing (stage 0). A zero_stage that says otherwise is refused, not silently overridden.
+void read_distributed_optimizer(const ConfigNode& node, ParallelLayout& l) {
+  const std::optional<ConfigNode> distributed = node.get("distributed_optimizer");
+  if (!distributed) return;
+  const bool on = distributed->as_bool();
+  const int stage = on ? 1 : 0;
+  if (node.has("zero_stage") && l.zero_stage != stage)
+    distributed->fail(fmt::format("distributed_optimizer: {} with zero_stage: {}", on ? "true" : "false", l.zero_stage),
+                      "one of the two", on ? "the distributed optimizer is zero_stage: 1's sharding (optimizer states only); "
+                                             "for sharded gradients or weights drop it and give zero_stage: 2 or 3"
+                                           : "without the distributed optimizer Megatron shards nothing (zero_stage: 0)");
+  l.zero_stage = stage;
+}
+
 void read_parallelism(const ConfigNode& node, Scenario& s) {
   node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "ep", "dp", "zero_stage", "micro_batch_size",
                        "schedule", "recompute", "attention_kernel", "layers_per_stage",
                        "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                        "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_overlap",
-                       "dp_bucket", "expert_tp", "ep_overlap"});
+                       "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer"});
   ParallelLayout& l = s.layout;
   for (const char* key : {"pp", "tp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
                           "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
@@ -197,6 +219,7 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   l.virtual_stages = static_cast<int>(node.integer_or("virtual_stages", ranges::kVirtualStages, 1));
   l.sequence_parallel = node.bool_or("sequence_parallel", false);
   l.zero_stage = static_cast<int>(node.integer_or("zero_stage", ranges::kZeroStage, 1));
+  read_distributed_optimizer(node, l);
   l.micro_batch_size = static_cast<int>(node.integer_or("micro_batch_size", ranges::kMicroBatchSize, 1));
   if (auto schedule = node.get("schedule")) {
     Keys names;
@@ -294,7 +317,8 @@ void refuse_gpu_count(const ConfigNode& cluster) {
 void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scenario& s) {
   refuse_gpu_count(node);
   node.allow_only(Keys{"gpu", "nodes", "gpus_per_node", "nvlink_bandwidth", "nvlink_latency", "nic_bandwidth",
-                       "nic_latency", "nics_per_node", "topology", "planes", "price_per_gpu_hour", "comm_sms", "calibration"});
+                       "nic_latency", "nics_per_node", "topology", "planes", "price_per_gpu_hour", "comm_sms", "calibration",
+                       "memory_reserve"});
   hw::ClusterSpec& c = s.cluster;
   const ConfigNode gpu = node.require("gpu");
   if (gpu.is_scalar()) {
@@ -312,6 +336,7 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
   c.nvlink_latency_s = node.quantity_or("nvlink_latency", ranges::kLatency, 3.33e-6);
   c.nic_latency_s = node.quantity_or("nic_latency", ranges::kLatency, 3.7e-6);
   c.price_usd_per_gpu_s = node.quantity_or("price_per_gpu_hour", ranges::kPricePerGpuHour, c.gpu.price_usd_per_s);
+  c.memory_reserve_bytes = node.quantity_or("memory_reserve", ranges::kMemoryReserve, c.memory_reserve_bytes);
   if (auto topology = node.get("topology")) {
     const std::string t = topology->as_choice(Keys{"fat-tree", "multi-plane-fat-tree", "rail-optimized"});
     // NOTE: no fidelity builds a rail-optimized fabric yet (hardware/topology_builder.h): refused here rather
@@ -342,17 +367,31 @@ void apply_overrides(ConfigNode& root, std::span<const std::string> overrides) {
 }
 
 // FP8 GEMMs need FP8 tensor cores, which a GPU lacks where its fp8_peak is 0 (hardware/gpu_catalog.yaml): an
-// FP8 run there would be priced at BF16 rates without a word. Without a precision key such a GPU trains in BF16.
+// FP8 run there would be priced at BF16 rates without a word. MXFP8 needs MX block scaling in the tensor cores
+// (GpuSpec::mxfp8). Without a precision key the GPU decides: FP8 (DeepSeek's block scaling) where it has FP8
+// tensor cores, else BF16, with a note.
 void settle_precision(const ConfigNode& training, Scenario& s) {
-  if (s.cluster.gpu.fp8_peak_flops_per_s > 0) return;
+  const hw::GpuSpec& gpu = s.cluster.gpu;
+  std::string upper = gpu.key;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const std::optional<ConfigNode> precision = training.get("precision");
-  if (precision && s.job.precision.fp8_gemms) {
-    std::string gpu = s.cluster.gpu.key;
-    for (char& c : gpu) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    precision->fail(fmt::format("fp8 on a GPU without FP8 tensor cores ({})", s.cluster.gpu.key),
-                    "bf16 on this GPU", fmt::format("precision: bf16 (the {} has no FP8 tensor cores)", gpu));
+  const models::TrainingPrecision format = s.job.precision.format;
+  if (!precision) {
+    s.job.precision = models::precision_policy(gpu.fp8_peak_flops_per_s > 0 ? models::TrainingPrecision::kFp8Block
+                                                                            : models::TrainingPrecision::kBf16);
+    if (gpu.fp8_peak_flops_per_s <= 0)
+      s.job.notes.push_back(fmt::format("{} has no FP8 tensor cores: bf16", gpu.key));
+    return;
   }
-  s.job.precision.fp8_gemms = s.job.precision.fp8_dispatch = false;
+  if (format == models::TrainingPrecision::kMxfp8 && !gpu.mxfp8)
+    precision->fail(fmt::format("mxfp8 on a GPU without MX block-scaled FP8 tensor cores ({})", gpu.key),
+                    gpu.fp8_peak_flops_per_s > 0 ? "fp8, fp8-tensor, bf16 or fp16 on this GPU" : "bf16 or fp16 on this GPU",
+                    fmt::format("MXFP8 runs on Blackwell tensor cores (b200); the {} {}", upper,
+                                gpu.fp8_peak_flops_per_s > 0 ? "has FP8 with per-tensor or block scales: precision: fp8-tensor or fp8"
+                                                             : "has no FP8 tensor cores: precision: bf16"));
+  if (s.job.precision.fp8_gemms && gpu.fp8_peak_flops_per_s <= 0)
+    precision->fail(fmt::format("{} on a GPU without FP8 tensor cores ({})", models::precision_name(format), gpu.key),
+                    "bf16 on this GPU", fmt::format("precision: bf16 (the {} has no FP8 tensor cores)", upper));
 }
 
 }  // namespace

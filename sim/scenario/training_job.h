@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "models/memory_model.h"
 #include "models/model_config.h"
@@ -26,6 +27,8 @@ struct TrainingJob {
   double total_tokens = 0;
   models::PrecisionPolicy precision;
   models::OptimizerPrecision optimizer;
+  // What the loader settled for the user that the report should say (a precision the GPU forced).
+  std::vector<std::string> notes;
 
   double tokens_per_step() const { return static_cast<double>(global_batch_sequences) * sequence_length; }
 };

@@ -25,10 +25,6 @@
 namespace trainsim::sim {
 namespace {
 
-// Reserved on every GPU besides the model state and activations: CUDA context and library workspaces
-// (about 1 GiB) and communication buffers (NCCL and the EP all-to-all, about 2 GiB).
-constexpr double kRuntimeReserveBytes = 3.0 * 1073741824.0;
-
 // Stage passes per micro-batch on a device, per stage: a DualPipe device sees each micro-batch once, in
 // one of its two stages; the others see it once in every stage they hold.
 double pass_weight(ScheduleKind kind) { return kind == ScheduleKind::kDualPipe ? 0.5 : 1.0; }
@@ -308,6 +304,22 @@ void set_throughput(const Scenario& s, StepEstimate& e) {
   e.tokens_per_s_per_gpu = tokens / e.step_time_s / gpus;
 }
 
+namespace {
+
+// ZeRO-3 / FSDP gathers one layer's parameters at a time: the largest layer this device holds, its TP and
+// EP share (the embedding, a transformer layer, the output head or an MTP module).
+double largest_layer_parameters(const PricedScenario& p, const std::vector<int>& stages) {
+  double largest = 0;
+  for (int stage : stages)
+    for (const StageLayer& layer : stage_layers(p.plan.stages[static_cast<std::size_t>(stage)], p.scenario.job.model)) {
+      const models::LayerOps& ops = p.at_full_sms.of(layer.kind).ops;
+      largest = std::max(largest, ops.parameters + ops.expert_parameters);
+    }
+  return largest;
+}
+
+}  // namespace
+
 MemoryEstimate estimate_memory(const PricedScenario& p, int microbatches) {
   const Scenario& s = p.scenario;
   const ParallelLayout& l = s.layout;
@@ -334,7 +346,8 @@ MemoryEstimate estimate_memory(const PricedScenario& p, int microbatches) {
     in.zero_stage = l.zero_stage;
     in.precision = s.job.optimizer;
     in.activation_bytes = activation_bytes * plan_stages_per_chunk * peak_chunks[d];
-    in.runtime_reserved_bytes = kRuntimeReserveBytes;
+    in.runtime_reserved_bytes = s.cluster.memory_reserve_bytes;  // cluster.memory_reserve
+    in.largest_layer_parameters = largest_layer_parameters(p, p.plan.device_stages[d]);
     models::MemoryBreakdown breakdown = models::memory_per_gpu(in);
     if (d == 0 || breakdown.total_bytes() > out.breakdown.total_bytes()) {
       out.device = static_cast<int>(d);
@@ -360,14 +373,21 @@ std::optional<MemoryEstimate> memory_under_schedule(const Scenario& scenario, co
   }
 }
 
-Estimate estimate_step(const PricedScenario& p) {
+std::string memory_excess_note(const MemoryEstimate& m) {
+  return fmt::format("memory: needs {} of {}: {} over (pipeline device {}: {}); priced all the same (--allow-oom)",
+                     format_quantity(m.breakdown.total_bytes(), Dimension::kBytes),
+                     format_quantity(m.capacity_bytes, Dimension::kBytes),
+                     format_quantity(m.over_capacity_bytes(), Dimension::kBytes), m.device, m.breakdown.largest_terms(3));
+}
+
+Estimate estimate_step(const PricedScenario& p, bool allow_oom) {
   const Scenario& s = p.scenario;
   const ParallelLayout& l = s.layout;
   Estimate out;
   out.plan = p.plan;
   out.step = estimate_step_at_batch(p, s.job.global_batch_sequences);
   out.memory = estimate_memory(p, out.step.microbatches);
-  if (!out.memory.fits())
+  if (!out.memory.fits() && !allow_oom)
     throw ConfigError(s.where("parallelism"),
                       fmt::format("needs {} per GPU of {}: {} (pipeline device {})",
                                   format_quantity(out.memory.breakdown.total_bytes(), Dimension::kBytes),
@@ -377,6 +397,8 @@ Estimate estimate_step(const PricedScenario& p) {
 
   // What the model's config holds that is not modelled (models/hf_config.h), first.
   for (const std::string& note : s.job.model.notes) out.notes.push_back("model: " + note);
+  for (const std::string& note : s.job.notes) out.notes.push_back("training: " + note);
+  if (!out.memory.fits()) out.notes.push_back(memory_excess_note(out.memory));
   const PipelineFigures& f = out.step.pipeline;
   out.notes.push_back(fmt::format(
       "bubble: the {} schedule executed on the priced chunk times; its published formula gives {:.3f} s ({})",

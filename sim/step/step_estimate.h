@@ -3,6 +3,7 @@
 // schedule overlaps it, ZeRO collectives and the optimizer step at the end, and memory per GPU. Beside it the
 // schedule's published bubble formula, labelled as such.
 #pragma once
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -69,6 +70,8 @@ struct MemoryEstimate {
   models::MemoryBreakdown breakdown;
   double capacity_bytes = 0;
   bool fits() const { return breakdown.total_bytes() <= capacity_bytes; }
+  // How far the footprint exceeds the GPU's HBM; 0 when it fits.
+  double over_capacity_bytes() const { return std::max(0.0, breakdown.total_bytes() - capacity_bytes); }
 };
 
 struct Estimate {
@@ -78,8 +81,9 @@ struct Estimate {
   std::vector<std::string> notes;  // approximations that apply to this scenario
 };
 
-// Throws ConfigError when the layout does not fit in GPU memory ("needs 93.4 GiB per GPU of 80 GiB: ...").
-Estimate estimate_step(const PricedScenario& priced);
+// Throws ConfigError when the layout does not fit in GPU memory ("needs 93.4 GiB per GPU of 80 GiB: ..."),
+// unless `allow_oom` (trainsim run --allow-oom): then it is priced all the same, with the excess in a note.
+Estimate estimate_step(const PricedScenario& priced, bool allow_oom = false);
 // Prices the scenario and estimates it (one-off callers: tests, validate-scenario).
 Estimate estimate_step(const Scenario& scenario);
 // Peak memory per GPU of the scenario's layout at `microbatches` per step; does not throw when it does not fit.
@@ -87,6 +91,8 @@ MemoryEstimate estimate_memory(const PricedScenario& priced, int microbatches);
 // Peak memory per GPU of the scenario's layout run with another schedule kind on the same pipeline devices
 // (what `trainsim schedule --scenario` marks); nullopt when the layout cannot take that kind on them.
 std::optional<MemoryEstimate> memory_under_schedule(const Scenario& scenario, const ScheduleRequest& request);
+// "memory: needs 97.3 GiB of 80 GiB: 17.3 GiB over (...)": the note of a run priced past its GPU's memory.
+std::string memory_excess_note(const MemoryEstimate& memory);
 // Sets model_flops_per_step, mfu and tokens_per_s_per_gpu from the step time and batch.
 void set_throughput(const Scenario& scenario, StepEstimate& step);
 // The step at another global batch (a point of the batch ramp), same layout and pricing.

@@ -21,6 +21,7 @@ const Documented kDocumented[] = {
     {"tensor peak", ranges::kTensorPeak, 1e9, 1e18},
     {"fp8 peak", ranges::kFp8Peak, 1e9, 1e18},
     {"HBM capacity", ranges::kHbmCapacity, 1e6, 1e15},
+    {"memory reserve", ranges::kMemoryReserve, 0, 1e15},
     {"boost clock", ranges::kBoostClock, 1e6, 1e11},
     {"board power", ranges::kBoardPower, 1, 1e5},
     {"tokens", ranges::kTokens, 1, 1e16},

@@ -53,6 +53,29 @@ TEST(AttentionTimeModel, CausalWorkIsAboutHalfOfFull) {
   EXPECT_NEAR(ratio, 528.0 / 1024.0, 0.02);
 }
 
+// A sliding window of 128 over 4096 tokens (GPT-OSS): pairs 128 x 129 / 2 + 3968 x 128 = 516,160. Forward, query
+// block 0 walks 1 key block and blocks 1..31 walk 2 (the window reaches into the block before): 63 of the full
+// 32 x 32 = 1024, and as the waves take the tiles longest first (31 waves holding a 2-block tile, one with 1
+// only), the work is 63 / 1024 of full attention's 32 waves of 32.
+TEST(AttentionTimeModel, SlidingWindowWalksOnlyTheBlocksItSees) {
+  AttentionShape windowed;
+  windowed.window = 128;
+  EXPECT_DOUBLE_EQ(windowed.pairs(), 516'160.0);
+  AttentionShape wide = windowed;
+  wide.window = 4096;  // a window as long as the sequence is plain causal
+  EXPECT_DOUBLE_EQ(wide.pairs(), AttentionShape{}.pairs());
+  const AttentionTimeModel forward(find_gpu("h800"), Dir::kForward, AttentionConstants{1, 0, 0});
+  AttentionShape full;
+  full.causal = false;
+  EXPECT_NEAR(forward.terms(windowed, 132).work[0] / forward.terms(full, 132).work[0], 63.0 / 1024.0, 1e-12);
+  EXPECT_EQ(forward.terms(wide, 132).work[0], forward.terms(AttentionShape{}, 132).work[0]);
+  // Backward, key blocks 0..30 are seen by 4 query blocks of 64 (keys i B .. i B + 127 reach queries up to
+  // i B + 254) and the last by 2: 126 blocks against 32 x 64 = 2048 full, and fewer than causal's.
+  const AttentionTimeModel backward(find_gpu("h800"), Dir::kBackward, AttentionConstants{1, 0, 0});
+  EXPECT_LT(backward.terms(windowed, 132).work[0], backward.terms(AttentionShape{}, 132).work[0]);
+  EXPECT_EQ(backward.terms(wide, 132).work[0], backward.terms(AttentionShape{}, 132).work[0]);
+}
+
 TEST(AttentionTimeModel, BackwardTakesLongerThanForward) {
   const GpuSpec h800 = find_gpu("h800");
   const AttentionShape s;

@@ -28,6 +28,21 @@ TEST(GpuCatalog, A100FallsBackToBf16ForFp8) {
   EXPECT_EQ(a100.tensor_peak_flops_per_s(models::Dtype::kFp8), 312e12);
 }
 
+// MX block-scaled FP8 on the tensor cores: Blackwell data-centre parts only (Transformer Engine's support
+// matrix: MXFP8 for compute capability 10.x, not Hopper's 9.0 or Ampere's 8.0; docs/sources.md#precision).
+TEST(GpuCatalog, OnlyTheB200HasMxFp8) {
+  for (const GpuSpec& gpu : gpu_catalog()) EXPECT_EQ(gpu.mxfp8, gpu.key == "b200") << gpu.key;
+  GpuSpec spec = find_gpu("h800");
+  read_gpu_fields(ConfigNode::parse("mxfp8: true\n", "s.yaml"), spec);  // a scenario may say its GPU has it
+  EXPECT_TRUE(spec.mxfp8);
+  try {
+    read_gpu_fields(ConfigNode::parse("mxfp8: sometimes\n", "s.yaml"), spec);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("s.yaml:1:8: mxfp8: "), std::string::npos) << e.what();
+  }
+}
+
 TEST(GpuCatalog, OverridesApplyAndBadFieldsAreNamed) {
   GpuSpec spec = find_gpu("h800");
   read_gpu_fields(ConfigNode::parse("hbm_capacity: 96 GiB\n", "s.yaml"), spec);

@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "models/hf_config.h"
 #include "models/model_presets.h"
 
 namespace trainsim::models {
@@ -13,6 +16,14 @@ namespace {
 
 ModelConfig load_data(const std::string& file) {
   return load_hf_config_file(std::string(TRAINSIM_SOURCE_DIR) + "/tests/models/data/" + file);
+}
+
+// A GPT-2-style config.json (GPT-2 and GPT-3: LayerNorm, biases, GELU MLP of 4h, tied head, learned positions).
+ModelConfig gpt_config(int hidden, int layers, int heads, int positions) {
+  const std::string json = R"({"model_type": "gpt2", "vocab_size": 50257, "activation_function": "gelu_new", "n_embd": )" +
+                           std::to_string(hidden) + R"(, "n_layer": )" + std::to_string(layers) + R"(, "n_head": )" +
+                           std::to_string(heads) + R"(, "n_positions": )" + std::to_string(positions) + "}";
+  return model_from_hf_json(json, "gpt", "gpt");
 }
 
 // Published figures are rounded to the digit they show; that half-unit is the tolerance unless a comment
@@ -43,6 +54,20 @@ TEST(ModelSize, OtherModelsMatchTheirPublishedSizes) {
   };
   EXPECT_DOUBLE_EQ(count_parameters(load_preset("llama-3.1-405b")).total, llama(16384, 8, 53248, 126, 128256));  // 405.85B
   EXPECT_DOUBLE_EQ(count_parameters(load_preset("llama-3.1-70b")).total, llama(8192, 8, 28672, 80, 128256));     // 70.55B
+}
+
+// HuggingFace's safetensors totals of the meta-llama/Llama-3.1-{8B,70B,405B} checkpoints (the hub's
+// "Model size" and its API's safetensors.total; docs/sources.md#model-sizes), exact.
+TEST(ModelSize, Llama31MatchesHuggingFacesCounts) {
+  EXPECT_EQ(count_parameters(load_preset("llama-3.1-405b")).total, 405'853'388'800.0);
+  EXPECT_EQ(count_parameters(load_preset("llama-3.1-70b")).total, 70'553'706'496.0);
+  // Llama-3.1-8B's config.json: h 4096, 32 layers, 32 heads, 8 KV heads, ffn 14336, vocab 128256, untied.
+  const ModelConfig eight = model_from_hf_json(
+      R"({"model_type": "llama", "hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+          "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 128256, "hidden_act": "silu",
+          "tie_word_embeddings": false})",
+      "llama-3.1-8b", "llama-3.1-8b");
+  EXPECT_EQ(count_parameters(eight).total, 8'030'261'248.0);
 }
 
 TEST(ModelSize, KvCacheBytesPerTokenAreExact) {
@@ -119,6 +144,23 @@ TEST(ModelSize, Gpt2CountsBiasesLayerNormsAndPositions) {
   // and position tables (V + 1024) h and the final LayerNorm 2h.
   EXPECT_DOUBLE_EQ(count_parameters(load_data("gpt2.json")).total, 124'439'808.0);
   EXPECT_DOUBLE_EQ(count_parameters(load_data("gpt2-xl.json")).total, 1'557'611'200.0);
+  // gpt2-medium and gpt2-large: HuggingFace's num_parameters, 354,823,168 and 774,030,080.
+  EXPECT_EQ(count_parameters(gpt_config(1024, 24, 16, 1024)).total, 354'823'168.0);
+  EXPECT_EQ(count_parameters(gpt_config(1280, 36, 20, 1024)).total, 774'030'080.0);
+  EXPECT_EQ(count_parameters(gpt_config(768, 12, 12, 1024)).total, 124'439'808.0);  // gpt2 inline, as from its file
+}
+
+// GPT-3 175B (Brown et al. 2020, table 2.1: 96 layers, d_model 12288, 96 heads of 128, context 2048; the GPT-2
+// vocabulary of 50257, tied, learned positions, LayerNorm and biases as GPT-2). The same 12 h^2 + 13 h per
+// layer, (V + 2048) h of tables and the final 2h give 174,604,259,328: the table's "175.0B" is that count
+// rounded up (its smaller rows round as 125M and 1.3B do from 125.2M and 1.316B). Tolerance: the 0.4B between.
+TEST(ModelSize, Gpt3MatchesItsPublishedSize) {
+  const ModelConfig gpt3 = gpt_config(12288, 96, 96, 2048);
+  const double h = 12288;
+  EXPECT_EQ(count_parameters(gpt3).total, 96 * (12 * h * h + 13 * h) + (50257 + 2048) * h + 2 * h);
+  EXPECT_EQ(count_parameters(gpt3).total, 174'604'259'328.0);
+  EXPECT_NEAR(count_parameters(gpt3).total, 175.0e9, 0.4e9);
+  EXPECT_NEAR(count_parameters(gpt_config(2048, 24, 16, 2048)).total, 1.3e9, 0.05e9);  // GPT-3 XL, "1.3B"
 }
 
 TEST(ModelSize, GptOssMatchesTheModelCard) {

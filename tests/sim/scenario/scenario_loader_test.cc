@@ -96,7 +96,7 @@ TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
             "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, attention_kernel, "
             "layers_per_stage, account_for_embedding_in_pipeline_split, account_for_loss_in_pipeline_split, "
             "decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers, dp_overlap, dp_bucket, expert_tp, "
-            "ep_overlap); hint: did you mean 'schedule'?");
+            "ep_overlap, distributed_optimizer); hint: did you mean 'schedule'?");
 }
 
 TEST(ScenarioLoader, MissingField) {
