@@ -193,8 +193,8 @@ void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, doub
   const OpContext& c = b.context();
   if (c.tp <= 1) return;
   const double shard = rows * hidden * kBf16 * (c.tp - 1) / c.tp;  // ring: each GPU sends (t-1)/t of the tensor
-  // NOTE: a TP group wider than a node runs its rings across nodes, each ring through one GPU's NIC, and a ring
-  // goes at its slowest link: the whole per-GPU volume is priced on the NIC (NVLink only inside a node).
+  // NOTE: a TP group wider than a node runs its rings across nodes; the NCCL collective behind the op prices
+  // the slower of its legs (hardware/nccl_collective.h). The bytes below say which link its volume crosses.
   const bool crosses_nodes = c.tp > c.gpus_per_node;
   const double tensor_bytes = rows * hidden * kBf16;  // the collective's message (nccl-tests' S)
   auto collective = [&](const std::string& name, Pass pass, CommKind kind, double bytes) {
@@ -336,7 +336,8 @@ void unfused_attention_core(const ModelConfig& m, LayerBuilder& b, double heads,
 // The flash attention core: one kernel each way, keeping only O and the log-sum-exp (its backward recomputes the
 // scores; attention dropout, if any, is regenerated from the RNG state, no mask kept). With `rerun` (selective
 // recompute) the forward kernel re-runs in backward and the log-sum-exp is not kept: O stays, as o_proj's input.
-void flash_attention_core(LayerBuilder& b, double heads, double kv_heads, double d_qk, double d_v, bool rerun) {
+void flash_attention_core(const ModelConfig& m, LayerBuilder& b, double heads, double kv_heads, double d_qk, double d_v,
+                          bool rerun) {
   const OpContext& c = b.context();
   const double s = c.sequence_length, rows = c.tokens();
   // Causal pairs, fewer under a sliding window: the mean over the layers (models/attention_window.h).
@@ -378,7 +379,7 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   if (c.attention_kernel == AttentionKernel::kUnfused) {
     unfused_attention_core(m, b, heads, d_qk, d_v, rerun_core);
   } else {
-    flash_attention_core(b, heads, kv_heads, d_qk, d_v, rerun_core);
+    flash_attention_core(m, b, heads, kv_heads, d_qk, d_v, rerun_core);
   }
   // Kept whatever the kernel: Q, K, V (the core's inputs, also when it re-runs) unless the MLA up-projections
   // that make them re-run; O, the core's output and o_proj's Wgrad input, kept once. FP8 training keeps O in

@@ -49,7 +49,7 @@ CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) 
   const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
   auto add = [&](const hw::Collective& c, double times) {
     const hw::CollectiveTime t = hw::nccl_collective_time(c, cluster);
-    load.nic_s += times * t.bandwidth_s;
+    (t.link == hw::CollectiveLink::kNic ? load.nic_s : load.nvlink_s) += times * t.bandwidth_s;
     load.latency_s += times * t.latency_s;
   };
   add(end.before_optimizer, 1);

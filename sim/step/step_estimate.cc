@@ -109,7 +109,7 @@ double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& h
   if (!l.dp_overlap) {
     CommLoad all = dp_collective_load(s, held.parameters, l.dp);
     all += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
-    return all.nic_s + all.latency_s;
+    return all.nic_s + all.nvlink_s + all.latency_s;
   }
   const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
   std::map<std::pair<int, int>, double> ready_s;  // (stage, layer) -> when its gradients are final
@@ -280,7 +280,7 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   const HeldParameters held = held_parameters(p.plan, e.critical_device, p.at_full_sms, s.job.model);
   CommLoad dp = dp_collective_load(s, held.parameters, l.dp);
   dp += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
-  const bool any_dp = dp.nic_s > 0;
+  const bool any_dp = dp.nic_s > 0 || dp.nvlink_s > 0;
   e.exposed_comm_by_kind_s["dp"] = zero3 ? zero3_s : any_dp ? exposed_dp_s(p, e.critical_device, held) : 0.0;
   e.comm_bound_by_kind["dp"] = any_dp ? bound_of(dp) : CommBound::kNone;
 

@@ -431,10 +431,19 @@ TEST(CalibrationChoice, H800AndH100ShareTheirComputeCalibration) {
 
 TEST(CalibrationChoice, OtherGpusFallBackToTheRoofline) {
   EXPECT_EQ(shipped_calibration_for(find_gpu("h200")), nullptr);
-  EXPECT_EQ(shipped_calibration_for(find_gpu("a100")), nullptr);
+  EXPECT_EQ(shipped_calibration_for(find_gpu("b200")), nullptr);
   GpuSpec cut = find_gpu("h800");
   cut.sm_count = 114;  // an H800 with fewer SMs than the file's is another GPU
   EXPECT_EQ(shipped_calibration_for(cut), nullptr);
+}
+
+TEST(CalibrationChoice, TheA100TakesItsPublishedGemmRate) {
+  const auto a100 = shipped_calibration_for(find_gpu("a100"));
+  ASSERT_NE(a100, nullptr);
+  EXPECT_EQ(a100->file, "hardware/calibration/a100-published.yaml");
+  ASSERT_EQ(a100->points.size(), 1u);
+  // The MAMF table's A100 SXM row: 267.9 TFLOPS at 6912 x 16384 x 2048, 2 M N K / 267.9e12 = 1.7315 ms.
+  EXPECT_NEAR(a100->points[0].seconds, 2.0 * 6912 * 16384 * 2048 / 267.9e12, 1e-4 * a100->points[0].seconds);
 }
 
 TEST(CalibrationChoice, EveryShippedFileLoadsAndMatchesItsCatalogGpu) {

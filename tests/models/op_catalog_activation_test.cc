@@ -36,9 +36,10 @@ double saved(const ModelConfig& m, const OpContext& c) {
   return build_layer_ops(m, LayerKind::kDense, c).saved_activation_bytes;
 }
 
-// The paper leaves out "small buffers" (4.1): the per-row statistics the two norms keep, 4 bytes a row (an FP32
-// reciprocal standard deviation) on the rows each GPU normalizes (s b, or s b / t with SP).
-double norm_statistics(double rows) { return 2 * rows * 4; }
+// The paper leaves out "small buffers" (4.1): the per-row statistics the two LayerNorms keep, 8 bytes a row (an
+// FP32 mean and reciprocal standard deviation, as PyTorch's and apex's LayerNorm save them) on the rows each GPU
+// normalizes (s b, or s b / t with SP).
+double norm_statistics(double rows) { return 2 * rows * 8; }
 
 struct Dims {
   double h, a;

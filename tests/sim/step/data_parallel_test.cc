@@ -119,6 +119,23 @@ TEST(DataParallel, ZeroThreePassPrefetchesOneLayerAhead) {
   EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {0.5, 0.5, 0.5}, {1, 1, 1}), 5.0);
 }
 
+TEST(DataParallel, ReplicasShareANodeWhereTheStrideLeavesRoom) {
+  // Megatron's rank order, TP innermost then DP: with 8 GPUs a node, TP 8 puts one dense replica on a node,
+  // TP 1 eight (the DeepSeek-V3 default: dp 128 over 16 nodes), TP 2 four; the expert replicas of DeepSeek-V3
+  // (EP 64, expert-DP 2) sit 64 GPUs apart, one a node.
+  const Scenario llama = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  EXPECT_EQ(replicas_per_node(llama, llama.layout.dp), 1);
+  Scenario deepseek = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml");
+  EXPECT_EQ(replicas_per_node(deepseek, deepseek.layout.dp), 8);
+  EXPECT_EQ(replicas_per_node(deepseek, deepseek.layout.expert_data_parallel()), 1);
+  EXPECT_EQ(zero_collectives(deepseek, 1e9, deepseek.layout.dp).before_optimizer.ranks_per_node, 8);
+  deepseek.layout.tp = 2;
+  deepseek.layout.dp = 64;
+  EXPECT_EQ(replicas_per_node(deepseek, 64), 4);
+  deepseek.layout.dp = 6;  // 6 replicas 2 apart: 4 fit a node but do not divide 6; 2 do
+  EXPECT_EQ(replicas_per_node(deepseek, 6), 2);
+}
+
 TEST(DataParallel, OneReplicaMovesNothing) {
   const CommLoad load = dp_collective_load(llama(1), 1e9, 1);
   EXPECT_EQ(load.nic_s + load.latency_s, 0.0);

@@ -39,15 +39,16 @@ TEST(LayerTiming, TpCollectivesAreNcclPriced) {
   EXPECT_EQ(load.nic_s, 0.0);
 }
 
-TEST(LayerTiming, TpCollectivesAcrossNodesLoadTheNic) {
-  // TP 16 over two nodes: 30 steps, 2 between the nodes: 8.4 + 28 x 3.4 + 2 x 14 = 131.6 us; 2 x 15/16 of the
-  // tensor over 0.94 x 50 GB/s.
+TEST(LayerTiming, TpCollectivesAcrossNodesTakeTheSlowerLeg) {
+  // TP 16 over two nodes: 30 steps, 2 between the nodes: 8.4 + 28 x 3.4 + 2 x 14 = 131.6 us. Each rank's link
+  // carries 2 x 15/16 of the tensor, 251,658,240 B: on NVLink at 360 GB/s, 699.05 us; a node's 8 rings leave it
+  // over its 8 NICs, an eighth each at 0.94 x 50 GB/s, 669.30 us (hardware/nccl_collective.h). NVLink is slower.
   const models::Op op = tp_all_reduce(16, 8);
   const CommLoad load = communication_load(op, h100());
-  EXPECT_NEAR(load.nic_s, 2 * 134217728.0 * 15 / 16 / 47e9, 1e-12 * 5.4e-3);
+  EXPECT_NEAR(load.nvlink_s, 2 * 134217728.0 * 15 / 16 / 360e9, 1e-12 * 7e-4);
   EXPECT_NEAR(load.latency_s, 131.6e-6, 1e-12 * 131.6e-6);
-  EXPECT_EQ(load.nvlink_s, 0.0);
-  EXPECT_NEAR(communication_seconds(op, h100()), load.nic_s + load.latency_s, 1e-15);
+  EXPECT_EQ(load.nic_s, 0.0);
+  EXPECT_NEAR(communication_seconds(op, h100()), load.nvlink_s + load.latency_s, 1e-15);
 }
 
 TEST(LayerTiming, EpAllToAllGoesAtDeepEpsAchievedNicShare) {
@@ -79,8 +80,9 @@ TEST(LayerTiming, FourNicsForEightGpusHalveEachGpusNicRate) {
   EXPECT_DOUBLE_EQ(four_nics.nic_share_bytes_per_s(), 25e9);
   EXPECT_NEAR(communication_load(op, four_nics).nic_s, 100e6 / 22.3125e9, 1e-15);
   EXPECT_NEAR(communication_load(op, four_nics).nic_s, 2 * communication_load(op, h100()).nic_s, 1e-15);
-  // A TP 16 all-reduce across two nodes: 2 x 15/16 of 134,217,728 B over 0.94 x 25 GB/s.
-  EXPECT_NEAR(communication_load(tp_all_reduce(16, 8), four_nics).nic_s, 2 * 134217728.0 * 15 / 16 / 23.5e9, 1e-12 * 1.1e-2);
+  // A TP 16 all-reduce across two nodes: an eighth of 2 x 15/16 of 134,217,728 B on each rank's NIC share at
+  // 0.94 x 25 GB/s, 1.3386 ms, now slower than NVLink's 699 us.
+  EXPECT_NEAR(communication_load(tp_all_reduce(16, 8), four_nics).nic_s, 2 * 134217728.0 * 15 / 16 / 23.5e9 / 8, 1e-12 * 1.4e-3);
 }
 
 }  // namespace

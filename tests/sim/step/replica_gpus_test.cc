@@ -34,6 +34,17 @@ TEST(ReplicaGpus, MergedAllToAllPeersLoadEveryPortOnce) {
   EXPECT_EQ(nvlink_in, std::vector<int>(64, 1));
 }
 
+TEST(ReplicaGpus, DataParallelRingPeersFollowTheBoundLink) {
+  // DeepSeek-V3: 16 pipeline devices of 128 GPUs (16 nodes), TP 1: a GPU's dense replicas sit 1 apart. Over
+  // the NIC the ring goes to the same index a node away; over NVLink to the next GPU of its own node.
+  const ReplicaGpus gpus(deepseek(), 16, false);
+  const int g = gpus.gpu(3, 0) + 13;  // node 1 of device 3, index 5
+  EXPECT_EQ(gpus.ring_peer(g, 1, hw::CollectiveLink::kNic), g + 8);
+  EXPECT_EQ(gpus.ring_peer(g, 1, hw::CollectiveLink::kNvLink), g + 1);
+  EXPECT_EQ(gpus.ring_peer(g + 2, 1, hw::CollectiveLink::kNvLink), g - 5);  // index 7 wraps to index 0
+  EXPECT_EQ(gpus.ring_peer(g, 8, hw::CollectiveLink::kNvLink), -1);        // replicas a node apart: none inside
+}
+
 TEST(ReplicaGpus, MergedFlowsTakeTheTimeOfTheNodeLimitedFlows) {
   hw::TopologyParams p;
   p.nodes = 8;
