@@ -58,7 +58,7 @@ TEST(ValidatePublished, WritesTheMarkdownReport) {
   text << in.rdbuf();
   const std::string page = text.str();
   EXPECT_NE(page.find("# trainsim against Megatron-LM weak scaling on A100"), std::string::npos) << page;
-  EXPECT_NE(page.find("| gpt-1.7b | 32 | TP 1 PP 1 DP 32, mb 1 | 3.53 |"), std::string::npos) << page;
+  EXPECT_NE(page.find("| gpt-1.7b | 32 | TP 1 PP 1 DP 32, mb 16 | 3.53 |"), std::string::npos) << page;
   EXPECT_NE(page.find("Regenerate: `trainsim validate-published " + kSet + " --only gpt-1.7b -o "), std::string::npos) << page;
   EXPECT_NE(page.find("calibration: hardware/calibration/a100-published.yaml"), std::string::npos) << page;
 }
