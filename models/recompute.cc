@@ -68,4 +68,12 @@ std::vector<std::string> recompute_module_names() {
   return names;
 }
 
+std::string recompute_description(Recompute recompute, const RecomputeModules& listed) {
+  if (recompute != Recompute::kModules) return std::string(recompute_name(recompute));
+  std::string out = "modules";
+  for (RecomputeModule m : kAllRecomputeModules)
+    if (listed.has(m)) out += (out.size() == 7 ? " " : ", ") + std::string(recompute_module_name(m));
+  return out;
+}
+
 }  // namespace trainsim::models

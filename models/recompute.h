@@ -57,6 +57,8 @@ class RecomputeModules {
 RecomputeModules recompute_modules(Recompute mode, RecomputeModules listed = {});
 
 std::string_view recompute_name(Recompute recompute);  // "none", "selective", ..., "norm-activation", "modules"
+// What a report prints: the mode's name, or for a module list "modules core_attn, layernorm" (in enum order).
+std::string recompute_description(Recompute recompute, const RecomputeModules& listed);
 std::optional<Recompute> recompute_from_name(std::string_view name);
 std::vector<std::string> recompute_names();
 

@@ -41,7 +41,9 @@ std::string format_run_json(const RunReport& r) {
                      {"gpu", s.cluster.gpu.key}, {"nodes", s.cluster.nodes}, {"schedule", sim::schedule_name(l.schedule)},
                      {"pp", l.pp},             {"tp", l.tp},             {"ep", l.ep},
                      {"dp", l.dp},             {"zero_stage", l.zero_stage}, {"virtual_stages", l.virtual_stages},
-                     {"micro_batch_size", l.micro_batch_size}, {"recompute", models::recompute_name(l.recompute)}};
+                     {"micro_batch_size", l.micro_batch_size},
+                     {"recompute", models::recompute_description(l.recompute, l.recompute_modules)},
+                     {"attention_kernel", models::attention_kernel_name(l.attention_kernel)}};
   // Which calibration the scenario chose, and which model priced each kernel family (op_pricing).
   const std::shared_ptr<const hw::CalibratedConstants> calibrated =
       hw::calibrated_constants(s.cluster.calibration, s.cluster.gpu);

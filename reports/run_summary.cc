@@ -97,11 +97,14 @@ std::string header(const RunReport& r) {
   out += calibration_line(s.cluster);
   std::string layers;
   for (const sim::Stage& stage : r.estimate.plan.stages) layers += (layers.empty() ? "" : " ") + std::to_string(stage.layer_count);
-  out += fmt::format("  layout    PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, recompute {}; {} micro-batches of {} x {} tokens\n",
+  out += fmt::format("  layout    PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, recompute {}, {} attention; {} micro-batches of {} x {} "
+                     "tokens\n",
                      l.pp, sim::schedule_name(l.schedule),
                      l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "", l.tp,
-                     l.sequence_parallel ? "+SP" : "", l.ep, l.dp, l.zero_stage, models::recompute_name(l.recompute),
-                     r.estimate.step.microbatches, l.micro_batch_size, s.job.sequence_length);
+                     l.sequence_parallel ? "+SP" : "", l.ep, l.dp, l.zero_stage,
+                     models::recompute_description(l.recompute, l.recompute_modules),
+                     models::attention_kernel_name(l.attention_kernel), r.estimate.step.microbatches, l.micro_batch_size,
+                     s.job.sequence_length);
   out += fmt::format("  placement layers per stage: {} (embedding first, output head{} last)\n\n", layers,
                      m.mtp_depth > 0 ? " and MTP" : "");
   return out;
