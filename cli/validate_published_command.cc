@@ -42,9 +42,7 @@ void add_validate_published_command(CLI::App& app) {
   command->add_option("-o,--output", options->output,
                       "Write the Markdown report to this file; without it a one-line-per-run summary goes to standard output");
   command->callback([options] {
-    sim::Fidelity fidelity = sim::Fidelity::kStage;
-    for (sim::Fidelity f : {sim::Fidelity::kAnalytic, sim::Fidelity::kStage, sim::Fidelity::kGpu})
-      if (sim::fidelity_name(f) == options->fidelity) fidelity = f;
+    const sim::Fidelity fidelity = sim::fidelity_from_name(options->fidelity).value_or(sim::Fidelity::kStage);
     OutputFiles outputs;
     const OutputFiles::Id report = outputs.plan("-o", options->output);
     const sim::MeasuredRunSet set = sim::load_measured_runs(options->set);

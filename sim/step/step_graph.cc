@@ -31,6 +31,12 @@ std::string_view fidelity_name(Fidelity fidelity) {
   return "?";
 }
 
+std::optional<Fidelity> fidelity_from_name(std::string_view name) {
+  for (Fidelity f : {Fidelity::kAnalytic, Fidelity::kStage, Fidelity::kGpu})
+    if (fidelity_name(f) == name) return f;
+  return std::nullopt;
+}
+
 namespace {
 
 // NOTE: an engine flow already pays its route's latency, two link latencies (GPU up to the NVSwitch or the

@@ -13,6 +13,7 @@
 //   21 flows per GPU (tests/sim/step_graph_test.cc checks it), at a tenth of the flows. A GPU's next op
 //   waits for what it sent and what it received.
 #pragma once
+#include <optional>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,7 @@ namespace trainsim::sim {
 enum class Fidelity { kAnalytic, kStage, kGpu };
 
 std::string_view fidelity_name(Fidelity fidelity);  // "analytic", "stage", "gpu"
+std::optional<Fidelity> fidelity_from_name(std::string_view name);  // nullopt for another name
 
 struct StepGraphOptions {
   Fidelity fidelity = Fidelity::kStage;
