@@ -18,7 +18,9 @@ const std::string kSource = TRAINSIM_SOURCE_DIR;
 class MeasuredRunsFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    folder_ = std::filesystem::path(::testing::TempDir()) / "measured_runs_test";
+    // A folder per test: ctest runs the tests of this fixture side by side, each writing its own set.yaml.
+    folder_ = std::filesystem::path(::testing::TempDir()) /
+              (std::string("measured_runs_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(folder_);
     std::filesystem::copy_file(kSource + "/scenarios/validation/megatron-gpt-1.7b-32xa100.yaml", folder_ / "a.yaml",
                                std::filesystem::copy_options::overwrite_existing);
