@@ -5,6 +5,9 @@
 // Saved activations: what each op's backward reads, as Korthikanti et al. 2022 (arXiv 2205.05198, section 4)
 // count them (34sbh + 5as^2b bytes for a GPT layer with unfused attention), under each recompute mode
 // (recompute.h) and with sequence parallelism sharding what it shards.
+// NOTE: past 600 lines because every layer builder shares the file-local LayerBuilder (ops, saved bytes,
+// recompute re-runs, checkpointing); the unfused and flash attention cores are the next to move out, with
+// LayerBuilder in a header of its own (models/layer_norms.cc and friends already build their ops apart).
 #include "models/op_catalog.h"
 
 #include <algorithm>
