@@ -54,6 +54,13 @@ inline constexpr QuantityRange kBoostClock{Dimension::kHertz, 1e6, 1e11, "1 MHz"
     "GPUs clock at 1-3 GHz; 0 where the catalog gives no clock"};
 inline constexpr QuantityRange kBoardPower{Dimension::kWatts, 1, 1e5, "1 W", "100 kW", false,
     "100x a B200's 1 kW board"};
+// Cluster failures (cluster.failures).
+inline constexpr QuantityRange kGpuMtbf{Dimension::kSeconds, 3600, 3.6e11, "1 h", "100000000 h", false,
+    "per GPU: Llama 3 saw one interruption per 50,677 GPU-hours; a GPU failing hourly to 2000x that"};
+inline constexpr QuantityRange kRestartTime{Dimension::kSeconds, 0, 7 * 86400, "0 s", "7 d", false,
+    "0 is an instant restart; a week is a cluster down, not a restart"};
+inline constexpr QuantityRange kCheckpointInterval{Dimension::kSeconds, 1, 365 * 86400, "1 s", "365 d", false,
+    "a checkpoint per step of a tiny run to one a year"};
 // Training.
 // Parallelism: a gradient bucket. PyTorch DDP's default 25 MiB holds 6.5M FP32 gradients and Megatron-Core's
 // 40M parameters; under 1M a collective moves a few parameters and the step graph holds a flow per bucket.

@@ -122,6 +122,19 @@ std::string format_run_json(const RunReport& r) {
                 {"gpu_hours_per_trillion_tokens", r.run.gpu_hours_per_trillion_tokens},
                 {"tokens", s.job.total_tokens},
                 {"phases", phases}};
+  if (r.run.failures) {
+    const sim::FailureCost& f = *r.run.failures;
+    out["run"]["failures"] = {{"job_mtbf_s", f.job_mtbf_s},
+                              {"checkpoint_bytes", f.checkpoint_bytes},
+                              {"checkpoint_write_s", f.checkpoint_write_s},
+                              {"checkpoint_interval_s", f.checkpoint_interval_s},
+                              {"restart_s", f.restart_s},
+                              {"interruptions", f.interruptions},
+                              {"goodput", f.goodput()},
+                              {"wall_time_s", f.wall_time_s},
+                              {"gpu_hours", r.run.gpu_hours_with_failures()},
+                              {"days", r.run.days_with_failures()}};
+  }
   json notes = r.estimate.notes;
   for (const std::string& note : r.run.notes) notes.push_back(note);
   out["notes"] = notes;

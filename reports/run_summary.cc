@@ -156,6 +156,28 @@ std::string memory_section(const RunReport& r) {
   return out + table.render("  ") + "\n";
 }
 
+// The failure-free figures above, then what interruptions add (sim/cost/failure_cost.h).
+std::string failure_lines(const RunReport& r) {
+  const sim::RunEstimate& run = r.run;
+  if (!run.failures) return "  failures    none modelled (cluster.failures: none)\n";
+  const sim::FailureCost& f = *run.failures;
+  const hw::FailureSpec& spec = r.scenario.cluster.failures;
+  std::string out = fmt::format("  failures    {:.0f} interruptions expected (one per {} on {} GPUs), goodput {:.1f}%: "
+                                "+{} GPU-hours, +{:.1f} days\n",
+                                f.interruptions, format_quantity(f.job_mtbf_s, Dimension::kSeconds),
+                                r.scenario.cluster.gpu_count(), 100.0 * f.goodput(),
+                                big(run.gpu_hours_with_failures() - run.gpu_hours), f.added_s() / 86400.0);
+  out += fmt::format("              checkpoint {} written in {} every {} ({}), restart {} ({})\n",
+                     format_quantity(f.checkpoint_bytes, Dimension::kBytes),
+                     format_quantity(f.checkpoint_write_s, Dimension::kSeconds),
+                     format_quantity(f.checkpoint_interval_s, Dimension::kSeconds),
+                     f.interval_optimal ? "Daly's optimum" : "the scenario's",
+                     format_quantity(f.restart_s, Dimension::kSeconds),
+                     spec.restart_assumed ? "an assumed 10 min, then the checkpoint read back" : "the scenario's, then the checkpoint read back");
+  out += fmt::format("  with them   {} GPU-hours, {:.1f} days\n", big(run.gpu_hours_with_failures()), run.days_with_failures());
+  return out;
+}
+
 std::string run_section(const RunReport& r) {
   const sim::RunEstimate& run = r.run;
   const sim::TrainingJob& job = r.scenario.job;
@@ -168,8 +190,8 @@ std::string run_section(const RunReport& r) {
   out += fmt::format("  cost        ${} at {} per GPU\n", big(run.cost_usd),
                      format_quantity(r.scenario.cluster.price_usd_per_gpu_s, Dimension::kUsdPerHour));
   out += fmt::format("  calendar    {:.1f} days on {} GPUs\n", run.days(), r.scenario.cluster.gpu_count());
-  out += fmt::format("  energy      {:.0f} MWh of GPU board power\n\n", run.energy_mwh);
-  return out;
+  out += fmt::format("  energy      {:.0f} MWh of GPU board power\n", run.energy_mwh);
+  return out + failure_lines(r) + "\n";
 }
 
 }  // namespace

@@ -7,11 +7,20 @@
 #include <cmath>
 #include <map>
 
+#include "models/model_size.h"
 #include "sim/scenario/layout_rules.h"
 
 namespace trainsim::sim {
 namespace {
 constexpr int kRampSegments = 8;
+
+// A checkpoint holds the model state once, whatever the layout: the working weights, the FP32 master copy and
+// AdamW's two moments of every parameter (MTP included); gradients are not saved.
+double checkpoint_bytes(const TrainingJob& job) {
+  const models::ParameterCounts counts = models::count_parameters(job.model);
+  const models::OptimizerPrecision& o = job.optimizer;
+  return (counts.total + counts.mtp) * (o.weight_bytes + o.master_bytes + 2.0 * o.moment_bytes);
+}
 }
 
 RunEstimate estimate_run(const PricedScenario& priced, const Estimate& estimate, double ramp_step_scale) {
@@ -67,6 +76,8 @@ RunEstimate estimate_run(const PricedScenario& priced, const Estimate& estimate,
   run.cost_usd = run.wall_time_s * gpus * s.cluster.price_usd_per_gpu_s;
   run.energy_mwh = run.wall_time_s * gpus * s.cluster.gpu.power_w / 3.6e9;
   run.gpu_hours_per_trillion_tokens = run.gpu_hours / (job.total_tokens / 1e12);
+  if (s.cluster.failures.enabled && run.wall_time_s > 0)
+    run.failures = failure_cost(s.cluster.failures, s.cluster.gpu_count(), run.wall_time_s, checkpoint_bytes(job));
   return run;
 }
 

@@ -1,9 +1,11 @@
 // The whole run: steps at each batch size of the ramp and at the full batch, GPU-hours, dollars, energy,
 // calendar days, and the cost per trillion tokens.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "sim/cost/failure_cost.h"
 #include "sim/step/priced_scenario.h"
 #include "sim/step/step_estimate.h"
 
@@ -25,6 +27,11 @@ struct RunEstimate {
   double energy_mwh = 0;  // GPU board power at its rating, over the run (hosts, network, cooling excluded)
   double days() const { return wall_time_s / 86400.0; }
   double gpu_hours_per_trillion_tokens = 0;
+  // Interruptions, checkpoints and restarts over the whole run (absent with `failures: none`): the figures
+  // above are failure-free; these add what failures cost.
+  std::optional<FailureCost> failures;
+  double gpu_hours_with_failures() const { return failures ? gpu_hours * failures->wall_time_s / wall_time_s : gpu_hours; }
+  double days_with_failures() const { return (failures ? failures->wall_time_s : wall_time_s) / 86400.0; }
   std::vector<std::string> notes;  // approximations of the run level (ramp batches the schedule cannot take)
 };
 

@@ -314,11 +314,32 @@ void refuse_gpu_count(const ConfigNode& cluster) {
   }
 }
 
+// cluster.failures: `none`, or a mapping of the fields of hw::FailureSpec; what is not given keeps Llama 3's
+// published figures (hardware/failure_spec.h).
+void read_failures(const ConfigNode& node, hw::FailureSpec& f) {
+  if (node.is_scalar()) {
+    node.as_choice(Keys{"none"});
+    f.enabled = false;
+    return;
+  }
+  node.allow_only(Keys{"gpu_mtbf", "checkpoint_write_bandwidth", "checkpoint_read_bandwidth", "restart_time",
+                       "checkpoint_interval"});
+  f.gpu_mtbf_s = node.quantity_or("gpu_mtbf", ranges::kGpuMtbf, f.gpu_mtbf_s);
+  f.checkpoint_write_bytes_per_s = node.quantity_or("checkpoint_write_bandwidth", ranges::kBandwidth, f.checkpoint_write_bytes_per_s);
+  f.checkpoint_read_bytes_per_s = node.quantity_or("checkpoint_read_bandwidth", ranges::kBandwidth, f.checkpoint_read_bytes_per_s);
+  if (node.get("restart_time")) {
+    f.restart_s = node.require("restart_time").as_quantity(ranges::kRestartTime);
+    f.restart_assumed = false;
+  }
+  if (node.get("checkpoint_interval"))
+    f.checkpoint_interval_s = node.require("checkpoint_interval").as_quantity(ranges::kCheckpointInterval);
+}
+
 void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scenario& s) {
   refuse_gpu_count(node);
   node.allow_only(Keys{"gpu", "nodes", "gpus_per_node", "nvlink_bandwidth", "nvlink_latency", "nic_bandwidth",
                        "nic_latency", "nics_per_node", "topology", "planes", "price_per_gpu_hour", "comm_sms", "calibration",
-                       "memory_reserve"});
+                       "memory_reserve", "failures"});
   hw::ClusterSpec& c = s.cluster;
   const ConfigNode gpu = node.require("gpu");
   if (gpu.is_scalar()) {
@@ -352,6 +373,7 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
   read_nics(node, c);
   c.comm_sm_count = static_cast<int>(node.integer_or("comm_sms", 0, c.gpu.sm_count - 1, 20));
   read_calibration(node, scenario_dir, s);
+  if (auto failures = node.get("failures")) read_failures(*failures, c.failures);
 }
 
 // "key.path=value" from --set onto the tree, each located at "--set key.path".
