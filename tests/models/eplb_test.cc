@@ -62,6 +62,21 @@ TEST(Eplb, GlobalPolicyWhenNodesDoNotDivideGroups) {
   EXPECT_DOUBLE_EQ(load_imbalance(rank_loads(loads, plan.placements[0])), 8.0 / (22.0 / 3) - 1);
 }
 
+TEST(Eplb, RedundantSlotsEvenOutTwoGpus) {
+  // Loads 10 2 6 4 on 2 GPUs. Before: experts 0-1 and 2-3 give 12 and 10, imbalance 12 / 11 - 1 = 1 / 11.
+  // With 2 redundant slots: 10 splits (5, 5), then 6 (3, 3); slot loads 5 2 3 4 5 3 packed 3 per GPU heaviest
+  // first: slot 0 -> A (5), slot 4 -> B (5), slot 3 -> A (9; the tie goes to the first), slot 2 -> B (8),
+  // slot 5 -> B (11, full), slot 1 -> A (11). Both replicas of expert 2 land on GPU B, as eplb.py places them.
+  const std::vector<double> loads{10, 2, 6, 4};
+  const std::vector<double> before = rank_loads(loads, uniform_expert_placement(4, 2));
+  EXPECT_DOUBLE_EQ(load_imbalance(before), 12.0 / 11 - 1);  // 1 / 11, less the bits the subtraction loses
+  const EplbPlan plan = eplb_rebalance({loads}, {6, 1, 1, 2});
+  EXPECT_EQ(plan.placements[0].logical_of_slot, (std::vector<int>{0, 3, 1, 0, 2, 2}));
+  const std::vector<double> after = rank_loads(loads, plan.placements[0]);
+  EXPECT_EQ(after, (std::vector<double>{11, 11}));
+  EXPECT_EQ(load_imbalance(after), 0);
+}
+
 TEST(Eplb, BalancedPackingTakesHeaviestFirstIntoTheLightestPack) {
   // Sorted 5 4 3 3 2 1 (items 0 2 4 5 3 1): 5 -> A, 4 -> B, 3 -> B (7), 3 -> A (8), 2 -> B (9, full), 1 -> A.
   const Packing packing = balanced_packing(std::vector<double>{5, 1, 4, 2, 3, 3}, 2);
