@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "reports/svg_palette.h"
+#include "reports/svg_text.h"
 #include "reports/time_text.h"
 
 namespace trainsim::reports {
@@ -22,21 +23,8 @@ constexpr double kRowGapPx = 6;
 constexpr double kStripePx = 4;
 constexpr double kCharPx = 6.2;  // width of one character at font-size 10, for fitting labels
 
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string px(double v) { return fmt::format("{:.2f}", v); }
+std::string px(double v) { return svg_px(v); }
+std::string escape(std::string_view text) { return xml_escape(text); }
 
 std::string time_label(double s) { return time_text(s); }
 
@@ -128,20 +116,11 @@ void draw_bands(std::string& out, const sim::ScheduleRun& run, int rank, const G
   }
 }
 
-// A tick step of 1, 2 or 5 times a power of ten giving about ten ticks.
-double tick_step(double span_s) {
-  const double raw = span_s / 10;
-  const double decade = std::pow(10.0, std::floor(std::log10(raw)));
-  for (double m : {1.0, 2.0, 5.0})
-    if (m * decade >= raw) return m * decade;
-  return 10 * decade;
-}
-
 void draw_axis(std::string& out, const sim::ScheduleRun& run, const Geometry& g, double y) {
   out += fmt::format(R"(<g class="axis"><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#000"/>)", px(g.x(0)), px(y),
                      px(g.x(run.makespan_s)), px(y));
   if (run.makespan_s > 0) {
-    const double step = tick_step(run.makespan_s);
+    const double step = nice_tick_step(run.makespan_s, 10);
     for (int i = 0; i * step <= run.makespan_s * (1 + 1e-12); ++i) {
       const double x = g.x(i * step);
       out += fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#000"/>)", px(x), px(y), px(y + 5));
