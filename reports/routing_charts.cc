@@ -24,18 +24,6 @@ constexpr std::string_view kScaleCaption =
 constexpr std::array<const char*, 10> kSeriesColours = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
-std::string svg_open(double width, double height) {
-  std::string out = fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" )"
-      R"(font-family="Helvetica, Arial, sans-serif" font-size="10" text-anchor="middle">)"
-      "\n",
-      svg_px(width), svg_px(height));
-  out += fmt::format(R"(<rect x="0" y="0" width="{}" height="{}" fill="#ffffff"/>)", svg_px(width), svg_px(height));
-  out += "\n";
-  return out;
-}
-
 void draw_title(std::string& out, const std::string& title, double x) {
   out += fmt::format(R"(<text x="{}" y="24" font-size="14" text-anchor="start">{}</text>)", svg_px(x),
                      xml_escape(title));
@@ -255,7 +243,7 @@ std::string maxvio_chart_svg(const MaxVioChart& chart) {
   for (const ChartSeries& s : chart.series) longest_name = std::max(longest_name, s.name.size());
   const double width = F::kLeftPx + F::kPlotWidthPx + 60 + 7.2 * static_cast<double>(longest_name) + 20;
   const double height = F::kTopPx + F::kPlotHeightPx + 56;
-  std::string out = svg_open(width, height);
+  std::string out = svg_document_open(width, height);
   draw_title(out, chart.title, F::kLeftPx);
   draw_chart_axes(out, chart, m);
   for (std::size_t i = 0; i < chart.series.size(); ++i)
@@ -309,7 +297,7 @@ std::string gpu_load_heatmap_svg(const GpuLoadMap& map) {
   const double width = std::max(F::kLeftPx + gpus * cell_w + 8 + 22 * kCharPx + 12,
                                 F::kLeftPx + 6.8 * static_cast<double>(kScaleCaption.size()) + 20);
   const double height = rows_end + 18 + 60;
-  std::string out = svg_open(width, height);
+  std::string out = svg_document_open(width, height);
   draw_title(out, map.title, F::kLeftPx);
   draw_gpu_header(out, gpus, cell_w);
   for (std::size_t layer = 0; layer < map.loads.size(); ++layer) draw_row(out, map, layer, cell_w, top);

@@ -185,13 +185,8 @@ std::string schedule_svg(const sim::PipelineSchedule& schedule, const sim::Sched
   const double rows_end = g.row_y(schedule.ranks()) - kRowGapPx;
   const double width = kLeftPx + g.plot_px + 40;
   const double height = rows_end + 120;
-  std::string out = fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" )"
-      R"(font-family="Helvetica, Arial, sans-serif" font-size="10" text-anchor="middle">)"
-      "\n",
-      px(width), px(height));
-  out += fmt::format(R"(<rect x="0" y="0" width="{}" height="{}" fill="#ffffff"/>)", px(width), px(height));
+  std::string out = svg_document_open(width, height);
+  out.pop_back();  // the background rect is followed by the title on the same line here
   out += fmt::format(R"(<text x="{}" y="22" font-size="14" text-anchor="start">{}</text>)", px(kLeftPx),
                      escape(fmt::format("{}: pp {}, {} micro-batches, {} devices; makespan {}, bubble {} ({:.1f}%)",
                                         sim::schedule_name(schedule.kind()), schedule.pp(), schedule.microbatches(),

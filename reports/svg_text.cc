@@ -39,4 +39,16 @@ std::string tick_label(double value, double step) {
   return fmt::format("{:.{}f}", value, decimals);
 }
 
+std::string svg_document_open(double width, double height) {
+  std::string out = fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{1}" viewBox="0 0 {0} {1}" )"
+      R"(font-family="Helvetica, Arial, sans-serif" font-size="10" text-anchor="middle">)"
+      "\n",
+      svg_px(width), svg_px(height));
+  out += fmt::format(R"(<rect x="0" y="0" width="{}" height="{}" fill="#ffffff"/>)", svg_px(width), svg_px(height));
+  out += "\n";
+  return out;
+}
+
 }  // namespace trainsim::reports

@@ -1,10 +1,14 @@
-// Text pieces every SVG writer needs: XML escaping, fixed-precision coordinates (the same bytes on every
+// Text pieces every SVG writer needs: the document's opening, XML escaping, fixed-precision coordinates (the same bytes on every
 // platform) and axis ticks at 1, 2 or 5 times a power of ten.
 #pragma once
 #include <string>
 #include <string_view>
 
 namespace trainsim::reports {
+
+// The XML declaration, the <svg> element of width x height pixels (the house font, centred text) and its white
+// background: how every picture of the project opens.
+std::string svg_document_open(double width, double height);
 
 // `text` with &, <, > and " escaped for an XML attribute or element.
 std::string xml_escape(std::string_view text);
