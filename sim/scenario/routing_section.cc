@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "core/input_ranges.h"
 #include "models/routed_step.h"
 #include "models/routing_replay.h"
 
@@ -14,13 +15,17 @@ namespace {
 
 using Keys = std::vector<std::string>;
 
+constexpr IntegerRange kPoolTokens{1, 1 << 24, "16M tokens routed exactly cost minutes a layer (about 12 us a token)"};
+constexpr IntegerRange kRedundantExperts{0, 1 << 16, "DeepSeek-V3 deploys 32 for 256 experts"};
+
 double number_in(const ConfigNode& node, const std::string& key, double min, double max, const char* why,
                  double fallback) {
   const auto child = node.get(key);
   if (!child) return fallback;
   const double v = child->as_number();
   if (!(v >= min && v <= max)) child->fail(fmt::format("{} is out of range", child->as_string()),
-                                           fmt::format("a number from {} to {}", min, max), why);
+                                           fmt::format("a number from {} to {}", min, max),
+                                           fmt::format("why this range: {}", why));
   return v;
 }
 
@@ -33,15 +38,15 @@ models::RoutingSource source_of(const ConfigNode& node) {
 
 void read_knobs(const ConfigNode& node, models::RouterSpec& r) {
   r.zipf_exponent = number_in(node, "zipf_exponent", 0, 4, "s = 4 gives the top expert 16x the second's load", r.zipf_exponent);
-  r.token_noise = number_in(node, "token_noise", 1e-3, 100, "the Gumbel scale of each token's logits", r.token_noise);
-  r.layer_correlation = number_in(node, "layer_correlation", 0, 1, "a correlation", r.layer_correlation);
-  r.microbatch_correlation = number_in(node, "microbatch_correlation", 0, 1, "a correlation", r.microbatch_correlation);
+  r.token_noise = number_in(node, "token_noise", 1e-3, 100, "the Gumbel scale of each token's logits; 0 would make every token route alike", r.token_noise);
+  r.layer_correlation = number_in(node, "layer_correlation", 0, 1, "a correlation, from independent to identical", r.layer_correlation);
+  r.microbatch_correlation = number_in(node, "microbatch_correlation", 0, 1, "a correlation, from independent to identical", r.microbatch_correlation);
   r.drift_steps = number_in(node, "drift_steps", 0, 1e9, "steps until the popularity is a new one; 0: none", r.drift_steps);
-  r.pool_tokens = static_cast<int>(node.integer_or("pool_tokens", 1, 1 << 24, r.pool_tokens));
+  r.pool_tokens = static_cast<int>(node.integer_or("pool_tokens", kPoolTokens, r.pool_tokens));
   if (const auto b = node.get("balancing"))
     r.balancing = b->as_choice(Keys{"aux-loss-free", "none"}) == "none" ? models::BiasBalancing::kNone
                                                                        : models::BiasBalancing::kAuxLossFree;
-  r.bias_update_speed = number_in(node, "bias_update_speed", 0, 1, "sigmoid scores lie in (0, 1)", r.bias_update_speed);
+  r.bias_update_speed = number_in(node, "bias_update_speed", 0, 1, "sigmoid scores lie in (0, 1): a larger step overshoots any gap", r.bias_update_speed);
   r.sequence_aux_loss = node.bool_or("sequence_aux_loss", r.sequence_aux_loss);
   if (const auto p = node.get("placement")) {
     const std::string name = p->as_choice(Keys{"uniform", "eplb-hierarchical", "eplb-global"});
@@ -49,7 +54,7 @@ void read_knobs(const ConfigNode& node, models::RouterSpec& r) {
                   : name == "eplb-hierarchical" ? models::PlacementPolicy::kEplbHierarchical
                                                 : models::PlacementPolicy::kEplbGlobal;
   }
-  r.redundant_experts = static_cast<int>(node.integer_or("redundant_experts", 0, 1 << 16, 0));
+  r.redundant_experts = static_cast<int>(node.integer_or("redundant_experts", kRedundantExperts, 0));
 }
 
 }  // namespace
