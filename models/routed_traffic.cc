@@ -17,16 +17,18 @@ TokenBytes token_bytes(const ModelConfig& model) {
 std::vector<int> ranks_of_pairs(const TokenRouting& routing, const ExpertPlacement& placement) {
   const int slots = placement.ranks * placement.slots_per_rank;
   TS_CHECK(static_cast<int>(placement.logical_of_slot.size()) == slots);
-  std::vector<std::vector<int>> slots_of(static_cast<size_t>(placement.num_experts));
-  for (int s = 0; s < slots; ++s) slots_of[static_cast<size_t>(placement.logical_of_slot[size_t(s)])].push_back(s);
-  for (size_t e = 0; e < slots_of.size(); ++e) TS_CHECK(!slots_of[e].empty(), "expert {} has no slot", e);
-  std::vector<size_t> next(slots_of.size(), 0);
+  // The ranks of each logical expert's slots, in slot order (slot / slots_per_rank once per slot, not per row).
+  std::vector<std::vector<int>> ranks_of(static_cast<size_t>(placement.num_experts));
+  for (int s = 0; s < slots; ++s)
+    ranks_of[static_cast<size_t>(placement.logical_of_slot[size_t(s)])].push_back(placement.rank_of_slot(s));
+  for (size_t e = 0; e < ranks_of.size(); ++e) TS_CHECK(!ranks_of[e].empty(), "expert {} has no slot", e);
+  std::vector<uint32_t> next(ranks_of.size(), 0);
   std::vector<int> ranks(routing.expert_ids.size());
   for (size_t i = 0; i < ranks.size(); ++i) {
     const auto e = static_cast<size_t>(routing.expert_ids[i]);
-    const std::vector<int>& own = slots_of[e];
-    ranks[i] = placement.rank_of_slot(own[next[e]]);
-    next[e] = next[e] + 1 == own.size() ? 0 : next[e] + 1;
+    const std::vector<int>& own = ranks_of[e];
+    ranks[i] = own[next[e]];
+    if (++next[e] == own.size()) next[e] = 0;
   }
   return ranks;
 }
@@ -36,7 +38,7 @@ RoutedLayerLoad routed_layer_load(int layer, const TokenRouting& routing, int64_
                                   const TokenBytes& bytes) {
   const int ep = group.ep;
   const int g = std::min(ep, group.gpus_per_node);
-  TS_CHECK(placement.ranks == ep && ep % g == 0 && tokens_per_rank >= 1);
+  TS_CHECK(placement.ranks == ep && ep % g == 0 && tokens_per_rank >= 1 && routing.top_k <= kernels::kMaxTopK);
   TS_CHECK(routing.tokens() == tokens_per_rank * ep, "{} tokens routed for {} ranks of {}", routing.tokens(), ep,
            tokens_per_rank);
   RoutedLayerLoad load;
@@ -50,28 +52,39 @@ RoutedLayerLoad routed_layer_load(int layer, const TokenRouting& routing, int64_
   }
   const std::vector<int> ranks = ranks_of_pairs(routing, placement);
   const auto k = static_cast<size_t>(routing.top_k);
-  std::vector<int> targets;
-  targets.reserve(k);
-  for (int64_t t = 0; t < routing.tokens(); ++t) {
-    const int sender = static_cast<int>(t / tokens_per_rank);
-    targets.assign(ranks.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(t) * k),
-                   ranks.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(t + 1) * k));
-    for (int r : targets) ++load.rows_per_rank[static_cast<size_t>(r)];
-    std::sort(targets.begin(), targets.end());  // by rank, so by node: ranks of a node are consecutive
-    targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
-    int node = -1, landing = -1;
-    for (int r : targets) {
-      if (r / g != node) {
-        node = r / g;
-        landing = node == sender / g ? sender : node * g + sender % g;
-        if (landing != sender) {
-          load.dispatch.nic_bytes[load.dispatch.index(sender, landing)] += bytes.dispatch;
-          load.combine.nic_bytes[load.combine.index(landing, sender)] += bytes.combine;
-        }
+  std::vector<int> node_of(static_cast<size_t>(ep));  // NOTE: lookups, not divisions: this loop is the hot one
+  for (int r = 0; r < ep; ++r) node_of[size_t(r)] = r / g;
+  int targets[kernels::kMaxTopK];
+  size_t pair = 0;
+  for (int sender = 0; sender < ep; ++sender) {
+    const int own_node = node_of[size_t(sender)], local = sender % g;
+    for (int64_t t = 0; t < tokens_per_rank; ++t, pair += k) {
+      // The token's ranks, sorted (insertion sort of k <= 32) so that each node's ranks are consecutive.
+      int n = 0;
+      for (size_t i = 0; i < k; ++i) {
+        const int r = ranks[pair + i];
+        ++load.rows_per_rank[static_cast<size_t>(r)];
+        int j = n++;
+        for (; j > 0 && targets[j - 1] > r; --j) targets[j] = targets[j - 1];
+        targets[j] = r;
       }
-      if (r != landing) {
-        load.dispatch.nvlink_bytes[load.dispatch.index(landing, r)] += bytes.dispatch;
-        load.combine.nvlink_bytes[load.combine.index(r, landing)] += bytes.combine;
+      int node = -1, landing = -1, previous = -1;
+      for (int i = 0; i < n; ++i) {
+        const int r = targets[i];
+        if (r == previous) continue;  // two experts of the token on one rank: one copy
+        previous = r;
+        if (node_of[size_t(r)] != node) {
+          node = node_of[size_t(r)];
+          landing = node == own_node ? sender : node * g + local;
+          if (landing != sender) {
+            load.dispatch.nic_bytes[load.dispatch.index(sender, landing)] += bytes.dispatch;
+            load.combine.nic_bytes[load.combine.index(landing, sender)] += bytes.combine;
+          }
+        }
+        if (r != landing) {
+          load.dispatch.nvlink_bytes[load.dispatch.index(landing, r)] += bytes.dispatch;
+          load.combine.nvlink_bytes[load.combine.index(r, landing)] += bytes.combine;
+        }
       }
     }
   }
