@@ -20,8 +20,9 @@ class AffinityGenerator {
   // Popularity from replayed counts: ln(count + 1/2), mean zero (with unit Gumbel noise a top-1 router then
   // picks experts in proportion to count + 1/2).
   static std::vector<double> popularity_from_counts(std::span<const int64_t> counts);
-  // One token's logits: popularity + token_noise * Gumbel, drawn from `rng`.
-  void token_logits(std::span<const double> popularity, SeededRandom& rng, std::span<double> logits) const;
+  // One token's logits: popularity + noise_scale * Gumbel (RouterSpec::token_noise), drawn from `rng`.
+  static void token_logits(std::span<const double> popularity, double noise_scale, SeededRandom& rng,
+                           std::span<double> logits);
 
   int num_experts() const { return num_experts_; }
 

@@ -38,12 +38,11 @@ TokenRouting ExpertRouter::route(std::span<const double> popularity, std::span<c
   const size_t k = static_cast<size_t>(rule_.top_k);
   TS_CHECK(popularity.size() == experts && (bias.empty() || bias.size() == experts) && tokens >= 0);
   const int64_t pool = std::min<int64_t>(tokens, spec_.pool_tokens);
-  AffinityGenerator noise(spec_, rule_.num_experts, 0);  // token_logits uses only the spec's noise scale
   SeededRandom rng(stream);
   std::vector<double> logits(experts), keys(experts);
   std::vector<int> pool_ids(static_cast<size_t>(pool) * k);
   for (int64_t t = 0; t < pool; ++t) {
-    noise.token_logits(popularity, rng, logits);
+    AffinityGenerator::token_logits(popularity, spec_.token_noise, rng, logits);
     for (size_t e = 0; e < experts; ++e)
       keys[e] = kernels::selection_key<double>(rule_, logits.data(), bias.empty() ? nullptr : bias.data(), int(e));
     kernels::select_experts_from_keys<double>(rule_, keys.data(), pool_ids.data() + static_cast<size_t>(t) * k);

@@ -103,6 +103,12 @@ RoutedStep route_step(const RoutedStepRequest& r) {
     out.load.microbatches.push_back(std::move(loads));
     if (!stats.empty()) out.stats.push_back(std::move(stats));
   }
+  for (size_t i = 0; i < layers.size() && !out.stats.empty(); ++i) {
+    std::vector<int64_t> summed(static_cast<size_t>(rule.num_experts), 0);
+    for (const std::vector<RoutingStats>& micro : out.stats)
+      for (size_t e = 0; e < summed.size(); ++e) summed[e] += micro[i].tokens_per_expert[e];
+    out.max_vio_step.push_back(max_vio(summed));
+  }
   return out;
 }
 

@@ -31,6 +31,9 @@ struct RoutedStepRequest {
 struct RoutedStep {
   RoutedStepLoad load;
   std::vector<std::vector<RoutingStats>> stats;  // [micro-batch][index in layers]
+  // [index in layers] MaxVio of each layer's loads summed over the step's micro-batches (the step's global
+  // figure; MaxVio_batch is stats[m][i].max_vio). Empty for balanced routing.
+  std::vector<double> max_vio_step;
 };
 
 // Balanced source: rows tokens_per_rank * k on every rank and no stats (nothing is routed); otherwise routed.

@@ -81,7 +81,7 @@ void read_routing(const ConfigNode& node, const std::string& scenario_dir, Scena
     node.require("redundant_experts").fail("redundant experts with uniform placement",
                                            "placement: eplb-hierarchical or eplb-global",
                                            "only DeepSeek's EPLB policies place replicas");
-  if (model.is_moe() && (model.moe.routed_experts + r.redundant_experts) % s.layout.ep != 0)
+  if (r.redundant_experts > 0 && model.is_moe() && (model.moe.routed_experts + r.redundant_experts) % s.layout.ep != 0)
     node.fail(fmt::format("{} routed + {} redundant experts do not split evenly over ep {}", model.moe.routed_experts,
                           r.redundant_experts, s.layout.ep),
               "a number of redundant experts that makes the physical slots a multiple of ep");

@@ -8,6 +8,7 @@
 
 #include "models/model_presets.h"
 #include "models/routed_step.h"
+#include "models/routing_stats.h"
 
 namespace trainsim::models {
 namespace {
@@ -29,6 +30,7 @@ TEST(RoutedTraffic, HandCountOnEp4OverTwoNodes) {
   const RoutedLayerLoad load = routed_layer_load(5, routing, 1, placement, {4, 2}, bytes);
   EXPECT_EQ(load.layer, 5);
   EXPECT_EQ(load.rows_per_rank, (std::vector<int64_t>{2, 2, 2, 2}));
+  EXPECT_EQ(rows_per_node(load.rows_per_rank, {4, 2}), (std::vector<int64_t>{4, 4}));
   // token 0 (rank 0 -> experts 1, 3): NVLink 0->1; IB 0->2 (same local index on node 1), NVLink 2->3.
   // token 1 (rank 1 -> 0, 2): NVLink 1->0; IB 1->3, NVLink 3->2.
   // token 2 (rank 2 -> 2, 3): its own node only: NVLink 2->3.
