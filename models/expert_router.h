@@ -33,6 +33,8 @@ struct TokenRouting {
 // NOTE: the pool's own sampling adds a per-expert spread of about sqrt(E / (k * pool)) (9% for V3 at 4096) to
 // the loads' expectation: the price of speed (the rule costs ~12 us a token on one core; 262,144 tokens of
 // one EP-64 micro-batch would take 3 s a layer). A pool as large as the micro-batch routes every token.
+// Measured on one loaded core: DeepSeek-V3, EP 64, 4096 tokens a rank, one micro-batch: 90 ms a layer (pool
+// 50 ms, traffic 33 ms), 0.36 s for the 4 MoE layers of a PP-16 stage, 5.3 s for all 58.
 // The seed of the token noise of one (MoE layer, step, micro-batch): every caller routes from the same streams.
 inline uint64_t routing_stream(uint64_t seed, int moe_layer, int64_t step, int microbatch) {
   return stream_seed(seed, 11, static_cast<uint64_t>(moe_layer), static_cast<uint64_t>(step),
