@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "hardware/cluster_spec.h"
+#include "models/router_spec.h"
 #include "sim/scenario/parallel_layout.h"
 #include "sim/scenario/training_job.h"
 
@@ -18,6 +19,7 @@ struct Scenario {
   ParallelLayout layout;
   hw::ClusterSpec cluster;
   uint64_t seed = 0;
+  models::RouterSpec routing;  // the `routing:` section (routing_section.h); the seed drives its generator
   std::map<std::string, SourceLocation> locations;  // key path -> where the user wrote it
 
   // Where `key_path` was written; for a key left to its default, where its nearest enclosing part was.

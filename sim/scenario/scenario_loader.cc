@@ -20,6 +20,7 @@
 #include "models/model_presets.h"
 #include "models/precision_policy.h"
 #include "sim/scenario/layout_rules.h"
+#include "sim/scenario/routing_section.h"
 
 namespace trainsim::sim {
 namespace {
@@ -436,7 +437,7 @@ Scenario parse_scenario(const std::string& text, const std::string& source, std:
   ConfigNode root = ConfigNode::parse(text, source);
   apply_overrides(root, overrides);
   if (!root.is_map()) root.fail("is not a scenario", "a mapping with model, training, parallelism and cluster");
-  root.allow_only(Keys{"name", "description", "seed", "model", "training", "parallelism", "cluster"});
+  root.allow_only(Keys{"name", "description", "seed", "model", "training", "parallelism", "cluster", "routing"});
   Scenario s;
   s.source = source;
   s.seed = static_cast<uint64_t>(root.integer_or("seed", ranges::kSeed, 0));
@@ -444,6 +445,7 @@ Scenario parse_scenario(const std::string& text, const std::string& source, std:
   read_model(root.require("model"), dir, s);
   read_training(root.require("training"), s);
   read_parallelism(root.require("parallelism"), s);
+  if (auto routing = root.get("routing")) read_routing(*routing, dir, s);  // expert routing: routing_section.h
   read_cluster(root.require("cluster"), dir, s);
   if (s.layout.dp == 0) derive_data_parallel(s);
   settle_precision(root.require("training"), s);

@@ -1,0 +1,115 @@
+// The generator's popularity (or the replayed counts) per (layer, micro-batch), the router, then rows and
+// traffic per GPU pair; balanced routing spreads expected_ep_traffic's per-token copies evenly over pairs.
+#include "models/routed_step.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "models/affinity_generator.h"
+#include "models/expert_router.h"
+#include "models/routed_traffic.h"
+
+namespace trainsim::models {
+namespace {
+
+// Expected copies per token (ep_traffic.h) spread evenly: remote IB copies over the other nodes' same-index
+// GPUs, NVLink forwards over the other GPUs of each node.
+RoutedLayerLoad balanced_layer(int layer, const RoutedStepRequest& r, int top_k, const TokenBytes& bytes) {
+  const int ep = r.group.ep;
+  const int g = std::min(ep, r.group.gpus_per_node);
+  const int nodes = ep / g;
+  const EpTrafficPerToken per_token = expected_ep_traffic(*r.model, r.group);
+  RoutedLayerLoad load;
+  load.layer = layer;
+  load.rows_per_rank.assign(static_cast<size_t>(ep), r.tokens_per_rank * top_k);
+  const size_t cells = static_cast<size_t>(ep) * static_cast<size_t>(ep);
+  for (EpTrafficMatrix* m : {&load.dispatch, &load.combine}) {
+    m->ep = ep;
+    m->nic_bytes.assign(cells, 0.0);
+    m->nvlink_bytes.assign(cells, 0.0);
+  }
+  const double tokens = static_cast<double>(r.tokens_per_rank);
+  for (int s = 0; s < ep; ++s) {
+    for (int d = 0; d < ep; ++d) {
+      if (d == s) continue;
+      if (d % g == s % g && nodes > 1) {
+        const double copies = tokens * per_token.remote_nodes / (nodes - 1);
+        load.dispatch.nic_bytes[load.dispatch.index(s, d)] = copies * bytes.dispatch;
+        load.combine.nic_bytes[load.combine.index(d, s)] = copies * bytes.combine;
+      }
+      if (d / g == s / g && g > 1) {  // every GPU forwards for all ranks' tokens landing on it: tokens per node
+        const double copies = tokens * per_token.nvlink_copies / (g - 1);
+        load.dispatch.nvlink_bytes[load.dispatch.index(s, d)] = copies * bytes.dispatch;
+        load.combine.nvlink_bytes[load.combine.index(d, s)] = copies * bytes.combine;
+      }
+    }
+  }
+  return load;
+}
+
+}  // namespace
+
+std::vector<int> moe_layer_indices(const ModelConfig& model) {
+  std::vector<int> out;
+  for (int l = 0; l < model.num_layers; ++l)
+    if (model.is_moe_layer(l)) out.push_back(l);
+  return out;
+}
+
+RoutedStep route_step(const RoutedStepRequest& r) {
+  TS_CHECK(r.model != nullptr && r.model->is_moe() && r.tokens_per_rank >= 1 && r.microbatches >= 1);
+  const ModelConfig& model = *r.model;
+  const kernels::RoutingRule rule = routing_rule_for(model);
+  const std::vector<int> all_moe = moe_layer_indices(model);
+  const std::vector<int> layers = r.layers.empty() ? all_moe : r.layers;
+  const ExpertPlacement placement =
+      r.placement ? *r.placement : uniform_expert_placement(rule.num_experts, r.group.ep);
+  TS_CHECK(!r.bias || r.bias->size() == layers.size());
+  const TokenBytes bytes = token_bytes(model);
+
+  RoutedStep out;
+  out.load.ep = r.group.ep;
+  out.load.gpus_per_node = r.group.gpus_per_node;
+  out.load.tokens_per_rank = r.tokens_per_rank;
+  out.load.top_k = rule.top_k;
+  const ExpertRouter router(rule, r.spec);
+  const AffinityGenerator generator(r.spec, rule.num_experts, r.seed);
+  const int64_t tokens = r.tokens_per_rank * r.group.ep;
+  for (int m = 0; m < r.microbatches; ++m) {
+    std::vector<RoutedLayerLoad> loads;
+    std::vector<RoutingStats> stats;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      const int layer = layers[i];
+      const auto at = std::find(all_moe.begin(), all_moe.end(), layer);
+      TS_CHECK(at != all_moe.end(), "layer {} of {} is not an MoE layer", layer, model.name);
+      const int moe_layer = static_cast<int>(at - all_moe.begin());
+      if (r.spec.source == RoutingSource::kBalanced) {
+        loads.push_back(balanced_layer(layer, r, rule.top_k, bytes));
+        continue;
+      }
+      std::vector<double> popularity;
+      if (r.spec.source == RoutingSource::kReplay) {
+        TS_CHECK(r.replay != nullptr && r.replay->num_experts == rule.num_experts);
+        popularity = AffinityGenerator::popularity_from_counts(r.replay->at(layer, r.step));
+      } else {
+        popularity = generator.popularity(moe_layer, r.step, m);
+      }
+      const std::vector<double> none;
+      const TokenRouting routing = router.route(popularity, r.bias ? std::span<const double>((*r.bias)[i]) : none,
+                                                tokens, routing_stream(r.seed, moe_layer, r.step, m));
+      stats.push_back(routing_stats(routing, rule.num_experts, r.group));
+      loads.push_back(routed_layer_load(layer, routing, r.tokens_per_rank, placement, r.group, bytes));
+    }
+    out.load.microbatches.push_back(std::move(loads));
+    if (!stats.empty()) out.stats.push_back(std::move(stats));
+  }
+  for (size_t i = 0; i < layers.size() && !out.stats.empty(); ++i) {
+    std::vector<int64_t> summed(static_cast<size_t>(rule.num_experts), 0);
+    for (const std::vector<RoutingStats>& micro : out.stats)
+      for (size_t e = 0; e < summed.size(); ++e) summed[e] += micro[i].tokens_per_expert[e];
+    out.max_vio_step.push_back(max_vio(summed));
+  }
+  return out;
+}
+
+}  // namespace trainsim::models
