@@ -1,0 +1,189 @@
+// Each variant routes every MoE layer once (models/routed_step.h); biases come from each layer's own
+// balancing warm-up; EPLB plans from the loads as generated (DeepSeek's EPLB rebalances on observed loads).
+#include "sim/cost/routing_study.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/error.h"
+#include "models/affinity_generator.h"
+#include "models/eplb.h"
+#include "models/expert_router.h"
+#include "models/routed_step.h"
+#include "models/routing_replay.h"
+
+namespace trainsim::sim {
+namespace {
+
+struct StudyContext {
+  const Scenario& scenario;
+  models::RoutedStepRequest base;
+  std::vector<int> layers;
+};
+
+RoutingVariant summarize(std::string name, const models::RoutedStep& routed) {
+  RoutingVariant v;
+  v.name = std::move(name);
+  const std::vector<models::RoutedLayerLoad>& layers = routed.load.microbatches.front();
+  double vio_sum = 0, received_sum = 0;
+  for (const models::RoutedLayerLoad& layer : layers) {
+    std::vector<double> rows(layer.rows_per_rank.begin(), layer.rows_per_rank.end());
+    const double mean = std::accumulate(rows.begin(), rows.end(), 0.0) / static_cast<double>(rows.size());
+    const double vio = mean > 0 ? *std::max_element(rows.begin(), rows.end()) / mean - 1.0 : 0.0;
+    v.max_vio = std::max(v.max_vio, vio);
+    vio_sum += vio;
+    const int ep = layer.dispatch.ep;
+    for (int r = 0; r < ep; ++r) {
+      double received = 0;
+      for (int s = 0; s < ep; ++s) received += layer.dispatch.nic(s, r) + layer.dispatch.nvlink(s, r);
+      v.max_received_bytes = std::max(v.max_received_bytes, received);
+      received_sum += received;
+    }
+    v.rows.push_back(std::move(rows));
+  }
+  v.mean_vio = vio_sum / static_cast<double>(layers.size());
+  v.mean_received_bytes = received_sum / (static_cast<double>(layers.size()) * routed.load.ep);
+  if (!routed.stats.empty()) {
+    double nodes_sum = 0;
+    for (const models::RoutingStats& s : routed.stats.front()) {
+      nodes_sum += s.mean_nodes_per_token;
+      v.max_nodes_per_token = std::max(v.max_nodes_per_token, s.max_nodes_per_token);
+    }
+    v.mean_nodes_per_token = nodes_sum / static_cast<double>(routed.stats.front().size());
+  }
+  return v;
+}
+
+// EPLB plans each layer's placement from its loads as generated (DeepSeek's EPLB rebalances on observed loads);
+// each layer is then routed with its bias on its own placement.
+models::RoutedStep route_with_eplb(const models::RoutedStepRequest& base, const models::RouterSpec& spec,
+                                   const std::vector<std::vector<double>>& bias, const models::RoutedStep& generated,
+                                   const kernels::RoutingRule& rule, const RoutingStudy& study) {
+  std::vector<std::vector<double>> loads;
+  for (const models::RoutingStats& s : generated.stats.front())
+    loads.emplace_back(s.tokens_per_expert.begin(), s.tokens_per_expert.end());
+  const models::EplbShape shape{rule.num_experts + spec.redundant_experts, rule.num_groups,
+                                study.ep / study.gpus_per_node, study.ep};
+  const models::EplbPlan plan = models::eplb_rebalance(loads, shape);
+  models::RoutedStep out;
+  for (size_t i = 0; i < study.layers.size(); ++i) {
+    models::RoutedStepRequest r = base;
+    r.spec = spec;
+    r.layers = {study.layers[i]};
+    const std::vector<std::vector<double>> layer_bias{bias[i]};
+    r.bias = &layer_bias;
+    r.placement = &plan.placements[i];
+    models::RoutedStep one = models::route_step(r);
+    if (i == 0) {
+      out = std::move(one);
+      continue;
+    }
+    out.load.microbatches.front().push_back(std::move(one.load.microbatches.front().front()));
+    out.stats.front().push_back(std::move(one.stats.front().front()));
+  }
+  return out;
+}
+
+}  // namespace
+
+RoutingStudy study_routing(const Scenario& scenario, const RoutingStudyRequest& request) {
+  const models::ModelConfig& model = scenario.job.model;
+  const SourceLocation where{scenario.source, 0, 0, "routing"};
+  if (!model.is_moe()) throw ConfigError(where, fmt::format("{} has no MoE layer", model.name), "a MoE model");
+  if (scenario.routing.source == models::RoutingSource::kBalanced)
+    throw ConfigError(where, "routing is balanced: every expert the same load, nothing to study",
+                      "routing: synthetic, or a replay file",
+                      "--set routing=synthetic studies the default generator (docs/sources.md#expert-routing)");
+  TS_CHECK(request.steps >= 1, "{} balancing steps", request.steps);
+
+  RoutingStudy study;
+  study.layers = models::moe_layer_indices(model);
+  study.ep = std::max(1, scenario.layout.ep);
+  study.gpus_per_node = std::min(study.ep, scenario.cluster.gpus_per_node);
+  study.trace_layer = request.trace_layer >= 0 ? request.trace_layer : study.layers.front();
+  const auto traced = std::find(study.layers.begin(), study.layers.end(), study.trace_layer);
+  if (traced == study.layers.end())
+    throw ConfigError(where, fmt::format("layer {} is not a MoE layer of {}", study.trace_layer, model.name),
+                      fmt::format("one of layers {} .. {}", study.layers.front(), study.layers.back()));
+
+  models::RoutedStepRequest base;
+  base.model = &model;
+  base.spec = scenario.routing;
+  base.group = models::EpGroupShape{study.ep, study.gpus_per_node};
+  base.tokens_per_rank = static_cast<int64_t>(scenario.layout.micro_batch_size) * scenario.job.sequence_length;
+  base.seed = scenario.seed;
+  base.step = request.steps;
+  const bool replay = scenario.routing.source == models::RoutingSource::kReplay;
+  models::RoutingReplay replayed;
+  if (replay) {
+    replayed = models::load_routing_replay(scenario.routing.replay_file, models::routing_rule_for(model).num_experts,
+                                           study.layers);
+    base.replay = &replayed;
+    base.step = 0;
+  }
+
+  // Each layer's bias after `steps` of balancing on one EP micro-batch a step; the traced layer keeps its trace.
+  const kernels::RoutingRule rule = models::routing_rule_for(model);
+  const models::ExpertRouter router(rule, scenario.routing);
+  const models::AffinityGenerator generator(scenario.routing, rule.num_experts, scenario.seed);
+  const int64_t tokens = base.tokens_per_rank * study.ep;
+  std::vector<std::vector<double>> bias(study.layers.size(), std::vector<double>(static_cast<size_t>(rule.num_experts), 0.0));
+  models::RouterSpec balancing = scenario.routing;
+  if (balancing.balancing == models::BiasBalancing::kNone) balancing.balancing = models::BiasBalancing::kAuxLossFree;
+  models::RouterSpec none = scenario.routing;
+  none.balancing = models::BiasBalancing::kNone;
+  const double units = static_cast<double>(study.layers.size()) + 4;
+  // A replayed file gives the loads as measured, its own router's balancing included: nothing to warm up.
+  for (size_t i = 0; i < study.layers.size() && !replay; ++i) {
+    const int moe_layer = static_cast<int>(i);
+    auto trace = models::simulate_bias_balancing(router, generator, balancing, moe_layer, 0, request.steps, tokens, 1,
+                                                 scenario.seed, bias[i]);
+    if (study.layers[i] == study.trace_layer) {
+      study.with_bias = std::move(trace);
+      std::vector<double> unbiased(static_cast<size_t>(rule.num_experts), 0.0);
+      study.without_bias = models::simulate_bias_balancing(router, generator, none, moe_layer, 0, request.steps, tokens,
+                                                           1, scenario.seed, unbiased);
+    }
+    if (request.progress) request.progress((static_cast<double>(i) + 1) / units);
+  }
+
+  auto route = [&](const models::RouterSpec& spec, const std::vector<std::vector<double>>* layer_bias,
+                   const models::ExpertPlacement* placement) {
+    models::RoutedStepRequest r = base;
+    r.spec = spec;
+    r.bias = layer_bias;
+    r.placement = placement;
+    return models::route_step(r);
+  };
+  models::RouterSpec balanced = scenario.routing;
+  balanced.source = models::RoutingSource::kBalanced;
+  std::vector<models::RoutedStep> routed;
+  routed.push_back(route(balanced, nullptr, nullptr));
+  routed.push_back(route(scenario.routing, nullptr, nullptr));
+  routed.push_back(route(scenario.routing, &bias, nullptr));
+  study.variants.push_back(summarize("balanced", routed[0]));
+  study.variants.push_back(summarize("as generated", routed[1]));
+  study.variants.push_back(summarize("bias balancing", routed[2]));
+  if (request.progress) request.progress((units - 1) / units);
+  if (replay)
+    study.notes.push_back(fmt::format("replayed loads from {} (step 0): bias balancing adds nothing to them",
+                                      scenario.routing.replay_file));
+  else
+    study.notes.push_back(fmt::format(
+      "bias balancing: each layer's bias after {} steps of gamma {} on one micro-batch of the EP group a step ({} tokens)",
+      request.steps, balancing.bias_update_speed, tokens));
+  if (scenario.routing.redundant_experts > 0) {
+    routed.push_back(route_with_eplb(base, scenario.routing, bias, routed[1], rule, study));
+    study.variants.push_back(summarize("bias balancing + EPLB", routed.back()));
+  }
+  if (request.step_time_s) {
+    for (size_t i = 0; i < routed.size(); ++i)
+      study.variants[i].step_time_s = request.step_time_s(i == 0 ? nullptr : &routed[i].load);
+  }
+  if (request.progress) request.progress(1.0);
+  return study;
+}
+
+}  // namespace trainsim::sim
