@@ -14,7 +14,7 @@
 namespace trainsim::sim {
 
 struct RoutingStudyRequest {
-  int steps = 50;         // balancing steps traced, and the bias warm-up of every layer
+  int steps = 20;         // balancing steps traced, and the bias warm-up of every layer
   int trace_layer = -1;   // model layer index of the traced MoE layer; -1: the first MoE layer
   std::function<void(double)> progress;  // share done, for a progress bar
   // The step time of the scenario with a routed load (nullptr: balanced); left empty, no step times.

@@ -1,0 +1,58 @@
+// The routing study on a small DeepSeek-V3 slice (EP 32 over 4 nodes): rows conserved, balanced routing
+// balanced, bias balancing lowering the straggler's excess, V3's four-node limit, and the located refusals.
+#include "sim/cost/routing_study.h"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "tests/sim/scenario/scenario_test_text.h"
+
+namespace trainsim::sim {
+namespace {
+
+using testing::with;
+
+Scenario small_moe(const std::string& routing) {
+  std::string text = with("  preset: deepseek-v3\n", "  preset: deepseek-v3\n  overrides: {num_hidden_layers: 5}\n");
+  text = with("  sequence_length: 4096\n", "  sequence_length: 512\n", text);
+  text = with("  pp: 4\n  schedule: dualpipe\n  ep: 8\n  dp: 8\n", "  pp: 1\n  schedule: 1f1b\n  ep: 32\n  dp: 32\n", text);
+  return parse_scenario(text + routing, "s.yaml");
+}
+
+TEST(RoutingStudy, RowsAreConservedAndBalancingLowersTheStraggler) {
+  const Scenario s = small_moe("routing: {kind: synthetic, zipf_exponent: 0.5}\n");
+  RoutingStudyRequest request;
+  request.steps = 20;
+  const RoutingStudy study = study_routing(s, request);
+  ASSERT_EQ(study.layers.size(), 2u);  // 5 layers, the first 3 dense (first_k_dense_replace)
+  ASSERT_EQ(study.variants.size(), 3u);
+  // Every (token, expert) row lands on some rank: 512 tokens x 32 ranks x top 8 per layer, in every variant.
+  for (const RoutingVariant& v : study.variants)
+    for (const std::vector<double>& rows : v.rows)
+      EXPECT_DOUBLE_EQ(std::accumulate(rows.begin(), rows.end(), 0.0), 512.0 * 32 * 8) << v.name;
+  EXPECT_EQ(study.variants[0].max_vio, 0.0);  // balanced: every rank the same rows
+  EXPECT_GT(study.variants[1].mean_vio, 0.1);  // a Zipf 0.5 skew leaves a straggler
+  EXPECT_LT(study.variants[2].mean_vio, study.variants[1].mean_vio);  // the bias pulls it back
+  // DeepSeek-V3's rule: at most 4 nodes per token (here all 4 nodes of the group are allowed).
+  EXPECT_LE(study.variants[1].max_nodes_per_token, 4);
+  EXPECT_GT(study.variants[1].mean_nodes_per_token, 1.0);
+  // The traced layer: one point per step, both curves starting from the same routing (no bias yet).
+  ASSERT_EQ(study.with_bias.size(), 20u);
+  EXPECT_EQ(study.with_bias[0].max_vio_batch, study.without_bias[0].max_vio_batch);
+}
+
+TEST(RoutingStudy, BalancedRoutingOrADenseModelIsALocatedRefusal) {
+  EXPECT_THROW(study_routing(small_moe(""), {}), ConfigError);
+  try {
+    study_routing(small_moe(""), {});
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("routing is balanced"), std::string::npos) << e.what();
+  }
+  RoutingStudyRequest request;
+  request.trace_layer = 0;  // a dense layer
+  EXPECT_THROW(study_routing(small_moe("routing: synthetic\n"), request), ConfigError);
+}
+
+}  // namespace
+}  // namespace trainsim::sim
