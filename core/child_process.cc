@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -77,6 +78,48 @@ std::string run_in_child_bytes(const std::function<std::string()>& work, double*
     throw std::runtime_error("simulation child died (status " + std::to_string(status) + ")");
   if (reply[0] == 'E') throw std::runtime_error(reply.substr(1));
   return reply.substr(1);
+}
+
+std::vector<ChildResult> run_in_children(const std::vector<std::function<std::string()>>& works, int parallel) {
+  struct Running {
+    pid_t pid = -1;
+    int fd = -1;
+  };
+  std::vector<ChildResult> results(works.size());
+  std::vector<Running> running(works.size());
+  auto start = [&](std::size_t i) {
+    int fds[2];
+    if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    std::fflush(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+      ::close(fds[0]);
+      child(fds[1], works[i]);
+    }
+    ::close(fds[1]);
+    running[i] = Running{pid, fds[0]};
+  };
+  auto finish = [&](std::size_t i) {
+    // A child writes a few bytes and exits; reading its pipe to the end before waiting cannot block the
+    // others, which write into pipes of their own.
+    const std::string reply = read_all(running[i].fd);
+    ::close(running[i].fd);
+    int status = 0;
+    ::waitpid(running[i].pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty())
+      results[i].error = "child died (status " + std::to_string(status) + ")";
+    else if (reply[0] == 'E')
+      results[i].error = reply.substr(1);
+    else
+      results[i].bytes = reply.substr(1);
+  };
+  const std::size_t width = static_cast<std::size_t>(std::max(1, parallel));
+  for (std::size_t next = 0, done = 0; done < works.size();) {
+    while (next < works.size() && next - done < width) start(next++);
+    finish(done++);
+  }
+  return results;
 }
 
 std::vector<double> run_in_child(const std::function<std::vector<double>()>& simulate, double* peak_rss_bytes) {

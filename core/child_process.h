@@ -15,4 +15,15 @@ std::vector<double> run_in_child(const std::function<std::vector<double>()>& sim
 // The same for a result of raw bytes.
 std::string run_in_child_bytes(const std::function<std::string()>& work, double* peak_rss_bytes = nullptr);
 
+// What one child of run_in_children returned: its bytes, or the message it threw (or why it died).
+struct ChildResult {
+  std::string bytes;
+  std::string error;  // empty when the child returned
+  bool ok() const { return error.empty(); }
+};
+
+// Runs each work function in a child of its own, at most `parallel` at a time, and returns their results in
+// order: independent simulations on all cores. A child that throws or dies fails alone.
+std::vector<ChildResult> run_in_children(const std::vector<std::function<std::string()>>& works, int parallel);
+
 }  // namespace trainsim
