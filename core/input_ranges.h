@@ -66,6 +66,8 @@ inline constexpr QuantityRange kCheckpointInterval{Dimension::kSeconds, 1, 365 *
 // 40M parameters; under 1M a collective moves a few parameters and the step graph holds a flow per bucket.
 inline constexpr QuantityRange kDpBucket{Dimension::kCount, 1e6, 1e13, "1M", "10T", false,
     "PyTorch DDP's 25 MiB is 6.5M FP32 gradients, Megatron-Core's 40M; 10T is 10x the largest models"};
+inline constexpr QuantityRange kGpuHours{Dimension::kCount, 1, 1e10, "1", "10000M", false,
+    "a phase given in GPU-hours; 10,000M is 1000x the largest published runs (DeepSeek-V3: 2.788M, Llama 3: 39.3M)"};
 inline constexpr QuantityRange kTokens{Dimension::kCount, 1, 1e16, "1", "10000T", false,
     "over 250x the largest published pre-training runs (15-36T tokens)"};
 

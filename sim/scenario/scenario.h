@@ -3,7 +3,9 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
 #include "hardware/cluster_spec.h"
@@ -13,12 +15,24 @@
 
 namespace trainsim::sim {
 
+struct Scenario;
+
+// A phase of the run after the main training (training.phases): context extension, post-training. Either its
+// own scenario (the main one with the phase's sequence length, batch, tokens and parallelism; no ramp) or,
+// for work trainsim does not model (RL rollouts), GPU-hours given directly.
+struct TrainingPhase {
+  std::string name;
+  std::shared_ptr<const Scenario> scenario;  // null when the GPU-hours are given
+  double given_gpu_hours = 0;
+};
+
 struct Scenario {
   std::string source;  // the file it was read from, as given
   TrainingJob job;
   ParallelLayout layout;
   hw::ClusterSpec cluster;
   uint64_t seed = 0;
+  std::vector<TrainingPhase> phases;  // after the main training, in order (training.phases)
   models::RouterSpec routing;  // the `routing:` section (routing_section.h); the seed drives its generator
   std::map<std::string, SourceLocation> locations;  // key path -> where the user wrote it
 

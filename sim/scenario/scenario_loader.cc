@@ -21,6 +21,7 @@
 #include "models/precision_policy.h"
 #include "sim/scenario/layout_rules.h"
 #include "sim/scenario/routing_section.h"
+#include "sim/scenario/training_phases.h"
 
 namespace trainsim::sim {
 namespace {
@@ -88,14 +89,14 @@ void read_model(const ConfigNode& node, const std::string& scenario_dir, Scenari
 }
 
 void read_training(const ConfigNode& node, Scenario& s) {
-  node.allow_only(Keys{"sequence_length", "global_batch", "batch_ramp", "tokens", "precision", "optimizer"});
+  node.allow_only(Keys{"sequence_length", "global_batch", "batch_ramp", "tokens", "precision", "optimizer", "phases"});
   TrainingJob& job = s.job;
   job.sequence_length = static_cast<int>(node.require("sequence_length").as_integer(ranges::kSequenceLength));
   job.global_batch_sequences = static_cast<int>(node.require("global_batch").as_integer(ranges::kGlobalBatch));
   remember(s, node.require("global_batch"));
   job.total_tokens = node.require("tokens").as_quantity(ranges::kTokens);
   if (job.total_tokens < job.tokens_per_step()) node.require("tokens").fail("is less than one step's tokens", "at least global_batch x sequence_length");
-  if (auto ramp = node.get("batch_ramp")) {
+  if (auto ramp = node.get("batch_ramp"); ramp && !ramp->is_null()) {  // null: a phase's scenario, no ramp
     ramp->allow_only(Keys{"from", "over_tokens"});
     BatchRamp r;
     r.from_sequences = static_cast<int>(ramp->require("from").as_integer(1, job.global_batch_sequences));
@@ -450,6 +451,7 @@ Scenario parse_scenario(const std::string& text, const std::string& source, std:
   if (s.layout.dp == 0) derive_data_parallel(s);
   settle_precision(root.require("training"), s);
   check_layout_rules(s);
+  if (auto phases = root.require("training").get("phases")) read_training_phases(*phases, text, source, overrides, s);
   return s;
 }
 

@@ -26,6 +26,7 @@ const Documented kDocumented[] = {
     {"board power", ranges::kBoardPower, 1, 1e5},
     {"tokens", ranges::kTokens, 1, 1e16},
     {"dp bucket", ranges::kDpBucket, 1e6, 1e13},
+    {"GPU-hours", ranges::kGpuHours, 1, 1e10},
     {"GPU MTBF", ranges::kGpuMtbf, 3600, 1e8 * 3600},
     {"restart time", ranges::kRestartTime, 0, 7 * 86400},
     {"checkpoint interval", ranges::kCheckpointInterval, 1, 365 * 86400},
