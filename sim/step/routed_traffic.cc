@@ -8,11 +8,21 @@
 namespace trainsim::sim {
 namespace {
 
-void check_matrix(const models::EpTrafficMatrix& m, int ep, int layer) {
+// Sized for the group, and on DeepSeek's path (models/routed_load.h): the NIC only to the same local index on
+// another node, NVLink only inside a node; the step graph carries each link's matrix by itself.
+void check_matrix(const models::EpTrafficMatrix& m, int ep, int layer, int per_node) {
   const auto cells = static_cast<std::size_t>(ep) * static_cast<std::size_t>(ep);
   TS_CHECK(m.ep == ep && m.nic_bytes.size() == cells && m.nvlink_bytes.size() == cells,
            "layer {}: a {}-rank traffic matrix of {} and {} cells for EP {}", layer, m.ep, m.nic_bytes.size(),
            m.nvlink_bytes.size(), ep);
+  for (int from = 0; from < ep; ++from)
+    for (int to = 0; to < ep; ++to) {
+      const bool same_node = from / per_node == to / per_node, same_index = from % per_node == to % per_node;
+      TS_CHECK(m.nic(from, to) >= 0 && (m.nic(from, to) == 0 || (!same_node && same_index)),
+               "layer {}: {} NIC bytes from rank {} to rank {}, off DeepSeek's path", layer, m.nic(from, to), from, to);
+      TS_CHECK(m.nvlink(from, to) >= 0 && (m.nvlink(from, to) == 0 || (same_node && from != to)),
+               "layer {}: {} NVLink bytes from rank {} to rank {}, off DeepSeek's path", layer, m.nvlink(from, to), from, to);
+    }
 }
 
 }  // namespace
@@ -27,12 +37,15 @@ EpPairBytes ep_pair_bytes(const StageOp& op, const models::RoutedLayerLoad& laye
 
 EpPortBytes ep_port_bytes(const StageOp& op, const models::RoutedLayerLoad& layer, int rank) {
   EpPortBytes out;
-  for (int peer = 0; peer < layer.dispatch.ep; ++peer) {
-    const EpPairBytes sent = ep_pair_bytes(op, layer, rank, peer), received = ep_pair_bytes(op, layer, peer, rank);
-    out.nic_out += sent.nic;
-    out.nvlink_out += sent.nvlink;
-    out.nic_in += received.nic;
-    out.nvlink_in += received.nvlink;
+  const models::EpTrafficMatrix& d = layer.dispatch;
+  const models::EpTrafficMatrix& c = layer.combine;
+  for (int peer = 0; peer < d.ep; ++peer) {  // row and column sums of each matrix, weighted once below
+    out.nic_out += op.ep_dispatches * d.nic(rank, peer) / hw::kDeepEpInternodeDispatchShare +
+                   op.ep_combines * c.nic(rank, peer) / hw::kDeepEpInternodeCombineShare;
+    out.nic_in += op.ep_dispatches * d.nic(peer, rank) / hw::kDeepEpInternodeDispatchShare +
+                  op.ep_combines * c.nic(peer, rank) / hw::kDeepEpInternodeCombineShare;
+    out.nvlink_out += op.ep_dispatches * d.nvlink(rank, peer) + op.ep_combines * c.nvlink(rank, peer);
+    out.nvlink_in += op.ep_dispatches * d.nvlink(peer, rank) + op.ep_combines * c.nvlink(peer, rank);
   }
   return out;
 }
@@ -55,8 +68,8 @@ RoutedTraffic::RoutedTraffic(std::shared_ptr<const models::RoutedStepLoad> load,
     for (const models::RoutedLayerLoad& layer : microbatch) {
       TS_CHECK(static_cast<int>(layer.rows_per_rank.size()) == ep, "layer {}: rows for {} ranks, EP {}", layer.layer,
                layer.rows_per_rank.size(), ep);
-      check_matrix(layer.dispatch, ep, layer.layer);
-      check_matrix(layer.combine, ep, layer.layer);
+      check_matrix(layer.dispatch, ep, layer.layer, l.gpus_per_node);
+      check_matrix(layer.combine, ep, layer.layer, l.gpus_per_node);
       TS_CHECK(layers_.back().emplace(layer.layer, &layer).second, "layer {} listed twice in one micro-batch", layer.layer);
     }
   }

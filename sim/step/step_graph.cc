@@ -15,6 +15,7 @@
 #include "sim/step/data_parallel.h"
 #include "sim/scenario/layout_rules.h"
 #include "sim/step/pipeline_graph.h"
+#include "sim/step/port_flows.h"
 #include "sim/step/replica_gpus.h"
 #include "sim/step/routed_traffic.h"
 #include "sim/schedules/schedule_request.h"
@@ -290,7 +291,7 @@ class LayerExpansion : public OpExpansion {
     c.unit = -1;
   }
 
-  // A routed EP op's flows: at gpu fidelity one per peer of each member's matrix row, at stage fidelity the
+  // A routed EP op's flows: at gpu fidelity each link's matrix carried port by port, at stage fidelity the
   // straggler's row out and column in, to and from the idle peers (step_graph.h). Each member's next op waits
   // for what it sent and what it received.
   void add_routed_flows(ActivityGraph& graph, Chain& c, const StageOp& op, const models::RoutedLayerLoad& layer) {
@@ -305,28 +306,62 @@ class LayerExpansion : public OpExpansion {
       return f;
     };
     if (fidelity_ == Fidelity::kGpu) {
+      // Each link's all-to-all among the GPUs it joins, carried by flows that load every port as the matrix does
+      // (port_flows.h): NVLink inside each node of the group, the NIC inside each plane (one local index on
+      // every node of the group, DeepSeek's path crossing nodes at its own index).
       const int ep = std::max(1, gpus_.ep()), per_node = cluster_.gpus_per_node;
-      for (int m = 0; m < members; ++m) {
-        const int rank = m % ep, group = m - rank;
-        for (int peer = 0; peer < ep; ++peer) {
-          if (peer == rank) continue;
-          const EpPairBytes bytes = ep_pair_bytes(op, layer, rank, peer);
-          if (bytes.nic + bytes.nvlink <= 0) continue;
-          const bool same_node = rank / per_node == peer / per_node;
-          const int f = flow(m, gpus_.gpu(rank_, m), gpus_.gpu(rank_, group + peer), bytes.nic + bytes.nvlink,
-                             same_node ? cluster_.nvlink_latency_s : cluster_.nic_latency_s);
-          waits[static_cast<std::size_t>(group + peer)].push_back(f);
+      const int in_node = std::min(ep, per_node), nodes = ep / in_node;
+      auto link_flows = [&](int group, const std::vector<int>& ranks, bool nic) {
+        const std::size_t n = ranks.size();
+        std::vector<double> out(n), in(n), pairs(n * n);
+        for (std::size_t a = 0; a < n; ++a)
+          for (std::size_t b = 0; b < n; ++b) {
+            if (a == b) continue;
+            const EpPairBytes bytes = ep_pair_bytes(op, layer, ranks[a], ranks[b]);
+            const double v = nic ? bytes.nic : bytes.nvlink;
+            pairs[a * n + b] = v;
+            out[a] += v;
+            in[b] += v;
+          }
+        std::optional<std::vector<PortFlow>> flows = port_flows(out, in);
+        if (!flows) {  // the pairs themselves
+          flows.emplace();
+          for (std::size_t a = 0; a < n; ++a)
+            for (std::size_t b = 0; b < n; ++b)
+              if (pairs[a * n + b] > 0) flows->push_back({static_cast<int>(a), static_cast<int>(b), pairs[a * n + b]});
+        }
+        for (const PortFlow& p : *flows) {
+          const int from = group + ranks[static_cast<std::size_t>(p.from)], to = group + ranks[static_cast<std::size_t>(p.to)];
+          const int f = flow(from, gpus_.gpu(rank_, from), gpus_.gpu(rank_, to), p.bytes,
+                             nic ? cluster_.nic_latency_s : cluster_.nvlink_latency_s);
+          waits[static_cast<std::size_t>(to)].push_back(f);
+        }
+      };
+      std::vector<int> ranks;
+      for (int group = 0; group < members; group += ep) {
+        for (int node = 0; node < nodes; ++node) {
+          ranks.clear();
+          for (int i = 0; i < in_node; ++i) ranks.push_back(node * per_node + i);
+          link_flows(group, ranks, false);
+        }
+        for (int index = 0; index < in_node && nodes > 1; ++index) {
+          ranks.clear();
+          for (int node = 0; node < nodes; ++node) ranks.push_back(node * per_node + index);
+          link_flows(group, ranks, true);
         }
       }
     } else {
       const EpPortBytes ports = ep_port_bytes(op, layer, routed_->straggler(layer));
       const int gpu = gpus_.gpu(rank_, 0), group = gpus_.cluster_gpus();
       const int nvlink = gpus_.nvlink_peer(gpu, group), nic = gpus_.nic_peer(gpu, group);
+      // NOTE: what it receives runs as a flow where it exceeds what it sends on that link: a smaller receive
+      // ends before the send on the duplex link and, as under balanced routing, is left out (a fifth fewer
+      // activities on the default step, which stage fidelity is meant to run in under a second).
       for (auto [from, to, bytes, latency_s] :
            {std::tuple{gpu, nvlink, ports.nvlink_out, cluster_.nvlink_latency_s},
             std::tuple{gpu, nic, ports.nic_out, cluster_.nic_latency_s},
-            std::tuple{nvlink, gpu, ports.nvlink_in, cluster_.nvlink_latency_s},
-            std::tuple{nic, gpu, ports.nic_in, cluster_.nic_latency_s}})
+            std::tuple{nvlink, gpu, ports.nvlink_in > ports.nvlink_out ? ports.nvlink_in : 0.0, cluster_.nvlink_latency_s},
+            std::tuple{nic, gpu, ports.nic_in > ports.nic_out ? ports.nic_in : 0.0, cluster_.nic_latency_s}})
         if (from >= 0 && to >= 0 && bytes > 0) flow(0, from, to, bytes, latency_s);
     }
     for (int m = 0; m < members; ++m)

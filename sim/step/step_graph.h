@@ -16,10 +16,11 @@
 //   node-limited pattern and flows of equal size end together, so the time is that of the 21 flows per GPU
 //   (tests/sim/step_graph_test.cc checks it), at a tenth of the flows. With a routed load the ports differ, and
 //   an all-to-all on a non-blocking fabric lasts as long as its busiest port (bytes in or out over its rate),
-//   so what the result needs is each port's own total: each GPU sends one flow per peer of its matrix row,
-//   which on DeepSeek's path is one NIC flow per target node (to its own index there, at most 7 at EP 64) and
-//   one NVLink flow per GPU of its node (the forwarded leg merged into it); its ports then carry its row out and
-//   its column in. A GPU's next op waits for what it sent and what it received.
+//   so what the result needs is each port's own totals, its matrix row out and column in, not the pairs: the
+//   NVLink matrix of each node and the NIC matrix of each plane (one local index on every node) are carried by
+//   at most 2n - 1 flows among their n GPUs that load every port as the matrix does (port_flows.h), about two
+//   per GPU and link where the pairs would be 7 each at EP 64, and balanced routing's ring where the load is
+//   balanced. A GPU's next op waits for what it sent and what it received.
 #pragma once
 #include <functional>
 #include <memory>
