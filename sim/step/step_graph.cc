@@ -15,8 +15,8 @@
 #include "sim/step/data_parallel.h"
 #include "sim/scenario/layout_rules.h"
 #include "sim/step/pipeline_graph.h"
-#include "sim/step/port_flows.h"
 #include "sim/step/replica_gpus.h"
+#include "sim/step/routed_flows.h"
 #include "sim/step/routed_traffic.h"
 #include "sim/schedules/schedule_request.h"
 #include "sim/step/stage_ops.h"
@@ -291,81 +291,12 @@ class LayerExpansion : public OpExpansion {
     c.unit = -1;
   }
 
-  // A routed EP op's flows: at gpu fidelity each link's matrix carried port by port, at stage fidelity the
-  // straggler's row out and column in, to and from the idle peers (step_graph.h). Each member's next op waits
-  // for what it sent and what it received.
+  // A routed EP op's flows (routed_flows.h); each member's next op waits for what it sent and received.
   void add_routed_flows(ActivityGraph& graph, Chain& c, const StageOp& op, const models::RoutedLayerLoad& layer) {
-    const int members = gpus_.members();
-    const int id_name = graph.intern(op.name);
-    std::vector<std::vector<int>> waits(static_cast<std::size_t>(members));
-    auto flow = [&](int member, int from, int to, double bytes, double link_latency_s) {
-      const int f = graph.add_flow(from, to, bytes, {trank(member), id_name, c.microbatch, WorkTags::kEp}, true,
-                                   nccl_delay_s(op.latency_s, link_latency_s));
-      for (int before : c.ready[static_cast<std::size_t>(member)]) graph.add_dependency(before, f);
-      waits[static_cast<std::size_t>(member)].push_back(f);
-      return f;
-    };
-    if (fidelity_ == Fidelity::kGpu) {
-      // Each link's all-to-all among the GPUs it joins, carried by flows that load every port as the matrix does
-      // (port_flows.h): NVLink inside each node of the group, the NIC inside each plane (one local index on
-      // every node of the group, DeepSeek's path crossing nodes at its own index).
-      const int ep = std::max(1, gpus_.ep()), per_node = cluster_.gpus_per_node;
-      const int in_node = std::min(ep, per_node), nodes = ep / in_node;
-      auto link_flows = [&](int group, const std::vector<int>& ranks, bool nic) {
-        const std::size_t n = ranks.size();
-        std::vector<double> out(n), in(n), pairs(n * n);
-        for (std::size_t a = 0; a < n; ++a)
-          for (std::size_t b = 0; b < n; ++b) {
-            if (a == b) continue;
-            const EpPairBytes bytes = ep_pair_bytes(op, layer, ranks[a], ranks[b]);
-            const double v = nic ? bytes.nic : bytes.nvlink;
-            pairs[a * n + b] = v;
-            out[a] += v;
-            in[b] += v;
-          }
-        std::optional<std::vector<PortFlow>> flows = port_flows(out, in);
-        if (!flows) {  // the pairs themselves
-          flows.emplace();
-          for (std::size_t a = 0; a < n; ++a)
-            for (std::size_t b = 0; b < n; ++b)
-              if (pairs[a * n + b] > 0) flows->push_back({static_cast<int>(a), static_cast<int>(b), pairs[a * n + b]});
-        }
-        for (const PortFlow& p : *flows) {
-          const int from = group + ranks[static_cast<std::size_t>(p.from)], to = group + ranks[static_cast<std::size_t>(p.to)];
-          const int f = flow(from, gpus_.gpu(rank_, from), gpus_.gpu(rank_, to), p.bytes,
-                             nic ? cluster_.nic_latency_s : cluster_.nvlink_latency_s);
-          waits[static_cast<std::size_t>(to)].push_back(f);
-        }
-      };
-      std::vector<int> ranks;
-      for (int group = 0; group < members; group += ep) {
-        for (int node = 0; node < nodes; ++node) {
-          ranks.clear();
-          for (int i = 0; i < in_node; ++i) ranks.push_back(node * per_node + i);
-          link_flows(group, ranks, false);
-        }
-        for (int index = 0; index < in_node && nodes > 1; ++index) {
-          ranks.clear();
-          for (int node = 0; node < nodes; ++node) ranks.push_back(node * per_node + index);
-          link_flows(group, ranks, true);
-        }
-      }
-    } else {
-      const EpPortBytes ports = ep_port_bytes(op, layer, routed_->straggler(layer));
-      const int gpu = gpus_.gpu(rank_, 0), group = gpus_.cluster_gpus();
-      const int nvlink = gpus_.nvlink_peer(gpu, group), nic = gpus_.nic_peer(gpu, group);
-      // NOTE: what it receives runs as a flow where it exceeds what it sends on that link: a smaller receive
-      // ends before the send on the duplex link and, as under balanced routing, is left out (a fifth fewer
-      // activities on the default step, which stage fidelity is meant to run in under a second).
-      for (auto [from, to, bytes, latency_s] :
-           {std::tuple{gpu, nvlink, ports.nvlink_out, cluster_.nvlink_latency_s},
-            std::tuple{gpu, nic, ports.nic_out, cluster_.nic_latency_s},
-            std::tuple{nvlink, gpu, ports.nvlink_in > ports.nvlink_out ? ports.nvlink_in : 0.0, cluster_.nvlink_latency_s},
-            std::tuple{nic, gpu, ports.nic_in > ports.nic_out ? ports.nic_in : 0.0, cluster_.nic_latency_s}})
-        if (from >= 0 && to >= 0 && bytes > 0) flow(0, from, to, bytes, latency_s);
-    }
-    for (int m = 0; m < members; ++m)
-      if (!waits[static_cast<std::size_t>(m)].empty()) c.ready[static_cast<std::size_t>(m)] = std::move(waits[static_cast<std::size_t>(m)]);
+    std::vector<std::vector<int>> waits = add_routed_ep_flows(graph, gpus_, cluster_, fidelity_, rank_, op, layer, *routed_,
+                                                              c.ready, c.microbatch);
+    for (std::size_t m = 0; m < waits.size(); ++m)
+      if (!waits[m].empty()) c.ready[m] = std::move(waits[m]);
   }
 
   // The routed layer a compute op of `microbatch` meets, or null (no routed part, no load, or a layer the load
