@@ -14,7 +14,7 @@ namespace trainsim::sim {
 std::vector<std::vector<int>> add_routed_ep_flows(ActivityGraph& graph, const ReplicaGpus& gpus,
                                                   const hw::ClusterSpec& cluster, Fidelity fidelity, int device,
                                                   const StageOp& op, const models::RoutedLayerLoad& layer,
-                                                  RoutedTraffic& traffic, const std::vector<std::vector<int>>& ready,
+                                                  RoutedLoadView& view, const std::vector<std::vector<int>>& ready,
                                                   int microbatch) {
   const int members = gpus.members();
   const int id_name = graph.intern(op.name);
@@ -72,7 +72,7 @@ std::vector<std::vector<int>> add_routed_ep_flows(ActivityGraph& graph, const Re
       }
     }
   } else {
-    const EpPortBytes ports = ep_port_bytes(op, layer, traffic.straggler(layer));
+    const EpPortBytes ports = ep_port_bytes(op, layer, view.straggler(layer));
     const int gpu = gpus.gpu(device, 0), group = gpus.cluster_gpus();
     const int nvlink = gpus.nvlink_peer(gpu, group), nic = gpus.nic_peer(gpu, group);
     // NOTE: what it receives runs as a flow where it exceeds what it sends on that link: a smaller receive

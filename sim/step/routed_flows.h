@@ -9,7 +9,7 @@
 #include "models/routed_load.h"
 #include "sim/engine/activity_graph.h"
 #include "sim/step/replica_gpus.h"
-#include "sim/step/routed_traffic.h"
+#include "sim/step/routed_load_view.h"
 #include "sim/step/stage_ops.h"
 #include "sim/step/step_graph.h"
 
@@ -21,7 +21,7 @@ namespace trainsim::sim {
 std::vector<std::vector<int>> add_routed_ep_flows(ActivityGraph& graph, const ReplicaGpus& gpus,
                                                   const hw::ClusterSpec& cluster, Fidelity fidelity, int device,
                                                   const StageOp& op, const models::RoutedLayerLoad& layer,
-                                                  RoutedTraffic& traffic, const std::vector<std::vector<int>>& ready,
+                                                  RoutedLoadView& view, const std::vector<std::vector<int>>& ready,
                                                   int microbatch);
 
 }  // namespace trainsim::sim

@@ -17,7 +17,7 @@
 #include "sim/step/pipeline_graph.h"
 #include "sim/step/replica_gpus.h"
 #include "sim/step/routed_flows.h"
-#include "sim/step/routed_traffic.h"
+#include "sim/step/routed_load_view.h"
 #include "sim/schedules/schedule_request.h"
 #include "sim/step/stage_ops.h"
 #include "sim/step/priced_model.h"
@@ -336,7 +336,7 @@ class LayerExpansion : public OpExpansion {
   const StepGraphOptions& options_;
   Fidelity fidelity_;
   WorkTags& tags_;
-  std::optional<RoutedTraffic> routed_;  // with a routed load
+  std::optional<RoutedLoadView> routed_;  // with a routed load
   std::unordered_map<const StageOp*, int> balanced_tags_;                        // op -> tag
   std::map<std::pair<const StageOp*, std::int64_t>, std::pair<double, int>> routed_ops_;  // (op, rows) -> seconds, tag
   int rank_ = 0;
@@ -495,8 +495,8 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
                                  "peers, so traffic arriving at it meets no contention");
   else
     out.notes.push_back(routed ? fmt::format("gpu fidelity: {} GPUs of one pipeline replica, each with its own "
-                                             "expert rows and one all-to-all flow per peer of its traffic row",
-                                             out.devices * out.members)
+                                             "expert rows; each link's all-to-all in flows that load every port with "
+                                             "its traffic row out and column in", out.devices * out.members)
                                : fmt::format("gpu fidelity: {} GPUs of one pipeline replica; each GPU's all-to-all "
                                              "share merged into one NVLink and one NIC flow (same bytes on every port)",
                                              out.devices * out.members));

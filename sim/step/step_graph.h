@@ -7,7 +7,7 @@
 //   NIC), so its own links carry what they would in the full cluster. Under balanced routing the traffic it
 //   receives is not simulated (links are duplex and it receives what it sends, so it meets no flow of its own).
 //   With a routed load it is, at each MoE layer of each micro-batch, the EP group's straggler
-//   (RoutedTraffic::straggler): its experts compute its own rows and its ports carry its own matrix row out and
+//   (RoutedLoadView::straggler): its experts compute its own rows and its ports carry its own matrix row out and
 //   column in, the column as flows from the same idle peers into it, since the straggler receives more than it
 //   sends and the extra bytes take its NIC's time.
 // gpu: every GPU of one pipeline replica with its EP and TP groups. Under balanced routing each GPU's share

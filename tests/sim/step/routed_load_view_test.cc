@@ -1,6 +1,6 @@
 // Reading a routed load: the bytes an EP op moves between two ranks (hand-weighted by its all-to-alls and
 // DeepEP's NIC shares), which layer load a micro-batch meets, the straggler, and loads made for another layout.
-#include "sim/step/routed_traffic.h"
+#include "sim/step/routed_load_view.h"
 
 #include <gtest/gtest.h>
 
@@ -26,7 +26,7 @@ Scenario two_nodes() {
   return s;
 }
 
-TEST(RoutedTraffic, PairBytesWeighTheOpsAllToAllsAndTheNicShares) {
+TEST(RoutedLoadView, PairBytesWeighTheOpsAllToAllsAndTheNicShares) {
   const Scenario s = two_nodes();
   const models::RoutedStepLoad load = testing::balanced_load(s);
   const models::RoutedLayerLoad& layer = load.microbatches[0][0];
@@ -45,13 +45,13 @@ TEST(RoutedTraffic, PairBytesWeighTheOpsAllToAllsAndTheNicShares) {
   EXPECT_DOUBLE_EQ(ports.nic_in, ports.nic_out);          // balanced: it receives what it sends
 }
 
-TEST(RoutedTraffic, MicrobatchesRepeatAndUnlistedLayersRunBalanced) {
+TEST(RoutedLoadView, MicrobatchesRepeatAndUnlistedLayersRunBalanced) {
   const Scenario s = two_nodes();
   const PricedScenario priced(s);
   auto load = std::make_shared<models::RoutedStepLoad>(testing::balanced_load(s));
   load->microbatches.push_back(load->microbatches[0]);
   load->microbatches[1].pop_back();  // the second listed micro-batch leaves out the last MoE layer
-  RoutedTraffic traffic(load, s, priced.full_sms_model);
+  RoutedLoadView traffic(load, s, priced.full_sms_model);
   EXPECT_EQ(traffic.find(0, 3), &load->microbatches[0][0]);
   EXPECT_EQ(traffic.find(5, 3), &load->microbatches[1][0]);   // micro-batch 5 reads entry 5 % 2
   EXPECT_EQ(traffic.find(4, 17), &load->microbatches[0].back());
@@ -60,31 +60,31 @@ TEST(RoutedTraffic, MicrobatchesRepeatAndUnlistedLayersRunBalanced) {
   EXPECT_EQ(traffic.find(0, -1), nullptr);  // the embedding
 }
 
-TEST(RoutedTraffic, TheStragglerHasTheMostRowsOrReceivesTheMost) {
+TEST(RoutedLoadView, TheStragglerHasTheMostRowsOrReceivesTheMost) {
   const Scenario s = two_nodes();
   const PricedScenario priced(s);
   auto load = std::make_shared<models::RoutedStepLoad>(testing::balanced_load(s));
   std::vector<models::RoutedLayerLoad>& layers = load->microbatches[0];
   layers[1].rows_per_rank[9] += 4096;                               // more rows on rank 9
   layers[2].dispatch.nic_bytes[layers[2].dispatch.index(3, 11)] *= 2;  // more bytes into rank 11
-  RoutedTraffic traffic(load, s, priced.full_sms_model);
+  RoutedLoadView traffic(load, s, priced.full_sms_model);
   EXPECT_EQ(traffic.straggler(layers[0]), 0);  // all equal: the lowest rank
   EXPECT_EQ(traffic.straggler(layers[1]), 9);
   EXPECT_EQ(traffic.straggler(layers[2]), 11);
 }
 
-TEST(RoutedTraffic, ALoadForAnotherLayoutIsRefused) {
+TEST(RoutedLoadView, ALoadForAnotherLayoutIsRefused) {
   const Scenario s = two_nodes();
   const PricedScenario priced(s);
   auto load = std::make_shared<models::RoutedStepLoad>(testing::balanced_load(s));
   load->ep = 8;
-  EXPECT_THROW(RoutedTraffic(load, s, priced.full_sms_model), Error);
+  EXPECT_THROW(RoutedLoadView(load, s, priced.full_sms_model), Error);
   load = std::make_shared<models::RoutedStepLoad>(testing::balanced_load(s));
   load->tokens_per_rank = 2048;  // a micro-batch of 4096 tokens routes 4096 x 8 rows
-  EXPECT_THROW(RoutedTraffic(load, s, priced.full_sms_model), Error);
+  EXPECT_THROW(RoutedLoadView(load, s, priced.full_sms_model), Error);
   load = std::make_shared<models::RoutedStepLoad>(testing::balanced_load(s));
   load->microbatches[0][2].combine.nvlink_bytes.pop_back();
-  EXPECT_THROW(RoutedTraffic(load, s, priced.full_sms_model), Error);
+  EXPECT_THROW(RoutedLoadView(load, s, priced.full_sms_model), Error);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Reading a routed load for the step graph (see routed_traffic.h).
-#include "sim/step/routed_traffic.h"
+// Reading a routed load for the step graph (see routed_load_view.h).
+#include "sim/step/routed_load_view.h"
 
 #include "core/error.h"
 #include "hardware/deepep_rates.h"
@@ -50,7 +50,7 @@ EpPortBytes ep_port_bytes(const StageOp& op, const models::RoutedLayerLoad& laye
   return out;
 }
 
-RoutedTraffic::RoutedTraffic(std::shared_ptr<const models::RoutedStepLoad> load, const Scenario& s,
+RoutedLoadView::RoutedLoadView(std::shared_ptr<const models::RoutedStepLoad> load, const Scenario& s,
                              const hw::OpTimeModel& time_model)
     : load_(std::move(load)), scenario_(s), pricing_(s.job.model, op_context(s), time_model) {
   TS_CHECK(load_ != nullptr, "no routed load");
@@ -75,14 +75,14 @@ RoutedTraffic::RoutedTraffic(std::shared_ptr<const models::RoutedStepLoad> load,
   }
 }
 
-const models::RoutedLayerLoad* RoutedTraffic::find(int microbatch, int model_layer) const {
+const models::RoutedLayerLoad* RoutedLoadView::find(int microbatch, int model_layer) const {
   if (model_layer < 0 || microbatch < 0) return nullptr;
   const auto& layers = layers_[static_cast<std::size_t>(microbatch) % layers_.size()];
   const auto it = layers.find(model_layer);
   return it == layers.end() ? nullptr : it->second;
 }
 
-int RoutedTraffic::straggler(const models::RoutedLayerLoad& layer) {
+int RoutedLoadView::straggler(const models::RoutedLayerLoad& layer) {
   const auto known = stragglers_.find(&layer);
   if (known != stragglers_.end()) return known->second;
   StageOp forward;  // the forward's dispatch and combine

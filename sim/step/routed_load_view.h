@@ -27,11 +27,11 @@ struct EpPortBytes {
 };
 EpPortBytes ep_port_bytes(const StageOp& op, const models::RoutedLayerLoad& layer, int rank);
 
-class RoutedTraffic {
+class RoutedLoadView {
  public:
   // Checks the load against the scenario (EP degree, node size, tokens and top-k of a micro-batch): a load
   // made for another layout is a caller's error. `time_model` prices the routed experts; it must outlive this.
-  RoutedTraffic(std::shared_ptr<const models::RoutedStepLoad> load, const Scenario& scenario,
+  RoutedLoadView(std::shared_ptr<const models::RoutedStepLoad> load, const Scenario& scenario,
                 const hw::OpTimeModel& time_model);
 
   // The load of model layer `model_layer` in `microbatch` (micro-batch m reads entry m % listed), or null where
