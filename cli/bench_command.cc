@@ -36,10 +36,10 @@ void add_bench_command(CLI::App& app) {
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
                               reports::TextTable::Align::kRight});
     // A case that repeats an earlier one (the default step is also the 120-micro-batch row) reuses its run.
-    std::map<std::tuple<sim::Fidelity, int, int, int, int>, std::vector<std::string>> measured;
+    std::map<std::tuple<sim::Fidelity, int, int, int, int, bool>, std::vector<std::string>> measured;
     for (const sim::BenchCase& c : sim::bench_cases(base, options->quick)) {
       const auto key = std::tuple{c.fidelity, c.scenario.layout.pp, c.scenario.layout.ep, c.scenario.cluster.nodes,
-                                  c.global_batch};
+                                  c.global_batch, c.skewed_routing};
       if (auto it = measured.find(key); it != measured.end()) {
         std::vector<std::string> row = it->second;
         row.front() = c.what;
@@ -52,7 +52,8 @@ void add_bench_command(CLI::App& app) {
                                    fmt::format("{}", m.activities), fmt::format("{:.2f} s", m.wall_s),
                                    fmt::format("{:.0f}", m.activities / m.wall_s),
                                    fmt::format("{:.0f} MB", m.peak_memory_bytes / 1e6),
-                                   fmt::format("{:.3f} s", m.step_time_s)};
+                                   c.skewed_routing ? fmt::format("{:.3f} s ({:.3f} s straggler)", m.step_time_s, m.straggler_s)
+                                                    : fmt::format("{:.3f} s", m.step_time_s)};
       measured.emplace(key, row);
       table.add_row(std::move(row));
     }

@@ -26,7 +26,8 @@ struct EpTrafficMatrix {
 
 // One MoE layer of one micro-batch.
 struct RoutedLayerLoad {
-  int layer = 0;                       // the layer's index in the model (0-based, dense layers counted)
+  int layer = 0;                       // the layer's index in the model (0-based, dense layers counted; MTP
+                                       // module k is num_layers + k, as DeepSeek-V3's checkpoint numbers it)
   std::vector<int64_t> rows_per_rank;  // [EP rank] (token, expert) rows its routed experts compute
   EpTrafficMatrix dispatch;            // tokens to the experts (FP8 with its scales on DeepSeek-V3)
   EpTrafficMatrix combine;             // expert outputs back (BF16): the reverse direction of dispatch

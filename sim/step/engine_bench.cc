@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <fmt/format.h>
 
 #include "core/child_process.h"
 #include "sim/step/step_simulation.h"
+#include "sim/step/synthetic_routed_load.h"
 
 namespace trainsim::sim {
 namespace {
@@ -31,6 +33,8 @@ std::vector<BenchCase> bench_cases(const Scenario& base, bool quick) {
   const int dp = base.layout.dp;
   std::vector<BenchCase> cases;
   cases.push_back({"stage, the default step", base, base.job.global_batch_sequences, Fidelity::kStage});
+  if (base.job.model.is_moe())
+    cases.push_back({"stage, the default step, skewed routing", base, base.job.global_batch_sequences, Fidelity::kStage, true});
   for (int m : {32, 64, 120, 240})
     cases.push_back({fmt::format("stage, {} micro-batches", m), base, m * dp, Fidelity::kStage});
   for (int pp : {4, 8, 16})
@@ -38,6 +42,8 @@ std::vector<BenchCase> bench_cases(const Scenario& base, bool quick) {
                      Fidelity::kStage});
   if (quick) return cases;
   cases.push_back({"gpu, the default step", base, base.job.global_batch_sequences, Fidelity::kGpu});
+  if (base.job.model.is_moe())
+    cases.push_back({"gpu, the default step, skewed routing", base, base.job.global_batch_sequences, Fidelity::kGpu, true});
   for (int m : {32, 64, 120})
     cases.push_back({fmt::format("gpu, {} micro-batches", m), base, m * dp, Fidelity::kGpu});
   for (int ep : {16, 32, 64})
@@ -53,12 +59,14 @@ BenchMeasurement measure(const BenchCase& c) {
       [&] {
         StepGraphOptions options;
         options.fidelity = c.fidelity;
+        if (c.skewed_routing)
+          options.routed_load = std::make_shared<const models::RoutedStepLoad>(synthetic_routed_load(c.scenario, 0.3, 4));
         const StepSimulation step = simulate_step(PricedScenario(c.scenario), c.global_batch, options);
         // The engine simulates in a child of its own (engine.h): its peak is among this process's children.
         rusage children{};
         getrusage(RUSAGE_CHILDREN, &children);
         return std::vector<double>{static_cast<double>(step.computing_gpus), static_cast<double>(step.simulated_gpus),
-                                   static_cast<double>(step.activities), step.step.step_time_s,
+                                   static_cast<double>(step.activities), step.step.step_time_s, step.step.straggler_s,
                                    static_cast<double>(children.ru_maxrss) * 1024.0};  // Linux: KiB
       },
       &child_peak_bytes);
@@ -68,7 +76,8 @@ BenchMeasurement measure(const BenchCase& c) {
   m.simulated_gpus = static_cast<int>(r[1]);
   m.activities = static_cast<int>(r[2]);
   m.step_time_s = r[3];
-  m.peak_memory_bytes = std::max(child_peak_bytes, r[4]);
+  m.straggler_s = r[4];
+  m.peak_memory_bytes = std::max(child_peak_bytes, r[5]);
   return m;
 }
 

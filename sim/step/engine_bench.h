@@ -15,6 +15,10 @@ struct BenchCase {
   Scenario scenario;
   int global_batch = 0;
   Fidelity fidelity = Fidelity::kStage;
+  // A skewed routed load (synthetic_routed_load.h, swing 0.3 over 4 micro-batches listed) instead of balanced
+  // routing: each GPU's experts re-priced at its rows, per-peer all-to-all flows, and a second, balanced run
+  // for the straggler's share (step_simulation.h).
+  bool skewed_routing = false;
 };
 
 // quick: stage fidelity only (seconds instead of minutes).
@@ -25,6 +29,7 @@ struct BenchMeasurement {
   double wall_s = 0;             // pricing, building the graph and simulating
   double peak_memory_bytes = 0;  // of the processes that did it
   double step_time_s = 0;        // the simulated step
+  double straggler_s = 0;        // with skewed routing: StepEstimate::straggler_s
 };
 
 // Prices and simulates one case in a child process of its own, timed from the parent.

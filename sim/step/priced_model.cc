@@ -46,9 +46,9 @@ std::vector<StageLayer> stage_layers(const Stage& stage, const models::ModelConf
   std::vector<StageLayer> out;
   if (stage.embedding) out.push_back({models::LayerKind::kEmbedding, "embed"});
   for (int i = stage.first_layer; i < stage.first_layer + stage.layer_count; ++i)
-    out.push_back({m.is_moe_layer(i) ? models::LayerKind::kMoe : models::LayerKind::kDense, fmt::format("L{}", i)});
+    out.push_back({m.is_moe_layer(i) ? models::LayerKind::kMoe : models::LayerKind::kDense, fmt::format("L{}", i), i});
   if (stage.output_head) out.push_back({models::LayerKind::kOutputHead, "head"});
-  for (int k = 0; k < stage.mtp_modules; ++k) out.push_back({models::LayerKind::kMtp, fmt::format("mtp{}", k)});
+  for (int k = 0; k < stage.mtp_modules; ++k) out.push_back({models::LayerKind::kMtp, fmt::format("mtp{}", k), m.num_layers + k});
   return out;
 }
 

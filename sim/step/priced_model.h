@@ -37,6 +37,9 @@ StageTotals stage_totals(const Stage& stage, const PricedModel& priced, const mo
 struct StageLayer {
   models::LayerKind kind = models::LayerKind::kDense;
   std::string label;  // "L12", "embed", "head", "mtp0"
+  // Its index among the model's layers: transformer layer i is i, MTP module k is num_layers + k (the numbering
+  // of DeepSeek-V3's checkpoint, whose MTP layer is model.layers.61), -1 for the embedding and the output head.
+  int model_layer = -1;
 };
 std::vector<StageLayer> stage_layers(const Stage& stage, const models::ModelConfig& model);
 

@@ -2,6 +2,8 @@
 // in its layer; slots run in a fixed order per pass, forward first to last and backward in reverse.
 #include "sim/step/stage_ops.h"
 
+#include "sim/step/routed_expert_pricing.h"
+
 #include <array>
 #include <optional>
 #include <fmt/format.h>
@@ -52,6 +54,8 @@ SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_mode
     } else if (op.is_communication()) {
       o.nvlink_bytes += op.intra_node_bytes;
       o.nic_bytes += nic_rate_bytes(op);  // EP: at DeepEP's achieved share of the NIC
+      o.ep_dispatches += op.comm == models::CommKind::kEpDispatch;
+      o.ep_combines += op.comm == models::CommKind::kEpCombine;
     } else {
       const double seconds = time_model.seconds(op);
       const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
@@ -59,6 +63,7 @@ SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_mode
       o.compute_by_kind_s[kind] += seconds;
       if (op.routed) {
         o.routed_compute_s += seconds;
+        o.routed_passes |= pass_bit(op.pass);
         o.routed_by_kind_s[kind] += seconds;
       }
     }
@@ -67,12 +72,18 @@ SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_mode
 }
 
 // Appends `op` to `pass`, adding it to the last op when both compute the same kind.
+// Routed parts of two layers stay apart: each is re-priced at its own layer's rows (step_graph.h).
 void append(std::vector<StageOp>& pass, StageOp op) {
-  if (!pass.empty() && !op.is_communication() && !pass.back().is_communication() && pass.back().kind == op.kind) {
+  const bool two_routed_layers = !pass.empty() && op.routed_passes != 0 && pass.back().routed_passes != 0 &&
+                                 op.model_layer != pass.back().model_layer;
+  if (!pass.empty() && !op.is_communication() && !pass.back().is_communication() && pass.back().kind == op.kind &&
+      !two_routed_layers) {
     StageOp& last = pass.back();
+    if (op.routed_passes != 0 || last.routed_passes == 0) last.model_layer = op.model_layer;  // the routed part's
     last.layer = op.layer;
     last.compute_s += op.compute_s;
     last.routed_compute_s += op.routed_compute_s;
+    last.routed_passes |= op.routed_passes;
     for (std::size_t k = 0; k < op.compute_by_kind_s.size(); ++k) {
       last.compute_by_kind_s[k] += op.compute_by_kind_s[k];
       last.routed_by_kind_s[k] += op.routed_by_kind_s[k];
@@ -85,6 +96,7 @@ void append(std::vector<StageOp>& pass, StageOp op) {
 StageOp named(StageOp op, std::string_view pass, const std::vector<StageLayer>& layers, std::size_t layer, int slot) {
   op.name = fmt::format("{} {} {}", pass, layers[layer].label, models::op_role_name(static_cast<OpRole>(slot)));
   op.layer = static_cast<int>(layer);
+  op.model_layer = layers[layer].model_layer;
   return op;
 }
 
@@ -101,12 +113,6 @@ std::string_view stage_op_kind_name(StageOpKind kind) {
     case StageOpKind::kTp: return "tp";
   }
   return "?";
-}
-
-models::ComputeKindSeconds StageOp::compute_by_kind_at(double load) const {
-  models::ComputeKindSeconds out = compute_by_kind_s;
-  for (std::size_t k = 0; k < out.size(); ++k) out[k] += routed_by_kind_s[k] * (load - 1.0);
-  return out;
 }
 
 double StageOps::compute_s(const std::vector<StageOp>& pass) const {

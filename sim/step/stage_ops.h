@@ -24,6 +24,7 @@ struct StageOp {
   StageOpKind kind = StageOpKind::kAttention;
   double compute_s = 0;     // compute ops, at the balanced expert load
   double routed_compute_s = 0;  // the part of compute_s that grows with the tokens a GPU's experts receive
+  unsigned routed_passes = 0;   // the passes whose routed ops it holds (RoutedExpertPricing's pass_bit mask)
   models::ComputeKindSeconds compute_by_kind_s{};  // compute_s split by op kind
   models::ComputeKindSeconds routed_by_kind_s{};   // routed_compute_s split by op kind
   double nvlink_bytes = 0;  // communication ops: bytes this GPU sends over NVLink
@@ -31,12 +32,15 @@ struct StageOp {
   // TP ops: NCCL's latency of their collectives (hardware/nccl_collective.h); their bytes above are NCCL's
   // bus bytes over its bus-bandwidth efficiency, the bytes that take its bandwidth time at the link's rate.
   double latency_s = 0;
+  // EP ops: how many of the catalog's dispatch-kind and combine-kind all-to-alls they carry (the forward dispatch
+  // and the combine's gradient move tokens to their experts, the forward combine and the dispatch's gradient
+  // bring them back), so a routed load's traffic matrices can replace the expected bytes above.
+  int ep_dispatches = 0, ep_combines = 0;
   // The layer (index in stage_layers) of the op's last part: an op merged from two layers' compute ends with
   // the later one's. Where gradient buckets become ready (data_parallel.h).
   int layer = -1;
+  int model_layer = -1;  // the same layer's index in the model (StageLayer::model_layer), -1 for embedding and head
   bool is_communication() const { return kind == StageOpKind::kEp || kind == StageOpKind::kTp; }
-  // Seconds by op kind on a GPU whose experts receive `load` times the balanced share of tokens.
-  models::ComputeKindSeconds compute_by_kind_at(double load) const;
 };
 
 struct StageOps {

@@ -56,6 +56,10 @@ struct StepEstimate {
   std::map<std::string, CommBound> comm_bound_by_kind;   // what bounds each kind's transfers
   double hidden_comm_s = 0;     // EP communication overlapped under compute (DualPipe)
   double optimizer_s = 0;
+  // The straggler's share of the step: how much longer the simulated step is with the routed load
+  // (StepGraphOptions::routed_load) than the same step with every GPU at the balanced expert load, the waits at
+  // each all-to-all for the slowest GPU's experts and received bytes. 0 without a routed load and in closed form.
+  double straggler_s = 0;
   std::map<std::string, double> compute_by_kind_s;  // per step on the critical device
   ChunkTimes chunk;             // one stage pass on the critical device
   PipelineFigures pipeline;

@@ -16,6 +16,8 @@
 #include "sim/scenario/layout_rules.h"
 #include "sim/step/pipeline_graph.h"
 #include "sim/step/replica_gpus.h"
+#include "sim/step/routed_flows.h"
+#include "sim/step/routed_load_view.h"
 #include "sim/schedules/schedule_request.h"
 #include "sim/step/stage_ops.h"
 #include "sim/step/priced_model.h"
@@ -64,21 +66,14 @@ struct Chain {
 class LayerExpansion : public OpExpansion {
  public:
   // `units`: ZeRO 3's collectives of each stage's layers ([stage][layer], stage_layers' order); empty otherwise.
-  LayerExpansion(std::vector<StageOps> stages, const ReplicaGpus& gpus, const hw::ClusterSpec& cluster,
+  LayerExpansion(std::vector<StageOps> stages, const ReplicaGpus& gpus, const PricedScenario& priced,
                  const StepGraphOptions& options, Fidelity fidelity, WorkTags& tags,
-                 std::vector<std::vector<UnitCollectives>> units, const ParallelLayout& layout)
-      : stages_(std::move(stages)), gpus_(gpus), cluster_(cluster), options_(options), fidelity_(fidelity), tags_(tags),
-        units_(std::move(units)), dense_stride_(layout.tp), expert_stride_(std::max(layout.ep, layout.tp)) {
-    const int members = gpus_.members();
-    loads_.assign(static_cast<std::size_t>(members), 1.0);
-    if (!options.expert_load_factors.empty()) {
-      TS_CHECK(static_cast<int>(options.expert_load_factors.size()) == std::max(1, gpus_.ep()),
-               "{} expert load factors for EP {}", options.expert_load_factors.size(), gpus_.ep());
-      const double busiest = *std::max_element(options.expert_load_factors.begin(), options.expert_load_factors.end());
-      for (int m = 0; m < members; ++m)
-        loads_[m] = fidelity == Fidelity::kGpu ? options.expert_load_factors[m % options.expert_load_factors.size()]
-                                               : busiest;
-    }
+                 std::vector<std::vector<UnitCollectives>> units)
+      : stages_(std::move(stages)), gpus_(gpus), cluster_(priced.scenario.cluster), options_(options), fidelity_(fidelity),
+        tags_(tags), units_(std::move(units)), dense_stride_(priced.scenario.layout.tp),
+        expert_stride_(std::max(priced.scenario.layout.ep, priced.scenario.layout.tp)) {
+    if (options.routed_load && priced.scenario.job.model.is_moe())
+      routed_.emplace(options.routed_load, priced.scenario, priced.full_sms_model);
   }
 
   ExpandedOp expand(ActivityGraph& graph, int rank, const ScheduleOp& op, const std::vector<StageTask>& tasks) override {
@@ -182,12 +177,10 @@ class LayerExpansion : public OpExpansion {
   void add_compute_all(ActivityGraph& graph, Chain& c, const StageOp* op, const std::string& name, ExpandedOp& out,
                        bool only_after_flows = false) {
     const int id_name = graph.intern(name);
-    const std::vector<int>* tags = op == nullptr ? nullptr : &compute_tags(*op);
     const std::vector<int> gathered = op == nullptr ? std::vector<int>{} : enter_unit(graph, c, op->layer);
     for (int m = 0; m < gpus_.members(); ++m) {
       if (only_after_flows && ends_in_compute(graph, c, m)) continue;
-      const double seconds = op == nullptr ? 0.0 : op->compute_s + op->routed_compute_s * (loads_[m] - 1.0);
-      const int tag = tags == nullptr ? WorkTags::kJoin : (*tags)[static_cast<std::size_t>(m)];
+      const auto [seconds, tag] = op == nullptr ? std::pair{0.0, static_cast<int>(WorkTags::kJoin)} : priced_on(*op, c.microbatch, m);
       const int id = graph.add_compute(gpus_.gpu(rank_, m), seconds, {trank(m), id_name, c.microbatch, tag});
       for (int before : c.ready[m]) graph.add_dependency(before, id);
       if (!gathered.empty() && gathered[static_cast<std::size_t>(m)] >= 0) graph.add_dependency(gathered[static_cast<std::size_t>(m)], id);
@@ -205,6 +198,8 @@ class LayerExpansion : public OpExpansion {
   // A communication op's flows from every member; each member's next op waits for its flows out and in.
   void add_flows_all(ActivityGraph& graph, Chain& c, const StageOp& op) {
     if (!options_.communication) return;
+    if (const models::RoutedLayerLoad* layer = op.kind == StageOpKind::kEp && routed_ ? routed_->find(c.microbatch, op.model_layer) : nullptr)
+      return add_routed_flows(graph, c, op, *layer);
     const int members = gpus_.members();
     const bool gpu_level = fidelity_ == Fidelity::kGpu;
     const bool ep = op.kind == StageOpKind::kEp;
@@ -221,8 +216,7 @@ class LayerExpansion : public OpExpansion {
             std::tuple{gpus_.nic_peer(gpu, group), op.nic_bytes, cluster_.nic_latency_s}}) {
         if (peer < 0 || bytes <= 0) continue;
         const int receiver = peer - base;  // a member at gpu fidelity
-        const double load = gpu_level && ep ? loads_[receiver] : 1.0;
-        const int flow = graph.add_flow(gpu, peer, bytes * load, {trank(m), id_name, c.microbatch, tag}, ep,
+        const int flow = graph.add_flow(gpu, peer, bytes, {trank(m), id_name, c.microbatch, tag}, ep,
                                         nccl_delay_s(op.latency_s, link_latency_s));
         for (int before : c.ready[m]) graph.add_dependency(before, flow);
         sent[m].push_back(flow);
@@ -297,11 +291,42 @@ class LayerExpansion : public OpExpansion {
     c.unit = -1;
   }
 
-  // Each member's compute tag for `op`: its time split by op kind at the member's expert load.
-  const std::vector<int>& compute_tags(const StageOp& op) {
-    auto [it, fresh] = compute_tags_.try_emplace(&op);
-    if (fresh)
-      for (double load : loads_) it->second.push_back(tags_.compute(stage_op_kind_name(op.kind), op.compute_by_kind_at(load)));
+  // A routed EP op's flows (routed_flows.h); each member's next op waits for what it sent and received.
+  void add_routed_flows(ActivityGraph& graph, Chain& c, const StageOp& op, const models::RoutedLayerLoad& layer) {
+    std::vector<std::vector<int>> waits = add_routed_ep_flows(graph, gpus_, cluster_, fidelity_, rank_, op, layer, *routed_,
+                                                              c.ready, c.microbatch);
+    for (std::size_t m = 0; m < waits.size(); ++m)
+      if (!waits[m].empty()) c.ready[m] = std::move(waits[m]);
+  }
+
+  // The routed layer a compute op of `microbatch` meets, or null (no routed part, no load, or a layer the load
+  // does not list: balanced).
+  const models::RoutedLayerLoad* routed_layer(const StageOp& op, int microbatch) const {
+    return routed_ && op.routed_passes != 0 ? routed_->find(microbatch, op.model_layer) : nullptr;
+  }
+
+  // A compute op's seconds and tag (its time split by op kind) on `member`: the op as priced, or with its
+  // routed part re-priced at the member's rows (gpu fidelity: its EP rank's; stage: the layer's straggler's).
+  std::pair<double, int> priced_on(const StageOp& op, int microbatch, int member) {
+    const models::RoutedLayerLoad* layer = routed_layer(op, microbatch);
+    const std::int64_t rows =
+        layer == nullptr ? -1
+                         : layer->rows_per_rank[static_cast<std::size_t>(
+                               fidelity_ == Fidelity::kGpu ? member % std::max(1, gpus_.ep()) : routed_->straggler(*layer))];
+    if (layer == nullptr || rows == routed_->pricing().balanced_rows()) {
+      auto [it, fresh] = balanced_tags_.try_emplace(&op, 0);
+      if (fresh) it->second = tags_.compute(stage_op_kind_name(op.kind), op.compute_by_kind_s);
+      return {op.compute_s, it->second};
+    }
+    auto [it, fresh] = routed_ops_.try_emplace({&op, rows});
+    if (fresh) {
+      const RoutedSeconds& at = routed_->pricing().at_rows(rows);
+      const models::ComputeKindSeconds routed = at.by_kind(op.routed_passes);
+      models::ComputeKindSeconds by_kind = op.compute_by_kind_s;
+      for (std::size_t k = 0; k < by_kind.size(); ++k) by_kind[k] += routed[k] - op.routed_by_kind_s[k];
+      it->second = {op.compute_s - op.routed_compute_s + at.seconds(op.routed_passes),
+                    tags_.compute(stage_op_kind_name(op.kind), by_kind)};
+    }
     return it->second;
   }
 
@@ -311,8 +336,9 @@ class LayerExpansion : public OpExpansion {
   const StepGraphOptions& options_;
   Fidelity fidelity_;
   WorkTags& tags_;
-  std::unordered_map<const StageOp*, std::vector<int>> compute_tags_;  // [op][member]
-  std::vector<double> loads_;      // [member]
+  std::optional<RoutedLoadView> routed_;  // with a routed load
+  std::unordered_map<const StageOp*, int> balanced_tags_;                        // op -> tag
+  std::map<std::pair<const StageOp*, std::int64_t>, std::pair<double, int>> routed_ops_;  // (op, rows) -> seconds, tag
   int rank_ = 0;
   std::vector<int> stream_last_;   // [member]: the op's last compute so far
   std::map<std::pair<int, int>, std::vector<std::vector<std::pair<int, int>>>> weight_ops_;  // (rank, stage) -> [member] -> (layer, activity)
@@ -412,7 +438,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
       for (const StageLayer& layer : stage_layers(stage, s.job.model))
         units.back().push_back(zero3_unit_collectives(s, priced.at_full_sms.of(layer.kind).ops));
     }
-  LayerExpansion expansion(std::move(stages), gpus, s.cluster, options, options.fidelity, out.tags, std::move(units), l);
+  LayerExpansion expansion(std::move(stages), gpus, priced, options, options.fidelity, out.tags, std::move(units));
   PipelineGraph pipeline = pipeline_graph(schedule, expansion, placement);
   ActivityGraph& graph = pipeline.graph;
 
@@ -461,14 +487,20 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
   out.tags.name_tags(graph);
   out.graph = std::move(graph);
 
+  const bool routed = options.routed_load && s.job.model.is_moe();
   if (options.fidelity == Fidelity::kStage)
-    out.notes.push_back("stage fidelity: one GPU per pipeline device; its EP and TP traffic goes to idle peers, so "
-                        "traffic arriving at it meets no contention");
+    out.notes.push_back(routed ? "stage fidelity: one GPU per pipeline device, at each MoE layer its EP group's "
+                                 "straggler: its rows, its traffic out and in, to and from idle peers"
+                               : "stage fidelity: one GPU per pipeline device; its EP and TP traffic goes to idle "
+                                 "peers, so traffic arriving at it meets no contention");
   else
-    out.notes.push_back(fmt::format("gpu fidelity: {} GPUs of one pipeline replica; each GPU's all-to-all share "
-                                    "merged into one NVLink and one NIC flow (same bytes on every port)",
-                                    out.devices * out.members));
-  if (s.job.model.is_moe() && l.ep > 1 && options.expert_load_factors.empty())
+    out.notes.push_back(routed ? fmt::format("gpu fidelity: {} GPUs of one pipeline replica, each with its own "
+                                             "expert rows; each link's all-to-all in flows that load every port with "
+                                             "its traffic row out and column in", out.devices * out.members)
+                               : fmt::format("gpu fidelity: {} GPUs of one pipeline replica; each GPU's all-to-all "
+                                             "share merged into one NVLink and one NIC flow (same bytes on every port)",
+                                             out.devices * out.members));
+  if (s.job.model.is_moe() && l.ep > 1 && !routed)
     out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
   out.notes.push_back(dp_reduction_note(l));
   return out;

@@ -57,6 +57,13 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
   const auto ep = critical.comm_by_kind_s.find(WorkClass::kEp);
   if (ep != critical.comm_by_kind_s.end()) e.hidden_comm_s = std::max(0.0, ep->second - e.exposed_comm_by_kind_s["ep"]);
   set_throughput(s, e);
+  if (options.routed_load && s.job.model.is_moe()) {
+    StepGraphOptions balanced = options;
+    balanced.routed_load = nullptr;
+    balanced.progress = nullptr;
+    const StepGraph reference = build_step_graph(priced, microbatches, balanced);
+    e.straggler_s = e.step_time_s - run_engine(reference.graph, topology, reference.engine).makespan_s;
+  }
   return out;
 }
 

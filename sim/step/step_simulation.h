@@ -25,7 +25,8 @@ struct StepSimulation {
 // file (the builders in hardware/ know key paths, not files).
 hw::Topology build_scenario_topology(const Scenario& scenario);
 
-// NOTE: runs SimGrid, one simulation per process (engine.h).
+// NOTE: runs SimGrid, one simulation per process (engine.h). With a routed load it runs the step twice, the
+// second time balanced, for StepEstimate::straggler_s.
 StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequences, const StepGraphOptions& options);
 
 }  // namespace trainsim::sim
