@@ -68,18 +68,19 @@ void add_run_command(CLI::App& app) {
     }
     // Every output is checked before the simulation, so that a bad path fails at once, not after it.
     OutputFiles outputs;
-    const std::optional<OutputFiles::Id> trace =
-        options->trace.empty() ? std::nullopt : std::optional(outputs.plan("--trace", options->trace));
+    // GCC 12 misreads a std::optional id here as maybe uninitialized (-Werror): a flag and a plain id instead.
+    const bool tracing = !options->trace.empty();
+    const OutputFiles::Id trace = tracing ? outputs.plan("--trace", options->trace) : OutputFiles::Id{0};
     const OutputFiles::Id summary = outputs.plan("-o", options->output);
     const sim::Scenario scenario = sim::load_scenario(path, options->set);
     sim::RunRequest request;
     request.fidelity = fidelity;
-    request.keep_timeline = !options->trace.empty();
+    request.keep_timeline = tracing;
     request.allow_oom = options->allow_oom;
     if (isatty(STDERR_FILENO)) request.progress = show_progress;
     const sim::RunEvaluation evaluation = sim::evaluate_run(scenario, request);
-    const reports::RunReport report{scenario, evaluation.estimate, evaluation.run, options->fidelity};
-    if (trace) outputs.stage(*trace, reports::timeline_trace_json(evaluation.timeline));
+    const reports::RunReport report{scenario, evaluation.estimate, evaluation.run, options->fidelity, evaluation.routing};
+    if (tracing) outputs.stage(trace, reports::timeline_trace_json(evaluation.timeline));
     outputs.stage(summary, options->json ? reports::format_run_json(report) : reports::format_run_summary(report));
     commit_outputs(outputs);
   });

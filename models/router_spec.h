@@ -52,6 +52,10 @@ struct RouterSpec {
   // no micro-batch departs from its layer's popularity (microbatch_correlation taken as 1). Not calibrated.
   bool sequence_aux_loss = false;
 
+  // Steps of bias balancing each layer runs before `trainsim run` prices a step with the routed load (0: the
+  // loads as generated, no bias yet). Each costs a route of pool_tokens per MoE layer (about 50 ms for V3).
+  int warmup_steps = 0;
+
   // --- placement (parsed here; the EPLB policies are models/eplb.*) ---
   PlacementPolicy placement = PlacementPolicy::kUniform;
   int redundant_experts = 0;  // extra physical slots per layer (DeepSeek-V3 prefill: 32, report section 3.4)

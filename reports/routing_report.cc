@@ -53,9 +53,11 @@ std::string format_routing_summary(const sim::Scenario& scenario, const sim::Rou
     out += trace.render("  ") + "\n";
   }
   out += "Routing variants, per micro-batch over the MoE layers (rank MaxVio: busiest EP rank's rows / mean - 1)\n";
-  TextTable table({"variant", "rank MaxVio worst", "mean", "nodes/token", "max", "busiest GPU receives", "mean GPU", "step time"},
+  TextTable table({"variant", "rank MaxVio worst", "mean", "nodes/token", "max", "busiest GPU receives", "mean GPU", "step time",
+                   "stragglers"},
                   {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
-                   TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight});
+                   TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
+                   TextTable::Align::kRight});
   const double balanced_step = study.variants.front().step_time_s;
   for (const sim::RoutingVariant& v : study.variants) {
     std::string step = "-";
@@ -66,7 +68,8 @@ std::string format_routing_summary(const sim::Scenario& scenario, const sim::Rou
     table.add_row({v.name, fmt::format("{:.3f}", v.max_vio), fmt::format("{:.3f}", v.mean_vio),
                    v.mean_nodes_per_token > 0 ? fmt::format("{:.2f}", v.mean_nodes_per_token) : "-",
                    v.max_nodes_per_token > 0 ? fmt::format("{}", v.max_nodes_per_token) : "-",
-                   bytes_text(v.max_received_bytes), bytes_text(v.mean_received_bytes), step});
+                   bytes_text(v.max_received_bytes), bytes_text(v.mean_received_bytes), step,
+                   v.straggler_s > 0 ? fmt::format("{:.3f} s", v.straggler_s) : "-"});
   }
   out += table.render("  ") + "\nNotes\n";
   for (const std::string& note : study.notes) out += "  - " + note + "\n";
@@ -98,6 +101,7 @@ std::string format_routing_json(const sim::Scenario& scenario, const sim::Routin
                         {"max_received_bytes", v.max_received_bytes},
                         {"mean_received_bytes", v.mean_received_bytes},
                         {"step_time_s", v.step_time_s},
+                        {"straggler_s", v.straggler_s},
                         {"rows_per_rank", v.rows}});
   out["variants"] = variants;
   out["notes"] = study.notes;

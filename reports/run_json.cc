@@ -91,6 +91,7 @@ std::string format_run_json(const RunReport& r) {
                  {"exposed_comm_by_kind_s", e.exposed_comm_by_kind_s},
                  {"comm_bound_by_kind", bounds},
                  {"hidden_comm_s", e.hidden_comm_s},
+                 {"straggler_s", e.straggler_s},
                  {"optimizer_s", e.optimizer_s},
                  {"compute_by_op_kind_s", e.compute_by_kind_s},
                  {"global_batch_sequences", e.global_batch_sequences},
@@ -114,6 +115,7 @@ std::string format_run_json(const RunReport& r) {
   for (const sim::RunPhase& p : r.run.phases)
     phases.push_back({{"global_batch_sequences", p.global_batch_sequences}, {"tokens", p.tokens}, {"steps", p.steps},
                       {"step_time_s", p.step_time_s}});
+  out["routing"] = r.routing.empty() ? "balanced" : r.routing;
   out["run"] = {{"steps", r.run.steps},
                 {"gpu_hours", r.run.gpu_hours},
                 {"cost_usd", r.run.cost_usd},

@@ -14,6 +14,7 @@ struct RunReport {
   const sim::Estimate& estimate;
   const sim::RunEstimate& run;
   std::string fidelity = "analytic";
+  std::string routing;  // how experts are routed (sim::RunEvaluation::routing); empty: balanced
 };
 
 std::string format_run_summary(const RunReport& report);  // for a terminal; deterministic

@@ -105,8 +105,13 @@ std::string header(const RunReport& r) {
                      models::recompute_description(l.recompute, l.recompute_modules),
                      models::attention_kernel_name(l.attention_kernel), r.estimate.step.microbatches, l.micro_batch_size,
                      s.job.sequence_length);
-  out += fmt::format("  placement layers per stage: {} (embedding first, output head{} last)\n\n", layers,
+  out += fmt::format("  placement layers per stage: {} (embedding first, output head{} last)\n", layers,
                      m.mtp_depth > 0 ? " and MTP" : "");
+  if (m.is_moe())
+    out += fmt::format("  routing   {}\n", r.routing.empty() ? "balanced: every expert the same load, as DeepSeek's "
+                                                                "published profile assumed (routing: synthetic prices a skew)"
+                                                              : r.routing);
+  out += "\n";
   return out;
 }
 
@@ -126,6 +131,9 @@ std::string step_section(const RunReport& r) {
   table.add_row({"step time", seconds(e.step_time_s), "100%", ""});
   out += table.render("  ");
   if (e.hidden_comm_s > 0) out += fmt::format("  ({} of EP all-to-all hidden under compute)\n", seconds(e.hidden_comm_s));
+  if (e.straggler_s > 0)
+    out += fmt::format("  routing stragglers: {} ({:.1f}% of the step) over the same step at the balanced expert load\n",
+                       seconds(e.straggler_s), 100 * e.straggler_s / e.step_time_s);
   out += fmt::format("  bubble {}\n", e.bubble_definition);
   const sim::PipelineFigures& p = e.pipeline;
   if (p.executed)

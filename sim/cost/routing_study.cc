@@ -13,15 +13,12 @@
 #include "models/expert_router.h"
 #include "models/routed_step.h"
 #include "models/routing_replay.h"
+#include "sim/cost/scenario_routing.h"
+#include "sim/step/priced_scenario.h"
+#include "sim/step/step_simulation.h"
 
 namespace trainsim::sim {
 namespace {
-
-struct StudyContext {
-  const Scenario& scenario;
-  models::RoutedStepRequest base;
-  std::vector<int> layers;
-};
 
 RoutingVariant summarize(std::string name, const models::RoutedStep& routed) {
   RoutingVariant v;
@@ -107,80 +104,77 @@ RoutingStudy study_routing(const Scenario& scenario, const RoutingStudyRequest& 
   if (traced == study.layers.end())
     throw ConfigError(where, fmt::format("layer {} is not a MoE layer of {}", study.trace_layer, model.name),
                       fmt::format("one of layers {} .. {}", study.layers.front(), study.layers.back()));
+  const size_t traced_index = static_cast<size_t>(traced - study.layers.begin());
 
-  models::RoutedStepRequest base;
-  base.model = &model;
-  base.spec = scenario.routing;
-  base.group = models::EpGroupShape{study.ep, study.gpus_per_node};
-  base.tokens_per_rank = static_cast<int64_t>(scenario.layout.micro_batch_size) * scenario.job.sequence_length;
-  base.seed = scenario.seed;
-  base.step = request.steps;
-  const bool replay = scenario.routing.source == models::RoutingSource::kReplay;
   models::RoutingReplay replayed;
-  if (replay) {
-    replayed = models::load_routing_replay(scenario.routing.replay_file, models::routing_rule_for(model).num_experts,
-                                           study.layers);
-    base.replay = &replayed;
-    base.step = 0;
-  }
-
-  // Each layer's bias after `steps` of balancing on one EP micro-batch a step; the traced layer keeps its trace.
+  models::RoutedStepRequest base = routing_request(scenario, replayed);
+  const bool replay = scenario.routing.source == models::RoutingSource::kReplay;
+  if (!replay) base.step = request.steps;
   const kernels::RoutingRule rule = models::routing_rule_for(model);
-  const models::ExpertRouter router(rule, scenario.routing);
-  const models::AffinityGenerator generator(scenario.routing, rule.num_experts, scenario.seed);
-  const int64_t tokens = base.tokens_per_rank * study.ep;
-  std::vector<std::vector<double>> bias(study.layers.size(), std::vector<double>(static_cast<size_t>(rule.num_experts), 0.0));
+
+  // Each layer's bias after `steps` of balancing (switched on if the scenario has none), the traced layer's
+  // MaxVio per step kept, and the same layer traced again without a bias.
   models::RouterSpec balancing = scenario.routing;
   if (balancing.balancing == models::BiasBalancing::kNone) balancing.balancing = models::BiasBalancing::kAuxLossFree;
-  models::RouterSpec none = scenario.routing;
-  none.balancing = models::BiasBalancing::kNone;
-  const double units = static_cast<double>(study.layers.size()) + 4;
-  // A replayed file gives the loads as measured, its own router's balancing included: nothing to warm up.
-  for (size_t i = 0; i < study.layers.size() && !replay; ++i) {
-    const int moe_layer = static_cast<int>(i);
-    auto trace = models::simulate_bias_balancing(router, generator, balancing, moe_layer, 0, request.steps, tokens, 1,
-                                                 scenario.seed, bias[i]);
-    if (study.layers[i] == study.trace_layer) {
-      study.with_bias = std::move(trace);
-      std::vector<double> unbiased(static_cast<size_t>(rule.num_experts), 0.0);
-      study.without_bias = models::simulate_bias_balancing(router, generator, none, moe_layer, 0, request.steps, tokens,
-                                                           1, scenario.seed, unbiased);
-    }
-    if (request.progress) request.progress((static_cast<double>(i) + 1) / units);
+  const std::vector<std::vector<double>> bias = warmed_up_biases(
+      scenario, balancing, replay ? 0 : request.steps,
+      [&](double done) {
+        if (request.progress) request.progress(0.5 * done);
+      },
+      [&](size_t i, std::vector<models::BalancingPoint>&& trace) {
+        if (i == traced_index) study.with_bias = std::move(trace);
+      });
+  if (!replay) {
+    models::RouterSpec none = scenario.routing;
+    none.balancing = models::BiasBalancing::kNone;
+    std::vector<double> unbiased(static_cast<size_t>(rule.num_experts), 0.0);
+    study.without_bias = models::simulate_bias_balancing(
+        models::ExpertRouter(rule, none), models::AffinityGenerator(none, rule.num_experts, scenario.seed), none,
+        static_cast<int>(traced_index), 0, request.steps, base.tokens_per_rank * study.ep, 1, scenario.seed, unbiased);
   }
 
-  auto route = [&](const models::RouterSpec& spec, const std::vector<std::vector<double>>* layer_bias,
-                   const models::ExpertPlacement* placement) {
+  auto route = [&](const models::RouterSpec& spec, const std::vector<std::vector<double>>* layer_bias) {
     models::RoutedStepRequest r = base;
     r.spec = spec;
     r.bias = layer_bias;
-    r.placement = placement;
     return models::route_step(r);
   };
   models::RouterSpec balanced = scenario.routing;
   balanced.source = models::RoutingSource::kBalanced;
   std::vector<models::RoutedStep> routed;
-  routed.push_back(route(balanced, nullptr, nullptr));
-  routed.push_back(route(scenario.routing, nullptr, nullptr));
-  routed.push_back(route(scenario.routing, &bias, nullptr));
+  routed.push_back(route(balanced, nullptr));
+  routed.push_back(route(scenario.routing, nullptr));
   study.variants.push_back(summarize("balanced", routed[0]));
   study.variants.push_back(summarize("as generated", routed[1]));
-  study.variants.push_back(summarize("bias balancing", routed[2]));
-  if (request.progress) request.progress((units - 1) / units);
+  if (!replay) {
+    routed.push_back(route(scenario.routing, &bias));
+    study.variants.push_back(summarize("bias balancing", routed.back()));
+  }
+  if (scenario.routing.redundant_experts > 0) {
+    routed.push_back(route_with_eplb(base, scenario.routing, bias, routed[1], rule, study));
+    study.variants.push_back(summarize(replay ? "EPLB" : "bias balancing + EPLB", routed.back()));
+  }
+  if (request.progress) request.progress(0.75);
   if (replay)
     study.notes.push_back(fmt::format("replayed loads from {} (step 0): bias balancing adds nothing to them",
                                       scenario.routing.replay_file));
   else
     study.notes.push_back(fmt::format(
-      "bias balancing: each layer's bias after {} steps of gamma {} on one micro-batch of the EP group a step ({} tokens)",
-      request.steps, balancing.bias_update_speed, tokens));
-  if (scenario.routing.redundant_experts > 0) {
-    routed.push_back(route_with_eplb(base, scenario.routing, bias, routed[1], rule, study));
-    study.variants.push_back(summarize("bias balancing + EPLB", routed.back()));
-  }
-  if (request.step_time_s) {
-    for (size_t i = 0; i < routed.size(); ++i)
-      study.variants[i].step_time_s = request.step_time_s(i == 0 ? nullptr : &routed[i].load);
+        "bias balancing: each layer's bias after {} steps of gamma {} on one micro-batch of the EP group a step ({} tokens)",
+        request.steps, balancing.bias_update_speed, base.tokens_per_rank * study.ep));
+  if (request.step_times) {
+    // Each variant's step at stage fidelity: the same scenario, the variant's load in the step graph.
+    const PricedScenario priced(scenario);
+    for (size_t i = 0; i < routed.size(); ++i) {
+      StepGraphOptions options;
+      options.fidelity = Fidelity::kStage;
+      if (i > 0) options.routed_load = std::make_shared<const models::RoutedStepLoad>(routed[i].load);
+      const StepSimulation simulated = simulate_step(priced, scenario.job.global_batch_sequences, options);
+      study.variants[i].step_time_s = simulated.step.step_time_s;
+      study.variants[i].straggler_s = simulated.step.straggler_s;
+      if (request.progress) request.progress(0.75 + 0.25 * static_cast<double>(i + 1) / static_cast<double>(routed.size()));
+    }
+    study.notes.push_back("step times at stage fidelity: the EP group's straggler at each MoE layer, its received bytes included");
   }
   if (request.progress) request.progress(1.0);
   return study;

@@ -17,8 +17,7 @@ struct RoutingStudyRequest {
   int steps = 20;         // balancing steps traced, and the bias warm-up of every layer
   int trace_layer = -1;   // model layer index of the traced MoE layer; -1: the first MoE layer
   std::function<void(double)> progress;  // share done, for a progress bar
-  // The step time of the scenario with a routed load (nullptr: balanced); left empty, no step times.
-  std::function<double(const models::RoutedStepLoad*)> step_time_s;
+  bool step_times = true;  // each variant's step at stage fidelity (one engine run each, plus a balanced one)
 };
 
 struct RoutingVariant {
@@ -30,7 +29,8 @@ struct RoutingVariant {
   int max_nodes_per_token = 0;
   double max_received_bytes = 0;          // dispatch bytes the busiest GPU receives per micro-batch, worst layer
   double mean_received_bytes = 0;         // per GPU, averaged over GPUs and layers
-  double step_time_s = 0;                 // 0 when no step_time_s was given
+  double step_time_s = 0;                 // 0 when step times were not asked for
+  double straggler_s = 0;                 // of it, what the EP stragglers add (StepEstimate::straggler_s)
 };
 
 struct RoutingStudy {

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "sim/cost/finite_figures.h"
+#include "sim/cost/scenario_routing.h"
 #include "sim/step/step_simulation.h"
 
 namespace trainsim::sim {
@@ -15,6 +16,8 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   out.fidelity = request.fidelity;
   out.estimate = estimate_step(priced, request.allow_oom);
   if (request.fidelity == Fidelity::kAnalytic) {
+    if (scenario.routing.source != models::RoutingSource::kBalanced)
+      out.estimate.notes.push_back("the closed form prices balanced routing; --fidelity stage prices the routed load");
     out.run = estimate_run(priced, out.estimate);
     check_figures_finite(out.estimate, out.run);
     return out;
@@ -22,6 +25,10 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   StepGraphOptions options;
   options.fidelity = request.fidelity;
   options.progress = request.progress;
+  if (const std::optional<ScenarioRouting> routing = scenario_routing(scenario)) {
+    options.routed_load = routing->load;
+    out.routing = routing->summary;
+  }
   StepSimulation simulated = [&] {
     try {
       return simulate_step(priced, scenario.job.global_batch_sequences, options);

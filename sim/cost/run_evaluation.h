@@ -23,6 +23,7 @@ struct RunEvaluation {
   Estimate estimate;  // plan, memory, notes; the step at the requested fidelity
   RunEstimate run;
   Timeline timeline;  // the simulated step when kept; empty at the analytic fidelity
+  std::string routing;  // the routed load priced, in one line; empty when balanced (sim/cost/scenario_routing.h)
 };
 
 // Throws ConfigError for a scenario that does not fit in memory (unless allow_oom), and at a simulated fidelity for a network

@@ -16,6 +16,7 @@ namespace {
 using Keys = std::vector<std::string>;
 
 constexpr IntegerRange kPoolTokens{1, 1 << 24, "16M tokens routed exactly cost minutes a layer (about 12 us a token)"};
+constexpr IntegerRange kWarmupSteps{0, 100000, "each step routes every MoE layer once: 100,000 steps take hours"};
 constexpr IntegerRange kRedundantExperts{0, 1 << 16, "DeepSeek-V3 deploys 32 for 256 experts"};
 
 double number_in(const ConfigNode& node, const std::string& key, double min, double max, const char* why,
@@ -48,6 +49,7 @@ void read_knobs(const ConfigNode& node, models::RouterSpec& r) {
                                                                        : models::BiasBalancing::kAuxLossFree;
   r.bias_update_speed = number_in(node, "bias_update_speed", 0, 1, "sigmoid scores lie in (0, 1): a larger step overshoots any gap", r.bias_update_speed);
   r.sequence_aux_loss = node.bool_or("sequence_aux_loss", r.sequence_aux_loss);
+  r.warmup_steps = static_cast<int>(node.integer_or("warmup_steps", kWarmupSteps, r.warmup_steps));
   if (const auto p = node.get("placement")) {
     const std::string name = p->as_choice(Keys{"uniform", "eplb-hierarchical", "eplb-global"});
     r.placement = name == "uniform"             ? models::PlacementPolicy::kUniform
@@ -67,8 +69,8 @@ void read_routing(const ConfigNode& node, const std::string& scenario_dir, Scena
   } else {
     node.require_map();
     node.allow_only(Keys{"kind", "file", "zipf_exponent", "token_noise", "layer_correlation", "microbatch_correlation",
-                         "drift_steps", "pool_tokens", "balancing", "bias_update_speed", "sequence_aux_loss", "placement",
-                         "redundant_experts"});
+                         "drift_steps", "pool_tokens", "balancing", "bias_update_speed", "sequence_aux_loss", "warmup_steps",
+                         "placement", "redundant_experts"});
     if (const auto kind = node.get("kind")) r.source = source_of(*kind);
     read_knobs(node, r);
     for (const std::string& key : node.keys()) s.locations[node.path() + "." + key] = node.require(key).location();

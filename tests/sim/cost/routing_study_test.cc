@@ -40,6 +40,12 @@ TEST(RoutingStudy, RowsAreConservedAndBalancingLowersTheStraggler) {
   // The traced layer: one point per step, both curves starting from the same routing (no bias yet).
   ASSERT_EQ(study.with_bias.size(), 20u);
   EXPECT_EQ(study.with_bias[0].max_vio_batch, study.without_bias[0].max_vio_batch);
+  // The straggler costs time: the skewed step is longer than the balanced one by what its stragglers add.
+  EXPECT_GT(study.variants[1].step_time_s, study.variants[0].step_time_s);
+  EXPECT_GT(study.variants[1].straggler_s, 0.0);
+  EXPECT_EQ(study.variants[0].straggler_s, 0.0);
+  EXPECT_NEAR(study.variants[1].step_time_s - study.variants[1].straggler_s, study.variants[0].step_time_s,
+              1e-9 * study.variants[0].step_time_s);  // straggler_s is the routed step minus the balanced one
 }
 
 TEST(RoutingStudy, BalancedRoutingOrADenseModelIsALocatedRefusal) {

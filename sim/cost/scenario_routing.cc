@@ -1,0 +1,82 @@
+// Routing a scenario once: the request, the warm-up, the load (models/routed_step.h does the routing).
+#include "sim/cost/scenario_routing.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "models/affinity_generator.h"
+#include "models/expert_router.h"
+
+namespace trainsim::sim {
+
+models::RoutedStepRequest routing_request(const Scenario& scenario, models::RoutingReplay& replay) {
+  const models::ModelConfig& model = scenario.job.model;
+  models::RoutedStepRequest r;
+  r.model = &model;
+  r.spec = scenario.routing;
+  const int ep = std::max(1, scenario.layout.ep);
+  r.group = models::EpGroupShape{ep, std::min(ep, scenario.cluster.gpus_per_node)};
+  r.tokens_per_rank = static_cast<int64_t>(scenario.layout.micro_batch_size) * scenario.job.sequence_length;
+  r.seed = scenario.seed;
+  r.step = scenario.routing.warmup_steps;
+  if (scenario.routing.source == models::RoutingSource::kReplay) {
+    replay = models::load_routing_replay(scenario.routing.replay_file, models::routing_rule_for(model).num_experts,
+                                         models::moe_layer_indices(model));
+    r.replay = &replay;
+    r.step = 0;
+  }
+  return r;
+}
+
+std::vector<std::vector<double>> warmed_up_biases(
+    const Scenario& scenario, const models::RouterSpec& spec, int steps, const std::function<void(double)>& progress,
+    const std::function<void(std::size_t, std::vector<models::BalancingPoint>&&)>& on_trace) {
+  const models::ModelConfig& model = scenario.job.model;
+  const kernels::RoutingRule rule = models::routing_rule_for(model);
+  const std::vector<int> layers = models::moe_layer_indices(model);
+  std::vector<std::vector<double>> bias(layers.size(), std::vector<double>(static_cast<size_t>(rule.num_experts), 0.0));
+  if (steps <= 0 || spec.source != models::RoutingSource::kSynthetic) return bias;
+  const models::ExpertRouter router(rule, spec);
+  const models::AffinityGenerator generator(spec, rule.num_experts, scenario.seed);
+  const int64_t tokens = static_cast<int64_t>(scenario.layout.micro_batch_size) * scenario.job.sequence_length *
+                         std::max(1, scenario.layout.ep);
+  for (size_t i = 0; i < layers.size(); ++i) {
+    auto trace = models::simulate_bias_balancing(router, generator, spec, static_cast<int>(i), 0, steps, tokens, 1,
+                                                 scenario.seed, bias[i]);
+    if (on_trace) on_trace(i, std::move(trace));
+    if (progress) progress(static_cast<double>(i + 1) / static_cast<double>(layers.size()));
+  }
+  return bias;
+}
+
+std::optional<ScenarioRouting> scenario_routing(const Scenario& scenario) {
+  if (scenario.routing.source == models::RoutingSource::kBalanced || !scenario.job.model.is_moe()) return std::nullopt;
+  models::RoutingReplay replay;
+  models::RoutedStepRequest request = routing_request(scenario, replay);
+  const std::vector<std::vector<double>> bias = warmed_up_biases(scenario, scenario.routing, scenario.routing.warmup_steps);
+  if (scenario.routing.warmup_steps > 0) request.bias = &bias;
+  ScenarioRouting out;
+  auto load = std::make_shared<models::RoutedStepLoad>(models::route_step(request).load);
+  const std::vector<models::RoutedLayerLoad>& layers = load->microbatches.front();
+  for (const models::RoutedLayerLoad& layer : layers) {
+    const double sum = std::accumulate(layer.rows_per_rank.begin(), layer.rows_per_rank.end(), 0.0);
+    const double mean = sum / static_cast<double>(layer.rows_per_rank.size());
+    const double vio = mean > 0 ? static_cast<double>(*std::max_element(layer.rows_per_rank.begin(), layer.rows_per_rank.end())) / mean - 1 : 0;
+    out.mean_rank_vio += vio / static_cast<double>(layers.size());
+    out.max_rank_vio = std::max(out.max_rank_vio, vio);
+  }
+  out.load = std::move(load);
+  const models::RouterSpec& r = scenario.routing;
+  out.summary = r.source == models::RoutingSource::kReplay
+                    ? fmt::format("replayed from {}", r.replay_file)
+                    : fmt::format("synthetic (Zipf {}, seed {}), {}", r.zipf_exponent, scenario.seed,
+                                  r.warmup_steps > 0 ? fmt::format("after {} steps of bias balancing", r.warmup_steps)
+                                                     : std::string("as generated, no bias yet (routing.warmup_steps: 0)"));
+  out.summary += fmt::format("; busiest EP rank {:.1f}% over the mean on average, {:.1f}% at worst",
+                             100 * out.mean_rank_vio, 100 * out.max_rank_vio);
+  return out;
+}
+
+}  // namespace trainsim::sim

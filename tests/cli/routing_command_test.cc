@@ -1,0 +1,57 @@
+// `trainsim routing` end to end on a small DeepSeek-V3 slice (5 layers, 2 of them MoE, EP 32 over 4 nodes):
+// the summary's variants, the three pictures in --out, JSON that parses, and balanced routing refused with 2.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "run_trainsim.h"
+
+namespace trainsim::testing {
+namespace {
+
+const char* kSmallMoe =
+    "seed: 7\n"
+    "model: {preset: deepseek-v3, overrides: {num_hidden_layers: 5}}\n"
+    "training: {sequence_length: 512, global_batch: 64, tokens: 1B}\n"
+    "parallelism: {pp: 1, schedule: 1f1b, ep: 32, dp: 32, recompute: deepseek}\n"
+    "cluster: {gpu: {type: h800, hbm_capacity: 1 TiB}, nodes: 4, nic_bandwidth: 400 Gb/s}\n";
+
+std::filesystem::path scenario_in(const std::string& name, const std::string& routing) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "s.yaml") << kSmallMoe << routing;
+  return dir;
+}
+
+TEST(RoutingCommand, SummaryPicturesAndJson) {
+  const std::filesystem::path dir = scenario_in("routing_command_summary", "routing: {kind: synthetic, zipf_exponent: 0.5}\n");
+  const ProcessResult r = run_trainsim({"routing", (dir / "s.yaml").string(), "--steps", "3", "--out", (dir / "pictures").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* text : {"as generated", "bias balancing", "MaxVio of layer 3 per step", "step time"})
+    EXPECT_NE(r.out.find(text), std::string::npos) << text << " missing from:\n" << r.out;
+  for (const char* svg : {"maxvio.svg", "gpu-load.svg", "gpu-load-balanced.svg"}) {
+    std::ifstream in(dir / "pictures" / svg);
+    std::string first;
+    std::getline(in, first);
+    EXPECT_EQ(first, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>") << svg;
+  }
+  const ProcessResult json = run_trainsim({"routing", (dir / "s.yaml").string(), "--steps", "3", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["ep"], 32);
+  EXPECT_EQ(j["variants"].size(), 3u);
+  EXPECT_EQ(j["trace"]["none"].size(), 3u);
+}
+
+TEST(RoutingCommand, BalancedRoutingExitsTwo) {
+  const std::filesystem::path dir = scenario_in("routing_command_balanced", "");
+  const ProcessResult r = run_trainsim({"routing", (dir / "s.yaml").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("routing is balanced"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace trainsim::testing
