@@ -53,36 +53,6 @@ RoutingVariant summarize(std::string name, const models::RoutedStep& routed) {
   return v;
 }
 
-// EPLB plans each layer's placement from its loads as generated (DeepSeek's EPLB rebalances on observed loads);
-// each layer is then routed with its bias on its own placement.
-models::RoutedStep route_with_eplb(const models::RoutedStepRequest& base, const models::RouterSpec& spec,
-                                   const std::vector<std::vector<double>>& bias, const models::RoutedStep& generated,
-                                   const kernels::RoutingRule& rule, const RoutingStudy& study) {
-  std::vector<std::vector<double>> loads;
-  for (const models::RoutingStats& s : generated.stats.front())
-    loads.emplace_back(s.tokens_per_expert.begin(), s.tokens_per_expert.end());
-  const models::EplbShape shape{rule.num_experts + spec.redundant_experts, rule.num_groups,
-                                study.ep / study.gpus_per_node, study.ep};
-  const models::EplbPlan plan = models::eplb_rebalance(loads, shape);
-  models::RoutedStep out;
-  for (size_t i = 0; i < study.layers.size(); ++i) {
-    models::RoutedStepRequest r = base;
-    r.spec = spec;
-    r.layers = {study.layers[i]};
-    const std::vector<std::vector<double>> layer_bias{bias[i]};
-    r.bias = &layer_bias;
-    r.placement = &plan.placements[i];
-    models::RoutedStep one = models::route_step(r);
-    if (i == 0) {
-      out = std::move(one);
-      continue;
-    }
-    out.load.microbatches.front().push_back(std::move(one.load.microbatches.front().front()));
-    out.stats.front().push_back(std::move(one.stats.front().front()));
-  }
-  return out;
-}
-
 }  // namespace
 
 RoutingStudy study_routing(const Scenario& scenario, const RoutingStudyRequest& request) {
@@ -151,7 +121,7 @@ RoutingStudy study_routing(const Scenario& scenario, const RoutingStudyRequest& 
     study.variants.push_back(summarize("bias balancing", routed.back()));
   }
   if (scenario.routing.redundant_experts > 0) {
-    routed.push_back(route_with_eplb(base, scenario.routing, bias, routed[1], rule, study));
+    routed.push_back(route_with_eplb(base, bias, routed[1]));
     study.variants.push_back(summarize(replay ? "EPLB" : "bias balancing + EPLB", routed.back()));
   }
   if (request.progress) request.progress(0.75);

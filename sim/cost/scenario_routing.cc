@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "models/affinity_generator.h"
+#include "models/eplb.h"
 #include "models/expert_router.h"
 
 namespace trainsim::sim {
@@ -51,6 +52,37 @@ std::vector<std::vector<double>> warmed_up_biases(
   return bias;
 }
 
+models::RoutedStep route_with_eplb(const models::RoutedStepRequest& request, const std::vector<std::vector<double>>& bias,
+                                   const models::RoutedStep& generated) {
+  const kernels::RoutingRule rule = models::routing_rule_for(*request.model);
+  const std::vector<int> layers = models::moe_layer_indices(*request.model);
+  std::vector<std::vector<double>> loads;
+  for (const models::RoutingStats& s : generated.stats.front())
+    loads.emplace_back(s.tokens_per_expert.begin(), s.tokens_per_expert.end());
+  // eplb-global is EPLB's hierarchical policy over one group and one node (eplb.py's own fallback);
+  // eplb-hierarchical falls back to it too where the nodes do not divide the groups, as eplb.py does.
+  const bool global = request.spec.placement == models::PlacementPolicy::kEplbGlobal;
+  const models::EplbShape shape{rule.num_experts + request.spec.redundant_experts, global ? 1 : rule.num_groups,
+                                global ? 1 : request.group.ep / request.group.gpus_per_node, request.group.ep};
+  const models::EplbPlan plan = models::eplb_rebalance(loads, shape);
+  models::RoutedStep out;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    models::RoutedStepRequest r = request;
+    r.layers = {layers[i]};
+    const std::vector<std::vector<double>> layer_bias{bias[i]};
+    r.bias = &layer_bias;
+    r.placement = &plan.placements[i];
+    models::RoutedStep one = models::route_step(r);
+    if (i == 0) {
+      out = std::move(one);
+      continue;
+    }
+    out.load.microbatches.front().push_back(std::move(one.load.microbatches.front().front()));
+    out.stats.front().push_back(std::move(one.stats.front().front()));
+  }
+  return out;
+}
+
 std::optional<ScenarioRouting> scenario_routing(const Scenario& scenario) {
   if (scenario.routing.source == models::RoutingSource::kBalanced || !scenario.job.model.is_moe()) return std::nullopt;
   models::RoutingReplay replay;
@@ -58,7 +90,9 @@ std::optional<ScenarioRouting> scenario_routing(const Scenario& scenario) {
   const std::vector<std::vector<double>> bias = warmed_up_biases(scenario, scenario.routing, scenario.routing.warmup_steps);
   if (scenario.routing.warmup_steps > 0) request.bias = &bias;
   ScenarioRouting out;
-  auto load = std::make_shared<models::RoutedStepLoad>(models::route_step(request).load);
+  models::RoutedStep routed = models::route_step(request);
+  if (scenario.routing.redundant_experts > 0) routed = route_with_eplb(request, bias, routed);
+  auto load = std::make_shared<models::RoutedStepLoad>(std::move(routed.load));
   const std::vector<models::RoutedLayerLoad>& layers = load->microbatches.front();
   for (const models::RoutedLayerLoad& layer : layers) {
     const double sum = std::accumulate(layer.rows_per_rank.begin(), layer.rows_per_rank.end(), 0.0);
@@ -74,6 +108,8 @@ std::optional<ScenarioRouting> scenario_routing(const Scenario& scenario) {
                     : fmt::format("synthetic (Zipf {}, seed {}), {}", r.zipf_exponent, scenario.seed,
                                   r.warmup_steps > 0 ? fmt::format("after {} steps of bias balancing", r.warmup_steps)
                                                      : std::string("as generated, no bias yet (routing.warmup_steps: 0)"));
+  if (r.redundant_experts > 0)
+    out.summary += fmt::format(", {} with {} redundant experts", models::placement_policy_name(r.placement), r.redundant_experts);
   out.summary += fmt::format("; busiest EP rank {:.1f}% over the mean on average, {:.1f}% at worst",
                              100 * out.mean_rank_vio, 100 * out.max_rank_vio);
   return out;

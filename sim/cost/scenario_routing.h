@@ -25,6 +25,12 @@ std::vector<std::vector<double>> warmed_up_biases(
     const Scenario& scenario, const models::RouterSpec& spec, int steps, const std::function<void(double)>& progress = {},
     const std::function<void(std::size_t, std::vector<models::BalancingPoint>&&)>& on_trace = {});
 
+// Every MoE layer routed on its own EPLB placement (models/eplb.h: the scenario's policy, its redundant experts),
+// planned from `generated`'s loads (DeepSeek's EPLB rebalances on observed loads); `request` as routing_request
+// gives it, with `bias` per MoE layer.
+models::RoutedStep route_with_eplb(const models::RoutedStepRequest& request, const std::vector<std::vector<double>>& bias,
+                                   const models::RoutedStep& generated);
+
 struct ScenarioRouting {
   std::shared_ptr<const models::RoutedStepLoad> load;
   double mean_rank_vio = 0;  // over the MoE layers: busiest EP rank's rows / mean - 1

@@ -48,6 +48,22 @@ TEST(RoutingStudy, RowsAreConservedAndBalancingLowersTheStraggler) {
               1e-9 * study.variants[0].step_time_s);  // straggler_s is the routed step minus the balanced one
 }
 
+TEST(RoutingStudy, EplbReplicasEvenOutTheRanks) {
+  // 32 redundant slots (one more per GPU) placed by EPLB from the loads as generated: the busiest rank comes
+  // closer to the mean than with bias balancing alone, and rows are still conserved.
+  const Scenario s = small_moe(
+      "routing: {kind: synthetic, zipf_exponent: 0.5, placement: eplb-hierarchical, redundant_experts: 32}\n");
+  RoutingStudyRequest request;
+  request.steps = 3;
+  request.step_times = false;
+  const RoutingStudy study = study_routing(s, request);
+  ASSERT_EQ(study.variants.size(), 4u);
+  EXPECT_EQ(study.variants[3].name, "bias balancing + EPLB");
+  EXPECT_LT(study.variants[3].mean_vio, study.variants[2].mean_vio);
+  for (const std::vector<double>& rows : study.variants[3].rows)
+    EXPECT_DOUBLE_EQ(std::accumulate(rows.begin(), rows.end(), 0.0), 512.0 * 32 * 8);
+}
+
 TEST(RoutingStudy, BalancedRoutingOrADenseModelIsALocatedRefusal) {
   EXPECT_THROW(study_routing(small_moe(""), {}), ConfigError);
   try {
