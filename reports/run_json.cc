@@ -113,8 +113,13 @@ std::string format_run_json(const RunReport& r) {
   if (!r.estimate.memory.fits()) out["memory"]["over_capacity_bytes"] = r.estimate.memory.over_capacity_bytes();
   json phases = json::array();
   for (const sim::RunPhase& p : r.run.phases)
-    phases.push_back({{"global_batch_sequences", p.global_batch_sequences}, {"tokens", p.tokens}, {"steps", p.steps},
-                      {"step_time_s", p.step_time_s}});
+    phases.push_back({{"phase", p.phase},
+                      {"sequence_length", p.sequence_length},
+                      {"global_batch_sequences", p.global_batch_sequences},
+                      {"tokens", p.tokens},
+                      {"steps", p.steps},
+                      {"step_time_s", p.step_time_s},
+                      {"given_gpu_hours", p.given_gpu_hours}});
   out["routing"] = r.routing.empty() ? "balanced" : r.routing;
   out["run"] = {{"steps", r.run.steps},
                 {"gpu_hours", r.run.gpu_hours},

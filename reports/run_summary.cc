@@ -186,6 +186,35 @@ std::string failure_lines(const RunReport& r) {
   return out;
 }
 
+// Each phase's modelled steps and GPU-hours (the ramp's segments summed into the main training), or its given
+// GPU-hours.
+std::string phase_table(const sim::RunEstimate& run) {
+  TextTable table({"phase", "sequence", "batch", "steps", "step time", "GPU-hours"},
+                  {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
+                   TextTable::Align::kRight, TextTable::Align::kRight});
+  for (size_t i = 0; i < run.phases.size();) {
+    const sim::RunPhase& first = run.phases[i];
+    double steps = 0, hours = 0, wall_s = 0;
+    int batch_min = first.global_batch_sequences, batch_max = first.global_batch_sequences;
+    size_t j = i;
+    for (; j < run.phases.size() && run.phases[j].phase == first.phase; ++j) {
+      steps += run.phases[j].steps;
+      hours += run.phases[j].gpu_hours(run.gpus);
+      wall_s += run.phases[j].steps * run.phases[j].step_time_s;
+      batch_min = std::min(batch_min, run.phases[j].global_batch_sequences);
+      batch_max = std::max(batch_max, run.phases[j].global_batch_sequences);
+    }
+    if (first.sequence_length == 0)
+      table.add_row({first.phase, "-", "-", "-", "-", fmt::format("{} (given)", big(hours))});
+    else
+      table.add_row({first.phase, fmt::format("{}", first.sequence_length),
+                     batch_min == batch_max ? fmt::format("{}", batch_max) : fmt::format("{}-{}", batch_min, batch_max),
+                     fmt::format("{:.0f}", steps), seconds(wall_s / steps), big(hours)});
+    i = j;
+  }
+  return table.render("    ");
+}
+
 std::string run_section(const RunReport& r) {
   const sim::RunEstimate& run = r.run;
   const sim::TrainingJob& job = r.scenario.job;
@@ -194,6 +223,7 @@ std::string run_section(const RunReport& r) {
                                                        job.global_batch_sequences, big(job.ramp->over_tokens))
                                          : "");
   out += fmt::format("  steps       {:.0f}\n", run.steps);
+  if (!r.scenario.phases.empty()) out += phase_table(run);
   out += fmt::format("  GPU-hours   {} ({} per trillion tokens)\n", big(run.gpu_hours), big(run.gpu_hours_per_trillion_tokens));
   out += fmt::format("  cost        ${} at {} per GPU\n", big(run.cost_usd),
                      format_quantity(r.scenario.cluster.price_usd_per_gpu_s, Dimension::kUsdPerHour));

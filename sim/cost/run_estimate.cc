@@ -1,4 +1,5 @@
-// Run totals. Steps in a span = tokens / (batch x sequence length).
+// Run totals. Steps in a segment = tokens / (batch x sequence length); GPU-hours = steps x step time x GPUs /
+// 3600 per segment, plus the phases given in GPU-hours.
 #include "sim/cost/run_estimate.h"
 
 #include <fmt/format.h>
@@ -21,23 +22,28 @@ double checkpoint_bytes(const TrainingJob& job) {
   const models::OptimizerPrecision& o = job.optimizer;
   return (counts.total + counts.mtp) * (o.weight_bytes + o.master_bytes + 2.0 * o.moment_bytes);
 }
+
+// A batch can give fewer micro-batches than the schedule takes (DualPipe wants 2 pp); such steps are priced
+// all the same, and the run says so.
+void note_schedule_limits(const RunSegment& segment, std::vector<std::string>& notes) {
+  const Scenario& s = *segment.scenario;
+  const int microbatches = microbatches_per_step(s.layout, segment.global_batch_sequences);
+  try {
+    check_schedule_request(schedule_request_for(s.layout, microbatches));
+  } catch (const ConfigError& e) {
+    notes.push_back(fmt::format("{} batch {} ({} micro-batches per pipeline) is below what {} takes ({}); its bubble is "
+                                "the published formula's",
+                                segment.phase, segment.global_batch_sequences, microbatches,
+                                schedule_name(s.layout.schedule), e.expected()));
+  }
 }
 
-RunEstimate estimate_run(const PricedScenario& priced, const Estimate& estimate, double ramp_step_scale) {
-  const Scenario& s = priced.scenario;
-  RunEstimate run;
+}  // namespace
+
+std::vector<RunSegment> run_segments(const Scenario& s) {
+  std::vector<RunSegment> out;
   const TrainingJob& job = s.job;
   const int granularity = s.layout.dp * s.layout.micro_batch_size;
-  std::map<int, double> step_time_by_batch{{job.global_batch_sequences, estimate.step.step_time_s}};
-  auto step_time = [&](int batch) {
-    auto it = step_time_by_batch.find(batch);
-    if (it != step_time_by_batch.end()) return it->second;
-    return step_time_by_batch[batch] = estimate_step_at_batch(priced, batch).step_time_s * ramp_step_scale;
-  };
-  auto add_phase = [&](int batch, double tokens) {
-    RunPhase phase{batch, tokens, tokens / (static_cast<double>(batch) * job.sequence_length), step_time(batch)};
-    run.phases.push_back(phase);
-  };
   double ramp_tokens = 0;
   if (job.ramp && job.ramp->from_sequences < job.global_batch_sequences) {
     ramp_tokens = job.ramp->over_tokens;
@@ -45,40 +51,66 @@ RunEstimate estimate_run(const PricedScenario& priced, const Estimate& estimate,
       const double midpoint = (i + 0.5) / kRampSegments;
       const double batch = job.ramp->from_sequences + midpoint * (job.global_batch_sequences - job.ramp->from_sequences);
       const int rounded = std::max(granularity, static_cast<int>(std::lround(batch / granularity)) * granularity);
-      add_phase(rounded, ramp_tokens / kRampSegments);
+      out.push_back(RunSegment{"pre-training", &s, rounded, ramp_tokens / kRampSegments, 0});
     }
   }
-  add_phase(job.global_batch_sequences, job.total_tokens - ramp_tokens);
-  if (ramp_tokens > 0 && ramp_step_scale != 1.0)
-    run.notes.push_back(fmt::format("ramp steps: the closed form at each batch times {:.3f}, the simulated over the "
-                                    "closed-form step at the full batch", ramp_step_scale));
-
-  // A ramp batch can give fewer micro-batches than the schedule takes (DualPipe wants 2 pp); such steps are
-  // priced with the schedule's formula all the same, and the run says so.
-  for (const RunPhase& phase : run.phases) {
-    const int microbatches = microbatches_per_step(s.layout, phase.global_batch_sequences);
-    try {
-      check_schedule_request(schedule_request_for(s.layout, microbatches));
-    } catch (const ConfigError& e) {
-      run.notes.push_back(fmt::format("ramp batch {} ({} micro-batches per pipeline) is below what {} takes ({}); its "
-                                      "bubble is the published formula's",
-                                      phase.global_batch_sequences, microbatches, schedule_name(s.layout.schedule),
-                                      e.expected()));
+  out.push_back(RunSegment{"pre-training", &s, job.global_batch_sequences, job.total_tokens - ramp_tokens, 0});
+  for (const TrainingPhase& phase : s.phases) {
+    if (!phase.scenario) {
+      out.push_back(RunSegment{phase.name, nullptr, 0, 0, phase.given_gpu_hours});
+      continue;
     }
+    out.push_back(RunSegment{phase.name, phase.scenario.get(), phase.scenario->job.global_batch_sequences,
+                             phase.scenario->job.total_tokens, 0});
   }
+  return out;
+}
 
-  const double gpus = s.cluster.gpu_count();
-  for (const RunPhase& phase : run.phases) {
+RunEstimate estimate_run(const Scenario& s, const StepTimeAt& step_time) {
+  RunEstimate run;
+  run.gpus = s.cluster.gpu_count();
+  std::map<std::pair<const Scenario*, int>, double> step_times;
+  double modelled_tokens = 0;
+  for (const RunSegment& segment : run_segments(s)) {
+    RunPhase phase;
+    phase.phase = segment.phase;
+    phase.given_gpu_hours = segment.given_gpu_hours;
+    if (segment.scenario != nullptr) {
+      const Scenario& scenario = *segment.scenario;
+      const auto key = std::pair{segment.scenario, segment.global_batch_sequences};
+      if (!step_times.count(key)) {
+        step_times[key] = step_time(scenario, segment.global_batch_sequences);
+        note_schedule_limits(segment, run.notes);
+      }
+      phase.sequence_length = scenario.job.sequence_length;
+      phase.global_batch_sequences = segment.global_batch_sequences;
+      phase.tokens = segment.tokens;
+      phase.steps = segment.tokens / (static_cast<double>(segment.global_batch_sequences) * scenario.job.sequence_length);
+      phase.step_time_s = step_times[key];
+      modelled_tokens += segment.tokens;
+    }
     run.steps += phase.steps;
     run.wall_time_s += phase.steps * phase.step_time_s;
+    run.gpu_hours += phase.gpu_hours(run.gpus);
+    run.given_days += phase.given_gpu_hours / run.gpus / 24.0;
+    run.phases.push_back(phase);
   }
-  run.gpu_hours = run.wall_time_s * gpus / 3600.0;
-  run.cost_usd = run.wall_time_s * gpus * s.cluster.price_usd_per_gpu_s;
-  run.energy_mwh = run.wall_time_s * gpus * s.cluster.gpu.power_w / 3.6e9;
-  run.gpu_hours_per_trillion_tokens = run.gpu_hours / (job.total_tokens / 1e12);
+  run.cost_usd = run.gpu_hours * 3600.0 * s.cluster.price_usd_per_gpu_s;
+  run.energy_mwh = run.gpu_hours * s.cluster.gpu.power_w / 1e6;
+  // Per trillion tokens of the modelled work: the phases given in GPU-hours process no tokens trainsim counts.
+  run.gpu_hours_per_trillion_tokens = run.wall_time_s * run.gpus / 3600.0 / (modelled_tokens / 1e12);
   if (s.cluster.failures.enabled && run.wall_time_s > 0)
-    run.failures = failure_cost(s.cluster.failures, s.cluster.gpu_count(), run.wall_time_s, checkpoint_bytes(job));
+    run.failures = failure_cost(s.cluster.failures, run.gpus, run.wall_time_s, checkpoint_bytes(s.job));
   return run;
+}
+
+RunEstimate estimate_run(const PricedScenario& priced, const Estimate& estimate) {
+  const Scenario& main = priced.scenario;
+  return estimate_run(main, [&](const Scenario& scenario, int batch) {
+    if (&scenario == &main)
+      return batch == main.job.global_batch_sequences ? estimate.step.step_time_s : estimate_step_at_batch(priced, batch).step_time_s;
+    return estimate_step_at_batch(PricedScenario(scenario), batch).step_time_s;
+  });
 }
 
 }  // namespace trainsim::sim

@@ -3,12 +3,84 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "core/child_process.h"
 #include "core/error.h"
 #include "sim/cost/finite_figures.h"
 #include "sim/cost/scenario_routing.h"
+#include "sim/scenario/layout_rules.h"
 #include "sim/step/step_simulation.h"
 
 namespace trainsim::sim {
+namespace {
+
+// Every other step of the run (the ramp's batches, each phase's) simulated at the same fidelity, each in a child
+// process of its own, all cores at once; a step the engine cannot run (a ramp batch below what the schedule
+// takes) falls back to the closed form, and the run says so.
+StepTimeAt simulated_step_times(const PricedScenario& priced, double main_step_s, const StepGraphOptions& main_options,
+                                std::vector<std::string>& notes) {
+  const Scenario& main = priced.scenario;
+  std::vector<std::pair<const Scenario*, int>> points, closed_form;
+  for (const RunSegment& segment : run_segments(main)) {
+    if (segment.scenario == nullptr) continue;
+    if (segment.scenario == &main && segment.global_batch_sequences == main.job.global_batch_sequences) continue;
+    const std::pair<const Scenario*, int> point{segment.scenario, segment.global_batch_sequences};
+    if (std::find(points.begin(), points.end(), point) != points.end()) continue;
+    try {  // a batch the schedule cannot take: the closed form (estimate_run notes it), no child
+      check_schedule_request(schedule_request_for(segment.scenario->layout,
+                                                  microbatches_per_step(segment.scenario->layout, point.second)));
+      points.push_back(point);
+    } catch (const ConfigError&) {
+      closed_form.push_back(point);
+    }
+  }
+  std::vector<std::function<std::string()>> works;
+  for (const auto& [scenario, batch] : points) {
+    works.push_back([&, scenario = scenario, batch = batch] {
+      StepGraphOptions options;
+      options.fidelity = main_options.fidelity;
+      if (scenario == &main) {
+        options.routed_load = main_options.routed_load;  // the same tokens per rank: the same routing
+        const double s = simulate_step(priced, batch, options).step.step_time_s;
+        return std::string(reinterpret_cast<const char*>(&s), sizeof s);
+      }
+      if (const std::optional<ScenarioRouting> routing = scenario_routing(*scenario)) options.routed_load = routing->load;
+      const PricedScenario phase(*scenario);
+      const double s = simulate_step(phase, batch, options).step.step_time_s;
+      return std::string(reinterpret_cast<const char*>(&s), sizeof s);
+    });
+  }
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const std::vector<ChildResult> results = run_in_children(works, cores);
+  auto times = std::make_shared<std::map<std::pair<const Scenario*, int>, double>>();
+  for (size_t i = 0; i < points.size(); ++i) {
+    const auto& [scenario, batch] = points[i];
+    double s = 0;
+    if (results[i].ok() && results[i].bytes.size() == sizeof s) {
+      std::memcpy(&s, results[i].bytes.data(), sizeof s);
+    } else {  // the closed form instead
+      notes.push_back(fmt::format("the step at batch {} and sequence {} is the closed form's: the engine did not run it ({})",
+                                  batch, scenario->job.sequence_length, results[i].error));
+      s = scenario == &main ? estimate_step_at_batch(priced, batch).step_time_s
+                            : estimate_step_at_batch(PricedScenario(*scenario), batch).step_time_s;
+    }
+    (*times)[points[i]] = s;
+  }
+  for (const auto& [scenario, batch] : closed_form)
+    (*times)[{scenario, batch}] = scenario == &main ? estimate_step_at_batch(priced, batch).step_time_s
+                                                    : estimate_step_at_batch(PricedScenario(*scenario), batch).step_time_s;
+  return [&main, main_step_s, times](const Scenario& scenario, int batch) {
+    if (&scenario == &main && batch == main.job.global_batch_sequences) return main_step_s;
+    return times->at({&scenario, batch});
+  };
+}
+
+}  // namespace
 
 RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) {
   const PricedScenario priced(scenario);
@@ -37,9 +109,6 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
                         (e.hint().empty() ? "" : e.hint() + "; ") + "or --fidelity analytic, which needs no topology");
     }
   }();
-  // The ramp's other batches are priced by the closed form, scaled by the simulated over the closed-form step
-  // at the full batch: one simulation per evaluation keeps a gpu-fidelity run near a minute.
-  const double ramp_step_scale = simulated.step.step_time_s / out.estimate.step.step_time_s;
   simulated.notes.push_back(
       fmt::format("the closed form (--fidelity analytic) gives {:.3f} s per step", out.estimate.step.step_time_s));
   out.estimate.step = simulated.step;
@@ -51,7 +120,9 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   if (!out.estimate.memory.fits()) notes.push_back(memory_excess_note(out.estimate.memory));
   notes.insert(notes.end(), simulated.notes.begin(), simulated.notes.end());
   out.estimate.notes = std::move(notes);
-  out.run = estimate_run(priced, out.estimate, ramp_step_scale);
+  std::vector<std::string> step_notes;
+  out.run = estimate_run(scenario, simulated_step_times(priced, simulated.step.step_time_s, options, step_notes));
+  out.run.notes.insert(out.run.notes.end(), step_notes.begin(), step_notes.end());
   if (request.keep_timeline) out.timeline = std::move(simulated.timeline);
   check_figures_finite(out.estimate, out.run);
   return out;

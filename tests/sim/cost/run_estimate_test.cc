@@ -51,3 +51,58 @@ TEST(RunEstimate, DeepSeekV3IsWithinAThirdOfThePublishedGpuHours) {
 
 }  // namespace
 }  // namespace trainsim::sim
+
+namespace trainsim::sim {
+namespace {
+
+const char* kPhases =
+    "  phases:\n"
+    "    - {name: long context, sequence_length: 8192, global_batch: 32, steps: 100,\n"
+    "       parallelism: {pp: 2, dp: 16, schedule: 1f1b}}\n"
+    "    - {name: post-training, gpu_hours: 5K}\n";
+
+TEST(RunEstimate, PhasesAddTheirStepsAndGivenGpuHours) {
+  const Scenario s = parse_scenario(testing::with("  tokens: 1B\n", std::string("  tokens: 1B\n") + kPhases), "s.yaml");
+  ASSERT_EQ(s.phases.size(), 2u);
+  ASSERT_TRUE(s.phases[0].scenario);
+  EXPECT_EQ(s.phases[0].scenario->layout.pp, 2);  // the phase's own parallelism
+  EXPECT_EQ(s.phases[0].scenario->job.sequence_length, 8192);
+  EXPECT_FALSE(s.phases[1].scenario);
+  const PricedScenario priced(s);
+  const RunEstimate run = estimate_run(priced, estimate_step(priced));
+  ASSERT_EQ(run.phases.size(), 3u);  // pre-training (no ramp), then the two phases
+  const RunPhase& main = run.phases[0];
+  const RunPhase& extension = run.phases[1];
+  const RunPhase& post = run.phases[2];
+  EXPECT_EQ(extension.phase, "long context");
+  EXPECT_NEAR(extension.steps, 100, 1e-9);  // 100 steps of 32 x 8192 tokens
+  EXPECT_EQ(post.given_gpu_hours, 5000);
+  // GPU-hours = steps x step time x GPUs / 3600 per phase, plus the given ones, on 32 GPUs.
+  const double by_hand = main.steps * main.step_time_s * 32 / 3600 + 100 * extension.step_time_s * 32 / 3600 + 5000;
+  EXPECT_NEAR(run.gpu_hours, by_hand, 1e-9 * by_hand);
+  EXPECT_NEAR(run.days(), (main.steps * main.step_time_s + 100 * extension.step_time_s) / 86400 + 5000.0 / 32 / 24, 1e-9);
+  EXPECT_NEAR(run.cost_usd, run.gpu_hours * 2.0, 1e-6 * run.cost_usd);
+  // Twice the sequence at half the batch: the same tokens a step, more attention, so a longer step.
+  EXPECT_GT(extension.step_time_s, main.step_time_s * 0.5);
+}
+
+TEST(RunEstimate, PhaseErrorsAreLocated) {
+  auto error = [](const std::string& phases) {
+    try {
+      parse_scenario(testing::with("  tokens: 1B\n", "  tokens: 1B\n  phases:\n" + phases), "s.yaml");
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error("    - {name: a, tokens: 1B, steps: 10}\n").find("s.yaml:9:7: training.phases[0]"), std::string::npos);
+  EXPECT_NE(error("    - {name: a, tokens: 1B, steps: 10}\n").find("has both tokens and steps"), std::string::npos);
+  EXPECT_NE(error("    - {name: a}\n").find("has neither tokens, steps nor gpu_hours"), std::string::npos);
+  EXPECT_NE(error("    - {name: rl, gpu_hours: 5K, steps: 3}\n").find("steps beside gpu_hours"), std::string::npos);
+  const std::string layout = error("    - {name: a, steps: 10, parallelism: {pp: 7}}\n");
+  EXPECT_NE(layout.find("phase 0 ('a'): parallelism: pp 7 x tp 1 x dp 8 = 56 GPUs"), std::string::npos) << layout;
+  EXPECT_NE(error("    - {name: a, steps: 10, colour: red}\n").find("colour"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trainsim::sim
