@@ -1,0 +1,81 @@
+// `trainsim sweep SCENARIO --set KEY=V1,V2 ... [--out DIR]`: the cross product of the values, each point run as
+// `trainsim run` runs it, in child processes on all cores (sim/cost/sweep.h); a Markdown table on standard
+// output, and sweep.csv, sweep.json and sweep.md in DIR.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "reports/sweep_report.h"
+#include "sim/cost/sweep.h"
+
+namespace trainsim::cli {
+namespace {
+
+void show_progress(int done, int total) {
+  std::fprintf(stderr, "\rsweep: %d/%d points%s", done, total, done >= total ? "\n" : "");
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app) {
+  struct Options {
+    std::string scenario;
+    std::vector<std::string> axes;
+    std::vector<std::string> fixed;
+    std::string fidelity = "stage";
+    std::string out_dir;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand(
+      "sweep", "Run the cross product of scenario values (--set parallelism.pp=8,16,32 --set cluster.gpu=h800,h100) on "
+               "all cores: step, MFU, GPU-hours, cost, days and memory per point, points that cannot run with their "
+               "reason, the best point per objective and the Pareto front of cost and days");
+  command->add_option("scenario", options->scenario, "Scenario YAML file (default: the default scenario)");
+  command->add_option("--set", options->axes, "KEY.PATH=V1,V2,...: a varied key and its values (YAML), repeatable")
+      ->type_name("KEY=V1,V2")
+      ->required();
+  command->add_option("--fix", options->fixed, "KEY.PATH=VALUE set on every point, as run's --set; repeatable")
+      ->type_name("KEY=VALUE");
+  command->add_option("--fidelity", options->fidelity, "stage (default), gpu or analytic, as for `trainsim run`")
+      ->check(CLI::IsMember({"analytic", "stage", "gpu"}));
+  command->add_option("--out", options->out_dir, "Write sweep.csv, sweep.json and sweep.md into this folder");
+  command->callback([options] {
+    std::vector<sim::SweepAxis> axes;
+    for (const std::string& text : options->axes) axes.push_back(sim::parse_sweep_axis(text));
+    const std::string path = options->scenario.empty() ? default_scenario_path() : options->scenario;
+    std::string command_line = "trainsim sweep " + path;
+    for (const std::string& text : options->axes) command_line += " --set " + text;
+    for (const std::string& text : options->fixed) command_line += " --fix " + text;
+    if (options->fidelity != "stage") command_line += " --fidelity " + options->fidelity;
+    OutputFiles outputs;
+    OutputFiles::Id csv = 0, json = 0, markdown = 0;
+    if (!options->out_dir.empty()) {
+      std::filesystem::create_directories(options->out_dir);
+      csv = outputs.plan("--out", options->out_dir + "/sweep.csv");
+      json = outputs.plan("--out", options->out_dir + "/sweep.json");
+      markdown = outputs.plan("--out", options->out_dir + "/sweep.md");
+    }
+    const OutputFiles::Id table = outputs.plan("-", "");
+    std::function<void(int, int)> progress;
+    if (isatty(STDERR_FILENO)) progress = show_progress;
+    const sim::Sweep sweep = sim::run_sweep(path, options->fixed, axes,
+                                            sim::fidelity_from_name(options->fidelity).value_or(sim::Fidelity::kStage),
+                                            progress);
+    const std::string page = reports::sweep_markdown(sweep, command_line);
+    if (!options->out_dir.empty()) {
+      outputs.stage(csv, reports::sweep_csv(sweep));
+      outputs.stage(json, reports::sweep_json(sweep));
+      outputs.stage(markdown, page);
+    }
+    outputs.stage(table, page);
+    commit_outputs(outputs);
+  });
+}
+
+}  // namespace trainsim::cli
