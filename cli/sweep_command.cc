@@ -10,6 +10,8 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "core/error.h"
+#include "core/read_file.h"
 #include "reports/sweep_report.h"
 #include "sim/cost/sweep.h"
 
@@ -30,6 +32,7 @@ void add_sweep_command(CLI::App& app) {
     std::vector<std::string> fixed;
     std::string fidelity = "stage";
     std::string out_dir;
+    std::string shard;
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
@@ -45,7 +48,11 @@ void add_sweep_command(CLI::App& app) {
   command->add_option("--fidelity", options->fidelity, "stage (default), gpu or analytic, as for `trainsim run`")
       ->check(CLI::IsMember({"analytic", "stage", "gpu"}));
   command->add_option("--out", options->out_dir, "Write sweep.csv, sweep.json and sweep.md into this folder");
+  command->add_option("--shard", options->shard,
+                      "I/N: run only the points whose index is I mod N (one machine's share; `trainsim merge` joins the "
+                      "shards' folders into the outputs of the whole sweep)");
   command->callback([options] {
+    const sim::SweepShard shard = options->shard.empty() ? sim::SweepShard{} : sim::parse_sweep_shard(options->shard);
     std::vector<sim::SweepAxis> axes;
     for (const std::string& text : options->axes) axes.push_back(sim::parse_sweep_axis(text));
     const std::string path = options->scenario.empty() ? default_scenario_path() : options->scenario;
@@ -53,6 +60,7 @@ void add_sweep_command(CLI::App& app) {
     for (const std::string& text : options->axes) command_line += " --set " + text;
     for (const std::string& text : options->fixed) command_line += " --fix " + text;
     if (options->fidelity != "stage") command_line += " --fidelity " + options->fidelity;
+    if (!options->shard.empty()) command_line += " --shard " + options->shard;
     OutputFiles outputs;
     OutputFiles::Id csv = 0, json = 0, markdown = 0;
     if (!options->out_dir.empty()) {
@@ -66,7 +74,7 @@ void add_sweep_command(CLI::App& app) {
     if (isatty(STDERR_FILENO)) progress = show_progress;
     const sim::Sweep sweep = sim::run_sweep(path, options->fixed, axes,
                                             sim::fidelity_from_name(options->fidelity).value_or(sim::Fidelity::kStage),
-                                            progress);
+                                            progress, shard);
     const std::string page = reports::sweep_markdown(sweep, command_line);
     if (!options->out_dir.empty()) {
       outputs.stage(csv, reports::sweep_csv(sweep));
@@ -74,6 +82,42 @@ void add_sweep_command(CLI::App& app) {
       outputs.stage(markdown, page);
     }
     outputs.stage(table, page);
+    commit_outputs(outputs);
+  });
+}
+
+void add_merge_command(CLI::App& app) {
+  struct Options {
+    std::vector<std::string> dirs;
+    std::string out_dir;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand(
+      "merge", "Join the folders of a sweep's shards (trainsim sweep --shard I/N --out DIR) into the outputs one run of "
+               "the whole sweep writes");
+  command->add_option("dirs", options->dirs, "The shards' --out folders, each holding sweep.json")->required();
+  command->add_option("--out", options->out_dir, "Write the merged sweep.csv, sweep.json and sweep.md here")->required();
+  command->callback([options] {
+    std::vector<sim::Sweep> shards;
+    for (const std::string& dir : options->dirs) {
+      const std::string file = dir + "/sweep.json";
+      std::string text;
+      try {
+        text = read_file(file);
+      } catch (const Error& e) {  // a folder the user named: an input error
+        throw ConfigError(SourceLocation{file, 0, 0, ""}, e.what(), "the --out folder of a `trainsim sweep --shard` run");
+      }
+      shards.push_back(reports::read_sweep_json(text, file));
+    }
+    const sim::Sweep sweep = sim::merge_sweeps(shards);
+    std::filesystem::create_directories(options->out_dir);
+    OutputFiles outputs;
+    const OutputFiles::Id csv = outputs.plan("--out", options->out_dir + "/sweep.csv");
+    const OutputFiles::Id json = outputs.plan("--out", options->out_dir + "/sweep.json");
+    const OutputFiles::Id markdown = outputs.plan("--out", options->out_dir + "/sweep.md");
+    outputs.stage(csv, reports::sweep_csv(sweep));
+    outputs.stage(json, reports::sweep_json(sweep));
+    outputs.stage(markdown, reports::sweep_markdown(sweep, fmt::format("trainsim merge {}", fmt::join(options->dirs, " "))));
     commit_outputs(outputs);
   });
 }

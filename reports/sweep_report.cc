@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
+
 namespace trainsim::reports {
 namespace {
 
@@ -56,9 +58,10 @@ std::string sweep_json(const sim::Sweep& sweep) {
   nlohmann::json axes = nlohmann::json::array();
   for (const sim::SweepAxis& a : sweep.axes) axes.push_back({{"key", a.key}, {"values", a.values}});
   out["axes"] = axes;
+  out["total_points"] = sweep.total_points;
   nlohmann::json points = nlohmann::json::array();
   for (const sim::SweepPoint& p : sweep.points) {
-    nlohmann::json point = {{"values", p.values}, {"feasible", p.ok}};
+    nlohmann::json point = {{"index", p.index}, {"values", p.values}, {"feasible", p.ok}};
     if (p.ok)
       point.update({{"step_time_s", p.step_time_s}, {"mfu", p.mfu}, {"gpu_hours", p.gpu_hours}, {"cost_usd", p.cost_usd},
                     {"days", p.days}, {"memory_gib_per_gpu", p.memory_gib}, {"compute_s", p.compute_s},
@@ -70,6 +73,39 @@ std::string sweep_json(const sim::Sweep& sweep) {
   out["points"] = points;
   out["pareto_cost_days"] = cost_days_pareto_front(sweep);
   return out.dump(2) + "\n";
+}
+
+sim::Sweep read_sweep_json(const std::string& text, const std::string& file) {
+  sim::Sweep sweep;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    for (const nlohmann::json& a : j.at("axes")) sweep.axes.push_back({a.at("key"), a.at("values")});
+    sweep.total_points = j.at("total_points");
+    for (const nlohmann::json& p : j.at("points")) {
+      sim::SweepPoint point;
+      point.index = p.at("index");
+      point.values = p.at("values").get<std::vector<std::string>>();
+      point.ok = p.at("feasible");
+      if (point.ok) {
+        point.step_time_s = p.at("step_time_s");
+        point.mfu = p.at("mfu");
+        point.gpu_hours = p.at("gpu_hours");
+        point.cost_usd = p.at("cost_usd");
+        point.days = p.at("days");
+        point.memory_gib = p.at("memory_gib_per_gpu");
+        point.compute_s = p.at("compute_s");
+        point.bubble_s = p.at("bubble_s");
+        point.exposed_comm_s = p.at("exposed_comm_s");
+      } else {
+        point.reason = p.at("reason");
+      }
+      sweep.points.push_back(std::move(point));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw ConfigError(SourceLocation{file, 0, 0, ""}, fmt::format("is not a sweep.json trainsim wrote ({})", e.what()),
+                      "the sweep.json of `trainsim sweep --out DIR`");
+  }
+  return sweep;
 }
 
 std::string sweep_markdown(const sim::Sweep& sweep, const std::string& command_line) {

@@ -12,6 +12,10 @@ std::string sweep_csv(const sim::Sweep& sweep);
 std::string sweep_json(const sim::Sweep& sweep);
 std::string sweep_markdown(const sim::Sweep& sweep, const std::string& command_line);
 
+// The Sweep a sweep.json holds (what sweep_json wrote), for `trainsim merge`; throws ConfigError naming `file`
+// for text that is not one.
+sim::Sweep read_sweep_json(const std::string& text, const std::string& file);
+
 // Indices of the points no other point beats on both cost and days (ties kept), in order of cost.
 std::vector<size_t> cost_days_pareto_front(const sim::Sweep& sweep);
 

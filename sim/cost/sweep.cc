@@ -48,8 +48,45 @@ SweepAxis parse_sweep_axis(const std::string& text) {
   return axis;
 }
 
+SweepShard parse_sweep_shard(const std::string& text) {
+  const SourceLocation at{"--shard", 0, 0, "shard"};
+  SweepShard shard;
+  char slash = 0;
+  std::istringstream in(text);
+  if (!(in >> shard.index >> slash >> shard.count) || slash != '/' || !in.eof() || shard.count < 1 || shard.index < 0 ||
+      shard.index >= shard.count)
+    throw ConfigError(at, fmt::format("'{}' is not a shard", text), "I/N with 0 <= I < N, such as 0/3");
+  return shard;
+}
+
+Sweep merge_sweeps(const std::vector<Sweep>& shards) {
+  const SourceLocation at{"merge", 0, 0, "shards"};
+  if (shards.empty()) throw ConfigError(at, "no sweep to merge", "one or more sweep folders");
+  Sweep merged;
+  merged.axes = shards.front().axes;
+  merged.total_points = shards.front().total_points;
+  for (const Sweep& shard : shards) {
+    const bool same_axes = shard.axes.size() == merged.axes.size() &&
+                           std::equal(shard.axes.begin(), shard.axes.end(), merged.axes.begin(), [](const SweepAxis& a, const SweepAxis& b) {
+                             return a.key == b.key && a.values == b.values;
+                           });
+    if (!same_axes || shard.total_points != merged.total_points)
+      throw ConfigError(at, "the shards come from different sweeps (their axes differ)", "the shards of one sweep");
+    merged.points.insert(merged.points.end(), shard.points.begin(), shard.points.end());
+  }
+  std::stable_sort(merged.points.begin(), merged.points.end(),
+                   [](const SweepPoint& a, const SweepPoint& b) { return a.index < b.index; });
+  for (int i = 0; i < merged.total_points; ++i)
+    if (i >= static_cast<int>(merged.points.size()) || merged.points[static_cast<size_t>(i)].index != i)
+      throw ConfigError(at, fmt::format("point {} of {} is missing or given twice", i, merged.total_points),
+                        "every shard i/N of the sweep, each once");
+  if (merged.points.size() != static_cast<size_t>(merged.total_points))
+    throw ConfigError(at, "a point is given twice", "every shard i/N of the sweep, each once");
+  return merged;
+}
+
 Sweep run_sweep(const std::string& path, const std::vector<std::string>& base_overrides, const std::vector<SweepAxis>& axes,
-                Fidelity fidelity, const std::function<void(int, int)>& progress) {
+                Fidelity fidelity, const std::function<void(int, int)>& progress, SweepShard shard) {
   Sweep sweep;
   sweep.axes = axes;
   std::vector<std::vector<std::string>> combos{{}};
@@ -62,14 +99,18 @@ Sweep run_sweep(const std::string& path, const std::vector<std::string>& base_ov
       }
     combos = std::move(next);
   }
+  sweep.total_points = static_cast<int>(combos.size());
+  std::vector<int> indices;
+  for (int i = 0; i < sweep.total_points; ++i)
+    if (i % shard.count == shard.index) indices.push_back(i);
   // A batch of children at a time, so that progress comes after each batch.
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  for (size_t first = 0; first < combos.size(); first += static_cast<size_t>(cores)) {
-    const size_t last = std::min(combos.size(), first + static_cast<size_t>(cores));
+  for (size_t first = 0; first < indices.size(); first += static_cast<size_t>(cores)) {
+    const size_t last = std::min(indices.size(), first + static_cast<size_t>(cores));
     std::vector<std::function<std::string()>> works;
-    for (size_t i = first; i < last; ++i) {
+    for (size_t k = first; k < last; ++k) {
       std::vector<std::string> overrides = base_overrides;
-      for (size_t a = 0; a < axes.size(); ++a) overrides.push_back(axes[a].key + "=" + combos[i][a]);
+      for (size_t a = 0; a < axes.size(); ++a) overrides.push_back(axes[a].key + "=" + combos[static_cast<size_t>(indices[k])][a]);
       works.push_back([path, overrides, fidelity] {
         RunRequest request;
         request.fidelity = fidelity;
@@ -77,15 +118,16 @@ Sweep run_sweep(const std::string& path, const std::vector<std::string>& base_ov
       });
     }
     const std::vector<ChildResult> results = run_in_children(works, cores);
-    for (size_t i = first; i < last; ++i) {
+    for (size_t k = first; k < last; ++k) {
       SweepPoint point;
-      point.values = combos[i];
-      const ChildResult& r = results[i - first];
+      point.index = indices[k];
+      point.values = combos[static_cast<size_t>(indices[k])];
+      const ChildResult& r = results[k - first];
       if (r.ok()) decode(r.bytes, point);
       else point.reason = r.error;
       sweep.points.push_back(std::move(point));
     }
-    if (progress) progress(static_cast<int>(last), static_cast<int>(combos.size()));
+    if (progress) progress(static_cast<int>(last), static_cast<int>(indices.size()));
   }
   return sweep;
 }

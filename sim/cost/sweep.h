@@ -19,6 +19,7 @@ struct SweepAxis {
 SweepAxis parse_sweep_axis(const std::string& text);
 
 struct SweepPoint {
+  int index = 0;                    // in the whole cross product (a shard holds every N-th)
   std::vector<std::string> values;  // one per axis, in axis order
   bool ok = false;
   std::string reason;               // why it cannot run (the error's one line) when !ok
@@ -28,12 +29,25 @@ struct SweepPoint {
 
 struct Sweep {
   std::vector<SweepAxis> axes;
-  std::vector<SweepPoint> points;  // the cross product, the first axis slowest
+  std::vector<SweepPoint> points;  // the cross product, the first axis slowest (a shard's share of it)
+  int total_points = 0;            // of the whole cross product
 };
+
+// A deterministic slice of the points: shard i of n holds the points whose index is i mod n.
+struct SweepShard {
+  int index = 0;
+  int count = 1;
+};
+// "i/N" (0 <= i < N); throws ConfigError located at --shard otherwise.
+SweepShard parse_sweep_shard(const std::string& text);
+
+// The shards of one sweep into the sweep run whole: the same axes, every point exactly once, in index order.
+// Throws ConfigError naming the problem (different axes, a point missing or twice).
+Sweep merge_sweeps(const std::vector<Sweep>& shards);
 
 // Runs every point of the cross product of `axes` over the scenario at `path` (with `base_overrides` applied
 // first) at `fidelity`; `progress(done, total)` after each point.
 Sweep run_sweep(const std::string& path, const std::vector<std::string>& base_overrides, const std::vector<SweepAxis>& axes,
-                Fidelity fidelity, const std::function<void(int, int)>& progress = {});
+                Fidelity fidelity, const std::function<void(int, int)>& progress = {}, SweepShard shard = {});
 
 }  // namespace trainsim::sim

@@ -53,6 +53,38 @@ TEST(SweepCommand, OneRowPerPointWithReasonsAndTheSameBytesTwice) {
   EXPECT_NE(read(dir / "a" / "sweep.json").find("\"pareto_cost_days\""), std::string::npos);
 }
 
+TEST(SweepCommand, ThreeShardsMergeToTheWholeSweepByteForByte) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "sweep_command_shards";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "s.yaml") << kSmallMoe;
+  const std::vector<std::string> args{"sweep", (dir / "s.yaml").string(), "--set", "parallelism.pp=1,2,3",
+                                      "--set", "cluster.gpu=h800,h100"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  ASSERT_EQ(run_trainsim(with({"--out", (dir / "whole").string()})).exit_code, 0);
+  std::vector<std::string> merge{"merge"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string shard_dir = (dir / ("shard" + std::to_string(i))).string();
+    const ProcessResult r = run_trainsim(with({"--shard", std::to_string(i) + "/3", "--out", shard_dir}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    merge.push_back(shard_dir);
+  }
+  merge.insert(merge.end(), {"--out", (dir / "merged").string()});
+  const ProcessResult merged = run_trainsim(merge);
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_EQ(read(dir / "merged" / "sweep.csv"), read(dir / "whole" / "sweep.csv"));
+  EXPECT_EQ(read(dir / "merged" / "sweep.json"), read(dir / "whole" / "sweep.json"));
+  // Two shards of three leave points out: refused with 2.
+  const ProcessResult partial = run_trainsim({"merge", merge[1], merge[2], "--out", (dir / "partial").string()});
+  EXPECT_EQ(partial.exit_code, 2);
+  EXPECT_NE(partial.err.find("missing or given twice"), std::string::npos) << partial.err;
+  EXPECT_EQ(run_trainsim(with({"--shard", "3/3"})).exit_code, 2);
+}
+
 TEST(SweepCommand, AMalformedAxisExitsTwo) {
   const ProcessResult r = run_trainsim({"sweep", "--set", "parallelism.pp"});
   EXPECT_EQ(r.exit_code, 2);
