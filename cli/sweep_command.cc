@@ -12,6 +12,7 @@
 #include "cli/output.h"
 #include "core/error.h"
 #include "core/read_file.h"
+#include "reports/sweep_charts.h"
 #include "reports/sweep_report.h"
 #include "sim/cost/sweep.h"
 
@@ -21,6 +22,20 @@ namespace {
 void show_progress(int done, int total) {
   std::fprintf(stderr, "\rsweep: %d/%d points%s", done, total, done >= total ? "\n" : "");
   std::fflush(stderr);
+}
+
+// sweep.csv, sweep.json, sweep.md, and the pictures: cost and days by each varied key, the step breakdown.
+void plan_sweep_outputs(OutputFiles& outputs, const std::string& dir, const sim::Sweep& sweep, const std::string& page) {
+  std::filesystem::create_directories(dir);
+  outputs.stage(outputs.plan("--out", dir + "/sweep.csv"), reports::sweep_csv(sweep));
+  outputs.stage(outputs.plan("--out", dir + "/sweep.json"), reports::sweep_json(sweep));
+  outputs.stage(outputs.plan("--out", dir + "/sweep.md"), page);
+  for (std::size_t a = 0; a < sweep.axes.size(); ++a) {
+    const std::string stem = dir + "/by-" + std::to_string(a) + "-";
+    outputs.stage(outputs.plan("--out", stem + "cost.svg"), reports::sweep_axis_svg(sweep, a, reports::SweepFigure::kCostUsd));
+    outputs.stage(outputs.plan("--out", stem + "days.svg"), reports::sweep_axis_svg(sweep, a, reports::SweepFigure::kDays));
+  }
+  outputs.stage(outputs.plan("--out", dir + "/step-breakdown.svg"), reports::sweep_breakdown_svg(sweep));
 }
 
 }  // namespace
@@ -47,7 +62,8 @@ void add_sweep_command(CLI::App& app) {
       ->type_name("KEY=VALUE");
   command->add_option("--fidelity", options->fidelity, "stage (default), gpu or analytic, as for `trainsim run`")
       ->check(CLI::IsMember({"analytic", "stage", "gpu"}));
-  command->add_option("--out", options->out_dir, "Write sweep.csv, sweep.json and sweep.md into this folder");
+  command->add_option("--out", options->out_dir, "Write sweep.csv, sweep.json, sweep.md and the pictures (by-K-cost.svg and "
+                                                 "by-K-days.svg for the K-th varied key, step-breakdown.svg) into this folder");
   command->add_option("--shard", options->shard,
                       "I/N: run only the points whose index is I mod N (one machine's share; `trainsim merge` joins the "
                       "shards' folders into the outputs of the whole sweep)");
@@ -61,27 +77,16 @@ void add_sweep_command(CLI::App& app) {
     for (const std::string& text : options->fixed) command_line += " --fix " + text;
     if (options->fidelity != "stage") command_line += " --fidelity " + options->fidelity;
     if (!options->shard.empty()) command_line += " --shard " + options->shard;
+    if (!options->out_dir.empty()) std::filesystem::create_directories(options->out_dir);  // a bad folder fails first
     OutputFiles outputs;
-    OutputFiles::Id csv = 0, json = 0, markdown = 0;
-    if (!options->out_dir.empty()) {
-      std::filesystem::create_directories(options->out_dir);
-      csv = outputs.plan("--out", options->out_dir + "/sweep.csv");
-      json = outputs.plan("--out", options->out_dir + "/sweep.json");
-      markdown = outputs.plan("--out", options->out_dir + "/sweep.md");
-    }
-    const OutputFiles::Id table = outputs.plan("-", "");
     std::function<void(int, int)> progress;
     if (isatty(STDERR_FILENO)) progress = show_progress;
     const sim::Sweep sweep = sim::run_sweep(path, options->fixed, axes,
                                             sim::fidelity_from_name(options->fidelity).value_or(sim::Fidelity::kStage),
                                             progress, shard);
     const std::string page = reports::sweep_markdown(sweep, command_line);
-    if (!options->out_dir.empty()) {
-      outputs.stage(csv, reports::sweep_csv(sweep));
-      outputs.stage(json, reports::sweep_json(sweep));
-      outputs.stage(markdown, page);
-    }
-    outputs.stage(table, page);
+    if (!options->out_dir.empty()) plan_sweep_outputs(outputs, options->out_dir, sweep, page);
+    outputs.stage(outputs.plan("-", ""), page);
     commit_outputs(outputs);
   });
 }
@@ -110,14 +115,9 @@ void add_merge_command(CLI::App& app) {
       shards.push_back(reports::read_sweep_json(text, file));
     }
     const sim::Sweep sweep = sim::merge_sweeps(shards);
-    std::filesystem::create_directories(options->out_dir);
     OutputFiles outputs;
-    const OutputFiles::Id csv = outputs.plan("--out", options->out_dir + "/sweep.csv");
-    const OutputFiles::Id json = outputs.plan("--out", options->out_dir + "/sweep.json");
-    const OutputFiles::Id markdown = outputs.plan("--out", options->out_dir + "/sweep.md");
-    outputs.stage(csv, reports::sweep_csv(sweep));
-    outputs.stage(json, reports::sweep_json(sweep));
-    outputs.stage(markdown, reports::sweep_markdown(sweep, fmt::format("trainsim merge {}", fmt::join(options->dirs, " "))));
+    plan_sweep_outputs(outputs, options->out_dir, sweep,
+                       reports::sweep_markdown(sweep, fmt::format("trainsim merge {}", fmt::join(options->dirs, " "))));
     commit_outputs(outputs);
   });
 }

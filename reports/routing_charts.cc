@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/error.h"
+#include "reports/svg_palette.h"
 #include "reports/svg_text.h"
 
 namespace trainsim::reports {
@@ -21,8 +22,6 @@ constexpr double kCharPx = 6.2;  // width of one character at font-size 10, for 
 constexpr std::string_view kScaleCaption =
     "colour: load / the layer's mean load (1 = balanced); outlined: each layer's most loaded GPU";
 
-constexpr std::array<const char*, 10> kSeriesColours = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                                         "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
 void draw_title(std::string& out, const std::string& title, double x) {
   out += fmt::format(R"(<text x="{}" y="24" font-size="14" text-anchor="start">{}</text>)", svg_px(x),
@@ -120,7 +119,7 @@ void draw_chart_legend(std::string& out, const MaxVioChart& chart) {
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     const double y = F::kTopPx + 10 + 20 * static_cast<double>(i);
     out += fmt::format(R"(<line x1="{0}" y1="{2}" x2="{1}" y2="{2}" stroke="{3}" stroke-width="3"/>)", svg_px(x),
-                       svg_px(x + 24), svg_px(y), kSeriesColours[i % kSeriesColours.size()]);
+                       svg_px(x + 24), svg_px(y), series_colour(i));
     out += fmt::format(R"(<text x="{}" y="{}" text-anchor="start" font-size="12">{}</text>)", svg_px(x + 30),
                        svg_px(y + 4), xml_escape(chart.series[i].name));
   }
@@ -247,7 +246,7 @@ std::string maxvio_chart_svg(const MaxVioChart& chart) {
   draw_title(out, chart.title, F::kLeftPx);
   draw_chart_axes(out, chart, m);
   for (std::size_t i = 0; i < chart.series.size(); ++i)
-    draw_series(out, chart.series[i], kSeriesColours[i % kSeriesColours.size()], m);
+    draw_series(out, chart.series[i], series_colour(i), m);
   draw_chart_legend(out, chart);
   out += "</svg>\n";
   return out;

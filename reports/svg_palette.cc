@@ -59,4 +59,10 @@ std::string phase_colour(sim::Phase phase) {
   return "#000000";
 }
 
+const char* series_colour(std::size_t i) {
+  static constexpr const char* kColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+  return kColours[i % 10];
+}
+
 }  // namespace trainsim::reports

@@ -31,3 +31,44 @@ TEST(SweepReport, ParetoFrontOfCostAndDaysByHand) {
 
 }  // namespace
 }  // namespace trainsim::reports
+
+#include "reports/sweep_charts.h"
+#include "tests/reports/xml_check.h"
+
+namespace trainsim::reports {
+namespace {
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(SweepCharts, OneLinePerOtherCombinationAndFourPartsPerBar) {
+  sim::Sweep sweep;
+  sweep.axes = {{"parallelism.pp", {"8", "16"}}, {"cluster.gpu", {"h800", "h100"}}};
+  for (const char* pp : {"8", "16"})
+    for (const char* gpu : {"h800", "h100"}) {
+      sim::SweepPoint p = point(pp, 100, 10);
+      p.values.push_back(gpu);
+      p.step_time_s = 10;
+      p.compute_s = 6;
+      p.bubble_s = 2;
+      p.exposed_comm_s = 1;  // the rest: 1 s
+      sweep.points.push_back(p);
+    }
+  sweep.points[3].ok = false;
+  const std::string by_pp = sweep_axis_svg(sweep, 0, SweepFigure::kCostUsd);
+  EXPECT_EQ(xml_problem(by_pp), "");
+  EXPECT_EQ(count(by_pp, "<polyline"), 2u);  // one line per GPU, the other key
+  EXPECT_EQ(count(by_pp, "<circle"), 3u);    // the point that cannot run is left out
+  const std::string bars = sweep_breakdown_svg(sweep);
+  EXPECT_EQ(xml_problem(bars), "");
+  EXPECT_EQ(count(bars, "class=\"part\""), 12u);  // 3 points x 4 parts
+  // The widest bar (10 s) spans the 520 px: compute 6 s is 312 px.
+  EXPECT_NE(bars.find("data-part=\"compute\" x=\"220.00\" y=\"47.00\" width=\"312.00\""), std::string::npos) << bars;
+  EXPECT_NE(bars.find("1 points cannot run"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trainsim::reports
