@@ -1,0 +1,160 @@
+// Enumerate, check, price: each candidate is the scenario with its layout replaced, through the same layout
+// rules and memory model the loader and `trainsim run` use, so a plan never proposes what run would refuse.
+#include "sim/cost/layout_search.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "core/child_process.h"
+#include "core/error.h"
+#include "sim/scenario/layout_rules.h"
+#include "sim/step/priced_scenario.h"
+#include "sim/step/step_estimate.h"
+#include "sim/step/step_simulation.h"
+
+namespace trainsim::sim {
+namespace {
+
+std::vector<ParallelLayout> enumerate(const Scenario& s) {
+  const int gpus = s.cluster.gpu_count();
+  const bool moe = s.job.model.is_moe();
+  std::vector<ParallelLayout> out;
+  for (int pp : {1, 2, 4, 8, 16, 32, 64}) {
+    if (gpus % pp != 0 || pp > s.job.model.num_layers) continue;
+    for (int tp : {1, 2, 4, 8}) {
+      if (tp > s.cluster.gpus_per_node || (gpus / pp) % tp != 0) continue;
+      const int dp = gpus / pp / tp;
+      for (ScheduleKind schedule : kAllScheduleKinds) {
+        if (schedule == ScheduleKind::kGPipe) continue;  // never better than 1F1B at the same memory
+        for (int v : {1, 2, 4}) {
+          if ((v > 1) != (schedule == ScheduleKind::kInterleaved)) continue;
+          for (int ep : {1, 8, 16, 32, 64}) {
+            if ((ep > 1) != moe || (dp * tp) % ep != 0) continue;
+            for (int mb : {1, 2, 4}) {
+              for (models::Recompute recompute : {models::Recompute::kNone, models::Recompute::kSelective,
+                                                  models::Recompute::kFull, models::Recompute::kDeepSeek}) {
+                if (recompute == models::Recompute::kDeepSeek && !moe) continue;
+                ParallelLayout l = s.layout;
+                l.pp = pp;
+                l.tp = tp;
+                l.sequence_parallel = tp > 1;
+                l.dp = dp;
+                l.ep = ep;
+                l.schedule = schedule;
+                l.virtual_stages = v;
+                l.micro_batch_size = mb;
+                l.recompute = recompute;
+                l.layers_per_stage.clear();
+                l.decoder_first_pipeline_num_layers = 0;
+                l.decoder_last_pipeline_num_layers = 0;
+                out.push_back(l);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+PlanCandidate price(const Scenario& s) {
+  const PricedScenario priced(s);
+  const Estimate e = estimate_step(priced);  // throws ConfigError when it does not fit
+  PlanCandidate c;
+  c.layout = s.layout;
+  c.closed_form_step_s = e.step.step_time_s;
+  c.mfu = e.step.mfu;
+  c.memory_gib = e.memory.breakdown.total_bytes() / 1073741824.0;
+  c.bubble_s = e.step.bubble_s;
+  c.exposed_comm_s = e.step.exposed_comm_s;
+  c.compute_s = e.step.compute_s;
+  return c;
+}
+
+// The simulated steps of `candidates`' layouts, each in a child, all cores at once; 0 where the engine refused.
+void simulate(const Scenario& base, std::vector<PlanCandidate*> candidates, Fidelity fidelity) {
+  std::vector<std::function<std::string()>> works;
+  for (const PlanCandidate* c : candidates) {
+    works.push_back([&base, layout = c->layout, fidelity] {
+      Scenario s = base;
+      s.layout = layout;
+      const PricedScenario priced(s);
+      StepGraphOptions options;
+      options.fidelity = fidelity;
+      const double step = simulate_step(priced, s.job.global_batch_sequences, options).step.step_time_s;
+      return std::string(reinterpret_cast<const char*>(&step), sizeof step);
+    });
+  }
+  const std::vector<ChildResult> results =
+      run_in_children(works, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  for (size_t i = 0; i < candidates.size(); ++i)
+    if (results[i].ok() && results[i].bytes.size() == sizeof(double))
+      std::memcpy(&candidates[i]->simulated_step_s, results[i].bytes.data(), sizeof(double));
+}
+
+}  // namespace
+
+std::string layout_text(const ParallelLayout& l) {
+  return fmt::format("PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, mb {}, recompute {}", l.pp, schedule_name(l.schedule),
+                     l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "", l.tp,
+                     l.sequence_parallel ? "+SP" : "", l.ep, l.dp, l.zero_stage, l.micro_batch_size,
+                     models::recompute_description(l.recompute, l.recompute_modules));
+}
+
+LayoutPlan plan_layouts(const Scenario& scenario, const PlanRequest& request) {
+  LayoutPlan plan;
+  const std::vector<ParallelLayout> layouts = enumerate(scenario);
+  plan.considered = static_cast<int>(layouts.size());
+  std::vector<PlanCandidate> priced;
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < layouts.size(); ++i) {
+    Scenario s = scenario;
+    s.layout = layouts[i];
+    s.phases.clear();
+    try {
+      check_layout_rules(s);
+    } catch (const ConfigError&) {
+      ++plan.rule_refused;
+      continue;
+    }
+    try {
+      priced.push_back(price(s));
+    } catch (const ConfigError&) {
+      ++plan.memory_refused;
+    }
+    if (request.progress && i % 64 == 0) request.progress(0.8 * static_cast<double>(i) / static_cast<double>(layouts.size()));
+  }
+  plan.closed_form_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // Fastest first; equal steps by the objective's tie-breaker (less memory for cost and days, then input order).
+  std::stable_sort(priced.begin(), priced.end(), [&](const PlanCandidate& a, const PlanCandidate& b) {
+    if (a.closed_form_step_s != b.closed_form_step_s) return a.closed_form_step_s < b.closed_form_step_s;
+    return request.objective != PlanObjective::kMfu && a.memory_gib < b.memory_gib;
+  });
+  priced.resize(std::min(priced.size(), static_cast<size_t>(std::max(1, request.keep))));
+  plan.best = priced;
+  Scenario current = scenario;
+  current.phases.clear();
+  try {
+    plan.current = price(current);
+  } catch (const ConfigError&) {
+    plan.current_fits = false;
+    plan.current.layout = scenario.layout;
+  }
+  if (request.rerank != Fidelity::kAnalytic) {
+    std::vector<PlanCandidate*> all;
+    for (PlanCandidate& c : plan.best) all.push_back(&c);
+    if (plan.current_fits) all.push_back(&plan.current);
+    simulate(current, all, request.rerank);
+    std::stable_sort(plan.best.begin(), plan.best.end(),
+                     [](const PlanCandidate& a, const PlanCandidate& b) { return a.step_s() < b.step_s(); });
+  }
+  if (request.progress) request.progress(1.0);
+  return plan;
+}
+
+}  // namespace trainsim::sim

@@ -1,0 +1,41 @@
+// `trainsim plan`'s search: on the default scenario it finds DeepSeek-V3's published layout (PP 16 DualPipe,
+// EP 64, TP 1, micro-batch 1, DeepSeek's recompute; tech report 3.2) or one the model prices as faster; every
+// layout it keeps passes the loader's rules and fits in memory.
+#include "sim/cost/layout_search.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/scenario/layout_rules.h"
+#include "sim/scenario/scenario_loader.h"
+
+namespace trainsim::sim {
+namespace {
+
+bool is_deepseeks(const ParallelLayout& l) {
+  return l.pp == 16 && l.schedule == ScheduleKind::kDualPipe && l.tp == 1 && l.ep == 64 && l.micro_batch_size == 1 &&
+         l.recompute == models::Recompute::kDeepSeek;
+}
+
+TEST(LayoutSearch, FindsDeepSeeksLayoutOrAFasterOne) {
+  const Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml");
+  PlanRequest request;
+  request.rerank = Fidelity::kAnalytic;
+  const LayoutPlan plan = plan_layouts(s, request);
+  ASSERT_FALSE(plan.best.empty());
+  ASSERT_TRUE(plan.current_fits);
+  EXPECT_TRUE(is_deepseeks(plan.current.layout));
+  const bool found = std::any_of(plan.best.begin(), plan.best.end(), [](const PlanCandidate& c) { return is_deepseeks(c.layout); });
+  EXPECT_TRUE(found || plan.best.front().closed_form_step_s < plan.current.closed_form_step_s);
+  EXPECT_LE(plan.best.front().closed_form_step_s, plan.current.closed_form_step_s);
+  for (const PlanCandidate& c : plan.best) {
+    Scenario candidate = s;
+    candidate.layout = c.layout;
+    EXPECT_NO_THROW(check_layout_rules(candidate)) << layout_text(c.layout);
+    EXPECT_LE(c.memory_gib, 80.0) << layout_text(c.layout);
+  }
+  EXPECT_GT(plan.rule_refused, 0);
+  EXPECT_GT(plan.memory_refused, 0);
+}
+
+}  // namespace
+}  // namespace trainsim::sim
