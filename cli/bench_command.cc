@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "reports/text_table.h"
+#include "sim/cost/layout_search.h"
 #include "sim/scenario/scenario_loader.h"
 #include "sim/step/engine_bench.h"
 
@@ -57,11 +58,24 @@ void add_bench_command(CLI::App& app) {
       measured.emplace(key, row);
       table.add_row(std::move(row));
     }
+    // The layout search's closed form, the rate `trainsim plan` ranks at (one core: the closed form runs here);
+    // --quick leaves it out (about 12 s).
+    std::string plan_line;
+    if (!options->quick) {
+      std::fprintf(stderr, "bench: plan's closed form ...\n");
+      sim::PlanRequest plan_request;
+      plan_request.rerank = sim::Fidelity::kAnalytic;
+      const sim::LayoutPlan plan = sim::plan_layouts(base, plan_request);
+      const int priced = plan.considered - plan.rule_refused;
+      plan_line = fmt::format("\n  plan's closed form: {} layouts priced (memory included) in {:.2f} s on one core, {:.0f} a "
+                              "second\n",
+                              priced, plan.closed_form_s, plan.closed_form_s > 0 ? priced / plan.closed_form_s : 0.0);
+    }
     outputs.stage(table_file,
                   fmt::format("trainsim bench: {} (each case in a child process; wall includes building the graph; "
                               "hosts: the computing GPUs and the peers their flows reach; a case that repeats another "
-                              "shows its run)\n\n{}",
-                              path, table.render("  ")));
+                              "shows its run)\n\n{}{}",
+                              path, table.render("  "), plan_line));
     commit_outputs(outputs);
   });
 }
