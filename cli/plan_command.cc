@@ -75,7 +75,7 @@ void add_plan_command(CLI::App& app) {
                        "in {:.2f} s ({:.0f} a second)\n\n",
                        plan.considered, plan.rule_refused, plan.memory_refused, priced - plan.memory_refused,
                        plan.closed_form_s, plan.closed_form_s > 0 ? priced / plan.closed_form_s : 0.0);
-    reports::TextTable table({"#", "layout", "closed form", options->rerank == "analytic" ? "" : options->rerank, "MFU", "GiB/GPU"},
+    reports::TextTable table({"#", "layout", "closed form", options->rerank == "analytic" ? "engine: none" : options->rerank, "MFU", "GiB/GPU"},
                              {reports::TextTable::Align::kRight, reports::TextTable::Align::kLeft,
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight});
