@@ -1,4 +1,4 @@
-// `trainsim routing` end to end on a small DeepSeek-V3 slice (5 layers, 2 of them MoE, EP 32 over 4 nodes):
+// `trainsim routing` end to end on a small DeepSeek-V3 slice (small_moe_scenario.h: 2 MoE layers, EP 16):
 // the summary's variants, the three pictures in --out, JSON that parses, and balanced routing refused with 2.
 #include <gtest/gtest.h>
 
@@ -7,22 +7,16 @@
 #include <nlohmann/json.hpp>
 
 #include "run_trainsim.h"
+#include "small_moe_scenario.h"
 
 namespace trainsim::testing {
 namespace {
-
-const char* kSmallMoe =
-    "seed: 7\n"
-    "model: {preset: deepseek-v3, overrides: {num_hidden_layers: 5}}\n"
-    "training: {sequence_length: 512, global_batch: 64, tokens: 1B}\n"
-    "parallelism: {pp: 1, schedule: 1f1b, ep: 32, dp: 32, recompute: deepseek}\n"
-    "cluster: {gpu: {type: h800, hbm_capacity: 1 TiB}, nodes: 4, nic_bandwidth: 400 Gb/s}\n";
 
 std::filesystem::path scenario_in(const std::string& name, const std::string& routing) {
   const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "s.yaml") << kSmallMoe << routing;
+  std::ofstream(dir / "s.yaml") << small_moe_scenario(routing);
   return dir;
 }
 
@@ -41,7 +35,7 @@ TEST(RoutingCommand, SummaryPicturesAndJson) {
   const ProcessResult json = run_trainsim({"routing", (dir / "s.yaml").string(), "--steps", "3", "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
   const nlohmann::json j = nlohmann::json::parse(json.out);
-  EXPECT_EQ(j["ep"], 32);
+  EXPECT_EQ(j["ep"], 16);
   EXPECT_EQ(j["variants"].size(), 3u);
   EXPECT_EQ(j["trace"]["none"].size(), 3u);
 }

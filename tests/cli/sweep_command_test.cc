@@ -9,16 +9,10 @@
 #include <sstream>
 
 #include "run_trainsim.h"
+#include "small_moe_scenario.h"
 
 namespace trainsim::testing {
 namespace {
-
-const char* kSmallMoe =
-    "seed: 7\n"
-    "model: {preset: deepseek-v3, overrides: {num_hidden_layers: 5}}\n"
-    "training: {sequence_length: 512, global_batch: 64, tokens: 1B}\n"
-    "parallelism: {pp: 1, schedule: 1f1b, ep: 16, recompute: deepseek}\n"
-    "cluster: {gpu: {type: h800, hbm_capacity: 1 TiB}, nodes: 4, nic_bandwidth: 400 Gb/s}\n";
 
 std::string read(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -31,7 +25,7 @@ TEST(SweepCommand, OneRowPerPointWithReasonsAndTheSameBytesTwice) {
   const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "sweep_command";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "s.yaml") << kSmallMoe;
+  std::ofstream(dir / "s.yaml") << small_moe_scenario();
   // pp 1 and 2 run (dp derived: 32 and 16); pp 3 does not divide the 32 GPUs.
   const std::vector<std::string> args{"sweep", (dir / "s.yaml").string(), "--set", "parallelism.pp=1,2,3",
                                       "--set", "cluster.gpu=h800,h100"};
@@ -57,7 +51,7 @@ TEST(SweepCommand, ThreeShardsMergeToTheWholeSweepByteForByte) {
   const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "sweep_command_shards";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "s.yaml") << kSmallMoe;
+  std::ofstream(dir / "s.yaml") << small_moe_scenario();
   const std::vector<std::string> args{"sweep", (dir / "s.yaml").string(), "--set", "parallelism.pp=1,2,3",
                                       "--set", "cluster.gpu=h800,h100"};
   auto with = [&](std::vector<std::string> extra) {
