@@ -13,6 +13,7 @@
 #include "models/expert_router.h"
 #include "models/routed_step.h"
 #include "models/routing_replay.h"
+#include "models/routing_stats.h"
 #include "sim/cost/scenario_routing.h"
 #include "sim/step/priced_scenario.h"
 #include "sim/step/step_simulation.h"
@@ -27,8 +28,7 @@ RoutingVariant summarize(std::string name, const models::RoutedStep& routed) {
   double vio_sum = 0, received_sum = 0;
   for (const models::RoutedLayerLoad& layer : layers) {
     std::vector<double> rows(layer.rows_per_rank.begin(), layer.rows_per_rank.end());
-    const double mean = std::accumulate(rows.begin(), rows.end(), 0.0) / static_cast<double>(rows.size());
-    const double vio = mean > 0 ? *std::max_element(rows.begin(), rows.end()) / mean - 1.0 : 0.0;
+    const double vio = models::max_vio(layer.rows_per_rank);  // busiest rank / mean - 1
     v.max_vio = std::max(v.max_vio, vio);
     vio_sum += vio;
     const int ep = layer.dispatch.ep;

@@ -9,6 +9,7 @@
 #include "models/affinity_generator.h"
 #include "models/eplb.h"
 #include "models/expert_router.h"
+#include "models/routing_stats.h"
 
 namespace trainsim::sim {
 
@@ -95,9 +96,7 @@ std::optional<ScenarioRouting> scenario_routing(const Scenario& scenario) {
   auto load = std::make_shared<models::RoutedStepLoad>(std::move(routed.load));
   const std::vector<models::RoutedLayerLoad>& layers = load->microbatches.front();
   for (const models::RoutedLayerLoad& layer : layers) {
-    const double sum = std::accumulate(layer.rows_per_rank.begin(), layer.rows_per_rank.end(), 0.0);
-    const double mean = sum / static_cast<double>(layer.rows_per_rank.size());
-    const double vio = mean > 0 ? static_cast<double>(*std::max_element(layer.rows_per_rank.begin(), layer.rows_per_rank.end())) / mean - 1 : 0;
+    const double vio = models::max_vio(layer.rows_per_rank);  // busiest rank / mean - 1
     out.mean_rank_vio += vio / static_cast<double>(layers.size());
     out.max_rank_vio = std::max(out.max_rank_vio, vio);
   }
