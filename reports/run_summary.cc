@@ -10,61 +10,20 @@
 #include "models/model_size.h"
 #include "reports/op_pricing_report.h"
 #include "reports/run_report.h"
+#include "reports/run_text.h"
 #include "reports/text_table.h"
 #include "sim/cost/finite_figures.h"
 
 namespace trainsim::reports {
 namespace {
 
-std::string seconds(double s) { return s >= 1 ? fmt::format("{:.3f} s", s) : fmt::format("{:.1f} ms", s * 1e3); }
-std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / 1073741824.0); }
-std::string big(double v) {
-  if (v >= 1e12) return fmt::format("{:.2f}T", v / 1e12);
-  if (v >= 1e9) return fmt::format("{:.2f}B", v / 1e9);
-  if (v >= 1e6) return fmt::format("{:.2f}M", v / 1e6);
-  if (v >= 1e3) return fmt::format("{:.1f}K", v / 1e3);
-  return fmt::format("{:.0f}", v);
-}
+std::string seconds(double s) { return seconds_text(s); }
+std::string gib(double bytes) { return gib_text(bytes); }
+std::string big(double v) { return count_text(v); }
 
-// "executed" of "executed: idle time of ...": the word a bubble's definition starts with.
-std::string definition_word(const std::string& definition) { return definition.substr(0, definition.find(':')); }
-
-std::string bound_text(const sim::StepEstimate& e, const std::string& kind) {
-  const auto it = e.comm_bound_by_kind.find(kind);
-  const sim::CommBound bound = it == e.comm_bound_by_kind.end() ? sim::CommBound::kNone : it->second;
-  switch (bound) {
-    case sim::CommBound::kNic: return "NIC-bound";
-    case sim::CommBound::kNvlink: return "NVLink-bound";
-    case sim::CommBound::kLatency: return "latency-bound";
-    case sim::CommBound::kNone: break;
-  }
-  return "no traffic";
-}
-
-// What a faster link would and would not change, for the largest exposed communication.
 std::string bound_note(const RunReport& r) {
-  const sim::StepEstimate& e = r.estimate.step;
-  std::string largest;
-  double largest_s = 0;
-  for (const auto& [kind, s] : e.exposed_comm_by_kind_s)
-    if (s > largest_s) largest = kind, largest_s = s;
-  if (largest.empty()) return "";
-  const auto it = e.comm_bound_by_kind.find(largest);
-  if (it == e.comm_bound_by_kind.end()) return "";
-  const hw::ClusterSpec& c = r.scenario.cluster;
-  switch (it->second) {
-    case sim::CommBound::kNic:
-      return fmt::format("  exposed {} communication is bound by the NICs ({} each): a faster NVLink does not shorten "
-                         "it\n", largest, format_quantity(c.nic_bandwidth_bytes_per_s, Dimension::kBytesPerSecond));
-    case sim::CommBound::kNvlink:
-      return fmt::format("  exposed {} communication is bound by NVLink ({}): faster NICs do not shorten it\n", largest,
-                         format_quantity(c.nvlink_bandwidth_bytes_per_s, Dimension::kBytesPerSecond));
-    case sim::CommBound::kLatency:
-      return fmt::format("  exposed {} communication is bound by link latency: more bandwidth does not shorten it\n",
-                         largest);
-    case sim::CommBound::kNone: break;
-  }
-  return "";
+  const std::string sentence = comm_bound_sentence(r);
+  return sentence.empty() ? "" : "  " + sentence + "\n";
 }
 
 // Which calibration the scenario chose, and what priced each kernel family.
@@ -124,9 +83,9 @@ std::string step_section(const RunReport& r) {
     table.add_row({name, seconds(s), fmt::format("{:.1f}%", 100 * s / e.step_time_s), bar(s / e.step_time_s, 30)});
   };
   row("compute", e.compute_s);
-  row(fmt::format("pipeline bubble ({})", definition_word(e.bubble_definition)), e.bubble_s);
+  row(fmt::format("pipeline bubble ({})", bubble_definition_word(e.bubble_definition)), e.bubble_s);
   for (const auto& [kind, s] : e.exposed_comm_by_kind_s)
-    if (s > 0) row(fmt::format("exposed {} comm ({})", kind, bound_text(e, kind)), s);
+    if (s > 0) row(fmt::format("exposed {} comm ({})", kind, comm_bound_text(e, kind)), s);
   row("optimizer", e.optimizer_s);
   table.add_row({"step time", seconds(e.step_time_s), "100%", ""});
   out += table.render("  ");
@@ -192,25 +151,14 @@ std::string phase_table(const sim::RunEstimate& run) {
   TextTable table({"phase", "sequence", "batch", "steps", "step time", "GPU-hours"},
                   {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
                    TextTable::Align::kRight, TextTable::Align::kRight});
-  for (size_t i = 0; i < run.phases.size();) {
-    const sim::RunPhase& first = run.phases[i];
-    double steps = 0, hours = 0, wall_s = 0;
-    int batch_min = first.global_batch_sequences, batch_max = first.global_batch_sequences;
-    size_t j = i;
-    for (; j < run.phases.size() && run.phases[j].phase == first.phase; ++j) {
-      steps += run.phases[j].steps;
-      hours += run.phases[j].gpu_hours(run.gpus);
-      wall_s += run.phases[j].steps * run.phases[j].step_time_s;
-      batch_min = std::min(batch_min, run.phases[j].global_batch_sequences);
-      batch_max = std::max(batch_max, run.phases[j].global_batch_sequences);
-    }
-    if (first.sequence_length == 0)
-      table.add_row({first.phase, "-", "-", "-", "-", fmt::format("{} (given)", big(hours))});
+  for (const PhaseRow& row : phase_rows(run)) {
+    if (row.sequence_length == 0)
+      table.add_row({row.phase, "-", "-", "-", "-", fmt::format("{} (given)", big(row.gpu_hours))});
     else
-      table.add_row({first.phase, fmt::format("{}", first.sequence_length),
-                     batch_min == batch_max ? fmt::format("{}", batch_max) : fmt::format("{}-{}", batch_min, batch_max),
-                     fmt::format("{:.0f}", steps), seconds(wall_s / steps), big(hours)});
-    i = j;
+      table.add_row({row.phase, fmt::format("{}", row.sequence_length),
+                     row.batch_min == row.batch_max ? fmt::format("{}", row.batch_max)
+                                                    : fmt::format("{}-{}", row.batch_min, row.batch_max),
+                     fmt::format("{:.0f}", row.steps), seconds(row.mean_step_time_s), big(row.gpu_hours)});
   }
   return table.render("    ");
 }
