@@ -12,7 +12,9 @@
 #include "cli/output.h"
 #include "core/error.h"
 #include "core/read_file.h"
+#include "reports/report_page.h"
 #include "reports/sweep_charts.h"
+#include "reports/sweep_page.h"
 #include "reports/sweep_report.h"
 #include "sim/cost/sweep.h"
 
@@ -24,12 +26,15 @@ void show_progress(int done, int total) {
   std::fflush(stderr);
 }
 
-// sweep.csv, sweep.json, sweep.md, and the pictures: cost and days by each varied key, the step breakdown.
-void plan_sweep_outputs(OutputFiles& outputs, const std::string& dir, const sim::Sweep& sweep, const std::string& page) {
+// sweep.csv, sweep.json, sweep.md, index.html (the report page, pictures inline), and the pictures: cost and days
+// by each varied key, the step breakdown.
+void plan_sweep_outputs(OutputFiles& outputs, const std::string& dir, const sim::Sweep& sweep, const std::string& page,
+                        const std::string& command_line) {
   std::filesystem::create_directories(dir);
   outputs.stage(outputs.plan("--out", dir + "/sweep.csv"), reports::sweep_csv(sweep));
   outputs.stage(outputs.plan("--out", dir + "/sweep.json"), reports::sweep_json(sweep));
   outputs.stage(outputs.plan("--out", dir + "/sweep.md"), page);
+  outputs.stage(outputs.plan("--out", dir + "/index.html"), reports::report_page_html(reports::sweep_page(sweep, command_line)));
   for (std::size_t a = 0; a < sweep.axes.size(); ++a) {
     const std::string stem = dir + "/by-" + std::to_string(a) + "-";
     outputs.stage(outputs.plan("--out", stem + "cost.svg"), reports::sweep_axis_svg(sweep, a, reports::SweepFigure::kCostUsd));
@@ -62,7 +67,7 @@ void add_sweep_command(CLI::App& app) {
       ->type_name("KEY=VALUE");
   command->add_option("--fidelity", options->fidelity, "stage (default), gpu or analytic, as for `trainsim run`")
       ->check(CLI::IsMember({"analytic", "stage", "gpu"}));
-  command->add_option("--out", options->out_dir, "Write sweep.csv, sweep.json, sweep.md and the pictures (by-K-cost.svg and "
+  command->add_option("--out", options->out_dir, "Write sweep.csv, sweep.json, sweep.md, index.html (a self-contained page) and the pictures (by-K-cost.svg and "
                                                  "by-K-days.svg for the K-th varied key, step-breakdown.svg) into this folder");
   command->add_option("--shard", options->shard,
                       "I/N: run only the points whose index is I mod N (one machine's share; `trainsim merge` joins the "
@@ -85,7 +90,7 @@ void add_sweep_command(CLI::App& app) {
                                             sim::fidelity_from_name(options->fidelity).value_or(sim::Fidelity::kStage),
                                             progress, shard);
     const std::string page = reports::sweep_markdown(sweep, command_line);
-    if (!options->out_dir.empty()) plan_sweep_outputs(outputs, options->out_dir, sweep, page);
+    if (!options->out_dir.empty()) plan_sweep_outputs(outputs, options->out_dir, sweep, page, command_line);
     outputs.stage(outputs.plan("-", ""), page);
     commit_outputs(outputs);
   });
@@ -116,8 +121,8 @@ void add_merge_command(CLI::App& app) {
     }
     const sim::Sweep sweep = sim::merge_sweeps(shards);
     OutputFiles outputs;
-    plan_sweep_outputs(outputs, options->out_dir, sweep,
-                       reports::sweep_markdown(sweep, fmt::format("trainsim merge {}", fmt::join(options->dirs, " "))));
+    const std::string command_line = fmt::format("trainsim merge {}", fmt::join(options->dirs, " "));
+    plan_sweep_outputs(outputs, options->out_dir, sweep, reports::sweep_markdown(sweep, command_line), command_line);
     commit_outputs(outputs);
   });
 }

@@ -100,6 +100,7 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   if (const std::optional<ScenarioRouting> routing = scenario_routing(scenario)) {
     options.routed_load = routing->load;
     out.routing = routing->summary;
+    out.routed_load = routing->load;
   }
   StepSimulation simulated = [&] {
     try {

@@ -2,7 +2,10 @@
 // the step comes from the closed form or from the event engine; memory per GPU; the whole run's cost.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
+
+#include "models/routed_load.h"
 
 #include "sim/cost/run_estimate.h"
 #include "sim/engine/timeline.h"
@@ -24,6 +27,7 @@ struct RunEvaluation {
   RunEstimate run;
   Timeline timeline;  // the simulated step when kept; empty at the analytic fidelity
   std::string routing;  // the routed load priced, in one line; empty when balanced (sim/cost/scenario_routing.h)
+  std::shared_ptr<const models::RoutedStepLoad> routed_load;  // that load (for the report's heat map); null when balanced
 };
 
 // Throws ConfigError for a scenario that does not fit in memory (unless allow_oom), and at a simulated fidelity for a network
