@@ -2,13 +2,14 @@
 # Sets up a fresh Debian 12 machine for trainsim and builds it: installs the Debian packages the build needs
 # (apt-get update first; nothing is installed when everything is there), configures and builds.
 #   scripts/setup.sh          install, configure, build            (build/)
-#   scripts/setup.sh --test   the same, then the tests; then an ASan+UBSan build and its tests (build-sanitize/)
+#   scripts/setup.sh --test   the same, then the tests; then an ASan+UBSan build and its tests (build-sanitize/);
+#                             also Debian's chromium, which the report page's browser test opens the page in
 # CUDA is used when nvcc is found (kernels/ only); GPU tests carry the ctest label `gpu` and are skipped here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ pkg-config libsimgrid-dev libboost-graph-dev libeigen3-dev libyaml-cpp-dev
-          libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev)
+          libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev libpng-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -18,6 +19,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" > /dev/null
+fi
+# The report page's browser test (tests/cli/run_report_browser_test.cc) opens it in Debian's chromium, installed
+# without its recommends (a desktop's extras): a headless screenshot needs none of them.
+if [ "${1:-}" = "--test" ] && ! command -v chromium > /dev/null; then
+  echo "setup: installing chromium"
+  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends chromium > /dev/null
 fi
 
 jobs=$(nproc)
