@@ -1,4 +1,5 @@
-// `trainsim sweep SCENARIO --set KEY=V1,V2 ... [--out DIR]`: the cross product of the values, each point run as
+// `trainsim sweep SCENARIO --set KEY=V1,V2 ... [--variants FILE] [--out DIR]`: the cross product of the values
+// (a variants file's named points as one more axis, `variant`, first), each point run as
 // `trainsim run` runs it, in child processes on all cores (sim/cost/sweep.h); a Markdown table on standard
 // output, and sweep.csv, sweep.json and sweep.md in DIR.
 #include <unistd.h>
@@ -43,6 +44,24 @@ void plan_sweep_outputs(OutputFiles& outputs, const std::string& dir, const sim:
   outputs.stage(outputs.plan("--out", dir + "/step-breakdown.svg"), reports::sweep_breakdown_svg(sweep));
 }
 
+// --variants FILE: its named points as the first axis, `variant` (sim/cost/sweep_variants.h).
+void add_variants_option(CLI::App& command, std::string& variants_file) {
+  command.add_option("--variants", variants_file,
+                     "YAML file of named points, each a mapping of scenario keys to values (the keys --set takes): run as "
+                     "the values of one more axis, `variant`, crossed with any --set")
+      ->type_name("FILE");
+}
+
+void add_variant_axis(const std::string& variants_file, std::vector<sim::SweepAxis>& axes, std::string& command_line) {
+  if (variants_file.empty()) {
+    if (axes.empty())
+      throw ConfigError(SourceLocation{"--set", 0, 0, ""}, "nothing to sweep", "--set KEY=V1,V2,... or --variants FILE");
+    return;
+  }
+  axes.insert(axes.begin(), sim::variant_axis(sim::read_sweep_variants(variants_file)));
+  command_line += " --variants " + variants_file;
+}
+
 }  // namespace
 
 void add_sweep_command(CLI::App& app) {
@@ -53,6 +72,7 @@ void add_sweep_command(CLI::App& app) {
     std::string fidelity = "stage";
     std::string out_dir;
     std::string shard;
+    std::string variants;
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
@@ -61,8 +81,8 @@ void add_sweep_command(CLI::App& app) {
                "reason, the best point per objective and the Pareto front of cost and days");
   command->add_option("scenario", options->scenario, "Scenario YAML file (default: the default scenario)");
   command->add_option("--set", options->axes, "KEY.PATH=V1,V2,...: a varied key and its values (YAML), repeatable")
-      ->type_name("KEY=V1,V2")
-      ->required();
+      ->type_name("KEY=V1,V2");
+  add_variants_option(*command, options->variants);
   command->add_option("--fix", options->fixed, "KEY.PATH=VALUE set on every point, as run's --set; repeatable")
       ->type_name("KEY=VALUE");
   command->add_option("--fidelity", options->fidelity, "stage (default), gpu or analytic, as for `trainsim run`")
@@ -82,6 +102,7 @@ void add_sweep_command(CLI::App& app) {
     for (const std::string& text : options->fixed) command_line += " --fix " + text;
     if (options->fidelity != "stage") command_line += " --fidelity " + options->fidelity;
     if (!options->shard.empty()) command_line += " --shard " + options->shard;
+    add_variant_axis(options->variants, axes, command_line);
     if (!options->out_dir.empty()) std::filesystem::create_directories(options->out_dir);  // a bad folder fails first
     OutputFiles outputs;
     std::function<void(int, int)> progress;

@@ -54,6 +54,21 @@ inline constexpr QuantityRange kBoostClock{Dimension::kHertz, 1e6, 1e11, "1 MHz"
     "GPUs clock at 1-3 GHz; 0 where the catalog gives no clock"};
 inline constexpr QuantityRange kBoardPower{Dimension::kWatts, 1, 1e5, "1 W", "100 kW", false,
     "100x a B200's 1 kW board"};
+// Cluster power and capital cost (cluster.power, cluster.capex; docs/sources.md#energy).
+inline constexpr QuantityRange kNodePower{Dimension::kWatts, 0, 1e6, "0 W", "1000 kW", false,
+    "0 leaves the host out; 1 MW is 100x a DGX B200's 14.3 kW system"};
+inline constexpr QuantityRange kSwitchPower{Dimension::kWatts, 0, 1e5, "0 W", "100 kW", false,
+    "0 leaves the network out; 100 kW is over 50x a 64-port NDR switch (QM9700, 747 W typical)"};
+inline constexpr QuantityRange kPue{Dimension::kFraction, 1, 3, "1", "3", false,
+    "1 is a facility that spends nothing beside its IT load; surveyed averages are 1.5-1.6, the worst under 3"};
+inline constexpr QuantityRange kHardwarePrice{Dimension::kUsd, 0, 1e9, "$0", "$1000M", false,
+    "per GPU, per node or per GPU's network share; $1000M is over 1000x a DGX system's price"};
+inline constexpr QuantityRange kDepreciationYears{Dimension::kCount, 0.5, 30, "0.5", "30", false,
+    "hyperscalers depreciate servers over 4-6 years; 30 years outlives any hardware"};
+inline constexpr QuantityRange kElectricityUsdPerKwh{Dimension::kCount, 0, 10, "0", "10", false,
+    "in $ per kWh; US industrial power costs about $0.08, 10 is 100x that"};
+inline constexpr QuantityRange kFacilityUsdPerKwMonth{Dimension::kCount, 0, 1e4, "0", "10K", false,
+    "in $ per kW of IT load per month; colocation rents are in the low hundreds, 10K is over 20x that"};
 // Cluster failures (cluster.failures).
 inline constexpr QuantityRange kGpuMtbf{Dimension::kSeconds, 3600, 3.6e11, "1 h", "100000000 h", false,
     "per GPU: Llama 3 saw one interruption per 50,677 GPU-hours; a GPU failing hourly to 2000x that"};

@@ -4,8 +4,10 @@
 #include <memory>
 #include <string_view>
 
+#include "hardware/capex_spec.h"
 #include "hardware/failure_spec.h"
 #include "hardware/gpu_spec.h"
+#include "hardware/power_spec.h"
 
 namespace trainsim::hw {
 
@@ -32,6 +34,8 @@ struct ClusterSpec {
   int planes = 0;         // multi-plane fat-tree: NIC k sits in plane k mod planes; 0: one plane per NIC
   double price_usd_per_gpu_s = 0;
   FailureSpec failures;    // interruptions, checkpoints and restarts (cluster.failures)
+  PowerSpec power;         // host, network and facility power (cluster.power)
+  CapexSpec capex;         // owned hardware's dollars (cluster.capex); off: price_usd_per_gpu_s
   int comm_sm_count = 20;  // SMs that communication kernels hold (DeepSeek-V3: 20 of 132)
   // Held on every GPU besides model state and activations (cluster.memory_reserve): the CUDA context and
   // library workspaces (about 1 GiB; a bare PyTorch CUDA context alone takes 0.5-0.7 GiB) and communication

@@ -6,6 +6,7 @@
 #include "core/did_you_mean.h"
 #include "core/embedded_file.h"
 #include "core/input_ranges.h"
+#include "hardware/gpu_power.h"
 
 namespace trainsim {
 std::span<const EmbeddedFile> gpu_catalog_files();  // generated
@@ -56,7 +57,7 @@ std::vector<GpuSpec> gpu_catalog() {
       for (const std::string& key : root.keys()) {
         GpuSpec spec;
         spec.key = key;
-        read_gpu_fields(root.require(key), spec);
+        read_gpu_fields(root.require(key), spec, gpu_power_field_names());  // those: hardware/gpu_power.h
         out.push_back(std::move(spec));
       }
     }

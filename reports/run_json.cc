@@ -25,6 +25,32 @@ void check_finite(const nlohmann::json& value, const std::string& path) {
     for (std::size_t i = 0; i < value.size(); ++i) check_finite(value[i], fmt::format("{}[{}]", path, i));
 }
 
+// Facility energy, its IT parts and the power figures they come from (sim/cost/energy_estimate.h).
+nlohmann::json energy_json(const RunReport& r) {
+  const sim::RunEnergy& e = r.run.energy;
+  const hw::ClusterSpec& c = r.scenario.cluster;
+  return {{"facility_mwh", e.facility_mwh()},   {"gpus_mwh", e.gpus_mwh},
+          {"nodes_mwh", e.nodes_mwh},           {"network_mwh", e.network_mwh},
+          {"pue", e.pue},                       {"switches", e.switches},
+          {"network_known", e.network_known},   {"mwh_per_trillion_tokens", e.mwh_per_trillion_tokens},
+          {"gpu_idle_w", c.power.gpu_idle_w},   {"gpu_tdp_w", c.gpu.power_w},
+          {"node_overhead_w", c.power.node_overhead_w}, {"switch_w", c.power.switch_w}};
+}
+
+// How the dollars were computed (sim/cost/run_dollars.h).
+nlohmann::json dollars_json(const RunReport& r) {
+  const sim::DollarRates& d = r.run.dollars;
+  nlohmann::json out = {{"method", std::string(sim::dollars_method_name(d.method))},
+                        {"usd_per_gpu_hour", d.usd_per_gpu_hour()}};
+  if (d.method == sim::DollarsMethod::kCapex)
+    out.update({{"capital_usd_per_gpu_hour", d.capital_usd_per_gpu_hour},
+                {"facility_usd_per_gpu_hour", d.facility_usd_per_gpu_hour},
+                {"provisioned_kw_per_gpu", d.provisioned_kw_per_gpu},
+                {"electricity_usd_per_mwh", d.electricity_usd_per_mwh},
+                {"depreciation_years", r.scenario.cluster.capex.depreciation_years}});
+  return out;
+}
+
 }  // namespace
 
 std::string format_run_json(const RunReport& r) {
@@ -119,13 +145,18 @@ std::string format_run_json(const RunReport& r) {
                       {"tokens", p.tokens},
                       {"steps", p.steps},
                       {"step_time_s", p.step_time_s},
-                      {"given_gpu_hours", p.given_gpu_hours}});
+                      {"given_gpu_hours", p.given_gpu_hours},
+                      {"utilisation", p.utilisation},
+                      {"energy_mwh", p.energy_mwh},
+                      {"cost_usd", p.cost_usd}});
   out["routing"] = r.routing.empty() ? "balanced" : r.routing;
   out["run"] = {{"steps", r.run.steps},
                 {"gpu_hours", r.run.gpu_hours},
                 {"cost_usd", r.run.cost_usd},
                 {"days", r.run.days()},
                 {"energy_mwh", r.run.energy_mwh},
+                {"energy", energy_json(r)},
+                {"dollars", dollars_json(r)},
                 {"gpu_hours_per_trillion_tokens", r.run.gpu_hours_per_trillion_tokens},
                 {"tokens", s.job.total_tokens},
                 {"phases", phases}};

@@ -145,20 +145,54 @@ std::string failure_lines(const RunReport& r) {
   return out;
 }
 
+// Rented: GPU-hours at the price; owned: depreciation and facility per GPU-hour, and electricity.
+std::string cost_line(const RunReport& r) {
+  const sim::RunEstimate& run = r.run;
+  const sim::DollarRates& d = run.dollars;
+  if (d.method == sim::DollarsMethod::kRental)
+    return fmt::format("  cost        ${} at {} per GPU (rental)\n", big(run.cost_usd),
+                       format_quantity(r.scenario.cluster.price_usd_per_gpu_s, Dimension::kUsdPerHour));
+  return fmt::format("  cost        ${} (capex): ${:.3f} per GPU-hour of hardware over {:g} years + ${:.3f} of facility "
+                     "for {:.2f} kW, and ${:.3f}/kWh of electricity\n",
+                     big(run.cost_usd), d.capital_usd_per_gpu_hour, r.scenario.cluster.capex.depreciation_years,
+                     d.facility_usd_per_gpu_hour, d.provisioned_kw_per_gpu, d.electricity_usd_per_mwh / 1000.0);
+}
+
+// Facility energy and what it is made of (sim/cost/energy_estimate.h).
+std::string energy_lines(const RunReport& r) {
+  const sim::RunEnergy& e = r.run.energy;
+  const hw::ClusterSpec& c = r.scenario.cluster;
+  std::string out = fmt::format("  energy      {:.0f} MWh ({:.0f} per trillion tokens) = PUE {:.2f} x ({:.0f} GPUs + {:.0f} "
+                                "nodes + {:.0f} network)\n",
+                                e.facility_mwh(), e.mwh_per_trillion_tokens, e.pue, e.gpus_mwh, e.nodes_mwh, e.network_mwh);
+  double main_utilisation = 0;  // the full batch's: the main training's last segment
+  for (const sim::RunPhase& p : r.run.phases)
+    if (p.phase == "pre-training") main_utilisation = p.utilisation;
+  out += fmt::format("              GPUs idle {:.0f} W to TDP {:.0f} W, {:.0f}% utilised in the full batch's step; nodes +{} "
+                     "each; {}\n",
+                     c.power.gpu_idle_w, c.gpu.power_w, 100.0 * main_utilisation,
+                     format_quantity(c.power.node_overhead_w, Dimension::kWatts),
+                     e.network_known ? fmt::format("{} switches at {}", e.switches, format_quantity(c.power.switch_w, Dimension::kWatts))
+                                     : std::string("switches left out"));
+  return out;
+}
+
 // Each phase's modelled steps and GPU-hours (the ramp's segments summed into the main training), or its given
 // GPU-hours.
 std::string phase_table(const sim::RunEstimate& run) {
-  TextTable table({"phase", "sequence", "batch", "steps", "step time", "GPU-hours"},
+  TextTable table({"phase", "sequence", "batch", "steps", "step time", "GPU-hours", "MWh", "cost"},
                   {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight,
-                   TextTable::Align::kRight, TextTable::Align::kRight});
+                   TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight, TextTable::Align::kRight});
   for (const PhaseRow& row : phase_rows(run)) {
     if (row.sequence_length == 0)
-      table.add_row({row.phase, "-", "-", "-", "-", fmt::format("{} (given)", big(row.gpu_hours))});
+      table.add_row({row.phase, "-", "-", "-", "-", fmt::format("{} (given)", big(row.gpu_hours)),
+                     fmt::format("{:.0f}", row.energy_mwh), "$" + big(row.cost_usd)});
     else
       table.add_row({row.phase, fmt::format("{}", row.sequence_length),
                      row.batch_min == row.batch_max ? fmt::format("{}", row.batch_max)
                                                     : fmt::format("{}-{}", row.batch_min, row.batch_max),
-                     fmt::format("{:.0f}", row.steps), seconds(row.mean_step_time_s), big(row.gpu_hours)});
+                     fmt::format("{:.0f}", row.steps), seconds(row.mean_step_time_s), big(row.gpu_hours),
+                     fmt::format("{:.0f}", row.energy_mwh), "$" + big(row.cost_usd)});
   }
   return table.render("    ");
 }
@@ -173,10 +207,9 @@ std::string run_section(const RunReport& r) {
   out += fmt::format("  steps       {:.0f}\n", run.steps);
   if (!r.scenario.phases.empty()) out += phase_table(run);
   out += fmt::format("  GPU-hours   {} ({} per trillion tokens)\n", big(run.gpu_hours), big(run.gpu_hours_per_trillion_tokens));
-  out += fmt::format("  cost        ${} at {} per GPU\n", big(run.cost_usd),
-                     format_quantity(r.scenario.cluster.price_usd_per_gpu_s, Dimension::kUsdPerHour));
+  out += cost_line(r);
   out += fmt::format("  calendar    {:.1f} days on {} GPUs\n", run.days(), r.scenario.cluster.gpu_count());
-  out += fmt::format("  energy      {:.0f} MWh of GPU board power\n", run.energy_mwh);
+  out += energy_lines(r);
   return out + failure_lines(r) + "\n";
 }
 

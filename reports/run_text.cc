@@ -69,6 +69,8 @@ std::vector<PhaseRow> phase_rows(const sim::RunEstimate& run) {
     for (; j < run.phases.size() && run.phases[j].phase == first.phase; ++j) {
       row.steps += run.phases[j].steps;
       row.gpu_hours += run.phases[j].gpu_hours(run.gpus);
+      row.energy_mwh += run.phases[j].energy_mwh;
+      row.cost_usd += run.phases[j].cost_usd;
       wall_s += run.phases[j].steps * run.phases[j].step_time_s;
       row.batch_min = std::min(row.batch_min, run.phases[j].global_batch_sequences);
       row.batch_max = std::max(row.batch_max, run.phases[j].global_batch_sequences);

@@ -31,6 +31,8 @@ struct PhaseRow {
   double steps = 0;
   double mean_step_time_s = 0;
   double gpu_hours = 0;
+  double energy_mwh = 0;  // at the facility (cost/energy_estimate.h)
+  double cost_usd = 0;
 };
 std::vector<PhaseRow> phase_rows(const sim::RunEstimate& run);
 

@@ -79,7 +79,7 @@ sim::Sweep read_sweep_json(const std::string& text, const std::string& file) {
   sim::Sweep sweep;
   try {
     const nlohmann::json j = nlohmann::json::parse(text);
-    for (const nlohmann::json& a : j.at("axes")) sweep.axes.push_back({a.at("key"), a.at("values")});
+    for (const nlohmann::json& a : j.at("axes")) sweep.axes.push_back({a.at("key"), a.at("values"), {}});
     sweep.total_points = j.at("total_points");
     for (const nlohmann::json& p : j.at("points")) {
       sim::SweepPoint point;

@@ -66,11 +66,21 @@ std::vector<RunSegment> run_segments(const Scenario& s) {
   return out;
 }
 
+StepTiming step_timing(const StepEstimate& step, const hw::ClusterSpec& cluster) {
+  return StepTiming{step.step_time_s, gpu_utilisation(step, cluster)};
+}
+
 RunEstimate estimate_run(const Scenario& s, const StepTimeAt& step_time) {
   RunEstimate run;
   run.gpus = s.cluster.gpu_count();
-  std::map<std::pair<const Scenario*, int>, double> step_times;
-  double modelled_tokens = 0;
+  const std::optional<int> switches = scale_out_switches(s.cluster);
+  if (!switches) run.notes.push_back("energy: the network's switches are left out (no builder builds this topology)");
+  run.energy.pue = s.cluster.power.pue;
+  run.energy.switches = switches.value_or(0);
+  run.energy.network_known = switches.has_value();
+  run.dollars = dollar_rates(s.cluster, run.energy.switches);
+  std::map<std::pair<const Scenario*, int>, StepTiming> step_times;
+  double modelled_tokens = 0, modelled_mwh = 0;
   for (const RunSegment& segment : run_segments(s)) {
     RunPhase phase;
     phase.phase = segment.phase;
@@ -86,17 +96,25 @@ RunEstimate estimate_run(const Scenario& s, const StepTimeAt& step_time) {
       phase.global_batch_sequences = segment.global_batch_sequences;
       phase.tokens = segment.tokens;
       phase.steps = segment.tokens / (static_cast<double>(segment.global_batch_sequences) * scenario.job.sequence_length);
-      phase.step_time_s = step_times[key];
+      phase.step_time_s = step_times[key].step_time_s;
+      phase.utilisation = step_times[key].utilisation;
       modelled_tokens += segment.tokens;
+    } else {  // work not modelled: assumed as busy as the main training at its full batch
+      phase.utilisation = step_time(s, s.job.global_batch_sequences).utilisation;
     }
+    const double phase_wall_s = phase.steps * phase.step_time_s + phase.given_gpu_hours * 3600.0 / run.gpus;
+    phase.energy_mwh = add_energy(run.energy, cluster_power(s.cluster, run.energy.switches, phase.utilisation), phase_wall_s);
+    phase.cost_usd = run.dollars.cost_usd(phase.gpu_hours(run.gpus), phase.energy_mwh);
+    if (segment.scenario != nullptr) modelled_mwh += phase.energy_mwh;
     run.steps += phase.steps;
     run.wall_time_s += phase.steps * phase.step_time_s;
     run.gpu_hours += phase.gpu_hours(run.gpus);
     run.given_days += phase.given_gpu_hours / run.gpus / 24.0;
     run.phases.push_back(phase);
   }
-  run.cost_usd = run.gpu_hours * 3600.0 * s.cluster.price_usd_per_gpu_s;
-  run.energy_mwh = run.gpu_hours * s.cluster.gpu.power_w / 1e6;
+  run.energy_mwh = run.energy.facility_mwh();
+  run.cost_usd = run.dollars.cost_usd(run.gpu_hours, run.energy_mwh);
+  run.energy.mwh_per_trillion_tokens = modelled_mwh / (modelled_tokens / 1e12);
   // Per trillion tokens of the modelled work: the phases given in GPU-hours process no tokens trainsim counts.
   run.gpu_hours_per_trillion_tokens = run.wall_time_s * run.gpus / 3600.0 / (modelled_tokens / 1e12);
   if (s.cluster.failures.enabled && run.wall_time_s > 0)
@@ -108,8 +126,9 @@ RunEstimate estimate_run(const PricedScenario& priced, const Estimate& estimate)
   const Scenario& main = priced.scenario;
   return estimate_run(main, [&](const Scenario& scenario, int batch) {
     if (&scenario == &main)
-      return batch == main.job.global_batch_sequences ? estimate.step.step_time_s : estimate_step_at_batch(priced, batch).step_time_s;
-    return estimate_step_at_batch(PricedScenario(scenario), batch).step_time_s;
+      return step_timing(batch == main.job.global_batch_sequences ? estimate.step : estimate_step_at_batch(priced, batch),
+                         main.cluster);
+    return step_timing(estimate_step_at_batch(PricedScenario(scenario), batch), scenario.cluster);
   });
 }
 

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "sim/cost/energy_estimate.h"
 #include "sim/cost/failure_cost.h"
+#include "sim/cost/run_dollars.h"
 #include "sim/step/priced_scenario.h"
 #include "sim/step/step_estimate.h"
 
@@ -34,6 +36,9 @@ struct RunPhase {
   double steps = 0;
   double step_time_s = 0;
   double given_gpu_hours = 0;  // a phase trainsim does not model
+  double utilisation = 0;      // gpu_utilisation of its step (a given phase: the main training's full batch)
+  double energy_mwh = 0;       // facility energy (PUE included)
+  double cost_usd = 0;
   double gpu_hours(int gpus) const { return given_gpu_hours + steps * step_time_s * gpus / 3600.0; }
 };
 
@@ -43,7 +48,9 @@ struct RunEstimate {
   double wall_time_s = 0;        // of the modelled segments
   double gpu_hours = 0;          // modelled and given
   double cost_usd = 0;
-  double energy_mwh = 0;  // GPU board power at its rating, over the run (hosts, network, cooling excluded)
+  double energy_mwh = 0;  // facility energy: GPUs, nodes and network, times the PUE (energy.facility_mwh())
+  RunEnergy energy;
+  DollarRates dollars;    // how cost_usd was computed
   double days() const { return wall_time_s / 86400.0 + given_days; }
   double given_days = 0;  // given GPU-hours on the scenario's GPUs
   double gpu_hours_per_trillion_tokens = 0;  // modelled GPU-hours over modelled tokens (given phases left out)
@@ -58,8 +65,15 @@ struct RunEstimate {
   std::vector<std::string> notes;  // approximations of the run level (ramp batches the schedule cannot take)
 };
 
-// The step time of `scenario` (the main one or a phase's) at a batch: from the closed form or a simulation.
-using StepTimeAt = std::function<double(const Scenario& scenario, int global_batch_sequences)>;
+// A step's time and how busy it keeps the GPUs (gpu_utilisation).
+struct StepTiming {
+  double step_time_s = 0;
+  double utilisation = 0;
+};
+StepTiming step_timing(const StepEstimate& step, const hw::ClusterSpec& cluster);
+
+// The step of `scenario` (the main one or a phase's) at a batch: from the closed form or a simulation.
+using StepTimeAt = std::function<StepTiming(const Scenario& scenario, int global_batch_sequences)>;
 
 RunEstimate estimate_run(const Scenario& scenario, const StepTimeAt& step_time);
 // Every segment priced by the closed form (the analytic fidelity).

@@ -22,7 +22,7 @@ namespace {
 // Every other step of the run (the ramp's batches, each phase's) simulated at the same fidelity, each in a child
 // process of its own, all cores at once; a step the engine cannot run (a ramp batch below what the schedule
 // takes) falls back to the closed form, and the run says so.
-StepTimeAt simulated_step_times(const PricedScenario& priced, double main_step_s, const StepGraphOptions& main_options,
+StepTimeAt simulated_step_times(const PricedScenario& priced, StepTiming main_step, const StepGraphOptions& main_options,
                                 std::vector<std::string>& notes) {
   const Scenario& main = priced.scenario;
   std::vector<std::pair<const Scenario*, int>> points, closed_form;
@@ -39,6 +39,8 @@ StepTimeAt simulated_step_times(const PricedScenario& priced, double main_step_s
       closed_form.push_back(point);
     }
   }
+  // A child sends back its StepTiming's bytes.
+  const auto timing_bytes = [](const StepTiming& t) { return std::string(reinterpret_cast<const char*>(&t), sizeof t); };
   std::vector<std::function<std::string()>> works;
   for (const auto& [scenario, batch] : points) {
     works.push_back([&, scenario = scenario, batch = batch] {
@@ -46,36 +48,35 @@ StepTimeAt simulated_step_times(const PricedScenario& priced, double main_step_s
       options.fidelity = main_options.fidelity;
       if (scenario == &main) {
         options.routed_load = main_options.routed_load;  // the same tokens per rank: the same routing
-        const double s = simulate_step(priced, batch, options).step.step_time_s;
-        return std::string(reinterpret_cast<const char*>(&s), sizeof s);
+        return timing_bytes(step_timing(simulate_step(priced, batch, options).step, main.cluster));
       }
       if (const std::optional<ScenarioRouting> routing = scenario_routing(*scenario)) options.routed_load = routing->load;
       const PricedScenario phase(*scenario);
-      const double s = simulate_step(phase, batch, options).step.step_time_s;
-      return std::string(reinterpret_cast<const char*>(&s), sizeof s);
+      return timing_bytes(step_timing(simulate_step(phase, batch, options).step, scenario->cluster));
     });
   }
+  const auto closed_form_timing = [&](const Scenario* scenario, int batch) {
+    return scenario == &main ? step_timing(estimate_step_at_batch(priced, batch), main.cluster)
+                             : step_timing(estimate_step_at_batch(PricedScenario(*scenario), batch), scenario->cluster);
+  };
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const std::vector<ChildResult> results = run_in_children(works, cores);
-  auto times = std::make_shared<std::map<std::pair<const Scenario*, int>, double>>();
+  auto times = std::make_shared<std::map<std::pair<const Scenario*, int>, StepTiming>>();
   for (size_t i = 0; i < points.size(); ++i) {
     const auto& [scenario, batch] = points[i];
-    double s = 0;
-    if (results[i].ok() && results[i].bytes.size() == sizeof s) {
-      std::memcpy(&s, results[i].bytes.data(), sizeof s);
+    StepTiming t;
+    if (results[i].ok() && results[i].bytes.size() == sizeof t) {
+      std::memcpy(&t, results[i].bytes.data(), sizeof t);
     } else {  // the closed form instead
       notes.push_back(fmt::format("the step at batch {} and sequence {} is the closed form's: the engine did not run it ({})",
                                   batch, scenario->job.sequence_length, results[i].error));
-      s = scenario == &main ? estimate_step_at_batch(priced, batch).step_time_s
-                            : estimate_step_at_batch(PricedScenario(*scenario), batch).step_time_s;
+      t = closed_form_timing(scenario, batch);
     }
-    (*times)[points[i]] = s;
+    (*times)[points[i]] = t;
   }
-  for (const auto& [scenario, batch] : closed_form)
-    (*times)[{scenario, batch}] = scenario == &main ? estimate_step_at_batch(priced, batch).step_time_s
-                                                    : estimate_step_at_batch(PricedScenario(*scenario), batch).step_time_s;
-  return [&main, main_step_s, times](const Scenario& scenario, int batch) {
-    if (&scenario == &main && batch == main.job.global_batch_sequences) return main_step_s;
+  for (const auto& [scenario, batch] : closed_form) (*times)[{scenario, batch}] = closed_form_timing(scenario, batch);
+  return [&main, main_step, times](const Scenario& scenario, int batch) {
+    if (&scenario == &main && batch == main.job.global_batch_sequences) return main_step;
     return times->at({&scenario, batch});
   };
 }
@@ -122,7 +123,7 @@ RunEvaluation evaluate_run(const Scenario& scenario, const RunRequest& request) 
   notes.insert(notes.end(), simulated.notes.begin(), simulated.notes.end());
   out.estimate.notes = std::move(notes);
   std::vector<std::string> step_notes;
-  out.run = estimate_run(scenario, simulated_step_times(priced, simulated.step.step_time_s, options, step_notes));
+  out.run = estimate_run(scenario, simulated_step_times(priced, step_timing(simulated.step, scenario.cluster), options, step_notes));
   out.run.notes.insert(out.run.notes.end(), step_notes.begin(), step_notes.end());
   if (request.keep_timeline) out.timeline = std::move(simulated.timeline);
   check_figures_finite(out.estimate, out.run);

@@ -32,14 +32,49 @@ void decode(const std::string& text, SweepPoint& p) {
   if (!p.ok) p.reason = "unreadable result from the point's process";
 }
 
+// The overrides of one point: --fix's, then each axis's value (a variant's settings for a variant axis).
+std::vector<std::string> point_overrides(const std::vector<std::string>& base, const std::vector<SweepAxis>& axes,
+                                         const std::vector<std::string>& values) {
+  std::vector<std::string> overrides = base;
+  for (size_t a = 0; a < axes.size(); ++a) {
+    if (axes[a].variants.empty()) {
+      overrides.push_back(axes[a].key + "=" + values[a]);
+      continue;
+    }
+    for (const SweepVariant& v : axes[a].variants)
+      if (v.name == values[a])
+        for (const SweepSetting& setting : v.settings) overrides.push_back(setting.key + "=" + setting.value_yaml);
+  }
+  return overrides;
+}
+
+// A scenario error at a variant's key ("--set parallelism.pp", as the loader names an override) located at that
+// key's line in the variants file instead; other errors unchanged.
+[[noreturn]] void rethrow_at_variant(const ConfigError& e, const std::vector<SweepAxis>& axes,
+                                     const std::vector<std::string>& values) {
+  for (size_t a = 0; a < axes.size(); ++a)
+    for (const SweepVariant& v : axes[a].variants)
+      if (v.name == values[a])
+        for (const SweepSetting& setting : v.settings)
+          if (e.where().file == "--set " + setting.key)
+            throw ConfigError(setting.where, e.problem(), e.expected(), e.hint());
+  throw e;
+}
+
 }  // namespace
+
+SweepAxis variant_axis(std::vector<SweepVariant> variants) {
+  SweepAxis axis{"variant", {}, std::move(variants)};
+  for (const SweepVariant& v : axis.variants) axis.values.push_back(v.name);
+  return axis;
+}
 
 SweepAxis parse_sweep_axis(const std::string& text) {
   const size_t equals = text.find('=');
   const SourceLocation at{"--set", 0, 0, text.substr(0, equals)};
   if (equals == std::string::npos || equals == 0 || equals + 1 == text.size())
     throw ConfigError(at, fmt::format("'{}' is not KEY=V1,V2,...", text), "such as parallelism.pp=8,16,32");
-  SweepAxis axis{text.substr(0, equals), {}};
+  SweepAxis axis{text.substr(0, equals), {}, {}};
   std::string value;
   std::istringstream values(text.substr(equals + 1));
   while (std::getline(values, value, ','))
@@ -109,12 +144,16 @@ Sweep run_sweep(const std::string& path, const std::vector<std::string>& base_ov
     const size_t last = std::min(indices.size(), first + static_cast<size_t>(cores));
     std::vector<std::function<std::string()>> works;
     for (size_t k = first; k < last; ++k) {
-      std::vector<std::string> overrides = base_overrides;
-      for (size_t a = 0; a < axes.size(); ++a) overrides.push_back(axes[a].key + "=" + combos[static_cast<size_t>(indices[k])][a]);
-      works.push_back([path, overrides, fidelity] {
+      const std::vector<std::string>& values = combos[static_cast<size_t>(indices[k])];
+      const std::vector<std::string> overrides = point_overrides(base_overrides, axes, values);
+      works.push_back([path, overrides, fidelity, &axes, &values] {
         RunRequest request;
         request.fidelity = fidelity;
-        return encode(evaluate_run(load_scenario(path, overrides), request));
+        try {
+          return encode(evaluate_run(load_scenario(path, overrides), request));
+        } catch (const ConfigError& e) {
+          rethrow_at_variant(e, axes, values);
+        }
       });
     }
     const std::vector<ChildResult> results = run_in_children(works, cores);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/cost/sweep_variants.h"
 #include "sim/step/step_graph.h"
 
 namespace trainsim::sim {
@@ -13,7 +14,12 @@ namespace trainsim::sim {
 struct SweepAxis {
   std::string key;                  // parallelism.pp
   std::vector<std::string> values;  // as YAML text: "8", "16", "h100"
+  // The axis of a variants file (key "variant", the names as values): what each value sets. Empty otherwise.
+  std::vector<SweepVariant> variants;
 };
+
+// The variants of a file (sweep_variants.h) as one axis, "variant", whose values are their names.
+SweepAxis variant_axis(std::vector<SweepVariant> variants);
 
 // "KEY=V1,V2,..." into an axis; throws ConfigError (located at "--set KEY") for a malformed one.
 SweepAxis parse_sweep_axis(const std::string& text);
@@ -45,7 +51,8 @@ SweepShard parse_sweep_shard(const std::string& text);
 // Throws ConfigError naming the problem (different axes, a point missing or twice).
 Sweep merge_sweeps(const std::vector<Sweep>& shards);
 
-// Runs every point of the cross product of `axes` over the scenario at `path` (with `base_overrides` applied
+// Runs every point of the cross product of `axes` (a variant axis sets its variant's keys, and a key its scenario
+// refuses is located at the variant's line) over the scenario at `path` (with `base_overrides` applied
 // first) at `fidelity`; `progress(done, total)` after each point.
 Sweep run_sweep(const std::string& path, const std::vector<std::string>& base_overrides, const std::vector<SweepAxis>& axes,
                 Fidelity fidelity, const std::function<void(int, int)>& progress = {}, SweepShard shard = {});

@@ -20,6 +20,9 @@
 #include "models/model_presets.h"
 #include "models/precision_policy.h"
 #include "sim/scenario/layout_rules.h"
+#include "hardware/gpu_power.h"
+#include "sim/scenario/capex_section.h"
+#include "sim/scenario/power_section.h"
 #include "sim/scenario/routing_section.h"
 #include "sim/scenario/training_phases.h"
 
@@ -341,7 +344,7 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
   refuse_gpu_count(node);
   node.allow_only(Keys{"gpu", "nodes", "gpus_per_node", "nvlink_bandwidth", "nvlink_latency", "nic_bandwidth",
                        "nic_latency", "nics_per_node", "topology", "planes", "price_per_gpu_hour", "comm_sms", "calibration",
-                       "memory_reserve", "failures"});
+                       "memory_reserve", "failures", "power", "capex"});
   hw::ClusterSpec& c = s.cluster;
   const ConfigNode gpu = node.require("gpu");
   if (gpu.is_scalar()) {
@@ -376,6 +379,12 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
   c.comm_sm_count = static_cast<int>(node.integer_or("comm_sms", 0, c.gpu.sm_count - 1, 20));
   read_calibration(node, scenario_dir, s);
   if (auto failures = node.get("failures")) read_failures(*failures, c.failures);
+  const hw::GpuPowerDefaults gpu_power = hw::gpu_power_defaults(c.gpu.key);
+  c.power.gpu_idle_w = gpu_power.idle_w;
+  c.power.node_overhead_w = gpu_power.node_overhead_w;
+  if (auto power = node.get("power")) read_power(*power, c);
+  check_gpu_idle(node, c);
+  if (auto capex = node.get("capex")) read_capex(*capex, c);
 }
 
 // "key.path=value" from --set onto the tree, each located at "--set key.path".

@@ -79,6 +79,57 @@ TEST(SweepCommand, ThreeShardsMergeToTheWholeSweepByteForByte) {
   EXPECT_EQ(run_trainsim(with({"--shard", "3/3"})).exit_code, 2);
 }
 
+// A variants file: one row per named point under a `variant` column, a key the scenario refuses located at its
+// line in the file, shards that merge to the whole, and a malformed file refused with 2 at its line.
+TEST(SweepCommand, VariantsFileRunsItsNamedPoints) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "sweep_command_variants";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "s.yaml") << small_moe_scenario();
+  std::ofstream(dir / "v.yaml") << "pp1: {parallelism.pp: 1}\n"  // line 1
+                                   "pp2-h100:\n"                  // 2
+                                   "  parallelism.pp: 2\n"        // 3
+                                   "  cluster.gpu: h100\n"        // 4
+                                   "pp3: {parallelism.pp: 3}\n"   // 5: 3 does not divide the 32 GPUs
+                                   "typo: {parallelism.ppp: 2}\n";  // 6
+  const std::vector<std::string> args{"sweep", (dir / "s.yaml").string(), "--variants", (dir / "v.yaml").string()};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  const ProcessResult r = run_trainsim(with({"--out", (dir / "whole").string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = read(dir / "whole" / "sweep.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 4) << csv;
+  EXPECT_EQ(csv.rfind("variant,feasible,step_time_s", 0), 0u) << csv;
+  EXPECT_NE(csv.find("\npp1,yes,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\npp2-h100,yes,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\npp3,no,"), std::string::npos) << csv;
+  // The file's line and column of the refused key, the variant's name in the key path.
+  EXPECT_NE(csv.find("v.yaml:5:7: pp3.parallelism.pp"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("v.yaml:6:8: typo.parallelism.ppp"), std::string::npos) << csv;
+  EXPECT_TRUE(std::filesystem::exists(dir / "whole" / "by-0-cost.svg"));
+  // Two shards merge to the whole sweep, byte for byte.
+  std::vector<std::string> merge{"merge"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string shard_dir = (dir / ("shard" + std::to_string(i))).string();
+    ASSERT_EQ(run_trainsim(with({"--shard", std::to_string(i) + "/2", "--out", shard_dir})).exit_code, 0);
+    merge.push_back(shard_dir);
+  }
+  merge.insert(merge.end(), {"--out", (dir / "merged").string()});
+  ASSERT_EQ(run_trainsim(merge).exit_code, 0);
+  EXPECT_EQ(read(dir / "merged" / "sweep.csv"), csv);
+  // A malformed file: refused before any point runs, at its line, nothing written.
+  std::ofstream(dir / "bad.yaml") << "a: {}\nb: 16\n";
+  const ProcessResult bad = run_trainsim({"sweep", (dir / "s.yaml").string(), "--variants", (dir / "bad.yaml").string(),
+                                          "--out", (dir / "bad").string()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad.yaml:2:4: b: variant 'b' is not a mapping"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad" / "sweep.csv"));
+  EXPECT_EQ(run_trainsim({"sweep", (dir / "s.yaml").string()}).exit_code, 2);  // neither --set nor --variants
+}
+
 TEST(SweepCommand, AMalformedAxisExitsTwo) {
   const ProcessResult r = run_trainsim({"sweep", "--set", "parallelism.pp"});
   EXPECT_EQ(r.exit_code, 2);

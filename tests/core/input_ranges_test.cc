@@ -30,6 +30,13 @@ const Documented kDocumented[] = {
     {"GPU MTBF", ranges::kGpuMtbf, 3600, 1e8 * 3600},
     {"restart time", ranges::kRestartTime, 0, 7 * 86400},
     {"checkpoint interval", ranges::kCheckpointInterval, 1, 365 * 86400},
+    {"node power", ranges::kNodePower, 0, 1e6},
+    {"switch power", ranges::kSwitchPower, 0, 1e5},
+    {"PUE", ranges::kPue, 1, 3},
+    {"hardware price", ranges::kHardwarePrice, 0, 1e9},
+    {"depreciation years", ranges::kDepreciationYears, 0.5, 30},
+    {"electricity $/kWh", ranges::kElectricityUsdPerKwh, 0, 10},
+    {"facility $/kW-month", ranges::kFacilityUsdPerKwMonth, 0, 1e4},
 };
 
 TEST(InputRanges, EndsAsWrittenParseToTheEndsCompared) {

@@ -17,7 +17,7 @@ sim::SweepPoint point(std::string value, double cost_usd, double days) {
 
 TEST(SweepReport, ParetoFrontOfCostAndDaysByHand) {
   sim::Sweep sweep;
-  sweep.axes = {{"parallelism.pp", {"a", "b", "c", "d", "e"}}};
+  sweep.axes = {{"parallelism.pp", {"a", "b", "c", "d", "e"}, {}}};
   // a: cheap and slow; b: dear and fast; c: beaten by a on both; d: ties a on cost, faster; e cannot run.
   sweep.points = {point("a", 100, 10), point("b", 200, 5), point("c", 150, 12), point("d", 100, 9), point("e", 1, 1)};
   sweep.points[4].ok = false;
@@ -46,7 +46,7 @@ std::size_t count(const std::string& text, const std::string& what) {
 
 TEST(SweepCharts, OneLinePerOtherCombinationAndFourPartsPerBar) {
   sim::Sweep sweep;
-  sweep.axes = {{"parallelism.pp", {"8", "16"}}, {"cluster.gpu", {"h800", "h100"}}};
+  sweep.axes = {{"parallelism.pp", {"8", "16"}, {}}, {"cluster.gpu", {"h800", "h100"}, {}}};
   for (const char* pp : {"8", "16"})
     for (const char* gpu : {"h800", "h100"}) {
       sim::SweepPoint p = point(pp, 100, 10);

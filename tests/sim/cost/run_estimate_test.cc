@@ -127,3 +127,46 @@ TEST(RunEstimate, PhaseErrorsAreLocated) {
 
 }  // namespace
 }  // namespace trainsim::sim
+
+namespace trainsim::sim {
+namespace {
+
+// Tolerances: relative 1e-9 (1e-12 absolute on a rate of order 1): sums over segments and products in doubles.
+TEST(RunEstimate, EnergyAndDollarsOfEachPhaseByHand) {
+  const std::string capex =
+      "  capex: {price_per_gpu: $40k, network_per_gpu: $2500, depreciation_years: 5, facility_usd_per_kw_month: 200}\n";
+  const Scenario s = parse_scenario(
+      testing::with("  tokens: 1B\n", std::string("  tokens: 1B\n") + kPhases) + capex, "s.yaml");
+  const PricedScenario priced(s);
+  const RunEstimate run = estimate_run(priced, estimate_step(priced));
+  ASSERT_EQ(run.phases.size(), 3u);
+  const RunPhase& main = run.phases[0];
+  const RunPhase& post = run.phases[2];
+  // 4 nodes, one multi-plane fat-tree plane per NIC: 8 planes of 4 endpoints, one leaf each.
+  EXPECT_EQ(run.energy.switches, 8);
+  EXPECT_GT(main.utilisation, 0.0);
+  EXPECT_LE(main.utilisation, 1.0);
+  // The given 5K GPU-hours on 32 GPUs take 562,500 s at the main training's utilisation: 32 boards at
+  // 70 + 630 u W, 4 nodes at 4.6 kW, 8 switches at 747 W, times PUE 1.58; 3.6e9 J per MWh.
+  EXPECT_EQ(post.utilisation, main.utilisation);
+  const double it_w = 32 * (70 + 630 * main.utilisation) + 4 * 4600 + 8 * 747;
+  EXPECT_NEAR(post.energy_mwh, it_w * 5000 * 3600 / 32 * 1.58 / 3.6e9, 1e-9 * post.energy_mwh);
+  // Dollars: ($40k + $2.5k) / (5 x 8,760 h) of hardware and $200 x (0.7 + 4.6 / 8 + 8 x 0.747 / 32) kW / 730 h
+  // of facility per GPU-hour, and $80 per MWh.
+  const double per_gpu_hour = 42500.0 / 43800 + 200 * (0.7 + 0.575 + 8 * 0.747 / 32) / 730;
+  EXPECT_NEAR(run.dollars.usd_per_gpu_hour(), per_gpu_hour, 1e-12);
+  EXPECT_NEAR(post.cost_usd, 5000 * per_gpu_hour + post.energy_mwh * 80, 1e-9 * post.cost_usd);
+  double mwh = 0, usd = 0;
+  for (const RunPhase& p : run.phases) {
+    mwh += p.energy_mwh;
+    usd += p.cost_usd;
+  }
+  EXPECT_NEAR(run.energy_mwh, mwh, 1e-9 * mwh);
+  EXPECT_NEAR(run.cost_usd, usd, 1e-9 * usd);
+  EXPECT_NEAR(run.energy_mwh, run.energy.facility_mwh(), 1e-9 * mwh);
+  EXPECT_NEAR(run.energy.facility_mwh(), 1.58 * (run.energy.gpus_mwh + run.energy.nodes_mwh + run.energy.network_mwh),
+              1e-9 * mwh);
+}
+
+}  // namespace
+}  // namespace trainsim::sim
