@@ -46,12 +46,12 @@ StepTimeAt simulated_step_times(const PricedScenario& priced, double main_step_s
       options.fidelity = main_options.fidelity;
       if (scenario == &main) {
         options.routed_load = main_options.routed_load;  // the same tokens per rank: the same routing
-        const double s = simulate_step(priced, batch, options).step.step_time_s;
+        const double s = simulate_step(priced, batch, options, /*measure_straggler=*/false).step.step_time_s;
         return std::string(reinterpret_cast<const char*>(&s), sizeof s);
       }
       if (const std::optional<ScenarioRouting> routing = scenario_routing(*scenario)) options.routed_load = routing->load;
       const PricedScenario phase(*scenario);
-      const double s = simulate_step(phase, batch, options).step.step_time_s;
+      const double s = simulate_step(phase, batch, options, /*measure_straggler=*/false).step.step_time_s;
       return std::string(reinterpret_cast<const char*>(&s), sizeof s);
     });
   }
