@@ -61,7 +61,8 @@ TEST(TokenNoise, SigmoidScoreOfAZeroLogitIsAStandardGumbelsSigmoid) {
 }
 
 TEST(TokenNoise, EachTokenHasAStreamOfItsOwn) {
-  const TokenNoise noise({0.1, 0.2, 0.3, 0.4}, 1.0, kernels::RouterScoring::kSoftmax);
+  const std::vector<double> popularity{0.1, 0.2, 0.3, 0.4};
+  const TokenNoise noise(popularity, 1.0, kernels::RouterScoring::kSoftmax);
   std::vector<double> a(4), b(4), c(4), d(4);
   noise.bases(5, 9, a);
   noise.bases(5, 10, b);  // drawn between two draws of token 9: no effect on it
