@@ -45,9 +45,11 @@ struct TokenRouting {
 // Routes one (layer, micro-batch). Up to spec.pool_tokens tokens are routed exactly, each with its own
 // Gumbel noise (token_noise.h); a micro-batch with more tokens gives each token the routing of a pool token
 // drawn uniformly. NOTE: the pool's own sampling adds a per-expert spread of about sqrt(E / (k * pool)) (9% for
-// V3 at 4096) to the loads' expectation: the price of speed (the rule costs ~1.5 us a token on one core;
-// 262,144 tokens of one EP-64 micro-batch would take 0.4 s a layer). A pool as large as the micro-batch routes
-// every token.
+// V3 at 4096) to the loads' expectation: the price of speed (the rule costs a few us a token on one core;
+// 262,144 tokens of one EP-64 micro-batch would take about 1 s a layer). A pool as large as the micro-batch
+// routes every token. Measured on a loaded 2-core machine, DeepSeek-V3, EP 64, 4096 tokens a rank: the pool's
+// 4096 tokens in 15 ms (116 ms with the Gumbel inversion and the top_k x num_experts selection), the layer with
+// its stats and traffic in about 30 ms (255 ms before).
 // The seed of the token noise of one (MoE layer, step, micro-batch): every caller routes from the same streams.
 inline uint64_t routing_stream(uint64_t seed, int moe_layer, int64_t step, int microbatch) {
   return stream_seed(seed, 11, static_cast<uint64_t>(moe_layer), static_cast<uint64_t>(step),
