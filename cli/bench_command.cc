@@ -9,6 +9,7 @@
 #include "cli/output.h"
 #include "reports/text_table.h"
 #include "sim/cost/layout_search.h"
+#include "sim/cost/scenario_routing.h"
 #include "sim/scenario/scenario_loader.h"
 #include "sim/step/engine_bench.h"
 
@@ -37,10 +38,13 @@ void add_bench_command(CLI::App& app) {
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,
                               reports::TextTable::Align::kRight});
     // A case that repeats an earlier one (the default step is also the 120-micro-batch row) reuses its run.
-    std::map<std::tuple<sim::Fidelity, int, int, int, int, bool>, std::vector<std::string>> measured;
-    for (const sim::BenchCase& c : sim::bench_cases(base, options->quick)) {
+    std::map<std::tuple<sim::Fidelity, int, int, int, int, bool, bool>, std::vector<std::string>> measured;
+    // The routed default step against the balanced one, per fidelity: [fidelity] {balanced wall, routed wall}.
+    std::map<sim::Fidelity, std::pair<double, double>> default_walls;
+    auto route = [](const sim::Scenario& s) { return sim::scenario_routing(s)->load; };
+    for (const sim::BenchCase& c : sim::bench_cases(base, options->quick, route)) {
       const auto key = std::tuple{c.fidelity, c.scenario.layout.pp, c.scenario.layout.ep, c.scenario.cluster.nodes,
-                                  c.global_batch, c.skewed_routing};
+                                  c.global_batch, c.skewed_routing, static_cast<bool>(c.route)};
       if (auto it = measured.find(key); it != measured.end()) {
         std::vector<std::string> row = it->second;
         row.front() = c.what;
@@ -53,11 +57,23 @@ void add_bench_command(CLI::App& app) {
                                    fmt::format("{}", m.activities), fmt::format("{:.2f} s", m.wall_s),
                                    fmt::format("{:.0f}", m.activities / m.wall_s),
                                    fmt::format("{:.0f} MB", m.peak_memory_bytes / 1e6),
-                                   c.skewed_routing ? fmt::format("{:.3f} s ({:.3f} s straggler)", m.step_time_s, m.straggler_s)
-                                                    : fmt::format("{:.3f} s", m.step_time_s)};
+                                   c.skewed_routing || c.route
+                                       ? fmt::format("{:.3f} s ({:.3f} s straggler)", m.step_time_s, m.straggler_s)
+                                       : fmt::format("{:.3f} s", m.step_time_s)};
+      if (c.what == fmt::format("{}, the default step", sim::fidelity_name(c.fidelity)))
+        default_walls[c.fidelity].first = m.wall_s;
+      if (c.route) default_walls[c.fidelity].second = m.wall_s;
       measured.emplace(key, row);
       table.add_row(std::move(row));
     }
+    // What the router costs: the routed default step (routing, the routed and the balanced simulation) against
+    // the balanced one, both measured above.
+    std::string routing_lines;
+    for (const auto& [fidelity, walls] : default_walls)
+      if (walls.first > 0 && walls.second > 0)
+        routing_lines += fmt::format("\n  routed default step at {} fidelity: {:.2f} s, {:.1f} x the balanced step's {:.2f} s",
+                                     sim::fidelity_name(fidelity), walls.second, walls.second / walls.first, walls.first);
+    if (!routing_lines.empty()) routing_lines += " (routing: synthetic, the router included)\n";
     // The layout search's closed form, the rate `trainsim plan` ranks at (one core: the closed form runs here);
     // --quick leaves it out (about 12 s).
     std::string plan_line;
@@ -74,8 +90,8 @@ void add_bench_command(CLI::App& app) {
     outputs.stage(table_file,
                   fmt::format("trainsim bench: {} (each case in a child process; wall includes building the graph; "
                               "hosts: the computing GPUs and the peers their flows reach; a case that repeats another "
-                              "shows its run)\n\n{}{}",
-                              path, table.render("  "), plan_line));
+                              "shows its run)\n\n{}{}{}",
+                              path, table.render("  "), routing_lines, plan_line));
     commit_outputs(outputs);
   });
 }

@@ -92,10 +92,4 @@ std::vector<double> AffinityGenerator::popularity_from_counts(std::span<const in
   return pop;
 }
 
-void AffinityGenerator::token_logits(std::span<const double> popularity, double noise_scale, SeededRandom& rng,
-                                     std::span<double> logits) {
-  TS_CHECK(popularity.size() == logits.size());
-  for (size_t e = 0; e < logits.size(); ++e) logits[e] = popularity[e] + noise_scale * rng.gumbel();
-}
-
 }  // namespace trainsim::models

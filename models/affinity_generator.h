@@ -1,6 +1,7 @@
 // The synthetic router's affinities: per MoE layer, step and micro-batch a popularity offset per expert
-// (a Zipf law over a seeded ranking, RouterSpec), and per token its logits = popularity + noise * Gumbel.
-// Same seed, same logits: every draw comes from a stream keyed by (seed, layer, step, micro-batch).
+// (a Zipf law over a seeded ranking, RouterSpec), and per token its logits = popularity + noise * Gumbel, the
+// noise drawn by token_noise.h. Same seed, same logits: every draw comes from a stream keyed by (seed, layer,
+// step, micro-batch) and, for the noise, the token.
 #pragma once
 #include <cstdint>
 #include <span>
@@ -20,9 +21,6 @@ class AffinityGenerator {
   // Popularity from replayed counts: ln(count + 1/2), mean zero (with unit Gumbel noise a top-1 router then
   // picks experts in proportion to count + 1/2).
   static std::vector<double> popularity_from_counts(std::span<const int64_t> counts);
-  // One token's logits: popularity + noise_scale * Gumbel (RouterSpec::token_noise), drawn from `rng`.
-  static void token_logits(std::span<const double> popularity, double noise_scale, SeededRandom& rng,
-                           std::span<double> logits);
 
   int num_experts() const { return num_experts_; }
 

@@ -33,8 +33,7 @@ std::vector<BalancingPoint> simulate_bias_balancing(const ExpertRouter& router, 
       const std::vector<double> pop = generator.popularity(moe_layer, step, m);
       const TokenRouting routing =
           router.route(pop, bias, tokens, routing_stream(seed, moe_layer, step, m));
-      std::vector<int64_t> loads(static_cast<size_t>(experts), 0);
-      for (int e : routing.expert_ids) ++loads[static_cast<size_t>(e)];
+      const std::vector<int64_t> loads = tokens_per_expert(routing, experts);
       point.max_vio_batch += max_vio(loads) / microbatches;
       for (size_t e = 0; e < loads.size(); ++e) step_loads[e] += loads[e];
     }

@@ -1,14 +1,19 @@
-// Selection by the shared rule on keys it defines (kernels::selection_key: sigmoid(logit) + bias, or logit
-// + bias); gates are not needed for loads and traffic and are not computed.
+// Selection by the shared rule on keys it defines (kernels::key_from_base: sigmoid(logit) + bias, or logit
+// + bias, the bases from token_noise.h); gates are not needed for loads and traffic and are not computed.
 #include "models/expert_router.h"
 
 #include <algorithm>
 
 #include "core/error.h"
-#include "models/affinity_generator.h"
 #include "models/seeded_random.h"
+#include "models/token_noise.h"
 
 namespace trainsim::models {
+namespace {
+
+constexpr uint64_t kPoolDraws = 13;  // stream tag of the pool draws (token_noise.cc uses 12)
+
+}  // namespace
 
 kernels::RoutingRule routing_rule_for(const ModelConfig& model) {
   TS_CHECK(model.is_moe(), "{} has no routed experts", model.name);
@@ -32,32 +37,31 @@ ExpertRouter::ExpertRouter(const kernels::RoutingRule& rule, const RouterSpec& s
   TS_CHECK(spec.pool_tokens >= 1);
 }
 
+std::vector<int64_t> TokenRouting::multiplicity() const {
+  std::vector<int64_t> out(static_cast<size_t>(routed_tokens()), routed_of_token.empty() ? 1 : 0);
+  for (int32_t routed : routed_of_token) ++out[static_cast<size_t>(routed)];
+  return out;
+}
+
 TokenRouting ExpertRouter::route(std::span<const double> popularity, std::span<const double> bias, int64_t tokens,
                                  uint64_t stream) const {
   const size_t experts = static_cast<size_t>(rule_.num_experts);
   const size_t k = static_cast<size_t>(rule_.top_k);
   TS_CHECK(popularity.size() == experts && (bias.empty() || bias.size() == experts) && tokens >= 0);
   const int64_t pool = std::min<int64_t>(tokens, spec_.pool_tokens);
-  SeededRandom rng(stream);
-  std::vector<double> logits(experts), keys(experts);
-  std::vector<int> pool_ids(static_cast<size_t>(pool) * k);
+  const TokenNoise noise(popularity, spec_.token_noise, rule_.scoring);
+  const double* bias_or_null = bias.empty() ? nullptr : bias.data();
+  std::vector<double> keys(experts);
+  TokenRouting out{rule_.top_k, std::vector<int>(static_cast<size_t>(pool) * k), {}};
   for (int64_t t = 0; t < pool; ++t) {
-    AffinityGenerator::token_logits(popularity, spec_.token_noise, rng, logits);
-    for (size_t e = 0; e < experts; ++e)
-      keys[e] = kernels::selection_key<double>(rule_, logits.data(), bias.empty() ? nullptr : bias.data(), int(e));
-    kernels::select_experts_from_keys<double>(rule_, keys.data(), pool_ids.data() + static_cast<size_t>(t) * k);
+    noise.bases(stream, t, keys);
+    for (size_t e = 0; e < experts; ++e) keys[e] = kernels::key_from_base(keys[e], bias_or_null, static_cast<int>(e));
+    kernels::select_experts_in_one_pass<double>(rule_, keys.data(), out.expert_ids.data() + static_cast<size_t>(t) * k);
   }
-  TokenRouting out{rule_.top_k, {}};
-  if (pool == tokens) {
-    out.expert_ids = std::move(pool_ids);
-    return out;
-  }
-  out.expert_ids.resize(static_cast<size_t>(tokens) * k);
-  for (int64_t t = 0; t < tokens; ++t) {
-    const size_t from = static_cast<size_t>(rng.below(static_cast<uint64_t>(pool))) * k;
-    std::copy_n(pool_ids.begin() + static_cast<std::ptrdiff_t>(from), k,
-                out.expert_ids.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(t) * k));
-  }
+  if (pool == tokens) return out;
+  SplitMix64 rng(stream_seed(stream, kPoolDraws));
+  out.routed_of_token.resize(static_cast<size_t>(tokens));
+  for (int32_t& routed : out.routed_of_token) routed = static_cast<int32_t>(rng.below(static_cast<uint64_t>(pool)));
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/parallel_for.h"
 #include "models/affinity_generator.h"
 #include "models/expert_router.h"
 #include "models/routed_traffic.h"
@@ -75,34 +76,35 @@ RoutedStep route_step(const RoutedStepRequest& r) {
   const ExpertRouter router(rule, r.spec);
   const AffinityGenerator generator(r.spec, rule.num_experts, r.seed);
   const int64_t tokens = r.tokens_per_rank * r.group.ep;
-  for (int m = 0; m < r.microbatches; ++m) {
-    std::vector<RoutedLayerLoad> loads;
-    std::vector<RoutingStats> stats;
-    for (size_t i = 0; i < layers.size(); ++i) {
-      const int layer = layers[i];
-      const auto at = std::find(all_moe.begin(), all_moe.end(), layer);
-      TS_CHECK(at != all_moe.end(), "layer {} of {} is not an MoE layer", layer, model.name);
-      const int moe_layer = static_cast<int>(at - all_moe.begin());
-      if (r.spec.source == RoutingSource::kBalanced) {
-        loads.push_back(balanced_layer(layer, r, rule.top_k, bytes));
-        continue;
-      }
-      std::vector<double> popularity;
-      if (r.spec.source == RoutingSource::kReplay) {
-        TS_CHECK(r.replay != nullptr && r.replay->num_experts == rule.num_experts);
-        popularity = AffinityGenerator::popularity_from_counts(r.replay->at(layer, r.step));
-      } else {
-        popularity = generator.popularity(moe_layer, r.step, m);
-      }
-      const std::vector<double> none;
-      const TokenRouting routing = router.route(popularity, r.bias ? std::span<const double>((*r.bias)[i]) : none,
-                                                tokens, routing_stream(r.seed, moe_layer, r.step, m));
-      stats.push_back(routing_stats(routing, rule.num_experts, r.group));
-      loads.push_back(routed_layer_load(layer, routing, r.tokens_per_rank, placement, r.group, bytes));
-    }
-    out.load.microbatches.push_back(std::move(loads));
-    if (!stats.empty()) out.stats.push_back(std::move(stats));
+  std::vector<int> moe_index(layers.size());  // each listed layer's index among the MoE layers
+  for (size_t i = 0; i < layers.size(); ++i) {
+    const auto at = std::find(all_moe.begin(), all_moe.end(), layers[i]);
+    TS_CHECK(at != all_moe.end(), "layer {} of {} is not an MoE layer", layers[i], model.name);
+    moe_index[i] = static_cast<int>(at - all_moe.begin());
   }
+  const bool routed = r.spec.source != RoutingSource::kBalanced;
+  out.load.microbatches.assign(static_cast<size_t>(r.microbatches), std::vector<RoutedLayerLoad>(layers.size()));
+  if (routed) out.stats.assign(static_cast<size_t>(r.microbatches), std::vector<RoutingStats>(layers.size()));
+  // Every (micro-batch, layer) draws from streams of its own: routed in parallel, the same bytes on any core count.
+  parallel_for(r.microbatches * static_cast<int64_t>(layers.size()), [&](int64_t task) {
+    const auto m = static_cast<size_t>(task) / layers.size(), i = static_cast<size_t>(task) % layers.size();
+    if (!routed) {
+      out.load.microbatches[m][i] = balanced_layer(layers[i], r, rule.top_k, bytes);
+      return;
+    }
+    std::vector<double> popularity;
+    if (r.spec.source == RoutingSource::kReplay) {
+      TS_CHECK(r.replay != nullptr && r.replay->num_experts == rule.num_experts);
+      popularity = AffinityGenerator::popularity_from_counts(r.replay->at(layers[i], r.step));
+    } else {
+      popularity = generator.popularity(moe_index[i], r.step, static_cast<int>(m));
+    }
+    const std::vector<double> none;
+    const TokenRouting routing = router.route(popularity, r.bias ? std::span<const double>((*r.bias)[i]) : none, tokens,
+                                              routing_stream(r.seed, moe_index[i], r.step, static_cast<int>(m)));
+    out.stats[m][i] = routing_stats(routing, rule.num_experts, r.group);
+    out.load.microbatches[m][i] = routed_layer_load(layers[i], routing, r.tokens_per_rank, placement, r.group, bytes);
+  });
   for (size_t i = 0; i < layers.size() && !out.stats.empty(); ++i) {
     std::vector<int64_t> summed(static_cast<size_t>(rule.num_experts), 0);
     for (const std::vector<RoutingStats>& micro : out.stats)

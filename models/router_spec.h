@@ -53,7 +53,7 @@ struct RouterSpec {
   bool sequence_aux_loss = false;
 
   // Steps of bias balancing each layer runs before `trainsim run` prices a step with the routed load (0: the
-  // loads as generated, no bias yet). Each costs a route of pool_tokens per MoE layer (about 50 ms for V3).
+  // loads as generated, no bias yet). Each costs a route of pool_tokens per MoE layer (about 10 ms for V3; layers in parallel).
   int warmup_steps = 0;
 
   // --- placement (parsed here; the EPLB policies are models/eplb.*) ---

@@ -16,6 +16,15 @@ double max_vio(std::span<const int64_t> loads) {
   return static_cast<double>(*std::max_element(loads.begin(), loads.end())) / mean - 1.0;
 }
 
+std::vector<int64_t> tokens_per_expert(const TokenRouting& routing, int num_experts) {
+  std::vector<int64_t> out(static_cast<size_t>(num_experts), 0);
+  const std::vector<int64_t> times = routing.multiplicity();
+  const auto k = static_cast<size_t>(routing.top_k);
+  for (size_t routed = 0; routed < times.size(); ++routed)
+    for (size_t i = 0; i < k; ++i) out[static_cast<size_t>(routing.expert_ids[routed * k + i])] += times[routed];
+  return out;
+}
+
 RoutingStats routing_stats(const TokenRouting& routing, int num_experts, const EpGroupShape& group) {
   const int g = std::min(group.ep, group.gpus_per_node);
   const int nodes = std::max(1, group.ep / g);
@@ -23,20 +32,18 @@ RoutingStats routing_stats(const TokenRouting& routing, int num_experts, const E
   TS_CHECK(nodes <= 64, "{} nodes in one EP group", nodes);
   const int experts_per_node = num_experts / nodes;
   RoutingStats stats;
-  stats.tokens_per_expert.assign(static_cast<size_t>(num_experts), 0);
+  stats.tokens_per_expert = tokens_per_expert(routing, num_experts);
   stats.tokens_by_nodes.assign(static_cast<size_t>(nodes) + 1, 0);
   const auto k = static_cast<size_t>(routing.top_k);
+  const std::vector<int64_t> times = routing.multiplicity();  // each routed token counts once per token taking it
   int64_t node_sum = 0;
-  for (int64_t t = 0; t < routing.tokens(); ++t) {
-    uint64_t seen = 0;  // nodes <= 64 (checked below)
-    for (size_t i = 0; i < k; ++i) {
-      const int e = routing.expert_ids[static_cast<size_t>(t) * k + i];
-      ++stats.tokens_per_expert[static_cast<size_t>(e)];
-      seen |= 1ull << (e / experts_per_node);
-    }
+  for (size_t routed = 0; routed < times.size(); ++routed) {
+    if (times[routed] == 0) continue;
+    uint64_t seen = 0;  // nodes <= 64 (checked above)
+    for (size_t i = 0; i < k; ++i) seen |= 1ull << (routing.expert_ids[routed * k + i] / experts_per_node);
     const int n = __builtin_popcountll(seen);
-    ++stats.tokens_by_nodes[static_cast<size_t>(n)];
-    node_sum += n;
+    stats.tokens_by_nodes[static_cast<size_t>(n)] += times[routed];
+    node_sum += n * times[routed];
     stats.max_nodes_per_token = std::max(stats.max_nodes_per_token, n);
   }
   stats.max_vio = max_vio(stats.tokens_per_expert);

@@ -21,6 +21,9 @@ struct RoutingStats {
   int max_nodes_per_token = 0;
 };
 
+// [logical expert] the tokens routed to it (every token once per expert it selected).
+std::vector<int64_t> tokens_per_expert(const TokenRouting& routing, int num_experts);
+
 // Node of logical expert e under uniform placement: e * ranks / num_experts gives the rank, rank / gpus per
 // node the node (replicas are the traffic's concern: routed_traffic.h).
 RoutingStats routing_stats(const TokenRouting& routing, int num_experts, const EpGroupShape& group);

@@ -1,6 +1,7 @@
 // The router's random numbers: std::mt19937_64 with the transforms written out (uniform from 53 bits,
-// Box-Muller normal, Gumbel by inversion), so a seed gives the same bytes with every standard library;
-// independent streams per (step, layer, micro-batch) from SplitMix64 (Steele et al. 2014) mixing.
+// Box-Muller normal), so a seed gives the same bytes with every standard library; independent streams per
+// (step, layer, micro-batch) from SplitMix64 (Steele et al. 2014) mixing, and SplitMix64 itself as the
+// generator of streams cheap enough to seed once per token (models/token_noise.h).
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -33,11 +34,31 @@ class SeededRandom {
   uint64_t below(uint64_t n) { return ((engine_() >> 32) * n) >> 32; }
   // Standard normal by Box-Muller (one of the pair; the cost is immaterial where it is used).
   double normal() { return std::sqrt(-2.0 * std::log(unit())) * std::cos(2.0 * std::numbers::pi * unit()); }
-  // Standard Gumbel by inversion: -log(-log U).
-  double gumbel() { return -std::log(-std::log(unit())); }
 
  private:
   std::mt19937_64 engine_;
+};
+
+// SplitMix64 as a UniformRandomBitGenerator: output i of the stream seeded x is splitmix64(x + i * gamma)
+// (Steele et al. 2014; it passes BigCrush). Its state is one word, so seeding it costs nothing, where
+// std::mt19937_64 fills 312 words: the token noise seeds one stream per token; and a draw costs a few
+// multiplies, where the pool's draws take one per token of a micro-batch (expert_router.cc).
+class SplitMix64 {
+ public:
+  using result_type = uint64_t;
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  static constexpr result_type min() { return 0; }
+  static constexpr result_type max() { return ~result_type{0}; }
+  result_type operator()() {
+    const uint64_t out = splitmix64(state_);
+    state_ += 0x9e3779b97f4a7c15ull;
+    return out;
+  }
+  // Uniform integer in [0, n) for n < 2^32, as SeededRandom::below.
+  uint64_t below(uint64_t n) { return (((*this)() >> 32) * n) >> 32; }
+
+ private:
+  uint64_t state_;
 };
 
 }  // namespace trainsim::models

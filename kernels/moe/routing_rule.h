@@ -77,16 +77,29 @@ TS_HOST_DEVICE Real routing_exp(Real x) {
 #endif
 }
 
+// sigmoid(l) written from exp(-l): the simulator's router model draws exp(-l) itself (models/token_noise.h).
+template <typename Real>
+TS_HOST_DEVICE Real sigmoid_from_exp_neg(Real exp_neg_logit) {
+  return Real(1) / (Real(1) + exp_neg_logit);
+}
+
 template <typename Real>
 TS_HOST_DEVICE Real sigmoid_score(Real logit) {
-  return Real(1) / (Real(1) + routing_exp(-logit));
+  return sigmoid_from_exp_neg(routing_exp(-logit));
+}
+
+// The selection key of expert e from its base (the score under kSigmoid, the logit under kSoftmax); bias may
+// be nullptr.
+template <typename Real>
+TS_HOST_DEVICE Real key_from_base(Real base, const Real* bias, int e) {
+  return bias ? base + bias[e] : base;
 }
 
 // The selection key of expert e (see the rule above); bias may be nullptr.
 template <typename Real>
 TS_HOST_DEVICE Real selection_key(const RoutingRule& rule, const Real* logits, const Real* bias, int e) {
   const Real base = rule.scoring == RouterScoring::kSigmoid ? sigmoid_score(logits[e]) : logits[e];
-  return bias ? base + bias[e] : base;
+  return key_from_base(base, bias, e);
 }
 
 // Group-limited top-k on keys given by key_of(e). Writes rule.top_k expert ids in rank order.
@@ -145,6 +158,48 @@ TS_HOST_DEVICE void select_experts(const RoutingRule& rule, KeyOf key_of, int* e
 template <typename Real>
 TS_HOST_DEVICE void select_experts_from_keys(const RoutingRule& rule, const Real* keys, int* expert_ids) {
   select_experts<Real>(rule, [keys](int e) { return keys[e]; }, expert_ids);
+}
+
+// The same selection as select_experts_from_keys, in one pass: each group's two best keys once, the kept
+// groups, then the experts by insertion into a running top list (scratch: num_groups scores, top_k keys), so
+// about num_experts comparisons instead of top_k x num_experts. For the host, which routes millions of tokens
+// (the simulator's router model); a GPU thread keeps select_experts (registers, no scratch). Same ids for the
+// same keys: candidates come in ascending index, so one ranks before a listed one (a lower index) exactly when
+// its key is greater (ranks_before), and a group's score needs only its two best values, not which experts.
+template <typename Real>
+TS_HOST_DEVICE void select_experts_in_one_pass(const RoutingRule& rule, const Real* keys, int* expert_ids) {
+  const int group_size = rule.num_experts / rule.num_groups;
+  // Inserts candidate c (above every listed index) with key k into the ranked list of n entries, at most cap.
+  auto insert = [](int c, Real k, int* ids, Real* list_keys, int& n, int cap) {
+    if (n == cap && !(k > list_keys[n - 1])) return;
+    int j = n < cap ? n++ : n - 1;
+    for (; j > 0 && k > list_keys[j - 1]; --j) ids[j] = ids[j - 1], list_keys[j] = list_keys[j - 1];
+    ids[j] = c, list_keys[j] = k;
+  };
+  unsigned long long kept = ~0ull;  // bit g: group g is kept
+  if (rule.top_k_groups < rule.num_groups) {
+    int groups[kMaxExpertGroups];
+    Real group_scores[kMaxExpertGroups];
+    int kept_count = 0;
+    for (int g = 0; g < rule.num_groups; ++g) {
+      const Real* group_keys = keys + g * group_size;
+      Real best = group_keys[0], second = group_keys[0];  // second is read only when group_size >= 2
+      for (int i = 1; i < group_size; ++i) {
+        const Real k = group_keys[i];
+        const Real lower = k < best ? k : best;
+        second = i == 1 ? lower : (lower > second ? lower : second);
+        best = k > best ? k : best;
+      }
+      insert(g, group_size == 1 ? best : best + second, groups, group_scores, kept_count, rule.top_k_groups);
+    }
+    kept = 0;
+    for (int i = 0; i < kept_count; ++i) kept |= 1ull << groups[i];
+  }
+  Real top_keys[kMaxTopK];
+  int n = 0;
+  for (int g = 0; g < rule.num_groups; ++g)
+    if ((kept >> g) & 1ull)
+      for (int e = g * group_size; e < (g + 1) * group_size; ++e) insert(e, keys[e], expert_ids, top_keys, n, rule.top_k);
 }
 
 // Gates of the selected experts (see the rule above), in the order of expert_ids.

@@ -48,11 +48,11 @@ StepTimeAt simulated_step_times(const PricedScenario& priced, StepTiming main_st
       options.fidelity = main_options.fidelity;
       if (scenario == &main) {
         options.routed_load = main_options.routed_load;  // the same tokens per rank: the same routing
-        return timing_bytes(step_timing(simulate_step(priced, batch, options).step, main.cluster));
+        return timing_bytes(step_timing(simulate_step(priced, batch, options, /*measure_straggler=*/false).step, main.cluster));
       }
       if (const std::optional<ScenarioRouting> routing = scenario_routing(*scenario)) options.routed_load = routing->load;
       const PricedScenario phase(*scenario);
-      return timing_bytes(step_timing(simulate_step(phase, batch, options).step, scenario->cluster));
+      return timing_bytes(step_timing(simulate_step(phase, batch, options, /*measure_straggler=*/false).step, scenario->cluster));
     });
   }
   const auto closed_form_timing = [&](const Scenario* scenario, int batch) {

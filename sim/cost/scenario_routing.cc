@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <mutex>
 #include <numeric>
 
+#include "core/parallel_for.h"
 #include "models/affinity_generator.h"
 #include "models/eplb.h"
 #include "models/expert_router.h"
@@ -44,12 +46,20 @@ std::vector<std::vector<double>> warmed_up_biases(
   const models::AffinityGenerator generator(spec, rule.num_experts, scenario.seed);
   const int64_t tokens = static_cast<int64_t>(scenario.layout.micro_batch_size) * scenario.job.sequence_length *
                          std::max(1, scenario.layout.ep);
-  for (size_t i = 0; i < layers.size(); ++i) {
-    auto trace = models::simulate_bias_balancing(router, generator, spec, static_cast<int>(i), 0, steps, tokens, 1,
-                                                 scenario.seed, bias[i]);
-    if (on_trace) on_trace(i, std::move(trace));
-    if (progress) progress(static_cast<double>(i + 1) / static_cast<double>(layers.size()));
-  }
+  // Layers balance independently (streams of their own): in parallel, then the traces handed over in order.
+  std::vector<std::vector<models::BalancingPoint>> traces(layers.size());
+  std::mutex progress_mutex;
+  size_t done = 0;
+  parallel_for(static_cast<int64_t>(layers.size()), [&](int64_t layer) {
+    const auto i = static_cast<size_t>(layer);
+    traces[i] = models::simulate_bias_balancing(router, generator, spec, static_cast<int>(i), 0, steps, tokens, 1,
+                                                scenario.seed, bias[i]);
+    const std::lock_guard lock(progress_mutex);
+    ++done;
+    if (progress) progress(static_cast<double>(done) / static_cast<double>(layers.size()));
+  });
+  if (on_trace)
+    for (size_t i = 0; i < layers.size(); ++i) on_trace(i, std::move(traces[i]));
   return bias;
 }
 
@@ -66,20 +76,20 @@ models::RoutedStep route_with_eplb(const models::RoutedStepRequest& request, con
   const models::EplbShape shape{rule.num_experts + request.spec.redundant_experts, global ? 1 : rule.num_groups,
                                 global ? 1 : request.group.ep / request.group.gpus_per_node, request.group.ep};
   const models::EplbPlan plan = models::eplb_rebalance(loads, shape);
-  models::RoutedStep out;
-  for (size_t i = 0; i < layers.size(); ++i) {
+  std::vector<models::RoutedStep> per_layer(layers.size());  // each on its own placement, in parallel
+  parallel_for(static_cast<int64_t>(layers.size()), [&](int64_t layer) {
+    const auto i = static_cast<size_t>(layer);
     models::RoutedStepRequest r = request;
     r.layers = {layers[i]};
     const std::vector<std::vector<double>> layer_bias{bias[i]};
     r.bias = &layer_bias;
     r.placement = &plan.placements[i];
-    models::RoutedStep one = models::route_step(r);
-    if (i == 0) {
-      out = std::move(one);
-      continue;
-    }
-    out.load.microbatches.front().push_back(std::move(one.load.microbatches.front().front()));
-    out.stats.front().push_back(std::move(one.stats.front().front()));
+    per_layer[i] = models::route_step(r);
+  });
+  models::RoutedStep out = std::move(per_layer.front());
+  for (size_t i = 1; i < layers.size(); ++i) {
+    out.load.microbatches.front().push_back(std::move(per_layer[i].load.microbatches.front().front()));
+    out.stats.front().push_back(std::move(per_layer[i].stats.front().front()));
   }
   return out;
 }

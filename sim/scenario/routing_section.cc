@@ -15,7 +15,7 @@ namespace {
 
 using Keys = std::vector<std::string>;
 
-constexpr IntegerRange kPoolTokens{1, 1 << 24, "16M tokens routed exactly cost minutes a layer (about 12 us a token)"};
+constexpr IntegerRange kPoolTokens{1, 1 << 24, "16M tokens routed exactly cost most of a minute a layer (about 2 us a token)"};
 constexpr IntegerRange kWarmupSteps{0, 100000, "each step routes every MoE layer once: 100,000 steps take hours"};
 constexpr IntegerRange kRedundantExperts{0, 1 << 16, "DeepSeek-V3 deploys 32 for 256 experts"};
 

@@ -29,12 +29,18 @@ Scenario resized(const Scenario& base, int pp, int ep, int nodes) {
 
 }  // namespace
 
-std::vector<BenchCase> bench_cases(const Scenario& base, bool quick) {
+std::vector<BenchCase> bench_cases(const Scenario& base, bool quick,
+                                   const std::function<std::shared_ptr<const models::RoutedStepLoad>(const Scenario&)>& route) {
   const int dp = base.layout.dp;
+  const bool routed = route && base.job.model.is_moe();
+  Scenario synthetic = base;
+  if (synthetic.routing.source == models::RoutingSource::kBalanced) synthetic.routing.source = models::RoutingSource::kSynthetic;
   std::vector<BenchCase> cases;
   cases.push_back({"stage, the default step", base, base.job.global_batch_sequences, Fidelity::kStage});
   if (base.job.model.is_moe())
     cases.push_back({"stage, the default step, skewed routing", base, base.job.global_batch_sequences, Fidelity::kStage, true});
+  if (routed)
+    cases.push_back({"stage, the default step, routed", synthetic, base.job.global_batch_sequences, Fidelity::kStage, false, route});
   for (int m : {32, 64, 120, 240})
     cases.push_back({fmt::format("stage, {} micro-batches", m), base, m * dp, Fidelity::kStage});
   for (int pp : {4, 8, 16})
@@ -44,6 +50,8 @@ std::vector<BenchCase> bench_cases(const Scenario& base, bool quick) {
   cases.push_back({"gpu, the default step", base, base.job.global_batch_sequences, Fidelity::kGpu});
   if (base.job.model.is_moe())
     cases.push_back({"gpu, the default step, skewed routing", base, base.job.global_batch_sequences, Fidelity::kGpu, true});
+  if (routed)
+    cases.push_back({"gpu, the default step, routed", synthetic, base.job.global_batch_sequences, Fidelity::kGpu, false, route});
   for (int m : {32, 64, 120})
     cases.push_back({fmt::format("gpu, {} micro-batches", m), base, m * dp, Fidelity::kGpu});
   for (int ep : {16, 32, 64})
@@ -61,6 +69,7 @@ BenchMeasurement measure(const BenchCase& c) {
         options.fidelity = c.fidelity;
         if (c.skewed_routing)
           options.routed_load = std::make_shared<const models::RoutedStepLoad>(synthetic_routed_load(c.scenario, 0.3, 4));
+        if (c.route) options.routed_load = c.route(c.scenario);
         const StepSimulation step = simulate_step(PricedScenario(c.scenario), c.global_batch, options);
         // The engine simulates in a child of its own (engine.h): its peak is among this process's children.
         rusage children{};

@@ -2,8 +2,12 @@
 // events per second and peak memory grow with the micro-batches and the simulated GPUs. Speed belongs in a
 // benchmark, not in timed tests.
 #pragma once
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "models/routed_load.h"
 
 #include "sim/scenario/scenario.h"
 #include "sim/step/step_graph.h"
@@ -19,10 +23,16 @@ struct BenchCase {
   // routing: each GPU's experts re-priced at its rows, per-peer all-to-all flows, and a second, balanced run
   // for the straggler's share (step_simulation.h).
   bool skewed_routing = false;
+  // The scenario's own router (sim/cost's scenario_routing, handed down by the caller: sim/step sits below it),
+  // run inside the timed child as `trainsim run` runs it: its wall is the router's plus both simulations.
+  std::function<std::shared_ptr<const models::RoutedStepLoad>(const Scenario&)> route = nullptr;
 };
 
-// quick: stage fidelity only (seconds instead of minutes).
-std::vector<BenchCase> bench_cases(const Scenario& base, bool quick);
+// quick: stage fidelity only (seconds instead of minutes). With `route`, an MoE scenario also gets the default
+// step routed by it (routing: synthetic where the scenario has balanced routing) at stage fidelity and, unless
+// quick, at gpu fidelity.
+std::vector<BenchCase> bench_cases(const Scenario& base, bool quick,
+                                   const std::function<std::shared_ptr<const models::RoutedStepLoad>(const Scenario&)>& route = {});
 
 struct BenchMeasurement {
   int computing_gpus = 0, simulated_gpus = 0, activities = 0;

@@ -18,7 +18,8 @@ hw::Topology build_scenario_topology(const Scenario& s) {
   }
 }
 
-StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequences, const StepGraphOptions& options) {
+StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequences, const StepGraphOptions& options,
+                             bool measure_straggler) {
   const Scenario& s = priced.scenario;
   const int microbatches = microbatches_per_step(s.layout, global_batch_sequences);
   StepGraph built = build_step_graph(priced, microbatches, options);
@@ -57,7 +58,7 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
   const auto ep = critical.comm_by_kind_s.find(WorkClass::kEp);
   if (ep != critical.comm_by_kind_s.end()) e.hidden_comm_s = std::max(0.0, ep->second - e.exposed_comm_by_kind_s["ep"]);
   set_throughput(s, e);
-  if (options.routed_load && s.job.model.is_moe()) {
+  if (measure_straggler && options.routed_load && s.job.model.is_moe()) {
     StepGraphOptions balanced = options;
     balanced.routed_load = nullptr;
     balanced.progress = nullptr;

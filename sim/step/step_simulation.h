@@ -26,7 +26,9 @@ struct StepSimulation {
 hw::Topology build_scenario_topology(const Scenario& scenario);
 
 // NOTE: runs SimGrid, one simulation per process (engine.h). With a routed load it runs the step twice, the
-// second time balanced, for StepEstimate::straggler_s.
-StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequences, const StepGraphOptions& options);
+// second time balanced, for StepEstimate::straggler_s, unless measure_straggler is false (straggler_s stays 0):
+// callers that read only the step time (a run's ramp batches and phases) save the second simulation.
+StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequences, const StepGraphOptions& options,
+                             bool measure_straggler = true);
 
 }  // namespace trainsim::sim

@@ -1,5 +1,6 @@
-// A step's routing for one EP group: every MoE layer by default, replayed counts steering the loads, and the
-// step's MaxVio over its micro-batches against each micro-batch's.
+// A step's routing for one EP group: every MoE layer by default, each (layer, micro-batch) the same alone as
+// among the others (they route in parallel), replayed counts steering the loads, and the step's MaxVio over its
+// micro-batches against each micro-batch's.
 #include "models/routed_step.h"
 
 #include <gtest/gtest.h>
@@ -25,6 +26,35 @@ TEST(RoutedStep, EveryMoeLayerByDefault) {
   EXPECT_EQ(balanced.load.microbatches[0].back().layer, 60);
   EXPECT_TRUE(balanced.stats.empty());
   EXPECT_EQ(balanced.load.top_k, 8);
+}
+
+TEST(RoutedStep, EachLayerAndMicroBatchRoutesAlikeAloneOrAmongOthers) {
+  // Layers and micro-batches are routed in parallel threads: each must draw from streams of its own, so routing
+  // it alone (one task, no other thread) gives the same bytes as routing it among all the others.
+  const ModelConfig v3 = load_preset("deepseek-v3");
+  RoutedStepRequest request;
+  request.model = &v3;
+  request.spec.source = RoutingSource::kSynthetic;
+  request.spec.pool_tokens = 256;  // pooled: 64 x 8 = 512 tokens a micro-batch
+  request.spec.microbatch_correlation = 0.5;
+  request.group = {64, 8};
+  request.tokens_per_rank = 8;
+  request.microbatches = 3;
+  request.layers = {3, 4, 30, 60};
+  const RoutedStep all = route_step(request);
+  for (size_t i = 0; i < request.layers.size(); ++i) {
+    RoutedStepRequest one = request;
+    one.layers = {request.layers[i]};
+    const RoutedStep alone = route_step(one);
+    for (size_t m = 0; m < 3; ++m) {
+      EXPECT_EQ(alone.load.microbatches[m][0].rows_per_rank, all.load.microbatches[m][i].rows_per_rank);
+      EXPECT_EQ(alone.load.microbatches[m][0].dispatch.nic_bytes, all.load.microbatches[m][i].dispatch.nic_bytes);
+      EXPECT_EQ(alone.load.microbatches[m][0].combine.nvlink_bytes, all.load.microbatches[m][i].combine.nvlink_bytes);
+      EXPECT_EQ(alone.stats[m][0].tokens_per_expert, all.stats[m][i].tokens_per_expert);
+    }
+    EXPECT_EQ(alone.max_vio_step[0], all.max_vio_step[i]);
+  }
+  EXPECT_NE(all.load.microbatches[0][0].rows_per_rank, all.load.microbatches[1][0].rows_per_rank);
 }
 
 TEST(RoutedStep, ReplayedCountsSteerTheLoads) {

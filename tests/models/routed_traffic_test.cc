@@ -1,5 +1,6 @@
 // Traffic by hand count (EP 4 on 2 nodes of 2 GPUs, 4 tokens, top-2), replicas splitting a logical expert's
-// rows, and DeepSeek-V3 under uniform affinities against the expected per-token copies of ep_traffic.h.
+// rows, a pool's tokens against the same tokens written out, and DeepSeek-V3 under uniform affinities against
+// the expected per-token copies of ep_traffic.h.
 #include "models/routed_traffic.h"
 
 #include <gtest/gtest.h>
@@ -24,7 +25,7 @@ TEST(RoutedTraffic, TokenBytesAreFp8WithScalesAndBf16) {
 
 TEST(RoutedTraffic, HandCountOnEp4OverTwoNodes) {
   // Ranks 0,1 on node 0 and 2,3 on node 1; expert e on rank e; token t sent by rank t.
-  const TokenRouting routing{2, {1, 3, /**/ 0, 2, /**/ 2, 3, /**/ 0, 1}};
+  const TokenRouting routing{2, {1, 3, /**/ 0, 2, /**/ 2, 3, /**/ 0, 1}, {}};
   const ExpertPlacement placement = uniform_expert_placement(4, 4);
   const TokenBytes bytes{10, 20};
   const RoutedLayerLoad load = routed_layer_load(5, routing, 1, placement, {4, 2}, bytes);
@@ -51,10 +52,39 @@ TEST(RoutedTraffic, HandCountOnEp4OverTwoNodes) {
 TEST(RoutedTraffic, ReplicasSplitALogicalExpertsRowsInTurn) {
   // 2 logical experts on 2 ranks with 2 slots each: expert 0 on slots 0 (rank 0) and 2 (rank 1).
   const ExpertPlacement placement{2, 2, 2, {0, 1, 0, 1}};
-  const TokenRouting routing{1, {0, 0, 0, 1}};  // three tokens for expert 0, one for expert 1
+  const TokenRouting routing{1, {0, 0, 0, 1}, {}};  // three tokens for expert 0, one for expert 1
   EXPECT_EQ(ranks_of_pairs(routing, placement), (std::vector<int>{0, 1, 0, 0}));
   const RoutedLayerLoad load = routed_layer_load(0, routing, 2, placement, {2, 8}, {1, 2});
   EXPECT_EQ(load.rows_per_rank, (std::vector<int64_t>{3, 1}));
+}
+
+TEST(RoutedTraffic, APoolsTokensCostWhatTheirCopiesCost) {
+  // Two representations of the same 8 tokens on EP 4 over two nodes: a pool of 3 routed tokens that tokens take
+  // by index, and the same tokens with their experts written out. Rows and bytes must agree (they are the same
+  // tokens), also with replicas (two slots per expert), where pairs go to slots in token order.
+  const TokenRouting pooled{2, {1, 3, /**/ 0, 2, /**/ 0, 1}, {0, 2, 1, 1, 2, 0, 0, 2}};
+  TokenRouting copied{2, {}, {}};
+  for (int32_t routed : pooled.routed_of_token)
+    for (int i = 0; i < 2; ++i) copied.expert_ids.push_back(pooled.expert_ids[static_cast<size_t>(routed) * 2 + i]);
+  ASSERT_EQ(pooled.tokens(), 8);
+  ASSERT_EQ(copied.tokens(), 8);
+  EXPECT_EQ(pooled.multiplicity(), (std::vector<int64_t>{3, 2, 3}));
+  const ExpertPlacement uniform = uniform_expert_placement(4, 4);
+  const ExpertPlacement replicas{4, 4, 2, {0, 1, 0, 2, 1, 3, 2, 3}};  // e.g. expert 0 on ranks 0 and 1
+  for (const ExpertPlacement* placement : {&uniform, &replicas}) {
+    const RoutedLayerLoad a = routed_layer_load(0, pooled, 2, *placement, {4, 2}, {10, 20});
+    const RoutedLayerLoad b = routed_layer_load(0, copied, 2, *placement, {4, 2}, {10, 20});
+    EXPECT_EQ(a.rows_per_rank, b.rows_per_rank);
+    EXPECT_EQ(a.dispatch.nic_bytes, b.dispatch.nic_bytes);
+    EXPECT_EQ(a.dispatch.nvlink_bytes, b.dispatch.nvlink_bytes);
+    EXPECT_EQ(a.combine.nic_bytes, b.combine.nic_bytes);
+    EXPECT_EQ(a.combine.nvlink_bytes, b.combine.nvlink_bytes);
+  }
+  const RoutingStats a = routing_stats(pooled, 4, {4, 2}), b = routing_stats(copied, 4, {4, 2});
+  EXPECT_EQ(a.tokens_per_expert, b.tokens_per_expert);
+  EXPECT_EQ(a.tokens_per_expert, (std::vector<int64_t>{5, 6, 2, 3}));  // by hand: 3 x {1,3}, 2 x {0,2}, 3 x {0,1}
+  EXPECT_EQ(a.tokens_by_nodes, b.tokens_by_nodes);
+  EXPECT_EQ(a.mean_nodes_per_token, b.mean_nodes_per_token);
 }
 
 TEST(RoutedTraffic, UniformRoutingMatchesTheExpectedCopiesOfEpTraffic) {

@@ -1,5 +1,6 @@
-// The routing rule against a plain, independently written sort-based selection, on random scores with
-// many exact ties; gates against their formulas; every rule-validation message.
+// The routing rule (both selections: the device's and the host's one pass) against a plain, independently
+// written sort-based selection, on random scores with many exact ties; gates against their formulas; every
+// rule-validation message.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -94,6 +95,27 @@ TEST(RoutingRule, SelectionFromKeysAndFromKeyFunctionAgree) {
     ASSERT_EQ(from_keys, from_function);
     ASSERT_EQ(from_keys, sort_reference(kDeepSeekV3Routing, logits, bias));
   }
+}
+
+TEST(RoutingRule, OnePassSelectionMatchesSortReference) {
+  // The host's one-pass selection (the simulator's router) against the same sort-based reference, with many ties
+  // among keys and among group scores, on every rule shape above (a group of one, no groups, softmax).
+  const RoutingRule v2_like{256, 6, 8, 3, RouterScoring::kSigmoid, true, 16.0};
+  for (const RoutingRule& rule : {kDeepSeekV3Routing, kMixtralRouting, kSmallGrouped, kGroupOfOne, kNoGroups,
+                                  kSoftmaxTop4, v2_like})
+    for (bool ties : {true, false}) {
+      std::mt19937_64 engine(ties ? 21 : 22);
+      for (int token = 0; token < 300; ++token) {
+        const auto logits = random_values(rule.num_experts, engine, ties, 1.0);
+        const auto bias = random_values(rule.num_experts, engine, ties, 0.05);
+        std::vector<double> keys(rule.num_experts);
+        for (int e = 0; e < rule.num_experts; ++e) keys[e] = selection_key(rule, logits.data(), bias.data(), e);
+        std::vector<int> ids(rule.top_k);
+        select_experts_in_one_pass(rule, keys.data(), ids.data());
+        ASSERT_EQ(ids, sort_reference(rule, logits, bias)) << "token " << token << " of rule with " << rule.num_experts
+                                                           << " experts, ties " << ties;
+      }
+    }
 }
 
 TEST(RoutingRule, AllEqualScoresPickLowestIndices) {

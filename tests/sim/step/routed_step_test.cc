@@ -42,12 +42,13 @@ Scenario small() {
 constexpr int kMicrobatches = 2, kMoeLayers = 2;
 
 // {step, straggler_s}
-std::vector<double> simulate(const Scenario& s, Fidelity fidelity, std::shared_ptr<const models::RoutedStepLoad> load) {
+std::vector<double> simulate(const Scenario& s, Fidelity fidelity, std::shared_ptr<const models::RoutedStepLoad> load,
+                             bool measure_straggler = true) {
   return run_in_child([&] {
     StepGraphOptions options;
     options.fidelity = fidelity;
     options.routed_load = std::move(load);
-    const StepEstimate e = simulate_step(PricedScenario(s), s.job.global_batch_sequences, options).step;
+    const StepEstimate e = simulate_step(PricedScenario(s), s.job.global_batch_sequences, options, measure_straggler).step;
     return std::vector<double>{e.step_time_s, e.straggler_s};
   });
 }
@@ -113,6 +114,10 @@ TEST(RoutedStep, SkewedStepIsLongerByTheStragglersExpertsAndBytes) {
     // 1e-9 of the step: the engine's clock is a sum of some thousands of durations in doubles.
     EXPECT_NEAR(skew[0] - none_s, expected_s, 1e-9 * none_s) << fidelity_name(fidelity);
     EXPECT_NEAR(skew[1], expected_s, 1e-9 * none_s) << fidelity_name(fidelity);  // the straggler's share
+    // Without the balanced reference run (a run's ramp batches): the same routed step, no straggler share.
+    const std::vector<double> alone = simulate(s, fidelity, skewed, /*measure_straggler=*/false);
+    EXPECT_NEAR(alone[0] - none_s, expected_s, 1e-9 * none_s) << fidelity_name(fidelity);
+    EXPECT_EQ(alone[1], 0.0) << fidelity_name(fidelity);
   }
 }
 
