@@ -88,6 +88,7 @@ void add_three_layer_clos(const TopologyParams& p, const std::vector<ClosLeaf>& 
                     "use fewer nodes or larger switches");
   }
   const std::vector<TopologyVertexId> leaf_ids = add_leaves(p, leaves, plane, pod_size, graph);
+  if (leaf_count <= 1) return;  // one leaf switches all its endpoints itself
   const int up = leaf_ports(p).up;  // spines per pod: one cable from every leaf to each
   const int spines_before = count_of(graph, VertexKind::kSpineSwitch);
   std::vector<std::vector<TopologyVertexId>> spines(static_cast<std::size_t>(pods));  // by pod

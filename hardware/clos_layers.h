@@ -31,7 +31,8 @@ void add_two_layer_clos(const TopologyParams& params, const std::vector<ClosLeaf
 // Three layers: pods of radix/2 leaves (the last may have fewer), each pod with `up` spines (every leaf one
 // cable to each); spine j of every pod links to core group j, whose fewest cores take those uplinks (a spine
 // has radix/2 up ports, dealt round-robin over its group's cores). At most `radix` pods. Spines and leaves
-// carry their pod as group unless the leaf names its own.
+// carry their pod as group unless the leaf names its own. One leaf needs
+// nothing above it.
 void add_three_layer_clos(const TopologyParams& params, const std::vector<ClosLeaf>& leaves, int plane,
                           TopologyGraph& graph);
 
