@@ -38,9 +38,12 @@ TEST_P(EveryBuilder, ConnectedDegreeBoundedOneLeafPerNic) {
       cables += g[*e].kind == LinkKind::kNvLink ? 0 : g[*e].cables;
       nics += g[*e].kind == LinkKind::kNic;
     }
-    if (k == VertexKind::kLeafSwitch || k == VertexKind::kSpineSwitch || k == VertexKind::kCoreSwitch)
+    if (k == VertexKind::kLeafSwitch || k == VertexKind::kSpineSwitch || k == VertexKind::kCoreSwitch) {
       EXPECT_LE(cables, c.radix) << t.vertex_name(*it);
-    if (k == VertexKind::kGpu) EXPECT_LE(nics, 1) << t.vertex_name(*it);
+    }
+    if (k == VertexKind::kGpu) {
+      EXPECT_LE(nics, 1) << t.vertex_name(*it);
+    }
   }
   EXPECT_EQ(t.endpoint_count(), c.endpoints);
 }
@@ -54,8 +57,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{TopologyKind::kThreeLayerFatTree, 16, 4, 2}, Case{TopologyKind::kThreeLayerFatTree, 2048, 64, 8},
                       Case{TopologyKind::kSlimFly, 48, 8, 4}, Case{TopologyKind::kSlimFly, 2048, 64, 8},
                       Case{TopologyKind::kDragonfly, 72, 8, 4}, Case{TopologyKind::kDragonfly, 2048, 64, 8}),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      return std::string(topology_abbreviation(info.param.kind)) + "_" + std::to_string(info.param.endpoints);
+    [](const ::testing::TestParamInfo<Case>& param_info) {
+      return std::string(topology_abbreviation(param_info.param.kind)) + "_" + std::to_string(param_info.param.endpoints);
     });
 
 TEST(TopologyBuilder, RefusesOversubscriptionThatSplitsNoPorts) {

@@ -68,8 +68,8 @@ INSTANTIATE_TEST_SUITE_P(
         // h = 2, 2 NICs per router: router 1 of group 0 holds the links to groups 3 and 4, router 5 (group 1)
         // those to 3 and 4: local to router 0, global to router 4, local to router 5.
         LoneFlow{hw::TopologyKind::kDragonfly, 72, 8, 4, 2, 10, 3}),
-    [](const ::testing::TestParamInfo<LoneFlow>& info) {
-      return std::string(hw::topology_abbreviation(info.param.kind));
+    [](const ::testing::TestParamInfo<LoneFlow>& param_info) {
+      return std::string(hw::topology_abbreviation(param_info.param.kind));
     });
 
 }  // namespace
