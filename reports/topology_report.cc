@@ -13,10 +13,15 @@ namespace {
 std::string millions(double usd) { return fmt::format("{:.2f} M$", usd / 1e6); }
 std::string thousands(double usd) { return fmt::format("{:.2f} k$", usd / 1e3); }
 std::string terabytes(double bytes_per_s) { return fmt::format("{:.1f} TB/s", bytes_per_s / 1e12); }
+// 16384 as "16,384".
 std::string count(int n) {
-  std::string digits = std::to_string(n);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
-  return digits;
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0 && digits[i - 1] != '-') out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 // The bisection as a share of what a non-blocking network of the same NICs would give (half of them at once).
