@@ -3,6 +3,7 @@
 #pragma once
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "hardware/capex_spec.h"
 #include "hardware/failure_spec.h"
@@ -13,13 +14,23 @@ namespace trainsim::hw {
 
 struct Calibration;  // hardware/calibration.h
 
+// Each kind's construction and source: the header of its builder (hardware/*_builder.h).
 enum class TopologyKind {
-  kFatTree,           // non-blocking two-layer fat-tree
-  kMultiPlaneFatTree, // DeepSeek's: one two-layer fat-tree plane per GPU index (NIC k of every node)
-  kRailOptimized,
+  kFatTree,           // FT2: two-layer fat-tree (non-blocking unless oversubscribed)
+  kMultiPlaneFatTree, // MPFT, DeepSeek's: one two-layer fat-tree plane per GPU index (NIC k of every node)
+  kRailOptimized,     // MRFT: rail-optimized fat-tree, NIC k of every node on rail k's leaves, spines shared
+  kThreeLayerFatTree, // FT3: three-layer fat-tree (leaf, spine, core)
+  kSlimFly,           // Slim Fly: MMS graph of diameter 2
+  kDragonfly,         // canonical Dragonfly: all-to-all groups joined by global links
 };
 
-std::string_view topology_name(TopologyKind kind);  // "fat-tree", "multi-plane-fat-tree", "rail-optimized"
+// "fat-tree", "multi-plane-fat-tree", "rail-optimized", "fat-tree-3", "slim-fly", "dragonfly": the scenario key.
+std::string_view topology_name(TopologyKind kind);
+// The short name of the ISCA 2025 table and `trainsim topology --kind`: "ft2", "mpft", "mrft", "ft3", "slimfly",
+// "dragonfly".
+std::string_view topology_abbreviation(TopologyKind kind);
+// Every kind, in the order tables list them.
+std::vector<TopologyKind> all_topology_kinds();
 
 struct ClusterSpec {
   GpuSpec gpu;

@@ -12,7 +12,9 @@
 namespace trainsim::hw {
 namespace {
 
-bool is_switch(VertexKind kind) { return kind == VertexKind::kLeafSwitch || kind == VertexKind::kSpineSwitch; }
+bool is_switch(VertexKind kind) {
+  return kind == VertexKind::kLeafSwitch || kind == VertexKind::kSpineSwitch || kind == VertexKind::kCoreSwitch;
+}
 
 int level(VertexKind kind) {
   switch (kind) {
@@ -20,12 +22,15 @@ int level(VertexKind kind) {
     case VertexKind::kNvSwitch:
     case VertexKind::kLeafSwitch: return 1;
     case VertexKind::kSpineSwitch: return 2;
+    case VertexKind::kCoreSwitch: return 3;
   }
   return 0;
 }
 
 // NOTE: Boost's undirected out_edges report the queried vertex as source, so "up" is decided by the ends
-// themselves: toward the higher level, and between equals toward the later vertex.
+// themselves: toward the higher level, and between equals toward the later vertex. In a tree a route goes up
+// then down; in a flat fabric (Slim Fly, Dragonfly: every router a leaf) "up" only names which of a link's two
+// directions a hop takes, so that each direction is one SimGrid link direction.
 bool goes_up(const TopologyGraph& g, TopologyVertexId from, TopologyVertexId to) {
   const int a = level(g[from].kind);
   const int b = level(g[to].kind);
@@ -97,6 +102,7 @@ std::string Topology::vertex_name(TopologyVertexId v) const {
     case VertexKind::kNvSwitch: return fmt::format("node{}-nvswitch", x.node);
     case VertexKind::kLeafSwitch: return fmt::format("leaf{}", x.index);
     case VertexKind::kSpineSwitch: return fmt::format("spine{}", x.index);
+    case VertexKind::kCoreSwitch: return fmt::format("core{}", x.index);
   }
   return "?";
 }

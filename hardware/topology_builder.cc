@@ -5,7 +5,11 @@
 #include <map>
 
 #include "core/error.h"
+#include "hardware/dragonfly_builder.h"
 #include "hardware/fat_tree_builder.h"
+#include "hardware/rail_optimized_builder.h"
+#include "hardware/slim_fly_builder.h"
+#include "hardware/three_layer_fat_tree_builder.h"
 
 namespace trainsim::hw {
 namespace {
@@ -14,6 +18,10 @@ std::map<TopologyKind, TopologyBuilder>& registry() {
   static std::map<TopologyKind, TopologyBuilder> builders{
       {TopologyKind::kFatTree, build_fat_tree},
       {TopologyKind::kMultiPlaneFatTree, build_multi_plane_fat_tree},
+      {TopologyKind::kRailOptimized, build_rail_optimized_fat_tree},
+      {TopologyKind::kThreeLayerFatTree, build_three_layer_fat_tree},
+      {TopologyKind::kSlimFly, build_slim_fly},
+      {TopologyKind::kDragonfly, build_dragonfly},
   };
   return builders;
 }
@@ -55,7 +63,7 @@ Topology build_topology(TopologyKind kind, const TopologyParams& params) {
   const auto found = registry().find(kind);
   if (found == registry().end())
     throw ConfigError(SourceLocation{{}, 0, 0, "cluster.topology"}, fmt::format("no builder for {}", topology_name(kind)),
-                      "fat-tree or multi-plane-fat-tree");
+                      "fat-tree, multi-plane-fat-tree, rail-optimized, fat-tree-3, slim-fly or dragonfly");
   if (params.nodes < 1 || params.gpus_per_node < 1)
     throw ConfigError(SourceLocation{{}, 0, 0, "cluster.nodes"},
                       fmt::format("{} nodes of {} GPUs", params.nodes, params.gpus_per_node), "at least 1 of each");
@@ -70,20 +78,38 @@ Topology build_topology(TopologyKind kind, const TopologyParams& params) {
   if (params.switch_radix < 2 || params.switch_radix % 2 != 0)
     throw ConfigError(SourceLocation{{}, 0, 0, "cluster.switch_radix"}, fmt::format("{}", params.switch_radix),
                       "an even port count of at least 2");
+  if (params.oversubscription < 1 || params.switch_radix % (params.oversubscription + 1) != 0)
+    throw ConfigError(SourceLocation{{}, 0, 0, "cluster.oversubscription"},
+                      fmt::format("{}:1 on {}-port switches", params.oversubscription, params.switch_radix),
+                      "a ratio of at least 1 that splits the ports into whole down and up counts");
   TopologyGraph graph;
   add_nodes(params, graph);
   found->second(params, graph);
   return Topology(kind, std::move(graph), params.nodes, params.gpus_per_node, nics);
 }
 
-TopologyVertexId add_vertex(TopologyGraph& graph, VertexKind kind, int index, int node, int plane) {
-  return boost::add_vertex(TopologyVertex{kind, index, node, plane}, graph);
+TopologyVertexId add_vertex(TopologyGraph& graph, VertexKind kind, int index, int node, int plane, int group) {
+  return boost::add_vertex(TopologyVertex{kind, index, node, plane, group}, graph);
 }
 
 void add_link(TopologyGraph& graph, TopologyVertexId lower, TopologyVertexId upper, LinkKind kind,
-              double bandwidth_bytes_per_s, double latency_s, int cables) {
+              double bandwidth_bytes_per_s, double latency_s, int cables, std::optional<CableMedium> medium) {
   const int id = static_cast<int>(boost::num_edges(graph));
-  boost::add_edge(lower, upper, TopologyEdge{kind, id, cables, bandwidth_bytes_per_s, latency_s}, graph);
+  const CableMedium m = medium.value_or(kind == LinkKind::kFabric ? CableMedium::kOptical : CableMedium::kCopper);
+  boost::add_edge(lower, upper, TopologyEdge{kind, id, cables, bandwidth_bytes_per_s, latency_s, m}, graph);
+}
+
+std::vector<TopologyVertexId> nic_gpus(const TopologyParams& params, const TopologyGraph& graph) {
+  const int nics = params.nics_per_node > 0 ? params.nics_per_node : params.gpus_per_node;
+  std::vector<TopologyVertexId> gpus;
+  for (auto [it, end] = boost::vertices(graph); it != end; ++it)
+    if (graph[*it].kind == VertexKind::kGpu && graph[*it].index % params.gpus_per_node < nics) gpus.push_back(*it);
+  return gpus;
+}
+
+void refuse_topology(std::string_view field, std::string got, std::string expected, std::string hint) {
+  throw ConfigError(SourceLocation{{}, 0, 0, fmt::format("cluster.{}", field)}, std::move(got), std::move(expected),
+                    std::move(hint));
 }
 
 }  // namespace trainsim::hw

@@ -1,7 +1,8 @@
-// TopologyBuilder: the registry that turns a TopologyKind and its parameters into a Topology. New fabrics
-// (three-layer, rail-optimized, Slim Fly, Dragonfly) register a builder here; nothing downstream changes.
+// TopologyBuilder: the registry that turns a TopologyKind and its parameters into a Topology. Each fabric
+// registers its builder here (FT2 and MPFT, FT3, MRFT, Slim Fly, Dragonfly); nothing downstream changes.
 #pragma once
 #include <functional>
+#include <optional>
 
 #include "hardware/cluster_spec.h"
 #include "hardware/topology.h"
@@ -20,6 +21,9 @@ struct TopologyParams {
   double nic_latency_s = 0;                     // NIC to leaf
   double fabric_bandwidth_bytes_per_s = 50e9;   // per switch-to-switch cable and direction
   double fabric_latency_s = 0;
+  // Leaf down ports per up port (fat-trees: 1 is non-blocking, 3 gives 48 down and 16 up of 64 ports); the
+  // ports must split into whole numbers. Fabrics without leaves and spines refuse anything but 1.
+  int oversubscription = 1;
 };
 
 // Links take the scenario's effective bandwidths; fabric cables run at the NIC's rate.
@@ -33,8 +37,16 @@ void register_topology_builder(TopologyKind kind, TopologyBuilder builder);
 Topology build_topology(TopologyKind kind, const TopologyParams& params);
 
 // Helpers for builders: add a vertex, add an edge with the next dense id.
-TopologyVertexId add_vertex(TopologyGraph& graph, VertexKind kind, int index, int node = -1, int plane = 0);
+TopologyVertexId add_vertex(TopologyGraph& graph, VertexKind kind, int index, int node = -1, int plane = 0,
+                            int group = -1);
+// medium: by default NVLink and NIC links copper (within the rack), switch-to-switch links optical.
 void add_link(TopologyGraph& graph, TopologyVertexId lower, TopologyVertexId upper, LinkKind kind,
-              double bandwidth_bytes_per_s, double latency_s, int cables = 1);
+              double bandwidth_bytes_per_s, double latency_s, int cables = 1,
+              std::optional<CableMedium> medium = std::nullopt);
+// The NIC vertices of `graph` (GPUs with a NIC of their own: index in node < nics per node), in GPU order.
+std::vector<TopologyVertexId> nic_gpus(const TopologyParams& params, const TopologyGraph& graph);
+// The ConfigError a builder throws for parameters it cannot serve: `field` of cluster, what was asked, the limit.
+[[noreturn]] void refuse_topology(std::string_view field, std::string got, std::string expected,
+                                  std::string hint = {});
 
 }  // namespace trainsim::hw

@@ -364,16 +364,11 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
   c.price_usd_per_gpu_s = node.quantity_or("price_per_gpu_hour", ranges::kPricePerGpuHour, c.gpu.price_usd_per_s);
   c.memory_reserve_bytes = node.quantity_or("memory_reserve", ranges::kMemoryReserve, c.memory_reserve_bytes);
   if (auto topology = node.get("topology")) {
-    const std::string t = topology->as_choice(Keys{"fat-tree", "multi-plane-fat-tree", "rail-optimized"});
-    // NOTE: no fidelity builds a rail-optimized fabric yet (hardware/topology_builder.h): refused here rather
-    // than priced as another topology or refused only when a simulation starts.
-    if (t == "rail-optimized")
-      topology->fail("topology rail-optimized is not built at any fidelity yet",
-                     "fat-tree or multi-plane-fat-tree",
-                     "multi-plane-fat-tree with planes = nics_per_node carries rail traffic non-blocking, one plane per rail");
-    c.topology = t == "fat-tree" ? hw::TopologyKind::kFatTree
-                 : t == "rail-optimized" ? hw::TopologyKind::kRailOptimized
-                                         : hw::TopologyKind::kMultiPlaneFatTree;
+    // Every kind with a builder (hardware/topology_builder.h), of 64-port switches (topology_params).
+    const std::string t = topology->as_choice(
+        Keys{"fat-tree", "multi-plane-fat-tree", "rail-optimized", "fat-tree-3", "slim-fly", "dragonfly"});
+    for (hw::TopologyKind kind : hw::all_topology_kinds())
+      if (hw::topology_name(kind) == t) c.topology = kind;
   }
   read_nics(node, c);
   c.comm_sm_count = static_cast<int>(node.integer_or("comm_sms", 0, c.gpu.sm_count - 1, 20));

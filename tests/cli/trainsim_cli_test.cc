@@ -155,7 +155,6 @@ TEST(TrainsimCli, ValidateScenarioAcceptsMegatronLayoutsAndRefusesWhatIsNotModel
   for (const auto& [set, message] :
        {std::pair<std::string, std::string>{"parallelism.expert_tp=2", "parallelism.expert_tp: expert tensor parallelism"},
         {"parallelism.ep_overlap=true", "parallelism.ep_overlap: Megatron's EP overlap"},
-        {"cluster.topology=rail-optimized", "cluster.topology: topology rail-optimized is not built"},
         {"parallelism.account_for_embedding_in_pipeline_split=true",
          "parallelism.account_for_embedding_in_pipeline_split: 126 layers + the embedding do not split evenly"}}) {
     const ProcessResult result = validate({set});

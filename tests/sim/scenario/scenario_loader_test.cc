@@ -220,10 +220,16 @@ TEST(ScenarioLoader, LayoutsNotModelledAreRefusedAtTheirKey) {
             "s.yaml:14:15: parallelism.ep_overlap: Megatron's EP overlap (one micro-batch's all-to-all under the "
             "other's compute in 1F1B) is not modelled (expected ep_overlap: false); hint: schedule: dualpipe or "
             "dualpipev overlaps the all-to-all under compute (F&B pairs)");
-  EXPECT_EQ(error_of(std::string(kValidScenario) + "  topology: rail-optimized\n"),
-            "s.yaml:18:13: cluster.topology: topology rail-optimized is not built at any fidelity yet (expected "
-            "fat-tree or multi-plane-fat-tree); hint: multi-plane-fat-tree with planes = nics_per_node carries rail "
-            "traffic non-blocking, one plane per rail");
+}
+
+TEST(ScenarioLoader, EveryBuiltTopologyIsAccepted) {
+  // Each kind with a builder (hardware/topology_builder.h) by its scenario name.
+  for (hw::TopologyKind kind : hw::all_topology_kinds()) {
+    const Scenario s =
+        parse_scenario(std::string(kValidScenario) + "  topology: " + std::string(hw::topology_name(kind)) + "\n", "s.yaml");
+    EXPECT_EQ(s.cluster.topology, kind) << hw::topology_name(kind);
+  }
+  EXPECT_NE(error_of(std::string(kValidScenario) + "  topology: torus\n").find("cluster.topology"), std::string::npos);
 }
 
 TEST(ScenarioLoader, SyntaxErrorsAndUnreadableFiles) {

@@ -1,0 +1,142 @@
+// `trainsim topology --kind K --radix R --endpoints E`: what a network of that kind and size is made of, what
+// it costs, its bisection bandwidth, diameter and path diversity (hardware/topology_analysis.h); --compare
+// lists every kind side by side; --svg draws a small one.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "core/error.h"
+#include "hardware/fabric_params.h"
+#include "reports/topology_report.h"
+#include "reports/topology_svg.h"
+
+namespace trainsim::cli {
+namespace {
+
+constexpr const char* kOrigin = "command line";
+
+// The builders name cluster fields; on this command the user gave options.
+std::string option_of(const std::string& key_path) {
+  if (key_path == "cluster.switch_radix") return "--radix";
+  if (key_path == "cluster.oversubscription") return "--oversubscription";
+  return "--endpoints";
+}
+
+hw::Topology build(const hw::FabricRequest& request) {
+  try {
+    return hw::build_topology(request.kind, hw::fabric_params(request));
+  } catch (const ConfigError& e) {
+    throw ConfigError(SourceLocation{kOrigin, 0, 0, option_of(e.where().key_path)},
+                      fmt::format("{}: {}", hw::topology_abbreviation(request.kind), e.problem()), e.expected(),
+                      e.hint());
+  }
+}
+
+}  // namespace
+
+void add_topology_command(CLI::App& app) {
+  struct Options {
+    std::string kind = "mpft";
+    int radix = 64;
+    int endpoints = 16384;
+    int nics_per_node = 8;
+    double link_gbps = 400;
+    int oversubscription = 1;
+    bool compare = false;
+    bool json = false;
+    std::string output;
+    std::string svg;
+    hw::NetworkPrices prices;
+  };
+  auto options = std::make_shared<Options>();
+  CLI::App* command = app.add_subcommand(
+      "topology", "A network of a kind and size: switches, links and transceivers, cost, bisection bandwidth "
+                  "(max-flow), diameter and path diversity; --compare lists every kind side by side");
+  std::map<std::string, hw::TopologyKind> kinds;
+  for (hw::TopologyKind k : hw::all_topology_kinds()) kinds.emplace(std::string(hw::topology_abbreviation(k)), k);
+  command->add_option("--kind", options->kind, "ft2, ft3, mpft, mrft, slimfly or dragonfly (default mpft)")
+      ->check(CLI::IsMember(kinds));
+  command->add_option("--radix", options->radix, "Ports per switch (default 64)")->check(CLI::Range(4, 1024));
+  command->add_option("--endpoints", options->endpoints, "NICs on the network (default 16384)")
+      ->check(CLI::Range(1, 1 << 20));
+  command->add_option("--nics-per-node", options->nics_per_node, "NICs per node, one GPU each (default 8; MPFT has "
+                                                                 "a plane per NIC, MRFT a rail)")
+      ->check(CLI::Range(1, 64));
+  command->add_option("--link-gbps", options->link_gbps, "Line rate of every NIC and cable in Gb/s (default 400)")
+      ->check(CLI::Range(1.0, 1e5));
+  command->add_option("--oversubscription", options->oversubscription,
+                      "Leaf down:up ports of the fat-trees, e.g. 3 for 3:1 (default 1, non-blocking)")
+      ->check(CLI::Range(1, 64));
+  command->add_flag("--compare", options->compare, "Every kind side by side for the same endpoints and radix");
+  command->add_flag("--json", options->json, "Print JSON (an array of kinds with --compare)");
+  command->add_option("-o,--output", options->output, "Write the report or JSON to this file");
+  command->add_option("--svg", options->svg, "Also draw the network into this SVG file (a small one: at most " +
+                                                 std::to_string(reports::kMaxDrawnSwitches) + " switches)");
+  command->add_option("--switch-usd", options->prices.switch_usd, "Price of a switch (default fitted to ISCA 2025 "
+                                                                  "table 3: 82000)")
+      ->check(CLI::Range(0.0, 1e9));
+  command->add_option("--optical-link-usd", options->prices.optical_link_usd,
+                      "Price of a switch-to-switch optical cable with its two transceivers (default 544)")
+      ->check(CLI::Range(0.0, 1e9));
+  command->add_option("--copper-link-usd", options->prices.copper_link_usd,
+                      "Price of a switch-to-switch copper cable (default 544)")
+      ->check(CLI::Range(0.0, 1e9));
+  command->add_option("--endpoint-link-usd", options->prices.endpoint_link_usd,
+                      "Price of a NIC-to-leaf cable (default 0: not in the table's cost)")
+      ->check(CLI::Range(0.0, 1e9));
+  command->callback([options, kinds] {
+    if (options->compare && !options->svg.empty())
+      throw ConfigError(SourceLocation{kOrigin, 0, 0, "--svg"}, "--svg with --compare", "one --kind to draw");
+    hw::FabricRequest request;
+    request.kind = kinds.at(options->kind);
+    request.switch_radix = options->radix;
+    request.endpoints = options->endpoints;
+    request.nics_per_node = options->nics_per_node;
+    request.link_bytes_per_s = options->link_gbps * 1e9 / 8;
+    request.oversubscription = options->oversubscription;
+    OutputFiles outputs;
+    const OutputFiles::Id text = outputs.plan("-o", options->output);
+    if (options->compare) {
+      std::vector<reports::TopologyEntry> entries;
+      for (hw::TopologyKind k : hw::all_topology_kinds()) {
+        reports::TopologyEntry entry{k, std::nullopt, {}};
+        request.kind = k;
+        try {
+          const hw::Topology t = build(request);
+          entry.analysis = hw::analyse_topology(t, request.switch_radix, request.link_bytes_per_s, options->prices);
+        } catch (const ConfigError& e) {
+          entry.refusal = e.problem() + (e.expected().empty() ? "" : " (expected " + e.expected() + ")");
+        }
+        entries.push_back(std::move(entry));
+      }
+      outputs.stage(text, options->json ? reports::format_topology_json(entries)
+                                        : reports::format_topology_comparison(entries, request.endpoints, request.switch_radix));
+      commit_outputs(outputs);
+      return;
+    }
+    const hw::Topology topology = build(request);
+    OutputFiles::Id drawing{};
+    if (!options->svg.empty()) {
+      if (topology.switch_count() > reports::kMaxDrawnSwitches)
+        throw ConfigError(SourceLocation{kOrigin, 0, 0, "--svg"},
+                          fmt::format("{} switches to draw", topology.switch_count()),
+                          fmt::format("at most {}", reports::kMaxDrawnSwitches),
+                          "draw a small instance, e.g. --radix 8 --endpoints 32 --nics-per-node 4");
+      drawing = outputs.plan("--svg", options->svg);
+    }
+    const hw::TopologyAnalysis analysis =
+        hw::analyse_topology(topology, request.switch_radix, request.link_bytes_per_s, options->prices);
+    outputs.stage(text, options->json ? reports::format_topology_json(analysis)
+                                      : reports::format_topology_summary(analysis, options->prices));
+    if (!options->svg.empty())
+      outputs.stage(drawing, reports::topology_svg(
+                                 topology, fmt::format("{} ({}): {} endpoints, {}-port switches",
+                                                       hw::topology_abbreviation(request.kind),
+                                                       hw::topology_name(request.kind), request.endpoints,
+                                                       request.switch_radix)));
+    commit_outputs(outputs);
+  });
+}
+
+}  // namespace trainsim::cli

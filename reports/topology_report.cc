@@ -1,0 +1,117 @@
+// Text and JSON of the topology analyses (see topology_report.h).
+#include "reports/topology_report.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "reports/text_table.h"
+
+namespace trainsim::reports {
+namespace {
+
+std::string millions(double usd) { return fmt::format("{:.2f} M$", usd / 1e6); }
+std::string thousands(double usd) { return fmt::format("{:.2f} k$", usd / 1e3); }
+std::string terabytes(double bytes_per_s) { return fmt::format("{:.1f} TB/s", bytes_per_s / 1e12); }
+// 16384 as "16,384".
+std::string count(int n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0 && digits[i - 1] != '-') out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// The bisection as a share of what a non-blocking network of the same NICs would give (half of them at once).
+double bisection_share(const hw::TopologyAnalysis& a) {
+  const double full = a.inventory.endpoints / 2.0 * a.link_bytes_per_s;
+  return full > 0 ? a.bisection_bytes_per_s / full : 0;
+}
+
+nlohmann::json to_json(const hw::TopologyAnalysis& a) {
+  return {{"kind", std::string(hw::topology_abbreviation(a.kind))},
+          {"topology", std::string(hw::topology_name(a.kind))},
+          {"switch_radix", a.switch_radix},
+          {"link_bytes_per_s", a.link_bytes_per_s},
+          {"endpoints", a.inventory.endpoints},
+          {"switches", a.inventory.switches},
+          {"planes", a.inventory.planes},
+          {"links", a.inventory.links},
+          {"copper_links", a.inventory.copper_links},
+          {"optical_links", a.inventory.optical_links},
+          {"transceivers", a.inventory.transceivers()},
+          {"endpoint_links", a.inventory.endpoint_links},
+          {"cost_usd", a.cost.total_usd},
+          {"cost_per_endpoint_usd", a.cost.per_endpoint_usd},
+          {"bisection_bytes_per_s", a.bisection_bytes_per_s},
+          {"bisection_share_of_full", bisection_share(a)},
+          {"diameter", a.distances.diameter_hops},
+          {"path_diversity", a.distances.path_diversity},
+          {"distances_exact", a.distances.exact}};
+}
+
+}  // namespace
+
+std::string format_topology_summary(const hw::TopologyAnalysis& a, const hw::NetworkPrices& prices) {
+  const hw::TopologyInventory& inv = a.inventory;
+  std::string out = fmt::format("{} ({}): {}-port switches, {:.0f} Gb/s links\n", hw::topology_abbreviation(a.kind),
+                                hw::topology_name(a.kind), a.switch_radix, a.link_bytes_per_s * 8 / 1e9);
+  out += fmt::format("  endpoints       {}\n", count(inv.endpoints));
+  out += fmt::format("  switches        {}{}\n", count(inv.switches),
+                     inv.planes > 1 ? fmt::format(" in {} planes", inv.planes) : std::string());
+  out += fmt::format("  links           {} switch-to-switch: {} optical ({} transceivers), {} copper\n", count(inv.links),
+                     count(inv.optical_links), count(inv.transceivers()), count(inv.copper_links));
+  out += fmt::format("                  {} NIC-to-leaf (copper)\n", count(inv.endpoint_links));
+  out += fmt::format("  cost            {} ({} per endpoint): switches {} at {:.0f} $, links {}, NIC cables {}\n",
+                     millions(a.cost.total_usd), thousands(a.cost.per_endpoint_usd), millions(a.cost.switches_usd),
+                     prices.switch_usd, millions(a.cost.links_usd), millions(a.cost.endpoint_links_usd));
+  out += fmt::format("  bisection       {} ({:.0f}% of half the NICs at line rate; max-flow, first half of the NICs "
+                     "against the rest)\n",
+                     terabytes(a.bisection_bytes_per_s), 100 * bisection_share(a));
+  out += fmt::format("  diameter        {} switch hops between NIC switches{}\n", a.distances.diameter_hops,
+                     a.distances.exact ? "" : fmt::format(" (searched from {} of them)", a.distances.sources));
+  out += fmt::format("  path diversity  {:.0f} minimal paths between the farthest NIC switches\n",
+                     a.distances.path_diversity);
+  return out;
+}
+
+std::string format_topology_comparison(const std::vector<TopologyEntry>& entries, int endpoints, int radix) {
+  using Align = TextTable::Align;
+  TextTable table({"kind", "endpoints", "switches", "links", "transceivers", "cost", "per endpoint", "bisection",
+                   "diameter", "paths"},
+                  {Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
+                   Align::kRight, Align::kRight, Align::kRight, Align::kRight});
+  std::string refused;
+  for (const TopologyEntry& e : entries) {
+    const std::string kind(hw::topology_abbreviation(e.kind));
+    if (!e.analysis) {
+      table.add_row({kind, "-", "-", "-", "-", "-", "-", "-", "-", "-"});
+      refused += fmt::format("  {}: {}\n", kind, e.refusal);
+      continue;
+    }
+    const hw::TopologyAnalysis& a = *e.analysis;
+    table.add_row({kind, count(a.inventory.endpoints), count(a.inventory.switches), count(a.inventory.links),
+                   count(a.inventory.transceivers()), millions(a.cost.total_usd), thousands(a.cost.per_endpoint_usd),
+                   terabytes(a.bisection_bytes_per_s), std::to_string(a.distances.diameter_hops),
+                   fmt::format("{:.0f}", a.distances.path_diversity)});
+  }
+  std::string out = fmt::format("Networks for {} endpoints of {}-port switches\n", count(endpoints), radix);
+  out += table.render("  ");
+  if (!refused.empty()) out += "Not built at this size:\n" + refused;
+  return out;
+}
+
+std::string format_topology_json(const hw::TopologyAnalysis& analysis) { return to_json(analysis).dump(2) + "\n"; }
+
+std::string format_topology_json(const std::vector<TopologyEntry>& entries) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const TopologyEntry& e : entries)
+    out.push_back(e.analysis ? to_json(*e.analysis)
+                             : nlohmann::json{{"kind", std::string(hw::topology_abbreviation(e.kind))},
+                                              {"error", e.refusal}});
+  return out.dump(2) + "\n";
+}
+
+}  // namespace trainsim::reports
