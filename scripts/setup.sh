@@ -19,6 +19,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" > /dev/null
 fi
+# Slurm's controller, node daemon and commands, for the test that runs a sweep as a job array on a private
+# one-machine cluster (tests/cli/sweep_slurm_test.sh). It starts its own daemons: none is configured here. Without
+# recommends: the extra plugins and mail tools are not needed (munge comes as a dependency).
+slurm_packages=(slurmctld slurmd slurm-client)
+missing=()
+for p in "${slurm_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
 
 jobs=$(nproc)
 build() {  # build <dir> <cmake args...>: configure and compile quietly; the logs stay beside the folder
