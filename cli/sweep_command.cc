@@ -89,7 +89,9 @@ void write_slurm_jobs(const SweepOptions& options, const std::vector<sim::SweepA
   outputs.stage(outputs.plan("--out", scripts.merge_path), scripts.merge_script);
   outputs.stage(outputs.plan("-", ""), scripts.submit_command + "\n");
   commit_outputs(outputs);
-  std::fprintf(stderr, "trainsim: %d array tasks of up to %d points each, then the merge; submit with the line above\n",
+  std::fprintf(stderr,
+               "trainsim: %d array tasks of up to %d points each, then the merge; the line on standard output submits "
+               "them\n",
                job.array_tasks, points_per_task);
 }
 

@@ -105,10 +105,10 @@ TEST(SweepCommand, TheSlurmScriptsRunByBashMergeToTheWholeSweep) {
   ::setenv("TRAINSIM_TEST_JOBS", jobs.c_str(), 1);  // the folder reaches the shell unquoted, through the environment
   for (const char* task : {"0", "1", "2"}) {
     ::setenv("SLURM_ARRAY_TASK_ID", task, 1);
-    ASSERT_EQ(std::system("bash \"$TRAINSIM_TEST_JOBS/sweep.sbatch\" 2> /dev/null"), 0) << "task " << task;
+    ASSERT_EQ(std::system("bash \"$TRAINSIM_TEST_JOBS/sweep.sbatch\" > /dev/null 2>&1"), 0) << "task " << task;
   }
   ::unsetenv("SLURM_ARRAY_TASK_ID");
-  ASSERT_EQ(std::system("bash \"$TRAINSIM_TEST_JOBS/merge.sbatch\" 2> /dev/null"), 0);
+  ASSERT_EQ(std::system("bash \"$TRAINSIM_TEST_JOBS/merge.sbatch\" > /dev/null 2>&1"), 0);
   EXPECT_EQ(read(jobs / "sweep.csv"), read(dir / "whole" / "sweep.csv"));
   EXPECT_EQ(read(jobs / "sweep.json"), read(dir / "whole" / "sweep.json"));
 }
