@@ -3,7 +3,7 @@
 # (apt-get update first; nothing is installed when everything is there), configures and builds.
 #   scripts/setup.sh          install, configure, build            (build/)
 #   scripts/setup.sh --test   the same, then the tests; then an ASan+UBSan build and its tests (build-sanitize/);
-#                             also Debian's chromium, which the report page's browser test opens the page in
+#                             also the packages only tests need (chromium, Slurm)
 # CUDA is used when nvcc is found (kernels/ only); GPU tests carry the ctest label `gpu` and are skipped here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,13 +20,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" > /dev/null
 fi
-# The report page's browser test (tests/cli/run_report_browser_test.cc) opens it in Debian's chromium, installed
-# without its recommends (a desktop's extras): a headless screenshot needs none of them.
-if [ "${1:-}" = "--test" ] && ! command -v chromium > /dev/null; then
-  echo "setup: installing chromium"
-  sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends chromium > /dev/null
+# What only the tests need, with --test, without recommends (a desktop's extras, mail tools, extra plugins):
+# Debian's chromium, which the report page's browser test (tests/cli/run_report_browser_test.cc) opens the page
+# in; Slurm's controller, node daemon and commands, for the test that runs a sweep as a job array on a private
+# one-machine cluster (tests/cli/sweep_slurm_test.sh: it starts its own daemons; none is configured here).
+if [ "${1:-}" = "--test" ]; then
+  test_packages=(chromium slurmctld slurmd slurm-client)
+  missing=()
+  for p in "${test_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    sudo_cmd=(); [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+  fi
 fi
 
 jobs=$(nproc)

@@ -1,9 +1,11 @@
 // `trainsim sweep` end to end on a small DeepSeek-V3 slice: one CSV row per point of the cross product with the
 // varied values, infeasible points kept with their reason, the same bytes from a second run, and a malformed
-// --set refused with 2.
+// --set refused with 2. The --slurm scripts run by bash alone (their #SBATCH lines are comments to it) merge to
+// the whole sweep's bytes; a real Slurm cluster runs them in sweep_slurm_test.sh.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -128,6 +130,66 @@ TEST(SweepCommand, VariantsFileRunsItsNamedPoints) {
   EXPECT_NE(bad.err.find("bad.yaml:2:4: b: variant 'b' is not a mapping"), std::string::npos) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "bad" / "sweep.csv"));
   EXPECT_EQ(run_trainsim({"sweep", (dir / "s.yaml").string()}).exit_code, 2);  // neither --set nor --variants
+}
+
+TEST(SweepCommand, TheSlurmScriptsRunByBashMergeToTheWholeSweep) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "sweep_command_slurm";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "s.yaml") << small_moe_scenario();
+  const std::vector<std::string> args{"sweep", (dir / "s.yaml").string(), "--set", "parallelism.pp=1,2,3",
+                                      "--set", "cluster.gpu=h800,h100", "--fidelity", "analytic"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = args;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  ASSERT_EQ(run_trainsim(with({"--out", (dir / "whole").string()})).exit_code, 0);
+  const std::filesystem::path jobs = dir / "jobs 'quoted'";  // a blank and a quote, as a user's folder may have
+  const ProcessResult r = run_trainsim(with({"--slurm", "3", "--out", jobs.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one line to submit both:\n" << r.out;
+  EXPECT_NE(r.out.find("sbatch --parsable "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--dependency=afterok:"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(jobs / "sweep.csv")) << "--slurm runs nothing";
+  // What Slurm would do, by hand: each array task with its SLURM_ARRAY_TASK_ID, then the merge.
+  ::setenv("TRAINSIM_TEST_JOBS", jobs.c_str(), 1);  // the folder reaches the shell unquoted, through the environment
+  for (const char* task : {"0", "1", "2"}) {
+    ::setenv("SLURM_ARRAY_TASK_ID", task, 1);
+    ASSERT_EQ(std::system("bash \"$TRAINSIM_TEST_JOBS/sweep.sbatch\" > /dev/null 2>&1"), 0) << "task " << task;
+  }
+  ::unsetenv("SLURM_ARRAY_TASK_ID");
+  ASSERT_EQ(std::system("bash \"$TRAINSIM_TEST_JOBS/merge.sbatch\" > /dev/null 2>&1"), 0);
+  EXPECT_EQ(read(jobs / "sweep.csv"), read(dir / "whole" / "sweep.csv"));
+  EXPECT_EQ(read(jobs / "sweep.json"), read(dir / "whole" / "sweep.json"));
+}
+
+TEST(SweepCommand, SlurmRefusesWhatItCannotRunWithTwoAndWritesNothing) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "sweep_command_slurm_errors";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "s.yaml") << small_moe_scenario();
+  const std::string out = (dir / "jobs").string();
+  const std::vector<std::string> sweep{"sweep", (dir / "s.yaml").string(), "--set", "parallelism.pp=1,2"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> a = sweep;
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  };
+  const ProcessResult no_out = run_trainsim(with({"--slurm", "2"}));
+  EXPECT_EQ(no_out.exit_code, 2);
+  EXPECT_NE(no_out.err.find("no --out folder"), std::string::npos) << no_out.err;
+  const ProcessResult too_many = run_trainsim(with({"--slurm", "3", "--out", out}));  // 2 points
+  EXPECT_EQ(too_many.exit_code, 2);
+  EXPECT_NE(too_many.err.find("3 tasks for 2 points"), std::string::npos) << too_many.err;
+  const ProcessResult bad_option = run_trainsim(with({"--slurm", "2", "--slurm-option=partition=cpu", "--out", out}));
+  EXPECT_EQ(bad_option.exit_code, 2);
+  EXPECT_NE(bad_option.err.find("is not an sbatch option"), std::string::npos) << bad_option.err;
+  EXPECT_EQ(run_trainsim(with({"--slurm", "2", "--shard", "0/2", "--out", out})).exit_code, 2);
+  EXPECT_EQ(run_trainsim({"sweep", "-", "--set", "parallelism.pp=1,2", "--slurm", "2", "--out", out}).exit_code, 2);
+  EXPECT_EQ(run_trainsim({"sweep", (dir / "none.yaml").string(), "--set", "parallelism.pp=1,2", "--slurm", "2",
+                          "--out", out}).exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(out)) << "a refused --slurm leaves nothing behind";
 }
 
 TEST(SweepCommand, AMalformedAxisExitsTwo) {
