@@ -71,10 +71,10 @@ void add_plan_command(CLI::App& app) {
     std::string out = fmt::format("trainsim plan: {} ({} x {}, {} tokens a step)\n\n", scenario.source,
                                   scenario.cluster.gpu_count(), scenario.cluster.gpu.key,
                                   scenario.job.global_batch_sequences * static_cast<long long>(scenario.job.sequence_length));
-    out += fmt::format("  {} layouts: {} refused by layout rules, {} over the GPU's memory, {} priced by the closed form "
-                       "in {:.2f} s ({:.0f} a second)\n\n",
-                       plan.considered, plan.rule_refused, plan.memory_refused, priced - plan.memory_refused,
-                       plan.closed_form_s, plan.closed_form_s > 0 ? priced / plan.closed_form_s : 0.0);
+    out += fmt::format("  {} layouts: {} refused by layout rules, {} over the GPU's memory, {} fit; the closed form priced "
+                       "{} (memory included) in {:.2f} s of one core ({:.0f} a second)\n\n",
+                       plan.considered, plan.rule_refused, plan.memory_refused, priced - plan.memory_refused, priced,
+                       plan.closed_form_cpu_s, plan.closed_form_cpu_s > 0 ? priced / plan.closed_form_cpu_s : 0.0);
     reports::TextTable table({"#", "layout", "closed form", options->rerank == "analytic" ? "engine: none" : options->rerank, "MFU", "GiB/GPU"},
                              {reports::TextTable::Align::kRight, reports::TextTable::Align::kLeft,
                               reports::TextTable::Align::kRight, reports::TextTable::Align::kRight,

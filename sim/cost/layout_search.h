@@ -28,7 +28,9 @@ struct LayoutPlan {
   int considered = 0;        // layouts enumerated
   int rule_refused = 0;      // refused by a layout rule
   int memory_refused = 0;    // over the GPU's memory
-  double closed_form_s = 0;  // wall time spent pricing with the closed form
+  // CPU time this thread spent pricing with the closed form: the search runs on one core, and on a shared
+  // machine its wall time would also count other processes' turns.
+  double closed_form_cpu_s = 0;
   std::vector<PlanCandidate> best;  // the best, re-ranked by the engine where asked, fastest first
   PlanCandidate current;            // the scenario's own layout as it prices (closed form, and simulated)
   bool current_fits = true;

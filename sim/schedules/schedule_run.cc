@@ -1,104 +1,70 @@
-// Dependency-driven execution of a schedule (see schedule_run.h): ranks advance in sweeps; an op runs once
-// every task it needs has a finish time, and its tasks all finish when the op ends.
+// Dependency-driven execution of a schedule (see schedule_run.h): ops in an order that puts each after the
+// ops it needs (schedule_dependencies.h); an op's tasks all finish when the op ends.
 #include "sim/schedules/schedule_run.h"
 
 #include <algorithm>
 #include <numeric>
 
 #include "core/error.h"
-#include "sim/schedules/schedule_validator.h"
-#include "sim/schedules/stage_task.h"
 
 namespace trainsim::sim {
 namespace {
 
-class OpClock {
- public:
-  OpClock(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times)
-      : schedule_(schedule), stage_times_(stage_times) {}
-
-  double duration_s(int rank, const ScheduleOp& op) const {
-    const ChunkTimes& t = times(rank, op.chunk);
-    const double share = schedule_.chunk_fraction();
-    switch (op.phase) {
-      case Phase::kForward: return t.forward_s * share;
-      case Phase::kBackward: return t.backward_s * share;
-      case Phase::kBackwardInput: return t.backward_input_s() * share;
-      case Phase::kWeight: return t.weight_backward_s * share;
-      case Phase::kForwardBackward: {
-        // The forward of one chunk and the backward of another (DualPipe pairs stage r with stage pp-1-r):
-        // their F and B less the time overlapping saves, half of each chunk's own saving (its F + B - F&B).
-        // Exact for two alike chunks (F&B itself) and for chunks with nothing to overlap (F + B); never below
-        // either chunk's compute nor above F + B.
-        const ChunkTimes& b = times(rank, op.backward);
-        const double saved_s = 0.5 * ((t.forward_s + t.backward_s - t.overlapped_s) + (b.forward_s + b.backward_s - b.overlapped_s));
-        return (t.forward_s + b.backward_s - saved_s) * share;
-      }
+// The time an op of `phase` takes on chunks priced `t` (and `b`, the chunk whose backward an F&B runs), each a
+// `share` of a model stage.
+double chunk_op_duration_s(Phase phase, const ChunkTimes& t, const ChunkTimes& b, double share) {
+  switch (phase) {
+    case Phase::kForward: return t.forward_s * share;
+    case Phase::kBackward: return t.backward_s * share;
+    case Phase::kBackwardInput: return t.backward_input_s() * share;
+    case Phase::kWeight: return t.weight_backward_s * share;
+    case Phase::kForwardBackward: {
+      // The forward of one chunk and the backward of another (DualPipe pairs stage r with stage pp-1-r):
+      // their F and B less the time overlapping saves, half of each chunk's own saving (its F + B - F&B).
+      // Exact for two alike chunks (F&B itself) and for chunks with nothing to overlap (F + B); never below
+      // either chunk's compute nor above F + B.
+      const double saved_s = 0.5 * ((t.forward_s + t.backward_s - t.overlapped_s) + (b.forward_s + b.backward_s - b.overlapped_s));
+      return (t.forward_s + b.backward_s - saved_s) * share;
     }
-    return 0;
   }
-
- private:
-  const ChunkTimes& times(int rank, const ChunkRef& chunk) const {
-    if (stage_times_.size() == 1) return stage_times_.front();
-    return stage_times_.at(schedule_.model_stage_of(schedule_.stage_of({rank, chunk.lane})));
-  }
-
-  const PipelineSchedule& schedule_;
-  const std::vector<ChunkTimes>& stage_times_;
-};
-
-// Activations in flight on one rank, walking its ops in order (counting rule in schedule_run.h).
-double peak_activations(const PipelineSchedule& schedule, int rank) {
-  double live = 0;
-  double peak = 0;
-  for (const ScheduleOp& op : schedule.ops(rank)) {
-    if (op.phase == Phase::kForward || op.phase == Phase::kForwardBackward) live += schedule.chunk_fraction();
-    peak = std::max(peak, live);
-    if (op.phase == Phase::kBackward || op.phase == Phase::kBackwardInput || op.phase == Phase::kForwardBackward)
-      live -= schedule.chunk_fraction();
-  }
-  return peak;
+  return 0;
 }
 
-void time_ops(const PipelineSchedule& schedule, const OpClock& clock, double p2p_latency_s, ScheduleRun& run) {
-  const TaskIndex index(schedule);
-  std::vector<double> finish_s(static_cast<std::size_t>(index.size()), -1.0);
-  std::vector<int> next(static_cast<std::size_t>(schedule.ranks()), 0);
+// The chunk times of a model stage: one entry for all, or one per stage.
+const ChunkTimes& stage_times_of(const std::vector<ChunkTimes>& stage_times, int model_stage) {
+  return stage_times.size() == 1 ? stage_times.front() : stage_times.at(static_cast<std::size_t>(model_stage));
+}
+
+// One pass in dependency order: an op starts when its rank is free and every op it needs has ended (plus the
+// P2P latency from another rank); its rank is then busy until it ends.
+void time_ops(const PipelineSchedule& schedule, const ScheduleDependencies& dependencies,
+              const std::vector<ChunkTimes>& stage_times, double p2p_latency_s, ScheduleRun& run) {
+  std::vector<double> end_s(static_cast<std::size_t>(dependencies.op_count()), 0.0);
   std::vector<double> free_s(static_cast<std::size_t>(schedule.ranks()), 0.0);
-  for (bool moved = true; moved;) {
-    moved = false;
-    for (int r = 0; r < schedule.ranks(); ++r) {
-      for (; next[r] < static_cast<int>(schedule.ops(r).size()); ++next[r], moved = true) {
-        const ScheduleOp& op = schedule.ops(r)[next[r]];
-        const auto own = tasks_of(schedule, r, op);
-        double start_s = free_s[r];
-        bool ready = true;
-        for (const StageTask& task : own) {
-          for (const StageTask& needed : prerequisites(schedule, task)) {
-            if (std::find(own.begin(), own.end(), needed) != own.end()) continue;
-            const double done_s = finish_s[index(needed)];
-            ready = ready && done_s >= 0;
-            start_s = std::max(start_s, done_s + (rank_of(schedule, needed) == r ? 0.0 : p2p_latency_s));
-          }
-        }
-        if (!ready) break;
-        free_s[r] = start_s + clock.duration_s(r, op);
-        run.timings[r].push_back({start_s, free_s[r]});
-        run.busy_s[r] += free_s[r] - start_s;
-        for (const StageTask& task : own) finish_s[index(task)] = free_s[r];
-      }
-    }
+  const double share = schedule.chunk_fraction();
+  for (const int op : dependencies.order()) {
+    const int r = dependencies.rank_of_op(op);
+    double start_s = free_s[static_cast<std::size_t>(r)];
+    for (auto n = dependencies.needed_begin(op); n != dependencies.needed_end(op); ++n)
+      start_s = std::max(start_s, end_s[static_cast<std::size_t>(n->op)] + (n->other_rank ? p2p_latency_s : 0.0));
+    const Phase phase = schedule.ops(r)[static_cast<std::size_t>(op - dependencies.first_op(r))].phase;
+    const double finish_s = start_s + chunk_op_duration_s(phase, stage_times_of(stage_times, dependencies.model_stage(op)),
+                                                          stage_times_of(stage_times, dependencies.backward_model_stage(op)), share);
+    end_s[static_cast<std::size_t>(op)] = finish_s;
+    free_s[static_cast<std::size_t>(r)] = finish_s;
+    run.timings[static_cast<std::size_t>(r)].push_back({start_s, finish_s});
+    run.busy_s[static_cast<std::size_t>(r)] += finish_s - start_s;
   }
-  for (int r = 0; r < schedule.ranks(); ++r)
-    TS_CHECK(next[r] == static_cast<int>(schedule.ops(r).size()), "validated schedule stalled on rank {}", r);
 }
 
 }  // namespace
 
 double op_duration_s(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times, int rank,
                      const ScheduleOp& op) {
-  return OpClock(schedule, stage_times).duration_s(rank, op);
+  const auto model_stage = [&](const ChunkRef& chunk) { return schedule.model_stage_of(schedule.stage_of({rank, chunk.lane})); };
+  const ChunkTimes& t = stage_times_of(stage_times, model_stage(op.chunk));
+  return chunk_op_duration_s(op.phase, t, op.phase == Phase::kForwardBackward ? stage_times_of(stage_times, model_stage(op.backward)) : t,
+                             schedule.chunk_fraction());
 }
 
 double ScheduleRun::max_peak_activations() const {
@@ -111,20 +77,27 @@ double ScheduleRun::mean_idle_s() const {
 
 ScheduleRun run_schedule(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times,
                          double p2p_latency_s) {
+  return run_schedule(schedule, ScheduleDependencies(schedule), stage_times, p2p_latency_s);  // validates
+}
+
+ScheduleRun run_schedule(const PipelineSchedule& schedule, const ScheduleDependencies& dependencies,
+                         const std::vector<ChunkTimes>& stage_times, double p2p_latency_s) {
   TS_CHECK(stage_times.size() == 1 || static_cast<int>(stage_times.size()) == schedule.pp(),
            "{} stage times for pp {}", stage_times.size(), schedule.pp());
   TS_CHECK(p2p_latency_s >= 0, "negative P2P latency {}", p2p_latency_s);
-  validate_schedule(schedule);
+  TS_CHECK(dependencies.op_count() == schedule.op_count(), "dependencies of another schedule ({} ops for {})",
+           dependencies.op_count(), schedule.op_count());
   const auto ranks = static_cast<std::size_t>(schedule.ranks());
   ScheduleRun run;
   run.busy_s.assign(ranks, 0.0);
   run.timings.resize(ranks);
-  time_ops(schedule, OpClock(schedule, stage_times), p2p_latency_s, run);
+  for (std::size_t r = 0; r < ranks; ++r) run.timings[r].reserve(schedule.ops(static_cast<int>(r)).size());
+  time_ops(schedule, dependencies, stage_times, p2p_latency_s, run);
   for (std::size_t r = 0; r < ranks; ++r)
     run.makespan_s = std::max(run.makespan_s, run.timings[r].empty() ? 0.0 : run.timings[r].back().end_s);
   for (std::size_t r = 0; r < ranks; ++r) {
     run.idle_s.push_back(run.makespan_s - run.busy_s[r]);
-    run.peak_activations.push_back(peak_activations(schedule, static_cast<int>(r)));
+    run.peak_activations.push_back(dependencies.peak_activations(static_cast<int>(r)));
   }
   run.bubble_s = *std::max_element(run.idle_s.begin(), run.idle_s.end());
   run.bubble_ratio = run.makespan_s > 0 ? run.bubble_s / run.makespan_s : 0;

@@ -7,6 +7,7 @@
 
 #include "sim/schedules/chunk_times.h"
 #include "sim/schedules/pipeline_schedule.h"
+#include "sim/schedules/schedule_dependencies.h"
 
 namespace trainsim::sim {
 
@@ -42,6 +43,9 @@ struct ScheduleRun {
 // takes (overlapped(s) + overlapped(t)) / 2. Validates the schedule first; throws trainsim::Error if invalid.
 ScheduleRun run_schedule(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times,
                          double p2p_latency_s = 0);
+// The same on dependencies resolved beforehand (`dependencies` of `schedule`: resolved_schedule.h keeps both).
+ScheduleRun run_schedule(const PipelineSchedule& schedule, const ScheduleDependencies& dependencies,
+                         const std::vector<ChunkTimes>& stage_times, double p2p_latency_s = 0);
 
 // The time `op` takes on `rank` under the rules above (the executor's clock, shared with the event engine).
 double op_duration_s(const PipelineSchedule& schedule, const std::vector<ChunkTimes>& stage_times, int rank,

@@ -49,11 +49,11 @@ hw::ShapedOpTimeModel time_model(const Scenario& s, const hw::CalibratedConstant
 
 }  // namespace
 
-std::optional<PipelineSchedule> schedule_if_valid(const ParallelLayout& layout, int microbatches) {
+std::shared_ptr<const ResolvedSchedule> schedule_if_valid(const ParallelLayout& layout, int microbatches) {
   try {
-    return make_schedule(schedule_request_for(layout, microbatches));
+    return resolved_schedule(schedule_request_for(layout, microbatches));
   } catch (const ConfigError&) {
-    return std::nullopt;
+    return nullptr;
   }
 }
 
@@ -77,13 +77,18 @@ PricedScenario::PricedScenario(const Scenario& s)
       plan(plan_stages(s, placement_costs(at_full_sms))),
       stage_chunks(executed_stage_chunks(s, plan, at_schedule_sms)),
       microbatches(microbatches_per_step(s.layout, s.job.global_batch_sequences)),
-      schedule(schedule_if_valid(s.layout, microbatches)),
-      executed(schedule ? std::optional<ScheduleRun>(run_schedule(*schedule, stage_chunks)) : std::nullopt) {}
+      schedule(schedule_if_valid(s.layout, microbatches)) {}
 
-const PipelineSchedule& PricedScenario::schedule_at(int count, std::optional<PipelineSchedule>& storage) const {
-  if (count == microbatches && schedule) return *schedule;
-  storage = make_schedule(schedule_request_for(scenario.layout, count));
-  return *storage;
+const ScheduleRun* PricedScenario::executed() const {
+  std::call_once(executed_once_, [this] {
+    if (schedule) executed_ = run_schedule(schedule->schedule, schedule->dependencies, stage_chunks);
+  });
+  return executed_ ? &*executed_ : nullptr;
+}
+
+std::shared_ptr<const ResolvedSchedule> PricedScenario::schedule_at(int count) const {
+  if (count == microbatches && schedule) return schedule;
+  return resolved_schedule(schedule_request_for(scenario.layout, count));
 }
 
 }  // namespace trainsim::sim

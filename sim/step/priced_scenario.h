@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <memory>
+#include <mutex>
 
 #include "hardware/calibrated_constants.h"
 #include "hardware/shaped_op_time_model.h"
@@ -14,6 +15,7 @@
 #include "sim/scenario/stage_plan.h"
 #include "sim/schedules/chunk_times.h"
 #include "sim/schedules/pipeline_schedule.h"
+#include "sim/schedules/resolved_schedule.h"
 #include "sim/schedules/schedule_run.h"
 #include "sim/step/priced_model.h"
 
@@ -42,20 +44,26 @@ struct PricedScenario {
   // interleaved device's v virtual stages together, DualPipeV's 2 pp stages apart), communication included
   // where the schedule leaves it exposed (chunk_times_of).
   const std::vector<ChunkTimes> stage_chunks;
-  // The schedule at the scenario's global batch, built once, and the ideal executor's run of it on
-  // stage_chunks (empty where the layout cannot take its micro-batches; the loader refuses such scenarios).
+  // The schedule at the scenario's global batch (resolved_schedule.h: built once per process; null where the
+  // layout cannot take its micro-batches, which the loader refuses).
   const int microbatches;
-  const std::optional<PipelineSchedule> schedule;
-  const std::optional<ScheduleRun> executed;
+  const std::shared_ptr<const ResolvedSchedule> schedule;
 
-  // The schedule at `microbatches`: the one built above when they match, else built now into `storage`.
-  // Throws ConfigError where the layout cannot take them.
-  const PipelineSchedule& schedule_at(int microbatches, std::optional<PipelineSchedule>& storage) const;
+  // The ideal executor's run of `schedule` on stage_chunks, run on first use (a layout search refuses most
+  // layouts on memory, which needs only the schedule's op orders); null without a schedule.
+  const ScheduleRun* executed() const;
+
+  // The schedule at `microbatches`. Throws ConfigError where the layout cannot take them.
+  std::shared_ptr<const ResolvedSchedule> schedule_at(int microbatches) const;
+
+ private:
+  mutable std::once_flag executed_once_;
+  mutable std::optional<ScheduleRun> executed_;
 };
 
 // The layout's schedule at `microbatches`, or none where the layout cannot take them (a ramp batch may be
 // below what DualPipe needs).
-std::optional<PipelineSchedule> schedule_if_valid(const ParallelLayout& layout, int microbatches);
+std::shared_ptr<const ResolvedSchedule> schedule_if_valid(const ParallelLayout& layout, int microbatches);
 
 // One stage pass as the schedules see it: F and B carry their EP and TP communication; F&B overlaps one
 // chunk's EP all-to-all with the other's compute (DualPipe), TP stays exposed.

@@ -210,11 +210,13 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   // The schedule on the priced chunks; the critical device is the busiest (the least idle).
   // ZeRO 3 lengthens every chunk by the gathers and reductions its compute leaves exposed (zero3_extra).
   const bool zero3 = l.zero_stage == 3;
-  std::optional<ScheduleRun> run;
+  std::optional<ScheduleRun> own_run;  // where the priced scenario's run does not serve
+  const ScheduleRun* run = nullptr;
   if (e.microbatches == p.microbatches && !zero3) {
-    run = p.executed;
-  } else if (const std::optional<PipelineSchedule> schedule = schedule_if_valid(l, e.microbatches)) {
-    run = run_schedule(*schedule, zero3 ? zero3_stage_chunks(p) : p.stage_chunks);
+    run = p.executed();
+  } else if (const std::shared_ptr<const ResolvedSchedule> resolved = schedule_if_valid(l, e.microbatches)) {
+    own_run = run_schedule(resolved->schedule, resolved->dependencies, zero3 ? zero3_stage_chunks(p) : p.stage_chunks);
+    run = &*own_run;
   }
   std::vector<DeviceWork> devices;
   for (std::size_t d = 0; d < p.plan.device_stages.size(); ++d) devices.push_back(device_work(p, d));
@@ -325,10 +327,7 @@ MemoryEstimate estimate_memory(const PricedScenario& p, int microbatches) {
   const ParallelLayout& l = s.layout;
   // Activations in flight at each device's peak, in chunks of one model stage for one micro-batch, from
   // executing the schedule itself: the counts follow from each rank's op order, not from the chunk times.
-  std::optional<PipelineSchedule> built;
-  const std::vector<double> peak_chunks =
-      microbatches == p.microbatches && p.executed ? p.executed->peak_activations
-                                                   : run_schedule(p.schedule_at(microbatches, built), {ChunkTimes{}}).peak_activations;
+  const std::shared_ptr<const ResolvedSchedule> resolved = p.schedule_at(microbatches);
   // A plan stage of an interleaved layout is a v-th of the executor's chunk.
   const double plan_stages_per_chunk = l.schedule == ScheduleKind::kInterleaved ? l.virtual_stages : 1;
   MemoryEstimate out;
@@ -345,7 +344,7 @@ MemoryEstimate estimate_memory(const PricedScenario& p, int microbatches) {
     in.expert_data_parallel = l.expert_data_parallel();
     in.zero_stage = l.zero_stage;
     in.precision = s.job.optimizer;
-    in.activation_bytes = activation_bytes * plan_stages_per_chunk * peak_chunks[d];
+    in.activation_bytes = activation_bytes * plan_stages_per_chunk * resolved->dependencies.peak_activations(static_cast<int>(d));
     in.runtime_reserved_bytes = s.cluster.memory_reserve_bytes;  // cluster.memory_reserve
     in.largest_layer_parameters = largest_layer_parameters(p, p.plan.device_stages[d]);
     models::MemoryBreakdown breakdown = models::memory_per_gpu(in);
@@ -385,8 +384,8 @@ Estimate estimate_step(const PricedScenario& p, bool allow_oom) {
   const ParallelLayout& l = s.layout;
   Estimate out;
   out.plan = p.plan;
+  out.memory = estimate_memory(p, microbatches_per_step(l, s.job.global_batch_sequences));  // first: it may refuse
   out.step = estimate_step_at_batch(p, s.job.global_batch_sequences);
-  out.memory = estimate_memory(p, out.step.microbatches);
   if (!out.memory.fits() && !allow_oom)
     throw ConfigError(s.where("parallelism"),
                       fmt::format("needs {} per GPU of {}: {} (pipeline device {})",

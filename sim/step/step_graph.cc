@@ -401,8 +401,8 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
   const StagePlan& plan = priced.plan;
   TS_CHECK(options.fidelity != Fidelity::kAnalytic, "the analytic level has no graph");
   const ParallelLayout& l = s.layout;
-  std::optional<PipelineSchedule> built;
-  const PipelineSchedule& schedule = priced.schedule_at(microbatches, built);
+  const std::shared_ptr<const ResolvedSchedule> resolved = priced.schedule_at(microbatches);
+  const PipelineSchedule& schedule = resolved->schedule;
   TS_CHECK(schedule.stages() == static_cast<int>(plan.stages.size()), "{} stages planned, schedule has {}",
            plan.stages.size(), schedule.stages());
   StepGraph out;
