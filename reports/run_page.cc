@@ -161,7 +161,7 @@ PageSection pipeline_section(const RunReport& r) {
   const sim::StepEstimate& e = r.estimate.step;
   const sim::PipelineFigures& p = e.pipeline;
   PageSection out{"pipeline", "Pipeline timeline", {}};
-  const std::optional<sim::PipelineSchedule> schedule = sim::schedule_if_valid(r.scenario.layout, e.microbatches);
+  const std::shared_ptr<const sim::ResolvedSchedule> schedule = sim::schedule_if_valid(r.scenario.layout, e.microbatches);
   if (!p.executed || !schedule) {
     out.blocks.push_back(paragraph(prose(fmt::format("The {} schedule cannot take {} micro-batches on these stages, so no "
                                                      "timeline is drawn; the bubble is the published formula's ({}).",
@@ -169,18 +169,18 @@ PageSection pipeline_section(const RunReport& r) {
                                                      seconds_text(p.formula_bubble_s)))));
     return out;
   }
-  const sim::ScheduleRun run = sim::run_schedule(*schedule, p.stage_chunks);
+  const sim::ScheduleRun run = sim::run_schedule(schedule->schedule, schedule->dependencies, p.stage_chunks);
   out.blocks.push_back(paragraph(prose(fmt::format(
       "The {} schedule of {} micro-batches executed on the priced chunk times of each stage (the ideal executor: no "
       "contention): makespan {}, largest idle time of any device {}; its published formula gives {} ({}).{}",
       sim::schedule_name(r.scenario.layout.schedule), e.microbatches, seconds_text(p.executed_makespan_s),
       seconds_text(p.executed_bubble_s), seconds_text(p.formula_bubble_s), p.formula_is_exact ? "exact here" : "an estimate here",
-      schedule_svg_draws_bands(*schedule) ? fmt::format(" With more than {} ops the picture shows each device's busy bands.",
+      schedule_svg_draws_bands(schedule->schedule) ? fmt::format(" With more than {} ops the picture shows each device's busy bands.",
                                                         kScheduleSvgMaxOps)
                                           : ""))));
-  out.blocks.push_back(figure_block({"pipeline-timeline.svg", schedule_svg(*schedule, run),
+  out.blocks.push_back(figure_block({"pipeline-timeline.svg", schedule_svg(schedule->schedule, run),
                                      fmt::format("{} on {} devices, {} micro-batches", sim::schedule_name(r.scenario.layout.schedule),
-                                                 schedule->ranks(), e.microbatches)}));
+                                                 schedule->schedule.ranks(), e.microbatches)}));
   return out;
 }
 
