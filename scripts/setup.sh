@@ -56,9 +56,9 @@ if [ "${1:-}" = "--test" ]; then
   # The sanitizer pass covers the host code; nvcc does not build under ASan, and kernels' CPU references are
   # host code that builds either way.
   # -O1 with line tables: what the sanitizers recommend, and quicker to build than -O2 -g. Tests labelled
-  # `long` (whole simulated steps at gpu fidelity: minutes under ASan) run in the normal pass only; the code
-  # they reach runs under the sanitizers in smaller tests.
+  # `long` (whole simulated steps at gpu fidelity: minutes under ASan) or `external` (driving Chromium or a Slurm
+  # cluster) run in the normal pass only; the code they reach runs under the sanitizers in smaller tests.
   mkdir -p build-sanitize && build build-sanitize -DTRAINSIM_SANITIZE=ON -DTRAINSIM_CUDA=OFF \
     -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1"
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-sanitize -LE '^(gpu|long)$' --output-on-failure -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-sanitize -LE '^(gpu|long|external)$' --output-on-failure -j "$jobs"
 fi
