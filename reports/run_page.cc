@@ -64,8 +64,8 @@ PageSection summary_section(const RunReport& r) {
   const sim::MemoryEstimate& mem = r.estimate.memory;
   t.rows.push_back({"memory per GPU", fmt::format("{} of {}{}", gib_text(mem.breakdown.total_bytes()), gib_text(mem.capacity_bytes),
                                                   mem.fits() ? "" : " (does not fit)")});
-  t.rows.push_back({"run", fmt::format("{} tokens in {:.0f} steps: {} GPU-hours, {}, {:.1f} days, {:.0f} MWh of GPU board "
-                                       "power",
+  t.rows.push_back({"run", fmt::format("{} tokens in {:.0f} steps: {} GPU-hours, {}, {:.1f} days, {:.0f} MWh at the facility "
+                                       "(GPUs, nodes, network, PUE)",
                                        count_text(s.job.total_tokens), run.steps, count_text(run.gpu_hours),
                                        usd(run.cost_usd), run.days(), run.energy_mwh)});
   if (run.failures)
@@ -218,28 +218,29 @@ PageSection routing_section(const RunPageInput& in) {
 
 PageSection cost_section(const RunReport& r) {
   const sim::RunEstimate& run = r.run;
-  const double usd_per_gpu_hour = r.scenario.cluster.price_usd_per_gpu_s * 3600.0;
-  PageTable t{{"phase", "sequence", "batch", "steps", "step time", "GPU-hours", "cost"},
-              {false, true, true, true, true, true, true},
+  PageTable t{{"phase", "sequence", "batch", "steps", "step time", "GPU-hours", "MWh", "cost"},
+              {false, true, true, true, true, true, true, true},
               {}};
   for (const PhaseRow& row : phase_rows(run)) {
     if (row.sequence_length == 0) {
-      t.rows.push_back({row.phase, "-", "-", "-", "-", count_text(row.gpu_hours) + " (given)", usd(row.gpu_hours * usd_per_gpu_hour)});
+      t.rows.push_back({row.phase, "-", "-", "-", "-", count_text(row.gpu_hours) + " (given)", fmt::format("{:.0f}", row.energy_mwh),
+                        usd(row.cost_usd)});
       continue;
     }
     t.rows.push_back({row.phase, fmt::format("{}", row.sequence_length),
                       row.batch_min == row.batch_max ? fmt::format("{}", row.batch_max)
                                                      : fmt::format("{}-{}", row.batch_min, row.batch_max),
                       fmt::format("{:.0f}", row.steps), seconds_text(row.mean_step_time_s), count_text(row.gpu_hours),
-                      usd(row.gpu_hours * usd_per_gpu_hour)});
+                      fmt::format("{:.0f}", row.energy_mwh), usd(row.cost_usd)});
   }
-  t.rows.push_back({"run", "", "", fmt::format("{:.0f}", run.steps), "", count_text(run.gpu_hours), usd(run.cost_usd)});
+  t.rows.push_back({"run", "", "", fmt::format("{:.0f}", run.steps), "", count_text(run.gpu_hours), fmt::format("{:.0f}", run.energy_mwh),
+                    usd(run.cost_usd)});
   t.last_row_is_total = true;
   const sim::TrainingJob& job = r.scenario.job;
   return {"cost",
           "Cost per phase",
           {paragraph(prose(fmt::format("{} tokens{} at {} per GPU: {} GPU-hours per trillion tokens, {:.1f} calendar days on {} "
-                                       "GPUs, {:.0f} MWh of GPU board power (hosts, network and cooling excluded). A ramp's "
+                                       "GPUs, {:.0f} MWh at the facility (GPUs between idle and TDP, nodes, network, times the PUE). A ramp's "
                                        "step time is its segments' mean.",
                                        count_text(job.total_tokens),
                                        job.ramp ? fmt::format(" (batch ramp {} -> {} sequences over {} tokens)",
