@@ -92,7 +92,7 @@ TEST(SweepCommand, VariantsFileRunsItsNamedPoints) {
                                    "pp2-h100:\n"                  // 2
                                    "  parallelism.pp: 2\n"        // 3
                                    "  cluster.gpu: h100\n"        // 4
-                                   "pp3: {parallelism.pp: 3}\n"   // 5: 3 does not divide the 32 GPUs
+                                   "ep3: {parallelism.ep: 3}\n"   // 5: 3 does not divide the 256 experts
                                    "typo: {parallelism.ppp: 2}\n";  // 6
   const std::vector<std::string> args{"sweep", (dir / "s.yaml").string(), "--variants", (dir / "v.yaml").string()};
   auto with = [&](std::vector<std::string> extra) {
@@ -107,9 +107,9 @@ TEST(SweepCommand, VariantsFileRunsItsNamedPoints) {
   EXPECT_EQ(csv.rfind("variant,feasible,step_time_s", 0), 0u) << csv;
   EXPECT_NE(csv.find("\npp1,yes,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("\npp2-h100,yes,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find("\npp3,no,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nep3,no,"), std::string::npos) << csv;
   // The file's line and column of the refused key, the variant's name in the key path.
-  EXPECT_NE(csv.find("v.yaml:5:7: pp3.parallelism.pp"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("v.yaml:5:7: ep3.parallelism.ep"), std::string::npos) << csv;
   EXPECT_NE(csv.find("v.yaml:6:8: typo.parallelism.ppp"), std::string::npos) << csv;
   EXPECT_TRUE(std::filesystem::exists(dir / "whole" / "by-0-cost.svg"));
   // Two shards merge to the whole sweep, byte for byte.
