@@ -23,7 +23,7 @@ std::string with_hint(std::string message, const std::string& hint) {
 }
 
 // CLI11 messages can span lines; trainsim's errors are one.
-std::string one_line(std::string text) {
+std::string spaces_for_line_breaks(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');
   while (!text.empty() && text.back() == ' ') text.pop_back();
   return text;
@@ -53,12 +53,12 @@ std::string unknown_command(const CLI::App& app, const std::string& word) {
 // "--fidelity: fast not in {analytic,stage,gpu}" (CLI11's IsMember) as the value and the list of valid ones.
 std::string invalid_value(const CLI::App& command, const std::string& message) {
   const size_t colon = message.find(": ");
-  if (colon == std::string::npos) return one_line(message);
+  if (colon == std::string::npos) return spaces_for_line_breaks(message);
   const std::string name = message.substr(0, colon);
   const CLI::Option* option = command.get_option_no_throw(name);
   const std::vector<std::string> choices = option ? option_choices(*option) : std::vector<std::string>{};
   const size_t not_in = message.rfind(" not in {");
-  if (choices.empty() || not_in == std::string::npos || not_in < colon + 2) return one_line(message);
+  if (choices.empty() || not_in == std::string::npos || not_in < colon + 2) return spaces_for_line_breaks(message);
   const std::string value = message.substr(colon + 2, not_in - colon - 2);
   return with_hint(fmt::format("{}: invalid value '{}'; expected one of {}", name, value, joined(choices, ", ")),
                    did_you_mean(value, choices));
@@ -68,8 +68,8 @@ std::string invalid_value(const CLI::App& command, const std::string& message) {
 std::string unreadable_value(const std::string& message) {
   const std::string prefix = "Could not convert: ";
   const size_t equals = message.find(" = ");
-  if (!message.starts_with(prefix) || equals == std::string::npos) return one_line(message);
-  return one_line(fmt::format("{}: cannot read '{}' as a number", message.substr(prefix.size(), equals - prefix.size()),
+  if (!message.starts_with(prefix) || equals == std::string::npos) return spaces_for_line_breaks(message);
+  return spaces_for_line_breaks(fmt::format("{}: cannot read '{}' as a number", message.substr(prefix.size(), equals - prefix.size()),
                               message.substr(equals + 3)));
 }
 
@@ -121,7 +121,7 @@ std::string describe_parse_error(CLI::App& app, const CLI::ParseError& error, co
     std::vector<std::string> extras = command->remaining(true);
     for (const std::string& e : app.remaining()) extras.push_back(e);
     if (extras.empty())
-      message = one_line(error.what());
+      message = spaces_for_line_breaks(error.what());
     else if (extras.front().starts_with("-"))
       message = unknown_option(*command, extras.front());
     else
@@ -131,7 +131,7 @@ std::string describe_parse_error(CLI::App& app, const CLI::ParseError& error, co
   } else if (dynamic_cast<const CLI::ConversionError*>(&error)) {
     message = unreadable_value(error.what());
   } else {
-    message = one_line(error.what());
+    message = spaces_for_line_breaks(error.what());
   }
   const std::string pointer = command ? fmt::format("run 'trainsim {} --help' for the options", command->get_name())
                                       : "run 'trainsim --help' for the commands";

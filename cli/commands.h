@@ -10,6 +10,9 @@ class App;
 
 namespace trainsim::cli {
 
+// What a ConfigError names as its file for a value typed on the command line rather than read from a file.
+inline constexpr const char* kCommandLineOrigin = "command line";
+
 void add_run_command(CLI::App& app);
 void add_models_command(CLI::App& app);
 void add_gpus_command(CLI::App& app);

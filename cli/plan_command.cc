@@ -1,24 +1,17 @@
 // `trainsim plan SCENARIO [--objective cost|days|mfu]`: the layouts the scenario's model and cluster could run
 // with, ranked (sim/cost/layout_search.h), beside the scenario's own, with why the best one wins.
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/progress_line.h"
 #include "reports/text_table.h"
 #include "sim/cost/layout_search.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace trainsim::cli {
 namespace {
-
-void show_progress(double done) {
-  std::fprintf(stderr, "\rplanning: %3.0f%%%s", 100 * done, done >= 1 ? "\n" : "");
-  std::fflush(stderr);
-}
 
 std::string seconds(double s) { return s > 0 ? fmt::format("{:.3f} s", s) : "-"; }
 
@@ -65,7 +58,7 @@ void add_plan_command(CLI::App& app) {
                                                       : sim::PlanObjective::kCost;
     request.keep = options->keep;
     request.rerank = sim::fidelity_from_name(options->rerank).value_or(sim::Fidelity::kStage);
-    if (isatty(STDERR_FILENO)) request.progress = show_progress;
+    request.progress = fraction_progress("planning");
     const sim::LayoutPlan plan = sim::plan_layouts(scenario, request);
     const int priced = plan.considered - plan.rule_refused;
     std::string out = fmt::format("trainsim plan: {} ({} x {}, {} tokens a step)\n\n", scenario.source,

@@ -1,28 +1,18 @@
 // `trainsim routing SCENARIO`: what the scenario's expert routing does: MaxVio over steps with and without
 // bias balancing, each GPU's load, the all-to-all bytes and the step time of each routing variant
 // (sim/cost/routing_study.h); --out DIR adds the two pictures.
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/progress_line.h"
 #include "reports/routing_report.h"
 #include "sim/cost/routing_study.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace trainsim::cli {
-namespace {
-
-void show_progress(double done) {
-  std::fprintf(stderr, "\rrouting: %3.0f%%%s", 100 * done, done >= 1 ? "\n" : "");
-  std::fflush(stderr);
-}
-
-}  // namespace
 
 void add_routing_command(CLI::App& app) {
   struct Options {
@@ -63,7 +53,7 @@ void add_routing_command(CLI::App& app) {
     sim::RoutingStudyRequest request;
     request.steps = options->steps;
     request.trace_layer = options->layer;
-    if (isatty(STDERR_FILENO)) request.progress = show_progress;
+    request.progress = fraction_progress("routing");
     const sim::RoutingStudy study = sim::study_routing(scenario, request);
     outputs.stage(text, options->json ? reports::format_routing_json(scenario, study)
                                       : reports::format_routing_summary(scenario, study));

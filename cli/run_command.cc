@@ -1,15 +1,13 @@
 // `trainsim run [SCENARIO]`: estimate a training step and the whole run; summary or JSON; at an event-driven
 // fidelity also the step's Chrome trace.
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <optional>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/progress_line.h"
 #include "reports/report_page.h"
 #include "reports/run_page.h"
 #include "reports/run_report.h"
@@ -26,11 +24,6 @@ sim::Fidelity parse_fidelity(const std::string& name) {
 }
 
 // "simulating: 42%" on a terminal's standard error, rewritten in place.
-void show_progress(double done) {
-  std::fprintf(stderr, "\rsimulating: %3.0f%%%s", 100 * done, done >= 1 ? "\n" : "");
-  std::fflush(stderr);
-}
-
 // An argument as a shell would need it typed: single-quoted when it holds anything but plain characters.
 std::string shell_word(const std::string& word) {
   if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%") ==
@@ -117,7 +110,7 @@ void add_run_command(CLI::App& app) {
     request.fidelity = fidelity;
     request.keep_timeline = tracing;
     request.allow_oom = options->allow_oom;
-    if (isatty(STDERR_FILENO)) request.progress = show_progress;
+    request.progress = fraction_progress("simulating");
     const sim::RunEvaluation evaluation = sim::evaluate_run(scenario, request);
     const reports::RunReport report{scenario, evaluation.estimate, evaluation.run, options->fidelity, evaluation.routing};
     if (tracing) outputs.stage(trace, reports::timeline_trace_json(evaluation.timeline));

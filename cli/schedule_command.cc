@@ -28,11 +28,10 @@
 namespace trainsim::cli {
 namespace {
 
-constexpr const char* kOrigin = "command line";
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
 [[noreturn]] void reject(const std::string& flag, std::string problem, std::string expected, std::string hint = {}) {
-  throw ConfigError(SourceLocation{kOrigin, 0, 0, flag}, std::move(problem), std::move(expected), std::move(hint));
+  throw ConfigError(SourceLocation{kCommandLineOrigin, 0, 0, flag}, std::move(problem), std::move(expected), std::move(hint));
 }
 
 sim::ScheduleKind parse_kind(const std::string& name) {
@@ -91,7 +90,7 @@ std::vector<sim::ChunkTimes> stage_times_for_command(const ScheduleCommandOption
     return scenario_stage_times(options, sim::load_scenario(options.scenario_path, options.set));
   }
   check_times(options.times, options.p2p_latency_s);
-  source = kOrigin;
+  source = kCommandLineOrigin;
   return {options.times};
 }
 
@@ -110,7 +109,7 @@ int scenario_schedule_pp(const sim::Scenario& scenario) {
 ScheduleCommandOutput run_schedule_command(const ScheduleCommandOptions& options) {
   const sim::ScheduleKind kind = parse_kind(options.kind);
   const sim::ScheduleRequest chosen{kind, options.pp, options.microbatches, options.virtual_stages};
-  sim::check_schedule_request(chosen, kOrigin);
+  sim::check_schedule_request(chosen, kCommandLineOrigin);
   // Only the files asked for, checked before the schedules run.
   OutputFiles outputs;
   std::optional<OutputFiles::Id> svg_file, trace_file;

@@ -3,8 +3,6 @@
 // `trainsim run` runs it, in child processes on all cores (sim/cost/sweep.h); a Markdown table on standard
 // output, and sweep.csv, sweep.json and sweep.md in DIR. With --slurm N, the Slurm jobs that run it in N shards and
 // merge them (reports/slurm_sweep_scripts.h) instead.
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/progress_line.h"
 #include "core/error.h"
 #include "core/read_file.h"
 #include "reports/report_page.h"
@@ -23,11 +22,6 @@
 
 namespace trainsim::cli {
 namespace {
-
-void show_progress(int done, int total) {
-  std::fprintf(stderr, "\rsweep: %d/%d points%s", done, total, done >= total ? "\n" : "");
-  std::fflush(stderr);
-}
 
 // sweep.csv, sweep.json, sweep.md, index.html (the report page, pictures inline), and the pictures: cost and days
 // by each varied key, the step breakdown.
@@ -173,8 +167,7 @@ void add_sweep_command(CLI::App& app) {
     if (options->slurm_tasks > 0) return write_slurm_jobs(*options, axes, path);
     if (!options->out_dir.empty()) std::filesystem::create_directories(options->out_dir);  // a bad folder fails first
     OutputFiles outputs;
-    std::function<void(int, int)> progress;
-    if (isatty(STDERR_FILENO)) progress = show_progress;
+    const std::function<void(int, int)> progress = count_progress("sweep", "points");
     const sim::Sweep sweep = sim::run_sweep(path, options->fixed, axes,
                                             sim::fidelity_from_name(options->fidelity).value_or(sim::Fidelity::kStage),
                                             progress, shard);

@@ -14,8 +14,6 @@
 namespace trainsim::cli {
 namespace {
 
-constexpr const char* kOrigin = "command line";
-
 // The builders name cluster fields; on this command the user gave options.
 std::string option_of(const std::string& key_path) {
   if (key_path == "cluster.switch_radix") return "--radix";
@@ -27,7 +25,7 @@ hw::Topology build(const hw::FabricRequest& request) {
   try {
     return hw::build_topology(request.kind, hw::fabric_params(request));
   } catch (const ConfigError& e) {
-    throw ConfigError(SourceLocation{kOrigin, 0, 0, option_of(e.where().key_path)},
+    throw ConfigError(SourceLocation{kCommandLineOrigin, 0, 0, option_of(e.where().key_path)},
                       fmt::format("{}: {}", hw::topology_abbreviation(request.kind), e.problem()), e.expected(),
                       e.hint());
   }
@@ -87,7 +85,7 @@ void add_topology_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1e9));
   command->callback([options, kinds] {
     if (options->compare && !options->svg.empty())
-      throw ConfigError(SourceLocation{kOrigin, 0, 0, "--svg"}, "--svg with --compare", "one --kind to draw");
+      throw ConfigError(SourceLocation{kCommandLineOrigin, 0, 0, "--svg"}, "--svg with --compare", "one --kind to draw");
     hw::FabricRequest request;
     request.kind = kinds.at(options->kind);
     request.switch_radix = options->radix;
@@ -119,7 +117,7 @@ void add_topology_command(CLI::App& app) {
     OutputFiles::Id drawing{};
     if (!options->svg.empty()) {
       if (topology.switch_count() > reports::kMaxDrawnSwitches)
-        throw ConfigError(SourceLocation{kOrigin, 0, 0, "--svg"},
+        throw ConfigError(SourceLocation{kCommandLineOrigin, 0, 0, "--svg"},
                           fmt::format("{} switches to draw", topology.switch_count()),
                           fmt::format("at most {}", reports::kMaxDrawnSwitches),
                           "draw a small instance, e.g. --radix 8 --endpoints 32 --nics-per-node 4");

@@ -1,27 +1,15 @@
 // `trainsim validate-published SET.yaml`: predict every run of a set of published measurements and write the
 // comparison (reports/validation_report.h); reports/published/validation-*.md are made by it.
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/progress_line.h"
 #include "reports/validation_report.h"
 #include "sim/cost/published_validation.h"
 
 namespace trainsim::cli {
-namespace {
-
-// "predicting 3/10 gpt-18.4b" on a terminal's standard error, rewritten in place.
-void show_progress(int done, int total, const std::string& name) {
-  std::fprintf(stderr, "\r\033[Kpredicting %d/%d %s%s", done + (done < total), total, name.c_str(), done >= total ? "\n" : "");
-  std::fflush(stderr);
-}
-
-}  // namespace
-
 void add_validate_published_command(CLI::App& app) {
   struct Options {
     std::string set;
@@ -47,8 +35,7 @@ void add_validate_published_command(CLI::App& app) {
     const OutputFiles::Id report = outputs.plan("-o", options->output);
     const sim::MeasuredRunSet set = sim::load_measured_runs(options->set);
     const std::vector<sim::MeasuredRun> runs = sim::select_runs(set, options->only);
-    std::function<void(int, int, const std::string&)> progress;
-    if (isatty(STDERR_FILENO)) progress = show_progress;
+    const std::function<void(int, int, const std::string&)> progress = named_count_progress("predicting");
     const sim::PublishedValidation validation = sim::validate_published(set, runs, fidelity, progress);
     std::string command_line = "trainsim validate-published " + options->set;
     if (options->fidelity != "stage") command_line += " --fidelity " + options->fidelity;

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/ceil_div.h"
+
 namespace trainsim::hw {
 namespace {
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
 constexpr double kElementBytes = 2;  // BF16: attention stays in BF16 in DeepSeek-V3 (docs/sources.md#fp8)
 

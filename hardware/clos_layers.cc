@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "core/ceil_div.h"
+
 namespace trainsim::hw {
 namespace {
-
-int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 int count_of(const TopologyGraph& graph, VertexKind kind) {
   int n = 0;

@@ -4,19 +4,10 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/ceil_div.h"
+
 namespace trainsim::hw {
 namespace {
-
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
-
-double element_bytes(models::Dtype dtype) {
-  switch (dtype) {
-    case models::Dtype::kFp8: return 1;
-    case models::Dtype::kBf16: return 2;
-    case models::Dtype::kFp32: return 4;
-  }
-  return 2;
-}
 
 // FP8 scales are FP32: one per 1x128 activation tile and per 128x128 weight block (docs/sources.md#fp8).
 constexpr std::int64_t kFp8ScaleBlock = 128;
@@ -48,7 +39,7 @@ double GemmShape::flops() const {
 double GemmShape::hbm_bytes() const {
   const double rows = static_cast<double>(total_rows());
   const double groups = static_cast<double>(group_rows.size());
-  const double in = element_bytes(dtype);
+  const double in = models::bytes_per_element(dtype);
   double bytes = rows * static_cast<double>(k) * in + groups * static_cast<double>(n * k) * in +
                  rows * static_cast<double>(n) * kOutputBytes;
   if (dtype == models::Dtype::kFp8) {

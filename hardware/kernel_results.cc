@@ -21,7 +21,7 @@ using nlohmann::json;
 constexpr const char* kHint = "kernels/gpu-run.sh writes it from a plan of `trainsim calibrate --device`; "
                               "its form is kernels/CALIBRATION.md";
 
-[[noreturn]] void malformed(const std::string& file, const std::string& path, const std::string& problem,
+[[noreturn]] void malformed_results(const std::string& file, const std::string& path, const std::string& problem,
                             const std::string& expected) {
   throw ConfigError(SourceLocation{file, 0, 0, path}, problem, expected, kHint);
 }
@@ -31,21 +31,21 @@ std::string join(const std::string& path, const char* key) { return path.empty()
 
 const json& member(const json& object, const char* key, const std::string& file, const std::string& path) {
   auto it = object.find(key);
-  if (it == object.end()) malformed(file, join(path, key), "is missing", "the key");
+  if (it == object.end()) malformed_results(file, join(path, key), "is missing", "the key");
   return *it;
 }
 
 std::string text_at(const json& object, const char* key, const std::string& file, const std::string& path) {
   const json& v = member(object, key, file, path);
   if (!v.is_string() || v.get<std::string>().empty())
-    malformed(file, join(path, key), fmt::format("is {}", v.dump()), "a non-empty string");
+    malformed_results(file, join(path, key), fmt::format("is {}", v.dump()), "a non-empty string");
   return v.get<std::string>();
 }
 
 double positive_at(const json& object, const char* key, const std::string& file, const std::string& path) {
   const json& v = member(object, key, file, path);
   if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0)
-    malformed(file, join(path, key), fmt::format("is {}", v.dump()), "a number above zero");
+    malformed_results(file, join(path, key), fmt::format("is {}", v.dump()), "a number above zero");
   return v.get<double>();
 }
 
@@ -53,7 +53,7 @@ long long whole_at(const json& object, const char* key, long long low, long long
                    const std::string& path) {
   const json& v = member(object, key, file, path);
   if (!v.is_number_integer() || v.get<long long>() < low || v.get<long long>() > high)
-    malformed(file, join(path, key), fmt::format("is {}", v.dump()), fmt::format("a whole number, {} to {}", low, high));
+    malformed_results(file, join(path, key), fmt::format("is {}", v.dump()), fmt::format("a whole number, {} to {}", low, high));
   return v.get<long long>();
 }
 
@@ -71,14 +71,14 @@ const KernelCall& plan_call(const json& entry, std::span<const KernelCall> plan,
     const std::string id = text_at(entry, "id", file, path);
     for (const KernelCall& c : plan)
       if (c.id == id) return c;
-    malformed(file, path + ".id", fmt::format("'{}' is no call of the scenario's plan", id),
+    malformed_results(file, path + ".id", fmt::format("'{}' is no call of the scenario's plan", id),
               "an id of the plan made for this scenario (trainsim calibrate --device --plan)");
   }
   const std::string op = text_at(entry, "op", file, path);
   const std::string dtype = text_at(entry, "dtype", file, path);
   const std::string pass = entry.contains("pass") ? text_at(entry, "pass", file, path) : "F";
   const json& shape = member(entry, "shape", file, path);
-  if (!shape.is_object()) malformed(file, path + ".shape", fmt::format("is {}", shape.dump()), "named sizes");
+  if (!shape.is_object()) malformed_results(file, path + ".shape", fmt::format("is {}", shape.dump()), "named sizes");
   const long long sms = whole_at(entry, "sms", 1, 100000, file, path);
   for (const KernelCall& c : plan) {
     if (models::op_kind_name(c.op) != op || models::dtype_name(c.dtype) != dtype ||
@@ -90,7 +90,7 @@ const KernelCall& plan_call(const json& entry, std::span<const KernelCall> plan,
     });
     if (same) return c;
   }
-  malformed(file, path, fmt::format("{} {} {} {} on {} SMs is no call of the scenario's plan", op, dtype, pass,
+  malformed_results(file, path, fmt::format("{} {} {} {} on {} SMs is no call of the scenario's plan", op, dtype, pass,
                                     shape.dump(), sms),
             "`id`, or the op, dtype, pass, shape and sms of a call of the plan");
 }
@@ -102,15 +102,15 @@ KernelResults parse_kernel_results(const std::string& text, const std::string& f
   try {
     root = json::parse(text);
   } catch (const json::parse_error& e) {
-    malformed(file, "", fmt::format("is not JSON: {}", e.what()), "a JSON object");
+    malformed_results(file, "", fmt::format("is not JSON: {}", e.what()), "a JSON object");
   }
-  if (!root.is_object()) malformed(file, "", "is not a JSON object", "a JSON object");
+  if (!root.is_object()) malformed_results(file, "", "is not a JSON object", "a JSON object");
   KernelResults out;
   out.file = file;
-  if (whole_at(root, "format", 1, 1, file, "") != 1) malformed(file, "format", "unknown", "1");
+  if (whole_at(root, "format", 1, 1, file, "") != 1) malformed_results(file, "format", "unknown", "1");
 
   const json& device = member(root, "device", file, "");
-  if (!device.is_object()) malformed(file, "device", fmt::format("is {}", device.dump()), "an object");
+  if (!device.is_object()) malformed_results(file, "device", fmt::format("is {}", device.dump()), "an object");
   KernelResultsDevice& d = out.device;
   d.name = text_at(device, "name", file, "device");
   d.sm_count = static_cast<int>(whole_at(device, "sm_count", 1, 10000, file, "device"));
@@ -121,20 +121,20 @@ KernelResults parse_kernel_results(const std::string& text, const std::string& f
   d.boost_clock_at = {file, 0, 0, "device.boost_clock_hz"};
 
   out.date = text_at(root, "date", file, "");
-  if (!is_date(out.date)) malformed(file, "date", fmt::format("is '{}'", out.date), "YYYY-MM-DD");
+  if (!is_date(out.date)) malformed_results(file, "date", fmt::format("is '{}'", out.date), "YYYY-MM-DD");
 
   const json& calls = member(root, "calls", file, "");
   if (!calls.is_array() || calls.empty())
-    malformed(file, "calls", fmt::format("is {}", calls.is_array() ? "empty" : calls.dump()), "a non-empty list");
+    malformed_results(file, "calls", fmt::format("is {}", calls.is_array() ? "empty" : calls.dump()), "a non-empty list");
   std::set<std::string> seen;
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const std::string path = fmt::format("calls[{}]", i);
     const json& entry = calls[i];
-    if (!entry.is_object()) malformed(file, path, fmt::format("is {}", entry.dump()), "an object");
+    if (!entry.is_object()) malformed_results(file, path, fmt::format("is {}", entry.dump()), "an object");
     MeasuredCall m;
     m.call = plan_call(entry, plan, file, path);
     if (!seen.insert(m.call.id).second)
-      malformed(file, path, fmt::format("measures {} a second time", m.call.id),
+      malformed_results(file, path, fmt::format("measures {} a second time", m.call.id),
                 "each plan call once (the harness reports the median of its repetitions)");
     m.seconds = positive_at(entry, "seconds", file, path);
     m.sms = static_cast<int>(whole_at(entry, "sms", 1, d.sm_count, file, path));

@@ -22,7 +22,7 @@ namespace {
 using nlohmann::json;
 
 // Where in the file a value sits, for errors: "traceEvents[12].args.grid".
-[[noreturn]] void malformed(const std::string& source, const std::string& path, const std::string& problem,
+[[noreturn]] void malformed_trace(const std::string& source, const std::string& path, const std::string& problem,
                             const std::string& expected) {
   throw ConfigError(SourceLocation{source, 0, 0, path}, problem, expected,
                     "is this a PyTorch-profiler (Kineto) trace? torch.profiler's export_chrome_trace writes one");
@@ -31,15 +31,15 @@ using nlohmann::json;
 
 double number_at(const json& object, const char* key, const std::string& source, const std::string& path) {
   auto it = object.find(key);
-  if (it == object.end()) malformed(source, path + "." + key, "is missing", "a number");
-  if (!it->is_number()) malformed(source, path + "." + key, fmt::format("is {}", it->dump()), "a number");
+  if (it == object.end()) malformed_trace(source, path + "." + key, "is missing", "a number");
+  if (!it->is_number()) malformed_trace(source, path + "." + key, fmt::format("is {}", it->dump()), "a number");
   return it->get<double>();
 }
 
 std::string string_at(const json& object, const char* key, const std::string& source, const std::string& path) {
   auto it = object.find(key);
-  if (it == object.end()) malformed(source, path + "." + key, "is missing", "a string");
-  if (!it->is_string()) malformed(source, path + "." + key, fmt::format("is {}", it->dump()), "a string");
+  if (it == object.end()) malformed_trace(source, path + "." + key, "is missing", "a string");
+  if (!it->is_string()) malformed_trace(source, path + "." + key, fmt::format("is {}", it->dump()), "a string");
   return it->get<std::string>();
 }
 
@@ -48,9 +48,9 @@ std::array<int, 3> dims_at(const json& args, const char* key, const std::string&
   auto it = args.find(key);
   if (it == args.end()) return dims;
   const std::string where = path + ".args." + key;
-  if (!it->is_array() || it->size() != 3) malformed(source, where, fmt::format("is {}", it->dump()), "[x, y, z]");
+  if (!it->is_array() || it->size() != 3) malformed_trace(source, where, fmt::format("is {}", it->dump()), "[x, y, z]");
   for (int i = 0; i < 3; ++i) {
-    if (!(*it)[i].is_number_integer()) malformed(source, where, fmt::format("is {}", it->dump()), "three integers");
+    if (!(*it)[i].is_number_integer()) malformed_trace(source, where, fmt::format("is {}", it->dump()), "three integers");
     dims[i] = (*it)[i].get<int>();
   }
   return dims;
@@ -79,7 +79,7 @@ struct Launch {
 };
 
 KinetoDevice read_device(const json& d, const std::string& source, const std::string& path) {
-  if (!d.is_object()) malformed(source, path, fmt::format("is {}", d.dump()), "an object");
+  if (!d.is_object()) malformed_trace(source, path, fmt::format("is {}", d.dump()), "an object");
   KinetoDevice device;
   device.id = static_cast<int>(number_at(d, "id", source, path));
   device.name = string_at(d, "name", source, path);
@@ -121,16 +121,16 @@ KinetoTrace parse_kineto_trace(std::string_view json_text, const std::string& so
     auto [line, column] = line_column(json_text, e.byte > 0 ? e.byte - 1 : 0);
     throw ConfigError(SourceLocation{source, line, column, ""}, "not valid JSON", "a Kineto Chrome trace");
   }
-  if (!root.is_object()) malformed(source, "", "is not a JSON object", "an object with traceEvents");
+  if (!root.is_object()) malformed_trace(source, "", "is not a JSON object", "an object with traceEvents");
   auto events_it = root.find("traceEvents");
-  if (events_it == root.end()) malformed(source, "traceEvents", "is missing", "an array of trace events");
-  if (!events_it->is_array()) malformed(source, "traceEvents", "is not an array", "an array of trace events");
+  if (events_it == root.end()) malformed_trace(source, "traceEvents", "is missing", "an array of trace events");
+  if (!events_it->is_array()) malformed_trace(source, "traceEvents", "is not an array", "an array of trace events");
 
   KinetoTrace trace;
   trace.source = source;
   if (auto it = root.find("traceName"); it != root.end() && it->is_string()) trace.trace_name = it->get<std::string>();
   if (auto it = root.find("deviceProperties"); it != root.end()) {
-    if (!it->is_array()) malformed(source, "deviceProperties", "is not an array", "an array of devices");
+    if (!it->is_array()) malformed_trace(source, "deviceProperties", "is not an array", "an array of devices");
     for (size_t i = 0; i < it->size(); ++i)
       trace.devices.push_back(read_device((*it)[i], source, fmt::format("deviceProperties[{}]", i)));
   }
@@ -144,7 +144,7 @@ KinetoTrace parse_kineto_trace(std::string_view json_text, const std::string& so
   for (size_t i = 0; i < events.size(); ++i) {
     const json& e = events[i];
     const std::string path = fmt::format("traceEvents[{}]", i);
-    if (!e.is_object()) malformed(source, path, fmt::format("is {}", e.dump()), "an object");
+    if (!e.is_object()) malformed_trace(source, path, fmt::format("is {}", e.dump()), "an object");
     auto ph = e.find("ph");
     auto cat = e.find("cat");
     if (ph == e.end() || !ph->is_string() || *ph != "X" || cat == e.end() || !cat->is_string()) continue;
@@ -155,11 +155,11 @@ KinetoTrace parse_kineto_trace(std::string_view json_text, const std::string& so
     if (!gpu && !launch && !cpu) continue;
     const double ts_us = number_at(e, "ts", source, path);
     const double dur_us = number_at(e, "dur", source, path);
-    if (dur_us < 0) malformed(source, path + ".dur", fmt::format("is {}", dur_us), "a duration >= 0");
+    if (dur_us < 0) malformed_trace(source, path + ".dur", fmt::format("is {}", dur_us), "a duration >= 0");
     earliest_us = std::min(earliest_us, ts_us);
     const json empty = json::object();
     const json& args = e.contains("args") ? e["args"] : empty;
-    if (!args.is_object()) malformed(source, path + ".args", "is not an object", "an object");
+    if (!args.is_object()) malformed_trace(source, path + ".args", "is not an object", "an object");
     if (gpu) {
       GpuKernel k;
       k.name = string_at(e, "name", source, path);

@@ -6,10 +6,11 @@
 // gradient's column sum of dy (4 more). The weight and bias (2h values) are negligible bytes beside [rows, dim].
 #include "models/layer_norms.h"
 
+#include "models/op.h"
+
 namespace trainsim::models {
 namespace {
 
-constexpr double kBf16Bytes = 2.0, kFp32Bytes = 4.0;
 constexpr double kRmsForwardFlopsPerElement = 4, kRmsBackwardFlopsPerElement = 8;
 constexpr double kLayerNormExtraForward = 3, kLayerNormExtraBackward = 4;
 
@@ -21,9 +22,9 @@ NormCost norm_cost(NormKind kind, double rows, double dim) {
   NormCost c;
   c.forward_flops = (kRmsForwardFlopsPerElement + (layer ? kLayerNormExtraForward : 0)) * elements;
   c.backward_flops = (kRmsBackwardFlopsPerElement + (layer ? kLayerNormExtraBackward : 0)) * elements;
-  c.forward_bytes = 2.0 * elements * kBf16Bytes;
-  c.backward_bytes = 3.0 * elements * kBf16Bytes;
-  c.saved_bytes = elements * kBf16Bytes + rows * kFp32Bytes * (layer ? 2 : 1);
+  c.forward_bytes = 2.0 * elements * bytes_per_element(Dtype::kBf16);
+  c.backward_bytes = 3.0 * elements * bytes_per_element(Dtype::kBf16);
+  c.saved_bytes = elements * bytes_per_element(Dtype::kBf16) + rows * bytes_per_element(Dtype::kFp32) * (layer ? 2 : 1);
   return c;
 }
 

@@ -5,9 +5,8 @@
 namespace trainsim::models {
 
 Op bias_gradient_op(const std::string& gemm_name, OpRole role, double rows, double n, double weight_sets) {
-  constexpr double kBf16Bytes = 2.0, kFp32Bytes = 4.0;
   return {gemm_name + ".bias_grad", OpKind::kElementwise, Dtype::kFp32, Pass::kBackwardWeight, role, rows * n,
-          rows * n * kBf16Bytes + weight_sets * n * kFp32Bytes};
+          rows * n * bytes_per_element(Dtype::kBf16) + weight_sets * n * bytes_per_element(Dtype::kFp32)};
 }
 
 }  // namespace trainsim::models

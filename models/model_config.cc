@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "models/op.h"
+
 namespace trainsim::models {
 
 bool ModelConfig::is_moe_layer(int layer) const {
@@ -20,11 +22,10 @@ int ModelConfig::moe_layer_count() const {
 }
 
 double ModelConfig::kv_cache_bytes_per_token() const {
-  constexpr double kBf16Bytes = 2;
   const double per_layer = attention == AttentionKind::kMultiHeadLatent
                                ? mla.kv_lora_rank + mla.qk_rope_head_dim
                                : 2.0 * num_kv_heads * head_dim;
-  return per_layer * kBf16Bytes * num_layers;
+  return per_layer * bytes_per_element(Dtype::kBf16) * num_layers;
 }
 
 }  // namespace trainsim::models

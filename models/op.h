@@ -25,6 +25,16 @@ enum class OpKind {
 
 enum class Dtype { kFp8, kBf16, kFp32 };
 
+// Bytes of one element: FP8 (E4M3 or E5M2, OCP 8-bit floating point spec) 1, BF16 2, FP32 4.
+constexpr double bytes_per_element(Dtype dtype) {
+  switch (dtype) {
+    case Dtype::kFp8: return 1;
+    case Dtype::kBf16: return 2;
+    case Dtype::kFp32: return 4;
+  }
+  return 0;
+}
+
 // F = forward, Bi = backward for inputs, W = backward for weights (the zero-bubble split; B = Bi + W).
 enum class Pass { kForward, kBackwardInput, kBackwardWeight };
 

@@ -7,11 +7,10 @@ namespace trainsim::models {
 
 std::vector<Op> learned_position_ops(double rows, double hidden, int table_rows) {
   if (table_rows <= 0) return {};
-  constexpr double kBf16Bytes = 2.0, kFp32Bytes = 4.0;
   const double values = rows * hidden;
-  return {{"embed.positions", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, OpRole::kPre, values, 3.0 * values * kBf16Bytes},
+  return {{"embed.positions", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, OpRole::kPre, values, 3.0 * values * bytes_per_element(Dtype::kBf16)},
           {"embed.positions.scatter_add", OpKind::kEmbedding, Dtype::kFp32, Pass::kBackwardWeight, OpRole::kPre, values,
-           values * (kBf16Bytes + 2 * kFp32Bytes)}};
+           values * (bytes_per_element(Dtype::kBf16) + 2 * bytes_per_element(Dtype::kFp32))}};
 }
 
 }  // namespace trainsim::models

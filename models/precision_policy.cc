@@ -3,10 +3,11 @@
 // Microscaling Formats (MX) v1.0, section 5 (32-element blocks, an E8M0 shared scale of 8 bits).
 #include "models/precision_policy.h"
 
+#include "models/op.h"
+
 namespace trainsim::models {
 namespace {
 
-constexpr double kBf16Bytes = 2.0;
 
 }  // namespace
 
@@ -38,10 +39,10 @@ double fp8_bytes_per_element(TrainingPrecision format) {
   }
 }
 
-double cast_bytes_per_element(TrainingPrecision format) { return kBf16Bytes + fp8_bytes_per_element(format); }
+double cast_bytes_per_element(TrainingPrecision format) { return bytes_per_element(Dtype::kBf16) + fp8_bytes_per_element(format); }
 
 double cast_transpose_bytes_per_element(TrainingPrecision format) {
-  return kBf16Bytes + 2.0 * fp8_bytes_per_element(format);
+  return bytes_per_element(Dtype::kBf16) + 2.0 * fp8_bytes_per_element(format);
 }
 
 double wgrad_transpose_bytes_per_element(TrainingPrecision format) {

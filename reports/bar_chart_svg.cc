@@ -9,14 +9,9 @@
 #include "reports/svg_text.h"
 
 namespace trainsim::reports {
-namespace {
-
-// Sizes in px, chosen to read at the page's 1180 px: labels up to about 45 characters of the 10 px house font.
-constexpr double kLabelPx = 260, kBarPx = 440, kValuePx = 110, kRowPx = 24, kTopPx = 40, kBottomPx = 28;
-
-}  // namespace
-
 std::string bar_chart_svg(const BarChart& chart) {
+  // Sizes in px, chosen to read at the page's 1180 px: labels up to about 45 characters of the 10 px house font.
+  constexpr double kLabelPx = 260, kBarPx = 440, kValuePx = 110, kRowPx = 24, kTopPx = 40, kBottomPx = 28;
   double top = chart.limit;
   for (const BarChartRow& row : chart.rows) top = std::max(top, row.value);
   if (top <= 0) top = 1;

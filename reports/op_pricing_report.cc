@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "reports/run_text.h"
+
 namespace trainsim::reports {
 namespace {
 
@@ -17,7 +19,6 @@ std::vector<hw::KernelFamily> families(const hw::CalibratedConstants& c, bool fi
   return out;
 }
 
-std::string percent(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
 
 }  // namespace
 
@@ -55,8 +56,8 @@ std::string op_pricing_line(const hw::CalibratedConstants& c) {
   for (hw::KernelFamily family : families(c, true)) {
     const hw::FitQuality& q = c.fit_of(family)->quality;
     fitted += fmt::format("{}{} ({} points, {} rms{})", fitted.empty() ? "" : ", ", hw::kernel_family_name(family),
-                          q.points, percent(q.rms_relative_residual),
-                          q.held_out > 0 ? fmt::format(", {} held out", percent(q.held_out_mean_abs_relative_error))
+                          q.points, percent_text(q.rms_relative_residual),
+                          q.held_out > 0 ? fmt::format(", {} held out", percent_text(q.held_out_mean_abs_relative_error))
                                          : "");
   }
   std::string roofline;

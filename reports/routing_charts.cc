@@ -18,7 +18,6 @@
 namespace trainsim::reports {
 namespace {
 
-constexpr double kCharPx = 6.2;  // width of one character at font-size 10, for fitting labels
 constexpr std::string_view kScaleCaption =
     "colour: load / the layer's mean load (1 = balanced); outlined: each layer's most loaded GPU";
 
@@ -175,7 +174,7 @@ void draw_scale(std::string& out, double top, double y) {
 
 void draw_gpu_header(std::string& out, int gpus, double cell_w) {
   using F = HeatmapFrame;
-  const int every = std::max(1, static_cast<int>(std::ceil(3 * kCharPx / cell_w)));
+  const int every = std::max(1, static_cast<int>(std::ceil(3 * kCharWidthPx / cell_w)));
   out += R"(<g class="gpus">)";
   for (int g = 0; g < gpus; g += every)
     out += fmt::format(R"(<text x="{}" y="{}">{}</text>)", svg_px(F::kLeftPx + (g + 0.5) * cell_w),
@@ -219,7 +218,7 @@ void draw_row(std::string& out, const GpuLoadMap& map, std::size_t layer, double
     out += fmt::format(R"(<rect class="straggler" x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#000000" )"
                        R"(stroke-width="2"/>)",
                        svg_px(x + 1), svg_px(y + 1), svg_px(cell_w - 2), svg_px(F::kCellHeightPx - 2));
-    if (4 * kCharPx + 4 <= cell_w)
+    if (4 * kCharWidthPx + 4 <= cell_w)
       out += fmt::format(R"(<text x="{}" y="{}" fill="{}">{:.2f}</text>)", svg_px(x + cell_w / 2),
                          svg_px(y + F::kCellHeightPx / 2 + 3.5), dark_ratio(ratio, top) ? "#ffffff" : "#111111", ratio);
     out += fmt::format(R"(<text x="{}" y="{}" text-anchor="start">GPU {}: {:.2f} x mean</text>)",
@@ -293,7 +292,7 @@ std::string gpu_load_heatmap_svg(const GpuLoadMap& map) {
   const double top = heatmap_scale_top(map);
   const double rows_end = F::kTopPx + static_cast<double>(map.loads.size()) * F::kCellHeightPx;
   // Room for the straggler column (about 22 characters) and for the caption under the scale at font-size 11.
-  const double width = std::max(F::kLeftPx + gpus * cell_w + 8 + 22 * kCharPx + 12,
+  const double width = std::max(F::kLeftPx + gpus * cell_w + 8 + 22 * kCharWidthPx + 12,
                                 F::kLeftPx + 6.8 * static_cast<double>(kScaleCaption.size()) + 20);
   const double height = rows_end + 18 + 60;
   std::string out = svg_document_open(width, height);

@@ -22,7 +22,6 @@
 namespace trainsim::reports {
 namespace {
 
-std::string percent(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
 std::string usd(double v) { return "$" + count_text(v); }
 std::string bandwidth(double bytes_per_s) { return format_quantity(bytes_per_s, Dimension::kBytesPerSecond); }
 
@@ -60,7 +59,7 @@ PageSection summary_section(const RunReport& r) {
                                         "per GPU",
                                         seconds_text(e.step_time_s), e.global_batch_sequences,
                                         count_text(e.global_batch_sequences * static_cast<double>(s.job.sequence_length)),
-                                        percent(e.mfu), e.tokens_per_s_per_gpu)});
+                                        percent_text(e.mfu), e.tokens_per_s_per_gpu)});
   const sim::MemoryEstimate& mem = r.estimate.memory;
   t.rows.push_back({"memory per GPU", fmt::format("{} of {}{}", gib_text(mem.breakdown.total_bytes()), gib_text(mem.capacity_bytes),
                                                   mem.fits() ? "" : " (does not fit)")});
@@ -71,7 +70,7 @@ PageSection summary_section(const RunReport& r) {
   if (run.failures)
     t.rows.push_back({"with failures", fmt::format("{} GPU-hours, {:.1f} days (goodput {})",
                                                    count_text(run.gpu_hours_with_failures()), run.days_with_failures(),
-                                                   percent(run.failures->goodput()))});
+                                                   percent_text(run.failures->goodput()))});
   return {"summary", "Summary", {table_block(t)}};
 }
 
@@ -80,7 +79,7 @@ PageSection step_section(const RunReport& r) {
   PageTable t{{"part", "time", "share of the step"}, {false, true, true}, {}};
   BarChart chart{fmt::format("Step time: {} ({} fidelity)", seconds_text(e.step_time_s), r.fidelity), {}, 0, ""};
   auto add = [&](const std::string& name, double s) {
-    t.rows.push_back({name, seconds_text(s), percent(s / e.step_time_s)});
+    t.rows.push_back({name, seconds_text(s), percent_text(s / e.step_time_s)});
     chart.rows.push_back({name, s, seconds_text(s)});
   };
   add("compute", e.compute_s);
@@ -99,14 +98,14 @@ PageSection step_section(const RunReport& r) {
   if (e.straggler_s > 0)
     items.push_back(prose(fmt::format("routing stragglers: {} ({} of the step) over the same step at the balanced expert "
                                       "load",
-                                      seconds_text(e.straggler_s), percent(e.straggler_s / e.step_time_s))));
+                                      seconds_text(e.straggler_s), percent_text(e.straggler_s / e.step_time_s))));
   const std::string bound = comm_bound_sentence(r);
   if (!bound.empty()) items.push_back(prose(bound));
   for (const auto& [kind, b] : e.comm_bound_by_kind)
     if (e.exposed_comm_by_kind_s.count(kind) == 0 || e.exposed_comm_by_kind_s.at(kind) <= 0)
       if (b != sim::CommBound::kNone)
         items.push_back(prose(fmt::format("{} communication: {}, entirely hidden or overlapped", kind, comm_bound_text(e, kind))));
-  items.push_back(prose(fmt::format("MFU {} of the BF16 dense peak; {:.0f} tokens/s per GPU", percent(e.mfu),
+  items.push_back(prose(fmt::format("MFU {} of the BF16 dense peak; {:.0f} tokens/s per GPU", percent_text(e.mfu),
                                     e.tokens_per_s_per_gpu)));
   out.blocks.push_back(bullet_list(items));
   return out;
@@ -120,7 +119,7 @@ PageSection compute_section(const RunReport& r) {
   BarChart chart{fmt::format("Compute by op kind, pipeline device {}: {}", e.critical_device, seconds_text(e.compute_s)), {}, 0, ""};
   for (const auto& [kind, s] : kinds) {
     if (s <= 0) continue;
-    t.rows.push_back({kind, seconds_text(s), percent(s / e.compute_s)});
+    t.rows.push_back({kind, seconds_text(s), percent_text(s / e.compute_s)});
     chart.rows.push_back({kind, s, seconds_text(s)});
   }
   t.rows.push_back({"compute", seconds_text(e.compute_s), "100%"});
@@ -139,11 +138,11 @@ PageSection memory_section(const RunReport& r) {
                              gib_text(m.capacity_bytes)),
                  {}, m.capacity_bytes, fmt::format("HBM {}", gib_text(m.capacity_bytes))};
   for (const models::MemoryTerm& term : m.breakdown.terms) {
-    t.rows.push_back({term.name, gib_text(term.bytes), percent(term.bytes / m.capacity_bytes)});
+    t.rows.push_back({term.name, gib_text(term.bytes), percent_text(term.bytes / m.capacity_bytes)});
     chart.rows.push_back({term.name, term.bytes, gib_text(term.bytes)});
   }
   chart.rows.push_back({"total", m.breakdown.total_bytes(), gib_text(m.breakdown.total_bytes())});
-  t.rows.push_back({"total", gib_text(m.breakdown.total_bytes()), percent(m.breakdown.total_bytes() / m.capacity_bytes)});
+  t.rows.push_back({"total", gib_text(m.breakdown.total_bytes()), percent_text(m.breakdown.total_bytes() / m.capacity_bytes)});
   t.last_row_is_total = true;
   PageSection out{"memory", "Memory per GPU", {}};
   out.blocks.push_back(paragraph(prose(fmt::format("Pipeline device {}, the one with the largest footprint: {} of {}.{}",
@@ -202,7 +201,7 @@ PageSection routing_section(const RunPageInput& in) {
   if (e.straggler_s > 0)
     out.blocks.push_back(paragraph(prose(fmt::format("The step waits {} ({} of it) at the all-to-alls for the busiest GPU's "
                                                      "experts, over the same step at the balanced load.",
-                                                     seconds_text(e.straggler_s), percent(e.straggler_s / e.step_time_s)))));
+                                                     seconds_text(e.straggler_s), percent_text(e.straggler_s / e.step_time_s)))));
   const models::RoutedStepLoad& load = *in.routed_load;
   GpuLoadMap map;
   map.title = fmt::format("{}: routed rows per GPU of one EP group (EP {}), first micro-batch", r.scenario.job.model.name, load.ep);
@@ -266,7 +265,7 @@ PageSection failures_section(const RunReport& r) {
   out.blocks.push_back(paragraph(prose("The figures above are failure-free; interruptions, checkpoints and restarts add:")));
   out.blocks.push_back(bullet_list(
       {prose(fmt::format("{:.0f} interruptions expected (one per {} on {} GPUs), goodput {}", f.interruptions,
-                         format_quantity(f.job_mtbf_s, Dimension::kSeconds), r.scenario.cluster.gpu_count(), percent(f.goodput()))),
+                         format_quantity(f.job_mtbf_s, Dimension::kSeconds), r.scenario.cluster.gpu_count(), percent_text(f.goodput()))),
        prose(fmt::format("checkpoint of {} written in {} every {} ({})", format_quantity(f.checkpoint_bytes, Dimension::kBytes),
                          format_quantity(f.checkpoint_write_s, Dimension::kSeconds),
                          format_quantity(f.checkpoint_interval_s, Dimension::kSeconds),
@@ -319,8 +318,8 @@ PageSection assumptions_section(const RunReport& r) {
       continue;
     }
     const hw::FitQuality& q = fit->quality;
-    pricing.rows.push_back({name, "calibration", fit->model, fmt::format("{}", q.points), percent(q.rms_relative_residual),
-                            q.held_out > 0 ? fmt::format("{} ({} points)", percent(q.held_out_mean_abs_relative_error), q.held_out)
+    pricing.rows.push_back({name, "calibration", fit->model, fmt::format("{}", q.points), percent_text(q.rms_relative_residual),
+                            q.held_out > 0 ? fmt::format("{} ({} points)", percent_text(q.held_out_mean_abs_relative_error), q.held_out)
                                            : "-"});
   }
   out.blocks.push_back(table_block(pricing));
@@ -331,11 +330,11 @@ PageSection assumptions_section(const RunReport& r) {
       cluster.gpu.key, format_quantity(eff.fixed_overhead_s, Dimension::kSeconds)))));
   out.blocks.push_back(table_block({{"work", "share of peak"},
                                     {false, true},
-                                    {{"FP8 GEMM (tensor cores)", percent(eff.fp8_gemm)},
-                                     {"BF16 GEMM (tensor cores)", percent(eff.bf16_gemm)},
-                                     {"attention", percent(eff.attention)},
-                                     {"memory-bound kernels (HBM bandwidth)", percent(eff.memory)},
-                                     {"element-wise arithmetic (CUDA cores)", percent(eff.vector)}},
+                                    {{"FP8 GEMM (tensor cores)", percent_text(eff.fp8_gemm)},
+                                     {"BF16 GEMM (tensor cores)", percent_text(eff.bf16_gemm)},
+                                     {"attention", percent_text(eff.attention)},
+                                     {"memory-bound kernels (HBM bandwidth)", percent_text(eff.memory)},
+                                     {"element-wise arithmetic (CUDA cores)", percent_text(eff.vector)}},
                                     false}));
   out.blocks.push_back(paragraph(prose("Fidelity " + fidelity_approximation(r.fidelity))));
   std::vector<PageText> notes;

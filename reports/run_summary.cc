@@ -17,7 +17,6 @@
 namespace trainsim::reports {
 namespace {
 
-std::string seconds(double s) { return seconds_text(s); }
 std::string gib(double bytes) { return gib_text(bytes); }
 std::string big(double v) { return count_text(v); }
 
@@ -74,32 +73,32 @@ std::string header(const RunReport& r) {
   return out;
 }
 
-std::string step_section(const RunReport& r) {
+std::string step_lines(const RunReport& r) {
   const sim::StepEstimate& e = r.estimate.step;
   std::string out = fmt::format("Step: global batch {} sequences ({} tokens)\n", e.global_batch_sequences,
                                 big(e.global_batch_sequences * static_cast<double>(r.scenario.job.sequence_length)));
   TextTable table({"", "time", "share", ""}, {TextTable::Align::kLeft, TextTable::Align::kRight, TextTable::Align::kRight});
   auto row = [&](const std::string& name, double s) {
-    table.add_row({name, seconds(s), fmt::format("{:.1f}%", 100 * s / e.step_time_s), bar(s / e.step_time_s, 30)});
+    table.add_row({name, seconds_text(s), fmt::format("{:.1f}%", 100 * s / e.step_time_s), bar(s / e.step_time_s, 30)});
   };
   row("compute", e.compute_s);
   row(fmt::format("pipeline bubble ({})", bubble_definition_word(e.bubble_definition)), e.bubble_s);
   for (const auto& [kind, s] : e.exposed_comm_by_kind_s)
     if (s > 0) row(fmt::format("exposed {} comm ({})", kind, comm_bound_text(e, kind)), s);
   row("optimizer", e.optimizer_s);
-  table.add_row({"step time", seconds(e.step_time_s), "100%", ""});
+  table.add_row({"step time", seconds_text(e.step_time_s), "100%", ""});
   out += table.render("  ");
-  if (e.hidden_comm_s > 0) out += fmt::format("  ({} of EP all-to-all hidden under compute)\n", seconds(e.hidden_comm_s));
+  if (e.hidden_comm_s > 0) out += fmt::format("  ({} of EP all-to-all hidden under compute)\n", seconds_text(e.hidden_comm_s));
   if (e.straggler_s > 0)
     out += fmt::format("  routing stragglers: {} ({:.1f}% of the step) over the same step at the balanced expert load\n",
-                       seconds(e.straggler_s), 100 * e.straggler_s / e.step_time_s);
+                       seconds_text(e.straggler_s), 100 * e.straggler_s / e.step_time_s);
   out += fmt::format("  bubble {}\n", e.bubble_definition);
   const sim::PipelineFigures& p = e.pipeline;
   if (p.executed)
     out += fmt::format("  the {} schedule executed on the priced chunk times: makespan {}, largest idle of any device {};\n"
                        "  its published formula bubble {} ({})\n",
-                       sim::schedule_name(r.scenario.layout.schedule), seconds(p.executed_makespan_s),
-                       seconds(p.executed_bubble_s), seconds(p.formula_bubble_s),
+                       sim::schedule_name(r.scenario.layout.schedule), seconds_text(p.executed_makespan_s),
+                       seconds_text(p.executed_bubble_s), seconds_text(p.formula_bubble_s),
                        p.formula_is_exact ? "exact here" : "an estimate here");
   out += bound_note(r);
   out += fmt::format("  MFU {:.1f}% of the BF16 dense peak; {:.0f} tokens/s per GPU\n\n", 100 * e.mfu, e.tokens_per_s_per_gpu);
@@ -109,11 +108,11 @@ std::string step_section(const RunReport& r) {
   std::stable_sort(kinds.begin(), kinds.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   TextTable by_kind({"op kind", "time", ""}, {TextTable::Align::kLeft, TextTable::Align::kRight});
   for (const auto& [kind, s] : kinds)
-    if (s > 0) by_kind.add_row({kind, seconds(s), bar(s / e.compute_s, 30)});
+    if (s > 0) by_kind.add_row({kind, seconds_text(s), bar(s / e.compute_s, 30)});
   return out + by_kind.render("  ") + "\n";
 }
 
-std::string memory_section(const RunReport& r) {
+std::string memory_lines(const RunReport& r) {
   const sim::MemoryEstimate& m = r.estimate.memory;
   std::string out = fmt::format("Memory per GPU: {} of {} (pipeline device {}, the largest)\n", gib(m.breakdown.total_bytes()),
                                 gib(m.capacity_bytes), m.device);
@@ -191,13 +190,13 @@ std::string phase_table(const sim::RunEstimate& run) {
       table.add_row({row.phase, fmt::format("{}", row.sequence_length),
                      row.batch_min == row.batch_max ? fmt::format("{}", row.batch_max)
                                                     : fmt::format("{}-{}", row.batch_min, row.batch_max),
-                     fmt::format("{:.0f}", row.steps), seconds(row.mean_step_time_s), big(row.gpu_hours),
+                     fmt::format("{:.0f}", row.steps), seconds_text(row.mean_step_time_s), big(row.gpu_hours),
                      fmt::format("{:.0f}", row.energy_mwh), "$" + big(row.cost_usd)});
   }
   return table.render("    ");
 }
 
-std::string run_section(const RunReport& r) {
+std::string run_lines(const RunReport& r) {
   const sim::RunEstimate& run = r.run;
   const sim::TrainingJob& job = r.scenario.job;
   std::string out = fmt::format("Run: {} tokens{}\n", big(job.total_tokens),
@@ -217,7 +216,7 @@ std::string run_section(const RunReport& r) {
 
 std::string format_run_summary(const RunReport& report) {
   sim::check_figures_finite(report.estimate, report.run);  // no "inf" or "-nan" on a terminal
-  std::string out = header(report) + step_section(report) + memory_section(report) + run_section(report);
+  std::string out = header(report) + step_lines(report) + memory_lines(report) + run_lines(report);
   out += "Notes\n";
   for (const std::string& note : report.estimate.notes) out += "  - " + note + "\n";
   for (const std::string& note : report.run.notes) out += "  - " + note + "\n";

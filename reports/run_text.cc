@@ -9,6 +9,8 @@
 
 namespace trainsim::reports {
 
+std::string percent_text(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
+
 std::string seconds_text(double s) { return s >= 1 ? fmt::format("{:.3f} s", s) : fmt::format("{:.1f} ms", s * 1e3); }
 
 std::string gib_text(double bytes) { return fmt::format("{:.1f} GiB", bytes / 1073741824.0); }

@@ -10,6 +10,7 @@
 namespace trainsim::reports {
 
 std::string seconds_text(double s);     // "1.234 s", or "12.3 ms" under a second
+std::string percent_text(double fraction);  // "48.0%" for 0.48
 std::string gib_text(double bytes);     // "12.3 GiB"
 std::string count_text(double value);   // "671.03B", "14.80T", "2.26M", "4.1K", "12"
 

@@ -16,12 +16,10 @@
 namespace trainsim::reports {
 namespace {
 
-constexpr double kLeftPx = 72;
-constexpr double kTopPx = 52;
-constexpr double kRowPx = 26;
-constexpr double kRowGapPx = 6;
-constexpr double kStripePx = 4;
-constexpr double kCharPx = 6.2;  // width of one character at font-size 10, for fitting labels
+// Where the timeline sits, in px: the rank labels' margin, the title's, one row per rank.
+struct ScheduleLayout {
+  static constexpr double kLeftPx = 72, kTopPx = 52, kRowPx = 26, kRowGapPx = 6, kStripePx = 4;
+};
 
 std::string px(double v) { return svg_px(v); }
 std::string escape(std::string_view text) { return xml_escape(text); }
@@ -31,8 +29,10 @@ std::string time_label(double s) { return time_text(s); }
 struct Geometry {
   double px_per_s = 1;
   double plot_px = 800;
-  double row_y(int rank) const { return kTopPx + rank * (kRowPx + kRowGapPx); }
-  double x(double s) const { return kLeftPx + s * px_per_s; }
+  double row_y(int rank) const {
+    return ScheduleLayout::kTopPx + rank * (ScheduleLayout::kRowPx + ScheduleLayout::kRowGapPx);
+  }
+  double x(double s) const { return ScheduleLayout::kLeftPx + s * px_per_s; }
 };
 
 Geometry geometry(const sim::ScheduleRun& run, bool bands) {
@@ -57,16 +57,16 @@ Geometry geometry(const sim::ScheduleRun& run, bool bands) {
 void draw_cell(std::string& out, const sim::PipelineSchedule& schedule, const sim::ChunkRef& chunk,
                sim::Phase phase, double x, double y, double w, bool labelled = true) {
   const int colour = schedule.direction_of(chunk.lane) * schedule.microbatches_per_direction() + chunk.microbatch;
-  out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>)", px(x), px(y), px(w), px(kRowPx),
+  out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>)", px(x), px(y), px(w), px(ScheduleLayout::kRowPx),
                      chunk_fill(colour, phase));
   out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>)", px(x), px(y), px(w),
-                     px(kStripePx), phase_colour(phase));
+                     px(ScheduleLayout::kStripePx), phase_colour(phase));
   if (!labelled) return;
   std::string label = std::to_string(chunk.microbatch);
-  if (schedule.lanes() > 1 && (static_cast<double>(label.size()) + 1) * kCharPx + 2 <= w)
+  if (schedule.lanes() > 1 && (static_cast<double>(label.size()) + 1) * kCharWidthPx + 2 <= w)
     label += static_cast<char>('a' + chunk.lane);
-  if (static_cast<double>(label.size()) * kCharPx + 2 > w) return;
-  out += fmt::format(R"(<text x="{}" y="{}" fill="{}">{}</text>)", px(x + w / 2), px(y + kRowPx / 2 + 6),
+  if (static_cast<double>(label.size()) * kCharWidthPx + 2 > w) return;
+  out += fmt::format(R"(<text x="{}" y="{}" fill="{}">{}</text>)", px(x + w / 2), px(y + ScheduleLayout::kRowPx / 2 + 6),
                      dark_fill(phase) ? "#ffffff" : "#111111", label);
 }
 
@@ -85,11 +85,11 @@ void draw_op(std::string& out, const sim::PipelineSchedule& schedule, int rank, 
     draw_cell(out, schedule, op.chunk, sim::Phase::kForward, x, y, w / 2);
     draw_cell(out, schedule, op.backward, sim::Phase::kBackward, x + w / 2, y, w / 2);
     out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#000" stroke-width="1.6"/>)",
-                       px(x), px(y), px(w), px(kRowPx));
+                       px(x), px(y), px(w), px(ScheduleLayout::kRowPx));
   } else {
     draw_cell(out, schedule, op.chunk, op.phase, x, y, w);
     out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#333" stroke-width="0.5"/>)",
-                       px(x), px(y), px(w), px(kRowPx));
+                       px(x), px(y), px(w), px(ScheduleLayout::kRowPx));
   }
   out += "</g>\n";
 }
@@ -110,7 +110,7 @@ void draw_bands(std::string& out, const sim::ScheduleRun& run, int rank, const G
                        R"(data-end="{}"><title>rank {}: ops {} to {} from {} to {}</title>)",
                        rank, first, last, start_s, end_s, rank, first, last, time_label(start_s), time_label(end_s));
     out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="#4a6fa5"/></g>)", px(x),
-                       px(g.row_y(rank)), px(w), px(kRowPx));
+                       px(g.row_y(rank)), px(w), px(ScheduleLayout::kRowPx));
     out += "\n";
     first = last + 1;
   }
@@ -127,7 +127,7 @@ void draw_axis(std::string& out, const sim::ScheduleRun& run, const Geometry& g,
       out += fmt::format(R"(<text x="{}" y="{}">{}</text>)", px(x), px(y + 17), time_label(i * step));
     }
   }
-  out += fmt::format(R"(<text x="{}" y="{}" text-anchor="end">time</text></g>)", px(kLeftPx - 8), px(y + 17));
+  out += fmt::format(R"(<text x="{}" y="{}" text-anchor="end">time</text></g>)", px(ScheduleLayout::kLeftPx - 8), px(y + 17));
   out += "\n";
 }
 
@@ -142,7 +142,7 @@ void draw_legend(std::string& out, const sim::PipelineSchedule& schedule, double
                                        {sim::Phase::kWeight, "W backward for weights"},
                                        {sim::Phase::kForwardBackward, "F&B overlapped forward and backward"}};
   out += R"(<g class="legend">)";
-  double x = kLeftPx;
+  double x = ScheduleLayout::kLeftPx;
   for (const Entry& e : kEntries) {
     bool used = false;
     for (int r = 0; r < schedule.ranks() && !used; ++r)
@@ -152,24 +152,24 @@ void draw_legend(std::string& out, const sim::PipelineSchedule& schedule, double
       draw_cell(out, schedule, {}, sim::Phase::kForward, x, y, 18, false);
       draw_cell(out, schedule, {}, sim::Phase::kBackward, x + 18, y, 18, false);
       out += fmt::format(R"(<rect x="{}" y="{}" width="36" height="{}" fill="none" stroke="#000" stroke-width="1.6"/>)",
-                         px(x), px(y), px(kRowPx));
+                         px(x), px(y), px(ScheduleLayout::kRowPx));
       x += 18;
     } else {
       draw_cell(out, schedule, {}, e.phase, x, y, 18, false);
     }
     out += fmt::format(R"(<text x="{}" y="{}" text-anchor="start">{}</text>)", px(x + 24), px(y + 17), escape(e.text));
-    x += 24 + static_cast<double>(std::string_view(e.text).size()) * kCharPx + 24;
+    x += 24 + static_cast<double>(std::string_view(e.text).size()) * kCharWidthPx + 24;
   }
   out += fmt::format(R"(<text x="{}" y="{}" text-anchor="start">colour: micro-batch{}; shade and top stripe: )"
                      R"(phase; grey: idle</text>)",
-                     px(kLeftPx), px(y + kRowPx + 16), schedule.lanes() > 1 ? " (label: number and lane)" : "");
+                     px(ScheduleLayout::kLeftPx), px(y + ScheduleLayout::kRowPx + 16), schedule.lanes() > 1 ? " (label: number and lane)" : "");
   out += "</g>\n";
 }
 
 void draw_band_legend(std::string& out, const Geometry& g, double y) {
   out += fmt::format(R"(<g class="legend"><text x="{}" y="{}" text-anchor="start">blue: busy, ops merged across idle )"
                      R"(gaps under {}; grey: idle</text></g>)",
-                     px(kLeftPx), px(y + 17), time_label(kScheduleSvgBandGapPx / g.px_per_s));
+                     px(ScheduleLayout::kLeftPx), px(y + 17), time_label(kScheduleSvgBandGapPx / g.px_per_s));
   out += "\n";
 }
 
@@ -182,12 +182,12 @@ bool schedule_svg_draws_bands(const sim::PipelineSchedule& schedule) {
 std::string schedule_svg(const sim::PipelineSchedule& schedule, const sim::ScheduleRun& run) {
   const bool bands = schedule_svg_draws_bands(schedule);
   const Geometry g = geometry(run, bands);
-  const double rows_end = g.row_y(schedule.ranks()) - kRowGapPx;
-  const double width = kLeftPx + g.plot_px + 40;
+  const double rows_end = g.row_y(schedule.ranks()) - ScheduleLayout::kRowGapPx;
+  const double width = ScheduleLayout::kLeftPx + g.plot_px + 40;
   const double height = rows_end + 120;
   std::string out = svg_document_open(width, height);
   out.pop_back();  // the background rect is followed by the title on the same line here
-  out += fmt::format(R"(<text x="{}" y="22" font-size="14" text-anchor="start">{}</text>)", px(kLeftPx),
+  out += fmt::format(R"(<text x="{}" y="22" font-size="14" text-anchor="start">{}</text>)", px(ScheduleLayout::kLeftPx),
                      escape(fmt::format("{}: pp {}, {} micro-batches, {} devices; makespan {}, bubble {} ({:.1f}%)",
                                         sim::schedule_name(schedule.kind()), schedule.pp(), schedule.microbatches(),
                                         schedule.ranks(), time_label(run.makespan_s), time_label(run.bubble_s),
@@ -199,9 +199,9 @@ std::string schedule_svg(const sim::PipelineSchedule& schedule, const sim::Sched
   for (int r = 0; r < schedule.ranks(); ++r) {
     const double y = g.row_y(r);
     out += fmt::format(R"(<g class="rank" data-rank="{}"><rect x="{}" y="{}" width="{}" height="{}" fill="#f3f3f3"/>)",
-                       r, px(kLeftPx), px(y), px(g.plot_px), px(kRowPx));
-    out += fmt::format(R"(<text x="{}" y="{}" font-size="12" text-anchor="end">rank {}</text></g>)", px(kLeftPx - 8),
-                       px(y + kRowPx / 2 + 4), r);
+                       r, px(ScheduleLayout::kLeftPx), px(y), px(g.plot_px), px(ScheduleLayout::kRowPx));
+    out += fmt::format(R"(<text x="{}" y="{}" font-size="12" text-anchor="end">rank {}</text></g>)", px(ScheduleLayout::kLeftPx - 8),
+                       px(y + ScheduleLayout::kRowPx / 2 + 4), r);
     out += "\n";
     if (bands) {
       draw_bands(out, run, r, g);

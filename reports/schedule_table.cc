@@ -22,7 +22,6 @@ std::string memory_text(const ScheduleTableInput& input, std::size_t row) {
   return fmt::format("  {:.1f} GiB{}", m.breakdown.total_bytes() / 1073741824.0, m.fits() ? "" : " DOES NOT FIT");
 }
 
-std::string seconds(double s) { return time_text(s); }
 
 std::string kind_label(const sim::ScheduleComparison& row) {
   std::string label(sim::schedule_name(row.request.kind));
@@ -33,9 +32,9 @@ std::string kind_label(const sim::ScheduleComparison& row) {
 std::string times_line(const ScheduleTableInput& input) {
   const sim::ChunkTimes t = sim::mean_chunk_times(input.stage_times);
   return fmt::format("chunk times ({}{}): F {}, B {}, W {}, F&B {}; P2P latency {}", input.times_source,
-                     input.stage_times.size() > 1 ? ", mean over stages" : "", seconds(t.forward_s),
-                     seconds(t.backward_s), seconds(t.weight_backward_s), seconds(t.overlapped_s),
-                     seconds(input.p2p_latency_s));
+                     input.stage_times.size() > 1 ? ", mean over stages" : "", time_text(t.forward_s),
+                     time_text(t.backward_s), time_text(t.weight_backward_s), time_text(t.overlapped_s),
+                     time_text(input.p2p_latency_s));
 }
 
 }  // namespace
@@ -56,8 +55,8 @@ std::string schedule_table_text(const ScheduleTableInput& input) {
     }
     any_estimate = any_estimate || !row.published_is_exact;
     out += fmt::format("{:<16} {:>7} {:>11} {:>15} {:>6.1f}% {:>15}  {:<8} {:>5}x {:>10.4g}{}\n", kind_label(row),
-                       row.devices, seconds(row.run.makespan_s), seconds(row.run.bubble_s),
-                       100 * row.run.bubble_ratio, seconds(row.published_bubble_s),
+                       row.devices, time_text(row.run.makespan_s), time_text(row.run.bubble_s),
+                       100 * row.run.bubble_ratio, time_text(row.published_bubble_s),
                        row.published_is_exact ? "exact" : "estimate", row.run.parameter_copies,
                        row.run.max_peak_activations(), memory_text(input, i));
   }

@@ -10,6 +10,10 @@ namespace trainsim::reports {
 // background: how every picture of the project opens.
 std::string svg_document_open(double width, double height);
 
+// Width allowed for one character of the house font at font-size 10 (an average sans-serif character is about
+// 0.6 em), for fitting labels in the space a chart gives them.
+inline constexpr double kCharWidthPx = 6.2;
+
 // `text` with &, <, > and " escaped for an XML attribute or element.
 std::string xml_escape(std::string_view text);
 

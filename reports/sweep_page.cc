@@ -12,8 +12,6 @@
 namespace trainsim::reports {
 namespace {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
 PageSection points_section(const sim::Sweep& sweep) {
   PageTable t;
   for (const sim::SweepAxis& a : sweep.axes) {
@@ -35,7 +33,7 @@ PageSection points_section(const sim::Sweep& sweep) {
         row.push_back(cell);
     } else {
       row.insert(row.end(), 6, "-");
-      row.push_back(first_line(p.reason));
+      row.push_back(refusal_line(p));
     }
     t.rows.push_back(std::move(row));
   }

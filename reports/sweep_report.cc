@@ -19,8 +19,6 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
 }  // namespace
 
 std::vector<size_t> cost_days_pareto_front(const sim::Sweep& sweep) {
@@ -38,6 +36,8 @@ std::vector<size_t> cost_days_pareto_front(const sim::Sweep& sweep) {
   return front;
 }
 
+std::string refusal_line(const sim::SweepPoint& point) { return point.reason.substr(0, point.reason.find('\n')); }
+
 std::string sweep_csv(const sim::Sweep& sweep) {
   std::string out;
   for (const sim::SweepAxis& axis : sweep.axes) out += csv_field(axis.key) + ",";
@@ -48,7 +48,7 @@ std::string sweep_csv(const sim::Sweep& sweep) {
       out += fmt::format("yes,{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},\n", p.step_time_s, p.mfu,
                          p.gpu_hours, p.cost_usd, p.days, p.memory_gib, p.compute_s, p.bubble_s, p.exposed_comm_s);
     else
-      out += "no,,,,,,,,,," + csv_field(first_line(p.reason)) + "\n";
+      out += "no,,,,,,,,,," + csv_field(refusal_line(p)) + "\n";
   }
   return out;
 }
@@ -67,7 +67,7 @@ std::string sweep_json(const sim::Sweep& sweep) {
                     {"days", p.days}, {"memory_gib_per_gpu", p.memory_gib}, {"compute_s", p.compute_s},
                     {"bubble_s", p.bubble_s}, {"exposed_comm_s", p.exposed_comm_s}});
     else
-      point["reason"] = first_line(p.reason);
+      point["reason"] = refusal_line(p);
     points.push_back(point);
   }
   out["points"] = points;
@@ -125,7 +125,7 @@ std::string sweep_markdown(const sim::Sweep& sweep, const std::string& command_l
       out += fmt::format(" {:.3f} s | {:.1f}% | {:.4g} | ${:.4g} | {:.1f} | {:.1f} |\n", p.step_time_s, 100 * p.mfu,
                          p.gpu_hours, p.cost_usd, p.days, p.memory_gib);
     else
-      out += " cannot run: " + first_line(p.reason) + " |||||| \n";
+      out += " cannot run: " + refusal_line(p) + " |||||| \n";
   }
   const auto best = [&](const char* objective, auto better) {
     const sim::SweepPoint* winner = nullptr;

@@ -16,6 +16,9 @@ std::string sweep_markdown(const sim::Sweep& sweep, const std::string& command_l
 // for text that is not one.
 sim::Sweep read_sweep_json(const std::string& text, const std::string& file);
 
+// Why a point cannot run, on one line (the first line of its reason): what every sweep output shows.
+std::string refusal_line(const sim::SweepPoint& point);
+
 // Indices of the points no other point beats on both cost and days (ties kept), in order of cost.
 std::vector<size_t> cost_days_pareto_front(const sim::Sweep& sweep);
 

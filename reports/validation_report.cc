@@ -15,7 +15,7 @@ std::string layout_text(const sim::ParallelLayout& l) {
                      l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "", l.dp, l.micro_batch_size);
 }
 
-std::string percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
+std::string signed_percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
 
 double exposed(const sim::StepEstimate& step, const char* kind) {
   const auto it = step.exposed_comm_by_kind_s.find(kind);
@@ -39,11 +39,11 @@ std::string format_validation_report(const sim::PublishedValidation& v, const st
     const sim::StepEstimate& step = run.predicted.step;
     out += fmt::format("| {} | {} | {} | {:.2f} | {:.2f} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.3f} |\n",
                        run.measured.name, run.scenario.cluster.gpu_count(), layout_text(run.scenario.layout),
-                       run.measured.step_time_s, step.step_time_s, percent(run.relative_error()), step.compute_s,
+                       run.measured.step_time_s, step.step_time_s, signed_percent(run.relative_error()), step.compute_s,
                        step.bubble_s, exposed(step, "tp"), exposed(step, "pp"), exposed(step, "dp"), step.optimizer_s);
   }
   out += fmt::format("\nOver {} runs: mean |error| {:.1f}%, largest |error| {:.1f}%, mean signed error {}.", v.runs.size(),
-                     100 * v.mean_abs_error(), 100 * v.max_abs_error(), percent(v.mean_signed_error()));
+                     100 * v.mean_abs_error(), 100 * v.max_abs_error(), signed_percent(v.mean_signed_error()));
   if (v.set.goal_mean_abs_error > 0)
     out += fmt::format(" Goal: mean |error| at most {:.1f}%: {}.", 100 * v.set.goal_mean_abs_error,
                        v.meets_goal() ? "met" : "**not met**");
@@ -65,7 +65,7 @@ std::string format_validation_summary(const sim::PublishedValidation& v) {
   std::string out = fmt::format("{} ({} fidelity)\n", v.set.title, sim::fidelity_name(v.fidelity));
   for (const sim::ValidatedRun& run : v.runs)
     out += fmt::format("  {:<16} measured {:8.2f} s  predicted {:8.2f} s  {:>7}\n", run.measured.name,
-                       run.measured.step_time_s, run.predicted.step.step_time_s, percent(run.relative_error()));
+                       run.measured.step_time_s, run.predicted.step.step_time_s, signed_percent(run.relative_error()));
   out += fmt::format("mean |error| {:.1f}%, largest {:.1f}%", 100 * v.mean_abs_error(), 100 * v.max_abs_error());
   if (v.set.goal_mean_abs_error > 0)
     out += fmt::format("; goal {:.1f}%: {}", 100 * v.set.goal_mean_abs_error, v.meets_goal() ? "met" : "not met");
