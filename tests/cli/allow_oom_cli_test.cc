@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
@@ -12,12 +13,12 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kScenario = std::string(TRAINSIM_SOURCE_DIR) + "/scenarios/deepseek-v3-2048xh800.yaml";
+const std::string kScenarioPath = kSource + "/" + kDefaultScenario;
 // The default DeepSeek-V3 layout on H800s cut to 16 GiB of HBM: it needs several times that.
 const std::string kSmallGpu = "cluster.gpu={type: h800, hbm_capacity: 16 GiB}";
 
 TEST(AllowOomCli, WithoutTheFlagALayoutThatDoesNotFitIsALocatedError) {
-  const ProcessResult r = run_trainsim({"run", kScenario, "--set", kSmallGpu, "--fidelity", "analytic"});
+  const ProcessResult r = run_trainsim({"run", kScenarioPath, "--set", kSmallGpu, "--fidelity", "analytic"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(r.err.rfind("trainsim: error: ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find("parallelism: needs "), std::string::npos) << r.err;
@@ -26,14 +27,14 @@ TEST(AllowOomCli, WithoutTheFlagALayoutThatDoesNotFitIsALocatedError) {
 }
 
 TEST(AllowOomCli, WithTheFlagItIsPricedWithTheExcessShown) {
-  const ProcessResult text = run_trainsim({"run", kScenario, "--set", kSmallGpu, "--fidelity", "analytic", "--allow-oom"});
+  const ProcessResult text = run_trainsim({"run", kScenarioPath, "--set", kSmallGpu, "--fidelity", "analytic", "--allow-oom"});
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("DOES NOT FIT: "), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("memory: needs "), std::string::npos) << text.out;
   EXPECT_NE(text.out.find(" of 16 GiB: "), std::string::npos) << text.out;
 
   const ProcessResult r =
-      run_trainsim({"run", kScenario, "--set", kSmallGpu, "--fidelity", "analytic", "--allow-oom", "--json"});
+      run_trainsim({"run", kScenarioPath, "--set", kSmallGpu, "--fidelity", "analytic", "--allow-oom", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json j = json::parse(r.out);
   const double peak = j["memory"]["peak_bytes_per_gpu"], capacity = j["memory"]["capacity_bytes"];
@@ -44,7 +45,7 @@ TEST(AllowOomCli, WithTheFlagItIsPricedWithTheExcessShown) {
 }
 
 TEST(AllowOomCli, ARunThatFitsHasNoExcess) {
-  const ProcessResult r = run_trainsim({"run", kScenario, "--fidelity", "analytic", "--allow-oom", "--json"});
+  const ProcessResult r = run_trainsim({"run", kScenarioPath, "--fidelity", "analytic", "--allow-oom", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(json::parse(r.out)["memory"].contains("over_capacity_bytes"));
 }

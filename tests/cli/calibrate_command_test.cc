@@ -9,12 +9,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
 
-const std::string kSource = TRAINSIM_SOURCE_DIR;
 const std::string kSmallTrace = "tests/hardware/data/small_kineto_trace.json";
 
 TEST(CalibrateCommand, PrintsKindsBlocksAndUnplacedKernels) {
@@ -68,18 +68,9 @@ TEST(CalibrateCommand, CompareNeedsAScenarioAndWritesTheReport) {
   std::filesystem::remove(report);
 }
 
-std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + name + "-" + std::to_string(::getpid()) + ".yaml";
-}
-
-std::string contents(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // -o needs the scenario whose catalog gives the shapes: without it, or with a bad trace, exit 2 and no file.
 TEST(CalibrateCommand, WritingNeedsAScenarioAndWritesNothingOnError) {
-  const std::string out = temp_path("calibration-refused");
+  const std::string out = temp_path("calibration-refused") + ".yaml";
   const ProcessResult refused = run_trainsim({"calibrate", "--from-trace", kSmallTrace, "-o", out}, kSource);
   EXPECT_EQ(refused.exit_code, 2) << refused.err;
   EXPECT_NE(refused.err.find("trainsim: error: -o: a calibration needs the scenario"), std::string::npos) << refused.err;
@@ -103,18 +94,18 @@ TEST(CalibrateCommand, WritingNeedsAScenarioAndWritesNothingOnError) {
 // names the output file, so the temporary name is put back), so it cannot go stale unnoticed.
 TEST(CalibrateCommand, ShippedTraceCalibrationIsWhatTheCommandMakes) {
   const std::string shipped = "hardware/calibration/h800-trace.yaml";
-  const std::string out = temp_path("h800-trace");
+  const std::string out = temp_path("h800-trace") + ".yaml";
   const ProcessResult r = run_trainsim({"calibrate", "--from-trace", "hardware/calibration/traces/deepseek-v3-h800-train.json",
                                         "--scenario", "scenarios/deepseek-v3-2048xh800.yaml", "-o", out},
                                        kSource);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Calibration written to " + out), std::string::npos) << r.out;
-  std::string made = contents(out);
+  std::string made = file_text(out);
   const std::string header_out = "-o " + out + "\n";
   const size_t at = made.find(header_out);
   ASSERT_NE(at, std::string::npos);
   made.replace(at, header_out.size(), "-o " + shipped + "\n");
-  EXPECT_EQ(made, contents(kSource + "/" + shipped))
+  EXPECT_EQ(made, file_text(kSource + "/" + shipped))
       << "regenerate it: trainsim calibrate --from-trace hardware/calibration/traces/deepseek-v3-h800-train.json "
          "--scenario scenarios/deepseek-v3-2048xh800.yaml -o " << shipped;
   std::filesystem::remove(out);

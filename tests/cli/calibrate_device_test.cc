@@ -12,22 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
-
-const std::string kSource = TRAINSIM_SOURCE_DIR;
-const std::string kScenario = "scenarios/deepseek-v3-2048xh800.yaml";
-
-std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + name + "-" + std::to_string(::getpid());
-}
-
-std::string contents(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 // The number after "key: " in a calibration file's text.
 double number_after(const std::string& text, const std::string& key) {
@@ -59,12 +48,12 @@ constexpr double kFactor = 1.25, kLaunchS = 5e-6, kH800BytesPerS = 3.35e12;
 
 TEST(CalibrateDevice, PlanThenResultsGiveAKernelsCalibrationWithItsFit) {
   const std::string plan_file = temp_path("plan") + ".json";
-  const ProcessResult planned = run_trainsim({"calibrate", "--device", "--scenario", kScenario, "--plan", plan_file}, kSource);
+  const ProcessResult planned = run_trainsim({"calibrate", "--device", "--scenario", kDefaultScenario, "--plan", plan_file}, kSource);
   ASSERT_EQ(planned.exit_code, 0) << planned.err;
   EXPECT_NE(planned.out.find("on 132 and 112 SMs"), std::string::npos) << planned.out;
-  const std::string text = contents(plan_file);
-  ASSERT_EQ(run_trainsim({"calibrate", "--device", "--scenario", kScenario, "--plan", plan_file}, kSource).exit_code, 0);
-  EXPECT_EQ(contents(plan_file), text);  // deterministic
+  const std::string text = file_text(plan_file);
+  ASSERT_EQ(run_trainsim({"calibrate", "--device", "--scenario", kDefaultScenario, "--plan", plan_file}, kSource).exit_code, 0);
+  EXPECT_EQ(file_text(plan_file), text);  // deterministic
   const nlohmann::json plan = nlohmann::json::parse(text);
   EXPECT_EQ(plan["device"]["gpu"], "h800");
   EXPECT_EQ(plan["device"]["comm_sm_count"], 20);
@@ -96,10 +85,10 @@ TEST(CalibrateDevice, PlanThenResultsGiveAKernelsCalibrationWithItsFit) {
   std::ofstream(results_file) << results.dump();
   const std::string calibration = temp_path("kernels") + ".yaml";
   const ProcessResult read = run_trainsim(
-      {"calibrate", "--from-kernels", results_file, "--scenario", kScenario, "-o", calibration}, kSource);
+      {"calibrate", "--from-kernels", results_file, "--scenario", kDefaultScenario, "-o", calibration}, kSource);
   ASSERT_EQ(read.exit_code, 0) << read.err;
   EXPECT_NE(read.out.find("memory_bound: " + std::to_string(calls.size()) + " points"), std::string::npos) << read.out;
-  const std::string written = contents(calibration);
+  const std::string written = file_text(calibration);
   EXPECT_NE(written.find("kind: kernels"), std::string::npos) << written;
   // Exact times of the memory model: the fit returns its constants to rounding.
   EXPECT_NEAR(number_after(written, "hbm_time_factor"), kFactor, 1e-9) << written;
@@ -110,7 +99,7 @@ TEST(CalibrateDevice, PlanThenResultsGiveAKernelsCalibrationWithItsFit) {
   results["calls"][0]["seconds"] = 0;
   std::ofstream(results_file) << results.dump();
   const ProcessResult bad = run_trainsim(
-      {"calibrate", "--from-kernels", results_file, "--scenario", kScenario, "-o", calibration}, kSource);
+      {"calibrate", "--from-kernels", results_file, "--scenario", kDefaultScenario, "-o", calibration}, kSource);
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find(results_file + ": calls[0].seconds: is 0"), std::string::npos) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(calibration));

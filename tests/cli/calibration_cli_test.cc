@@ -7,12 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
-
-const std::string kSource = TRAINSIM_SOURCE_DIR;
 
 // The default scenario with its commented `calibration:` line set to `value`, written to a temporary folder.
 std::string default_scenario_with_calibration(const std::string& name, const std::string& value) {

@@ -13,12 +13,11 @@
 #include <random>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
-
-const std::string kSource = TRAINSIM_SOURCE_DIR;
 
 struct Flag {
   std::string name;

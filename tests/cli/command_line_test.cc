@@ -11,22 +11,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
 
-const std::string kSource = TRAINSIM_SOURCE_DIR;
 const std::string kDefaultScenario = kSource + "/scenarios/deepseek-v3-2048xh800.yaml";
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
-
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string temp_dir(const std::string& name) {
   const std::string dir = ::testing::TempDir() + name;
@@ -114,7 +107,7 @@ TEST(CommandLine, SetOverridesScenarioValues) {
 
 TEST(CommandLine, ScenarioFromStandardInput) {
   const std::string dir = temp_dir("trainsim-stdin");
-  std::ofstream(dir + "/in.yaml") << read(kDefaultScenario);
+  std::ofstream(dir + "/in.yaml") << file_text(kDefaultScenario);
   const ProcessResult ok = run_with_input({"validate-scenario", "-"}, dir + "/in.yaml", dir);
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(ok.out.rfind("ok: <stdin>: ", 0), 0u) << ok.out;
@@ -124,7 +117,7 @@ TEST(CommandLine, ScenarioFromStandardInput) {
   EXPECT_EQ(schedule.exit_code, 0) << schedule.err;
   EXPECT_EQ(run_with_input({"validate-scenario", "-", "-"}, dir + "/in.yaml", dir).exit_code, 0);
   // A relative path inside it is read from the working directory, and errors are located at <stdin>.
-  std::ofstream(dir + "/in.yaml") << read(kDefaultScenario) << "  calibration: missing-calibration.yaml\n";
+  std::ofstream(dir + "/in.yaml") << file_text(kDefaultScenario) << "  calibration: missing-calibration.yaml\n";
   const ProcessResult relative = run_with_input({"run", "-", "--fidelity", "analytic"}, dir + "/in.yaml", dir);
   EXPECT_EQ(relative.exit_code, 2);
   EXPECT_EQ(relative.err.rfind("trainsim: error: <stdin>:", 0), 0u) << relative.err;

@@ -10,12 +10,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
-
-const std::string kSource = TRAINSIM_SOURCE_DIR;
 
 // A folder of this process alone: suites of other checkouts may run beside this one.
 std::string temp_dir() {

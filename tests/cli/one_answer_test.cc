@@ -9,14 +9,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
 
 using nlohmann::json;
-
-const std::string kSource = TRAINSIM_SOURCE_DIR;
 
 json run_json(const std::vector<std::string>& args, const std::string& dir = kSource) {
   const ProcessResult r = run_trainsim(args, dir);

@@ -18,19 +18,13 @@
 #include <future>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class OutputFilesCli : public ::testing::Test {
  protected:
@@ -56,7 +50,7 @@ class OutputFilesCli : public ::testing::Test {
 // `sh -c command` with its standard error in a file; the exit code (-1 when killed) and that standard error.
 std::pair<int, std::string> shell(const std::string& command, const std::string& err_path) {
   const int status = std::system((command + " 2> '" + err_path + "'").c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(err_path)};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, file_text(err_path)};
 }
 
 TEST_F(OutputFilesCli, StandardOutputIntoAFullDeviceIsAnErrorOnOneLine) {
@@ -75,7 +69,7 @@ TEST_F(OutputFilesCli, DevStdoutIntoAPipeCarriesTheText) {
   char buffer[4096];
   for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) piped.append(buffer, n);
   const int status = pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(at("err.txt"));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << file_text(at("err.txt"));
   EXPECT_EQ(piped, summary());
   EXPECT_FALSE(summary().empty());
 }
@@ -99,12 +93,12 @@ TEST_F(OutputFilesCli, ASymbolicLinkStaysAndItsTargetGetsTheText) {
   const ProcessResult r = run_trainsim({"run", "--fidelity", "analytic", "-o", at("link.txt")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::is_symlink(at("link.txt")));
-  EXPECT_EQ(slurp(at("real.txt")), summary());
+  EXPECT_EQ(file_text(at("real.txt")), summary());
 }
 
 TEST_F(OutputFilesCli, AFifoGetsTheTextAndStaysAFifo) {
   ASSERT_EQ(mkfifo(at("fifo").c_str(), 0600), 0) << std::strerror(errno);
-  std::future<std::string> reader = std::async(std::launch::async, [this] { return slurp(at("fifo")); });
+  std::future<std::string> reader = std::async(std::launch::async, [this] { return file_text(at("fifo")); });
   const ProcessResult r = run_trainsim({"run", "--fidelity", "analytic", "-o", at("fifo")});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(reader.get(), summary());
@@ -153,8 +147,8 @@ TEST_F(OutputFilesCli, ScheduleWritesNoFileUnasked) {
 TEST_F(OutputFilesCli, ScheduleWritesTheFilesAsked) {
   const ProcessResult r = run_trainsim({"schedule", "--svg", "s.svg", "--trace", "s.json"}, dir_.string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(slurp(at("s.svg")).starts_with("<?xml"));
-  EXPECT_TRUE(slurp(at("s.json")).starts_with("{"));
+  EXPECT_TRUE(file_text(at("s.svg")).starts_with("<?xml"));
+  EXPECT_TRUE(file_text(at("s.json")).starts_with("{"));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 2);
 }
 

@@ -32,9 +32,9 @@ TEST(RoutingCommand, SummaryPicturesAndJson) {
     std::getline(in, first);
     EXPECT_EQ(first, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>") << svg;
   }
-  const ProcessResult json = run_trainsim({"routing", (dir / "s.yaml").string(), "--steps", "3", "--json"});
-  ASSERT_EQ(json.exit_code, 0) << json.err;
-  const nlohmann::json j = nlohmann::json::parse(json.out);
+  const ProcessResult json_run = run_trainsim({"routing", (dir / "s.yaml").string(), "--steps", "3", "--json"});
+  ASSERT_EQ(json_run.exit_code, 0) << json_run.err;
+  const nlohmann::json j = nlohmann::json::parse(json_run.out);
   EXPECT_EQ(j["ep"], 16);
   EXPECT_EQ(j["variants"].size(), 3u);
   EXPECT_EQ(j["trace"]["none"].size(), 3u);

@@ -15,19 +15,13 @@
 #include <set>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Chromium on the PATH under Debian's name or the other usual ones; empty when there is none.
 std::string find_chromium() {
@@ -92,8 +86,8 @@ BrowserView open_in_chromium(const std::string& chromium, const fs::path& html, 
   BrowserView view;
   const int status = std::system(command.c_str());
   view.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  view.dom = read(dom);
-  std::stringstream lines(read(log));
+  view.dom = file_text(dom);
+  std::stringstream lines(file_text(log));
   for (std::string line; std::getline(lines, line);)
     if (line.find(":CONSOLE") != std::string::npos) view.console_messages.push_back(line);
   view.screenshot = decode_png(png);

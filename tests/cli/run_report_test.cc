@@ -8,18 +8,12 @@
 #include <regex>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 #include "small_moe_scenario.h"
 
 namespace trainsim::testing {
 namespace {
-
-std::string read(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::filesystem::path fresh_dir(const std::string& name) {
   const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / name;
@@ -38,7 +32,7 @@ TEST(RunReportCli, WritesThePageItsMarkdownAndEveryPicture) {
   std::ofstream(dir / "s.yaml") << small_moe_scenario("routing: {kind: synthetic, zipf_exponent: 0.5}\n");
   const ProcessResult r = run_trainsim({"run", "s.yaml", "--report", "page"}, dir.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string html = read(dir / "page" / "index.html"), md = read(dir / "page" / "report.md");
+  const std::string html = file_text(dir / "page" / "index.html"), md = file_text(dir / "page" / "report.md");
   std::size_t html_at = 0, md_at = 0;
   for (const std::string& heading : kHeadings) {  // every section, in order, in both
     html_at = html.find("<h2>" + heading + "</h2>", html_at);
@@ -65,8 +59,8 @@ TEST(RunReportCli, WritesThePageItsMarkdownAndEveryPicture) {
   EXPECT_NE(md.find("| **step time** | **" + step[1].str() + "** | **100%** |"), std::string::npos) << step[1];
   // Deterministic: the same command again writes the same bytes.
   ASSERT_EQ(run_trainsim({"run", "s.yaml", "--report", "page"}, dir.string()).exit_code, 0);
-  EXPECT_EQ(read(dir / "page" / "index.html"), html);
-  EXPECT_EQ(read(dir / "page" / "report.md"), md);
+  EXPECT_EQ(file_text(dir / "page" / "index.html"), html);
+  EXPECT_EQ(file_text(dir / "page" / "report.md"), md);
 }
 
 TEST(RunReportCli, AFolderThatCannotBeMadeFailsBeforeTheRun) {
@@ -85,7 +79,7 @@ TEST(RunReportCli, ASweepFolderGetsAPageOfTheSameKind) {
                                         "--out", "out"},
                                        dir.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string html = read(dir / "out" / "index.html");
+  const std::string html = file_text(dir / "out" / "index.html");
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
   for (const char* heading : {"<h2>Points</h2>", "<h2>Best point per objective</h2>", "<h2>Pareto front of cost and days</h2>",
                               "<h2>Pictures</h2>", "<figure id=\"step-breakdown.svg\""})

@@ -7,20 +7,10 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+
+#include "cli_test_files.h"
 
 namespace trainsim::testing {
-namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
 
 ProcessResult run_trainsim(const std::vector<std::string>& args, const RunOptions& options) {
   char out_path[] = "/tmp/trainsim-test-out-XXXXXX";
@@ -52,8 +42,8 @@ ProcessResult run_trainsim(const std::vector<std::string>& args, const RunOption
   close(err_fd);
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-  result.out = slurp(out_path);
-  result.err = slurp(err_path);
+  result.out = file_text(out_path);
+  result.err = file_text(err_path);
   std::remove(out_path);
   std::remove(err_path);
   return result;

@@ -10,18 +10,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 #include "small_moe_scenario.h"
 
 namespace trainsim::testing {
 namespace {
-
-std::string read(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(SweepCommand, OneRowPerPointWithReasonsAndTheSameBytesTwice) {
   const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "sweep_command";
@@ -37,8 +31,8 @@ TEST(SweepCommand, OneRowPerPointWithReasonsAndTheSameBytesTwice) {
   const ProcessResult r = run_trainsim(first);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(run_trainsim(second).exit_code, 0);
-  const std::string csv = read(dir / "a" / "sweep.csv");
-  EXPECT_EQ(csv, read(dir / "b" / "sweep.csv"));
+  const std::string csv = file_text(dir / "a" / "sweep.csv");
+  EXPECT_EQ(csv, file_text(dir / "b" / "sweep.csv"));
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 6);  // the header, then 3 x 2 points
   EXPECT_EQ(csv.rfind("parallelism.pp,cluster.gpu,feasible,step_time_s", 0), 0u) << csv;
   EXPECT_NE(csv.find("\n1,h800,yes,"), std::string::npos) << csv;
@@ -46,7 +40,7 @@ TEST(SweepCommand, OneRowPerPointWithReasonsAndTheSameBytesTwice) {
   EXPECT_NE(csv.find("\n3,h800,no,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("pp 3"), std::string::npos) << "the reason is kept:\n" << csv;
   EXPECT_NE(r.out.find("## Pareto front of cost and days"), std::string::npos) << r.out;
-  EXPECT_NE(read(dir / "a" / "sweep.json").find("\"pareto_cost_days\""), std::string::npos);
+  EXPECT_NE(file_text(dir / "a" / "sweep.json").find("\"pareto_cost_days\""), std::string::npos);
 }
 
 TEST(SweepCommand, ThreeShardsMergeToTheWholeSweepByteForByte) {
@@ -72,8 +66,8 @@ TEST(SweepCommand, ThreeShardsMergeToTheWholeSweepByteForByte) {
   merge.insert(merge.end(), {"--out", (dir / "merged").string()});
   const ProcessResult merged = run_trainsim(merge);
   ASSERT_EQ(merged.exit_code, 0) << merged.err;
-  EXPECT_EQ(read(dir / "merged" / "sweep.csv"), read(dir / "whole" / "sweep.csv"));
-  EXPECT_EQ(read(dir / "merged" / "sweep.json"), read(dir / "whole" / "sweep.json"));
+  EXPECT_EQ(file_text(dir / "merged" / "sweep.csv"), file_text(dir / "whole" / "sweep.csv"));
+  EXPECT_EQ(file_text(dir / "merged" / "sweep.json"), file_text(dir / "whole" / "sweep.json"));
   // Two shards of three leave points out: refused with 2.
   const ProcessResult partial = run_trainsim({"merge", merge[1], merge[2], "--out", (dir / "partial").string()});
   EXPECT_EQ(partial.exit_code, 2);
@@ -102,7 +96,7 @@ TEST(SweepCommand, VariantsFileRunsItsNamedPoints) {
   };
   const ProcessResult r = run_trainsim(with({"--out", (dir / "whole").string()}));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string csv = read(dir / "whole" / "sweep.csv");
+  const std::string csv = file_text(dir / "whole" / "sweep.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 4) << csv;
   EXPECT_EQ(csv.rfind("variant,feasible,step_time_s", 0), 0u) << csv;
   EXPECT_NE(csv.find("\npp1,yes,"), std::string::npos) << csv;
@@ -121,7 +115,7 @@ TEST(SweepCommand, VariantsFileRunsItsNamedPoints) {
   }
   merge.insert(merge.end(), {"--out", (dir / "merged").string()});
   ASSERT_EQ(run_trainsim(merge).exit_code, 0);
-  EXPECT_EQ(read(dir / "merged" / "sweep.csv"), csv);
+  EXPECT_EQ(file_text(dir / "merged" / "sweep.csv"), csv);
   // A malformed file: refused before any point runs, at its line, nothing written.
   std::ofstream(dir / "bad.yaml") << "a: {}\nb: 16\n";
   const ProcessResult bad = run_trainsim({"sweep", (dir / "s.yaml").string(), "--variants", (dir / "bad.yaml").string(),
@@ -160,8 +154,8 @@ TEST(SweepCommand, TheSlurmScriptsRunByBashMergeToTheWholeSweep) {
   }
   ::unsetenv("SLURM_ARRAY_TASK_ID");
   ASSERT_EQ(std::system("bash \"$TRAINSIM_TEST_JOBS/merge.sbatch\" > /dev/null 2>&1"), 0);
-  EXPECT_EQ(read(jobs / "sweep.csv"), read(dir / "whole" / "sweep.csv"));
-  EXPECT_EQ(read(jobs / "sweep.json"), read(dir / "whole" / "sweep.json"));
+  EXPECT_EQ(file_text(jobs / "sweep.csv"), file_text(dir / "whole" / "sweep.csv"));
+  EXPECT_EQ(file_text(jobs / "sweep.json"), file_text(dir / "whole" / "sweep.json"));
 }
 
 TEST(SweepCommand, SlurmRefusesWhatItCannotRunWithTwoAndWritesNothing) {

@@ -1,98 +1,26 @@
-// The trainsim binary end to end: every shipped scenario against its golden report (text and JSON), the
-// exit codes, and no partial output on bad input. The goldens are the binary's own earlier output: they
-// guard format and determinism, not correctness (tests/cli/golden/README.md).
+// The trainsim binary end to end, in short runs: the analytic golden report, located errors and exit codes, the
+// catalogs, and no partial output on bad input (whole stage-fidelity runs are in whole_runs_test.cc). The goldens
+// are the binary's own earlier output: they guard format and determinism, not correctness
+// (tests/cli/golden/README.md).
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <set>
 #include <fstream>
-#include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
 
-const std::string kSource = TRAINSIM_SOURCE_DIR;
-
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// What a golden mismatch means, printed with it: the goldens hold no external truth.
-constexpr const char* kGoldenHint =
-    "differs from its golden report. Goldens are the binary's own output and check format and determinism "
-    "only, not correctness; if the change is intended, run tests/cli/update-goldens.sh, review the printed "
-    "diff and say in the commit why each figure moved (tests/cli/golden/README.md)";
-
-std::vector<std::string> shipped_scenarios() {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(kSource + "/scenarios"))
-    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-TEST(TrainsimCli, EveryShippedScenarioMatchesItsGoldenReport) {
-  const std::vector<std::string> names = shipped_scenarios();
-  ASSERT_GE(names.size(), 3u);
-  for (const std::string& name : names) {
-    const std::string scenario = "scenarios/" + name + ".yaml";
-    const ProcessResult text = run_trainsim({"run", scenario}, kSource);
-    const ProcessResult json = run_trainsim({"run", scenario, "--json"}, kSource);
-    ASSERT_EQ(text.exit_code, 0) << name << ": " << text.err;
-    ASSERT_EQ(json.exit_code, 0) << name << ": " << json.err;
-    // Format and determinism only: the golden is this binary's earlier output, not an expected truth.
-    EXPECT_EQ(text.out, read(kSource + "/tests/cli/golden/" + name + ".txt")) << name << ".txt " << kGoldenHint;
-    EXPECT_EQ(json.out, read(kSource + "/tests/cli/golden/" + name + ".json")) << name << ".json " << kGoldenHint;
-  }
-}
-
 TEST(TrainsimCli, AnalyticFidelityMatchesItsGoldenReport) {
   const ProcessResult text = run_trainsim({"run", "--fidelity", "analytic"}, kSource);
   const ProcessResult json = run_trainsim({"run", "--fidelity", "analytic", "--json"}, kSource);
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_EQ(text.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.txt")) << kGoldenHint;
-  EXPECT_EQ(json.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.json")) << kGoldenHint;
-}
-
-// Issue 5: the same scenario twice gives byte-identical JSON and trace; the trace is Perfetto's JSON with
-// one process per pipeline device and compute and communication events of every kind.
-TEST(TrainsimCli, SimulatedStepAndTraceAreByteIdenticalRunToRun) {
-  const std::string dir = ::testing::TempDir() + "trainsim-trace";
-  std::filesystem::create_directories(dir);
-  for (const char* run : {"1", "2"}) {
-    const ProcessResult result = run_trainsim({"run", "--fidelity", "stage", "--json", "-o", dir + "/run" + run + ".json",
-                                               "--trace", dir + "/trace" + run + ".json"},
-                                              kSource);
-    ASSERT_EQ(result.exit_code, 0) << result.err;
-  }
-  EXPECT_EQ(read(dir + "/run1.json"), read(dir + "/run2.json"));
-  const std::string trace = read(dir + "/trace1.json");
-  EXPECT_EQ(trace, read(dir + "/trace2.json"));
-  const auto parsed = nlohmann::json::parse(trace);
-  std::set<int> processes, busy_processes;
-  std::set<std::string> kinds;
-  for (const auto& e : parsed.at("traceEvents")) {
-    if (e.at("ph") == "M") {
-      processes.insert(e.at("pid").get<int>());
-    } else {
-      busy_processes.insert(e.at("pid").get<int>());
-      kinds.insert(e.at("cat").get<std::string>());
-    }
-  }
-  // The scenario's PP 16 with DualPipe: 16 pipeline devices, one GPU each at stage fidelity, and every one
-  // of them runs chunks (each device holds two stages).
-  EXPECT_EQ(processes.size(), 16u);
-  EXPECT_EQ(busy_processes, processes);
-  for (const char* kind : {"attention", "router", "experts", "ep", "pp", "dp", "optimizer"})
-    EXPECT_TRUE(kinds.count(kind)) << kind;
+  EXPECT_EQ(text.out, file_text(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.txt")) << kGoldenHint;
+  EXPECT_EQ(json.out, file_text(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.analytic.json")) << kGoldenHint;
 }
 
 // A cluster no topology builder takes yet: the simulated levels name the scenario's line and point to the
@@ -100,7 +28,7 @@ TEST(TrainsimCli, SimulatedStepAndTraceAreByteIdenticalRunToRun) {
 TEST(TrainsimCli, UnbuildableNetworkIsAnErrorAtItsLineAndAnalyticStillRuns) {
   const std::string dir = ::testing::TempDir() + "trainsim-network";
   std::filesystem::create_directories(dir);
-  std::string text = read(kSource + "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  std::string text = file_text(kSource + "/scenarios/llama-3.1-405b-16384xh100.yaml");
   const std::string from = "topology: multi-plane-fat-tree";
   text.replace(text.find(from), from.size(), "topology: fat-tree");
   const std::string scenario = dir + "/one-plane.yaml";
@@ -119,7 +47,7 @@ TEST(TrainsimCli, UnbuildableNetworkIsAnErrorAtItsLineAndAnalyticStillRuns) {
 TEST(TrainsimCli, ValidateScenarioTakesNicsPerNodeAndRefusesPlanesOffMultiPlane) {
   const std::string dir = ::testing::TempDir() + "trainsim-nics";
   std::filesystem::create_directories(dir);
-  std::string text = read(kSource + "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  std::string text = file_text(kSource + "/scenarios/llama-3.1-405b-16384xh100.yaml");
   const std::string from = "topology: multi-plane-fat-tree";
   text.replace(text.find(from), from.size(), "topology: fat-tree\n  nics_per_node: 1");
   const std::string one_nic = dir + "/one-nic.yaml";
@@ -164,38 +92,10 @@ TEST(TrainsimCli, ValidateScenarioAcceptsMegatronLayoutsAndRefusesWhatIsNotModel
   }
 }
 
-// The figures of `trainsim bench` are for people to read (wall times are not tested); the command must run
-// and list every case with its columns. One answer per question: its default step is the step `trainsim run`
-// simulates for the default scenario, to the printed millisecond.
-TEST(TrainsimCli, QuickBenchListsEveryStageCase) {
-  const ProcessResult result = run_trainsim({"bench", "--quick"}, kSource);
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  for (const char* row : {"stage, the default step", "stage, 240 micro-batches", "stage, PP 4 (512 GPUs)", "events/s",
-                          "peak memory"})
-    EXPECT_NE(result.out.find(row), std::string::npos) << row << " in\n" << result.out;
-  const ProcessResult run = run_trainsim({"run", "--fidelity", "stage", "--json"}, kSource);
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const double step_s = nlohmann::json::parse(run.out).at("step").at("time_s").get<double>();
-  const std::size_t row = result.out.find("stage, the default step");
-  ASSERT_NE(row, std::string::npos);
-  const std::string line = result.out.substr(row, result.out.find('\n', row) - row);
-  char printed[32];
-  std::snprintf(printed, sizeof printed, "%.3f s", step_s);
-  EXPECT_NE(line.find(printed), std::string::npos)
-      << "bench's default step differs from run's " << step_s << " s: " << line;
-  EXPECT_EQ(result.out.find("gpu, "), std::string::npos) << "--quick runs no gpu-fidelity case";
-}
-
 TEST(TrainsimCli, TraceNeedsASimulatedStep) {
   const ProcessResult result = run_trainsim({"run", "--fidelity", "analytic", "--trace", "t.json"}, kSource);
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("--trace"), std::string::npos) << result.err;
-}
-
-TEST(TrainsimCli, RunWithoutArgumentsUsesTheDefaultScenario) {
-  const ProcessResult result = run_trainsim({"run"}, kSource);
-  EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.out, read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.txt")) << kGoldenHint;
 }
 
 TEST(TrainsimCli, CatalogsAndVersion) {
@@ -221,7 +121,7 @@ TEST(TrainsimCli, BadInputExitsTwoWithOneLineAndWritesNothing) {
   const std::string dir = ::testing::TempDir() + "trainsim-cli-bad";
   std::filesystem::create_directories(dir);
   const std::string scenario = dir + "/bad.yaml", output = dir + "/out.json";
-  std::ofstream(scenario) << read(kSource + "/scenarios/deepseek-v3-2048xh800.yaml") + "\nextra_key: 1\n";
+  std::ofstream(scenario) << file_text(kSource + "/scenarios/deepseek-v3-2048xh800.yaml") + "\nextra_key: 1\n";
   std::filesystem::remove(output);
   const ProcessResult result = run_trainsim({"run", scenario, "--json", "-o", output});
   EXPECT_EQ(result.exit_code, 2);
@@ -232,14 +132,6 @@ TEST(TrainsimCli, BadInputExitsTwoWithOneLineAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(output));
   EXPECT_EQ(run_trainsim({"run", "--no-such-flag"}).exit_code, 2);
   EXPECT_EQ(run_trainsim({}).exit_code, 2);
-}
-
-TEST(TrainsimCli, OutputFileIsWrittenWhole) {
-  const std::string output = ::testing::TempDir() + "trainsim-run.json";
-  const ProcessResult result = run_trainsim({"run", "--json", "-o", output}, kSource);
-  EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(read(output), read(kSource + "/tests/cli/golden/deepseek-v3-2048xh800.json")) << kGoldenHint;
-  EXPECT_FALSE(std::filesystem::exists(output + ".tmp"));
 }
 
 }  // namespace

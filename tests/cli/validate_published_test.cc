@@ -10,12 +10,12 @@
 #include <regex>
 #include <sstream>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 
 namespace trainsim::testing {
 namespace {
 
-const std::string kSource = TRAINSIM_SOURCE_DIR;
 const std::string kSet = "scenarios/validation/megatron-weak-scaling.yaml";
 
 struct Row {

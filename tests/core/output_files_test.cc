@@ -161,7 +161,7 @@ TEST_F(OutputFilesTest, DescriptorPathsWriteToTheOpenDescriptor) {
   outputs.commit();
   close(ends[1]);
   char buffer[64] = {};
-  EXPECT_EQ(read(ends[0], buffer, sizeof buffer), 11);
+  EXPECT_EQ(::read(ends[0], buffer, sizeof buffer), 11);
   close(ends[0]);
   EXPECT_EQ(std::string(buffer), "through fd\n");
 

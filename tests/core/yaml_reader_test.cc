@@ -89,7 +89,7 @@ std::string si_text(Dimension dimension, double value) {
   }
 }
 
-double read(const QuantityRange& range, const std::string& text) {
+double read_in_range(const QuantityRange& range, const std::string& text) {
   return ConfigNode::parse("v: \"" + text + "\"\n", "x.yaml").require("v").as_quantity(range);
 }
 
@@ -106,39 +106,39 @@ TEST(YamlReader, EachQuantityRangeAcceptsItsEndsAndRejectsJustBeyond) {
                               {"fp8 peak", ranges::kFp8Peak}, {"hbm", ranges::kHbmCapacity},
                               {"clock", ranges::kBoostClock}, {"power", ranges::kBoardPower}, {"tokens", ranges::kTokens}}) {
     const QuantityRange& r = n.range;
-    EXPECT_NO_THROW(read(r, std::string(r.min_text))) << n.name;
-    EXPECT_NO_THROW(read(r, std::string(r.max_text))) << n.name;
+    EXPECT_NO_THROW(read_in_range(r, std::string(r.min_text))) << n.name;
+    EXPECT_NO_THROW(read_in_range(r, std::string(r.max_text))) << n.name;
     const std::string above = si_text(r.dimension, r.max * (1 + 1e-6));
     const std::string below = r.min > 0 ? si_text(r.dimension, r.min * (1 - 1e-6)) : si_text(r.dimension, -1e-9);
     for (const std::string& outside : {above, below}) {
-      const std::string message = error_of([&] { read(r, outside); });
+      const std::string message = error_of([&] { read_in_range(r, outside); });
       EXPECT_EQ(message.rfind("x.yaml:1:4: v: '" + outside + "' is out of range (expected " + r.text() + "); hint: why this range: ", 0), 0u)
           << n.name << ": " << message;
     }
     if (r.zero_allowed) {
-      EXPECT_EQ(read(r, si_text(r.dimension, 0)), 0) << n.name;
+      EXPECT_EQ(read_in_range(r, si_text(r.dimension, 0)), 0) << n.name;
     }
   }
 }
 
 TEST(YamlReader, TheRangeReadsAsTheUserWouldWriteIt) {
-  EXPECT_EQ(error_of([] { read(ranges::kBandwidth, "1e-300 GB/s"); }),
+  EXPECT_EQ(error_of([] { read_in_range(ranges::kBandwidth, "1e-300 GB/s"); }),
             "x.yaml:1:4: v: '1e-300 GB/s' is out of range (expected a bandwidth from 1 MB/s to 1 PB/s); hint: why this "
             "range: below any datacenter link; over 100x the fastest HBM today (B200, 8 TB/s)");
-  EXPECT_NE(error_of([] { read(ranges::kLatency, "1e300 d"); }).find("'1e300 d' is out of range (expected a time from 0 s to 1 s)"),
+  EXPECT_NE(error_of([] { read_in_range(ranges::kLatency, "1e300 d"); }).find("'1e300 d' is out of range (expected a time from 0 s to 1 s)"),
             std::string::npos);
 }
 
 TEST(YamlReader, ANumberThatOverflowsWithItsUnitIsNoQuantity) {
   // 1e300 x 1e12 is past the largest double: it would read as inf.
-  EXPECT_EQ(error_of([] { read(ranges::kTokens, "1e300T"); }),
+  EXPECT_EQ(error_of([] { read_in_range(ranges::kTokens, "1e300T"); }),
             "x.yaml:1:4: v: '1e300T' is too large a number (expected a count from 1 to 10000T)");
-  EXPECT_NE(error_of([] { read(ranges::kTokens, "inf"); }).find("'inf' is not a number"), std::string::npos);
-  EXPECT_NE(error_of([] { read(ranges::kTokens, "nan"); }).find("'nan' is not a number"), std::string::npos);
+  EXPECT_NE(error_of([] { read_in_range(ranges::kTokens, "inf"); }).find("'inf' is not a number"), std::string::npos);
+  EXPECT_NE(error_of([] { read_in_range(ranges::kTokens, "nan"); }).find("'nan' is not a number"), std::string::npos);
 }
 
 TEST(YamlReader, MinusZeroReadsAsZero) {
-  const double zero = read(ranges::kLatency, "-0 s");
+  const double zero = read_in_range(ranges::kLatency, "-0 s");
   EXPECT_EQ(zero, 0);
   EXPECT_FALSE(std::signbit(zero));  // or a report would print "-0 s"
 }

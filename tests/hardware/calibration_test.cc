@@ -54,7 +54,7 @@ std::string with(const std::string& from, const std::string& to) {
   return text.replace(at, from.size(), to);
 }
 
-std::string error_of(const std::string& text) {
+std::string calibration_error_of(const std::string& text) {
   try {
     parse_calibration(text, "c.yaml");
   } catch (const ConfigError& e) {
@@ -131,83 +131,83 @@ TEST(Calibration, ShippedH800SeedHoldsDeepGemmsPublishedFigures) {
 }
 
 TEST(Calibration, UnknownKeysAreNamedWithTheNearest) {
-  EXPECT_HAS(error_of(with("format: 1\n", "format: 1\nfit: {}\n")), "c.yaml:2:1: fit: unknown key 'fit'");
-  EXPECT_HAS(error_of(with("format: 1\n", "format: 1\nfit: {}\n")), "did you mean 'fits'?");
-  EXPECT_HAS(error_of(with("  sm_count: 132", "  sms: 132")), "c.yaml:5:3: device.sms: unknown key 'sms'");
-  EXPECT_HAS(error_of(with("    sms: 112", "    sm: 112")), "c.yaml:24:5: points[1].sm: unknown key 'sm'");
+  EXPECT_HAS(calibration_error_of(with("format: 1\n", "format: 1\nfit: {}\n")), "c.yaml:2:1: fit: unknown key 'fit'");
+  EXPECT_HAS(calibration_error_of(with("format: 1\n", "format: 1\nfit: {}\n")), "did you mean 'fits'?");
+  EXPECT_HAS(calibration_error_of(with("  sm_count: 132", "  sms: 132")), "c.yaml:5:3: device.sms: unknown key 'sms'");
+  EXPECT_HAS(calibration_error_of(with("    sms: 112", "    sm: 112")), "c.yaml:24:5: points[1].sm: unknown key 'sm'");
 }
 
 TEST(Calibration, MissingFieldsNameTheirParent) {
-  EXPECT_HAS(error_of(with("  sm_count: 132\n", "")), "c.yaml:3:3: device.sm_count: missing field");
-  EXPECT_HAS(error_of(with("    time: 2.5 ms\n", "")), "c.yaml:19:5: points[1].time: missing field");
-  EXPECT_HAS(error_of(with("format: 1\n", "")), "format: missing field");
-  EXPECT_HAS(error_of(with("    model: tile-wave\n", "")), "fits.fp8_gemm.model: missing field");
+  EXPECT_HAS(calibration_error_of(with("  sm_count: 132\n", "")), "c.yaml:3:3: device.sm_count: missing field");
+  EXPECT_HAS(calibration_error_of(with("    time: 2.5 ms\n", "")), "c.yaml:19:5: points[1].time: missing field");
+  EXPECT_HAS(calibration_error_of(with("format: 1\n", "")), "format: missing field");
+  EXPECT_HAS(calibration_error_of(with("    model: tile-wave\n", "")), "fits.fp8_gemm.model: missing field");
 }
 
 TEST(Calibration, FormatVersionIsChecked) {
-  EXPECT_HAS(error_of(with("format: 1", "format: 2")), "c.yaml:1:9: format: 2 is out of range");
+  EXPECT_HAS(calibration_error_of(with("format: 1", "format: 2")), "c.yaml:1:9: format: 2 is out of range");
 }
 
 TEST(Calibration, BadAndMissingUnits) {
-  EXPECT_HAS(error_of(with("2.5 ms", "2.5 mss")), "c.yaml:23:11: points[1].time: unknown unit 'mss'");
-  EXPECT_HAS(error_of(with("2.5 ms", "2.5")), "c.yaml:23:11: points[1].time:");
-  EXPECT_HAS(error_of(with("2.5 ms", "2.5")), "expected a time such as \"2 us\"");
-  EXPECT_HAS(error_of(with("1.98 GHz", "1.98")), "c.yaml:6:16: device.boost_clock:");
-  EXPECT_HAS(error_of(with("1.98 GHz", "1.98 Ghz")), "unknown unit 'Ghz'");
-  EXPECT_HAS(error_of(with("1127 TFLOPS", "1127 TB/s")), "c.yaml:18:15: points[0].achieved: unknown unit 'TB/s'");
-  EXPECT_HAS(error_of(with("launch_s: 4.0e-6", "launch_s: 4 us")), "fits.fp8_gemm.parameters.launch_s: '4 us' is not a number");
+  EXPECT_HAS(calibration_error_of(with("2.5 ms", "2.5 mss")), "c.yaml:23:11: points[1].time: unknown unit 'mss'");
+  EXPECT_HAS(calibration_error_of(with("2.5 ms", "2.5")), "c.yaml:23:11: points[1].time:");
+  EXPECT_HAS(calibration_error_of(with("2.5 ms", "2.5")), "expected a time such as \"2 us\"");
+  EXPECT_HAS(calibration_error_of(with("1.98 GHz", "1.98")), "c.yaml:6:16: device.boost_clock:");
+  EXPECT_HAS(calibration_error_of(with("1.98 GHz", "1.98 Ghz")), "unknown unit 'Ghz'");
+  EXPECT_HAS(calibration_error_of(with("1127 TFLOPS", "1127 TB/s")), "c.yaml:18:15: points[0].achieved: unknown unit 'TB/s'");
+  EXPECT_HAS(calibration_error_of(with("launch_s: 4.0e-6", "launch_s: 4 us")), "fits.fp8_gemm.parameters.launch_s: '4 us' is not a number");
 }
 
 TEST(Calibration, TimesMustBePositive) {
-  EXPECT_HAS(error_of(with("2.5 ms", "-2.5 ms")), "c.yaml:23:11: points[1].time: is negative");
-  EXPECT_HAS(error_of(with("2.5 ms", "0 ms")), "c.yaml:23:11: points[1].time: must be positive");
-  EXPECT_HAS(error_of(with("1.98 GHz", "0 GHz")), "c.yaml:6:16: device.boost_clock: must be positive");
-  EXPECT_HAS(error_of(with("rms_relative: 0.02", "rms_relative: -0.02")), "fits.fp8_gemm.residuals.rms_relative: is negative");
+  EXPECT_HAS(calibration_error_of(with("2.5 ms", "-2.5 ms")), "c.yaml:23:11: points[1].time: is negative");
+  EXPECT_HAS(calibration_error_of(with("2.5 ms", "0 ms")), "c.yaml:23:11: points[1].time: must be positive");
+  EXPECT_HAS(calibration_error_of(with("1.98 GHz", "0 GHz")), "c.yaml:6:16: device.boost_clock: must be positive");
+  EXPECT_HAS(calibration_error_of(with("rms_relative: 0.02", "rms_relative: -0.02")), "fits.fp8_gemm.residuals.rms_relative: is negative");
 }
 
 TEST(Calibration, UnknownOpKindDtypeAndPass) {
-  const std::string op = error_of(with("  - op: gemm", "  - op: gemmm"));
+  const std::string op = calibration_error_of(with("  - op: gemm", "  - op: gemmm"));
   EXPECT_HAS(op, "c.yaml:14:9: points[0].op: 'gemmm' is not a known value");
   EXPECT_HAS(op, "did you mean 'gemm'?");
-  EXPECT_HAS(error_of(with("    dtype: fp8", "    dtype: fp16")), "c.yaml:15:12: points[0].dtype: 'fp16' is not a known value");
-  EXPECT_HAS(error_of(with("    pass: Bi", "    pass: B")), "c.yaml:21:11: points[1].pass: 'B' is not a known value");
-  EXPECT_HAS(error_of(with("  fp8_gemm:\n", "  fp8_gemmm:\n")), "c.yaml:26:3: fits.fp8_gemmm: unknown key 'fp8_gemmm'");
+  EXPECT_HAS(calibration_error_of(with("    dtype: fp8", "    dtype: fp16")), "c.yaml:15:12: points[0].dtype: 'fp16' is not a known value");
+  EXPECT_HAS(calibration_error_of(with("    pass: Bi", "    pass: B")), "c.yaml:21:11: points[1].pass: 'B' is not a known value");
+  EXPECT_HAS(calibration_error_of(with("  fp8_gemm:\n", "  fp8_gemmm:\n")), "c.yaml:26:3: fits.fp8_gemmm: unknown key 'fp8_gemmm'");
 }
 
 TEST(Calibration, ShapesUseTheDocumentedNames) {
-  EXPECT_HAS(error_of(with("{m: 4096, n: 2112", "{rows: 4096, n: 2112")), "points[0].shape.rows: unknown key 'rows'");
-  EXPECT_HAS(error_of(with("{m: 4096, n: 2112, k: 7168}", "{}")), "c.yaml:16:12: points[0].shape: has no dimensions");
-  EXPECT_HAS(error_of(with("m: 4096,", "m: 0,")), "points[0].shape.m: 0 is out of range");
-  EXPECT_HAS(error_of(with("m: 4096,", "m: 4096.5,")), "points[0].shape.m: '4096.5' is not a whole number");
+  EXPECT_HAS(calibration_error_of(with("{m: 4096, n: 2112", "{rows: 4096, n: 2112")), "points[0].shape.rows: unknown key 'rows'");
+  EXPECT_HAS(calibration_error_of(with("{m: 4096, n: 2112, k: 7168}", "{}")), "c.yaml:16:12: points[0].shape: has no dimensions");
+  EXPECT_HAS(calibration_error_of(with("m: 4096,", "m: 0,")), "points[0].shape.m: 0 is out of range");
+  EXPECT_HAS(calibration_error_of(with("m: 4096,", "m: 4096.5,")), "points[0].shape.m: '4096.5' is not a whole number");
 }
 
 TEST(Calibration, DeviceAndSourceFields) {
-  const std::string gpu = error_of(with("  gpu: h800", "  gpu: h8000"));
+  const std::string gpu = calibration_error_of(with("  gpu: h800", "  gpu: h8000"));
   EXPECT_HAS(gpu, "c.yaml:3:8: device.gpu: unknown GPU type 'h8000'");
   EXPECT_HAS(gpu, "did you mean 'h800'?");
-  EXPECT_HAS(error_of(with("  kind: published", "  kind: paper")), "c.yaml:10:9: source.kind: 'paper' is not a known value");
-  EXPECT_HAS(error_of(with("2025-04-09", "9 April 2025")), "c.yaml:12:9: source.date: '9 April 2025' is not a date");
-  EXPECT_HAS(error_of(with("2025-04-09", "2025-13-09")), "is not a date");
+  EXPECT_HAS(calibration_error_of(with("  kind: published", "  kind: paper")), "c.yaml:10:9: source.kind: 'paper' is not a known value");
+  EXPECT_HAS(calibration_error_of(with("2025-04-09", "9 April 2025")), "c.yaml:12:9: source.date: '9 April 2025' is not a date");
+  EXPECT_HAS(calibration_error_of(with("2025-04-09", "2025-13-09")), "is not a date");
 }
 
 TEST(Calibration, PointsAreANonEmptyList) {
   const std::string text = kValid;
   const std::string no_points = text.substr(0, text.find("points:")) + "points: []\n";
-  EXPECT_HAS(error_of(no_points), "c.yaml:13:9: points: is empty (expected at least one measured point)");
-  EXPECT_HAS(error_of(text.substr(0, text.find("points:")) + "points: {op: gemm}\n"), "points: is not a list");
+  EXPECT_HAS(calibration_error_of(no_points), "c.yaml:13:9: points: is empty (expected at least one measured point)");
+  EXPECT_HAS(calibration_error_of(text.substr(0, text.find("points:")) + "points: {op: gemm}\n"), "points: is not a list");
 }
 
 TEST(Calibration, SmsCannotExceedTheDevice) {
-  EXPECT_HAS(error_of(with("    sms: 112", "    sms: 133")), "c.yaml:24:10: points[1].sms: 133 is out of range");
+  EXPECT_HAS(calibration_error_of(with("    sms: 112", "    sms: 133")), "c.yaml:24:10: points[1].sms: 133 is out of range");
 }
 
 TEST(Calibration, AchievedRateMustGiveBackTheTime) {
   // 2 x 4096 x 2112 x 7168 FLOP at 1127 TFLOP/s is 110.04 us; at 1000 TFLOP/s it would be 124.0 us.
-  const std::string e = error_of(with("1127 TFLOPS", "1000 TFLOPS"));
+  const std::string e = calibration_error_of(with("1127 TFLOPS", "1000 TFLOPS"));
   EXPECT_HAS(e, "c.yaml:17:11: points[0].time: 110 us does not match the achieved rate");
   EXPECT_HAS(e, "take 124 us");
-  EXPECT_EQ(error_of(with("110.04 us", "110.0 us")), "no error");  // within the 0.1% the rounding needs
-  EXPECT_HAS(error_of(with("    sms: 112", "    sms: 112\n    achieved: 500 TFLOPS")),
+  EXPECT_EQ(calibration_error_of(with("110.04 us", "110.0 us")), "no error");  // within the 0.1% the rounding needs
+  EXPECT_HAS(calibration_error_of(with("    sms: 112", "    sms: 112\n    achieved: 500 TFLOPS")),
              "points[1].achieved: needs a GEMM point to check it against the time");
 }
 
@@ -218,8 +218,8 @@ TEST(Calibration, UnreadableAndMalformedFiles) {
   } catch (const ConfigError& e) {
     EXPECT_STREQ(e.what(), "/nonexistent/c.yaml: cannot read the calibration file (expected a readable YAML file)");
   }
-  EXPECT_EQ(error_of("points: [\n").rfind("c.yaml:", 0), 0u);
-  EXPECT_HAS(error_of("- 1\n"), "c.yaml:1:1: is not a calibration");
+  EXPECT_EQ(calibration_error_of("points: [\n").rfind("c.yaml:", 0), 0u);
+  EXPECT_HAS(calibration_error_of("- 1\n"), "c.yaml:1:1: is not a calibration");
 }
 
 // ---- Group points ----

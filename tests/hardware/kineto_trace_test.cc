@@ -5,11 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "tests/hardware/small_kineto_trace.h"
 
 namespace trainsim::hw {
 namespace {
-
-const std::string kSmallTrace = std::string(TRAINSIM_SOURCE_DIR) + "/tests/hardware/data/small_kineto_trace.json";
 
 const GpuKernel& by_correlation(const KinetoTrace& trace, long long id) {
   for (const GpuKernel& k : trace.kernels)
@@ -18,8 +17,8 @@ const GpuKernel& by_correlation(const KinetoTrace& trace, long long id) {
 }
 
 TEST(KinetoTrace, ReadsDevicesAndGpuActivities) {
-  const KinetoTrace trace = read_kineto_trace(kSmallTrace);
-  EXPECT_EQ(trace.source, kSmallTrace);
+  const KinetoTrace trace = read_kineto_trace(kSmallKinetoTrace);
+  EXPECT_EQ(trace.source, kSmallKinetoTrace);
   EXPECT_EQ(trace.trace_name, "small-test-trace");
   ASSERT_EQ(trace.devices.size(), 1u);
   EXPECT_EQ(trace.devices[0].name, "NVIDIA H800");
@@ -42,7 +41,7 @@ TEST(KinetoTrace, ReadsDevicesAndGpuActivities) {
 }
 
 TEST(KinetoTrace, LinksKernelsToTheCpuOpsAndAnnotationsThatLaunchedThem) {
-  const KinetoTrace trace = read_kineto_trace(kSmallTrace);
+  const KinetoTrace trace = read_kineto_trace(kSmallKinetoTrace);
   const GpuKernel& flash = by_correlation(trace, 1);  // launched at +20 us inside attn(F) > RopeLora...
   ASSERT_TRUE(flash.launch_found);
   EXPECT_EQ(flash.launch_thread, 100);
@@ -62,7 +61,7 @@ TEST(KinetoTrace, LinksKernelsToTheCpuOpsAndAnnotationsThatLaunchedThem) {
   EXPECT_TRUE(orphan.annotations.empty());
 }
 
-std::string error_of(std::string_view json) {
+std::string trace_error_of(std::string_view json) {
   try {
     parse_kineto_trace(json, "t.json");
   } catch (const ConfigError& e) {
@@ -72,24 +71,24 @@ std::string error_of(std::string_view json) {
 }
 
 TEST(KinetoTrace, MalformedInputNamesTheFileAndTheJsonPath) {
-  EXPECT_NE(error_of("{\"traceEvents\": [\n  {]").find("t.json:2:"), std::string::npos) << error_of("{\"traceEvents\": [\n  {]");
-  EXPECT_NE(error_of("[]").find("t.json: is not a JSON object"), std::string::npos);
-  EXPECT_NE(error_of("{}").find("t.json: traceEvents: is missing"), std::string::npos);
-  EXPECT_NE(error_of("{\"traceEvents\": {}}").find("traceEvents: is not an array"), std::string::npos);
+  EXPECT_NE(trace_error_of("{\"traceEvents\": [\n  {]").find("t.json:2:"), std::string::npos) << trace_error_of("{\"traceEvents\": [\n  {]");
+  EXPECT_NE(trace_error_of("[]").find("t.json: is not a JSON object"), std::string::npos);
+  EXPECT_NE(trace_error_of("{}").find("t.json: traceEvents: is missing"), std::string::npos);
+  EXPECT_NE(trace_error_of("{\"traceEvents\": {}}").find("traceEvents: is not an array"), std::string::npos);
   const std::string bad_dur =
       R"({"traceEvents": [{"ph": "M"}, {"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": "5"}]})";
-  EXPECT_NE(error_of(bad_dur).find("t.json: traceEvents[1].dur: is \"5\" (expected a number)"), std::string::npos)
-      << error_of(bad_dur);
+  EXPECT_NE(trace_error_of(bad_dur).find("t.json: traceEvents[1].dur: is \"5\" (expected a number)"), std::string::npos)
+      << trace_error_of(bad_dur);
   const std::string bad_grid =
       R"({"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": 5, "args": {"grid": [1, 2]}}]})";
-  EXPECT_NE(error_of(bad_grid).find("traceEvents[0].args.grid: is [1,2] (expected [x, y, z])"), std::string::npos)
-      << error_of(bad_grid);
+  EXPECT_NE(trace_error_of(bad_grid).find("traceEvents[0].args.grid: is [1,2] (expected [x, y, z])"), std::string::npos)
+      << trace_error_of(bad_grid);
   const std::string no_name = R"({"traceEvents": [{"ph": "X", "cat": "cpu_op", "ts": 1, "dur": 5}]})";
-  EXPECT_NE(error_of(no_name).find("traceEvents[0].name: is missing"), std::string::npos) << error_of(no_name);
+  EXPECT_NE(trace_error_of(no_name).find("traceEvents[0].name: is missing"), std::string::npos) << trace_error_of(no_name);
   const std::string negative = R"({"traceEvents": [{"ph": "X", "cat": "kernel", "name": "k", "ts": 1, "dur": -1}]})";
-  EXPECT_NE(error_of(negative).find("traceEvents[0].dur: is -1"), std::string::npos) << error_of(negative);
+  EXPECT_NE(trace_error_of(negative).find("traceEvents[0].dur: is -1"), std::string::npos) << trace_error_of(negative);
   const std::string device = R"({"traceEvents": [], "deviceProperties": [{"id": 0, "name": "H800"}]})";
-  EXPECT_NE(error_of(device).find("deviceProperties[0].numSms: is missing"), std::string::npos) << error_of(device);
+  EXPECT_NE(trace_error_of(device).find("deviceProperties[0].numSms: is missing"), std::string::npos) << trace_error_of(device);
   EXPECT_THROW(read_kineto_trace("/nonexistent/trace.json"), Error);
 }
 

@@ -4,10 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/hardware/small_kineto_trace.h"
+
 namespace trainsim::hw {
 namespace {
 
-const std::string kSmallTrace = std::string(TRAINSIM_SOURCE_DIR) + "/tests/hardware/data/small_kineto_trace.json";
 const std::string kDeepSeekTrace =
     std::string(TRAINSIM_SOURCE_DIR) + "/hardware/calibration/traces/deepseek-v3-h800-train.json";
 constexpr auto F = TracePass::kForward;
@@ -33,7 +34,7 @@ TEST(TraceSummary, PassComesFromAnnotationsThenAutogradOps) {
 // any block: an unplaceable GEMM 7; combine(F): DeepEP notify 4 + combine 30 on stream 27, a memset 1; an
 // orphan kernel 2 with no launch.
 TEST(TraceSummary, SmallTraceByKindPassAndBlock) {
-  const TraceSummary s = summarize_trace(read_kineto_trace(kSmallTrace));
+  const TraceSummary s = summarize_trace(read_kineto_trace(kSmallKinetoTrace));
   constexpr double us = 1e-6, tol = 1e-12;
   EXPECT_EQ(s.device, "NVIDIA H800 (132 SMs)");
   EXPECT_EQ(s.kernel_count, 12);

@@ -9,14 +9,10 @@
 #include <algorithm>
 
 #include "models/model_presets.h"
+#include "tests/models/model_test_data.h"
 
 namespace trainsim::models {
 namespace {
-
-// A real config.json of tests/models/data (origins in its SOURCES.md).
-ModelConfig load_data(const std::string& file) {
-  return load_hf_config_file(std::string(TRAINSIM_SOURCE_DIR) + "/tests/models/data/" + file);
-}
 
 bool has_note(const ModelConfig& m, const std::string& text) {
   return std::any_of(m.notes.begin(), m.notes.end(),
@@ -83,7 +79,7 @@ TEST(HfConfig, OlmoeGptOssAndGpt2Fields) {
   EXPECT_EQ(load_data("gpt2-xl.json").hidden_size, 1600);
 }
 
-std::string error_of(const std::string& json) {
+std::string hf_error_of(const std::string& json) {
   try {
     model_from_hf_json(json, "cfg.json", "m");
   } catch (const ConfigError& e) {
@@ -109,7 +105,7 @@ TEST(HfConfig, DropoutProbabilitiesInEverySpelling) {
   EXPECT_EQ(megatron.attention_dropout, 0.1);
   EXPECT_EQ(megatron.hidden_dropout, 0.2);
   EXPECT_EQ(from_json("{" + kDense + R"(, "resid_pdrop": null})").hidden_dropout, 0.0);
-  EXPECT_EQ(error_of("{" + kDense + R"(, "attn_pdrop": 1})"),
+  EXPECT_EQ(hf_error_of("{" + kDense + R"(, "attn_pdrop": 1})"),
             "cfg.json: attn_pdrop: bad value 1 (expected a probability from 0 up to 1 (not included))");
 }
 
@@ -159,12 +155,12 @@ TEST(HfConfig, ActivationsChooseTheMlp) {
 }
 
 TEST(HfConfig, RoutingWithoutExpertsIsAnErrorNamingTheKey) {
-  EXPECT_EQ(error_of("{" + kDense + R"(, "num_experts_per_tok": 2})"),
+  EXPECT_EQ(hf_error_of("{" + kDense + R"(, "num_experts_per_tok": 2})"),
             "cfg.json: num_experts_per_tok sets MoE routing but the config has no experts (num_experts, "
             "num_local_experts or n_routed_experts missing or 0)");
-  EXPECT_NE(error_of("{" + kDense + R"(, "num_experts": 0, "moe_intermediate_size": 32})").find("moe_intermediate_size sets MoE routing"),
+  EXPECT_NE(hf_error_of("{" + kDense + R"(, "num_experts": 0, "moe_intermediate_size": 32})").find("moe_intermediate_size sets MoE routing"),
             std::string::npos);
-  EXPECT_NE(error_of("{" + kDense + R"(, "hidden_act": "tanh"})").find("hidden_act: bad value \"tanh\""),
+  EXPECT_NE(hf_error_of("{" + kDense + R"(, "hidden_act": "tanh"})").find("hidden_act: bad value \"tanh\""),
             std::string::npos);
 }
 
@@ -219,10 +215,10 @@ TEST(HfConfig, MixtralAndDenseModels) {
 }
 
 TEST(HfConfig, ErrorsNameFileLineAndKey) {
-  EXPECT_EQ(error_of("{\n  \"hidden_size\": 64,\n  oops\n}"), "cfg.json:3:3: not valid JSON (expected a HuggingFace config.json)");
-  EXPECT_EQ(error_of("{\"hidden_size\": \"big\"}"), "cfg.json: hidden_size: bad value \"big\" (expected a whole number >= 1)");
-  EXPECT_NE(error_of("{\"hidden_size\": 64}").find("num_hidden_layers is missing"), std::string::npos);
-  EXPECT_NE(error_of("{\"hidden_size\": 64, \"num_hidden_layers\": 2, \"vocab_size\": 10, \"num_attention_heads\": 6,"
+  EXPECT_EQ(hf_error_of("{\n  \"hidden_size\": 64,\n  oops\n}"), "cfg.json:3:3: not valid JSON (expected a HuggingFace config.json)");
+  EXPECT_EQ(hf_error_of("{\"hidden_size\": \"big\"}"), "cfg.json: hidden_size: bad value \"big\" (expected a whole number >= 1)");
+  EXPECT_NE(hf_error_of("{\"hidden_size\": 64}").find("num_hidden_layers is missing"), std::string::npos);
+  EXPECT_NE(hf_error_of("{\"hidden_size\": 64, \"num_hidden_layers\": 2, \"vocab_size\": 10, \"num_attention_heads\": 6,"
                      " \"num_key_value_heads\": 4, \"intermediate_size\": 8}")
                 .find("not a multiple of num_key_value_heads"),
             std::string::npos);

@@ -11,24 +11,10 @@
 #include "models/model_presets.h"
 #include "models/model_size.h"
 #include "models/op_catalog.h"
+#include "tests/models/model_test_data.h"
 
 namespace trainsim::models {
 namespace {
-
-ModelConfig load_data(const std::string& file) {
-  return load_hf_config_file(std::string(TRAINSIM_SOURCE_DIR) + "/tests/models/data/" + file);
-}
-
-const Op* find_op(const LayerOps& ops, const std::string& name) {
-  for (const Op& op : ops.ops)
-    if (op.name == name) return &op;
-  return nullptr;
-}
-
-const Op& op_named(const LayerOps& ops, const std::string& name) {
-  if (const Op* op = find_op(ops, name)) return *op;
-  throw std::runtime_error("no op " + name);
-}
 
 OpContext bf16_context(int sequence_length) {
   OpContext c;

@@ -10,13 +10,10 @@
 
 #include "models/hf_config.h"
 #include "models/model_presets.h"
+#include "tests/models/model_test_data.h"
 
 namespace trainsim::models {
 namespace {
-
-ModelConfig load_data(const std::string& file) {
-  return load_hf_config_file(std::string(TRAINSIM_SOURCE_DIR) + "/tests/models/data/" + file);
-}
 
 // A GPT-2-style config.json (GPT-2 and GPT-3: LayerNorm, biases, GELU MLP of 4h, tied head, learned positions).
 ModelConfig gpt_config(int hidden, int layers, int heads, int positions) {

@@ -7,13 +7,10 @@
 #include "models/hf_config.h"
 #include "models/model_presets.h"
 #include "models/model_size.h"
+#include "tests/models/model_test_data.h"
 
 namespace trainsim::models {
 namespace {
-
-ModelConfig load_data(const std::string& file) {
-  return load_hf_config_file(std::string(TRAINSIM_SOURCE_DIR) + "/tests/models/data/" + file);
-}
 
 OpContext one_gpu() {
   OpContext c;

@@ -16,6 +16,7 @@
 
 #include "models/model_presets.h"
 #include "models/op_catalog.h"
+#include "tests/models/model_test_data.h"
 
 namespace trainsim::models {
 namespace {
@@ -140,14 +141,8 @@ TEST(OpShape, RecomputedOpsCarryTheForwardShape) {
   }
 }
 
-const Op& find_op(const LayerOps& layer, const std::string& name) {
-  const auto it = std::find_if(layer.ops.begin(), layer.ops.end(), [&](const Op& op) { return op.name == name; });
-  TS_CHECK(it != layer.ops.end(), "no op {}", name);
-  return *it;
-}
-
 void expect_gemm(const LayerOps& layer, const std::string& name, GemmDims expected) {
-  const auto& g = std::get<GemmDims>(find_op(layer, name).shape);
+  const auto& g = std::get<GemmDims>(op_named(layer, name).shape);
   EXPECT_EQ(g.groups, expected.groups) << name;
   EXPECT_EQ(g.rows_per_group, expected.rows_per_group) << name;
   EXPECT_EQ(g.n, expected.n) << name;
@@ -165,7 +160,7 @@ TEST(OpShape, DeepSeekV3RoutedExpertsAtEp64) {
   expect_gemm(layer, "moe.gate", {1, 4096, 256, 7168});
   // MLA: q_up from the 1536-wide latent to 128 heads x (128 + 64).
   expect_gemm(layer, "attn.q_up", {1, 4096, 128 * 192, 1536});
-  const auto& core = std::get<AttentionDims>(find_op(layer, "attn.core").shape);
+  const auto& core = std::get<AttentionDims>(op_named(layer, "attn.core").shape);
   EXPECT_EQ((std::array{core.batch, core.seq, core.heads, core.qk_head_dim, core.v_head_dim}),
             (std::array<std::int64_t, 5>{1, 4096, 128, 192, 128}));
   EXPECT_TRUE(core.causal);
@@ -180,7 +175,7 @@ TEST(OpShape, LlamaAtTp8HoldsAnEighthOfTheHeads) {
   const LayerOps layer = build_layer_ops(load_preset("llama-3.1-405b"), LayerKind::kDense, context(8, 1, Recompute::kNone));
   expect_gemm(layer, "attn.qkv_proj", {1, 4096, 18 * 128, 16384});
   expect_gemm(layer, "mlp.down", {1, 4096, 16384, 53248 / 8});
-  const auto& core = std::get<AttentionDims>(find_op(layer, "attn.core").shape);
+  const auto& core = std::get<AttentionDims>(op_named(layer, "attn.core").shape);
   EXPECT_EQ((std::array{core.heads, core.qk_head_dim, core.v_head_dim}), (std::array<std::int64_t, 3>{16, 128, 128}));
 }
 
@@ -189,12 +184,12 @@ TEST(OpShape, LlamaAtTp8HoldsAnEighthOfTheHeads) {
 // the 2.5x-forward rule that holds only when the dims are equal (Llama).
 TEST(OpShape, AttentionBackwardFlopsFollowTheHeadDims) {
   const LayerOps layer = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, context(1, 64, Recompute::kDeepSeek));
-  const Op& forward = find_op(layer, "attn.core");
-  const Op& backward = find_op(layer, "attn.core.bwd");
+  const Op& forward = op_named(layer, "attn.core");
+  const Op& backward = op_named(layer, "attn.core.bwd");
   EXPECT_NEAR(backward.flops / forward.flops, 1664.0 / (2.0 * (192 + 128)), 1e-12);
   EXPECT_NEAR(attention_backward_flops(std::get<AttentionDims>(backward.shape)) / backward.flops, 1.0, 1e-12);
   const LayerOps llama = build_layer_ops(load_preset("llama-3.1-405b"), LayerKind::kDense, context(8, 1, Recompute::kNone));
-  EXPECT_NEAR(find_op(llama, "attn.core.bwd").flops / find_op(llama, "attn.core").flops, 2.5, 1e-12);
+  EXPECT_NEAR(op_named(llama, "attn.core.bwd").flops / op_named(llama, "attn.core").flops, 2.5, 1e-12);
 }
 
 }  // namespace

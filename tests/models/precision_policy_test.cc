@@ -7,6 +7,7 @@
 
 #include "models/model_presets.h"
 #include "models/op_catalog.h"
+#include "tests/models/model_test_data.h"
 
 namespace trainsim::models {
 namespace {
@@ -33,12 +34,6 @@ TEST(PrecisionPolicy, PoliciesOfEachChoice) {
   EXPECT_FALSE(precision_policy(TrainingPrecision::kFp16).fp8_gemms);
   EXPECT_FALSE(precision_policy(TrainingPrecision::kBf16).fp8_gemms);
   EXPECT_EQ(precision_name(TrainingPrecision::kFp8Tensor), "fp8-tensor");
-}
-
-const Op& op_named(const LayerOps& ops, const std::string& name) {
-  for (const Op& op : ops.ops)
-    if (op.name == name) return op;
-  throw std::runtime_error("no op " + name);
 }
 
 // Llama-3.1-70B's qkv projection reads X[4096 tokens, 8192]: 33,554,432 values to quantize.

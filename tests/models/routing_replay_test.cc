@@ -26,7 +26,7 @@ TEST(RoutingReplay, ReadsCountsPerStepAndLayerAndReplaysStepsInTurn) {
 }
 
 // The message of the ConfigError parsing `text` throws.
-std::string error_of(const std::string& text) {
+std::string replay_error_of(const std::string& text) {
   try {
     parse_routing_replay(text, "loads.csv", 4, kLayers);
   } catch (const ConfigError& e) {
@@ -36,20 +36,20 @@ std::string error_of(const std::string& text) {
 }
 
 TEST(RoutingReplay, ErrorsNameFileLineColumnAndField) {
-  EXPECT_NE(error_of("step,layer,tokens\n").find("loads.csv:1:1: header"), std::string::npos) << error_of("step,layer,tokens\n");
+  EXPECT_NE(replay_error_of("step,layer,tokens\n").find("loads.csv:1:1: header"), std::string::npos) << replay_error_of("step,layer,tokens\n");
   const std::string head = "step,layer,expert,tokens\n";
-  EXPECT_NE(error_of(head + "0,1,0,x5\n").find("loads.csv:2:7: tokens: 'x5' is not an integer"), std::string::npos)
-      << error_of(head + "0,1,0,x5\n");
-  EXPECT_NE(error_of(head + "0,1,0\n").find("loads.csv:2:1: row: 3 fields"), std::string::npos);
-  EXPECT_NE(error_of(head + "0,1,0,-2\n").find("loads.csv:2:7: tokens: -2 is negative"), std::string::npos);
-  EXPECT_NE(error_of(head + "0,0,0,2\n").find("loads.csv:2:3: layer: layer 0 is not an MoE layer"), std::string::npos);
-  EXPECT_NE(error_of(head + "0,1,4,2\n").find("loads.csv:2:5: expert: expert 4 out of range (expected 0 .. 3"),
+  EXPECT_NE(replay_error_of(head + "0,1,0,x5\n").find("loads.csv:2:7: tokens: 'x5' is not an integer"), std::string::npos)
+      << replay_error_of(head + "0,1,0,x5\n");
+  EXPECT_NE(replay_error_of(head + "0,1,0\n").find("loads.csv:2:1: row: 3 fields"), std::string::npos);
+  EXPECT_NE(replay_error_of(head + "0,1,0,-2\n").find("loads.csv:2:7: tokens: -2 is negative"), std::string::npos);
+  EXPECT_NE(replay_error_of(head + "0,0,0,2\n").find("loads.csv:2:3: layer: layer 0 is not an MoE layer"), std::string::npos);
+  EXPECT_NE(replay_error_of(head + "0,1,4,2\n").find("loads.csv:2:5: expert: expert 4 out of range (expected 0 .. 3"),
             std::string::npos);
-  EXPECT_NE(error_of(head + "0,1,1,2\n0,1,1,3\n").find("loads.csv:3:5: expert: step 0 layer 1 expert 1 listed twice"),
+  EXPECT_NE(replay_error_of(head + "0,1,1,2\n0,1,1,3\n").find("loads.csv:3:5: expert: step 0 layer 1 expert 1 listed twice"),
             std::string::npos);
-  EXPECT_NE(error_of(head + "0,1,1,2\n").find("step 0 lists no row for MoE layer 2"), std::string::npos);
-  EXPECT_NE(error_of(head).find("no rows"), std::string::npos);
-  EXPECT_NE(error_of("").find("no header"), std::string::npos);
+  EXPECT_NE(replay_error_of(head + "0,1,1,2\n").find("step 0 lists no row for MoE layer 2"), std::string::npos);
+  EXPECT_NE(replay_error_of(head).find("no rows"), std::string::npos);
+  EXPECT_NE(replay_error_of("").find("no header"), std::string::npos);
 }
 
 TEST(RoutingReplay, MissingFileIsAnError) {

@@ -8,15 +8,10 @@
 
 #include "reports/svg_text.h"
 #include "tests/reports/xml_check.h"
+#include "tests/reports/text_count.h"
 
 namespace trainsim::reports {
 namespace {
-
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 ReportPage sample_page() {
   ReportPage page;
@@ -40,8 +35,8 @@ TEST(ReportPageHtml, EscapesTextAndFetchesNothing) {
   // Self-contained: no script, no linked style sheet or image, no URL but the SVG namespace (a name, not fetched).
   for (const char* absent : {"<script", "<link", "<img", "src=", "url(", "@import", "https://"})
     EXPECT_EQ(html.find(absent), std::string::npos) << absent;
-  EXPECT_EQ(count(html, "http://"), count(html, "http://www.w3.org/2000/svg"));
-  EXPECT_EQ(count(html, "<style>"), 1u);
+  EXPECT_EQ(occurrences(html, "http://"), occurrences(html, "http://www.w3.org/2000/svg"));
+  EXPECT_EQ(occurrences(html, "<style>"), 1u);
 }
 
 TEST(ReportPageHtml, IsOneWellFormedDocumentWithTheFiguresInline) {
@@ -49,7 +44,7 @@ TEST(ReportPageHtml, IsOneWellFormedDocumentWithTheFiguresInline) {
   const std::string body = html.substr(html.find('\n') + 1);  // after the doctype, which is not XML
   EXPECT_EQ(xml_problem(body), "");
   EXPECT_EQ(html.find("<?xml"), std::string::npos);  // the figure's declaration dropped
-  EXPECT_EQ(count(html, "<svg "), 1u);
+  EXPECT_EQ(occurrences(html, "<svg "), 1u);
   EXPECT_NE(html.find("<figcaption>Bars by kind</figcaption>"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"num\">1.0 s</td>"), std::string::npos);
   EXPECT_NE(html.find("<tr class=\"total\"><td>total</td>"), std::string::npos);

@@ -13,7 +13,7 @@
 namespace trainsim::reports {
 namespace {
 
-long count(const std::string& text, const std::string& pattern) {
+long regex_matches(const std::string& text, const std::string& pattern) {
   const std::regex re(pattern);
   return std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator());
 }
@@ -29,11 +29,11 @@ TEST(MaxVioChart, IsWellFormedWithOneLinePerSeries) {
   const std::string svg = maxvio_chart_svg(two_series());
   ASSERT_EQ(xml_problem(svg), "");
   EXPECT_TRUE(svg.starts_with("<?xml"));
-  EXPECT_EQ(count(svg, "<svg "), 1);
-  EXPECT_EQ(count(svg, "<polyline "), 2);
-  EXPECT_EQ(count(svg, "<circle "), 6);  // 3 points each, under kMaxVioChartMaxDots
-  EXPECT_EQ(count(svg, R"(<g class="series" data-name="bias balancing">)"), 1);
-  EXPECT_EQ(count(svg, R"(<g class="series" data-name="none">)"), 1);
+  EXPECT_EQ(regex_matches(svg, "<svg "), 1);
+  EXPECT_EQ(regex_matches(svg, "<polyline "), 2);
+  EXPECT_EQ(regex_matches(svg, "<circle "), 6);  // 3 points each, under kMaxVioChartMaxDots
+  EXPECT_EQ(regex_matches(svg, R"(<g class="series" data-name="bias balancing">)"), 1);
+  EXPECT_EQ(regex_matches(svg, R"(<g class="series" data-name="none">)"), 1);
   EXPECT_NE(svg.find("MaxVio &lt;sample&gt; &amp; co"), std::string::npos);
   EXPECT_EQ(maxvio_chart_svg(two_series()), svg);  // same input, same bytes
 }
@@ -60,7 +60,7 @@ TEST(MaxVioChart, AnEmptyChartStillDrawsItsFrame) {
   chart.title = "no data";
   const std::string svg = maxvio_chart_svg(chart);
   EXPECT_EQ(xml_problem(svg), "");
-  EXPECT_EQ(count(svg, "<polyline "), 0);
+  EXPECT_EQ(regex_matches(svg, "<polyline "), 0);
 }
 
 TEST(MaxVioChart, RejectsASeriesWithMoreStepsThanValuesOrANonFiniteValue) {
@@ -82,9 +82,9 @@ GpuLoadMap tiny_map() {
 TEST(GpuLoadHeatmap, IsWellFormedWithOneCellPerLayerAndGpu) {
   const std::string svg = gpu_load_heatmap_svg(tiny_map());
   ASSERT_EQ(xml_problem(svg), "");
-  EXPECT_EQ(count(svg, R"(<rect class="cell" )"), 12);
-  EXPECT_EQ(count(svg, R"(<rect class="straggler" )"), 2);  // the layer without load has none
-  EXPECT_EQ(count(svg, R"(<g class="layer" )"), 3);
+  EXPECT_EQ(regex_matches(svg, R"(<rect class="cell" )"), 12);
+  EXPECT_EQ(regex_matches(svg, R"(<rect class="straggler" )"), 2);  // the layer without load has none
+  EXPECT_EQ(regex_matches(svg, R"(<g class="layer" )"), 3);
   EXPECT_EQ(gpu_load_heatmap_svg(tiny_map()), svg);
 }
 

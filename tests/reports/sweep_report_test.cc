@@ -34,15 +34,10 @@ TEST(SweepReport, ParetoFrontOfCostAndDaysByHand) {
 
 #include "reports/sweep_charts.h"
 #include "tests/reports/xml_check.h"
+#include "tests/reports/text_count.h"
 
 namespace trainsim::reports {
 namespace {
-
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 TEST(SweepCharts, OneLinePerOtherCombinationAndFourPartsPerBar) {
   sim::Sweep sweep;
@@ -60,11 +55,11 @@ TEST(SweepCharts, OneLinePerOtherCombinationAndFourPartsPerBar) {
   sweep.points[3].ok = false;
   const std::string by_pp = sweep_axis_svg(sweep, 0, SweepFigure::kCostUsd);
   EXPECT_EQ(xml_problem(by_pp), "");
-  EXPECT_EQ(count(by_pp, "<polyline"), 2u);  // one line per GPU, the other key
-  EXPECT_EQ(count(by_pp, "<circle"), 3u);    // the point that cannot run is left out
+  EXPECT_EQ(occurrences(by_pp, "<polyline"), 2u);  // one line per GPU, the other key
+  EXPECT_EQ(occurrences(by_pp, "<circle"), 3u);    // the point that cannot run is left out
   const std::string bars = sweep_breakdown_svg(sweep);
   EXPECT_EQ(xml_problem(bars), "");
-  EXPECT_EQ(count(bars, "class=\"part\""), 12u);  // 3 points x 4 parts
+  EXPECT_EQ(occurrences(bars, "class=\"part\""), 12u);  // 3 points x 4 parts
   // The widest bar (10 s) spans the 520 px: compute 6 s is 312 px.
   EXPECT_NE(bars.find("data-part=\"compute\" x=\"220.00\" y=\"47.00\" width=\"312.00\""), std::string::npos) << bars;
   EXPECT_NE(bars.find("1 points cannot run"), std::string::npos);

@@ -9,6 +9,7 @@
 
 #include "hardware/topology_builder.h"
 #include "core/child_process.h"
+#include "tests/sim/engine/simgrid_laws.h"
 #include "tests/sim/engine/test_cluster.h"
 #include "core/error.h"
 
@@ -16,6 +17,8 @@ namespace trainsim::sim {
 namespace {
 
 using testing::cluster;
+using testing::kFlowBytes;
+using testing::kSimGridTolerance_s;
 
 std::vector<double> flow_times(const hw::Topology& topology, const std::vector<std::pair<int, int>>& flows,
                                double bytes) {
@@ -26,28 +29,23 @@ std::vector<double> flow_times(const hw::Topology& topology, const std::vector<s
   return out;
 }
 
-constexpr double kBytes = 1e9;
-// CM02 without cross-traffic and with a huge TCP-gamma makes a flow take bytes/bandwidth + latency exactly,
-// and max-min sharing splits a link evenly (docs/simgrid.md#network-model); SimGrid rounds simulated times to
-// 1e-9 s, so that is the tolerance, twice over for a start and an end.
-constexpr double kSimGridTolerance_s = 2e-9;
 
 TEST(Engine, OneFlowTakesBytesOverBandwidthPlusLatency) {
   const double nic_lat = 2e-6, nvl_lat = 1e-6;
-  const auto times = run_in_child([&] { return flow_times(cluster(2, nic_lat, nvl_lat), {{0, 1}, {2, 10}}, kBytes); });
+  const auto times = run_in_child([&] { return flow_times(cluster(2, nic_lat, nvl_lat), {{0, 1}, {2, 10}}, kFlowBytes); });
   ASSERT_EQ(times.size(), 2u);
-  EXPECT_NEAR(times[0], kBytes / 160e9 + 2 * nvl_lat, kSimGridTolerance_s);  // NVLink, through the NVSwitch
-  EXPECT_NEAR(times[1], kBytes / 50e9 + 2 * nic_lat, kSimGridTolerance_s);   // IB, plane 2
+  EXPECT_NEAR(times[0], kFlowBytes / 160e9 + 2 * nvl_lat, kSimGridTolerance_s);  // NVLink, through the NVSwitch
+  EXPECT_NEAR(times[1], kFlowBytes / 50e9 + 2 * nic_lat, kSimGridTolerance_s);   // IB, plane 2
 }
 
 TEST(Engine, TwoFlowsSharingALinkTakeTwiceAsLong) {
   const double nvl_lat = 1e-6;
   // 0 -> 2 and 1 -> 2 share GPU 2's NVLink in; 3 -> 4 and 4 -> 3 use opposite directions and share nothing.
   const auto times =
-      run_in_child([&] { return flow_times(cluster(1, 0, nvl_lat), {{0, 2}, {1, 2}, {3, 4}, {4, 3}}, kBytes); });
+      run_in_child([&] { return flow_times(cluster(1, 0, nvl_lat), {{0, 2}, {1, 2}, {3, 4}, {4, 3}}, kFlowBytes); });
   ASSERT_EQ(times.size(), 4u);
-  const double alone = kBytes / 160e9 + 2 * nvl_lat;
-  EXPECT_NEAR(times[0], 2 * kBytes / 160e9 + 2 * nvl_lat, kSimGridTolerance_s);
+  const double alone = kFlowBytes / 160e9 + 2 * nvl_lat;
+  EXPECT_NEAR(times[0], 2 * kFlowBytes / 160e9 + 2 * nvl_lat, kSimGridTolerance_s);
   EXPECT_NEAR(times[1], times[0], kSimGridTolerance_s);
   EXPECT_NEAR(times[2], alone, kSimGridTolerance_s);
   EXPECT_NEAR(times[3], alone, kSimGridTolerance_s);
@@ -80,10 +78,10 @@ TEST(Engine, CommunicationKernelsSlowComputeWhileTheyRun) {
 // SimGrid allows one simulation per process; the engine runs each in a child, so a second one in the same
 // process works and gives the same law as the first.
 TEST(Engine, SecondSimulationInOneProcessWorks) {
-  const std::vector<double> first = flow_times(cluster(1), {{0, 1}}, kBytes);
-  const std::vector<double> second = flow_times(cluster(1), {{0, 2}}, kBytes);
+  const std::vector<double> first = flow_times(cluster(1), {{0, 1}}, kFlowBytes);
+  const std::vector<double> second = flow_times(cluster(1), {{0, 2}}, kFlowBytes);
   ASSERT_EQ(second.size(), 1u);
-  EXPECT_NEAR(first[0], kBytes / 160e9, 0.01 * first[0]);  // no latency in cluster(1): bytes / NVLink bandwidth
+  EXPECT_NEAR(first[0], kFlowBytes / 160e9, 0.01 * first[0]);  // no latency in cluster(1): bytes / NVLink bandwidth
   EXPECT_NEAR(second[0], first[0], 1e-12);
 }
 
@@ -111,7 +109,7 @@ TEST(Engine, SimGridsOwnLogNeverReachesStderr) {
   try {
     ActivityGraph graph;
     const int a = graph.add_compute(0, std::numeric_limits<double>::infinity(), {0, graph.intern("a"), 0});
-    const int b = graph.add_flow(0, 1, kBytes, {0, graph.intern("b"), 0, 0});
+    const int b = graph.add_flow(0, 1, kFlowBytes, {0, graph.intern("b"), 0, 0});
     graph.add_dependency(a, b);
     run_engine(graph, cluster(1, 0, 1e300 * 86400));
   } catch (const std::exception& e) {  // the child's error comes back as its message (core/child_process.h)

@@ -9,15 +9,16 @@
 #include "core/child_process.h"
 #include "hardware/fabric_params.h"
 #include "sim/engine/engine.h"
+#include "tests/sim/engine/simgrid_laws.h"
 
 namespace trainsim::sim {
 namespace {
 
-constexpr double kBytes = 1e9;
+using testing::kFlowBytes;
+using testing::kSimGridTolerance_s;
+
 constexpr double kNicLatency_s = 2e-6;
 constexpr double kFabricLatency_s = 1e-6;
-// SimGrid rounds simulated times to 1e-9 s, twice over for a start and an end (engine_test.cc).
-constexpr double kSimGridTolerance_s = 2e-9;
 
 struct LoneFlow {
   hw::TopologyKind kind;
@@ -46,13 +47,13 @@ TEST_P(EveryBuilderExports, LoneFlowTakesBytesOverBandwidthPlusLatency) {
   const int switch_hops = c.switch_hops >= 0 ? c.switch_hops : route_links - 2;
   const std::vector<double> took = run_in_child([&] {
     ActivityGraph graph;
-    graph.add_flow(c.src, c.dst, kBytes, {c.src, graph.intern("flow"), -1, /*tag=*/0});
+    graph.add_flow(c.src, c.dst, kFlowBytes, {c.src, graph.intern("flow"), -1, /*tag=*/0});
     std::vector<double> out;
     for (const TimelineEvent& e : run_engine(graph, topology).events) out.push_back(e.end_s - e.start_s);
     return out;
   });
   ASSERT_EQ(took.size(), 1u);
-  EXPECT_NEAR(took[0], kBytes / request.link_bytes_per_s + 2 * kNicLatency_s + switch_hops * kFabricLatency_s,
+  EXPECT_NEAR(took[0], kFlowBytes / request.link_bytes_per_s + 2 * kNicLatency_s + switch_hops * kFabricLatency_s,
               kSimGridTolerance_s);
 }
 

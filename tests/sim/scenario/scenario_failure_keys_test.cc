@@ -9,8 +9,7 @@ namespace {
 
 using testing::error_of;
 using testing::kValidScenario;
-
-Scenario parse(const std::string& text) { return parse_scenario(text, "s.yaml"); }
+using testing::parse;
 
 TEST(ScenarioFailureKeys, DefaultsAreLlama3sAndAnAssumedRestart) {
   const hw::FailureSpec f = parse(kValidScenario).cluster.failures;

@@ -10,27 +10,27 @@ namespace {
 
 using testing::error_of;
 using testing::kValidScenario;
+using testing::parse;
 using testing::with;
 
-Scenario parse(const std::string& text) { return parse_scenario(text, "s.yaml"); }
-
-std::string with_parallelism(const std::string& lines) { return with("  dp: 8\n", "  dp: 8\n" + lines); }
+// The scenario with `lines` added to its parallelism section, after dp.
+std::string with_memory_keys(const std::string& lines) { return with("  dp: 8\n", "  dp: 8\n" + lines); }
 
 TEST(ScenarioMemoryKeys, DistributedOptimizerSetsTheStage) {
-  EXPECT_EQ(parse(with_parallelism("  distributed_optimizer: true\n")).layout.zero_stage, 1);
-  EXPECT_EQ(parse(with_parallelism("  distributed_optimizer: false\n")).layout.zero_stage, 0);
-  EXPECT_EQ(parse(with_parallelism("  zero_stage: 1\n  distributed_optimizer: true\n")).layout.zero_stage, 1);
+  EXPECT_EQ(parse(with_memory_keys("  distributed_optimizer: true\n")).layout.zero_stage, 1);
+  EXPECT_EQ(parse(with_memory_keys("  distributed_optimizer: false\n")).layout.zero_stage, 0);
+  EXPECT_EQ(parse(with_memory_keys("  zero_stage: 1\n  distributed_optimizer: true\n")).layout.zero_stage, 1);
 }
 
 TEST(ScenarioMemoryKeys, AZeroStageThatContradictsItIsALocatedError) {
-  EXPECT_EQ(error_of(with_parallelism("  zero_stage: 3\n  distributed_optimizer: true\n")),
+  EXPECT_EQ(error_of(with_memory_keys("  zero_stage: 3\n  distributed_optimizer: true\n")),
             "s.yaml:14:26: parallelism.distributed_optimizer: distributed_optimizer: true with zero_stage: 3 (expected "
             "one of the two); hint: the distributed optimizer is zero_stage: 1's sharding (optimizer states only); for "
             "sharded gradients or weights drop it and give zero_stage: 2 or 3");
-  EXPECT_EQ(error_of(with_parallelism("  zero_stage: 1\n  distributed_optimizer: false\n")),
+  EXPECT_EQ(error_of(with_memory_keys("  zero_stage: 1\n  distributed_optimizer: false\n")),
             "s.yaml:14:26: parallelism.distributed_optimizer: distributed_optimizer: false with zero_stage: 1 (expected "
             "one of the two); hint: without the distributed optimizer Megatron shards nothing (zero_stage: 0)");
-  EXPECT_NE(error_of(with_parallelism("  distributed_optimizer: maybe\n")).find("s.yaml:13:26: parallelism.distributed_optimizer"),
+  EXPECT_NE(error_of(with_memory_keys("  distributed_optimizer: maybe\n")).find("s.yaml:13:26: parallelism.distributed_optimizer"),
             std::string::npos);
 }
 

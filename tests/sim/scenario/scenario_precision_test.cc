@@ -11,13 +11,12 @@ namespace {
 using models::TrainingPrecision;
 using testing::error_of;
 using testing::kValidScenario;
+using testing::parse;
 using testing::with;
 
 std::string with_precision(const std::string& precision, const std::string& text = kValidScenario) {
   return with("  tokens: 1B", "  tokens: 1B\n  precision: " + precision, text);
 }
-
-Scenario parse(const std::string& text) { return parse_scenario(text, "s.yaml"); }
 
 TEST(ScenarioPrecision, EachChoiceSetsItsPolicy) {
   const Scenario fp8 = parse(with_precision("fp8"));

@@ -13,11 +13,10 @@ namespace {
 
 using testing::error_of;
 using testing::kValidScenario;
+using testing::parse;
 
 // kValidScenario (17 lines) with a routing section from line 18.
 std::string with_routing(const std::string& lines) { return std::string(kValidScenario) + "routing:" + lines; }
-Scenario parse(const std::string& text) { return parse_scenario(text, "s.yaml"); }
-
 TEST(ScenarioRouting, BalancedByDefaultAndAsAScalar) {
   EXPECT_EQ(parse(kValidScenario).routing.source, models::RoutingSource::kBalanced);
   EXPECT_EQ(parse(with_routing(" balanced\n")).routing.source, models::RoutingSource::kBalanced);

@@ -36,6 +36,9 @@ inline std::string with(const std::string& from, const std::string& to, std::str
 }
 
 // The ConfigError message of parsing `text`, or "no error".
+// The scenario `text` describes, as a file called s.yaml.
+inline Scenario parse(const std::string& text) { return parse_scenario(text, "s.yaml"); }
+
 inline std::string error_of(const std::string& text) {
   try {
     parse_scenario(text, "s.yaml");

@@ -8,12 +8,10 @@
 #include "hardware/topology_builder.h"
 #include "tests/sim/engine/all_to_all.h"
 #include "sim/engine/engine.h"
-#include "sim/scenario/scenario_loader.h"
+#include "tests/sim/step/deepseek_scenario.h"
 
 namespace trainsim::sim {
 namespace {
-
-Scenario deepseek() { return load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml"); }
 
 TEST(ReplicaGpus, MergedAllToAllPeersLoadEveryPortOnce) {
   Scenario s = deepseek();

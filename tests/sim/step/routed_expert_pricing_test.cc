@@ -4,14 +4,12 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/scenario/scenario_loader.h"
 #include "sim/step/priced_scenario.h"
 #include "sim/step/stage_ops.h"
+#include "tests/sim/step/deepseek_scenario.h"
 
 namespace trainsim::sim {
 namespace {
-
-Scenario deepseek() { return load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml"); }
 
 TEST(RoutedExpertPricing, BalancedRowsGiveBackEachStageOpsRoutedPart) {
   const Scenario s = deepseek();

@@ -1,14 +1,12 @@
 // Stage ops add up to the priced op catalog, in the order DeepSeek-V3's overlap works with.
 #include "sim/step/stage_ops.h"
+#include "tests/sim/step/deepseek_scenario.h"
 
 #include <gtest/gtest.h>
 
-#include "sim/scenario/scenario_loader.h"
 
 namespace trainsim::sim {
 namespace {
-
-Scenario deepseek() { return load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml"); }
 
 TEST(StageOps, AddUpToThePricedCatalog) {
   const Scenario s = deepseek();

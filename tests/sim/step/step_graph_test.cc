@@ -12,11 +12,10 @@
 #include "sim/schedules/schedule_run.h"
 #include "sim/step/stage_ops.h"
 #include "sim/scenario/layout_rules.h"
+#include "tests/sim/step/deepseek_scenario.h"
 
 namespace trainsim::sim {
 namespace {
-
-Scenario deepseek() { return load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/deepseek-v3-2048xh800.yaml"); }
 
 // The layer-level graph with communication off against the executor fed with the stage ops' sums, plus
 // each device's optimizer step after its last op.
