@@ -1,6 +1,7 @@
 // `trainsim topology --kind K --radix R --endpoints E`: what a network of that kind and size is made of, what
 // it costs, its bisection bandwidth, diameter and path diversity (hardware/topology_analysis.h); --compare
-// lists every kind side by side; --svg draws a small one.
+// lists every kind side by side; --svg draws a small one; --fail and --fail-links say what failures leave
+// (hardware/topology_failures.h).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -8,6 +9,7 @@
 #include "cli/output.h"
 #include "core/error.h"
 #include "hardware/fabric_params.h"
+#include "hardware/topology_failures.h"
 #include "reports/topology_report.h"
 #include "reports/topology_svg.h"
 
@@ -46,6 +48,7 @@ void add_topology_command(CLI::App& app) {
     std::string output;
     std::string svg;
     hw::NetworkPrices prices;
+    hw::NetworkFailures failures;
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
@@ -71,6 +74,13 @@ void add_topology_command(CLI::App& app) {
   command->add_option("-o,--output", options->output, "Write the report or JSON to this file");
   command->add_option("--svg", options->svg, "Also draw the network into this SVG file (a small one: at most " +
                                                  std::to_string(reports::kMaxDrawnSwitches) + " switches)");
+  command->add_option("--fail", options->failures.parts,
+                      "What-if: fail this part and report what is left (repeatable): a switch (spine3), a link "
+                      "(leaf2-spine5), a NIC (gpu7-nic) or a whole plane (plane1)");
+  command->add_option("--fail-links", options->failures.link_failure_rate,
+                      "What-if: fail each switch-to-switch link with this probability (0 to 1)")
+      ->check(CLI::Range(0.0, 1.0));
+  command->add_option("--seed", options->failures.seed, "Seed of --fail-links' draws (default 0)");
   command->add_option("--switch-usd", options->prices.switch_usd, "Price of a switch (default fitted to ISCA 2025 "
                                                                   "table 3: 82000)")
       ->check(CLI::Range(0.0, 1e9));
@@ -86,6 +96,9 @@ void add_topology_command(CLI::App& app) {
   command->callback([options, kinds] {
     if (options->compare && !options->svg.empty())
       throw ConfigError(SourceLocation{kCommandLineOrigin, 0, 0, "--svg"}, "--svg with --compare", "one --kind to draw");
+    if (options->compare && !options->failures.empty())
+      throw ConfigError(SourceLocation{kCommandLineOrigin, 0, 0, options->failures.parts.empty() ? "--fail-links" : "--fail"},
+                        "failures with --compare", "one --kind to fail parts of");
     hw::FabricRequest request;
     request.kind = kinds.at(options->kind);
     request.switch_radix = options->radix;
@@ -113,7 +126,12 @@ void add_topology_command(CLI::App& app) {
       commit_outputs(outputs);
       return;
     }
-    const hw::Topology topology = build(request);
+    const hw::Topology healthy = build(request);
+    std::optional<hw::FailedNetwork> failed;
+    if (!options->failures.empty())
+      failed = hw::fail_parts(healthy, options->failures, kCommandLineOrigin,
+                              options->failures.parts.empty() ? "--fail-links" : "--fail");
+    const hw::Topology& topology = failed ? failed->topology : healthy;
     OutputFiles::Id drawing{};
     if (!options->svg.empty()) {
       if (topology.switch_count() > reports::kMaxDrawnSwitches)
@@ -124,15 +142,24 @@ void add_topology_command(CLI::App& app) {
       drawing = outputs.plan("--svg", options->svg);
     }
     const hw::TopologyAnalysis analysis =
-        hw::analyse_topology(topology, request.switch_radix, request.link_bytes_per_s, options->prices);
-    outputs.stage(text, options->json ? reports::format_topology_json(analysis)
-                                      : reports::format_topology_summary(analysis, options->prices));
+        hw::analyse_topology(healthy, request.switch_radix, request.link_bytes_per_s, options->prices);
+    if (failed) {
+      reports::FailureComparison comparison{options->failures, failed->failed, analysis,
+                                            hw::analyse_topology(failed->topology, request.switch_radix,
+                                                                 request.link_bytes_per_s, options->prices),
+                                            hw::node_reachability(failed->topology)};
+      outputs.stage(text, options->json ? reports::format_failure_json(comparison)
+                                        : reports::format_failure_summary(comparison));
+    } else {
+      outputs.stage(text, options->json ? reports::format_topology_json(analysis)
+                                        : reports::format_topology_summary(analysis, options->prices));
+    }
     if (!options->svg.empty())
       outputs.stage(drawing, reports::topology_svg(
-                                 topology, fmt::format("{} ({}): {} endpoints, {}-port switches",
+                                 topology, fmt::format("{} ({}): {} endpoints, {}-port switches{}",
                                                        hw::topology_abbreviation(request.kind),
                                                        hw::topology_name(request.kind), request.endpoints,
-                                                       request.switch_radix)));
+                                                       request.switch_radix, failed ? ", after the failures" : "")));
     commit_outputs(outputs);
   });
 }

@@ -47,22 +47,60 @@ TopologyVertexId lower_end(const TopologyGraph& g, TopologyEdgeId e) {
 }  // namespace
 
 Topology::Topology(TopologyKind kind, TopologyGraph graph, int nodes, int gpus_per_node, int nics_per_node)
-    : kind_(kind), graph_(std::move(graph)), nodes_(nodes), gpus_per_node_(gpus_per_node) {
-  edges_.resize(boost::num_edges(graph_));
+    : kind_(kind),
+      graph_(std::move(graph)),
+      nodes_(nodes),
+      gpus_per_node_(gpus_per_node),
+      nics_per_node_(nics_per_node > 0 ? nics_per_node : gpus_per_node) {
+  index_edges();
   nvlink_of_.assign(static_cast<std::size_t>(gpu_count()), -1);
   nic_of_.assign(static_cast<std::size_t>(gpu_count()), -1);
   for (auto [it, end] = boost::edges(graph_); it != end; ++it) {
     const TopologyEdge& e = graph_[*it];
-    TS_CHECK(e.id >= 0 && e.id < static_cast<int>(edges_.size()), "edge id {} out of range", e.id);
-    edges_[e.id] = *it;
     const TopologyVertex& lower = graph_[lower_end(graph_, *it)];
     if (lower.kind != VertexKind::kGpu) continue;
     TS_CHECK(lower.index >= 0 && lower.index < gpu_count(), "GPU {} out of range", lower.index);
     (e.kind == LinkKind::kNvLink ? nvlink_of_ : nic_of_)[lower.index] = e.id;
   }
-  const int nics = nics_per_node > 0 ? nics_per_node : gpus_per_node;
   for (int gpu = 0; gpu < gpu_count(); ++gpu)
-    shared_nic_of_.push_back(nic_of_[node_of(gpu) * gpus_per_node_ + gpu % gpus_per_node_ % nics]);
+    shared_nic_of_.push_back(nic_of_[node_of(gpu) * gpus_per_node_ + gpu % gpus_per_node_ % nics_per_node_]);
+}
+
+Topology::Topology(const Topology& other)
+    : kind_(other.kind_),
+      graph_(other.graph_),
+      nodes_(other.nodes_),
+      gpus_per_node_(other.gpus_per_node_),
+      nics_per_node_(other.nics_per_node_),
+      nvlink_of_(other.nvlink_of_),
+      nic_of_(other.nic_of_),
+      shared_nic_of_(other.shared_nic_of_),
+      distances_(other.distances_) {
+  index_edges();
+}
+
+Topology& Topology::operator=(const Topology& other) {
+  if (this == &other) return *this;
+  kind_ = other.kind_;
+  graph_ = other.graph_;
+  nodes_ = other.nodes_;
+  gpus_per_node_ = other.gpus_per_node_;
+  nics_per_node_ = other.nics_per_node_;
+  nvlink_of_ = other.nvlink_of_;
+  nic_of_ = other.nic_of_;
+  shared_nic_of_ = other.shared_nic_of_;
+  distances_ = other.distances_;
+  index_edges();
+  return *this;
+}
+
+void Topology::index_edges() {
+  edges_.assign(boost::num_edges(graph_), TopologyEdgeId{});
+  for (auto [it, end] = boost::edges(graph_); it != end; ++it) {
+    const int id = graph_[*it].id;
+    TS_CHECK(id >= 0 && id < static_cast<int>(edges_.size()), "edge id {} out of range", id);
+    edges_[static_cast<std::size_t>(id)] = *it;
+  }
 }
 
 int Topology::endpoint_count() const {
@@ -116,6 +154,48 @@ std::string Topology::link_name(int link) const {
   return vertex_name(lower) + "-" + vertex_name(upper);
 }
 
+TopologyVertexId Topology::leaf_of(int gpu) const {
+  const TopologyEdgeId e = edges_[shared_nic_of_[gpu]];
+  return graph_[boost::source(e, graph_)].kind == VertexKind::kGpu ? boost::target(e, graph_) : boost::source(e, graph_);
+}
+
+// NOTE: which NICs a cross-node flow uses. Healthy, src sends on its own NIC (DeepSeek-V3 3.2.2) and it lands
+// on dst's when that NIC is on the sending plane, else on the NIC of src's index at dst's node, which forwards
+// over NVLink. With failed parts (topology_failures.h) trainsim assumes the network routes around them the way
+// it already crosses planes, over NVLink inside a node (an assumption: no published run describes it): a GPU
+// without a NIC sends through the NIC of the next node-mate (in index order) that has one and reaches dst's
+// node; the receiving NIC is dst's own, else the one of the sender's index, else the first on the sending
+// plane that the fabric still reaches.
+std::optional<Topology::NicPair> Topology::nic_pair(int src_gpu, int dst_gpu) const {
+  const int src_node = node_of(src_gpu), dst_node = node_of(dst_gpu);
+  const auto receiver_for = [&](int send_gpu) -> int {
+    const TopologyVertexId from = leaf_of(send_gpu);
+    const auto reaches = [&](int gpu) {
+      if (shared_nic_of_[gpu] < 0) return false;
+      const TopologyVertexId to = leaf_of(gpu);
+      return graph_[to].plane == graph_[from].plane && distances_to(to)[from] >= 0;
+    };
+    if (reaches(dst_gpu)) return dst_gpu;
+    const int same_index = dst_node * gpus_per_node_ + send_gpu % gpus_per_node_;
+    if (reaches(same_index)) return same_index;
+    for (int i = 0; i < gpus_per_node_; ++i)
+      if (reaches(dst_node * gpus_per_node_ + i)) return dst_node * gpus_per_node_ + i;
+    return -1;
+  };
+  for (int i = 0; i < gpus_per_node_; ++i) {
+    const int send_gpu = src_node * gpus_per_node_ + (src_gpu % gpus_per_node_ + i) % gpus_per_node_;
+    if (shared_nic_of_[send_gpu] < 0) continue;
+    if (const int receive_gpu = receiver_for(send_gpu); receive_gpu >= 0) return NicPair{send_gpu, receive_gpu};
+  }
+  return std::nullopt;
+}
+
+bool Topology::connected(int src_gpu, int dst_gpu) const {
+  if (src_gpu == dst_gpu) return true;
+  if (node_of(src_gpu) == node_of(dst_gpu)) return nvlink_of_[src_gpu] >= 0 && nvlink_of_[dst_gpu] >= 0;
+  return nic_pair(src_gpu, dst_gpu).has_value();
+}
+
 std::vector<RouteHop> Topology::route(int src_gpu, int dst_gpu) const {
   TS_CHECK(src_gpu >= 0 && src_gpu < gpu_count() && dst_gpu >= 0 && dst_gpu < gpu_count(),
            "route {} -> {} outside {} GPUs", src_gpu, dst_gpu, gpu_count());
@@ -125,20 +205,19 @@ std::vector<RouteHop> Topology::route(int src_gpu, int dst_gpu) const {
     TS_CHECK(nvlink_of_[src_gpu] >= 0 && nvlink_of_[dst_gpu] >= 0, "GPU {} or {} has no NVLink", src_gpu, dst_gpu);
     return {{nvlink_of_[src_gpu], true}, {nvlink_of_[dst_gpu], false}};
   }
-  const auto leaf_of = [&](int gpu) {
-    const TopologyEdgeId e = edges_[shared_nic_of_[gpu]];
-    return graph_[boost::source(e, graph_)].kind == VertexKind::kGpu ? boost::target(e, graph_)
-                                                                     : boost::source(e, graph_);
-  };
-  TS_CHECK(shared_nic_of_[src_gpu] >= 0 && shared_nic_of_[dst_gpu] >= 0, "GPU {} or {} has no NIC", src_gpu, dst_gpu);
-  int via = dst_gpu;
-  if (graph_[leaf_of(src_gpu)].plane != graph_[leaf_of(dst_gpu)].plane)
-    via = node_of(dst_gpu) * gpus_per_node_ + src_gpu % gpus_per_node_;
-  hops.push_back({shared_nic_of_[src_gpu], true});
-  append_fabric_path(leaf_of(src_gpu), leaf_of(via), via, hops);
-  hops.push_back({shared_nic_of_[via], false});
-  if (via != dst_gpu) {
-    hops.push_back({nvlink_of_[via], true});
+  const std::optional<NicPair> nics = nic_pair(src_gpu, dst_gpu);
+  if (!nics)
+    throw Error(fmt::format("no path left from GPU {} to GPU {}: their NICs or the fabric between them failed",
+                            src_gpu, dst_gpu));
+  if (nics->send_gpu != src_gpu) {
+    hops.push_back({nvlink_of_[src_gpu], true});
+    hops.push_back({nvlink_of_[nics->send_gpu], false});
+  }
+  hops.push_back({shared_nic_of_[nics->send_gpu], true});
+  append_fabric_path(leaf_of(nics->send_gpu), leaf_of(nics->receive_gpu), nics->receive_gpu, hops);
+  hops.push_back({shared_nic_of_[nics->receive_gpu], false});
+  if (nics->receive_gpu != dst_gpu) {
+    hops.push_back({nvlink_of_[nics->receive_gpu], true});
     hops.push_back({nvlink_of_[dst_gpu], false});
   }
   return hops;

@@ -103,6 +103,54 @@ std::string format_topology_comparison(const std::vector<TopologyEntry>& entries
   return out;
 }
 
+std::string format_failure_summary(const FailureComparison& c) {
+  const hw::FailedParts& f = c.failed;
+  std::string out = fmt::format("{} ({}) with failures:", hw::topology_abbreviation(c.healthy.kind),
+                                hw::topology_name(c.healthy.kind));
+  for (const std::string& part : c.failures.parts) out += " " + part;
+  if (c.failures.link_failure_rate > 0)
+    out += fmt::format(" {:g}% of switch-to-switch links at random (seed {})", 100 * c.failures.link_failure_rate,
+                       c.failures.seed);
+  out += fmt::format("\n  failed          {} switches, {} switch-to-switch links, {} NICs, {} NVLinks\n",
+                     count(f.switches), count(f.fabric_links), count(f.nics), count(f.nvlinks));
+  using Align = TextTable::Align;
+  TextTable table({"", "healthy", "after", "change"}, {Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
+  const auto change = [](double before, double after) {
+    return before > 0 ? fmt::format("{:+.1f}%", 100 * (after - before) / before) : std::string("-");
+  };
+  table.add_row({"bisection", terabytes(c.healthy.bisection_bytes_per_s), terabytes(c.after.bisection_bytes_per_s),
+                 change(c.healthy.bisection_bytes_per_s, c.after.bisection_bytes_per_s)});
+  table.add_row({"switches working", count(c.healthy.inventory.switches), count(c.after.inventory.switches - f.switches),
+                 change(c.healthy.inventory.switches, c.after.inventory.switches - f.switches)});
+  table.add_row({"switch-to-switch links", count(c.healthy.inventory.links), count(c.after.inventory.links),
+                 change(c.healthy.inventory.links, c.after.inventory.links)});
+  table.add_row({"NIC links", count(c.healthy.inventory.endpoints), count(c.after.inventory.endpoints),
+                 change(c.healthy.inventory.endpoints, c.after.inventory.endpoints)});
+  table.add_row({"diameter (switch hops)", std::to_string(c.healthy.distances.diameter_hops),
+                 std::to_string(c.after.distances.diameter_hops), ""});
+  table.add_row({"paths at the diameter", fmt::format("{:.0f}", c.healthy.distances.path_diversity),
+                 fmt::format("{:.0f}", c.after.distances.path_diversity), ""});
+  const long long pairs = c.reachability.node_pairs, joined = pairs - c.reachability.disconnected_pairs;
+  table.add_row({"node pairs joined", fmt::format("{}", pairs), fmt::format("{}", joined),
+                 change(static_cast<double>(pairs), static_cast<double>(joined))});
+  out += table.render("  ");
+  out += "  routes go around what failed: a GPU without a NIC sends through a node-mate's over NVLink, the "
+         "fabric takes the shortest paths left (hardware/topology.cc)\n";
+  return out;
+}
+
+std::string format_failure_json(const FailureComparison& c) {
+  const nlohmann::json out = {
+      {"failures", {{"parts", c.failures.parts}, {"link_failure_rate", c.failures.link_failure_rate}, {"seed", c.failures.seed}}},
+      {"failed", {{"switches", c.failed.switches}, {"fabric_links", c.failed.fabric_links}, {"nics", c.failed.nics},
+                  {"nvlinks", c.failed.nvlinks}}},
+      {"healthy", to_json(c.healthy)},
+      {"after", to_json(c.after)},
+      {"node_pairs", c.reachability.node_pairs},
+      {"disconnected_node_pairs", c.reachability.disconnected_pairs}};
+  return out.dump(2) + "\n";
+}
+
 std::string format_topology_json(const hw::TopologyAnalysis& analysis) { return to_json(analysis).dump(2) + "\n"; }
 
 std::string format_topology_json(const std::vector<TopologyEntry>& entries) {

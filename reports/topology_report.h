@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hardware/topology_analysis.h"
+#include "hardware/topology_failures.h"
 
 namespace trainsim::reports {
 
@@ -23,5 +24,20 @@ std::string format_topology_comparison(const std::vector<TopologyEntry>& entries
 // bisection_bytes_per_s, diameter, and the rest of the analysis; a refused kind has kind and error.
 std::string format_topology_json(const hw::TopologyAnalysis& analysis);
 std::string format_topology_json(const std::vector<TopologyEntry>& entries);  // an array, kinds in order
+
+// A network before and after what-if failures (hardware/topology_failures.h).
+struct FailureComparison {
+  hw::NetworkFailures failures;
+  hw::FailedParts failed;
+  hw::TopologyAnalysis healthy;
+  hw::TopologyAnalysis after;  // of the failed network (its switch count still holds the failed switches)
+  hw::NodeReachability reachability;
+};
+
+// What failed, and the bisection, links, diameter and node pairs joined before and after.
+std::string format_failure_summary(const FailureComparison& comparison);
+// {"failures": {parts, link_failure_rate, seed}, "failed": {switches, fabric_links, nics, nvlinks},
+//  "healthy": <analysis>, "after": <analysis>, "node_pairs", "disconnected_node_pairs"}.
+std::string format_failure_json(const FailureComparison& comparison);
 
 }  // namespace trainsim::reports

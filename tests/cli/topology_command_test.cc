@@ -66,6 +66,34 @@ TEST(TopologyCommand, BadInputExitsTwo) {
   EXPECT_FALSE(std::filesystem::exists(svg));  // nothing half-written
 }
 
+// MPFT of 8-port switches, 64 NICs, 4 per node: 4 planes of 4 leaves and 2 spines. Plane 1 lost takes its 6
+// switches, its 16 NICs and a quarter of the bisection; every node pair stays joined over the other planes.
+TEST(TopologyCommand, APlaneFailedAsJson) {
+  const ProcessResult r = run_trainsim({"topology", "--kind", "mpft", "--radix", "8", "--endpoints", "64",
+                                        "--nics-per-node", "4", "--fail", "plane1", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("failed").at("switches"), 6);
+  EXPECT_EQ(j.at("failed").at("nics"), 16);
+  EXPECT_DOUBLE_EQ(j.at("after").at("bisection_bytes_per_s").get<double>(),
+                   0.75 * j.at("healthy").at("bisection_bytes_per_s").get<double>());
+  EXPECT_EQ(j.at("node_pairs"), 16 * 15 / 2);
+  EXPECT_EQ(j.at("disconnected_node_pairs"), 0);
+  const ProcessResult text = run_trainsim({"topology", "--kind", "mpft", "--radix", "8", "--endpoints", "64",
+                                           "--nics-per-node", "4", "--fail", "plane1"});
+  EXPECT_NE(text.out.find("-25.0%"), std::string::npos) << text.out;
+}
+
+TEST(TopologyCommand, FailuresAreCheckedBeforeAnythingIsWritten) {
+  const ProcessResult unknown = run_trainsim({"topology", "--kind", "ft2", "--radix", "8", "--endpoints", "32",
+                                              "--nics-per-node", "4", "--fail", "spine9"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--fail"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("spine9"), std::string::npos) << unknown.err;
+  EXPECT_EQ(run_trainsim({"topology", "--compare", "--fail", "spine0"}).exit_code, 2);
+  EXPECT_EQ(run_trainsim({"topology", "--kind", "ft2", "--fail-links", "1.5"}).exit_code, 2);
+}
+
 TEST(TopologyCommand, ScenarioSimulatesOnEveryKind) {
   // 32 GPUs on 4 nodes at stage fidelity: the engine routes the EP all-to-all over each builder's fabric.
   const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "topology_every_kind";
