@@ -5,13 +5,20 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cstring>
+#include <functional>
+
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "core/child_process.h"
 #include "core/error.h"
 #include "hardware/fabric_params.h"
 #include "hardware/topology_failures.h"
 #include "reports/topology_report.h"
 #include "reports/topology_svg.h"
+#include "sim/scenario/scenario_loader.h"
+#include "sim/step/priced_scenario.h"
+#include "sim/step/step_simulation.h"
 
 namespace trainsim::cli {
 namespace {
@@ -33,6 +40,66 @@ hw::Topology build(const hw::FabricRequest& request) {
   }
 }
 
+// The step time of `s` at `fidelity` on its network, in a child (one SimGrid run per process); what the child
+// threw where it could not run.
+std::vector<ChildResult> step_times(const std::vector<sim::Scenario>& scenarios, sim::Fidelity fidelity) {
+  std::vector<std::function<std::string()>> works;
+  for (const sim::Scenario& s : scenarios)
+    works.push_back([&s, fidelity] {
+      sim::StepGraphOptions options;
+      options.fidelity = fidelity;
+      const double step_s =
+          sim::simulate_step(sim::PricedScenario(s), s.job.global_batch_sequences, options).step.step_time_s;
+      return std::string(reinterpret_cast<const char*>(&step_s), sizeof step_s);
+    });
+  return run_in_children(works, 2);
+}
+
+double seconds_of(const ChildResult& r) {
+  double s = 0;
+  if (r.ok() && r.bytes.size() == sizeof s) std::memcpy(&s, r.bytes.data(), sizeof s);
+  return s;
+}
+
+template <typename Options>
+void scenario_network(const Options& options) {
+  sim::Scenario failed = sim::load_scenario(options.scenario, options.set);
+  hw::NetworkFailures& failures = failed.cluster.network_failures;
+  failures.parts.insert(failures.parts.end(), options.failures.parts.begin(), options.failures.parts.end());
+  if (options.failures.link_failure_rate > 0) failures.link_failure_rate = options.failures.link_failure_rate;
+  if (options.failures.seed != 0) failures.seed = options.failures.seed;
+  sim::Scenario healthy = failed;
+  healthy.cluster.network_failures = {};
+  const hw::Topology network = sim::build_scenario_topology(healthy);
+  // The builders' switches: 64 ports (hw::topology_params); the NICs' line rate, the scenario's.
+  constexpr int kRadix = 64;
+  const double link_bytes_per_s = failed.cluster.nic_bandwidth_bytes_per_s;
+  OutputFiles outputs;
+  const OutputFiles::Id text = outputs.plan("-o", options.output);
+  const hw::TopologyAnalysis analysis = hw::analyse_topology(network, kRadix, link_bytes_per_s, options.prices);
+  if (failures.empty()) {
+    outputs.stage(text, options.json ? reports::format_topology_json(analysis)
+                                     : reports::format_topology_summary(analysis, options.prices));
+    commit_outputs(outputs);
+    return;
+  }
+  const hw::FailedNetwork after = hw::fail_parts(network, failures, options.scenario, "--fail");
+  reports::FailureComparison comparison;
+  comparison.failures = failures;
+  comparison.failed = after.failed;
+  comparison.healthy = analysis;
+  comparison.after = hw::analyse_topology(after.topology, kRadix, link_bytes_per_s, options.prices);
+  comparison.reachability = hw::node_reachability(after.topology);
+  comparison.fidelity = options.fidelity;
+  const std::vector<ChildResult> steps = step_times({healthy, failed}, *sim::fidelity_from_name(options.fidelity));
+  if (!steps[0].ok()) throw Error("the scenario's step on its healthy network: " + steps[0].error);
+  comparison.healthy_step_s = seconds_of(steps[0]);
+  comparison.failed_step_s = seconds_of(steps[1]);
+  comparison.failed_step_error = steps[1].error;
+  outputs.stage(text, options.json ? reports::format_failure_json(comparison) : reports::format_failure_summary(comparison));
+  commit_outputs(outputs);
+}
+
 }  // namespace
 
 void add_topology_command(CLI::App& app) {
@@ -49,6 +116,9 @@ void add_topology_command(CLI::App& app) {
     std::string svg;
     hw::NetworkPrices prices;
     hw::NetworkFailures failures;
+    std::string scenario;
+    std::vector<std::string> set;
+    std::string fidelity = "stage";
   };
   auto options = std::make_shared<Options>();
   CLI::App* command = app.add_subcommand(
@@ -81,6 +151,12 @@ void add_topology_command(CLI::App& app) {
                       "What-if: fail each switch-to-switch link with this probability (0 to 1)")
       ->check(CLI::Range(0.0, 1.0));
   command->add_option("--seed", options->failures.seed, "Seed of --fail-links' draws (default 0)");
+  command->add_option("--scenario", options->scenario,
+                      "Analyse this scenario's own network (its cluster.network_failures and --fail added), and "
+                      "simulate its step on it before and after the failures");
+  add_set_option(*command, options->set);
+  command->add_option("--fidelity", options->fidelity, "With --scenario and failures: stage or gpu (default stage)")
+      ->check(CLI::IsMember({"stage", "gpu"}));
   command->add_option("--switch-usd", options->prices.switch_usd, "Price of a switch (default fitted to ISCA 2025 "
                                                                   "table 3: 82000)")
       ->check(CLI::Range(0.0, 1e9));
@@ -99,6 +175,13 @@ void add_topology_command(CLI::App& app) {
     if (options->compare && !options->failures.empty())
       throw ConfigError(SourceLocation{kCommandLineOrigin, 0, 0, options->failures.parts.empty() ? "--fail-links" : "--fail"},
                         "failures with --compare", "one --kind to fail parts of");
+    if (!options->scenario.empty()) {
+      if (options->compare)
+        throw ConfigError(SourceLocation{kCommandLineOrigin, 0, 0, "--compare"}, "--compare with --scenario",
+                          "the scenario's own network");
+      scenario_network(*options);
+      return;
+    }
     hw::FabricRequest request;
     request.kind = kinds.at(options->kind);
     request.switch_radix = options->radix;
@@ -144,10 +227,13 @@ void add_topology_command(CLI::App& app) {
     const hw::TopologyAnalysis analysis =
         hw::analyse_topology(healthy, request.switch_radix, request.link_bytes_per_s, options->prices);
     if (failed) {
-      reports::FailureComparison comparison{options->failures, failed->failed, analysis,
-                                            hw::analyse_topology(failed->topology, request.switch_radix,
-                                                                 request.link_bytes_per_s, options->prices),
-                                            hw::node_reachability(failed->topology)};
+      reports::FailureComparison comparison;
+      comparison.failures = options->failures;
+      comparison.failed = failed->failed;
+      comparison.healthy = analysis;
+      comparison.after =
+          hw::analyse_topology(failed->topology, request.switch_radix, request.link_bytes_per_s, options->prices);
+      comparison.reachability = hw::node_reachability(failed->topology);
       outputs.stage(text, options->json ? reports::format_failure_json(comparison)
                                         : reports::format_failure_summary(comparison));
     } else {

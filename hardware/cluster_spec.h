@@ -8,6 +8,7 @@
 #include "hardware/capex_spec.h"
 #include "hardware/failure_spec.h"
 #include "hardware/gpu_spec.h"
+#include "hardware/network_failures.h"
 #include "hardware/power_spec.h"
 
 namespace trainsim::hw {
@@ -47,6 +48,9 @@ struct ClusterSpec {
   FailureSpec failures;    // interruptions, checkpoints and restarts (cluster.failures)
   PowerSpec power;         // host, network and facility power (cluster.power)
   CapexSpec capex;         // owned hardware's dollars (cluster.capex); off: price_usd_per_gpu_s
+  // What-if: parts of the network failed (cluster.network_failures), applied wherever the network is built for
+  // a simulation; its seed is the scenario's.
+  NetworkFailures network_failures;
   int comm_sm_count = 20;  // SMs that communication kernels hold (DeepSeek-V3: 20 of 132)
   // Held on every GPU besides model state and activations (cluster.memory_reserve): the CUDA context and
   // library workspaces (about 1 GiB; a bare PyTorch CUDA context alone takes 0.5-0.7 GiB) and communication

@@ -2,24 +2,12 @@
 // random at a rate. The failed network is a Topology like any other, so every analysis and the engine run on
 // it, and its routes go around what failed (topology.cc's routing rule).
 #pragma once
-#include <cstdint>
 #include <string>
-#include <vector>
 
+#include "hardware/network_failures.h"
 #include "hardware/topology.h"
 
 namespace trainsim::hw {
-
-struct NetworkFailures {
-  // Parts by the names the network gives them: a switch ("spine3", "leaf12", "core0"), a link ("leaf2-spine5",
-  // "gpu7-nic" for a NIC, "gpu7-nvlink"), or "planeN" for every switch of plane N (multi-plane fat-tree).
-  std::vector<std::string> parts;
-  // Each switch-to-switch link fails with this probability, drawn from `seed` (the same seed, the same links).
-  double link_failure_rate = 0;
-  std::uint64_t seed = 0;
-
-  bool empty() const { return parts.empty() && link_failure_rate <= 0; }
-};
 
 // What failed, counted on the healthy network.
 struct FailedParts {

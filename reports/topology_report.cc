@@ -134,13 +134,23 @@ std::string format_failure_summary(const FailureComparison& c) {
   table.add_row({"node pairs joined", fmt::format("{}", pairs), fmt::format("{}", joined),
                  change(static_cast<double>(pairs), static_cast<double>(joined))});
   out += table.render("  ");
+  if (!c.fidelity.empty()) {
+    out += c.failed_step_error.empty()
+               ? fmt::format("  step time at {} fidelity: {:.3f} s healthy, {:.3f} s after the failures ({})\n",
+                             c.fidelity, c.healthy_step_s, c.failed_step_s, change(c.healthy_step_s, c.failed_step_s))
+               : fmt::format("  step time at {} fidelity: {:.3f} s healthy; after the failures it cannot run: {}\n",
+                             c.fidelity, c.healthy_step_s, c.failed_step_error);
+    if (c.fidelity == "stage")
+      out += "  (stage fidelity simulates one GPU of each pipeline device: a failure off its paths shows at --fidelity "
+             "gpu, which simulates every GPU of a pipeline replica)\n";
+  }
   out += "  routes go around what failed: a GPU without a NIC sends through a node-mate's over NVLink, the "
          "fabric takes the shortest paths left (hardware/topology.cc)\n";
   return out;
 }
 
 std::string format_failure_json(const FailureComparison& c) {
-  const nlohmann::json out = {
+  nlohmann::json out = {
       {"failures", {{"parts", c.failures.parts}, {"link_failure_rate", c.failures.link_failure_rate}, {"seed", c.failures.seed}}},
       {"failed", {{"switches", c.failed.switches}, {"fabric_links", c.failed.fabric_links}, {"nics", c.failed.nics},
                   {"nvlinks", c.failed.nvlinks}}},
@@ -148,6 +158,13 @@ std::string format_failure_json(const FailureComparison& c) {
       {"after", to_json(c.after)},
       {"node_pairs", c.reachability.node_pairs},
       {"disconnected_node_pairs", c.reachability.disconnected_pairs}};
+  if (!c.fidelity.empty()) {
+    out["step"] = {{"fidelity", c.fidelity}, {"healthy_s", c.healthy_step_s}};
+    if (c.failed_step_error.empty())
+      out["step"]["after_s"] = c.failed_step_s;
+    else
+      out["step"]["error"] = c.failed_step_error;
+  }
   return out.dump(2) + "\n";
 }
 

@@ -32,6 +32,12 @@ struct FailureComparison {
   hw::TopologyAnalysis healthy;
   hw::TopologyAnalysis after;  // of the failed network (its switch count still holds the failed switches)
   hw::NodeReachability reachability;
+  // The scenario's step on the network before and after (trainsim topology --scenario); fidelity empty when
+  // no scenario was simulated, a step 0 with its reason where the simulation could not run.
+  std::string fidelity;
+  double healthy_step_s = 0;
+  double failed_step_s = 0;
+  std::string failed_step_error;
 };
 
 // What failed, and the bisection, links, diameter and node pairs joined before and after.

@@ -22,6 +22,7 @@
 #include "sim/scenario/layout_rules.h"
 #include "hardware/gpu_power.h"
 #include "sim/scenario/capex_section.h"
+#include "sim/scenario/network_failures_section.h"
 #include "sim/scenario/power_section.h"
 #include "sim/scenario/routing_section.h"
 #include "sim/scenario/training_phases.h"
@@ -344,7 +345,7 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
   refuse_gpu_count(node);
   node.allow_only(Keys{"gpu", "nodes", "gpus_per_node", "nvlink_bandwidth", "nvlink_latency", "nic_bandwidth",
                        "nic_latency", "nics_per_node", "topology", "planes", "price_per_gpu_hour", "comm_sms", "calibration",
-                       "memory_reserve", "failures", "power", "capex"});
+                       "memory_reserve", "failures", "power", "capex", "network_failures"});
   hw::ClusterSpec& c = s.cluster;
   const ConfigNode gpu = node.require("gpu");
   if (gpu.is_scalar()) {
@@ -380,6 +381,7 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
   if (auto power = node.get("power")) read_power(*power, c);
   check_gpu_idle(node, c);
   if (auto capex = node.get("capex")) read_capex(*capex, c);
+  if (auto failures = node.get("network_failures")) read_network_failures(*failures, s.seed, c);
 }
 
 // "key.path=value" from --set onto the tree, each located at "--set key.path".

@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "hardware/topology_builder.h"
+#include "hardware/topology_failures.h"
 #include "sim/scenario/layout_rules.h"
 #include "sim/step/layer_timing.h"
 #include "sim/step/timeline_metrics.h"
@@ -11,7 +12,9 @@ namespace trainsim::sim {
 
 hw::Topology build_scenario_topology(const Scenario& s) {
   try {
-    return hw::build_topology(s.cluster.topology, hw::topology_params(s.cluster));
+    hw::Topology healthy = hw::build_topology(s.cluster.topology, hw::topology_params(s.cluster));
+    if (s.cluster.network_failures.empty()) return healthy;
+    return hw::fail_parts(healthy, s.cluster.network_failures, s.source, "cluster.network_failures").topology;
   } catch (const ConfigError& e) {
     if (!e.where().file.empty()) throw;
     throw ConfigError(s.where(e.where().key_path), e.problem(), e.expected(), e.hint());

@@ -21,8 +21,9 @@ struct StepSimulation {
   std::vector<std::string> notes;
 };
 
-// The scenario's network; a cluster no topology builder can build is a ConfigError located in the scenario
-// file (the builders in hardware/ know key paths, not files).
+// The scenario's network, without the parts cluster.network_failures fails (hardware/topology_failures.h); a
+// cluster no topology builder can build is a ConfigError located in the scenario file (the builders in
+// hardware/ know key paths, not files).
 hw::Topology build_scenario_topology(const Scenario& scenario);
 
 // NOTE: runs SimGrid, one simulation per process (engine.h). With a routed load it runs the step twice, the

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "cli_test_files.h"
 #include "run_trainsim.h"
 #include "small_moe_scenario.h"
 
@@ -92,6 +93,24 @@ TEST(TopologyCommand, FailuresAreCheckedBeforeAnythingIsWritten) {
   EXPECT_NE(unknown.err.find("spine9"), std::string::npos) << unknown.err;
   EXPECT_EQ(run_trainsim({"topology", "--compare", "--fail", "spine0"}).exit_code, 2);
   EXPECT_EQ(run_trainsim({"topology", "--kind", "ft2", "--fail-links", "1.5"}).exit_code, 2);
+}
+
+// The scenario's own network with plane 0 lost: 256 NICs of the default scenario's 256 nodes, and its step on
+// what is left. One answer: the healthy step is `run`'s; and losing a plane cannot speed the step up.
+TEST(TopologyCommand, ScenarioStepBeforeAndAfterAFailure) {
+  const ProcessResult r = run_trainsim({"topology", "--scenario", kDefaultScenario, "--fail", "plane0", "--json"}, kSource);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("failed").at("nics"), 256);
+  EXPECT_EQ(j.at("disconnected_node_pairs"), 0);
+  const ProcessResult run = run_trainsim({"run", kDefaultScenario, "--fidelity", "stage", "--json"}, kSource);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const double step_s = nlohmann::json::parse(run.out).at("step").at("time_s").get<double>();
+  EXPECT_DOUBLE_EQ(j.at("step").at("healthy_s").get<double>(), step_s);
+  EXPECT_GE(j.at("step").at("after_s").get<double>(), step_s);
+  const ProcessResult unknown = run_trainsim({"topology", "--scenario", kDefaultScenario, "--fail", "spine99"}, kSource);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("spine99"), std::string::npos) << unknown.err;
 }
 
 TEST(TopologyCommand, ScenarioSimulatesOnEveryKind) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "hardware/topology_builder.h"
+#include "hardware/topology_failures.h"
 #include "core/child_process.h"
 #include "tests/sim/engine/simgrid_laws.h"
 #include "tests/sim/engine/test_cluster.h"
@@ -36,6 +37,19 @@ TEST(Engine, OneFlowTakesBytesOverBandwidthPlusLatency) {
   ASSERT_EQ(times.size(), 2u);
   EXPECT_NEAR(times[0], kFlowBytes / 160e9 + 2 * nvl_lat, kSimGridTolerance_s);  // NVLink, through the NVSwitch
   EXPECT_NEAR(times[1], kFlowBytes / 50e9 + 2 * nic_lat, kSimGridTolerance_s);   // IB, plane 2
+}
+
+// GPU 0's NIC lost (hardware/topology_failures.h): its flow to node 1 goes over NVLink to GPU 1 and out on GPU 1's
+// NIC (plane 1), lands on GPU 9's and crosses NVLink to GPU 8. GPU 1's own flow to GPU 9 shares both NICs, so the
+// two take twice a lone flow's NIC time; the NVLink hops (160 GB/s, nothing else on them) are not the bottleneck.
+TEST(Engine, ALostNicHalvesWhatItsNodeMatesNicGivesEachFlow) {
+  const auto times = run_in_child([&] {
+    const hw::Topology failed = hw::fail_parts(cluster(2), {{"gpu0-nic"}, 0, 0}, "test", "--fail").topology;
+    return flow_times(failed, {{0, 8}, {1, 9}}, kFlowBytes);
+  });
+  ASSERT_EQ(times.size(), 2u);
+  EXPECT_NEAR(times[0], 2 * kFlowBytes / 50e9, kSimGridTolerance_s);
+  EXPECT_NEAR(times[1], 2 * kFlowBytes / 50e9, kSimGridTolerance_s);
 }
 
 TEST(Engine, TwoFlowsSharingALinkTakeTwiceAsLong) {
