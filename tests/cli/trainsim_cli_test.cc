@@ -29,7 +29,7 @@ TEST(TrainsimCli, UnbuildableNetworkIsAnErrorAtItsLineAndAnalyticStillRuns) {
   const std::string dir = ::testing::TempDir() + "trainsim-network";
   std::filesystem::create_directories(dir);
   std::string text = file_text(kSource + "/scenarios/llama-3.1-405b-16384xh100.yaml");
-  const std::string from = "topology: multi-plane-fat-tree";
+  const std::string from = "topology: fat-tree-3";
   text.replace(text.find(from), from.size(), "topology: fat-tree");
   const std::string scenario = dir + "/one-plane.yaml";
   std::ofstream(scenario, std::ios::binary) << text;
@@ -48,7 +48,7 @@ TEST(TrainsimCli, ValidateScenarioTakesNicsPerNodeAndRefusesPlanesOffMultiPlane)
   const std::string dir = ::testing::TempDir() + "trainsim-nics";
   std::filesystem::create_directories(dir);
   std::string text = file_text(kSource + "/scenarios/llama-3.1-405b-16384xh100.yaml");
-  const std::string from = "topology: multi-plane-fat-tree";
+  const std::string from = "topology: fat-tree-3";
   text.replace(text.find(from), from.size(), "topology: fat-tree\n  nics_per_node: 1");
   const std::string one_nic = dir + "/one-nic.yaml";
   std::ofstream(one_nic, std::ios::binary) << text;
