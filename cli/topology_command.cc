@@ -18,6 +18,7 @@
 #include "reports/topology_svg.h"
 #include "sim/scenario/scenario_loader.h"
 #include "sim/step/priced_scenario.h"
+#include "sim/engine/group_collectives.h"
 #include "sim/step/step_simulation.h"
 
 namespace trainsim::cli {
@@ -78,8 +79,10 @@ void scenario_network(const Options& options) {
   const OutputFiles::Id text = outputs.plan("-o", options.output);
   const hw::TopologyAnalysis analysis = hw::analyse_topology(network, kRadix, link_bytes_per_s, options.prices);
   if (failures.empty()) {
-    outputs.stage(text, options.json ? reports::format_topology_json(analysis)
-                                     : reports::format_topology_summary(analysis, options.prices));
+    const sim::GroupCollectiveFigures collectives = sim::simulate_group_collectives(network);
+    outputs.stage(text, options.json ? reports::format_topology_json(analysis, &collectives)
+                                     : reports::format_topology_summary(analysis, options.prices) +
+                                           reports::format_collectives(collectives));
     commit_outputs(outputs);
     return;
   }
@@ -237,8 +240,10 @@ void add_topology_command(CLI::App& app) {
       outputs.stage(text, options->json ? reports::format_failure_json(comparison)
                                         : reports::format_failure_summary(comparison));
     } else {
-      outputs.stage(text, options->json ? reports::format_topology_json(analysis)
-                                        : reports::format_topology_summary(analysis, options->prices));
+      const sim::GroupCollectiveFigures collectives = sim::simulate_group_collectives(healthy);
+      outputs.stage(text, options->json ? reports::format_topology_json(analysis, &collectives)
+                                        : reports::format_topology_summary(analysis, options->prices) +
+                                              reports::format_collectives(collectives));
     }
     if (!options->svg.empty())
       outputs.stage(drawing, reports::topology_svg(

@@ -168,7 +168,25 @@ std::string format_failure_json(const FailureComparison& c) {
   return out.dump(2) + "\n";
 }
 
-std::string format_topology_json(const hw::TopologyAnalysis& analysis) { return to_json(analysis).dump(2) + "\n"; }
+std::string format_collectives(const sim::GroupCollectiveFigures& c) {
+  return fmt::format("  EP all-to-all   {} GPUs from GPU 0, {:.0f} MiB per pair: {:.3f} ms, {:.1f} GB/s sent per GPU "
+                     "(SimGrid)\n"
+                     "  DP all-reduce   ring of GPU 0 of {} nodes spread over the network, {:.0f} GiB: {:.1f} ms, bus "
+                     "bandwidth {:.1f} GB/s (SimGrid)\n",
+                     c.ep_gpus, c.ep_bytes_per_pair / (1 << 20), c.ep_all_to_all_s * 1e3, c.ep_bytes_per_s_per_gpu() / 1e9,
+                     c.dp_gpus, c.dp_bytes / (1 << 30), c.dp_all_reduce_s * 1e3, c.dp_bus_bytes_per_s() / 1e9);
+}
+
+std::string format_topology_json(const hw::TopologyAnalysis& analysis, const sim::GroupCollectiveFigures* c) {
+  nlohmann::json out = to_json(analysis);
+  if (c) {
+    out["ep_all_to_all"] = {{"gpus", c->ep_gpus}, {"bytes_per_pair", c->ep_bytes_per_pair},
+                            {"seconds", c->ep_all_to_all_s}, {"bytes_per_s_per_gpu", c->ep_bytes_per_s_per_gpu()}};
+    out["dp_all_reduce"] = {{"gpus", c->dp_gpus}, {"bytes", c->dp_bytes}, {"seconds", c->dp_all_reduce_s},
+                            {"bus_bytes_per_s", c->dp_bus_bytes_per_s()}};
+  }
+  return out.dump(2) + "\n";
+}
 
 std::string format_topology_json(const std::vector<TopologyEntry>& entries) {
   nlohmann::json out = nlohmann::json::array();

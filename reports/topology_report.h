@@ -8,6 +8,7 @@
 
 #include "hardware/topology_analysis.h"
 #include "hardware/topology_failures.h"
+#include "sim/engine/group_collectives.h"
 
 namespace trainsim::reports {
 
@@ -19,10 +20,13 @@ struct TopologyEntry {
 };
 
 std::string format_topology_summary(const hw::TopologyAnalysis& analysis, const hw::NetworkPrices& prices);
+// The lines of the collectives simulated on the network (sim/engine/group_collectives.h).
+std::string format_collectives(const sim::GroupCollectiveFigures& collectives);
 std::string format_topology_comparison(const std::vector<TopologyEntry>& entries, int endpoints, int radix);
 // One object per analysis: kind, endpoints, switches, links, cost_usd, cost_per_endpoint_usd,
 // bisection_bytes_per_s, diameter, and the rest of the analysis; a refused kind has kind and error.
-std::string format_topology_json(const hw::TopologyAnalysis& analysis);
+std::string format_topology_json(const hw::TopologyAnalysis& analysis,
+                                 const sim::GroupCollectiveFigures* collectives = nullptr);
 std::string format_topology_json(const std::vector<TopologyEntry>& entries);  // an array, kinds in order
 
 // A network before and after what-if failures (hardware/topology_failures.h).
