@@ -42,9 +42,7 @@ double bisection_bandwidth_bytes_per_s(const Topology& topology) {
   std::vector<int> switch_number(boost::num_vertices(g), -1);
   int switches = 0;
   for (auto [it, end] = boost::vertices(g); it != end; ++it) {
-    const VertexKind k = g[*it].kind;
-    if (k == VertexKind::kLeafSwitch || k == VertexKind::kSpineSwitch || k == VertexKind::kCoreSwitch)
-      switch_number[*it] = switches++;
+    if (is_switch(g[*it].kind)) switch_number[*it] = switches++;
   }
   const std::size_t source = static_cast<std::size_t>(switches);
   const std::size_t sink = source + 1;

@@ -12,10 +12,6 @@
 namespace trainsim::hw {
 namespace {
 
-bool is_switch(VertexKind kind) {
-  return kind == VertexKind::kLeafSwitch || kind == VertexKind::kSpineSwitch || kind == VertexKind::kCoreSwitch;
-}
-
 int level(VertexKind kind) {
   switch (kind) {
     case VertexKind::kGpu: return 0;

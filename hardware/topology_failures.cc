@@ -5,19 +5,23 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <boost/graph/connected_components.hpp>
+#include <boost/graph/filtered_graph.hpp>
+#pragma GCC diagnostic pop
 
 #include "core/did_you_mean.h"
 #include "core/error.h"
 
 namespace trainsim::hw {
 namespace {
-
-bool is_switch(VertexKind kind) {
-  return kind == VertexKind::kLeafSwitch || kind == VertexKind::kSpineSwitch || kind == VertexKind::kCoreSwitch;
-}
 
 // A uniform draw in [0, 1) from the engine's raw output: the 53 high bits, the same on every standard library
 // (std::uniform_real_distribution's algorithm is left to the implementation).
@@ -98,25 +102,12 @@ FailedNetwork fail_parts(const Topology& topology, const NetworkFailures& failur
 
 NodeReachability node_reachability(const Topology& topology) {
   const TopologyGraph& g = topology.graph();
-  // Fabric components: switches joined by switch-to-switch links (a multi-plane network's planes apart).
+  // Fabric components: switches joined by switch-to-switch links (a multi-plane network's planes apart), by
+  // Boost.Graph's connected_components on the graph seen through its fabric links only.
+  const auto fabric_only = [&g](const TopologyEdgeId& e) { return g[e].kind == LinkKind::kFabric; };
+  const boost::filtered_graph<TopologyGraph, std::function<bool(const TopologyEdgeId&)>> fabric(g, fabric_only);
   std::vector<int> component(boost::num_vertices(g), -1);
-  int components = 0;
-  for (auto [it, end] = boost::vertices(g); it != end; ++it) {
-    if (!is_switch(g[*it].kind) || component[*it] >= 0) continue;
-    std::vector<TopologyVertexId> stack{*it};
-    component[*it] = components;
-    while (!stack.empty()) {
-      const TopologyVertexId u = stack.back();
-      stack.pop_back();
-      for (auto [e, e_end] = boost::out_edges(u, g); e != e_end; ++e) {
-        const TopologyVertexId w = boost::target(*e, g);
-        if (g[*e].kind != LinkKind::kFabric || component[w] >= 0) continue;
-        component[w] = components;
-        stack.push_back(w);
-      }
-    }
-    ++components;
-  }
+  boost::connected_components(fabric, component.data());
   // Each node reaches the components its NICs' leaves are in: any GPU of it reaches any of its NICs over
   // NVLink (the routing rule), so two nodes are joined when they share a component.
   std::vector<std::vector<int>> reached(static_cast<std::size_t>(topology.nodes()));

@@ -14,6 +14,10 @@ namespace trainsim::hw {
 // Leaf switches hold the NICs (in Slim Fly and Dragonfly every router is one); spines sit above leaves and
 // cores above spines (the three-layer fat-tree's aggregation and core switches).
 enum class VertexKind { kGpu, kNvSwitch, kLeafSwitch, kSpineSwitch, kCoreSwitch };
+// A switch of the scale-out network (the NVSwitch is a node's, not the network's).
+inline bool is_switch(VertexKind kind) {
+  return kind == VertexKind::kLeafSwitch || kind == VertexKind::kSpineSwitch || kind == VertexKind::kCoreSwitch;
+}
 enum class LinkKind {
   kNvLink,  // GPU <-> its node's NVSwitch
   kNic,     // GPU's NIC <-> a leaf switch

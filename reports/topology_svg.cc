@@ -53,8 +53,7 @@ class Drawing {
     for (auto [it, end] = boost::vertices(g_); it != end; ++it) {
       const VertexKind k = g_[*it].kind;
       if (k == VertexKind::kNvSwitch) nodes_.push_back(*it);
-      if (k == VertexKind::kLeafSwitch || k == VertexKind::kSpineSwitch || k == VertexKind::kCoreSwitch)
-        switches_[k].push_back(*it);
+      if (hw::is_switch(k)) switches_[k].push_back(*it);
     }
     for (auto [it, end] = boost::edges(g_); it != end; ++it)
       if (g_[*it].kind == hw::LinkKind::kNic) {
