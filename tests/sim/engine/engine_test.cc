@@ -10,6 +10,7 @@
 #include "hardware/topology_builder.h"
 #include "hardware/topology_failures.h"
 #include "core/child_process.h"
+#include "tests/hardware/fabric_test_helpers.h"
 #include "tests/sim/engine/simgrid_laws.h"
 #include "tests/sim/engine/test_cluster.h"
 #include "core/error.h"
@@ -50,6 +51,28 @@ TEST(Engine, ALostNicHalvesWhatItsNodeMatesNicGivesEachFlow) {
   ASSERT_EQ(times.size(), 2u);
   EXPECT_NEAR(times[0], 2 * kFlowBytes / 50e9, kSimGridTolerance_s);
   EXPECT_NEAR(times[1], 2 * kFlowBytes / 50e9, kSimGridTolerance_s);
+}
+
+// FT2 of 8-port switches, 32 NICs, 4 GPUs a node (one node per leaf, 4 spines, a cable per leaf-spine pair): node
+// 0's 4 GPUs each send to their peer on node 1. Healthy, the routing rule (topology.cc: the (destination mod
+// count)-th of the equal next switches) puts GPUs 4-7's flows on spines 0-3, one each. Spine 0 lost, the 3 left
+// take destinations 4, 5, 6, 7 as 4 mod 3 = 1, 2, 0, 1: the flows to GPUs 4 and 7 share spine 2 and take twice
+// as long, a lone flow's NIC time more (latencies cancel in the difference).
+TEST(Engine, ASpineLostMakesTwoFlowsShareTheSpineTheRuleGivesThem) {
+  const hw::Topology healthy = hw::testing::fabric(hw::TopologyKind::kFatTree, 32, 8, 4);
+  const auto times = run_in_child([&] {
+    const hw::Topology failed = hw::fail_parts(healthy, {{"spine0"}, 0, 0}, "test", "--fail").topology;
+    std::vector<double> out = flow_times(healthy, {{0, 4}, {1, 5}, {2, 6}, {3, 7}}, kFlowBytes);
+    for (double t : flow_times(failed, {{0, 4}, {1, 5}, {2, 6}, {3, 7}}, kFlowBytes)) out.push_back(t);
+    return out;
+  });
+  ASSERT_EQ(times.size(), 8u);
+  const double lone_s = kFlowBytes / hw::testing::kLinkBytesPerS;
+  for (int i = 1; i < 4; ++i) EXPECT_NEAR(times[i], times[0], kSimGridTolerance_s);  // healthy: one flow a spine
+  EXPECT_NEAR(times[4] - times[0], lone_s, 2 * kSimGridTolerance_s);  // to GPU 4, on spine 2 with GPU 7's
+  EXPECT_NEAR(times[7] - times[0], lone_s, 2 * kSimGridTolerance_s);
+  EXPECT_NEAR(times[5], times[0], kSimGridTolerance_s);  // alone on spine 3
+  EXPECT_NEAR(times[6], times[0], kSimGridTolerance_s);  // alone on spine 1
 }
 
 TEST(Engine, TwoFlowsSharingALinkTakeTwiceAsLong) {
