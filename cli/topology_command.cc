@@ -246,11 +246,15 @@ void add_topology_command(CLI::App& app) {
                                               reports::format_collectives(collectives));
     }
     if (!options->svg.empty())
-      outputs.stage(drawing, reports::topology_svg(
-                                 topology, fmt::format("{} ({}): {} endpoints, {}-port switches{}",
+      outputs.stage(drawing,
+                    reports::topology_svg(
+                        topology, failed ? fmt::format("{} after failures: {} endpoints, {}-port switches",
+                                                       hw::topology_abbreviation(request.kind), request.endpoints,
+                                                       request.switch_radix)
+                                         : fmt::format("{} ({}): {} endpoints, {}-port switches",
                                                        hw::topology_abbreviation(request.kind),
                                                        hw::topology_name(request.kind), request.endpoints,
-                                                       request.switch_radix, failed ? ", after the failures" : "")));
+                                                       request.switch_radix)));
     commit_outputs(outputs);
   });
 }
