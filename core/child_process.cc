@@ -107,7 +107,9 @@ std::vector<ChildResult> run_in_children(const std::vector<std::function<std::st
     ::close(running[i].fd);
     int status = 0;
     ::waitpid(running[i].pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty())
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+      results[i].error = "LeakSanitizer found leaks in the child (report above)";
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty())
       results[i].error = "child died (status " + std::to_string(status) + ")";
     else if (reply[0] == 'E')
       results[i].error = reply.substr(1);

@@ -27,7 +27,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/child_process.h"
 #include "core/error.h"
@@ -354,25 +356,38 @@ Timeline simulate_in_fresh_process(const ActivityGraph& graph, const hw::Topolog
 }  // namespace
 
 Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options) {
-  TS_CHECK(options.compute_share_during_comm > 0 && options.compute_share_during_comm <= 1,
-           "compute share {} during communication", options.compute_share_during_comm);
-  check_runs_to_the_end(graph);  // here, so a bad graph is reported before a process is forked
+  return std::move(run_engines({EngineJob{&graph, &topology, options}}, 1).front());
+}
+
+std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parallel) {
+  for (const EngineJob& job : jobs) {
+    TS_CHECK(job.graph != nullptr && job.topology != nullptr);
+    TS_CHECK(job.options.compute_share_during_comm > 0 && job.options.compute_share_during_comm <= 1,
+             "compute share {} during communication", job.options.compute_share_during_comm);
+    check_runs_to_the_end(*job.graph);  // here, so a bad graph is reported before a process is forked
+  }
   // NOTE: every simulation runs in a forked child of its own, which inherits the graph copy-on-write and sends
   // the timeline back: any number of simulations run one after another in one process.
-  const SimGridLog log;
-  std::string bytes;
-  try {
-    bytes = run_in_child_bytes([&] { return timeline_to_bytes(simulate_in_fresh_process(graph, topology, options, log)); });
-  } catch (const std::exception& e) {
+  const std::vector<SimGridLog> logs(jobs.size());
+  std::vector<std::function<std::string()>> works;
+  for (std::size_t i = 0; i < jobs.size(); ++i)
+    works.emplace_back([&jobs, &logs, i] {
+      return timeline_to_bytes(simulate_in_fresh_process(*jobs[i].graph, *jobs[i].topology, jobs[i].options, logs[i]));
+    });
+  const std::vector<ChildResult> results = run_in_children(works, parallel);
+  std::vector<Timeline> timelines;
+  for (std::size_t i = 0; i < results.size(); ++i) {
     // The child's own errors come back as their messages; a child that died (an abort in xbt_die or
     // xbt_assert, a crash) is a bug, named with what SimGrid logged last.
-    const std::string what = e.what();
-    if (!what.starts_with("simulation child died")) throw;
-    const std::string words = log.last_words();
-    throw_check_failure("the simulation child exits", __FILE__, __LINE__,
-                        what + (words.empty() ? "" : "; SimGrid logged: " + words));
+    if (results[i].error.starts_with("child died")) {
+      const std::string words = logs[i].last_words();
+      throw_check_failure("the simulation child exits", __FILE__, __LINE__,
+                          "simulation " + results[i].error + (words.empty() ? "" : "; SimGrid logged: " + words));
+    }
+    if (!results[i].ok()) throw std::runtime_error(results[i].error);
+    timelines.push_back(timeline_from_bytes(results[i].bytes));
   }
-  return timeline_from_bytes(bytes);
+  return timelines;
 }
 
 }  // namespace trainsim::sim

@@ -2,6 +2,7 @@
 // its Timeline. SimGrid stays inside engine.cc; docs/simgrid.md has the settings and pitfalls.
 #pragma once
 #include <functional>
+#include <vector>
 
 #include "hardware/topology.h"
 #include "sim/engine/activity_graph.h"
@@ -25,5 +26,17 @@ struct EngineOptions {
 // waits for one added after it on its GPU). SimGrid's own log never reaches the terminal; a SimGrid exception,
 // xbt_die or crash is one internal error ("internal check failed ...") naming what SimGrid logged last.
 Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options = {});
+
+// One simulation of run_engines: its graph and network, which must outlive the call.
+struct EngineJob {
+  const ActivityGraph* graph = nullptr;
+  const hw::Topology* topology = nullptr;
+  EngineOptions options;
+};
+
+// Independent simulations as run_engine runs them, each in a child of its own, at most `parallel` at a time
+// (a step and its reference on two cores); their timelines in order. The first that fails throws as
+// run_engine would.
+std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parallel);
 
 }  // namespace trainsim::sim

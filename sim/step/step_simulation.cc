@@ -1,6 +1,10 @@
 // Step simulation: graph, engine, metrics (see step_simulation.h).
 #include "sim/step/step_simulation.h"
 
+#include <algorithm>
+#include <thread>
+#include <vector>
+
 #include "core/error.h"
 #include "hardware/topology_builder.h"
 #include "hardware/topology_failures.h"
@@ -32,7 +36,21 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
   out.computing_gpus = built.devices * built.members;
   out.simulated_gpus = static_cast<int>(built.graph.gpus().size());
   out.notes = std::move(built.notes);
-  out.timeline = run_engine(built.graph, topology, built.engine);
+  // With a routed load, the same step at the balanced load is the reference the straggler's share is read
+  // against: an independent simulation, run beside the step's on a second core where there is one.
+  const bool reference = measure_straggler && options.routed_load && s.job.model.is_moe();
+  StepGraph balanced;
+  if (reference) {
+    StepGraphOptions balanced_options = options;
+    balanced_options.routed_load = nullptr;
+    balanced_options.progress = nullptr;
+    balanced = build_step_graph(priced, microbatches, balanced_options);
+  }
+  std::vector<EngineJob> jobs{{&built.graph, &topology, built.engine}};
+  if (reference) jobs.push_back({&balanced.graph, &topology, balanced.engine});
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<Timeline> timelines = run_engines(jobs, std::min(cores, static_cast<int>(jobs.size())));
+  out.timeline = std::move(timelines.front());
 
   const TimelineMetrics metrics = timeline_metrics(out.timeline, built.tags);
   const RankMetrics& critical = metrics.ranks[static_cast<std::size_t>(metrics.critical_rank)];
@@ -61,13 +79,7 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
   const auto ep = critical.comm_by_kind_s.find(WorkClass::kEp);
   if (ep != critical.comm_by_kind_s.end()) e.hidden_comm_s = std::max(0.0, ep->second - e.exposed_comm_by_kind_s["ep"]);
   set_throughput(s, e);
-  if (measure_straggler && options.routed_load && s.job.model.is_moe()) {
-    StepGraphOptions balanced = options;
-    balanced.routed_load = nullptr;
-    balanced.progress = nullptr;
-    const StepGraph reference = build_step_graph(priced, microbatches, balanced);
-    e.straggler_s = e.step_time_s - run_engine(reference.graph, topology, reference.engine).makespan_s;
-  }
+  if (reference) e.straggler_s = e.step_time_s - timelines.back().makespan_s;
   return out;
 }
 

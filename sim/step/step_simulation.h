@@ -26,9 +26,9 @@ struct StepSimulation {
 // hardware/ know key paths, not files).
 hw::Topology build_scenario_topology(const Scenario& scenario);
 
-// NOTE: runs SimGrid, one simulation per process (engine.h). With a routed load it runs the step twice, the
-// second time balanced, for StepEstimate::straggler_s, unless measure_straggler is false (straggler_s stays 0):
-// callers that read only the step time (a run's ramp batches and phases) save the second simulation.
+// NOTE: runs SimGrid, one simulation per process (engine.h). With a routed load it also runs the step balanced,
+// for StepEstimate::straggler_s, at once on a second core where there is one, unless measure_straggler is false
+// (straggler_s stays 0): callers that read only the step time (a run's ramp batches and phases) save it.
 StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequences, const StepGraphOptions& options,
                              bool measure_straggler = true);
 

@@ -122,6 +122,35 @@ TEST(Engine, SecondSimulationInOneProcessWorks) {
   EXPECT_NEAR(second[0], first[0], 1e-12);
 }
 
+// Two simulations side by side (a step and its balanced reference): each in a child of its own, each its own
+// law, returned in the order given: one flow alone over NVLink, two sharing GPU 0's NVLink port.
+TEST(Engine, SimulationsSideBySideEachKeepTheirOwnTimeline) {
+  ActivityGraph lone, shared;
+  lone.add_flow(0, 1, kFlowBytes, {0, lone.intern("lone"), -1, 0});
+  for (int dst : {1, 2}) shared.add_flow(0, dst, kFlowBytes, {0, shared.intern("shared"), -1, 0});
+  const hw::Topology topology = cluster(1);
+  const std::vector<Timeline> timelines =
+      run_engines({EngineJob{&lone, &topology, {}}, EngineJob{&shared, &topology, {}}}, 2);
+  ASSERT_EQ(timelines.size(), 2u);
+  const double alone_s = kFlowBytes / 160e9;  // cluster(1) has no latency: bytes / NVLink bandwidth
+  ASSERT_EQ(timelines[0].events.size(), 1u);
+  EXPECT_NEAR(timelines[0].makespan_s, alone_s, kSimGridTolerance_s);
+  ASSERT_EQ(timelines[1].events.size(), 2u);
+  EXPECT_NEAR(timelines[1].makespan_s, 2 * alone_s, kSimGridTolerance_s);  // max-min: half the port each
+}
+
+// A failing job fails the call as run_engine would, whichever of them it is.
+TEST(Engine, ASimulationSideBySideThatCannotRunIsReported) {
+  ActivityGraph fine, cycle;
+  fine.add_flow(0, 1, kFlowBytes, {0, fine.intern("fine"), -1, 0});
+  const int a = cycle.add_compute(0, 1.0, {0, cycle.intern("a"), 0});
+  const int b = cycle.add_compute(0, 1.0, {0, cycle.intern("b"), 0});
+  cycle.add_dependency(a, b);
+  cycle.add_dependency(b, a);
+  const hw::Topology topology = cluster(1);
+  EXPECT_THROW(run_engines({EngineJob{&fine, &topology, {}}, EngineJob{&cycle, &topology, {}}}, 2), trainsim::Error);
+}
+
 TEST(Engine, CycleIsReported) {
   try {
     ActivityGraph graph;

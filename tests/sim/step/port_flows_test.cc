@@ -1,5 +1,5 @@
 // Port flows: the row and column sums of a matrix with no diagonal carried by a few flows (conservation on
-// every port, by law), balanced routing's ring as its special case, and two cases worked by hand.
+// every port, by law), balanced routing's ring as its special case, and three cases worked by hand.
 #include "sim/step/port_flows.h"
 
 #include <gtest/gtest.h>
@@ -52,6 +52,21 @@ TEST(PortFlows, WhatAGpuWouldSendItselfGoesThroughAnotherFlow) {
   const auto flows = port_flows({1, 3, 3}, {2, 2, 3});
   ASSERT_TRUE(flows);
   const std::vector<std::tuple<int, int, double>> expected = {{0, 2, 1}, {1, 0, 1}, {1, 2, 2}, {2, 0, 1}, {2, 1, 2}};
+  ASSERT_EQ(flows->size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ((*flows)[i].from, std::get<0>(expected[i])) << i;
+    EXPECT_EQ((*flows)[i].to, std::get<1>(expected[i])) << i;
+    EXPECT_EQ((*flows)[i].bytes, std::get<2>(expected[i])) << i;
+  }
+}
+
+TEST(PortFlows, ARingOffsetThatMissesTheDiagonalIsTaken) {
+  // out {2, 2, 3}, in {2, 3, 2} (matrix [[0,0,2],[2,0,0],[0,3,0]]). From GPU 1 the corner meets GPU 1 and GPU 2
+  // on the diagonal and the exchanges leave six flows; from GPU 2 (receivers 2, 0, 1) it takes 0 -> 2 (2),
+  // 1 -> 0 (2), 2 -> 1 (3) and meets nobody: the matrix itself, three flows.
+  const auto flows = port_flows({2, 2, 3}, {2, 3, 2});
+  ASSERT_TRUE(flows);
+  const std::vector<std::tuple<int, int, double>> expected = {{0, 2, 2}, {1, 0, 2}, {2, 1, 3}};
   ASSERT_EQ(flows->size(), expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ((*flows)[i].from, std::get<0>(expected[i])) << i;
