@@ -356,15 +356,15 @@ Timeline simulate_in_fresh_process(const ActivityGraph& graph, const hw::Topolog
 }  // namespace
 
 Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options) {
-  return std::move(run_engines({EngineJob{&graph, &topology, options}}, 1).front());
+  return std::move(run_engines({EngineJob{&graph, nullptr, &topology, options}}, 1).front());
 }
 
 std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parallel) {
   for (const EngineJob& job : jobs) {
-    TS_CHECK(job.graph != nullptr && job.topology != nullptr);
+    TS_CHECK((job.graph != nullptr) != static_cast<bool>(job.build_graph) && job.topology != nullptr);
     TS_CHECK(job.options.compute_share_during_comm > 0 && job.options.compute_share_during_comm <= 1,
              "compute share {} during communication", job.options.compute_share_during_comm);
-    check_runs_to_the_end(*job.graph);  // here, so a bad graph is reported before a process is forked
+    if (job.graph) check_runs_to_the_end(*job.graph);  // here, so a bad graph is reported before a process is forked
   }
   // NOTE: every simulation runs in a forked child of its own, which inherits the graph copy-on-write and sends
   // the timeline back: any number of simulations run one after another in one process.
@@ -372,7 +372,11 @@ std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parall
   std::vector<std::function<std::string()>> works;
   for (std::size_t i = 0; i < jobs.size(); ++i)
     works.emplace_back([&jobs, &logs, i] {
-      return timeline_to_bytes(simulate_in_fresh_process(*jobs[i].graph, *jobs[i].topology, jobs[i].options, logs[i]));
+      const EngineJob& job = jobs[i];
+      if (job.graph) return timeline_to_bytes(simulate_in_fresh_process(*job.graph, *job.topology, job.options, logs[i]));
+      const ActivityGraph graph = job.build_graph();
+      check_runs_to_the_end(graph);
+      return timeline_to_bytes(simulate_in_fresh_process(graph, *job.topology, job.options, logs[i]));
     });
   const std::vector<ChildResult> results = run_in_children(works, parallel);
   std::vector<Timeline> timelines;

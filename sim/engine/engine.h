@@ -27,9 +27,13 @@ struct EngineOptions {
 // xbt_die or crash is one internal error ("internal check failed ...") naming what SimGrid logged last.
 Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, const EngineOptions& options = {});
 
-// One simulation of run_engines: its graph and network, which must outlive the call.
+// One simulation of run_engines: its graph and network, which must outlive the call. Instead of a graph, a
+// job may give the function that builds it: it then runs in the job's child, beside the other simulations
+// (a step's balanced reference is built while the step itself simulates), and a graph that could never run
+// comes back as the child's error message rather than as trainsim::Error.
 struct EngineJob {
   const ActivityGraph* graph = nullptr;
+  std::function<ActivityGraph()> build_graph;
   const hw::Topology* topology = nullptr;
   EngineOptions options;
 };

@@ -122,15 +122,20 @@ TEST(Engine, SecondSimulationInOneProcessWorks) {
   EXPECT_NEAR(second[0], first[0], 1e-12);
 }
 
-// Two simulations side by side (a step and its balanced reference): each in a child of its own, each its own
-// law, returned in the order given: one flow alone over NVLink, two sharing GPU 0's NVLink port.
+// Two simulations side by side (a step and its balanced reference, built in its own child): each in a child of
+// its own, each its own law, returned in the order given: one flow alone over NVLink, two sharing GPU 0's
+// NVLink port.
 TEST(Engine, SimulationsSideBySideEachKeepTheirOwnTimeline) {
-  ActivityGraph lone, shared;
+  ActivityGraph lone;
   lone.add_flow(0, 1, kFlowBytes, {0, lone.intern("lone"), -1, 0});
-  for (int dst : {1, 2}) shared.add_flow(0, dst, kFlowBytes, {0, shared.intern("shared"), -1, 0});
+  auto shared = [] {
+    ActivityGraph graph;
+    for (int dst : {1, 2}) graph.add_flow(0, dst, kFlowBytes, {0, graph.intern("shared"), -1, 0});
+    return graph;
+  };
   const hw::Topology topology = cluster(1);
   const std::vector<Timeline> timelines =
-      run_engines({EngineJob{&lone, &topology, {}}, EngineJob{&shared, &topology, {}}}, 2);
+      run_engines({EngineJob{&lone, nullptr, &topology, {}}, EngineJob{nullptr, shared, &topology, {}}}, 2);
   ASSERT_EQ(timelines.size(), 2u);
   const double alone_s = kFlowBytes / 160e9;  // cluster(1) has no latency: bytes / NVLink bandwidth
   ASSERT_EQ(timelines[0].events.size(), 1u);
@@ -148,7 +153,15 @@ TEST(Engine, ASimulationSideBySideThatCannotRunIsReported) {
   cycle.add_dependency(a, b);
   cycle.add_dependency(b, a);
   const hw::Topology topology = cluster(1);
-  EXPECT_THROW(run_engines({EngineJob{&fine, &topology, {}}, EngineJob{&cycle, &topology, {}}}, 2), trainsim::Error);
+  EXPECT_THROW(run_engines({EngineJob{&fine, nullptr, &topology, {}}, EngineJob{&cycle, nullptr, &topology, {}}}, 2),
+               trainsim::Error);
+  // Built in its child, the same graph comes back as the child's message.
+  try {
+    run_engines({EngineJob{&fine, nullptr, &topology, {}}, EngineJob{nullptr, [&] { return cycle; }, &topology, {}}}, 2);
+    FAIL() << "expected the cycle to be reported";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("2 of 2 activities never became ready"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Engine, CycleIsReported) {
