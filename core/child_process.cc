@@ -53,6 +53,15 @@ std::string read_all(int fd) {
   ::_exit(0);
 }
 
+// Why a child's result cannot be used ("" when it can): it exited 3 (LeakSanitizer's check, above), died, or
+// sent nothing. `who` names the child in the message.
+std::string exit_error(int status, const std::string& reply, const std::string& who) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 3) return "LeakSanitizer found leaks in the " + who + " (report above)";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty())
+    return who + " died (status " + std::to_string(status) + ")";
+  return {};
+}
+
 }  // namespace
 
 std::string run_in_child_bytes(const std::function<std::string()>& work, double* peak_rss_bytes) {
@@ -72,10 +81,8 @@ std::string run_in_child_bytes(const std::function<std::string()>& work, double*
   rusage usage{};
   ::wait4(pid, &status, 0, &usage);
   if (peak_rss_bytes != nullptr) *peak_rss_bytes = static_cast<double>(usage.ru_maxrss) * 1024.0;  // Linux: KiB
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
-    throw std::runtime_error("LeakSanitizer found leaks in the simulation child (report above)");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty())
-    throw std::runtime_error("simulation child died (status " + std::to_string(status) + ")");
+  if (const std::string error = exit_error(status, reply, "simulation child"); !error.empty())
+    throw std::runtime_error(error);
   if (reply[0] == 'E') throw std::runtime_error(reply.substr(1));
   return reply.substr(1);
 }
@@ -101,17 +108,15 @@ std::vector<ChildResult> run_in_children(const std::vector<std::function<std::st
     running[i] = Running{pid, fds[0]};
   };
   auto finish = [&](std::size_t i) {
-    // A child writes a few bytes and exits; reading its pipe to the end before waiting cannot block the
-    // others, which write into pipes of their own.
+    // A child writes its result (a simulation's timeline: up to hundreds of MB) and exits; reading its pipe to
+    // the end before waiting cannot deadlock: the others block in pipes of their own until they are read.
     const std::string reply = read_all(running[i].fd);
     ::close(running[i].fd);
     int status = 0;
     ::waitpid(running[i].pid, &status, 0);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
-      results[i].error = "LeakSanitizer found leaks in the child (report above)";
-    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || reply.empty())
-      results[i].error = "child died (status " + std::to_string(status) + ")";
-    else if (reply[0] == 'E')
+    results[i].error = exit_error(status, reply, "child");
+    if (!results[i].ok()) return;
+    if (reply[0] == 'E')
       results[i].error = reply.substr(1);
     else
       results[i].bytes = reply.substr(1);
