@@ -9,12 +9,13 @@
 #include <thread>
 #include <vector>
 
+#include "core/available_cores.h"
+
 namespace trainsim {
 
 void parallel_for(int64_t n, const std::function<void(int64_t)>& task, int threads) {
   if (n <= 0) return;
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int workers = static_cast<int>(std::min<int64_t>(n, threads > 0 ? threads : cores));
+  const int workers = static_cast<int>(std::min<int64_t>(n, threads > 0 ? threads : available_cores()));
   std::atomic<int64_t> next{0};
   int64_t failed_at = n;  // the lowest index that threw, so the error does not depend on timing either
   std::exception_ptr error;

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <ctime>
 #include <cstring>
-#include <thread>
 
+#include "core/available_cores.h"
 #include "core/child_process.h"
 #include "core/error.h"
 #include "sim/scenario/layout_rules.h"
@@ -97,7 +97,7 @@ void simulate(const Scenario& base, std::vector<PlanCandidate*> candidates, Fide
     });
   }
   const std::vector<ChildResult> results =
-      run_in_children(works, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+      run_in_children(works, available_cores());
   for (size_t i = 0; i < candidates.size(); ++i)
     if (results[i].ok() && results[i].bytes.size() == sizeof(double))
       std::memcpy(&candidates[i]->simulated_step_s, results[i].bytes.data(), sizeof(double));

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <thread>
 
+#include "core/available_cores.h"
 #include "core/child_process.h"
 #include "core/error.h"
 #include "sim/cost/finite_figures.h"
@@ -59,7 +59,7 @@ StepTimeAt simulated_step_times(const PricedScenario& priced, StepTiming main_st
     return scenario == &main ? step_timing(estimate_step_at_batch(priced, batch), main.cluster)
                              : step_timing(estimate_step_at_batch(PricedScenario(*scenario), batch), scenario->cluster);
   };
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = available_cores();
   const std::vector<ChildResult> results = run_in_children(works, cores);
   auto times = std::make_shared<std::map<std::pair<const Scenario*, int>, StepTiming>>();
   for (size_t i = 0; i < points.size(); ++i) {

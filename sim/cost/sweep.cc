@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <sstream>
-#include <thread>
 
+#include "core/available_cores.h"
 #include "core/child_process.h"
 #include "core/error.h"
 #include "sim/cost/run_evaluation.h"
@@ -139,7 +139,7 @@ Sweep run_sweep(const std::string& path, const std::vector<std::string>& base_ov
   for (int i = 0; i < sweep.total_points; ++i)
     if (i % shard.count == shard.index) indices.push_back(i);
   // A batch of children at a time, so that progress comes after each batch.
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = available_cores();
   for (size_t first = 0; first < indices.size(); first += static_cast<size_t>(cores)) {
     const size_t last = std::min(indices.size(), first + static_cast<size_t>(cores));
     std::vector<std::function<std::string()>> works;

@@ -2,9 +2,9 @@
 #include "sim/step/step_simulation.h"
 
 #include <algorithm>
-#include <thread>
 #include <vector>
 
+#include "core/available_cores.h"
 #include "core/error.h"
 #include "hardware/topology_builder.h"
 #include "hardware/topology_failures.h"
@@ -50,8 +50,7 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
     jobs.push_back({nullptr, [&priced, microbatches, balanced] { return build_step_graph(priced, microbatches, balanced).graph; },
                     &topology, engine});
   }
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<Timeline> timelines = run_engines(jobs, std::min(cores, static_cast<int>(jobs.size())));
+  std::vector<Timeline> timelines = run_engines(jobs, std::min(available_cores(), static_cast<int>(jobs.size())));
   out.timeline = std::move(timelines.front());
 
   const TimelineMetrics metrics = timeline_metrics(out.timeline, built.tags);
