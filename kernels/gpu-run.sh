@@ -14,7 +14,8 @@
 #   GPU_RUN_DEADLINE_S         seconds from the start after which no step starts (540: a device call is
 #                              limited to 600 s, and the machine's start-up is not part of it)
 #   GPU_RUN_CAP_SCALE          multiplies every step's cap (1; the dry run uses 0.02)
-#   CALIBRATION_PLAN           a plan of `trainsim calibrate --device` (kernels/CALIBRATION.md) to time
+#   CALIBRATION_PLAN           the plan of `trainsim calibrate --device` to time (kernels/CALIBRATION.md; the
+#                              default scenario's, kernels/calibration/deepseek-v3-2048xh800.plan.json)
 #   PYTHON                     the Python with PyTorch (python3)
 # The dry run (tests/kernels/gpu_run_dry_run_test.sh) puts stand-ins for nvidia-smi, nvcc, cmake, cuobjdump
 # and python3 first on PATH: the script's deadline, gating and packing run on any CPU.
@@ -23,6 +24,7 @@ set -uo pipefail  # not -e: a failed step is recorded and the run goes on
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 REPO=$(cd "$(dirname "$SELF")/.." && pwd)
 export REPO BUILD=${BUILD:-$PWD/build-gpu} PYTHON=${PYTHON:-python3}
+export CALIBRATION_PLAN=${CALIBRATION_PLAN:-$REPO/kernels/calibration/deepseek-v3-2048xh800.plan.json}
 
 # Every family's step functions: <family>_<step>, run as `bash gpu-run.sh --step NAME` under timeout.
 for steps in "$REPO"/kernels/*/gpu-steps.sh; do
@@ -53,7 +55,7 @@ run_configure() {
 }
 
 run_build() {  # every family in one ninja call that goes on past errors (-k 0): a broken family stops only itself
-  cmake --build "$BUILD" --target gpu_fp8 gpu_mla gpu_moe gpu_moe_fp8 -j "$(nproc)" -- -k 0
+  cmake --build "$BUILD" --target gpu_fp8 gpu_mla gpu_moe gpu_moe_fp8 gpu_calibration -j "$(nproc)" -- -k 0
 }
 
 # --- helpers of the steps ---------------------------------------------------------------------------------
@@ -82,13 +84,14 @@ record() {  # step, outcome, exit code, seconds, cap, note
 outcome_of() { awk -F, -v s="$1" '$1 == s { o = $2 } END { print o }' "$WORK/status.csv"; }
 
 # The reason a step may not run, or nothing: `built:FAMILY` needs the family's drivers, `passed:STEP` needs
-# that step to have succeeded.
+# that step to have succeeded, `ran:STEP` to have succeeded or run out of time (its results so far are kept).
 gate_reason() {
   local need
   for need in "$@"; do
     case $need in
       built:*) [ -f "$WORK/built/${need#built:}" ] || { echo "${need#built:} not built"; return; } ;;
       passed:*) [ "$(outcome_of "${need#passed:}")" = ok ] || { echo "${need#passed:} did not pass"; return; } ;;
+      ran:*) [[ $(outcome_of "${need#ran:}") =~ ^(ok|timeout)$ ]] || { echo "${need#ran:} did not run"; return; } ;;
     esac
   done
 }
@@ -123,7 +126,7 @@ run_step() {
 mark_built_families() {
   local family driver missing
   mkdir -p "$WORK/built"
-  for family in fp8 mla moe moe_fp8; do
+  for family in fp8 mla moe moe_fp8 calibration; do
     missing=""
     for driver in $(family_drivers "$family"); do [ -x "$BUILD/kernels/$driver" ] || missing="$missing $driver"; done
     if [ -z "$missing" ]; then touch "$WORK/built/$family"; else echo "$family: missing$missing"; fi
@@ -137,6 +140,7 @@ family_drivers() {
       mla/mla_decode_bench mla/mla_projections_bench ;;
     moe) echo moe/moe_check moe/moe_bench ;;
     moe_fp8) echo moe/moe_fp8_check moe/moe_fp8_bench ;;
+    calibration) echo calibration/calibration_run ;;
   esac
 }
 
@@ -215,13 +219,13 @@ run_step fp8-report 30 passed:fp8-bench
 run_step mla-report 30 passed:mla-bench
 run_step moe-report 30 passed:moe-bench
 
-# The calibration sweep (only with a plan) and the reduced model's step (once kernels/model exists).
-if [ -z "${CALIBRATION_PLAN:-}" ]; then
-  record calibration-sweep skipped "" 0 0 "no CALIBRATION_PLAN given"
-elif ! declare -F calibration_sweep > /dev/null; then
-  record calibration-sweep skipped "" 0 0 "no plan runner in kernels/ yet (kernels/fp8/NOTES.md, Blocked: calibrate --device)"
+# The calibration sweep with every family's kernels (only where all of them passed their checks), and the
+# reduced model's step (once kernels/model exists).
+if [ -f "$CALIBRATION_PLAN" ]; then
+  run_step calibration-sweep 180 built:calibration "${fp8_ok[@]}" "${mla_ok[@]}" passed:moe-check passed:moe-fp8-check
+  run_step calibration-results 30 ran:calibration-sweep
 else
-  run_step calibration-sweep 180 "${fp8_ok[@]}" "${mla_ok[@]}" built:moe passed:moe-check
+  record calibration-sweep skipped "" 0 0 "no plan at $CALIBRATION_PLAN"
 fi
 if declare -F model_step > /dev/null; then
   run_step model-step 180

@@ -62,8 +62,11 @@ for step in run-env run-build fp8-gemm-check mla-attention-check moe-check moe-f
   moe-bench moe-fp8-bench fp8-torch-peer mla-sdpa-peer moe-torch-peer fp8-report mla-report moe-report; do
   expect_outcome "$step" '^ok'
 done
-expect_outcome calibration-sweep '^skipped.*no CALIBRATION_PLAN'
-for report in fp8-gemm-h100.md mla-h100.md moe-h100.md; do [ -s "$out/$report" ] || fail "no $report"; done
+expect_outcome calibration-sweep '^ok'
+expect_outcome calibration-results '^ok'
+for report in fp8-gemm-h100.md mla-h100.md moe-h100.md calibration-results.json; do
+  [ -s "$out/$report" ] || fail "no $report"
+done
 tar -xzf "$out/gpu-results.tar.gz" -C "$scratch/all-pass" ./logs/fp8-gemm-check.log ./status.csv 2> /dev/null ||
   fail "the archive lacks the step logs"
 grep -q -- '--quick' "$scratch/all-pass/logs/fp8-gemm-check.log" || fail "the drivers did not get --quick"
@@ -78,6 +81,8 @@ expect_outcome moe-fp8-check '^skipped.*gated: fp8-gemm-check did not pass'
 expect_outcome fp8-torch-peer '^skipped.*gated: fp8-bench did not pass'
 expect_outcome mla-bench '^ok'
 expect_outcome moe-bench '^ok'
+expect_outcome calibration-sweep '^skipped.*gated: fp8-gemm-check did not pass'
+expect_outcome calibration-results '^skipped.*gated: calibration-sweep did not run'
 grep -q "FAIL: stand-in sm90_fp8_gemm_check" "$out/summary.txt" || fail "summary.txt lacks the failed step's log tail"
 
 # 3. A family that does not compile: only its own steps are skipped.
@@ -104,7 +109,13 @@ expect_outcome fp8-quantize-check '^timeout.*cap cut to the deadline'
 expect_outcome moe-check '^skipped.*deadline passed'
 [ "$wall_s" -le 12 ] || fail "took $wall_s s with a 4 s deadline (5 s of kill-after at most beyond it)"
 
-# 6. Killed from outside mid-run (the device call's limit): what ended before is already in $OUT.
+# 6. The calibration sweep out of time: the calls it timed are still written as results.
+run_case calibration-hangs FAKE_HANG=calibration_run GPU_RUN_CAP_SCALE=0.01
+expect_files
+expect_outcome calibration-sweep '^timeout'
+expect_outcome calibration-results '^ok'
+
+# 7. Killed from outside mid-run (the device call's limit): what ended before is already in $OUT.
 start_case killed FAKE_HANG=mla_attention_check
 for _ in $(seq 100); do grep -q fp8-gemm-check "$out/summary.txt" 2> /dev/null && break; sleep 0.1; done
 sleep 1  # inside the hanging check now
@@ -120,4 +131,4 @@ if [ "$failures" -ne 0 ]; then
   trap 'pkill -f "sleep $hang_s" 2> /dev/null' EXIT
   exit 1
 fi
-echo "PASS: 6 dry runs of kernels/gpu-run.sh"
+echo "PASS: 7 dry runs of kernels/gpu-run.sh"

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""The calibration sweep's two conversions on the GPU machine (standard library only; kernels/CALIBRATION.md):
+
+  calibration_io.py flatten PLAN.json > calls.txt
+      the plan of `trainsim calibrate --device` as one call a line, "id family op dtype pass sms key=value ...",
+      which calibration_run reads (kernels/calibration/calibration_call.h);
+  calibration_io.py results TIMES.csv -o calibration-results.json
+      calibration_run's times (flushed a call at a time, so a run cut short still has every call it finished)
+      with the device's facts as the results file `trainsim calibrate --from-kernels` reads.
+"""
+import argparse
+import csv
+import datetime
+import json
+import os
+import subprocess
+import sys
+
+
+def flatten(plan_path):
+    with open(plan_path) as f:
+        plan = json.load(f)
+    if plan.get("format") != 1:
+        sys.exit(f"{plan_path}: format is {plan.get('format')!r} (expected 1)")
+    print(f"# {len(plan['calls'])} calls of {plan.get('scenario', '?')} for {plan['device']['gpu']}")
+    for c in plan["calls"]:
+        shape = " ".join(f"{k}={v}" for k, v in c["shape"].items())
+        print(f"{c['id']} {c['family']} {c['op']} {c['dtype']} {c['pass']} {c['sms']} {shape}")
+
+
+def device_facts(header):
+    """name, sm_count and CUDA runtime from the driver's '# device: name=...; sm_count=...; cuda=...' line."""
+    facts = dict(part.strip().split("=", 1) for part in header[len("# device:"):].split(";"))
+    runtime = int(facts["cuda"])
+    return facts["name"], int(facts["sm_count"]), f"{runtime // 1000}.{runtime % 1000 // 10}"
+
+
+def nvidia_smi(field):
+    out = subprocess.run(["nvidia-smi", f"--query-gpu={field}", "--format=csv,noheader,nounits"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.splitlines()[0].strip()
+
+
+def results(times_path, out_path):
+    with open(times_path) as f:
+        lines = f.read().splitlines()
+    if not lines or not lines[0].startswith("# device:"):
+        sys.exit(f"{times_path}: the first line is not calibration_run's '# device:' line")
+    name, sm_count, cuda = device_facts(lines[0])
+    calls = [{"id": r["id"], "seconds": float(r["seconds"]), "sms": int(r["sms"])}
+             for r in csv.DictReader(lines[1:])]
+    if not calls:
+        sys.exit(f"{times_path}: no call was timed")
+    doc = {
+        "format": 1,
+        "device": {"name": name, "sm_count": sm_count,
+                   "boost_clock_hz": float(nvidia_smi("clocks.max.sm")) * 1e6,
+                   "driver": nvidia_smi("driver_version"), "cuda": cuda},
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "calls": calls,
+    }
+    with open(out_path + ".tmp", "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    os.replace(out_path + ".tmp", out_path)
+    print(f"wrote {out_path}: {len(calls)} calls timed on {name}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("flatten").add_argument("plan")
+    r = sub.add_parser("results")
+    r.add_argument("times")
+    r.add_argument("-o", "--out", required=True)
+    args = parser.parse_args()
+    if args.command == "flatten":
+        flatten(args.plan)
+    else:
+        results(args.times, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,307 @@
+// calibration_run: times every call of a flattened calibration plan (calibration_call.h) with the project's
+// kernels, one family each (kernels/CALIBRATION.md), and writes a CSV row per call as soon as it is timed, so a
+// run cut short keeps every call it finished. Usage: calibration_run [--quick] CALLS.txt TIMES.csv
+// NOTE: no kernel here can be held to fewer SMs than the GPU has yet (the WGMMA GEMM and MLA attention launch a
+// CTA per tile, and cuBLASLt's SM-count target is not set), so calls at fewer SMs are skipped, never timed at
+// the full count under the plan's SM count.
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/calibration/calibration_call.h"
+#include "kernels/common/driver_args.h"
+#include "kernels/common/gpu_timing.cuh"
+#include "kernels/fp8/fp8_scaling.h"
+#include "kernels/fp8/sm90_fp8_gemm.h"
+#include "kernels/fp8/sm90_fp8_quantize.h"
+#include "kernels/mla/sm90_bf16_mla_attention.cuh"
+#include "kernels/mla/sm90_bf16_mla_projections.cuh"
+#include "kernels/moe/grouped_fp8_ref.h"
+#include "kernels/moe/moe_bench_harness.cuh"
+#include "kernels/moe/routing_rule.h"
+#include "kernels/moe/sm90_bf16_permute.h"
+#include "kernels/moe/sm90_fp32_router.h"
+#include "kernels/moe/sm90_fp8_grouped_gemm.h"
+
+namespace trainsim::kernels {
+namespace {
+
+using moe_harness::bf16;
+
+// A memory-bound op's byte count stands for rows of DeepSeek-V3's hidden size (7168) where it divides into them,
+// else of the largest of these that does: only the bytes matter to the time, the rows keep the kernel's shape real.
+constexpr int kRowWidths[] = {7168, 4096, 2048, 1024, 512, 256, 128};
+constexpr int kRouterExperts = 256;  // the plan's router bytes are FP32 logits of DeepSeek-V3's 256 experts
+
+// The device memory of one call, freed when the call is done.
+class Scratch {
+ public:
+  template <typename T>
+  T* get(std::size_t count) {
+    T* p = moe_harness::device_alloc<T>(count);
+    owned_.push_back(p);
+    return p;
+  }
+  bf16* bf16_values(std::size_t count) {
+    bf16* p = get<bf16>(count);
+    moe_harness::fill_bf16(p, count, ++seed_, 1.0f);
+    return p;
+  }
+  uint8_t* fp8_codes(std::size_t count) {
+    auto* p = get<__nv_fp8_storage_t>(count);
+    moe_harness::fill_fp8_kernel<<<1024, 256>>>(p, count, ++seed_);
+    TS_CUDA_CHECK_LAUNCH();
+    return p;
+  }
+  float* ones(std::size_t count) {  // scales of 1: the GEMMs' time does not depend on them
+    float* p = get<float>(count);
+    moe_harness::fill_ones_kernel<<<1024, 256>>>(p, count);
+    TS_CUDA_CHECK_LAUNCH();
+    return p;
+  }
+  ~Scratch() {
+    for (void* p : owned_) cudaFree(p);
+  }
+
+ private:
+  std::vector<void*> owned_;
+  uint64_t seed_ = 0;
+};
+
+struct Timed {
+  std::function<void(int)> run;
+  std::string kernel;
+};
+
+std::size_t sz(std::int64_t x) { return static_cast<std::size_t>(x); }
+int to_int(std::int64_t x, const char* what) {
+  if (x <= 0 || x > (1LL << 31) - 1) throw std::invalid_argument(std::string(what) + " out of the kernels' int range");
+  return static_cast<int>(x);
+}
+
+// Fprop and Dgrad: A 1x128, B 128x128 scales, BF16 out; Wgrad (pass W): both 1x128 along K, FP32 out (training_gemm.h).
+Timed fp8_gemm(const CalibrationCall& c, Scratch& s) {
+  const bool wgrad = c.pass == "W";
+  const int m = to_int(c.m, "m"), n = to_int(c.n, "n"), k = to_int(c.k, "k");
+  const fp8::ScaleTiling b_tiling = wgrad ? fp8::ScaleTiling::kRow1x128 : fp8::ScaleTiling::kBlock128x128;
+  fp8::Fp8GemmArgs args{m, n, k, s.fp8_codes(sz(c.m) * sz(c.k)), s.ones(fp8::scale_count(fp8::ScaleTiling::kRow1x128, m, k)),
+                        s.fp8_codes(sz(c.n) * sz(c.k)), s.ones(fp8::scale_count(b_tiling, n, k)), b_tiling,
+                        s.get<char>(sz(c.m) * sz(c.n) * (wgrad ? 4 : 2)), wgrad ? fp8::OutputType::kFP32 : fp8::OutputType::kBF16};
+  fp8::validate(args, fp8::GemmVariant::kWgmma);
+  return {[args](int) { fp8::sm90_fp8_gemm(args, fp8::GemmVariant::kWgmma, nullptr); }, "sm90_fp8_gemm wgmma"};
+}
+
+// Equal groups of rows, each padded to the 128-row alignment the permuted layout gives them. Pass F: m rows per
+// group, n x k weights; pass W: dW_e [m x n] over the k rows of each group (hardware/calibration_sweep.h).
+Timed fp8_grouped_gemm(const CalibrationCall& c, Scratch& s) {
+  const bool wgrad = c.pass == "W";
+  const int groups = to_int(c.groups, "groups");
+  const std::int64_t rows_per_group = wgrad ? c.k : c.m;
+  const int padded = to_int((rows_per_group + 127) / 128 * 128, "rows per group");
+  std::vector<int> offsets(groups + 1);
+  for (int g = 0; g <= groups; ++g) offsets[g] = to_int(std::int64_t(g) * padded, "rows");
+  const int rows = offsets.back();
+  if (!wgrad) {
+    const int n = to_int(c.n, "n"), k = to_int(c.k, "k");
+    const Fp8Grouped x{s.fp8_codes(sz(rows) * k), s.ones(grouped_row_scale_count(rows, k))};
+    const Fp8Grouped w{s.fp8_codes(sz(groups) * n * k), s.ones(expert_weight_scale_count(groups, n, k))};
+    bf16* y = s.get<bf16>(sz(rows) * n);
+    return {[=](int) { sm90_fp8_grouped_gemm_fprop(offsets, n, k, x, w, y, fp8::GemmVariant::kWgmma, nullptr); },
+            "sm90_fp8_grouped_gemm fprop wgmma"};
+  }
+  const int out = to_int(c.m, "m"), in = to_int(c.n, "n");
+  const Fp8Grouped dyt{s.fp8_codes(sz(rows) * out), s.ones(grouped_transposed_scale_count(rows, out))};
+  const Fp8Grouped xt{s.fp8_codes(sz(rows) * in), s.ones(grouped_transposed_scale_count(rows, in))};
+  float* dw = s.get<float>(sz(groups) * out * in);
+  return {[=](int) { sm90_fp8_grouped_gemm_wgrad(offsets, out, in, dyt, xt, dw, fp8::GemmVariant::kWgmma, nullptr); },
+          "sm90_fp8_grouped_gemm wgrad wgmma"};
+}
+
+Timed bf16_gemm(const CalibrationCall& c, Scratch& s) {
+  const int m = to_int(c.m, "m"), n = to_int(c.n, "n"), k = to_int(c.k, "k");
+  const bf16* x = s.bf16_values(sz(c.m) * sz(c.k));
+  std::shared_ptr<MlaLinear> linear = make_cublaslt_bf16_linear(s.bf16_values(sz(c.n) * sz(c.k)), n, k);
+  bf16* y = s.get<bf16>(sz(c.m) * sz(c.n));
+  return {[=](int) { linear->forward(x, y, m, nullptr); }, linear->name()};
+}
+
+// Causal self-attention over `batch` sequences of seq_q tokens, the version 2 (mma.sync) kernels.
+Timed attention(const CalibrationCall& c, Scratch& s, bool backward) {
+  if (c.seq_q != c.seq_kv) throw std::invalid_argument("seq_q != seq_kv: the kernels are self-attention");
+  const int batch = to_int(c.batch, "batch"), seq = to_int(c.seq_q, "seq_q");
+  std::vector<int> cu(batch + 1);
+  for (int b = 0; b <= batch; ++b) cu[b] = to_int(std::int64_t(b) * seq, "tokens");
+  int* cu_device = s.get<int>(cu.size());
+  TS_CUDA_CHECK(cudaMemcpy(cu_device, cu.data(), cu.size() * sizeof(int), cudaMemcpyHostToDevice));
+  const AttentionDeviceArgs args{cu_device, batch, seq, cu.back(), to_int(c.heads, "heads"), to_int(c.head_dim, "head_dim"),
+                                 to_int(c.value_dim, "value_dim"), 0};
+  const std::size_t rows = sz(cu.back()) * sz(c.heads);
+  const bf16 *q = s.bf16_values(rows * sz(c.head_dim)), *k = s.bf16_values(rows * sz(c.head_dim));
+  const bf16* v = s.bf16_values(rows * sz(c.value_dim));
+  bf16* o = s.get<bf16>(rows * sz(c.value_dim));
+  float* lse = s.get<float>(rows);
+  const AttentionKernel kernel = AttentionKernel::kV2MmaSync;
+  if (!backward) return {[=](int) { mla_attention_forward(args, q, k, v, o, lse, nullptr, kernel); }, "mla attention forward v2"};
+  mla_attention_forward(args, q, k, v, o, lse, nullptr, kernel);  // the O and log-sum-exp the backward reads
+  const bf16* d_o = s.bf16_values(rows * sz(c.value_dim));
+  float* delta = s.get<float>(rows);
+  bf16 *dq = s.get<bf16>(rows * sz(c.head_dim)), *dk = s.get<bf16>(rows * sz(c.head_dim));
+  bf16* dv = s.get<bf16>(rows * sz(c.value_dim));
+  return {[=](int) { mla_attention_backward(args, q, k, v, o, lse, d_o, delta, dq, dk, dv, nullptr, kernel); },
+          "mla attention backward v2"};
+}
+
+Timed quantize(const CalibrationCall& c, Scratch& s) {
+  for (int cols : kRowWidths)
+    if (const auto shape = quantize_shape(c.bytes, cols)) {
+      const fp8::QuantizeInput in{s.bf16_values(sz(shape->rows) * cols), fp8::InputType::kBF16, shape->rows, cols, false};
+      uint8_t* codes = s.get<uint8_t>(sz(shape->rows) * cols);
+      float* scales = s.get<float>(fp8::scale_count(fp8::ScaleTiling::kRow1x128, shape->rows, cols));
+      return {[=](int) { fp8::sm90_fp8_quantize_rows(in, codes, scales, nullptr); }, "sm90_fp8_quantize rows"};
+    }
+  throw std::invalid_argument("quantize bytes are not whole rows of BF16 in, E4M3 and 1x128 scales out");
+}
+
+__global__ void fill_logits_kernel(float* out, std::size_t n) {
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n; i += std::size_t(gridDim.x) * blockDim.x)
+    out[i] = static_cast<float>((i * 2654435761u) % 1000u) * 1e-3f - 0.5f;  // distinct scores: no ties to break
+}
+
+Timed router(const CalibrationCall& c, Scratch& s) {
+  const auto tokens = router_tokens(c.bytes, kRouterExperts);
+  if (!tokens) throw std::invalid_argument("router bytes are not whole tokens of 256 FP32 logits");
+  const std::size_t count = sz(*tokens) * kRouterExperts;
+  float* logits = s.get<float>(count);
+  fill_logits_kernel<<<1024, 256>>>(logits, count);
+  TS_CUDA_CHECK_LAUNCH();
+  const std::size_t selected = sz(*tokens) * kDeepSeekV3Routing.top_k;
+  int* ids = s.get<int>(selected);
+  float* gates = s.get<float>(selected);
+  const int t = *tokens;
+  return {[=](int) { launch_sm90_fp32_router(kDeepSeekV3Routing, logits, nullptr, t, ids, gates, nullptr); },
+          "sm90_fp32_router deepseek-v3"};
+}
+
+// Tokens routed uniformly at random to DeepSeek-V3's 256 experts, top 8; the layout planned once, the gather timed.
+Timed permute(const CalibrationCall& c, Scratch& s) {
+  constexpr int kTopK = 8, kExperts = 256;
+  for (int hidden : kRowWidths) {
+    const auto rows = permute_rows(c.bytes, hidden);
+    if (!rows || *rows % kTopK != 0) continue;
+    const int tokens = *rows / kTopK;
+    std::vector<int> ids(sz(*rows));
+    uint64_t z = 2026;
+    for (int t = 0; t < tokens; ++t)
+      for (int j = 0; j < kTopK; ++j) {  // distinct experts per token
+        z = z * 6364136223846793005ull + 1442695040888963407ull;
+        ids[sz(t) * kTopK + j] = static_cast<int>((z >> 33) % (kExperts / kTopK)) * kTopK + j;
+      }
+    int* ids_device = s.get<int>(ids.size());
+    TS_CUDA_CHECK(cudaMemcpy(ids_device, ids.data(), ids.size() * sizeof(int), cudaMemcpyHostToDevice));
+    DeviceExpertLayout layout{kExperts, kTopK, 128, tokens};
+    layout.chunk_counts = s.get<int>(sz(kExperts) * layout_chunks(tokens, kTopK));
+    layout.counts = s.get<int>(kExperts);
+    layout.offsets = s.get<int>(kExperts + 1);
+    layout.row_of = s.get<int>(ids.size());
+    const std::size_t max_rows = max_layout_rows(tokens, kTopK, kExperts, 128);
+    layout.slot_of = s.get<int>(max_rows);
+    launch_sm90_plan_layout(ids_device, layout, nullptr);
+    const bf16* x = s.bf16_values(sz(tokens) * hidden);
+    bf16* out = s.get<bf16>(max_rows * hidden);
+    return {[=](int) { launch_sm90_bf16_permute(layout, x, hidden, out, nullptr); }, "sm90_bf16_permute"};
+  }
+  throw std::invalid_argument("permute bytes are not whole routed rows of BF16 read and written");
+}
+
+// Norms, element-wise ops, embeddings: a device-to-device copy moving the op's bytes (half read, half written).
+Timed copy(const CalibrationCall& c, Scratch& s) {
+  const std::size_t half = sz(c.bytes) / 2;
+  const char* src = s.get<char>(half);
+  char* dst = s.get<char>(half);
+  return {[=](int) { TS_CUDA_CHECK(cudaMemcpyAsync(dst, src, half, cudaMemcpyDeviceToDevice, nullptr)); },
+          "cudaMemcpyAsync device to device"};
+}
+
+Timed prepare(const CalibrationCall& c, Scratch& s) {
+  if (c.family == "fp8_gemm" || c.family == "fp8_weight_gemm")
+    return c.op == "grouped_gemm" ? fp8_grouped_gemm(c, s) : fp8_gemm(c, s);
+  if (c.family == "bf16_gemm" && c.op == "gemm") return bf16_gemm(c, s);
+  if (c.family == "attention_forward") return attention(c, s, false);
+  if (c.family == "attention_backward") return attention(c, s, true);
+  if (c.family == "memory_bound") {
+    if (c.op == "quantize") return quantize(c, s);
+    if (c.op == "router") return router(c, s);
+    if (c.op == "permute") return permute(c, s);
+    return copy(c, s);
+  }
+  throw std::invalid_argument("no kernel for family " + c.family + " op " + c.op);
+}
+
+int run(const DriverArgs& cli) {
+  if (cli.positional.size() != 2) throw std::invalid_argument("usage: calibration_run [--quick] CALLS.txt TIMES.csv");
+  std::ifstream in(cli.positional[0]);
+  if (!in) throw std::runtime_error("cannot read " + cli.positional[0]);
+  const std::vector<CalibrationCall> calls = read_calibration_calls(in);
+  cudaDeviceProp prop{};
+  TS_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
+  int runtime = 0;
+  TS_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
+  FILE* out = std::fopen(cli.positional[1].c_str(), "w");
+  if (!out) throw std::runtime_error("cannot write " + cli.positional[1]);
+  std::fprintf(out, "# device: name=%s; sm_count=%d; cuda=%d\nid,seconds,sms,kernel\n", prop.name,
+               prop.multiProcessorCount, runtime);
+  std::fflush(out);
+  // Warm-up, then the median of samples of back-to-back calls (gpu_timing.cuh); --quick: fewer samples.
+  const int warmup = 2, samples = cli.quick ? 3 : 5, batch = cli.quick ? 2 : 4;
+  int timed = 0, fewer_sms = 0, refused = 0;
+  for (const CalibrationCall& c : calls) {
+    if (c.sms < prop.multiProcessorCount) {
+      ++fewer_sms;
+      continue;
+    }
+    try {
+      Scratch scratch;
+      const Timed t = prepare(c, scratch);
+      const double seconds = median_seconds(t.run, warmup, samples, nullptr, batch);
+      std::fprintf(out, "%s,%.9g,%d,%s\n", c.id.c_str(), seconds, prop.multiProcessorCount, t.kernel.c_str());
+      std::fflush(out);
+      std::printf("%-24s %12.3f us  %s\n", c.id.c_str(), seconds * 1e6, t.kernel.c_str());
+      ++timed;
+    } catch (const std::invalid_argument& e) {
+      std::printf("%-24s refused: %s\n", c.id.c_str(), e.what());
+      ++refused;
+    } catch (const std::exception& e) {
+      // A launch or execution error: if the context is broken, nothing after it can be timed.
+      std::printf("%-24s failed: %s\n", c.id.c_str(), e.what());
+      ++refused;
+      if (cudaDeviceSynchronize() != cudaSuccess) {
+        std::printf("the CUDA context is broken: stopping after %d timed calls\n", timed);
+        std::fclose(out);
+        return 1;
+      }
+    }
+    std::fflush(stdout);
+  }
+  std::fclose(out);
+  std::printf("%d calls timed, %d at fewer SMs skipped (no kernel can be held to them), %d refused\n", timed, fewer_sms,
+              refused);
+  return timed > 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace trainsim::kernels
+
+int main(int argc, char** argv) {
+  try {
+    return trainsim::kernels::run(trainsim::kernels::parse_driver_args(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "calibration_run: error: %s\n", e.what());
+    return 1;
+  }
+}

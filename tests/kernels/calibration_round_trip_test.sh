@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The calibration sweep's formats end to end, on a CPU: the committed plan is what `trainsim calibrate --device`
+# writes for the default scenario today; calibration_io.py flattens it into lines the C++ reader parses
+# (tests/kernels/calibration/calibration_call_test.cc reads the same lines); times in calibration_run's CSV
+# (stand-ins: a roofline at 60% of the H800's FP8 peak and 80% of its HBM bandwidth) become a results file that
+# `trainsim calibrate --from-kernels` accepts. Usage: calibration_round_trip_test.sh TRAINSIM REPO
+set -euo pipefail
+trainsim=$1
+repo=$(cd "$2" && pwd)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cd "$repo"
+
+# 1. The committed plan is current (regenerate it with the command in kernels/CALIBRATION.md if this fails).
+"$trainsim" calibrate --device --scenario scenarios/deepseek-v3-2048xh800.yaml --plan "$scratch/plan.json" > /dev/null
+cmp "$scratch/plan.json" kernels/calibration/deepseek-v3-2048xh800.plan.json ||
+  { echo "FAIL: kernels/calibration/deepseek-v3-2048xh800.plan.json is stale"; exit 1; }
+
+# 2. Flattened: one line per call, the header first.
+python3 kernels/calibration/calibration_io.py flatten "$scratch/plan.json" > "$scratch/calls.txt"
+calls=$(grep -vc '^#' "$scratch/calls.txt")
+[ "$calls" -eq "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["calls"]))' "$scratch/plan.json")" ] ||
+  { echo "FAIL: $calls lines for the plan's calls"; exit 1; }
+
+# 3. Stand-in times for the calls at the full 132 SMs, as calibration_run writes them.
+{
+  echo "# device: name=NVIDIA H800; sm_count=132; cuda=13000"
+  echo "id,seconds,sms,kernel"
+  awk '!/^#/ && $6 == 132 {
+         delete s; for (i = 7; i <= NF; ++i) { split($i, kv, "="); s[kv[1]] = kv[2] }
+         g = ("groups" in s) ? s["groups"] : 1
+         flops = ("m" in s) ? 2 * g * s["m"] * s["n"] * s["k"] : 0
+         if ("heads" in s) flops = 2 * s["batch"] * s["heads"] * s["seq_q"] * s["seq_kv"] * (s["head_dim"] + s["value_dim"]) / 2
+         bytes = ("bytes" in s) ? s["bytes"] : 0
+         t = flops / (0.6 * 1979e12); if (bytes / (0.8 * 3.35e12) > t) t = bytes / (0.8 * 3.35e12)
+         printf "%s,%.9g,132,stand-in\n", $1, t + 5e-6 }' "$scratch/calls.txt"
+} > "$scratch/times.csv"
+mkdir "$scratch/bin" && ln -s "$repo/tests/kernels/gpu_run_stand_ins/nvidia-smi" "$scratch/bin/"  # the clock, the driver
+PATH="$scratch/bin:$PATH" python3 kernels/calibration/calibration_io.py results "$scratch/times.csv" \
+  -o "$scratch/results.json" > /dev/null
+
+# 4. Read back as a calibration file.
+"$trainsim" calibrate --from-kernels "$scratch/results.json" --scenario scenarios/deepseek-v3-2048xh800.yaml \
+  -o "$scratch/h800-kernels.yaml" > "$scratch/from-kernels.txt"
+grep -q "kind: kernels" "$scratch/h800-kernels.yaml" || { echo "FAIL: no kernels calibration written"; exit 1; }
+timed=$(grep -c ',132,stand-in$' "$scratch/times.csv")
+points=$(grep -c 'seconds\|time:' "$scratch/h800-kernels.yaml" || true)
+echo "PASS: $calls calls flattened, $timed timed, read back as a calibration file ($points point lines)"
