@@ -12,8 +12,9 @@ class FieldReader {
  public:
   FieldReader(const JsonValue& root, const std::string& file) : root_(root), file_(file) {
     if (root.kind != JsonKind::kObject)
-      throw JsonError(file, root.line, std::string("the top level: found ") + json_kind_name(root.kind) +
-                                           ", expected an object of config fields");
+      throw JsonError(
+          file, root.line,
+          std::string("the top level: found ") + json_kind_name(root.kind) + ", expected an object of config fields");
   }
 
   [[noreturn]] void fail(const std::string& field, int line, const std::string& message) const {
@@ -36,7 +37,8 @@ class FieldReader {
 
   double positive(const std::string& field) const {
     const JsonValue& v = get(field, "a positive number");
-    if (v.kind != JsonKind::kNumber || !(v.number > 0)) fail(field, v.line, "found " + describe(v) + ", expected a positive number");
+    if (v.kind != JsonKind::kNumber || !(v.number > 0))
+      fail(field, v.line, "found " + describe(v) + ", expected a positive number");
     return v.number;
   }
 
@@ -49,7 +51,8 @@ class FieldReader {
   void string_equals(const std::string& field, const std::string& wanted) const {
     const std::string expected = "\"" + wanted + "\"";
     const JsonValue& v = get(field, expected.c_str());
-    if (v.kind != JsonKind::kString || v.text != wanted) fail(field, v.line, "found " + describe(v) + ", expected " + expected);
+    if (v.kind != JsonKind::kString || v.text != wanted)
+      fail(field, v.line, "found " + describe(v) + ", expected " + expected);
   }
 
   int line_of(const std::string& field) const { return root_.find(field) ? root_.find(field)->line : root_.line; }
@@ -86,8 +89,8 @@ MlaDims ModelConfig::mla_dims() const {
 }
 
 RoutingRule ModelConfig::routing_rule() const {
-  return RoutingRule{n_routed_experts, num_experts_per_tok, n_group, topk_group, RouterScoring::kSigmoid,
-                     norm_topk_prob, routed_scaling_factor};
+  return RoutingRule{n_routed_experts, num_experts_per_tok,  n_group, topk_group, RouterScoring::kSigmoid,
+                     norm_topk_prob,   routed_scaling_factor};
 }
 
 ModelConfig model_config_from_json(const JsonValue& root, const std::string& file) {
@@ -122,11 +125,13 @@ ModelConfig model_config_from_json(const JsonValue& root, const std::string& fil
            "found " + std::to_string(c.first_k_dense_replace) + ", expected at most num_hidden_layers (" +
                std::to_string(c.num_hidden_layers) + ")");
   if (c.qk_rope_head_dim % 2 != 0)
-    r.fail("qk_rope_head_dim", r.line_of("qk_rope_head_dim"), "found an odd number, expected an even one (RoPE rotates pairs)");
+    r.fail("qk_rope_head_dim", r.line_of("qk_rope_head_dim"),
+           "found an odd number, expected an even one (RoPE rotates pairs)");
   if (const char* error = routing_rule_error(c.routing_rule()))
-    r.fail("n_routed_experts", r.line_of("n_routed_experts"),
-           std::string("the routing fields (n_routed_experts, num_experts_per_tok, n_group, topk_group) break a rule: ") +
-               error);
+    r.fail(
+        "n_routed_experts", r.line_of("n_routed_experts"),
+        std::string("the routing fields (n_routed_experts, num_experts_per_tok, n_group, topk_group) break a rule: ") +
+            error);
   return c;
 }
 

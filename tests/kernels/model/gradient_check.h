@@ -3,10 +3,14 @@
 // for |f|, |f'''| of order 1, so an entry agrees to ~1e-10 absolute: 1e-6 relative to max(|gradient|, 1e-3)
 // leaves a margin of ten for larger third derivatives.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "kernels/common/random_fill.h"
@@ -59,6 +63,16 @@ inline double check_direction(std::vector<double>& x, std::span<const double> an
   const double down = loss();
   x = saved;
   return relative_gap((up - down) / (2 * kFdStep), projected);
+}
+
+// Passes when the largest relative gap is under kGradTolerance; prints it, the figure the reports quote.
+inline void expect_gradient(const std::string& what, const GradCheck& r) {
+  std::printf("gradient %-32s max relative error %.2e over %zu entries\n", what.c_str(), r.max_rel_error, r.checked);
+  EXPECT_LT(r.max_rel_error, kGradTolerance) << what;
+}
+inline void expect_gradient(const std::string& what, double direction_rel_error) {
+  std::printf("gradient %-32s directional relative error %.2e\n", what.c_str(), direction_rel_error);
+  EXPECT_LT(direction_rel_error, kGradTolerance) << what;
 }
 
 // sum(r * y): a scalar whose gradient with respect to y is r, to check a layer's backward from dy = r.

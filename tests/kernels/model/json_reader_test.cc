@@ -7,8 +7,8 @@ namespace trainsim::kernels::model {
 namespace {
 
 TEST(JsonReader, ReadsEveryKind) {
-  const JsonValue v = parse_json(R"({"a": 1.5e2, "b": [true, false, null], "c": "x\"\n\u00e9", "d": {}, "e": -0})",
-                                 "doc.json");
+  const JsonValue v =
+      parse_json(R"({"a": 1.5e2, "b": [true, false, null], "c": "x\"\n\u00e9", "d": {}, "e": -0})", "doc.json");
   ASSERT_EQ(v.kind, JsonKind::kObject);
   EXPECT_EQ(v.find("a")->number, 150);
   ASSERT_EQ(v.find("b")->items.size(), 3u);

@@ -77,11 +77,14 @@ std::string error_of(const std::string& text) {
 
 TEST(ModelConfig, BadFieldsNameFileLineFieldAndExpectation) {
   // Line numbers: the tiny config's fields start on line 4 (vocab_size) and go down one per line.
-  EXPECT_EQ(error_of(tiny_with("hidden_size", "\"16\"")), "tiny.json:5: hidden_size: found \"16\", expected a whole number >= 1");
-  EXPECT_EQ(error_of(tiny_with("hidden_size", "16.5")), "tiny.json:5: hidden_size: found 16.5, expected a whole number >= 1");
+  EXPECT_EQ(error_of(tiny_with("hidden_size", "\"16\"")),
+            "tiny.json:5: hidden_size: found \"16\", expected a whole number >= 1");
+  EXPECT_EQ(error_of(tiny_with("hidden_size", "16.5")),
+            "tiny.json:5: hidden_size: found 16.5, expected a whole number >= 1");
   EXPECT_EQ(error_of(tiny_with("n_shared_experts", "-1")),
             "tiny.json:17: n_shared_experts: found -1, expected a whole number >= 0");
-  EXPECT_EQ(error_of(tiny_with("norm_topk_prob", "1")), "tiny.json:23: norm_topk_prob: found 1, expected true or false");
+  EXPECT_EQ(error_of(tiny_with("norm_topk_prob", "1")),
+            "tiny.json:23: norm_topk_prob: found 1, expected true or false");
   EXPECT_EQ(error_of(tiny_with("scoring_func", "\"softmax\"")),
             "tiny.json:22: scoring_func: found \"softmax\", expected \"sigmoid\"");
   EXPECT_EQ(error_of(tiny_with("routed_scaling_factor", "0")),
