@@ -1,0 +1,71 @@
+// The whole reduced DeepSeek-V3 (main loss + 0.3 x MTP loss) against central differences on the tiny config: a
+// spread of entries of every parameter tensor and a random direction through all of each tensor (tolerance in
+// gradient_check.h), with every MoE block's choice of experts asserted unchanged by each step; and the loss of
+// a model whose output head is zero, which is log(vocab) by hand.
+#include "kernels/model/reduced_deepseek_v3.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "tests/kernels/model/gradient_check.h"
+#include "tests/kernels/model/model_test_util.h"
+
+namespace trainsim::kernels::model {
+namespace {
+
+const std::vector<int> kTokens{3, 17, 5, 29, 8, 1, 22, 14, 9};  // two sequences: 5 and 4 tokens
+
+TEST(ReducedDeepSeekV3, ZeroHeadGivesLogVocabForBothLosses) {
+  const ModelConfig c = testing::tiny_config();
+  ReducedDeepSeekV3 model(c, 1);
+  std::fill(model.weights.head.begin(), model.weights.head.end(), 0.0);
+  const LossReport r = model.forward(kTokens, testing::test_batch());
+  EXPECT_NEAR(r.main_loss, std::log(32.0), 1e-14);  // uniform over 32 tokens
+  EXPECT_NEAR(r.mtp_loss, std::log(32.0), 1e-14);
+  EXPECT_NEAR(r.total_loss, 1.3 * std::log(32.0), 1e-14);  // lambda = 0.3, D = 1
+}
+
+TEST(ReducedDeepSeekV3, EveryParameterGradientMatchesFiniteDifferences) {
+  const ModelConfig c = testing::tiny_config();
+  ReducedDeepSeekV3 model(c, 2);
+  model.weights = testing::test_weights(c, 3);
+  for (auto& bias : model.expert_bias) bias = testing::random_values(bias.size(), 4, 0.02f);  // selection only
+  const VarlenBatch batch = testing::test_batch();
+  const LossReport base = model.forward(kTokens, batch);
+  EXPECT_GT(base.mtp_loss, 0);
+  ModelWeights grads = model.backward();
+  std::vector<std::vector<int>> chosen;
+  for (int b = 0; b < model.moe_block_count(); ++b) chosen.push_back(model.last_expert_ids(b));
+  ASSERT_EQ(chosen.size(), 2u);  // layer 1 and the MTP block
+
+  int flips = 0;
+  const auto loss = [&] {
+    const double l = model.forward(kTokens, batch).total_loss;
+    for (int b = 0; b < model.moe_block_count(); ++b) flips += model.last_expert_ids(b) != chosen[b] ? 1 : 0;
+    return l;
+  };
+  int tensors = 0;
+  double worst = 0;
+  for_each_parameter(model.weights, grads,
+                     [&](const std::string& name, int, std::vector<double>& value, std::vector<double>& grad) {
+                       const testing::GradCheck entries = testing::check_entries(value, grad, loss, 12);
+                       const double direction = testing::check_direction(value, grad, loss, 100 + tensors);
+                       EXPECT_LT(entries.max_rel_error, testing::kGradTolerance) << name;
+                       EXPECT_LT(direction, testing::kGradTolerance) << name;
+                       worst = std::max({worst, entries.max_rel_error, direction});
+                       ++tensors;
+                     });
+  std::printf("whole model: %d tensors, %zu parameters, worst relative error %.2e\n", tensors,
+              parameter_count(model.weights), worst);
+  EXPECT_EQ(flips, 0) << "a finite-difference step changed the experts chosen";
+}
+
+TEST(ReducedDeepSeekV3, MtpDepthAboveOneIsRefused) {
+  ModelConfig c = testing::tiny_config();
+  c.num_nextn_predict_layers = 2;
+  EXPECT_THROW(ReducedDeepSeekV3(c, 1), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace trainsim::kernels::model
