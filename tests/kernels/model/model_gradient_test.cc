@@ -2,12 +2,11 @@
 // spread of entries of every parameter tensor and a random direction through all of each tensor (tolerance in
 // gradient_check.h), with every MoE block's choice of experts asserted unchanged by each step; and the loss of
 // a model whose output head is zero, which is log(vocab) by hand.
-#include "kernels/model/reduced_deepseek_v3.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "kernels/model/reduced_deepseek_v3.h"
 #include "tests/kernels/model/gradient_check.h"
 #include "tests/kernels/model/model_test_util.h"
 
