@@ -1,7 +1,7 @@
 // Recursive-descent JSON parser over the grammar of RFC 8259; \uXXXX escapes are written as UTF-8.
 #include "kernels/model/json_reader.h"
 
-#include <cstdlib>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -150,17 +150,49 @@ class Parser {
       if (pos_ < s_.size() && (s_[pos_] == '+' || s_[pos_] == '-')) ++pos_;
       digits();
     }
-    return std::strtod(s_.substr(start, pos_ - start).c_str(), nullptr);
+    double value = 0;  // from_chars: the "C" locale's decimal point whatever the process's locale
+    std::from_chars(s_.data() + start, s_.data() + pos_, value);
+    return value;
   }
 
-  void append_utf8(std::string& out, unsigned cp) {
+  static void append_utf8(std::string& out, unsigned cp) {
     if (cp < 0x80) {
       out += char(cp);
     } else if (cp < 0x800) {
       out += char(0xC0 | (cp >> 6)), out += char(0x80 | (cp & 0x3F));
-    } else {
+    } else if (cp < 0x10000) {
       out += char(0xE0 | (cp >> 12)), out += char(0x80 | ((cp >> 6) & 0x3F)), out += char(0x80 | (cp & 0x3F));
+    } else {
+      out += char(0xF0 | (cp >> 18)), out += char(0x80 | ((cp >> 12) & 0x3F));
+      out += char(0x80 | ((cp >> 6) & 0x3F)), out += char(0x80 | (cp & 0x3F));
     }
+  }
+
+  // The four hex digits after \u (RFC 8259 section 7).
+  unsigned hex4() {
+    if (pos_ + 4 > s_.size()) fail("short \\u escape");
+    unsigned value = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = s_[pos_++];
+      const int digit = c >= '0' && c <= '9'   ? c - '0'
+                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                               : -1;
+      if (digit < 0) fail("malformed \\u escape");
+      value = value * 16 + unsigned(digit);
+    }
+    return value;
+  }
+
+  // A code point, joining a UTF-16 surrogate pair (\uD83D\uDE00) into one.
+  unsigned code_point() {
+    const unsigned high = hex4();
+    if (high < 0xD800 || high > 0xDFFF) return high;
+    if (high > 0xDBFF || s_.compare(pos_, 2, "\\u") != 0) fail("unpaired UTF-16 surrogate in a \\u escape");
+    pos_ += 2;
+    const unsigned low = hex4();
+    if (low < 0xDC00 || low > 0xDFFF) fail("unpaired UTF-16 surrogate in a \\u escape");
+    return 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
   }
 
   std::string string() {
@@ -198,16 +230,9 @@ class Parser {
         case 't':
           out += '\t';
           break;
-        case 'u': {
-          if (pos_ + 4 > s_.size()) fail("short \\u escape");
-          char* end = nullptr;
-          const std::string hex = s_.substr(pos_, 4);
-          const unsigned cp = unsigned(std::strtoul(hex.c_str(), &end, 16));
-          if (end != hex.c_str() + 4) fail("malformed \\u escape");
-          pos_ += 4;
-          append_utf8(out, cp);
+        case 'u':
+          append_utf8(out, code_point());
           break;
-        }
         default:
           fail(std::string("unknown escape '\\") + e + "'");
       }
@@ -226,7 +251,7 @@ JsonValue parse_json(const std::string& text, const std::string& file) { return 
 
 JsonValue read_json_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw JsonError(path, 0, "cannot open the file");
+  if (!in) throw std::runtime_error(path + ": cannot open the file");
   std::ostringstream text;
   text << in.rdbuf();
   return parse_json(text.str(), path);

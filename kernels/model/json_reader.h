@@ -34,7 +34,7 @@ const char* json_kind_name(JsonKind kind);  // "a number", "a string", ... for m
 
 // Parses `text`; `file` names the source in error messages.
 JsonValue parse_json(const std::string& text, const std::string& file);
-// Reads and parses the file at `path`.
+// Reads and parses the file at `path`; std::runtime_error ("path: cannot open the file") when it cannot be read.
 JsonValue read_json_file(const std::string& path);
 
 }  // namespace trainsim::kernels::model

@@ -20,6 +20,7 @@ TEST(JsonReader, ReadsEveryKind) {
   EXPECT_EQ(v.find("d")->kind, JsonKind::kObject);
   EXPECT_EQ(v.find("e")->number, 0);
   EXPECT_EQ(v.find("missing"), nullptr);
+  EXPECT_EQ(parse_json(R"("\ud83d\ude00")", "doc.json").text, "\xf0\x9f\x98\x80");  // U+1F600 from its UTF-16 pair
 }
 
 TEST(JsonReader, RecordsTheLineOfEachValue) {
@@ -47,7 +48,9 @@ TEST(JsonReader, MalformedInputNamesFileAndLine) {
   expect_error("{} x", "bad.json:1: unexpected text after the JSON value");
   expect_error("{\n\n 'a': 1}", "bad.json:3: expected a quoted key");
   expect_error("[1.]", "bad.json:1: malformed number");
-  EXPECT_THROW(read_json_file("/nonexistent/config.json"), JsonError);
+  expect_error("\"\\u12g4\"", "bad.json:1: malformed \\u escape");
+  expect_error("\"\\ud83d x\"", "bad.json:1: unpaired UTF-16 surrogate in a \\u escape");
+  EXPECT_THROW(read_json_file("/nonexistent/config.json"), std::runtime_error);
 }
 
 }  // namespace
