@@ -151,7 +151,8 @@ class Parser {
       digits();
     }
     double value = 0;  // from_chars: the "C" locale's decimal point whatever the process's locale
-    std::from_chars(s_.data() + start, s_.data() + pos_, value);
+    if (std::from_chars(s_.data() + start, s_.data() + pos_, value).ec != std::errc())
+      fail("number out of the range of a double");
     return value;
   }
 

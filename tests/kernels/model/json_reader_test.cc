@@ -48,6 +48,7 @@ TEST(JsonReader, MalformedInputNamesFileAndLine) {
   expect_error("{} x", "bad.json:1: unexpected text after the JSON value");
   expect_error("{\n\n 'a': 1}", "bad.json:3: expected a quoted key");
   expect_error("[1.]", "bad.json:1: malformed number");
+  expect_error("[1e400]", "bad.json:1: number out of the range of a double");
   expect_error("\"\\u12g4\"", "bad.json:1: malformed \\u escape");
   expect_error("\"\\ud83d x\"", "bad.json:1: unpaired UTF-16 surrogate in a \\u escape");
   EXPECT_THROW(read_json_file("/nonexistent/config.json"), std::runtime_error);
