@@ -88,7 +88,8 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
       for (int c = 0; c < hidden; ++c) dx[token * hidden + c] += dxe[r * hidden + c];
     }
   }
-  std::vector<double> d_logits(size_t(rows) * experts, 0);
+  std::vector<double> d_logits = cache.balance_d_logits;
+  d_logits.resize(size_t(rows) * experts, 0.0);
   for (int t = 0; t < rows; ++t)
     gate_backward(rule, &cache.logits[size_t(t) * experts], &cache.expert_ids[size_t(t) * k],
                   &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);

@@ -30,6 +30,7 @@ struct MoeCache {
   std::vector<SwigluCache> expert_caches;
   std::vector<std::vector<double>> expert_out;  // [experts][its rows][hidden], before the gate
   SwigluCache shared_cache;
+  std::vector<double> balance_d_logits;  // [rows][experts]: the balance loss's gradient, added in backward; or empty
 };
 
 // y = shared(x) + sum_i gate_i expert_{id_i}(x) per token; bias [experts] (selection only) may be empty.

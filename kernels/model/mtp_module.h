@@ -40,7 +40,8 @@ struct SharedHead {
 // cross-entropy (mean over positions with a target t_{i+2}).
 double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, std::span<const double> bias,
                    const VarlenBatch& batch, std::span<const int> ids, std::span<const double> h_main, MtpCache& cache);
-// Backward of loss_scale x the module's loss: adds d h_main into d_h_main and the gradients of w, embed, head.
+// Backward of loss_scale x the module's loss plus its block's balance loss (cache.block.balance_loss, unscaled):
+// adds d h_main into d_h_main and the gradients of w, embed, head.
 void mtp_backward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, const MtpCache& cache,
                   double loss_scale, std::span<double> d_h_main, MtpWeights& grads, std::span<double> d_embed,
                   std::span<double> d_head);

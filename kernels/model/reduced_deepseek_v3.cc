@@ -56,7 +56,9 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
     report.mtp_loss += mtp_forward(c, weights.mtp[k], shared_head(), bias, batch, ids, h_main_, mtp_caches_[k]) /
                        c.num_nextn_predict_layers;
   }
-  report.total_loss = report.main_loss + kMtpLossWeight * report.mtp_loss;
+  for (const BlockCache& layer : layer_caches_) report.balance_loss += layer.balance_loss;
+  for (const MtpCache& mtp : mtp_caches_) report.balance_loss += mtp.block.balance_loss;
+  report.total_loss = report.main_loss + kMtpLossWeight * report.mtp_loss + report.balance_loss;
   return report;
 }
 

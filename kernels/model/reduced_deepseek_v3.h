@@ -1,6 +1,6 @@
 // The reduced DeepSeek-V3 on the CPU (FP64): embedding, num_hidden_layers pre-norm blocks (dense first, then
-// MoE), final RMSNorm and output head, plus the MTP module; loss = L_main + lambda / D * sum_k L_MTP^k
-// (arXiv 2412.19437, section 2.2, equation 25), with its backward pass to every parameter.
+// MoE), final RMSNorm and output head, plus the MTP module; loss = L_main + lambda / D * sum_k L_MTP^k (arXiv
+// 2412.19437, section 2.2, eq. 25) + each MoE block's sequence-wise balance loss (2.1.2), and its backward pass.
 #pragma once
 #include <span>
 #include <vector>
@@ -14,9 +14,10 @@ namespace trainsim::kernels::model {
 inline constexpr double kMtpLossWeight = 0.3;
 
 struct LossReport {
-  double main_loss = 0;   // mean next-token cross-entropy, nats
-  double mtp_loss = 0;    // mean over the MTP depths of their cross-entropies (0 without MTP)
-  double total_loss = 0;  // main_loss + kMtpLossWeight * mtp_loss
+  double main_loss = 0;     // mean next-token cross-entropy, nats
+  double mtp_loss = 0;      // mean over the MTP depths of their cross-entropies (0 without MTP)
+  double balance_loss = 0;  // sum over the MoE blocks (main and MTP) of their sequence-wise balance losses
+  double total_loss = 0;    // main_loss + kMtpLossWeight * mtp_loss + balance_loss
 };
 
 class ReducedDeepSeekV3 {

@@ -1,6 +1,10 @@
 // Pre-norm residual block over the MLA, SwiGLU and MoE layers; RMSNorm from mla_projections_ref.h.
 #include "kernels/model/transformer_block.h"
 
+#include <utility>
+
+#include "kernels/model/sequence_balance_loss.h"
+
 namespace trainsim::kernels::model {
 
 BlockWeights BlockWeights::zeros(const ModelConfig& c, bool is_moe) {
@@ -28,6 +32,14 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
   cache.ffn_in = rmsnorm_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps);
   std::vector<double> y = w.is_moe ? moe_forward(c.routing_rule(), w.moe, bias, cache.ffn_in, rows, cache.moe)
                                    : swiglu_mlp_forward(w.dense, cache.ffn_in, rows, cache.dense);
+  cache.balance_loss = 0;
+  cache.moe.balance_d_logits.clear();
+  if (w.is_moe && c.balance_loss_alpha > 0) {
+    BalanceLoss balance =
+        sequence_balance_loss(c.routing_rule(), batch, cache.moe.logits, cache.moe.expert_ids, c.balance_loss_alpha);
+    cache.balance_loss = balance.loss;
+    cache.moe.balance_d_logits = std::move(balance.d_logits);
+  }
   for (size_t i = 0; i < y.size(); ++i) y[i] += cache.h[i];
   return y;
 }

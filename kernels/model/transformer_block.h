@@ -29,9 +29,11 @@ struct BlockCache {
   MlaCache mla;
   SwigluCache dense;
   MoeCache moe;
+  double balance_loss = 0;  // the MoE's sequence-wise balance loss (sequence_balance_loss.h); 0 in a dense block
 };
 
-// bias: the MoE layer's selection bias (ignored by a dense block).
+// bias: the MoE layer's selection bias (ignored by a dense block). A MoE block also computes its balance loss into
+// cache.balance_loss, whose gradient block_backward includes: the caller adds that loss to the one it minimises.
 std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, std::span<const double> bias,
                                   const VarlenBatch& batch, std::span<const double> x, BlockCache& cache);
 // Returns dx and adds every weight's gradient into `grads`.

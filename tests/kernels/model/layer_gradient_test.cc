@@ -142,7 +142,8 @@ TEST(MoeLayer, BackwardMatchesFiniteDifferencesThroughTheGates) {
 }
 
 TEST(TransformerBlock, DenseAndMoeBlocksMatchFiniteDifferences) {
-  const ModelConfig c = testing::tiny_config();
+  ModelConfig c = testing::tiny_config();
+  c.balance_loss_alpha = 0.05;  // above DeepSeek-V3's 1e-4 so that the balance loss's gradient weighs in the check
   ModelWeights all = testing::test_weights(c, 15);
   const std::vector<double> bias(c.n_routed_experts, 0.0);
   const VarlenBatch batch = testing::test_batch();
@@ -158,19 +159,24 @@ TEST(TransformerBlock, DenseAndMoeBlocksMatchFiniteDifferences) {
     int flips = 0;
     const auto loss = [&] {
       BlockCache scratch;
-      const double l = weighted_sum(block_forward(c, w, bias, batch, x, scratch), r);
+      const double l = weighted_sum(block_forward(c, w, bias, batch, x, scratch), r) + scratch.balance_loss;
       flips += scratch.moe.expert_ids != cache.moe.expert_ids ? 1 : 0;
       return l;
     };
     expect_gradient("x", check_entries(x, dx, loss));
     expect_gradient("w.attn_norm", check_entries(w.attn_norm, g.attn_norm, loss));
     expect_gradient("w.ffn_norm", check_entries(w.ffn_norm, g.ffn_norm, loss));
+    if (w.is_moe) {
+      EXPECT_GT(cache.balance_loss, 0);
+      expect_gradient("w.moe.w_router", check_entries(w.moe.w_router, g.moe.w_router, loss));
+    }
     EXPECT_EQ(flips, 0);
   }
 }
 
 TEST(MtpModule, BackwardMatchesFiniteDifferences) {
-  const ModelConfig c = testing::tiny_config();
+  ModelConfig c = testing::tiny_config();
+  c.balance_loss_alpha = 0.05;  // as in the block test
   ModelWeights all = testing::test_weights(c, 20);
   MtpWeights& w = all.mtp[0];
   const std::vector<double> bias(c.n_routed_experts, 0.0);
@@ -187,7 +193,8 @@ TEST(MtpModule, BackwardMatchesFiniteDifferences) {
   int flips = 0;
   const auto loss = [&] {
     MtpCache scratch;
-    const double l = scale * mtp_forward(c, w, SharedHead{all.embed, all.head}, bias, batch, ids, h_main, scratch);
+    const double l = scale * mtp_forward(c, w, SharedHead{all.embed, all.head}, bias, batch, ids, h_main, scratch) +
+                     scratch.block.balance_loss;
     flips += scratch.block.moe.expert_ids != cache.block.moe.expert_ids ? 1 : 0;
     return l;
   };

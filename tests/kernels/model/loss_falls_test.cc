@@ -36,7 +36,8 @@ TEST(ReducedDeepSeekV3Training, LossFallsOnAFixedBatch) {
     const LossReport r = training_step(model, optimizer, ids, batch, kDeepSeekV3BiasUpdateSpeed);
     losses.push_back(r.total_loss);
     if (step % 5 == 0)
-      std::printf("step %2d: main %.3f mtp %.3f total %.3f\n", step, r.main_loss, r.mtp_loss, r.total_loss);
+      std::printf("step %2d: main %.3f mtp %.3f balance %.5f total %.3f\n", step, r.main_loss, r.mtp_loss,
+                  r.balance_loss, r.total_loss);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%d steps in %.1f s; total loss %.3f -> %.3f\n", kSteps, seconds, losses.front(), losses.back());
