@@ -10,6 +10,7 @@
 
 namespace trainsim::kernels::model {
 
+// Defaults: DeepSeek-V3's betas and decay (docs/sources.md#reduced-deepseek-v3); the learning rate is the caller's.
 struct AdamWConfig {
   double learning_rate = 1e-3;
   double beta1 = 0.9;

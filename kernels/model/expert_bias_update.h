@@ -8,7 +8,7 @@
 
 namespace trainsim::kernels::model {
 
-// DeepSeek-V3's bias update speed (section 4.2).
+// DeepSeek-V3's bias update speed (section 4.2; docs/sources.md#reduced-deepseek-v3).
 inline constexpr double kDeepSeekV3BiasUpdateSpeed = 0.001;
 
 // loads: tokens routed to each expert in the step (moe/expert_loads.h's loads_from_ids); bias: same length.

@@ -34,7 +34,7 @@ struct ModelConfig {
   int num_nextn_predict_layers = 0;  // MTP depth D
   // Not a config.json field: the weight alpha of the sequence-wise balance loss (sequence_balance_loss.h),
   // DeepSeek-V3's 0.0001 (arXiv 2412.19437, section 4.2); 0 turns the loss off.
-  double balance_loss_alpha = 0.0001;
+  double balance_loss_alpha = 0.0001;  // docs/sources.md#reduced-deepseek-v3
 
   MlaDims mla_dims() const;
   RoutingRule routing_rule() const;  // sigmoid scoring: the only scoring_func this model accepts

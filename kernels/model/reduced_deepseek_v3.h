@@ -10,7 +10,7 @@
 namespace trainsim::kernels::model {
 
 // lambda, the MTP loss weight: 0.3 for DeepSeek-V3's first 10T training tokens (arXiv 2412.19437, section 4.2;
-// 0.1 for the remaining 4.8T).
+// 0.1 for the remaining 4.8T; docs/sources.md#reduced-deepseek-v3).
 inline constexpr double kMtpLossWeight = 0.3;
 
 struct LossReport {

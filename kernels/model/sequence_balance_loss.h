@@ -11,6 +11,7 @@
 
 namespace trainsim::kernels::model {
 
+// alpha of DeepSeek-V3's pre-training (section 4.2; docs/sources.md#reduced-deepseek-v3).
 inline constexpr double kDeepSeekV3BalanceAlpha = 0.0001;
 
 struct BalanceLoss {
