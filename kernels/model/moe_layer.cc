@@ -21,6 +21,8 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
                                 std::span<const double> x, int rows, MoeCache& cache) {
   const int hidden = w.shared.hidden, experts = rule.num_experts, k = rule.top_k;
   if (int(w.experts.size()) != experts) throw std::invalid_argument("moe_forward: expert count differs from the rule");
+  if (rule.scoring != RouterScoring::kSigmoid)  // gate_backward and the balance loss differentiate sigmoid scores
+    throw std::invalid_argument("moe_forward: DeepSeek-V3's sigmoid scoring only");
   cache.rows = rows;
   cache.x.assign(x.begin(), x.end());
   cache.logits = linear_ref(x, w.w_router, rows, experts, hidden);

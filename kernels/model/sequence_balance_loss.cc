@@ -9,6 +9,8 @@ namespace trainsim::kernels::model {
 BalanceLoss sequence_balance_loss(const RoutingRule& rule, const VarlenBatch& batch, std::span<const double> logits,
                                   std::span<const int> expert_ids, double alpha) {
   const int experts = rule.num_experts, k = rule.top_k, tokens = batch.total_tokens();
+  if (rule.scoring != RouterScoring::kSigmoid)
+    throw std::invalid_argument("sequence_balance_loss: sigmoid scores only");
   if (logits.size() != size_t(tokens) * experts || expert_ids.size() != size_t(tokens) * k)
     throw std::invalid_argument("sequence_balance_loss: sizes do not match the batch, experts and top_k");
   BalanceLoss out;
