@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "tests/kernels/mla/mla_test_util.h"
-#include "tests/kernels/model/gradient_check.h"
+#include "tests/kernels/gradient_check.h"
 
 namespace trainsim::kernels {
 namespace {

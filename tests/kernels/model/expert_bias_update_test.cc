@@ -25,7 +25,7 @@ TEST(ExpertBiasUpdate, OverloadedExpertsGoDownUnderloadedUpBalancedStay) {
 
 // A router whose logits favour the low experts: a fixed offset per expert plus token noise.
 std::vector<double> skewed_logits(const RoutingRule& rule, int tokens) {
-  std::vector<double> logits = testing::random_values(size_t(tokens) * rule.num_experts, 5, 0.5f);
+  std::vector<double> logits = testing::random_doubles(size_t(tokens) * rule.num_experts, 5, 0.5f);
   for (int t = 0; t < tokens; ++t)
     for (int e = 0; e < rule.num_experts; ++e) logits[size_t(t) * rule.num_experts + e] += 1.0 - 0.1 * e;
   return logits;

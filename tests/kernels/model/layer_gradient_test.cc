@@ -8,7 +8,7 @@
 #include "kernels/model/cross_entropy.h"
 #include "kernels/model/embedding.h"
 #include "kernels/model/mtp_module.h"
-#include "tests/kernels/model/gradient_check.h"
+#include "tests/kernels/gradient_check.h"
 #include "tests/kernels/model/model_test_util.h"
 
 namespace trainsim::kernels::model {
@@ -17,7 +17,7 @@ namespace {
 using testing::check_direction;
 using testing::check_entries;
 using testing::expect_gradient;
-using testing::random_values;
+using testing::random_doubles;
 using testing::weighted_sum;
 
 TEST(CrossEntropy, EqualLogitsGiveLogVocabAndSkipRowsWithoutTarget) {
@@ -31,7 +31,7 @@ TEST(CrossEntropy, EqualLogitsGiveLogVocabAndSkipRowsWithoutTarget) {
 }
 
 TEST(CrossEntropy, GradientMatchesFiniteDifferences) {
-  std::vector<double> logits = random_values(3 * 5, 1, 2.0f);
+  std::vector<double> logits = random_doubles(3 * 5, 1, 2.0f);
   const std::vector<int> targets{4, 0, kNoTarget};
   const std::vector<double> d = cross_entropy(logits, 3, 5, targets).d_logits;
   const auto loss = [&] { return cross_entropy(logits, 3, 5, targets).loss; };
@@ -39,9 +39,9 @@ TEST(CrossEntropy, GradientMatchesFiniteDifferences) {
 }
 
 TEST(Embedding, BackwardScatterAddsRepeatedTokens) {
-  std::vector<double> table = random_values(6 * 3, 2);
+  std::vector<double> table = random_doubles(6 * 3, 2);
   const std::vector<int> ids{4, 1, 4};
-  const std::vector<double> r = random_values(3 * 3, 3);
+  const std::vector<double> r = random_doubles(3 * 3, 3);
   std::vector<double> d_table(table.size(), 0);
   embedding_backward(ids, 3, r, d_table);
   const auto loss = [&] { return weighted_sum(embedding_forward(table, 3, ids), r); };
@@ -53,8 +53,8 @@ TEST(SwigluMlp, BackwardMatchesFiniteDifferences) {
   const ModelConfig c = testing::tiny_config();
   SwigluWeights w = testing::test_weights(c, 5).layers[0].dense;
   const int rows = 4;
-  std::vector<double> x = random_values(size_t(rows) * c.hidden_size, 6);
-  const std::vector<double> r = random_values(size_t(rows) * c.hidden_size, 7);
+  std::vector<double> x = random_doubles(size_t(rows) * c.hidden_size, 6);
+  const std::vector<double> r = random_doubles(size_t(rows) * c.hidden_size, 7);
   SwigluCache cache;
   swiglu_mlp_forward(w, x, rows, cache);
   SwigluWeights g = SwigluWeights::zeros(w.hidden, w.inter);
@@ -73,8 +73,8 @@ TEST(MlaAttentionBlock, BackwardMatchesFiniteDifferences) {
   const MlaDims d = c.mla_dims();
   MlaWeights w = testing::test_weights(c, 8).layers[0].mla;
   const VarlenBatch batch = testing::test_batch();
-  std::vector<double> x = random_values(size_t(batch.total_tokens()) * d.hidden, 9);
-  const std::vector<double> r = random_values(x.size(), 10);
+  std::vector<double> x = random_doubles(size_t(batch.total_tokens()) * d.hidden, 9);
+  const std::vector<double> r = random_doubles(x.size(), 10);
   MlaCache cache;
   mla_attention_forward(d, w, batch, x, cache);
   MlaWeights g = zero_mla_weights(d);
@@ -114,10 +114,10 @@ TEST(MoeLayer, BackwardMatchesFiniteDifferencesThroughTheGates) {
   const ModelConfig c = testing::tiny_config();
   const RoutingRule rule = c.routing_rule();
   MoeWeights w = testing::test_weights(c, 11).layers[1].moe;
-  const std::vector<double> bias = random_values(c.n_routed_experts, 12, 0.05f);  // selection only
+  const std::vector<double> bias = random_doubles(c.n_routed_experts, 12, 0.05f);  // selection only
   const int rows = 9;
-  std::vector<double> x = random_values(size_t(rows) * c.hidden_size, 13);
-  const std::vector<double> r = random_values(x.size(), 14);
+  std::vector<double> x = random_doubles(size_t(rows) * c.hidden_size, 13);
+  const std::vector<double> r = random_doubles(x.size(), 14);
   MoeCache cache;
   moe_forward(rule, w, bias, x, rows, cache);
   MoeWeights g = MoeWeights::zeros(c.hidden_size, c.n_routed_experts, c.moe_intermediate_size,
@@ -150,8 +150,8 @@ TEST(TransformerBlock, DenseAndMoeBlocksMatchFiniteDifferences) {
   for (int layer : {0, 1}) {
     SCOPED_TRACE(layer);
     BlockWeights& w = all.layers[layer];
-    std::vector<double> x = random_values(size_t(batch.total_tokens()) * c.hidden_size, 16 + layer);
-    const std::vector<double> r = random_values(x.size(), 18 + layer);
+    std::vector<double> x = random_doubles(size_t(batch.total_tokens()) * c.hidden_size, 16 + layer);
+    const std::vector<double> r = random_doubles(x.size(), 18 + layer);
     BlockCache cache;
     block_forward(c, w, bias, batch, x, cache);
     BlockWeights g = BlockWeights::zeros(c, w.is_moe);
@@ -182,7 +182,7 @@ TEST(MtpModule, BackwardMatchesFiniteDifferences) {
   const std::vector<double> bias(c.n_routed_experts, 0.0);
   const VarlenBatch batch = testing::test_batch();
   const std::vector<int> ids{3, 17, 5, 29, 8, 1, 22, 14, 9};
-  std::vector<double> h_main = random_values(size_t(batch.total_tokens()) * c.hidden_size, 21);
+  std::vector<double> h_main = random_doubles(size_t(batch.total_tokens()) * c.hidden_size, 21);
   MtpCache cache;
   mtp_forward(c, w, SharedHead{all.embed, all.head}, bias, batch, ids, h_main, cache);
   EXPECT_EQ(cache.ce.count, 3 + 2);  // t_{i+2} exists for positions 0..L-3 of each sequence

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "kernels/model/reduced_deepseek_v3.h"
-#include "tests/kernels/model/gradient_check.h"
+#include "tests/kernels/gradient_check.h"
 #include "tests/kernels/model/model_test_util.h"
 
 namespace trainsim::kernels::model {
@@ -30,7 +30,7 @@ TEST(ReducedDeepSeekV3, EveryParameterGradientMatchesFiniteDifferences) {
   c.balance_loss_alpha = 0.05;  // above DeepSeek-V3's 1e-4 so that the balance losses' gradients weigh in
   ReducedDeepSeekV3 model(c, 2);
   model.weights = testing::test_weights(c, 3);
-  for (auto& bias : model.expert_bias) bias = testing::random_values(bias.size(), 4, 0.02f);  // selection only
+  for (auto& bias : model.expert_bias) bias = testing::random_doubles(bias.size(), 4, 0.02f);  // selection only
   const VarlenBatch batch = testing::test_batch();
   const LossReport base = model.forward(kTokens, batch);
   EXPECT_GT(base.mtp_loss, 0);

@@ -1,12 +1,12 @@
 // Shared inputs of the reduced-model tests: the tiny config, seeded weights with gains away from 1 (so a gain's
-// gradient is generic), a two-sequence batch of unequal lengths and random doubles.
+// gradient is generic) and a two-sequence batch of unequal lengths.
 #pragma once
 #include <string>
 #include <vector>
 
-#include "kernels/common/random_fill.h"
 #include "kernels/model/model_config.h"
 #include "kernels/model/model_parameters.h"
+#include "tests/kernels/mla/mla_test_util.h"  // random_doubles
 
 namespace trainsim::kernels::testing {
 
@@ -15,19 +15,13 @@ inline model::ModelConfig tiny_config() {
                                   "/kernels/model/configs/reduced-deepseek-v3-tiny.json");
 }
 
-inline std::vector<double> random_values(size_t n, unsigned long long seed, float stddev = 1.0f) {
-  std::vector<float> f(n);
-  fill_normal(f, seed, stddev);
-  return std::vector<double>(f.begin(), f.end());
-}
-
 inline model::ModelWeights test_weights(const model::ModelConfig& c, unsigned long long seed) {
   model::ModelWeights w = model::init_weights(c, seed);
   unsigned long long tensor = 0;
   model::for_each_parameter(w, w, [&](const std::string&, int fan_in, std::vector<double>& t, std::vector<double>&) {
     ++tensor;
     if (fan_in != model::kGainVector) return;
-    const std::vector<double> noise = random_values(t.size(), seed * 7919 + tensor, 0.2f);
+    const std::vector<double> noise = random_doubles(t.size(), seed * 7919 + tensor, 0.2f);
     for (size_t i = 0; i < t.size(); ++i) t[i] += noise[i];
   });
   return w;

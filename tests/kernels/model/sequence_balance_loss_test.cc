@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "kernels/moe/router_ref.h"
-#include "tests/kernels/model/gradient_check.h"
+#include "tests/kernels/gradient_check.h"
 #include "tests/kernels/model/model_test_util.h"
 
 namespace trainsim::kernels::model {
@@ -35,7 +35,7 @@ TEST(SequenceBalanceLoss, OneSequenceByHand) {
 TEST(SequenceBalanceLoss, GradientMatchesFiniteDifferences) {
   const RoutingRule rule = testing::tiny_config().routing_rule();
   const VarlenBatch batch = VarlenBatch::from_lengths({4, 3});
-  std::vector<double> logits = testing::random_values(7 * 8, 3);
+  std::vector<double> logits = testing::random_doubles(7 * 8, 3);
   std::vector<int> ids(7 * 2);
   std::vector<double> gates(ids.size());
   router_ref(rule, logits, {}, ids, gates);

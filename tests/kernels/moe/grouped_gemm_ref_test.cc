@@ -8,7 +8,7 @@
 #include "kernels/moe/expert_loads.h"
 #include "kernels/moe/grouped_gemm_ref.h"
 #include "kernels/moe/permute_ref.h"
-#include "tests/kernels/model/gradient_check.h"
+#include "tests/kernels/gradient_check.h"
 
 namespace trainsim::kernels {
 namespace {

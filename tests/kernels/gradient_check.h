@@ -1,4 +1,5 @@
-// Central finite differences for the law-based gradient checks: df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / 2h.
+// Central finite differences for the law-based gradient checks of tests/kernels/ (every family):
+// df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / 2h.
 // With h = 1e-5 at FP64 the truncation error is h^2 |f'''| / 6 ~ 2e-11 and the rounding error eps |f| / h ~ 2e-11
 // for |f|, |f'''| of order 1, so an entry agrees to ~1e-10 absolute: 1e-6 relative to max(|gradient|, 1e-3)
 // leaves a margin of ten for larger third derivatives.
@@ -26,6 +27,24 @@ struct GradCheck {
   size_t checked = 0;
 };
 
+// The central difference of loss() in x[i]; x[i] is restored.
+inline double central_difference(std::vector<double>& x, size_t i, const std::function<double()>& loss) {
+  const double saved = x[i];
+  x[i] = saved + kFdStep;
+  const double up = loss();
+  x[i] = saved - kFdStep;
+  const double down = loss();
+  x[i] = saved;
+  return (up - down) / (2 * kFdStep);
+}
+
+// Every entry's central difference: the numeric gradient of loss() with respect to x.
+inline std::vector<double> central_differences(std::vector<double>& x, const std::function<double()>& loss) {
+  std::vector<double> grad(x.size());
+  for (size_t i = 0; i < x.size(); ++i) grad[i] = central_difference(x, i, loss);
+  return grad;
+}
+
 inline double relative_gap(double fd, double analytic) {
   return std::abs(fd - analytic) / std::max({std::abs(fd), std::abs(analytic), kGradFloor});
 }
@@ -37,13 +56,7 @@ inline GradCheck check_entries(std::vector<double>& x, std::span<const double> a
   GradCheck r;
   const size_t stride = std::max<size_t>(1, x.size() / max_entries);
   for (size_t i = 0; i < x.size(); i += stride) {
-    const double saved = x[i];
-    x[i] = saved + kFdStep;
-    const double up = loss();
-    x[i] = saved - kFdStep;
-    const double down = loss();
-    x[i] = saved;
-    r.max_rel_error = std::max(r.max_rel_error, relative_gap((up - down) / (2 * kFdStep), analytic[i]));
+    r.max_rel_error = std::max(r.max_rel_error, relative_gap(central_difference(x, i, loss), analytic[i]));
     ++r.checked;
   }
   return r;
