@@ -2,6 +2,7 @@
 #include "kernels/model/mtp_module.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "kernels/model/embedding.h"
 
@@ -14,26 +15,28 @@ MtpWeights MtpWeights::zeros(const ModelConfig& c) {
 }
 
 double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, std::span<const double> bias,
-                   const VarlenBatch& batch, std::span<const int> ids, std::span<const double> h_main,
-                   MtpCache& cache) {
-  const int h = c.hidden_size, vocab = c.vocab_size;
+                   const MtpInput& in, MtpCache& cache) {
+  const int h = c.hidden_size, vocab = c.vocab_size, k = in.depth;
+  if (k < 1 || in.prev_batch.sequences() != in.batch.sequences())
+    throw std::invalid_argument("mtp_forward: depth from 1, and h^{k-1} over the model's sequences");
   std::vector<int> lengths, targets;
-  cache.main_row.clear();
+  cache.prev_row.clear();
   cache.next_ids.clear();
-  for (int s = 0; s < batch.sequences(); ++s) {
-    const int length = std::max(0, batch.length(s) - 1);
+  for (int s = 0; s < in.batch.sequences(); ++s) {
+    const int length = std::max(0, in.batch.length(s) - k), first = in.batch.cu_seqlens[s];
+    if (in.prev_batch.length(s) < length) throw std::invalid_argument("mtp_forward: h^{k-1} has too few rows");
     lengths.push_back(length);
     for (int i = 0; i < length; ++i) {
-      const int m = batch.cu_seqlens[s] + i;
-      cache.main_row.push_back(m);
-      cache.next_ids.push_back(ids[m + 1]);
-      targets.push_back(i + 2 < batch.length(s) ? ids[m + 2] : kNoTarget);
+      cache.prev_row.push_back(in.prev_batch.cu_seqlens[s] + i);
+      cache.next_ids.push_back(in.ids[first + i + k]);
+      targets.push_back(i + k + 1 < in.batch.length(s) ? in.ids[first + i + k + 1] : kNoTarget);
     }
   }
   cache.batch = VarlenBatch::from_lengths(lengths);
-  const int rows = int(cache.main_row.size());
+  const int rows = int(cache.prev_row.size());
   cache.h_sel.assign(size_t(rows) * h, 0);
-  for (int r = 0; r < rows; ++r) std::copy_n(&h_main[size_t(cache.main_row[r]) * h], h, &cache.h_sel[size_t(r) * h]);
+  for (int r = 0; r < rows; ++r)
+    std::copy_n(&in.prev_hidden[size_t(cache.prev_row[r]) * h], h, &cache.h_sel[size_t(r) * h]);
   cache.e_sel = embedding_forward(shared.embed, h, cache.next_ids);
   const std::vector<double> hn = rmsnorm_ref(cache.h_sel, rows, h, h, w.hnorm, c.rms_norm_eps);
   const std::vector<double> en = rmsnorm_ref(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps);
@@ -51,15 +54,16 @@ double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared,
 }
 
 void mtp_backward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, const MtpCache& cache,
-                  double loss_scale, std::span<double> d_h_main, MtpWeights& grads, std::span<double> d_embed,
-                  std::span<double> d_head) {
-  const int h = c.hidden_size, vocab = c.vocab_size, rows = int(cache.main_row.size());
+                  double loss_scale, std::span<const double> d_block_out_from_next, std::span<double> d_prev_hidden,
+                  MtpWeights& grads, std::span<double> d_embed, std::span<double> d_head) {
+  const int h = c.hidden_size, vocab = c.vocab_size, rows = int(cache.prev_row.size());
   std::vector<double> d_logits = cache.ce.d_logits;
   for (double& d : d_logits) d *= loss_scale;
   const std::vector<double> d_final =
       linear_backward_ref(cache.final_in, shared.head, d_logits, rows, vocab, h, d_head);
-  const std::vector<double> d_block_out =
+  std::vector<double> d_block_out =
       rmsnorm_backward_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps, d_final, grads.final_norm);
+  for (size_t i = 0; i < d_block_out_from_next.size(); ++i) d_block_out[i] += d_block_out_from_next[i];
   const std::vector<double> d_projected = block_backward(c, w.block, cache.block, d_block_out, grads.block);
   const std::vector<double> d_cat = linear_backward_ref(cache.cat, w.proj, d_projected, rows, h, 2 * h, grads.proj);
   std::vector<double> d_hn(size_t(rows) * h), d_en(size_t(rows) * h);
@@ -73,7 +77,7 @@ void mtp_backward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, 
       rmsnorm_backward_ref(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps, d_en, grads.enorm);
   embedding_backward(cache.next_ids, h, d_e_sel, d_embed);
   for (int r = 0; r < rows; ++r)
-    for (int i = 0; i < h; ++i) d_h_main[size_t(cache.main_row[r]) * h + i] += d_h_sel[size_t(r) * h + i];
+    for (int i = 0; i < h; ++i) d_prev_hidden[size_t(cache.prev_row[r]) * h + i] += d_h_sel[size_t(r) * h + i];
 }
 
 }  // namespace trainsim::kernels::model

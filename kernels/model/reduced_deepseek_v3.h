@@ -22,7 +22,6 @@ struct LossReport {
 
 class ReducedDeepSeekV3 {
  public:
-  // Throws std::invalid_argument for an MTP depth above 1 (not built in this slice).
   ReducedDeepSeekV3(const ModelConfig& config, unsigned long long seed);
 
   const ModelConfig& config() const { return config_; }
@@ -46,7 +45,9 @@ class ReducedDeepSeekV3 {
   SharedHead shared_head() const { return SharedHead{weights.embed, weights.head}; }
 
   ModelConfig config_;
-  int mtp_moe_block_ = -1;  // index into expert_bias of the MTP block's MoE, or -1
+  std::span<const double> mtp_bias(int depth_index) const;  // empty for a dense MTP block
+
+  int first_mtp_moe_block_ = 0;  // expert_bias index of the first MTP depth's MoE (one per depth after it)
   // The last forward's inputs and saved activations.
   std::vector<int> ids_;
   VarlenBatch batch_;

@@ -174,40 +174,49 @@ TEST(TransformerBlock, DenseAndMoeBlocksMatchFiniteDifferences) {
   }
 }
 
-TEST(MtpModule, BackwardMatchesFiniteDifferences) {
+// Depth 1 extends the main model's rows; depth 2 extends depth 1's block output (one row fewer per sequence) and
+// also passes a gradient on its own block output back, as depth 3 would.
+TEST(MtpModule, BackwardMatchesFiniteDifferencesAtDepthsOneAndTwo) {
   ModelConfig c = testing::tiny_config();
   c.balance_loss_alpha = 0.05;  // as in the block test
   ModelWeights all = testing::test_weights(c, 20);
   MtpWeights& w = all.mtp[0];
   const std::vector<double> bias(c.n_routed_experts, 0.0);
-  const VarlenBatch batch = testing::test_batch();
+  const VarlenBatch batch = testing::test_batch();  // lengths 5 and 4
   const std::vector<int> ids{3, 17, 5, 29, 8, 1, 22, 14, 9};
-  std::vector<double> h_main = random_doubles(size_t(batch.total_tokens()) * c.hidden_size, 21);
-  MtpCache cache;
-  mtp_forward(c, w, SharedHead{all.embed, all.head}, bias, batch, ids, h_main, cache);
-  EXPECT_EQ(cache.ce.count, 3 + 2);  // t_{i+2} exists for positions 0..L-3 of each sequence
-  MtpWeights g = MtpWeights::zeros(c);
-  std::vector<double> d_h(h_main.size(), 0), d_embed(all.embed.size(), 0), d_head(all.head.size(), 0);
-  const double scale = 0.3;  // the backward of scale x loss
-  mtp_backward(c, w, SharedHead{all.embed, all.head}, cache, scale, d_h, g, d_embed, d_head);
-  int flips = 0;
-  const auto loss = [&] {
-    MtpCache scratch;
-    const double l = scale * mtp_forward(c, w, SharedHead{all.embed, all.head}, bias, batch, ids, h_main, scratch) +
-                     scratch.block.balance_loss;
-    flips += scratch.block.moe.expert_ids != cache.block.moe.expert_ids ? 1 : 0;
-    return l;
-  };
-  expect_gradient("h_main", check_entries(h_main, d_h, loss));
-  expect_gradient("all.embed", check_entries(all.embed, d_embed, loss));
-  expect_gradient("all.head", check_entries(all.head, d_head, loss, 128));
-  expect_gradient("w.proj", check_entries(w.proj, g.proj, loss));
-  expect_gradient("w.hnorm", check_entries(w.hnorm, g.hnorm, loss));
-  expect_gradient("w.enorm", check_entries(w.enorm, g.enorm, loss));
-  expect_gradient("w.final_norm", check_entries(w.final_norm, g.final_norm, loss));
-  expect_gradient("w.block.moe.w_router (direction)",
-                  check_direction(w.block.moe.w_router, g.block.moe.w_router, loss, 22));
-  EXPECT_EQ(flips, 0);
+  for (int depth : {1, 2}) {
+    SCOPED_TRACE(depth);
+    const VarlenBatch prev_batch = depth == 1 ? batch : VarlenBatch::from_lengths({4, 3});
+    std::vector<double> prev = random_doubles(size_t(prev_batch.total_tokens()) * c.hidden_size, 21 + depth);
+    const SharedHead shared{all.embed, all.head};
+    MtpCache cache;
+    mtp_forward(c, w, shared, bias, MtpInput{batch, ids, depth, prev_batch, prev}, cache);
+    // A target t_{i+k+1} exists for positions 0..L-k-2 of each sequence.
+    EXPECT_EQ(cache.ce.count, (5 - depth - 1) + (4 - depth - 1));
+    const std::vector<double> r_next = depth == 1 ? std::vector<double>() : random_doubles(cache.block_out.size(), 30);
+    MtpWeights g = MtpWeights::zeros(c);
+    std::vector<double> d_prev(prev.size(), 0), d_embed(all.embed.size(), 0), d_head(all.head.size(), 0);
+    const double scale = 0.3;  // the backward of scale x loss
+    mtp_backward(c, w, shared, cache, scale, r_next, d_prev, g, d_embed, d_head);
+    int flips = 0;
+    const auto loss = [&] {
+      MtpCache scratch;
+      const double l = scale * mtp_forward(c, w, shared, bias, MtpInput{batch, ids, depth, prev_batch, prev}, scratch) +
+                       scratch.block.balance_loss + (r_next.empty() ? 0.0 : weighted_sum(scratch.block_out, r_next));
+      flips += scratch.block.moe.expert_ids != cache.block.moe.expert_ids ? 1 : 0;
+      return l;
+    };
+    expect_gradient("h^{k-1}", check_entries(prev, d_prev, loss));
+    expect_gradient("embed", check_entries(all.embed, d_embed, loss));
+    expect_gradient("head", check_entries(all.head, d_head, loss, 128));
+    expect_gradient("w.proj", check_entries(w.proj, g.proj, loss));
+    expect_gradient("w.hnorm", check_entries(w.hnorm, g.hnorm, loss));
+    expect_gradient("w.enorm", check_entries(w.enorm, g.enorm, loss));
+    expect_gradient("w.final_norm", check_entries(w.final_norm, g.final_norm, loss));
+    expect_gradient("w.block.moe.w_router (direction)",
+                    check_direction(w.block.moe.w_router, g.block.moe.w_router, loss, 22));
+    EXPECT_EQ(flips, 0);
+  }
 }
 
 }  // namespace

@@ -61,10 +61,37 @@ TEST(ReducedDeepSeekV3, EveryParameterGradientMatchesFiniteDifferences) {
   EXPECT_EQ(flips, 0) << "a finite-difference step changed the experts chosen";
 }
 
-TEST(ReducedDeepSeekV3, MtpDepthAboveOneIsRefused) {
+// D = 2: depth 2 extends depth 1's output, its gradient flows back through depth 1 into the main model; the MTP
+// loss is the mean over depths (lambda / D). A spread of 4 entries and one direction per tensor keeps it short.
+TEST(ReducedDeepSeekV3, MtpDepthTwoGradientsMatchFiniteDifferences) {
   ModelConfig c = testing::tiny_config();
   c.num_nextn_predict_layers = 2;
-  EXPECT_THROW(ReducedDeepSeekV3(c, 1), std::invalid_argument);
+  ReducedDeepSeekV3 model(c, 4);
+  model.weights = testing::test_weights(c, 5);
+  ASSERT_EQ(model.moe_block_count(), 3);  // layer 1 and both MTP blocks
+  const VarlenBatch batch = testing::test_batch();
+  model.forward(kTokens, batch);
+  ModelWeights grads = model.backward();
+  std::vector<std::vector<int>> chosen;
+  for (int b = 0; b < model.moe_block_count(); ++b) chosen.push_back(model.last_expert_ids(b));
+  int flips = 0;
+  const auto loss = [&] {
+    const double l = model.forward(kTokens, batch).total_loss;
+    for (int b = 0; b < model.moe_block_count(); ++b) flips += model.last_expert_ids(b) != chosen[b] ? 1 : 0;
+    return l;
+  };
+  double worst = 0;
+  int seed = 200;
+  for_each_parameter(model.weights, grads,
+                     [&](const std::string& name, int, std::vector<double>& value, std::vector<double>& grad) {
+                       const double entries = testing::check_entries(value, grad, loss, 4).max_rel_error;
+                       const double direction = testing::check_direction(value, grad, loss, seed++);
+                       EXPECT_LT(entries, testing::kGradTolerance) << name;
+                       EXPECT_LT(direction, testing::kGradTolerance) << name;
+                       worst = std::max({worst, entries, direction});
+                     });
+  std::printf("MTP depth 2: worst relative error %.2e\n", worst);
+  EXPECT_EQ(flips, 0);
 }
 
 }  // namespace
