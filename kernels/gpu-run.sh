@@ -1,33 +1,235 @@
 #!/usr/bin/env bash
-# All GPU work in one device call: build kernels/ alone with nvcc, run every family's checks and
-# benchmarks, write logs and published reports under $OUT. Usage (on the GPU machine, repo root):
-#   OUT=/some/dir bash kernels/gpu-run.sh
-# Each kernel family adds kernels/<family>/gpu-run.part.sh, sourced here in order, with $BUILD and $OUT set.
-# The device tool returns at most 8 files from $OUT: the parts write into a work folder, and $OUT receives
-# the published reports (*.md), device.txt, and everything else packed in gpu-results.tar.gz.
-set -euo pipefail
-RESULTS=${OUT:-$PWD/out}
-OUT=$(mktemp -d /tmp/trainsim-gpu-XXXXXX)
-BUILD=${BUILD:-$PWD/build-gpu}
-mkdir -p "$RESULTS"
-pack_results() {
-  cp "$OUT"/*.md "$OUT/device.txt" "$RESULTS"/ 2>/dev/null || true
-  tar -czf "$RESULTS/gpu-results.tar.gz" -C "$OUT" .
-  echo "results: $(ls "$RESULTS" | tr '\n' ' ')"
-}
-trap pack_results EXIT
-{
-  echo "# device"; nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem --format=csv || true
-  nvcc --version | tail -2
-} | tee "$OUT/device.txt"
-cmake -S . -B "$BUILD" -G Ninja -DTRAINSIM_KERNELS_ONLY=ON -DTRAINSIM_CUDA=ON -DCMAKE_BUILD_TYPE=Release \
-  > "$OUT/build.log" 2>&1
-cmake --build "$BUILD" -j 16 >> "$OUT/build.log" 2>&1 || { tail -50 "$OUT/build.log"; exit 1; }
-status=0
-for part in kernels/*/gpu-run.part.sh; do
-  [ -f "$part" ] || continue
-  echo "== $part"
+# All GPU work in one device call that cannot overrun: environment facts, one build of every kernel family,
+# correctness on small and ragged shapes against the FP64 CPU references, then speed beside the peers, the
+# reports, the calibration sweep and the reduced model. Each step runs under its own `timeout` inside one
+# deadline; a family whose build or checks fail is not timed; results are packed into $OUT after every step,
+# so a run killed at any point returns everything done so far (at most 8 files: see pack_results).
+#
+#   OUT=/some/dir bash kernels/gpu-run.sh [--full]     # on the GPU machine, from the repository root
+#
+# Quick modes (each driver's --quick: the short list of shapes) are the default, so the whole run fits one
+# device call with time to spare; --full runs every shape. The steps of each family are in
+# kernels/<family>/gpu-steps.sh. Environment (all optional):
+#   BUILD                      the build folder (build-gpu)
+#   GPU_RUN_DEADLINE_S         seconds from the start after which no step starts (540: a device call is
+#                              limited to 600 s, and the machine's start-up is not part of it)
+#   GPU_RUN_CAP_SCALE          multiplies every step's cap (1; the dry run uses 0.02)
+#   CALIBRATION_PLAN           a plan of `trainsim calibrate --device` (kernels/CALIBRATION.md) to time
+#   PYTHON                     the Python with PyTorch (python3)
+# The dry run (tests/kernels/gpu_run_dry_run_test.sh) puts stand-ins for nvidia-smi, nvcc, cmake, cuobjdump
+# and python3 first on PATH: the script's deadline, gating and packing run on any CPU.
+set -uo pipefail  # not -e: a failed step is recorded and the run goes on
+
+SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
+REPO=$(cd "$(dirname "$SELF")/.." && pwd)
+export REPO BUILD=${BUILD:-$PWD/build-gpu} PYTHON=${PYTHON:-python3}
+
+# Every family's step functions: <family>_<step>, run as `bash gpu-run.sh --step NAME` under timeout.
+for steps in "$REPO"/kernels/*/gpu-steps.sh; do
   # shellcheck source=/dev/null
-  source "$part" || { echo "FAILED: $part"; status=1; }
+  source "$steps"
 done
-exit $status
+
+# --- steps of the run itself -------------------------------------------------------------------------------
+
+run_env() {  # what ran: GPU, driver, clocks, CUDA, cuBLASLt, PyTorch
+  {
+    echo "# device"
+    nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem,power.limit,memory.total \
+      --format=csv || echo "nvidia-smi failed"
+    echo "# nvcc"; nvcc --version | tail -2
+    echo "# cuBLASLt"; readlink -f /usr/local/cuda/lib64/libcublasLt.so
+    echo "# PyTorch"
+    "$PYTHON" -c 'import torch; print(torch.__version__, "CUDA", torch.version.cuda, torch.cuda.get_device_name())' \
+      2>&1 | tail -1
+  } | tee "$WORK/device.txt"
+  nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | grep -oiE 'h100|h200|h800|h20|a100|b200' | head -1 |
+    tr '[:upper:]' '[:lower:]' > "$WORK/gpu_name"
+  [ -s "$WORK/gpu_name" ] || echo gpu > "$WORK/gpu_name"
+}
+
+run_configure() {
+  cmake -S "$REPO" -B "$BUILD" -G Ninja -DTRAINSIM_KERNELS_ONLY=ON -DTRAINSIM_CUDA=ON -DCMAKE_BUILD_TYPE=Release
+}
+
+run_build() {  # every family in one ninja call that goes on past errors (-k 0): a broken family stops only itself
+  cmake --build "$BUILD" --target gpu_fp8 gpu_mla gpu_moe gpu_moe_fp8 -j "$(nproc)" -- -k 0
+}
+
+# --- helpers of the steps ---------------------------------------------------------------------------------
+
+# logged FILE CMD...: runs CMD with its output in FILE (what a family's report reads), then shows FILE's end.
+logged() {
+  local file=$1 rc
+  shift
+  "$@" > "$file" 2>&1
+  rc=$?
+  tail -n 3 "$file"
+  return $rc
+}
+
+gpu_name() { cat "$WORK/gpu_name" 2>/dev/null || echo gpu; }
+
+# --- the step runner ---------------------------------------------------------------------------------------
+
+elapsed_s() { echo $(($(date +%s) - START_S)); }
+
+record() {  # step, outcome, exit code, seconds, cap, note
+  echo "$1,$2,$3,$4,$5,$6" >> "$WORK/status.csv"
+  printf '[%4d s] %-24s %-8s %s\n' "$(elapsed_s)" "$1" "$2" "$6"
+}
+
+outcome_of() { awk -F, -v s="$1" '$1 == s { o = $2 } END { print o }' "$WORK/status.csv"; }
+
+# The reason a step may not run, or nothing: `built:FAMILY` needs the family's drivers, `passed:STEP` needs
+# that step to have succeeded.
+gate_reason() {
+  local need
+  for need in "$@"; do
+    case $need in
+      built:*) [ -f "$WORK/built/${need#built:}" ] || { echo "${need#built:} not built"; return; } ;;
+      passed:*) [ "$(outcome_of "${need#passed:}")" = ok ] || { echo "${need#passed:} did not pass"; return; } ;;
+    esac
+  done
+}
+
+# run_step NAME CAP_S [NEEDS...]: runs function NAME (dashes as underscores) under timeout, within the deadline.
+run_step() {
+  local name=$1 cap_s=$2 reason left_s rc t0 t1 seconds outcome note=""
+  shift 2
+  reason=$(gate_reason "$@")
+  if [ -n "$reason" ]; then record "$name" skipped "" 0 0 "gated: $reason"; pack_results; return; fi
+  cap_s=$(awk -v c="$cap_s" -v s="${GPU_RUN_CAP_SCALE:-1}" 'BEGIN { c = int(c * s + 0.999); print c < 1 ? 1 : c }')
+  left_s=$((DEADLINE_S - $(elapsed_s)))
+  if [ "$left_s" -lt 1 ]; then record "$name" skipped "" 0 "$cap_s" "deadline passed"; pack_results; return; fi
+  [ "$cap_s" -gt "$left_s" ] && { cap_s=$left_s; note="cap cut to the deadline"; }
+  t0=$(date +%s.%N)
+  timeout --kill-after=5 "$cap_s" bash "$SELF" --step "$name" > "$WORK/logs/$name.log" 2>&1 < /dev/null
+  rc=$?
+  t1=$(date +%s.%N)
+  seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  case $rc in
+    0) outcome=ok ;;
+    124 | 137) outcome=timeout; note="killed at its cap of $cap_s s${note:+; $note}" ;;
+    77) outcome=skipped; note="no device (exit 77)" ;;
+    *) outcome=failed ;;
+  esac
+  record "$name" "$outcome" "$rc" "$seconds" "$cap_s" "$note"
+  [ "$outcome" = ok ] || tail -n 5 "$WORK/logs/$name.log" | sed 's/^/    /'
+  pack_results
+}
+
+# A family is built when every driver its steps call exists (the build goes on past a broken family).
+mark_built_families() {
+  local family driver missing
+  mkdir -p "$WORK/built"
+  for family in fp8 mla moe moe_fp8; do
+    missing=""
+    for driver in $(family_drivers "$family"); do [ -x "$BUILD/kernels/$driver" ] || missing="$missing $driver"; done
+    if [ -z "$missing" ]; then touch "$WORK/built/$family"; else echo "$family: missing$missing"; fi
+  done
+}
+
+family_drivers() {
+  case $1 in
+    fp8) echo fp8/sm90_fp8_quantize_check fp8/sm90_fp8_gemm_check fp8/sm90_fp8_gemm_accuracy fp8/sm90_fp8_gemm_bench ;;
+    mla) echo mla/mla_attention_check mla/mla_decode_check mla/mla_projections_check mla/mla_attention_bench \
+      mla/mla_decode_bench mla/mla_projections_bench ;;
+    moe) echo moe/moe_check moe/moe_bench ;;
+    moe_fp8) echo moe/moe_fp8_check moe/moe_fp8_bench ;;
+  esac
+}
+
+# $OUT gets at most 8 files: summary.txt (device, every step's outcome, the tail of each failed step's log),
+# the reports (fp8-gemm-, mla-, moe-<gpu>.md), calibration-results.json, and gpu-results.tar.gz (everything).
+# Each is written beside and renamed, so a kill during packing leaves the previous complete copy.
+pack_results() {
+  local f
+  {
+    cat "$WORK/device.txt" 2>/dev/null
+    echo "# steps (deadline ${DEADLINE_S} s, $(elapsed_s) s elapsed, quick=$QUICK)"
+    awk -F, '{ printf "%-24s %-8s %-9s %-7s %-5s %s\n", $1, $2, $3, $4, $5, $6 }' "$WORK/status.csv"
+    awk -F, 'NR > 1 && ($2 == "failed" || $2 == "timeout") { print $1 }' "$WORK/status.csv" | while read -r f; do
+      echo "# last lines of $f"; tail -n 20 "$WORK/logs/$f.log"
+    done
+  } > "$RESULTS/.summary.txt" 2>&1
+  mv -f "$RESULTS/.summary.txt" "$RESULTS/summary.txt"
+  for f in "$WORK"/reports/*.md "$WORK/calibration-results.json"; do
+    [ -f "$f" ] && cp "$f" "$RESULTS/.$(basename "$f")" && mv -f "$RESULTS/.$(basename "$f")" "$RESULTS/$(basename "$f")"
+  done
+  tar -czf "$RESULTS/.gpu-results.tar.gz" -C "$WORK" . 2>/dev/null && mv -f "$RESULTS/.gpu-results.tar.gz" "$RESULTS/gpu-results.tar.gz"
+}
+
+# --- entry points ------------------------------------------------------------------------------------------
+
+# shellcheck disable=SC2034 # QUICK_ARGS is read by the steps in kernels/*/gpu-steps.sh
+if [ "${1:-}" = --step ]; then  # a child: run one step's function with the parent's environment
+  step_function=${2//-/_}
+  QUICK_ARGS=()  # what every driver gets: --quick unless the run is --full
+  [ "$QUICK" = 1 ] && QUICK_ARGS=(--quick)
+  cd "$REPO" && "$step_function"
+  exit $?
+fi
+
+QUICK=1
+[ "${1:-}" = --full ] && QUICK=0
+export QUICK
+RESULTS=${OUT:-$PWD/gpu-out}
+DEADLINE_S=${GPU_RUN_DEADLINE_S:-540}
+START_S=$(date +%s)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/trainsim-gpu-XXXXXX")
+export WORK
+mkdir -p "$RESULTS" "$WORK/logs" "$WORK/reports" "$WORK/built"
+echo "step,outcome,exit_code,seconds,cap_s,note" > "$WORK/status.csv"
+trap 'record interrupted killed "" 0 0 "the run received a signal"; pack_results; exit 130' INT TERM
+
+echo "# kernels/gpu-run.sh: deadline ${DEADLINE_S} s, quick=$QUICK, results in $RESULTS"
+run_step run-env 30
+run_step run-configure 90
+run_step run-build 300 passed:run-configure
+mark_built_families | sed 's/^/    not built: /'
+
+# Correctness first, every family, on small and ragged shapes.
+run_step fp8-quantize-check 60 built:fp8
+run_step fp8-gemm-check 90 built:fp8
+run_step mla-attention-check 90 built:mla
+run_step mla-decode-check 60 built:mla
+run_step mla-projections-check 60 built:mla
+run_step moe-check 60 built:moe
+run_step moe-fp8-check 60 built:moe_fp8 passed:fp8-gemm-check
+
+# Speed, only where the checks passed; then the reports.
+fp8_ok=(built:fp8 passed:fp8-quantize-check passed:fp8-gemm-check)
+mla_ok=(built:mla passed:mla-attention-check passed:mla-decode-check passed:mla-projections-check)
+run_step fp8-sass 30 built:fp8
+run_step fp8-bench 120 "${fp8_ok[@]}"
+run_step fp8-accuracy 90 "${fp8_ok[@]}"
+run_step fp8-torch-peer 90 passed:fp8-bench
+run_step mla-bench 120 "${mla_ok[@]}"
+run_step mla-sdpa-peer 90 "${mla_ok[@]}"
+run_step moe-sass 30 built:moe
+run_step moe-bench 120 built:moe passed:moe-check
+run_step moe-fp8-bench 90 built:moe_fp8 passed:moe-fp8-check
+run_step moe-torch-peer 90 passed:moe-bench
+run_step fp8-report 30 passed:fp8-bench
+run_step mla-report 30 passed:mla-bench
+run_step moe-report 30 passed:moe-bench
+
+# The calibration sweep (only with a plan) and the reduced model's step (once kernels/model exists).
+if [ -z "${CALIBRATION_PLAN:-}" ]; then
+  record calibration-sweep skipped "" 0 0 "no CALIBRATION_PLAN given"
+elif ! declare -F calibration_sweep > /dev/null; then
+  record calibration-sweep skipped "" 0 0 "no plan runner in kernels/ yet (kernels/fp8/NOTES.md, Blocked: calibrate --device)"
+else
+  run_step calibration-sweep 180 "${fp8_ok[@]}" "${mla_ok[@]}" built:moe passed:moe-check
+fi
+if declare -F model_step > /dev/null; then
+  run_step model-step 180
+else
+  record model-step skipped "" 0 0 "no reduced model in kernels/ yet"
+fi
+pack_results
+
+failed=$(awk -F, 'NR > 1 && ($2 == "failed" || $2 == "timeout")' "$WORK/status.csv" | wc -l)
+echo "# done in $(elapsed_s) s: $failed step(s) failed or timed out; $(ls "$RESULTS" | wc -l) file(s) in $RESULTS"
+[ "$failed" -eq 0 ]

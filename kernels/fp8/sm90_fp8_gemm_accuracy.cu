@@ -14,6 +14,7 @@
 #include "kernels/fp8/cublaslt_fp8_gemm.h"
 #include "kernels/fp8/gemm_ref.h"
 #include "kernels/fp8/gpu_harness.cuh"
+#include "kernels/common/driver_args.h"
 
 namespace fp8 = trainsim::kernels::fp8;
 using fp8::DeviceBuffer;
@@ -58,7 +59,9 @@ int main(int argc, char** argv) {
     return fp8::kSkipExitCode;
   }
   try {
-    const std::string csv_path = argc > 1 ? argv[1] : "fp8_gemm_accuracy.csv";
+    const trainsim::kernels::DriverArgs cli = trainsim::kernels::parse_driver_args(argc, argv);
+    const std::string csv_path = cli.at(0, "fp8_gemm_accuracy.csv");
+    const int max_k = cli.quick ? 4096 : 16384;  // --quick: K = 512 ... 4096
     std::printf("device: %s\n", trainsim::kernels::describe(trainsim::kernels::query_device()).c_str());
     const uint64_t seed = std::random_device{}();
     std::printf("seed: %llu; M = N = %d; inputs N(0,1), E4M3 with one scale per row over all of K\n",
@@ -68,7 +71,7 @@ int main(int argc, char** argv) {
     std::printf("%-6s %-24s %12s %14s %14s\n", "K", "variant", "rel_l2", "max|err|/rms", "max_rel");
     fp8::CublasLtFp8Gemm cublaslt;
     int failures = 0;
-    for (int k = 512; k <= 16384; k *= 2) {
+    for (int k = 512; k <= max_k; k *= 2) {
       std::vector<float> a(static_cast<size_t>(kM) * k), b(static_cast<size_t>(kN) * k);
       trainsim::kernels::fill_normal(a, seed + k, 1.0f);
       trainsim::kernels::fill_normal(b, seed + k + 1, 1.0f);

@@ -79,11 +79,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--csv", required=True)
     parser.add_argument("--reps", type=int, default=10)
+    parser.add_argument("--quick", action="store_true", help="batch 1 only, as mla_attention_bench --quick")
     args = parser.parse_args()
     print(f"# torch {torch.__version__}, CUDA {torch.version.cuda}, cuDNN {torch.backends.cudnn.version()}, "
           f"{torch.cuda.get_device_name()}")
     rows = []
-    for batch in (1, 2):
+    for batch in (1,) if args.quick else (1, 2):
         (ff, fb), (bf, bb) = flops_bytes(batch)
         shape = f"b{batch}_s{SEQ}_h{HEADS}_qk{QK}_v{V}"
         for name, backend in backends():

@@ -10,16 +10,20 @@
 #include "kernels/mla/mla_device_harness.cuh"
 #include "kernels/mla/mla_problem.h"
 #include "kernels/mla/sm90_bf16_mla_attention.cuh"
+#include "kernels/common/driver_args.h"
 
 using namespace trainsim::kernels;
 
 int main(int argc, char** argv) {
   try {
-    const std::string csv_path = argc > 1 ? argv[1] : "";
-    const int reps = argc > 2 ? std::atoi(argv[2]) : 5;
+    // mla_attention_bench [--quick] [CSV [REPS]]: --quick times the first shape only.
+    const DriverArgs cli = parse_driver_args(argc, argv);
+    const bool quick = cli.quick;
+    const std::string csv_path = cli.at(0, "");
+    const int reps = std::atoi(cli.at(1, "5").c_str());
     std::printf("# MLA attention benchmark on %s, median of %d\n", describe(query_device()).c_str(), reps);
     BenchCsv csv(csv_path);
-    for (int batch : {1, 2}) {
+    for (int batch : quick ? std::vector<int>{1} : std::vector<int>{1, 2}) {
       const AttentionShape shape{VarlenBatch::uniform(batch, 4096), 128, 192, 128};
       const size_t rows = size_t(shape.batch.total_tokens()) * shape.heads;
       auto q = upload_bf16(random_bf16_values(rows * 192, 1)), k = upload_bf16(random_bf16_values(rows * 192, 2));

@@ -14,6 +14,7 @@
 #include "kernels/mla/mla_device_harness.cuh"
 #include "kernels/mla/mla_tolerances.h"
 #include "kernels/mla/sm90_bf16_mla_attention.cuh"
+#include "kernels/common/driver_args.h"
 
 using namespace trainsim::kernels;
 
@@ -116,7 +117,7 @@ void check_case(CheckLog& log, const std::string& name, const std::vector<int>& 
 
 int main(int argc, char** argv) {
   try {
-    const bool quick = argc > 1 && std::string(argv[1]) == "--quick";
+    const bool quick = parse_driver_args(argc, argv).quick;
     std::printf("# MLA attention check on %s\n", describe(query_device()).c_str());
     CheckLog log;
     check_case(log, "varlen {1,63,64,65,200,7} x 4 heads", {1, 63, 64, 65, 200, 7}, 4, {}, 101);

@@ -11,16 +11,20 @@
 #include "kernels/mla/mla_device_harness.cuh"
 #include "kernels/mla/mla_problem.h"
 #include "kernels/mla/sm90_bf16_mla_decode.cuh"
+#include "kernels/common/driver_args.h"
 
 using namespace trainsim::kernels;
 
 int main(int argc, char** argv) {
   try {
-    const std::string csv_path = argc > 1 ? argv[1] : "";
-    const int reps = argc > 2 ? std::atoi(argv[2]) : 20;
+    // mla_decode_bench [--quick] [CSV [REPS]]: --quick times the first shape only.
+    const DriverArgs cli = parse_driver_args(argc, argv);
+    const bool quick = cli.quick;
+    const std::string csv_path = cli.at(0, "");
+    const int reps = std::atoi(cli.at(1, "20").c_str());
     std::printf("# MLA decode benchmark on %s, median of %d\n", describe(query_device()).c_str(), reps);
     BenchCsv csv(csv_path);
-    for (int seqs : {64, 128})
+    for (int seqs : quick ? std::vector<int>{64} : std::vector<int>{64, 128})
       for (int heads : {16, 128}) {
         const VarlenBatch cache = VarlenBatch::uniform(seqs, 4096);
         auto q = upload_bf16(random_bf16_values(size_t(seqs) * heads * 576, 5));

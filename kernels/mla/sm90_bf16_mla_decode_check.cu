@@ -11,6 +11,7 @@
 #include "kernels/mla/mla_device_harness.cuh"
 #include "kernels/mla/mla_tolerances.h"
 #include "kernels/mla/sm90_bf16_mla_decode.cuh"
+#include "kernels/common/driver_args.h"
 
 using namespace trainsim::kernels;
 
@@ -41,13 +42,14 @@ void check_case(CheckLog& log, const std::string& name, const std::vector<int>& 
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   try {
+    const bool quick = parse_driver_args(argc, argv).quick;
     std::printf("# MLA decode check on %s\n", describe(query_device()).c_str());
     CheckLog log;
     check_case(log, "cache {1,31,32,33,700} x 128 heads", {1, 31, 32, 33, 700}, 128, 401);
     check_case(log, "cache {4096,100} x 20 heads (partial head groups)", {4096, 100}, 20, 402);
-    check_case(log, "cache 8 x 4096 x 16 heads", std::vector<int>(8, 4096), 16, 403);
+    if (!quick) check_case(log, "cache 8 x 4096 x 16 heads", std::vector<int>(8, 4096), 16, 403);
     std::printf("%s: %d failure(s)\n", log.failures() ? "FAIL" : "PASS", log.failures());
     return log.failures() ? 1 : 0;
   } catch (const std::exception& e) {

@@ -9,13 +9,17 @@
 #include "kernels/common/device_info.cuh"
 #include "kernels/mla/mla_device_harness.cuh"
 #include "kernels/mla/sm90_bf16_mla_projections.cuh"
+#include "kernels/common/driver_args.h"
 
 using namespace trainsim::kernels;
 
 int main(int argc, char** argv) {
   try {
-    const std::string csv_path = argc > 1 ? argv[1] : "";
-    const int reps = argc > 2 ? std::atoi(argv[2]) : 20;
+    // mla_projections_bench [--quick] [CSV [REPS]]: --quick times the first shape only.
+    const DriverArgs cli = parse_driver_args(argc, argv);
+    const bool quick = cli.quick;
+    const std::string csv_path = cli.at(0, "");
+    const int reps = std::atoi(cli.at(1, "20").c_str());
     std::printf("# MLA projections benchmark on %s, median of %d\n", describe(query_device()).c_str(), reps);
     BenchCsv csv(csv_path);
     const MlaDims d;
@@ -28,7 +32,7 @@ int main(int argc, char** argv) {
                           {"kv_down", d.kv_down_dim(), d.hidden},
                           {"kv_up", d.heads * d.kv_up_dim(), d.kv_lora},
                           {"o_proj", d.hidden, d.heads * d.v_dim}};
-    for (int tokens : {4096, 8192}) {
+    for (int tokens : quick ? std::vector<int>{4096} : std::vector<int>{4096, 8192}) {
       const size_t t = size_t(tokens);
       const std::string shape = "t" + std::to_string(tokens);
       std::vector<DeviceBuffer<__nv_bfloat16>> weights;

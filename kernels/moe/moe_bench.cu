@@ -2,7 +2,7 @@
 // under EP 64, and 32, over 32,768 routed rows = 4096 tokens x 8 experts x 64 GPUs / 256 experts) at MaxVio 0,
 // 0.5 and 2, beside a cuBLASLt loop of per-expert GEMMs (cuBLASLt 13.0 has no grouped API) on the same
 // buffers; router and permute time per token. Writes a CSV, a Markdown table and the loads it used (for the
-// PyTorch peer script). Usage: moe_bench OUT.csv OUT.md OUT-loads.txt
+// PyTorch peer script). Usage: moe_bench [--quick] OUT.csv OUT.md OUT-loads.txt
 #include <cublasLt.h>
 #include <cuda_bf16.h>
 
@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/common/driver_args.h"
 #include "kernels/common/cuda_check.cuh"
 #include "kernels/common/device_info.cuh"
 #include "kernels/common/random_fill.h"
@@ -220,12 +221,12 @@ void bench_router_and_permute(Output& out) {
     TS_CUDA_CHECK(cudaFree(p));
 }
 
-// One line per placement and MaxVio: experts, target MaxVio, then the rows of each expert.
-void write_loads(const char* path) {
+// One line per placement and MaxVio the benchmark times: experts, target MaxVio, then the rows of each expert.
+void write_loads(const char* path, const std::vector<int>& expert_counts, const std::vector<double>& max_vios) {
   FILE* f = std::fopen(path, "w");
   if (!f) throw std::runtime_error(std::string("cannot open ") + path);
-  for (int experts : {4, 32})
-    for (double v : {0.0, 0.5, 2.0}) {
+  for (int experts : expert_counts)
+    for (double v : max_vios) {
       std::fprintf(f, "%d %.1f", experts, v);
       for (int64_t l : skewed_loads(experts, kRoutedRows, v, kLoadSeed)) std::fprintf(f, " %lld", static_cast<long long>(l));
       std::fprintf(f, "\n");
@@ -233,8 +234,11 @@ void write_loads(const char* path) {
   std::fclose(f);
 }
 
-int run(const char* csv_path, const char* md_path, const char* loads_path) {
-  write_loads(loads_path);
+// quick: 32 local experts at MaxVio 0 and 2, the forward GEMMs and the gate/up backward (9 GEMMs, not 44).
+int run(const char* csv_path, const char* md_path, const char* loads_path, bool quick) {
+  const std::vector<int> expert_counts = quick ? std::vector<int>{32} : std::vector<int>{4, 32};
+  const std::vector<double> max_vios = quick ? std::vector<double>{0.0, 2.0} : std::vector<double>{0.0, 0.5, 2.0};
+  write_loads(loads_path, expert_counts, max_vios);
   Output out{std::fopen(csv_path, "w"), std::fopen(md_path, "w"), {}};
   if (!out.csv || !out.md) throw std::runtime_error("cannot open the output files");
   const std::string device = describe(query_device());
@@ -249,11 +253,12 @@ int run(const char* csv_path, const char* md_path, const char* loads_path) {
                        "| cuBLASLt TFLOPS | speed-up | agree (rel L2) | DeepGEMM published |\n"
                        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
   Lt lt;
-  for (int experts : {4, 32})
-    for (double v : {0.0, 0.5, 2.0}) {
+  for (int experts : expert_counts)
+    for (double v : max_vios) {
       bench_grouped(lt, out, experts, v, Kind::kFprop, 2 * kInter, kHidden);   // gate/up
       bench_grouped(lt, out, experts, v, Kind::kSwiglu, 2 * kInter, kHidden);  // gate/up + SwiGLU
       bench_grouped(lt, out, experts, v, Kind::kFprop, kHidden, kInter);       // down
+      if (quick) continue;
       bench_grouped(lt, out, experts, v, Kind::kDgrad, 2 * kInter, kHidden);
       bench_grouped(lt, out, experts, v, Kind::kDgrad, kHidden, kInter);
       bench_grouped(lt, out, experts, v, Kind::kWgrad, 2 * kInter, kHidden);
@@ -275,12 +280,13 @@ int run(const char* csv_path, const char* md_path, const char* loads_path) {
 }  // namespace trainsim::kernels
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: moe_bench OUT.csv OUT.md OUT-loads.txt\n");
-    return 2;
-  }
   try {
-    return trainsim::kernels::run(argv[1], argv[2], argv[3]);
+    const trainsim::kernels::DriverArgs cli = trainsim::kernels::parse_driver_args(argc, argv);
+    if (cli.positional.size() != 3) {
+      std::fprintf(stderr, "usage: moe_bench [--quick] OUT.csv OUT.md OUT-loads.txt\n");
+      return 2;
+    }
+    return trainsim::kernels::run(cli.positional[0].c_str(), cli.positional[1].c_str(), cli.positional[2].c_str(), cli.quick);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "moe_bench: error: %s\n", e.what());
     return 1;

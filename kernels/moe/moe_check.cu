@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/common/driver_args.h"
 #include "kernels/common/device_info.cuh"
 #include "kernels/common/random_fill.h"
 #include "kernels/moe/expert_loads.h"
@@ -186,22 +187,24 @@ void check_grouped_gemm(const std::string& name, const std::vector<int64_t>& loa
     report("grouped " + name + " " + r.what, r.m.relative_l2 < r.bound && r.m.non_finite == 0, error_text(r.m));
 }
 
-int run() {
+// quick: the DeepSeek-V3 router and permute on 1024 tokens, not 4096; the rest unchanged (they are small).
+int run(bool quick) {
   if (!device_present("moe_check")) return kSkipped;
   std::printf("# MoE kernel checks on %s\n", describe(query_device()).c_str());
   const uint64_t seed = std::random_device{}();
   std::printf("# seed %llu\n", static_cast<unsigned long long>(seed));
-  check_router(kDeepSeekV3Routing, "deepseek-v3 (256e, 8 groups keep 4, top 8)", 4096, seed);
-  check_router(kMixtralRouting, "mixtral (8e softmax top 2)", 4096, seed + 10);
+  const int tokens = quick ? 1024 : 4096;
+  check_router(kDeepSeekV3Routing, "deepseek-v3 (256e, 8 groups keep 4, top 8)", tokens, seed);
+  check_router(kMixtralRouting, "mixtral (8e softmax top 2)", tokens, seed + 10);
 
-  // Permute on a real routing of 4096 tokens over 256 experts, and on skewed / partial local layouts.
+  // Permute on a real routing of `tokens` tokens over 256 experts, and on skewed / partial local layouts.
   {
-    std::vector<float> logits(4096 * 256);
+    std::vector<float> logits(size_t(tokens) * 256);
     fill_normal(logits, seed + 20);
-    std::vector<int> ids(4096 * 8);
+    std::vector<int> ids(size_t(tokens) * 8);
     std::vector<float> gates(ids.size());
     router_ref(kDeepSeekV3Routing, logits, {}, ids, gates);
-    check_permute("routed 4096 x top-8 over 256", ids, 8, 256, 1024, seed + 21);
+    check_permute("routed " + std::to_string(tokens) + " x top-8 over 256", ids, 8, 256, 1024, seed + 21);
     std::vector<int> local = ids;  // EP: this GPU holds experts 0..31; the others belong elsewhere
     for (int& id : local) id = id < 32 ? id : -1;
     check_permute("EP-local 32 of 256", local, 8, 32, 1024, seed + 22);
@@ -222,9 +225,9 @@ int run() {
 }  // namespace
 }  // namespace trainsim::kernels
 
-int main() {
+int main(int argc, char** argv) {
   try {
-    return trainsim::kernels::run();
+    return trainsim::kernels::run(trainsim::kernels::parse_driver_args(argc, argv).quick);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "moe_check: error: %s\n", e.what());
     return 1;

@@ -1,13 +1,14 @@
 // Benchmark of the grouped FP8 expert GEMMs (kernels/fp8's WGMMA tile, one launch per expert) on DeepSeek-V3
 // training's share of one GPU (moe_bench's shapes and loads), beside kernels/fp8's cuBLASLt FP8 peer planning
 // the same per-expert problems. Writes a CSV and a Markdown table. Built only where kernels/fp8 is.
-// Usage: moe_fp8_bench OUT.csv OUT.md
+// Usage: moe_fp8_bench [--quick] OUT.csv OUT.md
 #include <cuda_bf16.h>
 
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "kernels/common/driver_args.h"
 #include "kernels/common/cuda_check.cuh"
 #include "kernels/common/device_info.cuh"
 #include "kernels/fp8/cublaslt_fp8_gemm.h"
@@ -76,7 +77,8 @@ void bench_fp8(fp8::CublasLtFp8Gemm& lt8, Output& out, int experts, double v, Ki
     TS_CUDA_CHECK(cudaFree(p));
 }
 
-int run(const char* csv_path, const char* md_path) {
+// quick: 32 local experts at MaxVio 0 and 2, forward only (4 GEMMs, not 36).
+int run(const char* csv_path, const char* md_path, bool quick) {
   Output out{std::fopen(csv_path, "w"), std::fopen(md_path, "w"), {}};
   if (!out.csv || !out.md) throw std::runtime_error("cannot open the output files");
   const std::string device = describe(query_device());
@@ -92,9 +94,10 @@ int run(const char* csv_path, const char* md_path) {
                        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
                device.c_str(), kReps, kWarmup);
   fp8::CublasLtFp8Gemm lt8;
-  for (int experts : {4, 32})
-    for (double v : {0.0, 0.5, 2.0})
-      for (Kind kind : {Kind::kFprop, Kind::kDgrad, Kind::kWgrad}) {
+  const std::vector<Kind> kinds = quick ? std::vector<Kind>{Kind::kFprop} : std::vector<Kind>{Kind::kFprop, Kind::kDgrad, Kind::kWgrad};
+  for (int experts : quick ? std::vector<int>{32} : std::vector<int>{4, 32})
+    for (double v : quick ? std::vector<double>{0.0, 2.0} : std::vector<double>{0.0, 0.5, 2.0})
+      for (Kind kind : kinds) {
         bench_fp8(lt8, out, experts, v, kind, 2 * kInter, kHidden);
         bench_fp8(lt8, out, experts, v, kind, kHidden, kInter);
       }
@@ -106,12 +109,13 @@ int run(const char* csv_path, const char* md_path) {
 }  // namespace trainsim::kernels
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: moe_fp8_bench OUT.csv OUT.md\n");
-    return 2;
-  }
   try {
-    return trainsim::kernels::run(argv[1], argv[2]);
+    const trainsim::kernels::DriverArgs cli = trainsim::kernels::parse_driver_args(argc, argv);
+    if (cli.positional.size() != 2) {
+      std::fprintf(stderr, "usage: moe_fp8_bench [--quick] OUT.csv OUT.md\n");
+      return 2;
+    }
+    return trainsim::kernels::run(cli.positional[0].c_str(), cli.positional[1].c_str(), cli.quick);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "moe_fp8_bench: error: %s\n", e.what());
     return 1;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/common/driver_args.h"
 #include "kernels/common/device_info.cuh"
 #include "kernels/fp8/fp8_scaling.h"
 #include "kernels/fp8/sm90_fp8_gemm.h"
@@ -122,8 +123,9 @@ int run() {
 }  // namespace
 }  // namespace trainsim::kernels
 
-int main() {
+int main(int argc, char** argv) {
   try {
+    (void)trainsim::kernels::parse_driver_args(argc, argv);  // --quick accepted: the checks are already small
     return trainsim::kernels::run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "moe_fp8_check: error: %s\n", e.what());

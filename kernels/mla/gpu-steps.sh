@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# The kernels/mla steps of kernels/gpu-run.sh (MLA projections, attention forward/backward, decode). Each
+# function runs as one step under its own cap, from the repository root, with $BUILD, $WORK, $QUICK and $PYTHON
+# set; outputs go to $WORK/mla (check-*.txt, bench-*.csv, peer-sdpa.*), the report to $WORK/reports.
+mla_dir() { mkdir -p "$WORK/mla" && echo "$WORK/mla"; }
+
+# Each check exits 0 only when every comparison with the FP64 reference passes.
+mla_attention_check() { logged "$(mla_dir)/check-attention.txt" "$BUILD/kernels/mla/mla_attention_check" "${QUICK_ARGS[@]}"; }
+mla_decode_check() { logged "$(mla_dir)/check-decode.txt" "$BUILD/kernels/mla/mla_decode_check" "${QUICK_ARGS[@]}"; }
+mla_projections_check() {
+  logged "$(mla_dir)/check-projections.txt" "$BUILD/kernels/mla/mla_projections_check" "${QUICK_ARGS[@]}"
+}
+
+# The three benchmarks (--quick: their first shape), medians of 5, 20 and 20 repetitions.
+mla_bench() {
+  local dir rc=0 bench reps
+  dir=$(mla_dir)
+  for bench in attention:5 projections:20 decode:20; do
+    reps=${bench#*:}
+    bench=${bench%:*}
+    logged "$dir/bench-$bench.txt" "$BUILD/kernels/mla/mla_${bench}_bench" "${QUICK_ARGS[@]}" "$dir/bench-$bench.csv" \
+      "$reps" || rc=1
+  done
+  return $rc
+}
+
+mla_sdpa_peer() { logged "$(mla_dir)/peer-sdpa.txt" "$PYTHON" kernels/mla/mla_sdpa_peer.py "${QUICK_ARGS[@]}" --csv "$(mla_dir)/peer-sdpa.csv"; }
+
+mla_report() {
+  local md
+  md=$WORK/reports/mla-$(gpu_name).md
+  "$PYTHON" kernels/mla/mla_report.py --dir "$(mla_dir)" --device "$WORK/device.txt" > "$md.tmp" && mv "$md.tmp" "$md"
+}
