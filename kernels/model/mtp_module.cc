@@ -10,6 +10,8 @@ namespace trainsim::kernels::model {
 
 MtpWeights MtpWeights::zeros(const ModelConfig& c) {
   const int h = c.hidden_size;
+  // DeepSeek-V3's MTP block is a MoE layer like its last main layers (docs/sources.md#deepseek-v3-model); a model
+  // without MoE layers gets a dense one.
   return MtpWeights{std::vector<double>(h), std::vector<double>(h), std::vector<double>(size_t(2) * h * h),
                     BlockWeights::zeros(c, c.num_hidden_layers > c.first_k_dense_replace), std::vector<double>(h)};
 }
