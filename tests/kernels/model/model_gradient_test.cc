@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 
 #include "kernels/model/reduced_deepseek_v3.h"
 #include "tests/kernels/gradient_check.h"
@@ -91,6 +92,39 @@ TEST(ReducedDeepSeekV3, MtpDepthTwoGradientsMatchFiniteDifferences) {
                        worst = std::max({worst, entries, direction});
                      });
   std::printf("MTP depth 2: worst relative error %.2e\n", worst);
+  EXPECT_EQ(flips, 0);
+}
+
+// The small config (4 heads, 16 experts in 4 groups, top-4, 4 layers): one random direction through each tensor,
+// which exercises the shapes the tiny config cannot (more heads, groups, experts per token) at little cost.
+TEST(ReducedDeepSeekV3, SmallConfigDirectionalDerivativesMatchFiniteDifferences) {
+  ModelConfig c =
+      load_model_config(std::string(TRAINSIM_SOURCE_DIR) + "/kernels/model/configs/reduced-deepseek-v3-small.json");
+  c.balance_loss_alpha = 0.05;
+  ReducedDeepSeekV3 model(c, 6);
+  model.weights = testing::test_weights(c, 7);
+  const VarlenBatch batch = VarlenBatch::from_lengths({6, 5});
+  const std::vector<int> ids{84, 104, 101, 32, 109, 111, 100, 101, 108, 32, 116};
+  model.forward(ids, batch);
+  ModelWeights grads = model.backward();
+  std::vector<std::vector<int>> chosen;
+  for (int b = 0; b < model.moe_block_count(); ++b) chosen.push_back(model.last_expert_ids(b));
+  int flips = 0;
+  const auto loss = [&] {
+    const double l = model.forward(ids, batch).total_loss;
+    for (int b = 0; b < model.moe_block_count(); ++b) flips += model.last_expert_ids(b) != chosen[b] ? 1 : 0;
+    return l;
+  };
+  double worst = 0;
+  int seed = 300, tensors = 0;
+  for_each_parameter(model.weights, grads,
+                     [&](const std::string& name, int, std::vector<double>& value, std::vector<double>& grad) {
+                       const double direction = testing::check_direction(value, grad, loss, seed++);
+                       EXPECT_LT(direction, testing::kGradTolerance) << name;
+                       worst = std::max(worst, direction);
+                       ++tensors;
+                     });
+  std::printf("small config: %d tensors, worst directional relative error %.2e\n", tensors, worst);
   EXPECT_EQ(flips, 0);
 }
 
