@@ -23,6 +23,26 @@ std::vector<double> linear_ref(std::span<const double> x, std::span<const double
   return y;
 }
 
+std::vector<double> linear_backward_ref(std::span<const double> x, std::span<const double> w,
+                                        std::span<const double> dy, int m, int n, int k, std::span<double> dw) {
+  if (x.size() != size_t(m) * k || w.size() != size_t(n) * k || dy.size() != size_t(m) * n || dw.size() != w.size())
+    throw std::invalid_argument("linear_backward_ref: sizes do not match m, n, k");
+  std::vector<double> dx(size_t(m) * k);
+  parallel_for(m, [&](int r) {
+    for (int c = 0; c < n; ++c) {
+      const double g = dy[size_t(r) * n + c];
+      for (int i = 0; i < k; ++i) dx[size_t(r) * k + i] += g * w[size_t(c) * k + i];
+    }
+  });
+  parallel_for(n, [&](int c) {  // each output row of dw belongs to one task
+    for (int r = 0; r < m; ++r) {
+      const double g = dy[size_t(r) * n + c];
+      for (int i = 0; i < k; ++i) dw[size_t(c) * k + i] += g * x[size_t(r) * k + i];
+    }
+  });
+  return dx;
+}
+
 std::vector<double> rmsnorm_ref(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
                                 double eps) {
   if (x.size() < size_t(rows - 1) * stride + dim || gamma.size() != size_t(dim))
@@ -35,6 +55,27 @@ std::vector<double> rmsnorm_ref(std::span<const double> x, int rows, int dim, in
     for (int c = 0; c < dim; ++c) y[size_t(r) * dim + c] = x[size_t(r) * stride + c] * inv * gamma[c];
   }
   return y;
+}
+
+std::vector<double> rmsnorm_backward_ref(std::span<const double> x, int rows, int dim, int stride,
+                                         std::span<const double> gamma, double eps, std::span<const double> dy,
+                                         std::span<double> dgamma) {
+  if (x.size() < size_t(rows - 1) * stride + dim || gamma.size() != size_t(dim) || dy.size() != size_t(rows) * dim ||
+      dgamma.size() != size_t(dim))
+    throw std::invalid_argument("rmsnorm_backward_ref: sizes do not match rows, dim, stride");
+  std::vector<double> dx(size_t(rows) * dim);
+  for (int r = 0; r < rows; ++r) {
+    const double* xr = &x[size_t(r) * stride];
+    const double* g = &dy[size_t(r) * dim];
+    double sq = 0, dot = 0;
+    for (int c = 0; c < dim; ++c) sq += xr[c] * xr[c], dot += gamma[c] * g[c] * xr[c];
+    const double inv = 1.0 / std::sqrt(sq / dim + eps);
+    for (int c = 0; c < dim; ++c) {
+      dx[size_t(r) * dim + c] = inv * gamma[c] * g[c] - xr[c] * inv * inv * inv / dim * dot;
+      dgamma[c] += g[c] * xr[c] * inv;
+    }
+  }
+  return dx;
 }
 
 void rope_ref(double* x, int dim, int position, double theta) {

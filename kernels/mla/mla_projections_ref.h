@@ -12,11 +12,22 @@ namespace trainsim::kernels {
 // y[m][n] = sum_k x[m][k] w[n][k]
 std::vector<double> linear_ref(std::span<const double> x, std::span<const double> w, int m, int n, int k);
 
+// Backward of linear_ref: returns dx[m][k] = sum_n dy[m][n] w[n][k] and adds dw[n][k] += sum_m dy[m][n] x[m][k].
+std::vector<double> linear_backward_ref(std::span<const double> x, std::span<const double> w,
+                                        std::span<const double> dy, int m, int n, int k, std::span<double> dw);
+
 // RMSNorm of the first `dim` columns of each row of x (row stride `stride`), times gamma: [rows][dim].
 std::vector<double> rmsnorm_ref(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
                                 double eps);
 
-// Rotates pairs (x[2i], x[2i+1]) by position * theta^(-2i/dim), in place; dim even.
+// Backward of rmsnorm_ref (y = x r gamma, r = (mean(x^2) + eps)^-1/2): returns dx [rows][dim] (dense, no stride),
+// dx_j = r gamma_j dy_j - x_j r^3 / dim * sum_i gamma_i dy_i x_i, and adds dgamma_j += sum_rows dy_j x_j r.
+std::vector<double> rmsnorm_backward_ref(std::span<const double> x, int rows, int dim, int stride,
+                                         std::span<const double> gamma, double eps, std::span<const double> dy,
+                                         std::span<double> dgamma);
+
+// Rotates pairs (x[2i], x[2i+1]) by position * theta^(-2i/dim), in place; dim even. A rotation's transpose is
+// its inverse, so rope_ref(dy, dim, -position, theta) is RoPE's backward pass.
 void rope_ref(double* x, int dim, int position, double theta);
 
 struct MlaWeights {

@@ -55,6 +55,18 @@ void swiglu_ref(std::span<const double> h, int64_t rows, int64_t inter, std::spa
     }
 }
 
+void swiglu_backward_ref(std::span<const double> h, int64_t rows, int64_t inter, std::span<const double> d_act,
+                         std::span<double> dh) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < inter; ++j) {
+      const double gate = h[r * 2 * inter + j], up = h[r * 2 * inter + inter + j];
+      const double s = 1.0 / (1.0 + std::exp(-gate));
+      const double d = d_act[r * inter + j];
+      dh[r * 2 * inter + j] = d * up * s * (1.0 + gate * (1.0 - s));
+      dh[r * 2 * inter + inter + j] = d * gate * s;
+    }
+}
+
 void grouped_swiglu_fprop_ref(std::span<const int64_t> offsets, std::span<const float> a, std::span<const float> w1,
                               int64_t inter, int64_t k, std::span<double> act) {
   const int64_t rows = offsets.back();

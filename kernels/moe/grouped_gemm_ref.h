@@ -26,6 +26,9 @@ void grouped_gemm_wgrad_ref(std::span<const int64_t> offsets, std::span<const fl
 // SwiGLU: act[r][j] = silu(h[r][j]) * h[r][inter + j] for h: rows x 2*inter (gate columns, then up columns,
 // the layout of w1 = [w_gate; w_up]); silu(x) = x / (1 + exp(-x)).
 void swiglu_ref(std::span<const double> h, int64_t rows, int64_t inter, std::span<double> act);
+// Its backward: with s = sigmoid(g), d silu(g)/dg = s (1 + g (1 - s)); dh holds [d gate, d up] per row.
+void swiglu_backward_ref(std::span<const double> h, int64_t rows, int64_t inter, std::span<const double> d_act,
+                         std::span<double> dh);
 
 // Gate/up GEMM and SwiGLU in one: act = swiglu(fprop(a, w1)), w1: num_experts x 2*inter x k.
 void grouped_swiglu_fprop_ref(std::span<const int64_t> offsets, std::span<const float> a, std::span<const float> w1,

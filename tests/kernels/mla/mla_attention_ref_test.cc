@@ -8,6 +8,7 @@
 
 #include "kernels/mla/bf16_host.h"
 #include "kernels/mla/mla_tolerances.h"
+#include "tests/kernels/gradient_check.h"
 #include "tests/kernels/mla/mla_test_util.h"
 
 namespace trainsim::kernels {
@@ -93,23 +94,9 @@ TEST(MlaAttentionRef, BackwardEqualsFiniteDifferences) {
     for (size_t i = 0; i < f.o.size(); ++i) l += f.o[i] * d_o[i];
     return l;
   };
-  constexpr double kStep = 1e-5;
-  auto numeric = [&](std::vector<double>& x) {
-    std::vector<double> grad(x.size());
-    for (size_t i = 0; i < x.size(); ++i) {
-      const double keep = x[i];
-      x[i] = keep + kStep;
-      const double up = loss();
-      x[i] = keep - kStep;
-      const double down = loss();
-      x[i] = keep;
-      grad[i] = (up - down) / (2 * kStep);
-    }
-    return grad;
-  };
-  EXPECT_LT(rel_l2(g.dq, numeric(in.q)), kFiniteDifferenceRel);
-  EXPECT_LT(rel_l2(g.dk, numeric(in.k)), kFiniteDifferenceRel);
-  EXPECT_LT(rel_l2(g.dv, numeric(in.v)), kFiniteDifferenceRel);
+  EXPECT_LT(rel_l2(g.dq, testing::central_differences(in.q, loss)), kFiniteDifferenceRel);
+  EXPECT_LT(rel_l2(g.dk, testing::central_differences(in.k, loss)), kFiniteDifferenceRel);
+  EXPECT_LT(rel_l2(g.dv, testing::central_differences(in.v, loss)), kFiniteDifferenceRel);
 }
 
 // The BF16 bound is not vacuous and not too tight: rounding inputs and output to BF16, as the device path

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "tests/kernels/mla/mla_test_util.h"
+#include "tests/kernels/gradient_check.h"
 
 namespace trainsim::kernels {
 namespace {
@@ -103,6 +104,40 @@ TEST(MlaProjectionsRef, AssembleSplitsKeysAndValuesPerHead) {
   std::vector<double> expect(q_up.begin() + row * d.qk_dim() + d.qk_nope, q_up.begin() + (row + 1) * d.qk_dim());
   rope_ref(expect.data(), d.qk_rope, 5, d.rope_theta);
   for (int r = 0; r < d.qk_rope; ++r) EXPECT_DOUBLE_EQ(out.q[row * d.qk_dim() + d.qk_nope + r], expect[r]);
+}
+
+// Backward passes against central differences of sum(r * y) (tolerance in gradient_check.h).
+TEST(MlaProjectionsRef, LinearBackwardMatchesFiniteDifferences) {
+  const int m = 3, n = 4, k = 5;
+  std::vector<double> x = random_doubles(m * k, 11), w = random_doubles(n * k, 12);
+  const std::vector<double> r = random_doubles(m * n, 13);
+  std::vector<double> dw(w.size(), 0);
+  const std::vector<double> dx = linear_backward_ref(x, w, r, m, n, k, dw);
+  auto loss = [&] { return testing::weighted_sum(linear_ref(x, w, m, n, k), r); };
+  EXPECT_LT(testing::check_entries(x, dx, loss).max_rel_error, testing::kGradTolerance);
+  EXPECT_LT(testing::check_entries(w, dw, loss).max_rel_error, testing::kGradTolerance);
+}
+
+TEST(MlaProjectionsRef, RmsNormBackwardMatchesFiniteDifferencesWithAStride) {
+  const int rows = 3, dim = 6, stride = 8;
+  std::vector<double> x = random_doubles(rows * stride, 21), gamma = random_doubles(dim, 22);
+  const std::vector<double> r = random_doubles(rows * dim, 23);
+  std::vector<double> dgamma(dim, 0);
+  const std::vector<double> dx = rmsnorm_backward_ref(x, rows, dim, stride, gamma, 1e-6, r, dgamma);
+  auto loss = [&] { return testing::weighted_sum(rmsnorm_ref(x, rows, dim, stride, gamma, 1e-6), r); };
+  EXPECT_LT(testing::check_entries(gamma, dgamma, loss).max_rel_error, testing::kGradTolerance);
+  std::vector<double> dx_strided(x.size(), 0);  // columns past dim do not reach the output: zero gradient
+  for (int row = 0; row < rows; ++row)
+    for (int c = 0; c < dim; ++c) dx_strided[row * stride + c] = dx[row * dim + c];
+  EXPECT_LT(testing::check_entries(x, dx_strided, loss).max_rel_error, testing::kGradTolerance);
+}
+
+TEST(MlaProjectionsRef, RopeAtMinusPositionUndoesRope) {
+  const std::vector<double> x = random_doubles(8, 31);
+  std::vector<double> y = x;
+  rope_ref(y.data(), 8, 7, 10000);
+  rope_ref(y.data(), 8, -7, 10000);
+  for (int i = 0; i < 8; ++i) EXPECT_NEAR(y[i], x[i], 1e-15);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "kernels/moe/expert_loads.h"
 #include "kernels/moe/grouped_gemm_ref.h"
 #include "kernels/moe/permute_ref.h"
+#include "tests/kernels/gradient_check.h"
 
 namespace trainsim::kernels {
 namespace {
@@ -113,6 +114,24 @@ TEST(GroupedGemmRef, SharedExpertIsOneDenseGroup) {
   grouped_gemm_fprop_ref(single_group_offsets(tokens), x, w, kN, kK, d);
   dense(tokens, kN, kK, x.data(), kK, 1, w.data(), 1, kK, want.data());
   expect_near(d, want);
+}
+
+// SwiGLU's backward against central differences of sum(r * act) (tolerance in gradient_check.h).
+TEST(GroupedGemmRef, SwigluBackwardMatchesFiniteDifferences) {
+  const int64_t rows = 3, inter = 4;
+  std::vector<float> hf(rows * 2 * inter), rf(rows * inter);
+  fill_normal(hf, 41, 2.0f);
+  fill_normal(rf, 42);
+  std::vector<double> h(hf.begin(), hf.end());
+  const std::vector<double> r(rf.begin(), rf.end());
+  std::vector<double> dh(h.size());
+  swiglu_backward_ref(h, rows, inter, r, dh);
+  auto loss = [&] {
+    std::vector<double> act(rows * inter);
+    swiglu_ref(h, rows, inter, act);
+    return testing::weighted_sum(act, r);
+  };
+  EXPECT_LT(testing::check_entries(h, dh, loss).max_rel_error, testing::kGradTolerance);
 }
 
 }  // namespace

@@ -1,0 +1,30 @@
+// Multi-head latent attention as a layer (arXiv 2412.19437, section 2.1.1, equations 1-11): query and KV
+// latents with RMSNorm, decoupled RoPE key shared by the heads, causal softmax, output projection; forward from
+// mla_projections_ref.h and mla_attention_ref.h, backward through the same steps in reverse.
+#pragma once
+#include <span>
+#include <vector>
+
+#include "kernels/mla/mla_attention_ref.h"
+#include "kernels/mla/mla_projections_ref.h"
+
+namespace trainsim::kernels::model {
+
+struct MlaCache {
+  std::vector<double> x;       // [tokens][hidden]
+  std::vector<int> positions;  // RoPE position of each token inside its sequence
+  AttentionShape shape;
+  MlaQkvRef qkv;             // latents, q, k, v
+  std::vector<double> attn;  // [tokens][heads][v_dim], before the output projection
+};
+
+MlaWeights zero_mla_weights(const MlaDims& d);
+
+// x [tokens][hidden] over the packed sequences of `batch` -> [tokens][hidden].
+std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w, const VarlenBatch& batch,
+                                          std::span<const double> x, MlaCache& cache);
+// Returns dx and adds every weight's gradient into `grads`.
+std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w, const MlaCache& cache,
+                                           std::span<const double> dy, MlaWeights& grads);
+
+}  // namespace trainsim::kernels::model

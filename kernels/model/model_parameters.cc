@@ -1,0 +1,43 @@
+// Shapes and seeded initialisation of the reduced DeepSeek-V3's parameters.
+#include "kernels/model/model_parameters.h"
+
+#include <cmath>
+
+#include "kernels/common/random_fill.h"
+
+namespace trainsim::kernels::model {
+
+ModelWeights ModelWeights::zeros(const ModelConfig& c) {
+  ModelWeights w;
+  w.embed.assign(size_t(c.vocab_size) * c.hidden_size, 0);
+  for (int l = 0; l < c.num_hidden_layers; ++l) w.layers.push_back(BlockWeights::zeros(c, c.is_moe_layer(l)));
+  w.final_norm.assign(c.hidden_size, 0);
+  w.head.assign(size_t(c.vocab_size) * c.hidden_size, 0);
+  for (int k = 0; k < c.num_nextn_predict_layers; ++k) w.mtp.push_back(MtpWeights::zeros(c));
+  return w;
+}
+
+ModelWeights init_weights(const ModelConfig& c, unsigned long long seed) {
+  ModelWeights w = ModelWeights::zeros(c);
+  unsigned long long tensor = 0;
+  for_each_parameter(w, w, [&](const std::string&, int fan_in, std::vector<double>& t, std::vector<double>&) {
+    ++tensor;
+    if (fan_in == kGainVector) {
+      t.assign(t.size(), 1.0);
+      return;
+    }
+    std::vector<float> draw(t.size());
+    fill_normal(draw, seed * 1000003ull + tensor, float(1 / std::sqrt(double(fan_in))));
+    t.assign(draw.begin(), draw.end());
+  });
+  return w;
+}
+
+size_t parameter_count(const ModelWeights& w) {
+  size_t n = 0;
+  for_each_parameter(
+      w, w, [&](const std::string&, int, const std::vector<double>& t, const std::vector<double>&) { n += t.size(); });
+  return n;
+}
+
+}  // namespace trainsim::kernels::model

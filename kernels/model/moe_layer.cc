@@ -1,0 +1,104 @@
+// MoE forward and backward from the shared references: router_ref (routing_rule.h) for selection and gates,
+// plan_expert_layout for each expert's rows, the SwiGLU MLP per expert and for the shared expert.
+#include "kernels/model/moe_layer.h"
+
+#include <stdexcept>
+
+#include "kernels/mla/mla_projections_ref.h"
+#include "kernels/moe/router_ref.h"
+
+namespace trainsim::kernels::model {
+
+MoeWeights MoeWeights::zeros(int hidden, int num_experts, int expert_inter, int shared_inter) {
+  MoeWeights w;
+  w.w_router.assign(size_t(num_experts) * hidden, 0);
+  w.shared = SwigluWeights::zeros(hidden, shared_inter);
+  w.experts.assign(num_experts, SwigluWeights::zeros(hidden, expert_inter));
+  return w;
+}
+
+std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, std::span<const double> bias,
+                                std::span<const double> x, int rows, MoeCache& cache) {
+  const int hidden = w.shared.hidden, experts = rule.num_experts, k = rule.top_k;
+  if (int(w.experts.size()) != experts) throw std::invalid_argument("moe_forward: expert count differs from the rule");
+  if (rule.scoring != RouterScoring::kSigmoid)  // gate_backward and the balance loss differentiate sigmoid scores
+    throw std::invalid_argument("moe_forward: DeepSeek-V3's sigmoid scoring only");
+  cache.rows = rows;
+  cache.x.assign(x.begin(), x.end());
+  cache.logits = linear_ref(x, w.w_router, rows, experts, hidden);
+  cache.expert_ids.assign(size_t(rows) * k, 0);
+  cache.gates.assign(size_t(rows) * k, 0);
+  router_ref(rule, cache.logits, bias, cache.expert_ids, cache.gates);
+  cache.layout = plan_expert_layout(cache.expert_ids, k, experts, 1);
+
+  std::vector<double> y(size_t(rows) * hidden, 0);
+  if (w.shared.inter > 0) y = swiglu_mlp_forward(w.shared, x, rows, cache.shared_cache);
+  cache.expert_caches.assign(experts, SwigluCache{});
+  cache.expert_out.assign(experts, {});
+  for (int e = 0; e < experts; ++e) {
+    const int64_t first = cache.layout.offsets[e], count = cache.layout.counts[e];
+    std::vector<double> xe(size_t(count) * hidden);
+    for (int64_t r = 0; r < count; ++r) {
+      const int64_t token = cache.layout.slot_of[first + r] / k;
+      for (int c = 0; c < hidden; ++c) xe[r * hidden + c] = x[token * hidden + c];
+    }
+    cache.expert_out[e] = swiglu_mlp_forward(w.experts[e], xe, int(count), cache.expert_caches[e]);
+    for (int64_t r = 0; r < count; ++r) {
+      const int64_t slot = cache.layout.slot_of[first + r], token = slot / k;
+      for (int c = 0; c < hidden; ++c) y[token * hidden + c] += cache.gates[slot] * cache.expert_out[e][r * hidden + c];
+    }
+  }
+  return y;
+}
+
+void gate_backward(const RoutingRule& rule, const double* logits, const int* expert_ids, const double* gates,
+                   const double* d_gates, double* d_logits) {
+  double score_sum = 0, gate_dot = 0;
+  for (int i = 0; i < rule.top_k; ++i) {
+    score_sum += sigmoid_score(logits[expert_ids[i]]);
+    gate_dot += d_gates[i] * gates[i];
+  }
+  for (int i = 0; i < rule.top_k; ++i) {
+    const double s = sigmoid_score(logits[expert_ids[i]]);
+    const double d_score = rule.normalize_gates ? rule.routed_scaling / score_sum * d_gates[i] - gate_dot / score_sum
+                                                : rule.routed_scaling * d_gates[i];
+    d_logits[expert_ids[i]] += d_score * s * (1 - s);
+  }
+}
+
+std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
+                                 std::span<const double> dy, MoeWeights& grads) {
+  const int hidden = w.shared.hidden, experts = rule.num_experts, k = rule.top_k, rows = cache.rows;
+  std::vector<double> dx(size_t(rows) * hidden, 0);
+  if (w.shared.inter > 0) dx = swiglu_mlp_backward(w.shared, cache.shared_cache, dy, grads.shared);
+  std::vector<double> d_gates(size_t(rows) * k, 0);
+  for (int e = 0; e < experts; ++e) {
+    const int64_t first = cache.layout.offsets[e], count = cache.layout.counts[e];
+    std::vector<double> d_out(size_t(count) * hidden);
+    for (int64_t r = 0; r < count; ++r) {
+      const int64_t slot = cache.layout.slot_of[first + r], token = slot / k;
+      double dot = 0;
+      for (int c = 0; c < hidden; ++c) {
+        d_out[r * hidden + c] = cache.gates[slot] * dy[token * hidden + c];
+        dot += dy[token * hidden + c] * cache.expert_out[e][r * hidden + c];
+      }
+      d_gates[slot] = dot;
+    }
+    const std::vector<double> dxe = swiglu_mlp_backward(w.experts[e], cache.expert_caches[e], d_out, grads.experts[e]);
+    for (int64_t r = 0; r < count; ++r) {
+      const int64_t token = cache.layout.slot_of[first + r] / k;
+      for (int c = 0; c < hidden; ++c) dx[token * hidden + c] += dxe[r * hidden + c];
+    }
+  }
+  std::vector<double> d_logits = cache.balance_d_logits;
+  d_logits.resize(size_t(rows) * experts, 0.0);
+  for (int t = 0; t < rows; ++t)
+    gate_backward(rule, &cache.logits[size_t(t) * experts], &cache.expert_ids[size_t(t) * k],
+                  &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
+  const std::vector<double> dx_router =
+      linear_backward_ref(cache.x, w.w_router, d_logits, rows, experts, hidden, grads.w_router);
+  for (size_t i = 0; i < dx.size(); ++i) dx[i] += dx_router[i];
+  return dx;
+}
+
+}  // namespace trainsim::kernels::model

@@ -1,0 +1,60 @@
+// The reduced DeepSeek-V3 on the CPU (FP64): embedding, num_hidden_layers pre-norm blocks (dense first, then
+// MoE), final RMSNorm and output head, plus the MTP module; loss = L_main + lambda / D * sum_k L_MTP^k (arXiv
+// 2412.19437, section 2.2, eq. 25) + each MoE block's sequence-wise balance loss (2.1.2), and its backward pass.
+#pragma once
+#include <span>
+#include <vector>
+
+#include "kernels/model/model_parameters.h"
+
+namespace trainsim::kernels::model {
+
+// lambda, the MTP loss weight: 0.3 for DeepSeek-V3's first 10T training tokens (arXiv 2412.19437, section 4.2;
+// 0.1 for the remaining 4.8T; docs/sources.md#reduced-deepseek-v3).
+inline constexpr double kMtpLossWeight = 0.3;
+
+struct LossReport {
+  double main_loss = 0;     // mean next-token cross-entropy, nats
+  double mtp_loss = 0;      // mean over the MTP depths of their cross-entropies (0 without MTP)
+  double balance_loss = 0;  // sum over the MoE blocks (main and MTP) of their sequence-wise balance losses
+  double total_loss = 0;    // main_loss + kMtpLossWeight * mtp_loss + balance_loss
+};
+
+class ReducedDeepSeekV3 {
+ public:
+  ReducedDeepSeekV3(const ModelConfig& config, unsigned long long seed);
+
+  const ModelConfig& config() const { return config_; }
+
+  // Losses over the packed sequences of `batch` (ids: one token id per row); keeps what backward() needs.
+  LossReport forward(std::span<const int> ids, const VarlenBatch& batch);
+  // Gradients of the last forward's total_loss with respect to every parameter.
+  ModelWeights backward() const;
+
+  // The MoE blocks in a fixed order (main MoE layers, then the MTP modules'): their count, and the experts each
+  // chose in the last forward ([tokens][top_k]).
+  int moe_block_count() const { return int(expert_bias.size()); }
+  const std::vector<int>& last_expert_ids(int moe_block) const;
+
+  ModelWeights weights;
+  // The aux-loss-free balancing bias of each MoE block ([n_routed_experts]; starts at 0): selection only.
+  std::vector<std::vector<double>> expert_bias;
+
+ private:
+  std::span<const double> bias_of(int layer) const;
+  SharedHead shared_head() const { return SharedHead{weights.embed, weights.head}; }
+
+  ModelConfig config_;
+  std::span<const double> mtp_bias(int depth_index) const;  // empty for a dense MTP block
+
+  int first_mtp_moe_block_ = 0;  // expert_bias index of the first MTP depth's MoE (one per depth after it)
+  // The last forward's inputs and saved activations.
+  std::vector<int> ids_;
+  VarlenBatch batch_;
+  std::vector<BlockCache> layer_caches_;
+  std::vector<double> h_main_, final_in_;
+  CrossEntropyResult main_ce_;
+  std::vector<MtpCache> mtp_caches_;
+};
+
+}  // namespace trainsim::kernels::model

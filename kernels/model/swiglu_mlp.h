@@ -1,0 +1,31 @@
+// The SwiGLU feed-forward network of DeepSeek-V3's dense layers and of each expert (arXiv 2412.19437,
+// section 2.1.2; SwiGLU from arXiv 2002.05202): y = W_down (silu(W_gate x) * (W_up x)), forward and backward.
+#pragma once
+#include <span>
+#include <vector>
+
+namespace trainsim::kernels::model {
+
+struct SwigluWeights {
+  int hidden = 0;
+  int inter = 0;
+  std::vector<double> w_gate_up;  // [2 * inter][hidden]: gate rows, then up rows (grouped_gemm_ref.h's w1)
+  std::vector<double> w_down;     // [hidden][inter]
+
+  static SwigluWeights zeros(int hidden, int inter);
+};
+
+// What the backward pass reads back.
+struct SwigluCache {
+  int rows = 0;
+  std::vector<double> x;    // [rows][hidden]
+  std::vector<double> h;    // [rows][2 * inter], before the activation
+  std::vector<double> act;  // [rows][inter]
+};
+
+std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const double> x, int rows, SwigluCache& cache);
+// Returns dx and adds the weights' gradients into `grads`.
+std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCache& cache, std::span<const double> dy,
+                                        SwigluWeights& grads);
+
+}  // namespace trainsim::kernels::model

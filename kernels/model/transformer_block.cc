@@ -1,0 +1,62 @@
+// Pre-norm residual block over the MLA, SwiGLU and MoE layers; RMSNorm from mla_projections_ref.h.
+#include "kernels/model/transformer_block.h"
+
+#include <utility>
+
+#include "kernels/model/sequence_balance_loss.h"
+
+namespace trainsim::kernels::model {
+
+BlockWeights BlockWeights::zeros(const ModelConfig& c, bool is_moe) {
+  BlockWeights w;
+  w.is_moe = is_moe;
+  w.attn_norm.assign(c.hidden_size, 0);
+  w.mla = zero_mla_weights(c.mla_dims());
+  w.ffn_norm.assign(c.hidden_size, 0);
+  if (is_moe)
+    w.moe = MoeWeights::zeros(c.hidden_size, c.n_routed_experts, c.moe_intermediate_size,
+                              c.moe_intermediate_size * c.n_shared_experts);
+  else
+    w.dense = SwigluWeights::zeros(c.hidden_size, c.intermediate_size);
+  return w;
+}
+
+std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, std::span<const double> bias,
+                                  const VarlenBatch& batch, std::span<const double> x, BlockCache& cache) {
+  const int rows = batch.total_tokens(), hidden = c.hidden_size;
+  cache.rows = rows;
+  cache.x.assign(x.begin(), x.end());
+  cache.attn_in = rmsnorm_ref(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps);
+  cache.h = mla_attention_forward(c.mla_dims(), w.mla, batch, cache.attn_in, cache.mla);
+  for (size_t i = 0; i < cache.h.size(); ++i) cache.h[i] += x[i];
+  cache.ffn_in = rmsnorm_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps);
+  std::vector<double> y = w.is_moe ? moe_forward(c.routing_rule(), w.moe, bias, cache.ffn_in, rows, cache.moe)
+                                   : swiglu_mlp_forward(w.dense, cache.ffn_in, rows, cache.dense);
+  cache.balance_loss = 0;
+  cache.moe.balance_d_logits.clear();
+  if (w.is_moe && c.balance_loss_alpha > 0) {
+    BalanceLoss balance =
+        sequence_balance_loss(c.routing_rule(), batch, cache.moe.logits, cache.moe.expert_ids, c.balance_loss_alpha);
+    cache.balance_loss = balance.loss;
+    cache.moe.balance_d_logits = std::move(balance.d_logits);
+  }
+  for (size_t i = 0; i < y.size(); ++i) y[i] += cache.h[i];
+  return y;
+}
+
+std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, const BlockCache& cache,
+                                   std::span<const double> dy, BlockWeights& grads) {
+  const int rows = cache.rows, hidden = c.hidden_size;
+  const std::vector<double> d_ffn_in = w.is_moe ? moe_backward(c.routing_rule(), w.moe, cache.moe, dy, grads.moe)
+                                                : swiglu_mlp_backward(w.dense, cache.dense, dy, grads.dense);
+  std::vector<double> dh =
+      rmsnorm_backward_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, d_ffn_in, grads.ffn_norm);
+  for (size_t i = 0; i < dh.size(); ++i) dh[i] += dy[i];  // the residual
+  const std::vector<double> d_attn_in = mla_attention_backward(c.mla_dims(), w.mla, cache.mla, dh, grads.mla);
+  std::vector<double> dx =
+      rmsnorm_backward_ref(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, d_attn_in, grads.attn_norm);
+  for (size_t i = 0; i < dx.size(); ++i) dx[i] += dh[i];
+  return dx;
+}
+
+}  // namespace trainsim::kernels::model

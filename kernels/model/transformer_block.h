@@ -1,0 +1,43 @@
+// One pre-norm DeepSeek-V3 layer (arXiv 2412.19437, section 2.1; the released model.py's Block):
+// h = x + MLA(RMSNorm(x)); y = h + FFN(RMSNorm(h)), FFN a dense SwiGLU MLP or the MoE layer.
+#pragma once
+#include <span>
+#include <vector>
+
+#include "kernels/model/mla_attention_block.h"
+#include "kernels/model/model_config.h"
+#include "kernels/model/moe_layer.h"
+
+namespace trainsim::kernels::model {
+
+struct BlockWeights {
+  bool is_moe = false;
+  std::vector<double> attn_norm;  // [hidden]
+  MlaWeights mla;
+  std::vector<double> ffn_norm;  // [hidden]
+  SwigluWeights dense;           // when !is_moe
+  MoeWeights moe;                // when is_moe
+
+  static BlockWeights zeros(const ModelConfig& c, bool is_moe);
+};
+
+struct BlockCache {
+  int rows = 0;
+  std::vector<double> x, h;     // block input, residual after attention
+  std::vector<double> attn_in;  // RMSNorm(x)
+  std::vector<double> ffn_in;   // RMSNorm(h)
+  MlaCache mla;
+  SwigluCache dense;
+  MoeCache moe;
+  double balance_loss = 0;  // the MoE's sequence-wise balance loss (sequence_balance_loss.h); 0 in a dense block
+};
+
+// bias: the MoE layer's selection bias (ignored by a dense block). A MoE block also computes its balance loss into
+// cache.balance_loss, whose gradient block_backward includes: the caller adds that loss to the one it minimises.
+std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, std::span<const double> bias,
+                                  const VarlenBatch& batch, std::span<const double> x, BlockCache& cache);
+// Returns dx and adds every weight's gradient into `grads`.
+std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, const BlockCache& cache,
+                                   std::span<const double> dy, BlockWeights& grads);
+
+}  // namespace trainsim::kernels::model
