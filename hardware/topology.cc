@@ -158,10 +158,14 @@ TopologyVertexId Topology::leaf_of(int gpu) const {
 // NOTE: which NICs a cross-node flow uses. Healthy, src sends on its own NIC (DeepSeek-V3 3.2.2) and it lands
 // on dst's when that NIC is on the sending plane, else on the NIC of src's index at dst's node, which forwards
 // over NVLink. With failed parts (topology_failures.h) trainsim assumes the network routes around them the way
-// it already crosses planes, over NVLink inside a node (an assumption: no published run describes it): a GPU
-// without a NIC sends through the NIC of the next node-mate (in index order) that has one and reaches dst's
-// node; the receiving NIC is dst's own, else the one of the sender's index, else the first on the sending
-// plane that the fabric still reaches.
+// it already crosses planes, over NVLink inside a node (an assumption: no published run describes it). A GPU
+// without a NIC sends as NCCL's PXN does (NCCL 2.12: data moved over NVLink to the node-mate on the
+// destination's rail, docs/sources.md#nccl-pxn): through the NIC of dst's index, else, when that one is lost
+// too, of the first node-mate from an index that turns with both nodes (src's + dst's), so that neither the
+// sending nor the receiving node funnels a lost NIC's traffic into one NIC of its own; a GPU with its NIC whose
+// flow finds no receiving NIC on its plane turns to its node-mates the same way. The receiving NIC is dst's
+// own, else the one of the sender's index (the rail it came on), else the first on the sending plane that the
+// fabric still reaches.
 std::optional<Topology::NicPair> Topology::nic_pair(int src_gpu, int dst_gpu) const {
   const int src_node = node_of(src_gpu), dst_node = node_of(dst_gpu);
   const auto receiver_for = [&](int send_gpu) -> int {
@@ -178,11 +182,17 @@ std::optional<Topology::NicPair> Topology::nic_pair(int src_gpu, int dst_gpu) co
       if (reaches(dst_node * gpus_per_node_ + i)) return dst_node * gpus_per_node_ + i;
     return -1;
   };
-  for (int i = 0; i < gpus_per_node_; ++i) {
-    const int send_gpu = src_node * gpus_per_node_ + (src_gpu % gpus_per_node_ + i) % gpus_per_node_;
-    if (shared_nic_of_[send_gpu] < 0) continue;
+  const auto through = [&](int index) -> std::optional<NicPair> {
+    const int send_gpu = src_node * gpus_per_node_ + index % gpus_per_node_;
+    if (shared_nic_of_[send_gpu] < 0) return std::nullopt;
     if (const int receive_gpu = receiver_for(send_gpu); receive_gpu >= 0) return NicPair{send_gpu, receive_gpu};
-  }
+    return std::nullopt;
+  };
+  // Its own NIC first (healthy), else the one on dst's rail (PXN); then the node-mates from the turning index.
+  if (auto pair = through(shared_nic_of_[src_gpu] >= 0 ? src_gpu : dst_gpu)) return pair;
+  const int first = (src_node + dst_node) % gpus_per_node_;
+  for (int i = 0; i < gpus_per_node_; ++i)
+    if (auto pair = through(first + i)) return pair;
   return std::nullopt;
 }
 

@@ -144,8 +144,8 @@ std::string format_failure_summary(const FailureComparison& c) {
       out += "  (stage fidelity simulates one GPU of each pipeline device: a failure off its paths shows at --fidelity "
              "gpu, which simulates every GPU of a pipeline replica)\n";
   }
-  out += "  routes go around what failed: a GPU without a NIC sends through a node-mate's over NVLink, the "
-         "fabric takes the shortest paths left (hardware/topology.cc)\n";
+  out += "  routes go around what failed: a GPU without a NIC sends over NVLink through the node-mate on the "
+         "destination's rail (NCCL's PXN), the fabric takes the shortest paths left (hardware/topology.cc)\n";
   return out;
 }
 

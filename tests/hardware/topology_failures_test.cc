@@ -93,14 +93,24 @@ TEST(TopologyFailures, APlaneLostIsRoutedAroundOverNvLink) {
   EXPECT_EQ(healthy_hops.back(), "gpu21-nic");
 }
 
-TEST(TopologyFailures, ANicLostSendsThroughTheNextNodeMate) {
+// FT2 of 32 NICs, 4 GPUs a node. GPU 0's NIC lost, it sends as NCCL's PXN does (docs/sources.md#nccl-pxn): over
+// NVLink to the node-mate on the destination's rail (its index) and out on that one's NIC, so its traffic
+// spreads over the three NICs left. To a GPU of its own index the node-mate is picked from an index that turns
+// with both nodes, (0 + dst node) mod 4 here: node 1: GPU 1, node 2: GPU 2, node 3: GPU 3, node 4: GPU 0, lost,
+// so GPU 1. From node 1's GPU 4 (its NIC lost too) to node 2's GPU 8: (1 + 2) mod 4, GPU 7 of node 1.
+TEST(TopologyFailures, ANicLostSendsThroughTheNodeMateOnTheDestinationsRail) {
   const Topology healthy = fabric(TopologyKind::kFatTree, 32, 8, 4);
   const FailedNetwork failed = fail_parts(healthy, parts({"gpu0-nic"}), "test", "--fail");
   EXPECT_EQ(failed.failed.nics, 1);
+  const FailedNetwork two = fail_parts(healthy, parts({"gpu0-nic", "gpu4-nic"}), "test", "--fail");
+  EXPECT_EQ(hop_names(two.topology, 4, 8)[2], "gpu7-nic");
   const std::vector<std::string> out = hop_names(failed.topology, 0, 4);
   EXPECT_EQ(out.front(), "gpu0-nvlink");
   EXPECT_EQ(out[2], "gpu1-nic");
   EXPECT_EQ(out.back(), "gpu4-nic");  // a single-plane fabric lands on the destination's own NIC
+  const std::pair<int, const char*> sends[] = {{5, "gpu1-nic"}, {6, "gpu2-nic"}, {7, "gpu3-nic"},
+                                               {8, "gpu2-nic"}, {12, "gpu3-nic"}, {16, "gpu1-nic"}};
+  for (const auto& [dst, nic] : sends) EXPECT_EQ(hop_names(failed.topology, 0, dst)[2], nic) << "to GPU " << dst;
   const std::vector<std::string> in = hop_names(failed.topology, 4, 0);
   EXPECT_EQ(in.front(), "gpu4-nic");
   EXPECT_EQ(in.back(), "gpu0-nvlink");
