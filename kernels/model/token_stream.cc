@@ -58,12 +58,12 @@ TokenStream TokenStream::from_directory(const std::string& directory, double val
 
 TokenBatch TokenStream::sample(Split split, int sequences, int length, std::mt19937_64& rng) const {
   const std::vector<int>& part = tokens(split);
-  if (sequences <= 0 || length <= 0) throw std::invalid_argument("TokenStream::sample: sequences and length must be > 0");
+  if (sequences <= 0 || length <= 0)
+    throw std::invalid_argument("TokenStream::sample: sequences and length must be > 0");
   if (part.size() < size_t(length) + 1)
-    throw std::invalid_argument("TokenStream::sample: the " +
-                                std::string(split == Split::kTrain ? "train" : "validation") + " part holds " +
-                                std::to_string(part.size()) + " tokens, fewer than length + 1 = " +
-                                std::to_string(length + 1));
+    throw std::invalid_argument(
+        "TokenStream::sample: the " + std::string(split == Split::kTrain ? "train" : "validation") + " part holds " +
+        std::to_string(part.size()) + " tokens, fewer than length + 1 = " + std::to_string(length + 1));
   TokenBatch batch{sequences, length, {}, {}};
   const uint64_t starts = part.size() - length;  // starts 0 .. size - length - 1 leave room for the next token
   for (int s = 0; s < sequences; ++s) {
