@@ -112,6 +112,17 @@ TEST(LinearGemm, Fp8EqualsTheFp8ReferenceBitForBit) {
   EXPECT_EQ(dw, fp8_reference(fp8::GemmKind::kWgrad, p.dy, p.x));  // dw started at 0: the sum adds exact zeros
 }
 
+TEST(LinearGemm, NoRowsGiveNoOutputAndNoGradient) {
+  // An expert that received no token: zero rows at any precision (E4M3 quantization of an empty matrix is undefined).
+  const std::vector<double> w = testing::random_doubles(size_t(kN) * kK, 2);
+  std::vector<double> dw(w.size(), 0.5);
+  for (GemmPrecision g : {GemmPrecision::kBF16, GemmPrecision::kFP8}) {
+    EXPECT_TRUE(linear_forward({}, w, 0, kN, kK, g).empty());
+    EXPECT_TRUE(linear_backward({}, w, {}, 0, kN, kK, dw, g).empty());
+  }
+  for (double g : dw) ASSERT_EQ(g, 0.5);
+}
+
 TEST(LinearGemm, Fp64IsTheReferenceAndNamesParse) {
   const Problem p;
   EXPECT_EQ(linear_forward(p.x, p.w, kM, kN, kK, GemmPrecision::kFP64), linear_ref(p.x, p.w, kM, kN, kK));
