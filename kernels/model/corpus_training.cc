@@ -1,5 +1,5 @@
-// The training loop of corpus_training.h: one seeded generator for train batches, another (seed + 1) drawing the
-// validation batches once, so every evaluation and every precision sees the same validation tokens.
+// The training loop of corpus_training.h: one seeded generator for train batches, another (validation_seed) drawing
+// the validation batches once, so every evaluation, precision and seed sees the same validation tokens.
 #include "kernels/model/corpus_training.h"
 
 #include <chrono>
@@ -22,7 +22,7 @@ CorpusTrainingResult train_on_corpus(const ModelConfig& model_config, const Toke
   ReducedDeepSeekV3 model(model_config, config.seed);
   model.options.gemm_precision = config.precision;
   AdamW optimizer(config.adamw, model.weights);
-  std::mt19937_64 train_rng(config.seed), validation_rng(config.seed + 1);
+  std::mt19937_64 train_rng(config.seed), validation_rng(config.validation_seed);
   const TokenBatch validation = stream.sample(Split::kValidation, config.eval_sequences, config.length, validation_rng);
   const VarlenBatch layout = VarlenBatch::uniform(config.sequences, config.length + 1);
 

@@ -16,7 +16,9 @@ struct CorpusTrainingConfig {
   int steps = 100;
   int sequences = 4;            // per batch
   int length = 64;              // tokens per sequence (the model sees length + 1: the last next token completes it)
-  unsigned long long seed = 1;  // weights, train batches and validation batches all derive from it
+  unsigned long long seed = 1;  // weights and train batches derive from it
+  // The validation windows' own seed: runs of different seeds are scored on the same bytes.
+  unsigned long long validation_seed = 2;
   GemmPrecision precision = GemmPrecision::kFP64;
   int eval_every = 25;      // steps between validation losses (also before the first and after the last)
   int eval_sequences = 16;  // windows of the validation part, drawn once
