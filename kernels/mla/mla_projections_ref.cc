@@ -112,15 +112,16 @@ void assemble_qkv_ref(const MlaDims& d, std::span<const double> q_up, std::span<
 }
 
 MlaQkvRef mla_qkv_ref(const MlaDims& d, const MlaWeights& w, std::span<const double> x,
-                      std::span<const int> positions) {
+                      std::span<const int> positions,
+                      const LinearFn& linear) {
   const int tokens = int(positions.size());
   MlaQkvRef out;
-  const std::vector<double> q_down = linear_ref(x, w.w_dq, tokens, d.q_lora, d.hidden);
+  const std::vector<double> q_down = linear(x, w.w_dq, tokens, d.q_lora, d.hidden);
   out.c_q = rmsnorm_ref(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps);
-  const std::vector<double> q_up = linear_ref(out.c_q, w.w_uq, tokens, d.heads * d.qk_dim(), d.q_lora);
-  out.kv_down = linear_ref(x, w.w_dkv, tokens, d.kv_down_dim(), d.hidden);
+  const std::vector<double> q_up = linear(out.c_q, w.w_uq, tokens, d.heads * d.qk_dim(), d.q_lora);
+  out.kv_down = linear(x, w.w_dkv, tokens, d.kv_down_dim(), d.hidden);
   out.c_kv = rmsnorm_ref(out.kv_down, tokens, d.kv_lora, d.kv_down_dim(), w.gamma_kv, d.rms_eps);
-  const std::vector<double> kv_up = linear_ref(out.c_kv, w.w_ukv, tokens, d.heads * d.kv_up_dim(), d.kv_lora);
+  const std::vector<double> kv_up = linear(out.c_kv, w.w_ukv, tokens, d.heads * d.kv_up_dim(), d.kv_lora);
   assemble_qkv_ref(d, q_up, kv_up, out.kv_down, positions, out);
   return out;
 }

@@ -2,6 +2,7 @@
 // linear layers as y = x W^T (W stored [out][in] like torch.nn.Linear), RMSNorm on the latents, decoupled
 // RoPE (interleaved pairs, as DeepSeek's model.py applies it) and the q/k/v assembly the attention core reads.
 #pragma once
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -53,8 +54,12 @@ struct MlaQkvRef {
 void assemble_qkv_ref(const MlaDims& d, std::span<const double> q_up, std::span<const double> kv_up,
                       std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out);
 
-// Hidden states [tokens][hidden] to the attention core's q, k, v.
-MlaQkvRef mla_qkv_ref(const MlaDims& d, const MlaWeights& w, std::span<const double> x, std::span<const int> positions);
+// A GEMM y = x W^T with linear_ref's arguments: the model (kernels/model/linear_gemm.h) passes its BF16 or FP8 one.
+using LinearFn = std::function<std::vector<double>(std::span<const double>, std::span<const double>, int, int, int)>;
+
+// Hidden states [tokens][hidden] to the attention core's q, k, v; the four projections through `linear`.
+MlaQkvRef mla_qkv_ref(const MlaDims& d, const MlaWeights& w, std::span<const double> x, std::span<const int> positions,
+                      const LinearFn& linear = linear_ref);
 
 // Seeded random weights scaled like an initialised layer (std 1/sqrt(fan_in); gammas near 1).
 MlaWeights random_mla_weights(const MlaDims& d, unsigned long long seed);

@@ -5,6 +5,7 @@
 #include <span>
 #include <vector>
 
+#include "kernels/model/linear_gemm.h"
 #include "kernels/mla/mla_attention_ref.h"
 #include "kernels/mla/mla_projections_ref.h"
 
@@ -16,13 +17,15 @@ struct MlaCache {
   AttentionShape shape;
   MlaQkvRef qkv;             // latents, q, k, v
   std::vector<double> attn;  // [tokens][heads][v_dim], before the output projection
+  GemmPrecision precision = GemmPrecision::kFP64;  // of the five projections, forward and backward
 };
 
 MlaWeights zero_mla_weights(const MlaDims& d);
 
 // x [tokens][hidden] over the packed sequences of `batch` -> [tokens][hidden].
 std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w, const VarlenBatch& batch,
-                                          std::span<const double> x, MlaCache& cache);
+                                          std::span<const double> x, MlaCache& cache,
+                                          GemmPrecision precision = GemmPrecision::kFP64);
 // Returns dx and adds every weight's gradient into `grads`.
 std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w, const MlaCache& cache,
                                            std::span<const double> dy, MlaWeights& grads);

@@ -18,13 +18,15 @@ MoeWeights MoeWeights::zeros(int hidden, int num_experts, int expert_inter, int 
 }
 
 std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, std::span<const double> bias,
-                                std::span<const double> x, int rows, MoeCache& cache) {
+                                std::span<const double> x, int rows, MoeCache& cache, GemmPrecision precision) {
   const int hidden = w.shared.hidden, experts = rule.num_experts, k = rule.top_k;
   if (int(w.experts.size()) != experts) throw std::invalid_argument("moe_forward: expert count differs from the rule");
   if (rule.scoring != RouterScoring::kSigmoid)  // gate_backward and the balance loss differentiate sigmoid scores
     throw std::invalid_argument("moe_forward: DeepSeek-V3's sigmoid scoring only");
   cache.rows = rows;
   cache.x.assign(x.begin(), x.end());
+  // NOTE: the router stays FP64 at every precision: DeepSeek-V3 keeps its MoE gating in BF16/FP32 (arXiv
+  // 2412.19437, section 3.3.1), and an FP8 router would change which experts are chosen.
   cache.logits = linear_ref(x, w.w_router, rows, experts, hidden);
   cache.expert_ids.assign(size_t(rows) * k, 0);
   cache.gates.assign(size_t(rows) * k, 0);
@@ -32,7 +34,7 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
   cache.layout = plan_expert_layout(cache.expert_ids, k, experts, 1);
 
   std::vector<double> y(size_t(rows) * hidden, 0);
-  if (w.shared.inter > 0) y = swiglu_mlp_forward(w.shared, x, rows, cache.shared_cache);
+  if (w.shared.inter > 0) y = swiglu_mlp_forward(w.shared, x, rows, cache.shared_cache, precision);
   cache.expert_caches.assign(experts, SwigluCache{});
   cache.expert_out.assign(experts, {});
   for (int e = 0; e < experts; ++e) {
@@ -42,7 +44,7 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
       const int64_t token = cache.layout.slot_of[first + r] / k;
       for (int c = 0; c < hidden; ++c) xe[r * hidden + c] = x[token * hidden + c];
     }
-    cache.expert_out[e] = swiglu_mlp_forward(w.experts[e], xe, int(count), cache.expert_caches[e]);
+    cache.expert_out[e] = swiglu_mlp_forward(w.experts[e], xe, int(count), cache.expert_caches[e], precision);
     for (int64_t r = 0; r < count; ++r) {
       const int64_t slot = cache.layout.slot_of[first + r], token = slot / k;
       for (int c = 0; c < hidden; ++c) y[token * hidden + c] += cache.gates[slot] * cache.expert_out[e][r * hidden + c];

@@ -35,7 +35,8 @@ struct MoeCache {
 
 // y = shared(x) + sum_i gate_i expert_{id_i}(x) per token; bias [experts] (selection only) may be empty.
 std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, std::span<const double> bias,
-                                std::span<const double> x, int rows, MoeCache& cache);
+                                std::span<const double> x, int rows, MoeCache& cache,
+                                GemmPrecision precision = GemmPrecision::kFP64);
 // Returns dx and adds every weight's gradient into `grads` (the router's through the gates' scores).
 std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
                                  std::span<const double> dy, MoeWeights& grads);

@@ -17,7 +17,7 @@ MtpWeights MtpWeights::zeros(const ModelConfig& c) {
 }
 
 double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, std::span<const double> bias,
-                   const MtpInput& in, MtpCache& cache) {
+                   const MtpInput& in, MtpCache& cache, GemmPrecision precision) {
   const int h = c.hidden_size, vocab = c.vocab_size, k = in.depth;
   if (k < 1 || in.prev_batch.sequences() != in.batch.sequences())
     throw std::invalid_argument("mtp_forward: depth from 1, and h^{k-1} over the model's sequences");
@@ -47,8 +47,9 @@ double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared,
     std::copy_n(&hn[size_t(r) * h], h, &cache.cat[size_t(r) * 2 * h]);
     std::copy_n(&en[size_t(r) * h], h, &cache.cat[size_t(r) * 2 * h + h]);
   }
-  const std::vector<double> projected = linear_ref(cache.cat, w.proj, rows, h, 2 * h);
-  cache.block_out = block_forward(c, w.block, bias, cache.batch, projected, cache.block);
+  cache.precision = precision;
+  const std::vector<double> projected = linear_forward(cache.cat, w.proj, rows, h, 2 * h, precision);
+  cache.block_out = block_forward(c, w.block, bias, cache.batch, projected, cache.block, precision);
   cache.final_in = rmsnorm_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps);
   const std::vector<double> logits = linear_ref(cache.final_in, shared.head, rows, vocab, h);
   cache.ce = cross_entropy(logits, rows, vocab, targets);
@@ -67,7 +68,8 @@ void mtp_backward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, 
       rmsnorm_backward_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps, d_final, grads.final_norm);
   for (size_t i = 0; i < d_block_out_from_next.size(); ++i) d_block_out[i] += d_block_out_from_next[i];
   const std::vector<double> d_projected = block_backward(c, w.block, cache.block, d_block_out, grads.block);
-  const std::vector<double> d_cat = linear_backward_ref(cache.cat, w.proj, d_projected, rows, h, 2 * h, grads.proj);
+  const std::vector<double> d_cat =
+      linear_backward(cache.cat, w.proj, d_projected, rows, h, 2 * h, grads.proj, cache.precision);
   std::vector<double> d_hn(size_t(rows) * h), d_en(size_t(rows) * h);
   for (int r = 0; r < rows; ++r) {
     std::copy_n(&d_cat[size_t(r) * 2 * h], h, &d_hn[size_t(r) * h]);

@@ -29,6 +29,7 @@ struct MtpCache {
   std::vector<double> h_sel, e_sel, cat, block_out, final_in;  // block_out: h^k, which depth k + 1 extends
   BlockCache block;
   CrossEntropyResult ce;  // targets t_{i+k+1} (none for the sequence's last row)
+  GemmPrecision precision = GemmPrecision::kFP64;  // of the projection and the block (the head stays FP64)
 };
 
 // What depth k reads: the model's sequences and tokens, and h^{k-1} over its own packed rows.
@@ -48,7 +49,7 @@ struct SharedHead {
 
 // Returns the module's cross-entropy (mean over positions with a target t_{i+k+1}).
 double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, std::span<const double> bias,
-                   const MtpInput& in, MtpCache& cache);
+                   const MtpInput& in, MtpCache& cache, GemmPrecision precision = GemmPrecision::kFP64);
 // Backward of loss_scale x the module's loss plus its block's balance loss (cache.block.balance_loss, unscaled),
 // plus d_block_out_from_next . h^k (depth k + 1's gradient on this depth's block output; empty for the last
 // depth): adds d h^{k-1} into d_prev_hidden and the gradients of w, embed, head.

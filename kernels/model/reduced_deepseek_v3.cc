@@ -41,7 +41,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   std::vector<double> x = embedding_forward(weights.embed, c.hidden_size, ids);
   layer_caches_.assign(c.num_hidden_layers, BlockCache{});
   for (int l = 0; l < c.num_hidden_layers; ++l)
-    x = block_forward(c, weights.layers[l], bias_of(l), batch, x, layer_caches_[l]);
+    x = block_forward(c, weights.layers[l], bias_of(l), batch, x, layer_caches_[l], options.gemm_precision);
   h_main_ = std::move(x);
   final_in_ = rmsnorm_ref(h_main_, rows, c.hidden_size, c.hidden_size, weights.final_norm, c.rms_norm_eps);
   const std::vector<double> logits = linear_ref(final_in_, weights.head, rows, c.vocab_size, c.hidden_size);
@@ -59,7 +59,8 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
         batch, ids, k + 1, k == 0 ? batch : mtp_caches_[k - 1].batch,
         k == 0 ? std::span<const double>(h_main_) : std::span<const double>(mtp_caches_[k - 1].block_out)};
     report.mtp_loss +=
-        mtp_forward(c, weights.mtp[k], shared_head(), mtp_bias(k), in, mtp_caches_[k]) / c.num_nextn_predict_layers;
+        mtp_forward(c, weights.mtp[k], shared_head(), mtp_bias(k), in, mtp_caches_[k], options.gemm_precision) /
+        c.num_nextn_predict_layers;
   }
   for (const BlockCache& layer : layer_caches_) report.balance_loss += layer.balance_loss;
   for (const MtpCache& mtp : mtp_caches_) report.balance_loss += mtp.block.balance_loss;

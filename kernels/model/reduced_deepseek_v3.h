@@ -5,6 +5,7 @@
 #include <span>
 #include <vector>
 
+#include "kernels/model/linear_gemm.h"
 #include "kernels/model/model_parameters.h"
 
 namespace trainsim::kernels::model {
@@ -12,6 +13,13 @@ namespace trainsim::kernels::model {
 // lambda, the MTP loss weight: 0.3 for DeepSeek-V3's first 10T training tokens (arXiv 2412.19437, section 4.2;
 // 0.1 for the remaining 4.8T; docs/sources.md#reduced-deepseek-v3).
 inline constexpr double kMtpLossWeight = 0.3;
+
+// How the model runs, apart from what it is (ModelConfig): the precision of its linear layers' GEMMs (MLA's
+// projections, the dense and expert MLPs, the MTP projection). The embedding, output head, router, norms and
+// attention core stay FP64: DeepSeek-V3 keeps those in BF16/FP32 (arXiv 2412.19437, section 3.3.1).
+struct RunOptions {
+  GemmPrecision gemm_precision = GemmPrecision::kFP64;
+};
 
 struct LossReport {
   double main_loss = 0;     // mean next-token cross-entropy, nats
@@ -37,6 +45,7 @@ class ReducedDeepSeekV3 {
   const std::vector<int>& last_expert_ids(int moe_block) const;
 
   ModelWeights weights;
+  RunOptions options;
   // The aux-loss-free balancing bias of each MoE block ([n_routed_experts]; starts at 0): selection only.
   std::vector<std::vector<double>> expert_bias;
 

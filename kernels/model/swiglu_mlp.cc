@@ -1,8 +1,7 @@
-// SwiGLU MLP from the shared references: linear_ref / linear_backward_ref (mla/) and swiglu_ref /
-// swiglu_backward_ref (moe/).
+// SwiGLU MLP from the shared references: linear_gemm.h's GEMMs (linear_ref / linear_backward_ref of mla/ at FP64)
+// and swiglu_ref / swiglu_backward_ref (moe/).
 #include "kernels/model/swiglu_mlp.h"
 
-#include "kernels/mla/mla_projections_ref.h"
 #include "kernels/moe/grouped_gemm_ref.h"
 
 namespace trainsim::kernels::model {
@@ -13,22 +12,24 @@ SwigluWeights SwigluWeights::zeros(int hidden, int inter) {
 }
 
 std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const double> x, int rows,
-                                       SwigluCache& cache) {
+                                       SwigluCache& cache, GemmPrecision precision) {
   cache.rows = rows;
+  cache.precision = precision;
   cache.x.assign(x.begin(), x.end());
-  cache.h = linear_ref(x, w.w_gate_up, rows, 2 * w.inter, w.hidden);
+  cache.h = linear_forward(x, w.w_gate_up, rows, 2 * w.inter, w.hidden, precision);
   cache.act.assign(size_t(rows) * w.inter, 0);
   swiglu_ref(cache.h, rows, w.inter, cache.act);
-  return linear_ref(cache.act, w.w_down, rows, w.hidden, w.inter);
+  return linear_forward(cache.act, w.w_down, rows, w.hidden, w.inter, precision);
 }
 
 std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCache& cache, std::span<const double> dy,
                                         SwigluWeights& grads) {
   const std::vector<double> d_act =
-      linear_backward_ref(cache.act, w.w_down, dy, cache.rows, w.hidden, w.inter, grads.w_down);
+      linear_backward(cache.act, w.w_down, dy, cache.rows, w.hidden, w.inter, grads.w_down, cache.precision);
   std::vector<double> dh(cache.h.size());
   swiglu_backward_ref(cache.h, cache.rows, w.inter, d_act, dh);
-  return linear_backward_ref(cache.x, w.w_gate_up, dh, cache.rows, 2 * w.inter, w.hidden, grads.w_gate_up);
+  return linear_backward(cache.x, w.w_gate_up, dh, cache.rows, 2 * w.inter, w.hidden, grads.w_gate_up,
+                         cache.precision);
 }
 
 }  // namespace trainsim::kernels::model

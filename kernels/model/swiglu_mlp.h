@@ -4,6 +4,8 @@
 #include <span>
 #include <vector>
 
+#include "kernels/model/linear_gemm.h"
+
 namespace trainsim::kernels::model {
 
 struct SwigluWeights {
@@ -21,9 +23,11 @@ struct SwigluCache {
   std::vector<double> x;    // [rows][hidden]
   std::vector<double> h;    // [rows][2 * inter], before the activation
   std::vector<double> act;  // [rows][inter]
+  GemmPrecision precision = GemmPrecision::kFP64;  // of the forward's GEMMs; the backward's follow it
 };
 
-std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const double> x, int rows, SwigluCache& cache);
+std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const double> x, int rows, SwigluCache& cache,
+                                       GemmPrecision precision = GemmPrecision::kFP64);
 // Returns dx and adds the weights' gradients into `grads`.
 std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCache& cache, std::span<const double> dy,
                                         SwigluWeights& grads);

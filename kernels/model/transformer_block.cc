@@ -22,16 +22,18 @@ BlockWeights BlockWeights::zeros(const ModelConfig& c, bool is_moe) {
 }
 
 std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, std::span<const double> bias,
-                                  const VarlenBatch& batch, std::span<const double> x, BlockCache& cache) {
+                                  const VarlenBatch& batch, std::span<const double> x, BlockCache& cache,
+                                  GemmPrecision precision) {
   const int rows = batch.total_tokens(), hidden = c.hidden_size;
   cache.rows = rows;
   cache.x.assign(x.begin(), x.end());
   cache.attn_in = rmsnorm_ref(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps);
-  cache.h = mla_attention_forward(c.mla_dims(), w.mla, batch, cache.attn_in, cache.mla);
+  cache.h = mla_attention_forward(c.mla_dims(), w.mla, batch, cache.attn_in, cache.mla, precision);
   for (size_t i = 0; i < cache.h.size(); ++i) cache.h[i] += x[i];
   cache.ffn_in = rmsnorm_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps);
-  std::vector<double> y = w.is_moe ? moe_forward(c.routing_rule(), w.moe, bias, cache.ffn_in, rows, cache.moe)
-                                   : swiglu_mlp_forward(w.dense, cache.ffn_in, rows, cache.dense);
+  std::vector<double> y = w.is_moe
+                              ? moe_forward(c.routing_rule(), w.moe, bias, cache.ffn_in, rows, cache.moe, precision)
+                              : swiglu_mlp_forward(w.dense, cache.ffn_in, rows, cache.dense, precision);
   cache.balance_loss = 0;
   cache.moe.balance_d_logits.clear();
   if (w.is_moe && c.balance_loss_alpha > 0) {

@@ -35,7 +35,8 @@ struct BlockCache {
 // bias: the MoE layer's selection bias (ignored by a dense block). A MoE block also computes its balance loss into
 // cache.balance_loss, whose gradient block_backward includes: the caller adds that loss to the one it minimises.
 std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, std::span<const double> bias,
-                                  const VarlenBatch& batch, std::span<const double> x, BlockCache& cache);
+                                  const VarlenBatch& batch, std::span<const double> x, BlockCache& cache,
+                                  GemmPrecision precision = GemmPrecision::kFP64);
 // Returns dx and adds every weight's gradient into `grads`.
 std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, const BlockCache& cache,
                                    std::span<const double> dy, BlockWeights& grads);
