@@ -220,7 +220,7 @@ run_step mla-report 30 passed:mla-bench
 run_step moe-report 30 passed:moe-bench
 
 # The calibration sweep with every family's kernels (only where all of them passed their checks), and the
-# reduced model's step (once kernels/model exists).
+# reduced model's step (once kernels/model has a GPU back-end).
 if [ -f "$CALIBRATION_PLAN" ]; then
   run_step calibration-sweep 180 built:calibration "${fp8_ok[@]}" "${mla_ok[@]}" passed:moe-check passed:moe-fp8-check
   run_step calibration-results 30 ran:calibration-sweep
@@ -230,7 +230,7 @@ fi
 if declare -F model_step > /dev/null; then
   run_step model-step 180
 else
-  record model-step skipped "" 0 0 "no reduced model in kernels/ yet"
+  record model-step skipped "" 0 0 "the reduced model has no GPU back-end yet (kernels/model runs on the CPU)"
 fi
 pack_results
 
