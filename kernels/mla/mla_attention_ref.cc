@@ -6,7 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
-#include <thread>
+
+#include "kernels/common/parallel_for.h"
 
 namespace trainsim::kernels {
 
@@ -33,16 +34,6 @@ struct Index {
 };
 
 }  // namespace
-
-void parallel_for(int n, const std::function<void(int)>& fn) {
-  const int workers = std::max(1, std::min<int>(n, int(std::thread::hardware_concurrency())));
-  std::vector<std::thread> pool;
-  for (int w = 0; w < workers; ++w)
-    pool.emplace_back([&, w] {
-      for (int i = w; i < n; i += workers) fn(i);
-    });
-  for (auto& t : pool) t.join();
-}
 
 AttentionForwardRef attention_forward_ref(const AttentionShape& s, std::span<const double> q, std::span<const double> k,
                                           std::span<const double> v) {

@@ -1,7 +1,6 @@
 // FP64 CPU references of the causal attention core (forward with log-sum-exp, backward dQ dK dV) over a
 // packed batch of variable-length sequences. Layouts as in mla_problem.h: token-major, then head.
 #pragma once
-#include <functional>
 #include <span>
 #include <vector>
 
@@ -33,8 +32,5 @@ AttentionForwardRef attention_forward_blocked_ref(const AttentionShape& shape, s
 AttentionGradsRef attention_backward_ref(const AttentionShape& shape, std::span<const double> q,
                                          std::span<const double> k, std::span<const double> v,
                                          std::span<const double> d_o);
-
-// Runs fn(i) for i in [0, n) on the machine's cores; each i must write disjoint outputs.
-void parallel_for(int n, const std::function<void(int)>& fn);
 
 }  // namespace trainsim::kernels

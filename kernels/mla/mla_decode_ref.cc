@@ -6,6 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "kernels/common/parallel_for.h"
 #include "kernels/mla/mla_attention_ref.h"
 
 namespace trainsim::kernels {

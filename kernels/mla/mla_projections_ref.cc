@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "kernels/common/parallel_for.h"
 #include "kernels/common/random_fill.h"
 #include "kernels/mla/mla_attention_ref.h"
 

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/common/parallel_for.h"
 #include "kernels/fp8/gemm_ref.h"
 #include "kernels/fp8/training_gemm.h"
 #include "kernels/mla/bf16_host.h"
