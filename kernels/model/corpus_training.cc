@@ -30,7 +30,11 @@ CorpusTrainingResult train_on_corpus(const ModelConfig& model_config, const Toke
   for (int step = 0; step < config.steps; ++step) {
     const std::vector<int> ids = stream.sample(Split::kTrain, config.sequences, config.length, train_rng).model_ids();
     const auto start = std::chrono::steady_clock::now();
+    model.options.op_timer = config.op_timer;
+    if (config.op_timer != nullptr) config.op_timer->begin_step();
     const LossReport loss = training_step(model, optimizer, ids, layout, config.bias_update_speed);
+    if (config.op_timer != nullptr) config.op_timer->end_step();
+    model.options.op_timer = nullptr;
     TrainingStepRecord record{step,
                               loss.main_loss,
                               loss.total_loss,

@@ -7,6 +7,7 @@
 
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/model_parameters.h"
+#include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
 
@@ -19,6 +20,8 @@ inline constexpr double kMtpLossWeight = 0.3;
 // attention core stay FP64: DeepSeek-V3 keeps those in BF16/FP32 (arXiv 2412.19437, section 3.3.1).
 struct RunOptions {
   GemmPrecision gemm_precision = GemmPrecision::kFP64;
+  // Receives each op's time in forward() and backward() (op_timer.h); nullptr (the default) times nothing.
+  OpTimer* op_timer = nullptr;
 };
 
 struct LossReport {
