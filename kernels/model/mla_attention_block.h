@@ -18,7 +18,14 @@ struct MlaCache {
   MlaQkvRef qkv;             // latents, q, k, v
   std::vector<double> attn;  // [tokens][heads][v_dim], before the output projection
   GemmPrecision precision = GemmPrecision::kFP64;  // of the five projections, forward and backward
+  // Set by the caller before forward: DeepSeek-V3's recomputation (arXiv 2412.19437, section 3.2.3): the latent
+  // RMSNorms' outputs (qkv.c_q, qkv.c_kv) and the up-projections' outputs (qkv.q, k, v) are dropped after the
+  // attention core and recomputed in backward from x and qkv.kv_down, by the same operations (same results).
+  bool recompute_norms_and_up = false;
 };
+
+// Bytes of activations the cache holds for backward (its vectors' elements; doubles 8 bytes, ints 4).
+size_t cached_bytes(const MlaCache& cache);
 
 MlaWeights zero_mla_weights(const MlaDims& d);
 

@@ -28,7 +28,7 @@ struct Options {
 constexpr const char* kUsage =
     "usage: train_reduced_model [--steps N] [--seed S] [--precision fp64|bf16|fp8] [--sequences N] [--length N]\n"
     "                           [--eval-every N] [--eval-sequences N] [--lr X] [--config FILE] [--corpus DIR]\n"
-    "                           [--compare-precision] [--timings FILE.json] [--trace FILE.json]\n";
+    "                           [--compare-precision] [--timings FILE.json] [--trace FILE.json] [--recompute]\n";
 
 int to_int(const std::string& flag, const std::string& value) {
   size_t used = 0;
@@ -43,6 +43,10 @@ Options parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--compare-precision") {
       o.compare_precision = true;
+      continue;
+    }
+    if (flag == "--recompute") {
+      o.training.recompute = true;
       continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value\n" + kUsage);
