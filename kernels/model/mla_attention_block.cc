@@ -84,7 +84,9 @@ std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w,
 }
 
 std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w, const MlaCache& cache,
-                                           std::span<const double> dy, MlaWeights& grads) {
+                                           std::span<const double> dy, MlaWeights& grads,
+                                           std::span<const double> x) {
+  const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
   const int tokens = cache.shape.batch.total_tokens(), qk = d.qk_dim(), up = d.kv_up_dim(), down = d.kv_down_dim();
   // With recomputation, q_down, the latents' norms and the up-projections run again here (the same operations on
   // the same inputs as forward, so the same values); otherwise the cache holds them and q_down is recomputed below.
@@ -92,7 +94,7 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
   std::vector<double> q_down;
   if (cache.recompute_norms_and_up) {
     q_down = timed(OpKind::kProjection, "q_down_recompute",
-                   [&] { return linear_forward(cache.x, w.w_dq, tokens, d.q_lora, d.hidden, cache.precision); });
+                   [&] { return linear_forward(in, w.w_dq, tokens, d.q_lora, d.hidden, cache.precision); });
     recomputed.kv_down = cache.qkv.kv_down;
     norms_and_up(d, w, q_down, cache.positions, cache.precision, kRecomputeSteps, recomputed);
   }
@@ -135,7 +137,7 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
       for (int c = 0; c < d.kv_lora; ++c) d_kv_down[size_t(t) * down + c] = d_kv_latent[size_t(t) * d.kv_lora + c];
   }
   std::vector<double> dx = timed(OpKind::kProjection, "kv_down", [&] {
-    return linear_backward(cache.x, w.w_dkv, d_kv_down, tokens, down, d.hidden, grads.w_dkv, cache.precision);
+    return linear_backward(in, w.w_dkv, d_kv_down, tokens, down, d.hidden, grads.w_dkv, cache.precision);
   });
 
   // Query path: q_up = c_q W_uq^T, c_q = RMSNorm(q_down), q_down = x W_dq^T (recomputed, not cached).
@@ -145,12 +147,12 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
   });
   if (!cache.recompute_norms_and_up)
     q_down = timed(OpKind::kProjection, "q_down_recompute",
-                   [&] { return linear_forward(cache.x, w.w_dq, tokens, d.q_lora, d.hidden, cache.precision); });
+                   [&] { return linear_forward(in, w.w_dq, tokens, d.q_lora, d.hidden, cache.precision); });
   const std::vector<double> d_q_down = timed(OpKind::kNormElementwise, "q_norm", [&] {
     return rmsnorm_backward_ref(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, d_c_q, grads.gamma_q);
   });
   const std::vector<double> dx_q = timed(OpKind::kProjection, "q_down", [&] {
-    return linear_backward(cache.x, w.w_dq, d_q_down, tokens, d.q_lora, d.hidden, grads.w_dq, cache.precision);
+    return linear_backward(in, w.w_dq, d_q_down, tokens, d.q_lora, d.hidden, grads.w_dq, cache.precision);
   });
   {
     OpScope scope(OpKind::kNormElementwise, "add_dx");

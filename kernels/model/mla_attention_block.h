@@ -33,8 +33,10 @@ MlaWeights zero_mla_weights(const MlaDims& d);
 std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w, const VarlenBatch& batch,
                                           std::span<const double> x, MlaCache& cache,
                                           GemmPrecision precision = GemmPrecision::kFP64);
-// Returns dx and adds every weight's gradient into `grads`.
+// Returns dx and adds every weight's gradient into `grads`. x: the layer's input when the cache dropped it (the
+// block recomputes its RMSNorm); empty: cache.x.
 std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w, const MlaCache& cache,
-                                           std::span<const double> dy, MlaWeights& grads);
+                                           std::span<const double> dy, MlaWeights& grads,
+                                           std::span<const double> x = {});
 
 }  // namespace trainsim::kernels::model

@@ -78,10 +78,11 @@ void gate_backward(const RoutingRule& rule, const double* logits, const int* exp
 }
 
 std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
-                                 std::span<const double> dy, MoeWeights& grads) {
+                                 std::span<const double> dy, MoeWeights& grads, std::span<const double> x) {
+  const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
   const int hidden = w.shared.hidden, experts = rule.num_experts, k = rule.top_k, rows = cache.rows;
   std::vector<double> dx(size_t(rows) * hidden, 0);
-  if (w.shared.inter > 0) dx = swiglu_mlp_backward(w.shared, cache.shared_cache, dy, grads.shared);
+  if (w.shared.inter > 0) dx = swiglu_mlp_backward(w.shared, cache.shared_cache, dy, grads.shared, x);
   std::vector<double> d_gates(size_t(rows) * k, 0);
   for (int e = 0; e < experts; ++e) {
     const int64_t first = cache.layout.offsets[e], count = cache.layout.counts[e];
@@ -112,7 +113,7 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
     gate_backward(rule, &cache.logits[size_t(t) * experts], &cache.expert_ids[size_t(t) * k],
                   &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
   const std::vector<double> dx_router =
-      linear_backward_ref(cache.x, w.w_router, d_logits, rows, experts, hidden, grads.w_router);
+      linear_backward_ref(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router);
   for (size_t i = 0; i < dx.size(); ++i) dx[i] += dx_router[i];
   return dx;
 }

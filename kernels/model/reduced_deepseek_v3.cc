@@ -32,10 +32,10 @@ const std::vector<int>& ReducedDeepSeekV3::last_expert_ids(int moe_block) const 
   return layer_caches_.at(config_.first_k_dense_replace + moe_block).moe.expert_ids;
 }
 
-size_t ReducedDeepSeekV3::mla_cached_bytes() const {
+size_t ReducedDeepSeekV3::norm_and_mla_cached_bytes() const {
   size_t bytes = 0;
-  for (const BlockCache& layer : layer_caches_) bytes += cached_bytes(layer.mla);
-  for (const MtpCache& mtp : mtp_caches_) bytes += cached_bytes(mtp.block.mla);
+  for (const BlockCache& layer : layer_caches_) bytes += model::norm_and_mla_cached_bytes(layer);
+  for (const MtpCache& mtp : mtp_caches_) bytes += model::norm_and_mla_cached_bytes(mtp.block);
   return bytes;
 }
 
@@ -51,7 +51,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   layer_caches_.assign(c.num_hidden_layers, BlockCache{});
   for (int l = 0; l < c.num_hidden_layers; ++l) {
     const OpLayer layer(l);
-    layer_caches_[l].mla.recompute_norms_and_up = options.recompute_norms_and_mla_up;
+    layer_caches_[l].recompute_norms = options.recompute_norms_and_mla_up;
     x = block_forward(c, weights.layers[l], bias_of(l), batch, x, layer_caches_[l], options.gemm_precision);
   }
   h_main_ = std::move(x);
@@ -71,7 +71,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   for (int k = 0; k < c.num_nextn_predict_layers;
        ++k) {  // depth k + 1 extends h^k: the main model's, then each depth's
     const OpLayer layer(c.num_hidden_layers + k);
-    mtp_caches_[k].block.mla.recompute_norms_and_up = options.recompute_norms_and_mla_up;
+    mtp_caches_[k].block.recompute_norms = options.recompute_norms_and_mla_up;
     const MtpInput in{
         batch, ids, k + 1, k == 0 ? batch : mtp_caches_[k - 1].batch,
         k == 0 ? std::span<const double>(h_main_) : std::span<const double>(mtp_caches_[k - 1].block_out)};

@@ -29,7 +29,8 @@ std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const d
 }
 
 std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCache& cache, std::span<const double> dy,
-                                        SwigluWeights& grads) {
+                                        SwigluWeights& grads, std::span<const double> x) {
+  const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
   const std::vector<double> d_act = timed(cache.gemm_kind, "down", [&] {
     return linear_backward(cache.act, w.w_down, dy, cache.rows, w.hidden, w.inter, grads.w_down, cache.precision);
   });
@@ -39,7 +40,7 @@ std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCach
     swiglu_backward_ref(cache.h, cache.rows, w.inter, d_act, dh);
   }
   return timed(cache.gemm_kind, "gate_up", [&] {
-    return linear_backward(cache.x, w.w_gate_up, dh, cache.rows, 2 * w.inter, w.hidden, grads.w_gate_up,
+    return linear_backward(in, w.w_gate_up, dh, cache.rows, 2 * w.inter, w.hidden, grads.w_gate_up,
                            cache.precision);
   });
 }

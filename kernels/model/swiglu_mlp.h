@@ -31,8 +31,8 @@ struct SwigluCache {
 std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const double> x, int rows, SwigluCache& cache,
                                        GemmPrecision precision = GemmPrecision::kFP64,
                                        OpKind gemm_kind = OpKind::kMlpGemm);
-// Returns dx and adds the weights' gradients into `grads`.
+// Returns dx and adds the weights' gradients into `grads`. x: the input when the cache dropped it; empty: cache.x.
 std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCache& cache, std::span<const double> dy,
-                                        SwigluWeights& grads);
+                                        SwigluWeights& grads, std::span<const double> x = {});
 
 }  // namespace trainsim::kernels::model

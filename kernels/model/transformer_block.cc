@@ -22,11 +22,17 @@ BlockWeights BlockWeights::zeros(const ModelConfig& c, bool is_moe) {
   return w;
 }
 
+size_t norm_and_mla_cached_bytes(const BlockCache& cache) {
+  return cached_bytes(cache.mla) + sizeof(double) * (cache.attn_in.size() + cache.ffn_in.size() + cache.dense.x.size() +
+                                                     cache.moe.x.size() + cache.moe.shared_cache.x.size());
+}
+
 std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, std::span<const double> bias,
                                   const VarlenBatch& batch, std::span<const double> x, BlockCache& cache,
                                   GemmPrecision precision) {
   const int rows = batch.total_tokens(), hidden = c.hidden_size;
   cache.rows = rows;
+  cache.mla.recompute_norms_and_up = cache.recompute_norms;
   cache.x.assign(x.begin(), x.end());
   cache.attn_in = timed(OpKind::kNormElementwise, "attn_norm",
                         [&] { return rmsnorm_ref(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps); });
@@ -50,21 +56,36 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
   }
   OpScope scope(OpKind::kNormElementwise, "residual");
   for (size_t i = 0; i < y.size(); ++i) y[i] += cache.h[i];
+  if (cache.recompute_norms) {  // backward recomputes the norms' outputs from x and h
+    for (std::vector<double>* kept :
+         {&cache.attn_in, &cache.ffn_in, &cache.mla.x, &cache.dense.x, &cache.moe.x, &cache.moe.shared_cache.x})
+      std::vector<double>().swap(*kept);
+  }
   return y;
 }
 
 std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, const BlockCache& cache,
                                    std::span<const double> dy, BlockWeights& grads) {
   const int rows = cache.rows, hidden = c.hidden_size;
-  const std::vector<double> d_ffn_in = w.is_moe ? moe_backward(c.routing_rule(), w.moe, cache.moe, dy, grads.moe)
-                                                : swiglu_mlp_backward(w.dense, cache.dense, dy, grads.dense);
+  std::vector<double> ffn_in;  // empty: the sublayers read their cached inputs
+  if (cache.recompute_norms)
+    ffn_in = timed(OpKind::kNormElementwise, "ffn_norm_recompute",
+                   [&] { return rmsnorm_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps); });
+  const std::vector<double> d_ffn_in = w.is_moe
+                                           ? moe_backward(c.routing_rule(), w.moe, cache.moe, dy, grads.moe, ffn_in)
+                                           : swiglu_mlp_backward(w.dense, cache.dense, dy, grads.dense, ffn_in);
   std::vector<double> dh = timed(OpKind::kNormElementwise, "residual_ffn_norm", [&] {
     std::vector<double> d =
         rmsnorm_backward_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, d_ffn_in, grads.ffn_norm);
     for (size_t i = 0; i < d.size(); ++i) d[i] += dy[i];  // the residual
     return d;
   });
-  const std::vector<double> d_attn_in = mla_attention_backward(c.mla_dims(), w.mla, cache.mla, dh, grads.mla);
+  std::vector<double> attn_in;
+  if (cache.recompute_norms)
+    attn_in = timed(OpKind::kNormElementwise, "attn_norm_recompute",
+                    [&] { return rmsnorm_ref(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps); });
+  const std::vector<double> d_attn_in =
+      mla_attention_backward(c.mla_dims(), w.mla, cache.mla, dh, grads.mla, attn_in);
   OpScope scope(OpKind::kNormElementwise, "attn_norm_residual");
   std::vector<double> dx =
       rmsnorm_backward_ref(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, d_attn_in, grads.attn_norm);

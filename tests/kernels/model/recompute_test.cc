@@ -13,7 +13,7 @@ const std::vector<int> kIds = {3, 1, 4, 1, 5, 9, 2, 6, 5};  // the test batch's 
 struct Run {
   LossReport loss;
   ModelWeights grads;
-  size_t mla_bytes = 0;
+  size_t bytes = 0;
 };
 
 Run run(bool recompute, GemmPrecision precision) {
@@ -23,7 +23,7 @@ Run run(bool recompute, GemmPrecision precision) {
   model.options.recompute_norms_and_mla_up = recompute;
   Run r;
   r.loss = model.forward(kIds, testing::test_batch());
-  r.mla_bytes = model.mla_cached_bytes();
+  r.bytes = model.norm_and_mla_cached_bytes();
   r.grads = model.backward();
   return r;
 }
@@ -47,10 +47,13 @@ TEST(Recompute, GradientsEqualKeepingThemBitForBitFp64) { expect_same_bits(GemmP
 TEST(Recompute, GradientsEqualKeepingThemBitForBitBf16) { expect_same_bits(GemmPrecision::kBF16); }
 
 TEST(Recompute, CacheSmallerByTheDroppedOutputs) {
-  // Per token and MLA layer (tiny: 2 heads, q_lora 6, kv_lora 4, qk 4 + 2, v 4): c_q 6 + c_kv 4 + q 2 x 6
-  // + k 2 x 6 + v 2 x 4 = 42 doubles = 336 bytes. Tokens: 9 in each of the 2 main layers, 4 + 3 = 7 in the
-  // MTP depth-1 block (each sequence loses its first token): 25 x 336 = 8,400 bytes.
-  EXPECT_EQ(run(false, GemmPrecision::kFP64).mla_bytes - run(true, GemmPrecision::kFP64).mla_bytes, 8400u);
+  // Per token and block (tiny: hidden 16, 2 heads, q_lora 6, kv_lora 4, qk 4 + 2, v 4). MLA: c_q 6 + c_kv 4
+  // + q 2 x 6 + k 2 x 6 + v 2 x 4 = 42 doubles. The block's norms: attn_in 16 + its copy as MLA's input 16
+  // + ffn_in 16, and the FFN's copies of ffn_in: the dense MLP's 16, or the MoE's 16 + its shared expert's 16.
+  // Dense block 42 + 48 + 16 = 106, MoE block 42 + 48 + 32 = 122. Tokens: 9 in layer 0 (dense) and layer 1
+  // (MoE), 4 + 3 = 7 in the MTP depth-1 MoE block (each sequence loses its first token):
+  // 9 x 106 + 9 x 122 + 7 x 122 = 2,906 doubles = 23,248 bytes.
+  EXPECT_EQ(run(false, GemmPrecision::kFP64).bytes - run(true, GemmPrecision::kFP64).bytes, 23248u);
 }
 
 }  // namespace
