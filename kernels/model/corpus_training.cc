@@ -21,6 +21,7 @@ CorpusTrainingResult train_on_corpus(const ModelConfig& model_config, const Toke
                                      const std::function<void(const TrainingStepRecord&)>& on_step) {
   ReducedDeepSeekV3 model(model_config, config.seed);
   model.options.gemm_precision = config.precision;
+  model.options.recompute_norms_and_mla_up = config.recompute;
   AdamW optimizer(config.adamw, model.weights);
   std::mt19937_64 train_rng(config.seed), validation_rng(config.validation_seed);
   const TokenBatch validation = stream.sample(Split::kValidation, config.eval_sequences, config.length, validation_rng);
@@ -30,7 +31,11 @@ CorpusTrainingResult train_on_corpus(const ModelConfig& model_config, const Toke
   for (int step = 0; step < config.steps; ++step) {
     const std::vector<int> ids = stream.sample(Split::kTrain, config.sequences, config.length, train_rng).model_ids();
     const auto start = std::chrono::steady_clock::now();
+    model.options.op_timer = config.op_timer;
+    if (config.op_timer != nullptr) config.op_timer->begin_step();
     const LossReport loss = training_step(model, optimizer, ids, layout, config.bias_update_speed);
+    if (config.op_timer != nullptr) config.op_timer->end_step();
+    model.options.op_timer = nullptr;
     TrainingStepRecord record{step,
                               loss.main_loss,
                               loss.total_loss,

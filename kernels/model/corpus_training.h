@@ -24,6 +24,9 @@ struct CorpusTrainingConfig {
   int eval_sequences = 16;  // windows of the validation part, drawn once
   AdamWConfig adamw{3e-3, 0.9, 0.95, 1e-8, 0.1};  // constant learning rate: a few hundred steps need no schedule
   double bias_update_speed = 0.001;               // gamma (expert_bias_update.h)
+  // Times each train step's ops into this recorder (op_timer.h) when set; validation forwards are not timed.
+  OpTimer* op_timer = nullptr;
+  bool recompute = false;  // RunOptions::recompute_norms_and_mla_up
 };
 
 struct TrainingStepRecord {

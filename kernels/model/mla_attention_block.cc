@@ -2,6 +2,8 @@
 // attention_backward_ref, RoPE's inverse rotation and rmsnorm_backward_ref.
 #include "kernels/model/mla_attention_block.h"
 
+#include "kernels/model/op_timer.h"
+
 namespace trainsim::kernels::model {
 
 MlaWeights zero_mla_weights(const MlaDims& d) {
@@ -16,6 +18,44 @@ MlaWeights zero_mla_weights(const MlaDims& d) {
   return w;
 }
 
+size_t cached_bytes(const MlaCache& cache) {
+  const MlaQkvRef& q = cache.qkv;
+  return sizeof(double) * (cache.x.size() + q.c_q.size() + q.kv_down.size() + q.c_kv.size() + q.q.size() +
+                           q.k.size() + q.v.size() + cache.attn.size()) +
+         sizeof(int) * cache.positions.size();
+}
+
+namespace {
+
+// The names the steps after the down-projections are timed under: forward's, or backward's recomputation.
+struct QkvStepNames {
+  const char *q_norm, *q_up, *kv_norm, *kv_up, *rope;
+};
+constexpr QkvStepNames kForwardSteps{"q_norm", "q_up", "kv_norm", "kv_up", "rope"};
+constexpr QkvStepNames kRecomputeSteps{"q_norm_recompute", "q_up_recompute", "kv_norm_recompute", "kv_up_recompute",
+                                       "rope_recompute"};
+
+// mla_qkv_ref's steps after its two down-projections, with its functions: c_q = RMSNorm(q_down), q_up,
+// c_kv = RMSNorm(kv_down[:, :kv_lora]), kv_up, then RoPE and assembly into q, k, v. q.kv_down is read.
+void norms_and_up(const MlaDims& d, const MlaWeights& w, std::span<const double> q_down,
+                  std::span<const int> positions, GemmPrecision precision, const QkvStepNames& names, MlaQkvRef& q) {
+  const int tokens = int(positions.size());
+  q.c_q = timed(OpKind::kNormElementwise, names.q_norm,
+                [&] { return rmsnorm_ref(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps); });
+  const std::vector<double> q_up = timed(OpKind::kProjection, names.q_up, [&] {
+    return linear_forward(q.c_q, w.w_uq, tokens, d.heads * d.qk_dim(), d.q_lora, precision);
+  });
+  q.c_kv = timed(OpKind::kNormElementwise, names.kv_norm,
+                 [&] { return rmsnorm_ref(q.kv_down, tokens, d.kv_lora, d.kv_down_dim(), w.gamma_kv, d.rms_eps); });
+  const std::vector<double> kv_up = timed(OpKind::kProjection, names.kv_up, [&] {
+    return linear_forward(q.c_kv, w.w_ukv, tokens, d.heads * d.kv_up_dim(), d.kv_lora, precision);
+  });
+  OpScope scope(OpKind::kNormElementwise, names.rope);
+  assemble_qkv_ref(d, q_up, kv_up, q.kv_down, positions, q);
+}
+
+}  // namespace
+
 std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w, const VarlenBatch& batch,
                                           std::span<const double> x, MlaCache& cache, GemmPrecision precision) {
   const int tokens = batch.total_tokens();
@@ -23,54 +63,101 @@ std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w,
   cache.positions = batch.positions();
   cache.shape = AttentionShape{batch, d.heads, d.qk_dim(), d.v_dim, 0};  // scale 1/sqrt(qk_dim), as in V3
   cache.precision = precision;
-  cache.qkv = mla_qkv_ref(d, w, x, cache.positions, [precision](auto x_, auto w_, int m, int n, int k) {
-    return linear_forward(x_, w_, m, n, k, precision);
+  // mla_qkv_ref's steps (the same functions on the same inputs: the same results), each timed as its op kind;
+  // both down-projections first, then norms_and_up.
+  MlaQkvRef& q = cache.qkv;
+  q = MlaQkvRef{};
+  const std::vector<double> q_down = timed(OpKind::kProjection, "q_down", [&] {
+    return linear_forward(x, w.w_dq, tokens, d.q_lora, d.hidden, precision);
   });
-  cache.attn = attention_forward_ref(cache.shape, cache.qkv.q, cache.qkv.k, cache.qkv.v).o;
-  return linear_forward(cache.attn, w.w_o, tokens, d.hidden, d.heads * d.v_dim, precision);
+  q.kv_down = timed(OpKind::kProjection, "kv_down", [&] {
+    return linear_forward(x, w.w_dkv, tokens, d.kv_down_dim(), d.hidden, precision);
+  });
+  norms_and_up(d, w, q_down, cache.positions, precision, kForwardSteps, q);
+  cache.attn = timed(OpKind::kAttentionCore, "attention",
+                     [&] { return attention_forward_ref(cache.shape, q.q, q.k, q.v).o; });
+  if (cache.recompute_norms_and_up) {  // backward recomputes these; kv_down (the latent) stays
+    for (std::vector<double>* kept : {&q.c_q, &q.c_kv, &q.q, &q.k, &q.v}) std::vector<double>().swap(*kept);
+  }
+  return timed(OpKind::kProjection, "o_proj",
+               [&] { return linear_forward(cache.attn, w.w_o, tokens, d.hidden, d.heads * d.v_dim, precision); });
 }
 
 std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w, const MlaCache& cache,
-                                           std::span<const double> dy, MlaWeights& grads) {
+                                           std::span<const double> dy, MlaWeights& grads,
+                                           std::span<const double> x) {
+  const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
   const int tokens = cache.shape.batch.total_tokens(), qk = d.qk_dim(), up = d.kv_up_dim(), down = d.kv_down_dim();
-  const std::vector<double> d_attn =
-      linear_backward(cache.attn, w.w_o, dy, tokens, d.hidden, d.heads * d.v_dim, grads.w_o, cache.precision);
-  const AttentionGradsRef g = attention_backward_ref(cache.shape, cache.qkv.q, cache.qkv.k, cache.qkv.v, d_attn);
+  // With recomputation, q_down, the latents' norms and the up-projections run again here (the same operations on
+  // the same inputs as forward, so the same values); otherwise the cache holds them and q_down is recomputed below.
+  MlaQkvRef recomputed;
+  std::vector<double> q_down;
+  if (cache.recompute_norms_and_up) {
+    q_down = timed(OpKind::kProjection, "q_down_recompute",
+                   [&] { return linear_forward(in, w.w_dq, tokens, d.q_lora, d.hidden, cache.precision); });
+    recomputed.kv_down = cache.qkv.kv_down;
+    norms_and_up(d, w, q_down, cache.positions, cache.precision, kRecomputeSteps, recomputed);
+  }
+  const MlaQkvRef& qkv = cache.recompute_norms_and_up ? recomputed : cache.qkv;
+  const std::vector<double> d_attn = timed(OpKind::kProjection, "o_proj", [&] {
+    return linear_backward(cache.attn, w.w_o, dy, tokens, d.hidden, d.heads * d.v_dim, grads.w_o, cache.precision);
+  });
+  const AttentionGradsRef g = timed(OpKind::kAttentionCore, "attention", [&] {
+    return attention_backward_ref(cache.shape, qkv.q, qkv.k, qkv.v, d_attn);
+  });
 
   // Undo assemble_qkv_ref: RoPE's backward is the inverse rotation; the shared rope key sums over heads.
   std::vector<double> d_q_up = g.dq;
   std::vector<double> d_kv_up(size_t(tokens) * d.heads * up), d_kv_down(size_t(tokens) * down, 0);
-  for (int t = 0; t < tokens; ++t) {
-    double* d_k_rope = &d_kv_down[size_t(t) * down + d.kv_lora];
-    for (int h = 0; h < d.heads; ++h) {
-      const size_t row = size_t(t) * d.heads + h;
-      rope_ref(&d_q_up[row * qk + d.qk_nope], d.qk_rope, -cache.positions[t], d.rope_theta);
-      for (int c = 0; c < d.qk_nope; ++c) d_kv_up[row * up + c] = g.dk[row * qk + c];
-      for (int r = 0; r < d.qk_rope; ++r) d_k_rope[r] += g.dk[row * qk + d.qk_nope + r];
-      for (int c = 0; c < d.v_dim; ++c) d_kv_up[row * up + d.qk_nope + c] = g.dv[row * d.v_dim + c];
+  {
+    OpScope scope(OpKind::kNormElementwise, "rope");
+    for (int t = 0; t < tokens; ++t) {
+      double* d_k_rope = &d_kv_down[size_t(t) * down + d.kv_lora];
+      for (int h = 0; h < d.heads; ++h) {
+        const size_t row = size_t(t) * d.heads + h;
+        rope_ref(&d_q_up[row * qk + d.qk_nope], d.qk_rope, -cache.positions[t], d.rope_theta);
+        for (int c = 0; c < d.qk_nope; ++c) d_kv_up[row * up + c] = g.dk[row * qk + c];
+        for (int r = 0; r < d.qk_rope; ++r) d_k_rope[r] += g.dk[row * qk + d.qk_nope + r];
+        for (int c = 0; c < d.v_dim; ++c) d_kv_up[row * up + d.qk_nope + c] = g.dv[row * d.v_dim + c];
+      }
+      rope_ref(d_k_rope, d.qk_rope, -cache.positions[t], d.rope_theta);
     }
-    rope_ref(d_k_rope, d.qk_rope, -cache.positions[t], d.rope_theta);
   }
 
   // KV path: kv_up = c_kv W_ukv^T, c_kv = RMSNorm(kv_down[:, :kv_lora]), kv_down = x W_dkv^T.
-  const std::vector<double> d_c_kv =
-      linear_backward(cache.qkv.c_kv, w.w_ukv, d_kv_up, tokens, d.heads * up, d.kv_lora, grads.w_ukv, cache.precision);
-  const std::vector<double> d_kv_latent =
-      rmsnorm_backward_ref(cache.qkv.kv_down, tokens, d.kv_lora, down, w.gamma_kv, d.rms_eps, d_c_kv, grads.gamma_kv);
-  for (int t = 0; t < tokens; ++t)
-    for (int c = 0; c < d.kv_lora; ++c) d_kv_down[size_t(t) * down + c] = d_kv_latent[size_t(t) * d.kv_lora + c];
-  std::vector<double> dx =
-      linear_backward(cache.x, w.w_dkv, d_kv_down, tokens, down, d.hidden, grads.w_dkv, cache.precision);
+  const std::vector<double> d_c_kv = timed(OpKind::kProjection, "kv_up", [&] {
+    return linear_backward(qkv.c_kv, w.w_ukv, d_kv_up, tokens, d.heads * up, d.kv_lora, grads.w_ukv,
+                           cache.precision);
+  });
+  {
+    OpScope scope(OpKind::kNormElementwise, "kv_norm");
+    const std::vector<double> d_kv_latent = rmsnorm_backward_ref(cache.qkv.kv_down, tokens, d.kv_lora, down,
+                                                                 w.gamma_kv, d.rms_eps, d_c_kv, grads.gamma_kv);
+    for (int t = 0; t < tokens; ++t)
+      for (int c = 0; c < d.kv_lora; ++c) d_kv_down[size_t(t) * down + c] = d_kv_latent[size_t(t) * d.kv_lora + c];
+  }
+  std::vector<double> dx = timed(OpKind::kProjection, "kv_down", [&] {
+    return linear_backward(in, w.w_dkv, d_kv_down, tokens, down, d.hidden, grads.w_dkv, cache.precision);
+  });
 
   // Query path: q_up = c_q W_uq^T, c_q = RMSNorm(q_down), q_down = x W_dq^T (recomputed, not cached).
-  const std::vector<double> d_c_q =
-      linear_backward(cache.qkv.c_q, w.w_uq, d_q_up, tokens, d.heads * qk, d.q_lora, grads.w_uq, cache.precision);
-  const std::vector<double> q_down = linear_forward(cache.x, w.w_dq, tokens, d.q_lora, d.hidden, cache.precision);
-  const std::vector<double> d_q_down =
-      rmsnorm_backward_ref(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, d_c_q, grads.gamma_q);
-  const std::vector<double> dx_q =
-      linear_backward(cache.x, w.w_dq, d_q_down, tokens, d.q_lora, d.hidden, grads.w_dq, cache.precision);
-  for (size_t i = 0; i < dx.size(); ++i) dx[i] += dx_q[i];
+  const std::vector<double> d_c_q = timed(OpKind::kProjection, "q_up", [&] {
+    return linear_backward(qkv.c_q, w.w_uq, d_q_up, tokens, d.heads * qk, d.q_lora, grads.w_uq,
+                           cache.precision);
+  });
+  if (!cache.recompute_norms_and_up)
+    q_down = timed(OpKind::kProjection, "q_down_recompute",
+                   [&] { return linear_forward(in, w.w_dq, tokens, d.q_lora, d.hidden, cache.precision); });
+  const std::vector<double> d_q_down = timed(OpKind::kNormElementwise, "q_norm", [&] {
+    return rmsnorm_backward_ref(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, d_c_q, grads.gamma_q);
+  });
+  const std::vector<double> dx_q = timed(OpKind::kProjection, "q_down", [&] {
+    return linear_backward(in, w.w_dq, d_q_down, tokens, d.q_lora, d.hidden, grads.w_dq, cache.precision);
+  });
+  {
+    OpScope scope(OpKind::kNormElementwise, "add_dx");
+    for (size_t i = 0; i < dx.size(); ++i) dx[i] += dx_q[i];
+  }
   return dx;
 }
 

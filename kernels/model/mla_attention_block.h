@@ -18,7 +18,14 @@ struct MlaCache {
   MlaQkvRef qkv;             // latents, q, k, v
   std::vector<double> attn;  // [tokens][heads][v_dim], before the output projection
   GemmPrecision precision = GemmPrecision::kFP64;  // of the five projections, forward and backward
+  // Set by the caller before forward: DeepSeek-V3's recomputation (arXiv 2412.19437, section 3.2.3): the latent
+  // RMSNorms' outputs (qkv.c_q, qkv.c_kv) and the up-projections' outputs (qkv.q, k, v) are dropped after the
+  // attention core and recomputed in backward from x and qkv.kv_down, by the same operations (same results).
+  bool recompute_norms_and_up = false;
 };
+
+// Bytes of activations the cache holds for backward (its vectors' elements; doubles 8 bytes, ints 4).
+size_t cached_bytes(const MlaCache& cache);
 
 MlaWeights zero_mla_weights(const MlaDims& d);
 
@@ -26,8 +33,10 @@ MlaWeights zero_mla_weights(const MlaDims& d);
 std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w, const VarlenBatch& batch,
                                           std::span<const double> x, MlaCache& cache,
                                           GemmPrecision precision = GemmPrecision::kFP64);
-// Returns dx and adds every weight's gradient into `grads`.
+// Returns dx and adds every weight's gradient into `grads`. x: the layer's input when the cache dropped it (the
+// block recomputes its RMSNorm); empty: cache.x.
 std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w, const MlaCache& cache,
-                                           std::span<const double> dy, MlaWeights& grads);
+                                           std::span<const double> dy, MlaWeights& grads,
+                                           std::span<const double> x = {});
 
 }  // namespace trainsim::kernels::model

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "kernels/mla/mla_projections_ref.h"
+#include "kernels/model/op_timer.h"
 #include "kernels/moe/router_ref.h"
 
 namespace trainsim::kernels::model {
@@ -27,11 +28,14 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
   cache.x.assign(x.begin(), x.end());
   // NOTE: the router stays FP64 at every precision: DeepSeek-V3 keeps its MoE gating in BF16/FP32 (arXiv
   // 2412.19437, section 3.3.1), and an FP8 router would change which experts are chosen.
-  cache.logits = linear_ref(x, w.w_router, rows, experts, hidden);
-  cache.expert_ids.assign(size_t(rows) * k, 0);
-  cache.gates.assign(size_t(rows) * k, 0);
-  router_ref(rule, cache.logits, bias, cache.expert_ids, cache.gates);
-  cache.layout = plan_expert_layout(cache.expert_ids, k, experts, 1);
+  {
+    OpScope scope(OpKind::kRouter, "router");
+    cache.logits = linear_ref(x, w.w_router, rows, experts, hidden);
+    cache.expert_ids.assign(size_t(rows) * k, 0);
+    cache.gates.assign(size_t(rows) * k, 0);
+    router_ref(rule, cache.logits, bias, cache.expert_ids, cache.gates);
+    cache.layout = plan_expert_layout(cache.expert_ids, k, experts, 1);
+  }
 
   std::vector<double> y(size_t(rows) * hidden, 0);
   if (w.shared.inter > 0) y = swiglu_mlp_forward(w.shared, x, rows, cache.shared_cache, precision);
@@ -40,11 +44,16 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
   for (int e = 0; e < experts; ++e) {
     const int64_t first = cache.layout.offsets[e], count = cache.layout.counts[e];
     std::vector<double> xe(size_t(count) * hidden);
-    for (int64_t r = 0; r < count; ++r) {
-      const int64_t token = cache.layout.slot_of[first + r] / k;
-      for (int c = 0; c < hidden; ++c) xe[r * hidden + c] = x[token * hidden + c];
+    {
+      OpScope scope(OpKind::kPermute, "gather");
+      for (int64_t r = 0; r < count; ++r) {
+        const int64_t token = cache.layout.slot_of[first + r] / k;
+        for (int c = 0; c < hidden; ++c) xe[r * hidden + c] = x[token * hidden + c];
+      }
     }
-    cache.expert_out[e] = swiglu_mlp_forward(w.experts[e], xe, int(count), cache.expert_caches[e], precision);
+    cache.expert_out[e] =
+        swiglu_mlp_forward(w.experts[e], xe, int(count), cache.expert_caches[e], precision, OpKind::kExpertGemm);
+    OpScope scope(OpKind::kPermute, "combine");
     for (int64_t r = 0; r < count; ++r) {
       const int64_t slot = cache.layout.slot_of[first + r], token = slot / k;
       for (int c = 0; c < hidden; ++c) y[token * hidden + c] += cache.gates[slot] * cache.expert_out[e][r * hidden + c];
@@ -69,36 +78,42 @@ void gate_backward(const RoutingRule& rule, const double* logits, const int* exp
 }
 
 std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
-                                 std::span<const double> dy, MoeWeights& grads) {
+                                 std::span<const double> dy, MoeWeights& grads, std::span<const double> x) {
+  const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
   const int hidden = w.shared.hidden, experts = rule.num_experts, k = rule.top_k, rows = cache.rows;
   std::vector<double> dx(size_t(rows) * hidden, 0);
-  if (w.shared.inter > 0) dx = swiglu_mlp_backward(w.shared, cache.shared_cache, dy, grads.shared);
+  if (w.shared.inter > 0) dx = swiglu_mlp_backward(w.shared, cache.shared_cache, dy, grads.shared, x);
   std::vector<double> d_gates(size_t(rows) * k, 0);
   for (int e = 0; e < experts; ++e) {
     const int64_t first = cache.layout.offsets[e], count = cache.layout.counts[e];
     std::vector<double> d_out(size_t(count) * hidden);
-    for (int64_t r = 0; r < count; ++r) {
-      const int64_t slot = cache.layout.slot_of[first + r], token = slot / k;
-      double dot = 0;
-      for (int c = 0; c < hidden; ++c) {
-        d_out[r * hidden + c] = cache.gates[slot] * dy[token * hidden + c];
-        dot += dy[token * hidden + c] * cache.expert_out[e][r * hidden + c];
+    {
+      OpScope scope(OpKind::kPermute, "combine");
+      for (int64_t r = 0; r < count; ++r) {
+        const int64_t slot = cache.layout.slot_of[first + r], token = slot / k;
+        double dot = 0;
+        for (int c = 0; c < hidden; ++c) {
+          d_out[r * hidden + c] = cache.gates[slot] * dy[token * hidden + c];
+          dot += dy[token * hidden + c] * cache.expert_out[e][r * hidden + c];
+        }
+        d_gates[slot] = dot;
       }
-      d_gates[slot] = dot;
     }
     const std::vector<double> dxe = swiglu_mlp_backward(w.experts[e], cache.expert_caches[e], d_out, grads.experts[e]);
+    OpScope gather_scope(OpKind::kPermute, "gather");
     for (int64_t r = 0; r < count; ++r) {
       const int64_t token = cache.layout.slot_of[first + r] / k;
       for (int c = 0; c < hidden; ++c) dx[token * hidden + c] += dxe[r * hidden + c];
     }
   }
+  OpScope scope(OpKind::kRouter, "router");
   std::vector<double> d_logits = cache.balance_d_logits;
   d_logits.resize(size_t(rows) * experts, 0.0);
   for (int t = 0; t < rows; ++t)
     gate_backward(rule, &cache.logits[size_t(t) * experts], &cache.expert_ids[size_t(t) * k],
                   &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
   const std::vector<double> dx_router =
-      linear_backward_ref(cache.x, w.w_router, d_logits, rows, experts, hidden, grads.w_router);
+      linear_backward_ref(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router);
   for (size_t i = 0; i < dx.size(); ++i) dx[i] += dx_router[i];
   return dx;
 }

@@ -37,9 +37,10 @@ struct MoeCache {
 std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, std::span<const double> bias,
                                 std::span<const double> x, int rows, MoeCache& cache,
                                 GemmPrecision precision = GemmPrecision::kFP64);
-// Returns dx and adds every weight's gradient into `grads` (the router's through the gates' scores).
+// Returns dx and adds every weight's gradient into `grads` (the router's through the gates' scores). x: the input
+// when the cache dropped it (cache.x and the shared expert's copy); empty: cache.x.
 std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
-                                 std::span<const double> dy, MoeWeights& grads);
+                                 std::span<const double> dy, MoeWeights& grads, std::span<const double> x = {});
 
 // d loss / d logits of one token's selected experts from d loss / d gates (sigmoid scoring):
 // score s_j = sigmoid(l_j); with normalization g_i = c s_i / S (S = sum of selected s),

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "kernels/model/embedding.h"
+#include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
 
@@ -36,23 +37,34 @@ double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared,
   }
   cache.batch = VarlenBatch::from_lengths(lengths);
   const int rows = int(cache.prev_row.size());
-  cache.h_sel.assign(size_t(rows) * h, 0);
-  for (int r = 0; r < rows; ++r)
-    std::copy_n(&in.prev_hidden[size_t(cache.prev_row[r]) * h], h, &cache.h_sel[size_t(r) * h]);
-  cache.e_sel = embedding_forward(shared.embed, h, cache.next_ids);
-  const std::vector<double> hn = rmsnorm_ref(cache.h_sel, rows, h, h, w.hnorm, c.rms_norm_eps);
-  const std::vector<double> en = rmsnorm_ref(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps);
-  cache.cat.assign(size_t(rows) * 2 * h, 0);
-  for (int r = 0; r < rows; ++r) {
-    std::copy_n(&hn[size_t(r) * h], h, &cache.cat[size_t(r) * 2 * h]);
-    std::copy_n(&en[size_t(r) * h], h, &cache.cat[size_t(r) * 2 * h + h]);
+  {
+    OpScope scope(OpKind::kEmbeddingHead, "mtp_embedding");
+    cache.h_sel.assign(size_t(rows) * h, 0);
+    for (int r = 0; r < rows; ++r)
+      std::copy_n(&in.prev_hidden[size_t(cache.prev_row[r]) * h], h, &cache.h_sel[size_t(r) * h]);
+    cache.e_sel = embedding_forward(shared.embed, h, cache.next_ids);
+  }
+  {
+    OpScope scope(OpKind::kNormElementwise, "mtp_norms");
+    const std::vector<double> hn = rmsnorm_ref(cache.h_sel, rows, h, h, w.hnorm, c.rms_norm_eps);
+    const std::vector<double> en = rmsnorm_ref(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps);
+    cache.cat.assign(size_t(rows) * 2 * h, 0);
+    for (int r = 0; r < rows; ++r) {
+      std::copy_n(&hn[size_t(r) * h], h, &cache.cat[size_t(r) * 2 * h]);
+      std::copy_n(&en[size_t(r) * h], h, &cache.cat[size_t(r) * 2 * h + h]);
+    }
   }
   cache.precision = precision;
-  const std::vector<double> projected = linear_forward(cache.cat, w.proj, rows, h, 2 * h, precision);
+  const std::vector<double> projected = timed(OpKind::kEmbeddingHead, "mtp_proj", [&] {
+    return linear_forward(cache.cat, w.proj, rows, h, 2 * h, precision);
+  });
   cache.block_out = block_forward(c, w.block, bias, cache.batch, projected, cache.block, precision);
-  cache.final_in = rmsnorm_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps);
-  const std::vector<double> logits = linear_ref(cache.final_in, shared.head, rows, vocab, h);
-  cache.ce = cross_entropy(logits, rows, vocab, targets);
+  {
+    OpScope scope(OpKind::kEmbeddingHead, "mtp_head_loss");
+    cache.final_in = rmsnorm_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps);
+    const std::vector<double> logits = linear_ref(cache.final_in, shared.head, rows, vocab, h);
+    cache.ce = cross_entropy(logits, rows, vocab, targets);
+  }
   return cache.ce.loss;
 }
 
@@ -60,25 +72,33 @@ void mtp_backward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, 
                   double loss_scale, std::span<const double> d_block_out_from_next, std::span<double> d_prev_hidden,
                   MtpWeights& grads, std::span<double> d_embed, std::span<double> d_head) {
   const int h = c.hidden_size, vocab = c.vocab_size, rows = int(cache.prev_row.size());
-  std::vector<double> d_logits = cache.ce.d_logits;
-  for (double& d : d_logits) d *= loss_scale;
-  const std::vector<double> d_final =
-      linear_backward_ref(cache.final_in, shared.head, d_logits, rows, vocab, h, d_head);
-  std::vector<double> d_block_out =
-      rmsnorm_backward_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps, d_final, grads.final_norm);
-  for (size_t i = 0; i < d_block_out_from_next.size(); ++i) d_block_out[i] += d_block_out_from_next[i];
-  const std::vector<double> d_projected = block_backward(c, w.block, cache.block, d_block_out, grads.block);
-  const std::vector<double> d_cat =
-      linear_backward(cache.cat, w.proj, d_projected, rows, h, 2 * h, grads.proj, cache.precision);
-  std::vector<double> d_hn(size_t(rows) * h), d_en(size_t(rows) * h);
-  for (int r = 0; r < rows; ++r) {
-    std::copy_n(&d_cat[size_t(r) * 2 * h], h, &d_hn[size_t(r) * h]);
-    std::copy_n(&d_cat[size_t(r) * 2 * h + h], h, &d_en[size_t(r) * h]);
+  std::vector<double> d_block_out;
+  {
+    OpScope scope(OpKind::kEmbeddingHead, "mtp_head_loss");
+    std::vector<double> d_logits = cache.ce.d_logits;
+    for (double& d : d_logits) d *= loss_scale;
+    const std::vector<double> d_final =
+        linear_backward_ref(cache.final_in, shared.head, d_logits, rows, vocab, h, d_head);
+    d_block_out =
+        rmsnorm_backward_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps, d_final, grads.final_norm);
+    for (size_t i = 0; i < d_block_out_from_next.size(); ++i) d_block_out[i] += d_block_out_from_next[i];
   }
-  const std::vector<double> d_h_sel =
-      rmsnorm_backward_ref(cache.h_sel, rows, h, h, w.hnorm, c.rms_norm_eps, d_hn, grads.hnorm);
-  const std::vector<double> d_e_sel =
-      rmsnorm_backward_ref(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps, d_en, grads.enorm);
+  const std::vector<double> d_projected = block_backward(c, w.block, cache.block, d_block_out, grads.block);
+  const std::vector<double> d_cat = timed(OpKind::kEmbeddingHead, "mtp_proj", [&] {
+    return linear_backward(cache.cat, w.proj, d_projected, rows, h, 2 * h, grads.proj, cache.precision);
+  });
+  std::vector<double> d_h_sel, d_e_sel;
+  {
+    OpScope scope(OpKind::kNormElementwise, "mtp_norms");
+    std::vector<double> d_hn(size_t(rows) * h), d_en(size_t(rows) * h);
+    for (int r = 0; r < rows; ++r) {
+      std::copy_n(&d_cat[size_t(r) * 2 * h], h, &d_hn[size_t(r) * h]);
+      std::copy_n(&d_cat[size_t(r) * 2 * h + h], h, &d_en[size_t(r) * h]);
+    }
+    d_h_sel = rmsnorm_backward_ref(cache.h_sel, rows, h, h, w.hnorm, c.rms_norm_eps, d_hn, grads.hnorm);
+    d_e_sel = rmsnorm_backward_ref(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps, d_en, grads.enorm);
+  }
+  OpScope scope(OpKind::kEmbeddingHead, "mtp_embedding");
   embedding_backward(cache.next_ids, h, d_e_sel, d_embed);
   for (int r = 0; r < rows; ++r)
     for (int i = 0; i < h; ++i) d_prev_hidden[size_t(cache.prev_row[r]) * h + i] += d_h_sel[size_t(r) * h + i];

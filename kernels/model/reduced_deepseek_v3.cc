@@ -32,29 +32,46 @@ const std::vector<int>& ReducedDeepSeekV3::last_expert_ids(int moe_block) const 
   return layer_caches_.at(config_.first_k_dense_replace + moe_block).moe.expert_ids;
 }
 
+size_t ReducedDeepSeekV3::norm_and_mla_cached_bytes() const {
+  size_t bytes = 0;
+  for (const BlockCache& layer : layer_caches_) bytes += model::norm_and_mla_cached_bytes(layer);
+  for (const MtpCache& mtp : mtp_caches_) bytes += model::norm_and_mla_cached_bytes(mtp.block);
+  return bytes;
+}
+
 LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatch& batch) {
   const ModelConfig& c = config_;
   if (int(ids.size()) != batch.total_tokens()) throw std::invalid_argument("forward: one token id per batch row");
+  const AttachOpTimer attach(options.op_timer, Pass::kForward);
   ids_.assign(ids.begin(), ids.end());
   batch_ = batch;
   const int rows = batch.total_tokens();
-  std::vector<double> x = embedding_forward(weights.embed, c.hidden_size, ids);
+  std::vector<double> x =
+      timed(OpKind::kEmbeddingHead, "embedding", [&] { return embedding_forward(weights.embed, c.hidden_size, ids); });
   layer_caches_.assign(c.num_hidden_layers, BlockCache{});
-  for (int l = 0; l < c.num_hidden_layers; ++l)
+  for (int l = 0; l < c.num_hidden_layers; ++l) {
+    const OpLayer layer(l);
+    layer_caches_[l].recompute_norms = options.recompute_norms_and_mla_up;
     x = block_forward(c, weights.layers[l], bias_of(l), batch, x, layer_caches_[l], options.gemm_precision);
+  }
   h_main_ = std::move(x);
-  final_in_ = rmsnorm_ref(h_main_, rows, c.hidden_size, c.hidden_size, weights.final_norm, c.rms_norm_eps);
-  const std::vector<double> logits = linear_ref(final_in_, weights.head, rows, c.vocab_size, c.hidden_size);
-  std::vector<int> targets(rows, kNoTarget);  // t_{i+1} inside the same sequence
-  for (int s = 0; s < batch.sequences(); ++s)
-    for (int m = batch.cu_seqlens[s]; m + 1 < batch.cu_seqlens[s + 1]; ++m) targets[m] = ids[m + 1];
-  main_ce_ = cross_entropy(logits, rows, c.vocab_size, targets);
+  {
+    OpScope scope(OpKind::kEmbeddingHead, "head_loss");
+    final_in_ = rmsnorm_ref(h_main_, rows, c.hidden_size, c.hidden_size, weights.final_norm, c.rms_norm_eps);
+    const std::vector<double> logits = linear_ref(final_in_, weights.head, rows, c.vocab_size, c.hidden_size);
+    std::vector<int> targets(rows, kNoTarget);  // t_{i+1} inside the same sequence
+    for (int s = 0; s < batch.sequences(); ++s)
+      for (int m = batch.cu_seqlens[s]; m + 1 < batch.cu_seqlens[s + 1]; ++m) targets[m] = ids[m + 1];
+    main_ce_ = cross_entropy(logits, rows, c.vocab_size, targets);
+  }
 
   LossReport report;
   report.main_loss = main_ce_.loss;
   mtp_caches_.assign(c.num_nextn_predict_layers, MtpCache{});
   for (int k = 0; k < c.num_nextn_predict_layers;
        ++k) {  // depth k + 1 extends h^k: the main model's, then each depth's
+    const OpLayer layer(c.num_hidden_layers + k);
+    mtp_caches_[k].block.recompute_norms = options.recompute_norms_and_mla_up;
     const MtpInput in{
         batch, ids, k + 1, k == 0 ? batch : mtp_caches_[k - 1].batch,
         k == 0 ? std::span<const double>(h_main_) : std::span<const double>(mtp_caches_[k - 1].block_out)};
@@ -70,23 +87,29 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
 
 ModelWeights ReducedDeepSeekV3::backward() const {
   const ModelConfig& c = config_;
+  const AttachOpTimer attach(options.op_timer, Pass::kBackward);
   const int rows = batch_.total_tokens(), h = c.hidden_size;
   ModelWeights g = ModelWeights::zeros(c);
-  const std::vector<double> d_final =
-      linear_backward_ref(final_in_, weights.head, main_ce_.d_logits, rows, c.vocab_size, h, g.head);
-  std::vector<double> dx =
-      rmsnorm_backward_ref(h_main_, rows, h, h, weights.final_norm, c.rms_norm_eps, d_final, g.final_norm);
+  std::vector<double> dx = timed(OpKind::kEmbeddingHead, "head_loss", [&] {
+    const std::vector<double> d_final =
+        linear_backward_ref(final_in_, weights.head, main_ce_.d_logits, rows, c.vocab_size, h, g.head);
+    return rmsnorm_backward_ref(h_main_, rows, h, h, weights.final_norm, c.rms_norm_eps, d_final, g.final_norm);
+  });
   // The deepest module first: each hands the gradient on its input h^{k-1} to the depth before it.
   std::vector<double> d_from_next;
   for (int k = c.num_nextn_predict_layers - 1; k >= 0; --k) {
+    const OpLayer layer(c.num_hidden_layers + k);
     std::vector<double> d_prev =
         k == 0 ? std::vector<double>() : std::vector<double>(mtp_caches_[k - 1].block_out.size());
     mtp_backward(c, weights.mtp[k], shared_head(), mtp_caches_[k], kMtpLossWeight / c.num_nextn_predict_layers,
                  d_from_next, k == 0 ? std::span<double>(dx) : std::span<double>(d_prev), g.mtp[k], g.embed, g.head);
     d_from_next = std::move(d_prev);
   }
-  for (int l = c.num_hidden_layers - 1; l >= 0; --l)
+  for (int l = c.num_hidden_layers - 1; l >= 0; --l) {
+    const OpLayer layer(l);
     dx = block_backward(c, weights.layers[l], layer_caches_[l], dx, g.layers[l]);
+  }
+  OpScope scope(OpKind::kEmbeddingHead, "embedding");
   embedding_backward(ids_, h, dx, g.embed);
   return g;
 }

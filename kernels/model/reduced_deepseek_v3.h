@@ -7,6 +7,7 @@
 
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/model_parameters.h"
+#include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
 
@@ -19,6 +20,12 @@ inline constexpr double kMtpLossWeight = 0.3;
 // attention core stay FP64: DeepSeek-V3 keeps those in BF16/FP32 (arXiv 2412.19437, section 3.3.1).
 struct RunOptions {
   GemmPrecision gemm_precision = GemmPrecision::kFP64;
+  // Receives each op's time in forward() and backward() (op_timer.h); nullptr (the default) times nothing.
+  OpTimer* op_timer = nullptr;
+  // DeepSeek-V3's recomputation of the RMSNorms (the blocks' and MLA's latent ones) and MLA's up-projections in
+  // backward instead of keeping their outputs (arXiv 2412.19437, section 3.2.3; BlockCache::recompute_norms,
+  // MlaCache::recompute_norms_and_up). Off: everything is kept.
+  bool recompute_norms_and_mla_up = false;
 };
 
 struct LossReport {
@@ -43,6 +50,9 @@ class ReducedDeepSeekV3 {
   // chose in the last forward ([tokens][top_k]).
   int moe_block_count() const { return int(expert_bias.size()); }
   const std::vector<int>& last_expert_ids(int moe_block) const;
+  // Bytes the blocks' caches (main and MTP) hold from the last forward of what recomputation concerns: the MLA
+  // caches, the RMSNorm outputs and the FFNs' copies of them (norm_and_mla_cached_bytes of each block).
+  size_t norm_and_mla_cached_bytes() const;
 
   ModelWeights weights;
   RunOptions options;

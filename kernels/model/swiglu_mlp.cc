@@ -12,24 +12,37 @@ SwigluWeights SwigluWeights::zeros(int hidden, int inter) {
 }
 
 std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const double> x, int rows,
-                                       SwigluCache& cache, GemmPrecision precision) {
+                                       SwigluCache& cache, GemmPrecision precision, OpKind gemm_kind) {
   cache.rows = rows;
   cache.precision = precision;
+  cache.gemm_kind = gemm_kind;
   cache.x.assign(x.begin(), x.end());
-  cache.h = linear_forward(x, w.w_gate_up, rows, 2 * w.inter, w.hidden, precision);
-  cache.act.assign(size_t(rows) * w.inter, 0);
-  swiglu_ref(cache.h, rows, w.inter, cache.act);
-  return linear_forward(cache.act, w.w_down, rows, w.hidden, w.inter, precision);
+  cache.h = timed(gemm_kind, "gate_up",
+                  [&] { return linear_forward(x, w.w_gate_up, rows, 2 * w.inter, w.hidden, precision); });
+  {
+    OpScope scope(OpKind::kNormElementwise, "swiglu");
+    cache.act.assign(size_t(rows) * w.inter, 0);
+    swiglu_ref(cache.h, rows, w.inter, cache.act);
+  }
+  return timed(gemm_kind, "down",
+               [&] { return linear_forward(cache.act, w.w_down, rows, w.hidden, w.inter, precision); });
 }
 
 std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCache& cache, std::span<const double> dy,
-                                        SwigluWeights& grads) {
-  const std::vector<double> d_act =
-      linear_backward(cache.act, w.w_down, dy, cache.rows, w.hidden, w.inter, grads.w_down, cache.precision);
+                                        SwigluWeights& grads, std::span<const double> x) {
+  const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
+  const std::vector<double> d_act = timed(cache.gemm_kind, "down", [&] {
+    return linear_backward(cache.act, w.w_down, dy, cache.rows, w.hidden, w.inter, grads.w_down, cache.precision);
+  });
   std::vector<double> dh(cache.h.size());
-  swiglu_backward_ref(cache.h, cache.rows, w.inter, d_act, dh);
-  return linear_backward(cache.x, w.w_gate_up, dh, cache.rows, 2 * w.inter, w.hidden, grads.w_gate_up,
-                         cache.precision);
+  {
+    OpScope scope(OpKind::kNormElementwise, "swiglu");
+    swiglu_backward_ref(cache.h, cache.rows, w.inter, d_act, dh);
+  }
+  return timed(cache.gemm_kind, "gate_up", [&] {
+    return linear_backward(in, w.w_gate_up, dh, cache.rows, 2 * w.inter, w.hidden, grads.w_gate_up,
+                           cache.precision);
+  });
 }
 
 }  // namespace trainsim::kernels::model

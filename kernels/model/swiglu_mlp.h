@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/model/linear_gemm.h"
+#include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
 
@@ -24,12 +25,14 @@ struct SwigluCache {
   std::vector<double> h;    // [rows][2 * inter], before the activation
   std::vector<double> act;  // [rows][inter]
   GemmPrecision precision = GemmPrecision::kFP64;  // of the forward's GEMMs; the backward's follow it
+  OpKind gemm_kind = OpKind::kMlpGemm;             // what its GEMMs are timed as (op_timer.h)
 };
 
 std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const double> x, int rows, SwigluCache& cache,
-                                       GemmPrecision precision = GemmPrecision::kFP64);
-// Returns dx and adds the weights' gradients into `grads`.
+                                       GemmPrecision precision = GemmPrecision::kFP64,
+                                       OpKind gemm_kind = OpKind::kMlpGemm);
+// Returns dx and adds the weights' gradients into `grads`. x: the input when the cache dropped it; empty: cache.x.
 std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCache& cache, std::span<const double> dy,
-                                        SwigluWeights& grads);
+                                        SwigluWeights& grads, std::span<const double> x = {});
 
 }  // namespace trainsim::kernels::model

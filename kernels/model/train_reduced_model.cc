@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kernels/model/corpus_training.h"
+#include "kernels/model/op_timing_json.h"
 
 namespace model = trainsim::kernels::model;
 
@@ -20,12 +21,14 @@ struct Options {
   std::string corpus = model::kFortunesDirectory;
   model::CorpusTrainingConfig training;
   bool compare_precision = false;
+  std::string timings_path;  // --timings: per step, wall time and the sum per op kind (op_timing_json.h)
+  std::string trace_path;    // --trace: a Chrome trace of the last step's ops
 };
 
 constexpr const char* kUsage =
     "usage: train_reduced_model [--steps N] [--seed S] [--precision fp64|bf16|fp8] [--sequences N] [--length N]\n"
     "                           [--eval-every N] [--eval-sequences N] [--lr X] [--config FILE] [--corpus DIR]\n"
-    "                           [--compare-precision]\n";
+    "                           [--compare-precision] [--timings FILE.json] [--trace FILE.json] [--recompute]\n";
 
 int to_int(const std::string& flag, const std::string& value) {
   size_t used = 0;
@@ -40,6 +43,10 @@ Options parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--compare-precision") {
       o.compare_precision = true;
+      continue;
+    }
+    if (flag == "--recompute") {
+      o.training.recompute = true;
       continue;
     }
     if (i + 1 >= argc) throw std::invalid_argument(flag + " needs a value\n" + kUsage);
@@ -64,6 +71,10 @@ Options parse(int argc, char** argv) {
       o.config = value;
     else if (flag == "--corpus")
       o.corpus = value;
+    else if (flag == "--timings")
+      o.timings_path = value;
+    else if (flag == "--trace")
+      o.trace_path = value;
     else
       throw std::invalid_argument("unknown option " + flag + "\n" + kUsage);
   }
@@ -123,9 +134,18 @@ int main(int argc, char** argv) {
     std::printf("# corpus %s: %zu train, %zu validation bytes\n", o.corpus.c_str(),
                 stream.tokens(model::Split::kTrain).size(), stream.tokens(model::Split::kValidation).size());
     if (!o.compare_precision) {
-      train(o, config, stream, o.training.precision);
+      model::OpTimer timer;
+      Options timed = o;
+      if (!o.timings_path.empty() || !o.trace_path.empty()) timed.training.op_timer = &timer;
+      train(timed, config, stream, o.training.precision);
+      if (!o.timings_path.empty()) model::write_text_atomically(o.timings_path, model::op_timings_json(timer.steps()));
+      if (!o.trace_path.empty())
+        model::write_text_atomically(o.trace_path,
+                                     model::op_trace_json(timer.steps().back(), int(timer.steps().size()) - 1));
       return 0;
     }
+    if (!o.timings_path.empty() || !o.trace_path.empty())
+      throw std::invalid_argument("--timings and --trace time one run: drop --compare-precision");
     const model::CorpusTrainingResult bf16 = train(o, config, stream, model::GemmPrecision::kBF16);
     report_gap(bf16, train(o, config, stream, model::GemmPrecision::kFP8));
     return 0;

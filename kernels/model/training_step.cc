@@ -10,7 +10,12 @@ LossReport training_step(ReducedDeepSeekV3& model, AdamW& optimizer, std::span<c
                          double bias_update_speed) {
   const LossReport report = model.forward(ids, batch);
   const ModelWeights grads = model.backward();
-  optimizer.step(model.weights, grads);
+  const AttachOpTimer attach(model.options.op_timer, Pass::kOptimizer);
+  {
+    OpScope scope(OpKind::kOptimizer, "adamw");
+    optimizer.step(model.weights, grads);
+  }
+  OpScope scope(OpKind::kOptimizer, "expert_bias_update");
   for (int b = 0; b < model.moe_block_count(); ++b)
     update_expert_bias(loads_from_ids(model.last_expert_ids(b), model.config().n_routed_experts), bias_update_speed,
                        model.expert_bias[b]);

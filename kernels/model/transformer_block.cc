@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "kernels/model/op_timer.h"
 #include "kernels/model/sequence_balance_loss.h"
 
 namespace trainsim::kernels::model {
@@ -21,40 +22,71 @@ BlockWeights BlockWeights::zeros(const ModelConfig& c, bool is_moe) {
   return w;
 }
 
+size_t norm_and_mla_cached_bytes(const BlockCache& cache) {
+  return cached_bytes(cache.mla) + sizeof(double) * (cache.attn_in.size() + cache.ffn_in.size() + cache.dense.x.size() +
+                                                     cache.moe.x.size() + cache.moe.shared_cache.x.size());
+}
+
 std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, std::span<const double> bias,
                                   const VarlenBatch& batch, std::span<const double> x, BlockCache& cache,
                                   GemmPrecision precision) {
   const int rows = batch.total_tokens(), hidden = c.hidden_size;
   cache.rows = rows;
+  cache.mla.recompute_norms_and_up = cache.recompute_norms;
   cache.x.assign(x.begin(), x.end());
-  cache.attn_in = rmsnorm_ref(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps);
+  cache.attn_in = timed(OpKind::kNormElementwise, "attn_norm",
+                        [&] { return rmsnorm_ref(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps); });
   cache.h = mla_attention_forward(c.mla_dims(), w.mla, batch, cache.attn_in, cache.mla, precision);
-  for (size_t i = 0; i < cache.h.size(); ++i) cache.h[i] += x[i];
-  cache.ffn_in = rmsnorm_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps);
+  {
+    OpScope scope(OpKind::kNormElementwise, "residual_ffn_norm");
+    for (size_t i = 0; i < cache.h.size(); ++i) cache.h[i] += x[i];
+    cache.ffn_in = rmsnorm_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps);
+  }
   std::vector<double> y = w.is_moe
                               ? moe_forward(c.routing_rule(), w.moe, bias, cache.ffn_in, rows, cache.moe, precision)
                               : swiglu_mlp_forward(w.dense, cache.ffn_in, rows, cache.dense, precision);
   cache.balance_loss = 0;
   cache.moe.balance_d_logits.clear();
   if (w.is_moe && c.balance_loss_alpha > 0) {
+    OpScope scope(OpKind::kRouter, "balance_loss");
     BalanceLoss balance =
         sequence_balance_loss(c.routing_rule(), batch, cache.moe.logits, cache.moe.expert_ids, c.balance_loss_alpha);
     cache.balance_loss = balance.loss;
     cache.moe.balance_d_logits = std::move(balance.d_logits);
   }
+  OpScope scope(OpKind::kNormElementwise, "residual");
   for (size_t i = 0; i < y.size(); ++i) y[i] += cache.h[i];
+  if (cache.recompute_norms) {  // backward recomputes the norms' outputs from x and h
+    for (std::vector<double>* kept :
+         {&cache.attn_in, &cache.ffn_in, &cache.mla.x, &cache.dense.x, &cache.moe.x, &cache.moe.shared_cache.x})
+      std::vector<double>().swap(*kept);
+  }
   return y;
 }
 
 std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, const BlockCache& cache,
                                    std::span<const double> dy, BlockWeights& grads) {
   const int rows = cache.rows, hidden = c.hidden_size;
-  const std::vector<double> d_ffn_in = w.is_moe ? moe_backward(c.routing_rule(), w.moe, cache.moe, dy, grads.moe)
-                                                : swiglu_mlp_backward(w.dense, cache.dense, dy, grads.dense);
-  std::vector<double> dh =
-      rmsnorm_backward_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, d_ffn_in, grads.ffn_norm);
-  for (size_t i = 0; i < dh.size(); ++i) dh[i] += dy[i];  // the residual
-  const std::vector<double> d_attn_in = mla_attention_backward(c.mla_dims(), w.mla, cache.mla, dh, grads.mla);
+  std::vector<double> ffn_in;  // empty: the sublayers read their cached inputs
+  if (cache.recompute_norms)
+    ffn_in = timed(OpKind::kNormElementwise, "ffn_norm_recompute",
+                   [&] { return rmsnorm_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps); });
+  const std::vector<double> d_ffn_in = w.is_moe
+                                           ? moe_backward(c.routing_rule(), w.moe, cache.moe, dy, grads.moe, ffn_in)
+                                           : swiglu_mlp_backward(w.dense, cache.dense, dy, grads.dense, ffn_in);
+  std::vector<double> dh = timed(OpKind::kNormElementwise, "residual_ffn_norm", [&] {
+    std::vector<double> d =
+        rmsnorm_backward_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, d_ffn_in, grads.ffn_norm);
+    for (size_t i = 0; i < d.size(); ++i) d[i] += dy[i];  // the residual
+    return d;
+  });
+  std::vector<double> attn_in;
+  if (cache.recompute_norms)
+    attn_in = timed(OpKind::kNormElementwise, "attn_norm_recompute",
+                    [&] { return rmsnorm_ref(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps); });
+  const std::vector<double> d_attn_in =
+      mla_attention_backward(c.mla_dims(), w.mla, cache.mla, dh, grads.mla, attn_in);
+  OpScope scope(OpKind::kNormElementwise, "attn_norm_residual");
   std::vector<double> dx =
       rmsnorm_backward_ref(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, d_attn_in, grads.attn_norm);
   for (size_t i = 0; i < dx.size(); ++i) dx[i] += dh[i];

@@ -1,0 +1,85 @@
+// OpTimer's bookkeeping (op_timer.h): a thread-local attached recorder, per-step sums per op kind.
+#include "kernels/model/op_timer.h"
+
+#include <stdexcept>
+
+namespace trainsim::kernels::model {
+
+namespace {
+thread_local OpTimer* attached = nullptr;
+}  // namespace
+
+std::string_view op_kind_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::kAttentionCore: return "attention_core";
+    case OpKind::kProjection: return "projection";
+    case OpKind::kMlpGemm: return "mlp_gemm";
+    case OpKind::kExpertGemm: return "expert_gemm";
+    case OpKind::kRouter: return "router";
+    case OpKind::kPermute: return "permute";
+    case OpKind::kNormElementwise: return "norm_elementwise";
+    case OpKind::kQuantize: return "quantize";
+    case OpKind::kEmbeddingHead: return "embedding_head";
+    case OpKind::kOptimizer: return "optimizer";
+  }
+  throw std::invalid_argument("op_kind_name: unknown kind");
+}
+
+std::string_view pass_name(Pass pass) {
+  switch (pass) {
+    case Pass::kForward: return "F";
+    case Pass::kBackward: return "B";
+    case Pass::kOptimizer: return "O";
+  }
+  throw std::invalid_argument("pass_name: unknown pass");
+}
+
+void OpTimer::begin_step() {
+  current_ = StepTiming{};
+  depth_ = 0;
+  step_start_ = Clock::now();
+}
+
+void OpTimer::end_step() {
+  current_.wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - step_start_).count();
+  steps_.push_back(std::move(current_));
+  current_ = StepTiming{};
+}
+
+void OpTimer::leave(std::string_view name, OpKind kind, Clock::time_point start, Clock::time_point end) {
+  --depth_;
+  if (depth_ != 0) return;  // a nested op: its time is its parent's
+  using std::chrono::duration_cast, std::chrono::nanoseconds;
+  const TimedOp op{name, kind, pass, layer, duration_cast<nanoseconds>(start - step_start_).count(),
+                   duration_cast<nanoseconds>(end - start).count()};
+  current_.kind_ns[static_cast<int>(kind)] += op.duration_ns;
+  current_.ops.push_back(op);
+}
+
+OpTimer* attached_op_timer() { return attached; }
+
+AttachOpTimer::AttachOpTimer(OpTimer* timer, Pass pass) : previous_(attached) {
+  attached = timer;
+  if (timer != nullptr) {
+    previous_pass_ = timer->pass;
+    timer->pass = pass;
+  }
+}
+
+AttachOpTimer::~AttachOpTimer() {
+  if (attached != nullptr) attached->pass = previous_pass_;
+  attached = previous_;
+}
+
+OpLayer::OpLayer(int layer) : timer_(attached) {
+  if (timer_ != nullptr) {
+    previous_ = timer_->layer;
+    timer_->layer = layer;
+  }
+}
+
+OpLayer::~OpLayer() {
+  if (timer_ != nullptr) timer_->layer = previous_;
+}
+
+}  // namespace trainsim::kernels::model

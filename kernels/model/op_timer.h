@@ -1,0 +1,133 @@
+// Per-op timing of the reduced DeepSeek-V3's training step (issue 19): steady_clock around each op, keyed by the
+// simulator's op kinds (models/compute_kind.h's names, repeated here: kernels/ builds alone), the pass and the layer.
+#pragma once
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace trainsim::kernels::model {
+
+// The simulator's ComputeKind, in its order, with its JSON names (compute_kind_name in models/compute_kind.h).
+enum class OpKind {
+  kAttentionCore,
+  kProjection,
+  kMlpGemm,
+  kExpertGemm,
+  kRouter,
+  kPermute,
+  kNormElementwise,
+  kQuantize,
+  kEmbeddingHead,
+  kOptimizer,
+};
+inline constexpr int kOpKindCount = static_cast<int>(OpKind::kOptimizer) + 1;
+std::string_view op_kind_name(OpKind kind);  // "attention_core", ..., "optimizer"
+
+enum class Pass { kForward, kBackward, kOptimizer };
+std::string_view pass_name(Pass pass);  // "F", "B", "O"
+
+// Layer of the ops outside the transformer blocks (embedding, final norm, head, loss, optimizer).
+inline constexpr int kNoLayer = -1;
+
+struct TimedOp {
+  std::string_view name;  // a string literal at the call site
+  OpKind kind = OpKind::kAttentionCore;
+  Pass pass = Pass::kForward;
+  int layer = kNoLayer;  // 0..num_hidden_layers-1; MTP depth k (1-based) is num_hidden_layers + k - 1
+  int64_t start_ns = 0;  // since the step began (steady_clock)
+  int64_t duration_ns = 0;
+};
+
+struct StepTiming {
+  int64_t wall_ns = 0;                         // begin_step to end_step
+  std::array<int64_t, kOpKindCount> kind_ns{};  // sum of the step's ops' durations per kind (optimizer included)
+  std::vector<TimedOp> ops;                     // in the order they ran (one thread: sequential)
+};
+
+// Records the ops of each step. Ops nested inside a timed op are not recorded (no time counted twice).
+class OpTimer {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  void begin_step();
+  void end_step();  // appends the step to steps()
+  const std::vector<StepTiming>& steps() const { return steps_; }
+
+  Pass pass = Pass::kForward;
+  int layer = kNoLayer;
+
+  // Used by OpScope.
+  bool enter() { return depth_++ == 0; }
+  void leave(std::string_view name, OpKind kind, Clock::time_point start, Clock::time_point end);
+
+ private:
+  int depth_ = 0;
+  Clock::time_point step_start_{};
+  StepTiming current_;
+  std::vector<StepTiming> steps_;
+};
+
+// The recorder the ops on this thread report to; nullptr (the default) records nothing.
+OpTimer* attached_op_timer();
+
+// Attaches `timer` (may be null) to this thread for the scope's life and sets its pass; restores the previous one.
+class AttachOpTimer {
+ public:
+  AttachOpTimer(OpTimer* timer, Pass pass);
+  ~AttachOpTimer();
+  AttachOpTimer(const AttachOpTimer&) = delete;
+  AttachOpTimer& operator=(const AttachOpTimer&) = delete;
+
+ private:
+  OpTimer* previous_;
+  Pass previous_pass_ = Pass::kForward;
+};
+
+// Sets the attached timer's layer for the scope's life (nothing when none is attached).
+class OpLayer {
+ public:
+  explicit OpLayer(int layer);
+  ~OpLayer();
+  OpLayer(const OpLayer&) = delete;
+  OpLayer& operator=(const OpLayer&) = delete;
+
+ private:
+  OpTimer* timer_;
+  int previous_ = kNoLayer;
+};
+
+// Times one op from construction to destruction; one pointer test when no timer is attached.
+class OpScope {
+ public:
+  OpScope(OpKind kind, std::string_view name) : timer_(attached_op_timer()), kind_(kind), name_(name) {
+    if (timer_ != nullptr) {
+      record_ = timer_->enter();
+      start_ = OpTimer::Clock::now();
+    }
+  }
+  ~OpScope() {
+    if (timer_ != nullptr) timer_->leave(record_ ? name_ : std::string_view(), kind_, start_, OpTimer::Clock::now());
+  }
+  OpScope(const OpScope&) = delete;
+  OpScope& operator=(const OpScope&) = delete;
+
+ private:
+  OpTimer* timer_;
+  OpKind kind_;
+  std::string_view name_;
+  bool record_ = false;
+  OpTimer::Clock::time_point start_{};
+};
+
+// Runs f() inside an OpScope and returns its result.
+template <typename F>
+auto timed(OpKind kind, std::string_view name, F&& f) {
+  OpScope scope(kind, name);
+  return std::forward<F>(f)();
+}
+
+}  // namespace trainsim::kernels::model

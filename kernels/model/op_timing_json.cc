@@ -1,0 +1,83 @@
+// Hand-written JSON for op_timing_json.h: seconds with 9 significant digits, trace times as exact decimal
+// microseconds from integer nanoseconds (so ts + dur of one op never passes the next op's ts).
+#include "kernels/model/op_timing_json.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <stdexcept>
+
+namespace trainsim::kernels::model {
+
+namespace {
+
+std::string seconds_text(int64_t ns) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.9g", double(ns) * 1e-9);
+  return buf;
+}
+
+std::string microseconds_text(int64_t ns) {  // ns >= 0
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%" PRId64 ".%03" PRId64, ns / 1000, ns % 1000);
+  return buf;
+}
+
+constexpr int kOptimizerIndex = static_cast<int>(OpKind::kOptimizer);
+
+}  // namespace
+
+std::string op_timings_json(const std::vector<StepTiming>& steps) {
+  std::string out = "{\"clock\": \"steady_clock, CPU, one thread of ops\", \"steps\": [";
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const StepTiming& t = steps[s];
+    int64_t compute_ns = 0;
+    std::string kinds;
+    for (int k = 0; k < kOpKindCount; ++k) {
+      if (k == kOptimizerIndex) continue;
+      compute_ns += t.kind_ns[k];
+      if (!kinds.empty()) kinds += ", ";
+      kinds += "\"" + std::string(op_kind_name(static_cast<OpKind>(k))) + "\": " + seconds_text(t.kind_ns[k]);
+    }
+    const int64_t optimizer_ns = t.kind_ns[kOptimizerIndex];
+    out += s == 0 ? "\n  " : ",\n  ";
+    out += "{\"step\": " + std::to_string(s) + ", \"wall_s\": " + seconds_text(t.wall_ns) +
+           ", \"compute_s\": " + seconds_text(compute_ns) + ", \"optimizer_s\": " + seconds_text(optimizer_ns) +
+           ", \"untimed_s\": " + seconds_text(t.wall_ns - compute_ns - optimizer_ns) +
+           ",\n   \"compute_by_op_kind_s\": {" + kinds + "}}";
+  }
+  out += "\n]}\n";
+  return out;
+}
+
+std::string op_trace_json(const StepTiming& step, int step_index) {
+  std::string out = "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n";
+  out += "{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": 0, \"args\": {\"name\": "
+         "\"reduced DeepSeek-V3, CPU, training step " +
+         std::to_string(step_index) + "\"}},\n";
+  out += "{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 0, \"tid\": 0, \"args\": {\"name\": \"ops\"}}";
+  for (const TimedOp& op : step.ops) {
+    out += ",\n{\"name\": \"" + std::string(op.name) + "\", \"cat\": \"" + std::string(op_kind_name(op.kind)) +
+           "\", \"ph\": \"X\", \"pid\": 0, \"tid\": 0, \"ts\": " + microseconds_text(op.start_ns) +
+           ", \"dur\": " + microseconds_text(op.duration_ns) + ", \"args\": {\"layer\": " + std::to_string(op.layer) +
+           ", \"pass\": \"" + std::string(pass_name(op.pass)) + "\"}}";
+  }
+  out += "\n]}\n";
+  return out;
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) throw std::runtime_error(tmp + ": cannot open for writing");
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !written) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(tmp + ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": cannot rename " + tmp + " over it");
+  }
+}
+
+}  // namespace trainsim::kernels::model

@@ -1,0 +1,24 @@
+// The op timings of op_timer.h as JSON, written by hand (kernels/ has no JSON library): per-step sums per op kind
+// (the simulator's step.compute_by_op_kind_s keys, docs/run-json.md) and a Chrome trace of one step.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "kernels/model/op_timer.h"
+
+namespace trainsim::kernels::model {
+
+// {"clock": ..., "steps": [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
+//   "compute_by_op_kind_s": {the nine compute kinds, zeros included}}]}. compute_s sums the nine kinds;
+// untimed_s = wall_s - compute_s - optimizer_s (the glue between ops: cache copies, loops, allocation).
+std::string op_timings_json(const std::vector<StepTiming>& steps);
+
+// One step in the Chrome trace format of the simulator's traces (reports/timeline_trace.cc): {"displayTimeUnit":
+// "ms", "traceEvents": [...]}, process and thread names, then one complete event per op: "ph": "X", "ts" and "dur"
+// in microseconds (nanosecond digits), "name" the op, "cat" its kind, "args" {"layer", "pass"}; pid 0, tid 0.
+std::string op_trace_json(const StepTiming& step, int step_index);
+
+// Writes `text` to path + ".tmp", then renames it over `path`; std::runtime_error naming the path on failure.
+void write_text_atomically(const std::string& path, const std::string& text);
+
+}  // namespace trainsim::kernels::model

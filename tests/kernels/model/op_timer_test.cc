@@ -1,0 +1,138 @@
+// Per-op timing of one training step of the tiny config (op_timer.h): the ops recorded per kind and pass counted
+// by hand from the model's structure, the law that the timed ops run inside the timed step, and the JSON read back.
+#include "kernels/model/op_timer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <utility>
+
+#include "kernels/model/json_reader.h"
+#include "kernels/model/op_timing_json.h"
+#include "kernels/model/training_step.h"
+#include "tests/kernels/model/model_test_util.h"
+
+namespace trainsim::kernels::model {
+namespace {
+
+const std::vector<int> kIds = {3, 1, 4, 1, 5, 9, 2, 6, 5};  // the test batch's 5 + 4 tokens, vocab 32
+
+// One timed training step of the tiny config.
+StepTiming timed_step() {
+  ReducedDeepSeekV3 model(testing::tiny_config(), 1);
+  AdamW optimizer(AdamWConfig{}, model.weights);
+  OpTimer timer;
+  model.options.op_timer = &timer;
+  timer.begin_step();
+  training_step(model, optimizer, kIds, testing::test_batch(), 0.001);
+  timer.end_step();
+  return timer.steps().at(0);
+}
+
+TEST(OpTimer, OpsPerKindAndPassCountedByHand) {
+  // Tiny config: layer 0 dense, layer 1 MoE, one MTP depth with a MoE block: 3 blocks, 2 MoE blocks of 8 routed
+  // experts and a shared expert. Per block, MLA runs 5 projections forward (q_down, q_up, kv_down, kv_up, o_proj)
+  // and 6 backward (q_down recomputed), one attention core each way. SwiGLU MLPs (each: 2 GEMM ops, 1 swiglu):
+  // dense 1, shared 2, routed 2 x 8 (an expert with no token still runs). Norm ops per block each way: 6 (forward:
+  // attn_norm, q_norm, kv_norm, rope, residual_ffn_norm, residual; backward: residual_ffn_norm, rope, kv_norm,
+  // q_norm, add_dx, attn_norm_residual) + 1 per SwiGLU (19 in all) + the MTP's input norms: 18 + 19 + 1 = 38.
+  // Router: forward router + balance loss, backward one, per MoE block. Permute: gather + combine per routed
+  // expert. Embedding/head: embedding, head_loss, mtp_embedding, mtp_proj, mtp_head_loss each way. Optimizer:
+  // AdamW and the bias update. No quantize op at FP64.
+  const std::map<std::pair<OpKind, Pass>, int> expected = {
+      {{OpKind::kProjection, Pass::kForward}, 15},      {{OpKind::kProjection, Pass::kBackward}, 18},
+      {{OpKind::kAttentionCore, Pass::kForward}, 3},    {{OpKind::kAttentionCore, Pass::kBackward}, 3},
+      {{OpKind::kMlpGemm, Pass::kForward}, 6},          {{OpKind::kMlpGemm, Pass::kBackward}, 6},
+      {{OpKind::kExpertGemm, Pass::kForward}, 32},      {{OpKind::kExpertGemm, Pass::kBackward}, 32},
+      {{OpKind::kNormElementwise, Pass::kForward}, 38}, {{OpKind::kNormElementwise, Pass::kBackward}, 38},
+      {{OpKind::kRouter, Pass::kForward}, 4},           {{OpKind::kRouter, Pass::kBackward}, 2},
+      {{OpKind::kPermute, Pass::kForward}, 32},         {{OpKind::kPermute, Pass::kBackward}, 32},
+      {{OpKind::kEmbeddingHead, Pass::kForward}, 5},    {{OpKind::kEmbeddingHead, Pass::kBackward}, 5},
+      {{OpKind::kOptimizer, Pass::kOptimizer}, 2},
+  };
+  std::map<std::pair<OpKind, Pass>, int> counted;
+  const StepTiming step = timed_step();
+  for (const TimedOp& op : step.ops) ++counted[{op.kind, op.pass}];
+  EXPECT_EQ(counted, expected);
+  for (const TimedOp& op : step.ops) {
+    EXPECT_GE(op.layer, kNoLayer);
+    EXPECT_LE(op.layer, 2);  // the MTP depth's block is layer num_hidden_layers = 2
+  }
+}
+
+TEST(OpTimer, KindSumsAreNonNegativeAndFitInsideTheStep) {
+  const StepTiming step = timed_step();
+  int64_t sum_ns = 0;
+  for (int k = 0; k < kOpKindCount; ++k) {
+    EXPECT_GE(step.kind_ns[k], 0) << op_kind_name(static_cast<OpKind>(k));
+    sum_ns += step.kind_ns[k];
+  }
+  EXPECT_GT(sum_ns, 0);
+  EXPECT_LE(sum_ns, step.wall_ns);  // law: every op runs inside the step, one after another
+  EXPECT_EQ(step.kind_ns[static_cast<int>(OpKind::kQuantize)], 0);
+}
+
+TEST(OpTimer, NestedOpsAreCountedOnceAndADetachedModelRecordsNothing) {
+  OpTimer timer;
+  timer.begin_step();
+  {
+    const AttachOpTimer attach(&timer, Pass::kForward);
+    const OpScope outer(OpKind::kProjection, "outer");
+    const OpScope inner(OpKind::kNormElementwise, "inner");
+  }
+  {
+    const OpScope detached(OpKind::kRouter, "detached");  // no timer attached any more
+  }
+  timer.end_step();
+  ASSERT_EQ(timer.steps().at(0).ops.size(), 1u);
+  EXPECT_EQ(timer.steps()[0].ops[0].name, "outer");
+  EXPECT_EQ(attached_op_timer(), nullptr);
+
+  // Timing changes no arithmetic: the same step with and without a timer gives the same losses bit for bit.
+  ReducedDeepSeekV3 plain(testing::tiny_config(), 1), timed(testing::tiny_config(), 1);
+  timed.options.op_timer = &timer;
+  EXPECT_EQ(plain.forward(kIds, testing::test_batch()).total_loss,
+            timed.forward(kIds, testing::test_batch()).total_loss);
+}
+
+TEST(OpTimer, TimingsJsonReadsBack) {
+  const std::vector<StepTiming> steps = {timed_step(), timed_step()};
+  const JsonValue root = parse_json(op_timings_json(steps), "timings");
+  const JsonValue* list = root.find("steps");
+  ASSERT_NE(list, nullptr);
+  ASSERT_EQ(list->items.size(), 2u);
+  for (size_t s = 0; s < steps.size(); ++s) {
+    const JsonValue& step = list->items[s];
+    EXPECT_EQ(step.find("step")->number, double(s));
+    const double wall_s = step.find("wall_s")->number;
+    const double parts_s =
+        step.find("compute_s")->number + step.find("optimizer_s")->number + step.find("untimed_s")->number;
+    EXPECT_NEAR(parts_s, wall_s, 4e-9 * wall_s);  // each printed to 9 significant digits
+    EXPECT_NEAR(step.find("optimizer_s")->number, 1e-9 * double(steps[s].kind_ns[int(OpKind::kOptimizer)]),
+                1e-9 * step.find("optimizer_s")->number);
+    const JsonValue* kinds = step.find("compute_by_op_kind_s");
+    ASSERT_NE(kinds, nullptr);
+    EXPECT_EQ(kinds->fields.size(), 9u);  // the simulator's nine compute kinds, the optimizer apart
+    for (int k = 0; k < kOpKindCount - 1; ++k) {
+      const JsonValue* v = kinds->find(std::string(op_kind_name(static_cast<OpKind>(k))));
+      ASSERT_NE(v, nullptr) << op_kind_name(static_cast<OpKind>(k));
+      EXPECT_GE(v->number, 0);
+    }
+  }
+}
+
+TEST(OpTimer, WritesAtomically) {
+  const std::string path = ::testing::TempDir() + "op_timer_test.json";
+  write_text_atomically(path, "{\"a\": 1}\n");
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "{\"a\": 1}\n");
+  EXPECT_FALSE(std::ifstream(path + ".tmp").good());
+  std::remove(path.c_str());
+  EXPECT_THROW(write_text_atomically("/nonexistent-dir/x.json", "{}"), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace trainsim::kernels::model
