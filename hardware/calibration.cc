@@ -43,6 +43,7 @@ CalibrationDevice read_device(const ConfigNode& node) {
   CalibrationDevice d;
   const ConfigNode gpu = node.require("gpu");
   d.gpu = find_gpu(gpu.as_string(), gpu.location()).key;
+  d.gpu_at = gpu.location();
   d.name = node.require("name").as_string();
   const ConfigNode sms = node.require("sm_count");
   d.sm_count = static_cast<int>(sms.as_integer(1, 10000));

@@ -31,7 +31,8 @@ struct CalibrationDevice {
   double boost_clock_hz = 0;
   std::string driver;  // "550.54.15", or "unknown" where a published table does not say
   std::string cuda;    // "12.8"
-  SourceLocation sm_count_at;     // where the file gives them, for a mismatch found later
+  SourceLocation gpu_at;          // where the file gives them, for a mismatch found later
+  SourceLocation sm_count_at;
   SourceLocation boost_clock_at;
 };
 

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "core/embedded_file.h"
 #include "core/units.h"
 
@@ -75,6 +78,16 @@ void check_calibration_fits(const Calibration& calibration, const GpuSpec& gpu, 
                                          d.boost_clock_at.to_string(), format_quantity(d.boost_clock_hz, Dimension::kHertz),
                                          gpu.key, format_quantity(gpu.boost_clock_hz, Dimension::kHertz)),
                       fmt::format("a calibration measured at {}", format_quantity(gpu.boost_clock_hz, Dimension::kHertz)),
+                      "name a calibration of this GPU, or calibration: none for the datasheet roofline");
+  // NOTE: SMs and clock are not enough: H200 has H800's and H100's, with HBM3e at 4.8 TB/s against 3.35, so its
+  // memory-bound kernels are faster; only the GPU itself or a compute twin (same SMs, clock and HBM) fits.
+  const std::vector<std::string> twins = compute_twins(gpu.key);
+  if (!d.gpu.empty() && d.gpu != gpu.key && std::find(twins.begin(), twins.end(), d.gpu) == twins.end())
+    throw ConfigError(where, fmt::format("{}: {}: measured on another GPU than the scenario's {} (same SMs and clock, "
+                                         "other memory or compute)",
+                                         d.gpu_at.to_string(), d.gpu, gpu.key),
+                      twins.empty() ? fmt::format("a calibration measured on {}", gpu.key)
+                                    : fmt::format("a calibration measured on {} or {}", gpu.key, fmt::join(twins, ", ")),
                       "name a calibration of this GPU, or calibration: none for the datasheet roofline");
 }
 

@@ -168,6 +168,7 @@ Calibration calibration_from_kernel_results(const KernelResults& results, const 
   c.device.boost_clock_hz = d.boost_clock_hz;
   c.device.driver = d.driver;
   c.device.cuda = d.cuda;
+  c.device.gpu_at = SourceLocation{results.file, 0, 0, "device.name"};
   c.device.sm_count_at = d.sm_count_at;
   c.device.boost_clock_at = d.boost_clock_at;
   check_calibration_fits(c, gpu, SourceLocation{results.file, 0, 0, "device"});

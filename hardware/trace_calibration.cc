@@ -179,7 +179,7 @@ TraceCalibration calibration_from_trace(const KinetoTrace& trace, const models::
   TraceCalibration out;
   Calibration& c = out.calibration;
   c.file = trace.source;
-  c.device = {gpu.key, device.name, device.sm_count, gpu.boost_clock_hz, "unknown", "unknown", {}, {}};
+  c.device = {gpu.key, device.name, device.sm_count, gpu.boost_clock_hz, "unknown", "unknown", {}, {}, {}};
   c.source.kind = CalibrationSourceKind::kTrace;
   c.source.url = source.url;
   c.source.date = source.date;

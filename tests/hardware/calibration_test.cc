@@ -476,7 +476,16 @@ TEST(CalibrationChoice, AFileForAnotherGpuIsRefused) {
   } catch (const ConfigError& e) {
     EXPECT_HAS(std::string(e.what()), "the catalog gives no boost clock for it");
   }
-  EXPECT_NO_THROW(check_calibration_fits(h800, find_gpu("h100"), at));
+  EXPECT_NO_THROW(check_calibration_fits(h800, find_gpu("h100"), at));  // compute twins (calibration_choice.cc)
+  // H200: H800's 132 SMs and 1.98 GHz, but HBM3e at 4.8 TB/s (hardware/gpu_catalog.yaml): not a twin either way.
+  ASSERT_EQ(find_gpu("h200").sm_count, 132);
+  try {
+    check_calibration_fits(h800, find_gpu("h200"), at);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_HAS(std::string(e.what()), "c.yaml:3:8: device.gpu: h800: measured on another GPU than the scenario's h200 (same SMs "
+                                      "and clock, other memory or compute)");
+  }
 }
 
 }  // namespace
