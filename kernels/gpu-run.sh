@@ -72,6 +72,9 @@ logged() {
 
 gpu_name() { cat "$WORK/gpu_name" 2>/dev/null || echo gpu; }
 
+# family_dir FAMILY: the family's output folder under $WORK (made on first use), for its logs and CSV.
+family_dir() { mkdir -p "$WORK/$1" && echo "$WORK/$1"; }
+
 # --- the step runner ---------------------------------------------------------------------------------------
 
 elapsed_s() { echo $(($(date +%s) - START_S)); }

@@ -2,11 +2,9 @@
 # The kernels/fp8 steps of kernels/gpu-run.sh (FP8 quantization and block-scaled GEMM). Each function runs as
 # one step under its own cap, from the repository root, with $BUILD, $WORK, $QUICK and $PYTHON set; outputs go
 # to $WORK/fp8 (NOTES.md says what each file holds and who reads it), the report to $WORK/reports.
-fp8_dir() { mkdir -p "$WORK/fp8" && echo "$WORK/fp8"; }
-
 # Bit-exact against the CPU quantizer; then SIMT and WGMMA GEMMs against the FP64 reference, cuBLASLt beside.
-fp8_quantize_check() { logged "$(fp8_dir)/quantize_check.log" "$BUILD/kernels/fp8/sm90_fp8_quantize_check" "${QUICK_ARGS[@]}"; }
-fp8_gemm_check() { logged "$(fp8_dir)/gemm_check.log" "$BUILD/kernels/fp8/sm90_fp8_gemm_check" "${QUICK_ARGS[@]}"; }
+fp8_quantize_check() { logged "$(family_dir fp8)/quantize_check.log" "$BUILD/kernels/fp8/sm90_fp8_quantize_check" "${QUICK_ARGS[@]}"; }
+fp8_gemm_check() { logged "$(family_dir fp8)/gemm_check.log" "$BUILD/kernels/fp8/sm90_fp8_gemm_check" "${QUICK_ARGS[@]}"; }
 
 # What the compiler made of the WGMMA kernel: registers, shared memory, QGMMA (FP8 WGMMA) and TMA loads.
 fp8_sass() {
@@ -15,13 +13,13 @@ fp8_sass() {
     cuobjdump -res-usage "$bin" 2>&1 | grep -A1 wgmma_gemm_kernel | head -8
     echo "QGMMA instructions: $(cuobjdump -sass "$bin" 2>/dev/null | grep -c QGMMA)"
     echo "UTMALDG instructions: $(cuobjdump -sass "$bin" 2>/dev/null | grep -c UTMALDG)"
-  } | tee "$(fp8_dir)/sass_summary.txt"
+  } | tee "$(family_dir fp8)/sass_summary.txt"
 }
 
 # The DeepSeek-V3 shapes beside cuBLASLt (--quick: the six DeepGEMM shapes), and the clocks the GPU ran at.
 fp8_bench() {
   local dir bin=$BUILD/kernels/fp8/sm90_fp8_gemm_bench
-  dir=$(fp8_dir)
+  dir=$(family_dir fp8)
   "$bin" "${QUICK_ARGS[@]}" --shapes-csv "$dir/shapes.csv" || return 1
   logged "$dir/bench.log" "$bin" "${QUICK_ARGS[@]}" --csv "$dir/bench.csv" || return 1
   nvidia-smi --query-gpu=clocks.sm,clocks.max.sm,clocks.mem,temperature.gpu,power.draw --format=csv \
@@ -31,14 +29,14 @@ fp8_bench() {
 
 # Promotion against none at K = 512 ... 16384 (--quick: up to 4096).
 fp8_accuracy() {
-  logged "$(fp8_dir)/accuracy.log" "$BUILD/kernels/fp8/sm90_fp8_gemm_accuracy" "${QUICK_ARGS[@]}" "$(fp8_dir)/accuracy.csv"
+  logged "$(family_dir fp8)/accuracy.log" "$BUILD/kernels/fp8/sm90_fp8_gemm_accuracy" "${QUICK_ARGS[@]}" "$(family_dir fp8)/accuracy.csv"
 }
 
 fp8_torch_peer() {
   local dir
-  dir=$(fp8_dir)
+  dir=$(family_dir fp8)
   logged "$dir/torch_scaled_mm.log" "$PYTHON" kernels/fp8/scaled_mm_peer.py --shapes "$dir/shapes.csv" \
     --csv "$dir/torch_scaled_mm.csv"
 }
 
-fp8_report() { "$PYTHON" kernels/fp8/make_report.py --dir "$(fp8_dir)" --device "$WORK/device.txt" --out "$WORK/reports"; }
+fp8_report() { "$PYTHON" kernels/fp8/make_report.py --dir "$(family_dir fp8)" --device "$WORK/device.txt" --out "$WORK/reports"; }

@@ -2,19 +2,17 @@
 # The kernels/mla steps of kernels/gpu-run.sh (MLA projections, attention forward/backward, decode). Each
 # function runs as one step under its own cap, from the repository root, with $BUILD, $WORK, $QUICK and $PYTHON
 # set; outputs go to $WORK/mla (check-*.txt, bench-*.csv, peer-sdpa.*), the report to $WORK/reports.
-mla_dir() { mkdir -p "$WORK/mla" && echo "$WORK/mla"; }
-
 # Each check exits 0 only when every comparison with the FP64 reference passes.
-mla_attention_check() { logged "$(mla_dir)/check-attention.txt" "$BUILD/kernels/mla/mla_attention_check" "${QUICK_ARGS[@]}"; }
-mla_decode_check() { logged "$(mla_dir)/check-decode.txt" "$BUILD/kernels/mla/mla_decode_check" "${QUICK_ARGS[@]}"; }
+mla_attention_check() { logged "$(family_dir mla)/check-attention.txt" "$BUILD/kernels/mla/mla_attention_check" "${QUICK_ARGS[@]}"; }
+mla_decode_check() { logged "$(family_dir mla)/check-decode.txt" "$BUILD/kernels/mla/mla_decode_check" "${QUICK_ARGS[@]}"; }
 mla_projections_check() {
-  logged "$(mla_dir)/check-projections.txt" "$BUILD/kernels/mla/mla_projections_check" "${QUICK_ARGS[@]}"
+  logged "$(family_dir mla)/check-projections.txt" "$BUILD/kernels/mla/mla_projections_check" "${QUICK_ARGS[@]}"
 }
 
 # The three benchmarks (--quick: their first shape), medians of 5, 20 and 20 repetitions.
 mla_bench() {
   local dir rc=0 bench reps
-  dir=$(mla_dir)
+  dir=$(family_dir mla)
   for bench in attention:5 projections:20 decode:20; do
     reps=${bench#*:}
     bench=${bench%:*}
@@ -24,10 +22,10 @@ mla_bench() {
   return $rc
 }
 
-mla_sdpa_peer() { logged "$(mla_dir)/peer-sdpa.txt" "$PYTHON" kernels/mla/mla_sdpa_peer.py "${QUICK_ARGS[@]}" --csv "$(mla_dir)/peer-sdpa.csv"; }
+mla_sdpa_peer() { logged "$(family_dir mla)/peer-sdpa.txt" "$PYTHON" kernels/mla/mla_sdpa_peer.py "${QUICK_ARGS[@]}" --csv "$(family_dir mla)/peer-sdpa.csv"; }
 
 mla_report() {
   local md
   md=$WORK/reports/mla-$(gpu_name).md
-  "$PYTHON" kernels/mla/mla_report.py --dir "$(mla_dir)" --device "$WORK/device.txt" > "$md.tmp" && mv "$md.tmp" "$md"
+  "$PYTHON" kernels/mla/mla_report.py --dir "$(family_dir mla)" --device "$WORK/device.txt" > "$md.tmp" && mv "$md.tmp" "$md"
 }

@@ -3,11 +3,9 @@
 # function runs as one step under its own cap, from the repository root, with $BUILD, $WORK, $QUICK and $PYTHON
 # set; logs and CSV go to $WORK/moe, the report (moe-<gpu>.md, copied to reports/published/ after review) to
 # $WORK/reports.
-moe_dir() { mkdir -p "$WORK/moe" && echo "$WORK/moe"; }
-
 # Against the CPU references; each exits 0 only when every comparison passes (77: no device).
-moe_check() { logged "$(moe_dir)/check.txt" "$BUILD/kernels/moe/moe_check" "${QUICK_ARGS[@]}"; }
-moe_fp8_check() { logged "$(moe_dir)/fp8-check.txt" "$BUILD/kernels/moe/moe_fp8_check" "${QUICK_ARGS[@]}"; }
+moe_check() { logged "$(family_dir moe)/check.txt" "$BUILD/kernels/moe/moe_check" "${QUICK_ARGS[@]}"; }
+moe_fp8_check() { logged "$(family_dir moe)/fp8-check.txt" "$BUILD/kernels/moe/moe_fp8_check" "${QUICK_ARGS[@]}"; }
 
 # Tensor-core instructions in the grouped GEMMs (HMMA: mma.sync; QGMMA: FP8 WGMMA).
 moe_sass() {
@@ -17,29 +15,29 @@ moe_sass() {
     [ -x "$bin/moe_fp8_bench" ] &&
       echo "QGMMA instructions in moe_fp8_bench: $(cuobjdump -sass "$bin/moe_fp8_bench" 2>/dev/null | grep -c QGMMA)"
     true
-  } | tee "$(moe_dir)/sass_summary.txt"
+  } | tee "$(family_dir moe)/sass_summary.txt"
 }
 
 # The benchmarks beside cuBLASLt (--quick: 32 local experts at MaxVio 0 and 2), and PyTorch on the same loads.
 moe_bench() {
   local dir
-  dir=$(moe_dir)
+  dir=$(family_dir moe)
   logged "$dir/bench.txt" "$BUILD/kernels/moe/moe_bench" "${QUICK_ARGS[@]}" "$dir/bench.csv" "$dir/bench.md" "$dir/loads.txt"
 }
 moe_fp8_bench() {
   local dir
-  dir=$(moe_dir)
+  dir=$(family_dir moe)
   logged "$dir/fp8-bench.txt" "$BUILD/kernels/moe/moe_fp8_bench" "${QUICK_ARGS[@]}" "$dir/fp8-bench.csv" "$dir/fp8-bench.md"
 }
 moe_torch_peer() {
   local dir
-  dir=$(moe_dir)
+  dir=$(family_dir moe)
   logged "$dir/torch.txt" "$PYTHON" kernels/moe/moe_torch_peer.py "$dir/loads.txt" "$dir/torch.csv" "$dir/torch.md"
 }
 
 moe_report() {
   local dir gpu md
-  dir=$(moe_dir)
+  dir=$(family_dir moe)
   gpu=$(gpu_name)
   md=$WORK/reports/moe-$gpu.md
   {
