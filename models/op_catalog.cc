@@ -70,7 +70,9 @@ double gqa_attention(const ModelConfig& m, LayerBuilder& b) {
   if (!recompute_norms) save_gathered_input(b, h, gemm_dtype(c));
   if (m.qkv_bias) b.add(bias_gradient_op("attn.qkv_proj", OpRole::kAttention, rows, q + 2 * kv));
   b.add_all(qk_norm_ops(m.qk_norm, rows, q, kv, m.head_dim));
-  b.elementwise("attn.rope", OpRole::kAttention, rows, q + kv, q + kv, 0);
+  // Rotary positions rotate Q and K; a model with a learned position table (GPT-2/3) adds its positions to
+  // the embedding instead (position_embeddings.h) and has no RoPE.
+  if (m.learned_positions == 0) b.elementwise("attn.rope", OpRole::kAttention, rows, q + kv, q + kv, 0);
   // Sinks: one logit per head joins each softmax denominator, a term per (query, head) beside the head_dim
   // products of every key: not priced (negligible).
   return norm_parameters(m, h) + h * (q + 2 * kv) +
@@ -121,9 +123,24 @@ void build_output_head(const ModelConfig& m, LayerBuilder& b, LayerOps& out, boo
   const OpContext& c = b.context();
   const double rows = c.tokens(), h = m.hidden_size, vocab = static_cast<double>(m.vocab_size) / c.tp;
   b.norm("head.norm", OpRole::kHead, rows, h, false);
-  // The output head stays BF16 (tech report 3.3.1); the loss reads the logits and writes their gradient.
+  // The output head stays BF16 (tech report 3.3.1).
   b.gemm("head.proj", OpRole::kHead, rows, h, vocab, Dtype::kBf16, true);
-  b.elementwise("head.cross_entropy", OpRole::kHead, rows, vocab, 1, rows * vocab * kBf16);
+  if (c.cross_entropy_kernel == CrossEntropyKernel::kFused) {
+    // One kernel each way: the loss reads the 16-bit logits, backward writes their gradient; the logits kept.
+    b.elementwise("head.cross_entropy", OpRole::kHead, rows, vocab, 1, rows * vocab * kBf16);
+  } else {
+    // Megatron-LM's vocab-parallel cross-entropy on FP32 logits, bytes per logit (models/cross_entropy_kernel.h):
+    // forward the cast (2 read, 4 written), max (4), subtract in place (8), exp in place (8), sum (4) and the
+    // divide into the softmax (8): 38; backward the multiply by the loss gradient in place (8) and the cast of
+    // the gradient back to 16 bits (4 read, 2 written): 14. The FP32 softmax (4) is kept for backward. The
+    // target-logit gathers and the TP all-reduces of per-token values are negligible beside them.
+    const double logits = rows * vocab;
+    b.add({"head.cross_entropy", OpKind::kElementwise, Dtype::kFp32, Pass::kForward, OpRole::kHead, 5 * logits,
+           38 * logits});
+    b.add({"head.cross_entropy.bwd", OpKind::kElementwise, Dtype::kFp32, Pass::kBackwardInput, OpRole::kHead,
+           2 * logits, 14 * logits});
+    b.save(logits * kFp32);
+  }
   out.parameters += norm_parameters(m, h) + (count_weights ? h * vocab : 0.0);
 }
 
@@ -149,6 +166,7 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
   LayerBuilder b(context, out);
   b.norm_kind = model.layer_norm ? NormKind::kLayer : NormKind::kRms;
   const double rows = context.tokens(), h = model.hidden_size;
+  double head_saved_bytes = 0;  // an MTP module's share of the shared head: kept whatever the recompute
   switch (kind) {
     case LayerKind::kDense: build_transformer_layer(model, false, b, out); break;
     case LayerKind::kMoe: build_transformer_layer(model, model.is_moe(), b, out); break;
@@ -177,22 +195,39 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
       b.gemm("mtp.eh_proj", OpRole::kPre, rows, 2 * h, h, Dtype::kBf16, true);
       out.parameters += 2 * h + 2 * h * h;
       build_transformer_layer(model, model.is_moe(), b, out);
+      head_saved_bytes = b.saved_bytes();
       build_output_head(model, b, out, false);
+      head_saved_bytes = b.saved_bytes() - head_saved_bytes;
       break;
   }
-  if (context.recompute == Recompute::kFull && kind != LayerKind::kEmbedding) {
+  if (context.gradient_accumulation_bytes_per_parameter > 0) {
+    // Each micro-batch's weight gradients added to the accumulated ones by a kernel of their own (the read of
+    // both and the write of the sum), after the layer's Wgrad GEMMs. A tied output head's Wgrad is added to
+    // the embedding's gradient all the same.
+    const double tied_head = kind == LayerKind::kOutputHead && model.tie_word_embeddings
+                                 ? h * static_cast<double>(model.vocab_size) / context.tp
+                                 : 0.0;
+    const double accumulated = out.parameters + out.expert_parameters + tied_head;
+    if (accumulated > 0)
+      b.add({"grad_accumulate", OpKind::kElementwise, Dtype::kFp32, Pass::kBackwardWeight, OpRole::kPre, accumulated,
+             accumulated * context.gradient_accumulation_bytes_per_parameter});
+  }
+  if (context.recompute == Recompute::kFull && kind != LayerKind::kEmbedding && kind != LayerKind::kOutputHead) {
     // Full recomputation keeps only the layer input (a sequence shard with SP: Korthikanti 4.3, 2sbh/t) and
-    // re-runs the whole forward inside backward.
+    // re-runs the whole forward inside backward. It checkpoints transformer layers only: the output head and
+    // its loss (an MTP module's too) run once and keep what their backward needs, as Megatron-LM's
+    // --recompute-granularity full checkpoints the transformer block and not the output layer
+    // (docs/sources.md#megatron-full-recompute).
     std::vector<Op> rerun;
     for (const Op& op : out.ops) {
-      if (op.pass != Pass::kForward || op.recomputed) continue;
+      if (op.pass != Pass::kForward || op.recomputed || op.role == OpRole::kHead) continue;
       Op again = op;
       again.pass = Pass::kBackwardInput;
       again.recomputed = true;
       rerun.push_back(std::move(again));
     }
     out.ops.insert(out.ops.end(), rerun.begin(), rerun.end());
-    out.saved_activation_bytes = sequence_rows(context) * h * kBf16;
+    out.saved_activation_bytes = sequence_rows(context) * h * kBf16 + head_saved_bytes;
   }
   return out;
 }

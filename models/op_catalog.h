@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/attention_kernel.h"
+#include "models/cross_entropy_kernel.h"
 #include "models/ep_traffic.h"
 #include "models/model_config.h"
 #include "models/op.h"
@@ -27,10 +28,14 @@ struct OpContext {
   Recompute recompute = Recompute::kNone;
   RecomputeModules recompute_modules;  // the listed modules, with Recompute::kModules
   AttentionKernel attention_kernel = AttentionKernel::kFlash;
+  CrossEntropyKernel cross_entropy_kernel = CrossEntropyKernel::kFused;
   PrecisionPolicy precision;
   // Tokens routed to this GPU's experts relative to the balanced share (1 = balanced); the routing model
   // sets it per GPU to price stragglers.
   double expert_load_factor = 1.0;
+  // Bytes per parameter per micro-batch that a separate gradient-accumulation kernel moves, averaged over the
+  // step's micro-batches (0 where the Wgrad GEMMs accumulate in place): sim/step/priced_model.cc sets it.
+  double gradient_accumulation_bytes_per_parameter = 0;
 
   double tokens() const { return static_cast<double>(micro_batch_size) * sequence_length; }
 };

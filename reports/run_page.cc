@@ -11,6 +11,7 @@
 #include "hardware/calibration.h"
 #include "models/model_size.h"
 #include "reports/bar_chart_svg.h"
+#include "reports/layout_description.h"
 #include "reports/op_pricing_report.h"
 #include "reports/routing_charts.h"
 #include "reports/run_text.h"
@@ -26,14 +27,7 @@ std::string usd(double v) { return "$" + count_text(v); }
 std::string bandwidth(double bytes_per_s) { return format_quantity(bytes_per_s, Dimension::kBytesPerSecond); }
 
 std::string layout_text(const RunReport& r) {
-  const sim::ParallelLayout& l = r.scenario.layout;
-  return fmt::format("PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, recompute {}, {} attention; {} micro-batches of {} x {} "
-                     "tokens",
-                     l.pp, sim::schedule_name(l.schedule), l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",
-                     l.tp, l.sequence_parallel ? "+SP" : "", l.ep, l.dp, l.zero_stage,
-                     models::recompute_description(l.recompute, l.recompute_modules),
-                     models::attention_kernel_name(l.attention_kernel), r.estimate.step.microbatches, l.micro_batch_size,
-                     r.scenario.job.sequence_length);
+  return layout_description(r.scenario.layout, r.estimate.step.microbatches, r.scenario.job.sequence_length);
 }
 
 PageSection summary_section(const RunReport& r) {

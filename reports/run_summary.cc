@@ -8,6 +8,7 @@
 #include "hardware/calibrated_constants.h"
 #include "hardware/calibration.h"
 #include "models/model_size.h"
+#include "reports/layout_description.h"
 #include "reports/op_pricing_report.h"
 #include "reports/run_report.h"
 #include "reports/run_text.h"
@@ -55,14 +56,7 @@ std::string header(const RunReport& r) {
   out += calibration_line(s.cluster);
   std::string layers;
   for (const sim::Stage& stage : r.estimate.plan.stages) layers += (layers.empty() ? "" : " ") + std::to_string(stage.layer_count);
-  out += fmt::format("  layout    PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, recompute {}, {} attention; {} micro-batches of {} x {} "
-                     "tokens\n",
-                     l.pp, sim::schedule_name(l.schedule),
-                     l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "", l.tp,
-                     l.sequence_parallel ? "+SP" : "", l.ep, l.dp, l.zero_stage,
-                     models::recompute_description(l.recompute, l.recompute_modules),
-                     models::attention_kernel_name(l.attention_kernel), r.estimate.step.microbatches, l.micro_batch_size,
-                     s.job.sequence_length);
+  out += "  layout    " + layout_description(l, r.estimate.step.microbatches, s.job.sequence_length) + "\n";
   out += fmt::format("  placement layers per stage: {} (embedding first, output head{} last)\n", layers,
                      m.mtp_depth > 0 ? " and MTP" : "");
   if (m.is_moe())

@@ -22,6 +22,7 @@ struct ParallelLayout {
   models::Recompute recompute = models::Recompute::kNone;
   models::RecomputeModules recompute_modules;  // recompute: {modules: [...]}
   models::AttentionKernel attention_kernel = models::AttentionKernel::kFlash;
+  models::CrossEntropyKernel cross_entropy_kernel = models::CrossEntropyKernel::kFused;
   std::vector<int> layers_per_stage;  // empty: balanced automatic placement
   // Megatron-Core's pipeline splits (transformer_config.py): the embedding and the loss each count as one
   // layer; or the first and last pipeline ranks hold these many layers (0: not set), the rest even.
@@ -33,6 +34,10 @@ struct ParallelLayout {
   // DDP); false: all of it after the last backward. Bucket size in parameters; 0: Megatron-Core's default.
   bool dp_overlap = true;
   double dp_bucket_parameters = 0;
+  // Megatron's --gradient-accumulation-fusion: each micro-batch's Wgrad GEMMs accumulate into the gradient
+  // buffer. false: they write a fresh gradient that a separate kernel adds to it (PyTorch autograd's
+  // AccumulateGrad under DDP's no_sync, Megatron-LM 2021's local DDP), once per micro-batch after the first.
+  bool gradient_accumulation_fusion = true;
 
   int expert_data_parallel() const { return dp * tp / ep; }
   // Pipeline stages the model is cut into: pp, pp x v when interleaved, 2 pp for DualPipeV's V.

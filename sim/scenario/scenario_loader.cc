@@ -207,10 +207,10 @@ void read_distributed_optimizer(const ConfigNode& node, ParallelLayout& l) {
 
 void read_parallelism(const ConfigNode& node, Scenario& s) {
   node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "ep", "dp", "zero_stage", "micro_batch_size",
-                       "schedule", "recompute", "attention_kernel", "layers_per_stage",
+                       "schedule", "recompute", "attention_kernel", "cross_entropy_kernel", "layers_per_stage",
                        "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                        "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_overlap",
-                       "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer"});
+                       "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer", "gradient_accumulation_fusion"});
   ParallelLayout& l = s.layout;
   for (const char* key : {"pp", "tp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
                           "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
@@ -236,6 +236,9 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   if (auto kernel = node.get("attention_kernel"))
     l.attention_kernel = kernel->as_choice(Keys{"flash", "unfused"}) == "unfused" ? models::AttentionKernel::kUnfused
                                                                                   : models::AttentionKernel::kFlash;
+  if (auto kernel = node.get("cross_entropy_kernel"))
+    l.cross_entropy_kernel = kernel->as_choice(Keys{"fused", "unfused"}) == "unfused" ? models::CrossEntropyKernel::kUnfused
+                                                                                     : models::CrossEntropyKernel::kFused;
   // NOTE: flash keeps no s x s tensor, so the attention core's re-run frees only its log-sum-exp.
   if (models::recompute_modules(l.recompute, l.recompute_modules).has(models::RecomputeModule::kCoreAttn) &&
       l.attention_kernel == models::AttentionKernel::kFlash)
@@ -258,6 +261,7 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   }
   read_megatron_split(node, l);
   read_data_parallel_overlap(node, l);
+  l.gradient_accumulation_fusion = node.bool_or("gradient_accumulation_fusion", true);
   refuse_unmodelled_layouts(node);
 }
 

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "sim/scenario/layout_rules.h"
+
 namespace trainsim::sim {
 
 const PricedLayer& PricedModel::of(models::LayerKind kind) const {
@@ -27,7 +29,17 @@ models::OpContext op_context(const Scenario& s) {
   c.recompute = s.layout.recompute;
   c.recompute_modules = s.layout.recompute_modules;
   c.attention_kernel = s.layout.attention_kernel;
+  c.cross_entropy_kernel = s.layout.cross_entropy_kernel;
   c.precision = s.job.precision;
+  if (!s.layout.gradient_accumulation_fusion) {
+    // Every micro-batch after the first adds its fresh gradient (in the weights' format, as the Wgrad GEMM wrote
+    // it) to the accumulated one (in the gradients' format): read both, write the sum; (m - 1) / m of them per
+    // micro-batch on average.
+    const int microbatches = microbatches_per_step(s.layout, s.job.global_batch_sequences);
+    const double adds_per_microbatch = microbatches > 0 ? (microbatches - 1.0) / microbatches : 0.0;
+    c.gradient_accumulation_bytes_per_parameter =
+        adds_per_microbatch * (s.job.optimizer.weight_bytes + 2 * s.job.optimizer.gradient_bytes);
+  }
   return c;
 }
 

@@ -77,6 +77,23 @@ TEST(ScenarioLoader, AttentionKernelIsFlashUnlessUnfusedIsAsked) {
             "s.yaml:14:21: parallelism.attention_kernel: 'fused' is not a known value (expected one of flash, unfused)");
 }
 
+TEST(ScenarioLoader, CrossEntropyKernelIsFusedUnlessUnfusedIsAsked) {
+  EXPECT_EQ(parse_scenario(kValidScenario, "s.yaml").layout.cross_entropy_kernel, models::CrossEntropyKernel::kFused);
+  const std::string unfused = with("  recompute: deepseek\n", "  recompute: deepseek\n  cross_entropy_kernel: unfused\n");
+  EXPECT_EQ(parse_scenario(unfused, "s.yaml").layout.cross_entropy_kernel, models::CrossEntropyKernel::kUnfused);
+  EXPECT_EQ(error_of(with("  recompute: deepseek\n", "  recompute: deepseek\n  cross_entropy_kernel: fp32\n")),
+            "s.yaml:14:25: parallelism.cross_entropy_kernel: 'fp32' is not a known value (expected one of fused, unfused)");
+}
+
+TEST(ScenarioLoader, GradientAccumulationIsFusedUnlessSaidOtherwise) {
+  EXPECT_TRUE(parse_scenario(kValidScenario, "s.yaml").layout.gradient_accumulation_fusion);
+  const std::string separate =
+      with("  recompute: deepseek\n", "  recompute: deepseek\n  gradient_accumulation_fusion: false\n");
+  EXPECT_FALSE(parse_scenario(separate, "s.yaml").layout.gradient_accumulation_fusion);
+  EXPECT_EQ(error_of(with("  recompute: deepseek\n", "  recompute: deepseek\n  gradient_accumulation_fusion: 2\n")),
+            "s.yaml:14:33: parallelism.gradient_accumulation_fusion: '2' is not a boolean (expected true or false)");
+}
+
 // Flash keeps no s x s tensor: selective recompute frees only its log-sum-exp, and the report says so.
 TEST(ScenarioLoader, SelectiveRecomputeWithFlashSaysWhatItFrees) {
   const auto has_note = [](const Scenario& s) {
@@ -94,9 +111,10 @@ TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
   EXPECT_EQ(error_of(with("  schedule: dualpipe", "  schedul: dualpipe")),
             "s.yaml:10:3: parallelism.schedul: unknown key 'schedul' (expected one of pp, virtual_stages, tp, "
             "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, attention_kernel, "
-            "layers_per_stage, account_for_embedding_in_pipeline_split, account_for_loss_in_pipeline_split, "
-            "decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers, dp_overlap, dp_bucket, expert_tp, "
-            "ep_overlap, distributed_optimizer); hint: did you mean 'schedule'?");
+            "cross_entropy_kernel, layers_per_stage, account_for_embedding_in_pipeline_split, "
+            "account_for_loss_in_pipeline_split, decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers, "
+            "dp_overlap, dp_bucket, expert_tp, ep_overlap, distributed_optimizer, gradient_accumulation_fusion); "
+            "hint: did you mean 'schedule'?");
 }
 
 TEST(ScenarioLoader, MissingField) {

@@ -1,0 +1,23 @@
+// The layout line of a run's summary and report page (layout_description.h).
+#include "reports/layout_description.h"
+
+#include <fmt/format.h>
+
+#include "models/recompute.h"
+
+namespace trainsim::reports {
+
+std::string layout_description(const sim::ParallelLayout& l, int microbatches, int sequence_length) {
+  std::string framework;
+  if (!l.gradient_accumulation_fusion) framework += ", separate gradient accumulation";
+  if (l.cross_entropy_kernel == models::CrossEntropyKernel::kUnfused) framework += ", unfused cross-entropy";
+  return fmt::format("PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, recompute {}, {} attention{}; {} micro-batches of {} x {} "
+                     "tokens",
+                     l.pp, sim::schedule_name(l.schedule), l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",
+                     l.tp, l.sequence_parallel ? "+SP" : "", l.ep, l.dp, l.zero_stage,
+                     models::recompute_description(l.recompute, l.recompute_modules),
+                     models::attention_kernel_name(l.attention_kernel), framework, microbatches, l.micro_batch_size,
+                     sequence_length);
+}
+
+}  // namespace trainsim::reports
