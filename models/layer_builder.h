@@ -183,6 +183,14 @@ class LayerBuilder {
 // (or reduce-scatter after and all-gather before, with sequence parallelism), the mirror in backward.
 void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, double rows, double hidden);
 
+// The one TP collective at each end of the model, where the vocabulary is split over TP (Megatron's
+// VocabParallelEmbedding and parallel_lm_logits): the embedding's partial lookups summed in forward (an
+// all-reduce; with sequence parallelism a reduce-scatter, and the all-gather of its gradient in backward), and
+// the output head's input gradient summed in backward (an all-reduce; with sequence parallelism the head's
+// input all-gathered in forward and the gradient reduce-scattered).
+enum class VocabEnd { kEmbedding, kHead };
+void vocab_tp_collective(LayerBuilder& b, const std::string& name, VocabEnd end, double rows, double hidden);
+
 inline Dtype gemm_dtype(const OpContext& c) { return c.precision.fp8_gemms ? Dtype::kFp8 : Dtype::kBf16; }
 
 inline bool reruns(const OpContext& c, RecomputeModule module) {

@@ -52,6 +52,7 @@ std::string_view comm_kind_name(CommKind kind) {
 std::string_view op_role_name(OpRole role) {
   switch (role) {
     case OpRole::kPre: return "pre";
+    case OpRole::kPreTp: return "pre.tp";
     case OpRole::kAttention: return "attention";
     case OpRole::kAttentionTp: return "attention.tp";
     case OpRole::kRouter: return "router";
@@ -61,6 +62,7 @@ std::string_view op_role_name(OpRole role) {
     case OpRole::kCombineSum: return "combine_sum";
     case OpRole::kMlp: return "mlp";
     case OpRole::kMlpTp: return "mlp.tp";
+    case OpRole::kHeadTp: return "head.tp";
     case OpRole::kHead: return "head";
   }
   return "unknown";

@@ -45,6 +45,7 @@ enum class CommKind { kNone, kTpAllReduce, kTpReduceScatter, kTpAllGather, kEpDi
 // the op's name. DualPipe overlaps one chunk's attention and MLP with another's all-to-all by these slots.
 enum class OpRole {
   kPre,          // ahead of the layer's blocks: embedding lookup, MTP input norms and projection
+  kPreTp,        // the vocab-parallel embedding's TP collective (its partial lookups summed)
   kAttention,    // attention half: norm, projections, RoPE, core
   kAttentionTp,  // its TP collectives
   kRouter,       // MoE norm, gate, top-k
@@ -54,6 +55,7 @@ enum class OpRole {
   kCombineSum,   // weighted sum of the returned expert outputs
   kMlp,          // a dense layer's MLP
   kMlpTp,        // the MLP's (or MoE block's) TP collectives
+  kHeadTp,       // the output head's input TP collective (its gradient summed over the vocabulary shards)
   kHead,         // output head and loss
 };
 inline constexpr int kOpRoleCount = static_cast<int>(OpRole::kHead) + 1;

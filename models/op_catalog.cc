@@ -123,6 +123,7 @@ void build_output_head(const ModelConfig& m, LayerBuilder& b, LayerOps& out, boo
   const OpContext& c = b.context();
   const double rows = c.tokens(), h = m.hidden_size, vocab = static_cast<double>(m.vocab_size) / c.tp;
   b.norm("head.norm", OpRole::kHead, rows, h, false);
+  vocab_tp_collective(b, "head", VocabEnd::kHead, rows, h);
   // The output head stays BF16 (tech report 3.3.1).
   b.gemm("head.proj", OpRole::kHead, rows, h, vocab, Dtype::kBf16, true);
   if (c.cross_entropy_kernel == CrossEntropyKernel::kFused) {
@@ -172,6 +173,7 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
     case LayerKind::kMoe: build_transformer_layer(model, model.is_moe(), b, out); break;
     case LayerKind::kEmbedding:
       b.add({"embed.lookup", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, OpRole::kPre, 0, 2.0 * rows * h * kBf16});
+      vocab_tp_collective(b, "embed", VocabEnd::kEmbedding, rows, h);
       b.add({"embed.scatter_add", OpKind::kEmbedding, Dtype::kFp32, Pass::kBackwardWeight, OpRole::kPre, rows * h,
              rows * h * (kBf16 + 2 * kFp32)});
       for (const Op& op : learned_position_ops(rows, h, model.learned_positions)) b.add(op);
@@ -188,6 +190,7 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
       // NOTE: the projection stays BF16: the tech report's list of components kept out of FP8 (3.3.1) does
       // not name it, and public checkpoints differ on whether it carries FP8 scales; an assumption.
       b.add({"mtp.embed_lookup", OpKind::kEmbedding, Dtype::kBf16, Pass::kForward, OpRole::kPre, 0, 2.0 * rows * h * kBf16});
+      vocab_tp_collective(b, "mtp.embed", VocabEnd::kEmbedding, rows, h);
       b.add({"mtp.embed_scatter_add", OpKind::kEmbedding, Dtype::kFp32, Pass::kBackwardWeight, OpRole::kPre, rows * h,
              rows * h * (kBf16 + 2 * kFp32)});
       b.norm("mtp.enorm", OpRole::kPre, rows, h, false);

@@ -20,11 +20,12 @@ using models::Pass;
 constexpr int kSlotCount = models::kOpRoleCount;
 
 constexpr std::array<StageOpKind, kSlotCount> kSlotKind = {
-    StageOpKind::kEmbeddingHead,  // pre
+    StageOpKind::kEmbeddingHead,  StageOpKind::kTp,  // pre and the embedding's TP collective
     StageOpKind::kAttention,      StageOpKind::kTp,  // attention and its TP collectives
     StageOpKind::kRouter,         StageOpKind::kEp,      StageOpKind::kExperts,  // router, dispatch, experts
     StageOpKind::kEp,             StageOpKind::kExperts,  // combine, combine_sum
-    StageOpKind::kMlp,            StageOpKind::kTp,      StageOpKind::kEmbeddingHead};  // mlp, its TP, head
+    StageOpKind::kMlp,            StageOpKind::kTp,      // mlp, its TP
+    StageOpKind::kTp,             StageOpKind::kEmbeddingHead};  // the head's input TP collective, head
 
 int slot_of(const Op& op) { return static_cast<int>(op.role); }
 

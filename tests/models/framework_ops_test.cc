@@ -1,4 +1,5 @@
-// What a training framework adds to a layer's ops, by hand: RoPE only where positions rotate, full
+// What a training framework adds to a layer's ops, by hand: the vocab-parallel embedding's and output head's
+// TP collectives, RoPE only where positions rotate, full
 // recomputation of the transformer layers and not of the output head (Megatron-LM), the separate gradient
 // accumulation kernel without Megatron's --gradient-accumulation-fusion, and the unfused FP32 cross-entropy of
 // Megatron-LM's vocab-parallel loss (models/cross_entropy_kernel.h).
@@ -36,6 +37,34 @@ const Op& only_op(const LayerOps& ops, const std::string& name, Pass pass) {
     }
   if (found == nullptr) throw std::runtime_error("no op " + name);
   return *found;
+}
+
+// The vocabulary split over TP 8 (Megatron's VocabParallelEmbedding and parallel_lm_logits): the embedding's
+// partial lookups all-reduced in forward, the head's input gradient all-reduced in backward, each a message
+// of rows x h BF16 of which a ring sends 2 x 7/8 per GPU over NVLink. With sequence parallelism each end's
+// all-reduce splits into a reduce-scatter where it reduced and an all-gather in the other pass (7/8 each).
+// TP 1: none.
+TEST(FrameworkOps, VocabParallelEndsCarryOneTpCollectiveEachByHand) {
+  const ModelConfig m = load_data("gpt2.json");
+  OpContext c = fp16_context();
+  const double message = 2.0 * 1024 * 768 * 2;  // rows x h x 2 bytes
+  EXPECT_EQ(count_named(build_layer_ops(m, LayerKind::kEmbedding, c), "embed.tp_all_reduce"), 0);
+  c.tp = 8;
+  const Op& embed = only_op(build_layer_ops(m, LayerKind::kEmbedding, c), "embed.tp_all_reduce", Pass::kForward);
+  EXPECT_EQ(embed.comm, CommKind::kTpAllReduce);
+  EXPECT_EQ(embed.role, OpRole::kPreTp);
+  EXPECT_DOUBLE_EQ(embed.message_bytes, message);
+  EXPECT_DOUBLE_EQ(embed.intra_node_bytes, 2 * message * 7 / 8);
+  const Op& head = only_op(build_layer_ops(m, LayerKind::kOutputHead, c), "head.tp_all_reduce", Pass::kBackwardInput);
+  EXPECT_EQ(head.role, OpRole::kHeadTp);
+  EXPECT_DOUBLE_EQ(head.intra_node_bytes, 2 * message * 7 / 8);
+  c.sequence_parallel = true;
+  const LayerOps embed_sp = build_layer_ops(m, LayerKind::kEmbedding, c);
+  EXPECT_DOUBLE_EQ(only_op(embed_sp, "embed.tp_reduce_scatter", Pass::kForward).intra_node_bytes, message * 7 / 8);
+  EXPECT_DOUBLE_EQ(only_op(embed_sp, "embed.tp_all_gather", Pass::kBackwardInput).intra_node_bytes, message * 7 / 8);
+  const LayerOps head_sp = build_layer_ops(m, LayerKind::kOutputHead, c);
+  EXPECT_EQ(only_op(head_sp, "head.tp_all_gather", Pass::kForward).comm, CommKind::kTpAllGather);
+  EXPECT_EQ(only_op(head_sp, "head.tp_reduce_scatter", Pass::kBackwardInput).comm, CommKind::kTpReduceScatter);
 }
 
 // GPT-2 adds a learned position row to each token's embedding; only rotary models (Llama) rotate Q and K.
