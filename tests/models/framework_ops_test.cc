@@ -50,12 +50,14 @@ TEST(FrameworkOps, VocabParallelEndsCarryOneTpCollectiveEachByHand) {
   const double message = 2.0 * 1024 * 768 * 2;  // rows x h x 2 bytes
   EXPECT_EQ(count_named(build_layer_ops(m, LayerKind::kEmbedding, c), "embed.tp_all_reduce"), 0);
   c.tp = 8;
-  const Op& embed = only_op(build_layer_ops(m, LayerKind::kEmbedding, c), "embed.tp_all_reduce", Pass::kForward);
+  const LayerOps embedding = build_layer_ops(m, LayerKind::kEmbedding, c);
+  const Op& embed = only_op(embedding, "embed.tp_all_reduce", Pass::kForward);
   EXPECT_EQ(embed.comm, CommKind::kTpAllReduce);
   EXPECT_EQ(embed.role, OpRole::kPreTp);
   EXPECT_DOUBLE_EQ(embed.message_bytes, message);
   EXPECT_DOUBLE_EQ(embed.intra_node_bytes, 2 * message * 7 / 8);
-  const Op& head = only_op(build_layer_ops(m, LayerKind::kOutputHead, c), "head.tp_all_reduce", Pass::kBackwardInput);
+  const LayerOps output_head = build_layer_ops(m, LayerKind::kOutputHead, c);
+  const Op& head = only_op(output_head, "head.tp_all_reduce", Pass::kBackwardInput);
   EXPECT_EQ(head.role, OpRole::kHeadTp);
   EXPECT_DOUBLE_EQ(head.intra_node_bytes, 2 * message * 7 / 8);
   c.sequence_parallel = true;
@@ -109,7 +111,8 @@ TEST(FrameworkOps, SeparateGradientAccumulationMovesEachParameterByHand) {
   EXPECT_DOUBLE_EQ(layer.parameters, layer_parameters);
   EXPECT_DOUBLE_EQ(add.hbm_bytes, layer_parameters * 4.5);
   // The tied head's Wgrad (vocab 50257 x h) is accumulated too, beside its final LayerNorm's 2h.
-  const Op& head_add = only_op(build_layer_ops(m, LayerKind::kOutputHead, c), "grad_accumulate", Pass::kBackwardWeight);
+  const LayerOps head = build_layer_ops(m, LayerKind::kOutputHead, c);
+  const Op& head_add = only_op(head, "grad_accumulate", Pass::kBackwardWeight);
   EXPECT_DOUBLE_EQ(head_add.hbm_bytes, (50257 * h + 2 * h) * 4.5);
 }
 
