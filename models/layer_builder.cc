@@ -1,10 +1,7 @@
-// The TP collectives of a layer's sub-blocks (layer_builder.h).
+// The TP collectives of a layer's sub-blocks and of the vocab-parallel embedding and head (layer_builder.h).
 #include "models/layer_builder.h"
 
 namespace trainsim::models::catalog {
-
-// TP collectives of one sub-block (attention or MLP) on [rows, hidden] BF16 activations: forward all-reduce
-// (or reduce-scatter after and all-gather before, with sequence parallelism), the mirror in backward.
 namespace {
 
 // A TP collective over [rows, hidden] BF16 activations: its bytes per GPU on the link it crosses.
@@ -40,6 +37,8 @@ void vocab_tp_collective(LayerBuilder& b, const std::string& name, VocabEnd end,
   tp_collective(b, name + ".tp_all_gather", role, gathered_in, CommKind::kTpAllGather, rows, hidden);
 }
 
+// Megatron's f and g around a sub-block: forward all-reduce (or reduce-scatter after and all-gather before,
+// with sequence parallelism), the mirror in backward.
 void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, double rows, double hidden) {
   if (b.context().tp <= 1) return;
   auto collective = [&](const std::string& name, Pass pass, CommKind kind) {
