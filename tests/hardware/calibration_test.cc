@@ -437,13 +437,15 @@ TEST(CalibrationChoice, OtherGpusFallBackToTheRoofline) {
   EXPECT_EQ(shipped_calibration_for(cut), nullptr);
 }
 
-TEST(CalibrationChoice, TheA100TakesItsPublishedGemmRate) {
+TEST(CalibrationChoice, TheA100TakesItsPublishedGemmRates) {
   const auto a100 = shipped_calibration_for(find_gpu("a100"));
   ASSERT_NE(a100, nullptr);
   EXPECT_EQ(a100->file, "hardware/calibration/a100-published.yaml");
-  ASSERT_EQ(a100->points.size(), 1u);
+  ASSERT_EQ(a100->points.size(), 2u);
   // The MAMF table's A100 SXM row: 267.9 TFLOPS at 6912 x 16384 x 2048, 2 M N K / 267.9e12 = 1.7315 ms.
   EXPECT_NEAR(a100->points[0].seconds, 2.0 * 6912 * 16384 * 2048 / 267.9e12, 1e-4 * a100->points[0].seconds);
+  // He (2024): cuBLAS at 8192^3 on randn inputs, 257 TFLOPS: 2 x 8192^3 / 257e12 = 4.2783 ms.
+  EXPECT_NEAR(a100->points[1].seconds, 2.0 * 8192 * 8192 * 8192 / 257e12, 1e-4 * a100->points[1].seconds);
 }
 
 TEST(CalibrationChoice, EveryShippedFileLoadsAndMatchesItsCatalogGpu) {
