@@ -26,6 +26,7 @@ void add_sweep_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_topology_command(CLI::App& app);
+void add_ops_command(CLI::App& app);
 // `--set KEY.PATH=VALUE`, repeatable, on a command that reads a scenario (sim::load_scenario's overrides).
 void add_set_option(CLI::App& command, std::vector<std::string>& overrides);
 // Needs the whole app: it walks every command registered before it.

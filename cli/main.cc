@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   trainsim::cli::add_merge_command(app);
   trainsim::cli::add_plan_command(app);
   trainsim::cli::add_topology_command(app);
+  trainsim::cli::add_ops_command(app);
   trainsim::cli::add_completion_command(app);
   try {
     app.parse(argc, argv);

@@ -55,6 +55,7 @@ std::vector<Command> commands() {
       {"models", {{"--json", {}}, {"--sequence-length", kCounts}}, {}},
       {"gpus", {{"--json", {}}}, {}},
       {"validate-scenario", {set}, kScenarios},
+      {"ops", {{"--json", {}}, {"-o", {"ops.txt", "", "sub/ops.txt"}}, set}, kScenarios},
       {"schedule",
        {{"--kind", {"dualpipe", "1f1b", "gpipe", "interleaved", "zb1p", "dualpipev", "dualpip", ""}},
         {"--pp", kCounts},
