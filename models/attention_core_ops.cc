@@ -21,14 +21,19 @@ void unfused_attention_core(const ModelConfig& m, LayerBuilder& b, double heads,
   auto gemm = [&](std::string name, Pass pass, double flops, double bytes, GemmDims shape) {
     Op op{std::move(name), OpKind::kGemm, Dtype::kBf16, pass, role, flops, bytes};
     op.shape = shape;
+    op.attention_core = true;
+    return op;
+  };
+  auto elementwise = [&](std::string name, Pass pass, double flops, double bytes) {
+    Op op{std::move(name), OpKind::kElementwise, Dtype::kBf16, pass, role, flops, bytes};
+    op.attention_core = true;
     return op;
   };
   std::vector<Op> forward{
       gemm("attn.scores", Pass::kForward, 2 * scores * d_qk, 2 * q_bytes + scores * kBf16, GemmDims{groups, seq, seq, dq}),
-      {"attn.softmax", OpKind::kElementwise, Dtype::kBf16, Pass::kForward, role, 4 * scores, 2 * scores * kBf16}};
+      elementwise("attn.softmax", Pass::kForward, 4 * scores, 2 * scores * kBf16)};
   if (dropout)
-    forward.push_back({"attn.dropout", OpKind::kElementwise, Dtype::kBf16, Pass::kForward, role, scores,
-                       scores * (2 * kBf16 + kMaskByte)});
+    forward.push_back(elementwise("attn.dropout", Pass::kForward, scores, scores * (2 * kBf16 + kMaskByte)));
   forward.push_back(gemm("attn.context", Pass::kForward, 2 * scores * d_v, scores * kBf16 + 2 * v_bytes,
                          GemmDims{groups, seq, dv, seq}));
   for (const Op& op : forward) b.add(op);
@@ -44,10 +49,8 @@ void unfused_attention_core(const ModelConfig& m, LayerBuilder& b, double heads,
   b.add(gemm("attn.context.dgrad_v", Pass::kBackwardInput, 2 * scores * d_v, scores * kBf16 + 2 * v_bytes,
              GemmDims{groups, seq, dv, seq}));
   if (dropout)
-    b.add({"attn.dropout.bwd", OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, scores,
-           scores * (2 * kBf16 + kMaskByte)});
-  b.add({"attn.softmax.bwd", OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, 4 * scores,
-         3 * scores * kBf16});
+    b.add(elementwise("attn.dropout.bwd", Pass::kBackwardInput, scores, scores * (2 * kBf16 + kMaskByte)));
+  b.add(elementwise("attn.softmax.bwd", Pass::kBackwardInput, 4 * scores, 3 * scores * kBf16));
   b.add(gemm("attn.scores.dgrad", Pass::kBackwardInput, 2 * scores * d_qk, scores * kBf16 + 2 * q_bytes,
              GemmDims{groups, seq, dq, seq}));
   b.add(gemm("attn.scores.dgrad_k", Pass::kBackwardInput, 2 * scores * d_qk, scores * kBf16 + 2 * q_bytes,

@@ -24,10 +24,12 @@ std::string_view compute_kind_name(ComputeKind kind) {
 ComputeKind compute_kind_of(const Op& op) {
   TS_CHECK(!op.is_communication(), "{} is communication, not compute", op.name);
   if (op.kind == OpKind::kQuantize) return ComputeKind::kQuantize;
-  if (op.kind == OpKind::kEmbedding || op.role == OpRole::kPre || op.role == OpRole::kHead)
+  if (op.kind == OpKind::kAttention || op.attention_core) return ComputeKind::kAttentionCore;
+  // The embedding's and the head's own kernels; the norms and element-wise kernels placed ahead of a layer (MTP's
+  // input norms, the embedding's dropout, the separate gradient accumulation) are norm_elementwise.
+  if (op.kind == OpKind::kEmbedding || op.role == OpRole::kHead || (op.role == OpRole::kPre && op.kind == OpKind::kGemm))
     return ComputeKind::kEmbeddingHead;
   switch (op.kind) {
-    case OpKind::kAttention: return ComputeKind::kAttentionCore;
     case OpKind::kGroupedGemm: return ComputeKind::kExpertGemm;
     case OpKind::kRouter: return ComputeKind::kRouter;
     case OpKind::kPermute: return ComputeKind::kPermute;

@@ -1,6 +1,6 @@
 // ComputeKind: the one vocabulary of "compute by op kind" at every fidelity (analytic, stage, gpu), fine
-// enough that nothing large hides in a catch-all. An op's kind follows from its OpKind and its role in the
-// layer (op.h), both set by the op catalog; never from its name.
+// enough that nothing large hides in a catch-all. An op's kind follows from its OpKind, its role in the layer and
+// its attention_core mark (op.h), all set by the op catalog; never from its name.
 #pragma once
 #include <array>
 #include <string_view>
@@ -10,13 +10,13 @@
 namespace trainsim::models {
 
 enum class ComputeKind {
-  kAttentionCore,     // the causal attention core (flash-style), forward and backward
+  kAttentionCore,     // the causal attention core, forward and backward: flash's kernels or the unfused core's
   kProjection,        // attention's GEMMs: q/kv down and up projections, o_proj (or GQA's qkv_proj)
   kMlpGemm,           // dense MLP and shared-expert GEMMs
   kExpertGemm,        // routed experts' grouped GEMMs
   kRouter,            // gate GEMM and top-k selection
   kPermute,           // gather into expert order and the weighted combine-sum
-  kNormElementwise,   // RMSNorms, RoPE, SwiGLU inside the layers
+  kNormElementwise,   // norms, RoPE, activations, dropouts; MTP's input norms, separate gradient accumulation
   kQuantize,          // FP8 casts of activations ahead of FP8 GEMMs
   kEmbeddingHead,     // embedding lookup/scatter-add, output head, its norm and the loss, MTP input projection
   kOptimizer,         // the optimizer step (reported apart from the step's compute)

@@ -82,6 +82,9 @@ struct Op {
   int group_ranks_per_node = 1;
   // GEMMs, grouped GEMMs and attention: the kernel's dimensions (std::monostate for every other kind).
   OpShape shape{};
+  // One of the attention core's ops whatever its kernel kind: the unfused core's batched GEMMs, softmax and
+  // dropout (models/attention_core_ops.h) count as attention_core, not as projections and element-wise ops.
+  bool attention_core = false;
 
   bool is_communication() const { return kind == OpKind::kCommunication; }
   bool has_shape() const { return !std::holds_alternative<std::monostate>(shape); }

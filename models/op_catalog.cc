@@ -223,7 +223,7 @@ LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpConte
     // (docs/sources.md#megatron-full-recompute).
     std::vector<Op> rerun;
     for (const Op& op : out.ops) {
-      if (op.pass != Pass::kForward || op.recomputed || op.role == OpRole::kHead) continue;
+      if (op.pass != Pass::kForward || op.recomputed || op.role == OpRole::kHead || op.role == OpRole::kHeadTp) continue;
       Op again = op;
       again.pass = Pass::kBackwardInput;
       again.recomputed = true;

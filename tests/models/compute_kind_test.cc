@@ -57,6 +57,36 @@ TEST(ComputeKind, DeepSeekV3OpsFallWhereTheArchitecturePutsThem) {
             ComputeKind::kEmbeddingHead);
 }
 
+TEST(ComputeKind, TheUnfusedAttentionCoreIsAttentionCoreWhateverItsKernels) {
+  // Megatron-LM 2021's core (Korthikanti et al. 2022, 4.1): QK^T and x V as batched GEMMs, softmax and dropout
+  // element-wise; all four are the attention core, the QKV and output GEMMs around them projections.
+  ModelConfig m = load_preset("llama-3.1-70b");
+  m.attention_dropout = 0.1;
+  OpContext c;
+  c.attention_kernel = AttentionKernel::kUnfused;
+  c.recompute = Recompute::kFull;
+  const auto dense = kinds_by_name(build_layer_ops(m, LayerKind::kDense, c));
+  for (const char* core : {"attn.scores", "attn.softmax", "attn.dropout", "attn.context", "attn.context.dgrad",
+                           "attn.context.dgrad_v", "attn.dropout.bwd", "attn.softmax.bwd", "attn.scores.dgrad",
+                           "attn.scores.dgrad_k"})
+    EXPECT_EQ(dense.at(core), ComputeKind::kAttentionCore) << core;
+  EXPECT_EQ(dense.at("attn.o_proj"), ComputeKind::kProjection);
+}
+
+TEST(ComputeKind, ElementwiseKernelsAheadOfALayerAreNormElementwise) {
+  // Ahead of a layer sit the embedding's own kernels and the MTP input projection (embedding_head), and norms
+  // and element-wise kernels that are neither: MTP's input norms and the separate gradient accumulation.
+  OpContext c;
+  c.ep = 8;
+  c.gradient_accumulation_bytes_per_parameter = 4.5;
+  const ModelConfig m = load_preset("deepseek-v3");
+  const auto mtp = kinds_by_name(build_layer_ops(m, LayerKind::kMtp, c));
+  EXPECT_EQ(mtp.at("mtp.enorm"), ComputeKind::kNormElementwise);
+  EXPECT_EQ(mtp.at("mtp.eh_proj"), ComputeKind::kEmbeddingHead);
+  EXPECT_EQ(mtp.at("mtp.embed_lookup"), ComputeKind::kEmbeddingHead);
+  EXPECT_EQ(kinds_by_name(build_layer_ops(m, LayerKind::kDense, c)).at("grad_accumulate"), ComputeKind::kNormElementwise);
+}
+
 TEST(ComputeKind, EveryComputeOpOfEveryModelHasAKindAndNoneIsTheOptimizer) {
   for (const char* name : {"deepseek-v3", "llama-3.1-405b", "mixtral-8x7b", "qwen2.5-72b", "deepseek-v2-lite"}) {
     const ModelConfig m = load_preset(name);

@@ -96,6 +96,26 @@ TEST(FrameworkOps, FullRecomputeRerunsTheLayersNotTheHead) {
   EXPECT_EQ(head.saved_activation_bytes, build_layer_ops(m, LayerKind::kOutputHead, c).saved_activation_bytes);
 }
 
+// An MTP module's transformer layer re-runs under full recompute; its shared output head runs once, and so does
+// that head's TP collective (with sequence parallelism, the forward all-gather of the hidden states).
+TEST(FrameworkOps, FullRecomputeLeavesAnMtpModulesHeadAndItsCollectiveOnce) {
+  OpContext c;
+  c.tp = 4;
+  c.sequence_parallel = true;
+  c.recompute = Recompute::kFull;
+  const LayerOps mtp = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMtp, c);
+  int head_ops = 0, rerun = 0;
+  for (const Op& op : mtp.ops) {
+    if (op.role == OpRole::kHead || op.role == OpRole::kHeadTp) {
+      ++head_ops;
+      EXPECT_FALSE(op.recomputed) << op.name;
+    }
+    rerun += op.recomputed;
+  }
+  EXPECT_GT(head_ops, 3);  // norm, all-gather, projection, loss at least
+  EXPECT_GT(rerun, 10);    // the module's own layer
+}
+
 // Without fusion, each micro-batch's FP16 weight gradient (2 bytes read) is added to the FP16 accumulated one
 // (2 read, 2 written) for every micro-batch but the first: 6 bytes per parameter, (m - 1) / m per micro-batch.
 // With 4 micro-batches: 6 x 3/4 = 4.5 bytes per parameter, the layer's and (tied) the head's.
