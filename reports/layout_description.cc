@@ -11,6 +11,8 @@ std::string layout_description(const sim::ParallelLayout& l, int microbatches, i
   std::string framework;
   if (!l.gradient_accumulation_fusion) framework += ", separate gradient accumulation";
   if (l.cross_entropy_kernel == models::CrossEntropyKernel::kUnfused) framework += ", unfused cross-entropy";
+  if (l.pipeline_p2p != sim::PipelineP2p::kOverlapped)
+    framework += fmt::format(", {} pipeline sends", sim::pipeline_p2p_name(l.pipeline_p2p));
   return fmt::format("PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, recompute {}, {} attention{}; {} micro-batches of {} x {} "
                      "tokens",
                      l.pp, sim::schedule_name(l.schedule), l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",

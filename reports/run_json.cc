@@ -71,7 +71,8 @@ std::string format_run_json(const RunReport& r) {
                      {"recompute", models::recompute_description(l.recompute, l.recompute_modules)},
                      {"attention_kernel", models::attention_kernel_name(l.attention_kernel)},
                      {"cross_entropy_kernel", models::cross_entropy_kernel_name(l.cross_entropy_kernel)},
-                     {"gradient_accumulation_fusion", l.gradient_accumulation_fusion}};
+                     {"gradient_accumulation_fusion", l.gradient_accumulation_fusion},
+                     {"pipeline_p2p", sim::pipeline_p2p_name(l.pipeline_p2p)}};
   // Which calibration the scenario chose, and which model priced each kernel family (op_pricing).
   const std::shared_ptr<const hw::CalibratedConstants> calibrated =
       hw::calibrated_constants(s.cluster.calibration, s.cluster.gpu);

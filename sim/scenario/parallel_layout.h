@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "models/op_catalog.h"
+#include "sim/scenario/pipeline_p2p.h"
 #include "sim/schedules/schedule_kind.h"
 
 namespace trainsim::sim {
@@ -38,6 +39,7 @@ struct ParallelLayout {
   // buffer. false: they write a fresh gradient that a separate kernel adds to it (PyTorch autograd's
   // AccumulateGrad under DDP's no_sync, Megatron-LM 2021's local DDP), once per micro-batch after the first.
   bool gradient_accumulation_fusion = true;
+  PipelineP2p pipeline_p2p = PipelineP2p::kOverlapped;  // parallelism.pipeline_p2p (pipeline_p2p.h)
 
   int expert_data_parallel() const { return dp * tp / ep; }
   // Pipeline stages the model is cut into: pp, pp x v when interleaved, 2 pp for DualPipeV's V.

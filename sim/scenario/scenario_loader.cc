@@ -210,7 +210,8 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
                        "schedule", "recompute", "attention_kernel", "cross_entropy_kernel", "layers_per_stage",
                        "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                        "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_overlap",
-                       "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer", "gradient_accumulation_fusion"});
+                       "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer", "gradient_accumulation_fusion",
+                       "pipeline_p2p"});
   ParallelLayout& l = s.layout;
   for (const char* key : {"pp", "tp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
                           "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
@@ -262,6 +263,14 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   read_megatron_split(node, l);
   read_data_parallel_overlap(node, l);
   l.gradient_accumulation_fusion = node.bool_or("gradient_accumulation_fusion", true);
+  if (auto p2p = node.get("pipeline_p2p")) {
+    const Keys names{std::string(pipeline_p2p_name(PipelineP2p::kOverlapped)),
+                     std::string(pipeline_p2p_name(PipelineP2p::kBlocking)),
+                     std::string(pipeline_p2p_name(PipelineP2p::kBlockingScatterGather))};
+    const std::string chosen = p2p->as_choice(names);
+    for (PipelineP2p kind : {PipelineP2p::kOverlapped, PipelineP2p::kBlocking, PipelineP2p::kBlockingScatterGather})
+      if (chosen == pipeline_p2p_name(kind)) l.pipeline_p2p = kind;
+  }
   refuse_unmodelled_layouts(node);
 }
 

@@ -30,6 +30,7 @@ PipelineGraph pipeline_graph(const PipelineSchedule& schedule, OpExpansion& expa
   out.last_compute.assign(static_cast<std::size_t>(ranks), std::vector<int>(members, -1));
   std::vector<std::vector<std::vector<StageTask>>> op_tasks(static_cast<std::size_t>(ranks));
   std::vector<std::vector<ExpandedOp>> expanded(static_cast<std::size_t>(ranks));
+  std::vector<std::size_t> op_of_task(static_cast<std::size_t>(index.size()));  // task -> its op's index on its rank
   for (int r = 0; r < ranks; ++r) {
     for (const ScheduleOp& op : schedule.ops(r)) {
       std::vector<StageTask> tasks = tasks_of(schedule, r, op);
@@ -43,12 +44,22 @@ PipelineGraph pipeline_graph(const PipelineSchedule& schedule, OpExpansion& expa
       for (std::size_t t = 0; t < tasks.size(); ++t) {
         auto& s = span[index(tasks[t])];
         for (std::size_t j = 0; j < members; ++j) s.push_back(e.tasks[j][t]);
+        op_of_task[index(tasks[t])] = op_tasks[r].size();
       }
       op_tasks[r].push_back(std::move(tasks));
       expanded[r].push_back(std::move(e));
     }
   }
-  std::map<std::pair<int, int>, std::vector<int>> flows;  // (task, receiving rank) -> flow per member
+  // The first compute activity after op k of rank r on member j, -1 if none: what a blocking send holds back.
+  auto next_compute = [&](int r, std::size_t k, std::size_t j) {
+    for (std::size_t next = k + 1; next < expanded[r].size(); ++next)
+      if (expanded[r][next].compute[j].first >= 0) return expanded[r][next].compute[j].first;
+    return -1;
+  };
+  const auto gather_peer = [&](int r, std::size_t j) {
+    return placement.gather_bytes > 0 && !placement.gather_peers.empty() ? placement.gather_peers[r][j] : -1;
+  };
+  std::map<std::pair<int, int>, std::vector<int>> flows;  // (task, receiving rank) -> what the consumer waits for, per member
   for (int r = 0; r < ranks; ++r) {
     for (std::size_t k = 0; k < op_tasks[r].size(); ++k) {
       const auto& own = op_tasks[r][k];
@@ -68,13 +79,26 @@ PipelineGraph pipeline_graph(const PipelineSchedule& schedule, OpExpansion& expa
             auto [it, fresh] = flows.try_emplace({index(needed), r});
             if (fresh) {
               const int name = graph.intern(flow_name(needed, r));
+              const std::size_t producer = op_of_task[index(needed)];
               for (std::size_t m = 0; m < members; ++m) {
                 const int flow = graph.add_flow(placement.rank_gpus[from_rank][m], placement.rank_gpus[r][m],
                                                 placement.activation_bytes,
                                                 {timeline_rank(from_rank, static_cast<int>(m), static_cast<int>(members)),
                                                  name, needed.microbatch, WorkTags::kPp});
                 graph.add_dependency(from[m].last, flow);
-                it->second.push_back(flow);
+                if (placement.blocking_sends) {
+                  const int held = next_compute(from_rank, producer, m);
+                  if (held >= 0) graph.add_dependency(flow, held);
+                }
+                int arrived = flow;
+                if (const int peer = gather_peer(r, m); peer >= 0) {
+                  arrived = graph.add_flow(peer, placement.rank_gpus[r][m], placement.gather_bytes,
+                                           {timeline_rank(r, static_cast<int>(m), static_cast<int>(members)),
+                                            graph.intern(flow_name(needed, r) + " gather"), needed.microbatch,
+                                            WorkTags::kPp});
+                  graph.add_dependency(flow, arrived);
+                }
+                it->second.push_back(arrived);
               }
             }
             graph.add_dependency(it->second[j], consumer);

@@ -36,7 +36,13 @@ class OpExpansion {
 
 struct PipelinePlacement {
   std::vector<std::vector<int>> rank_gpus;  // [rank][member]: the GPUs of each rank, as many on every rank
-  double activation_bytes = 0;              // one micro-batch's hidden states between two stages
+  double activation_bytes = 0;              // what each member sends of one micro-batch's hidden states
+  // Blocking sends (sim/scenario/pipeline_p2p.h): the sending rank's next op waits for the send to end.
+  bool blocking_sends = false;
+  // Scatter-gather: the receiving member all-gathers the pieces over NVLink, a flow of `gather_bytes` from
+  // gather_peers[rank][member] that the consumer waits for; empty or -1: none.
+  double gather_bytes = 0;
+  std::vector<std::vector<int>> gather_peers;
 };
 
 struct PipelineGraph {

@@ -94,6 +94,18 @@ TEST(ScenarioLoader, GradientAccumulationIsFusedUnlessSaidOtherwise) {
             "s.yaml:14:33: parallelism.gradient_accumulation_fusion: '2' is not a boolean (expected true or false)");
 }
 
+TEST(ScenarioLoader, PipelineSendsOverlapUnlessBlockingIsAsked) {
+  EXPECT_EQ(parse_scenario(kValidScenario, "s.yaml").layout.pipeline_p2p, PipelineP2p::kOverlapped);
+  for (PipelineP2p kind : {PipelineP2p::kBlocking, PipelineP2p::kBlockingScatterGather}) {
+    const std::string text = with("  recompute: deepseek\n", "  recompute: deepseek\n  pipeline_p2p: " +
+                                                                 std::string(pipeline_p2p_name(kind)) + "\n");
+    EXPECT_EQ(parse_scenario(text, "s.yaml").layout.pipeline_p2p, kind);
+  }
+  EXPECT_EQ(error_of(with("  recompute: deepseek\n", "  recompute: deepseek\n  pipeline_p2p: async\n")),
+            "s.yaml:14:17: parallelism.pipeline_p2p: 'async' is not a known value (expected one of overlapped, "
+            "blocking, blocking-scatter-gather)");
+}
+
 // Flash keeps no s x s tensor: selective recompute frees only its log-sum-exp, and the report says so.
 TEST(ScenarioLoader, SelectiveRecomputeWithFlashSaysWhatItFrees) {
   const auto has_note = [](const Scenario& s) {
@@ -113,7 +125,8 @@ TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
             "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, attention_kernel, "
             "cross_entropy_kernel, layers_per_stage, account_for_embedding_in_pipeline_split, "
             "account_for_loss_in_pipeline_split, decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers, "
-            "dp_overlap, dp_bucket, expert_tp, ep_overlap, distributed_optimizer, gradient_accumulation_fusion); "
+            "dp_overlap, dp_bucket, expert_tp, ep_overlap, distributed_optimizer, gradient_accumulation_fusion, "
+            "pipeline_p2p); "
             "hint: did you mean 'schedule'?");
 }
 

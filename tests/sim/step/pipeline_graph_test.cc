@@ -73,5 +73,38 @@ TEST(PipelineGraph, PointToPointLatencyFollowsExecutorLatencyRule) {
   for (ScheduleKind kind : kAllScheduleKinds) expect_engine_matches_executor({kind, 4, 8, 2}, kOddTimes, 2.5e-3);
 }
 
+// Blocking sends by hand: 1F1B on 2 stages, 2 micro-batches, F = 1 s, B = 2 s; each send takes lambda over
+// the NICs, each scatter-gather all-gather gamma over NVLink (lone flows: bytes / bandwidth, no latency).
+//   overlapped: rank 0 runs F0 F1 B0 B1, rank 1 F0 B0 F1 B1; B1 on rank 0 waits for rank 1's B1 (ends 7 + l)
+//               and its gradient's send: makespan 9 + 2 l.
+//   blocking:   rank 1's F1 also waits for its B0 gradient's send, one more l on the critical path: 9 + 3 l.
+//   with the gather, each of the three arrivals on that path (F0 at rank 1, the B0 and B1 gradients at rank 0)
+//   waits for it too: 9 + 3 l + 3 g, less the F1 input's gather, which rank 1's B0 hides: 9 + 3 l + 2 g.
+double two_stage_makespan(bool blocking, double send_bytes, double gather_bytes) {
+  const PipelineSchedule schedule = make_schedule({ScheduleKind::kOneFOneB, 2, 2, 1});
+  const hw::Topology topology = cluster(schedule.ranks());
+  PipelinePlacement placement;
+  for (int r = 0; r < schedule.ranks(); ++r) placement.rank_gpus.push_back({r * topology.gpus_per_node()});
+  placement.activation_bytes = send_bytes;
+  placement.blocking_sends = blocking;
+  placement.gather_bytes = gather_bytes;
+  for (int r = 0; r < schedule.ranks(); ++r) placement.gather_peers.push_back({r * topology.gpus_per_node() + 1});
+  const std::vector<ChunkTimes> times{{1.0, 2.0, 1.0, 3.0}};
+  return run_in_child([&] {
+    return std::vector<double>{run_engine(pipeline_graph(schedule, times, placement), topology).makespan_s};
+  }).at(0);
+}
+
+TEST(PipelineGraph, BlockingSendsHoldTheSendersNextOpByHand) {
+  const double nic = 50e9, nvlink = 160e9;  // test_cluster.h's H800 node links
+  const double send_bytes = 50e6, lambda = send_bytes / nic;  // 1 ms
+  EXPECT_NEAR(two_stage_makespan(false, send_bytes, 0), 9 + 2 * lambda, 1e-9);
+  EXPECT_NEAR(two_stage_makespan(true, send_bytes, 0), 9 + 3 * lambda, 1e-9);
+  const double gather_bytes = 80e6, gamma = gather_bytes / nvlink;  // 0.5 ms
+  EXPECT_NEAR(two_stage_makespan(true, send_bytes, gather_bytes), 9 + 3 * lambda + 2 * gamma, 1e-9);
+  // Free sends hold nothing: blocking then changes no op's time.
+  EXPECT_NEAR(two_stage_makespan(true, 0, 0), 9, 1e-9);
+}
+
 }  // namespace
 }  // namespace trainsim::sim
