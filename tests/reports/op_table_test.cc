@@ -55,7 +55,8 @@ TEST(OpTable, GemmWorkByHandFromTheModelShape) {
 
 TEST(OpTable, ALayersComputeIsTheSumOfItsComputeOps) {
   const sim::PricedScenario priced(megatron_1p7b());
-  for (const nlohmann::json& l : op_table_json(priced)["layers"]) {
+  const nlohmann::json table = op_table_json(priced);  // alive through the loop: it walks the table's members
+  for (const nlohmann::json& l : table["layers"]) {
     double sum_s = 0;
     for (const nlohmann::json& o : l["ops"])
       if (o["priced_by"] != "link bandwidth + latency") sum_s += o["time_s"].get<double>();
