@@ -6,11 +6,16 @@
 // its own NIC and the receiver all-gathers the pieces over NVLink (Megatron-LM 2021's default
 // --scatter-gather-tensors-in-pipeline; docs/sources.md#megatron-2021-code).
 #pragma once
+#include <array>
 #include <string_view>
 
 namespace trainsim::sim {
 
+struct Scenario;
+
 enum class PipelineP2p { kOverlapped, kBlocking, kBlockingScatterGather };
+inline constexpr std::array kAllPipelineP2p{PipelineP2p::kOverlapped, PipelineP2p::kBlocking,
+                                            PipelineP2p::kBlockingScatterGather};
 
 constexpr std::string_view pipeline_p2p_name(PipelineP2p p2p) {
   switch (p2p) {
@@ -20,5 +25,15 @@ constexpr std::string_view pipeline_p2p_name(PipelineP2p p2p) {
   }
   return "overlapped";
 }
+
+// What one GPU of a stage moves for one micro-batch's hidden states (BF16, micro-batch x sequence x hidden):
+// over its NIC to the same GPU of the next stage, and then, with scatter-gather, over NVLink from its TP peers
+// ((tp - 1)/tp of them, NCCL's all-gather). Sequence parallelism splits the hidden states over TP already, so
+// each GPU sends its shard and there is nothing to scatter.
+struct PipelineSendBytes {
+  double nic_bytes = 0;
+  double gather_bytes = 0;
+};
+PipelineSendBytes pipeline_send_bytes(const Scenario& scenario);
 
 }  // namespace trainsim::sim

@@ -264,11 +264,10 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   read_data_parallel_overlap(node, l);
   l.gradient_accumulation_fusion = node.bool_or("gradient_accumulation_fusion", true);
   if (auto p2p = node.get("pipeline_p2p")) {
-    const Keys names{std::string(pipeline_p2p_name(PipelineP2p::kOverlapped)),
-                     std::string(pipeline_p2p_name(PipelineP2p::kBlocking)),
-                     std::string(pipeline_p2p_name(PipelineP2p::kBlockingScatterGather))};
+    Keys names;
+    for (PipelineP2p kind : kAllPipelineP2p) names.emplace_back(pipeline_p2p_name(kind));
     const std::string chosen = p2p->as_choice(names);
-    for (PipelineP2p kind : {PipelineP2p::kOverlapped, PipelineP2p::kBlocking, PipelineP2p::kBlockingScatterGather})
+    for (PipelineP2p kind : kAllPipelineP2p)
       if (chosen == pipeline_p2p_name(kind)) l.pipeline_p2p = kind;
   }
   refuse_unmodelled_layouts(node);

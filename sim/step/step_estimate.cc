@@ -272,14 +272,12 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   e.comm_bound_by_kind["tp"] = bound_of(device.timing.tp_load);
 
   // PP: activations cross to the next stage's node; steady-state sends overlap compute, fill and drain do not.
-  // Scatter-gather sends 1/tp of them over each NIC and all-gathers the rest over NVLink (pipeline_p2p.h);
-  // blocking sends hold each of the device's chunks (v per micro-batch each way) until its send ends.
-  const double activation_bytes = static_cast<double>(l.micro_batch_size) * s.job.sequence_length * s.job.model.hidden_size * 2.0;
-  const bool scatter_gather = l.pipeline_p2p == PipelineP2p::kBlockingScatterGather && l.tp > 1;
-  const double nic_bytes = scatter_gather ? activation_bytes / l.tp : activation_bytes;
-  const double gather_bytes = scatter_gather ? activation_bytes - nic_bytes : 0.0;
-  const CommLoad p2p{nic_bytes / s.cluster.nic_share_bytes_per_s(), gather_bytes / s.cluster.nvlink_bandwidth_bytes_per_s,
-                     s.cluster.nic_latency_s};
+  // What crosses the NIC and what is all-gathered over NVLink: pipeline_send_bytes (pipeline_p2p.h), as the
+  // engine's flows carry it; blocking sends hold each of the device's chunks (v per micro-batch each way) until
+  // its send ends.
+  const PipelineSendBytes sends = pipeline_send_bytes(s);
+  const CommLoad p2p{sends.nic_bytes / s.cluster.nic_share_bytes_per_s(),
+                     sends.gather_bytes / s.cluster.nvlink_bandwidth_bytes_per_s, s.cluster.nic_latency_s};
   const double blocked_sends = l.pipeline_p2p == PipelineP2p::kOverlapped ? 0.0 : 2.0 * m * l.virtual_stages;
   e.exposed_comm_by_kind_s["pp"] =
       l.pp > 1 ? (overlap ? 1 : 2) * (l.pp - 1) * (p2p.nic_s + p2p.nvlink_s + p2p.latency_s) +

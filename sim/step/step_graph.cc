@@ -118,23 +118,15 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
     placement.rank_gpus.emplace_back();
     for (int m = 0; m < out.members; ++m) placement.rank_gpus.back().push_back(gpus.gpu(d, m));
   }
-  const double shard = l.sequence_parallel ? l.tp : 1;  // sequence parallelism splits the hidden states over TP
-  const double hidden_states_bytes =
-      options.communication ? l.micro_batch_size * static_cast<double>(s.job.sequence_length) * s.job.model.hidden_size * 2.0 / shard
-                            : 0.0;
-  placement.activation_bytes = hidden_states_bytes;
+  const PipelineSendBytes sends = options.communication ? pipeline_send_bytes(s) : PipelineSendBytes{};
+  placement.activation_bytes = sends.nic_bytes;
   placement.blocking_sends = l.pipeline_p2p != PipelineP2p::kOverlapped;
-  // Scatter-gather (pipeline_p2p.h): each TP rank's NIC carries 1/tp of the hidden states, and the receiver
-  // all-gathers them from its TP peers over NVLink, (tp - 1)/tp of them arriving (NCCL's all-gather). Under
-  // sequence parallelism the hidden states are split over TP already: nothing to scatter.
-  if (l.pipeline_p2p == PipelineP2p::kBlockingScatterGather && l.tp > 1 && !l.sequence_parallel) {
-    placement.activation_bytes = hidden_states_bytes / l.tp;
-    placement.gather_bytes = hidden_states_bytes * (l.tp - 1) / l.tp;
+  placement.gather_bytes = sends.gather_bytes;
+  if (sends.gather_bytes > 0)
     for (const auto& rank : placement.rank_gpus) {
       placement.gather_peers.emplace_back();
       for (int gpu : rank) placement.gather_peers.back().push_back(gpus.nvlink_peer(gpu, l.tp));
     }
-  }
   std::vector<std::vector<UnitCollectives>> units;  // ZeRO 3: [stage][layer]
   if (l.zero_stage == 3)
     for (const Stage& stage : plan.stages) {
