@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/units.h"
 #include "models/compute_kind.h"
 #include "reports/text_table.h"
 #include "reports/time_text.h"
@@ -42,22 +43,25 @@ std::string pass_label(const models::Op& op) {
   return op.recomputed ? pass + " (recompute)" : pass;
 }
 
-// What the op achieved at its priced time: TFLOP/s for FLOP-heavy ops, GB/s of HBM (or of the link) otherwise.
+// What the op achieved at its priced time: FLOP/s for ops of more than 10 FLOPs a byte (GEMMs and attention; a
+// display threshold, not a model constant), bytes per second of HBM (or of the link) otherwise.
 std::string achieved_rate(const models::Op& op, double seconds) {
   if (seconds <= 0) return "";
   if (op.is_communication())
-    return fmt::format("{:.0f} GB/s", (op.intra_node_bytes + op.inter_node_bytes) / seconds / 1e9);
-  if (op.flops > 0 && op.flops / std::max(op.hbm_bytes, 1.0) > 10) return fmt::format("{:.0f} TFLOP/s", op.flops / seconds / 1e12);
-  return fmt::format("{:.0f} GB/s", op.hbm_bytes / seconds / 1e9);
+    return format_quantity((op.intra_node_bytes + op.inter_node_bytes) / seconds, Dimension::kBytesPerSecond);
+  if (op.flops > 0 && op.flops / std::max(op.hbm_bytes, 1.0) > 10)
+    return format_quantity(op.flops / seconds, Dimension::kFlopsPerSecond);
+  return format_quantity(op.hbm_bytes / seconds, Dimension::kBytesPerSecond);
 }
 
-std::string quantity(double value, std::string_view unit) {
-  if (value <= 0) return "";
-  if (value >= 1e12) return fmt::format("{:.3g} T{}", value / 1e12, unit);
-  if (value >= 1e9) return fmt::format("{:.3g} G{}", value / 1e9, unit);
-  if (value >= 1e6) return fmt::format("{:.3g} M{}", value / 1e6, unit);
-  if (value >= 1e3) return fmt::format("{:.3g} k{}", value / 1e3, unit);
-  return fmt::format("{:.3g} {}", value, unit);
+std::string bytes_text(double bytes) { return bytes > 0 ? format_quantity(bytes, Dimension::kBytes) : ""; }
+
+// FLOPs have no unit of their own in core/units.h (only FLOP/s): SI prefixes, 3 significant digits.
+std::string flops_text(double flops) {
+  if (flops <= 0) return "";
+  for (auto [factor, prefix] : {std::pair{1e12, "T"}, std::pair{1e9, "G"}, std::pair{1e6, "M"}, std::pair{1e3, "k"}})
+    if (flops >= factor) return fmt::format("{:.3g} {}FLOP", flops / factor, prefix);
+  return fmt::format("{:.3g} FLOP", flops);
 }
 
 std::string kind_label(const models::Op& op) {
@@ -82,7 +86,7 @@ std::string format_op_table(const sim::PricedScenario& priced) {
       const double seconds = op_seconds(op, priced);
       const double bytes = op.is_communication() ? op.intra_node_bytes + op.inter_node_bytes : op.hbm_bytes;
       table.add_row({op.name, pass_label(op), kind_label(op), std::string(models::dtype_name(op.dtype)),
-                     quantity(op.flops, "FLOP"), quantity(bytes, "B"), time_text(seconds), achieved_rate(op, seconds),
+                     flops_text(op.flops), bytes_text(bytes), time_text(seconds), achieved_rate(op, seconds),
                      priced_by(op, priced)});
     }
     const sim::LayerTiming& timing = priced_layer.timing;
