@@ -1,6 +1,7 @@
 // `trainsim bench`: the event engine's speed on the default scenario, a table of sim::bench_cases measured
 // one by one (sim/step/engine_bench.h): wall time, events per second, peak memory, the simulated step.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <map>
 #include <tuple>
 #include <fmt/format.h>
@@ -19,6 +20,7 @@ void add_bench_command(CLI::App& app) {
   struct Options {
     std::string scenario;
     bool quick = false;
+    std::string only_case;
     std::string output;
   };
   auto options = std::make_shared<Options>();
@@ -26,6 +28,9 @@ void add_bench_command(CLI::App& app) {
       "bench", "Time the event engine: a step at stage and gpu fidelity and how it grows with GPUs and micro-batches");
   command->add_option("scenario", options->scenario, "Scenario YAML file (default: scenarios/deepseek-v3-2048xh800.yaml)");
   command->add_flag("--quick", options->quick, "Stage fidelity only (seconds instead of minutes)");
+  command->add_option("--case", options->only_case,
+                      "Only the case of this name, or else the cases whose name contains it: --case 'gpu, the default step' "
+                      "(the plan line is left out)");
   command->add_option("-o,--output", options->output, "Write the table to this file instead of standard output");
   command->callback([options] {
     const std::string path = options->scenario.empty() ? default_scenario_path() : options->scenario;
@@ -42,7 +47,24 @@ void add_bench_command(CLI::App& app) {
     // The routed default step against the balanced one, per fidelity: [fidelity] {balanced wall, routed wall}.
     std::map<sim::Fidelity, std::pair<double, double>> default_walls;
     auto route = [](const sim::Scenario& s) { return sim::scenario_routing(s)->load; };
-    for (const sim::BenchCase& c : sim::bench_cases(base, options->quick, route)) {
+    std::vector<sim::BenchCase> cases = sim::bench_cases(base, options->quick, route);
+    if (!options->only_case.empty()) {
+      // A case's whole name picks that case alone ("gpu, the default step" is also a part of two others).
+      const bool whole_name = std::ranges::any_of(cases, [&](const sim::BenchCase& c) { return c.what == options->only_case; });
+      std::erase_if(cases, [&](const sim::BenchCase& c) {
+        return whole_name ? c.what != options->only_case : c.what.find(options->only_case) == std::string::npos;
+      });
+      if (cases.empty()) {
+        std::string names;
+        for (const sim::BenchCase& c : sim::bench_cases(base, options->quick, route))
+          names += (names.empty() ? "'" : "; '") + c.what + "'";
+        SourceLocation flag;
+        flag.file = "--case";
+        throw ConfigError(flag, fmt::format("'{}' names none of the bench cases", options->only_case),
+                          fmt::format("a part of a case: {}", names));
+      }
+    }
+    for (const sim::BenchCase& c : cases) {
       const auto key = std::tuple{c.fidelity, c.scenario.layout.pp, c.scenario.layout.ep, c.scenario.cluster.nodes,
                                   c.global_batch, c.skewed_routing, static_cast<bool>(c.route)};
       if (auto it = measured.find(key); it != measured.end()) {
@@ -77,7 +99,7 @@ void add_bench_command(CLI::App& app) {
     // The layout search's closed form, the rate `trainsim plan` ranks at (one core: the closed form runs here);
     // --quick leaves it out (about 12 s).
     std::string plan_line;
-    if (!options->quick) {
+    if (!options->quick && options->only_case.empty()) {
       std::fprintf(stderr, "bench: plan's closed form ...\n");
       sim::PlanRequest plan_request;
       plan_request.rerank = sim::Fidelity::kAnalytic;

@@ -24,10 +24,11 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${options[@]}" "${missing[@]}" > /dev/null
 }
 
+# libjemalloc-dev: the allocator the `trainsim` executable links (CMakeLists.txt says why).
 # fortunes: plain English text (/usr/share/games/fortunes), the byte-level corpus the reduced DeepSeek-V3 trains on
 # (kernels/model/token_stream.h).
 install_missing -- cmake ninja-build g++ pkg-config libsimgrid-dev libboost-graph-dev libeigen3-dev libyaml-cpp-dev \
-  libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev libpng-dev fortunes
+  libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev libbenchmark-dev libpng-dev libjemalloc-dev fortunes
 # What only the tests need, with --test, without recommends (a desktop's extras, mail tools, extra plugins):
 # Debian's chromium, which the report page's browser test (tests/cli/run_report_browser_test.cc) opens the page
 # in; Slurm's controller, node daemon and commands, for the test that runs a sweep as a job array on a private

@@ -86,6 +86,22 @@ TEST(TrainsimCli, QuickBenchListsEveryStageCase) {
   EXPECT_EQ(result.out.find("gpu, "), std::string::npos) << "--quick runs no gpu-fidelity case";
 }
 
+// --case picks a case by its whole name, though the name is also a part of two others; a text that names no case
+// is a usage error that lists the cases.
+TEST(TrainsimCli, BenchCaseRunsTheNamedCaseAlone) {
+  const ProcessResult result = run_trainsim({"bench", "--quick", "--case", "stage, the default step"}, kSource);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("stage, the default step "), std::string::npos) << result.out;
+  for (const char* other : {"skewed routing", "routed", "micro-batches", "PP 4"})
+    EXPECT_EQ(result.out.find(other), std::string::npos) << other << " in\n" << result.out;
+
+  const ProcessResult unknown = run_trainsim({"bench", "--quick", "--case", "tpu"}, kSource);
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--case: 'tpu' names none of the bench cases"), std::string::npos) << unknown.err;
+  EXPECT_NE(unknown.err.find("'stage, PP 4 (512 GPUs)'"), std::string::npos) << unknown.err;
+  EXPECT_TRUE(unknown.out.empty()) << unknown.out;
+}
+
 TEST(TrainsimCli, RunWithoutArgumentsUsesTheDefaultScenario) {
   const ProcessResult result = run_trainsim({"run"}, kSource);
   EXPECT_EQ(result.exit_code, 0) << result.err;
