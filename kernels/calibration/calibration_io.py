@@ -6,13 +6,15 @@
       which calibration_run reads (kernels/calibration/calibration_call.h);
   calibration_io.py results TIMES.csv -o calibration-results.json
       calibration_run's times (flushed a call at a time, so a run cut short still has every call it finished)
-      with the device's facts as the results file `trainsim calibrate --from-kernels` reads.
+      with the device's facts as the results file `trainsim calibrate --from-kernels` reads; calibration_run_cpu's
+      (cuda=none) with the host's threads, clock and kernel instead of nvidia-smi's.
 """
 import argparse
 import csv
 import datetime
 import json
 import os
+import platform
 import subprocess
 import sys
 
@@ -29,10 +31,24 @@ def flatten(plan_path):
 
 
 def device_facts(header):
-    """name, sm_count and CUDA runtime from the driver's '# device: name=...; sm_count=...; cuda=...' line."""
+    """name, sm_count and CUDA runtime ("none" on the host) from the driver's '# device: name=...; sm_count=...;
+    cuda=...' line."""
     facts = dict(part.strip().split("=", 1) for part in header[len("# device:"):].split(";"))
+    if facts["cuda"] == "none":
+        return facts["name"], int(facts["sm_count"]), "none"
     runtime = int(facts["cuda"])
     return facts["name"], int(facts["sm_count"]), f"{runtime // 1000}.{runtime % 1000 // 10}"
+
+
+def host_clock_hz():
+    """The host CPU's maximum clock: cpufreq's where the kernel exposes it, else the fastest core's current MHz."""
+    try:
+        with open("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq") as f:
+            return float(f.read()) * 1e3  # kHz
+    except OSError:
+        with open("/proc/cpuinfo") as f:
+            mhz = [float(line.split(":")[1]) for line in f if line.startswith("cpu MHz")]
+        return max(mhz) * 1e6 if mhz else 0.0
 
 
 def nvidia_smi(field):
@@ -51,11 +67,16 @@ def results(times_path, out_path):
              for r in csv.DictReader(lines[1:])]
     if not calls:
         sys.exit(f"{times_path}: no call was timed")
+    if cuda == "none":  # calibration_run_cpu: the host's threads, clock and kernel
+        device = {"name": name, "sm_count": sm_count, "boost_clock_hz": host_clock_hz(),
+                  "driver": "Linux " + platform.release(), "cuda": "none"}
+    else:
+        device = {"name": name, "sm_count": sm_count,
+                  "boost_clock_hz": float(nvidia_smi("clocks.max.sm")) * 1e6,
+                  "driver": nvidia_smi("driver_version"), "cuda": cuda}
     doc = {
         "format": 1,
-        "device": {"name": name, "sm_count": sm_count,
-                   "boost_clock_hz": float(nvidia_smi("clocks.max.sm")) * 1e6,
-                   "driver": nvidia_smi("driver_version"), "cuda": cuda},
+        "device": device,
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
         "calls": calls,
     }

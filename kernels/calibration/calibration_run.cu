@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels/calibration/calibration_call.h"
+#include "kernels/calibration/calibration_times.h"
 #include "kernels/common/driver_args.h"
 #include "kernels/common/gpu_timing.cuh"
 #include "kernels/fp8/fp8_scaling.h"
@@ -252,11 +253,7 @@ int run(const DriverArgs& cli) {
   TS_CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
   int runtime = 0;
   TS_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
-  FILE* out = std::fopen(cli.positional[1].c_str(), "w");
-  if (!out) throw std::runtime_error("cannot write " + cli.positional[1]);
-  std::fprintf(out, "# device: name=%s; sm_count=%d; cuda=%d\nid,seconds,sms,kernel\n", prop.name,
-               prop.multiProcessorCount, runtime);
-  std::fflush(out);
+  CalibrationTimes out(cli.positional[1], prop.name, prop.multiProcessorCount, std::to_string(runtime));
   // Warm-up, then the median of samples of back-to-back calls (gpu_timing.cuh); --quick: fewer samples.
   const int warmup = 2, samples = cli.quick ? 3 : 5, batch = cli.quick ? 2 : 4;
   int timed = 0, fewer_sms = 0, refused = 0;
@@ -269,8 +266,7 @@ int run(const DriverArgs& cli) {
       Scratch scratch;
       const Timed t = prepare(c, scratch);
       const double seconds = median_seconds(t.run, warmup, samples, nullptr, batch);
-      std::fprintf(out, "%s,%.9g,%d,%s\n", c.id.c_str(), seconds, prop.multiProcessorCount, t.kernel.c_str());
-      std::fflush(out);
+      out.add(c.id, seconds, prop.multiProcessorCount, t.kernel);
       std::printf("%-24s %12.3f us  %s\n", c.id.c_str(), seconds * 1e6, t.kernel.c_str());
       ++timed;
     } catch (const std::invalid_argument& e) {
@@ -282,13 +278,11 @@ int run(const DriverArgs& cli) {
       ++refused;
       if (cudaDeviceSynchronize() != cudaSuccess) {
         std::printf("the CUDA context is broken: stopping after %d timed calls\n", timed);
-        std::fclose(out);
         return 1;
       }
     }
     std::fflush(stdout);
   }
-  std::fclose(out);
   std::printf("%d calls timed, %d at fewer SMs skipped (no kernel can be held to them), %d refused\n", timed, fewer_sms,
               refused);
   return timed > 0 ? 0 : 1;
