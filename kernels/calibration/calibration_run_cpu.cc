@@ -155,7 +155,7 @@ int run(const DriverArgs& cli) {
     try {
       const Timed t = prepare(c);
       const double seconds = median_seconds(t.run, samples, batch);
-      out.add(c.id, seconds, c.sms, t.kernel);
+      out.add(c.id, seconds, threads, t.kernel);  // what it ran on, as calibration_run writes its GPU's SMs
       std::printf("%-24s %12.3f us  %s\n", c.id.c_str(), seconds * 1e6, t.kernel.c_str());
       ++timed;
     } catch (const std::invalid_argument& e) {

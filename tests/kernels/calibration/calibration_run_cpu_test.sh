@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # calibration_run_cpu (kernels/calibration/calibration_run_cpu.cc) on a hand-written plan of one call per kind it
-# runs: every call at the plan's largest SM count timed once with a positive median, the call at fewer SMs skipped,
+# runs: every call at the plan's largest SM count timed once with a positive median on all the host's threads (the
+# CSV's sms), the call at fewer SMs skipped,
 # a dtype no host GEMM computes refused by name; the CSV in the format calibration_io.py reads, whose results file
 # then names the host (cuda none, its threads, a clock above zero). A malformed line fails naming its line.
 # Usage: calibration_run_cpu_test.sh CALIBRATION_RUN_CPU REPO
@@ -32,7 +33,8 @@ head -1 "$scratch/times.csv" | grep -Eq '^# device: name=[^;]+; sm_count=[1-9][0
 timed=$(tail -n +3 "$scratch/times.csv" | cut -d, -f1 | tr '\n' ' ')
 [ "$timed" = "bf16_gemm.000 fp8_gemm.000 attention_forward.000 attention_backward.000 memory_bound.000 " ] ||
   fail "timed calls: $timed"
-tail -n +3 "$scratch/times.csv" | awk -F, '!($2 > 0 && $3 == 8) { print "FAIL: row " NR ": " $0; bad = 1 } END { exit bad }'
+threads=$(head -1 "$scratch/times.csv" | sed 's/.*sm_count=\([0-9]*\);.*/\1/')
+tail -n +3 "$scratch/times.csv" | awk -F, -v threads="$threads" '!($2 > 0 && $3 == threads) { print "FAIL: row " NR ": " $0; bad = 1 } END { exit bad }'
 grep -q "^fp8_gemm.000,.*,groups x model::linear_forward fp8$" "$scratch/times.csv" || fail "grouped FP8 GEMM's kernel"
 
 python3 "$repo/kernels/calibration/calibration_io.py" results "$scratch/times.csv" -o "$scratch/results.json" > /dev/null
