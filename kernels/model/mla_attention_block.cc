@@ -20,8 +20,8 @@ MlaWeights zero_mla_weights(const MlaDims& d) {
 
 size_t cached_bytes(const MlaCache& cache) {
   const MlaQkvRef& q = cache.qkv;
-  return sizeof(double) * (cache.x.size() + q.c_q.size() + q.kv_down.size() + q.c_kv.size() + q.q.size() +
-                           q.k.size() + q.v.size() + cache.attn.size()) +
+  return sizeof(double) * (cache.x.size() + cache.q_down.size() + q.c_q.size() + q.kv_down.size() + q.c_kv.size() +
+                           q.q.size() + q.k.size() + q.v.size() + cache.attn.size()) +
          sizeof(int) * cache.positions.size();
 }
 
@@ -67,16 +67,16 @@ std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w,
   // both down-projections first, then norms_and_up.
   MlaQkvRef& q = cache.qkv;
   q = MlaQkvRef{};
-  const std::vector<double> q_down = timed(OpKind::kProjection, "q_down", [&] {
+  cache.q_down = timed(OpKind::kProjection, "q_down", [&] {
     return linear_forward(x, w.w_dq, tokens, d.q_lora, d.hidden, precision);
   });
   q.kv_down = timed(OpKind::kProjection, "kv_down", [&] {
     return linear_forward(x, w.w_dkv, tokens, d.kv_down_dim(), d.hidden, precision);
   });
-  norms_and_up(d, w, q_down, cache.positions, precision, kForwardSteps, q);
+  norms_and_up(d, w, cache.q_down, cache.positions, precision, kForwardSteps, q);
   cache.attn = timed(OpKind::kAttentionCore, "attention",
                      [&] { return attention_forward_ref(cache.shape, q.q, q.k, q.v).o; });
-  if (cache.recompute_norms_and_up) {  // backward recomputes these; kv_down (the latent) stays
+  if (cache.recompute_norms_and_up) {  // backward recomputes these; q_down and kv_down (the latents) stay
     for (std::vector<double>* kept : {&q.c_q, &q.c_kv, &q.q, &q.k, &q.v}) std::vector<double>().swap(*kept);
   }
   return timed(OpKind::kProjection, "o_proj",
@@ -88,15 +88,12 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
                                            std::span<const double> x) {
   const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
   const int tokens = cache.shape.batch.total_tokens(), qk = d.qk_dim(), up = d.kv_up_dim(), down = d.kv_down_dim();
-  // With recomputation, q_down, the latents' norms and the up-projections run again here (the same operations on
-  // the same inputs as forward, so the same values); otherwise the cache holds them and q_down is recomputed below.
+  // With recomputation, the latents' norms and the up-projections run again here from the kept down-projections
+  // (the same operations on the same inputs as forward, so the same values); otherwise the cache holds them.
   MlaQkvRef recomputed;
-  std::vector<double> q_down;
   if (cache.recompute_norms_and_up) {
-    q_down = timed(OpKind::kProjection, "q_down_recompute",
-                   [&] { return linear_forward(in, w.w_dq, tokens, d.q_lora, d.hidden, cache.precision); });
     recomputed.kv_down = cache.qkv.kv_down;
-    norms_and_up(d, w, q_down, cache.positions, cache.precision, kRecomputeSteps, recomputed);
+    norms_and_up(d, w, cache.q_down, cache.positions, cache.precision, kRecomputeSteps, recomputed);
   }
   const MlaQkvRef& qkv = cache.recompute_norms_and_up ? recomputed : cache.qkv;
   const std::vector<double> d_attn = timed(OpKind::kProjection, "o_proj", [&] {
@@ -140,16 +137,14 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
     return linear_backward(in, w.w_dkv, d_kv_down, tokens, down, d.hidden, grads.w_dkv, cache.precision);
   });
 
-  // Query path: q_up = c_q W_uq^T, c_q = RMSNorm(q_down), q_down = x W_dq^T (recomputed, not cached).
+  // Query path: q_up = c_q W_uq^T, c_q = RMSNorm(q_down), q_down = x W_dq^T (kept).
   const std::vector<double> d_c_q = timed(OpKind::kProjection, "q_up", [&] {
     return linear_backward(qkv.c_q, w.w_uq, d_q_up, tokens, d.heads * qk, d.q_lora, grads.w_uq,
                            cache.precision);
   });
-  if (!cache.recompute_norms_and_up)
-    q_down = timed(OpKind::kProjection, "q_down_recompute",
-                   [&] { return linear_forward(in, w.w_dq, tokens, d.q_lora, d.hidden, cache.precision); });
   const std::vector<double> d_q_down = timed(OpKind::kNormElementwise, "q_norm", [&] {
-    return rmsnorm_backward_ref(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, d_c_q, grads.gamma_q);
+    return rmsnorm_backward_ref(cache.q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, d_c_q,
+                                grads.gamma_q);
   });
   const std::vector<double> dx_q = timed(OpKind::kProjection, "q_down", [&] {
     return linear_backward(in, w.w_dq, d_q_down, tokens, d.q_lora, d.hidden, grads.w_dq, cache.precision);

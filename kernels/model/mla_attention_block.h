@@ -16,6 +16,9 @@ struct MlaCache {
   std::vector<int> positions;  // RoPE position of each token inside its sequence
   AttentionShape shape;
   MlaQkvRef qkv;             // latents, q, k, v
+  // [tokens][q_lora], the query down-projection's output, kept in both modes as the simulator's op catalog keeps
+  // it: DeepSeek-V3 recomputes the norms and the up-projections, not the down-projections (section 3.2.3).
+  std::vector<double> q_down;
   std::vector<double> attn;  // [tokens][heads][v_dim], before the output projection
   GemmPrecision precision = GemmPrecision::kFP64;  // of the five projections, forward and backward
   // Set by the caller before forward: DeepSeek-V3's recomputation (arXiv 2412.19437, section 3.2.3): the latent
