@@ -13,6 +13,7 @@
 #include "kernels/mla/bf16_host.h"
 #include "kernels/mla/mla_attention_ref.h"
 #include "kernels/mla/mla_projections_ref.h"
+#include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
 
@@ -93,6 +94,7 @@ std::vector<double> linear_forward(std::span<const double> x, std::span<const do
                                    GemmPrecision precision) {
   if (x.size() != size_t(m) * k || w.size() != size_t(n) * k)
     throw std::invalid_argument("linear_forward: sizes do not match m, n, k");
+  count_flops(2.0 * m * n * k);
   if (m == 0 || n == 0 || k == 0) precision = GemmPrecision::kFP64;  // an expert without tokens: nothing to round
   switch (precision) {
     case GemmPrecision::kFP64:
@@ -109,6 +111,7 @@ std::vector<double> linear_backward(std::span<const double> x, std::span<const d
                                     int m, int n, int k, std::span<double> dw, GemmPrecision precision) {
   if (x.size() != size_t(m) * k || w.size() != size_t(n) * k || dy.size() != size_t(m) * n || dw.size() != w.size())
     throw std::invalid_argument("linear_backward: sizes do not match m, n, k");
+  count_flops(4.0 * m * n * k);  // Dgrad and Wgrad
   if (precision == GemmPrecision::kFP64 || m == 0 || n == 0 || k == 0)
     return linear_backward_ref(x, w, dy, m, n, k, dw);
   std::vector<double> dx, dw_step;

@@ -74,8 +74,10 @@ std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w,
     return linear_forward(x, w.w_dkv, tokens, d.kv_down_dim(), d.hidden, precision);
   });
   norms_and_up(d, w, cache.q_down, cache.positions, precision, kForwardSteps, q);
-  cache.attn = timed(OpKind::kAttentionCore, "attention",
-                     [&] { return attention_forward_ref(cache.shape, q.q, q.k, q.v).o; });
+  cache.attn = timed(OpKind::kAttentionCore, "attention", [&] {
+    count_flops(attention_forward_flops(cache.shape));
+    return attention_forward_ref(cache.shape, q.q, q.k, q.v).o;
+  });
   if (cache.recompute_norms_and_up) {  // backward recomputes these; q_down and kv_down (the latents) stay
     for (std::vector<double>* kept : {&q.c_q, &q.c_kv, &q.q, &q.k, &q.v}) std::vector<double>().swap(*kept);
   }
@@ -100,6 +102,7 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
     return linear_backward(cache.attn, w.w_o, dy, tokens, d.hidden, d.heads * d.v_dim, grads.w_o, cache.precision);
   });
   const AttentionGradsRef g = timed(OpKind::kAttentionCore, "attention", [&] {
+    count_flops(attention_backward_flops(cache.shape));  // its forward recomputation included
     return attention_backward_ref(cache.shape, qkv.q, qkv.k, qkv.v, d_attn);
   });
 

@@ -31,6 +31,7 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
   {
     OpScope scope(OpKind::kRouter, "router");
     cache.logits = linear_ref(x, w.w_router, rows, experts, hidden);
+    count_flops(2.0 * rows * experts * hidden);
     cache.expert_ids.assign(size_t(rows) * k, 0);
     cache.gates.assign(size_t(rows) * k, 0);
     router_ref(rule, cache.logits, bias, cache.expert_ids, cache.gates);
@@ -114,6 +115,7 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
                   &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
   const std::vector<double> dx_router =
       linear_backward_ref(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router);
+  count_flops(4.0 * rows * experts * hidden);  // Dgrad and Wgrad
   for (size_t i = 0; i < dx.size(); ++i) dx[i] += dx_router[i];
   return dx;
 }

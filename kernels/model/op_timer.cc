@@ -37,6 +37,7 @@ std::string_view pass_name(Pass pass) {
 void OpTimer::begin_step() {
   current_ = StepTiming{};
   depth_ = 0;
+  op_flops_ = 0;
   step_start_ = Clock::now();
 }
 
@@ -51,12 +52,24 @@ void OpTimer::leave(std::string_view name, OpKind kind, Clock::time_point start,
   if (depth_ != 0) return;  // a nested op: its time is its parent's
   using std::chrono::duration_cast, std::chrono::nanoseconds;
   const TimedOp op{name, kind, pass, layer, duration_cast<nanoseconds>(start - step_start_).count(),
-                   duration_cast<nanoseconds>(end - start).count()};
+                   duration_cast<nanoseconds>(end - start).count(), op_flops_};
+  op_flops_ = 0;
   current_.kind_ns[static_cast<int>(kind)] += op.duration_ns;
   current_.ops.push_back(op);
 }
 
+void OpTimer::add_flops(double flops) {
+  if (depth_ > 0)
+    op_flops_ += flops;
+  else
+    current_.untimed_flops += flops;
+}
+
 OpTimer* attached_op_timer() { return attached; }
+
+void count_flops(double flops) {
+  if (attached != nullptr) attached->add_flops(flops);
+}
 
 AttachOpTimer::AttachOpTimer(OpTimer* timer, Pass pass) : previous_(attached) {
   attached = timer;

@@ -40,10 +40,14 @@ struct TimedOp {
   int layer = kNoLayer;  // 0..num_hidden_layers-1; MTP depth k (1-based) is num_hidden_layers + k - 1
   int64_t start_ns = 0;  // since the step began (steady_clock)
   int64_t duration_ns = 0;
+  // The op's matrix arithmetic, counted where it is issued (count_flops): 2 m n k per GEMM (a backward op's Dgrad
+  // and Wgrad: 4 m n k), the attention core's as mla_problem.h counts it; norms and element-wise ops count none.
+  double flops = 0;
 };
 
 struct StepTiming {
   int64_t wall_ns = 0;                         // begin_step to end_step
+  double untimed_flops = 0;                    // counted outside every op (none: each GEMM runs inside its op)
   std::array<int64_t, kOpKindCount> kind_ns{};  // sum of the step's ops' durations per kind (optimizer included)
   std::vector<TimedOp> ops;                     // in the order they ran (one thread: sequential)
 };
@@ -63,9 +67,12 @@ class OpTimer {
   // Used by OpScope.
   bool enter() { return depth_++ == 0; }
   void leave(std::string_view name, OpKind kind, Clock::time_point start, Clock::time_point end);
+  // Used by count_flops: into the op running now (the outermost), else into the step's untimed_flops.
+  void add_flops(double flops);
 
  private:
   int depth_ = 0;
+  double op_flops_ = 0;
   Clock::time_point step_start_{};
   StepTiming current_;
   std::vector<StepTiming> steps_;
@@ -73,6 +80,10 @@ class OpTimer {
 
 // The recorder the ops on this thread report to; nullptr (the default) records nothing.
 OpTimer* attached_op_timer();
+
+// Adds `flops` of matrix arithmetic to the op running on this thread (nothing when no timer is attached): the
+// GEMMs and the attention core call it, so that a test can hold the simulator's op catalog to what the model runs.
+void count_flops(double flops);
 
 // Attaches `timer` (may be null) to this thread for the scope's life and sets its pass; restores the previous one.
 class AttachOpTimer {

@@ -35,8 +35,8 @@ TEST(OpTimer, OpsPerKindAndPassCountedByHand) {
   // Tiny config: layer 0 dense, layer 1 MoE, one MTP depth with a MoE block: 3 blocks, 2 MoE blocks of 8 routed
   // experts and a shared expert. Per block, MLA runs 5 projections forward (q_down, q_up, kv_down, kv_up, o_proj)
   // and the same 5 backward (q_down's output is kept, as the simulator's catalog keeps it), one attention core each
-  // way. SwiGLU MLPs (each: 2 GEMM ops, 1 swiglu):
-  // dense 1, shared 2, routed 2 x 8 (an expert with no token still runs). Norm ops per block each way: 6 (forward:
+  // way. SwiGLU MLPs (each: 2 GEMM ops, 1 swiglu): dense 1, shared 2, routed 2 x 8 (an expert with no token still
+  // runs). Norm ops per block each way: 6 (forward:
   // attn_norm, q_norm, kv_norm, rope, residual_ffn_norm, residual; backward: residual_ffn_norm, rope, kv_norm,
   // q_norm, add_dx, attn_norm_residual) + 1 per SwiGLU (19 in all) + the MTP's input norms: 18 + 19 + 1 = 38.
   // Router: forward router + balance loss, backward one, per MoE block. Permute: gather + combine per routed
