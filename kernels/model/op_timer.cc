@@ -55,6 +55,7 @@ void OpTimer::leave(std::string_view name, OpKind kind, Clock::time_point start,
                    duration_cast<nanoseconds>(end - start).count(), op_flops_};
   op_flops_ = 0;
   current_.kind_ns[static_cast<int>(kind)] += op.duration_ns;
+  current_.kind_flops[static_cast<int>(kind)] += op.flops;
   current_.ops.push_back(op);
 }
 

@@ -49,6 +49,7 @@ struct StepTiming {
   int64_t wall_ns = 0;                         // begin_step to end_step
   double untimed_flops = 0;                    // counted outside every op (none: each GEMM runs inside its op)
   std::array<int64_t, kOpKindCount> kind_ns{};  // sum of the step's ops' durations per kind (optimizer included)
+  std::array<double, kOpKindCount> kind_flops{};  // sum of the step's ops' matrix FLOPs per kind
   std::vector<TimedOp> ops;                     // in the order they ran (one thread: sequential)
 };
 

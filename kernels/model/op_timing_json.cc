@@ -31,19 +31,23 @@ std::string op_timings_json(const std::vector<StepTiming>& steps) {
   for (size_t s = 0; s < steps.size(); ++s) {
     const StepTiming& t = steps[s];
     int64_t compute_ns = 0;
-    std::string kinds;
+    std::string kinds, flops;
     for (int k = 0; k < kOpKindCount; ++k) {
       if (k == kOptimizerIndex) continue;
       compute_ns += t.kind_ns[k];
-      if (!kinds.empty()) kinds += ", ";
-      kinds += "\"" + std::string(op_kind_name(static_cast<OpKind>(k))) + "\": " + seconds_text(t.kind_ns[k]);
+      if (!kinds.empty()) kinds += ", ", flops += ", ";
+      const std::string key = "\"" + std::string(op_kind_name(static_cast<OpKind>(k))) + "\": ";
+      kinds += key + seconds_text(t.kind_ns[k]);
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "%.17g", t.kind_flops[k]);  // whole numbers below 2^53: exact
+      flops += key + buf;
     }
     const int64_t optimizer_ns = t.kind_ns[kOptimizerIndex];
     out += s == 0 ? "\n  " : ",\n  ";
     out += "{\"step\": " + std::to_string(s) + ", \"wall_s\": " + seconds_text(t.wall_ns) +
            ", \"compute_s\": " + seconds_text(compute_ns) + ", \"optimizer_s\": " + seconds_text(optimizer_ns) +
            ", \"untimed_s\": " + seconds_text(t.wall_ns - compute_ns - optimizer_ns) +
-           ",\n   \"compute_by_op_kind_s\": {" + kinds + "}}";
+           ",\n   \"compute_by_op_kind_s\": {" + kinds + "},\n   \"flops_by_op_kind\": {" + flops + "}}";
   }
   out += "\n]}\n";
   return out;

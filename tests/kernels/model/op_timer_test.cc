@@ -121,6 +121,24 @@ TEST(OpTimer, TimingsJsonReadsBack) {
       ASSERT_NE(v, nullptr) << op_kind_name(static_cast<OpKind>(k));
       EXPECT_GE(v->number, 0);
     }
+    // Each kind's FLOPs are its ops' (whole numbers, printed exactly): the GEMM kinds and the attention core have
+    // some, the norms, permutes and embedding lookups none (op_catalog_agreement_test.cc checks their sizes).
+    const JsonValue* flops = step.find("flops_by_op_kind");
+    ASSERT_NE(flops, nullptr);
+    EXPECT_EQ(flops->fields.size(), 9u);
+    std::map<OpKind, double> summed;
+    for (const TimedOp& op : steps[s].ops) summed[op.kind] += op.flops;
+    for (int k = 0; k < kOpKindCount - 1; ++k) {
+      const OpKind kind = static_cast<OpKind>(k);
+      const JsonValue* v = flops->find(std::string(op_kind_name(kind)));
+      ASSERT_NE(v, nullptr) << op_kind_name(kind);
+      EXPECT_EQ(v->number, summed[kind]) << op_kind_name(kind);
+    }
+    for (OpKind kind : {OpKind::kAttentionCore, OpKind::kProjection, OpKind::kMlpGemm, OpKind::kExpertGemm,
+                        OpKind::kRouter, OpKind::kEmbeddingHead})
+      EXPECT_GT(summed[kind], 0) << op_kind_name(kind);
+    for (OpKind kind : {OpKind::kNormElementwise, OpKind::kPermute, OpKind::kQuantize})
+      EXPECT_EQ(summed[kind], 0) << op_kind_name(kind);
   }
 }
 
