@@ -292,10 +292,5 @@ int run(const DriverArgs& cli) {
 }  // namespace trainsim::kernels
 
 int main(int argc, char** argv) {
-  try {
-    return trainsim::kernels::run(trainsim::kernels::parse_driver_args(argc, argv));
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "calibration_run: error: %s\n", e.what());
-    return 1;
-  }
+  return trainsim::kernels::driver_main(argc, argv, "calibration_run", trainsim::kernels::run);
 }

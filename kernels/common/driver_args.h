@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdio>
+#include <exception>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,6 +34,17 @@ inline DriverArgs parse_driver_args(int argc, char** argv) {
       args.positional.push_back(arg);
   }
   return args;
+}
+
+// A driver's main(): `run` on the parsed command line; an exception becomes one line, "NAME: error: what", exit 1.
+template <typename Run>
+int driver_main(int argc, char** argv, const char* name, Run&& run) {
+  try {
+    return run(parse_driver_args(argc, argv));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+    return 1;
+  }
 }
 
 }  // namespace trainsim::kernels
