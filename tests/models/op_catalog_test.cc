@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include "models/hf_config.h"
 #include "models/model_presets.h"
 #include "models/model_size.h"
@@ -210,6 +212,45 @@ TEST(OpCatalog, Fp8WeightGradientsNeedTransposedQuantization) {
   ASSERT_NE(requant, nullptr);
   EXPECT_DOUBLE_EQ(cast->hbm_bytes, rows * n * (2.0 + 2.0 * fp8));
   EXPECT_DOUBLE_EQ(requant->hbm_bytes, 2.0 * rows * k * fp8);
+}
+
+// Narayanan et al. 2021 (arXiv 2104.04473, section 5.1) count a GPT iteration with full recomputation as
+// F = 96 B s l h^2 (1 + s / (6h) + V / (16 l h)): per layer 24 B s h^2 of GEMMs and 4 B s^2 h of attention (the
+// full s x s scores and their product with V, as the unfused core computes them) per pass, four passes (forward,
+// its recomputation, two backward GEMMs each); the logits 2 B s h V, three passes (the head is not recomputed).
+// The catalog's GEMM ops (attention's batched ones included) for the same micro-batch must add up to exactly that:
+// checked on every model shape of the table, at one GPU (TP 1) and at the micro-batch of 1.
+TEST(OpCatalog, MatrixFlopsOfAMegatronGptIterationAreNarayanansFormula) {
+  struct Row {
+    int heads, hidden, layers;
+  };
+  for (const Row r : {Row{24, 2304, 24}, Row{32, 3072, 30}, Row{32, 4096, 36}, Row{48, 6144, 40}, Row{64, 8192, 48},
+                      Row{80, 10240, 60}, Row{96, 12288, 80}, Row{128, 16384, 96}, Row{128, 20480, 105},
+                      Row{160, 25600, 128}}) {
+    const ModelConfig m = model_from_hf_json(
+        fmt::format(R"({{"model_type": "gpt2", "hidden_size": {}, "num_hidden_layers": {}, "num_attention_heads": {},
+                        "intermediate_size": {}, "vocab_size": 51200, "max_position_embeddings": 2048,
+                        "hidden_act": "gelu", "attention_dropout": 0.1, "hidden_dropout": 0.1}})",
+                    r.hidden, r.layers, r.heads, 4 * r.hidden),
+        "row.json", "gpt");
+    OpContext c;
+    c.micro_batch_size = 1;
+    c.sequence_length = 2048;
+    c.recompute = Recompute::kFull;
+    c.attention_kernel = AttentionKernel::kUnfused;
+    double flops = 0;
+    auto add = [&](const LayerOps& layer, double count) {
+      for (const Op& op : layer.ops)
+        if (op.kind == OpKind::kGemm || op.kind == OpKind::kGroupedGemm || op.kind == OpKind::kAttention)
+          flops += count * op.flops;
+    };
+    add(build_layer_ops(m, LayerKind::kDense, c), r.layers);
+    add(build_layer_ops(m, LayerKind::kEmbedding, c), 1);
+    add(build_layer_ops(m, LayerKind::kOutputHead, c), 1);
+    const double B = 1, s = 2048, l = r.layers, h = r.hidden, V = 51200;
+    const double narayanan = 96 * B * s * l * h * h * (1 + s / (6 * h) + V / (16 * l * h));
+    EXPECT_NEAR(flops / narayanan, 1.0, 1e-12) << r.hidden;  // sums of whole numbers: equal to rounding
+  }
 }
 
 }  // namespace
