@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "kernels/mla/mla_projections_ref.h"
+#include "kernels/model/linear_gemm.h"
 #include "kernels/model/op_timer.h"
 #include "kernels/moe/router_ref.h"
 
@@ -30,8 +30,7 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
   // 2412.19437, section 3.3.1), and an FP8 router would change which experts are chosen.
   {
     OpScope scope(OpKind::kRouter, "router");
-    cache.logits = linear_ref(x, w.w_router, rows, experts, hidden);
-    count_flops(2.0 * rows * experts * hidden);
+    cache.logits = linear_forward(x, w.w_router, rows, experts, hidden, GemmPrecision::kFP64);
     cache.expert_ids.assign(size_t(rows) * k, 0);
     cache.gates.assign(size_t(rows) * k, 0);
     router_ref(rule, cache.logits, bias, cache.expert_ids, cache.gates);
@@ -114,8 +113,7 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
     gate_backward(rule, &cache.logits[size_t(t) * experts], &cache.expert_ids[size_t(t) * k],
                   &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
   const std::vector<double> dx_router =
-      linear_backward_ref(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router);
-  count_flops(4.0 * rows * experts * hidden);  // Dgrad and Wgrad
+      linear_backward(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router, GemmPrecision::kFP64);
   for (size_t i = 0; i < dx.size(); ++i) dx[i] += dx_router[i];
   return dx;
 }

@@ -35,7 +35,10 @@ std::string op_timings_json(const std::vector<StepTiming>& steps) {
     for (int k = 0; k < kOpKindCount; ++k) {
       if (k == kOptimizerIndex) continue;
       compute_ns += t.kind_ns[k];
-      if (!kinds.empty()) kinds += ", ", flops += ", ";
+      if (!kinds.empty()) {
+        kinds += ", ";
+        flops += ", ";
+      }
       const std::string key = "\"" + std::string(op_kind_name(static_cast<OpKind>(k))) + "\": ";
       kinds += key + seconds_text(t.kind_ns[k]);
       char buf[40];
