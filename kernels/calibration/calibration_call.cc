@@ -42,6 +42,12 @@ std::int64_t positive_integer(const std::string& text, int line_number, const st
 
 }  // namespace
 
+int shape_int(std::int64_t size, const char* what) {
+  if (size <= 0 || size > (1LL << 31) - 1)
+    throw std::invalid_argument(std::string(what) + " out of the kernels' int range");
+  return static_cast<int>(size);
+}
+
 CalibrationCall parse_calibration_call(const std::string& line, int line_number) {
   std::istringstream words(line);
   CalibrationCall c;

@@ -24,6 +24,9 @@ struct CalibrationCall {
   std::int64_t bytes = 0;
 };
 
+// A shape size as the kernels and references take it (int); std::invalid_argument naming `what` outside 1 .. 2^31 - 1.
+int shape_int(std::int64_t size, const char* what);
+
 // Parses one line; throws std::invalid_argument naming the line number and the field that is wrong.
 CalibrationCall parse_calibration_call(const std::string& line, int line_number);
 // Every non-empty line of `in` that does not start with '#'.

@@ -81,15 +81,11 @@ struct Timed {
 };
 
 std::size_t sz(std::int64_t x) { return static_cast<std::size_t>(x); }
-int to_int(std::int64_t x, const char* what) {
-  if (x <= 0 || x > (1LL << 31) - 1) throw std::invalid_argument(std::string(what) + " out of the kernels' int range");
-  return static_cast<int>(x);
-}
 
 // Fprop and Dgrad: A 1x128, B 128x128 scales, BF16 out; Wgrad (pass W): both 1x128 along K, FP32 out (training_gemm.h).
 Timed fp8_gemm(const CalibrationCall& c, Scratch& s) {
   const bool wgrad = c.pass == "W";
-  const int m = to_int(c.m, "m"), n = to_int(c.n, "n"), k = to_int(c.k, "k");
+  const int m = shape_int(c.m, "m"), n = shape_int(c.n, "n"), k = shape_int(c.k, "k");
   const fp8::ScaleTiling b_tiling = wgrad ? fp8::ScaleTiling::kRow1x128 : fp8::ScaleTiling::kBlock128x128;
   fp8::Fp8GemmArgs args{m, n, k, s.fp8_codes(sz(c.m) * sz(c.k)), s.ones(fp8::scale_count(fp8::ScaleTiling::kRow1x128, m, k)),
                         s.fp8_codes(sz(c.n) * sz(c.k)), s.ones(fp8::scale_count(b_tiling, n, k)), b_tiling,
@@ -102,21 +98,21 @@ Timed fp8_gemm(const CalibrationCall& c, Scratch& s) {
 // group, n x k weights; pass W: dW_e [m x n] over the k rows of each group (hardware/calibration_sweep.h).
 Timed fp8_grouped_gemm(const CalibrationCall& c, Scratch& s) {
   const bool wgrad = c.pass == "W";
-  const int groups = to_int(c.groups, "groups");
+  const int groups = shape_int(c.groups, "groups");
   const std::int64_t rows_per_group = wgrad ? c.k : c.m;
-  const int padded = to_int((rows_per_group + 127) / 128 * 128, "rows per group");
+  const int padded = shape_int((rows_per_group + 127) / 128 * 128, "rows per group");
   std::vector<int> offsets(groups + 1);
-  for (int g = 0; g <= groups; ++g) offsets[g] = to_int(std::int64_t(g) * padded, "rows");
+  for (int g = 0; g <= groups; ++g) offsets[g] = shape_int(std::int64_t(g) * padded, "rows");
   const int rows = offsets.back();
   if (!wgrad) {
-    const int n = to_int(c.n, "n"), k = to_int(c.k, "k");
+    const int n = shape_int(c.n, "n"), k = shape_int(c.k, "k");
     const Fp8Grouped x{s.fp8_codes(sz(rows) * k), s.ones(grouped_row_scale_count(rows, k))};
     const Fp8Grouped w{s.fp8_codes(sz(groups) * n * k), s.ones(expert_weight_scale_count(groups, n, k))};
     bf16* y = s.get<bf16>(sz(rows) * n);
     return {[=](int) { sm90_fp8_grouped_gemm_fprop(offsets, n, k, x, w, y, fp8::GemmVariant::kWgmma, nullptr); },
             "sm90_fp8_grouped_gemm fprop wgmma"};
   }
-  const int out = to_int(c.m, "m"), in = to_int(c.n, "n");
+  const int out = shape_int(c.m, "m"), in = shape_int(c.n, "n");
   const Fp8Grouped dyt{s.fp8_codes(sz(rows) * out), s.ones(grouped_transposed_scale_count(rows, out))};
   const Fp8Grouped xt{s.fp8_codes(sz(rows) * in), s.ones(grouped_transposed_scale_count(rows, in))};
   float* dw = s.get<float>(sz(groups) * out * in);
@@ -125,7 +121,7 @@ Timed fp8_grouped_gemm(const CalibrationCall& c, Scratch& s) {
 }
 
 Timed bf16_gemm(const CalibrationCall& c, Scratch& s) {
-  const int m = to_int(c.m, "m"), n = to_int(c.n, "n"), k = to_int(c.k, "k");
+  const int m = shape_int(c.m, "m"), n = shape_int(c.n, "n"), k = shape_int(c.k, "k");
   const bf16* x = s.bf16_values(sz(c.m) * sz(c.k));
   std::shared_ptr<MlaLinear> linear = make_cublaslt_bf16_linear(s.bf16_values(sz(c.n) * sz(c.k)), n, k);
   bf16* y = s.get<bf16>(sz(c.m) * sz(c.n));
@@ -135,13 +131,13 @@ Timed bf16_gemm(const CalibrationCall& c, Scratch& s) {
 // Causal self-attention over `batch` sequences of seq_q tokens, the version 2 (mma.sync) kernels.
 Timed attention(const CalibrationCall& c, Scratch& s, bool backward) {
   if (c.seq_q != c.seq_kv) throw std::invalid_argument("seq_q != seq_kv: the kernels are self-attention");
-  const int batch = to_int(c.batch, "batch"), seq = to_int(c.seq_q, "seq_q");
+  const int batch = shape_int(c.batch, "batch"), seq = shape_int(c.seq_q, "seq_q");
   std::vector<int> cu(batch + 1);
-  for (int b = 0; b <= batch; ++b) cu[b] = to_int(std::int64_t(b) * seq, "tokens");
+  for (int b = 0; b <= batch; ++b) cu[b] = shape_int(std::int64_t(b) * seq, "tokens");
   int* cu_device = s.get<int>(cu.size());
   TS_CUDA_CHECK(cudaMemcpy(cu_device, cu.data(), cu.size() * sizeof(int), cudaMemcpyHostToDevice));
-  const AttentionDeviceArgs args{cu_device, batch, seq, cu.back(), to_int(c.heads, "heads"), to_int(c.head_dim, "head_dim"),
-                                 to_int(c.value_dim, "value_dim"), 0};
+  const AttentionDeviceArgs args{cu_device, batch, seq, cu.back(), shape_int(c.heads, "heads"),
+                                 shape_int(c.head_dim, "head_dim"), shape_int(c.value_dim, "value_dim"), 0};
   const std::size_t rows = sz(cu.back()) * sz(c.heads);
   const bf16 *q = s.bf16_values(rows * sz(c.head_dim)), *k = s.bf16_values(rows * sz(c.head_dim));
   const bf16* v = s.bf16_values(rows * sz(c.value_dim));

@@ -39,10 +39,6 @@ namespace trainsim::kernels {
 namespace {
 
 std::size_t sz(std::int64_t x) { return static_cast<std::size_t>(x); }
-int to_int(std::int64_t x, const char* what) {
-  if (x <= 0 || x > (1LL << 31) - 1) throw std::invalid_argument(std::string(what) + " out of the references' int range");
-  return static_cast<int>(x);
-}
 
 struct Timed {
   std::function<void()> run;
@@ -65,24 +61,25 @@ model::GemmPrecision gemm_precision(const std::string& dtype) {
 
 Timed gemm(const CalibrationCall& c) {
   const bool grouped = c.op == "grouped_gemm";
-  const int groups = grouped ? to_int(c.groups, "groups") : 1;
-  const int m = to_int(c.m, "m"), n = to_int(c.n, "n"), k = to_int(c.k, "k");
+  const int groups = grouped ? shape_int(c.groups, "groups") : 1;
+  const int m = shape_int(c.m, "m"), n = shape_int(c.n, "n"), k = shape_int(c.k, "k");
   const model::GemmPrecision precision = gemm_precision(c.dtype);
   auto x = std::make_shared<std::vector<double>>(values(sz(m) * sz(k), 1));
   auto w = std::make_shared<std::vector<double>>(values(sz(n) * sz(k), 2));
   return {[=] {
             for (int g = 0; g < groups; ++g) (void)model::linear_forward(*x, *w, m, n, k, precision);
           },
-          std::string(grouped ? "groups x " : "") + "model::linear_forward " + std::string(model::to_string(precision))};
+          std::string(grouped ? "groups x " : "") + "model::linear_forward " +
+              std::string(model::to_string(precision))};
 }
 
 Timed attention(const CalibrationCall& c, bool backward) {
   if (c.seq_q != c.seq_kv) throw std::invalid_argument("seq_q != seq_kv: the reference is self-attention");
   AttentionShape shape;
-  shape.batch = VarlenBatch::uniform(to_int(c.batch, "batch"), to_int(c.seq_q, "seq_q"));
-  shape.heads = to_int(c.heads, "heads");
-  shape.qk_dim = to_int(c.head_dim, "head_dim");
-  shape.v_dim = to_int(c.value_dim, "value_dim");
+  shape.batch = VarlenBatch::uniform(shape_int(c.batch, "batch"), shape_int(c.seq_q, "seq_q"));
+  shape.heads = shape_int(c.heads, "heads");
+  shape.qk_dim = shape_int(c.head_dim, "head_dim");
+  shape.v_dim = shape_int(c.value_dim, "value_dim");
   const std::size_t rows = sz(shape.batch.total_tokens()) * sz(shape.heads);
   auto q = std::make_shared<std::vector<double>>(values(rows * sz(shape.qk_dim), 3));
   auto k = std::make_shared<std::vector<double>>(values(rows * sz(shape.qk_dim), 4));
@@ -120,7 +117,7 @@ double median_seconds(const std::function<void()>& run, int samples, int batch) 
   return seconds[sz(samples / 2)];
 }
 
-// The host's CPU as /proc/cpuinfo names it (commas would break the CSV's header parse: they are kept out).
+// The host's CPU as /proc/cpuinfo names it (semicolons, which separate the CSV's device facts, kept out).
 std::string cpu_name() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   std::string line;
@@ -135,7 +132,8 @@ std::string cpu_name() {
 }
 
 int run(const DriverArgs& cli) {
-  if (cli.positional.size() != 2) throw std::invalid_argument("usage: calibration_run_cpu [--quick] CALLS.txt TIMES.csv");
+  if (cli.positional.size() != 2)
+    throw std::invalid_argument("usage: calibration_run_cpu [--quick] CALLS.txt TIMES.csv");
   std::ifstream in(cli.positional[0]);
   if (!in) throw std::runtime_error("cannot read " + cli.positional[0]);
   const std::vector<CalibrationCall> calls = read_calibration_calls(in);
@@ -164,8 +162,9 @@ int run(const DriverArgs& cli) {
     }
     std::fflush(stdout);
   }
-  std::printf("%d calls timed on %d threads, %d at fewer SMs than the plan's %d skipped (the host runs all its threads), "
-              "%d refused\n", timed, threads, fewer_sms, plan_sms, refused);
+  std::printf("%d calls timed on %d threads, %d at fewer SMs than the plan's %d skipped (the host runs all its "
+              "threads), %d refused\n",
+              timed, threads, fewer_sms, plan_sms, refused);
   return timed > 0 ? 0 : 1;
 }
 
