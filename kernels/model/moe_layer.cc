@@ -42,24 +42,60 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
   cache.expert_caches.assign(experts, SwigluCache{});
   cache.expert_out.assign(experts, {});
   for (int e = 0; e < experts; ++e) {
-    const int64_t first = cache.layout.offsets[e], count = cache.layout.counts[e];
+    const int64_t count = cache.layout.counts[e];
     std::vector<double> xe(size_t(count) * hidden);
     {
       OpScope scope(OpKind::kPermute, "gather");
-      for (int64_t r = 0; r < count; ++r) {
-        const int64_t token = cache.layout.slot_of[first + r] / k;
-        for (int c = 0; c < hidden; ++c) xe[r * hidden + c] = x[token * hidden + c];
-      }
+      gather_expert_rows(cache.layout, e, x, hidden, xe);
     }
     cache.expert_out[e] =
         swiglu_mlp_forward(w.experts[e], xe, int(count), cache.expert_caches[e], precision, OpKind::kExpertGemm);
     OpScope scope(OpKind::kPermute, "combine");
-    for (int64_t r = 0; r < count; ++r) {
-      const int64_t slot = cache.layout.slot_of[first + r], token = slot / k;
-      for (int c = 0; c < hidden; ++c) y[token * hidden + c] += cache.gates[slot] * cache.expert_out[e][r * hidden + c];
-    }
+    combine_expert_rows(cache.layout, e, cache.gates, cache.expert_out[e], hidden, y);
   }
   return y;
+}
+
+void gather_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> x, int hidden,
+                        std::span<double> rows) {
+  const int64_t first = layout.offsets[expert], count = layout.counts[expert];
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t token = layout.slot_of[first + r] / layout.top_k;
+    for (int c = 0; c < hidden; ++c) rows[r * hidden + c] = x[token * hidden + c];
+  }
+}
+
+void scatter_add_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> d_rows, int hidden,
+                             std::span<double> dx) {
+  const int64_t first = layout.offsets[expert], count = layout.counts[expert];
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t token = layout.slot_of[first + r] / layout.top_k;
+    for (int c = 0; c < hidden; ++c) dx[token * hidden + c] += d_rows[r * hidden + c];
+  }
+}
+
+void combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                         std::span<const double> rows, int hidden, std::span<double> y) {
+  const int64_t first = layout.offsets[expert], count = layout.counts[expert];
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t slot = layout.slot_of[first + r], token = slot / layout.top_k;
+    for (int c = 0; c < hidden; ++c) y[token * hidden + c] += gates[slot] * rows[r * hidden + c];
+  }
+}
+
+void combine_expert_rows_backward(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                                  std::span<const double> rows, std::span<const double> dy, int hidden,
+                                  std::span<double> d_rows, std::span<double> d_gates) {
+  const int64_t first = layout.offsets[expert], count = layout.counts[expert];
+  for (int64_t r = 0; r < count; ++r) {
+    const int64_t slot = layout.slot_of[first + r], token = slot / layout.top_k;
+    double dot = 0;
+    for (int c = 0; c < hidden; ++c) {
+      d_rows[r * hidden + c] = gates[slot] * dy[token * hidden + c];
+      dot += dy[token * hidden + c] * rows[r * hidden + c];
+    }
+    d_gates[slot] = dot;
+  }
 }
 
 void gate_backward(const RoutingRule& rule, const double* logits, const int* expert_ids, const double* gates,
@@ -85,26 +121,14 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
   if (w.shared.inter > 0) dx = swiglu_mlp_backward(w.shared, cache.shared_cache, dy, grads.shared, x);
   std::vector<double> d_gates(size_t(rows) * k, 0);
   for (int e = 0; e < experts; ++e) {
-    const int64_t first = cache.layout.offsets[e], count = cache.layout.counts[e];
-    std::vector<double> d_out(size_t(count) * hidden);
+    std::vector<double> d_out(size_t(cache.layout.counts[e]) * hidden);
     {
       OpScope scope(OpKind::kPermute, "combine");
-      for (int64_t r = 0; r < count; ++r) {
-        const int64_t slot = cache.layout.slot_of[first + r], token = slot / k;
-        double dot = 0;
-        for (int c = 0; c < hidden; ++c) {
-          d_out[r * hidden + c] = cache.gates[slot] * dy[token * hidden + c];
-          dot += dy[token * hidden + c] * cache.expert_out[e][r * hidden + c];
-        }
-        d_gates[slot] = dot;
-      }
+      combine_expert_rows_backward(cache.layout, e, cache.gates, cache.expert_out[e], dy, hidden, d_out, d_gates);
     }
     const std::vector<double> dxe = swiglu_mlp_backward(w.experts[e], cache.expert_caches[e], d_out, grads.experts[e]);
     OpScope gather_scope(OpKind::kPermute, "gather");
-    for (int64_t r = 0; r < count; ++r) {
-      const int64_t token = cache.layout.slot_of[first + r] / k;
-      for (int c = 0; c < hidden; ++c) dx[token * hidden + c] += dxe[r * hidden + c];
-    }
+    scatter_add_expert_rows(cache.layout, e, dxe, hidden, dx);
   }
   OpScope scope(OpKind::kRouter, "router");
   std::vector<double> d_logits = cache.balance_d_logits;

@@ -42,6 +42,21 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
 std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
                                  std::span<const double> dy, MoeWeights& grads, std::span<const double> x = {});
 
+// The permute ops (the model times each as `permute`; calibration_run_cpu times them for the plan's permute calls).
+// Expert `expert`'s rows in layout order [counts[expert]][hidden] gathered from the tokens' rows of x [tokens][hidden].
+void gather_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> x, int hidden,
+                        std::span<double> rows);
+// Its backward: each of the expert's row gradients added into its token's row of dx.
+void scatter_add_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> d_rows, int hidden,
+                             std::span<double> dx);
+// The combine: y[token] += gate[slot] * rows[r] for each of the expert's rows r (slot: its token's choice).
+void combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                         std::span<const double> rows, int hidden, std::span<double> y);
+// Its backward: d_rows[r] = gate[slot] * dy[token] and d_gates[slot] = dy[token] . rows[r].
+void combine_expert_rows_backward(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                                  std::span<const double> rows, std::span<const double> dy, int hidden,
+                                  std::span<double> d_rows, std::span<double> d_gates);
+
 // d loss / d logits of one token's selected experts from d loss / d gates (sigmoid scoring):
 // score s_j = sigmoid(l_j); with normalization g_i = c s_i / S (S = sum of selected s),
 // d s_j = (c / S) d g_j - (1 / S) sum_i d g_i g_i; without it d s_j = c d g_j; then d l_j = d s_j s_j (1 - s_j).
