@@ -112,6 +112,29 @@ void assemble_qkv_ref(const MlaDims& d, std::span<const double> q_up, std::span<
   }
 }
 
+void assemble_qkv_backward_ref(const MlaDims& d, std::span<const double> dq, std::span<const double> dk,
+                               std::span<const double> dv, std::span<const int> positions, std::vector<double>& d_q_up,
+                               std::vector<double>& d_kv_up, std::span<double> d_kv_down) {
+  const size_t tokens = positions.size();
+  const int qk = d.qk_dim(), up = d.kv_up_dim(), down = d.kv_down_dim();
+  if (dq.size() != tokens * d.heads * qk || dk.size() != tokens * d.heads * qk ||
+      dv.size() != tokens * d.heads * d.v_dim || d_kv_down.size() != tokens * down)
+    throw std::invalid_argument("assemble_qkv_backward_ref: sizes do not match the token count");
+  d_q_up.assign(dq.begin(), dq.end());
+  d_kv_up.assign(tokens * d.heads * up, 0);
+  for (size_t t = 0; t < tokens; ++t) {
+    double* d_k_rope = &d_kv_down[t * down + d.kv_lora];
+    for (int h = 0; h < d.heads; ++h) {
+      const size_t row = t * d.heads + h;
+      rope_ref(&d_q_up[row * qk + d.qk_nope], d.qk_rope, -positions[t], d.rope_theta);
+      for (int c = 0; c < d.qk_nope; ++c) d_kv_up[row * up + c] = dk[row * qk + c];
+      for (int r = 0; r < d.qk_rope; ++r) d_k_rope[r] += dk[row * qk + d.qk_nope + r];
+      for (int c = 0; c < d.v_dim; ++c) d_kv_up[row * up + d.qk_nope + c] = dv[row * d.v_dim + c];
+    }
+    rope_ref(d_k_rope, d.qk_rope, -positions[t], d.rope_theta);
+  }
+}
+
 MlaQkvRef mla_qkv_ref(const MlaDims& d, const MlaWeights& w, std::span<const double> x,
                       std::span<const int> positions,
                       const LinearFn& linear) {

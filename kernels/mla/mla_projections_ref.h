@@ -53,6 +53,13 @@ struct MlaQkvRef {
 // shared key rope dims of kv_down, the shared key dims copied to every head, v split from [k_nope, v].
 void assemble_qkv_ref(const MlaDims& d, std::span<const double> q_up, std::span<const double> kv_up,
                       std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out);
+// Its backward: RoPE's inverse rotation on each head's query rope dims and on the shared key's (whose gradient sums
+// over the heads first), k_nope and v put back as [k_nope, v]. Returns d_q_up [tokens][heads][qk_dim] and
+// d_kv_up [tokens][heads][kv_up_dim], and adds the key rope's gradient into the rope columns of d_kv_down
+// [tokens][kv_down_dim].
+void assemble_qkv_backward_ref(const MlaDims& d, std::span<const double> dq, std::span<const double> dk,
+                               std::span<const double> dv, std::span<const int> positions, std::vector<double>& d_q_up,
+                               std::vector<double>& d_kv_up, std::span<double> d_kv_down);
 
 // A GEMM y = x W^T with linear_ref's arguments: the model (kernels/model/linear_gemm.h) passes its BF16 or FP8 one.
 using LinearFn = std::function<std::vector<double>(std::span<const double>, std::span<const double>, int, int, int)>;

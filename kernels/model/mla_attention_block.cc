@@ -107,21 +107,10 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
   });
 
   // Undo assemble_qkv_ref: RoPE's backward is the inverse rotation; the shared rope key sums over heads.
-  std::vector<double> d_q_up = g.dq;
-  std::vector<double> d_kv_up(size_t(tokens) * d.heads * up), d_kv_down(size_t(tokens) * down, 0);
+  std::vector<double> d_q_up, d_kv_up, d_kv_down(size_t(tokens) * down, 0);
   {
     OpScope scope(OpKind::kNormElementwise, "rope");
-    for (int t = 0; t < tokens; ++t) {
-      double* d_k_rope = &d_kv_down[size_t(t) * down + d.kv_lora];
-      for (int h = 0; h < d.heads; ++h) {
-        const size_t row = size_t(t) * d.heads + h;
-        rope_ref(&d_q_up[row * qk + d.qk_nope], d.qk_rope, -cache.positions[t], d.rope_theta);
-        for (int c = 0; c < d.qk_nope; ++c) d_kv_up[row * up + c] = g.dk[row * qk + c];
-        for (int r = 0; r < d.qk_rope; ++r) d_k_rope[r] += g.dk[row * qk + d.qk_nope + r];
-        for (int c = 0; c < d.v_dim; ++c) d_kv_up[row * up + d.qk_nope + c] = g.dv[row * d.v_dim + c];
-      }
-      rope_ref(d_k_rope, d.qk_rope, -cache.positions[t], d.rope_theta);
-    }
+    assemble_qkv_backward_ref(d, g.dq, g.dk, g.dv, cache.positions, d_q_up, d_kv_up, d_kv_down);
   }
 
   // KV path: kv_up = c_kv W_ukv^T, c_kv = RMSNorm(kv_down[:, :kv_lora]), kv_down = x W_dkv^T.

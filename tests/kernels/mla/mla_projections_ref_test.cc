@@ -106,6 +106,34 @@ TEST(MlaProjectionsRef, AssembleSplitsKeysAndValuesPerHead) {
   for (int r = 0; r < d.qk_rope; ++r) EXPECT_DOUBLE_EQ(out.q[row * d.qk_dim() + d.qk_nope + r], expect[r]);
 }
 
+// assemble_qkv_ref is linear (rotations and copies), so its backward must be its adjoint: <A x, y> = <x, A^T y> for
+// any x and y, to rounding (a few ulps of sums of a few hundred terms of order 1).
+TEST(MlaProjectionsRef, AssembleBackwardIsTheAdjointOfAssemble) {
+  const MlaDims d = tiny_dims();
+  const std::vector<int> pos{0, 5, 17};
+  const size_t tokens = pos.size();
+  const std::vector<double> q_up = random_doubles(tokens * d.heads * d.qk_dim(), 21);
+  const std::vector<double> kv_up = random_doubles(tokens * d.heads * d.kv_up_dim(), 22);
+  const std::vector<double> kv_down = random_doubles(tokens * d.kv_down_dim(), 23);
+  const std::vector<double> dq = random_doubles(tokens * d.heads * d.qk_dim(), 24);
+  const std::vector<double> dk = random_doubles(tokens * d.heads * d.qk_dim(), 25);
+  const std::vector<double> dv = random_doubles(tokens * d.heads * d.v_dim, 26);
+  MlaQkvRef out;
+  assemble_qkv_ref(d, q_up, kv_up, kv_down, pos, out);
+  std::vector<double> d_q_up, d_kv_up, d_kv_down(kv_down.size(), 0.0);
+  assemble_qkv_backward_ref(d, dq, dk, dv, pos, d_q_up, d_kv_up, d_kv_down);
+  const auto dot = [](const std::vector<double>& a, const std::vector<double>& b) {
+    double sum = 0;
+    for (size_t i = 0; i < a.size(); ++i) sum += a[i] * b[i];
+    return sum;
+  };
+  const double forward = dot(out.q, dq) + dot(out.k, dk) + dot(out.v, dv);
+  const double backward = dot(q_up, d_q_up) + dot(kv_up, d_kv_up) + dot(kv_down, d_kv_down);
+  EXPECT_NEAR(forward, backward, 1e-12 * (std::abs(forward) + 1));
+  for (size_t t = 0; t < tokens; ++t)  // the latent columns get no gradient from this step
+    for (int c = 0; c < d.kv_lora; ++c) EXPECT_EQ(d_kv_down[t * d.kv_down_dim() + c], 0.0);
+}
+
 // Backward passes against central differences of sum(r * y) (tolerance in gradient_check.h).
 TEST(MlaProjectionsRef, LinearBackwardMatchesFiniteDifferences) {
   const int m = 3, n = 4, k = 5;
