@@ -60,6 +60,12 @@ CalibrationCall parse_calibration_call(const std::string& line, int line_number)
     const std::size_t eq = pair.find('=');
     if (eq == std::string::npos) throw bad(line_number, "'" + pair + "' is not key=value");
     const std::string key = pair.substr(0, eq);
+    if (key == "ops") {
+      std::istringstream names(pair.substr(eq + 1));
+      for (std::string name; std::getline(names, name, ',');)
+        if (!name.empty()) c.ops.push_back(name);
+      continue;
+    }
     std::int64_t* field = shape_field(c, key);
     if (!field) throw bad(line_number, "unknown shape key '" + key + "'");
     *field = positive_integer(pair.substr(eq + 1), line_number, key);

@@ -1,6 +1,6 @@
 // CalibrationCall: one kernel call of a calibration plan (`trainsim calibrate --device`, kernels/CALIBRATION.md)
 // as calibration_io.py flattens it for the GPU machine, which has no JSON library: one call a line,
-// "id family op dtype pass sms key=value ...". And the kernel shape a memory-bound op's byte count stands for.
+// "id family op dtype pass sms key=value ... [ops=name,name]". And the kernel shape a memory-bound op's byte count stands for.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,9 @@ struct CalibrationCall {
   std::int64_t m = 0, n = 0, k = 0, groups = 0;
   std::int64_t batch = 0, heads = 0, seq_q = 0, seq_kv = 0, head_dim = 0, value_dim = 0;
   std::int64_t bytes = 0;
+  // The op catalog's ops the call stands for ("ops=attn.norm,mlp.norm"); a sweep point has its base call's. The host
+  // driver picks the model's loop for a memory-bound call by the first; the GPU driver does not read them.
+  std::vector<std::string> ops;
 };
 
 // A shape size as the kernels and references take it (int); std::invalid_argument naming `what` outside 1 .. 2^31 - 1.

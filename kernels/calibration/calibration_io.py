@@ -25,9 +25,17 @@ def flatten(plan_path):
     if plan.get("format") != 1:
         sys.exit(f"{plan_path}: format is {plan.get('format')!r} (expected 1)")
     print(f"# {len(plan['calls'])} calls of {plan.get('scenario', '?')} for {plan['device']['gpu']}")
+    # A sweep point (a base call's bytes x 1/4 or x 4) stands for its base call's ops: the plan lists each base call
+    # before its sweep points, so a point takes the ops of the last base call of its family, op and dtype.
+    base_ops = {}
     for c in plan["calls"]:
+        kind = (c["family"], c["op"], c["dtype"])
+        if not c.get("sweep"):
+            base_ops[kind] = c.get("ops", [])
+        ops = c.get("ops") or base_ops.get(kind, [])
         shape = " ".join(f"{k}={v}" for k, v in c["shape"].items())
-        print(f"{c['id']} {c['family']} {c['op']} {c['dtype']} {c['pass']} {c['sms']} {shape}")
+        names = f" ops={','.join(ops)}" if ops else ""
+        print(f"{c['id']} {c['family']} {c['op']} {c['dtype']} {c['pass']} {c['sms']} {shape}{names}")
 
 
 def device_facts(header):

@@ -21,6 +21,9 @@ python3 kernels/calibration/calibration_io.py flatten "$scratch/plan.json" > "$s
 calls=$(grep -vc '^#' "$scratch/calls.txt")
 [ "$calls" -eq "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["calls"]))' "$scratch/plan.json")" ] ||
   { echo "FAIL: $calls lines for the plan's calls"; exit 1; }
+# Each names the catalog ops it stands for, a sweep point its base call's (the host driver picks its loops by them).
+without_ops=$(grep -v '^#' "$scratch/calls.txt" | grep -vc ' ops=' || true)
+[ "$without_ops" -eq 0 ] || { echo "FAIL: $without_ops lines name no catalog op"; exit 1; }
 
 # 3. Stand-in times for the calls at the full 132 SMs, as calibration_run writes them.
 {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace trainsim::kernels {
 namespace {
@@ -44,6 +45,14 @@ TEST(CalibrationCall, ReadsALineAsCalibrationIoWritesIt) {
   EXPECT_EQ(a.seq_kv, 4096);
   EXPECT_EQ(a.head_dim, 192);
   EXPECT_EQ(a.value_dim, 128);
+}
+
+TEST(CalibrationCall, ReadsTheCatalogOpsTheCallStandsFor) {
+  const CalibrationCall c = parse_calibration_call(
+      "memory_bound.070 memory_bound permute bf16 F 132 bytes=262144 ops=moe.permute,moe.permute.bwd", 3);
+  EXPECT_EQ(c.bytes, 262144);
+  EXPECT_EQ(c.ops, (std::vector<std::string>{"moe.permute", "moe.permute.bwd"}));
+  EXPECT_TRUE(parse_calibration_call("memory_bound.000 memory_bound norm bf16 F 132 bytes=4", 4).ops.empty());
 }
 
 TEST(CalibrationCall, SkipsTheHeaderAndBlankLines) {
