@@ -2,7 +2,7 @@
 // calibration plan with the CPU back-end the reduced DeepSeek-V3 trains on (kernels/model/NOTES.md), so that the
 // simulator can be priced for the host as it is for a GPU, by the same plan and the same CSV, and its prediction of
 // the reduced model's step checked against the step measured on the same host (issue 19's loop).
-// Usage: calibration_run_cpu [--quick] CALLS.txt TIMES.csv
+// Usage: calibration_run_cpu [--quick] CALLS.txt TIMES.csv [MODEL_CONFIG.json]
 // What runs each family, as the model runs it:
 // - GEMMs (`gemm`, any family): model::linear_forward at the call's dtype (bf16: BF16 operands, FP32 sums; fp8:
 //   DeepSeek's block-scaled E4M3 with the tensor cores' truncated sums, linear_gemm.h); a grouped GEMM is its groups'
@@ -10,9 +10,12 @@
 //   Dgrad and Wgrad are GEMMs of the same FLOPs through the same routine.
 // - attention: the FP64 causal attention core (mla/mla_attention_ref.h), forward, or backward (which recomputes the
 //   forward, as the model's backward does).
-// - memory-bound ops: a copy of the op's bytes (half read, half written), as the GPU driver copies for ops with no
-//   kernel of their own. The model's FP64 norms and element-wise loops do more per byte than a copy: where the
-//   simulator then prices them short, the loop's report says so; the copy is what "bytes over bandwidth" means.
+// - memory-bound ops: with the model's config (the plan's model), the model's own FP64 loop for the call's first
+//   catalog op (host_memory_ops.h: norms, RoPE, SwiGLU, router, permutes, embedding), on the shape the op's bytes
+//   stand for; they do far more per byte than a copy (about 100 times, kernels/model/NOTES.md). Without the config,
+//   or for an op the model has no loop for (FP8 casts run inside the model's GEMMs; the cross-entropy inside its
+//   head), a copy of the op's bytes (half read, half written), as the GPU driver copies for ops with no kernel of
+//   their own; the CSV's kernel column says which ran.
 // The host runs every call on all its threads (parallel_for's pool): calls the plan asks at fewer SMs than its largest
 // count are skipped, as calibration_run skips what it cannot hold to fewer SMs.
 #include <algorithm>
@@ -22,6 +25,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -29,6 +33,7 @@
 
 #include "kernels/calibration/calibration_call.h"
 #include "kernels/calibration/calibration_times.h"
+#include "kernels/calibration/host_memory_ops.h"
 #include "kernels/common/driver_args.h"
 #include "kernels/common/random_fill.h"
 #include "kernels/mla/mla_attention_ref.h"
@@ -40,18 +45,11 @@ namespace {
 
 std::size_t sz(std::int64_t x) { return static_cast<std::size_t>(x); }
 
-struct Timed {
-  std::function<void()> run;
-  std::string kernel;
-};
+using Timed = HostKernel;
 
 // Inputs in [-1, 1): the references' time does not depend on the values (no data-dependent branch), only the
 // FP8 path's scales do not overflow with them.
-std::vector<double> values(std::size_t count, std::uint64_t seed) {
-  std::vector<float> uniform(count);
-  fill_uniform(uniform, seed, -1.0f, 1.0f);
-  return {uniform.begin(), uniform.end()};
-}
+std::vector<double> values(std::size_t count, std::uint64_t seed) { return uniform_doubles(count, seed); }
 
 model::GemmPrecision gemm_precision(const std::string& dtype) {
   if (dtype == "bf16") return model::GemmPrecision::kBF16;
@@ -96,11 +94,15 @@ Timed copy(const CalibrationCall& c) {
   return {[=] { std::memcpy(buffers->data() + half, buffers->data(), half); }, "memcpy"};
 }
 
-Timed prepare(const CalibrationCall& c) {
+Timed prepare(const CalibrationCall& c, const std::optional<model::ModelConfig>& config) {
   if (c.op == "gemm" || c.op == "grouped_gemm") return gemm(c);
   if (c.family == "attention_forward") return attention(c, false);
   if (c.family == "attention_backward") return attention(c, true);
-  if (c.family == "memory_bound") return copy(c);
+  if (c.family == "memory_bound") {
+    if (config)
+      if (std::optional<Timed> loop = host_memory_op(c, *config)) return std::move(*loop);
+    return copy(c);
+  }
   throw std::invalid_argument("no host kernel for family " + c.family + " op " + c.op);
 }
 
@@ -132,8 +134,10 @@ std::string cpu_name() {
 }
 
 int run(const DriverArgs& cli) {
-  if (cli.positional.size() != 2)
-    throw std::invalid_argument("usage: calibration_run_cpu [--quick] CALLS.txt TIMES.csv");
+  if (cli.positional.size() != 2 && cli.positional.size() != 3)
+    throw std::invalid_argument("usage: calibration_run_cpu [--quick] CALLS.txt TIMES.csv [MODEL_CONFIG.json]");
+  std::optional<model::ModelConfig> config;
+  if (cli.positional.size() == 3) config = model::load_model_config(cli.positional[2]);
   std::ifstream in(cli.positional[0]);
   if (!in) throw std::runtime_error("cannot read " + cli.positional[0]);
   const std::vector<CalibrationCall> calls = read_calibration_calls(in);
@@ -151,8 +155,8 @@ int run(const DriverArgs& cli) {
       continue;
     }
     try {
-      const Timed t = prepare(c);
-      const double seconds = median_seconds(t.run, samples, batch);
+      const Timed t = prepare(c, config);
+      const double seconds = median_seconds(t.run, samples, batch) / t.loops_per_run;
       out.add(c.id, seconds, threads, t.kernel);  // what it ran on, as calibration_run writes its GPU's SMs
       std::printf("%-24s %12.3f us  %s\n", c.id.c_str(), seconds * 1e6, t.kernel.c_str());
       ++timed;

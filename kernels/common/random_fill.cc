@@ -28,4 +28,10 @@ void fill_uniform(std::span<float> out, uint64_t seed, float low, float high) {
   for (float& v : out) v = static_cast<float>(low + (high - low) * unit_open(engine));
 }
 
+std::vector<double> uniform_doubles(std::size_t count, uint64_t seed) {
+  std::vector<float> uniform(count);
+  fill_uniform(uniform, seed, -1.0f, 1.0f);
+  return {uniform.begin(), uniform.end()};
+}
+
 }  // namespace trainsim::kernels

@@ -3,7 +3,8 @@
 # runs: every call at the plan's largest SM count timed once with a positive median on all the host's threads (the
 # CSV's sms), the call at fewer SMs skipped,
 # a dtype no host GEMM computes refused by name; the CSV in the format calibration_io.py reads, whose results file
-# then names the host (cuda none, its threads, a clock above zero). A malformed line fails naming its line.
+# then names the host (cuda none, its threads, a clock above zero). With the reduced model's config, memory-bound
+# calls run the model's own loops. A malformed line fails naming its line.
 # Usage: calibration_run_cpu_test.sh CALIBRATION_RUN_CPU REPO
 set -euo pipefail
 driver=$1
@@ -45,6 +46,20 @@ d = doc["device"]
 assert d["cuda"] == "none" and d["sm_count"] >= 1 and d["boost_clock_hz"] > 0 and d["driver"].startswith("Linux "), d
 assert [c["id"] for c in doc["calls"]][0] == "bf16_gemm.000" and len(doc["calls"]) == 5, doc["calls"]
 PY
+
+# With the model's config the memory-bound calls run the model's loops (host_memory_ops.h): the norm call's catalog
+# ops name it; a call naming no op is still copied; a permute call of both directions counts the mean of two loops.
+cat > "$scratch/memory.txt" <<'CALLS'
+memory_bound.000 memory_bound norm bf16 F 8 bytes=65536 ops=attn.norm,mlp.norm
+memory_bound.001 memory_bound norm bf16 F 8 bytes=65536
+memory_bound.002 memory_bound permute bf16 F 8 bytes=262144 ops=moe.permute,moe.permute.bwd
+CALLS
+"$driver" --quick "$scratch/memory.txt" "$scratch/memory.csv" "$repo/kernels/model/configs/reduced-deepseek-v3-small.json" \
+  > "$scratch/stdout"
+grep -q "^memory_bound.000,.*,rmsnorm_ref fp64$" "$scratch/memory.csv" || fail "norm loop: $(cat "$scratch/memory.csv")"
+grep -q "^memory_bound.001,.*,memcpy$" "$scratch/memory.csv" || fail "a call naming no op is not copied"
+grep -q "^memory_bound.002,.*,mean of gather_expert_rows fp64 + scatter_add_expert_rows fp64$" "$scratch/memory.csv" ||
+  fail "permute loops: $(cat "$scratch/memory.csv")"
 
 echo "bf16_gemm.002 bf16_gemm gemm bf16 F eight m=1 n=1 k=1" > "$scratch/bad.txt"
 if "$driver" "$scratch/bad.txt" "$scratch/bad.csv" 2> "$scratch/stderr"; then fail "a malformed line was accepted"; fi
