@@ -10,12 +10,13 @@
 //   Dgrad and Wgrad are GEMMs of the same FLOPs through the same routine.
 // - attention: the FP64 causal attention core (mla/mla_attention_ref.h), forward, or backward (which recomputes the
 //   forward, as the model's backward does).
-// - memory-bound ops: with the model's config (the plan's model), the model's own FP64 loop for the call's first
-//   catalog op (host_memory_ops.h: norms, RoPE, SwiGLU, router, permutes, embedding), on the shape the op's bytes
-//   stand for; they do far more per byte than a copy (about 100 times, kernels/model/NOTES.md). Without the config,
-//   or for an op the model has no loop for (FP8 casts run inside the model's GEMMs; the cross-entropy inside its
-//   head), a copy of the op's bytes (half read, half written), as the GPU driver copies for ops with no kernel of
-//   their own; the CSV's kernel column says which ran.
+// - memory-bound ops: with the model's config (the plan's model), the model's own FP64 loops for the catalog ops the
+//   call stands for (host_memory_ops.h: norms, RoPE, SwiGLU, router, permutes, embedding, cross-entropy; the mean
+//   of their loops where they differ), on the shape the ops' bytes stand for; they do far more per byte than a copy
+//   (about 100 times, kernels/model/NOTES.md). Without the config, or for ops the model has no loop of their own
+//   for (FP8 casts run inside the model's GEMMs; the cross-entropy's backward comes with its forward), a copy of the
+//   bytes (half read, half written), as the GPU driver copies for ops with no kernel of their own; the CSV's kernel
+//   column says which ran.
 // The host runs every call on all its threads (parallel_for's pool): calls the plan asks at fewer SMs than its largest
 // count are skipped, as calibration_run skips what it cannot hold to fewer SMs.
 #include <algorithm>
