@@ -161,6 +161,15 @@ class LayerBuilder {
     if (!recompute) out_.saved_activation_bytes += elements * kMaskByte;
   }
 
+  // An input of [rows, width] BF16 values that two ops read: backward, autograd adds the two gradients that come
+  // back to it (both read, the sum written: 3 x 2 bytes a value). DeepSeek's own trace shows such a sum for each MLA
+  // layer's normed input (q_down and kv_down) and each MoE layer's (the gate and the experts), 54-60 us each on an
+  // H800 (hardware/calibration/traces/README.md).
+  void gradient_sum(const std::string& name, OpRole role, double rows, double width) {
+    add({name, OpKind::kElementwise, Dtype::kBf16, Pass::kBackwardInput, role, rows * width,
+         3 * rows * width * kBf16});
+  }
+
   Op& communication(const std::string& name, OpRole role, Pass pass, CommKind comm, double intra, double inter) {
     Op op{name, OpKind::kCommunication, Dtype::kBf16, pass, role};
     op.comm = comm;

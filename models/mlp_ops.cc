@@ -76,6 +76,7 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   const double saved_before = b.saved_bytes();
   // Gating stays in higher precision (tech report 3.3.1): a BF16 GEMM with FP32 scores.
   b.gemm("moe.gate", OpRole::kRouter, rows, h, e, Dtype::kBf16, false);
+  b.gradient_sum("moe.input_grad_sum", OpRole::kRouter, rows, h);  // the gate's and the experts' input gradients
   if (!recompute_norms) save_gathered_input(b, h, Dtype::kBf16);
   if (m.mlp_bias) b.add(bias_gradient_op("moe.gate", OpRole::kRouter, rows, e));  // GPT-OSS's router bias
   b.add({"moe.topk", OpKind::kRouter, Dtype::kFp32, Pass::kForward, OpRole::kRouter, 4.0 * rows * e, rows * e * kFp32});

@@ -49,6 +49,7 @@ double mla_attention(const ModelConfig& m, LayerBuilder& b) {
     params += h * heads * d.qk_head_dim();
   }
   b.gemm("attn.kv_down", role, rows, h, d.kv_lora_rank + d.qk_rope_head_dim, g, false);
+  b.gradient_sum("attn.input_grad_sum", role, rows, h);  // the q and kv down-projections' input gradients
   b.norm("attn.kv_norm", role, rows, d.kv_lora_rank, recompute_norms);
   b.gemm("attn.kv_up", role, rows, d.kv_lora_rank, heads * (d.qk_nope_head_dim + d.v_head_dim), g, !recompute_norms,
          recompute_up);

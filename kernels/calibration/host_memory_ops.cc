@@ -11,6 +11,7 @@
 #include "kernels/mla/mla_projections_ref.h"
 #include "kernels/model/cross_entropy.h"
 #include "kernels/model/embedding.h"
+#include "kernels/model/gradient_sum.h"
 #include "kernels/model/moe_layer.h"
 #include "kernels/moe/grouped_gemm_ref.h"
 #include "kernels/moe/permute_ref.h"
@@ -98,6 +99,13 @@ HostKernel rope(const CalibrationCall& c, const model::ModelConfig& m, bool back
   auto d_q_up = std::make_shared<std::vector<double>>(), d_kv_up = std::make_shared<std::vector<double>>();
   return {[=] { assemble_qkv_backward_ref(d, *dq, *dk, *dv, *positions, *d_q_up, *d_kv_up, *d_kv_down); },
           "assemble_qkv_backward_ref fp64"};
+}
+
+// models/layer_builder.h gradient_sum: two BF16 gradients of an input read and their sum written (6 bytes a value).
+HostKernel gradient_sum(const CalibrationCall& c) {
+  const int values = whole_rows(c, 6, "values");
+  const Doubles sum = doubles(values, 1), other = doubles(values, 2);
+  return {[=] { model::add_gradient(*sum, *other); }, "add_gradient fp64"};
 }
 
 // Each token's routed experts, chosen by the model's rule from seeded logits; the layout the model plans from them.
@@ -220,6 +228,7 @@ std::optional<HostKernel> op_loop(const CalibrationCall& call, const std::string
   if (c.op == "elementwise" && contains(name, "swiglu")) return swiglu(c, config, backward);
   if (c.op == "elementwise" && starts_with(name, "attn.rope")) return rope(c, config, backward);
   if (c.op == "elementwise" && name == "head.cross_entropy") return cross_entropy(c, config);
+  if (c.op == "elementwise" && ends_with(name, ".input_grad_sum")) return gradient_sum(c);
   if (c.op == "router" && starts_with(name, "moe.topk")) return router(c, config, backward);
   if (c.op == "permute" && starts_with(name, "moe.permute")) return permute(c, config, false, backward);
   if (c.op == "permute" && starts_with(name, "moe.combine_sum")) return permute(c, config, true, backward);

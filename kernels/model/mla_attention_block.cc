@@ -2,6 +2,8 @@
 // attention_backward_ref, RoPE's inverse rotation and rmsnorm_backward_ref.
 #include "kernels/model/mla_attention_block.h"
 
+#include "kernels/model/gradient_sum.h"
+
 #include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
@@ -143,7 +145,7 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
   });
   {
     OpScope scope(OpKind::kNormElementwise, "add_dx");
-    for (size_t i = 0; i < dx.size(); ++i) dx[i] += dx_q[i];
+    add_gradient(dx, dx_q);
   }
   return dx;
 }

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "kernels/model/gradient_sum.h"
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/op_timer.h"
 #include "kernels/moe/router_ref.h"
@@ -138,7 +139,7 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
                   &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
   const std::vector<double> dx_router =
       linear_backward(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router, GemmPrecision::kFP64);
-  for (size_t i = 0; i < dx.size(); ++i) dx[i] += dx_router[i];
+  add_gradient(dx, dx_router);
   return dx;
 }
 

@@ -70,7 +70,8 @@ TEST(HostMemoryOps, EveryMemoryBoundOpOfTheSmallModelsStepHasItsLoopOnWholeRows)
   for (const char* name : {"attn.norm", "attn.norm.bwd", "attn.q_norm", "attn.kv_norm.bwd", "attn.rope",
                            "attn.rope.bwd", "mlp.swiglu", "mlp.swiglu.bwd", "moe.topk", "moe.topk.bwd", "moe.permute",
                            "moe.permute.bwd", "moe.combine_sum", "moe.combine_sum.bwd", "moe.experts.swiglu",
-                           "embed.lookup", "embed.scatter_add", "head.cross_entropy"})
+                           "embed.lookup", "embed.scatter_add", "head.cross_entropy", "attn.input_grad_sum",
+                           "moe.input_grad_sum"})
     EXPECT_TRUE(seen.count(name)) << name;
 }
 
