@@ -131,14 +131,18 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
     OpScope gather_scope(OpKind::kPermute, "gather");
     scatter_add_expert_rows(cache.layout, e, dxe, hidden, dx);
   }
-  OpScope scope(OpKind::kRouter, "router");
-  std::vector<double> d_logits = cache.balance_d_logits;
-  d_logits.resize(size_t(rows) * experts, 0.0);
-  for (int t = 0; t < rows; ++t)
-    gate_backward(rule, &cache.logits[size_t(t) * experts], &cache.expert_ids[size_t(t) * k],
-                  &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
-  const std::vector<double> dx_router =
-      linear_backward(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router, GemmPrecision::kFP64);
+  std::vector<double> dx_router;
+  {
+    OpScope scope(OpKind::kRouter, "router");
+    std::vector<double> d_logits = cache.balance_d_logits;
+    d_logits.resize(size_t(rows) * experts, 0.0);
+    for (int t = 0; t < rows; ++t)
+      gate_backward(rule, &cache.logits[size_t(t) * experts], &cache.expert_ids[size_t(t) * k],
+                    &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
+    dx_router = linear_backward(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router, GemmPrecision::kFP64);
+  }
+  // The gate's and the experts' input gradients summed: the catalog's moe.input_grad_sum, an element-wise op.
+  OpScope scope(OpKind::kNormElementwise, "add_dx");
   add_gradient(dx, dx_router);
   return dx;
 }
