@@ -48,9 +48,6 @@ std::size_t sz(std::int64_t x) { return static_cast<std::size_t>(x); }
 
 using Timed = HostKernel;
 
-// Inputs in [-1, 1): the references' time does not depend on the values (no data-dependent branch), only the
-// FP8 path's scales do not overflow with them.
-std::vector<double> values(std::size_t count, std::uint64_t seed) { return uniform_doubles(count, seed); }
 
 model::GemmPrecision gemm_precision(const std::string& dtype) {
   if (dtype == "bf16") return model::GemmPrecision::kBF16;
@@ -63,8 +60,8 @@ Timed gemm(const CalibrationCall& c) {
   const int groups = grouped ? shape_int(c.groups, "groups") : 1;
   const int m = shape_int(c.m, "m"), n = shape_int(c.n, "n"), k = shape_int(c.k, "k");
   const model::GemmPrecision precision = gemm_precision(c.dtype);
-  auto x = std::make_shared<std::vector<double>>(values(sz(m) * sz(k), 1));
-  auto w = std::make_shared<std::vector<double>>(values(sz(n) * sz(k), 2));
+  auto x = std::make_shared<std::vector<double>>(uniform_doubles(sz(m) * sz(k), 1));
+  auto w = std::make_shared<std::vector<double>>(uniform_doubles(sz(n) * sz(k), 2));
   return {[=] {
             for (int g = 0; g < groups; ++g) (void)model::linear_forward(*x, *w, m, n, k, precision);
           },
@@ -80,11 +77,11 @@ Timed attention(const CalibrationCall& c, bool backward) {
   shape.qk_dim = shape_int(c.head_dim, "head_dim");
   shape.v_dim = shape_int(c.value_dim, "value_dim");
   const std::size_t rows = sz(shape.batch.total_tokens()) * sz(shape.heads);
-  auto q = std::make_shared<std::vector<double>>(values(rows * sz(shape.qk_dim), 3));
-  auto k = std::make_shared<std::vector<double>>(values(rows * sz(shape.qk_dim), 4));
-  auto v = std::make_shared<std::vector<double>>(values(rows * sz(shape.v_dim), 5));
+  auto q = std::make_shared<std::vector<double>>(uniform_doubles(rows * sz(shape.qk_dim), 3));
+  auto k = std::make_shared<std::vector<double>>(uniform_doubles(rows * sz(shape.qk_dim), 4));
+  auto v = std::make_shared<std::vector<double>>(uniform_doubles(rows * sz(shape.v_dim), 5));
   if (!backward) return {[=] { (void)attention_forward_ref(shape, *q, *k, *v); }, "attention_forward_ref fp64"};
-  auto d_o = std::make_shared<std::vector<double>>(values(rows * sz(shape.v_dim), 6));
+  auto d_o = std::make_shared<std::vector<double>>(uniform_doubles(rows * sz(shape.v_dim), 6));
   return {[=] { (void)attention_backward_ref(shape, *q, *k, *v, *d_o); }, "attention_backward_ref fp64"};
 }
 

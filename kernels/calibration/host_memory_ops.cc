@@ -28,27 +28,35 @@ Doubles doubles(std::int64_t count, std::uint64_t seed) {
   return std::make_shared<std::vector<double>>(uniform_doubles(sz(count), seed));
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 
-// Rows of `bytes_per_row` each in the call's bytes; the op is known, so bytes that are not whole rows mean a plan
+// One catalog op of a call: its name and the call's bytes.
+struct OpCall {
+  std::string name;
+  std::int64_t bytes = 0;
+};
+
+// Rows of `bytes_per_row` each in the op's bytes; the op is known, so bytes that are not whole rows mean a plan
 // made for another model.
-int whole_rows(const CalibrationCall& c, std::int64_t bytes_per_row, const char* row) {
+int whole_rows(const OpCall& c, std::int64_t bytes_per_row, const char* row) {
   if (bytes_per_row <= 0 || c.bytes % bytes_per_row != 0)
-    throw std::invalid_argument(c.ops.front() + ": " + std::to_string(c.bytes) + " bytes are not whole " + row +
-                                " of " + std::to_string(bytes_per_row) + " bytes (a plan of another model?)");
+    throw std::invalid_argument(c.name + ": " + std::to_string(c.bytes) + " bytes are not whole " + row + " of " +
+                                std::to_string(bytes_per_row) + " bytes (a plan of another model?)");
   return shape_int(c.bytes / bytes_per_row, row);
+}
+
+// `count` token ids spread over [0, modulus) (a stride prime to it): inputs whose values do not change the time.
+std::shared_ptr<std::vector<int>> spread_ids(int count, int modulus) {
+  auto ids = std::make_shared<std::vector<int>>(sz(count));
+  for (int t = 0; t < count; ++t) (*ids)[sz(t)] = static_cast<int>((std::int64_t{t} * 7919) % modulus);
+  return ids;
 }
 
 // models/layer_norms.cc norm_cost: forward reads and writes each BF16 value (4 bytes), backward reads the input and
 // the gradient and writes the gradient (6 bytes).
-HostKernel norm(const CalibrationCall& c, const model::ModelConfig& m, bool backward) {
-  const std::string& name = c.ops.front();
-  const int width = contains(name, "q_norm")    ? m.q_lora_rank
-                    : contains(name, "kv_norm") ? m.kv_lora_rank
+HostKernel norm(const OpCall& c, const model::ModelConfig& m, bool backward) {
+  const int width = contains(c.name, "q_norm")    ? m.q_lora_rank
+                    : contains(c.name, "kv_norm") ? m.kv_lora_rank
                                                 : m.hidden_size;
   const int rows = whole_rows(c, std::int64_t{width} * (backward ? 6 : 4), "rows");
   const Doubles x = doubles(std::int64_t{rows} * width, 1), gamma = doubles(width, 2);
@@ -62,10 +70,9 @@ HostKernel norm(const CalibrationCall& c, const model::ModelConfig& m, bool back
 // models/layer_builder.h elementwise: rows x (in + out) BF16 values forward, rows x (2 in + out) backward; SwiGLU
 // reads [gate, up] (in = 2 inter) and writes inter (models/mlp_ops.cc), RoPE rewrites each head's rope dims and the
 // shared key's (in = out = heads x rope + rope, models/op_catalog.cc).
-HostKernel swiglu(const CalibrationCall& c, const model::ModelConfig& m, bool backward) {
-  const std::string& name = c.ops.front();
-  const int inter = starts_with(name, "mlp.")          ? m.intermediate_size
-                    : starts_with(name, "moe.shared.") ? m.moe_intermediate_size * m.n_shared_experts
+HostKernel swiglu(const OpCall& c, const model::ModelConfig& m, bool backward) {
+  const int inter = c.name.starts_with("mlp.")          ? m.intermediate_size
+                    : c.name.starts_with("moe.shared.") ? m.moe_intermediate_size * m.n_shared_experts
                                                        : m.moe_intermediate_size;
   const int rows = whole_rows(c, std::int64_t{inter} * 2 * (backward ? 5 : 3), "rows");
   const Doubles h = doubles(std::int64_t{rows} * 2 * inter, 1);
@@ -81,7 +88,7 @@ HostKernel swiglu(const CalibrationCall& c, const model::ModelConfig& m, bool ba
   return {[=] { swiglu_backward_ref(*h, rows, inter, *d_act, *dh); }, "swiglu_backward_ref fp64"};
 }
 
-HostKernel rope(const CalibrationCall& c, const model::ModelConfig& m, bool backward) {
+HostKernel rope(const OpCall& c, const model::ModelConfig& m, bool backward) {
   const MlaDims d = m.mla_dims();
   const int width = d.heads * d.qk_rope + d.qk_rope;
   const int tokens = whole_rows(c, std::int64_t{width} * 2 * (backward ? 3 : 2), "tokens");
@@ -102,7 +109,7 @@ HostKernel rope(const CalibrationCall& c, const model::ModelConfig& m, bool back
 }
 
 // models/layer_builder.h gradient_sum: two BF16 gradients of an input read and their sum written (6 bytes a value).
-HostKernel gradient_sum(const CalibrationCall& c) {
+HostKernel gradient_sum(const OpCall& c) {
   const int values = whole_rows(c, 6, "values");
   const Doubles sum = doubles(values, 1), other = doubles(values, 2);
   return {[=] { model::add_gradient(*sum, *other); }, "add_gradient fp64"};
@@ -126,7 +133,7 @@ std::shared_ptr<Routing> routing(const RoutingRule& rule, int tokens) {
 }
 
 // models/mlp_ops.cc moe.topk: each token's FP32 logits read (4 bytes an expert) forward, read twice backward.
-HostKernel router(const CalibrationCall& c, const model::ModelConfig& m, bool backward) {
+HostKernel router(const OpCall& c, const model::ModelConfig& m, bool backward) {
   const RoutingRule rule = m.routing_rule();
   const int tokens = whole_rows(c, std::int64_t{4} * rule.num_experts * (backward ? 2 : 1), "tokens");
   const std::shared_ptr<Routing> r = routing(rule, tokens);
@@ -154,7 +161,7 @@ HostKernel router(const CalibrationCall& c, const model::ModelConfig& m, bool ba
 
 // models/mlp_ops.cc: moe.permute reads and writes each routed row (tokens x top_k of them) of BF16 values;
 // moe.combine_sum reads the routed rows and writes the tokens' rows.
-HostKernel permute(const CalibrationCall& c, const model::ModelConfig& m, bool combine, bool backward) {
+HostKernel permute(const OpCall& c, const model::ModelConfig& m, bool combine, bool backward) {
   const RoutingRule rule = m.routing_rule();
   const int hidden = m.hidden_size, k = rule.top_k;
   const int tokens = combine ? whole_rows(c, std::int64_t{2} * hidden * (k + 1), "tokens")
@@ -194,11 +201,10 @@ HostKernel permute(const CalibrationCall& c, const model::ModelConfig& m, bool c
 
 // models/op_catalog.cc: the lookup reads and writes each token's row of BF16 values (4 bytes a value); the
 // scatter-add reads the BF16 gradient and reads and writes the FP32 table gradient (10 bytes a value).
-HostKernel embedding(const CalibrationCall& c, const model::ModelConfig& m, bool backward) {
+HostKernel embedding(const OpCall& c, const model::ModelConfig& m, bool backward) {
   const int hidden = m.hidden_size;
   const int tokens = whole_rows(c, std::int64_t{hidden} * (backward ? 10 : 4), "tokens");
-  auto ids = std::make_shared<std::vector<int>>(sz(tokens));
-  for (int t = 0; t < tokens; ++t) (*ids)[sz(t)] = static_cast<int>((std::int64_t{t} * 7919) % m.vocab_size);
+  const std::shared_ptr<std::vector<int>> ids = spread_ids(tokens, m.vocab_size);
   const Doubles table = doubles(std::int64_t{m.vocab_size} * hidden, 1);
   if (!backward) return {[=] { (void)model::embedding_forward(*table, hidden, *ids); }, "embedding_forward fp64"};
   const Doubles dy = doubles(std::int64_t{tokens} * hidden, 2);
@@ -208,12 +214,11 @@ HostKernel embedding(const CalibrationCall& c, const model::ModelConfig& m, bool
 // models/op_catalog.cc head.cross_entropy (the fused kernel): each token's row of vocab BF16 logits read and its loss
 // written. The model computes the loss and the logits' gradient in one pass (cross_entropy.h), so the catalog's
 // backward op has no loop of its own: its call is copied.
-HostKernel cross_entropy(const CalibrationCall& c, const model::ModelConfig& m) {
+HostKernel cross_entropy(const OpCall& c, const model::ModelConfig& m) {
   const int vocab = m.vocab_size;
   const int tokens = whole_rows(c, std::int64_t{2} * (vocab + 1), "tokens");
   const Doubles logits = doubles(std::int64_t{tokens} * vocab, 1);
-  auto targets = std::make_shared<std::vector<int>>(sz(tokens));
-  for (int t = 0; t < tokens; ++t) (*targets)[sz(t)] = static_cast<int>((std::int64_t{t} * 7919) % vocab);
+  const std::shared_ptr<std::vector<int>> targets = spread_ids(tokens, vocab);
   return {[=] { (void)model::cross_entropy(*logits, tokens, vocab, *targets); },
           "cross_entropy fp64 (with its gradient)"};
 }
@@ -221,19 +226,19 @@ HostKernel cross_entropy(const CalibrationCall& c, const model::ModelConfig& m) 
 // The loop of one catalog op `name` of the call, or nullopt where the model has none of its own.
 std::optional<HostKernel> op_loop(const CalibrationCall& call, const std::string& name,
                                   const model::ModelConfig& config) {
-  CalibrationCall c = call;
-  c.ops = {name};
-  const bool backward = ends_with(name, ".bwd");
-  if (c.op == "norm") return norm(c, config, backward);
-  if (c.op == "elementwise" && contains(name, "swiglu")) return swiglu(c, config, backward);
-  if (c.op == "elementwise" && starts_with(name, "attn.rope")) return rope(c, config, backward);
-  if (c.op == "elementwise" && name == "head.cross_entropy") return cross_entropy(c, config);
-  if (c.op == "elementwise" && ends_with(name, ".input_grad_sum")) return gradient_sum(c);
-  if (c.op == "router" && starts_with(name, "moe.topk")) return router(c, config, backward);
-  if (c.op == "permute" && starts_with(name, "moe.permute")) return permute(c, config, false, backward);
-  if (c.op == "permute" && starts_with(name, "moe.combine_sum")) return permute(c, config, true, backward);
-  if (c.op == "embedding" && contains(name, "lookup")) return embedding(c, config, false);
-  if (c.op == "embedding" && contains(name, "scatter_add")) return embedding(c, config, true);
+  const OpCall c{name, call.bytes};
+  const std::string& kind = call.op;
+  const bool backward = name.ends_with(".bwd");
+  if (kind == "norm") return norm(c, config, backward);
+  if (kind == "elementwise" && contains(name, "swiglu")) return swiglu(c, config, backward);
+  if (kind == "elementwise" && name.starts_with("attn.rope")) return rope(c, config, backward);
+  if (kind == "elementwise" && name == "head.cross_entropy") return cross_entropy(c, config);
+  if (kind == "elementwise" && name.ends_with(".input_grad_sum")) return gradient_sum(c);
+  if (kind == "router" && name.starts_with("moe.topk")) return router(c, config, backward);
+  if (kind == "permute" && name.starts_with("moe.permute")) return permute(c, config, false, backward);
+  if (kind == "permute" && name.starts_with("moe.combine_sum")) return permute(c, config, true, backward);
+  if (kind == "embedding" && contains(name, "lookup")) return embedding(c, config, false);
+  if (kind == "embedding" && contains(name, "scatter_add")) return embedding(c, config, true);
   return std::nullopt;
 }
 

@@ -3,7 +3,6 @@
 #include "kernels/model/mla_attention_block.h"
 
 #include "kernels/model/gradient_sum.h"
-
 #include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {

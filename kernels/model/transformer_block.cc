@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "kernels/model/gradient_sum.h"
 #include "kernels/model/op_timer.h"
 #include "kernels/model/sequence_balance_loss.h"
 
@@ -77,7 +78,7 @@ std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, 
   std::vector<double> dh = timed(OpKind::kNormElementwise, "residual_ffn_norm", [&] {
     std::vector<double> d =
         rmsnorm_backward_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, d_ffn_in, grads.ffn_norm);
-    for (size_t i = 0; i < d.size(); ++i) d[i] += dy[i];  // the residual
+    add_gradient(d, dy);  // the residual
     return d;
   });
   std::vector<double> attn_in;
@@ -89,7 +90,7 @@ std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, 
   OpScope scope(OpKind::kNormElementwise, "attn_norm_residual");
   std::vector<double> dx =
       rmsnorm_backward_ref(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, d_attn_in, grads.attn_norm);
-  for (size_t i = 0; i < dx.size(); ++i) dx[i] += dh[i];
+  add_gradient(dx, dh);  // the residual
   return dx;
 }
 
