@@ -18,6 +18,7 @@ void add_models_command(CLI::App& app);
 void add_gpus_command(CLI::App& app);
 void add_validate_scenario_command(CLI::App& app);
 void add_validate_published_command(CLI::App& app);
+void add_validate_command(CLI::App& app);
 void add_schedule_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_calibrate_command(CLI::App& app);

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   trainsim::cli::add_gpus_command(app);
   trainsim::cli::add_validate_scenario_command(app);
   trainsim::cli::add_validate_published_command(app);
+  trainsim::cli::add_validate_command(app);
   trainsim::cli::add_schedule_command(app);
   trainsim::cli::add_bench_command(app);
   trainsim::cli::add_calibrate_command(app);

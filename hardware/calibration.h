@@ -76,6 +76,11 @@ struct MeasuredPoint {
   int sm_count = 0;                  // SMs the kernel had (the device's unless the file says fewer)
   std::string note;
   SourceLocation at;  // the point's entry in the file
+  // The catalog op a single point measured, where it stands for that op alone (a host calibration's memory-bound
+  // points: each op runs its own loop, and two ops of equal bytes differ, kernels/calibration/host_memory_ops.h);
+  // empty where the point prices every op of its kernel shape. Not in the file format: only the in-process
+  // calibrations of `trainsim validate` set it.
+  std::string catalog_op;
 
   // Group points only (members non-empty): the family every member falls in, the trace's kernel count, and
   // which block of which layer ("layer 2 attn B+W").
@@ -103,12 +108,28 @@ struct FittedModel {
   std::optional<double> held_out_rms_relative_error;  // on points left out of the fit
 };
 
+// How a calibration prices ops. kFits: the shape models fitted, family by family, to its points (every GPU
+// calibration: a fit reads between and a little beyond the measured shapes). kPoints: each op by the point of its
+// own kernel shape and nothing else (the host, hardware/host_device.h: a CPU's kernels follow none of the GPU
+// shape models, and its plan measures every shape its one scenario runs); an op without a point is an error.
+enum class CalibrationLaw { kFits, kPoints };
+
+// The optimizer step as the measured implementation runs it: one memory-bound pass over `bytes` (the bytes the
+// simulator charges the optimizer per parameter, sim/step/data_parallel.h), `seconds` long. kPoints calibrations
+// only.
+struct MeasuredOptimizer {
+  double bytes = 0;
+  double seconds = 0;
+};
+
 struct Calibration {
   std::string file;  // the path it was read from, as given (or "hardware/calibration/<name>" when shipped)
   CalibrationDevice device;
   CalibrationSource source;
   std::vector<MeasuredPoint> points;
   std::vector<FittedModel> fits;
+  CalibrationLaw law = CalibrationLaw::kFits;
+  std::optional<MeasuredOptimizer> optimizer;
 
   // The kernel families that have points, in KernelFamily order, with how many each.
   std::vector<std::pair<KernelFamily, int>> points_by_family() const;

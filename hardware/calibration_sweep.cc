@@ -91,6 +91,19 @@ long long KernelCall::dim(std::string_view name, long long fallback) const {
   return fallback;
 }
 
+std::optional<KernelCall> kernel_call_of(const models::Op& op) {
+  const std::optional<KernelFamily> family = kernel_family_of(op);
+  if (!family) return std::nullopt;
+  KernelCall c;
+  c.family = *family;
+  c.op = op.kind;
+  c.dtype = op.dtype;
+  c.pass = kernel_pass(*family);
+  c.shape = shape_of(op);
+  if (c.shape.empty()) return std::nullopt;
+  return c;
+}
+
 std::vector<KernelCall> calibration_sweep(std::span<const models::LayerOps> layers, std::span<const int> sm_counts) {
   std::vector<int> sms;
   for (int n : sm_counts) {
@@ -104,17 +117,10 @@ std::vector<KernelCall> calibration_sweep(std::span<const models::LayerOps> laye
   std::map<Key, std::size_t> base_index;
   for (const models::LayerOps& layer : layers)
     for (const models::Op& op : layer.ops) {
-      const std::optional<KernelFamily> family = kernel_family_of(op);
-      if (!family) continue;
-      KernelCall c;
-      c.family = *family;
-      c.op = op.kind;
-      c.dtype = op.dtype;
-      c.pass = kernel_pass(*family);
-      c.shape = shape_of(op);
-      if (c.shape.empty()) continue;
-      const auto [it, added] = base_index.emplace(key_of(c), bases.size());
-      if (added) bases.push_back(std::move(c));
+      std::optional<KernelCall> c = kernel_call_of(op);
+      if (!c) continue;
+      const auto [it, added] = base_index.emplace(key_of(*c), bases.size());
+      if (added) bases.push_back(std::move(*c));
       std::vector<std::string>& names = bases[it->second].ops;
       if (std::find(names.begin(), names.end(), op.name) == names.end()) names.push_back(op.name);
     }

@@ -2,6 +2,7 @@
 // shape of a scenario's compute ops, points swept around each, at the SM counts the scenario runs compute on.
 // Its JSON form is the plan kernels/gpu-run.sh reads (kernels/CALIBRATION.md).
 #pragma once
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ struct KernelCall {
 
   long long dim(std::string_view name, long long fallback = 0) const;
 };
+
+// The call that times `op`'s kernel, without id, SM count or ops; nothing for an op that gives no kernel to time
+// (communication, a shape-less GEMM built by hand, a memory-bound op that moves no bytes).
+std::optional<KernelCall> kernel_call_of(const models::Op& op);
 
 // The calls for `layers` (a scenario's layer kinds, each once), at each of `sm_counts` (the GPU's full count,
 // then what DualPipe leaves compute: sm_count - comm_sm_count; repeats are dropped).

@@ -1,5 +1,6 @@
 // Catalog loading through the same schema-checked reader as scenarios, so its numbers carry human units.
 #include "hardware/gpu_catalog.h"
+#include "hardware/host_device.h"
 
 #include <algorithm>
 
@@ -75,7 +76,9 @@ std::vector<std::string> gpu_keys() {
 GpuSpec find_gpu(const std::string& key, const SourceLocation& where) {
   for (const GpuSpec& spec : gpu_catalog())
     if (spec.key == key) return spec;
-  const std::vector<std::string> keys = gpu_keys();
+  if (key == kHostGpuKey) return host_device();
+  std::vector<std::string> keys = gpu_keys();
+  keys.push_back(kHostGpuKey);
   std::string known;
   for (const std::string& k : keys) known += (known.empty() ? "" : ", ") + k;
   throw ConfigError(where, "unknown GPU type '" + key + "'", "one of " + known, did_you_mean(key, keys));

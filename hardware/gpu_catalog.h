@@ -11,7 +11,8 @@ namespace trainsim::hw {
 
 std::vector<GpuSpec> gpu_catalog();  // in catalog order: h800, h100, h200, a100, b200
 std::vector<std::string> gpu_keys();
-// Throws ConfigError at `where` with a did-you-mean hint for an unknown key.
+// The catalog GPU `key` names, or the host (`host`: this machine, hardware/host_device.h). Throws ConfigError at
+// `where` with a did-you-mean hint for an unknown key.
 GpuSpec find_gpu(const std::string& key, const SourceLocation& where = {});
 
 // Sets every GPU field present in `node` (a mapping); unknown keys are errors. `extra_keys` are keys the

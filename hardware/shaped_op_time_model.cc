@@ -1,7 +1,11 @@
 // Dispatch of an op to its shape model, or to the roofline (shaped_op_time_model.h).
 #include "hardware/shaped_op_time_model.h"
 
+#include <fmt/format.h>
+
 #include <variant>
+
+#include "core/error.h"
 
 namespace trainsim::hw {
 namespace {
@@ -36,6 +40,7 @@ std::string_view op_pricing_name(OpPricing pricing) {
     case OpPricing::kGemmShape: return "gemm shape model";
     case OpPricing::kAttentionShape: return "attention shape model";
     case OpPricing::kMemoryBytes: return "memory-bound model";
+    case OpPricing::kMeasuredPoint: return "measured point";
     case OpPricing::kRoofline: return "roofline";
   }
   return "roofline";
@@ -47,18 +52,19 @@ ShapedOpTimeModel::ShapedOpTimeModel(GpuSpec gpu, ShapedConstants constants, int
     : compute_sms_(compute_sms),
       shaped_(shaped),
       covered_(covered),
-      fp8_gemm_(gpu, constants.fp8_gemm, constants.memory.hbm_time_factor),
-      fp8_weight_gemm_(gpu, constants.fp8_weight_gemm, constants.memory.hbm_time_factor),
-      bf16_gemm_(gpu, constants.bf16_gemm, constants.memory.hbm_time_factor),
-      attention_forward_(gpu, AttentionDirection::kForward, constants.attention_forward,
-                         constants.memory.hbm_time_factor),
-      attention_backward_(gpu, AttentionDirection::kBackward, constants.attention_backward,
-                          constants.memory.hbm_time_factor),
-      memory_(gpu, constants.memory),
+      points_(constants.points),
       memory_kernels_per_op_(constants.memory_kernels_per_op),
       roofline_(gpu, fallback, static_cast<double>(compute_sms) / gpu.sm_count) {
   TS_CHECK(compute_sms_ >= 1 && compute_sms_ <= gpu.sm_count, "{} compute SMs on a {}-SM GPU", compute_sms_,
            gpu.sm_count);
+  if (points_) return;
+  const double hbm = constants.memory.hbm_time_factor;
+  shape_models_.emplace(ShapeModels{
+      GemmTimeModel(gpu, constants.fp8_gemm, hbm), GemmTimeModel(gpu, constants.fp8_weight_gemm, hbm),
+      GemmTimeModel(gpu, constants.bf16_gemm, hbm),
+      AttentionTimeModel(gpu, AttentionDirection::kForward, constants.attention_forward, hbm),
+      AttentionTimeModel(gpu, AttentionDirection::kBackward, constants.attention_backward, hbm),
+      MemoryTimeModel(gpu, constants.memory)});
 }
 
 OpPricing ShapedOpTimeModel::pricing(const models::Op& op) const {
@@ -66,6 +72,7 @@ OpPricing ShapedOpTimeModel::pricing(const models::Op& op) const {
   TS_CHECK(!op.has_shape() || (gemm && std::holds_alternative<models::GemmDims>(op.shape)) ||
                (attention && std::holds_alternative<models::AttentionDims>(op.shape)),
            "op '{}' is {} but its shape is not", op.name, models::op_kind_name(op.kind));
+  if (points_) return OpPricing::kMeasuredPoint;
   const std::optional<KernelFamily> family = kernel_family_of(op);
   if (!family || !shaped_[static_cast<std::size_t>(*family)]) return OpPricing::kRoofline;
   if (!covered_[static_cast<std::size_t>(*family)].contains(kernel_size(op))) return OpPricing::kRoofline;
@@ -76,9 +83,16 @@ OpPricing ShapedOpTimeModel::pricing(const models::Op& op) const {
 }
 
 double ShapedOpTimeModel::memory_bound_seconds(double bytes) const {
+  if (points_) {
+    if (const std::optional<double> measured = points_->optimizer_seconds(bytes)) return *measured;
+    throw ConfigError(SourceLocation{points_->file(), 0, 0, "optimizer"},
+                      fmt::format("no optimizer step was measured to price {:.0f} bytes by", bytes),
+                      "the optimizer step measured with the points",
+                      "measure the calibration for this scenario (trainsim validate does)");
+  }
   const auto memory = static_cast<std::size_t>(KernelFamily::kMemoryBound);
   if (shaped_[memory] && covered_[memory].contains(bytes))
-    return memory_.seconds(MemoryOpShape{bytes, 0, 1}, compute_sms_);
+    return shape_models_->memory.seconds(MemoryOpShape{bytes, 0, 1}, compute_sms_);
   return bytes / (roofline_.gpu().hbm_bandwidth_bytes_per_s * roofline_.efficiencies().memory);
 }
 
@@ -88,22 +102,36 @@ double ShapedOpTimeModel::seconds(const models::Op& op) const {
     case OpPricing::kGemmShape: {
       const GemmShape gemm = gemm_shape(std::get<models::GemmDims>(op.shape), op.dtype);
       switch (*kernel_family_of(op)) {
-        case KernelFamily::kFp8Gemm: return fp8_gemm_.seconds(gemm, compute_sms_);
-        case KernelFamily::kFp8WeightGemm: return fp8_weight_gemm_.seconds(gemm, compute_sms_);
-        default: return bf16_gemm_.seconds(gemm, compute_sms_);
+        case KernelFamily::kFp8Gemm: return shape_models_->fp8_gemm.seconds(gemm, compute_sms_);
+        case KernelFamily::kFp8WeightGemm: return shape_models_->fp8_weight_gemm.seconds(gemm, compute_sms_);
+        default: return shape_models_->bf16_gemm.seconds(gemm, compute_sms_);
       }
     }
     case OpPricing::kAttentionShape: {
       const AttentionShape attention = attention_shape(std::get<models::AttentionDims>(op.shape));
       const bool backward = kernel_family_of(op) == KernelFamily::kAttentionBackward;
-      return (backward ? attention_backward_ : attention_forward_).seconds(attention, compute_sms_);
+      return (backward ? shape_models_->attention_backward : shape_models_->attention_forward)
+          .seconds(attention, compute_sms_);
     }
     case OpPricing::kMemoryBytes:
       if (op.flops == 0 && op.hbm_bytes == 0) return 0.0;
-      return memory_.seconds(MemoryOpShape{op.hbm_bytes, op.flops, memory_kernels_per_op_}, compute_sms_);
+      return shape_models_->memory.seconds(MemoryOpShape{op.hbm_bytes, op.flops, memory_kernels_per_op_},
+                                           compute_sms_);
+    case OpPricing::kMeasuredPoint: return measured_seconds(op);
     case OpPricing::kRoofline: return roofline_.seconds(op);
   }
   return roofline_.seconds(op);
+}
+
+double ShapedOpTimeModel::measured_seconds(const models::Op& op) const {
+  if (const std::optional<double> measured = points_->seconds(op, compute_sms_)) return *measured;
+  if (op.flops == 0 && op.hbm_bytes == 0) return 0.0;  // nothing to run, as the shape models price it
+  throw ConfigError(SourceLocation{points_->file(), 0, 0, "points"},
+                    fmt::format("op '{}' ({} {}, pass {}) has no point of its kernel shape on {} SMs", op.name,
+                                models::op_kind_name(op.kind), models::dtype_name(op.dtype),
+                                models::pass_name(op.pass), compute_sms_),
+                    "a point of every kernel shape the scenario runs: this calibration prices each op by its own",
+                    "measure the calibration for this scenario (trainsim validate does)");
 }
 
 }  // namespace trainsim::hw

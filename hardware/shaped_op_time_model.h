@@ -5,11 +5,14 @@
 #pragma once
 #include <array>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <string_view>
 
 #include "hardware/attention_time_model.h"
 #include "hardware/gemm_time_model.h"
 #include "hardware/kernel_family.h"
+#include "hardware/measured_points.h"
 #include "hardware/memory_time_model.h"
 #include "hardware/op_time_model.h"
 
@@ -32,6 +35,9 @@ struct ShapedConstants {
   // folds into one op), so the fit learns a cost per kernel and pricing launches this many per op; 1 where
   // the calibration has no group points (hardware/calibrated_constants.cc).
   double memory_kernels_per_op = 1;
+  // Set for a calibration that prices each op by its own point (CalibrationLaw::kPoints): then nothing else
+  // prices an op, and one without a point is a ConfigError naming it and the calibration.
+  std::shared_ptr<const MeasuredPoints> points;
 };
 
 // The kernel sizes a family's fit has seen: FLOPs of a GEMM or attention call, bytes of a memory-bound one.
@@ -50,7 +56,7 @@ double kernel_size(const models::Op& op);
 
 // Which model priced an op, so a report can say where the roofline still stands in. A GEMM or attention op
 // without a shape (one built by hand) falls back to the roofline.
-enum class OpPricing { kGemmShape, kAttentionShape, kMemoryBytes, kRoofline };
+enum class OpPricing { kGemmShape, kAttentionShape, kMemoryBytes, kMeasuredPoint, kRoofline };
 std::string_view op_pricing_name(OpPricing pricing);
 
 class ShapedOpTimeModel final : public OpTimeModel {
@@ -76,15 +82,23 @@ class ShapedOpTimeModel final : public OpTimeModel {
   }
 
  private:
+  double measured_seconds(const models::Op& op) const;
+
   int compute_sms_;
   std::array<bool, kKernelFamilyCount> shaped_;
   std::array<SizeRange, kKernelFamilyCount> covered_;
-  GemmTimeModel fp8_gemm_;
-  GemmTimeModel fp8_weight_gemm_;
-  GemmTimeModel bf16_gemm_;
-  AttentionTimeModel attention_forward_;
-  AttentionTimeModel attention_backward_;
-  MemoryTimeModel memory_;
+  // The families' shape models; none where every op is priced by its own point (constants.points), as on a
+  // device without the datasheet figures they are built on (the host).
+  struct ShapeModels {
+    GemmTimeModel fp8_gemm;
+    GemmTimeModel fp8_weight_gemm;
+    GemmTimeModel bf16_gemm;
+    AttentionTimeModel attention_forward;
+    AttentionTimeModel attention_backward;
+    MemoryTimeModel memory;
+  };
+  std::optional<ShapeModels> shape_models_;
+  std::shared_ptr<const MeasuredPoints> points_;
   double memory_kernels_per_op_;
   RooflineOpTimeModel roofline_;
 };

@@ -23,6 +23,8 @@ void read_power(const ConfigNode& node, hw::ClusterSpec& cluster) {
 
 void check_gpu_idle(const ConfigNode& cluster_node, const hw::ClusterSpec& cluster) {
   if (cluster.power.gpu_idle_w < cluster.gpu.power_w) return;
+  // A device of unknown power (the host, hardware/host_device.h: 0 W, no idle figure either) prices no energy.
+  if (cluster.gpu.power_w == 0 && cluster.power.gpu_idle_w == 0) return;
   const std::optional<ConfigNode> idle =
       cluster_node.get("power") ? cluster_node.require("power").get("gpu_idle") : std::nullopt;
   const ConfigNode& where = idle ? *idle : cluster_node.require("gpu");

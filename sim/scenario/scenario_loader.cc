@@ -366,6 +366,7 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
     c.gpu = hw::find_gpu(gpu.require("type").as_string(), gpu.require("type").location());
     hw::read_gpu_fields(gpu, c.gpu, Keys{"type"});
   }
+  remember(s, gpu);
   c.nodes = static_cast<int>(node.require("nodes").as_integer(ranges::kNodes));
   c.gpus_per_node = static_cast<int>(node.integer_or("gpus_per_node", ranges::kGpusPerNode, 8));
   remember(s, node.require("nodes"));

@@ -135,13 +135,16 @@ std::string dp_reduction_note(const ParallelLayout& l) {
   return note;
 }
 
+double optimizer_bytes_per_parameter(const models::OptimizerPrecision& p) {
+  return p.gradient_bytes + 2 * p.master_bytes + 4 * p.moment_bytes + p.weight_bytes;
+}
+
 double optimizer_seconds(const Scenario& s, const HeldParameters& held, const hw::ShapedOpTimeModel& time_model) {
   const ParallelLayout& l = s.layout;
   const models::OptimizerPrecision& p = s.job.optimizer;
   const double shard = l.zero_stage >= 1 ? held.parameters / l.dp + held.expert_parameters / l.expert_data_parallel()
                                          : held.parameters + held.expert_parameters;
-  const double bytes_per_parameter = p.gradient_bytes + 2 * p.master_bytes + 4 * p.moment_bytes + p.weight_bytes;
-  return time_model.memory_bound_seconds(shard * bytes_per_parameter);
+  return time_model.memory_bound_seconds(shard * optimizer_bytes_per_parameter(p));
 }
 
 }  // namespace trainsim::sim

@@ -84,8 +84,12 @@ double zero3_pass_s(const std::vector<double>& compute_s, const std::vector<doub
 // How the step's gradient reduction is placed, for the report's notes (the same at every fidelity).
 std::string dp_reduction_note(const ParallelLayout& layout);
 
-// AdamW over this GPU's shard (all of it below ZeRO 1), memory-bound: read the gradient, read and write the
-// master weights and both moments, write the weight; priced by `time_model` as a memory-bound kernel.
+// The bytes AdamW moves per parameter: read the gradient, read and write the master weight and both moments,
+// write the weight.
+double optimizer_bytes_per_parameter(const models::OptimizerPrecision& precision);
+
+// AdamW over this GPU's shard (all of it below ZeRO 1), memory-bound: optimizer_bytes_per_parameter of each of
+// its parameters, priced by `time_model` as a memory-bound kernel.
 double optimizer_seconds(const Scenario& scenario, const HeldParameters& held, const hw::ShapedOpTimeModel& time_model);
 
 }  // namespace trainsim::sim

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "hardware/host_device.h"
 #include "sim/schedules/schedule_request.h"
 
 #include "sim/scenario/layout_rules.h"
@@ -43,6 +44,11 @@ int schedule_compute_sms(const Scenario& s) {
 }
 
 hw::ShapedOpTimeModel time_model(const Scenario& s, const hw::CalibratedConstants& calibrated, int compute_sms) {
+  // The host (hardware/host_device.h) has no datasheet for the shape models or the roofline to read.
+  if (s.cluster.gpu.key == hw::kHostGpuKey && !calibrated.constants.points)
+    throw ConfigError(s.where("cluster.gpu"), "the host has no datasheet: its op times come only from points measured on it",
+                      "a calibration of the host for this scenario's kernel shapes (calibration law: points)",
+                      "trainsim validate measures one and predicts with it");
   return hw::ShapedOpTimeModel(s.cluster.gpu, calibrated.constants, compute_sms, hw::RooflineEfficiencies{},
                                calibrated.fitted, calibrated.covered);
 }

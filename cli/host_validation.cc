@@ -1,0 +1,186 @@
+// The host's half of `trainsim validate` (see host_validation.h).
+#include "cli/host_validation.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/available_cores.h"
+#include "core/error.h"
+#include "core/median.h"
+#include "hardware/calibration_sweep.h"
+#include "hardware/host_device.h"
+#include "kernels/calibration/host_calibration.h"
+#include "kernels/common/host_cpu.h"
+#include "kernels/model/corpus_training.h"
+#include "kernels/model/token_stream.h"
+#include "sim/step/data_parallel.h"
+#include "sim/step/priced_model.h"
+
+namespace trainsim::cli {
+namespace {
+
+namespace model = kernels::model;
+
+// The plan's call as the host driver reads it (kernels/calibration/calibration_call.h).
+kernels::CalibrationCall host_call(const hw::KernelCall& k) {
+  kernels::CalibrationCall c;
+  c.id = k.id;
+  c.family = std::string(hw::kernel_family_name(k.family));
+  c.op = std::string(models::op_kind_name(k.op));
+  c.dtype = std::string(models::dtype_name(k.dtype));
+  c.pass = std::string(models::pass_name(k.pass));
+  c.sms = k.sms;
+  const std::pair<const char*, std::int64_t*> dims[] = {
+      {"m", &c.m},         {"n", &c.n},         {"k", &c.k},           {"groups", &c.groups},
+      {"batch", &c.batch}, {"heads", &c.heads}, {"seq_q", &c.seq_q},   {"seq_kv", &c.seq_kv},
+      {"head_dim", &c.head_dim}, {"value_dim", &c.value_dim}, {"bytes", &c.bytes}};
+  for (const auto& [name, field] : dims) *field = k.dim(name);
+  c.ops = k.ops;
+  return c;
+}
+
+std::string today() {
+  const auto days = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const std::chrono::year_month_day ymd(days);
+  return fmt::format("{:04d}-{:02d}-{:02d}", int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()));
+}
+
+// The scenario's kernel calls on the host: each distinct shape once (the plan's calls at its full count, no
+// sweep), since a calibration of points reads nothing between them.
+std::vector<hw::KernelCall> scenario_shapes(const sim::Scenario& scenario) {
+  // The catalog's ops and shapes do not depend on their prices.
+  struct Unpriced final : hw::OpTimeModel {
+    double seconds(const models::Op&) const override { return 0; }
+  };
+  const sim::PricedModel model = sim::price_model(scenario, Unpriced{});
+  const std::vector<models::LayerOps> layers{model.embedding.ops, model.dense.ops, model.moe.ops, model.head.ops,
+                                             model.mtp.ops};
+  const std::vector<int> sms{scenario.cluster.gpu.sm_count};
+  std::vector<hw::KernelCall> shapes;
+  for (hw::KernelCall& c : hw::calibration_sweep(layers, sms))
+    if (c.sweep.empty()) shapes.push_back(std::move(c));
+  return shapes;
+}
+
+}  // namespace
+
+model::ModelConfig host_model_config(const sim::Scenario& scenario) {
+  const std::string& source = scenario.job.model_source;
+  if (source.rfind("preset ", 0) == 0 || source == "inline fields")
+    throw ConfigError(scenario.where("model"), fmt::format("the model is {}", source),
+                      "model.config: the reduced model's config.json (kernels/model/configs/)",
+                      "the host trains the reduced DeepSeek-V3 from the config file the simulator reads");
+  std::filesystem::path path = source;
+  if (path.is_relative()) path = std::filesystem::path(scenario.source).parent_path() / path;
+  try {
+    return model::load_model_config(path.string());
+  } catch (const std::exception& e) {
+    throw ConfigError(scenario.where("model.config"), e.what(), "a config the reduced DeepSeek-V3 can build");
+  }
+}
+
+HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& config, const HostLoopOptions& options,
+                       const HostProgress& progress) {
+  const std::vector<hw::KernelCall> shapes = scenario_shapes(scenario);
+  // A memory-bound shape stands for each of its ops on its own: on the host each runs its own loop, and two ops
+  // of equal bytes (a RoPE and a SwiGLU's backward) take different times.
+  std::vector<hw::KernelCall> calls;
+  for (const hw::KernelCall& k : shapes) {
+    if (k.family != hw::KernelFamily::kMemoryBound || k.ops.size() < 2) {
+      calls.push_back(k);
+      continue;
+    }
+    for (const std::string& name : k.ops) {
+      calls.push_back(k);
+      calls.back().ops = {name};
+    }
+  }
+  std::vector<kernels::HostKernel> kernels;  // inputs prepared once, kept through every round
+  for (const hw::KernelCall& k : calls) {
+    try {
+      kernels.push_back(kernels::host_kernel(host_call(k), config));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(scenario.where("model.config"),
+                        fmt::format("the host cannot run {} ({}): {}", k.id, fmt::join(k.ops, ", "), e.what()),
+                        "a scenario whose kernels the reduced model's CPU back-end runs");
+    }
+  }
+  std::size_t parameters = 0;
+  kernels.push_back(kernels::host_optimizer(config, parameters));
+
+  // Round r times every call once, then trains steps_per_round steps; the first step, before round 1, warms up.
+  std::vector<std::vector<double>> rounds(kernels.size());  // per call, each round's median
+  const int steps = 1 + options.rounds * options.steps_per_round;
+  int done = 0;
+  const int work = options.rounds * static_cast<int>(kernels.size()) + steps;
+  auto time_round = [&] {
+    for (std::size_t i = 0; i < kernels.size(); ++i) {
+      if (progress) progress(done++, work, i < calls.size() ? calls[i].id : "optimizer");
+      rounds[i].push_back(kernels::median_seconds(kernels[i].run, options.samples, options.batch) /
+                          kernels[i].loops_per_run);
+    }
+  };
+  const model::TokenStream stream =
+      model::TokenStream::from_directory(model::kFortunesDirectory, 0.1, model::kFortunesPackage);
+  model::OpTimer timer;
+  model::CorpusTrainingConfig training;
+  training.steps = steps;
+  training.sequences = scenario.job.global_batch_sequences;
+  // The model reads length + 1 tokens a sequence (the last one only as a target): the scenario's sequence_length.
+  training.length = scenario.job.sequence_length - 1;
+  training.seed = scenario.seed;
+  training.precision = model::GemmPrecision::kBF16;
+  training.eval_every = steps;  // before the first step and after the last, untimed
+  training.eval_sequences = 4;
+  training.op_timer = &timer;
+  const model::CorpusTrainingResult trained =
+      model::train_on_corpus(config, stream, training, [&](const model::TrainingStepRecord& r) {
+        if (progress) progress(done++, work, "training");
+        if (r.step % options.steps_per_round == 0 && r.step / options.steps_per_round < options.rounds) time_round();
+      });
+  if (progress) progress(work, work, "");
+
+  HostLoop loop;
+  hw::Calibration& c = loop.calibration;
+  c.file = fmt::format("the host calibration of {}", scenario.source);
+  c.law = hw::CalibrationLaw::kPoints;
+  c.device.gpu = hw::kHostGpuKey;
+  c.device.name = scenario.cluster.gpu.name;
+  c.device.sm_count = scenario.cluster.gpu.sm_count;
+  c.device.boost_clock_hz = scenario.cluster.gpu.boost_clock_hz;
+  c.device.driver = "none";
+  c.device.cuda = "none";
+  c.source.kind = hw::CalibrationSourceKind::kKernels;
+  c.source.date = today();
+  c.source.description = fmt::format(
+      "the CPU back-end of the reduced DeepSeek-V3 (kernels/calibration/host_calibration.h) timed one call at a time "
+      "on {} threads: the {} kernel shapes of {} (a memory-bound one once per op it stands for), {} calls, and the "
+      "optimizer step; each the median of {} rounds between training steps",
+      c.device.sm_count, shapes.size(), scenario.source, calls.size(), options.rounds);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    const hw::KernelCall& k = calls[i];
+    hw::MeasuredPoint p;
+    p.op = k.op;
+    p.dtype = k.dtype;
+    p.pass = k.pass;
+    p.shape = k.shape;
+    p.sm_count = k.sms;
+    p.seconds = median(rounds[i]);
+    p.note = fmt::format("{}: {} ({})", k.id, fmt::join(k.ops, ", "), kernels[i].kernel);
+    if (k.family == hw::KernelFamily::kMemoryBound && k.ops.size() == 1) p.catalog_op = k.ops.front();
+    c.points.push_back(std::move(p));
+  }
+  c.optimizer = hw::MeasuredOptimizer{
+      static_cast<double>(parameters) * sim::optimizer_bytes_per_parameter(scenario.job.optimizer),
+      median(rounds.back())};
+  loop.steps.assign(timer.steps().begin() + 1, timer.steps().end());
+  loop.initial_validation_loss = trained.initial_validation_loss;
+  loop.final_validation_loss = trained.steps.back().validation_loss.value_or(0);
+  return loop;
+}
+
+}  // namespace trainsim::cli

@@ -1,0 +1,46 @@
+// The host's half of `trainsim validate` (issue 19's loop on the CPU): the scenario's kernel shapes timed on this
+// machine with the CPU back-end the reduced DeepSeek-V3 trains on, as a calibration that prices each op by its own
+// point (hardware/measured_points.h); and that model trained on this machine with every op timed.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hardware/calibration.h"
+#include "kernels/model/model_config.h"
+#include "kernels/model/op_timer.h"
+#include "sim/scenario/scenario.h"
+
+namespace trainsim::cli {
+
+// (done, total, what): called as each call is timed and each step trained.
+using HostProgress = std::function<void(int, int, const std::string&)>;
+
+struct HostLoopOptions {
+  int rounds = 3;           // of timing every call, each followed by steps_per_round training steps
+  int steps_per_round = 3;
+  int samples = 5, batch = 4;  // each call's time in a round: the median of `samples` means of `batch` calls
+};
+
+struct HostLoop {
+  // Every kernel shape of the scenario's step (hardware/calibration_sweep.h, no sweep around them: nothing is read
+  // between points; a memory-bound shape once per op it stands for) and the model's optimizer step, each timed as
+  // calibration_run_cpu times it (kernels/calibration/host_calibration.h): the median of its rounds' times.
+  hw::Calibration calibration;
+  std::vector<kernels::model::StepTiming> steps;  // the steps read (the warm-up step left out)
+  double initial_validation_loss = 0, final_validation_loss = 0;  // nats, before the first step and after the last
+};
+
+// The loop's measurements on this machine: the model `config` trained as the scenario describes its step (one
+// micro-batch of global_batch sequences of sequence_length tokens, BF16 GEMMs, seed scenario.seed) on the fortunes
+// corpus with every op timed (kernels/model/op_timer.h), and between its steps, in the same process, the rounds
+// that time the scenario's kernel calls: a warm-up step, then rounds x (every call timed, steps_per_round steps).
+// Interleaving them puts both halves under the same load of a shared machine.
+HostLoop run_host_loop(const sim::Scenario& scenario, const kernels::model::ModelConfig& config,
+                       const HostLoopOptions& options, const HostProgress& progress);
+
+// The reduced model's config the scenario names (model.config, relative to the scenario's directory), read as the
+// kernels read it; ConfigError at model.config when the scenario names its model otherwise.
+kernels::model::ModelConfig host_model_config(const sim::Scenario& scenario);
+
+}  // namespace trainsim::cli

@@ -1,0 +1,176 @@
+// `trainsim validate SCENARIO.yaml`: issue 19's loop on the device the scenario names. The simulator predicts the
+// reduced DeepSeek-V3's training step from a calibration measured on that device, then the model trains there with
+// every op timed, and the report puts the two side by side (reports/device_validation_report.h). The host (the
+// CPU back-end, `cluster.gpu: host`) is the device built so far; a GPU's loop needs the CUDA back-end.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/host_validation.h"
+#include "cli/output.h"
+#include "cli/progress_line.h"
+#include "core/error.h"
+#include "core/median.h"
+#include "core/output_files.h"
+#include "hardware/host_device.h"
+#include "models/compute_kind.h"
+#include "reports/device_validation_report.h"
+#include "sim/scenario/scenario_loader.h"
+#include "sim/step/data_parallel.h"
+#include "sim/step/step_estimate.h"
+
+namespace trainsim::cli {
+namespace {
+
+namespace model = kernels::model;
+
+struct ValidateOptions {
+  std::string scenario;
+  std::vector<std::string> set;
+  int rounds = 3;
+  int steps = 3;
+  bool quick = false;
+  std::string output;
+};
+
+// What the host's loop can run: one device, the whole batch in one micro-batch, BF16 GEMMs, nothing recomputed.
+void check_runs_on_host(const sim::Scenario& s) {
+  if (s.cluster.gpu.key != hw::kHostGpuKey)
+    throw ConfigError(s.where("cluster.gpu"),
+                      fmt::format("the device is '{}': the loop on a GPU needs the model's CUDA back-end, not built yet",
+                                  s.cluster.gpu.key),
+                      "cluster.gpu: host (this machine's CPU, where the reduced model's CPU back-end trains)",
+                      "kernels/model/NOTES.md says what the GPU loop lacks");
+  const sim::ParallelLayout& l = s.layout;
+  if (s.cluster.gpu_count() != 1 || l.pp != 1 || l.tp != 1 || l.ep != 1 || l.dp != 1)
+    throw ConfigError(s.where("parallelism"), "the host's loop runs one device", "one node of one GPU, pp tp ep dp 1");
+  if (l.micro_batch_size != s.job.global_batch_sequences)
+    throw ConfigError(s.where("parallelism.micro_batch_size"),
+                      fmt::format("micro-batches of {} in a batch of {}", l.micro_batch_size,
+                                  s.job.global_batch_sequences),
+                      "the whole batch in one micro-batch, as the model trains a step");
+  if (s.job.precision.format != models::TrainingPrecision::kBf16)
+    throw ConfigError(s.where("training.precision"), "the host loop measures BF16 GEMMs", "training.precision: bf16",
+                      "the host's FP8 emulates the tensor cores' sums term by term (kernels/model/NOTES.md): no "
+                      "device's speed");
+  if (l.recompute != models::Recompute::kNone)
+    throw ConfigError(s.where("parallelism.recompute"), "the host loop measures the step without recomputation",
+                      "parallelism.recompute: none");
+}
+
+reports::PartComparison part(std::string name, double predicted_s, double measured_s) {
+  return {std::move(name), predicted_s, measured_s};
+}
+
+}  // namespace
+
+void add_validate_command(CLI::App& app) {
+  auto options = std::make_shared<ValidateOptions>();
+  CLI::App* command = app.add_subcommand(
+      "validate", "Predict the reduced DeepSeek-V3's training step on a device from a calibration measured there, "
+                  "train it there with every op timed, and compare (issue 19's loop; the host's CPU is the device "
+                  "built so far)");
+  command->add_option("scenario", options->scenario,
+                      "Scenario of the reduced model on the device, such as scenarios/validation/reduced-deepseek-v3-cpu.yaml")
+      ->required();
+  command->add_option("--rounds", options->rounds,
+                      "Rounds of timing every kernel call, each followed by --steps training steps; default 3")
+      ->check(CLI::Range(1, 1000));
+  command->add_option("--steps", options->steps,
+                      "Training steps after each round (one more runs first, to warm up); default 3")
+      ->check(CLI::Range(1, 10000));
+  command->add_flag("--quick", options->quick, "Time each kernel shape with fewer calls (3 medians of 2, not 5 of 4)");
+  command->add_option("-o,--output", options->output,
+                      "Write the Markdown report to this file; without it a summary goes to standard output");
+  add_set_option(*command, options->set);
+  command->callback([options] {
+    OutputFiles outputs;
+    const OutputFiles::Id report = outputs.plan("-o", options->output);
+    const sim::Scenario scenario = sim::load_scenario(options->scenario, options->set);
+    check_runs_on_host(scenario);
+    const model::ModelConfig config = host_model_config(scenario);
+    HostLoopOptions loop_options;
+    loop_options.rounds = options->rounds;
+    loop_options.steps_per_round = options->steps;
+    if (options->quick) {
+      loop_options.samples = 3;
+      loop_options.batch = 2;
+    }
+    const HostLoop loop = run_host_loop(scenario, config, loop_options, named_count_progress("measuring"));
+    auto calibration = std::make_shared<hw::Calibration>(loop.calibration);
+
+    // The prediction from the device's own calibration.
+    sim::Scenario calibrated = scenario;
+    calibrated.cluster.calibration = calibration;
+    const sim::Estimate predicted = sim::estimate_step(calibrated);
+
+    // The measured step: per kind and in all, the median over the steps read (a shared machine's interruptions
+    // land on a few steps; the median leaves them out, as each point's median does).
+    std::array<std::vector<double>, models::kComputeKindCount> kind_samples;
+    std::vector<double> wall_samples, untimed_samples;
+    for (const model::StepTiming& step : loop.steps) {
+      double timed_s = 0;
+      for (std::size_t k = 0; k < kind_samples.size(); ++k) {
+        kind_samples[k].push_back(1e-9 * static_cast<double>(step.kind_ns[k]));
+        timed_s += kind_samples[k].back();
+      }
+      wall_samples.push_back(1e-9 * static_cast<double>(step.wall_ns));
+      untimed_samples.push_back(wall_samples.back() - timed_s);
+    }
+    std::array<double, models::kComputeKindCount> measured_kind_s{};
+    for (std::size_t k = 0; k < kind_samples.size(); ++k) measured_kind_s[k] = median(kind_samples[k]);
+    const double measured_wall_s = median(wall_samples);
+
+    reports::DeviceValidation v;
+    v.scenario = options->scenario;
+    v.command_line = "trainsim validate " + options->scenario;
+    if (options->rounds != 3) v.command_line += fmt::format(" --rounds {}", options->rounds);
+    if (options->steps != 3) v.command_line += fmt::format(" --steps {}", options->steps);
+    if (options->quick) v.command_line += " --quick";
+    for (const std::string& s : options->set) v.command_line += " --set " + s;
+    if (!options->output.empty()) v.command_line += " -o " + options->output;
+    v.date = calibration->source.date;
+    v.rounds = options->rounds;
+    v.device = fmt::format("{} (the host, {} threads)", scenario.cluster.gpu.name, scenario.cluster.gpu.sm_count);
+    v.model = fmt::format("{}, {} x {} tokens a step, BF16 GEMMs", scenario.job.model_source,
+                          scenario.job.global_batch_sequences, scenario.job.sequence_length);
+    v.shapes_timed = static_cast<int>(calibration->points.size());
+    v.samples = loop_options.samples;
+    v.batch = loop_options.batch;
+    v.steps_read = static_cast<int>(loop.steps.size());
+    double predicted_compute_s = 0, measured_compute_s = 0;
+    for (int k = 0; k < models::kComputeKindCount; ++k) {
+      const auto kind = static_cast<models::ComputeKind>(k);
+      const std::string name(models::compute_kind_name(kind));
+      const double measured_s = measured_kind_s[static_cast<std::size_t>(k)];
+      if (kind == models::ComputeKind::kOptimizer) continue;
+      const auto it = predicted.step.compute_by_kind_s.find(name);
+      const double predicted_s = it == predicted.step.compute_by_kind_s.end() ? 0 : it->second;
+      if (predicted_s == 0 && measured_s == 0) continue;
+      v.kinds.push_back(part(name, predicted_s, measured_s));
+      predicted_compute_s += predicted_s;
+      measured_compute_s += measured_s;
+    }
+    v.compute = part("compute", predicted_compute_s, measured_compute_s);
+    v.optimizer = part("optimizer", predicted.step.optimizer_s,
+                       measured_kind_s[static_cast<std::size_t>(models::ComputeKind::kOptimizer)]);
+    v.step = part("step", predicted.step.step_time_s, measured_wall_s);
+    v.measured_untimed_s = median(untimed_samples);
+    const double bytes_per_parameter = sim::optimizer_bytes_per_parameter(scenario.job.optimizer);
+    v.model_parameters = calibration->optimizer->bytes / bytes_per_parameter;
+    v.simulator_parameters =
+        predicted.step.optimizer_s / calibration->optimizer->seconds * calibration->optimizer->bytes / bytes_per_parameter;
+    v.initial_validation_loss = loop.initial_validation_loss;
+    v.final_validation_loss = loop.final_validation_loss;
+
+    outputs.stage(report, options->output.empty() ? reports::format_device_validation_summary(v)
+                                                  : reports::format_device_validation_report(v));
+    commit_outputs(outputs);
+  });
+}
+
+}  // namespace trainsim::cli

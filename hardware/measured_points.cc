@@ -1,0 +1,39 @@
+// Looking up an op's own measured point (see measured_points.h).
+#include "hardware/measured_points.h"
+
+#include "hardware/calibration_sweep.h"
+
+namespace trainsim::hw {
+namespace {
+
+std::vector<std::pair<std::string, long long>> dims_of(const std::vector<ShapeDim>& shape) {
+  std::vector<std::pair<std::string, long long>> dims;
+  for (const ShapeDim& d : shape) dims.emplace_back(d.name, d.size);
+  return dims;
+}
+
+}  // namespace
+
+MeasuredPoints::MeasuredPoints(const Calibration& calibration)
+    : file_(calibration.file), optimizer_(calibration.optimizer) {
+  for (const MeasuredPoint& p : calibration.points)
+    if (!p.is_group())
+      seconds_[Key{p.kernel_family(), p.op, p.dtype, dims_of(p.shape), p.sm_count, p.catalog_op}] = p.seconds;
+}
+
+std::optional<double> MeasuredPoints::seconds(const models::Op& op, int sms) const {
+  const std::optional<KernelCall> call = kernel_call_of(op);
+  if (!call) return std::nullopt;
+  for (const std::string& name : {op.name, std::string()}) {
+    const auto it = seconds_.find(Key{call->family, call->op, call->dtype, dims_of(call->shape), sms, name});
+    if (it != seconds_.end()) return it->second;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> MeasuredPoints::optimizer_seconds(double bytes) const {
+  if (!optimizer_ || optimizer_->bytes <= 0) return std::nullopt;
+  return optimizer_->seconds * bytes / optimizer_->bytes;
+}
+
+}  // namespace trainsim::hw

@@ -1,0 +1,28 @@
+// The host's kernels for a calibration plan's calls: what the CPU back-end the reduced DeepSeek-V3 trains on
+// (kernels/model/NOTES.md) runs for each call, and how one is timed. Shared by the host driver
+// (calibration_run_cpu.cc, which documents what runs each family) and `trainsim validate` (cli/validate_command.cc).
+#pragma once
+#include <functional>
+#include <optional>
+
+#include "kernels/calibration/calibration_call.h"
+#include "kernels/calibration/host_memory_ops.h"
+#include "kernels/model/model_config.h"
+
+namespace trainsim::kernels {
+
+// The call's kernel, its inputs prepared: a GEMM family's model::linear_forward at the call's dtype (a grouped
+// GEMM its groups in turn), attention's FP64 causal core, a memory-bound call the model's own loops (with
+// `config`, host_memory_ops.h) or else a copy of its bytes. Throws std::invalid_argument for a call the host
+// cannot run (a dtype no host GEMM computes in, cross-attention, bytes that are no rows of the config).
+HostKernel host_kernel(const CalibrationCall& call, const std::optional<model::ModelConfig>& config);
+
+// The model's optimizer step as training_step runs it (AdamW over every parameter of `config`'s model, then each
+// MoE block's bias update), on freshly initialised weights and stand-in gradients; `parameters` is set to how many
+// parameters it updates.
+HostKernel host_optimizer(const model::ModelConfig& config, std::size_t& parameters);
+
+// The median over `samples` of the mean of `batch` back-to-back calls, after one warm-up call (steady_clock).
+double median_seconds(const std::function<void()>& run, int samples, int batch);
+
+}  // namespace trainsim::kernels

@@ -1,0 +1,42 @@
+// The report of `trainsim validate` (issue 19's loop): the simulator's prediction of a device's training step of
+// the reduced DeepSeek-V3, made from that device's own calibration, beside the step measured on it, per compute
+// kind, with the error and the goal (the step within 5%, every kind within 10%).
+#pragma once
+#include <string>
+#include <vector>
+
+namespace trainsim::reports {
+
+// Predicted and measured seconds of one part of the step; measured is the median over the steps read.
+struct PartComparison {
+  std::string name;  // a compute kind ("expert_gemm"), or "compute", "optimizer", "step"
+  double predicted_s = 0;
+  double measured_s = 0;
+  double error() const { return measured_s > 0 ? (predicted_s - measured_s) / measured_s : 0; }
+};
+
+struct DeviceValidation {
+  std::string scenario;      // the scenario file, as given
+  std::string command_line;  // the command that made the report
+  std::string date;          // YYYY-MM-DD
+  std::string device;        // "AMD EPYC 7B13 (host, 2 threads)"
+  std::string model;         // "reduced-deepseek-v3-small.json, 4 x 32 tokens a step, BF16 GEMMs"
+  int shapes_timed = 0;        // points in the calibration (a memory-bound shape once per op it stands for)
+  int rounds = 0;              // each point the median of this many rounds, between training steps
+  int samples = 0, batch = 0;  // a round's time: the median of `samples` means of `batch` calls
+  int steps_read = 0;          // training steps read, after a warm-up step
+  std::vector<PartComparison> kinds;  // every compute kind either side has, in the simulator's order
+  PartComparison compute, optimizer, step;
+  double measured_untimed_s = 0;  // the measured step outside every timed op (the loop's glue)
+  double model_parameters = 0;      // what the model's optimizer updates
+  double simulator_parameters = 0;  // what the simulator's optimizer term covers
+  double initial_validation_loss = 0, final_validation_loss = 0;  // nats, before and after the steps
+};
+
+inline constexpr double kStepGoal = 0.05;  // issue 19: the step within 5%
+inline constexpr double kKindGoal = 0.10;  // and every op kind within 10%
+
+std::string format_device_validation_report(const DeviceValidation& validation);  // Markdown
+std::string format_device_validation_summary(const DeviceValidation& validation);  // a few terminal lines
+
+}  // namespace trainsim::reports

@@ -1,0 +1,122 @@
+// MeasuredPoints and a ShapedOpTimeModel that prices by them (CalibrationLaw::kPoints, the host's): an op takes the
+// point of its own kernel shape on the SMs it runs on, nothing between points, an op without one is an error that
+// names it, and the optimizer is priced at its measured time per byte.
+#include "hardware/measured_points.h"
+
+#include <gtest/gtest.h>
+
+#include "hardware/calibrated_constants.h"
+#include "hardware/host_device.h"
+#include "hardware/shaped_op_time_model.h"
+
+namespace trainsim::hw {
+namespace {
+
+using models::Dtype;
+using models::GemmDims;
+using models::Op;
+using models::OpKind;
+using models::Pass;
+
+// A BF16 projection of 128 tokens, 128 -> 64, as the small reduced model's catalog has them.
+Op projection(long long n = 64) {
+  Op op{"attn.q_down", OpKind::kGemm, Dtype::kBf16, Pass::kForward};
+  op.shape = GemmDims{1, 128, n, 128};
+  op.flops = 2.0 * 128 * static_cast<double>(n) * 128;
+  return op;
+}
+
+Op norm(double bytes) {
+  Op op{"attn.norm", OpKind::kNorm, Dtype::kBf16, Pass::kForward};
+  op.hbm_bytes = bytes;
+  return op;
+}
+
+Calibration host_points() {
+  Calibration c;
+  c.file = "host.yaml";
+  c.law = CalibrationLaw::kPoints;
+  MeasuredPoint gemm;  // the projection's shape on 2 threads
+  gemm.op = OpKind::kGemm;
+  gemm.dtype = Dtype::kBf16;
+  gemm.pass = Pass::kForward;
+  gemm.shape = {{"m", 128}, {"n", 64}, {"k", 128}};
+  gemm.sm_count = 2;
+  gemm.seconds = 3e-4;
+  c.points.push_back(gemm);
+  MeasuredPoint memory;
+  memory.op = OpKind::kNorm;
+  memory.dtype = Dtype::kBf16;
+  memory.shape = {{"bytes", 65536}};
+  memory.sm_count = 2;
+  memory.seconds = 2e-5;
+  c.points.push_back(memory);
+  c.optimizer = MeasuredOptimizer{1e6, 1e-3};  // 1 MB in 1 ms
+  return c;
+}
+
+TEST(MeasuredPoints, AnOpTakesThePointOfItsOwnShapeAndNothingBetweenPoints) {
+  const MeasuredPoints points(host_points());
+  EXPECT_EQ(points.seconds(projection(), 2), 3e-4);
+  EXPECT_EQ(points.seconds(norm(65536), 2), 2e-5);
+  EXPECT_FALSE(points.seconds(projection(), 1));     // the shape on other SMs
+  EXPECT_FALSE(points.seconds(projection(96), 2));   // another shape: no interpolation
+  EXPECT_FALSE(points.seconds(norm(65537), 2));      // one byte more
+  Op fp8 = projection();
+  fp8.dtype = Dtype::kFp8;
+  EXPECT_FALSE(points.seconds(fp8, 2));  // another dtype is another kernel
+}
+
+TEST(MeasuredPoints, TheOptimizerIsPricedAtItsMeasuredTimePerByte) {
+  const MeasuredPoints points(host_points());
+  EXPECT_DOUBLE_EQ(*points.optimizer_seconds(1e6), 1e-3);
+  EXPECT_DOUBLE_EQ(*points.optimizer_seconds(2.5e6), 2.5e-3);  // a streaming pass: time in proportion to bytes
+  Calibration none = host_points();
+  none.optimizer.reset();
+  EXPECT_FALSE(MeasuredPoints(none).optimizer_seconds(1e6));
+}
+
+// The host: no datasheet figures, so the shape models cannot be built; the points price everything.
+GpuSpec two_thread_host() {
+  GpuSpec host = host_device();
+  host.sm_count = 2;
+  return host;
+}
+
+TEST(MeasuredPoints, ASeriesOfPointsPricesTheHostWithoutItsDatasheet) {
+  const Calibration calibration = host_points();
+  const CalibratedConstants calibrated = fit_calibration(&calibration, two_thread_host());
+  ASSERT_TRUE(calibrated.constants.points);
+  EXPECT_TRUE(calibrated.fits.empty());  // nothing is fitted to points that price themselves
+  const ShapedOpTimeModel model(two_thread_host(), calibrated.constants, 2);
+  EXPECT_EQ(model.pricing(projection()), OpPricing::kMeasuredPoint);
+  EXPECT_EQ(op_pricing_name(OpPricing::kMeasuredPoint), "measured point");
+  EXPECT_EQ(model.seconds(projection()), 3e-4);
+  EXPECT_EQ(model.seconds(norm(65536)), 2e-5);
+  EXPECT_EQ(model.seconds(norm(0)), 0.0);  // an op that moves nothing runs nothing
+  EXPECT_DOUBLE_EQ(model.memory_bound_seconds(4e6), 4e-3);
+  try {
+    (void)model.seconds(projection(96));
+    FAIL() << "an op without a point was priced";
+  } catch (const ConfigError& e) {
+    const std::string text = e.what();
+    EXPECT_NE(text.find("host.yaml"), std::string::npos) << text;
+    EXPECT_NE(text.find("attn.q_down"), std::string::npos) << text;
+    EXPECT_NE(text.find("no point of its kernel shape"), std::string::npos) << text;
+  }
+}
+
+TEST(HostDevice, IsThisMachinesCpuWithNoDatasheetFigures) {
+  const GpuSpec host = host_device();
+  EXPECT_EQ(host.key, "host");
+  EXPECT_FALSE(host.name.empty());
+  EXPECT_GE(host.sm_count, 1);             // its hardware threads
+  EXPECT_GT(host.hbm_capacity_bytes, 0);   // its physical memory
+  EXPECT_EQ(host.bf16_peak_flops_per_s, 0);  // unknown: nothing may be priced by a peak
+  EXPECT_EQ(host.hbm_bandwidth_bytes_per_s, 0);
+  EXPECT_EQ(host.power_w, 0);
+  EXPECT_EQ(host.price_usd_per_s, 0);
+}
+
+}  // namespace
+}  // namespace trainsim::hw
