@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -19,6 +20,8 @@
 #include "kernels/model/token_stream.h"
 #include "sim/step/data_parallel.h"
 #include "sim/step/priced_model.h"
+#include "sim/step/step_estimate.h"
+#include "models/compute_kind.h"
 
 namespace trainsim::cli {
 namespace {
@@ -86,14 +89,11 @@ model::ModelConfig host_model_config(const sim::Scenario& scenario) {
 HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& config, const HostLoopOptions& options,
                        const HostProgress& progress) {
   const std::vector<hw::KernelCall> shapes = scenario_shapes(scenario);
-  // A memory-bound shape stands for each of its ops on its own: on the host each runs its own loop, and two ops
-  // of equal bytes (a RoPE and a SwiGLU's backward) take different times.
+  // A shape stands for each of its ops on its own: on the host each runs the model's own code for it, and two ops
+  // of one shape may run different code (a RoPE and a SwiGLU's backward of equal bytes; a forward GEMM and a
+  // Dgrad of equal m, n, k, which transposes its operands; the output head, kept at FP64).
   std::vector<hw::KernelCall> calls;
   for (const hw::KernelCall& k : shapes) {
-    if (k.family != hw::KernelFamily::kMemoryBound || k.ops.size() < 2) {
-      calls.push_back(k);
-      continue;
-    }
     for (const std::string& name : k.ops) {
       calls.push_back(k);
       calls.back().ops = {name};
@@ -113,7 +113,7 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
   kernels.push_back(kernels::host_optimizer(config, parameters));
 
   // Round r times every call once, then trains steps_per_round steps; the first step, before round 1, warms up.
-  std::vector<std::vector<double>> rounds(kernels.size());  // per call, each round's median
+  std::vector<std::vector<double>> rounds(kernels.size()), cold_rounds(kernels.size());  // per call, each round's
   const int steps = 1 + options.rounds * options.steps_per_round;
   int done = 0;
   const int work = options.rounds * static_cast<int>(kernels.size()) + steps;
@@ -122,6 +122,8 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
       if (progress) progress(done++, work, i < calls.size() ? calls[i].id : "optimizer");
       rounds[i].push_back(kernels::median_seconds(kernels[i].run, options.samples, options.batch) /
                           kernels[i].loops_per_run);
+      cold_rounds[i].push_back(kernels::cold_median_seconds(kernels[i].run, options.cold_samples) /
+                               kernels[i].loops_per_run);
     }
   };
   const model::TokenStream stream =
@@ -144,43 +146,106 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
       });
   if (progress) progress(work, work, "");
 
+  auto calibration = [&](const std::vector<std::vector<double>>& times, const char* caches) {
+    hw::Calibration c;
+    c.file = fmt::format("the host calibration of {} ({} caches)", scenario.source, caches);
+    c.law = hw::CalibrationLaw::kPoints;
+    c.device.gpu = hw::kHostGpuKey;
+    c.device.name = scenario.cluster.gpu.name;
+    c.device.sm_count = scenario.cluster.gpu.sm_count;
+    c.device.boost_clock_hz = scenario.cluster.gpu.boost_clock_hz;
+    c.device.driver = "none";
+    c.device.cuda = "none";
+    c.source.kind = hw::CalibrationSourceKind::kKernels;
+    c.source.date = today();
+    c.source.description = fmt::format(
+        "the CPU back-end of the reduced DeepSeek-V3 (kernels/calibration/host_calibration.h) timed one call at a "
+        "time on {} threads, on {} caches: the {} kernel shapes of {}, each once per op it stands for ({} calls), "
+        "and the optimizer step; each the median of {} rounds between training steps",
+        c.device.sm_count, caches, shapes.size(), scenario.source, calls.size(), options.rounds);
+    for (std::size_t i = 0; i < calls.size(); ++i) {
+      const hw::KernelCall& k = calls[i];
+      hw::MeasuredPoint p;
+      p.op = k.op;
+      p.dtype = k.dtype;
+      p.pass = k.pass;
+      p.shape = k.shape;
+      p.sm_count = k.sms;
+      p.seconds = median(times[i]);
+      p.note = fmt::format("{}: {} ({})", k.id, fmt::join(k.ops, ", "), kernels[i].kernel);
+      p.catalog_op = k.ops.front();
+      c.points.push_back(std::move(p));
+    }
+    c.optimizer = hw::MeasuredOptimizer{
+        static_cast<double>(parameters) * sim::optimizer_bytes_per_parameter(scenario.job.optimizer),
+        median(times.back())};
+    return c;
+  };
   HostLoop loop;
-  hw::Calibration& c = loop.calibration;
-  c.file = fmt::format("the host calibration of {}", scenario.source);
-  c.law = hw::CalibrationLaw::kPoints;
-  c.device.gpu = hw::kHostGpuKey;
-  c.device.name = scenario.cluster.gpu.name;
-  c.device.sm_count = scenario.cluster.gpu.sm_count;
-  c.device.boost_clock_hz = scenario.cluster.gpu.boost_clock_hz;
-  c.device.driver = "none";
-  c.device.cuda = "none";
-  c.source.kind = hw::CalibrationSourceKind::kKernels;
-  c.source.date = today();
-  c.source.description = fmt::format(
-      "the CPU back-end of the reduced DeepSeek-V3 (kernels/calibration/host_calibration.h) timed one call at a time "
-      "on {} threads: the {} kernel shapes of {} (a memory-bound one once per op it stands for), {} calls, and the "
-      "optimizer step; each the median of {} rounds between training steps",
-      c.device.sm_count, shapes.size(), scenario.source, calls.size(), options.rounds);
-  for (std::size_t i = 0; i < calls.size(); ++i) {
-    const hw::KernelCall& k = calls[i];
-    hw::MeasuredPoint p;
-    p.op = k.op;
-    p.dtype = k.dtype;
-    p.pass = k.pass;
-    p.shape = k.shape;
-    p.sm_count = k.sms;
-    p.seconds = median(rounds[i]);
-    p.note = fmt::format("{}: {} ({})", k.id, fmt::join(k.ops, ", "), kernels[i].kernel);
-    if (k.family == hw::KernelFamily::kMemoryBound && k.ops.size() == 1) p.catalog_op = k.ops.front();
-    c.points.push_back(std::move(p));
-  }
-  c.optimizer = hw::MeasuredOptimizer{
-      static_cast<double>(parameters) * sim::optimizer_bytes_per_parameter(scenario.job.optimizer),
-      median(rounds.back())};
+  loop.calibration = calibration(rounds, "warm");
+  loop.cold_calibration = calibration(cold_rounds, "cold");
   loop.steps.assign(timer.steps().begin() + 1, timer.steps().end());
   loop.initial_validation_loss = trained.initial_validation_loss;
   loop.final_validation_loss = trained.steps.back().validation_loss.value_or(0);
   return loop;
+}
+
+reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const HostLoop& loop) {
+  auto predict = [&](const hw::Calibration& calibration) {
+    sim::Scenario calibrated = scenario;
+    calibrated.cluster.calibration = std::make_shared<const hw::Calibration>(calibration);
+    return sim::estimate_step(calibrated).step;
+  };
+  const sim::StepEstimate warm = predict(loop.calibration), cold = predict(loop.cold_calibration);
+
+  std::array<std::vector<double>, models::kComputeKindCount> kind_samples;
+  std::vector<double> wall_samples, untimed_samples;
+  for (const model::StepTiming& step : loop.steps) {
+    double timed_s = 0;
+    for (std::size_t k = 0; k < kind_samples.size(); ++k) {
+      kind_samples[k].push_back(1e-9 * static_cast<double>(step.kind_ns[k]));
+      timed_s += kind_samples[k].back();
+    }
+    wall_samples.push_back(1e-9 * static_cast<double>(step.wall_ns));
+    untimed_samples.push_back(wall_samples.back() - timed_s);
+  }
+  auto kind_of = [](const sim::StepEstimate& e, const std::string& name) {
+    const auto it = e.compute_by_kind_s.find(name);
+    return it == e.compute_by_kind_s.end() ? 0.0 : it->second;
+  };
+
+  reports::DeviceValidation v;
+  v.date = loop.calibration.source.date;
+  v.device = fmt::format("{} (the host, {} threads)", scenario.cluster.gpu.name, scenario.cluster.gpu.sm_count);
+  v.model = fmt::format("{}, {} x {} tokens a step, BF16 GEMMs", scenario.job.model_source,
+                        scenario.job.global_batch_sequences, scenario.job.sequence_length);
+  v.shapes_timed = static_cast<int>(loop.calibration.points.size());
+  v.steps_read = static_cast<int>(loop.steps.size());
+  reports::PartComparison compute{"compute", 0, 0, 0};
+  for (int k = 0; k < models::kComputeKindCount; ++k) {
+    const auto kind = static_cast<models::ComputeKind>(k);
+    if (kind == models::ComputeKind::kOptimizer) continue;
+    const std::string name(models::compute_kind_name(kind));
+    const reports::PartComparison part{name, kind_of(warm, name), kind_of(cold, name),
+                                       median(kind_samples[static_cast<std::size_t>(k)])};
+    if (part.predicted_s == 0 && part.measured_s == 0) continue;
+    v.kinds.push_back(part);
+    compute.predicted_s += part.predicted_s;
+    compute.predicted_cold_s += part.predicted_cold_s;
+    compute.measured_s += part.measured_s;
+  }
+  v.compute = compute;
+  v.optimizer = {"optimizer", warm.optimizer_s, cold.optimizer_s,
+                 median(kind_samples[static_cast<std::size_t>(models::ComputeKind::kOptimizer)])};
+  v.step = {"step", warm.step_time_s, cold.step_time_s, median(wall_samples)};
+  v.measured_untimed_s = median(untimed_samples);
+  const hw::MeasuredOptimizer& optimizer = *loop.calibration.optimizer;
+  const double bytes_per_parameter = sim::optimizer_bytes_per_parameter(scenario.job.optimizer);
+  v.model_parameters = optimizer.bytes / bytes_per_parameter;
+  v.simulator_parameters = warm.optimizer_s / optimizer.seconds * optimizer.bytes / bytes_per_parameter;
+  v.initial_validation_loss = loop.initial_validation_loss;
+  v.final_validation_loss = loop.final_validation_loss;
+  return v;
 }
 
 }  // namespace trainsim::cli

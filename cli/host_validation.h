@@ -9,6 +9,7 @@
 #include "hardware/calibration.h"
 #include "kernels/model/model_config.h"
 #include "kernels/model/op_timer.h"
+#include "reports/device_validation_report.h"
 #include "sim/scenario/scenario.h"
 
 namespace trainsim::cli {
@@ -19,7 +20,8 @@ using HostProgress = std::function<void(int, int, const std::string&)>;
 struct HostLoopOptions {
   int rounds = 3;           // of timing every call, each followed by steps_per_round training steps
   int steps_per_round = 3;
-  int samples = 5, batch = 4;  // each call's time in a round: the median of `samples` means of `batch` calls
+  int samples = 5, batch = 4;  // each call's warm time in a round: the median of `samples` means of `batch` calls
+  int cold_samples = 3;        // and its cold time: the median of this many calls, each after evict_caches
 };
 
 struct HostLoop {
@@ -27,6 +29,10 @@ struct HostLoop {
   // between points; a memory-bound shape once per op it stands for) and the model's optimizer step, each timed as
   // calibration_run_cpu times it (kernels/calibration/host_calibration.h): the median of its rounds' times.
   hw::Calibration calibration;
+  // The same calls each timed on cold caches (kernels/calibration/host_calibration.h): in the step an op finds its
+  // operands where the ops between left them, neither as warm as back to back nor as cold as this; the two
+  // calibrations bracket what the composition predicts.
+  hw::Calibration cold_calibration;
   std::vector<kernels::model::StepTiming> steps;  // the steps read (the warm-up step left out)
   double initial_validation_loss = 0, final_validation_loss = 0;  // nats, before the first step and after the last
 };
@@ -38,6 +44,12 @@ struct HostLoop {
 // Interleaving them puts both halves under the same load of a shared machine.
 HostLoop run_host_loop(const sim::Scenario& scenario, const kernels::model::ModelConfig& config,
                        const HostLoopOptions& options, const HostProgress& progress);
+
+// The simulator's step on each of the loop's calibrations beside the loop's measured step (the median over the
+// steps read, per compute kind and in all: a shared machine's interruptions land on a few steps, and the median
+// leaves them out, as each point's median does). Fills everything but the command's own fields (scenario,
+// command_line, rounds, samples, batch, cold_samples).
+reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const HostLoop& loop);
 
 // The reduced model's config the scenario names (model.config, relative to the scenario's directory), read as the
 // kernels read it; ConfigError at model.config when the scenario names its model otherwise.

@@ -5,8 +5,6 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <array>
 #include <memory>
 
 #include "cli/commands.h"
@@ -14,14 +12,10 @@
 #include "cli/output.h"
 #include "cli/progress_line.h"
 #include "core/error.h"
-#include "core/median.h"
 #include "core/output_files.h"
 #include "hardware/host_device.h"
-#include "models/compute_kind.h"
 #include "reports/device_validation_report.h"
 #include "sim/scenario/scenario_loader.h"
-#include "sim/step/data_parallel.h"
-#include "sim/step/step_estimate.h"
 
 namespace trainsim::cli {
 namespace {
@@ -62,10 +56,6 @@ void check_runs_on_host(const sim::Scenario& s) {
                       "parallelism.recompute: none");
 }
 
-reports::PartComparison part(std::string name, double predicted_s, double measured_s) {
-  return {std::move(name), predicted_s, measured_s};
-}
-
 }  // namespace
 
 void add_validate_command(CLI::App& app) {
@@ -101,31 +91,7 @@ void add_validate_command(CLI::App& app) {
       loop_options.batch = 2;
     }
     const HostLoop loop = run_host_loop(scenario, config, loop_options, named_count_progress("measuring"));
-    auto calibration = std::make_shared<hw::Calibration>(loop.calibration);
-
-    // The prediction from the device's own calibration.
-    sim::Scenario calibrated = scenario;
-    calibrated.cluster.calibration = calibration;
-    const sim::Estimate predicted = sim::estimate_step(calibrated);
-
-    // The measured step: per kind and in all, the median over the steps read (a shared machine's interruptions
-    // land on a few steps; the median leaves them out, as each point's median does).
-    std::array<std::vector<double>, models::kComputeKindCount> kind_samples;
-    std::vector<double> wall_samples, untimed_samples;
-    for (const model::StepTiming& step : loop.steps) {
-      double timed_s = 0;
-      for (std::size_t k = 0; k < kind_samples.size(); ++k) {
-        kind_samples[k].push_back(1e-9 * static_cast<double>(step.kind_ns[k]));
-        timed_s += kind_samples[k].back();
-      }
-      wall_samples.push_back(1e-9 * static_cast<double>(step.wall_ns));
-      untimed_samples.push_back(wall_samples.back() - timed_s);
-    }
-    std::array<double, models::kComputeKindCount> measured_kind_s{};
-    for (std::size_t k = 0; k < kind_samples.size(); ++k) measured_kind_s[k] = median(kind_samples[k]);
-    const double measured_wall_s = median(wall_samples);
-
-    reports::DeviceValidation v;
+    reports::DeviceValidation v = compare_host_loop(scenario, loop);
     v.scenario = options->scenario;
     v.command_line = "trainsim validate " + options->scenario;
     if (options->rounds != 3) v.command_line += fmt::format(" --rounds {}", options->rounds);
@@ -133,40 +99,10 @@ void add_validate_command(CLI::App& app) {
     if (options->quick) v.command_line += " --quick";
     for (const std::string& s : options->set) v.command_line += " --set " + s;
     if (!options->output.empty()) v.command_line += " -o " + options->output;
-    v.date = calibration->source.date;
     v.rounds = options->rounds;
-    v.device = fmt::format("{} (the host, {} threads)", scenario.cluster.gpu.name, scenario.cluster.gpu.sm_count);
-    v.model = fmt::format("{}, {} x {} tokens a step, BF16 GEMMs", scenario.job.model_source,
-                          scenario.job.global_batch_sequences, scenario.job.sequence_length);
-    v.shapes_timed = static_cast<int>(calibration->points.size());
     v.samples = loop_options.samples;
     v.batch = loop_options.batch;
-    v.steps_read = static_cast<int>(loop.steps.size());
-    double predicted_compute_s = 0, measured_compute_s = 0;
-    for (int k = 0; k < models::kComputeKindCount; ++k) {
-      const auto kind = static_cast<models::ComputeKind>(k);
-      const std::string name(models::compute_kind_name(kind));
-      const double measured_s = measured_kind_s[static_cast<std::size_t>(k)];
-      if (kind == models::ComputeKind::kOptimizer) continue;
-      const auto it = predicted.step.compute_by_kind_s.find(name);
-      const double predicted_s = it == predicted.step.compute_by_kind_s.end() ? 0 : it->second;
-      if (predicted_s == 0 && measured_s == 0) continue;
-      v.kinds.push_back(part(name, predicted_s, measured_s));
-      predicted_compute_s += predicted_s;
-      measured_compute_s += measured_s;
-    }
-    v.compute = part("compute", predicted_compute_s, measured_compute_s);
-    v.optimizer = part("optimizer", predicted.step.optimizer_s,
-                       measured_kind_s[static_cast<std::size_t>(models::ComputeKind::kOptimizer)]);
-    v.step = part("step", predicted.step.step_time_s, measured_wall_s);
-    v.measured_untimed_s = median(untimed_samples);
-    const double bytes_per_parameter = sim::optimizer_bytes_per_parameter(scenario.job.optimizer);
-    v.model_parameters = calibration->optimizer->bytes / bytes_per_parameter;
-    v.simulator_parameters =
-        predicted.step.optimizer_s / calibration->optimizer->seconds * calibration->optimizer->bytes / bytes_per_parameter;
-    v.initial_validation_loss = loop.initial_validation_loss;
-    v.final_validation_loss = loop.final_validation_loss;
-
+    v.cold_samples = loop_options.cold_samples;
     outputs.stage(report, options->output.empty() ? reports::format_device_validation_summary(v)
                                                   : reports::format_device_validation_report(v));
     commit_outputs(outputs);

@@ -4,10 +4,11 @@
 // the reduced model's step checked against the step measured on the same host (issue 19's loop).
 // Usage: calibration_run_cpu [--quick] CALLS.txt TIMES.csv [MODEL_CONFIG.json]
 // What runs each family, as the model runs it:
-// - GEMMs (`gemm`, any family): model::linear_forward at the call's dtype (bf16: BF16 operands, FP32 sums; fp8:
-//   DeepSeek's block-scaled E4M3 with the tensor cores' truncated sums, linear_gemm.h); a grouped GEMM is its groups'
-//   GEMMs one after another, as the model runs each expert's. Every pass runs the forward's layout: the model's
-//   Dgrad and Wgrad are GEMMs of the same FLOPs through the same routine.
+// - GEMMs (`gemm`, any family): the model's GEMM of the call's first op (host_calibration.h): model::linear_forward,
+//   linear_dgrad or linear_wgrad (an op named <linear>.dgrad or .wgrad) at the call's dtype (bf16: BF16 operands, FP32
+//   sums; fp8: DeepSeek's block-scaled E4M3 with the tensor cores' truncated sums, linear_gemm.h), the output head
+//   and the MoE gate at the model's kOriginalPrecision; a grouped GEMM is its groups' GEMMs one after another, as
+//   the model runs each expert's.
 // - attention: the FP64 causal attention core (mla/mla_attention_ref.h), forward, or backward (which recomputes the
 //   forward, as the model's backward does).
 // - memory-bound ops: with the model's config (the plan's model), the model's own FP64 loops for the catalog ops the

@@ -4,10 +4,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <thread>
 #include <memory>
 #include <stdexcept>
 #include <vector>
 
+#include "kernels/common/parallel_for.h"
 #include "kernels/common/random_fill.h"
 #include "kernels/mla/mla_attention_ref.h"
 #include "kernels/mla/mla_problem.h"
@@ -29,18 +32,50 @@ model::GemmPrecision gemm_precision(const std::string& dtype) {
   throw std::invalid_argument("no host GEMM computes in " + dtype + " (bf16 or fp8)");
 }
 
+// The GEMM of a catalog op as the model runs it: its role from the op's name (the catalog names a linear's backward
+// GEMMs <name>.dgrad and <name>.wgrad, models/layer_builder.h, with their own m, n, k), and its precision the call's,
+// except for the output head and the MoE gate, which the model keeps at kOriginalPrecision.
+enum class GemmRole { kForward, kDgrad, kWgrad };
+
 Timed gemm(const CalibrationCall& c) {
   const bool grouped = c.op == "grouped_gemm";
   const int groups = grouped ? shape_int(c.groups, "groups") : 1;
   const int m = shape_int(c.m, "m"), n = shape_int(c.n, "n"), k = shape_int(c.k, "k");
-  const model::GemmPrecision precision = gemm_precision(c.dtype);
-  auto x = std::make_shared<std::vector<double>>(uniform_doubles(as_size(m) * as_size(k), 1));
-  auto w = std::make_shared<std::vector<double>>(uniform_doubles(as_size(n) * as_size(k), 2));
+  const std::string op = c.ops.empty() ? "" : c.ops.front();
+  const GemmRole role = op.ends_with(".dgrad")   ? GemmRole::kDgrad
+                        : op.ends_with(".wgrad") ? GemmRole::kWgrad
+                                                 : GemmRole::kForward;
+  const bool original = op.starts_with("head.proj") || op.starts_with("moe.gate");
+  const model::GemmPrecision precision = original ? model::kOriginalPrecision : gemm_precision(c.dtype);
+  const std::string name = std::string(grouped ? "groups x " : "") + "model::" +
+                           (role == GemmRole::kForward ? "linear_forward "
+                            : role == GemmRole::kDgrad ? "linear_dgrad "
+                                                       : "linear_wgrad ") +
+                           std::string(model::to_string(precision));
+  if (role == GemmRole::kForward) {  // y[m][n] = x[m][k] w[n][k]
+    auto x = std::make_shared<std::vector<double>>(uniform_doubles(as_size(m) * as_size(k), 1));
+    auto w = std::make_shared<std::vector<double>>(uniform_doubles(as_size(n) * as_size(k), 2));
+    return {[=] {
+              for (int g = 0; g < groups; ++g) (void)model::linear_forward(*x, *w, m, n, k, precision);
+            },
+            name};
+  }
+  if (role == GemmRole::kDgrad) {  // dx[m][n] = dy[m][k] w[k][n]: the forward's n is this GEMM's k
+    auto w = std::make_shared<std::vector<double>>(uniform_doubles(as_size(k) * as_size(n), 2));
+    auto dy = std::make_shared<std::vector<double>>(uniform_doubles(as_size(m) * as_size(k), 3));
+    return {[=] {
+              for (int g = 0; g < groups; ++g) (void)model::linear_dgrad(*w, *dy, m, k, n, precision);
+            },
+            name};
+  }
+  // dw[m][n] += dy^T[m][k] x[k][n]: the forward's n and k are this GEMM's m and n, its tokens this GEMM's k.
+  auto x = std::make_shared<std::vector<double>>(uniform_doubles(as_size(k) * as_size(n), 1));
+  auto dy = std::make_shared<std::vector<double>>(uniform_doubles(as_size(k) * as_size(m), 3));
+  auto dw = std::make_shared<std::vector<double>>(as_size(m) * as_size(n), 0.0);
   return {[=] {
-            for (int g = 0; g < groups; ++g) (void)model::linear_forward(*x, *w, m, n, k, precision);
+            for (int g = 0; g < groups; ++g) model::linear_wgrad(*x, *dy, k, m, n, *dw, precision);
           },
-          std::string(grouped ? "groups x " : "") + "model::linear_forward " +
-              std::string(model::to_string(precision))};
+          name};
 }
 
 Timed attention(const CalibrationCall& c, bool backward) {
@@ -107,5 +142,37 @@ double median_seconds(const std::function<void()>& run, int samples, int batch) 
   return seconds[as_size(samples / 2)];
 }
 
+
+namespace {
+
+std::size_t last_level_cache_bytes() {
+  std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index3/size");  // "32768K"
+  std::size_t kib = 0;
+  if (in >> kib && kib > 0) return kib * 1024;
+  return std::size_t{32} << 20;
+}
+
+}  // namespace
+
+void evict_caches() {
+  static std::vector<char> buffer(2 * last_level_cache_bytes(), 1);
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const std::size_t slice = buffer.size() / as_size(threads);
+  parallel_for(threads, [&](int t) {  // 64-byte lines: one write each
+    for (std::size_t i = as_size(t) * slice; i < (as_size(t) + 1) * slice; i += 64) ++buffer[i];
+  });
+}
+
+double cold_median_seconds(const std::function<void()>& run, int samples) {
+  std::vector<double> seconds;
+  for (int s = 0; s < samples; ++s) {
+    evict_caches();
+    const auto start = std::chrono::steady_clock::now();
+    run();
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(seconds.begin(), seconds.begin() + samples / 2, seconds.end());
+  return seconds[as_size(samples / 2)];
+}
 
 }  // namespace trainsim::kernels

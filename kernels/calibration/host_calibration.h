@@ -22,7 +22,16 @@ HostKernel host_kernel(const CalibrationCall& call, const std::optional<model::M
 // parameters it updates.
 HostKernel host_optimizer(const model::ModelConfig& config, std::size_t& parameters);
 
-// The median over `samples` of the mean of `batch` back-to-back calls, after one warm-up call (steady_clock).
+// The median over `samples` of the mean of `batch` back-to-back calls, after one warm-up call (steady_clock): the
+// call on warm caches, its inputs where its previous run left them.
 double median_seconds(const std::function<void()>& run, int samples, int batch);
+
+// The median over `samples` of one call each, every one after the caches were emptied of its data (evict_caches):
+// the call on cold caches, its inputs and code read from memory.
+double cold_median_seconds(const std::function<void()>& run, int samples);
+
+// Writes a buffer of twice the host's last-level cache (sysfs cache/index3, else 64 MiB) from every thread of the
+// pool (parallel_for), so that no core's private caches and no shared cache keep what ran before.
+void evict_caches();
 
 }  // namespace trainsim::kernels

@@ -70,22 +70,37 @@ HostKernel norm(const OpCall& c, const model::ModelConfig& m, bool backward) {
 // models/layer_builder.h elementwise: rows x (in + out) BF16 values forward, rows x (2 in + out) backward; SwiGLU
 // reads [gate, up] (in = 2 inter) and writes inter (models/mlp_ops.cc), RoPE rewrites each head's rope dims and the
 // shared key's (in = out = heads x rope + rope, models/op_catalog.cc).
+// The routed experts' SwiGLU runs once per expert on its own rows (moe_layer.cc: each expert's MLP in turn), so its
+// call is n_routed_experts loops over the rows split evenly (the catalog's balanced routing); the dense and shared
+// MLPs' run once on all rows.
 HostKernel swiglu(const OpCall& c, const model::ModelConfig& m, bool backward) {
   const int inter = c.name.starts_with("mlp.")          ? m.intermediate_size
                     : c.name.starts_with("moe.shared.") ? m.moe_intermediate_size * m.n_shared_experts
                                                        : m.moe_intermediate_size;
   const int rows = whole_rows(c, std::int64_t{inter} * 2 * (backward ? 5 : 3), "rows");
+  const int experts = c.name.starts_with("moe.experts.") ? m.n_routed_experts : 1;
+  std::vector<int> expert_rows(sz(experts), rows / experts);
+  for (int e = 0; e < rows % experts; ++e) ++expert_rows[sz(e)];
   const Doubles h = doubles(std::int64_t{rows} * 2 * inter, 1);
+  const std::string per_expert = experts > 1 ? " per expert" : "";
   if (!backward) {
     auto act = std::make_shared<std::vector<double>>();
     return {[=] {
-              act->assign(sz(rows) * sz(inter), 0);  // as the model's scope allocates it
-              swiglu_ref(*h, rows, inter, *act);
+              for (int r : expert_rows) {
+                act->assign(sz(r) * sz(inter), 0);  // as the model's scope allocates it
+                swiglu_ref(std::span<const double>(*h).first(sz(r) * 2 * sz(inter)), r, inter, *act);
+              }
             },
-            "swiglu_ref fp64"};
+            "swiglu_ref fp64" + per_expert};
   }
   const Doubles d_act = doubles(std::int64_t{rows} * inter, 2), dh = doubles(std::int64_t{rows} * 2 * inter, 3);
-  return {[=] { swiglu_backward_ref(*h, rows, inter, *d_act, *dh); }, "swiglu_backward_ref fp64"};
+  return {[=] {
+            for (int r : expert_rows)
+              swiglu_backward_ref(std::span<const double>(*h).first(sz(r) * 2 * sz(inter)), r, inter,
+                                  std::span<const double>(*d_act).first(sz(r) * sz(inter)),
+                                  std::span<double>(*dh).first(sz(r) * 2 * sz(inter)));
+          },
+          "swiglu_backward_ref fp64" + per_expert};
 }
 
 HostKernel rope(const OpCall& c, const model::ModelConfig& m, bool backward) {

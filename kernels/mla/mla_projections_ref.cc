@@ -24,10 +24,9 @@ std::vector<double> linear_ref(std::span<const double> x, std::span<const double
   return y;
 }
 
-std::vector<double> linear_backward_ref(std::span<const double> x, std::span<const double> w,
-                                        std::span<const double> dy, int m, int n, int k, std::span<double> dw) {
-  if (x.size() != size_t(m) * k || w.size() != size_t(n) * k || dy.size() != size_t(m) * n || dw.size() != w.size())
-    throw std::invalid_argument("linear_backward_ref: sizes do not match m, n, k");
+std::vector<double> linear_dgrad_ref(std::span<const double> w, std::span<const double> dy, int m, int n, int k) {
+  if (w.size() != size_t(n) * k || dy.size() != size_t(m) * n)
+    throw std::invalid_argument("linear_dgrad_ref: sizes do not match m, n, k");
   std::vector<double> dx(size_t(m) * k);
   parallel_for(m, [&](int r) {
     for (int c = 0; c < n; ++c) {
@@ -35,12 +34,26 @@ std::vector<double> linear_backward_ref(std::span<const double> x, std::span<con
       for (int i = 0; i < k; ++i) dx[size_t(r) * k + i] += g * w[size_t(c) * k + i];
     }
   });
+  return dx;
+}
+
+void linear_wgrad_ref(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw) {
+  if (x.size() != size_t(m) * k || dy.size() != size_t(m) * n || dw.size() != size_t(n) * k)
+    throw std::invalid_argument("linear_wgrad_ref: sizes do not match m, n, k");
   parallel_for(n, [&](int c) {  // each output row of dw belongs to one task
     for (int r = 0; r < m; ++r) {
       const double g = dy[size_t(r) * n + c];
       for (int i = 0; i < k; ++i) dw[size_t(c) * k + i] += g * x[size_t(r) * k + i];
     }
   });
+}
+
+std::vector<double> linear_backward_ref(std::span<const double> x, std::span<const double> w,
+                                        std::span<const double> dy, int m, int n, int k, std::span<double> dw) {
+  if (x.size() != size_t(m) * k || w.size() != size_t(n) * k || dy.size() != size_t(m) * n || dw.size() != w.size())
+    throw std::invalid_argument("linear_backward_ref: sizes do not match m, n, k");
+  std::vector<double> dx = linear_dgrad_ref(w, dy, m, n, k);
+  linear_wgrad_ref(x, dy, m, n, k, dw);
   return dx;
 }
 

@@ -13,7 +13,11 @@ namespace trainsim::kernels {
 // y[m][n] = sum_k x[m][k] w[n][k]
 std::vector<double> linear_ref(std::span<const double> x, std::span<const double> w, int m, int n, int k);
 
-// Backward of linear_ref: returns dx[m][k] = sum_n dy[m][n] w[n][k] and adds dw[n][k] += sum_m dy[m][n] x[m][k].
+// Dgrad of linear_ref: dx[m][k] = sum_n dy[m][n] w[n][k].
+std::vector<double> linear_dgrad_ref(std::span<const double> w, std::span<const double> dy, int m, int n, int k);
+// Wgrad of linear_ref: adds dw[n][k] += sum_m dy[m][n] x[m][k].
+void linear_wgrad_ref(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw);
+// Backward of linear_ref: returns linear_dgrad_ref and adds linear_wgrad_ref into dw.
 std::vector<double> linear_backward_ref(std::span<const double> x, std::span<const double> w,
                                         std::span<const double> dy, int m, int n, int k, std::span<double> dw);
 

@@ -107,22 +107,34 @@ std::vector<double> linear_forward(std::span<const double> x, std::span<const do
   throw std::invalid_argument("linear_forward: unknown precision");
 }
 
+std::vector<double> linear_dgrad(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
+                                 GemmPrecision precision) {
+  if (w.size() != size_t(n) * k || dy.size() != size_t(m) * n)
+    throw std::invalid_argument("linear_dgrad: sizes do not match m, n, k");
+  count_flops(2.0 * m * n * k);
+  if (precision == GemmPrecision::kFP64 || m == 0 || n == 0 || k == 0) return linear_dgrad_ref(w, dy, m, n, k);
+  if (precision == GemmPrecision::kBF16) return gemm_nt_fp32(to_bf16(dy, m, n, false), to_bf16(w, n, k, true), m, k, n);
+  return fp8_gemm(fp8::GemmKind::kDgrad, m, k, n, dy, w);
+}
+
+void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
+                  GemmPrecision precision) {
+  if (x.size() != size_t(m) * k || dy.size() != size_t(m) * n || dw.size() != size_t(n) * k)
+    throw std::invalid_argument("linear_wgrad: sizes do not match m, n, k");
+  count_flops(2.0 * m * n * k);
+  if (precision == GemmPrecision::kFP64 || m == 0 || n == 0 || k == 0) return linear_wgrad_ref(x, dy, m, n, k, dw);
+  const std::vector<double> dw_step = precision == GemmPrecision::kBF16
+                                          ? gemm_nt_fp32(to_bf16(dy, m, n, true), to_bf16(x, m, k, true), n, k, m)
+                                          : fp8_gemm(fp8::GemmKind::kWgrad, m, k, n, dy, x);
+  for (size_t i = 0; i < dw.size(); ++i) dw[i] += dw_step[i];
+}
+
 std::vector<double> linear_backward(std::span<const double> x, std::span<const double> w, std::span<const double> dy,
                                     int m, int n, int k, std::span<double> dw, GemmPrecision precision) {
   if (x.size() != size_t(m) * k || w.size() != size_t(n) * k || dy.size() != size_t(m) * n || dw.size() != w.size())
     throw std::invalid_argument("linear_backward: sizes do not match m, n, k");
-  count_flops(4.0 * m * n * k);  // Dgrad and Wgrad
-  if (precision == GemmPrecision::kFP64 || m == 0 || n == 0 || k == 0)
-    return linear_backward_ref(x, w, dy, m, n, k, dw);
-  std::vector<double> dx, dw_step;
-  if (precision == GemmPrecision::kBF16) {
-    dx = gemm_nt_fp32(to_bf16(dy, m, n, false), to_bf16(w, n, k, true), m, k, n);
-    dw_step = gemm_nt_fp32(to_bf16(dy, m, n, true), to_bf16(x, m, k, true), n, k, m);
-  } else {
-    dx = fp8_gemm(fp8::GemmKind::kDgrad, m, k, n, dy, w);
-    dw_step = fp8_gemm(fp8::GemmKind::kWgrad, m, k, n, dy, x);
-  }
-  for (size_t i = 0; i < dw.size(); ++i) dw[i] += dw_step[i];
+  std::vector<double> dx = linear_dgrad(w, dy, m, n, k, precision);
+  linear_wgrad(x, dy, m, n, k, dw, precision);
   return dx;
 }
 

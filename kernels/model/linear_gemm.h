@@ -21,6 +21,19 @@ GemmPrecision parse_gemm_precision(std::string_view name);
 std::vector<double> linear_forward(std::span<const double> x, std::span<const double> w, int m, int n, int k,
                                    GemmPrecision precision);
 
+// The precision of the GEMMs DeepSeek-V3 keeps out of low precision whatever the others' (arXiv 2412.19437, section
+// 3.3.1: the output head and the MoE gating stay in BF16/FP32): FP64 here, the model's stand-in for FP32, so that
+// a rounded router does not change which experts are chosen. The model's head and gate run at it; the host harness
+// times the catalog's head.proj and moe.gate ops at it (kernels/calibration/host_calibration.cc).
+inline constexpr GemmPrecision kOriginalPrecision = GemmPrecision::kFP64;
+
+// Dgrad: dx[m][k] = sum_n dy[m][n] w[n][k], at `precision`.
+std::vector<double> linear_dgrad(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
+                                 GemmPrecision precision);
+// Wgrad: adds dw[n][k] += sum_m dy[m][n] x[m][k], at `precision`.
+void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
+                  GemmPrecision precision);
+
 // Returns dx[m][k] = sum_n dy[m][n] w[n][k] (Dgrad) and adds dw[n][k] += sum_m dy[m][n] x[m][k] (Wgrad), both
 // at `precision`: DeepSeek-V3 runs all three GEMMs of a linear in FP8 (section 3.3.1, figure 6).
 std::vector<double> linear_backward(std::span<const double> x, std::span<const double> w, std::span<const double> dy,

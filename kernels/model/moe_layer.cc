@@ -31,7 +31,7 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
   // 2412.19437, section 3.3.1), and an FP8 router would change which experts are chosen.
   {
     OpScope scope(OpKind::kRouter, "router");
-    cache.logits = linear_forward(x, w.w_router, rows, experts, hidden, GemmPrecision::kFP64);
+    cache.logits = linear_forward(x, w.w_router, rows, experts, hidden, kOriginalPrecision);
     cache.expert_ids.assign(size_t(rows) * k, 0);
     cache.gates.assign(size_t(rows) * k, 0);
     router_ref(rule, cache.logits, bias, cache.expert_ids, cache.gates);
@@ -139,7 +139,7 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
     for (int t = 0; t < rows; ++t)
       gate_backward(rule, &cache.logits[size_t(t) * experts], &cache.expert_ids[size_t(t) * k],
                     &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
-    dx_router = linear_backward(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router, GemmPrecision::kFP64);
+    dx_router = linear_backward(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router, kOriginalPrecision);
   }
   // The gate's and the experts' input gradients summed: the catalog's moe.input_grad_sum, an element-wise op.
   OpScope scope(OpKind::kNormElementwise, "add_dx");

@@ -63,7 +63,7 @@ double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared,
     OpScope scope(OpKind::kEmbeddingHead, "mtp_head_loss");
     cache.final_in = rmsnorm_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps);
     const std::vector<double> logits =
-        linear_forward(cache.final_in, shared.head, rows, vocab, h, GemmPrecision::kFP64);
+        linear_forward(cache.final_in, shared.head, rows, vocab, h, kOriginalPrecision);
     cache.ce = cross_entropy(logits, rows, vocab, targets);
   }
   return cache.ce.loss;
@@ -79,7 +79,7 @@ void mtp_backward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, 
     std::vector<double> d_logits = cache.ce.d_logits;
     for (double& d : d_logits) d *= loss_scale;
     const std::vector<double> d_final =
-        linear_backward(cache.final_in, shared.head, d_logits, rows, vocab, h, d_head, GemmPrecision::kFP64);
+        linear_backward(cache.final_in, shared.head, d_logits, rows, vocab, h, d_head, kOriginalPrecision);
     d_block_out =
         rmsnorm_backward_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps, d_final, grads.final_norm);
     for (size_t i = 0; i < d_block_out_from_next.size(); ++i) d_block_out[i] += d_block_out_from_next[i];

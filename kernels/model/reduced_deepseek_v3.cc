@@ -59,7 +59,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
     OpScope scope(OpKind::kEmbeddingHead, "head_loss");
     final_in_ = rmsnorm_ref(h_main_, rows, c.hidden_size, c.hidden_size, weights.final_norm, c.rms_norm_eps);
     const std::vector<double> logits =
-        linear_forward(final_in_, weights.head, rows, c.vocab_size, c.hidden_size, GemmPrecision::kFP64);
+        linear_forward(final_in_, weights.head, rows, c.vocab_size, c.hidden_size, kOriginalPrecision);
     std::vector<int> targets(rows, kNoTarget);  // t_{i+1} inside the same sequence
     for (int s = 0; s < batch.sequences(); ++s)
       for (int m = batch.cu_seqlens[s]; m + 1 < batch.cu_seqlens[s + 1]; ++m) targets[m] = ids[m + 1];
@@ -94,7 +94,7 @@ ModelWeights ReducedDeepSeekV3::backward() const {
   std::vector<double> dx = timed(OpKind::kEmbeddingHead, "head_loss", [&] {
     const std::vector<double> d_final =
         linear_backward(final_in_, weights.head, main_ce_.d_logits, rows, c.vocab_size, h, g.head,
-                        GemmPrecision::kFP64);
+                        kOriginalPrecision);
     return rmsnorm_backward_ref(h_main_, rows, h, h, weights.final_norm, c.rms_norm_eps, d_final, g.final_norm);
   });
   // The deepest module first: each hands the gradient on its input h^{k-1} to the depth before it.

@@ -17,15 +17,16 @@ namespace {
 const std::string kHostScenario = "scenarios/validation/reduced-deepseek-v3-cpu.yaml";
 
 struct ReportRow {
-  double predicted_ms = 0, measured_ms = 0;
+  double predicted_ms = 0, cold_ms = 0, measured_ms = 0;
 };
 
-// "| expert_gemm | 33.64 | 31.60 | +6.5% | within |"
+// "| expert_gemm | 33.64 | 35.10 | 31.60 | +6.5% | within | no |"
 std::map<std::string, ReportRow> rows_of(const std::string& report) {
   std::map<std::string, ReportRow> rows;
-  const std::regex row(R"(\| ([a-z_]+) \| ([0-9.]+) \| ([0-9.]+) \| [-+][0-9.]+% \| (within|misses) \|)");
+  const std::regex row(
+      R"(\| ([a-z_]+) \| ([0-9.]+) \| ([0-9.]+) \| ([0-9.]+) \| [-+][0-9.]+% \| (within|misses) \| (yes|no) \|)");
   for (auto it = std::sregex_iterator(report.begin(), report.end(), row); it != std::sregex_iterator(); ++it)
-    rows[(*it)[1]] = ReportRow{std::stod((*it)[2]), std::stod((*it)[3])};
+    rows[(*it)[1]] = ReportRow{std::stod((*it)[2]), std::stod((*it)[3]), std::stod((*it)[4])};
   return rows;
 }
 
@@ -37,13 +38,15 @@ TEST(ValidateCommand, TheHostLoopPricesEveryOpAndComparesEveryKindTheModelRuns) 
   const std::string report = file_text(out);
   const std::map<std::string, ReportRow> rows = rows_of(report);
   // The kinds of the reduced model's BF16 step (kernels/model/op_timer.h): no FP8 casts at BF16.
-  double kinds_predicted_ms = 0;
+  double kinds_predicted_ms = 0, kinds_cold_ms = 0;
   for (const char* kind : {"attention_core", "projection", "mlp_gemm", "expert_gemm", "router", "permute",
                            "norm_elementwise", "embedding_head"}) {
     ASSERT_TRUE(rows.count(kind)) << kind << " missing from:\n" << report;
     EXPECT_GT(rows.at(kind).predicted_ms, 0) << kind;  // the catalog has the kind's ops, each priced by a point
+    EXPECT_GT(rows.at(kind).cold_ms, 0) << kind;
     EXPECT_GT(rows.at(kind).measured_ms, 0) << kind;   // the model runs them
     kinds_predicted_ms += rows.at(kind).predicted_ms;
+    kinds_cold_ms += rows.at(kind).cold_ms;
   }
   EXPECT_EQ(rows.count("quantize"), 0u) << report;
   ASSERT_TRUE(rows.count("compute") && rows.count("optimizer") && rows.count("step")) << report;
@@ -52,6 +55,8 @@ TEST(ValidateCommand, TheHostLoopPricesEveryOpAndComparesEveryKindTheModelRuns) 
   // its optimizer; each printed figure is rounded to 0.005 ms, so the sums agree to a hundredth per term.
   EXPECT_NEAR(rows.at("compute").predicted_ms, kinds_predicted_ms, 0.01 * 8);
   EXPECT_NEAR(rows.at("step").predicted_ms, rows.at("compute").predicted_ms + rows.at("optimizer").predicted_ms, 0.02);
+  EXPECT_NEAR(rows.at("compute").cold_ms, kinds_cold_ms, 0.01 * 8);
+  EXPECT_NEAR(rows.at("step").cold_ms, rows.at("compute").cold_ms + rows.at("optimizer").cold_ms, 0.02);
   EXPECT_NE(report.find("the host"), std::string::npos) << report;
 }
 

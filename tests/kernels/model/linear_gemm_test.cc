@@ -139,3 +139,25 @@ TEST(LinearGemm, Fp64IsTheReferenceAndNamesParse) {
 
 }  // namespace
 }  // namespace trainsim::kernels::model
+
+namespace trainsim::kernels::model {
+namespace {
+
+// linear_backward is its Dgrad then its Wgrad, bit for bit at every precision: the host harness times the two
+// apart (kernels/calibration/host_calibration.cc) as the catalog lists them, and must time what the model runs.
+TEST(LinearGemm, BackwardIsItsDgradThenItsWgrad) {
+  const Problem p;
+  for (GemmPrecision precision : {GemmPrecision::kFP64, GemmPrecision::kBF16, GemmPrecision::kFP8}) {
+    std::vector<double> dw(p.w.size(), 0.5), dw_parts(p.w.size(), 0.5);  // Wgrad adds into what is there
+    const std::vector<double> dx = linear_backward(p.x, p.w, p.dy, kM, kN, kK, dw, precision);
+    EXPECT_EQ(linear_dgrad(p.w, p.dy, kM, kN, kK, precision), dx) << to_string(precision);
+    linear_wgrad(p.x, p.dy, kM, kN, kK, dw_parts, precision);
+    EXPECT_EQ(dw_parts, dw) << to_string(precision);
+  }
+  EXPECT_THROW(linear_dgrad(p.w, p.dy, kM + 1, kN, kK, GemmPrecision::kBF16), std::invalid_argument);
+  std::vector<double> dw(p.w.size());
+  EXPECT_THROW(linear_wgrad(p.x, p.dy, kM, kN, kK + 1, dw, GemmPrecision::kBF16), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace trainsim::kernels::model
