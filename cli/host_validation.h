@@ -18,7 +18,7 @@ namespace trainsim::cli {
 using HostProgress = std::function<void(int, int, const std::string&)>;
 
 struct HostLoopOptions {
-  int rounds = 3;           // of timing every call, each followed by steps_per_round training steps
+  int rounds = 10;          // of timing every call, each followed by steps_per_round training steps
   int steps_per_round = 3;
   int samples = 5, batch = 4;  // each call's warm time in a round: the median of `samples` means of `batch` calls
   int cold_samples = 3;        // and its cold time: the median of this many calls, each after evict_caches

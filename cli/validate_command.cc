@@ -25,7 +25,7 @@ namespace model = kernels::model;
 struct ValidateOptions {
   std::string scenario;
   std::vector<std::string> set;
-  int rounds = 3;
+  int rounds = 10;
   int steps = 3;
   bool quick = false;
   std::string output;
@@ -68,7 +68,7 @@ void add_validate_command(CLI::App& app) {
                       "Scenario of the reduced model on the device, such as scenarios/validation/reduced-deepseek-v3-cpu.yaml")
       ->required();
   command->add_option("--rounds", options->rounds,
-                      "Rounds of timing every kernel call, each followed by --steps training steps; default 3")
+                      "Rounds of timing every kernel call, each followed by --steps training steps; default 10")
       ->check(CLI::Range(1, 1000));
   command->add_option("--steps", options->steps,
                       "Training steps after each round (one more runs first, to warm up); default 3")
@@ -94,7 +94,7 @@ void add_validate_command(CLI::App& app) {
     reports::DeviceValidation v = compare_host_loop(scenario, loop);
     v.scenario = options->scenario;
     v.command_line = "trainsim validate " + options->scenario;
-    if (options->rounds != 3) v.command_line += fmt::format(" --rounds {}", options->rounds);
+    if (options->rounds != 10) v.command_line += fmt::format(" --rounds {}", options->rounds);
     if (options->steps != 3) v.command_line += fmt::format(" --steps {}", options->steps);
     if (options->quick) v.command_line += " --quick";
     for (const std::string& s : options->set) v.command_line += " --set " + s;

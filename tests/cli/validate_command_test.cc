@@ -69,7 +69,7 @@ TEST(ValidateCommand, WithoutAReportFileASummaryGoesToStandardOutput) {
 
 TEST(ValidateCommand, RefusesWhatTheHostLoopCannotRunNamingTheKey) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {{"validate", "kernels/model/configs/reduced-deepseek-v3-small-one-device.yaml"}, "cluster.gpu"},
+      {{"validate", kHostScenario, "--set", "cluster.gpu=h800"}, "cluster.gpu"},
       {{"validate", kHostScenario, "--set", "parallelism.micro_batch_size=2"}, "micro_batch_size"},
       {{"validate", kHostScenario, "--set", "training.precision=fp16"}, "training.precision"},
       {{"validate", kHostScenario, "--set", "cluster.nodes=2"}, "parallelism"},
