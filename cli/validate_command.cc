@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.h"
@@ -14,7 +15,10 @@
 #include "core/error.h"
 #include "core/output_files.h"
 #include "hardware/host_device.h"
+#include "kernels/model/op_timing_json.h"
 #include "reports/device_validation_report.h"
+#include "reports/timeline_trace.h"
+#include "sim/cost/run_evaluation.h"
 #include "sim/scenario/scenario_loader.h"
 
 namespace trainsim::cli {
@@ -29,6 +33,7 @@ struct ValidateOptions {
   int steps = 3;
   bool quick = false;
   std::string output;
+  std::string traces;
 };
 
 // What the host's loop can run: one device, the whole batch in one micro-batch, BF16 GEMMs, nothing recomputed.
@@ -76,10 +81,22 @@ void add_validate_command(CLI::App& app) {
   command->add_flag("--quick", options->quick, "Time each kernel shape with fewer calls (3 medians of 2, not 5 of 4)");
   command->add_option("-o,--output", options->output,
                       "Write the Markdown report to this file; without it a summary goes to standard output");
+  command->add_option("--traces", options->traces,
+                      "Write into this folder the last measured step (measured-step.json) and the simulated one "
+                      "(predicted-step.json) as Chrome traces, side by side in https://ui.perfetto.dev");
   add_set_option(*command, options->set);
   command->callback([options] {
     OutputFiles outputs;
     const OutputFiles::Id report = outputs.plan("-o", options->output);
+    const bool tracing = !options->traces.empty();
+    OutputFiles::Id measured_trace = 0, predicted_trace = 0;
+    if (tracing) {
+      std::error_code error;
+      std::filesystem::create_directories(options->traces, error);
+      if (error) throw Error(fmt::format("cannot create the folder {} (--traces): {}", options->traces, error.message()));
+      measured_trace = outputs.plan("--traces", options->traces + "/measured-step.json");
+      predicted_trace = outputs.plan("--traces", options->traces + "/predicted-step.json");
+    }
     const sim::Scenario scenario = sim::load_scenario(options->scenario, options->set);
     check_runs_on_host(scenario);
     const model::ModelConfig config = host_model_config(scenario);
@@ -103,6 +120,14 @@ void add_validate_command(CLI::App& app) {
     v.samples = loop_options.samples;
     v.batch = loop_options.batch;
     v.cold_samples = loop_options.cold_samples;
+    if (tracing) {
+      outputs.stage(measured_trace, model::op_trace_json(loop.steps.back(), static_cast<int>(loop.steps.size())));
+      sim::Scenario calibrated = scenario;
+      calibrated.cluster.calibration = std::make_shared<const hw::Calibration>(loop.calibration);
+      sim::RunRequest request;
+      request.keep_timeline = true;
+      outputs.stage(predicted_trace, reports::timeline_trace_json(sim::evaluate_run(calibrated, request).timeline));
+    }
     outputs.stage(report, options->output.empty() ? reports::format_device_validation_summary(v)
                                                   : reports::format_device_validation_report(v));
     commit_outputs(outputs);

@@ -16,6 +16,7 @@
 #include "core/yaml_reader.h"
 #include "hardware/calibration_choice.h"
 #include "hardware/gpu_catalog.h"
+#include "hardware/host_device.h"
 #include "models/hf_config.h"
 #include "models/model_presets.h"
 #include "models/precision_policy.h"
@@ -385,7 +386,10 @@ void read_cluster(const ConfigNode& node, const std::string& scenario_dir, Scena
       if (hw::topology_name(kind) == t) c.topology = kind;
   }
   read_nics(node, c);
-  c.comm_sm_count = static_cast<int>(node.integer_or("comm_sms", 0, c.gpu.sm_count - 1, 20));
+  // DeepSeek-V3's 20 SMs for its communication kernels (docs/sources.md#deepseek-v3-cluster) by default; the host
+  // runs no communication kernel (its loop is one device), and no device gives them all its SMs.
+  const int default_comm_sms = c.gpu.key == hw::kHostGpuKey ? 0 : std::min(20, c.gpu.sm_count - 1);
+  c.comm_sm_count = static_cast<int>(node.integer_or("comm_sms", 0, c.gpu.sm_count - 1, default_comm_sms));
   read_calibration(node, scenario_dir, s);
   if (auto failures = node.get("failures")) read_failures(*failures, c.failures);
   const hw::GpuPowerDefaults gpu_power = hw::gpu_power_defaults(c.gpu.key);

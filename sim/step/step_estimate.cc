@@ -310,7 +310,9 @@ void set_throughput(const Scenario& s, StepEstimate& e) {
   const double tokens = static_cast<double>(e.global_batch_sequences) * s.job.sequence_length;
   e.model_flops_per_step = tokens * models::train_flops_per_token(s.job.model, s.job.sequence_length, true);
   const double gpus = s.cluster.gpu_count();
-  e.mfu = e.model_flops_per_step / (e.step_time_s * gpus * s.cluster.gpu.bf16_peak_flops_per_s);
+  // A device without a datasheet peak (the host, hardware/host_device.h) has no MFU: 0, not a division by zero.
+  const double peak = s.cluster.gpu.bf16_peak_flops_per_s;
+  e.mfu = peak > 0 ? e.model_flops_per_step / (e.step_time_s * gpus * peak) : 0.0;
   e.tokens_per_s_per_gpu = tokens / e.step_time_s / gpus;
 }
 

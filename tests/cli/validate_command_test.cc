@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
 
@@ -31,10 +32,17 @@ std::map<std::string, ReportRow> rows_of(const std::string& report) {
 }
 
 TEST(ValidateCommand, TheHostLoopPricesEveryOpAndComparesEveryKindTheModelRuns) {
-  const std::string out = temp_path("validation-cpu.md");
-  const ProcessResult r =
-      run_trainsim({"validate", kHostScenario, "--quick", "--rounds", "1", "--steps", "1", "-o", out}, kSource);
+  const std::string out = temp_path("validation-cpu.md"), traces = temp_path("validation-traces");
+  const ProcessResult r = run_trainsim(
+      {"validate", kHostScenario, "--quick", "--rounds", "1", "--steps", "1", "-o", out, "--traces", traces}, kSource);
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The measured step op by op and the simulated one, each a Chrome trace with complete events.
+  for (const char* file : {"/measured-step.json", "/predicted-step.json"}) {
+    const nlohmann::json trace = nlohmann::json::parse(file_text(traces + file));
+    int complete = 0;
+    for (const nlohmann::json& event : trace.at("traceEvents")) complete += event.value("ph", "") == "X";
+    EXPECT_GT(complete, 0) << file;
+  }
   const std::string report = file_text(out);
   const std::map<std::string, ReportRow> rows = rows_of(report);
   // The kinds of the reduced model's BF16 step (kernels/model/op_timer.h): no FP8 casts at BF16.
