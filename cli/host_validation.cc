@@ -9,19 +9,17 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "core/available_cores.h"
 #include "core/error.h"
 #include "core/median.h"
 #include "hardware/calibration_sweep.h"
 #include "hardware/host_device.h"
 #include "kernels/calibration/host_calibration.h"
-#include "kernels/common/host_cpu.h"
 #include "kernels/model/corpus_training.h"
 #include "kernels/model/token_stream.h"
+#include "models/compute_kind.h"
 #include "sim/step/data_parallel.h"
 #include "sim/step/priced_model.h"
 #include "sim/step/step_estimate.h"
-#include "models/compute_kind.h"
 
 namespace trainsim::cli {
 namespace {

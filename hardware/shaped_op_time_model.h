@@ -1,7 +1,8 @@
 // ShapedOpTimeModel: an OpTimeModel that prices GEMMs, grouped GEMMs and attention from their shapes (tiles,
 // waves, the K loop) and memory-bound ops from their bytes, kernel family by kernel family, falling back to the
 // roofline for a family it is told to leave there (one no calibration covers) and where no shape model
-// applies. The shapes are the ops' own (models::Op::shape, filled by the op catalog).
+// applies. The shapes are the ops' own (models::Op::shape, filled by the op catalog). A calibration of points
+// (CalibrationLaw::kPoints, the host's) replaces all of that: each op is its own point's time (measured_points.h).
 #pragma once
 #include <array>
 #include <limits>
