@@ -19,6 +19,7 @@
 #include "models/compute_kind.h"
 #include "sim/step/data_parallel.h"
 #include "sim/step/priced_model.h"
+#include "sim/step/priced_scenario.h"
 #include "sim/step/step_estimate.h"
 
 namespace trainsim::cli {
@@ -65,6 +66,22 @@ std::vector<hw::KernelCall> scenario_shapes(const sim::Scenario& scenario) {
   for (hw::KernelCall& c : hw::calibration_sweep(layers, sms))
     if (c.sweep.empty()) shapes.push_back(std::move(c));
   return shapes;
+}
+
+// Per compute kind, the forward's and the backward's (Bi, W and recomputation) predicted seconds of the one
+// device's step: every op of every layer the device holds, as priced, times the micro-batches.
+using PassSeconds = std::array<std::array<double, 2>, models::kComputeKindCount>;
+PassSeconds predicted_by_pass(const sim::PricedScenario& priced) {
+  PassSeconds out{};
+  const sim::Scenario& s = priced.scenario;
+  for (const sim::StageLayer& layer : sim::stage_layers(priced.plan.stages.at(0), s.job.model))
+    for (const models::Op& op : priced.at_full_sms.of(layer.kind).ops.ops) {
+      if (op.is_communication()) continue;
+      const std::size_t pass = op.pass == models::Pass::kForward && !op.recomputed ? 0 : 1;
+      out[static_cast<std::size_t>(models::compute_kind_of(op))][pass] +=
+          priced.full_sms_model.seconds(op) * priced.microbatches;
+    }
+  return out;
 }
 
 }  // namespace
@@ -189,14 +206,19 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
 }
 
 reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const HostLoop& loop) {
-  auto predict = [&](const hw::Calibration& calibration) {
-    sim::Scenario calibrated = scenario;
-    calibrated.cluster.calibration = std::make_shared<const hw::Calibration>(calibration);
-    return sim::estimate_step(calibrated).step;
+  auto calibrated = [&](const hw::Calibration& calibration) {
+    sim::Scenario s = scenario;
+    s.cluster.calibration = std::make_shared<const hw::Calibration>(calibration);
+    return s;
   };
-  const sim::StepEstimate warm = predict(loop.calibration), cold = predict(loop.cold_calibration);
+  const sim::Scenario warm_scenario = calibrated(loop.calibration);  // PricedScenario keeps a reference to it
+  const sim::PricedScenario priced(warm_scenario);
+  const sim::StepEstimate warm = sim::estimate_step(priced).step;
+  const sim::StepEstimate cold = sim::estimate_step(calibrated(loop.cold_calibration)).step;
+  const PassSeconds warm_by_pass = predicted_by_pass(priced);
 
   std::array<std::vector<double>, models::kComputeKindCount> kind_samples;
+  std::array<std::array<std::vector<double>, 2>, models::kComputeKindCount> pass_samples;
   std::vector<double> wall_samples, untimed_samples;
   for (const model::StepTiming& step : loop.steps) {
     double timed_s = 0;
@@ -204,6 +226,12 @@ reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const
       kind_samples[k].push_back(1e-9 * static_cast<double>(step.kind_ns[k]));
       timed_s += kind_samples[k].back();
     }
+    std::array<std::array<double, 2>, models::kComputeKindCount> by_pass{};
+    for (const model::TimedOp& op : step.ops)
+      by_pass[static_cast<std::size_t>(op.kind)][op.pass == model::Pass::kForward ? 0 : 1] +=
+          1e-9 * static_cast<double>(op.duration_ns);
+    for (std::size_t k = 0; k < by_pass.size(); ++k)
+      for (std::size_t p = 0; p < 2; ++p) pass_samples[k][p].push_back(by_pass[k][p]);
     wall_samples.push_back(1e-9 * static_cast<double>(step.wall_ns));
     untimed_samples.push_back(wall_samples.back() - timed_s);
   }
@@ -228,6 +256,10 @@ reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const
                                        median(kind_samples[static_cast<std::size_t>(k)])};
     if (part.predicted_s == 0 && part.measured_s == 0) continue;
     v.kinds.push_back(part);
+    const std::size_t i = static_cast<std::size_t>(k);
+    v.kinds_by_pass.push_back({name,
+                               {name + " F", warm_by_pass[i][0], 0, median(pass_samples[i][0])},
+                               {name + " B", warm_by_pass[i][1], 0, median(pass_samples[i][1])}});
     compute.predicted_s += part.predicted_s;
     compute.predicted_cold_s += part.predicted_cold_s;
     compute.measured_s += part.measured_s;

@@ -54,6 +54,13 @@ std::string format_device_validation_report(const DeviceValidation& v) {
     misses += !within(kind, kKindGoal);
     bracketed += kind.bracketed();
   }
+  out += "\n## Forward and backward apart (warm predictions)\n\n"
+         "| kind | forward predicted, ms | measured, ms | error | backward predicted, ms | measured, ms | error |\n"
+         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  for (const PassComparison& k : v.kinds_by_pass)
+    out += fmt::format("| {} | {} | {} | {:+.1f}% | {} | {} | {:+.1f}% |\n", k.kind, ms(k.forward.predicted_s),
+                       ms(k.forward.measured_s), 100 * k.forward.error(), ms(k.backward.predicted_s),
+                       ms(k.backward.measured_s), 100 * k.backward.error());
   out += "\n## What the figures say\n\n";
   out += fmt::format("- The step is {} its goal ({:+.1f}%); {} of {} op kinds miss theirs; {} of {} lie between "
                      "their warm and cold predictions.\n",

@@ -21,6 +21,13 @@ struct PartComparison {
   }
 };
 
+// One compute kind's forward and backward apart (backward: the catalog's Bi and W ops, recomputation included; the
+// model's backward pass). Warm predictions only.
+struct PassComparison {
+  std::string kind;
+  PartComparison forward, backward;
+};
+
 struct DeviceValidation {
   std::string scenario;      // the scenario file, as given
   std::string command_line;  // the command that made the report
@@ -33,6 +40,7 @@ struct DeviceValidation {
   int cold_samples = 0;        // a round's cold time: the median of this many calls, each after the caches' eviction
   int steps_read = 0;          // training steps read, after a warm-up step
   std::vector<PartComparison> kinds;  // every compute kind either side has, in the simulator's order
+  std::vector<PassComparison> kinds_by_pass;  // the same kinds, forward and backward apart
   PartComparison compute, optimizer, step;
   double measured_untimed_s = 0;  // the measured step outside every timed op (the loop's glue)
   double model_parameters = 0;      // what the model's optimizer updates

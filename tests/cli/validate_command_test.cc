@@ -57,6 +57,16 @@ TEST(ValidateCommand, TheHostLoopPricesEveryOpAndComparesEveryKindTheModelRuns) 
     kinds_cold_ms += rows.at(kind).cold_ms;
   }
   EXPECT_EQ(rows.count("quantize"), 0u) << report;
+  // Each kind's forward and backward apart sum to the kind: every op of every layer on the device, counted once.
+  const std::regex pass_row(R"(\| ([a-z_]+) \| ([0-9.]+) \| [0-9.]+ \| [-+][0-9.]+% \| ([0-9.]+) \| [0-9.]+ \| [-+][0-9.]+% \|)");
+  int pass_rows = 0;
+  for (auto it = std::sregex_iterator(report.begin(), report.end(), pass_row); it != std::sregex_iterator(); ++it) {
+    const std::string kind = (*it)[1];
+    ASSERT_TRUE(rows.count(kind)) << kind;
+    EXPECT_NEAR(std::stod((*it)[2]) + std::stod((*it)[3]), rows.at(kind).predicted_ms, 0.011) << kind;
+    ++pass_rows;
+  }
+  EXPECT_EQ(pass_rows, 8) << report;
   ASSERT_TRUE(rows.count("compute") && rows.count("optimizer") && rows.count("step")) << report;
   EXPECT_GT(rows.at("optimizer").predicted_ms, 0);
   // One device, one micro-batch, no communication: no bubble and nothing exposed, so the step is its compute plus
