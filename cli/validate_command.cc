@@ -34,6 +34,7 @@ struct ValidateOptions {
   bool quick = false;
   std::string output;
   std::string traces;
+  std::string calibration_out;
 };
 
 // What the host's loop can run: one device, the whole batch in one micro-batch, BF16 GEMMs, nothing recomputed.
@@ -84,10 +85,15 @@ void add_validate_command(CLI::App& app) {
   command->add_option("--traces", options->traces,
                       "Write into this folder the last measured step (measured-step.json) and the simulated one "
                       "(predicted-step.json) as Chrome traces, side by side in https://ui.perfetto.dev");
+  command->add_option("--calibration-out", options->calibration_out,
+                      "Write the host's (warm) calibration as a calibration file (hardware/calibration/FORMAT.md, law: "
+                      "points): `trainsim run` prices the scenario with it on this machine (cluster.calibration)");
   add_set_option(*command, options->set);
   command->callback([options] {
     OutputFiles outputs;
     const OutputFiles::Id report = outputs.plan("-o", options->output);
+    const bool saving = !options->calibration_out.empty();
+    const OutputFiles::Id calibration_file = saving ? outputs.plan("--calibration-out", options->calibration_out) : 0;
     const bool tracing = !options->traces.empty();
     OutputFiles::Id measured_trace = 0, predicted_trace = 0;
     if (tracing) {
@@ -116,10 +122,13 @@ void add_validate_command(CLI::App& app) {
     if (options->quick) v.command_line += " --quick";
     for (const std::string& s : options->set) v.command_line += " --set " + s;
     if (!options->output.empty()) v.command_line += " -o " + options->output;
+    if (saving) v.command_line += " --calibration-out " + options->calibration_out;
+    if (tracing) v.command_line += " --traces " + options->traces;
     v.rounds = options->rounds;
     v.samples = loop_options.samples;
     v.batch = loop_options.batch;
     v.cold_samples = loop_options.cold_samples;
+    if (saving) outputs.stage(calibration_file, hw::format_calibration(loop.calibration, v.command_line));
     if (tracing) {
       outputs.stage(measured_trace, model::op_trace_json(loop.steps.back(), static_cast<int>(loop.steps.size())));
       sim::Scenario calibrated = scenario;

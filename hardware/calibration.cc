@@ -10,6 +10,7 @@
 #include "core/input_file.h"
 #include "core/yaml_reader.h"
 #include "hardware/gpu_catalog.h"
+#include "hardware/host_device.h"
 
 namespace trainsim::hw {
 namespace {
@@ -50,7 +51,9 @@ CalibrationDevice read_device(const ConfigNode& node) {
   d.sm_count_at = sms.location();
   const ConfigNode clock = node.require("boost_clock");
   d.boost_clock_hz = clock.as_quantity(Dimension::kHertz);
-  if (d.boost_clock_hz <= 0) clock.fail("must be positive", "a clock rate such as \"1.98 GHz\"");
+  // The host's clock is 0 where its kernel exposes none (hardware/host_device.h); a GPU's is always known.
+  if (d.boost_clock_hz < 0 || (d.boost_clock_hz == 0 && d.gpu != kHostGpuKey))
+    clock.fail("must be positive", "a clock rate such as \"1.98 GHz\" (0 Hz only for the host)");
   d.boost_clock_at = clock.location();
   d.driver = node.require("driver").as_string();
   d.cuda = node.require("cuda").as_string();
@@ -169,7 +172,7 @@ MeasuredPoint read_group_point(const ConfigNode& node, const CalibrationDevice& 
 
 MeasuredPoint read_point(const ConfigNode& node, const CalibrationDevice& device) {
   if (node.has("family")) return read_group_point(node, device);
-  node.allow_only(Keys{"op", "dtype", "pass", "shape", "time", "achieved", "sms", "note"});
+  node.allow_only(Keys{"op", "dtype", "pass", "shape", "time", "achieved", "sms", "note", "catalog_op"});
   MeasuredPoint p;
   p.at = node.location();
   p.op = read_op_kind(node.require("op"));
@@ -181,6 +184,7 @@ MeasuredPoint read_point(const ConfigNode& node, const CalibrationDevice& device
   if (p.seconds <= 0) time.fail("must be positive", "the time of one kernel call, such as \"12.5 us\"");
   p.sm_count = static_cast<int>(node.integer_or("sms", 1, device.sm_count, device.sm_count));
   p.note = node.string_or("note", "");
+  p.catalog_op = node.string_or("catalog_op", "");
   if (auto achieved = node.get("achieved")) {
     p.achieved_flops_per_s = achieved->as_quantity(Dimension::kFlopsPerSecond);
     if (p.achieved_flops_per_s <= 0) achieved->fail("must be positive", "a compute rate such as \"1127 TFLOPS\"");
@@ -269,12 +273,25 @@ std::vector<std::pair<KernelFamily, int>> Calibration::points_by_family() const 
 Calibration parse_calibration(const std::string& text, const std::string& file_name) {
   const ConfigNode root = ConfigNode::parse(text, file_name);
   if (!root.is_map()) root.fail("is not a calibration", "a mapping with format, device, source and points");
-  root.allow_only(Keys{"format", "device", "source", "points", "fits"});
+  root.allow_only(Keys{"format", "device", "source", "law", "points", "optimizer", "fits"});
   root.require("format").as_integer(1, 1);  // the only version so far; a change of meaning bumps it
   Calibration c;
   c.file = file_name;
   c.device = read_device(root.require("device"));
   c.source = read_source(root.require("source"));
+  if (auto law = root.get("law")) {
+    const std::string name = law->as_choice(Keys{"fits", "points"});
+    c.law = name == "points" ? CalibrationLaw::kPoints : CalibrationLaw::kFits;
+  }
+  if (auto optimizer = root.get("optimizer")) {
+    optimizer->allow_only(Keys{"bytes", "time"});
+    const ConfigNode bytes = optimizer->require("bytes"), time = optimizer->require("time");
+    MeasuredOptimizer o;
+    o.bytes = static_cast<double>(bytes.as_integer(1, 1LL << 50));
+    o.seconds = time.as_quantity(Dimension::kSeconds);
+    if (o.seconds <= 0) time.fail("must be positive", "the optimizer step's time, such as \"9.8 ms\"");
+    c.optimizer = o;
+  }
   const ConfigNode points = root.require("points");
   for (const ConfigNode& entry : points.elements()) c.points.push_back(read_point(entry, c.device));
   if (c.points.empty()) points.fail("is empty", "at least one measured point");

@@ -78,8 +78,7 @@ struct MeasuredPoint {
   SourceLocation at;  // the point's entry in the file
   // The catalog op a single point measured, where it stands for that op alone (a host calibration's points: on the
   // host each op runs the model's own code, and two ops of one shape may differ, kernels/calibration/
-  // host_calibration.h); empty where the point prices every op of its kernel shape. Not in the file format: only
-  // the in-process calibrations of `trainsim validate` set it.
+  // host_calibration.h); empty where the point prices every op of its kernel shape.
   std::string catalog_op;
 
   // Group points only (members non-empty): the family every member falls in, the trace's kernel count, and

@@ -64,6 +64,17 @@ std::shared_ptr<const Calibration> shipped_calibration_for(const GpuSpec& gpu) {
 
 void check_calibration_fits(const Calibration& calibration, const GpuSpec& gpu, const SourceLocation& where) {
   const CalibrationDevice& d = calibration.device;
+  // The host (hardware/host_device.h): its calibration is this machine's, the same CPU on as many threads at the
+  // same clock (0 on both where the kernel exposes none).
+  if (gpu.key == kHostGpuKey || d.gpu == kHostGpuKey) {
+    if (d.gpu != gpu.key || d.name != gpu.name || d.sm_count != gpu.sm_count || d.boost_clock_hz != gpu.boost_clock_hz)
+      throw ConfigError(where,
+                        fmt::format("{} was measured on {} '{}' ({} threads), the scenario runs on {} '{}' ({} threads)",
+                                    calibration.file, d.gpu, d.name, d.sm_count, gpu.key, gpu.name, gpu.sm_count),
+                        "a calibration of the host measured on this machine (trainsim validate --calibration-out)",
+                        "a host's op times hold only for the machine that measured them");
+    return;
+  }
   if (gpu.boost_clock_hz <= 0)
     throw ConfigError(where, fmt::format("cannot check {} against GPU {}: the catalog gives no boost clock for it",
                                          calibration.file, gpu.key),

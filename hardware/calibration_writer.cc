@@ -71,6 +71,7 @@ void write_single(std::string& out, const MeasuredPoint& p) {
                                                      {{1e12, "TFLOPS"}, {1e15, "PFLOPS"}, {1e9, "GFLOPS"}, {1.0, "FLOPS"}}));
   out += fmt::format("    sms: {}\n", p.sm_count);
   if (!p.note.empty()) out += fmt::format("    note: {}\n", quoted(p.note));
+  if (!p.catalog_op.empty()) out += fmt::format("    catalog_op: {}\n", quoted(p.catalog_op));
 }
 
 void write_group(std::string& out, const MeasuredPoint& p) {
@@ -113,8 +114,12 @@ std::string format_calibration(const Calibration& c, const std::string& made_by)
   const CalibrationSource& s = c.source;
   out += fmt::format("source:\n  kind: {}\n  description: {}\n", calibration_source_name(s.kind), quoted(s.description));
   if (!s.url.empty()) out += fmt::format("  url: {}\n", quoted(s.url));
-  out += fmt::format("  date: {}\npoints:\n", s.date);
+  out += fmt::format("  date: {}\n", s.date);
+  if (c.law == CalibrationLaw::kPoints) out += "law: points\n";
+  out += "points:\n";
   for (const MeasuredPoint& p : c.points) p.is_group() ? write_group(out, p) : write_single(out, p);
+  if (c.optimizer)
+    out += fmt::format("optimizer: {{bytes: {}, time: {}}}\n", number(c.optimizer->bytes), seconds(c.optimizer->seconds));
   if (!c.fits.empty()) {
     out += "fits:\n";
     for (const FittedModel& f : c.fits) write_fit(out, f);

@@ -27,6 +27,10 @@ nlohmann::json op_pricing_json(const hw::CalibratedConstants& c) {
   for (int f = 0; f < hw::kKernelFamilyCount; ++f) {
     const auto family = static_cast<hw::KernelFamily>(f);
     const std::string name(hw::kernel_family_name(family));
+    if (c.constants.points) {
+      out[name] = {{"priced_by", "measured points"}, {"calibration", c.calibration_file}};
+      continue;
+    }
     const hw::FamilyFit* fit = c.fit_of(family);
     if (fit == nullptr) {
       out[name] = {{"priced_by", "datasheet roofline"}};
@@ -52,6 +56,7 @@ nlohmann::json op_pricing_json(const hw::CalibratedConstants& c) {
 }
 
 std::string op_pricing_line(const hw::CalibratedConstants& c) {
+  if (c.constants.points) return fmt::format("each op by the point of its own kernel shape in {} (law: points)", c.calibration_file);
   std::string fitted;
   for (hw::KernelFamily family : families(c, true)) {
     const hw::FitQuality& q = c.fit_of(family)->quality;
@@ -70,6 +75,7 @@ std::string op_pricing_line(const hw::CalibratedConstants& c) {
 }
 
 std::string op_times_priced_by(const hw::CalibratedConstants& c) {
+  if (c.constants.points) return fmt::format("measured points ({})", c.calibration_file);
   const bool some_fitted = !families(c, true).empty(), some_roofline = !families(c, false).empty();
   if (!some_fitted) return "datasheet roofline";
   return fmt::format("calibrated shape models ({}){}", c.calibration_file,

@@ -307,6 +307,10 @@ PageSection assumptions_section(const RunReport& r) {
     const auto family = static_cast<hw::KernelFamily>(i);
     const std::string name(hw::kernel_family_name(family));
     const hw::FamilyFit* fit = calibrated->fit_of(family);
+    if (calibrated->constants.points) {
+      pricing.rows.push_back({name, "measured points", "each op its own point", "-", "-", "-"});
+      continue;
+    }
     if (fit == nullptr) {
       pricing.rows.push_back({name, "datasheet roofline", "-", "-", "-", "-"});
       continue;

@@ -48,7 +48,8 @@ hw::ShapedOpTimeModel time_model(const Scenario& s, const hw::CalibratedConstant
   if (s.cluster.gpu.key == hw::kHostGpuKey && !calibrated.constants.points)
     throw ConfigError(s.where("cluster.gpu"), "the host has no datasheet: its op times come only from points measured on it",
                       "a calibration of the host for this scenario's kernel shapes (calibration law: points)",
-                      "trainsim validate measures one and predicts with it");
+                      "trainsim validate measures one and predicts with it; --calibration-out FILE keeps it for "
+                      "cluster.calibration");
   return hw::ShapedOpTimeModel(s.cluster.gpu, calibrated.constants, compute_sms, hw::RooflineEfficiencies{},
                                calibrated.fitted, calibrated.covered);
 }

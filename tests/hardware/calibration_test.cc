@@ -492,3 +492,60 @@ TEST(CalibrationChoice, AFileForAnotherGpuIsRefused) {
 
 }  // namespace
 }  // namespace trainsim::hw
+
+namespace trainsim::hw {
+namespace {
+
+// A host calibration (trainsim validate --calibration-out): law points, each point's catalog op, the optimizer
+// step, and the host's clock of 0 Hz where its kernel exposes none. Written and read back, it is the same; it
+// applies to this machine's host and to no GPU, and a GPU's file may not claim 0 Hz.
+TEST(CalibrationPoints, AHostCalibrationReadsBackAndFitsOnlyTheHost) {
+  const GpuSpec host = find_gpu("host");
+  Calibration c;
+  c.file = "host.yaml";
+  c.law = CalibrationLaw::kPoints;
+  c.device = {"host", host.name, host.sm_count, host.boost_clock_hz, "none", "none", {}, {}, {}};
+  c.source.kind = CalibrationSourceKind::kKernels;
+  c.source.description = "the host";
+  c.source.date = "2026-12-03";
+  MeasuredPoint p;
+  p.op = models::OpKind::kNorm;
+  p.dtype = models::Dtype::kBf16;
+  p.pass = models::Pass::kForward;
+  p.shape = {{"bytes", 65536}};
+  p.seconds = 1.625e-5;
+  p.sm_count = host.sm_count;
+  p.catalog_op = "attn.norm";
+  c.points.push_back(p);
+  c.optimizer = MeasuredOptimizer{27303584, 9.5e-3};
+  const std::string text = format_calibration(c, "trainsim validate s.yaml --calibration-out host.yaml");
+  EXPECT_HAS(text, "law: points");
+  EXPECT_HAS(text, "catalog_op: \"attn.norm\"");
+  const Calibration back = parse_calibration(text, "host.yaml");
+  EXPECT_EQ(back.law, CalibrationLaw::kPoints);
+  ASSERT_EQ(back.points.size(), 1u);
+  EXPECT_EQ(back.points[0].catalog_op, "attn.norm");
+  EXPECT_EQ(back.points[0].seconds, 1.625e-5);
+  ASSERT_TRUE(back.optimizer);
+  EXPECT_EQ(back.optimizer->bytes, 27303584);
+  EXPECT_EQ(back.optimizer->seconds, 9.5e-3);
+  EXPECT_EQ(back.device.boost_clock_hz, host.boost_clock_hz);
+  EXPECT_EQ(format_calibration(back, "trainsim validate s.yaml --calibration-out host.yaml"), text);
+
+  EXPECT_NO_THROW(check_calibration_fits(back, host, {}));
+  try {
+    check_calibration_fits(back, find_gpu("h800"), {});
+    ADD_FAILURE() << "a host calibration fitted an H800";
+  } catch (const ConfigError& e) {
+    EXPECT_HAS(std::string(e.what()), "measured on host");
+  }
+  GpuSpec other_machine = host;
+  other_machine.sm_count = host.sm_count + 1;
+  EXPECT_THROW(check_calibration_fits(back, other_machine, {}), ConfigError);
+
+  EXPECT_HAS(calibration_error_of(with("boost_clock: 1.98 GHz", "boost_clock: 0 Hz")), "0 Hz only for the host");
+  EXPECT_HAS(calibration_error_of(with("points:\n", "law: curves\npoints:\n")), "law");
+}
+
+}  // namespace
+}  // namespace trainsim::hw
