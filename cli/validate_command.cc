@@ -17,6 +17,7 @@
 #include "hardware/host_device.h"
 #include "kernels/model/op_timing_json.h"
 #include "reports/device_validation_report.h"
+#include "reports/shell_quote.h"
 #include "reports/timeline_trace.h"
 #include "sim/cost/run_evaluation.h"
 #include "sim/scenario/scenario_loader.h"
@@ -94,6 +95,10 @@ void add_validate_command(CLI::App& app) {
     const OutputFiles::Id report = outputs.plan("-o", options->output);
     const bool saving = !options->calibration_out.empty();
     const OutputFiles::Id calibration_file = saving ? outputs.plan("--calibration-out", options->calibration_out) : 0;
+    const sim::Scenario scenario = sim::load_scenario(options->scenario, options->set);
+    check_runs_on_host(scenario);
+    const model::ModelConfig config = host_model_config(scenario);
+    // After the scenario's checks, so that a bad one creates no folder.
     const bool tracing = !options->traces.empty();
     OutputFiles::Id measured_trace = 0, predicted_trace = 0;
     if (tracing) {
@@ -103,9 +108,6 @@ void add_validate_command(CLI::App& app) {
       measured_trace = outputs.plan("--traces", options->traces + "/measured-step.json");
       predicted_trace = outputs.plan("--traces", options->traces + "/predicted-step.json");
     }
-    const sim::Scenario scenario = sim::load_scenario(options->scenario, options->set);
-    check_runs_on_host(scenario);
-    const model::ModelConfig config = host_model_config(scenario);
     HostLoopOptions loop_options;
     loop_options.rounds = options->rounds;
     loop_options.steps_per_round = options->steps;
@@ -116,14 +118,14 @@ void add_validate_command(CLI::App& app) {
     const HostLoop loop = run_host_loop(scenario, config, loop_options, named_count_progress("measuring"));
     reports::DeviceValidation v = compare_host_loop(scenario, loop);
     v.scenario = options->scenario;
-    v.command_line = "trainsim validate " + options->scenario;
+    v.command_line = "trainsim validate " + reports::shell_quote(options->scenario);
     if (options->rounds != 10) v.command_line += fmt::format(" --rounds {}", options->rounds);
     if (options->steps != 3) v.command_line += fmt::format(" --steps {}", options->steps);
     if (options->quick) v.command_line += " --quick";
-    for (const std::string& s : options->set) v.command_line += " --set " + s;
-    if (!options->output.empty()) v.command_line += " -o " + options->output;
-    if (saving) v.command_line += " --calibration-out " + options->calibration_out;
-    if (tracing) v.command_line += " --traces " + options->traces;
+    for (const std::string& s : options->set) v.command_line += " --set " + reports::shell_quote(s);
+    if (!options->output.empty()) v.command_line += " -o " + reports::shell_quote(options->output);
+    if (saving) v.command_line += " --calibration-out " + reports::shell_quote(options->calibration_out);
+    if (tracing) v.command_line += " --traces " + reports::shell_quote(options->traces);
     v.rounds = options->rounds;
     v.samples = loop_options.samples;
     v.batch = loop_options.batch;

@@ -4,6 +4,7 @@
 // cannot run are refused with the key to change.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -106,6 +107,14 @@ TEST(ValidateCommand, RefusesWhatTheHostLoopCannotRunNamingTheKey) {
     EXPECT_EQ(r.exit_code, 2) << args.back() << "\n" << r.err;
     EXPECT_NE(r.err.find(key), std::string::npos) << r.err;
   }
+  // A refused scenario leaves nothing behind: no traces folder, no calibration file.
+  const std::string traces = temp_path("refused-traces"), calibration = temp_path("refused-calibration.yaml");
+  const ProcessResult r = run_trainsim({"validate", kHostScenario, "--set", "parallelism.micro_batch_size=2",
+                                        "--traces", traces, "--calibration-out", calibration},
+                                       kSource);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(traces));
+  EXPECT_FALSE(std::filesystem::exists(calibration));
 }
 
 TEST(ValidateCommand, RunRefusesTheHostWithoutACalibrationMeasuredOnIt) {
