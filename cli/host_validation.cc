@@ -205,16 +205,17 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
   return loop;
 }
 
+sim::Scenario with_calibration(const sim::Scenario& scenario, const hw::Calibration& calibration) {
+  sim::Scenario calibrated = scenario;
+  calibrated.cluster.calibration = std::make_shared<const hw::Calibration>(calibration);
+  return calibrated;
+}
+
 reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const HostLoop& loop) {
-  auto calibrated = [&](const hw::Calibration& calibration) {
-    sim::Scenario s = scenario;
-    s.cluster.calibration = std::make_shared<const hw::Calibration>(calibration);
-    return s;
-  };
-  const sim::Scenario warm_scenario = calibrated(loop.calibration);  // PricedScenario keeps a reference to it
+  const sim::Scenario warm_scenario = with_calibration(scenario, loop.calibration);  // PricedScenario refers to it
   const sim::PricedScenario priced(warm_scenario);
   const sim::StepEstimate warm = sim::estimate_step(priced).step;
-  const sim::StepEstimate cold = sim::estimate_step(calibrated(loop.cold_calibration)).step;
+  const sim::StepEstimate cold = sim::estimate_step(with_calibration(scenario, loop.cold_calibration)).step;
   const PassSeconds warm_by_pass = predicted_by_pass(priced);
 
   std::array<std::vector<double>, models::kComputeKindCount> kind_samples;

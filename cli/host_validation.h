@@ -45,6 +45,9 @@ struct HostLoop {
 HostLoop run_host_loop(const sim::Scenario& scenario, const kernels::model::ModelConfig& config,
                        const HostLoopOptions& options, const HostProgress& progress);
 
+// The scenario priced by `calibration` (cluster.calibration), as the loop predicts with it.
+sim::Scenario with_calibration(const sim::Scenario& scenario, const hw::Calibration& calibration);
+
 // The simulator's step on each of the loop's calibrations beside the loop's measured step (the median over the
 // steps read, per compute kind and in all: a shared machine's interruptions land on a few steps, and the median
 // leaves them out, as each point's median does). Fills everything but the command's own fields (scenario,

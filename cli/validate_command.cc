@@ -133,10 +133,9 @@ void add_validate_command(CLI::App& app) {
     if (saving) outputs.stage(calibration_file, hw::format_calibration(loop.calibration, v.command_line));
     if (tracing) {
       outputs.stage(measured_trace, model::op_trace_json(loop.steps.back(), static_cast<int>(loop.steps.size())));
-      sim::Scenario calibrated = scenario;
-      calibrated.cluster.calibration = std::make_shared<const hw::Calibration>(loop.calibration);
       sim::RunRequest request;
       request.keep_timeline = true;
+      const sim::Scenario calibrated = with_calibration(scenario, loop.calibration);
       outputs.stage(predicted_trace, reports::timeline_trace_json(sim::evaluate_run(calibrated, request).timeline));
     }
     outputs.stage(report, options->output.empty() ? reports::format_device_validation_summary(v)

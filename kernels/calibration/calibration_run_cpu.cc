@@ -21,12 +21,8 @@
 // The host runs every call on all its threads (parallel_for's pool): calls the plan asks at fewer SMs than its largest
 // count are skipped, as calibration_run skips what it cannot hold to fewer SMs.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>

@@ -101,6 +101,21 @@ Timed copy(const CalibrationCall& c) {
   return {[=] { std::memcpy(buffers->data() + half, buffers->data(), half); }, "memcpy"};
 }
 
+// The middle of `samples` values of `sample()` (the upper one of an even count).
+double median_of_samples(int samples, const std::function<double()>& sample) {
+  std::vector<double> seconds;
+  for (int s = 0; s < samples; ++s) seconds.push_back(sample());
+  std::nth_element(seconds.begin(), seconds.begin() + samples / 2, seconds.end());
+  return seconds[as_size(samples / 2)];
+}
+
+std::size_t last_level_cache_bytes() {
+  std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index3/size");  // "32768K"
+  std::size_t kib = 0;
+  if (in >> kib && kib > 0) return kib * 1024;
+  return std::size_t{32} << 20;
+}
+
 }  // namespace
 
 HostKernel host_kernel(const CalibrationCall& c, const std::optional<model::ModelConfig>& config) {
@@ -132,27 +147,12 @@ HostKernel host_optimizer(const model::ModelConfig& config, std::size_t& paramet
 
 double median_seconds(const std::function<void()>& run, int samples, int batch) {
   run();
-  std::vector<double> seconds;
-  for (int s = 0; s < samples; ++s) {
+  return median_of_samples(samples, [&] {
     const auto start = std::chrono::steady_clock::now();
     for (int b = 0; b < batch; ++b) run();
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / batch);
-  }
-  std::nth_element(seconds.begin(), seconds.begin() + samples / 2, seconds.end());
-  return seconds[as_size(samples / 2)];
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / batch;
+  });
 }
-
-
-namespace {
-
-std::size_t last_level_cache_bytes() {
-  std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index3/size");  // "32768K"
-  std::size_t kib = 0;
-  if (in >> kib && kib > 0) return kib * 1024;
-  return std::size_t{32} << 20;
-}
-
-}  // namespace
 
 void evict_caches() {
   static std::vector<char> buffer(2 * last_level_cache_bytes(), 1);
@@ -164,15 +164,12 @@ void evict_caches() {
 }
 
 double cold_median_seconds(const std::function<void()>& run, int samples) {
-  std::vector<double> seconds;
-  for (int s = 0; s < samples; ++s) {
+  return median_of_samples(samples, [&] {
     evict_caches();
     const auto start = std::chrono::steady_clock::now();
     run();
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  std::nth_element(seconds.begin(), seconds.begin() + samples / 2, seconds.end());
-  return seconds[as_size(samples / 2)];
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  });
 }
 
 }  // namespace trainsim::kernels
