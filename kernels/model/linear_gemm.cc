@@ -1,5 +1,7 @@
-// linear_gemm.h's three precisions: FP64 through mla/'s linear_ref, BF16 through bf16_host.h's rounding and an
-// FP32-accumulating loop, FP8 through fp8/'s operand quantization and tensor-core model, rows spread over cores.
+// linear_gemm.h's GEMMs: the model's calls, which check sizes, count FLOPs and go to the thread's back-end
+// (compute_backend.h); and the CPU back-end's three precisions: FP64 through mla/'s linear_ref, BF16 through
+// bf16_host.h's rounding and an FP32-accumulating loop, FP8 through fp8/'s operand quantization and tensor-core
+// model, rows spread over cores.
 #include "kernels/model/linear_gemm.h"
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include "kernels/mla/bf16_host.h"
 #include "kernels/mla/mla_attention_ref.h"
 #include "kernels/mla/mla_projections_ref.h"
+#include "kernels/model/compute_backend.h"
 #include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
@@ -95,6 +98,27 @@ std::vector<double> linear_forward(std::span<const double> x, std::span<const do
   if (x.size() != size_t(m) * k || w.size() != size_t(n) * k)
     throw std::invalid_argument("linear_forward: sizes do not match m, n, k");
   count_flops(2.0 * m * n * k);
+  return current_backend().linear_forward(x, w, m, n, k, precision);
+}
+
+std::vector<double> linear_dgrad(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
+                                 GemmPrecision precision) {
+  if (w.size() != size_t(n) * k || dy.size() != size_t(m) * n)
+    throw std::invalid_argument("linear_dgrad: sizes do not match m, n, k");
+  count_flops(2.0 * m * n * k);
+  return current_backend().linear_dgrad(w, dy, m, n, k, precision);
+}
+
+void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
+                  GemmPrecision precision) {
+  if (x.size() != size_t(m) * k || dy.size() != size_t(m) * n || dw.size() != size_t(n) * k)
+    throw std::invalid_argument("linear_wgrad: sizes do not match m, n, k");
+  count_flops(2.0 * m * n * k);
+  current_backend().linear_wgrad(x, dy, m, n, k, dw, precision);
+}
+
+std::vector<double> linear_forward_cpu(std::span<const double> x, std::span<const double> w, int m, int n, int k,
+                                       GemmPrecision precision) {
   if (m == 0 || n == 0 || k == 0) precision = GemmPrecision::kFP64;  // an expert without tokens: nothing to round
   switch (precision) {
     case GemmPrecision::kFP64:
@@ -107,21 +131,15 @@ std::vector<double> linear_forward(std::span<const double> x, std::span<const do
   throw std::invalid_argument("linear_forward: unknown precision");
 }
 
-std::vector<double> linear_dgrad(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
-                                 GemmPrecision precision) {
-  if (w.size() != size_t(n) * k || dy.size() != size_t(m) * n)
-    throw std::invalid_argument("linear_dgrad: sizes do not match m, n, k");
-  count_flops(2.0 * m * n * k);
+std::vector<double> linear_dgrad_cpu(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
+                                     GemmPrecision precision) {
   if (precision == GemmPrecision::kFP64 || m == 0 || n == 0 || k == 0) return linear_dgrad_ref(w, dy, m, n, k);
   if (precision == GemmPrecision::kBF16) return gemm_nt_fp32(to_bf16(dy, m, n, false), to_bf16(w, n, k, true), m, k, n);
   return fp8_gemm(fp8::GemmKind::kDgrad, m, k, n, dy, w);
 }
 
-void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
-                  GemmPrecision precision) {
-  if (x.size() != size_t(m) * k || dy.size() != size_t(m) * n || dw.size() != size_t(n) * k)
-    throw std::invalid_argument("linear_wgrad: sizes do not match m, n, k");
-  count_flops(2.0 * m * n * k);
+void linear_wgrad_cpu(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
+                      GemmPrecision precision) {
   if (precision == GemmPrecision::kFP64 || m == 0 || n == 0 || k == 0) return linear_wgrad_ref(x, dy, m, n, k, dw);
   const std::vector<double> dw_step = precision == GemmPrecision::kBF16
                                           ? gemm_nt_fp32(to_bf16(dy, m, n, true), to_bf16(x, m, k, true), n, k, m)

@@ -1,4 +1,5 @@
-// The GEMMs of a linear layer y = x W^T (forward, dgrad, wgrad) at a selectable precision: FP64 (the reference),
+// The GEMMs of a linear layer y = x W^T (forward, dgrad, wgrad) at a selectable precision, on the back-end attached
+// to the calling thread (compute_backend.h; the CPU references when none is): FP64 (the reference),
 // BF16 operands with FP32 accumulation, or FP8 as DeepSeek-V3 trains (arXiv 2412.19437, section 3.3: E4M3,
 // activations and gradients per 1x128 tile, weights per 128x128 block, FP32 promotion every 128 of K).
 #pragma once
@@ -33,6 +34,15 @@ std::vector<double> linear_dgrad(std::span<const double> w, std::span<const doub
 // Wgrad: adds dw[n][k] += sum_m dy[m][n] x[m][k], at `precision`.
 void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
                   GemmPrecision precision);
+
+// The CPU back-end's GEMMs (compute_backend.h's cpu_backend()): the same contracts as the three above, without the
+// size checks and FLOP counts those do before handing over to the thread's back-end.
+std::vector<double> linear_forward_cpu(std::span<const double> x, std::span<const double> w, int m, int n, int k,
+                                       GemmPrecision precision);
+std::vector<double> linear_dgrad_cpu(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
+                                     GemmPrecision precision);
+void linear_wgrad_cpu(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
+                      GemmPrecision precision);
 
 // Returns dx[m][k] = sum_n dy[m][n] w[n][k] (Dgrad) and adds dw[n][k] += sum_m dy[m][n] x[m][k] (Wgrad), both
 // at `precision`: DeepSeek-V3 runs all three GEMMs of a linear in FP8 (section 3.3.1, figure 6).

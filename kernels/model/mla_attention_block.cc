@@ -1,7 +1,8 @@
-// MLA layer: forward by mla_qkv_ref + attention_forward_ref + linear_forward; backward by linear_backward,
-// attention_backward_ref, RoPE's inverse rotation and rmsnorm_backward_ref.
+// MLA layer: forward by mla_qkv_ref's steps + the back-end's attention core + linear_forward; backward by
+// linear_backward, the back-end's attention backward, RoPE's inverse rotation and rmsnorm_backward_ref.
 #include "kernels/model/mla_attention_block.h"
 
+#include "kernels/model/compute_backend.h"
 #include "kernels/model/gradient_sum.h"
 #include "kernels/model/op_timer.h"
 
@@ -77,7 +78,7 @@ std::vector<double> mla_attention_forward(const MlaDims& d, const MlaWeights& w,
   norms_and_up(d, w, cache.q_down, cache.positions, precision, kForwardSteps, q);
   cache.attn = timed(OpKind::kAttentionCore, "attention", [&] {
     count_flops(attention_forward_flops(cache.shape));
-    return attention_forward_ref(cache.shape, q.q, q.k, q.v).o;
+    return current_backend().attention_forward(cache.shape, q.q, q.k, q.v);
   });
   if (cache.recompute_norms_and_up) {  // backward recomputes these; q_down and kv_down (the latents) stay
     for (std::vector<double>* kept : {&q.c_q, &q.c_kv, &q.q, &q.k, &q.v}) std::vector<double>().swap(*kept);
@@ -104,7 +105,7 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
   });
   const AttentionGradsRef g = timed(OpKind::kAttentionCore, "attention", [&] {
     count_flops(attention_backward_flops(cache.shape));  // its forward recomputation included
-    return attention_backward_ref(cache.shape, qkv.q, qkv.k, qkv.v, d_attn);
+    return current_backend().attention_backward(cache.shape, qkv.q, qkv.k, qkv.v, d_attn);
   });
 
   // Undo assemble_qkv_ref: RoPE's backward is the inverse rotation; the shared rope key sums over heads.

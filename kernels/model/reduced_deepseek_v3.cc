@@ -43,6 +43,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   const ModelConfig& c = config_;
   if (int(ids.size()) != batch.total_tokens()) throw std::invalid_argument("forward: one token id per batch row");
   const AttachOpTimer attach(options.op_timer, Pass::kForward);
+  const AttachBackend on_backend(options.backend);
   ids_.assign(ids.begin(), ids.end());
   batch_ = batch;
   const int rows = batch.total_tokens();
@@ -89,6 +90,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
 ModelWeights ReducedDeepSeekV3::backward() const {
   const ModelConfig& c = config_;
   const AttachOpTimer attach(options.op_timer, Pass::kBackward);
+  const AttachBackend on_backend(options.backend);
   const int rows = batch_.total_tokens(), h = c.hidden_size;
   ModelWeights g = ModelWeights::zeros(c);
   std::vector<double> dx = timed(OpKind::kEmbeddingHead, "head_loss", [&] {

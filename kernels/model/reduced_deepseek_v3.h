@@ -5,6 +5,7 @@
 #include <span>
 #include <vector>
 
+#include "kernels/model/compute_backend.h"
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/model_parameters.h"
 #include "kernels/model/op_timer.h"
@@ -22,6 +23,9 @@ struct RunOptions {
   GemmPrecision gemm_precision = GemmPrecision::kFP64;
   // Receives each op's time in forward() and backward() (op_timer.h); nullptr (the default) times nothing.
   OpTimer* op_timer = nullptr;
+  // Where forward() and backward() run their GEMMs and attention core (compute_backend.h); nullptr (the default):
+  // the CPU references. Not owned.
+  ComputeBackend* backend = nullptr;
   // DeepSeek-V3's recomputation of the RMSNorms (the blocks' and MLA's latent ones) and MLA's up-projections in
   // backward instead of keeping their outputs (arXiv 2412.19437, section 3.2.3; BlockCache::recompute_norms,
   // MlaCache::recompute_norms_and_up). Off: everything is kept.

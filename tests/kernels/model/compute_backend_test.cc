@@ -1,0 +1,134 @@
+// One model definition over a back-end (compute_backend.h): a back-end that computes what the CPU does changes no bit
+// of the loss or of any gradient; every matrix product the model counts (the FLOPs op_catalog_agreement_test holds
+// to the simulator's catalog) reaches the back-end; a back-end that computes something else changes the loss.
+#include <gtest/gtest.h>
+
+#include "kernels/mla/mla_problem.h"
+#include "kernels/model/compute_backend.h"
+#include "kernels/model/reduced_deepseek_v3.h"
+#include "tests/kernels/model/model_test_util.h"
+
+namespace trainsim::kernels::model {
+namespace {
+
+const std::vector<int> kIds = {3, 1, 4, 1, 5, 9, 2, 6, 5};  // the test batch's 5 + 4 tokens, vocab 32
+
+// Hands every call to the CPU back-end and records what it saw; `attention_gain` scales the attention core's
+// output (1: the CPU's result exactly).
+class RecordingBackend final : public ComputeBackend {
+ public:
+  std::string_view name() const override { return "recording"; }
+  std::vector<double> linear_forward(std::span<const double> x, std::span<const double> w, int m, int n, int k,
+                                     GemmPrecision precision) override {
+    ++linear_calls;
+    gemm_flops += 2.0 * m * n * k;
+    return cpu_backend().linear_forward(x, w, m, n, k, precision);
+  }
+  std::vector<double> linear_dgrad(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
+                                   GemmPrecision precision) override {
+    ++linear_calls;
+    gemm_flops += 2.0 * m * n * k;
+    return cpu_backend().linear_dgrad(w, dy, m, n, k, precision);
+  }
+  void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
+                    GemmPrecision precision) override {
+    ++linear_calls;
+    gemm_flops += 2.0 * m * n * k;
+    cpu_backend().linear_wgrad(x, dy, m, n, k, dw, precision);
+  }
+  std::vector<double> attention_forward(const AttentionShape& shape, std::span<const double> q,
+                                        std::span<const double> k, std::span<const double> v) override {
+    ++attention_forward_calls;
+    attention_flops += attention_forward_flops(shape);
+    std::vector<double> o = cpu_backend().attention_forward(shape, q, k, v);
+    for (double& x : o) x *= attention_gain;
+    return o;
+  }
+  AttentionGradsRef attention_backward(const AttentionShape& shape, std::span<const double> q,
+                                       std::span<const double> k, std::span<const double> v,
+                                       std::span<const double> d_o) override {
+    ++attention_backward_calls;
+    attention_flops += attention_backward_flops(shape);
+    return cpu_backend().attention_backward(shape, q, k, v, d_o);
+  }
+
+  double attention_gain = 1;
+  int linear_calls = 0, attention_forward_calls = 0, attention_backward_calls = 0;
+  double gemm_flops = 0, attention_flops = 0;
+};
+
+struct Run {
+  LossReport loss;
+  ModelWeights grads;
+  double counted_flops = 0;  // the op timer's, every op and pass
+};
+
+Run run(ComputeBackend* backend, GemmPrecision precision) {
+  ReducedDeepSeekV3 model(testing::tiny_config(), 1);
+  model.weights = testing::test_weights(model.config(), 3);
+  model.options.gemm_precision = precision;
+  model.options.backend = backend;
+  OpTimer timer;
+  model.options.op_timer = &timer;
+  timer.begin_step();
+  Run r;
+  r.loss = model.forward(kIds, testing::test_batch());
+  r.grads = model.backward();
+  timer.end_step();
+  for (const TimedOp& op : timer.steps().at(0).ops) r.counted_flops += op.flops;
+  r.counted_flops += timer.steps().at(0).untimed_flops;
+  return r;
+}
+
+void expect_same_bits(GemmPrecision precision) {
+  RecordingBackend recording;
+  const Run cpu = run(nullptr, precision), through = run(&recording, precision);
+  EXPECT_EQ(cpu.loss.total_loss, through.loss.total_loss);
+  int tensors = 0;
+  for_each_parameter(cpu.grads, through.grads,
+                     [&](const std::string& name, int, const std::vector<double>& a, const std::vector<double>& b) {
+                       ++tensors;
+                       ASSERT_EQ(a.size(), b.size()) << name;
+                       for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], b[i]) << name << "[" << i << "]";
+                     });
+  EXPECT_EQ(tensors, 74);  // every tensor of the tiny model (NOTES.md)
+
+  // The tiny model has three MLA layers (layers 0 and 1, the MTP depth's block): one attention core each way.
+  EXPECT_EQ(recording.attention_forward_calls, 3);
+  EXPECT_EQ(recording.attention_backward_calls, 3);
+  EXPECT_GT(recording.linear_calls, 0);
+  // Every FLOP the model counts ran on the back-end (the timer counts a GEMM's 2mnk and the attention core's
+  // mla_problem.h figure once each, as the recording does; both sums are of the same doubles in the same order
+  // only per kind, hence the relative tolerance of a few roundings).
+  EXPECT_NEAR(recording.gemm_flops + recording.attention_flops, through.counted_flops, 1e-12 * through.counted_flops);
+}
+
+TEST(ComputeBackend, AnAttachedBackendThatComputesAsTheCpuChangesNoBitFp64) { expect_same_bits(GemmPrecision::kFP64); }
+TEST(ComputeBackend, AnAttachedBackendThatComputesAsTheCpuChangesNoBitFp8) { expect_same_bits(GemmPrecision::kFP8); }
+
+TEST(ComputeBackend, TheModelUsesWhatTheBackendComputes) {
+  RecordingBackend doubled;
+  doubled.attention_gain = 2;
+  EXPECT_NE(run(nullptr, GemmPrecision::kFP64).loss.total_loss,
+            run(&doubled, GemmPrecision::kFP64).loss.total_loss);
+}
+
+TEST(ComputeBackend, AttachingIsScopedAndNestsOnTheThread) {
+  RecordingBackend outer, inner;
+  EXPECT_EQ(current_backend().name(), "cpu");
+  {
+    AttachBackend a(&outer);
+    EXPECT_EQ(&current_backend(), &outer);
+    {
+      AttachBackend b(&inner);
+      EXPECT_EQ(&current_backend(), &inner);
+    }
+    EXPECT_EQ(&current_backend(), &outer);
+    AttachBackend none(nullptr);
+    EXPECT_EQ(&current_backend(), &cpu_backend());
+  }
+  EXPECT_EQ(&current_backend(), &cpu_backend());
+}
+
+}  // namespace
+}  // namespace trainsim::kernels::model
