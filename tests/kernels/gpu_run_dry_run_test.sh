@@ -58,13 +58,13 @@ expect_files() {  # the results a device call returns: at most 8 files, summary.
 run_case all-pass
 [ "$rc" -eq 0 ] || fail "exit $rc, expected 0"
 expect_files
-for step in run-env run-build fp8-gemm-check mla-attention-check moe-check moe-fp8-check fp8-bench mla-bench \
+for step in run-env run-build fp8-gemm-check mla-attention-check moe-check moe-fp8-check model-check fp8-bench mla-bench \
   moe-bench moe-fp8-bench fp8-torch-peer mla-sdpa-peer moe-torch-peer fp8-report mla-report moe-report; do
   expect_outcome "$step" '^ok'
 done
 expect_outcome calibration-sweep '^ok'
 expect_outcome calibration-results '^ok'
-for report in fp8-gemm-h100.md mla-h100.md moe-h100.md calibration-results.json; do
+for report in fp8-gemm-h100.md mla-h100.md moe-h100.md model-layers-h100.md calibration-results.json; do
   [ -s "$out/$report" ] || fail "no $report"
 done
 tar -xzf "$out/gpu-results.tar.gz" -C "$scratch/all-pass" ./logs/fp8-gemm-check.log ./status.csv 2> /dev/null ||

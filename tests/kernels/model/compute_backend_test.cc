@@ -6,6 +6,7 @@
 #include "kernels/mla/mla_problem.h"
 #include "kernels/model/compute_backend.h"
 #include "kernels/model/reduced_deepseek_v3.h"
+#include "tests/kernels/model/cpu_delegating_backend.h"
 #include "tests/kernels/model/model_test_util.h"
 
 namespace trainsim::kernels::model {
@@ -15,32 +16,28 @@ const std::vector<int> kIds = {3, 1, 4, 1, 5, 9, 2, 6, 5};  // the test batch's 
 
 // Hands every call to the CPU back-end and records what it saw; `attention_gain` scales the attention core's
 // output (1: the CPU's result exactly).
-class RecordingBackend final : public ComputeBackend {
+class RecordingBackend final : public testing::CpuDelegatingBackend {
  public:
-  std::string_view name() const override { return "recording"; }
   std::vector<double> linear_forward(std::span<const double> x, std::span<const double> w, int m, int n, int k,
                                      GemmPrecision precision) override {
-    ++linear_calls;
-    gemm_flops += 2.0 * m * n * k;
-    return cpu_backend().linear_forward(x, w, m, n, k, precision);
+    record_gemm(m, n, k);
+    return CpuDelegatingBackend::linear_forward(x, w, m, n, k, precision);
   }
   std::vector<double> linear_dgrad(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
                                    GemmPrecision precision) override {
-    ++linear_calls;
-    gemm_flops += 2.0 * m * n * k;
-    return cpu_backend().linear_dgrad(w, dy, m, n, k, precision);
+    record_gemm(m, n, k);
+    return CpuDelegatingBackend::linear_dgrad(w, dy, m, n, k, precision);
   }
   void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
                     GemmPrecision precision) override {
-    ++linear_calls;
-    gemm_flops += 2.0 * m * n * k;
-    cpu_backend().linear_wgrad(x, dy, m, n, k, dw, precision);
+    record_gemm(m, n, k);
+    CpuDelegatingBackend::linear_wgrad(x, dy, m, n, k, dw, precision);
   }
   std::vector<double> attention_forward(const AttentionShape& shape, std::span<const double> q,
                                         std::span<const double> k, std::span<const double> v) override {
     ++attention_forward_calls;
     attention_flops += attention_forward_flops(shape);
-    std::vector<double> o = cpu_backend().attention_forward(shape, q, k, v);
+    std::vector<double> o = CpuDelegatingBackend::attention_forward(shape, q, k, v);
     for (double& x : o) x *= attention_gain;
     return o;
   }
@@ -49,12 +46,18 @@ class RecordingBackend final : public ComputeBackend {
                                        std::span<const double> d_o) override {
     ++attention_backward_calls;
     attention_flops += attention_backward_flops(shape);
-    return cpu_backend().attention_backward(shape, q, k, v, d_o);
+    return CpuDelegatingBackend::attention_backward(shape, q, k, v, d_o);
   }
 
   double attention_gain = 1;
   int linear_calls = 0, attention_forward_calls = 0, attention_backward_calls = 0;
   double gemm_flops = 0, attention_flops = 0;
+
+ private:
+  void record_gemm(int m, int n, int k) {
+    ++linear_calls;
+    gemm_flops += 2.0 * m * n * k;
+  }
 };
 
 struct Run {

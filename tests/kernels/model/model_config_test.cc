@@ -16,7 +16,8 @@ std::string config_path(const std::string& name) {
 }
 
 TEST(ModelConfig, ShippedConfigsLoadWithDeepSeekV3Structure) {
-  for (const char* name : {"reduced-deepseek-v3-tiny.json", "reduced-deepseek-v3-small.json"}) {
+  for (const char* name :
+       {"reduced-deepseek-v3-tiny.json", "reduced-deepseek-v3-small.json", "reduced-deepseek-v3-gpu.json"}) {
     SCOPED_TRACE(name);
     const ModelConfig c = load_model_config(config_path(name));
     EXPECT_GE(c.first_k_dense_replace, 1);
@@ -36,6 +37,11 @@ TEST(ModelConfig, ShippedConfigsLoadWithDeepSeekV3Structure) {
   EXPECT_EQ(tiny.n_routed_experts, 8);
   EXPECT_EQ(tiny.mla_dims().qk_dim(), 6);
   EXPECT_EQ(load_model_config(config_path("reduced-deepseek-v3-small.json")).vocab_size, 256);  // byte-level
+  // The CUDA back-end's config: the head dims kernels/mla's attention kernels are built for (kAttnQkDim 192,
+  // kAttnVDim 128: DeepSeek-V3's own).
+  const ModelConfig gpu = load_model_config(config_path("reduced-deepseek-v3-gpu.json"));
+  EXPECT_EQ(gpu.mla_dims().qk_dim(), 192);
+  EXPECT_EQ(gpu.v_head_dim, 128);
 }
 
 TEST(ModelConfig, TheFullDeepSeekV3ConfigReadsToo) {

@@ -1,0 +1,326 @@
+// The CUDA back-end of cuda_backend.h. Every call: host FP64 -> the operands' device format, the kernel on one
+// stream, a synchronize, device -> host FP64. Operand layouts follow the CPU back-end (linear_gemm.cc), so each GEMM
+// is D[m][n] = A[m][k] B[n][k]^T with A and B row-major, transposed on the host where the CPU transposes them.
+#include "kernels/model/cuda_backend.h"
+
+#include <cuda_bf16.h>
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernels/common/cuda_check.cuh"
+#include "kernels/common/device_buffer.cuh"
+#include "kernels/fp8/fp8_scaling.h"
+#include "kernels/fp8/sm90_fp8_gemm.h"
+#include "kernels/fp8/sm90_fp8_quantize.h"
+#include "kernels/mla/bf16_host.h"
+#include "kernels/mla/sm90_bf16_mla_attention.cuh"
+#include "kernels/model/linear_gemm.h"
+
+namespace trainsim::kernels::model {
+
+namespace {
+
+constexpr size_t kWorkspaceBytes = 32u << 20;  // cuBLASLt's workspace (its docs recommend 32 MiB on Hopper)
+
+// rows x cols of x, transposed to cols x rows when asked.
+template <typename T>
+std::vector<T> laid_out(std::span<const double> x, int rows, int cols, bool transpose, T (*convert)(double)) {
+  std::vector<T> out(x.size());
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      out[transpose ? size_t(c) * rows + r : size_t(r) * cols + c] = convert(x[size_t(r) * cols + c]);
+  return out;
+}
+
+// The CPU back-end's BF16 rounding (float first, then nearest even), as a device value.
+__nv_bfloat16 to_bf16(double x) {
+  __nv_bfloat16_raw raw;
+  raw.x = float_to_bf16_bits(float(x));
+  return __nv_bfloat16(raw);
+}
+double to_double(double x) { return x; }
+
+// rows x cols (row-major) in the top-left corner of rows_to x cols_to zeros.
+std::vector<float> zero_padded(const std::vector<float>& x, int rows, int cols, int rows_to, int cols_to) {
+  if (rows == rows_to && cols == cols_to) return x;
+  std::vector<float> out(size_t(rows_to) * cols_to, 0.0f);
+  for (int r = 0; r < rows; ++r) std::copy_n(x.begin() + size_t(r) * cols, cols, out.begin() + size_t(r) * cols_to);
+  return out;
+}
+
+int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+class CudaBackend final : public ComputeBackend {
+ public:
+  explicit CudaBackend(CudaFp8Gemm fp8_gemm) : fp8_gemm_(fp8_gemm) {
+    if (!has_cuda_device()) throw std::runtime_error("the CUDA back-end needs a CUDA device; this machine has none");
+    TS_CUDA_CHECK(cudaStreamCreate(&stream_));
+    TS_CUBLAS_CHECK(cublasLtCreate(&handle_));
+    workspace_ = DeviceBuffer<uint8_t>(kWorkspaceBytes);
+  }
+  ~CudaBackend() override {
+    cublasLtDestroy(handle_);
+    cudaStreamDestroy(stream_);
+  }
+  CudaBackend(const CudaBackend&) = delete;
+  CudaBackend& operator=(const CudaBackend&) = delete;
+
+  std::string_view name() const override { return "cuda"; }
+
+  std::vector<double> linear_forward(std::span<const double> x, std::span<const double> w, int m, int n, int k,
+                                     GemmPrecision precision) override {
+    if (m == 0 || n == 0 || k == 0) return cpu_backend().linear_forward(x, w, m, n, k, precision);
+    if (precision == GemmPrecision::kFP8) return fp8_gemm(fp8::GemmKind::kFprop, m, k, n, x, w);
+    return gemm_nt(precision, x, false, w, false, m, n, k);
+  }
+
+  std::vector<double> linear_dgrad(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
+                                   GemmPrecision precision) override {
+    if (m == 0 || n == 0 || k == 0) return cpu_backend().linear_dgrad(w, dy, m, n, k, precision);
+    if (precision == GemmPrecision::kFP8) return fp8_gemm(fp8::GemmKind::kDgrad, m, k, n, dy, w);
+    // dx[m][k] = dy[m][n] (w^T)[k][n]^T.
+    return gemm_nt(precision, dy, false, w, true, m, k, n, /*a:*/ m, n, /*b:*/ n, k);
+  }
+
+  void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, int n, int k, std::span<double> dw,
+                    GemmPrecision precision) override {
+    if (m == 0 || n == 0 || k == 0) return cpu_backend().linear_wgrad(x, dy, m, n, k, dw, precision);
+    // dw[n][k] += (dy^T)[n][m] (x^T)[k][m]^T.
+    const std::vector<double> step = precision == GemmPrecision::kFP8
+                                         ? fp8_gemm(fp8::GemmKind::kWgrad, m, k, n, dy, x)
+                                         : gemm_nt(precision, dy, true, x, true, n, k, m, /*a:*/ m, n, /*b:*/ m, k);
+    for (size_t i = 0; i < dw.size(); ++i) dw[i] += step[i];
+  }
+
+  std::vector<double> attention_forward(const AttentionShape& shape, std::span<const double> q,
+                                        std::span<const double> k, std::span<const double> v) override {
+    AttentionOnDevice a(shape, q, k, v, stream_);
+    a.forward();
+    return a.download(a.o);
+  }
+
+  AttentionGradsRef attention_backward(const AttentionShape& shape, std::span<const double> q,
+                                       std::span<const double> k, std::span<const double> v,
+                                       std::span<const double> d_o) override {
+    AttentionOnDevice a(shape, q, k, v, stream_);
+    a.forward();  // o and the log-sum-exp, which the backward kernels read (the CPU reference recomputes them too)
+    return a.backward(d_o);
+  }
+
+ private:
+  // The attention core's tensors on the device, BF16 as the kernels take them.
+  struct AttentionOnDevice {
+    AttentionOnDevice(const AttentionShape& shape, std::span<const double> q_host, std::span<const double> k_host,
+                      std::span<const double> v_host, cudaStream_t s)
+        : stream(s), tokens(shape.batch.total_tokens()), heads(shape.heads) {
+      args.sequences = shape.batch.sequences();
+      args.max_length = shape.batch.max_length();
+      args.total_tokens = tokens;
+      args.heads = shape.heads;
+      args.qk_dim = shape.qk_dim;
+      args.v_dim = shape.v_dim;
+      args.scale = float(shape.softmax_scale());
+      cu_seqlens = DeviceBuffer<int>(shape.batch.cu_seqlens);
+      args.cu_seqlens = cu_seqlens.get();
+      q = upload(q_host);
+      k = upload(k_host);
+      v = upload(v_host);
+      o = DeviceBuffer<__nv_bfloat16>(size_t(tokens) * heads * shape.v_dim);
+      lse = DeviceBuffer<float>(size_t(tokens) * heads);
+    }
+    static DeviceBuffer<__nv_bfloat16> upload(std::span<const double> x) {
+      return DeviceBuffer<__nv_bfloat16>(laid_out<__nv_bfloat16>(x, 1, int(x.size()), false, to_bf16));
+    }
+    std::vector<double> download(const DeviceBuffer<__nv_bfloat16>& x) const {
+      TS_CUDA_CHECK(cudaStreamSynchronize(stream));
+      const std::vector<__nv_bfloat16> h = x.download();
+      std::vector<double> out(h.size());
+      for (size_t i = 0; i < h.size(); ++i) out[i] = double(__bfloat162float(h[i]));
+      return out;
+    }
+    void forward() {
+      mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), stream);
+      TS_CUDA_CHECK_LAUNCH();
+    }
+    AttentionGradsRef backward(std::span<const double> d_o_host) {
+      const DeviceBuffer<__nv_bfloat16> d_o = upload(d_o_host);
+      DeviceBuffer<float> delta(size_t(tokens) * heads);
+      DeviceBuffer<__nv_bfloat16> dq(q.size()), dk(k.size()), dv(v.size());
+      mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), d_o.get(), delta.get(), dq.get(),
+                             dk.get(), dv.get(), stream);
+      TS_CUDA_CHECK_LAUNCH();
+      return AttentionGradsRef{download(dq), download(dk), download(dv)};
+    }
+
+    cudaStream_t stream;
+    int tokens, heads;
+    AttentionDeviceArgs args;
+    DeviceBuffer<int> cu_seqlens;
+    DeviceBuffer<__nv_bfloat16> q, k, v, o;
+    DeviceBuffer<float> lse;
+  };
+
+  // D[m][n] = A[m][k] B[n][k]^T by cuBLASLt, where A is `a` (a_rows x a_cols, row-major; m x k unless given) or its
+  // transpose and B is `b` (b_rows x b_cols; n x k unless given) or its transpose. BF16: operands rounded to BF16, FP32 accumulation and output; FP64: all
+  // FP64. cuBLASLt is column-major: row-major D[m][n] is column-major D^T (n x m) = B A^T, so cuBLASLt's A is our B
+  // read as k x n with op T, and its B is our A read as k x m with op N.
+  std::vector<double> gemm_nt(GemmPrecision precision, std::span<const double> a, bool transpose_a,
+                              std::span<const double> b, bool transpose_b, int m, int n, int k, int a_rows = -1,
+                              int a_cols = -1, int b_rows = -1, int b_cols = -1) {
+    if (a_rows < 0) {
+      a_rows = m;
+      a_cols = k;
+    }
+    if (b_rows < 0) {
+      b_rows = n;
+      b_cols = k;
+    }
+    if (precision == GemmPrecision::kBF16) {
+      const DeviceBuffer<__nv_bfloat16> da(laid_out<__nv_bfloat16>(a, a_rows, a_cols, transpose_a, to_bf16));
+      const DeviceBuffer<__nv_bfloat16> db(laid_out<__nv_bfloat16>(b, b_rows, b_cols, transpose_b, to_bf16));
+      DeviceBuffer<float> dd(size_t(m) * n);
+      matmul(CUDA_R_16BF, CUDA_R_32F, CUBLAS_COMPUTE_32F, da.get(), db.get(), dd.get(), m, n, k);
+      TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+      const std::vector<float> d = dd.download();
+      return std::vector<double>(d.begin(), d.end());
+    }
+    const DeviceBuffer<double> da(laid_out<double>(a, a_rows, a_cols, transpose_a, to_double));
+    const DeviceBuffer<double> db(laid_out<double>(b, b_rows, b_cols, transpose_b, to_double));
+    DeviceBuffer<double> dd(size_t(m) * n);
+    matmul(CUDA_R_64F, CUDA_R_64F, CUBLAS_COMPUTE_64F, da.get(), db.get(), dd.get(), m, n, k);
+    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    return dd.download();
+  }
+
+  void matmul(cudaDataType_t in_type, cudaDataType_t out_type, cublasComputeType_t compute, const void* a,
+              const void* b, void* d, int m, int n, int k) {
+    const cudaDataType_t scale_type = compute == CUBLAS_COMPUTE_64F ? CUDA_R_64F : CUDA_R_32F;
+    cublasLtMatmulDesc_t desc = nullptr;
+    cublasLtMatrixLayout_t la = nullptr, lb = nullptr, ld = nullptr;
+    cublasLtMatmulPreference_t pref = nullptr;
+    TS_CUBLAS_CHECK(cublasLtMatmulDescCreate(&desc, compute, scale_type));
+    const cublasOperation_t op_t = CUBLAS_OP_T, op_n = CUBLAS_OP_N;
+    TS_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_t, sizeof op_t));
+    TS_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_n, sizeof op_n));
+    TS_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&la, in_type, k, n, k));
+    TS_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&lb, in_type, k, m, k));
+    TS_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&ld, out_type, n, m, n));
+    TS_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&pref));
+    const size_t ws = workspace_.bytes();
+    TS_CUBLAS_CHECK(
+        cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws));
+    cublasLtMatmulHeuristicResult_t result{};
+    int found = 0;
+    TS_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle_, desc, la, lb, ld, ld, pref, 1, &result, &found));
+    if (found == 0)
+      throw std::runtime_error("cuBLASLt has no algorithm for the GEMM m=" + std::to_string(m) +
+                               " n=" + std::to_string(n) + " k=" + std::to_string(k));
+    const double alpha64 = 1, beta64 = 0;
+    const float alpha32 = 1, beta32 = 0;
+    const void* alpha = scale_type == CUDA_R_64F ? static_cast<const void*>(&alpha64) : &alpha32;
+    const void* beta = scale_type == CUDA_R_64F ? static_cast<const void*>(&beta64) : &beta32;
+    TS_CUBLAS_CHECK(cublasLtMatmul(handle_, desc, alpha, b, la, a, lb, beta, d, ld, d, ld, &result.algo,
+                                   workspace_.get(), ws, stream_));
+    cublasLtMatmulPreferenceDestroy(pref);
+    cublasLtMatrixLayoutDestroy(ld);
+    cublasLtMatrixLayoutDestroy(lb);
+    cublasLtMatrixLayoutDestroy(la);
+    cublasLtMatmulDescDestroy(desc);
+  }
+
+  // One FP8 GEMM of a linear, quantized on the device as fp8::make_training_operands quantizes on the host
+  // (first, second in training_gemm.h's order: Fprop X, W; Dgrad dY, W; Wgrad dY, X). The kernels want K a
+  // multiple of 16 and N of 8: zeros pad both (a zero changes no tile's amax, so no scale, and adds nothing to any
+  // sum) and the padded columns of D are dropped.
+  std::vector<double> fp8_gemm(fp8::GemmKind kind, int tokens, int in, int out, std::span<const double> first,
+                               std::span<const double> second) {
+    const fp8::GemmShape shape = fp8::training_gemm_shape(kind, tokens, in, out);
+    const int k_to = round_up(shape.k, 16), n_to = round_up(shape.n, 8);
+    std::vector<float> f(first.begin(), first.end()), s(second.begin(), second.end());
+    // The padded sizes of each tensor in its own layout: [rows][cols].
+    int f_rows = 0, f_cols = 0, s_rows = 0, s_cols = 0;
+    switch (kind) {
+      case fp8::GemmKind::kFprop:  // X [T][in] (K = in), W [out][in] (N = out)
+        f = zero_padded(f, tokens, in, f_rows = tokens, f_cols = k_to);
+        s = zero_padded(s, out, in, s_rows = n_to, s_cols = k_to);
+        break;
+      case fp8::GemmKind::kDgrad:  // dY [T][out] (K = out), W [out][in] (N = in)
+        f = zero_padded(f, tokens, out, f_rows = tokens, f_cols = k_to);
+        s = zero_padded(s, out, in, s_rows = k_to, s_cols = n_to);
+        break;
+      case fp8::GemmKind::kWgrad:  // dY [T][out] (M = out), X [T][in] (N = in), K = T
+        f = zero_padded(f, tokens, out, f_rows = k_to, f_cols = out);
+        s = zero_padded(s, tokens, in, s_rows = k_to, s_cols = n_to);
+        break;
+    }
+    const DeviceBuffer<float> df(f), ds(s);
+    const int m = shape.m;
+    DeviceBuffer<uint8_t> a(size_t(m) * k_to), b(size_t(n_to) * k_to);
+    DeviceBuffer<float> a_scales(fp8::scale_count(fp8::ScaleTiling::kRow1x128, m, k_to));
+    const fp8::ScaleTiling b_tiling =
+        kind == fp8::GemmKind::kWgrad ? fp8::ScaleTiling::kRow1x128 : fp8::ScaleTiling::kBlock128x128;
+    DeviceBuffer<float> b_scales(fp8::scale_count(b_tiling, n_to, k_to));
+    const fp8::QuantizeInput first_in{df.get(), fp8::InputType::kFP32, f_rows, f_cols};
+    const fp8::QuantizeInput second_in{ds.get(), fp8::InputType::kFP32, s_rows, s_cols};
+    switch (kind) {
+      case fp8::GemmKind::kFprop:  // A = X (1x128), B = W (128x128)
+        fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
+        fp8::sm90_fp8_quantize_blocks(second_in, b.get(), b_scales.get(), nullptr, nullptr, stream_);
+        break;
+      case fp8::GemmKind::kDgrad: {  // A = dY (1x128), B = W^T (W's 128x128 blocks, transposed)
+        fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
+        DeviceBuffer<uint8_t> w_codes(size_t(s_rows) * s_cols);
+        DeviceBuffer<float> w_scales(fp8::scale_count(fp8::ScaleTiling::kBlock128x128, s_rows, s_cols));
+        fp8::sm90_fp8_quantize_blocks(second_in, w_codes.get(), w_scales.get(), b.get(), b_scales.get(), stream_);
+        TS_CUDA_CHECK(cudaStreamSynchronize(stream_));  // before w_codes and w_scales go
+        break;
+      }
+      case fp8::GemmKind::kWgrad:  // A = dY^T (128x1 of dY), B = X^T (128x1 of X)
+        fp8::sm90_fp8_quantize_rows_transposed(first_in, a.get(), a_scales.get(), stream_);
+        fp8::sm90_fp8_quantize_rows_transposed(second_in, b.get(), b_scales.get(), stream_);
+        break;
+    }
+    TS_CUDA_CHECK_LAUNCH();
+    DeviceBuffer<float> d(size_t(m) * n_to);
+    fp8::Fp8GemmArgs args;
+    args.m = m;
+    args.n = n_to;
+    args.k = k_to;
+    args.a = a.get();
+    args.a_scales = a_scales.get();
+    args.b = b.get();
+    args.b_scales = b_scales.get();
+    args.b_tiling = b_tiling;
+    args.d = d.get();
+    args.d_type = fp8::OutputType::kFP32;
+    fp8::sm90_fp8_gemm(args, fp8_gemm_ == CudaFp8Gemm::kWgmma ? fp8::GemmVariant::kWgmma : fp8::GemmVariant::kSimt,
+                       stream_);
+    TS_CUDA_CHECK_LAUNCH();
+    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    const std::vector<float> padded = d.download();
+    std::vector<double> result(size_t(m) * shape.n);
+    for (int r = 0; r < m; ++r)
+      for (int c = 0; c < shape.n; ++c) result[size_t(r) * shape.n + c] = padded[size_t(r) * n_to + c];
+    return result;
+  }
+
+  CudaFp8Gemm fp8_gemm_;
+  cudaStream_t stream_ = nullptr;
+  cublasLtHandle_t handle_ = nullptr;
+  DeviceBuffer<uint8_t> workspace_;
+};
+
+}  // namespace
+
+std::unique_ptr<ComputeBackend> make_cuda_backend(CudaFp8Gemm fp8_gemm) {
+  return std::make_unique<CudaBackend>(fp8_gemm);
+}
+
+}  // namespace trainsim::kernels::model

@@ -1,0 +1,25 @@
+// The reduced model's CUDA back-end (compute_backend.h): the same calls as the CPU back-end, run on the GPU with the
+// project's kernels and cuBLASLt.
+// - Linear GEMMs: BF16 by cuBLASLt (BF16 operands rounded as the CPU back-end rounds them, FP32 accumulation and
+//   output, the reference peer of the brief); FP8 by kernels/fp8's quantizers (1x128 activations and gradients,
+//   128x128 weights, as fp8::make_training_operands) and its WGMMA GEMM with FP32 promotion every 128 of K, FP32
+//   output; FP64 (the model's head and gate, kOriginalPrecision) by cuBLASLt's FP64 GEMM.
+// - The attention core: kernels/mla's causal varlen BF16 kernels (forward; backward after a forward that recomputes
+//   o and the log-sum-exp), so only head dims qk 192 / v 128 run (configs/reduced-deepseek-v3-gpu.json).
+// The model's host FP64 tensors are copied in and out around every call: the simplest correct form, which the layer
+// check needs (NOTES.md, "The CUDA back-end"); a device-resident model is what timing on the GPU will need.
+// Plain C++ header: host code includes it; the implementation is in cuda_backend.cu (trainsim_kernels_model_cuda).
+#pragma once
+#include <memory>
+
+#include "kernels/model/compute_backend.h"
+
+namespace trainsim::kernels::model {
+
+// Which FP8 GEMM kernel the back-end runs (kernels/fp8/sm90_fp8_gemm.h's variants).
+enum class CudaFp8Gemm { kWgmma, kSimt };
+
+// On the current CUDA device; throws std::runtime_error when there is none.
+std::unique_ptr<ComputeBackend> make_cuda_backend(CudaFp8Gemm fp8_gemm = CudaFp8Gemm::kWgmma);
+
+}  // namespace trainsim::kernels::model
