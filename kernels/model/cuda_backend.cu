@@ -21,6 +21,7 @@
 #include "kernels/fp8/sm90_fp8_quantize.h"
 #include "kernels/mla/bf16_host.h"
 #include "kernels/mla/sm90_bf16_mla_attention.cuh"
+#include "kernels/model/fp8_padding.h"
 #include "kernels/model/linear_gemm.h"
 
 namespace trainsim::kernels::model {
@@ -46,16 +47,6 @@ __nv_bfloat16 to_bf16(double x) {
   return __nv_bfloat16(raw);
 }
 double to_double(double x) { return x; }
-
-// rows x cols (row-major) in the top-left corner of rows_to x cols_to zeros.
-std::vector<float> zero_padded(const std::vector<float>& x, int rows, int cols, int rows_to, int cols_to) {
-  if (rows == rows_to && cols == cols_to) return x;
-  std::vector<float> out(size_t(rows_to) * cols_to, 0.0f);
-  for (int r = 0; r < rows; ++r) std::copy_n(x.begin() + size_t(r) * cols, cols, out.begin() + size_t(r) * cols_to);
-  return out;
-}
-
-int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
 
 class CudaBackend final : public ComputeBackend {
  public:
@@ -236,39 +227,26 @@ class CudaBackend final : public ComputeBackend {
   }
 
   // One FP8 GEMM of a linear, quantized on the device as fp8::make_training_operands quantizes on the host
-  // (first, second in training_gemm.h's order: Fprop X, W; Dgrad dY, W; Wgrad dY, X). The kernels want K a
-  // multiple of 16 and N of 8: zeros pad both (a zero changes no tile's amax, so no scale, and adds nothing to any
-  // sum) and the padded columns of D are dropped.
+  // (first, second in training_gemm.h's order: Fprop X, W; Dgrad dY, W; Wgrad dY, X), at the sizes fp8_padding.h
+  // pads to (the kernels want K % 16 == 0 and N % 8 == 0; the padded output's top-left is the unpadded GEMM's).
   std::vector<double> fp8_gemm(fp8::GemmKind kind, int tokens, int in, int out, std::span<const double> first,
                                std::span<const double> second) {
-    const fp8::GemmShape shape = fp8::training_gemm_shape(kind, tokens, in, out);
-    const int k_to = round_up(shape.k, 16), n_to = round_up(shape.n, 8);
-    std::vector<float> f(first.begin(), first.end()), s(second.begin(), second.end());
-    // The padded sizes of each tensor in its own layout: [rows][cols].
-    int f_rows = 0, f_cols = 0, s_rows = 0, s_cols = 0;
-    switch (kind) {
-      case fp8::GemmKind::kFprop:  // X [T][in] (K = in), W [out][in] (N = out)
-        f = zero_padded(f, tokens, in, f_rows = tokens, f_cols = k_to);
-        s = zero_padded(s, out, in, s_rows = n_to, s_cols = k_to);
-        break;
-      case fp8::GemmKind::kDgrad:  // dY [T][out] (K = out), W [out][in] (N = in)
-        f = zero_padded(f, tokens, out, f_rows = tokens, f_cols = k_to);
-        s = zero_padded(s, out, in, s_rows = k_to, s_cols = n_to);
-        break;
-      case fp8::GemmKind::kWgrad:  // dY [T][out] (M = out), X [T][in] (N = in), K = T
-        f = zero_padded(f, tokens, out, f_rows = k_to, f_cols = out);
-        s = zero_padded(s, tokens, in, s_rows = k_to, s_cols = n_to);
-        break;
-    }
-    const DeviceBuffer<float> df(f), ds(s);
-    const int m = shape.m;
-    DeviceBuffer<uint8_t> a(size_t(m) * k_to), b(size_t(n_to) * k_to);
-    DeviceBuffer<float> a_scales(fp8::scale_count(fp8::ScaleTiling::kRow1x128, m, k_to));
-    const fp8::ScaleTiling b_tiling =
-        kind == fp8::GemmKind::kWgrad ? fp8::ScaleTiling::kRow1x128 : fp8::ScaleTiling::kBlock128x128;
-    DeviceBuffer<float> b_scales(fp8::scale_count(b_tiling, n_to, k_to));
-    const fp8::QuantizeInput first_in{df.get(), fp8::InputType::kFP32, f_rows, f_cols};
-    const fp8::QuantizeInput second_in{ds.get(), fp8::InputType::kFP32, s_rows, s_cols};
+    const Fp8LayerSizes sizes{tokens, in, out}, to = fp8_padded_sizes(kind, sizes);
+    const fp8::GemmShape shape = fp8::training_gemm_shape(kind, tokens, in, out),
+                         padded = fp8::training_gemm_shape(kind, to.tokens, to.in, to.out);
+    const Fp8GemmTensors host = fp8_padded_tensors(kind, sizes, to, first, second);
+    const DeviceBuffer<float> df(host.first), ds(host.second);
+    // Each tensor's rows x cols as padded: Fprop X [tokens][in], W [out][in]; Dgrad dY [tokens][out], W [out][in];
+    // Wgrad dY [tokens][out], X [tokens][in].
+    const bool wgrad = kind == fp8::GemmKind::kWgrad;
+    const int first_cols = kind == fp8::GemmKind::kFprop ? to.in : to.out;
+    const fp8::QuantizeInput first_in{df.get(), fp8::InputType::kFP32, to.tokens, first_cols};
+    const fp8::QuantizeInput second_in{ds.get(), fp8::InputType::kFP32, wgrad ? to.tokens : to.out, to.in};
+    const int m = padded.m, n = padded.n, k = padded.k;
+    DeviceBuffer<uint8_t> a(size_t(m) * k), b(size_t(n) * k);
+    DeviceBuffer<float> a_scales(fp8::scale_count(fp8::ScaleTiling::kRow1x128, m, k));
+    const fp8::ScaleTiling b_tiling = wgrad ? fp8::ScaleTiling::kRow1x128 : fp8::ScaleTiling::kBlock128x128;
+    DeviceBuffer<float> b_scales(fp8::scale_count(b_tiling, n, k));
     switch (kind) {
       case fp8::GemmKind::kFprop:  // A = X (1x128), B = W (128x128)
         fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
@@ -276,8 +254,8 @@ class CudaBackend final : public ComputeBackend {
         break;
       case fp8::GemmKind::kDgrad: {  // A = dY (1x128), B = W^T (W's 128x128 blocks, transposed)
         fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
-        DeviceBuffer<uint8_t> w_codes(size_t(s_rows) * s_cols);
-        DeviceBuffer<float> w_scales(fp8::scale_count(fp8::ScaleTiling::kBlock128x128, s_rows, s_cols));
+        DeviceBuffer<uint8_t> w_codes(size_t(to.out) * to.in);
+        DeviceBuffer<float> w_scales(fp8::scale_count(fp8::ScaleTiling::kBlock128x128, to.out, to.in));
         fp8::sm90_fp8_quantize_blocks(second_in, w_codes.get(), w_scales.get(), b.get(), b_scales.get(), stream_);
         TS_CUDA_CHECK(cudaStreamSynchronize(stream_));  // before w_codes and w_scales go
         break;
@@ -288,11 +266,11 @@ class CudaBackend final : public ComputeBackend {
         break;
     }
     TS_CUDA_CHECK_LAUNCH();
-    DeviceBuffer<float> d(size_t(m) * n_to);
+    DeviceBuffer<float> d(size_t(m) * n);
     fp8::Fp8GemmArgs args;
     args.m = m;
-    args.n = n_to;
-    args.k = k_to;
+    args.n = n;
+    args.k = k;
     args.a = a.get();
     args.a_scales = a_scales.get();
     args.b = b.get();
@@ -304,11 +282,7 @@ class CudaBackend final : public ComputeBackend {
                        stream_);
     TS_CUDA_CHECK_LAUNCH();
     TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    const std::vector<float> padded = d.download();
-    std::vector<double> result(size_t(m) * shape.n);
-    for (int r = 0; r < m; ++r)
-      for (int c = 0; c < shape.n; ++c) result[size_t(r) * shape.n + c] = padded[size_t(r) * n_to + c];
-    return result;
+    return fp8_unpadded_output(d.download(), shape.m, n, shape.n);
   }
 
   CudaFp8Gemm fp8_gemm_;
