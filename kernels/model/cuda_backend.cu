@@ -159,9 +159,9 @@ class CudaBackend final : public ComputeBackend {
   };
 
   // D[m][n] = A[m][k] B[n][k]^T by cuBLASLt, where A is `a` (a_rows x a_cols, row-major; m x k unless given) or its
-  // transpose and B is `b` (b_rows x b_cols; n x k unless given) or its transpose. BF16: operands rounded to BF16, FP32 accumulation and output; FP64: all
-  // FP64. cuBLASLt is column-major: row-major D[m][n] is column-major D^T (n x m) = B A^T, so cuBLASLt's A is our B
-  // read as k x n with op T, and its B is our A read as k x m with op N.
+  // transpose and B is `b` (b_rows x b_cols; n x k unless given) or its transpose. BF16: operands rounded to BF16,
+  // FP32 accumulation and output; FP64: all FP64. cuBLASLt is column-major: row-major D[m][n] is column-major D^T
+  // (n x m) = B A^T, so cuBLASLt's A is our B read as k x n with op T, and its B is our A read as k x m with op N.
   std::vector<double> gemm_nt(GemmPrecision precision, std::span<const double> a, bool transpose_a,
                               std::span<const double> b, bool transpose_b, int m, int n, int k, int a_rows = -1,
                               int a_cols = -1, int b_rows = -1, int b_cols = -1) {

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "kernels/common/random_fill.h"
 #include "kernels/mla/bf16_host.h"
@@ -108,11 +109,16 @@ class Checker {
   }
   unsigned long long seed() { return o_.seed * 1000003ull + ++draws_; }
 
-  // Runs f with `backend` attached (the layers' GEMMs and attention go to it).
+  // f() once with each back-end attached (the layers' GEMMs and attention go to it): {the reference's, the
+  // candidate's}.
   template <typename F>
-  auto on(ComputeBackend& backend, F&& f) {
-    const AttachBackend attach(&backend);
-    return f();
+  auto on_both(F&& f) {
+    auto reference = [&] {
+      const AttachBackend attach(&reference_);
+      return f();
+    }();
+    const AttachBackend attach(&candidate_);
+    return std::pair{std::move(reference), f()};
   }
 
   // Every linear of the model: (name, in, out, precision); token counts T and a ragged one (an expert's rows).
@@ -213,17 +219,14 @@ class Checker {
       std::vector<double> y, dx;
       MlaWeights grads;
     };
-    auto run = [&](ComputeBackend& backend) {
-      return on(backend, [&] {
-        Run r;
-        MlaCache cache;
-        r.y = mla_attention_forward(d, w, batch, x, cache, o_.precision);
-        r.grads = zero_mla_weights(d);
-        r.dx = mla_attention_backward(d, w, cache, dy, r.grads);
-        return r;
-      });
-    };
-    const Run ref = run(reference_), got = run(candidate_);
+    const auto [ref, got] = on_both([&] {
+      Run r;
+      MlaCache cache;
+      r.y = mla_attention_forward(d, w, batch, x, cache, o_.precision);
+      r.grads = zero_mla_weights(d);
+      r.dx = mla_attention_backward(d, w, cache, dy, r.grads);
+      return r;
+    });
     const double forward = chain_budget(o_.precision, 3, 1), backward = chain_budget(o_.precision, 6, 2);
     add("mla.forward", "y", relative_l2(got.y, ref.y), forward);
     add("mla.backward", "dx", relative_l2(got.dx, ref.dx), backward);
@@ -243,17 +246,14 @@ class Checker {
       std::vector<double> y, dx;
       SwigluWeights grads;
     };
-    auto run = [&](ComputeBackend& backend) {
-      return on(backend, [&] {
-        Run r;
-        SwigluCache cache;
-        r.y = swiglu_mlp_forward(w, x, rows, cache, o_.precision, kind);
-        r.grads = SwigluWeights::zeros(w.hidden, w.inter);
-        r.dx = swiglu_mlp_backward(w, cache, dy, r.grads);
-        return r;
-      });
-    };
-    const Run ref = run(reference_), got = run(candidate_);
+    const auto [ref, got] = on_both([&] {
+      Run r;
+      SwigluCache cache;
+      r.y = swiglu_mlp_forward(w, x, rows, cache, o_.precision, kind);
+      r.grads = SwigluWeights::zeros(w.hidden, w.inter);
+      r.dx = swiglu_mlp_backward(w, cache, dy, r.grads);
+      return r;
+    });
     const double backward = chain_budget(o_.precision, 4, 0);
     add(layer + ".forward", "y", relative_l2(got.y, ref.y), chain_budget(o_.precision, 2, 0));
     add(layer + ".backward", "dx", relative_l2(got.dx, ref.dx), backward);
@@ -282,23 +282,19 @@ class Checker {
       std::vector<int> experts;
       MoeWeights grads;
     };
-    auto run = [&](ComputeBackend& backend) {
-      return on(backend, [&] {
-        Run r;
-        MoeCache cache;
-        r.y = moe_forward(rule, w, bias, x, rows, cache, o_.precision);
-        r.experts = cache.expert_ids;
-        r.grads = MoeWeights::zeros(c_.hidden_size, c_.n_routed_experts, c_.moe_intermediate_size,
-                                    c_.moe_intermediate_size * c_.n_shared_experts);
-        r.dx = moe_backward(rule, w, cache, dy, r.grads);
-        return r;
-      });
-    };
-    const Run ref = run(reference_), got = run(candidate_);
-    long long differing = 0;
+    const auto [ref, got] = on_both([&] {
+      Run r;
+      MoeCache cache;
+      r.y = moe_forward(rule, w, bias, x, rows, cache, o_.precision);
+      r.experts = cache.expert_ids;
+      r.grads = MoeWeights::zeros(c_.hidden_size, c_.n_routed_experts, c_.moe_intermediate_size,
+                                  c_.moe_intermediate_size * c_.n_shared_experts);
+      r.dx = moe_backward(rule, w, cache, dy, r.grads);
+      return r;
+    });
+    double differing = ref.experts.size() == got.experts.size() ? 0 : std::numeric_limits<double>::quiet_NaN();
     for (size_t i = 0; i < ref.experts.size() && i < got.experts.size(); ++i) differing += ref.experts[i] != got.experts[i];
-    if (ref.experts.size() != got.experts.size()) differing = -1;
-    add("moe.router", "experts chosen (differing)", differing < 0 ? std::numeric_limits<double>::quiet_NaN() : double(differing), 0);
+    add("moe.router", "experts chosen (differing)", differing, 0);
     const double backward = chain_budget(o_.precision, 4, 0);
     add("moe.forward", "y", relative_l2(got.y, ref.y), chain_budget(o_.precision, 2, 0));
     add("moe.backward", "dx", relative_l2(got.dx, ref.dx), backward);
@@ -333,7 +329,8 @@ class Checker {
     const VarlenBatch batch = VarlenBatch::from_lengths(ragged_lengths());
     const std::string text = "Multi-head latent attention compresses keys and values; the experts share one router.";
     std::vector<int> ids;
-    for (int i = 0; i < batch.total_tokens(); ++i) ids.push_back(static_cast<unsigned char>(text[i % text.size()]) % dense.vocab_size);
+    for (int i = 0; i < batch.total_tokens(); ++i)
+      ids.push_back(static_cast<unsigned char>(text[i % text.size()]) % dense.vocab_size);
     struct Run {
       double loss = 0;
       ModelWeights grads;

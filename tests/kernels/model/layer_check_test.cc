@@ -42,7 +42,9 @@ void expect_all_exact(const ModelConfig& c, GemmPrecision precision, int length)
   }
 }
 
-TEST(LayerCheck, TheCpuAgainstItselfHasNoErrorBf16) { expect_all_exact(testing::tiny_config(), GemmPrecision::kBF16, 9); }
+TEST(LayerCheck, TheCpuAgainstItselfHasNoErrorBf16) {
+  expect_all_exact(testing::tiny_config(), GemmPrecision::kBF16, 9);
+}
 TEST(LayerCheck, TheCpuAgainstItselfHasNoErrorFp8) { expect_all_exact(testing::tiny_config(), GemmPrecision::kFP8, 9); }
 // The GPU run's own config and batch (2 x 48 tokens): the check runs there as it will on the GPU machine.
 TEST(LayerCheck, TheCudaBackendsConfigRunsEveryCheck) { expect_all_exact(gpu_config(), GemmPrecision::kBF16, 48); }
