@@ -1,5 +1,5 @@
 // The command line the check and benchmark drivers share: `--quick` (a short list of shapes and repetitions,
-// for a GPU call with little time: kernels/gpu-first.sh) and positional output paths. Header-only, no CUDA.
+// for a GPU call with little time: kernels/gpu-run.sh) and positional output paths. Header-only, no CUDA.
 #pragma once
 
 #include <cstddef>
