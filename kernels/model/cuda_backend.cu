@@ -69,7 +69,7 @@ class CudaBackend final : public ComputeBackend {
                                      GemmPrecision precision) override {
     if (m == 0 || n == 0 || k == 0) return cpu_backend().linear_forward(x, w, m, n, k, precision);
     if (precision == GemmPrecision::kFP8) return fp8_gemm(fp8::GemmKind::kFprop, m, k, n, x, w);
-    return gemm_nt(precision, x, false, w, false, m, n, k);
+    return gemm_nt(precision, x, false, w, false, m, n, k, /*a:*/ m, k, /*b:*/ n, k);
   }
 
   std::vector<double> linear_dgrad(std::span<const double> w, std::span<const double> dy, int m, int n, int k,
@@ -158,21 +158,13 @@ class CudaBackend final : public ComputeBackend {
     DeviceBuffer<float> lse;
   };
 
-  // D[m][n] = A[m][k] B[n][k]^T by cuBLASLt, where A is `a` (a_rows x a_cols, row-major; m x k unless given) or its
-  // transpose and B is `b` (b_rows x b_cols; n x k unless given) or its transpose. BF16: operands rounded to BF16,
+  // D[m][n] = A[m][k] B[n][k]^T by cuBLASLt, where A is `a` (a_rows x a_cols, row-major) or its transpose and B is
+  // `b` (b_rows x b_cols) or its transpose. BF16: operands rounded to BF16,
   // FP32 accumulation and output; FP64: all FP64. cuBLASLt is column-major: row-major D[m][n] is column-major D^T
   // (n x m) = B A^T, so cuBLASLt's A is our B read as k x n with op T, and its B is our A read as k x m with op N.
   std::vector<double> gemm_nt(GemmPrecision precision, std::span<const double> a, bool transpose_a,
-                              std::span<const double> b, bool transpose_b, int m, int n, int k, int a_rows = -1,
-                              int a_cols = -1, int b_rows = -1, int b_cols = -1) {
-    if (a_rows < 0) {
-      a_rows = m;
-      a_cols = k;
-    }
-    if (b_rows < 0) {
-      b_rows = n;
-      b_cols = k;
-    }
+                              std::span<const double> b, bool transpose_b, int m, int n, int k, int a_rows,
+                              int a_cols, int b_rows, int b_cols) {
     if (precision == GemmPrecision::kBF16) {
       const DeviceBuffer<__nv_bfloat16> da(laid_out<__nv_bfloat16>(a, a_rows, a_cols, transpose_a, to_bf16));
       const DeviceBuffer<__nv_bfloat16> db(laid_out<__nv_bfloat16>(b, b_rows, b_cols, transpose_b, to_bf16));

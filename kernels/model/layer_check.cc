@@ -91,7 +91,12 @@ double chain_budget(GemmPrecision precision, int gemms, int attention_passes) {
 class Checker {
  public:
   Checker(const ModelConfig& c, ComputeBackend& reference, ComputeBackend& candidate, const LayerCheckOptions& o)
-      : c_(c), reference_(reference), candidate_(candidate), o_(o), tokens_(o.sequences * o.length) {}
+      : c_(c),
+        reference_(reference),
+        candidate_(candidate),
+        o_(o),
+        tokens_(o.sequences * o.length),
+        weights_(init_weights(c, o.seed)) {}
 
   std::vector<LayerCheckRow> run() {
     linear_shapes();
@@ -210,8 +215,7 @@ class Checker {
   // o_proj's dgrad -> attention -> q_up's -> q_down's (3 more, 1 more pass, its forward recomputation inside).
   void mla() {
     const MlaDims d = c_.mla_dims();
-    const ModelWeights weights = init_weights(c_, o_.seed);
-    const MlaWeights& w = weights.layers.at(0).mla;
+    const MlaWeights& w = weights_.layers.at(0).mla;
     const VarlenBatch batch = VarlenBatch::from_lengths(ragged_lengths());
     const int t = batch.total_tokens();
     const std::vector<double> x = inputs(size_t(t) * d.hidden, seed(), 1), dy = inputs(size_t(t) * d.hidden, seed(), 1);
@@ -263,15 +267,14 @@ class Checker {
 
   void mlp() {
     if (c_.first_k_dense_replace == 0) return;
-    swiglu_rows("mlp", init_weights(c_, o_.seed).layers.at(0).dense, tokens_, OpKind::kMlpGemm);
+    swiglu_rows("mlp", weights_.layers.at(0).dense, tokens_, OpKind::kMlpGemm);
   }
 
   // The MoE layer: the router (kOriginalPrecision on both sides, so the same experts), then the experts' SwiGLU
   // (chains as the MLP's) and the gates' gradient into the router.
   void moe() {
     if (c_.first_k_dense_replace >= c_.num_hidden_layers) return;
-    const ModelWeights weights = init_weights(c_, o_.seed);
-    const MoeWeights& w = weights.layers.at(c_.first_k_dense_replace).moe;
+    const MoeWeights& w = weights_.layers.at(c_.first_k_dense_replace).moe;
     const RoutingRule rule = c_.routing_rule();
     const int rows = tokens_;
     const std::vector<double> x = inputs(size_t(rows) * c_.hidden_size, seed(), 1),
@@ -366,6 +369,7 @@ class Checker {
   ComputeBackend& candidate_;
   LayerCheckOptions o_;
   int tokens_;
+  ModelWeights weights_;  // the model's initial weights, whose layers the layer checks run
   unsigned long long draws_ = 0;
   std::vector<LayerCheckRow> rows_;
 };
