@@ -149,7 +149,8 @@ family_drivers() {
 }
 
 # $OUT gets at most 8 files: summary.txt (device, every step's outcome, the tail of each failed step's log),
-# the reports (fp8-gemm-, mla-, moe-, model-layers-<gpu>.md), calibration-results.json, and gpu-results.tar.gz (everything).
+# the reports (fp8-gemm-, mla-, moe-, model-layers-<gpu>.md), calibration-results.json, and gpu-results.tar.gz
+# (everything).
 # Each is written beside and renamed, so a kill during packing leaves the previous complete copy.
 pack_results() {
   local f
