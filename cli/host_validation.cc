@@ -7,6 +7,9 @@
 #include <array>
 #include <chrono>
 #include <filesystem>
+#include <optional>
+#include <set>
+#include <tuple>
 #include <stdexcept>
 
 #include "core/error.h"
@@ -68,6 +71,60 @@ std::vector<hw::KernelCall> scenario_shapes(const sim::Scenario& scenario) {
   return shapes;
 }
 
+// The calls a step's own routing needs beyond the balanced step's `shapes`: each routed grouped GEMM of the MoE layer
+// as one expert's call at each of `expert_rows` (the catalog's own op, built with every expert at that count;
+// models::GemmDims::group), and the other routed ops (permutes, the experts' activation) at each of `routed_rows`, a
+// layer's rows in all (the MTP module's: its sequences less their last token). Each names the op it stands for: the
+// host runs each routed expert's GEMMs as calls of their own, so a step's experts are priced by these
+// (hw::MeasuredPoints).
+std::vector<hw::KernelCall> routed_calls(const sim::Scenario& scenario, const std::vector<hw::KernelCall>& shapes,
+                                         const std::set<std::int64_t>& expert_rows,
+                                         const std::set<std::int64_t>& routed_rows) {
+  std::vector<hw::KernelCall> calls;
+  const models::ModelConfig& m = scenario.job.model;
+  if (!m.is_moe()) return calls;
+  std::set<std::tuple<std::string, std::string, std::vector<std::pair<std::string, long long>>>> known;
+  auto add = [&](hw::KernelCall call, const std::string& op_name, const std::string& id) {
+    std::vector<std::pair<std::string, long long>> dims;
+    for (const hw::ShapeDim& d : call.shape) dims.emplace_back(d.name, d.size);
+    if (!known.emplace(op_name, std::string(hw::kernel_family_name(call.family)), dims).second) return;
+    call.id = id;
+    call.sms = scenario.cluster.gpu.sm_count;
+    call.ops = {op_name};
+    calls.push_back(std::move(call));
+  };
+  for (const hw::KernelCall& k : shapes)
+    for (const std::string& name : k.ops) add(k, name, k.id);
+  calls.clear();  // the balanced step's calls are known, not added
+
+  models::OpContext context = sim::op_context(scenario);
+  const auto local_experts = static_cast<std::size_t>(m.moe.routed_experts / context.ep);
+  auto routed_ops = [&](std::vector<std::int64_t> rows_by_expert) {
+    context.routed_rows_by_expert = std::move(rows_by_expert);
+    return models::build_layer_ops(m, models::LayerKind::kMoe, context).ops;
+  };
+  for (const std::int64_t rows : expert_rows)
+    for (const models::Op& op : routed_ops(std::vector<std::int64_t>(local_experts, rows))) {
+      const auto* dims = std::get_if<models::GemmDims>(&op.shape);
+      if (dims == nullptr || !dims->uneven()) continue;
+      models::Op one = op;
+      one.shape = dims->group(0);
+      const std::optional<hw::KernelCall> call = hw::kernel_call_of(one);
+      TS_CHECK(call.has_value(), "routed expert op '{}' gives no kernel call", op.name);
+      add(*call, op.name, fmt::format("{}.expert.{}rows", op.name, rows));
+    }
+  for (const std::int64_t rows : routed_rows) {
+    std::vector<std::int64_t> split(local_experts, 0);  // the other routed ops read only the rows in all
+    split.front() = rows;
+    for (const models::Op& op : routed_ops(std::move(split))) {
+      if (!op.routed || std::holds_alternative<models::GemmDims>(op.shape)) continue;
+      if (const std::optional<hw::KernelCall> call = hw::kernel_call_of(op))
+        add(*call, op.name, fmt::format("{}.{}rows", op.name, rows));
+    }
+  }
+  return calls;
+}
+
 // Per compute kind, the forward's and the backward's (Bi, W and recomputation) predicted seconds of the one
 // device's step: every op of every layer the device holds, as priced, times the micro-batches.
 using PassSeconds = std::array<std::array<double, 2>, models::kComputeKindCount>;
@@ -81,6 +138,42 @@ PassSeconds predicted_by_pass(const sim::PricedScenario& priced) {
       out[static_cast<std::size_t>(models::compute_kind_of(op))][pass] +=
           priced.full_sms_model.seconds(op) * priced.microbatches;
     }
+  return out;
+}
+
+// Per compute kind and pass, what one step's routing adds to the balanced prediction: each MoE layer's ops (the
+// MTP module's MoE among them) at the rows its experts computed in the step, less the same layer at the balanced
+// share. `rows_by_block`: [MoE block][expert] in the model's order, the main MoE layers then the MTP modules', which
+// is stage_layers' order of the layers holding experts.
+PassSeconds routing_difference(const sim::PricedScenario& priced,
+                               const std::vector<std::vector<std::int64_t>>& rows_by_block) {
+  PassSeconds routed{}, balanced{};
+  const sim::Scenario& s = priced.scenario;
+  TS_CHECK(s.layout.ep == 1, "the host's routing is one device's: EP {}", s.layout.ep);
+  models::OpContext context = sim::op_context(s);
+  std::size_t block = 0;
+  auto add = [&](const std::vector<models::Op>& ops, PassSeconds& out) {
+    for (const models::Op& op : ops) {
+      if (op.is_communication()) continue;
+      const std::size_t pass = op.pass == models::Pass::kForward && !op.recomputed ? 0 : 1;
+      out[static_cast<std::size_t>(models::compute_kind_of(op))][pass] +=
+          priced.full_sms_model.seconds(op) * priced.microbatches;
+    }
+  };
+  for (const sim::StageLayer& layer : sim::stage_layers(priced.plan.stages.at(0), s.job.model)) {
+    if (!s.job.model.is_moe() || (layer.kind != models::LayerKind::kMoe && layer.kind != models::LayerKind::kMtp))
+      continue;
+    TS_CHECK(block < rows_by_block.size(), "the model routed {} MoE blocks, the scenario's step has more",
+             rows_by_block.size());
+    context.routed_rows_by_expert = rows_by_block[block++];
+    add(models::build_layer_ops(s.job.model, layer.kind, context).ops, routed);
+    add(priced.at_full_sms.of(layer.kind).ops.ops, balanced);
+  }
+  TS_CHECK(block == rows_by_block.size(), "the model routed {} MoE blocks, the scenario's step has {}",
+           rows_by_block.size(), block);
+  PassSeconds out{};  // the sums apart, then their difference: exactly 0 for a kind the routing leaves alone
+  for (std::size_t k = 0; k < out.size(); ++k)
+    for (std::size_t p = 0; p < 2; ++p) out[k][p] = routed[k][p] - balanced[k][p];
   return out;
 }
 
@@ -107,6 +200,39 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
   // A shape stands for each of its ops on its own: on the host each runs the model's own code for it, and two ops
   // of one shape may run different code (a RoPE and a SwiGLU's backward of equal bytes; a forward GEMM and a
   // Dgrad of equal m, n, k, which transposes its operands; the output head, kept at FP64).
+  const int steps = 1 + options.rounds * options.steps_per_round;
+  const model::TokenStream stream =
+      model::TokenStream::from_directory(model::kFortunesDirectory, 0.1, model::kFortunesPackage);
+  model::OpTimer timer;
+  model::CorpusTrainingConfig training;
+  training.steps = steps;
+  training.sequences = scenario.job.global_batch_sequences;
+  // The model reads length + 1 tokens a sequence (the last one only as a target): the scenario's sequence_length.
+  training.length = scenario.job.sequence_length - 1;
+  training.seed = scenario.seed;
+  training.precision = model::GemmPrecision::kBF16;
+  training.eval_every = steps;  // before the first step and after the last, untimed
+  training.eval_sequences = 4;
+
+  // The model's routing of every step, learnt first from an untimed run of the same seed: the timed run routes
+  // the same rows (the op timer and the calls between steps change no bit of the model; checked below), and each
+  // routed expert's GEMMs are timed at every row count the steps read give it.
+  std::vector<std::vector<std::vector<std::int64_t>>> routing;
+  (void)model::train_on_corpus(config, stream, training, [&](const model::TrainingStepRecord& r) {
+    if (progress) progress(static_cast<int>(routing.size()), steps, "routing");
+    routing.push_back(r.expert_rows);
+  });
+  std::set<std::int64_t> expert_rows, routed_rows;
+  for (std::size_t step = 1; step < routing.size(); ++step)
+    for (const std::vector<std::int64_t>& block : routing[step]) {
+      std::int64_t sum = 0;
+      for (const std::int64_t rows : block) {
+        if (rows > 0) expert_rows.insert(rows);
+        sum += rows;
+      }
+      routed_rows.insert(sum);
+    }
+
   std::vector<hw::KernelCall> calls;
   for (const hw::KernelCall& k : shapes) {
     for (const std::string& name : k.ops) {
@@ -114,6 +240,8 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
       calls.back().ops = {name};
     }
   }
+  const std::vector<hw::KernelCall> expert_calls = routed_calls(scenario, shapes, expert_rows, routed_rows);
+  calls.insert(calls.end(), expert_calls.begin(), expert_calls.end());
   std::vector<kernels::HostKernel> kernels;  // inputs prepared once, kept through every round
   for (const hw::KernelCall& k : calls) {
     try {
@@ -129,9 +257,8 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
 
   // Round r times every call once, then trains steps_per_round steps; the first step, before round 1, warms up.
   std::vector<std::vector<double>> rounds(kernels.size()), cold_rounds(kernels.size());  // per call, each round's
-  const int steps = 1 + options.rounds * options.steps_per_round;
-  int done = 0;
-  const int work = options.rounds * static_cast<int>(kernels.size()) + steps;
+  int done = steps;  // the untimed run's
+  const int work = options.rounds * static_cast<int>(kernels.size()) + 2 * steps;
   auto time_round = [&] {
     for (std::size_t i = 0; i < kernels.size(); ++i) {
       if (progress) progress(done++, work, i < calls.size() ? calls[i].id : "optimizer");
@@ -141,22 +268,12 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
                                kernels[i].loops_per_run);
     }
   };
-  const model::TokenStream stream =
-      model::TokenStream::from_directory(model::kFortunesDirectory, 0.1, model::kFortunesPackage);
-  model::OpTimer timer;
-  model::CorpusTrainingConfig training;
-  training.steps = steps;
-  training.sequences = scenario.job.global_batch_sequences;
-  // The model reads length + 1 tokens a sequence (the last one only as a target): the scenario's sequence_length.
-  training.length = scenario.job.sequence_length - 1;
-  training.seed = scenario.seed;
-  training.precision = model::GemmPrecision::kBF16;
-  training.eval_every = steps;  // before the first step and after the last, untimed
-  training.eval_sequences = 4;
   training.op_timer = &timer;
   const model::CorpusTrainingResult trained =
       model::train_on_corpus(config, stream, training, [&](const model::TrainingStepRecord& r) {
         if (progress) progress(done++, work, "training");
+        TS_CHECK(r.expert_rows == routing.at(static_cast<std::size_t>(r.step)),
+                 "step {} routed other rows than the same seed's untimed run", r.step);
         if (r.step % options.steps_per_round == 0 && r.step / options.steps_per_round < options.rounds) time_round();
       });
   if (progress) progress(work, work, "");
@@ -200,6 +317,8 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
   loop.calibration = calibration(rounds, "warm");
   loop.cold_calibration = calibration(cold_rounds, "cold");
   loop.steps.assign(timer.steps().begin() + 1, timer.steps().end());
+  loop.expert_rows.assign(routing.begin() + 1, routing.end());
+  loop.routed_expert_calls = static_cast<int>(expert_calls.size());
   loop.initial_validation_loss = trained.initial_validation_loss;
   loop.final_validation_loss = trained.steps.back().validation_loss.value_or(0);
   return loop;
@@ -212,11 +331,38 @@ sim::Scenario with_calibration(const sim::Scenario& scenario, const hw::Calibrat
 }
 
 reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const HostLoop& loop) {
-  const sim::Scenario warm_scenario = with_calibration(scenario, loop.calibration);  // PricedScenario refers to it
-  const sim::PricedScenario priced(warm_scenario);
+  // PricedScenario refers to its scenario.
+  const sim::Scenario warm_scenario = with_calibration(scenario, loop.calibration);
+  const sim::Scenario cold_scenario = with_calibration(scenario, loop.cold_calibration);
+  const sim::PricedScenario priced(warm_scenario), priced_cold(cold_scenario);
   const sim::StepEstimate warm = sim::estimate_step(priced).step;
-  const sim::StepEstimate cold = sim::estimate_step(with_calibration(scenario, loop.cold_calibration)).step;
+  const sim::StepEstimate cold = sim::estimate_step(priced_cold).step;
   const PassSeconds warm_by_pass = predicted_by_pass(priced);
+
+  // Each step read predicted at its own routing: the balanced prediction plus what the step's routing changes.
+  std::array<std::vector<double>, models::kComputeKindCount> warm_kind_steps, cold_kind_steps;
+  std::array<std::array<std::vector<double>, 2>, models::kComputeKindCount> warm_pass_steps;
+  std::vector<double> warm_step_steps, cold_step_steps;
+  for (const std::vector<std::vector<std::int64_t>>& rows : loop.expert_rows) {
+    const PassSeconds warm_change = routing_difference(priced, rows), cold_change = routing_difference(priced_cold, rows);
+    double warm_sum = 0, cold_sum = 0;
+    for (std::size_t k = 0; k < warm_change.size(); ++k) {
+      warm_kind_steps[k].push_back(warm_change[k][0] + warm_change[k][1]);
+      cold_kind_steps[k].push_back(cold_change[k][0] + cold_change[k][1]);
+      for (std::size_t p = 0; p < 2; ++p) warm_pass_steps[k][p].push_back(warm_change[k][p]);
+      warm_sum += warm_kind_steps[k].back();
+      cold_sum += cold_kind_steps[k].back();
+    }
+    warm_step_steps.push_back(warm_sum);
+    cold_step_steps.push_back(cold_sum);
+  }
+  // The mean of the steps' changes (the predictions carry no noise to leave out, and a mean keeps the one-device
+  // law: the step's is the sum of its kinds'); none where no step was read.
+  auto mean_change = [](const std::vector<double>& changes) {
+    double sum = 0;
+    for (const double c : changes) sum += c;
+    return changes.empty() ? 0.0 : sum / static_cast<double>(changes.size());
+  };
 
   std::array<std::vector<double>, models::kComputeKindCount> kind_samples;
   std::array<std::array<std::vector<double>, 2>, models::kComputeKindCount> pass_samples;
@@ -253,14 +399,17 @@ reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const
     const auto kind = static_cast<models::ComputeKind>(k);
     if (kind == models::ComputeKind::kOptimizer) continue;
     const std::string name(models::compute_kind_name(kind));
-    const reports::PartComparison part{name, kind_of(warm, name), kind_of(cold, name),
-                                       median(kind_samples[static_cast<std::size_t>(k)])};
+    const std::size_t i = static_cast<std::size_t>(k);
+    const reports::PartComparison part{name, kind_of(warm, name) + mean_change(warm_kind_steps[i]),
+                                       kind_of(cold, name) + mean_change(cold_kind_steps[i]),
+                                       median(kind_samples[i])};
     if (part.predicted_s == 0 && part.measured_s == 0) continue;
     v.kinds.push_back(part);
-    const std::size_t i = static_cast<std::size_t>(k);
-    v.kinds_by_pass.push_back({name,
-                               {name + " F", warm_by_pass[i][0], 0, median(pass_samples[i][0])},
-                               {name + " B", warm_by_pass[i][1], 0, median(pass_samples[i][1])}});
+    if (part.predicted_s != kind_of(warm, name)) v.balanced_kinds_s.emplace_back(name, kind_of(warm, name));
+    v.kinds_by_pass.push_back(
+        {name,
+         {name + " F", warm_by_pass[i][0] + mean_change(warm_pass_steps[i][0]), 0, median(pass_samples[i][0])},
+         {name + " B", warm_by_pass[i][1] + mean_change(warm_pass_steps[i][1]), 0, median(pass_samples[i][1])}});
     compute.predicted_s += part.predicted_s;
     compute.predicted_cold_s += part.predicted_cold_s;
     compute.measured_s += part.measured_s;
@@ -268,7 +417,10 @@ reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const
   v.compute = compute;
   v.optimizer = {"optimizer", warm.optimizer_s, cold.optimizer_s,
                  median(kind_samples[static_cast<std::size_t>(models::ComputeKind::kOptimizer)])};
-  v.step = {"step", warm.step_time_s, cold.step_time_s, median(wall_samples)};
+  v.step = {"step", warm.step_time_s + mean_change(warm_step_steps), cold.step_time_s + mean_change(cold_step_steps),
+            median(wall_samples)};
+  v.balanced_step_s = warm.step_time_s;
+  v.routed_expert_calls = loop.routed_expert_calls;
   v.measured_untimed_s = median(untimed_samples);
   const hw::MeasuredOptimizer& optimizer = *loop.calibration.optimizer;
   const double bytes_per_parameter = sim::optimizer_bytes_per_parameter(scenario.job.optimizer);

@@ -2,6 +2,7 @@
 // machine with the CPU back-end the reduced DeepSeek-V3 trains on, as a calibration that prices each op by its own
 // point (hardware/measured_points.h); and that model trained on this machine with every op timed.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ struct HostLoop {
   // calibrations bracket what the composition predicts.
   hw::Calibration cold_calibration;
   std::vector<kernels::model::StepTiming> steps;  // the steps read (the warm-up step left out)
+  // The model's routing in each step read: [step][MoE block][expert] the rows each routed expert computed
+  // (kernels/model/corpus_training.h). The calibration holds each routed expert GEMM at each of these row counts,
+  // one expert a call, so that the prediction prices each step's experts at their own rows.
+  std::vector<std::vector<std::vector<std::int64_t>>> expert_rows;
+  int routed_expert_calls = 0;  // of the calibration's calls: one routed expert's GEMM at one of those counts
   double initial_validation_loss = 0, final_validation_loss = 0;  // nats, before the first step and after the last
 };
 
@@ -50,7 +56,9 @@ sim::Scenario with_calibration(const sim::Scenario& scenario, const hw::Calibrat
 
 // The simulator's step on each of the loop's calibrations beside the loop's measured step (the median over the
 // steps read, per compute kind and in all: a shared machine's interruptions land on a few steps, and the median
-// leaves them out, as each point's median does). Fills everything but the command's own fields (scenario,
+// leaves them out, as each point's median does). Each step read is predicted at its own routing (each MoE
+// block's experts at the rows they computed, models::OpContext::routed_rows_by_expert) and the prediction is the
+// mean over those steps; the balanced prediction, what `trainsim run` prices, is kept beside it. Fills everything but the command's own fields (scenario,
 // command_line, rounds, samples, batch, cold_samples).
 reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const HostLoop& loop);
 

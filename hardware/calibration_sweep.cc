@@ -49,6 +49,8 @@ models::Pass kernel_pass(KernelFamily family) {
 // The op's shape as a calibration point names it; empty where the op gives no kernel to time.
 std::vector<ShapeDim> shape_of(const models::Op& op) {
   if (const auto* g = std::get_if<models::GemmDims>(&op.shape)) {
+    // A plan times balanced kernels; each group of an uneven grouped GEMM is a call of its own (group()).
+    TS_CHECK(!g->uneven(), "op '{}' has uneven groups: a kernel call is one group of them", op.name);
     std::vector<ShapeDim> s;
     if (op.kind == models::OpKind::kGroupedGemm) s.push_back({"groups", g->groups});
     s.insert(s.end(), {{"m", g->rows_per_group}, {"n", g->n}, {"k", g->k}});

@@ -21,6 +21,9 @@ class MeasuredPoints {
 
   // The measured seconds of the kernel `op` runs, on `sms` SMs: the point of its shape measured for `op` by name
   // where there is one (MeasuredPoint::catalog_op), else the one of its shape; nothing where no point has its shape.
+  // A grouped GEMM of uneven groups (models::GemmDims::tokens_by_group) is the sum of its groups' own points,
+  // one group each: the host runs each routed expert as its own call (kernels/model/moe_layer.cc; the host
+  // harness's grouped call loops over its groups), and an expert with no rows runs none.
   std::optional<double> seconds(const models::Op& op, int sms) const;
   // The optimizer over `bytes`: the measured step's time per byte (it streams every parameter's state once, so its
   // time is its bytes'; the host measures it over the whole model, which a one-device scenario updates whole);

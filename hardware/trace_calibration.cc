@@ -74,6 +74,7 @@ GroupMember member_of(const models::Op& op) {
   m.note = op.name;
   m.recomputed = op.recomputed;
   if (const auto* g = std::get_if<models::GemmDims>(&op.shape)) {
+    TS_CHECK(!g->uneven(), "op '{}' has uneven groups; a trace's group member is a balanced kernel", op.name);
     if (op.kind == models::OpKind::kGroupedGemm) m.shape.push_back({"groups", g->groups});
     m.shape.insert(m.shape.end(), {{"m", g->rows_per_group}, {"n", g->n}, {"k", g->k}});
   } else if (const auto* a = std::get_if<models::AttentionDims>(&op.shape)) {

@@ -33,6 +33,13 @@ inline double element_bytes(Dtype dtype) {
 // otherwise.
 inline std::int64_t dimension(double value) { return static_cast<std::int64_t>(std::llround(value)); }
 
+// `dims` with each group's tokens (empty: equal groups), which are its rows, or its contracted k in a Wgrad.
+inline GemmDims routed_groups(GemmDims dims, const std::vector<std::int64_t>& tokens, bool tokens_are_k) {
+  dims.tokens_by_group = tokens;
+  dims.tokens_are_k = tokens_are_k && !tokens.empty();
+  return dims;
+}
+
 class LayerBuilder {
  public:
   LayerBuilder(const OpContext& context, LayerOps& out) : context_(context), out_(out) {}
@@ -48,9 +55,13 @@ class LayerBuilder {
     const double weights = weight_sets * n * k;
     const double forward_bytes = rows * k * a + weights * a + rows * n * kBf16;
     const std::int64_t groups = dimension(weight_sets), group_rows = dimension(rows / weight_sets);
+    // A routed grouped GEMM at the router's own counts: each expert's rows (OpContext::routed_rows_by_expert).
+    static const std::vector<std::int64_t> kEvenGroups;
+    const std::vector<std::int64_t>& tokens =
+        kind == OpKind::kGroupedGemm ? context_.routed_rows_by_expert : kEvenGroups;
     if (dtype == Dtype::kFp8) quantize(name + ".quant_x", role, rows * k, Pass::kForward);
     Op forward{name, kind, dtype, Pass::kForward, role, flops, forward_bytes};
-    forward.shape = GemmDims{groups, group_rows, dimension(n), dimension(k)};
+    forward.shape = routed_groups(GemmDims(groups, group_rows, dimension(n), dimension(k)), tokens, false);
     add(forward);
     if (recompute) {
       Op again = forward;  // the forward shape, re-run
@@ -65,14 +76,14 @@ class LayerBuilder {
     if (dtype == Dtype::kFp8) cast_transpose(name + ".quant_dy", role, rows * n, Pass::kBackwardInput);
     // Dgrad: dX[rows, k] = dY[rows, n] W[n, k], n contracted.
     Op dgrad{name + ".dgrad", kind, dtype, Pass::kBackwardInput, role, flops, rows * n * a + weights * a + rows * k * kBf16};
-    dgrad.shape = GemmDims{groups, group_rows, dimension(k), dimension(n)};
+    dgrad.shape = routed_groups(GemmDims(groups, group_rows, dimension(k), dimension(n)), tokens, false);
     add(std::move(dgrad));
     if (dtype == Dtype::kFp8)
       add({name + ".requant_x_t", OpKind::kQuantize, Dtype::kFp8, Pass::kBackwardWeight, role, 0,
            rows * k * wgrad_transpose_bytes_per_element(context_.precision.format)});
     // Wgrad: dW[n, k] = dY^T[n, rows] X[rows, k] per group, the tokens contracted.
     Op wgrad{name + ".wgrad", kind, dtype, Pass::kBackwardWeight, role, flops, rows * n * a + rows * k * a + weights * kFp32};
-    wgrad.shape = GemmDims{groups, dimension(n), dimension(k), group_rows};
+    wgrad.shape = routed_groups(GemmDims(groups, dimension(n), dimension(k), group_rows), tokens, true);
     add(std::move(wgrad));
     if (save_input) out_.saved_activation_bytes += rows * k * a;
   }

@@ -1,6 +1,7 @@
 // The dense and MoE MLP blocks' ops (mlp_ops.h).
 #include "models/mlp_ops.h"
 
+#include "core/error.h"
 #include "models/linear_biases.h"
 #include "models/model_size.h"
 
@@ -99,7 +100,17 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
                   rows * traffic.nvlink_copies * combine_bytes, rows * traffic.remote_nodes * combine_bytes);
 
   const double local_experts = e / c.ep;
-  const double routed_rows = rows * k * c.expert_load_factor;  // balanced: every GPU receives rows*k
+  // Balanced: every GPU receives rows*k; the router's own counts where the context gives them.
+  double routed_rows = rows * k * c.expert_load_factor;
+  if (!c.routed_rows_by_expert.empty()) {
+    TS_CHECK(static_cast<double>(c.routed_rows_by_expert.size()) == local_experts,
+             "rows for {} routed experts, a GPU of EP {} holds {}", c.routed_rows_by_expert.size(), c.ep, local_experts);
+    routed_rows = 0;
+    for (const std::int64_t expert_rows : c.routed_rows_by_expert) {
+      TS_CHECK(expert_rows >= 0, "{} rows for a routed expert", expert_rows);
+      routed_rows += static_cast<double>(expert_rows);
+    }
+  }
   const std::size_t first_routed = b.op_count();
   b.add({"moe.permute", OpKind::kPermute, Dtype::kBf16, Pass::kForward, OpRole::kExperts, 0, 2.0 * routed_rows * h * kBf16});
   b.add({"moe.permute.bwd", OpKind::kPermute, Dtype::kBf16, Pass::kBackwardInput, OpRole::kExperts, 0, 2.0 * routed_rows * h * kBf16});

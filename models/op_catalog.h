@@ -33,6 +33,10 @@ struct OpContext {
   // Tokens routed to this GPU's experts relative to the balanced share (1 = balanced); the routing model
   // sets it per GPU to price stragglers.
   double expert_load_factor = 1.0;
+  // The rows each of this GPU's routed experts computes, in local expert order, where the router's own counts
+  // are priced (the one-device validation: kernels/model's routing per layer and step); empty: the balanced
+  // share each, times expert_load_factor. Given, their sum is the GPU's routed rows and the factor is not read.
+  std::vector<std::int64_t> routed_rows_by_expert;
   // Bytes per parameter per micro-batch that a separate gradient-accumulation kernel moves, averaged over the
   // step's micro-batches (0 where the Wgrad GEMMs accumulate in place): sim/step/priced_model.cc sets it.
   double gradient_accumulation_bytes_per_parameter = 0;

@@ -4,21 +4,36 @@
 #pragma once
 #include <cstdint>
 #include <variant>
+#include <vector>
 
 namespace trainsim::models {
 
-// C[rows x n] = A[rows x k] B[n x k]^T in each of `groups` equal groups: a dense GEMM has one group; the routed
-// experts' grouped GEMM has one per local expert, each with its share of the routed rows.
-// NOTE: the groups are equal because the catalog prices a balanced load (scaled by OpContext's
-// expert_load_factor); per-expert row counts from the router would need a vector here, and the grouped Wgrad,
-// which contracts over each expert's tokens, groups that differ in k.
+// C[rows x n] = A[rows x k] B[n x k]^T in each of `groups` groups: a dense GEMM has one group; the routed
+// experts' grouped GEMM has one per local expert, each with its share of the routed rows: the balanced share
+// (scaled by OpContext::expert_load_factor), or each expert's own where the context gives them
+// (OpContext::routed_rows_by_expert).
 struct GemmDims {
-  std::int64_t groups = 1;
-  std::int64_t rows_per_group = 0;  // M of each group
-  std::int64_t n = 0;
-  std::int64_t k = 0;  // the contracted dimension
+  GemmDims() = default;
+  GemmDims(std::int64_t groups_, std::int64_t rows_per_group_, std::int64_t n_, std::int64_t k_)
+      : groups(groups_), rows_per_group(rows_per_group_), n(n_), k(k_) {}
 
-  std::int64_t total_rows() const { return groups * rows_per_group; }
+  std::int64_t groups = 1;
+  std::int64_t rows_per_group = 0;  // M of each group (their mean, rounded, where the groups are uneven)
+  std::int64_t n = 0;
+  std::int64_t k = 0;  // the contracted dimension (the mean where uneven groups contract their tokens)
+  // Each group's tokens where the router split them unevenly; empty: every group has rows_per_group. They are
+  // each group's M (Fprop, Dgrad), or its contracted k in a Wgrad (tokens_are_k), which contracts over each
+  // expert's own tokens.
+  std::vector<std::int64_t> tokens_by_group;
+  bool tokens_are_k = false;
+
+  bool uneven() const { return !tokens_by_group.empty(); }
+  // Group g alone: one group of its own tokens.
+  GemmDims group(std::size_t g) const {
+    GemmDims one(1, rows_per_group, n, k);
+    (tokens_are_k ? one.k : one.rows_per_group) = tokens_by_group.at(g);
+    return one;
+  }
 };
 
 // Self-attention of `batch` sequences of `seq` tokens each (queries and keys alike) over the heads one GPU holds.

@@ -35,8 +35,9 @@ std::string format_device_validation_report(const DeviceValidation& v) {
       "twice a round: on warm caches (a round's time the median of {} means of {} back-to-back calls) and on cold "
       "ones (the median of {} calls, each after the caches are emptied).\n\n"
       "**Predicted**: the simulator's step on the calibration of each call's median warm round, every op priced by "
-      "the point of its own kernel shape (`hardware/measured_points.h`); **cold caches**: the same on the cold "
-      "calibration, its bound. **Measured**: the median over the {} steps read. **Measured between**: whether the "
+      "the point of its own kernel shape (`hardware/measured_points.h`), each step read priced at its own routing "
+      "(each routed expert's GEMMs at the rows the model's router gave it, one expert a call) and the steps' mean "
+      "taken; **cold caches**: the same on the cold calibration, its bound. **Measured**: the median over the {} steps read. **Measured between**: whether the "
       "measurement lies between the two predictions.\n\n"
       "- scenario: `{}`\n- device: {}\n- model: {}\n- validation loss: {:.4f} -> {:.4f} nats over the steps\n\n",
       v.device, v.command_line, v.date, v.rounds, v.rounds > 0 ? v.steps_read / v.rounds : 0, v.shapes_timed,
@@ -80,6 +81,16 @@ std::string format_device_validation_report(const DeviceValidation& v) {
       "- The optimizer: the simulator's term covers {:.0f} parameters, the model's optimizer updates {:.0f}; the "
       "term is priced at the measured optimizer step's time per byte.\n",
       v.simulator_parameters, v.model_parameters);
+  if (!v.balanced_kinds_s.empty()) {
+    std::string kinds;
+    for (const auto& [name, seconds] : v.balanced_kinds_s)
+      kinds += fmt::format("{}{} {} ms", kinds.empty() ? "" : ", ", name, ms(seconds));
+    out += fmt::format(
+        "- Routing: the model's router gives its experts uneven rows (and some none, which skip their GEMMs). Priced "
+        "at the balanced share each instead (`routing: balanced`, what `trainsim run` prices), the warm prediction "
+        "is {} ms a step ({}); {} of the {} calls time a routed op at the rows the steps read (an expert's GEMMs one expert a call).\n",
+        ms(v.balanced_step_s), kinds, v.routed_expert_calls, v.shapes_timed);
+  }
   out += "- A shared machine's load moves every figure from run to run; the times are one run's.\n";
   return out;
 }

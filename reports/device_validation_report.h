@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace trainsim::reports {
@@ -46,6 +47,12 @@ struct DeviceValidation {
   double model_parameters = 0;      // what the model's optimizer updates
   double simulator_parameters = 0;  // what the simulator's optimizer term covers
   double initial_validation_loss = 0, final_validation_loss = 0;  // nats, before and after the steps
+  // The predictions above price each step's routed experts at the rows the model's router gave them; at the
+  // balanced share each (`routing: balanced`, what `trainsim run` prices) the warm prediction of the step and of
+  // each kind that routing changes would be these.
+  double balanced_step_s = 0;
+  std::vector<std::pair<std::string, double>> balanced_kinds_s;
+  int routed_expert_calls = 0;  // of shapes_timed: one routed expert's GEMM at one row count the steps read
 };
 
 inline constexpr double kStepGoal = 0.05;  // issue 19: the step within 5%

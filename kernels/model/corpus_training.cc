@@ -40,7 +40,13 @@ CorpusTrainingResult train_on_corpus(const ModelConfig& model_config, const Toke
                               loss.main_loss,
                               loss.total_loss,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                              {},
                               {}};
+    // Read before a validation forward replaces the caches' routing.
+    for (int block = 0; block < model.moe_block_count(); ++block) {
+      std::vector<std::int64_t>& rows = record.expert_rows.emplace_back(model_config.n_routed_experts, 0);
+      for (const int expert : model.last_expert_ids(block)) ++rows[static_cast<std::size_t>(expert)];
+    }
     if ((step + 1) % config.eval_every == 0 || step + 1 == config.steps)
       record.validation_loss = validation_loss(model, validation);
     result.steps.push_back(record);

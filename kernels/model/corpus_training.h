@@ -2,6 +2,7 @@
 // bias update (training_step.h), and the mean next-token loss on fixed validation batches every few steps. Shared
 // by the training benchmark (train_reduced_model.cc) and the CI test that the validation loss falls.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -35,6 +36,9 @@ struct TrainingStepRecord {
   double total_loss = 0;                  // the minimised total (main + 0.3 MTP + balance)
   double seconds = 0;                     // wall time of the step (forward, backward, AdamW, bias update)
   std::optional<double> validation_loss;  // main cross-entropy on the validation batches after this step
+  // The rows each routed expert computed in the step's forward: [MoE block][expert], the blocks in
+  // ReducedDeepSeekV3's order (main MoE layers, then the MTP modules'); each row is one (token, choice).
+  std::vector<std::vector<std::int64_t>> expert_rows;
 };
 
 struct CorpusTrainingResult {

@@ -67,6 +67,45 @@ TEST(MeasuredPoints, AnOpTakesThePointOfItsOwnShapeAndNothingBetweenPoints) {
   EXPECT_FALSE(points.seconds(fp8, 2));  // another dtype is another kernel
 }
 
+// An expert's GEMM as the host runs it: one group of m x n x k (BF16: the forward's kernel family for every pass).
+MeasuredPoint expert_point(long long m, double seconds, long long n = 64, long long k = 128) {
+  MeasuredPoint p;
+  p.op = OpKind::kGroupedGemm;
+  p.dtype = Dtype::kBf16;
+  p.pass = Pass::kForward;
+  p.shape = {{"groups", 1}, {"m", m}, {"n", n}, {"k", k}};
+  p.sm_count = 2;
+  p.seconds = seconds;
+  return p;
+}
+
+TEST(MeasuredPoints, UnevenGroupsAreTheSumOfTheirGroupsOwnPoints) {
+  Calibration c = host_points();
+  c.points.push_back(expert_point(5, 1e-5));
+  c.points.push_back(expert_point(27, 4e-5));
+  c.points.push_back(expert_point(64, 2e-5, 128, 5));  // the Wgrads: 64 x 128 contracting each expert's rows
+  c.points.push_back(expert_point(64, 7e-5, 128, 27));
+  const MeasuredPoints points(c);
+  Op experts{"moe.experts.down", OpKind::kGroupedGemm, Dtype::kBf16, Pass::kForward};
+  GemmDims dims(4, 8, 64, 128);  // 32 rows over 4 experts: 0, 5, 0 and 27 of them
+  dims.tokens_by_group = {0, 5, 0, 27};
+  experts.shape = dims;
+  // The host runs each expert as its own call; the two idle ones run none.
+  EXPECT_DOUBLE_EQ(*points.seconds(experts, 2), 1e-5 + 4e-5);
+  // The Wgrad contracts each expert's rows: its groups are 64 x 128 over k = 5 and 27, points of their own.
+  Op wgrad = experts;
+  wgrad.pass = Pass::kBackwardWeight;
+  GemmDims contracted(4, 64, 128, 8);
+  contracted.tokens_by_group = {0, 5, 0, 27};
+  contracted.tokens_are_k = true;
+  wgrad.shape = contracted;
+  EXPECT_DOUBLE_EQ(*points.seconds(wgrad, 2), 2e-5 + 7e-5);
+  // One group without its point leaves the op without a time: nothing is read between points.
+  dims.tokens_by_group = {0, 5, 1, 26};
+  experts.shape = dims;
+  EXPECT_FALSE(points.seconds(experts, 2));
+}
+
 TEST(MeasuredPoints, TheOptimizerIsPricedAtItsMeasuredTimePerByte) {
   const MeasuredPoints points(host_points());
   EXPECT_DOUBLE_EQ(*points.optimizer_seconds(1e6), 1e-3);

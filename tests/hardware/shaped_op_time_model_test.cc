@@ -66,6 +66,14 @@ TEST(ShapedOpTimeModel, GemmDimsConvertToTheShapeModelsView) {
   EXPECT_EQ(grouped.n, 4096);
   EXPECT_EQ(grouped.k, 7168);
   EXPECT_DOUBLE_EQ(grouped.flops(), 2.0 * 4 * 8192 * 4096 * 7168);
+  // The router's own rows: each group its M. A grouped Wgrad contracts each group's tokens, a k per group, which
+  // the shape models do not hold: refused, not priced at the mean.
+  GemmDims uneven(4, 8192, 4096, 7168);
+  uneven.tokens_by_group = {0, 1000, 9000, 22768};
+  EXPECT_EQ(gemm_shape(uneven, Dtype::kFp8).group_rows, uneven.tokens_by_group);
+  EXPECT_DOUBLE_EQ(gemm_shape(uneven, Dtype::kFp8).flops(), 2.0 * 32768 * 4096 * 7168);
+  uneven.tokens_are_k = true;
+  EXPECT_THROW(gemm_shape(uneven, Dtype::kFp8), Error);
   const AttentionShape mla = attention_shape(AttentionDims{2, 4096, 16, 192, 128, true});
   EXPECT_EQ(mla.batch, 2);
   EXPECT_EQ(mla.heads, 16);

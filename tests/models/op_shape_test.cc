@@ -170,6 +170,54 @@ TEST(OpShape, DeepSeekV3RoutedExpertsAtEp64) {
   expect_gemm(straggler, "moe.experts.down", {4, 10240, 7168, 2048});
 }
 
+TEST(OpShape, DeepSeekV3RoutedExpertsAtTheRoutersOwnRows) {
+  // The 4 local experts of EP 64 at rows the router gave them, uneven and one idle: 0 + 1000 + 9000 + 22768 = 32768,
+  // the balanced 4096 tokens x 8.
+  OpContext c = context(1, 64, Recompute::kNone);
+  c.routed_rows_by_expert = {0, 1000, 9000, 22768};
+  const LayerOps layer = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, c);
+  const LayerOps balanced = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, context(1, 64, Recompute::kNone));
+  const std::vector<std::int64_t> rows{0, 1000, 9000, 22768};
+  for (const char* name : {"moe.experts.gate_up", "moe.experts.gate_up.dgrad", "moe.experts.gate_up.wgrad",
+                           "moe.experts.down", "moe.experts.down.dgrad", "moe.experts.down.wgrad"}) {
+    const Op& op = op_named(layer, name);
+    const auto& g = std::get<GemmDims>(op.shape);
+    EXPECT_EQ(g.tokens_by_group, rows) << name;
+    // Wgrad contracts each expert's own tokens: they are its k.
+    EXPECT_EQ(g.tokens_are_k, std::string(name).ends_with(".wgrad")) << name;
+    // Each group's own GEMM, and the work of the groups summed is the op's (the same rows in all as balanced).
+    double flops = 0;
+    for (std::size_t e = 0; e < rows.size(); ++e) {
+      const GemmDims one = g.group(e);
+      EXPECT_EQ(one.groups, 1) << name;
+      EXPECT_EQ(g.tokens_are_k ? one.k : one.rows_per_group, rows[e]) << name;
+      flops += gemm_flops(one);
+    }
+    EXPECT_NEAR(flops / op.flops, 1.0, 1e-12) << name;
+    EXPECT_DOUBLE_EQ(op.flops, op_named(balanced, name).flops) << name;
+  }
+  // Hand shapes: the busiest expert's gate/up (7168 -> 2 x 2048) and its Wgrad.
+  const auto& gate_up = std::get<GemmDims>(op_named(layer, "moe.experts.gate_up").shape);
+  EXPECT_EQ((std::array{gate_up.group(3).groups, gate_up.group(3).rows_per_group, gate_up.group(3).n, gate_up.group(3).k}),
+            (std::array<std::int64_t, 4>{1, 22768, 4096, 7168}));
+  const auto& wgrad = std::get<GemmDims>(op_named(layer, "moe.experts.gate_up.wgrad").shape);
+  EXPECT_EQ((std::array{wgrad.group(1).rows_per_group, wgrad.group(1).n, wgrad.group(1).k}),
+            (std::array<std::int64_t, 3>{4096, 7168, 1000}));
+  // The ops outside the grouped GEMMs are those of the balanced layer: the same rows in all.
+  EXPECT_DOUBLE_EQ(op_named(layer, "moe.permute").hbm_bytes, op_named(balanced, "moe.permute").hbm_bytes);
+  EXPECT_FALSE(std::get<GemmDims>(op_named(layer, "moe.gate").shape).uneven());  // not routed
+  EXPECT_FALSE(std::get<GemmDims>(op_named(layer, "moe.shared.gate_up").shape).uneven());
+
+  // Rows in all other than the balanced share (the MTP module's sequences less their last token) move the routed
+  // ops with them: the permute reads and writes each row once, BF16, hidden 7168.
+  c.routed_rows_by_expert = {4000, 4000, 4000, 4000};
+  const LayerOps fewer = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, c);
+  EXPECT_DOUBLE_EQ(op_named(fewer, "moe.permute").hbm_bytes, 2.0 * 16000 * 7168 * 2);
+  // A count per local expert, or the layer cannot be built.
+  c.routed_rows_by_expert = {8192, 8192};
+  EXPECT_THROW(build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, c), Error);
+}
+
 TEST(OpShape, LlamaAtTp8HoldsAnEighthOfTheHeads) {
   // 128 query heads and 8 key/value heads of 128 over TP 8: 16 and 1; qkv_proj is 16384 to (16 + 2) x 128.
   const LayerOps layer = build_layer_ops(load_preset("llama-3.1-405b"), LayerKind::kDense, context(8, 1, Recompute::kNone));

@@ -63,5 +63,46 @@ TEST(CorpusTraining, SameSeedSameRun) {
   EXPECT_FALSE(a.steps[0].validation_loss.has_value());
 }
 
+TEST(CorpusTraining, EachStepRecordsTheRowsEachExpertComputed) {
+  std::string text;
+  for (int i = 0; i < 4000; ++i) text += "the quick brown fox jumps over the lazy dog. "[i % 45];
+  const TokenStream stream(text, 0.1);
+  CorpusTrainingConfig config;
+  config.steps = 3;
+  config.sequences = 2;
+  config.length = 16;
+  config.eval_sequences = 2;
+  config.precision = GemmPrecision::kBF16;
+  const ModelConfig model = small_config();
+  const CorpusTrainingResult r = train_on_corpus(model, stream, config);
+  // Small config: 4 layers, the first dense, and one MTP depth: 3 + 1 MoE blocks of 16 experts, top 4.
+  ASSERT_EQ(model.num_hidden_layers - model.first_k_dense_replace + model.num_nextn_predict_layers, 4);
+  ASSERT_EQ(model.num_experts_per_tok, 4);
+  // Each sequence is read as length + 1 tokens; the MTP module predicts one token further and sees one fewer
+  // (DeepSeek-V3 section 2.2: i = 1 .. T - 1 at depth 1). Each token picks top-k distinct experts.
+  const std::int64_t tokens = 2 * 17, mtp_tokens = 2 * 16;
+  for (const TrainingStepRecord& step : r.steps) {
+    ASSERT_EQ(step.expert_rows.size(), 4u) << step.step;
+    for (std::size_t block = 0; block < 4; ++block) {
+      const std::vector<std::int64_t>& rows = step.expert_rows[block];
+      ASSERT_EQ(rows.size(), 16u);
+      const std::int64_t block_tokens = block < 3 ? tokens : mtp_tokens;
+      std::int64_t sum = 0;
+      for (const std::int64_t expert : rows) {
+        EXPECT_GE(expert, 0);
+        EXPECT_LE(expert, block_tokens);  // an expert is chosen at most once per token
+        sum += expert;
+      }
+      EXPECT_EQ(sum, block_tokens * 4) << "step " << step.step << " block " << block;
+    }
+  }
+  // Timing every op changes no row: `trainsim validate` learns each step's routing from an untimed run of the same
+  // seed and prices the timed run's steps by it.
+  OpTimer timer;
+  config.op_timer = &timer;
+  const CorpusTrainingResult timed = train_on_corpus(model, stream, config);
+  for (std::size_t i = 0; i < r.steps.size(); ++i) EXPECT_EQ(timed.steps[i].expert_rows, r.steps[i].expert_rows);
+}
+
 }  // namespace
 }  // namespace trainsim::kernels::model
