@@ -344,7 +344,8 @@ reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const
   std::array<std::array<std::vector<double>, 2>, models::kComputeKindCount> warm_pass_steps;
   std::vector<double> warm_step_steps, cold_step_steps;
   for (const std::vector<std::vector<std::int64_t>>& rows : loop.expert_rows) {
-    const PassSeconds warm_change = routing_difference(priced, rows), cold_change = routing_difference(priced_cold, rows);
+    const PassSeconds warm_change = routing_difference(priced, rows);
+    const PassSeconds cold_change = routing_difference(priced_cold, rows);
     double warm_sum = 0, cold_sum = 0;
     for (std::size_t k = 0; k < warm_change.size(); ++k) {
       warm_kind_steps[k].push_back(warm_change[k][0] + warm_change[k][1]);

@@ -58,8 +58,8 @@ sim::Scenario with_calibration(const sim::Scenario& scenario, const hw::Calibrat
 // steps read, per compute kind and in all: a shared machine's interruptions land on a few steps, and the median
 // leaves them out, as each point's median does). Each step read is predicted at its own routing (each MoE
 // block's experts at the rows they computed, models::OpContext::routed_rows_by_expert) and the prediction is the
-// mean over those steps; the balanced prediction, what `trainsim run` prices, is kept beside it. Fills everything but the command's own fields (scenario,
-// command_line, rounds, samples, batch, cold_samples).
+// mean over those steps; the balanced prediction, what `trainsim run` prices, is kept beside it. Fills everything
+// but the command's own fields (scenario, command_line, rounds, samples, batch, cold_samples).
 reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const HostLoop& loop);
 
 // The reduced model's config the scenario names (model.config, relative to the scenario's directory), read as the

@@ -1,8 +1,8 @@
 // `trainsim validate SCENARIO.yaml`: issue 19's loop on the device the scenario names. The simulator predicts the
 // reduced DeepSeek-V3's training step from a calibration measured on that device, then the model trains there with
 // every op timed, and the report puts the two side by side (reports/device_validation_report.h). The host (the
-// CPU back-end, `cluster.gpu: host`) is the device built so far; a GPU's loop needs the model to train on the GPU
-// (its CUDA back-end computes the GEMMs and attention there, but copies host tensors around every call).
+// CPU back-end, `cluster.gpu: host`) is the device built so far; a GPU's loop needs the model's whole step on the GPU
+// (its CUDA back-end computes and times the GEMMs and attention there; the other ops still run on the host).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -43,7 +43,8 @@ struct ValidateOptions {
 void check_runs_on_host(const sim::Scenario& s) {
   if (s.cluster.gpu.key != hw::kHostGpuKey)
     throw ConfigError(s.where("cluster.gpu"),
-                      fmt::format("the device is '{}': the loop on a GPU needs the model's training loop on the GPU, not built yet",
+                      fmt::format("the device is '{}': the loop on a GPU needs the model's whole step on the GPU "
+                                  "(its memory-bound ops still run on the host)",
                                   s.cluster.gpu.key),
                       "cluster.gpu: host (this machine's CPU, where the reduced model's CPU back-end trains)",
                       "kernels/model/NOTES.md says what the GPU loop lacks");

@@ -24,7 +24,8 @@ bool gemm_kind(models::OpKind kind) { return kind == models::OpKind::kGemm || ki
 }  // namespace
 
 GemmShape gemm_shape(const models::GemmDims& dims, models::Dtype dtype) {
-  if (!dims.uneven()) return GemmShape::grouped(static_cast<int>(dims.groups), dims.rows_per_group, dims.n, dims.k, dtype);
+  if (!dims.uneven())
+    return GemmShape::grouped(static_cast<int>(dims.groups), dims.rows_per_group, dims.n, dims.k, dtype);
   // GemmShape's groups share one k, so uneven tokens can only be its rows (a grouped Wgrad contracts them).
   TS_CHECK(!dims.tokens_are_k,
            "a grouped Wgrad of uneven groups contracts a different k in each; the shape models price equal groups "

@@ -144,7 +144,7 @@ family_drivers() {
     moe) echo moe/moe_check moe/moe_bench ;;
     moe_fp8) echo moe/moe_fp8_check moe/moe_fp8_bench ;;
     calibration) echo calibration/calibration_run ;;
-    model) echo model/model_cuda_check ;;
+    model) echo model/model_cuda_check model/train_reduced_model_cuda ;;
   esac
 }
 
@@ -226,18 +226,14 @@ run_step mla-report 30 passed:mla-bench
 run_step moe-report 30 passed:moe-bench
 
 # The calibration sweep with every family's kernels (only where all of them passed their checks), and the
-# reduced model's training step on the GPU (once kernels/model has a GPU training loop).
+# reduced model trained on the GPU through its CUDA back-end (only where that back-end passed its layer check).
 if [ -f "$CALIBRATION_PLAN" ]; then
   run_step calibration-sweep 180 built:calibration "${fp8_ok[@]}" "${mla_ok[@]}" passed:moe-check passed:moe-fp8-check
   run_step calibration-results 30 ran:calibration-sweep
 else
   record calibration-sweep skipped "" 0 0 "no plan at $CALIBRATION_PLAN"
 fi
-if declare -F model_step > /dev/null; then
-  run_step model-step 180
-else
-  record model-step skipped "" 0 0 "the reduced model's training loop on the GPU is not built yet (model-check holds its CUDA back-end to the CPU)"
-fi
+run_step model-step 120 built:model passed:model-check
 pack_results
 
 failed=$(awk -F, 'NR > 1 && ($2 == "failed" || $2 == "timeout")' "$WORK/status.csv" | wc -l)

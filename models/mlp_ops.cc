@@ -104,7 +104,8 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   double routed_rows = rows * k * c.expert_load_factor;
   if (!c.routed_rows_by_expert.empty()) {
     TS_CHECK(static_cast<double>(c.routed_rows_by_expert.size()) == local_experts,
-             "rows for {} routed experts, a GPU of EP {} holds {}", c.routed_rows_by_expert.size(), c.ep, local_experts);
+             "rows for {} routed experts, a GPU of EP {} holds {}", c.routed_rows_by_expert.size(), c.ep,
+             local_experts);
     routed_rows = 0;
     for (const std::int64_t expert_rows : c.routed_rows_by_expert) {
       TS_CHECK(expert_rows >= 0, "{} rows for a routed expert", expert_rows);

@@ -37,8 +37,8 @@ std::string format_device_validation_report(const DeviceValidation& v) {
       "**Predicted**: the simulator's step on the calibration of each call's median warm round, every op priced by "
       "the point of its own kernel shape (`hardware/measured_points.h`), each step read priced at its own routing "
       "(each routed expert's GEMMs at the rows the model's router gave it, one expert a call) and the steps' mean "
-      "taken; **cold caches**: the same on the cold calibration, its bound. **Measured**: the median over the {} steps read. **Measured between**: whether the "
-      "measurement lies between the two predictions.\n\n"
+      "taken; **cold caches**: the same on the cold calibration, its bound. **Measured**: the median over the {} "
+      "steps read. **Measured between**: whether the measurement lies between the two predictions.\n\n"
       "- scenario: `{}`\n- device: {}\n- model: {}\n- validation loss: {:.4f} -> {:.4f} nats over the steps\n\n",
       v.device, v.command_line, v.date, v.rounds, v.rounds > 0 ? v.steps_read / v.rounds : 0, v.shapes_timed,
       v.samples, v.batch, v.cold_samples, v.steps_read, v.scenario, v.device, v.model, v.initial_validation_loss,

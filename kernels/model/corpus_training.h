@@ -28,6 +28,8 @@ struct CorpusTrainingConfig {
   // Times each train step's ops into this recorder (op_timer.h) when set; validation forwards are not timed.
   OpTimer* op_timer = nullptr;
   bool recompute = false;  // RunOptions::recompute_norms_and_mla_up
+  // Where the GEMMs and the attention core run (RunOptions::backend: the CUDA back-end on a GPU); nullptr: the CPU.
+  ComputeBackend* backend = nullptr;
 };
 
 struct TrainingStepRecord {

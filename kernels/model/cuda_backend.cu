@@ -1,6 +1,7 @@
-// The CUDA back-end of cuda_backend.h. Every call: host FP64 -> the operands' device format, the kernel on one
-// stream, a synchronize, device -> host FP64. Operand layouts follow the CPU back-end (linear_gemm.cc), so each GEMM
-// is D[m][n] = A[m][k] B[n][k]^T with A and B row-major, transposed on the host where the CPU transposes them.
+// The CUDA back-end of cuda_backend.h. Every call: host FP64 -> the operands' device format, the kernels on one
+// stream between two events (their device time), a synchronize, device -> host FP64. Operand layouts follow the
+// CPU back-end (linear_gemm.cc), so each GEMM is D[m][n] = A[m][k] B[n][k]^T with A and B row-major, transposed on
+// the host where the CPU transposes them.
 #include "kernels/model/cuda_backend.h"
 
 #include <cuda_bf16.h>
@@ -23,6 +24,7 @@
 #include "kernels/mla/sm90_bf16_mla_attention.cuh"
 #include "kernels/model/fp8_padding.h"
 #include "kernels/model/linear_gemm.h"
+#include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
 
@@ -54,9 +56,13 @@ class CudaBackend final : public ComputeBackend {
     if (!has_cuda_device()) throw std::runtime_error("the CUDA back-end needs a CUDA device; this machine has none");
     TS_CUDA_CHECK(cudaStreamCreate(&stream_));
     TS_CUBLAS_CHECK(cublasLtCreate(&handle_));
+    TS_CUDA_CHECK(cudaEventCreate(&kernels_start_));
+    TS_CUDA_CHECK(cudaEventCreate(&kernels_end_));
     workspace_ = DeviceBuffer<uint8_t>(kWorkspaceBytes);
   }
   ~CudaBackend() override {
+    cudaEventDestroy(kernels_end_);
+    cudaEventDestroy(kernels_start_);
     cublasLtDestroy(handle_);
     cudaStreamDestroy(stream_);
   }
@@ -93,7 +99,9 @@ class CudaBackend final : public ComputeBackend {
   std::vector<double> attention_forward(const AttentionShape& shape, std::span<const double> q,
                                         std::span<const double> k, std::span<const double> v) override {
     AttentionOnDevice a(shape, q, k, v, stream_);
+    start_kernels();
     a.forward();
+    end_kernels();
     return a.download(a.o);
   }
 
@@ -101,8 +109,13 @@ class CudaBackend final : public ComputeBackend {
                                        std::span<const double> k, std::span<const double> v,
                                        std::span<const double> d_o) override {
     AttentionOnDevice a(shape, q, k, v, stream_);
-    a.forward();  // o and the log-sum-exp, which the backward kernels read (the CPU reference recomputes them too)
-    return a.backward(d_o);
+    // o and the log-sum-exp, which the backward kernels read (the CPU reference recomputes them too): a training
+    // step keeps them from its forward, so their kernel is not the backward op's device time.
+    a.forward();
+    const DeviceBuffer<__nv_bfloat16> d_o_device = AttentionOnDevice::upload(d_o);
+    start_kernels();
+    AttentionGradsRef grads = a.backward(d_o_device, [this] { end_kernels(); });
+    return grads;
   }
 
  private:
@@ -140,13 +153,15 @@ class CudaBackend final : public ComputeBackend {
       mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), stream);
       TS_CUDA_CHECK_LAUNCH();
     }
-    AttentionGradsRef backward(std::span<const double> d_o_host) {
-      const DeviceBuffer<__nv_bfloat16> d_o = upload(d_o_host);
+    // `launched`: called once the backward's kernels are on the stream, before the gradients come back.
+    template <typename Launched>
+    AttentionGradsRef backward(const DeviceBuffer<__nv_bfloat16>& d_o, Launched&& launched) {
       DeviceBuffer<float> delta(size_t(tokens) * heads);
       DeviceBuffer<__nv_bfloat16> dq(q.size()), dk(k.size()), dv(v.size());
       mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), d_o.get(), delta.get(), dq.get(),
                              dk.get(), dv.get(), stream);
       TS_CUDA_CHECK_LAUNCH();
+      launched();
       return AttentionGradsRef{download(dq), download(dk), download(dv)};
     }
 
@@ -169,16 +184,18 @@ class CudaBackend final : public ComputeBackend {
       const DeviceBuffer<__nv_bfloat16> da(laid_out<__nv_bfloat16>(a, a_rows, a_cols, transpose_a, to_bf16));
       const DeviceBuffer<__nv_bfloat16> db(laid_out<__nv_bfloat16>(b, b_rows, b_cols, transpose_b, to_bf16));
       DeviceBuffer<float> dd(size_t(m) * n);
+      start_kernels();
       matmul(CUDA_R_16BF, CUDA_R_32F, CUBLAS_COMPUTE_32F, da.get(), db.get(), dd.get(), m, n, k);
-      TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+      end_kernels();
       const std::vector<float> d = dd.download();
       return std::vector<double>(d.begin(), d.end());
     }
     const DeviceBuffer<double> da(laid_out<double>(a, a_rows, a_cols, transpose_a, to_double));
     const DeviceBuffer<double> db(laid_out<double>(b, b_rows, b_cols, transpose_b, to_double));
     DeviceBuffer<double> dd(size_t(m) * n);
+    start_kernels();
     matmul(CUDA_R_64F, CUDA_R_64F, CUBLAS_COMPUTE_64F, da.get(), db.get(), dd.get(), m, n, k);
-    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    end_kernels();
     return dd.download();
   }
 
@@ -239,6 +256,9 @@ class CudaBackend final : public ComputeBackend {
     DeviceBuffer<float> a_scales(fp8::scale_count(fp8::ScaleTiling::kRow1x128, m, k));
     const fp8::ScaleTiling b_tiling = wgrad ? fp8::ScaleTiling::kRow1x128 : fp8::ScaleTiling::kBlock128x128;
     DeviceBuffer<float> b_scales(fp8::scale_count(b_tiling, n, k));
+    // The casts are the GEMM op's (the model counts them in its GEMMs): its device time runs from the first.
+    DeviceBuffer<float> d(size_t(m) * n);
+    start_kernels();
     switch (kind) {
       case fp8::GemmKind::kFprop:  // A = X (1x128), B = W (128x128)
         fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
@@ -258,7 +278,6 @@ class CudaBackend final : public ComputeBackend {
         break;
     }
     TS_CUDA_CHECK_LAUNCH();
-    DeviceBuffer<float> d(size_t(m) * n);
     fp8::Fp8GemmArgs args;
     args.m = m;
     args.n = n;
@@ -273,13 +292,27 @@ class CudaBackend final : public ComputeBackend {
     fp8::sm90_fp8_gemm(args, fp8_gemm_ == CudaFp8Gemm::kWgmma ? fp8::GemmVariant::kWgmma : fp8::GemmVariant::kSimt,
                        stream_);
     TS_CUDA_CHECK_LAUNCH();
-    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    end_kernels();
     return fp8_unpadded_output(d.download(), shape.m, n, shape.n);
+  }
+
+  // The device time of a call's kernels: an event before the first is launched and one after the last, on the
+  // stream, their interval by the device's clock (about 0.5 us resolution) reported to the op running now
+  // (op_timer.h's count_device_time). The operands' copies in and out lie outside it; a wait between two of the
+  // call's kernels inside it (the FP8 Dgrad's, for its transposed weight) counts.
+  void start_kernels() { TS_CUDA_CHECK(cudaEventRecord(kernels_start_, stream_)); }
+  void end_kernels() {
+    TS_CUDA_CHECK(cudaEventRecord(kernels_end_, stream_));
+    TS_CUDA_CHECK(cudaEventSynchronize(kernels_end_));
+    float ms = 0;
+    TS_CUDA_CHECK(cudaEventElapsedTime(&ms, kernels_start_, kernels_end_));
+    count_device_time(static_cast<int64_t>(std::llround(double(ms) * 1e6)));
   }
 
   CudaFp8Gemm fp8_gemm_;
   cudaStream_t stream_ = nullptr;
   cublasLtHandle_t handle_ = nullptr;
+  cudaEvent_t kernels_start_ = nullptr, kernels_end_ = nullptr;
   DeviceBuffer<uint8_t> workspace_;
 };
 
@@ -288,5 +321,7 @@ class CudaBackend final : public ComputeBackend {
 std::unique_ptr<ComputeBackend> make_cuda_backend(CudaFp8Gemm fp8_gemm) {
   return std::make_unique<CudaBackend>(fp8_gemm);
 }
+
+bool cuda_device_present() { return has_cuda_device(); }
 
 }  // namespace trainsim::kernels::model

@@ -7,7 +7,9 @@
 // - The attention core: kernels/mla's causal varlen BF16 kernels (forward; backward after a forward that recomputes
 //   o and the log-sum-exp), so only head dims qk 192 / v 128 run (configs/reduced-deepseek-v3-gpu.json).
 // The model's host FP64 tensors are copied in and out around every call: the simplest correct form, which the layer
-// check needs (NOTES.md, "The CUDA back-end"); a device-resident model is what timing on the GPU will need.
+// check needs (NOTES.md, "The CUDA back-end"). Each call's kernels are timed on the device (CUDA events, the copies
+// left out) into the op running (op_timer.h's count_device_time): the device's share of each op, which a
+// device-resident model would add its memory-bound kernels to.
 // Plain C++ header: host code includes it; the implementation is in cuda_backend.cu (trainsim_kernels_model_cuda).
 #pragma once
 #include <memory>
@@ -21,5 +23,8 @@ enum class CudaFp8Gemm { kWgmma, kSimt };
 
 // On the current CUDA device; throws std::runtime_error when there is none.
 std::unique_ptr<ComputeBackend> make_cuda_backend(CudaFp8Gemm fp8_gemm = CudaFp8Gemm::kWgmma);
+
+// Whether this machine has a CUDA device for it (drivers exit 77 without one).
+bool cuda_device_present();
 
 }  // namespace trainsim::kernels::model

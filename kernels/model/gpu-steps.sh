@@ -7,3 +7,17 @@ model_check() {
   logged "$(family_dir model)/check.txt" "$BUILD/kernels/model/model_cuda_check" "${QUICK_ARGS[@]}" \
     "$WORK/reports/model-layers-$(gpu_name).md"
 }
+
+model_step() {
+  local dir corpus precision
+  dir=$(family_dir model)
+  corpus=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2> /dev/null)
+  [ -d "$corpus" ] || corpus=/usr/share/games/fortunes
+  for precision in bf16 fp8; do
+    logged "$dir/train-$precision.txt" "$BUILD/kernels/model/train_reduced_model_cuda" --backend cuda \
+      --config "$REPO/kernels/model/configs/reduced-deepseek-v3-gpu.json" --corpus "$corpus" --precision "$precision" \
+      --steps 12 --sequences 2 --length 47 --eval-every 12 --eval-sequences 4 \
+      --timings "$dir/train-$precision-$(gpu_name).json" \
+      --trace "$dir/train-$precision-trace-$(gpu_name).json" || return $?
+  done
+}

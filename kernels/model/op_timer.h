@@ -43,6 +43,10 @@ struct TimedOp {
   // The op's matrix arithmetic, counted where it is issued (count_flops): 2 m n k per GEMM (a backward op's Dgrad
   // and Wgrad: 4 m n k), the attention core's as mla_problem.h counts it; norms and element-wise ops count none.
   double flops = 0;
+  // What the op's device kernels took, measured on the device (CUDA events around a back-end's kernels,
+  // count_device_time), without the host's share of the op (its own loops, copies, launches); 0 for an op that ran
+  // no device kernel.
+  int64_t device_ns = 0;
 };
 
 struct StepTiming {
@@ -50,6 +54,8 @@ struct StepTiming {
   double untimed_flops = 0;                    // counted outside every op (none: each GEMM runs inside its op)
   std::array<int64_t, kOpKindCount> kind_ns{};  // sum of the step's ops' durations per kind (optimizer included)
   std::array<double, kOpKindCount> kind_flops{};  // sum of the step's ops' matrix FLOPs per kind
+  std::array<int64_t, kOpKindCount> kind_device_ns{};  // sum of the step's ops' device times per kind
+  int64_t untimed_device_ns = 0;                        // device time measured outside every op
   std::vector<TimedOp> ops;                     // in the order they ran (one thread: sequential)
 };
 
@@ -70,10 +76,13 @@ class OpTimer {
   void leave(std::string_view name, OpKind kind, Clock::time_point start, Clock::time_point end);
   // Used by count_flops: into the op running now (the outermost), else into the step's untimed_flops.
   void add_flops(double flops);
+  // Used by count_device_time: into the op running now (the outermost), else into the step's untimed_device_ns.
+  void add_device_ns(int64_t ns);
 
  private:
   int depth_ = 0;
   double op_flops_ = 0;
+  int64_t op_device_ns_ = 0;
   Clock::time_point step_start_{};
   StepTiming current_;
   std::vector<StepTiming> steps_;
@@ -85,6 +94,10 @@ OpTimer* attached_op_timer();
 // Adds `flops` of matrix arithmetic to the op running on this thread (nothing when no timer is attached): the
 // GEMMs and the attention core call it, so that a test can hold the simulator's op catalog to what the model runs.
 void count_flops(double flops);
+
+// Adds `ns` of device time to the op running on this thread (nothing when no timer is attached): a device back-end
+// calls it with what its kernels took, measured on the device (the CUDA back-end: events around its kernels).
+void count_device_time(int64_t ns);
 
 // Attaches `timer` (may be null) to this thread for the scope's life and sets its pass; restores the previous one.
 class AttachOpTimer {

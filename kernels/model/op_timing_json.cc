@@ -27,19 +27,21 @@ constexpr int kOptimizerIndex = static_cast<int>(OpKind::kOptimizer);
 }  // namespace
 
 std::string op_timings_json(const std::vector<StepTiming>& steps) {
-  std::string out = "{\"clock\": \"steady_clock, CPU, one thread of ops\", \"steps\": [";
+  std::string out = "{\"clock\": \"steady_clock, CPU, one thread of ops; device times by the device's own clock\", "
+                    "\"steps\": [";
   for (size_t s = 0; s < steps.size(); ++s) {
     const StepTiming& t = steps[s];
     int64_t compute_ns = 0;
-    std::string kinds, flops;
+    std::string kinds, flops, device;
     for (int k = 0; k < kOpKindCount; ++k) {
+      const std::string key = "\"" + std::string(op_kind_name(static_cast<OpKind>(k))) + "\": ";
+      device += (k == 0 ? "" : ", ") + key + seconds_text(t.kind_device_ns[k]);
       if (k == kOptimizerIndex) continue;
       compute_ns += t.kind_ns[k];
       if (!kinds.empty()) {
         kinds += ", ";
         flops += ", ";
       }
-      const std::string key = "\"" + std::string(op_kind_name(static_cast<OpKind>(k))) + "\": ";
       kinds += key + seconds_text(t.kind_ns[k]);
       char buf[40];
       std::snprintf(buf, sizeof buf, "%.17g", t.kind_flops[k]);  // whole numbers below 2^53: exact
@@ -50,7 +52,9 @@ std::string op_timings_json(const std::vector<StepTiming>& steps) {
     out += "{\"step\": " + std::to_string(s) + ", \"wall_s\": " + seconds_text(t.wall_ns) +
            ", \"compute_s\": " + seconds_text(compute_ns) + ", \"optimizer_s\": " + seconds_text(optimizer_ns) +
            ", \"untimed_s\": " + seconds_text(t.wall_ns - compute_ns - optimizer_ns) +
-           ",\n   \"compute_by_op_kind_s\": {" + kinds + "},\n   \"flops_by_op_kind\": {" + flops + "}}";
+           ",\n   \"compute_by_op_kind_s\": {" + kinds + "},\n   \"flops_by_op_kind\": {" + flops +
+           "},\n   \"device_by_op_kind_s\": {" + device + "}, \"device_untimed_s\": " +
+           seconds_text(t.untimed_device_ns) + "}";
   }
   out += "\n]}\n";
   return out;
@@ -66,7 +70,8 @@ std::string op_trace_json(const StepTiming& step, int step_index) {
     out += ",\n{\"name\": \"" + std::string(op.name) + "\", \"cat\": \"" + std::string(op_kind_name(op.kind)) +
            "\", \"ph\": \"X\", \"pid\": 0, \"tid\": 0, \"ts\": " + microseconds_text(op.start_ns) +
            ", \"dur\": " + microseconds_text(op.duration_ns) + ", \"args\": {\"layer\": " + std::to_string(op.layer) +
-           ", \"pass\": \"" + std::string(pass_name(op.pass)) + "\"}}";
+           ", \"pass\": \"" + std::string(pass_name(op.pass)) + "\"" +
+           (op.device_ns > 0 ? ", \"device_us\": " + microseconds_text(op.device_ns) : std::string()) + "}}";
   }
   out += "\n]}\n";
   return out;

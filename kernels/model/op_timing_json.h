@@ -9,10 +9,14 @@
 namespace trainsim::kernels::model {
 
 // {"clock": ..., "steps": [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
-//   "compute_by_op_kind_s": {the nine compute kinds, zeros included}, "flops_by_op_kind": {the same keys}}]}.
+//   "compute_by_op_kind_s": {the nine compute kinds, zeros included}, "flops_by_op_kind": {the same keys},
+//   "device_by_op_kind_s": {the ten kinds, the optimizer's too}, "device_untimed_s"}]}.
 // compute_s sums the nine kinds; untimed_s = wall_s - compute_s - optimizer_s (the glue between ops: cache copies,
 // loops, allocation); flops_by_op_kind the kinds' matrix FLOPs (op_timer.h's count_flops: GEMMs and the attention
-// core; 0 for kinds without), so that a kind's time reads as a rate.
+// core; 0 for kinds without), so that a kind's time reads as a rate; device_by_op_kind_s what the ops' device
+// kernels took by the device's clock (op_timer.h's count_device_time; all 0 on the CPU back-end), and
+// device_untimed_s the device time measured outside every op. In the trace, an op with device time carries it as
+// args.device_us.
 std::string op_timings_json(const std::vector<StepTiming>& steps);
 
 // One step in the Chrome trace format of the simulator's traces (reports/timeline_trace.cc): {"displayTimeUnit":

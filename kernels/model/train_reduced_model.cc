@@ -1,16 +1,23 @@
-// Training benchmark of the reduced DeepSeek-V3 on the CPU: trains a config on the fortunes corpus for N steps at
-// a GEMM precision and prints train and validation losses and seconds per step; --compare-precision trains BF16 and
-// FP8 from the same seed on the same batches and reports their relative loss gap beside DeepSeek-V3's "below 0.25%"
-// (arXiv 2412.19437, section 3.3 and appendix B.1, at 16B-230B parameters and up to 1T tokens).
+// Training benchmark of the reduced DeepSeek-V3: trains a config on the fortunes corpus for N steps at a GEMM
+// precision and prints train and validation losses and seconds per step; --compare-precision trains BF16 and FP8
+// from the same seed on the same batches and reports their relative loss gap beside DeepSeek-V3's "below 0.25%"
+// (arXiv 2412.19437, section 3.3 and appendix B.1, at 16B-230B parameters and up to 1T tokens). Built twice: as
+// train_reduced_model (the CPU back-end) and, where CUDA is, as train_reduced_model_cuda, whose --backend cuda runs
+// the GEMMs and the attention core on the GPU (cuda_backend.h) and times their kernels there into --timings
+// (device_by_op_kind_s); it exits 77 without a device.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "kernels/model/corpus_training.h"
 #include "kernels/model/op_timing_json.h"
+#ifdef TRAINSIM_MODEL_CUDA
+#include "kernels/model/cuda_backend.h"
+#endif
 
 namespace model = trainsim::kernels::model;
 
@@ -23,12 +30,14 @@ struct Options {
   bool compare_precision = false;
   std::string timings_path;  // --timings: per step, wall time and the sum per op kind (op_timing_json.h)
   std::string trace_path;    // --trace: a Chrome trace of the last step's ops
+  std::string backend = "cpu";  // --backend: cpu, or cuda (train_reduced_model_cuda only)
 };
 
 constexpr const char* kUsage =
     "usage: train_reduced_model [--steps N] [--seed S] [--precision fp64|bf16|fp8] [--sequences N] [--length N]\n"
     "                           [--eval-every N] [--eval-sequences N] [--lr X] [--config FILE] [--corpus DIR]\n"
-    "                           [--compare-precision] [--timings FILE.json] [--trace FILE.json] [--recompute]\n";
+    "                           [--compare-precision] [--timings FILE.json] [--trace FILE.json] [--recompute]\n"
+    "                           [--backend cpu|cuda]\n";
 
 int to_int(const std::string& flag, const std::string& value) {
   size_t used = 0;
@@ -75,6 +84,10 @@ Options parse(int argc, char** argv) {
       o.timings_path = value;
     else if (flag == "--trace")
       o.trace_path = value;
+    else if (flag == "--backend") {
+      if (value != "cpu" && value != "cuda") throw std::invalid_argument("--backend expects cpu or cuda, got " + value);
+      o.backend = value;
+    }
     else
       throw std::invalid_argument("unknown option " + flag + "\n" + kUsage);
   }
@@ -124,11 +137,30 @@ void report_gap(const model::CorpusTrainingResult& bf16, const model::CorpusTrai
       v8, v16, 100.0 * (v8 - v16) / v16, tail_steps(bf16), t8, t16, 100.0 * (t8 - t16) / t16);
 }
 
+// The back-end --backend names, owned here; nullptr: the CPU references.
+std::unique_ptr<model::ComputeBackend> make_backend(const std::string& name) {
+  if (name == "cpu") return nullptr;
+#ifdef TRAINSIM_MODEL_CUDA
+  return model::make_cuda_backend();
+#else
+  throw std::invalid_argument("--backend cuda: this build has no CUDA back-end (train_reduced_model_cuda has)");
+#endif
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   try {
-    const Options o = parse(argc, argv);
+    Options o = parse(argc, argv);
+#ifdef TRAINSIM_MODEL_CUDA
+    if (o.backend == "cuda" && !model::cuda_device_present()) {
+      std::fprintf(stderr, "train_reduced_model_cuda: no CUDA device\n");
+      return 77;
+    }
+#endif
+    const std::unique_ptr<model::ComputeBackend> backend = make_backend(o.backend);
+    o.training.backend = backend.get();
+    if (backend) std::printf("# back-end: %s\n", std::string(backend->name()).c_str());
     const model::ModelConfig config = model::load_model_config(o.config);
     const model::TokenStream stream = model::TokenStream::from_directory(o.corpus, 0.1, model::kFortunesPackage);
     std::printf("# corpus %s: %zu train, %zu validation bytes\n", o.corpus.c_str(),

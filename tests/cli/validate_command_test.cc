@@ -85,7 +85,8 @@ TEST(ValidateCommand, TheHostLoopPricesEveryOpAndComparesEveryKindTheModelRuns) 
   // `run` prices balanced routing; the report prices each step read at the model's own routing and gives the
   // balanced prediction beside it, which is run's step.
   std::smatch balanced;
-  ASSERT_TRUE(std::regex_search(report, balanced, std::regex(R"(the warm prediction is ([0-9.]+) ms a step \(expert_gemm)")))
+  const std::regex balanced_step(R"(the warm prediction is ([0-9.]+) ms a step \(expert_gemm)");
+  ASSERT_TRUE(std::regex_search(report, balanced, balanced_step))
       << report;
   EXPECT_NEAR(run_step_ms, std::stod(balanced[1]), 0.005);
   EXPECT_NEAR(rows.at("compute").cold_ms, kinds_cold_ms, 0.01 * 8);

@@ -64,12 +64,23 @@ for step in run-env run-build fp8-gemm-check mla-attention-check moe-check moe-f
 done
 expect_outcome calibration-sweep '^ok'
 expect_outcome calibration-results '^ok'
+expect_outcome model-step '^ok'
 for report in fp8-gemm-h100.md mla-h100.md moe-h100.md model-layers-h100.md calibration-results.json; do
   [ -s "$out/$report" ] || fail "no $report"
 done
 tar -xzf "$out/gpu-results.tar.gz" -C "$scratch/all-pass" ./logs/fp8-gemm-check.log ./status.csv 2> /dev/null ||
   fail "the archive lacks the step logs"
 grep -q -- '--quick' "$scratch/all-pass/logs/fp8-gemm-check.log" || fail "the drivers did not get --quick"
+for timings in train-bf16-h100.json train-fp8-h100.json; do  # the model's device-timed steps, in the archive
+  tar -tzf "$out/gpu-results.tar.gz" "./model/$timings" > /dev/null 2>&1 || fail "the archive lacks model/$timings"
+done
+
+# 1b. The model's CUDA back-end fails its layer check: the model is not trained on it, the rest runs.
+run_case model-check-fails FAKE_FAIL=model_cuda_check
+expect_files
+expect_outcome model-check '^failed'
+expect_outcome model-step '^skipped.*gated: model-check did not pass'
+expect_outcome fp8-bench '^ok'
 
 # 2. A check that fails: its family is not timed, a family built on it neither, the others are.
 run_case gemm-check-fails FAKE_FAIL=sm90_fp8_gemm_check

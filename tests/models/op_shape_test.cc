@@ -176,7 +176,8 @@ TEST(OpShape, DeepSeekV3RoutedExpertsAtTheRoutersOwnRows) {
   OpContext c = context(1, 64, Recompute::kNone);
   c.routed_rows_by_expert = {0, 1000, 9000, 22768};
   const LayerOps layer = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, c);
-  const LayerOps balanced = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, context(1, 64, Recompute::kNone));
+  const LayerOps balanced =
+      build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, context(1, 64, Recompute::kNone));
   const std::vector<std::int64_t> rows{0, 1000, 9000, 22768};
   for (const char* name : {"moe.experts.gate_up", "moe.experts.gate_up.dgrad", "moe.experts.gate_up.wgrad",
                            "moe.experts.down", "moe.experts.down.dgrad", "moe.experts.down.wgrad"}) {
@@ -198,7 +199,8 @@ TEST(OpShape, DeepSeekV3RoutedExpertsAtTheRoutersOwnRows) {
   }
   // Hand shapes: the busiest expert's gate/up (7168 -> 2 x 2048) and its Wgrad.
   const auto& gate_up = std::get<GemmDims>(op_named(layer, "moe.experts.gate_up").shape);
-  EXPECT_EQ((std::array{gate_up.group(3).groups, gate_up.group(3).rows_per_group, gate_up.group(3).n, gate_up.group(3).k}),
+  const GemmDims busiest = gate_up.group(3);
+  EXPECT_EQ((std::array{busiest.groups, busiest.rows_per_group, busiest.n, busiest.k}),
             (std::array<std::int64_t, 4>{1, 22768, 4096, 7168}));
   const auto& wgrad = std::get<GemmDims>(op_named(layer, "moe.experts.gate_up.wgrad").shape);
   EXPECT_EQ((std::array{wgrad.group(1).rows_per_group, wgrad.group(1).n, wgrad.group(1).k}),

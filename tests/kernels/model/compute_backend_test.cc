@@ -37,6 +37,8 @@ class RecordingBackend final : public testing::CpuDelegatingBackend {
                                         std::span<const double> k, std::span<const double> v) override {
     ++attention_forward_calls;
     attention_flops += attention_forward_flops(shape);
+    ++device_calls;
+    count_device_time(device_ns_per_call);
     std::vector<double> o = CpuDelegatingBackend::attention_forward(shape, q, k, v);
     for (double& x : o) x *= attention_gain;
     return o;
@@ -46,10 +48,14 @@ class RecordingBackend final : public testing::CpuDelegatingBackend {
                                        std::span<const double> d_o) override {
     ++attention_backward_calls;
     attention_flops += attention_backward_flops(shape);
+    ++device_calls;
+    count_device_time(device_ns_per_call);
     return CpuDelegatingBackend::attention_backward(shape, q, k, v, d_o);
   }
 
   double attention_gain = 1;
+  int64_t device_ns_per_call = 0;  // reported as each call's device time (count_device_time), as a GPU's would be
+  int device_calls = 0;  // calls that ran a kernel
   int linear_calls = 0, attention_forward_calls = 0, attention_backward_calls = 0;
   double gemm_flops = 0, attention_flops = 0;
 
@@ -57,6 +63,9 @@ class RecordingBackend final : public testing::CpuDelegatingBackend {
   void record_gemm(int m, int n, int k) {
     ++linear_calls;
     gemm_flops += 2.0 * m * n * k;
+    if (m == 0 || n == 0 || k == 0) return;  // an expert without rows: no kernel runs (the CUDA back-end's rule)
+    ++device_calls;
+    count_device_time(device_ns_per_call);
   }
 };
 
@@ -64,6 +73,7 @@ struct Run {
   LossReport loss;
   ModelWeights grads;
   double counted_flops = 0;  // the op timer's, every op and pass
+  StepTiming step;
 };
 
 Run run(ComputeBackend* backend, GemmPrecision precision) {
@@ -80,6 +90,7 @@ Run run(ComputeBackend* backend, GemmPrecision precision) {
   timer.end_step();
   for (const TimedOp& op : timer.steps().at(0).ops) r.counted_flops += op.flops;
   r.counted_flops += timer.steps().at(0).untimed_flops;
+  r.step = timer.steps().at(0);
   return r;
 }
 
@@ -108,6 +119,33 @@ void expect_same_bits(GemmPrecision precision) {
 
 TEST(ComputeBackend, AnAttachedBackendThatComputesAsTheCpuChangesNoBitFp64) { expect_same_bits(GemmPrecision::kFP64); }
 TEST(ComputeBackend, AnAttachedBackendThatComputesAsTheCpuChangesNoBitFp8) { expect_same_bits(GemmPrecision::kFP8); }
+
+TEST(ComputeBackend, ABackendsDeviceTimeLandsInTheOpThatRanIt) {
+  RecordingBackend recording;
+  recording.device_ns_per_call = 1000;
+  const auto r = run(&recording, GemmPrecision::kBF16);
+  const int calls = recording.device_calls;
+  // Every call runs inside a timed op: all of its device time is an op's, none the step's untimed.
+  int64_t ops_ns = 0;
+  int ops_with_device_time = 0;
+  for (const TimedOp& op : r.step.ops) {
+    ops_ns += op.device_ns;
+    ops_with_device_time += op.device_ns > 0;
+    // The ops that ran a kernel are those whose GEMMs or attention core did arithmetic (counted FLOPs).
+    EXPECT_EQ(op.device_ns > 0, op.flops > 0) << op.name;
+  }
+  EXPECT_EQ(ops_ns, 1000LL * calls);
+  EXPECT_EQ(r.step.untimed_device_ns, 0);
+  EXPECT_GT(ops_with_device_time, 0);
+  int64_t kinds_ns = 0;
+  for (const int64_t ns : r.step.kind_device_ns) kinds_ns += ns;
+  EXPECT_EQ(kinds_ns, ops_ns);
+  EXPECT_EQ(r.step.kind_device_ns[static_cast<int>(OpKind::kNormElementwise)], 0);
+  EXPECT_GT(r.step.kind_device_ns[static_cast<int>(OpKind::kAttentionCore)], 0);
+  // With no back-end reporting, no device time.
+  const auto cpu = run(nullptr, GemmPrecision::kBF16);
+  for (const TimedOp& op : cpu.step.ops) EXPECT_EQ(op.device_ns, 0) << op.name;
+}
 
 TEST(ComputeBackend, TheModelUsesWhatTheBackendComputes) {
   RecordingBackend doubled;

@@ -140,7 +140,47 @@ TEST(OpTimer, TimingsJsonReadsBack) {
       EXPECT_GT(summed[kind], 0) << op_kind_name(kind);
     for (OpKind kind : {OpKind::kNormElementwise, OpKind::kPermute, OpKind::kQuantize})
       EXPECT_EQ(summed[kind], 0) << op_kind_name(kind);
+    // Device time per kind, the optimizer's too: none on the CPU back-end.
+    const JsonValue* device = step.find("device_by_op_kind_s");
+    ASSERT_NE(device, nullptr);
+    EXPECT_EQ(device->fields.size(), 10u);
+    for (int k = 0; k < kOpKindCount; ++k) {
+      const JsonValue* v = device->find(std::string(op_kind_name(static_cast<OpKind>(k))));
+      ASSERT_NE(v, nullptr) << op_kind_name(static_cast<OpKind>(k));
+      EXPECT_EQ(v->number, 0);
+    }
+    EXPECT_EQ(step.find("device_untimed_s")->number, 0);
   }
+}
+
+TEST(OpTimer, DeviceTimeGoesToTheOutermostOpAndIntoTheJsonAndTrace) {
+  OpTimer timer;
+  timer.begin_step();
+  {
+    AttachOpTimer attach(&timer, Pass::kForward);
+    count_device_time(7);  // outside every op: the step's untimed device time
+    {
+      OpScope outer(OpKind::kProjection, "outer");
+      count_device_time(1500);
+      OpScope inner(OpKind::kMlpGemm, "inner");  // nested: its device time is the outer op's
+      count_device_time(250);
+    }
+  }
+  count_device_time(99);  // no timer attached: nothing recorded
+  timer.end_step();
+  const StepTiming& step = timer.steps().at(0);
+  ASSERT_EQ(step.ops.size(), 1u);
+  EXPECT_EQ(step.ops[0].device_ns, 1750);
+  EXPECT_EQ(step.kind_device_ns[int(OpKind::kProjection)], 1750);
+  EXPECT_EQ(step.kind_device_ns[int(OpKind::kMlpGemm)], 0);
+  EXPECT_EQ(step.untimed_device_ns, 7);
+  const JsonValue root = parse_json(op_timings_json(timer.steps()), "timings");
+  const JsonValue& json_step = root.find("steps")->items.at(0);
+  EXPECT_DOUBLE_EQ(json_step.find("device_by_op_kind_s")->find("projection")->number, 1.75e-6);
+  EXPECT_DOUBLE_EQ(json_step.find("device_untimed_s")->number, 7e-9);
+  const JsonValue trace = parse_json(op_trace_json(step, 0), "trace");
+  const JsonValue& event = trace.find("traceEvents")->items.back();
+  EXPECT_DOUBLE_EQ(event.find("args")->find("device_us")->number, 1.75);
 }
 
 TEST(OpTimer, WritesAtomically) {
