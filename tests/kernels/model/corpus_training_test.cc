@@ -41,16 +41,27 @@ TEST(CorpusTraining, ValidationLossFallsOnTheFortunesCorpus) {
   for (const TrainingStepRecord& s : r.steps) EXPECT_TRUE(std::isfinite(s.total_loss));
 }
 
-TEST(CorpusTraining, SameSeedSameRun) {
+// 4,000 bytes of a pangram: a corpus for runs of a few short steps that need no package.
+TokenStream pangram_stream() {
   std::string text;
   for (int i = 0; i < 4000; ++i) text += "the quick brown fox jumps over the lazy dog. "[i % 45];
-  const TokenStream stream(text, 0.1);
+  return TokenStream(text, 0.1);
+}
+
+// `steps` BF16 steps of 2 sequences of 16 tokens, 2 validation windows.
+CorpusTrainingConfig short_run(int steps) {
   CorpusTrainingConfig config;
-  config.steps = 2;
+  config.steps = steps;
   config.sequences = 2;
   config.length = 16;
   config.eval_sequences = 2;
   config.precision = GemmPrecision::kBF16;
+  return config;
+}
+
+TEST(CorpusTraining, SameSeedSameRun) {
+  const TokenStream stream = pangram_stream();
+  const CorpusTrainingConfig config = short_run(2);
   const CorpusTrainingResult a = train_on_corpus(small_config(), stream, config);
   const CorpusTrainingResult b = train_on_corpus(small_config(), stream, config);
   ASSERT_EQ(a.steps.size(), 2u);
@@ -64,15 +75,8 @@ TEST(CorpusTraining, SameSeedSameRun) {
 }
 
 TEST(CorpusTraining, EachStepRecordsTheRowsEachExpertComputed) {
-  std::string text;
-  for (int i = 0; i < 4000; ++i) text += "the quick brown fox jumps over the lazy dog. "[i % 45];
-  const TokenStream stream(text, 0.1);
-  CorpusTrainingConfig config;
-  config.steps = 3;
-  config.sequences = 2;
-  config.length = 16;
-  config.eval_sequences = 2;
-  config.precision = GemmPrecision::kBF16;
+  const TokenStream stream = pangram_stream();
+  CorpusTrainingConfig config = short_run(3);
   const ModelConfig model = small_config();
   const CorpusTrainingResult r = train_on_corpus(model, stream, config);
   // Small config: 4 layers, the first dense, and one MTP depth: 3 + 1 MoE blocks of 16 experts, top 4.
