@@ -83,19 +83,23 @@ std::vector<hw::KernelCall> routed_calls(const sim::Scenario& scenario, const st
   std::vector<hw::KernelCall> calls;
   const models::ModelConfig& m = scenario.job.model;
   if (!m.is_moe()) return calls;
-  std::set<std::tuple<std::string, std::string, std::vector<std::pair<std::string, long long>>>> known;
-  auto add = [&](hw::KernelCall call, const std::string& op_name, const std::string& id) {
+  // A call is known by its op and kernel shape; the balanced step's are known before any is added.
+  using Key = std::tuple<std::string, std::string, std::vector<std::pair<std::string, long long>>>;
+  auto key = [](const hw::KernelCall& call, const std::string& op_name) {
     std::vector<std::pair<std::string, long long>> dims;
     for (const hw::ShapeDim& d : call.shape) dims.emplace_back(d.name, d.size);
-    if (!known.emplace(op_name, std::string(hw::kernel_family_name(call.family)), dims).second) return;
+    return Key{op_name, std::string(hw::kernel_family_name(call.family)), std::move(dims)};
+  };
+  std::set<Key> known;
+  for (const hw::KernelCall& k : shapes)
+    for (const std::string& name : k.ops) known.insert(key(k, name));
+  auto add = [&](hw::KernelCall call, const std::string& op_name, const std::string& id) {
+    if (!known.insert(key(call, op_name)).second) return;
     call.id = id;
     call.sms = scenario.cluster.gpu.sm_count;
     call.ops = {op_name};
     calls.push_back(std::move(call));
   };
-  for (const hw::KernelCall& k : shapes)
-    for (const std::string& name : k.ops) add(k, name, k.id);
-  calls.clear();  // the balanced step's calls are known, not added
 
   models::OpContext context = sim::op_context(scenario);
   const auto local_experts = static_cast<std::size_t>(m.moe.routed_experts / context.ep);
@@ -197,9 +201,6 @@ model::ModelConfig host_model_config(const sim::Scenario& scenario) {
 HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& config, const HostLoopOptions& options,
                        const HostProgress& progress) {
   const std::vector<hw::KernelCall> shapes = scenario_shapes(scenario);
-  // A shape stands for each of its ops on its own: on the host each runs the model's own code for it, and two ops
-  // of one shape may run different code (a RoPE and a SwiGLU's backward of equal bytes; a forward GEMM and a
-  // Dgrad of equal m, n, k, which transposes its operands; the output head, kept at FP64).
   const int steps = 1 + options.rounds * options.steps_per_round;
   const model::TokenStream stream =
       model::TokenStream::from_directory(model::kFortunesDirectory, 0.1, model::kFortunesPackage);
@@ -233,6 +234,9 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
       routed_rows.insert(sum);
     }
 
+  // A shape stands for each of its ops on its own: on the host each runs the model's own code for it, and two ops
+  // of one shape may run different code (a RoPE and a SwiGLU's backward of equal bytes; a forward GEMM and a
+  // Dgrad of equal m, n, k, which transposes its operands; the output head, kept at FP64).
   std::vector<hw::KernelCall> calls;
   for (const hw::KernelCall& k : shapes) {
     for (const std::string& name : k.ops) {
@@ -240,8 +244,8 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
       calls.back().ops = {name};
     }
   }
-  const std::vector<hw::KernelCall> expert_calls = routed_calls(scenario, shapes, expert_rows, routed_rows);
-  calls.insert(calls.end(), expert_calls.begin(), expert_calls.end());
+  const std::vector<hw::KernelCall> routing_calls = routed_calls(scenario, shapes, expert_rows, routed_rows);
+  calls.insert(calls.end(), routing_calls.begin(), routing_calls.end());
   std::vector<kernels::HostKernel> kernels;  // inputs prepared once, kept through every round
   for (const hw::KernelCall& k : calls) {
     try {
@@ -318,7 +322,7 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
   loop.cold_calibration = calibration(cold_rounds, "cold");
   loop.steps.assign(timer.steps().begin() + 1, timer.steps().end());
   loop.expert_rows.assign(routing.begin() + 1, routing.end());
-  loop.routed_expert_calls = static_cast<int>(expert_calls.size());
+  loop.routed_calls = static_cast<int>(routing_calls.size());
   loop.initial_validation_loss = trained.initial_validation_loss;
   loop.final_validation_loss = trained.steps.back().validation_loss.value_or(0);
   return loop;
@@ -421,7 +425,7 @@ reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const
   v.step = {"step", warm.step_time_s + mean_change(warm_step_steps), cold.step_time_s + mean_change(cold_step_steps),
             median(wall_samples)};
   v.balanced_step_s = warm.step_time_s;
-  v.routed_expert_calls = loop.routed_expert_calls;
+  v.routed_calls = loop.routed_calls;
   v.measured_untimed_s = median(untimed_samples);
   const hw::MeasuredOptimizer& optimizer = *loop.calibration.optimizer;
   const double bytes_per_parameter = sim::optimizer_bytes_per_parameter(scenario.job.optimizer);

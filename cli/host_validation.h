@@ -39,7 +39,7 @@ struct HostLoop {
   // (kernels/model/corpus_training.h). The calibration holds each routed expert GEMM at each of these row counts,
   // one expert a call, so that the prediction prices each step's experts at their own rows.
   std::vector<std::vector<std::vector<std::int64_t>>> expert_rows;
-  int routed_expert_calls = 0;  // of the calibration's calls: one routed expert's GEMM at one of those counts
+  int routed_calls = 0;  // of the calibration's calls: a routed op at the rows of those steps
   double initial_validation_loss = 0, final_validation_loss = 0;  // nats, before the first step and after the last
 };
 

@@ -89,7 +89,7 @@ std::string format_device_validation_report(const DeviceValidation& v) {
         "- Routing: the model's router gives its experts uneven rows (and some none, which skip their GEMMs). Priced "
         "at the balanced share each instead (`routing: balanced`, what `trainsim run` prices), the warm prediction "
         "is {} ms a step ({}); {} of the {} calls time a routed op at the rows the steps read (an expert's GEMMs one expert a call).\n",
-        ms(v.balanced_step_s), kinds, v.routed_expert_calls, v.shapes_timed);
+        ms(v.balanced_step_s), kinds, v.routed_calls, v.shapes_timed);
   }
   out += "- A shared machine's load moves every figure from run to run; the times are one run's.\n";
   return out;

@@ -52,7 +52,7 @@ struct DeviceValidation {
   // each kind that routing changes would be these.
   double balanced_step_s = 0;
   std::vector<std::pair<std::string, double>> balanced_kinds_s;
-  int routed_expert_calls = 0;  // of shapes_timed: one routed expert's GEMM at one row count the steps read
+  int routed_calls = 0;  // of shapes_timed: a routed op at the rows the steps read (one expert's GEMM, or a layer's)
 };
 
 inline constexpr double kStepGoal = 0.05;  // issue 19: the step within 5%
