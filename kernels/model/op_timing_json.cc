@@ -24,11 +24,32 @@ std::string microseconds_text(int64_t ns) {  // ns >= 0
 
 constexpr int kOptimizerIndex = static_cast<int>(OpKind::kOptimizer);
 
+// `text` as a JSON string: quotes and backslashes escaped, control characters as \u00XX.
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
-std::string op_timings_json(const std::vector<StepTiming>& steps) {
-  std::string out = "{\"clock\": \"steady_clock, CPU, one thread of ops; device times by the device's own clock\", "
-                    "\"steps\": [";
+std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>& steps) {
+  std::string out = "{\"clock\": \"steady_clock, CPU, one thread of ops; device times by the device's own clock\",\n"
+                    " \"run\": {\"config\": " + json_string(run.config) + ", \"precision\": " +
+                    json_string(run.precision) + ", \"backend\": " + json_string(run.backend) +
+                    ", \"sequences\": " + std::to_string(run.sequences) + ", \"length\": " +
+                    std::to_string(run.length) + "},\n \"steps\": [";
   for (size_t s = 0; s < steps.size(); ++s) {
     const StepTiming& t = steps[s];
     int64_t compute_ns = 0;

@@ -8,7 +8,16 @@
 
 namespace trainsim::kernels::model {
 
-// {"clock": ..., "steps": [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
+// What a timings file was measured on, so that a reader can hold it to the scenario it compares it with.
+struct TimingsRun {
+  std::string config;     // the model's config.json, as given
+  std::string precision;  // the GEMMs': fp64, bf16 or fp8
+  std::string backend;    // the back-end's name: "cpu", "cuda"
+  int sequences = 0;      // per step
+  int length = 0;         // tokens per sequence the model predicts (it reads length + 1)
+};
+
+// {"clock": ..., "run": {"config", "precision", "backend", "sequences", "length"}, "steps": [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
 //   "compute_by_op_kind_s": {the nine compute kinds, zeros included}, "flops_by_op_kind": {the same keys},
 //   "device_by_op_kind_s": {the ten kinds, the optimizer's too}, "device_untimed_s"}]}.
 // compute_s sums the nine kinds; untimed_s = wall_s - compute_s - optimizer_s (the glue between ops: cache copies,
@@ -17,7 +26,7 @@ namespace trainsim::kernels::model {
 // kernels took by the device's clock (op_timer.h's count_device_time; all 0 on the CPU back-end), and
 // device_untimed_s the device time measured outside every op. In the trace, an op with device time carries it as
 // args.device_us.
-std::string op_timings_json(const std::vector<StepTiming>& steps);
+std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>& steps);
 
 // One step in the Chrome trace format of the simulator's traces (reports/timeline_trace.cc): {"displayTimeUnit":
 // "ms", "traceEvents": [...]}, process and thread names, then one complete event per op: "ph": "X", "ts" and "dur"

@@ -170,7 +170,10 @@ int main(int argc, char** argv) {
       Options timed = o;
       if (!o.timings_path.empty() || !o.trace_path.empty()) timed.training.op_timer = &timer;
       train(timed, config, stream, o.training.precision);
-      if (!o.timings_path.empty()) model::write_text_atomically(o.timings_path, model::op_timings_json(timer.steps()));
+      const model::TimingsRun run{o.config, std::string(model::to_string(o.training.precision)), o.backend,
+                                  o.training.sequences, o.training.length};
+      if (!o.timings_path.empty())
+        model::write_text_atomically(o.timings_path, model::op_timings_json(run, timer.steps()));
       if (!o.trace_path.empty())
         model::write_text_atomically(o.trace_path,
                                      model::op_trace_json(timer.steps().back(), int(timer.steps().size()) - 1));

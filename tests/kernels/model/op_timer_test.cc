@@ -101,7 +101,16 @@ TEST(OpTimer, NestedOpsAreCountedOnceAndADetachedModelRecordsNothing) {
 
 TEST(OpTimer, TimingsJsonReadsBack) {
   const std::vector<StepTiming> steps = {timed_step(), timed_step()};
-  const JsonValue root = parse_json(op_timings_json(steps), "timings");
+  const TimingsRun run{"configs/a \"quoted\" name.json", "bf16", "cpu", 4, 32};
+  const JsonValue root = parse_json(op_timings_json(run, steps), "timings");
+  // What the file was measured on, strings escaped.
+  const JsonValue* measured_on = root.find("run");
+  ASSERT_NE(measured_on, nullptr);
+  EXPECT_EQ(measured_on->find("config")->text, run.config);
+  EXPECT_EQ(measured_on->find("precision")->text, "bf16");
+  EXPECT_EQ(measured_on->find("backend")->text, "cpu");
+  EXPECT_EQ(measured_on->find("sequences")->number, 4);
+  EXPECT_EQ(measured_on->find("length")->number, 32);
   const JsonValue* list = root.find("steps");
   ASSERT_NE(list, nullptr);
   ASSERT_EQ(list->items.size(), 2u);
@@ -174,7 +183,7 @@ TEST(OpTimer, DeviceTimeGoesToTheOutermostOpAndIntoTheJsonAndTrace) {
   EXPECT_EQ(step.kind_device_ns[int(OpKind::kProjection)], 1750);
   EXPECT_EQ(step.kind_device_ns[int(OpKind::kMlpGemm)], 0);
   EXPECT_EQ(step.untimed_device_ns, 7);
-  const JsonValue root = parse_json(op_timings_json(timer.steps()), "timings");
+  const JsonValue root = parse_json(op_timings_json(TimingsRun{}, timer.steps()), "timings");
   const JsonValue& json_step = root.find("steps")->items.at(0);
   EXPECT_DOUBLE_EQ(json_step.find("device_by_op_kind_s")->find("projection")->number, 1.75e-6);
   EXPECT_DOUBLE_EQ(json_step.find("device_untimed_s")->number, 7e-9);
