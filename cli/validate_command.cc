@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/device_timings_validation.h"
 #include "cli/host_validation.h"
 #include "cli/output.h"
 #include "cli/progress_line.h"
@@ -17,6 +18,7 @@
 #include "core/output_files.h"
 #include "hardware/host_device.h"
 #include "kernels/model/op_timing_json.h"
+#include "reports/device_kernel_validation_report.h"
 #include "reports/device_validation_report.h"
 #include "reports/shell_quote.h"
 #include "reports/timeline_trace.h"
@@ -37,9 +39,32 @@ struct ValidateOptions {
   std::string output;
   std::string traces;
   std::string calibration_out;
+  std::string device_timings;  // a GPU's run: its timings file (device_timings_validation.h)
 };
 
-// What the host's loop can run: one device, the whole batch in one micro-batch, BF16 GEMMs, nothing recomputed.
+// What a comparison of one device's step can take: one device, the whole batch in one micro-batch, BF16 GEMMs,
+// nothing recomputed. `who` names the loop in the messages.
+void check_one_device_step(const sim::Scenario& s, const std::string& who) {
+  const sim::ParallelLayout& l = s.layout;
+  if (s.cluster.gpu_count() != 1 || l.pp != 1 || l.tp != 1 || l.ep != 1 || l.dp != 1)
+    throw ConfigError(s.where("parallelism"), fmt::format("{} runs one device", who),
+                      "one node of one GPU, pp tp ep dp 1");
+  if (l.micro_batch_size != s.job.global_batch_sequences)
+    throw ConfigError(s.where("parallelism.micro_batch_size"),
+                      fmt::format("micro-batches of {} in a batch of {}", l.micro_batch_size,
+                                  s.job.global_batch_sequences),
+                      "the whole batch in one micro-batch, as the model trains a step");
+  if (s.job.precision.format != models::TrainingPrecision::kBf16)
+    throw ConfigError(s.where("training.precision"), fmt::format("{} measures BF16 GEMMs", who),
+                      "training.precision: bf16",
+                      "the host's FP8 emulates the tensor cores' sums term by term (kernels/model/NOTES.md), and a "
+                      "GPU's FP8 GEMMs time their casts with them, which the catalog prices as ops of their own");
+  if (l.recompute != models::Recompute::kNone)
+    throw ConfigError(s.where("parallelism.recompute"), fmt::format("{} measures the step without recomputation", who),
+                      "parallelism.recompute: none");
+}
+
+// What the host's loop can run: the host's own step (a GPU's is compared from its timings, --device-timings).
 void check_runs_on_host(const sim::Scenario& s) {
   if (s.cluster.gpu.key != hw::kHostGpuKey)
     throw ConfigError(s.where("cluster.gpu"),
@@ -47,22 +72,22 @@ void check_runs_on_host(const sim::Scenario& s) {
                                   "(its memory-bound ops still run on the host)",
                                   s.cluster.gpu.key),
                       "cluster.gpu: host (this machine's CPU, where the reduced model's CPU back-end trains)",
-                      "kernels/model/NOTES.md says what the GPU loop lacks");
-  const sim::ParallelLayout& l = s.layout;
-  if (s.cluster.gpu_count() != 1 || l.pp != 1 || l.tp != 1 || l.ep != 1 || l.dp != 1)
-    throw ConfigError(s.where("parallelism"), "the host's loop runs one device", "one node of one GPU, pp tp ep dp 1");
-  if (l.micro_batch_size != s.job.global_batch_sequences)
-    throw ConfigError(s.where("parallelism.micro_batch_size"),
-                      fmt::format("micro-batches of {} in a batch of {}", l.micro_batch_size,
-                                  s.job.global_batch_sequences),
-                      "the whole batch in one micro-batch, as the model trains a step");
-  if (s.job.precision.format != models::TrainingPrecision::kBf16)
-    throw ConfigError(s.where("training.precision"), "the host loop measures BF16 GEMMs", "training.precision: bf16",
-                      "the host's FP8 emulates the tensor cores' sums term by term (kernels/model/NOTES.md): no "
-                      "device's speed");
-  if (l.recompute != models::Recompute::kNone)
-    throw ConfigError(s.where("parallelism.recompute"), "the host loop measures the step without recomputation",
-                      "parallelism.recompute: none");
+                      "for a GPU, --device-timings FILE compares its GEMMs' and attention core's kernels with their "
+                      "prices (kernels/model/NOTES.md says what the GPU loop lacks)");
+  check_one_device_step(s, "the host's loop");
+}
+
+// What the GPU's comparison can read: a GPU scenario of one device's step, and only the kernels' timings.
+void check_runs_on_gpu(const sim::Scenario& s, const CLI::App& command) {
+  if (s.cluster.gpu.key == hw::kHostGpuKey)
+    throw ConfigError(SourceLocation{"--device-timings", 0, 0, ""}, "is for a GPU scenario; this one's is the host",
+                      "a scenario whose cluster.gpu is the GPU the timings were measured on",
+                      "the host's loop measures its own step: drop --device-timings");
+  for (const char* flag : {"--rounds", "--steps", "--quick", "--traces", "--calibration-out"})
+    if (command.count(flag) > 0)
+      throw ConfigError(SourceLocation{flag, 0, 0, ""}, "is the host loop's, which --device-timings does not run",
+                        "--device-timings FILE with -o and --set only");
+  check_one_device_step(s, "the GPU's comparison");
 }
 
 }  // namespace
@@ -91,10 +116,29 @@ void add_validate_command(CLI::App& app) {
   command->add_option("--calibration-out", options->calibration_out,
                       "Write the host's (warm) calibration as a calibration file (hardware/calibration/FORMAT.md, law: "
                       "points): `trainsim run` prices the scenario with it on this machine (cluster.calibration)");
+  command->add_option("--device-timings", options->device_timings,
+                      "A GPU scenario: compare its GEMMs' and attention core's prices with their kernels' device time "
+                      "in this timings file of the model trained there (train_reduced_model_cuda --backend cuda "
+                      "--timings; kernels/gpu-run.sh's model-step)");
   add_set_option(*command, options->set);
-  command->callback([options] {
+  command->callback([options, command] {
     OutputFiles outputs;
     const OutputFiles::Id report = outputs.plan("-o", options->output);
+    if (!options->device_timings.empty()) {
+      const sim::Scenario scenario = sim::load_scenario(options->scenario, options->set);
+      check_runs_on_gpu(scenario, *command);
+      reports::DeviceKernelValidation v =
+          compare_device_timings(scenario, load_device_timings(options->device_timings));
+      v.scenario = options->scenario;
+      v.command_line = "trainsim validate " + reports::shell_quote(options->scenario);
+      for (const std::string& s : options->set) v.command_line += " --set " + reports::shell_quote(s);
+      v.command_line += " --device-timings " + reports::shell_quote(options->device_timings);
+      if (!options->output.empty()) v.command_line += " -o " + reports::shell_quote(options->output);
+      outputs.stage(report, options->output.empty() ? reports::format_device_kernel_validation_summary(v)
+                                                    : reports::format_device_kernel_validation_report(v));
+      commit_outputs(outputs);
+      return;
+    }
     const bool saving = !options->calibration_out.empty();
     const OutputFiles::Id calibration_file = saving ? outputs.plan("--calibration-out", options->calibration_out) : 0;
     const sim::Scenario scenario = sim::load_scenario(options->scenario, options->set);

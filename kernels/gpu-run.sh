@@ -225,14 +225,16 @@ run_step fp8-report 30 passed:fp8-bench
 run_step mla-report 30 passed:mla-bench
 run_step moe-report 30 passed:moe-bench
 
-# The calibration sweep with every family's kernels (only where all of them passed their checks), and the
-# reduced model trained on the GPU through its CUDA back-end (only where that back-end passed its layer check).
+# The calibration sweep with every family's kernels (only where all of them passed their checks); the reduced
+# model's own (its small shapes, BF16: no FP8 kernel in it); and the reduced model trained on the GPU through its
+# CUDA back-end (only where that back-end passed its layer check).
 if [ -f "$CALIBRATION_PLAN" ]; then
   run_step calibration-sweep 180 built:calibration "${fp8_ok[@]}" "${mla_ok[@]}" passed:moe-check passed:moe-fp8-check
   run_step calibration-results 30 ran:calibration-sweep
 else
   record calibration-sweep skipped "" 0 0 "no plan at $CALIBRATION_PLAN"
 fi
+run_step model-calibration 90 built:calibration "${mla_ok[@]}" passed:moe-check
 run_step model-step 120 built:model passed:model-check
 pack_results
 

@@ -1,8 +1,18 @@
 # shellcheck shell=bash
-# The kernels/model steps of kernels/gpu-run.sh: the reduced model's CUDA back-end held to its CPU back-end, layer by
-# layer (layer_check.h), from the repository root with $BUILD, $WORK and $QUICK set. The report,
-# model-layers-<gpu>.md, goes to $WORK/reports (copied to reports/published/ after review). Exits 0 only when every
-# row passes (77: no device).
+# The kernels/model steps of kernels/gpu-run.sh, from the repository root with $BUILD, $WORK and $QUICK set:
+# - model_check: the reduced model's CUDA back-end held to its CPU back-end, layer by layer (layer_check.h). The
+#   report, model-layers-<gpu>.md, goes to $WORK/reports (copied to reports/published/ after review). Exits 0 only
+#   when every row passes (77: no device).
+# - model_calibration: the calibration sweep of the reduced model's scenario on one H100
+#   (scenarios/validation/reduced-deepseek-v3-h100.yaml; its plan, reduced-deepseek-v3-h100.plan.json beside this
+#   file, is `trainsim calibrate --device`'s), timed as calibration_sweep times DeepSeek-V3's, into
+#   $WORK/model/calibration-results-<gpu>.json for `trainsim calibrate --from-kernels`: the prices of the model's
+#   own small shapes, which a calibration of DeepSeek-V3's shapes would only extrapolate to.
+# - model_step: the GPU config trained on the CUDA back-end, BF16 then FP8, each op's kernels timed on the device
+#   (train_reduced_model_cuda --timings: device_by_op_kind_s) and the last step traced, into $WORK/model/
+#   (gpu-results.tar.gz); its 2 x 48 tokens a step are the scenario's. `trainsim validate SCENARIO --device-timings
+#   model/train-bf16-<gpu>.json` compares them (docs/validation.md). The corpus is the text the GPU machine has:
+#   Python's standard library (fortunes, which the CPU's runs read, is a Debian package it lacks).
 model_check() {
   logged "$(family_dir model)/check.txt" "$BUILD/kernels/model/model_cuda_check" "${QUICK_ARGS[@]}" \
     "$WORK/reports/model-layers-$(gpu_name).md"
@@ -20,4 +30,15 @@ model_step() {
       --timings "$dir/train-$precision-$(gpu_name).json" \
       --trace "$dir/train-$precision-trace-$(gpu_name).json" || return $?
   done
+}
+
+model_calibration() {
+  local dir
+  dir=$(family_dir model)
+  "$PYTHON" kernels/calibration/calibration_io.py flatten kernels/model/reduced-deepseek-v3-h100.plan.json \
+    > "$dir/calls.txt" || return 1
+  logged "$dir/calibration-run.txt" "$BUILD/kernels/calibration/calibration_run" "${QUICK_ARGS[@]}" "$dir/calls.txt" \
+    "$dir/times.csv" || return $?
+  "$PYTHON" kernels/calibration/calibration_io.py results "$dir/times.csv" \
+    -o "$dir/calibration-results-$(gpu_name).json"
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -121,6 +122,110 @@ TEST(ValidateCommand, RefusesWhatTheHostLoopCannotRunNamingTheKey) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_FALSE(std::filesystem::exists(traces));
   EXPECT_FALSE(std::filesystem::exists(calibration));
+}
+
+const std::string kGpuScenario = "scenarios/validation/reduced-deepseek-v3-h100.yaml";
+
+// A timings file as train_reduced_model_cuda --backend cuda writes it (kernels/model/op_timing_json.h) for the GPU
+// scenario's run, with device times set by hand: each kind's per-step seconds times 5 in the warm-up step, then
+// times 1.1, 0.9 and 1 (median: the values themselves). `run` overrides the "run" object's text.
+std::string gpu_timings(const std::string& run = R"({"config": "/repo/kernels/model/configs/reduced-deepseek-v3-gpu.json",
+    "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47})",
+                        double scale = 1) {
+  const std::map<std::string, double> seconds = {{"attention_core", 40e-6}, {"projection", 120e-6},
+                                                 {"mlp_gemm", 60e-6},       {"expert_gemm", 200e-6},
+                                                 {"router", 15e-6},         {"embedding_head", 30e-6}};
+  nlohmann::json steps = nlohmann::json::array();
+  for (const double factor : {5.0, 1.1, 0.9, 1.0}) {
+    nlohmann::json kinds;
+    for (const char* kind : {"attention_core", "projection", "mlp_gemm", "expert_gemm", "router", "permute",
+                             "norm_elementwise", "quantize", "embedding_head", "optimizer"})
+      kinds[kind] = seconds.count(kind) ? seconds.at(kind) * factor * scale : 0.0;
+    steps.push_back({{"step", steps.size()}, {"device_by_op_kind_s", kinds}, {"device_untimed_s", 0}});
+  }
+  return R"({"clock": "steady_clock", "run": )" + run + R"(, "steps": )" + steps.dump() + "}";
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = temp_path(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+// "| projection | 0.183 | 0.120 | +52.9% | misses |"
+std::map<std::string, std::pair<double, double>> kernel_rows_of(const std::string& report) {
+  std::map<std::string, std::pair<double, double>> rows;
+  const std::regex row(R"(\| ([a-z_]+) \| ([0-9.]+) \| ([0-9.]+) \| [-+][0-9.]+% \| (within|misses) \|)");
+  for (auto it = std::sregex_iterator(report.begin(), report.end(), row); it != std::sregex_iterator(); ++it)
+    rows[(*it)[1]] = {std::stod((*it)[2]), std::stod((*it)[3])};
+  return rows;
+}
+
+TEST(ValidateCommand, AGpusKernelTimesAreComparedWithThePricesOfTheSameOps) {
+  const std::string timings = write_temp("gpu-timings.json", gpu_timings());
+  const std::string out = temp_path("validation-gpu.md");
+  const ProcessResult r =
+      run_trainsim({"validate", kGpuScenario, "--device-timings", timings, "-o", out}, kSource);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const ProcessResult run = run_trainsim({"run", kGpuScenario, "--json"}, kSource);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json by_kind = nlohmann::json::parse(run.out).at("step").at("compute_by_op_kind_s");
+  const std::string report = file_text(out);
+  const auto rows = kernel_rows_of(report);
+  // Measured: the median of the steps after the warm-up, the values set above, printed to the microsecond.
+  const std::map<std::string, double> measured_ms = {{"attention_core", 0.040}, {"projection", 0.120},
+                                                     {"mlp_gemm", 0.060},       {"expert_gemm", 0.200},
+                                                     {"router", 0.015},         {"embedding_head", 0.030}};
+  EXPECT_EQ(rows.size(), measured_ms.size()) << report;  // kinds with neither a kernel nor a device time left out
+  for (const auto& [kind, ms] : measured_ms) {
+    ASSERT_TRUE(rows.count(kind)) << kind << " missing from:\n" << report;
+    EXPECT_NEAR(rows.at(kind).second, ms, 5e-4) << kind;
+    const double run_ms = 1e3 * by_kind.at(kind).get<double>();
+    // Predicted: the kind's GEMM and attention ops as `run` prices them. These four kinds hold nothing else, so
+    // they are run's whole kind; the router and the head also hold memory-bound ops (top-k, the loss), less.
+    if (kind == "router" || kind == "embedding_head") {
+      EXPECT_GT(rows.at(kind).first, 0) << kind;
+      EXPECT_LT(rows.at(kind).first, run_ms) << kind;
+    } else {
+      EXPECT_NEAR(rows.at(kind).first, run_ms, 5e-4) << kind;
+    }
+  }
+  // The model's FP64 head and gate, which the catalog prices as BF16 GEMMs, are named.
+  EXPECT_NE(report.find("router, embedding_head: the model runs its output head and its router's gate at FP64"),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("the median over the 3 steps read"), std::string::npos) << report;
+}
+
+TEST(ValidateCommand, RefusesTimingsOfAnotherRunOrWithoutDeviceTimeNamingTheKey) {
+  const std::string good = write_temp("good-timings.json", gpu_timings());
+  const std::string cpu = write_temp("cpu-timings.json", gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",
+      "precision": "bf16", "backend": "cpu", "sequences": 2, "length": 47})", 0));
+  const std::string fp8 = write_temp("fp8-timings.json", gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",
+      "precision": "fp8", "backend": "cuda", "sequences": 2, "length": 47})"));
+  const std::string other_model = write_temp("small-timings.json", gpu_timings(R"({"config":
+      "reduced-deepseek-v3-small.json", "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47})"));
+  const std::string no_run = write_temp("no-run-timings.json", R"({"steps": []})");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"validate", kHostScenario, "--device-timings", good}, "is for a GPU scenario"},
+      {{"validate", kGpuScenario, "--device-timings", good, "--rounds", "2"}, "--rounds"},
+      {{"validate", kGpuScenario, "--device-timings", good, "--set", "training.sequence_length=64"},
+       "training.sequence_length"},
+      {{"validate", kGpuScenario, "--device-timings", cpu}, "has no device time"},
+      {{"validate", kGpuScenario, "--device-timings", fp8}, "training.precision"},
+      {{"validate", kGpuScenario, "--device-timings", other_model}, "model.config"},
+      {{"validate", kGpuScenario, "--device-timings", no_run}, ": run: is missing"},
+      {{"validate", kGpuScenario}, "--device-timings FILE"},  // a GPU's own loop is not built: say what is
+  };
+  for (const auto& [args, needle] : cases) {
+    const std::string out = temp_path("refused-gpu.md");
+    std::vector<std::string> with_output = args;
+    with_output.insert(with_output.end(), {"-o", out});
+    const ProcessResult r = run_trainsim(with_output, kSource);
+    EXPECT_EQ(r.exit_code, 2) << args.back() << "\n" << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out)) << args.back();  // nothing half-written
+  }
 }
 
 TEST(ValidateCommand, RunRefusesTheHostWithoutACalibrationMeasuredOnIt) {

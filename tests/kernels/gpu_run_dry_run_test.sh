@@ -65,13 +65,15 @@ done
 expect_outcome calibration-sweep '^ok'
 expect_outcome calibration-results '^ok'
 expect_outcome model-step '^ok'
+expect_outcome model-calibration '^ok'
 for report in fp8-gemm-h100.md mla-h100.md moe-h100.md model-layers-h100.md calibration-results.json; do
   [ -s "$out/$report" ] || fail "no $report"
 done
 tar -xzf "$out/gpu-results.tar.gz" -C "$scratch/all-pass" ./logs/fp8-gemm-check.log ./status.csv 2> /dev/null ||
   fail "the archive lacks the step logs"
 grep -q -- '--quick' "$scratch/all-pass/logs/fp8-gemm-check.log" || fail "the drivers did not get --quick"
-for timings in train-bf16-h100.json train-fp8-h100.json; do  # the model's device-timed steps, in the archive
+# The model's device-timed steps and its own calibration sweep, in the archive.
+for timings in train-bf16-h100.json train-fp8-h100.json calibration-results-h100.json; do
   tar -tzf "$out/gpu-results.tar.gz" "./model/$timings" > /dev/null 2>&1 || fail "the archive lacks model/$timings"
 done
 

@@ -1,0 +1,168 @@
+// The GPU's half of `trainsim validate` (see device_timings_validation.h).
+#include "cli/device_timings_validation.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/median.h"
+#include "sim/step/priced_model.h"
+#include "sim/step/priced_scenario.h"
+
+namespace trainsim::cli {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void malformed(const std::string& file, const std::string& key, const std::string& problem,
+                            const std::string& expected) {
+  throw ConfigError(SourceLocation{file, 0, 0, key}, problem, expected,
+                    "a --timings file of train_reduced_model_cuda --backend cuda (kernels/model/op_timing_json.h)");
+}
+
+const json& member(const json& object, const std::string& key, const std::string& file, const std::string& path) {
+  const auto it = object.find(key);
+  if (it == object.end()) malformed(file, path.empty() ? key : path + "." + key, "is missing", "the key");
+  return *it;
+}
+
+std::string text_at(const json& object, const std::string& key, const std::string& file, const std::string& path) {
+  const json& v = member(object, key, file, path);
+  if (!v.is_string()) malformed(file, path + "." + key, fmt::format("is {}", v.dump()), "a string");
+  return v.get<std::string>();
+}
+
+int count_at(const json& object, const std::string& key, const std::string& file, const std::string& path) {
+  const json& v = member(object, key, file, path);
+  if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 1000000)
+    malformed(file, path + "." + key, fmt::format("is {}", v.dump()), "a positive whole number");
+  return static_cast<int>(v.get<long long>());
+}
+
+// The ops the CUDA back-end runs on the GPU: the GEMMs and the attention core, the ops with a kernel shape.
+bool runs_on_the_device(const models::Op& op) {
+  return !op.is_communication() && op.has_shape() &&
+         (op.kind == models::OpKind::kGemm || op.kind == models::OpKind::kGroupedGemm ||
+          op.kind == models::OpKind::kAttention);
+}
+
+std::string pricing_of(const sim::Scenario& s) {
+  const auto& calibration = s.cluster.calibration;
+  if (!calibration) return "the datasheet roofline (no calibration for this GPU)";
+  return fmt::format("the calibration `{}` ({}, {})", calibration->file,
+                     hw::calibration_source_name(calibration->source.kind), calibration->device.name);
+}
+
+}  // namespace
+
+DeviceTimings load_device_timings(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(SourceLocation{file, 0, 0, ""}, "cannot be read", "a timings file (--device-timings)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  json root;
+  try {
+    root = json::parse(text.str());
+  } catch (const json::parse_error& e) {
+    malformed(file, "", fmt::format("is not JSON: {}", e.what()), "a JSON object");
+  }
+  if (!root.is_object()) malformed(file, "", "is not a JSON object", "a JSON object");
+  DeviceTimings t;
+  t.file = file;
+  const json& run = member(root, "run", file, "");
+  t.config = text_at(run, "config", file, "run");
+  t.precision = text_at(run, "precision", file, "run");
+  t.backend = text_at(run, "backend", file, "run");
+  t.sequences = count_at(run, "sequences", file, "run");
+  t.length = count_at(run, "length", file, "run");
+  const json& steps = member(root, "steps", file, "");
+  if (!steps.is_array() || steps.size() < 2)
+    malformed(file, "steps", fmt::format("holds {} steps", steps.is_array() ? steps.size() : 0),
+              "at least 2 (the first warms the device up)");
+  double device_s = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const std::string path = fmt::format("steps[{}].device_by_op_kind_s", i);
+    const json& kinds = member(steps[i], "device_by_op_kind_s", file, fmt::format("steps[{}]", i));
+    std::array<double, models::kComputeKindCount>& row = t.device_by_kind_s.emplace_back();
+    for (int k = 0; k < models::kComputeKindCount; ++k) {
+      const std::string name(models::compute_kind_name(static_cast<models::ComputeKind>(k)));
+      const json& v = member(kinds, name, file, path);
+      if (!v.is_number() || v.get<double>() < 0)
+        malformed(file, path + "." + name, fmt::format("is {}", v.dump()), "seconds, 0 or more");
+      row[static_cast<std::size_t>(k)] = v.get<double>();
+      device_s += row[static_cast<std::size_t>(k)];
+    }
+  }
+  if (device_s == 0)
+    malformed(file, "steps", fmt::format("has no device time (back-end '{}')", t.backend),
+              "a run whose back-end times its kernels on the device (--backend cuda)");
+  return t;
+}
+
+void check_timings_fit(const sim::Scenario& s, const DeviceTimings& t) {
+  auto refuse = [&](const std::string& key, const std::string& problem, const std::string& expected) {
+    throw ConfigError(s.where(key), fmt::format("{} ({})", problem, t.file), expected,
+                      "compare the run the scenario describes: kernels/gpu-run.sh's model-step trains "
+                      "scenarios/validation/reduced-deepseek-v3-h100.yaml's step");
+  };
+  const std::string precision(models::precision_name(s.job.precision.format));
+  if (precision != t.precision)
+    refuse("training.precision", fmt::format("the timings are of {} GEMMs, the scenario's are {}", t.precision, precision),
+           fmt::format("training.precision: {}", t.precision));
+  if (s.job.global_batch_sequences != t.sequences)
+    refuse("training.global_batch",
+           fmt::format("the timings' steps have {} sequences, the scenario's {}", t.sequences,
+                       s.job.global_batch_sequences),
+           fmt::format("training.global_batch: {}", t.sequences));
+  // The model reads length + 1 tokens a sequence, the last one only as a target.
+  if (s.job.sequence_length != t.length + 1)
+    refuse("training.sequence_length",
+           fmt::format("the timings' sequences are {} + 1 tokens, the scenario's {}", t.length, s.job.sequence_length),
+           fmt::format("training.sequence_length: {}", t.length + 1));
+  const std::string theirs = std::filesystem::path(t.config).filename().string();
+  const std::string ours = std::filesystem::path(s.job.model_source).filename().string();
+  if (theirs != ours)
+    refuse("model.config", fmt::format("the timings are of the model {}, the scenario's is {}", theirs, ours),
+           "the config the timings' model was built from");
+}
+
+reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, const DeviceTimings& t) {
+  check_timings_fit(s, t);
+  const sim::PricedScenario priced(s);
+  std::array<double, models::kComputeKindCount> predicted{};
+  std::array<bool, models::kComputeKindCount> fp64{};  // the model's FP64 GEMMs: its head and its router's gate
+  for (const sim::StageLayer& layer : sim::stage_layers(priced.plan.stages.at(0), s.job.model))
+    for (const models::Op& op : priced.at_full_sms.of(layer.kind).ops.ops) {
+      if (!runs_on_the_device(op)) continue;
+      const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
+      predicted[kind] += priced.full_sms_model.seconds(op) * priced.microbatches;
+      fp64[kind] = fp64[kind] || op.role == models::OpRole::kRouter || op.role == models::OpRole::kHead;
+    }
+  reports::DeviceKernelValidation v;
+  v.device = fmt::format("{} ({})", s.cluster.gpu.name, s.cluster.gpu.key);
+  std::string precision = t.precision;
+  for (char& c : precision) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  v.model = fmt::format("{}, {} x {} tokens a step, {} GEMMs", s.job.model_source, s.job.global_batch_sequences,
+                        s.job.sequence_length, precision);
+  v.pricing = pricing_of(s);
+  v.timings_file = t.file;
+  v.steps_read = static_cast<int>(t.device_by_kind_s.size()) - 1;
+  for (int k = 0; k < models::kComputeKindCount; ++k) {
+    const auto i = static_cast<std::size_t>(k);
+    std::vector<double> measured;
+    for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step) measured.push_back(t.device_by_kind_s[step][i]);
+    const reports::PartComparison part{std::string(models::compute_kind_name(static_cast<models::ComputeKind>(k))),
+                                       predicted[i], 0, median(measured)};
+    if (part.predicted_s == 0 && part.measured_s == 0) continue;
+    v.kinds.push_back(part);
+    if (fp64[i]) v.fp64_kinds.push_back(part.name);
+  }
+  return v;
+}
+
+}  // namespace trainsim::cli

@@ -1,0 +1,40 @@
+// The GPU's half of `trainsim validate` (issue 19's loop on a GPU), as far as the reduced model runs there today: its
+// CUDA back-end runs the GEMMs and the attention core on the GPU and times their kernels there, inside training steps
+// whose other ops run on the host (kernels/model/cuda_backend.h; `train_reduced_model_cuda --backend cuda --timings
+// FILE`: device_by_op_kind_s). Those device times per compute kind beside the simulator's prices of the same ops (the
+// kind's GEMM and attention ops of the scenario's step); the host's ops and the step's wall time are not compared.
+#pragma once
+#include <array>
+#include <string>
+#include <vector>
+
+#include "models/compute_kind.h"
+#include "reports/device_kernel_validation_report.h"
+#include "sim/scenario/scenario.h"
+
+namespace trainsim::cli {
+
+// A timings file of the model's op timer (kernels/model/op_timing_json.h), as much of it as the comparison reads.
+struct DeviceTimings {
+  std::string file;
+  std::string config, precision, backend;  // "run": what it was measured on
+  int sequences = 0, length = 0;
+  // Per step, in order: each compute kind's device seconds (the simulator's kinds, the optimizer's too).
+  std::vector<std::array<double, models::kComputeKindCount>> device_by_kind_s;
+};
+
+// Reads FILE; ConfigError naming the file and the key for a malformed file, a missing key, or one without device
+// time (a CPU back-end's run).
+DeviceTimings load_device_timings(const std::string& file);
+
+// Refuses (ConfigError at the scenario's key, naming the file's value) a timings file of another run than the
+// scenario's step: its precision, sequences a step, tokens a sequence (the model reads length + 1: the scenario's
+// sequence_length) and model config (by file name).
+void check_timings_fit(const sim::Scenario& scenario, const DeviceTimings& timings);
+
+// Per compute kind, the scenario's GEMM and attention ops as priced (every layer of its one device, times the
+// micro-batches), beside the median device time over the timed steps after the first (the first warms up the
+// device: its kernels' first launches, cuBLASLt's heuristics). Kinds with neither are left out.
+reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& scenario, const DeviceTimings& timings);
+
+}  // namespace trainsim::cli

@@ -1,0 +1,61 @@
+// Writing `trainsim validate --device-timings`'s comparison (see device_kernel_validation_report.h).
+#include "reports/device_kernel_validation_report.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+namespace trainsim::reports {
+namespace {
+
+// Kernel times of a reduced model are tens of microseconds: three decimals of a millisecond.
+std::string kernel_ms(double seconds) { return fmt::format("{:.3f}", seconds * 1e3); }
+
+bool within_kind_goal(const PartComparison& part) { return std::abs(part.error()) <= kKindGoal; }
+
+}  // namespace
+
+std::string format_device_kernel_validation_report(const DeviceKernelValidation& v) {
+  std::string out = fmt::format(
+      "# The reduced DeepSeek-V3's GEMMs and attention core on {}: predicted, then measured\n\n"
+      "Made by `{}` (issue 19's loop on a GPU; kernels/model/NOTES.md, \"The CUDA back-end\"). The model trained "
+      "through its CUDA back-end, which runs its GEMMs and attention core on the GPU and times their kernels there "
+      "(CUDA events around each call's kernels, the copies in and out left out), while its other ops still run on the "
+      "host; so only those kernels are compared, per compute kind, and not the step.\n\n"
+      "**Predicted**: the scenario's GEMM and attention ops of the kind, every layer of its one device, priced by {}. "
+      "**Measured**: the kind's kernels' device time in a training step, the median over the {} steps read (the "
+      "first timed step warms the device up and is left out).\n\n"
+      "- scenario: `{}`\n- device: {}\n- model: {}\n- timings: `{}`\n\n",
+      v.device, v.command_line, v.pricing, v.steps_read, v.scenario, v.device, v.model, v.timings_file);
+  out += fmt::format(
+      "## The kinds' kernels (goal: each within {:.0f}%)\n\n"
+      "| kind | predicted, ms | measured, ms | error | goal |\n| --- | ---: | ---: | ---: | --- |\n",
+      100 * kKindGoal);
+  int misses = 0;
+  for (const PartComparison& kind : v.kinds) {
+    out += fmt::format("| {} | {} | {} | {:+.1f}% | {} |\n", kind.name, kernel_ms(kind.predicted_s), kernel_ms(kind.measured_s),
+                       100 * kind.error(), within_kind_goal(kind) ? "within" : "misses");
+    misses += !within_kind_goal(kind);
+  }
+  out += "\n## What the figures say\n\n";
+  out += fmt::format("- {} of {} kinds miss their goal.\n", misses, v.kinds.size());
+  if (!v.fp64_kinds.empty())
+    out += fmt::format(
+        "- {}: the model runs its output head and its router's gate at FP64 (kernels/model's kOriginalPrecision, "
+        "cuBLASLt's FP64 GEMM on the GPU), which the catalog prices as the BF16 GEMMs DeepSeek-V3 runs; their error "
+        "is that difference, not the simulator's.\n",
+        fmt::join(v.fp64_kinds, ", "));
+  out += "- Each kernel's time includes its launch on an otherwise idle stream: the model waits for every call's "
+         "result on the host, so no launch hides behind another kernel as it would in a step that stays on the GPU.\n";
+  return out;
+}
+
+std::string format_device_kernel_validation_summary(const DeviceKernelValidation& v) {
+  std::string out = fmt::format("{}: the GEMMs' and attention core's kernels, {} steps read\n", v.device, v.steps_read);
+  for (const PartComparison& kind : v.kinds)
+    out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", kind.name, kernel_ms(kind.predicted_s),
+                       kernel_ms(kind.measured_s), 100 * kind.error());
+  return out;
+}
+
+}  // namespace trainsim::reports

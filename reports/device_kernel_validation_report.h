@@ -1,0 +1,31 @@
+// The report of `trainsim validate --device-timings` (issue 19's loop on a GPU, as far as the reduced model runs
+// there): per compute kind, the simulator's prices of the kind's GEMM and attention ops beside their kernels' device
+// time measured inside the model's training steps, with the error and the kind's goal (10%).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "reports/device_validation_report.h"
+
+namespace trainsim::reports {
+
+struct DeviceKernelValidation {
+  std::string scenario;       // the scenario file, as given
+  std::string command_line;   // the command that made the report
+  std::string device;         // the scenario's GPU
+  std::string model;          // "reduced-deepseek-v3-gpu.json, 2 x 48 tokens a step, BF16 GEMMs"
+  std::string pricing;        // what priced the ops: the calibration file, or the datasheet roofline
+  std::string timings_file;   // the measured run's timings
+  int steps_read = 0;         // timed steps compared (the first left out)
+  // Per kind: predicted = the kind's GEMM and attention ops as priced; measured = their kernels' device time
+  // (median over the steps read); predicted_cold_s is unused (0).
+  std::vector<PartComparison> kinds;
+  // Kinds whose measured kernels the catalog prices at another precision: the model keeps its output head and its
+  // router's gate at FP64 (kernels/model's kOriginalPrecision), which the catalog prices as BF16 GEMMs.
+  std::vector<std::string> fp64_kinds;
+};
+
+std::string format_device_kernel_validation_report(const DeviceKernelValidation& validation);  // Markdown
+std::string format_device_kernel_validation_summary(const DeviceKernelValidation& validation);  // terminal lines
+
+}  // namespace trainsim::reports
