@@ -45,6 +45,11 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
         "cuBLASLt's FP64 GEMM on the GPU), which the catalog prices as the BF16 GEMMs DeepSeek-V3 runs; their error "
         "is that difference, not the simulator's.\n",
         fmt::join(v.fp64_kinds, ", "));
+  for (const PartComparison& kind : v.kinds)
+    if (kind.name == "expert_gemm")
+      out += "- expert_gemm: the model runs each routed expert's GEMMs as calls of their own (one cuBLASLt GEMM per "
+             "expert with rows, its router's uneven rows), where the catalog prices one grouped GEMM per op at the "
+             "balanced share (DeepSeek-V3's kernel); its error holds both.\n";
   out += "- Each kernel's time includes its launch on an otherwise idle stream: the model waits for every call's "
          "result on the host, so no launch hides behind another kernel as it would in a step that stays on the GPU.\n";
   return out;
