@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/json_fields.h"
 #include "core/median.h"
 #include "sim/step/priced_model.h"
 #include "sim/step/priced_scenario.h"
@@ -19,30 +20,9 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void malformed(const std::string& file, const std::string& key, const std::string& problem,
-                            const std::string& expected) {
-  throw ConfigError(SourceLocation{file, 0, 0, key}, problem, expected,
-                    "a --timings file of train_reduced_model_cuda --backend cuda (kernels/model/op_timing_json.h)");
-}
-
-const json& member(const json& object, const std::string& key, const std::string& file, const std::string& path) {
-  const auto it = object.find(key);
-  if (it == object.end()) malformed(file, path.empty() ? key : path + "." + key, "is missing", "the key");
-  return *it;
-}
-
-std::string text_at(const json& object, const std::string& key, const std::string& file, const std::string& path) {
-  const json& v = member(object, key, file, path);
-  if (!v.is_string()) malformed(file, path + "." + key, fmt::format("is {}", v.dump()), "a string");
-  return v.get<std::string>();
-}
-
-int count_at(const json& object, const std::string& key, const std::string& file, const std::string& path) {
-  const json& v = member(object, key, file, path);
-  if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 1000000)
-    malformed(file, path + "." + key, fmt::format("is {}", v.dump()), "a positive whole number");
-  return static_cast<int>(v.get<long long>());
-}
+constexpr const char* kHint =
+    "a --timings file of train_reduced_model_cuda --backend cuda (kernels/model/op_timing_json.h; kernels/gpu-run.sh's "
+    "model-step writes model/train-<precision>-<gpu>.json)";
 
 // The ops the CUDA back-end runs on the GPU: the GEMMs and the attention core, the ops with a kernel shape.
 bool runs_on_the_device(const models::Op& op) {
@@ -61,46 +41,38 @@ std::string pricing_of(const sim::Scenario& s) {
 }  // namespace
 
 DeviceTimings load_device_timings(const std::string& file) {
+  const JsonFields fields(file, kHint);
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw ConfigError(SourceLocation{file, 0, 0, ""}, "cannot be read", "a timings file (--device-timings)");
+  if (!in) fields.malformed("", "cannot be read", "a timings file (--device-timings)");
   std::ostringstream text;
   text << in.rdbuf();
-  json root;
-  try {
-    root = json::parse(text.str());
-  } catch (const json::parse_error& e) {
-    malformed(file, "", fmt::format("is not JSON: {}", e.what()), "a JSON object");
-  }
-  if (!root.is_object()) malformed(file, "", "is not a JSON object", "a JSON object");
+  const json root = fields.parse_object(text.str());
   DeviceTimings t;
   t.file = file;
-  const json& run = member(root, "run", file, "");
-  t.config = text_at(run, "config", file, "run");
-  t.precision = text_at(run, "precision", file, "run");
-  t.backend = text_at(run, "backend", file, "run");
-  t.sequences = count_at(run, "sequences", file, "run");
-  t.length = count_at(run, "length", file, "run");
-  const json& steps = member(root, "steps", file, "");
+  const json& run = fields.member(root, "run", "");
+  t.config = fields.text(run, "config", "run");
+  t.precision = fields.text(run, "precision", "run");
+  t.backend = fields.text(run, "backend", "run");
+  t.sequences = static_cast<int>(fields.whole(run, "sequences", 1, 1000000, "run"));
+  t.length = static_cast<int>(fields.whole(run, "length", 1, 1000000, "run"));
+  const json& steps = fields.member(root, "steps", "");
   if (!steps.is_array() || steps.size() < 2)
-    malformed(file, "steps", fmt::format("holds {} steps", steps.is_array() ? steps.size() : 0),
-              "at least 2 (the first warms the device up)");
+    fields.malformed("steps", fmt::format("holds {} steps", steps.is_array() ? steps.size() : 0),
+                     "at least 2 (the first warms the device up)");
   double device_s = 0;
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    const std::string path = fmt::format("steps[{}].device_by_op_kind_s", i);
-    const json& kinds = member(steps[i], "device_by_op_kind_s", file, fmt::format("steps[{}]", i));
+    const std::string step = fmt::format("steps[{}]", i);
+    const json& kinds = fields.member(steps[i], "device_by_op_kind_s", step);
     std::array<double, models::kComputeKindCount>& row = t.device_by_kind_s.emplace_back();
     for (int k = 0; k < models::kComputeKindCount; ++k) {
       const std::string name(models::compute_kind_name(static_cast<models::ComputeKind>(k)));
-      const json& v = member(kinds, name, file, path);
-      if (!v.is_number() || v.get<double>() < 0)
-        malformed(file, path + "." + name, fmt::format("is {}", v.dump()), "seconds, 0 or more");
-      row[static_cast<std::size_t>(k)] = v.get<double>();
+      row[static_cast<std::size_t>(k)] = fields.non_negative(kinds, name, step + ".device_by_op_kind_s");
       device_s += row[static_cast<std::size_t>(k)];
     }
   }
   if (device_s == 0)
-    malformed(file, "steps", fmt::format("has no device time (back-end '{}')", t.backend),
-              "a run whose back-end times its kernels on the device (--backend cuda)");
+    fields.malformed("steps", fmt::format("has no device time (back-end '{}')", t.backend),
+                     "a run whose back-end times its kernels on the device (--backend cuda)");
   return t;
 }
 

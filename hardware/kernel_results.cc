@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/json_fields.h"
 #include "core/read_file.h"
 #include "hardware/calibration_choice.h"
 #include "hardware/gpu_catalog.h"
@@ -21,42 +22,6 @@ using nlohmann::json;
 constexpr const char* kHint = "kernels/gpu-run.sh writes it from a plan of `trainsim calibrate --device`; "
                               "its form is kernels/CALIBRATION.md";
 
-[[noreturn]] void malformed_results(const std::string& file, const std::string& path, const std::string& problem,
-                            const std::string& expected) {
-  throw ConfigError(SourceLocation{file, 0, 0, path}, problem, expected, kHint);
-}
-
-// "calls[3]" and "seconds": "calls[3].seconds"; at the top level the key alone.
-std::string join(const std::string& path, const char* key) { return path.empty() ? key : path + "." + key; }
-
-const json& member(const json& object, const char* key, const std::string& file, const std::string& path) {
-  auto it = object.find(key);
-  if (it == object.end()) malformed_results(file, join(path, key), "is missing", "the key");
-  return *it;
-}
-
-std::string text_at(const json& object, const char* key, const std::string& file, const std::string& path) {
-  const json& v = member(object, key, file, path);
-  if (!v.is_string() || v.get<std::string>().empty())
-    malformed_results(file, join(path, key), fmt::format("is {}", v.dump()), "a non-empty string");
-  return v.get<std::string>();
-}
-
-double positive_at(const json& object, const char* key, const std::string& file, const std::string& path) {
-  const json& v = member(object, key, file, path);
-  if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() <= 0)
-    malformed_results(file, join(path, key), fmt::format("is {}", v.dump()), "a number above zero");
-  return v.get<double>();
-}
-
-long long whole_at(const json& object, const char* key, long long low, long long high, const std::string& file,
-                   const std::string& path) {
-  const json& v = member(object, key, file, path);
-  if (!v.is_number_integer() || v.get<long long>() < low || v.get<long long>() > high)
-    malformed_results(file, join(path, key), fmt::format("is {}", v.dump()), fmt::format("a whole number, {} to {}", low, high));
-  return v.get<long long>();
-}
-
 bool is_date(const std::string& s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
   for (int i : {0, 1, 2, 3, 5, 6, 8, 9})
@@ -65,21 +30,21 @@ bool is_date(const std::string& s) {
 }
 
 // The plan call a results entry names: by id, or by op, dtype, pass, shape and sms.
-const KernelCall& plan_call(const json& entry, std::span<const KernelCall> plan, const std::string& file,
+const KernelCall& plan_call(const json& entry, std::span<const KernelCall> plan, const JsonFields& fields,
                             const std::string& path) {
   if (entry.contains("id")) {
-    const std::string id = text_at(entry, "id", file, path);
+    const std::string id = fields.text(entry, "id", path);
     for (const KernelCall& c : plan)
       if (c.id == id) return c;
-    malformed_results(file, path + ".id", fmt::format("'{}' is no call of the scenario's plan", id),
+    fields.malformed(path + ".id", fmt::format("'{}' is no call of the scenario's plan", id),
               "an id of the plan made for this scenario (trainsim calibrate --device --plan)");
   }
-  const std::string op = text_at(entry, "op", file, path);
-  const std::string dtype = text_at(entry, "dtype", file, path);
-  const std::string pass = entry.contains("pass") ? text_at(entry, "pass", file, path) : "F";
-  const json& shape = member(entry, "shape", file, path);
-  if (!shape.is_object()) malformed_results(file, path + ".shape", fmt::format("is {}", shape.dump()), "named sizes");
-  const long long sms = whole_at(entry, "sms", 1, 100000, file, path);
+  const std::string op = fields.text(entry, "op", path);
+  const std::string dtype = fields.text(entry, "dtype", path);
+  const std::string pass = entry.contains("pass") ? fields.text(entry, "pass", path) : "F";
+  const json& shape = fields.member(entry, "shape", path);
+  if (!shape.is_object()) fields.malformed(path + ".shape", fmt::format("is {}", shape.dump()), "named sizes");
+  const long long sms = fields.whole(entry, "sms", 1, 100000, path);
   for (const KernelCall& c : plan) {
     if (models::op_kind_name(c.op) != op || models::dtype_name(c.dtype) != dtype ||
         models::pass_name(c.pass) != pass || c.sms != sms || shape.size() != c.shape.size())
@@ -90,7 +55,7 @@ const KernelCall& plan_call(const json& entry, std::span<const KernelCall> plan,
     });
     if (same) return c;
   }
-  malformed_results(file, path, fmt::format("{} {} {} {} on {} SMs is no call of the scenario's plan", op, dtype, pass,
+  fields.malformed(path, fmt::format("{} {} {} {} on {} SMs is no call of the scenario's plan", op, dtype, pass,
                                     shape.dump(), sms),
             "`id`, or the op, dtype, pass, shape and sms of a call of the plan");
 }
@@ -98,46 +63,41 @@ const KernelCall& plan_call(const json& entry, std::span<const KernelCall> plan,
 }  // namespace
 
 KernelResults parse_kernel_results(const std::string& text, const std::string& file, std::span<const KernelCall> plan) {
-  json root;
-  try {
-    root = json::parse(text);
-  } catch (const json::parse_error& e) {
-    malformed_results(file, "", fmt::format("is not JSON: {}", e.what()), "a JSON object");
-  }
-  if (!root.is_object()) malformed_results(file, "", "is not a JSON object", "a JSON object");
+  const JsonFields fields(file, kHint);
+  const json root = fields.parse_object(text);
   KernelResults out;
   out.file = file;
-  if (whole_at(root, "format", 1, 1, file, "") != 1) malformed_results(file, "format", "unknown", "1");
+  if (fields.whole(root, "format", 1, 1, "") != 1) fields.malformed("format", "unknown", "1");
 
-  const json& device = member(root, "device", file, "");
-  if (!device.is_object()) malformed_results(file, "device", fmt::format("is {}", device.dump()), "an object");
+  const json& device = fields.member(root, "device", "");
+  if (!device.is_object()) fields.malformed("device", fmt::format("is {}", device.dump()), "an object");
   KernelResultsDevice& d = out.device;
-  d.name = text_at(device, "name", file, "device");
-  d.sm_count = static_cast<int>(whole_at(device, "sm_count", 1, 10000, file, "device"));
-  d.boost_clock_hz = positive_at(device, "boost_clock_hz", file, "device");
-  d.driver = text_at(device, "driver", file, "device");
-  d.cuda = text_at(device, "cuda", file, "device");
+  d.name = fields.text(device, "name", "device");
+  d.sm_count = static_cast<int>(fields.whole(device, "sm_count", 1, 10000, "device"));
+  d.boost_clock_hz = fields.positive(device, "boost_clock_hz", "device");
+  d.driver = fields.text(device, "driver", "device");
+  d.cuda = fields.text(device, "cuda", "device");
   d.sm_count_at = {file, 0, 0, "device.sm_count"};
   d.boost_clock_at = {file, 0, 0, "device.boost_clock_hz"};
 
-  out.date = text_at(root, "date", file, "");
-  if (!is_date(out.date)) malformed_results(file, "date", fmt::format("is '{}'", out.date), "YYYY-MM-DD");
+  out.date = fields.text(root, "date", "");
+  if (!is_date(out.date)) fields.malformed("date", fmt::format("is '{}'", out.date), "YYYY-MM-DD");
 
-  const json& calls = member(root, "calls", file, "");
+  const json& calls = fields.member(root, "calls", "");
   if (!calls.is_array() || calls.empty())
-    malformed_results(file, "calls", fmt::format("is {}", calls.is_array() ? "empty" : calls.dump()), "a non-empty list");
+    fields.malformed("calls", fmt::format("is {}", calls.is_array() ? "empty" : calls.dump()), "a non-empty list");
   std::set<std::string> seen;
   for (std::size_t i = 0; i < calls.size(); ++i) {
     const std::string path = fmt::format("calls[{}]", i);
     const json& entry = calls[i];
-    if (!entry.is_object()) malformed_results(file, path, fmt::format("is {}", entry.dump()), "an object");
+    if (!entry.is_object()) fields.malformed(path, fmt::format("is {}", entry.dump()), "an object");
     MeasuredCall m;
-    m.call = plan_call(entry, plan, file, path);
+    m.call = plan_call(entry, plan, fields, path);
     if (!seen.insert(m.call.id).second)
-      malformed_results(file, path, fmt::format("measures {} a second time", m.call.id),
+      fields.malformed(path, fmt::format("measures {} a second time", m.call.id),
                 "each plan call once (the harness reports the median of its repetitions)");
-    m.seconds = positive_at(entry, "seconds", file, path);
-    m.sms = static_cast<int>(whole_at(entry, "sms", 1, d.sm_count, file, path));
+    m.seconds = fields.positive(entry, "seconds", path);
+    m.sms = static_cast<int>(fields.whole(entry, "sms", 1, d.sm_count, path));
     m.at = {file, 0, 0, path};
     out.calls.push_back(std::move(m));
   }

@@ -11,8 +11,6 @@ namespace {
 // Kernel times of a reduced model are tens of microseconds: three decimals of a millisecond.
 std::string kernel_ms(double seconds) { return fmt::format("{:.3f}", seconds * 1e3); }
 
-bool within_kind_goal(const PartComparison& part) { return std::abs(part.error()) <= kKindGoal; }
-
 }  // namespace
 
 std::string format_device_kernel_validation_report(const DeviceKernelValidation& v) {
@@ -34,8 +32,8 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
   int misses = 0;
   for (const PartComparison& kind : v.kinds) {
     out += fmt::format("| {} | {} | {} | {:+.1f}% | {} |\n", kind.name, kernel_ms(kind.predicted_s), kernel_ms(kind.measured_s),
-                       100 * kind.error(), within_kind_goal(kind) ? "within" : "misses");
-    misses += !within_kind_goal(kind);
+                       100 * kind.error(), kind.within(kKindGoal) ? "within" : "misses");
+    misses += !kind.within(kKindGoal);
   }
   out += "\n## What the figures say\n\n";
   out += fmt::format("- {} of {} kinds miss their goal.\n", misses, v.kinds.size());

@@ -10,12 +10,10 @@ namespace {
 
 std::string ms(double seconds) { return fmt::format("{:.2f}", seconds * 1e3); }
 
-bool within(const PartComparison& part, double goal) { return std::abs(part.error()) <= goal; }
-
 std::string row(const PartComparison& part, double goal) {
   return fmt::format("| {} | {} | {} | {} | {:+.1f}% | {} | {} |\n", part.name, ms(part.predicted_s),
                      ms(part.predicted_cold_s), ms(part.measured_s), 100 * part.error(),
-                     within(part, goal) ? "within" : "misses", part.bracketed() ? "yes" : "no");
+                     part.within(goal) ? "within" : "misses", part.bracketed() ? "yes" : "no");
 }
 
 constexpr const char* kHeader =
@@ -52,7 +50,7 @@ std::string format_device_validation_report(const DeviceValidation& v) {
   int misses = 0, bracketed = 0;
   for (const PartComparison& kind : v.kinds) {
     out += row(kind, kKindGoal);
-    misses += !within(kind, kKindGoal);
+    misses += !kind.within(kKindGoal);
     bracketed += kind.bracketed();
   }
   out += "\n## Forward and backward apart (warm predictions)\n\n"
@@ -65,7 +63,7 @@ std::string format_device_validation_report(const DeviceValidation& v) {
   out += "\n## What the figures say\n\n";
   out += fmt::format("- The step is {} its goal ({:+.1f}%); {} of {} op kinds miss theirs; {} of {} lie between "
                      "their warm and cold predictions.\n",
-                     within(v.step, kStepGoal) ? "within" : "outside", 100 * v.step.error(), misses, v.kinds.size(),
+                     v.step.within(kStepGoal) ? "within" : "outside", 100 * v.step.error(), misses, v.kinds.size(),
                      bracketed, v.kinds.size());
   out += fmt::format(
       "- Each call is timed alone. In the step an op finds its operands where the ops between left them: neither as "

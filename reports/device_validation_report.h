@@ -3,6 +3,7 @@
 // kind, with the error and the goal (the step within 5%, every kind within 10%).
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@ struct PartComparison {
   double predicted_cold_s = 0;  // from the calibration of the same calls on cold caches: its bound
   double measured_s = 0;
   double error() const { return measured_s > 0 ? (predicted_s - measured_s) / measured_s : 0; }
+  bool within(double goal) const { return std::abs(error()) <= goal; }  // the error within the goal, either way
   // The measured time between the two predictions (either way round).
   bool bracketed() const {
     return measured_s >= std::min(predicted_s, predicted_cold_s) && measured_s <= std::max(predicted_s, predicted_cold_s);
