@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/routed_step_ops.h"
 #include "core/error.h"
 #include "core/json_fields.h"
 #include "core/median.h"
@@ -63,6 +64,20 @@ DeviceTimings load_device_timings(const std::string& file) {
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const std::string step = fmt::format("steps[{}]", i);
     const json& kinds = fields.member(steps[i], "device_by_op_kind_s", step);
+    if (const auto rows = steps[i].find("expert_rows"); rows != steps[i].end()) {
+      // [MoE block][expert], whole numbers of rows.
+      std::vector<std::vector<std::int64_t>>& step_rows = t.expert_rows.emplace_back();
+      if (!rows->is_array()) fields.malformed(step + ".expert_rows", fmt::format("is {}", rows->dump()), "a list");
+      for (const json& block : *rows) {
+        std::vector<std::int64_t>& experts = step_rows.emplace_back();
+        if (!block.is_array()) fields.malformed(step + ".expert_rows", fmt::format("holds {}", block.dump()), "lists");
+        for (const json& n : block) {
+          if (!n.is_number_integer() || n.get<long long>() < 0)
+            fields.malformed(step + ".expert_rows", fmt::format("holds {}", n.dump()), "whole numbers of rows");
+          experts.push_back(n.get<std::int64_t>());
+        }
+      }
+    }
     std::array<double, models::kComputeKindCount>& row = t.device_by_kind_s.emplace_back();
     for (int k = 0; k < models::kComputeKindCount; ++k) {
       const std::string name(models::compute_kind_name(static_cast<models::ComputeKind>(k)));
@@ -70,6 +85,9 @@ DeviceTimings load_device_timings(const std::string& file) {
       device_s += row[static_cast<std::size_t>(k)];
     }
   }
+  if (!t.expert_rows.empty() && t.expert_rows.size() != steps.size())
+    fields.malformed("steps", fmt::format("{} of {} steps give expert_rows", t.expert_rows.size(), steps.size()),
+                     "every step or none");
   if (device_s == 0)
     fields.malformed("steps", fmt::format("has no device time (back-end '{}')", t.backend),
                      "a run whose back-end times its kernels on the device (--backend cuda)");
@@ -106,15 +124,42 @@ void check_timings_fit(const sim::Scenario& s, const DeviceTimings& t) {
 reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, const DeviceTimings& t) {
   check_timings_fit(s, t);
   const sim::PricedScenario priced(s);
-  std::array<double, models::kComputeKindCount> predicted{};
+  // The device's ops of one step (at a step's routing where the file gives it), priced per compute kind.
   std::array<bool, models::kComputeKindCount> fp64{};  // the model's FP64 GEMMs: its head and its router's gate
-  for (const sim::StageLayer& layer : sim::stage_layers(priced.plan.stages.at(0), s.job.model))
-    for (const models::Op& op : priced.at_full_sms.of(layer.kind).ops.ops) {
-      if (!runs_on_the_device(op)) continue;
-      const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
-      predicted[kind] += priced.full_sms_model.seconds(op) * priced.microbatches;
-      fp64[kind] = fp64[kind] || op.role == models::OpRole::kRouter || op.role == models::OpRole::kHead;
+  auto price_step = [&](const std::vector<std::vector<models::Op>>& layers) {
+    std::array<double, models::kComputeKindCount> seconds{};
+    for (const std::vector<models::Op>& ops : layers)
+      for (const models::Op& op : ops) {
+        if (!runs_on_the_device(op)) continue;
+        const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
+        fp64[kind] = fp64[kind] || op.role == models::OpRole::kRouter || op.role == models::OpRole::kHead;
+        const auto* dims = std::get_if<models::GemmDims>(&op.shape);
+        if (dims == nullptr || !dims->uneven()) {
+          seconds[kind] += priced.full_sms_model.seconds(op) * priced.microbatches;
+          continue;
+        }
+        for (std::size_t g = 0; g < dims->tokens_by_group.size(); ++g) {  // one call per expert with rows
+          if (dims->tokens_by_group[g] == 0) continue;
+          models::Op one = op;
+          one.shape = dims->group(g);
+          seconds[kind] += priced.full_sms_model.seconds(one) * priced.microbatches;
+        }
+      }
+    return seconds;
+  };
+  std::array<double, models::kComputeKindCount> predicted{};
+  if (t.expert_rows.empty()) {
+    std::vector<std::vector<models::Op>> layers;
+    for (const sim::StageLayer& layer : sim::stage_layers(priced.plan.stages.at(0), s.job.model))
+      layers.push_back(priced.at_full_sms.of(layer.kind).ops.ops);
+    predicted = price_step(layers);
+  } else {
+    for (std::size_t step = 1; step < t.expert_rows.size(); ++step) {
+      const auto seconds = price_step(step_ops_at_routing(priced, t.expert_rows[step]));
+      for (std::size_t k = 0; k < predicted.size(); ++k)
+        predicted[k] += seconds[k] / static_cast<double>(t.expert_rows.size() - 1);
     }
+  }
   reports::DeviceKernelValidation v;
   v.device = fmt::format("{} ({})", s.cluster.gpu.name, s.cluster.gpu.key);
   std::string precision = t.precision;
@@ -123,6 +168,7 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
                         s.job.sequence_length, precision);
   v.pricing = pricing_of(s);
   v.timings_file = t.file;
+  v.experts_at_their_rows = !t.expert_rows.empty();
   v.steps_read = static_cast<int>(t.device_by_kind_s.size()) - 1;
   for (int k = 0; k < models::kComputeKindCount; ++k) {
     const auto i = static_cast<std::size_t>(k);

@@ -5,6 +5,7 @@
 // kind's GEMM and attention ops of the scenario's step); the host's ops and the step's wall time are not compared.
 #pragma once
 #include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct DeviceTimings {
   int sequences = 0, length = 0;
   // Per step, in order: each compute kind's device seconds (the simulator's kinds, the optimizer's too).
   std::vector<std::array<double, models::kComputeKindCount>> device_by_kind_s;
+  // Per step, the rows each routed expert computed, [MoE block][expert]; empty where the file gives none.
+  std::vector<std::vector<std::vector<std::int64_t>>> expert_rows;
 };
 
 // Reads FILE; ConfigError naming the file and the key for a malformed file, a missing key, or one without device
@@ -34,7 +37,10 @@ void check_timings_fit(const sim::Scenario& scenario, const DeviceTimings& timin
 
 // Per compute kind, the scenario's GEMM and attention ops as priced (every layer of its one device, times the
 // micro-batches), beside the median device time over the timed steps after the first (the first warms up the
-// device: its kernels' first launches, cuBLASLt's heuristics). Kinds with neither are left out.
+// device: its kernels' first launches, cuBLASLt's heuristics). Kinds with neither are left out. Where the file gives
+// each step's routing, each step read is priced at it, as the CUDA back-end runs the experts: each routed expert's
+// GEMMs as calls of their own at its rows (models::GemmDims::group), none for an expert without rows; the
+// prediction is the steps' mean.
 reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& scenario, const DeviceTimings& timings);
 
 }  // namespace trainsim::cli

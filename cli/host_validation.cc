@@ -12,6 +12,7 @@
 #include <tuple>
 #include <stdexcept>
 
+#include "cli/routed_step_ops.h"
 #include "core/error.h"
 #include "core/median.h"
 #include "hardware/calibration_sweep.h"
@@ -145,17 +146,11 @@ PassSeconds predicted_by_pass(const sim::PricedScenario& priced) {
   return out;
 }
 
-// Per compute kind and pass, what one step's routing adds to the balanced prediction: each MoE layer's ops (the
-// MTP module's MoE among them) at the rows its experts computed in the step, less the same layer at the balanced
-// share. `rows_by_block`: [MoE block][expert] in the model's order, the main MoE layers then the MTP modules', which
-// is stage_layers' order of the layers holding experts.
+// Per compute kind and pass, what one step's routing adds to the balanced prediction: the step's ops at the rows
+// the model's experts computed in it (routed_step_ops.h), less the same step at the balanced share.
 PassSeconds routing_difference(const sim::PricedScenario& priced,
                                const std::vector<std::vector<std::int64_t>>& rows_by_block) {
   PassSeconds routed{}, balanced{};
-  const sim::Scenario& s = priced.scenario;
-  TS_CHECK(s.layout.ep == 1, "the host's routing is one device's: EP {}", s.layout.ep);
-  models::OpContext context = sim::op_context(s);
-  std::size_t block = 0;
   auto add = [&](const std::vector<models::Op>& ops, PassSeconds& out) {
     for (const models::Op& op : ops) {
       if (op.is_communication()) continue;
@@ -164,17 +159,9 @@ PassSeconds routing_difference(const sim::PricedScenario& priced,
           priced.full_sms_model.seconds(op) * priced.microbatches;
     }
   };
-  for (const sim::StageLayer& layer : sim::stage_layers(priced.plan.stages.at(0), s.job.model)) {
-    if (!s.job.model.is_moe() || (layer.kind != models::LayerKind::kMoe && layer.kind != models::LayerKind::kMtp))
-      continue;
-    TS_CHECK(block < rows_by_block.size(), "the model routed {} MoE blocks, the scenario's step has more",
-             rows_by_block.size());
-    context.routed_rows_by_expert = rows_by_block[block++];
-    add(models::build_layer_ops(s.job.model, layer.kind, context).ops, routed);
+  for (const std::vector<models::Op>& ops : step_ops_at_routing(priced, rows_by_block)) add(ops, routed);
+  for (const sim::StageLayer& layer : sim::stage_layers(priced.plan.stages.at(0), priced.scenario.job.model))
     add(priced.at_full_sms.of(layer.kind).ops.ops, balanced);
-  }
-  TS_CHECK(block == rows_by_block.size(), "the model routed {} MoE blocks, the scenario's step has {}",
-           rows_by_block.size(), block);
   PassSeconds out{};  // the sums apart, then their difference: exactly 0 for a kind the routing leaves alone
   for (std::size_t k = 0; k < out.size(); ++k)
     for (std::size_t p = 0; p < 2; ++p) out[k][p] = routed[k][p] - balanced[k][p];

@@ -45,9 +45,14 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
         fmt::join(v.fp64_kinds, ", "));
   for (const PartComparison& kind : v.kinds)
     if (kind.name == "expert_gemm")
-      out += "- expert_gemm: the model runs each routed expert's GEMMs as calls of their own (one cuBLASLt GEMM per "
-             "expert with rows, its router's uneven rows), where the catalog prices one grouped GEMM per op at the "
-             "balanced share (DeepSeek-V3's kernel); its error holds both.\n";
+      out += v.experts_at_their_rows
+                 ? "- expert_gemm: priced as the model runs its experts, each routed expert's GEMMs as calls of their "
+                   "own (one cuBLASLt GEMM each) at the rows its router gave it in each step read, the steps' mean; "
+                   "DeepSeek-V3's step runs one grouped GEMM per op.\n"
+                 : "- expert_gemm: the model runs each routed expert's GEMMs as calls of their own (one cuBLASLt GEMM "
+                   "per expert with rows, its router's uneven rows), where the catalog prices one grouped GEMM per op "
+                   "at the balanced share (DeepSeek-V3's kernel); its error holds both (the timings gave no "
+                   "routing).\n";
   out += "- Each kernel's time includes its launch on an otherwise idle stream: the model waits for every call's "
          "result on the host, so no launch hides behind another kernel as it would in a step that stays on the GPU.\n";
   return out;

@@ -44,7 +44,11 @@ std::string json_string(const std::string& text) {
 
 }  // namespace
 
-std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>& steps) {
+std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>& steps,
+                            const std::vector<std::vector<std::vector<std::int64_t>>>& expert_rows) {
+  if (!expert_rows.empty() && expert_rows.size() != steps.size())
+    throw std::invalid_argument("op_timings_json: expert rows for " + std::to_string(expert_rows.size()) + " of " +
+                                std::to_string(steps.size()) + " steps");
   std::string out = "{\"clock\": \"steady_clock, CPU, one thread of ops; device times by the device's own clock\",\n"
                     " \"run\": {\"config\": " + json_string(run.config) + ", \"precision\": " +
                     json_string(run.precision) + ", \"backend\": " + json_string(run.backend) +
@@ -75,7 +79,18 @@ std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>
            ", \"untimed_s\": " + seconds_text(t.wall_ns - compute_ns - optimizer_ns) +
            ",\n   \"compute_by_op_kind_s\": {" + kinds + "},\n   \"flops_by_op_kind\": {" + flops +
            "},\n   \"device_by_op_kind_s\": {" + device + "}, \"device_untimed_s\": " +
-           seconds_text(t.untimed_device_ns) + "}";
+           seconds_text(t.untimed_device_ns);
+    if (!expert_rows.empty()) {
+      out += ",\n   \"expert_rows\": [";
+      for (size_t b = 0; b < expert_rows[s].size(); ++b) {
+        out += b == 0 ? "[" : ", [";
+        for (size_t e = 0; e < expert_rows[s][b].size(); ++e)
+          out += (e == 0 ? "" : ", ") + std::to_string(expert_rows[s][b][e]);
+        out += "]";
+      }
+      out += "]";
+    }
+    out += "}";
   }
   out += "\n]}\n";
   return out;

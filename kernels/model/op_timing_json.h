@@ -1,6 +1,7 @@
 // The op timings of op_timer.h as JSON, written by hand (kernels/ has no JSON library): per-step sums per op kind
 // (the simulator's step.compute_by_op_kind_s keys, docs/run-json.md) and a Chrome trace of one step.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,10 @@ struct TimingsRun {
 // kernels took by the device's clock (op_timer.h's count_device_time; all 0 on the CPU back-end), and
 // device_untimed_s the device time measured outside every op. In the trace, an op with device time carries it as
 // args.device_us.
-std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>& steps);
+// `expert_rows`, when given (one per step): each step's rows per routed expert, [MoE block][expert]
+// (corpus_training.h's TrainingStepRecord::expert_rows), written as the step's "expert_rows".
+std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>& steps,
+                            const std::vector<std::vector<std::vector<std::int64_t>>>& expert_rows = {});
 
 // One step in the Chrome trace format of the simulator's traces (reports/timeline_trace.cc): {"displayTimeUnit":
 // "ms", "traceEvents": [...]}, process and thread names, then one complete event per op: "ph": "X", "ts" and "dur"

@@ -6,12 +6,14 @@
 // the GEMMs and the attention core on the GPU (cuda_backend.h) and times their kernels there into --timings
 // (device_by_op_kind_s); it exits 77 without a device.
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "kernels/model/corpus_training.h"
 #include "kernels/model/op_timing_json.h"
@@ -169,11 +171,13 @@ int main(int argc, char** argv) {
       model::OpTimer timer;
       Options timed = o;
       if (!o.timings_path.empty() || !o.trace_path.empty()) timed.training.op_timer = &timer;
-      train(timed, config, stream, o.training.precision);
+      const model::CorpusTrainingResult trained = train(timed, config, stream, o.training.precision);
       const model::TimingsRun run{o.config, std::string(model::to_string(o.training.precision)), o.backend,
                                   o.training.sequences, o.training.length};
+      std::vector<std::vector<std::vector<std::int64_t>>> expert_rows;  // each step's routing, beside its times
+      for (const model::TrainingStepRecord& step : trained.steps) expert_rows.push_back(step.expert_rows);
       if (!o.timings_path.empty())
-        model::write_text_atomically(o.timings_path, model::op_timings_json(run, timer.steps()));
+        model::write_text_atomically(o.timings_path, model::op_timings_json(run, timer.steps(), expert_rows));
       if (!o.trace_path.empty())
         model::write_text_atomically(o.trace_path,
                                      model::op_trace_json(timer.steps().back(), int(timer.steps().size()) - 1));

@@ -131,7 +131,7 @@ const std::string kGpuScenario = "scenarios/validation/reduced-deepseek-v3-h100.
 // times 1.1, 0.9 and 1 (median: the values themselves). `run` overrides the "run" object's text.
 std::string gpu_timings(const std::string& run = R"({"config": "/repo/kernels/model/configs/reduced-deepseek-v3-gpu.json",
     "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47})",
-                        double scale = 1) {
+                        double scale = 1, const nlohmann::json& expert_rows = nullptr) {
   const std::map<std::string, double> seconds = {{"attention_core", 40e-6}, {"projection", 120e-6},
                                                  {"mlp_gemm", 60e-6},       {"expert_gemm", 200e-6},
                                                  {"router", 15e-6},         {"embedding_head", 30e-6}};
@@ -142,6 +142,7 @@ std::string gpu_timings(const std::string& run = R"({"config": "/repo/kernels/mo
                              "norm_elementwise", "quantize", "embedding_head", "optimizer"})
       kinds[kind] = seconds.count(kind) ? seconds.at(kind) * factor * scale : 0.0;
     steps.push_back({{"step", steps.size()}, {"device_by_op_kind_s", kinds}, {"device_untimed_s", 0}});
+    if (!expert_rows.is_null()) steps.back()["expert_rows"] = expert_rows;
   }
   return R"({"clock": "steady_clock", "run": )" + run + R"(, "steps": )" + steps.dump() + "}";
 }
@@ -200,6 +201,40 @@ TEST(ValidateCommand, AGpusKernelTimesAreComparedWithThePricesOfTheSameOps) {
       << report;
 }
 
+// The predicted rows of a GPU kernels' report, for timings with the given routing in every step.
+std::map<std::string, std::pair<double, double>> gpu_rows_at(const nlohmann::json& expert_rows, std::string* report) {
+  const std::string timings = write_temp("routed-timings.json", gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",
+      "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47})", 1, expert_rows));
+  const std::string out = temp_path("validation-gpu-routed.md");
+  const ProcessResult r = run_trainsim({"validate", kGpuScenario, "--device-timings", timings, "-o", out}, kSource);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  *report = file_text(out);
+  return kernel_rows_of(*report);
+}
+
+TEST(ValidateCommand, AGpusExpertsArePricedAsTheModelRunsThemAtItsRouting) {
+  // The GPU config: one MoE layer and the MTP module's, 8 experts, top 2: 2 x 48 tokens route 192 rows, and the MTP
+  // module's 2 x 47 tokens 188.
+  const nlohmann::json spread = {{24, 24, 24, 24, 24, 24, 24, 24}, {24, 24, 24, 24, 23, 23, 23, 23}};
+  const nlohmann::json packed = {{96, 96, 0, 0, 0, 0, 0, 0}, {94, 94, 0, 0, 0, 0, 0, 0}};
+  std::string spread_report, packed_report, balanced_report;
+  const auto at_spread = gpu_rows_at(spread, &spread_report), at_packed = gpu_rows_at(packed, &packed_report);
+  const auto balanced = gpu_rows_at(nullptr, &balanced_report);
+  EXPECT_NE(spread_report.find("expert_gemm: priced as the model runs its experts"), std::string::npos)
+      << spread_report;
+  // Routing moves only the experts' GEMMs.
+  for (const char* kind : {"attention_core", "projection", "mlp_gemm", "router", "embedding_head"}) {
+    EXPECT_EQ(at_spread.at(kind).first, balanced.at(kind).first) << kind;
+    EXPECT_EQ(at_packed.at(kind).first, balanced.at(kind).first) << kind;
+  }
+  // The same rows in fewer calls cost less: each call pays its own launch and rounds its own rows up to whole
+  // tiles, and the two experts without rows run none.
+  EXPECT_GT(at_packed.at("expert_gemm").first, 0);
+  EXPECT_LT(at_packed.at("expert_gemm").first, at_spread.at("expert_gemm").first);
+  // Eight calls per op where the catalog's balanced step has one grouped GEMM: not the balanced price.
+  EXPECT_NE(at_spread.at("expert_gemm").first, balanced.at("expert_gemm").first);
+}
+
 TEST(ValidateCommand, RefusesTimingsOfAnotherRunOrWithoutDeviceTimeNamingTheKey) {
   const std::string good = write_temp("good-timings.json", gpu_timings());
   const std::string cpu = write_temp("cpu-timings.json", gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",
@@ -209,6 +244,9 @@ TEST(ValidateCommand, RefusesTimingsOfAnotherRunOrWithoutDeviceTimeNamingTheKey)
   const std::string other_model = write_temp("small-timings.json", gpu_timings(R"({"config":
       "reduced-deepseek-v3-small.json", "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47})"));
   const std::string no_run = write_temp("no-run-timings.json", R"({"steps": []})");
+  const std::string bad_rows = write_temp("bad-rows-timings.json", gpu_timings(R"({"config":
+      "reduced-deepseek-v3-gpu.json", "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47})", 1,
+      nlohmann::json{{1, -2}}));
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"validate", kHostScenario, "--device-timings", good}, "is for a GPU scenario"},
       {{"validate", kGpuScenario, "--device-timings", good, "--rounds", "2"}, "--rounds"},
@@ -218,6 +256,7 @@ TEST(ValidateCommand, RefusesTimingsOfAnotherRunOrWithoutDeviceTimeNamingTheKey)
       {{"validate", kGpuScenario, "--device-timings", fp8}, "training.precision"},
       {{"validate", kGpuScenario, "--device-timings", other_model}, "model.config"},
       {{"validate", kGpuScenario, "--device-timings", no_run}, ": run: is missing"},
+      {{"validate", kGpuScenario, "--device-timings", bad_rows}, "steps[0].expert_rows: holds -2"},
       {{"validate", kGpuScenario}, "--device-timings FILE"},  // a GPU's own loop is not built: say what is
   };
   for (const auto& [args, needle] : cases) {

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <stdexcept>
 #include <utility>
 
 #include "kernels/model/json_reader.h"
@@ -102,7 +104,9 @@ TEST(OpTimer, NestedOpsAreCountedOnceAndADetachedModelRecordsNothing) {
 TEST(OpTimer, TimingsJsonReadsBack) {
   const std::vector<StepTiming> steps = {timed_step(), timed_step()};
   const TimingsRun run{"configs/a \"quoted\" name.json", "bf16", "cpu", 4, 32};
-  const JsonValue root = parse_json(op_timings_json(run, steps), "timings");
+  const std::vector<std::vector<std::vector<std::int64_t>>> routing = {{{3, 0, 5}, {1, 7, 0}}, {{8, 0, 0}, {2, 2, 4}}};
+  const JsonValue root = parse_json(op_timings_json(run, steps, routing), "timings");
+  EXPECT_THROW(op_timings_json(run, steps, {routing[0]}), std::invalid_argument);  // a step without its routing
   // What the file was measured on, strings escaped.
   const JsonValue* measured_on = root.find("run");
   ASSERT_NE(measured_on, nullptr);
@@ -159,6 +163,15 @@ TEST(OpTimer, TimingsJsonReadsBack) {
       EXPECT_EQ(v->number, 0);
     }
     EXPECT_EQ(step.find("device_untimed_s")->number, 0);
+    // Each step's rows per expert, [MoE block][expert], as given.
+    const JsonValue* rows = step.find("expert_rows");
+    ASSERT_NE(rows, nullptr);
+    ASSERT_EQ(rows->items.size(), routing[s].size());
+    for (size_t b = 0; b < routing[s].size(); ++b) {
+      ASSERT_EQ(rows->items[b].items.size(), routing[s][b].size());
+      for (size_t e = 0; e < routing[s][b].size(); ++e)
+        EXPECT_EQ(rows->items[b].items[e].number, double(routing[s][b][e]));
+    }
   }
 }
 
