@@ -112,10 +112,11 @@ class CudaBackend final : public ComputeBackend {
     // o and the log-sum-exp, which the backward kernels read (the CPU reference recomputes them too): a training
     // step keeps them from its forward, so their kernel is not the backward op's device time.
     a.forward();
-    const DeviceBuffer<__nv_bfloat16> d_o_device = AttentionOnDevice::upload(d_o);
+    AttentionOnDevice::Gradients g(a, d_o);  // allocated and uploaded before the kernels' time starts
     start_kernels();
-    AttentionGradsRef grads = a.backward(d_o_device, [this] { end_kernels(); });
-    return grads;
+    a.backward(g);
+    end_kernels();
+    return AttentionGradsRef{a.download(g.dq), a.download(g.dk), a.download(g.dv)};
   }
 
  private:
@@ -153,16 +154,18 @@ class CudaBackend final : public ComputeBackend {
       mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), stream);
       TS_CUDA_CHECK_LAUNCH();
     }
-    // `launched`: called once the backward's kernels are on the stream, before the gradients come back.
-    template <typename Launched>
-    AttentionGradsRef backward(const DeviceBuffer<__nv_bfloat16>& d_o, Launched&& launched) {
-      DeviceBuffer<float> delta(size_t(tokens) * heads);
-      DeviceBuffer<__nv_bfloat16> dq(q.size()), dk(k.size()), dv(v.size());
-      mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), d_o.get(), delta.get(), dq.get(),
-                             dk.get(), dv.get(), stream);
+    // The backward's input gradient and its outputs on the device.
+    struct Gradients {
+      Gradients(const AttentionOnDevice& a, std::span<const double> d_o_host)
+          : d_o(upload(d_o_host)), delta(size_t(a.tokens) * a.heads), dq(a.q.size()), dk(a.k.size()), dv(a.v.size()) {}
+      DeviceBuffer<__nv_bfloat16> d_o;
+      DeviceBuffer<float> delta;
+      DeviceBuffer<__nv_bfloat16> dq, dk, dv;
+    };
+    void backward(Gradients& g) {
+      mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), g.d_o.get(), g.delta.get(),
+                             g.dq.get(), g.dk.get(), g.dv.get(), stream);
       TS_CUDA_CHECK_LAUNCH();
-      launched();
-      return AttentionGradsRef{download(dq), download(dk), download(dv)};
     }
 
     cudaStream_t stream;
@@ -184,18 +187,14 @@ class CudaBackend final : public ComputeBackend {
       const DeviceBuffer<__nv_bfloat16> da(laid_out<__nv_bfloat16>(a, a_rows, a_cols, transpose_a, to_bf16));
       const DeviceBuffer<__nv_bfloat16> db(laid_out<__nv_bfloat16>(b, b_rows, b_cols, transpose_b, to_bf16));
       DeviceBuffer<float> dd(size_t(m) * n);
-      start_kernels();
       matmul(CUDA_R_16BF, CUDA_R_32F, CUBLAS_COMPUTE_32F, da.get(), db.get(), dd.get(), m, n, k);
-      end_kernels();
       const std::vector<float> d = dd.download();
       return std::vector<double>(d.begin(), d.end());
     }
     const DeviceBuffer<double> da(laid_out<double>(a, a_rows, a_cols, transpose_a, to_double));
     const DeviceBuffer<double> db(laid_out<double>(b, b_rows, b_cols, transpose_b, to_double));
     DeviceBuffer<double> dd(size_t(m) * n);
-    start_kernels();
     matmul(CUDA_R_64F, CUDA_R_64F, CUBLAS_COMPUTE_64F, da.get(), db.get(), dd.get(), m, n, k);
-    end_kernels();
     return dd.download();
   }
 
@@ -226,8 +225,11 @@ class CudaBackend final : public ComputeBackend {
     const float alpha32 = 1, beta32 = 0;
     const void* alpha = scale_type == CUDA_R_64F ? static_cast<const void*>(&alpha64) : &alpha32;
     const void* beta = scale_type == CUDA_R_64F ? static_cast<const void*>(&beta64) : &beta32;
+    // The kernel's device time, the host's descriptors and heuristics left out; the call waits for it.
+    start_kernels();
     TS_CUBLAS_CHECK(cublasLtMatmul(handle_, desc, alpha, b, la, a, lb, beta, d, ld, d, ld, &result.algo,
                                    workspace_.get(), ws, stream_));
+    end_kernels();
     cublasLtMatmulPreferenceDestroy(pref);
     cublasLtMatrixLayoutDestroy(ld);
     cublasLtMatrixLayoutDestroy(lb);
@@ -256,28 +258,11 @@ class CudaBackend final : public ComputeBackend {
     DeviceBuffer<float> a_scales(fp8::scale_count(fp8::ScaleTiling::kRow1x128, m, k));
     const fp8::ScaleTiling b_tiling = wgrad ? fp8::ScaleTiling::kRow1x128 : fp8::ScaleTiling::kBlock128x128;
     DeviceBuffer<float> b_scales(fp8::scale_count(b_tiling, n, k));
-    // The casts are the GEMM op's (the model counts them in its GEMMs): its device time runs from the first.
+    // Dgrad quantizes W into its 128x128 blocks and their transposes; the transposes are B.
+    const bool dgrad = kind == fp8::GemmKind::kDgrad;
+    DeviceBuffer<uint8_t> w_codes(dgrad ? size_t(to.out) * to.in : 0);
+    DeviceBuffer<float> w_scales(dgrad ? fp8::scale_count(fp8::ScaleTiling::kBlock128x128, to.out, to.in) : 0);
     DeviceBuffer<float> d(size_t(m) * n);
-    start_kernels();
-    switch (kind) {
-      case fp8::GemmKind::kFprop:  // A = X (1x128), B = W (128x128)
-        fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
-        fp8::sm90_fp8_quantize_blocks(second_in, b.get(), b_scales.get(), nullptr, nullptr, stream_);
-        break;
-      case fp8::GemmKind::kDgrad: {  // A = dY (1x128), B = W^T (W's 128x128 blocks, transposed)
-        fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
-        DeviceBuffer<uint8_t> w_codes(size_t(to.out) * to.in);
-        DeviceBuffer<float> w_scales(fp8::scale_count(fp8::ScaleTiling::kBlock128x128, to.out, to.in));
-        fp8::sm90_fp8_quantize_blocks(second_in, w_codes.get(), w_scales.get(), b.get(), b_scales.get(), stream_);
-        TS_CUDA_CHECK(cudaStreamSynchronize(stream_));  // before w_codes and w_scales go
-        break;
-      }
-      case fp8::GemmKind::kWgrad:  // A = dY^T (128x1 of dY), B = X^T (128x1 of X)
-        fp8::sm90_fp8_quantize_rows_transposed(first_in, a.get(), a_scales.get(), stream_);
-        fp8::sm90_fp8_quantize_rows_transposed(second_in, b.get(), b_scales.get(), stream_);
-        break;
-    }
-    TS_CUDA_CHECK_LAUNCH();
     fp8::Fp8GemmArgs args;
     args.m = m;
     args.n = n;
@@ -289,6 +274,24 @@ class CudaBackend final : public ComputeBackend {
     args.b_tiling = b_tiling;
     args.d = d.get();
     args.d_type = fp8::OutputType::kFP32;
+    // Every buffer is allocated before the kernels' time starts. The casts are the GEMM op's (the model counts them
+    // in its GEMMs): its device time runs from the first cast to the GEMM's end.
+    start_kernels();
+    switch (kind) {
+      case fp8::GemmKind::kFprop:  // A = X (1x128), B = W (128x128)
+        fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
+        fp8::sm90_fp8_quantize_blocks(second_in, b.get(), b_scales.get(), nullptr, nullptr, stream_);
+        break;
+      case fp8::GemmKind::kDgrad:  // A = dY (1x128), B = W^T (W's 128x128 blocks, transposed)
+        fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
+        fp8::sm90_fp8_quantize_blocks(second_in, w_codes.get(), w_scales.get(), b.get(), b_scales.get(), stream_);
+        break;
+      case fp8::GemmKind::kWgrad:  // A = dY^T (128x1 of dY), B = X^T (128x1 of X)
+        fp8::sm90_fp8_quantize_rows_transposed(first_in, a.get(), a_scales.get(), stream_);
+        fp8::sm90_fp8_quantize_rows_transposed(second_in, b.get(), b_scales.get(), stream_);
+        break;
+    }
+    TS_CUDA_CHECK_LAUNCH();
     fp8::sm90_fp8_gemm(args, fp8_gemm_ == CudaFp8Gemm::kWgmma ? fp8::GemmVariant::kWgmma : fp8::GemmVariant::kSimt,
                        stream_);
     TS_CUDA_CHECK_LAUNCH();
@@ -296,10 +299,11 @@ class CudaBackend final : public ComputeBackend {
     return fp8_unpadded_output(d.download(), shape.m, n, shape.n);
   }
 
-  // The device time of a call's kernels: an event before the first is launched and one after the last, on the
-  // stream, their interval by the device's clock (about 0.5 us resolution) reported to the op running now
-  // (op_timer.h's count_device_time). The operands' copies in and out lie outside it; a wait between two of the
-  // call's kernels inside it (the FP8 Dgrad's, for its transposed weight) counts.
+  // The device time of a call's kernels: an event recorded just before the first is launched and one just after the
+  // last, on the stream, their interval by the device's clock (about 0.5 us resolution) reported to the op running
+  // now (op_timer.h's count_device_time). The operands' copies, the allocations and cuBLASLt's heuristics lie outside
+  // it (an event on an idle stream completes when it is recorded, so host work between the two events would count);
+  // the launches between one kernel and the next lie inside, as in a step whose host keeps up with its GPU no more.
   void start_kernels() { TS_CUDA_CHECK(cudaEventRecord(kernels_start_, stream_)); }
   void end_kernels() {
     TS_CUDA_CHECK(cudaEventRecord(kernels_end_, stream_));
