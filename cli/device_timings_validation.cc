@@ -133,17 +133,8 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
         if (!runs_on_the_device(op)) continue;
         const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
         fp64[kind] = fp64[kind] || op.role == models::OpRole::kRouter || op.role == models::OpRole::kHead;
-        const auto* dims = std::get_if<models::GemmDims>(&op.shape);
-        if (dims == nullptr || !dims->uneven()) {
-          seconds[kind] += priced.full_sms_model.seconds(op) * priced.microbatches;
-          continue;
-        }
-        for (std::size_t g = 0; g < dims->tokens_by_group.size(); ++g) {  // one call per expert with rows
-          if (dims->tokens_by_group[g] == 0) continue;
-          models::Op one = op;
-          one.shape = dims->group(g);
-          seconds[kind] += priced.full_sms_model.seconds(one) * priced.microbatches;
-        }
+        for (const models::Op& call : models::per_group_calls(op))  // one call per expert with rows
+          seconds[kind] += priced.full_sms_model.seconds(call) * priced.microbatches;
       }
     return seconds;
   };

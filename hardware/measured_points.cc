@@ -24,10 +24,7 @@ MeasuredPoints::MeasuredPoints(const Calibration& calibration)
 std::optional<double> MeasuredPoints::seconds(const models::Op& op, int sms) const {
   if (const auto* dims = std::get_if<models::GemmDims>(&op.shape); dims != nullptr && dims->uneven()) {
     double sum = 0;
-    for (std::size_t g = 0; g < dims->tokens_by_group.size(); ++g) {
-      if (dims->tokens_by_group[g] == 0) continue;  // an expert with no rows runs no call
-      models::Op one = op;
-      one.shape = dims->group(g);
+    for (const models::Op& one : models::per_group_calls(op)) {  // an expert with no rows runs no call
       const std::optional<double> seconds = this->seconds(one, sms);
       if (!seconds) return std::nullopt;
       sum += *seconds;

@@ -1,5 +1,7 @@
-// Names of op attributes, for reports and JSON.
+// Names of op attributes, for reports and JSON; a grouped GEMM split into its groups' calls.
 #include "models/op.h"
+
+#include <variant>
 
 namespace trainsim::models {
 
@@ -66,6 +68,19 @@ std::string_view op_role_name(OpRole role) {
     case OpRole::kHead: return "head";
   }
   return "unknown";
+}
+
+std::vector<Op> per_group_calls(const Op& op) {
+  const auto* dims = std::get_if<GemmDims>(&op.shape);
+  if (dims == nullptr || !dims->uneven()) return {op};
+  std::vector<Op> calls;
+  for (std::size_t g = 0; g < dims->tokens_by_group.size(); ++g) {
+    if (dims->tokens_by_group[g] == 0) continue;
+    Op one = op;
+    one.shape = dims->group(g);
+    calls.push_back(std::move(one));
+  }
+  return calls;
 }
 
 }  // namespace trainsim::models

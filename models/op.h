@@ -96,4 +96,9 @@ std::string_view pass_name(Pass pass);  // "F", "Bi", "W"
 std::string_view comm_kind_name(CommKind kind);
 std::string_view op_role_name(OpRole role);  // "pre", "attention", "attention.tp", ..., "head"
 
+// A grouped GEMM of uneven groups (GemmDims::tokens_by_group) as the calls of its groups run one at a time: one op
+// per group with rows, each of its own one-group shape (GemmDims::group), none for a group without rows; any other
+// op is itself, alone.
+std::vector<Op> per_group_calls(const Op& op);
+
 }  // namespace trainsim::models
