@@ -102,7 +102,8 @@ void check_timings_fit(const sim::Scenario& s, const DeviceTimings& t) {
   };
   const std::string precision(models::precision_name(s.job.precision.format));
   if (precision != t.precision)
-    refuse("training.precision", fmt::format("the timings are of {} GEMMs, the scenario's are {}", t.precision, precision),
+    refuse("training.precision",
+           fmt::format("the timings are of {} GEMMs, the scenario's are {}", t.precision, precision),
            fmt::format("training.precision: {}", t.precision));
   if (s.job.global_batch_sequences != t.sequences)
     refuse("training.global_batch",
@@ -164,7 +165,8 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   for (int k = 0; k < models::kComputeKindCount; ++k) {
     const auto i = static_cast<std::size_t>(k);
     std::vector<double> measured;
-    for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step) measured.push_back(t.device_by_kind_s[step][i]);
+    for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step)
+      measured.push_back(t.device_by_kind_s[step][i]);
     const reports::PartComparison part{std::string(models::compute_kind_name(static_cast<models::ComputeKind>(k))),
                                        predicted[i], 0, median(measured)};
     if (part.predicted_s == 0 && part.measured_s == 0) continue;
