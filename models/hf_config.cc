@@ -233,6 +233,20 @@ const std::map<std::string, Setter, std::less<>>& field_table() {
          c.moe.routed_scaling_factor = *d;
          return c.moe.routed_scaling_factor > 0 ? "" : "a positive number";
        }},
+      {"aux_loss_alpha",
+       [](ModelConfig& c, const HfValue& v) -> std::string {
+         auto d = as_number(v);
+         if (!d || *d < 0) return "a number >= 0";
+         c.moe.aux_loss_alpha = *d;
+         return "";
+       }},
+      {"output_router_logits",
+       [](ModelConfig& c, const HfValue& v) -> std::string {
+         const bool* b = std::get_if<bool>(&v);
+         if (!b) return "true or false";
+         c.moe.output_router_logits = *b;
+         return "";
+       }},
       {"scoring_func",
        [](ModelConfig& c, const HfValue& v) -> std::string {
          const std::string* s = std::get_if<std::string>(&v);
@@ -366,6 +380,11 @@ std::vector<std::string> finalize_model(ModelConfig& c) {
     problems.push_back(fmt::format("num_attention_heads {} is not a multiple of num_key_value_heads {}", c.num_heads,
                                    c.num_kv_heads));
   if (c.is_moe()) {
+    // transformers' DeepseekV2Config and DeepseekV3Config default aux_loss_alpha to 0.001.
+    constexpr double kHfDeepSeekAuxLossAlpha = 0.001;
+    c.moe.balance_loss = c.model_type.starts_with("deepseek")
+                             ? c.moe.aux_loss_alpha.value_or(kHfDeepSeekAuxLossAlpha) > 0
+                             : c.moe.output_router_logits;
     // Mixtral, OLMoE, GPT-OSS: no moe_intermediate_size; intermediate_size is the expert width.
     if (c.moe.expert_intermediate_size == 0) c.moe.expert_intermediate_size = c.intermediate_size;
     if (c.moe.shared_intermediate_size > 0 && c.moe.shared_experts == 0) c.moe.shared_experts = 1;  // Qwen2-MoE

@@ -8,7 +8,7 @@
 namespace trainsim::models {
 
 bool is_irrelevant_hf_key(std::string_view key) {
-  static constexpr std::array<std::string_view, 54> kKeys = {
+  static constexpr std::array<std::string_view, 52> kKeys = {
       // Names, versions, loading and serving.
       "architectures", "auto_map", "transformers_version", "torch_dtype", "dtype", "use_cache",
       "tokenizer_class", "output_past", "torchscript", "use_bfloat16", "return_dict", "output_attentions",
@@ -23,8 +23,9 @@ bool is_irrelevant_hf_key(std::string_view key) {
       // Positions: RoPE's frequencies and scaling change no matrix; n_ctx is GPT-2's n_positions again, and the
       // trained context is the scenario's sequence_length; initial_context_length is GPT-OSS's YaRN base.
       "rope_theta", "rope_scaling", "rope_parameters", "partial_rotary_factor", "n_ctx", "initial_context_length",
-      // Training losses and router outputs: coefficients of the loss, not work.
-      "router_aux_loss_coef", "router_z_loss_coef", "aux_loss_alpha", "seq_aux", "output_router_logits",
+      // Training losses' weights, not work (whether a balance loss runs: aux_loss_alpha, output_router_logits);
+      // seq_aux picks the sequences or the batch to balance over, the same work per score.
+      "router_aux_loss_coef", "router_z_loss_coef", "seq_aux",
       "router_jitter_noise",
       // Routing algorithm with the same cost: greedy or node-limited top-k over the same scores.
       "topk_method",

@@ -1,6 +1,7 @@
 // ModelConfig: the architecture hyper-parameters of a transformer, dense or MoE, MHA/GQA or MLA, with the
 // names of HuggingFace config.json fields (see hf_config.h for the mapping).
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,13 @@ struct MoeDims {
   int groups_per_token = 1;    // topk_group: DeepSeek-V3 routes each token to at most this many nodes
   double routed_scaling_factor = 1.0;
   RouterScoring scoring = RouterScoring::kSoftmax;
+  // The router's balance loss, an op over its scores (the catalog's moe.balance_loss). Computed in training where
+  // HuggingFace's modeling code computes it: DeepSeek's when aux_loss_alpha > 0 (sequence-wise with seq_aux, as
+  // DeepSeek-V3 trained: arXiv 2412.19437 eq. 17-20; the same work per score over the batch without it), the
+  // others' (Mixtral, Qwen-MoE, OLMoE: the Switch-style loss) when output_router_logits is true.
+  std::optional<double> aux_loss_alpha;  // as given; none: DeepseekV2Config's and DeepseekV3Config's 0.001
+  bool output_router_logits = false;
+  bool balance_loss = false;  // settled by finalize_model from the two above and model_type
 };
 
 struct ModelConfig {

@@ -13,6 +13,7 @@
 #include "kernels/model/embedding.h"
 #include "kernels/model/gradient_sum.h"
 #include "kernels/model/moe_layer.h"
+#include "kernels/model/sequence_balance_loss.h"
 #include "kernels/moe/grouped_gemm_ref.h"
 #include "kernels/moe/permute_ref.h"
 #include "kernels/moe/router_ref.h"
@@ -174,6 +175,28 @@ HostKernel router(const OpCall& c, const model::ModelConfig& m, bool backward) {
           "gate_backward fp64"};
 }
 
+// models/mlp_ops.cc moe.balance_loss: each token's FP32 scores and int32 expert indices read (4 bytes an expert and
+// 4 an index) forward; its backward reads the scores and writes their gradient (8 bytes an expert). The model
+// computes the loss's gradient with the loss (sequence_balance_loss) and its router backward starts from a copy of
+// it. The call gives tokens, not sequences: one sequence of them (the per-sequence sums are a few per expert).
+HostKernel balance_loss(const OpCall& c, const model::ModelConfig& m, bool backward) {
+  const RoutingRule rule = m.routing_rule();
+  const std::int64_t experts = rule.num_experts;
+  const std::int64_t per_token = backward ? 8 * experts : 4 * (experts + rule.top_k);
+  const int tokens = whole_rows(c, per_token, "tokens");
+  if (backward) {
+    const Doubles gradient = doubles(std::int64_t{tokens} * rule.num_experts, 11);
+    auto copy = std::make_shared<std::vector<double>>();
+    return {[=] { copy->assign(gradient->begin(), gradient->end()); }, "copy of the balance loss's gradient fp64"};
+  }
+  const std::shared_ptr<Routing> r = routing(rule, tokens);
+  const double alpha = m.balance_loss_alpha;
+  return {[=] {
+            (void)model::sequence_balance_loss(rule, VarlenBatch::uniform(1, tokens), r->logits, r->expert_ids, alpha);
+          },
+          "sequence_balance_loss fp64"};
+}
+
 // models/mlp_ops.cc: moe.permute reads and writes each routed row (tokens x top_k of them) of BF16 values;
 // moe.combine_sum reads the routed rows and writes the tokens' rows.
 HostKernel permute(const OpCall& c, const model::ModelConfig& m, bool combine, bool backward) {
@@ -250,6 +273,7 @@ std::optional<HostKernel> op_loop(const CalibrationCall& call, const std::string
   if (kind == "elementwise" && name == "head.cross_entropy") return cross_entropy(c, config);
   if (kind == "elementwise" && name.ends_with(".input_grad_sum")) return gradient_sum(c);
   if (kind == "router" && name.starts_with("moe.topk")) return router(c, config, backward);
+  if (kind == "router" && name.starts_with("moe.balance_loss")) return balance_loss(c, config, backward);
   if (kind == "permute" && name.starts_with("moe.permute")) return permute(c, config, false, backward);
   if (kind == "permute" && name.starts_with("moe.combine_sum")) return permute(c, config, true, backward);
   if (kind == "embedding" && contains(name, "lookup")) return embedding(c, config, false);

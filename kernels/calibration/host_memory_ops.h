@@ -9,6 +9,7 @@
 //   attn.rope, attn.rope.bwd                                        assemble_qkv_ref, assemble_qkv_backward_ref
 //   mlp.swiglu, moe.*.swiglu and their .bwd                         swiglu_ref, swiglu_backward_ref
 //   moe.topk, moe.topk.bwd                                          router_ref + plan_expert_layout, gate_backward
+//   moe.balance_loss, moe.balance_loss.bwd                          sequence_balance_loss, a copy of its gradient
 //   moe.permute, moe.permute.bwd                                    gather_expert_rows, scatter_add_expert_rows
 //   moe.combine_sum, moe.combine_sum.bwd                            combine_expert_rows(_backward) of every expert
 //   embed.lookup, mtp.embed_lookup, embed.scatter_add, ...          embedding_forward, embedding_backward

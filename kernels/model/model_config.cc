@@ -48,11 +48,24 @@ class FieldReader {
     return v.boolean;
   }
 
+  bool boolean_or(const std::string& field, bool fallback) const {
+    return root_.find(field) ? boolean(field) : fallback;
+  }
+
   void string_equals(const std::string& field, const std::string& wanted) const {
     const std::string expected = "\"" + wanted + "\"";
     const JsonValue& v = get(field, expected.c_str());
     if (v.kind != JsonKind::kString || v.text != wanted)
       fail(field, v.line, "found " + describe(v) + ", expected " + expected);
+  }
+
+  // An optional number >= 0; `fallback` where the field is absent.
+  double non_negative_or(const std::string& field, double fallback) const {
+    const JsonValue* v = root_.find(field);
+    if (!v) return fallback;
+    if (v->kind != JsonKind::kNumber || !(v->number >= 0))
+      fail(field, v->line, "found " + describe(*v) + ", expected a number >= 0");
+    return v->number;
   }
 
   int line_of(const std::string& field) const { return root_.find(field) ? root_.find(field)->line : root_.line; }
@@ -119,6 +132,11 @@ ModelConfig model_config_from_json(const JsonValue& root, const std::string& fil
   c.rms_norm_eps = r.positive("rms_norm_eps");
   c.rope_theta = r.positive("rope_theta");
   c.num_nextn_predict_layers = r.integer("num_nextn_predict_layers", 0);
+  c.balance_loss_alpha = r.non_negative_or("aux_loss_alpha", kDeepSeekV3BalanceAlpha);
+  // seq_aux false is DeepSeek's batch-wise loss, which this model does not have.
+  if (!r.boolean_or("seq_aux", true))
+    r.fail("seq_aux", r.line_of("seq_aux"),
+           "found false, expected true: the model's balance loss is sequence-wise (sequence_balance_loss.h)");
 
   if (c.first_k_dense_replace > c.num_hidden_layers)
     r.fail("first_k_dense_replace", r.line_of("first_k_dense_replace"),

@@ -9,6 +9,9 @@
 
 namespace trainsim::kernels::model {
 
+// alpha of DeepSeek-V3's pre-training (section 4.2; docs/sources.md#reduced-deepseek-v3).
+inline constexpr double kDeepSeekV3BalanceAlpha = 0.0001;
+
 struct ModelConfig {
   int vocab_size = 0;
   int hidden_size = 0;
@@ -32,9 +35,11 @@ struct ModelConfig {
   double rms_norm_eps = 1e-6;
   double rope_theta = 10000;
   int num_nextn_predict_layers = 0;  // MTP depth D
-  // Not a config.json field: the weight alpha of the sequence-wise balance loss (sequence_balance_loss.h),
-  // DeepSeek-V3's 0.0001 (arXiv 2412.19437, section 4.2); 0 turns the loss off.
-  double balance_loss_alpha = 0.0001;  // docs/sources.md#reduced-deepseek-v3
+  // aux_loss_alpha (DeepSeek's config.json name, with seq_aux true): the weight alpha of the sequence-wise balance
+  // loss (sequence_balance_loss.h); absent, DeepSeek-V3's pre-training 0.0001 (arXiv 2412.19437, section 4.2;
+  // docs/sources.md#reduced-deepseek-v3); 0 turns the loss off. The simulator reads the same field to know that
+  // the loss runs (models/model_config.h MoeDims::balance_loss).
+  double balance_loss_alpha = kDeepSeekV3BalanceAlpha;
 
   MlaDims mla_dims() const;
   RoutingRule routing_rule() const;  // sigmoid scoring: the only scoring_func this model accepts

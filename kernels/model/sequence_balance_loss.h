@@ -11,9 +11,6 @@
 
 namespace trainsim::kernels::model {
 
-// alpha of DeepSeek-V3's pre-training (section 4.2; docs/sources.md#reduced-deepseek-v3).
-inline constexpr double kDeepSeekV3BalanceAlpha = 0.0001;
-
 struct BalanceLoss {
   double loss = 0;               // mean over the batch's sequences of L_Bal
   std::vector<double> d_logits;  // [tokens][experts], gradient of `loss` with respect to the router logits

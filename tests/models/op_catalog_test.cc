@@ -170,6 +170,25 @@ TEST(OpCatalog, InputsReadTwiceSumTheirGradientsInBackward) {
     EXPECT_EQ(op.name.find("input_grad_sum"), std::string::npos) << op.name;
 }
 
+// DeepSeek-V3's sequence-wise balance loss (its report, eq. 17-20) over one 4096-token micro-batch of its 256
+// experts, top 8: forward reads each token's 256 FP32 scores and 8 int32 indices, 4096 x (256 x 4 + 8 x 4) =
+// 4,325,376 bytes; backward reads the scores and writes their gradient, 2 x 4096 x 256 x 4 = 8,388,608. A config
+// whose training computes no balance loss has neither op.
+TEST(OpCatalog, TheRoutersBalanceLossReadsTheScoresOnceEachWay) {
+  const OpContext c = one_gpu();
+  const LayerOps v3 = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, c);
+  const Op& forward = op_named(v3, "moe.balance_loss");
+  EXPECT_EQ(forward.kind, OpKind::kRouter);
+  EXPECT_EQ(forward.pass, Pass::kForward);
+  EXPECT_DOUBLE_EQ(forward.hbm_bytes, 4325376.0);
+  const Op& backward = op_named(v3, "moe.balance_loss.bwd");
+  EXPECT_EQ(backward.pass, Pass::kBackwardInput);
+  EXPECT_DOUBLE_EQ(backward.hbm_bytes, 8388608.0);
+  const LayerOps mixtral = build_layer_ops(load_preset("mixtral-8x7b"), LayerKind::kMoe, c);
+  EXPECT_EQ(find_op(mixtral, "moe.balance_loss"), nullptr);
+  EXPECT_EQ(find_op(mixtral, "moe.balance_loss.bwd"), nullptr);
+}
+
 TEST(OpCatalog, TensorParallelismSplitsWorkAndAddsCollectives) {
   const ModelConfig m = load_preset("llama-3.1-405b");
   OpContext tp8 = one_gpu();

@@ -71,7 +71,7 @@ TEST(HostMemoryOps, EveryMemoryBoundOpOfTheSmallModelsStepHasItsLoopOnWholeRows)
                            "attn.rope.bwd", "mlp.swiglu", "mlp.swiglu.bwd", "moe.topk", "moe.topk.bwd", "moe.permute",
                            "moe.permute.bwd", "moe.combine_sum", "moe.combine_sum.bwd", "moe.experts.swiglu",
                            "embed.lookup", "embed.scatter_add", "head.cross_entropy", "attn.input_grad_sum",
-                           "moe.input_grad_sum"})
+                           "moe.input_grad_sum", "moe.balance_loss", "moe.balance_loss.bwd"})
     EXPECT_TRUE(seen.count(name)) << name;
 }
 
@@ -100,6 +100,14 @@ TEST(HostMemoryOps, ReadsTheShapeBackFromTheBytesAndRefusesBytesOfAnotherModel) 
   ASSERT_TRUE(permute.has_value());
   EXPECT_EQ(permute->loops_per_run, 2);
   EXPECT_EQ(permute->kernel, "mean of gather_expert_rows fp64 + scatter_add_expert_rows fp64");
+  // moe.balance_loss over 128 tokens: 16 FP32 scores and 4 int32 indices a token, 80 bytes, 10,240 in all; its
+  // backward 16 scores read and their gradient written, 128 bytes a token. 10,040 bytes are not whole tokens.
+  EXPECT_EQ(host_memory_op(memory_call("router", "fp32", 80 * 128, {"moe.balance_loss"}), config)->kernel,
+            "sequence_balance_loss fp64");
+  EXPECT_EQ(host_memory_op(memory_call("router", "fp32", 128 * 128, {"moe.balance_loss.bwd"}), config)->kernel,
+            "copy of the balance loss's gradient fp64");
+  EXPECT_THROW(host_memory_op(memory_call("router", "fp32", 10040, {"moe.balance_loss"}), config),
+               std::invalid_argument);
   // The same loop named twice runs once (the block norms all share one call).
   EXPECT_EQ(host_memory_op(memory_call("norm", "bf16", 65536, {"attn.norm", "mlp.norm"}), config)->loops_per_run, 1);
 }

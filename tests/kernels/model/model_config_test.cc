@@ -30,6 +30,7 @@ TEST(ModelConfig, ShippedConfigsLoadWithDeepSeekV3Structure) {
     EXPECT_DOUBLE_EQ(c.routed_scaling_factor, 2.5);
     EXPECT_TRUE(c.norm_topk_prob);
     EXPECT_EQ(c.num_nextn_predict_layers, 1);
+    EXPECT_DOUBLE_EQ(c.balance_loss_alpha, 0.0001);  // aux_loss_alpha: DeepSeek-V3's pre-training (report 4.2)
     EXPECT_EQ(routing_rule_error(c.routing_rule()), nullptr);
   }
   const ModelConfig tiny = load_model_config(config_path("reduced-deepseek-v3-tiny.json"));
@@ -102,6 +103,12 @@ TEST(ModelConfig, BadFieldsNameFileLineFieldAndExpectation) {
   EXPECT_EQ(error_of(tiny_with("n_group", "3")),
             "tiny.json:16: n_routed_experts: the routing fields (n_routed_experts, num_experts_per_tok, n_group, "
             "topk_group) break a rule: num_groups must divide num_experts");
+  EXPECT_EQ(error_of(tiny_with("aux_loss_alpha", "-0.5")),
+            "tiny.json:25: aux_loss_alpha: found -0.5, expected a number >= 0");
+  EXPECT_EQ(error_of(tiny_with("seq_aux", "false")),
+            "tiny.json:26: seq_aux: found false, expected true: the model's balance loss is sequence-wise "
+            "(sequence_balance_loss.h)");
+  EXPECT_EQ(error_of(tiny_with("seq_aux", "1")), "tiny.json:26: seq_aux: found 1, expected true or false");
   EXPECT_EQ(error_of("{\"hidden_size\": 4}"), "tiny.json:1: vocab_size: missing, expected a whole number >= 2");
   EXPECT_EQ(error_of("[]"), "tiny.json:1: the top level: found an array, expected an object of config fields");
 }
