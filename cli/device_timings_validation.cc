@@ -25,11 +25,13 @@ constexpr const char* kHint =
     "a --timings file of train_reduced_model_cuda --backend cuda (kernels/model/op_timing_json.h; kernels/gpu-run.sh's "
     "model-step writes model/train-<precision>-<gpu>.json)";
 
-// The ops the CUDA back-end runs on the GPU: the GEMMs and the attention core, the ops with a kernel shape.
+// The ops the CUDA back-end runs on the GPU: the GEMMs and the attention core (the ops with a kernel shape), and with
+// FP8 GEMMs the casts of their activations, which it runs inside each GEMM call.
 bool runs_on_the_device(const models::Op& op) {
-  return !op.is_communication() && op.has_shape() &&
-         (op.kind == models::OpKind::kGemm || op.kind == models::OpKind::kGroupedGemm ||
-          op.kind == models::OpKind::kAttention);
+  if (op.is_communication()) return false;
+  if (op.kind == models::OpKind::kQuantize) return true;
+  return op.has_shape() && (op.kind == models::OpKind::kGemm || op.kind == models::OpKind::kGroupedGemm ||
+                            op.kind == models::OpKind::kAttention);
 }
 
 std::string pricing_of(const sim::Scenario& s) {
@@ -78,6 +80,10 @@ DeviceTimings load_device_timings(const std::string& file) {
         }
       }
     }
+    const auto weight_casts = steps[i].find("device_weight_casts_s");
+    t.weight_casts_s.push_back(weight_casts == steps[i].end()
+                                   ? 0.0
+                                   : fields.non_negative(steps[i], "device_weight_casts_s", step));
     std::array<double, models::kComputeKindCount>& row = t.device_by_kind_s.emplace_back();
     for (int k = 0; k < models::kComputeKindCount; ++k) {
       const std::string name(models::compute_kind_name(static_cast<models::ComputeKind>(k)));
@@ -162,6 +168,8 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   v.timings_file = t.file;
   v.experts_at_their_rows = !t.expert_rows.empty();
   v.steps_read = static_cast<int>(t.device_by_kind_s.size()) - 1;
+  v.fp8 = s.job.precision.format == models::TrainingPrecision::kFp8Block;
+  v.weight_casts_s = median(std::vector<double>(t.weight_casts_s.begin() + 1, t.weight_casts_s.end()));
   for (int k = 0; k < models::kComputeKindCount; ++k) {
     const auto i = static_cast<std::size_t>(k);
     std::vector<double> measured;

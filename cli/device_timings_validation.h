@@ -22,6 +22,9 @@ struct DeviceTimings {
   int sequences = 0, length = 0;
   // Per step, in order: each compute kind's device seconds (the simulator's kinds, the optimizer's too).
   std::vector<std::array<double, models::kComputeKindCount>> device_by_kind_s;
+  // Per step, the device seconds of an FP8 run's weight casts (device_weight_casts_s; 0 where the file gives none:
+  // a BF16 run casts nothing). An activation's casts are in the quantize kind.
+  std::vector<double> weight_casts_s;
   // Per step, the rows each routed expert computed, [MoE block][expert]; empty where the file gives none.
   std::vector<std::vector<std::vector<std::int64_t>>> expert_rows;
 };
@@ -35,8 +38,8 @@ DeviceTimings load_device_timings(const std::string& file);
 // sequence_length) and model config (by file name).
 void check_timings_fit(const sim::Scenario& scenario, const DeviceTimings& timings);
 
-// Per compute kind, the scenario's GEMM and attention ops as priced (every layer of its one device, times the
-// micro-batches), beside the median device time over the timed steps after the first (the first warms up the
+// Per compute kind, the scenario's GEMM and attention ops as priced (with FP8 GEMMs their activations' casts too,
+// the quantize ops; every layer of its one device, times the micro-batches), beside the median device time over the timed steps after the first (the first warms up the
 // device: its kernels' first launches, cuBLASLt's heuristics). Kinds with neither are left out. Where the file gives
 // each step's routing, each step read is priced at it, as the CUDA back-end runs the experts: each routed expert's
 // GEMMs as calls of their own at its rows (models::GemmDims::group), none for an expert without rows; the

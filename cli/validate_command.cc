@@ -42,8 +42,8 @@ struct ValidateOptions {
   std::string device_timings;  // a GPU's run: its timings file (device_timings_validation.h)
 };
 
-// What a comparison of one device's step can take: one device, the whole batch in one micro-batch, BF16 GEMMs,
-// nothing recomputed. `who` names the loop in the messages.
+// What a comparison of one device's step can take: one device, the whole batch in one micro-batch, nothing
+// recomputed. `who` names the loop in the messages.
 void check_one_device_step(const sim::Scenario& s, const std::string& who) {
   const sim::ParallelLayout& l = s.layout;
   if (s.cluster.gpu_count() != 1 || l.pp != 1 || l.tp != 1 || l.ep != 1 || l.dp != 1)
@@ -54,11 +54,6 @@ void check_one_device_step(const sim::Scenario& s, const std::string& who) {
                       fmt::format("micro-batches of {} in a batch of {}", l.micro_batch_size,
                                   s.job.global_batch_sequences),
                       "the whole batch in one micro-batch, as the model trains a step");
-  if (s.job.precision.format != models::TrainingPrecision::kBf16)
-    throw ConfigError(s.where("training.precision"), fmt::format("{} measures BF16 GEMMs", who),
-                      "training.precision: bf16",
-                      "the host's FP8 emulates the tensor cores' sums term by term (kernels/model/NOTES.md), and a "
-                      "GPU's FP8 GEMMs time their casts with them, which the catalog prices as ops of their own");
   if (l.recompute != models::Recompute::kNone)
     throw ConfigError(s.where("parallelism.recompute"), fmt::format("{} measures the step without recomputation", who),
                       "parallelism.recompute: none");
@@ -74,6 +69,10 @@ void check_runs_on_host(const sim::Scenario& s) {
                       "cluster.gpu: host (this machine's CPU, where the reduced model's CPU back-end trains)",
                       "for a GPU, --device-timings FILE compares its GEMMs' and attention core's kernels with their "
                       "prices (kernels/model/NOTES.md says what the GPU loop lacks)");
+  if (s.job.precision.format != models::TrainingPrecision::kBf16)
+    throw ConfigError(s.where("training.precision"), "the host's loop measures BF16 GEMMs", "training.precision: bf16",
+                      "the host's FP8 emulates the tensor cores' sums term by term (kernels/model/NOTES.md); a GPU's "
+                      "FP8 step is compared from its timings (--device-timings)");
   check_one_device_step(s, "the host's loop");
 }
 

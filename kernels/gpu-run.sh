@@ -226,8 +226,8 @@ run_step mla-report 30 passed:mla-bench
 run_step moe-report 30 passed:moe-bench
 
 # The calibration sweep with every family's kernels (only where all of them passed their checks); the reduced
-# model's own (its small shapes, BF16: no FP8 kernel in it); and the reduced model trained on the GPU through its
-# CUDA back-end (only where that back-end passed its layer check).
+# model's own (its small shapes, BF16: no FP8 kernel in it); the reduced model trained on the GPU through its
+# CUDA back-end (only where that back-end passed its layer check); and the model's own at FP8.
 if [ -f "$CALIBRATION_PLAN" ]; then
   run_step calibration-sweep 180 built:calibration "${fp8_ok[@]}" "${mla_ok[@]}" passed:moe-check passed:moe-fp8-check
   run_step calibration-results 30 ran:calibration-sweep
@@ -236,6 +236,8 @@ else
 fi
 run_step model-calibration 90 built:calibration "${mla_ok[@]}" passed:moe-check
 run_step model-step 120 built:model passed:model-check
+# Last, as the least needed: the FP8 run's prices (its FP8 GEMMs and casts at the model's shapes).
+run_step model-calibration-fp8 90 built:calibration "${fp8_ok[@]}" "${mla_ok[@]}" passed:moe-check
 pack_results
 
 failed=$(awk -F, 'NR > 1 && ($2 == "failed" || $2 == "timeout")' "$WORK/status.csv" | wc -l)

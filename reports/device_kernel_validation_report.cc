@@ -14,17 +14,19 @@ std::string kernel_ms(double seconds) { return fmt::format("{:.3f}", seconds * 1
 }  // namespace
 
 std::string format_device_kernel_validation_report(const DeviceKernelValidation& v) {
+  const char* what = v.fp8 ? "GEMMs, their FP8 casts and attention core" : "GEMMs and attention core";
   std::string out = fmt::format(
-      "# The reduced DeepSeek-V3's GEMMs and attention core on {}: predicted, then measured\n\n"
+      "# The reduced DeepSeek-V3's {} on {}: predicted, then measured\n\n"
       "Made by `{}` (issue 19's loop on a GPU; kernels/model/NOTES.md, \"The CUDA back-end\"). The model trained "
-      "through its CUDA back-end, which runs its GEMMs and attention core on the GPU and times their kernels there "
+      "through its CUDA back-end, which runs its {} on the GPU and times their kernels there "
       "(CUDA events around each call's kernels, the copies in and out left out), while its other ops still run on the "
       "host; so only those kernels are compared, per compute kind, and not the step.\n\n"
-      "**Predicted**: the scenario's GEMM and attention ops of the kind, every layer of its one device, priced by {}. "
+      "**Predicted**: the scenario's {} of the kind, every layer of its one device, priced by {}. "
       "**Measured**: the kind's kernels' device time in a training step, the median over the {} steps read (the "
       "first timed step warms the device up and is left out).\n\n"
       "- scenario: `{}`\n- device: {}\n- model: {}\n- timings: `{}`\n\n",
-      v.device, v.command_line, v.pricing, v.steps_read, v.scenario, v.device, v.model, v.timings_file);
+      what, v.device, v.command_line, what, v.fp8 ? "GEMM, FP8 cast and attention ops" : "GEMM and attention ops",
+      v.pricing, v.steps_read, v.scenario, v.device, v.model, v.timings_file);
   out += fmt::format(
       "## The kinds' kernels (goal: each within {:.0f}%)\n\n"
       "| kind | predicted, ms | measured, ms | error | goal |\n| --- | ---: | ---: | ---: | --- |\n",
@@ -47,19 +49,34 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
     if (kind.name == "expert_gemm")
       out += v.experts_at_their_rows
                  ? "- expert_gemm: priced as the model runs its experts, each routed expert's GEMMs as calls of their "
-                   "own (one cuBLASLt GEMM each) at the rows its router gave it in each step read, the steps' mean; "
+                   "own (one GEMM kernel each) at the rows its router gave it in each step read, the steps' mean; "
                    "DeepSeek-V3's step runs one grouped GEMM per op.\n"
-                 : "- expert_gemm: the model runs each routed expert's GEMMs as calls of their own (one cuBLASLt GEMM "
+                 : "- expert_gemm: the model runs each routed expert's GEMMs as calls of their own (one GEMM kernel "
                    "per expert with rows, its router's uneven rows), where the catalog prices one grouped GEMM per op "
                    "at the balanced share (DeepSeek-V3's kernel); its error holds both (the timings gave no "
                    "routing).\n";
+  if (v.fp8) {
+    out += "- quantize: the FP8 casts of the GEMMs' activations and their gradients, which the model runs on the GPU "
+           "inside each FP8 GEMM call and times apart from the GEMM (kernels/model/op_timer.h's DeviceWork), against "
+           "the catalog's quantize ops (quant_x, quant_dy, requant_x_t). Three differences of the model's are in its "
+           "error: its casts read FP32 operands (4 bytes a value) where DeepSeek-V3's read BF16 (2); it casts dY "
+           "once for Dgrad and again for Wgrad, where quant_dy writes both layouts in one pass; and it casts each "
+           "routed expert's rows in a call of its own.\n";
+    out += fmt::format(
+        "- Weight casts: the model casts each weight into its 128x128 blocks at every FP8 GEMM call, {} ms a step "
+        "(the median), which no kind above holds: the catalog casts no weight per call, as DeepSeek-V3's blocks "
+        "serve every call of a step (models/layer_builder.h).\n",
+        kernel_ms(v.weight_casts_s));
+  }
   out += "- Each kernel's time includes its launch on an otherwise idle stream: the model waits for every call's "
          "result on the host, so no launch hides behind another kernel as it would in a step that stays on the GPU.\n";
   return out;
 }
 
 std::string format_device_kernel_validation_summary(const DeviceKernelValidation& v) {
-  std::string out = fmt::format("{}: the GEMMs' and attention core's kernels, {} steps read\n", v.device, v.steps_read);
+  std::string out = fmt::format("{}: the {} kernels, {} steps read\n", v.device,
+                                v.fp8 ? "GEMMs', their FP8 casts' and attention core's" : "GEMMs' and attention core's",
+                                v.steps_read);
   for (const PartComparison& kind : v.kinds)
     out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", kind.name, kernel_ms(kind.predicted_s),
                        kernel_ms(kind.measured_s), 100 * kind.error());

@@ -1,6 +1,7 @@
 // The report of `trainsim validate --device-timings` (issue 19's loop on a GPU, as far as the reduced model runs
-// there): per compute kind, the simulator's prices of the kind's GEMM and attention ops beside their kernels' device
-// time measured inside the model's training steps, with the error and the kind's goal (10%).
+// there): per compute kind, the simulator's prices of the kind's GEMM and attention ops (with FP8 GEMMs, the
+// activations' casts too) beside their kernels' device time measured inside the model's training steps, with the
+// error and the kind's goal (10%).
 #pragma once
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ struct DeviceKernelValidation {
   // Whether each step read was priced at its own routing, each routed expert's GEMMs as calls of their own at its
   // rows (the timings gave each step's routing), or the catalog's grouped GEMMs at the balanced share.
   bool experts_at_their_rows = false;
+  // FP8 GEMMs: the quantize kind holds the model's activation casts against the catalog's quantize ops, and
+  // weight_casts_s (the median per step read) the weights' casts, which the catalog does not run per GEMM call.
+  bool fp8 = false;
+  double weight_casts_s = 0;
 };
 
 std::string format_device_kernel_validation_report(const DeviceKernelValidation& validation);  // Markdown

@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -58,9 +59,11 @@ class CudaBackend final : public ComputeBackend {
     TS_CUBLAS_CHECK(cublasLtCreate(&handle_));
     TS_CUDA_CHECK(cudaEventCreate(&kernels_start_));
     TS_CUDA_CHECK(cudaEventCreate(&kernels_end_));
+    for (cudaEvent_t& e : part_ends_) TS_CUDA_CHECK(cudaEventCreate(&e));
     workspace_ = DeviceBuffer<uint8_t>(kWorkspaceBytes);
   }
   ~CudaBackend() override {
+    for (cudaEvent_t e : part_ends_) cudaEventDestroy(e);
     cudaEventDestroy(kernels_end_);
     cudaEventDestroy(kernels_start_);
     cublasLtDestroy(handle_);
@@ -274,21 +277,28 @@ class CudaBackend final : public ComputeBackend {
     args.b_tiling = b_tiling;
     args.d = d.get();
     args.d_type = fp8::OutputType::kFP32;
-    // Every buffer is allocated before the kernels' time starts. The casts are the GEMM op's (the model counts them
-    // in its GEMMs): its device time runs from the first cast to the GEMM's end.
+    // Every buffer is allocated before the kernels' time starts. The casts run inside the GEMM op (the model counts
+    // them in its GEMMs), each timed as a part of its own (op_timer.h's DeviceWork): the first operand is always an
+    // activation or its gradient; the second a weight, but Wgrad's, which is X.
     start_kernels();
     switch (kind) {
       case fp8::GemmKind::kFprop:  // A = X (1x128), B = W (128x128)
         fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
+        end_part(DeviceWork::kActivationCast);
         fp8::sm90_fp8_quantize_blocks(second_in, b.get(), b_scales.get(), nullptr, nullptr, stream_);
+        end_part(DeviceWork::kWeightCast);
         break;
       case fp8::GemmKind::kDgrad:  // A = dY (1x128), B = W^T (W's 128x128 blocks, transposed)
         fp8::sm90_fp8_quantize_rows(first_in, a.get(), a_scales.get(), stream_);
+        end_part(DeviceWork::kActivationCast);
         fp8::sm90_fp8_quantize_blocks(second_in, w_codes.get(), w_scales.get(), b.get(), b_scales.get(), stream_);
+        end_part(DeviceWork::kWeightCast);
         break;
       case fp8::GemmKind::kWgrad:  // A = dY^T (128x1 of dY), B = X^T (128x1 of X)
         fp8::sm90_fp8_quantize_rows_transposed(first_in, a.get(), a_scales.get(), stream_);
+        end_part(DeviceWork::kActivationCast);
         fp8::sm90_fp8_quantize_rows_transposed(second_in, b.get(), b_scales.get(), stream_);
+        end_part(DeviceWork::kActivationCast);
         break;
     }
     TS_CUDA_CHECK_LAUNCH();
@@ -304,19 +314,37 @@ class CudaBackend final : public ComputeBackend {
   // now (op_timer.h's count_device_time). The operands' copies, the allocations and cuBLASLt's heuristics lie outside
   // it (an event on an idle stream completes when it is recorded, so host work between the two events would count);
   // the launches between one kernel and the next lie inside, as in a step whose host keeps up with its GPU no more.
-  void start_kernels() { TS_CUDA_CHECK(cudaEventRecord(kernels_start_, stream_)); }
+  // A call may end parts of its kernels (end_part: an FP8 GEMM's casts) before the rest, its own kernels'.
+  void start_kernels() {
+    parts_ = 0;
+    TS_CUDA_CHECK(cudaEventRecord(kernels_start_, stream_));
+  }
+  void end_part(DeviceWork work) {
+    if (parts_ == part_ends_.size()) throw std::logic_error("CudaBackend: more parts than events for them");
+    TS_CUDA_CHECK(cudaEventRecord(part_ends_[parts_], stream_));
+    part_work_[parts_++] = work;
+  }
   void end_kernels() {
     TS_CUDA_CHECK(cudaEventRecord(kernels_end_, stream_));
     TS_CUDA_CHECK(cudaEventSynchronize(kernels_end_));
-    float ms = 0;
-    TS_CUDA_CHECK(cudaEventElapsedTime(&ms, kernels_start_, kernels_end_));
-    count_device_time(static_cast<int64_t>(std::llround(double(ms) * 1e6)));
+    cudaEvent_t from = kernels_start_;
+    for (size_t p = 0; p <= parts_; ++p) {
+      const cudaEvent_t to = p < parts_ ? part_ends_[p] : kernels_end_;
+      float ms = 0;
+      TS_CUDA_CHECK(cudaEventElapsedTime(&ms, from, to));
+      count_device_time(static_cast<int64_t>(std::llround(double(ms) * 1e6)),
+                        p < parts_ ? part_work_[p] : DeviceWork::kKernels);
+      from = to;
+    }
   }
 
   CudaFp8Gemm fp8_gemm_;
   cudaStream_t stream_ = nullptr;
   cublasLtHandle_t handle_ = nullptr;
   cudaEvent_t kernels_start_ = nullptr, kernels_end_ = nullptr;
+  std::array<cudaEvent_t, 2> part_ends_{};  // an FP8 GEMM's two casts
+  std::array<DeviceWork, 2> part_work_{};
+  size_t parts_ = 0;
   DeviceBuffer<uint8_t> workspace_;
 };
 

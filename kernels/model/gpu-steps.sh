@@ -8,6 +8,8 @@
 #   file, is `trainsim calibrate --device`'s), timed as calibration_sweep times DeepSeek-V3's, into
 #   $WORK/model/calibration-results-<gpu>.json for `trainsim calibrate --from-kernels`: the prices of the model's
 #   own small shapes, which a calibration of DeepSeek-V3's shapes would only extrapolate to.
+# - model_calibration_fp8: the same at FP8 (reduced-deepseek-v3-h100-fp8.plan.json), into
+#   $WORK/model/calibration-results-fp8-<gpu>.json: the prices of model-step's FP8 run.
 # - model_step: the GPU config trained on the CUDA back-end, BF16 then FP8, each op's kernels timed on the device
 #   (train_reduced_model_cuda --timings: device_by_op_kind_s) and the last step traced, into $WORK/model/
 #   (gpu-results.tar.gz); its 2 x 48 tokens a step are the scenario's. `trainsim validate SCENARIO --device-timings
@@ -32,13 +34,22 @@ model_step() {
   done
 }
 
-model_calibration() {
+# time_model_plan PLAN NAME: PLAN's calls timed into $WORK/model/NAME-<gpu>.json (calibration_io.py's results).
+time_model_plan() {
   local dir
   dir=$(family_dir model)
-  "$PYTHON" kernels/calibration/calibration_io.py flatten kernels/model/reduced-deepseek-v3-h100.plan.json \
-    > "$dir/calls.txt" || return 1
-  logged "$dir/calibration-run.txt" "$BUILD/kernels/calibration/calibration_run" "${QUICK_ARGS[@]}" "$dir/calls.txt" \
-    "$dir/times.csv" || return $?
-  "$PYTHON" kernels/calibration/calibration_io.py results "$dir/times.csv" \
-    -o "$dir/calibration-results-$(gpu_name).json"
+  "$PYTHON" kernels/calibration/calibration_io.py flatten "$1" > "$dir/$2-calls.txt" || return 1
+  logged "$dir/$2-run.txt" "$BUILD/kernels/calibration/calibration_run" "${QUICK_ARGS[@]}" "$dir/$2-calls.txt" \
+    "$dir/$2-times.csv" || return $?
+  "$PYTHON" kernels/calibration/calibration_io.py results "$dir/$2-times.csv" -o "$dir/$2-$(gpu_name).json"
+}
+
+model_calibration() {
+  time_model_plan kernels/model/reduced-deepseek-v3-h100.plan.json calibration-results
+}
+
+# The same scenario at FP8 (its plan: `trainsim calibrate --device ... --set training.precision=fp8`): the FP8 GEMMs
+# and the activations' casts that model-step's FP8 run times on the device.
+model_calibration_fp8() {
+  time_model_plan kernels/model/reduced-deepseek-v3-h100-fp8.plan.json calibration-results-fp8
 }

@@ -38,7 +38,7 @@ void OpTimer::begin_step() {
   current_ = StepTiming{};
   depth_ = 0;
   op_flops_ = 0;
-  op_device_ns_ = 0;
+  op_device_ns_ = {};
   step_start_ = Clock::now();
 }
 
@@ -52,13 +52,24 @@ void OpTimer::leave(std::string_view name, OpKind kind, Clock::time_point start,
   --depth_;
   if (depth_ != 0) return;  // a nested op: its time is its parent's
   using std::chrono::duration_cast, std::chrono::nanoseconds;
-  const TimedOp op{name, kind, pass, layer, duration_cast<nanoseconds>(start - step_start_).count(),
-                   duration_cast<nanoseconds>(end - start).count(), op_flops_, op_device_ns_};
+  const auto [kernels_ns, activation_casts_ns, weight_casts_ns] = op_device_ns_;
+  const TimedOp op{name,
+                   kind,
+                   pass,
+                   layer,
+                   duration_cast<nanoseconds>(start - step_start_).count(),
+                   duration_cast<nanoseconds>(end - start).count(),
+                   op_flops_,
+                   kernels_ns + activation_casts_ns + weight_casts_ns,
+                   activation_casts_ns,
+                   weight_casts_ns};
   op_flops_ = 0;
-  op_device_ns_ = 0;
+  op_device_ns_ = {};
   current_.kind_ns[static_cast<int>(kind)] += op.duration_ns;
   current_.kind_flops[static_cast<int>(kind)] += op.flops;
-  current_.kind_device_ns[static_cast<int>(kind)] += op.device_ns;
+  current_.kind_device_ns[static_cast<int>(kind)] += kernels_ns;
+  current_.kind_device_ns[static_cast<int>(OpKind::kQuantize)] += activation_casts_ns;
+  current_.weight_cast_device_ns += weight_casts_ns;
   current_.ops.push_back(op);
 }
 
@@ -69,17 +80,17 @@ void OpTimer::add_flops(double flops) {
     current_.untimed_flops += flops;
 }
 
-void OpTimer::add_device_ns(int64_t ns) {
+void OpTimer::add_device_ns(int64_t ns, DeviceWork work) {
   if (depth_ > 0)
-    op_device_ns_ += ns;
+    op_device_ns_[static_cast<std::size_t>(work)] += ns;
   else
     current_.untimed_device_ns += ns;
 }
 
 OpTimer* attached_op_timer() { return attached; }
 
-void count_device_time(int64_t ns) {
-  if (attached != nullptr) attached->add_device_ns(ns);
+void count_device_time(int64_t ns, DeviceWork work) {
+  if (attached != nullptr) attached->add_device_ns(ns, work);
 }
 
 void count_flops(double flops) {

@@ -45,8 +45,20 @@ struct TimedOp {
   double flops = 0;
   // What the op's device kernels took, measured on the device (CUDA events around a back-end's kernels,
   // count_device_time), without the host's share of the op (its own loops, copies, launches); 0 for an op that ran
-  // no device kernel.
+  // no device kernel. The FP8 casts that feed the op's GEMMs included; the next two say how much of it they were.
   int64_t device_ns = 0;
+  int64_t activation_cast_device_ns = 0;  // DeviceWork::kActivationCast
+  int64_t weight_cast_device_ns = 0;      // DeviceWork::kWeightCast
+};
+
+// What a back-end's device time was spent on (count_device_time). An FP8 GEMM's operands are cast on the device
+// first; the simulator's catalog prices each activation's cast as a quantize op of its own (models/layer_builder.h:
+// quant_x, quant_dy, requant_x_t) and casts no weight per GEMM (its 128x128 blocks, made once, serve every call),
+// where the model casts its weights at every call. So the casts are counted apart from the GEMM's kernels.
+enum class DeviceWork {
+  kKernels,         // the op's own kernels: its kind's
+  kActivationCast,  // an activation's (or its gradient's) FP8 cast: the quantize kind's
+  kWeightCast,      // a weight's FP8 cast: no kind's (StepTiming::weight_cast_device_ns)
 };
 
 struct StepTiming {
@@ -54,8 +66,11 @@ struct StepTiming {
   double untimed_flops = 0;                    // counted outside every op (none: each GEMM runs inside its op)
   std::array<int64_t, kOpKindCount> kind_ns{};  // sum of the step's ops' durations per kind (optimizer included)
   std::array<double, kOpKindCount> kind_flops{};  // sum of the step's ops' matrix FLOPs per kind
-  std::array<int64_t, kOpKindCount> kind_device_ns{};  // sum of the step's ops' device times per kind
-  int64_t untimed_device_ns = 0;                        // device time measured outside every op
+  // Sum of the step's ops' device times per kind: an op's own kernels in its kind, its activations' FP8 casts in
+  // quantize (DeviceWork); its weights' casts in weight_cast_device_ns.
+  std::array<int64_t, kOpKindCount> kind_device_ns{};
+  int64_t weight_cast_device_ns = 0;
+  int64_t untimed_device_ns = 0;  // device time measured outside every op
   std::vector<TimedOp> ops;                     // in the order they ran (one thread: sequential)
 };
 
@@ -77,12 +92,12 @@ class OpTimer {
   // Used by count_flops: into the op running now (the outermost), else into the step's untimed_flops.
   void add_flops(double flops);
   // Used by count_device_time: into the op running now (the outermost), else into the step's untimed_device_ns.
-  void add_device_ns(int64_t ns);
+  void add_device_ns(int64_t ns, DeviceWork work);
 
  private:
   int depth_ = 0;
   double op_flops_ = 0;
-  int64_t op_device_ns_ = 0;
+  std::array<int64_t, 3> op_device_ns_{};  // by DeviceWork
   Clock::time_point step_start_{};
   StepTiming current_;
   std::vector<StepTiming> steps_;
@@ -95,9 +110,10 @@ OpTimer* attached_op_timer();
 // GEMMs and the attention core call it, so that a test can hold the simulator's op catalog to what the model runs.
 void count_flops(double flops);
 
-// Adds `ns` of device time to the op running on this thread (nothing when no timer is attached): a device back-end
-// calls it with what its kernels took, measured on the device (the CUDA back-end: events around its kernels).
-void count_device_time(int64_t ns);
+// Adds `ns` of device time spent on `work` to the op running on this thread (nothing when no timer is attached): a
+// device back-end calls it with what its kernels took, measured on the device (the CUDA back-end: events around
+// its kernels).
+void count_device_time(int64_t ns, DeviceWork work = DeviceWork::kKernels);
 
 // Attaches `timer` (may be null) to this thread for the scope's life and sets its pass; restores the previous one.
 class AttachOpTimer {

@@ -78,8 +78,8 @@ std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>
            ", \"compute_s\": " + seconds_text(compute_ns) + ", \"optimizer_s\": " + seconds_text(optimizer_ns) +
            ", \"untimed_s\": " + seconds_text(t.wall_ns - compute_ns - optimizer_ns) +
            ",\n   \"compute_by_op_kind_s\": {" + kinds + "},\n   \"flops_by_op_kind\": {" + flops +
-           "},\n   \"device_by_op_kind_s\": {" + device + "}, \"device_untimed_s\": " +
-           seconds_text(t.untimed_device_ns);
+           "},\n   \"device_by_op_kind_s\": {" + device + "}, \"device_weight_casts_s\": " +
+           seconds_text(t.weight_cast_device_ns) + ", \"device_untimed_s\": " + seconds_text(t.untimed_device_ns);
     if (!expert_rows.empty()) {
       out += ",\n   \"expert_rows\": [";
       for (size_t b = 0; b < expert_rows[s].size(); ++b) {
@@ -107,7 +107,13 @@ std::string op_trace_json(const StepTiming& step, int step_index) {
            "\", \"ph\": \"X\", \"pid\": 0, \"tid\": 0, \"ts\": " + microseconds_text(op.start_ns) +
            ", \"dur\": " + microseconds_text(op.duration_ns) + ", \"args\": {\"layer\": " + std::to_string(op.layer) +
            ", \"pass\": \"" + std::string(pass_name(op.pass)) + "\"" +
-           (op.device_ns > 0 ? ", \"device_us\": " + microseconds_text(op.device_ns) : std::string()) + "}}";
+           (op.device_ns > 0 ? ", \"device_us\": " + microseconds_text(op.device_ns) : std::string()) +
+           (op.activation_cast_device_ns > 0
+                ? ", \"activation_casts_us\": " + microseconds_text(op.activation_cast_device_ns)
+                : std::string()) +
+           (op.weight_cast_device_ns > 0 ? ", \"weight_casts_us\": " + microseconds_text(op.weight_cast_device_ns)
+                                         : std::string()) +
+           "}}";
   }
   out += "\n]}\n";
   return out;

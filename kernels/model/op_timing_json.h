@@ -20,13 +20,14 @@ struct TimingsRun {
 
 // {"clock": ..., "run": {"config", "precision", "backend", "sequences", "length"}, "steps": [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
 //   "compute_by_op_kind_s": {the nine compute kinds, zeros included}, "flops_by_op_kind": {the same keys},
-//   "device_by_op_kind_s": {the ten kinds, the optimizer's too}, "device_untimed_s"}]}.
+//   "device_by_op_kind_s": {the ten kinds, the optimizer's too}, "device_weight_casts_s", "device_untimed_s"}]}.
 // compute_s sums the nine kinds; untimed_s = wall_s - compute_s - optimizer_s (the glue between ops: cache copies,
 // loops, allocation); flops_by_op_kind the kinds' matrix FLOPs (op_timer.h's count_flops: GEMMs and the attention
 // core; 0 for kinds without), so that a kind's time reads as a rate; device_by_op_kind_s what the ops' device
-// kernels took by the device's clock (op_timer.h's count_device_time; all 0 on the CPU back-end), and
+// kernels took by the device's clock (op_timer.h's count_device_time; all 0 on the CPU back-end: an FP8 GEMM's
+// activation casts in quantize, its weights' casts apart in device_weight_casts_s, op_timer.h's DeviceWork), and
 // device_untimed_s the device time measured outside every op. In the trace, an op with device time carries it as
-// args.device_us.
+// args.device_us (casts included), and the casts' parts as args.activation_casts_us and args.weight_casts_us.
 // `expert_rows`, when given (one per step): each step's rows per routed expert, [MoE block][expert]
 // (corpus_training.h's TrainingStepRecord::expert_rows), written as the step's "expert_rows".
 std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>& steps,

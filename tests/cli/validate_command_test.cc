@@ -201,6 +201,37 @@ TEST(ValidateCommand, AGpusKernelTimesAreComparedWithThePricesOfTheSameOps) {
       << report;
 }
 
+// The FP8 run (gpu-run.sh's model-step trains both): its GEMMs' kernels in their kinds, its activations' casts in
+// quantize against the catalog's quantize ops, its weights' casts reported apart.
+TEST(ValidateCommand, AGpusFp8CastsAreComparedWithTheCatalogsQuantizeOps) {
+  nlohmann::json timings = nlohmann::json::parse(gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",
+      "precision": "fp8", "backend": "cuda", "sequences": 2, "length": 47})"));
+  const std::vector<double> factors = {5.0, 1.1, 0.9, 1.0};  // gpu_timings' steps
+  for (std::size_t i = 0; i < factors.size(); ++i) {
+    timings["steps"][i]["device_by_op_kind_s"]["quantize"] = 25e-6 * factors[i];
+    timings["steps"][i]["device_weight_casts_s"] = 12e-6 * factors[i];
+  }
+  const std::string file = write_temp("fp8-gpu-timings.json", timings.dump());
+  const std::string out = temp_path("validation-gpu-fp8.md");
+  const ProcessResult r = run_trainsim(
+      {"validate", kGpuScenario, "--set", "training.precision=fp8", "--device-timings", file, "-o", out}, kSource);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const ProcessResult run = run_trainsim({"run", kGpuScenario, "--set", "training.precision=fp8", "--json"}, kSource);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json by_kind = nlohmann::json::parse(run.out).at("step").at("compute_by_op_kind_s");
+  const std::string report = file_text(out);
+  const auto rows = kernel_rows_of(report);
+  ASSERT_TRUE(rows.count("quantize")) << report;
+  // Measured: the median of the steps read. Predicted: the quantize kind holds only the FP8 casts, every one of
+  // which the model runs on the device, so it is run's whole kind; so is projection, all GEMMs.
+  EXPECT_NEAR(rows.at("quantize").second, 0.025, 5e-4);
+  for (const char* kind : {"quantize", "projection"})
+    EXPECT_NEAR(rows.at(kind).first, 1e3 * by_kind.at(kind).get<double>(), 5e-4) << kind;
+  EXPECT_NE(report.find("GEMMs, their FP8 casts and attention core"), std::string::npos) << report;
+  EXPECT_NE(report.find("its casts read FP32 operands"), std::string::npos) << report;
+  EXPECT_NE(report.find("at every FP8 GEMM call, 0.012 ms a step"), std::string::npos) << report;
+}
+
 // The predicted rows of a GPU kernels' report, for timings with the given routing in every step.
 std::map<std::string, std::pair<double, double>> gpu_rows_at(const nlohmann::json& expert_rows, std::string* report) {
   const std::string timings = write_temp("routed-timings.json", gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",

@@ -20,6 +20,11 @@ cmp "$scratch/plan.json" kernels/calibration/deepseek-v3-2048xh800.plan.json ||
   --plan "$scratch/reduced.plan.json" > /dev/null
 cmp "$scratch/reduced.plan.json" kernels/model/reduced-deepseek-v3-h100.plan.json ||
   { echo "FAIL: kernels/model/reduced-deepseek-v3-h100.plan.json is stale"; exit 1; }
+# Its FP8 twin, which gpu-run.sh's model-calibration-fp8 step times.
+"$trainsim" calibrate --device --scenario scenarios/validation/reduced-deepseek-v3-h100.yaml \
+  --set training.precision=fp8 --plan "$scratch/reduced-fp8.plan.json" > /dev/null
+cmp "$scratch/reduced-fp8.plan.json" kernels/model/reduced-deepseek-v3-h100-fp8.plan.json ||
+  { echo "FAIL: kernels/model/reduced-deepseek-v3-h100-fp8.plan.json is stale"; exit 1; }
 
 # 2. Flattened: one line per call, the header first.
 python3 kernels/calibration/calibration_io.py flatten "$scratch/plan.json" > "$scratch/calls.txt"
@@ -53,4 +58,19 @@ PATH="$scratch/bin:$PATH" python3 kernels/calibration/calibration_io.py results 
 grep -q "kind: kernels" "$scratch/h800-kernels.yaml" || { echo "FAIL: no kernels calibration written"; exit 1; }
 timed=$(grep -c ',132,stand-in$' "$scratch/times.csv")
 points=$(grep -c 'seconds\|time:' "$scratch/h800-kernels.yaml" || true)
+# 5. The reduced model's FP8 plan the same way, read back as docs/validation.md reads it for the FP8 comparison.
+python3 kernels/calibration/calibration_io.py flatten kernels/model/reduced-deepseek-v3-h100-fp8.plan.json |
+  awk '!/^#/ && $6 == 132 { printf "%s,%.9g,132,stand-in\n", $1, 1e-5 }' |
+  { echo "# device: name=NVIDIA H100 80GB HBM3; sm_count=132; cuda=13000"; echo "id,seconds,sms,kernel"; cat; } \
+  > "$scratch/fp8-times.csv"
+PATH="$scratch/bin:$PATH" python3 kernels/calibration/calibration_io.py results "$scratch/fp8-times.csv" \
+  -o "$scratch/fp8-results.json" > /dev/null
+"$trainsim" calibrate --from-kernels "$scratch/fp8-results.json" \
+  --scenario scenarios/validation/reduced-deepseek-v3-h100.yaml --set training.precision=fp8 \
+  -o "$scratch/h100-reduced-fp8.yaml" > /dev/null || { echo "FAIL: the FP8 plan's times were not read back"; exit 1; }
+"$trainsim" ops scenarios/validation/reduced-deepseek-v3-h100.yaml --set training.precision=fp8 \
+  --set cluster.calibration="$scratch/h100-reduced-fp8.yaml" > "$scratch/fp8-ops.txt"
+grep -q 'quant_x .*memory-bound model' "$scratch/fp8-ops.txt" ||
+  { echo "FAIL: the FP8 casts are not priced by the FP8 plan's calibration"; exit 1; }
+
 echo "PASS: $calls calls flattened, $timed timed, read back as a calibration file ($points point lines)"

@@ -66,6 +66,7 @@ expect_outcome calibration-sweep '^ok'
 expect_outcome calibration-results '^ok'
 expect_outcome model-step '^ok'
 expect_outcome model-calibration '^ok'
+expect_outcome model-calibration-fp8 '^ok'
 for report in fp8-gemm-h100.md mla-h100.md moe-h100.md model-layers-h100.md calibration-results.json; do
   [ -s "$out/$report" ] || fail "no $report"
 done
@@ -73,7 +74,8 @@ tar -xzf "$out/gpu-results.tar.gz" -C "$scratch/all-pass" ./logs/fp8-gemm-check.
   fail "the archive lacks the step logs"
 grep -q -- '--quick' "$scratch/all-pass/logs/fp8-gemm-check.log" || fail "the drivers did not get --quick"
 # The model's device-timed steps and its own calibration sweep, in the archive.
-for timings in train-bf16-h100.json train-fp8-h100.json calibration-results-h100.json; do
+for timings in train-bf16-h100.json train-fp8-h100.json calibration-results-h100.json \
+  calibration-results-fp8-h100.json; do
   tar -tzf "$out/gpu-results.tar.gz" "./model/$timings" > /dev/null 2>&1 || fail "the archive lacks model/$timings"
 done
 
@@ -96,6 +98,8 @@ expect_outcome mla-bench '^ok'
 expect_outcome moe-bench '^ok'
 expect_outcome calibration-sweep '^skipped.*gated: fp8-gemm-check did not pass'
 expect_outcome calibration-results '^skipped.*gated: calibration-sweep did not run'
+expect_outcome model-calibration-fp8 '^skipped.*gated: fp8-gemm-check did not pass'
+expect_outcome model-calibration '^ok'
 grep -q "FAIL: stand-in sm90_fp8_gemm_check" "$out/summary.txt" || fail "summary.txt lacks the failed step's log tail"
 
 # 3. A family that does not compile: only its own steps are skipped.

@@ -205,6 +205,40 @@ TEST(OpTimer, DeviceTimeGoesToTheOutermostOpAndIntoTheJsonAndTrace) {
   EXPECT_DOUBLE_EQ(event.find("args")->find("device_us")->number, 1.75);
 }
 
+// An FP8 GEMM call as the CUDA back-end times it (cuda_backend.cu): X's cast, W's cast, then the GEMM, in one op.
+// The op keeps all three; the step puts the GEMM in the op's kind, X's cast in quantize (the catalog's quant_x) and
+// W's apart (the catalog casts no weight per call).
+TEST(OpTimer, AnFp8GemmsCastsAreCountedApartFromItsKernels) {
+  OpTimer timer;
+  timer.begin_step();
+  {
+    AttachOpTimer attach(&timer, Pass::kForward);
+    OpScope op(OpKind::kMlpGemm, "fp8 gemm");
+    count_device_time(300, DeviceWork::kActivationCast);
+    count_device_time(200, DeviceWork::kWeightCast);
+    count_device_time(1000);
+  }
+  timer.end_step();
+  const StepTiming& step = timer.steps().at(0);
+  ASSERT_EQ(step.ops.size(), 1u);
+  EXPECT_EQ(step.ops[0].device_ns, 1500);
+  EXPECT_EQ(step.ops[0].activation_cast_device_ns, 300);
+  EXPECT_EQ(step.ops[0].weight_cast_device_ns, 200);
+  EXPECT_EQ(step.kind_device_ns[int(OpKind::kMlpGemm)], 1000);
+  EXPECT_EQ(step.kind_device_ns[int(OpKind::kQuantize)], 300);
+  EXPECT_EQ(step.weight_cast_device_ns, 200);
+  const JsonValue root = parse_json(op_timings_json(TimingsRun{}, timer.steps()), "timings");
+  const JsonValue& json_step = root.find("steps")->items.at(0);
+  EXPECT_DOUBLE_EQ(json_step.find("device_by_op_kind_s")->find("mlp_gemm")->number, 1e-6);
+  EXPECT_DOUBLE_EQ(json_step.find("device_by_op_kind_s")->find("quantize")->number, 3e-7);
+  EXPECT_DOUBLE_EQ(json_step.find("device_weight_casts_s")->number, 2e-7);
+  const JsonValue trace = parse_json(op_trace_json(step, 0), "trace");
+  const JsonValue& args = *trace.find("traceEvents")->items.back().find("args");
+  EXPECT_DOUBLE_EQ(args.find("device_us")->number, 1.5);
+  EXPECT_DOUBLE_EQ(args.find("activation_casts_us")->number, 0.3);
+  EXPECT_DOUBLE_EQ(args.find("weight_casts_us")->number, 0.2);
+}
+
 TEST(OpTimer, WritesAtomically) {
   const std::string path = ::testing::TempDir() + "op_timer_test.json";
   write_text_atomically(path, "{\"a\": 1}\n");
