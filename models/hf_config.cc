@@ -76,6 +76,16 @@ Setter bool_field(bool ModelConfig::*member) {
   };
 }
 
+template <typename Group>
+Setter nested_bool(Group ModelConfig::*group, bool Group::*member) {
+  return [=](ModelConfig& c, const HfValue& v) -> std::string {
+    const bool* b = std::get_if<bool>(&v);
+    if (!b) return "true or false";
+    (c.*group).*member = *b;
+    return "";
+  };
+}
+
 // A dropout probability: a number from 0 up to, not including, 1 (null: 0, no dropout).
 Setter probability_field(double ModelConfig::*member) {
   return [member](ModelConfig& c, const HfValue& v) -> std::string {
@@ -219,13 +229,7 @@ const std::map<std::string, Setter, std::less<>>& field_table() {
        }},
       {"n_group", nested_int(&ModelConfig::moe, &MoeDims::expert_groups, 1, false)},
       {"topk_group", nested_int(&ModelConfig::moe, &MoeDims::groups_per_token, 1, false)},
-      {"norm_topk_prob",
-       [](ModelConfig& c, const HfValue& v) -> std::string {
-         const bool* b = std::get_if<bool>(&v);
-         if (!b) return "true or false";
-         c.moe.normalize_top_k = *b;
-         return "";
-       }},
+      {"norm_topk_prob", nested_bool(&ModelConfig::moe, &MoeDims::normalize_top_k)},
       {"routed_scaling_factor",
        [](ModelConfig& c, const HfValue& v) -> std::string {
          auto d = as_number(v);
@@ -240,13 +244,7 @@ const std::map<std::string, Setter, std::less<>>& field_table() {
          c.moe.aux_loss_alpha = *d;
          return "";
        }},
-      {"output_router_logits",
-       [](ModelConfig& c, const HfValue& v) -> std::string {
-         const bool* b = std::get_if<bool>(&v);
-         if (!b) return "true or false";
-         c.moe.output_router_logits = *b;
-         return "";
-       }},
+      {"output_router_logits", nested_bool(&ModelConfig::moe, &MoeDims::output_router_logits)},
       {"scoring_func",
        [](ModelConfig& c, const HfValue& v) -> std::string {
          const std::string* s = std::get_if<std::string>(&v);
