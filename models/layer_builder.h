@@ -181,6 +181,17 @@ class LayerBuilder {
          3 * rows * width * kBf16});
   }
 
+  // A block's output joining the residual stream over [rows, width] BF16 values, where the context's framework
+  // runs it as kernels of its own (models/residual_add.h): forward `<block>.residual_add` reads the two and writes
+  // their sum, backward `<block>.residual_grad_sum` reads the stream's gradient and the branch input's and writes
+  // their sum (3 x 2 bytes a value each way). Fused, nothing: the bytes move inside the neighbouring kernels.
+  void residual_add(const std::string& block, OpRole role, double rows, double width) {
+    if (context().residual_add != ResidualAdd::kSeparate) return;
+    add({block + ".residual_add", OpKind::kElementwise, Dtype::kBf16, Pass::kForward, role, rows * width,
+         3 * rows * width * kBf16});
+    gradient_sum(block + ".residual_grad_sum", role, rows, width);
+  }
+
   Op& communication(const std::string& name, OpRole role, Pass pass, CommKind comm, double intra, double inter) {
     Op op{name, OpKind::kCommunication, Dtype::kBf16, pass, role};
     op.comm = comm;

@@ -56,6 +56,7 @@ double dense_mlp(const ModelConfig& m, LayerBuilder& b) {
   if (reruns(c, RecomputeModule::kMlp))
     b.checkpoint_since(first, saved_before, recompute_norms ? 0.0 : sequence_rows(c) * h * kBf16);
   if (m.hidden_dropout > 0) b.dropout("mlp.residual_dropout", OpRole::kMlp, sequence_rows(c) * h);
+  b.residual_add("mlp", OpRole::kMlp, sequence_rows(c), h);
   return norm_parameters(m, h) + mlp_block_parameters(m, inter);
 }
 
@@ -157,6 +158,7 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   if (reruns(c, RecomputeModule::kMoe))
     b.checkpoint_since(first, saved_before, recompute_norms ? 0.0 : sequence_rows(c) * h * kBf16);
   if (m.hidden_dropout > 0) b.dropout("moe.residual_dropout", OpRole::kCombineSum, sequence_rows(c) * h);
+  b.residual_add("moe", OpRole::kCombineSum, sequence_rows(c), h);
   // Norm, gate, DeepSeek-V3's selection bias or GPT-OSS's router bias.
   params += norm_parameters(m, h) + h * e + (m.moe.scoring == RouterScoring::kSigmoid || m.mlp_bias ? e : 0.0);
   expert_params += local_experts * mlp_block_parameters(m, inter);

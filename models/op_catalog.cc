@@ -106,6 +106,7 @@ double attention_core_and_output(const ModelConfig& m, LayerBuilder& b) {
   tp_collectives(b, "attn", OpRole::kAttentionTp, rows, m.hidden_size);
   // The residual dropout after the output projection (Megatron's bias-dropout-add), on the reduced output.
   if (m.hidden_dropout > 0) b.dropout("attn.residual_dropout", OpRole::kAttention, sequence_rows(c) * m.hidden_size);
+  b.residual_add("attn", OpRole::kAttention, sequence_rows(c), m.hidden_size);
   return heads * d_v * m.hidden_size;
 }
 

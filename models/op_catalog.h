@@ -10,8 +10,9 @@
 #include "models/ep_traffic.h"
 #include "models/model_config.h"
 #include "models/op.h"
-#include "models/recompute.h"
 #include "models/precision_policy.h"
+#include "models/recompute.h"
+#include "models/residual_add.h"
 
 namespace trainsim::models {
 
@@ -29,6 +30,7 @@ struct OpContext {
   RecomputeModules recompute_modules;  // the listed modules, with Recompute::kModules
   AttentionKernel attention_kernel = AttentionKernel::kFlash;
   CrossEntropyKernel cross_entropy_kernel = CrossEntropyKernel::kFused;
+  ResidualAdd residual_add = ResidualAdd::kFused;
   PrecisionPolicy precision;
   // Tokens routed to this GPU's experts relative to the balanced share (1 = balanced); the routing model
   // sets it per GPU to price stragglers.

@@ -11,6 +11,7 @@ std::string layout_description(const sim::ParallelLayout& l, int microbatches, i
   std::string framework;
   if (!l.gradient_accumulation_fusion) framework += ", separate gradient accumulation";
   if (l.cross_entropy_kernel == models::CrossEntropyKernel::kUnfused) framework += ", unfused cross-entropy";
+  if (l.residual_add == models::ResidualAdd::kSeparate) framework += ", separate residual adds";
   if (l.pipeline_p2p != sim::PipelineP2p::kOverlapped)
     framework += fmt::format(", {} pipeline sends", sim::pipeline_p2p_name(l.pipeline_p2p));
   return fmt::format("PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, recompute {}, {} attention{}; {} micro-batches of {} x {} "

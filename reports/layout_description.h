@@ -8,8 +8,9 @@
 namespace trainsim::reports {
 
 // "PP 16 dualpipe, TP 1, EP 64, DP 128 ZeRO-1, recompute deepseek, flash attention; 120 micro-batches of 1 x 4096
-// tokens"; with `gradient_accumulation_fusion: false` and `cross_entropy_kernel: unfused` also
-// "separate gradient accumulation" and "unfused cross-entropy" after the attention kernel.
+// tokens"; with `gradient_accumulation_fusion: false`, `cross_entropy_kernel: unfused` and `residual_add: separate`
+// also "separate gradient accumulation", "unfused cross-entropy" and "separate residual adds" after the attention
+// kernel.
 std::string layout_description(const sim::ParallelLayout& layout, int microbatches, int sequence_length);
 
 }  // namespace trainsim::reports

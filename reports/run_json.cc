@@ -71,6 +71,7 @@ std::string format_run_json(const RunReport& r) {
                      {"recompute", models::recompute_description(l.recompute, l.recompute_modules)},
                      {"attention_kernel", models::attention_kernel_name(l.attention_kernel)},
                      {"cross_entropy_kernel", models::cross_entropy_kernel_name(l.cross_entropy_kernel)},
+                     {"residual_add", models::residual_add_name(l.residual_add)},
                      {"gradient_accumulation_fusion", l.gradient_accumulation_fusion},
                      {"pipeline_p2p", sim::pipeline_p2p_name(l.pipeline_p2p)}};
   // Which calibration the scenario chose, and which model priced each kernel family (op_pricing).

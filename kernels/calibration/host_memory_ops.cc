@@ -124,7 +124,9 @@ HostKernel rope(const OpCall& c, const model::ModelConfig& m, bool backward) {
           "assemble_qkv_backward_ref fp64"};
 }
 
-// models/layer_builder.h gradient_sum: two BF16 gradients of an input read and their sum written (6 bytes a value).
+// models/layer_builder.h gradient_sum: two BF16 gradients of an input read and their sum written (6 bytes a value);
+// its residual_add the same bytes forward, a block's output added to the residual stream (the model's loops add in
+// place, as add_gradient does).
 HostKernel gradient_sum(const OpCall& c) {
   const int values = whole_rows(c, 6, "values");
   const Doubles sum = doubles(values, 1), other = doubles(values, 2);
@@ -271,7 +273,9 @@ std::optional<HostKernel> op_loop(const CalibrationCall& call, const std::string
   if (kind == "elementwise" && contains(name, "swiglu")) return swiglu(c, config, backward);
   if (kind == "elementwise" && name.starts_with("attn.rope")) return rope(c, config, backward);
   if (kind == "elementwise" && name == "head.cross_entropy") return cross_entropy(c, config);
-  if (kind == "elementwise" && name.ends_with(".input_grad_sum")) return gradient_sum(c);
+  if (kind == "elementwise" && (name.ends_with(".input_grad_sum") || name.ends_with(".residual_grad_sum") ||
+                                 name.ends_with(".residual_add")))
+    return gradient_sum(c);
   if (kind == "router" && name.starts_with("moe.topk")) return router(c, config, backward);
   if (kind == "router" && name.starts_with("moe.balance_loss")) return balance_loss(c, config, backward);
   if (kind == "permute" && name.starts_with("moe.permute")) return permute(c, config, false, backward);

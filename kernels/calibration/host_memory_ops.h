@@ -15,6 +15,7 @@
 //   embed.lookup, mtp.embed_lookup, embed.scatter_add, ...          embedding_forward, embedding_backward
 //   head.cross_entropy                                              cross_entropy (its gradient in the same pass)
 //   attn.input_grad_sum, moe.input_grad_sum                         add_gradient
+//   <block>.residual_add, <block>.residual_grad_sum                  add_gradient
 // A call stands for every catalog op of its bytes, whose loops on the host differ where a GPU's time is the bytes'
 // (moe.permute and its backward share one; so may attn.rope and moe.shared.swiglu.bwd): it runs each distinct loop
 // once and counts their mean, so that the ops' times add up to what their loops take. An op without a loop of its

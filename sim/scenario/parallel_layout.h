@@ -24,6 +24,7 @@ struct ParallelLayout {
   models::RecomputeModules recompute_modules;  // recompute: {modules: [...]}
   models::AttentionKernel attention_kernel = models::AttentionKernel::kFlash;
   models::CrossEntropyKernel cross_entropy_kernel = models::CrossEntropyKernel::kFused;
+  models::ResidualAdd residual_add = models::ResidualAdd::kFused;
   std::vector<int> layers_per_stage;  // empty: balanced automatic placement
   // Megatron-Core's pipeline splits (transformer_config.py): the embedding and the loss each count as one
   // layer; or the first and last pipeline ranks hold these many layers (0: not set), the rest even.

@@ -208,7 +208,8 @@ void read_distributed_optimizer(const ConfigNode& node, ParallelLayout& l) {
 
 void read_parallelism(const ConfigNode& node, Scenario& s) {
   node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "ep", "dp", "zero_stage", "micro_batch_size",
-                       "schedule", "recompute", "attention_kernel", "cross_entropy_kernel", "layers_per_stage",
+                       "schedule", "recompute", "attention_kernel", "cross_entropy_kernel", "residual_add",
+                       "layers_per_stage",
                        "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                        "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_overlap",
                        "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer", "gradient_accumulation_fusion",
@@ -241,6 +242,9 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   if (auto kernel = node.get("cross_entropy_kernel"))
     l.cross_entropy_kernel = kernel->as_choice(Keys{"fused", "unfused"}) == "unfused" ? models::CrossEntropyKernel::kUnfused
                                                                                      : models::CrossEntropyKernel::kFused;
+  if (auto add = node.get("residual_add"))
+    l.residual_add = add->as_choice(Keys{"fused", "separate"}) == "separate" ? models::ResidualAdd::kSeparate
+                                                                            : models::ResidualAdd::kFused;
   // NOTE: flash keeps no s x s tensor, so the attention core's re-run frees only its log-sum-exp.
   if (models::recompute_modules(l.recompute, l.recompute_modules).has(models::RecomputeModule::kCoreAttn) &&
       l.attention_kernel == models::AttentionKernel::kFlash)

@@ -30,6 +30,7 @@ models::OpContext op_context(const Scenario& s) {
   c.recompute_modules = s.layout.recompute_modules;
   c.attention_kernel = s.layout.attention_kernel;
   c.cross_entropy_kernel = s.layout.cross_entropy_kernel;
+  c.residual_add = s.layout.residual_add;
   c.precision = s.job.precision;
   if (!s.layout.gradient_accumulation_fusion) {
     // Every micro-batch after the first adds its fresh gradient (in the weights' format, as the Wgrad GEMM wrote

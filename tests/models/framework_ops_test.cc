@@ -150,5 +150,26 @@ TEST(FrameworkOps, UnfusedCrossEntropyBytesPerLogitByHand) {
   EXPECT_DOUBLE_EQ(unfused.saved_activation_bytes - fused.saved_activation_bytes, (4 - 2) * logits);
 }
 
+// A block's output joining the residual stream, run as kernels of their own (models/residual_add.h): per GPT-2
+// layer of 2 x 1024 tokens and hidden 768, the attention's and the MLP's output each added forward (two BF16 values
+// read, their sum written: 3 x 2 bytes a value) and the stream's gradient summed with the block input's backward
+// (the same bytes). Fused, the default, adds no op.
+TEST(FrameworkOps, SeparateResidualAddsAreTwoAddsForwardAndTwoSumsBackward) {
+  const ModelConfig m = load_data("gpt2.json");
+  OpContext c = fp16_context();
+  const double values = 2.0 * 1024 * 768;
+  const LayerOps fused = build_layer_ops(m, LayerKind::kDense, c);
+  c.residual_add = ResidualAdd::kSeparate;
+  const LayerOps separate = build_layer_ops(m, LayerKind::kDense, c);
+  EXPECT_EQ(separate.ops.size(), fused.ops.size() + 4);
+  for (const char* block : {"attn", "mlp"}) {
+    EXPECT_EQ(count_named(fused, std::string(block) + ".residual_add"), 0) << block;
+    EXPECT_DOUBLE_EQ(only_op(separate, std::string(block) + ".residual_add", Pass::kForward).hbm_bytes, 6 * values);
+    EXPECT_DOUBLE_EQ(only_op(separate, std::string(block) + ".residual_grad_sum", Pass::kBackwardInput).hbm_bytes,
+                     6 * values);
+  }
+  EXPECT_DOUBLE_EQ(separate.saved_activation_bytes, fused.saved_activation_bytes);  // an add keeps nothing
+}
+
 }  // namespace
 }  // namespace trainsim::models

@@ -26,10 +26,12 @@ TEST(LayoutDescription, NamesFrameworkChoicesAwayFromTheirDefaults) {
   EXPECT_EQ(layout_description(l, 28, 2048),
             "PP 4 interleaved (v=3), TP 8, EP 1, DP 32 ZeRO-0, recompute full, unfused attention, separate gradient "
             "accumulation, unfused cross-entropy; 28 micro-batches of 2 x 2048 tokens");
+  l.residual_add = models::ResidualAdd::kSeparate;
   l.pipeline_p2p = sim::PipelineP2p::kBlockingScatterGather;
   EXPECT_EQ(layout_description(l, 28, 2048),
             "PP 4 interleaved (v=3), TP 8, EP 1, DP 32 ZeRO-0, recompute full, unfused attention, separate gradient "
-            "accumulation, unfused cross-entropy, blocking-scatter-gather pipeline sends; 28 micro-batches of 2 x "
+            "accumulation, unfused cross-entropy, separate residual adds, blocking-scatter-gather pipeline sends; 28 "
+            "micro-batches of 2 x "
             "2048 tokens");
 }
 

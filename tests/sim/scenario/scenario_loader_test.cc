@@ -85,6 +85,14 @@ TEST(ScenarioLoader, CrossEntropyKernelIsFusedUnlessUnfusedIsAsked) {
             "s.yaml:14:25: parallelism.cross_entropy_kernel: 'fp32' is not a known value (expected one of fused, unfused)");
 }
 
+TEST(ScenarioLoader, ResidualAddsAreFusedUnlessSeparateIsAsked) {
+  EXPECT_EQ(parse_scenario(kValidScenario, "s.yaml").layout.residual_add, models::ResidualAdd::kFused);
+  const std::string separate = with("  recompute: deepseek\n", "  recompute: deepseek\n  residual_add: separate\n");
+  EXPECT_EQ(parse_scenario(separate, "s.yaml").layout.residual_add, models::ResidualAdd::kSeparate);
+  EXPECT_EQ(error_of(with("  recompute: deepseek\n", "  recompute: deepseek\n  residual_add: apart\n")),
+            "s.yaml:14:17: parallelism.residual_add: 'apart' is not a known value (expected one of fused, separate)");
+}
+
 TEST(ScenarioLoader, GradientAccumulationIsFusedUnlessSaidOtherwise) {
   EXPECT_TRUE(parse_scenario(kValidScenario, "s.yaml").layout.gradient_accumulation_fusion);
   const std::string separate =
@@ -123,7 +131,7 @@ TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
   EXPECT_EQ(error_of(with("  schedule: dualpipe", "  schedul: dualpipe")),
             "s.yaml:10:3: parallelism.schedul: unknown key 'schedul' (expected one of pp, virtual_stages, tp, "
             "sequence_parallel, ep, dp, zero_stage, micro_batch_size, schedule, recompute, attention_kernel, "
-            "cross_entropy_kernel, layers_per_stage, account_for_embedding_in_pipeline_split, "
+            "cross_entropy_kernel, residual_add, layers_per_stage, account_for_embedding_in_pipeline_split, "
             "account_for_loss_in_pipeline_split, decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers, "
             "dp_overlap, dp_bucket, expert_tp, ep_overlap, distributed_optimizer, gradient_accumulation_fusion, "
             "pipeline_p2p); "
