@@ -80,10 +80,9 @@ DeviceTimings load_device_timings(const std::string& file) {
         }
       }
     }
-    const auto weight_casts = steps[i].find("device_weight_casts_s");
-    t.weight_casts_s.push_back(weight_casts == steps[i].end()
-                                   ? 0.0
-                                   : fields.non_negative(steps[i], "device_weight_casts_s", step));
+    t.weight_casts_s.push_back(steps[i].contains("device_weight_casts_s")
+                                   ? fields.non_negative(steps[i], "device_weight_casts_s", step)
+                                   : 0.0);
     std::array<double, models::kComputeKindCount>& row = t.device_by_kind_s.emplace_back();
     for (int k = 0; k < models::kComputeKindCount; ++k) {
       const std::string name(models::compute_kind_name(static_cast<models::ComputeKind>(k)));

@@ -378,11 +378,6 @@ std::vector<std::string> finalize_model(ModelConfig& c) {
     problems.push_back(fmt::format("num_attention_heads {} is not a multiple of num_key_value_heads {}", c.num_heads,
                                    c.num_kv_heads));
   if (c.is_moe()) {
-    // transformers' DeepseekV2Config and DeepseekV3Config default aux_loss_alpha to 0.001.
-    constexpr double kHfDeepSeekAuxLossAlpha = 0.001;
-    c.moe.balance_loss = c.model_type.starts_with("deepseek")
-                             ? c.moe.aux_loss_alpha.value_or(kHfDeepSeekAuxLossAlpha) > 0
-                             : c.moe.output_router_logits;
     // Mixtral, OLMoE, GPT-OSS: no moe_intermediate_size; intermediate_size is the expert width.
     if (c.moe.expert_intermediate_size == 0) c.moe.expert_intermediate_size = c.intermediate_size;
     if (c.moe.shared_intermediate_size > 0 && c.moe.shared_experts == 0) c.moe.shared_experts = 1;  // Qwen2-MoE

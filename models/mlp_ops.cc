@@ -84,7 +84,7 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   b.add({"moe.topk", OpKind::kRouter, Dtype::kFp32, Pass::kForward, OpRole::kRouter, 4.0 * rows * e, rows * e * kFp32});
   b.add({"moe.topk.bwd", OpKind::kRouter, Dtype::kFp32, Pass::kBackwardInput, OpRole::kRouter, 4.0 * rows * e, 2.0 * rows * e * kFp32});
   b.save(rows * e * kFp32 + rows * k * (kFp32 + kInt32));  // scores; top-k weights and indices
-  if (m.moe.balance_loss) {
+  if (m.trains_balance_loss()) {
     // Forward: each token's scores normalized and summed into the experts' mean scores, its expert indices
     // counted (3 FLOPs a score). Backward: the loss's gradient through the normalization and the sigmoid into
     // the scores' gradient (6 a score), read and written once. The kept scores serve it.

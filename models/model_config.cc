@@ -8,6 +8,14 @@
 
 namespace trainsim::models {
 
+bool ModelConfig::trains_balance_loss() const {
+  if (!is_moe()) return false;
+  // transformers' DeepseekV2Config and DeepseekV3Config default aux_loss_alpha to 0.001.
+  constexpr double kHfDeepSeekAuxLossAlpha = 0.001;
+  return model_type.starts_with("deepseek") ? moe.aux_loss_alpha.value_or(kHfDeepSeekAuxLossAlpha) > 0
+                                            : moe.output_router_logits;
+}
+
 bool ModelConfig::is_moe_layer(int layer) const {
   if (!is_moe()) return false;
   if (std::find(moe.dense_layers.begin(), moe.dense_layers.end(), layer) != moe.dense_layers.end()) return false;

@@ -45,13 +45,9 @@ struct MoeDims {
   int groups_per_token = 1;    // topk_group: DeepSeek-V3 routes each token to at most this many nodes
   double routed_scaling_factor = 1.0;
   RouterScoring scoring = RouterScoring::kSoftmax;
-  // The router's balance loss, an op over its scores (the catalog's moe.balance_loss). Computed in training where
-  // HuggingFace's modeling code computes it: DeepSeek's when aux_loss_alpha > 0 (sequence-wise with seq_aux, as
-  // DeepSeek-V3 trained: arXiv 2412.19437 eq. 17-20; the same work per score over the batch without it), the
-  // others' (Mixtral, Qwen-MoE, OLMoE: the Switch-style loss) when output_router_logits is true.
+  // What decides whether training runs the router's balance loss (ModelConfig::trains_balance_loss).
   std::optional<double> aux_loss_alpha;  // as given; none: DeepseekV2Config's and DeepseekV3Config's 0.001
   bool output_router_logits = false;
-  bool balance_loss = false;  // settled by finalize_model from the two above and model_type
 };
 
 struct ModelConfig {
@@ -96,6 +92,11 @@ struct ModelConfig {
   std::vector<std::string> notes;
 
   bool is_moe() const { return moe.routed_experts > 0; }
+  // Whether training runs the router's balance loss, an op over its scores (the catalog's moe.balance_loss), as
+  // HuggingFace's modeling code decides: DeepSeek's when aux_loss_alpha > 0 (sequence-wise with seq_aux, as
+  // DeepSeek-V3 trained: arXiv 2412.19437 eq. 17-20; the same work per score over the batch without it), the
+  // others' (Mixtral, Qwen-MoE, OLMoE: the Switch-style loss) when output_router_logits is true.
+  bool trains_balance_loss() const;
   // DeepSeek's rule (layer >= first_k_dense and layer % freq == 0) or, with decoder_sparse_step, Qwen-MoE's.
   bool is_moe_layer(int layer) const;
   int moe_layer_count() const;

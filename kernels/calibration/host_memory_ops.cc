@@ -187,7 +187,7 @@ HostKernel balance_loss(const OpCall& c, const model::ModelConfig& m, bool backw
   const std::int64_t per_token = backward ? 8 * experts : 4 * (experts + rule.top_k);
   const int tokens = whole_rows(c, per_token, "tokens");
   if (backward) {
-    const Doubles gradient = doubles(std::int64_t{tokens} * rule.num_experts, 11);
+    const Doubles gradient = doubles(tokens * experts, 11);
     auto copy = std::make_shared<std::vector<double>>();
     return {[=] { copy->assign(gradient->begin(), gradient->end()); }, "copy of the balance loss's gradient fp64"};
   }

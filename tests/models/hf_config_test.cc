@@ -130,17 +130,17 @@ TEST(HfConfig, QwenMoeLayerRulesAndSharedExpert) {
 // (as in the preset, which leaves it out); Mixtral's and Qwen-MoE's when output_router_logits is true (false by
 // default, as Mixtral's config.json ships).
 TEST(HfConfig, TheBalanceLossRunsWhereTransformersComputesIt) {
-  EXPECT_TRUE(load_preset("deepseek-v3").moe.balance_loss);
-  EXPECT_FALSE(load_preset("mixtral-8x7b").moe.balance_loss);
+  EXPECT_TRUE(load_preset("deepseek-v3").trains_balance_loss());
+  EXPECT_FALSE(load_preset("mixtral-8x7b").trains_balance_loss());
   const std::string deepseek = "{" + kDense + R"(, "model_type": "deepseek_v3", "n_routed_experts": 8,
       "num_experts_per_tok": 2, "moe_intermediate_size": 32)";
-  EXPECT_TRUE(from_json(deepseek + R"(, "aux_loss_alpha": 0.0001, "seq_aux": false})").moe.balance_loss);
-  EXPECT_FALSE(from_json(deepseek + R"(, "aux_loss_alpha": 0})").moe.balance_loss);
+  EXPECT_TRUE(from_json(deepseek + R"(, "aux_loss_alpha": 0.0001, "seq_aux": false})").trains_balance_loss());
+  EXPECT_FALSE(from_json(deepseek + R"(, "aux_loss_alpha": 0})").trains_balance_loss());
   const std::string qwen = "{" + kDense + R"(, "model_type": "qwen2_moe", "num_experts": 8, "num_experts_per_tok": 2)";
-  EXPECT_FALSE(from_json(qwen + "}").moe.balance_loss);
-  EXPECT_TRUE(from_json(qwen + R"(, "output_router_logits": true})").moe.balance_loss);
+  EXPECT_FALSE(from_json(qwen + "}").trains_balance_loss());
+  EXPECT_TRUE(from_json(qwen + R"(, "output_router_logits": true})").trains_balance_loss());
   // A weight without experts changes nothing; a bad one is an error naming its key.
-  EXPECT_FALSE(from_json("{" + kDense + R"(, "model_type": "deepseek_v3"})").moe.balance_loss);
+  EXPECT_FALSE(from_json("{" + kDense + R"(, "model_type": "deepseek_v3"})").trains_balance_loss());
   EXPECT_EQ(hf_error_of(deepseek + R"(, "aux_loss_alpha": -1})"),
             "cfg.json: aux_loss_alpha: bad value -1 (expected a number >= 0)");
 }
