@@ -48,6 +48,14 @@ int shape_int(std::int64_t size, const char* what) {
   return static_cast<int>(size);
 }
 
+std::vector<int> equal_offsets(int count, std::int64_t size, const char* what) {
+  const int run = shape_int(size, what);
+  shape_int(std::int64_t(count) * run, what);
+  std::vector<int> offsets(static_cast<std::size_t>(shape_int(count, "count")) + 1);
+  for (int i = 0; i <= count; ++i) offsets[static_cast<std::size_t>(i)] = i * run;
+  return offsets;
+}
+
 CalibrationCall parse_calibration_call(const std::string& line, int line_number) {
   std::istringstream words(line);
   CalibrationCall c;

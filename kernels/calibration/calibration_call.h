@@ -30,6 +30,11 @@ struct CalibrationCall {
 // A shape size as the kernels and references take it (int); std::invalid_argument naming `what` outside 1 .. 2^31 - 1.
 int shape_int(std::int64_t size, const char* what);
 
+// The offsets of `count` equal runs of `size` rows each, as the varlen attention kernels (cu_seqlens) and the grouped
+// GEMMs (group offsets) take them: count + 1 ints from 0 to count x size. The first is 0 by definition, so only the
+// run's size and the total are range-checked (shape_int), the total naming `what`.
+std::vector<int> equal_offsets(int count, std::int64_t size, const char* what);
+
 // Parses one line; throws std::invalid_argument naming the line number and the field that is wrong.
 CalibrationCall parse_calibration_call(const std::string& line, int line_number);
 // Every non-empty line of `in` that does not start with '#'.

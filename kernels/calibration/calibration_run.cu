@@ -100,9 +100,7 @@ Timed fp8_grouped_gemm(const CalibrationCall& c, Scratch& s) {
   const bool wgrad = c.pass == "W";
   const int groups = shape_int(c.groups, "groups");
   const std::int64_t rows_per_group = wgrad ? c.k : c.m;
-  const int padded = shape_int((rows_per_group + 127) / 128 * 128, "rows per group");
-  std::vector<int> offsets(groups + 1);
-  for (int g = 0; g <= groups; ++g) offsets[g] = shape_int(std::int64_t(g) * padded, "rows");
+  const std::vector<int> offsets = equal_offsets(groups, (rows_per_group + 127) / 128 * 128, "rows");
   const int rows = offsets.back();
   if (!wgrad) {
     const int n = shape_int(c.n, "n"), k = shape_int(c.k, "k");
@@ -132,8 +130,7 @@ Timed bf16_gemm(const CalibrationCall& c, Scratch& s) {
 Timed attention(const CalibrationCall& c, Scratch& s, bool backward) {
   if (c.seq_q != c.seq_kv) throw std::invalid_argument("seq_q != seq_kv: the kernels are self-attention");
   const int batch = shape_int(c.batch, "batch"), seq = shape_int(c.seq_q, "seq_q");
-  std::vector<int> cu(batch + 1);
-  for (int b = 0; b <= batch; ++b) cu[b] = shape_int(std::int64_t(b) * seq, "tokens");
+  const std::vector<int> cu = equal_offsets(batch, seq, "tokens");
   int* cu_device = s.get<int>(cu.size());
   TS_CUDA_CHECK(cudaMemcpy(cu_device, cu.data(), cu.size() * sizeof(int), cudaMemcpyHostToDevice));
   const AttentionDeviceArgs args{cu_device, batch, seq, cu.back(), shape_int(c.heads, "heads"),

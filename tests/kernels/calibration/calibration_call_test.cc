@@ -98,5 +98,26 @@ TEST(MemoryBoundShapes, PermuteRows) {
   EXPECT_FALSE(permute_rows(939524096 + 2, 7168).has_value());
 }
 
+// The first H200 run (kernels/runs/2026-12-04-h200) refused every attention and grouped-GEMM call: the offsets were
+// range-checked one by one, and the first, 0, is below shape_int's range. The reduced model's attention call is 2
+// sequences of 48 tokens; a grouped call of 4 groups of 96 rows pads each to 128.
+TEST(EqualOffsets, StartAtZeroAndStepByTheRun) {
+  EXPECT_EQ(equal_offsets(2, 48, "tokens"), (std::vector<int>{0, 48, 96}));
+  EXPECT_EQ(equal_offsets(4, 128, "rows"), (std::vector<int>{0, 128, 256, 384, 512}));
+  EXPECT_EQ(equal_offsets(1, 4096, "tokens"), (std::vector<int>{0, 4096}));
+}
+
+TEST(EqualOffsets, RefuseAnEmptyRunAndATotalPastInt) {
+  EXPECT_THROW(equal_offsets(2, 0, "tokens"), std::invalid_argument);
+  EXPECT_THROW(equal_offsets(0, 48, "tokens"), std::invalid_argument);
+  // 2^16 runs of 2^15 rows is 2^31, one past the largest int.
+  try {
+    equal_offsets(1 << 16, 1 << 15, "rows");
+    ADD_FAILURE() << "a total of 2^31 rows was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("rows"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace trainsim::kernels
