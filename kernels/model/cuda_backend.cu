@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -18,6 +19,7 @@
 
 #include "kernels/common/cuda_check.cuh"
 #include "kernels/common/device_buffer.cuh"
+#include "kernels/common/stream_hold.cuh"
 #include "kernels/fp8/fp8_scaling.h"
 #include "kernels/fp8/sm90_fp8_gemm.h"
 #include "kernels/fp8/sm90_fp8_quantize.h"
@@ -312,12 +314,16 @@ class CudaBackend final : public ComputeBackend {
   // The device time of a call's kernels: an event recorded just before the first is launched and one just after the
   // last, on the stream, their interval by the device's clock (about 0.5 us resolution) reported to the op running
   // now (op_timer.h's count_device_time). The operands' copies, the allocations and cuBLASLt's heuristics lie outside
-  // it (an event on an idle stream completes when it is recorded, so host work between the two events would count);
-  // the launches between one kernel and the next lie inside, as in a step whose host keeps up with its GPU no more.
+  // it. The stream is held first (stream_hold.cuh) for twice the longest time the host has taken to queue a call's
+  // kernels, and at least 200 us, so the events time the device's work and not the host's launches: on an idle stream
+  // the first launch lies inside the interval (the 2026-12-04 H200 run timed a small cuBLASLt GEMM 22-39 us so, and
+  // about 10 us queued back to back; kernels/model/NOTES.md).
   // A call may end parts of its kernels (end_part: an FP8 GEMM's casts) before the rest, its own kernels'.
   void start_kernels() {
     parts_ = 0;
+    hold_stream(stream_, std::max(200e-6, 2 * longest_queue_seconds_));
     TS_CUDA_CHECK(cudaEventRecord(kernels_start_, stream_));
+    queued_from_ = std::chrono::steady_clock::now();
   }
   void end_part(DeviceWork work) {
     if (parts_ == part_ends_.size()) throw std::logic_error("CudaBackend: more parts than events for them");
@@ -326,6 +332,8 @@ class CudaBackend final : public ComputeBackend {
   }
   void end_kernels() {
     TS_CUDA_CHECK(cudaEventRecord(kernels_end_, stream_));
+    longest_queue_seconds_ = std::max(
+        longest_queue_seconds_, std::chrono::duration<double>(std::chrono::steady_clock::now() - queued_from_).count());
     TS_CUDA_CHECK(cudaEventSynchronize(kernels_end_));
     cudaEvent_t from = kernels_start_;
     for (size_t p = 0; p <= parts_; ++p) {
@@ -342,6 +350,8 @@ class CudaBackend final : public ComputeBackend {
   cudaStream_t stream_ = nullptr;
   cublasLtHandle_t handle_ = nullptr;
   cudaEvent_t kernels_start_ = nullptr, kernels_end_ = nullptr;
+  std::chrono::steady_clock::time_point queued_from_{};
+  double longest_queue_seconds_ = 0;  // the host's longest time from a call's first launch to its last, so far
   std::array<cudaEvent_t, 2> part_ends_{};  // an FP8 GEMM's two casts
   std::array<DeviceWork, 2> part_work_{};
   size_t parts_ = 0;
