@@ -19,6 +19,7 @@
 #include "hardware/trace_summary.h"
 #include "core/output_files.h"
 #include "core/error.h"
+#include "reports/shell_quote.h"
 #include "reports/trace_calibration_report.h"
 #include "reports/trace_comparison_report.h"
 #include "reports/trace_summary_report.h"
@@ -91,9 +92,12 @@ std::string write_kernel_calibration(const std::string& results_file, const std:
   const hw::KernelResults results = hw::read_kernel_results(results_file, plan);
   hw::Calibration calibration = hw::calibration_from_kernel_results(results, scenario.cluster.gpu, scenario_file);
   calibration.fits = hw::fitted_models(hw::fit_calibration(&calibration, scenario.cluster.gpu));
-  const std::string text = hw::format_calibration(
-      calibration,
-      fmt::format("trainsim calibrate --from-kernels {} --scenario {} -o {}", results_file, scenario_file, output));
+  // The command that made the file, its --set values included: without them the file cannot be made again.
+  std::string made_by = "trainsim calibrate --from-kernels " + reports::shell_quote(results_file) + " --scenario " +
+                        reports::shell_quote(scenario_file);
+  for (const std::string& value : set) made_by += " --set " + reports::shell_quote(value);
+  made_by += " -o " + reports::shell_quote(output);
+  const std::string text = hw::format_calibration(calibration, made_by);
   // Read back before writing: a point the loader would refuse stops here, with nothing written.
   hw::parse_calibration(text, output);
   outputs.stage(calibration_file, text);
@@ -202,6 +206,7 @@ void add_calibrate_command(CLI::App& app) {
       if (options->trace_url != "https://github.com/deepseek-ai/profile-data")
         made_by += fmt::format(" --trace-url {}", options->trace_url);
       if (options->trace_date != "2025-02-27") made_by += fmt::format(" --trace-date {}", options->trace_date);
+      for (const std::string& value : options->set) made_by += " --set " + reports::shell_quote(value);
       const std::string text = hw::format_calibration(calibration.calibration, made_by);
       // Read back before writing: a date or a point the loader would refuse stops here, with nothing written.
       hw::parse_calibration(text, options->output);

@@ -94,6 +94,14 @@ TEST(CalibrateDevice, PlanThenResultsGiveAKernelsCalibrationWithItsFit) {
   EXPECT_NEAR(number_after(written, "hbm_time_factor"), kFactor, 1e-9) << written;
   EXPECT_NEAR(number_after(written, "launch_s"), kLaunchS, 1e-15) << written;
 
+  // The file names the command that makes it again, a --set that the scenario was read with included.
+  const ProcessResult with_set = run_trainsim({"calibrate", "--from-kernels", results_file, "--scenario",
+                                               kDefaultScenario, "--set", "seed=7", "-o", calibration}, kSource);
+  ASSERT_EQ(with_set.exit_code, 0) << with_set.err;
+  EXPECT_NE(file_text(calibration).find("--scenario " + std::string(kDefaultScenario) + " --set 'seed=7' -o "),
+            std::string::npos)
+      << file_text(calibration).substr(0, 400);
+
   // A malformed call: exit 2 at its JSON path, and the file is neither written nor replaced.
   std::filesystem::remove(calibration);
   results["calls"][0]["seconds"] = 0;
