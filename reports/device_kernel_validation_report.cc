@@ -39,6 +39,11 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
   }
   out += "\n## What the figures say\n\n";
   out += fmt::format("- {} of {} kinds miss their goal.\n", misses, v.kinds.size());
+  if (!v.roofline_kinds.empty())
+    out += fmt::format(
+        "- Priced by the datasheet roofline, not by a measurement: {}. The calibration has no points of those "
+        "kernel families, so these predictions test the roofline, not the kernels.\n",
+        fmt::join(v.roofline_kinds, "; "));
   if (!v.fp64_kinds.empty())
     out += fmt::format(
         "- {}: the model runs its output head and its router's gate at FP64 (kernels/model's kOriginalPrecision, "

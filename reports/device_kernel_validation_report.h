@@ -24,6 +24,9 @@ struct DeviceKernelValidation {
   // Kinds whose measured kernels the catalog prices at another precision: the model keeps its output head and its
   // router's gate at FP64 (kernels/model's kOriginalPrecision), which the catalog prices as BF16 GEMMs.
   std::vector<std::string> fp64_kinds;
+  // Kinds with ops whose kernel family the calibration has no fit of, so that the datasheet roofline priced them:
+  // "attention_core (attention_backward, attention_forward)".
+  std::vector<std::string> roofline_kinds;
   // Whether each step read was priced at its own routing, each routed expert's GEMMs as calls of their own at its
   // rows (the timings gave each step's routing), or the catalog's grouped GEMMs at the balanced share.
   bool experts_at_their_rows = false;

@@ -199,6 +199,21 @@ TEST(ValidateCommand, AGpusKernelTimesAreComparedWithThePricesOfTheSameOps) {
   EXPECT_NE(report.find("expert_gemm: the model runs each routed expert's GEMMs as calls of their own"),
             std::string::npos)
       << report;
+  // The H100 borrows the H800 trace's calibration, which fits every family these kinds use: nothing is on the
+  // roofline. Without a calibration everything is, and the report says so kind by kind, naming the families.
+  EXPECT_EQ(report.find("Priced by the datasheet roofline"), std::string::npos) << report;
+  const std::string bare = temp_path("validation-gpu-roofline.md");
+  ASSERT_EQ(run_trainsim({"validate", kGpuScenario, "--set", "cluster.calibration=none", "--device-timings", timings,
+                          "-o", bare},
+                         kSource)
+                .exit_code,
+            0);
+  const std::string roofline = file_text(bare);
+  EXPECT_NE(roofline.find("Priced by the datasheet roofline, not by a measurement: attention_core "
+                          "(attention_backward, attention_forward); "),
+            std::string::npos)
+      << roofline;
+  EXPECT_NE(roofline.find("projection (bf16_gemm)"), std::string::npos) << roofline;
 }
 
 // The FP8 run (gpu-run.sh's model-step trains both): its GEMMs' kernels in their kinds, its activations' casts in
