@@ -62,6 +62,12 @@ DeviceTimings load_device_timings(const std::string& file) {
   t.backend = fields.text(run, "backend", "run");
   t.sequences = static_cast<int>(fields.whole(run, "sequences", 1, 1000000, "run"));
   t.length = static_cast<int>(fields.whole(run, "length", 1, 1000000, "run"));
+  // Absent from the files of runs before the stream hold (kernels/common/stream_hold.cuh): their launches are inside.
+  if (run.contains("launches_held")) {
+    if (!run["launches_held"].is_boolean())
+      fields.malformed("run.launches_held", "is not true or false", "true or false");
+    t.launches_held = run["launches_held"].get<bool>();
+  }
   const json& steps = fields.member(root, "steps", "");
   if (!steps.is_array() || steps.size() < 2)
     fields.malformed("steps", fmt::format("holds {} steps", steps.is_array() ? steps.size() : 0),
@@ -179,6 +185,7 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   v.experts_at_their_rows = !t.expert_rows.empty();
   v.steps_read = static_cast<int>(t.device_by_kind_s.size()) - 1;
   v.fp8 = s.job.precision.format == models::TrainingPrecision::kFp8Block;
+  v.launches_held = t.launches_held;
   v.weight_casts_s = median(std::vector<double>(t.weight_casts_s.begin() + 1, t.weight_casts_s.end()));
   for (int k = 0; k < models::kComputeKindCount; ++k) {
     const auto i = static_cast<std::size_t>(k);

@@ -20,6 +20,7 @@ struct DeviceTimings {
   std::string file;
   std::string config, precision, backend;  // "run": what it was measured on
   int sequences = 0, length = 0;
+  bool launches_held = false;  // run.launches_held: each call's launches lie outside its device time (absent: false)
   // Per step, in order: each compute kind's device seconds (the simulator's kinds, the optimizer's too).
   std::vector<std::array<double, models::kComputeKindCount>> device_by_kind_s;
   // Per step, the device seconds of an FP8 run's weight casts (device_weight_casts_s; 0 where the file gives none:

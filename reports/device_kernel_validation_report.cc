@@ -73,8 +73,13 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
         "serve every call of a step (models/layer_builder.h).\n",
         kernel_ms(v.weight_casts_s));
   }
-  out += "- Each kernel's time includes its launch on an otherwise idle stream: the model waits for every call's "
-         "result on the host, so no launch hides behind another kernel as it would in a step that stays on the GPU.\n";
+  out += v.launches_held
+             ? "- Each call's kernels were queued behind a stream hold (kernels/common/stream_hold.cuh) before their "
+               "time began, so the measured times are the device's work alone, as the calibration's points are.\n"
+             : "- Each call's time includes its first kernel's launch on an otherwise idle stream: the model waits "
+               "for every call's result on the host, and this run's timer had no stream hold (its device times "
+               "predate kernels/common/stream_hold.cuh), so no launch hides behind another kernel as it would in a "
+               "step that stays on the GPU. An FP8 call's casts run first and hold that launch, its GEMM does not.\n";
   return out;
 }
 

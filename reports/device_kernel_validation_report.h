@@ -33,6 +33,7 @@ struct DeviceKernelValidation {
   // FP8 GEMMs: the quantize kind holds the model's activation casts against the catalog's quantize ops, and
   // weight_casts_s (the median per step read) the weights' casts, which the catalog does not run per GEMM call.
   bool fp8 = false;
+  bool launches_held = false;  // the measured times leave each call's launches out (a stream hold queued them)
   double weight_casts_s = 0;
 };
 

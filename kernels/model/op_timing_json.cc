@@ -53,7 +53,8 @@ std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>
                     " \"run\": {\"config\": " + json_string(run.config) + ", \"precision\": " +
                     json_string(run.precision) + ", \"backend\": " + json_string(run.backend) +
                     ", \"sequences\": " + std::to_string(run.sequences) + ", \"length\": " +
-                    std::to_string(run.length) + "},\n \"steps\": [";
+                    std::to_string(run.length) + ", \"launches_held\": " + (run.launches_held ? "true" : "false") +
+                    "},\n \"steps\": [";
   for (size_t s = 0; s < steps.size(); ++s) {
     const StepTiming& t = steps[s];
     int64_t compute_ns = 0;

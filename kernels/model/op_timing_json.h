@@ -16,9 +16,12 @@ struct TimingsRun {
   std::string backend;    // the back-end's name: "cpu", "cuda"
   int sequences = 0;      // per step
   int length = 0;         // tokens per sequence the model predicts (it reads length + 1)
+  // Device times taken with each call's kernels queued behind a stream hold (kernels/common/stream_hold.cuh), so
+  // that their launches lie outside them; runs before 2026-12-04's hold timed the first launch too.
+  bool launches_held = false;
 };
 
-// {"clock": ..., "run": {"config", "precision", "backend", "sequences", "length"}, "steps": [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
+// {"clock": ..., "run": {"config", "precision", "backend", "sequences", "length", "launches_held"}, "steps": [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
 //   "compute_by_op_kind_s": {the nine compute kinds, zeros included}, "flops_by_op_kind": {the same keys},
 //   "device_by_op_kind_s": {the ten kinds, the optimizer's too}, "device_weight_casts_s", "device_untimed_s"}]}.
 // compute_s sums the nine kinds; untimed_s = wall_s - compute_s - optimizer_s (the glue between ops: cache copies,

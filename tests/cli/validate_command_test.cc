@@ -214,6 +214,20 @@ TEST(ValidateCommand, AGpusKernelTimesAreComparedWithThePricesOfTheSameOps) {
             std::string::npos)
       << roofline;
   EXPECT_NE(roofline.find("projection (bf16_gemm)"), std::string::npos) << roofline;
+
+  // A file without run.launches_held predates the stream hold: its launches are inside its times, and the report
+  // says so; a run that held its stream is said to time the device's work alone; anything else is refused.
+  EXPECT_NE(report.find("this run's timer had no stream hold"), std::string::npos) << report;
+  const std::string held = write_temp("gpu-timings-held.json", gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",
+    "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47, "launches_held": true})"));
+  const std::string held_out = temp_path("validation-gpu-held.md");
+  ASSERT_EQ(run_trainsim({"validate", kGpuScenario, "--device-timings", held, "-o", held_out}, kSource).exit_code, 0);
+  EXPECT_NE(file_text(held_out).find("queued behind a stream hold"), std::string::npos) << file_text(held_out);
+  const std::string odd = write_temp("gpu-timings-odd.json", gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",
+    "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47, "launches_held": 1})"));
+  const ProcessResult refused = run_trainsim({"validate", kGpuScenario, "--device-timings", odd}, kSource);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("run.launches_held: is not true or false"), std::string::npos) << refused.err;
 }
 
 // The FP8 run (gpu-run.sh's model-step trains both): its GEMMs' kernels in their kinds, its activations' casts in

@@ -115,6 +115,11 @@ TEST(OpTimer, TimingsJsonReadsBack) {
   EXPECT_EQ(measured_on->find("backend")->text, "cpu");
   EXPECT_EQ(measured_on->find("sequences")->number, 4);
   EXPECT_EQ(measured_on->find("length")->number, 32);
+  ASSERT_NE(measured_on->find("launches_held"), nullptr);
+  EXPECT_FALSE(measured_on->find("launches_held")->boolean);  // a CPU back-end holds no stream
+  TimingsRun held = run;
+  held.launches_held = true;
+  EXPECT_TRUE(parse_json(op_timings_json(held, steps, routing), "timings").find("run")->find("launches_held")->boolean);
   const JsonValue* list = root.find("steps");
   ASSERT_NE(list, nullptr);
   ASSERT_EQ(list->items.size(), 2u);
