@@ -16,6 +16,7 @@
 
 #include "kernels/calibration/calibration_call.h"
 #include "kernels/calibration/calibration_times.h"
+#include "kernels/calibration/gpu_kernel_choice.h"
 #include "kernels/common/driver_args.h"
 #include "kernels/common/gpu_timing.cuh"
 #include "kernels/fp8/fp8_scaling.h"
@@ -35,10 +36,7 @@ namespace {
 
 using moe_harness::bf16;
 
-// A memory-bound op's byte count stands for rows of DeepSeek-V3's hidden size (7168) where it divides into them,
-// else of the largest of these that does: only the bytes matter to the time, the rows keep the kernel's shape real.
-constexpr int kRowWidths[] = {7168, 4096, 2048, 1024, 512, 256, 128};
-constexpr int kRouterExperts = 256;  // the plan's router bytes are FP32 logits of DeepSeek-V3's 256 experts
+constexpr int kRouterExperts = 256;  // sm90_fp32_router's: DeepSeek-V3's routing (gpu_kernel_choice.cc)
 
 // The device memory of one call, freed when the call is done.
 class Scratch {
@@ -126,9 +124,27 @@ Timed bf16_gemm(const CalibrationCall& c, Scratch& s) {
   return {[=](int) { linear->forward(x, y, m, nullptr); }, linear->name()};
 }
 
+// A grouped BF16 GEMM as the reduced model's CUDA back-end runs its experts: one cuBLASLt call per group, each group
+// its own weights (no group reads another's from L2), m rows each (the plan's equal groups).
+Timed bf16_gemm_per_group(const CalibrationCall& c, Scratch& s) {
+  const int groups = shape_int(c.groups, "groups"), m = shape_int(c.m, "m"), n = shape_int(c.n, "n"),
+            k = shape_int(c.k, "k");
+  std::vector<std::shared_ptr<MlaLinear>> linears;
+  std::vector<const bf16*> xs;
+  std::vector<bf16*> ys;
+  for (int g = 0; g < groups; ++g) {
+    linears.push_back(make_cublaslt_bf16_linear(s.bf16_values(sz(c.n) * sz(c.k)), n, k));
+    xs.push_back(s.bf16_values(sz(c.m) * sz(c.k)));
+    ys.push_back(s.get<bf16>(sz(c.m) * sz(c.n)));
+  }
+  return {[=](int) {
+            for (int g = 0; g < groups; ++g) linears[sz(g)]->forward(xs[sz(g)], ys[sz(g)], m, nullptr);
+          },
+          groups == 1 ? linears[0]->name() : linears[0]->name() + " x " + std::to_string(groups) + " groups"};
+}
+
 // Causal self-attention over `batch` sequences of seq_q tokens, the version 2 (mma.sync) kernels.
 Timed attention(const CalibrationCall& c, Scratch& s, bool backward) {
-  if (c.seq_q != c.seq_kv) throw std::invalid_argument("seq_q != seq_kv: the kernels are self-attention");
   const int batch = shape_int(c.batch, "batch"), seq = shape_int(c.seq_q, "seq_q");
   const std::vector<int> cu = equal_offsets(batch, seq, "tokens");
   int* cu_device = s.get<int>(cu.size());
@@ -151,15 +167,11 @@ Timed attention(const CalibrationCall& c, Scratch& s, bool backward) {
           "mla attention backward v2"};
 }
 
-Timed quantize(const CalibrationCall& c, Scratch& s) {
-  for (int cols : kRowWidths)
-    if (const auto shape = quantize_shape(c.bytes, cols)) {
-      const fp8::QuantizeInput in{s.bf16_values(sz(shape->rows) * cols), fp8::InputType::kBF16, shape->rows, cols, false};
-      uint8_t* codes = s.get<uint8_t>(sz(shape->rows) * cols);
-      float* scales = s.get<float>(fp8::scale_count(fp8::ScaleTiling::kRow1x128, shape->rows, cols));
-      return {[=](int) { fp8::sm90_fp8_quantize_rows(in, codes, scales, nullptr); }, "sm90_fp8_quantize rows"};
-    }
-  throw std::invalid_argument("quantize bytes are not whole rows of BF16 in, E4M3 and 1x128 scales out");
+Timed quantize(const GpuKernelChoice& q, Scratch& s) {
+  const fp8::QuantizeInput in{s.bf16_values(sz(q.rows) * q.cols), fp8::InputType::kBF16, q.rows, q.cols, false};
+  uint8_t* codes = s.get<uint8_t>(sz(q.rows) * q.cols);
+  float* scales = s.get<float>(fp8::scale_count(fp8::ScaleTiling::kRow1x128, q.rows, q.cols));
+  return {[=](int) { fp8::sm90_fp8_quantize_rows(in, codes, scales, nullptr); }, "sm90_fp8_quantize rows"};
 }
 
 __global__ void fill_logits_kernel(float* out, std::size_t n) {
@@ -167,74 +179,71 @@ __global__ void fill_logits_kernel(float* out, std::size_t n) {
     out[i] = static_cast<float>((i * 2654435761u) % 1000u) * 1e-3f - 0.5f;  // distinct scores: no ties to break
 }
 
-Timed router(const CalibrationCall& c, Scratch& s) {
-  const auto tokens = router_tokens(c.bytes, kRouterExperts);
-  if (!tokens) throw std::invalid_argument("router bytes are not whole tokens of 256 FP32 logits");
-  const std::size_t count = sz(*tokens) * kRouterExperts;
+Timed router(const GpuKernelChoice& r, Scratch& s) {
+  const std::size_t count = sz(r.rows) * kRouterExperts;
   float* logits = s.get<float>(count);
   fill_logits_kernel<<<1024, 256>>>(logits, count);
   TS_CUDA_CHECK_LAUNCH();
-  const std::size_t selected = sz(*tokens) * kDeepSeekV3Routing.top_k;
+  const std::size_t selected = sz(r.rows) * kDeepSeekV3Routing.top_k;
   int* ids = s.get<int>(selected);
   float* gates = s.get<float>(selected);
-  const int t = *tokens;
+  const int t = r.rows;
   return {[=](int) { launch_sm90_fp32_router(kDeepSeekV3Routing, logits, nullptr, t, ids, gates, nullptr); },
           "sm90_fp32_router deepseek-v3"};
 }
 
 // Tokens routed uniformly at random to DeepSeek-V3's 256 experts, top 8; the layout planned once, the gather timed.
-Timed permute(const CalibrationCall& c, Scratch& s) {
+Timed permute(const GpuKernelChoice& p, Scratch& s) {
   constexpr int kTopK = 8, kExperts = 256;
-  for (int hidden : kRowWidths) {
-    const auto rows = permute_rows(c.bytes, hidden);
-    if (!rows || *rows % kTopK != 0) continue;
-    const int tokens = *rows / kTopK;
-    std::vector<int> ids(sz(*rows));
-    uint64_t z = 2026;
-    for (int t = 0; t < tokens; ++t)
-      for (int j = 0; j < kTopK; ++j) {  // distinct experts per token
-        z = z * 6364136223846793005ull + 1442695040888963407ull;
-        ids[sz(t) * kTopK + j] = static_cast<int>((z >> 33) % (kExperts / kTopK)) * kTopK + j;
-      }
-    int* ids_device = s.get<int>(ids.size());
-    TS_CUDA_CHECK(cudaMemcpy(ids_device, ids.data(), ids.size() * sizeof(int), cudaMemcpyHostToDevice));
-    DeviceExpertLayout layout{kExperts, kTopK, 128, tokens};
-    layout.chunk_counts = s.get<int>(sz(kExperts) * layout_chunks(tokens, kTopK));
-    layout.counts = s.get<int>(kExperts);
-    layout.offsets = s.get<int>(kExperts + 1);
-    layout.row_of = s.get<int>(ids.size());
-    const std::size_t max_rows = max_layout_rows(tokens, kTopK, kExperts, 128);
-    layout.slot_of = s.get<int>(max_rows);
-    launch_sm90_plan_layout(ids_device, layout, nullptr);
-    const bf16* x = s.bf16_values(sz(tokens) * hidden);
-    bf16* out = s.get<bf16>(max_rows * hidden);
-    return {[=](int) { launch_sm90_bf16_permute(layout, x, hidden, out, nullptr); }, "sm90_bf16_permute"};
-  }
-  throw std::invalid_argument("permute bytes are not whole routed rows of BF16 read and written");
+  const int hidden = p.cols, tokens = p.rows / kTopK;
+  std::vector<int> ids(sz(p.rows));
+  uint64_t z = 2026;
+  for (int t = 0; t < tokens; ++t)
+    for (int j = 0; j < kTopK; ++j) {  // distinct experts per token
+      z = z * 6364136223846793005ull + 1442695040888963407ull;
+      ids[sz(t) * kTopK + j] = static_cast<int>((z >> 33) % (kExperts / kTopK)) * kTopK + j;
+    }
+  int* ids_device = s.get<int>(ids.size());
+  TS_CUDA_CHECK(cudaMemcpy(ids_device, ids.data(), ids.size() * sizeof(int), cudaMemcpyHostToDevice));
+  DeviceExpertLayout layout{kExperts, kTopK, 128, tokens};
+  layout.chunk_counts = s.get<int>(sz(kExperts) * layout_chunks(tokens, kTopK));
+  layout.counts = s.get<int>(kExperts);
+  layout.offsets = s.get<int>(kExperts + 1);
+  layout.row_of = s.get<int>(ids.size());
+  const std::size_t max_rows = max_layout_rows(tokens, kTopK, kExperts, 128);
+  layout.slot_of = s.get<int>(max_rows);
+  launch_sm90_plan_layout(ids_device, layout, nullptr);
+  const bf16* x = s.bf16_values(sz(tokens) * hidden);
+  bf16* out = s.get<bf16>(max_rows * hidden);
+  return {[=](int) { launch_sm90_bf16_permute(layout, x, hidden, out, nullptr); }, "sm90_bf16_permute"};
 }
 
 // Norms, element-wise ops, embeddings: a device-to-device copy moving the op's bytes (half read, half written).
-Timed copy(const CalibrationCall& c, Scratch& s) {
+// Also the stand-in for a memory-bound op whose own kernel cannot take its bytes (GpuKernelChoice::stand_in).
+Timed copy(const CalibrationCall& c, const std::string& stand_in, Scratch& s) {
   const std::size_t half = sz(c.bytes) / 2;
   const char* src = s.get<char>(half);
   char* dst = s.get<char>(half);
   return {[=](int) { TS_CUDA_CHECK(cudaMemcpyAsync(dst, src, half, cudaMemcpyDeviceToDevice, nullptr)); },
-          "cudaMemcpyAsync device to device"};
+          stand_in.empty() ? "cudaMemcpyAsync device to device"
+                           : "cudaMemcpyAsync device to device (standing in: " + stand_in + ")"};
 }
 
 Timed prepare(const CalibrationCall& c, Scratch& s) {
-  if (c.family == "fp8_gemm" || c.family == "fp8_weight_gemm")
-    return c.op == "grouped_gemm" ? fp8_grouped_gemm(c, s) : fp8_gemm(c, s);
-  if (c.family == "bf16_gemm" && c.op == "gemm") return bf16_gemm(c, s);
-  if (c.family == "attention_forward") return attention(c, s, false);
-  if (c.family == "attention_backward") return attention(c, s, true);
-  if (c.family == "memory_bound") {
-    if (c.op == "quantize") return quantize(c, s);
-    if (c.op == "router") return router(c, s);
-    if (c.op == "permute") return permute(c, s);
-    return copy(c, s);
+  const GpuKernelChoice choice = choose_gpu_kernel(c);
+  switch (choice.kernel) {
+    case GpuKernel::kFp8Gemm: return fp8_gemm(c, s);
+    case GpuKernel::kFp8GroupedGemm: return fp8_grouped_gemm(c, s);
+    case GpuKernel::kBf16Gemm: return bf16_gemm(c, s);
+    case GpuKernel::kBf16GemmPerGroup: return bf16_gemm_per_group(c, s);
+    case GpuKernel::kAttentionForward: return attention(c, s, false);
+    case GpuKernel::kAttentionBackward: return attention(c, s, true);
+    case GpuKernel::kQuantizeRows: return quantize(choice, s);
+    case GpuKernel::kRouter: return router(choice, s);
+    case GpuKernel::kPermute: return permute(choice, s);
+    case GpuKernel::kCopy: return copy(c, choice.stand_in, s);
   }
-  throw std::invalid_argument("no kernel for family " + c.family + " op " + c.op);
+  throw std::logic_error("calibration_run: a kernel choice without a kernel");
 }
 
 int run(const DriverArgs& cli) {
