@@ -10,7 +10,7 @@ fp8_gemm_check() { logged "$(family_dir fp8)/gemm_check.log" "$BUILD/kernels/fp8
 fp8_sass() {
   local bin=$BUILD/kernels/fp8/sm90_fp8_gemm_bench
   {
-    cuobjdump -res-usage "$bin" 2>&1 | grep -A1 wgmma_gemm_kernel | head -8
+    cuobjdump -res-usage "$bin" 2>&1 | grep -A1 wgmma_gemm_kernel | head -16
     echo "QGMMA instructions: $(cuobjdump -sass "$bin" 2>/dev/null | grep -c QGMMA)"
     echo "UTMALDG instructions: $(cuobjdump -sass "$bin" 2>/dev/null | grep -c UTMALDG)"
   } | tee "$(family_dir fp8)/sass_summary.txt"

@@ -1,4 +1,4 @@
-// UNTESTED: compiled for sm_90a, never run (written without a GPU); see NOTES.md.
+// Checked on an H200 (2026-12-04, kernels/runs/2026-12-04-h200): every GEMM check passed; 0.62x cuBLASLt (NOTES.md).
 // Device code of the WGMMA block-scaled FP8 GEMM (sm_90a): PTX wrappers (WGMMA, shared-memory descriptors,
 // setmaxnreg) and the kernel: a TMA producer warpgroup feeding a ring of mbarrier-guarded stages, and two
 // consumer warpgroups that promote each 128-of-K partial sum into FP32 with its scales (DeepGEMM's scheme).
