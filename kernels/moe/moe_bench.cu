@@ -85,6 +85,22 @@ struct Lt {
   }
 };
 
+// The agreement column: the relative L2 difference and the share of bitwise-equal values, or why the
+// comparison tested nothing (a non-finite value on either side, an all-zero peer output).
+std::string agreement_text(const Agreement& a) {
+  char text[96];
+  if (!a.valid() && a.non_finite > 0)
+    std::snprintf(text, sizeof text, "INVALID: %zu values not finite", a.non_finite);
+  else if (!a.valid())
+    std::snprintf(text, sizeof text, "INVALID: peer output all zero");
+  else if (a.bitwise_equal == a.elements)
+    std::snprintf(text, sizeof text, "bitwise equal (%zu values)", a.elements);
+  else
+    std::snprintf(text, sizeof text, "%.1e (%.1f%% bitwise equal)", a.relative_l2(),
+                  100.0 * double(a.bitwise_equal) / double(a.elements));
+  return text;
+}
+
 // One grouped GEMM over `total_rows` real rows split over `experts` with MaxVio v, ours and the peer.
 void bench_grouped(Lt& lt, Output& out, int experts, double v, Kind kind, int n, int k, int64_t total_rows = kRoutedRows,
                    const char* label = "") {
@@ -146,32 +162,44 @@ void bench_grouped(Lt& lt, Output& out, int experts, double v, Kind kind, int n,
   const double ours_ms = median_ms(run_ours);
   const double peer_ms = median_ms(run_peer);
   TS_CUDA_CHECK(cudaDeviceSynchronize());
-  double agree = NAN;  // same-input agreement with cuBLASLt over the real rows (SwiGLU has no peer output)
+  // Same-input agreement with cuBLASLt over the real rows; SwiGLU has no peer output to compare.
+  Agreement agree;
+  const bool compared = kind != Kind::kSwiglu;
   if (kind == Kind::kWgrad) {
-    agree = relative_diff(static_cast<float*>(ours), static_cast<float*>(peer), out_elems);
-  } else if (kind != Kind::kSwiglu) {
+    agree = agreement(static_cast<float*>(ours), static_cast<float*>(peer), out_elems);
+  } else if (compared) {
     const int cols = kind == Kind::kDgrad ? k : n;
-    double worst = 0;
     for (int e = 0; e < experts; ++e)
       if (loads[e] > 0)
-        worst = std::max(worst, relative_diff(static_cast<bf16*>(ours) + size_t(offsets[e]) * cols,
-                                              static_cast<bf16*>(peer) + size_t(offsets[e]) * cols, size_t(loads[e]) * cols));
-    agree = worst;
+        agree.add(agreement(static_cast<bf16*>(ours) + size_t(offsets[e]) * cols,
+                            static_cast<bf16*>(peer) + size_t(offsets[e]) * cols, size_t(loads[e]) * cols));
+  }
+  if (compared) out.agreements.push_back(agree);
+  const std::string agree_text = compared ? agreement_text(agree) : "not compared (the peer has no SwiGLU)";
+  char agree_csv[64] = "", equal_csv[32] = "";
+  if (compared && agree.valid()) {
+    std::snprintf(agree_csv, sizeof agree_csv, "%.2e", agree.relative_l2());
+    std::snprintf(equal_csv, sizeof equal_csv, "%.6f", double(agree.bitwise_equal) / double(agree.elements));
+  } else if (compared) {
+    std::snprintf(agree_csv, sizeof agree_csv, "invalid");
   }
   const double flop = 2.0 * double(total_rows) * n * k;
   const double ours_tflops = flop / (ours_ms * 1e-3) / 1e12, peer_tflops = flop / (peer_ms * 1e-3) / 1e12;
   const double published = deepgemm_grouped_tflops(experts, v, kind, n, k);
+  const std::string pub = published > 0 ? std::to_string(static_cast<int>(published)) : "";
   out.ratios.push_back(peer_ms / ours_ms);
   const std::string name = std::string(label) + kind_name(kind);
-  std::fprintf(out.csv, "grouped_gemm,%s,%d,%.1f,%.4f,%lld,%d,%d,%.2f,%.1f,,cublaslt_bf16_loop,%.2f,%.1f,%.3f,%.2e,%s\n",
+  std::fprintf(out.csv,
+               "grouped_gemm,%s,%d,%.1f,%.4f,%lld,%d,%d,%.2f,%.1f,,cublaslt_bf16_loop,%.2f,%.1f,%.3f,%s,%s,%s\n",
                name.c_str(), experts, v, max_vio(loads), static_cast<long long>(total_rows), n, k, ours_ms * 1e3,
-               ours_tflops, peer_ms * 1e3, peer_tflops, peer_ms / ours_ms, agree,
-               published > 0 ? std::to_string(static_cast<int>(published)).c_str() : "");
-  std::fprintf(out.md, "| %s | %d | %.1f (%.3f) | %d | %d | %.0f | %.1f | %.0f | %.1f | %.2f | %.1e | %s |\n", name.c_str(),
-               experts, v, max_vio(loads), n, k, ours_ms * 1e3, ours_tflops, peer_ms * 1e3, peer_tflops, peer_ms / ours_ms,
-               agree, published > 0 ? (std::to_string(static_cast<int>(published)) + " (FP8, H800)").c_str() : "");
-  std::printf("%-20s E=%-2d MaxVio %.1f n=%-5d k=%-5d ours %8.1f us %6.1f TFLOPS | cuBLASLt %8.1f us %6.1f TFLOPS | x%.2f | agree %.1e\n",
-              name.c_str(), experts, v, n, k, ours_ms * 1e3, ours_tflops, peer_ms * 1e3, peer_tflops, peer_ms / ours_ms, agree);
+               ours_tflops, peer_ms * 1e3, peer_tflops, peer_ms / ours_ms, agree_csv, pub.c_str(), equal_csv);
+  std::fprintf(out.md, "| %s | %d | %.1f (%.3f) | %d | %d | %.0f | %.1f | %.0f | %.1f | %.2f | %s | %s |\n",
+               name.c_str(), experts, v, max_vio(loads), n, k, ours_ms * 1e3, ours_tflops, peer_ms * 1e3, peer_tflops,
+               peer_ms / ours_ms, agree_text.c_str(), published > 0 ? (pub + " (FP8, H800)").c_str() : "");
+  std::printf("%-20s E=%-2d MaxVio %.1f n=%-5d k=%-5d ours %8.1f us %6.1f TFLOPS | cuBLASLt %8.1f us %6.1f TFLOPS "
+              "| x%.2f | agree %s\n",
+              name.c_str(), experts, v, n, k, ours_ms * 1e3, ours_tflops, peer_ms * 1e3, peer_tflops, peer_ms / ours_ms,
+              agree_text.c_str());
   std::fflush(stdout);
   for (LtGemm& g : plans) Lt::destroy(g);
   for (void* p : {static_cast<void*>(a), static_cast<void*>(dd), static_cast<void*>(w), static_cast<void*>(d_offsets), ours, peer})
@@ -189,7 +217,7 @@ void bench_router_and_permute(Output& out) {
   TS_CUDA_CHECK(cudaMemset(d_bias, 0, 256 * sizeof(float)));
   auto row = [&](const char* name, double ms, double bytes) {
     const double us_per_token = ms * 1e3 / kTokens, gbps = bytes / (ms * 1e-3) / 1e9;
-    std::fprintf(out.csv, "per_token,%s,256,,,%d,,,%.2f,,%.1f,,,,,,\n", name, kTokens, ms * 1e3, gbps);
+    std::fprintf(out.csv, "per_token,%s,256,,,%d,,,%.2f,,%.1f,,,,,,,\n", name, kTokens, ms * 1e3, gbps);
     std::fprintf(out.md, "| %s | %d | %.1f | %.4f | %.0f |\n", name, kTokens, ms * 1e3, us_per_token, gbps);
     std::printf("%-34s %8.1f us for %d tokens = %.4f us/token, %.0f GB/s\n", name, ms * 1e3, kTokens, us_per_token, gbps);
   };
@@ -209,7 +237,10 @@ void bench_router_and_permute(Output& out) {
   TS_CUDA_CHECK(cudaMemcpy(&total_rows, layout.offsets + experts, sizeof(int), cudaMemcpyDeviceToHost));
   const double slots = double(kTokens) * kTopK;
   row("plan layout (256e, top 8)", median_ms([&] { launch_sm90_plan_layout(d_ids, layout, nullptr); }), slots * 4 * 3);
-  row("permute bf16 h7168", median_ms([&] { launch_sm90_bf16_permute(layout, x, kHidden, permuted, nullptr); }),
+  // Permute's bytes count every slot reading its token's row (eight reads of each token; L2 may serve the
+  // repeats) and every padded row written, so its GB/s may exceed what DRAM moved.
+  const std::string permute = "permute bf16 h7168 (" + std::to_string(total_rows) + " padded rows)";
+  row(permute.c_str(), median_ms([&] { launch_sm90_bf16_permute(layout, x, kHidden, permuted, nullptr); }),
       slots * kHidden * 2 + double(total_rows) * kHidden * 2);
   row("combine bf16->fp32 h7168", median_ms([&] {
         launch_sm90_bf16_combine(layout, permuted, d_gates, kHidden, combined, nullptr);
@@ -234,7 +265,7 @@ void write_loads(const char* path, const std::vector<int>& expert_counts, const 
   std::fclose(f);
 }
 
-// quick: 32 local experts at MaxVio 0 and 2, the forward GEMMs and the gate/up backward (9 GEMMs, not 44).
+// quick: 32 local experts at MaxVio 0 and 2, the forward GEMMs only, and the shared expert (8 GEMMs, not 44).
 int run(const char* csv_path, const char* md_path, const char* loads_path, bool quick) {
   const std::vector<int> expert_counts = quick ? std::vector<int>{32} : std::vector<int>{4, 32};
   const std::vector<double> max_vios = quick ? std::vector<double>{0.0, 2.0} : std::vector<double>{0.0, 0.5, 2.0};
@@ -243,14 +274,21 @@ int run(const char* csv_path, const char* md_path, const char* loads_path, bool 
   if (!out.csv || !out.md) throw std::runtime_error("cannot open the output files");
   const std::string device = describe(query_device());
   std::printf("# MoE benchmark on %s\n", device.c_str());
-  std::fprintf(out.csv, "section,name,experts,max_vio_target,max_vio,rows,n,k,time_us,tflops,gbps,peer,peer_time_us,peer_tflops,"
-                        "speedup_vs_peer,agree_rel_l2,deepgemm_published_tflops\n");
+  std::fprintf(out.csv, "section,name,experts,max_vio_target,max_vio,rows,n,k,time_us,tflops,gbps,peer,peer_time_us,"
+                        "peer_tflops,speedup_vs_peer,agree_rel_l2,deepgemm_published_tflops,agree_bitwise_equal\n");
   std::fprintf(out.md, "Device: %s. Median of %d timed runs after %d warm-up, CUDA events. Rows: 32,768 routed rows "
                        "(FLOPs counted on real rows; padding to 128 rows per expert is ours to pay); the shared expert: 4096 rows, one group.\n\n", device.c_str(), kReps, kWarmup);
+  std::fprintf(out.md, "Per-token ops on 4096 tokens routed over 256 experts (all on this GPU, each padded to 128 "
+                       "rows). GB/s: the bytes each op is counted with, over its time; permute counts each of the 8 "
+                       "reads of every token, which L2 may serve, so it may exceed the device's copy rate.\n\n");
   std::fprintf(out.md, "| op | tokens | time (us) | us/token | GB/s |\n| --- | --- | --- | --- | --- |\n");
   bench_router_and_permute(out);
+  std::fprintf(out.md, "\nagree: ||ours - cuBLASLt|| / ||cuBLASLt|| over the real rows on the same inputs (both FP32 "
+                       "accumulated), with the share of values that are bitwise equal; INVALID where a value on "
+                       "either side is not finite or cuBLASLt's output is all zero. The fprop+swiglu rows are not "
+                       "compared: the cuBLASLt loop runs, and is timed on, the plain gate/up GEMM without SwiGLU.\n");
   std::fprintf(out.md, "\n| GEMM | local experts | MaxVio target (got) | N | K | ours (us) | ours TFLOPS | cuBLASLt loop (us) "
-                       "| cuBLASLt TFLOPS | speed-up | agree (rel L2) | DeepGEMM published |\n"
+                       "| cuBLASLt TFLOPS | speed-up | agree with cuBLASLt (rel L2) | DeepGEMM published |\n"
                        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
   Lt lt;
   for (int experts : expert_counts)
@@ -270,8 +308,22 @@ int run(const char* csv_path, const char* md_path, const char* loads_path, bool 
   double log_sum = 0;
   for (double r : out.ratios) log_sum += std::log(r);
   const double geomean = std::exp(log_sum / std::max<size_t>(out.ratios.size(), 1));
-  std::fprintf(out.md, "\nGeometric mean speed-up of ours over the cuBLASLt BF16 loop: %.3f (%zu shapes).\n", geomean, out.ratios.size());
+  std::fprintf(out.md, "\nGeometric mean speed-up of ours over the cuBLASLt BF16 loop: %.3f (%zu shapes).\n", geomean,
+               out.ratios.size());
   std::printf("# geometric mean speed-up over cuBLASLt loop: %.3f\n", geomean);
+  size_t equal = 0, invalid = 0;
+  double worst = 0;
+  for (const Agreement& a : out.agreements) {
+    if (!a.valid()) ++invalid;
+    else if (a.bitwise_equal == a.elements) ++equal;
+    else worst = std::max(worst, a.relative_l2());
+  }
+  const size_t differ = out.agreements.size() - equal - invalid;
+  std::fprintf(out.md, "Agreement with cuBLASLt: %zu GEMMs compared, %zu bitwise equal, %zu differing (worst rel L2 "
+               "%.1e), %zu INVALID; %zu not compared.\n", out.agreements.size(), equal, differ, worst, invalid,
+               out.ratios.size() - out.agreements.size());
+  std::printf("# agreement with cuBLASLt: %zu compared, %zu bitwise equal, %zu differ (worst %.1e), %zu invalid\n",
+              out.agreements.size(), equal, differ, worst, invalid);
   std::fclose(out.csv), std::fclose(out.md);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -75,27 +76,47 @@ inline const char* kind_name(Kind kind) {
   return "";
 }
 
-// ||x - y|| / ||y|| of two device outputs (BF16 or FP32), read back to the host.
+// How our output agrees with the peer's on the same inputs: ||ours - peer|| / ||peer|| and how many elements
+// are bitwise equal. A comparison tests something only when every value on both sides is finite and the peer's
+// output is not all zero; otherwise it is reported as invalid, never as a zero difference.
+struct Agreement {
+  double diff_sq = 0, peer_sq = 0;
+  size_t elements = 0, bitwise_equal = 0, non_finite = 0;
+  void add(const Agreement& other) {
+    diff_sq += other.diff_sq, peer_sq += other.peer_sq;
+    elements += other.elements, bitwise_equal += other.bitwise_equal, non_finite += other.non_finite;
+  }
+  bool valid() const { return elements > 0 && non_finite == 0 && peer_sq > 0; }
+  double relative_l2() const { return valid() ? std::sqrt(diff_sq / peer_sq) : NAN; }
+};
+
+// The agreement of two device outputs (BF16 or FP32) of n elements, read back to the host.
 template <typename T>
-inline double relative_diff(const T* x, const T* y, size_t n) {
+inline Agreement agreement(const T* ours, const T* peer, size_t n) {
   std::vector<T> hx(n), hy(n);
-  TS_CUDA_CHECK(cudaMemcpy(hx.data(), x, n * sizeof(T), cudaMemcpyDeviceToHost));
-  TS_CUDA_CHECK(cudaMemcpy(hy.data(), y, n * sizeof(T), cudaMemcpyDeviceToHost));
-  double diff = 0, ref = 0;
+  TS_CUDA_CHECK(cudaMemcpy(hx.data(), ours, n * sizeof(T), cudaMemcpyDeviceToHost));
+  TS_CUDA_CHECK(cudaMemcpy(hy.data(), peer, n * sizeof(T), cudaMemcpyDeviceToHost));
+  Agreement m;
+  m.elements = n;
   for (size_t i = 0; i < n; ++i) {
     double a, b;
     if constexpr (std::is_same_v<T, bf16>) a = __bfloat162float(hx[i]), b = __bfloat162float(hy[i]);
     else a = hx[i], b = hy[i];
-    if (!std::isfinite(a)) return INFINITY;
-    diff += (a - b) * (a - b), ref += b * b;
+    if (!std::isfinite(a) || !std::isfinite(b)) {
+      ++m.non_finite;
+      continue;
+    }
+    if (std::memcmp(&hx[i], &hy[i], sizeof(T)) == 0) ++m.bitwise_equal;
+    m.diff_sq += (a - b) * (a - b), m.peer_sq += b * b;
   }
-  return std::sqrt(diff / std::max(ref, 1e-300));
+  return m;
 }
 
 struct Output {
   FILE* csv;
   FILE* md;
   std::vector<double> ratios;
+  std::vector<Agreement> agreements;  // one per GEMM compared with its peer
 };
 
 // DeepGEMM's published grouped contiguous figures (FP8, H800, 4 groups x 8192 rows; docs/sources.md#deepgemm).

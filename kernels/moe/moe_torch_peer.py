@@ -4,6 +4,9 @@
 Reads the loads moe_bench wrote (one line per placement: experts, MaxVio target, rows per expert), pads each
 expert to 128 rows as our layout does, times fprop / dgrad / wgrad with CUDA events (median of 9 after 2
 warm-ups), and writes a CSV and a Markdown table. FLOPs are counted on the 32,768 real rows, as in moe_bench.
+Wgrad writes BF16 weight gradients where our Wgrad and the cuBLASLt loop write FP32: torch._grouped_mm takes
+no output dtype other than its inputs' (_resolve_grouped_mm_out_dtype in aten/src/ATen/native/GroupedMMUtils.h;
+PyTorch 2.11 refused FP32 on the H200 run of 2026-12-04).
 Usage: moe_torch_peer.py LOADS.txt OUT.csv OUT.md
 """
 import sys
@@ -36,8 +39,10 @@ def main(loads_path, csv_path, md_path):
             return 0
         grouped = getattr(torch, "_grouped_mm", None)
         md.write(f"PyTorch {torch.__version__}, CUDA {torch.version.cuda}; "
-                 f"torch._grouped_mm {'present' if grouped else 'ABSENT: a loop of torch.mm per expert instead'}.\n\n")
-        md.write("| GEMM | local experts | MaxVio | N | K | time (us) | TFLOPS | path |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+                 f"torch._grouped_mm {'present' if grouped else 'ABSENT: a loop of torch.mm per expert instead'}. "
+                 "Every output BF16, Wgrad's too (ours and cuBLASLt's Wgrad write FP32).\n\n")
+        md.write("| GEMM | local experts | MaxVio | N | K | time (us) | TFLOPS | path |\n"
+                 "| --- | --- | --- | --- | --- | --- | --- | --- |\n")
         out.write("name,experts,max_vio_target,n,k,time_us,tflops,path\n")
         dev = torch.device("cuda")
         for line in open(loads_path):
@@ -56,11 +61,13 @@ def main(loads_path, csv_path, md_path):
                     fn = lambda: grouped(a, w.transpose(-2, -1), offs=ends, out_dtype=torch.bfloat16)
                 elif grouped and kind == "dgrad":
                     fn = lambda: grouped(dd, w, offs=ends, out_dtype=torch.bfloat16)
-                elif grouped:
-                    fn = lambda: grouped(dd.t(), a, offs=ends, out_dtype=torch.float32)
+                elif grouped:  # BF16 out: it accepts no other output dtype for BF16 inputs
+                    path = "torch._grouped_mm (BF16 out)"
+                    fn = lambda: grouped(dd.t(), a, offs=ends, out_dtype=torch.bfloat16)
                 else:
                     path = "loop of torch.mm"
-                    ops = {"fprop": lambda e, s, c: a[s:s + c] @ w[e].t(), "dgrad": lambda e, s, c: dd[s:s + c] @ w[e],
+                    ops = {"fprop": lambda e, s, c: a[s:s + c] @ w[e].t(),
+                           "dgrad": lambda e, s, c: dd[s:s + c] @ w[e],
                            "wgrad": lambda e, s, c: dd[s:s + c].t() @ a[s:s + c]}[kind]
                     fn = lambda: [ops(e, s, c) for e, (s, c) in enumerate(zip(starts, loads)) if c > 0]
                 try:
@@ -71,7 +78,8 @@ def main(loads_path, csv_path, md_path):
                 tflops = 2.0 * real * n * k / (ms * 1e-3) / 1e12
                 out.write(f"{kind},{experts},{v},{n},{k},{ms * 1e3:.2f},{tflops:.1f},{path}\n")
                 md.write(f"| {kind} | {experts} | {v} | {n} | {k} | {ms * 1e3:.0f} | {tflops:.1f} | {path} |\n")
-                print(f"{kind:6s} E={experts:2d} MaxVio {v} n={n:5d} k={k:5d} {ms * 1e3:9.1f} us {tflops:7.1f} TFLOPS ({path})")
+                print(f"{kind:6s} E={experts:2d} MaxVio {v} n={n:5d} k={k:5d} {ms * 1e3:9.1f} us "
+                      f"{tflops:7.1f} TFLOPS ({path})")
                 del a, dd, w
                 torch.cuda.empty_cache()
     return 0
