@@ -98,6 +98,7 @@ KernelResults parse_kernel_results(const std::string& text, const std::string& f
                 "each plan call once (the harness reports the median of its repetitions)");
     m.seconds = fields.positive(entry, "seconds", path);
     m.sms = static_cast<int>(fields.whole(entry, "sms", 1, d.sm_count, path));
+    if (entry.contains("kernel")) m.kernel = fields.text(entry, "kernel", path);
     m.at = {file, 0, 0, path};
     out.calls.push_back(std::move(m));
   }
@@ -147,8 +148,11 @@ Calibration calibration_from_kernel_results(const KernelResults& results, const 
     p.shape = m.call.shape;
     p.seconds = m.seconds;
     p.sm_count = m.sms;
-    p.note = m.call.sweep.empty() ? fmt::format("{}: {}", m.call.id, fmt::join(m.call.ops, ", "))
-                                  : fmt::format("{}: {}", m.call.id, m.call.sweep);
+    // The id, the kernel that ran it where the results say (a planning sweep keeps the fastest of several), and
+    // what the call stands for.
+    const std::string id = m.kernel.empty() ? m.call.id : fmt::format("{} ({})", m.call.id, m.kernel);
+    p.note = m.call.sweep.empty() ? fmt::format("{}: {}", id, fmt::join(m.call.ops, ", "))
+                                  : fmt::format("{}: {}", id, m.call.sweep);
     p.at = m.at;
     c.points.push_back(std::move(p));
   }

@@ -28,6 +28,7 @@ struct MeasuredCall {
   KernelCall call;
   double seconds = 0;
   int sms = 0;  // SMs the kernel ran on (the plan's, unless the harness could not restrict it)
+  std::string kernel;  // the kernel that ran it ("sm90_fp8_gemm wgmma", "cuBLASLt FP8 block-scaled"); empty: not given
   SourceLocation at;  // "calls[3]" in the results file
 };
 

@@ -4,10 +4,12 @@
   calibration_io.py flatten PLAN.json > calls.txt
       the plan of `trainsim calibrate --device` as one call a line, "id family op dtype pass sms key=value ...",
       which calibration_run reads (kernels/calibration/calibration_call.h);
-  calibration_io.py results TIMES.csv -o calibration-results.json
+  calibration_io.py results TIMES.csv [PEER.csv ...] -o calibration-results.json
       calibration_run's times (flushed a call at a time, so a run cut short still has every call it finished)
       with the device's facts as the results file `trainsim calibrate --from-kernels` reads; calibration_run_cpu's
-      (cuda=none) with the host's threads, clock and kernel instead of nvidia-smi's.
+      (cuda=none) with the host's threads, clock and kernel instead of nvidia-smi's. Each call's kernel is kept;
+      a peer's rows (attention_peer.py's: the same columns, no device line) compete with TIMES.csv's, and each
+      call keeps its fastest.
 """
 import argparse
 import csv
@@ -65,14 +67,28 @@ def nvidia_smi(field):
     return out.splitlines()[0].strip()
 
 
-def results(times_path, out_path):
+def timed_rows(path, lines):
+    rows = list(csv.DictReader(lines))
+    for r in rows:
+        if set(r) != {"id", "seconds", "sms", "kernel"}:
+            sys.exit(f"{path}: a row's columns are {sorted(r)} (expected id, seconds, sms, kernel)")
+    return rows
+
+
+def results(times_path, out_path, peer_paths=()):
     with open(times_path) as f:
         lines = f.read().splitlines()
     if not lines or not lines[0].startswith("# device:"):
         sys.exit(f"{times_path}: the first line is not calibration_run's '# device:' line")
     name, sm_count, cuda = device_facts(lines[0])
-    calls = [{"id": r["id"], "seconds": float(r["seconds"]), "sms": int(r["sms"])}
-             for r in csv.DictReader(lines[1:])]
+    fastest = {}  # id -> the call's fastest row, in the order the calls were first timed
+    for path, rows in [(times_path, timed_rows(times_path, lines[1:]))] + [
+            (p, timed_rows(p, open(p).read().splitlines())) for p in peer_paths]:
+        for r in rows:
+            if r["id"] not in fastest or float(r["seconds"]) < float(fastest[r["id"]]["seconds"]):
+                fastest[r["id"]] = r
+    calls = [{"id": r["id"], "seconds": float(r["seconds"]), "sms": int(r["sms"]), "kernel": r["kernel"]}
+             for r in fastest.values()]
     if not calls:
         sys.exit(f"{times_path}: no call was timed")
     if cuda == "none":  # calibration_run_cpu: the host's threads, clock and kernel
@@ -101,12 +117,13 @@ def main():
     sub.add_parser("flatten").add_argument("plan")
     r = sub.add_parser("results")
     r.add_argument("times")
+    r.add_argument("peers", nargs="*", help="peer timings (attention_peer.py's CSV): each call keeps its fastest")
     r.add_argument("-o", "--out", required=True)
     args = parser.parse_args()
     if args.command == "flatten":
         flatten(args.plan)
     else:
-        results(args.times, args.out)
+        results(args.times, args.out, args.peers)
 
 
 if __name__ == "__main__":

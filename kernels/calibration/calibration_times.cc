@@ -2,6 +2,7 @@
 #include "kernels/calibration/calibration_times.h"
 
 #include <stdexcept>
+#include <string>
 
 namespace trainsim::kernels {
 
@@ -16,8 +17,21 @@ CalibrationTimes::CalibrationTimes(const std::string& path, const std::string& d
 
 CalibrationTimes::~CalibrationTimes() { std::fclose(out_); }
 
+namespace {
+
+// A CSV field as Python's csv module reads it back: quoted, its quotes doubled, where it holds a comma or a quote
+// (a kernel's name can: "cuBLASLt FP8 per-tensor scales (block scaling refused: ...)").
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c == '\n' ? ' ' : c);
+  return quoted + "\"";
+}
+
+}  // namespace
+
 void CalibrationTimes::add(const std::string& id, double seconds, int sms, const std::string& kernel) {
-  std::fprintf(out_, "%s,%.9g,%d,%s\n", id.c_str(), seconds, sms, kernel.c_str());
+  std::fprintf(out_, "%s,%.9g,%d,%s\n", id.c_str(), seconds, sms, csv_field(kernel).c_str());
   std::fflush(out_);
 }
 

@@ -98,6 +98,19 @@ TEST(KernelResults, ACallMayGiveItsShapeInsteadOfItsId) {
   }
 }
 
+TEST(KernelResults, APointsNoteNamesTheKernelThatRanIt) {
+  json j = results();
+  j["calls"][0]["kernel"] = "cuBLASLt FP8 block-scaled";  // a planning sweep's faster peer
+  const KernelResults r = parse(j);
+  EXPECT_EQ(r.calls[0].kernel, "cuBLASLt FP8 block-scaled");
+  EXPECT_EQ(r.calls[1].kernel, "");  // not given: older results, and the host's
+  const Calibration c = calibration_from_kernel_results(r, find_gpu("h800"), "s.yaml");
+  EXPECT_EQ(c.points[0].note, "memory_bound.000 (cuBLASLt FP8 block-scaled): norm");
+  EXPECT_EQ(c.points[1].note.rfind("memory_bound.001: ", 0), 0u) << c.points[1].note;
+  j["calls"][0]["kernel"] = "";
+  EXPECT_THROW(parse(j), ConfigError);  // named, it is a name
+}
+
 // Each rule: what is changed, and the start of the message it must give.
 struct Bad {
   std::string what;

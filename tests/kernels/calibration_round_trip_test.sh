@@ -48,14 +48,34 @@ without_ops=$(grep -v '^#' "$scratch/calls.txt" | grep -vc ' ops=' || true)
          t = flops / (0.6 * 1979e12); if (bytes / (0.8 * 3.35e12) > t) t = bytes / (0.8 * 3.35e12)
          printf "%s,%.9g,132,stand-in\n", $1, t + 5e-6 }' "$scratch/calls.txt"
 } > "$scratch/times.csv"
+# A peer's rows, as attention_peer.py writes them (no device line): the first attention call twice as fast as its
+# stand-in, the second twice as slow. Each call keeps its fastest row and names its kernel; a kernel's name with a
+# comma is quoted, as calibration_run's CSV quotes it.
+first=$(awk -F, '$1 ~ /^attention_forward/ { print $1 "," $2; exit }' "$scratch/times.csv")
+second=$(awk -F, '$1 ~ /^attention_backward/ { print $1 "," $2; exit }' "$scratch/times.csv")
+{
+  echo "id,seconds,sms,kernel"
+  echo "${first%,*},$(python3 -c "print(${first#*,} / 2)"),132,\"torch SDPA cudnn, faster\""
+  echo "${second%,*},$(python3 -c "print(${second#*,} * 2)"),132,torch SDPA cudnn"
+} > "$scratch/peer.csv"
 mkdir "$scratch/bin" && ln -s "$repo/tests/kernels/gpu_run_stand_ins/nvidia-smi" "$scratch/bin/"  # the clock, the driver
-PATH="$scratch/bin:$PATH" python3 kernels/calibration/calibration_io.py results "$scratch/times.csv" \
+PATH="$scratch/bin:$PATH" python3 kernels/calibration/calibration_io.py results "$scratch/times.csv" "$scratch/peer.csv" \
   -o "$scratch/results.json" > /dev/null
+python3 - "$scratch/results.json" "${first%,*}" "${second%,*}" <<'PY' || exit 1
+import json, sys
+calls = {c["id"]: c for c in json.load(open(sys.argv[1]))["calls"]}
+if calls[sys.argv[2]]["kernel"] != "torch SDPA cudnn, faster":
+    sys.exit(f"FAIL: the faster peer row was not kept: {calls[sys.argv[2]]}")
+if calls[sys.argv[3]]["kernel"] != "stand-in":
+    sys.exit(f"FAIL: the slower peer row replaced the driver's: {calls[sys.argv[3]]}")
+PY
 
 # 4. Read back as a calibration file.
 "$trainsim" calibrate --from-kernels "$scratch/results.json" --scenario scenarios/deepseek-v3-2048xh800.yaml \
   -o "$scratch/h800-kernels.yaml" > "$scratch/from-kernels.txt"
 grep -q "kind: kernels" "$scratch/h800-kernels.yaml" || { echo "FAIL: no kernels calibration written"; exit 1; }
+grep -q "note: \"${first%,*} (torch SDPA cudnn, faster): " "$scratch/h800-kernels.yaml" ||
+  { echo "FAIL: the peer's point does not name its kernel"; exit 1; }
 timed=$(grep -c ',132,stand-in$' "$scratch/times.csv")
 points=$(grep -c 'seconds\|time:' "$scratch/h800-kernels.yaml" || true)
 # 5. The reduced model's FP8 plan the same way, read back as docs/validation.md reads it for the FP8 comparison.
