@@ -238,6 +238,8 @@ run_step model-calibration 90 built:calibration "${mla_ok[@]}" passed:moe-check
 run_step model-step 120 built:model passed:model-check
 # Last, as the least needed: the FP8 run's prices (its FP8 GEMMs and casts at the model's shapes).
 run_step model-calibration-fp8 90 built:calibration "${fp8_ok[@]}" "${mla_ok[@]}" passed:moe-check
+# Then the experiments the kernels' notes ask of the next lease (timing only): what limits the FP8 K loop.
+run_step fp8-experiments 90 passed:fp8-bench
 pack_results
 
 failed=$(awk -F, 'NR > 1 && ($2 == "failed" || $2 == "timeout")' "$WORK/status.csv" | wc -l)

@@ -39,4 +39,10 @@ fp8_torch_peer() {
     --csv "$dir/torch_scaled_mm.csv"
 }
 
+# The next lease's experiments (NOTES.md, E1-E3): timing only, each beside the plain WGMMA GEMM of the same process.
+fp8_experiments() {
+  logged "$(family_dir fp8)/experiments.log" "$BUILD/kernels/fp8/sm90_fp8_gemm_bench" \
+    --experiments-csv "$(family_dir fp8)/experiments.csv"
+}
+
 fp8_report() { "$PYTHON" kernels/fp8/make_report.py --dir "$(family_dir fp8)" --device "$WORK/device.txt" --out "$WORK/reports"; }

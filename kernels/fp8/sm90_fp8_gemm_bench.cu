@@ -154,6 +154,8 @@ struct Options {
   int sets = 3;            // rotating input sets, so repeats do not run out of L2 (50 MB)
   bool simt = false;       // also time the SIMT baseline (slow)
   bool quick = false;      // only the shapes with DeepGEMM figures
+  // Write the next lease's experiments (kernels/fp8/NOTES.md, E1-E3) here instead of the benchmark: timing only.
+  std::string experiments_csv;
 };
 
 Options parse(int argc, char** argv) {
@@ -170,7 +172,10 @@ Options parse(int argc, char** argv) {
     else if (arg == "--sets") o.sets = std::stoi(value());
     else if (arg == "--simt") o.simt = true;
     else if (arg == "--quick") o.quick = true;
-    else throw std::invalid_argument("unknown option " + arg + " (HINT: --csv F --shapes-csv F --repeats N --sets N --simt --quick)");
+    else if (arg == "--experiments-csv") o.experiments_csv = value();
+    else
+      throw std::invalid_argument("unknown option " + arg +
+                                  " (HINT: --csv F --shapes-csv F --repeats N --sets N --simt --quick --experiments-csv F)");
   }
   return o;
 }
@@ -181,7 +186,77 @@ double geomean(const std::vector<double>& v) {
   return v.empty() ? 0 : std::exp(log_sum / static_cast<double>(v.size()));
 }
 
+// Training operands of one shape, `sets` input sets rotated, quantized as DeepSeek-V3 quantizes them.
+std::vector<fp8::DeviceOperands> operand_sets(const fp8::BenchShape& bs, int sets, std::mt19937& pick) {
+  const fp8::GemmShape& s = bs.shape;
+  // Layer sizes back from the GEMM shape (training_gemm_shape inverted).
+  const int tokens = bs.kind == fp8::GemmKind::kWgrad ? s.k : s.m;
+  const int in = bs.kind == fp8::GemmKind::kFprop ? s.k : s.n;
+  const int out = bs.kind == fp8::GemmKind::kFprop ? s.n : (bs.kind == fp8::GemmKind::kDgrad ? s.k : s.m);
+  std::vector<fp8::DeviceOperands> out_sets;
+  for (int set = 0; set < sets; ++set) {
+    const int first_cols = bs.kind == fp8::GemmKind::kFprop ? in : out;
+    const int second_rows = bs.kind == fp8::GemmKind::kWgrad ? tokens : out;
+    const uint64_t seed = pick();
+    auto first = random_tensor(static_cast<size_t>(tokens) * first_cols, seed, 1.0f);
+    auto second = random_tensor(static_cast<size_t>(second_rows) * in, seed ^ 0x9E3779B97F4A7C15ULL, 0.02f);
+    out_sets.push_back(fp8::quantize_training_operands(bs.kind, tokens, in, out, first.get(), second.get(), nullptr));
+  }
+  return out_sets;
+}
+
+// The experiments of kernels/fp8/NOTES.md ("Next GPU lease"), timing only, each beside the plain WGMMA GEMM timed in
+// the same process: E1 the K loop without promotion (wgmma-nopromo: no per-block promotion or B-scale load; its
+// results are another function, so unchecked); E2 Wgrad with B's scales in 128x128 blocks (what a block-scaled
+// Wgrad B could reach); E3 the output written as FP32 (twice the stored bytes: are the stores exposed?). The six
+// quick shapes and the expert gate+up Dgrad/Wgrad pair.
+int run_experiments(const Options& opt) {
+  auto shapes = fp8::deepseek_v3_bench_shapes();
+  std::erase_if(shapes, [](const fp8::BenchShape& s) {
+    return !s.deepgemm_h800_tflops && !(s.layer == "expert.gate+up (fused)" && s.kind != fp8::GemmKind::kFprop);
+  });
+  std::printf("device: %s\nexperiments E1-E3 (kernels/fp8/NOTES.md), timing only\n",
+              trainsim::kernels::describe(trainsim::kernels::query_device()).c_str());
+  std::ofstream csv(opt.experiments_csv + ".tmp");
+  csv << "experiment,layer,kind,m,n,k,variant,median_s,tflops,baseline_median_s,time_over_baseline\n";
+  std::mt19937 pick(std::random_device{}());
+  for (const auto& bs : shapes) {
+    const fp8::GemmShape& s = bs.shape;
+    const std::vector<fp8::DeviceOperands> sets = operand_sets(bs, opt.sets, pick);
+    DeviceBuffer<uint8_t> d(static_cast<size_t>(s.m) * s.n * 4);  // room for FP32 output
+    auto time = [&](fp8::GemmVariant v, fp8::OutputType out, bool b_blocks) {
+      return fp8::median_seconds(
+          [&](int i) {
+            fp8::Fp8GemmArgs args = sets[i % opt.sets].args(d.get(), out);
+            // Wgrad's B scales are per 1x128 row tile, more of them than 128x128 blocks: the buffer covers both.
+            if (b_blocks) args.b_tiling = fp8::ScaleTiling::kBlock128x128;
+            fp8::sm90_fp8_gemm(args, v, nullptr);
+          },
+          3, opt.repeats, nullptr);
+    };
+    const double base = time(fp8::GemmVariant::kWgmma, fp8::OutputType::kBF16, false);
+    auto row = [&](const char* experiment, const char* variant, double t) {
+      const double tf = s.flops() / t * 1e-12;
+      std::printf("%-3s %-6s %-24.24s %6d %6d %6d %-22s %9.1f us %8.1f TFLOPS  x%.3f of wgmma\n", experiment,
+                  std::string(fp8::to_string(bs.kind)).c_str(), bs.layer.c_str(), s.m, s.n, s.k, variant, t * 1e6, tf,
+                  t / base);
+      csv << experiment << ",\"" << bs.layer << "\"," << fp8::to_string(bs.kind) << ',' << s.m << ',' << s.n << ','
+          << s.k << ',' << variant << ',' << t << ',' << tf << ',' << base << ',' << t / base << '\n';
+    };
+    row("-", "wgmma", base);
+    row("E1", "wgmma-nopromo", time(fp8::GemmVariant::kWgmmaNoPromotion, fp8::OutputType::kBF16, false));
+    if (bs.kind == fp8::GemmKind::kWgrad)
+      row("E2", "wgmma wgrad-b-blocks", time(fp8::GemmVariant::kWgmma, fp8::OutputType::kBF16, true));
+    row("E3", "wgmma fp32-out", time(fp8::GemmVariant::kWgmma, fp8::OutputType::kFP32, false));
+  }
+  csv.close();
+  std::rename((opt.experiments_csv + ".tmp").c_str(), opt.experiments_csv.c_str());
+  std::printf("wrote %s\n", opt.experiments_csv.c_str());
+  return 0;
+}
+
 int run(const Options& opt) {
+  if (!opt.experiments_csv.empty()) return run_experiments(opt);
   auto shapes = fp8::deepseek_v3_bench_shapes();
   if (opt.quick) std::erase_if(shapes, [](const fp8::BenchShape& s) { return !s.deepgemm_h800_tflops; });
   if (!opt.shapes_csv.empty()) {
@@ -211,19 +286,7 @@ int run(const Options& opt) {
   int failures = 0;
   for (const auto& bs : shapes) {
     const fp8::GemmShape& s = bs.shape;
-    // Layer sizes back from the GEMM shape (training_gemm_shape inverted).
-    const int tokens = bs.kind == fp8::GemmKind::kWgrad ? s.k : s.m;
-    const int in = bs.kind == fp8::GemmKind::kFprop ? s.k : s.n;
-    const int out = bs.kind == fp8::GemmKind::kFprop ? s.n : (bs.kind == fp8::GemmKind::kDgrad ? s.k : s.m);
-    std::vector<fp8::DeviceOperands> sets;
-    for (int set = 0; set < opt.sets; ++set) {
-      const int first_cols = bs.kind == fp8::GemmKind::kFprop ? in : out;
-      const int second_rows = bs.kind == fp8::GemmKind::kWgrad ? tokens : out;
-      const uint64_t seed = pick();
-      auto first = random_tensor(static_cast<size_t>(tokens) * first_cols, seed, 1.0f);
-      auto second = random_tensor(static_cast<size_t>(second_rows) * in, seed ^ 0x9E3779B97F4A7C15ULL, 0.02f);
-      sets.push_back(fp8::quantize_training_operands(bs.kind, tokens, in, out, first.get(), second.get(), nullptr));
-    }
+    const std::vector<fp8::DeviceOperands> sets = operand_sets(bs, opt.sets, pick);
     DeviceBuffer<uint8_t> d(static_cast<size_t>(s.m) * s.n * 2);
     const double flops = s.flops();
     const double bytes = static_cast<double>(s.m) * s.k + static_cast<double>(s.n) * s.k + 2.0 * s.m * s.n;
