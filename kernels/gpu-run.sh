@@ -70,6 +70,18 @@ logged() {
   return $rc
 }
 
+# profiled FILE KERNEL_REGEX CMD...: one launch of the kernels matching KERNEL_REGEX in CMD, profiled by Nsight
+# Compute into FILE as text: speed of light, warp stall reasons, occupancy, the pipes' and memory's use. The clocks
+# are left alone (--clock-control none: the device README says so). No ncu on the machine: exit 77, a skip.
+profiled() {
+  local file=$1 kernels=$2
+  shift 2
+  command -v ncu > /dev/null || { echo "no ncu on this machine" > "$file"; return 77; }
+  logged "$file" ncu --clock-control none --launch-count 1 -k "regex:$kernels" --section SpeedOfLight \
+    --section WarpStateStats --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis \
+    --section MemoryWorkloadAnalysis --section SchedulerStats "$@"
+}
+
 gpu_name() { cat "$WORK/gpu_name" 2>/dev/null || echo gpu; }
 
 # family_dir FAMILY: the family's output folder under $WORK (made on first use), for its logs and CSV.
@@ -238,8 +250,12 @@ run_step model-calibration 90 built:calibration "${mla_ok[@]}" passed:moe-check
 run_step model-step 120 built:model passed:model-check
 # Last, as the least needed: the FP8 run's prices (its FP8 GEMMs and casts at the model's shapes).
 run_step model-calibration-fp8 90 built:calibration "${fp8_ok[@]}" "${mla_ok[@]}" passed:moe-check
-# Then the experiments the kernels' notes ask of the next lease (timing only): what limits the FP8 K loop.
+# Then the experiments the kernels' notes ask of the next lease (timing only): what limits the FP8 K loop, and one
+# launch each of the FP8 GEMM and the MLA attention forward under Nsight Compute (why each runs at a fraction of its
+# peer: kernels/fp8/NOTES.md, kernels/mla/NOTES.md).
 run_step fp8-experiments 90 passed:fp8-bench
+run_step fp8-profile 90 passed:fp8-bench
+run_step mla-profile 120 "${mla_ok[@]}"
 pack_results
 
 failed=$(awk -F, 'NR > 1 && ($2 == "failed" || $2 == "timeout")' "$WORK/status.csv" | wc -l)

@@ -45,4 +45,10 @@ fp8_experiments() {
     --experiments-csv "$(family_dir fp8)/experiments.csv"
 }
 
+# One launch of the WGMMA GEMM (the experiments' first shape, q_a+kv_a Fprop) under Nsight Compute: its stall reasons.
+fp8_profile() {
+  profiled "$(family_dir fp8)/profile-wgmma.txt" wgmma_gemm_kernel "$BUILD/kernels/fp8/sm90_fp8_gemm_bench" \
+    --repeats 1 --sets 1 --experiments-csv "$(family_dir fp8)/profile-experiments.csv"
+}
+
 fp8_report() { "$PYTHON" kernels/fp8/make_report.py --dir "$(family_dir fp8)" --device "$WORK/device.txt" --out "$WORK/reports"; }

@@ -29,3 +29,10 @@ mla_report() {
   md=$WORK/reports/mla-$(gpu_name).md
   "$PYTHON" kernels/mla/mla_report.py --dir "$(family_dir mla)" --device "$WORK/device.txt" > "$md.tmp" && mv "$md.tmp" "$md"
 }
+
+# One launch of the version 2 attention forward (batch 1, 4096 tokens, 128 heads) under Nsight Compute: what its
+# 4.0 us per block-step waits on (NOTES.md: the miss's cause is not established).
+mla_profile() {
+  profiled "$(family_dir mla)/profile-attention-v2.txt" attention_forward_mma_kernel \
+    "$BUILD/kernels/mla/mla_attention_bench" --quick "$(family_dir mla)/profile-bench.csv" 1
+}
