@@ -251,11 +251,12 @@ run_step model-step 120 built:model passed:model-check
 # Last, as the least needed: the FP8 run's prices (its FP8 GEMMs and casts at the model's shapes).
 run_step model-calibration-fp8 90 built:calibration "${fp8_ok[@]}" "${mla_ok[@]}" passed:moe-check
 # Then the experiments the kernels' notes ask of the next lease (timing only): what limits the FP8 K loop, and one
-# launch each of the FP8 GEMM and the MLA attention forward under Nsight Compute (why each runs at a fraction of its
-# peer: kernels/fp8/NOTES.md, kernels/mla/NOTES.md).
+# launch each of the FP8 GEMM, the MLA attention forward, the router and the BF16 grouped GEMM under Nsight Compute
+# (why each runs at a fraction of its peer or its prediction: kernels/{fp8,mla,moe}/NOTES.md).
 run_step fp8-experiments 90 passed:fp8-bench
 run_step fp8-profile 90 passed:fp8-bench
 run_step mla-profile 120 "${mla_ok[@]}"
+run_step moe-profile 90 built:moe passed:moe-check
 pack_results
 
 failed=$(awk -F, 'NR > 1 && ($2 == "failed" || $2 == "timeout")' "$WORK/status.csv" | wc -l)

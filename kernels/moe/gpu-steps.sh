@@ -38,6 +38,19 @@ moe_torch_peer() {
 # moe_report [OUT.md]: the family's report from what the steps left in $WORK (default OUT:
 # $WORK/reports/moe-<gpu>.md). Run again on a committed run folder (WORK=kernels/runs/<run>/<mode>, QUICK set,
 # an OUT outside it), it makes the published copy; it names the folder it read.
+# NOTES.md's R1 and G1: one launch each of the router and of the BF16 grouped GEMM (the first in moe_bench --quick:
+# forward, 32 experts, balanced) under Nsight Compute: what the router's serial selection and the GEMM's K steps
+# wait on.
+moe_profile() {
+  local dir rc=0
+  dir=$(family_dir moe)
+  profiled "$dir/profile-router.txt" sm90_fp32_router_kernel "$BUILD/kernels/moe/moe_bench" --quick \
+    "$dir/profile-bench.csv" "$dir/profile-bench.md" "$dir/profile-loads.txt" || rc=$?
+  profiled "$dir/profile-grouped-gemm.txt" grouped_gemm_kernel "$BUILD/kernels/moe/moe_bench" --quick \
+    "$dir/profile-bench.csv" "$dir/profile-bench.md" "$dir/profile-loads.txt" || rc=$?
+  return $rc
+}
+
 moe_report() {
   local dir gpu md source ceilings
   dir=$(family_dir moe)
