@@ -40,7 +40,6 @@ namespace {
 
 using moe_harness::bf16;
 
-constexpr int kRouterExperts = 256;  // sm90_fp32_router's: DeepSeek-V3's routing (gpu_kernel_choice.cc)
 
 // The device memory of one call, freed when the call is done.
 class Scratch {
@@ -124,13 +123,12 @@ Timed cublaslt_fp8(const CalibrationCall& c, int groups, Scratch& s) {
           label};
 }
 
-// Equal groups of rows, each padded to the 128-row alignment the permuted layout gives them. Pass F: m rows per
-// group, n x k weights; pass W: dW_e [m x n] over the k rows of each group (hardware/calibration_sweep.h).
-Timed fp8_grouped_gemm(const CalibrationCall& c, Scratch& s) {
+// Equal groups of rows at the choice's offsets (each padded to the 128-row alignment the permuted layout gives
+// them). Pass F: m rows per group, n x k weights; pass W: dW_e [m x n] over the k rows of each group.
+Timed fp8_grouped_gemm(const CalibrationCall& c, const GpuKernelChoice& choice, Scratch& s) {
   const bool wgrad = c.pass == "W";
   const int groups = shape_int(c.groups, "groups");
-  const std::int64_t rows_per_group = wgrad ? c.k : c.m;
-  const std::vector<int> offsets = equal_offsets(groups, (rows_per_group + 127) / 128 * 128, "rows");
+  const std::vector<int>& offsets = choice.offsets;
   const int rows = offsets.back();
   if (!wgrad) {
     const int n = shape_int(c.n, "n"), k = shape_int(c.k, "k");
@@ -148,19 +146,11 @@ Timed fp8_grouped_gemm(const CalibrationCall& c, Scratch& s) {
           "sm90_fp8_grouped_gemm wgrad wgmma"};
 }
 
-Timed bf16_gemm(const CalibrationCall& c, Scratch& s) {
+// cuBLASLt BF16 GEMMs of m x n x k: one for a GEMM; for a grouped GEMM, one call per group, as the reduced model's
+// CUDA back-end runs its experts, each group its own weights (no group reads another's from L2), m rows each (the
+// plan's equal groups).
+Timed bf16_gemms(const CalibrationCall& c, int groups, Scratch& s) {
   const int m = shape_int(c.m, "m"), n = shape_int(c.n, "n"), k = shape_int(c.k, "k");
-  const bf16* x = s.bf16_values(sz(c.m) * sz(c.k));
-  std::shared_ptr<MlaLinear> linear = make_cublaslt_bf16_linear(s.bf16_values(sz(c.n) * sz(c.k)), n, k);
-  bf16* y = s.get<bf16>(sz(c.m) * sz(c.n));
-  return {[=](int) { linear->forward(x, y, m, nullptr); }, linear->name()};
-}
-
-// A grouped BF16 GEMM as the reduced model's CUDA back-end runs its experts: one cuBLASLt call per group, each group
-// its own weights (no group reads another's from L2), m rows each (the plan's equal groups).
-Timed bf16_gemm_per_group(const CalibrationCall& c, Scratch& s) {
-  const int groups = shape_int(c.groups, "groups"), m = shape_int(c.m, "m"), n = shape_int(c.n, "n"),
-            k = shape_int(c.k, "k");
   std::vector<std::shared_ptr<MlaLinear>> linears;
   std::vector<const bf16*> xs;
   std::vector<bf16*> ys;
@@ -175,10 +165,11 @@ Timed bf16_gemm_per_group(const CalibrationCall& c, Scratch& s) {
           groups == 1 ? linears[0]->name() : linears[0]->name() + " x " + std::to_string(groups) + " groups"};
 }
 
-// Causal self-attention over `batch` sequences of seq_q tokens, the version 2 (mma.sync) kernels.
-Timed attention(const CalibrationCall& c, Scratch& s, bool backward) {
+// Causal self-attention over `batch` sequences of seq_q tokens (the choice's offsets), the version 2 (mma.sync)
+// kernels.
+Timed attention(const CalibrationCall& c, const GpuKernelChoice& choice, Scratch& s, bool backward) {
   const int batch = shape_int(c.batch, "batch"), seq = shape_int(c.seq_q, "seq_q");
-  const std::vector<int> cu = equal_offsets(batch, seq, "tokens");
+  const std::vector<int>& cu = choice.offsets;
   int* cu_device = s.get<int>(cu.size());
   TS_CUDA_CHECK(cudaMemcpy(cu_device, cu.data(), cu.size() * sizeof(int), cudaMemcpyHostToDevice));
   const AttentionDeviceArgs args{cu_device, batch, seq, cu.back(), shape_int(c.heads, "heads"),
@@ -212,7 +203,7 @@ __global__ void fill_logits_kernel(float* out, std::size_t n) {
 }
 
 Timed router(const GpuKernelChoice& r, Scratch& s) {
-  const std::size_t count = sz(r.rows) * kRouterExperts;
+  const std::size_t count = sz(r.rows) * sz(kDeepSeekV3Routing.num_experts);
   float* logits = s.get<float>(count);
   fill_logits_kernel<<<1024, 256>>>(logits, count);
   TS_CUDA_CHECK_LAUNCH();
@@ -226,7 +217,7 @@ Timed router(const GpuKernelChoice& r, Scratch& s) {
 
 // Tokens routed uniformly at random to DeepSeek-V3's 256 experts, top 8; the layout planned once, the gather timed.
 Timed permute(const GpuKernelChoice& p, Scratch& s) {
-  constexpr int kTopK = 8, kExperts = 256;
+  constexpr int kTopK = kDeepSeekV3Routing.top_k, kExperts = kDeepSeekV3Routing.num_experts;
   const int hidden = p.cols, tokens = p.rows / kTopK;
   std::vector<int> ids(sz(p.rows));
   uint64_t z = 2026;
@@ -264,11 +255,11 @@ Timed copy(const CalibrationCall& c, const std::string& stand_in, Scratch& s) {
 Timed prepare(const CalibrationCall& c, const GpuKernelChoice& choice, Scratch& s) {
   switch (choice.kernel) {
     case GpuKernel::kFp8Gemm: return fp8_gemm(c, s);
-    case GpuKernel::kFp8GroupedGemm: return fp8_grouped_gemm(c, s);
-    case GpuKernel::kBf16Gemm: return bf16_gemm(c, s);
-    case GpuKernel::kBf16GemmPerGroup: return bf16_gemm_per_group(c, s);
-    case GpuKernel::kAttentionForward: return attention(c, s, false);
-    case GpuKernel::kAttentionBackward: return attention(c, s, true);
+    case GpuKernel::kFp8GroupedGemm: return fp8_grouped_gemm(c, choice, s);
+    case GpuKernel::kBf16Gemm: return bf16_gemms(c, 1, s);
+    case GpuKernel::kBf16GemmPerGroup: return bf16_gemms(c, shape_int(c.groups, "groups"), s);
+    case GpuKernel::kAttentionForward: return attention(c, choice, s, false);
+    case GpuKernel::kAttentionBackward: return attention(c, choice, s, true);
     case GpuKernel::kQuantizeRows: return quantize(choice, s);
     case GpuKernel::kRouter: return router(choice, s);
     case GpuKernel::kPermute: return permute(choice, s);

@@ -4,6 +4,7 @@
 // plan's calls for reasons this file now settles or names).
 #pragma once
 #include <string>
+#include <vector>
 
 #include "kernels/calibration/calibration_call.h"
 
@@ -17,7 +18,7 @@ enum class GpuKernel {
   kAttentionForward,   // kernels/mla version 2 (mma.sync), causal, equal sequences
   kAttentionBackward,  // the same, backward
   kQuantizeRows,       // kernels/fp8 sm90_fp8_quantize_rows: BF16 in, E4M3 and 1x128 scales out
-  kRouter,             // kernels/moe sm90_fp32_router with DeepSeek-V3's routing (256 experts, top 8)
+  kRouter,             // kernels/moe sm90_fp32_router with DeepSeek-V3's routing (kDeepSeekV3Routing)
   kPermute,            // kernels/moe sm90_bf16_permute of routed rows
   kCopy,               // a device-to-device copy moving the op's bytes (half read, half written)
 };
@@ -27,6 +28,9 @@ struct GpuKernelChoice {
   int rows = 0;          // quantize: rows; router: tokens; permute: routed rows
   int cols = 0;          // quantize: columns; permute: hidden size
   std::string stand_in;  // kCopy for an op of its own kernel (a cast, a router): why a copy of its bytes stands in
+  // Grouped GEMMs: each group's first row, its rows padded to the permuted layout's 128 (groups + 1 of them);
+  // attention: each sequence's first token (cu_seqlens, batch + 1). equal_offsets makes both.
+  std::vector<int> offsets;
 };
 
 // The kernel for `call` and its sizes; std::invalid_argument, naming the reason, for a call no kernel can time.

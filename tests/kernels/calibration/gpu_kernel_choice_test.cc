@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace trainsim::kernels {
 namespace {
@@ -43,14 +44,20 @@ TEST(GpuKernelChoice, TheRouterKernelTakesDeepSeekV3sLogitsAndACopyAnotherRouter
 }
 
 TEST(GpuKernelChoice, GroupedAndAttentionCallsStartTheirOffsetsAtZero) {
-  EXPECT_EQ(choose_gpu_kernel(call("f.1 fp8_gemm grouped_gemm fp8 F 132 groups=4 m=8192 n=4096 k=7168")).kernel,
-            GpuKernel::kFp8GroupedGemm);
+  const GpuKernelChoice grouped =
+      choose_gpu_kernel(call("f.1 fp8_gemm grouped_gemm fp8 F 132 groups=4 m=8192 n=4096 k=7168"));
+  EXPECT_EQ(grouped.kernel, GpuKernel::kFp8GroupedGemm);
+  EXPECT_EQ(grouped.offsets, (std::vector<int>{0, 8192, 16384, 24576, 32768}));
+  // Pass W: the groups' rows are k, each padded to 128 (100 -> 128).
+  EXPECT_EQ(choose_gpu_kernel(call("f.2 fp8_weight_gemm grouped_gemm fp8 W 132 groups=2 m=64 n=32 k=100")).offsets,
+            (std::vector<int>{0, 128, 256}));
   EXPECT_EQ(choose_gpu_kernel(call("b.1 bf16_gemm grouped_gemm bf16 F 132 groups=8 m=12 n=128 k=256")).kernel,
             GpuKernel::kBf16GemmPerGroup);
-  EXPECT_EQ(choose_gpu_kernel(call("a.1 attention_backward attention bf16 Bi 132 batch=2 heads=2 seq_q=48 seq_kv=48 "
-                                   "head_dim=192 value_dim=128"))
-                .kernel,
-            GpuKernel::kAttentionBackward);
+  const GpuKernelChoice attention = choose_gpu_kernel(
+      call("a.1 attention_backward attention bf16 Bi 132 batch=2 heads=2 seq_q=48 seq_kv=48 head_dim=192 "
+           "value_dim=128"));
+  EXPECT_EQ(attention.kernel, GpuKernel::kAttentionBackward);
+  EXPECT_EQ(attention.offsets, (std::vector<int>{0, 48, 96}));
   EXPECT_THROW(choose_gpu_kernel(call("a.2 attention_forward attention bf16 F 132 batch=2 heads=2 seq_q=48 seq_kv=24 "
                                       "head_dim=192 value_dim=128")),
                std::invalid_argument);
