@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <filesystem>
-#include <memory>
 #include <set>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,7 +14,6 @@
 #include "core/error.h"
 #include "core/json_fields.h"
 #include "core/median.h"
-#include "hardware/calibrated_constants.h"
 #include "hardware/kernel_family.h"
 #include "sim/step/priced_model.h"
 #include "sim/step/priced_scenario.h"
@@ -143,8 +141,6 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   // The device's ops of one step (at a step's routing where the file gives it), priced per compute kind.
   std::array<bool, models::kComputeKindCount> fp64{};  // the model's FP64 GEMMs: its head and its router's gate
   // Per kind, the kernel families of its ops that the calibration has no fit of: the roofline prices those ops.
-  const std::shared_ptr<const hw::CalibratedConstants> fitted =
-      s.cluster.calibration ? hw::calibrated_constants(s.cluster.calibration, s.cluster.gpu) : nullptr;
   std::array<std::set<std::string>, models::kComputeKindCount> roofline_families{};
   auto price_step = [&](const std::vector<std::vector<models::Op>>& layers) {
     std::array<double, models::kComputeKindCount> seconds{};
@@ -154,7 +150,7 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
         const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
         fp64[kind] = fp64[kind] || op.role == models::OpRole::kRouter || op.role == models::OpRole::kHead;
         if (const std::optional<hw::KernelFamily> family = hw::kernel_family_of(op);
-            family && !(fitted && fitted->is_fitted(*family)))
+            family && !(priced.calibrated && priced.calibrated->is_fitted(*family)))
           roofline_families[kind].insert(std::string(hw::kernel_family_name(*family)));
         for (const models::Op& call : models::per_group_calls(op))  // one call per expert with rows
           seconds[kind] += priced.full_sms_model.seconds(call) * priced.microbatches;
