@@ -12,14 +12,14 @@ labelled); the fastest is written as calibration_run writes a row (id,seconds,sm
 out and said so; the exit code is 0 when at least one call was timed.
 """
 import csv
+import functools
 import os
 import sys
 
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "mla"))
-from mla_sdpa_peer import backends, median_seconds  # noqa: E402  (the MLA family's timing, one copy)
+from mla_sdpa_peer import backends, run  # noqa: E402  (the MLA family's SDPA timing, one copy)
 
 
 def attention_calls(calls_path, sm_count):
@@ -34,24 +34,11 @@ def attention_calls(calls_path, sm_count):
             yield words[0], words[1] == "attention_backward", {k: int(v) for k, v in shape.items()}
 
 
-def time_call(backward, s, backend, pad):
-    from torch.nn.attention import sdpa_kernel
-    gen = torch.Generator(device="cuda").manual_seed(2026)
-    dims = (s["batch"], s["heads"], s["seq_q"])
-    q = torch.randn(*dims, s["head_dim"], device="cuda", dtype=torch.bfloat16, generator=gen).requires_grad_()
-    k = torch.randn(*dims, s["head_dim"], device="cuda", dtype=torch.bfloat16, generator=gen).requires_grad_()
-    v = torch.randn(*dims, s["value_dim"], device="cuda", dtype=torch.bfloat16, generator=gen)
-    if pad:
-        v = torch.cat([v, torch.zeros(*dims, s["head_dim"] - s["value_dim"], device="cuda", dtype=torch.bfloat16)], -1)
-    v.requires_grad_()
-    scale = s["head_dim"] ** -0.5
-    with sdpa_kernel([backend]):
-        forward = lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=scale)  # noqa: E731
-        if not backward:
-            return median_seconds(forward, 2, 10)
-        out = forward()
-        d_out = torch.randn_like(out)
-        return median_seconds(lambda: torch.autograd.grad(out, (q, k, v), d_out, retain_graph=True), 2, 10)
+@functools.lru_cache(maxsize=None)
+def timed(batch, heads, seq, qk, v_dim, backend_name, pad):
+    """(forward, backward) seconds of one shape on one backend: a plan's forward and backward calls share it."""
+    backend = dict(backends())[backend_name]
+    return run(backend, batch, pad, 10, heads, seq, qk, v_dim)
 
 
 def main():
@@ -64,10 +51,11 @@ def main():
             print(f"{call_id}: left out: seq_q != seq_kv")
             continue
         best = None
-        for name, backend in backends():
+        for name, _ in backends():
             for pad in (False, True) if shape["head_dim"] != shape["value_dim"] else (False,):
                 try:
-                    seconds = time_call(backward, shape, backend, pad)
+                    seconds = timed(shape["batch"], shape["heads"], shape["seq_q"], shape["head_dim"],
+                                    shape["value_dim"], name, pad)[1 if backward else 0]
                 except RuntimeError as e:  # this backend refuses these dims: try the next
                     print(f"{call_id}: sdpa-{name}{'-pad-v' if pad else ''} refused: {str(e).splitlines()[0][:120]}")
                     torch.cuda.empty_cache()

@@ -57,19 +57,21 @@ def backends():
     return found
 
 
-def run(backend, batch, pad, reps):
+def run(backend, batch, pad, reps, heads=HEADS, seq=SEQ, qk=QK, v_dim=V):
+    """Forward and backward seconds of causal SDPA on `backend` (DeepSeek-V3's shape unless given; also
+    kernels/calibration/attention_peer.py's, at a plan's shapes)."""
     from torch.nn.attention import sdpa_kernel
     gen = torch.Generator(device="cuda").manual_seed(1234 + batch)
-    shape = (batch, HEADS, SEQ)
-    q = torch.randn(*shape, QK, device="cuda", dtype=torch.bfloat16, generator=gen).requires_grad_()
-    k = torch.randn(*shape, QK, device="cuda", dtype=torch.bfloat16, generator=gen).requires_grad_()
-    v_real = torch.randn(*shape, V, device="cuda", dtype=torch.bfloat16, generator=gen)
-    v = (torch.cat([v_real, torch.zeros(*shape, QK - V, device="cuda", dtype=torch.bfloat16)], -1) if pad
+    shape = (batch, heads, seq)
+    q = torch.randn(*shape, qk, device="cuda", dtype=torch.bfloat16, generator=gen).requires_grad_()
+    k = torch.randn(*shape, qk, device="cuda", dtype=torch.bfloat16, generator=gen).requires_grad_()
+    v_real = torch.randn(*shape, v_dim, device="cuda", dtype=torch.bfloat16, generator=gen)
+    v = (torch.cat([v_real, torch.zeros(*shape, qk - v_dim, device="cuda", dtype=torch.bfloat16)], -1) if pad
          else v_real).requires_grad_()
     with sdpa_kernel([backend]):
-        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=QK ** -0.5)
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=qk ** -0.5)
         d_out = torch.randn_like(out)
-        fwd = median_seconds(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=QK ** -0.5),
+        fwd = median_seconds(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=qk ** -0.5),
                              2, reps)
         bwd = median_seconds(lambda: torch.autograd.grad(out, (q, k, v), d_out, retain_graph=True), 2, reps)
     return fwd, bwd

@@ -35,9 +35,6 @@ moe_torch_peer() {
   logged "$dir/torch.txt" "$PYTHON" kernels/moe/moe_torch_peer.py "$dir/loads.txt" "$dir/torch.csv" "$dir/torch.md"
 }
 
-# moe_report [OUT.md]: the family's report from what the steps left in $WORK (default OUT:
-# $WORK/reports/moe-<gpu>.md). Run again on a committed run folder (WORK=kernels/runs/<run>/<mode>, QUICK set,
-# an OUT outside it), it makes the published copy; it names the folder it read.
 # NOTES.md's R1 and G1: one launch each of the router and of the BF16 grouped GEMM (the first in moe_bench --quick:
 # forward, 32 experts, balanced) under Nsight Compute: what the router's serial selection and the GEMM's K steps
 # wait on.
@@ -51,6 +48,9 @@ moe_profile() {
   return $rc
 }
 
+# moe_report [OUT.md]: the family's report from what the steps left in $WORK (default OUT:
+# $WORK/reports/moe-<gpu>.md). Run again on a committed run folder (WORK=kernels/runs/<run>/<mode>, QUICK set,
+# an OUT outside it), it makes the published copy; it names the folder it read.
 moe_report() {
   local dir gpu md source ceilings
   dir=$(family_dir moe)
