@@ -68,10 +68,13 @@ def nvidia_smi(field):
 
 
 def timed_rows(path, lines):
+    """The rows of a drivers' CSV; kernel_calls (the kernel calls of their own a call made) is 1 in the CSVs of
+    runs before that column (2026-12-04's first two H200 leases)."""
     rows = list(csv.DictReader(lines))
     for r in rows:
-        if set(r) != {"id", "seconds", "sms", "kernel"}:
-            sys.exit(f"{path}: a row's columns are {sorted(r)} (expected id, seconds, sms, kernel)")
+        if set(r) - {"kernel_calls"} != {"id", "seconds", "sms", "kernel"}:
+            sys.exit(f"{path}: a row's columns are {sorted(r)} (expected id, seconds, sms, kernel[, kernel_calls])")
+        r.setdefault("kernel_calls", "1")
     return rows
 
 
@@ -87,8 +90,8 @@ def results(times_path, out_path, peer_paths=()):
         for r in rows:
             if r["id"] not in fastest or float(r["seconds"]) < float(fastest[r["id"]]["seconds"]):
                 fastest[r["id"]] = r
-    calls = [{"id": r["id"], "seconds": float(r["seconds"]), "sms": int(r["sms"]), "kernel": r["kernel"]}
-             for r in fastest.values()]
+    calls = [{"id": r["id"], "seconds": float(r["seconds"]), "sms": int(r["sms"]), "kernel": r["kernel"],
+              "kernel_calls": int(r["kernel_calls"])} for r in fastest.values()]
     if not calls:
         sys.exit(f"{times_path}: no call was timed")
     if cuda == "none":  # calibration_run_cpu: the host's threads, clock and kernel

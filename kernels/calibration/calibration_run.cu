@@ -1,6 +1,7 @@
 // calibration_run: times every call of a flattened calibration plan (calibration_call.h) with the project's
 // kernels, one family each (kernels/CALIBRATION.md), and writes a CSV row per call as soon as it is timed, so a
-// run cut short keeps every call it finished. Usage: calibration_run [--quick] [--fastest] CALLS.txt TIMES.csv
+// run cut short keeps every call it finished. Usage: calibration_run [--quick] [--fastest] [--isolated] CALLS.txt
+// TIMES.csv
 // --fastest also times each call's peers here (cuBLASLt's FP8 GEMM beside ours) and keeps the faster, named in the
 // row: the prices of a planning calibration, where the kernels a run would use are the fastest at hand; without it
 // every call is the project's own kernel, as the reduced model runs them (its validation's prices).
@@ -79,6 +80,10 @@ class Scratch {
 struct Timed {
   std::function<void(int)> run;
   std::string kernel;
+  // Where `run` is several calls of the reduced model's CUDA back-end (a grouped GEMM it runs as one cuBLASLt call
+  // per expert), each of them: --isolated times each alone, as the back-end times its calls, and sums them.
+  std::vector<std::function<void()>> backend_calls;
+  int kernel_calls = 1;  // the kernel calls of their own `run` makes (a per-group loop: the groups)
 };
 
 std::size_t sz(std::int64_t x) { return static_cast<std::size_t>(x); }
@@ -120,7 +125,7 @@ Timed cublaslt_fp8(const CalibrationCall& c, int groups, Scratch& s) {
   return {[peer](int) {
             for (const fp8::CublasLtFp8Gemm::Plan& p : peer->plans) peer->gemm.run(p, nullptr);
           },
-          label};
+          label, {}, groups};
 }
 
 // Equal groups of rows at the choice's offsets (each padded to the 128-row alignment the permuted layout gives
@@ -159,10 +164,14 @@ Timed bf16_gemms(const CalibrationCall& c, int groups, Scratch& s) {
     xs.push_back(s.bf16_values(sz(c.m) * sz(c.k)));
     ys.push_back(s.get<bf16>(sz(c.m) * sz(c.n)));
   }
+  std::vector<std::function<void()>> calls;
+  for (int g = 0; g < groups; ++g)
+    calls.emplace_back([=] { linears[sz(g)]->forward(xs[sz(g)], ys[sz(g)], m, nullptr); });
   return {[=](int) {
-            for (int g = 0; g < groups; ++g) linears[sz(g)]->forward(xs[sz(g)], ys[sz(g)], m, nullptr);
+            for (const std::function<void()>& call : calls) call();
           },
-          groups == 1 ? linears[0]->name() : linears[0]->name() + " x " + std::to_string(groups) + " groups"};
+          groups == 1 ? linears[0]->name() : linears[0]->name() + " x " + std::to_string(groups) + " groups",
+          groups == 1 ? std::vector<std::function<void()>>{} : calls, groups};
 }
 
 // Causal self-attention over `batch` sequences of seq_q tokens (the choice's offsets), the version 2 (mma.sync)
@@ -179,7 +188,7 @@ Timed attention(const CalibrationCall& c, const GpuKernelChoice& choice, Scratch
   const bf16* v = s.bf16_values(rows * sz(c.value_dim));
   bf16* o = s.get<bf16>(rows * sz(c.value_dim));
   float* lse = s.get<float>(rows);
-  const AttentionKernel kernel = AttentionKernel::kV2MmaSync;
+  const AttentionKernel kernel = kModelAttentionKernel;
   if (!backward) return {[=](int) { mla_attention_forward(args, q, k, v, o, lse, nullptr, kernel); }, "mla attention forward v2"};
   mla_attention_forward(args, q, k, v, o, lse, nullptr, kernel);  // the O and log-sum-exp the backward reads
   const bf16* d_o = s.bf16_values(rows * sz(c.value_dim));
@@ -278,8 +287,8 @@ std::vector<Timed> peers(const CalibrationCall& c, const GpuKernelChoice& choice
 
 int run(const DriverArgs& cli) {
   if (cli.positional.size() != 2)
-    throw std::invalid_argument("usage: calibration_run [--quick] [--fastest] CALLS.txt TIMES.csv");
-  const bool fastest = cli.has("--fastest");
+    throw std::invalid_argument("usage: calibration_run [--quick] [--fastest] [--isolated] CALLS.txt TIMES.csv");
+  const bool fastest = cli.has("--fastest"), isolated = cli.has("--isolated");
   std::ifstream in(cli.positional[0]);
   if (!in) throw std::runtime_error("cannot read " + cli.positional[0]);
   const std::vector<CalibrationCall> calls = read_calibration_calls(in);
@@ -288,8 +297,12 @@ int run(const DriverArgs& cli) {
   int runtime = 0;
   TS_CUDA_CHECK(cudaRuntimeGetVersion(&runtime));
   CalibrationTimes out(cli.positional[1], prop.name, prop.multiProcessorCount, std::to_string(runtime));
-  // Warm-up, then the median of samples of back-to-back calls (gpu_timing.cuh); --quick: fewer samples.
-  const int warmup = 2, samples = cli.quick ? 3 : 5, batch = cli.quick ? 2 : 4;
+  // Warm-up, then the median of samples of back-to-back calls (gpu_timing.cuh); --quick: fewer samples. --isolated:
+  // samples of one call each, as the reduced model's CUDA back-end times its calls (cuda_backend.cu's start_kernels),
+  // a grouped BF16 GEMM's groups one call each (the back-end runs an expert a call).
+  // A lone call's interval holds its kernel's start and drain: about 1 us more than back to back for a small
+  // cuBLASLt GEMM on the 2026-12-04 H200 (4.9 against 4.0 us; kernels/model/NOTES.md).
+  const int warmup = 2, samples = cli.quick ? 3 : 5, batch = isolated ? 1 : cli.quick ? 2 : 4;
   int timed = 0, fewer_sms = 0, refused = 0;
   for (const CalibrationCall& c : calls) {
     if (c.sms < prop.multiProcessorCount) {
@@ -309,16 +322,23 @@ int run(const DriverArgs& cli) {
       }
       double seconds = 0;
       std::string kernel;
+      int kernel_calls = 1;
       for (const Timed& t : candidates) {
-        const double s = median_seconds(t.run, warmup, samples, nullptr, batch);
+        double s = 0;
+        if (isolated && !t.backend_calls.empty())
+          for (const std::function<void()>& call : t.backend_calls)
+            s += median_seconds([&call](int) { call(); }, warmup, samples, nullptr, 1);
+        else
+          s = median_seconds(t.run, warmup, samples, nullptr, batch);
         if (candidates.size() > 1)
           std::printf("%-24s %12.3f us  (candidate) %s\n", c.id.c_str(), s * 1e6, t.kernel.c_str());
         if (kernel.empty() || s < seconds) {
           seconds = s;
           kernel = t.kernel;
+          kernel_calls = t.kernel_calls;
         }
       }
-      out.add(c.id, seconds, prop.multiProcessorCount, kernel);
+      out.add(c.id, seconds, prop.multiProcessorCount, kernel, kernel_calls);
       std::printf("%-24s %12.3f us  %s\n", c.id.c_str(), seconds * 1e6, kernel.c_str());
       ++timed;
     } catch (const std::invalid_argument& e) {
@@ -344,5 +364,5 @@ int run(const DriverArgs& cli) {
 }  // namespace trainsim::kernels
 
 int main(int argc, char** argv) {
-  return trainsim::kernels::driver_main(argc, argv, "calibration_run", trainsim::kernels::run, {"--fastest"});
+  return trainsim::kernels::driver_main(argc, argv, "calibration_run", trainsim::kernels::run, {"--fastest", "--isolated"});
 }

@@ -10,7 +10,7 @@ CalibrationTimes::CalibrationTimes(const std::string& path, const std::string& d
                                    const std::string& runtime)
     : out_(std::fopen(path.c_str(), "w")) {
   if (out_ == nullptr) throw std::runtime_error("cannot write " + path);
-  std::fprintf(out_, "# device: name=%s; sm_count=%d; cuda=%s\nid,seconds,sms,kernel\n", device_name.c_str(), sm_count,
+  std::fprintf(out_, "# device: name=%s; sm_count=%d; cuda=%s\nid,seconds,sms,kernel,kernel_calls\n", device_name.c_str(), sm_count,
                runtime.c_str());
   std::fflush(out_);
 }
@@ -30,8 +30,10 @@ std::string csv_field(const std::string& text) {
 
 }  // namespace
 
-void CalibrationTimes::add(const std::string& id, double seconds, int sms, const std::string& kernel) {
-  std::fprintf(out_, "%s,%.9g,%d,%s\n", id.c_str(), seconds, sms, csv_field(kernel).c_str());
+void CalibrationTimes::add(const std::string& id, double seconds, int sms, const std::string& kernel,
+                           int kernel_calls) {
+  if (kernel_calls < 1) throw std::invalid_argument("CalibrationTimes::add: a call runs at least one kernel");
+  std::fprintf(out_, "%s,%.9g,%d,%s,%d\n", id.c_str(), seconds, sms, csv_field(kernel).c_str(), kernel_calls);
   std::fflush(out_);
 }
 

@@ -16,8 +16,10 @@ class CalibrationTimes {
   CalibrationTimes(const CalibrationTimes&) = delete;
   CalibrationTimes& operator=(const CalibrationTimes&) = delete;
 
-  // One timed call: the plan id, the median seconds of one call, the SMs (host: threads) it ran on, what ran it.
-  void add(const std::string& id, double seconds, int sms, const std::string& kernel);
+  // One timed call: the plan id, the median seconds of one call, the SMs (host: threads) it ran on, what ran it, and
+  // how many kernel calls of their own that was (a grouped GEMM run as one cuBLASLt call per group: its groups),
+  // so that a fit prices each launch (hardware/kernel_results.h).
+  void add(const std::string& id, double seconds, int sms, const std::string& kernel, int kernel_calls = 1);
 
  private:
   std::FILE* out_ = nullptr;

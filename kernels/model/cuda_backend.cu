@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -65,6 +66,10 @@ class CudaBackend final : public ComputeBackend {
     workspace_ = DeviceBuffer<uint8_t>(kWorkspaceBytes);
   }
   ~CudaBackend() override {
+    if (calls_past_hold_ > 0)  // said where the run's log shows it: the timings of such calls are upper bounds
+      std::fprintf(stderr, "CudaBackend: %lld of %lld calls were queued for longer than their stream hold; their "
+                   "device times include host time\n", static_cast<long long>(calls_past_hold_),
+                   static_cast<long long>(calls_));
     for (cudaEvent_t e : part_ends_) cudaEventDestroy(e);
     cudaEventDestroy(kernels_end_);
     cudaEventDestroy(kernels_start_);
@@ -156,7 +161,7 @@ class CudaBackend final : public ComputeBackend {
       return out;
     }
     void forward() {
-      mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), stream);
+      mla_attention_forward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), stream, kModelAttentionKernel);
       TS_CUDA_CHECK_LAUNCH();
     }
     // The backward's input gradient and its outputs on the device.
@@ -169,7 +174,7 @@ class CudaBackend final : public ComputeBackend {
     };
     void backward(Gradients& g) {
       mla_attention_backward(args, q.get(), k.get(), v.get(), o.get(), lse.get(), g.d_o.get(), g.delta.get(),
-                             g.dq.get(), g.dk.get(), g.dv.get(), stream);
+                             g.dq.get(), g.dk.get(), g.dv.get(), stream, kModelAttentionKernel);
       TS_CUDA_CHECK_LAUNCH();
     }
 
@@ -315,13 +320,17 @@ class CudaBackend final : public ComputeBackend {
   // last, on the stream, their interval by the device's clock (about 0.5 us resolution) reported to the op running
   // now (op_timer.h's count_device_time). The operands' copies, the allocations and cuBLASLt's heuristics lie outside
   // it. The stream is held first (stream_hold.cuh) for twice the longest time the host has taken to queue a call's
-  // kernels, and at least 200 us, so the events time the device's work and not the host's launches: on an idle stream
-  // the first launch lies inside the interval (the 2026-12-04 H200 run timed a small cuBLASLt GEMM 22-39 us so, and
-  // about 10 us queued back to back; kernels/model/NOTES.md).
+  // kernels, at least 200 us and at most 2 ms, so the events time the device's work and not the host's launches: on an
+  // idle stream the first launch lies inside the interval (the 2026-12-04 H200 run timed a small cuBLASLt GEMM 22-39 us
+  // so, and about 10 us queued back to back; kernels/model/NOTES.md). The bound matters: a call whose host waits on
+  // the device inside its interval (a cudaFree synchronizes) measures the hold as queue time, and an unbounded hold
+  // then doubled call after call (the second H200 run's layer check hung so). A call whose queueing outlasted its
+  // hold is counted (calls_past_hold): its interval holds host time.
   // A call may end parts of its kernels (end_part: an FP8 GEMM's casts) before the rest, its own kernels'.
   void start_kernels() {
     parts_ = 0;
-    hold_stream(stream_, std::max(200e-6, 2 * longest_queue_seconds_));
+    hold_seconds_ = std::clamp(2 * longest_queue_seconds_, kShortestHoldSeconds, kLongestHoldSeconds);
+    hold_stream(stream_, hold_seconds_);
     TS_CUDA_CHECK(cudaEventRecord(kernels_start_, stream_));
     queued_from_ = std::chrono::steady_clock::now();
   }
@@ -332,8 +341,10 @@ class CudaBackend final : public ComputeBackend {
   }
   void end_kernels() {
     TS_CUDA_CHECK(cudaEventRecord(kernels_end_, stream_));
-    longest_queue_seconds_ = std::max(
-        longest_queue_seconds_, std::chrono::duration<double>(std::chrono::steady_clock::now() - queued_from_).count());
+    const double queue_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - queued_from_).count();
+    longest_queue_seconds_ = std::max(longest_queue_seconds_, queue_seconds);
+    ++calls_;
+    if (queue_seconds > hold_seconds_) ++calls_past_hold_;
     TS_CUDA_CHECK(cudaEventSynchronize(kernels_end_));
     cudaEvent_t from = kernels_start_;
     for (size_t p = 0; p <= parts_; ++p) {
@@ -351,7 +362,10 @@ class CudaBackend final : public ComputeBackend {
   cublasLtHandle_t handle_ = nullptr;
   cudaEvent_t kernels_start_ = nullptr, kernels_end_ = nullptr;
   std::chrono::steady_clock::time_point queued_from_{};
+  static constexpr double kShortestHoldSeconds = 200e-6, kLongestHoldSeconds = 2e-3;
   double longest_queue_seconds_ = 0;  // the host's longest time from a call's first launch to its last, so far
+  double hold_seconds_ = 0;           // the hold ahead of the call being queued
+  int64_t calls_ = 0, calls_past_hold_ = 0;
   std::array<cudaEvent_t, 2> part_ends_{};  // an FP8 GEMM's two casts
   std::array<DeviceWork, 2> part_work_{};
   size_t parts_ = 0;

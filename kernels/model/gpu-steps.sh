@@ -34,13 +34,14 @@ model_step() {
   done
 }
 
-# time_model_plan PLAN NAME: PLAN's calls timed into $WORK/model/NAME-<gpu>.json (calibration_io.py's results).
+# time_model_plan PLAN NAME: PLAN's calls timed into $WORK/model/NAME-<gpu>.json (calibration_io.py's results), one
+# call at a time behind a stream hold (--isolated), as the model's CUDA back-end times its calls in model-step.
 time_model_plan() {
   local dir
   dir=$(family_dir model)
   "$PYTHON" kernels/calibration/calibration_io.py flatten "$1" > "$dir/$2-calls.txt" || return 1
-  logged "$dir/$2-run.txt" "$BUILD/kernels/calibration/calibration_run" "${QUICK_ARGS[@]}" "$dir/$2-calls.txt" \
-    "$dir/$2-times.csv" || return $?
+  logged "$dir/$2-run.txt" "$BUILD/kernels/calibration/calibration_run" "${QUICK_ARGS[@]}" --isolated \
+    "$dir/$2-calls.txt" "$dir/$2-times.csv" || return $?
   "$PYTHON" kernels/calibration/calibration_io.py results "$dir/$2-times.csv" -o "$dir/$2-$(gpu_name).json"
 }
 

@@ -68,7 +68,18 @@ if calls[sys.argv[2]]["kernel"] != "torch SDPA cudnn, faster":
     sys.exit(f"FAIL: the faster peer row was not kept: {calls[sys.argv[2]]}")
 if calls[sys.argv[3]]["kernel"] != "stand-in":
     sys.exit(f"FAIL: the slower peer row replaced the driver's: {calls[sys.argv[3]]}")
+# A CSV without the kernel_calls column (the runs before it) gives one kernel call a call.
+if any(c["kernel_calls"] != 1 for c in calls.values()):
+    sys.exit("FAIL: a call of a CSV without kernel_calls made more than one")
 PY
+# With the column, a call's kernel_calls is kept.
+{ head -2 "$scratch/times.csv" | sed '2s/$/,kernel_calls/'; tail -n +3 "$scratch/times.csv" | sed 's/$/,1/;1s/,1$/,3/'; } \
+  > "$scratch/times-calls.csv"
+PATH="$scratch/bin:$PATH" python3 kernels/calibration/calibration_io.py results "$scratch/times-calls.csv" \
+  -o "$scratch/results-calls.json" > /dev/null
+python3 -c 'import json, sys; c = json.load(open(sys.argv[1]))["calls"]
+sys.exit(0 if [x["kernel_calls"] for x in c[:2]] == [3, 1] else f"FAIL: kernel_calls {c[:2]}")' \
+  "$scratch/results-calls.json" || exit 1
 
 # 4. Read back as a calibration file.
 "$trainsim" calibrate --from-kernels "$scratch/results.json" --scenario scenarios/deepseek-v3-2048xh800.yaml \
