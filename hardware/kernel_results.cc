@@ -60,6 +60,46 @@ const KernelCall& plan_call(const json& entry, std::span<const KernelCall> plan,
             "`id`, or the op, dtype, pass, shape and sms of a call of the plan");
 }
 
+// The kernel calls of their own a call made (MeasuredCall::kernel_calls). Results files written before the field
+// (the 2026-12-04 H200 runs) say it only in the kernel's name, "<kernel> x G groups", which calibration_run gave
+// exactly its per-group loops.
+int kernel_calls_of(const json& entry, const MeasuredCall& m, const JsonFields& fields, const std::string& path) {
+  int calls = 1;
+  if (entry.contains("kernel_calls")) {
+    calls = static_cast<int>(fields.whole(entry, "kernel_calls", 1, 1000000, path));
+  } else if (const std::size_t x = m.kernel.rfind(" x "); x != std::string::npos && m.kernel.ends_with(" groups")) {
+    const std::string count = m.kernel.substr(x + 3, m.kernel.size() - x - 3 - std::string(" groups").size());
+    if (!count.empty() && std::all_of(count.begin(), count.end(), [](char c) { return std::isdigit(c); }))
+      calls = std::stoi(count);
+  }
+  if (calls == 1) return calls;
+  long long groups = 0;
+  for (const ShapeDim& d : m.call.shape)
+    if (d.name == "groups") groups = d.size;
+  if (m.call.op != models::OpKind::kGroupedGemm || groups != calls)
+    fields.malformed(path + ".kernel_calls",
+                     fmt::format("is {} on {} ({} groups)", calls, m.call.id, groups),
+                     "1, or a grouped GEMM's groups where it ran one GEMM call per group");
+  return calls;
+}
+
+// A call that made a GEMM call per group, as a group point: its groups' dense GEMMs, their times summed.
+void make_group_of_its_calls(MeasuredPoint& p, const MeasuredCall& m) {
+  const KernelFamily family = p.kernel_family();  // the grouped GEMM's, which its groups' GEMMs share
+  GroupMember member;
+  member.op = models::OpKind::kGemm;
+  member.dtype = m.call.dtype;
+  for (const ShapeDim& d : m.call.shape)
+    if (d.name != "groups") member.shape.push_back(d);
+  member.note = fmt::format("{}", fmt::join(m.call.ops, ", "));
+  member.at = m.at;
+  p.family = family;
+  p.group = fmt::format("{}: its {} groups, one GEMM call each", m.call.id, m.kernel_calls);
+  p.kernels = m.kernel_calls;
+  p.members.assign(static_cast<std::size_t>(m.kernel_calls), member);
+  p.shape.clear();
+}
+
 }  // namespace
 
 KernelResults parse_kernel_results(const std::string& text, const std::string& file, std::span<const KernelCall> plan) {
@@ -99,6 +139,7 @@ KernelResults parse_kernel_results(const std::string& text, const std::string& f
     m.seconds = fields.positive(entry, "seconds", path);
     m.sms = static_cast<int>(fields.whole(entry, "sms", 1, d.sm_count, path));
     if (entry.contains("kernel")) m.kernel = fields.text(entry, "kernel", path);
+    m.kernel_calls = kernel_calls_of(entry, m, fields, path);
     m.at = {file, 0, 0, path};
     out.calls.push_back(std::move(m));
   }
@@ -154,6 +195,7 @@ Calibration calibration_from_kernel_results(const KernelResults& results, const 
     p.note = m.call.sweep.empty() ? fmt::format("{}: {}", id, fmt::join(m.call.ops, ", "))
                                   : fmt::format("{}: {}", id, m.call.sweep);
     p.at = m.at;
+    if (m.kernel_calls > 1) make_group_of_its_calls(p, m);
     c.points.push_back(std::move(p));
   }
   return c;

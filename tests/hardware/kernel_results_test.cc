@@ -111,6 +111,67 @@ TEST(KernelResults, APointsNoteNamesTheKernelThatRanIt) {
   EXPECT_THROW(parse(j), ConfigError);  // named, it is a name
 }
 
+// A BF16 grouped GEMM of 4 groups of 32 rows (its sweep: rows x 1/4, 1/2, 2; N and K x 1/2, 2), on 132 SMs.
+std::vector<KernelCall> grouped_plan() {
+  models::Op o{"moe.experts.gate_up", models::OpKind::kGroupedGemm, models::Dtype::kBf16, models::Pass::kForward,
+               models::OpRole::kMlp, 0, 0};
+  o.shape = models::GemmDims{4, 32, 256, 128};
+  models::LayerOps l;
+  l.ops.push_back(o);
+  const std::vector<models::LayerOps> layers{l};
+  const std::vector<int> sms{132};
+  return calibration_sweep(layers, sms);
+}
+
+// A call that made one GEMM call per group (cuBLASLt BF16 for the reduced model's experts) becomes a group point of
+// its groups' dense GEMMs, so that the fit prices a launch per group, as the catalog prices an expert's calls.
+TEST(KernelResults, ACallThatRanAGemmPerGroupIsAGroupPointOfItsGroups) {
+  const std::vector<KernelCall> p = grouped_plan();
+  ASSERT_FALSE(p.empty());
+  ASSERT_EQ(p[0].dim("groups"), 4);
+  json j = results();
+  j["calls"] = json::array();
+  j["calls"].push_back({{"id", p[0].id}, {"seconds", 20e-6}, {"sms", 132}, {"kernel", "cublaslt-bf16 x 4 groups"},
+                        {"kernel_calls", 4}});
+  // Results written before the field say it in the kernel's name alone (the 2026-12-04 H200 runs).
+  j["calls"].push_back({{"id", p[1].id}, {"seconds", 20e-6}, {"sms", 132}, {"kernel", "cublaslt-bf16 x 4 groups"}});
+  const KernelResults r = parse_kernel_results(j.dump(), "r.json", p);
+  ASSERT_EQ(r.calls.size(), 2u);
+  const Calibration c = calibration_from_kernel_results(r, find_gpu("h800"), "s.yaml");
+  for (const MeasuredPoint& point : c.points) {
+    ASSERT_TRUE(point.is_group());
+    EXPECT_EQ(point.kernels, 4);
+    EXPECT_EQ(point.kernel_family(), KernelFamily::kBf16Gemm);
+    ASSERT_EQ(point.members.size(), 4u);
+    EXPECT_EQ(point.members[0].op, models::OpKind::kGemm);
+    EXPECT_EQ(point.members[0].dim("groups", 0), 0);  // each member one group's dense GEMM
+    EXPECT_EQ(point.members[0].dim("n"), 256);
+    EXPECT_EQ(point.seconds, 20e-6);
+  }
+  EXPECT_EQ(c.points[0].members[0].dim("m"), 32);
+  // Written and read back, it is the same group point.
+  const Calibration back = parse_calibration(format_calibration(c, "test"), "back.yaml");
+  ASSERT_EQ(back.points.size(), 2u);
+  EXPECT_EQ(back.points[0].members.size(), 4u);
+  // One GEMM call per group is the groups' count, on a grouped GEMM only; one call is every call's default.
+  j["calls"][0]["kernel_calls"] = 3;
+  EXPECT_THROW(parse_kernel_results(j.dump(), "r.json", p), ConfigError);
+  j["calls"][0]["kernel_calls"] = 1;
+  EXPECT_FALSE(calibration_from_kernel_results(parse_kernel_results(j.dump(), "r.json", p), find_gpu("h800"), "s.yaml")
+                   .points[0]
+                   .is_group());
+  json dense = results();
+  dense["calls"][0]["kernel_calls"] = 2;  // a memory-bound op
+  try {
+    parse(dense);
+    FAIL() << "two kernel calls on a memory-bound op were read";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("r.json: calls[0].kernel_calls: is 2 on memory_bound.000 (0 groups)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // Each rule: what is changed, and the start of the message it must give.
 struct Bad {
   std::string what;
