@@ -40,11 +40,11 @@ DeviceTimings load_device_timings(const std::string& file);
 void check_timings_fit(const sim::Scenario& scenario, const DeviceTimings& timings);
 
 // Per compute kind, the scenario's GEMM and attention ops as priced (with FP8 GEMMs their activations' casts too,
-// the quantize ops; every layer of its one device, times the micro-batches), beside the median device time over the
-// timed steps after the first (the first warms up the device: its kernels' first launches, cuBLASLt's heuristics). Kinds with neither are left out. Where the file gives
-// each step's routing, each step read is priced at it, as the CUDA back-end runs the experts: each routed expert's
-// GEMMs as calls of their own at its rows (models::GemmDims::group), none for an expert without rows; the
-// prediction is the steps' mean.
+// the quantize ops; every layer of its one device, times the micro-batches) beside their device time, step by step
+// over the timed steps after the first (the first warms up the device: its kernels' first launches, cuBLASLt's
+// heuristics); the kind's figures are those of the step whose error is the median. Kinds with neither are left out.
+// Where the file gives each step's routing, each step is priced at it, as the CUDA back-end runs the experts: each
+// routed expert's GEMMs as calls of their own at its rows (models::GemmDims::group), none for an expert without rows.
 reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& scenario, const DeviceTimings& timings);
 
 }  // namespace trainsim::cli

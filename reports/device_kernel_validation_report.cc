@@ -22,8 +22,9 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
       "(CUDA events around each call's kernels, the copies in and out left out), while its other ops still run on the "
       "host; so only those kernels are compared, per compute kind, and not the step.\n\n"
       "**Predicted**: the scenario's {} of the kind, every layer of its one device, priced by {}. "
-      "**Measured**: the kind's kernels' device time in a training step, the median over the {} steps read (the "
-      "first timed step warms the device up and is left out).\n\n"
+      "**Measured**: the kind's kernels' device time in a training step. Each of the {} steps read (the first timed "
+      "step warms the device up and is left out) is set beside its own prediction, and each kind's row is the step "
+      "whose error is the median of the steps'.\n\n"
       "- scenario: `{}`\n- device: {}\n- model: {}\n- timings: `{}`\n\n",
       what, v.device, v.command_line, what, v.fp8 ? "GEMM, FP8 cast and attention ops" : "GEMM and attention ops",
       v.pricing, v.steps_read, v.scenario, v.device, v.model, v.timings_file);
@@ -54,7 +55,7 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
     if (kind.name == "expert_gemm")
       out += v.experts_at_their_rows
                  ? "- expert_gemm: priced as the model runs its experts, each routed expert's GEMMs as calls of their "
-                   "own (one GEMM kernel each) at the rows its router gave it in each step read, the steps' mean; "
+                   "own (one GEMM kernel each) at the rows its router gave it in that step; "
                    "DeepSeek-V3's step runs one grouped GEMM per op.\n"
                  : "- expert_gemm: the model runs each routed expert's GEMMs as calls of their own (one GEMM kernel "
                    "per expert with rows, its router's uneven rows), where the catalog prices one grouped GEMM per op "
