@@ -104,6 +104,22 @@ Timed fp8_gemm(const CalibrationCall& c, Scratch& s) {
   return {[args](int) { fp8::sm90_fp8_gemm(args, fp8::GemmVariant::kWgmma, nullptr); }, "sm90_fp8_gemm wgmma"};
 }
 
+// A grouped FP8 GEMM as the reduced model's CUDA back-end runs its experts (--isolated): one dense sm90_fp8_gemm
+// call per group, each with operands of its own, m rows each (the plan's equal groups).
+Timed fp8_gemm_per_group(const CalibrationCall& c, Scratch& s) {
+  const int groups = shape_int(c.groups, "groups");
+  std::vector<std::function<void()>> calls;
+  for (int g = 0; g < groups; ++g) {
+    const fp8::Fp8GemmArgs args = dense_fp8_args(c, s);
+    fp8::validate(args, fp8::GemmVariant::kWgmma);
+    calls.emplace_back([args] { fp8::sm90_fp8_gemm(args, fp8::GemmVariant::kWgmma, nullptr); });
+  }
+  return {[calls](int) {
+            for (const std::function<void()>& call : calls) call();
+          },
+          "sm90_fp8_gemm wgmma x " + std::to_string(groups) + " groups", calls, groups};
+}
+
 // cuBLASLt's FP8 GEMMs (kernels/fp8's peer: block-scaled where accepted, else per-tensor, labelled), one plan per
 // problem, released with it.
 struct CublasLtPlans {
@@ -261,10 +277,13 @@ Timed copy(const CalibrationCall& c, const std::string& stand_in, Scratch& s) {
                            : "cudaMemcpyAsync device to device (standing in: " + stand_in + ")"};
 }
 
-Timed prepare(const CalibrationCall& c, const GpuKernelChoice& choice, Scratch& s) {
+// The project's kernel for the call; `as_the_model_runs` (--isolated): a grouped FP8 GEMM as the reduced model's
+// CUDA back-end runs it, a dense GEMM per expert, not kernels/moe's grouped kernel (its BF16 one runs so always).
+Timed prepare(const CalibrationCall& c, const GpuKernelChoice& choice, Scratch& s, bool as_the_model_runs) {
   switch (choice.kernel) {
     case GpuKernel::kFp8Gemm: return fp8_gemm(c, s);
-    case GpuKernel::kFp8GroupedGemm: return fp8_grouped_gemm(c, choice, s);
+    case GpuKernel::kFp8GroupedGemm:
+      return as_the_model_runs ? fp8_gemm_per_group(c, s) : fp8_grouped_gemm(c, choice, s);
     case GpuKernel::kBf16Gemm: return bf16_gemms(c, 1, s);
     case GpuKernel::kBf16GemmPerGroup: return bf16_gemms(c, shape_int(c.groups, "groups"), s);
     case GpuKernel::kAttentionForward: return attention(c, choice, s, false);
@@ -299,7 +318,8 @@ int run(const DriverArgs& cli) {
   CalibrationTimes out(cli.positional[1], prop.name, prop.multiProcessorCount, std::to_string(runtime));
   // Warm-up, then the median of samples of back-to-back calls (gpu_timing.cuh); --quick: fewer samples. --isolated:
   // samples of one call each, as the reduced model's CUDA back-end times its calls (cuda_backend.cu's start_kernels),
-  // a grouped BF16 GEMM's groups one call each (the back-end runs an expert a call).
+  // a grouped GEMM's groups one call each, a grouped FP8 GEMM as dense FP8 GEMMs (the back-end runs an expert a
+  // call).
   // A lone call's interval holds its kernel's start and drain: about 1 us more than back to back for a small
   // cuBLASLt GEMM on the 2026-12-04 H200 (4.9 against 4.0 us; kernels/model/NOTES.md).
   const int warmup = 2, samples = cli.quick ? 3 : 5, batch = isolated ? 1 : cli.quick ? 2 : 4;
@@ -312,7 +332,7 @@ int run(const DriverArgs& cli) {
     try {
       Scratch scratch;
       const GpuKernelChoice choice = choose_gpu_kernel(c);
-      std::vector<Timed> candidates{prepare(c, choice, scratch)};
+      std::vector<Timed> candidates{prepare(c, choice, scratch, isolated)};
       if (fastest) {
         try {
           for (Timed& peer : peers(c, choice, scratch)) candidates.push_back(std::move(peer));
