@@ -50,6 +50,9 @@ reports::PartComparison step_of_median_error(std::vector<reports::PartComparison
   return steps[(steps.size() - 1) / 2];
 }
 
+// A fit whose rms over its own points exceeds a fifth of the kinds' 10% goal is named beside the kinds it priced.
+constexpr double kLooseFit = reports::kKindGoal / 5;
+
 std::string pricing_of(const sim::Scenario& s) {
   const auto& calibration = s.cluster.calibration;
   if (!calibration) return "the datasheet roofline (no calibration for this GPU)";
@@ -154,8 +157,10 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   const sim::PricedScenario priced(s);
   // The device's ops of one step (at a step's routing where the file gives it), priced per compute kind.
   std::array<bool, models::kComputeKindCount> fp64{};  // the model's FP64 GEMMs: its head and its router's gate
-  // Per kind, the kernel families of its ops that the calibration has no fit of: the roofline prices those ops.
+  // Per kind, the kernel families of its ops that the calibration has no fit of: the roofline prices those ops;
+  // and those it has a fit of.
   std::array<std::set<std::string>, models::kComputeKindCount> roofline_families{};
+  std::array<std::set<hw::KernelFamily>, models::kComputeKindCount> fitted_families{};
   auto price_step = [&](const std::vector<std::vector<models::Op>>& layers) {
     std::array<double, models::kComputeKindCount> seconds{};
     for (const std::vector<models::Op>& ops : layers)
@@ -163,9 +168,12 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
         if (!runs_on_the_device(op)) continue;
         const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
         fp64[kind] = fp64[kind] || op.role == models::OpRole::kRouter || op.role == models::OpRole::kHead;
-        if (const std::optional<hw::KernelFamily> family = hw::kernel_family_of(op);
-            family && !(priced.calibrated && priced.calibrated->is_fitted(*family)))
-          roofline_families[kind].insert(std::string(hw::kernel_family_name(*family)));
+        if (const std::optional<hw::KernelFamily> family = hw::kernel_family_of(op); family) {
+          if (priced.calibrated && priced.calibrated->is_fitted(*family))
+            fitted_families[kind].insert(*family);
+          else
+            roofline_families[kind].insert(std::string(hw::kernel_family_name(*family)));
+        }
         for (const models::Op& call : models::per_group_calls(op))  // one call per expert with rows
           seconds[kind] += priced.full_sms_model.seconds(call) * priced.microbatches;
       }
@@ -214,6 +222,13 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
     if (part.predicted_s == 0 && part.measured_s == 0) continue;
     v.kinds.push_back(part);
     if (fp64[i]) v.fp64_kinds.push_back(part.name);
+    std::vector<std::string> loose;
+    for (const hw::KernelFamily family : fitted_families[i])
+      if (const hw::FamilyFit* fit = priced.calibrated->fit_of(family);
+          fit && fit->quality.rms_relative_residual > kLooseFit)
+        loose.push_back(
+            fmt::format("{} {:.1f}%", hw::kernel_family_name(family), 100 * fit->quality.rms_relative_residual));
+    if (!loose.empty()) v.loose_fit_kinds.push_back(fmt::format("{} ({})", part.name, fmt::join(loose, ", ")));
     if (!roofline_families[i].empty())
       v.roofline_kinds.push_back(fmt::format("{} ({})", part.name, fmt::join(roofline_families[i], ", ")));
   }

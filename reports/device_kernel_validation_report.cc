@@ -45,6 +45,12 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
         "- Priced by the datasheet roofline, not by a measurement: {}. The calibration has no points of those "
         "kernel families, so these predictions test the roofline, not the kernels.\n",
         fmt::join(v.roofline_kinds, "; "));
+  if (!v.loose_fit_kinds.empty())
+    out += fmt::format(
+        "- Priced by fits that miss their own points (rms over the calibration's points of each family): {}. A "
+        "kind's prediction is no closer to its kernels than that; the fits' models are in hardware/ "
+        "(gemm_time_model.h, attention_time_model.h).\n",
+        fmt::join(v.loose_fit_kinds, "; "));
   if (!v.fp64_kinds.empty())
     out += fmt::format(
         "- {}: the model runs its output head and its router's gate at FP64 (kernels/model's kOriginalPrecision, "

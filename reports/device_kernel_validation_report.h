@@ -19,7 +19,7 @@ struct DeviceKernelValidation {
   std::string timings_file;   // the measured run's timings
   int steps_read = 0;         // timed steps compared (the first left out)
   // Per kind: predicted = the kind's GEMM and attention ops as priced; measured = their kernels' device time
-  // (median over the steps read); predicted_cold_s is unused (0).
+  // (the step of median error among the steps read); predicted_cold_s is unused (0).
   std::vector<PartComparison> kinds;
   // Kinds whose measured kernels the catalog prices at another precision: the model keeps its output head and its
   // router's gate at FP64 (kernels/model's kOriginalPrecision), which the catalog prices as BF16 GEMMs.
@@ -27,6 +27,10 @@ struct DeviceKernelValidation {
   // Kinds with ops whose kernel family the calibration has no fit of, so that the datasheet roofline priced them:
   // "attention_core (attention_backward, attention_forward)".
   std::vector<std::string> roofline_kinds;
+  // Per kind, the fits that priced its ops with how far each misses its own points (rms), where one misses by more
+  // than a fifth of the kinds' goal: a prediction cannot be closer to the kernels than its fit is to their points.
+  // "attention_core (attention_forward 21.0%, attention_backward 11.1%)".
+  std::vector<std::string> loose_fit_kinds;
   // Whether each step read was priced at its own routing, each routed expert's GEMMs as calls of their own at its
   // rows (the timings gave each step's routing), or the catalog's grouped GEMMs at the balanced share.
   bool experts_at_their_rows = false;
