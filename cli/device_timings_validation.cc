@@ -105,6 +105,10 @@ DeviceTimings load_device_timings(const std::string& file) {
         }
       }
     }
+    t.calls_past_hold.push_back(steps[i].contains("device_calls_past_hold")
+                                    ? static_cast<int>(fields.whole(steps[i], "device_calls_past_hold", 0, 1000000000,
+                                                                    step))
+                                    : 0);
     t.weight_casts_s.push_back(steps[i].contains("device_weight_casts_s")
                                    ? fields.non_negative(steps[i], "device_weight_casts_s", step)
                                    : 0.0);
@@ -210,12 +214,23 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   v.steps_read = static_cast<int>(t.device_by_kind_s.size()) - 1;
   v.fp8 = s.job.precision.format == models::TrainingPrecision::kFp8Block;
   v.launches_held = t.launches_held;
-  v.weight_casts_s = median(std::vector<double>(t.weight_casts_s.begin() + 1, t.weight_casts_s.end()));
+  // The steps compared: those read whose calls' device times are the device's alone, where any is; else all.
+  std::vector<std::size_t> compared;
+  for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step)
+    if (t.calls_past_hold[step] == 0) compared.push_back(step);
+  if (compared.empty())
+    for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step) compared.push_back(step);
+  std::vector<double> weight_casts_s;
+  for (const std::size_t step : compared) weight_casts_s.push_back(t.weight_casts_s[step]);
+  v.weight_casts_s = median(weight_casts_s);
+  v.steps_spoiled = 0;
+  for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step) v.steps_spoiled += t.calls_past_hold[step] > 0;
+  v.steps_left_out = v.steps_read - static_cast<int>(compared.size());
   for (int k = 0; k < models::kComputeKindCount; ++k) {
     const auto i = static_cast<std::size_t>(k);
-    std::vector<reports::PartComparison> steps;  // each step read beside its own prediction
+    std::vector<reports::PartComparison> steps;  // each step compared beside its own prediction
     const std::string name(models::compute_kind_name(static_cast<models::ComputeKind>(k)));
-    for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step)
+    for (const std::size_t step : compared)
       steps.push_back({name, predicted_steps[i][predicted_steps[i].size() == 1 ? 0 : step - 1], 0,
                        t.device_by_kind_s[step][i]});
     const reports::PartComparison part = step_of_median_error(steps);

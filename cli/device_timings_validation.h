@@ -28,6 +28,9 @@ struct DeviceTimings {
   std::vector<double> weight_casts_s;
   // Per step, the rows each routed expert computed, [MoE block][expert]; empty where the file gives none.
   std::vector<std::vector<std::vector<std::int64_t>>> expert_rows;
+  // Per step, its calls queued for longer than their stream hold (device_calls_past_hold; 0 where the file gives
+  // none): their device times hold host time.
+  std::vector<int> calls_past_hold;
 };
 
 // Reads FILE; ConfigError naming the file and the key for a malformed file, a missing key, or one without device

@@ -17,7 +17,9 @@ struct DeviceKernelValidation {
   std::string model;          // "reduced-deepseek-v3-gpu.json, 2 x 48 tokens a step, BF16 GEMMs"
   std::string pricing;        // what priced the ops: the calibration file, or the datasheet roofline
   std::string timings_file;   // the measured run's timings
-  int steps_read = 0;         // timed steps compared (the first left out)
+  int steps_read = 0;         // timed steps read (the first left out)
+  int steps_spoiled = 0;      // of those, steps with calls queued past their stream hold (their times hold host time)
+  int steps_left_out = 0;     // of those, left out of the comparison (all spoiled ones, unless every step is)
   // Per kind: predicted = the kind's GEMM and attention ops as priced; measured = their kernels' device time
   // (the step of median error among the steps read); predicted_cold_s is unused (0).
   std::vector<PartComparison> kinds;

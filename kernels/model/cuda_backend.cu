@@ -325,7 +325,7 @@ class CudaBackend final : public ComputeBackend {
   // so, and about 10 us queued back to back; kernels/model/NOTES.md). The bound matters: a call whose host waits on
   // the device inside its interval (a cudaFree synchronizes) measures the hold as queue time, and an unbounded hold
   // then doubled call after call (the second H200 run's layer check hung so). A call whose queueing outlasted its
-  // hold is counted (calls_past_hold): its interval holds host time.
+  // hold is counted, in the run and in its step (count_call_past_hold): its interval holds host time.
   // A call may end parts of its kernels (end_part: an FP8 GEMM's casts) before the rest, its own kernels'.
   void start_kernels() {
     parts_ = 0;
@@ -344,7 +344,10 @@ class CudaBackend final : public ComputeBackend {
     const double queue_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - queued_from_).count();
     longest_queue_seconds_ = std::max(longest_queue_seconds_, queue_seconds);
     ++calls_;
-    if (queue_seconds > hold_seconds_) ++calls_past_hold_;
+    if (queue_seconds > hold_seconds_) {
+      ++calls_past_hold_;
+      count_call_past_hold();
+    }
     TS_CUDA_CHECK(cudaEventSynchronize(kernels_end_));
     cudaEvent_t from = kernels_start_;
     for (size_t p = 0; p <= parts_; ++p) {

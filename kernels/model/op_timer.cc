@@ -93,6 +93,10 @@ void count_device_time(int64_t ns, DeviceWork work) {
   if (attached != nullptr) attached->add_device_ns(ns, work);
 }
 
+void count_call_past_hold() {
+  if (attached != nullptr) attached->add_call_past_hold();
+}
+
 void count_flops(double flops) {
   if (attached != nullptr) attached->add_flops(flops);
 }

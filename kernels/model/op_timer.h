@@ -71,6 +71,9 @@ struct StepTiming {
   std::array<int64_t, kOpKindCount> kind_device_ns{};
   int64_t weight_cast_device_ns = 0;
   int64_t untimed_device_ns = 0;  // device time measured outside every op
+  // Calls whose kernels the host took longer to queue than the stream was held (count_call_past_hold): their device
+  // times hold host time, and so does the step's.
+  int device_calls_past_hold = 0;
   std::vector<TimedOp> ops;                     // in the order they ran (one thread: sequential)
 };
 
@@ -93,6 +96,8 @@ class OpTimer {
   void add_flops(double flops);
   // Used by count_device_time: into the op running now (the outermost), else into the step's untimed_device_ns.
   void add_device_ns(int64_t ns, DeviceWork work);
+  // Used by count_call_past_hold.
+  void add_call_past_hold() { ++current_.device_calls_past_hold; }
 
  private:
   int depth_ = 0;
@@ -114,6 +119,11 @@ void count_flops(double flops);
 // device back-end calls it with what its kernels took, measured on the device (the CUDA back-end: events around
 // its kernels).
 void count_device_time(int64_t ns, DeviceWork work = DeviceWork::kKernels);
+
+// Counts, in the step being timed on this thread, a call whose device time holds host time: a device back-end that
+// holds its stream ahead of each call's kernels (kernels/common/stream_hold.cuh) calls it where the host took
+// longer than the hold to queue them (a kernel's module loaded at its first launch, a cudaFree that waited).
+void count_call_past_hold();
 
 // Attaches `timer` (may be null) to this thread for the scope's life and sets its pass; restores the previous one.
 class AttachOpTimer {

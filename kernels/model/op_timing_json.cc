@@ -80,7 +80,8 @@ std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>
            ", \"untimed_s\": " + seconds_text(t.wall_ns - compute_ns - optimizer_ns) +
            ",\n   \"compute_by_op_kind_s\": {" + kinds + "},\n   \"flops_by_op_kind\": {" + flops +
            "},\n   \"device_by_op_kind_s\": {" + device + "}, \"device_weight_casts_s\": " +
-           seconds_text(t.weight_cast_device_ns) + ", \"device_untimed_s\": " + seconds_text(t.untimed_device_ns);
+           seconds_text(t.weight_cast_device_ns) + ", \"device_untimed_s\": " + seconds_text(t.untimed_device_ns) +
+           ", \"device_calls_past_hold\": " + std::to_string(t.device_calls_past_hold);
     if (!expert_rows.empty()) {
       out += ",\n   \"expert_rows\": [";
       for (size_t b = 0; b < expert_rows[s].size(); ++b) {

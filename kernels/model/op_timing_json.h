@@ -23,7 +23,9 @@ struct TimingsRun {
 
 // {"clock": ..., "run": {"config", "precision", "backend", "sequences", "length", "launches_held"}, "steps": [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
 //   "compute_by_op_kind_s": {the nine compute kinds, zeros included}, "flops_by_op_kind": {the same keys},
-//   "device_by_op_kind_s": {the ten kinds, the optimizer's too}, "device_weight_casts_s", "device_untimed_s"}]}.
+//   "device_by_op_kind_s": {the ten kinds, the optimizer's too}, "device_weight_casts_s", "device_untimed_s",
+//   "device_calls_past_hold"}]}; device_calls_past_hold counts the step's calls whose device times hold host time
+//   (op_timer.h's count_call_past_hold).
 // compute_s sums the nine kinds; untimed_s = wall_s - compute_s - optimizer_s (the glue between ops: cache copies,
 // loops, allocation); flops_by_op_kind the kinds' matrix FLOPs (op_timer.h's count_flops: GEMMs and the attention
 // core; 0 for kinds without), so that a kind's time reads as a rate; device_by_op_kind_s what the ops' device

@@ -331,6 +331,30 @@ TEST(ValidateCommand, AGpusStepsAreEachComparedWithTheirOwnPrediction) {
   // Errors 0 (spread), -87.5% and 0 (packed): the median is a step measured as predicted, to the report's rounding
   // of the predictions the measurements were made from (0.0005 ms).
   EXPECT_NEAR(rows.at("expert_gemm").first, rows.at("expert_gemm").second, 1e-3) << file_text(out);
+
+  // A step whose calls were queued past their stream hold is left out where others are not, and said to be: with
+  // the two as-predicted steps spoiled, the row is the outlier step's (-87.5%).
+  for (std::size_t i : {1u, 3u}) timings["steps"][i]["device_calls_past_hold"] = 2;
+  const std::string spoiled = write_temp("spoiled-timings.json", timings.dump());
+  ASSERT_EQ(run_trainsim({"validate", kGpuScenario, "--device-timings", spoiled, "-o", out}, kSource).exit_code, 0);
+  const std::string report_spoiled = file_text(out);
+  EXPECT_NEAR(kernel_rows_of(report_spoiled).at("expert_gemm").second, 8 * packed_ms, 1e-3) << report_spoiled;
+  EXPECT_NE(report_spoiled.find("2 of the 3 steps read had calls queued for longer than their stream hold"),
+            std::string::npos)
+      << report_spoiled;
+  // Every step spoiled: all are compared, and the rows are said to be upper bounds.
+  timings["steps"][2]["device_calls_past_hold"] = 1;
+  const std::string all_spoiled = write_temp("all-spoiled-timings.json", timings.dump());
+  ASSERT_EQ(run_trainsim({"validate", kGpuScenario, "--device-timings", all_spoiled, "-o", out}, kSource).exit_code,
+            0);
+  const auto all_rows = kernel_rows_of(file_text(out));
+  EXPECT_NEAR(all_rows.at("expert_gemm").first, all_rows.at("expert_gemm").second, 1e-3) << file_text(out);
+  EXPECT_NE(file_text(out).find("the rows are upper bounds"), std::string::npos) << file_text(out);
+  timings["steps"][2]["device_calls_past_hold"] = -1;
+  const ProcessResult bad = run_trainsim(
+      {"validate", kGpuScenario, "--device-timings", write_temp("bad-spoiled-timings.json", timings.dump())}, kSource);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("steps[2].device_calls_past_hold"), std::string::npos) << bad.err;
 }
 
 TEST(ValidateCommand, RefusesTimingsOfAnotherRunOrWithoutDeviceTimeNamingTheKey) {

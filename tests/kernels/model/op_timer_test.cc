@@ -189,11 +189,14 @@ TEST(OpTimer, DeviceTimeGoesToTheOutermostOpAndIntoTheJsonAndTrace) {
     {
       OpScope outer(OpKind::kProjection, "outer");
       count_device_time(1500);
+      count_call_past_hold();  // a call whose queueing outlasted its stream hold, in or out of an op: the step's
       OpScope inner(OpKind::kMlpGemm, "inner");  // nested: its device time is the outer op's
       count_device_time(250);
     }
+    count_call_past_hold();
   }
   count_device_time(99);  // no timer attached: nothing recorded
+  count_call_past_hold();
   timer.end_step();
   const StepTiming& step = timer.steps().at(0);
   ASSERT_EQ(step.ops.size(), 1u);
@@ -201,10 +204,12 @@ TEST(OpTimer, DeviceTimeGoesToTheOutermostOpAndIntoTheJsonAndTrace) {
   EXPECT_EQ(step.kind_device_ns[int(OpKind::kProjection)], 1750);
   EXPECT_EQ(step.kind_device_ns[int(OpKind::kMlpGemm)], 0);
   EXPECT_EQ(step.untimed_device_ns, 7);
+  EXPECT_EQ(step.device_calls_past_hold, 2);
   const JsonValue root = parse_json(op_timings_json(TimingsRun{}, timer.steps()), "timings");
   const JsonValue& json_step = root.find("steps")->items.at(0);
   EXPECT_DOUBLE_EQ(json_step.find("device_by_op_kind_s")->find("projection")->number, 1.75e-6);
   EXPECT_DOUBLE_EQ(json_step.find("device_untimed_s")->number, 7e-9);
+  EXPECT_EQ(json_step.find("device_calls_past_hold")->number, 2);
   const JsonValue trace = parse_json(op_trace_json(step, 0), "trace");
   const JsonValue& event = trace.find("traceEvents")->items.back();
   EXPECT_DOUBLE_EQ(event.find("args")->find("device_us")->number, 1.75);
