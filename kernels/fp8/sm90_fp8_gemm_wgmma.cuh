@@ -142,9 +142,24 @@ __global__ void __launch_bounds__(cfg::kThreads, 1)
   for (int kb = 0; kb < num_kb; ++kb) {
     const int s = kb % cfg::kStages;
     const auto round = static_cast<uint32_t>(kb / cfg::kStages);
-    // Scales first: their loads overlap the wait for the tiles.
+    // Scales first: their loads overlap the wait for the tiles. B's block scale too: loaded after the WGMMAs'
+    // wait, it stalled the promotion behind an L1TEX round trip every K block (the second H200 lease's profile:
+    // long-scoreboard L1TEX, 41.7% of a warp's cycles; without promotion and that load the K loop ran 0.2 us a
+    // block faster, kernels/fp8/NOTES.md).
     const int scale_kb = kPromote ? kb : 0;
     const float sa0 = a_scale(row0, scale_kb), sa1 = a_scale(row1, scale_kb);
+    float sb_block = 0.0f;
+    float2 sb_columns[kPromote && !kBlockScaledB ? 16 : 1];
+    if constexpr (kPromote && kBlockScaledB) {
+      sb_block = __ldg(&p.b_scales[(n0 / kScaleTile) * block_scale_stride(p.k) + kb]);
+    } else if constexpr (kPromote) {
+#pragma unroll
+      for (int j = 0; j < 16; ++j) {
+        const int col = col_base + 8 * j;  // even, and n is even: the pair is in bounds or out together
+        sb_columns[j] = col < p.n ? __ldg(reinterpret_cast<const float2*>(&p.b_scales[kb * p.n + col]))
+                                  : make_float2(0.0f, 0.0f);
+      }
+    }
     wait_parity(&full[s], round & 1);
 
     const uint8_t* a_tile = tiles_a + s * cfg::kATileBytes + consumer * 64 * cfg::kBlockK;
@@ -168,8 +183,7 @@ __global__ void __launch_bounds__(cfg::kThreads, 1)
 
     if constexpr (kPromote) {
       if constexpr (kBlockScaledB) {
-        const float sb = __ldg(&p.b_scales[(n0 / kScaleTile) * block_scale_stride(p.k) + kb]);
-        const float s0 = sa0 * sb, s1 = sa1 * sb;
+        const float s0 = sa0 * sb_block, s1 = sa1 * sb_block;
 #pragma unroll
         for (int j = 0; j < 16; ++j) {
           accum[4 * j + 0] = fmaf(partial[4 * j + 0], s0, accum[4 * j + 0]);
@@ -180,9 +194,7 @@ __global__ void __launch_bounds__(cfg::kThreads, 1)
       } else {
 #pragma unroll
         for (int j = 0; j < 16; ++j) {
-          const int col = col_base + 8 * j;  // even, and n is even: the pair is in bounds or out together
-          const float2 sb = col < p.n ? __ldg(reinterpret_cast<const float2*>(&p.b_scales[kb * p.n + col]))
-                                      : make_float2(0.0f, 0.0f);
+          const float2 sb = sb_columns[j];
           accum[4 * j + 0] = fmaf(partial[4 * j + 0], sa0 * sb.x, accum[4 * j + 0]);
           accum[4 * j + 1] = fmaf(partial[4 * j + 1], sa0 * sb.y, accum[4 * j + 1]);
           accum[4 * j + 2] = fmaf(partial[4 * j + 2], sa1 * sb.x, accum[4 * j + 2]);
