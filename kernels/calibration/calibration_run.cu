@@ -80,11 +80,21 @@ class Scratch {
 struct Timed {
   std::function<void(int)> run;
   std::string kernel;
-  // Where `run` is several calls of the reduced model's CUDA back-end (a grouped GEMM it runs as one cuBLASLt call
-  // per expert), each of them: --isolated times each alone, as the back-end times its calls, and sums them.
-  std::vector<std::function<void()>> backend_calls;
-  int kernel_calls = 1;  // the kernel calls of their own `run` makes (a per-group loop: the groups)
+  // Where `run` is several GEMM calls of their own, one per group (one_call_per_group), each of them: --isolated times
+  // each alone, as the reduced model's CUDA back-end times its calls, and sums them.
+  std::vector<std::function<void()>> group_calls;
+
+  int kernel_calls() const { return group_calls.empty() ? 1 : static_cast<int>(group_calls.size()); }
 };
+
+// A grouped GEMM run as one GEMM call per group, `calls` one after another; one call is a dense GEMM's.
+Timed one_call_per_group(std::vector<std::function<void()>> calls, const std::string& kernel) {
+  if (calls.size() == 1) return {[call = calls.front()](int) { call(); }, kernel, {}};
+  return {[calls](int) {
+            for (const std::function<void()>& call : calls) call();
+          },
+          kernel + " x " + std::to_string(calls.size()) + " groups", calls};
+}
 
 std::size_t sz(std::int64_t x) { return static_cast<std::size_t>(x); }
 
@@ -114,10 +124,7 @@ Timed fp8_gemm_per_group(const CalibrationCall& c, Scratch& s) {
     fp8::validate(args, fp8::GemmVariant::kWgmma);
     calls.emplace_back([args] { fp8::sm90_fp8_gemm(args, fp8::GemmVariant::kWgmma, nullptr); });
   }
-  return {[calls](int) {
-            for (const std::function<void()>& call : calls) call();
-          },
-          "sm90_fp8_gemm wgmma x " + std::to_string(groups) + " groups", calls, groups};
+  return one_call_per_group(std::move(calls), "sm90_fp8_gemm wgmma");
 }
 
 // cuBLASLt's FP8 GEMMs (kernels/fp8's peer: block-scaled where accepted, else per-tensor, labelled), one plan per
@@ -136,12 +143,10 @@ struct CublasLtPlans {
 Timed cublaslt_fp8(const CalibrationCall& c, int groups, Scratch& s) {
   auto peer = std::make_shared<CublasLtPlans>();
   for (int g = 0; g < groups; ++g) peer->plans.push_back(peer->gemm.plan(dense_fp8_args(c, s)));
-  const std::string label =
-      peer->plans.front().label() + (groups > 1 ? " x " + std::to_string(groups) + " groups" : "");
-  return {[peer](int) {
-            for (const fp8::CublasLtFp8Gemm::Plan& p : peer->plans) peer->gemm.run(p, nullptr);
-          },
-          label, {}, groups};
+  std::vector<std::function<void()>> calls;
+  for (std::size_t g = 0; g < peer->plans.size(); ++g)
+    calls.emplace_back([peer, g] { peer->gemm.run(peer->plans[g], nullptr); });
+  return one_call_per_group(std::move(calls), peer->plans.front().label());
 }
 
 // Equal groups of rows at the choice's offsets (each padded to the 128-row alignment the permuted layout gives
@@ -183,11 +188,7 @@ Timed bf16_gemms(const CalibrationCall& c, int groups, Scratch& s) {
   std::vector<std::function<void()>> calls;
   for (int g = 0; g < groups; ++g)
     calls.emplace_back([=] { linears[sz(g)]->forward(xs[sz(g)], ys[sz(g)], m, nullptr); });
-  return {[=](int) {
-            for (const std::function<void()>& call : calls) call();
-          },
-          groups == 1 ? linears[0]->name() : linears[0]->name() + " x " + std::to_string(groups) + " groups",
-          groups == 1 ? std::vector<std::function<void()>>{} : calls, groups};
+  return one_call_per_group(std::move(calls), linears[0]->name());
 }
 
 // Causal self-attention over `batch` sequences of seq_q tokens (the choice's offsets), the version 2 (mma.sync)
@@ -345,8 +346,8 @@ int run(const DriverArgs& cli) {
       int kernel_calls = 1;
       for (const Timed& t : candidates) {
         double s = 0;
-        if (isolated && !t.backend_calls.empty())
-          for (const std::function<void()>& call : t.backend_calls)
+        if (isolated && !t.group_calls.empty())
+          for (const std::function<void()>& call : t.group_calls)
             s += median_seconds([&call](int) { call(); }, warmup, samples, nullptr, 1);
         else
           s = median_seconds(t.run, warmup, samples, nullptr, batch);
@@ -355,7 +356,7 @@ int run(const DriverArgs& cli) {
         if (kernel.empty() || s < seconds) {
           seconds = s;
           kernel = t.kernel;
-          kernel_calls = t.kernel_calls;
+          kernel_calls = t.kernel_calls();
         }
       }
       out.add(c.id, seconds, prop.multiProcessorCount, kernel, kernel_calls);
