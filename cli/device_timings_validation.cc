@@ -189,18 +189,17 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   // 493 us a step at BF16), and separate statistics of the two columns (a median of each) would compare different
   // steps wherever one measured step is an outlier (2,141 us in that run: a kernel's first launch, its module loaded
   // inside the timed interval).
-  std::array<std::vector<double>, models::kComputeKindCount> predicted_steps{};
-  auto add_step = [&](const std::array<double, models::kComputeKindCount>& seconds) {
-    for (std::size_t k = 0; k < seconds.size(); ++k) predicted_steps[k].push_back(seconds[k]);
-  };
+  // Indexed as the file's steps; the first, the warm-up, is never read. Without routing, every step is the
+  // catalog's balanced one.
+  std::vector<std::array<double, models::kComputeKindCount>> predicted_steps(t.device_by_kind_s.size());
   if (t.expert_rows.empty()) {
     std::vector<std::vector<models::Op>> layers;
     for (const sim::StageLayer& layer : sim::stage_layers(priced.plan.stages.at(0), s.job.model))
       layers.push_back(priced.at_full_sms.of(layer.kind).ops.ops);
-    add_step(price_step(layers));
+    std::fill(predicted_steps.begin() + 1, predicted_steps.end(), price_step(layers));
   } else {
     for (std::size_t step = 1; step < t.expert_rows.size(); ++step)
-      add_step(price_step(step_ops_at_routing(priced, t.expert_rows[step])));
+      predicted_steps[step] = price_step(step_ops_at_routing(priced, t.expert_rows[step]));
   }
   reports::DeviceKernelValidation v;
   v.device = fmt::format("{} ({})", s.cluster.gpu.name, s.cluster.gpu.key);
@@ -218,21 +217,19 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   std::vector<std::size_t> compared;
   for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step)
     if (t.calls_past_hold[step] == 0) compared.push_back(step);
+  v.every_step_spoiled = compared.empty();  // the file holds at least one step read (load_device_timings)
   if (compared.empty())
     for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step) compared.push_back(step);
   std::vector<double> weight_casts_s;
   for (const std::size_t step : compared) weight_casts_s.push_back(t.weight_casts_s[step]);
   v.weight_casts_s = median(weight_casts_s);
-  v.steps_spoiled = 0;
-  for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step) v.steps_spoiled += t.calls_past_hold[step] > 0;
   v.steps_left_out = v.steps_read - static_cast<int>(compared.size());
   for (int k = 0; k < models::kComputeKindCount; ++k) {
     const auto i = static_cast<std::size_t>(k);
     std::vector<reports::PartComparison> steps;  // each step compared beside its own prediction
     const std::string name(models::compute_kind_name(static_cast<models::ComputeKind>(k)));
     for (const std::size_t step : compared)
-      steps.push_back({name, predicted_steps[i][predicted_steps[i].size() == 1 ? 0 : step - 1], 0,
-                       t.device_by_kind_s[step][i]});
+      steps.push_back({name, predicted_steps[step][i], 0, t.device_by_kind_s[step][i]});
     const reports::PartComparison part = step_of_median_error(steps);
     if (part.predicted_s == 0 && part.measured_s == 0) continue;
     v.kinds.push_back(part);

@@ -80,15 +80,14 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
         "serve every call of a step (models/layer_builder.h).\n",
         kernel_ms(v.weight_casts_s));
   }
-  if (v.steps_spoiled > 0)
-    out += v.steps_left_out > 0
-               ? fmt::format("- {} of the {} steps read had calls queued for longer than their stream hold, whose "
-                             "device times hold host time (kernels/model/op_timer.h's count_call_past_hold): they are "
-                             "left out, and the rows are of the other {}.\n",
-                             v.steps_spoiled, v.steps_read, v.steps_read - v.steps_left_out)
-               : fmt::format("- Every step read had calls queued for longer than their stream hold, whose device "
-                             "times hold host time (kernels/model/op_timer.h's count_call_past_hold): the rows are "
-                             "upper bounds.\n");
+  if (v.steps_left_out > 0)
+    out += fmt::format("- {} of the {} steps read had calls queued for longer than their stream hold, whose device "
+                       "times hold host time (kernels/model/op_timer.h's count_call_past_hold): they are left out, "
+                       "and the rows are of the other {}.\n",
+                       v.steps_left_out, v.steps_read, v.steps_read - v.steps_left_out);
+  if (v.every_step_spoiled)
+    out += "- Every step read had calls queued for longer than their stream hold, whose device times hold host time "
+           "(kernels/model/op_timer.h's count_call_past_hold): the rows are upper bounds.\n";
   out += v.launches_held
              ? "- Each call's kernels were queued behind a stream hold (kernels/common/stream_hold.cuh) before their "
                "time began, so the measured times are the device's work alone, as the calibration's points are.\n"

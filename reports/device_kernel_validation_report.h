@@ -18,8 +18,10 @@ struct DeviceKernelValidation {
   std::string pricing;        // what priced the ops: the calibration file, or the datasheet roofline
   std::string timings_file;   // the measured run's timings
   int steps_read = 0;         // timed steps read (the first left out)
-  int steps_spoiled = 0;      // of those, steps with calls queued past their stream hold (their times hold host time)
-  int steps_left_out = 0;     // of those, left out of the comparison (all spoiled ones, unless every step is)
+  // Of those, the steps with calls queued past their stream hold (their times hold host time), left out of the
+  // comparison; unless every step was, when none is left out and every_step_spoiled is set.
+  int steps_left_out = 0;
+  bool every_step_spoiled = false;
   // Per kind: predicted = the kind's GEMM and attention ops as priced; measured = their kernels' device time
   // (the step of median error among the steps read); predicted_cold_s is unused (0).
   std::vector<PartComparison> kinds;
