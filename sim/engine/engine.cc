@@ -14,6 +14,8 @@
 //   holds its one exec. Below kStreamActorsFrom GPUs the actors' context switches cost more than the scan.
 //   Flows stay with maestro: SimGrid 3.32 files every host-to-host comm under maestro whoever starts it
 //   (CommImpl::detach), so sender actors only added context switches (tried: 19 s became 30 s).
+// A chain of compute ops that nothing else enters or leaves runs as one execution (compute_runs.h): the ops
+// inside it end where the GPU's speed over the run puts their work, the last where SimGrid ends it.
 #include "sim/engine/engine.h"
 
 #include <simgrid/kernel/Timer.hpp>
@@ -33,6 +35,7 @@
 
 #include "core/child_process.h"
 #include "core/error.h"
+#include "sim/engine/compute_runs.h"
 #include "sim/engine/simgrid_platform.h"
 #include "sim/engine/timeline_bytes.h"
 
@@ -46,12 +49,15 @@ constexpr int kStreamActorsFrom = 128;  // GPUs that compute
 
 class DagRun {
  public:
-  DagRun(const ActivityGraph& graph, std::vector<sg4::Host*> hosts_by_gpu, std::function<void(double)> progress)
+  DagRun(const ActivityGraph& graph, std::vector<sg4::Host*> hosts_by_gpu, const EngineOptions& options)
       : graph_(graph),
-        progress_(std::move(progress)),
+        progress_(options.progress),
+        slowed_speed_(options.compute_share_during_comm),
         hosts_(std::move(hosts_by_gpu)),
         kernels_(hosts_.size(), 0),
-        computes_(hosts_.size()),
+        runs_(compute_runs(graph, static_cast<int>(hosts_.size()))),
+        speed_changes_(hosts_.size()),
+        run_start_speed_(hosts_.size(), 1.0),
         next_compute_(hosts_.size(), 0),
         computing_(hosts_.size(), false),
         ready_flag_(graph.activities().size(), false),
@@ -60,17 +66,15 @@ class DagRun {
     timeline_.events.resize(graph.activities().size());
     ids_.resize(graph.activities().size());
     for (std::size_t i = 0; i < ids_.size(); ++i) ids_[i] = static_cast<int>(i);
-    for (int i = 0; i < graph_.size(); ++i)
-      if (graph_.activities()[i].stream == Stream::kCompute) computes_[graph_.activities()[i].gpu].push_back(i);
   }
 
   // The GPUs' compute actors if many GPUs compute, then whatever is ready before anything ran.
   void start() {
-    const auto computing = std::count_if(computes_.begin(), computes_.end(), [](const auto& c) { return !c.empty(); });
+    const auto computing = std::count_if(runs_.heads_by_gpu.begin(), runs_.heads_by_gpu.end(), [](const auto& c) { return !c.empty(); });
     stream_actors_ = computing >= kStreamActorsFrom;
     ready_.resize(hosts_.size());
     for (std::size_t g = 0; g < hosts_.size() && stream_actors_; ++g) {
-      if (computes_[g].empty()) continue;
+      if (runs_.heads_by_gpu[g].empty()) continue;
       ready_[g] = sg4::Semaphore::create(0);
       actors_.push_back(sg4::Actor::create(fmt::format("gpu{}", g), hosts_[g], [this, g] { run_compute_stream(g); }));
     }
@@ -86,12 +90,11 @@ class DagRun {
     const Activity& a = graph_.activities()[*id];
     if (a.comm_kernel) hold_sms(a, -1);
     graveyard_.push_back(std::move(live_[*id]));
-    if (a.stream == Stream::kCompute) {
-      computing_[a.gpu] = false;
-      ++next_compute_[a.gpu];
-    }
-    completed(*id, done, false);
-    if (a.stream == Stream::kCompute) start_next_compute(a.gpu);
+    if (a.stream != Stream::kCompute) return completed(*id, done, false);
+    computing_[a.gpu] = false;
+    ++next_compute_[a.gpu];
+    completed_run(*id, done, false);
+    start_next_compute(a.gpu);
   }
 
   Timeline finish() {
@@ -110,22 +113,56 @@ class DagRun {
   }
 
  private:
-  // A GPU's compute stream: each op once ready, one at a time, in the order added.
+  // A GPU's compute stream: each run (compute_runs.h) once its first op is ready, one at a time, in the order added.
   void run_compute_stream(std::size_t gpu) {
-    for (int i : computes_[gpu]) {
-      while (!ready_flag_[i]) ready_[gpu]->acquire();  // released as each op of the GPU becomes ready
-      sg4::ExecPtr exec = sg4::this_actor::exec_init(graph_.activities()[i].duration_s * kHostSpeedFlopsPerS);
+    for (int i : runs_.heads_by_gpu[gpu]) {
+      while (!ready_flag_[i]) ready_[gpu]->acquire();  // released as each run's first op becomes ready
+      sg4::ExecPtr exec = sg4::this_actor::exec_init(begin_run(i) * kHostSpeedFlopsPerS);
       exec->wait();
-      completed(i, *exec, true);
+      completed_run(i, *exec, true);
+    }
+  }
+
+  // The run that starts with op `head` begins on its GPU now: its speed changes are recorded from here on.
+  // Returns the run's work in seconds at full speed.
+  double begin_run(int head) {
+    const int gpu = graph_.activities()[head].gpu;
+    speed_changes_[gpu].clear();
+    run_start_speed_[gpu] = hosts_[gpu]->get_pstate() == 0 ? 1.0 : slowed_speed_;
+    double seconds = 0;
+    for (int i = head; i >= 0; i = runs_.next_in_run[i]) seconds += graph_.activities()[i].duration_s;
+    return seconds;
+  }
+
+  // The run that started with `head` has ended: each of its ops ends where the GPU's speed over the run puts
+  // its work (the last at SimGrid's end), and completes in turn.
+  void completed_run(int head, const sg4::Activity& done, bool in_actor) {
+    if (runs_.next_in_run[head] < 0) return completed(head, done, in_actor);
+    std::vector<double> durations_s;
+    for (int i = head; i >= 0; i = runs_.next_in_run[i]) durations_s.push_back(graph_.activities()[i].duration_s);
+    const int gpu = graph_.activities()[head].gpu;
+    std::vector<double> ends_s = op_ends_in_run_s(durations_s, done.get_start_time(), run_start_speed_[gpu],
+                                                  speed_changes_[gpu]);
+    ends_s.back() = done.get_finish_time();
+    double start_s = done.get_start_time();
+    std::size_t k = 0;
+    for (int i = head; i >= 0; i = runs_.next_in_run[i], ++k) {
+      const double end_s = std::min(ends_s[k], done.get_finish_time());
+      record(i, done, start_s, end_s, in_actor);
+      start_s = end_s;
     }
   }
 
   void completed(int id, const sg4::Activity& done, bool in_actor) {
+    // A flow's delay is part of it: it starts when it is issued.
+    record(id, done, done.get_start_time() - graph_.activities()[id].delay_s, done.get_finish_time(), in_actor);
+  }
+
+  // Activity `id` ran from start_s to end_s (within `done`): its event, and its successors one step nearer ready.
+  void record(int id, const sg4::Activity& done, double start_s, double end_s, bool in_actor) {
     if (done.get_state() != sg4::Activity::State::FINISHED) failures_.push_back(id);
     const Activity& a = graph_.activities()[id];
-    // A flow's delay is part of it: it starts when it is issued.
-    timeline_.events[id] = {a.label.rank,           a.stream, a.label.tag, a.label.name, a.label.microbatch,
-                            done.get_start_time() - a.delay_s, done.get_finish_time()};
+    timeline_.events[id] = {a.label.rank, a.stream, a.label.tag, a.label.name, a.label.microbatch, start_s, end_s};
     ++completed_;
     if (progress_ && completed_ * 100LL / graph_.size() != (completed_ - 1) * 100LL / graph_.size())
       progress_(static_cast<double>(completed_) / graph_.size());
@@ -137,6 +174,7 @@ class DagRun {
   // from a timer at the current instant (a flow an actor created would never signal its completion).
   void make_ready(int i, bool in_actor) {
     const Activity& a = graph_.activities()[i];
+    if (runs_.inside_run[i]) return;  // it runs in its run's execution, started with the run's first op
     if (a.stream == Stream::kCompute) {
       ready_flag_[i] = true;
       if (stream_actors_)
@@ -160,12 +198,12 @@ class DagRun {
 
   // Maestro's stream: the GPU's next compute op, once it is idle and the op is ready.
   void start_next_compute(int gpu) {
-    if (computing_[gpu] || next_compute_[gpu] >= static_cast<int>(computes_[gpu].size())) return;
-    const int i = computes_[gpu][next_compute_[gpu]];
+    if (computing_[gpu] || next_compute_[gpu] >= static_cast<int>(runs_.heads_by_gpu[gpu].size())) return;
+    const int i = runs_.heads_by_gpu[gpu][next_compute_[gpu]];
     if (!ready_flag_[i]) return;
     computing_[gpu] = true;
     sg4::ExecPtr exec = sg4::Exec::init();
-    exec->set_flops_amount(graph_.activities()[i].duration_s * kHostSpeedFlopsPerS)->set_host(hosts_[gpu]);
+    exec->set_flops_amount(begin_run(i) * kHostSpeedFlopsPerS)->set_host(hosts_[gpu]);
     live_[i] = exec;
     live_[i]->set_data(&ids_[i]);
     live_[i]->start();
@@ -196,15 +234,20 @@ class DagRun {
     for (int gpu : {a.gpu, a.dst_gpu}) {
       const int before = kernels_[gpu];
       kernels_[gpu] += delta;
-      if ((before == 0) != (kernels_[gpu] == 0)) hosts_[gpu]->set_pstate(kernels_[gpu] > 0 ? 1 : 0);
+      if ((before == 0) == (kernels_[gpu] == 0)) continue;
+      hosts_[gpu]->set_pstate(kernels_[gpu] > 0 ? 1 : 0);
+      speed_changes_[gpu].push_back({sg4::Engine::get_clock(), kernels_[gpu] > 0 ? slowed_speed_ : 1.0});
     }
   }
 
   const ActivityGraph& graph_;
   std::function<void(double)> progress_;
+  double slowed_speed_ = 1;                    // a GPU's relative speed while communication kernels run on it
   std::vector<sg4::Host*> hosts_;              // by GPU index; null for GPUs outside the slice
   std::vector<int> kernels_;                   // communication kernels running, by GPU index
-  std::vector<std::vector<int>> computes_;     // by GPU index: its compute ops in order
+  ComputeRuns runs_;                           // by GPU index, heads_by_gpu: the first op of each of its runs
+  std::vector<std::vector<SpeedChange>> speed_changes_;  // by GPU index: since its current run began
+  std::vector<double> run_start_speed_;        // by GPU index: its relative speed when its current run began
   std::vector<int> next_compute_;              // by GPU index, maestro's streams: the next op to run
   std::vector<bool> computing_;                // by GPU index, maestro's streams
   std::vector<bool> ready_flag_;               // by activity: all predecessors done
@@ -276,7 +319,7 @@ Timeline simulate(const ActivityGraph& graph, const hw::Topology& topology, cons
       topology, gpus, graph.flow_pairs(), {kHostSpeedFlopsPerS, kHostSpeedFlopsPerS * options.compute_share_during_comm});
   std::vector<sg4::Host*> hosts(static_cast<std::size_t>(topology.gpu_count()), nullptr);
   for (std::size_t i = 0; i < gpus.size(); ++i) hosts[gpus[i]] = platform.hosts[i];
-  DagRun run(graph, std::move(hosts), options.progress);
+  DagRun run(graph, std::move(hosts), options);
   current_run = &run;
   sg4::Activity::on_completion_cb([](const sg4::Activity& a) {
     if (current_run != nullptr) current_run->maestro_activity_completed(a);

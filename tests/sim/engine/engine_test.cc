@@ -143,6 +143,35 @@ TEST(Engine, CommunicationKernelsSlowComputeWhileTheyRun) {
   EXPECT_NEAR(compute_end_beside({{1, 2, 0.5}}, share), 1.0, 1e-9);
 }
 
+// A chain of compute ops runs as one execution (compute_runs.h), and each op still ends where its work is done:
+// ops a and b of 1 s on each GPU, and a 1.5 s communication kernel from GPU 0 to GPU 1 at share 0.5 from t = 0.
+// On GPUs 0 and 1, a does 0.75 s of work by t = 1.5 and its last 0.25 at full speed: it ends at 1.75, b at 2.75.
+// On the others a ends at 1 and b at 2. Both ways the engine runs compute streams: from maestro (3 GPUs
+// computing) and in an actor per GPU (128, engine.cc's kStreamActorsFrom).
+TEST(Engine, AChainOfComputeOpsEndsEachOpWhereItsWorkIsDone) {
+  for (int computing : {3, 128}) {
+    const std::vector<double> times = run_in_child([&] {
+      ActivityGraph graph;
+      const int name = graph.intern("op");
+      for (int gpu = 0; gpu < computing; ++gpu) {
+        const int a = graph.add_compute(gpu, 1.0, {gpu, name, 0, /*tag=*/0});
+        graph.add_dependency(a, graph.add_compute(gpu, 1.0, {gpu, name, 0, /*tag=*/0}));
+      }
+      graph.add_flow(0, 1, 1.5 * 160e9, {0, graph.intern("dispatch"), 0, /*tag=*/1}, true);
+      EngineOptions options;
+      options.compute_share_during_comm = 0.5;
+      const Timeline timeline = run_engine(graph, cluster(16), options);
+      std::vector<double> out;
+      for (std::size_t i = 0; i < 6; ++i) out.insert(out.end(), {timeline.events[i].start_s, timeline.events[i].end_s});
+      return out;
+    });
+    ASSERT_EQ(times.size(), 12u);
+    const std::vector<double> expected{0, 1.75, 1.75, 2.75, 0, 1.75, 1.75, 2.75, 0, 1, 1, 2};  // GPU 0, 1, 2: a, b
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      EXPECT_NEAR(times[i], expected[i], kSimGridTolerance_s) << computing << " GPUs computing, time " << i;
+  }
+}
+
 // SimGrid allows one simulation per process; the engine runs each in a child, so a second one in the same
 // process works and gives the same law as the first.
 TEST(Engine, SecondSimulationInOneProcessWorks) {
