@@ -416,10 +416,14 @@ std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parall
   for (std::size_t i = 0; i < jobs.size(); ++i)
     works.emplace_back([&jobs, &logs, i] {
       const EngineJob& job = jobs[i];
-      if (job.graph) return timeline_to_bytes(simulate_in_fresh_process(*job.graph, *job.topology, job.options, logs[i]));
+      auto sent = [&job](Timeline timeline) {
+        if (job.options.makespan_only) timeline.events.clear();
+        return timeline_to_bytes(timeline);
+      };
+      if (job.graph) return sent(simulate_in_fresh_process(*job.graph, *job.topology, job.options, logs[i]));
       const ActivityGraph graph = job.build_graph();
       check_runs_to_the_end(graph);
-      return timeline_to_bytes(simulate_in_fresh_process(graph, *job.topology, job.options, logs[i]));
+      return sent(simulate_in_fresh_process(graph, *job.topology, job.options, logs[i]));
     });
   const std::vector<ChildResult> results = run_in_children(works, parallel);
   std::vector<Timeline> timelines;

@@ -47,6 +47,7 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
     balanced.progress = nullptr;
     EngineOptions engine = built.engine;
     engine.progress = nullptr;
+    engine.makespan_only = true;
     jobs.push_back({nullptr, [&priced, microbatches, balanced] { return build_step_graph(priced, microbatches, balanced).graph; },
                     &topology, engine});
   }

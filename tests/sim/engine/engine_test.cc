@@ -204,6 +204,22 @@ TEST(Engine, SimulationsSideBySideEachKeepTheirOwnTimeline) {
   EXPECT_NEAR(timelines[1].makespan_s, 2 * alone_s, kSimGridTolerance_s);  // max-min: half the port each
 }
 
+// A job that wants only its makespan (a step's balanced reference) gets it without the events.
+TEST(Engine, AMakespanOnlyJobComesBackWithoutItsEvents) {
+  ActivityGraph graph;
+  for (int dst : {1, 2}) graph.add_flow(0, dst, kFlowBytes, {0, graph.intern("shared"), -1, 0});
+  const hw::Topology topology = cluster(1);
+  EngineOptions makespan_only;
+  makespan_only.makespan_only = true;
+  const std::vector<Timeline> timelines =
+      run_engines({EngineJob{&graph, nullptr, &topology, {}}, EngineJob{&graph, nullptr, &topology, makespan_only}}, 2);
+  ASSERT_EQ(timelines.size(), 2u);
+  EXPECT_EQ(timelines[0].events.size(), 2u);
+  EXPECT_TRUE(timelines[1].events.empty());
+  EXPECT_NEAR(timelines[1].makespan_s, 2 * kFlowBytes / 160e9, kSimGridTolerance_s);  // two flows share GPU 0's port
+  EXPECT_EQ(timelines[1].makespan_s, timelines[0].makespan_s);
+}
+
 // A failing job fails the call as run_engine would, whichever of them it is.
 TEST(Engine, ASimulationSideBySideThatCannotRunIsReported) {
   ActivityGraph fine, cycle;
