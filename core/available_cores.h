@@ -1,10 +1,12 @@
-// The machine's cores, as std::thread counts them: how many threads (parallel_for) or child processes
-// (sweeps, plan re-ranking, a run's distinct steps, a step and its reference) run at once.
+// The cores this process may run on: how many threads (parallel_for) or child processes (sweeps, plan
+// re-ranking, a run's distinct steps, a step and its reference) run at once.
 #pragma once
 
 namespace trainsim {
 
-// std::thread::hardware_concurrency(), at least 1 (it may return 0 where the count is unknown).
+// The CPUs of this process's affinity mask (sched_getaffinity: what taskset, cpusets and containers leave it),
+// else std::thread::hardware_concurrency(); at least 1. Not the machine's count: two simulations on one allowed
+// core take turns every few milliseconds and each evicts the other's working set from the caches.
 int available_cores();
 
 }  // namespace trainsim
