@@ -42,7 +42,8 @@ thread_local char* chunk_end = nullptr;
 char* reserved_range() {
   char* base = pool_base.load(std::memory_order_acquire);
   if (base != nullptr) return base;
-  void* mapped = ::mmap(nullptr, kReservedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* mapped =
+      ::mmap(nullptr, kReservedBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (mapped == MAP_FAILED) return nullptr;
   char* expected = nullptr;
   if (!pool_base.compare_exchange_strong(expected, static_cast<char*>(mapped), std::memory_order_acq_rel)) {

@@ -36,7 +36,8 @@ struct SpeedChange {
 
 // The ends of ops that run back to back from start_s, each needing durations_s[i] at full speed, on a GPU whose
 // relative speed is start_speed and then changes as `changes` say (ascending times; those before start_s are
-// ignored, one at start_s applies from the start). Work done between two changes is time x speed, as SimGrid's CPU model does it for a lone execution.
+// ignored, one at start_s applies from the start). Work done between two changes is time x speed, as SimGrid's
+// CPU model does it for a lone execution.
 std::vector<double> op_ends_in_run_s(const std::vector<double>& durations_s, double start_s, double start_speed,
                                      const std::vector<SpeedChange>& changes);
 

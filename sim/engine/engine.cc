@@ -70,7 +70,8 @@ class DagRun {
 
   // The GPUs' compute actors if many GPUs compute, then whatever is ready before anything ran.
   void start() {
-    const auto computing = std::count_if(runs_.heads_by_gpu.begin(), runs_.heads_by_gpu.end(), [](const auto& c) { return !c.empty(); });
+    const auto computing =
+        std::count_if(runs_.heads_by_gpu.begin(), runs_.heads_by_gpu.end(), [](const auto& c) { return !c.empty(); });
     stream_actors_ = computing >= kStreamActorsFrom;
     ready_.resize(hosts_.size());
     for (std::size_t g = 0; g < hosts_.size() && stream_actors_; ++g) {

@@ -9,7 +9,7 @@ namespace {
 
 struct Chain {
   ActivityGraph graph;
-  int compute(int gpu, double seconds = 1.0) { return graph.add_compute(gpu, seconds, {gpu, graph.intern("op"), -1, 0}); }
+  int compute(int gpu) { return graph.add_compute(gpu, 1.0, {gpu, graph.intern("op"), -1, 0}); }
   int flow(int from, int to) { return graph.add_flow(from, to, 1e6, {from, graph.intern("flow"), -1, 0}); }
 };
 
