@@ -30,6 +30,7 @@ class Reader {
   explicit Reader(std::string_view bytes) : bytes_(bytes) {}
   void copy(void* to, std::size_t size) {
     TS_CHECK(size <= bytes_.size() - at_, "a timeline of {} bytes ends early", bytes_.size());
+    if (size == 0) return;  // an empty vector's data() may be null, which memcpy must not be given
     std::memcpy(to, bytes_.data() + at_, size);
     at_ += size;
   }
@@ -63,7 +64,8 @@ std::string timeline_to_bytes(const Timeline& t) {
   put_strings(out, t.tag_names);
   put(out, t.makespan_s);
   put(out, static_cast<std::uint64_t>(t.events.size()));
-  out.append(reinterpret_cast<const char*>(t.events.data()), t.events.size() * sizeof(TimelineEvent));
+  if (!t.events.empty())  // an empty vector's data() may be null
+    out.append(reinterpret_cast<const char*>(t.events.data()), t.events.size() * sizeof(TimelineEvent));
   return out;
 }
 

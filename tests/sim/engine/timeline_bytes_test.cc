@@ -45,6 +45,16 @@ TEST(TimelineBytes, RoundTripKeepsEveryField) {
   EXPECT_EQ(e.end_s, 0.5);
 }
 
+// A makespan-only job's timeline (EngineOptions::makespan_only) has no events at all.
+TEST(TimelineBytes, ATimelineWithoutEventsRoundTrips) {
+  Timeline t = sample();
+  t.events.clear();
+  const Timeline back = timeline_from_bytes(timeline_to_bytes(t));
+  EXPECT_TRUE(back.events.empty());
+  EXPECT_EQ(back.makespan_s, 0.5);
+  EXPECT_EQ(back.names, t.names);
+}
+
 TEST(TimelineBytes, TruncatedBytesAreRefused) {
   const std::string bytes = timeline_to_bytes(sample());
   EXPECT_THROW(timeline_from_bytes(std::string_view(bytes).substr(0, bytes.size() - 1)), trainsim::Error);
