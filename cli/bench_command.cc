@@ -46,6 +46,8 @@ void add_bench_command(CLI::App& app) {
     std::map<std::tuple<sim::Fidelity, int, int, int, int, bool, bool>, std::vector<std::string>> measured;
     // The routed default step against the balanced one, per fidelity: [fidelity] {balanced wall, routed wall}.
     std::map<sim::Fidelity, std::pair<double, double>> default_walls;
+    // What the balanced reference of each routed case cost of its wall (on one core they add up).
+    std::string reference_lines;
     auto route = [](const sim::Scenario& s) { return sim::scenario_routing(s)->load; };
     std::vector<sim::BenchCase> cases = sim::bench_cases(base, options->quick, route);
     if (!options->only_case.empty()) {
@@ -85,6 +87,10 @@ void add_bench_command(CLI::App& app) {
       if (c.what == fmt::format("{}, the default step", sim::fidelity_name(c.fidelity)))
         default_walls[c.fidelity].first = m.wall_s;
       if (c.route) default_walls[c.fidelity].second = m.wall_s;
+      if (m.reference_cpu_s > 0)
+        reference_lines += fmt::format("\n  {}: its balanced reference (the straggler's share) took {:.2f} s of CPU, "
+                                       "beside the step where a second core is free",
+                                       c.what, m.reference_cpu_s);
       measured.emplace(key, row);
       table.add_row(std::move(row));
     }
@@ -112,8 +118,9 @@ void add_bench_command(CLI::App& app) {
     outputs.stage(table_file,
                   fmt::format("trainsim bench: {} (each case in a child process; wall includes building the graph; "
                               "hosts: the computing GPUs and the peers their flows reach; a case that repeats another "
-                              "shows its run)\n\n{}{}{}",
-                              path, table.render("  "), routing_lines, plan_line));
+                              "shows its run)\n\n{}{}{}{}",
+                              path, table.render("  "), reference_lines.empty() ? "" : reference_lines + "\n",
+                              routing_lines, plan_line));
     commit_outputs(outputs);
   });
 }

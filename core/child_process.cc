@@ -113,7 +113,10 @@ std::vector<ChildResult> run_in_children(const std::vector<std::function<std::st
     const std::string reply = read_all(running[i].fd);
     ::close(running[i].fd);
     int status = 0;
-    ::waitpid(running[i].pid, &status, 0);
+    rusage usage{};
+    ::wait4(running[i].pid, &status, 0, &usage);
+    results[i].cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                       static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
     results[i].error = exit_error(status, reply, "child");
     if (!results[i].ok()) return;
     if (reply[0] == 'E')

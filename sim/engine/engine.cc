@@ -403,7 +403,7 @@ Timeline run_engine(const ActivityGraph& graph, const hw::Topology& topology, co
   return std::move(run_engines({EngineJob{&graph, nullptr, &topology, options}}, 1).front());
 }
 
-std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parallel) {
+std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parallel, std::vector<double>* cpu_s) {
   for (const EngineJob& job : jobs) {
     TS_CHECK((job.graph != nullptr) != static_cast<bool>(job.build_graph) && job.topology != nullptr);
     TS_CHECK(job.options.compute_share_during_comm > 0 && job.options.compute_share_during_comm <= 1,
@@ -438,6 +438,7 @@ std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parall
     }
     if (!results[i].ok()) throw std::runtime_error(results[i].error);
     timelines.push_back(timeline_from_bytes(results[i].bytes));
+    if (cpu_s != nullptr) cpu_s->push_back(results[i].cpu_s);
   }
   return timelines;
 }

@@ -76,7 +76,8 @@ BenchMeasurement measure(const BenchCase& c) {
         getrusage(RUSAGE_CHILDREN, &children);
         return std::vector<double>{static_cast<double>(step.computing_gpus), static_cast<double>(step.simulated_gpus),
                                    static_cast<double>(step.activities), step.step.step_time_s, step.step.straggler_s,
-                                   static_cast<double>(children.ru_maxrss) * 1024.0};  // Linux: KiB
+                                   static_cast<double>(children.ru_maxrss) * 1024.0,  // Linux: KiB
+                                   step.reference_cpu_s};
       },
       &child_peak_bytes);
   BenchMeasurement m;
@@ -87,6 +88,7 @@ BenchMeasurement measure(const BenchCase& c) {
   m.step_time_s = r[3];
   m.straggler_s = r[4];
   m.peak_memory_bytes = std::max(child_peak_bytes, r[5]);
+  m.reference_cpu_s = r[6];
   return m;
 }
 

@@ -40,6 +40,7 @@ struct BenchMeasurement {
   double peak_memory_bytes = 0;  // of the processes that did it
   double step_time_s = 0;        // the simulated step
   double straggler_s = 0;        // with skewed routing: StepEstimate::straggler_s
+  double reference_cpu_s = 0;    // of wall_s, with skewed routing: StepSimulation::reference_cpu_s
 };
 
 // Prices and simulates one case in a child process of its own, timed from the parent.

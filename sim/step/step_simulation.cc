@@ -51,7 +51,9 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
     jobs.push_back({nullptr, [&priced, microbatches, balanced] { return build_step_graph(priced, microbatches, balanced).graph; },
                     &topology, engine});
   }
-  std::vector<Timeline> timelines = run_engines(jobs, std::min(available_cores(), static_cast<int>(jobs.size())));
+  std::vector<double> cpu_s;
+  std::vector<Timeline> timelines =
+      run_engines(jobs, std::min(available_cores(), static_cast<int>(jobs.size())), &cpu_s);
   out.timeline = std::move(timelines.front());
 
   const TimelineMetrics metrics = timeline_metrics(out.timeline, built.tags);
@@ -81,7 +83,10 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
   const auto ep = critical.comm_by_kind_s.find(WorkClass::kEp);
   if (ep != critical.comm_by_kind_s.end()) e.hidden_comm_s = std::max(0.0, ep->second - e.exposed_comm_by_kind_s["ep"]);
   set_throughput(s, e);
-  if (reference) e.straggler_s = e.step_time_s - timelines.back().makespan_s;
+  if (reference) {
+    e.straggler_s = e.step_time_s - timelines.back().makespan_s;
+    out.reference_cpu_s = cpu_s.back();
+  }
   return out;
 }
 

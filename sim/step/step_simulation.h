@@ -18,6 +18,9 @@ struct StepSimulation {
   int activities = 0;
   int computing_gpus = 0;  // GPUs that run the schedule: pipeline devices x simulated GPUs per device
   int simulated_gpus = 0;  // hosts of the platform slice: those and the peers their flows reach
+  // With a routed load: the CPU seconds that building and simulating the balanced reference took (StepEstimate::
+  // straggler_s is read against it), beside the step on a second core where there is one.
+  double reference_cpu_s = 0;
   std::vector<std::string> notes;
 };
 

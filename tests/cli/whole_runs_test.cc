@@ -102,6 +102,16 @@ TEST(TrainsimCli, BenchCaseRunsTheNamedCaseAlone) {
   EXPECT_TRUE(unknown.out.empty()) << unknown.out;
 }
 
+// A routed case says what of its wall its balanced reference took (on one core the two add up).
+TEST(TrainsimCli, BenchSaysWhatARoutedCasesReferenceCost) {
+  const ProcessResult result = run_trainsim({"bench", "--quick", "--case", "stage, the default step, routed"}, kSource);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string said = "stage, the default step, routed: its balanced reference (the straggler's share) took ";
+  const std::size_t at = result.out.find(said);
+  ASSERT_NE(at, std::string::npos) << result.out;
+  EXPECT_GT(std::stod(result.out.substr(at + said.size())), 0.0) << result.out;
+}
+
 TEST(TrainsimCli, RunWithoutArgumentsUsesTheDefaultScenario) {
   const ProcessResult result = run_trainsim({"run"}, kSource);
   EXPECT_EQ(result.exit_code, 0) << result.err;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -50,6 +51,30 @@ TEST(RunInChildren, UpToParallelRunAtOnce) {
   EXPECT_EQ(results[0].bytes, "saw it");
   EXPECT_EQ(results[1].bytes, "wrote it");
   EXPECT_TRUE(run_in_children({}, 2).empty());
+}
+
+// Each child's CPU time comes back with its result: one that computes for 0.2 s of its own CPU clock used at
+// least that, one that sleeps 0.2 s used next to none (rusage counts in microseconds; 0.05 s is slack for the
+// fork and the pipe, far below the sleep).
+TEST(RunInChildren, EachChildsCpuTimeComesBack) {
+  std::vector<std::function<std::string()>> works;
+  works.push_back([] {
+    timespec now{};
+    double x = 1;
+    do {
+      for (int i = 0; i < 100000; ++i) x = x * 1.0000001 + 1e-9;
+      ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    } while (static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9 < 0.2);
+    return std::to_string(x);
+  });
+  works.push_back([] {
+    ::usleep(200000);
+    return std::string("slept");
+  });
+  const std::vector<ChildResult> results = run_in_children(works, 2);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_GE(results[0].cpu_s, 0.2);
+  EXPECT_LT(results[1].cpu_s, 0.05);
 }
 
 }  // namespace
