@@ -19,7 +19,7 @@ std::string run_in_child_bytes(const std::function<std::string()>& work, double*
 struct ChildResult {
   std::string bytes;
   std::string error;  // empty when the child returned
-  double cpu_s = 0;   // the CPU time the child used, user and system (wait4's rusage): what it cost, whoever ran beside it
+  double cpu_s = 0;   // the CPU time it used, user and system (wait4's rusage): its cost, whoever ran beside it
   bool ok() const { return error.empty(); }
 };
 

@@ -45,6 +45,7 @@ struct EngineJob {
 // (a step and its reference on two cores); their timelines in order. The first that fails throws as
 // run_engine would. `cpu_s`, when given, receives each job's CPU seconds (building its graph where the job
 // builds it, and simulating).
-std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parallel, std::vector<double>* cpu_s = nullptr);
+std::vector<Timeline> run_engines(const std::vector<EngineJob>& jobs, int parallel,
+                                  std::vector<double>* cpu_s = nullptr);
 
 }  // namespace trainsim::sim
