@@ -57,6 +57,7 @@ class DagRun {
         kernels_(hosts_.size(), 0),
         runs_(compute_runs(graph, static_cast<int>(hosts_.size()))),
         speed_changes_(hosts_.size()),
+        in_run_(hosts_.size(), false),
         run_start_speed_(hosts_.size(), 1.0),
         next_compute_(hosts_.size(), 0),
         computing_(hosts_.size(), false),
@@ -129,6 +130,7 @@ class DagRun {
   double begin_run(int head) {
     const int gpu = graph_.activities()[head].gpu;
     speed_changes_[gpu].clear();
+    in_run_[gpu] = runs_.next_in_run[head] >= 0;  // a lone op needs no speed record: SimGrid ends it
     run_start_speed_[gpu] = hosts_[gpu]->get_pstate() == 0 ? 1.0 : slowed_speed_;
     double seconds = 0;
     for (int i = head; i >= 0; i = runs_.next_in_run[i]) seconds += graph_.activities()[i].duration_s;
@@ -139,6 +141,7 @@ class DagRun {
   // its work (the last at SimGrid's end), and completes in turn.
   void completed_run(int head, const sg4::Activity& done, bool in_actor) {
     if (runs_.next_in_run[head] < 0) return completed(head, done, in_actor);
+    in_run_[graph_.activities()[head].gpu] = false;
     std::vector<double> durations_s;
     for (int i = head; i >= 0; i = runs_.next_in_run[i]) durations_s.push_back(graph_.activities()[i].duration_s);
     const int gpu = graph_.activities()[head].gpu;
@@ -237,7 +240,8 @@ class DagRun {
       kernels_[gpu] += delta;
       if ((before == 0) == (kernels_[gpu] == 0)) continue;
       hosts_[gpu]->set_pstate(kernels_[gpu] > 0 ? 1 : 0);
-      speed_changes_[gpu].push_back({sg4::Engine::get_clock(), kernels_[gpu] > 0 ? slowed_speed_ : 1.0});
+      if (in_run_[gpu])
+        speed_changes_[gpu].push_back({sg4::Engine::get_clock(), kernels_[gpu] > 0 ? slowed_speed_ : 1.0});
     }
   }
 
@@ -248,6 +252,7 @@ class DagRun {
   std::vector<int> kernels_;                   // communication kernels running, by GPU index
   ComputeRuns runs_;                           // by GPU index, heads_by_gpu: the first op of each of its runs
   std::vector<std::vector<SpeedChange>> speed_changes_;  // by GPU index: since its current run began
+  std::vector<bool> in_run_;                   // by GPU index: a run of several ops is executing (speed recorded)
   std::vector<double> run_start_speed_;        // by GPU index: its relative speed when its current run began
   std::vector<int> next_compute_;              // by GPU index, maestro's streams: the next op to run
   std::vector<bool> computing_;                // by GPU index, maestro's streams
