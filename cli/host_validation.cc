@@ -245,6 +245,8 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
   }
   std::size_t parameters = 0;
   kernels.push_back(kernels::host_optimizer(config, parameters));
+  kernels.push_back(kernels::host_gradient_zeroing(config));
+  const std::size_t optimizer_call = calls.size(), zeroing_call = calls.size() + 1;
 
   // Round r times every call once, then trains steps_per_round steps; the first step, before round 1, warms up.
   std::vector<std::vector<double>> rounds(kernels.size()), cold_rounds(kernels.size());  // per call, each round's
@@ -252,7 +254,8 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
   const int work = options.rounds * static_cast<int>(kernels.size()) + 2 * steps;
   auto time_round = [&] {
     for (std::size_t i = 0; i < kernels.size(); ++i) {
-      if (progress) progress(done++, work, i < calls.size() ? calls[i].id : "optimizer");
+      if (progress)
+        progress(done++, work, i < calls.size() ? calls[i].id : i == optimizer_call ? "optimizer" : "gradient zeroing");
       rounds[i].push_back(kernels::median_seconds(kernels[i].run, options.samples, options.batch) /
                           kernels[i].loops_per_run);
       cold_rounds[i].push_back(kernels::cold_median_seconds(kernels[i].run, options.cold_samples) /
@@ -284,7 +287,7 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
     c.source.description = fmt::format(
         "the CPU back-end of the reduced DeepSeek-V3 (kernels/calibration/host_calibration.h) timed one call at a "
         "time on {} threads, on {} caches: the {} kernel shapes of {}, each once per op it stands for ({} calls), "
-        "and the optimizer step; each the median of {} rounds between training steps",
+        "the optimizer step and the gradient zeroing; each the median of {} rounds between training steps",
         c.device.sm_count, caches, shapes.size(), scenario.source, calls.size(), options.rounds);
     for (std::size_t i = 0; i < calls.size(); ++i) {
       const hw::KernelCall& k = calls[i];
@@ -299,9 +302,11 @@ HostLoop run_host_loop(const sim::Scenario& scenario, const model::ModelConfig& 
       p.catalog_op = k.ops.front();
       c.points.push_back(std::move(p));
     }
-    c.optimizer = hw::MeasuredOptimizer{
+    c.optimizer = hw::MeasuredPass{
         static_cast<double>(parameters) * sim::optimizer_bytes_per_parameter(scenario.job.optimizer),
-        median(times.back())};
+        median(times[optimizer_call])};
+    c.gradient_zeroing = hw::MeasuredPass{static_cast<double>(parameters) * scenario.job.optimizer.gradient_bytes,
+                                          median(times[zeroing_call])};
     return c;
   };
   HostLoop loop;
@@ -414,10 +419,13 @@ reports::DeviceValidation compare_host_loop(const sim::Scenario& scenario, const
   v.balanced_step_s = warm.step_time_s;
   v.routed_calls = loop.routed_calls;
   v.measured_untimed_s = median(untimed_samples);
-  const hw::MeasuredOptimizer& optimizer = *loop.calibration.optimizer;
+  // Both passes were measured over the model's parameters, and the simulator charges each its bytes per parameter
+  // of its own count: the optimizer term is that count times the two passes' time per model parameter.
+  const hw::MeasuredPass& optimizer = *loop.calibration.optimizer;
   const double bytes_per_parameter = sim::optimizer_bytes_per_parameter(scenario.job.optimizer);
   v.model_parameters = optimizer.bytes / bytes_per_parameter;
-  v.simulator_parameters = warm.optimizer_s / optimizer.seconds * optimizer.bytes / bytes_per_parameter;
+  v.simulator_parameters =
+      warm.optimizer_s / (optimizer.seconds + loop.calibration.gradient_zeroing->seconds) * v.model_parameters;
   v.initial_validation_loss = loop.initial_validation_loss;
   v.final_validation_loss = loop.final_validation_loss;
   return v;

@@ -27,7 +27,8 @@ struct HostLoopOptions {
 
 struct HostLoop {
   // Every kernel shape of the scenario's step (hardware/calibration_sweep.h, no sweep around them: nothing is read
-  // between points; a memory-bound shape once per op it stands for) and the model's optimizer step, each timed as
+  // between points; a memory-bound shape once per op it stands for), the model's optimizer step and its gradient
+  // buffer's zeroing, each timed as
   // calibration_run_cpu times it (kernels/calibration/host_calibration.h): the median of its rounds' times.
   hw::Calibration calibration;
   // The same calls each timed on cold caches (kernels/calibration/host_calibration.h): in the step an op finds its

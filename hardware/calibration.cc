@@ -215,6 +215,17 @@ FittedModel read_fit(const ConfigNode& node, KernelFamily family) {
   return f;
 }
 
+// `{bytes: N, time: "9.8 ms"}`: a measured pass over memory (MeasuredPass); `what` names it in an error.
+MeasuredPass read_pass(const ConfigNode& node, const std::string& what) {
+  node.allow_only(Keys{"bytes", "time"});
+  const ConfigNode bytes = node.require("bytes"), time = node.require("time");
+  MeasuredPass pass;
+  pass.bytes = static_cast<double>(bytes.as_integer(1, 1LL << 50));
+  pass.seconds = time.as_quantity(Dimension::kSeconds);
+  if (pass.seconds <= 0) time.fail("must be positive", what + " time, such as \"9.8 ms\"");
+  return pass;
+}
+
 }  // namespace
 
 std::string_view calibration_source_name(CalibrationSourceKind kind) {
@@ -273,7 +284,7 @@ std::vector<std::pair<KernelFamily, int>> Calibration::points_by_family() const 
 Calibration parse_calibration(const std::string& text, const std::string& file_name) {
   const ConfigNode root = ConfigNode::parse(text, file_name);
   if (!root.is_map()) root.fail("is not a calibration", "a mapping with format, device, source and points");
-  root.allow_only(Keys{"format", "device", "source", "law", "points", "optimizer", "fits"});
+  root.allow_only(Keys{"format", "device", "source", "law", "points", "optimizer", "gradient_zeroing", "fits"});
   root.require("format").as_integer(1, 1);  // the only version so far; a change of meaning bumps it
   Calibration c;
   c.file = file_name;
@@ -283,15 +294,9 @@ Calibration parse_calibration(const std::string& text, const std::string& file_n
     const std::string name = law->as_choice(Keys{"fits", "points"});
     c.law = name == "points" ? CalibrationLaw::kPoints : CalibrationLaw::kFits;
   }
-  if (auto optimizer = root.get("optimizer")) {
-    optimizer->allow_only(Keys{"bytes", "time"});
-    const ConfigNode bytes = optimizer->require("bytes"), time = optimizer->require("time");
-    MeasuredOptimizer o;
-    o.bytes = static_cast<double>(bytes.as_integer(1, 1LL << 50));
-    o.seconds = time.as_quantity(Dimension::kSeconds);
-    if (o.seconds <= 0) time.fail("must be positive", "the optimizer step's time, such as \"9.8 ms\"");
-    c.optimizer = o;
-  }
+  if (auto optimizer = root.get("optimizer")) c.optimizer = read_pass(*optimizer, "the optimizer step's");
+  if (auto zeroing = root.get("gradient_zeroing"))
+    c.gradient_zeroing = read_pass(*zeroing, "the gradient buffer's zeroing");
   const ConfigNode points = root.require("points");
   for (const ConfigNode& entry : points.elements()) c.points.push_back(read_point(entry, c.device));
   if (c.points.empty()) points.fail("is empty", "at least one measured point");

@@ -113,10 +113,10 @@ struct FittedModel {
 // shape models, and its plan measures every shape its one scenario runs); an op without a point is an error.
 enum class CalibrationLaw { kFits, kPoints };
 
-// The optimizer step as the measured implementation runs it: one memory-bound pass over `bytes` (the bytes the
-// simulator charges the optimizer per parameter, sim/step/data_parallel.h), `seconds` long. kPoints calibrations
-// only.
-struct MeasuredOptimizer {
+// A pass over memory the step makes once, outside every op of the catalog, as the measured implementation runs it:
+// `seconds` over `bytes`, the bytes the simulator charges the pass (sim/step/data_parallel.h). Two are measured: the
+// optimizer step, and the zeroing of the gradient buffer for the next step. kPoints calibrations only.
+struct MeasuredPass {
   double bytes = 0;
   double seconds = 0;
 };
@@ -128,7 +128,8 @@ struct Calibration {
   std::vector<MeasuredPoint> points;
   std::vector<FittedModel> fits;
   CalibrationLaw law = CalibrationLaw::kFits;
-  std::optional<MeasuredOptimizer> optimizer;
+  std::optional<MeasuredPass> optimizer;
+  std::optional<MeasuredPass> gradient_zeroing;
 
   // The kernel families that have points, in KernelFamily order, with how many each.
   std::vector<std::pair<KernelFamily, int>> points_by_family() const;

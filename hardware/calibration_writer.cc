@@ -120,6 +120,9 @@ std::string format_calibration(const Calibration& c, const std::string& made_by)
   for (const MeasuredPoint& p : c.points) p.is_group() ? write_group(out, p) : write_single(out, p);
   if (c.optimizer)
     out += fmt::format("optimizer: {{bytes: {}, time: {}}}\n", number(c.optimizer->bytes), seconds(c.optimizer->seconds));
+  if (c.gradient_zeroing)
+    out += fmt::format("gradient_zeroing: {{bytes: {}, time: {}}}\n", number(c.gradient_zeroing->bytes),
+                       seconds(c.gradient_zeroing->seconds));
   if (!c.fits.empty()) {
     out += "fits:\n";
     for (const FittedModel& f : c.fits) write_fit(out, f);

@@ -15,7 +15,7 @@ std::vector<std::pair<std::string, long long>> dims_of(const std::vector<ShapeDi
 }  // namespace
 
 MeasuredPoints::MeasuredPoints(const Calibration& calibration)
-    : file_(calibration.file), optimizer_(calibration.optimizer) {
+    : file_(calibration.file), optimizer_(calibration.optimizer), gradient_zeroing_(calibration.gradient_zeroing) {
   for (const MeasuredPoint& p : calibration.points)
     if (!p.is_group())
       seconds_[Key{p.kernel_family(), p.op, p.dtype, dims_of(p.shape), p.sm_count, p.catalog_op}] = p.seconds;
@@ -40,9 +40,22 @@ std::optional<double> MeasuredPoints::seconds(const models::Op& op, int sms) con
   return std::nullopt;
 }
 
+namespace {
+
+// A streaming pass: its time in proportion to its bytes.
+std::optional<double> pass_seconds(const std::optional<MeasuredPass>& pass, double bytes) {
+  if (!pass || pass->bytes <= 0) return std::nullopt;
+  return pass->seconds * bytes / pass->bytes;
+}
+
+}  // namespace
+
 std::optional<double> MeasuredPoints::optimizer_seconds(double bytes) const {
-  if (!optimizer_ || optimizer_->bytes <= 0) return std::nullopt;
-  return optimizer_->seconds * bytes / optimizer_->bytes;
+  return pass_seconds(optimizer_, bytes);
+}
+
+std::optional<double> MeasuredPoints::gradient_zeroing_seconds(double bytes) const {
+  return pass_seconds(gradient_zeroing_, bytes);
 }
 
 }  // namespace trainsim::hw

@@ -16,7 +16,8 @@ namespace trainsim::hw {
 
 class MeasuredPoints {
  public:
-  // Every single point of `calibration` (group points name no shape and are left out), and its optimizer.
+  // Every single point of `calibration` (group points name no shape and are left out), its optimizer and its
+  // gradient zeroing.
   explicit MeasuredPoints(const Calibration& calibration);
 
   // The measured seconds of the kernel `op` runs, on `sms` SMs: the point of its shape measured for `op` by name
@@ -29,6 +30,9 @@ class MeasuredPoints {
   // time is its bytes'; the host measures it over the whole model, which a one-device scenario updates whole);
   // nothing where no optimizer was measured.
   std::optional<double> optimizer_seconds(double bytes) const;
+  // The gradient buffer's zeroing over `bytes`: the measured zeroing's time per byte (a write of every gradient);
+  // nothing where none was measured.
+  std::optional<double> gradient_zeroing_seconds(double bytes) const;
 
   const std::string& file() const { return file_; }
 
@@ -37,7 +41,8 @@ class MeasuredPoints {
                          std::string>;
   std::string file_;
   std::map<Key, double> seconds_;
-  std::optional<MeasuredOptimizer> optimizer_;
+  std::optional<MeasuredPass> optimizer_;
+  std::optional<MeasuredPass> gradient_zeroing_;
 };
 
 }  // namespace trainsim::hw

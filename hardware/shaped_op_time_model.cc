@@ -88,12 +88,21 @@ OpPricing ShapedOpTimeModel::pricing(const models::Op& op) const {
   return OpPricing::kRoofline;
 }
 
-double ShapedOpTimeModel::memory_bound_seconds(double bytes) const {
+double ShapedOpTimeModel::optimizer_seconds(double bytes) const {
+  return memory_pass_seconds(bytes, "optimizer", "optimizer step", &MeasuredPoints::optimizer_seconds);
+}
+
+double ShapedOpTimeModel::gradient_zeroing_seconds(double bytes) const {
+  return memory_pass_seconds(bytes, "gradient_zeroing", "gradient zeroing", &MeasuredPoints::gradient_zeroing_seconds);
+}
+
+double ShapedOpTimeModel::memory_pass_seconds(double bytes, const std::string& field, const std::string& what,
+                                              PassLookup measured) const {
   if (points_) {
-    if (const std::optional<double> measured = points_->optimizer_seconds(bytes)) return *measured;
-    throw ConfigError(SourceLocation{points_->file(), 0, 0, "optimizer"},
-                      fmt::format("no optimizer step was measured to price {:.0f} bytes by", bytes),
-                      "the optimizer step measured with the points",
+    if (const std::optional<double> seconds = (*points_.*measured)(bytes)) return *seconds;
+    throw ConfigError(SourceLocation{points_->file(), 0, 0, field},
+                      fmt::format("no {} was measured to price {:.0f} bytes by", what, bytes),
+                      fmt::format("the {} measured with the points", what),
                       "measure the calibration for this scenario (trainsim validate does)");
   }
   const auto memory = static_cast<std::size_t>(KernelFamily::kMemoryBound);

@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "hardware/attention_time_model.h"
@@ -71,9 +72,12 @@ class ShapedOpTimeModel final : public OpTimeModel {
                     std::array<SizeRange, kKernelFamilyCount> covered = {});
   double seconds(const models::Op& op) const override;
   OpPricing pricing(const models::Op& op) const;
-  // A memory-bound kernel of `bytes` that is no op of the catalog (the optimizer step): the memory-bound
-  // fit where the family is priced by it and covers the bytes, else the roofline's bytes at its HBM efficiency.
-  double memory_bound_seconds(double bytes) const;
+  // The step's two passes over memory that are no op of the catalog (sim/step/data_parallel.h): the optimizer step
+  // over `bytes`, and the gradient buffer's zeroing over `bytes`. A points calibration prices each by its own
+  // measurement (an error where it has none); else each is a memory-bound kernel: the memory-bound fit where the
+  // family is priced by it and covers the bytes, else the roofline's bytes at its HBM efficiency.
+  double optimizer_seconds(double bytes) const;
+  double gradient_zeroing_seconds(double bytes) const;
   int compute_sms() const { return compute_sms_; }
 
   static constexpr std::array<bool, kKernelFamilyCount> all_families() {
@@ -84,6 +88,11 @@ class ShapedOpTimeModel final : public OpTimeModel {
 
  private:
   double measured_seconds(const models::Op& op) const;
+  // A pass of `bytes` priced by the points' `measured` (`field` and `what` name it in an error), else as a
+  // memory-bound kernel.
+  using PassLookup = std::optional<double> (MeasuredPoints::*)(double bytes) const;
+  double memory_pass_seconds(double bytes, const std::string& field, const std::string& what,
+                             PassLookup measured) const;
 
   int compute_sms_;
   std::array<bool, kKernelFamilyCount> shaped_;

@@ -77,7 +77,9 @@ std::string format_device_validation_report(const DeviceValidation& v) {
       ms(v.measured_untimed_s), v.step.measured_s > 0 ? 100 * v.measured_untimed_s / v.step.measured_s : 0.0);
   out += fmt::format(
       "- The optimizer: the simulator's term covers {:.0f} parameters, the model's optimizer updates {:.0f}; the "
-      "term is priced at the measured optimizer step's time per byte.\n",
+      "term is priced at the measured optimizer step's time per byte, plus the gradient buffer's zeroing for the "
+      "next step at its measured time per byte (the model times it as an op of the optimizer's kind as its "
+      "backward begins).\n",
       v.simulator_parameters, v.model_parameters);
   if (!v.balanced_kinds_s.empty()) {
     std::string kinds;

@@ -145,6 +145,11 @@ HostKernel host_optimizer(const model::ModelConfig& config, std::size_t& paramet
           "model::AdamW::step + update_expert_bias"};
 }
 
+HostKernel host_gradient_zeroing(const model::ModelConfig& config) {
+  auto grads = std::make_shared<model::ModelWeights>(model::ModelWeights::zeros(config));
+  return {[=] { model::zero_gradients(*grads); }, "model::zero_gradients"};
+}
+
 double median_seconds(const std::function<void()>& run, int samples, int batch) {
   run();
   return median_of_samples(samples, [&] {

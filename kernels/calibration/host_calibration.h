@@ -22,6 +22,10 @@ HostKernel host_kernel(const CalibrationCall& call, const std::optional<model::M
 // parameters it updates.
 HostKernel host_optimizer(const model::ModelConfig& config, std::size_t& parameters);
 
+// The model's gradient buffer zeroed for the next step, as its backward begins (model::zero_gradients over a
+// buffer of every parameter of `config`'s model, kept from call to call as the model keeps its own).
+HostKernel host_gradient_zeroing(const model::ModelConfig& config);
+
 // The median over `samples` of the mean of `batch` back-to-back calls, after one warm-up call (steady_clock): the
 // call on warm caches, its inputs where its previous run left them.
 double median_seconds(const std::function<void()>& run, int samples, int batch);

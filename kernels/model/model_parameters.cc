@@ -1,6 +1,7 @@
 // Shapes and seeded initialisation of the reduced DeepSeek-V3's parameters.
 #include "kernels/model/model_parameters.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/common/random_fill.h"
@@ -38,6 +39,12 @@ size_t parameter_count(const ModelWeights& w) {
   for_each_parameter(
       w, w, [&](const std::string&, int, const std::vector<double>& t, const std::vector<double>&) { n += t.size(); });
   return n;
+}
+
+void zero_gradients(ModelWeights& w) {
+  for_each_parameter(w, w, [](const std::string&, int, std::vector<double>& t, std::vector<double>&) {
+    std::fill(t.begin(), t.end(), 0.0);
+  });
 }
 
 }  // namespace trainsim::kernels::model

@@ -74,4 +74,9 @@ ModelWeights init_weights(const ModelConfig& c, unsigned long long seed);
 
 size_t parameter_count(const ModelWeights& w);
 
+// Every tensor of `w` set to 0 in place, keeping its storage: how a training framework clears its gradient buffer
+// between steps (Megatron-LM's zero_grad_buffer, a memset of the buffer it keeps), so that a step's backward
+// accumulates into the buffer the last one used rather than into memory allocated afresh.
+void zero_gradients(ModelWeights& w);
+
 }  // namespace trainsim::kernels::model

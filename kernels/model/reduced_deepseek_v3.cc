@@ -9,7 +9,7 @@
 namespace trainsim::kernels::model {
 
 ReducedDeepSeekV3::ReducedDeepSeekV3(const ModelConfig& config, unsigned long long seed)
-    : weights(init_weights(config, seed)), config_(config) {
+    : weights(init_weights(config, seed)), config_(config), grads_(ModelWeights::zeros(config)) {
   for (int l = config.first_k_dense_replace; l < config.num_hidden_layers; ++l)
     expert_bias.emplace_back(config.n_routed_experts, 0.0);
   first_mtp_moe_block_ = int(expert_bias.size());
@@ -87,12 +87,16 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   return report;
 }
 
-ModelWeights ReducedDeepSeekV3::backward() const {
+const ModelWeights& ReducedDeepSeekV3::backward() {
   const ModelConfig& c = config_;
   const AttachOpTimer attach(options.op_timer, Pass::kBackward);
   const AttachBackend on_backend(options.backend);
   const int rows = batch_.total_tokens(), h = c.hidden_size;
-  ModelWeights g = ModelWeights::zeros(c);
+  {
+    OpScope scope(OpKind::kOptimizer, "gradient_zeroing");
+    zero_gradients(grads_);
+  }
+  ModelWeights& g = grads_;
   std::vector<double> dx = timed(OpKind::kEmbeddingHead, "head_loss", [&] {
     const std::vector<double> d_final =
         linear_backward(final_in_, weights.head, main_ce_.d_logits, rows, c.vocab_size, h, g.head,

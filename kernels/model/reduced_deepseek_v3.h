@@ -47,8 +47,10 @@ class ReducedDeepSeekV3 {
 
   // Losses over the packed sequences of `batch` (ids: one token id per row); keeps what backward() needs.
   LossReport forward(std::span<const int> ids, const VarlenBatch& batch);
-  // Gradients of the last forward's total_loss with respect to every parameter.
-  ModelWeights backward() const;
+  // Gradients of the last forward's total_loss with respect to every parameter, in the model's gradient buffer:
+  // zeroed first (an op of its own, `gradient_zeroing`, of the optimizer's kind: the simulator prices the zeroing
+  // with the optimizer step, sim/step/data_parallel.h), then accumulated into. Valid until the next backward.
+  const ModelWeights& backward();
 
   // The MoE blocks in a fixed order (main MoE layers, then the MTP modules'): their count, and the experts each
   // chose in the last forward ([tokens][top_k]).
@@ -78,6 +80,7 @@ class ReducedDeepSeekV3 {
   std::vector<double> h_main_, final_in_;
   CrossEntropyResult main_ce_;
   std::vector<MtpCache> mtp_caches_;
+  ModelWeights grads_;  // the gradient buffer, kept from step to step as frameworks keep theirs
 };
 
 }  // namespace trainsim::kernels::model

@@ -9,7 +9,7 @@ namespace trainsim::kernels::model {
 LossReport training_step(ReducedDeepSeekV3& model, AdamW& optimizer, std::span<const int> ids, const VarlenBatch& batch,
                          double bias_update_speed) {
   const LossReport report = model.forward(ids, batch);
-  const ModelWeights grads = model.backward();
+  const ModelWeights& grads = model.backward();
   const AttachOpTimer attach(model.options.op_timer, Pass::kOptimizer);
   {
     OpScope scope(OpKind::kOptimizer, "adamw");

@@ -139,12 +139,24 @@ double optimizer_bytes_per_parameter(const models::OptimizerPrecision& p) {
   return p.gradient_bytes + 2 * p.master_bytes + 4 * p.moment_bytes + p.weight_bytes;
 }
 
+namespace {
+
+// The parameters of `held` this GPU keeps a share of from ZeRO stage `from_stage` on (the memory model's rule).
+double held_from_stage(const ParallelLayout& l, const HeldParameters& held, int from_stage) {
+  return l.zero_stage >= from_stage ? held.parameters / l.dp + held.expert_parameters / l.expert_data_parallel()
+                                    : held.parameters + held.expert_parameters;
+}
+
+}  // namespace
+
+double gradient_buffer_bytes(const Scenario& s, const HeldParameters& held) {
+  return held_from_stage(s.layout, held, 2) * s.job.optimizer.gradient_bytes;
+}
+
 double optimizer_seconds(const Scenario& s, const HeldParameters& held, const hw::ShapedOpTimeModel& time_model) {
-  const ParallelLayout& l = s.layout;
-  const models::OptimizerPrecision& p = s.job.optimizer;
-  const double shard = l.zero_stage >= 1 ? held.parameters / l.dp + held.expert_parameters / l.expert_data_parallel()
-                                         : held.parameters + held.expert_parameters;
-  return time_model.memory_bound_seconds(shard * optimizer_bytes_per_parameter(p));
+  const double shard = held_from_stage(s.layout, held, 1);
+  return time_model.optimizer_seconds(shard * optimizer_bytes_per_parameter(s.job.optimizer)) +
+         time_model.gradient_zeroing_seconds(gradient_buffer_bytes(s, held));
 }
 
 }  // namespace trainsim::sim

@@ -88,8 +88,15 @@ std::string dp_reduction_note(const ParallelLayout& layout);
 // write the weight.
 double optimizer_bytes_per_parameter(const models::OptimizerPrecision& precision);
 
-// AdamW over this GPU's shard (all of it below ZeRO 1), memory-bound: optimizer_bytes_per_parameter of each of
-// its parameters, priced by `time_model` as a memory-bound kernel.
+// The bytes of the gradient buffer a GPU accumulates its micro-batches' gradients into, and zeroes once a step for
+// the next (Megatron-LM's zero_grad_buffer, a memset of the buffer; PyTorch's optimizer.zero_grad): every held
+// parameter's gradient, sharded over its replicas from ZeRO 2, as the memory model's gradients term.
+double gradient_buffer_bytes(const Scenario& scenario, const HeldParameters& held);
+
+// The step's optimizer term, memory-bound, priced by `time_model` (ShapedOpTimeModel::optimizer_seconds and
+// gradient_zeroing_seconds): AdamW over this GPU's shard (all of it below ZeRO 1), optimizer_bytes_per_parameter of
+// each of its parameters, then the gradient buffer zeroed for the next step (gradient_buffer_bytes). Frameworks
+// zero it as the next step begins; in the step's time the place makes no difference.
 double optimizer_seconds(const Scenario& scenario, const HeldParameters& held, const hw::ShapedOpTimeModel& time_model);
 
 }  // namespace trainsim::sim

@@ -401,11 +401,23 @@ TEST(CalibrationPoints, AHostCalibrationReadsBack) {
   ASSERT_TRUE(back.optimizer);
   EXPECT_EQ(back.optimizer->bytes, 27303584);
   EXPECT_EQ(back.optimizer->seconds, 9.5e-3);
+  ASSERT_TRUE(back.gradient_zeroing);
+  EXPECT_EQ(back.gradient_zeroing->bytes, 4963944);
+  EXPECT_EQ(back.gradient_zeroing->seconds, 1.1e-3);
   EXPECT_EQ(back.device.boost_clock_hz, host.boost_clock_hz);
   EXPECT_EQ(format_calibration(back, "trainsim validate s.yaml --calibration-out host.yaml"), text);
 
   EXPECT_HAS(calibration_error_of(with("boost_clock: 1.98 GHz", "boost_clock: 0 Hz")), "0 Hz only for the host");
   EXPECT_HAS(calibration_error_of(with("points:\n", "law: curves\npoints:\n")), "law");
+
+  // A pass's time must be positive, and the error names the pass.
+  std::string zero_time = text;
+  const std::string measured = "gradient_zeroing: {bytes: 4963944, time: 1.1 ms}";
+  ASSERT_NE(zero_time.find(measured), std::string::npos) << text;
+  zero_time.replace(zero_time.find(measured), measured.size(), "gradient_zeroing: {bytes: 4963944, time: 0 s}");
+  const std::string error = calibration_error_of(zero_time);
+  EXPECT_HAS(error, "gradient_zeroing.time");
+  EXPECT_HAS(error, "the gradient buffer's zeroing time");
 }
 
 }  // namespace

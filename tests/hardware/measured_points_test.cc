@@ -51,7 +51,8 @@ Calibration host_points() {
   memory.sm_count = 2;
   memory.seconds = 2e-5;
   c.points.push_back(memory);
-  c.optimizer = MeasuredOptimizer{1e6, 1e-3};  // 1 MB in 1 ms
+  c.optimizer = MeasuredPass{1e6, 1e-3};         // 1 MB in 1 ms
+  c.gradient_zeroing = MeasuredPass{4e5, 1e-4};  // 400 kB in 0.1 ms
   return c;
 }
 
@@ -115,6 +116,17 @@ TEST(MeasuredPoints, TheOptimizerIsPricedAtItsMeasuredTimePerByte) {
   EXPECT_FALSE(MeasuredPoints(none).optimizer_seconds(1e6));
 }
 
+TEST(MeasuredPoints, TheGradientZeroingIsPricedAtItsOwnMeasuredTimePerByte) {
+  const MeasuredPoints points(host_points());
+  // 0.1 ms per 400 kB: 0.25 ns a byte, not the optimizer's 1 ns.
+  EXPECT_DOUBLE_EQ(*points.gradient_zeroing_seconds(4e5), 1e-4);
+  EXPECT_DOUBLE_EQ(*points.gradient_zeroing_seconds(2e6), 5e-4);
+  Calibration none = host_points();
+  none.gradient_zeroing.reset();
+  EXPECT_FALSE(MeasuredPoints(none).gradient_zeroing_seconds(4e5));
+  EXPECT_TRUE(MeasuredPoints(none).optimizer_seconds(1e6));  // the other pass is still there
+}
+
 // The host: no datasheet figures, so the shape models cannot be built; the points price everything.
 GpuSpec two_thread_host() {
   GpuSpec host = host_device();
@@ -133,7 +145,8 @@ TEST(MeasuredPoints, ASeriesOfPointsPricesTheHostWithoutItsDatasheet) {
   EXPECT_EQ(model.seconds(projection()), 3e-4);
   EXPECT_EQ(model.seconds(norm(65536)), 2e-5);
   EXPECT_EQ(model.seconds(norm(0)), 0.0);  // an op that moves nothing runs nothing
-  EXPECT_DOUBLE_EQ(model.memory_bound_seconds(4e6), 4e-3);
+  EXPECT_DOUBLE_EQ(model.optimizer_seconds(4e6), 4e-3);
+  EXPECT_DOUBLE_EQ(model.gradient_zeroing_seconds(4e6), 1e-3);
   try {
     (void)model.seconds(projection(96));
     FAIL() << "an op without a point was priced";
@@ -142,6 +155,23 @@ TEST(MeasuredPoints, ASeriesOfPointsPricesTheHostWithoutItsDatasheet) {
     EXPECT_NE(text.find("host.yaml"), std::string::npos) << text;
     EXPECT_NE(text.find("attn.q_down"), std::string::npos) << text;
     EXPECT_NE(text.find("no point of its kernel shape"), std::string::npos) << text;
+  }
+}
+
+TEST(MeasuredPoints, APassThePointsDidNotMeasureIsALocatedError) {
+  Calibration calibration = host_points();
+  calibration.gradient_zeroing.reset();
+  const CalibratedConstants calibrated = fit_calibration(&calibration, two_thread_host());
+  const ShapedOpTimeModel model(two_thread_host(), calibrated.constants, 2);
+  EXPECT_DOUBLE_EQ(model.optimizer_seconds(1e6), 1e-3);
+  try {
+    (void)model.gradient_zeroing_seconds(1e6);
+    FAIL() << "a pass without its measurement was priced";
+  } catch (const ConfigError& e) {
+    const std::string text = e.what();
+    EXPECT_NE(text.find("host.yaml"), std::string::npos) << text;
+    EXPECT_NE(text.find("gradient_zeroing"), std::string::npos) << text;
+    EXPECT_NE(text.find("no gradient zeroing was measured"), std::string::npos) << text;
   }
 }
 

@@ -26,6 +26,26 @@ TEST(ReducedDeepSeekV3, ZeroHeadGivesLogVocabForBothLosses) {
   EXPECT_NEAR(r.total_loss - r.balance_loss, 1.3 * std::log(32.0), 1e-14);  // lambda = 0.3, D = 1
 }
 
+// The gradient buffer is kept from backward to backward and zeroed each time: a second backward of the same forward
+// gives the same gradients, not twice them (an accumulation into the last step's would double every one).
+TEST(ReducedDeepSeekV3, EachBackwardStartsFromAZeroedGradientBuffer) {
+  const ModelConfig c = testing::tiny_config();
+  ReducedDeepSeekV3 model(c, 1);
+  model.forward(kTokens, testing::test_batch());
+  const ModelWeights first = model.backward();
+  const ModelWeights& second = model.backward();
+  int tensors = 0;
+  for_each_parameter(first, second,
+                     [&](const std::string& name, int, const std::vector<double>& a, const std::vector<double>& b) {
+                       EXPECT_EQ(a, b) << name;
+                       ++tensors;
+                     });
+  EXPECT_GT(tensors, 0);
+  double sum_abs = 0;
+  for (double g : second.head) sum_abs += std::abs(g);
+  EXPECT_GT(sum_abs, 0) << "the head's gradient is not all zero, so equality above compares something";
+}
+
 TEST(ReducedDeepSeekV3, EveryParameterGradientMatchesFiniteDifferences) {
   ModelConfig c = testing::tiny_config();
   c.balance_loss_alpha = 0.05;  // above DeepSeek-V3's 1e-4 so that the balance losses' gradients weigh in

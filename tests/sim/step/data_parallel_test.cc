@@ -21,6 +21,31 @@ Scenario llama(int zero_stage) {
 
 void expect_rel(double got, double expected) { EXPECT_NEAR(got, expected, 1e-12 * expected); }
 
+// The gradient buffer a GPU zeroes each step holds every gradient it accumulates: 1e9 dense parameters and 2e9
+// experts' at 4 bytes, 12 GB, under ZeRO 1; from ZeRO 2 a share of it, 1e9 / 128 + 2e9 / 1024 (the experts'
+// replicas: dp x tp / ep = 1024).
+TEST(DataParallel, TheGradientBufferIsTheGradientsAGpuHolds) {
+  const HeldParameters held{1e9, 2e9};
+  expect_rel(gradient_buffer_bytes(llama(0), held), 12e9);
+  expect_rel(gradient_buffer_bytes(llama(1), held), 12e9);
+  expect_rel(gradient_buffer_bytes(llama(2), held), 4 * (1e9 / 128 + 2e9 / 1024));
+  expect_rel(gradient_buffer_bytes(llama(3), held), 4 * (1e9 / 128 + 2e9 / 1024));
+}
+
+// On the datasheet roofline both passes stream at 0.8 of the H100's 3.35 TB/s (hardware/op_time_model.h):
+// AdamW over the ZeRO 1 shard, 1e9 / 128 parameters of 4 (gradient) + 2 x 4 (master) + 4 x 4 (FP32 moments) + 2
+// (weight) = 30 bytes, then the whole 4 GB gradient buffer zeroed.
+TEST(DataParallel, TheOptimizerTermIsAdamWOverTheShardThenTheBufferZeroed) {
+  Scenario s = llama(1);
+  s.cluster.calibration = nullptr;
+  s.job.optimizer.master_bytes = 4;
+  s.job.optimizer.moment_bytes = 4;
+  const PricedScenario priced(s);
+  const double bandwidth = 0.8 * 3.35e12;
+  expect_rel(optimizer_seconds(s, HeldParameters{1e9, 0}, priced.full_sms_model),
+             (1e9 / 128 * 30 + 4e9) / bandwidth);
+}
+
 TEST(DataParallel, ZeroOneReduceScattersGradientsAndGathersWeights) {
   // 1e9 parameters over 128 replicas, one per node: a reduce-scatter of 4 GB and an all-gather of 2 GB, each
   // 127 steps (8.4 + 127 x 14 = 1786.4 us) and 127/128 of its size over 47 GB/s.

@@ -55,7 +55,10 @@ TEST(StepEstimate, ZeroThreeGathersLengthenTheChunksAndThePartsStillAddUp) {
   EXPECT_NEAR(parts, e.step_time_s, 1e-9 * e.step_time_s);
   // Every micro-batch gathers each layer twice and reduces it once: more DP time than ZeRO 1's once a step.
   EXPECT_GT(e.exposed_comm_by_kind_s.at("dp"), zero1.exposed_comm_by_kind_s.at("dp"));
-  EXPECT_GT(e.step_time_s, zero1.step_time_s);
+  // The step up to the optimizer is longer. The optimizer term itself is shorter: ZeRO 3 zeroes a dp-th of the
+  // gradient buffer ZeRO 1 zeroes (data_parallel.h), which can outweigh the gathers the schedule hides.
+  EXPECT_GT(e.step_time_s - e.optimizer_s, zero1.step_time_s - zero1.optimizer_s);
+  EXPECT_LT(e.optimizer_s, zero1.optimizer_s);
 }
 
 TEST(StepEstimate, PartsAddUpToTheStep) {
