@@ -89,7 +89,7 @@ std::string dp_reduction_note(const ParallelLayout& layout);
 double optimizer_bytes_per_parameter(const models::OptimizerPrecision& precision);
 
 // The bytes of the gradient buffer a GPU accumulates its micro-batches' gradients into, and zeroes once a step for
-// the next (Megatron-LM's zero_grad_buffer, a memset of the buffer; PyTorch's optimizer.zero_grad): every held
+// the next (Megatron-Core's zero_grad_buffer, a memset of the buffer, docs/sources.md#gradient-zeroing): every held
 // parameter's gradient, sharded over its replicas from ZeRO 2, as the memory model's gradients term.
 double gradient_buffer_bytes(const Scenario& scenario, const HeldParameters& held);
 
