@@ -16,6 +16,27 @@ double choose_ratio(int n, int m, int k) {
   return ratio;
 }
 
+// The GPUs of one target node that hold one of the token's experts (expected): g GPUs of the EP group per node,
+// the token's experts spread over `target_nodes` nodes. Where the node holds several expert groups, each on a
+// whole share of its GPUs (experts placed in order, groups in order: DeepSeek-V2's device-limited routing, a
+// group per GPU of EP 8), the token's experts lie on its chosen groups' GPUs alone: each chosen group's s GPUs
+// receive k / chosen experts (each chosen group given one at least, as node-limited routing assumes above).
+// Otherwise the node's experts are drawn uniformly over its g GPUs.
+double target_gpus_per_target_node(const ModelConfig& model, int nodes, double g, double target_nodes) {
+  const int k = model.moe.experts_per_token;
+  const int groups = model.moe.expert_groups, chosen_groups = model.moe.groups_per_token;
+  const bool node_limited = groups >= nodes && groups % nodes == 0 && chosen_groups < groups;
+  const int groups_per_node = node_limited ? groups / nodes : 1;
+  const int gpus = static_cast<int>(g);
+  if (groups_per_node > 1 && gpus % groups_per_node == 0) {
+    const double s = gpus / groups_per_node;  // GPUs per group
+    const double chosen_per_target_node = chosen_groups / target_nodes;
+    const double experts_per_chosen_group = static_cast<double>(k) / chosen_groups;
+    return chosen_per_target_node * s * (1.0 - std::pow(1.0 - 1.0 / s, experts_per_chosen_group));
+  }
+  return g * (1.0 - std::pow(1.0 - 1.0 / g, k / target_nodes));
+}
+
 }  // namespace
 
 EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupShape& group) {
@@ -38,11 +59,12 @@ EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupSha
   traffic.target_nodes = std::min(traffic.target_nodes, static_cast<double>(k));
   traffic.remote_nodes = traffic.target_nodes * (nodes - 1) / nodes;
 
-  // Within a target node the token lands on one GPU and is forwarded to the other GPUs among its experts'.
-  const double experts_per_target_node = k / traffic.target_nodes;
+  // Within a target node the token lands on one GPU and is forwarded to the other GPUs among its experts': of the
+  // node's target GPUs, all but the landing GPU where it is one of them (by symmetry, with probability
+  // targets / g).
   const double g = gpus_per_node_in_group;
-  const double hit_probability = 1.0 - std::pow(1.0 - 1.0 / g, experts_per_target_node);
-  traffic.nvlink_copies = traffic.target_nodes * (g - 1.0) * hit_probability;
+  traffic.nvlink_copies = traffic.target_nodes * target_gpus_per_target_node(model, nodes, g, traffic.target_nodes) *
+                          (1.0 - 1.0 / g);
   return traffic;
 }
 

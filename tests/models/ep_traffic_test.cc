@@ -35,5 +35,25 @@ TEST(EpTraffic, WithoutGroupLimitTokensSpreadOverMoreNodes) {
   EXPECT_NEAR(t.target_nodes, 8 * (1 - miss), 1e-12);
 }
 
+// DeepSeek-V2 (160 experts in 8 groups, top-6 from 3 groups: device-limited routing) under EP 8 on one node: each
+// GPU holds one group's 20 experts, so a token's experts lie on its 3 chosen groups' 3 GPUs, not on 8 GPUs drawn
+// uniformly. It starts on its own GPU, one of the 3 with probability 3/8: 3 x 7/8 forwards.
+TEST(EpTraffic, DeviceLimitedRoutingConfinesATokenToItsChosenGroupsGpus) {
+  const EpTrafficPerToken t = expected_ep_traffic(load_preset("deepseek-v2"), {8, 8});
+  EXPECT_DOUBLE_EQ(t.target_nodes, 1.0);
+  EXPECT_DOUBLE_EQ(t.remote_nodes, 0.0);
+  EXPECT_NEAR(t.nvlink_copies, 3 * 7.0 / 8, 1e-12);
+}
+
+// The same over EP 16 on 2 nodes: a node holds 4 groups, each on 2 GPUs. The 3 chosen groups reach both nodes
+// unless all lie in one: 2 x (1 - C(4,3) / C(8,3)) = 13/7 nodes. Each chosen group's 2 experts hit 2 x (1 - 1/4)
+// = 1.5 of its 2 GPUs; a node's share of the forwards is 7/8 of its target GPUs: 3 x 1.5 x 7/8 in all.
+TEST(EpTraffic, GroupsSmallerThanANodeOverTwoNodes) {
+  const EpTrafficPerToken t = expected_ep_traffic(load_preset("deepseek-v2"), {16, 8});
+  EXPECT_NEAR(t.target_nodes, 13.0 / 7, 1e-12);
+  EXPECT_NEAR(t.remote_nodes, 13.0 / 14, 1e-12);
+  EXPECT_NEAR(t.nvlink_copies, 3 * 1.5 * 7 / 8, 1e-12);
+}
+
 }  // namespace
 }  // namespace trainsim::models
