@@ -66,7 +66,7 @@ RoutedStep route_step(const RoutedStepRequest& r) {
   const ExpertPlacement placement =
       r.placement ? *r.placement : uniform_expert_placement(rule.num_experts, r.group.ep);
   TS_CHECK(!r.bias || r.bias->size() == layers.size());
-  const TokenBytes bytes = token_bytes(model);
+  const TokenBytes bytes = token_bytes(model, r.fp8_dispatch);
 
   RoutedStep out;
   out.load.ep = r.group.ep;

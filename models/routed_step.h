@@ -26,6 +26,7 @@ struct RoutedStepRequest {
   const ExpertPlacement* placement = nullptr;              // nullptr: uniform
   const std::vector<std::vector<double>>* bias = nullptr;  // [index in layers][expert]; nullptr: no bias
   const RoutingReplay* replay = nullptr;                   // RoutingSource::kReplay
+  bool fp8_dispatch = true;  // the dispatch's precision (PrecisionPolicy::fp8_dispatch): its bytes a token copy
 };
 
 struct RoutedStep {

@@ -10,9 +10,9 @@
 
 namespace trainsim::models {
 
-TokenBytes token_bytes(const ModelConfig& model) {
+TokenBytes token_bytes(const ModelConfig& model, bool fp8_dispatch) {
   const double h = model.hidden_size;
-  return {h + 4.0 * std::ceil(h / 128.0), 2.0 * h};
+  return {fp8_dispatch ? h + 4.0 * std::ceil(h / 128.0) : 2.0 * h, 2.0 * h};
 }
 
 std::vector<int> ranks_of_pairs(const TokenRouting& routing, const ExpertPlacement& placement) {

@@ -15,13 +15,14 @@
 
 namespace trainsim::models {
 
-// Bytes per token copy: dispatch FP8 (1 byte per element) plus one FP32 scale per 1x128 tile (tech report
-// section 3.3; DeepEP's FP8 dispatch), combine BF16 (2 bytes per element).
+// Bytes per token copy, as the op catalog's dispatch and combine carry them (models/mlp_ops.cc): dispatch FP8 (1
+// byte per element) plus one FP32 scale per 1x128 tile where the precision dispatches in FP8 (tech report section
+// 3.3; DeepEP's FP8 dispatch; PrecisionPolicy::fp8_dispatch), else BF16; combine BF16 (2 bytes per element).
 struct TokenBytes {
   double dispatch = 0;
   double combine = 0;
 };
-TokenBytes token_bytes(const ModelConfig& model);
+TokenBytes token_bytes(const ModelConfig& model, bool fp8_dispatch);
 
 // Which physical slot serves each (token, expert) pair: a logical expert with several slots (EPLB replicas)
 // hands its pairs to them in turn, in token order, so its load splits evenly (to within one row) between them.

@@ -24,6 +24,7 @@ models::RoutedStepRequest routing_request(const Scenario& scenario, models::Rout
   r.group = models::EpGroupShape{ep, std::min(ep, scenario.cluster.gpus_per_node)};
   r.tokens_per_rank = static_cast<int64_t>(scenario.layout.micro_batch_size) * scenario.job.sequence_length;
   r.seed = scenario.seed;
+  r.fp8_dispatch = scenario.job.precision.fp8_dispatch;
   r.step = scenario.routing.warmup_steps;
   if (scenario.routing.source == models::RoutingSource::kReplay) {
     replay = models::load_routing_replay(scenario.routing.replay_file, models::routing_rule_for(model).num_experts,

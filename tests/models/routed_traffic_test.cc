@@ -18,9 +18,13 @@ double sum(const std::vector<double>& v) { return std::accumulate(v.begin(), v.e
 
 TEST(RoutedTraffic, TokenBytesAreFp8WithScalesAndBf16) {
   const ModelConfig v3 = load_preset("deepseek-v3");
-  const TokenBytes b = token_bytes(v3);
+  const TokenBytes b = token_bytes(v3, true);
   EXPECT_EQ(b.dispatch, 7168 + 4 * 56);  // 7168 FP8 bytes + 56 FP32 scales of 1x128 tiles
   EXPECT_EQ(b.combine, 2 * 7168);
+  // A precision that dispatches in BF16 (no FP8 on the GPU, or a BF16 run) sends 2 bytes an element both ways.
+  const TokenBytes bf16 = token_bytes(v3, false);
+  EXPECT_EQ(bf16.dispatch, 2 * 7168);
+  EXPECT_EQ(bf16.combine, 2 * 7168);
 }
 
 TEST(RoutedTraffic, HandCountOnEp4OverTwoNodes) {
@@ -100,7 +104,7 @@ TEST(RoutedTraffic, UniformRoutingMatchesTheExpectedCopiesOfEpTraffic) {
   request.seed = 42;
   const RoutedStep step = route_step(request);
   const RoutedLayerLoad& load = step.load.microbatches[0][0];
-  const TokenBytes bytes = token_bytes(v3);
+  const TokenBytes bytes = token_bytes(v3, true);
   const double tokens = 64.0 * 64;
   const EpTrafficPerToken expected = expected_ep_traffic(v3, {64, 8});
   // ep_traffic assumes each kept group receives an expert (4 nodes); the rule lets a kept group go empty, so
@@ -146,7 +150,7 @@ TEST(RoutedTraffic, BalancedSourceGivesEqualRowsAndTheExpectedCopies) {
   const RoutedStep step = route_step(request);
   const RoutedLayerLoad& load = step.load.microbatches[0][0];
   EXPECT_EQ(load.rows_per_rank, std::vector<int64_t>(64, 4096 * 8));
-  const TokenBytes bytes = token_bytes(v3);
+  const TokenBytes bytes = token_bytes(v3, true);
   // Each rank sends 3.5 IB copies per token, 0.5 to each of the 7 other nodes' same-index GPU.
   EXPECT_DOUBLE_EQ(load.dispatch.nic(0, 8), 4096 * 0.5 * bytes.dispatch);
   EXPECT_DOUBLE_EQ(load.dispatch.nic(0, 9), 0.0);

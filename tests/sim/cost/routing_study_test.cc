@@ -1,6 +1,7 @@
 // The routing study on a small DeepSeek-V3 slice (EP 32 over 4 nodes): rows conserved, balanced routing
 // balanced, bias balancing lowering the straggler's excess, V3's four-node limit, and the located refusals.
 #include "sim/cost/routing_study.h"
+#include "sim/cost/scenario_routing.h"
 
 #include <gtest/gtest.h>
 
@@ -18,6 +19,27 @@ Scenario small_moe(const std::string& routing) {
   text = with("  sequence_length: 4096\n", "  sequence_length: 512\n", text);
   text = with("  pp: 4\n  schedule: dualpipe\n  ep: 8\n  dp: 8\n", "  pp: 1\n  schedule: 1f1b\n  ep: 32\n  dp: 32\n", text);
   return parse_scenario(text + routing, "s.yaml");
+}
+
+// The routed traffic carries the dispatch in the scenario's precision, as the op catalog does (models/mlp_ops.cc):
+// a BF16 run sends 2 bytes an element, an FP8 one 1 plus a 4-byte scale per 128 (7168 + 4 x 56 bytes a token
+// copy of DeepSeek-V3). The received bytes, the same copies either way, scale by 2 x 7168 / 7392.
+TEST(RoutingStudy, TheRoutedTrafficCarriesTheScenariosDispatchPrecision) {
+  const std::string routing = "routing: {kind: synthetic, zipf_exponent: 0.5}\n";
+  const Scenario fp8 = small_moe(routing);
+  ASSERT_TRUE(fp8.job.precision.fp8_dispatch);
+  Scenario bf16 = fp8;
+  bf16.job.precision.fp8_dispatch = false;
+  models::RoutingReplay unused;
+  EXPECT_TRUE(routing_request(fp8, unused).fp8_dispatch);
+  EXPECT_FALSE(routing_request(bf16, unused).fp8_dispatch);
+  RoutingStudyRequest request;
+  request.steps = 2;
+  const RoutingStudy a = study_routing(fp8, request), b = study_routing(bf16, request);
+  ASSERT_EQ(a.variants.size(), b.variants.size());
+  for (std::size_t v = 0; v < a.variants.size(); ++v)
+    EXPECT_NEAR(b.variants[v].mean_received_bytes / a.variants[v].mean_received_bytes, 2.0 * 7168 / 7392, 1e-12)
+        << a.variants[v].name;
 }
 
 TEST(RoutingStudy, RowsAreConservedAndBalancingLowersTheStraggler) {
