@@ -17,19 +17,16 @@ double choose_ratio(int n, int m, int k) {
 }
 
 // The GPUs of one target node that hold one of the token's experts (expected): g GPUs of the EP group per node,
-// the token's experts spread over `target_nodes` nodes. Where the node holds several expert groups, each on a
-// whole share of its GPUs (experts placed in order, groups in order: DeepSeek-V2's device-limited routing, a
-// group per GPU of EP 8), the token's experts lie on its chosen groups' GPUs alone: each chosen group's s GPUs
-// receive k / chosen experts (each chosen group given one at least, as node-limited routing assumes above).
-// Otherwise the node's experts are drawn uniformly over its g GPUs.
-double target_gpus_per_target_node(const ModelConfig& model, int nodes, double g, double target_nodes) {
-  const int k = model.moe.experts_per_token;
-  const int groups = model.moe.expert_groups, chosen_groups = model.moe.groups_per_token;
-  const bool node_limited = groups >= nodes && groups % nodes == 0 && chosen_groups < groups;
-  const int groups_per_node = node_limited ? groups / nodes : 1;
-  const int gpus = static_cast<int>(g);
-  if (groups_per_node > 1 && gpus % groups_per_node == 0) {
-    const double s = gpus / groups_per_node;  // GPUs per group
+// the token's experts spread over `target_nodes` nodes. Where the node holds several of the node-limited groups
+// (`groups_per_node`, 0 when routing is not node-limited), each on a whole share of its GPUs (experts placed in
+// order, groups in order: DeepSeek-V2's device-limited routing, a group per GPU of EP 8), the token's experts lie
+// on its chosen groups' GPUs alone: each chosen group's s GPUs receive k / chosen experts (each chosen group given
+// one at least, as node-limited routing assumes below). Otherwise the node's experts are drawn uniformly over its g
+// GPUs.
+double target_gpus_per_target_node(const ModelConfig& model, int groups_per_node, int g, double target_nodes) {
+  const int k = model.moe.experts_per_token, chosen_groups = model.moe.groups_per_token;
+  if (groups_per_node > 1 && g % groups_per_node == 0) {
+    const double s = g / groups_per_node;  // GPUs per group
     const double chosen_per_target_node = chosen_groups / target_nodes;
     const double experts_per_chosen_group = static_cast<double>(k) / chosen_groups;
     return chosen_per_target_node * s * (1.0 - std::pow(1.0 - 1.0 / s, experts_per_chosen_group));
@@ -48,9 +45,10 @@ EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupSha
   const int groups = model.moe.expert_groups;
   const int chosen_groups = model.moe.groups_per_token;
 
-  if (groups >= nodes && groups % nodes == 0 && chosen_groups < groups) {
-    // Node-limited routing: the chosen groups decide the nodes; assume each chosen group gets an expert.
-    const int groups_per_node = groups / nodes;
+  // Node-limited routing: the chosen groups decide the nodes; assume each chosen group gets an expert.
+  const bool node_limited = groups >= nodes && groups % nodes == 0 && chosen_groups < groups;
+  const int groups_per_node = node_limited ? groups / nodes : 0;
+  if (node_limited) {
     traffic.target_nodes = nodes * (1.0 - choose_ratio(groups - groups_per_node, groups, chosen_groups));
   } else {
     const int experts = model.moe.routed_experts;
@@ -62,9 +60,9 @@ EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupSha
   // Within a target node the token lands on one GPU and is forwarded to the other GPUs among its experts': of the
   // node's target GPUs, all but the landing GPU where it is one of them (by symmetry, with probability
   // targets / g).
-  const double g = gpus_per_node_in_group;
-  traffic.nvlink_copies = traffic.target_nodes * target_gpus_per_target_node(model, nodes, g, traffic.target_nodes) *
-                          (1.0 - 1.0 / g);
+  const int g = gpus_per_node_in_group;
+  traffic.nvlink_copies = traffic.target_nodes *
+                          target_gpus_per_target_node(model, groups_per_node, g, traffic.target_nodes) * (1.0 - 1.0 / g);
   return traffic;
 }
 
