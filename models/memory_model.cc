@@ -27,13 +27,16 @@ std::string MemoryBreakdown::largest_terms(int count) const {
   return out;
 }
 
+double zero_held_parameters(double parameters, int replicas, double expert_parameters, int expert_replicas,
+                            int zero_stage, int from_stage) {
+  if (zero_stage < from_stage) return parameters + expert_parameters;
+  return parameters / std::max(1, replicas) + expert_parameters / std::max(1, expert_replicas);
+}
+
 MemoryBreakdown memory_per_gpu(const MemoryInputs& in) {
-  auto sharded = [&](double params, int replicas, int from_stage) {
-    return in.zero_stage >= from_stage ? params / std::max(1, replicas) : params;
-  };
   auto held = [&](int from_stage) {
-    return sharded(in.parameters, in.data_parallel, from_stage) +
-           sharded(in.expert_parameters, in.expert_data_parallel, from_stage);
+    return zero_held_parameters(in.parameters, in.data_parallel, in.expert_parameters, in.expert_data_parallel,
+                                in.zero_stage, from_stage);
   };
   const OptimizerPrecision& p = in.precision;
   constexpr double kFp32Bytes = 4;

@@ -49,4 +49,10 @@ struct MemoryBreakdown {
 
 MemoryBreakdown memory_per_gpu(const MemoryInputs& inputs);
 
+// The parameters a GPU keeps a share of under ZeRO stage `zero_stage` for a state sharded from `from_stage` on (1:
+// optimizer states, 2: gradients, 3: weights): all of them below it, else each kind over its replicas. The rule
+// of memory_per_gpu's terms, and of the optimizer's and the gradient zeroing's bytes (sim/step/data_parallel.h).
+double zero_held_parameters(double parameters, int replicas, double expert_parameters, int expert_replicas,
+                            int zero_stage, int from_stage);
+
 }  // namespace trainsim::models

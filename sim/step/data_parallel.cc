@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/error.h"
+#include "models/memory_model.h"
 
 namespace trainsim::sim {
 
@@ -141,10 +142,10 @@ double optimizer_bytes_per_parameter(const models::OptimizerPrecision& p) {
 
 namespace {
 
-// The parameters of `held` this GPU keeps a share of from ZeRO stage `from_stage` on (the memory model's rule).
+// The parameters of `held` this GPU keeps a share of for a state ZeRO shards from `from_stage` on.
 double held_from_stage(const ParallelLayout& l, const HeldParameters& held, int from_stage) {
-  return l.zero_stage >= from_stage ? held.parameters / l.dp + held.expert_parameters / l.expert_data_parallel()
-                                    : held.parameters + held.expert_parameters;
+  return models::zero_held_parameters(held.parameters, l.dp, held.expert_parameters, l.expert_data_parallel(),
+                                      l.zero_stage, from_stage);
 }
 
 }  // namespace
