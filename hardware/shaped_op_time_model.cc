@@ -89,17 +89,19 @@ OpPricing ShapedOpTimeModel::pricing(const models::Op& op) const {
 }
 
 double ShapedOpTimeModel::optimizer_seconds(double bytes) const {
-  return memory_pass_seconds(bytes, "optimizer", "optimizer step", &MeasuredPoints::optimizer_seconds);
+  return memory_pass_seconds(bytes, points_ ? points_->optimizer_seconds(bytes) : std::nullopt, "optimizer",
+                             "optimizer step");
 }
 
 double ShapedOpTimeModel::gradient_zeroing_seconds(double bytes) const {
-  return memory_pass_seconds(bytes, "gradient_zeroing", "gradient zeroing", &MeasuredPoints::gradient_zeroing_seconds);
+  return memory_pass_seconds(bytes, points_ ? points_->gradient_zeroing_seconds(bytes) : std::nullopt,
+                             "gradient_zeroing", "gradient zeroing");
 }
 
-double ShapedOpTimeModel::memory_pass_seconds(double bytes, const std::string& field, const std::string& what,
-                                              PassLookup measured) const {
+double ShapedOpTimeModel::memory_pass_seconds(double bytes, std::optional<double> measured_s, const std::string& field,
+                                              const std::string& what) const {
   if (points_) {
-    if (const std::optional<double> seconds = (*points_.*measured)(bytes)) return *seconds;
+    if (measured_s) return *measured_s;
     throw ConfigError(SourceLocation{points_->file(), 0, 0, field},
                       fmt::format("no {} was measured to price {:.0f} bytes by", what, bytes),
                       fmt::format("the {} measured with the points", what),

@@ -88,11 +88,10 @@ class ShapedOpTimeModel final : public OpTimeModel {
 
  private:
   double measured_seconds(const models::Op& op) const;
-  // A pass of `bytes` priced by the points' `measured` (`field` and `what` name it in an error), else as a
-  // memory-bound kernel.
-  using PassLookup = std::optional<double> (MeasuredPoints::*)(double bytes) const;
-  double memory_pass_seconds(double bytes, const std::string& field, const std::string& what,
-                             PassLookup measured) const;
+  // A pass of `bytes`: with points, their measurement `measured_s` (`field` and `what` name it in the error where
+  // there is none); else a memory-bound kernel.
+  double memory_pass_seconds(double bytes, std::optional<double> measured_s, const std::string& field,
+                             const std::string& what) const;
 
   int compute_sms_;
   std::array<bool, kKernelFamilyCount> shaped_;
