@@ -113,6 +113,25 @@ TEST(StagePlan, MegatronCountsTheEmbeddingAndTheLossAsLayers) {
             "(transformer_config.py)");
 }
 
+TEST(StagePlan, TheEmbeddingAndTheLossMayEachHaveAStageOfTheirOwn) {
+  // Llama 3's 405B placement (126 layers on 16 x 8 chunks, the first chunk the embedding alone, the last the
+  // output head and loss alone) at this model's depth: 94 + 2 = 96 = 32 x 3 virtual stages of one layer each.
+  const std::string pp32v3 = "  pp: 32\n  schedule: interleaved\n  virtual_stages: 3\n  dp: 1\n";
+  const std::string both = "  account_for_embedding_in_pipeline_split: true\n  account_for_loss_in_pipeline_split: true\n";
+  const StagePlan plan = plan_stages(parse_scenario(deep_model(pp32v3, both), "s.yaml"), PlacementCosts{});
+  std::vector<int> expected(96, 1);
+  expected.front() = expected.back() = 0;
+  std::vector<int> counts;
+  for (const Stage& stage : plan.stages) counts.push_back(stage.layer_count);
+  EXPECT_EQ(counts, expected);
+  EXPECT_TRUE(plan.stages.front().embedding);
+  EXPECT_TRUE(plan.stages.back().output_head);
+  // Without the split counting them, 96 stages are more than the 94 layers can fill.
+  EXPECT_EQ(load_error(deep_model(pp32v3, "")),
+            "s.yaml:9:7: parallelism.pp: 96 pipeline stages for 94 layers (expected at most one stage per layer); hint: "
+            "account_for_embedding/loss_in_pipeline_split give each a stage");
+}
+
 TEST(StagePlan, MegatronFirstAndLastPipelineRanks) {
   // By hand: 94 - 16 - 14 = 64 layers for 6 middle ranks of pp 8 do not split (64 / 6); 94 - 10 - 12 = 72 do,
   // 12 each. Interleaved v 2: each rank's layers halve over its chunks, stage d + 8k on rank d.
