@@ -92,6 +92,24 @@ TEST(TrainsimCli, ValidateScenarioAcceptsMegatronLayoutsAndRefusesWhatIsNotModel
   }
 }
 
+// Llama 3's 405B as Meta placed it (arXiv 2407.21783, section 3.3.2): the first chunk of the first stage holds
+// only the embedding, the last chunk of the last stage only the output head and the loss, every other chunk one
+// of the 126 transformer layers; and Meta ran the layout on 80 GB H100s, so it fits them (here without
+// recomputation, the scenarios' assumption).
+TEST(TrainsimCli, LlamaThreesPlacementGivesTheEmbeddingAndTheLossAChunkEach) {
+  for (const std::string gpus : {"8192", "16384"}) {
+    const ProcessResult run =
+        run_trainsim({"run", "scenarios/validation/llama-3.1-405b-" + gpus + "xh100.yaml", "--fidelity", "analytic", "--json"},
+                     kSource);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const nlohmann::json out = nlohmann::json::parse(run.out);
+    std::vector<int> expected(16 * 8, 1);
+    expected.front() = expected.back() = 0;
+    EXPECT_EQ(out["placement"]["layers_per_stage"].get<std::vector<int>>(), expected) << gpus;
+    EXPECT_LE(out["memory"]["peak_bytes_per_gpu"].get<double>(), 80.0 * (1u << 30)) << gpus;
+  }
+}
+
 TEST(TrainsimCli, TraceNeedsASimulatedStep) {
   const ProcessResult result = run_trainsim({"run", "--fidelity", "analytic", "--trace", "t.json"}, kSource);
   EXPECT_EQ(result.exit_code, 2);
