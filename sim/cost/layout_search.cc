@@ -30,7 +30,7 @@ std::vector<ParallelLayout> enumerate(const Scenario& s) {
       const int dp = gpus / pp / tp;
       for (ScheduleKind schedule : kAllScheduleKinds) {
         if (schedule == ScheduleKind::kGPipe) continue;  // never better than 1F1B at the same memory
-        for (int v : {1, 2, 4}) {
+        for (int v : {1, 2, 4, 8}) {  // 8: Llama 3's 405B (docs/sources.md#llama3-pipeline)
           if ((v > 1) != (schedule == ScheduleKind::kInterleaved)) continue;
           for (int ep : {1, 8, 16, 32, 64}) {
             if ((ep > 1) != moe || (dp * tp) % ep != 0) continue;

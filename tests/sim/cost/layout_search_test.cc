@@ -37,5 +37,24 @@ TEST(LayoutSearch, FindsDeepSeeksLayoutOrAFasterOne) {
   EXPECT_GT(plan.memory_refused, 0);
 }
 
+// Llama 3's 405B on 16,384 H100 as Meta placed it (PP 16 interleaved over 8 chunks a rank, TP 8, DP 128, the
+// embedding and the loss a chunk each; arXiv 2407.21783 section 3.3.2): the search tries that layout, so it
+// finds it or one it prices as faster.
+TEST(LayoutSearch, FindsMetasLlamaLayoutOrAFasterOne) {
+  const Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/validation/llama-3.1-405b-16384xh100.yaml");
+  auto is_metas = [](const ParallelLayout& l) {
+    return l.pp == 16 && l.schedule == ScheduleKind::kInterleaved && l.virtual_stages == 8 && l.tp == 8 && l.dp == 128 &&
+           l.micro_batch_size == 1;
+  };
+  PlanRequest request;
+  request.rerank = Fidelity::kAnalytic;
+  const LayoutPlan plan = plan_layouts(s, request);
+  ASSERT_FALSE(plan.best.empty());
+  EXPECT_TRUE(is_metas(plan.current.layout));
+  const bool found = std::any_of(plan.best.begin(), plan.best.end(), [&](const PlanCandidate& c) { return is_metas(c.layout); });
+  EXPECT_TRUE(found || plan.best.front().closed_form_step_s < plan.current.closed_form_step_s);
+  EXPECT_LE(plan.best.front().closed_form_step_s, plan.current.closed_form_step_s);
+}
+
 }  // namespace
 }  // namespace trainsim::sim
