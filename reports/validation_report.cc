@@ -5,14 +5,21 @@
 
 #include <set>
 
+#include "core/units.h"
+
 #include "sim/step/step_graph.h"
 
 namespace trainsim::reports {
 namespace {
 
+// "TP 8+SP PP 16 (v=8) DP 64, mb 1"; a schedule other than Megatron's two and an EP degree above 1 are named:
+// "TP 1 PP 16 dualpipe EP 64 DP 128, mb 1".
 std::string layout_text(const sim::ParallelLayout& l) {
-  return fmt::format("TP {}{} PP {}{} DP {}, mb {}", l.tp, l.sequence_parallel ? "+SP" : "", l.pp,
-                     l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "", l.dp, l.micro_batch_size);
+  const bool megatrons = l.schedule == sim::ScheduleKind::kOneFOneB || l.schedule == sim::ScheduleKind::kInterleaved;
+  return fmt::format("TP {}{} PP {}{}{}{} DP {}, mb {}", l.tp, l.sequence_parallel ? "+SP" : "", l.pp,
+                     megatrons ? "" : fmt::format(" {}", sim::schedule_name(l.schedule)),
+                     l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",
+                     l.ep > 1 ? fmt::format(" EP {}", l.ep) : "", l.dp, l.micro_batch_size);
 }
 
 std::string signed_percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
@@ -20,6 +27,23 @@ std::string signed_percent(double fraction) { return fmt::format("{:+.1f}%", 100
 double exposed(const sim::StepEstimate& step, const char* kind) {
   const auto it = step.exposed_comm_by_kind_s.find(kind);
   return it == step.exposed_comm_by_kind_s.end() ? 0 : it->second;
+}
+
+// How a figure other than a step time became one: ": 430 TFLOP/s per GPU over trainsim's ... FLOPs a step, ...".
+std::string measured_figure_text(const sim::ValidatedRun& run) {
+  const sim::Scenario& s = run.scenario;
+  switch (run.measured.figure) {
+    case sim::MeasuredFigure::kStepTime: return "";
+    case sim::MeasuredFigure::kFlopsPerGpu:
+      return fmt::format(": {} over trainsim's {:.4g} FLOPs a step, the publication's own count not given",
+                         run.measured.figure_text(), run.predicted.step.model_flops_per_step);
+    case sim::MeasuredFigure::kGpuHoursPerTrillionTokens:
+      return fmt::format(": {} at {} tokens a step on {} GPUs", run.measured.figure_text(),
+                         format_quantity(static_cast<double>(s.job.global_batch_sequences) * s.job.sequence_length,
+                                         Dimension::kCount),
+                         s.cluster.gpu_count());
+  }
+  return "";
 }
 
 }  // namespace
@@ -33,14 +57,15 @@ std::string format_validation_report(const sim::PublishedValidation& v, const st
   out += fmt::format("Regenerate: `{}`\n\n", command);
   out += "A negative error is trainsim optimistic (faster than measured).\n\n";
   out += "| run | GPUs | layout | measured, s | predicted, s | error | compute, s | bubble, s | exposed TP, s | "
-         "exposed PP, s | exposed DP, s | optimizer, s |\n";
-  out += "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+         "exposed EP, s | exposed PP, s | exposed DP, s | optimizer, s |\n";
+  out += "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const sim::ValidatedRun& run : v.runs) {
     const sim::StepEstimate& step = run.predicted.step;
-    out += fmt::format("| {} | {} | {} | {:.2f} | {:.2f} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.3f} |\n",
+    out += fmt::format("| {} | {} | {} | {:.2f} | {:.2f} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.3f} |\n",
                        run.measured.name, run.scenario.cluster.gpu_count(), layout_text(run.scenario.layout),
-                       run.measured.step_time_s, step.step_time_s, signed_percent(run.relative_error()), step.compute_s,
-                       step.bubble_s, exposed(step, "tp"), exposed(step, "pp"), exposed(step, "dp"), step.optimizer_s);
+                       run.measured_step_s, step.step_time_s, signed_percent(run.relative_error()), step.compute_s,
+                       step.bubble_s, exposed(step, "tp"), exposed(step, "ep"), exposed(step, "pp"), exposed(step, "dp"),
+                       step.optimizer_s);
   }
   out += fmt::format("\nOver {} runs: mean |error| {:.1f}%, largest |error| {:.1f}%, mean signed error {}.", v.runs.size(),
                      100 * v.mean_abs_error(), 100 * v.max_abs_error(), signed_percent(v.mean_signed_error()));
@@ -53,8 +78,9 @@ std::string format_validation_report(const sim::PublishedValidation& v, const st
   for (const std::string& c : calibrations) out += fmt::format("- calibration: {}\n", c);
   out += "\n## Runs\n\n";
   for (const sim::ValidatedRun& run : v.runs)
-    out += fmt::format("- **{}**: `{}`; measured {:.2f} s{}\n", run.measured.name, run.measured.scenario_path,
-                       run.measured.step_time_s, run.measured.note.empty() ? "" : " (" + run.measured.note + ")");
+    out += fmt::format("- **{}**: `{}`; measured {:.2f} s{}{}\n", run.measured.name, run.measured.scenario_path,
+                       run.measured_step_s, measured_figure_text(run),
+                       run.measured.note.empty() ? "" : fmt::format(" ({})", run.measured.note));
   out += "\n## Notes of the first run\n\n";
   if (!v.runs.empty())
     for (const std::string& note : v.runs.front().predicted.notes) out += "- " + note + "\n";
@@ -65,7 +91,7 @@ std::string format_validation_summary(const sim::PublishedValidation& v) {
   std::string out = fmt::format("{} ({} fidelity)\n", v.set.title, sim::fidelity_name(v.fidelity));
   for (const sim::ValidatedRun& run : v.runs)
     out += fmt::format("  {:<16} measured {:8.2f} s  predicted {:8.2f} s  {:>7}\n", run.measured.name,
-                       run.measured.step_time_s, run.predicted.step.step_time_s, signed_percent(run.relative_error()));
+                       run.measured_step_s, run.predicted.step.step_time_s, signed_percent(run.relative_error()));
   out += fmt::format("mean |error| {:.1f}%, largest {:.1f}%", 100 * v.mean_abs_error(), 100 * v.max_abs_error());
   if (v.set.goal_mean_abs_error > 0)
     out += fmt::format("; goal {:.1f}%: {}", 100 * v.set.goal_mean_abs_error, v.meets_goal() ? "met" : "not met");

@@ -17,8 +17,9 @@ struct ValidatedRun {
   Scenario scenario;
   Estimate predicted;  // the step at the requested fidelity, memory, notes
   std::string calibration;  // the calibration file that priced its ops, or "none (datasheet roofline)"
+  double measured_step_s = 0;  // the measured figure as a step time (MeasuredRun::step_time_s)
   // predicted / measured - 1: negative where the prediction is optimistic (faster than measured).
-  double relative_error() const { return predicted.step.step_time_s / measured.step_time_s - 1; }
+  double relative_error() const { return predicted.step.step_time_s / measured_step_s - 1; }
 };
 
 struct PublishedValidation {

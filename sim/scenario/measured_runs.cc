@@ -11,6 +11,7 @@
 #include "core/did_you_mean.h"
 #include "core/input_file.h"
 #include "core/input_ranges.h"
+#include "core/units.h"
 #include "core/yaml_reader.h"
 
 namespace trainsim::sim {
@@ -21,11 +22,18 @@ using Keys = std::vector<std::string>;
 // A measured step: above a microsecond, below a day (the slowest published steps take minutes).
 constexpr QuantityRange kMeasuredStep{Dimension::kSeconds, 1e-6, 86400, "1 us", "1 day", false,
                                       "a training step; published ones take milliseconds to minutes"};
+// A GPU's throughput: a GFLOP/s to 10 PFLOP/s (an H100's dense BF16 peak is 0.99 PFLOP/s).
+constexpr QuantityRange kFlopsPerGpu{Dimension::kFlopsPerSecond, 1e9, 1e16, "1 GFLOP/s", "10 PFLOP/s", false,
+                                     "FLOP/s per GPU; published ones are hundreds of TFLOP/s"};
+// GPU-hours per trillion tokens: 1 to 10^9 (DeepSeek-V3: 180K on H800).
+constexpr QuantityRange kGpuHoursPerTrillion{Dimension::kCount, 1, 1e9, "1", "1e9", false,
+                                             "GPU-hours per trillion tokens; published ones are 10^4 to 10^6"};
 // A goal on the mean relative error: 0 (none) to 100%.
 constexpr QuantityRange kErrorGoal{Dimension::kFraction, 0, 1, "0%", "100%", true, "a relative error"};
 
 MeasuredRun read_run(const ConfigNode& node, const std::filesystem::path& folder) {
-  node.allow_only(Keys{"name", "scenario", "measured_step", "note"});
+  const Keys figures{"measured_step", "measured_tflops_per_gpu", "measured_gpu_hours_per_trillion_tokens"};
+  node.allow_only(Keys{"name", "scenario", figures[0], figures[1], figures[2], "note"});
   MeasuredRun run;
   run.where = node.location();
   run.name = node.require("name").as_string();
@@ -40,12 +48,44 @@ MeasuredRun read_run(const ConfigNode& node, const std::filesystem::path& folder
     scenario.fail("cannot read scenario file '" + path.string() + "'", "a scenario YAML file",
                   "a relative path is read from the set file's folder");
   run.scenario_path = path.lexically_normal().string();
-  run.step_time_s = node.require("measured_step").as_quantity(kMeasuredStep);
+  int given = 0;
+  for (const std::string& key : figures) given += node.get(key) ? 1 : 0;
+  if (given != 1)
+    node.fail(given == 0 ? "gives no measured figure" : "gives more than one measured figure",
+              "one of measured_step, measured_tflops_per_gpu, measured_gpu_hours_per_trillion_tokens");
+  if (auto step = node.get("measured_step")) {
+    run.figure_value = step->as_quantity(kMeasuredStep);
+  } else if (auto rate = node.get("measured_tflops_per_gpu")) {
+    run.figure = MeasuredFigure::kFlopsPerGpu;
+    run.figure_value = rate->as_quantity(kFlopsPerGpu);
+  } else {
+    run.figure = MeasuredFigure::kGpuHoursPerTrillionTokens;
+    run.figure_value = node.require("measured_gpu_hours_per_trillion_tokens").as_quantity(kGpuHoursPerTrillion);
+  }
   run.note = node.string_or("note", "");
   return run;
 }
 
 }  // namespace
+
+double MeasuredRun::step_time_s(double model_flops_per_step, double tokens_per_step, int gpus) const {
+  switch (figure) {
+    case MeasuredFigure::kStepTime: return figure_value;
+    case MeasuredFigure::kFlopsPerGpu: return model_flops_per_step / (figure_value * gpus);
+    case MeasuredFigure::kGpuHoursPerTrillionTokens: return figure_value * 3600 * tokens_per_step / 1e12 / gpus;
+  }
+  return 0;
+}
+
+std::string MeasuredRun::figure_text() const {
+  switch (figure) {
+    case MeasuredFigure::kStepTime: return format_quantity(figure_value, Dimension::kSeconds);
+    case MeasuredFigure::kFlopsPerGpu: return format_quantity(figure_value, Dimension::kFlopsPerSecond) + " per GPU";
+    case MeasuredFigure::kGpuHoursPerTrillionTokens:
+      return format_quantity(figure_value, Dimension::kCount) + " GPU-hours per trillion tokens";
+  }
+  return "";
+}
 
 MeasuredRunSet load_measured_runs(const std::string& path) {
   const ConfigNode root = ConfigNode::parse(read_yaml_file(path, "measured-run set", kScenarioFileMaxBytes), path);

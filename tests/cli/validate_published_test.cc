@@ -48,6 +48,25 @@ TEST(ValidatePublished, TwoMegatronRowsPredictedAsRunPredictsThem) {
   EXPECT_EQ(row_of(r.out, "gpt-7.5b").predicted_s, 0) << "--only left out the other rows";
 }
 
+// The checks set gives GPU-hours per trillion tokens and TFLOP/s per GPU: each becomes the step time its
+// arithmetic gives (written out here), and the error follows from it as from a measured step.
+TEST(ValidatePublished, ThroughputFiguresAreReadAsTheStepTheyImply) {
+  const std::string checks = "scenarios/validation/published-checks.yaml";
+  const ProcessResult r = run_trainsim({"validate-published", checks, "--only", "deepseek-v2,llama-405b-16k-gpus"}, kSource);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // DeepSeek-V2: 172,800 GPU-hours x 3,600 s per 10^12 tokens, x 9,216 x 4,096 tokens a step, over 1,024 GPUs.
+  const Row v2 = row_of(r.out, "deepseek-v2");
+  EXPECT_NEAR(v2.measured_s, 172800.0 * 3600 * 9216 * 4096 / 1e12 / 1024, 0.005) << r.out;
+  // Llama 3.1 405B on 16,384 GPUs at 400 TFLOP/s each, over the FLOPs trainsim counts for the step.
+  const Row llama = row_of(r.out, "llama-405b-16k-gpus");
+  const ProcessResult run =
+      run_trainsim({"run", "scenarios/validation/llama-3.1-405b-16384xh100.yaml", "--json"}, kSource);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const double flops = nlohmann::json::parse(run.out)["step"]["model_flops"].get<double>();
+  EXPECT_NEAR(llama.measured_s, flops / (16384 * 400e12), 0.005) << r.out;
+  for (const Row& row : {v2, llama}) EXPECT_NEAR(row.error_percent, 100 * (row.predicted_s / row.measured_s - 1), 0.2);
+}
+
 TEST(ValidatePublished, WritesTheMarkdownReport) {
   const std::string report = ::testing::TempDir() + "validation-two-rows.md";
   std::filesystem::remove(report);

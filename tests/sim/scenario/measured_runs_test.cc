@@ -49,7 +49,8 @@ TEST_F(MeasuredRunsFile, ReadsRunsWithScenarioPathsFromTheSetsFolder) {
       "title: t\nsource: s\ngoal_mean_abs_error: 5%\nruns:\n  - {name: a, scenario: a.yaml, measured_step: 3.53 s}\n"));
   ASSERT_EQ(set.runs.size(), 1u);
   EXPECT_EQ(set.runs[0].name, "a");
-  EXPECT_DOUBLE_EQ(set.runs[0].step_time_s, 3.53);
+  EXPECT_EQ(set.runs[0].figure, MeasuredFigure::kStepTime);
+  EXPECT_DOUBLE_EQ(set.runs[0].figure_value, 3.53);
   EXPECT_DOUBLE_EQ(set.goal_mean_abs_error, 0.05);
   EXPECT_EQ(std::filesystem::path(set.runs[0].scenario_path), (folder_ / "a.yaml").lexically_normal());
 }
@@ -72,12 +73,40 @@ TEST_F(MeasuredRunsFile, EveryRuleHasItsLocatedError) {
             std::string::npos);
 }
 
+// A publication may give FLOP/s per GPU or GPU-hours per trillion tokens instead of a step time; each becomes
+// one by arithmetic written out here.
+TEST_F(MeasuredRunsFile, ThroughputFiguresBecomeStepTimes) {
+  const MeasuredRunSet set = load_measured_runs(write(kHead +
+                                                      "  - {name: a, scenario: a.yaml, measured_tflops_per_gpu: 430 TFLOP/s}\n"
+                                                      "  - {name: b, scenario: a.yaml, measured_gpu_hours_per_trillion_tokens: 172.8K}\n"));
+  ASSERT_EQ(set.runs.size(), 2u);
+  EXPECT_EQ(set.runs[0].figure, MeasuredFigure::kFlopsPerGpu);
+  EXPECT_EQ(set.runs[0].figure_text(), "430 TFLOP/s per GPU");
+  // 4.2346e19 FLOPs a step over 8,192 GPUs at 430 TFLOP/s each.
+  EXPECT_NEAR(set.runs[0].step_time_s(4.2346e19, 0, 8192), 4.2346e19 / (430e12 * 8192), 1e-9);
+  EXPECT_EQ(set.runs[1].figure, MeasuredFigure::kGpuHoursPerTrillionTokens);
+  EXPECT_EQ(set.runs[1].figure_text(), "172.8 K GPU-hours per trillion tokens");
+  // DeepSeek-V2's figure at 9,216 x 4,096 tokens a step on 1,024 GPUs: 172,800 GPU-hours x 3,600 s per 10^12
+  // tokens is 0.62208 GPU-seconds a token; x 37,748,736 tokens / 1,024 GPUs = 22.932 s.
+  EXPECT_NEAR(set.runs[1].step_time_s(0, 9216.0 * 4096, 1024), 22.932, 0.001);
+}
+
+TEST_F(MeasuredRunsFile, ARunGivesExactlyOneMeasuredFigure) {
+  EXPECT_NE(error_of(kHead + "  - {name: a, scenario: a.yaml}\n").find("runs[0]: gives no measured figure"), std::string::npos);
+  EXPECT_NE(error_of(kHead + "  - {name: a, scenario: a.yaml, measured_step: 1 s, measured_tflops_per_gpu: 400 TFLOP/s}\n")
+                .find("gives more than one measured figure"),
+            std::string::npos);
+  EXPECT_NE(error_of(kHead + "  - {name: a, scenario: a.yaml, measured_tflops_per_gpu: 400}\n")
+                .find("runs[0].measured_tflops_per_gpu"),
+            std::string::npos);  // a rate needs its unit
+}
+
 TEST_F(MeasuredRunsFile, OnlyNamesRunsOfTheSet) {
   const MeasuredRunSet set = load_measured_runs(write(kHead + "  - {name: gpt-a, scenario: a.yaml, measured_step: 1 s}\n"
                                                               "  - {name: gpt-b, scenario: a.yaml, measured_step: 2 s}\n"));
   EXPECT_EQ(select_runs(set, {}).size(), 2u);
   ASSERT_EQ(select_runs(set, {"gpt-b"}).size(), 1u);
-  EXPECT_EQ(select_runs(set, {"gpt-b"})[0].step_time_s, 2);
+  EXPECT_EQ(select_runs(set, {"gpt-b"})[0].figure_value, 2);
   try {
     select_runs(set, {"gpt-c"});
     FAIL() << "an unknown run was selected";
@@ -101,7 +130,8 @@ TEST(MegatronWeakScalingSet, IterationTimesFollowThePapersFormula) {
     const double flops = 96 * B * seq * l * h * h * (1 + seq / (6 * h) + V / (16 * l * h));
     const double tflops = std::stod(run.note);  // "137 TFLOP/s per GPU"
     const double expected_s = flops / (tflops * 1e12 * s.cluster.gpu_count());
-    EXPECT_NEAR(run.step_time_s / expected_s, 1.0, 0.004) << run.name;
+    ASSERT_EQ(run.figure, MeasuredFigure::kStepTime) << run.name;
+    EXPECT_NEAR(run.figure_value / expected_s, 1.0, 0.004) << run.name;
     EXPECT_EQ(seq, 2048) << run.name;
     EXPECT_EQ(V, 51200) << run.name;
   }
