@@ -15,6 +15,10 @@ cd "$repo"
 "$trainsim" calibrate --device --scenario scenarios/deepseek-v3-2048xh800.yaml --plan "$scratch/plan.json" > /dev/null
 cmp "$scratch/plan.json" kernels/calibration/deepseek-v3-2048xh800.plan.json ||
   { echo "FAIL: kernels/calibration/deepseek-v3-2048xh800.plan.json is stale"; exit 1; }
+"$trainsim" calibrate --device --scenario scenarios/validation/llama-3.1-405b-16384xh100.yaml \
+  --plan "$scratch/llama.plan.json" > /dev/null
+cmp "$scratch/llama.plan.json" kernels/calibration/llama-3.1-405b-16384xh100.plan.json ||
+  { echo "FAIL: kernels/calibration/llama-3.1-405b-16384xh100.plan.json is stale"; exit 1; }
 # And the reduced model's on one H100, which gpu-run.sh's model-calibration step times (kernels/model/gpu-steps.sh).
 "$trainsim" calibrate --device --scenario scenarios/validation/reduced-deepseek-v3-h100.yaml \
   --plan "$scratch/reduced.plan.json" > /dev/null

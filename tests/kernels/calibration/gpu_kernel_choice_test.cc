@@ -75,6 +75,7 @@ std::string flattened(const nlohmann::json& c) {
 
 TEST(GpuKernelChoice, EveryCallOfEveryCommittedPlanHasAKernel) {
   for (const char* plan_file : {"kernels/calibration/deepseek-v3-2048xh800.plan.json",
+                                "kernels/calibration/llama-3.1-405b-16384xh100.plan.json",
                                 "kernels/model/reduced-deepseek-v3-h100.plan.json",
                                 "kernels/model/reduced-deepseek-v3-h100-fp8.plan.json"}) {
     std::ifstream in(std::string(TRAINSIM_SOURCE_DIR) + "/" + plan_file);
