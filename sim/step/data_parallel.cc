@@ -33,6 +33,8 @@ int replicas_per_node(const Scenario& s, int replicas) {
   return std::gcd(replicas, s.cluster.gpus_per_node / stride);
 }
 
+bool reduces_every_microbatch(const ParallelLayout& l) { return l.zero_stage >= 2; }
+
 ZeroCollectives zero_collectives(const Scenario& s, double parameters, int replicas) {
   if (replicas <= 1 || parameters <= 0) return {};
   const models::OptimizerPrecision& p = s.job.optimizer;
@@ -40,8 +42,9 @@ ZeroCollectives zero_collectives(const Scenario& s, double parameters, int repli
   const int per_node = replicas_per_node(s, replicas);
   // nccl-tests' sizes: the reduce-scatter's input and the all-gather's output are the whole tensor.
   if (s.layout.zero_stage == 0) return {{CollectiveKind::kAllReduce, parameters * p.gradient_bytes, replicas, per_node}, {}};
-  return {{CollectiveKind::kReduceScatter, parameters * p.gradient_bytes, replicas, per_node},
-          {CollectiveKind::kAllGather, parameters * p.weight_bytes, replicas, per_node}};
+  const hw::Collective gather{CollectiveKind::kAllGather, parameters * p.weight_bytes, replicas, per_node};
+  if (reduces_every_microbatch(s.layout)) return {{}, gather};
+  return {{CollectiveKind::kReduceScatter, parameters * p.gradient_bytes, replicas, per_node}, gather};
 }
 
 CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) {
@@ -53,7 +56,13 @@ CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) 
     (t.link == hw::CollectiveLink::kNic ? load.nic_s : load.nvlink_s) += times * t.bandwidth_s;
     load.latency_s += times * t.latency_s;
   };
-  add(end.before_optimizer, 1);
+  // From ZeRO 2 the reduce-scatter runs per layer and micro-batch: counted once here, as ZeRO 1's.
+  if (reduces_every_microbatch(s.layout) && replicas > 1 && parameters > 0)
+    add({hw::CollectiveKind::kReduceScatter, parameters * s.job.optimizer.gradient_bytes, replicas,
+         replicas_per_node(s, replicas)},
+        1);
+  else
+    add(end.before_optimizer, 1);
   // ZeRO 3 gathers the weights again in forward and backward.
   add(end.after_optimizer, s.layout.zero_stage == 3 ? 3 : 1);
   return load;
@@ -90,7 +99,7 @@ hw::Collective bucket_collective(const Scenario& s, const GradientBucket& bucket
   return zero_collectives(s, bucket.parameters, replicas).before_optimizer;
 }
 
-UnitCollectives zero3_unit_collectives(const Scenario& s, const models::LayerOps& layer) {
+UnitCollectives unit_collectives(const Scenario& s, const models::LayerOps& layer) {
   const ParallelLayout& l = s.layout;
   const models::OptimizerPrecision& p = s.job.optimizer;
   UnitCollectives out;
@@ -100,14 +109,15 @@ UnitCollectives zero3_unit_collectives(const Scenario& s, const models::LayerOps
     if (replicas[e] <= 1 || parameters[e] <= 0) continue;
     // nccl-tests' sizes, as zero_collectives: the all-gather's output and the reduce-scatter's input.
     const int per_node = replicas_per_node(s, replicas[e]);
-    out.gather[e] = {hw::CollectiveKind::kAllGather, parameters[e] * p.weight_bytes, replicas[e], per_node};
+    if (l.zero_stage == 3)
+      out.gather[e] = {hw::CollectiveKind::kAllGather, parameters[e] * p.weight_bytes, replicas[e], per_node};
     out.reduce[e] = {hw::CollectiveKind::kReduceScatter, parameters[e] * p.gradient_bytes, replicas[e], per_node};
   }
   return out;
 }
 
-double zero3_pass_s(const std::vector<double>& compute_s, const std::vector<double>& gather_s,
-                    const std::vector<double>& reduce_s) {
+double unit_pass_s(const std::vector<double>& compute_s, const std::vector<double>& gather_s,
+                   const std::vector<double>& reduce_s) {
   const std::size_t n = compute_s.size();
   if (n == 0) return 0;
   double stream_free_s = gather_s[0], gathered_s = gather_s[0];  // the first unit's gather is not prefetched
@@ -125,6 +135,9 @@ std::string dp_reduction_note(const ParallelLayout& l) {
   if (l.zero_stage == 3)
     return "ZeRO 3 as FSDP: each layer's weights all-gathered before its forward and its backward (prefetched one "
            "layer ahead) and its gradients reduce-scattered after its backward, every micro-batch";
+  if (reduces_every_microbatch(l))
+    return "ZeRO 2: each layer's gradients reduce-scattered after its backward, every micro-batch (a rank keeps "
+           "only its shard's gradients); the weights' all-gather after the optimizer is exposed";
   if (!l.dp_overlap)
     return "ZeRO collectives run after each device's last backward and are exposed (dp_overlap: false)";
   std::string note = fmt::format(

@@ -28,9 +28,16 @@ HeldParameters held_parameters(const StagePlan& plan, int device, const PricedMo
 int replica_stride(const ParallelLayout& layout, int replicas);
 int replicas_per_node(const Scenario& scenario, int replicas);
 
-// The collectives at the step's end as NCCL runs them over the `replicas` of a GPU: ZeRO 1-2: the gradients' reduce-scatter
-// before the optimizer and the weights' all-gather after it; ZeRO 0: the gradients' all-reduce before it and
-// nothing after. One rank: nothing to move. ZeRO 3 has none at the step's end: see zero3_unit_collectives.
+// Whether a GPU reduce-scatters each layer's gradients after its backward in every micro-batch (unit_collectives)
+// rather than once at the step's end: from ZeRO 2 on, a rank keeps only its shard's gradients, so it cannot hold
+// them unreduced until the last micro-batch (DeepSpeed's ZeRO 2 and 3 reduce "after every backward",
+// docs/sources.md#zero-2-reduction; FSDP's ZeRO 3 likewise).
+bool reduces_every_microbatch(const ParallelLayout& layout);
+
+// The collectives at the step's end as NCCL runs them over the `replicas` of a GPU: ZeRO 1: the gradients'
+// reduce-scatter before the optimizer and the weights' all-gather after it; ZeRO 2: the all-gather after it
+// only (its reductions ran every micro-batch); ZeRO 0: the gradients' all-reduce before it and nothing after.
+// One rank: nothing to move. ZeRO 3 has none at the step's end: see unit_collectives.
 // With dp_overlap the reduction before the optimizer runs per bucket instead (gradient_buckets).
 struct ZeroCollectives {
   hw::Collective before_optimizer;
@@ -40,8 +47,8 @@ ZeroCollectives zero_collectives(const Scenario& scenario, double parameters, in
 
 // What a step's ZeRO collectives of `parameters` cost on the NICs, NCCL-priced (hardware/nccl_collective.h),
 // each run once, ZeRO 3's weight all-gathers of forward and backward counted once each: what bounds the DP
-// figure. The exposed time is priced per bucket (gradient_buckets) or, at ZeRO 3, per layer and micro-batch
-// (zero3_unit_collectives).
+// figure. The exposed time is priced per bucket (gradient_buckets) or, from ZeRO 2, per layer and micro-batch
+// (unit_collectives).
 CommLoad dp_collective_load(const Scenario& scenario, double parameters, int replicas);
 
 // A gradient bucket: parameters whose gradients one collective reduces (ZeRO 0: all-reduces; 1-3:
@@ -65,21 +72,22 @@ std::vector<GradientBucket> gradient_buckets(const StagePlan& plan, int device, 
 // The collective that reduces one bucket's gradients over `replicas`.
 hw::Collective bucket_collective(const Scenario& scenario, const GradientBucket& bucket, int replicas);
 
-// ZeRO 3 as FSDP runs it, one unit per layer, every micro-batch: its weights all-gathered before its forward
-// and again before its backward, each gather issued when the previous unit's compute starts (FSDP's
-// forward_prefetch and backward_prefetch BACKWARD_PRE: one unit ahead), and its gradients reduce-scattered
-// after its backward. Dense parameters over dp, routed experts over the expert-data-parallel replicas.
+// One unit per layer, every micro-batch, from ZeRO 2 on: its gradients reduce-scattered after its backward.
+// ZeRO 3 as FSDP runs it also gathers its weights before its forward and again before its backward, each gather
+// issued when the previous unit's compute starts (FSDP's forward_prefetch and backward_prefetch BACKWARD_PRE:
+// one unit ahead); ZeRO 2 keeps its weights whole and gathers nothing (gather left one rank's). Dense parameters over
+// dp, routed experts over the expert-data-parallel replicas.
 struct UnitCollectives {
   std::array<hw::Collective, 2> gather;  // [expert]
   std::array<hw::Collective, 2> reduce;  // [expert]
 };
-UnitCollectives zero3_unit_collectives(const Scenario& scenario, const models::LayerOps& layer);
+UnitCollectives unit_collectives(const Scenario& scenario, const models::LayerOps& layer);
 
 // Seconds one pass over `compute_s` (a unit's compute, in the order the pass runs them) takes with its
 // gathers (`gather_s`, each prefetched one unit ahead) and reductions after each unit (`reduce_s`, empty in
 // forward) on one NCCL stream: the queue of data_parallel.cc, the closed form of the step graph's flows.
-double zero3_pass_s(const std::vector<double>& compute_s, const std::vector<double>& gather_s,
-                    const std::vector<double>& reduce_s);
+double unit_pass_s(const std::vector<double>& compute_s, const std::vector<double>& gather_s,
+                   const std::vector<double>& reduce_s);
 
 // How the step's gradient reduction is placed, for the report's notes (the same at every fidelity).
 std::string dp_reduction_note(const ParallelLayout& layout);

@@ -46,7 +46,9 @@ class LayerExpansion::Impl {
                  const StepGraphOptions& options, Fidelity fidelity, WorkTags& tags,
                  std::vector<std::vector<UnitCollectives>> units)
       : stages_(std::move(stages)), gpus_(gpus), cluster_(priced.scenario.cluster), options_(options), fidelity_(fidelity),
-        tags_(tags), units_(std::move(units)), dense_stride_(priced.scenario.layout.tp),
+        tags_(tags), units_(std::move(units)), gathers_weights_(priced.scenario.layout.zero_stage == 3),
+        reduce_name_(priced.scenario.layout.zero_stage == 3 ? "fsdp reduce-scatter" : "zero-2 reduce-scatter"),
+        dense_stride_(priced.scenario.layout.tp),
         expert_stride_(std::max(priced.scenario.layout.ep, priced.scenario.layout.tp)) {
     if (options.routed_load && priced.scenario.job.model.is_moe())
       routed_.emplace(options.routed_load, priced.scenario, priced.full_sms_model);
@@ -74,7 +76,7 @@ class LayerExpansion::Impl {
       c.forward = task.kind == TaskKind::kForward;
       c.stage = task.stage;
       c.weights = c.ops == &ops.backward || c.ops == &ops.weight;
-      c.gathers = c.ops != &ops.weight;
+      c.gathers = gathers_weights_ && c.ops != &ops.weight;
       c.gathered.assign(static_cast<std::size_t>(members), {});
       // A rank runs its ops in order: the stage's last chain with weight gradients is its last micro-batch's.
       if (c.weights) weight_ops_[{rank, task.stage}].assign(static_cast<std::size_t>(members), {});
@@ -257,10 +259,10 @@ class LayerExpansion::Impl {
     return out;
   }
 
-  // ZeRO 3: a weight-gradient chain leaving its layer reduce-scatters that layer's gradients after its compute.
+  // From ZeRO 2: a weight-gradient chain leaving its layer reduce-scatters that layer's gradients after its compute.
   void leave_unit(ActivityGraph& graph, Chain& c) {
     if (units_.empty() || !options_.communication || !c.weights || c.unit < 0) return;
-    const int reduce = graph.intern("fsdp reduce-scatter");
+    const int reduce = graph.intern(reduce_name_);
     for (int m = 0; m < gpus_.members(); ++m)
       add_unit_flows(graph, m, units_[static_cast<std::size_t>(c.stage)][static_cast<std::size_t>(c.unit)].reduce,
                      c.ready[static_cast<std::size_t>(m)], reduce);
@@ -318,7 +320,9 @@ class LayerExpansion::Impl {
   int rank_ = 0;
   std::vector<int> stream_last_;   // [member]: the op's last compute so far
   std::map<std::pair<int, int>, std::vector<std::vector<std::pair<int, int>>>> weight_ops_;  // (rank, stage) -> [member] -> (layer, activity)
-  std::vector<std::vector<UnitCollectives>> units_;  // ZeRO 3: [stage][layer]
+  std::vector<std::vector<UnitCollectives>> units_;  // from ZeRO 2: [stage][layer]
+  bool gathers_weights_ = false;                     // ZeRO 3: each unit's weights gathered before F and B
+  std::string reduce_name_;                          // the unit reductions' name in traces
   int dense_stride_ = 1, expert_stride_ = 1;          // ReplicaGpus::ring_peer strides of the DP and expert-DP rings
   std::map<int, std::vector<int>> unit_stream_;       // ZeRO 3: rank -> [member] -> last flow of its NCCL stream
 };

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <numeric>
 #include <map>
 #include <optional>
 
@@ -45,59 +46,59 @@ double collective_s(const hw::Collective& c, const hw::ClusterSpec& cluster) {
 // ends and the previous bucket's is done (one NCCL stream); the device's stages' last backwards taken back to
 // back, each layer its Bi + W compute and its exposed EP and TP, so only the tail past the backward's end is
 // exposed. NOTE: interleaving runs other micro-batches between a device's last backwards, so the tail here is
-// an upper bound there. The weights' all-gather after the optimizer is exposed either way. ZeRO 3: per layer
-// and micro-batch instead, inside the chunks (zero3_stage_chunks).
-// ZeRO 3 (data_parallel.h): how much longer one micro-batch's forward and backward of a plan stage take with
-// its per-layer gathers and reductions than their compute alone (zero3_pass_s); nothing at the step's end.
-struct Zero3Extra {
+// an upper bound there. The weights' all-gather after the optimizer is exposed either way. From ZeRO 2: per
+// layer and micro-batch instead, inside the chunks (unit_stage_chunks).
+// From ZeRO 2 (data_parallel.h): how much longer one micro-batch's forward and backward of a plan stage take
+// with its per-layer reductions (and ZeRO 3's gathers) than their compute alone (unit_pass_s).
+struct UnitExtra {
   double forward_s = 0, backward_s = 0;
 };
 
-Zero3Extra zero3_extra(const PricedScenario& p, int stage) {
+UnitExtra unit_extra(const PricedScenario& p, int stage) {
   const Scenario& s = p.scenario;
   const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
   std::vector<double> forward_s, backward_s, gather_s, reduce_s;
   for (const StageLayer& layer : stage_layers(p.plan.stages[static_cast<std::size_t>(stage)], s.job.model)) {
     const LayerTiming& t = p.at_schedule_sms.of(layer.kind).timing;
-    const UnitCollectives unit = zero3_unit_collectives(s, p.at_full_sms.of(layer.kind).ops);
+    const UnitCollectives unit = unit_collectives(s, p.at_full_sms.of(layer.kind).ops);
     forward_s.push_back(t.forward_s + t.ep_forward_s + t.tp_forward_s);
     backward_s.push_back(t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s);
     gather_s.push_back(collective_s(unit.gather[0], cluster) + collective_s(unit.gather[1], cluster));
     reduce_s.push_back(collective_s(unit.reduce[0], cluster) + collective_s(unit.reduce[1], cluster));
   }
-  Zero3Extra out;
-  out.forward_s = zero3_pass_s(forward_s, gather_s, {});
+  UnitExtra out;
+  out.forward_s = unit_pass_s(forward_s, gather_s, {});
   for (double f : forward_s) out.forward_s -= f;
   for (auto* v : {&backward_s, &gather_s, &reduce_s}) std::reverse(v->begin(), v->end());  // the backward's order
-  out.backward_s = zero3_pass_s(backward_s, gather_s, reduce_s);
+  out.backward_s = unit_pass_s(backward_s, gather_s, reduce_s);
   for (double b : backward_s) out.backward_s -= b;
   return out;
 }
 
-// The stage chunks lengthened by ZeRO 3's exposed gathers and reductions, so the schedule (its bubbles
-// included) runs on them: per executed stage as PricedScenario::stage_chunks groups them (an interleaved
-// device's stages together). F&B pairs carry both passes' (their gathers share one NCCL stream).
-std::vector<ChunkTimes> zero3_stage_chunks(const PricedScenario& p) {
+// The stage chunks lengthened by the exposed per-layer reductions (and ZeRO 3's gathers), so the schedule (its
+// bubbles included) runs on them: per executed stage as PricedScenario::stage_chunks groups them (an interleaved
+// device's stages together). F&B pairs carry both passes' (their collectives share one NCCL stream).
+std::vector<ChunkTimes> unit_stage_chunks(const PricedScenario& p) {
   std::vector<ChunkTimes> out = p.stage_chunks;
-  auto add = [&](ChunkTimes& chunk, const Zero3Extra& x) {
+  auto add = [&](ChunkTimes& chunk, const UnitExtra& x) {
     chunk.forward_s += x.forward_s;
     chunk.backward_s += x.backward_s;
     chunk.overlapped_s += x.forward_s + x.backward_s;
   };
   if (p.scenario.layout.schedule == ScheduleKind::kInterleaved) {
     for (std::size_t d = 0; d < p.plan.device_stages.size(); ++d)
-      for (int stage : p.plan.device_stages[d]) add(out[d], zero3_extra(p, stage));
+      for (int stage : p.plan.device_stages[d]) add(out[d], unit_extra(p, stage));
   } else {
-    for (std::size_t stage = 0; stage < out.size(); ++stage) add(out[stage], zero3_extra(p, static_cast<int>(stage)));
+    for (std::size_t stage = 0; stage < out.size(); ++stage) add(out[stage], unit_extra(p, static_cast<int>(stage)));
   }
   return out;
 }
 
-// ZeRO 3's exposed time per micro-batch on a device, over its stages.
-double zero3_device_extra_s(const PricedScenario& p, int device) {
+// The per-layer collectives' exposed time per micro-batch on a device, over its stages.
+double unit_device_extra_s(const PricedScenario& p, int device) {
   double out = 0;
   for (int stage : p.plan.device_stages[static_cast<std::size_t>(device)]) {
-    const Zero3Extra x = zero3_extra(p, stage);
+    const UnitExtra x = unit_extra(p, stage);
     out += pass_weight(p.scenario.layout.schedule) * (x.forward_s + x.backward_s);
   }
   return out;
@@ -131,6 +132,68 @@ double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& h
   const double after_s = collective_s(zero_collectives(s, held.parameters, l.dp).after_optimizer, cluster) +
                          collective_s(zero_collectives(s, held.expert_parameters, l.expert_data_parallel()).after_optimizer, cluster);
   return std::max(0.0, stream_free_s - backward_s) + after_s;
+}
+
+// ZeRO 2 (data_parallel.h): each layer's gradients reduce-scattered after its backward in every micro-batch, on
+// one NCCL stream: a queue over the device's ops as `run` timed them, each op that computes weight gradients
+// (B, W, F&B) readying its stage's layers' reductions in the backward's order, spread evenly over the op. What the
+// stream runs past the device's last op is exposed, then the weights' all-gather after the optimizer. NOTE: the
+// engine also slows the compute the reductions run under (the SMs NCCL holds, engine.h); this form, like ZeRO
+// 1's (exposed_dp_s), leaves that out. Without a
+// run (a schedule the executor cannot take), the reductions all wait for the device's backwards, m of them.
+double zero2_exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& held, double microbatches,
+                          const PipelineSchedule* schedule, const ScheduleRun* run) {
+  const Scenario& s = p.scenario;
+  const ParallelLayout& l = s.layout;
+  const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
+  const std::vector<int>& stages = p.plan.device_stages[static_cast<std::size_t>(device)];
+  // Per stage of the device (its lane), its layers' reductions and backwards in the backward's order.
+  std::vector<std::vector<double>> reduce_s(stages.size()), backward_s(stages.size());
+  for (std::size_t lane = 0; lane < stages.size(); ++lane) {
+    for (const StageLayer& layer : stage_layers(p.plan.stages[static_cast<std::size_t>(stages[lane])], s.job.model)) {
+      const LayerTiming& t = p.at_schedule_sms.of(layer.kind).timing;
+      const UnitCollectives unit = unit_collectives(s, p.at_full_sms.of(layer.kind).ops);
+      reduce_s[lane].push_back(collective_s(unit.reduce[0], cluster) + collective_s(unit.reduce[1], cluster));
+      backward_s[lane].push_back(t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s);
+    }
+    std::reverse(reduce_s[lane].begin(), reduce_s[lane].end());
+    std::reverse(backward_s[lane].begin(), backward_s[lane].end());
+  }
+  double exposed_s = 0;
+  if (schedule != nullptr && run != nullptr) {
+    const std::vector<ScheduleOp>& ops = schedule->ops(device);
+    const std::vector<OpTiming>& timings = run->timings[static_cast<std::size_t>(device)];
+    double stream_free_s = 0, last_end_s = 0;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      last_end_s = std::max(last_end_s, timings[i].end_s);
+      const Phase phase = ops[i].phase;
+      if (phase != Phase::kBackward && phase != Phase::kWeight && phase != Phase::kForwardBackward) continue;
+      const std::size_t lane =
+          static_cast<std::size_t>(phase == Phase::kForwardBackward ? ops[i].backward.lane : ops[i].chunk.lane);
+      const std::vector<double>& reductions = reduce_s[std::min(lane, stages.size() - 1)];
+      const double n = static_cast<double>(reductions.size());
+      for (std::size_t j = 0; j < reductions.size(); ++j) {
+        const double ready_s =
+            timings[i].start_s + (static_cast<double>(j) + 1) / n * (timings[i].end_s - timings[i].start_s);
+        stream_free_s = std::max(stream_free_s, ready_s) + reductions[j];
+      }
+    }
+    exposed_s = std::max(0.0, stream_free_s - last_end_s);
+  } else {
+    double reductions_s = 0, backwards_s = 0;
+    for (std::size_t lane = 0; lane < stages.size(); ++lane)
+      for (std::size_t j = 0; j < reduce_s[lane].size(); ++j) {
+        reductions_s += reduce_s[lane][j];
+        backwards_s += backward_s[lane][j];
+      }
+    const double tail_s = unit_pass_s(backward_s.front(), std::vector<double>(backward_s.front().size(), 0.0),
+                                      reduce_s.front()) -
+                          std::accumulate(backward_s.front().begin(), backward_s.front().end(), 0.0);
+    exposed_s = std::max(tail_s, microbatches * (reductions_s - backwards_s));
+  }
+  const ZeroCollectives dense = zero_collectives(s, held.parameters, l.dp);
+  const ZeroCollectives experts = zero_collectives(s, held.expert_parameters, l.expert_data_parallel());
+  return exposed_s + collective_s(dense.after_optimizer, cluster) + collective_s(experts.after_optimizer, cluster);
 }
 
 // What one pipeline device runs per micro-batch, summed over its stages.
@@ -208,14 +271,17 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   const double m = e.microbatches;
 
   // The schedule on the priced chunks; the critical device is the busiest (the least idle).
-  // ZeRO 3 lengthens every chunk by the gathers and reductions its compute leaves exposed (zero3_extra).
+  // ZeRO 3 lengthens every chunk by the gathers and reductions its compute leaves exposed (unit_extra); ZeRO 2's
+  // reductions alone block no compute and are priced after the schedule (zero2_exposed_dp_s).
   const bool zero3 = l.zero_stage == 3;
   std::optional<ScheduleRun> own_run;  // where the priced scenario's run does not serve
   const ScheduleRun* run = nullptr;
+  std::shared_ptr<const ResolvedSchedule> ran;  // the schedule `run` executed
   if (e.microbatches == p.microbatches && !zero3) {
     run = p.executed();
-  } else if (const std::shared_ptr<const ResolvedSchedule> resolved = schedule_if_valid(l, e.microbatches)) {
-    own_run = run_schedule(resolved->schedule, resolved->dependencies, zero3 ? zero3_stage_chunks(p) : p.stage_chunks);
+    ran = p.schedule;
+  } else if ((ran = schedule_if_valid(l, e.microbatches))) {
+    own_run = run_schedule(ran->schedule, ran->dependencies, zero3 ? unit_stage_chunks(p) : p.stage_chunks);
     run = &*own_run;
   }
   std::vector<DeviceWork> devices;
@@ -250,7 +316,7 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
     makespan_s = run->makespan_s;
     e.bubble_definition = kBubbleExecuted;
   } else {
-    busy_s = work_s(device) + (zero3 ? m * zero3_device_extra_s(p, e.critical_device) : 0.0);
+    busy_s = work_s(device) + (zero3 ? m * unit_device_extra_s(p, e.critical_device) : 0.0);
     makespan_s = busy_s + e.pipeline.formula_bubble_s;
     e.bubble_definition = kBubbleFormula;
   }
@@ -260,7 +326,7 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   // where no other chunk's compute covers it.
   const double ep_s = m * (device.timing.ep_forward_s + device.timing.ep_backward_s);
   const double tp_s = m * (device.timing.tp_forward_s + device.timing.tp_backward_s);
-  const double zero3_s = zero3 ? m * zero3_device_extra_s(p, e.critical_device) : 0.0;  // inside busy_s
+  const double zero3_s = zero3 ? m * unit_device_extra_s(p, e.critical_device) : 0.0;  // inside busy_s
   const double exposed_ep_s = busy_s - e.compute_s - tp_s - zero3_s;
   TS_CHECK(exposed_ep_s > -1e-9 * busy_s && exposed_ep_s < ep_s + 1e-9 * busy_s,
            "busy {} s is not compute {} s + TP {} s + part of EP {} s", busy_s, e.compute_s, tp_s, ep_s);
@@ -291,7 +357,14 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   CommLoad dp = dp_collective_load(s, held.parameters, l.dp);
   dp += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
   const bool any_dp = dp.nic_s > 0 || dp.nvlink_s > 0;
-  e.exposed_comm_by_kind_s["dp"] = zero3 ? zero3_s : any_dp ? exposed_dp_s(p, e.critical_device, held) : 0.0;
+  double exposed_dp = 0;
+  if (zero3)
+    exposed_dp = zero3_s;
+  else if (any_dp)
+    exposed_dp = reduces_every_microbatch(l) ? zero2_exposed_dp_s(p, e.critical_device, held, m,
+                                                                  run && ran ? &ran->schedule : nullptr, run)
+                                             : exposed_dp_s(p, e.critical_device, held);
+  e.exposed_comm_by_kind_s["dp"] = exposed_dp;
   e.comm_bound_by_kind["dp"] = any_dp ? bound_of(dp) : CommBound::kNone;
 
   // Optimizer: AdamW over this GPU's shard, memory-bound (read gradient, read/write master and moments, write weight).

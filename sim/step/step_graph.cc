@@ -127,12 +127,12 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
       placement.gather_peers.emplace_back();
       for (int gpu : rank) placement.gather_peers.back().push_back(gpus.nvlink_peer(gpu, l.tp));
     }
-  std::vector<std::vector<UnitCollectives>> units;  // ZeRO 3: [stage][layer]
-  if (l.zero_stage == 3)
+  std::vector<std::vector<UnitCollectives>> units;  // from ZeRO 2: [stage][layer]
+  if (reduces_every_microbatch(l))
     for (const Stage& stage : plan.stages) {
       units.emplace_back();
       for (const StageLayer& layer : stage_layers(stage, s.job.model))
-        units.back().push_back(zero3_unit_collectives(s, priced.at_full_sms.of(layer.kind).ops));
+        units.back().push_back(unit_collectives(s, priced.at_full_sms.of(layer.kind).ops));
     }
   LayerExpansion expansion(std::move(stages), gpus, priced, options, options.fidelity, out.tags, std::move(units));
   PipelineGraph pipeline = pipeline_graph(schedule, expansion, placement);
@@ -155,7 +155,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
       const int gpu = gpus.gpu(d, m), rank = timeline_rank(d, m, out.members);
       const int dense_stride = l.tp, expert_stride = std::max(l.ep, l.tp);
       int last = pipeline.last_compute[d][m];
-      if (l.zero_stage == 3) {  // reduced layer by layer in the backward; the optimizer waits for the last
+      if (reduces_every_microbatch(l)) {  // reduced layer by layer in the backward; the optimizer waits for the last
         const int reduced = expansion.unit_stream_last(d, m);
         if (reduced >= 0) last = reduced;
       } else if (l.dp_overlap) {

@@ -122,7 +122,7 @@ TEST(DataParallel, ZeroThreeGathersAndReducesEachLayerByHand) {
   models::LayerOps layer;
   layer.parameters = 1e9;
   layer.expert_parameters = 2e8;
-  const UnitCollectives unit = zero3_unit_collectives(llama(3), layer);
+  const UnitCollectives unit = unit_collectives(llama(3), layer);
   EXPECT_EQ(unit.gather[0].kind, hw::CollectiveKind::kAllGather);
   EXPECT_EQ(unit.reduce[1].kind, hw::CollectiveKind::kReduceScatter);
   EXPECT_DOUBLE_EQ(unit.gather[0].message_bytes, 2e9);
@@ -136,12 +136,12 @@ TEST(DataParallel, ZeroThreeGathersAndReducesEachLayerByHand) {
 TEST(DataParallel, ZeroThreePassPrefetchesOneLayerAhead) {
   // By hand, three layers of 1 s compute. Gathers of 0.5 s: only the first is exposed (3.5 s). Gathers of 2 s:
   // the NCCL stream sets the pace, 3 gathers then the last layer's compute (7 s).
-  EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {0.5, 0.5, 0.5}, {}), 3.5);
-  EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {2, 2, 2}, {}), 7.0);
+  EXPECT_DOUBLE_EQ(unit_pass_s({1, 1, 1}, {0.5, 0.5, 0.5}, {}), 3.5);
+  EXPECT_DOUBLE_EQ(unit_pass_s({1, 1, 1}, {2, 2, 2}, {}), 7.0);
   // Backward with 1 s reductions after each layer, on the same stream as the 0.5 s gathers: gather 0 ends at
   // 0.5; layer 0 runs 0.5-1.5 while gather 1 runs 0.5-1.0; reduce 0 1.5-2.5; layer 1 1.5-2.5; gather 2
   // 2.5-3.0; reduce 1 3.0-4.0; layer 2 3.0-4.0; reduce 2 4.0-5.0.
-  EXPECT_DOUBLE_EQ(zero3_pass_s({1, 1, 1}, {0.5, 0.5, 0.5}, {1, 1, 1}), 5.0);
+  EXPECT_DOUBLE_EQ(unit_pass_s({1, 1, 1}, {0.5, 0.5, 0.5}, {1, 1, 1}), 5.0);
 }
 
 TEST(DataParallel, ReplicasShareANodeWhereTheStrideLeavesRoom) {

@@ -75,6 +75,31 @@ TEST(StepGraph, ZeroThreeGathersEveryLayerTwiceAndReducesItOncePerMicrobatch) {
   EXPECT_EQ(step_end, 0);
 }
 
+// ZeRO 2 keeps only its shard's gradients, so it reduce-scatters each layer after every micro-batch's backward
+// (DeepSpeed, docs/sources.md#zero-2-reduction); its weights stay whole: no gathers in the passes, one all-gather
+// after the optimizer.
+TEST(StepGraph, ZeroTwoReducesEveryLayerOncePerMicrobatchAndGathersOnlyAfterTheOptimizer) {
+  Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/llama-3.1-405b-16384xh100.yaml");
+  s.layout.zero_stage = 2;
+  const PricedScenario priced(s);
+  const StepGraph graph = build_step_graph(priced, 16, StepGraphOptions{});
+  int unit_gathers = 0, reduces = 0, end_reduces = 0, end_gathers = 0;
+  for (const Activity& a : graph.graph.activities()) {
+    if (a.stream != Stream::kComm) continue;
+    const std::string& name = graph.graph.names()[static_cast<std::size_t>(a.label.name)];
+    unit_gathers += name == "fsdp all-gather";
+    reduces += name == "zero-2 reduce-scatter";
+    end_reduces += name == "dp reduce-scatter";
+    end_gathers += name == "dp all-gather";
+  }
+  // By hand, as for ZeRO 3 above: 128 units over 16 devices of one GPU each, 16 micro-batches, each unit reduced
+  // after each backward; one weight all-gather per device after its optimizer (EP 1: no expert replicas).
+  EXPECT_EQ(unit_gathers, 0);
+  EXPECT_EQ(reduces, 16 * 128);
+  EXPECT_EQ(end_reduces, 0);
+  EXPECT_EQ(end_gathers, 16);
+}
+
 TEST(StepGraph, ZeroCommunicationReproducesExecutorAtLayerLevel) {
   // The executor takes one chunk time per model stage: it prices F&B as the mean of the two stages'
   // overlapped chunks and an interleaved chunk as a v-th of its stage, so DualPipe, DualPipeV and

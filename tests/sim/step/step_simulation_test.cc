@@ -77,6 +77,19 @@ TEST(StepSimulation, ZeroThreeLayerGathersAgreeWithTheClosedForm) {
   EXPECT_NEAR(analytic[1], stage[1], 0.10 * stage[1]);
 }
 
+TEST(StepSimulation, ZeroTwoReductionsEveryMicrobatchAgreeWithTheClosedForm) {
+  // Llama-405B at ZeRO 2: each layer's FP32 gradients reduce-scattered after every micro-batch's backward
+  // (docs/sources.md#zero-2-reduction), 16 times the volume ZeRO 1 reduces once at the step's end.
+  const std::vector<double> stage = llama_dp(true, Fidelity::kStage, 2);
+  const std::vector<double> analytic = llama_dp(true, Fidelity::kAnalytic, 2);
+  // 10%, issue 5's agreement between the closed form and the simulation, on the step.
+  EXPECT_NEAR(analytic[0], stage[0], 0.10 * stage[0]);
+  // The engine also slows the compute the reductions run under (the SMs NCCL holds), which the closed form
+  // leaves out: its exposure is at most the engine's (1e-9: rounding).
+  EXPECT_GT(analytic[1], 0);
+  EXPECT_LE(analytic[1], stage[1] * (1 + 1e-9));
+}
+
 TEST(StepSimulation, SameScenarioSameTimeline) {
   const Scenario s = reduced();
   EXPECT_EQ(simulate(s, 512, Fidelity::kStage), simulate(s, 512, Fidelity::kStage));
