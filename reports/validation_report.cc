@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core/units.h"
@@ -89,8 +90,10 @@ std::string format_validation_report(const sim::PublishedValidation& v, const st
 
 std::string format_validation_summary(const sim::PublishedValidation& v) {
   std::string out = fmt::format("{} ({} fidelity)\n", v.set.title, sim::fidelity_name(v.fidelity));
+  std::size_t width = 16;  // the names' column: the longest name's
+  for (const sim::ValidatedRun& run : v.runs) width = std::max(width, run.measured.name.size());
   for (const sim::ValidatedRun& run : v.runs)
-    out += fmt::format("  {:<16} measured {:8.2f} s  predicted {:8.2f} s  {:>7}\n", run.measured.name,
+    out += fmt::format("  {:<{}} measured {:8.2f} s  predicted {:8.2f} s  {:>7}\n", run.measured.name, width,
                        run.measured_step_s, run.predicted.step.step_time_s, signed_percent(run.relative_error()));
   out += fmt::format("mean |error| {:.1f}%, largest {:.1f}%", 100 * v.mean_abs_error(), 100 * v.max_abs_error());
   if (v.set.goal_mean_abs_error > 0)

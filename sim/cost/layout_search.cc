@@ -19,6 +19,14 @@
 namespace trainsim::sim {
 namespace {
 
+// ZeRO 1 to 3 and the scenario's own stage (0 where its framework shards nothing).
+std::vector<int> zero_stages(const Scenario& s) {
+  std::vector<int> stages{1, 2, 3};
+  if (std::find(stages.begin(), stages.end(), s.layout.zero_stage) == stages.end())
+    stages.insert(stages.begin(), s.layout.zero_stage);
+  return stages;
+}
+
 std::vector<ParallelLayout> enumerate(const Scenario& s) {
   const int gpus = s.cluster.gpu_count();
   const bool moe = s.job.model.is_moe();
@@ -38,20 +46,23 @@ std::vector<ParallelLayout> enumerate(const Scenario& s) {
               for (models::Recompute recompute : {models::Recompute::kNone, models::Recompute::kSelective,
                                                   models::Recompute::kFull, models::Recompute::kDeepSeek}) {
                 if (recompute == models::Recompute::kDeepSeek && !moe) continue;
-                ParallelLayout l = s.layout;
-                l.pp = pp;
-                l.tp = tp;
-                l.sequence_parallel = tp > 1;
-                l.dp = dp;
-                l.ep = ep;
-                l.schedule = schedule;
-                l.virtual_stages = v;
-                l.micro_batch_size = mb;
-                l.recompute = recompute;
-                l.layers_per_stage.clear();
-                l.decoder_first_pipeline_num_layers = 0;
-                l.decoder_last_pipeline_num_layers = 0;
-                out.push_back(l);
+                for (int zero : zero_stages(s)) {
+                  ParallelLayout l = s.layout;
+                  l.pp = pp;
+                  l.tp = tp;
+                  l.sequence_parallel = tp > 1;
+                  l.dp = dp;
+                  l.ep = ep;
+                  l.schedule = schedule;
+                  l.virtual_stages = v;
+                  l.micro_batch_size = mb;
+                  l.recompute = recompute;
+                  l.zero_stage = zero;
+                  l.layers_per_stage.clear();
+                  l.decoder_first_pipeline_num_layers = 0;
+                  l.decoder_last_pipeline_num_layers = 0;
+                  out.push_back(l);
+                }
               }
             }
           }
