@@ -104,6 +104,13 @@ double unit_device_extra_s(const PricedScenario& p, int device) {
   return out;
 }
 
+// The weights' all-gathers after the optimizer (ZeRO 1 and 2), dense and expert: exposed at the step's end.
+double after_optimizer_s(const Scenario& s, const HeldParameters& held, const hw::ClusterSpec& cluster) {
+  const ParallelLayout& l = s.layout;
+  return collective_s(zero_collectives(s, held.parameters, l.dp).after_optimizer, cluster) +
+         collective_s(zero_collectives(s, held.expert_parameters, l.expert_data_parallel()).after_optimizer, cluster);
+}
+
 double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& held) {
   const Scenario& s = p.scenario;
   const ParallelLayout& l = s.layout;
@@ -129,9 +136,7 @@ double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& h
     const hw::Collective c = bucket_collective(s, b, b.expert ? l.expert_data_parallel() : l.dp);
     stream_free_s = std::max(stream_free_s, ready_s.at({b.stage, b.layer})) + collective_s(c, cluster);
   }
-  const double after_s = collective_s(zero_collectives(s, held.parameters, l.dp).after_optimizer, cluster) +
-                         collective_s(zero_collectives(s, held.expert_parameters, l.expert_data_parallel()).after_optimizer, cluster);
-  return std::max(0.0, stream_free_s - backward_s) + after_s;
+  return std::max(0.0, stream_free_s - backward_s) + after_optimizer_s(s, held, cluster);
 }
 
 // ZeRO 2 (data_parallel.h): each layer's gradients reduce-scattered after its backward in every micro-batch, on
@@ -144,7 +149,6 @@ double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& h
 double zero2_exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& held, double microbatches,
                           const PipelineSchedule* schedule, const ScheduleRun* run) {
   const Scenario& s = p.scenario;
-  const ParallelLayout& l = s.layout;
   const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
   const std::vector<int>& stages = p.plan.device_stages[static_cast<std::size_t>(device)];
   // Per stage of the device (its lane), its layers' reductions and backwards in the backward's order.
@@ -191,9 +195,7 @@ double zero2_exposed_dp_s(const PricedScenario& p, int device, const HeldParamet
                           std::accumulate(backward_s.front().begin(), backward_s.front().end(), 0.0);
     exposed_s = std::max(tail_s, microbatches * (reductions_s - backwards_s));
   }
-  const ZeroCollectives dense = zero_collectives(s, held.parameters, l.dp);
-  const ZeroCollectives experts = zero_collectives(s, held.expert_parameters, l.expert_data_parallel());
-  return exposed_s + collective_s(dense.after_optimizer, cluster) + collective_s(experts.after_optimizer, cluster);
+  return exposed_s + after_optimizer_s(s, held, cluster);
 }
 
 // What one pipeline device runs per micro-batch, summed over its stages.
