@@ -16,7 +16,8 @@ namespace {
 // "TP 8+SP PP 16 (v=8) DP 64, mb 1"; a schedule other than Megatron's two and an EP degree above 1 are named:
 // "TP 1 PP 16 dualpipe EP 64 DP 128, mb 1".
 std::string layout_text(const sim::ParallelLayout& l) {
-  const bool megatrons = l.schedule == sim::ScheduleKind::kOneFOneB || l.schedule == sim::ScheduleKind::kInterleaved;
+  const bool megatrons =
+      l.schedule == sim::ScheduleKind::kOneFOneB || l.schedule == sim::ScheduleKind::kInterleaved;
   return fmt::format("TP {}{} PP {}{}{}{} DP {}, mb {}", l.tp, l.sequence_parallel ? "+SP" : "", l.pp,
                      megatrons ? "" : fmt::format(" {}", sim::schedule_name(l.schedule)),
                      l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",
@@ -62,11 +63,12 @@ std::string format_validation_report(const sim::PublishedValidation& v, const st
   out += "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const sim::ValidatedRun& run : v.runs) {
     const sim::StepEstimate& step = run.predicted.step;
-    out += fmt::format("| {} | {} | {} | {:.2f} | {:.2f} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.3f} |\n",
+    out += fmt::format("| {} | {} | {} | {:.2f} | {:.2f} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | "
+                       "{:.3f} |\n",
                        run.measured.name, run.scenario.cluster.gpu_count(), layout_text(run.scenario.layout),
                        run.measured_step_s, step.step_time_s, signed_percent(run.relative_error()), step.compute_s,
-                       step.bubble_s, exposed(step, "tp"), exposed(step, "ep"), exposed(step, "pp"), exposed(step, "dp"),
-                       step.optimizer_s);
+                       step.bubble_s, exposed(step, "tp"), exposed(step, "ep"), exposed(step, "pp"),
+                       exposed(step, "dp"), step.optimizer_s);
   }
   out += fmt::format("\nOver {} runs: mean |error| {:.1f}%, largest |error| {:.1f}%, mean signed error {}.", v.runs.size(),
                      100 * v.mean_abs_error(), 100 * v.max_abs_error(), signed_percent(v.mean_signed_error()));

@@ -33,12 +33,15 @@ void check_against_model(const Scenario& s) {
   // A stage holds at least one transformer layer, or, where Megatron-Core's split counts the embedding or the
   // loss as a layer, the embedding or the output head alone (Llama 3's 405B: 126 layers on 16 x 8 chunks, the
   // first holding only the embedding and the last only the output head; docs/sources.md#llama3-pipeline).
-  const int own_stages = (l.account_for_embedding_in_pipeline_split ? 1 : 0) + (l.account_for_loss_in_pipeline_split ? 1 : 0);
+  const int own_stages =
+      (l.account_for_embedding_in_pipeline_split ? 1 : 0) + (l.account_for_loss_in_pipeline_split ? 1 : 0);
   if (l.stage_count() > m.num_layers + own_stages)
     fail(s, "parallelism.pp",
          fmt::format("{} pipeline stages for {} layers{}", l.stage_count(), m.num_layers,
-                     own_stages > 0 ? fmt::format(" and {} stage(s) of the embedding or the loss alone", own_stages) : ""),
-         "at most one stage per layer", own_stages == 0 ? "account_for_embedding/loss_in_pipeline_split give each a stage" : "");
+                     own_stages > 0 ? fmt::format(" and {} stage(s) of the embedding or the loss alone", own_stages)
+                                    : ""),
+         "at most one stage per layer",
+         own_stages == 0 ? "account_for_embedding/loss_in_pipeline_split give each a stage" : "");
 }
 
 // The schedule's own rules (sim/schedule_request.h), reported at the scenario key that sets each quantity.

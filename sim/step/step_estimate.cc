@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <numeric>
 #include <map>
+#include <numeric>
 #include <optional>
 
 #include "core/error.h"
@@ -46,10 +46,10 @@ double collective_s(const hw::Collective& c, const hw::ClusterSpec& cluster) {
 // ends and the previous bucket's is done (one NCCL stream); the device's stages' last backwards taken back to
 // back, each layer its Bi + W compute and its exposed EP and TP, so only the tail past the backward's end is
 // exposed. NOTE: interleaving runs other micro-batches between a device's last backwards, so the tail here is
-// an upper bound there. The weights' all-gather after the optimizer is exposed either way. From ZeRO 2: per
-// layer and micro-batch instead, inside the chunks (unit_stage_chunks).
-// From ZeRO 2 (data_parallel.h): how much longer one micro-batch's forward and backward of a plan stage take
-// with its per-layer reductions (and ZeRO 3's gathers) than their compute alone (unit_pass_s).
+// an upper bound there. The weights' all-gather after the optimizer is exposed either way. ZeRO 2 reduces per
+// layer and micro-batch (zero2_exposed_dp_s); ZeRO 3 also gathers, inside the chunks (unit_stage_chunks).
+// ZeRO 3 (data_parallel.h): how much longer one micro-batch's forward and backward of a plan stage take with its
+// per-layer gathers and reductions than their compute alone (unit_pass_s); nothing at the step's end.
 struct UnitExtra {
   double forward_s = 0, backward_s = 0;
 };
@@ -75,9 +75,9 @@ UnitExtra unit_extra(const PricedScenario& p, int stage) {
   return out;
 }
 
-// The stage chunks lengthened by the exposed per-layer reductions (and ZeRO 3's gathers), so the schedule (its
-// bubbles included) runs on them: per executed stage as PricedScenario::stage_chunks groups them (an interleaved
-// device's stages together). F&B pairs carry both passes' (their collectives share one NCCL stream).
+// The stage chunks lengthened by ZeRO 3's exposed gathers and reductions, so the schedule (its bubbles included)
+// runs on them: per executed stage as PricedScenario::stage_chunks groups them (an interleaved device's stages
+// together). F&B pairs carry both passes' (their collectives share one NCCL stream).
 std::vector<ChunkTimes> unit_stage_chunks(const PricedScenario& p) {
   std::vector<ChunkTimes> out = p.stage_chunks;
   auto add = [&](ChunkTimes& chunk, const UnitExtra& x) {
@@ -94,7 +94,7 @@ std::vector<ChunkTimes> unit_stage_chunks(const PricedScenario& p) {
   return out;
 }
 
-// The per-layer collectives' exposed time per micro-batch on a device, over its stages.
+// ZeRO 3's exposed time per micro-batch on a device, over its stages.
 double unit_device_extra_s(const PricedScenario& p, int device) {
   double out = 0;
   for (int stage : p.plan.device_stages[static_cast<std::size_t>(device)]) {
@@ -142,10 +142,10 @@ double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& h
 // ZeRO 2 (data_parallel.h): each layer's gradients reduce-scattered after its backward in every micro-batch, on
 // one NCCL stream: a queue over the device's ops as `run` timed them, each op that computes weight gradients
 // (B, W, F&B) readying its stage's layers' reductions in the backward's order, spread evenly over the op. What the
-// stream runs past the device's last op is exposed, then the weights' all-gather after the optimizer. NOTE: the
-// engine also slows the compute the reductions run under (the SMs NCCL holds, engine.h); this form, like ZeRO
-// 1's (exposed_dp_s), leaves that out. Without a
-// run (a schedule the executor cannot take), the reductions all wait for the device's backwards, m of them.
+// stream runs past the device's last op is exposed, then the weights' all-gather after the optimizer. Without a
+// run (a schedule the executor cannot take), m micro-batches' reductions run under the device's m backwards, and
+// at least its last stage's tail is exposed. NOTE: the engine also slows the compute the reductions run under
+// (the SMs NCCL holds, engine.h); this form, like ZeRO 1's (exposed_dp_s), leaves that out.
 double zero2_exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& held, double microbatches,
                           const PipelineSchedule* schedule, const ScheduleRun* run) {
   const Scenario& s = p.scenario;

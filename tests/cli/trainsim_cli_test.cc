@@ -98,9 +98,8 @@ TEST(TrainsimCli, ValidateScenarioAcceptsMegatronLayoutsAndRefusesWhatIsNotModel
 // recomputation, the scenarios' assumption).
 TEST(TrainsimCli, LlamaThreesPlacementGivesTheEmbeddingAndTheLossAChunkEach) {
   for (const std::string gpus : {"8192", "16384"}) {
-    const ProcessResult run =
-        run_trainsim({"run", "scenarios/validation/llama-3.1-405b-" + gpus + "xh100.yaml", "--fidelity", "analytic", "--json"},
-                     kSource);
+    const std::string scenario = "scenarios/validation/llama-3.1-405b-" + gpus + "xh100.yaml";
+    const ProcessResult run = run_trainsim({"run", scenario, "--fidelity", "analytic", "--json"}, kSource);
     ASSERT_EQ(run.exit_code, 0) << run.err;
     const nlohmann::json out = nlohmann::json::parse(run.out);
     std::vector<int> expected(16 * 8, 1);

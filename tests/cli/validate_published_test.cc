@@ -52,7 +52,8 @@ TEST(ValidatePublished, TwoMegatronRowsPredictedAsRunPredictsThem) {
 // arithmetic gives (written out here), and the error follows from it as from a measured step.
 TEST(ValidatePublished, ThroughputFiguresAreReadAsTheStepTheyImply) {
   const std::string checks = "scenarios/validation/published-checks.yaml";
-  const ProcessResult r = run_trainsim({"validate-published", checks, "--only", "deepseek-v2,llama-405b-16k-gpus"}, kSource);
+  const ProcessResult r =
+      run_trainsim({"validate-published", checks, "--only", "deepseek-v2,llama-405b-16k-gpus"}, kSource);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // DeepSeek-V2: 172,800 GPU-hours x 3,600 s per 10^12 tokens, x 9,216 x 4,096 tokens a step, over 1,024 GPUs.
   const Row v2 = row_of(r.out, "deepseek-v2");

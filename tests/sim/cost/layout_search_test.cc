@@ -43,15 +43,16 @@ TEST(LayoutSearch, FindsDeepSeeksLayoutOrAFasterOne) {
 TEST(LayoutSearch, FindsMetasLlamaLayoutOrAFasterOne) {
   const Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/validation/llama-3.1-405b-16384xh100.yaml");
   auto is_metas = [](const ParallelLayout& l) {
-    return l.pp == 16 && l.schedule == ScheduleKind::kInterleaved && l.virtual_stages == 8 && l.tp == 8 && l.dp == 128 &&
-           l.micro_batch_size == 1;
+    return l.pp == 16 && l.schedule == ScheduleKind::kInterleaved && l.virtual_stages == 8 && l.tp == 8 &&
+           l.dp == 128 && l.micro_batch_size == 1;
   };
   PlanRequest request;
   request.rerank = Fidelity::kAnalytic;
   const LayoutPlan plan = plan_layouts(s, request);
   ASSERT_FALSE(plan.best.empty());
   EXPECT_TRUE(is_metas(plan.current.layout));
-  const bool found = std::any_of(plan.best.begin(), plan.best.end(), [&](const PlanCandidate& c) { return is_metas(c.layout); });
+  const bool found =
+      std::any_of(plan.best.begin(), plan.best.end(), [&](const PlanCandidate& c) { return is_metas(c.layout); });
   EXPECT_TRUE(found || plan.best.front().closed_form_step_s < plan.current.closed_form_step_s);
   EXPECT_LE(plan.best.front().closed_form_step_s, plan.current.closed_form_step_s);
 }

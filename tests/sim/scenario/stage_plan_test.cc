@@ -117,7 +117,8 @@ TEST(StagePlan, TheEmbeddingAndTheLossMayEachHaveAStageOfTheirOwn) {
   // Llama 3's 405B placement (126 layers on 16 x 8 chunks, the first chunk the embedding alone, the last the
   // output head and loss alone) at this model's depth: 94 + 2 = 96 = 32 x 3 virtual stages of one layer each.
   const std::string pp32v3 = "  pp: 32\n  schedule: interleaved\n  virtual_stages: 3\n  dp: 1\n";
-  const std::string both = "  account_for_embedding_in_pipeline_split: true\n  account_for_loss_in_pipeline_split: true\n";
+  const std::string both =
+      "  account_for_embedding_in_pipeline_split: true\n  account_for_loss_in_pipeline_split: true\n";
   const StagePlan plan = plan_stages(parse_scenario(deep_model(pp32v3, both), "s.yaml"), PlacementCosts{});
   std::vector<int> expected(96, 1);
   expected.front() = expected.back() = 0;
@@ -128,8 +129,8 @@ TEST(StagePlan, TheEmbeddingAndTheLossMayEachHaveAStageOfTheirOwn) {
   EXPECT_TRUE(plan.stages.back().output_head);
   // Without the split counting them, 96 stages are more than the 94 layers can fill.
   EXPECT_EQ(load_error(deep_model(pp32v3, "")),
-            "s.yaml:9:7: parallelism.pp: 96 pipeline stages for 94 layers (expected at most one stage per layer); hint: "
-            "account_for_embedding/loss_in_pipeline_split give each a stage");
+            "s.yaml:9:7: parallelism.pp: 96 pipeline stages for 94 layers (expected at most one stage per layer); "
+            "hint: account_for_embedding/loss_in_pipeline_split give each a stage");
 }
 
 TEST(StagePlan, MegatronFirstAndLastPipelineRanks) {
