@@ -35,16 +35,30 @@ int replicas_per_node(const Scenario& s, int replicas) {
 
 bool reduces_every_microbatch(const ParallelLayout& l) { return l.zero_stage >= 2; }
 
-ZeroCollectives zero_collectives(const Scenario& s, double parameters, int replicas) {
+namespace {
+
+// The gradients' reduce-scatter and the weights' all-gather of `parameters` over `replicas` (ZeRO 1 and up), in
+// nccl-tests' sizes: the reduce-scatter's input and the all-gather's output are the whole tensor. One rank or no
+// parameters: nothing to move.
+ZeroCollectives shard_collectives(const Scenario& s, double parameters, int replicas) {
   if (replicas <= 1 || parameters <= 0) return {};
   const models::OptimizerPrecision& p = s.job.optimizer;
-  using hw::CollectiveKind;
   const int per_node = replicas_per_node(s, replicas);
-  // nccl-tests' sizes: the reduce-scatter's input and the all-gather's output are the whole tensor.
-  if (s.layout.zero_stage == 0) return {{CollectiveKind::kAllReduce, parameters * p.gradient_bytes, replicas, per_node}, {}};
-  const hw::Collective gather{CollectiveKind::kAllGather, parameters * p.weight_bytes, replicas, per_node};
-  if (reduces_every_microbatch(s.layout)) return {{}, gather};
-  return {{CollectiveKind::kReduceScatter, parameters * p.gradient_bytes, replicas, per_node}, gather};
+  return {{hw::CollectiveKind::kReduceScatter, parameters * p.gradient_bytes, replicas, per_node},
+          {hw::CollectiveKind::kAllGather, parameters * p.weight_bytes, replicas, per_node}};
+}
+
+}  // namespace
+
+ZeroCollectives zero_collectives(const Scenario& s, double parameters, int replicas) {
+  if (replicas <= 1 || parameters <= 0) return {};
+  if (s.layout.zero_stage == 0)
+    return {{hw::CollectiveKind::kAllReduce, parameters * s.job.optimizer.gradient_bytes, replicas,
+             replicas_per_node(s, replicas)},
+            {}};
+  const ZeroCollectives shard = shard_collectives(s, parameters, replicas);
+  if (reduces_every_microbatch(s.layout)) return {{}, shard.after_optimizer};
+  return shard;
 }
 
 CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) {
@@ -57,12 +71,9 @@ CommLoad dp_collective_load(const Scenario& s, double parameters, int replicas) 
     load.latency_s += times * t.latency_s;
   };
   // From ZeRO 2 the reduce-scatter runs per layer and micro-batch: counted once here, as ZeRO 1's.
-  if (reduces_every_microbatch(s.layout) && replicas > 1 && parameters > 0)
-    add({hw::CollectiveKind::kReduceScatter, parameters * s.job.optimizer.gradient_bytes, replicas,
-         replicas_per_node(s, replicas)},
-        1);
-  else
-    add(end.before_optimizer, 1);
+  add(reduces_every_microbatch(s.layout) ? shard_collectives(s, parameters, replicas).before_optimizer
+                                         : end.before_optimizer,
+      1);
   // ZeRO 3 gathers the weights again in forward and backward.
   add(end.after_optimizer, s.layout.zero_stage == 3 ? 3 : 1);
   return load;
@@ -101,17 +112,13 @@ hw::Collective bucket_collective(const Scenario& s, const GradientBucket& bucket
 
 UnitCollectives unit_collectives(const Scenario& s, const models::LayerOps& layer) {
   const ParallelLayout& l = s.layout;
-  const models::OptimizerPrecision& p = s.job.optimizer;
   UnitCollectives out;
   const std::array<double, 2> parameters = {layer.parameters, layer.expert_parameters};
   const std::array<int, 2> replicas = {l.dp, l.expert_data_parallel()};
   for (std::size_t e = 0; e < 2; ++e) {
-    if (replicas[e] <= 1 || parameters[e] <= 0) continue;
-    // nccl-tests' sizes, as zero_collectives: the all-gather's output and the reduce-scatter's input.
-    const int per_node = replicas_per_node(s, replicas[e]);
-    if (l.zero_stage == 3)
-      out.gather[e] = {hw::CollectiveKind::kAllGather, parameters[e] * p.weight_bytes, replicas[e], per_node};
-    out.reduce[e] = {hw::CollectiveKind::kReduceScatter, parameters[e] * p.gradient_bytes, replicas[e], per_node};
+    const ZeroCollectives shard = shard_collectives(s, parameters[e], replicas[e]);
+    out.reduce[e] = shard.before_optimizer;
+    if (l.zero_stage == 3) out.gather[e] = shard.after_optimizer;
   }
   return out;
 }

@@ -54,18 +54,29 @@ struct UnitExtra {
   double forward_s = 0, backward_s = 0;
 };
 
-UnitExtra unit_extra(const PricedScenario& p, int stage) {
+// A plan stage's layers in the forward's order: each one's forward and backward (Bi + W) with their exposed EP
+// and TP, and its per-layer gathers and reductions (unit_collectives), NCCL-priced.
+struct StageUnits {
+  std::vector<double> forward_s, backward_s, gather_s, reduce_s;
+};
+
+StageUnits stage_units(const PricedScenario& p, int stage) {
   const Scenario& s = p.scenario;
   const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
-  std::vector<double> forward_s, backward_s, gather_s, reduce_s;
+  StageUnits out;
   for (const StageLayer& layer : stage_layers(p.plan.stages[static_cast<std::size_t>(stage)], s.job.model)) {
     const LayerTiming& t = p.at_schedule_sms.of(layer.kind).timing;
     const UnitCollectives unit = unit_collectives(s, p.at_full_sms.of(layer.kind).ops);
-    forward_s.push_back(t.forward_s + t.ep_forward_s + t.tp_forward_s);
-    backward_s.push_back(t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s);
-    gather_s.push_back(collective_s(unit.gather[0], cluster) + collective_s(unit.gather[1], cluster));
-    reduce_s.push_back(collective_s(unit.reduce[0], cluster) + collective_s(unit.reduce[1], cluster));
+    out.forward_s.push_back(t.forward_s + t.ep_forward_s + t.tp_forward_s);
+    out.backward_s.push_back(t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s);
+    out.gather_s.push_back(collective_s(unit.gather[0], cluster) + collective_s(unit.gather[1], cluster));
+    out.reduce_s.push_back(collective_s(unit.reduce[0], cluster) + collective_s(unit.reduce[1], cluster));
   }
+  return out;
+}
+
+UnitExtra unit_extra(const PricedScenario& p, int stage) {
+  auto [forward_s, backward_s, gather_s, reduce_s] = stage_units(p, stage);
   UnitExtra out;
   out.forward_s = unit_pass_s(forward_s, gather_s, {});
   for (double f : forward_s) out.forward_s -= f;
@@ -154,14 +165,9 @@ double zero2_exposed_dp_s(const PricedScenario& p, int device, const HeldParamet
   // Per stage of the device (its lane), its layers' reductions and backwards in the backward's order.
   std::vector<std::vector<double>> reduce_s(stages.size()), backward_s(stages.size());
   for (std::size_t lane = 0; lane < stages.size(); ++lane) {
-    for (const StageLayer& layer : stage_layers(p.plan.stages[static_cast<std::size_t>(stages[lane])], s.job.model)) {
-      const LayerTiming& t = p.at_schedule_sms.of(layer.kind).timing;
-      const UnitCollectives unit = unit_collectives(s, p.at_full_sms.of(layer.kind).ops);
-      reduce_s[lane].push_back(collective_s(unit.reduce[0], cluster) + collective_s(unit.reduce[1], cluster));
-      backward_s[lane].push_back(t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s);
-    }
-    std::reverse(reduce_s[lane].begin(), reduce_s[lane].end());
-    std::reverse(backward_s[lane].begin(), backward_s[lane].end());
+    const StageUnits units = stage_units(p, stages[lane]);
+    reduce_s[lane].assign(units.reduce_s.rbegin(), units.reduce_s.rend());
+    backward_s[lane].assign(units.backward_s.rbegin(), units.backward_s.rend());
   }
   double exposed_s = 0;
   if (schedule != nullptr && run != nullptr) {
@@ -174,7 +180,7 @@ double zero2_exposed_dp_s(const PricedScenario& p, int device, const HeldParamet
       if (phase != Phase::kBackward && phase != Phase::kWeight && phase != Phase::kForwardBackward) continue;
       const std::size_t lane =
           static_cast<std::size_t>(phase == Phase::kForwardBackward ? ops[i].backward.lane : ops[i].chunk.lane);
-      const std::vector<double>& reductions = reduce_s[std::min(lane, stages.size() - 1)];
+      const std::vector<double>& reductions = reduce_s.at(lane);
       const double n = static_cast<double>(reductions.size());
       for (std::size_t j = 0; j < reductions.size(); ++j) {
         const double ready_s =
