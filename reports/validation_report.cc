@@ -41,8 +41,7 @@ std::string measured_figure_text(const sim::ValidatedRun& run) {
                          run.measured.figure_text(), run.predicted.step.model_flops_per_step);
     case sim::MeasuredFigure::kGpuHoursPerTrillionTokens:
       return fmt::format(": {} at {} tokens a step on {} GPUs", run.measured.figure_text(),
-                         format_quantity(static_cast<double>(s.job.global_batch_sequences) * s.job.sequence_length,
-                                         Dimension::kCount),
+                         format_quantity(s.job.tokens_per_step(), Dimension::kCount),
                          s.cluster.gpu_count());
   }
   return "";
@@ -66,7 +65,7 @@ std::string format_validation_report(const sim::PublishedValidation& v, const st
     out += fmt::format("| {} | {} | {} | {:.2f} | {:.2f} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | "
                        "{:.3f} |\n",
                        run.measured.name, run.scenario.cluster.gpu_count(), layout_text(run.scenario.layout),
-                       run.measured_step_s, step.step_time_s, signed_percent(run.relative_error()), step.compute_s,
+                       run.measured_step_s(), step.step_time_s, signed_percent(run.relative_error()), step.compute_s,
                        step.bubble_s, exposed(step, "tp"), exposed(step, "ep"), exposed(step, "pp"),
                        exposed(step, "dp"), step.optimizer_s);
   }
@@ -82,7 +81,7 @@ std::string format_validation_report(const sim::PublishedValidation& v, const st
   out += "\n## Runs\n\n";
   for (const sim::ValidatedRun& run : v.runs)
     out += fmt::format("- **{}**: `{}`; measured {:.2f} s{}{}\n", run.measured.name, run.measured.scenario_path,
-                       run.measured_step_s, measured_figure_text(run),
+                       run.measured_step_s(), measured_figure_text(run),
                        run.measured.note.empty() ? "" : fmt::format(" ({})", run.measured.note));
   out += "\n## Notes of the first run\n\n";
   if (!v.runs.empty())
@@ -96,7 +95,7 @@ std::string format_validation_summary(const sim::PublishedValidation& v) {
   for (const sim::ValidatedRun& run : v.runs) width = std::max(width, run.measured.name.size());
   for (const sim::ValidatedRun& run : v.runs)
     out += fmt::format("  {:<{}} measured {:8.2f} s  predicted {:8.2f} s  {:>7}\n", run.measured.name, width,
-                       run.measured_step_s, run.predicted.step.step_time_s, signed_percent(run.relative_error()));
+                       run.measured_step_s(), run.predicted.step.step_time_s, signed_percent(run.relative_error()));
   out += fmt::format("mean |error| {:.1f}%, largest {:.1f}%", 100 * v.mean_abs_error(), 100 * v.max_abs_error());
   if (v.set.goal_mean_abs_error > 0)
     out += fmt::format("; goal {:.1f}%: {}", 100 * v.set.goal_mean_abs_error, v.meets_goal() ? "met" : "not met");

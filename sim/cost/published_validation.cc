@@ -42,11 +42,7 @@ PublishedValidation validate_published(const MeasuredRunSet& set, const std::vec
     RunEvaluation evaluation = evaluate_run(scenario, request);
     const std::string calibration = scenario.cluster.calibration ? scenario.cluster.calibration->file
                                                                  : std::string("none (datasheet roofline)");
-    // The full batch's tokens: the step predicted is the full batch's, after any ramp.
-    const double tokens = static_cast<double>(scenario.job.global_batch_sequences) * scenario.job.sequence_length;
-    const double measured_s =
-        measured.step_time_s(evaluation.estimate.step.model_flops_per_step, tokens, scenario.cluster.gpu_count());
-    out.runs.push_back({measured, std::move(scenario), std::move(evaluation.estimate), calibration, measured_s});
+    out.runs.push_back({measured, std::move(scenario), std::move(evaluation.estimate), calibration});
   }
   if (progress) progress(static_cast<int>(runs.size()), static_cast<int>(runs.size()), "");
   return out;

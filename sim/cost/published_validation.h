@@ -17,9 +17,14 @@ struct ValidatedRun {
   Scenario scenario;
   Estimate predicted;  // the step at the requested fidelity, memory, notes
   std::string calibration;  // the calibration file that priced its ops, or "none (datasheet roofline)"
-  double measured_step_s = 0;  // the measured figure as a step time (MeasuredRun::step_time_s)
+  // The measured figure as a step time (MeasuredRun::step_time_s) at the scenario's full batch, the step predicted
+  // being the full batch's, after any ramp.
+  double measured_step_s() const {
+    return measured.step_time_s(predicted.step.model_flops_per_step, scenario.job.tokens_per_step(),
+                                scenario.cluster.gpu_count());
+  }
   // predicted / measured - 1: negative where the prediction is optimistic (faster than measured).
-  double relative_error() const { return predicted.step.step_time_s / measured_step_s - 1; }
+  double relative_error() const { return predicted.step.step_time_s / measured_step_s() - 1; }
 };
 
 struct PublishedValidation {
