@@ -30,6 +30,7 @@ std::vector<int> zero_stages(const Scenario& s) {
 std::vector<ParallelLayout> enumerate(const Scenario& s) {
   const int gpus = s.cluster.gpu_count();
   const bool moe = s.job.model.is_moe();
+  const std::vector<int> zeros = zero_stages(s);
   std::vector<ParallelLayout> out;
   for (int pp : {1, 2, 4, 8, 16, 32, 64}) {
     if (gpus % pp != 0 || pp > s.job.model.num_layers) continue;
@@ -46,7 +47,7 @@ std::vector<ParallelLayout> enumerate(const Scenario& s) {
               for (models::Recompute recompute : {models::Recompute::kNone, models::Recompute::kSelective,
                                                   models::Recompute::kFull, models::Recompute::kDeepSeek}) {
                 if (recompute == models::Recompute::kDeepSeek && !moe) continue;
-                for (int zero : zero_stages(s)) {
+                for (int zero : zeros) {
                   ParallelLayout l = s.layout;
                   l.pp = pp;
                   l.tp = tp;
