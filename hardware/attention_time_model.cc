@@ -11,8 +11,50 @@ namespace {
 
 constexpr double kElementBytes = 2;  // BF16: attention stays in BF16 in DeepSeek-V3 (docs/sources.md#fp8)
 
+// The load-balanced CP split (AttentionShape::context_parallel) is defined only for causal attention without a
+// window over 2 cp equal chunks.
+void check_context_parallel(const AttentionShape& shape) {
+  const std::int64_t cp = shape.context_parallel;
+  TS_CHECK(cp >= 1, "context-parallel degree {} < 1", cp);
+  if (cp == 1) return;
+  TS_CHECK(shape.causal, "context parallelism {} needs causal attention (the load-balanced split is causal)", cp);
+  TS_CHECK(shape.window == 0, "context parallelism {} with a sliding window of {}", cp, shape.window);
+  TS_CHECK(shape.seq % (2 * cp) == 0, "seq {} is not 2 x {} equal context-parallel chunks", shape.seq, cp);
+}
+
+// Rank 0's tiles under CP: query chunks [0, L) and [seq - L, seq), keys the whole sequence (AttentionShape).
+std::vector<std::int64_t> context_parallel_blocks_per_tile(const AttentionShape& shape,
+                                                           AttentionDirection direction) {
+  const AttentionTiling tiling = attention_tiling(direction);
+  const bool forward = direction == AttentionDirection::kForward;
+  const std::int64_t chunk = shape.seq / (2 * shape.context_parallel);
+  // The last query of each local query block: blocks start at each chunk's start, never span the two chunks,
+  // and a chunk's last block is partial where the chunk is not a multiple of the block.
+  const std::int64_t query_block = forward ? tiling.outer_block : tiling.inner_block;
+  std::vector<std::int64_t> last_queries;
+  for (const std::int64_t start : {std::int64_t{0}, shape.seq - chunk})
+    for (std::int64_t first = start; first < start + chunk; first += query_block)
+      last_queries.push_back(std::min(first + query_block, start + chunk) - 1);
+  std::vector<std::int64_t> blocks;
+  if (forward) {
+    // A query block sees keys [0, its last query]: the key blocks from 0 to the one holding that query.
+    for (const std::int64_t last : last_queries) blocks.push_back(last / tiling.inner_block + 1);
+    return blocks;
+  }
+  // Backward, a tile per key block over [0, last local query] (the sequence's last token, chunk 2 cp - 1's end):
+  // keys [first, ...] are seen by the local query blocks holding a query >= first.
+  const std::int64_t key_tiles = ceil_div(last_queries.back() + 1, tiling.outer_block);
+  for (std::int64_t i = 0; i < key_tiles; ++i) {
+    const std::int64_t first = i * tiling.outer_block;
+    blocks.push_back(std::count_if(last_queries.begin(), last_queries.end(),
+                                   [first](std::int64_t last) { return last >= first; }));
+  }
+  return blocks;
+}
+
 // Inner blocks each outer block's tile walks, one entry per outer block.
 std::vector<std::int64_t> blocks_per_tile(const AttentionShape& shape, AttentionDirection direction) {
+  if (shape.context_parallel > 1) return context_parallel_blocks_per_tile(shape, direction);
   const AttentionTiling tiling = attention_tiling(direction);
   const std::int64_t outer = ceil_div(shape.seq, tiling.outer_block);
   const std::int64_t inner = ceil_div(shape.seq, tiling.inner_block);
@@ -26,7 +68,8 @@ std::vector<std::int64_t> blocks_per_tile(const AttentionShape& shape, Attention
     if (direction == AttentionDirection::kForward) {
       // Queries [i B, last] see keys [i B - w + 1, last]: the blocks from the one holding the first key seen to
       // the one holding the last query.
-      blocks[static_cast<std::size_t>(i)] = last / tiling.inner_block - std::max<std::int64_t>(0, first - w + 1) / tiling.inner_block + 1;
+      blocks[static_cast<std::size_t>(i)] =
+          last / tiling.inner_block - std::max<std::int64_t>(0, first - w + 1) / tiling.inner_block + 1;
     } else {
       // Keys [i B, last] are seen by queries [i B, last + w - 1]: the query blocks from the one holding i B on.
       const std::int64_t last_query = std::min(last + w - 1, shape.seq - 1);
@@ -39,6 +82,14 @@ std::vector<std::int64_t> blocks_per_tile(const AttentionShape& shape, Attention
 }  // namespace
 
 double AttentionShape::pairs() const {
+  if (context_parallel != 1) {
+    check_context_parallel(*this);
+    // Chunk c's L queries see c L + 1 .. c L + L keys: c L^2 + L (L + 1) / 2 pairs; rank 0 holds chunks 0 and
+    // 2 cp - 1, together 2 cp L^2 + L = seq (seq + 1) / 2 / cp, the same as every other rank.
+    const double l = static_cast<double>(seq / (2 * context_parallel));
+    const auto chunk_pairs = [l](std::int64_t c) { return static_cast<double>(c) * l * l + l * (l + 1) / 2; };
+    return chunk_pairs(0) + chunk_pairs(2 * context_parallel - 1);
+  }
   const double s = static_cast<double>(seq);
   if (!causal) return s * s;
   if (window <= 0 || window >= seq) return s * (s + 1) / 2;
@@ -54,6 +105,16 @@ double AttentionShape::flops(AttentionDirection direction) const {
 }
 
 double AttentionShape::hbm_bytes(AttentionDirection direction) const {
+  if (context_parallel != 1) {
+    check_context_parallel(*this);
+    // Per token, Q and O (dO, dQ) take the same head dims as K and V (dK, dV); the rank's queries are its
+    // seq / cp tokens, its keys and values the whole, all-gathered sequence.
+    const std::int64_t per_token_half = direction == AttentionDirection::kForward
+                                            ? qk_head_dim + v_head_dim           // Q, O or K, V
+                                            : 2 * qk_head_dim + 2 * v_head_dim;  // and their gradients
+    return kElementBytes *
+           static_cast<double>(per_token_half * (seq / context_parallel + seq) * heads * batch);
+  }
   const std::int64_t per_token = direction == AttentionDirection::kForward
                                      ? 2 * qk_head_dim + 2 * v_head_dim   // Q, K, V, O
                                      : 4 * qk_head_dim + 4 * v_head_dim;  // Q, K, V, O, dO, dQ, dK, dV
@@ -90,6 +151,7 @@ LinearTimeTerms AttentionTimeModel::terms(const AttentionShape& shape, int sms) 
   TS_CHECK(sms >= 1 && sms <= gpu_.sm_count, "{} SMs on a {}-SM GPU", sms, gpu_.sm_count);
   TS_CHECK(shape.batch > 0 && shape.seq > 0 && shape.heads > 0 && shape.qk_head_dim > 0 && shape.v_head_dim > 0,
            "attention shape batch {} seq {} heads {}", shape.batch, shape.seq, shape.heads);
+  check_context_parallel(shape);
   // Every (head, sequence) repeats the outer blocks' tiles; longest first, `sms` at a time.
   std::vector<std::int64_t> blocks = blocks_per_tile(shape, direction_);
   std::sort(blocks.begin(), blocks.end(), std::greater<>());
@@ -97,7 +159,8 @@ LinearTimeTerms AttentionTimeModel::terms(const AttentionShape& shape, int sms) 
   const std::int64_t tiles = copies * static_cast<std::int64_t>(blocks.size());
   const std::int64_t waves = ceil_div(tiles, sms);
   double wave_blocks = 0;  // sum over waves of the blocks of the wave's first (longest) tile
-  for (std::int64_t w = 0; w < waves; ++w) wave_blocks += static_cast<double>(blocks[static_cast<std::size_t>(w * sms / copies)]);
+  for (std::int64_t w = 0; w < waves; ++w)
+    wave_blocks += static_cast<double>(blocks[static_cast<std::size_t>(w * sms / copies)]);
 
   const AttentionTiling tiling = attention_tiling(direction_);
   const double dims = direction_ == AttentionDirection::kForward

@@ -23,20 +23,34 @@ struct AttentionShape {
   std::int64_t v_head_dim = 128;
   bool causal = true;
   std::int64_t window = 0;  // causal sliding window: each query sees at most this many keys; 0: none
+  // The context-parallel (CP) degree. > 1: the load-balanced causal split of Llama 3 (arXiv 2407.21783, section
+  // 3.3.2) and Megatron-Core's context parallelism cuts the sequence into 2 cp chunks of L = seq / (2 cp) tokens,
+  // rank r holding query chunks r and 2 cp - 1 - r, the keys and values the whole sequence (all-gathered). This
+  // GPU is rank 0 (chunks 0 and 2 cp - 1): every rank has the same pairs, and rank 0 holds both the shortest and
+  // the longest tiles. Requires causal, no window and seq divisible by 2 cp (terms(), pairs() and hbm_bytes()
+  // TS_CHECK these).
+  std::int64_t context_parallel = 1;
 
   // Query-key pairs computed per head and sequence: seq (seq + 1) / 2 when causal, seq^2 otherwise; under a
-  // window w < seq, w (w + 1) / 2 + (seq - w) w.
+  // window w < seq, w (w + 1) / 2 + (seq - w) w. Under CP, rank 0's two chunks: chunk c's L queries see
+  // c L + 1 .. c L + L keys, c L^2 + L (L + 1) / 2 pairs, and chunks 0 and 2 cp - 1 sum to 2 cp L^2 + L, the
+  // causal seq (seq + 1) / 2 over cp.
   double pairs() const;
   // Forward: QK^T and PV, 2 (d_qk + d_v) per pair. Backward recomputes QK^T and runs dP = dO V^T, dV = P^T dO,
   // dK = dS^T Q, dQ = dS K: 2 (3 d_qk + 2 d_v) per pair (2.5x forward when d_qk = d_v).
   double flops(AttentionDirection direction) const;
   // Forward reads Q, K, V and writes O; backward reads Q, K, V, O, dO and writes dQ, dK, dV; 2 bytes each.
+  // Under CP, Q, O, dO and dQ are the rank's seq / cp tokens, K, V, dK and dV the whole sequence's.
   double hbm_bytes(AttentionDirection direction) const;
 };
 
 // Tiles after FlashAttention-3 on Hopper (docs/sources.md#shape-model): the forward kernel owns a 128-row
 // query block and walks 128-key blocks; the backward kernel owns a 128-key block and walks 64-row query blocks.
-// These are FA3's head-dim-128 tiles, an assumption for MLA's 192.
+// These are FA3's head-dim-128 tiles, an assumption for MLA's 192. Under CP the query blocks are cut inside each
+// of the rank's two chunks (a block never spans them; a chunk's last block may be partial): forward, a tile per
+// 128-row query block walking the key blocks from 0 to the one holding its last query; backward, a tile per
+// 128-key block up to the last local query, walking the local 64-row query blocks holding a query at or after
+// its first key.
 struct AttentionTiling {
   int outer_block = 0;  // rows a tile owns (queries forward, keys backward)
   int inner_block = 0;  // rows of the blocks it walks
