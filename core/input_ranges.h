@@ -91,6 +91,9 @@ inline constexpr IntegerRange kSequenceLength{1, 10'000'000, "the longest announ
 inline constexpr IntegerRange kGlobalBatch{1, 1'000'000'000, "sequences per step; DeepSeek-V3 used 15,360"};
 inline constexpr IntegerRange kPipelineDegree{1, 4096, "pipeline stages; published runs use up to 128"};
 inline constexpr IntegerRange kTensorDegree{1, 1024, "TP stays within a node or rack (8-72 GPUs)"};
+// Llama 3 ran CP 16 at sequence 131,072 (arXiv 2407.21783, table 4); beyond 1024, a sequence of a million
+// tokens would leave each GPU under a thousand.
+inline constexpr IntegerRange kContextDegree{1, 1024, "CP splits a sequence over a few to a few tens of GPUs"};
 inline constexpr IntegerRange kExpertDegree{1, 1'000'000, "at most one expert group per GPU of the largest cluster"};
 inline constexpr IntegerRange kDataDegree{1, 1'000'000, "replicas; at most the largest cluster's GPU count"};
 inline constexpr IntegerRange kVirtualStages{1, 64, "interleaved chunks per device; Megatron uses 2-8"};

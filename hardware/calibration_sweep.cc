@@ -56,9 +56,13 @@ std::vector<ShapeDim> shape_of(const models::Op& op) {
     s.insert(s.end(), {{"m", g->rows_per_group}, {"n", g->n}, {"k", g->k}});
     return s;
   }
-  if (const auto* a = std::get_if<models::AttentionDims>(&op.shape))
+  if (const auto* a = std::get_if<models::AttentionDims>(&op.shape)) {
+    // A context-parallel rank's core is two query chunks against the gathered keys: no one call of the
+    // harness's attention (seq_q = seq_kv) runs it.
+    if (a->context_parallel > 1) return {};
     return {{"batch", a->batch},   {"heads", a->heads},         {"seq_q", a->seq},
             {"seq_kv", a->seq},    {"head_dim", a->qk_head_dim}, {"value_dim", a->v_head_dim}};
+  }
   if (op.kind == models::OpKind::kGemm || op.kind == models::OpKind::kGroupedGemm ||
       op.kind == models::OpKind::kAttention)
     return {};  // built by hand without a shape: nothing the harness could run

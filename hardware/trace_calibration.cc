@@ -80,6 +80,8 @@ GroupMember member_of(const models::Op& op) {
   } else if (const auto* a = std::get_if<models::AttentionDims>(&op.shape)) {
     m.shape = {{"batch", a->batch},       {"heads", a->heads},         {"seq_q", a->seq},
                {"seq_kv", a->seq},        {"head_dim", a->qk_head_dim}, {"value_dim", a->v_head_dim}};
+    // A context-parallel rank's core (two query chunks against the gathered keys) is not a trace's kernel.
+    if (a->context_parallel > 1) m.shape.push_back({"context_parallel", a->context_parallel});
   } else {
     const auto bytes = static_cast<long long>(std::llround(op.hbm_bytes));
     TS_CHECK(bytes > 0, "catalog op {} moves no bytes", op.name);

@@ -64,6 +64,7 @@ std::string block_of(const GpuKernel& kernel) {
 
 std::string_view dualpipe_block_of(const models::Op& op) {
   switch (op.role) {
+    case models::OpRole::kAttentionCp:
     case models::OpRole::kAttention:
     case models::OpRole::kAttentionTp:
     case models::OpRole::kRouter: return "attn";

@@ -66,17 +66,24 @@ void flash_attention_core(const ModelConfig& m, LayerBuilder& b, double heads, d
                           bool rerun) {
   const OpContext& c = b.context();
   const double s = c.sequence_length, rows = c.tokens();
-  // Causal pairs, fewer under a sliding window: the mean over the layers (models/attention_window.h).
+  // Causal pairs, fewer under a sliding window: the mean over the layers (models/attention_window.h). Context
+  // parallelism's load-balanced split gives each of the cp GPUs exactly 1/cp of them (hw::AttentionShape).
   const std::int64_t window = dimension(effective_window(m, s));
-  const double causal_pairs = c.micro_batch_size * attended_pairs(s, static_cast<double>(window));
+  const double causal_pairs = c.micro_batch_size * attended_pairs(s, static_cast<double>(window)) / c.cp;
   const double forward_flops = 2.0 * heads * causal_pairs * (d_qk + d_v);
   // Flash backward recomputes S = QK^T and runs dP = dO V^T, dV = P^T dO, dK = dS^T Q, dQ = dS K: three GEMMs
   // over the q/k head dim and two over the v head dim per pair (2.5x forward when the two dims are equal).
   const double backward_flops = 2.0 * heads * causal_pairs * (3 * d_qk + 2 * d_v);
-  const double qkvo_bytes = rows * (heads * d_qk + kv_heads * (d_qk + d_v) + heads * d_v) * kBf16;
+  // Q and O of this GPU's tokens; K and V of the whole sequence (all-gathered under context parallelism).
+  const double qkvo_bytes = rows * (heads * d_qk + c.cp * kv_heads * (d_qk + d_v) + heads * d_v) * kBf16;
   const double lse_bytes = rows * heads * kFp32;
   const OpRole role = OpRole::kAttention;
-  const AttentionDims shape{c.micro_batch_size, c.sequence_length, dimension(heads), dimension(d_qk), dimension(d_v), true, window};
+  const AttentionDims shape{c.micro_batch_size, c.sequence_length, dimension(heads), dimension(d_qk), dimension(d_v),
+                            true, window, c.cp};
+  // NOTE: MLA's K and V are gathered per head, as its up-projection writes them and as context parallelism passes
+  // any attention's K and V; gathering the compressed latent (kv_lora_rank + the RoPE key a token) and
+  // up-projecting the whole sequence on every rank would move far fewer bytes for more GEMM work: not modelled.
+  cp_collectives(b, kv_heads * (d_qk + d_v), rerun);
   Op forward{"attn.core", OpKind::kAttention, Dtype::kBf16, Pass::kForward, role, forward_flops, qkvo_bytes + lse_bytes};
   forward.shape = shape;
   b.add(forward);

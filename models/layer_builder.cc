@@ -1,5 +1,8 @@
-// The TP collectives of a layer's sub-blocks and of the vocab-parallel embedding and head (layer_builder.h).
+// The TP collectives of a layer's sub-blocks and of the vocab-parallel embedding and head, and CP's around the
+// attention core (layer_builder.h).
 #include "models/layer_builder.h"
+
+#include <algorithm>
 
 namespace trainsim::models::catalog {
 namespace {
@@ -21,6 +24,27 @@ void tp_collective(LayerBuilder& b, const std::string& name, OpRole role, Pass p
 }
 
 }  // namespace
+
+void cp_collectives(LayerBuilder& b, double kv_width, bool rerun) {
+  const OpContext& c = b.context();
+  if (c.cp <= 1) return;
+  const double gathered_bytes = static_cast<double>(c.micro_batch_size) * c.sequence_length * kv_width * kBf16;
+  const double sent_bytes = gathered_bytes * (c.cp - 1) / c.cp;  // ring: each GPU passes on the other shards
+  const int ranks_per_node = std::clamp(c.gpus_per_node / std::max(1, c.tp), 1, c.cp);
+  const bool crosses_nodes = ranks_per_node < c.cp;
+  auto collective = [&](const std::string& name, Pass pass, CommKind kind, bool recomputed) {
+    Op& op = b.communication(name, OpRole::kAttentionCp, pass, kind, crosses_nodes ? 0.0 : sent_bytes,
+                             crosses_nodes ? sent_bytes : 0.0);
+    op.message_bytes = gathered_bytes;  // nccl-tests' S: the all-gather's output, the reduce-scatter's input
+    op.group_ranks = c.cp;
+    op.group_ranks_per_node = ranks_per_node;
+    op.recomputed = recomputed;
+  };
+  collective("attn.cp_all_gather_kv", Pass::kForward, CommKind::kCpAllGather, false);
+  if (rerun) collective("attn.cp_all_gather_kv", Pass::kBackwardInput, CommKind::kCpAllGather, true);
+  collective("attn.cp_all_gather_kv.bwd", Pass::kBackwardInput, CommKind::kCpAllGather, false);
+  collective("attn.cp_reduce_scatter_dkv", Pass::kBackwardInput, CommKind::kCpReduceScatter, false);
+}
 
 void vocab_tp_collective(LayerBuilder& b, const std::string& name, VocabEnd end, double rows, double hidden) {
   const OpContext& c = b.context();

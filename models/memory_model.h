@@ -19,7 +19,7 @@ struct MemoryInputs {
   double parameters = 0;         // non-expert parameters held by this GPU (all its stages)
   double expert_parameters = 0;  // routed-expert parameters held by this GPU
   int data_parallel = 1;         // replicas of the non-expert parameters (ZeRO shards over them)
-  int expert_data_parallel = 1;  // replicas of each expert (dp * tp / ep)
+  int expert_data_parallel = 1;  // replicas of each expert (dp * tp * cp / ep)
   // 0: nothing sharded; 1: optimizer states (Megatron's distributed optimizer is this stage: it shards the
   // optimizer states, not gradients or weights); 2: + gradients; 3: + weights (ZeRO-3, FSDP).
   int zero_stage = 1;

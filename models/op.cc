@@ -47,6 +47,8 @@ std::string_view comm_kind_name(CommKind kind) {
     case CommKind::kTpAllGather: return "tp_all_gather";
     case CommKind::kEpDispatch: return "ep_dispatch";
     case CommKind::kEpCombine: return "ep_combine";
+    case CommKind::kCpAllGather: return "cp_all_gather";
+    case CommKind::kCpReduceScatter: return "cp_reduce_scatter";
   }
   return "unknown";
 }
@@ -55,6 +57,7 @@ std::string_view op_role_name(OpRole role) {
   switch (role) {
     case OpRole::kPre: return "pre";
     case OpRole::kPreTp: return "pre.tp";
+    case OpRole::kAttentionCp: return "attention.cp";
     case OpRole::kAttention: return "attention";
     case OpRole::kAttentionTp: return "attention.tp";
     case OpRole::kRouter: return "router";

@@ -38,7 +38,18 @@ constexpr double bytes_per_element(Dtype dtype) {
 // F = forward, Bi = backward for inputs, W = backward for weights (the zero-bubble split; B = Bi + W).
 enum class Pass { kForward, kBackwardInput, kBackwardWeight };
 
-enum class CommKind { kNone, kTpAllReduce, kTpReduceScatter, kTpAllGather, kEpDispatch, kEpCombine };
+// kCp*: context parallelism's all-gather of K and V before the attention core and reduce-scatter of their
+// gradients after its backward (models/layer_builder.h cp_collectives).
+enum class CommKind {
+  kNone,
+  kTpAllReduce,
+  kTpReduceScatter,
+  kTpAllGather,
+  kEpDispatch,
+  kEpCombine,
+  kCpAllGather,
+  kCpReduceScatter,
+};
 
 // The role an op plays in its layer: the slot the engine's stage ops place it in (sim/step/stage_ops.h), in
 // the order a layer's forward runs them. The op catalog sets it where it builds the op; nothing reads it off
@@ -46,6 +57,7 @@ enum class CommKind { kNone, kTpAllReduce, kTpReduceScatter, kTpAllGather, kEpDi
 enum class OpRole {
   kPre,          // ahead of the layer's blocks: embedding lookup, MTP input norms and projection
   kPreTp,        // the vocab-parallel embedding's TP collective (its partial lookups summed)
+  kAttentionCp,  // context parallelism's K and V all-gather (and their gradients' reduce-scatter)
   kAttention,    // attention half: norm, projections, RoPE, core
   kAttentionTp,  // its TP collectives
   kRouter,       // MoE norm, gate, top-k
@@ -74,7 +86,7 @@ struct Op {
   CommKind comm = CommKind::kNone;
   double intra_node_bytes = 0;  // NVLink
   double inter_node_bytes = 0;  // InfiniBand (DeepSeek-V3 path: once per target node)
-  // TP collectives only: the NCCL collective behind those bytes (hardware/nccl_collective.h prices it):
+  // TP and CP collectives only: the NCCL collective behind those bytes (hardware/nccl_collective.h prices it):
   // nccl-tests' size S (the all-reduce's buffer, the all-gather's output, the reduce-scatter's input), the
   // group's ranks and how many of them share a node.
   double message_bytes = 0;

@@ -163,7 +163,8 @@ double LayerOps::compute_flops() const {
 
 LayerOps build_layer_ops(const ModelConfig& model, LayerKind kind, const OpContext& context) {
   using namespace catalog;  // the catalog's builder and blocks (a function's scope: no leak into a unity batch)
-  TS_CHECK(context.tp >= 1 && context.ep >= 1 && context.micro_batch_size >= 1 && context.sequence_length >= 1);
+  TS_CHECK(context.tp >= 1 && context.cp >= 1 && context.ep >= 1 && context.micro_batch_size >= 1 &&
+           context.sequence_length >= 1);
   LayerOps out;
   out.kind = kind;
   LayerBuilder b(context, out);

@@ -24,6 +24,10 @@ struct OpContext {
   int sequence_length = 4096;
   int tp = 1;
   bool sequence_parallel = false;
+  // Context parallelism: the sequence split over `cp` GPUs in 2 cp chunks, each GPU holding two (the
+  // load-balanced causal split of Llama 3, arXiv 2407.21783 section 3.3.2, and Megatron-Core); every op but
+  // the attention core sees this GPU's sequence_length / cp tokens of each sequence.
+  int cp = 1;
   int ep = 1;
   int gpus_per_node = 8;
   Recompute recompute = Recompute::kNone;
@@ -43,7 +47,8 @@ struct OpContext {
   // step's micro-batches (0 where the Wgrad GEMMs accumulate in place): sim/step/priced_model.cc sets it.
   double gradient_accumulation_bytes_per_parameter = 0;
 
-  double tokens() const { return static_cast<double>(micro_batch_size) * sequence_length; }
+  // The tokens of the micro-batch on this GPU: its sequences' share under context parallelism.
+  double tokens() const { return static_cast<double>(micro_batch_size) * sequence_length / cp; }
 };
 
 struct LayerOps {

@@ -47,6 +47,9 @@ struct AttentionDims {
   bool causal = true;
   // Sliding window (models/attention_window.h): each query attends to at most this many keys; 0: none.
   std::int64_t window = 0;
+  // Context parallelism's degree: > 1, this GPU holds 2 of the sequence's 2 cp chunks of queries (the
+  // load-balanced causal split) and attends to the whole sequence's keys (hw::AttentionShape prices it).
+  std::int64_t context_parallel = 1;
 };
 
 // std::monostate: the op has no kernel shape.

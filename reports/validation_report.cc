@@ -13,12 +13,13 @@
 namespace trainsim::reports {
 namespace {
 
-// "TP 8+SP PP 16 (v=8) DP 64, mb 1"; a schedule other than Megatron's two and an EP degree above 1 are named:
+// "TP 8+SP PP 16 (v=8) DP 64, mb 1"; a schedule other than Megatron's two, and EP and CP degrees above 1, are named:
 // "TP 1 PP 16 dualpipe EP 64 DP 128, mb 1".
 std::string layout_text(const sim::ParallelLayout& l) {
   const bool megatrons =
       l.schedule == sim::ScheduleKind::kOneFOneB || l.schedule == sim::ScheduleKind::kInterleaved;
-  return fmt::format("TP {}{} PP {}{}{}{} DP {}, mb {}", l.tp, l.sequence_parallel ? "+SP" : "", l.pp,
+  return fmt::format("TP {}{}{} PP {}{}{}{} DP {}, mb {}", l.tp, l.sequence_parallel ? "+SP" : "",
+                     l.cp > 1 ? fmt::format(" CP {}", l.cp) : "", l.pp,
                      megatrons ? "" : fmt::format(" {}", sim::schedule_name(l.schedule)),
                      l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",
                      l.ep > 1 ? fmt::format(" EP {}", l.ep) : "", l.dp, l.micro_batch_size);
@@ -57,17 +58,22 @@ std::string format_validation_report(const sim::PublishedValidation& v, const st
                      "per run or per set.\n\n", sim::fidelity_name(v.fidelity));
   out += fmt::format("Regenerate: `{}`\n\n", command);
   out += "A negative error is trainsim optimistic (faster than measured).\n\n";
-  out += "| run | GPUs | layout | measured, s | predicted, s | error | compute, s | bubble, s | exposed TP, s | "
-         "exposed EP, s | exposed PP, s | exposed DP, s | optimizer, s |\n";
-  out += "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  // Context parallelism's column only where a run has it.
+  const bool any_cp = std::any_of(v.runs.begin(), v.runs.end(),
+                                  [](const sim::ValidatedRun& run) { return run.scenario.layout.cp > 1; });
+  out += fmt::format("| run | GPUs | layout | measured, s | predicted, s | error | compute, s | bubble, s | exposed TP, s | "
+                     "{}exposed EP, s | exposed PP, s | exposed DP, s | optimizer, s |\n",
+                     any_cp ? "exposed CP, s | " : "");
+  out += fmt::format("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | {}---: | ---: | ---: | ---: |\n",
+                     any_cp ? "---: | " : "");
   for (const sim::ValidatedRun& run : v.runs) {
     const sim::StepEstimate& step = run.predicted.step;
-    out += fmt::format("| {} | {} | {} | {:.2f} | {:.2f} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | "
+    out += fmt::format("| {} | {} | {} | {:.2f} | {:.2f} | {} | {:.2f} | {:.2f} | {:.2f} | {}{:.2f} | {:.2f} | {:.2f} | "
                        "{:.3f} |\n",
                        run.measured.name, run.scenario.cluster.gpu_count(), layout_text(run.scenario.layout),
                        run.measured_step_s(), step.step_time_s, signed_percent(run.relative_error()), step.compute_s,
-                       step.bubble_s, exposed(step, "tp"), exposed(step, "ep"), exposed(step, "pp"),
-                       exposed(step, "dp"), step.optimizer_s);
+                       step.bubble_s, exposed(step, "tp"), any_cp ? fmt::format("{:.2f} | ", exposed(step, "cp")) : "",
+                       exposed(step, "ep"), exposed(step, "pp"), exposed(step, "dp"), step.optimizer_s);
   }
   out += fmt::format("\nOver {} runs: mean |error| {:.1f}%, largest |error| {:.1f}%, mean signed error {}.", v.runs.size(),
                      100 * v.mean_abs_error(), 100 * v.max_abs_error(), signed_percent(v.mean_signed_error()));

@@ -35,14 +35,16 @@ std::vector<ParallelLayout> enumerate(const Scenario& s) {
   for (int pp : {1, 2, 4, 8, 16, 32, 64}) {
     if (gpus % pp != 0 || pp > s.job.model.num_layers) continue;
     for (int tp : {1, 2, 4, 8}) {
-      if (tp > s.cluster.gpus_per_node || (gpus / pp) % tp != 0) continue;
-      const int dp = gpus / pp / tp;
+      // The scenario's context parallelism stays: it follows from the sequence length, not from the cluster.
+      const int cp = s.layout.cp;
+      if (tp > s.cluster.gpus_per_node || (gpus / pp) % (tp * cp) != 0) continue;
+      const int dp = gpus / pp / tp / cp;
       for (ScheduleKind schedule : kAllScheduleKinds) {
         if (schedule == ScheduleKind::kGPipe) continue;  // never better than 1F1B at the same memory
         for (int v : {1, 2, 4, 8}) {  // 8: Llama 3's 405B (docs/sources.md#llama3-pipeline)
           if ((v > 1) != (schedule == ScheduleKind::kInterleaved)) continue;
           for (int ep : {1, 8, 16, 32, 64}) {
-            if ((ep > 1) != moe || (dp * tp) % ep != 0) continue;
+            if ((ep > 1) != moe || (dp * tp * cp) % ep != 0) continue;
             for (int mb : {1, 2, 4}) {
               for (models::Recompute recompute : {models::Recompute::kNone, models::Recompute::kSelective,
                                                   models::Recompute::kFull, models::Recompute::kDeepSeek}) {
@@ -118,9 +120,9 @@ void simulate(const Scenario& base, std::vector<PlanCandidate*> candidates, Fide
 }  // namespace
 
 std::string layout_text(const ParallelLayout& l) {
-  return fmt::format("PP {} {}{}, TP {}{}, EP {}, DP {} ZeRO-{}, mb {}, recompute {}", l.pp, schedule_name(l.schedule),
-                     l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "", l.tp,
-                     l.sequence_parallel ? "+SP" : "", l.ep, l.dp, l.zero_stage, l.micro_batch_size,
+  return fmt::format("PP {} {}{}, TP {}{}{}, EP {}, DP {} ZeRO-{}, mb {}, recompute {}", l.pp,
+                     schedule_name(l.schedule), l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",
+                     l.tp, l.sequence_parallel ? "+SP" : "", l.cp > 1 ? fmt::format(", CP {}", l.cp) : "", l.ep, l.dp, l.zero_stage, l.micro_batch_size,
                      models::recompute_description(l.recompute, l.recompute_modules));
 }
 

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "models/attention_window.h"
 #include "sim/scenario/stage_plan.h"
 #include "sim/schedules/schedule_request.h"
 
@@ -13,6 +14,32 @@ namespace {
 [[noreturn]] void fail(const Scenario& s, const std::string& key, const std::string& problem,
                        const std::string& expected = {}, const std::string& hint = {}) {
   throw ConfigError(s.where(key), problem, expected, hint);
+}
+
+// "tp 8", or "tp 8 x cp 16" under context parallelism: the degrees that, with pp and dp, make the GPU count.
+std::string tp_cp_text(const ParallelLayout& l) {
+  return l.cp > 1 ? fmt::format("tp {} x cp {}", l.tp, l.cp) : fmt::format("tp {}", l.tp);
+}
+
+// Context parallelism as modelled (models::OpContext::cp): the load-balanced causal split needs 2 cp equal chunks
+// and a causal flash core without a window.
+void check_context_parallel(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  if (l.cp == 1) return;
+  const int sequence = s.job.sequence_length;
+  if (sequence % (2 * l.cp) != 0)
+    fail(s, "parallelism.cp",
+         fmt::format("cp {} splits each sequence in 2 x {} = {} equal chunks, but sequence_length {} does not divide",
+                     l.cp, l.cp, 2 * l.cp, sequence),
+         fmt::format("a cp with 2 cp dividing {}", sequence),
+         "each CP rank takes chunks i and 2 cp - 1 - i so that every rank has the same causal work");
+  if (l.attention_kernel != models::AttentionKernel::kFlash)
+    fail(s, "parallelism.cp", "context parallelism with the unfused attention core is not modelled",
+         "attention_kernel: flash, or cp: 1");
+  if (models::effective_window(s.job.model, sequence) > 0)
+    fail(s, "parallelism.cp",
+         fmt::format("context parallelism with {}'s sliding-window attention is not modelled", s.job.model.name),
+         "cp: 1", "the load-balanced split prices full causal attention");
 }
 
 void check_against_model(const Scenario& s) {
@@ -27,9 +54,14 @@ void check_against_model(const Scenario& s) {
   if (m.is_moe() && m.moe.routed_experts % l.ep != 0)
     fail(s, "parallelism.ep", fmt::format("ep {} does not divide the {} routed experts of {}", l.ep, m.moe.routed_experts, m.name),
          "a divisor of the expert count");
-  if ((l.dp * l.tp) % l.ep != 0)
-    fail(s, "parallelism.ep", fmt::format("ep {} exceeds or does not divide the dp x tp = {} GPUs of a pipeline stage", l.ep, l.dp * l.tp),
-         "a divisor of dp x tp", "EP groups are drawn from the GPUs that hold the same stage");
+  check_context_parallel(s);
+  const int stage_gpus = l.dp * l.model_parallel();
+  const char* stage_degrees = l.cp > 1 ? "dp x tp x cp" : "dp x tp";
+  if (stage_gpus % l.ep != 0)
+    fail(s, "parallelism.ep",
+         fmt::format("ep {} exceeds or does not divide the {} = {} GPUs of a pipeline stage", l.ep, stage_degrees,
+                     stage_gpus),
+         fmt::format("a divisor of {}", stage_degrees), "EP groups are drawn from the GPUs that hold the same stage");
   // A stage holds at least one transformer layer, or, where Megatron-Core's split counts the embedding or the
   // loss as a layer, the embedding or the output head alone (Llama 3's 405B: 126 layers on 16 x 8 chunks, the
   // first holding only the embedding and the last only the output head; docs/sources.md#llama3-pipeline).
@@ -95,18 +127,19 @@ bool passes_rules(const Scenario& s) {
 std::string valid_degrees_hint(const Scenario& s) {
   const ParallelLayout& l = s.layout;
   const long long gpus = s.cluster.gpu_count();
+  const long long model_parallel = l.model_parallel();
   Scenario candidate = s;
-  if (gpus % (static_cast<long long>(l.pp) * l.tp) == 0) {
-    candidate.layout.dp = static_cast<int>(gpus / (l.pp * l.tp));
+  if (gpus % (l.pp * model_parallel) == 0) {
+    candidate.layout.dp = static_cast<int>(gpus / (l.pp * model_parallel));
     if (passes_rules(candidate))
-      return fmt::format("dp: {} (= {} GPUs / (pp {} x tp {}))", candidate.layout.dp, gpus, l.pp, l.tp);
+      return fmt::format("dp: {} (= {} GPUs / (pp {} x {}))", candidate.layout.dp, gpus, l.pp, tp_cp_text(l));
   }
   candidate = s;
-  if (gpus % (static_cast<long long>(l.dp) * l.tp) == 0) {
-    candidate.layout.pp = static_cast<int>(gpus / (static_cast<long long>(l.dp) * l.tp));
+  if (gpus % (l.dp * model_parallel) == 0) {
+    candidate.layout.pp = static_cast<int>(gpus / (l.dp * model_parallel));
     candidate.layout.layers_per_stage.clear();
     if (passes_rules(candidate))
-      return fmt::format("pp: {} (= {} GPUs / (dp {} x tp {}))", candidate.layout.pp, gpus, l.dp, l.tp);
+      return fmt::format("pp: {} (= {} GPUs / (dp {} x {}))", candidate.layout.pp, gpus, l.dp, tp_cp_text(l));
   }
   return fmt::format("pick pp and tp whose product divides the {} GPUs and leave dp out: it is derived", gpus);
 }
@@ -114,10 +147,10 @@ std::string valid_degrees_hint(const Scenario& s) {
 void check_degrees(const Scenario& s) {
   const ParallelLayout& l = s.layout;
   const int gpus = s.cluster.gpu_count();
-  if (static_cast<long long>(l.pp) * l.tp * l.dp != gpus)
-    fail(s, "parallelism", fmt::format("pp {} x tp {} x dp {} = {} GPUs, but the cluster has {} ({} nodes x {})", l.pp, l.tp,
-                                       l.dp, static_cast<long long>(l.pp) * l.tp * l.dp, gpus, s.cluster.nodes,
-                                       s.cluster.gpus_per_node),
+  const long long product = static_cast<long long>(l.pp) * l.model_parallel() * l.dp;
+  if (product != gpus)
+    fail(s, "parallelism", fmt::format("pp {} x {} x dp {} = {} GPUs, but the cluster has {} ({} nodes x {})", l.pp,
+                                       tp_cp_text(l), l.dp, product, gpus, s.cluster.nodes, s.cluster.gpus_per_node),
          "degrees whose product is the GPU count", valid_degrees_hint(s));
 }
 
@@ -126,12 +159,12 @@ void check_degrees(const Scenario& s) {
 void derive_data_parallel(Scenario& s) {
   ParallelLayout& l = s.layout;
   const long long gpus = s.cluster.gpu_count();
-  const long long pp_tp = static_cast<long long>(l.pp) * l.tp;
-  // ep is carved out of dp x tp (check_against_model), so it takes no GPUs of its own: GPUs = pp x tp x dp.
+  const long long pp_tp = static_cast<long long>(l.pp) * l.model_parallel();
+  // ep is carved out of dp x tp x cp (check_against_model), so it takes no GPUs of its own: GPUs = pp x tp x cp x dp.
   if (gpus % pp_tp != 0)
     fail(s, "parallelism.dp",
-         fmt::format("dp is left out, but pp {} x tp {} = {} does not divide the {} GPUs ({} nodes x {})", l.pp, l.tp,
-                     pp_tp, gpus, s.cluster.nodes, s.cluster.gpus_per_node),
+         fmt::format("dp is left out, but pp {} x {} = {} does not divide the {} GPUs ({} nodes x {})", l.pp,
+                     tp_cp_text(l), pp_tp, gpus, s.cluster.nodes, s.cluster.gpus_per_node),
          "pp x tp dividing the GPU count, or a dp with pp x tp x dp = the GPU count");
   l.dp = static_cast<int>(gpus / pp_tp);
 }

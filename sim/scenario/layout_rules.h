@@ -13,7 +13,7 @@ int microbatches_per_step(const ParallelLayout& layout, int global_batch_sequenc
 // except interleaving, which counts devices and virtual stages.
 ScheduleRequest schedule_request_for(const ParallelLayout& layout, int microbatches);
 
-// dp when the scenario leaves it out: GPUs / (pp x tp), as ep is drawn from dp x tp. A ConfigError at
+// dp when the scenario leaves it out: GPUs / (pp x tp x cp), as ep is drawn from dp x tp x cp. A ConfigError at
 // parallelism.dp where pp x tp does not divide the GPU count.
 void derive_data_parallel(Scenario& scenario);
 

@@ -1,6 +1,7 @@
 // ParallelLayout: how a run is laid out. Parallel degrees, ZeRO stage, micro-batch, pipeline schedule,
-// layer placement and recomputation. The product pp x tp x dp is the GPU count; EP groups are drawn from
-// the dp x tp GPUs of one pipeline stage.
+// layer placement and recomputation. The product pp x tp x cp x dp is the GPU count; EP groups are drawn from
+// the dp x tp x cp GPUs of one pipeline stage (Megatron-Core folds expert parallelism over data and context
+// parallelism).
 #pragma once
 #include <vector>
 
@@ -15,6 +16,10 @@ struct ParallelLayout {
   int virtual_stages = 1;  // interleaved 1F1B only
   int tp = 1;
   bool sequence_parallel = false;
+  // Context parallelism: each sequence split over cp GPUs (models::OpContext::cp). They hold the same weights, so
+  // their gradients are reduced, and ZeRO shards them, over dp x cp GPUs (Megatron-Core's data-parallel group
+  // with context parallelism).
+  int cp = 1;
   int ep = 1;
   int dp = 1;
   int zero_stage = 1;
@@ -42,7 +47,11 @@ struct ParallelLayout {
   bool gradient_accumulation_fusion = true;
   PipelineP2p pipeline_p2p = PipelineP2p::kOverlapped;  // parallelism.pipeline_p2p (pipeline_p2p.h)
 
-  int expert_data_parallel() const { return dp * tp / ep; }
+  int expert_data_parallel() const { return dp * tp * cp / ep; }
+  // The GPUs holding the same non-expert weights: the gradients' reduction group and ZeRO's shards.
+  int weight_replicas() const { return dp * cp; }
+  // The GPUs of one stage replica that share each micro-batch: its TP and CP groups (GPUs = pp x this x dp).
+  int model_parallel() const { return tp * cp; }
   // Pipeline stages the model is cut into: pp, pp x v when interleaved, 2 pp for DualPipeV's V.
   int stage_count() const;
   // Parameters per gradient bucket: dp_bucket_parameters, or Megatron-Core's max(40M, 1M x dp).

@@ -207,15 +207,16 @@ void read_distributed_optimizer(const ConfigNode& node, ParallelLayout& l) {
 }
 
 void read_parallelism(const ConfigNode& node, Scenario& s) {
-  node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "ep", "dp", "zero_stage", "micro_batch_size",
-                       "schedule", "recompute", "attention_kernel", "cross_entropy_kernel", "residual_add",
+  node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "cp", "ep", "dp", "zero_stage",
+                       "micro_batch_size", "schedule", "recompute", "attention_kernel", "cross_entropy_kernel", "residual_add",
                        "layers_per_stage",
                        "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                        "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_overlap",
                        "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer", "gradient_accumulation_fusion",
                        "pipeline_p2p"});
   ParallelLayout& l = s.layout;
-  for (const char* key : {"pp", "tp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
+  for (const char* key : {"pp", "tp", "cp", "ep", "dp", "virtual_stages", "micro_batch_size", "schedule",
+                          "layers_per_stage", "zero_stage",
                           "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                           "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_bucket"})
     if (auto child = node.get(key)) remember(s, *child);
@@ -224,6 +225,7 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   // dp left out: derive_data_parallel fills it in once the cluster is read (0 until then).
   l.dp = node.has("dp") ? static_cast<int>(node.require("dp").as_integer(ranges::kDataDegree)) : 0;
   l.tp = static_cast<int>(node.integer_or("tp", ranges::kTensorDegree, 1));
+  l.cp = static_cast<int>(node.integer_or("cp", ranges::kContextDegree, 1));
   l.ep = static_cast<int>(node.integer_or("ep", ranges::kExpertDegree, 1));
   l.virtual_stages = static_cast<int>(node.integer_or("virtual_stages", ranges::kVirtualStages, 1));
   l.sequence_parallel = node.bool_or("sequence_parallel", false);

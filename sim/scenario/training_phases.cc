@@ -49,13 +49,14 @@ TrainingPhase read_phase(const ConfigNode& phase, int index, const std::string& 
   if (auto parallelism = phase.get("parallelism")) {
     parallelism->require_map();
     // A phase that changes the layout and leaves dp out gets the dp the GPUs give (as a scenario without dp
-    // does), not the main training's; where pp x tp does not divide the GPUs the rules say so at the phase.
+    // does), not the main training's; where pp x tp x cp does not divide the GPUs the rules say so at the phase.
     if (!parallelism->has("dp")) {
       auto degree = [&](const char* key, int main_degree) {
         const auto v = parallelism->get(key);
         return v ? static_cast<int>(v->as_integer(1, 1 << 20)) : main_degree;
       };
-      const int model_parallel = degree("pp", main.layout.pp) * degree("tp", main.layout.tp);
+      const int model_parallel =
+          degree("pp", main.layout.pp) * degree("tp", main.layout.tp) * degree("cp", main.layout.cp);
       if (main.cluster.gpu_count() % model_parallel == 0)
         phase_overrides.push_back(fmt::format("parallelism.dp={}", main.cluster.gpu_count() / model_parallel));
     }

@@ -24,7 +24,7 @@ HeldParameters held_parameters(const StagePlan& plan, int device, const PricedMo
 
 int replica_stride(const ParallelLayout& l, int replicas) {
   // The dense and the expert groups have the same size only when ep = tp, and then the same stride.
-  return replicas == l.dp ? l.tp : std::max(l.ep, l.tp);
+  return replicas == l.weight_replicas() ? l.tp : std::max(l.ep, l.tp);
 }
 
 int replicas_per_node(const Scenario& s, int replicas) {
@@ -114,7 +114,7 @@ UnitCollectives unit_collectives(const Scenario& s, const models::LayerOps& laye
   const ParallelLayout& l = s.layout;
   UnitCollectives out;
   const std::array<double, 2> parameters = {layer.parameters, layer.expert_parameters};
-  const std::array<int, 2> replicas = {l.dp, l.expert_data_parallel()};
+  const std::array<int, 2> replicas = {l.weight_replicas(), l.expert_data_parallel()};
   for (std::size_t e = 0; e < 2; ++e) {
     const ZeroCollectives shard = shard_collectives(s, parameters[e], replicas[e]);
     out.reduce[e] = shard.before_optimizer;
@@ -164,8 +164,8 @@ namespace {
 
 // The parameters of `held` this GPU keeps a share of for a state ZeRO shards from `from_stage` on.
 double held_from_stage(const ParallelLayout& l, const HeldParameters& held, int from_stage) {
-  return models::zero_held_parameters(held.parameters, l.dp, held.expert_parameters, l.expert_data_parallel(),
-                                      l.zero_stage, from_stage);
+  return models::zero_held_parameters(held.parameters, l.weight_replicas(), held.expert_parameters,
+                                      l.expert_data_parallel(), l.zero_stage, from_stage);
 }
 
 }  // namespace

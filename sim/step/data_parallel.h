@@ -20,10 +20,10 @@ struct HeldParameters {
 HeldParameters held_parameters(const StagePlan& plan, int device, const PricedModel& priced,
                                const models::ModelConfig& model);
 
-// Where a GPU's data-parallel replicas sit (Megatron's rank order: TP innermost, then DP; a pipeline device
-// holds dp x tp consecutive GPUs): a dense parameter's `replicas` (dp of them) tp GPUs apart, an expert's
-// (the expert-data-parallel degree) max(ep, tp) apart; a node holds gpus_per_node / stride of them (the largest
-// divisor of the group that fits), one where the stride fills a node. NCCL's rings then leave each node over
+// Where a GPU's data-parallel replicas sit (Megatron's rank order: TP innermost, then CP, then DP; a pipeline
+// device holds dp x tp x cp consecutive GPUs): a dense parameter's `replicas` (dp x cp of them) tp GPUs apart,
+// an expert's (the expert-data-parallel degree) max(ep, tp) apart; a node holds gpus_per_node / stride of them
+// (the largest divisor of the group that fits), one where the stride fills a node. NCCL's rings then leave each node over
 // those replicas' NICs together (hardware/nccl_collective.h).
 int replica_stride(const ParallelLayout& layout, int replicas);
 int replicas_per_node(const Scenario& scenario, int replicas);

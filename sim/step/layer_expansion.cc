@@ -181,9 +181,12 @@ class LayerExpansion::Impl {
     const int members = gpus_.members();
     const bool gpu_level = fidelity_ == Fidelity::kGpu;
     const bool ep = op.kind == StageOpKind::kEp;
-    const int group = !gpu_level ? gpus_.cluster_gpus() : ep ? gpus_.ep() : gpus_.tp();
+    // A CP group's other ranks are not among a device's simulated members (ReplicaGpus): at every fidelity its
+    // collectives go to the representative peers that stage fidelity uses, and nothing arrives from them.
+    const bool cp = op.kind == StageOpKind::kCp;
+    const int group = !gpu_level || cp ? gpus_.cluster_gpus() : ep ? gpus_.ep() : gpus_.tp();
     const int id_name = graph.intern(op.name);
-    const int tag = ep ? WorkTags::kEp : WorkTags::kTp;
+    const int tag = ep ? WorkTags::kEp : cp ? WorkTags::kCp : WorkTags::kTp;
     std::vector<std::vector<int>> arriving(static_cast<std::size_t>(members));
     std::vector<std::vector<int>> sent(static_cast<std::size_t>(members));
     const int base = gpus_.gpu(rank_, 0);
@@ -198,7 +201,7 @@ class LayerExpansion::Impl {
                                         nccl_delay_s(op.latency_s, link_latency_s));
         for (int before : c.ready[m]) graph.add_dependency(before, flow);
         sent[m].push_back(flow);
-        if (gpu_level) arriving[receiver].push_back(flow);
+        if (gpu_level && !cp) arriving[receiver].push_back(flow);
       }
     }
     for (int m = 0; m < members; ++m) {

@@ -24,20 +24,25 @@ LayerTiming& LayerTiming::operator+=(const LayerTiming& o) {
   ep_backward_s += o.ep_backward_s;
   tp_forward_s += o.tp_forward_s;
   tp_backward_s += o.tp_backward_s;
+  cp_forward_s += o.cp_forward_s;
+  cp_backward_s += o.cp_backward_s;
   for (const auto& [kind, s] : o.compute_by_kind_s) compute_by_kind_s[kind] += s;
   ep_load += o.ep_load;
   tp_load += o.tp_load;
+  cp_load += o.cp_load;
   return *this;
 }
 
 LayerTiming LayerTiming::scaled(double factor) const {
   LayerTiming out = *this;
   for (double* field : {&out.forward_s, &out.backward_input_s, &out.weight_backward_s, &out.ep_forward_s,
-                        &out.ep_backward_s, &out.tp_forward_s, &out.tp_backward_s})
+                        &out.ep_backward_s, &out.tp_forward_s, &out.tp_backward_s,
+                        &out.cp_forward_s, &out.cp_backward_s})
     *field *= factor;
   for (auto& [kind, s] : out.compute_by_kind_s) s *= factor;
   out.ep_load = ep_load.scaled(factor);
   out.tp_load = tp_load.scaled(factor);
+  out.cp_load = cp_load.scaled(factor);
   return out;
 }
 
@@ -52,11 +57,15 @@ std::map<std::string, double> compute_by_kind_map(const models::ComputeKindSecon
 
 std::optional<hw::Collective> nccl_collective_of(const models::Op& op) {
   using models::CommKind;
-  if (op.comm != CommKind::kTpAllReduce && op.comm != CommKind::kTpAllGather && op.comm != CommKind::kTpReduceScatter)
-    return std::nullopt;
-  const hw::CollectiveKind kind = op.comm == CommKind::kTpAllReduce   ? hw::CollectiveKind::kAllReduce
-                                  : op.comm == CommKind::kTpAllGather ? hw::CollectiveKind::kAllGather
-                                                                      : hw::CollectiveKind::kReduceScatter;
+  hw::CollectiveKind kind = hw::CollectiveKind::kAllReduce;
+  switch (op.comm) {
+    case CommKind::kTpAllReduce: kind = hw::CollectiveKind::kAllReduce; break;
+    case CommKind::kTpAllGather:
+    case CommKind::kCpAllGather: kind = hw::CollectiveKind::kAllGather; break;
+    case CommKind::kTpReduceScatter:
+    case CommKind::kCpReduceScatter: kind = hw::CollectiveKind::kReduceScatter; break;
+    default: return std::nullopt;
+  }
   return hw::Collective{kind, op.message_bytes, op.group_ranks, op.group_ranks_per_node};
 }
 
@@ -96,9 +105,18 @@ LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model
     if (op.is_communication()) {
       const double s = communication_seconds(op, cluster);
       const bool ep = op.comm == CommKind::kEpDispatch || op.comm == CommKind::kEpCombine;
+      const bool cp = op.comm == CommKind::kCpAllGather || op.comm == CommKind::kCpReduceScatter;
       const bool forward = op.pass == Pass::kForward;
-      (ep ? (forward ? t.ep_forward_s : t.ep_backward_s) : (forward ? t.tp_forward_s : t.tp_backward_s)) += s;
-      (ep ? t.ep_load : t.tp_load) += communication_load(op, cluster);
+      if (ep) {
+        (forward ? t.ep_forward_s : t.ep_backward_s) += s;
+        t.ep_load += communication_load(op, cluster);
+      } else if (cp) {
+        (forward ? t.cp_forward_s : t.cp_backward_s) += s;
+        t.cp_load += communication_load(op, cluster);
+      } else {
+        (forward ? t.tp_forward_s : t.tp_backward_s) += s;
+        t.tp_load += communication_load(op, cluster);
+      }
       continue;
     }
     const double s = model.seconds(op);

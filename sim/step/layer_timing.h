@@ -29,8 +29,19 @@ struct LayerTiming {
   double weight_backward_s = 0;  // compute of W
   double ep_forward_s = 0, ep_backward_s = 0;  // EP dispatch + combine
   double tp_forward_s = 0, tp_backward_s = 0;  // TP collectives
+  double cp_forward_s = 0, cp_backward_s = 0;  // CP's K and V all-gathers and their gradients' reduce-scatter
   std::map<std::string, double> compute_by_kind_s;  // compute_by_kind_map's keys, over all phases
-  CommLoad ep_load, tp_load;                         // the terms of the EP and TP times above
+  CommLoad ep_load, tp_load, cp_load;                // the terms of the EP, TP and CP times above
+
+  // Communication of F and of B (Bi and W) that runs on the compute's stream, not overlapped by the
+  // schedules: TP's and CP's collectives.
+  double blocking_forward_comm_s() const { return tp_forward_s + cp_forward_s; }
+  double blocking_backward_comm_s() const { return tp_backward_s + cp_backward_s; }
+  // A chunk's F and B with all their communication run in line (no other chunk's compute hiding EP).
+  double forward_in_line_s() const { return forward_s + ep_forward_s + blocking_forward_comm_s(); }
+  double backward_in_line_s() const {
+    return backward_input_s + weight_backward_s + ep_backward_s + blocking_backward_comm_s();
+  }
 
   double compute_s() const { return forward_s + backward_input_s + weight_backward_s; }
   LayerTiming& operator+=(const LayerTiming& other);
@@ -41,7 +52,7 @@ struct LayerTiming {
 // included so that every fidelity gives the same keys; the optimizer is reported apart (optimizer_s).
 std::map<std::string, double> compute_by_kind_map(const models::ComputeKindSeconds& seconds);
 
-// The NCCL collective behind a TP op; none for EP (DeepEP's all-to-all) and compute ops.
+// The NCCL collective behind a TP or CP op; none for EP (DeepEP's all-to-all) and compute ops.
 std::optional<hw::Collective> nccl_collective_of(const models::Op& op);
 
 // The bytes whose time at the NIC's line rate an op's inter-node leg takes: an EP op's bytes over DeepEP's
@@ -49,7 +60,7 @@ std::optional<hw::Collective> nccl_collective_of(const models::Op& op);
 // the engine's flows both use it.
 double nic_rate_bytes(const models::Op& op);
 
-// Time of one communication op on the cluster's links. A TP collective: NCCL's latency and bus bandwidth. EP:
+// Time of one communication op on the cluster's links. A TP or CP collective: NCCL's latency and bus bandwidth. EP:
 // its NVLink and IB legs are pipelined, so the slower one sets the pace.
 double communication_seconds(const models::Op& op, const hw::ClusterSpec& cluster);
 CommLoad communication_load(const models::Op& op, const hw::ClusterSpec& cluster);

@@ -157,7 +157,8 @@ PairLayerTimes pair_layer_times(const models::LayerOps& ops, const hw::OpTimeMod
     }
     // TP collectives stay on the compute stream, exposed (chunk_times_of): they count in their block.
     const double seconds = op.is_communication() ? communication_seconds(op, cluster) : model.seconds(op);
-    const bool attention = op.role == OpRole::kAttention || op.role == OpRole::kAttentionTp;
+    const bool attention = op.role == OpRole::kAttention || op.role == OpRole::kAttentionTp ||
+                           op.role == OpRole::kAttentionCp;
     switch (op.pass) {
       case Pass::kForward: (attention ? t.attention_forward_s : t.moe_forward_s) += seconds; break;
       case Pass::kBackwardInput: (attention ? t.attention_backward_s : t.moe_backward_s) += seconds; break;

@@ -24,6 +24,7 @@ models::OpContext op_context(const Scenario& s) {
   c.sequence_length = s.job.sequence_length;
   c.tp = s.layout.tp;
   c.sequence_parallel = s.layout.sequence_parallel;
+  c.cp = s.layout.cp;
   c.ep = s.layout.ep;
   c.gpus_per_node = s.cluster.gpus_per_node;
   c.recompute = s.layout.recompute;

@@ -66,10 +66,11 @@ std::shared_ptr<const ResolvedSchedule> schedule_if_valid(const ParallelLayout& 
 
 ChunkTimes chunk_times_of(const LayerTiming& t) {
   ChunkTimes c;
-  c.forward_s = t.forward_s + t.ep_forward_s + t.tp_forward_s;
-  c.backward_s = t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s;
+  c.forward_s = t.forward_in_line_s();
+  c.backward_s = t.backward_in_line_s();
   c.weight_backward_s = t.weight_backward_s;
-  c.overlapped_s = std::max(t.compute_s(), t.ep_forward_s + t.ep_backward_s) + t.tp_forward_s + t.tp_backward_s;
+  c.overlapped_s = std::max(t.compute_s(), t.ep_forward_s + t.ep_backward_s) + t.blocking_forward_comm_s() +
+                   t.blocking_backward_comm_s();
   return c;
 }
 

@@ -21,6 +21,7 @@ constexpr int kSlotCount = models::kOpRoleCount;
 
 constexpr std::array<StageOpKind, kSlotCount> kSlotKind = {
     StageOpKind::kEmbeddingHead,  StageOpKind::kTp,  // pre and the embedding's TP collective
+    StageOpKind::kCp,                                 // CP's K and V all-gather (and in backward their gradients)
     StageOpKind::kAttention,      StageOpKind::kTp,  // attention and its TP collectives
     StageOpKind::kRouter,         StageOpKind::kEp,      StageOpKind::kExperts,  // router, dispatch, experts
     StageOpKind::kEp,             StageOpKind::kExperts,  // combine, combine_sum
@@ -47,7 +48,7 @@ SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_mode
     StageOp& o = sums.by_pass[pass_index(op.pass)][slot];
     o.kind = kSlotKind[slot];
     if (const auto collective = nccl_collective_of(op)) {
-      // A TP collective as NCCL runs it: its bytes over the link at NCCL's bus-bandwidth efficiency, and its
+      // A TP or CP collective as NCCL runs it: its bytes over the link at NCCL's bus-bandwidth efficiency, and its
       // latency (layer_timing.h prices it the same way in the closed form).
       const hw::CollectiveTime t = hw::nccl_collective_time(*collective, cluster);
       (t.link == hw::CollectiveLink::kNic ? o.nic_bytes : o.nvlink_bytes) += t.link_bytes;
@@ -112,6 +113,7 @@ std::string_view stage_op_kind_name(StageOpKind kind) {
     case StageOpKind::kMlp: return "mlp";
     case StageOpKind::kEp: return "ep";
     case StageOpKind::kTp: return "tp";
+    case StageOpKind::kCp: return "cp";
   }
   return "?";
 }

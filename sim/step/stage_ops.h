@@ -15,9 +15,9 @@
 namespace trainsim::sim {
 
 // What a stage op is: a group of compute (the units of DeepSeek-V3's overlap) or communication by purpose.
-enum class StageOpKind { kEmbeddingHead, kAttention, kRouter, kExperts, kMlp, kEp, kTp };
+enum class StageOpKind { kEmbeddingHead, kAttention, kRouter, kExperts, kMlp, kEp, kTp, kCp };
 
-std::string_view stage_op_kind_name(StageOpKind kind);  // "embedding_head", "attention", ..., "ep", "tp"
+std::string_view stage_op_kind_name(StageOpKind kind);  // "embedding_head", "attention", ..., "ep", "tp", "cp"
 
 struct StageOp {
   std::string name;  // "F L12 attention", "Bi L12 dispatch", "B head head"
@@ -29,7 +29,7 @@ struct StageOp {
   models::ComputeKindSeconds routed_by_kind_s{};   // routed_compute_s split by op kind
   double nvlink_bytes = 0;  // communication ops: bytes this GPU sends over NVLink
   double nic_bytes = 0;     // and over its NIC (DeepSeek's path: once per target node)
-  // TP ops: NCCL's latency of their collectives (hardware/nccl_collective.h); their bytes above are NCCL's
+  // TP and CP ops: NCCL's latency of their collectives (hardware/nccl_collective.h); their bytes above are NCCL's
   // bus bytes over its bus-bandwidth efficiency, the bytes that take its bandwidth time at the link's rate.
   double latency_s = 0;
   // EP ops: how many of the catalog's dispatch-kind and combine-kind all-to-alls they carry (the forward dispatch
@@ -40,7 +40,9 @@ struct StageOp {
   // the later one's. Where gradient buckets become ready (data_parallel.h).
   int layer = -1;
   int model_layer = -1;  // the same layer's index in the model (StageLayer::model_layer), -1 for embedding and head
-  bool is_communication() const { return kind == StageOpKind::kEp || kind == StageOpKind::kTp; }
+  bool is_communication() const {
+    return kind == StageOpKind::kEp || kind == StageOpKind::kTp || kind == StageOpKind::kCp;
+  }
 };
 
 struct StageOps {

@@ -67,8 +67,8 @@ StageUnits stage_units(const PricedScenario& p, int stage) {
   for (const StageLayer& layer : stage_layers(p.plan.stages[static_cast<std::size_t>(stage)], s.job.model)) {
     const LayerTiming& t = p.at_schedule_sms.of(layer.kind).timing;
     const UnitCollectives unit = unit_collectives(s, p.at_full_sms.of(layer.kind).ops);
-    out.forward_s.push_back(t.forward_s + t.ep_forward_s + t.tp_forward_s);
-    out.backward_s.push_back(t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s);
+    out.forward_s.push_back(t.forward_in_line_s());
+    out.backward_s.push_back(t.backward_in_line_s());
     out.gather_s.push_back(collective_s(unit.gather[0], cluster) + collective_s(unit.gather[1], cluster));
     out.reduce_s.push_back(collective_s(unit.reduce[0], cluster) + collective_s(unit.reduce[1], cluster));
   }
@@ -118,7 +118,7 @@ double unit_device_extra_s(const PricedScenario& p, int device) {
 // The weights' all-gathers after the optimizer (ZeRO 1 and 2), dense and expert: exposed at the step's end.
 double after_optimizer_s(const Scenario& s, const HeldParameters& held, const hw::ClusterSpec& cluster) {
   const ParallelLayout& l = s.layout;
-  return collective_s(zero_collectives(s, held.parameters, l.dp).after_optimizer, cluster) +
+  return collective_s(zero_collectives(s, held.parameters, l.weight_replicas()).after_optimizer, cluster) +
          collective_s(zero_collectives(s, held.expert_parameters, l.expert_data_parallel()).after_optimizer, cluster);
 }
 
@@ -126,7 +126,7 @@ double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& h
   const Scenario& s = p.scenario;
   const ParallelLayout& l = s.layout;
   if (!l.dp_overlap) {
-    CommLoad all = dp_collective_load(s, held.parameters, l.dp);
+    CommLoad all = dp_collective_load(s, held.parameters, l.weight_replicas());
     all += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
     return all.nic_s + all.nvlink_s + all.latency_s;
   }
@@ -138,13 +138,13 @@ double exposed_dp_s(const PricedScenario& p, int device, const HeldParameters& h
     const std::vector<StageLayer> layers = stage_layers(p.plan.stages[static_cast<std::size_t>(*stage)], s.job.model);
     for (int i = static_cast<int>(layers.size()) - 1; i >= 0; --i) {
       const LayerTiming& t = p.at_schedule_sms.of(layers[static_cast<std::size_t>(i)].kind).timing;
-      backward_s += t.backward_input_s + t.weight_backward_s + t.ep_backward_s + t.tp_backward_s;
+      backward_s += t.backward_in_line_s();
       ready_s[{*stage, i}] = backward_s;
     }
   }
   double stream_free_s = 0;
   for (const GradientBucket& b : gradient_buckets(p.plan, device, p.at_full_sms, s.job.model, l.dp_bucket())) {
-    const hw::Collective c = bucket_collective(s, b, b.expert ? l.expert_data_parallel() : l.dp);
+    const hw::Collective c = bucket_collective(s, b, b.expert ? l.expert_data_parallel() : l.weight_replicas());
     stream_free_s = std::max(stream_free_s, ready_s.at({b.stage, b.layer})) + collective_s(c, cluster);
   }
   return std::max(0.0, stream_free_s - backward_s) + after_optimizer_s(s, held, cluster);
@@ -225,7 +225,7 @@ DeviceWork device_work(const PricedScenario& p, std::size_t device) {
 
 // The changes that would lower memory per GPU and are not already in place, as the memory model counts them
 // (models/memory_model.cc): full recompute keeps only layer inputs; more pp or tp splits the layers; more ep
-// splits the experts (an MoE model only, a divisor of the experts and of dp x tp); ZeRO 3 shards weights,
+// splits the experts (an MoE model only, a divisor of the experts and of dp x tp x cp); ZeRO 3 shards weights,
 // gradients and optimizer states over the data-parallel replicas (none when there is one); a GPU with more HBM.
 std::string memory_hint(const Scenario& s) {
   const ParallelLayout& l = s.layout;
@@ -239,12 +239,12 @@ std::string memory_hint(const Scenario& s) {
       break;
     }
   if (m.is_moe())
-    for (int ep = l.ep + 1; ep <= l.dp * l.tp; ++ep)
-      if (m.moe.routed_experts % ep == 0 && (l.dp * l.tp) % ep == 0) {
+    for (int ep = l.ep + 1; ep <= l.dp * l.model_parallel(); ++ep)
+      if (m.moe.routed_experts % ep == 0 && (l.dp * l.model_parallel()) % ep == 0) {
         options.push_back(fmt::format("raise ep (now {})", l.ep));
         break;
       }
-  if (l.zero_stage < 3 && (l.dp > 1 || l.expert_data_parallel() > 1))
+  if (l.zero_stage < 3 && (l.weight_replicas() > 1 || l.expert_data_parallel() > 1))
     options.push_back(fmt::format("raise zero_stage (now {}; 3 shards weights too)", l.zero_stage));
   for (const hw::GpuSpec& gpu : hw::gpu_catalog())
     if (gpu.hbm_capacity_bytes > s.cluster.gpu.hbm_capacity_bytes) {
@@ -330,20 +330,24 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   }
   e.bubble_s = makespan_s - busy_s;
 
-  // The device's busy time is its compute and the communication its chunks leave exposed: TP always, EP
-  // where no other chunk's compute covers it.
+  // The device's busy time is its compute and the communication its chunks leave exposed: TP and CP always,
+  // EP where no other chunk's compute covers it.
   const double ep_s = m * (device.timing.ep_forward_s + device.timing.ep_backward_s);
   const double tp_s = m * (device.timing.tp_forward_s + device.timing.tp_backward_s);
+  const double cp_s = m * (device.timing.cp_forward_s + device.timing.cp_backward_s);
   const double zero3_s = zero3 ? m * unit_device_extra_s(p, e.critical_device) : 0.0;  // inside busy_s
-  const double exposed_ep_s = busy_s - e.compute_s - tp_s - zero3_s;
+  const double exposed_ep_s = busy_s - e.compute_s - tp_s - cp_s - zero3_s;
   TS_CHECK(exposed_ep_s > -1e-9 * busy_s && exposed_ep_s < ep_s + 1e-9 * busy_s,
-           "busy {} s is not compute {} s + TP {} s + part of EP {} s", busy_s, e.compute_s, tp_s, ep_s);
+           "busy {} s is not compute {} s + TP {} s + CP {} s + part of EP {} s", busy_s, e.compute_s, tp_s, cp_s,
+           ep_s);
   // Only F&B overlap hides EP; elsewhere the difference is rounding.
   e.exposed_comm_by_kind_s["ep"] = overlap ? std::clamp(exposed_ep_s, 0.0, ep_s) : ep_s;
   e.hidden_comm_s = ep_s - e.exposed_comm_by_kind_s["ep"];
   e.exposed_comm_by_kind_s["tp"] = tp_s;
+  if (l.cp > 1) e.exposed_comm_by_kind_s["cp"] = cp_s;
   e.comm_bound_by_kind["ep"] = bound_of(device.timing.ep_load);
   e.comm_bound_by_kind["tp"] = bound_of(device.timing.tp_load);
+  if (l.cp > 1) e.comm_bound_by_kind["cp"] = bound_of(device.timing.cp_load);
 
   // PP: activations cross to the next stage's node; steady-state sends overlap compute, fill and drain do not.
   // What crosses the NIC and what is all-gathered over NVLink: pipeline_send_bytes (pipeline_p2p.h), as the
@@ -362,7 +366,7 @@ StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_se
   // DP: the ZeRO collectives of the critical device's parameters over the NICs, as NCCL runs them
   // (hardware/nccl_collective.h), exposed as far as the backward does not cover them (exposed_dp_s).
   const HeldParameters held = held_parameters(p.plan, e.critical_device, p.at_full_sms, s.job.model);
-  CommLoad dp = dp_collective_load(s, held.parameters, l.dp);
+  CommLoad dp = dp_collective_load(s, held.parameters, l.weight_replicas());
   dp += dp_collective_load(s, held.expert_parameters, l.expert_data_parallel());
   const bool any_dp = dp.nic_s > 0 || dp.nvlink_s > 0;
   double exposed_dp = 0;
@@ -431,7 +435,7 @@ MemoryEstimate estimate_memory(const PricedScenario& p, int microbatches) {
       in.expert_parameters += t.expert_parameters;
       activation_bytes += t.saved_bytes / static_cast<double>(p.plan.device_stages[d].size());
     }
-    in.data_parallel = l.dp;
+    in.data_parallel = l.weight_replicas();
     in.expert_data_parallel = l.expert_data_parallel();
     in.zero_stage = l.zero_stage;
     in.precision = s.job.optimizer;

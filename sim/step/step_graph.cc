@@ -67,7 +67,8 @@ int add_bucket_reductions(ActivityGraph& graph, const LayerExpansion& expansion,
   const ParallelLayout& l = s.layout;
   const int gpu = gpus.gpu(device, member), rank = timeline_rank(device, member, gpus.members());
   const std::array<int, 2> strides = {l.tp, std::max(l.ep, l.tp)};
-  const std::array<int, 2> replicas = {communication ? l.dp : 1, communication ? l.expert_data_parallel() : 1};
+  const std::array<int, 2> replicas = {communication ? l.weight_replicas() : 1,
+                                       communication ? l.expert_data_parallel() : 1};
   std::vector<std::pair<int, GradientBucket>> ready;  // (activity, bucket)
   for (const GradientBucket& b : gradient_buckets(priced.plan, device, priced.at_full_sms, s.job.model, l.dp_bucket())) {
     const int at = expansion.gradient_ready(device, member, b.stage, b.layer);
@@ -148,7 +149,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
   const int expert_all_gather = graph.intern("expert dp all-gather");
   for (int d = 0; d < out.devices; ++d) {
     const HeldParameters held = held_parameters(plan, d, priced.at_full_sms, s.job.model);
-    const ZeroCollectives dense = zero_collectives(s, held.parameters, options.communication ? l.dp : 1);
+    const ZeroCollectives dense = zero_collectives(s, held.parameters, options.communication ? l.weight_replicas() : 1);
     const ZeroCollectives experts =
         zero_collectives(s, held.expert_parameters, options.communication ? l.expert_data_parallel() : 1);
     for (int m = 0; m < out.members; ++m) {

@@ -74,7 +74,8 @@ StepSimulation simulate_step(const PricedScenario& priced, int global_batch_sequ
   for (const auto& [kind, seconds] : e.compute_by_kind_s) e.compute_s += seconds;
   e.optimizer_s = critical.compute_by_kind_s[static_cast<std::size_t>(models::ComputeKind::kOptimizer)];
   e.bubble_s = critical.idle_s;
-  for (WorkClass kind : {WorkClass::kEp, WorkClass::kTp, WorkClass::kPp, WorkClass::kDp}) {
+  for (WorkClass kind : {WorkClass::kEp, WorkClass::kTp, WorkClass::kCp, WorkClass::kPp, WorkClass::kDp}) {
+    if (kind == WorkClass::kCp && s.layout.cp == 1) continue;  // the closed form's keys: "cp" only with CP
     const auto exposed = critical.exposed_comm_by_kind_s.find(kind);
     e.exposed_comm_by_kind_s[std::string(work_class_name(kind))] =
         exposed == critical.exposed_comm_by_kind_s.end() ? 0.0 : exposed->second;

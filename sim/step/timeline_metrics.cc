@@ -11,7 +11,8 @@ namespace trainsim::sim {
 namespace {
 
 // Sweep channels: compute first, then the communication kinds in the order that takes shared instants.
-constexpr std::array<WorkClass, 4> kCommOrder = {WorkClass::kEp, WorkClass::kTp, WorkClass::kPp, WorkClass::kDp};
+constexpr std::array<WorkClass, 5> kCommOrder = {WorkClass::kEp, WorkClass::kTp, WorkClass::kCp, WorkClass::kPp,
+                                                 WorkClass::kDp};
 constexpr int kChannels = 1 + static_cast<int>(kCommOrder.size());
 
 int channel_of(const TimelineEvent& e, const WorkTag& tag) {

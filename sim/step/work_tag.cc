@@ -10,6 +10,7 @@ std::string_view work_class_name(WorkClass work) {
     case WorkClass::kCompute: return "compute";
     case WorkClass::kEp: return "ep";
     case WorkClass::kTp: return "tp";
+    case WorkClass::kCp: return "cp";
     case WorkClass::kPp: return "pp";
     case WorkClass::kDp: return "dp";
   }
@@ -24,7 +25,8 @@ WorkTags::WorkTags() {
            {WorkClass::kEp, "ep", {}},
            {WorkClass::kTp, "tp", {}},
            {WorkClass::kPp, "pp", {}},
-           {WorkClass::kDp, "dp", {}}};
+           {WorkClass::kDp, "dp", {}},
+           {WorkClass::kCp, "cp", {}}};
 }
 
 int WorkTags::compute(std::string_view name, const models::ComputeKindSeconds& seconds) {

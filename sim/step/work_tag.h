@@ -1,5 +1,5 @@
 // WorkTags: what the step's activities are, behind the plain integer tags the engine carries
-// (ActivityLabel::tag). Communication by purpose (ep, tp, pp, dp); compute with its time split by op kind
+// (ActivityLabel::tag). Communication by purpose (ep, tp, cp, pp, dp); compute with its time split by op kind
 // (models/compute_kind.h), so the metrics attribute each executed compute activity's duration, stretched by
 // the engine or not, to the kinds in proportion. The optimizer is compute of kind `optimizer`; a zero-length
 // join is compute of no kind.
@@ -15,9 +15,9 @@
 
 namespace trainsim::sim {
 
-enum class WorkClass { kCompute, kEp, kTp, kPp, kDp };
+enum class WorkClass { kCompute, kEp, kTp, kCp, kPp, kDp };
 
-std::string_view work_class_name(WorkClass work);  // "compute", "ep", "tp", "pp", "dp"
+std::string_view work_class_name(WorkClass work);  // "compute", "ep", "tp", "cp", "pp", "dp"
 inline bool is_communication(WorkClass work) { return work != WorkClass::kCompute; }
 
 struct WorkTag {
@@ -29,7 +29,7 @@ struct WorkTag {
 class WorkTags {
  public:
   // The fixed tags.
-  static constexpr int kJoin = 0, kOptimizer = 1, kEp = 2, kTp = 3, kPp = 4, kDp = 5;
+  static constexpr int kJoin = 0, kOptimizer = 1, kEp = 2, kTp = 3, kPp = 4, kDp = 5, kCp = 6;
 
   WorkTags();
   // The tag of compute named `name` whose time splits as `seconds` does: the same name and split give the same

@@ -225,6 +225,46 @@ TEST(OpCatalog, TensorParallelCollectivesThatCrossNodesGoOverTheNics) {
   }
 }
 
+// Context parallelism (Llama 3, arXiv 2407.21783 section 3.3.2): each of the cp GPUs runs every GEMM on its
+// seq / cp tokens and 1/cp of the causal attention pairs (the load-balanced split), and all-gathers K and V of
+// the whole sequence before the core: 131,072 tokens x 1 KV head a GPU at TP 8 (8 KV heads) x (128 + 128) x 2
+// bytes = 64 MiB, over 16 ranks, one a node (TP 8 fills the node); again in backward, and dK, dV reduce-scattered.
+TEST(OpCatalog, ContextParallelismSplitsTheSequenceAndGathersKeysAndValues) {
+  const ModelConfig m = load_preset("llama-3.1-405b");
+  OpContext whole = one_gpu();
+  whole.sequence_length = 131072;
+  whole.tp = 8;
+  OpContext split = whole;
+  split.cp = 16;
+  const LayerOps one = build_layer_ops(m, LayerKind::kDense, whole), cp16 = build_layer_ops(m, LayerKind::kDense, split);
+  auto flops_of = [](const LayerOps& ops, bool core) {
+    double flops = 0;
+    for (const Op& op : ops.ops)
+      if (!op.is_communication() && op.pass == Pass::kForward && (op.kind == OpKind::kAttention) == core)
+        flops += op.flops;
+    return flops;
+  };
+  EXPECT_NEAR(flops_of(cp16, false) / flops_of(one, false), 1.0 / 16, 1e-12);  // every op on seq / cp tokens
+  EXPECT_NEAR(flops_of(cp16, true) / flops_of(one, true), 1.0 / 16, 1e-12);    // the core's pairs split evenly
+  EXPECT_EQ(cp16.parameters, one.parameters);  // the weights are whole on every CP rank
+  EXPECT_NEAR(cp16.saved_activation_bytes / one.saved_activation_bytes, 1.0 / 16, 1e-12);
+  const double gathered_bytes = 131072.0 * 1 * (128 + 128) * 2;
+  int gathers = 0, scatters = 0;
+  for (const Op& op : cp16.ops) {
+    if (op.comm != CommKind::kCpAllGather && op.comm != CommKind::kCpReduceScatter) continue;
+    (op.comm == CommKind::kCpAllGather ? gathers : scatters) += 1;
+    EXPECT_EQ(op.role, OpRole::kAttentionCp) << op.name;
+    EXPECT_DOUBLE_EQ(op.message_bytes, gathered_bytes) << op.name;
+    EXPECT_DOUBLE_EQ(op.inter_node_bytes, gathered_bytes * 15 / 16) << op.name;  // ring: 15 of the 16 shards
+    EXPECT_DOUBLE_EQ(op.intra_node_bytes, 0.0) << op.name;
+    EXPECT_EQ(op.group_ranks, 16) << op.name;
+    EXPECT_EQ(op.group_ranks_per_node, 1) << op.name;
+  }
+  EXPECT_EQ(gathers, 2);   // forward, and again in backward
+  EXPECT_EQ(scatters, 1);  // dK and dV
+  for (const Op& op : one.ops) EXPECT_FALSE(op.comm == CommKind::kCpAllGather || op.comm == CommKind::kCpReduceScatter);
+}
+
 // FP8 Wgrad contracts over the tokens, so its operands are re-laid in tiles along the tokens (tech report
 // 3.3.2, 3.5.2): every FP8 GEMM's backward carries a cast-transpose of dY (BF16 read once, FP8 with one FP32
 // scale per 128 values written twice) and a re-quantization of the saved FP8 input (read and written once).

@@ -9,6 +9,7 @@ namespace trainsim::sim {
 namespace {
 
 using testing::error_of;
+using testing::parse;
 using testing::with;
 
 TEST(LayoutRules, DegreesMustMultiplyToTheGpuCount) {
@@ -70,6 +71,28 @@ TEST(LayoutRules, InterleavingNeedsVirtualStagesAndWholeGroups) {
   EXPECT_NE(error_of(with("global_batch: 64", "global_batch: 48", v2)).find("gives 6 micro-batches per pipeline: interleaved needs micro-batches in whole groups of pp = 4, got 6"),
             std::string::npos);
   EXPECT_NE(error_of(with("  pp: 4", "  pp: 4\n  virtual_stages: 2")).find("virtual stages apply to the interleaved schedule only"),
+            std::string::npos);
+}
+
+// Context parallelism takes GPUs of its own (pp x tp x cp x dp = the GPU count), splits each sequence in 2 cp equal
+// chunks (4096 / (2 x 3) is not whole), and is modelled for the causal flash core only.
+TEST(LayoutRules, ContextParallelismTakesGpusAndEqualChunks) {
+  const std::string cp2 = with("  dp: 8", "  dp: 4\n  cp: 2");  // 4 x 1 x 2 x 4 = 32 GPUs; ep 8 of dp x tp x cp
+  EXPECT_EQ(error_of(cp2), "no error");
+  EXPECT_EQ(parse(cp2).layout.weight_replicas(), 8);        // gradients reduced over dp x cp
+  EXPECT_EQ(parse(cp2).layout.expert_data_parallel(), 1);   // 4 x 1 x 2 / 8
+  EXPECT_NE(error_of(with("  dp: 8", "  dp: 8\n  cp: 2")).find("parallelism: pp 4 x tp 1 x cp 2 x dp 8 = 64 GPUs"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("  dp: 8", "  dp: 8\n  cp: 2")).find("hint: dp: 4 (= 32 GPUs / (pp 4 x tp 1 x cp 2))"),
+            std::string::npos)
+      << error_of(with("  dp: 8", "  dp: 8\n  cp: 2"));
+  const std::string cp3 = with("  dp: 8", "  dp: 8\n  cp: 3", with("  nodes: 4", "  nodes: 12"));
+  EXPECT_NE(error_of(cp3).find("s.yaml:13:7: parallelism.cp: cp 3 splits each sequence in 2 x 3 = 6 equal chunks, but "
+                               "sequence_length 4096 does not divide"),
+            std::string::npos)
+      << error_of(cp3);
+  EXPECT_NE(error_of(with("  recompute: deepseek", "  recompute: deepseek\n  attention_kernel: unfused", cp2))
+                .find("parallelism.cp: context parallelism with the unfused attention core is not modelled"),
             std::string::npos);
 }
 

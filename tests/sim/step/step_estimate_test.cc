@@ -6,6 +6,7 @@
 
 #include "tests/sim/scenario/scenario_test_text.h"
 #include "sim/scenario/scenario_loader.h"
+#include "hardware/nccl_collective.h"
 #include "models/model_presets.h"
 #include "models/model_size.h"
 #include "sim/schedules/bubble_formula.h"
@@ -121,6 +122,29 @@ TEST(StepEstimate, SameInputSameNumbers) {
   const StepEstimate a = estimate(testing::kValidScenario).step, b = estimate(testing::kValidScenario).step;
   EXPECT_EQ(a.step_time_s, b.step_time_s);
   EXPECT_EQ(a.compute_by_kind_s, b.compute_by_kind_s);
+}
+
+// Llama 3's long-context row (CP 16 at sequence 131,072): every micro-batch, each of the critical device's 8
+// one-layer chunks all-gathers K and V of the whole sequence twice (forward, and again in backward) and
+// reduce-scatters their gradients once, exposed (Meta: "the all-gather communication latency is exposed in the
+// critical path"). Each collective: 131,072 tokens x 1 KV head a GPU x (128 + 128) x 2 bytes over 16 ranks, one a
+// node, as NCCL's model prices it on the cluster's NICs.
+TEST(StepEstimate, ContextParallelCollectivesAreExposedOncePerLayerAndPass) {
+  const Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/validation/llama-3.1-405b-16384xh100-131k.yaml");
+  const StepEstimate e = estimate_step(s).step;
+  const double bytes = 131072.0 * (128 + 128) * 2;
+  const hw::ClusterSpec cluster = s.cluster.with_nic_share_per_gpu();
+  const double gather_s = hw::nccl_collective_time({hw::CollectiveKind::kAllGather, bytes, 16, 1}, cluster).seconds();
+  const double scatter_s =
+      hw::nccl_collective_time({hw::CollectiveKind::kReduceScatter, bytes, 16, 1}, cluster).seconds();
+  EXPECT_EQ(e.microbatches, 16);  // 128 sequences / dp 8
+  EXPECT_NEAR(e.exposed_comm_by_kind_s.at("cp"), 16 * 8 * (2 * gather_s + scatter_s), 1e-9 * e.step_time_s);
+  const double parts = e.compute_s + e.exposed_comm_by_kind_s.at("ep") + e.exposed_comm_by_kind_s.at("tp") +
+                       e.exposed_comm_by_kind_s.at("cp") + e.bubble_s + e.exposed_comm_by_kind_s.at("pp") +
+                       e.exposed_comm_by_kind_s.at("dp") + e.optimizer_s;
+  EXPECT_NEAR(parts, e.step_time_s, 1e-9 * e.step_time_s);
+  // A scenario without CP reports no CP term.
+  EXPECT_EQ(estimate(testing::kValidScenario).step.exposed_comm_by_kind_s.count("cp"), 0u);
 }
 
 }  // namespace
