@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <ctime>
 #include <cstring>
+#include <utility>
 
 #include "core/available_cores.h"
 #include "core/child_process.h"
@@ -27,16 +28,32 @@ std::vector<int> zero_stages(const Scenario& s) {
   return stages;
 }
 
+// The context-parallel degrees to try: 1, then powers of two while each rank keeps at least
+// kCpMinTokensPerRank tokens of a sequence (and 2 cp divides it), and the scenario's own. 4096 is what each
+// GPU holds of a sequence in DeepSeek-V3's and Llama 3's pre-training, and in Llama 3's CP 16 at 131,072
+// (arXiv 2407.21783 table 4): below it a rank's attention is short beside the K and V it gathers. At sequence
+// 4096 and shorter only cp 1 is tried.
+constexpr int kCpMinTokensPerRank = 4096;
+std::vector<int> context_degrees(const Scenario& s) {
+  const int sequence = s.job.sequence_length;
+  std::vector<int> degrees{1};
+  for (int cp = 2; sequence / cp >= kCpMinTokensPerRank && sequence % (2 * cp) == 0; cp *= 2)
+    degrees.push_back(cp);
+  if (std::find(degrees.begin(), degrees.end(), s.layout.cp) == degrees.end()) degrees.push_back(s.layout.cp);
+  return degrees;
+}
+
 std::vector<ParallelLayout> enumerate(const Scenario& s) {
   const int gpus = s.cluster.gpu_count();
   const bool moe = s.job.model.is_moe();
   const std::vector<int> zeros = zero_stages(s);
+  std::vector<std::pair<int, int>> tp_cp;  // the degrees that split a micro-batch within a stage
+  for (int tp : {1, 2, 4, 8})
+    for (int cp : context_degrees(s)) tp_cp.emplace_back(tp, cp);
   std::vector<ParallelLayout> out;
   for (int pp : {1, 2, 4, 8, 16, 32, 64}) {
     if (gpus % pp != 0 || pp > s.job.model.num_layers) continue;
-    for (int tp : {1, 2, 4, 8}) {
-      // The scenario's context parallelism stays: it follows from the sequence length, not from the cluster.
-      const int cp = s.layout.cp;
+    for (const auto& [tp, cp] : tp_cp) {
       if (tp > s.cluster.gpus_per_node || (gpus / pp) % (tp * cp) != 0) continue;
       const int dp = gpus / pp / tp / cp;
       for (ScheduleKind schedule : kAllScheduleKinds) {
@@ -54,6 +71,7 @@ std::vector<ParallelLayout> enumerate(const Scenario& s) {
                   l.pp = pp;
                   l.tp = tp;
                   l.sequence_parallel = tp > 1;
+                  l.cp = cp;
                   l.dp = dp;
                   l.ep = ep;
                   l.schedule = schedule;

@@ -57,5 +57,31 @@ TEST(LayoutSearch, FindsMetasLlamaLayoutOrAFasterOne) {
   EXPECT_LE(plan.best.front().closed_form_step_s, plan.current.closed_form_step_s);
 }
 
+// Llama 3's long-context row (TP 8, CP 16, PP 16 over 8 chunks a rank, DP 8 at sequence 131,072; arXiv 2407.21783
+// table 4): the search tries CP 1, 2, 4, ..., 32 there (each rank keeping at least 4096 tokens: 131,072 / 32), so it
+// finds Meta's layout or one it prices as faster; at DeepSeek-V3's sequence 4096 it tries CP 1 alone.
+TEST(LayoutSearch, TriesContextParallelismAtLongSequences) {
+  const Scenario s = load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/validation/llama-3.1-405b-16384xh100-131k.yaml");
+  auto is_metas = [](const ParallelLayout& l) {
+    return l.pp == 16 && l.schedule == ScheduleKind::kInterleaved && l.virtual_stages == 8 && l.tp == 8 &&
+           l.cp == 16 && l.dp == 8 && l.micro_batch_size == 1;
+  };
+  PlanRequest request;
+  request.rerank = Fidelity::kAnalytic;
+  const LayoutPlan plan = plan_layouts(s, request);
+  ASSERT_FALSE(plan.best.empty());
+  EXPECT_TRUE(is_metas(plan.current.layout));
+  const bool found =
+      std::any_of(plan.best.begin(), plan.best.end(), [&](const PlanCandidate& c) { return is_metas(c.layout); });
+  EXPECT_TRUE(found || plan.best.front().closed_form_step_s < plan.current.closed_form_step_s);
+  // 131,072 tokens a sequence in 80 GB: every layout that fits splits the sequence.
+  for (const PlanCandidate& c : plan.best) EXPECT_GT(c.layout.cp, 1) << layout_text(c.layout);
+  // Six CP degrees (1 to 32) at 131,072 against one at 4096: six times the layouts (the other degrees being the same).
+  Scenario short_sequences = s;
+  short_sequences.job.sequence_length = 4096;
+  short_sequences.layout.cp = 1;
+  EXPECT_EQ(plan.considered, 6 * plan_layouts(short_sequences, request).considered);
+}
+
 }  // namespace
 }  // namespace trainsim::sim
