@@ -19,7 +19,8 @@ int ParallelLayout::stage_count() const {
 // not become latency-bound)" (megatron/core/distributed/distributed_data_parallel_config.py).
 double ParallelLayout::dp_bucket() const {
   if (dp_bucket_parameters > 0) return dp_bucket_parameters;
-  return std::max(40e6, 1e6 * dp);
+  // Megatron-LM sizes it by the data-parallel group with context parallelism (training.py: dp_cp's size).
+  return std::max(40e6, 1e6 * weight_replicas());
 }
 
 }  // namespace trainsim::sim

@@ -54,7 +54,7 @@ struct ParallelLayout {
   int model_parallel() const { return tp * cp; }
   // Pipeline stages the model is cut into: pp, pp x v when interleaved, 2 pp for DualPipeV's V.
   int stage_count() const;
-  // Parameters per gradient bucket: dp_bucket_parameters, or Megatron-Core's max(40M, 1M x dp).
+  // Parameters per gradient bucket: dp_bucket_parameters, or Megatron-Core's max(40M, 1M x dp x cp).
   double dp_bucket() const;
 };
 
