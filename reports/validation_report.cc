@@ -41,6 +41,7 @@ std::string measured_figure_text(const sim::ValidatedRun& run) {
       return fmt::format(": {} over trainsim's {:.4g} FLOPs a step, the publication's own count not given",
                          run.measured.figure_text(), run.predicted.step.model_flops_per_step);
     case sim::MeasuredFigure::kGpuHoursPerTrillionTokens:
+    case sim::MeasuredFigure::kTokensPerGpu:
       return fmt::format(": {} at {} tokens a step on {} GPUs", run.measured.figure_text(),
                          format_quantity(s.job.tokens_per_step(), Dimension::kCount),
                          s.cluster.gpu_count());

@@ -28,12 +28,16 @@ constexpr QuantityRange kFlopsPerGpu{Dimension::kFlopsPerSecond, 1e9, 1e16, "1 G
 // GPU-hours per trillion tokens: 1 to 10^9 (DeepSeek-V3: 180K on H800).
 constexpr QuantityRange kGpuHoursPerTrillion{Dimension::kCount, 1, 1e9, "1", "1e9", false,
                                              "GPU-hours per trillion tokens; published ones are 10^4 to 10^6"};
+// Tokens trained a second per GPU: 1 to 10^7 (NVIDIA's H100 recipes: 292 for Llama 3.1 405B, 14,451 for 8B).
+constexpr QuantityRange kTokensPerGpu{Dimension::kCount, 1, 1e7, "1", "1e7", false,
+                                      "tokens a second per GPU; published ones are 10^2 to 10^5"};
 // A goal on the mean relative error: 0 (none) to 100%.
 constexpr QuantityRange kErrorGoal{Dimension::kFraction, 0, 1, "0%", "100%", true, "a relative error"};
 
 MeasuredRun read_run(const ConfigNode& node, const std::filesystem::path& folder) {
-  const Keys figures{"measured_step", "measured_tflops_per_gpu", "measured_gpu_hours_per_trillion_tokens"};
-  node.allow_only(Keys{"name", "scenario", figures[0], figures[1], figures[2], "note"});
+  const Keys figures{"measured_step", "measured_tflops_per_gpu", "measured_gpu_hours_per_trillion_tokens",
+                     "measured_tokens_per_s_per_gpu"};
+  node.allow_only(Keys{"name", "scenario", figures[0], figures[1], figures[2], figures[3], "note"});
   MeasuredRun run;
   run.where = node.location();
   run.name = node.require("name").as_string();
@@ -52,12 +56,16 @@ MeasuredRun read_run(const ConfigNode& node, const std::filesystem::path& folder
   for (const std::string& key : figures) given += node.get(key) ? 1 : 0;
   if (given != 1)
     node.fail(given == 0 ? "gives no measured figure" : "gives more than one measured figure",
-              "one of measured_step, measured_tflops_per_gpu, measured_gpu_hours_per_trillion_tokens");
+              "one of measured_step, measured_tflops_per_gpu, measured_gpu_hours_per_trillion_tokens, "
+              "measured_tokens_per_s_per_gpu");
   if (auto step = node.get("measured_step")) {
     run.figure_value = step->as_quantity(kMeasuredStep);
   } else if (auto rate = node.get("measured_tflops_per_gpu")) {
     run.figure = MeasuredFigure::kFlopsPerGpu;
     run.figure_value = rate->as_quantity(kFlopsPerGpu);
+  } else if (auto tokens = node.get("measured_tokens_per_s_per_gpu")) {
+    run.figure = MeasuredFigure::kTokensPerGpu;
+    run.figure_value = tokens->as_quantity(kTokensPerGpu);
   } else {
     run.figure = MeasuredFigure::kGpuHoursPerTrillionTokens;
     run.figure_value = node.require("measured_gpu_hours_per_trillion_tokens").as_quantity(kGpuHoursPerTrillion);
@@ -73,6 +81,7 @@ double MeasuredRun::step_time_s(double model_flops_per_step, double tokens_per_s
     case MeasuredFigure::kStepTime: return figure_value;
     case MeasuredFigure::kFlopsPerGpu: return model_flops_per_step / (figure_value * gpus);
     case MeasuredFigure::kGpuHoursPerTrillionTokens: return figure_value * 3600 * tokens_per_step / 1e12 / gpus;
+    case MeasuredFigure::kTokensPerGpu: return tokens_per_step / (figure_value * gpus);
   }
   return 0;
 }
@@ -83,6 +92,7 @@ std::string MeasuredRun::figure_text() const {
     case MeasuredFigure::kFlopsPerGpu: return format_quantity(figure_value, Dimension::kFlopsPerSecond) + " per GPU";
     case MeasuredFigure::kGpuHoursPerTrillionTokens:
       return format_quantity(figure_value, Dimension::kCount) + " GPU-hours per trillion tokens";
+    case MeasuredFigure::kTokensPerGpu: return fmt::format("{:g} tokens/s per GPU", figure_value);
   }
   return "";
 }

@@ -78,8 +78,9 @@ TEST_F(MeasuredRunsFile, EveryRuleHasItsLocatedError) {
 TEST_F(MeasuredRunsFile, ThroughputFiguresBecomeStepTimes) {
   const MeasuredRunSet set = load_measured_runs(
       write(kHead + "  - {name: a, scenario: a.yaml, measured_tflops_per_gpu: 430 TFLOP/s}\n"
-                    "  - {name: b, scenario: a.yaml, measured_gpu_hours_per_trillion_tokens: 172.8K}\n"));
-  ASSERT_EQ(set.runs.size(), 2u);
+                    "  - {name: b, scenario: a.yaml, measured_gpu_hours_per_trillion_tokens: 172.8K}\n"
+                    "  - {name: c, scenario: a.yaml, measured_tokens_per_s_per_gpu: 292}\n"));
+  ASSERT_EQ(set.runs.size(), 3u);
   EXPECT_EQ(set.runs[0].figure, MeasuredFigure::kFlopsPerGpu);
   EXPECT_EQ(set.runs[0].figure_text(), "430 TFLOP/s per GPU");
   // 4.2346e19 FLOPs a step over 8,192 GPUs at 430 TFLOP/s each.
@@ -89,6 +90,11 @@ TEST_F(MeasuredRunsFile, ThroughputFiguresBecomeStepTimes) {
   // DeepSeek-V2's figure at 9,216 x 4,096 tokens a step on 1,024 GPUs: 172,800 GPU-hours x 3,600 s per 10^12
   // tokens is 0.62208 GPU-seconds a token; x 37,748,736 tokens / 1,024 GPUs = 22.932 s.
   EXPECT_NEAR(set.runs[1].step_time_s(0, 9216.0 * 4096, 1024), 22.932, 0.001);
+  EXPECT_EQ(set.runs[2].figure, MeasuredFigure::kTokensPerGpu);
+  EXPECT_EQ(set.runs[2].figure_text(), "292 tokens/s per GPU");
+  // NVIDIA's Llama 3.1 405B on 1,024 H100: 512 sequences x 8,192 tokens a step at 292 tokens/s on each of 1,024
+  // GPUs: 4,194,304 / 299,008 = 14.027 s.
+  EXPECT_NEAR(set.runs[2].step_time_s(0, 512.0 * 8192, 1024), 14.027, 0.001);
 }
 
 TEST_F(MeasuredRunsFile, ARunGivesExactlyOneMeasuredFigure) {
