@@ -67,6 +67,7 @@ void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, doub
   if (b.context().tp <= 1) return;
   auto collective = [&](const std::string& name, Pass pass, CommKind kind) {
     tp_collective(b, name, role, pass, kind, rows, hidden);
+    b.last_op().overlaps_gemms = b.context().tp_comm_overlap;
   };
   if (b.context().sequence_parallel) {
     collective(block + ".tp_all_gather", Pass::kForward, CommKind::kTpAllGather);

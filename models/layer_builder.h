@@ -45,6 +45,7 @@ class LayerBuilder {
   LayerBuilder(const OpContext& context, LayerOps& out) : context_(context), out_(out) {}
 
   void add(Op op) { out_.ops.push_back(std::move(op)); }
+  Op& last_op() { return out_.ops.back(); }
 
   // Y[rows, n] = X[rows, k] W[n, k]^T, with its Dgrad and Wgrad. `save_input`: X kept for Wgrad (false when
   // its producer is recomputed); `recompute`: this GEMM re-runs in backward because its output is not kept.

@@ -92,6 +92,9 @@ struct Op {
   double message_bytes = 0;
   int group_ranks = 1;
   int group_ranks_per_node = 1;
+  // A sub-block's TP collective that TP communication overlap pipelines with the same sub-block's GEMMs of its pass
+  // (OpContext::tp_comm_overlap); the embedding's and the head's collectives are not.
+  bool overlaps_gemms = false;
   // GEMMs, grouped GEMMs and attention: the kernel's dimensions (std::monostate for every other kind).
   OpShape shape{};
   // One of the attention core's ops whatever its kernel kind: the unfused core's batched GEMMs, softmax and

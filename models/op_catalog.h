@@ -24,6 +24,9 @@ struct OpContext {
   int sequence_length = 4096;
   int tp = 1;
   bool sequence_parallel = false;
+  // Megatron's --tp-comm-overlap (Transformer Engine's userbuffers): each sub-block's TP collectives pipelined with
+  // that sub-block's GEMMs (Op::overlaps_gemms; sim/step/tp_overlap.h prices what stays exposed).
+  bool tp_comm_overlap = false;
   // Context parallelism: the sequence split over `cp` GPUs in 2 cp chunks, each GPU holding two (the
   // load-balanced causal split of Llama 3, arXiv 2407.21783 section 3.3.2, and Megatron-Core); every op but
   // the attention core sees this GPU's sequence_length / cp tokens of each sequence.

@@ -18,7 +18,8 @@ namespace {
 std::string layout_text(const sim::ParallelLayout& l) {
   const bool megatrons =
       l.schedule == sim::ScheduleKind::kOneFOneB || l.schedule == sim::ScheduleKind::kInterleaved;
-  return fmt::format("TP {}{}{} PP {}{}{}{} DP {}, mb {}", l.tp, l.sequence_parallel ? "+SP" : "",
+  return fmt::format("TP {}{}{} PP {}{}{}{} DP {}, mb {}", l.tp,
+                     l.sequence_parallel ? (l.tp_comm_overlap ? "+SP+overlap" : "+SP") : "",
                      l.cp > 1 ? fmt::format(" CP {}", l.cp) : "", l.pp,
                      megatrons ? "" : fmt::format(" {}", sim::schedule_name(l.schedule)),
                      l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",

@@ -71,6 +71,7 @@ std::vector<ParallelLayout> enumerate(const Scenario& s) {
                   l.pp = pp;
                   l.tp = tp;
                   l.sequence_parallel = tp > 1;
+                  l.tp_comm_overlap = s.layout.tp_comm_overlap && tp > 1;  // the scenario's framework, where TP runs
                   l.cp = cp;
                   l.dp = dp;
                   l.ep = ep;

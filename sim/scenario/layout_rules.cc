@@ -45,6 +45,10 @@ void check_context_parallel(const Scenario& s) {
 void check_against_model(const Scenario& s) {
   const ParallelLayout& l = s.layout;
   const models::ModelConfig& m = s.job.model;
+  // Megatron-Core refuses TP communication overlap without sequence parallelism (and it has nothing to do at TP 1).
+  if (l.tp_comm_overlap && (l.tp == 1 || !l.sequence_parallel))
+    fail(s, "parallelism.tp_comm_overlap", "TP communication overlap needs tp > 1 with sequence_parallel: true",
+         "tp_comm_overlap: false, or tp above 1 with sequence_parallel: true");
   if (m.num_heads % l.tp != 0 || m.num_kv_heads % l.tp != 0)
     fail(s, "parallelism.tp", fmt::format("tp {} does not divide the {} attention heads ({} key/value heads) of {}", l.tp,
                                           m.num_heads, m.num_kv_heads, m.name),

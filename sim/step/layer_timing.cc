@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "hardware/deepep_rates.h"
+#include "sim/step/tp_overlap.h"
 
 namespace trainsim::sim {
 
@@ -101,9 +102,11 @@ LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model
   using models::Pass;
   LayerTiming t;
   models::ComputeKindSeconds by_kind{};
-  for (const models::Op& op : ops.ops) {
+  const std::vector<double> exposed = tp_exposed_shares(ops, model, cluster);  // 1 but for overlapped TP
+  for (std::size_t i = 0; i < ops.ops.size(); ++i) {
+    const models::Op& op = ops.ops[i];
     if (op.is_communication()) {
-      const double s = communication_seconds(op, cluster);
+      const double s = exposed[i] * communication_seconds(op, cluster);
       const bool ep = op.comm == CommKind::kEpDispatch || op.comm == CommKind::kEpCombine;
       const bool cp = op.comm == CommKind::kCpAllGather || op.comm == CommKind::kCpReduceScatter;
       const bool forward = op.pass == Pass::kForward;
@@ -115,7 +118,7 @@ LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model
         t.cp_load += communication_load(op, cluster);
       } else {
         (forward ? t.tp_forward_s : t.tp_backward_s) += s;
-        t.tp_load += communication_load(op, cluster);
+        t.tp_load += communication_load(op, cluster).scaled(exposed[i]);
       }
       continue;
     }

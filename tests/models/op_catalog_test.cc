@@ -198,6 +198,16 @@ TEST(OpCatalog, TensorParallelismSplitsWorkAndAddsCollectives) {
   int collectives = 0;
   for (const Op& op : eight.ops) collectives += op.comm == CommKind::kTpAllReduce ? 1 : 0;
   EXPECT_EQ(collectives, 4);  // attention and MLP, forward and backward
+  // With TP communication overlap (and sequence parallelism, which Megatron requires for it) the sub-blocks'
+  // collectives are marked to pipeline with their GEMMs; the vocab-parallel embedding's and head's are not.
+  tp8.sequence_parallel = true;
+  tp8.tp_comm_overlap = true;
+  for (LayerKind kind : {LayerKind::kDense, LayerKind::kEmbedding, LayerKind::kOutputHead}) {
+    for (const Op& op : build_layer_ops(m, kind, tp8).ops) {
+      if (!op.is_communication()) continue;
+      EXPECT_EQ(op.overlaps_gemms, op.role == OpRole::kAttentionTp || op.role == OpRole::kMlpTp) << op.name;
+    }
+  }
 }
 
 // A ring all-reduce sends 2 (t-1)/t of the tensor from each GPU; inside an 8-GPU node over NVLink, across nodes

@@ -96,5 +96,14 @@ TEST(LayoutRules, ContextParallelismTakesGpusAndEqualChunks) {
             std::string::npos);
 }
 
+// Megatron-Core refuses --tp-comm-overlap without sequence parallelism; at TP 1 there is nothing to overlap.
+TEST(LayoutRules, TpCommunicationOverlapNeedsTpAndSequenceParallelism) {
+  EXPECT_NE(error_of(with("  dp: 8", "  dp: 8\n  tp_comm_overlap: true"))
+                .find("s.yaml:13:20: parallelism.tp_comm_overlap: TP communication overlap needs tp > 1 with "
+                      "sequence_parallel: true"),
+            std::string::npos)
+      << error_of(with("  dp: 8", "  dp: 8\n  tp_comm_overlap: true"));
+}
+
 }  // namespace
 }  // namespace trainsim::sim
