@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
+
 #include "sim/scenario/layout_rules.h"
 #include "sim/scenario/scenario_loader.h"
 
@@ -37,6 +40,23 @@ TEST(LayoutSearch, FindsDeepSeeksLayoutOrAFasterOne) {
   EXPECT_GT(plan.memory_refused, 0);
 }
 
+// The plan of `s` (re-ranked by the closed form), whose scenario's own layout is `is_published`: the search finds
+// that layout among its best or one it prices as faster.
+LayoutPlan expect_finds_published_or_faster(const Scenario& s,
+                                            const std::function<bool(const ParallelLayout&)>& is_published) {
+  PlanRequest request;
+  request.rerank = Fidelity::kAnalytic;
+  LayoutPlan plan = plan_layouts(s, request);
+  EXPECT_FALSE(plan.best.empty());
+  if (plan.best.empty()) return plan;
+  EXPECT_TRUE(is_published(plan.current.layout));
+  const bool found = std::any_of(plan.best.begin(), plan.best.end(),
+                                 [&](const PlanCandidate& c) { return is_published(c.layout); });
+  EXPECT_TRUE(found || plan.best.front().closed_form_step_s < plan.current.closed_form_step_s);
+  EXPECT_LE(plan.best.front().closed_form_step_s, plan.current.closed_form_step_s);
+  return plan;
+}
+
 // Llama 3's 405B on 16,384 H100 as Meta placed it (PP 16 interleaved over 8 chunks a rank, TP 8, DP 128, the
 // embedding and the loss a chunk each; arXiv 2407.21783 section 3.3.2): the search tries that layout, so it
 // finds it or one it prices as faster.
@@ -46,15 +66,7 @@ TEST(LayoutSearch, FindsMetasLlamaLayoutOrAFasterOne) {
     return l.pp == 16 && l.schedule == ScheduleKind::kInterleaved && l.virtual_stages == 8 && l.tp == 8 &&
            l.dp == 128 && l.micro_batch_size == 1;
   };
-  PlanRequest request;
-  request.rerank = Fidelity::kAnalytic;
-  const LayoutPlan plan = plan_layouts(s, request);
-  ASSERT_FALSE(plan.best.empty());
-  EXPECT_TRUE(is_metas(plan.current.layout));
-  const bool found =
-      std::any_of(plan.best.begin(), plan.best.end(), [&](const PlanCandidate& c) { return is_metas(c.layout); });
-  EXPECT_TRUE(found || plan.best.front().closed_form_step_s < plan.current.closed_form_step_s);
-  EXPECT_LE(plan.best.front().closed_form_step_s, plan.current.closed_form_step_s);
+  expect_finds_published_or_faster(s, is_metas);
 }
 
 // Llama 3's long-context row (TP 8, CP 16, PP 16 over 8 chunks a rank, DP 8 at sequence 131,072; arXiv 2407.21783
@@ -66,21 +78,16 @@ TEST(LayoutSearch, TriesContextParallelismAtLongSequences) {
     return l.pp == 16 && l.schedule == ScheduleKind::kInterleaved && l.virtual_stages == 8 && l.tp == 8 &&
            l.cp == 16 && l.dp == 8 && l.micro_batch_size == 1;
   };
-  PlanRequest request;
-  request.rerank = Fidelity::kAnalytic;
-  const LayoutPlan plan = plan_layouts(s, request);
-  ASSERT_FALSE(plan.best.empty());
-  EXPECT_TRUE(is_metas(plan.current.layout));
-  const bool found =
-      std::any_of(plan.best.begin(), plan.best.end(), [&](const PlanCandidate& c) { return is_metas(c.layout); });
-  EXPECT_TRUE(found || plan.best.front().closed_form_step_s < plan.current.closed_form_step_s);
+  const LayoutPlan plan = expect_finds_published_or_faster(s, is_metas);
   // 131,072 tokens a sequence in 80 GB: every layout that fits splits the sequence.
   for (const PlanCandidate& c : plan.best) EXPECT_GT(c.layout.cp, 1) << layout_text(c.layout);
   // Six CP degrees (1 to 32) at 131,072 against one at 4096: six times the layouts (the other degrees being the same).
   Scenario short_sequences = s;
   short_sequences.job.sequence_length = 4096;
   short_sequences.layout.cp = 1;
-  EXPECT_EQ(plan.considered, 6 * plan_layouts(short_sequences, request).considered);
+  PlanRequest closed_form;
+  closed_form.rerank = Fidelity::kAnalytic;
+  EXPECT_EQ(plan.considered, 6 * plan_layouts(short_sequences, closed_form).considered);
 }
 
 }  // namespace

@@ -5,17 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/sim/step/h100_cluster.h"
+
 namespace trainsim::sim {
 namespace {
 
-hw::ClusterSpec h100() {
-  hw::ClusterSpec c;
-  c.nvlink_bandwidth_bytes_per_s = 360e9;
-  c.nic_bandwidth_bytes_per_s = 50e9;
-  c.nvlink_latency_s = 3.33e-6;
-  c.nic_latency_s = 3.7e-6;
-  return c;
-}
+hw::ClusterSpec h100() { return testing::h100_links(); }
 
 // Llama-405B's TP 8 all-reduce of a [4096, 16384] BF16 tensor (134,217,728 B) as the op catalog builds it.
 models::Op tp_all_reduce(int tp, int per_node) {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/sim/step/h100_cluster.h"
+
 #include "sim/step/layer_timing.h"
 
 namespace trainsim::sim {
@@ -18,14 +20,7 @@ using models::Pass;
 
 constexpr double kAllReduceS = 56e-6 + 234881024.0 / 360e9;
 
-hw::ClusterSpec h100() {
-  hw::ClusterSpec c;
-  c.nvlink_bandwidth_bytes_per_s = 360e9;
-  c.nic_bandwidth_bytes_per_s = 50e9;
-  c.nvlink_latency_s = 3.33e-6;
-  c.nic_latency_s = 3.7e-6;
-  return c;
-}
+hw::ClusterSpec h100() { return testing::h100_links(); }
 
 // One second a TFLOP: a GEMM of `seconds` x 1e12 FLOPs takes `seconds`.
 class SecondPerTeraflop final : public hw::OpTimeModel {
