@@ -83,7 +83,8 @@ void add_plan_command(CLI::App& app) {
                    plan.current_fits ? fmt::format("{:.1f}", current.memory_gib) : "-"});
     out += table.render("  ");
     if (!plan.best.empty() && plan.current_fits) out += "\n" + why(plan.best.front(), current);
-    out += "  the search leaves the scenario's attention kernel and placement rules as they are, and tries pp 1-64, "
+    out += "  the search leaves the scenario's attention kernel, TP communication overlap and placement rules as they "
+           "are, and tries pp 1-64, "
            "virtual stages 1-8, tp 1-8 (with sequence parallelism), cp 1 and, at long sequences, powers of two "
            "leaving each GPU 4096 tokens or more, ep 1-64, micro-batch 1-4, four recompute modes and ZeRO 1-3 (and "
            "the scenario's stage and cp)\n";
