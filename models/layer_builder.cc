@@ -39,6 +39,7 @@ void cp_collectives(LayerBuilder& b, double kv_width, bool rerun) {
     op.group_ranks = c.cp;
     op.group_ranks_per_node = ranks_per_node;
     op.recomputed = recomputed;
+    if (c.cp_comm == CpComm::kRing) op.hidden_under = HiddenUnder::kAttentionCore;
   };
   collective("attn.cp_all_gather_kv", Pass::kForward, CommKind::kCpAllGather, false);
   if (rerun) collective("attn.cp_all_gather_kv", Pass::kBackwardInput, CommKind::kCpAllGather, true);
@@ -67,7 +68,7 @@ void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, doub
   if (b.context().tp <= 1) return;
   auto collective = [&](const std::string& name, Pass pass, CommKind kind) {
     tp_collective(b, name, role, pass, kind, rows, hidden);
-    b.last_op().overlaps_gemms = b.context().tp_comm_overlap;
+    if (b.context().tp_comm_overlap) b.last_op().hidden_under = HiddenUnder::kSubBlockGemms;
   };
   if (b.context().sequence_parallel) {
     collective(block + ".tp_all_gather", Pass::kForward, CommKind::kTpAllGather);

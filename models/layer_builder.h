@@ -220,7 +220,9 @@ void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, doub
 // section 3.3.2; Transformer Engine's all-gather CP): K and V of the whole sequence, `kv_width` BF16 values a
 // token, all-gathered over the CP group before the core in forward and again in backward (each GPU keeps only its
 // own tokens' K and V), and their gradients reduce-scattered after the core's backward. Meta states the
-// all-gather is exposed, not overlapped. The CP group's ranks follow TP's in the rank order (Megatron-Core's
+// all-gather is exposed, not overlapped. A ring (OpContext::cp_comm, Megatron-Core's p2p) moves the same bytes,
+// each of its cp - 1 sends under the core's work on the chunk already there: the ops are the same, marked as
+// hidden under the attention core (Op::hidden_under). The CP group's ranks follow TP's in the rank order (Megatron-Core's
 // tp-cp-ep-dp-pp), so a node holds gpus_per_node / tp of them. `rerun`: the core re-runs in backward (full or
 // core-attention recomputation), and with it the forward's all-gather.
 void cp_collectives(LayerBuilder& b, double kv_width, bool rerun);

@@ -40,6 +40,9 @@ enum class Pass { kForward, kBackwardInput, kBackwardWeight };
 
 // kCp*: context parallelism's all-gather of K and V before the attention core and reduce-scatter of their
 // gradients after its backward (models/layer_builder.h cp_collectives).
+// What compute a communication op is pipelined with (Op::hidden_under).
+enum class HiddenUnder { kNothing, kSubBlockGemms, kAttentionCore };
+
 enum class CommKind {
   kNone,
   kTpAllReduce,
@@ -92,9 +95,10 @@ struct Op {
   double message_bytes = 0;
   int group_ranks = 1;
   int group_ranks_per_node = 1;
-  // A sub-block's TP collective that TP communication overlap pipelines with the same sub-block's GEMMs of its pass
-  // (OpContext::tp_comm_overlap); the embedding's and the head's collectives are not.
-  bool overlaps_gemms = false;
+  // The compute a communication op runs under, hidden as far as that compute lasts (sim/step/comm_overlap.h): a
+  // sub-block's TP collective under the sub-block's GEMMs of its pass (OpContext::tp_comm_overlap; never the
+  // embedding's and the head's), context parallelism's ring under the attention core (OpContext::cp_comm).
+  HiddenUnder hidden_under = HiddenUnder::kNothing;
   // GEMMs, grouped GEMMs and attention: the kernel's dimensions (std::monostate for every other kind).
   OpShape shape{};
   // One of the attention core's ops whatever its kernel kind: the unfused core's batched GEMMs, softmax and

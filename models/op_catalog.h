@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "models/attention_kernel.h"
+#include "models/context_parallel_comm.h"
 #include "models/cross_entropy_kernel.h"
 #include "models/ep_traffic.h"
 #include "models/model_config.h"
@@ -25,12 +26,13 @@ struct OpContext {
   int tp = 1;
   bool sequence_parallel = false;
   // Megatron's --tp-comm-overlap (Transformer Engine's userbuffers): each sub-block's TP collectives pipelined with
-  // that sub-block's GEMMs (Op::overlaps_gemms; sim/step/tp_overlap.h prices what stays exposed).
+  // that sub-block's GEMMs (Op::hidden_under; sim/step/comm_overlap.h prices what stays exposed).
   bool tp_comm_overlap = false;
   // Context parallelism: the sequence split over `cp` GPUs in 2 cp chunks, each GPU holding two (the
   // load-balanced causal split of Llama 3, arXiv 2407.21783 section 3.3.2, and Megatron-Core); every op but
   // the attention core sees this GPU's sequence_length / cp tokens of each sequence.
   int cp = 1;
+  CpComm cp_comm = CpComm::kRing;  // how the CP group moves K and V (models/context_parallel_comm.h)
   int ep = 1;
   int gpus_per_node = 8;
   Recompute recompute = Recompute::kNone;

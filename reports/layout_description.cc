@@ -18,7 +18,7 @@ std::string layout_description(const sim::ParallelLayout& l, int microbatches, i
   return fmt::format("PP {} {}{}, TP {}{}{}, EP {}, DP {} ZeRO-{}, recompute {}, {} attention{}; {} micro-batches of {} x {} "
                      "tokens",
                      l.pp, sim::schedule_name(l.schedule), l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",
-                     l.tp, l.sequence_parallel ? "+SP" : "", l.cp > 1 ? fmt::format(", CP {}", l.cp) : "", l.ep, l.dp, l.zero_stage,
+                     l.tp, l.sequence_parallel ? "+SP" : "", l.cp > 1 ? fmt::format(", CP {} ({})", l.cp, models::cp_comm_name(l.cp_comm)) : "", l.ep, l.dp, l.zero_stage,
                      models::recompute_description(l.recompute, l.recompute_modules),
                      models::attention_kernel_name(l.attention_kernel), framework, microbatches, l.micro_batch_size,
                      sequence_length);

@@ -16,11 +16,12 @@ struct ParallelLayout {
   int virtual_stages = 1;  // interleaved 1F1B only
   int tp = 1;
   bool sequence_parallel = false;
-  bool tp_comm_overlap = false;  // Megatron's --tp-comm-overlap (sim/step/tp_overlap.h); needs sequence parallelism
+  bool tp_comm_overlap = false;  // Megatron's --tp-comm-overlap (sim/step/comm_overlap.h); needs sequence parallelism
   // Context parallelism: each sequence split over cp GPUs (models::OpContext::cp). They hold the same weights, so
   // their gradients are reduced, and ZeRO shards them, over dp x cp GPUs (Megatron-Core's data-parallel group
   // with context parallelism).
   int cp = 1;
+  models::CpComm cp_comm = models::CpComm::kRing;  // parallelism.cp_comm; Megatron-Core's default, p2p
   int ep = 1;
   int dp = 1;
   int zero_stage = 1;

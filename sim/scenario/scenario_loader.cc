@@ -207,18 +207,18 @@ void read_distributed_optimizer(const ConfigNode& node, ParallelLayout& l) {
 }
 
 void read_parallelism(const ConfigNode& node, Scenario& s) {
-  node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "tp_comm_overlap", "cp", "ep", "dp",
-                       "zero_stage", "micro_batch_size", "schedule", "recompute", "attention_kernel",
+  node.allow_only(Keys{"pp", "virtual_stages", "tp", "sequence_parallel", "tp_comm_overlap", "cp", "cp_comm", "ep",
+                       "dp", "zero_stage", "micro_batch_size", "schedule", "recompute", "attention_kernel",
                        "cross_entropy_kernel", "residual_add", "layers_per_stage",
                        "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                        "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_overlap",
                        "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer", "gradient_accumulation_fusion",
                        "pipeline_p2p"});
   ParallelLayout& l = s.layout;
-  for (const char* key : {"pp", "tp", "tp_comm_overlap", "cp", "ep", "dp", "virtual_stages", "micro_batch_size",
-                          "schedule", "layers_per_stage", "zero_stage", "account_for_embedding_in_pipeline_split",
-                          "account_for_loss_in_pipeline_split", "decoder_first_pipeline_num_layers",
-                          "decoder_last_pipeline_num_layers", "dp_bucket"})
+  for (const char* key : {"pp", "tp", "tp_comm_overlap", "cp", "cp_comm", "ep", "dp", "virtual_stages",
+                          "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
+                          "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
+                          "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_bucket"})
     if (auto child = node.get(key)) remember(s, *child);
   remember(s, node);
   l.pp = static_cast<int>(node.require("pp").as_integer(ranges::kPipelineDegree));
@@ -226,6 +226,9 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
   l.dp = node.has("dp") ? static_cast<int>(node.require("dp").as_integer(ranges::kDataDegree)) : 0;
   l.tp = static_cast<int>(node.integer_or("tp", ranges::kTensorDegree, 1));
   l.cp = static_cast<int>(node.integer_or("cp", ranges::kContextDegree, 1));
+  if (auto comm = node.get("cp_comm"))
+    l.cp_comm =
+        comm->as_choice(Keys{"ring", "all-gather"}) == "ring" ? models::CpComm::kRing : models::CpComm::kAllGather;
   l.ep = static_cast<int>(node.integer_or("ep", ranges::kExpertDegree, 1));
   l.virtual_stages = static_cast<int>(node.integer_or("virtual_stages", ranges::kVirtualStages, 1));
   l.sequence_parallel = node.bool_or("sequence_parallel", false);

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "hardware/deepep_rates.h"
-#include "sim/step/tp_overlap.h"
+#include "sim/step/comm_overlap.h"
 
 namespace trainsim::sim {
 
@@ -102,7 +102,7 @@ LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model
   using models::Pass;
   LayerTiming t;
   models::ComputeKindSeconds by_kind{};
-  const std::vector<double> exposed = tp_exposed_shares(ops, model, cluster);  // 1 but for overlapped TP
+  const std::vector<double> exposed = exposed_comm_shares(ops, model, cluster);  // 1 but under compute
   for (std::size_t i = 0; i < ops.ops.size(); ++i) {
     const models::Op& op = ops.ops[i];
     if (op.is_communication()) {
@@ -115,7 +115,7 @@ LayerTiming time_layer(const models::LayerOps& ops, const hw::OpTimeModel& model
         t.ep_load += communication_load(op, cluster);
       } else if (cp) {
         (forward ? t.cp_forward_s : t.cp_backward_s) += s;
-        t.cp_load += communication_load(op, cluster);
+        t.cp_load += communication_load(op, cluster).scaled(exposed[i]);
       } else {
         (forward ? t.tp_forward_s : t.tp_backward_s) += s;
         t.tp_load += communication_load(op, cluster).scaled(exposed[i]);

@@ -25,6 +25,7 @@ models::OpContext op_context(const Scenario& s) {
   c.tp = s.layout.tp;
   c.sequence_parallel = s.layout.sequence_parallel;
   c.cp = s.layout.cp;
+  c.cp_comm = s.layout.cp_comm;
   c.tp_comm_overlap = s.layout.tp_comm_overlap;
   c.ep = s.layout.ep;
   c.gpus_per_node = s.cluster.gpus_per_node;

@@ -3,7 +3,7 @@
 #include "sim/step/stage_ops.h"
 
 #include "sim/step/routed_expert_pricing.h"
-#include "sim/step/tp_overlap.h"
+#include "sim/step/comm_overlap.h"
 
 #include <array>
 #include <optional>
@@ -44,7 +44,7 @@ int pass_index(Pass pass) { return pass == Pass::kForward ? 0 : pass == Pass::kB
 
 SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_model, const hw::ClusterSpec& cluster) {
   SlotSums sums;
-  const std::vector<double> exposed = tp_exposed_shares(ops, time_model, cluster);  // 1 but for overlapped TP
+  const std::vector<double> exposed = exposed_comm_shares(ops, time_model, cluster);  // 1 but under compute
   for (std::size_t i = 0; i < ops.ops.size(); ++i) {
     const Op& op = ops.ops[i];
     const int slot = slot_of(op);
@@ -53,7 +53,7 @@ SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_mode
     if (const auto collective = nccl_collective_of(op)) {
       // A TP or CP collective as NCCL runs it: its bytes over the link at NCCL's bus-bandwidth efficiency, and its
       // latency (layer_timing.h prices it the same way in the closed form).
-      // With TP communication overlap, only the exposed share of its time (tp_overlap.h).
+      // Pipelined with compute (TP overlap, CP's ring), only the exposed share of its time (comm_overlap.h).
       const hw::CollectiveTime t = hw::nccl_collective_time(*collective, cluster);
       (t.link == hw::CollectiveLink::kNic ? o.nic_bytes : o.nvlink_bytes) += exposed[i] * t.link_bytes;
       o.latency_s += exposed[i] * t.latency_s;

@@ -205,7 +205,8 @@ TEST(OpCatalog, TensorParallelismSplitsWorkAndAddsCollectives) {
   for (LayerKind kind : {LayerKind::kDense, LayerKind::kEmbedding, LayerKind::kOutputHead}) {
     for (const Op& op : build_layer_ops(m, kind, tp8).ops) {
       if (!op.is_communication()) continue;
-      EXPECT_EQ(op.overlaps_gemms, op.role == OpRole::kAttentionTp || op.role == OpRole::kMlpTp) << op.name;
+      const bool sub_block = op.role == OpRole::kAttentionTp || op.role == OpRole::kMlpTp;
+      EXPECT_EQ(op.hidden_under, sub_block ? HiddenUnder::kSubBlockGemms : HiddenUnder::kNothing) << op.name;
     }
   }
 }

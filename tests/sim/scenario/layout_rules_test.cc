@@ -81,6 +81,10 @@ TEST(LayoutRules, ContextParallelismTakesGpusAndEqualChunks) {
   EXPECT_EQ(error_of(cp2), "no error");
   EXPECT_EQ(parse(cp2).layout.weight_replicas(), 8);        // gradients reduced over dp x cp
   EXPECT_EQ(parse(cp2).layout.expert_data_parallel(), 1);   // 4 x 1 x 2 / 8
+  // K and V move around a ring by default (Megatron-Core's p2p), or all-gathered as Llama 3 did.
+  EXPECT_EQ(parse(cp2).layout.cp_comm, models::CpComm::kRing);
+  EXPECT_EQ(parse(with("  cp: 2", "  cp: 2\n  cp_comm: all-gather", cp2)).layout.cp_comm, models::CpComm::kAllGather);
+  EXPECT_NE(error_of(with("  cp: 2", "  cp: 2\n  cp_comm: a2a", cp2)).find("parallelism.cp_comm"), std::string::npos);
   EXPECT_NE(error_of(with("  dp: 8", "  dp: 8\n  cp: 2")).find("parallelism: pp 4 x tp 1 x cp 2 x dp 8 = 64 GPUs"),
             std::string::npos);
   EXPECT_NE(error_of(with("  dp: 8", "  dp: 8\n  cp: 2")).find("hint: dp: 4 (= 32 GPUs / (pp 4 x tp 1 x cp 2))"),

@@ -130,7 +130,7 @@ TEST(ScenarioLoader, SelectiveRecomputeWithFlashSaysWhatItFrees) {
 TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
   EXPECT_EQ(error_of(with("  schedule: dualpipe", "  schedul: dualpipe")),
             "s.yaml:10:3: parallelism.schedul: unknown key 'schedul' (expected one of pp, virtual_stages, tp, "
-            "sequence_parallel, tp_comm_overlap, cp, ep, dp, zero_stage, micro_batch_size, schedule, recompute, attention_kernel, "
+            "sequence_parallel, tp_comm_overlap, cp, cp_comm, ep, dp, zero_stage, micro_batch_size, schedule, recompute, attention_kernel, "
             "cross_entropy_kernel, residual_add, layers_per_stage, account_for_embedding_in_pipeline_split, "
             "account_for_loss_in_pipeline_split, decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers, "
             "dp_overlap, dp_bucket, expert_tp, ep_overlap, distributed_optimizer, gradient_accumulation_fusion, "
