@@ -34,7 +34,7 @@ GemmShape gemm_shape(const models::GemmDims& dims, models::Dtype dtype) {
 }
 
 AttentionShape attention_shape(const models::AttentionDims& dims) {
-  return AttentionShape{dims.batch,  dims.seq,    dims.heads,          dims.qk_head_dim,
+  return AttentionShape{dims.batch,     dims.seq,    dims.heads,  dims.qk_head_dim,
                         dims.v_head_dim, dims.causal, dims.window, dims.context_parallel};
 }
 

@@ -215,18 +215,18 @@ class LayerBuilder {
 // (or reduce-scatter after and all-gather before, with sequence parallelism), the mirror in backward.
 void tp_collectives(LayerBuilder& b, const std::string& block, OpRole role, double rows, double hidden);
 
-// The one TP collective at each end of the model, where the vocabulary is split over TP (Megatron's
 // Context parallelism's collectives around the attention core (Llama 3's all-gather-based CP, arXiv 2407.21783
 // section 3.3.2; Transformer Engine's all-gather CP): K and V of the whole sequence, `kv_width` BF16 values a
 // token, all-gathered over the CP group before the core in forward and again in backward (each GPU keeps only its
 // own tokens' K and V), and their gradients reduce-scattered after the core's backward. Meta states the
 // all-gather is exposed, not overlapped. A ring (OpContext::cp_comm, Megatron-Core's p2p) moves the same bytes,
 // each of its cp - 1 sends under the core's work on the chunk already there: the ops are the same, marked as
-// hidden under the attention core (Op::hidden_under). The CP group's ranks follow TP's in the rank order (Megatron-Core's
-// tp-cp-ep-dp-pp), so a node holds gpus_per_node / tp of them. `rerun`: the core re-runs in backward (full or
-// core-attention recomputation), and with it the forward's all-gather.
+// hidden under the attention core (Op::hidden_under). The CP group's ranks follow TP's in the rank order
+// (Megatron-Core's tp-cp-ep-dp-pp), so a node holds gpus_per_node / tp of them. `rerun`: the core re-runs in
+// backward (full or core-attention recomputation), and with it the forward's all-gather.
 void cp_collectives(LayerBuilder& b, double kv_width, bool rerun);
 
+// The one TP collective at each end of the model, where the vocabulary is split over TP (Megatron's
 // VocabParallelEmbedding and parallel_lm_logits): the embedding's partial lookups summed in forward (an
 // all-reduce; with sequence parallelism a reduce-scatter, and the all-gather of its gradient in backward), and
 // the output head's input gradient summed in backward (an all-reduce; with sequence parallelism the head's

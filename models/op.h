@@ -38,11 +38,11 @@ constexpr double bytes_per_element(Dtype dtype) {
 // F = forward, Bi = backward for inputs, W = backward for weights (the zero-bubble split; B = Bi + W).
 enum class Pass { kForward, kBackwardInput, kBackwardWeight };
 
-// kCp*: context parallelism's all-gather of K and V before the attention core and reduce-scatter of their
-// gradients after its backward (models/layer_builder.h cp_collectives).
 // What compute a communication op is pipelined with (Op::hidden_under).
 enum class HiddenUnder { kNothing, kSubBlockGemms, kAttentionCore };
 
+// kCp*: context parallelism's all-gather of K and V before the attention core and reduce-scatter of their
+// gradients after its backward (models/layer_builder.h cp_collectives).
 enum class CommKind {
   kNone,
   kTpAllReduce,

@@ -29,10 +29,10 @@ std::vector<int> zero_stages(const Scenario& s) {
 }
 
 // The context-parallel degrees to try: 1, then powers of two while each rank keeps at least
-// kCpMinTokensPerRank tokens of a sequence (and 2 cp divides it), and the scenario's own. 4096 is what each
-// GPU holds of a sequence in DeepSeek-V3's and Llama 3's pre-training, and in Llama 3's CP 16 at 131,072
-// (arXiv 2407.21783 table 4): below it a rank's attention is short beside the K and V it gathers. At sequence
-// 4096 and shorter only cp 1 is tried.
+// kCpMinTokensPerRank tokens of a sequence (and 2 cp divides it), and the scenario's own. 4096 is the smallest
+// share of a sequence a rank keeps in the published CP runs the project checks (NVIDIA's Llama 3.1 405B recipe,
+// CP 2 at 8192, docs/sources.md#megatron-bridge-h100; Llama 3's CP 16 at 131,072 keeps 8192): below it a rank's
+// attention is short beside the K and V it moves. At sequence 4096 and shorter only cp 1 is tried.
 constexpr int kCpMinTokensPerRank = 4096;
 std::vector<int> context_degrees(const Scenario& s) {
   const int sequence = s.job.sequence_length;
