@@ -49,7 +49,10 @@ TEST(CalibrationCli, NoneIsSaidAndPricesEveryFamilyByTheRoofline) {
   }
   EXPECT_NE(a["step"]["compute_s"], b["step"]["compute_s"]);
   const ProcessResult text = run_trainsim({"run", scenario, "--fidelity", "analytic"});
-  EXPECT_NE(text.out.find("\n  calibration none: op times from the datasheet roofline\n"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("\n  calibration none: op times from the datasheet roofline at assumed efficiencies, no "
+                          "measurement"),
+            std::string::npos)
+      << text.out;
 }
 
 TEST(CalibrationCli, AFileForAnotherGpuExitsTwoAtTheKey) {
