@@ -1,6 +1,7 @@
 // The analytic step estimate (`--fidelity analytic`): the schedule executed on the scenario's priced chunk
 // times (the ideal executor: exact for the schedule, no contention), communication exposed or hidden as the
-// schedule overlaps it, ZeRO collectives and the optimizer step at the end, and memory per GPU. Beside it the
+// schedule overlaps it, ZeRO collectives and the optimizer step at the end, and memory per GPU
+// (memory_estimate.h). Beside it the
 // schedule's published bubble formula, labelled as such.
 #pragma once
 #include <algorithm>
@@ -9,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "models/memory_model.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/stage_plan.h"
 #include "sim/schedules/chunk_times.h"
 #include "sim/schedules/schedule_request.h"
+#include "sim/step/memory_estimate.h"
 #include "sim/step/priced_scenario.h"
 
 namespace trainsim::sim {
@@ -69,15 +70,6 @@ struct StepEstimate {
   double tokens_per_s_per_gpu = 0;
 };
 
-struct MemoryEstimate {
-  int device = 0;  // the pipeline device with the largest footprint
-  models::MemoryBreakdown breakdown;
-  double capacity_bytes = 0;
-  bool fits() const { return breakdown.total_bytes() <= capacity_bytes; }
-  // How far the footprint exceeds the GPU's HBM; 0 when it fits.
-  double over_capacity_bytes() const { return std::max(0.0, breakdown.total_bytes() - capacity_bytes); }
-};
-
 struct Estimate {
   StagePlan plan;
   StepEstimate step;    // at the scenario's full global batch
@@ -90,13 +82,6 @@ struct Estimate {
 Estimate estimate_step(const PricedScenario& priced, bool allow_oom = false);
 // Prices the scenario and estimates it (one-off callers: tests, validate-scenario).
 Estimate estimate_step(const Scenario& scenario);
-// Peak memory per GPU of the scenario's layout at `microbatches` per step; does not throw when it does not fit.
-MemoryEstimate estimate_memory(const PricedScenario& priced, int microbatches);
-// Peak memory per GPU of the scenario's layout run with another schedule kind on the same pipeline devices
-// (what `trainsim schedule --scenario` marks); nullopt when the layout cannot take that kind on them.
-std::optional<MemoryEstimate> memory_under_schedule(const Scenario& scenario, const ScheduleRequest& request);
-// "memory: needs 97.3 GiB of 80 GiB: 17.3 GiB over (...)": the note of a run priced past its GPU's memory.
-std::string memory_excess_note(const MemoryEstimate& memory);
 // Sets model_flops_per_step, mfu and tokens_per_s_per_gpu from the step time and batch.
 void set_throughput(const Scenario& scenario, StepEstimate& step);
 // The step at another global batch (a point of the batch ramp), same layout and pricing.
