@@ -68,9 +68,11 @@ double dense_mlp(const ModelConfig& m, LayerBuilder& b) {
 // Core's weighted SwiGLU on permuted probabilities), so a weight's gradient is read off the activation's backward
 // and the combine is a plain sum: the k expert outputs per token are not kept (an unpermute that applied the
 // weights itself would keep them, 2 k h bytes a token: 0.47 GB per 4096-token micro-batch of DeepSeek-V3).
+// Under TP the routed path runs on the GPU's sequence shard (OpContext::routed_tokens: each TP rank routes its own
+// tokens, the experts whole); only the TP-split shared experts gather the sub-block's tokens and scatter them back.
 void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expert_params) {
   const OpContext& c = b.context();
-  const double rows = c.tokens(), h = m.hidden_size, e = m.moe.routed_experts, k = m.moe.experts_per_token;
+  const double rows = c.routed_tokens(), h = m.hidden_size, e = m.moe.routed_experts, k = m.moe.experts_per_token;
   const double inter = m.moe.expert_intermediate_size;
   const bool recompute_norms = reruns(c, RecomputeModule::kLayerNorm);
   b.norm("moe.norm", OpRole::kRouter, sequence_rows(c), h, recompute_norms);
@@ -145,15 +147,16 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
     const bool own_copy = gemm_dtype(c) == Dtype::kFp8 && !recompute_norms;
     const std::size_t first_shared = b.op_count();
     const double saved_before_shared = b.saved_bytes();
-    mlp_block(m.mlp, "moe.shared", OpRole::kExperts, b, rows, h, shared_inter, 1, OpKind::kGemm, false,
+    mlp_block(m.mlp, "moe.shared", OpRole::kExperts, b, c.tokens(), h, shared_inter, 1, OpKind::kGemm, false,
               RecomputeModule::kMlpAct);
-    mlp_bias_gradients(m, "moe.shared", OpRole::kExperts, b, rows, shared_inter, 1);
+    mlp_bias_gradients(m, "moe.shared", OpRole::kExperts, b, c.tokens(), shared_inter, 1);
     if (own_copy) save_gathered_input(b, h, Dtype::kFp8);
     if (reruns(c, RecomputeModule::kSharedExperts)) b.checkpoint_since(first_shared, saved_before_shared, 0.0);
     params += (own_width ? mlp_block_parameters(m, shared_inter) + h
                          : m.moe.shared_experts * mlp_block_parameters(m, inter / c.tp));
+    // Megatron-Core's SharedExpertMLP: a TP-split MLP that gathers its input and scatters its output itself.
+    tp_collectives(b, "moe.shared", OpRole::kMlpTp, c.tokens(), h);
   }
-  tp_collectives(b, "moe", OpRole::kMlpTp, rows, h);
   // Checkpointed, the block keeps its BF16 input (the norm's output) unless that re-runs too; its all-to-alls re-run.
   if (reruns(c, RecomputeModule::kMoe))
     b.checkpoint_since(first, saved_before, recompute_norms ? 0.0 : sequence_rows(c) * h * kBf16);

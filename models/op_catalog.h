@@ -54,6 +54,11 @@ struct OpContext {
 
   // The tokens of the micro-batch on this GPU: its sequences' share under context parallelism.
   double tokens() const { return static_cast<double>(micro_batch_size) * sequence_length / cp; }
+  // The tokens this GPU routes to the experts: its sequence shard under sequence parallelism. Megatron-Core's MoE
+  // layer takes the shard (moe_layer.py) and each TP rank dispatches its own tokens when the experts are not
+  // tensor-split (expert_tp 1); MoE with TP > 1 requires sequence parallelism there (arguments.py), and here
+  // (sim/scenario/layout_rules.cc).
+  double routed_tokens() const { return sequence_parallel ? tokens() / tp : tokens(); }
 };
 
 struct LayerOps {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <numeric>
 
@@ -12,6 +13,7 @@
 #include "models/eplb.h"
 #include "models/expert_router.h"
 #include "models/routing_stats.h"
+#include "sim/step/priced_model.h"
 
 namespace trainsim::sim {
 
@@ -22,7 +24,7 @@ models::RoutedStepRequest routing_request(const Scenario& scenario, models::Rout
   r.spec = scenario.routing;
   const int ep = std::max(1, scenario.layout.ep);
   r.group = models::EpGroupShape{ep, std::min(ep, scenario.cluster.gpus_per_node)};
-  r.tokens_per_rank = static_cast<int64_t>(scenario.layout.micro_batch_size) * scenario.job.sequence_length;
+  r.tokens_per_rank = std::llround(op_context(scenario).routed_tokens());  // a GPU's share (CP, SP)
   r.seed = scenario.seed;
   r.fp8_dispatch = scenario.job.precision.fp8_dispatch;
   r.step = scenario.routing.warmup_steps;

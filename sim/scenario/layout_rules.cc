@@ -53,6 +53,13 @@ void check_against_model(const Scenario& s) {
     fail(s, "parallelism.tp", fmt::format("tp {} does not divide the {} attention heads ({} key/value heads) of {}", l.tp,
                                           m.num_heads, m.num_kv_heads, m.name),
          "a divisor of the head count");
+  // Megatron-Core refuses MoE under TP without sequence parallelism (megatron/training/arguments.py): its MoE layer
+  // routes each TP rank's sequence shard, and that is what the catalog prices (models::OpContext::routed_tokens).
+  if (m.is_moe() && l.tp > 1 && !l.sequence_parallel)
+    fail(s, "parallelism.sequence_parallel",
+         fmt::format("tp {} with the mixture-of-experts {} needs sequence parallelism, as Megatron-Core requires", l.tp,
+                     m.name),
+         "sequence_parallel: true", "each TP rank routes its own shard of the sequence to the experts");
   if (l.ep > 1 && !m.is_moe())
     fail(s, "parallelism.ep", fmt::format("ep {} needs a mixture-of-experts model; {} is dense", l.ep, m.name), "ep: 1");
   if (m.is_moe() && m.moe.routed_experts % l.ep != 0)
@@ -175,7 +182,7 @@ void derive_data_parallel(Scenario& s) {
 
 ScheduleRequest schedule_request_for(const ParallelLayout& layout, int microbatches) {
   return ScheduleRequest{layout.schedule, layout.schedule == ScheduleKind::kInterleaved ? layout.pp : layout.stage_count(),
-                         microbatches, layout.virtual_stages};
+                         microbatches, layout.virtual_stages, layout.ep_overlap};
 }
 
 int microbatches_per_step(const ParallelLayout& layout, int global_batch_sequences) {

@@ -25,7 +25,7 @@ RoutedExpertPricing::RoutedExpertPricing(const models::ModelConfig& model, const
                                          const hw::OpTimeModel& time_model)
     : model_(model), context_(context), time_model_(time_model) {
   TS_CHECK(model.is_moe(), "{} has no routed experts to price", model.name);
-  balanced_rows_ = static_cast<std::int64_t>(std::llround(context.tokens() * model.moe.experts_per_token));
+  balanced_rows_ = static_cast<std::int64_t>(std::llround(context.routed_tokens() * model.moe.experts_per_token));
 }
 
 const RoutedSeconds& RoutedExpertPricing::at_rows(std::int64_t rows) {

@@ -45,7 +45,7 @@ models::RoutedStepLoad synthetic_routed_load(const Scenario& s, double swing, in
   models::RoutedStepLoad load;
   load.ep = std::max(1, s.layout.ep);
   load.gpus_per_node = s.cluster.gpus_per_node;
-  load.tokens_per_rank = std::llround(op_context(s).tokens());  // a GPU's share of the micro-batch (CP)
+  load.tokens_per_rank = std::llround(op_context(s).routed_tokens());  // a GPU's share of the micro-batch (CP, SP)
   load.top_k = model.moe.experts_per_token;
   const double balanced = static_cast<double>(load.tokens_per_rank * load.top_k);
   for (int mb = 0; mb < microbatches; ++mb) {

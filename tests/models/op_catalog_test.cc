@@ -151,6 +151,38 @@ TEST(OpCatalog, ExpertParallelCommunicationFollowsTheDeepSeekPath) {
   EXPECT_NEAR(ops.expert_parameters, 4 * 3.0 * 7168 * 2048, 1);
 }
 
+// Megatron-Core's MoE layer under TP 2 with sequence parallelism (the only way it runs MoE with TP): each TP rank
+// routes its own 2,048 of the micro-batch's 4,096 tokens to whole experts (expert_tp 1), so its gate, its
+// all-to-alls and its grouped GEMMs carry half of TP 1's rows; the shared expert, split over TP, gathers all 4,096
+// and runs half its width. DeepSeek-V3, EP 64: a token's 8 experts at 4 experts a GPU give a GPU 2,048 x 8 =
+// 16,384 routed rows, the SwiGLU experts 3 GEMMs of 2 x rows x 7168 x 2048 FLOPs each in forward; the shared
+// expert 3 x 2 x 4096 x 7168 x 1024; dispatch as above at 2,048 tokens. Without a shared expert (Mixtral) the
+// block has no TP collective of its own.
+TEST(OpCatalog, TensorParallelRanksRouteTheirOwnSequenceShard) {
+  OpContext tp2 = one_gpu();
+  tp2.ep = 64;
+  tp2.tp = 2;
+  tp2.sequence_parallel = true;
+  const LayerOps v3 = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, tp2);
+  EXPECT_DOUBLE_EQ(op_named(v3, "moe.dispatch").inter_node_bytes, 2048 * 3.5 * 7168 * (1 + 4.0 / 128));
+  EXPECT_DOUBLE_EQ(op_named(v3, "moe.gate").flops, 2.0 * 2048 * 7168 * 256);
+  double routed_forward = 0, shared_forward = 0;
+  for (const Op& op : v3.ops) {
+    if (op.pass != Pass::kForward || op.recomputed) continue;
+    if (op.kind == OpKind::kGroupedGemm) routed_forward += op.flops;
+    if (op.kind == OpKind::kGemm && op.name.rfind("moe.shared", 0) == 0) shared_forward += op.flops;
+  }
+  EXPECT_DOUBLE_EQ(routed_forward, 3 * 2.0 * 16384 * 7168 * 2048);
+  EXPECT_DOUBLE_EQ(shared_forward, 3 * 2.0 * 4096 * 7168 * 1024);
+  int shared_collectives = 0;
+  for (const Op& op : v3.ops) shared_collectives += op.role == OpRole::kMlpTp ? 1 : 0;
+  EXPECT_EQ(shared_collectives, 4);  // all-gather and reduce-scatter, each way
+  OpContext mixtral_tp2 = tp2;
+  mixtral_tp2.ep = 8;
+  for (const Op& op : build_layer_ops(load_preset("mixtral-8x7b"), LayerKind::kMoe, mixtral_tp2).ops)
+    EXPECT_NE(op.role, OpRole::kMlpTp) << op.name;
+}
+
 // DeepSeek's trace shows, per layer of its backward, two BF16 adds of 54-60 us after the gate's and the attention
 // input's GEMMs (hardware/calibration/traces/README.md): autograd summing the two gradients of an input read twice.
 // Each reads two [4096, 7168] BF16 gradients and writes their sum: 3 x 4096 x 7168 x 2 = 176,160,768 bytes, which

@@ -119,7 +119,7 @@ TEST(RunEstimate, PhaseErrorsAreLocated) {
   // Without its own dp a phase gets the one its pp x tp leave: 32 / (2 x 4) = 4, not the main training's 8.
   const Scenario derived = parse_scenario(
       testing::with("  tokens: 1B\n", "  tokens: 1B\n  phases:\n    - {name: a, steps: 10, parallelism: {pp: 2, tp: 4, "
-                                      "ep: 4, schedule: 1f1b}}\n"),
+                                      "sequence_parallel: true, ep: 4, schedule: 1f1b}}\n"),
       "s.yaml");
   EXPECT_EQ(derived.phases[0].scenario->layout.dp, 4);
   EXPECT_NE(error("    - {name: a, steps: 10, colour: red}\n").find("colour"), std::string::npos);

@@ -109,5 +109,16 @@ TEST(LayoutRules, TpCommunicationOverlapNeedsTpAndSequenceParallelism) {
       << error_of(with("  dp: 8", "  dp: 8\n  tp_comm_overlap: true"));
 }
 
+// Megatron-Core refuses MoE under TP without sequence parallelism (megatron/training/arguments.py: "When using MoE and
+// tensor parallelism, sequence parallelism must be used"); its MoE layer routes each TP rank's sequence shard.
+TEST(LayoutRules, MixtureOfExpertsUnderTpNeedsSequenceParallelism) {
+  const std::string tp2 = with("  dp: 8", "  dp: 4\n  tp: 2");
+  EXPECT_NE(error_of(tp2).find("parallelism.sequence_parallel: tp 2 with the mixture-of-experts deepseek-v3 needs "
+                               "sequence parallelism, as Megatron-Core requires (expected sequence_parallel: true)"),
+            std::string::npos)
+      << error_of(tp2);
+  EXPECT_NO_THROW(parse(with("  dp: 8", "  dp: 4\n  tp: 2\n  sequence_parallel: true")));
+}
+
 }  // namespace
 }  // namespace trainsim::sim
