@@ -86,8 +86,8 @@ void add_plan_command(CLI::App& app) {
     out += "  the search leaves the scenario's attention kernel, TP communication overlap and placement rules as they "
            "are, and tries pp 1-64, "
            "virtual stages 1-8, tp 1-8 (with sequence parallelism), cp 1 and, at long sequences, powers of two "
-           "leaving each GPU 4096 tokens or more, ep 1-64, micro-batch 1-4, four recompute modes and ZeRO 1-3 (and "
-           "the scenario's stage and cp)\n";
+           "leaving each GPU 4096 tokens or more, ep 1-64 (with and without Megatron-Core's EP overlap where it "
+           "runs), micro-batch 1-4, four recompute modes and ZeRO 1-3 (and the scenario's stage and cp)\n";
     outputs.stage(text, out);
     commit_outputs(outputs);
   });

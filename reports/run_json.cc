@@ -66,7 +66,7 @@ std::string format_run_json(const RunReport& r) {
   out["scenario"] = {{"file", s.source},       {"seed", s.seed},         {"gpus", s.cluster.gpu_count()},
                      {"gpu", s.cluster.gpu.key}, {"nodes", s.cluster.nodes}, {"schedule", sim::schedule_name(l.schedule)},
                      {"pp", l.pp},             {"tp", l.tp},             {"cp", l.cp},             {"ep", l.ep},
-                     {"tp_comm_overlap", l.tp_comm_overlap},
+                     {"tp_comm_overlap", l.tp_comm_overlap}, {"ep_overlap", l.ep_overlap},
                      {"dp", l.dp},             {"zero_stage", l.zero_stage}, {"virtual_stages", l.virtual_stages},
                      {"micro_batch_size", l.micro_batch_size},
                      {"recompute", models::recompute_description(l.recompute, l.recompute_modules)},

@@ -66,24 +66,32 @@ std::vector<ParallelLayout> enumerate(const Scenario& s) {
               for (models::Recompute recompute : {models::Recompute::kNone, models::Recompute::kSelective,
                                                   models::Recompute::kFull, models::Recompute::kDeepSeek}) {
                 if (recompute == models::Recompute::kDeepSeek && !moe) continue;
+                // Megatron-Core's EP overlap where its rules allow it (layout_rules.cc): both ways.
+                const bool can_pair = ep > 1 && recompute != models::Recompute::kFull &&
+                                      (schedule == ScheduleKind::kInterleaved ||
+                                       (schedule == ScheduleKind::kOneFOneB && pp == 1));
                 for (int zero : zeros) {
-                  ParallelLayout l = s.layout;
-                  l.pp = pp;
-                  l.tp = tp;
-                  l.sequence_parallel = tp > 1;
-                  l.tp_comm_overlap = s.layout.tp_comm_overlap && tp > 1;  // the scenario's framework, where TP runs
-                  l.cp = cp;
-                  l.dp = dp;
-                  l.ep = ep;
-                  l.schedule = schedule;
-                  l.virtual_stages = v;
-                  l.micro_batch_size = mb;
-                  l.recompute = recompute;
-                  l.zero_stage = zero;
-                  l.layers_per_stage.clear();
-                  l.decoder_first_pipeline_num_layers = 0;
-                  l.decoder_last_pipeline_num_layers = 0;
-                  out.push_back(l);
+                  for (bool ep_overlap : {false, true}) {
+                    if (ep_overlap && !can_pair) continue;
+                    ParallelLayout l = s.layout;
+                    l.ep_overlap = ep_overlap;
+                    l.pp = pp;
+                    l.tp = tp;
+                    l.sequence_parallel = tp > 1;
+                    l.tp_comm_overlap = s.layout.tp_comm_overlap && tp > 1;  // the scenario's framework, where TP runs
+                    l.cp = cp;
+                    l.dp = dp;
+                    l.ep = ep;
+                    l.schedule = schedule;
+                    l.virtual_stages = v;
+                    l.micro_batch_size = mb;
+                    l.recompute = recompute;
+                    l.zero_stage = zero;
+                    l.layers_per_stage.clear();
+                    l.decoder_first_pipeline_num_layers = 0;
+                    l.decoder_last_pipeline_num_layers = 0;
+                    out.push_back(l);
+                  }
                 }
               }
             }
@@ -139,9 +147,10 @@ void simulate(const Scenario& base, std::vector<PlanCandidate*> candidates, Fide
 }  // namespace
 
 std::string layout_text(const ParallelLayout& l) {
-  return fmt::format("PP {} {}{}, TP {}{}{}, EP {}, DP {} ZeRO-{}, mb {}, recompute {}", l.pp,
+  return fmt::format("PP {} {}{}, TP {}{}{}, EP {}{}, DP {} ZeRO-{}, mb {}, recompute {}", l.pp,
                      schedule_name(l.schedule), l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",
-                     l.tp, l.sequence_parallel ? "+SP" : "", l.cp > 1 ? fmt::format(", CP {}", l.cp) : "", l.ep, l.dp, l.zero_stage, l.micro_batch_size,
+                     l.tp, l.sequence_parallel ? "+SP" : "", l.cp > 1 ? fmt::format(", CP {}", l.cp) : "", l.ep,
+                     l.ep_overlap ? "+overlap" : "", l.dp, l.zero_stage, l.micro_batch_size,
                      models::recompute_description(l.recompute, l.recompute_modules));
 }
 

@@ -42,6 +42,28 @@ void check_context_parallel(const Scenario& s) {
          "cp: 1", "the load-balanced split prices full causal attention");
 }
 
+// Megatron-Core's rules on --overlap-moe-expert-parallel-comm (transformer_config.py): expert parallelism, the
+// interleaved schedule where there is a pipeline, no full recomputation. DualPipe pairs without being asked.
+void check_ep_overlap(const Scenario& s) {
+  const ParallelLayout& l = s.layout;
+  if (!l.ep_overlap) return;
+  const std::string_view schedule = schedule_name(l.schedule);
+  if (overlaps_forward_and_backward(l.schedule))
+    fail(s, "parallelism.ep_overlap", fmt::format("{} overlaps the all-to-all under compute by its own design", schedule),
+         "no ep_overlap key with dualpipe or dualpipev");
+  if (l.ep <= 1)
+    fail(s, "parallelism.ep_overlap", "the EP all-to-all overlap needs expert parallelism (ep > 1)", "ep above 1",
+         "Megatron-Core refuses it without");
+  const bool pipelined = l.pp > 1 || l.schedule != ScheduleKind::kOneFOneB;
+  if (pipelined && l.schedule != ScheduleKind::kInterleaved)
+    fail(s, "parallelism.ep_overlap",
+         fmt::format("the EP all-to-all overlap with a pipeline needs the interleaved schedule, got {}", schedule),
+         "schedule: interleaved, or pp 1 with 1f1b", "Megatron-Core asks virtual pipeline stages where pp > 1");
+  if (l.recompute == models::Recompute::kFull)
+    fail(s, "parallelism.ep_overlap", "the EP all-to-all overlap does not run with full recomputation",
+         "recompute other than full", "Megatron-Core refuses the two together");
+}
+
 void check_against_model(const Scenario& s) {
   const ParallelLayout& l = s.layout;
   const models::ModelConfig& m = s.job.model;
@@ -66,6 +88,7 @@ void check_against_model(const Scenario& s) {
     fail(s, "parallelism.ep", fmt::format("ep {} does not divide the {} routed experts of {}", l.ep, m.moe.routed_experts, m.name),
          "a divisor of the expert count");
   check_context_parallel(s);
+  check_ep_overlap(s);
   const int stage_gpus = l.dp * l.model_parallel();
   const char* stage_degrees = l.cp > 1 ? "dp x tp x cp" : "dp x tp";
   if (stage_gpus % l.ep != 0)

@@ -23,6 +23,9 @@ struct ParallelLayout {
   int cp = 1;
   models::CpComm cp_comm = models::CpComm::kRing;  // parallelism.cp_comm; Megatron-Core's default, p2p
   int ep = 1;
+  // Megatron-Core's EP all-to-all overlap (--overlap-moe-expert-parallel-comm): the steady state's forward and
+  // backward run as one F&B pair, one micro-batch's all-to-all under the other's compute, as DualPipe's chunks do.
+  bool ep_overlap = false;
   int dp = 1;
   int zero_stage = 1;
   int micro_batch_size = 1;  // sequences
@@ -56,6 +59,9 @@ struct ParallelLayout {
   int model_parallel() const { return tp * cp; }
   // Pipeline stages the model is cut into: pp, pp x v when interleaved, 2 pp for DualPipeV's V.
   int stage_count() const;
+  // Whether the schedule runs forwards and backwards of two micro-batches as F&B pairs: DualPipe and DualPipeV by
+  // design, 1F1B and interleaved under ep_overlap. Their all-to-all kernels then hold comm SMs all along.
+  bool pairs_forward_and_backward() const { return overlaps_forward_and_backward(schedule) || ep_overlap; }
   // Parameters per gradient bucket: dp_bucket_parameters, or Megatron-Core's max(40M, 1M x dp x cp).
   double dp_bucket() const;
 };

@@ -41,10 +41,6 @@ void refuse_unmodelled_layouts(const ConfigNode& node) {
                           "on one GPU of its EP group",
                           etp->as_string()),
               "expert_tp: 1", "split the experts further with a larger ep");
-  if (auto overlap = node.get("ep_overlap"); overlap && overlap->as_bool())
-    overlap->fail("Megatron's EP overlap (one micro-batch's all-to-all under the other's compute in 1F1B) is not "
-                  "modelled",
-                  "ep_overlap: false", "schedule: dualpipe or dualpipev overlaps the all-to-all under compute (F&B pairs)");
 }
 
 // parallelism.recompute: a mode's name, or {modules: [core_attn, layernorm, ...]} (Megatron-Core's names).
@@ -99,7 +95,7 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
                        "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer", "gradient_accumulation_fusion",
                        "pipeline_p2p"});
   ParallelLayout& l = s.layout;
-  for (const char* key : {"pp", "tp", "tp_comm_overlap", "cp", "cp_comm", "ep", "dp", "virtual_stages",
+  for (const char* key : {"pp", "tp", "tp_comm_overlap", "cp", "cp_comm", "ep", "ep_overlap", "dp", "virtual_stages",
                           "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
                           "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                           "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_bucket"})
@@ -114,6 +110,7 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
     l.cp_comm =
         comm->as_choice(Keys{"ring", "all-gather"}) == "ring" ? models::CpComm::kRing : models::CpComm::kAllGather;
   l.ep = static_cast<int>(node.integer_or("ep", ranges::kExpertDegree, 1));
+  l.ep_overlap = node.bool_or("ep_overlap", false);
   l.virtual_stages = static_cast<int>(node.integer_or("virtual_stages", ranges::kVirtualStages, 1));
   l.sequence_parallel = node.bool_or("sequence_parallel", false);
   l.tp_comm_overlap = node.bool_or("tp_comm_overlap", false);

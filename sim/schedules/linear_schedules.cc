@@ -22,15 +22,19 @@ PipelineSchedule gpipe_schedule(int pp, int microbatches) {
   return schedule;
 }
 
-PipelineSchedule one_f_one_b_schedule(int pp, int microbatches) {
+PipelineSchedule one_f_one_b_schedule(int pp, int microbatches, bool paired) {
   PipelineSchedule schedule(ScheduleKind::kOneFOneB, pp, microbatches);
   for (int r = 0; r < pp; ++r) {
     auto& ops = schedule.ops(r);
-    const int warmup = std::min(pp - 1 - r, microbatches);
+    const int warmup = std::min(pp - 1 - r + (paired ? 1 : 0), microbatches);
     int forwards = 0;
     int backwards = 0;
     while (forwards < warmup) ops.push_back(op(Phase::kForward, forwards++));
     while (forwards < microbatches) {
+      if (paired) {
+        ops.push_back({Phase::kForwardBackward, {forwards++, 0}, {backwards++, 0}});
+        continue;
+      }
       ops.push_back(op(Phase::kForward, forwards++));
       ops.push_back(op(Phase::kBackward, backwards++));
     }

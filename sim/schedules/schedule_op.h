@@ -7,7 +7,8 @@
 namespace trainsim::sim {
 
 // F forward; B full backward; Bi backward for inputs only; W its deferred weight backward (B = Bi + W);
-// F&B a forward of one micro-batch overlapped with the full backward of another in one chunk (DualPipe).
+// F&B a forward of one micro-batch overlapped with the full backward of another in one chunk (DualPipe; 1F1B and
+// interleaved under Megatron-Core's EP all-to-all overlap).
 enum class Phase { kForward, kBackward, kBackwardInput, kWeight, kForwardBackward };
 
 std::string_view phase_name(Phase phase);  // "F", "B", "Bi", "W", "F&B"

@@ -46,6 +46,9 @@ void check_schedule_request(const ScheduleRequest& r, const std::string& origin)
   if (r.microbatches < 1 || r.microbatches > kMaxMicrobatches)
     reject(origin, "microbatches", fmt::format("{} micro-batches is out of range", r.microbatches),
            fmt::format("1 to {}", kMaxMicrobatches));
+  if (r.paired && r.kind != ScheduleKind::kOneFOneB && r.kind != ScheduleKind::kInterleaved)
+    reject(origin, "paired", fmt::format("{} does not pair forwards with backwards", schedule_name(r.kind)),
+           "1f1b or interleaved", "dualpipe and dualpipev pair them by their own design");
   switch (r.kind) {
     case ScheduleKind::kGPipe:
     case ScheduleKind::kOneFOneB: break;
@@ -76,9 +79,9 @@ PipelineSchedule make_schedule(const ScheduleRequest& r, const std::string& orig
   PipelineSchedule schedule = [&] {
     switch (r.kind) {
       case ScheduleKind::kGPipe: return gpipe_schedule(r.pp, r.microbatches);
-      case ScheduleKind::kOneFOneB: return one_f_one_b_schedule(r.pp, r.microbatches);
+      case ScheduleKind::kOneFOneB: return one_f_one_b_schedule(r.pp, r.microbatches, r.paired);
       case ScheduleKind::kZeroBubble1P: return zb1p_schedule(r.pp, r.microbatches);
-      case ScheduleKind::kInterleaved: return interleaved_schedule(r.pp, r.microbatches, r.virtual_stages);
+      case ScheduleKind::kInterleaved: return interleaved_schedule(r.pp, r.microbatches, r.virtual_stages, r.paired);
       case ScheduleKind::kDualPipe: return dualpipe_schedule(r.pp, r.microbatches);
       case ScheduleKind::kDualPipeV: return dualpipev_schedule(r.pp, r.microbatches);
     }

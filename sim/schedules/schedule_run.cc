@@ -19,7 +19,8 @@ double chunk_op_duration_s(Phase phase, const ChunkTimes& t, const ChunkTimes& b
     case Phase::kBackwardInput: return t.backward_input_s() * share;
     case Phase::kWeight: return t.weight_backward_s * share;
     case Phase::kForwardBackward: {
-      // The forward of one chunk and the backward of another (DualPipe pairs stage r with stage pp-1-r):
+      // The forward of one chunk and the backward of another (DualPipe pairs stage r with stage pp-1-r,
+      // interleaved one virtual stage with another of the same rank):
       // their F and B less the time overlapping saves, half of each chunk's own saving (its F + B - F&B).
       // Exact for two alike chunks (F&B itself) and for chunks with nothing to overlap (F + B); never below
       // either chunk's compute nor above F + B.

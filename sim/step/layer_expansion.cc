@@ -88,10 +88,13 @@ class LayerExpansion::Impl {
     }
     for (Chain& c : chains)
       if (c.done() || c.ops->front().is_communication()) add_compute_all(graph, c, nullptr, "start", out);
-    // The chains take turns on the compute stream, a turn being a chain's compute ops up to its next
-    // communication; that communication is issued at once and runs under the other chain's turn (DualPipe's
-    // F&B, tech report Figure 4). The backward goes first: it opens with a short compute, the forward with
-    // its attention, which then covers the backward's first all-to-all.
+    // The chains take turns on the compute stream, a turn being a chain's ops up to its next EP all-to-all;
+    // that all-to-all is issued at once and runs under the other chain's turn (DualPipe's F&B, tech report
+    // Figure 4; Megatron-Core's EP overlap the same way). TP and CP collectives stay in their chain's turn: NCCL
+    // runs them on the compute stream between the GEMMs, so they hold both chains (their overlap with GEMMs,
+    // where modelled, is in their bytes: comm_overlap.h). The backward goes first: it opens with a short compute,
+    // the forward with its attention, which then covers the backward's first all-to-all.
+    auto is_all_to_all = [](const StageOp& stage_op) { return stage_op.kind == StageOpKind::kEp; };
     std::vector<Chain*> turns;
     for (Chain& c : chains) turns.push_back(&c);
     std::stable_partition(turns.begin(), turns.end(), [](const Chain* c) { return !c->forward; });
@@ -100,10 +103,13 @@ class LayerExpansion::Impl {
       for (Chain* c : turns) {
         if (c->done()) continue;
         progress = true;
-        while (!c->done() && (*c->ops)[c->next].is_communication()) add_flows_all(graph, *c, (*c->ops)[c->next++]);
-        while (!c->done() && !(*c->ops)[c->next].is_communication()) {
-          const StageOp& compute = (*c->ops)[c->next++];
-          add_compute_all(graph, *c, &compute, compute.name, out);
+        while (!c->done() && is_all_to_all((*c->ops)[c->next])) add_flows_all(graph, *c, (*c->ops)[c->next++]);
+        while (!c->done() && !is_all_to_all((*c->ops)[c->next])) {
+          const StageOp& op_in_turn = (*c->ops)[c->next++];
+          if (op_in_turn.is_communication())
+            add_flows_all(graph, *c, op_in_turn);
+          else
+            add_compute_all(graph, *c, &op_in_turn, op_in_turn.name, out);
         }
       }
     }

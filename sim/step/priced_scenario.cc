@@ -39,8 +39,8 @@ std::vector<ChunkTimes> executed_stage_chunks(const Scenario& s, const StagePlan
 }
 
 int schedule_compute_sms(const Scenario& s) {
-  return overlaps_forward_and_backward(s.layout.schedule) ? s.cluster.gpu.sm_count - s.cluster.comm_sm_count
-                                                          : s.cluster.gpu.sm_count;
+  return s.layout.pairs_forward_and_backward() ? s.cluster.gpu.sm_count - s.cluster.comm_sm_count
+                                               : s.cluster.gpu.sm_count;
 }
 
 hw::ShapedOpTimeModel time_model(const Scenario& s, const hw::CalibratedConstants& calibrated, int compute_sms) {

@@ -1,5 +1,6 @@
 // Analytic step: the schedule executed on the priced chunk times (ideal executor), plus the exposed PP fill
-// and drain, the ZeRO collectives and the optimizer. Overlapping schedules (DualPipe, DualPipeV) pair a
+// and drain, the ZeRO collectives and the optimizer. Overlapping schedules (DualPipe, DualPipeV; 1F1B and
+// interleaved under Megatron-Core's EP overlap, ParallelLayout::ep_overlap) pair a
 // forward with a backward so the EP all-to-all of one hides under the other's compute, with compute slowed to
 // the SMs the communication kernels leave (PricedScenario::at_schedule_sms).
 #include "sim/step/step_estimate.h"
@@ -237,7 +238,7 @@ std::string_view comm_bound_name(CommBound bound) {
 StepEstimate estimate_step_at_batch(const PricedScenario& p, int global_batch_sequences) {
   const Scenario& s = p.scenario;
   const ParallelLayout& l = s.layout;
-  const bool overlap = overlaps_forward_and_backward(l.schedule);
+  const bool overlap = l.pairs_forward_and_backward();
   StepEstimate e;
   e.global_batch_sequences = global_batch_sequences;
   e.microbatches = microbatches_per_step(l, global_batch_sequences);

@@ -82,7 +82,7 @@ TEST(TrainsimCli, ValidateScenarioAcceptsMegatronLayoutsAndRefusesWhatIsNotModel
   }
   for (const auto& [set, message] :
        {std::pair<std::string, std::string>{"parallelism.expert_tp=2", "parallelism.expert_tp: expert tensor parallelism"},
-        {"parallelism.ep_overlap=true", "parallelism.ep_overlap: Megatron's EP overlap"},
+        {"parallelism.ep_overlap=true", "parallelism.ep_overlap: the EP all-to-all overlap needs expert parallelism"},
         {"parallelism.account_for_embedding_in_pipeline_split=true",
          "parallelism.account_for_embedding_in_pipeline_split: 126 layers + the embedding do not split evenly"}}) {
     const ProcessResult result = validate({set});

@@ -90,5 +90,24 @@ TEST(LayoutSearch, TriesContextParallelismAtLongSequences) {
   EXPECT_EQ(plan.considered, 6 * plan_layouts(short_sequences, closed_form).considered);
 }
 
+// NVIDIA's DeepSeek-V3 recipe on 1,024 H100 (PP 8 interleaved over 4 chunks a rank, TP 2, EP 64, micro-batch 1,
+// with Megatron-Core's EP overlap; docs/validation.md): the search tries the overlap where Megatron-Core runs it
+// (interleaved, or 1F1B at pp 1, EP above 1, no full recompute), so it finds the recipe's layout or a faster one, and
+// never offers the overlap where it cannot run.
+TEST(LayoutSearch, TriesMegatronsEpOverlapWhereItRuns) {
+  const Scenario s =
+      load_scenario(TRAINSIM_SOURCE_DIR "/scenarios/validation/megatron-bridge-deepseek-v3-1024xh100.yaml");
+  auto is_nvidias = [](const ParallelLayout& l) {
+    return l.pp == 8 && l.schedule == ScheduleKind::kInterleaved && l.virtual_stages == 4 && l.tp == 2 &&
+           l.ep == 64 && l.ep_overlap && l.micro_batch_size == 1;
+  };
+  const LayoutPlan plan = expect_finds_published_or_faster(s, is_nvidias);
+  for (const PlanCandidate& c : plan.best) {
+    Scenario candidate = s;
+    candidate.layout = c.layout;
+    EXPECT_NO_THROW(check_layout_rules(candidate)) << layout_text(c.layout);
+  }
+}
+
 }  // namespace
 }  // namespace trainsim::sim

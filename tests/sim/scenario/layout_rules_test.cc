@@ -120,5 +120,29 @@ TEST(LayoutRules, MixtureOfExpertsUnderTpNeedsSequenceParallelism) {
   EXPECT_NO_THROW(parse(with("  dp: 8", "  dp: 4\n  tp: 2\n  sequence_parallel: true")));
 }
 
+// Megatron-Core's rules on --overlap-moe-expert-parallel-comm (transformer_config.py): EP above 1, virtual pipeline
+// stages where pp > 1, no full recomputation; DualPipe pairs F and B by itself.
+TEST(LayoutRules, EpOverlapFollowsMegatronCoresRules) {
+  const std::string interleaved = with("  schedule: dualpipe", "  schedule: interleaved\n  virtual_stages: 2");
+  EXPECT_TRUE(parse(with("  ep: 8", "  ep: 8\n  ep_overlap: true", interleaved)).layout.pairs_forward_and_backward());
+  EXPECT_FALSE(parse(interleaved).layout.pairs_forward_and_backward());
+  EXPECT_TRUE(parse(kValidScenario).layout.pairs_forward_and_backward());  // DualPipe
+  EXPECT_NE(error_of(with("  ep: 8", "  ep: 8\n  ep_overlap: true", with("  schedule: dualpipe", "  schedule: 1f1b")))
+                .find("parallelism.ep_overlap: the EP all-to-all overlap with a pipeline needs the interleaved "
+                      "schedule, got 1f1b"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("  ep: 8", "  ep: 1\n  ep_overlap: true", interleaved))
+                .find("parallelism.ep_overlap: the EP all-to-all overlap needs expert parallelism (ep > 1)"),
+            std::string::npos);
+  EXPECT_NE(error_of(with("  recompute: deepseek", "  recompute: full",
+                          with("  ep: 8", "  ep: 8\n  ep_overlap: true", interleaved)))
+                .find("parallelism.ep_overlap: the EP all-to-all overlap does not run with full recomputation"),
+            std::string::npos);
+  // Without a pipeline Megatron-Core pairs 1F1B's micro-batches too.
+  const std::string one_stage = with("  pp: 4", "  pp: 1", with("  nodes: 4", "  nodes: 1",
+                                     with("  schedule: dualpipe", "  schedule: 1f1b")));
+  EXPECT_TRUE(parse(with("  ep: 8", "  ep: 8\n  ep_overlap: true", one_stage)).layout.pairs_forward_and_backward());
+}
+
 }  // namespace
 }  // namespace trainsim::sim

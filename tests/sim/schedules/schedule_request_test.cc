@@ -76,5 +76,38 @@ TEST(ScheduleRequest, MakesSchedulesOfTheRightShape) {
   EXPECT_THROW(make_schedule({ScheduleKind::kDualPipe, 3, 20, 2}), ConfigError);
 }
 
+// Megatron-Core's EP overlap (schedules.py): one more warm-up forward on every rank, then each steady forward and
+// backward as one F&B op of two independent micro-batches. Interleaved pp 4 x v 2, 8 micro-batches (16 chunks a
+// rank): rank r warms up with 2 (4 - r - 1) + 4 + 1 forwards, pairs the other 16 - warm-up forwards, and drains as
+// many backwards as it warmed up with. 1F1B at pp 1: one warm-up forward, 7 pairs, one backward.
+TEST(ScheduleRequest, PairedSchedulesRunEachSteadyForwardWithAnIndependentBackward) {
+  const PipelineSchedule interleaved = make_schedule({ScheduleKind::kInterleaved, 4, 8, 2, true});
+  for (int r = 0; r < 4; ++r) {
+    const int warmup = 2 * (4 - r - 1) + 4 + 1;
+    int forwards = 0, pairs = 0, backwards = 0;
+    for (const ScheduleOp& op : interleaved.ops(r)) {
+      forwards += op.phase == Phase::kForward ? 1 : 0;
+      backwards += op.phase == Phase::kBackward ? 1 : 0;
+      if (op.phase != Phase::kForwardBackward) continue;
+      ++pairs;
+      EXPECT_FALSE(op.chunk.microbatch == op.backward.microbatch && op.chunk.lane == op.backward.lane) << r;
+    }
+    EXPECT_EQ(forwards, warmup) << r;
+    EXPECT_EQ(pairs, 16 - warmup) << r;
+    EXPECT_EQ(backwards, warmup) << r;
+  }
+  const PipelineSchedule one_stage = make_schedule({ScheduleKind::kOneFOneB, 1, 8, 2, true});
+  ASSERT_EQ(one_stage.ops(0).size(), 9u);
+  EXPECT_EQ(one_stage.ops(0).front().phase, Phase::kForward);
+  for (std::size_t i = 1; i < 8; ++i) {
+    EXPECT_EQ(one_stage.ops(0)[i].phase, Phase::kForwardBackward);
+    EXPECT_EQ(one_stage.ops(0)[i].chunk.microbatch, static_cast<int>(i));  // forward i with backward i - 1
+    EXPECT_EQ(one_stage.ops(0)[i].backward.microbatch, static_cast<int>(i) - 1);
+  }
+  EXPECT_EQ(one_stage.ops(0).back().phase, Phase::kBackward);
+  EXPECT_TRUE(contains(rejection({ScheduleKind::kZeroBubble1P, 4, 8, 2, true}, "schedule.paired"),
+                       "zb1p does not pair forwards with backwards"));
+}
+
 }  // namespace
 }  // namespace trainsim::sim

@@ -94,6 +94,19 @@ TEST(ScheduleRun, DualPipesFAndBOfUnlikeChunksIsTheirSumWhereNothingOverlaps) {
   }
 }
 
+// A paired schedule's rank is busy for its warm-up forwards, its F&B pairs and its drained backwards: with F 1,
+// B 2 and F&B 2 (the forward hidden under the backward), warm-up x 1 + (chunks - warm-up) x 2 + warm-up x 2 =
+// 2 x chunks + warm-up, on interleaved pp 4 x v 2 with 8 micro-batches (16 chunks a rank, warm-up 2 (4 - r - 1) + 5),
+// each chunk half of its rank's layers (v 2), so half those times.
+TEST(ScheduleRun, PairedInterleavedRanksAreBusyForTheirPairsAndTheirWarmUp) {
+  const ScheduleRun r = run_schedule(make_schedule({ScheduleKind::kInterleaved, 4, 8, 2, true}), {{1.0, 2.0, 1.0, 2.0}});
+  for (int rank = 0; rank < 4; ++rank) EXPECT_DOUBLE_EQ(r.busy_s[rank], (2.0 * 16 + 2 * (4 - rank - 1) + 5) / 2) << rank;
+  // Pairing can only shorten the step where F&B beats F + B: at F&B = F + B it is never shorter than unpaired.
+  const ScheduleRun unpaired = run_schedule(make_schedule({ScheduleKind::kInterleaved, 4, 8, 2}), {kExact});
+  EXPECT_GE(run_schedule(make_schedule({ScheduleKind::kInterleaved, 4, 8, 2, true}), {kExact}).makespan_s + 1e-9,
+            unpaired.makespan_s);
+}
+
 TEST(ScheduleRun, ActivationPeaksArePpAndPpPlusOne) {
   for (int pp : {4, 8, 16, 32}) {
     EXPECT_DOUBLE_EQ(run(ScheduleKind::kOneFOneB, pp, 2 * pp).max_peak_activations(), pp);
