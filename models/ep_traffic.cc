@@ -36,6 +36,16 @@ double target_gpus_per_target_node(const ModelConfig& model, int groups_per_node
 
 }  // namespace
 
+std::string_view ep_dispatch_name(EpDispatch dispatch) {
+  return dispatch == EpDispatch::kPerExpert ? "per-expert" : "per-node";
+}
+
+std::optional<EpDispatch> ep_dispatch_from_name(std::string_view name) {
+  if (name == "per-node") return EpDispatch::kPerNode;
+  if (name == "per-expert") return EpDispatch::kPerExpert;
+  return std::nullopt;
+}
+
 EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupShape& group) {
   EpTrafficPerToken traffic;
   if (!model.is_moe() || group.ep <= 1) return traffic;
@@ -55,12 +65,19 @@ EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupSha
     traffic.target_nodes = nodes * (1.0 - choose_ratio(experts - experts / nodes, experts, k));
   }
   traffic.target_nodes = std::min(traffic.target_nodes, static_cast<double>(k));
-  traffic.remote_nodes = traffic.target_nodes * (nodes - 1) / nodes;
+  const int g = gpus_per_node_in_group;
+  if (group.dispatch == EpDispatch::kPerExpert) {
+    // Balanced, each of the k rows lands on any of the ep GPUs alike: g / ep of them in the sender's node, one
+    // of those its own GPU (no link).
+    traffic.nic_copies = k * (1.0 - static_cast<double>(g) / group.ep);
+    traffic.nvlink_copies = k * static_cast<double>(g - 1) / group.ep;
+    return traffic;
+  }
+  traffic.nic_copies = traffic.target_nodes * (nodes - 1) / nodes;
 
   // Within a target node the token lands on one GPU and is forwarded to the other GPUs among its experts': of the
   // node's target GPUs, all but the landing GPU where it is one of them (by symmetry, with probability
   // targets / g).
-  const int g = gpus_per_node_in_group;
   traffic.nvlink_copies = traffic.target_nodes *
                           target_gpus_per_target_node(model, groups_per_node, g, traffic.target_nodes) * (1.0 - 1.0 / g);
   return traffic;

@@ -1,20 +1,31 @@
-// What the EP all-to-all carries per token under balanced (uniform) node-limited routing, on DeepSeek-V3's
-// path: a token crosses InfiniBand once per target node (to the GPU with the same index there), then
-// NVLink to each further GPU holding one of its experts (tech report section 3.2.2).
+// What the EP all-to-all carries per token under balanced (uniform) node-limited routing, on one of two paths:
+// - per node (DeepEP, DeepSeek-V3's path, tech report section 3.2.2): a token crosses InfiniBand once per target
+//   node (to the GPU with the same index there), then NVLink to each further GPU holding one of its experts;
+// - per expert (Megatron-Core's alltoall token dispatcher, an NCCL all-to-all): each (token, expert) pair is a row
+//   of its own, sent straight to its expert's GPU, over NVLink inside the sender's node and InfiniBand beyond it;
+//   two experts of a token on one GPU are two rows (docs/sources.md#ep-dispatch).
 #pragma once
+#include <optional>
+#include <string_view>
+
 #include "models/model_config.h"
 
 namespace trainsim::models {
 
+enum class EpDispatch { kPerNode, kPerExpert };
+std::string_view ep_dispatch_name(EpDispatch dispatch);  // "per-node", "per-expert"
+std::optional<EpDispatch> ep_dispatch_from_name(std::string_view name);
+
 struct EpGroupShape {
   int ep = 1;             // GPUs in the expert-parallel group
   int gpus_per_node = 8;
+  EpDispatch dispatch = EpDispatch::kPerNode;
 };
 
 struct EpTrafficPerToken {
-  double target_nodes = 0;      // distinct nodes a token's experts live on (<= topk_group when node-limited)
-  double remote_nodes = 0;      // of which not the sender's node: InfiniBand copies per token
-  double nvlink_copies = 0;     // intra-node forwards per token, summed over target nodes
+  double target_nodes = 0;   // distinct nodes a token's experts live on (<= topk_group when node-limited)
+  double nic_copies = 0;     // InfiniBand copies per token: one per remote target node, or per remote expert
+  double nvlink_copies = 0;  // NVLink copies per token: forwards inside target nodes, or rows to the sender's node
 };
 
 // Expected values over uniform routing. Expert groups map onto nodes when n_group is a multiple of the

@@ -96,20 +96,20 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
            2.0 * rows * e * kFp32});
   }
 
-  const EpTrafficPerToken traffic = expected_ep_traffic(m, {c.ep, c.gpus_per_node});
+  const EpTrafficPerToken traffic = expected_ep_traffic(m, {c.ep, c.gpus_per_node, c.ep_dispatch});
   const double dispatch_bytes = c.precision.fp8_dispatch ? h * kFp8ScaleOverhead : h * kBf16;
   const double combine_bytes = h * kBf16;
   // Forward: dispatch (FP8) then combine (BF16). Backward: the combine's gradient goes out like a dispatch,
   // in FP8 (tech report 3.3.3: the activation gradients before the MoE down-projections are quantized the
   // same way), and the dispatch's gradient comes back like a combine in BF16 (both combines stay BF16).
   b.communication("moe.dispatch", OpRole::kDispatch, Pass::kForward, CommKind::kEpDispatch, rows * traffic.nvlink_copies * dispatch_bytes,
-                  rows * traffic.remote_nodes * dispatch_bytes);
+                  rows * traffic.nic_copies * dispatch_bytes);
   b.communication("moe.combine", OpRole::kCombine, Pass::kForward, CommKind::kEpCombine, rows * traffic.nvlink_copies * combine_bytes,
-                  rows * traffic.remote_nodes * combine_bytes);
+                  rows * traffic.nic_copies * combine_bytes);
   b.communication("moe.combine.bwd", OpRole::kCombine, Pass::kBackwardInput, CommKind::kEpDispatch,
-                  rows * traffic.nvlink_copies * dispatch_bytes, rows * traffic.remote_nodes * dispatch_bytes);
+                  rows * traffic.nvlink_copies * dispatch_bytes, rows * traffic.nic_copies * dispatch_bytes);
   b.communication("moe.dispatch.bwd", OpRole::kDispatch, Pass::kBackwardInput, CommKind::kEpCombine,
-                  rows * traffic.nvlink_copies * combine_bytes, rows * traffic.remote_nodes * combine_bytes);
+                  rows * traffic.nvlink_copies * combine_bytes, rows * traffic.nic_copies * combine_bytes);
 
   const double local_experts = e / c.ep;
   // Balanced: every GPU receives rows*k; the router's own counts where the context gives them.

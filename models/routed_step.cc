@@ -13,8 +13,8 @@
 namespace trainsim::models {
 namespace {
 
-// Expected copies per token (ep_traffic.h) spread evenly: remote IB copies over the other nodes' same-index
-// GPUs, NVLink forwards over the other GPUs of each node.
+// Expected copies per token (ep_traffic.h) spread evenly: per node, remote IB copies over the other nodes'
+// same-index GPUs and NVLink forwards over the other GPUs of each node; per expert, rows over every other GPU.
 RoutedLayerLoad balanced_layer(int layer, const RoutedStepRequest& r, int top_k, const TokenBytes& bytes) {
   const int ep = r.group.ep;
   const int g = std::min(ep, r.group.gpus_per_node);
@@ -30,11 +30,22 @@ RoutedLayerLoad balanced_layer(int layer, const RoutedStepRequest& r, int top_k,
     m->nvlink_bytes.assign(cells, 0.0);
   }
   const double tokens = static_cast<double>(r.tokens_per_rank);
+  const bool per_expert = r.group.dispatch == EpDispatch::kPerExpert;
   for (int s = 0; s < ep; ++s) {
     for (int d = 0; d < ep; ++d) {
       if (d == s) continue;
+      if (per_expert) {  // rows straight to every other GPU alike: NVLink in the node, InfiniBand beyond
+        const bool same_node = d / g == s / g;
+        const double copies =
+            same_node ? tokens * per_token.nvlink_copies / (g - 1) : tokens * per_token.nic_copies / (ep - g);
+        std::vector<double>& dispatch = same_node ? load.dispatch.nvlink_bytes : load.dispatch.nic_bytes;
+        std::vector<double>& combine = same_node ? load.combine.nvlink_bytes : load.combine.nic_bytes;
+        dispatch[load.dispatch.index(s, d)] = copies * bytes.dispatch;
+        combine[load.combine.index(d, s)] = copies * bytes.combine;
+        continue;
+      }
       if (d % g == s % g && nodes > 1) {
-        const double copies = tokens * per_token.remote_nodes / (nodes - 1);
+        const double copies = tokens * per_token.nic_copies / (nodes - 1);
         load.dispatch.nic_bytes[load.dispatch.index(s, d)] = copies * bytes.dispatch;
         load.combine.nic_bytes[load.combine.index(d, s)] = copies * bytes.combine;
       }

@@ -97,6 +97,35 @@ void price_copies(const std::vector<int64_t>& reaching_rank, const std::vector<i
   }
 }
 
+// Megatron-Core's alltoall dispatcher: each (token, expert) pair a row from the token's rank straight to its
+// expert's, over NVLink inside the node and InfiniBand beyond; the combine brings each row back the same way.
+// `routed_of_token` maps a token to its routed token's pairs (null: pairs are per token).
+void price_rows(const std::vector<int>& pair_ranks, std::size_t k, int64_t tokens_per_rank,
+                const std::vector<int32_t>* routed_of_token, int g, const TokenBytes& bytes, RoutedLayerLoad& load) {
+  const int ep = load.dispatch.ep;
+  std::vector<int64_t> rows(static_cast<std::size_t>(ep) * static_cast<std::size_t>(ep), 0);  // [sender][rank]
+  int64_t token = 0;
+  for (int sender = 0; sender < ep; ++sender)
+    for (int64_t t = 0; t < tokens_per_rank; ++t, ++token) {
+      const auto at = static_cast<std::size_t>(routed_of_token && !routed_of_token->empty()
+                                                   ? (*routed_of_token)[static_cast<std::size_t>(token)]
+                                                   : token);
+      for (std::size_t i = 0; i < k; ++i)
+        ++rows[static_cast<std::size_t>(sender) * static_cast<std::size_t>(ep) +
+               static_cast<std::size_t>(pair_ranks[at * k + i])];
+    }
+  for (int s = 0; s < ep; ++s)
+    for (int d = 0; d < ep; ++d) {
+      const auto count = static_cast<double>(rows[static_cast<std::size_t>(s) * static_cast<std::size_t>(ep) +
+                                                  static_cast<std::size_t>(d)]);
+      if (d == s || count == 0) continue;
+      const bool same_node = d / g == s / g;
+      (same_node ? load.dispatch.nvlink_bytes : load.dispatch.nic_bytes)[load.dispatch.index(s, d)] +=
+          count * bytes.dispatch;
+      (same_node ? load.combine.nvlink_bytes : load.combine.nic_bytes)[load.combine.index(d, s)] += count * bytes.combine;
+    }
+}
+
 }  // namespace
 
 RoutedLayerLoad routed_layer_load(int layer, const TokenRouting& routing, int64_t tokens_per_rank,
@@ -127,6 +156,10 @@ RoutedLayerLoad routed_layer_load(int layer, const TokenRouting& routing, int64_
   const std::vector<int64_t> times = one_slot_each ? routing.multiplicity() : std::vector<int64_t>(pair_ranks.size() / k, 1);
   for (size_t pair = 0; pair < pair_ranks.size(); ++pair)
     load.rows_per_rank[static_cast<size_t>(pair_ranks[pair])] += times[pair / k];
+  if (group.dispatch == EpDispatch::kPerExpert) {
+    price_rows(pair_ranks, k, tokens_per_rank, one_slot_each ? &routing.routed_of_token : nullptr, g, bytes, load);
+    return load;
+  }
   const ReachedSets reached = reached_sets(pair_ranks, k, ep, g);
   // Per sender, the tokens reaching each rank and each node ([sender][rank or node], a last column for padding).
   const size_t rank_columns = static_cast<size_t>(ep) + 1, node_columns = static_cast<size_t>(nodes) + 1;

@@ -11,6 +11,7 @@ std::string layout_description(const sim::ParallelLayout& l, int microbatches, i
   std::string framework;
   if (l.tp_comm_overlap) framework += ", TP communication overlap";
   if (l.ep_overlap) framework += ", EP all-to-all overlap";
+  if (l.ep_dispatch == models::EpDispatch::kPerExpert) framework += ", all-to-all per expert";
   if (!l.gradient_accumulation_fusion) framework += ", separate gradient accumulation";
   if (l.cross_entropy_kernel == models::CrossEntropyKernel::kUnfused) framework += ", unfused cross-entropy";
   if (l.residual_add == models::ResidualAdd::kSeparate) framework += ", separate residual adds";

@@ -67,6 +67,7 @@ std::string format_run_json(const RunReport& r) {
                      {"gpu", s.cluster.gpu.key}, {"nodes", s.cluster.nodes}, {"schedule", sim::schedule_name(l.schedule)},
                      {"pp", l.pp},             {"tp", l.tp},             {"cp", l.cp},             {"ep", l.ep},
                      {"tp_comm_overlap", l.tp_comm_overlap}, {"ep_overlap", l.ep_overlap},
+                     {"ep_dispatch", models::ep_dispatch_name(l.ep_dispatch)},
                      {"dp", l.dp},             {"zero_stage", l.zero_stage}, {"virtual_stages", l.virtual_stages},
                      {"micro_batch_size", l.micro_batch_size},
                      {"recompute", models::recompute_description(l.recompute, l.recompute_modules)},

@@ -14,7 +14,8 @@ namespace trainsim::reports {
 namespace {
 
 // "TP 8+SP PP 16 (v=8) DP 64, mb 1"; a schedule other than Megatron's two, and EP and CP degrees above 1, are named:
-// "TP 1 PP 16 dualpipe EP 64 DP 128, mb 1"; Megatron-Core's EP overlap as "EP 64+overlap".
+// "TP 1 PP 16 dualpipe EP 64 DP 128, mb 1"; Megatron-Core's EP overlap as "EP 64+overlap", its alltoall
+// dispatcher's rows as "EP 32 per-expert".
 std::string layout_text(const sim::ParallelLayout& l) {
   const bool megatrons =
       l.schedule == sim::ScheduleKind::kOneFOneB || l.schedule == sim::ScheduleKind::kInterleaved;
@@ -23,7 +24,10 @@ std::string layout_text(const sim::ParallelLayout& l) {
                      l.cp > 1 ? fmt::format(" CP {}", l.cp) : "", l.pp,
                      megatrons ? "" : fmt::format(" {}", sim::schedule_name(l.schedule)),
                      l.virtual_stages > 1 ? fmt::format(" (v={})", l.virtual_stages) : "",
-                     l.ep > 1 ? fmt::format(" EP {}{}", l.ep, l.ep_overlap ? "+overlap" : "") : "", l.dp,
+                     l.ep > 1 ? fmt::format(" EP {}{}{}", l.ep, l.ep_overlap ? "+overlap" : "",
+                                            l.ep_dispatch == models::EpDispatch::kPerExpert ? " per-expert" : "")
+                              : "",
+                     l.dp,
                      l.micro_batch_size);
 }
 

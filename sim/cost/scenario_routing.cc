@@ -23,7 +23,7 @@ models::RoutedStepRequest routing_request(const Scenario& scenario, models::Rout
   r.model = &model;
   r.spec = scenario.routing;
   const int ep = std::max(1, scenario.layout.ep);
-  r.group = models::EpGroupShape{ep, std::min(ep, scenario.cluster.gpus_per_node)};
+  r.group = models::EpGroupShape{ep, std::min(ep, scenario.cluster.gpus_per_node), scenario.layout.ep_dispatch};
   r.tokens_per_rank = std::llround(op_context(scenario).routed_tokens());  // a GPU's share (CP, SP)
   r.seed = scenario.seed;
   r.fp8_dispatch = scenario.job.precision.fp8_dispatch;

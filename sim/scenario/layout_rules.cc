@@ -64,6 +64,13 @@ void check_ep_overlap(const Scenario& s) {
          "recompute other than full", "Megatron-Core refuses the two together");
 }
 
+// An all-to-all's path means nothing without one.
+void check_ep_dispatch(const Scenario& s) {
+  if (s.layout.ep_dispatch == models::EpDispatch::kPerExpert && s.layout.ep <= 1)
+    fail(s, "parallelism.ep_dispatch", "ep_dispatch: per-expert without expert parallelism (ep 1)",
+         "ep above 1, or no ep_dispatch key");
+}
+
 void check_against_model(const Scenario& s) {
   const ParallelLayout& l = s.layout;
   const models::ModelConfig& m = s.job.model;
@@ -89,6 +96,7 @@ void check_against_model(const Scenario& s) {
          "a divisor of the expert count");
   check_context_parallel(s);
   check_ep_overlap(s);
+  check_ep_dispatch(s);
   const int stage_gpus = l.dp * l.model_parallel();
   const char* stage_degrees = l.cp > 1 ? "dp x tp x cp" : "dp x tp";
   if (stage_gpus % l.ep != 0)

@@ -26,6 +26,9 @@ struct ParallelLayout {
   // Megatron-Core's EP all-to-all overlap (--overlap-moe-expert-parallel-comm): the steady state's forward and
   // backward run as one F&B pair, one micro-batch's all-to-all under the other's compute, as DualPipe's chunks do.
   bool ep_overlap = false;
+  // How the all-to-all moves tokens: per node (DeepEP, DeepSeek's path) or per expert (Megatron-Core's alltoall
+  // dispatcher); parallelism.ep_dispatch (models/ep_traffic.h).
+  models::EpDispatch ep_dispatch = models::EpDispatch::kPerNode;
   int dp = 1;
   int zero_stage = 1;
   int micro_batch_size = 1;  // sequences

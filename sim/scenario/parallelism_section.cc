@@ -92,10 +92,10 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
                        "cross_entropy_kernel", "residual_add", "layers_per_stage",
                        "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                        "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_overlap",
-                       "dp_bucket", "expert_tp", "ep_overlap", "distributed_optimizer", "gradient_accumulation_fusion",
+                       "dp_bucket", "expert_tp", "ep_overlap", "ep_dispatch", "distributed_optimizer", "gradient_accumulation_fusion",
                        "pipeline_p2p"});
   ParallelLayout& l = s.layout;
-  for (const char* key : {"pp", "tp", "tp_comm_overlap", "cp", "cp_comm", "ep", "ep_overlap", "dp", "virtual_stages",
+  for (const char* key : {"pp", "tp", "tp_comm_overlap", "cp", "cp_comm", "ep", "ep_overlap", "ep_dispatch", "dp", "virtual_stages",
                           "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
                           "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                           "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_bucket"})
@@ -111,6 +111,8 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
         comm->as_choice(Keys{"ring", "all-gather"}) == "ring" ? models::CpComm::kRing : models::CpComm::kAllGather;
   l.ep = static_cast<int>(node.integer_or("ep", ranges::kExpertDegree, 1));
   l.ep_overlap = node.bool_or("ep_overlap", false);
+  if (auto dispatch = node.get("ep_dispatch"))
+    l.ep_dispatch = *models::ep_dispatch_from_name(dispatch->as_choice(Keys{"per-node", "per-expert"}));
   l.virtual_stages = static_cast<int>(node.integer_or("virtual_stages", ranges::kVirtualStages, 1));
   l.sequence_parallel = node.bool_or("sequence_parallel", false);
   l.tp_comm_overlap = node.bool_or("tp_comm_overlap", false);

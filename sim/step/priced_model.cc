@@ -28,6 +28,7 @@ models::OpContext op_context(const Scenario& s) {
   c.cp_comm = s.layout.cp_comm;
   c.tp_comm_overlap = s.layout.tp_comm_overlap;
   c.ep = s.layout.ep;
+  c.ep_dispatch = s.layout.ep_dispatch;
   c.gpus_per_node = s.cluster.gpus_per_node;
   c.recompute = s.layout.recompute;
   c.recompute_modules = s.layout.recompute_modules;
@@ -45,6 +46,13 @@ models::OpContext op_context(const Scenario& s) {
         adds_per_microbatch * (s.job.optimizer.weight_bytes + 2 * s.job.optimizer.gradient_bytes);
   }
   return c;
+}
+
+std::string balanced_ep_traffic_note(const Scenario& s) {
+  return s.layout.ep_dispatch == models::EpDispatch::kPerExpert
+             ? "EP traffic is the expectation under balanced routing, a row per (token, expert) pair straight to its "
+               "expert's GPU (Megatron-Core's alltoall dispatcher)"
+             : "EP traffic is the expectation under balanced, uniform node-limited routing";
 }
 
 PricedModel price_model(const Scenario& s, const hw::OpTimeModel& time_model) {

@@ -21,6 +21,8 @@ struct PricedModel {
 
 // How one micro-batch meets one GPU under the scenario's layout.
 models::OpContext op_context(const Scenario& scenario);
+// The run's note on how its balanced EP traffic was priced (models/ep_traffic.h): the path the all-to-all takes.
+std::string balanced_ep_traffic_note(const Scenario& scenario);
 
 PricedModel price_model(const Scenario& scenario, const hw::OpTimeModel& time_model);
 

@@ -392,7 +392,7 @@ Estimate estimate_step(const PricedScenario& p, bool allow_oom) {
       schedule_name(l.schedule), f.formula_bubble_s,
       f.formula_is_exact ? "exact for these chunk times" : "an estimate here: its exact conditions do not hold"));
   if (s.job.model.is_moe() && l.ep > 1)
-    out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
+    out.notes.push_back(balanced_ep_traffic_note(s));
   out.notes.push_back(dp_reduction_note(l));
   return out;
 }

@@ -198,7 +198,7 @@ StepGraph build_step_graph(const PricedScenario& priced, int microbatches, const
                                              "share merged into one NVLink and one NIC flow (same bytes on every port)",
                                              out.devices * out.members));
   if (s.job.model.is_moe() && l.ep > 1 && !routed)
-    out.notes.push_back("EP traffic is the expectation under balanced, uniform node-limited routing");
+    out.notes.push_back(balanced_ep_traffic_note(s));
   out.notes.push_back(dp_reduction_note(l));
   return out;
 }

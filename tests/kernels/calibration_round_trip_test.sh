@@ -19,6 +19,12 @@ cmp "$scratch/plan.json" kernels/calibration/deepseek-v3-2048xh800.plan.json ||
   --plan "$scratch/llama.plan.json" > /dev/null
 cmp "$scratch/llama.plan.json" kernels/calibration/llama-3.1-405b-16384xh100.plan.json ||
   { echo "FAIL: kernels/calibration/llama-3.1-405b-16384xh100.plan.json is stale"; exit 1; }
+# And the Megatron-Bridge MoE checks' (docs/validation.md), whose GEMMs and attention fall outside the H800 trace.
+for check in megatron-bridge-gpt-oss-120b-64xh100 megatron-bridge-qwen3-235b-a22b-256xh100; do
+  "$trainsim" calibrate --device --scenario "scenarios/validation/$check.yaml" --plan "$scratch/$check.plan.json" > /dev/null
+  cmp "$scratch/$check.plan.json" "kernels/calibration/$check.plan.json" ||
+    { echo "FAIL: kernels/calibration/$check.plan.json is stale"; exit 1; }
+done
 # And the reduced model's on one H100, which gpu-run.sh's model-calibration step times (kernels/model/gpu-steps.sh).
 "$trainsim" calibrate --device --scenario scenarios/validation/reduced-deepseek-v3-h100.yaml \
   --plan "$scratch/reduced.plan.json" > /dev/null

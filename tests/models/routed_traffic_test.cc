@@ -109,13 +109,42 @@ TEST(RoutedTraffic, UniformRoutingMatchesTheExpectedCopiesOfEpTraffic) {
   const EpTrafficPerToken expected = expected_ep_traffic(v3, {64, 8});
   // ep_traffic assumes each kept group receives an expert (4 nodes); the rule lets a kept group go empty, so
   // routed tokens reach a little fewer nodes (3.96 measured here on 4096 tokens): 3% covers it.
-  EXPECT_NEAR(sum(load.dispatch.nic_bytes) / bytes.dispatch / tokens, expected.remote_nodes, 0.03 * 3.5);
+  EXPECT_NEAR(sum(load.dispatch.nic_bytes) / bytes.dispatch / tokens, expected.nic_copies, 0.03 * 3.5);
   // ep_traffic also takes 2 experts per target node with replacement among 8 GPUs; the rule's spread over
   // nodes is uneven, which the same 3% plus the sampling of 4096 tokens (about 1%) covers.
   EXPECT_NEAR(sum(load.dispatch.nvlink_bytes) / bytes.dispatch / tokens, expected.nvlink_copies,
               0.05 * expected.nvlink_copies);
   // Combine carries BF16 over the same copies.
   EXPECT_DOUBLE_EQ(sum(load.combine.nic_bytes) / bytes.combine, sum(load.dispatch.nic_bytes) / bytes.dispatch);
+}
+
+// Per expert (Megatron-Core's alltoall dispatcher) the routed rows go straight to their experts' GPUs: every pair a
+// copy, none merged per node, so the rows over InfiniBand and NVLink and the ones kept on the sender sum to 8 a token,
+// and uniform routing meets the expectation (7 and 7/8 a token) within the sampling of 4096 tokens (2%).
+TEST(RoutedTraffic, PerExpertRowsCountEveryPair) {
+  const ModelConfig v3 = load_preset("deepseek-v3");
+  RoutedStepRequest request;
+  request.model = &v3;
+  request.spec.source = RoutingSource::kSynthetic;
+  request.spec.zipf_exponent = 0;
+  request.group = {64, 8, EpDispatch::kPerExpert};
+  request.tokens_per_rank = 64;
+  request.layers = {3};
+  request.seed = 42;
+  const RoutedStep step = route_step(request);
+  const RoutedLayerLoad& load = step.load.microbatches[0][0];
+  const TokenBytes bytes = token_bytes(v3, true);
+  const double tokens = 64.0 * 64;
+  const double nic_rows = sum(load.dispatch.nic_bytes) / bytes.dispatch;
+  const double nvlink_rows = sum(load.dispatch.nvlink_bytes) / bytes.dispatch;
+  EXPECT_NEAR(nic_rows / tokens, 7.0, 0.02 * 7.0);
+  EXPECT_NEAR(nvlink_rows / tokens, 7.0 / 8, 0.05 * 7.0 / 8);
+  double rows = 0;
+  for (const int64_t r : load.rows_per_rank) rows += static_cast<double>(r);
+  EXPECT_DOUBLE_EQ(rows, 8 * tokens);
+  EXPECT_LE(nic_rows + nvlink_rows, rows);  // the rest stays on its sender's GPU
+  EXPECT_GT(nic_rows + nvlink_rows, 0.95 * rows);
+  EXPECT_DOUBLE_EQ(sum(load.combine.nic_bytes) / bytes.combine, nic_rows);
 }
 
 TEST(RoutedTraffic, SameSeedSameBytesOtherSeedOtherBytes) {

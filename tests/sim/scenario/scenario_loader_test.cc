@@ -133,8 +133,8 @@ TEST(ScenarioLoader, UnknownKeySuggestsTheNearest) {
             "sequence_parallel, tp_comm_overlap, cp, cp_comm, ep, dp, zero_stage, micro_batch_size, schedule, recompute, attention_kernel, "
             "cross_entropy_kernel, residual_add, layers_per_stage, account_for_embedding_in_pipeline_split, "
             "account_for_loss_in_pipeline_split, decoder_first_pipeline_num_layers, decoder_last_pipeline_num_layers, "
-            "dp_overlap, dp_bucket, expert_tp, ep_overlap, distributed_optimizer, gradient_accumulation_fusion, "
-            "pipeline_p2p); "
+            "dp_overlap, dp_bucket, expert_tp, ep_overlap, ep_dispatch, distributed_optimizer, "
+            "gradient_accumulation_fusion, pipeline_p2p); "
             "hint: did you mean 'schedule'?");
 }
 
