@@ -91,18 +91,22 @@ TEST(RoutedTraffic, APoolsTokensCostWhatTheirCopiesCost) {
   EXPECT_EQ(a.mean_nodes_per_token, b.mean_nodes_per_token);
 }
 
-TEST(RoutedTraffic, UniformRoutingMatchesTheExpectedCopiesOfEpTraffic) {
-  // DeepSeek-V3, EP 64 on 8 nodes, flat popularity: 64 x 64 tokens each routed exactly by the rule.
-  const ModelConfig v3 = load_preset("deepseek-v3");
+// DeepSeek-V3 (`v3`), EP 64 on 8 nodes, flat popularity: 64 x 64 tokens of layer 3, each routed exactly by the rule.
+RoutedStep uniform_step(const ModelConfig& v3, EpDispatch dispatch) {
   RoutedStepRequest request;
   request.model = &v3;
   request.spec.source = RoutingSource::kSynthetic;
   request.spec.zipf_exponent = 0;
-  request.group = {64, 8};
+  request.group = {64, 8, dispatch};
   request.tokens_per_rank = 64;
   request.layers = {3};
   request.seed = 42;
-  const RoutedStep step = route_step(request);
+  return route_step(request);
+}
+
+TEST(RoutedTraffic, UniformRoutingMatchesTheExpectedCopiesOfEpTraffic) {
+  const ModelConfig v3 = load_preset("deepseek-v3");
+  const RoutedStep step = uniform_step(v3, EpDispatch::kPerNode);
   const RoutedLayerLoad& load = step.load.microbatches[0][0];
   const TokenBytes bytes = token_bytes(v3, true);
   const double tokens = 64.0 * 64;
@@ -123,15 +127,7 @@ TEST(RoutedTraffic, UniformRoutingMatchesTheExpectedCopiesOfEpTraffic) {
 // and uniform routing meets the expectation (7 and 7/8 a token) within the sampling of 4096 tokens (2%).
 TEST(RoutedTraffic, PerExpertRowsCountEveryPair) {
   const ModelConfig v3 = load_preset("deepseek-v3");
-  RoutedStepRequest request;
-  request.model = &v3;
-  request.spec.source = RoutingSource::kSynthetic;
-  request.spec.zipf_exponent = 0;
-  request.group = {64, 8, EpDispatch::kPerExpert};
-  request.tokens_per_rank = 64;
-  request.layers = {3};
-  request.seed = 42;
-  const RoutedStep step = route_step(request);
+  const RoutedStep step = uniform_step(v3, EpDispatch::kPerExpert);
   const RoutedLayerLoad& load = step.load.microbatches[0][0];
   const TokenBytes bytes = token_bytes(v3, true);
   const double tokens = 64.0 * 64;
