@@ -11,4 +11,10 @@ double deepep_nic_share(models::CommKind kind) {
   }
 }
 
+double ep_nic_share(models::CommKind kind, models::EpDispatch dispatch) {
+  const bool all_to_all = kind == models::CommKind::kEpDispatch || kind == models::CommKind::kEpCombine;
+  if (all_to_all && dispatch == models::EpDispatch::kPerExpert) return kNcclAllToAllNicShare;
+  return deepep_nic_share(kind);
+}
+
 }  // namespace trainsim::hw

@@ -20,4 +20,14 @@ inline constexpr double kDeepEpInternodeCombineShare = 50.0 * 3.5 / 4.0 / 50.0; 
 // 1 for any other op.
 double deepep_nic_share(models::CommKind kind);
 
+// NCCL's all-to-all between nodes, which moves Megatron-Core's alltoall dispatcher's per-expert rows: "CX-7 NICs at
+// NDR rate (400Gbps) should achieve up to 48-49GB/s per NIC" in an all-to-all, which "cannot aggregate the bandwidth
+// of multiple NICs" (NCCL's maintainers, github.com/NVIDIA/nccl-tests/issues/267, 2025-01): 48 of the 50 GB/s line
+// rate, the lower figure.
+inline constexpr double kNcclAllToAllNicShare = 48.0 / 50.0;  // 0.96
+
+// The share of the NIC an EP op's inter-node bytes move at, by the path its all-to-all takes: DeepEP's by kernel
+// per node, NCCL's all-to-all per expert; 1 for any other op.
+double ep_nic_share(models::CommKind kind, models::EpDispatch dispatch);
+
 }  // namespace trainsim::hw

@@ -36,16 +36,6 @@ double target_gpus_per_target_node(const ModelConfig& model, int groups_per_node
 
 }  // namespace
 
-std::string_view ep_dispatch_name(EpDispatch dispatch) {
-  return dispatch == EpDispatch::kPerExpert ? "per-expert" : "per-node";
-}
-
-std::optional<EpDispatch> ep_dispatch_from_name(std::string_view name) {
-  if (name == "per-node") return EpDispatch::kPerNode;
-  if (name == "per-expert") return EpDispatch::kPerExpert;
-  return std::nullopt;
-}
-
 EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupShape& group) {
   EpTrafficPerToken traffic;
   if (!model.is_moe() || group.ep <= 1) return traffic;

@@ -5,16 +5,10 @@
 //   of its own, sent straight to its expert's GPU, over NVLink inside the sender's node and InfiniBand beyond it;
 //   two experts of a token on one GPU are two rows (docs/sources.md#ep-dispatch).
 #pragma once
-#include <optional>
-#include <string_view>
-
+#include "models/ep_dispatch.h"
 #include "models/model_config.h"
 
 namespace trainsim::models {
-
-enum class EpDispatch { kPerNode, kPerExpert };
-std::string_view ep_dispatch_name(EpDispatch dispatch);  // "per-node", "per-expert"
-std::optional<EpDispatch> ep_dispatch_from_name(std::string_view name);
 
 struct EpGroupShape {
   int ep = 1;             // GPUs in the expert-parallel group

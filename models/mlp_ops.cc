@@ -102,14 +102,15 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   // Forward: dispatch (FP8) then combine (BF16). Backward: the combine's gradient goes out like a dispatch,
   // in FP8 (tech report 3.3.3: the activation gradients before the MoE down-projections are quantized the
   // same way), and the dispatch's gradient comes back like a combine in BF16 (both combines stay BF16).
-  b.communication("moe.dispatch", OpRole::kDispatch, Pass::kForward, CommKind::kEpDispatch, rows * traffic.nvlink_copies * dispatch_bytes,
-                  rows * traffic.nic_copies * dispatch_bytes);
-  b.communication("moe.combine", OpRole::kCombine, Pass::kForward, CommKind::kEpCombine, rows * traffic.nvlink_copies * combine_bytes,
-                  rows * traffic.nic_copies * combine_bytes);
-  b.communication("moe.combine.bwd", OpRole::kCombine, Pass::kBackwardInput, CommKind::kEpDispatch,
-                  rows * traffic.nvlink_copies * dispatch_bytes, rows * traffic.nic_copies * dispatch_bytes);
-  b.communication("moe.dispatch.bwd", OpRole::kDispatch, Pass::kBackwardInput, CommKind::kEpCombine,
-                  rows * traffic.nvlink_copies * combine_bytes, rows * traffic.nic_copies * combine_bytes);
+  // Each all-to-all's bytes on the path the layout's dispatcher takes (its kernels' NIC rate follows it).
+  auto all_to_all = [&](const char* name, OpRole role, Pass pass, CommKind kind, double row_bytes) {
+    b.communication(name, role, pass, kind, rows * traffic.nvlink_copies * row_bytes, rows * traffic.nic_copies * row_bytes)
+        .ep_dispatch = c.ep_dispatch;
+  };
+  all_to_all("moe.dispatch", OpRole::kDispatch, Pass::kForward, CommKind::kEpDispatch, dispatch_bytes);
+  all_to_all("moe.combine", OpRole::kCombine, Pass::kForward, CommKind::kEpCombine, combine_bytes);
+  all_to_all("moe.combine.bwd", OpRole::kCombine, Pass::kBackwardInput, CommKind::kEpDispatch, dispatch_bytes);
+  all_to_all("moe.dispatch.bwd", OpRole::kDispatch, Pass::kBackwardInput, CommKind::kEpCombine, combine_bytes);
 
   const double local_experts = e / c.ep;
   // Balanced: every GPU receives rows*k; the router's own counts where the context gives them.

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "models/ep_dispatch.h"
 #include "models/op_shape.h"
 
 namespace trainsim::models {
@@ -89,6 +90,7 @@ struct Op {
   CommKind comm = CommKind::kNone;
   double intra_node_bytes = 0;  // NVLink
   double inter_node_bytes = 0;  // InfiniBand (DeepSeek-V3 path: once per target node)
+  EpDispatch ep_dispatch = EpDispatch::kPerNode;  // EP ops: the path their all-to-all takes (its kernels' NIC rate)
   // TP and CP collectives only: the NCCL collective behind those bytes (hardware/nccl_collective.h prices it):
   // nccl-tests' size S (the all-reduce's buffer, the all-gather's output, the reduce-scatter's input), the
   // group's ranks and how many of them share a node.

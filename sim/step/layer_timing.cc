@@ -70,7 +70,7 @@ std::optional<hw::Collective> nccl_collective_of(const models::Op& op) {
   return hw::Collective{kind, op.message_bytes, op.group_ranks, op.group_ranks_per_node};
 }
 
-double nic_rate_bytes(const models::Op& op) { return op.inter_node_bytes / hw::deepep_nic_share(op.comm); }
+double nic_rate_bytes(const models::Op& op) { return op.inter_node_bytes / hw::ep_nic_share(op.comm, op.ep_dispatch); }
 
 double communication_seconds(const models::Op& op, const hw::ClusterSpec& c) {
   if (const auto collective = nccl_collective_of(op))

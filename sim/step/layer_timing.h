@@ -52,12 +52,12 @@ struct LayerTiming {
 // included so that every fidelity gives the same keys; the optimizer is reported apart (optimizer_s).
 std::map<std::string, double> compute_by_kind_map(const models::ComputeKindSeconds& seconds);
 
-// The NCCL collective behind a TP or CP op; none for EP (DeepEP's all-to-all) and compute ops.
+// The NCCL collective behind a TP or CP op; none for EP (its all-to-all, hardware/deepep_rates.h) and compute ops.
 std::optional<hw::Collective> nccl_collective_of(const models::Op& op);
 
-// The bytes whose time at the NIC's line rate an op's inter-node leg takes: an EP op's bytes over DeepEP's
-// achieved share of the NIC (hardware/deepep_rates.h), any other op's bytes as they are. The closed form and
-// the engine's flows both use it.
+// The bytes whose time at the NIC's line rate an op's inter-node leg takes: an EP op's bytes over the achieved
+// NIC share of its path's kernels (DeepEP's per node, NCCL's all-to-all per expert: hardware/deepep_rates.h), any
+// other op's bytes as they are. The closed form and the engine's flows both use it.
 double nic_rate_bytes(const models::Op& op);
 
 // Time of one communication op on the cluster's links. A TP or CP collective: NCCL's latency and bus bandwidth. EP:

@@ -8,9 +8,11 @@
 namespace trainsim::sim {
 namespace {
 
-// Sized for the group, and on DeepSeek's path (models/routed_load.h): the NIC only to the same local index on
-// another node, NVLink only inside a node; the step graph carries each link's matrix by itself.
-void check_matrix(const models::EpTrafficMatrix& m, int ep, int layer, int per_node) {
+// Sized for the group, and on the scenario's path (models/ep_traffic.h): the NIC only to another node (per node,
+// DeepSeek's: only to the same local index there), NVLink only inside a node; the step graph carries each link's
+// matrix by itself.
+void check_matrix(const models::EpTrafficMatrix& m, int ep, int layer, int per_node, models::EpDispatch dispatch) {
+  const bool per_expert = dispatch == models::EpDispatch::kPerExpert;
   const auto cells = static_cast<std::size_t>(ep) * static_cast<std::size_t>(ep);
   TS_CHECK(m.ep == ep && m.nic_bytes.size() == cells && m.nvlink_bytes.size() == cells,
            "layer {}: a {}-rank traffic matrix of {} and {} cells for EP {}", layer, m.ep, m.nic_bytes.size(),
@@ -18,10 +20,12 @@ void check_matrix(const models::EpTrafficMatrix& m, int ep, int layer, int per_n
   for (int from = 0; from < ep; ++from)
     for (int to = 0; to < ep; ++to) {
       const bool same_node = from / per_node == to / per_node, same_index = from % per_node == to % per_node;
-      TS_CHECK(m.nic(from, to) >= 0 && (m.nic(from, to) == 0 || (!same_node && same_index)),
-               "layer {}: {} NIC bytes from rank {} to rank {}, off DeepSeek's path", layer, m.nic(from, to), from, to);
+      TS_CHECK(m.nic(from, to) >= 0 && (m.nic(from, to) == 0 || (!same_node && (same_index || per_expert))),
+               "layer {}: {} NIC bytes from rank {} to rank {}, off the {} path", layer, m.nic(from, to), from, to,
+               models::ep_dispatch_name(dispatch));
       TS_CHECK(m.nvlink(from, to) >= 0 && (m.nvlink(from, to) == 0 || (same_node && from != to)),
-               "layer {}: {} NVLink bytes from rank {} to rank {}, off DeepSeek's path", layer, m.nvlink(from, to), from, to);
+               "layer {}: {} NVLink bytes from rank {} to rank {}, off the {} path", layer, m.nvlink(from, to), from,
+               to, models::ep_dispatch_name(dispatch));
     }
 }
 
@@ -29,8 +33,8 @@ void check_matrix(const models::EpTrafficMatrix& m, int ep, int layer, int per_n
 
 EpPairBytes ep_pair_bytes(const StageOp& op, const models::RoutedLayerLoad& layer, int sender, int receiver) {
   const double d = op.ep_dispatches, c = op.ep_combines;
-  const double d_nic = d / hw::deepep_nic_share(models::CommKind::kEpDispatch);
-  const double c_nic = c / hw::deepep_nic_share(models::CommKind::kEpCombine);
+  const double d_nic = d / hw::ep_nic_share(models::CommKind::kEpDispatch, op.ep_dispatch);
+  const double c_nic = c / hw::ep_nic_share(models::CommKind::kEpCombine, op.ep_dispatch);
   return {d_nic * layer.dispatch.nic(sender, receiver) + c_nic * layer.combine.nic(sender, receiver),
           d * layer.dispatch.nvlink(sender, receiver) + c * layer.combine.nvlink(sender, receiver)};
 }
@@ -39,11 +43,11 @@ EpPortBytes ep_port_bytes(const StageOp& op, const models::RoutedLayerLoad& laye
   EpPortBytes out;
   const models::EpTrafficMatrix& d = layer.dispatch;
   const models::EpTrafficMatrix& c = layer.combine;
+  const double dispatch_share = hw::ep_nic_share(models::CommKind::kEpDispatch, op.ep_dispatch);
+  const double combine_share = hw::ep_nic_share(models::CommKind::kEpCombine, op.ep_dispatch);
   for (int peer = 0; peer < d.ep; ++peer) {  // row and column sums of each matrix, weighted once below
-    out.nic_out += op.ep_dispatches * d.nic(rank, peer) / hw::kDeepEpInternodeDispatchShare +
-                   op.ep_combines * c.nic(rank, peer) / hw::kDeepEpInternodeCombineShare;
-    out.nic_in += op.ep_dispatches * d.nic(peer, rank) / hw::kDeepEpInternodeDispatchShare +
-                  op.ep_combines * c.nic(peer, rank) / hw::kDeepEpInternodeCombineShare;
+    out.nic_out += op.ep_dispatches * d.nic(rank, peer) / dispatch_share + op.ep_combines * c.nic(rank, peer) / combine_share;
+    out.nic_in += op.ep_dispatches * d.nic(peer, rank) / dispatch_share + op.ep_combines * c.nic(peer, rank) / combine_share;
     out.nvlink_out += op.ep_dispatches * d.nvlink(rank, peer) + op.ep_combines * c.nvlink(rank, peer);
     out.nvlink_in += op.ep_dispatches * d.nvlink(peer, rank) + op.ep_combines * c.nvlink(peer, rank);
   }
@@ -68,8 +72,8 @@ RoutedLoadView::RoutedLoadView(std::shared_ptr<const models::RoutedStepLoad> loa
     for (const models::RoutedLayerLoad& layer : microbatch) {
       TS_CHECK(static_cast<int>(layer.rows_per_rank.size()) == ep, "layer {}: rows for {} ranks, EP {}", layer.layer,
                layer.rows_per_rank.size(), ep);
-      check_matrix(layer.dispatch, ep, layer.layer, l.gpus_per_node);
-      check_matrix(layer.combine, ep, layer.layer, l.gpus_per_node);
+      check_matrix(layer.dispatch, ep, layer.layer, l.gpus_per_node, s.layout.ep_dispatch);
+      check_matrix(layer.combine, ep, layer.layer, l.gpus_per_node, s.layout.ep_dispatch);
       TS_CHECK(layers_.back().emplace(layer.layer, &layer).second, "layer {} listed twice in one micro-batch", layer.layer);
     }
   }

@@ -15,7 +15,7 @@ namespace trainsim::sim {
 
 // Bytes an EP stage op moves from EP rank `sender` to `receiver` under `layer`: each of its dispatch-kind
 // all-to-alls carries the dispatch matrix, each combine-kind one the combine matrix (StageOp::ep_dispatches),
-// the NIC bytes over DeepEP's achieved share of the NIC as the op's expected bytes are (hw::deepep_nic_share).
+// the NIC bytes over their path's achieved share of the NIC as the op's expected bytes are (hw::ep_nic_share).
 struct EpPairBytes {
   double nic = 0, nvlink = 0;
 };

@@ -59,7 +59,8 @@ SlotSums sum_slots(const models::LayerOps& ops, const hw::OpTimeModel& time_mode
       o.latency_s += exposed[i] * t.latency_s;
     } else if (op.is_communication()) {
       o.nvlink_bytes += op.intra_node_bytes;
-      o.nic_bytes += nic_rate_bytes(op);  // EP: at DeepEP's achieved share of the NIC
+      o.nic_bytes += nic_rate_bytes(op);  // EP: at the achieved NIC share of its path's kernels
+      o.ep_dispatch = op.ep_dispatch;
       o.ep_dispatches += op.comm == models::CommKind::kEpDispatch;
       o.ep_combines += op.comm == models::CommKind::kEpCombine;
     } else {

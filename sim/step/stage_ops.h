@@ -36,6 +36,7 @@ struct StageOp {
   // and the combine's gradient move tokens to their experts, the forward combine and the dispatch's gradient
   // bring them back), so a routed load's traffic matrices can replace the expected bytes above.
   int ep_dispatches = 0, ep_combines = 0;
+  models::EpDispatch ep_dispatch = models::EpDispatch::kPerNode;  // EP ops: their all-to-all's path (ep_dispatch.h)
   // The layer (index in stage_layers) of the op's last part: an op merged from two layers' compute ends with
   // the later one's. Where gradient buckets become ready (data_parallel.h).
   int layer = -1;

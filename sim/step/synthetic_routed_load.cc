@@ -21,8 +21,11 @@ const models::Op& forward_op(const models::LayerOps& ops, models::CommKind kind)
 }
 
 // Each pair's bytes under balanced routing scaled by the expert side's share of the rows: the receiver's for the
-// dispatch (tokens go to the experts), the sender's for the combine (their outputs come back).
-models::EpTrafficMatrix matrix(int ep, int per_node, const models::Op& op, const std::vector<double>& share, bool combine) {
+// dispatch (tokens go to the experts), the sender's for the combine (their outputs come back). Per node the NIC
+// bytes go to the same local index on the other nodes, per expert to every GPU of the other nodes alike.
+models::EpTrafficMatrix matrix(int ep, int per_node, models::EpDispatch dispatch, const models::Op& op,
+                               const std::vector<double>& share, bool combine) {
+  const bool per_expert = dispatch == models::EpDispatch::kPerExpert;
   const int in_node = std::min(ep, per_node), nodes = ep / in_node;
   const auto cells = static_cast<std::size_t>(ep) * static_cast<std::size_t>(ep);
   models::EpTrafficMatrix m{ep, std::vector<double>(cells), std::vector<double>(cells)};
@@ -31,6 +34,7 @@ models::EpTrafficMatrix matrix(int ep, int per_node, const models::Op& op, const
       if (from == to) continue;
       const double scale = share[static_cast<std::size_t>(combine ? from : to)];
       if (from / per_node == to / per_node) m.nvlink_bytes[m.index(from, to)] = scale * op.intra_node_bytes / (in_node - 1);
+      else if (per_expert) m.nic_bytes[m.index(from, to)] = scale * op.inter_node_bytes / (ep - in_node);
       else if (from % per_node == to % per_node) m.nic_bytes[m.index(from, to)] = scale * op.inter_node_bytes / (nodes - 1);
     }
   return m;
@@ -61,8 +65,9 @@ models::RoutedStepLoad synthetic_routed_load(const Scenario& s, double swing, in
         l.rows_per_rank.push_back(rows);
         share[static_cast<std::size_t>(r)] = static_cast<double>(rows) / balanced;
       }
-      l.dispatch = matrix(load.ep, load.gpus_per_node, forward_op(ops, models::CommKind::kEpDispatch), share, false);
-      l.combine = matrix(load.ep, load.gpus_per_node, forward_op(ops, models::CommKind::kEpCombine), share, true);
+      const models::EpDispatch path = s.layout.ep_dispatch;
+      l.dispatch = matrix(load.ep, load.gpus_per_node, path, forward_op(ops, models::CommKind::kEpDispatch), share, false);
+      l.combine = matrix(load.ep, load.gpus_per_node, path, forward_op(ops, models::CommKind::kEpCombine), share, true);
       load.microbatches.back().push_back(std::move(l));
     }
   }

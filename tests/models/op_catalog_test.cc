@@ -183,6 +183,24 @@ TEST(OpCatalog, TensorParallelRanksRouteTheirOwnSequenceShard) {
     EXPECT_NE(op.role, OpRole::kMlpTp) << op.name;
 }
 
+// Megatron-Core's alltoall dispatcher (per expert): each of a token's 8 rows straight to its expert's GPU, 8 x 56/64 =
+// 7 of them over the NICs at EP 64 (models/ep_traffic.h), and every all-to-all op says which path it took, so its
+// NIC time follows that path's kernels (hardware/deepep_rates.h).
+TEST(OpCatalog, PerExpertAllToAllsCarryEveryRowAndSayTheirPath) {
+  OpContext c = one_gpu();
+  c.ep = 64;
+  c.ep_dispatch = EpDispatch::kPerExpert;
+  const LayerOps ops = build_layer_ops(load_preset("deepseek-v3"), LayerKind::kMoe, c);
+  EXPECT_DOUBLE_EQ(op_named(ops, "moe.combine").inter_node_bytes, 4096 * 7.0 * 7168 * 2.0);
+  int all_to_alls = 0;
+  for (const Op& op : ops.ops) {
+    if (op.comm != CommKind::kEpDispatch && op.comm != CommKind::kEpCombine) continue;
+    ++all_to_alls;
+    EXPECT_EQ(op.ep_dispatch, EpDispatch::kPerExpert) << op.name;
+  }
+  EXPECT_EQ(all_to_alls, 4);
+}
+
 // DeepSeek's trace shows, per layer of its backward, two BF16 adds of 54-60 us after the gate's and the attention
 // input's GEMMs (hardware/calibration/traces/README.md): autograd summing the two gradients of an input read twice.
 // Each reads two [4096, 7168] BF16 gradients and writes their sum: 3 x 4096 x 7168 x 2 = 176,160,768 bytes, which

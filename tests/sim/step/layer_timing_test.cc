@@ -61,6 +61,12 @@ TEST(LayerTiming, EpAllToAllGoesAtDeepEpsAchievedNicShare) {
   // A combine kernel: 50 GB/s x 3.5/4 = 43.75 GB/s.
   op.comm = models::CommKind::kEpCombine;
   EXPECT_NEAR(communication_load(op, h100()).nic_s, 100e6 / 43.75e9, 1e-15);
+  // Megatron-Core's alltoall dispatcher's rows go by NCCL's all-to-all, 48 GB/s of a 400 Gb/s NIC (NCCL's
+  // maintainers, NVIDIA/nccl-tests#267), dispatch and combine alike: 100e6 / 48e9 = 2.0833 ms.
+  op.ep_dispatch = models::EpDispatch::kPerExpert;
+  EXPECT_NEAR(communication_load(op, h100()).nic_s, 100e6 / 48e9, 1e-15);
+  op.comm = models::CommKind::kEpDispatch;
+  EXPECT_NEAR(communication_seconds(op, h100()), 100e6 / 48e9 + 3.7e-6, 1e-15);
 }
 
 TEST(LayerTiming, FourNicsForEightGpusHalveEachGpusNicRate) {

@@ -9,6 +9,7 @@
 #include "routed_loads.h"
 #include "sim/scenario/scenario_loader.h"
 #include "sim/step/priced_scenario.h"
+#include "sim/step/synthetic_routed_load.h"
 
 namespace trainsim::sim {
 namespace {
@@ -43,6 +44,25 @@ TEST(RoutedLoadView, PairBytesWeighTheOpsAllToAllsAndTheNicShares) {
   EXPECT_DOUBLE_EQ(ports.nvlink_out, 7 * nvlink.nvlink);  // its 7 node peers
   EXPECT_DOUBLE_EQ(ports.nic_out, nic.nic);               // the same index on the other node
   EXPECT_DOUBLE_EQ(ports.nic_in, ports.nic_out);          // balanced: it receives what it sends
+}
+
+// Per expert (Megatron-Core's alltoall dispatcher) a rank's rows cross the NIC to every GPU of the other node, not
+// only to its own local index there: the view takes such a load (the bench's skewed one and the router's balanced
+// one), where it refuses one that leaves DeepSeek's path under per-node dispatch.
+TEST(RoutedLoadView, PerExpertLoadsReachEveryGpuOfTheOtherNode) {
+  Scenario s = two_nodes();
+  s.layout.ep_dispatch = models::EpDispatch::kPerExpert;
+  const PricedScenario priced(s);
+  const auto load = std::make_shared<const models::RoutedStepLoad>(synthetic_routed_load(s, 0.3, 1));
+  const RoutedLoadView view(load, s, priced.full_sms_model);
+  const models::RoutedLayerLoad& layer = load->microbatches[0][0];
+  EXPECT_GT(layer.dispatch.nic(3, 12), 0.0);  // rank 3 (node 0, index 3) to rank 12 (node 1, index 4)
+  EXPECT_GT(layer.dispatch.nic(3, 11), 0.0);
+  EXPECT_EQ(layer.dispatch.nvlink(3, 12), 0.0);
+  EXPECT_NO_THROW(RoutedLoadView(std::make_shared<const models::RoutedStepLoad>(testing::balanced_load(s)), s,
+                                 priced.full_sms_model));
+  Scenario per_node = two_nodes();
+  EXPECT_THROW(RoutedLoadView(load, per_node, PricedScenario(per_node).full_sms_model), Error);
 }
 
 TEST(RoutedLoadView, MicrobatchesRepeatAndUnlistedLayersRunBalanced) {
