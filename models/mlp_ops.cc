@@ -104,8 +104,9 @@ void moe_mlp(const ModelConfig& m, LayerBuilder& b, double& params, double& expe
   // same way), and the dispatch's gradient comes back like a combine in BF16 (both combines stay BF16).
   // Each all-to-all's bytes on the path the layout's dispatcher takes (its kernels' NIC rate follows it).
   auto all_to_all = [&](const char* name, OpRole role, Pass pass, CommKind kind, double row_bytes) {
-    b.communication(name, role, pass, kind, rows * traffic.nvlink_copies * row_bytes, rows * traffic.nic_copies * row_bytes)
-        .ep_dispatch = c.ep_dispatch;
+    const double nvlink_bytes = rows * traffic.nvlink_copies * row_bytes;
+    const double nic_bytes = rows * traffic.nic_copies * row_bytes;
+    b.communication(name, role, pass, kind, nvlink_bytes, nic_bytes).ep_dispatch = c.ep_dispatch;
   };
   all_to_all("moe.dispatch", OpRole::kDispatch, Pass::kForward, CommKind::kEpDispatch, dispatch_bytes);
   all_to_all("moe.combine", OpRole::kCombine, Pass::kForward, CommKind::kEpCombine, combine_bytes);

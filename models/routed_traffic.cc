@@ -122,7 +122,8 @@ void price_rows(const std::vector<int>& pair_ranks, std::size_t k, int64_t token
       const bool same_node = d / g == s / g;
       (same_node ? load.dispatch.nvlink_bytes : load.dispatch.nic_bytes)[load.dispatch.index(s, d)] +=
           count * bytes.dispatch;
-      (same_node ? load.combine.nvlink_bytes : load.combine.nic_bytes)[load.combine.index(d, s)] += count * bytes.combine;
+      (same_node ? load.combine.nvlink_bytes : load.combine.nic_bytes)[load.combine.index(d, s)] +=
+          count * bytes.combine;
     }
 }
 

@@ -49,7 +49,8 @@ void check_ep_overlap(const Scenario& s) {
   if (!l.ep_overlap) return;
   const std::string_view schedule = schedule_name(l.schedule);
   if (overlaps_forward_and_backward(l.schedule))
-    fail(s, "parallelism.ep_overlap", fmt::format("{} overlaps the all-to-all under compute by its own design", schedule),
+    fail(s, "parallelism.ep_overlap",
+         fmt::format("{} overlaps the all-to-all under compute by its own design", schedule),
          "no ep_overlap key with dualpipe or dualpipev");
   if (l.ep <= 1)
     fail(s, "parallelism.ep_overlap", "the EP all-to-all overlap needs expert parallelism (ep > 1)", "ep above 1",

@@ -92,11 +92,11 @@ void read_parallelism(const ConfigNode& node, Scenario& s) {
                        "cross_entropy_kernel", "residual_add", "layers_per_stage",
                        "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                        "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_overlap",
-                       "dp_bucket", "expert_tp", "ep_overlap", "ep_dispatch", "distributed_optimizer", "gradient_accumulation_fusion",
-                       "pipeline_p2p"});
+                       "dp_bucket", "expert_tp", "ep_overlap", "ep_dispatch", "distributed_optimizer",
+                       "gradient_accumulation_fusion", "pipeline_p2p"});
   ParallelLayout& l = s.layout;
-  for (const char* key : {"pp", "tp", "tp_comm_overlap", "cp", "cp_comm", "ep", "ep_overlap", "ep_dispatch", "dp", "virtual_stages",
-                          "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
+  for (const char* key : {"pp", "tp", "tp_comm_overlap", "cp", "cp_comm", "ep", "ep_overlap", "ep_dispatch", "dp",
+                          "virtual_stages", "micro_batch_size", "schedule", "layers_per_stage", "zero_stage",
                           "account_for_embedding_in_pipeline_split", "account_for_loss_in_pipeline_split",
                           "decoder_first_pipeline_num_layers", "decoder_last_pipeline_num_layers", "dp_bucket"})
     if (auto child = node.get(key)) s.locations[child->path()] = child->location();

@@ -46,8 +46,10 @@ EpPortBytes ep_port_bytes(const StageOp& op, const models::RoutedLayerLoad& laye
   const double dispatch_share = hw::ep_nic_share(models::CommKind::kEpDispatch, op.ep_dispatch);
   const double combine_share = hw::ep_nic_share(models::CommKind::kEpCombine, op.ep_dispatch);
   for (int peer = 0; peer < d.ep; ++peer) {  // row and column sums of each matrix, weighted once below
-    out.nic_out += op.ep_dispatches * d.nic(rank, peer) / dispatch_share + op.ep_combines * c.nic(rank, peer) / combine_share;
-    out.nic_in += op.ep_dispatches * d.nic(peer, rank) / dispatch_share + op.ep_combines * c.nic(peer, rank) / combine_share;
+    out.nic_out +=
+        op.ep_dispatches * d.nic(rank, peer) / dispatch_share + op.ep_combines * c.nic(rank, peer) / combine_share;
+    out.nic_in +=
+        op.ep_dispatches * d.nic(peer, rank) / dispatch_share + op.ep_combines * c.nic(peer, rank) / combine_share;
     out.nvlink_out += op.ep_dispatches * d.nvlink(rank, peer) + op.ep_combines * c.nvlink(rank, peer);
     out.nvlink_in += op.ep_dispatches * d.nvlink(peer, rank) + op.ep_combines * c.nvlink(peer, rank);
   }

@@ -66,8 +66,10 @@ models::RoutedStepLoad synthetic_routed_load(const Scenario& s, double swing, in
         share[static_cast<std::size_t>(r)] = static_cast<double>(rows) / balanced;
       }
       const models::EpDispatch path = s.layout.ep_dispatch;
-      l.dispatch = matrix(load.ep, load.gpus_per_node, path, forward_op(ops, models::CommKind::kEpDispatch), share, false);
-      l.combine = matrix(load.ep, load.gpus_per_node, path, forward_op(ops, models::CommKind::kEpCombine), share, true);
+      const models::Op& dispatch = forward_op(ops, models::CommKind::kEpDispatch);
+      const models::Op& combine = forward_op(ops, models::CommKind::kEpCombine);
+      l.dispatch = matrix(load.ep, load.gpus_per_node, path, dispatch, share, false);
+      l.combine = matrix(load.ep, load.gpus_per_node, path, combine, share, true);
       load.microbatches.back().push_back(std::move(l));
     }
   }

@@ -21,7 +21,8 @@ cmp "$scratch/llama.plan.json" kernels/calibration/llama-3.1-405b-16384xh100.pla
   { echo "FAIL: kernels/calibration/llama-3.1-405b-16384xh100.plan.json is stale"; exit 1; }
 # And the Megatron-Bridge MoE checks' (docs/validation.md), whose GEMMs and attention fall outside the H800 trace.
 for check in megatron-bridge-gpt-oss-120b-64xh100 megatron-bridge-qwen3-235b-a22b-256xh100; do
-  "$trainsim" calibrate --device --scenario "scenarios/validation/$check.yaml" --plan "$scratch/$check.plan.json" > /dev/null
+  "$trainsim" calibrate --device --scenario "scenarios/validation/$check.yaml" \
+    --plan "$scratch/$check.plan.json" > /dev/null
   cmp "$scratch/$check.plan.json" "kernels/calibration/$check.plan.json" ||
     { echo "FAIL: kernels/calibration/$check.plan.json is stale"; exit 1; }
 done

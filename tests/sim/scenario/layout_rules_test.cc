@@ -146,7 +146,8 @@ TEST(LayoutRules, EpOverlapFollowsMegatronCoresRules) {
 
 // The all-to-all's path (models/ep_traffic.h) is read where there is an all-to-all, and refused where there is none.
 TEST(LayoutRules, EpDispatchNeedsExpertParallelism) {
-  EXPECT_EQ(parse(with("  ep: 8", "  ep: 8\n  ep_dispatch: per-expert")).layout.ep_dispatch, models::EpDispatch::kPerExpert);
+  EXPECT_EQ(parse(with("  ep: 8", "  ep: 8\n  ep_dispatch: per-expert")).layout.ep_dispatch,
+            models::EpDispatch::kPerExpert);
   EXPECT_EQ(parse(kValidScenario).layout.ep_dispatch, models::EpDispatch::kPerNode);
   EXPECT_NE(error_of(with("  ep: 8", "  ep: 1\n  ep_dispatch: per-expert"))
                 .find("parallelism.ep_dispatch: ep_dispatch: per-expert without expert parallelism (ep 1)"),

@@ -99,8 +99,10 @@ TEST(ScheduleRun, DualPipesFAndBOfUnlikeChunksIsTheirSumWhereNothingOverlaps) {
 // 2 x chunks + warm-up, on interleaved pp 4 x v 2 with 8 micro-batches (16 chunks a rank, warm-up 2 (4 - r - 1) + 5),
 // each chunk half of its rank's layers (v 2), so half those times.
 TEST(ScheduleRun, PairedInterleavedRanksAreBusyForTheirPairsAndTheirWarmUp) {
-  const ScheduleRun r = run_schedule(make_schedule({ScheduleKind::kInterleaved, 4, 8, 2, true}), {{1.0, 2.0, 1.0, 2.0}});
-  for (int rank = 0; rank < 4; ++rank) EXPECT_DOUBLE_EQ(r.busy_s[rank], (2.0 * 16 + 2 * (4 - rank - 1) + 5) / 2) << rank;
+  const ScheduleRun r =
+      run_schedule(make_schedule({ScheduleKind::kInterleaved, 4, 8, 2, true}), {{1.0, 2.0, 1.0, 2.0}});
+  for (int rank = 0; rank < 4; ++rank)
+    EXPECT_DOUBLE_EQ(r.busy_s[rank], (2.0 * 16 + 2 * (4 - rank - 1) + 5) / 2) << rank;
   // Pairing can only shorten the step where F&B beats F + B: at F&B = F + B it is never shorter than unpaired.
   const ScheduleRun unpaired = run_schedule(make_schedule({ScheduleKind::kInterleaved, 4, 8, 2}), {kExact});
   EXPECT_GE(run_schedule(make_schedule({ScheduleKind::kInterleaved, 4, 8, 2, true}), {kExact}).makespan_s + 1e-9,
