@@ -106,10 +106,12 @@ class LayerExpansion::Impl {
         while (!c->done() && is_all_to_all((*c->ops)[c->next])) add_flows_all(graph, *c, (*c->ops)[c->next++]);
         while (!c->done() && !is_all_to_all((*c->ops)[c->next])) {
           const StageOp& op_in_turn = (*c->ops)[c->next++];
-          if (op_in_turn.is_communication())
+          if (op_in_turn.is_communication()) {  // its end, a join on the stream, holds the other chain too
             add_flows_all(graph, *c, op_in_turn);
-          else
+            add_compute_all(graph, *c, nullptr, "join", out);
+          } else {
             add_compute_all(graph, *c, &op_in_turn, op_in_turn.name, out);
+          }
         }
       }
     }
