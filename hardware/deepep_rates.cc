@@ -3,18 +3,13 @@
 
 namespace trainsim::hw {
 
-double deepep_nic_share(models::CommKind kind) {
+double ep_nic_share(models::CommKind kind, models::EpDispatch dispatch) {
+  const bool per_expert = dispatch == models::EpDispatch::kPerExpert;
   switch (kind) {
-    case models::CommKind::kEpDispatch: return kDeepEpInternodeDispatchShare;
-    case models::CommKind::kEpCombine: return kDeepEpInternodeCombineShare;
+    case models::CommKind::kEpDispatch: return per_expert ? kNcclAllToAllNicShare : kDeepEpInternodeDispatchShare;
+    case models::CommKind::kEpCombine: return per_expert ? kNcclAllToAllNicShare : kDeepEpInternodeCombineShare;
     default: return 1.0;
   }
-}
-
-double ep_nic_share(models::CommKind kind, models::EpDispatch dispatch) {
-  const bool all_to_all = kind == models::CommKind::kEpDispatch || kind == models::CommKind::kEpCombine;
-  if (all_to_all && dispatch == models::EpDispatch::kPerExpert) return kNcclAllToAllNicShare;
-  return deepep_nic_share(kind);
 }
 
 }  // namespace trainsim::hw

@@ -15,19 +15,16 @@ namespace trainsim::hw {
 inline constexpr double kDeepEpInternodeDispatchShare = 51.0 * 3.5 / 4.0 / 50.0;  // 0.8925
 inline constexpr double kDeepEpInternodeCombineShare = 50.0 * 3.5 / 4.0 / 50.0;   // 0.875
 
-// The share for an EP op by the kernel that moves it: a dispatch kernel (forward dispatch, and the combine's
-// gradient going out in FP8) or a combine kernel (forward combine, and the dispatch's gradient coming back).
-// 1 for any other op.
-double deepep_nic_share(models::CommKind kind);
-
 // NCCL's all-to-all between nodes, which moves Megatron-Core's alltoall dispatcher's per-expert rows: "CX-7 NICs at
 // NDR rate (400Gbps) should achieve up to 48-49GB/s per NIC" in an all-to-all, which "cannot aggregate the bandwidth
 // of multiple NICs" (NCCL's maintainers, github.com/NVIDIA/nccl-tests/issues/267, 2025-01): 48 of the 50 GB/s line
 // rate, the lower figure.
 inline constexpr double kNcclAllToAllNicShare = 48.0 / 50.0;  // 0.96
 
-// The share of the NIC an EP op's inter-node bytes move at, by the path its all-to-all takes: DeepEP's by kernel
-// per node, NCCL's all-to-all per expert; 1 for any other op.
+// The share of the NIC an EP op's inter-node bytes move at, by the path its all-to-all takes: per node DeepEP's, by
+// the kernel that moves it (a dispatch kernel: forward dispatch, and the combine's gradient going out in FP8; a
+// combine kernel: forward combine, and the dispatch's gradient coming back); per expert NCCL's all-to-all. 1 for any
+// other op.
 double ep_nic_share(models::CommKind kind, models::EpDispatch dispatch);
 
 }  // namespace trainsim::hw

@@ -36,6 +36,15 @@ double target_gpus_per_target_node(const ModelConfig& model, int groups_per_node
 
 }  // namespace
 
+EpPeerSpread balanced_peer_spread(const EpGroupShape& group, int from, int to) {
+  const int g = std::min(group.ep, group.gpus_per_node), nodes = group.ep / g;
+  if (from == to) return {};
+  if (from / g == to / g) return {EpLink::kNvlink, g - 1};
+  if (group.dispatch == EpDispatch::kPerExpert) return {EpLink::kNic, group.ep - g};
+  if (from % g == to % g) return {EpLink::kNic, nodes - 1};
+  return {};
+}
+
 EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupShape& group) {
   EpTrafficPerToken traffic;
   if (!model.is_moe() || group.ep <= 1) return traffic;

@@ -22,6 +22,16 @@ struct EpTrafficPerToken {
   double nvlink_copies = 0;  // NVLink copies per token: forwards inside target nodes, or rows to the sender's node
 };
 
+// Which link a GPU's balanced all-to-all bytes take to a peer of its group, and over how many peers that link's bytes
+// spread evenly: NVLink to the other GPUs of its node; the NIC to the same local index on each other node (per node)
+// or to every GPU of the other nodes (per expert). No link to itself, nor per node to another index elsewhere.
+enum class EpLink { kNone, kNvlink, kNic };
+struct EpPeerSpread {
+  EpLink link = EpLink::kNone;
+  int peers = 0;  // the peers sharing that link's bytes alike
+};
+EpPeerSpread balanced_peer_spread(const EpGroupShape& group, int from, int to);
+
 // Expected values over uniform routing. Expert groups map onto nodes when n_group is a multiple of the
 // group's node count (DeepSeek-V3: 8 groups over the 8 nodes of EP 64).
 EpTrafficPerToken expected_ep_traffic(const ModelConfig& model, const EpGroupShape& group);

@@ -34,7 +34,7 @@ struct OpContext {
   int cp = 1;
   CpComm cp_comm = CpComm::kRing;  // how the CP group moves K and V (models/context_parallel_comm.h)
   int ep = 1;
-  EpDispatch ep_dispatch = EpDispatch::kPerNode;  // how the all-to-all moves a token (ep_traffic.h)
+  EpDispatch ep_dispatch = EpDispatch::kPerNode;  // how the all-to-all moves a token (ep_dispatch.h)
   int gpus_per_node = 8;
   Recompute recompute = Recompute::kNone;
   RecomputeModules recompute_modules;  // the listed modules, with Recompute::kModules

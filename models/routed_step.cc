@@ -13,12 +13,12 @@
 namespace trainsim::models {
 namespace {
 
-// Expected copies per token (ep_traffic.h) spread evenly: per node, remote IB copies over the other nodes'
-// same-index GPUs and NVLink forwards over the other GPUs of each node; per expert, rows over every other GPU.
+// Expected copies per token (ep_traffic.h) spread evenly over the peers each link reaches (balanced_peer_spread):
+// per node, remote IB copies over the other nodes' same-index GPUs and NVLink forwards over the other GPUs of each
+// node (every GPU forwards for all ranks' tokens landing on it: tokens per node); per expert, rows over every other
+// GPU.
 RoutedLayerLoad balanced_layer(int layer, const RoutedStepRequest& r, int top_k, const TokenBytes& bytes) {
   const int ep = r.group.ep;
-  const int g = std::min(ep, r.group.gpus_per_node);
-  const int nodes = ep / g;
   const EpTrafficPerToken per_token = expected_ep_traffic(*r.model, r.group);
   RoutedLayerLoad load;
   load.layer = layer;
@@ -30,30 +30,14 @@ RoutedLayerLoad balanced_layer(int layer, const RoutedStepRequest& r, int top_k,
     m->nvlink_bytes.assign(cells, 0.0);
   }
   const double tokens = static_cast<double>(r.tokens_per_rank);
-  const bool per_expert = r.group.dispatch == EpDispatch::kPerExpert;
   for (int s = 0; s < ep; ++s) {
     for (int d = 0; d < ep; ++d) {
-      if (d == s) continue;
-      if (per_expert) {  // rows straight to every other GPU alike: NVLink in the node, InfiniBand beyond
-        const bool same_node = d / g == s / g;
-        const double copies =
-            same_node ? tokens * per_token.nvlink_copies / (g - 1) : tokens * per_token.nic_copies / (ep - g);
-        std::vector<double>& dispatch = same_node ? load.dispatch.nvlink_bytes : load.dispatch.nic_bytes;
-        std::vector<double>& combine = same_node ? load.combine.nvlink_bytes : load.combine.nic_bytes;
-        dispatch[load.dispatch.index(s, d)] = copies * bytes.dispatch;
-        combine[load.combine.index(d, s)] = copies * bytes.combine;
-        continue;
-      }
-      if (d % g == s % g && nodes > 1) {
-        const double copies = tokens * per_token.nic_copies / (nodes - 1);
-        load.dispatch.nic_bytes[load.dispatch.index(s, d)] = copies * bytes.dispatch;
-        load.combine.nic_bytes[load.combine.index(d, s)] = copies * bytes.combine;
-      }
-      if (d / g == s / g && g > 1) {  // every GPU forwards for all ranks' tokens landing on it: tokens per node
-        const double copies = tokens * per_token.nvlink_copies / (g - 1);
-        load.dispatch.nvlink_bytes[load.dispatch.index(s, d)] = copies * bytes.dispatch;
-        load.combine.nvlink_bytes[load.combine.index(d, s)] = copies * bytes.combine;
-      }
+      const EpPeerSpread spread = balanced_peer_spread(r.group, s, d);
+      if (spread.link == EpLink::kNone) continue;
+      const bool nic = spread.link == EpLink::kNic;
+      const double copies = tokens * (nic ? per_token.nic_copies : per_token.nvlink_copies) / spread.peers;
+      (nic ? load.dispatch.nic_bytes : load.dispatch.nvlink_bytes)[load.dispatch.index(s, d)] = copies * bytes.dispatch;
+      (nic ? load.combine.nic_bytes : load.combine.nvlink_bytes)[load.combine.index(d, s)] = copies * bytes.combine;
     }
   }
   return load;

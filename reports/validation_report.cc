@@ -27,8 +27,7 @@ std::string layout_text(const sim::ParallelLayout& l) {
                      l.ep > 1 ? fmt::format(" EP {}{}{}", l.ep, l.ep_overlap ? "+overlap" : "",
                                             l.ep_dispatch == models::EpDispatch::kPerExpert ? " per-expert" : "")
                               : "",
-                     l.dp,
-                     l.micro_batch_size);
+                     l.dp, l.micro_batch_size);
 }
 
 std::string signed_percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }

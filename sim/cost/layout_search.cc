@@ -66,13 +66,8 @@ std::vector<ParallelLayout> enumerate(const Scenario& s) {
               for (models::Recompute recompute : {models::Recompute::kNone, models::Recompute::kSelective,
                                                   models::Recompute::kFull, models::Recompute::kDeepSeek}) {
                 if (recompute == models::Recompute::kDeepSeek && !moe) continue;
-                // Megatron-Core's EP overlap where its rules allow it (layout_rules.cc): both ways.
-                const bool can_pair = ep > 1 && recompute != models::Recompute::kFull &&
-                                      (schedule == ScheduleKind::kInterleaved ||
-                                       (schedule == ScheduleKind::kOneFOneB && pp == 1));
                 for (int zero : zeros) {
-                  for (bool ep_overlap : {false, true}) {
-                    if (ep_overlap && !can_pair) continue;
+                  for (bool ep_overlap : {false, true}) {  // Megatron-Core's EP overlap where its rules allow it
                     ParallelLayout l = s.layout;
                     l.ep_overlap = ep_overlap;
                     l.pp = pp;
@@ -90,6 +85,7 @@ std::vector<ParallelLayout> enumerate(const Scenario& s) {
                     l.layers_per_stage.clear();
                     l.decoder_first_pipeline_num_layers = 0;
                     l.decoder_last_pipeline_num_layers = 0;
+                    if (ep_overlap_refusal(l)) continue;
                     out.push_back(l);
                   }
                 }

@@ -42,27 +42,9 @@ void check_context_parallel(const Scenario& s) {
          "cp: 1", "the load-balanced split prices full causal attention");
 }
 
-// Megatron-Core's rules on --overlap-moe-expert-parallel-comm (transformer_config.py): expert parallelism, the
-// interleaved schedule where there is a pipeline, no full recomputation. DualPipe pairs without being asked.
 void check_ep_overlap(const Scenario& s) {
-  const ParallelLayout& l = s.layout;
-  if (!l.ep_overlap) return;
-  const std::string_view schedule = schedule_name(l.schedule);
-  if (overlaps_forward_and_backward(l.schedule))
-    fail(s, "parallelism.ep_overlap",
-         fmt::format("{} overlaps the all-to-all under compute by its own design", schedule),
-         "no ep_overlap key with dualpipe or dualpipev");
-  if (l.ep <= 1)
-    fail(s, "parallelism.ep_overlap", "the EP all-to-all overlap needs expert parallelism (ep > 1)", "ep above 1",
-         "Megatron-Core refuses it without");
-  const bool pipelined = l.pp > 1 || l.schedule != ScheduleKind::kOneFOneB;
-  if (pipelined && l.schedule != ScheduleKind::kInterleaved)
-    fail(s, "parallelism.ep_overlap",
-         fmt::format("the EP all-to-all overlap with a pipeline needs the interleaved schedule, got {}", schedule),
-         "schedule: interleaved, or pp 1 with 1f1b", "Megatron-Core asks virtual pipeline stages where pp > 1");
-  if (l.recompute == models::Recompute::kFull)
-    fail(s, "parallelism.ep_overlap", "the EP all-to-all overlap does not run with full recomputation",
-         "recompute other than full", "Megatron-Core refuses the two together");
+  if (const std::optional<LayoutRefusal> refusal = ep_overlap_refusal(s.layout))
+    fail(s, "parallelism.ep_overlap", refusal->problem, refusal->expected, refusal->hint);
 }
 
 // An all-to-all's path means nothing without one.
@@ -210,6 +192,26 @@ void derive_data_parallel(Scenario& s) {
                      tp_cp_text(l), pp_tp, gpus, s.cluster.nodes, s.cluster.gpus_per_node),
          "pp x tp dividing the GPU count, or a dp with pp x tp x dp = the GPU count");
   l.dp = static_cast<int>(gpus / pp_tp);
+}
+
+std::optional<LayoutRefusal> ep_overlap_refusal(const ParallelLayout& l) {
+  if (!l.ep_overlap) return std::nullopt;
+  const std::string_view schedule = schedule_name(l.schedule);
+  if (overlaps_forward_and_backward(l.schedule))
+    return LayoutRefusal{fmt::format("{} overlaps the all-to-all under compute by its own design", schedule),
+                         "no ep_overlap key with dualpipe or dualpipev", ""};
+  if (l.ep <= 1)
+    return LayoutRefusal{"the EP all-to-all overlap needs expert parallelism (ep > 1)", "ep above 1",
+                         "Megatron-Core refuses it without"};
+  const bool pipelined = l.pp > 1 || l.schedule != ScheduleKind::kOneFOneB;
+  if (pipelined && l.schedule != ScheduleKind::kInterleaved)
+    return LayoutRefusal{
+        fmt::format("the EP all-to-all overlap with a pipeline needs the interleaved schedule, got {}", schedule),
+        "schedule: interleaved, or pp 1 with 1f1b", "Megatron-Core asks virtual pipeline stages where pp > 1"};
+  if (l.recompute == models::Recompute::kFull)
+    return LayoutRefusal{"the EP all-to-all overlap does not run with full recomputation", "recompute other than full",
+                         "Megatron-Core refuses the two together"};
+  return std::nullopt;
 }
 
 ScheduleRequest schedule_request_for(const ParallelLayout& layout, int microbatches) {

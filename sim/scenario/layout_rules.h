@@ -1,6 +1,9 @@
 // The rules a parallel layout must satisfy against the model, the batch and the cluster; each violation
 // is a ConfigError at the key the user wrote (parallelism.ep, parallelism.pp, ...).
 #pragma once
+#include <optional>
+#include <string>
+
 #include "sim/scenario/scenario.h"
 #include "sim/schedules/schedule_request.h"
 
@@ -18,5 +21,14 @@ ScheduleRequest schedule_request_for(const ParallelLayout& layout, int microbatc
 void derive_data_parallel(Scenario& scenario);
 
 void check_layout_rules(const Scenario& scenario);
+
+// Why Megatron-Core would refuse the layout's EP all-to-all overlap (transformer_config.py: expert parallelism,
+// virtual pipeline stages where pp > 1, no full recomputation; DualPipe pairs without being asked), as the rule at
+// parallelism.ep_overlap reports it; nothing where it runs or is not asked for. `trainsim plan` tries it by the same
+// rule.
+struct LayoutRefusal {
+  std::string problem, expected, hint;
+};
+std::optional<LayoutRefusal> ep_overlap_refusal(const ParallelLayout& layout);
 
 }  // namespace trainsim::sim

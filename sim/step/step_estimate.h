@@ -1,8 +1,7 @@
 // The analytic step estimate (`--fidelity analytic`): the schedule executed on the scenario's priced chunk
 // times (the ideal executor: exact for the schedule, no contention), communication exposed or hidden as the
-// schedule overlaps it, ZeRO collectives and the optimizer step at the end, and memory per GPU
-// (memory_estimate.h). Beside it the
-// schedule's published bubble formula, labelled as such.
+// schedule overlaps it, ZeRO collectives and the optimizer step at the end, and memory per GPU (memory_estimate.h).
+// Beside it the schedule's published bubble formula, labelled as such.
 #pragma once
 #include <algorithm>
 #include <map>

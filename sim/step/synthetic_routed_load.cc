@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "core/error.h"
+#include "models/ep_traffic.h"
 #include "models/op_catalog.h"
 #include "sim/step/priced_model.h"
 
@@ -20,22 +21,23 @@ const models::Op& forward_op(const models::LayerOps& ops, models::CommKind kind)
   return ops.ops.front();
 }
 
-// Each pair's bytes under balanced routing scaled by the expert side's share of the rows: the receiver's for the
-// dispatch (tokens go to the experts), the sender's for the combine (their outputs come back). Per node the NIC
-// bytes go to the same local index on the other nodes, per expert to every GPU of the other nodes alike.
-models::EpTrafficMatrix matrix(int ep, int per_node, models::EpDispatch dispatch, const models::Op& op,
+// Each pair's bytes under balanced routing (spread as models::balanced_peer_spread says) scaled by the expert side's
+// share of the rows: the receiver's for the dispatch (tokens go to the experts), the sender's for the combine (their
+// outputs come back).
+models::EpTrafficMatrix matrix(const models::EpGroupShape& group, const models::Op& op,
                                const std::vector<double>& share, bool combine) {
-  const bool per_expert = dispatch == models::EpDispatch::kPerExpert;
-  const int in_node = std::min(ep, per_node), nodes = ep / in_node;
+  const int ep = group.ep;
   const auto cells = static_cast<std::size_t>(ep) * static_cast<std::size_t>(ep);
   models::EpTrafficMatrix m{ep, std::vector<double>(cells), std::vector<double>(cells)};
   for (int from = 0; from < ep; ++from)
     for (int to = 0; to < ep; ++to) {
-      if (from == to) continue;
+      const models::EpPeerSpread spread = models::balanced_peer_spread(group, from, to);
+      if (spread.link == models::EpLink::kNone) continue;
       const double scale = share[static_cast<std::size_t>(combine ? from : to)];
-      if (from / per_node == to / per_node) m.nvlink_bytes[m.index(from, to)] = scale * op.intra_node_bytes / (in_node - 1);
-      else if (per_expert) m.nic_bytes[m.index(from, to)] = scale * op.inter_node_bytes / (ep - in_node);
-      else if (from % per_node == to % per_node) m.nic_bytes[m.index(from, to)] = scale * op.inter_node_bytes / (nodes - 1);
+      if (spread.link == models::EpLink::kNvlink)
+        m.nvlink_bytes[m.index(from, to)] = scale * op.intra_node_bytes / spread.peers;
+      else
+        m.nic_bytes[m.index(from, to)] = scale * op.inter_node_bytes / spread.peers;
     }
   return m;
 }
@@ -65,11 +67,9 @@ models::RoutedStepLoad synthetic_routed_load(const Scenario& s, double swing, in
         l.rows_per_rank.push_back(rows);
         share[static_cast<std::size_t>(r)] = static_cast<double>(rows) / balanced;
       }
-      const models::EpDispatch path = s.layout.ep_dispatch;
-      const models::Op& dispatch = forward_op(ops, models::CommKind::kEpDispatch);
-      const models::Op& combine = forward_op(ops, models::CommKind::kEpCombine);
-      l.dispatch = matrix(load.ep, load.gpus_per_node, path, dispatch, share, false);
-      l.combine = matrix(load.ep, load.gpus_per_node, path, combine, share, true);
+      const models::EpGroupShape group{load.ep, load.gpus_per_node, s.layout.ep_dispatch};
+      l.dispatch = matrix(group, forward_op(ops, models::CommKind::kEpDispatch), share, false);
+      l.combine = matrix(group, forward_op(ops, models::CommKind::kEpCombine), share, true);
       load.microbatches.back().push_back(std::move(l));
     }
   }

@@ -66,5 +66,21 @@ TEST(EpTraffic, PerExpertRowsGoStraightToEveryExpertsGpu) {
   EXPECT_EQ(ep_dispatch_from_name("deepep"), std::nullopt);
 }
 
+// EP 64 on 8 nodes of 8: rank 3 reaches its node's 7 other GPUs over NVLink; per node, the NIC only to index 3 of
+// the 7 other nodes (rank 11, not rank 12); per expert, to all 56 GPUs of the other nodes.
+TEST(EpTraffic, BalancedBytesSpreadOverThePeersEachLinkReaches) {
+  const EpGroupShape per_node{64, 8}, per_expert{64, 8, EpDispatch::kPerExpert};
+  for (const EpGroupShape& group : {per_node, per_expert}) {
+    EXPECT_EQ(balanced_peer_spread(group, 3, 3).link, EpLink::kNone);
+    EXPECT_EQ(balanced_peer_spread(group, 3, 5).link, EpLink::kNvlink);
+    EXPECT_EQ(balanced_peer_spread(group, 3, 5).peers, 7);
+    EXPECT_EQ(balanced_peer_spread(group, 3, 11).link, EpLink::kNic);
+  }
+  EXPECT_EQ(balanced_peer_spread(per_node, 3, 11).peers, 7);
+  EXPECT_EQ(balanced_peer_spread(per_node, 3, 12).link, EpLink::kNone);
+  EXPECT_EQ(balanced_peer_spread(per_expert, 3, 12).link, EpLink::kNic);
+  EXPECT_EQ(balanced_peer_spread(per_expert, 3, 12).peers, 56);
+}
+
 }  // namespace
 }  // namespace trainsim::models

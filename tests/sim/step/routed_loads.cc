@@ -17,15 +17,15 @@ const models::Op& forward_op(const models::LayerOps& ops, models::CommKind kind)
 }
 
 models::EpTrafficMatrix balanced_matrix(const Scenario& s, const models::Op& op) {
-  const int ep = s.layout.ep, per_node = s.cluster.gpus_per_node;
-  const int in_node = std::min(ep, per_node), nodes = ep / in_node;
+  const int ep = s.layout.ep;
+  const models::EpGroupShape group{ep, s.cluster.gpus_per_node, s.layout.ep_dispatch};
   models::EpTrafficMatrix m{ep, std::vector<double>(static_cast<std::size_t>(ep * ep)),
                             std::vector<double>(static_cast<std::size_t>(ep * ep))};
   for (int from = 0; from < ep; ++from)
     for (int to = 0; to < ep; ++to) {
-      if (from == to) continue;
-      if (from / per_node == to / per_node) m.nvlink_bytes[m.index(from, to)] = op.intra_node_bytes / (in_node - 1);
-      else if (from % per_node == to % per_node) m.nic_bytes[m.index(from, to)] = op.inter_node_bytes / (nodes - 1);
+      const models::EpPeerSpread spread = models::balanced_peer_spread(group, from, to);
+      if (spread.link == models::EpLink::kNvlink) m.nvlink_bytes[m.index(from, to)] = op.intra_node_bytes / spread.peers;
+      if (spread.link == models::EpLink::kNic) m.nic_bytes[m.index(from, to)] = op.inter_node_bytes / spread.peers;
     }
   return m;
 }
