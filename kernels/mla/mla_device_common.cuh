@@ -1,7 +1,7 @@
 // What every MLA kernel header shares: the block's dynamic shared memory, the BF16 tensor-core product
 // mma.sync.m16n8k16 (fragment layouts in the PTX ISA, "Matrix Fragments for mma.m16n8k16"), BF16 bit packing,
 // and the tile copies and fragment loads built on them.
-// Under TRAINSIM_HOST_EMULATION (tests/kernels/mla/cuda_host_emulation.h) these come from that shim instead, so
+// Under TRAINSIM_HOST_EMULATION (tests/kernels/common/cuda_host_emulation.h) these come from that shim instead, so
 // the same kernel source runs on the CPU in tests.
 #pragma once
 #include <cstdint>

@@ -1,9 +1,64 @@
 // The CPU back-end (linear_gemm.h's *_cpu GEMMs, mla/'s FP64 attention) and the thread's attached back-end.
 #include "kernels/model/compute_backend.h"
 
+#include "kernels/model/gradient_sum.h"
 #include "kernels/model/linear_gemm.h"
+#include "kernels/model/moe_layer.h"
+#include "kernels/moe/grouped_gemm_ref.h"
 
 namespace trainsim::kernels::model {
+
+// The memory-bound ops' CPU references, every back-end's unless it overrides them.
+std::vector<double> ComputeBackend::rmsnorm(std::span<const double> x, int rows, int dim, int stride,
+                                            std::span<const double> gamma, double eps, GemmPrecision) {
+  return rmsnorm_ref(x, rows, dim, stride, gamma, eps);
+}
+std::vector<double> ComputeBackend::rmsnorm_backward(std::span<const double> x, int rows, int dim, int stride,
+                                                     std::span<const double> gamma, double eps,
+                                                     std::span<const double> dy, std::span<double> dgamma,
+                                                     GemmPrecision) {
+  return rmsnorm_backward_ref(x, rows, dim, stride, gamma, eps, dy, dgamma);
+}
+void ComputeBackend::add(std::span<double> sum, std::span<const double> other, GemmPrecision) {
+  add_gradient(sum, other);
+}
+void ComputeBackend::swiglu(std::span<const double> h, int rows, int inter, std::span<double> act, GemmPrecision) {
+  swiglu_ref(h, rows, inter, act);
+}
+void ComputeBackend::swiglu_backward(std::span<const double> h, int rows, int inter, std::span<const double> d_act,
+                                     std::span<double> dh, GemmPrecision) {
+  swiglu_backward_ref(h, rows, inter, d_act, dh);
+}
+void ComputeBackend::assemble_qkv(const MlaDims& d, std::span<const double> q_up, std::span<const double> kv_up,
+                                  std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out,
+                                  GemmPrecision) {
+  assemble_qkv_ref(d, q_up, kv_up, kv_down, positions, out);
+}
+void ComputeBackend::assemble_qkv_backward(const MlaDims& d, std::span<const double> dq, std::span<const double> dk,
+                                           std::span<const double> dv, std::span<const int> positions,
+                                           std::vector<double>& d_q_up, std::vector<double>& d_kv_up,
+                                           std::span<double> d_kv_down, GemmPrecision) {
+  assemble_qkv_backward_ref(d, dq, dk, dv, positions, d_q_up, d_kv_up, d_kv_down);
+}
+void ComputeBackend::gather_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> x, int hidden,
+                                        std::span<double> rows, GemmPrecision) {
+  model::gather_expert_rows(layout, expert, x, hidden, rows);
+}
+void ComputeBackend::scatter_add_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> d_rows,
+                                             int hidden, std::span<double> dx, GemmPrecision) {
+  model::scatter_add_expert_rows(layout, expert, d_rows, hidden, dx);
+}
+void ComputeBackend::combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                                         std::span<const double> rows, int hidden, std::span<double> y,
+                                         GemmPrecision) {
+  model::combine_expert_rows(layout, expert, gates, rows, hidden, y);
+}
+void ComputeBackend::combine_expert_rows_backward(const ExpertLayout& layout, int expert,
+                                                  std::span<const double> gates, std::span<const double> rows,
+                                                  std::span<const double> dy, int hidden, std::span<double> d_rows,
+                                                  std::span<double> d_gates, GemmPrecision) {
+  model::combine_expert_rows_backward(layout, expert, gates, rows, dy, hidden, d_rows, d_gates);
+}
 
 namespace {
 

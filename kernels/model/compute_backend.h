@@ -5,8 +5,11 @@
 // same inputs, layer by layer (layer_check.h).
 //
 // What goes through a back-end: the linear layers' three GEMMs and the attention core, forward and backward: every
-// matrix product of the model (op_catalog_agreement_test counts them). Norms, RoPE, SwiGLU, routing, permutes, the
-// loss and the optimizer stay on the CPU references on every back-end (NOTES.md, "The CUDA back-end").
+// matrix product of the model (op_catalog_agreement_test counts them); and the memory-bound ops of the norm and
+// element-wise and permute kinds: the RMSNorms, the residual and gradient adds, SwiGLU's activation, RoPE with the
+// q/k/v assembly, and each routed expert's gather, scatter-add and gated combine, forward and backward. Routing, the
+// embedding, the loss and the optimizer stay on the CPU references on every back-end (NOTES.md, "The CUDA
+// back-end").
 #pragma once
 #include <span>
 #include <string_view>
@@ -14,6 +17,8 @@
 
 #include "kernels/mla/mla_attention_ref.h"
 #include "kernels/mla/mla_problem.h"
+#include "kernels/mla/mla_projections_ref.h"
+#include "kernels/moe/permute_ref.h"
 
 namespace trainsim::kernels::model {
 
@@ -39,6 +44,43 @@ class ComputeBackend {
   virtual AttentionGradsRef attention_backward(const AttentionShape& shape, std::span<const double> q,
                                                std::span<const double> k, std::span<const double> v,
                                                std::span<const double> d_o) = 0;
+
+  // The memory-bound ops, each the CPU reference's function with its arguments and layouts, plus the precision of
+  // the GEMMs around it (a device keeps these ops' tensors as the run keeps its activations: BF16 where the GEMMs
+  // run at BF16 or FP8, FP64 at FP64). Unless a back-end overrides one, it runs the CPU reference (what the CPU
+  // back-end does, at every precision).
+  virtual std::vector<double> rmsnorm(std::span<const double> x, int rows, int dim, int stride,
+                                      std::span<const double> gamma, double eps, GemmPrecision precision);
+  // Returns dx [rows][dim]; adds the gamma gradient into dgamma.
+  virtual std::vector<double> rmsnorm_backward(std::span<const double> x, int rows, int dim, int stride,
+                                               std::span<const double> gamma, double eps, std::span<const double> dy,
+                                               std::span<double> dgamma, GemmPrecision precision);
+  // sum += other (a residual add, gradient_sum.h's add_gradient).
+  virtual void add(std::span<double> sum, std::span<const double> other, GemmPrecision precision);
+  virtual void swiglu(std::span<const double> h, int rows, int inter, std::span<double> act,
+                      GemmPrecision precision);
+  virtual void swiglu_backward(std::span<const double> h, int rows, int inter, std::span<const double> d_act,
+                               std::span<double> dh, GemmPrecision precision);
+  virtual void assemble_qkv(const MlaDims& d, std::span<const double> q_up, std::span<const double> kv_up,
+                            std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out,
+                            GemmPrecision precision);
+  // d_kv_down's rope columns must hold zeros on entry (assemble_qkv_backward_ref rotates what they hold).
+  virtual void assemble_qkv_backward(const MlaDims& d, std::span<const double> dq, std::span<const double> dk,
+                                     std::span<const double> dv, std::span<const int> positions,
+                                     std::vector<double>& d_q_up, std::vector<double>& d_kv_up,
+                                     std::span<double> d_kv_down, GemmPrecision precision);
+  // moe_layer.h's gather, scatter-add, combine and combine backward of one expert's rows.
+  virtual void gather_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> x, int hidden,
+                                  std::span<double> rows, GemmPrecision precision);
+  virtual void scatter_add_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> d_rows,
+                                       int hidden, std::span<double> dx, GemmPrecision precision);
+  virtual void combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                                   std::span<const double> rows, int hidden, std::span<double> y,
+                                   GemmPrecision precision);
+  virtual void combine_expert_rows_backward(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                                            std::span<const double> rows, std::span<const double> dy, int hidden,
+                                            std::span<double> d_rows, std::span<double> d_gates,
+                                            GemmPrecision precision);
 };
 
 // The CPU references as a back-end (what runs when none is attached).

@@ -3,7 +3,6 @@
 #include "kernels/model/mla_attention_block.h"
 
 #include "kernels/model/compute_backend.h"
-#include "kernels/model/gradient_sum.h"
 #include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
@@ -43,17 +42,20 @@ void norms_and_up(const MlaDims& d, const MlaWeights& w, std::span<const double>
                   std::span<const int> positions, GemmPrecision precision, const QkvStepNames& names, MlaQkvRef& q) {
   const int tokens = int(positions.size());
   q.c_q = timed(OpKind::kNormElementwise, names.q_norm,
-                [&] { return rmsnorm_ref(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps); });
+                [&] { return current_backend().rmsnorm(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, precision); });
   const std::vector<double> q_up = timed(OpKind::kProjection, names.q_up, [&] {
     return linear_forward(q.c_q, w.w_uq, tokens, d.heads * d.qk_dim(), d.q_lora, precision);
   });
   q.c_kv = timed(OpKind::kNormElementwise, names.kv_norm,
-                 [&] { return rmsnorm_ref(q.kv_down, tokens, d.kv_lora, d.kv_down_dim(), w.gamma_kv, d.rms_eps); });
+                 [&] {
+                   return current_backend().rmsnorm(q.kv_down, tokens, d.kv_lora, d.kv_down_dim(), w.gamma_kv, d.rms_eps,
+                                                    precision);
+                 });
   const std::vector<double> kv_up = timed(OpKind::kProjection, names.kv_up, [&] {
     return linear_forward(q.c_kv, w.w_ukv, tokens, d.heads * d.kv_up_dim(), d.kv_lora, precision);
   });
   OpScope scope(OpKind::kNormElementwise, names.rope);
-  assemble_qkv_ref(d, q_up, kv_up, q.kv_down, positions, q);
+  current_backend().assemble_qkv(d, q_up, kv_up, q.kv_down, positions, q, precision);
 }
 
 }  // namespace
@@ -112,7 +114,8 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
   std::vector<double> d_q_up, d_kv_up, d_kv_down(size_t(tokens) * down, 0);
   {
     OpScope scope(OpKind::kNormElementwise, "rope");
-    assemble_qkv_backward_ref(d, g.dq, g.dk, g.dv, cache.positions, d_q_up, d_kv_up, d_kv_down);
+    current_backend().assemble_qkv_backward(d, g.dq, g.dk, g.dv, cache.positions, d_q_up, d_kv_up, d_kv_down,
+                                            cache.precision);
   }
 
   // KV path: kv_up = c_kv W_ukv^T, c_kv = RMSNorm(kv_down[:, :kv_lora]), kv_down = x W_dkv^T.
@@ -122,8 +125,8 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
   });
   {
     OpScope scope(OpKind::kNormElementwise, "kv_norm");
-    const std::vector<double> d_kv_latent = rmsnorm_backward_ref(cache.qkv.kv_down, tokens, d.kv_lora, down,
-                                                                 w.gamma_kv, d.rms_eps, d_c_kv, grads.gamma_kv);
+    const std::vector<double> d_kv_latent = current_backend().rmsnorm_backward(
+        cache.qkv.kv_down, tokens, d.kv_lora, down, w.gamma_kv, d.rms_eps, d_c_kv, grads.gamma_kv, cache.precision);
     for (int t = 0; t < tokens; ++t)
       for (int c = 0; c < d.kv_lora; ++c) d_kv_down[size_t(t) * down + c] = d_kv_latent[size_t(t) * d.kv_lora + c];
   }
@@ -137,15 +140,15 @@ std::vector<double> mla_attention_backward(const MlaDims& d, const MlaWeights& w
                            cache.precision);
   });
   const std::vector<double> d_q_down = timed(OpKind::kNormElementwise, "q_norm", [&] {
-    return rmsnorm_backward_ref(cache.q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, d_c_q,
-                                grads.gamma_q);
+    return current_backend().rmsnorm_backward(cache.q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, d_c_q,
+                                              grads.gamma_q, cache.precision);
   });
   const std::vector<double> dx_q = timed(OpKind::kProjection, "q_down", [&] {
     return linear_backward(in, w.w_dq, d_q_down, tokens, d.q_lora, d.hidden, grads.w_dq, cache.precision);
   });
   {
     OpScope scope(OpKind::kNormElementwise, "add_dx");
-    add_gradient(dx, dx_q);
+    current_backend().add(dx, dx_q, cache.precision);
   }
   return dx;
 }

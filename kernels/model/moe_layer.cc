@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "kernels/model/gradient_sum.h"
+#include "kernels/model/compute_backend.h"
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/op_timer.h"
 #include "kernels/moe/router_ref.h"
@@ -25,7 +25,9 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
   if (int(w.experts.size()) != experts) throw std::invalid_argument("moe_forward: expert count differs from the rule");
   if (rule.scoring != RouterScoring::kSigmoid)  // gate_backward and the balance loss differentiate sigmoid scores
     throw std::invalid_argument("moe_forward: DeepSeek-V3's sigmoid scoring only");
+  ComputeBackend& backend = current_backend();
   cache.rows = rows;
+  cache.precision = precision;
   cache.x.assign(x.begin(), x.end());
   // NOTE: the router stays FP64 at every precision: DeepSeek-V3 keeps its MoE gating in BF16/FP32 (arXiv
   // 2412.19437, section 3.3.1), and an FP8 router would change which experts are chosen.
@@ -47,12 +49,12 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
     std::vector<double> xe(size_t(count) * hidden);
     {
       OpScope scope(OpKind::kPermute, "gather");
-      gather_expert_rows(cache.layout, e, x, hidden, xe);
+      backend.gather_expert_rows(cache.layout, e, x, hidden, xe, precision);
     }
     cache.expert_out[e] =
         swiglu_mlp_forward(w.experts[e], xe, int(count), cache.expert_caches[e], precision, OpKind::kExpertGemm);
     OpScope scope(OpKind::kPermute, "combine");
-    combine_expert_rows(cache.layout, e, cache.gates, cache.expert_out[e], hidden, y);
+    backend.combine_expert_rows(cache.layout, e, cache.gates, cache.expert_out[e], hidden, y, precision);
   }
   return y;
 }
@@ -118,6 +120,7 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
                                  std::span<const double> dy, MoeWeights& grads, std::span<const double> x) {
   const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
   const int hidden = w.shared.hidden, experts = rule.num_experts, k = rule.top_k, rows = cache.rows;
+  ComputeBackend& backend = current_backend();
   std::vector<double> dx(size_t(rows) * hidden, 0);
   if (w.shared.inter > 0) dx = swiglu_mlp_backward(w.shared, cache.shared_cache, dy, grads.shared, x);
   std::vector<double> d_gates(size_t(rows) * k, 0);
@@ -125,11 +128,12 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
     std::vector<double> d_out(size_t(cache.layout.counts[e]) * hidden);
     {
       OpScope scope(OpKind::kPermute, "combine");
-      combine_expert_rows_backward(cache.layout, e, cache.gates, cache.expert_out[e], dy, hidden, d_out, d_gates);
+      backend.combine_expert_rows_backward(cache.layout, e, cache.gates, cache.expert_out[e], dy, hidden, d_out, d_gates,
+                                           cache.precision);
     }
     const std::vector<double> dxe = swiglu_mlp_backward(w.experts[e], cache.expert_caches[e], d_out, grads.experts[e]);
     OpScope gather_scope(OpKind::kPermute, "gather");
-    scatter_add_expert_rows(cache.layout, e, dxe, hidden, dx);
+    backend.scatter_add_expert_rows(cache.layout, e, dxe, hidden, dx, cache.precision);
   }
   std::vector<double> dx_router;
   {
@@ -143,7 +147,7 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
   }
   // The gate's and the experts' input gradients summed: the catalog's moe.input_grad_sum, an element-wise op.
   OpScope scope(OpKind::kNormElementwise, "add_dx");
-  add_gradient(dx, dx_router);
+  backend.add(dx, dx_router, cache.precision);
   return dx;
 }
 

@@ -22,6 +22,7 @@ struct MoeWeights {
 
 struct MoeCache {
   int rows = 0;
+  GemmPrecision precision = GemmPrecision::kFP64;  // the forward's, which the backward's ops keep
   std::vector<double> x;        // [rows][hidden]
   std::vector<double> logits;   // [rows][experts]
   std::vector<int> expert_ids;  // [rows][top_k], rank order

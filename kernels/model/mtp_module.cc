@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "kernels/model/compute_backend.h"
 #include "kernels/model/embedding.h"
 #include "kernels/model/op_timer.h"
 
@@ -46,8 +47,9 @@ double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared,
   }
   {
     OpScope scope(OpKind::kNormElementwise, "mtp_norms");
-    const std::vector<double> hn = rmsnorm_ref(cache.h_sel, rows, h, h, w.hnorm, c.rms_norm_eps);
-    const std::vector<double> en = rmsnorm_ref(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps);
+    ComputeBackend& backend = current_backend();
+    const std::vector<double> hn = backend.rmsnorm(cache.h_sel, rows, h, h, w.hnorm, c.rms_norm_eps, precision);
+    const std::vector<double> en = backend.rmsnorm(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps, precision);
     cache.cat.assign(size_t(rows) * 2 * h, 0);
     for (int r = 0; r < rows; ++r) {
       std::copy_n(&hn[size_t(r) * h], h, &cache.cat[size_t(r) * 2 * h]);
@@ -96,8 +98,11 @@ void mtp_backward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, 
       std::copy_n(&d_cat[size_t(r) * 2 * h], h, &d_hn[size_t(r) * h]);
       std::copy_n(&d_cat[size_t(r) * 2 * h + h], h, &d_en[size_t(r) * h]);
     }
-    d_h_sel = rmsnorm_backward_ref(cache.h_sel, rows, h, h, w.hnorm, c.rms_norm_eps, d_hn, grads.hnorm);
-    d_e_sel = rmsnorm_backward_ref(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps, d_en, grads.enorm);
+    ComputeBackend& backend = current_backend();
+    d_h_sel = backend.rmsnorm_backward(cache.h_sel, rows, h, h, w.hnorm, c.rms_norm_eps, d_hn, grads.hnorm,
+                                       cache.precision);
+    d_e_sel = backend.rmsnorm_backward(cache.e_sel, rows, h, h, w.enorm, c.rms_norm_eps, d_en, grads.enorm,
+                                       cache.precision);
   }
   OpScope scope(OpKind::kEmbeddingHead, "mtp_embedding");
   embedding_backward(cache.next_ids, h, d_e_sel, d_embed);

@@ -2,7 +2,7 @@
 // and swiglu_ref / swiglu_backward_ref (moe/).
 #include "kernels/model/swiglu_mlp.h"
 
-#include "kernels/moe/grouped_gemm_ref.h"
+#include "kernels/model/compute_backend.h"
 
 namespace trainsim::kernels::model {
 
@@ -22,7 +22,7 @@ std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const d
   {
     OpScope scope(OpKind::kNormElementwise, "swiglu");
     cache.act.assign(size_t(rows) * w.inter, 0);
-    swiglu_ref(cache.h, rows, w.inter, cache.act);
+    current_backend().swiglu(cache.h, rows, w.inter, cache.act, precision);
   }
   return timed(gemm_kind, "down",
                [&] { return linear_forward(cache.act, w.w_down, rows, w.hidden, w.inter, precision); });
@@ -37,7 +37,7 @@ std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCach
   std::vector<double> dh(cache.h.size());
   {
     OpScope scope(OpKind::kNormElementwise, "swiglu");
-    swiglu_backward_ref(cache.h, cache.rows, w.inter, d_act, dh);
+    current_backend().swiglu_backward(cache.h, cache.rows, w.inter, d_act, dh, cache.precision);
   }
   return timed(cache.gemm_kind, "gate_up", [&] {
     return linear_backward(in, w.w_gate_up, dh, cache.rows, 2 * w.inter, w.hidden, grads.w_gate_up,

@@ -3,7 +3,7 @@
 
 #include <utility>
 
-#include "kernels/model/gradient_sum.h"
+#include "kernels/model/compute_backend.h"
 #include "kernels/model/op_timer.h"
 #include "kernels/model/sequence_balance_loss.h"
 
@@ -32,16 +32,17 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
                                   const VarlenBatch& batch, std::span<const double> x, BlockCache& cache,
                                   GemmPrecision precision) {
   const int rows = batch.total_tokens(), hidden = c.hidden_size;
+  ComputeBackend& backend = current_backend();
   cache.rows = rows;
   cache.mla.recompute_norms_and_up = cache.recompute_norms;
   cache.x.assign(x.begin(), x.end());
   cache.attn_in = timed(OpKind::kNormElementwise, "attn_norm",
-                        [&] { return rmsnorm_ref(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps); });
+                        [&] { return backend.rmsnorm(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, precision); });
   cache.h = mla_attention_forward(c.mla_dims(), w.mla, batch, cache.attn_in, cache.mla, precision);
   {
     OpScope scope(OpKind::kNormElementwise, "residual_ffn_norm");
-    for (size_t i = 0; i < cache.h.size(); ++i) cache.h[i] += x[i];
-    cache.ffn_in = rmsnorm_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps);
+    backend.add(cache.h, x, precision);
+    cache.ffn_in = backend.rmsnorm(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, precision);
   }
   std::vector<double> y = w.is_moe
                               ? moe_forward(c.routing_rule(), w.moe, bias, cache.ffn_in, rows, cache.moe, precision)
@@ -56,7 +57,7 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
     cache.moe.balance_d_logits = std::move(balance.d_logits);
   }
   OpScope scope(OpKind::kNormElementwise, "residual");
-  for (size_t i = 0; i < y.size(); ++i) y[i] += cache.h[i];
+  backend.add(y, cache.h, precision);
   if (cache.recompute_norms) {  // backward recomputes the norms' outputs from x and h
     for (std::vector<double>* kept :
          {&cache.attn_in, &cache.ffn_in, &cache.mla.x, &cache.dense.x, &cache.moe.x, &cache.moe.shared_cache.x})
@@ -68,29 +69,31 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
 std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, const BlockCache& cache,
                                    std::span<const double> dy, BlockWeights& grads) {
   const int rows = cache.rows, hidden = c.hidden_size;
+  const GemmPrecision precision = cache.mla.precision;
+  ComputeBackend& backend = current_backend();
   std::vector<double> ffn_in;  // empty: the sublayers read their cached inputs
   if (cache.recompute_norms)
     ffn_in = timed(OpKind::kNormElementwise, "ffn_norm_recompute",
-                   [&] { return rmsnorm_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps); });
+                   [&] { return backend.rmsnorm(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, precision); });
   const std::vector<double> d_ffn_in = w.is_moe
                                            ? moe_backward(c.routing_rule(), w.moe, cache.moe, dy, grads.moe, ffn_in)
                                            : swiglu_mlp_backward(w.dense, cache.dense, dy, grads.dense, ffn_in);
   std::vector<double> dh = timed(OpKind::kNormElementwise, "residual_ffn_norm", [&] {
-    std::vector<double> d =
-        rmsnorm_backward_ref(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, d_ffn_in, grads.ffn_norm);
-    add_gradient(d, dy);  // the residual
+    std::vector<double> d = backend.rmsnorm_backward(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps,
+                                                     d_ffn_in, grads.ffn_norm, precision);
+    backend.add(d, dy, precision);  // the residual
     return d;
   });
   std::vector<double> attn_in;
   if (cache.recompute_norms)
     attn_in = timed(OpKind::kNormElementwise, "attn_norm_recompute",
-                    [&] { return rmsnorm_ref(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps); });
+                    [&] { return backend.rmsnorm(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, precision); });
   const std::vector<double> d_attn_in =
       mla_attention_backward(c.mla_dims(), w.mla, cache.mla, dh, grads.mla, attn_in);
   OpScope scope(OpKind::kNormElementwise, "attn_norm_residual");
-  std::vector<double> dx =
-      rmsnorm_backward_ref(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, d_attn_in, grads.attn_norm);
-  add_gradient(dx, dh);  // the residual
+  std::vector<double> dx = backend.rmsnorm_backward(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps,
+                                                   d_attn_in, grads.attn_norm, precision);
+  backend.add(dx, dh, precision);  // the residual
   return dx;
 }
 

@@ -3,7 +3,7 @@
 // Compiled with no CUDA at all; the GPU check drivers repeat these comparisons on the device at full size.
 // clang-format off
 // The shim first: the kernel headers below take the CUDA built-ins from it.
-#include "tests/kernels/mla/cuda_host_emulation.h"
+#include "tests/kernels/common/cuda_host_emulation.h"
 #include "kernels/mla/sm90_bf16_mla_attention_kernels.cuh"
 #include "kernels/mla/sm90_bf16_mla_attention_kernels_v2.cuh"
 #include "kernels/mla/sm90_bf16_mla_decode_kernels.cuh"
