@@ -29,11 +29,16 @@ constexpr const char* kHint =
     "a --timings file of train_reduced_model_cuda --backend cuda (kernels/model/op_timing_json.h; kernels/gpu-run.sh's "
     "model-step writes model/train-<precision>-<gpu>.json)";
 
-// The ops the CUDA back-end runs on the GPU: the GEMMs and the attention core (the ops with a kernel shape), and with
-// FP8 GEMMs the casts of their activations, which it runs inside each GEMM call.
-bool runs_on_the_device(const models::Op& op) {
+// The ops the CUDA back-end runs on the GPU: the GEMMs and the attention core (the ops with a kernel shape), with
+// FP8 GEMMs the casts of their activations, which it runs inside each GEMM call, and where the timings say so every
+// op of the norm/element-wise and permute kinds (memory_bound_kernels.cuh).
+bool runs_on_the_device(const models::Op& op, bool memory_bound_on_device) {
   if (op.is_communication()) return false;
   if (op.kind == models::OpKind::kQuantize) return true;
+  if (memory_bound_on_device) {
+    const models::ComputeKind kind = models::compute_kind_of(op);
+    if (kind == models::ComputeKind::kNormElementwise || kind == models::ComputeKind::kPermute) return true;
+  }
   return op.has_shape() && (op.kind == models::OpKind::kGemm || op.kind == models::OpKind::kGroupedGemm ||
                             op.kind == models::OpKind::kAttention);
 }
@@ -82,6 +87,11 @@ DeviceTimings load_device_timings(const std::string& file) {
     if (!run["launches_held"].is_boolean())
       fields.malformed("run.launches_held", "is not true or false", "true or false");
     t.launches_held = run["launches_held"].get<bool>();
+  }
+  if (run.contains("memory_bound_on_device")) {
+    if (!run["memory_bound_on_device"].is_boolean())
+      fields.malformed("run.memory_bound_on_device", "is not true or false", "true or false");
+    t.memory_bound_on_device = run["memory_bound_on_device"].get<bool>();
   }
   const json& steps = fields.member(root, "steps", "");
   if (!steps.is_array() || steps.size() < 2)
@@ -169,9 +179,10 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
     std::array<double, models::kComputeKindCount> seconds{};
     for (const std::vector<models::Op>& ops : layers)
       for (const models::Op& op : ops) {
-        if (!runs_on_the_device(op)) continue;
+        if (!runs_on_the_device(op, t.memory_bound_on_device)) continue;
         const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
-        fp64[kind] = fp64[kind] || op.role == models::OpRole::kRouter || op.role == models::OpRole::kHead;
+        fp64[kind] = fp64[kind] || (op.kind == models::OpKind::kGemm && (op.role == models::OpRole::kRouter ||
+                                                                          op.role == models::OpRole::kHead));
         if (const std::optional<hw::KernelFamily> family = hw::kernel_family_of(op); family) {
           if (priced.calibrated && priced.calibrated->is_fitted(*family))
             fitted_families[kind].insert(*family);
@@ -213,6 +224,7 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   v.steps_read = static_cast<int>(t.device_by_kind_s.size()) - 1;
   v.fp8 = s.job.precision.format == models::TrainingPrecision::kFp8Block;
   v.launches_held = t.launches_held;
+  v.memory_bound_on_device = t.memory_bound_on_device;
   // The steps compared: those read whose calls' device times are the device's alone, where any is; else all.
   std::vector<std::size_t> compared;
   for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step)

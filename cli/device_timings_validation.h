@@ -1,8 +1,9 @@
 // The GPU's half of `trainsim validate` (issue 19's loop on a GPU), as far as the reduced model runs there today: its
-// CUDA back-end runs the GEMMs and the attention core on the GPU and times their kernels there, inside training steps
-// whose other ops run on the host (kernels/model/cuda_backend.h; `train_reduced_model_cuda --backend cuda --timings
-// FILE`: device_by_op_kind_s). Those device times per compute kind beside the simulator's prices of the same ops (the
-// kind's GEMM and attention ops of the scenario's step); the host's ops and the step's wall time are not compared.
+// CUDA back-end runs the GEMMs, the attention core and (since 2026-12-05) the norm/element-wise and permute ops on the
+// GPU and times their kernels there, inside training steps whose routing, embedding, loss and optimizer run on the
+// host (kernels/model/cuda_backend.h; `train_reduced_model_cuda --backend cuda --timings FILE`: device_by_op_kind_s).
+// Those device times per compute kind beside the simulator's prices of the same ops; the host's ops and the step's
+// wall time are not compared.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -21,6 +22,9 @@ struct DeviceTimings {
   std::string config, precision, backend;  // "run": what it was measured on
   int sequences = 0, length = 0;
   bool launches_held = false;  // run.launches_held: each call's launches lie outside its device time (absent: false)
+  // run.memory_bound_on_device: the norm/element-wise and permute kinds' ops ran on the device too (absent: false,
+  // the CUDA back-end before 2026-12-05 ran them on the host).
+  bool memory_bound_on_device = false;
   // Per step, in order: each compute kind's device seconds (the simulator's kinds, the optimizer's too).
   std::vector<std::array<double, models::kComputeKindCount>> device_by_kind_s;
   // Per step, the device seconds of an FP8 run's weight casts (device_weight_casts_s; 0 where the file gives none:
@@ -43,7 +47,8 @@ DeviceTimings load_device_timings(const std::string& file);
 void check_timings_fit(const sim::Scenario& scenario, const DeviceTimings& timings);
 
 // Per compute kind, the scenario's GEMM and attention ops as priced (with FP8 GEMMs their activations' casts too,
-// the quantize ops; every layer of its one device, times the micro-batches) beside their device time, step by step
+// the quantize ops; where the memory-bound ops ran on the device, every op of the norm/element-wise and permute
+// kinds too; every layer of its one device, times the micro-batches) beside their device time, step by step
 // over the timed steps after the first (the first warms up the device: its kernels' first launches, cuBLASLt's
 // heuristics); the kind's figures are those of the step whose error is the median. Kinds with neither are left out.
 // Where the file gives each step's routing, each step is priced at it, as the CUDA back-end runs the experts: each

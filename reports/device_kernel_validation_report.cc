@@ -14,20 +14,26 @@ std::string kernel_ms(double seconds) { return fmt::format("{:.3f}", seconds * 1
 }  // namespace
 
 std::string format_device_kernel_validation_report(const DeviceKernelValidation& v) {
-  const char* what = v.fp8 ? "GEMMs, their FP8 casts and attention core" : "GEMMs and attention core";
+  const std::string what =
+      fmt::format("{}{}", v.fp8 ? "GEMMs, their FP8 casts and attention core" : "GEMMs and attention core",
+                  v.memory_bound_on_device ? ", norms, element-wise ops and permutes" : "");
+  const std::string ops =
+      fmt::format("{}{}", v.fp8 ? "GEMM, FP8 cast and attention ops" : "GEMM and attention ops",
+                  v.memory_bound_on_device ? " (in the norm_elementwise and permute kinds, every op)" : "");
   std::string out = fmt::format(
       "# The reduced DeepSeek-V3's {} on {}: predicted, then measured\n\n"
       "Made by `{}` (issue 19's loop on a GPU; kernels/model/NOTES.md, \"The CUDA back-end\"). The model trained "
       "through its CUDA back-end, which runs its {} on the GPU and times their kernels there "
-      "(CUDA events around each call's kernels, the copies in and out left out), while its other ops still run on the "
+      "(CUDA events around each call's kernels, the copies in and out left out), while its {} still run on the "
       "host; so only those kernels are compared, per compute kind, and not the step.\n\n"
       "**Predicted**: the scenario's {} of the kind, every layer of its one device, priced by {}. "
       "**Measured**: the kind's kernels' device time in a training step. Each of the {} steps read (the first timed "
       "step warms the device up and is left out) is set beside its own prediction, and each kind's row is the step "
       "whose error is the median of the steps'.\n\n"
       "- scenario: `{}`\n- device: {}\n- model: {}\n- timings: `{}`\n\n",
-      what, v.device, v.command_line, what, v.fp8 ? "GEMM, FP8 cast and attention ops" : "GEMM and attention ops",
-      v.pricing, v.steps_read, v.scenario, v.device, v.model, v.timings_file);
+      what, v.device, v.command_line, what,
+      v.memory_bound_on_device ? "routing, embedding, loss and optimizer" : "other ops", ops, v.pricing, v.steps_read,
+      v.scenario, v.device, v.model, v.timings_file);
   out += fmt::format(
       "## The kinds' kernels (goal: each within {:.0f}%)\n\n"
       "| kind | predicted, ms | measured, ms | error | goal |\n| --- | ---: | ---: | ---: | --- |\n",
@@ -67,6 +73,12 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
                    "per expert with rows, its router's uneven rows), where the catalog prices one grouped GEMM per op "
                    "at the balanced share (DeepSeek-V3's kernel); its error holds both (the timings gave no "
                    "routing).\n";
+  if (v.memory_bound_on_device)
+    out += "- permute, norm_elementwise: the model runs each routed expert's gather, SwiGLU and gated combine (and "
+           "their backwards) as kernels of their own, one launch per expert with rows, where the catalog prices one "
+           "op per layer for all experts (DeepSeek-V3's fused kernels); its norm, residual and gradient-sum kernels are "
+           "one a catalog op, as the catalog's (kernels/model/memory_bound_kernels.cuh). Their error holds the "
+           "difference in launches.\n";
   if (v.fp8) {
     out += "- quantize: the FP8 casts of the GEMMs' activations and their gradients, which the model runs on the GPU "
            "inside each FP8 GEMM call and times apart from the GEMM (kernels/model/op_timer.h's DeviceWork), against "

@@ -42,6 +42,8 @@ struct DeviceKernelValidation {
   // weight_casts_s (the median per step read) the weights' casts, which the catalog does not run per GEMM call.
   bool fp8 = false;
   bool launches_held = false;  // the measured times leave each call's launches out (a stream hold queued them)
+  // The norm/element-wise and permute kinds' ops ran on the device too, and are compared with the rest.
+  bool memory_bound_on_device = false;
   double weight_casts_s = 0;
 };
 

@@ -9,7 +9,10 @@
 //   (2^-4 relative), RMS 2^-4 / sqrt(3) per operand, two operands per GEMM; independent errors add in quadrature:
 //   sqrt(2 n) x 2^-4 / sqrt(3);
 // - an FP64 GEMM (head, gate): nothing at this scale;
-// - an attention pass on a BF16 kernel: kBf16OutputRelL2 (mla_tolerances.h, the attention check's own bound).
+// - an attention pass on a BF16 kernel: kBf16OutputRelL2 (mla_tolerances.h, the attention check's own bound);
+// - a memory-bound op (norm, add, SwiGLU, RoPE, an expert's gather or combine) on a device that stores its tensors
+//   in BF16 (at BF16 and FP8 GEMMs): its inputs rounded to BF16 (2^-9) and its output (2^-9), 2^-8 in all, adding
+//   up along a chain as the BF16 GEMMs' do. FP64 storage (FP64 GEMMs): nothing at this scale.
 #include "kernels/model/layer_check.h"
 
 #include <cmath>
@@ -26,6 +29,7 @@
 #include "kernels/model/moe_layer.h"
 #include "kernels/model/reduced_deepseek_v3.h"
 #include "kernels/model/swiglu_mlp.h"
+#include "kernels/moe/permute_ref.h"
 
 namespace trainsim::kernels::model {
 
@@ -80,12 +84,24 @@ double gemm_bound(GemmPrecision precision, int k) {
   return 0;
 }
 
-// The budget of a chain of `gemms` GEMMs at `precision` and `attention_passes` BF16 attention passes.
-double chain_budget(GemmPrecision precision, int gemms, int attention_passes) {
+// The budget of a chain of `gemms` GEMMs at `precision`, `attention_passes` BF16 attention passes and
+// `memory_bound_ops` memory-bound ops.
+double chain_budget(GemmPrecision precision, int gemms, int attention_passes, int memory_bound_ops) {
   double gemm = 0;
   if (precision == GemmPrecision::kBF16) gemm = gemms * std::ldexp(1.0, -8);
   if (precision == GemmPrecision::kFP8) gemm = std::sqrt(2.0 * gemms) * std::ldexp(1.0, -4) / std::sqrt(3.0);
-  return gemm + attention_passes * kBf16OutputRelL2;
+  const double memory_bound = precision == GemmPrecision::kFP64 ? 0 : memory_bound_ops * std::ldexp(1.0, -8);
+  return gemm + attention_passes * kBf16OutputRelL2 + memory_bound;
+}
+
+// One memory-bound op on inputs both sides read alike (BF16-representable): an output stored in BF16 is rounded
+// once (2^-9) after FP32 arithmetic of at most a few hundred terms (a few hundred x 2^-24 of their magnitudes):
+// bound 2^-8. An output kept in the arithmetic's type (the gamma and gate gradients, the experts' sums into a token)
+// loses only the FP32 arithmetic: n 2^-24 of sum |t| for n random-sign terms, about sqrt(n) |sum t|: 2^-15 at
+// n = 96, bound 2^-12. FP64 storage (FP64 GEMMs): FP64 in another order, bound 1e-12.
+double memory_bound_op_bound(GemmPrecision precision, bool stored) {
+  if (precision == GemmPrecision::kFP64) return 1e-12;
+  return stored ? std::ldexp(1.0, -8) : std::ldexp(1.0, -12);
 }
 
 class Checker {
@@ -101,6 +117,7 @@ class Checker {
   std::vector<LayerCheckRow> run() {
     linear_shapes();
     attention();
+    memory_bound_ops();
     mla();
     mlp();
     moe();
@@ -204,6 +221,116 @@ class Checker {
     add("attention.backward", "dv", relative_l2(got.dv, ref.dv), kBf16OutputRelL2);
   }
 
+  // The memory-bound ops on BF16-representable inputs, as the attention core: the reference's FP64 on the values
+  // the device reads (memory_bound_op_bound says each bound).
+  void memory_bound_ops() {
+    const MlaDims d = c_.mla_dims();
+    const GemmPrecision p = o_.precision;
+    const int t = tokens_;
+    const double stored = memory_bound_op_bound(p, true), kept = memory_bound_op_bound(p, false);
+    struct Norm {
+      const char* name;
+      int dim, stride;
+    };
+    for (const Norm& n : {Norm{"norm (hidden)", c_.hidden_size, c_.hidden_size},
+                          Norm{"norm (kv latent)", d.kv_lora, d.kv_down_dim()}}) {
+      const std::vector<double> x = inputs(size_t(t) * n.stride, seed(), 1, true),
+                                gamma = inputs(n.dim, seed(), 1, true), dy = inputs(size_t(t) * n.dim, seed(), 1, true);
+      add(std::string(n.name) + ".forward", "y",
+          relative_l2(candidate_.rmsnorm(x, t, n.dim, n.stride, gamma, d.rms_eps, p),
+                      reference_.rmsnorm(x, t, n.dim, n.stride, gamma, d.rms_eps, p)),
+          stored);
+      std::vector<double> dgamma_ref(n.dim, 0.0), dgamma_got(n.dim, 0.0);
+      const std::vector<double> dx_ref =
+          reference_.rmsnorm_backward(x, t, n.dim, n.stride, gamma, d.rms_eps, dy, dgamma_ref, p);
+      const std::vector<double> dx_got =
+          candidate_.rmsnorm_backward(x, t, n.dim, n.stride, gamma, d.rms_eps, dy, dgamma_got, p);
+      add(std::string(n.name) + ".backward", "dx", relative_l2(dx_got, dx_ref), stored);
+      add(std::string(n.name) + ".backward", "dgamma", relative_l2(dgamma_got, dgamma_ref), kept);
+    }
+    {
+      const std::vector<double> a = inputs(size_t(t) * c_.hidden_size, seed(), 1, true),
+                                b = inputs(a.size(), seed(), 1, true);
+      std::vector<double> sum_ref = a, sum_got = a;
+      reference_.add(sum_ref, b, p);
+      candidate_.add(sum_got, b, p);
+      add("add", "sum", relative_l2(sum_got, sum_ref), stored);
+    }
+    if (const int inter = c_.moe_intermediate_size > 0 ? c_.moe_intermediate_size : c_.intermediate_size; inter > 0) {
+      const std::vector<double> h = inputs(size_t(t) * 2 * inter, seed(), 1, true),
+                                d_act = inputs(size_t(t) * inter, seed(), 1, true);
+      std::vector<double> act_ref(d_act.size()), act_got(d_act.size()), dh_ref(h.size()), dh_got(h.size());
+      reference_.swiglu(h, t, inter, act_ref, p);
+      candidate_.swiglu(h, t, inter, act_got, p);
+      add("swiglu.forward", "act", relative_l2(act_got, act_ref), stored);
+      reference_.swiglu_backward(h, t, inter, d_act, dh_ref, p);
+      candidate_.swiglu_backward(h, t, inter, d_act, dh_got, p);
+      add("swiglu.backward", "dh", relative_l2(dh_got, dh_ref), stored);
+    }
+    rope(d, p, stored);
+    expert_rows_ops(p, stored, kept);
+  }
+
+  void rope(const MlaDims& d, GemmPrecision p, double stored) {
+    const std::vector<int> positions = VarlenBatch::from_lengths(ragged_lengths()).positions();
+    const size_t t = positions.size(), rows = t * d.heads;
+    const std::vector<double> q_up = inputs(rows * d.qk_dim(), seed(), 1, true),
+                              kv_up = inputs(rows * d.kv_up_dim(), seed(), 1, true),
+                              kv_down = inputs(t * d.kv_down_dim(), seed(), 1, true);
+    MlaQkvRef ref, got;
+    reference_.assemble_qkv(d, q_up, kv_up, kv_down, positions, ref, p);
+    candidate_.assemble_qkv(d, q_up, kv_up, kv_down, positions, got, p);
+    add("rope.forward", "q", relative_l2(got.q, ref.q), stored);
+    add("rope.forward", "k", relative_l2(got.k, ref.k), stored);
+    add("rope.forward", "v", relative_l2(got.v, ref.v), stored);
+    const std::vector<double> dq = inputs(ref.q.size(), seed(), 1, true), dk = inputs(ref.k.size(), seed(), 1, true),
+                              dv = inputs(ref.v.size(), seed(), 1, true);
+    std::vector<double> d_q_up_ref, d_kv_up_ref, d_q_up_got, d_kv_up_got, d_kv_down_ref(kv_down.size(), 0.0),
+        d_kv_down_got(kv_down.size(), 0.0);
+    reference_.assemble_qkv_backward(d, dq, dk, dv, positions, d_q_up_ref, d_kv_up_ref, d_kv_down_ref, p);
+    candidate_.assemble_qkv_backward(d, dq, dk, dv, positions, d_q_up_got, d_kv_up_got, d_kv_down_got, p);
+    add("rope.backward", "d_q_up", relative_l2(d_q_up_got, d_q_up_ref), stored);
+    add("rope.backward", "d_kv_up", relative_l2(d_kv_up_got, d_kv_up_ref), stored);
+    add("rope.backward", "d_kv_down", relative_l2(d_kv_down_got, d_kv_down_ref), stored);
+  }
+
+  // One expert's gather, combine, scatter-add and combine backward, on the rows a round-robin choice of top-k experts
+  // gives it (every token's k experts distinct), the expert with the most rows.
+  void expert_rows_ops(GemmPrecision p, double stored, double kept) {
+    const int experts = c_.n_routed_experts, k = c_.num_experts_per_tok, hidden = c_.hidden_size, t = tokens_;
+    if (experts == 0 || k == 0) return;
+    std::vector<int> ids;
+    for (int token = 0; token < t; ++token)
+      for (int j = 0; j < k; ++j) ids.push_back((token * (k + 1) + j) % experts);
+    const ExpertLayout layout = plan_expert_layout(ids, k, experts, 1);
+    int e = 0;
+    for (int i = 1; i < experts; ++i)
+      if (layout.counts[i] > layout.counts[e]) e = i;
+    const size_t count = size_t(layout.counts[e]);
+    const std::vector<double> x = inputs(size_t(t) * hidden, seed(), 1, true),
+                              gates = inputs(size_t(t) * k, seed(), 1, true),
+                              out = inputs(count * hidden, seed(), 1, true), y0 = inputs(x.size(), seed(), 1, true),
+                              dy = inputs(x.size(), seed(), 1, true);
+    const std::string layer = "expert " + std::to_string(e) + " (" + std::to_string(count) + " rows)";
+    std::vector<double> rows_ref(count * hidden), rows_got(count * hidden);
+    reference_.gather_expert_rows(layout, e, x, hidden, rows_ref, p);
+    candidate_.gather_expert_rows(layout, e, x, hidden, rows_got, p);
+    add(layer + " gather", "rows", relative_l2(rows_got, rows_ref), stored);
+    std::vector<double> y_ref = y0, y_got = y0, dx_ref = y0, dx_got = y0;
+    reference_.combine_expert_rows(layout, e, gates, out, hidden, y_ref, p);
+    candidate_.combine_expert_rows(layout, e, gates, out, hidden, y_got, p);
+    add(layer + " combine", "y", relative_l2(y_got, y_ref), kept);
+    reference_.scatter_add_expert_rows(layout, e, out, hidden, dx_ref, p);
+    candidate_.scatter_add_expert_rows(layout, e, out, hidden, dx_got, p);
+    add(layer + " scatter-add", "dx", relative_l2(dx_got, dx_ref), kept);
+    std::vector<double> d_rows_ref(count * hidden), d_rows_got(count * hidden), d_gates_ref(gates.size(), 0.0),
+        d_gates_got(gates.size(), 0.0);
+    reference_.combine_expert_rows_backward(layout, e, gates, out, dy, hidden, d_rows_ref, d_gates_ref, p);
+    candidate_.combine_expert_rows_backward(layout, e, gates, out, dy, hidden, d_rows_got, d_gates_got, p);
+    add(layer + " combine.backward", "d_rows", relative_l2(d_rows_got, d_rows_ref), stored);
+    add(layer + " combine.backward", "d_gates", relative_l2(d_gates_got, d_gates_ref), kept);
+  }
+
   // The batch's sequences at unequal lengths (the last one shorter), so that tiles and sequence ends are ragged.
   std::vector<int> ragged_lengths() const {
     std::vector<int> lengths(o_.sequences, o_.length);
@@ -211,8 +338,9 @@ class Checker {
     return lengths;
   }
 
-  // MLA forward and backward. Chains: forward q_down -> q_up -> attention -> o_proj (3 GEMMs, 1 pass); backward adds
-  // o_proj's dgrad -> attention -> q_up's -> q_down's (3 more, 1 more pass, its forward recomputation inside).
+  // MLA forward and backward. Chains: forward q_down -> q_norm -> q_up -> rope -> attention -> o_proj (3 GEMMs,
+  // 2 memory-bound ops, 1 pass); backward adds o_proj's dgrad -> attention -> rope -> q_up's -> q_norm -> q_down's ->
+  // the gradient sum (3 more GEMMs, 3 more memory-bound ops, 1 more pass, its forward recomputation inside).
   void mla() {
     const MlaDims d = c_.mla_dims();
     const MlaWeights& w = weights_.layers.at(0).mla;
@@ -231,7 +359,7 @@ class Checker {
       r.dx = mla_attention_backward(d, w, cache, dy, r.grads);
       return r;
     });
-    const double forward = chain_budget(o_.precision, 3, 1), backward = chain_budget(o_.precision, 6, 2);
+    const double forward = chain_budget(o_.precision, 3, 1, 2), backward = chain_budget(o_.precision, 6, 2, 5);
     add("mla.forward", "y", relative_l2(got.y, ref.y), forward);
     add("mla.backward", "dx", relative_l2(got.dx, ref.dx), backward);
     const std::pair<const char*, std::vector<double> MlaWeights::*> tensors[] = {
@@ -242,7 +370,8 @@ class Checker {
       add("mla.backward", name, relative_l2(got.grads.*member, ref.grads.*member), backward);
   }
 
-  // A SwiGLU MLP forward and backward. Chains: gate_up -> down (2 GEMMs); backward adds down's and gate_up's dgrads.
+  // A SwiGLU MLP forward and backward. Chains: gate_up -> swiglu -> down (2 GEMMs, 1 memory-bound op); backward adds
+  // down's dgrad -> swiglu -> gate_up's (2 more GEMMs, 1 more op).
   void swiglu_rows(const std::string& layer, const SwigluWeights& w, int rows, OpKind kind) {
     const std::vector<double> x = inputs(size_t(rows) * w.hidden, seed(), 1),
                               dy = inputs(size_t(rows) * w.hidden, seed(), 1);
@@ -258,8 +387,8 @@ class Checker {
       r.dx = swiglu_mlp_backward(w, cache, dy, r.grads);
       return r;
     });
-    const double backward = chain_budget(o_.precision, 4, 0);
-    add(layer + ".forward", "y", relative_l2(got.y, ref.y), chain_budget(o_.precision, 2, 0));
+    const double backward = chain_budget(o_.precision, 4, 0, 2);
+    add(layer + ".forward", "y", relative_l2(got.y, ref.y), chain_budget(o_.precision, 2, 0, 1));
     add(layer + ".backward", "dx", relative_l2(got.dx, ref.dx), backward);
     add(layer + ".backward", "w_gate_up", relative_l2(got.grads.w_gate_up, ref.grads.w_gate_up), backward);
     add(layer + ".backward", "w_down", relative_l2(got.grads.w_down, ref.grads.w_down), backward);
@@ -271,7 +400,8 @@ class Checker {
   }
 
   // The MoE layer: the router (kOriginalPrecision on both sides, so the same experts), then the experts' SwiGLU
-  // (chains as the MLP's) and the gates' gradient into the router.
+  // (GEMM chains as the MLP's; gather -> swiglu -> combine, 3 memory-bound ops forward, and combine's backward ->
+  // swiglu -> scatter-add -> the gradient sum, 4 more, back) and the gates' gradient into the router.
   void moe() {
     if (c_.first_k_dense_replace >= c_.num_hidden_layers) return;
     const MoeWeights& w = weights_.layers.at(c_.first_k_dense_replace).moe;
@@ -298,8 +428,8 @@ class Checker {
     double differing = ref.experts.size() == got.experts.size() ? 0 : std::numeric_limits<double>::quiet_NaN();
     for (size_t i = 0; i < ref.experts.size() && i < got.experts.size(); ++i) differing += ref.experts[i] != got.experts[i];
     add("moe.router", "experts chosen (differing)", differing, 0);
-    const double backward = chain_budget(o_.precision, 4, 0);
-    add("moe.forward", "y", relative_l2(got.y, ref.y), chain_budget(o_.precision, 2, 0));
+    const double backward = chain_budget(o_.precision, 4, 0, 7);
+    add("moe.forward", "y", relative_l2(got.y, ref.y), chain_budget(o_.precision, 2, 0, 3));
     add("moe.backward", "dx", relative_l2(got.dx, ref.dx), backward);
     add("moe.backward", "w_router", relative_l2(got.grads.w_router, ref.grads.w_router), backward);
     std::vector<double> ref_experts, got_experts;
@@ -323,7 +453,10 @@ class Checker {
   // The whole model, every layer dense (no top-k choice to flip), on a byte sequence. A weight's gradient passes
   // through at most 5 GEMMs per block forward (MLA's down, up and output projections, the MLP's two) over the
   // blocks and the MTP depths, plus each MTP projection, and as many back (precision_model_test's count: 52 for the
-  // small config); attention: one pass each way per MLA layer.
+  // small config); attention: one pass each way per MLA layer; memory-bound ops: per block 7 forward (attn_norm,
+  // q_norm, rope, the residual add and ffn_norm, swiglu, the residual add) and 8 back (ffn_norm's backward and the
+  // residual's gradient sum, swiglu, rope, q_norm, MLA's gradient sum, attn_norm's and the residual's), and the MTP
+  // input norms one each way per depth.
   void whole_model() {
     ModelConfig dense = c_;
     dense.first_k_dense_replace = dense.num_hidden_layers;
@@ -348,7 +481,8 @@ class Checker {
       return r;
     };
     Run ref = run(reference_), got = run(candidate_);
-    const double bound = chain_budget(o_.precision, gemms, 2 * blocks);
+    const double bound =
+        chain_budget(o_.precision, gemms, 2 * blocks, 15 * blocks + 2 * dense.num_nextn_predict_layers);
     add("model", "loss", std::fabs(got.loss - ref.loss) / std::fabs(ref.loss), bound);
     double worst = 0;
     std::string worst_name = "gradients";

@@ -150,9 +150,9 @@ __global__ void __launch_bounds__(kMemoryBoundThreads)
 struct RopeDims {
   int heads, qk_nope, qk_rope, v_dim, kv_lora;
   double theta;
-  int qk() const { return qk_nope + qk_rope; }
-  int up() const { return qk_nope + v_dim; }        // kv_up's columns a head
-  int down() const { return kv_lora + qk_rope; }    // kv_down's columns
+  __device__ int qk() const { return qk_nope + qk_rope; }
+  __device__ int up() const { return qk_nope + v_dim; }      // kv_up's columns a head
+  __device__ int down() const { return kv_lora + qk_rope; }  // kv_down's columns
 };
 
 // rope_ref's angles for one token at `position` (negative: the inverse rotation), into cos_of and sin_of
@@ -258,22 +258,26 @@ __global__ void __launch_bounds__(kMemoryBoundThreads)
   for (int c = threadIdx.x; c < hidden; c += kMemoryBoundThreads) rows[r * hidden + c] = x[token * hidden + c];
 }
 
-// dx[token] += d_rows[r] (scatter_add_expert_rows). An expert holds a token at most once, so rows never collide.
+// dx[token] += d_rows[r] (scatter_add_expert_rows), dx in the arithmetic's type: the experts' contributions to a
+// token add up there, rounded to T once, by whatever reads them next. An expert holds a token at most once, so its
+// rows never collide.
 template <class T>
 __global__ void __launch_bounds__(kMemoryBoundThreads)
-    scatter_add_rows_kernel(const int* token_of_row, const T* d_rows, int hidden, T* dx) {
+    scatter_add_rows_kernel(const int* token_of_row, const T* d_rows, int hidden, ArithmeticOf<T>* dx) {
   const size_t r = blockIdx.x, token = token_of_row[r];
   for (int c = threadIdx.x; c < hidden; c += kMemoryBoundThreads)
-    store(&dx[token * hidden + c], load(dx[token * hidden + c]) + load(d_rows[r * hidden + c]));
+    dx[token * hidden + c] += load(d_rows[r * hidden + c]);
 }
 
-// y[token] += gate x rows[r] (combine_expert_rows); gate_of_row[r] is the row's slot's gate.
+// y[token] += gate x rows[r] (combine_expert_rows), y in the arithmetic's type as dx above (kernels/moe's combine
+// sums in FP32 too); gate_of_row[r] is the row's slot's gate.
 template <class T>
 __global__ void __launch_bounds__(kMemoryBoundThreads)
-    combine_rows_kernel(const int* token_of_row, const ArithmeticOf<T>* gate_of_row, const T* rows, int hidden, T* y) {
+    combine_rows_kernel(const int* token_of_row, const ArithmeticOf<T>* gate_of_row, const T* rows, int hidden,
+                        ArithmeticOf<T>* y) {
   const size_t r = blockIdx.x, token = token_of_row[r];
   for (int c = threadIdx.x; c < hidden; c += kMemoryBoundThreads)
-    store(&y[token * hidden + c], load(y[token * hidden + c]) + gate_of_row[r] * load(rows[r * hidden + c]));
+    y[token * hidden + c] += gate_of_row[r] * load(rows[r * hidden + c]);
 }
 
 // combine_expert_rows_backward: d_rows[r] = gate dy[token]; d_gate_of_row[r] = dy[token] . rows[r]. A block a row.
@@ -305,7 +309,8 @@ inline unsigned stride_blocks(int64_t count) {
 template <class Launch, class T>
 void launch_rmsnorm(Launch&& launch, const T* x, int rows, int dim, int stride, const T* gamma, ArithmeticOf<T> eps,
                     T* y) {
-  if (rows > 0) launch(dim3(unsigned(rows)), dim3(kMemoryBoundThreads), rmsnorm_kernel<T>, x, dim, stride, gamma, eps, y);
+  if (rows > 0)
+    launch(dim3(unsigned(rows)), dim3(kMemoryBoundThreads), rmsnorm_kernel<T>, x, dim, stride, gamma, eps, y);
 }
 
 template <class Launch, class T>
@@ -356,11 +361,13 @@ void launch_rope_assemble_backward(Launch&& launch, const RopeDims& d, int token
 
 template <class Launch, class T>
 void launch_gather_rows(Launch&& launch, const int* token_of_row, int rows, const T* x, int hidden, T* out) {
-  if (rows > 0) launch(dim3(unsigned(rows)), dim3(kMemoryBoundThreads), gather_rows_kernel<T>, token_of_row, x, hidden, out);
+  if (rows > 0)
+    launch(dim3(unsigned(rows)), dim3(kMemoryBoundThreads), gather_rows_kernel<T>, token_of_row, x, hidden, out);
 }
 
 template <class Launch, class T>
-void launch_scatter_add_rows(Launch&& launch, const int* token_of_row, int rows, const T* d_rows, int hidden, T* dx) {
+void launch_scatter_add_rows(Launch&& launch, const int* token_of_row, int rows, const T* d_rows, int hidden,
+                             ArithmeticOf<T>* dx) {
   if (rows > 0)
     launch(dim3(unsigned(rows)), dim3(kMemoryBoundThreads), scatter_add_rows_kernel<T>, token_of_row, d_rows, hidden,
            dx);
@@ -368,7 +375,7 @@ void launch_scatter_add_rows(Launch&& launch, const int* token_of_row, int rows,
 
 template <class Launch, class T>
 void launch_combine_rows(Launch&& launch, const int* token_of_row, const ArithmeticOf<T>* gate_of_row, int rows,
-                         const T* expert_rows, int hidden, T* y) {
+                         const T* expert_rows, int hidden, ArithmeticOf<T>* y) {
   if (rows > 0)
     launch(dim3(unsigned(rows)), dim3(kMemoryBoundThreads), combine_rows_kernel<T>, token_of_row, gate_of_row,
            expert_rows, hidden, y);

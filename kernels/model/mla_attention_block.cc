@@ -41,21 +41,21 @@ constexpr QkvStepNames kRecomputeSteps{"q_norm_recompute", "q_up_recompute", "kv
 void norms_and_up(const MlaDims& d, const MlaWeights& w, std::span<const double> q_down,
                   std::span<const int> positions, GemmPrecision precision, const QkvStepNames& names, MlaQkvRef& q) {
   const int tokens = int(positions.size());
-  q.c_q = timed(OpKind::kNormElementwise, names.q_norm,
-                [&] { return current_backend().rmsnorm(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, precision); });
+  ComputeBackend& backend = current_backend();
+  q.c_q = timed(OpKind::kNormElementwise, names.q_norm, [&] {
+    return backend.rmsnorm(q_down, tokens, d.q_lora, d.q_lora, w.gamma_q, d.rms_eps, precision);
+  });
   const std::vector<double> q_up = timed(OpKind::kProjection, names.q_up, [&] {
     return linear_forward(q.c_q, w.w_uq, tokens, d.heads * d.qk_dim(), d.q_lora, precision);
   });
-  q.c_kv = timed(OpKind::kNormElementwise, names.kv_norm,
-                 [&] {
-                   return current_backend().rmsnorm(q.kv_down, tokens, d.kv_lora, d.kv_down_dim(), w.gamma_kv, d.rms_eps,
-                                                    precision);
-                 });
+  q.c_kv = timed(OpKind::kNormElementwise, names.kv_norm, [&] {
+    return backend.rmsnorm(q.kv_down, tokens, d.kv_lora, d.kv_down_dim(), w.gamma_kv, d.rms_eps, precision);
+  });
   const std::vector<double> kv_up = timed(OpKind::kProjection, names.kv_up, [&] {
     return linear_forward(q.c_kv, w.w_ukv, tokens, d.heads * d.kv_up_dim(), d.kv_lora, precision);
   });
   OpScope scope(OpKind::kNormElementwise, names.rope);
-  current_backend().assemble_qkv(d, q_up, kv_up, q.kv_down, positions, q, precision);
+  backend.assemble_qkv(d, q_up, kv_up, q.kv_down, positions, q, precision);
 }
 
 }  // namespace

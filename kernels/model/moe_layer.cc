@@ -128,8 +128,8 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
     std::vector<double> d_out(size_t(cache.layout.counts[e]) * hidden);
     {
       OpScope scope(OpKind::kPermute, "combine");
-      backend.combine_expert_rows_backward(cache.layout, e, cache.gates, cache.expert_out[e], dy, hidden, d_out, d_gates,
-                                           cache.precision);
+      backend.combine_expert_rows_backward(cache.layout, e, cache.gates, cache.expert_out[e], dy, hidden, d_out,
+                                           d_gates, cache.precision);
     }
     const std::vector<double> dxe = swiglu_mlp_backward(w.experts[e], cache.expert_caches[e], d_out, grads.experts[e]);
     OpScope gather_scope(OpKind::kPermute, "gather");

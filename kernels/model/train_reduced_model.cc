@@ -175,7 +175,8 @@ int main(int argc, char** argv) {
       // The CUDA back-end holds its stream ahead of each call's kernels (cuda_backend.cu's start_kernels).
       const model::TimingsRun run{o.config,           std::string(model::to_string(o.training.precision)),
                                   o.backend,          o.training.sequences,
-                                  o.training.length,  o.backend == "cuda"};
+                                  o.training.length,  o.backend == "cuda",
+                                  o.backend == "cuda"};
       std::vector<std::vector<std::vector<std::int64_t>>> expert_rows;  // each step's routing, beside its times
       for (const model::TrainingStepRecord& step : trained.steps) expert_rows.push_back(step.expert_rows);
       if (!o.timings_path.empty())

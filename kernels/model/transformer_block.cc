@@ -36,8 +36,9 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
   cache.rows = rows;
   cache.mla.recompute_norms_and_up = cache.recompute_norms;
   cache.x.assign(x.begin(), x.end());
-  cache.attn_in = timed(OpKind::kNormElementwise, "attn_norm",
-                        [&] { return backend.rmsnorm(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, precision); });
+  cache.attn_in = timed(OpKind::kNormElementwise, "attn_norm", [&] {
+    return backend.rmsnorm(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, precision);
+  });
   cache.h = mla_attention_forward(c.mla_dims(), w.mla, batch, cache.attn_in, cache.mla, precision);
   {
     OpScope scope(OpKind::kNormElementwise, "residual_ffn_norm");
@@ -73,8 +74,9 @@ std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, 
   ComputeBackend& backend = current_backend();
   std::vector<double> ffn_in;  // empty: the sublayers read their cached inputs
   if (cache.recompute_norms)
-    ffn_in = timed(OpKind::kNormElementwise, "ffn_norm_recompute",
-                   [&] { return backend.rmsnorm(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, precision); });
+    ffn_in = timed(OpKind::kNormElementwise, "ffn_norm_recompute", [&] {
+      return backend.rmsnorm(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, precision);
+    });
   const std::vector<double> d_ffn_in = w.is_moe
                                            ? moe_backward(c.routing_rule(), w.moe, cache.moe, dy, grads.moe, ffn_in)
                                            : swiglu_mlp_backward(w.dense, cache.dense, dy, grads.dense, ffn_in);
@@ -86,8 +88,9 @@ std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, 
   });
   std::vector<double> attn_in;
   if (cache.recompute_norms)
-    attn_in = timed(OpKind::kNormElementwise, "attn_norm_recompute",
-                    [&] { return backend.rmsnorm(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, precision); });
+    attn_in = timed(OpKind::kNormElementwise, "attn_norm_recompute", [&] {
+      return backend.rmsnorm(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, precision);
+    });
   const std::vector<double> d_attn_in =
       mla_attention_backward(c.mla_dims(), w.mla, cache.mla, dh, grads.mla, attn_in);
   OpScope scope(OpKind::kNormElementwise, "attn_norm_residual");

@@ -238,6 +238,51 @@ TEST(ValidateCommand, AGpusKernelTimesAreComparedWithThePricesOfTheSameOps) {
   EXPECT_NE(refused.err.find("run.launches_held: is not true or false"), std::string::npos) << refused.err;
 }
 
+// Since 2026-12-05 the CUDA back-end runs the norm/element-wise and permute ops on the device too, and its timings
+// say so (run.memory_bound_on_device): those kinds are then compared, every op of theirs priced; a file without the
+// key (the earlier runs') compares the GEMM and attention kinds alone, as before.
+TEST(ValidateCommand, AGpusMemoryBoundKindsAreComparedWhereTheyRanOnTheDevice) {
+  const std::string run_on_device = R"({"config": "reduced-deepseek-v3-gpu.json", "precision": "bf16",
+      "backend": "cuda", "sequences": 2, "length": 47, "launches_held": true, "memory_bound_on_device": true})";
+  nlohmann::json timings = nlohmann::json::parse(gpu_timings(run_on_device));
+  for (nlohmann::json& step : timings["steps"]) {  // the same values every step: the median is them
+    step["device_by_op_kind_s"]["norm_elementwise"] = 80e-6;
+    step["device_by_op_kind_s"]["permute"] = 25e-6;
+  }
+  const std::string file = write_temp("gpu-timings-memory-bound.json", timings.dump());
+  const std::string out = temp_path("validation-gpu-memory-bound.md");
+  const ProcessResult r = run_trainsim({"validate", kGpuScenario, "--device-timings", file, "-o", out}, kSource);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const ProcessResult run = run_trainsim({"run", kGpuScenario, "--json"}, kSource);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json by_kind = nlohmann::json::parse(run.out).at("step").at("compute_by_op_kind_s");
+  const std::string report = file_text(out);
+  const auto rows = kernel_rows_of(report);
+  // Both kinds hold only memory-bound ops, so their predictions are run's whole kinds.
+  for (const auto& [kind, measured_ms] : {std::pair{"norm_elementwise", 0.080}, std::pair{"permute", 0.025}}) {
+    ASSERT_TRUE(rows.count(kind)) << kind << " missing from:\n" << report;
+    EXPECT_NEAR(rows.at(kind).second, measured_ms, 5e-4) << kind;
+    EXPECT_GT(rows.at(kind).first, 0) << kind;
+    EXPECT_NEAR(rows.at(kind).first, 1e3 * by_kind.at(kind).get<double>(), 5e-4) << kind;
+  }
+  EXPECT_NE(report.find("GEMMs and attention core, norms, element-wise ops and permutes"), std::string::npos)
+      << report;
+  EXPECT_NE(report.find("while its routing, embedding, loss and optimizer still run on the host"), std::string::npos)
+      << report;
+
+  // The same times in a file without the key: those kinds are not the device's ops, and are left out.
+  timings["run"].erase("memory_bound_on_device");
+  const std::string before = write_temp("gpu-timings-memory-bound-before.json", timings.dump());
+  const std::string before_out = temp_path("validation-gpu-memory-bound-before.md");
+  ASSERT_EQ(run_trainsim({"validate", kGpuScenario, "--device-timings", before, "-o", before_out}, kSource).exit_code,
+            0);
+  const auto before_rows = kernel_rows_of(file_text(before_out));
+  for (const char* kind : {"norm_elementwise", "permute"}) {
+    ASSERT_TRUE(before_rows.count(kind)) << kind;  // measured but not predicted: shown, with nothing priced
+    EXPECT_EQ(before_rows.at(kind).first, 0) << kind;
+  }
+}
+
 // The FP8 run (gpu-run.sh's model-step trains both): its GEMMs' kernels in their kinds, its activations' casts in
 // quantize against the catalog's quantize ops, its weights' casts reported apart.
 TEST(ValidateCommand, AGpusFp8CastsAreComparedWithTheCatalogsQuantizeOps) {

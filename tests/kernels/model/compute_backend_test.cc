@@ -1,6 +1,7 @@
 // One model definition over a back-end (compute_backend.h): a back-end that computes what the CPU does changes no bit
 // of the loss or of any gradient; every matrix product the model counts (the FLOPs op_catalog_agreement_test holds
-// to the simulator's catalog) reaches the back-end; a back-end that computes something else changes the loss.
+// to the simulator's catalog) and every op of the norm/element-wise and permute kinds reaches the back-end; a
+// back-end that computes something else changes the loss.
 #include <gtest/gtest.h>
 
 #include "kernels/mla/mla_problem.h"
@@ -53,13 +54,92 @@ class RecordingBackend final : public testing::CpuDelegatingBackend {
     return CpuDelegatingBackend::attention_backward(shape, q, k, v, d_o);
   }
 
+  // The memory-bound ops: recorded, then the CPU references (the base class's).
+  std::vector<double> rmsnorm(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
+                              double eps, GemmPrecision precision) override {
+    record_norm_elementwise(rows > 0);
+    return ComputeBackend::rmsnorm(x, rows, dim, stride, gamma, eps, precision);
+  }
+  std::vector<double> rmsnorm_backward(std::span<const double> x, int rows, int dim, int stride,
+                                       std::span<const double> gamma, double eps, std::span<const double> dy,
+                                       std::span<double> dgamma, GemmPrecision precision) override {
+    record_norm_elementwise(rows > 0);
+    return ComputeBackend::rmsnorm_backward(x, rows, dim, stride, gamma, eps, dy, dgamma, precision);
+  }
+  void add(std::span<double> sum, std::span<const double> other, GemmPrecision precision) override {
+    record_norm_elementwise(!sum.empty());
+    ComputeBackend::add(sum, other, precision);
+  }
+  void swiglu(std::span<const double> h, int rows, int inter, std::span<double> act,
+              GemmPrecision precision) override {
+    record_norm_elementwise(rows > 0);
+    swiglu_device_calls += rows > 0;
+    ComputeBackend::swiglu(h, rows, inter, act, precision);
+  }
+  void swiglu_backward(std::span<const double> h, int rows, int inter, std::span<const double> d_act,
+                       std::span<double> dh, GemmPrecision precision) override {
+    record_norm_elementwise(rows > 0);
+    swiglu_device_calls += rows > 0;
+    ComputeBackend::swiglu_backward(h, rows, inter, d_act, dh, precision);
+  }
+  void assemble_qkv(const MlaDims& d, std::span<const double> q_up, std::span<const double> kv_up,
+                    std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out,
+                    GemmPrecision precision) override {
+    record_norm_elementwise(!positions.empty());
+    ComputeBackend::assemble_qkv(d, q_up, kv_up, kv_down, positions, out, precision);
+  }
+  void assemble_qkv_backward(const MlaDims& d, std::span<const double> dq, std::span<const double> dk,
+                             std::span<const double> dv, std::span<const int> positions, std::vector<double>& d_q_up,
+                             std::vector<double>& d_kv_up, std::span<double> d_kv_down,
+                             GemmPrecision precision) override {
+    record_norm_elementwise(!positions.empty());
+    ComputeBackend::assemble_qkv_backward(d, dq, dk, dv, positions, d_q_up, d_kv_up, d_kv_down, precision);
+  }
+  void gather_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> x, int hidden,
+                          std::span<double> rows, GemmPrecision precision) override {
+    record_permute(layout.counts[expert] > 0);
+    ComputeBackend::gather_expert_rows(layout, expert, x, hidden, rows, precision);
+  }
+  void scatter_add_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> d_rows, int hidden,
+                               std::span<double> dx, GemmPrecision precision) override {
+    record_permute(layout.counts[expert] > 0);
+    ComputeBackend::scatter_add_expert_rows(layout, expert, d_rows, hidden, dx, precision);
+  }
+  void combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                           std::span<const double> rows, int hidden, std::span<double> y,
+                           GemmPrecision precision) override {
+    record_permute(layout.counts[expert] > 0);
+    ComputeBackend::combine_expert_rows(layout, expert, gates, rows, hidden, y, precision);
+  }
+  void combine_expert_rows_backward(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                                    std::span<const double> rows, std::span<const double> dy, int hidden,
+                                    std::span<double> d_rows, std::span<double> d_gates,
+                                    GemmPrecision precision) override {
+    record_permute(layout.counts[expert] > 0);
+    ComputeBackend::combine_expert_rows_backward(layout, expert, gates, rows, dy, hidden, d_rows, d_gates, precision);
+  }
+
   double attention_gain = 1;
   int64_t device_ns_per_call = 0;  // reported as each call's device time (count_device_time), as a GPU's would be
   int device_calls = 0;  // calls that ran a kernel
   int linear_calls = 0, attention_forward_calls = 0, attention_backward_calls = 0;
+  int norm_elementwise_device_calls = 0, permute_device_calls = 0, swiglu_device_calls = 0;
   double gemm_flops = 0, attention_flops = 0;
 
  private:
+  // A memory-bound op with rows runs its kernels (the CUDA back-end's rule); one without runs none.
+  void record_norm_elementwise(bool has_rows) {
+    if (!has_rows) return;
+    ++norm_elementwise_device_calls;
+    ++device_calls;
+    count_device_time(device_ns_per_call);
+  }
+  void record_permute(bool has_rows) {
+    if (!has_rows) return;
+    ++permute_device_calls;
+    ++device_calls;
+    count_device_time(device_ns_per_call);
+  }
   void record_gemm(int m, int n, int k) {
     ++linear_calls;
     gemm_flops += 2.0 * m * n * k;
@@ -111,6 +191,8 @@ void expect_same_bits(GemmPrecision precision) {
   EXPECT_EQ(recording.attention_forward_calls, 3);
   EXPECT_EQ(recording.attention_backward_calls, 3);
   EXPECT_GT(recording.linear_calls, 0);
+  EXPECT_GT(recording.norm_elementwise_device_calls, 0);
+  EXPECT_GT(recording.permute_device_calls, 0);
   // Every FLOP the model counts ran on the back-end (the timer counts a GEMM's 2mnk and the attention core's
   // mla_problem.h figure once each, as the recording does; both sums are of the same doubles in the same order
   // only per kind, hence the relative tolerance of a few roundings).
@@ -127,20 +209,32 @@ TEST(ComputeBackend, ABackendsDeviceTimeLandsInTheOpThatRanIt) {
   const int calls = recording.device_calls;
   // Every call runs inside a timed op: all of its device time is an op's, none the step's untimed.
   int64_t ops_ns = 0;
-  int ops_with_device_time = 0;
+  int ops_with_device_time = 0, swiglu_ops_with_device_time = 0;
   for (const TimedOp& op : r.step.ops) {
     ops_ns += op.device_ns;
     ops_with_device_time += op.device_ns > 0;
-    // The ops that ran a kernel are those whose GEMMs or attention core did arithmetic (counted FLOPs).
-    EXPECT_EQ(op.device_ns > 0, op.flops > 0) << op.name;
+    // The ops that ran a kernel: those whose GEMMs or attention core did arithmetic (counted FLOPs), every op of the
+    // norm/element-wise kind (each calls the back-end) but an expert's SwiGLU where the expert got no rows, and a
+    // permute op where its expert has rows; no other.
+    if (op.name == "swiglu") {
+      swiglu_ops_with_device_time += op.device_ns > 0;
+    } else if (op.kind == OpKind::kNormElementwise) {
+      EXPECT_GT(op.device_ns, 0) << op.name;
+    } else if (op.kind != OpKind::kPermute) {
+      EXPECT_EQ(op.device_ns > 0, op.flops > 0) << op.name;
+    }
   }
   EXPECT_EQ(ops_ns, 1000LL * calls);
+  EXPECT_EQ(swiglu_ops_with_device_time, recording.swiglu_device_calls);
   EXPECT_EQ(r.step.untimed_device_ns, 0);
   EXPECT_GT(ops_with_device_time, 0);
   int64_t kinds_ns = 0;
   for (const int64_t ns : r.step.kind_device_ns) kinds_ns += ns;
   EXPECT_EQ(kinds_ns, ops_ns);
-  EXPECT_EQ(r.step.kind_device_ns[static_cast<int>(OpKind::kNormElementwise)], 0);
+  EXPECT_EQ(r.step.kind_device_ns[static_cast<int>(OpKind::kNormElementwise)],
+            1000LL * recording.norm_elementwise_device_calls);
+  EXPECT_EQ(r.step.kind_device_ns[static_cast<int>(OpKind::kPermute)], 1000LL * recording.permute_device_calls);
+  EXPECT_GT(recording.permute_device_calls, 0);
   EXPECT_GT(r.step.kind_device_ns[static_cast<int>(OpKind::kAttentionCore)], 0);
   // With no back-end reporting, no device time.
   const auto cpu = run(nullptr, GemmPrecision::kBF16);

@@ -25,9 +25,17 @@ ModelConfig gpu_config() {
 void expect_every_check(const std::vector<LayerCheckRow>& rows) {
   std::set<std::string> layers;
   for (const LayerCheckRow& r : rows) layers.insert(r.layer.substr(0, r.layer.find(' ')));
-  for (const char* layer : {"gemm", "attention.forward", "attention.backward", "mla.forward", "mla.backward",
-                            "mlp.forward", "mlp.backward", "moe.router", "moe.forward", "moe.backward", "model"})
+  for (const char* layer : {"gemm", "attention.forward", "attention.backward", "norm", "add", "swiglu.forward",
+                            "swiglu.backward", "rope.forward", "rope.backward", "expert", "mla.forward",
+                            "mla.backward", "mlp.forward", "mlp.backward", "moe.router", "moe.forward", "moe.backward",
+                            "model"})
     EXPECT_TRUE(layers.count(layer)) << layer;
+  // The memory-bound ops' rows, by their outputs (layer names carry the shapes).
+  std::set<std::string> outputs;
+  for (const LayerCheckRow& r : rows) outputs.insert(r.output);
+  for (const char* output : {"dgamma", "sum", "act", "dh", "q", "k", "v", "d_q_up", "d_kv_up", "d_kv_down", "rows",
+                             "d_rows", "d_gates"})
+    EXPECT_TRUE(outputs.count(output)) << output;
 }
 
 void expect_all_exact(const ModelConfig& c, GemmPrecision precision, int length) {
@@ -92,11 +100,73 @@ TEST(LayerCheck, ABackendOffByAKnownAmountFailsTheRowsItChanges) {
   EXPECT_NE(layer_check_table(rows).find("| FAIL |"), std::string::npos);
 }
 
-// The CPU with the attention core's inputs and outputs rounded to BF16, as the CUDA back-end's kernels read and write
-// them (their FP32 insides aside): the CUDA back-end's largest departure from the CPU's arithmetic, which the bounds
-// of the layers and the model must hold.
-class Bf16AttentionBackend final : public testing::CpuDelegatingBackend {
+// The CPU with the attention core's and the memory-bound ops' inputs and outputs rounded to BF16, as the CUDA
+// back-end's kernels read and write them at BF16 and FP8 (their FP32 insides aside; the outputs they keep in FP32,
+// the gamma and gate gradients and the experts' sums, unrounded): the CUDA back-end's largest departures from the
+// CPU's arithmetic, which the bounds of the layers and the model must hold.
+class Bf16StorageBackend final : public testing::CpuDelegatingBackend {
  public:
+  std::vector<double> rmsnorm(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
+                              double eps, GemmPrecision precision) override {
+    return rounded(cpu_backend().rmsnorm(rounded(x), rows, dim, stride, rounded(gamma), eps, precision));
+  }
+  std::vector<double> rmsnorm_backward(std::span<const double> x, int rows, int dim, int stride,
+                                       std::span<const double> gamma, double eps, std::span<const double> dy,
+                                       std::span<double> dgamma, GemmPrecision precision) override {
+    return rounded(cpu_backend().rmsnorm_backward(rounded(x), rows, dim, stride, rounded(gamma), eps, rounded(dy),
+                                                  dgamma, precision));
+  }
+  void add(std::span<double> sum, std::span<const double> other, GemmPrecision precision) override {
+    std::vector<double> s = rounded(sum);
+    cpu_backend().add(s, rounded(other), precision);
+    round_into(s, sum);
+  }
+  void swiglu(std::span<const double> h, int rows, int inter, std::span<double> act,
+              GemmPrecision precision) override {
+    cpu_backend().swiglu(rounded(h), rows, inter, act, precision);
+    round_into(act, act);
+  }
+  void swiglu_backward(std::span<const double> h, int rows, int inter, std::span<const double> d_act,
+                       std::span<double> dh, GemmPrecision precision) override {
+    cpu_backend().swiglu_backward(rounded(h), rows, inter, rounded(d_act), dh, precision);
+    round_into(dh, dh);
+  }
+  void assemble_qkv(const MlaDims& d, std::span<const double> q_up, std::span<const double> kv_up,
+                    std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out,
+                    GemmPrecision precision) override {
+    cpu_backend().assemble_qkv(d, rounded(q_up), rounded(kv_up), rounded(kv_down), positions, out, precision);
+    for (std::vector<double>* x : {&out.q, &out.k, &out.v}) round_into(*x, *x);
+  }
+  void assemble_qkv_backward(const MlaDims& d, std::span<const double> dq, std::span<const double> dk,
+                             std::span<const double> dv, std::span<const int> positions, std::vector<double>& d_q_up,
+                             std::vector<double>& d_kv_up, std::span<double> d_kv_down,
+                             GemmPrecision precision) override {
+    cpu_backend().assemble_qkv_backward(d, rounded(dq), rounded(dk), rounded(dv), positions, d_q_up, d_kv_up,
+                                        d_kv_down, precision);
+    for (std::vector<double>* x : {&d_q_up, &d_kv_up}) round_into(*x, *x);
+    round_into(d_kv_down, d_kv_down);
+  }
+  void gather_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> x, int hidden,
+                          std::span<double> rows, GemmPrecision precision) override {
+    cpu_backend().gather_expert_rows(layout, expert, rounded(x), hidden, rows, precision);
+  }
+  void scatter_add_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> d_rows, int hidden,
+                               std::span<double> dx, GemmPrecision precision) override {
+    cpu_backend().scatter_add_expert_rows(layout, expert, rounded(d_rows), hidden, dx, precision);
+  }
+  void combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                           std::span<const double> rows, int hidden, std::span<double> y,
+                           GemmPrecision precision) override {
+    cpu_backend().combine_expert_rows(layout, expert, gates, rounded(rows), hidden, y, precision);
+  }
+  void combine_expert_rows_backward(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                                    std::span<const double> rows, std::span<const double> dy, int hidden,
+                                    std::span<double> d_rows, std::span<double> d_gates,
+                                    GemmPrecision precision) override {
+    cpu_backend().combine_expert_rows_backward(layout, expert, gates, rounded(rows), rounded(dy), hidden, d_rows,
+                                               d_gates, precision);
+    round_into(d_rows, d_rows);
+  }
   std::vector<double> attention_forward(const AttentionShape& shape, std::span<const double> q,
                                         std::span<const double> k, std::span<const double> v) override {
     return rounded(CpuDelegatingBackend::attention_forward(shape, rounded(q), rounded(k), rounded(v)));
@@ -112,17 +182,20 @@ class Bf16AttentionBackend final : public testing::CpuDelegatingBackend {
  private:
   static std::vector<double> rounded(std::span<const double> x) {
     std::vector<double> r(x.size());
-    for (size_t i = 0; i < x.size(); ++i) r[i] = double(round_to_bf16(float(x[i])));
+    round_into(x, r);
     return r;
+  }
+  static void round_into(std::span<const double> x, std::span<double> to) {
+    for (size_t i = 0; i < x.size(); ++i) to[i] = double(round_to_bf16(float(x[i])));
   }
 };
 
-TEST(LayerCheck, BoundsHoldTheCudaBackendsBf16AttentionOnTheCpu) {
-  Bf16AttentionBackend bf16_attention;
+TEST(LayerCheck, BoundsHoldTheCudaBackendsBf16StorageOnTheCpu) {
+  Bf16StorageBackend bf16_storage;
   for (GemmPrecision precision : {GemmPrecision::kBF16, GemmPrecision::kFP8}) {
     LayerCheckOptions o;
     o.precision = precision;
-    const std::vector<LayerCheckRow> rows = check_layers(gpu_config(), cpu_backend(), bf16_attention, o);
+    const std::vector<LayerCheckRow> rows = check_layers(gpu_config(), cpu_backend(), bf16_storage, o);
     std::printf("%s", layer_check_table(rows).c_str());
     for (const LayerCheckRow& r : rows) EXPECT_TRUE(r.passed()) << r.layer << " " << r.output << " " << r.error;
   }

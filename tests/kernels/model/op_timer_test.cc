@@ -120,6 +120,14 @@ TEST(OpTimer, TimingsJsonReadsBack) {
   TimingsRun held = run;
   held.launches_held = true;
   EXPECT_TRUE(parse_json(op_timings_json(held, steps, routing), "timings").find("run")->find("launches_held")->boolean);
+  ASSERT_NE(measured_on->find("memory_bound_on_device"), nullptr);
+  EXPECT_FALSE(measured_on->find("memory_bound_on_device")->boolean);  // the CPU back-end's ops run on the host
+  TimingsRun on_device = run;
+  on_device.memory_bound_on_device = true;
+  EXPECT_TRUE(parse_json(op_timings_json(on_device, steps, routing), "timings")
+                  .find("run")
+                  ->find("memory_bound_on_device")
+                  ->boolean);
   const JsonValue* list = root.find("steps");
   ASSERT_NE(list, nullptr);
   ASSERT_EQ(list->items.size(), 2u);
