@@ -2,7 +2,8 @@
 // reduced DeepSeek-V3's training step from a calibration measured on that device, then the model trains there with
 // every op timed, and the report puts the two side by side (reports/device_validation_report.h). The host (the
 // CPU back-end, `cluster.gpu: host`) is the device built so far; a GPU's loop needs the model's whole step on the GPU
-// (its CUDA back-end computes and times the GEMMs and attention there; the other ops still run on the host).
+// (its CUDA back-end computes and times the GEMMs, attention and memory-bound ops there; routing, the loss and the
+// optimizer still run on the host, and every call's tensors go through it).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -64,10 +65,10 @@ void check_runs_on_host(const sim::Scenario& s) {
   if (s.cluster.gpu.key != hw::kHostGpuKey)
     throw ConfigError(s.where("cluster.gpu"),
                       fmt::format("the device is '{}': the loop on a GPU needs the model's whole step on the GPU "
-                                  "(its memory-bound ops still run on the host)",
+                                  "(its routing, loss and optimizer still run on the host)",
                                   s.cluster.gpu.key),
                       "cluster.gpu: host (this machine's CPU, where the reduced model's CPU back-end trains)",
-                      "for a GPU, --device-timings FILE compares its GEMMs' and attention core's kernels with their "
+                      "for a GPU, --device-timings FILE compares the kernels its CUDA back-end timed with their "
                       "prices (kernels/model/NOTES.md says what the GPU loop lacks)");
   if (s.job.precision.format != models::TrainingPrecision::kBf16)
     throw ConfigError(s.where("training.precision"), "the host's loop measures BF16 GEMMs", "training.precision: bf16",
