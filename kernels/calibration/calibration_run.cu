@@ -1,7 +1,10 @@
 // calibration_run: times every call of a flattened calibration plan (calibration_call.h) with the project's
 // kernels, one family each (kernels/CALIBRATION.md), and writes a CSV row per call as soon as it is timed, so a
 // run cut short keeps every call it finished. Usage: calibration_run [--quick] [--fastest] [--isolated] CALLS.txt
-// TIMES.csv
+// TIMES.csv [MODEL_CONFIG.json]
+// MODEL_CONFIG.json (a reduced DeepSeek-V3's config, kernels/model/configs/): a memory-bound call is timed with the
+// model's own device kernels where its CUDA back-end has them (device_memory_ops.h), as the back-end issues them,
+// not as a copy of its bytes; the prices of the model's validation then come from the kernels its step runs.
 // --fastest also times each call's peers here (cuBLASLt's FP8 GEMM beside ours) and keeps the faster, named in the
 // row: the prices of a planning calibration, where the kernels a run would use are the fastest at hand; without it
 // every call is the project's own kernel, as the reduced model runs them (its validation's prices).
@@ -10,16 +13,19 @@
 // the full count under the plan's SM count.
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "kernels/calibration/calibration_call.h"
 #include "kernels/calibration/calibration_times.h"
+#include "kernels/calibration/device_memory_ops.h"
 #include "kernels/calibration/gpu_kernel_choice.h"
 #include "kernels/common/driver_args.h"
 #include "kernels/common/gpu_timing.cuh"
@@ -29,6 +35,7 @@
 #include "kernels/fp8/sm90_fp8_quantize.h"
 #include "kernels/mla/sm90_bf16_mla_attention.cuh"
 #include "kernels/mla/sm90_bf16_mla_projections.cuh"
+#include "kernels/model/model_config.h"
 #include "kernels/moe/grouped_fp8_ref.h"
 #include "kernels/moe/moe_bench_harness.cuh"
 #include "kernels/moe/routing_rule.h"
@@ -83,8 +90,12 @@ struct Timed {
   // Where `run` is several GEMM calls of their own, one per group (one_call_per_group), each of them: --isolated times
   // each alone, as the reduced model's CUDA back-end times its calls, and sums them.
   std::vector<std::function<void()>> group_calls;
+  // A memory-bound call of the model's kernels: its calls (group_calls) are one op's, per expert, or several ops'
+  // (a call standing for distinct ops), so the time is one point's, over ops_per_run (their mean).
+  bool one_point = false;
+  int ops_per_run = 1;
 
-  int kernel_calls() const { return group_calls.empty() ? 1 : static_cast<int>(group_calls.size()); }
+  int kernel_calls() const { return group_calls.empty() || one_point ? 1 : static_cast<int>(group_calls.size()); }
 };
 
 // A grouped GEMM run as one GEMM call per group, `calls` one after another; one call is a dense GEMM's.
@@ -278,6 +289,33 @@ Timed copy(const CalibrationCall& c, const std::string& stand_in, Scratch& s) {
                            : "cudaMemcpyAsync device to device (standing in: " + stand_in + ")"};
 }
 
+// The reduced model's memory-bound kernels for the call's ops (device_memory_ops.h), each distinct op once, the
+// call's time their mean; nullopt where none of its ops has a kernel in the model's CUDA back-end.
+std::optional<Timed> model_memory_ops(const CalibrationCall& c, const model::ModelConfig& config) {
+  if (c.family != "memory_bound") return std::nullopt;
+  std::vector<DeviceMemoryOp> ops;
+  for (const std::string& name : c.ops)
+    if (std::optional<DeviceMemoryOp> op = device_memory_op(c, name, config)) {
+      const bool seen =
+          std::any_of(ops.begin(), ops.end(), [&](const DeviceMemoryOp& o) { return o.kernel == op->kernel; });
+      if (!seen && !op->calls.empty()) ops.push_back(std::move(*op));
+    }
+  if (ops.empty()) return std::nullopt;
+  Timed t;
+  t.one_point = true;
+  t.ops_per_run = static_cast<int>(ops.size());
+  for (DeviceMemoryOp& op : ops) {
+    t.kernel += (t.kernel.empty() ? "" : " + ") + op.kernel +
+                (op.calls.size() > 1 ? " x " + std::to_string(op.calls.size()) + " calls" : "");
+    for (std::function<void()>& call : op.calls) t.group_calls.push_back(std::move(call));
+  }
+  if (ops.size() > 1) t.kernel = "mean of " + t.kernel;
+  t.run = [calls = t.group_calls](int) {
+    for (const std::function<void()>& call : calls) call();
+  };
+  return t;
+}
+
 // The project's kernel for the call; `as_the_model_runs` (--isolated): a grouped FP8 GEMM as the reduced model's
 // CUDA back-end runs it, a dense GEMM per expert, not kernels/moe's grouped kernel (its BF16 one runs so always).
 Timed prepare(const CalibrationCall& c, const GpuKernelChoice& choice, Scratch& s, bool as_the_model_runs) {
@@ -306,9 +344,12 @@ std::vector<Timed> peers(const CalibrationCall& c, const GpuKernelChoice& choice
 }
 
 int run(const DriverArgs& cli) {
-  if (cli.positional.size() != 2)
-    throw std::invalid_argument("usage: calibration_run [--quick] [--fastest] [--isolated] CALLS.txt TIMES.csv");
+  if (cli.positional.size() != 2 && cli.positional.size() != 3)
+    throw std::invalid_argument(
+        "usage: calibration_run [--quick] [--fastest] [--isolated] CALLS.txt TIMES.csv [MODEL_CONFIG.json]");
   const bool fastest = cli.has("--fastest"), isolated = cli.has("--isolated");
+  std::optional<model::ModelConfig> config;
+  if (cli.positional.size() == 3) config = model::load_model_config(cli.positional[2]);
   std::ifstream in(cli.positional[0]);
   if (!in) throw std::runtime_error("cannot read " + cli.positional[0]);
   const std::vector<CalibrationCall> calls = read_calibration_calls(in);
@@ -333,7 +374,8 @@ int run(const DriverArgs& cli) {
     try {
       Scratch scratch;
       const GpuKernelChoice choice = choose_gpu_kernel(c);
-      std::vector<Timed> candidates{prepare(c, choice, scratch, isolated)};
+      std::optional<Timed> model_kernels = config ? model_memory_ops(c, *config) : std::nullopt;
+      std::vector<Timed> candidates{model_kernels ? std::move(*model_kernels) : prepare(c, choice, scratch, isolated)};
       if (fastest) {
         try {
           for (Timed& peer : peers(c, choice, scratch)) candidates.push_back(std::move(peer));
@@ -351,6 +393,7 @@ int run(const DriverArgs& cli) {
             s += median_seconds([&call](int) { call(); }, warmup, samples, nullptr, 1);
         else
           s = median_seconds(t.run, warmup, samples, nullptr, batch);
+        s /= t.ops_per_run;
         if (candidates.size() > 1)
           std::printf("%-24s %12.3f us  (candidate) %s\n", c.id.c_str(), s * 1e6, t.kernel.c_str());
         if (kernel.empty() || s < seconds) {

@@ -1,21 +1,10 @@
 // What the reduced DeepSeek-V3's CPU back-end (kernels/model/) runs for a memory-bound call of a calibration plan:
-// calibration_run_cpu times these where the GPU driver runs the project's memory-bound kernels or copies the bytes.
-// A call stands for catalog ops (CalibrationCall::ops) and gives only their bytes; the op's shape is read back from
-// the bytes through the op catalog's byte counts (cited beside each, models/), with the model's widths from its
-// config. What each catalog op runs, as the model runs it:
-//   attn.norm, mlp.norm, moe.norm, head.norm, mtp.enorm, mtp.hnorm   rmsnorm_ref over rows of the hidden size
-//   attn.q_norm, attn.kv_norm                                       rmsnorm_ref over rows of the latent's width
-//   <name>.bwd of each norm                                         rmsnorm_backward_ref
-//   attn.rope, attn.rope.bwd                                        assemble_qkv_ref, assemble_qkv_backward_ref
-//   mlp.swiglu, moe.*.swiglu and their .bwd                         swiglu_ref, swiglu_backward_ref
-//   moe.topk, moe.topk.bwd                                          router_ref + plan_expert_layout, gate_backward
-//   moe.balance_loss, moe.balance_loss.bwd                          sequence_balance_loss, a copy of its gradient
-//   moe.permute, moe.permute.bwd                                    gather_expert_rows, scatter_add_expert_rows
-//   moe.combine_sum, moe.combine_sum.bwd                            combine_expert_rows(_backward) of every expert
-//   embed.lookup, mtp.embed_lookup, embed.scatter_add, ...          embedding_forward, embedding_backward
-//   head.cross_entropy                                              cross_entropy (its gradient in the same pass)
-//   attn.input_grad_sum, moe.input_grad_sum                         add_gradient
-//   <block>.residual_add, <block>.residual_grad_sum                  add_gradient
+// calibration_run_cpu times these where the GPU driver runs the model's memory-bound kernels (device_memory_ops.cuh)
+// or copies the bytes. Which of the model's ops each catalog op of the call is, and its shape, memory_op_shapes.h
+// says; here each is the model's own FP64 loop on that shape (rmsnorm_ref and its backward, swiglu_ref per expert,
+// assemble_qkv_ref, add_gradient, router_ref + plan_expert_layout and gate_backward, sequence_balance_loss,
+// gather_expert_rows and scatter_add_expert_rows or combine_expert_rows(_backward) of every expert,
+// embedding_forward and embedding_backward, cross_entropy).
 // A call stands for every catalog op of its bytes, whose loops on the host differ where a GPU's time is the bytes'
 // (moe.permute and its backward share one; so may attn.rope and moe.shared.swiglu.bwd): it runs each distinct loop
 // once and counts their mean, so that the ops' times add up to what their loops take. An op without a loop of its

@@ -35,13 +35,14 @@ model_step() {
 }
 
 # time_model_plan PLAN NAME: PLAN's calls timed into $WORK/model/NAME-<gpu>.json (calibration_io.py's results), one
-# call at a time behind a stream hold (--isolated), as the model's CUDA back-end times its calls in model-step.
+# call at a time behind a stream hold (--isolated), as the model's CUDA back-end times its calls in model-step; the
+# memory-bound calls with the model's own kernels (the GPU config: calibration_run's MODEL_CONFIG.json).
 time_model_plan() {
   local dir
   dir=$(family_dir model)
   "$PYTHON" kernels/calibration/calibration_io.py flatten "$1" > "$dir/$2-calls.txt" || return 1
   logged "$dir/$2-run.txt" "$BUILD/kernels/calibration/calibration_run" "${QUICK_ARGS[@]}" --isolated \
-    "$dir/$2-calls.txt" "$dir/$2-times.csv" || return $?
+    "$dir/$2-calls.txt" "$dir/$2-times.csv" "$REPO/kernels/model/configs/reduced-deepseek-v3-gpu.json" || return $?
   "$PYTHON" kernels/calibration/calibration_io.py results "$dir/$2-times.csv" -o "$dir/$2-$(gpu_name).json"
 }
 

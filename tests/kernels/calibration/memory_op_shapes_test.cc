@@ -1,0 +1,76 @@
+// The model's op and shape that a memory-bound calibration call stands for (kernels/calibration/memory_op_shapes.h),
+// which the host's loops and the GPU's kernels both run: hand counts on the small config (hidden 128, 4 heads, rope
+// 16, expert width 32, 16 experts, top 4). host_memory_ops_test.cc holds every op of the model's step to it.
+#include "kernels/calibration/memory_op_shapes.h"
+
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <stdexcept>
+
+namespace trainsim::kernels {
+namespace {
+
+const std::string kConfig = std::string(TRAINSIM_SOURCE_DIR) + "/kernels/model/configs/reduced-deepseek-v3-small.json";
+
+CalibrationCall call_of(const std::string& op, std::int64_t bytes) {
+  CalibrationCall c;
+  c.family = "memory_bound";
+  c.op = op;
+  c.bytes = bytes;
+  return c;
+}
+
+TEST(MemoryOpShapes, TheRoutedExpertsSwigluIsALoopPerExpertOverItsShareOfTheRows) {
+  const model::ModelConfig m = model::load_model_config(kConfig);
+  // 128 tokens x top 4 = 512 rows, each reading [gate, up] (2 x 32 BF16) and writing 32: 192 bytes a row.
+  const auto s = memory_op_shape(call_of("elementwise", 512 * 192), "moe.experts.swiglu", m);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->op, MemoryOp::kSwiglu);
+  EXPECT_EQ(s->rows, 512);
+  EXPECT_EQ(s->width, 32);
+  EXPECT_EQ(s->loop_rows, std::vector<int>(16, 32));
+  // 515 rows: three experts take one more (the catalog's balanced share, rounded).
+  const auto uneven = memory_op_shape(call_of("elementwise", 515 * 192), "moe.experts.swiglu", m);
+  ASSERT_TRUE(uneven.has_value());
+  EXPECT_EQ(std::accumulate(uneven->loop_rows.begin(), uneven->loop_rows.end(), 0), 515);
+  EXPECT_EQ(uneven->loop_rows.front(), 33);
+  EXPECT_EQ(uneven->loop_rows.back(), 32);
+  // The dense MLP's (width 320) is one loop of every row; its backward reads 5 values per output (1,600 x 2 bytes).
+  const auto dense = memory_op_shape(call_of("elementwise", 128 * 3200), "mlp.swiglu.bwd", m);
+  ASSERT_TRUE(dense.has_value());
+  EXPECT_TRUE(dense->backward);
+  EXPECT_EQ(dense->loop_rows, std::vector<int>{128});
+}
+
+TEST(MemoryOpShapes, RopeNormsAndSumsReadTheirRowsBack) {
+  const model::ModelConfig m = model::load_model_config(kConfig);
+  // RoPE rewrites 4 heads x 16 rope dims and the shared key's 16: 80 values in and out, 320 bytes a token forward.
+  const auto rope = memory_op_shape(call_of("elementwise", 128 * 320), "attn.rope", m);
+  ASSERT_TRUE(rope.has_value());
+  EXPECT_EQ(rope->op, MemoryOp::kRope);
+  EXPECT_EQ(rope->rows, 128);
+  // attn.q_norm over the query latent (32 wide): 4 bytes a value forward.
+  const auto norm = memory_op_shape(call_of("norm", 128 * 32 * 4), "attn.q_norm", m);
+  ASSERT_TRUE(norm.has_value());
+  EXPECT_EQ(norm->width, 32);
+  EXPECT_EQ(norm->rows, 128);
+  // A gradient sum: 6 bytes a value.
+  EXPECT_EQ(memory_op_shape(call_of("elementwise", 6 * 1000), "moe.input_grad_sum", m)->rows, 1000);
+  // What the model has no op of its own for, and bytes of another model.
+  EXPECT_FALSE(memory_op_shape(call_of("elementwise", 2 * 257 * 128), "head.cross_entropy.bwd", m).has_value());
+  EXPECT_THROW(memory_op_shape(call_of("elementwise", 1001), "attn.rope", m), std::invalid_argument);
+}
+
+TEST(MemoryOpShapes, TheRoutingOfACallIsTheModelsRuleOnItsTokens) {
+  const model::ModelConfig m = model::load_model_config(kConfig);
+  const RoutingRule rule = m.routing_rule();
+  const CalibrationRouting r = calibration_routing(rule, 64);
+  EXPECT_EQ(r.expert_ids.size(), 64u * 4);
+  EXPECT_EQ(r.layout.total_rows(), 64 * 4);  // every (token, expert) a row, no padding
+  const CalibrationRouting again = calibration_routing(rule, 64);
+  EXPECT_EQ(again.expert_ids, r.expert_ids);  // seeded: the same plan times the same routing
+}
+
+}  // namespace
+}  // namespace trainsim::kernels
