@@ -308,12 +308,9 @@ class CudaBackend final : public ComputeBackend {
 
   void gather_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> x, int hidden,
                           std::span<double> rows, GemmPrecision precision) override {
-    const ExpertRows r = expert_rows(layout, expert);
-    const int count = int(r.token_of_row.size());
-    if (count == 0) return;
-    on_storage(precision, [&](auto storage) {
+    on_expert_rows(layout, expert, precision, [&](auto storage, const ExpertRows&,
+                                                  const DeviceBuffer<int>& token_of_row, int count) {
       using T = decltype(storage);
-      const DeviceBuffer<int> token_of_row(r.token_of_row);
       const DeviceBuffer<T> d_x = upload_as<T>(x);
       DeviceBuffer<T> out(size_t(count) * hidden);
       start_kernels();
@@ -325,13 +322,10 @@ class CudaBackend final : public ComputeBackend {
 
   void scatter_add_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> d_rows, int hidden,
                                std::span<double> dx, GemmPrecision precision) override {
-    const ExpertRows r = expert_rows(layout, expert);
-    const int count = int(r.token_of_row.size());
-    if (count == 0) return;
-    on_storage(precision, [&](auto storage) {
+    on_expert_rows(layout, expert, precision, [&](auto storage, const ExpertRows&,
+                                                  const DeviceBuffer<int>& token_of_row, int count) {
       using T = decltype(storage);
       using A = md::ArithmeticOf<T>;
-      const DeviceBuffer<int> token_of_row(r.token_of_row);
       const DeviceBuffer<T> d_d_rows = upload_as<T>(d_rows);
       DeviceBuffer<A> d_dx = upload_as<A>(dx);
       start_kernels();
@@ -344,13 +338,10 @@ class CudaBackend final : public ComputeBackend {
   void combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> gates,
                            std::span<const double> rows, int hidden, std::span<double> y,
                            GemmPrecision precision) override {
-    const ExpertRows r = expert_rows(layout, expert);
-    const int count = int(r.token_of_row.size());
-    if (count == 0) return;
-    on_storage(precision, [&](auto storage) {
+    on_expert_rows(layout, expert, precision, [&](auto storage, const ExpertRows& r,
+                                                  const DeviceBuffer<int>& token_of_row, int count) {
       using T = decltype(storage);
       using A = md::ArithmeticOf<T>;
-      const DeviceBuffer<int> token_of_row(r.token_of_row);
       const DeviceBuffer<A> gate_of_row(gates_of_rows<A>(r, gates));
       const DeviceBuffer<T> d_rows = upload_as<T>(rows);
       DeviceBuffer<A> d_y = upload_as<A>(y);
@@ -365,13 +356,10 @@ class CudaBackend final : public ComputeBackend {
                                     std::span<const double> rows, std::span<const double> dy, int hidden,
                                     std::span<double> d_rows, std::span<double> d_gates,
                                     GemmPrecision precision) override {
-    const ExpertRows r = expert_rows(layout, expert);
-    const int count = int(r.token_of_row.size());
-    if (count == 0) return;
-    on_storage(precision, [&](auto storage) {
+    on_expert_rows(layout, expert, precision, [&](auto storage, const ExpertRows& r,
+                                                  const DeviceBuffer<int>& token_of_row, int count) {
       using T = decltype(storage);
       using A = md::ArithmeticOf<T>;
-      const DeviceBuffer<int> token_of_row(r.token_of_row);
       const DeviceBuffer<A> gate_of_row(gates_of_rows<A>(r, gates));
       const DeviceBuffer<T> d_expert_rows = upload_as<T>(rows), d_dy = upload_as<T>(dy);
       DeviceBuffer<T> d_d_rows(size_t(count) * hidden);
@@ -388,6 +376,15 @@ class CudaBackend final : public ComputeBackend {
 
  private:
   StreamLaunch launch() const { return StreamLaunch{stream_}; }
+  // f(T{}, the expert's rows, their tokens on the device, their count) with T the storage at `precision`, for an
+  // expert with rows; nothing for one without (no kernel runs, as no GEMM does).
+  template <class F>
+  void on_expert_rows(const ExpertLayout& layout, int expert, GemmPrecision precision, F&& f) {
+    const ExpertRows r = expert_rows(layout, expert);
+    if (r.token_of_row.empty()) return;
+    const DeviceBuffer<int> token_of_row(r.token_of_row);
+    on_storage(precision, [&](auto storage) { f(storage, r, token_of_row, int(r.token_of_row.size())); });
+  }
   void end_memory_bound_kernels() {
     TS_CUDA_CHECK_LAUNCH();
     end_kernels();

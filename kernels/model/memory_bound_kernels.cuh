@@ -39,6 +39,7 @@ using ArithmeticOf = typename Arithmetic<T>::type;
 
 __device__ inline float load(__nv_bfloat16 x) { return __bfloat162float(x); }
 __device__ inline double load(double x) { return x; }
+__device__ inline float load(float x) { return x; }
 __device__ inline void store(__nv_bfloat16* to, float v) { *to = __float2bfloat16(v); }
 __device__ inline void store(double* to, double v) { *to = v; }
 __device__ inline float exponential(float x) { return expf(x); }
@@ -167,6 +168,14 @@ __device__ void rope_angles(const RopeDims& d, int position, A* cos_of, A* sin_o
   }
 }
 
+// Element j of rope_ref's rotation of the pairs at `pairs` (x[2i], x[2i + 1]) by the angles' cosines and sines.
+template <class E, class A>
+__device__ A rotated(const E* pairs, int j, const A* cos_of, const A* sin_of) {
+  const int i = j / 2;
+  const A a = load(pairs[2 * i]), b = load(pairs[2 * i + 1]);
+  return j % 2 == 0 ? a * cos_of[i] - b * sin_of[i] : a * sin_of[i] + b * cos_of[i];
+}
+
 // assemble_qkv_ref for one token a block: q = q_up with RoPE on each head's last qk_rope dims; k = [k_nope from
 // kv_up | the shared key's rope dims from kv_down, rotated]; v from kv_up.
 template <class T>
@@ -176,15 +185,11 @@ __global__ void __launch_bounds__(kMemoryBoundThreads)
   using A = ArithmeticOf<T>;
   __shared__ A cos_of[kMaxRopeDims / 2], sin_of[kMaxRopeDims / 2], k_rope[kMaxRopeDims];
   const size_t t = blockIdx.x;
-  const int pairs = d.qk_rope / 2, qk = d.qk(), up = d.up();
+  const int qk = d.qk(), up = d.up();
   rope_angles(d, positions[t], cos_of, sin_of);
   __syncthreads();
-  for (int i = threadIdx.x; i < pairs; i += kMemoryBoundThreads) {
-    const T* src = kv_down + t * d.down() + d.kv_lora;
-    const A a = load(src[2 * i]), b = load(src[2 * i + 1]);
-    k_rope[2 * i] = a * cos_of[i] - b * sin_of[i];
-    k_rope[2 * i + 1] = a * sin_of[i] + b * cos_of[i];
-  }
+  for (int j = threadIdx.x; j < d.qk_rope; j += kMemoryBoundThreads)
+    k_rope[j] = rotated(kv_down + t * d.down() + d.kv_lora, j, cos_of, sin_of);
   __syncthreads();
   for (int idx = threadIdx.x; idx < d.heads * qk; idx += kMemoryBoundThreads) {
     const size_t row = t * d.heads + idx / qk;
@@ -195,9 +200,7 @@ __global__ void __launch_bounds__(kMemoryBoundThreads)
       k[row * qk + c] = kv_up[row * up + c];
       continue;
     }
-    const int i = (c - d.qk_nope) / 2;
-    const A a = load(from[d.qk_nope + 2 * i]), b = load(from[d.qk_nope + 2 * i + 1]);
-    store(&q[row * qk + c], (c - d.qk_nope) % 2 == 0 ? a * cos_of[i] - b * sin_of[i] : a * sin_of[i] + b * cos_of[i]);
+    store(&q[row * qk + c], rotated(from + d.qk_nope, c - d.qk_nope, cos_of, sin_of));
     store(&k[row * qk + c], k_rope[c - d.qk_nope]);
   }
   for (int idx = threadIdx.x; idx < d.heads * d.v_dim; idx += kMemoryBoundThreads) {
@@ -216,7 +219,7 @@ __global__ void __launch_bounds__(kMemoryBoundThreads)
   using A = ArithmeticOf<T>;
   __shared__ A cos_of[kMaxRopeDims / 2], sin_of[kMaxRopeDims / 2], k_rope[kMaxRopeDims];
   const size_t t = blockIdx.x;
-  const int pairs = d.qk_rope / 2, qk = d.qk(), up = d.up();
+  const int qk = d.qk(), up = d.up();
   rope_angles(d, -positions[t], cos_of, sin_of);
   for (int r = threadIdx.x; r < d.qk_rope; r += kMemoryBoundThreads) {
     A sum = 0;
@@ -224,11 +227,9 @@ __global__ void __launch_bounds__(kMemoryBoundThreads)
     k_rope[r] = sum;
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < pairs; i += kMemoryBoundThreads) {
-    T* to = d_kv_down + t * d.down() + d.kv_lora;
-    const A a = k_rope[2 * i], b = k_rope[2 * i + 1];
-    store(&to[2 * i], load(to[2 * i]) + (a * cos_of[i] - b * sin_of[i]));
-    store(&to[2 * i + 1], load(to[2 * i + 1]) + (a * sin_of[i] + b * cos_of[i]));
+  for (int j = threadIdx.x; j < d.qk_rope; j += kMemoryBoundThreads) {
+    T* to = d_kv_down + t * d.down() + d.kv_lora + j;
+    store(to, load(*to) + rotated(static_cast<const A*>(k_rope), j, cos_of, sin_of));
   }
   for (int idx = threadIdx.x; idx < d.heads * qk; idx += kMemoryBoundThreads) {
     const size_t row = t * d.heads + idx / qk;
@@ -239,10 +240,7 @@ __global__ void __launch_bounds__(kMemoryBoundThreads)
       d_kv_up[row * up + c] = dk[row * qk + c];
       continue;
     }
-    const int i = (c - d.qk_nope) / 2;
-    const A a = load(from[d.qk_nope + 2 * i]), b = load(from[d.qk_nope + 2 * i + 1]);
-    store(&d_q_up[row * qk + c],
-          (c - d.qk_nope) % 2 == 0 ? a * cos_of[i] - b * sin_of[i] : a * sin_of[i] + b * cos_of[i]);
+    store(&d_q_up[row * qk + c], rotated(from + d.qk_nope, c - d.qk_nope, cos_of, sin_of));
   }
   for (int idx = threadIdx.x; idx < d.heads * d.v_dim; idx += kMemoryBoundThreads) {
     const size_t row = t * d.heads + idx / d.v_dim;
