@@ -16,7 +16,6 @@
 #include <cstdio>
 #include <stdexcept>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "kernels/common/cuda_check.cuh"
@@ -27,10 +26,9 @@
 #include "kernels/fp8/sm90_fp8_quantize.h"
 #include "kernels/mla/bf16_host.h"
 #include "kernels/mla/sm90_bf16_mla_attention.cuh"
-#include "kernels/model/expert_rows.h"
 #include "kernels/model/fp8_padding.h"
 #include "kernels/model/linear_gemm.h"
-#include "kernels/model/memory_bound_kernels.cuh"
+#include "kernels/model/memory_bound_on_device.cuh"
 #include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
@@ -57,40 +55,6 @@ __nv_bfloat16 to_bf16(double x) {
 }
 double to_double(double x) { return x; }
 
-namespace md = model_device;
-
-// The memory-bound ops' tensors on the device: host FP64 values stored as T (BF16: the CPU back-end's rounding) and
-// read back as FP64; their arithmetic's outputs (A: FP32 or FP64) read back as they are.
-template <class T>
-T stored_as(double x) {
-  if constexpr (std::is_same_v<T, __nv_bfloat16>)
-    return to_bf16(x);
-  else
-    return T(x);
-}
-template <class T>
-DeviceBuffer<T> upload_as(std::span<const double> x) {
-  std::vector<T> host(x.size());
-  for (size_t i = 0; i < x.size(); ++i) host[i] = stored_as<T>(x[i]);
-  return DeviceBuffer<T>(host);
-}
-template <class T>
-std::vector<double> read_back(const DeviceBuffer<T>& x) {
-  const std::vector<T> host = x.download();
-  std::vector<double> out(host.size());
-  for (size_t i = 0; i < host.size(); ++i) {
-    if constexpr (std::is_same_v<T, __nv_bfloat16>)
-      out[i] = double(__bfloat162float(host[i]));
-    else
-      out[i] = double(host[i]);
-  }
-  return out;
-}
-void copy_into(const std::vector<double>& from, std::span<double> to) {
-  if (from.size() != to.size()) throw std::logic_error("CudaBackend: a device result's size differs from its tensor's");
-  std::copy(from.begin(), from.end(), to.begin());
-}
-
 // memory_bound_kernels.cuh's launch callable: the kernel on one stream.
 struct StreamLaunch {
   cudaStream_t stream;
@@ -100,15 +64,7 @@ struct StreamLaunch {
   }
 };
 
-// f(T{}) with T the storage of the memory-bound ops at `precision`: what a GPU run keeps its activations in, BF16
-// where the GEMMs run at BF16 or FP8; FP64 at FP64, so that a device run can be held to the references to rounding.
-template <class F>
-auto on_storage(GemmPrecision precision, F&& f) {
-  if (precision == GemmPrecision::kFP64) return f(double{});
-  return f(__nv_bfloat16{});
-}
-
-class CudaBackend final : public ComputeBackend {
+class CudaBackend final : public MemoryBoundOnDevice<DeviceBuffer, StreamLaunch> {
  public:
   explicit CudaBackend(CudaFp8Gemm fp8_gemm) : fp8_gemm_(fp8_gemm) {
     if (!has_cuda_device()) throw std::runtime_error("the CUDA back-end needs a CUDA device; this machine has none");
@@ -183,220 +139,13 @@ class CudaBackend final : public ComputeBackend {
     return AttentionGradsRef{a.download(g.dq), a.download(g.dk), a.download(g.dv)};
   }
 
-  // The memory-bound ops (memory_bound_kernels.cuh), each as the GEMMs: operands uploaded and outputs allocated
-  // before the kernels' time starts, results read back after it ends. An op with no rows runs nothing.
-  std::vector<double> rmsnorm(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
-                              double eps, GemmPrecision precision) override {
-    if (rows == 0) return ComputeBackend::rmsnorm(x, rows, dim, stride, gamma, eps, precision);
-    return on_storage(precision, [&](auto storage) {
-      using T = decltype(storage);
-      const DeviceBuffer<T> dx = upload_as<T>(x), dgamma = upload_as<T>(gamma);
-      DeviceBuffer<T> y(size_t(rows) * dim);
-      start_kernels();
-      md::launch_rmsnorm(launch(), dx.get(), rows, dim, stride, dgamma.get(), md::ArithmeticOf<T>(eps), y.get());
-      end_memory_bound_kernels();
-      return read_back(y);
-    });
-  }
-
-  std::vector<double> rmsnorm_backward(std::span<const double> x, int rows, int dim, int stride,
-                                       std::span<const double> gamma, double eps, std::span<const double> dy,
-                                       std::span<double> dgamma, GemmPrecision precision) override {
-    if (rows == 0) return ComputeBackend::rmsnorm_backward(x, rows, dim, stride, gamma, eps, dy, dgamma, precision);
-    return on_storage(precision, [&](auto storage) {
-      using T = decltype(storage);
-      using A = md::ArithmeticOf<T>;
-      const DeviceBuffer<T> d_x = upload_as<T>(x), d_gamma = upload_as<T>(gamma), d_dy = upload_as<T>(dy);
-      DeviceBuffer<T> dx(size_t(rows) * dim);
-      DeviceBuffer<A> inv_of_row(rows), gamma_gradient(dim);
-      start_kernels();
-      md::launch_rmsnorm_backward(launch(), d_x.get(), rows, dim, stride, d_gamma.get(), A(eps), d_dy.get(), dx.get(),
-                                  inv_of_row.get(), gamma_gradient.get());
-      end_memory_bound_kernels();
-      const std::vector<double> step = read_back(gamma_gradient);
-      for (int c = 0; c < dim; ++c) dgamma[c] += step[c];
-      return read_back(dx);
-    });
-  }
-
-  void add(std::span<double> sum, std::span<const double> other, GemmPrecision precision) override {
-    if (sum.size() != other.size()) throw std::invalid_argument("add: the two tensors differ in size");
-    if (sum.empty()) return;
-    on_storage(precision, [&](auto storage) {
-      using T = decltype(storage);
-      DeviceBuffer<T> d_sum = upload_as<T>(sum);
-      const DeviceBuffer<T> d_other = upload_as<T>(other);
-      start_kernels();
-      md::launch_add(launch(), d_sum.get(), d_other.get(), int64_t(sum.size()));
-      end_memory_bound_kernels();
-      copy_into(read_back(d_sum), sum);
-    });
-  }
-
-  void swiglu(std::span<const double> h, int rows, int inter, std::span<double> act,
-              GemmPrecision precision) override {
-    if (rows == 0 || inter == 0) return;
-    on_storage(precision, [&](auto storage) {
-      using T = decltype(storage);
-      const DeviceBuffer<T> d_h = upload_as<T>(h);
-      DeviceBuffer<T> d_act(size_t(rows) * inter);
-      start_kernels();
-      md::launch_swiglu(launch(), d_h.get(), int64_t(rows), inter, d_act.get());
-      end_memory_bound_kernels();
-      copy_into(read_back(d_act), act);
-    });
-  }
-
-  void swiglu_backward(std::span<const double> h, int rows, int inter, std::span<const double> d_act,
-                       std::span<double> dh, GemmPrecision precision) override {
-    if (rows == 0 || inter == 0) return;
-    on_storage(precision, [&](auto storage) {
-      using T = decltype(storage);
-      const DeviceBuffer<T> d_h = upload_as<T>(h), d_d_act = upload_as<T>(d_act);
-      DeviceBuffer<T> d_dh(size_t(rows) * 2 * inter);
-      start_kernels();
-      md::launch_swiglu_backward(launch(), d_h.get(), int64_t(rows), inter, d_d_act.get(), d_dh.get());
-      end_memory_bound_kernels();
-      copy_into(read_back(d_dh), dh);
-    });
-  }
-
-  void assemble_qkv(const MlaDims& d, std::span<const double> q_up, std::span<const double> kv_up,
-                    std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out,
-                    GemmPrecision precision) override {
-    const int tokens = int(positions.size());
-    if (tokens == 0 || d.qk_rope > md::kMaxRopeDims)
-      return ComputeBackend::assemble_qkv(d, q_up, kv_up, kv_down, positions, out, precision);
-    on_storage(precision, [&](auto storage) {
-      using T = decltype(storage);
-      const DeviceBuffer<T> d_q_up = upload_as<T>(q_up), d_kv_up = upload_as<T>(kv_up),
-                            d_kv_down = upload_as<T>(kv_down);
-      const DeviceBuffer<int> d_positions(std::vector<int>(positions.begin(), positions.end()));
-      DeviceBuffer<T> q(size_t(tokens) * d.heads * d.qk_dim()), k(q.size()), v(size_t(tokens) * d.heads * d.v_dim);
-      start_kernels();
-      md::launch_rope_assemble(launch(), rope_dims(d), tokens, d_positions.get(), d_q_up.get(), d_kv_up.get(),
-                               d_kv_down.get(), q.get(), k.get(), v.get());
-      end_memory_bound_kernels();
-      out.q = read_back(q);
-      out.k = read_back(k);
-      out.v = read_back(v);
-    });
-  }
-
-  void assemble_qkv_backward(const MlaDims& d, std::span<const double> dq, std::span<const double> dk,
-                             std::span<const double> dv, std::span<const int> positions, std::vector<double>& d_q_up,
-                             std::vector<double>& d_kv_up, std::span<double> d_kv_down,
-                             GemmPrecision precision) override {
-    const int tokens = int(positions.size());
-    if (tokens == 0 || d.qk_rope > md::kMaxRopeDims)
-      return ComputeBackend::assemble_qkv_backward(d, dq, dk, dv, positions, d_q_up, d_kv_up, d_kv_down, precision);
-    on_storage(precision, [&](auto storage) {
-      using T = decltype(storage);
-      const DeviceBuffer<T> d_dq = upload_as<T>(dq), d_dk = upload_as<T>(dk), d_dv = upload_as<T>(dv);
-      DeviceBuffer<T> d_d_kv_down = upload_as<T>(d_kv_down);
-      const DeviceBuffer<int> d_positions(std::vector<int>(positions.begin(), positions.end()));
-      DeviceBuffer<T> d_d_q_up(dq.size()), d_d_kv_up(size_t(tokens) * d.heads * d.kv_up_dim());
-      start_kernels();
-      md::launch_rope_assemble_backward(launch(), rope_dims(d), tokens, d_positions.get(), d_dq.get(), d_dk.get(),
-                                        d_dv.get(), d_d_q_up.get(), d_d_kv_up.get(), d_d_kv_down.get());
-      end_memory_bound_kernels();
-      d_q_up = read_back(d_d_q_up);
-      d_kv_up = read_back(d_d_kv_up);
-      copy_into(read_back(d_d_kv_down), d_kv_down);
-    });
-  }
-
-  void gather_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> x, int hidden,
-                          std::span<double> rows, GemmPrecision precision) override {
-    on_expert_rows(layout, expert, precision, [&](auto storage, const ExpertRows&,
-                                                  const DeviceBuffer<int>& token_of_row, int count) {
-      using T = decltype(storage);
-      const DeviceBuffer<T> d_x = upload_as<T>(x);
-      DeviceBuffer<T> out(size_t(count) * hidden);
-      start_kernels();
-      md::launch_gather_rows(launch(), token_of_row.get(), count, d_x.get(), hidden, out.get());
-      end_memory_bound_kernels();
-      copy_into(read_back(out), rows);
-    });
-  }
-
-  void scatter_add_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> d_rows, int hidden,
-                               std::span<double> dx, GemmPrecision precision) override {
-    on_expert_rows(layout, expert, precision, [&](auto storage, const ExpertRows&,
-                                                  const DeviceBuffer<int>& token_of_row, int count) {
-      using T = decltype(storage);
-      using A = md::ArithmeticOf<T>;
-      const DeviceBuffer<T> d_d_rows = upload_as<T>(d_rows);
-      DeviceBuffer<A> d_dx = upload_as<A>(dx);
-      start_kernels();
-      md::launch_scatter_add_rows(launch(), token_of_row.get(), count, d_d_rows.get(), hidden, d_dx.get());
-      end_memory_bound_kernels();
-      copy_into(read_back(d_dx), dx);
-    });
-  }
-
-  void combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> gates,
-                           std::span<const double> rows, int hidden, std::span<double> y,
-                           GemmPrecision precision) override {
-    on_expert_rows(layout, expert, precision, [&](auto storage, const ExpertRows& r,
-                                                  const DeviceBuffer<int>& token_of_row, int count) {
-      using T = decltype(storage);
-      using A = md::ArithmeticOf<T>;
-      const DeviceBuffer<A> gate_of_row(gates_of_rows<A>(r, gates));
-      const DeviceBuffer<T> d_rows = upload_as<T>(rows);
-      DeviceBuffer<A> d_y = upload_as<A>(y);
-      start_kernels();
-      md::launch_combine_rows(launch(), token_of_row.get(), gate_of_row.get(), count, d_rows.get(), hidden, d_y.get());
-      end_memory_bound_kernels();
-      copy_into(read_back(d_y), y);
-    });
-  }
-
-  void combine_expert_rows_backward(const ExpertLayout& layout, int expert, std::span<const double> gates,
-                                    std::span<const double> rows, std::span<const double> dy, int hidden,
-                                    std::span<double> d_rows, std::span<double> d_gates,
-                                    GemmPrecision precision) override {
-    on_expert_rows(layout, expert, precision, [&](auto storage, const ExpertRows& r,
-                                                  const DeviceBuffer<int>& token_of_row, int count) {
-      using T = decltype(storage);
-      using A = md::ArithmeticOf<T>;
-      const DeviceBuffer<A> gate_of_row(gates_of_rows<A>(r, gates));
-      const DeviceBuffer<T> d_expert_rows = upload_as<T>(rows), d_dy = upload_as<T>(dy);
-      DeviceBuffer<T> d_d_rows(size_t(count) * hidden);
-      DeviceBuffer<A> d_gate_of_row(count);
-      start_kernels();
-      md::launch_combine_rows_backward(launch(), token_of_row.get(), gate_of_row.get(), count, d_expert_rows.get(),
-                                       d_dy.get(), hidden, d_d_rows.get(), d_gate_of_row.get());
-      end_memory_bound_kernels();
-      copy_into(read_back(d_d_rows), d_rows);
-      const std::vector<double> by_row = read_back(d_gate_of_row);
-      for (int i = 0; i < count; ++i) d_gates[r.slot_of_row[i]] = by_row[i];
-    });
-  }
-
  private:
-  StreamLaunch launch() const { return StreamLaunch{stream_}; }
-  // f(T{}, the expert's rows, their tokens on the device, their count) with T the storage at `precision`, for an
-  // expert with rows; nothing for one without (no kernel runs, as no GEMM does).
-  template <class F>
-  void on_expert_rows(const ExpertLayout& layout, int expert, GemmPrecision precision, F&& f) {
-    const ExpertRows r = expert_rows(layout, expert);
-    if (r.token_of_row.empty()) return;
-    const DeviceBuffer<int> token_of_row(r.token_of_row);
-    on_storage(precision, [&](auto storage) { f(storage, r, token_of_row, int(r.token_of_row.size())); });
-  }
-  void end_memory_bound_kernels() {
+  // The memory-bound ops' hooks (memory_bound_on_device.cuh): their kernels on this stream, timed as the GEMMs'.
+  StreamLaunch memory_bound_launch() override { return StreamLaunch{stream_}; }
+  void start_memory_bound_kernels() override { start_kernels(); }
+  void end_memory_bound_kernels() override {
     TS_CUDA_CHECK_LAUNCH();
     end_kernels();
-  }
-  static md::RopeDims rope_dims(const MlaDims& d) {
-    return md::RopeDims{d.heads, d.qk_nope, d.qk_rope, d.v_dim, d.kv_lora, d.rope_theta};
-  }
-  template <class A>
-  static std::vector<A> gates_of_rows(const ExpertRows& r, std::span<const double> gates) {
-    std::vector<A> out;
-    for (int64_t slot : r.slot_of_row) out.push_back(A(gates[slot]));
-    return out;
   }
 
   // The attention core's tensors on the device, BF16 as the kernels take them.

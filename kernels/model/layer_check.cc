@@ -12,7 +12,7 @@
 // - an attention pass on a BF16 kernel: kBf16OutputRelL2 (mla_tolerances.h, the attention check's own bound);
 // - a memory-bound op (norm, add, SwiGLU, RoPE, an expert's gather or combine) on a device that stores its tensors
 //   in BF16 (at BF16 and FP8 GEMMs): its inputs rounded to BF16 (2^-9) and its output (2^-9), 2^-8 in all, adding
-//   up along a chain as the BF16 GEMMs' do. FP64 storage (FP64 GEMMs): nothing at this scale.
+//   up along a chain as the BF16 GEMMs' do. FP64 storage (FP64 GEMMs): its sums in another order, 1e-12 an op.
 #include "kernels/model/layer_check.h"
 
 #include <cmath>
@@ -90,7 +90,7 @@ double chain_budget(GemmPrecision precision, int gemms, int attention_passes, in
   double gemm = 0;
   if (precision == GemmPrecision::kBF16) gemm = gemms * std::ldexp(1.0, -8);
   if (precision == GemmPrecision::kFP8) gemm = std::sqrt(2.0 * gemms) * std::ldexp(1.0, -4) / std::sqrt(3.0);
-  const double memory_bound = precision == GemmPrecision::kFP64 ? 0 : memory_bound_ops * std::ldexp(1.0, -8);
+  const double memory_bound = memory_bound_ops * (precision == GemmPrecision::kFP64 ? 1e-12 : std::ldexp(1.0, -8));
   return gemm + attention_passes * kBf16OutputRelL2 + memory_bound;
 }
 

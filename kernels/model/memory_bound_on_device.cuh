@@ -1,0 +1,288 @@
+// The memory-bound ops of a device back-end (compute_backend.h) on memory_bound_kernels.cuh's kernels: the CUDA
+// back-end's (cuda_backend.cu), and in CI the same calls on the kernels' source run on the CPU through the CUDA
+// emulation shim (tests/kernels/model/emulated_memory_bound_backend.h), so that what the layer check holds on a GPU
+// is rehearsed here, host glue included. Each call: host FP64 operands uploaded as the storage type of the run's
+// precision (BF16 at BF16 and FP8 GEMMs, rounded as the CPU back-end rounds; FP64 at FP64), outputs allocated, the
+// kernels between start_memory_bound_kernels() and end_memory_bound_kernels() (the device time), results read back as
+// FP64. An op with no rows runs nothing; RoPE wider than the kernels' shared arrays runs the CPU reference.
+// A back-end derives from MemoryBoundOnDevice<Buffer, Launch, Base> and gives the three hooks: Buffer<T> is device
+// memory (kernels/common/device_buffer.cuh's interface: from a host vector or a count, get(), download()), Launch the
+// kernels' launch callable (memory_bound_kernels.cuh).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+#include "kernels/mla/mla_projections_ref.h"
+#include "kernels/model/compute_backend.h"
+#include "kernels/model/expert_rows.h"
+#include "kernels/model/linear_gemm.h"
+#include "kernels/model/memory_bound_kernels.cuh"
+
+namespace trainsim::kernels::model {
+
+namespace md = model_device;
+
+template <template <class> class Buffer, class Launch, class Base = ComputeBackend>
+class MemoryBoundOnDevice : public Base {
+ public:
+  std::vector<double> rmsnorm(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
+                              double eps, GemmPrecision precision) override {
+    if (rows == 0) return rmsnorm_ref(x, rows, dim, stride, gamma, eps);
+    return on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      const Buffer<T> dx = upload_as<T>(x), dgamma = upload_as<T>(gamma);
+      Buffer<T> y(size_t(rows) * dim);
+      start_memory_bound_kernels();
+      md::launch_rmsnorm(memory_bound_launch(), dx.get(), rows, dim, stride, dgamma.get(), md::ArithmeticOf<T>(eps),
+                         y.get());
+      end_memory_bound_kernels();
+      return read_back(y);
+    });
+  }
+
+  std::vector<double> rmsnorm_backward(std::span<const double> x, int rows, int dim, int stride,
+                                       std::span<const double> gamma, double eps, std::span<const double> dy,
+                                       std::span<double> dgamma, GemmPrecision precision) override {
+    if (rows == 0) return rmsnorm_backward_ref(x, rows, dim, stride, gamma, eps, dy, dgamma);
+    return on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      using A = md::ArithmeticOf<T>;
+      const Buffer<T> d_x = upload_as<T>(x), d_gamma = upload_as<T>(gamma), d_dy = upload_as<T>(dy);
+      Buffer<T> dx(size_t(rows) * dim);
+      Buffer<A> inv_of_row(rows), gamma_gradient(dim);
+      start_memory_bound_kernels();
+      md::launch_rmsnorm_backward(memory_bound_launch(), d_x.get(), rows, dim, stride, d_gamma.get(), A(eps),
+                                  d_dy.get(), dx.get(), inv_of_row.get(), gamma_gradient.get());
+      end_memory_bound_kernels();
+      const std::vector<double> step = read_back(gamma_gradient);
+      for (int c = 0; c < dim; ++c) dgamma[c] += step[c];
+      return read_back(dx);
+    });
+  }
+
+  void add(std::span<double> sum, std::span<const double> other, GemmPrecision precision) override {
+    if (sum.size() != other.size()) throw std::invalid_argument("add: the two tensors differ in size");
+    if (sum.empty()) return;
+    on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      Buffer<T> d_sum = upload_as<T>(sum);
+      const Buffer<T> d_other = upload_as<T>(other);
+      start_memory_bound_kernels();
+      md::launch_add(memory_bound_launch(), d_sum.get(), d_other.get(), int64_t(sum.size()));
+      end_memory_bound_kernels();
+      copy_into(read_back(d_sum), sum);
+    });
+  }
+
+  void swiglu(std::span<const double> h, int rows, int inter, std::span<double> act, GemmPrecision precision) override {
+    if (rows == 0 || inter == 0) return;
+    on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      const Buffer<T> d_h = upload_as<T>(h);
+      Buffer<T> d_act(size_t(rows) * inter);
+      start_memory_bound_kernels();
+      md::launch_swiglu(memory_bound_launch(), d_h.get(), int64_t(rows), inter, d_act.get());
+      end_memory_bound_kernels();
+      copy_into(read_back(d_act), act);
+    });
+  }
+
+  void swiglu_backward(std::span<const double> h, int rows, int inter, std::span<const double> d_act,
+                       std::span<double> dh, GemmPrecision precision) override {
+    if (rows == 0 || inter == 0) return;
+    on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      const Buffer<T> d_h = upload_as<T>(h), d_d_act = upload_as<T>(d_act);
+      Buffer<T> d_dh(size_t(rows) * 2 * inter);
+      start_memory_bound_kernels();
+      md::launch_swiglu_backward(memory_bound_launch(), d_h.get(), int64_t(rows), inter, d_d_act.get(), d_dh.get());
+      end_memory_bound_kernels();
+      copy_into(read_back(d_dh), dh);
+    });
+  }
+
+  void assemble_qkv(const MlaDims& d, std::span<const double> q_up, std::span<const double> kv_up,
+                    std::span<const double> kv_down, std::span<const int> positions, MlaQkvRef& out,
+                    GemmPrecision precision) override {
+    const int tokens = int(positions.size());
+    if (tokens == 0 || d.qk_rope > md::kMaxRopeDims) return assemble_qkv_ref(d, q_up, kv_up, kv_down, positions, out);
+    on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      const Buffer<T> d_q_up = upload_as<T>(q_up), d_kv_up = upload_as<T>(kv_up), d_kv_down = upload_as<T>(kv_down);
+      const Buffer<int> d_positions(std::vector<int>(positions.begin(), positions.end()));
+      Buffer<T> q(size_t(tokens) * d.heads * d.qk_dim()), k(q.size()), v(size_t(tokens) * d.heads * d.v_dim);
+      start_memory_bound_kernels();
+      md::launch_rope_assemble(memory_bound_launch(), rope_dims(d), tokens, d_positions.get(), d_q_up.get(),
+                               d_kv_up.get(), d_kv_down.get(), q.get(), k.get(), v.get());
+      end_memory_bound_kernels();
+      out.q = read_back(q);
+      out.k = read_back(k);
+      out.v = read_back(v);
+    });
+  }
+
+  void assemble_qkv_backward(const MlaDims& d, std::span<const double> dq, std::span<const double> dk,
+                             std::span<const double> dv, std::span<const int> positions, std::vector<double>& d_q_up,
+                             std::vector<double>& d_kv_up, std::span<double> d_kv_down,
+                             GemmPrecision precision) override {
+    const int tokens = int(positions.size());
+    if (tokens == 0 || d.qk_rope > md::kMaxRopeDims)
+      return assemble_qkv_backward_ref(d, dq, dk, dv, positions, d_q_up, d_kv_up, d_kv_down);
+    on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      const Buffer<T> d_dq = upload_as<T>(dq), d_dk = upload_as<T>(dk), d_dv = upload_as<T>(dv);
+      Buffer<T> d_d_kv_down = upload_as<T>(d_kv_down);
+      const Buffer<int> d_positions(std::vector<int>(positions.begin(), positions.end()));
+      Buffer<T> d_d_q_up(dq.size()), d_d_kv_up(size_t(tokens) * d.heads * d.kv_up_dim());
+      start_memory_bound_kernels();
+      md::launch_rope_assemble_backward(memory_bound_launch(), rope_dims(d), tokens, d_positions.get(), d_dq.get(),
+                                        d_dk.get(), d_dv.get(), d_d_q_up.get(), d_d_kv_up.get(), d_d_kv_down.get());
+      end_memory_bound_kernels();
+      d_q_up = read_back(d_d_q_up);
+      d_kv_up = read_back(d_d_kv_up);
+      copy_into(read_back(d_d_kv_down), d_kv_down);
+    });
+  }
+
+  void gather_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> x, int hidden,
+                          std::span<double> rows, GemmPrecision precision) override {
+    on_expert_rows(
+        layout, expert, precision, [&](auto storage, const ExpertRows&, const Buffer<int>& token_of_row, int count) {
+          using T = decltype(storage);
+          const Buffer<T> d_x = upload_as<T>(x);
+          Buffer<T> out(size_t(count) * hidden);
+          start_memory_bound_kernels();
+          md::launch_gather_rows(memory_bound_launch(), token_of_row.get(), count, d_x.get(), hidden, out.get());
+          end_memory_bound_kernels();
+          copy_into(read_back(out), rows);
+        });
+  }
+
+  void scatter_add_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> d_rows, int hidden,
+                               std::span<double> dx, GemmPrecision precision) override {
+    on_expert_rows(layout, expert, precision,
+                   [&](auto storage, const ExpertRows&, const Buffer<int>& token_of_row, int count) {
+                     using T = decltype(storage);
+                     using A = md::ArithmeticOf<T>;
+                     const Buffer<T> d_d_rows = upload_as<T>(d_rows);
+                     Buffer<A> d_dx = upload_as<A>(dx);
+                     start_memory_bound_kernels();
+                     md::launch_scatter_add_rows(memory_bound_launch(), token_of_row.get(), count, d_d_rows.get(),
+                                                 hidden, d_dx.get());
+                     end_memory_bound_kernels();
+                     copy_into(read_back(d_dx), dx);
+                   });
+  }
+
+  void combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                           std::span<const double> rows, int hidden, std::span<double> y,
+                           GemmPrecision precision) override {
+    on_expert_rows(layout, expert, precision,
+                   [&](auto storage, const ExpertRows& r, const Buffer<int>& token_of_row, int count) {
+                     using T = decltype(storage);
+                     using A = md::ArithmeticOf<T>;
+                     const Buffer<A> gate_of_row(gates_of_rows<A>(r, gates));
+                     const Buffer<T> d_rows = upload_as<T>(rows);
+                     Buffer<A> d_y = upload_as<A>(y);
+                     start_memory_bound_kernels();
+                     md::launch_combine_rows(memory_bound_launch(), token_of_row.get(), gate_of_row.get(), count,
+                                             d_rows.get(), hidden, d_y.get());
+                     end_memory_bound_kernels();
+                     copy_into(read_back(d_y), y);
+                   });
+  }
+
+  void combine_expert_rows_backward(const ExpertLayout& layout, int expert, std::span<const double> gates,
+                                    std::span<const double> rows, std::span<const double> dy, int hidden,
+                                    std::span<double> d_rows, std::span<double> d_gates,
+                                    GemmPrecision precision) override {
+    on_expert_rows(layout, expert, precision,
+                   [&](auto storage, const ExpertRows& r, const Buffer<int>& token_of_row, int count) {
+                     using T = decltype(storage);
+                     using A = md::ArithmeticOf<T>;
+                     const Buffer<A> gate_of_row(gates_of_rows<A>(r, gates));
+                     const Buffer<T> d_expert_rows = upload_as<T>(rows), d_dy = upload_as<T>(dy);
+                     Buffer<T> d_d_rows(size_t(count) * hidden);
+                     Buffer<A> d_gate_of_row(count);
+                     start_memory_bound_kernels();
+                     md::launch_combine_rows_backward(memory_bound_launch(), token_of_row.get(), gate_of_row.get(),
+                                                      count, d_expert_rows.get(), d_dy.get(), hidden, d_d_rows.get(),
+                                                      d_gate_of_row.get());
+                     end_memory_bound_kernels();
+                     copy_into(read_back(d_d_rows), d_rows);
+                     const std::vector<double> by_row = read_back(d_gate_of_row);
+                     for (int i = 0; i < count; ++i) d_gates[r.slot_of_row[i]] = by_row[i];
+                   });
+  }
+
+ protected:
+  virtual Launch memory_bound_launch() = 0;
+  virtual void start_memory_bound_kernels() = 0;  // the device time of the call's kernels starts
+  virtual void end_memory_bound_kernels() = 0;    // ... and ends (launch errors checked first)
+
+ private:
+  // Host FP64 values stored as T (BF16: float first, then nearest even, as the CPU back-end rounds) and back.
+  template <class T>
+  static T stored_as(double x) {
+    if constexpr (std::is_same_v<T, __nv_bfloat16>)
+      return __float2bfloat16(float(x));
+    else
+      return T(x);
+  }
+  template <class T>
+  static double read_as_double(T x) {
+    if constexpr (std::is_same_v<T, __nv_bfloat16>)
+      return double(__bfloat162float(x));
+    else
+      return double(x);
+  }
+  static void copy_into(const std::vector<double>& from, std::span<double> to) {
+    if (from.size() != to.size()) throw std::logic_error("a device result's size differs from its tensor's");
+    std::copy(from.begin(), from.end(), to.begin());
+  }
+  // f(T{}) with T the storage of the memory-bound ops at `precision`: what a GPU run keeps its activations in, BF16
+  // where the GEMMs run at BF16 or FP8; FP64 at FP64, so that a device run can be held to the references to
+  // rounding.
+  template <class F>
+  static auto on_storage(GemmPrecision precision, F&& f) {
+    if (precision == GemmPrecision::kFP64) return f(double{});
+    return f(__nv_bfloat16{});
+  }
+  static md::RopeDims rope_dims(const MlaDims& d) {
+    return md::RopeDims{d.heads, d.qk_nope, d.qk_rope, d.v_dim, d.kv_lora, d.rope_theta};
+  }
+  template <class A>
+  static std::vector<A> gates_of_rows(const ExpertRows& r, std::span<const double> gates) {
+    std::vector<A> out;
+    for (const int64_t slot : r.slot_of_row) out.push_back(A(gates[slot]));
+    return out;
+  }
+  template <class T>
+  static Buffer<T> upload_as(std::span<const double> x) {
+    std::vector<T> host(x.size());
+    for (size_t i = 0; i < x.size(); ++i) host[i] = stored_as<T>(x[i]);
+    return Buffer<T>(host);
+  }
+  template <class T>
+  static std::vector<double> read_back(const Buffer<T>& x) {
+    const std::vector<T> host = x.download();
+    std::vector<double> out(host.size());
+    for (size_t i = 0; i < host.size(); ++i) out[i] = read_as_double(host[i]);
+    return out;
+  }
+  // f(T{}, the expert's rows, their tokens on the device, their count) with T the storage at `precision`, for an
+  // expert with rows; nothing for one without (no kernel runs, as no GEMM does).
+  template <class F>
+  void on_expert_rows(const ExpertLayout& layout, int expert, GemmPrecision precision, F&& f) {
+    const ExpertRows r = expert_rows(layout, expert);
+    if (r.token_of_row.empty()) return;
+    const Buffer<int> token_of_row(r.token_of_row);
+    on_storage(precision, [&](auto storage) { f(storage, r, token_of_row, int(r.token_of_row.size())); });
+  }
+};
+
+}  // namespace trainsim::kernels::model
