@@ -7,7 +7,7 @@
 // FP64. An op with no rows runs nothing; RoPE wider than the kernels' shared arrays runs the CPU reference.
 // A back-end derives from MemoryBoundOnDevice<Buffer, Launch, Base> and gives the three hooks: Buffer<T> is device
 // memory (kernels/common/device_buffer.cuh's interface: from a host vector or a count, get(), download()), Launch the
-// kernels' launch callable (memory_bound_kernels.cuh).
+// kernels' launch callable (memory_bound_kernels.cuh). In the calls, d_<name> is <name>'s copy on the device.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -34,10 +34,10 @@ class MemoryBoundOnDevice : public Base {
     if (rows == 0) return rmsnorm_ref(x, rows, dim, stride, gamma, eps);
     return on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
-      const Buffer<T> dx = upload_as<T>(x), dgamma = upload_as<T>(gamma);
+      const Buffer<T> d_x = upload_as<T>(x), d_gamma = upload_as<T>(gamma);
       Buffer<T> y(size_t(rows) * dim);
       start_memory_bound_kernels();
-      md::launch_rmsnorm(memory_bound_launch(), dx.get(), rows, dim, stride, dgamma.get(), md::ArithmeticOf<T>(eps),
+      md::launch_rmsnorm(memory_bound_launch(), d_x.get(), rows, dim, stride, d_gamma.get(), md::ArithmeticOf<T>(eps),
                          y.get());
       end_memory_bound_kernels();
       return read_back(y);
@@ -186,11 +186,11 @@ class MemoryBoundOnDevice : public Base {
                      using T = decltype(storage);
                      using A = md::ArithmeticOf<T>;
                      const Buffer<A> gate_of_row(gates_of_rows<A>(r, gates));
-                     const Buffer<T> d_rows = upload_as<T>(rows);
+                     const Buffer<T> d_expert_rows = upload_as<T>(rows);
                      Buffer<A> d_y = upload_as<A>(y);
                      start_memory_bound_kernels();
                      md::launch_combine_rows(memory_bound_launch(), token_of_row.get(), gate_of_row.get(), count,
-                                             d_rows.get(), hidden, d_y.get());
+                                             d_expert_rows.get(), hidden, d_y.get());
                      end_memory_bound_kernels();
                      copy_into(read_back(d_y), y);
                    });
