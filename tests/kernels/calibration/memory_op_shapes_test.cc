@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <stdexcept>
 
@@ -70,6 +73,44 @@ TEST(MemoryOpShapes, TheRoutingOfACallIsTheModelsRuleOnItsTokens) {
   EXPECT_EQ(r.layout.total_rows(), 64 * 4);  // every (token, expert) a row, no padding
   const CalibrationRouting again = calibration_routing(rule, 64);
   EXPECT_EQ(again.expert_ids, r.expert_ids);  // seeded: the same plan times the same routing
+}
+
+// The reduced model's committed plans, read as the GPU's calibration_run reads them with the GPU config (gpu-steps.sh):
+// every op of every memory-bound call at the full SM count, sweep points included (a base call's bytes x 1/4 and
+// x 4, its ops), is a model op on whole rows or one the model runs none of; a refusal would lose the call's point
+// in a lease.
+TEST(MemoryOpShapes, EveryMemoryBoundCallOfTheModelsPlansReadsBackOnTheGpuConfig) {
+  const model::ModelConfig gpu =
+      model::load_model_config(std::string(TRAINSIM_SOURCE_DIR) + "/kernels/model/configs/reduced-deepseek-v3-gpu.json");
+  for (const char* plan_file :
+       {"kernels/model/reduced-deepseek-v3-h100.plan.json", "kernels/model/reduced-deepseek-v3-h100-fp8.plan.json"}) {
+    std::ifstream in(std::string(TRAINSIM_SOURCE_DIR) + "/" + plan_file);
+    ASSERT_TRUE(in) << plan_file;
+    const nlohmann::json plan = nlohmann::json::parse(in);
+    const int full_sms = plan["device"]["sm_count"].get<int>();
+    int shaped = 0;
+    // A sweep point stands for the ops of the last base call of its op and dtype (calibration_io.py flatten).
+    std::map<std::pair<std::string, std::string>, std::vector<std::string>> base_ops;
+    int sweep_points = 0;
+    for (const nlohmann::json& c : plan["calls"]) {
+      if (c["family"] != "memory_bound") continue;
+      const std::pair<std::string, std::string> kind{c["op"].get<std::string>(), c["dtype"].get<std::string>()};
+      const bool sweep = !c["sweep"].get<std::string>().empty();
+      if (!sweep) base_ops[kind] = c.value("ops", std::vector<std::string>{});
+      if (c["sms"].get<int>() < full_sms) continue;
+      sweep_points += sweep;
+      const CalibrationCall call = call_of(kind.first, c["shape"]["bytes"].get<std::int64_t>());
+      for (const std::string& name : base_ops[kind]) {
+        try {
+          shaped += memory_op_shape(call, name, gpu).has_value();
+        } catch (const std::invalid_argument& e) {
+          ADD_FAILURE() << plan_file << " " << c["id"].get<std::string>() << ": " << e.what();
+        }
+      }
+    }
+    EXPECT_GT(shaped, 20) << plan_file;       // dozens of norms, adds, SwiGLUs, RoPEs and permutes
+    EXPECT_GT(sweep_points, 10) << plan_file;  // the x 1/4 and x 4 points among them
+  }
 }
 
 }  // namespace
