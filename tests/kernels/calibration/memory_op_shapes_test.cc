@@ -80,8 +80,8 @@ TEST(MemoryOpShapes, TheRoutingOfACallIsTheModelsRuleOnItsTokens) {
 // x 4, its ops), is a model op on whole rows or one the model runs none of; a refusal would lose the call's point
 // in a lease.
 TEST(MemoryOpShapes, EveryMemoryBoundCallOfTheModelsPlansReadsBackOnTheGpuConfig) {
-  const model::ModelConfig gpu =
-      model::load_model_config(std::string(TRAINSIM_SOURCE_DIR) + "/kernels/model/configs/reduced-deepseek-v3-gpu.json");
+  const std::string configs = std::string(TRAINSIM_SOURCE_DIR) + "/kernels/model/configs/";
+  const model::ModelConfig gpu = model::load_model_config(configs + "reduced-deepseek-v3-gpu.json");
   for (const char* plan_file :
        {"kernels/model/reduced-deepseek-v3-h100.plan.json", "kernels/model/reduced-deepseek-v3-h100-fp8.plan.json"}) {
     std::ifstream in(std::string(TRAINSIM_SOURCE_DIR) + "/" + plan_file);
