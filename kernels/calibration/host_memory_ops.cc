@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <memory>
 #include <stdexcept>
-#include <string_view>
 #include <vector>
 
 #include "kernels/calibration/memory_op_shapes.h"

@@ -162,15 +162,22 @@ std::map<std::string, std::pair<double, double>> kernel_rows_of(const std::strin
   return rows;
 }
 
+// `trainsim run`'s seconds per compute kind of the GPU scenario's step (step.compute_by_op_kind_s): a kind whose ops
+// all ran on the device is predicted as that.
+void run_compute_by_kind(nlohmann::json& by_kind) {
+  const ProcessResult run = run_trainsim({"run", kGpuScenario, "--json"}, kSource);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  by_kind = nlohmann::json::parse(run.out).at("step").at("compute_by_op_kind_s");
+}
+
 TEST(ValidateCommand, AGpusKernelTimesAreComparedWithThePricesOfTheSameOps) {
   const std::string timings = write_temp("gpu-timings.json", gpu_timings());
   const std::string out = temp_path("validation-gpu.md");
   const ProcessResult r =
       run_trainsim({"validate", kGpuScenario, "--device-timings", timings, "-o", out}, kSource);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const ProcessResult run = run_trainsim({"run", kGpuScenario, "--json"}, kSource);
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const nlohmann::json by_kind = nlohmann::json::parse(run.out).at("step").at("compute_by_op_kind_s");
+  nlohmann::json by_kind;
+  ASSERT_NO_FATAL_FAILURE(run_compute_by_kind(by_kind));
   const std::string report = file_text(out);
   const auto rows = kernel_rows_of(report);
   // Measured: the median of the steps after the warm-up, the values set above, printed to the microsecond.
@@ -253,9 +260,8 @@ TEST(ValidateCommand, AGpusMemoryBoundKindsAreComparedWhereTheyRanOnTheDevice) {
   const std::string out = temp_path("validation-gpu-memory-bound.md");
   const ProcessResult r = run_trainsim({"validate", kGpuScenario, "--device-timings", file, "-o", out}, kSource);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const ProcessResult run = run_trainsim({"run", kGpuScenario, "--json"}, kSource);
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  const nlohmann::json by_kind = nlohmann::json::parse(run.out).at("step").at("compute_by_op_kind_s");
+  nlohmann::json by_kind;
+  ASSERT_NO_FATAL_FAILURE(run_compute_by_kind(by_kind));
   const std::string report = file_text(out);
   const auto rows = kernel_rows_of(report);
   // Both kinds hold only memory-bound ops, so their predictions are run's whole kinds.
