@@ -11,7 +11,6 @@
 #include "kernels/common/cuda_check.cuh"
 #include "kernels/common/device_buffer.cuh"
 #include "kernels/common/random_fill.h"
-#include "kernels/mla/bf16_host.h"
 #include "kernels/model/expert_rows.h"
 #include "kernels/model/memory_bound_kernels.cuh"
 
@@ -37,11 +36,7 @@ struct DefaultStream {
 std::shared_ptr<Buffer> bf16_values(std::int64_t count, std::uint64_t seed) {
   const std::vector<double> x = uniform_doubles(sz(count), seed);
   std::vector<Bf16> host(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    __nv_bfloat16_raw raw;
-    raw.x = float_to_bf16_bits(float(x[i]));
-    host[i] = Bf16(raw);
-  }
+  for (std::size_t i = 0; i < x.size(); ++i) host[i] = __float2bfloat16(float(x[i]));
   return std::make_shared<Buffer>(host);
 }
 template <class T>
