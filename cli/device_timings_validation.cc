@@ -31,14 +31,15 @@ constexpr const char* kHint =
 
 // The ops the CUDA back-end runs on the GPU: the GEMMs and the attention core (the ops with a kernel shape), with
 // FP8 GEMMs the casts of their activations, which it runs inside each GEMM call, and where the timings say so every
-// op of the norm/element-wise and permute kinds (memory_bound_kernels.cuh).
-bool runs_on_the_device(const models::Op& op, bool memory_bound_on_device) {
+// op of the norm/element-wise and permute kinds (memory_bound_kernels.cuh) and of the embedding_head kind
+// (embedding_and_loss_kernels.cuh: the lookups, scatter-adds, final norms and losses beside the head's GEMMs).
+bool runs_on_the_device(const models::Op& op, const DeviceTimings& t) {
   if (op.is_communication()) return false;
   if (op.kind == models::OpKind::kQuantize) return true;
-  if (memory_bound_on_device) {
-    const models::ComputeKind kind = models::compute_kind_of(op);
-    if (kind == models::ComputeKind::kNormElementwise || kind == models::ComputeKind::kPermute) return true;
-  }
+  const models::ComputeKind kind = models::compute_kind_of(op);
+  if (t.memory_bound_on_device && (kind == models::ComputeKind::kNormElementwise || kind == models::ComputeKind::kPermute))
+    return true;
+  if (t.embedding_and_loss_on_device && kind == models::ComputeKind::kEmbeddingHead) return true;
   return op.has_shape() && (op.kind == models::OpKind::kGemm || op.kind == models::OpKind::kGroupedGemm ||
                             op.kind == models::OpKind::kAttention);
 }
@@ -82,16 +83,14 @@ DeviceTimings load_device_timings(const std::string& file) {
   t.backend = fields.text(run, "backend", "run");
   t.sequences = static_cast<int>(fields.whole(run, "sequences", 1, 1000000, "run"));
   t.length = static_cast<int>(fields.whole(run, "length", 1, 1000000, "run"));
-  // Absent from the files of runs before the stream hold (kernels/common/stream_hold.cuh): their launches are inside.
-  if (run.contains("launches_held")) {
-    if (!run["launches_held"].is_boolean())
-      fields.malformed("run.launches_held", "is not true or false", "true or false");
-    t.launches_held = run["launches_held"].get<bool>();
-  }
-  if (run.contains("memory_bound_on_device")) {
-    if (!run["memory_bound_on_device"].is_boolean())
-      fields.malformed("run.memory_bound_on_device", "is not true or false", "true or false");
-    t.memory_bound_on_device = run["memory_bound_on_device"].get<bool>();
+  // Each absent from the files of runs before what it marks (false there): the stream hold
+  // (kernels/common/stream_hold.cuh; their launches are inside), the memory-bound kernels, the embedding and loss.
+  for (auto [key, flag] : {std::pair{"launches_held", &t.launches_held},
+                           std::pair{"memory_bound_on_device", &t.memory_bound_on_device},
+                           std::pair{"embedding_and_loss_on_device", &t.embedding_and_loss_on_device}}) {
+    if (!run.contains(key)) continue;
+    if (!run[key].is_boolean()) fields.malformed(fmt::format("run.{}", key), "is not true or false", "true or false");
+    *flag = run[key].get<bool>();
   }
   const json& steps = fields.member(root, "steps", "");
   if (!steps.is_array() || steps.size() < 2)
@@ -179,7 +178,7 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
     std::array<double, models::kComputeKindCount> seconds{};
     for (const std::vector<models::Op>& ops : layers)
       for (const models::Op& op : ops) {
-        if (!runs_on_the_device(op, t.memory_bound_on_device)) continue;
+        if (!runs_on_the_device(op, t)) continue;
         const auto kind = static_cast<std::size_t>(models::compute_kind_of(op));
         fp64[kind] = fp64[kind] || (op.kind == models::OpKind::kGemm && (op.role == models::OpRole::kRouter ||
                                                                           op.role == models::OpRole::kHead));
@@ -225,6 +224,7 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   v.fp8 = s.job.precision.format == models::TrainingPrecision::kFp8Block;
   v.launches_held = t.launches_held;
   v.memory_bound_on_device = t.memory_bound_on_device;
+  v.embedding_and_loss_on_device = t.embedding_and_loss_on_device;
   // The steps compared: those read whose calls' device times are the device's alone, where any is; else all.
   std::vector<std::size_t> compared;
   for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step)

@@ -15,11 +15,20 @@ std::string kernel_ms(double seconds) { return fmt::format("{:.3f}", seconds * 1
 
 std::string format_device_kernel_validation_report(const DeviceKernelValidation& v) {
   const std::string what =
-      fmt::format("{}{}", v.fp8 ? "GEMMs, their FP8 casts and attention core" : "GEMMs and attention core",
-                  v.memory_bound_on_device ? ", norms, element-wise ops and permutes" : "");
+      fmt::format("{}{}{}", v.fp8 ? "GEMMs, their FP8 casts and attention core" : "GEMMs and attention core",
+                  v.memory_bound_on_device ? ", norms, element-wise ops and permutes" : "",
+                  v.embedding_and_loss_on_device ? ", embedding and loss" : "");
+  const std::string every_op_of =
+      v.memory_bound_on_device && v.embedding_and_loss_on_device ? " (in the norm_elementwise, permute and "
+                                                                   "embedding_head kinds, every op)"
+      : v.memory_bound_on_device                                 ? " (in the norm_elementwise and permute kinds, every op)"
+      : v.embedding_and_loss_on_device                           ? " (in the embedding_head kind, every op)"
+                                                                 : "";
   const std::string ops =
-      fmt::format("{}{}", v.fp8 ? "GEMM, FP8 cast and attention ops" : "GEMM and attention ops",
-                  v.memory_bound_on_device ? " (in the norm_elementwise and permute kinds, every op)" : "");
+      fmt::format("{}{}", v.fp8 ? "GEMM, FP8 cast and attention ops" : "GEMM and attention ops", every_op_of);
+  const std::string on_the_host = v.memory_bound_on_device && v.embedding_and_loss_on_device ? "routing and optimizer"
+                                  : v.memory_bound_on_device ? "routing, embedding, loss and optimizer"
+                                                             : "other ops";
   std::string out = fmt::format(
       "# The reduced DeepSeek-V3's {} on {}: predicted, then measured\n\n"
       "Made by `{}` (issue 19's loop on a GPU; kernels/model/NOTES.md, \"The CUDA back-end\"). The model trained "
@@ -32,7 +41,7 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
       "whose error is the median of the steps'.\n\n"
       "- scenario: `{}`\n- device: {}\n- model: {}\n- timings: `{}`\n\n",
       what, v.device, v.command_line, what,
-      v.memory_bound_on_device ? "routing, embedding, loss and optimizer" : "other ops", ops, v.pricing, v.steps_read,
+      on_the_host, ops, v.pricing, v.steps_read,
       v.scenario, v.device, v.model, v.timings_file);
   out += fmt::format(
       "## The kinds' kernels (goal: each within {:.0f}%)\n\n"
@@ -79,6 +88,12 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
            "op per layer for all experts (DeepSeek-V3's fused kernels); its norm, residual and gradient-sum kernels are "
            "one a catalog op, as the catalog's (kernels/model/memory_bound_kernels.cuh). Their error holds the "
            "difference in launches.\n";
+  if (v.embedding_and_loss_on_device)
+    out += "- embedding_head: the model's loss kernel writes the logits' gradient in the forward pass, on FP64 logits "
+           "(the head's precision), where the catalog prices a BF16 loss and its backward apart; its lookups and "
+           "scatter-adds are one launch a call, as the catalog's; the MTP module's row selection and the scaling of "
+           "its loss's gradient run on the host and are in neither column "
+           "(kernels/model/embedding_and_loss_kernels.cuh).\n";
   if (v.fp8) {
     out += "- quantize: the FP8 casts of the GEMMs' activations and their gradients, which the model runs on the GPU "
            "inside each FP8 GEMM call and times apart from the GEMM (kernels/model/op_timer.h's DeviceWork), against "

@@ -44,6 +44,8 @@ struct DeviceKernelValidation {
   bool launches_held = false;  // the measured times leave each call's launches out (a stream hold queued them)
   // The norm/element-wise and permute kinds' ops ran on the device too, and are compared with the rest.
   bool memory_bound_on_device = false;
+  // The embedding_head kind's ops (lookups, scatter-adds, final norms, losses) ran on the device too.
+  bool embedding_and_loss_on_device = false;
   double weight_casts_s = 0;
 };
 

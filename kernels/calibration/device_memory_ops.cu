@@ -11,6 +11,7 @@
 #include "kernels/common/cuda_check.cuh"
 #include "kernels/common/device_buffer.cuh"
 #include "kernels/common/random_fill.h"
+#include "kernels/model/embedding_and_loss_kernels.cuh"
 #include "kernels/model/expert_rows.h"
 #include "kernels/model/memory_bound_kernels.cuh"
 
@@ -42,6 +43,13 @@ std::shared_ptr<Buffer> bf16_values(std::int64_t count, std::uint64_t seed) {
 template <class T>
 std::shared_ptr<DeviceBuffer<T>> zeros(std::int64_t count) {
   return std::make_shared<DeviceBuffer<T>>(std::vector<T>(sz(count), T{}));
+}
+
+// `count` token ids spread over [0, modulus), as host_memory_ops.cc spreads them, on the device.
+std::shared_ptr<DeviceBuffer<int>> spread_ids(int count, int modulus) {
+  std::vector<int> ids(sz(count));
+  for (int t = 0; t < count; ++t) ids[sz(t)] = static_cast<int>((std::int64_t{t} * 7919) % modulus);
+  return std::make_shared<DeviceBuffer<int>>(ids);
 }
 
 DeviceMemoryOp norm(const MemoryOpShape& s, const model::ModelConfig& m) {
@@ -161,6 +169,38 @@ DeviceMemoryOp expert_rows_op(const MemoryOpShape& s, const model::ModelConfig& 
   return op;
 }
 
+// The lookup of the call's tokens (BF16 rows) or its gradient's scatter-add into an FP32 table gradient.
+DeviceMemoryOp embedding(const MemoryOpShape& s, const model::ModelConfig& m) {
+  const int hidden = m.hidden_size, tokens = s.rows;
+  const auto ids = spread_ids(tokens, m.vocab_size);
+  if (!s.backward) {
+    const auto table = bf16_values(std::int64_t{m.vocab_size} * hidden, 1),
+               out = bf16_values(std::int64_t{tokens} * hidden, 2);
+    return {{[=] { md::launch_embedding_gather(DefaultStream{}, ids->get(), tokens, table->get(), hidden, out->get()); }},
+            "embedding_gather_kernel bf16"};
+  }
+  const auto dy = bf16_values(std::int64_t{tokens} * hidden, 3);
+  const auto d_table = zeros<float>(std::int64_t{m.vocab_size} * hidden);
+  return {{[=] {
+            md::launch_embedding_scatter_add(DefaultStream{}, ids->get(), tokens, dy->get(), hidden, d_table->get());
+          }},
+          "embedding_scatter_add_kernel bf16"};
+}
+
+// The loss and the logits' gradient in one kernel, on FP64 logits as the model runs it (its head's precision,
+// kOriginalPrecision), every token with a target.
+DeviceMemoryOp cross_entropy(const MemoryOpShape& s, const model::ModelConfig& m) {
+  const int vocab = m.vocab_size, tokens = s.rows;
+  const auto logits = std::make_shared<DeviceBuffer<double>>(uniform_doubles(sz(std::int64_t{tokens} * vocab), 1));
+  const auto targets = spread_ids(tokens, vocab);
+  const auto d_logits = zeros<double>(std::int64_t{tokens} * vocab), loss_of_row = zeros<double>(tokens);
+  return {{[=] {
+            md::launch_cross_entropy(DefaultStream{}, logits->get(), tokens, vocab, targets->get(), double(tokens),
+                                     d_logits->get(), loss_of_row->get());
+          }},
+          "cross_entropy_kernel fp64 (with its gradient)"};
+}
+
 }  // namespace
 
 std::optional<DeviceMemoryOp> device_memory_op(const CalibrationCall& call, const std::string& name,
@@ -174,10 +214,10 @@ std::optional<DeviceMemoryOp> device_memory_op(const CalibrationCall& call, cons
     case MemoryOp::kGradientSum: return gradient_sum(*shape);
     case MemoryOp::kPermute:
     case MemoryOp::kCombine: return expert_rows_op(*shape, config);
+    case MemoryOp::kEmbedding: return embedding(*shape, config);
+    case MemoryOp::kCrossEntropy: return cross_entropy(*shape, config);
     case MemoryOp::kTopk:
-    case MemoryOp::kBalanceLoss:
-    case MemoryOp::kEmbedding:
-    case MemoryOp::kCrossEntropy: return std::nullopt;  // the model runs these on the host
+    case MemoryOp::kBalanceLoss: return std::nullopt;  // the model runs these on the host
   }
   return std::nullopt;
 }

@@ -2,11 +2,13 @@
 // call of a calibration plan: calibration_run times these, given the model's config, where it would otherwise copy
 // the call's bytes, so that the model's prices and its measured step come from the same kernels (as the host's loop
 // times the model's own loops, host_memory_ops.h). memory_op_shapes.h says which of the model's ops each catalog op
-// is and on what shape; here each is the model's device kernels on it (kernels/model/memory_bound_kernels.cuh, BF16
-// storage: the reduced model's GPU runs are BF16 or FP8), issued as the back-end issues them: one back-end call per
-// op, and per routed expert with rows for the experts' SwiGLU, gather, scatter-add and combine.
-// Routing, the embedding and the loss run on the host in the model (its CUDA back-end has no kernel for them): their
-// calls are not the model's here, and calibration_run copies their bytes as before.
+// is and on what shape; here each is the model's device kernels on it (kernels/model/memory_bound_kernels.cuh and
+// embedding_and_loss_kernels.cuh, BF16 storage: the reduced model's GPU runs are BF16 or FP8; the loss on FP64 logits,
+// its head's precision), issued as the back-end issues them: one back-end call per op, and per routed expert with
+// rows for the experts' SwiGLU, gather, scatter-add and combine.
+// Routing runs on the host in the model (its CUDA back-end has no kernel for it): its calls are not the model's here,
+// and calibration_run copies their bytes as before; so does the loss's backward op, which the model's loss kernel
+// folds into its forward.
 // Plain C++ header: the implementation is device_memory_ops.cu (trainsim_kernels_calibration_cuda).
 #pragma once
 #include <functional>

@@ -1,6 +1,7 @@
 // The CPU back-end (linear_gemm.h's *_cpu GEMMs, mla/'s FP64 attention) and the thread's attached back-end.
 #include "kernels/model/compute_backend.h"
 
+#include "kernels/model/embedding.h"
 #include "kernels/model/gradient_sum.h"
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/moe_layer.h"
@@ -58,6 +59,18 @@ void ComputeBackend::combine_expert_rows_backward(const ExpertLayout& layout, in
                                                   std::span<const double> dy, int hidden, std::span<double> d_rows,
                                                   std::span<double> d_gates, GemmPrecision) {
   model::combine_expert_rows_backward(layout, expert, gates, rows, dy, hidden, d_rows, d_gates);
+}
+std::vector<double> ComputeBackend::embedding_forward(std::span<const double> table, int hidden,
+                                                      std::span<const int> ids, GemmPrecision) {
+  return model::embedding_forward(table, hidden, ids);
+}
+void ComputeBackend::embedding_backward(std::span<const int> ids, int hidden, std::span<const double> dy,
+                                        std::span<double> d_table, GemmPrecision) {
+  model::embedding_backward(ids, hidden, dy, d_table);
+}
+CrossEntropyResult ComputeBackend::cross_entropy(std::span<const double> logits, int rows, int vocab,
+                                                 std::span<const int> targets, GemmPrecision) {
+  return model::cross_entropy(logits, rows, vocab, targets);
 }
 
 namespace {

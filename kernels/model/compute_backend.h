@@ -7,15 +7,16 @@
 // What goes through a back-end: the linear layers' three GEMMs and the attention core, forward and backward: every
 // matrix product of the model (op_catalog_agreement_test counts them); and the memory-bound ops of the norm and
 // element-wise and permute kinds: the RMSNorms, the residual and gradient adds, SwiGLU's activation, RoPE with the
-// q/k/v assembly, and each routed expert's gather, scatter-add and gated combine, forward and backward. Routing, the
-// embedding, the loss and the optimizer stay on the CPU references on every back-end (NOTES.md, "The CUDA
-// back-end").
+// q/k/v assembly, and each routed expert's gather, scatter-add and gated combine, forward and backward; and the
+// model's two ends: the embedding's lookup and scatter-add, and the cross-entropy with its gradient. Routing and the
+// optimizer stay on the CPU references on every back-end (NOTES.md, "The CUDA back-end").
 #pragma once
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "kernels/mla/mla_attention_ref.h"
+#include "kernels/model/cross_entropy.h"
 #include "kernels/mla/mla_problem.h"
 #include "kernels/mla/mla_projections_ref.h"
 #include "kernels/moe/permute_ref.h"
@@ -81,6 +82,15 @@ class ComputeBackend {
                                             std::span<const double> rows, std::span<const double> dy, int hidden,
                                             std::span<double> d_rows, std::span<double> d_gates,
                                             GemmPrecision precision);
+  // embedding.h's lookup and its gradient's scatter-add (into d_table), the embedding's rows stored as the run keeps
+  // its activations (`precision`: the run's GEMMs').
+  virtual std::vector<double> embedding_forward(std::span<const double> table, int hidden, std::span<const int> ids,
+                                                GemmPrecision precision);
+  virtual void embedding_backward(std::span<const int> ids, int hidden, std::span<const double> dy,
+                                  std::span<double> d_table, GemmPrecision precision);
+  // cross_entropy.h's loss and the logits' gradient, the logits stored at `precision` (the head's GEMM's).
+  virtual CrossEntropyResult cross_entropy(std::span<const double> logits, int rows, int vocab,
+                                           std::span<const int> targets, GemmPrecision precision);
 };
 
 // The CPU references as a back-end (what runs when none is attached).

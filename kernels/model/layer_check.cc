@@ -11,6 +11,7 @@
 #include "kernels/mla/bf16_host.h"
 #include "kernels/mla/mla_tolerances.h"
 #include "kernels/model/layer_check_bounds.h"
+#include "kernels/model/layer_check_ops.h"
 #include "kernels/model/mla_attention_block.h"
 #include "kernels/model/model_parameters.h"
 #include "kernels/model/moe_layer.h"
@@ -23,13 +24,6 @@ namespace trainsim::kernels::model {
 bool LayerCheckRow::passed() const { return std::isfinite(error) && error <= bound; }
 
 namespace {
-
-double relative_l2(const std::vector<double>& got, const std::vector<double>& ref) {
-  if (got.size() != ref.size()) return std::numeric_limits<double>::quiet_NaN();
-  double d = 0, n = 0;
-  for (size_t i = 0; i < ref.size(); ++i) d += (got[i] - ref[i]) * (got[i] - ref[i]), n += ref[i] * ref[i];
-  return n == 0 ? (d == 0 ? 0 : std::numeric_limits<double>::infinity()) : std::sqrt(d / n);
-}
 
 double l2(const std::vector<double>& x) {
   double s = 0;
@@ -167,114 +161,11 @@ class Checker {
     add("attention.backward", "dv", relative_l2(got.dv, ref.dv), kBf16OutputRelL2);
   }
 
-  // The memory-bound ops on BF16-representable inputs, as the attention core: the reference's FP64 on the values
-  // the device reads (memory_bound_op_bound says each bound).
+  // The memory-bound ops and the model's two ends, one op at a time (layer_check_ops.h).
   void memory_bound_ops() {
-    const MlaDims d = c_.mla_dims();
-    const GemmPrecision p = o_.precision;
-    const int t = tokens_;
-    const double stored = memory_bound_op_bound(p, true), kept = memory_bound_op_bound(p, false);
-    struct Norm {
-      const char* name;
-      int dim, stride;
-    };
-    for (const Norm& n : {Norm{"norm (hidden)", c_.hidden_size, c_.hidden_size},
-                          Norm{"norm (kv latent)", d.kv_lora, d.kv_down_dim()}}) {
-      const std::vector<double> x = inputs(size_t(t) * n.stride, seed(), 1, true),
-                                gamma = inputs(n.dim, seed(), 1, true), dy = inputs(size_t(t) * n.dim, seed(), 1, true);
-      add(std::string(n.name) + ".forward", "y",
-          relative_l2(candidate_.rmsnorm(x, t, n.dim, n.stride, gamma, d.rms_eps, p),
-                      reference_.rmsnorm(x, t, n.dim, n.stride, gamma, d.rms_eps, p)),
-          stored);
-      std::vector<double> dgamma_ref(n.dim, 0.0), dgamma_got(n.dim, 0.0);
-      const std::vector<double> dx_ref =
-          reference_.rmsnorm_backward(x, t, n.dim, n.stride, gamma, d.rms_eps, dy, dgamma_ref, p);
-      const std::vector<double> dx_got =
-          candidate_.rmsnorm_backward(x, t, n.dim, n.stride, gamma, d.rms_eps, dy, dgamma_got, p);
-      add(std::string(n.name) + ".backward", "dx", relative_l2(dx_got, dx_ref), stored);
-      add(std::string(n.name) + ".backward", "dgamma", relative_l2(dgamma_got, dgamma_ref), kept);
-    }
-    {
-      const std::vector<double> a = inputs(size_t(t) * c_.hidden_size, seed(), 1, true),
-                                b = inputs(a.size(), seed(), 1, true);
-      std::vector<double> sum_ref = a, sum_got = a;
-      reference_.add(sum_ref, b, p);
-      candidate_.add(sum_got, b, p);
-      add("add", "sum", relative_l2(sum_got, sum_ref), stored);
-    }
-    if (const int inter = c_.moe_intermediate_size > 0 ? c_.moe_intermediate_size : c_.intermediate_size; inter > 0) {
-      const std::vector<double> h = inputs(size_t(t) * 2 * inter, seed(), 1, true),
-                                d_act = inputs(size_t(t) * inter, seed(), 1, true);
-      std::vector<double> act_ref(d_act.size()), act_got(d_act.size()), dh_ref(h.size()), dh_got(h.size());
-      reference_.swiglu(h, t, inter, act_ref, p);
-      candidate_.swiglu(h, t, inter, act_got, p);
-      add("swiglu.forward", "act", relative_l2(act_got, act_ref), stored);
-      reference_.swiglu_backward(h, t, inter, d_act, dh_ref, p);
-      candidate_.swiglu_backward(h, t, inter, d_act, dh_got, p);
-      add("swiglu.backward", "dh", relative_l2(dh_got, dh_ref), stored);
-    }
-    rope(d, p, stored);
-    expert_rows_ops(p, stored, kept);
-  }
-
-  void rope(const MlaDims& d, GemmPrecision p, double stored) {
-    const std::vector<int> positions = VarlenBatch::from_lengths(ragged_lengths()).positions();
-    const size_t t = positions.size(), rows = t * d.heads;
-    const std::vector<double> q_up = inputs(rows * d.qk_dim(), seed(), 1, true),
-                              kv_up = inputs(rows * d.kv_up_dim(), seed(), 1, true),
-                              kv_down = inputs(t * d.kv_down_dim(), seed(), 1, true);
-    MlaQkvRef ref, got;
-    reference_.assemble_qkv(d, q_up, kv_up, kv_down, positions, ref, p);
-    candidate_.assemble_qkv(d, q_up, kv_up, kv_down, positions, got, p);
-    add("rope.forward", "q", relative_l2(got.q, ref.q), stored);
-    add("rope.forward", "k", relative_l2(got.k, ref.k), stored);
-    add("rope.forward", "v", relative_l2(got.v, ref.v), stored);
-    const std::vector<double> dq = inputs(ref.q.size(), seed(), 1, true), dk = inputs(ref.k.size(), seed(), 1, true),
-                              dv = inputs(ref.v.size(), seed(), 1, true);
-    std::vector<double> d_q_up_ref, d_kv_up_ref, d_q_up_got, d_kv_up_got, d_kv_down_ref(kv_down.size(), 0.0),
-        d_kv_down_got(kv_down.size(), 0.0);
-    reference_.assemble_qkv_backward(d, dq, dk, dv, positions, d_q_up_ref, d_kv_up_ref, d_kv_down_ref, p);
-    candidate_.assemble_qkv_backward(d, dq, dk, dv, positions, d_q_up_got, d_kv_up_got, d_kv_down_got, p);
-    add("rope.backward", "d_q_up", relative_l2(d_q_up_got, d_q_up_ref), stored);
-    add("rope.backward", "d_kv_up", relative_l2(d_kv_up_got, d_kv_up_ref), stored);
-    add("rope.backward", "d_kv_down", relative_l2(d_kv_down_got, d_kv_down_ref), stored);
-  }
-
-  // One expert's gather, combine, scatter-add and combine backward, on the rows a round-robin choice of top-k experts
-  // gives it (every token's k experts distinct), the expert with the most rows.
-  void expert_rows_ops(GemmPrecision p, double stored, double kept) {
-    const int experts = c_.n_routed_experts, k = c_.num_experts_per_tok, hidden = c_.hidden_size, t = tokens_;
-    if (experts == 0 || k == 0) return;
-    std::vector<int> ids;
-    for (int token = 0; token < t; ++token)
-      for (int j = 0; j < k; ++j) ids.push_back((token * (k + 1) + j) % experts);
-    const ExpertLayout layout = plan_expert_layout(ids, k, experts, 1);
-    int e = 0;
-    for (int i = 1; i < experts; ++i)
-      if (layout.counts[i] > layout.counts[e]) e = i;
-    const size_t count = size_t(layout.counts[e]);
-    const std::vector<double> x = inputs(size_t(t) * hidden, seed(), 1, true),
-                              gates = inputs(size_t(t) * k, seed(), 1, true),
-                              out = inputs(count * hidden, seed(), 1, true), y0 = inputs(x.size(), seed(), 1, true),
-                              dy = inputs(x.size(), seed(), 1, true);
-    const std::string layer = "expert " + std::to_string(e) + " (" + std::to_string(count) + " rows)";
-    std::vector<double> rows_ref(count * hidden), rows_got(count * hidden);
-    reference_.gather_expert_rows(layout, e, x, hidden, rows_ref, p);
-    candidate_.gather_expert_rows(layout, e, x, hidden, rows_got, p);
-    add(layer + " gather", "rows", relative_l2(rows_got, rows_ref), stored);
-    std::vector<double> y_ref = y0, y_got = y0, dx_ref = y0, dx_got = y0;
-    reference_.combine_expert_rows(layout, e, gates, out, hidden, y_ref, p);
-    candidate_.combine_expert_rows(layout, e, gates, out, hidden, y_got, p);
-    add(layer + " combine", "y", relative_l2(y_got, y_ref), kept);
-    reference_.scatter_add_expert_rows(layout, e, out, hidden, dx_ref, p);
-    candidate_.scatter_add_expert_rows(layout, e, out, hidden, dx_got, p);
-    add(layer + " scatter-add", "dx", relative_l2(dx_got, dx_ref), kept);
-    std::vector<double> d_rows_ref(count * hidden), d_rows_got(count * hidden), d_gates_ref(gates.size(), 0.0),
-        d_gates_got(gates.size(), 0.0);
-    reference_.combine_expert_rows_backward(layout, e, gates, out, dy, hidden, d_rows_ref, d_gates_ref, p);
-    candidate_.combine_expert_rows_backward(layout, e, gates, out, dy, hidden, d_rows_got, d_gates_got, p);
-    add(layer + " combine.backward", "d_rows", relative_l2(d_rows_got, d_rows_ref), stored);
-    add(layer + " combine.backward", "d_gates", relative_l2(d_gates_got, d_gates_ref), kept);
+    const LayerOpInputs in{c_, reference_, candidate_, o_.precision, tokens_, ragged_lengths(),
+                           [this](size_t count) { return inputs(count, seed(), 1, true); }};
+    for (LayerCheckRow& row : check_single_ops(in)) rows_.push_back(std::move(row));
   }
 
   // The batch's sequences at unequal lengths (the last one shorter), so that tiles and sequence ends are ragged.
@@ -401,8 +292,9 @@ class Checker {
   // blocks and the MTP depths, plus each MTP projection, and as many back (precision_model_test's count: 52 for the
   // small config); attention: one pass each way per MLA layer; memory-bound ops: per block 7 forward (attn_norm,
   // q_norm, rope, the residual add and ffn_norm, swiglu, the residual add) and 8 back (ffn_norm's backward and the
-  // residual's gradient sum, swiglu, rope, q_norm, MLA's gradient sum, attn_norm's and the residual's), and the MTP
-  // input norms one each way per depth.
+  // residual's gradient sum, swiglu, rope, q_norm, MLA's gradient sum, attn_norm's and the residual's), the MTP
+  // input norms one each way per depth, and at each of the main model's and each depth's ends its embedding's lookup
+  // and scatter-add and its final norm each way (4; the loss runs at the head's FP64).
   void whole_model() {
     ModelConfig dense = c_;
     dense.first_k_dense_replace = dense.num_hidden_layers;
@@ -428,7 +320,8 @@ class Checker {
     };
     Run ref = run(reference_), got = run(candidate_);
     const double bound =
-        chain_budget(o_.precision, gemms, 2 * blocks, 15 * blocks + 2 * dense.num_nextn_predict_layers);
+        chain_budget(o_.precision, gemms, 2 * blocks, 15 * blocks + 2 * dense.num_nextn_predict_layers +
+                                                           4 * (1 + dense.num_nextn_predict_layers));
     add("model", "loss", std::fabs(got.loss - ref.loss) / std::fabs(ref.loss), bound);
     double worst = 0;
     std::string worst_name = "gradients";

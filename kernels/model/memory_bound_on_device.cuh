@@ -1,10 +1,12 @@
-// The memory-bound ops of a device back-end (compute_backend.h) on memory_bound_kernels.cuh's kernels: the CUDA
+// The memory-bound ops of a device back-end (compute_backend.h) on memory_bound_kernels.cuh's kernels, and the
+// embedding and the loss on embedding_and_loss_kernels.cuh's: the CUDA
 // back-end's (cuda_backend.cu), and in CI the same calls on the kernels' source run on the CPU through the CUDA
 // emulation shim (tests/kernels/model/emulated_memory_bound_backend.h), so that what the layer check holds on a GPU
 // is rehearsed here, host glue included. Each call: host FP64 operands uploaded as the storage type of the run's
 // precision (BF16 at BF16 and FP8 GEMMs, rounded as the CPU back-end rounds; FP64 at FP64), outputs allocated, the
 // kernels between start_memory_bound_kernels() and end_memory_bound_kernels() (the device time), results read back as
-// FP64. An op with no rows runs nothing; RoPE wider than the kernels' shared arrays runs the CPU reference.
+// FP64. An op with no rows runs nothing; RoPE wider than the kernels' shared arrays runs the CPU reference, as do an
+// embedding or a loss given ids or targets outside the table (the reference's error is the answer).
 // A back-end derives from MemoryBoundOnDevice<Buffer, Launch, Base> and gives the three hooks: Buffer<T> is device
 // memory (kernels/common/device_buffer.cuh's interface: from a host vector or a count, get(), download()), Launch the
 // kernels' launch callable (memory_bound_kernels.cuh). In the calls, d_<name> is <name>'s copy on the device.
@@ -18,6 +20,8 @@
 
 #include "kernels/mla/mla_projections_ref.h"
 #include "kernels/model/compute_backend.h"
+#include "kernels/model/embedding.h"
+#include "kernels/model/embedding_and_loss_kernels.cuh"
 #include "kernels/model/expert_rows.h"
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/memory_bound_kernels.cuh"
@@ -219,6 +223,68 @@ class MemoryBoundOnDevice : public Base {
                    });
   }
 
+  std::vector<double> embedding_forward(std::span<const double> table, int hidden, std::span<const int> ids,
+                                        GemmPrecision precision) override {
+    if (ids.empty() || hidden <= 0 || !all_below(ids, table.size() / size_t(hidden)))
+      return model::embedding_forward(table, hidden, ids);
+    return on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      const Buffer<T> d_table = upload_as<T>(table);
+      const Buffer<int> d_ids(std::vector<int>(ids.begin(), ids.end()));
+      Buffer<T> out(ids.size() * size_t(hidden));
+      start_memory_bound_kernels();
+      md::launch_embedding_gather(memory_bound_launch(), d_ids.get(), int(ids.size()), d_table.get(), hidden,
+                                  out.get());
+      end_memory_bound_kernels();
+      return read_back(out);
+    });
+  }
+
+  void embedding_backward(std::span<const int> ids, int hidden, std::span<const double> dy, std::span<double> d_table,
+                          GemmPrecision precision) override {
+    if (ids.empty() || hidden <= 0) return;
+    if (!all_below(ids, d_table.size() / size_t(hidden)))
+      throw std::out_of_range("embedding_backward: a token id outside the table's gradient");
+    on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      using A = md::ArithmeticOf<T>;
+      const Buffer<T> d_dy = upload_as<T>(dy);
+      const Buffer<int> d_ids(std::vector<int>(ids.begin(), ids.end()));
+      Buffer<A> d_d_table = upload_as<A>(d_table);
+      start_memory_bound_kernels();
+      md::launch_embedding_scatter_add(memory_bound_launch(), d_ids.get(), int(ids.size()), d_dy.get(), hidden,
+                                       d_d_table.get());
+      end_memory_bound_kernels();
+      copy_into(read_back(d_d_table), d_table);
+    });
+  }
+
+  CrossEntropyResult cross_entropy(std::span<const double> logits, int rows, int vocab, std::span<const int> targets,
+                                   GemmPrecision precision) override {
+    const int count = int(std::count_if(targets.begin(), targets.end(), [](int t) { return t >= 0; }));
+    if (rows <= 0 || vocab <= 0 || count == 0 || logits.size() != size_t(rows) * vocab ||
+        targets.size() != size_t(rows) || !all_below(targets, size_t(vocab), true))
+      return model::cross_entropy(logits, rows, vocab, targets);
+    return on_storage(precision, [&](auto storage) {
+      using T = decltype(storage);
+      using A = md::ArithmeticOf<T>;
+      const Buffer<T> d_logits = upload_as<T>(logits);
+      const Buffer<int> d_targets(std::vector<int>(targets.begin(), targets.end()));
+      Buffer<T> gradient(logits.size());
+      Buffer<A> loss_of_row{size_t(rows)};
+      start_memory_bound_kernels();
+      md::launch_cross_entropy(memory_bound_launch(), d_logits.get(), rows, vocab, d_targets.get(), A(count),
+                               gradient.get(), loss_of_row.get());
+      end_memory_bound_kernels();
+      CrossEntropyResult r;
+      r.count = count;
+      r.d_logits = read_back(gradient);
+      for (const double loss : read_back(loss_of_row)) r.loss += loss;  // rows in order, as the reference adds them
+      r.loss /= count;
+      return r;
+    });
+  }
+
  protected:
   virtual Launch memory_bound_launch() = 0;
   virtual void start_memory_bound_kernels() = 0;  // the device time of the call's kernels starts
@@ -251,6 +317,10 @@ class MemoryBoundOnDevice : public Base {
   static auto on_storage(GemmPrecision precision, F&& f) {
     if (precision == GemmPrecision::kFP64) return f(double{});
     return f(__nv_bfloat16{});
+  }
+  // Whether every id lies in [0, size); with `or_none`, ids below 0 pass too (a loss's rows without a target).
+  static bool all_below(std::span<const int> ids, size_t size, bool or_none = false) {
+    return std::all_of(ids.begin(), ids.end(), [&](int id) { return id < 0 ? or_none : size_t(id) < size; });
   }
   static md::RopeDims rope_dims(const MlaDims& d) {
     return md::RopeDims{d.heads, d.qk_nope, d.qk_rope, d.v_dim, d.kv_lora, d.rope_theta};

@@ -5,7 +5,6 @@
 #include <stdexcept>
 
 #include "kernels/model/compute_backend.h"
-#include "kernels/model/embedding.h"
 #include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
@@ -43,7 +42,7 @@ double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared,
     cache.h_sel.assign(size_t(rows) * h, 0);
     for (int r = 0; r < rows; ++r)
       std::copy_n(&in.prev_hidden[size_t(cache.prev_row[r]) * h], h, &cache.h_sel[size_t(r) * h]);
-    cache.e_sel = embedding_forward(shared.embed, h, cache.next_ids);
+    cache.e_sel = current_backend().embedding_forward(shared.embed, h, cache.next_ids, precision);
   }
   {
     OpScope scope(OpKind::kNormElementwise, "mtp_norms");
@@ -63,10 +62,11 @@ double mtp_forward(const ModelConfig& c, const MtpWeights& w, SharedHead shared,
   cache.block_out = block_forward(c, w.block, bias, cache.batch, projected, cache.block, precision);
   {
     OpScope scope(OpKind::kEmbeddingHead, "mtp_head_loss");
-    cache.final_in = rmsnorm_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps);
+    ComputeBackend& backend = current_backend();
+    cache.final_in = backend.rmsnorm(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps, precision);
     const std::vector<double> logits =
         linear_forward(cache.final_in, shared.head, rows, vocab, h, kOriginalPrecision);
-    cache.ce = cross_entropy(logits, rows, vocab, targets);
+    cache.ce = backend.cross_entropy(logits, rows, vocab, targets, kOriginalPrecision);
   }
   return cache.ce.loss;
 }
@@ -82,8 +82,8 @@ void mtp_backward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, 
     for (double& d : d_logits) d *= loss_scale;
     const std::vector<double> d_final =
         linear_backward(cache.final_in, shared.head, d_logits, rows, vocab, h, d_head, kOriginalPrecision);
-    d_block_out =
-        rmsnorm_backward_ref(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps, d_final, grads.final_norm);
+    d_block_out = current_backend().rmsnorm_backward(cache.block_out, rows, h, h, w.final_norm, c.rms_norm_eps,
+                                                     d_final, grads.final_norm, cache.precision);
     for (size_t i = 0; i < d_block_out_from_next.size(); ++i) d_block_out[i] += d_block_out_from_next[i];
   }
   const std::vector<double> d_projected = block_backward(c, w.block, cache.block, d_block_out, grads.block);
@@ -105,7 +105,7 @@ void mtp_backward(const ModelConfig& c, const MtpWeights& w, SharedHead shared, 
                                        cache.precision);
   }
   OpScope scope(OpKind::kEmbeddingHead, "mtp_embedding");
-  embedding_backward(cache.next_ids, h, d_e_sel, d_embed);
+  current_backend().embedding_backward(cache.next_ids, h, d_e_sel, d_embed, cache.precision);
   for (int r = 0; r < rows; ++r)
     for (int i = 0; i < h; ++i) d_prev_hidden[size_t(cache.prev_row[r]) * h + i] += d_h_sel[size_t(r) * h + i];
 }

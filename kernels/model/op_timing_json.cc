@@ -55,6 +55,7 @@ std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>
                     ", \"sequences\": " + std::to_string(run.sequences) + ", \"length\": " +
                     std::to_string(run.length) + ", \"launches_held\": " + (run.launches_held ? "true" : "false") +
                     ", \"memory_bound_on_device\": " + (run.memory_bound_on_device ? "true" : "false") +
+                    ", \"embedding_and_loss_on_device\": " + (run.embedding_and_loss_on_device ? "true" : "false") +
                     "},\n \"steps\": [";
   for (size_t s = 0; s < steps.size(); ++s) {
     const StepTiming& t = steps[s];

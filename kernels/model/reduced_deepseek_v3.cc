@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "kernels/model/embedding.h"
+#include "kernels/model/compute_backend.h"
 
 namespace trainsim::kernels::model {
 
@@ -47,8 +47,9 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   ids_.assign(ids.begin(), ids.end());
   batch_ = batch;
   const int rows = batch.total_tokens();
-  std::vector<double> x =
-      timed(OpKind::kEmbeddingHead, "embedding", [&] { return embedding_forward(weights.embed, c.hidden_size, ids); });
+  std::vector<double> x = timed(OpKind::kEmbeddingHead, "embedding", [&] {
+    return current_backend().embedding_forward(weights.embed, c.hidden_size, ids, options.gemm_precision);
+  });
   layer_caches_.assign(c.num_hidden_layers, BlockCache{});
   for (int l = 0; l < c.num_hidden_layers; ++l) {
     const OpLayer layer(l);
@@ -58,13 +59,14 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   h_main_ = std::move(x);
   {
     OpScope scope(OpKind::kEmbeddingHead, "head_loss");
-    final_in_ = rmsnorm_ref(h_main_, rows, c.hidden_size, c.hidden_size, weights.final_norm, c.rms_norm_eps);
+    final_in_ = current_backend().rmsnorm(h_main_, rows, c.hidden_size, c.hidden_size, weights.final_norm,
+                                          c.rms_norm_eps, options.gemm_precision);
     const std::vector<double> logits =
         linear_forward(final_in_, weights.head, rows, c.vocab_size, c.hidden_size, kOriginalPrecision);
     std::vector<int> targets(rows, kNoTarget);  // t_{i+1} inside the same sequence
     for (int s = 0; s < batch.sequences(); ++s)
       for (int m = batch.cu_seqlens[s]; m + 1 < batch.cu_seqlens[s + 1]; ++m) targets[m] = ids[m + 1];
-    main_ce_ = cross_entropy(logits, rows, c.vocab_size, targets);
+    main_ce_ = current_backend().cross_entropy(logits, rows, c.vocab_size, targets, kOriginalPrecision);
   }
 
   LossReport report;
@@ -101,7 +103,8 @@ const ModelWeights& ReducedDeepSeekV3::backward() {
     const std::vector<double> d_final =
         linear_backward(final_in_, weights.head, main_ce_.d_logits, rows, c.vocab_size, h, g.head,
                         kOriginalPrecision);
-    return rmsnorm_backward_ref(h_main_, rows, h, h, weights.final_norm, c.rms_norm_eps, d_final, g.final_norm);
+    return current_backend().rmsnorm_backward(h_main_, rows, h, h, weights.final_norm, c.rms_norm_eps, d_final,
+                                              g.final_norm, options.gemm_precision);
   });
   // The deepest module first: each hands the gradient on its input h^{k-1} to the depth before it.
   std::vector<double> d_from_next;
@@ -118,7 +121,7 @@ const ModelWeights& ReducedDeepSeekV3::backward() {
     dx = block_backward(c, weights.layers[l], layer_caches_[l], dx, g.layers[l]);
   }
   OpScope scope(OpKind::kEmbeddingHead, "embedding");
-  embedding_backward(ids_, h, dx, g.embed);
+  current_backend().embedding_backward(ids_, h, dx, g.embed, options.gemm_precision);
   return g;
 }
 

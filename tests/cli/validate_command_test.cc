@@ -289,6 +289,37 @@ TEST(ValidateCommand, AGpusMemoryBoundKindsAreComparedWhereTheyRanOnTheDevice) {
   }
 }
 
+// Since the embedding and the loss also run on the device (run.embedding_and_loss_on_device), the embedding_head
+// kind's prediction is every op of the kind, run's whole kind; without the key, only its GEMMs, less than that.
+TEST(ValidateCommand, AGpusEmbeddingHeadKindIsWholeWhereItsEndsRanOnTheDevice) {
+  const std::string run_on_device = R"({"config": "reduced-deepseek-v3-gpu.json", "precision": "bf16",
+      "backend": "cuda", "sequences": 2, "length": 47, "launches_held": true, "memory_bound_on_device": true,
+      "embedding_and_loss_on_device": true})";
+  nlohmann::json timings = nlohmann::json::parse(gpu_timings(run_on_device));
+  for (nlohmann::json& step : timings["steps"]) step["device_by_op_kind_s"]["embedding_head"] = 300e-6;
+  nlohmann::json by_kind;
+  ASSERT_NO_FATAL_FAILURE(run_compute_by_kind(by_kind));
+  const double whole_kind_ms = 1e3 * by_kind.at("embedding_head").get<double>();
+  auto predicted_ms = [&](const nlohmann::json& file, const std::string& name) {
+    const std::string out = temp_path(name + ".md");
+    const ProcessResult r =
+        run_trainsim({"validate", kGpuScenario, "--device-timings", write_temp(name + ".json", file.dump()), "-o", out},
+                     kSource);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto rows = kernel_rows_of(file_text(out));
+    EXPECT_TRUE(rows.count("embedding_head")) << file_text(out);
+    return std::pair{rows.count("embedding_head") ? rows.at("embedding_head").first : -1.0, file_text(out)};
+  };
+  const auto [whole_ms, report] = predicted_ms(timings, "gpu-timings-ends");
+  EXPECT_NEAR(whole_ms, whole_kind_ms, 5e-4);
+  EXPECT_NE(report.find("norms, element-wise ops and permutes, embedding and loss"), std::string::npos) << report;
+  EXPECT_NE(report.find("while its routing and optimizer still run on the host"), std::string::npos) << report;
+  timings["run"].erase("embedding_and_loss_on_device");
+  const double gemms_ms = predicted_ms(timings, "gpu-timings-ends-before").first;
+  EXPECT_GT(gemms_ms, 0);                    // the head's and the MTP projection's GEMMs
+  EXPECT_LT(gemms_ms, whole_kind_ms - 1e-3);  // without the lookups, norms and losses
+}
+
 // The FP8 run (gpu-run.sh's model-step trains both): its GEMMs' kernels in their kinds, its activations' casts in
 // quantize against the catalog's quantize ops, its weights' casts reported apart.
 TEST(ValidateCommand, AGpusFp8CastsAreComparedWithTheCatalogsQuantizeOps) {

@@ -119,11 +119,28 @@ class RecordingBackend final : public testing::CpuDelegatingBackend {
     ComputeBackend::combine_expert_rows_backward(layout, expert, gates, rows, dy, hidden, d_rows, d_gates, precision);
   }
 
+  // The model's two ends: recorded, then the CPU references.
+  std::vector<double> embedding_forward(std::span<const double> table, int hidden, std::span<const int> ids,
+                                        GemmPrecision precision) override {
+    record_end();
+    return ComputeBackend::embedding_forward(table, hidden, ids, precision);
+  }
+  void embedding_backward(std::span<const int> ids, int hidden, std::span<const double> dy, std::span<double> d_table,
+                          GemmPrecision precision) override {
+    record_end();
+    ComputeBackend::embedding_backward(ids, hidden, dy, d_table, precision);
+  }
+  CrossEntropyResult cross_entropy(std::span<const double> logits, int rows, int vocab, std::span<const int> targets,
+                                   GemmPrecision precision) override {
+    record_end();
+    return ComputeBackend::cross_entropy(logits, rows, vocab, targets, precision);
+  }
+
   double attention_gain = 1;
   int64_t device_ns_per_call = 0;  // reported as each call's device time (count_device_time), as a GPU's would be
   int device_calls = 0;  // calls that ran a kernel
   int linear_calls = 0, attention_forward_calls = 0, attention_backward_calls = 0;
-  int norm_elementwise_device_calls = 0, permute_device_calls = 0, swiglu_device_calls = 0;
+  int norm_elementwise_device_calls = 0, permute_device_calls = 0, swiglu_device_calls = 0, end_device_calls = 0;
   double gemm_flops = 0, attention_flops = 0;
 
  private:
@@ -131,6 +148,11 @@ class RecordingBackend final : public testing::CpuDelegatingBackend {
   void record_norm_elementwise(bool has_rows) {
     if (!has_rows) return;
     ++norm_elementwise_device_calls;
+    ++device_calls;
+    count_device_time(device_ns_per_call);
+  }
+  void record_end() {
+    ++end_device_calls;
     ++device_calls;
     count_device_time(device_ns_per_call);
   }
@@ -193,6 +215,7 @@ void expect_same_bits(GemmPrecision precision) {
   EXPECT_GT(recording.linear_calls, 0);
   EXPECT_GT(recording.norm_elementwise_device_calls, 0);
   EXPECT_GT(recording.permute_device_calls, 0);
+  EXPECT_GT(recording.end_device_calls, 0);
   // Every FLOP the model counts ran on the back-end (the timer counts a GEMM's 2mnk and the attention core's
   // mla_problem.h figure once each, as the recording does; both sums are of the same doubles in the same order
   // only per kind, hence the relative tolerance of a few roundings).
@@ -214,11 +237,11 @@ TEST(ComputeBackend, ABackendsDeviceTimeLandsInTheOpThatRanIt) {
     ops_ns += op.device_ns;
     ops_with_device_time += op.device_ns > 0;
     // The ops that ran a kernel: those whose GEMMs or attention core did arithmetic (counted FLOPs), every op of the
-    // norm/element-wise kind (each calls the back-end) but an expert's SwiGLU where the expert got no rows, and a
-    // permute op where its expert has rows; no other.
+    // norm/element-wise kind (each calls the back-end) but an expert's SwiGLU where the expert got no rows, a
+    // permute op where its expert has rows, and the embeddings' lookups and scatter-adds; no other.
     if (op.name == "swiglu") {
       swiglu_ops_with_device_time += op.device_ns > 0;
-    } else if (op.kind == OpKind::kNormElementwise) {
+    } else if (op.kind == OpKind::kNormElementwise || op.name == "embedding" || op.name == "mtp_embedding") {
       EXPECT_GT(op.device_ns, 0) << op.name;
     } else if (op.kind != OpKind::kPermute) {
       EXPECT_EQ(op.device_ns > 0, op.flops > 0) << op.name;
@@ -231,8 +254,13 @@ TEST(ComputeBackend, ABackendsDeviceTimeLandsInTheOpThatRanIt) {
   int64_t kinds_ns = 0;
   for (const int64_t ns : r.step.kind_device_ns) kinds_ns += ns;
   EXPECT_EQ(kinds_ns, ops_ns);
+  // The main model's and each MTP depth's final norm, forward and backward, are the head's (embedding_head, as the
+  // catalog's head.norm); each end also looks its tokens up, scatters their gradient back and takes the loss.
+  const int ends = 1 + testing::tiny_config().num_nextn_predict_layers, head_norms = 2 * ends;
   EXPECT_EQ(r.step.kind_device_ns[static_cast<int>(OpKind::kNormElementwise)],
-            1000LL * recording.norm_elementwise_device_calls);
+            1000LL * (recording.norm_elementwise_device_calls - head_norms));
+  EXPECT_EQ(recording.end_device_calls, 3 * ends);
+  EXPECT_GE(r.step.kind_device_ns[static_cast<int>(OpKind::kEmbeddingHead)], 1000LL * (head_norms + 3 * ends));
   EXPECT_EQ(r.step.kind_device_ns[static_cast<int>(OpKind::kPermute)], 1000LL * recording.permute_device_calls);
   EXPECT_GT(recording.permute_device_calls, 0);
   EXPECT_GT(r.step.kind_device_ns[static_cast<int>(OpKind::kAttentionCore)], 0);

@@ -28,13 +28,13 @@ void expect_every_check(const std::vector<LayerCheckRow>& rows) {
   for (const char* layer : {"gemm", "attention.forward", "attention.backward", "norm", "add", "swiglu.forward",
                             "swiglu.backward", "rope.forward", "rope.backward", "expert", "mla.forward",
                             "mla.backward", "mlp.forward", "mlp.backward", "moe.router", "moe.forward", "moe.backward",
-                            "model"})
+                            "embedding.forward", "embedding.backward", "cross_entropy", "model"})
     EXPECT_TRUE(layers.count(layer)) << layer;
   // The memory-bound ops' rows, by their outputs (layer names carry the shapes).
   std::set<std::string> outputs;
   for (const LayerCheckRow& r : rows) outputs.insert(r.output);
   for (const char* output : {"dgamma", "sum", "act", "dh", "q", "k", "v", "d_q_up", "d_kv_up", "d_kv_down", "rows",
-                             "d_rows", "d_gates"})
+                             "d_rows", "d_gates", "d_table", "d_logits"})
     EXPECT_TRUE(outputs.count(output)) << output;
 }
 

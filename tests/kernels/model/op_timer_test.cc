@@ -122,11 +122,17 @@ TEST(OpTimer, TimingsJsonReadsBack) {
   EXPECT_TRUE(parse_json(op_timings_json(held, steps, routing), "timings").find("run")->find("launches_held")->boolean);
   ASSERT_NE(measured_on->find("memory_bound_on_device"), nullptr);
   EXPECT_FALSE(measured_on->find("memory_bound_on_device")->boolean);  // the CPU back-end's ops run on the host
+  ASSERT_NE(measured_on->find("embedding_and_loss_on_device"), nullptr);
+  EXPECT_FALSE(measured_on->find("embedding_and_loss_on_device")->boolean);
   TimingsRun on_device = run;
   on_device.memory_bound_on_device = true;
+  const JsonValue memory_bound_only = parse_json(op_timings_json(on_device, steps, routing), "timings");
+  EXPECT_TRUE(memory_bound_only.find("run")->find("memory_bound_on_device")->boolean);
+  EXPECT_FALSE(memory_bound_only.find("run")->find("embedding_and_loss_on_device")->boolean);
+  on_device.embedding_and_loss_on_device = true;
   EXPECT_TRUE(parse_json(op_timings_json(on_device, steps, routing), "timings")
                   .find("run")
-                  ->find("memory_bound_on_device")
+                  ->find("embedding_and_loss_on_device")
                   ->boolean);
   const JsonValue* list = root.find("steps");
   ASSERT_NE(list, nullptr);
