@@ -17,6 +17,7 @@
 #include "core/json_fields.h"
 #include "core/median.h"
 #include "hardware/kernel_family.h"
+#include "sim/step/data_parallel.h"
 #include "sim/step/priced_model.h"
 #include "sim/step/priced_scenario.h"
 
@@ -31,8 +32,9 @@ constexpr const char* kHint =
 
 // The ops the CUDA back-end runs on the GPU: the GEMMs and the attention core (the ops with a kernel shape), with
 // FP8 GEMMs the casts of their activations, which it runs inside each GEMM call, and where the timings say so every
-// op of the norm/element-wise and permute kinds (memory_bound_kernels.cuh) and of the embedding_head kind
-// (embedding_and_loss_kernels.cuh: the lookups, scatter-adds, final norms and losses beside the head's GEMMs).
+// op of the norm/element-wise and permute kinds (memory_bound_kernels.cuh), of the embedding_head kind
+// (embedding_and_loss_kernels.cuh: the lookups, scatter-adds, final norms and losses beside the head's GEMMs) and of
+// the router kind (routing_kernels.cuh: the top-k choice, its gradient and the balance loss beside the gate's GEMM).
 bool runs_on_the_device(const models::Op& op, const DeviceTimings& t) {
   if (op.is_communication()) return false;
   if (op.kind == models::OpKind::kQuantize) return true;
@@ -40,6 +42,7 @@ bool runs_on_the_device(const models::Op& op, const DeviceTimings& t) {
   if (t.memory_bound_on_device && (kind == models::ComputeKind::kNormElementwise || kind == models::ComputeKind::kPermute))
     return true;
   if (t.embedding_and_loss_on_device && kind == models::ComputeKind::kEmbeddingHead) return true;
+  if (t.routing_on_device && kind == models::ComputeKind::kRouter) return true;
   return op.has_shape() && (op.kind == models::OpKind::kGemm || op.kind == models::OpKind::kGroupedGemm ||
                             op.kind == models::OpKind::kAttention);
 }
@@ -87,7 +90,9 @@ DeviceTimings load_device_timings(const std::string& file) {
   // (kernels/common/stream_hold.cuh; their launches are inside), the memory-bound kernels, the embedding and loss.
   for (auto [key, flag] : {std::pair{"launches_held", &t.launches_held},
                            std::pair{"memory_bound_on_device", &t.memory_bound_on_device},
-                           std::pair{"embedding_and_loss_on_device", &t.embedding_and_loss_on_device}}) {
+                           std::pair{"embedding_and_loss_on_device", &t.embedding_and_loss_on_device},
+                           std::pair{"optimizer_on_device", &t.optimizer_on_device},
+                           std::pair{"routing_on_device", &t.routing_on_device}}) {
     if (!run.contains(key)) continue;
     if (!run[key].is_boolean()) fields.malformed(fmt::format("run.{}", key), "is not true or false", "true or false");
     *flag = run[key].get<bool>();
@@ -211,6 +216,14 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
     for (std::size_t step = 1; step < t.expert_rows.size(); ++step)
       predicted_steps[step] = price_step(step_ops_at_routing(priced, t.expert_rows[step]));
   }
+  if (t.optimizer_on_device) {
+    // The step's optimizer term (AdamW over the one device's parameters, then the gradient buffer's zeroing), as
+    // `trainsim run` prices it: the same every step.
+    const sim::HeldParameters held = sim::held_parameters(priced.plan, 0, priced.at_full_sms, s.job.model);
+    const double optimizer_s = sim::optimizer_seconds(s, held, priced.full_sms_model);
+    for (std::size_t step = 1; step < predicted_steps.size(); ++step)
+      predicted_steps[step][static_cast<std::size_t>(models::ComputeKind::kOptimizer)] = optimizer_s;
+  }
   reports::DeviceKernelValidation v;
   v.device = fmt::format("{} ({})", s.cluster.gpu.name, s.cluster.gpu.key);
   std::string precision = t.precision;
@@ -225,6 +238,8 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
   v.launches_held = t.launches_held;
   v.memory_bound_on_device = t.memory_bound_on_device;
   v.embedding_and_loss_on_device = t.embedding_and_loss_on_device;
+  v.optimizer_on_device = t.optimizer_on_device;
+  v.routing_on_device = t.routing_on_device;
   // The steps compared: those read whose calls' device times are the device's alone, where any is; else all.
   std::vector<std::size_t> compared;
   for (std::size_t step = 1; step < t.device_by_kind_s.size(); ++step)
@@ -255,6 +270,20 @@ reports::DeviceKernelValidation compare_device_timings(const sim::Scenario& s, c
     if (!loose.empty()) v.loose_fit_kinds.push_back(fmt::format("{} ({})", part.name, fmt::join(loose, ", ")));
     if (!roofline_families[i].empty())
       v.roofline_kinds.push_back(fmt::format("{} ({})", part.name, fmt::join(roofline_families[i], ", ")));
+  }
+  if (t.memory_bound_on_device && t.embedding_and_loss_on_device && t.routing_on_device && t.optimizer_on_device) {
+    // Every op of the step ran on the device: its device work, every kind's kernels and the weight casts, beside
+    // every op's price and the optimizer term, in the same steps as the kinds.
+    std::vector<reports::PartComparison> steps;
+    for (const std::size_t step : compared) {
+      reports::PartComparison part{"step", 0, 0, t.weight_casts_s[step]};
+      for (std::size_t k = 0; k < static_cast<std::size_t>(models::kComputeKindCount); ++k) {
+        part.predicted_s += predicted_steps[step][k];
+        part.measured_s += t.device_by_kind_s[step][k];
+      }
+      steps.push_back(part);
+    }
+    v.device_step = step_of_median_error(steps);
   }
   return v;
 }

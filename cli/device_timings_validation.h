@@ -1,7 +1,7 @@
 // The GPU's half of `trainsim validate` (issue 19's loop on a GPU), as far as the reduced model runs there today: its
 // CUDA back-end runs the GEMMs, the attention core and (since 2026-12-05) the norm/element-wise and permute ops, the
-// embedding and the loss on the GPU and times their kernels there, inside training steps whose routing and optimizer
-// run on the host (kernels/model/cuda_backend.h; `train_reduced_model_cuda --backend cuda --timings FILE`:
+// embedding, the loss, the optimizer and the routing on the GPU and times their kernels there, inside training steps
+// whose experts' layout is planned on the host (kernels/model/cuda_backend.h; `train_reduced_model_cuda --backend cuda --timings FILE`:
 // device_by_op_kind_s).
 // Those device times per compute kind beside the simulator's prices of the same ops; the host's ops and the step's
 // wall time are not compared.
@@ -29,6 +29,12 @@ struct DeviceTimings {
   // run.embedding_and_loss_on_device: the embedding_head kind's ops ran on the device too (absent: false; the CUDA
   // back-end before 2026-12-05, later, ran the lookups, final norms and losses on the host).
   bool embedding_and_loss_on_device = false;
+  // run.optimizer_on_device: AdamW and the gradients' zeroing ran on the device (absent: false, on the host), so the
+  // optimizer kind is compared with the simulator's optimizer term.
+  bool optimizer_on_device = false;
+  // run.routing_on_device: the router kind's ops (the top-k choice, its gradient, the balance loss) ran on the device
+  // too (absent: false, on the host beside the gate's GEMM).
+  bool routing_on_device = false;
   // Per step, in order: each compute kind's device seconds (the simulator's kinds, the optimizer's too).
   std::vector<std::array<double, models::kComputeKindCount>> device_by_kind_s;
   // Per step, the device seconds of an FP8 run's weight casts (device_weight_casts_s; 0 where the file gives none:

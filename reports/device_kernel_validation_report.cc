@@ -2,8 +2,11 @@
 #include "reports/device_kernel_validation_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
+#include <string>
+#include <vector>
 
 namespace trainsim::reports {
 namespace {
@@ -11,37 +14,64 @@ namespace {
 // Kernel times of a reduced model are tens of microseconds: three decimals of a millisecond.
 std::string kernel_ms(double seconds) { return fmt::format("{:.3f}", seconds * 1e3); }
 
+// "a", "a and b", "a, b and c".
+std::string in_words(const std::vector<std::string>& items) {
+  if (items.size() < 2) return items.empty() ? std::string() : items[0];
+  return fmt::format("{} and {}", fmt::join(items.begin(), items.end() - 1, ", "), items.back());
+}
+
 }  // namespace
 
 std::string format_device_kernel_validation_report(const DeviceKernelValidation& v) {
-  const std::string what =
-      fmt::format("{}{}{}", v.fp8 ? "GEMMs, their FP8 casts and attention core" : "GEMMs and attention core",
-                  v.memory_bound_on_device ? ", norms, element-wise ops and permutes" : "",
-                  v.embedding_and_loss_on_device ? ", embedding and loss" : "");
-  const std::string every_op_of =
-      v.memory_bound_on_device && v.embedding_and_loss_on_device ? " (in the norm_elementwise, permute and "
-                                                                   "embedding_head kinds, every op)"
-      : v.memory_bound_on_device                                 ? " (in the norm_elementwise and permute kinds, every op)"
-      : v.embedding_and_loss_on_device                           ? " (in the embedding_head kind, every op)"
-                                                                 : "";
+  // What ran on the device beside the GEMMs and the attention core, each with the kinds whose every op it makes up.
+  std::vector<std::string> what{v.fp8 ? "GEMMs, their FP8 casts and attention core" : "GEMMs and attention core"},
+      whole_kinds, on_the_host;
+  if (v.memory_bound_on_device) {
+    what.push_back("norms, element-wise ops and permutes");
+    whole_kinds.insert(whole_kinds.end(), {"norm_elementwise", "permute"});
+  }
+  if (v.embedding_and_loss_on_device) {
+    what.push_back("embedding and loss");
+    whole_kinds.push_back("embedding_head");
+  } else {
+    on_the_host.insert(on_the_host.end(), {"embedding", "loss"});
+  }
+  if (v.routing_on_device) {
+    what.push_back("routing");
+    whole_kinds.push_back("router");
+  } else {
+    on_the_host.insert(on_the_host.begin(), "routing");
+  }
+  if (v.optimizer_on_device)
+    what.push_back("optimizer");
+  else
+    on_the_host.push_back("optimizer");
+  const std::string ran = fmt::format("{}", fmt::join(what, ", "));
   const std::string ops =
-      fmt::format("{}{}", v.fp8 ? "GEMM, FP8 cast and attention ops" : "GEMM and attention ops", every_op_of);
-  const std::string on_the_host = v.memory_bound_on_device && v.embedding_and_loss_on_device ? "routing and optimizer"
-                                  : v.memory_bound_on_device ? "routing, embedding, loss and optimizer"
-                                                             : "other ops";
+      fmt::format("{}{}", v.fp8 ? "GEMM, FP8 cast and attention ops" : "GEMM and attention ops",
+                  whole_kinds.empty() ? std::string()
+                                      : fmt::format(" (in the {} kind{}, every op)", in_words(whole_kinds),
+                                                    whole_kinds.size() > 1 ? "s" : ""));
+  const std::string host_work = !v.memory_bound_on_device ? "other ops still run"
+                                : on_the_host.empty()
+                                    ? "experts' layout is still planned"
+                                    : fmt::format("{} still run{}", in_words(on_the_host), on_the_host.size() > 1 ? "" : "s");
   std::string out = fmt::format(
       "# The reduced DeepSeek-V3's {} on {}: predicted, then measured\n\n"
       "Made by `{}` (issue 19's loop on a GPU; kernels/model/NOTES.md, \"The CUDA back-end\"). The model trained "
       "through its CUDA back-end, which runs its {} on the GPU and times their kernels there "
-      "(CUDA events around each call's kernels, the copies in and out left out), while its {} still run on the "
-      "host; so only those kernels are compared, per compute kind, and not the step.\n\n"
+      "(CUDA events around each call's kernels, the copies in and out left out), while its {} on the "
+      "host; so {}.\n\n"
       "**Predicted**: the scenario's {} of the kind, every layer of its one device, priced by {}. "
       "**Measured**: the kind's kernels' device time in a training step. Each of the {} steps read (the first timed "
       "step warms the device up and is left out) is set beside its own prediction, and each kind's row is the step "
       "whose error is the median of the steps'.\n\n"
       "- scenario: `{}`\n- device: {}\n- model: {}\n- timings: `{}`\n\n",
-      what, v.device, v.command_line, what,
-      on_the_host, ops, v.pricing, v.steps_read,
+      ran, v.device, v.command_line, ran, host_work,
+      v.device_step ? "the kernels are compared per compute kind, and the step as its kernels' device time, not its "
+                      "wall time, which holds every tensor's trips through the host"
+                    : "only those kernels are compared, per compute kind, and not the step",
+      ops, v.pricing, v.steps_read,
       v.scenario, v.device, v.model, v.timings_file);
   out += fmt::format(
       "## The kinds' kernels (goal: each within {:.0f}%)\n\n"
@@ -53,8 +83,20 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
                        100 * kind.error(), kind.within(kKindGoal) ? "within" : "misses");
     misses += !kind.within(kKindGoal);
   }
+  if (v.device_step)
+    out += fmt::format(
+        "\n## The step's device work (goal: within {:.0f}%)\n\n"
+        "| part | predicted, ms | measured, ms | error | goal |\n| --- | ---: | ---: | ---: | --- |\n"
+        "| step | {} | {} | {:+.1f}% | {} |\n",
+        100 * kStepGoal, kernel_ms(v.device_step->predicted_s), kernel_ms(v.device_step->measured_s),
+        100 * v.device_step->error(), v.device_step->within(kStepGoal) ? "within" : "misses");
   out += "\n## What the figures say\n\n";
   out += fmt::format("- {} of {} kinds miss their goal.\n", misses, v.kinds.size());
+  if (v.device_step)
+    out += "- The step's device work: every kind's kernels with an FP8 run's weight casts, against every op of the "
+           "scenario's step with its optimizer term, in the same steps as the kinds. A device-resident run's step "
+           "would add the GPU's idle time between kernels (the launches its host issues), which neither column "
+           "holds; the experts' layout, planned on the host, is in neither.\n";
   if (!v.roofline_kinds.empty())
     out += fmt::format(
         "- Priced by the datasheet roofline, not by a measurement: {}. The calibration has no points of those "
@@ -94,6 +136,16 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
            "scatter-adds are one launch a call, as the catalog's; the MTP module's row selection and the scaling of "
            "its loss's gradient run on the host and are in neither column "
            "(kernels/model/embedding_and_loss_kernels.cuh).\n";
+  if (v.routing_on_device)
+    out += "- router: the model routes in FP64 (its gate at kOriginalPrecision; its top-k, the gates' gradient and the "
+           "balance loss in FP64 kernels, the loss's gradient in its forward kernel, where the catalog prices the "
+           "balance loss's backward apart), and plans the experts' layout on the host, in neither column "
+           "(kernels/model/routing_kernels.cuh).\n";
+  if (v.optimizer_on_device)
+    out += "- optimizer: the model's AdamW (FP32 master weights and gradients, BF16 moments) in a launch per weight "
+           "decay (the decayed weights, the undecayed gains) and its gradients' zeroing in one, against the step's "
+           "optimizer term, which prices one pass over AdamW's bytes and one over the gradient buffer's; its "
+           "prediction is the same every step (kernels/model/optimizer_kernels.cuh).\n";
   if (v.fp8) {
     out += "- quantize: the FP8 casts of the GEMMs' activations and their gradients, which the model runs on the GPU "
            "inside each FP8 GEMM call and times apart from the GEMM (kernels/model/op_timer.h's DeviceWork), against "
@@ -132,6 +184,10 @@ std::string format_device_kernel_validation_summary(const DeviceKernelValidation
   for (const PartComparison& kind : v.kinds)
     out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", kind.name, kernel_ms(kind.predicted_s),
                        kernel_ms(kind.measured_s), 100 * kind.error());
+  if (v.device_step)
+    out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", "step (device work)",
+                       kernel_ms(v.device_step->predicted_s), kernel_ms(v.device_step->measured_s),
+                       100 * v.device_step->error());
   return out;
 }
 

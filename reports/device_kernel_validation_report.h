@@ -3,6 +3,7 @@
 // activations' casts too) beside their kernels' device time measured inside the model's training steps, with the
 // error and the kind's goal (10%).
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,15 @@ struct DeviceKernelValidation {
   bool memory_bound_on_device = false;
   // The embedding_head kind's ops (lookups, scatter-adds, final norms, losses) ran on the device too.
   bool embedding_and_loss_on_device = false;
+  // AdamW and the gradients' zeroing ran on the device, compared as the optimizer kind with the step's optimizer term.
+  bool optimizer_on_device = false;
+  // The router kind's ops (top-k, its gradient, the balance loss) ran on the device too.
+  bool routing_on_device = false;
   double weight_casts_s = 0;
+  // Where every op of the step ran on the device (the four flags above): the step's device work, predicted = every
+  // kind's prediction with the optimizer's, measured = every kind's kernels with the FP8 weight casts (the step of
+  // median error among those compared). Not the step's wall time: the tensors still travel through the host.
+  std::optional<PartComparison> device_step;
 };
 
 std::string format_device_kernel_validation_report(const DeviceKernelValidation& validation);  // Markdown

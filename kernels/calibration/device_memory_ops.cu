@@ -14,6 +14,7 @@
 #include "kernels/model/embedding_and_loss_kernels.cuh"
 #include "kernels/model/expert_rows.h"
 #include "kernels/model/memory_bound_kernels.cuh"
+#include "kernels/model/routing_kernels.cuh"
 
 namespace trainsim::kernels {
 namespace {
@@ -176,7 +177,9 @@ DeviceMemoryOp embedding(const MemoryOpShape& s, const model::ModelConfig& m) {
   if (!s.backward) {
     const auto table = bf16_values(std::int64_t{m.vocab_size} * hidden, 1),
                out = bf16_values(std::int64_t{tokens} * hidden, 2);
-    return {{[=] { md::launch_embedding_gather(DefaultStream{}, ids->get(), tokens, table->get(), hidden, out->get()); }},
+    return {{[=] {
+              md::launch_embedding_gather(DefaultStream{}, ids->get(), tokens, table->get(), hidden, out->get());
+            }},
             "embedding_gather_kernel bf16"};
   }
   const auto dy = bf16_values(std::int64_t{tokens} * hidden, 3);
@@ -201,6 +204,52 @@ DeviceMemoryOp cross_entropy(const MemoryOpShape& s, const model::ModelConfig& m
           "cross_entropy_kernel fp64 (with its gradient)"};
 }
 
+// The router's choice and gates (forward) or their gradient into the logits (backward), FP64 as the model routes, on
+// the model's routing of the call's tokens (calibration_routing).
+DeviceMemoryOp router(const MemoryOpShape& s, const model::ModelConfig& m) {
+  const RoutingRule rule = m.routing_rule();
+  const int tokens = s.rows;
+  const CalibrationRouting routing = calibration_routing(rule, tokens);
+  const auto logits = std::make_shared<DeviceBuffer<double>>(routing.logits);
+  const auto gates = std::make_shared<DeviceBuffer<double>>(routing.gates);
+  const auto ids = std::make_shared<DeviceBuffer<int>>(routing.expert_ids);
+  if (!s.backward) {
+    const auto bias = std::make_shared<DeviceBuffer<double>>(uniform_doubles(sz(rule.num_experts), 8));
+    return {{[=] {
+              md::launch_route(DefaultStream{}, rule, logits->get(), bias->get(), tokens, ids->get(), gates->get());
+            }},
+            "route_kernel fp64"};
+  }
+  const auto d_gates = std::make_shared<DeviceBuffer<double>>(uniform_doubles(routing.gates.size(), 9));
+  const auto d_logits = zeros<double>(std::int64_t{tokens} * rule.num_experts);
+  return {{[=] {
+            md::launch_gate_backward(DefaultStream{}, rule, logits->get(), ids->get(), gates->get(), d_gates->get(),
+                                     tokens, d_logits->get());
+          }},
+          "gate_backward_kernel fp64"};
+}
+
+// The balance loss with its gradient over one sequence of the call's tokens (the model's kernel computes both in its
+// forward; the catalog's backward op stays a copy of its bytes).
+std::optional<DeviceMemoryOp> balance_loss(const MemoryOpShape& s, const model::ModelConfig& m) {
+  if (s.backward) return std::nullopt;
+  const RoutingRule rule = m.routing_rule();
+  const int tokens = s.rows;
+  const CalibrationRouting routing = calibration_routing(rule, tokens);
+  const auto logits = std::make_shared<DeviceBuffer<double>>(routing.logits);
+  const auto ids = std::make_shared<DeviceBuffer<int>>(routing.expert_ids);
+  const auto cu_seqlens = std::make_shared<DeviceBuffer<int>>(std::vector<int>{0, tokens});
+  const auto score_sum = zeros<double>(tokens), loss = zeros<double>(1),
+             d_logits = zeros<double>(std::int64_t{tokens} * rule.num_experts);
+  const double alpha = m.balance_loss_alpha;
+  return DeviceMemoryOp{
+      {[=] {
+        md::launch_balance_loss(DefaultStream{}, rule, cu_seqlens->get(), 1, logits->get(), ids->get(), alpha,
+                                score_sum->get(), loss->get(), d_logits->get());
+      }},
+      "balance_loss_kernel fp64 (with its gradient)"};
+}
+
 }  // namespace
 
 std::optional<DeviceMemoryOp> device_memory_op(const CalibrationCall& call, const std::string& name,
@@ -216,8 +265,8 @@ std::optional<DeviceMemoryOp> device_memory_op(const CalibrationCall& call, cons
     case MemoryOp::kCombine: return expert_rows_op(*shape, config);
     case MemoryOp::kEmbedding: return embedding(*shape, config);
     case MemoryOp::kCrossEntropy: return cross_entropy(*shape, config);
-    case MemoryOp::kTopk:
-    case MemoryOp::kBalanceLoss: return std::nullopt;  // the model runs these on the host
+    case MemoryOp::kTopk: return router(*shape, config);
+    case MemoryOp::kBalanceLoss: return balance_loss(*shape, config);
   }
   return std::nullopt;
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "kernels/mla/bf16_host.h"
+#include "kernels/model/compute_backend.h"
 
 namespace trainsim::kernels::model {
 
@@ -16,23 +17,34 @@ AdamWState adamw_state(std::span<const double> weights) {
   return s;
 }
 
+AdamWStepConstants adamw_step_constants(const AdamWConfig& config, int step, double weight_decay) {
+  if (step < 1) throw std::invalid_argument("adamw_step: steps count from 1");
+  AdamWStepConstants c;
+  c.beta1 = float(config.beta1);
+  c.beta2 = float(config.beta2);
+  c.one_minus_beta1 = 1 - c.beta1;
+  c.one_minus_beta2 = 1 - c.beta2;
+  c.learning_rate = float(config.learning_rate);
+  c.correction1 = float(1 - std::pow(config.beta1, step));
+  c.correction2 = float(1 - std::pow(config.beta2, step));
+  c.eps = float(config.eps);
+  c.decay = float(weight_decay);
+  return c;
+}
+
 void adamw_step(const AdamWConfig& config, int step, double weight_decay, std::span<const double> grad,
                 AdamWState& state, std::span<double> weights) {
-  if (step < 1) throw std::invalid_argument("adamw_step: steps count from 1");
+  const AdamWStepConstants c = adamw_step_constants(config, step, weight_decay);
   if (grad.size() != state.master.size() || weights.size() != state.master.size())
     throw std::invalid_argument("adamw_step: gradient, state and weights differ in size");
-  const float b1 = float(config.beta1), b2 = float(config.beta2), lr = float(config.learning_rate);
-  const float correction1 = float(1 - std::pow(config.beta1, step));
-  const float correction2 = float(1 - std::pow(config.beta2, step));
-  const float decay = float(weight_decay), eps = float(config.eps);
   for (size_t i = 0; i < grad.size(); ++i) {
     const float g = float(grad[i]);
-    const float m = round_to_bf16(b1 * bf16_bits_to_float(state.m_bf16[i]) + (1 - b1) * g);
-    const float v = round_to_bf16(b2 * bf16_bits_to_float(state.v_bf16[i]) + (1 - b2) * g * g);
+    const float m = round_to_bf16(c.beta1 * bf16_bits_to_float(state.m_bf16[i]) + c.one_minus_beta1 * g);
+    const float v = round_to_bf16(c.beta2 * bf16_bits_to_float(state.v_bf16[i]) + c.one_minus_beta2 * g * g);
     state.m_bf16[i] = float_to_bf16_bits(m);
     state.v_bf16[i] = float_to_bf16_bits(v);
     float& w = state.master[i];
-    w -= lr * ((m / correction1) / (std::sqrt(v / correction2) + eps) + decay * w);
+    w -= c.learning_rate * ((m / c.correction1) / (std::sqrt(v / c.correction2) + c.eps) + c.decay * w);
     weights[i] = w;
   }
 }
@@ -45,12 +57,13 @@ AdamW::AdamW(const AdamWConfig& config, const ModelWeights& weights) : config_(c
 
 void AdamW::step(ModelWeights& weights, const ModelWeights& grads) {
   ++step_;
-  size_t tensor = 0;
+  std::vector<AdamWTensor> tensors;
   for_each_parameter(weights, grads,
                      [&](const std::string&, int fan_in, std::vector<double>& w, const std::vector<double>& g) {
                        const double decay = fan_in == kGainVector ? 0.0 : config_.weight_decay;
-                       adamw_step(config_, step_, decay, g, states_.at(tensor++), w);
+                       tensors.push_back({decay, g, &states_.at(tensors.size()), w});
                      });
+  current_backend().adamw_step(config_, step_, tensors);
 }
 
 }  // namespace trainsim::kernels::model

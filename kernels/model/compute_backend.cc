@@ -1,11 +1,14 @@
 // The CPU back-end (linear_gemm.h's *_cpu GEMMs, mla/'s FP64 attention) and the thread's attached back-end.
 #include "kernels/model/compute_backend.h"
 
+#include "kernels/model/adamw.h"
 #include "kernels/model/embedding.h"
+#include "kernels/model/gate_backward.h"
 #include "kernels/model/gradient_sum.h"
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/moe_layer.h"
 #include "kernels/moe/grouped_gemm_ref.h"
+#include "kernels/moe/router_ref.h"
 
 namespace trainsim::kernels::model {
 
@@ -72,6 +75,27 @@ CrossEntropyResult ComputeBackend::cross_entropy(std::span<const double> logits,
                                                  std::span<const int> targets, GemmPrecision) {
   return model::cross_entropy(logits, rows, vocab, targets);
 }
+void ComputeBackend::route(const RoutingRule& rule, std::span<const double> logits, std::span<const double> bias,
+                           std::span<int> expert_ids, std::span<double> gates) {
+  router_ref(rule, logits, bias, expert_ids, gates);
+}
+void ComputeBackend::gate_backward(const RoutingRule& rule, std::span<const double> logits,
+                                   std::span<const int> expert_ids, std::span<const double> gates,
+                                   std::span<const double> d_gates, std::span<double> d_logits) {
+  const size_t experts = size_t(rule.num_experts), k = size_t(rule.top_k), tokens = logits.size() / experts;
+  for (size_t t = 0; t < tokens; ++t)
+    model::gate_backward(rule, &logits[t * experts], &expert_ids[t * k], &gates[t * k], &d_gates[t * k],
+                         &d_logits[t * experts]);
+}
+BalanceLoss ComputeBackend::balance_loss(const RoutingRule& rule, const VarlenBatch& batch,
+                                         std::span<const double> logits, std::span<const int> expert_ids,
+                                         double alpha) {
+  return sequence_balance_loss(rule, batch, logits, expert_ids, alpha);
+}
+void ComputeBackend::adamw_step(const AdamWConfig& config, int step, std::span<const AdamWTensor> tensors) {
+  for (const AdamWTensor& t : tensors) model::adamw_step(config, step, t.weight_decay, t.grad, *t.state, t.weights);
+}
+void ComputeBackend::zero_gradients(ModelWeights& grads) { model::zero_gradients(grads); }
 
 namespace {
 

@@ -8,8 +8,11 @@
 // matrix product of the model (op_catalog_agreement_test counts them); and the memory-bound ops of the norm and
 // element-wise and permute kinds: the RMSNorms, the residual and gradient adds, SwiGLU's activation, RoPE with the
 // q/k/v assembly, and each routed expert's gather, scatter-add and gated combine, forward and backward; and the
-// model's two ends: the embedding's lookup and scatter-add, and the cross-entropy with its gradient. Routing and the
-// optimizer stay on the CPU references on every back-end (NOTES.md, "The CUDA back-end").
+// model's two ends: the embedding's lookup and scatter-add, and the cross-entropy with its gradient; the routing: the
+// top-k choice with its gates, their gradient into the router's logits and the sequence-wise balance loss; and the
+// optimizer: AdamW's step on each tensor and the gradients' zeroing. Only the experts' layout (which rows each
+// expert gets, which the host needs to issue each expert's calls) and the experts' bias update stay on the host on
+// every back-end (NOTES.md, "The CUDA back-end").
 #pragma once
 #include <span>
 #include <string_view>
@@ -17,6 +20,8 @@
 
 #include "kernels/mla/mla_attention_ref.h"
 #include "kernels/model/cross_entropy.h"
+#include "kernels/model/sequence_balance_loss.h"
+#include "kernels/moe/routing_rule.h"
 #include "kernels/mla/mla_problem.h"
 #include "kernels/mla/mla_projections_ref.h"
 #include "kernels/moe/permute_ref.h"
@@ -24,6 +29,9 @@
 namespace trainsim::kernels::model {
 
 enum class GemmPrecision;  // linear_gemm.h
+struct AdamWConfig;        // adamw.h
+struct AdamWTensor;        // adamw.h
+struct ModelWeights;       // model_parameters.h
 
 class ComputeBackend {
  public:
@@ -91,6 +99,21 @@ class ComputeBackend {
   // cross_entropy.h's loss and the logits' gradient, the logits stored at `precision` (the head's GEMM's).
   virtual CrossEntropyResult cross_entropy(std::span<const double> logits, int rows, int vocab,
                                            std::span<const int> targets, GemmPrecision precision);
+
+  // The routing, in FP64 as the model routes (its gate at kOriginalPrecision): router_ref's choice and gates, the
+  // gates' gradient of every token added into d_logits (gate_backward.h), and sequence_balance_loss.
+  virtual void route(const RoutingRule& rule, std::span<const double> logits, std::span<const double> bias,
+                     std::span<int> expert_ids, std::span<double> gates);
+  virtual void gate_backward(const RoutingRule& rule, std::span<const double> logits, std::span<const int> expert_ids,
+                             std::span<const double> gates, std::span<const double> d_gates,
+                             std::span<double> d_logits);
+  virtual BalanceLoss balance_loss(const RoutingRule& rule, const VarlenBatch& batch, std::span<const double> logits,
+                                   std::span<const int> expert_ids, double alpha);
+
+  // adamw.h's step on each of `tensors` (their states and weights updated in place), and model_parameters.h's
+  // zeroing of every gradient before a backward pass.
+  virtual void adamw_step(const AdamWConfig& config, int step, std::span<const AdamWTensor> tensors);
+  virtual void zero_gradients(ModelWeights& grads);
 };
 
 // The CPU references as a back-end (what runs when none is attached).

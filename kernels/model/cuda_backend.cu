@@ -28,7 +28,7 @@
 #include "kernels/mla/sm90_bf16_mla_attention.cuh"
 #include "kernels/model/fp8_padding.h"
 #include "kernels/model/linear_gemm.h"
-#include "kernels/model/memory_bound_on_device.cuh"
+#include "kernels/model/routing_and_optimizer_on_device.cuh"
 #include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
@@ -64,7 +64,7 @@ struct StreamLaunch {
   }
 };
 
-class CudaBackend final : public MemoryBoundOnDevice<DeviceBuffer, StreamLaunch> {
+class CudaBackend final : public ModelOpsOnDevice<DeviceBuffer, StreamLaunch> {
  public:
   explicit CudaBackend(CudaFp8Gemm fp8_gemm) : fp8_gemm_(fp8_gemm) {
     if (!has_cuda_device()) throw std::runtime_error("the CUDA back-end needs a CUDA device; this machine has none");
@@ -140,7 +140,8 @@ class CudaBackend final : public MemoryBoundOnDevice<DeviceBuffer, StreamLaunch>
   }
 
  private:
-  // The memory-bound ops' hooks (memory_bound_on_device.cuh): their kernels on this stream, timed as the GEMMs'.
+  // The hooks of the ops on this folder's kernels (memory_bound_on_device.cuh): their kernels on this stream, timed
+  // as the GEMMs'.
   StreamLaunch memory_bound_launch() override { return StreamLaunch{stream_}; }
   void start_memory_bound_kernels() override { start_kernels(); }
   void end_memory_bound_kernels() override {

@@ -8,8 +8,10 @@
 #include <utility>
 
 #include "kernels/mla/mla_projections_ref.h"
+#include "kernels/model/adamw.h"
 #include "kernels/model/layer_check_bounds.h"
 #include "kernels/model/linear_gemm.h"
+#include "kernels/model/model_parameters.h"
 #include "kernels/moe/permute_ref.h"
 
 namespace trainsim::kernels::model {
@@ -30,6 +32,8 @@ class SingleOpChecker {
   std::vector<LayerCheckRow> run() {
     memory_bound_ops();
     embedding_and_loss();
+    routing();
+    optimizer();
     return std::move(rows_);
   }
 
@@ -50,8 +54,7 @@ class SingleOpChecker {
     };
     for (const Norm& n : {Norm{"norm (hidden)", in_.config.hidden_size, in_.config.hidden_size},
                           Norm{"norm (kv latent)", d.kv_lora, d.kv_down_dim()}}) {
-      const std::vector<double> x = draw(size_t(t) * n.stride),
-                                gamma = draw(n.dim), dy = draw(size_t(t) * n.dim);
+      const std::vector<double> x = draw(size_t(t) * n.stride), gamma = draw(n.dim), dy = draw(size_t(t) * n.dim);
       add(std::string(n.name) + ".forward", "y",
           relative_l2(in_.candidate.rmsnorm(x, t, n.dim, n.stride, gamma, d.rms_eps, p),
                       in_.reference.rmsnorm(x, t, n.dim, n.stride, gamma, d.rms_eps, p)),
@@ -65,16 +68,16 @@ class SingleOpChecker {
       add(std::string(n.name) + ".backward", "dgamma", relative_l2(dgamma_got, dgamma_ref), kept);
     }
     {
-      const std::vector<double> a = draw(size_t(t) * in_.config.hidden_size),
-                                b = draw(a.size());
+      const std::vector<double> a = draw(size_t(t) * in_.config.hidden_size), b = draw(a.size());
       std::vector<double> sum_ref = a, sum_got = a;
       in_.reference.add(sum_ref, b, p);
       in_.candidate.add(sum_got, b, p);
       add("add", "sum", relative_l2(sum_got, sum_ref), stored);
     }
-    if (const int inter = in_.config.moe_intermediate_size > 0 ? in_.config.moe_intermediate_size : in_.config.intermediate_size; inter > 0) {
-      const std::vector<double> h = draw(size_t(t) * 2 * inter),
-                                d_act = draw(size_t(t) * inter);
+    if (const int inter =
+            in_.config.moe_intermediate_size > 0 ? in_.config.moe_intermediate_size : in_.config.intermediate_size;
+        inter > 0) {
+      const std::vector<double> h = draw(size_t(t) * 2 * inter), d_act = draw(size_t(t) * inter);
       std::vector<double> act_ref(d_act.size()), act_got(d_act.size()), dh_ref(h.size()), dh_got(h.size());
       in_.reference.swiglu(h, t, inter, act_ref, p);
       in_.candidate.swiglu(h, t, inter, act_got, p);
@@ -90,8 +93,7 @@ class SingleOpChecker {
   void rope(const MlaDims& d, GemmPrecision p, double stored) {
     const std::vector<int> positions = VarlenBatch::from_lengths(in_.ragged_lengths).positions();
     const size_t t = positions.size(), rows = t * d.heads;
-    const std::vector<double> q_up = draw(rows * d.qk_dim()),
-                              kv_up = draw(rows * d.kv_up_dim()),
+    const std::vector<double> q_up = draw(rows * d.qk_dim()), kv_up = draw(rows * d.kv_up_dim()),
                               kv_down = draw(t * d.kv_down_dim());
     MlaQkvRef ref, got;
     in_.reference.assemble_qkv(d, q_up, kv_up, kv_down, positions, ref, p);
@@ -99,8 +101,7 @@ class SingleOpChecker {
     add("rope.forward", "q", relative_l2(got.q, ref.q), stored);
     add("rope.forward", "k", relative_l2(got.k, ref.k), stored);
     add("rope.forward", "v", relative_l2(got.v, ref.v), stored);
-    const std::vector<double> dq = draw(ref.q.size()), dk = draw(ref.k.size()),
-                              dv = draw(ref.v.size());
+    const std::vector<double> dq = draw(ref.q.size()), dk = draw(ref.k.size()), dv = draw(ref.v.size());
     std::vector<double> d_q_up_ref, d_kv_up_ref, d_q_up_got, d_kv_up_got, d_kv_down_ref(kv_down.size(), 0.0),
         d_kv_down_got(kv_down.size(), 0.0);
     in_.reference.assemble_qkv_backward(d, dq, dk, dv, positions, d_q_up_ref, d_kv_up_ref, d_kv_down_ref, p);
@@ -113,7 +114,8 @@ class SingleOpChecker {
   // One expert's gather, combine, scatter-add and combine backward, on the rows a round-robin choice of top-k experts
   // gives it (every token's k experts distinct), the expert with the most rows.
   void expert_rows_ops(GemmPrecision p, double stored, double kept) {
-    const int experts = in_.config.n_routed_experts, k = in_.config.num_experts_per_tok, hidden = in_.config.hidden_size, t = in_.tokens;
+    const int experts = in_.config.n_routed_experts, k = in_.config.num_experts_per_tok,
+              hidden = in_.config.hidden_size, t = in_.tokens;
     if (experts == 0 || k == 0) return;
     std::vector<int> ids;
     for (int token = 0; token < t; ++token)
@@ -123,10 +125,8 @@ class SingleOpChecker {
     for (int i = 1; i < experts; ++i)
       if (layout.counts[i] > layout.counts[e]) e = i;
     const size_t count = size_t(layout.counts[e]);
-    const std::vector<double> x = draw(size_t(t) * hidden),
-                              gates = draw(size_t(t) * k),
-                              out = draw(count * hidden), y0 = draw(x.size()),
-                              dy = draw(x.size());
+    const std::vector<double> x = draw(size_t(t) * hidden), gates = draw(size_t(t) * k), out = draw(count * hidden),
+                              y0 = draw(x.size()), dy = draw(x.size());
     const std::string layer = "expert " + std::to_string(e) + " (" + std::to_string(count) + " rows)";
     std::vector<double> rows_ref(count * hidden), rows_got(count * hidden);
     in_.reference.gather_expert_rows(layout, e, x, hidden, rows_ref, p);
@@ -174,6 +174,71 @@ class SingleOpChecker {
     const double bound = memory_bound_op_bound(kOriginalPrecision, true);
     add("cross_entropy", "loss", std::fabs(got.loss - ref.loss) / std::fabs(ref.loss), bound);
     add("cross_entropy", "d_logits", relative_l2(got.d_logits, ref.d_logits), bound);
+  }
+
+  // The routing in FP64 on both sides (the gate's precision): the experts chosen (none may differ) and their gates,
+  // the gates' gradient into the logits, and the balance loss with its gradient over the ragged batch; FP64 in
+  // another order and the device's exp within an ulp of the host's: 1e-12.
+  void routing() {
+    const ModelConfig& c = in_.config;
+    if (c.n_routed_experts == 0 || c.num_experts_per_tok == 0) return;
+    const RoutingRule rule = c.routing_rule();
+    const VarlenBatch batch = VarlenBatch::from_lengths(in_.ragged_lengths);
+    const size_t t = size_t(batch.total_tokens()), experts = size_t(rule.num_experts), k = size_t(rule.top_k);
+    const std::vector<double> logits = draw(t * experts), bias = draw(experts), d_gates = draw(t * k),
+                              d_logits0 = draw(t * experts);
+    std::vector<int> ids_ref(t * k), ids_got(t * k);
+    std::vector<double> gates_ref(t * k), gates_got(t * k);
+    in_.reference.route(rule, logits, bias, ids_ref, gates_ref);
+    in_.candidate.route(rule, logits, bias, ids_got, gates_got);
+    double differing = 0;
+    for (size_t i = 0; i < ids_ref.size(); ++i) differing += ids_ref[i] != ids_got[i];
+    add("routing.topk", "experts chosen (differing)", differing, 0);
+    add("routing.topk", "gates", relative_l2(gates_got, gates_ref), 1e-12);
+    std::vector<double> d_logits_ref = d_logits0, d_logits_got = d_logits0;
+    in_.reference.gate_backward(rule, logits, ids_ref, gates_ref, d_gates, d_logits_ref);
+    in_.candidate.gate_backward(rule, logits, ids_ref, gates_ref, d_gates, d_logits_got);
+    add("routing.topk.backward", "d_logits", relative_l2(d_logits_got, d_logits_ref), 1e-12);
+    const double alpha = 1e-4;  // DeepSeek-V3's (sequence_balance_loss.h)
+    const BalanceLoss ref = in_.reference.balance_loss(rule, batch, logits, ids_ref, alpha);
+    const BalanceLoss got = in_.candidate.balance_loss(rule, batch, logits, ids_ref, alpha);
+    add("routing.balance_loss", "loss", std::fabs(got.loss - ref.loss) / std::fabs(ref.loss), 1e-12);
+    add("routing.balance_loss", "d_logits", relative_l2(got.d_logits, ref.d_logits), 1e-12);
+  }
+
+  // AdamW's step, twice (the moments carry over), on a weight of the hidden size squared (decayed) and a gain of the
+  // hidden size (not), and the gradients' zeroing. The updates compared, ||dw_got - dw_ref|| / ||dw_ref||: the
+  // device's kernel rounds every FP32 operation as the reference does, so 0; bound 2^-8, a BF16 ulp of a moment, what
+  // one FP32 rounding apart could flip. The zeroing: every gradient of the model 0 after it, exactly.
+  void optimizer() {
+    const size_t hidden = size_t(in_.config.hidden_size), count = hidden * hidden + hidden;
+    const std::vector<double> w0 = draw(count), g1 = draw(count), g2 = draw(count);
+    const AdamWConfig config;
+    auto update = [&](ComputeBackend& backend) {
+      const std::span<const double> weight0(w0.data(), hidden * hidden), gain0(w0.data() + hidden * hidden, hidden);
+      AdamWState weight = adamw_state(weight0), gain = adamw_state(gain0);
+      std::vector<double> w = w0;
+      const std::span<double> weight_of(w.data(), hidden * hidden), gain_of(w.data() + hidden * hidden, hidden);
+      for (const auto* g : {&g1, &g2}) {
+        const AdamWTensor tensors[] = {
+            {config.weight_decay, std::span<const double>(g->data(), hidden * hidden), &weight, weight_of},
+            {0.0, std::span<const double>(g->data() + hidden * hidden, hidden), &gain, gain_of}};
+        backend.adamw_step(config, g == &g1 ? 1 : 2, tensors);
+      }
+      for (size_t i = 0; i < count; ++i) w[i] -= w0[i];
+      return w;
+    };
+    add("adamw (2 steps)", "dw", relative_l2(update(in_.candidate), update(in_.reference)), std::ldexp(1.0, -8));
+    ModelWeights grads = ModelWeights::zeros(in_.config);
+    for_each_parameter(grads, grads, [](const std::string&, int, std::vector<double>& t, std::vector<double>&) {
+      std::fill(t.begin(), t.end(), 1.0);
+    });
+    in_.candidate.zero_gradients(grads);
+    double left = 0;
+    for_each_parameter(grads, grads, [&](const std::string&, int, std::vector<double>& t, std::vector<double>&) {
+      for (const double g : t) left += g * g;
+    });
+    add("gradient zeroing", "|g|", std::sqrt(left), 0);
   }
 
   const LayerOpInputs& in_;

@@ -1,6 +1,8 @@
 // The layer check's rows of single ops (layer_check.h): each memory-bound op the back-ends run (the norms, the add,
-// SwiGLU, RoPE with the q/k/v assembly, one expert's gather, combine and scatter-add) and the model's two ends (the
-// embedding's lookup and scatter-add, the cross-entropy with its gradient), forward and backward, on
+// SwiGLU, RoPE with the q/k/v assembly, one expert's gather, combine and scatter-add), the model's two ends (the
+// embedding's lookup and scatter-add, the cross-entropy with its gradient), forward and backward, the routing (the
+// top-k choice with its gates, their gradient, the balance loss) and the optimizer (AdamW's step, the gradients'
+// zeroing), on
 // BF16-representable inputs, as the attention core: the reference's FP64 on the values the device reads
 // (layer_check_bounds.h's memory_bound_op_bound says each bound).
 #pragma once

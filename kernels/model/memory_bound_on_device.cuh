@@ -1,5 +1,6 @@
 // The memory-bound ops of a device back-end (compute_backend.h) on memory_bound_kernels.cuh's kernels, and the
-// embedding and the loss on embedding_and_loss_kernels.cuh's: the CUDA
+// embedding and the loss on embedding_and_loss_kernels.cuh's (the routing and the optimizer:
+// routing_and_optimizer_on_device.cuh): the CUDA
 // back-end's (cuda_backend.cu), and in CI the same calls on the kernels' source run on the CPU through the CUDA
 // emulation shim (tests/kernels/model/emulated_memory_bound_backend.h), so that what the layer check holds on a GPU
 // is rehearsed here, host glue included. Each call: host FP64 operands uploaded as the storage type of the run's
@@ -20,6 +21,7 @@
 
 #include "kernels/mla/mla_projections_ref.h"
 #include "kernels/model/compute_backend.h"
+#include "kernels/model/device_transfers.cuh"
 #include "kernels/model/embedding.h"
 #include "kernels/model/embedding_and_loss_kernels.cuh"
 #include "kernels/model/expert_rows.h"
@@ -32,19 +34,21 @@ namespace md = model_device;
 
 template <template <class> class Buffer, class Launch, class Base = ComputeBackend>
 class MemoryBoundOnDevice : public Base {
+  using X = DeviceTransfers<Buffer>;
+
  public:
   std::vector<double> rmsnorm(std::span<const double> x, int rows, int dim, int stride, std::span<const double> gamma,
                               double eps, GemmPrecision precision) override {
     if (rows == 0) return rmsnorm_ref(x, rows, dim, stride, gamma, eps);
-    return on_storage(precision, [&](auto storage) {
+    return X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
-      const Buffer<T> d_x = upload_as<T>(x), d_gamma = upload_as<T>(gamma);
+      const Buffer<T> d_x = X::template upload_as<T>(x), d_gamma = X::template upload_as<T>(gamma);
       Buffer<T> y(size_t(rows) * dim);
       start_memory_bound_kernels();
       md::launch_rmsnorm(memory_bound_launch(), d_x.get(), rows, dim, stride, d_gamma.get(), md::ArithmeticOf<T>(eps),
                          y.get());
       end_memory_bound_kernels();
-      return read_back(y);
+      return X::read_back(y);
     });
   }
 
@@ -52,60 +56,61 @@ class MemoryBoundOnDevice : public Base {
                                        std::span<const double> gamma, double eps, std::span<const double> dy,
                                        std::span<double> dgamma, GemmPrecision precision) override {
     if (rows == 0) return rmsnorm_backward_ref(x, rows, dim, stride, gamma, eps, dy, dgamma);
-    return on_storage(precision, [&](auto storage) {
+    return X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
       using A = md::ArithmeticOf<T>;
-      const Buffer<T> d_x = upload_as<T>(x), d_gamma = upload_as<T>(gamma), d_dy = upload_as<T>(dy);
+      const Buffer<T> d_x = X::template upload_as<T>(x), d_gamma = X::template upload_as<T>(gamma),
+                      d_dy = X::template upload_as<T>(dy);
       Buffer<T> dx(size_t(rows) * dim);
       Buffer<A> inv_of_row(rows), gamma_gradient(dim);
       start_memory_bound_kernels();
       md::launch_rmsnorm_backward(memory_bound_launch(), d_x.get(), rows, dim, stride, d_gamma.get(), A(eps),
                                   d_dy.get(), dx.get(), inv_of_row.get(), gamma_gradient.get());
       end_memory_bound_kernels();
-      const std::vector<double> step = read_back(gamma_gradient);
+      const std::vector<double> step = X::read_back(gamma_gradient);
       for (int c = 0; c < dim; ++c) dgamma[c] += step[c];
-      return read_back(dx);
+      return X::read_back(dx);
     });
   }
 
   void add(std::span<double> sum, std::span<const double> other, GemmPrecision precision) override {
     if (sum.size() != other.size()) throw std::invalid_argument("add: the two tensors differ in size");
     if (sum.empty()) return;
-    on_storage(precision, [&](auto storage) {
+    X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
-      Buffer<T> d_sum = upload_as<T>(sum);
-      const Buffer<T> d_other = upload_as<T>(other);
+      Buffer<T> d_sum = X::template upload_as<T>(sum);
+      const Buffer<T> d_other = X::template upload_as<T>(other);
       start_memory_bound_kernels();
       md::launch_add(memory_bound_launch(), d_sum.get(), d_other.get(), int64_t(sum.size()));
       end_memory_bound_kernels();
-      copy_into(read_back(d_sum), sum);
+      X::copy_into(X::read_back(d_sum), sum);
     });
   }
 
   void swiglu(std::span<const double> h, int rows, int inter, std::span<double> act, GemmPrecision precision) override {
     if (rows == 0 || inter == 0) return;
-    on_storage(precision, [&](auto storage) {
+    X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
-      const Buffer<T> d_h = upload_as<T>(h);
+      const Buffer<T> d_h = X::template upload_as<T>(h);
       Buffer<T> d_act(size_t(rows) * inter);
       start_memory_bound_kernels();
       md::launch_swiglu(memory_bound_launch(), d_h.get(), int64_t(rows), inter, d_act.get());
       end_memory_bound_kernels();
-      copy_into(read_back(d_act), act);
+      X::copy_into(X::read_back(d_act), act);
     });
   }
 
   void swiglu_backward(std::span<const double> h, int rows, int inter, std::span<const double> d_act,
                        std::span<double> dh, GemmPrecision precision) override {
     if (rows == 0 || inter == 0) return;
-    on_storage(precision, [&](auto storage) {
+    X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
-      const Buffer<T> d_h = upload_as<T>(h), d_d_act = upload_as<T>(d_act);
+      const Buffer<T> d_h = X::template upload_as<T>(h), d_d_act = X::template upload_as<T>(d_act);
       Buffer<T> d_dh(size_t(rows) * 2 * inter);
       start_memory_bound_kernels();
       md::launch_swiglu_backward(memory_bound_launch(), d_h.get(), int64_t(rows), inter, d_d_act.get(), d_dh.get());
       end_memory_bound_kernels();
-      copy_into(read_back(d_dh), dh);
+      X::copy_into(X::read_back(d_dh), dh);
     });
   }
 
@@ -114,18 +119,19 @@ class MemoryBoundOnDevice : public Base {
                     GemmPrecision precision) override {
     const int tokens = int(positions.size());
     if (tokens == 0 || d.qk_rope > md::kMaxRopeDims) return assemble_qkv_ref(d, q_up, kv_up, kv_down, positions, out);
-    on_storage(precision, [&](auto storage) {
+    X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
-      const Buffer<T> d_q_up = upload_as<T>(q_up), d_kv_up = upload_as<T>(kv_up), d_kv_down = upload_as<T>(kv_down);
+      const Buffer<T> d_q_up = X::template upload_as<T>(q_up), d_kv_up = X::template upload_as<T>(kv_up),
+                      d_kv_down = X::template upload_as<T>(kv_down);
       const Buffer<int> d_positions(std::vector<int>(positions.begin(), positions.end()));
       Buffer<T> q(size_t(tokens) * d.heads * d.qk_dim()), k(q.size()), v(size_t(tokens) * d.heads * d.v_dim);
       start_memory_bound_kernels();
       md::launch_rope_assemble(memory_bound_launch(), rope_dims(d), tokens, d_positions.get(), d_q_up.get(),
                                d_kv_up.get(), d_kv_down.get(), q.get(), k.get(), v.get());
       end_memory_bound_kernels();
-      out.q = read_back(q);
-      out.k = read_back(k);
-      out.v = read_back(v);
+      out.q = X::read_back(q);
+      out.k = X::read_back(k);
+      out.v = X::read_back(v);
     });
   }
 
@@ -136,19 +142,20 @@ class MemoryBoundOnDevice : public Base {
     const int tokens = int(positions.size());
     if (tokens == 0 || d.qk_rope > md::kMaxRopeDims)
       return assemble_qkv_backward_ref(d, dq, dk, dv, positions, d_q_up, d_kv_up, d_kv_down);
-    on_storage(precision, [&](auto storage) {
+    X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
-      const Buffer<T> d_dq = upload_as<T>(dq), d_dk = upload_as<T>(dk), d_dv = upload_as<T>(dv);
-      Buffer<T> d_d_kv_down = upload_as<T>(d_kv_down);
+      const Buffer<T> d_dq = X::template upload_as<T>(dq), d_dk = X::template upload_as<T>(dk),
+                      d_dv = X::template upload_as<T>(dv);
+      Buffer<T> d_d_kv_down = X::template upload_as<T>(d_kv_down);
       const Buffer<int> d_positions(std::vector<int>(positions.begin(), positions.end()));
       Buffer<T> d_d_q_up(dq.size()), d_d_kv_up(size_t(tokens) * d.heads * d.kv_up_dim());
       start_memory_bound_kernels();
       md::launch_rope_assemble_backward(memory_bound_launch(), rope_dims(d), tokens, d_positions.get(), d_dq.get(),
                                         d_dk.get(), d_dv.get(), d_d_q_up.get(), d_d_kv_up.get(), d_d_kv_down.get());
       end_memory_bound_kernels();
-      d_q_up = read_back(d_d_q_up);
-      d_kv_up = read_back(d_d_kv_up);
-      copy_into(read_back(d_d_kv_down), d_kv_down);
+      d_q_up = X::read_back(d_d_q_up);
+      d_kv_up = X::read_back(d_d_kv_up);
+      X::copy_into(X::read_back(d_d_kv_down), d_kv_down);
     });
   }
 
@@ -157,12 +164,12 @@ class MemoryBoundOnDevice : public Base {
     on_expert_rows(
         layout, expert, precision, [&](auto storage, const ExpertRows&, const Buffer<int>& token_of_row, int count) {
           using T = decltype(storage);
-          const Buffer<T> d_x = upload_as<T>(x);
+          const Buffer<T> d_x = X::template upload_as<T>(x);
           Buffer<T> out(size_t(count) * hidden);
           start_memory_bound_kernels();
           md::launch_gather_rows(memory_bound_launch(), token_of_row.get(), count, d_x.get(), hidden, out.get());
           end_memory_bound_kernels();
-          copy_into(read_back(out), rows);
+          X::copy_into(X::read_back(out), rows);
         });
   }
 
@@ -172,13 +179,13 @@ class MemoryBoundOnDevice : public Base {
                    [&](auto storage, const ExpertRows&, const Buffer<int>& token_of_row, int count) {
                      using T = decltype(storage);
                      using A = md::ArithmeticOf<T>;
-                     const Buffer<T> d_d_rows = upload_as<T>(d_rows);
-                     Buffer<A> d_dx = upload_as<A>(dx);
+                     const Buffer<T> d_d_rows = X::template upload_as<T>(d_rows);
+                     Buffer<A> d_dx = X::template upload_as<A>(dx);
                      start_memory_bound_kernels();
                      md::launch_scatter_add_rows(memory_bound_launch(), token_of_row.get(), count, d_d_rows.get(),
                                                  hidden, d_dx.get());
                      end_memory_bound_kernels();
-                     copy_into(read_back(d_dx), dx);
+                     X::copy_into(X::read_back(d_dx), dx);
                    });
   }
 
@@ -190,13 +197,13 @@ class MemoryBoundOnDevice : public Base {
                      using T = decltype(storage);
                      using A = md::ArithmeticOf<T>;
                      const Buffer<A> gate_of_row(gates_of_rows<A>(r, gates));
-                     const Buffer<T> d_expert_rows = upload_as<T>(rows);
-                     Buffer<A> d_y = upload_as<A>(y);
+                     const Buffer<T> d_expert_rows = X::template upload_as<T>(rows);
+                     Buffer<A> d_y = X::template upload_as<A>(y);
                      start_memory_bound_kernels();
                      md::launch_combine_rows(memory_bound_launch(), token_of_row.get(), gate_of_row.get(), count,
                                              d_expert_rows.get(), hidden, d_y.get());
                      end_memory_bound_kernels();
-                     copy_into(read_back(d_y), y);
+                     X::copy_into(X::read_back(d_y), y);
                    });
   }
 
@@ -204,58 +211,58 @@ class MemoryBoundOnDevice : public Base {
                                     std::span<const double> rows, std::span<const double> dy, int hidden,
                                     std::span<double> d_rows, std::span<double> d_gates,
                                     GemmPrecision precision) override {
-    on_expert_rows(layout, expert, precision,
-                   [&](auto storage, const ExpertRows& r, const Buffer<int>& token_of_row, int count) {
-                     using T = decltype(storage);
-                     using A = md::ArithmeticOf<T>;
-                     const Buffer<A> gate_of_row(gates_of_rows<A>(r, gates));
-                     const Buffer<T> d_expert_rows = upload_as<T>(rows), d_dy = upload_as<T>(dy);
-                     Buffer<T> d_d_rows(size_t(count) * hidden);
-                     Buffer<A> d_gate_of_row(count);
-                     start_memory_bound_kernels();
-                     md::launch_combine_rows_backward(memory_bound_launch(), token_of_row.get(), gate_of_row.get(),
-                                                      count, d_expert_rows.get(), d_dy.get(), hidden, d_d_rows.get(),
-                                                      d_gate_of_row.get());
-                     end_memory_bound_kernels();
-                     copy_into(read_back(d_d_rows), d_rows);
-                     const std::vector<double> by_row = read_back(d_gate_of_row);
-                     for (int i = 0; i < count; ++i) d_gates[r.slot_of_row[i]] = by_row[i];
-                   });
+    on_expert_rows(
+        layout, expert, precision, [&](auto storage, const ExpertRows& r, const Buffer<int>& token_of_row, int count) {
+          using T = decltype(storage);
+          using A = md::ArithmeticOf<T>;
+          const Buffer<A> gate_of_row(gates_of_rows<A>(r, gates));
+          const Buffer<T> d_expert_rows = X::template upload_as<T>(rows), d_dy = X::template upload_as<T>(dy);
+          Buffer<T> d_d_rows(size_t(count) * hidden);
+          Buffer<A> d_gate_of_row(count);
+          start_memory_bound_kernels();
+          md::launch_combine_rows_backward(memory_bound_launch(), token_of_row.get(), gate_of_row.get(), count,
+                                           d_expert_rows.get(), d_dy.get(), hidden, d_d_rows.get(),
+                                           d_gate_of_row.get());
+          end_memory_bound_kernels();
+          X::copy_into(X::read_back(d_d_rows), d_rows);
+          const std::vector<double> by_row = X::read_back(d_gate_of_row);
+          for (int i = 0; i < count; ++i) d_gates[r.slot_of_row[i]] = by_row[i];
+        });
   }
 
   std::vector<double> embedding_forward(std::span<const double> table, int hidden, std::span<const int> ids,
                                         GemmPrecision precision) override {
-    if (ids.empty() || hidden <= 0 || !all_below(ids, table.size() / size_t(hidden)))
+    if (ids.empty() || hidden <= 0 || !X::all_below(ids, table.size() / size_t(hidden)))
       return model::embedding_forward(table, hidden, ids);
-    return on_storage(precision, [&](auto storage) {
+    return X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
-      const Buffer<T> d_table = upload_as<T>(table);
+      const Buffer<T> d_table = X::template upload_as<T>(table);
       const Buffer<int> d_ids(std::vector<int>(ids.begin(), ids.end()));
       Buffer<T> out(ids.size() * size_t(hidden));
       start_memory_bound_kernels();
       md::launch_embedding_gather(memory_bound_launch(), d_ids.get(), int(ids.size()), d_table.get(), hidden,
                                   out.get());
       end_memory_bound_kernels();
-      return read_back(out);
+      return X::read_back(out);
     });
   }
 
   void embedding_backward(std::span<const int> ids, int hidden, std::span<const double> dy, std::span<double> d_table,
                           GemmPrecision precision) override {
     if (ids.empty() || hidden <= 0) return;
-    if (!all_below(ids, d_table.size() / size_t(hidden)))
+    if (!X::all_below(ids, d_table.size() / size_t(hidden)))
       throw std::out_of_range("embedding_backward: a token id outside the table's gradient");
-    on_storage(precision, [&](auto storage) {
+    X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
       using A = md::ArithmeticOf<T>;
-      const Buffer<T> d_dy = upload_as<T>(dy);
+      const Buffer<T> d_dy = X::template upload_as<T>(dy);
       const Buffer<int> d_ids(std::vector<int>(ids.begin(), ids.end()));
-      Buffer<A> d_d_table = upload_as<A>(d_table);
+      Buffer<A> d_d_table = X::template upload_as<A>(d_table);
       start_memory_bound_kernels();
       md::launch_embedding_scatter_add(memory_bound_launch(), d_ids.get(), int(ids.size()), d_dy.get(), hidden,
                                        d_d_table.get());
       end_memory_bound_kernels();
-      copy_into(read_back(d_d_table), d_table);
+      X::copy_into(X::read_back(d_d_table), d_table);
     });
   }
 
@@ -263,12 +270,12 @@ class MemoryBoundOnDevice : public Base {
                                    GemmPrecision precision) override {
     const int count = int(std::count_if(targets.begin(), targets.end(), [](int t) { return t >= 0; }));
     if (rows <= 0 || vocab <= 0 || count == 0 || logits.size() != size_t(rows) * vocab ||
-        targets.size() != size_t(rows) || !all_below(targets, size_t(vocab), true))
+        targets.size() != size_t(rows) || !X::all_below(targets, size_t(vocab), true))
       return model::cross_entropy(logits, rows, vocab, targets);
-    return on_storage(precision, [&](auto storage) {
+    return X::on_storage(precision, [&](auto storage) {
       using T = decltype(storage);
       using A = md::ArithmeticOf<T>;
-      const Buffer<T> d_logits = upload_as<T>(logits);
+      const Buffer<T> d_logits = X::template upload_as<T>(logits);
       const Buffer<int> d_targets(std::vector<int>(targets.begin(), targets.end()));
       Buffer<T> gradient(logits.size());
       Buffer<A> loss_of_row{size_t(rows)};
@@ -278,8 +285,8 @@ class MemoryBoundOnDevice : public Base {
       end_memory_bound_kernels();
       CrossEntropyResult r;
       r.count = count;
-      r.d_logits = read_back(gradient);
-      for (const double loss : read_back(loss_of_row)) r.loss += loss;  // rows in order, as the reference adds them
+      r.d_logits = X::read_back(gradient);
+      for (const double loss : X::read_back(loss_of_row)) r.loss += loss;  // rows in order, as the reference adds them
       r.loss /= count;
       return r;
     });
@@ -291,37 +298,6 @@ class MemoryBoundOnDevice : public Base {
   virtual void end_memory_bound_kernels() = 0;    // ... and ends (launch errors checked first)
 
  private:
-  // Host FP64 values stored as T (BF16: float first, then nearest even, as the CPU back-end rounds) and back.
-  template <class T>
-  static T stored_as(double x) {
-    if constexpr (std::is_same_v<T, __nv_bfloat16>)
-      return __float2bfloat16(float(x));
-    else
-      return T(x);
-  }
-  template <class T>
-  static double read_as_double(T x) {
-    if constexpr (std::is_same_v<T, __nv_bfloat16>)
-      return double(__bfloat162float(x));
-    else
-      return double(x);
-  }
-  static void copy_into(const std::vector<double>& from, std::span<double> to) {
-    if (from.size() != to.size()) throw std::logic_error("a device result's size differs from its tensor's");
-    std::copy(from.begin(), from.end(), to.begin());
-  }
-  // f(T{}) with T the storage of the memory-bound ops at `precision`: what a GPU run keeps its activations in, BF16
-  // where the GEMMs run at BF16 or FP8; FP64 at FP64, so that a device run can be held to the references to
-  // rounding.
-  template <class F>
-  static auto on_storage(GemmPrecision precision, F&& f) {
-    if (precision == GemmPrecision::kFP64) return f(double{});
-    return f(__nv_bfloat16{});
-  }
-  // Whether every id lies in [0, size); with `or_none`, ids below 0 pass too (a loss's rows without a target).
-  static bool all_below(std::span<const int> ids, size_t size, bool or_none = false) {
-    return std::all_of(ids.begin(), ids.end(), [&](int id) { return id < 0 ? or_none : size_t(id) < size; });
-  }
   static md::RopeDims rope_dims(const MlaDims& d) {
     return md::RopeDims{d.heads, d.qk_nope, d.qk_rope, d.v_dim, d.kv_lora, d.rope_theta};
   }
@@ -331,19 +307,6 @@ class MemoryBoundOnDevice : public Base {
     for (const int64_t slot : r.slot_of_row) out.push_back(A(gates[slot]));
     return out;
   }
-  template <class T>
-  static Buffer<T> upload_as(std::span<const double> x) {
-    std::vector<T> host(x.size());
-    for (size_t i = 0; i < x.size(); ++i) host[i] = stored_as<T>(x[i]);
-    return Buffer<T>(host);
-  }
-  template <class T>
-  static std::vector<double> read_back(const Buffer<T>& x) {
-    const std::vector<T> host = x.download();
-    std::vector<double> out(host.size());
-    for (size_t i = 0; i < host.size(); ++i) out[i] = read_as_double(host[i]);
-    return out;
-  }
   // f(T{}, the expert's rows, their tokens on the device, their count) with T the storage at `precision`, for an
   // expert with rows; nothing for one without (no kernel runs, as no GEMM does).
   template <class F>
@@ -351,7 +314,7 @@ class MemoryBoundOnDevice : public Base {
     const ExpertRows r = expert_rows(layout, expert);
     if (r.token_of_row.empty()) return;
     const Buffer<int> token_of_row(r.token_of_row);
-    on_storage(precision, [&](auto storage) { f(storage, r, token_of_row, int(r.token_of_row.size())); });
+    X::on_storage(precision, [&](auto storage) { f(storage, r, token_of_row, int(r.token_of_row.size())); });
   }
 };
 

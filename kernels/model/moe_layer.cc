@@ -36,7 +36,7 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
     cache.logits = linear_forward(x, w.w_router, rows, experts, hidden, kOriginalPrecision);
     cache.expert_ids.assign(size_t(rows) * k, 0);
     cache.gates.assign(size_t(rows) * k, 0);
-    router_ref(rule, cache.logits, bias, cache.expert_ids, cache.gates);
+    backend.route(rule, cache.logits, bias, cache.expert_ids, cache.gates);
     cache.layout = plan_expert_layout(cache.expert_ids, k, experts, 1);
   }
 
@@ -101,21 +101,6 @@ void combine_expert_rows_backward(const ExpertLayout& layout, int expert, std::s
   }
 }
 
-void gate_backward(const RoutingRule& rule, const double* logits, const int* expert_ids, const double* gates,
-                   const double* d_gates, double* d_logits) {
-  double score_sum = 0, gate_dot = 0;
-  for (int i = 0; i < rule.top_k; ++i) {
-    score_sum += sigmoid_score(logits[expert_ids[i]]);
-    gate_dot += d_gates[i] * gates[i];
-  }
-  for (int i = 0; i < rule.top_k; ++i) {
-    const double s = sigmoid_score(logits[expert_ids[i]]);
-    const double d_score = rule.normalize_gates ? rule.routed_scaling / score_sum * d_gates[i] - gate_dot / score_sum
-                                                : rule.routed_scaling * d_gates[i];
-    d_logits[expert_ids[i]] += d_score * s * (1 - s);
-  }
-}
-
 std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
                                  std::span<const double> dy, MoeWeights& grads, std::span<const double> x) {
   const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
@@ -140,9 +125,7 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
     OpScope scope(OpKind::kRouter, "router");
     std::vector<double> d_logits = cache.balance_d_logits;
     d_logits.resize(size_t(rows) * experts, 0.0);
-    for (int t = 0; t < rows; ++t)
-      gate_backward(rule, &cache.logits[size_t(t) * experts], &cache.expert_ids[size_t(t) * k],
-                    &cache.gates[size_t(t) * k], &d_gates[size_t(t) * k], &d_logits[size_t(t) * experts]);
+    backend.gate_backward(rule, cache.logits, cache.expert_ids, cache.gates, d_gates, d_logits);
     dx_router = linear_backward(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router, kOriginalPrecision);
   }
   // The gate's and the experts' input gradients summed: the catalog's moe.input_grad_sum, an element-wise op.

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "kernels/model/gate_backward.h"
 #include "kernels/model/swiglu_mlp.h"
 #include "kernels/moe/permute_ref.h"
 #include "kernels/moe/routing_rule.h"
@@ -57,11 +58,5 @@ void combine_expert_rows(const ExpertLayout& layout, int expert, std::span<const
 void combine_expert_rows_backward(const ExpertLayout& layout, int expert, std::span<const double> gates,
                                   std::span<const double> rows, std::span<const double> dy, int hidden,
                                   std::span<double> d_rows, std::span<double> d_gates);
-
-// d loss / d logits of one token's selected experts from d loss / d gates (sigmoid scoring):
-// score s_j = sigmoid(l_j); with normalization g_i = c s_i / S (S = sum of selected s),
-// d s_j = (c / S) d g_j - (1 / S) sum_i d g_i g_i; without it d s_j = c d g_j; then d l_j = d s_j s_j (1 - s_j).
-void gate_backward(const RoutingRule& rule, const double* logits, const int* expert_ids, const double* gates,
-                   const double* d_gates, double* d_logits);
 
 }  // namespace trainsim::kernels::model

@@ -56,6 +56,8 @@ std::string op_timings_json(const TimingsRun& run, const std::vector<StepTiming>
                     std::to_string(run.length) + ", \"launches_held\": " + (run.launches_held ? "true" : "false") +
                     ", \"memory_bound_on_device\": " + (run.memory_bound_on_device ? "true" : "false") +
                     ", \"embedding_and_loss_on_device\": " + (run.embedding_and_loss_on_device ? "true" : "false") +
+                    ", \"optimizer_on_device\": " + (run.optimizer_on_device ? "true" : "false") +
+                    ", \"routing_on_device\": " + (run.routing_on_device ? "true" : "false") +
                     "},\n \"steps\": [";
   for (size_t s = 0; s < steps.size(); ++s) {
     const StepTiming& t = steps[s];

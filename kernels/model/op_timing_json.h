@@ -26,10 +26,18 @@ struct TimingsRun {
   // since 2026-12-05, later: embedding_and_loss_kernels.cuh), so the embedding_head kind's device time is its whole
   // ops' but the MTP's row selection and the loss gradient's scaling.
   bool embedding_and_loss_on_device = false;
+  // AdamW's step and the gradients' zeroing ran on the device too (optimizer_kernels.cuh), so the optimizer kind's
+  // device time is theirs.
+  bool optimizer_on_device = false;
+  // The routing (the top-k choice with its gates, their gradient, the balance loss) ran on the device too
+  // (routing_kernels.cuh), so the router kind's device time is its whole ops' but the experts' layout, planned on the
+  // host.
+  bool routing_on_device = false;
 };
 
 // {"clock": ..., "run": {"config", "precision", "backend", "sequences", "length", "launches_held",
-//   "memory_bound_on_device", "embedding_and_loss_on_device"}, "steps": [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
+//   "memory_bound_on_device", "embedding_and_loss_on_device", "optimizer_on_device", "routing_on_device"}, "steps":
+//   [{"step", "wall_s", "compute_s", "optimizer_s", "untimed_s",
 //   "compute_by_op_kind_s": {the nine compute kinds, zeros included}, "flops_by_op_kind": {the same keys},
 //   "device_by_op_kind_s": {the ten kinds, the optimizer's too}, "device_weight_casts_s", "device_untimed_s",
 //   "device_calls_past_hold"}]}; device_calls_past_hold counts the step's calls whose device times hold host time

@@ -96,7 +96,7 @@ const ModelWeights& ReducedDeepSeekV3::backward() {
   const int rows = batch_.total_tokens(), h = c.hidden_size;
   {
     OpScope scope(OpKind::kOptimizer, "gradient_zeroing");
-    zero_gradients(grads_);
+    current_backend().zero_gradients(grads_);
   }
   ModelWeights& g = grads_;
   std::vector<double> dx = timed(OpKind::kEmbeddingHead, "head_loss", [&] {

@@ -173,11 +173,12 @@ int main(int argc, char** argv) {
       if (!o.timings_path.empty() || !o.trace_path.empty()) timed.training.op_timer = &timer;
       const model::CorpusTrainingResult trained = train(timed, config, stream, o.training.precision);
       // The CUDA back-end holds its stream ahead of each call's kernels (cuda_backend.cu's start_kernels) and runs
-      // the memory-bound ops, the embedding and the loss on the device (memory_bound_on_device.cuh).
+      // every op but the experts' layout and bias update on the device (routing_and_optimizer_on_device.cuh).
       const bool cuda = o.backend == "cuda";
       const model::TimingsRun run{o.config,          std::string(model::to_string(o.training.precision)),
                                   o.backend,         o.training.sequences,
                                   o.training.length, cuda,
+                                  cuda,              cuda,
                                   cuda,              cuda};
       std::vector<std::vector<std::vector<std::int64_t>>> expert_rows;  // each step's routing, beside its times
       for (const model::TrainingStepRecord& step : trained.steps) expert_rows.push_back(step.expert_rows);

@@ -11,6 +11,7 @@ LossReport training_step(ReducedDeepSeekV3& model, AdamW& optimizer, std::span<c
   const LossReport report = model.forward(ids, batch);
   const ModelWeights& grads = model.backward();
   const AttachOpTimer attach(model.options.op_timer, Pass::kOptimizer);
+  const AttachBackend on_backend(model.options.backend);
   {
     OpScope scope(OpKind::kOptimizer, "adamw");
     optimizer.step(model.weights, grads);

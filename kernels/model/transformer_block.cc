@@ -53,7 +53,8 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
   if (w.is_moe && c.balance_loss_alpha > 0) {
     OpScope scope(OpKind::kRouter, "balance_loss");
     BalanceLoss balance =
-        sequence_balance_loss(c.routing_rule(), batch, cache.moe.logits, cache.moe.expert_ids, c.balance_loss_alpha);
+        current_backend().balance_loss(c.routing_rule(), batch, cache.moe.logits, cache.moe.expert_ids,
+                                       c.balance_loss_alpha);
     cache.balance_loss = balance.loss;
     cache.moe.balance_d_logits = std::move(balance.d_logits);
   }

@@ -289,17 +289,17 @@ TEST(ValidateCommand, AGpusMemoryBoundKindsAreComparedWhereTheyRanOnTheDevice) {
   }
 }
 
-// Since the embedding and the loss also run on the device (run.embedding_and_loss_on_device), the embedding_head
-// kind's prediction is every op of the kind, run's whole kind; without the key, only its GEMMs, less than that.
-TEST(ValidateCommand, AGpusEmbeddingHeadKindIsWholeWhereItsEndsRanOnTheDevice) {
-  const std::string run_on_device = R"({"config": "reduced-deepseek-v3-gpu.json", "precision": "bf16",
-      "backend": "cuda", "sequences": 2, "length": 47, "launches_held": true, "memory_bound_on_device": true,
-      "embedding_and_loss_on_device": true})";
-  nlohmann::json timings = nlohmann::json::parse(gpu_timings(run_on_device));
-  for (nlohmann::json& step : timings["steps"]) step["device_by_op_kind_s"]["embedding_head"] = 300e-6;
+// Where a run's timings say a kind's other ops ran on the device too (`flag`), the kind's prediction is every op of it,
+// run's whole kind; without the key, only its GEMMs, less than that.
+void expect_whole_kind_only_with(const std::string& flag, const std::string& kind) {
+  nlohmann::json timings = nlohmann::json::parse(gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",
+      "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47, "launches_held": true,
+      "memory_bound_on_device": true})"));
+  timings["run"][flag] = true;
+  for (nlohmann::json& step : timings["steps"]) step["device_by_op_kind_s"][kind] = 300e-6;
   nlohmann::json by_kind;
   ASSERT_NO_FATAL_FAILURE(run_compute_by_kind(by_kind));
-  const double whole_kind_ms = 1e3 * by_kind.at("embedding_head").get<double>();
+  const double whole_kind_ms = 1e3 * by_kind.at(kind).get<double>();
   auto predicted_ms = [&](const nlohmann::json& file, const std::string& name) {
     const std::string out = temp_path(name + ".md");
     const ProcessResult r =
@@ -307,17 +307,105 @@ TEST(ValidateCommand, AGpusEmbeddingHeadKindIsWholeWhereItsEndsRanOnTheDevice) {
                      kSource);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     const auto rows = kernel_rows_of(file_text(out));
-    EXPECT_TRUE(rows.count("embedding_head")) << file_text(out);
-    return std::pair{rows.count("embedding_head") ? rows.at("embedding_head").first : -1.0, file_text(out)};
+    EXPECT_TRUE(rows.count(kind)) << file_text(out);
+    return rows.count(kind) ? rows.at(kind).first : -1.0;
   };
-  const auto [whole_ms, report] = predicted_ms(timings, "gpu-timings-ends");
-  EXPECT_NEAR(whole_ms, whole_kind_ms, 5e-4);
-  EXPECT_NE(report.find("norms, element-wise ops and permutes, embedding and loss"), std::string::npos) << report;
-  EXPECT_NE(report.find("while its routing and optimizer still run on the host"), std::string::npos) << report;
-  timings["run"].erase("embedding_and_loss_on_device");
-  const double gemms_ms = predicted_ms(timings, "gpu-timings-ends-before").first;
-  EXPECT_GT(gemms_ms, 0);                    // the head's and the MTP projection's GEMMs
-  EXPECT_LT(gemms_ms, whole_kind_ms - 1e-3);  // without the lookups, norms and losses
+  EXPECT_NEAR(predicted_ms(timings, "gpu-timings-" + flag), whole_kind_ms, 5e-4) << kind;
+  timings["run"].erase(flag);
+  const double gemms_ms = predicted_ms(timings, "gpu-timings-without-" + flag);
+  EXPECT_GT(gemms_ms, 0) << kind;                    // the kind's GEMMs
+  EXPECT_LT(gemms_ms, whole_kind_ms - 1e-3) << kind;  // without its other ops
+}
+
+// The embedding_head kind: the head's and the MTP projection's GEMMs, and with run.embedding_and_loss_on_device the
+// lookups, scatter-adds, final norms and losses.
+TEST(ValidateCommand, AGpusEmbeddingHeadKindIsWholeWhereItsEndsRanOnTheDevice) {
+  expect_whole_kind_only_with("embedding_and_loss_on_device", "embedding_head");
+}
+// The router kind: the gate's GEMMs, and with run.routing_on_device the top-k choice, its gradient and the balance
+// loss.
+TEST(ValidateCommand, AGpusRouterKindIsWholeWhereTheRoutingRanOnTheDevice) {
+  expect_whole_kind_only_with("routing_on_device", "router");
+}
+
+// Since AdamW and the gradients' zeroing also run on the device (run.optimizer_on_device), the optimizer kind is
+// compared with the step's optimizer term, `trainsim run`'s optimizer_s; without the key it is not predicted.
+TEST(ValidateCommand, AGpusOptimizerIsComparedWithTheStepsOptimizerTermWhereItRanOnTheDevice) {
+  const std::string run_on_device = R"({"config": "reduced-deepseek-v3-gpu.json", "precision": "bf16",
+      "backend": "cuda", "sequences": 2, "length": 47, "launches_held": true, "memory_bound_on_device": true,
+      "embedding_and_loss_on_device": true, "optimizer_on_device": true})";
+  nlohmann::json timings = nlohmann::json::parse(gpu_timings(run_on_device));
+  for (nlohmann::json& step : timings["steps"]) step["device_by_op_kind_s"]["optimizer"] = 150e-6;
+  const std::string out = temp_path("validation-gpu-optimizer.md");
+  const ProcessResult r = run_trainsim(
+      {"validate", kGpuScenario, "--device-timings", write_temp("gpu-timings-optimizer.json", timings.dump()), "-o",
+       out},
+      kSource);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const ProcessResult run = run_trainsim({"run", kGpuScenario, "--json"}, kSource);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const double optimizer_ms = 1e3 * nlohmann::json::parse(run.out).at("step").at("optimizer_s").get<double>();
+  ASSERT_GT(optimizer_ms, 0);
+  const std::string report = file_text(out);
+  const auto rows = kernel_rows_of(report);
+  ASSERT_TRUE(rows.count("optimizer")) << report;
+  EXPECT_NEAR(rows.at("optimizer").first, optimizer_ms, 5e-4);
+  EXPECT_NEAR(rows.at("optimizer").second, 0.150, 5e-4);
+  EXPECT_NE(report.find("while its routing still runs on the host"), std::string::npos) << report;
+  timings["run"].erase("optimizer_on_device");
+  const std::string before = temp_path("validation-gpu-optimizer-before.md");
+  ASSERT_EQ(run_trainsim({"validate", kGpuScenario, "--device-timings",
+                          write_temp("gpu-timings-optimizer-before.json", timings.dump()), "-o", before},
+                         kSource)
+                .exit_code,
+            0);
+  const auto before_rows = kernel_rows_of(file_text(before));
+  ASSERT_TRUE(before_rows.count("optimizer"));  // measured but not predicted: shown, with nothing priced
+  EXPECT_EQ(before_rows.at("optimizer").first, 0);
+}
+
+// Where every op of the step ran on the device (the four run.*_on_device keys), the report adds the step's device
+// work: its prediction `trainsim run`'s whole step (compute and optimizer: one device, no communication), its
+// measurement the sum of every kind's device time; with one key missing, no step is compared.
+TEST(ValidateCommand, AGpusStepIsComparedAsItsDeviceWorkWhereEveryOpRanOnTheDevice) {
+  nlohmann::json timings = nlohmann::json::parse(gpu_timings(R"({"config": "reduced-deepseek-v3-gpu.json",
+      "precision": "bf16", "backend": "cuda", "sequences": 2, "length": 47, "launches_held": true,
+      "memory_bound_on_device": true, "embedding_and_loss_on_device": true, "routing_on_device": true,
+      "optimizer_on_device": true})"));
+  double measured_s = 0;  // every step alike: the step of median error is any of them
+  for (nlohmann::json& step : timings["steps"]) {
+    measured_s = 0;
+    for (auto& [kind, seconds] : step["device_by_op_kind_s"].items()) {
+      seconds = 100e-6;
+      measured_s += 100e-6;
+    }
+  }
+  const std::string out = temp_path("validation-gpu-step.md");
+  const ProcessResult r = run_trainsim(
+      {"validate", kGpuScenario, "--device-timings", write_temp("gpu-timings-step.json", timings.dump()), "-o", out},
+      kSource);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const ProcessResult run = run_trainsim({"run", kGpuScenario, "--json"}, kSource);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const double step_ms = 1e3 * nlohmann::json::parse(run.out).at("step").at("time_s").get<double>();
+  const std::string report = file_text(out);
+  const auto rows = kernel_rows_of(report);
+  ASSERT_TRUE(rows.count("step")) << report;
+  EXPECT_NEAR(rows.at("step").first, step_ms, 2e-3);  // each kind printed to 1e-3 ms
+  EXPECT_NEAR(rows.at("step").second, 1e3 * measured_s, 5e-4);
+  EXPECT_NE(report.find("## The step's device work (goal: within 5%)"), std::string::npos) << report;
+  EXPECT_NE(report.find("while its experts' layout is still planned on the host"), std::string::npos) << report;
+  const ProcessResult summary = run_trainsim(
+      {"validate", kGpuScenario, "--device-timings", write_temp("gpu-timings-step.json", timings.dump())}, kSource);
+  EXPECT_NE(summary.out.find("step (device work)"), std::string::npos) << summary.out;  // without -o: the summary
+  timings["run"].erase("routing_on_device");
+  const std::string partial = temp_path("validation-gpu-step-partial.md");
+  ASSERT_EQ(run_trainsim({"validate", kGpuScenario, "--device-timings",
+                          write_temp("gpu-timings-step-partial.json", timings.dump()), "-o", partial},
+                         kSource)
+                .exit_code,
+            0);
+  EXPECT_EQ(file_text(partial).find("## The step's device work"), std::string::npos);
 }
 
 // The FP8 run (gpu-run.sh's model-step trains both): its GEMMs' kernels in their kinds, its activations' casts in

@@ -44,6 +44,12 @@ inline float2 __bfloat1622float2(__nv_bfloat162 p) { return {__bfloat162float(p.
 inline float __expf(float x) { return std::exp(x); }
 inline float rsqrtf(float x) { return 1.f / std::sqrt(x); }
 inline int min(int a, int b) { return a < b ? a : b; }
+// IEEE FP32 operations rounded to nearest, as the device's _rn intrinsics (the host's float arithmetic is IEEE).
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fsub_rn(float a, float b) { return a - b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fdiv_rn(float a, float b) { return a / b; }
+inline float __fsqrt_rn(float a) { return std::sqrt(a); }
 
 namespace trainsim::emulation {
 struct Block {

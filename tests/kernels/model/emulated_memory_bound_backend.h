@@ -1,12 +1,12 @@
-// The CUDA back-end's memory-bound ops as they run on a GPU (memory_bound_on_device.cuh: the same host glue, the same
-// kernel source), with the kernels run on the CPU through the CUDA emulation shim and "device memory" a host vector
+// The CUDA back-end's ops besides its GEMMs and attention core as they run on a GPU (memory_bound_on_device.cuh and
+// routing_and_optimizer_on_device.cuh: the same host glue, the same kernel source), with the kernels run on the CPU through the CUDA emulation shim and "device memory" a host vector
 // poisoned as DeviceBuffer poisons it (0xFF bytes: NaN, or -1); every other call the CPU back-end's. What the layer
 // check holds the CUDA back-end to on a GPU (model_cuda_check) is rehearsed with it in CI.
 // Include it first in a test file: the shim must come before any header that names a CUDA type.
 #pragma once
 // clang-format off
 #include "tests/kernels/common/cuda_host_emulation.h"
-#include "kernels/model/memory_bound_on_device.cuh"
+#include "kernels/model/routing_and_optimizer_on_device.cuh"
 // clang-format on
 
 #include <cstring>
@@ -40,7 +40,7 @@ struct EmulatedLaunch {
 };
 
 class EmulatedMemoryBoundBackend final
-    : public model::MemoryBoundOnDevice<HostBuffer, EmulatedLaunch, CpuDelegatingBackend> {
+    : public model::ModelOpsOnDevice<HostBuffer, EmulatedLaunch, CpuDelegatingBackend> {
  public:
   std::string_view name() const override { return "memory-bound kernels, emulated"; }
   int kernel_calls = 0;  // the calls that ran kernels (between start and end)
