@@ -21,19 +21,10 @@ namespace trainsim::kernels::model_device {
 __device__ inline float logarithm(float x) { return logf(x); }
 __device__ inline double logarithm(double x) { return log(x); }
 
-// The block's largest of one value a thread, in a fixed tree order; every thread gets it. scratch: kMemoryBoundThreads.
+// The block's largest of one value a thread, in a fixed tree order; every thread gets it.
 template <class A>
 __device__ A block_max(A value, A* scratch) {
-  scratch[threadIdx.x] = value;
-  __syncthreads();
-  for (int half = kMemoryBoundThreads / 2; half > 0; half /= 2) {
-    if (int(threadIdx.x) < half && scratch[threadIdx.x] < scratch[threadIdx.x + half])
-      scratch[threadIdx.x] = scratch[threadIdx.x + half];
-    __syncthreads();
-  }
-  const A largest = scratch[0];
-  __syncthreads();  // scratch is free again
-  return largest;
+  return block_reduce(value, scratch, [](A a, A b) { return a < b ? b : a; });
 }
 
 // embedding_forward: out[t] = table[ids[t]] (ids checked against the table by the caller). A block a token.

@@ -47,18 +47,25 @@ __device__ inline double exponential(double x) { return exp(x); }
 __device__ inline float square_root(float x) { return sqrtf(x); }
 __device__ inline double square_root(double x) { return sqrt(x); }
 
-// The block's sum of one value a thread, in a fixed tree order; every thread gets it. scratch: kMemoryBoundThreads.
-template <class A>
-__device__ A block_sum(A value, A* scratch) {
+// The block's combination of one value a thread (combine(a, b): a + b, the larger, ...), in a fixed tree order;
+// every thread gets it. scratch: kMemoryBoundThreads.
+template <class A, class Combine>
+__device__ A block_reduce(A value, A* scratch, Combine combine) {
   scratch[threadIdx.x] = value;
   __syncthreads();
   for (int half = kMemoryBoundThreads / 2; half > 0; half /= 2) {
-    if (int(threadIdx.x) < half) scratch[threadIdx.x] += scratch[threadIdx.x + half];
+    if (int(threadIdx.x) < half) scratch[threadIdx.x] = combine(scratch[threadIdx.x], scratch[threadIdx.x + half]);
     __syncthreads();
   }
-  const A total = scratch[0];
+  const A result = scratch[0];
   __syncthreads();  // scratch is free again
-  return total;
+  return result;
+}
+
+// The block's sum of one value a thread, in a fixed tree order.
+template <class A>
+__device__ A block_sum(A value, A* scratch) {
+  return block_reduce(value, scratch, [](A a, A b) { return a + b; });
 }
 
 // rmsnorm_ref: y [rows][dim] = x r gamma, r = (mean(x^2) + eps)^-1/2, x read with row stride `stride`. A block a row.

@@ -9,6 +9,8 @@
 //   FP32 sums of n random-sign terms lose n 2^-24 of sum |t|, about sqrt(n) |sum t|: 2^-15 at n = 64; bound 2^-12.
 // Include it after tests/kernels/common/cuda_host_emulation.h.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <type_traits>
 #include <vector>
@@ -17,6 +19,9 @@
 #include "tests/kernels/mla/mla_test_util.h"
 
 namespace trainsim::kernels::testing::emulated_storage {
+
+// The storage types the kernels are instantiated for, for typed tests.
+using StorageTypes = ::testing::Types<double, __nv_bfloat16>;
 
 constexpr auto kEmulated = [](dim3 grid, dim3 block, auto kernel, auto... args) {
   emulation::launch(grid, block, 0, kernel, args...);

@@ -35,7 +35,6 @@ using testing::rel_l2;
 
 template <class T>
 class MemoryBoundKernelEmulation : public ::testing::Test {};
-using StorageTypes = ::testing::Types<double, __nv_bfloat16>;
 TYPED_TEST_SUITE(MemoryBoundKernelEmulation, StorageTypes);
 
 TYPED_TEST(MemoryBoundKernelEmulation, RmsNormAndItsBackwardMatchTheReference) {
