@@ -20,33 +20,43 @@ std::string in_words(const std::vector<std::string>& items) {
   return fmt::format("{} and {}", fmt::join(items.begin(), items.end() - 1, ", "), items.back());
 }
 
+// What ran on the device (the GEMMs and the attention core, then what the timings' keys add), the kinds whose every op
+// those additions make up, and what still ran on the host.
+struct OnTheDevice {
+  std::vector<std::string> ran, whole_kinds, on_the_host;
+};
+OnTheDevice on_the_device(const DeviceKernelValidation& v) {
+  OnTheDevice d;
+  d.ran.push_back(v.fp8 ? "GEMMs, their FP8 casts and attention core" : "GEMMs and attention core");
+  if (v.memory_bound_on_device) {
+    d.ran.push_back("norms, element-wise ops and permutes");
+    d.whole_kinds.insert(d.whole_kinds.end(), {"norm_elementwise", "permute"});
+  }
+  if (v.embedding_and_loss_on_device) {
+    d.ran.push_back("embedding and loss");
+    d.whole_kinds.push_back("embedding_head");
+  } else {
+    d.on_the_host.insert(d.on_the_host.end(), {"embedding", "loss"});
+  }
+  if (v.routing_on_device) {
+    d.ran.push_back("routing");
+    d.whole_kinds.push_back("router");
+  } else {
+    d.on_the_host.insert(d.on_the_host.begin(), "routing");
+  }
+  if (v.optimizer_on_device)
+    d.ran.push_back("optimizer");
+  else
+    d.on_the_host.push_back("optimizer");
+  return d;
+}
+
 }  // namespace
 
 std::string format_device_kernel_validation_report(const DeviceKernelValidation& v) {
-  // What ran on the device beside the GEMMs and the attention core, each with the kinds whose every op it makes up.
-  std::vector<std::string> what{v.fp8 ? "GEMMs, their FP8 casts and attention core" : "GEMMs and attention core"},
-      whole_kinds, on_the_host;
-  if (v.memory_bound_on_device) {
-    what.push_back("norms, element-wise ops and permutes");
-    whole_kinds.insert(whole_kinds.end(), {"norm_elementwise", "permute"});
-  }
-  if (v.embedding_and_loss_on_device) {
-    what.push_back("embedding and loss");
-    whole_kinds.push_back("embedding_head");
-  } else {
-    on_the_host.insert(on_the_host.end(), {"embedding", "loss"});
-  }
-  if (v.routing_on_device) {
-    what.push_back("routing");
-    whole_kinds.push_back("router");
-  } else {
-    on_the_host.insert(on_the_host.begin(), "routing");
-  }
-  if (v.optimizer_on_device)
-    what.push_back("optimizer");
-  else
-    on_the_host.push_back("optimizer");
-  const std::string ran = fmt::format("{}", fmt::join(what, ", "));
+  const OnTheDevice device = on_the_device(v);
+  const std::vector<std::string>&whole_kinds = device.whole_kinds, &on_the_host = device.on_the_host;
+  const std::string ran = fmt::format("{}", fmt::join(device.ran, ", "));
   const std::string ops =
       fmt::format("{}{}", v.fp8 ? "GEMM, FP8 cast and attention ops" : "GEMM and attention ops",
                   whole_kinds.empty() ? std::string()
@@ -55,7 +65,8 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
   const std::string host_work = !v.memory_bound_on_device ? "other ops still run"
                                 : on_the_host.empty()
                                     ? "experts' layout is still planned"
-                                    : fmt::format("{} still run{}", in_words(on_the_host), on_the_host.size() > 1 ? "" : "s");
+                                    : fmt::format("{} still run{}", in_words(on_the_host),
+                                                  on_the_host.size() > 1 ? "" : "s");
   std::string out = fmt::format(
       "# The reduced DeepSeek-V3's {} on {}: predicted, then measured\n\n"
       "Made by `{}` (issue 19's loop on a GPU; kernels/model/NOTES.md, \"The CUDA back-end\"). The model trained "
@@ -79,7 +90,8 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
       100 * kKindGoal);
   int misses = 0;
   for (const PartComparison& kind : v.kinds) {
-    out += fmt::format("| {} | {} | {} | {:+.1f}% | {} |\n", kind.name, kernel_ms(kind.predicted_s), kernel_ms(kind.measured_s),
+    out += fmt::format("| {} | {} | {} | {:+.1f}% | {} |\n", kind.name, kernel_ms(kind.predicted_s),
+                       kernel_ms(kind.measured_s),
                        100 * kind.error(), kind.within(kKindGoal) ? "within" : "misses");
     misses += !kind.within(kKindGoal);
   }
@@ -127,7 +139,8 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
   if (v.memory_bound_on_device)
     out += "- permute, norm_elementwise: the model runs each routed expert's gather, SwiGLU and gated combine (and "
            "their backwards) as kernels of their own, one launch per expert with rows, where the catalog prices one "
-           "op per layer for all experts (DeepSeek-V3's fused kernels); its norm, residual and gradient-sum kernels are "
+           "op per layer for all experts (DeepSeek-V3's fused kernels); its norm, residual and gradient-sum kernels "
+           "are "
            "one a catalog op, as the catalog's (kernels/model/memory_bound_kernels.cuh). Their error holds the "
            "difference in launches.\n";
   if (v.embedding_and_loss_on_device)
@@ -178,11 +191,17 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
 }
 
 std::string format_device_kernel_validation_summary(const DeviceKernelValidation& v) {
-  std::string out = fmt::format("{}: the {} kernels, {} steps read\n", v.device,
-                                v.fp8 ? "GEMMs', their FP8 casts' and attention core's" : "GEMMs' and attention core's",
-                                v.steps_read);
+  const OnTheDevice device = on_the_device(v);
+  std::string out =
+      device.ran.size() > 1
+          ? fmt::format("{}: the kernels of its {}, {} steps read\n", v.device, fmt::join(device.ran, ", "),
+                        v.steps_read)
+          : fmt::format("{}: the {} kernels, {} steps read\n", v.device,
+                        v.fp8 ? "GEMMs', their FP8 casts' and attention core's" : "GEMMs' and attention core's",
+                        v.steps_read);
   for (const PartComparison& kind : v.kinds)
-    out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", kind.name, kernel_ms(kind.predicted_s),
+    out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", kind.name,
+                       kernel_ms(kind.predicted_s),
                        kernel_ms(kind.measured_s), 100 * kind.error());
   if (v.device_step)
     out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", "step (device work)",
