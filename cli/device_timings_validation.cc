@@ -39,7 +39,8 @@ bool runs_on_the_device(const models::Op& op, const DeviceTimings& t) {
   if (op.is_communication()) return false;
   if (op.kind == models::OpKind::kQuantize) return true;
   const models::ComputeKind kind = models::compute_kind_of(op);
-  if (t.memory_bound_on_device && (kind == models::ComputeKind::kNormElementwise || kind == models::ComputeKind::kPermute))
+  if (t.memory_bound_on_device &&
+      (kind == models::ComputeKind::kNormElementwise || kind == models::ComputeKind::kPermute))
     return true;
   if (t.embedding_and_loss_on_device && kind == models::ComputeKind::kEmbeddingHead) return true;
   if (t.routing_on_device && kind == models::ComputeKind::kRouter) return true;

@@ -1,8 +1,8 @@
 // The GPU's half of `trainsim validate` (issue 19's loop on a GPU), as far as the reduced model runs there today: its
 // CUDA back-end runs the GEMMs, the attention core and (since 2026-12-05) the norm/element-wise and permute ops, the
 // embedding, the loss, the optimizer and the routing on the GPU and times their kernels there, inside training steps
-// whose experts' layout is planned on the host (kernels/model/cuda_backend.h; `train_reduced_model_cuda --backend cuda --timings FILE`:
-// device_by_op_kind_s).
+// whose tensors go through the host between calls (kernels/model/cuda_backend.h; `train_reduced_model_cuda --backend
+// cuda --timings FILE`: device_by_op_kind_s).
 // Those device times per compute kind beside the simulator's prices of the same ops; the host's ops and the step's
 // wall time are not compared.
 #pragma once

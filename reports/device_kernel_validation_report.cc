@@ -64,7 +64,7 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
                                                     whole_kinds.size() > 1 ? "s" : ""));
   const std::string host_work = !v.memory_bound_on_device ? "other ops still run"
                                 : on_the_host.empty()
-                                    ? "experts' layout is still planned"
+                                    ? "experts' bias update is still computed"
                                     : fmt::format("{} still run{}", in_words(on_the_host),
                                                   on_the_host.size() > 1 ? "" : "s");
   std::string out = fmt::format(
@@ -108,7 +108,7 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
     out += "- The step's device work: every kind's kernels with an FP8 run's weight casts, against every op of the "
            "scenario's step with its optimizer term, in the same steps as the kinds. A device-resident run's step "
            "would add the GPU's idle time between kernels (the launches its host issues), which neither column "
-           "holds; the experts' layout, planned on the host, is in neither.\n";
+           "holds.\n";
   if (!v.roofline_kinds.empty())
     out += fmt::format(
         "- Priced by the datasheet roofline, not by a measurement: {}. The calibration has no points of those "
@@ -150,9 +150,9 @@ std::string format_device_kernel_validation_report(const DeviceKernelValidation&
            "its loss's gradient run on the host and are in neither column "
            "(kernels/model/embedding_and_loss_kernels.cuh).\n";
   if (v.routing_on_device)
-    out += "- router: the model routes in FP64 (its gate at kOriginalPrecision; its top-k, the gates' gradient and the "
-           "balance loss in FP64 kernels, the loss's gradient in its forward kernel, where the catalog prices the "
-           "balance loss's backward apart), and plans the experts' layout on the host, in neither column "
+    out += "- router: the model routes in FP64 (its gate at kOriginalPrecision; its top-k, the experts' layout, the "
+           "gates' gradient and the balance loss in FP64 kernels, the balance loss's gradient in its forward kernel, "
+           "where the catalog prices the balance loss's backward apart and counts the layout in moe.topk) "
            "(kernels/model/routing_kernels.cuh).\n";
   if (v.optimizer_on_device)
     out += "- optimizer: the model's AdamW (FP32 master weights and gradients, BF16 moments) in a launch per weight "

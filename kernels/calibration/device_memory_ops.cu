@@ -204,8 +204,8 @@ DeviceMemoryOp cross_entropy(const MemoryOpShape& s, const model::ModelConfig& m
           "cross_entropy_kernel fp64 (with its gradient)"};
 }
 
-// The router's choice and gates (forward) or their gradient into the logits (backward), FP64 as the model routes, on
-// the model's routing of the call's tokens (calibration_routing).
+// The router's choice and gates then the experts' layout (forward: the model's two calls) or the gates' gradient into
+// the logits (backward), FP64 as the model routes, on the model's routing of the call's tokens (calibration_routing).
 DeviceMemoryOp router(const MemoryOpShape& s, const model::ModelConfig& m) {
   const RoutingRule rule = m.routing_rule();
   const int tokens = s.rows;
@@ -215,10 +215,17 @@ DeviceMemoryOp router(const MemoryOpShape& s, const model::ModelConfig& m) {
   const auto ids = std::make_shared<DeviceBuffer<int>>(routing.expert_ids);
   if (!s.backward) {
     const auto bias = std::make_shared<DeviceBuffer<double>>(uniform_doubles(sz(rule.num_experts), 8));
+    const int slots = tokens * rule.top_k, experts = rule.num_experts;
+    const auto counts = zeros<std::int64_t>(experts), offsets = zeros<std::int64_t>(experts + 1),
+               row_of = zeros<std::int64_t>(slots), slot_of = zeros<std::int64_t>(slots);
     return {{[=] {
-              md::launch_route(DefaultStream{}, rule, logits->get(), bias->get(), tokens, ids->get(), gates->get());
-            }},
-            "route_kernel fp64"};
+               md::launch_route(DefaultStream{}, rule, logits->get(), bias->get(), tokens, ids->get(), gates->get());
+             },
+             [=] {
+               md::launch_expert_layout(DefaultStream{}, ids->get(), slots, experts, 1, counts->get(), offsets->get(),
+                                        row_of->get(), slot_of->get());
+             }},
+            "route_kernel + expert_layout_kernel fp64"};
   }
   const auto d_gates = std::make_shared<DeviceBuffer<double>>(uniform_doubles(routing.gates.size(), 9));
   const auto d_logits = zeros<double>(std::int64_t{tokens} * rule.num_experts);

@@ -4,11 +4,11 @@
 // times the model's own loops, host_memory_ops.h). memory_op_shapes.h says which of the model's ops each catalog op
 // is and on what shape; here each is the model's device kernels on it (kernels/model/memory_bound_kernels.cuh and
 // embedding_and_loss_kernels.cuh, BF16 storage: the reduced model's GPU runs are BF16 or FP8; the loss on FP64 logits,
-// its head's precision; routing_kernels.cuh), issued as the back-end issues them: one back-end call per op, and per routed expert with
-// rows for the experts' SwiGLU, gather, scatter-add and combine.
-// The routing runs in FP64 as the model routes it (kernels/model/routing_kernels.cuh; the experts' layout, planned on
-// the host, is not timed). calibration_run copies the bytes of the loss's and the balance loss's backward ops, which
-// the model's kernels fold into their forwards.
+// its head's precision; routing_kernels.cuh), issued as the back-end issues them: one back-end call per op, and per
+// routed expert with rows for the experts' SwiGLU, gather, scatter-add and combine.
+// The routing runs in FP64 as the model routes it (kernels/model/routing_kernels.cuh: the top-k choice then the
+// experts' layout). calibration_run copies the bytes of the loss's and the balance loss's backward ops, which the
+// model's kernels fold into their forwards.
 // Plain C++ header: the implementation is device_memory_ops.cu (trainsim_kernels_calibration_cuda).
 #pragma once
 #include <functional>

@@ -79,6 +79,10 @@ void ComputeBackend::route(const RoutingRule& rule, std::span<const double> logi
                            std::span<int> expert_ids, std::span<double> gates) {
   router_ref(rule, logits, bias, expert_ids, gates);
 }
+ExpertLayout ComputeBackend::plan_expert_layout(std::span<const int> expert_ids, int top_k, int num_experts,
+                                               int align_rows) {
+  return kernels::plan_expert_layout(expert_ids, top_k, num_experts, align_rows);
+}
 void ComputeBackend::gate_backward(const RoutingRule& rule, std::span<const double> logits,
                                    std::span<const int> expert_ids, std::span<const double> gates,
                                    std::span<const double> d_gates, std::span<double> d_logits) {

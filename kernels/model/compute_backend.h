@@ -9,22 +9,22 @@
 // element-wise and permute kinds: the RMSNorms, the residual and gradient adds, SwiGLU's activation, RoPE with the
 // q/k/v assembly, and each routed expert's gather, scatter-add and gated combine, forward and backward; and the
 // model's two ends: the embedding's lookup and scatter-add, and the cross-entropy with its gradient; the routing: the
-// top-k choice with its gates, their gradient into the router's logits and the sequence-wise balance loss; and the
-// optimizer: AdamW's step on each tensor and the gradients' zeroing. Only the experts' layout (which rows each
-// expert gets, which the host needs to issue each expert's calls) and the experts' bias update stay on the host on
-// every back-end (NOTES.md, "The CUDA back-end").
+// top-k choice with its gates, the experts' layout, the gates' gradient into the router's logits and the
+// sequence-wise balance loss; and the
+// optimizer: AdamW's step on each tensor and the gradients' zeroing. Only the experts' bias update stays on the host
+// on every back-end (NOTES.md, "The CUDA back-end").
 #pragma once
 #include <span>
 #include <string_view>
 #include <vector>
 
 #include "kernels/mla/mla_attention_ref.h"
-#include "kernels/model/cross_entropy.h"
-#include "kernels/model/sequence_balance_loss.h"
-#include "kernels/moe/routing_rule.h"
 #include "kernels/mla/mla_problem.h"
 #include "kernels/mla/mla_projections_ref.h"
+#include "kernels/model/cross_entropy.h"
+#include "kernels/model/sequence_balance_loss.h"
 #include "kernels/moe/permute_ref.h"
+#include "kernels/moe/routing_rule.h"
 
 namespace trainsim::kernels::model {
 
@@ -104,6 +104,9 @@ class ComputeBackend {
   // gates' gradient of every token added into d_logits (gate_backward.h), and sequence_balance_loss.
   virtual void route(const RoutingRule& rule, std::span<const double> logits, std::span<const double> bias,
                      std::span<int> expert_ids, std::span<double> gates);
+  // permute_ref.h's plan_expert_layout: which rows each expert gets (the host reads it back to issue each expert's
+  // calls).
+  virtual ExpertLayout plan_expert_layout(std::span<const int> expert_ids, int top_k, int num_experts, int align_rows);
   virtual void gate_backward(const RoutingRule& rule, std::span<const double> logits, std::span<const int> expert_ids,
                              std::span<const double> gates, std::span<const double> d_gates,
                              std::span<double> d_logits);

@@ -6,7 +6,7 @@
 //   output; FP64 (the model's head and gate, kOriginalPrecision) by cuBLASLt's FP64 GEMM.
 // - The attention core: kernels/mla's causal varlen BF16 kernels (forward; backward after a forward that recomputes
 //   o and the log-sum-exp), so only head dims qk 192 / v 128 run (configs/reduced-deepseek-v3-gpu.json).
-// - Every other op but the experts' layout and bias update: the memory-bound ops, the embedding and the loss
+// - Every other op but the experts' bias update: the memory-bound ops, the embedding and the loss
 //   (memory_bound_on_device.cuh), the routing and AdamW (routing_and_optimizer_on_device.cuh), on this folder's
 //   kernels.
 // The model's host FP64 tensors are copied in and out around every call: the simplest correct form, which the layer

@@ -177,8 +177,8 @@ class SingleOpChecker {
   }
 
   // The routing in FP64 on both sides (the gate's precision): the experts chosen (none may differ) and their gates,
-  // the gates' gradient into the logits, and the balance loss with its gradient over the ragged batch; FP64 in
-  // another order and the device's exp within an ulp of the host's: 1e-12.
+  // the experts' layout (identical), the gates' gradient into the logits, and the balance loss with its gradient over
+  // the ragged batch; FP64 in another order and the device's exp within an ulp of the host's: 1e-12.
   void routing() {
     const ModelConfig& c = in_.config;
     if (c.n_routed_experts == 0 || c.num_experts_per_tok == 0) return;
@@ -195,6 +195,11 @@ class SingleOpChecker {
     for (size_t i = 0; i < ids_ref.size(); ++i) differing += ids_ref[i] != ids_got[i];
     add("routing.topk", "experts chosen (differing)", differing, 0);
     add("routing.topk", "gates", relative_l2(gates_got, gates_ref), 1e-12);
+    const ExpertLayout layout_ref = in_.reference.plan_expert_layout(ids_ref, rule.top_k, rule.num_experts, 1);
+    const ExpertLayout layout_got = in_.candidate.plan_expert_layout(ids_ref, rule.top_k, rule.num_experts, 1);
+    const bool same_layout = layout_got.counts == layout_ref.counts && layout_got.offsets == layout_ref.offsets &&
+                             layout_got.row_of == layout_ref.row_of && layout_got.slot_of == layout_ref.slot_of;
+    add("routing.layout", "rows (differing arrays)", same_layout ? 0 : 1, 0);
     std::vector<double> d_logits_ref = d_logits0, d_logits_got = d_logits0;
     in_.reference.gate_backward(rule, logits, ids_ref, gates_ref, d_gates, d_logits_ref);
     in_.candidate.gate_backward(rule, logits, ids_ref, gates_ref, d_gates, d_logits_got);

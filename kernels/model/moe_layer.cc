@@ -37,7 +37,7 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
     cache.expert_ids.assign(size_t(rows) * k, 0);
     cache.gates.assign(size_t(rows) * k, 0);
     backend.route(rule, cache.logits, bias, cache.expert_ids, cache.gates);
-    cache.layout = plan_expert_layout(cache.expert_ids, k, experts, 1);
+    cache.layout = backend.plan_expert_layout(cache.expert_ids, k, experts, 1);
   }
 
   std::vector<double> y(size_t(rows) * hidden, 0);

@@ -29,9 +29,8 @@ struct TimingsRun {
   // AdamW's step and the gradients' zeroing ran on the device too (optimizer_kernels.cuh), so the optimizer kind's
   // device time is theirs.
   bool optimizer_on_device = false;
-  // The routing (the top-k choice with its gates, their gradient, the balance loss) ran on the device too
-  // (routing_kernels.cuh), so the router kind's device time is its whole ops' but the experts' layout, planned on the
-  // host.
+  // The routing (the top-k choice with its gates, the experts' layout, the gates' gradient, the balance loss) ran on
+  // the device too (routing_kernels.cuh), so the router kind's device time is its whole ops'.
   bool routing_on_device = false;
 };
 

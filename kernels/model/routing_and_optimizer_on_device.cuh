@@ -52,6 +52,32 @@ class RoutingAndOptimizerOnDevice : public Base {
     X::copy_into(X::read_back(d_gates), gates);
   }
 
+  // The layout's arrays come back as the reference's (int64), slot_of cut to the rows the offsets give.
+  ExpertLayout plan_expert_layout(std::span<const int> expert_ids, int top_k, int num_experts,
+                                  int align_rows) override {
+    if (top_k < 1 || num_experts < 1 || align_rows < 1 || expert_ids.size() % size_t(top_k) != 0 ||
+        expert_ids.empty())
+      return kernels::plan_expert_layout(expert_ids, top_k, num_experts, align_rows);  // its error, or no slots
+    const int slots = int(expert_ids.size());
+    const Buffer<int> d_ids(std::vector<int>(expert_ids.begin(), expert_ids.end()));
+    Buffer<int64_t> counts{size_t(num_experts)}, offsets{size_t(num_experts) + 1}, row_of{size_t(slots)},
+        slot_of{size_t(slots) + size_t(num_experts) * size_t(align_rows - 1)};
+    this->start_memory_bound_kernels();
+    md::launch_expert_layout(this->memory_bound_launch(), d_ids.get(), slots, num_experts, align_rows, counts.get(),
+                             offsets.get(), row_of.get(), slot_of.get());
+    this->end_memory_bound_kernels();
+    ExpertLayout layout;
+    layout.num_experts = num_experts;
+    layout.top_k = top_k;
+    layout.align_rows = align_rows;
+    layout.counts = counts.download();
+    layout.offsets = offsets.download();
+    layout.row_of = row_of.download();
+    layout.slot_of = slot_of.download();
+    layout.slot_of.resize(size_t(layout.offsets.back()));
+    return layout;
+  }
+
   void gate_backward(const RoutingRule& rule, std::span<const double> logits, std::span<const int> expert_ids,
                      std::span<const double> gates, std::span<const double> d_gates,
                      std::span<double> d_logits) override {

@@ -1,10 +1,11 @@
 // Device code of the reduced model's routing (the CUDA back-end's, cuda_backend.cu), in FP64 as the model routes
 // (its gate at kOriginalPrecision): the top-k choice and the gates (routing_rule.h's route_token, the rule's own code,
-// a thread a token), the gates' gradient into the router's logits (gate_backward.h, a thread a token), and the
-// sequence-wise balance loss with its gradient (sequence_balance_loss.h, a block a sequence). Each sums in the CPU
-// reference's order; the device's exp may differ from the host's by an ulp, so results agree to rounding, not bit for
-// bit. Under TRAINSIM_HOST_EMULATION the same source runs on the CPU (tests/kernels/model/routing_kernels_emulation_
-// test.cc); the launch_* functions take memory_bound_kernels.cuh's launch callable.
+// a thread a token), the experts' layout (permute_ref.h's plan_expert_layout, one block), the gates' gradient into
+// the router's logits (gate_backward.h, a thread a token), and the sequence-wise balance loss with its gradient
+// (sequence_balance_loss.h, a block a sequence). Each sums in the CPU reference's order; the device's exp may differ
+// from the host's by an ulp, so results agree to rounding, not bit for bit. Under TRAINSIM_HOST_EMULATION the same
+// source runs on the CPU (tests/kernels/model/routing_kernels_emulation_test.cc); the launch_* functions take
+// memory_bound_kernels.cuh's launch callable.
 #pragma once
 #include <cstdint>
 
@@ -84,6 +85,38 @@ __global__ void __launch_bounds__(kMemoryBoundThreads)
   }
 }
 
+// plan_expert_layout of expert_ids [slots] (ids outside [0, experts) left out): each expert's count, the offsets
+// (each expert's rows padded to align_rows), row_of [slots] and slot_of [offsets[experts]]. One block: a thread an
+// expert scanning the slots in order, as the reference hands out rows, so the layout is the reference's exactly.
+// slot_of must hold slots + experts (align_rows - 1) entries; its padding rows are -1.
+__global__ void __launch_bounds__(kMemoryBoundThreads)
+    expert_layout_kernel(const int* expert_ids, int slots, int experts, int align_rows, int64_t* counts,
+                         int64_t* offsets, int64_t* row_of, int64_t* slot_of) {
+  for (int e = threadIdx.x; e < experts; e += kMemoryBoundThreads) {
+    int64_t count = 0;
+    for (int slot = 0; slot < slots; ++slot) count += expert_ids[slot] == e;
+    counts[e] = count;
+  }
+  for (int slot = threadIdx.x; slot < slots; slot += kMemoryBoundThreads) row_of[slot] = -1;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    offsets[0] = 0;
+    for (int e = 0; e < experts; ++e)
+      offsets[e + 1] = offsets[e] + (counts[e] + align_rows - 1) / align_rows * align_rows;
+  }
+  __syncthreads();
+  for (int64_t row = threadIdx.x; row < offsets[experts]; row += kMemoryBoundThreads) slot_of[row] = -1;
+  __syncthreads();
+  for (int e = threadIdx.x; e < experts; e += kMemoryBoundThreads) {
+    int64_t next = offsets[e];
+    for (int slot = 0; slot < slots; ++slot)
+      if (expert_ids[slot] == e) {
+        row_of[slot] = next;
+        slot_of[next++] = slot;
+      }
+  }
+}
+
 inline unsigned token_blocks(int tokens) { return unsigned((tokens + kMemoryBoundThreads - 1) / kMemoryBoundThreads); }
 
 template <class Launch>
@@ -92,6 +125,14 @@ void launch_route(Launch&& launch, const RoutingRule& rule, const double* logits
   if (tokens > 0)
     launch(dim3(token_blocks(tokens)), dim3(kMemoryBoundThreads), route_kernel, rule, logits, bias, tokens, expert_ids,
            gates);
+}
+
+template <class Launch>
+void launch_expert_layout(Launch&& launch, const int* expert_ids, int slots, int experts, int align_rows,
+                          int64_t* counts, int64_t* offsets, int64_t* row_of, int64_t* slot_of) {
+  if (experts > 0)
+    launch(dim3(1), dim3(kMemoryBoundThreads), expert_layout_kernel, expert_ids, slots, experts, align_rows, counts,
+           offsets, row_of, slot_of);
 }
 
 template <class Launch>

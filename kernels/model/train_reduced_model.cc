@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
       if (!o.timings_path.empty() || !o.trace_path.empty()) timed.training.op_timer = &timer;
       const model::CorpusTrainingResult trained = train(timed, config, stream, o.training.precision);
       // The CUDA back-end holds its stream ahead of each call's kernels (cuda_backend.cu's start_kernels) and runs
-      // every op but the experts' layout and bias update on the device (routing_and_optimizer_on_device.cuh).
+      // every op but the experts' bias update on the device (routing_and_optimizer_on_device.cuh).
       const bool cuda = o.backend == "cuda";
       const model::TimingsRun run{o.config,          std::string(model::to_string(o.training.precision)),
                                   o.backend,         o.training.sequences,

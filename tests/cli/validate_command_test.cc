@@ -383,7 +383,7 @@ TEST(ValidateCommand, AGpusStepIsComparedAsItsDeviceWorkWhereEveryOpRanOnTheDevi
   EXPECT_NEAR(rows.at("step").first, step_ms, 2e-3);  // each kind printed to 1e-3 ms
   EXPECT_NEAR(rows.at("step").second, 1e3 * measured_s, 5e-4);
   EXPECT_NE(report.find("## The step's device work (goal: within 5%)"), std::string::npos) << report;
-  EXPECT_NE(report.find("while its experts' layout is still planned on the host"), std::string::npos) << report;
+  EXPECT_NE(report.find("while its experts' bias update is still computed on the host"), std::string::npos) << report;
   const ProcessResult summary = run_trainsim(
       {"validate", kGpuScenario, "--device-timings", write_temp("gpu-timings-step.json", timings.dump())}, kSource);
   EXPECT_NE(summary.out.find("step (device work)"), std::string::npos) << summary.out;  // without -o: the summary

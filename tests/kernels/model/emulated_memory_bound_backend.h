@@ -1,7 +1,8 @@
 // The CUDA back-end's ops besides its GEMMs and attention core as they run on a GPU (memory_bound_on_device.cuh and
-// routing_and_optimizer_on_device.cuh: the same host glue, the same kernel source), with the kernels run on the CPU through the CUDA emulation shim and "device memory" a host vector
-// poisoned as DeviceBuffer poisons it (0xFF bytes: NaN, or -1); every other call the CPU back-end's. What the layer
-// check holds the CUDA back-end to on a GPU (model_cuda_check) is rehearsed with it in CI.
+// routing_and_optimizer_on_device.cuh: the same host glue, the same kernel source), with the kernels run on the CPU
+// through the CUDA emulation shim and "device memory" a host vector poisoned as DeviceBuffer poisons it (0xFF bytes:
+// NaN, or -1); every other call the CPU back-end's. What the layer check holds the CUDA back-end to on a GPU
+// (model_cuda_check) is rehearsed with it in CI.
 // Include it first in a test file: the shim must come before any header that names a CUDA type.
 #pragma once
 // clang-format off

@@ -28,7 +28,8 @@ void expect_every_check(const std::vector<LayerCheckRow>& rows) {
   for (const char* layer : {"gemm", "attention.forward", "attention.backward", "norm", "add", "swiglu.forward",
                             "swiglu.backward", "rope.forward", "rope.backward", "expert", "mla.forward",
                             "mla.backward", "mlp.forward", "mlp.backward", "moe.router", "moe.forward", "moe.backward",
-                            "embedding.forward", "embedding.backward", "cross_entropy", "routing.topk", "routing.topk.backward",
+                            "embedding.forward", "embedding.backward", "cross_entropy", "routing.topk",
+                            "routing.layout", "routing.topk.backward",
                             "routing.balance_loss", "adamw", "gradient", "model"})
     EXPECT_TRUE(layers.count(layer)) << layer;
   // The memory-bound ops' rows, by their outputs (layer names carry the shapes).

@@ -141,8 +141,10 @@ TEST(OpTimer, TimingsJsonReadsBack) {
   EXPECT_TRUE(with_optimizer.find("run")->find("optimizer_on_device")->boolean);
   EXPECT_FALSE(with_optimizer.find("run")->find("routing_on_device")->boolean);
   on_device.routing_on_device = true;
-  EXPECT_TRUE(
-      parse_json(op_timings_json(on_device, steps, routing), "timings").find("run")->find("routing_on_device")->boolean);
+  EXPECT_TRUE(parse_json(op_timings_json(on_device, steps, routing), "timings")
+                  .find("run")
+                  ->find("routing_on_device")
+                  ->boolean);
   const JsonValue* list = root.find("steps");
   ASSERT_NE(list, nullptr);
   ASSERT_EQ(list->items.size(), 2u);

@@ -13,11 +13,13 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "kernels/mla/mla_problem.h"
 #include "kernels/model/gate_backward.h"
 #include "kernels/model/sequence_balance_loss.h"
+#include "kernels/moe/permute_ref.h"
 #include "kernels/moe/router_ref.h"
 
 namespace trainsim::kernels {
@@ -63,6 +65,27 @@ TEST(RoutingKernelEmulation, TheChoiceTheGatesTheirGradientAndTheBalanceLossAreT
   EXPECT_EQ(loss, ref.loss);
   EXPECT_GT(loss, 0);
   EXPECT_EQ(gradient, ref.d_logits);
+}
+
+// The experts' layout, at the model's alignment (1) and a padded one, with a slot routed nowhere (id -1): every array
+// the reference's, element for element.
+TEST(RoutingKernelEmulation, TheExpertsLayoutIsTheReferences) {
+  std::vector<int> ids;
+  for (int slot = 0; slot < 150; ++slot) ids.push_back(slot % 7 == 3 ? -1 : (slot * 5 + slot / 9) % 16);
+  const int top_k = 3, experts = 16, slots = int(ids.size());
+  for (const int align : {1, 4}) {
+    SCOPED_TRACE("align " + std::to_string(align));
+    const ExpertLayout ref = plan_expert_layout(ids, top_k, experts, align);
+    std::vector<int64_t> counts(experts), offsets(experts + 1), row_of(slots),
+        slot_of(size_t(slots) + size_t(experts) * (align - 1), 12345);
+    md::launch_expert_layout(kEmulated, ids.data(), slots, experts, align, counts.data(), offsets.data(),
+                             row_of.data(), slot_of.data());
+    slot_of.resize(size_t(offsets.back()));
+    EXPECT_EQ(counts, ref.counts);
+    EXPECT_EQ(offsets, ref.offsets);
+    EXPECT_EQ(row_of, ref.row_of);
+    EXPECT_EQ(slot_of, ref.slot_of);
+  }
 }
 
 }  // namespace
