@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <stdexcept>
+#include <iterator>
 #include <utility>
 
 #include "kernels/model/json_reader.h"
@@ -120,31 +121,22 @@ TEST(OpTimer, TimingsJsonReadsBack) {
   TimingsRun held = run;
   held.launches_held = true;
   EXPECT_TRUE(parse_json(op_timings_json(held, steps, routing), "timings").find("run")->find("launches_held")->boolean);
-  ASSERT_NE(measured_on->find("memory_bound_on_device"), nullptr);
-  EXPECT_FALSE(measured_on->find("memory_bound_on_device")->boolean);  // the CPU back-end's ops run on the host
-  ASSERT_NE(measured_on->find("embedding_and_loss_on_device"), nullptr);
-  EXPECT_FALSE(measured_on->find("embedding_and_loss_on_device")->boolean);
+  // What ran on the device: every key false for the CPU back-end's run; set in turn, each says true, the rest not yet.
+  const std::pair<const char*, bool TimingsRun::*> on_device_keys[] = {
+      {"memory_bound_on_device", &TimingsRun::memory_bound_on_device},
+      {"embedding_and_loss_on_device", &TimingsRun::embedding_and_loss_on_device},
+      {"optimizer_on_device", &TimingsRun::optimizer_on_device},
+      {"routing_on_device", &TimingsRun::routing_on_device}};
   TimingsRun on_device = run;
-  on_device.memory_bound_on_device = true;
-  const JsonValue memory_bound_only = parse_json(op_timings_json(on_device, steps, routing), "timings");
-  EXPECT_TRUE(memory_bound_only.find("run")->find("memory_bound_on_device")->boolean);
-  EXPECT_FALSE(memory_bound_only.find("run")->find("embedding_and_loss_on_device")->boolean);
-  on_device.embedding_and_loss_on_device = true;
-  EXPECT_TRUE(parse_json(op_timings_json(on_device, steps, routing), "timings")
-                  .find("run")
-                  ->find("embedding_and_loss_on_device")
-                  ->boolean);
-  EXPECT_FALSE(measured_on->find("optimizer_on_device")->boolean);
-  EXPECT_FALSE(measured_on->find("routing_on_device")->boolean);
-  on_device.optimizer_on_device = true;
-  const JsonValue with_optimizer = parse_json(op_timings_json(on_device, steps, routing), "timings");
-  EXPECT_TRUE(with_optimizer.find("run")->find("optimizer_on_device")->boolean);
-  EXPECT_FALSE(with_optimizer.find("run")->find("routing_on_device")->boolean);
-  on_device.routing_on_device = true;
-  EXPECT_TRUE(parse_json(op_timings_json(on_device, steps, routing), "timings")
-                  .find("run")
-                  ->find("routing_on_device")
-                  ->boolean);
+  for (size_t set = 0; set <= std::size(on_device_keys); ++set) {
+    if (set > 0) on_device.*on_device_keys[set - 1].second = true;
+    const JsonValue file = parse_json(op_timings_json(on_device, steps, routing), "timings");
+    for (size_t key = 0; key < std::size(on_device_keys); ++key) {
+      const JsonValue* value = file.find("run")->find(on_device_keys[key].first);
+      ASSERT_NE(value, nullptr) << on_device_keys[key].first;
+      EXPECT_EQ(value->boolean, key < set) << on_device_keys[key].first << " with " << set << " set";
+    }
+  }
   const JsonValue* list = root.find("steps");
   ASSERT_NE(list, nullptr);
   ASSERT_EQ(list->items.size(), 2u);
