@@ -7,12 +7,11 @@
 // What goes through a back-end: the linear layers' three GEMMs and the attention core, forward and backward: every
 // matrix product of the model (op_catalog_agreement_test counts them); and the memory-bound ops of the norm and
 // element-wise and permute kinds: the RMSNorms, the residual and gradient adds, SwiGLU's activation, RoPE with the
-// q/k/v assembly, and each routed expert's gather, scatter-add and gated combine, forward and backward; and the
-// model's two ends: the embedding's lookup and scatter-add, and the cross-entropy with its gradient; the routing: the
-// top-k choice with its gates, the experts' layout, the gates' gradient into the router's logits and the
-// sequence-wise balance loss; and the
-// optimizer: AdamW's step on each tensor and the gradients' zeroing. Only the experts' bias update stays on the host
-// on every back-end (NOTES.md, "The CUDA back-end").
+// q/k/v assembly, and each routed expert's gather, scatter-add and gated combine, forward and backward; the model's
+// two ends: the embedding's lookup and scatter-add, and the cross-entropy with its gradient; the routing: the top-k
+// choice with its gates, the experts' layout, the gates' gradient into the router's logits and the sequence-wise
+// balance loss; and the optimizer: AdamW's step on each tensor and the gradients' zeroing. Only the experts' bias
+// update stays on the host on every back-end (NOTES.md, "The CUDA back-end").
 #pragma once
 #include <span>
 #include <string_view>
@@ -101,7 +100,8 @@ class ComputeBackend {
                                            std::span<const int> targets, GemmPrecision precision);
 
   // The routing, in FP64 as the model routes (its gate at kOriginalPrecision): router_ref's choice and gates, the
-  // gates' gradient of every token added into d_logits (gate_backward.h), and sequence_balance_loss.
+  // experts' layout, the gates' gradient of every token added into d_logits (gate_backward.h), and
+  // sequence_balance_loss.
   virtual void route(const RoutingRule& rule, std::span<const double> logits, std::span<const double> bias,
                      std::span<int> expert_ids, std::span<double> gates);
   // permute_ref.h's plan_expert_layout: which rows each expert gets (the host reads it back to issue each expert's

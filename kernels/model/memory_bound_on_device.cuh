@@ -1,16 +1,17 @@
 // The memory-bound ops of a device back-end (compute_backend.h) on memory_bound_kernels.cuh's kernels, and the
 // embedding and the loss on embedding_and_loss_kernels.cuh's (the routing and the optimizer:
-// routing_and_optimizer_on_device.cuh): the CUDA
-// back-end's (cuda_backend.cu), and in CI the same calls on the kernels' source run on the CPU through the CUDA
-// emulation shim (tests/kernels/model/emulated_memory_bound_backend.h), so that what the layer check holds on a GPU
-// is rehearsed here, host glue included. Each call: host FP64 operands uploaded as the storage type of the run's
-// precision (BF16 at BF16 and FP8 GEMMs, rounded as the CPU back-end rounds; FP64 at FP64), outputs allocated, the
-// kernels between start_memory_bound_kernels() and end_memory_bound_kernels() (the device time), results read back as
-// FP64. An op with no rows runs nothing; RoPE wider than the kernels' shared arrays runs the CPU reference, as do an
-// embedding or a loss given ids or targets outside the table (the reference's error is the answer).
-// A back-end derives from MemoryBoundOnDevice<Buffer, Launch, Base> and gives the three hooks: Buffer<T> is device
-// memory (kernels/common/device_buffer.cuh's interface: from a host vector or a count, get(), download()), Launch the
-// kernels' launch callable (memory_bound_kernels.cuh). In the calls, d_<name> is <name>'s copy on the device.
+// routing_and_optimizer_on_device.cuh): the CUDA back-end's (cuda_backend.cu), and in CI the same calls on the
+// kernels' source run on the CPU through the CUDA emulation shim (tests/kernels/model/emulated_memory_bound_backend.h),
+// so that what the layer check holds on a GPU is rehearsed here, host glue included. Each call: host FP64 operands
+// uploaded as the storage type of the run's precision (BF16 at BF16 and FP8 GEMMs, rounded as the CPU back-end
+// rounds; FP64 at FP64), outputs allocated, the kernels between start_memory_bound_kernels() and
+// end_memory_bound_kernels() (the device time), results read back as FP64 (device_transfers.cuh). An op with no rows
+// runs nothing; RoPE wider than the kernels' shared arrays runs the CPU reference, as do an embedding or a loss given
+// ids or targets outside the table (the reference's error is the answer).
+// A back-end derives from MemoryBoundOnDevice<Buffer, Launch, Base> (or ModelOpsOnDevice, which adds the routing and
+// the optimizer) and gives the three hooks: Buffer<T> is device memory (kernels/common/device_buffer.cuh's interface:
+// from a host vector or a count, get(), download()), Launch the kernels' launch callable (memory_bound_kernels.cuh).
+// In the calls, d_<name> is <name>'s copy on the device.
 #pragma once
 #include <algorithm>
 #include <cstdint>
