@@ -34,7 +34,8 @@ constexpr const char* kHint =
 // FP8 GEMMs the casts of their activations, which it runs inside each GEMM call, and where the timings say so every
 // op of the norm/element-wise and permute kinds (memory_bound_kernels.cuh), of the embedding_head kind
 // (embedding_and_loss_kernels.cuh: the lookups, scatter-adds, final norms and losses beside the head's GEMMs) and of
-// the router kind (routing_kernels.cuh: the top-k choice, its gradient and the balance loss beside the gate's GEMM).
+// the router kind (routing_kernels.cuh: the top-k choice, the experts' layout, the gates' gradient and the balance
+// loss beside the gate's GEMM).
 bool runs_on_the_device(const models::Op& op, const DeviceTimings& t) {
   if (op.is_communication()) return false;
   if (op.kind == models::OpKind::kQuantize) return true;
@@ -88,7 +89,8 @@ DeviceTimings load_device_timings(const std::string& file) {
   t.sequences = static_cast<int>(fields.whole(run, "sequences", 1, 1000000, "run"));
   t.length = static_cast<int>(fields.whole(run, "length", 1, 1000000, "run"));
   // Each absent from the files of runs before what it marks (false there): the stream hold
-  // (kernels/common/stream_hold.cuh; their launches are inside), the memory-bound kernels, the embedding and loss.
+  // (kernels/common/stream_hold.cuh; their launches are inside), the memory-bound kernels, the embedding and loss,
+  // the optimizer, the routing.
   for (auto [key, flag] : {std::pair{"launches_held", &t.launches_held},
                            std::pair{"memory_bound_on_device", &t.memory_bound_on_device},
                            std::pair{"embedding_and_loss_on_device", &t.embedding_and_loss_on_device},

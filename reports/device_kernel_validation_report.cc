@@ -199,14 +199,12 @@ std::string format_device_kernel_validation_summary(const DeviceKernelValidation
           : fmt::format("{}: the {} kernels, {} steps read\n", v.device,
                         v.fp8 ? "GEMMs', their FP8 casts' and attention core's" : "GEMMs' and attention core's",
                         v.steps_read);
-  for (const PartComparison& kind : v.kinds)
-    out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", kind.name,
-                       kernel_ms(kind.predicted_s),
-                       kernel_ms(kind.measured_s), 100 * kind.error());
-  if (v.device_step)
-    out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", "step (device work)",
-                       kernel_ms(v.device_step->predicted_s), kernel_ms(v.device_step->measured_s),
-                       100 * v.device_step->error());
+  auto line = [&](const std::string& name, const PartComparison& part) {
+    out += fmt::format("  {:<18} {:>9} ms predicted {:>9} ms measured {:+7.1f}%\n", name, kernel_ms(part.predicted_s),
+                       kernel_ms(part.measured_s), 100 * part.error());
+  };
+  for (const PartComparison& kind : v.kinds) line(kind.name, kind);
+  if (v.device_step) line("step (device work)", *v.device_step);
   return out;
 }
 

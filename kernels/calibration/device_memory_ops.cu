@@ -46,11 +46,9 @@ std::shared_ptr<DeviceBuffer<T>> zeros(std::int64_t count) {
   return std::make_shared<DeviceBuffer<T>>(std::vector<T>(sz(count), T{}));
 }
 
-// `count` token ids spread over [0, modulus), as host_memory_ops.cc spreads them, on the device.
+// calibration_ids on the device.
 std::shared_ptr<DeviceBuffer<int>> spread_ids(int count, int modulus) {
-  std::vector<int> ids(sz(count));
-  for (int t = 0; t < count; ++t) ids[sz(t)] = static_cast<int>((std::int64_t{t} * 7919) % modulus);
-  return std::make_shared<DeviceBuffer<int>>(ids);
+  return std::make_shared<DeviceBuffer<int>>(calibration_ids(count, modulus));
 }
 
 DeviceMemoryOp norm(const MemoryOpShape& s, const model::ModelConfig& m) {

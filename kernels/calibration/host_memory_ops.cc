@@ -29,11 +29,9 @@ Doubles doubles(std::int64_t count, std::uint64_t seed) {
   return std::make_shared<std::vector<double>>(uniform_doubles(sz(count), seed));
 }
 
-// `count` token ids spread over [0, modulus) (a stride prime to it): inputs whose values do not change the time.
+// calibration_ids, shared by the call's loop.
 std::shared_ptr<std::vector<int>> spread_ids(int count, int modulus) {
-  auto ids = std::make_shared<std::vector<int>>(sz(count));
-  for (int t = 0; t < count; ++t) (*ids)[sz(t)] = static_cast<int>((std::int64_t{t} * 7919) % modulus);
-  return ids;
+  return std::make_shared<std::vector<int>>(calibration_ids(count, modulus));
 }
 
 HostKernel norm(const MemoryOpShape& s, const model::ModelConfig& m) {

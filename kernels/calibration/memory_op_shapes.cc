@@ -23,6 +23,13 @@ int whole_rows(const std::string& name, std::int64_t bytes, std::int64_t bytes_p
 
 }  // namespace
 
+std::vector<int> calibration_ids(int count, int modulus) {
+  std::vector<int> ids(static_cast<std::size_t>(count));
+  for (int t = 0; t < count; ++t)
+    ids[static_cast<std::size_t>(t)] = static_cast<int>((std::int64_t{t} * 7919) % modulus);
+  return ids;
+}
+
 CalibrationRouting calibration_routing(const RoutingRule& rule, int tokens) {
   CalibrationRouting r;
   r.logits = uniform_doubles(static_cast<std::size_t>(tokens) * static_cast<std::size_t>(rule.num_experts), 7);

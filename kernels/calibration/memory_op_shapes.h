@@ -64,6 +64,10 @@ struct CalibrationRouting {
 };
 CalibrationRouting calibration_routing(const RoutingRule& rule, int tokens);
 
+// `count` token ids spread over [0, modulus) by a stride prime to it, the ids a lookup's or a loss's call runs on
+// (both harnesses alike): inputs whose values do not change the time.
+std::vector<int> calibration_ids(int count, int modulus);
+
 // The model's op for the catalog op `name` of `call` (a memory_bound call), or nullopt where the model runs none of
 // its own (the cross-entropy's backward comes with its forward). Throws std::invalid_argument when the op is known
 // but the call's bytes are not whole rows of the config's widths (a plan made for another model).

@@ -24,8 +24,8 @@
 #include "kernels/fp8/fp8_scaling.h"
 #include "kernels/fp8/sm90_fp8_gemm.h"
 #include "kernels/fp8/sm90_fp8_quantize.h"
-#include "kernels/mla/bf16_host.h"
 #include "kernels/mla/sm90_bf16_mla_attention.cuh"
+#include "kernels/model/device_transfers.cuh"
 #include "kernels/model/fp8_padding.h"
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/routing_and_optimizer_on_device.cuh"
@@ -47,13 +47,11 @@ std::vector<T> laid_out(std::span<const double> x, int rows, int cols, bool tran
   return out;
 }
 
-// The CPU back-end's BF16 rounding (float first, then nearest even), as a device value.
-__nv_bfloat16 to_bf16(double x) {
-  __nv_bfloat16_raw raw;
-  raw.x = float_to_bf16_bits(float(x));
-  return __nv_bfloat16(raw);
-}
-double to_double(double x) { return x; }
+// Host FP64 values as the device stores them (BF16: float first, then nearest even, as the CPU back-end rounds), the
+// conversions every call of this back-end uses (device_transfers.cuh).
+using Transfers = DeviceTransfers<DeviceBuffer>;
+constexpr auto to_bf16 = &Transfers::stored_as<__nv_bfloat16>;
+constexpr auto to_double = &Transfers::stored_as<double>;
 
 // memory_bound_kernels.cuh's launch callable: the kernel on one stream.
 struct StreamLaunch {

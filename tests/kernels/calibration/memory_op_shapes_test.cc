@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -111,6 +112,19 @@ TEST(MemoryOpShapes, EveryMemoryBoundCallOfTheModelsPlansReadsBackOnTheGpuConfig
     EXPECT_GT(shaped, 20) << plan_file;       // dozens of norms, adds, SwiGLUs, RoPEs and permutes
     EXPECT_GT(sweep_points, 10) << plan_file;  // the x 1/4 and x 4 points among them
   }
+}
+
+// The ids a lookup's or a loss's call runs on: inside the table, and (7919 is prime, so a stride prime to any table
+// it does not divide) every id of a table of 256 once in 256 tokens: all rows of the table touched, none twice.
+TEST(MemoryOpShapes, CalibrationIdsCoverTheTableOnceWithinItsSize) {
+  const std::vector<int> ids = calibration_ids(256, 256);
+  ASSERT_EQ(ids.size(), 256u);
+  std::vector<int> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<int> every(256);
+  std::iota(every.begin(), every.end(), 0);
+  EXPECT_EQ(sorted, every);
+  for (const int id : calibration_ids(100, 7)) EXPECT_TRUE(id >= 0 && id < 7) << id;
 }
 
 }  // namespace
