@@ -166,14 +166,11 @@ TEST(ValidateCommand, AGpusMemoryBoundKindsAreComparedWhereTheyRanOnTheDevice) {
     step["device_by_op_kind_s"]["norm_elementwise"] = 80e-6;
     step["device_by_op_kind_s"]["permute"] = 25e-6;
   }
-  const std::string file = write_temp("gpu-timings-memory-bound.json", timings.dump());
-  const std::string out = temp_path("validation-gpu-memory-bound.md");
-  const ProcessResult r = run_trainsim({"validate", kGpuScenario, "--device-timings", file, "-o", out}, kSource);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string report = validated_report(timings, "gpu-timings-memory-bound");
+  ASSERT_FALSE(report.empty());
   nlohmann::json predicted;
   ASSERT_NO_FATAL_FAILURE(run_step(predicted));
   const nlohmann::json& by_kind = predicted.at("compute_by_op_kind_s");
-  const std::string report = file_text(out);
   const auto rows = kernel_rows_of(report);
   // Both kinds hold only memory-bound ops, so their predictions are run's whole kinds.
   for (const auto& [kind, measured_ms] : {std::pair{"norm_elementwise", 0.080}, std::pair{"permute", 0.025}}) {
@@ -189,11 +186,9 @@ TEST(ValidateCommand, AGpusMemoryBoundKindsAreComparedWhereTheyRanOnTheDevice) {
 
   // The same times in a file without the key: those kinds are not the device's ops, and are left out.
   timings["run"].erase("memory_bound_on_device");
-  const std::string before = write_temp("gpu-timings-memory-bound-before.json", timings.dump());
-  const std::string before_out = temp_path("validation-gpu-memory-bound-before.md");
-  ASSERT_EQ(run_trainsim({"validate", kGpuScenario, "--device-timings", before, "-o", before_out}, kSource).exit_code,
-            0);
-  const auto before_rows = kernel_rows_of(file_text(before_out));
+  const std::string before = validated_report(timings, "gpu-timings-memory-bound-before");
+  ASSERT_FALSE(before.empty());
+  const auto before_rows = kernel_rows_of(before);
   for (const char* kind : {"norm_elementwise", "permute"}) {
     ASSERT_TRUE(before_rows.count(kind)) << kind;  // measured but not predicted: shown, with nothing priced
     EXPECT_EQ(before_rows.at(kind).first, 0) << kind;
