@@ -19,8 +19,8 @@ MoeWeights MoeWeights::zeros(int hidden, int num_experts, int expert_inter, int 
   return w;
 }
 
-std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, std::span<const double> bias,
-                                std::span<const double> x, int rows, MoeCache& cache, GemmPrecision precision) {
+void moe_route(const RoutingRule& rule, const MoeWeights& w, std::span<const double> bias, std::span<const double> x,
+               int rows, MoeCache& cache, GemmPrecision precision) {
   const int hidden = w.shared.hidden, experts = rule.num_experts, k = rule.top_k;
   if (int(w.experts.size()) != experts) throw std::invalid_argument("moe_forward: expert count differs from the rule");
   if (rule.scoring != RouterScoring::kSigmoid)  // gate_backward and the balance loss differentiate sigmoid scores
@@ -31,15 +31,19 @@ std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, st
   cache.x.assign(x.begin(), x.end());
   // NOTE: the router stays FP64 at every precision: DeepSeek-V3 keeps its MoE gating in BF16/FP32 (arXiv
   // 2412.19437, section 3.3.1), and an FP8 router would change which experts are chosen.
-  {
-    OpScope scope(OpKind::kRouter, "router");
-    cache.logits = linear_forward(x, w.w_router, rows, experts, hidden, kOriginalPrecision);
-    cache.expert_ids.assign(size_t(rows) * k, 0);
-    cache.gates.assign(size_t(rows) * k, 0);
-    backend.route(rule, cache.logits, bias, cache.expert_ids, cache.gates);
-    cache.layout = backend.plan_expert_layout(cache.expert_ids, k, experts, 1);
-  }
+  OpScope scope(OpKind::kRouter, "router");
+  cache.logits = linear_forward(x, w.w_router, rows, experts, hidden, kOriginalPrecision);
+  cache.expert_ids.assign(size_t(rows) * k, 0);
+  cache.gates.assign(size_t(rows) * k, 0);
+  backend.route(rule, cache.logits, bias, cache.expert_ids, cache.gates);
+  cache.layout = backend.plan_expert_layout(cache.expert_ids, k, experts, 1);
+}
 
+std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, std::span<const double> bias,
+                                std::span<const double> x, int rows, MoeCache& cache, GemmPrecision precision) {
+  const int hidden = w.shared.hidden, experts = rule.num_experts;
+  moe_route(rule, w, bias, x, rows, cache, precision);
+  ComputeBackend& backend = current_backend();
   std::vector<double> y(size_t(rows) * hidden, 0);
   if (w.shared.inter > 0) y = swiglu_mlp_forward(w.shared, x, rows, cache.shared_cache, precision);
   cache.expert_caches.assign(experts, SwigluCache{});
@@ -120,18 +124,26 @@ std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, c
     OpScope gather_scope(OpKind::kPermute, "gather");
     backend.scatter_add_expert_rows(cache.layout, e, dxe, hidden, dx, cache.precision);
   }
+  moe_router_backward(rule, w, cache, d_gates, in, grads, dx);
+  return dx;
+}
+
+void moe_router_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
+                         std::span<const double> d_gates, std::span<const double> x, MoeWeights& grads,
+                         std::vector<double>& dx) {
+  const int hidden = w.shared.hidden, experts = rule.num_experts, rows = cache.rows;
+  ComputeBackend& backend = current_backend();
   std::vector<double> dx_router;
   {
     OpScope scope(OpKind::kRouter, "router");
     std::vector<double> d_logits = cache.balance_d_logits;
     d_logits.resize(size_t(rows) * experts, 0.0);
     backend.gate_backward(rule, cache.logits, cache.expert_ids, cache.gates, d_gates, d_logits);
-    dx_router = linear_backward(in, w.w_router, d_logits, rows, experts, hidden, grads.w_router, kOriginalPrecision);
+    dx_router = linear_backward(x, w.w_router, d_logits, rows, experts, hidden, grads.w_router, kOriginalPrecision);
   }
   // The gate's and the experts' input gradients summed: the catalog's moe.input_grad_sum, an element-wise op.
   OpScope scope(OpKind::kNormElementwise, "add_dx");
   backend.add(dx, dx_router, cache.precision);
-  return dx;
 }
 
 }  // namespace trainsim::kernels::model

@@ -3,6 +3,7 @@
 // only) under the group limit of routing_rule.h, gates g = s / sum(selected s) * routed_scaling_factor.
 // Gradients flow through the gates' scores into the router; the selection itself is piecewise constant.
 #pragma once
+#include <cstdint>
 #include <span>
 #include <vector>
 
@@ -33,16 +34,29 @@ struct MoeCache {
   std::vector<std::vector<double>> expert_out;  // [experts][its rows][hidden], before the gate
   SwigluCache shared_cache;
   std::vector<double> balance_d_logits;  // [rows][experts]: the balance loss's gradient, added in backward; or empty
+  // With expert parallelism (expert_parallel_moe.h) only: [the rank's j-th expert][source rank], the rows that rank
+  // sent it. expert_caches then hold the rank's own experts over every rank's rows, and expert_out[e] the outputs
+  // of this rank's rows that expert e sent back.
+  std::vector<std::vector<int64_t>> rows_from;
 };
 
 // y = shared(x) + sum_i gate_i expert_{id_i}(x) per token; bias [experts] (selection only) may be empty.
 std::vector<double> moe_forward(const RoutingRule& rule, const MoeWeights& w, std::span<const double> bias,
                                 std::span<const double> x, int rows, MoeCache& cache,
                                 GemmPrecision precision = GemmPrecision::kFP64);
+// moe_forward's first part, which an expert-parallel layer shares (expert_parallel_moe.h): keeps x, computes the
+// router's logits, each token's choice and gates, and the experts' layout into the cache.
+void moe_route(const RoutingRule& rule, const MoeWeights& w, std::span<const double> bias, std::span<const double> x,
+               int rows, MoeCache& cache, GemmPrecision precision);
 // Returns dx and adds every weight's gradient into `grads` (the router's through the gates' scores). x: the input
 // when the cache dropped it (cache.x and the shared expert's copy); empty: cache.x.
 std::vector<double> moe_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
                                  std::span<const double> dy, MoeWeights& grads, std::span<const double> x = {});
+// moe_backward's last part: the gates' gradient d_gates [rows][top_k] (and the cached balance loss's) through the
+// router into grads.w_router, and the router's input gradient added into dx. x: the layer's input.
+void moe_router_backward(const RoutingRule& rule, const MoeWeights& w, const MoeCache& cache,
+                         std::span<const double> d_gates, std::span<const double> x, MoeWeights& grads,
+                         std::vector<double>& dx);
 
 // The permute ops (the model times each as `permute`; calibration_run_cpu times them for the plan's permute calls).
 // Expert `expert`'s rows in layout order [counts[expert]][hidden] gathered from the tokens' rows of x [tokens][hidden].

@@ -39,11 +39,24 @@ size_t ReducedDeepSeekV3::norm_and_mla_cached_bytes() const {
   return bytes;
 }
 
+void ReducedDeepSeekV3::keep_own_experts(const ExpertPlacement& placement, int rank) {
+  if (placement.num_experts != config_.n_routed_experts || rank < 0 || rank >= placement.ranks)
+    throw std::invalid_argument("keep_own_experts: the placement is not of this model's experts, or no rank of it");
+  const auto drop_others = [&](BlockWeights& w, BlockWeights& g) {
+    if (!w.is_moe) return;
+    for (int e = 0; e < placement.num_experts; ++e)
+      if (placement.owner(e) != rank) w.moe.experts.at(e) = g.moe.experts.at(e) = SwigluWeights{};
+  };
+  for (size_t l = 0; l < weights.layers.size(); ++l) drop_others(weights.layers[l], grads_.layers[l]);
+  for (size_t k = 0; k < weights.mtp.size(); ++k) drop_others(weights.mtp[k].block, grads_.mtp[k].block);
+}
+
 LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatch& batch) {
   const ModelConfig& c = config_;
   if (int(ids.size()) != batch.total_tokens()) throw std::invalid_argument("forward: one token id per batch row");
   const AttachOpTimer attach(options.op_timer, Pass::kForward);
   const AttachBackend on_backend(options.backend);
+  const AttachExpertParallelism expert_parallel(options.expert_parallelism);
   ids_.assign(ids.begin(), ids.end());
   batch_ = batch;
   const int rows = batch.total_tokens();
@@ -93,6 +106,7 @@ const ModelWeights& ReducedDeepSeekV3::backward() {
   const ModelConfig& c = config_;
   const AttachOpTimer attach(options.op_timer, Pass::kBackward);
   const AttachBackend on_backend(options.backend);
+  const AttachExpertParallelism expert_parallel(options.expert_parallelism);
   const int rows = batch_.total_tokens(), h = c.hidden_size;
   {
     OpScope scope(OpKind::kOptimizer, "gradient_zeroing");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/model/compute_backend.h"
+#include "kernels/model/expert_parallel_moe.h"
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/model_parameters.h"
 #include "kernels/model/op_timer.h"
@@ -30,6 +31,10 @@ struct RunOptions {
   // backward instead of keeping their outputs (arXiv 2412.19437, section 3.2.3; BlockCache::recompute_norms,
   // MlaCache::recompute_norms_and_up). Off: everything is kept.
   bool recompute_norms_and_mla_up = false;
+  // The group of ranks the MoE blocks run expert parallel over (expert_parallel_moe.h), each rank a model of its own
+  // holding its experts (ReducedDeepSeekV3::keep_own_experts) and its own tokens; nullptr (the default): one device.
+  // Not owned.
+  const ExpertParallelism* expert_parallelism = nullptr;
 };
 
 struct LossReport {
@@ -51,6 +56,8 @@ class ReducedDeepSeekV3 {
   // zeroed first (an op of its own, `gradient_zeroing`, of the optimizer's kind: the simulator prices the zeroing
   // with the optimizer step, sim/step/data_parallel.h), then accumulated into. Valid until the next backward.
   const ModelWeights& backward();
+  // The gradient buffer backward() fills, for a step that reduces it over ranks before the optimizer reads it.
+  ModelWeights& gradient_buffer() { return grads_; }
 
   // The MoE blocks in a fixed order (main MoE layers, then the MTP modules'): their count, and the experts each
   // chose in the last forward ([tokens][top_k]).
@@ -59,6 +66,11 @@ class ReducedDeepSeekV3 {
   // Bytes the blocks' caches (main and MTP) hold from the last forward of what recomputation concerns: the MLA
   // caches, the RMSNorm outputs and the FFNs' copies of them (norm_and_mla_cached_bytes of each block).
   size_t norm_and_mla_cached_bytes() const;
+
+  // Drops the routed experts that `placement` puts on other ranks than `rank` (their weights and gradient slots
+  // become empty): what one rank of an expert-parallel group holds. Build the optimizer after it. The model then
+  // runs only with options.expert_parallelism set to that placement.
+  void keep_own_experts(const ExpertPlacement& placement, int rank);
 
   ModelWeights weights;
   RunOptions options;

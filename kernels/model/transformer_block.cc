@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "kernels/model/compute_backend.h"
+#include "kernels/model/expert_parallel_moe.h"
 #include "kernels/model/op_timer.h"
 #include "kernels/model/sequence_balance_loss.h"
 
@@ -45,16 +46,21 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
     backend.add(cache.h, x, precision);
     cache.ffn_in = backend.rmsnorm(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, precision);
   }
-  std::vector<double> y = w.is_moe
-                              ? moe_forward(c.routing_rule(), w.moe, bias, cache.ffn_in, rows, cache.moe, precision)
-                              : swiglu_mlp_forward(w.dense, cache.ffn_in, rows, cache.dense, precision);
+  const ExpertParallelism* expert_parallelism = current_expert_parallelism();
+  std::vector<double> y;
+  if (!w.is_moe)
+    y = swiglu_mlp_forward(w.dense, cache.ffn_in, rows, cache.dense, precision);
+  else if (expert_parallelism)
+    y = expert_parallel_moe_forward(*expert_parallelism, c.routing_rule(), w.moe, bias, cache.ffn_in, rows, cache.moe,
+                                    precision);
+  else
+    y = moe_forward(c.routing_rule(), w.moe, bias, cache.ffn_in, rows, cache.moe, precision);
   cache.balance_loss = 0;
   cache.moe.balance_d_logits.clear();
   if (w.is_moe && c.balance_loss_alpha > 0) {
     OpScope scope(OpKind::kRouter, "balance_loss");
-    BalanceLoss balance =
-        current_backend().balance_loss(c.routing_rule(), batch, cache.moe.logits, cache.moe.expert_ids,
-                                       c.balance_loss_alpha);
+    BalanceLoss balance = current_backend().balance_loss(c.routing_rule(), batch, cache.moe.logits,
+                                                         cache.moe.expert_ids, c.balance_loss_alpha);
     cache.balance_loss = balance.loss;
     cache.moe.balance_d_logits = std::move(balance.d_logits);
   }
@@ -78,9 +84,15 @@ std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, 
     ffn_in = timed(OpKind::kNormElementwise, "ffn_norm_recompute", [&] {
       return backend.rmsnorm(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, precision);
     });
-  const std::vector<double> d_ffn_in = w.is_moe
-                                           ? moe_backward(c.routing_rule(), w.moe, cache.moe, dy, grads.moe, ffn_in)
-                                           : swiglu_mlp_backward(w.dense, cache.dense, dy, grads.dense, ffn_in);
+  const ExpertParallelism* expert_parallelism = current_expert_parallelism();
+  std::vector<double> d_ffn_in;
+  if (!w.is_moe)
+    d_ffn_in = swiglu_mlp_backward(w.dense, cache.dense, dy, grads.dense, ffn_in);
+  else if (expert_parallelism)
+    d_ffn_in =
+        expert_parallel_moe_backward(*expert_parallelism, c.routing_rule(), w.moe, cache.moe, dy, grads.moe, ffn_in);
+  else
+    d_ffn_in = moe_backward(c.routing_rule(), w.moe, cache.moe, dy, grads.moe, ffn_in);
   std::vector<double> dh = timed(OpKind::kNormElementwise, "residual_ffn_norm", [&] {
     std::vector<double> d = backend.rmsnorm_backward(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps,
                                                      d_ffn_in, grads.ffn_norm, precision);
@@ -92,11 +104,10 @@ std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, 
     attn_in = timed(OpKind::kNormElementwise, "attn_norm_recompute", [&] {
       return backend.rmsnorm(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, precision);
     });
-  const std::vector<double> d_attn_in =
-      mla_attention_backward(c.mla_dims(), w.mla, cache.mla, dh, grads.mla, attn_in);
+  const std::vector<double> d_attn_in = mla_attention_backward(c.mla_dims(), w.mla, cache.mla, dh, grads.mla, attn_in);
   OpScope scope(OpKind::kNormElementwise, "attn_norm_residual");
   std::vector<double> dx = backend.rmsnorm_backward(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps,
-                                                   d_attn_in, grads.attn_norm, precision);
+                                                    d_attn_in, grads.attn_norm, precision);
   backend.add(dx, dh, precision);  // the residual
   return dx;
 }

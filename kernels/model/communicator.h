@@ -1,0 +1,32 @@
+// How the reduced model's ranks talk when it runs on more than one device: the collectives and point-to-point
+// messages that expert parallelism (the dispatch and combine all-to-alls), pipeline parallelism (a stage's
+// activations and gradients to its neighbours) and data parallelism (the gradients' all-reduce) need, and nothing
+// else. Two implementations behind this one interface, as the compute has two back-ends (compute_backend.h):
+// in-process ranks on threads of this machine (thread_communicator.h: the CPU, in CI) and NCCL over GPUs
+// (nccl_communicator.h). The model's tensors cross as host FP64 arrays, as they cross the compute back-end: a
+// device implementation copies them in and out (device-resident tensors are not built: NOTES.md).
+#pragma once
+#include <span>
+#include <vector>
+
+namespace trainsim::kernels::model {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+
+  // Every rank calls it together: send[p] goes to rank p (send.size() == size(); any lengths, empty included), and
+  // the result's [p] is what rank p sent this rank. Sizes travel with the data, as DeepEP's dispatch first tells
+  // each receiver how many rows come (its "notify" step).
+  virtual std::vector<std::vector<double>> all_to_all(const std::vector<std::vector<double>>& send) = 0;
+  // Every rank calls it together with the same length: values become their element-wise sum over the ranks, the
+  // same on every rank.
+  virtual void all_reduce_sum(std::span<double> values) = 0;
+  // Point to point: messages between two ranks arrive in the order they were sent.
+  virtual void send(int peer, std::span<const double> values) = 0;
+  virtual std::vector<double> receive(int peer) = 0;
+};
+
+}  // namespace trainsim::kernels::model

@@ -1,0 +1,147 @@
+// NCCL ranks on this machine's GPUs (nccl_communicator.h).
+#include <nccl.h>
+
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernels/common/cuda_check.cuh"
+#include "kernels/common/device_buffer.cuh"
+#include "kernels/model/nccl_communicator.h"
+
+#define TS_NCCL_CHECK(call)                                                                                            \
+  do {                                                                                                                 \
+    ncclResult_t ts_status = (call);                                                                                   \
+    if (ts_status != ncclSuccess)                                                                                      \
+      throw std::runtime_error(std::string(#call) + " failed at " + __FILE__ + ":" + std::to_string(__LINE__) + ": " + \
+                               ncclGetErrorString(ts_status));                                                         \
+  } while (false)
+
+namespace trainsim::kernels::model {
+namespace {
+
+class NcclCommunicator final : public Communicator {
+ public:
+  NcclCommunicator(ncclComm_t comm, int rank, int size) : comm_(comm), rank_(rank), size_(size) {
+    TS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  }
+  ~NcclCommunicator() override { cudaStreamDestroy(stream_); }
+  NcclCommunicator(const NcclCommunicator&) = delete;
+  NcclCommunicator& operator=(const NcclCommunicator&) = delete;
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  std::vector<std::vector<double>> all_to_all(const std::vector<std::vector<double>>& send) override {
+    if (int(send.size()) != size_) throw std::invalid_argument("all_to_all: one message per rank");
+    // The lengths first, so each rank can size what it receives.
+    std::vector<int64_t> lengths_to(size_), lengths_from(size_);
+    for (int p = 0; p < size_; ++p) lengths_to[p] = int64_t(send[p].size());
+    DeviceBuffer<int64_t> lengths_to_device(lengths_to), lengths_from_device(size_);
+    TS_NCCL_CHECK(ncclGroupStart());
+    for (int p = 0; p < size_; ++p) {
+      TS_NCCL_CHECK(ncclSend(lengths_to_device.get() + p, 1, ncclInt64, p, comm_, stream_));
+      TS_NCCL_CHECK(ncclRecv(lengths_from_device.get() + p, 1, ncclInt64, p, comm_, stream_));
+    }
+    TS_NCCL_CHECK(ncclGroupEnd());
+    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    lengths_from = lengths_from_device.download();
+
+    std::vector<double> packed;
+    for (const std::vector<double>& message : send) packed.insert(packed.end(), message.begin(), message.end());
+    DeviceBuffer<double> send_device(packed);
+    DeviceBuffer<double> receive_device(size_t(std::accumulate(lengths_from.begin(), lengths_from.end(), int64_t(0))));
+    TS_NCCL_CHECK(ncclGroupStart());
+    for (int64_t p = 0, sent = 0, received = 0; p < size_; sent += lengths_to[p], received += lengths_from[p], ++p) {
+      if (lengths_to[p] > 0)
+        TS_NCCL_CHECK(ncclSend(send_device.get() + sent, size_t(lengths_to[p]), ncclFloat64, int(p), comm_, stream_));
+      if (lengths_from[p] > 0)
+        TS_NCCL_CHECK(
+            ncclRecv(receive_device.get() + received, size_t(lengths_from[p]), ncclFloat64, int(p), comm_, stream_));
+    }
+    TS_NCCL_CHECK(ncclGroupEnd());
+    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    const std::vector<double> unpacked = receive_device.download();
+    std::vector<std::vector<double>> received(size_);
+    for (int64_t p = 0, first = 0; p < size_; first += lengths_from[p], ++p)
+      received[p].assign(unpacked.begin() + first, unpacked.begin() + first + lengths_from[p]);
+    return received;
+  }
+
+  void all_reduce_sum(std::span<double> values) override {
+    DeviceBuffer<double> device(std::vector<double>(values.begin(), values.end()));
+    TS_NCCL_CHECK(ncclAllReduce(device.get(), device.get(), values.size(), ncclFloat64, ncclSum, comm_, stream_));
+    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    TS_CUDA_CHECK(cudaMemcpy(values.data(), device.get(), values.size_bytes(), cudaMemcpyDeviceToHost));
+  }
+
+  void send(int peer, std::span<const double> values) override {
+    DeviceBuffer<int64_t> length(std::vector<int64_t>{int64_t(values.size())});
+    DeviceBuffer<double> device(std::vector<double>(values.begin(), values.end()));
+    TS_NCCL_CHECK(ncclGroupStart());
+    TS_NCCL_CHECK(ncclSend(length.get(), 1, ncclInt64, peer, comm_, stream_));
+    if (!values.empty()) TS_NCCL_CHECK(ncclSend(device.get(), values.size(), ncclFloat64, peer, comm_, stream_));
+    TS_NCCL_CHECK(ncclGroupEnd());
+    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+
+  std::vector<double> receive(int peer) override {
+    DeviceBuffer<int64_t> length(1);
+    TS_NCCL_CHECK(ncclRecv(length.get(), 1, ncclInt64, peer, comm_, stream_));
+    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    const int64_t count = length.download()[0];
+    DeviceBuffer<double> device{size_t(count)};
+    if (count > 0) TS_NCCL_CHECK(ncclRecv(device.get(), size_t(count), ncclFloat64, peer, comm_, stream_));
+    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    std::vector<double> values = device.download();
+    values.resize(size_t(count));
+    return values;
+  }
+
+ private:
+  ncclComm_t comm_;
+  int rank_, size_;
+  cudaStream_t stream_ = nullptr;
+};
+
+}  // namespace
+
+void run_ranks_on_gpus(int ranks, const std::function<void(Communicator&)>& rank_main) {
+  int devices = 0;
+  TS_CUDA_CHECK(cudaGetDeviceCount(&devices));
+  if (ranks < 1 || ranks > devices)
+    throw std::invalid_argument("run_ranks_on_gpus: " + std::to_string(ranks) + " ranks, " + std::to_string(devices) +
+                                " GPUs visible");
+  std::vector<ncclComm_t> comms(ranks);
+  std::vector<int> device_ids(ranks);
+  std::iota(device_ids.begin(), device_ids.end(), 0);
+  TS_NCCL_CHECK(ncclCommInitAll(comms.data(), ranks, device_ids.data()));
+  std::vector<std::exception_ptr> failures(ranks);
+  std::once_flag abort_once;
+  int first_failure = -1;  // the rank whose own error aborted the group; the others' errors follow from it
+  std::vector<std::thread> threads;
+  for (int r = 0; r < ranks; ++r)
+    threads.emplace_back([&, r] {
+      try {
+        TS_CUDA_CHECK(cudaSetDevice(r));
+        NcclCommunicator communicator(comms[r], r, ranks);
+        rank_main(communicator);
+      } catch (...) {
+        failures[r] = std::current_exception();
+        std::call_once(abort_once, [&] {  // unblocks the ranks waiting in NCCL for this one
+          first_failure = r;
+          for (ncclComm_t comm : comms) ncclCommAbort(comm);
+        });
+      }
+    });
+  for (std::thread& t : threads) t.join();
+  if (first_failure >= 0) std::rethrow_exception(failures[first_failure]);
+  for (ncclComm_t comm : comms) ncclCommDestroy(comm);
+}
+
+}  // namespace trainsim::kernels::model

@@ -1,0 +1,22 @@
+// Ranks as GPUs of this machine, talking through NCCL (communicator.h): the GPU's implementation of what
+// thread_communicator.h does on the CPU, so code written against Communicator and held to the single-device model
+// on threads in CI runs on GPUs unchanged. One process, a thread per GPU (ncclCommInitAll), as run_ranks_on_threads
+// has a thread per rank; a multi-node run would create its communicators from an ncclUniqueId instead, behind the
+// same interface. The host FP64 arrays are copied to the device, sent as FP64 (ncclFloat64) and copied back.
+//
+// NCCL's sends are rendezvous: a send returns once its peer has received it, where the threads' mailboxes buffer.
+// Code that sends must order its sends and receives so that no two ranks wait to send to each other (a pipeline's
+// neighbours alternate, as Megatron-LM's batched send/receive pairs them); the collectives have no such constraint.
+#pragma once
+#include <functional>
+
+#include "kernels/model/communicator.h"
+
+namespace trainsim::kernels::model {
+
+// Runs rank_main on GPUs 0 .. ranks - 1, a thread each with its device current and its rank's communicator. If a
+// rank throws, the group's communicators are aborted (so the others stop waiting) and the first error is rethrown.
+// Throws if fewer GPUs are visible.
+void run_ranks_on_gpus(int ranks, const std::function<void(Communicator&)>& rank_main);
+
+}  // namespace trainsim::kernels::model
