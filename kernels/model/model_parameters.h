@@ -30,8 +30,11 @@ void visit_swiglu(const std::string& p, A& a, B& b, Fn& fn) {
   fn(p + ".w_down", a.inter, a.w_down, b.w_down);
 }
 
+// The block's width from its own gain, not the model's: a pipeline stage that holds the block may hold no final norm
+// (pipeline_stage.h), and a block the stage does not hold has no tensors (and its fan-ins then matter to nothing).
 template <typename A, typename B, typename Fn>
-void visit_block(const std::string& p, int hidden, A& a, B& b, Fn& fn) {
+void visit_block(const std::string& p, A& a, B& b, Fn& fn) {
+  const int hidden = int(a.attn_norm.size());
   fn(p + ".attn_norm", kGainVector, a.attn_norm, b.attn_norm);
   const int q_lora = int(a.mla.gamma_q.size()), kv_lora = int(a.mla.gamma_kv.size());
   fn(p + ".mla.w_dq", hidden, a.mla.w_dq, b.mla.w_dq);
@@ -40,7 +43,7 @@ void visit_block(const std::string& p, int hidden, A& a, B& b, Fn& fn) {
   fn(p + ".mla.w_dkv", hidden, a.mla.w_dkv, b.mla.w_dkv);
   fn(p + ".mla.gamma_kv", kGainVector, a.mla.gamma_kv, b.mla.gamma_kv);
   fn(p + ".mla.w_ukv", kv_lora, a.mla.w_ukv, b.mla.w_ukv);
-  fn(p + ".mla.w_o", int(a.mla.w_o.size()) / hidden, a.mla.w_o, b.mla.w_o);
+  fn(p + ".mla.w_o", hidden > 0 ? int(a.mla.w_o.size()) / hidden : 0, a.mla.w_o, b.mla.w_o);
   fn(p + ".ffn_norm", kGainVector, a.ffn_norm, b.ffn_norm);
   if (!a.is_moe) return visit_swiglu(p + ".mlp", a.dense, b.dense, fn);
   fn(p + ".moe.router", hidden, a.moe.w_router, b.moe.w_router);
@@ -55,7 +58,7 @@ void for_each_parameter(A& a, B& b, Fn&& fn) {
   const int hidden = int(a.final_norm.size());
   fn(std::string("embed"), 1, a.embed, b.embed);
   for (size_t l = 0; l < a.layers.size(); ++l)
-    detail::visit_block("layers." + std::to_string(l), hidden, a.layers[l], b.layers[l], fn);
+    detail::visit_block("layers." + std::to_string(l), a.layers[l], b.layers[l], fn);
   fn(std::string("final_norm"), kGainVector, a.final_norm, b.final_norm);
   fn(std::string("head"), hidden, a.head, b.head);
   for (size_t k = 0; k < a.mtp.size(); ++k) {
@@ -63,7 +66,7 @@ void for_each_parameter(A& a, B& b, Fn&& fn) {
     fn(p + ".hnorm", kGainVector, a.mtp[k].hnorm, b.mtp[k].hnorm);
     fn(p + ".enorm", kGainVector, a.mtp[k].enorm, b.mtp[k].enorm);
     fn(p + ".proj", 2 * hidden, a.mtp[k].proj, b.mtp[k].proj);
-    detail::visit_block(p + ".block", hidden, a.mtp[k].block, b.mtp[k].block, fn);
+    detail::visit_block(p + ".block", a.mtp[k].block, b.mtp[k].block, fn);
     fn(p + ".final_norm", kGainVector, a.mtp[k].final_norm, b.mtp[k].final_norm);
   }
 }

@@ -10,6 +10,7 @@
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/model_parameters.h"
 #include "kernels/model/op_timer.h"
+#include "kernels/model/pipeline_stage.h"
 
 namespace trainsim::kernels::model {
 
@@ -35,7 +36,15 @@ struct RunOptions {
   // holding its experts (ReducedDeepSeekV3::keep_own_experts) and its own tokens; nullptr (the default): one device.
   // Not owned.
   const ExpertParallelism* expert_parallelism = nullptr;
+  // The group of stages the model runs pipeline parallel in (pipeline_stage.h), each rank a model of its own holding
+  // its stage (ReducedDeepSeekV3::keep_stage); forward() and backward() receive their input from the stage before or
+  // after and send their output on. nullptr (the default): one stage, the whole model. Not owned.
+  const PipelineParallelism* pipeline = nullptr;
 };
+
+// What backward() does with the gradient buffer: clear it first (a step's first or only micro-batch), or add to it
+// (gradient accumulation over a step's micro-batches).
+enum class GradientBuffer { kZeroFirst, kAccumulate };
 
 struct LossReport {
   double main_loss = 0;     // mean next-token cross-entropy, nats
@@ -50,19 +59,27 @@ class ReducedDeepSeekV3 {
 
   const ModelConfig& config() const { return config_; }
 
-  // Losses over the packed sequences of `batch` (ids: one token id per row); keeps what backward() needs.
-  LossReport forward(std::span<const int> ids, const VarlenBatch& batch);
-  // Gradients of the last forward's total_loss with respect to every parameter, in the model's gradient buffer:
-  // zeroed first (an op of its own, `gradient_zeroing`, of the optimizer's kind: the simulator prices the zeroing
-  // with the optimizer step, sim/step/data_parallel.h), then accumulated into. Valid until the next backward.
-  const ModelWeights& backward();
+  // Losses over the packed sequences of `batch` (ids: one token id per row); keeps what backward() needs, under
+  // `micro_batch` (a step's micro-batches in flight at once each keep theirs, as a pipeline's stages hold them). On a
+  // pipeline stage (keep_stage) the stage's part: the first embeds the ids, the others receive the stage before's
+  // output; all but the last send theirs on. A stage returns its share of the losses (the last the cross-entropies,
+  // every stage its MoE blocks' balance losses): the stages' reports sum to the model's. Every stage takes the
+  // micro-batch's ids (the last stage's targets and MTP inputs are those tokens).
+  LossReport forward(std::span<const int> ids, const VarlenBatch& batch, int micro_batch = 0);
+  // Gradients of micro-batch `micro_batch`'s total_loss with respect to every parameter the model holds, in its
+  // gradient buffer: zeroed first (an op of its own, `gradient_zeroing`, of the optimizer's kind: the simulator
+  // prices the zeroing with the optimizer step, sim/step/data_parallel.h) unless `buffer` says to accumulate. Valid
+  // until the next backward. On a pipeline stage: all but the last receive the gradient of their output from the
+  // stage after; all but the first send their input's gradient back.
+  const ModelWeights& backward(int micro_batch = 0, GradientBuffer buffer = GradientBuffer::kZeroFirst);
   // The gradient buffer backward() fills, for a step that reduces it over ranks before the optimizer reads it.
   ModelWeights& gradient_buffer() { return grads_; }
 
-  // The MoE blocks in a fixed order (main MoE layers, then the MTP modules'): their count, and the experts each
-  // chose in the last forward ([tokens][top_k]).
+  // The MoE blocks in a fixed order (main MoE layers, then the MTP modules'): their count, whether this stage holds
+  // one, and the experts each chose in micro-batch `micro_batch`'s last forward ([tokens][top_k]).
   int moe_block_count() const { return int(expert_bias.size()); }
-  const std::vector<int>& last_expert_ids(int moe_block) const;
+  bool holds_moe_block(int moe_block) const;
+  const std::vector<int>& last_expert_ids(int moe_block, int micro_batch = 0) const;
   // Bytes the blocks' caches (main and MTP) hold from the last forward of what recomputation concerns: the MLA
   // caches, the RMSNorm outputs and the FFNs' copies of them (norm_and_mla_cached_bytes of each block).
   size_t norm_and_mla_cached_bytes() const;
@@ -71,6 +88,11 @@ class ReducedDeepSeekV3 {
   // become empty): what one rank of an expert-parallel group holds. Build the optimizer after it. The model then
   // runs only with options.expert_parallelism set to that placement.
   void keep_own_experts(const ExpertPlacement& placement, int rank);
+  // Drops what `stage` does not hold (other stages' layers; the embedding unless the stage is the first or, for the
+  // MTP modules, the last; the head, final norm and MTP modules unless it is the last): what one rank of a pipeline
+  // holds. Build the optimizer after it. The model then runs only with options.pipeline set to the stages' group.
+  void keep_stage(const PipelineStage& stage);
+  const PipelineStage& stage() const { return stage_; }
 
   ModelWeights weights;
   RunOptions options;
@@ -84,15 +106,23 @@ class ReducedDeepSeekV3 {
   ModelConfig config_;
   std::span<const double> mtp_bias(int depth_index) const;  // empty for a dense MTP block
 
+  // One micro-batch's forward: its inputs and the activations its backward reads (layers outside the stage: empty).
+  struct Activations {
+    std::vector<int> ids;
+    VarlenBatch batch;
+    std::vector<BlockCache> layer_caches;
+    std::vector<double> h_main, final_in;
+    CrossEntropyResult main_ce;
+    std::vector<MtpCache> mtp_caches;
+  };
+  const Activations& activations(int micro_batch) const;
+  // The pipeline's communicator; throws unless the model is one stage or options.pipeline names its group.
+  Communicator* pipeline_peers() const;
+
   int first_mtp_moe_block_ = 0;  // expert_bias index of the first MTP depth's MoE (one per depth after it)
-  // The last forward's inputs and saved activations.
-  std::vector<int> ids_;
-  VarlenBatch batch_;
-  std::vector<BlockCache> layer_caches_;
-  std::vector<double> h_main_, final_in_;
-  CrossEntropyResult main_ce_;
-  std::vector<MtpCache> mtp_caches_;
-  ModelWeights grads_;  // the gradient buffer, kept from step to step as frameworks keep theirs
+  PipelineStage stage_;
+  std::vector<Activations> micro_batches_;  // [micro_batch]: the last forward of each
+  ModelWeights grads_;                      // the gradient buffer, kept from step to step as frameworks keep theirs
 };
 
 }  // namespace trainsim::kernels::model
