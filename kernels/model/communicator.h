@@ -24,7 +24,9 @@ class Communicator {
   // Every rank calls it together with the same length: values become their element-wise sum over the ranks, the
   // same on every rank.
   virtual void all_reduce_sum(std::span<double> values) = 0;
-  // Point to point: messages between two ranks arrive in the order they were sent.
+  // Point to point: messages from one rank to another arrive in the order they were sent, as NCCL matches a pair's
+  // sends and receives, so a receiver must take them in that order (the simulator's schedules do, DualPipe's two
+  // directions included: pipeline_parallel_step_test runs them all).
   virtual void send(int peer, std::span<const double> values) = 0;
   virtual std::vector<double> receive(int peer) = 0;
 };

@@ -1,8 +1,9 @@
-// A stage's step over its schedule (pipeline_parallel_step.h).
+// A rank's step over its schedule (pipeline_parallel_step.h).
 #include "kernels/model/pipeline_parallel_step.h"
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "kernels/model/expert_bias_update.h"
 #include "kernels/moe/expert_loads.h"
@@ -10,95 +11,196 @@
 namespace trainsim::kernels::model {
 namespace {
 
-// Each micro-batch forward once, then backward once.
-void check_schedule(std::span<const PipelineOp> ops, int micro_batches) {
-  std::vector<int> seen(micro_batches, 0);  // 0 none, 1 forward, 2 forward and backward
+// The micro-batches each lane sees, in micro-batch order, after checking each is forward once, then backward once.
+std::vector<std::vector<int>> check_schedule(std::span<const PipelineOp> ops, int lanes, int micro_batches) {
+  std::vector<std::vector<int>> seen(lanes, std::vector<int>(micro_batches, 0));  // 0 none, 1 F, 2 F and B
   for (const PipelineOp& op : ops) {
-    if (op.micro_batch < 0 || op.micro_batch >= micro_batches)
-      throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(op.micro_batch) + " of " +
-                                  std::to_string(micro_batches));
-    const int expected = op.pass == PipelinePass::kForward ? 0 : 1;
-    if (seen[op.micro_batch] != expected)
+    if (op.lane < 0 || op.lane >= lanes || op.micro_batch < 0 || op.micro_batch >= micro_batches)
+      throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(op.micro_batch) + " on lane " +
+                                  std::to_string(op.lane) + ", outside " + std::to_string(micro_batches) +
+                                  " micro-batches and " + std::to_string(lanes) + " lanes");
+    int& state = seen[op.lane][op.micro_batch];
+    if (state != (op.pass == PipelinePass::kForward ? 0 : 1))
       throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(op.micro_batch) +
                                   (op.pass == PipelinePass::kForward ? " forward twice" : " backward before forward"));
-    ++seen[op.micro_batch];
+    ++state;
   }
-  for (int m = 0; m < micro_batches; ++m)
-    if (seen[m] != 2)
-      throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(m) + " unfinished");
+  std::vector<std::vector<int>> of_lane(lanes);
+  for (int m = 0; m < micro_batches; ++m) {
+    bool anywhere = false;
+    for (int l = 0; l < lanes; ++l) {
+      if (seen[l][m] == 1)
+        throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(m) + " has no backward");
+      if (seen[l][m] == 2) of_lane[l].push_back(m), anywhere = true;
+    }
+    if (!anywhere) throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(m) + " never runs");
+  }
+  return of_lane;
 }
 
-void scale(ModelWeights& grads, double factor) {
+std::vector<double> flattened(ModelWeights& grads) {
+  std::vector<double> all;
   for_each_parameter(grads, grads, [&](const std::string&, int, std::vector<double>& g, std::vector<double>&) {
-    for (double& value : g) value *= factor;
+    all.insert(all.end(), g.begin(), g.end());
+  });
+  return all;
+}
+
+// grads := first + second, element by element in the parameter walk's order (first: a flattened copy).
+void assign_sum(ModelWeights& grads, const std::vector<double>& first, const std::vector<double>& second) {
+  if (first.size() != second.size()) throw std::runtime_error("pipeline step: a stage's copies differ in shape");
+  size_t next = 0;
+  for_each_parameter(grads, grads, [&](const std::string&, int, std::vector<double>& g, std::vector<double>&) {
+    for (double& value : g) {
+      value = first.at(next) + second.at(next);
+      ++next;
+    }
   });
 }
 
-// The first and the last stage's embedding gradients summed, first's + last's, on both.
-void sum_embedding_over_its_stages(const PipelineStage& stage, Communicator& peers, std::vector<double>& d_embed) {
-  if (stage.stages == 1 || d_embed.empty()) return;
-  const int first = 0, last = stage.stages - 1;
-  if (stage.holds_head()) {
-    peers.send(first, d_embed);
-    d_embed = peers.receive(first);
-  } else if (stage.holds_embedding()) {
-    const std::vector<double> from_last = peers.receive(last);
-    for (size_t i = 0; i < d_embed.size(); ++i) d_embed[i] += from_last.at(i);
-    peers.send(last, d_embed);
+// DualPipe: rank r's lane 0 holds direction 0's copy of stage r and lane 1 direction 1's copy of stage pp-1-r; its
+// partner pp-1-r the other copies of the same two stages. Both sum each stage's copies as direction 0's + 1's.
+void sum_stage_copies(Communicator& peers, ReducedDeepSeekV3& lane0, ReducedDeepSeekV3& lane1) {
+  const int partner = peers.size() - 1 - peers.rank();
+  const std::vector<double> mine0 = flattened(lane0.gradient_buffer()), mine1 = flattened(lane1.gradient_buffer());
+  peers.send(partner, mine0);
+  peers.send(partner, mine1);
+  const std::vector<double> theirs0 = peers.receive(partner), theirs1 = peers.receive(partner);
+  assign_sum(lane0.gradient_buffer(), mine0, theirs1);  // my stage, direction 0's copy here, direction 1's there
+  assign_sum(lane1.gradient_buffer(), theirs0, mine1);  // the partner's stage, direction 0's copy there
+}
+
+// The embedding's gradient of the first stage's lookup and of the last stage's MTP modules, summed (first's +
+// last's) where both stages' models hold it.
+void sum_embedding_over_its_stages(std::span<const PipelineLane> lanes) {
+  ReducedDeepSeekV3 *first = nullptr, *last = nullptr;
+  for (const PipelineLane& lane : lanes) {
+    if (lane.model->stage().holds_embedding()) first = lane.model;
+    if (lane.model->stage().holds_head()) last = lane.model;
+  }
+  if (first == last) return;  // a middle stage (both null), or the whole model
+  const ReducedDeepSeekV3& end = first ? *first : *last;
+  if (end.config().num_nextn_predict_layers == 0) return;  // no MTP module: the last stage holds no embedding
+  if (first && last) {                                     // one rank holds both ends (DualPipe, DualPipeV)
+    std::vector<double> sum = first->gradient_buffer().embed;
+    const std::vector<double>& of_last = last->gradient_buffer().embed;
+    for (size_t i = 0; i < sum.size(); ++i) sum[i] += of_last.at(i);
+    first->gradient_buffer().embed = sum;
+    last->gradient_buffer().embed = std::move(sum);
+    return;
+  }
+  const PipelineParallelism& group = *end.options.pipeline;
+  std::vector<double>& d_embed = (first ? first : last)->gradient_buffer().embed;
+  if (last) {
+    group.communicator->send(group.rank_of(0), d_embed);
+    d_embed = group.communicator->receive(group.rank_of(0));
+    return;
+  }
+  const int last_rank = group.rank_of(end.stage().stages - 1);
+  const std::vector<double> from_last = group.communicator->receive(last_rank);
+  for (size_t i = 0; i < d_embed.size(); ++i) d_embed[i] += from_last.at(i);
+  group.communicator->send(last_rank, d_embed);
+}
+
+// The loads of each MoE block the lane's model holds, summed over the micro-batches it saw, blocks in order.
+std::vector<double> held_loads(const ReducedDeepSeekV3& model, const std::vector<int>& micro_batches) {
+  const int experts = model.config().n_routed_experts;
+  std::vector<double> loads;
+  for (int b = 0; b < model.moe_block_count(); ++b) {
+    if (!model.holds_moe_block(b)) continue;
+    std::vector<double> block(experts, 0.0);
+    for (int m : micro_batches) {
+      const std::vector<int64_t> of_micro_batch = loads_from_ids(model.last_expert_ids(b, m), experts);
+      for (int e = 0; e < experts; ++e) block[e] += double(of_micro_batch[e]);  // counts: exact as doubles
+    }
+    loads.insert(loads.end(), block.begin(), block.end());
+  }
+  return loads;
+}
+
+void update_held_biases(ReducedDeepSeekV3& model, const std::vector<double>& loads, double speed) {
+  const int experts = model.config().n_routed_experts;
+  size_t next = 0;
+  for (int b = 0; b < model.moe_block_count(); ++b) {
+    if (!model.holds_moe_block(b)) continue;
+    std::vector<int64_t> block(experts);
+    for (int e = 0; e < experts; ++e) block[e] = int64_t(loads.at(next++));
+    update_expert_bias(block, speed, model.expert_bias[b]);
   }
 }
 
 }  // namespace
 
-LossReport pipeline_parallel_training_step(ReducedDeepSeekV3& model, AdamW& optimizer,
+LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, StageCopies copies,
                                            std::span<const MicroBatch> micro_batches, std::span<const PipelineOp> ops,
                                            double bias_update_speed) {
   const int count = int(micro_batches.size());
-  check_schedule(ops, count);
-  const PipelineStage& stage = model.stage();
-  Communicator* peers = model.options.pipeline ? model.options.pipeline->communicator : nullptr;
-  if (!stage.is_whole() && !peers) throw std::invalid_argument("pipeline step: options.pipeline names no group");
+  if (lanes.empty() || (copies == StageCopies::kTwoDirections && lanes.size() != 2))
+    throw std::invalid_argument("pipeline step: one lane, or two (DualPipe's directions, DualPipeV's halves)");
+  const std::vector<std::vector<int>> of_lane = check_schedule(ops, int(lanes.size()), count);
+  Communicator* peers = nullptr;
+  for (const PipelineLane& lane : lanes) {
+    if (!lane.model->stage().is_whole() &&
+        !(lane.model->options.pipeline && lane.model->options.pipeline->communicator))
+      throw std::invalid_argument("pipeline step: a stage's options.pipeline names no group");
+    if (lane.model->options.pipeline) peers = lane.model->options.pipeline->communicator;
+  }
 
   LossReport sum;
-  bool first_backward = true;
+  std::vector<bool> first_backward(lanes.size(), true);
   for (const PipelineOp& op : ops) {
+    ReducedDeepSeekV3& model = *lanes[op.lane].model;
     const MicroBatch& mb = micro_batches[op.micro_batch];
     if (op.pass == PipelinePass::kForward) {
       const LossReport r = model.forward(mb.ids, mb.batch, op.micro_batch);
       sum = LossReport{sum.main_loss + r.main_loss, sum.mtp_loss + r.mtp_loss, sum.balance_loss + r.balance_loss,
                        sum.total_loss + r.total_loss};
     } else {
-      model.backward(op.micro_batch, first_backward ? GradientBuffer::kZeroFirst : GradientBuffer::kAccumulate);
-      first_backward = false;
+      model.backward(op.micro_batch,
+                     first_backward[op.lane] ? GradientBuffer::kZeroFirst : GradientBuffer::kAccumulate);
+      first_backward[op.lane] = false;
     }
   }
-  ModelWeights& grads = model.gradient_buffer();
-  scale(grads, 1.0 / count);
-  if (peers) sum_embedding_over_its_stages(stage, *peers, grads.embed);
-  {
+  for (const PipelineLane& lane : lanes)
+    for_each_parameter(lane.model->gradient_buffer(), lane.model->gradient_buffer(),
+                       [&](const std::string&, int, std::vector<double>& g, std::vector<double>&) {
+                         for (double& value : g) value /= count;
+                       });
+  std::vector<std::vector<double>> loads(lanes.size());
+  for (size_t l = 0; l < lanes.size(); ++l) loads[l] = held_loads(*lanes[l].model, of_lane[l]);
+  if (copies == StageCopies::kTwoDirections) {
+    sum_stage_copies(*peers, *lanes[0].model, *lanes[1].model);
+    const int partner = peers->size() - 1 - peers->rank();  // its lane 1 holds my lane 0's stage, and back
+    peers->send(partner, loads[0]);
+    peers->send(partner, loads[1]);
+    const std::vector<double> theirs0 = peers->receive(partner), theirs1 = peers->receive(partner);
+    for (size_t i = 0; i < loads[0].size(); ++i) loads[0][i] += theirs1.at(i);
+    for (size_t i = 0; i < loads[1].size(); ++i) loads[1][i] += theirs0.at(i);
+  }
+  sum_embedding_over_its_stages(lanes);
+  for (size_t l = 0; l < lanes.size(); ++l) {
+    ReducedDeepSeekV3& model = *lanes[l].model;
     const AttachOpTimer attach(model.options.op_timer, Pass::kOptimizer);
     const AttachBackend on_backend(model.options.backend);
-    OpScope scope(OpKind::kOptimizer, "adamw");
-    optimizer.step(model.weights, grads);
-  }
-  {
-    const AttachOpTimer attach(model.options.op_timer, Pass::kOptimizer);
-    OpScope scope(OpKind::kOptimizer, "expert_bias_update");
-    const int experts = model.config().n_routed_experts;
-    for (int b = 0; b < model.moe_block_count(); ++b) {
-      if (!model.holds_moe_block(b)) continue;
-      std::vector<int64_t> loads(experts, 0);
-      for (int m = 0; m < count; ++m) {
-        const std::vector<int64_t> of_micro_batch = loads_from_ids(model.last_expert_ids(b, m), experts);
-        for (int e = 0; e < experts; ++e) loads[e] += of_micro_batch[e];
-      }
-      update_expert_bias(loads, bias_update_speed, model.expert_bias[b]);
+    {
+      OpScope scope(OpKind::kOptimizer, "adamw");
+      lanes[l].optimizer->step(model.weights, model.gradient_buffer());
     }
+    OpScope scope(OpKind::kOptimizer, "expert_bias_update");
+    update_held_biases(model, loads[l], bias_update_speed);
   }
-  // The losses live on the last stage; every stage returns them.
+  // The losses lie with the stages that computed them; every rank returns their sum over the ranks.
   std::vector<double> losses = {sum.main_loss, sum.mtp_loss, sum.balance_loss, sum.total_loss};
-  if (peers && !stage.is_whole()) peers->all_reduce_sum(losses);
+  if (peers) peers->all_reduce_sum(losses);
   return LossReport{losses[0] / count, losses[1] / count, losses[2] / count, losses[3] / count};
+}
+
+LossReport pipeline_parallel_training_step(ReducedDeepSeekV3& model, AdamW& optimizer,
+                                           std::span<const MicroBatch> micro_batches, std::span<const PipelineOp> ops,
+                                           double bias_update_speed) {
+  const PipelineLane lane{&model, &optimizer};
+  return pipeline_parallel_training_step(std::span<const PipelineLane>(&lane, 1), StageCopies::kOne, micro_batches, ops,
+                                         bias_update_speed);
 }
 
 }  // namespace trainsim::kernels::model

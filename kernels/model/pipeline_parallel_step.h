@@ -1,16 +1,23 @@
-// One training step of one pipeline stage of the reduced model: the stage runs its forwards and backwards of the
+// One training step of one rank of the reduced model's pipeline: the rank runs its forwards and backwards of the
 // step's micro-batches in the order a pipeline schedule gives it (the simulator's own schedules, sim/schedules/,
-// hand their per-rank orders over as PipelineOps: the model executes what the simulator prices), then
+// hand their per-rank orders over as PipelineOps: the model executes what the simulator prices), one stage model
+// per lane the rank holds (one for GPipe, 1F1B and ZB1P; v for interleaved 1F1B; two for DualPipe and DualPipeV),
+// then
 //   - divides the accumulated gradients by the micro-batches (the step's loss is the micro-batches' mean);
-//   - sums the embedding's gradient over the first and the last stage (the MTP modules' copy: pipeline_stage.h);
-//   - steps AdamW on the stage's weights;
-//   - moves the bias of each MoE block it holds by the experts' loads summed over the micro-batches.
+//   - DualPipe only: sums each stage's two copies' gradients (stage s runs on rank s for one direction and on rank
+//     pp-1-s for the other: DualPipe's 2x parameters), the copy of direction 0 first, so both copies stay equal;
+//   - sums the embedding's gradient over the first and the last stage (the MTP modules' copy: pipeline_stage.h), on
+//     one rank where it holds both (DualPipe, DualPipeV), else between the two stages' ranks;
+//   - steps each lane's AdamW on its stage's weights;
+//   - moves the bias of each MoE block it holds by the experts' loads summed over the micro-batches (and, for
+//     DualPipe, over the two copies).
 // With equally shaped micro-batches this is the single-device step on the micro-batches concatenated, up to the
 // order of the gradients' additions (tests/kernels/model/pipeline_parallel_step_test.cc).
 //
-// The stages' messages are the communicator's point-to-point sends: the in-process ranks buffer them, so any order
-// a schedule gives runs; NCCL's sends wait for their receives, so on GPUs a stage must pair each send with the
-// receive it meets (Megatron-LM's send_forward_recv_backward), which this step does not do yet (NOTES.md).
+// A dependent op waits for its input (the model's receive); the in-process ranks buffer sends, so any order a schedule
+// gives runs. NCCL's sends wait for their receives, so on GPUs a stage must pair each send with the receive it meets
+// (Megatron-LM's send_forward_recv_backward): not done yet (NOTES.md). A split backward (ZB1P, DualPipe's Bi and W)
+// runs as the whole backward at its Bi and nothing at its W: the same gradients, not the same timing.
 #pragma once
 #include <span>
 #include <vector>
@@ -22,10 +29,11 @@ namespace trainsim::kernels::model {
 
 enum class PipelinePass { kForward, kBackward };
 
-// One op of a stage's schedule: the forward or the (whole) backward of one micro-batch.
+// One op of a rank's schedule: the forward or the (whole) backward of one micro-batch on one of the rank's lanes.
 struct PipelineOp {
   PipelinePass pass = PipelinePass::kForward;
-  int micro_batch = 0;
+  int micro_batch = 0;  // the step's micro-batch (DualPipe's directions numbered together: 0 .. M - 1)
+  int lane = 0;
 };
 
 struct MicroBatch {
@@ -33,9 +41,21 @@ struct MicroBatch {
   VarlenBatch batch;
 };
 
-// model: a stage (keep_stage) with options.pipeline naming the stages' group, or the whole model (one stage, any
-// group). `ops` must hold one forward and one backward of every micro-batch, the forward first. Returns the step's
-// losses (the micro-batches' mean) on every stage.
+// A lane of the rank: its stage's model (keep_stage, options.pipeline naming its pipeline) and that model's optimizer.
+struct PipelineLane {
+  ReducedDeepSeekV3* model = nullptr;
+  AdamW* optimizer = nullptr;
+};
+
+// Whether every stage runs twice, once in each of two directions (DualPipe), or once.
+enum class StageCopies { kOne, kTwoDirections };
+
+// Each lane must see one forward and then one backward of every micro-batch it sees, and every micro-batch must be
+// seen. Returns the step's losses (the micro-batches' mean) on every rank.
+LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, StageCopies copies,
+                                           std::span<const MicroBatch> micro_batches, std::span<const PipelineOp> ops,
+                                           double bias_update_speed);
+// One lane (GPipe, 1F1B, ZB1P; or the whole model as one stage).
 LossReport pipeline_parallel_training_step(ReducedDeepSeekV3& model, AdamW& optimizer,
                                            std::span<const MicroBatch> micro_batches, std::span<const PipelineOp> ops,
                                            double bias_update_speed);

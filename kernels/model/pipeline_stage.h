@@ -3,8 +3,11 @@
 // norm, the output head, the MTP modules and the losses (DeepSeek-V3 places its MTP module after the last layer,
 // arXiv 2412.19437, section 2.2). The MTP modules share the embedding with the first stage, so the last stage holds
 // a copy of it and the two stages' embedding gradients are summed before the optimizer, as Megatron-LM sums a tied
-// embedding's over its "embedding group" (DualPipe has no such sum: it puts the first and the last stage on one rank).
+// embedding's over its "embedding group" (DualPipe and DualPipeV sum them on one rank, which holds the first stage
+// and the last: arXiv 2412.19437, section 2.2's "physical sharing").
 #pragma once
+#include <vector>
+
 #include "kernels/model/communicator.h"
 #include "kernels/model/model_config.h"
 
@@ -30,9 +33,15 @@ struct PipelineStage {
   static PipelineStage of(const ModelConfig& c, int stages, int stage);
 };
 
-// The group a model's stages run in: its communicator, whose rank is the stage and whose size the stages.
+// The group a model's stages run in: its communicator and, per stage, the rank it runs on (empty: stage s on rank
+// s). A rank may hold more than one stage (interleaved 1F1B's virtual stages, DualPipeV's V) and a stage may run on
+// two ranks (DualPipe's two directions, a group each): sim/schedules/pipeline_schedule.h's stage maps
+// (PipelineSchedule::slot_of) give the ranks.
 struct PipelineParallelism {
   Communicator* communicator = nullptr;  // not owned
+  std::vector<int> rank_of_stage;
+
+  int rank_of(int stage) const { return rank_of_stage.empty() ? stage : rank_of_stage.at(stage); }
 };
 
 }  // namespace trainsim::kernels::model

@@ -101,19 +101,19 @@ void ReducedDeepSeekV3::keep_stage(const PipelineStage& stage) {
   drop(grads_, stage, embedding);
 }
 
-Communicator* ReducedDeepSeekV3::pipeline_peers() const {
+const PipelineParallelism* ReducedDeepSeekV3::pipeline_group() const {
   if (stage_.is_whole()) return nullptr;
-  if (!options.pipeline || !options.pipeline->communicator || options.pipeline->communicator->size() != stage_.stages ||
-      options.pipeline->communicator->rank() != stage_.stage)
-    throw std::invalid_argument("a pipeline stage runs only in its group: options.pipeline must name it");
-  return options.pipeline->communicator;
+  const PipelineParallelism* group = options.pipeline;
+  if (!group || !group->communicator || group->rank_of(stage_.stage) != group->communicator->rank())
+    throw std::invalid_argument("a pipeline stage runs only in its group: options.pipeline must place it on this rank");
+  return group;
 }
 
 LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatch& batch, int micro_batch) {
   const ModelConfig& c = config_;
   if (int(ids.size()) != batch.total_tokens()) throw std::invalid_argument("forward: one token id per batch row");
   if (micro_batch < 0) throw std::invalid_argument("forward: a micro-batch index from 0");
-  Communicator* peers = pipeline_peers();
+  const PipelineParallelism* pipeline = pipeline_group();
   const AttachOpTimer attach(options.op_timer, Pass::kForward);
   const AttachBackend on_backend(options.backend);
   const AttachExpertParallelism expert_parallel(options.expert_parallelism);
@@ -128,7 +128,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
       return current_backend().embedding_forward(weights.embed, c.hidden_size, ids, options.gemm_precision);
     });
   else
-    x = peers->receive(stage_.stage - 1);
+    x = pipeline->communicator->receive(pipeline->rank_of(stage_.stage - 1));
   a.layer_caches.assign(c.num_hidden_layers, BlockCache{});
   for (int l = stage_.first_layer; l < stage_.end_layer; ++l) {
     const OpLayer layer(l);
@@ -139,7 +139,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   LossReport report;
   for (const BlockCache& layer : a.layer_caches) report.balance_loss += layer.balance_loss;
   if (!stage_.holds_head()) {  // the stage's share of the losses: its MoE blocks' balance losses
-    peers->send(stage_.stage + 1, x);
+    pipeline->communicator->send(pipeline->rank_of(stage_.stage + 1), x);
     report.total_loss = report.balance_loss;
     return report;
   }
@@ -177,7 +177,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
 const ModelWeights& ReducedDeepSeekV3::backward(int micro_batch, GradientBuffer buffer) {
   const ModelConfig& c = config_;
   const Activations& a = activations(micro_batch);
-  Communicator* peers = pipeline_peers();
+  const PipelineParallelism* pipeline = pipeline_group();
   const AttachOpTimer attach(options.op_timer, Pass::kBackward);
   const AttachBackend on_backend(options.backend);
   const AttachExpertParallelism expert_parallel(options.expert_parallelism);
@@ -189,7 +189,7 @@ const ModelWeights& ReducedDeepSeekV3::backward(int micro_batch, GradientBuffer 
   ModelWeights& g = grads_;
   std::vector<double> dx;
   if (!stage_.holds_head()) {
-    dx = peers->receive(stage_.stage + 1);
+    dx = pipeline->communicator->receive(pipeline->rank_of(stage_.stage + 1));
   } else {
     dx = timed(OpKind::kEmbeddingHead, "head_loss", [&] {
       const std::vector<double> d_final = linear_backward(a.final_in, weights.head, a.main_ce.d_logits, rows,
@@ -213,7 +213,7 @@ const ModelWeights& ReducedDeepSeekV3::backward(int micro_batch, GradientBuffer 
     dx = block_backward(c, weights.layers[l], a.layer_caches[l], dx, g.layers[l]);
   }
   if (!stage_.holds_embedding()) {
-    peers->send(stage_.stage - 1, dx);
+    pipeline->communicator->send(pipeline->rank_of(stage_.stage - 1), dx);
     return g;
   }
   OpScope scope(OpKind::kEmbeddingHead, "embedding");

@@ -116,8 +116,9 @@ class ReducedDeepSeekV3 {
     std::vector<MtpCache> mtp_caches;
   };
   const Activations& activations(int micro_batch) const;
-  // The pipeline's communicator; throws unless the model is one stage or options.pipeline names its group.
-  Communicator* pipeline_peers() const;
+  // The pipeline's group; throws unless the model is one stage or options.pipeline names a group that runs this
+  // stage on this rank.
+  const PipelineParallelism* pipeline_group() const;
 
   int first_mtp_moe_block_ = 0;  // expert_bias index of the first MTP depth's MoE (one per depth after it)
   PipelineStage stage_;

@@ -1,6 +1,7 @@
 // Ranks as threads of one process (communicator.h): the CPU's stand-in for a group of GPUs, so the multi-device
 // model runs, and is held to the single-device one, in CI. Each ordered pair of ranks has two mailboxes (one for
-// the collectives, one for point-to-point messages), so a stage's sends never meet an all-to-all's. Sums run in
+// the collectives, one for point-to-point messages), so a stage's sends never meet an all-to-all's. Sends are
+// buffered: a send returns before its receive (NCCL's wait for theirs: nccl_communicator.h). Sums run in
 // rank order, so every rank gets the same bits and a run repeats bit for bit.
 #pragma once
 #include <functional>

@@ -12,6 +12,8 @@
 
 #include "kernels/model/thread_communicator.h"
 #include "kernels/model/training_step.h"
+#include "sim/schedules/dualpipe_schedule.h"
+#include "sim/schedules/interleaved_schedule.h"
 #include "sim/schedules/linear_schedules.h"
 #include "tests/kernels/model/model_test_util.h"
 
@@ -34,27 +36,45 @@ MicroBatch micro_batch(int m) {
   return mb;
 }
 
-// A rank's ops of a simulator schedule: F and B as they are, an F&B pair as its forward then its backward (one
-// device runs the two in turn; DualPipe's overlap of them is the simulator's to price).
+// The step's micro-batch of a schedule's chunk: DualPipe numbers its micro-batches per direction.
+int micro_batch_of(const sim::PipelineSchedule& schedule, const sim::ChunkRef& chunk) {
+  return schedule.direction_of(chunk.lane) * schedule.microbatches_per_direction() + chunk.microbatch;
+}
+
+// A rank's ops of a simulator schedule: F and B as they are; an F&B pair as its forward then its backward (one
+// device runs the two in turn; their overlap is the simulator's to price); a split backward's Bi as the whole
+// backward and its W as nothing (the same gradients).
 std::vector<PipelineOp> ops_of(const sim::PipelineSchedule& schedule, int rank) {
   std::vector<PipelineOp> ops;
-  for (const sim::ScheduleOp& op : schedule.ops(rank)) {
-    switch (op.phase) {
+  const auto op = [&](PipelinePass pass, const sim::ChunkRef& chunk) {
+    ops.push_back({pass, micro_batch_of(schedule, chunk), chunk.lane});
+  };
+  for (const sim::ScheduleOp& entry : schedule.ops(rank)) {
+    switch (entry.phase) {
       case sim::Phase::kForward:
-        ops.push_back({PipelinePass::kForward, op.chunk.microbatch});
+        op(PipelinePass::kForward, entry.chunk);
         break;
       case sim::Phase::kBackward:
-        ops.push_back({PipelinePass::kBackward, op.chunk.microbatch});
+      case sim::Phase::kBackwardInput:
+        op(PipelinePass::kBackward, entry.chunk);
+        break;
+      case sim::Phase::kWeight:
         break;
       case sim::Phase::kForwardBackward:
-        ops.push_back({PipelinePass::kForward, op.chunk.microbatch});
-        ops.push_back({PipelinePass::kBackward, op.backward.microbatch});
+        op(PipelinePass::kForward, entry.chunk);
+        op(PipelinePass::kBackward, entry.backward);
         break;
-      default:
-        ADD_FAILURE() << "the model's backward is whole: no split backward (" << sim::phase_name(op.phase) << ")";
     }
   }
   return ops;
+}
+
+// Each direction's pipeline: where the schedule runs each stage.
+std::vector<PipelineParallelism> pipelines_of(const sim::PipelineSchedule& schedule, Communicator& peers) {
+  std::vector<PipelineParallelism> pipelines(schedule.directions(), PipelineParallelism{&peers, {}});
+  for (int d = 0; d < schedule.directions(); ++d)
+    for (int s = 0; s < schedule.stages(); ++s) pipelines[d].rank_of_stage.push_back(schedule.slot_of(s, d).rank);
+  return pipelines;
 }
 
 // The largest |stage - one device| over the tensors the stage holds, relative to the largest |one device| there.
@@ -97,7 +117,7 @@ TEST(PipelineStage, EachStageComputesWhatOneDeviceComputesForItsLayers) {
   std::vector<LossReport> reports(kStages);
   std::vector<ModelWeights> grads(kStages);
   run_ranks_on_threads(kStages, [&](Communicator& peers) {
-    const PipelineParallelism group{&peers};
+    const PipelineParallelism group{&peers, {}};
     ReducedDeepSeekV3 model(c, kSeed);
     model.keep_stage(PipelineStage::of(c, kStages, peers.rank()));
     model.options.pipeline = &group;
@@ -136,29 +156,29 @@ TEST(PipelineStage, EachStageComputesWhatOneDeviceComputesForItsLayers) {
 
 struct ScheduleCase {
   const char* name;
-  int stages;
-  sim::PipelineSchedule (*make)(int pp, int microbatches);
+  sim::PipelineSchedule (*make)();
 };
-
-sim::PipelineSchedule one_f_one_b(int pp, int m) { return sim::one_f_one_b_schedule(pp, m); }
-sim::PipelineSchedule one_f_one_b_paired(int pp, int m) { return sim::one_f_one_b_schedule(pp, m, true); }
 
 class PipelineParallelStep : public ::testing::TestWithParam<ScheduleCase> {};
 
 TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated) {
-  constexpr int kMicroBatches = 4, kSteps = 2;
+  constexpr int kSteps = 2;
   constexpr double kBiasSpeed = 0.1;  // 100x DeepSeek-V3's, so that the biases move and change choices
   const ModelConfig c = four_layer_config();
-  const int stages = GetParam().stages;
-  const sim::PipelineSchedule schedule = GetParam().make(stages, kMicroBatches);
+  const sim::PipelineSchedule schedule = GetParam().make();
+  const int ranks = schedule.ranks(), lanes = schedule.lanes(), stages = schedule.stages();
   std::vector<MicroBatch> micro_batches;
-  for (int m = 0; m < kMicroBatches; ++m) micro_batches.push_back(micro_batch(m));
+  for (int m = 0; m < schedule.microbatches(); ++m) micro_batches.push_back(micro_batch(m));
 
   // One device on the micro-batches as one batch (every micro-batch the same shape: the mean of their mean losses is
   // the batch's mean loss).
   std::vector<int> all_ids;
-  for (const MicroBatch& mb : micro_batches) all_ids.insert(all_ids.end(), mb.ids.begin(), mb.ids.end());
-  const VarlenBatch all = VarlenBatch::from_lengths({5, 4, 5, 4, 5, 4, 5, 4});
+  std::vector<int> lengths;
+  for (const MicroBatch& mb : micro_batches) {
+    all_ids.insert(all_ids.end(), mb.ids.begin(), mb.ids.end());
+    lengths.insert(lengths.end(), {5, 4});
+  }
+  const VarlenBatch all = VarlenBatch::from_lengths(lengths);
   ReducedDeepSeekV3 one_device(c, kSeed);
   AdamW one_optimizer(AdamWConfig{}, one_device.weights);
   std::vector<LossReport> expected;
@@ -168,54 +188,78 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
     expected_grads.push_back(one_device.gradient_buffer());
   }
 
-  std::vector<std::vector<LossReport>> reports(stages);
-  std::vector<std::vector<ModelWeights>> grads(stages);
-  std::vector<ReducedDeepSeekV3> models(stages, ReducedDeepSeekV3(c, kSeed));
-  run_ranks_on_threads(stages, [&](Communicator& peers) {
-    const int s = peers.rank();
-    const PipelineParallelism group{&peers};
-    ReducedDeepSeekV3& model = models[s];
-    model.keep_stage(PipelineStage::of(c, stages, s));
-    model.options.pipeline = &group;
-    AdamW optimizer(AdamWConfig{}, model.weights);
-    const std::vector<PipelineOp> ops = ops_of(schedule, s);
-    for (int step = 0; step < kSteps; ++step) {
-      reports[s].push_back(pipeline_parallel_training_step(model, optimizer, micro_batches, ops, kBiasSpeed));
-      grads[s].push_back(model.gradient_buffer());
+  std::vector<std::vector<LossReport>> reports(ranks);
+  std::vector<std::vector<std::vector<ModelWeights>>> grads(ranks);  // [rank][step][lane]
+  std::vector<std::vector<ReducedDeepSeekV3>> models(ranks);         // [rank][lane]
+  run_ranks_on_threads(ranks, [&](Communicator& peers) {
+    const int r = peers.rank();
+    const std::vector<PipelineParallelism> pipelines = pipelines_of(schedule, peers);
+    std::vector<ReducedDeepSeekV3>& lane_models = models[r];
+    lane_models.assign(lanes, ReducedDeepSeekV3(c, kSeed));
+    std::vector<AdamW> optimizers;
+    for (int l = 0; l < lanes; ++l) {
+      lane_models[l].keep_stage(PipelineStage::of(c, stages, schedule.stage_of(sim::Slot{r, l})));
+      lane_models[l].options.pipeline = &pipelines[schedule.direction_of(l)];
+      optimizers.emplace_back(AdamWConfig{}, lane_models[l].weights);
     }
-    model.options.pipeline = nullptr;  // the group ends with this thread
+    std::vector<PipelineLane> rank_lanes;
+    for (int l = 0; l < lanes; ++l) rank_lanes.push_back({&lane_models[l], &optimizers[l]});
+    const StageCopies copies = schedule.directions() == 2 ? StageCopies::kTwoDirections : StageCopies::kOne;
+    const std::vector<PipelineOp> ops = ops_of(schedule, r);
+    for (int step = 0; step < kSteps; ++step) {
+      reports[r].push_back(pipeline_parallel_training_step(rank_lanes, copies, micro_batches, ops, kBiasSpeed));
+      grads[r].emplace_back();
+      for (ReducedDeepSeekV3& model : lane_models) grads[r].back().push_back(model.gradient_buffer());
+    }
+    for (ReducedDeepSeekV3& model : lane_models) model.options.pipeline = nullptr;  // the group ends with the thread
   });
 
-  for (int s = 0; s < stages; ++s) {
+  for (int r = 0; r < ranks; ++r) {
     for (int step = 0; step < kSteps; ++step) {
       // Means of the same terms summed in another order: 1e-13 relative is a few hundred ulps.
-      EXPECT_NEAR(reports[s][step].total_loss, expected[step].total_loss, 1e-13 * expected[step].total_loss);
-      EXPECT_NEAR(reports[s][step].mtp_loss, expected[step].mtp_loss, 1e-13 * expected[step].mtp_loss);
-      // Gradients accumulated over the micro-batches and divided, against one GEMM over them all: the same
-      // products in another order (1e-12 relative to the largest; a micro-batch dropped or counted twice is 25%).
-      EXPECT_LT(largest_relative_difference(grads[s][step], expected_grads[step]), 1e-12)
-          << "stage " << s << " step " << step;
+      EXPECT_NEAR(reports[r][step].total_loss, expected[step].total_loss, 1e-13 * expected[step].total_loss);
+      EXPECT_NEAR(reports[r][step].mtp_loss, expected[step].mtp_loss, 1e-13 * expected[step].mtp_loss);
+      EXPECT_NEAR(reports[r][step].balance_loss, expected[step].balance_loss, 1e-13 * expected[step].balance_loss);
+      // Gradients accumulated over the micro-batches (and DualPipe's two copies) and divided, against one GEMM over
+      // them all: the same products in another order (1e-12 relative to the largest; a micro-batch dropped or
+      // counted twice is off by 1/M, 12.5% or more here).
+      for (int l = 0; l < lanes; ++l)
+        EXPECT_LT(largest_relative_difference(grads[r][step][l], expected_grads[step]), 1e-12)
+            << "rank " << r << " lane " << l << " step " << step;
     }
-    // Loads summed over the micro-batches are the batch's: the biases move bit for bit.
-    for (int b = 0; b < one_device.moe_block_count(); ++b)
-      if (models[s].holds_moe_block(b)) {
-        EXPECT_EQ(models[s].expert_bias[b], one_device.expert_bias[b]) << "stage " << s << " MoE block " << b;
+    for (const ReducedDeepSeekV3& model : models[r]) {
+      // Loads summed over the micro-batches are the batch's: the biases move bit for bit.
+      for (int b = 0; b < one_device.moe_block_count(); ++b) {
+        if (model.holds_moe_block(b)) {
+          EXPECT_EQ(model.expert_bias[b], one_device.expert_bias[b]) << "rank " << r << " MoE block " << b;
+        }
       }
-    // AdamW on FP32 master weights and BF16 moments: gradients that differ in their last bits change a stored value
-    // only near a rounding boundary, by at most one BF16 ulp of a moment (an update of lr x 2^-7 = 8e-6): 1e-5
-    // relative to the largest weight; a step on a wrong gradient moves weights by lr = 1e-3.
-    EXPECT_LT(largest_relative_difference(models[s].weights, one_device.weights), 1e-5) << "stage " << s;
+      // AdamW on FP32 master weights and BF16 moments: gradients that differ in their last bits change a stored
+      // value only near a rounding boundary, by at most one BF16 ulp of a moment (an update of lr x 2^-7 = 8e-6):
+      // 1e-5 relative to the largest weight; a step on a wrong gradient moves weights by lr = 1e-3.
+      EXPECT_LT(largest_relative_difference(model.weights, one_device.weights), 1e-5) << "rank " << r;
+    }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Schedules, PipelineParallelStep,
-                         ::testing::Values(ScheduleCase{"gpipe_2", 2, sim::gpipe_schedule},
-                                           ScheduleCase{"one_f_one_b_2", 2, one_f_one_b},
-                                           ScheduleCase{"one_f_one_b_4", 4, one_f_one_b},
-                                           ScheduleCase{"one_f_one_b_paired_4", 4, one_f_one_b_paired}),
-                         [](const ::testing::TestParamInfo<ScheduleCase>& param) {
-                           return std::string(param.param.name);
-                         });
+sim::PipelineSchedule gpipe_2() { return sim::gpipe_schedule(2, 4); }
+sim::PipelineSchedule one_f_one_b_2() { return sim::one_f_one_b_schedule(2, 4); }
+sim::PipelineSchedule one_f_one_b_4() { return sim::one_f_one_b_schedule(4, 4); }
+sim::PipelineSchedule one_f_one_b_paired_4() { return sim::one_f_one_b_schedule(4, 4, true); }
+sim::PipelineSchedule zb1p_4() { return sim::zb1p_schedule(4, 4); }
+sim::PipelineSchedule interleaved_2x2() { return sim::interleaved_schedule(2, 4, 2); }
+sim::PipelineSchedule dualpipe_2() { return sim::dualpipe_schedule(2, 4); }
+sim::PipelineSchedule dualpipe_4() { return sim::dualpipe_schedule(4, 8); }
+sim::PipelineSchedule dualpipev_4() { return sim::dualpipev_schedule(4, 4); }
+
+INSTANTIATE_TEST_SUITE_P(
+    Schedules, PipelineParallelStep,
+    ::testing::Values(ScheduleCase{"gpipe_2", gpipe_2}, ScheduleCase{"one_f_one_b_2", one_f_one_b_2},
+                      ScheduleCase{"one_f_one_b_4", one_f_one_b_4},
+                      ScheduleCase{"one_f_one_b_paired_4", one_f_one_b_paired_4}, ScheduleCase{"zb1p_4", zb1p_4},
+                      ScheduleCase{"interleaved_2x2", interleaved_2x2}, ScheduleCase{"dualpipe_2", dualpipe_2},
+                      ScheduleCase{"dualpipe_4", dualpipe_4}, ScheduleCase{"dualpipev_4", dualpipev_4}),
+    [](const ::testing::TestParamInfo<ScheduleCase>& param) { return std::string(param.param.name); });
 
 TEST(PipelineParallelStep, AScheduleThatSkipsABackwardIsRefused) {
   const ModelConfig c = testing::tiny_config();
