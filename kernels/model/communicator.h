@@ -6,6 +6,7 @@
 // (nccl_communicator.h). The model's tensors cross as host FP64 arrays, as they cross the compute back-end: a
 // device implementation copies them in and out (device-resident tensors are not built: NOTES.md).
 #pragma once
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -29,6 +30,11 @@ class Communicator {
   // directions included: pipeline_parallel_step_test runs them all).
   virtual void send(int peer, std::span<const double> values) = 0;
   virtual std::vector<double> receive(int peer) = 0;
+
+  // Every rank calls it together: the ranks of the same `color` form a group of their own, ranked by `key` (ties by
+  // rank here), as MPI_Comm_split and ncclCommSplit form them: how a grid of ranks gets its pipeline groups and its
+  // expert-parallel groups (DeepSeek-V3: PP 16 x EP 64). The result lives while this communicator does.
+  virtual std::unique_ptr<Communicator> split(int color, int key) = 0;
 };
 
 }  // namespace trainsim::kernels::model

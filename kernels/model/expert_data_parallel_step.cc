@@ -1,13 +1,12 @@
-// The data- and expert-parallel step (expert_data_parallel_step.h): the single-device step's parts with the
-// group's reductions between them.
+// The data- and expert-parallel step (expert_data_parallel_step.h): the gradients' reduction over the group, and
+// the step itself as the pipeline step's with the whole model as its one stage.
 #include "kernels/model/expert_data_parallel_step.h"
 
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "kernels/model/expert_bias_update.h"
-#include "kernels/moe/expert_loads.h"
+#include "kernels/model/pipeline_parallel_step.h"
 
 namespace trainsim::kernels::model {
 namespace {
@@ -44,34 +43,13 @@ void average_gradients_over_ranks(const ExpertParallelism& group, ModelWeights& 
 
 LossReport expert_data_parallel_training_step(ReducedDeepSeekV3& model, AdamW& optimizer, std::span<const int> ids,
                                               const VarlenBatch& batch, double bias_update_speed) {
-  const ExpertParallelism& group = group_of(model);
-  const LossReport own = model.forward(ids, batch);
-  model.backward();
-  average_gradients_over_ranks(group, model.gradient_buffer());
-  {
-    const AttachOpTimer attach(model.options.op_timer, Pass::kOptimizer);
-    const AttachBackend on_backend(model.options.backend);
-    OpScope scope(OpKind::kOptimizer, "adamw");
-    optimizer.step(model.weights, model.gradient_buffer());
-  }
-  {
-    const AttachOpTimer attach(model.options.op_timer, Pass::kOptimizer);
-    OpScope scope(OpKind::kOptimizer, "expert_bias_update");
-    const int experts = model.config().n_routed_experts;
-    for (int b = 0; b < model.moe_block_count(); ++b) {
-      const std::vector<int64_t> own_loads = loads_from_ids(model.last_expert_ids(b), experts);
-      std::vector<double> loads(experts);  // counts, exact as doubles (far below 2^53)
-      for (int e = 0; e < experts; ++e) loads[e] = double(own_loads[e]);
-      group.communicator->all_reduce_sum(loads);
-      std::vector<int64_t> group_loads(experts);
-      for (int e = 0; e < experts; ++e) group_loads[e] = int64_t(loads[e]);
-      update_expert_bias(group_loads, bias_update_speed, model.expert_bias[b]);
-    }
-  }
-  std::vector<double> losses = {own.main_loss, own.mtp_loss, own.balance_loss, own.total_loss};
-  group.communicator->all_reduce_sum(losses);
-  const double ranks = group.communicator->size();
-  return LossReport{losses[0] / ranks, losses[1] / ranks, losses[2] / ranks, losses[3] / ranks};
+  // The whole model as one stage, one micro-batch: the pipeline step's reductions without a pipeline.
+  const MicroBatch micro_batch{std::vector<int>(ids.begin(), ids.end()), batch};
+  const PipelineOp ops[] = {{PipelinePass::kForward, 0, 0}, {PipelinePass::kBackward, 0, 0}};
+  const PipelineLane lane{&model, &optimizer};
+  return pipeline_parallel_training_step(std::span<const PipelineLane>(&lane, 1), StageCopies::kOne,
+                                         std::span<const MicroBatch>(&micro_batch, 1), ops, bias_update_speed,
+                                         &group_of(model));
 }
 
 }  // namespace trainsim::kernels::model

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <stdexcept>
@@ -27,10 +28,15 @@ namespace {
 
 class NcclCommunicator final : public Communicator {
  public:
-  NcclCommunicator(ncclComm_t comm, int rank, int size) : comm_(comm), rank_(rank), size_(size) {
+  // owned: a split's communicator, destroyed with this object (run_ranks_on_gpus destroys the group's own).
+  NcclCommunicator(ncclComm_t comm, int rank, int size, bool owned = false)
+      : comm_(comm), rank_(rank), size_(size), owned_(owned) {
     TS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
   }
-  ~NcclCommunicator() override { cudaStreamDestroy(stream_); }
+  ~NcclCommunicator() override {
+    cudaStreamDestroy(stream_);
+    if (owned_) ncclCommDestroy(comm_);
+  }
   NcclCommunicator(const NcclCommunicator&) = delete;
   NcclCommunicator& operator=(const NcclCommunicator&) = delete;
 
@@ -103,9 +109,19 @@ class NcclCommunicator final : public Communicator {
     return values;
   }
 
+  std::unique_ptr<Communicator> split(int color, int key) override {
+    ncclComm_t child = nullptr;
+    TS_NCCL_CHECK(ncclCommSplit(comm_, color, key, &child, nullptr));
+    int rank = 0, size = 0;
+    TS_NCCL_CHECK(ncclCommUserRank(child, &rank));
+    TS_NCCL_CHECK(ncclCommCount(child, &size));
+    return std::make_unique<NcclCommunicator>(child, rank, size, true);
+  }
+
  private:
   ncclComm_t comm_;
   int rank_, size_;
+  bool owned_;
   cudaStream_t stream_ = nullptr;
 };
 

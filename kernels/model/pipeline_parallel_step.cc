@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "kernels/model/expert_bias_update.h"
+#include "kernels/model/expert_data_parallel_step.h"
 #include "kernels/moe/expert_loads.h"
 
 namespace trainsim::kernels::model {
@@ -133,7 +134,7 @@ void update_held_biases(ReducedDeepSeekV3& model, const std::vector<double>& loa
 
 LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, StageCopies copies,
                                            std::span<const MicroBatch> micro_batches, std::span<const PipelineOp> ops,
-                                           double bias_update_speed) {
+                                           double bias_update_speed, const ExpertParallelism* data_parallel) {
   const int count = int(micro_batches.size());
   if (lanes.empty() || (copies == StageCopies::kTwoDirections && lanes.size() != 2))
     throw std::invalid_argument("pipeline step: one lane, or two (DualPipe's directions, DualPipeV's halves)");
@@ -178,6 +179,10 @@ LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, 
     for (size_t i = 0; i < loads[1].size(); ++i) loads[1][i] += theirs0.at(i);
   }
   sum_embedding_over_its_stages(lanes);
+  if (data_parallel) {
+    for (const PipelineLane& lane : lanes) average_gradients_over_ranks(*data_parallel, lane.model->gradient_buffer());
+    for (std::vector<double>& lane_loads : loads) data_parallel->communicator->all_reduce_sum(lane_loads);
+  }
   for (size_t l = 0; l < lanes.size(); ++l) {
     ReducedDeepSeekV3& model = *lanes[l].model;
     const AttachOpTimer attach(model.options.op_timer, Pass::kOptimizer);
@@ -192,7 +197,12 @@ LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, 
   // The losses lie with the stages that computed them; every rank returns their sum over the ranks.
   std::vector<double> losses = {sum.main_loss, sum.mtp_loss, sum.balance_loss, sum.total_loss};
   if (peers) peers->all_reduce_sum(losses);
-  return LossReport{losses[0] / count, losses[1] / count, losses[2] / count, losses[3] / count};
+  double shares = count;
+  if (data_parallel) {
+    data_parallel->communicator->all_reduce_sum(losses);
+    shares *= data_parallel->communicator->size();
+  }
+  return LossReport{losses[0] / shares, losses[1] / shares, losses[2] / shares, losses[3] / shares};
 }
 
 LossReport pipeline_parallel_training_step(ReducedDeepSeekV3& model, AdamW& optimizer,

@@ -9,8 +9,9 @@
 //   - sums the embedding's gradient over the first and the last stage (the MTP modules' copy: pipeline_stage.h), on
 //     one rank where it holds both (DualPipe, DualPipeV), else between the two stages' ranks;
 //   - steps each lane's AdamW on its stage's weights;
+//   - with a data-parallel group, averages the gradients over it (expert_data_parallel_step.h);
 //   - moves the bias of each MoE block it holds by the experts' loads summed over the micro-batches (and, for
-//     DualPipe, over the two copies).
+//     DualPipe, over the two copies, and over the data-parallel group).
 // With equally shaped micro-batches this is the single-device step on the micro-batches concatenated, up to the
 // order of the gradients' additions (tests/kernels/model/pipeline_parallel_step_test.cc).
 //
@@ -51,10 +52,13 @@ struct PipelineLane {
 enum class StageCopies { kOne, kTwoDirections };
 
 // Each lane must see one forward and then one backward of every micro-batch it sees, and every micro-batch must be
-// seen. Returns the step's losses (the micro-batches' mean) on every rank.
+// seen. `data_parallel`: the ranks that hold the same stages, each with micro-batches of its own, over which the
+// MoE blocks run expert parallel and the rest data parallel (DeepSeek-V3's grid: PP 16 x EP 64;
+// expert_data_parallel_step.h says what it reduces); nullptr: none. Returns the step's losses (the mean over the
+// micro-batches, and over the data-parallel ranks) on every rank.
 LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, StageCopies copies,
                                            std::span<const MicroBatch> micro_batches, std::span<const PipelineOp> ops,
-                                           double bias_update_speed);
+                                           double bias_update_speed, const ExpertParallelism* data_parallel = nullptr);
 // One lane (GPipe, 1F1B, ZB1P; or the whole model as one stage).
 LossReport pipeline_parallel_training_step(ReducedDeepSeekV3& model, AdamW& optimizer,
                                            std::span<const MicroBatch> micro_batches, std::span<const PipelineOp> ops,

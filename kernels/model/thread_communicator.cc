@@ -1,13 +1,18 @@
 // In-process ranks: mailboxes under one lock (thread_communicator.h).
 #include "kernels/model/thread_communicator.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 namespace trainsim::kernels::model {
 namespace {
@@ -19,22 +24,21 @@ struct StoppedByAnotherRank : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The ranks' shared state: a FIFO of messages for each channel and ordered pair of ranks.
+// The ranks' shared state: a FIFO of messages for each group (the whole run's, "", and each split's), channel and
+// ordered pair of the group's ranks.
 class Mailboxes {
  public:
-  explicit Mailboxes(int ranks) : ranks_(ranks), queues_(2 * size_t(ranks) * ranks) {}
-
-  void post(Channel channel, int from, int to, std::vector<double> message) {
+  void post(const std::string& group, Channel channel, int from, int to, std::vector<double> message) {
     {
       const std::lock_guard lock(mutex_);
-      queue(channel, from, to).push_back(std::move(message));
+      queues_[Address{group, channel, from, to}].push_back(std::move(message));
     }
     arrived_.notify_all();
   }
 
-  std::vector<double> take(Channel channel, int from, int to) {
+  std::vector<double> take(const std::string& group, Channel channel, int from, int to) {
     std::unique_lock lock(mutex_);
-    std::deque<std::vector<double>>& q = queue(channel, from, to);
+    std::deque<std::vector<double>>& q = queues_[Address{group, channel, from, to}];
     arrived_.wait(lock, [&] { return aborted_ || !q.empty(); });
     if (aborted_) throw StoppedByAnotherRank("rank " + std::to_string(to) + ": another rank failed; the run stops");
     std::vector<double> message = std::move(q.front());
@@ -51,28 +55,26 @@ class Mailboxes {
   }
 
  private:
-  std::deque<std::vector<double>>& queue(Channel channel, int from, int to) {
-    return queues_[(size_t(channel) * ranks_ + from) * ranks_ + to];
-  }
-
-  int ranks_;
+  using Address = std::tuple<std::string, Channel, int, int>;
   std::mutex mutex_;
   std::condition_variable arrived_;
   bool aborted_ = false;
-  std::vector<std::deque<std::vector<double>>> queues_;
+  std::map<Address, std::deque<std::vector<double>>> queues_;
 };
 
 class ThreadCommunicator final : public Communicator {
  public:
-  ThreadCommunicator(Mailboxes& mailboxes, int rank, int size) : mailboxes_(mailboxes), rank_(rank), size_(size) {}
+  ThreadCommunicator(Mailboxes& mailboxes, std::string group, int rank, int size)
+      : mailboxes_(mailboxes), group_(std::move(group)), rank_(rank), size_(size) {}
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
   std::vector<std::vector<double>> all_to_all(const std::vector<std::vector<double>>& send) override {
     if (int(send.size()) != size_) throw std::invalid_argument("all_to_all: one message per rank");
-    for (int peer = 0; peer < size_; ++peer) mailboxes_.post(Channel::kCollective, rank_, peer, send[peer]);
+    for (int peer = 0; peer < size_; ++peer) mailboxes_.post(group_, Channel::kCollective, rank_, peer, send[peer]);
     std::vector<std::vector<double>> received(size_);
-    for (int peer = 0; peer < size_; ++peer) received[peer] = mailboxes_.take(Channel::kCollective, peer, rank_);
+    for (int peer = 0; peer < size_; ++peer)
+      received[peer] = mailboxes_.take(group_, Channel::kCollective, peer, rank_);
     return received;
   }
 
@@ -89,10 +91,25 @@ class ThreadCommunicator final : public Communicator {
   }
 
   void send(int peer, std::span<const double> values) override {
-    mailboxes_.post(Channel::kPointToPoint, rank_, checked(peer), std::vector<double>(values.begin(), values.end()));
+    mailboxes_.post(group_, Channel::kPointToPoint, rank_, checked(peer),
+                    std::vector<double>(values.begin(), values.end()));
   }
   std::vector<double> receive(int peer) override {
-    return mailboxes_.take(Channel::kPointToPoint, checked(peer), rank_);
+    return mailboxes_.take(group_, Channel::kPointToPoint, checked(peer), rank_);
+  }
+
+  std::unique_ptr<Communicator> split(int color, int key) override {
+    const std::vector<std::vector<double>> all =
+        all_to_all(std::vector<std::vector<double>>(size_, std::vector<double>{double(color), double(key)}));
+    std::vector<std::pair<double, int>> members;  // (key, rank) of the ranks of this color
+    for (int peer = 0; peer < size_; ++peer)
+      if (all[peer].at(0) == double(color)) members.emplace_back(all[peer].at(1), peer);
+    std::sort(members.begin(), members.end());
+    const int rank =
+        int(std::find(members.begin(), members.end(), std::make_pair(double(key), rank_)) - members.begin());
+    // Every rank splits in the same order, so the count names the split alike on all of them.
+    const std::string group = group_ + "/" + std::to_string(splits_++) + ":" + std::to_string(color);
+    return std::make_unique<ThreadCommunicator>(mailboxes_, group, rank, int(members.size()));
   }
 
  private:
@@ -103,20 +120,22 @@ class ThreadCommunicator final : public Communicator {
   }
 
   Mailboxes& mailboxes_;
+  std::string group_;
   int rank_, size_;
+  int splits_ = 0;
 };
 
 }  // namespace
 
 void run_ranks_on_threads(int ranks, const std::function<void(Communicator&)>& rank_main) {
   if (ranks < 1) throw std::invalid_argument("run_ranks_on_threads: at least one rank");
-  Mailboxes mailboxes(ranks);
+  Mailboxes mailboxes;
   std::vector<std::exception_ptr> failures(ranks);
   std::vector<std::thread> threads;
   threads.reserve(ranks);
   for (int r = 0; r < ranks; ++r)
     threads.emplace_back([&, r] {
-      ThreadCommunicator communicator(mailboxes, r, ranks);
+      ThreadCommunicator communicator(mailboxes, "", r, ranks);
       try {
         rank_main(communicator);
       } catch (...) {

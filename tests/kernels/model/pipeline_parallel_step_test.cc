@@ -1,12 +1,14 @@
 // The reduced model split into pipeline stages on in-process ranks (pipeline_stage.h, pipeline_parallel_step.h),
-// run in the simulator's own schedules (sim/schedules: GPipe, 1F1B, 1F1B with paired F&B ops), against the
-// single-device model (whose gradients model_gradient_test holds to finite differences).
+// run in the simulator's own schedules (sim/schedules: GPipe, 1F1B, paired 1F1B, ZB1P, interleaved, DualPipe,
+// DualPipeV), alone and in a grid with expert parallelism (expert_parallel_moe.h), against the single-device model
+// (whose gradients model_gradient_test holds to finite differences).
 #include "kernels/model/pipeline_parallel_step.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -157,6 +159,7 @@ TEST(PipelineStage, EachStageComputesWhatOneDeviceComputesForItsLayers) {
 struct ScheduleCase {
   const char* name;
   sim::PipelineSchedule (*make)();
+  int expert_ranks;  // 1: the pipeline alone; more: a grid of pipelines, each stage's ranks expert and data parallel
 };
 
 class PipelineParallelStep : public ::testing::TestWithParam<ScheduleCase> {};
@@ -166,18 +169,24 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
   constexpr double kBiasSpeed = 0.1;  // 100x DeepSeek-V3's, so that the biases move and change choices
   const ModelConfig c = four_layer_config();
   const sim::PipelineSchedule schedule = GetParam().make();
-  const int ranks = schedule.ranks(), lanes = schedule.lanes(), stages = schedule.stages();
-  std::vector<MicroBatch> micro_batches;
-  for (int m = 0; m < schedule.microbatches(); ++m) micro_batches.push_back(micro_batch(m));
+  const int pipeline_ranks = schedule.ranks(), lanes = schedule.lanes(), stages = schedule.stages();
+  const int expert_ranks = GetParam().expert_ranks, ranks = pipeline_ranks * expert_ranks;
+  const int micro_batches_per_shard = schedule.microbatches();
+  const ExpertPlacement placement = ExpertPlacement::contiguous(c.n_routed_experts, expert_ranks);
+  // Each data-parallel shard (an expert rank's pipeline) its own micro-batches.
+  std::vector<std::vector<MicroBatch>> shards(expert_ranks);
+  for (int e = 0; e < expert_ranks; ++e)
+    for (int m = 0; m < micro_batches_per_shard; ++m) shards[e].push_back(micro_batch(e * micro_batches_per_shard + m));
 
-  // One device on the micro-batches as one batch (every micro-batch the same shape: the mean of their mean losses is
-  // the batch's mean loss).
+  // One device on every shard's micro-batches as one batch (every micro-batch the same shape: the mean of their mean
+  // losses is the batch's mean loss).
   std::vector<int> all_ids;
   std::vector<int> lengths;
-  for (const MicroBatch& mb : micro_batches) {
-    all_ids.insert(all_ids.end(), mb.ids.begin(), mb.ids.end());
-    lengths.insert(lengths.end(), {5, 4});
-  }
+  for (const std::vector<MicroBatch>& shard : shards)
+    for (const MicroBatch& mb : shard) {
+      all_ids.insert(all_ids.end(), mb.ids.begin(), mb.ids.end());
+      lengths.insert(lengths.end(), {5, 4});
+    }
   const VarlenBatch all = VarlenBatch::from_lengths(lengths);
   ReducedDeepSeekV3 one_device(c, kSeed);
   AdamW one_optimizer(AdamWConfig{}, one_device.weights);
@@ -191,15 +200,24 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
   std::vector<std::vector<LossReport>> reports(ranks);
   std::vector<std::vector<std::vector<ModelWeights>>> grads(ranks);  // [rank][step][lane]
   std::vector<std::vector<ReducedDeepSeekV3>> models(ranks);         // [rank][lane]
-  run_ranks_on_threads(ranks, [&](Communicator& peers) {
-    const int r = peers.rank();
-    const std::vector<PipelineParallelism> pipelines = pipelines_of(schedule, peers);
-    std::vector<ReducedDeepSeekV3>& lane_models = models[r];
+  run_ranks_on_threads(ranks, [&](Communicator& world) {
+    const int w = world.rank(), r = w / expert_ranks, e = w % expert_ranks;
+    // The grid: a pipeline of the ranks with the same expert rank, an expert-parallel group of those with the same
+    // pipeline rank (DeepSeek-V3's PP x EP).
+    const std::unique_ptr<Communicator> pipeline_peers = world.split(e, r);
+    const std::unique_ptr<Communicator> expert_peers = world.split(r, e);
+    const std::vector<PipelineParallelism> pipelines = pipelines_of(schedule, *pipeline_peers);
+    const ExpertParallelism expert_group{expert_peers.get(), placement};
+    std::vector<ReducedDeepSeekV3>& lane_models = models[w];
     lane_models.assign(lanes, ReducedDeepSeekV3(c, kSeed));
     std::vector<AdamW> optimizers;
     for (int l = 0; l < lanes; ++l) {
       lane_models[l].keep_stage(PipelineStage::of(c, stages, schedule.stage_of(sim::Slot{r, l})));
       lane_models[l].options.pipeline = &pipelines[schedule.direction_of(l)];
+      if (expert_ranks > 1) {
+        lane_models[l].keep_own_experts(placement, e);
+        lane_models[l].options.expert_parallelism = &expert_group;
+      }
       optimizers.emplace_back(AdamWConfig{}, lane_models[l].weights);
     }
     std::vector<PipelineLane> rank_lanes;
@@ -207,37 +225,38 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
     const StageCopies copies = schedule.directions() == 2 ? StageCopies::kTwoDirections : StageCopies::kOne;
     const std::vector<PipelineOp> ops = ops_of(schedule, r);
     for (int step = 0; step < kSteps; ++step) {
-      reports[r].push_back(pipeline_parallel_training_step(rank_lanes, copies, micro_batches, ops, kBiasSpeed));
-      grads[r].emplace_back();
-      for (ReducedDeepSeekV3& model : lane_models) grads[r].back().push_back(model.gradient_buffer());
+      reports[w].push_back(pipeline_parallel_training_step(rank_lanes, copies, shards[e], ops, kBiasSpeed,
+                                                           expert_ranks > 1 ? &expert_group : nullptr));
+      grads[w].emplace_back();
+      for (ReducedDeepSeekV3& model : lane_models) grads[w].back().push_back(model.gradient_buffer());
     }
-    for (ReducedDeepSeekV3& model : lane_models) model.options.pipeline = nullptr;  // the group ends with the thread
+    for (ReducedDeepSeekV3& model : lane_models) model.options = RunOptions{};  // the groups end with the thread
   });
 
-  for (int r = 0; r < ranks; ++r) {
+  for (int w = 0; w < ranks; ++w) {
     for (int step = 0; step < kSteps; ++step) {
       // Means of the same terms summed in another order: 1e-13 relative is a few hundred ulps.
-      EXPECT_NEAR(reports[r][step].total_loss, expected[step].total_loss, 1e-13 * expected[step].total_loss);
-      EXPECT_NEAR(reports[r][step].mtp_loss, expected[step].mtp_loss, 1e-13 * expected[step].mtp_loss);
-      EXPECT_NEAR(reports[r][step].balance_loss, expected[step].balance_loss, 1e-13 * expected[step].balance_loss);
-      // Gradients accumulated over the micro-batches (and DualPipe's two copies) and divided, against one GEMM over
-      // them all: the same products in another order (1e-12 relative to the largest; a micro-batch dropped or
-      // counted twice is off by 1/M, 12.5% or more here).
+      EXPECT_NEAR(reports[w][step].total_loss, expected[step].total_loss, 1e-13 * expected[step].total_loss);
+      EXPECT_NEAR(reports[w][step].mtp_loss, expected[step].mtp_loss, 1e-13 * expected[step].mtp_loss);
+      EXPECT_NEAR(reports[w][step].balance_loss, expected[step].balance_loss, 1e-13 * expected[step].balance_loss);
+      // Gradients accumulated over the micro-batches (DualPipe's two copies, the data-parallel shards) and divided,
+      // against one GEMM over them all: the same products in another order (1e-12 relative to the largest; a
+      // micro-batch dropped or counted twice is off by 1/8 or more here).
       for (int l = 0; l < lanes; ++l)
-        EXPECT_LT(largest_relative_difference(grads[r][step][l], expected_grads[step]), 1e-12)
-            << "rank " << r << " lane " << l << " step " << step;
+        EXPECT_LT(largest_relative_difference(grads[w][step][l], expected_grads[step]), 1e-12)
+            << "rank " << w << " lane " << l << " step " << step;
     }
-    for (const ReducedDeepSeekV3& model : models[r]) {
+    for (const ReducedDeepSeekV3& model : models[w]) {
       // Loads summed over the micro-batches are the batch's: the biases move bit for bit.
       for (int b = 0; b < one_device.moe_block_count(); ++b) {
         if (model.holds_moe_block(b)) {
-          EXPECT_EQ(model.expert_bias[b], one_device.expert_bias[b]) << "rank " << r << " MoE block " << b;
+          EXPECT_EQ(model.expert_bias[b], one_device.expert_bias[b]) << "rank " << w << " MoE block " << b;
         }
       }
       // AdamW on FP32 master weights and BF16 moments: gradients that differ in their last bits change a stored
       // value only near a rounding boundary, by at most one BF16 ulp of a moment (an update of lr x 2^-7 = 8e-6):
       // 1e-5 relative to the largest weight; a step on a wrong gradient moves weights by lr = 1e-3.
-      EXPECT_LT(largest_relative_difference(model.weights, one_device.weights), 1e-5) << "rank " << r;
+      EXPECT_LT(largest_relative_difference(model.weights, one_device.weights), 1e-5) << "rank " << w;
     }
   }
 }
@@ -254,11 +273,15 @@ sim::PipelineSchedule dualpipev_4() { return sim::dualpipev_schedule(4, 4); }
 
 INSTANTIATE_TEST_SUITE_P(
     Schedules, PipelineParallelStep,
-    ::testing::Values(ScheduleCase{"gpipe_2", gpipe_2}, ScheduleCase{"one_f_one_b_2", one_f_one_b_2},
-                      ScheduleCase{"one_f_one_b_4", one_f_one_b_4},
-                      ScheduleCase{"one_f_one_b_paired_4", one_f_one_b_paired_4}, ScheduleCase{"zb1p_4", zb1p_4},
-                      ScheduleCase{"interleaved_2x2", interleaved_2x2}, ScheduleCase{"dualpipe_2", dualpipe_2},
-                      ScheduleCase{"dualpipe_4", dualpipe_4}, ScheduleCase{"dualpipev_4", dualpipev_4}),
+    ::testing::Values(ScheduleCase{"gpipe_2", gpipe_2, 1}, ScheduleCase{"one_f_one_b_2", one_f_one_b_2, 1},
+                      ScheduleCase{"one_f_one_b_4", one_f_one_b_4, 1},
+                      ScheduleCase{"one_f_one_b_paired_4", one_f_one_b_paired_4, 1}, ScheduleCase{"zb1p_4", zb1p_4, 1},
+                      ScheduleCase{"interleaved_2x2", interleaved_2x2, 1}, ScheduleCase{"dualpipe_2", dualpipe_2, 1},
+                      ScheduleCase{"dualpipe_4", dualpipe_4, 1}, ScheduleCase{"dualpipev_4", dualpipev_4, 1},
+                      // The grid, DeepSeek-V3's layout in small: PP x EP, each stage's ranks also data parallel.
+                      ScheduleCase{"one_f_one_b_2_by_ep_4", one_f_one_b_2, 4},
+                      ScheduleCase{"dualpipe_2_by_ep_2", dualpipe_2, 2},
+                      ScheduleCase{"dualpipev_4_by_ep_2", dualpipev_4, 2}),
     [](const ::testing::TestParamInfo<ScheduleCase>& param) { return std::string(param.param.name); });
 
 TEST(PipelineParallelStep, AScheduleThatSkipsABackwardIsRefused) {

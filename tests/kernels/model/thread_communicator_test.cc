@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -54,6 +55,28 @@ TEST(ThreadCommunicator, PointToPointMessagesArriveInOrderApartFromTheCollective
   EXPECT_EQ(first, (std::vector<double>{1, 2}));
   EXPECT_EQ(second, (std::vector<double>{3}));
   EXPECT_EQ(collective, (std::vector<double>{3}));
+}
+
+TEST(ThreadCommunicator, SplitFormsAGroupOfEachColourRankedByKey) {
+  // Four ranks, colour rank % 2, key -rank: groups {0, 2} and {1, 3}, each ranked highest world rank first.
+  constexpr int kRanks = 4;
+  std::vector<int> group_rank(kRanks), group_size(kRanks);
+  std::vector<double> group_sum(kRanks), world_sum(kRanks);
+  run_ranks_on_threads(kRanks, [&](Communicator& world) {
+    const std::unique_ptr<Communicator> group = world.split(world.rank() % 2, -world.rank());
+    group_rank[world.rank()] = group->rank();
+    group_size[world.rank()] = group->size();
+    std::vector<double> value = {double(world.rank())};
+    group->all_reduce_sum(value);  // a group's traffic stays in the group, and the world's in the world
+    group_sum[world.rank()] = value[0];
+    value = {1.0};
+    world.all_reduce_sum(value);
+    world_sum[world.rank()] = value[0];
+  });
+  EXPECT_EQ(group_rank, (std::vector<int>{1, 1, 0, 0}));
+  EXPECT_EQ(group_size, (std::vector<int>{2, 2, 2, 2}));
+  EXPECT_EQ(group_sum, (std::vector<double>{2, 4, 2, 4}));  // 0 + 2 and 1 + 3
+  EXPECT_EQ(world_sum, (std::vector<double>{4, 4, 4, 4}));
 }
 
 TEST(ThreadCommunicator, ARankThatFailsStopsTheRanksWaitingForItAndItsErrorIsRethrown) {
