@@ -25,11 +25,22 @@ class Communicator {
   // Every rank calls it together with the same length: values become their element-wise sum over the ranks, the
   // same on every rank.
   virtual void all_reduce_sum(std::span<double> values) = 0;
-  // Point to point: messages from one rank to another arrive in the order they were sent, as NCCL matches a pair's
-  // sends and receives, so a receiver must take them in that order (the simulator's schedules do, DualPipe's two
-  // directions included: pipeline_parallel_step_test runs them all).
-  virtual void send(int peer, std::span<const double> values) = 0;
-  virtual std::vector<double> receive(int peer) = 0;
+  // Point to point, as one group (NCCL's ncclGroupStart/End): posts `sends`, receives one message from each rank of
+  // `receive_from` (result [i] from receive_from[i]) and returns when all are done. A send completes when its peer
+  // receives it, as NCCL's do (the in-process ranks may buffer: thread_communicator.h); the operations of one group
+  // progress together, so two ranks that send to each other in one exchange do not wait on each other. Messages
+  // from one rank to another arrive in the order they were sent, as NCCL matches a pair's sends and receives.
+  struct Message {
+    int peer = 0;
+    std::vector<double> values;
+  };
+  virtual std::vector<std::vector<double>> exchange(const std::vector<Message>& sends,
+                                                    std::span<const int> receive_from) = 0;
+  // An exchange of one send, or of one receive.
+  virtual void send(int peer, std::span<const double> values) {
+    exchange({Message{peer, std::vector<double>(values.begin(), values.end())}}, {});
+  }
+  virtual std::vector<double> receive(int peer) { return exchange({}, std::span<const int>(&peer, 1)).at(0); }
 
   // Every rank calls it together: the ranks of the same `color` form a group of their own, ranked by `key` (ties by
   // rank here), as MPI_Comm_split and ncclCommSplit form them: how a grid of ranks gets its pipeline groups and its

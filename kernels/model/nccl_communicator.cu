@@ -86,27 +86,42 @@ class NcclCommunicator final : public Communicator {
     TS_CUDA_CHECK(cudaMemcpy(values.data(), device.get(), values.size_bytes(), cudaMemcpyDeviceToHost));
   }
 
-  void send(int peer, std::span<const double> values) override {
-    DeviceBuffer<int64_t> length(std::vector<int64_t>{int64_t(values.size())});
-    DeviceBuffer<double> device(std::vector<double>(values.begin(), values.end()));
+  // Two groups: the lengths, then the data, so each receive is sized before its data arrives. NCCL matches a pair's
+  // sends and receives in issue order, so each message's length pairs with its length and its data with its data.
+  std::vector<std::vector<double>> exchange(const std::vector<Message>& sends,
+                                            std::span<const int> receive_from) override {
+    std::vector<int64_t> lengths_to;
+    for (const Message& message : sends) lengths_to.push_back(int64_t(message.values.size()));
+    DeviceBuffer<int64_t> lengths_to_device(lengths_to), lengths_from_device{receive_from.size()};
     TS_NCCL_CHECK(ncclGroupStart());
-    TS_NCCL_CHECK(ncclSend(length.get(), 1, ncclInt64, peer, comm_, stream_));
-    if (!values.empty()) TS_NCCL_CHECK(ncclSend(device.get(), values.size(), ncclFloat64, peer, comm_, stream_));
+    for (size_t i = 0; i < sends.size(); ++i)
+      TS_NCCL_CHECK(ncclSend(lengths_to_device.get() + i, 1, ncclInt64, sends[i].peer, comm_, stream_));
+    for (size_t i = 0; i < receive_from.size(); ++i)
+      TS_NCCL_CHECK(ncclRecv(lengths_from_device.get() + i, 1, ncclInt64, receive_from[i], comm_, stream_));
     TS_NCCL_CHECK(ncclGroupEnd());
     TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
-  }
+    const std::vector<int64_t> lengths_from =
+        receive_from.empty() ? std::vector<int64_t>() : lengths_from_device.download();
 
-  std::vector<double> receive(int peer) override {
-    DeviceBuffer<int64_t> length(1);
-    TS_NCCL_CHECK(ncclRecv(length.get(), 1, ncclInt64, peer, comm_, stream_));
+    std::vector<DeviceBuffer<double>> outgoing, incoming;
+    for (const Message& message : sends) outgoing.emplace_back(message.values);
+    for (int64_t length : lengths_from) incoming.emplace_back(size_t(length));
+    TS_NCCL_CHECK(ncclGroupStart());
+    for (size_t i = 0; i < sends.size(); ++i)
+      if (!sends[i].values.empty())
+        TS_NCCL_CHECK(ncclSend(outgoing[i].get(), sends[i].values.size(), ncclFloat64, sends[i].peer, comm_, stream_));
+    for (size_t i = 0; i < receive_from.size(); ++i)
+      if (lengths_from[i] > 0)
+        TS_NCCL_CHECK(
+            ncclRecv(incoming[i].get(), size_t(lengths_from[i]), ncclFloat64, receive_from[i], comm_, stream_));
+    TS_NCCL_CHECK(ncclGroupEnd());
     TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    const int64_t count = length.download()[0];
-    DeviceBuffer<double> device{size_t(count)};
-    if (count > 0) TS_NCCL_CHECK(ncclRecv(device.get(), size_t(count), ncclFloat64, peer, comm_, stream_));
-    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    std::vector<double> values = device.download();
-    values.resize(size_t(count));
-    return values;
+    std::vector<std::vector<double>> received;
+    for (size_t i = 0; i < receive_from.size(); ++i) {
+      received.push_back(incoming[i].download());
+      received.back().resize(size_t(lengths_from[i]));
+    }
+    return received;
   }
 
   std::unique_ptr<Communicator> split(int color, int key) override {

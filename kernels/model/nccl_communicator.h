@@ -4,9 +4,9 @@
 // has a thread per rank; a multi-node run would create its communicators from an ncclUniqueId instead, behind the
 // same interface. The host FP64 arrays are copied to the device, sent as FP64 (ncclFloat64) and copied back.
 //
-// NCCL's sends are rendezvous: a send returns once its peer has received it, where the threads' mailboxes buffer.
-// Code that sends must order its sends and receives so that no two ranks wait to send to each other (a pipeline's
-// neighbours alternate, as Megatron-LM's batched send/receive pairs them); the collectives have no such constraint.
+// NCCL's sends complete when their peer receives them (a rendezvous): code that the in-process ranks run with
+// SendCompletion::kRendezvous (thread_communicator.h) does not hang here; the pipeline step pairs its sends with its
+// next receive for that reason (paired_sends.h).
 #pragma once
 #include <functional>
 

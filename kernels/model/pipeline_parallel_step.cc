@@ -1,12 +1,14 @@
 // A rank's step over its schedule (pipeline_parallel_step.h).
 #include "kernels/model/pipeline_parallel_step.h"
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "kernels/model/expert_bias_update.h"
 #include "kernels/model/expert_data_parallel_step.h"
+#include "kernels/model/paired_sends.h"
 #include "kernels/moe/expert_loads.h"
 
 namespace trainsim::kernels::model {
@@ -59,16 +61,21 @@ void assign_sum(ModelWeights& grads, const std::vector<double>& first, const std
   });
 }
 
+// DualPipe's partner ranks r and pp-1-r swap two messages each, as one exchange (both send before they receive).
+std::vector<std::vector<double>> swap_with_partner(Communicator& peers, const std::vector<std::vector<double>>& mine) {
+  const int partner = peers.size() - 1 - peers.rank();
+  const int from[] = {partner, partner};
+  return peers.exchange({{partner, mine[0]}, {partner, mine[1]}}, from);
+}
+
 // DualPipe: rank r's lane 0 holds direction 0's copy of stage r and lane 1 direction 1's copy of stage pp-1-r; its
 // partner pp-1-r the other copies of the same two stages. Both sum each stage's copies as direction 0's + 1's.
 void sum_stage_copies(Communicator& peers, ReducedDeepSeekV3& lane0, ReducedDeepSeekV3& lane1) {
-  const int partner = peers.size() - 1 - peers.rank();
-  const std::vector<double> mine0 = flattened(lane0.gradient_buffer()), mine1 = flattened(lane1.gradient_buffer());
-  peers.send(partner, mine0);
-  peers.send(partner, mine1);
-  const std::vector<double> theirs0 = peers.receive(partner), theirs1 = peers.receive(partner);
-  assign_sum(lane0.gradient_buffer(), mine0, theirs1);  // my stage, direction 0's copy here, direction 1's there
-  assign_sum(lane1.gradient_buffer(), theirs0, mine1);  // the partner's stage, direction 0's copy there
+  const std::vector<std::vector<double>> mine = {flattened(lane0.gradient_buffer()),
+                                                 flattened(lane1.gradient_buffer())};
+  const std::vector<std::vector<double>> theirs = swap_with_partner(peers, mine);
+  assign_sum(lane0.gradient_buffer(), mine[0], theirs[1]);  // my stage, direction 0's copy here, direction 1's there
+  assign_sum(lane1.gradient_buffer(), theirs[0], mine[1]);  // the partner's stage, direction 0's copy there
 }
 
 // The embedding's gradient of the first stage's lookup and of the last stage's MTP modules, summed (first's +
@@ -130,6 +137,58 @@ void update_held_biases(ReducedDeepSeekV3& model, const std::vector<double>& loa
   }
 }
 
+// Whether an op's first message is a receive: a forward's input from the stage before, a backward's output gradient
+// from the stage after (reduced_deepseek_v3.h).
+bool starts_with_receive(const PipelineOp& op, std::span<const PipelineLane> lanes) {
+  const PipelineStage& stage = lanes[op.lane].model->stage();
+  return op.pass == PipelinePass::kForward ? !stage.holds_embedding() : !stage.holds_head();
+}
+
+// For a step's ops: the lanes' pipeline groups re-pointed at PairedSends over their communicators (each send posted
+// with the rank's next receive), one wrapper per communicator, so that a rank's lanes keep one order of messages;
+// the groups restored by finish() or, on an error, when it goes.
+class PairedStageMessages {
+ public:
+  explicit PairedStageMessages(std::span<const PipelineLane> lanes) : lanes_(lanes), groups_(lanes.size()) {
+    for (const PipelineLane& lane : lanes) own_.push_back(lane.model->options.pipeline);
+    for (size_t l = 0; l < lanes.size(); ++l) {
+      if (!own_[l]) continue;
+      Communicator* inner = own_[l]->communicator;
+      size_t w = 0;
+      while (w < inners_.size() && inners_[w] != inner) ++w;
+      if (w == inners_.size()) {
+        inners_.push_back(inner);
+        wrappers_.push_back(std::make_unique<PairedSends>(*inner));
+      }
+      groups_[l] = PipelineParallelism{wrappers_[w].get(), own_[l]->rank_of_stage};
+      lanes[l].model->options.pipeline = &groups_[l];
+    }
+  }
+  ~PairedStageMessages() { restore(); }
+  PairedStageMessages(const PairedStageMessages&) = delete;
+  PairedStageMessages& operator=(const PairedStageMessages&) = delete;
+
+  void flush() {
+    for (const std::unique_ptr<PairedSends>& wrapper : wrappers_) wrapper->flush();
+  }
+  // Posts the sends still held and gives the lanes their own groups back.
+  void finish() {
+    flush();
+    restore();
+  }
+
+ private:
+  void restore() {
+    for (size_t l = 0; l < lanes_.size(); ++l) lanes_[l].model->options.pipeline = own_[l];
+  }
+
+  std::span<const PipelineLane> lanes_;
+  std::vector<const PipelineParallelism*> own_;
+  std::vector<PipelineParallelism> groups_;
+  std::vector<Communicator*> inners_;
+  std::vector<std::unique_ptr<PairedSends>> wrappers_;
+};
+
 }  // namespace
 
 LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, StageCopies copies,
@@ -147,9 +206,11 @@ LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, 
     if (lane.model->options.pipeline) peers = lane.model->options.pipeline->communicator;
   }
 
+  PairedStageMessages paired(lanes);
   LossReport sum;
   std::vector<bool> first_backward(lanes.size(), true);
-  for (const PipelineOp& op : ops) {
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const PipelineOp& op = ops[i];
     ReducedDeepSeekV3& model = *lanes[op.lane].model;
     const MicroBatch& mb = micro_batches[op.micro_batch];
     if (op.pass == PipelinePass::kForward) {
@@ -161,7 +222,10 @@ LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, 
                      first_backward[op.lane] ? GradientBuffer::kZeroFirst : GradientBuffer::kAccumulate);
       first_backward[op.lane] = false;
     }
+    // An op's sends go out with the next op's receive, or now if the next op starts without one.
+    if (i + 1 == ops.size() || !starts_with_receive(ops[i + 1], lanes)) paired.flush();
   }
+  paired.finish();
   for (const PipelineLane& lane : lanes)
     for_each_parameter(lane.model->gradient_buffer(), lane.model->gradient_buffer(),
                        [&](const std::string&, int, std::vector<double>& g, std::vector<double>&) {
@@ -171,12 +235,10 @@ LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, 
   for (size_t l = 0; l < lanes.size(); ++l) loads[l] = held_loads(*lanes[l].model, of_lane[l]);
   if (copies == StageCopies::kTwoDirections) {
     sum_stage_copies(*peers, *lanes[0].model, *lanes[1].model);
-    const int partner = peers->size() - 1 - peers->rank();  // its lane 1 holds my lane 0's stage, and back
-    peers->send(partner, loads[0]);
-    peers->send(partner, loads[1]);
-    const std::vector<double> theirs0 = peers->receive(partner), theirs1 = peers->receive(partner);
-    for (size_t i = 0; i < loads[0].size(); ++i) loads[0][i] += theirs1.at(i);
-    for (size_t i = 0; i < loads[1].size(); ++i) loads[1][i] += theirs0.at(i);
+    const std::vector<std::vector<double>> theirs =
+        swap_with_partner(*peers, loads);  // their lane 1: my lane 0's stage
+    for (size_t i = 0; i < loads[0].size(); ++i) loads[0][i] += theirs[1].at(i);
+    for (size_t i = 0; i < loads[1].size(); ++i) loads[1][i] += theirs[0].at(i);
   }
   sum_embedding_over_its_stages(lanes);
   if (data_parallel) {

@@ -1,4 +1,4 @@
-// In-process ranks: mailboxes under one lock (thread_communicator.h).
+// In-process ranks: mailboxes under one lock, and a deadlock check over every waiting rank (thread_communicator.h).
 #include "kernels/model/thread_communicator.h"
 
 #include <algorithm>
@@ -24,26 +24,48 @@ struct StoppedByAnotherRank : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A message in a mailbox, and whether its receiver has taken it (what a rendezvous send waits for).
+struct Envelope {
+  std::vector<double> values;
+  std::shared_ptr<bool> taken;
+};
+
 // The ranks' shared state: a FIFO of messages for each group (the whole run's, "", and each split's), channel and
-// ordered pair of the group's ranks.
+// ordered pair of the group's ranks; and what each waiting rank waits for.
 class Mailboxes {
  public:
-  void post(const std::string& group, Channel channel, int from, int to, std::vector<double> message) {
+  explicit Mailboxes(int ranks) : running_(ranks) {}
+
+  // Posts a message; returns its taken flag.
+  std::shared_ptr<bool> post(const std::string& group, Channel channel, int from, int to, std::vector<double> values) {
+    auto taken = std::make_shared<bool>(false);
     {
       const std::lock_guard lock(mutex_);
-      queues_[Address{group, channel, from, to}].push_back(std::move(message));
+      queues_[Address{group, channel, from, to}].push_back(Envelope{std::move(values), taken});
     }
-    arrived_.notify_all();
+    changed_.notify_all();
+    return taken;
   }
 
   std::vector<double> take(const std::string& group, Channel channel, int from, int to) {
     std::unique_lock lock(mutex_);
-    std::deque<std::vector<double>>& q = queues_[Address{group, channel, from, to}];
-    arrived_.wait(lock, [&] { return aborted_ || !q.empty(); });
-    if (aborted_) throw StoppedByAnotherRank("rank " + std::to_string(to) + ": another rank failed; the run stops");
-    std::vector<double> message = std::move(q.front());
+    std::deque<Envelope>& q = queues_[Address{group, channel, from, to}];
+    wait(
+        lock, [&] { return !q.empty(); }, to,
+        "a " + std::string(channel == Channel::kCollective ? "collective" : "point-to-point") + " message from rank " +
+            std::to_string(from) + (group.empty() ? "" : " of group " + group));
+    Envelope envelope = std::move(q.front());
     q.pop_front();
-    return message;
+    *envelope.taken = true;
+    changed_.notify_all();  // a rendezvous sender may wait for it
+    return std::move(envelope.values);
+  }
+
+  void wait_until_taken(const std::vector<std::shared_ptr<bool>>& sent, int rank) {
+    std::unique_lock lock(mutex_);
+    wait(
+        lock, [&] { return std::all_of(sent.begin(), sent.end(), [](const auto& taken) { return *taken; }); }, rank,
+        "its sends to be received");
   }
 
   void abort() {
@@ -51,21 +73,61 @@ class Mailboxes {
       const std::lock_guard lock(mutex_);
       aborted_ = true;
     }
-    arrived_.notify_all();
+    changed_.notify_all();
+  }
+
+  // A rank's thread has returned: the others can no longer wait for it.
+  void finished() {
+    {
+      const std::lock_guard lock(mutex_);
+      --running_;
+    }
+    changed_.notify_all();
   }
 
  private:
   using Address = std::tuple<std::string, Channel, int, int>;
+
+  // Waits until `ready`; registered meanwhile, so that the rank that finds every running rank waiting on something
+  // not ready names the deadlock instead of all waiting for ever.
+  template <typename Ready>
+  void wait(std::unique_lock<std::mutex>& lock, Ready ready, int rank, const std::string& what) {
+    const Waiter waiter{ready, "rank " + std::to_string(rank) + " waits for " + what};
+    waiting_.push_back(&waiter);
+    while (!aborted_ && !waiter.ready()) {
+      const bool deadlock = int(waiting_.size()) == running_ &&
+                            std::none_of(waiting_.begin(), waiting_.end(), [](const Waiter* w) { return w->ready(); });
+      if (deadlock) {
+        std::string message = "deadlock: every running rank waits for what no rank will do:";
+        for (const Waiter* w : waiting_) message += " " + w->what + ";";
+        aborted_ = true;
+        waiting_.erase(std::find(waiting_.begin(), waiting_.end(), &waiter));
+        changed_.notify_all();
+        throw std::runtime_error(message);
+      }
+      changed_.wait(lock);
+    }
+    waiting_.erase(std::find(waiting_.begin(), waiting_.end(), &waiter));
+    if (!waiter.ready() && aborted_)
+      throw StoppedByAnotherRank("rank " + std::to_string(rank) + ": another rank failed; the run stops");
+  }
+
   std::mutex mutex_;
-  std::condition_variable arrived_;
+  std::condition_variable changed_;
   bool aborted_ = false;
-  std::map<Address, std::deque<std::vector<double>>> queues_;
+  int running_;
+  struct Waiter {
+    std::function<bool()> ready;
+    std::string what;  // "rank 2 waits for a point-to-point message from rank 1 of group /0:1"
+  };
+  std::vector<const Waiter*> waiting_;
+  std::map<Address, std::deque<Envelope>> queues_;
 };
 
 class ThreadCommunicator final : public Communicator {
  public:
-  ThreadCommunicator(Mailboxes& mailboxes, std::string group, int rank, int size)
-      : mailboxes_(mailboxes), group_(std::move(group)), rank_(rank), size_(size) {}
+  ThreadCommunicator(Mailboxes& mailboxes, SendCompletion sends, std::string group, int rank, int size)
+      : mailboxes_(mailboxes), sends_(sends), group_(std::move(group)), rank_(rank), size_(size) {}
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
@@ -90,12 +152,16 @@ class ThreadCommunicator final : public Communicator {
     }
   }
 
-  void send(int peer, std::span<const double> values) override {
-    mailboxes_.post(group_, Channel::kPointToPoint, rank_, checked(peer),
-                    std::vector<double>(values.begin(), values.end()));
-  }
-  std::vector<double> receive(int peer) override {
-    return mailboxes_.take(group_, Channel::kPointToPoint, checked(peer), rank_);
+  std::vector<std::vector<double>> exchange(const std::vector<Message>& sends,
+                                            std::span<const int> receive_from) override {
+    std::vector<std::shared_ptr<bool>> sent;
+    for (const Message& message : sends)
+      sent.push_back(mailboxes_.post(group_, Channel::kPointToPoint, rank_, checked(message.peer), message.values));
+    std::vector<std::vector<double>> received;
+    for (int peer : receive_from)
+      received.push_back(mailboxes_.take(group_, Channel::kPointToPoint, checked(peer), rank_));
+    if (sends_ == SendCompletion::kRendezvous) mailboxes_.wait_until_taken(sent, rank_);
+    return received;
   }
 
   std::unique_ptr<Communicator> split(int color, int key) override {
@@ -109,7 +175,7 @@ class ThreadCommunicator final : public Communicator {
         int(std::find(members.begin(), members.end(), std::make_pair(double(key), rank_)) - members.begin());
     // Every rank splits in the same order, so the count names the split alike on all of them.
     const std::string group = group_ + "/" + std::to_string(splits_++) + ":" + std::to_string(color);
-    return std::make_unique<ThreadCommunicator>(mailboxes_, group, rank, int(members.size()));
+    return std::make_unique<ThreadCommunicator>(mailboxes_, sends_, group, rank, int(members.size()));
   }
 
  private:
@@ -120,6 +186,7 @@ class ThreadCommunicator final : public Communicator {
   }
 
   Mailboxes& mailboxes_;
+  SendCompletion sends_;
   std::string group_;
   int rank_, size_;
   int splits_ = 0;
@@ -127,21 +194,22 @@ class ThreadCommunicator final : public Communicator {
 
 }  // namespace
 
-void run_ranks_on_threads(int ranks, const std::function<void(Communicator&)>& rank_main) {
+void run_ranks_on_threads(int ranks, const std::function<void(Communicator&)>& rank_main, SendCompletion sends) {
   if (ranks < 1) throw std::invalid_argument("run_ranks_on_threads: at least one rank");
-  Mailboxes mailboxes;
+  Mailboxes mailboxes(ranks);
   std::vector<std::exception_ptr> failures(ranks);
   std::vector<std::thread> threads;
   threads.reserve(ranks);
   for (int r = 0; r < ranks; ++r)
     threads.emplace_back([&, r] {
-      ThreadCommunicator communicator(mailboxes, "", r, ranks);
+      ThreadCommunicator communicator(mailboxes, sends, "", r, ranks);
       try {
         rank_main(communicator);
       } catch (...) {
         failures[r] = std::current_exception();
         mailboxes.abort();
       }
+      mailboxes.finished();
     });
   for (std::thread& t : threads) t.join();
   // A rank's own failure before any rank's stop that it caused.

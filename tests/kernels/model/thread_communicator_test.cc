@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 namespace trainsim::kernels::model {
@@ -77,6 +78,33 @@ TEST(ThreadCommunicator, SplitFormsAGroupOfEachColourRankedByKey) {
   EXPECT_EQ(group_size, (std::vector<int>{2, 2, 2, 2}));
   EXPECT_EQ(group_sum, (std::vector<double>{2, 4, 2, 4}));  // 0 + 2 and 1 + 3
   EXPECT_EQ(world_sum, (std::vector<double>{4, 4, 4, 4}));
+}
+
+TEST(ThreadCommunicator, RendezvousSendsThatMeetHeadOnAreADeadlockAndOneExchangeIsNot) {
+  // Each of two ranks sends to the other, then receives: buffered, both sends complete at once; as NCCL's sends do,
+  // each waits for the other's receive, which comes after the other's send: reported, not a hang. The same two
+  // messages as one exchange each (send and receive together) complete.
+  const auto head_on = [](Communicator& c) {
+    c.send(1 - c.rank(), std::vector<double>{double(c.rank())});
+    EXPECT_EQ(c.receive(1 - c.rank()), std::vector<double>{double(1 - c.rank())});
+  };
+  EXPECT_NO_THROW(run_ranks_on_threads(2, head_on, SendCompletion::kBuffered));
+  try {
+    run_ranks_on_threads(2, head_on, SendCompletion::kRendezvous);
+    ADD_FAILURE() << "no deadlock reported";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("deadlock"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("its sends to be received"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(run_ranks_on_threads(
+      2,
+      [](Communicator& c) {
+        const int peer[] = {1 - c.rank()};
+        const std::vector<std::vector<double>> received =
+            c.exchange({Communicator::Message{peer[0], {double(c.rank())}}}, peer);
+        EXPECT_EQ(received.at(0), std::vector<double>{double(peer[0])});
+      },
+      SendCompletion::kRendezvous));
 }
 
 TEST(ThreadCommunicator, ARankThatFailsStopsTheRanksWaitingForItAndItsErrorIsRethrown) {
