@@ -141,7 +141,7 @@ run_step() {
 mark_built_families() {
   local family driver missing
   mkdir -p "$WORK/built"
-  for family in fp8 mla moe moe_fp8 calibration model; do
+  for family in fp8 mla moe moe_fp8 calibration model model_parallel; do
     missing=""
     for driver in $(family_drivers "$family"); do [ -x "$BUILD/kernels/$driver" ] || missing="$missing $driver"; done
     if [ -z "$missing" ]; then touch "$WORK/built/$family"; else echo "$family: missing$missing"; fi
@@ -157,6 +157,7 @@ family_drivers() {
     moe_fp8) echo moe/moe_fp8_check moe/moe_fp8_bench ;;
     calibration) echo calibration/calibration_run ;;
     model) echo model/model_cuda_check model/train_reduced_model_cuda ;;
+    model_parallel) echo model/model_parallel_check ;;  # built only where NCCL is (kernels/model/CMakeLists.txt)
   esac
 }
 
@@ -219,6 +220,7 @@ run_step mla-projections-check 60 built:mla
 run_step moe-check 60 built:moe
 run_step moe-fp8-check 60 built:moe_fp8 passed:fp8-gemm-check
 run_step model-check 120 built:model
+run_step model-parallel-check 60 built:model_parallel
 
 # Speed, only where the checks passed; then the reports.
 fp8_ok=(built:fp8 passed:fp8-quantize-check passed:fp8-gemm-check)

@@ -3,6 +3,8 @@
 # - model_check: the reduced model's CUDA back-end held to its CPU back-end, layer by layer (layer_check.h). The
 #   report, model-layers-<gpu>.md, goes to $WORK/reports (copied to reports/published/ after review). Exits 0 only
 #   when every row passes (77: no device).
+# - model_parallel_check: the model on every GPU there is over NCCL (expert, data and pipeline parallel), against the
+#   same ranks as threads (model_parallel_check.cu; one GPU forms groups of one: the NCCL calls, not their traffic).
 # - model_calibration: the calibration sweep of the reduced model's scenario on one H100
 #   (scenarios/validation/reduced-deepseek-v3-h100.yaml; its plan, reduced-deepseek-v3-h100.plan.json beside this
 #   file, is `trainsim calibrate --device`'s), timed as calibration_sweep times DeepSeek-V3's, into
@@ -18,6 +20,11 @@
 model_check() {
   logged "$(family_dir model)/check.txt" "$BUILD/kernels/model/model_cuda_check" "${QUICK_ARGS[@]}" \
     "$WORK/reports/model-layers-$(gpu_name).md"
+}
+
+model_parallel_check() {
+  logged "$(family_dir model)/parallel-check.txt" "$BUILD/kernels/model/model_parallel_check" "${QUICK_ARGS[@]}" \
+    "$REPO/kernels/model/configs/reduced-deepseek-v3-tiny.json"
 }
 
 model_step() {

@@ -64,6 +64,7 @@ for step in run-env run-build fp8-gemm-check mla-attention-check moe-check moe-f
 done
 expect_outcome calibration-sweep '^ok'
 expect_outcome calibration-results '^ok'
+expect_outcome model-parallel-check '^ok'
 expect_outcome model-step '^ok'
 expect_outcome model-calibration '^ok'
 expect_outcome model-calibration-fp8 '^ok'

@@ -1,0 +1,135 @@
+// The reduced model on more than one GPU over NCCL (nccl_communicator.h) against the same ranks as threads
+// (thread_communicator.h), whose runs CI holds to one device (tests/kernels/model/*parallel*_test.cc):
+//   model_parallel_check [--quick] [CONFIG.json]
+// On every visible GPU up to 8, as a power of two (the tiny config's 8 routed experts divide over it): the tiny
+// model trained 2 steps as a grid of PP x EP ranks, PP 1 (the data- and expert-parallel step) and, with 2 GPUs or
+// more, PP 2 in GPipe order (all forwards, then all backwards) with the rest as expert groups. The compute runs on
+// the CPU back-end on every rank: what is checked is the communication. Each rank's losses and weights against the
+// threads' run: NCCL's all-reduce adds in its own order, so losses within 1e-12 relative and weights within 1e-5 of
+// the largest (one BF16 moment ulp of an update, lr x 2^-7: the tests' bound). Exits 0 when all pass, 77 without a
+// CUDA device. One GPU forms groups of one: it checks the NCCL calls, not their traffic between GPUs.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/common/device_buffer.cuh"
+#include "kernels/common/driver_args.h"
+#include "kernels/model/nccl_communicator.h"
+#include "kernels/model/pipeline_parallel_step.h"
+#include "kernels/model/thread_communicator.h"
+
+using namespace trainsim::kernels;
+using namespace trainsim::kernels::model;
+
+namespace {
+
+constexpr unsigned long long kSeed = 5;
+constexpr int kSteps = 2, kMicroBatches = 4;
+
+struct RankResult {
+  std::vector<double> losses;  // total loss of each step
+  ModelWeights weights;
+};
+
+using Runner = std::function<void(int, const std::function<void(Communicator&)>&)>;
+
+// The grid's step on every rank: a pipeline of each expert rank, an expert group of each pipeline rank.
+std::vector<RankResult> train_grid(const Runner& run, const ModelConfig& c, int stages, int expert_ranks) {
+  const int ranks = stages * expert_ranks;
+  const ExpertPlacement placement = ExpertPlacement::contiguous(c.n_routed_experts, expert_ranks);
+  std::vector<RankResult> results(ranks);
+  run(ranks, [&](Communicator& world) {
+    const int w = world.rank(), stage = w / expert_ranks, e = w % expert_ranks;
+    const std::unique_ptr<Communicator> pipeline_peers = world.split(e, stage);
+    const std::unique_ptr<Communicator> expert_peers = world.split(stage, e);
+    const PipelineParallelism pipeline{pipeline_peers.get(), {}};
+    const ExpertParallelism experts{expert_peers.get(), placement};
+    ReducedDeepSeekV3 model(c, kSeed);
+    if (stages > 1) {
+      model.keep_stage(PipelineStage::of(c, stages, stage));
+      model.options.pipeline = &pipeline;
+    }
+    model.keep_own_experts(placement, e);
+    model.options.expert_parallelism = &experts;
+    AdamW optimizer(AdamWConfig{}, model.weights);
+    std::vector<MicroBatch> micro_batches;  // expert rank e's own: two sequences of 5 and 4 tokens each
+    for (int m = 0; m < kMicroBatches; ++m) {
+      MicroBatch mb{{}, VarlenBatch::from_lengths({5, 4})};
+      for (int i = 0; i < 9; ++i) mb.ids.push_back((5 * i + 13 * (e * kMicroBatches + m) + 1) % c.vocab_size);
+      micro_batches.push_back(mb);
+    }
+    std::vector<PipelineOp> ops;  // GPipe's order
+    for (int m = 0; m < kMicroBatches; ++m) ops.push_back({PipelinePass::kForward, m, 0});
+    for (int m = 0; m < kMicroBatches; ++m) ops.push_back({PipelinePass::kBackward, m, 0});
+    const PipelineLane lane{&model, &optimizer};
+    for (int step = 0; step < kSteps; ++step)
+      results[w].losses.push_back(pipeline_parallel_training_step(std::span<const PipelineLane>(&lane, 1),
+                                                                  StageCopies::kOne, micro_batches, ops, 0.1, &experts)
+                                      .total_loss);
+    results[w].weights = model.weights;
+    model.options = RunOptions{};
+  });
+  return results;
+}
+
+double largest_relative_difference(const ModelWeights& a, const ModelWeights& b) {
+  double difference = 0, scale = 0;
+  for_each_parameter(a, b, [&](const std::string&, int, const std::vector<double>& x, const std::vector<double>& y) {
+    for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
+      difference = std::max(difference, std::abs(x[i] - y[i]));
+      scale = std::max(scale, std::abs(y[i]));
+    }
+  });
+  return scale > 0 ? difference / scale : difference;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return driver_main(argc, argv, "model_parallel_check", [](const DriverArgs& args) {
+    if (!has_cuda_device()) {
+      std::printf("SKIP: no CUDA device\n");
+      return kSkipExitCode;
+    }
+    const ModelConfig c = load_model_config(args.at(0, "kernels/model/configs/reduced-deepseek-v3-tiny.json"));
+    int devices = 0;
+    cudaGetDeviceCount(&devices);
+    int ranks = 1;
+    while (ranks * 2 <= std::min(devices, 8) && c.n_routed_experts % (ranks * 2) == 0) ranks *= 2;
+    const Runner on_threads = [](int n, const std::function<void(Communicator&)>& f) { run_ranks_on_threads(n, f); };
+    const Runner on_gpus = [](int n, const std::function<void(Communicator&)>& f) { run_ranks_on_gpus(n, f); };
+    int failures = 0;
+    for (int stages : {1, 2}) {
+      if (stages > ranks || stages > c.num_hidden_layers) continue;
+      const int expert_ranks = ranks / stages;
+      std::string outcome;
+      try {
+        const std::vector<RankResult> expected = train_grid(on_threads, c, stages, expert_ranks);
+        const std::vector<RankResult> measured = train_grid(on_gpus, c, stages, expert_ranks);
+        double worst_loss = 0, worst_weight = 0;
+        for (size_t w = 0; w < measured.size(); ++w) {
+          for (int s = 0; s < kSteps; ++s)
+            worst_loss = std::max(worst_loss, std::abs(measured[w].losses[s] / expected[w].losses[s] - 1));
+          worst_weight = std::max(worst_weight, largest_relative_difference(measured[w].weights, expected[w].weights));
+        }
+        const bool passed = worst_loss <= 1e-12 && worst_weight <= 1e-5;
+        failures += !passed;
+        char line[160];
+        std::snprintf(line, sizeof line, "%s: losses within %.2e (bound 1e-12), weights within %.2e (bound 1e-5)",
+                      passed ? "PASS" : "FAIL", worst_loss, worst_weight);
+        outcome = line;
+      } catch (const std::exception& e) {
+        ++failures;
+        outcome = std::string("FAIL: ") + e.what();
+      }
+      std::printf("PP %d x EP %d on %d GPU(s) over NCCL, against threads: %s\n", stages, expert_ranks, ranks,
+                  outcome.c_str());
+    }
+    std::printf("%s: %d check(s) failed\n", failures == 0 ? "PASS" : "FAIL", failures);
+    return failures == 0 ? 0 : 1;
+  });
+}
