@@ -8,17 +8,19 @@
 //     pp-1-s for the other: DualPipe's 2x parameters), the copy of direction 0 first, so both copies stay equal;
 //   - sums the embedding's gradient over the first and the last stage (the MTP modules' copy: pipeline_stage.h), on
 //     one rank where it holds both (DualPipe, DualPipeV), else between the two stages' ranks;
-//   - steps each lane's AdamW on its stage's weights;
 //   - with a data-parallel group, averages the gradients over it (expert_data_parallel_step.h);
+//   - steps each lane's AdamW on its stage's weights;
 //   - moves the bias of each MoE block it holds by the experts' loads summed over the micro-batches (and, for
 //     DualPipe, over the two copies, and over the data-parallel group).
 // With equally shaped micro-batches this is the single-device step on the micro-batches concatenated, up to the
 // order of the gradients' additions (tests/kernels/model/pipeline_parallel_step_test.cc).
 //
-// A dependent op waits for its input (the model's receive); the in-process ranks buffer sends, so any order a schedule
-// gives runs. NCCL's sends wait for their receives, so on GPUs a stage must pair each send with the receive it meets
-// (Megatron-LM's send_forward_recv_backward): not done yet (NOTES.md). A split backward (ZB1P, DualPipe's Bi and W)
-// runs as the whole backward at its Bi and nothing at its W: the same gradients, not the same timing.
+// A dependent op waits for its input (the model's receive). NCCL's sends complete only when received, so each op's
+// sends go out with the next op's receive, or alone when the next op starts without one (paired_sends.h: Megatron-
+// LM's send_forward_recv_backward); that keeps GPipe, 1F1B and ZB1P from hanging on NCCL. Interleaved 1F1B, DualPipe
+// and DualPipeV need receives posted ahead of need as well, not done yet (NOTES.md, "More than one device"): they
+// run where sends are buffered (the in-process ranks' default). A split backward (ZB1P, DualPipe's Bi and W) runs as
+// the whole backward at its Bi and nothing at its W: the same gradients, not the same timing.
 #pragma once
 #include <span>
 #include <vector>
