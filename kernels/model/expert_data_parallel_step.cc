@@ -11,9 +11,6 @@
 namespace trainsim::kernels::model {
 namespace {
 
-// The walk's names say which tensors are routed experts (model_parameters.h: "<block>.moe.experts.<e>.<matrix>").
-bool is_routed_expert(const std::string& name) { return name.find(".moe.experts.") != std::string::npos; }
-
 const ExpertParallelism& group_of(const ReducedDeepSeekV3& model) {
   if (!model.options.expert_parallelism || !model.options.expert_parallelism->communicator)
     throw std::invalid_argument("expert_data_parallel_training_step: the model's options name no group of ranks");
@@ -21,6 +18,10 @@ const ExpertParallelism& group_of(const ReducedDeepSeekV3& model) {
 }
 
 }  // namespace
+
+bool is_routed_expert(const std::string& parameter_name) {
+  return parameter_name.find(".moe.experts.") != std::string::npos;
+}
 
 void average_gradients_over_ranks(const ExpertParallelism& group, ModelWeights& grads) {
   Communicator& communicator = *group.communicator;

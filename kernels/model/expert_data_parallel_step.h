@@ -13,6 +13,7 @@
 // up to the order of the gradients' additions (tests/kernels/model/expert_data_parallel_step_test.cc).
 #pragma once
 #include <span>
+#include <string>
 
 #include "kernels/model/adamw.h"
 #include "kernels/model/reduced_deepseek_v3.h"
@@ -26,5 +27,8 @@ LossReport expert_data_parallel_training_step(ReducedDeepSeekV3& model, AdamW& o
 
 // The step's gradient reduction alone: `grads` (a rank's, from its backward) become the group's mean loss's.
 void average_gradients_over_ranks(const ExpertParallelism& group, ModelWeights& grads);
+
+// Whether a parameter of the walk (model_parameters.h) is a routed expert's: "<block>.moe.experts.<e>.<matrix>".
+bool is_routed_expert(const std::string& parameter_name);
 
 }  // namespace trainsim::kernels::model

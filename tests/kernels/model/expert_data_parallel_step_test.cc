@@ -14,6 +14,7 @@
 #include "kernels/model/thread_communicator.h"
 #include "kernels/model/training_step.h"
 #include "tests/kernels/model/model_test_util.h"
+#include "tests/kernels/model/parallel_test_util.h"
 
 namespace trainsim::kernels::model {
 namespace {
@@ -25,23 +26,6 @@ std::vector<int> ids_of_rank(int rank) {
   std::vector<int> ids;
   for (int i = 0; i < testing::test_batch().total_tokens(); ++i) ids.push_back((7 * i + 11 * rank + 3) % 32);
   return ids;
-}
-
-bool is_routed_expert(const std::string& name) { return name.find(".moe.experts.") != std::string::npos; }
-
-// The largest |a - b| over two weight sets' tensors that `which` selects, relative to the largest |b| there.
-template <typename Which>
-double largest_relative_difference(const ModelWeights& a, const ModelWeights& b, Which which) {
-  double difference = 0, scale = 0;
-  for_each_parameter(a, b,
-                     [&](const std::string& name, int, const std::vector<double>& x, const std::vector<double>& y) {
-                       if (!which(name) || x.empty()) return;
-                       for (size_t i = 0; i < x.size(); ++i) {
-                         difference = std::max(difference, std::abs(x[i] - y[i]));
-                         scale = std::max(scale, std::abs(y[i]));
-                       }
-                     });
-  return scale > 0 ? difference / scale : difference;
 }
 
 class ExpertParallelModel : public ::testing::TestWithParam<int> {};
@@ -159,10 +143,6 @@ TEST(ExpertDataParallelStep, IsTheSingleDeviceStepOnTheRanksBatchesConcatenated)
   });
 
   for (int r = 0; r < kRanks; ++r) {
-    const auto owned = [&](const std::string& name) {
-      if (!is_routed_expert(name)) return true;
-      return placement.owner(std::stoi(name.substr(name.find(".moe.experts.") + 13))) == r;
-    };
     for (int step = 0; step < kSteps; ++step) {
       // Means of the same terms summed in another order: 1e-13 relative is a few hundred ulps.
       EXPECT_NEAR(reports[r][step].total_loss, one_reports[step].total_loss, 1e-13 * one_reports[step].total_loss);
@@ -170,7 +150,7 @@ TEST(ExpertDataParallelStep, IsTheSingleDeviceStepOnTheRanksBatchesConcatenated)
                   1e-13 * one_reports[step].balance_loss);
       // The group's mean gradients against one device's: sums of the same products in another order (1e-12
       // relative to each selection's largest; a gradient left unaveraged would be off by 100%).
-      EXPECT_LT(largest_relative_difference(grads[r][step], one_grads[step], owned), 1e-12)
+      EXPECT_LT(testing::largest_relative_difference(grads[r][step], one_grads[step]), 1e-12)
           << "rank " << r << " step " << step;
     }
     // The loads summed over the ranks are the batch's: the same bias moves, bit for bit (integer loads).
@@ -180,7 +160,7 @@ TEST(ExpertDataParallelStep, IsTheSingleDeviceStepOnTheRanksBatchesConcatenated)
     // here), and then by one FP32 ulp of the weight (6e-8 relative) or one BF16 ulp of a moment (an update of
     // lr x 2^-7 = 8e-6 at most): 1e-5 relative to the largest weight bounds both; a step on the wrong gradient
     // or tensor moves a weight by lr = 1e-3.
-    EXPECT_LT(largest_relative_difference(weights[r], one_device.weights, owned), 1e-5) << "rank " << r;
+    EXPECT_LT(testing::largest_relative_difference(weights[r], one_device.weights), 1e-5) << "rank " << r;
   }
   // The step moved the biases (the comparison above is not of zeros).
   double moved = 0;

@@ -18,6 +18,7 @@
 #include "sim/schedules/interleaved_schedule.h"
 #include "sim/schedules/linear_schedules.h"
 #include "tests/kernels/model/model_test_util.h"
+#include "tests/kernels/model/parallel_test_util.h"
 
 namespace trainsim::kernels::model {
 namespace {
@@ -77,20 +78,6 @@ std::vector<PipelineParallelism> pipelines_of(const sim::PipelineSchedule& sched
   for (int d = 0; d < schedule.directions(); ++d)
     for (int s = 0; s < schedule.stages(); ++s) pipelines[d].rank_of_stage.push_back(schedule.slot_of(s, d).rank);
   return pipelines;
-}
-
-// The largest |stage - one device| over the tensors the stage holds, relative to the largest |one device| there.
-double largest_relative_difference(const ModelWeights& stage, const ModelWeights& one_device) {
-  double difference = 0, scale = 0;
-  for_each_parameter(stage, one_device,
-                     [&](const std::string&, int, const std::vector<double>& x, const std::vector<double>& y) {
-                       if (x.empty()) return;
-                       for (size_t i = 0; i < x.size(); ++i) {
-                         difference = std::max(difference, std::abs(x[i] - y.at(i)));
-                         scale = std::max(scale, std::abs(y[i]));
-                       }
-                     });
-  return difference / scale;
 }
 
 TEST(PipelineStage, SplitsTheLayersIntoContiguousRunsTheFirstStagesALayerMore) {
@@ -250,7 +237,7 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
       // against one GEMM over them all: the same products in another order (1e-12 relative to the largest; a
       // micro-batch dropped or counted twice is off by 1/8 or more here).
       for (int l = 0; l < lanes; ++l)
-        EXPECT_LT(largest_relative_difference(grads[w][step][l], expected_grads[step]), 1e-12)
+        EXPECT_LT(testing::largest_relative_difference(grads[w][step][l], expected_grads[step]), 1e-12)
             << "rank " << w << " lane " << l << " step " << step;
     }
     for (const ReducedDeepSeekV3& model : models[w]) {
@@ -263,7 +250,7 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
       // AdamW on FP32 master weights and BF16 moments: gradients that differ in their last bits change a stored
       // value only near a rounding boundary, by at most one BF16 ulp of a moment (an update of lr x 2^-7 = 8e-6):
       // 1e-5 relative to the largest weight; a step on a wrong gradient moves weights by lr = 1e-3.
-      EXPECT_LT(largest_relative_difference(model.weights, one_device.weights), 1e-5) << "rank " << w;
+      EXPECT_LT(testing::largest_relative_difference(model.weights, one_device.weights), 1e-5) << "rank " << w;
     }
   }
 }
