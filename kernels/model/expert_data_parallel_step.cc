@@ -24,22 +24,13 @@ bool is_routed_expert(const std::string& parameter_name) {
 }
 
 void average_gradients_over_ranks(const ExpertParallelism& group, ModelWeights& grads) {
-  Communicator& communicator = *group.communicator;
-  const double ranks = communicator.size();
-  // One all-reduce over every replicated tensor, packed in the walk's order (frameworks reduce buckets, not tensors).
-  std::vector<double> replicated;
-  for_each_parameter(grads, grads, [&](const std::string& name, int, std::vector<double>& g, std::vector<double>&) {
-    if (!is_routed_expert(name)) replicated.insert(replicated.end(), g.begin(), g.end());
-  });
-  communicator.all_reduce_sum(replicated);
-  size_t next = 0;
-  for_each_parameter(grads, grads, [&](const std::string& name, int, std::vector<double>& g, std::vector<double>&) {
-    if (is_routed_expert(name)) {
-      for (double& value : g) value /= ranks;  // other ranks' experts are empty here
-      return;
-    }
-    for (double& value : g) value = replicated[next++] / ranks;
-  });
+  // One all-reduce over every replicated tensor (frameworks reduce buckets, not tensors); the rank's own experts
+  // already sum every rank's tokens (other ranks' experts are empty here). Then all of it a mean over the ranks.
+  const ParameterFilter replicated = [](const std::string& name) { return !is_routed_expert(name); };
+  std::vector<double> sums = packed_parameters(grads, replicated);
+  group.communicator->all_reduce_sum(sums);
+  unpack_parameters(grads, sums, replicated);
+  divide_parameters(grads, group.communicator->size());
 }
 
 LossReport expert_data_parallel_training_step(ReducedDeepSeekV3& model, AdamW& optimizer, std::span<const int> ids,

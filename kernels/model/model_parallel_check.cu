@@ -76,17 +76,6 @@ std::vector<RankResult> train_grid(const Runner& run, const ModelConfig& c, int 
   return results;
 }
 
-double largest_relative_difference(const ModelWeights& a, const ModelWeights& b) {
-  double difference = 0, scale = 0;
-  for_each_parameter(a, b, [&](const std::string&, int, const std::vector<double>& x, const std::vector<double>& y) {
-    for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
-      difference = std::max(difference, std::abs(x[i] - y[i]));
-      scale = std::max(scale, std::abs(y[i]));
-    }
-  });
-  return scale > 0 ? difference / scale : difference;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {

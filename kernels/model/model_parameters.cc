@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "kernels/common/random_fill.h"
 
@@ -45,6 +46,44 @@ void zero_gradients(ModelWeights& w) {
   for_each_parameter(w, w, [](const std::string&, int, std::vector<double>& t, std::vector<double>&) {
     std::fill(t.begin(), t.end(), 0.0);
   });
+}
+
+std::vector<double> packed_parameters(const ModelWeights& w, const ParameterFilter& which) {
+  std::vector<double> values;
+  for_each_parameter(w, w, [&](const std::string& name, int, const std::vector<double>& t, const std::vector<double>&) {
+    if (!which || which(name)) values.insert(values.end(), t.begin(), t.end());
+  });
+  return values;
+}
+
+void unpack_parameters(ModelWeights& w, std::span<const double> values, const ParameterFilter& which) {
+  size_t next = 0;
+  for_each_parameter(w, w, [&](const std::string& name, int, std::vector<double>& t, std::vector<double>&) {
+    if (which && !which(name)) return;
+    if (next + t.size() > values.size()) throw std::invalid_argument("unpack_parameters: too few values");
+    std::copy(values.begin() + next, values.begin() + next + t.size(), t.begin());
+    next += t.size();
+  });
+  if (next != values.size()) throw std::invalid_argument("unpack_parameters: too many values");
+}
+
+void divide_parameters(ModelWeights& w, double divisor) {
+  for_each_parameter(w, w, [&](const std::string&, int, std::vector<double>& t, std::vector<double>&) {
+    for (double& value : t) value /= divisor;
+  });
+}
+
+double largest_relative_difference(const ModelWeights& a, const ModelWeights& b) {
+  double difference = 0, scale = 0;
+  for_each_parameter(a, b, [&](const std::string&, int, const std::vector<double>& x, const std::vector<double>& y) {
+    if (x.empty()) return;
+    if (x.size() != y.size()) throw std::invalid_argument("largest_relative_difference: tensors differ in shape");
+    for (size_t i = 0; i < x.size(); ++i) {
+      difference = std::max(difference, std::abs(x[i] - y[i]));
+      scale = std::max(scale, std::abs(y[i]));
+    }
+  });
+  return scale > 0 ? difference / scale : difference;
 }
 
 }  // namespace trainsim::kernels::model

@@ -1,6 +1,8 @@
 // The reduced DeepSeek-V3's parameter tensors (main layers, shared embedding and head, MTP modules) and one
 // walk over them in a fixed order with a name and fan-in per tensor, for initialisation, gradients and AdamW.
 #pragma once
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -81,5 +83,17 @@ size_t parameter_count(const ModelWeights& w);
 // between steps (Megatron-LM's zero_grad_buffer, a memset of the buffer it keeps), so that a step's backward
 // accumulates into the buffer the last one used rather than into memory allocated afresh.
 void zero_gradients(ModelWeights& w);
+
+// The values of the tensors `which` selects by name (empty: all), end to end in the walk's order: one buffer to
+// reduce or send whole, as frameworks reduce gradient buckets rather than tensors.
+using ParameterFilter = std::function<bool(const std::string& name)>;
+std::vector<double> packed_parameters(const ModelWeights& w, const ParameterFilter& which = {});
+// Its inverse: the selected tensors of `w` take `values` in the same order (throws unless the sizes agree).
+void unpack_parameters(ModelWeights& w, std::span<const double> values, const ParameterFilter& which = {});
+// Every value of `w` divided by `divisor` (a sum of gradients made a mean).
+void divide_parameters(ModelWeights& w, double divisor);
+// The largest |a - b| over the tensors `a` holds (a rank's: another rank's experts and another stage's layers are
+// empty there), relative to the largest |b| over the same tensors.
+double largest_relative_difference(const ModelWeights& a, const ModelWeights& b);
 
 }  // namespace trainsim::kernels::model

@@ -43,40 +43,16 @@ class NcclCommunicator final : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
+  // NCCL's all-to-all is grouped sends and receives: one exchange with every rank.
   std::vector<std::vector<double>> all_to_all(const std::vector<std::vector<double>>& send) override {
     if (int(send.size()) != size_) throw std::invalid_argument("all_to_all: one message per rank");
-    // The lengths first, so each rank can size what it receives.
-    std::vector<int64_t> lengths_to(size_), lengths_from(size_);
-    for (int p = 0; p < size_; ++p) lengths_to[p] = int64_t(send[p].size());
-    DeviceBuffer<int64_t> lengths_to_device(lengths_to), lengths_from_device(size_);
-    TS_NCCL_CHECK(ncclGroupStart());
+    std::vector<Message> sends;
+    std::vector<int> peers;
     for (int p = 0; p < size_; ++p) {
-      TS_NCCL_CHECK(ncclSend(lengths_to_device.get() + p, 1, ncclInt64, p, comm_, stream_));
-      TS_NCCL_CHECK(ncclRecv(lengths_from_device.get() + p, 1, ncclInt64, p, comm_, stream_));
+      sends.push_back(Message{p, send[p]});
+      peers.push_back(p);
     }
-    TS_NCCL_CHECK(ncclGroupEnd());
-    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    lengths_from = lengths_from_device.download();
-
-    std::vector<double> packed;
-    for (const std::vector<double>& message : send) packed.insert(packed.end(), message.begin(), message.end());
-    DeviceBuffer<double> send_device(packed);
-    DeviceBuffer<double> receive_device(size_t(std::accumulate(lengths_from.begin(), lengths_from.end(), int64_t(0))));
-    TS_NCCL_CHECK(ncclGroupStart());
-    for (int64_t p = 0, sent = 0, received = 0; p < size_; sent += lengths_to[p], received += lengths_from[p], ++p) {
-      if (lengths_to[p] > 0)
-        TS_NCCL_CHECK(ncclSend(send_device.get() + sent, size_t(lengths_to[p]), ncclFloat64, int(p), comm_, stream_));
-      if (lengths_from[p] > 0)
-        TS_NCCL_CHECK(
-            ncclRecv(receive_device.get() + received, size_t(lengths_from[p]), ncclFloat64, int(p), comm_, stream_));
-    }
-    TS_NCCL_CHECK(ncclGroupEnd());
-    TS_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    const std::vector<double> unpacked = receive_device.download();
-    std::vector<std::vector<double>> received(size_);
-    for (int64_t p = 0, first = 0; p < size_; first += lengths_from[p], ++p)
-      received[p].assign(unpacked.begin() + first, unpacked.begin() + first + lengths_from[p]);
-    return received;
+    return exchange(sends, peers);
   }
 
   void all_reduce_sum(std::span<double> values) override {

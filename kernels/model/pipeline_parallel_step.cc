@@ -41,41 +41,29 @@ std::vector<std::vector<int>> check_schedule(std::span<const PipelineOp> ops, in
   return of_lane;
 }
 
-std::vector<double> flattened(ModelWeights& grads) {
-  std::vector<double> all;
-  for_each_parameter(grads, grads, [&](const std::string&, int, std::vector<double>& g, std::vector<double>&) {
-    all.insert(all.end(), g.begin(), g.end());
-  });
-  return all;
-}
-
-// grads := first + second, element by element in the parameter walk's order (first: a flattened copy).
-void assign_sum(ModelWeights& grads, const std::vector<double>& first, const std::vector<double>& second) {
-  if (first.size() != second.size()) throw std::runtime_error("pipeline step: a stage's copies differ in shape");
-  size_t next = 0;
-  for_each_parameter(grads, grads, [&](const std::string&, int, std::vector<double>& g, std::vector<double>&) {
-    for (double& value : g) {
-      value = first.at(next) + second.at(next);
-      ++next;
-    }
-  });
-}
-
-// DualPipe's partner ranks r and pp-1-r swap two messages each, as one exchange (both send before they receive).
-std::vector<std::vector<double>> swap_with_partner(Communicator& peers, const std::vector<std::vector<double>>& mine) {
+// DualPipe: rank r's lane 0 holds direction 0's copy of stage r and lane 1 direction 1's copy of stage pp-1-r; its
+// partner pp-1-r the other copies of the same two stages (its lane 1: my lane 0's stage). The two swap their lanes'
+// values in one exchange (both send before they receive), and each lane gets its stage's two copies summed,
+// direction 0's first, so both copies of a stage end equal.
+std::vector<std::vector<double>> sum_with_partner_copies(Communicator& peers,
+                                                         const std::vector<std::vector<double>>& mine) {
   const int partner = peers.size() - 1 - peers.rank();
   const int from[] = {partner, partner};
-  return peers.exchange({{partner, mine[0]}, {partner, mine[1]}}, from);
+  const std::vector<std::vector<double>> theirs = peers.exchange({{partner, mine[0]}, {partner, mine[1]}}, from);
+  const auto sum = [](std::vector<double> direction0, const std::vector<double>& direction1) {
+    if (direction0.size() != direction1.size())
+      throw std::runtime_error("pipeline step: a stage's two copies differ in shape");
+    for (size_t i = 0; i < direction0.size(); ++i) direction0[i] += direction1[i];
+    return direction0;
+  };
+  return {sum(mine[0], theirs[1]), sum(theirs[0], mine[1])};
 }
 
-// DualPipe: rank r's lane 0 holds direction 0's copy of stage r and lane 1 direction 1's copy of stage pp-1-r; its
-// partner pp-1-r the other copies of the same two stages. Both sum each stage's copies as direction 0's + 1's.
 void sum_stage_copies(Communicator& peers, ReducedDeepSeekV3& lane0, ReducedDeepSeekV3& lane1) {
-  const std::vector<std::vector<double>> mine = {flattened(lane0.gradient_buffer()),
-                                                 flattened(lane1.gradient_buffer())};
-  const std::vector<std::vector<double>> theirs = swap_with_partner(peers, mine);
-  assign_sum(lane0.gradient_buffer(), mine[0], theirs[1]);  // my stage, direction 0's copy here, direction 1's there
-  assign_sum(lane1.gradient_buffer(), theirs[0], mine[1]);  // the partner's stage, direction 0's copy there
+  const std::vector<std::vector<double>> sums = sum_with_partner_copies(
+      peers, {packed_parameters(lane0.gradient_buffer()), packed_parameters(lane1.gradient_buffer())});
+  unpack_parameters(lane0.gradient_buffer(), sums[0]);
+  unpack_parameters(lane1.gradient_buffer(), sums[1]);
 }
 
 // The embedding's gradient of the first stage's lookup and of the last stage's MTP modules, summed (first's +
@@ -87,7 +75,7 @@ void sum_embedding_over_its_stages(std::span<const PipelineLane> lanes) {
     if (lane.model->stage().holds_head()) last = lane.model;
   }
   if (first == last) return;  // a middle stage (both null), or the whole model
-  const ReducedDeepSeekV3& end = first ? *first : *last;
+  ReducedDeepSeekV3& end = first ? *first : *last;
   if (end.config().num_nextn_predict_layers == 0) return;  // no MTP module: the last stage holds no embedding
   if (first && last) {                                     // one rank holds both ends (DualPipe, DualPipeV)
     std::vector<double> sum = first->gradient_buffer().embed;
@@ -98,7 +86,7 @@ void sum_embedding_over_its_stages(std::span<const PipelineLane> lanes) {
     return;
   }
   const PipelineParallelism& group = *end.options.pipeline;
-  std::vector<double>& d_embed = (first ? first : last)->gradient_buffer().embed;
+  std::vector<double>& d_embed = end.gradient_buffer().embed;
   if (last) {
     group.communicator->send(group.rank_of(0), d_embed);
     d_embed = group.communicator->receive(group.rank_of(0));
@@ -226,19 +214,12 @@ LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, 
     if (i + 1 == ops.size() || !starts_with_receive(ops[i + 1], lanes)) paired.flush();
   }
   paired.finish();
-  for (const PipelineLane& lane : lanes)
-    for_each_parameter(lane.model->gradient_buffer(), lane.model->gradient_buffer(),
-                       [&](const std::string&, int, std::vector<double>& g, std::vector<double>&) {
-                         for (double& value : g) value /= count;
-                       });
+  for (const PipelineLane& lane : lanes) divide_parameters(lane.model->gradient_buffer(), count);
   std::vector<std::vector<double>> loads(lanes.size());
   for (size_t l = 0; l < lanes.size(); ++l) loads[l] = held_loads(*lanes[l].model, of_lane[l]);
   if (copies == StageCopies::kTwoDirections) {
     sum_stage_copies(*peers, *lanes[0].model, *lanes[1].model);
-    const std::vector<std::vector<double>> theirs =
-        swap_with_partner(*peers, loads);  // their lane 1: my lane 0's stage
-    for (size_t i = 0; i < loads[0].size(); ++i) loads[0][i] += theirs[1].at(i);
-    for (size_t i = 0; i < loads[1].size(); ++i) loads[1][i] += theirs[0].at(i);
+    loads = sum_with_partner_copies(*peers, loads);
   }
   sum_embedding_over_its_stages(lanes);
   if (data_parallel) {

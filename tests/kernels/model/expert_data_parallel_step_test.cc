@@ -14,7 +14,6 @@
 #include "kernels/model/thread_communicator.h"
 #include "kernels/model/training_step.h"
 #include "tests/kernels/model/model_test_util.h"
-#include "tests/kernels/model/parallel_test_util.h"
 
 namespace trainsim::kernels::model {
 namespace {
@@ -150,7 +149,7 @@ TEST(ExpertDataParallelStep, IsTheSingleDeviceStepOnTheRanksBatchesConcatenated)
                   1e-13 * one_reports[step].balance_loss);
       // The group's mean gradients against one device's: sums of the same products in another order (1e-12
       // relative to each selection's largest; a gradient left unaveraged would be off by 100%).
-      EXPECT_LT(testing::largest_relative_difference(grads[r][step], one_grads[step]), 1e-12)
+      EXPECT_LT(largest_relative_difference(grads[r][step], one_grads[step]), 1e-12)
           << "rank " << r << " step " << step;
     }
     // The loads summed over the ranks are the batch's: the same bias moves, bit for bit (integer loads).
@@ -160,7 +159,7 @@ TEST(ExpertDataParallelStep, IsTheSingleDeviceStepOnTheRanksBatchesConcatenated)
     // here), and then by one FP32 ulp of the weight (6e-8 relative) or one BF16 ulp of a moment (an update of
     // lr x 2^-7 = 8e-6 at most): 1e-5 relative to the largest weight bounds both; a step on the wrong gradient
     // or tensor moves a weight by lr = 1e-3.
-    EXPECT_LT(testing::largest_relative_difference(weights[r], one_device.weights), 1e-5) << "rank " << r;
+    EXPECT_LT(largest_relative_difference(weights[r], one_device.weights), 1e-5) << "rank " << r;
   }
   // The step moved the biases (the comparison above is not of zeros).
   double moved = 0;

@@ -18,7 +18,6 @@
 #include "sim/schedules/interleaved_schedule.h"
 #include "sim/schedules/linear_schedules.h"
 #include "tests/kernels/model/model_test_util.h"
-#include "tests/kernels/model/parallel_test_util.h"
 
 namespace trainsim::kernels::model {
 namespace {
@@ -237,7 +236,7 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
       // against one GEMM over them all: the same products in another order (1e-12 relative to the largest; a
       // micro-batch dropped or counted twice is off by 1/8 or more here).
       for (int l = 0; l < lanes; ++l)
-        EXPECT_LT(testing::largest_relative_difference(grads[w][step][l], expected_grads[step]), 1e-12)
+        EXPECT_LT(largest_relative_difference(grads[w][step][l], expected_grads[step]), 1e-12)
             << "rank " << w << " lane " << l << " step " << step;
     }
     for (const ReducedDeepSeekV3& model : models[w]) {
@@ -250,7 +249,7 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
       // AdamW on FP32 master weights and BF16 moments: gradients that differ in their last bits change a stored
       // value only near a rounding boundary, by at most one BF16 ulp of a moment (an update of lr x 2^-7 = 8e-6):
       // 1e-5 relative to the largest weight; a step on a wrong gradient moves weights by lr = 1e-3.
-      EXPECT_LT(testing::largest_relative_difference(model.weights, one_device.weights), 1e-5) << "rank " << w;
+      EXPECT_LT(largest_relative_difference(model.weights, one_device.weights), 1e-5) << "rank " << w;
     }
   }
 }
