@@ -35,6 +35,33 @@ void append(std::vector<double>& message, std::span<const double> rows) {
   message.insert(message.end(), rows.begin(), rows.end());
 }
 
+// Room for `rows` more rows at the message's end, for a kernel to write them there.
+std::span<double> grow(std::vector<double>& message, int64_t rows, int hidden) {
+  const size_t at = message.size();
+  message.resize(at + size_t(rows) * hidden);
+  return std::span<double>(message).subspan(at);
+}
+
+// A reader of each rank's message.
+std::vector<MessageReader> readers_of(const Messages& messages, int hidden) {
+  std::vector<MessageReader> readers;
+  for (const std::vector<double>& message : messages) readers.emplace_back(message, hidden);
+  return readers;
+}
+
+// One of this rank's experts: its rows from every rank, in rank order (counts[source] from each).
+std::vector<double> rows_from_every_rank(std::vector<MessageReader>& readers, const std::vector<int64_t>& counts) {
+  std::vector<double> rows;
+  for (size_t source = 0; source < readers.size(); ++source) append(rows, readers[source].rows(counts[source]));
+  return rows;
+}
+
+// Its result rows handed back: each rank's share appended to the message to it.
+void rows_to_every_rank(const std::vector<double>& rows, const std::vector<int64_t>& counts, int hidden, Messages& to) {
+  MessageReader reader(rows, hidden);
+  for (size_t source = 0; source < to.size(); ++source) append(to[source], reader.rows(counts[source]));
+}
+
 void check(const Communicator& communicator, const ExpertPlacement& placement, const RoutingRule& rule,
            const MoeWeights& w) {
   if (communicator.size() != placement.ranks)
@@ -82,13 +109,10 @@ std::vector<double> expert_parallel_moe_forward(const ExpertParallelism& paralle
   Messages counts_to(ranks), rows_to(ranks);
   for (int e = 0; e < experts; ++e) {
     const int64_t count = moe.layout.counts[e];
-    std::vector<double> xe(size_t(count) * hidden);
-    {
-      OpScope scope(OpKind::kPermute, "gather");
-      backend.gather_expert_rows(moe.layout, e, x, hidden, xe, precision);
-    }
     counts_to[placement.owner(e)].push_back(double(count));
-    append(rows_to[placement.owner(e)], xe);
+    const std::span<double> xe = grow(rows_to[placement.owner(e)], count, hidden);
+    OpScope scope(OpKind::kPermute, "gather");
+    backend.gather_expert_rows(moe.layout, e, x, hidden, xe, precision);
   }
   const Messages counts_from = communicator.all_to_all(counts_to);
   const Messages rows_from = communicator.all_to_all(rows_to);
@@ -96,34 +120,25 @@ std::vector<double> expert_parallel_moe_forward(const ExpertParallelism& paralle
   // This rank's experts, each on the rows of every rank in rank order; the outputs go back to where they came from.
   moe.expert_caches.assign(experts, SwigluCache{});
   moe.rows_from.assign(local, std::vector<int64_t>(ranks, 0));
-  std::vector<MessageReader> readers;
   for (int source = 0; source < ranks; ++source) {
     if (int(counts_from[source].size()) != local)
       throw std::runtime_error("expert parallelism: rank " + std::to_string(source) + " sent counts for " +
                                std::to_string(counts_from[source].size()) + " experts, not " + std::to_string(local));
-    readers.emplace_back(rows_from[source], hidden);
+    for (int j = 0; j < local; ++j) moe.rows_from[j][source] = int64_t(counts_from[source][j]);
   }
+  std::vector<MessageReader> readers = readers_of(rows_from, hidden);
   Messages out_to(ranks);
   for (int j = 0; j < local; ++j) {
-    std::vector<double> xe;
-    int64_t total = 0;
-    for (int source = 0; source < ranks; ++source) {
-      const int64_t count = int64_t(counts_from[source][j]);
-      moe.rows_from[j][source] = count;
-      append(xe, readers[source].rows(count));
-      total += count;
-    }
-    const std::vector<double> out = swiglu_mlp_forward(w.experts[first + j], xe, int(total),
+    const std::vector<double> xe = rows_from_every_rank(readers, moe.rows_from[j]);
+    const std::vector<double> out = swiglu_mlp_forward(w.experts[first + j], xe, int(xe.size()) / hidden,
                                                        moe.expert_caches[first + j], precision, OpKind::kExpertGemm);
-    MessageReader out_reader(out, hidden);
-    for (int source = 0; source < ranks; ++source) append(out_to[source], out_reader.rows(moe.rows_from[j][source]));
+    rows_to_every_rank(out, moe.rows_from[j], hidden, out_to);
   }
   const Messages out_from = communicator.all_to_all(out_to);
 
   // The combine, in expert order as on one device.
   moe.expert_out.assign(experts, {});
-  std::vector<MessageReader> out_readers;
-  for (int owner = 0; owner < ranks; ++owner) out_readers.emplace_back(out_from[owner], hidden);
+  std::vector<MessageReader> out_readers = readers_of(out_from, hidden);
   for (int e = 0; e < experts; ++e) {
     const std::span<const double> out = out_readers[placement.owner(e)].rows(moe.layout.counts[e]);
     moe.expert_out[e].assign(out.begin(), out.end());
@@ -151,29 +166,24 @@ std::vector<double> expert_parallel_moe_backward(const ExpertParallelism& parall
   std::vector<double> d_gates(size_t(rows) * k, 0);
   Messages d_rows_to(ranks);
   for (int e = 0; e < experts; ++e) {
-    std::vector<double> d_out(size_t(moe.layout.counts[e]) * hidden);
+    const std::span<double> d_out = grow(d_rows_to[placement.owner(e)], moe.layout.counts[e], hidden);
     OpScope scope(OpKind::kPermute, "combine");
     backend.combine_expert_rows_backward(moe.layout, e, moe.gates, moe.expert_out[e], dy, hidden, d_out, d_gates,
                                          moe.precision);
-    append(d_rows_to[placement.owner(e)], d_out);
   }
   const Messages d_rows_from = communicator.all_to_all(d_rows_to);
 
-  std::vector<MessageReader> readers;
-  for (int source = 0; source < ranks; ++source) readers.emplace_back(d_rows_from[source], hidden);
+  std::vector<MessageReader> readers = readers_of(d_rows_from, hidden);
   Messages dx_rows_to(ranks);
   for (int j = 0; j < local; ++j) {
-    std::vector<double> d_out;
-    for (int source = 0; source < ranks; ++source) append(d_out, readers[source].rows(moe.rows_from[j][source]));
+    const std::vector<double> d_out = rows_from_every_rank(readers, moe.rows_from[j]);
     const std::vector<double> dxe =
         swiglu_mlp_backward(w.experts[first + j], moe.expert_caches[first + j], d_out, grads.experts[first + j]);
-    MessageReader dx_reader(dxe, hidden);
-    for (int source = 0; source < ranks; ++source) append(dx_rows_to[source], dx_reader.rows(moe.rows_from[j][source]));
+    rows_to_every_rank(dxe, moe.rows_from[j], hidden, dx_rows_to);
   }
   const Messages dx_rows_from = communicator.all_to_all(dx_rows_to);
 
-  std::vector<MessageReader> dx_readers;
-  for (int owner = 0; owner < ranks; ++owner) dx_readers.emplace_back(dx_rows_from[owner], hidden);
+  std::vector<MessageReader> dx_readers = readers_of(dx_rows_from, hidden);
   for (int e = 0; e < experts; ++e) {
     const std::span<const double> dxe = dx_readers[placement.owner(e)].rows(moe.layout.counts[e]);
     OpScope scope(OpKind::kPermute, "gather");
