@@ -40,8 +40,8 @@ LossReport expert_data_parallel_training_step(ReducedDeepSeekV3& model, AdamW& o
   const PipelineOp ops[] = {{PipelinePass::kForward, 0, 0}, {PipelinePass::kBackward, 0, 0}};
   const PipelineLane lane{&model, &optimizer};
   return pipeline_parallel_training_step(std::span<const PipelineLane>(&lane, 1), StageCopies::kOne,
-                                         std::span<const MicroBatch>(&micro_batch, 1), ops, bias_update_speed,
-                                         &group_of(model));
+                                         std::span<const MicroBatch>(&micro_batch, 1), whole_model_plan(ops),
+                                         bias_update_speed, &group_of(model));
 }
 
 }  // namespace trainsim::kernels::model

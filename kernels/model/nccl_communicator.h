@@ -5,8 +5,8 @@
 // same interface. The host FP64 arrays are copied to the device, sent as FP64 (ncclFloat64) and copied back.
 //
 // NCCL's sends complete when their peer receives them (a rendezvous): code that the in-process ranks run with
-// SendCompletion::kRendezvous (thread_communicator.h) does not hang here; the pipeline step pairs its sends with its
-// next receive for that reason (paired_sends.h).
+// SendCompletion::kRendezvous (thread_communicator.h) does not hang here; the pipeline step posts its stages' messages
+// in rounds, receives ahead of need, for that reason (message_rounds.h).
 #pragma once
 #include <functional>
 

@@ -8,7 +8,8 @@
 
 #include "kernels/model/expert_bias_update.h"
 #include "kernels/model/expert_data_parallel_step.h"
-#include "kernels/model/paired_sends.h"
+#include "kernels/model/message_rounds.h"
+#include "kernels/model/pipeline_messages.h"
 #include "kernels/moe/expert_loads.h"
 
 namespace trainsim::kernels::model {
@@ -125,82 +126,80 @@ void update_held_biases(ReducedDeepSeekV3& model, const std::vector<double>& loa
   }
 }
 
-// Whether an op's first message is a receive: a forward's input from the stage before, a backward's output gradient
-// from the stage after (reduced_deepseek_v3.h).
-bool starts_with_receive(const PipelineOp& op, std::span<const PipelineLane> lanes) {
-  const PipelineStage& stage = lanes[op.lane].model->stage();
-  return op.pass == PipelinePass::kForward ? !stage.holds_embedding() : !stage.holds_head();
-}
-
-// For a step's ops: the lanes' pipeline groups re-pointed at PairedSends over their communicators (each send posted
-// with the rank's next receive), one wrapper per communicator, so that a rank's lanes keep one order of messages;
-// the groups restored by finish() or, on an error, when it goes.
-class PairedStageMessages {
+// For a step: the lanes' pipeline groups re-pointed at one PipelineMessages over their communicator (their stages'
+// sends held and receives served in the plan's rounds), the groups restored when it goes.
+class StageMessagesInRounds {
  public:
-  explicit PairedStageMessages(std::span<const PipelineLane> lanes) : lanes_(lanes), groups_(lanes.size()) {
-    for (const PipelineLane& lane : lanes) own_.push_back(lane.model->options.pipeline);
+  StageMessagesInRounds(std::span<const PipelineLane> lanes, Communicator& inner)
+      : lanes_(lanes), messages_(inner), groups_(lanes.size()) {
     for (size_t l = 0; l < lanes.size(); ++l) {
+      own_.push_back(lanes[l].model->options.pipeline);
       if (!own_[l]) continue;
-      Communicator* inner = own_[l]->communicator;
-      size_t w = 0;
-      while (w < inners_.size() && inners_[w] != inner) ++w;
-      if (w == inners_.size()) {
-        inners_.push_back(inner);
-        wrappers_.push_back(std::make_unique<PairedSends>(*inner));
-      }
-      groups_[l] = PipelineParallelism{wrappers_[w].get(), own_[l]->rank_of_stage};
+      groups_[l] = PipelineParallelism{&messages_, own_[l]->rank_of_stage};
       lanes[l].model->options.pipeline = &groups_[l];
     }
   }
-  ~PairedStageMessages() { restore(); }
-  PairedStageMessages(const PairedStageMessages&) = delete;
-  PairedStageMessages& operator=(const PairedStageMessages&) = delete;
-
-  void flush() {
-    for (const std::unique_ptr<PairedSends>& wrapper : wrappers_) wrapper->flush();
-  }
-  // Posts the sends still held and gives the lanes their own groups back.
-  void finish() {
-    flush();
-    restore();
-  }
-
- private:
-  void restore() {
+  ~StageMessagesInRounds() {
     for (size_t l = 0; l < lanes_.size(); ++l) lanes_[l].model->options.pipeline = own_[l];
   }
+  StageMessagesInRounds(const StageMessagesInRounds&) = delete;
+  StageMessagesInRounds& operator=(const StageMessagesInRounds&) = delete;
 
+  PipelineMessages& messages() { return messages_; }
+
+ private:
   std::span<const PipelineLane> lanes_;
+  PipelineMessages messages_;
   std::vector<const PipelineParallelism*> own_;
   std::vector<PipelineParallelism> groups_;
-  std::vector<Communicator*> inners_;
-  std::vector<std::unique_ptr<PairedSends>> wrappers_;
 };
 
-}  // namespace
-
-LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, StageCopies copies,
-                                           std::span<const MicroBatch> micro_batches, std::span<const PipelineOp> ops,
-                                           double bias_update_speed, const ExpertParallelism* data_parallel) {
-  const int count = int(micro_batches.size());
-  if (lanes.empty() || (copies == StageCopies::kTwoDirections && lanes.size() != 2))
-    throw std::invalid_argument("pipeline step: one lane, or two (DualPipe's directions, DualPipeV's halves)");
-  const std::vector<std::vector<int>> of_lane = check_schedule(ops, int(lanes.size()), count);
+// The lanes' one pipeline communicator (nullptr for the whole model on one lane), after checking that this rank's
+// part of the plan holds the lanes' stages.
+Communicator* pipeline_communicator(std::span<const PipelineLane> lanes, const PipelinePlan& plan) {
   Communicator* peers = nullptr;
   for (const PipelineLane& lane : lanes) {
-    if (!lane.model->stage().is_whole() &&
-        !(lane.model->options.pipeline && lane.model->options.pipeline->communicator))
+    const PipelineParallelism* group = lane.model->options.pipeline;
+    if (!lane.model->stage().is_whole() && !(group && group->communicator))
       throw std::invalid_argument("pipeline step: a stage's options.pipeline names no group");
-    if (lane.model->options.pipeline) peers = lane.model->options.pipeline->communicator;
+    if (!group || !group->communicator) continue;
+    if (peers && peers != group->communicator)
+      throw std::invalid_argument("pipeline step: the lanes' pipelines run over different communicators");
+    peers = group->communicator;
   }
+  const int rank = peers ? peers->rank() : 0, ranks = peers ? peers->size() : 1;
+  if (int(plan.size()) != ranks)
+    throw std::invalid_argument("pipeline step: a plan of " + std::to_string(plan.size()) +
+                                " ranks for a pipeline of " + std::to_string(ranks));
+  const std::vector<int>& stages = plan[rank].stage_of_lane;
+  bool agree = stages.size() == lanes.size();
+  for (size_t l = 0; agree && l < lanes.size(); ++l) agree = stages[l] == lanes[l].model->stage().stage;
+  if (!agree)
+    throw std::invalid_argument("pipeline step: rank " + std::to_string(rank) +
+                                "'s plan names other stages than its lanes hold");
+  return peers;
+}
 
-  PairedStageMessages paired(lanes);
+// Runs this rank's ops in order, the stages' messages in their rounds; returns the sum of the losses its forwards
+// computed. Gradients accumulate over a lane's backwards, the first zeroing them.
+LossReport run_ops(std::span<const PipelineLane> lanes, std::span<const MicroBatch> micro_batches,
+                   const PipelinePlan& plan, int rank, Communicator* peers) {
+  const std::vector<PipelineOp>& ops = plan[rank].ops;
+  const std::vector<std::vector<MessageRound>> rounds = message_rounds(plan, rank);
+  std::unique_ptr<StageMessagesInRounds> in_rounds;
+  if (peers) in_rounds = std::make_unique<StageMessagesInRounds>(lanes, *peers);
+  const auto post_rounds_before = [&](size_t i) {
+    if (!rounds[i].empty() && !in_rounds) throw std::logic_error("pipeline step: messages without a pipeline");
+    for (const MessageRound& round : rounds[i]) in_rounds->messages().post(round);
+  };
   LossReport sum;
   std::vector<bool> first_backward(lanes.size(), true);
   for (size_t i = 0; i < ops.size(); ++i) {
+    post_rounds_before(i);
     const PipelineOp& op = ops[i];
     ReducedDeepSeekV3& model = *lanes[op.lane].model;
     const MicroBatch& mb = micro_batches[op.micro_batch];
+    if (in_rounds) in_rounds->messages().start_op(op.pass, op.micro_batch, model.stage().stage);
     if (op.pass == PipelinePass::kForward) {
       const LossReport r = model.forward(mb.ids, mb.batch, op.micro_batch);
       sum = LossReport{sum.main_loss + r.main_loss, sum.mtp_loss + r.mtp_loss, sum.balance_loss + r.balance_loss,
@@ -210,10 +209,25 @@ LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, 
                      first_backward[op.lane] ? GradientBuffer::kZeroFirst : GradientBuffer::kAccumulate);
       first_backward[op.lane] = false;
     }
-    // An op's sends go out with the next op's receive, or now if the next op starts without one.
-    if (i + 1 == ops.size() || !starts_with_receive(ops[i + 1], lanes)) paired.flush();
   }
-  paired.finish();
+  post_rounds_before(ops.size());
+  if (in_rounds) in_rounds->messages().check_all_delivered();
+  return sum;
+}
+
+}  // namespace
+
+LossReport pipeline_parallel_training_step(std::span<const PipelineLane> lanes, StageCopies copies,
+                                           std::span<const MicroBatch> micro_batches, const PipelinePlan& plan,
+                                           double bias_update_speed, const ExpertParallelism* data_parallel) {
+  const int count = int(micro_batches.size());
+  if (lanes.empty() || (copies == StageCopies::kTwoDirections && lanes.size() != 2))
+    throw std::invalid_argument("pipeline step: one lane, or two (DualPipe's directions, DualPipeV's halves)");
+  Communicator* peers = pipeline_communicator(lanes, plan);
+  const int rank = peers ? peers->rank() : 0;
+  const std::vector<std::vector<int>> of_lane = check_schedule(plan[rank].ops, int(lanes.size()), count);
+
+  const LossReport sum = run_ops(lanes, micro_batches, plan, rank, peers);
   for (const PipelineLane& lane : lanes) divide_parameters(lane.model->gradient_buffer(), count);
   std::vector<std::vector<double>> loads(lanes.size());
   for (size_t l = 0; l < lanes.size(); ++l) loads[l] = held_loads(*lanes[l].model, of_lane[l]);
@@ -252,8 +266,8 @@ LossReport pipeline_parallel_training_step(ReducedDeepSeekV3& model, AdamW& opti
                                            std::span<const MicroBatch> micro_batches, std::span<const PipelineOp> ops,
                                            double bias_update_speed) {
   const PipelineLane lane{&model, &optimizer};
-  return pipeline_parallel_training_step(std::span<const PipelineLane>(&lane, 1), StageCopies::kOne, micro_batches, ops,
-                                         bias_update_speed);
+  return pipeline_parallel_training_step(std::span<const PipelineLane>(&lane, 1), StageCopies::kOne, micro_batches,
+                                         whole_model_plan(ops), bias_update_speed);
 }
 
 }  // namespace trainsim::kernels::model

@@ -71,6 +71,16 @@ std::vector<PipelineOp> ops_of(const sim::PipelineSchedule& schedule, int rank) 
   return ops;
 }
 
+// Every rank's ops and lanes' stages.
+PipelinePlan plan_of(const sim::PipelineSchedule& schedule) {
+  PipelinePlan plan(schedule.ranks());
+  for (int r = 0; r < schedule.ranks(); ++r) {
+    plan[r].ops = ops_of(schedule, r);
+    for (int l = 0; l < schedule.lanes(); ++l) plan[r].stage_of_lane.push_back(schedule.stage_of(sim::Slot{r, l}));
+  }
+  return plan;
+}
+
 // Each direction's pipeline: where the schedule runs each stage.
 std::vector<PipelineParallelism> pipelines_of(const sim::PipelineSchedule& schedule, Communicator& peers) {
   std::vector<PipelineParallelism> pipelines(schedule.directions(), PipelineParallelism{&peers, {}});
@@ -146,10 +156,6 @@ struct ScheduleCase {
   const char* name;
   sim::PipelineSchedule (*make)();
   int expert_ranks;  // 1: the pipeline alone; more: a grid of pipelines, each stage's ranks expert and data parallel
-  // kRendezvous where the step's paired sends keep the schedule from hanging under NCCL's sends (paired_sends.h);
-  // interleaved 1F1B, DualPipe and DualPipeV need receives posted ahead of need, which the step does not do yet:
-  // under rendezvous sends they deadlock (the in-process ranks report it), so they run buffered.
-  SendCompletion sends;
 };
 
 class PipelineParallelStep : public ::testing::TestWithParam<ScheduleCase> {};
@@ -159,6 +165,7 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
   constexpr double kBiasSpeed = 0.1;  // 100x DeepSeek-V3's, so that the biases move and change choices
   const ModelConfig c = four_layer_config();
   const sim::PipelineSchedule schedule = GetParam().make();
+  const PipelinePlan plan = plan_of(schedule);
   const int pipeline_ranks = schedule.ranks(), lanes = schedule.lanes(), stages = schedule.stages();
   const int expert_ranks = GetParam().expert_ranks, ranks = pipeline_ranks * expert_ranks;
   const int micro_batches_per_shard = schedule.microbatches();
@@ -215,16 +222,16 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
         std::vector<PipelineLane> rank_lanes;
         for (int l = 0; l < lanes; ++l) rank_lanes.push_back({&lane_models[l], &optimizers[l]});
         const StageCopies copies = schedule.directions() == 2 ? StageCopies::kTwoDirections : StageCopies::kOne;
-        const std::vector<PipelineOp> ops = ops_of(schedule, r);
         for (int step = 0; step < kSteps; ++step) {
-          reports[w].push_back(pipeline_parallel_training_step(rank_lanes, copies, shards[e], ops, kBiasSpeed,
+          reports[w].push_back(pipeline_parallel_training_step(rank_lanes, copies, shards[e], plan, kBiasSpeed,
                                                                expert_ranks > 1 ? &expert_group : nullptr));
           grads[w].emplace_back();
           for (ReducedDeepSeekV3& model : lane_models) grads[w].back().push_back(model.gradient_buffer());
         }
         for (ReducedDeepSeekV3& model : lane_models) model.options = RunOptions{};  // the groups end with the thread
       },
-      GetParam().sends);
+      // NCCL's sends, which complete only when received: the step's rounds keep every schedule from hanging.
+      SendCompletion::kRendezvous);
 
   for (int w = 0; w < ranks; ++w) {
     for (int step = 0; step < kSteps; ++step) {
@@ -254,8 +261,6 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
   }
 }
 
-constexpr SendCompletion kRendezvous = SendCompletion::kRendezvous, kBuffered = SendCompletion::kBuffered;
-
 sim::PipelineSchedule gpipe_2() { return sim::gpipe_schedule(2, 4); }
 sim::PipelineSchedule one_f_one_b_2() { return sim::one_f_one_b_schedule(2, 4); }
 sim::PipelineSchedule one_f_one_b_4() { return sim::one_f_one_b_schedule(4, 4); }
@@ -268,17 +273,15 @@ sim::PipelineSchedule dualpipev_4() { return sim::dualpipev_schedule(4, 4); }
 
 INSTANTIATE_TEST_SUITE_P(
     Schedules, PipelineParallelStep,
-    ::testing::Values(
-        ScheduleCase{"gpipe_2", gpipe_2, 1, kRendezvous}, ScheduleCase{"one_f_one_b_2", one_f_one_b_2, 1, kRendezvous},
-        ScheduleCase{"one_f_one_b_4", one_f_one_b_4, 1, kRendezvous},
-        ScheduleCase{"one_f_one_b_paired_4", one_f_one_b_paired_4, 1, kRendezvous},
-        ScheduleCase{"zb1p_4", zb1p_4, 1, kRendezvous}, ScheduleCase{"interleaved_2x2", interleaved_2x2, 1, kBuffered},
-        ScheduleCase{"dualpipe_2", dualpipe_2, 1, kBuffered}, ScheduleCase{"dualpipe_4", dualpipe_4, 1, kBuffered},
-        ScheduleCase{"dualpipev_4", dualpipev_4, 1, kBuffered},
-        // The grid, DeepSeek-V3's layout in small: PP x EP, each stage's ranks also data parallel.
-        ScheduleCase{"one_f_one_b_2_by_ep_4", one_f_one_b_2, 4, kRendezvous},
-        ScheduleCase{"dualpipe_2_by_ep_2", dualpipe_2, 2, kBuffered},
-        ScheduleCase{"dualpipev_4_by_ep_2", dualpipev_4, 2, kBuffered}),
+    ::testing::Values(ScheduleCase{"gpipe_2", gpipe_2, 1}, ScheduleCase{"one_f_one_b_2", one_f_one_b_2, 1},
+                      ScheduleCase{"one_f_one_b_4", one_f_one_b_4, 1},
+                      ScheduleCase{"one_f_one_b_paired_4", one_f_one_b_paired_4, 1}, ScheduleCase{"zb1p_4", zb1p_4, 1},
+                      ScheduleCase{"interleaved_2x2", interleaved_2x2, 1}, ScheduleCase{"dualpipe_2", dualpipe_2, 1},
+                      ScheduleCase{"dualpipe_4", dualpipe_4, 1}, ScheduleCase{"dualpipev_4", dualpipev_4, 1},
+                      // The grid, DeepSeek-V3's layout in small: PP x EP, each stage's ranks also data parallel.
+                      ScheduleCase{"one_f_one_b_2_by_ep_4", one_f_one_b_2, 4},
+                      ScheduleCase{"dualpipe_2_by_ep_2", dualpipe_2, 2},
+                      ScheduleCase{"dualpipev_4_by_ep_2", dualpipev_4, 2}),
     [](const ::testing::TestParamInfo<ScheduleCase>& param) { return std::string(param.param.name); });
 
 TEST(PipelineParallelStep, AScheduleThatSkipsABackwardIsRefused) {
