@@ -2,12 +2,14 @@
 // (thread_communicator.h), whose runs CI holds to one device (tests/kernels/model/*parallel*_test.cc):
 //   model_parallel_check [--quick] [CONFIG.json]
 // On every visible GPU up to 8, as a power of two (the tiny config's 8 routed experts divide over it): the tiny
-// model trained 2 steps as a grid of PP x EP ranks, PP 1 (the data- and expert-parallel step) and, with 2 GPUs or
-// more, PP 2 in GPipe order (all forwards, then all backwards) with the rest as expert groups. The compute runs on
-// the CPU back-end on every rank: what is checked is the communication. Each rank's losses and weights against the
-// threads' run: NCCL's all-reduce adds in its own order, so losses within 1e-12 relative and weights within 1e-5 of
-// the largest (one BF16 moment ulp of an update, lr x 2^-7: the tests' bound). Exits 0 when all pass, 77 without a
-// CUDA device. One GPU forms groups of one: it checks the NCCL calls, not their traffic between GPUs.
+// model trained 2 steps as a grid of pipeline x EP ranks: PP 1 (the data- and expert-parallel step); DualPipeV's 2
+// stages on one pipeline rank (its stages' messages go through NCCL to the rank itself, in the step's rounds); and,
+// with 2 GPUs or more, PP 2 in GPipe order (all forwards, then all backwards); the rest of the GPUs as expert groups.
+// The compute runs on the CPU back-end on every rank: what is checked is the communication. Each rank's losses and
+// weights against the threads' run: NCCL's all-reduce adds in its own order, so losses within 1e-12 relative and
+// weights within 1e-5 of the largest (one BF16 moment ulp of an update, lr x 2^-7: the tests' bound). Exits 0 when
+// all pass, 77 without a CUDA device. One GPU forms expert groups of one: it checks the NCCL calls, not their traffic
+// between GPUs.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -31,47 +33,80 @@ constexpr unsigned long long kSeed = 5;
 constexpr int kSteps = 2, kMicroBatches = 4;
 
 struct RankResult {
-  std::vector<double> losses;  // total loss of each step
-  ModelWeights weights;
+  std::vector<double> losses;         // total loss of each step
+  std::vector<ModelWeights> weights;  // of each lane
 };
+
+// A pipeline of the grid: the model's stages, every pipeline rank's ops and lanes' stages, and each stage's rank.
+struct PipelineLayout {
+  const char* name;
+  int stages = 1;
+  PipelinePlan plan;
+  std::vector<int> rank_of_stage;  // empty: stage s on rank s
+};
+
+PipelineRankPlan one_lane(int stage, const std::vector<PipelineOp>& ops) { return PipelineRankPlan{ops, {stage}}; }
+
+std::vector<PipelineLayout> layouts() {
+  constexpr PipelinePass F = PipelinePass::kForward, B = PipelinePass::kBackward;
+  std::vector<PipelineOp> gpipe;  // all forwards, then all backwards
+  for (int m = 0; m < kMicroBatches; ++m) gpipe.push_back({F, m, 0});
+  for (int m = 0; m < kMicroBatches; ++m) gpipe.push_back({B, m, 0});
+  // DualPipeV of 2 stages on one rank (stage 0 on lane 0, stage 1 on lane 1): `trainsim schedule --kind dualpipev
+  // --pp 2 --microbatches 4 --order` gives "F0a F0b F1a B0b F1b&B0a F2a&B1b F2b&B1a F3a&B2b F3b&B2a B3b Bi3a W3a";
+  // an F&B as its forward then its backward, Bi as the whole backward, W as nothing (as the CI tests convert it).
+  // Its stage 0 hands stage 1 its activations through NCCL to itself, in rounds (message_rounds.h).
+  const std::vector<PipelineOp> dualpipev = {{F, 0, 0}, {F, 0, 1}, {F, 1, 0}, {B, 0, 1}, {F, 1, 1}, {B, 0, 0},
+                                             {F, 2, 0}, {B, 1, 1}, {F, 2, 1}, {B, 1, 0}, {F, 3, 0}, {B, 2, 1},
+                                             {F, 3, 1}, {B, 2, 0}, {B, 3, 1}, {B, 3, 0}};
+  return {PipelineLayout{"PP 1", 1, {one_lane(0, gpipe)}, {}},
+          PipelineLayout{"PP 2 GPipe", 2, {one_lane(0, gpipe), one_lane(1, gpipe)}, {}},
+          PipelineLayout{"PP 2 DualPipeV (one rank)", 2, {PipelineRankPlan{dualpipev, {0, 1}}}, {0, 0}}};
+}
 
 using Runner = std::function<void(int, const std::function<void(Communicator&)>&)>;
 
 // The grid's step on every rank: a pipeline of each expert rank, an expert group of each pipeline rank.
-std::vector<RankResult> train_grid(const Runner& run, const ModelConfig& c, int stages, int expert_ranks) {
-  const int ranks = stages * expert_ranks;
+std::vector<RankResult> train_grid(const Runner& run, const ModelConfig& c, const PipelineLayout& layout,
+                                   int expert_ranks) {
+  const int pipeline_ranks = int(layout.plan.size()), ranks = pipeline_ranks * expert_ranks;
   const ExpertPlacement placement = ExpertPlacement::contiguous(c.n_routed_experts, expert_ranks);
   std::vector<RankResult> results(ranks);
   run(ranks, [&](Communicator& world) {
-    const int w = world.rank(), stage = w / expert_ranks, e = w % expert_ranks;
-    const std::unique_ptr<Communicator> pipeline_peers = world.split(e, stage);
-    const std::unique_ptr<Communicator> expert_peers = world.split(stage, e);
-    const PipelineParallelism pipeline{pipeline_peers.get(), {}};
+    const int w = world.rank(), r = w / expert_ranks, e = w % expert_ranks;
+    const std::unique_ptr<Communicator> pipeline_peers = world.split(e, r);
+    const std::unique_ptr<Communicator> expert_peers = world.split(r, e);
+    const PipelineParallelism pipeline{pipeline_peers.get(), layout.rank_of_stage};
     const ExpertParallelism experts{expert_peers.get(), placement};
-    ReducedDeepSeekV3 model(c, kSeed);
-    if (stages > 1) {
-      model.keep_stage(PipelineStage::of(c, stages, stage));
-      model.options.pipeline = &pipeline;
+    const std::vector<int>& stages = layout.plan[r].stage_of_lane;
+    std::vector<ReducedDeepSeekV3> models(stages.size(), ReducedDeepSeekV3(c, kSeed));
+    std::vector<AdamW> optimizers;
+    std::vector<PipelineLane> lanes;
+    optimizers.reserve(stages.size());
+    for (size_t l = 0; l < stages.size(); ++l) {
+      if (layout.stages > 1) {
+        models[l].keep_stage(PipelineStage::of(c, layout.stages, stages[l]));
+        models[l].options.pipeline = &pipeline;
+      }
+      models[l].keep_own_experts(placement, e);
+      models[l].options.expert_parallelism = &experts;
+      optimizers.emplace_back(AdamWConfig{}, models[l].weights);
+      lanes.push_back({&models[l], &optimizers[l]});
     }
-    model.keep_own_experts(placement, e);
-    model.options.expert_parallelism = &experts;
-    AdamW optimizer(AdamWConfig{}, model.weights);
     std::vector<MicroBatch> micro_batches;  // expert rank e's own: two sequences of 5 and 4 tokens each
     for (int m = 0; m < kMicroBatches; ++m) {
       MicroBatch mb{{}, VarlenBatch::from_lengths({5, 4})};
       for (int i = 0; i < 9; ++i) mb.ids.push_back((5 * i + 13 * (e * kMicroBatches + m) + 1) % c.vocab_size);
       micro_batches.push_back(mb);
     }
-    std::vector<PipelineOp> ops;  // GPipe's order
-    for (int m = 0; m < kMicroBatches; ++m) ops.push_back({PipelinePass::kForward, m, 0});
-    for (int m = 0; m < kMicroBatches; ++m) ops.push_back({PipelinePass::kBackward, m, 0});
-    const PipelineLane lane{&model, &optimizer};
     for (int step = 0; step < kSteps; ++step)
-      results[w].losses.push_back(pipeline_parallel_training_step(std::span<const PipelineLane>(&lane, 1),
-                                                                  StageCopies::kOne, micro_batches, ops, 0.1, &experts)
-                                      .total_loss);
-    results[w].weights = model.weights;
-    model.options = RunOptions{};
+      results[w].losses.push_back(
+          pipeline_parallel_training_step(lanes, StageCopies::kOne, micro_batches, layout.plan, 0.1, &experts)
+              .total_loss);
+    for (ReducedDeepSeekV3& model : models) {
+      results[w].weights.push_back(model.weights);
+      model.options = RunOptions{};
+    }
   });
   return results;
 }
@@ -92,18 +127,21 @@ int main(int argc, char** argv) {
     const Runner on_threads = [](int n, const std::function<void(Communicator&)>& f) { run_ranks_on_threads(n, f); };
     const Runner on_gpus = [](int n, const std::function<void(Communicator&)>& f) { run_ranks_on_gpus(n, f); };
     int failures = 0;
-    for (int stages : {1, 2}) {
-      if (stages > ranks || stages > c.num_hidden_layers) continue;
-      const int expert_ranks = ranks / stages;
+    for (const PipelineLayout& layout : layouts()) {
+      const int pipeline_ranks = int(layout.plan.size());
+      if (pipeline_ranks > ranks || layout.stages > c.num_hidden_layers) continue;
+      const int expert_ranks = ranks / pipeline_ranks;
       std::string outcome;
       try {
-        const std::vector<RankResult> expected = train_grid(on_threads, c, stages, expert_ranks);
-        const std::vector<RankResult> measured = train_grid(on_gpus, c, stages, expert_ranks);
+        const std::vector<RankResult> expected = train_grid(on_threads, c, layout, expert_ranks);
+        const std::vector<RankResult> measured = train_grid(on_gpus, c, layout, expert_ranks);
         double worst_loss = 0, worst_weight = 0;
         for (size_t w = 0; w < measured.size(); ++w) {
           for (int s = 0; s < kSteps; ++s)
             worst_loss = std::max(worst_loss, std::abs(measured[w].losses[s] / expected[w].losses[s] - 1));
-          worst_weight = std::max(worst_weight, largest_relative_difference(measured[w].weights, expected[w].weights));
+          for (size_t l = 0; l < measured[w].weights.size(); ++l)
+            worst_weight =
+                std::max(worst_weight, largest_relative_difference(measured[w].weights[l], expected[w].weights[l]));
         }
         const bool passed = worst_loss <= 1e-12 && worst_weight <= 1e-5;
         failures += !passed;
@@ -115,8 +153,8 @@ int main(int argc, char** argv) {
         ++failures;
         outcome = std::string("FAIL: ") + e.what();
       }
-      std::printf("PP %d x EP %d on %d GPU(s) over NCCL, against threads: %s\n", stages, expert_ranks, ranks,
-                  outcome.c_str());
+      std::printf("%s x EP %d on %d GPU(s) over NCCL, against threads: %s\n", layout.name, expert_ranks,
+                  pipeline_ranks * expert_ranks, outcome.c_str());
     }
     std::printf("%s: %d check(s) failed\n", failures == 0 ? "PASS" : "FAIL", failures);
     return failures == 0 ? 0 : 1;
