@@ -21,7 +21,7 @@ CorpusTrainingResult train_on_corpus(const ModelConfig& model_config, const Toke
                                      const std::function<void(const TrainingStepRecord&)>& on_step) {
   ReducedDeepSeekV3 model(model_config, config.seed);
   model.options.gemm_precision = config.precision;
-  model.options.recompute_norms_and_mla_up = config.recompute;
+  model.options.deepseek_recomputation = config.recompute;
   model.options.backend = config.backend;
   AdamW optimizer(config.adamw, model.weights);
   std::mt19937_64 train_rng(config.seed), validation_rng(config.validation_seed);

@@ -27,7 +27,7 @@ struct CorpusTrainingConfig {
   double bias_update_speed = 0.001;               // gamma (expert_bias_update.h)
   // Times each train step's ops into this recorder (op_timer.h) when set; validation forwards are not timed.
   OpTimer* op_timer = nullptr;
-  bool recompute = false;  // RunOptions::recompute_norms_and_mla_up
+  bool recompute = false;  // RunOptions::deepseek_recomputation
   // Where the GEMMs and the attention core run (RunOptions::backend: the CUDA back-end on a GPU); nullptr: the CPU.
   ComputeBackend* backend = nullptr;
 };

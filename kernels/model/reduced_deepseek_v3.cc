@@ -60,10 +60,10 @@ const std::vector<int>& ReducedDeepSeekV3::last_expert_ids(int moe_block, int mi
   return a.layer_caches.at(config_.first_k_dense_replace + moe_block).moe.expert_ids;
 }
 
-size_t ReducedDeepSeekV3::norm_and_mla_cached_bytes() const {
+size_t ReducedDeepSeekV3::recomputed_outputs_cached_bytes() const {
   size_t bytes = 0;
-  for (const BlockCache& layer : activations(0).layer_caches) bytes += model::norm_and_mla_cached_bytes(layer);
-  for (const MtpCache& mtp : activations(0).mtp_caches) bytes += model::norm_and_mla_cached_bytes(mtp.block);
+  for (const BlockCache& layer : activations(0).layer_caches) bytes += model::recomputed_outputs_cached_bytes(layer);
+  for (const MtpCache& mtp : activations(0).mtp_caches) bytes += model::recomputed_outputs_cached_bytes(mtp.block);
   return bytes;
 }
 
@@ -132,7 +132,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   a.layer_caches.assign(c.num_hidden_layers, BlockCache{});
   for (int l = stage_.first_layer; l < stage_.end_layer; ++l) {
     const OpLayer layer(l);
-    a.layer_caches[l].recompute_norms = options.recompute_norms_and_mla_up;
+    a.layer_caches[l].deepseek_recomputation = options.deepseek_recomputation;
     x = block_forward(c, weights.layers[l], bias_of(l), batch, x, a.layer_caches[l], options.gemm_precision);
   }
   a.mtp_caches.clear();
@@ -161,7 +161,7 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   for (int k = 0; k < c.num_nextn_predict_layers;
        ++k) {  // depth k + 1 extends h^k: the main model's, then each depth's
     const OpLayer layer(c.num_hidden_layers + k);
-    a.mtp_caches[k].block.recompute_norms = options.recompute_norms_and_mla_up;
+    a.mtp_caches[k].block.deepseek_recomputation = options.deepseek_recomputation;
     const MtpInput in{
         batch, ids, k + 1, k == 0 ? batch : a.mtp_caches[k - 1].batch,
         k == 0 ? std::span<const double>(a.h_main) : std::span<const double>(a.mtp_caches[k - 1].block_out)};

@@ -28,10 +28,12 @@ struct RunOptions {
   // Where forward() and backward() run their GEMMs and attention core (compute_backend.h); nullptr (the default):
   // the CPU references. Not owned.
   ComputeBackend* backend = nullptr;
-  // DeepSeek-V3's recomputation of the RMSNorms (the blocks' and MLA's latent ones) and MLA's up-projections in
-  // backward instead of keeping their outputs (arXiv 2412.19437, section 3.2.3; BlockCache::recompute_norms,
-  // MlaCache::recompute_norms_and_up). Off: everything is kept.
-  bool recompute_norms_and_mla_up = false;
+  // DeepSeek-V3's recomputation: the RMSNorms (the blocks' and MLA's latent ones) and MLA's up-projections
+  // (arXiv 2412.19437, section 3.2.3), and the SwiGLU activations of the dense MLPs and the experts (section 3.3.3:
+  // its input is kept, its output recomputed), run again in backward instead of keeping their outputs
+  // (BlockCache::deepseek_recomputation, MlaCache::recompute_norms_and_up, SwigluCache::output_dropped). Off:
+  // everything is kept. The simulator's `recompute: deepseek` re-runs the same (models/recompute.h).
+  bool deepseek_recomputation = false;
   // The group of ranks the MoE blocks run expert parallel over (expert_parallel_moe.h), each rank a model of its own
   // holding its experts (ReducedDeepSeekV3::keep_own_experts) and its own tokens; nullptr (the default): one device.
   // Not owned.
@@ -81,8 +83,9 @@ class ReducedDeepSeekV3 {
   bool holds_moe_block(int moe_block) const;
   const std::vector<int>& last_expert_ids(int moe_block, int micro_batch = 0) const;
   // Bytes the blocks' caches (main and MTP) hold from the last forward of what recomputation concerns: the MLA
-  // caches, the RMSNorm outputs and the FFNs' copies of them (norm_and_mla_cached_bytes of each block).
-  size_t norm_and_mla_cached_bytes() const;
+  // caches, the RMSNorm outputs, the FFNs' copies of them and the SwiGLU outputs (recomputed_outputs_cached_bytes of
+  // each block).
+  size_t recomputed_outputs_cached_bytes() const;
 
   // Drops the routed experts that `placement` puts on other ranks than `rank` (their weights and gradient slots
   // become empty): what one rank of an expert-parallel group holds. Build the optimizer after it. The model then

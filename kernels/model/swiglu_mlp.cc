@@ -16,6 +16,7 @@ std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const d
   cache.rows = rows;
   cache.precision = precision;
   cache.gemm_kind = gemm_kind;
+  cache.output_dropped = false;
   cache.x.assign(x.begin(), x.end());
   cache.h = timed(gemm_kind, "gate_up",
                   [&] { return linear_forward(x, w.w_gate_up, rows, 2 * w.inter, w.hidden, precision); });
@@ -28,11 +29,23 @@ std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const d
                [&] { return linear_forward(cache.act, w.w_down, rows, w.hidden, w.inter, precision); });
 }
 
+void drop_swiglu_output(SwigluCache& cache) {
+  std::vector<double>().swap(cache.act);
+  cache.output_dropped = true;
+}
+
 std::vector<double> swiglu_mlp_backward(const SwigluWeights& w, const SwigluCache& cache, std::span<const double> dy,
                                         SwigluWeights& grads, std::span<const double> x) {
   const std::span<const double> in = x.empty() ? std::span<const double>(cache.x) : x;
+  std::vector<double> recomputed;
+  if (cache.output_dropped) {
+    OpScope scope(OpKind::kNormElementwise, "swiglu_recompute");
+    recomputed.assign(size_t(cache.rows) * w.inter, 0);
+    current_backend().swiglu(cache.h, cache.rows, w.inter, recomputed, cache.precision);
+  }
+  const std::span<const double> act = cache.output_dropped ? std::span<const double>(recomputed) : cache.act;
   const std::vector<double> d_act = timed(cache.gemm_kind, "down", [&] {
-    return linear_backward(cache.act, w.w_down, dy, cache.rows, w.hidden, w.inter, grads.w_down, cache.precision);
+    return linear_backward(act, w.w_down, dy, cache.rows, w.hidden, w.inter, grads.w_down, cache.precision);
   });
   std::vector<double> dh(cache.h.size());
   {

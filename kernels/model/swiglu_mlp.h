@@ -26,7 +26,13 @@ struct SwigluCache {
   std::vector<double> act;  // [rows][inter]
   GemmPrecision precision = GemmPrecision::kFP64;  // of the forward's GEMMs; the backward's follow it
   OpKind gemm_kind = OpKind::kMlpGemm;             // what its GEMMs are timed as (op_timer.h)
+  bool output_dropped = false;                     // act dropped: backward recomputes it from h (drop_swiglu_output)
 };
+
+// DeepSeek-V3's recomputation of the SwiGLU (arXiv 2412.19437, section 3.3.3: "we cache the inputs of the SwiGLU
+// operator and recompute its output in the backward pass"): drops act after forward; backward runs the activation
+// again on the kept h ("swiglu_recompute", the same function on the same input: the same values).
+void drop_swiglu_output(SwigluCache& cache);
 
 std::vector<double> swiglu_mlp_forward(const SwigluWeights& w, std::span<const double> x, int rows, SwigluCache& cache,
                                        GemmPrecision precision = GemmPrecision::kFP64,

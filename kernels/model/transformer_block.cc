@@ -24,9 +24,11 @@ BlockWeights BlockWeights::zeros(const ModelConfig& c, bool is_moe) {
   return w;
 }
 
-size_t norm_and_mla_cached_bytes(const BlockCache& cache) {
+size_t recomputed_outputs_cached_bytes(const BlockCache& cache) {
+  size_t activations = cache.dense.act.size() + cache.moe.shared_cache.act.size();
+  for (const SwigluCache& expert : cache.moe.expert_caches) activations += expert.act.size();
   return cached_bytes(cache.mla) + sizeof(double) * (cache.attn_in.size() + cache.ffn_in.size() + cache.dense.x.size() +
-                                                     cache.moe.x.size() + cache.moe.shared_cache.x.size());
+                                                     cache.moe.x.size() + cache.moe.shared_cache.x.size() + activations);
 }
 
 std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, std::span<const double> bias,
@@ -35,7 +37,7 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
   const int rows = batch.total_tokens(), hidden = c.hidden_size;
   ComputeBackend& backend = current_backend();
   cache.rows = rows;
-  cache.mla.recompute_norms_and_up = cache.recompute_norms;
+  cache.mla.recompute_norms_and_up = cache.deepseek_recomputation;
   cache.x.assign(x.begin(), x.end());
   cache.attn_in = timed(OpKind::kNormElementwise, "attn_norm", [&] {
     return backend.rmsnorm(x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, precision);
@@ -66,10 +68,13 @@ std::vector<double> block_forward(const ModelConfig& c, const BlockWeights& w, s
   }
   OpScope scope(OpKind::kNormElementwise, "residual");
   backend.add(y, cache.h, precision);
-  if (cache.recompute_norms) {  // backward recomputes the norms' outputs from x and h
+  if (cache.deepseek_recomputation) {  // backward recomputes the norms' outputs from x and h, the SwiGLUs' from h
     for (std::vector<double>* kept :
          {&cache.attn_in, &cache.ffn_in, &cache.mla.x, &cache.dense.x, &cache.moe.x, &cache.moe.shared_cache.x})
       std::vector<double>().swap(*kept);
+    if (!w.is_moe) drop_swiglu_output(cache.dense);
+    if (w.is_moe && w.moe.shared.inter > 0) drop_swiglu_output(cache.moe.shared_cache);
+    for (SwigluCache& expert : cache.moe.expert_caches) drop_swiglu_output(expert);
   }
   return y;
 }
@@ -80,7 +85,7 @@ std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, 
   const GemmPrecision precision = cache.mla.precision;
   ComputeBackend& backend = current_backend();
   std::vector<double> ffn_in;  // empty: the sublayers read their cached inputs
-  if (cache.recompute_norms)
+  if (cache.deepseek_recomputation)
     ffn_in = timed(OpKind::kNormElementwise, "ffn_norm_recompute", [&] {
       return backend.rmsnorm(cache.h, rows, hidden, hidden, w.ffn_norm, c.rms_norm_eps, precision);
     });
@@ -100,7 +105,7 @@ std::vector<double> block_backward(const ModelConfig& c, const BlockWeights& w, 
     return d;
   });
   std::vector<double> attn_in;
-  if (cache.recompute_norms)
+  if (cache.deepseek_recomputation)
     attn_in = timed(OpKind::kNormElementwise, "attn_norm_recompute", [&] {
       return backend.rmsnorm(cache.x, rows, hidden, hidden, w.attn_norm, c.rms_norm_eps, precision);
     });

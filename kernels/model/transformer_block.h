@@ -30,15 +30,17 @@ struct BlockCache {
   SwigluCache dense;
   MoeCache moe;
   double balance_loss = 0;  // the MoE's sequence-wise balance loss (sequence_balance_loss.h); 0 in a dense block
-  // Set by the caller before forward: DeepSeek-V3's recomputation (arXiv 2412.19437, section 3.2.3). The two
-  // RMSNorms' outputs (attn_in, ffn_in and the sublayers' copies of them as their inputs) are dropped and recomputed
-  // in backward from x and h; the MLA layer drops and recomputes its own (MlaCache::recompute_norms_and_up).
-  bool recompute_norms = false;
+  // Set by the caller before forward: DeepSeek-V3's recomputation (arXiv 2412.19437, sections 3.2.3 and 3.3.3). The
+  // two RMSNorms' outputs (attn_in, ffn_in and the sublayers' copies of them as their inputs) are dropped and
+  // recomputed in backward from x and h; the MLA layer drops and recomputes its own (MlaCache::recompute_norms_and_up);
+  // the dense MLP's and every expert's SwiGLU output is dropped and recomputed from its input (drop_swiglu_output).
+  bool deepseek_recomputation = false;
 };
 
-// Bytes the block keeps of what recomputation concerns: the MLA cache (cached_bytes), attn_in, ffn_in and the FFN's
-// copies of its input (the dense MLP's, or the MoE's and its shared expert's); doubles, 8 bytes each.
-size_t norm_and_mla_cached_bytes(const BlockCache& cache);
+// Bytes the block keeps of what recomputation concerns: the MLA cache (cached_bytes), attn_in, ffn_in, the FFN's
+// copies of its input (the dense MLP's, or the MoE's and its shared expert's) and its SwiGLU outputs (the dense MLP's,
+// or the shared and routed experts'); doubles, 8 bytes each.
+size_t recomputed_outputs_cached_bytes(const BlockCache& cache);
 
 // bias: the MoE layer's selection bias (ignored by a dense block). A MoE block also computes its balance loss into
 // cache.balance_loss, whose gradient block_backward includes: the caller adds that loss to the one it minimises.

@@ -34,7 +34,7 @@ std::map<KindPass, double> model_flops(bool recompute, double& untimed) {
   using namespace kernels::model;
   ReducedDeepSeekV3 model(load_model_config(kConfig), 1);
   model.options.gemm_precision = GemmPrecision::kBF16;
-  model.options.recompute_norms_and_mla_up = recompute;
+  model.options.deepseek_recomputation = recompute;
   AdamW optimizer(AdamWConfig{}, model.weights);
   OpTimer timer;
   model.options.op_timer = &timer;

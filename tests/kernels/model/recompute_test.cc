@@ -1,5 +1,6 @@
-// DeepSeek-V3's recomputation of MLA's latent RMSNorms and up-projections (arXiv 2412.19437, section 3.2.3) on the
-// tiny config: the same gradients bit for bit as keeping them, and the cache smaller by a hand-counted amount.
+// DeepSeek-V3's recomputation of the RMSNorms and MLA's up-projections (arXiv 2412.19437, section 3.2.3) and of the
+// SwiGLU outputs (section 3.3.3) on the tiny config: the same gradients bit for bit as keeping them, and the cache
+// smaller by a hand-counted amount.
 #include <gtest/gtest.h>
 
 #include "kernels/model/reduced_deepseek_v3.h"
@@ -20,10 +21,10 @@ Run run(bool recompute, GemmPrecision precision) {
   ReducedDeepSeekV3 model(testing::tiny_config(), 1);
   model.weights = testing::test_weights(model.config(), 3);
   model.options.gemm_precision = precision;
-  model.options.recompute_norms_and_mla_up = recompute;
+  model.options.deepseek_recomputation = recompute;
   Run r;
   r.loss = model.forward(kIds, testing::test_batch());
-  r.bytes = model.norm_and_mla_cached_bytes();
+  r.bytes = model.recomputed_outputs_cached_bytes();
   r.grads = model.backward();
   return r;
 }
@@ -50,10 +51,12 @@ TEST(Recompute, CacheSmallerByTheDroppedOutputs) {
   // Per token and block (tiny: hidden 16, 2 heads, q_lora 6, kv_lora 4, qk 4 + 2, v 4). MLA: c_q 6 + c_kv 4
   // + q 2 x 6 + k 2 x 6 + v 2 x 4 = 42 doubles. The block's norms: attn_in 16 + its copy as MLA's input 16
   // + ffn_in 16, and the FFN's copies of ffn_in: the dense MLP's 16, or the MoE's 16 + its shared expert's 16.
-  // Dense block 42 + 48 + 16 = 106, MoE block 42 + 48 + 32 = 122. Tokens: 9 in layer 0 (dense) and layer 1
-  // (MoE), 4 + 3 = 7 in the MTP depth-1 MoE block (each sequence loses its first token):
-  // 9 x 106 + 9 x 122 + 7 x 122 = 2,906 doubles = 23,248 bytes.
-  EXPECT_EQ(run(false, GemmPrecision::kFP64).bytes - run(true, GemmPrecision::kFP64).bytes, 23248u);
+  // The SwiGLU outputs (section 3.3.3): the dense MLP's intermediate 40; in a MoE block the shared expert's 4
+  // (moe_intermediate 4 x 1 shared) and the 2 routed experts' 4 each a token chose, 12.
+  // Dense block 42 + 48 + 16 + 40 = 146, MoE block 42 + 48 + 32 + 12 = 134. Tokens: 9 in layer 0 (dense) and
+  // layer 1 (MoE), 4 + 3 = 7 in the MTP depth-1 MoE block (each sequence loses its first token):
+  // 9 x 146 + 9 x 134 + 7 x 134 = 3,458 doubles = 27,664 bytes.
+  EXPECT_EQ(run(false, GemmPrecision::kFP64).bytes - run(true, GemmPrecision::kFP64).bytes, 27664u);
 }
 
 }  // namespace
