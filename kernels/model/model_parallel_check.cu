@@ -4,7 +4,8 @@
 // On every visible GPU up to 8, as a power of two (the tiny config's 8 routed experts divide over it): the tiny
 // model trained 2 steps as a grid of pipeline x EP ranks: PP 1 (the data- and expert-parallel step); DualPipeV's 2
 // stages on one pipeline rank (its stages' messages go through NCCL to the rank itself, in the step's rounds); and,
-// with 2 GPUs or more, PP 2 in GPipe order (all forwards, then all backwards); the rest of the GPUs as expert groups.
+// with 2 GPUs or more, PP 2 in GPipe order (all forwards, then all backwards) and in DualPipe's (both directions, each
+// stage's two copies summed across the GPUs); the rest of the GPUs as expert groups.
 // The compute runs on the CPU back-end on every rank: what is checked is the communication. Each rank's losses and
 // weights against the threads' run: NCCL's all-reduce adds in its own order, so losses within 1e-12 relative and
 // weights within 1e-5 of the largest (one BF16 moment ulp of an update, lr x 2^-7: the tests' bound). Exits 0 when
@@ -20,6 +21,7 @@
 
 #include "kernels/common/device_buffer.cuh"
 #include "kernels/common/driver_args.h"
+#include "kernels/model/model_parallel_check_layouts.h"
 #include "kernels/model/nccl_communicator.h"
 #include "kernels/model/pipeline_parallel_step.h"
 #include "kernels/model/thread_communicator.h"
@@ -30,39 +32,12 @@ using namespace trainsim::kernels::model;
 namespace {
 
 constexpr unsigned long long kSeed = 5;
-constexpr int kSteps = 2, kMicroBatches = 4;
+constexpr int kSteps = 2, kMicroBatches = kParallelCheckMicroBatches;
 
 struct RankResult {
   std::vector<double> losses;         // total loss of each step
   std::vector<ModelWeights> weights;  // of each lane
 };
-
-// A pipeline of the grid: the model's stages, every pipeline rank's ops and lanes' stages, and each stage's rank.
-struct PipelineLayout {
-  const char* name;
-  int stages = 1;
-  PipelinePlan plan;
-  std::vector<int> rank_of_stage;  // empty: stage s on rank s
-};
-
-PipelineRankPlan one_lane(int stage, const std::vector<PipelineOp>& ops) { return PipelineRankPlan{ops, {stage}}; }
-
-std::vector<PipelineLayout> layouts() {
-  constexpr PipelinePass F = PipelinePass::kForward, B = PipelinePass::kBackward;
-  std::vector<PipelineOp> gpipe;  // all forwards, then all backwards
-  for (int m = 0; m < kMicroBatches; ++m) gpipe.push_back({F, m, 0});
-  for (int m = 0; m < kMicroBatches; ++m) gpipe.push_back({B, m, 0});
-  // DualPipeV of 2 stages on one rank (stage 0 on lane 0, stage 1 on lane 1): `trainsim schedule --kind dualpipev
-  // --pp 2 --microbatches 4 --order` gives "F0a F0b F1a B0b F1b&B0a F2a&B1b F2b&B1a F3a&B2b F3b&B2a B3b Bi3a W3a";
-  // an F&B as its forward then its backward, Bi as the whole backward, W as nothing (as the CI tests convert it).
-  // Its stage 0 hands stage 1 its activations through NCCL to itself, in rounds (message_rounds.h).
-  const std::vector<PipelineOp> dualpipev = {{F, 0, 0}, {F, 0, 1}, {F, 1, 0}, {B, 0, 1}, {F, 1, 1}, {B, 0, 0},
-                                             {F, 2, 0}, {B, 1, 1}, {F, 2, 1}, {B, 1, 0}, {F, 3, 0}, {B, 2, 1},
-                                             {F, 3, 1}, {B, 2, 0}, {B, 3, 1}, {B, 3, 0}};
-  return {PipelineLayout{"PP 1", 1, {one_lane(0, gpipe)}, {}},
-          PipelineLayout{"PP 2 GPipe", 2, {one_lane(0, gpipe), one_lane(1, gpipe)}, {}},
-          PipelineLayout{"PP 2 DualPipeV (one rank)", 2, {PipelineRankPlan{dualpipev, {0, 1}}}, {0, 0}}};
-}
 
 using Runner = std::function<void(int, const std::function<void(Communicator&)>&)>;
 
@@ -76,7 +51,9 @@ std::vector<RankResult> train_grid(const Runner& run, const ModelConfig& c, cons
     const int w = world.rank(), r = w / expert_ranks, e = w % expert_ranks;
     const std::unique_ptr<Communicator> pipeline_peers = world.split(e, r);
     const std::unique_ptr<Communicator> expert_peers = world.split(r, e);
-    const PipelineParallelism pipeline{pipeline_peers.get(), layout.rank_of_stage};
+    std::vector<PipelineParallelism> directions;
+    for (const std::vector<int>& ranks_of_stages : layout.rank_of_stage)
+      directions.push_back(PipelineParallelism{pipeline_peers.get(), ranks_of_stages});
     const ExpertParallelism experts{expert_peers.get(), placement};
     const std::vector<int>& stages = layout.plan[r].stage_of_lane;
     std::vector<ReducedDeepSeekV3> models(stages.size(), ReducedDeepSeekV3(c, kSeed));
@@ -86,7 +63,7 @@ std::vector<RankResult> train_grid(const Runner& run, const ModelConfig& c, cons
     for (size_t l = 0; l < stages.size(); ++l) {
       if (layout.stages > 1) {
         models[l].keep_stage(PipelineStage::of(c, layout.stages, stages[l]));
-        models[l].options.pipeline = &pipeline;
+        models[l].options.pipeline = &directions[layout.copies == StageCopies::kTwoDirections ? l : 0];
       }
       models[l].keep_own_experts(placement, e);
       models[l].options.expert_parallelism = &experts;
@@ -101,8 +78,7 @@ std::vector<RankResult> train_grid(const Runner& run, const ModelConfig& c, cons
     }
     for (int step = 0; step < kSteps; ++step)
       results[w].losses.push_back(
-          pipeline_parallel_training_step(lanes, StageCopies::kOne, micro_batches, layout.plan, 0.1, &experts)
-              .total_loss);
+          pipeline_parallel_training_step(lanes, layout.copies, micro_batches, layout.plan, 0.1, &experts).total_loss);
     for (ReducedDeepSeekV3& model : models) {
       results[w].weights.push_back(model.weights);
       model.options = RunOptions{};
@@ -127,7 +103,7 @@ int main(int argc, char** argv) {
     const Runner on_threads = [](int n, const std::function<void(Communicator&)>& f) { run_ranks_on_threads(n, f); };
     const Runner on_gpus = [](int n, const std::function<void(Communicator&)>& f) { run_ranks_on_gpus(n, f); };
     int failures = 0;
-    for (const PipelineLayout& layout : layouts()) {
+    for (const PipelineLayout& layout : model_parallel_check_layouts()) {
       const int pipeline_ranks = int(layout.plan.size());
       if (pipeline_ranks > ranks || layout.stages > c.num_hidden_layers) continue;
       const int expert_ranks = ranks / pipeline_ranks;

@@ -18,6 +18,7 @@
 #include "sim/schedules/interleaved_schedule.h"
 #include "sim/schedules/linear_schedules.h"
 #include "tests/kernels/model/model_test_util.h"
+#include "tests/kernels/model/schedule_plans.h"
 
 namespace trainsim::kernels::model {
 namespace {
@@ -36,57 +37,6 @@ MicroBatch micro_batch(int m) {
   MicroBatch mb{{}, testing::test_batch()};
   for (int i = 0; i < mb.batch.total_tokens(); ++i) mb.ids.push_back((5 * i + 13 * m + 1) % 32);
   return mb;
-}
-
-// The step's micro-batch of a schedule's chunk: DualPipe numbers its micro-batches per direction.
-int micro_batch_of(const sim::PipelineSchedule& schedule, const sim::ChunkRef& chunk) {
-  return schedule.direction_of(chunk.lane) * schedule.microbatches_per_direction() + chunk.microbatch;
-}
-
-// A rank's ops of a simulator schedule: F and B as they are; an F&B pair as its forward then its backward (one
-// device runs the two in turn; their overlap is the simulator's to price); a split backward's Bi as the whole
-// backward and its W as nothing (the same gradients).
-std::vector<PipelineOp> ops_of(const sim::PipelineSchedule& schedule, int rank) {
-  std::vector<PipelineOp> ops;
-  const auto op = [&](PipelinePass pass, const sim::ChunkRef& chunk) {
-    ops.push_back({pass, micro_batch_of(schedule, chunk), chunk.lane});
-  };
-  for (const sim::ScheduleOp& entry : schedule.ops(rank)) {
-    switch (entry.phase) {
-      case sim::Phase::kForward:
-        op(PipelinePass::kForward, entry.chunk);
-        break;
-      case sim::Phase::kBackward:
-      case sim::Phase::kBackwardInput:
-        op(PipelinePass::kBackward, entry.chunk);
-        break;
-      case sim::Phase::kWeight:
-        break;
-      case sim::Phase::kForwardBackward:
-        op(PipelinePass::kForward, entry.chunk);
-        op(PipelinePass::kBackward, entry.backward);
-        break;
-    }
-  }
-  return ops;
-}
-
-// Every rank's ops and lanes' stages.
-PipelinePlan plan_of(const sim::PipelineSchedule& schedule) {
-  PipelinePlan plan(schedule.ranks());
-  for (int r = 0; r < schedule.ranks(); ++r) {
-    plan[r].ops = ops_of(schedule, r);
-    for (int l = 0; l < schedule.lanes(); ++l) plan[r].stage_of_lane.push_back(schedule.stage_of(sim::Slot{r, l}));
-  }
-  return plan;
-}
-
-// Each direction's pipeline: where the schedule runs each stage.
-std::vector<PipelineParallelism> pipelines_of(const sim::PipelineSchedule& schedule, Communicator& peers) {
-  std::vector<PipelineParallelism> pipelines(schedule.directions(), PipelineParallelism{&peers, {}});
-  for (int d = 0; d < schedule.directions(); ++d)
-    for (int s = 0; s < schedule.stages(); ++s) pipelines[d].rank_of_stage.push_back(schedule.slot_of(s, d).rank);
-  return pipelines;
 }
 
 TEST(PipelineStage, SplitsTheLayersIntoContiguousRunsTheFirstStagesALayerMore) {
@@ -165,7 +115,7 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
   constexpr double kBiasSpeed = 0.1;  // 100x DeepSeek-V3's, so that the biases move and change choices
   const ModelConfig c = four_layer_config();
   const sim::PipelineSchedule schedule = GetParam().make();
-  const PipelinePlan plan = plan_of(schedule);
+  const PipelinePlan plan = testing::plan_of(schedule);
   const int pipeline_ranks = schedule.ranks(), lanes = schedule.lanes(), stages = schedule.stages();
   const int expert_ranks = GetParam().expert_ranks, ranks = pipeline_ranks * expert_ranks;
   const int micro_batches_per_shard = schedule.microbatches();
@@ -205,7 +155,7 @@ TEST_P(PipelineParallelStep, IsTheSingleDeviceStepOnTheMicroBatchesConcatenated)
         // pipeline rank (DeepSeek-V3's PP x EP).
         const std::unique_ptr<Communicator> pipeline_peers = world.split(e, r);
         const std::unique_ptr<Communicator> expert_peers = world.split(r, e);
-        const std::vector<PipelineParallelism> pipelines = pipelines_of(schedule, *pipeline_peers);
+        const std::vector<PipelineParallelism> pipelines = testing::pipelines_of(schedule, *pipeline_peers);
         const ExpertParallelism expert_group{expert_peers.get(), placement};
         std::vector<ReducedDeepSeekV3>& lane_models = models[w];
         lane_models.assign(lanes, ReducedDeepSeekV3(c, kSeed));
