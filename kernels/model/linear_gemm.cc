@@ -16,6 +16,7 @@
 #include "kernels/mla/mla_attention_ref.h"
 #include "kernels/mla/mla_projections_ref.h"
 #include "kernels/model/compute_backend.h"
+#include "kernels/model/deferred_weight_gradients.h"
 #include "kernels/model/op_timer.h"
 
 namespace trainsim::kernels::model {
@@ -113,6 +114,8 @@ void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, 
                   GemmPrecision precision) {
   if (x.size() != size_t(m) * k || dy.size() != size_t(m) * n || dw.size() != size_t(n) * k)
     throw std::invalid_argument("linear_wgrad: sizes do not match m, n, k");
+  if (DeferredWeightGradients* deferred = attached_deferred_weight_gradients())
+    return deferred->keep(x, dy, m, n, k, dw, precision);  // its FLOPs counted where it runs
   count_flops(2.0 * m * n * k);
   current_backend().linear_wgrad(x, dy, m, n, k, dw, precision);
 }

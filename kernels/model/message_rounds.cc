@@ -18,8 +18,10 @@ struct Where {
 };
 
 std::string op_name(PipelinePass pass, int micro_batch, int stage) {
-  return std::string(pass == PipelinePass::kForward ? "forward" : "backward") + " of micro-batch " +
-         std::to_string(micro_batch) + " on stage " + std::to_string(stage);
+  const char* what = pass == PipelinePass::kForward          ? "forward"
+                     : pass == PipelinePass::kBackwardWeight ? "weight gradients"
+                                                             : "backward";
+  return std::string(what) + " of micro-batch " + std::to_string(micro_batch) + " on stage " + std::to_string(stage);
 }
 
 class PlanTimes {
@@ -43,18 +45,22 @@ class PlanTimes {
                                   std::to_string(op.lane) + ", which holds no stage");
     return plan_[rank].stage_of_lane[op.lane];
   }
+  // A backward for the inputs (Bi) is the backward as far as messages go: it takes and hands on the same gradients.
   OpKey key_of(int rank, int index) const {
     const PipelineOp& op = plan_[rank].ops[index];
-    return {op.pass, op.micro_batch, stage_of(rank, index)};
+    const PipelinePass pass = op.pass == PipelinePass::kBackwardInput ? PipelinePass::kBackward : op.pass;
+    return {pass, op.micro_batch, stage_of(rank, index)};
   }
   // The op whose message this one takes (a forward's from the stage before, a backward's from the stage after); none
-  // on the first stage's forward and the last stage's backward (the loss is its own forward's).
+  // on the first stage's forward, the last stage's backward (the loss is its own forward's) and a W (its rank's Bi).
   bool has_input(const OpKey& key) const {
     const auto [pass, micro_batch, stage] = key;
+    if (pass == PipelinePass::kBackwardWeight) return false;
     return pass == PipelinePass::kForward ? stage > 0 : stage < stages_ - 1;
   }
   bool has_output(const OpKey& key) const {
     const auto [pass, micro_batch, stage] = key;
+    if (pass == PipelinePass::kBackwardWeight) return false;
     return pass == PipelinePass::kForward ? stage < stages_ - 1 : stage > 0;
   }
   static OpKey input_of(const OpKey& key) {

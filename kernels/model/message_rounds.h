@@ -4,7 +4,7 @@
 // its send. Receives are therefore posted ahead of need, as Megatron-LM's interleaved schedule and DualPipe's
 // reference post them, in rounds every rank derives alike from the whole plan (pipeline_plan.h):
 //   - every op takes one unit of time and starts when its rank is free and its input is ready (ASAP), so the plan
-//     alone gives each op its end time;
+//     alone gives each op its end time (a split backward's Bi sends what a whole backward sends; its W sends nothing);
 //   - a forward's output (stage s to s + 1) or a backward's input gradient (stage s to s - 1) is ready at its op's end
 //     T: round T of its sender holds the send and round T of its receiver the receive;
 //   - a rank posts each of its rounds as one exchange (ncclGroupStart/End), in order of T, after its ops that end by
@@ -23,7 +23,7 @@ namespace trainsim::kernels::model {
 // A stage's activation (forward) or input gradient (backward) of one micro-batch, on its way to the stage whose op
 // of the same pass and micro-batch takes it.
 struct StageMessage {
-  PipelinePass pass = PipelinePass::kForward;
+  PipelinePass pass = PipelinePass::kForward;  // kForward or kBackward (a Bi's gradient is a backward's)
   int micro_batch = 0;
   int to_stage = 0;
   int peer = 0;  // the rank it goes to (a send) or comes from (a receive); it may be the rank itself (DualPipeV's V)

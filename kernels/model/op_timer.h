@@ -90,7 +90,10 @@ class OpTimer {
   int layer = kNoLayer;
 
   // Used by OpScope.
-  bool enter() { return depth_++ == 0; }
+  bool enter(OpKind kind, std::string_view name) {
+    if (depth_ == 0) running_ = RunningOp{kind, name};
+    return depth_++ == 0;
+  }
   void leave(std::string_view name, OpKind kind, Clock::time_point start, Clock::time_point end);
   // Used by count_flops: into the op running now (the outermost), else into the step's untimed_flops.
   void add_flops(double flops);
@@ -99,7 +102,17 @@ class OpTimer {
   // Used by count_call_past_hold.
   void add_call_past_hold() { ++current_.device_calls_past_hold; }
 
+  // The outermost op running now, if any: its kind and name (a string literal at its call site). Work kept for later
+  // (deferred_weight_gradients.h) is timed under the op that kept it.
+  struct RunningOp {
+    OpKind kind = OpKind::kAttentionCore;
+    std::string_view name;
+  };
+  bool in_op() const { return depth_ > 0; }
+  const RunningOp& running_op() const { return running_; }
+
  private:
+  RunningOp running_;
   int depth_ = 0;
   double op_flops_ = 0;
   std::array<int64_t, 3> op_device_ns_{};  // by DeviceWork
@@ -156,7 +169,7 @@ class OpScope {
  public:
   OpScope(OpKind kind, std::string_view name) : timer_(attached_op_timer()), kind_(kind), name_(name) {
     if (timer_ != nullptr) {
-      record_ = timer_->enter();
+      record_ = timer_->enter(kind, name);
       start_ = OpTimer::Clock::now();
     }
   }

@@ -15,27 +15,49 @@
 namespace trainsim::kernels::model {
 namespace {
 
-// The micro-batches each lane sees, in micro-batch order, after checking each is forward once, then backward once.
+// Where a lane's micro-batch stands in the step: nothing run, forward run, backward for the inputs run (its W
+// to come), or done (a whole backward, or Bi and W).
+enum class MicroBatchState { kNone, kForward, kInputsDone, kDone };
+
+// The micro-batches each lane sees, in micro-batch order, after checking each runs its forward once, then a whole
+// backward or a backward for the inputs followed by its weight gradients.
 std::vector<std::vector<int>> check_schedule(std::span<const PipelineOp> ops, int lanes, int micro_batches) {
-  std::vector<std::vector<int>> seen(lanes, std::vector<int>(micro_batches, 0));  // 0 none, 1 F, 2 F and B
+  using S = MicroBatchState;
+  std::vector<std::vector<S>> seen(lanes, std::vector<S>(micro_batches, S::kNone));
   for (const PipelineOp& op : ops) {
     if (op.lane < 0 || op.lane >= lanes || op.micro_batch < 0 || op.micro_batch >= micro_batches)
       throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(op.micro_batch) + " on lane " +
                                   std::to_string(op.lane) + ", outside " + std::to_string(micro_batches) +
                                   " micro-batches and " + std::to_string(lanes) + " lanes");
-    int& state = seen[op.lane][op.micro_batch];
-    if (state != (op.pass == PipelinePass::kForward ? 0 : 1))
-      throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(op.micro_batch) +
-                                  (op.pass == PipelinePass::kForward ? " forward twice" : " backward before forward"));
-    ++state;
+    S& state = seen[op.lane][op.micro_batch];
+    const auto refuse = [&](const char* what) {
+      throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(op.micro_batch) + what);
+    };
+    switch (op.pass) {
+      case PipelinePass::kForward:
+        if (state != S::kNone) refuse(" forward twice");
+        state = S::kForward;
+        break;
+      case PipelinePass::kBackward:
+      case PipelinePass::kBackwardInput:
+        if (state != S::kForward) refuse(state == S::kNone ? " backward before forward" : " backward twice");
+        state = op.pass == PipelinePass::kBackward ? S::kDone : S::kInputsDone;
+        break;
+      case PipelinePass::kBackwardWeight:
+        if (state != S::kInputsDone) refuse(" weight gradients without a backward for the inputs before them");
+        state = S::kDone;
+        break;
+    }
   }
   std::vector<std::vector<int>> of_lane(lanes);
   for (int m = 0; m < micro_batches; ++m) {
     bool anywhere = false;
     for (int l = 0; l < lanes; ++l) {
-      if (seen[l][m] == 1)
+      if (seen[l][m] == S::kForward)
         throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(m) + " has no backward");
-      if (seen[l][m] == 2) of_lane[l].push_back(m), anywhere = true;
+      if (seen[l][m] == S::kInputsDone)
+        throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(m) + " has no weight gradients");
+      if (seen[l][m] == S::kDone) of_lane[l].push_back(m), anywhere = true;
     }
     if (!anywhere) throw std::invalid_argument("pipeline schedule: micro-batch " + std::to_string(m) + " never runs");
   }
@@ -199,15 +221,26 @@ LossReport run_ops(std::span<const PipelineLane> lanes, std::span<const MicroBat
     const PipelineOp& op = ops[i];
     ReducedDeepSeekV3& model = *lanes[op.lane].model;
     const MicroBatch& mb = micro_batches[op.micro_batch];
-    if (in_rounds) in_rounds->messages().start_op(op.pass, op.micro_batch, model.stage().stage);
-    if (op.pass == PipelinePass::kForward) {
-      const LossReport r = model.forward(mb.ids, mb.batch, op.micro_batch);
-      sum = LossReport{sum.main_loss + r.main_loss, sum.mtp_loss + r.mtp_loss, sum.balance_loss + r.balance_loss,
-                       sum.total_loss + r.total_loss};
-    } else {
-      model.backward(op.micro_batch,
-                     first_backward[op.lane] ? GradientBuffer::kZeroFirst : GradientBuffer::kAccumulate);
-      first_backward[op.lane] = false;
+    // A Bi's messages are a backward's (message_rounds.h); a W sends and receives nothing.
+    const PipelinePass message_pass = op.pass == PipelinePass::kBackwardInput ? PipelinePass::kBackward : op.pass;
+    if (in_rounds) in_rounds->messages().start_op(message_pass, op.micro_batch, model.stage().stage);
+    switch (op.pass) {
+      case PipelinePass::kForward: {
+        const LossReport r = model.forward(mb.ids, mb.batch, op.micro_batch);
+        sum = LossReport{sum.main_loss + r.main_loss, sum.mtp_loss + r.mtp_loss, sum.balance_loss + r.balance_loss,
+                         sum.total_loss + r.total_loss};
+        break;
+      }
+      case PipelinePass::kBackward:
+      case PipelinePass::kBackwardInput:
+        model.backward(op.micro_batch,
+                       first_backward[op.lane] ? GradientBuffer::kZeroFirst : GradientBuffer::kAccumulate,
+                       op.pass == PipelinePass::kBackward ? WeightGradients::kWithInputs : WeightGradients::kDeferred);
+        first_backward[op.lane] = false;
+        break;
+      case PipelinePass::kBackwardWeight:
+        model.backward_weights(op.micro_batch);
+        break;
     }
   }
   post_rounds_before(ops.size());

@@ -18,8 +18,8 @@
 // A dependent op waits for its input (the model's receive). NCCL's sends complete only when received, so the stages'
 // sends and receives go in rounds every rank derives from the whole plan, its receives posted ahead of need
 // (message_rounds.h): no schedule hangs, interleaved 1F1B, DualPipe and DualPipeV included. A split backward (ZB1P,
-// DualPipe's Bi and W) runs as the whole backward at its Bi and nothing at its W: the same gradients, not the same
-// timing.
+// DualPipe's Bi and W) runs split: Bi hands the gradient on and keeps the linear layers' Wgrad GEMMs, which W runs
+// (deferred_weight_gradients.h): the same gradients, in the simulator's order of ops.
 #pragma once
 #include <span>
 #include <vector>

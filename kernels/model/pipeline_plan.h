@@ -8,9 +8,11 @@
 
 namespace trainsim::kernels::model {
 
-enum class PipelinePass { kForward, kBackward };
+// A backward whole (B), or split as ZB1P and DualPipe split it (deferred_weight_gradients.h): the backward for the
+// inputs (Bi), which hands the gradient on, and later the linear layers' weight gradients (W).
+enum class PipelinePass { kForward, kBackward, kBackwardInput, kBackwardWeight };
 
-// One op of a rank's schedule: the forward or the (whole) backward of one micro-batch on one of the rank's lanes.
+// One op of a rank's schedule: a pass of one micro-batch on one of the rank's lanes.
 struct PipelineOp {
   PipelinePass pass = PipelinePass::kForward;
   int micro_batch = 0;  // the step's micro-batch (DualPipe's directions numbered together: 0 .. M - 1)

@@ -174,13 +174,19 @@ LossReport ReducedDeepSeekV3::forward(std::span<const int> ids, const VarlenBatc
   return report;
 }
 
-const ModelWeights& ReducedDeepSeekV3::backward(int micro_batch, GradientBuffer buffer) {
+const ModelWeights& ReducedDeepSeekV3::backward(int micro_batch, GradientBuffer buffer,
+                                                WeightGradients weight_gradients) {
   const ModelConfig& c = config_;
   const Activations& a = activations(micro_batch);
   const PipelineParallelism* pipeline = pipeline_group();
   const AttachOpTimer attach(options.op_timer, Pass::kBackward);
   const AttachBackend on_backend(options.backend);
   const AttachExpertParallelism expert_parallel(options.expert_parallelism);
+  if (deferred_.size() <= size_t(micro_batch)) deferred_.resize(size_t(micro_batch) + 1);
+  if (!deferred_[micro_batch].empty())
+    throw std::logic_error("backward: micro-batch " + std::to_string(micro_batch) + "'s weight gradients still wait");
+  const AttachDeferredWeightGradients keep(weight_gradients == WeightGradients::kDeferred ? &deferred_[micro_batch]
+                                                                                          : nullptr);
   const int rows = a.batch.total_tokens(), h = c.hidden_size;
   if (buffer == GradientBuffer::kZeroFirst) {
     OpScope scope(OpKind::kOptimizer, "gradient_zeroing");
@@ -219,6 +225,15 @@ const ModelWeights& ReducedDeepSeekV3::backward(int micro_batch, GradientBuffer 
   OpScope scope(OpKind::kEmbeddingHead, "embedding");
   current_backend().embedding_backward(a.ids, h, dx, g.embed, options.gemm_precision);
   return g;
+}
+
+void ReducedDeepSeekV3::backward_weights(int micro_batch) {
+  if (size_t(micro_batch) >= deferred_.size() || deferred_[micro_batch].empty())
+    throw std::logic_error("backward_weights: micro-batch " + std::to_string(micro_batch) +
+                           " has no deferred backward waiting");
+  const AttachOpTimer attach(options.op_timer, Pass::kBackward);
+  const AttachBackend on_backend(options.backend);
+  deferred_[micro_batch].run();
 }
 
 }  // namespace trainsim::kernels::model

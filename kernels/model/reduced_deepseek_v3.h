@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/model/compute_backend.h"
+#include "kernels/model/deferred_weight_gradients.h"
 #include "kernels/model/expert_parallel_moe.h"
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/model_parameters.h"
@@ -48,6 +49,10 @@ struct RunOptions {
 // (gradient accumulation over a step's micro-batches).
 enum class GradientBuffer { kZeroFirst, kAccumulate };
 
+// Whether backward() computes the linear layers' weight gradients (a whole backward, B) or keeps their GEMMs for
+// backward_weights() (the backward for the inputs, Bi, of ZB1P's and DualPipe's split: deferred_weight_gradients.h).
+enum class WeightGradients { kWithInputs, kDeferred };
+
 struct LossReport {
   double main_loss = 0;     // mean next-token cross-entropy, nats
   double mtp_loss = 0;      // mean over the MTP depths of their cross-entropies (0 without MTP)
@@ -73,7 +78,12 @@ class ReducedDeepSeekV3 {
   // prices the zeroing with the optimizer step, sim/step/data_parallel.h) unless `buffer` says to accumulate. Valid
   // until the next backward. On a pipeline stage: all but the last receive the gradient of their output from the
   // stage after; all but the first send their input's gradient back.
-  const ModelWeights& backward(int micro_batch = 0, GradientBuffer buffer = GradientBuffer::kZeroFirst);
+  // With WeightGradients::kDeferred, the Wgrad GEMMs are kept until backward_weights(micro_batch) runs them.
+  const ModelWeights& backward(int micro_batch = 0, GradientBuffer buffer = GradientBuffer::kZeroFirst,
+                               WeightGradients weight_gradients = WeightGradients::kWithInputs);
+  // The weight gradients micro-batch `micro_batch`'s deferred backward kept (ZB1P's and DualPipe's W), added into
+  // the gradient buffer: then it holds what a whole backward would have, bit for bit.
+  void backward_weights(int micro_batch);
   // The gradient buffer backward() fills, for a step that reduces it over ranks before the optimizer reads it.
   ModelWeights& gradient_buffer() { return grads_; }
 
@@ -125,8 +135,9 @@ class ReducedDeepSeekV3 {
 
   int first_mtp_moe_block_ = 0;  // expert_bias index of the first MTP depth's MoE (one per depth after it)
   PipelineStage stage_;
-  std::vector<Activations> micro_batches_;  // [micro_batch]: the last forward of each
-  ModelWeights grads_;                      // the gradient buffer, kept from step to step as frameworks keep theirs
+  std::vector<Activations> micro_batches_;         // [micro_batch]: the last forward of each
+  std::vector<DeferredWeightGradients> deferred_;  // [micro_batch]: what its deferred backward kept for its W
+  ModelWeights grads_;  // the gradient buffer, kept from step to step as frameworks keep theirs
 };
 
 }  // namespace trainsim::kernels::model

@@ -71,6 +71,26 @@ TEST(MessageRounds, AStageHandsItsOutputToItsOwnRankWhereItHoldsTheNext) {
   EXPECT_TRUE(rounds[0].empty() && rounds[2].empty() && rounds[4].empty());
 }
 
+TEST(MessageRounds, ASplitBackwardSendsFromItsBackwardForTheInputsAndNothingFromItsWeightGradients) {
+  // ZB1P's split on 2 stages, 1 micro-batch: each rank F0, Bi0, W0. Unit-time ASAP: rank 0 F [0,1]; rank 1 F [1,2],
+  // Bi [2,3], W [3,4]; rank 0 Bi [3,4] (after rank 1's Bi), W [4,5]. Messages: the activation at 1, the gradient at
+  // 3 (rank 1's Bi); no W sends anything.
+  constexpr PipelinePass Bi = PipelinePass::kBackwardInput, W = PipelinePass::kBackwardWeight;
+  const PipelinePlan plan = {PipelineRankPlan{{{F, 0, 0}, {Bi, 0, 0}, {W, 0, 0}}, {0}},
+                             PipelineRankPlan{{{F, 0, 0}, {Bi, 0, 0}, {W, 0, 0}}, {1}}};
+  const std::vector<std::vector<MessageRound>> rank0 = message_rounds(plan, 0), rank1 = message_rounds(plan, 1);
+  ASSERT_EQ(rank0[1].size(), 2u);  // before Bi (starts at 3): rounds 1 and 3
+  EXPECT_EQ(rank0[1][0].sends, (std::vector<StageMessage>{{F, 0, 1, 1}}));
+  EXPECT_EQ(rank0[1][1].receives, (std::vector<StageMessage>{{B, 0, 0, 1}}));  // a Bi's gradient is a backward's
+  EXPECT_TRUE(rank0[0].empty() && rank0[2].empty() && rank0[3].empty());
+  ASSERT_EQ(rank1[0].size(), 1u);
+  EXPECT_EQ(rank1[0][0].receives, (std::vector<StageMessage>{{F, 0, 1, 0}}));
+  ASSERT_EQ(rank1[2].size(), 1u);  // before W (starts at 3): round 3, Bi's send
+  EXPECT_EQ(rank1[2][0].time, 3);
+  EXPECT_EQ(rank1[2][0].sends, (std::vector<StageMessage>{{B, 0, 0, 0}}));
+  EXPECT_TRUE(rank1[1].empty() && rank1[3].empty());
+}
+
 void expect_refused(const PipelinePlan& plan, const std::string& says) {
   try {
     message_rounds(plan, 0);

@@ -234,7 +234,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ScheduleCase{"dualpipev_4_by_ep_2", dualpipev_4, 2}),
     [](const ::testing::TestParamInfo<ScheduleCase>& param) { return std::string(param.param.name); });
 
-TEST(PipelineParallelStep, AScheduleThatSkipsABackwardIsRefused) {
+TEST(PipelineParallelStep, AScheduleThatSkipsABackwardOrItsWeightGradientsIsRefused) {
   const ModelConfig c = testing::tiny_config();
   ReducedDeepSeekV3 model(c, kSeed);
   AdamW optimizer(AdamWConfig{}, model.weights);
@@ -242,6 +242,12 @@ TEST(PipelineParallelStep, AScheduleThatSkipsABackwardIsRefused) {
   const std::vector<PipelineOp> ops = {
       {PipelinePass::kForward, 0}, {PipelinePass::kForward, 1}, {PipelinePass::kBackward, 1}};
   EXPECT_THROW(pipeline_parallel_training_step(model, optimizer, mbs, ops, 0.0), std::invalid_argument);
+  const PipelineOp unfinished[] = {{PipelinePass::kForward, 0}, {PipelinePass::kBackwardInput, 0}};  // no W
+  EXPECT_THROW(pipeline_parallel_training_step(model, optimizer, std::span(mbs).first(1), unfinished, 0.0),
+               std::invalid_argument);
+  const PipelineOp early[] = {{PipelinePass::kForward, 0}, {PipelinePass::kBackwardWeight, 0}};  // W before Bi
+  EXPECT_THROW(pipeline_parallel_training_step(model, optimizer, std::span(mbs).first(1), early, 0.0),
+               std::invalid_argument);
 }
 
 }  // namespace

@@ -14,9 +14,8 @@ inline int micro_batch_of(const sim::PipelineSchedule& schedule, const sim::Chun
   return schedule.direction_of(chunk.lane) * schedule.microbatches_per_direction() + chunk.microbatch;
 }
 
-// A rank's ops of a simulator schedule: F and B as they are; an F&B pair as its forward then its backward (one
-// device runs the two in turn; their overlap is the simulator's to price); a split backward's Bi as the whole
-// backward and its W as nothing (the same gradients).
+// A rank's ops of a simulator schedule: F, B, Bi and W as they are; an F&B pair as its forward then its backward
+// (one device runs the two in turn; their overlap is the simulator's to price).
 inline std::vector<model::PipelineOp> ops_of(const sim::PipelineSchedule& schedule, int rank) {
   using model::PipelinePass;
   std::vector<model::PipelineOp> ops;
@@ -29,10 +28,13 @@ inline std::vector<model::PipelineOp> ops_of(const sim::PipelineSchedule& schedu
         op(PipelinePass::kForward, entry.chunk);
         break;
       case sim::Phase::kBackward:
-      case sim::Phase::kBackwardInput:
         op(PipelinePass::kBackward, entry.chunk);
         break;
+      case sim::Phase::kBackwardInput:
+        op(PipelinePass::kBackwardInput, entry.chunk);
+        break;
       case sim::Phase::kWeight:
+        op(PipelinePass::kBackwardWeight, entry.chunk);
         break;
       case sim::Phase::kForwardBackward:
         op(PipelinePass::kForward, entry.chunk);
