@@ -129,8 +129,6 @@ class CpuBackend final : public ComputeBackend {
   }
 };
 
-thread_local ComputeBackend* attached = nullptr;
-
 }  // namespace
 
 ComputeBackend& cpu_backend() {
@@ -138,9 +136,9 @@ ComputeBackend& cpu_backend() {
   return backend;
 }
 
-ComputeBackend& current_backend() { return attached != nullptr ? *attached : cpu_backend(); }
-
-AttachBackend::AttachBackend(ComputeBackend* backend) : previous_(attached) { attached = backend; }
-AttachBackend::~AttachBackend() { attached = previous_; }
+ComputeBackend& current_backend() {
+  ComputeBackend* attached = AttachBackend::attached();
+  return attached != nullptr ? *attached : cpu_backend();
+}
 
 }  // namespace trainsim::kernels::model

@@ -22,6 +22,7 @@
 #include "kernels/mla/mla_projections_ref.h"
 #include "kernels/model/cross_entropy.h"
 #include "kernels/model/sequence_balance_loss.h"
+#include "kernels/model/thread_attachment.h"
 #include "kernels/moe/permute_ref.h"
 #include "kernels/moe/routing_rule.h"
 
@@ -125,17 +126,8 @@ ComputeBackend& cpu_backend();
 // The back-end the model's calls on this thread go to: the attached one, else cpu_backend().
 ComputeBackend& current_backend();
 
-// Attaches `backend` (null: the CPU) to this thread for the scope's life; restores the previous one. The model
-// attaches RunOptions::backend around its forward and backward passes, as it attaches the op timer.
-class AttachBackend {
- public:
-  explicit AttachBackend(ComputeBackend* backend);
-  ~AttachBackend();
-  AttachBackend(const AttachBackend&) = delete;
-  AttachBackend& operator=(const AttachBackend&) = delete;
-
- private:
-  ComputeBackend* previous_;
-};
+// Attaches a back-end (null: the CPU) to this thread for the scope's life (thread_attachment.h). The model attaches
+// RunOptions::backend around its forward and backward passes.
+using AttachBackend = ThreadAttachment<ComputeBackend>;
 
 }  // namespace trainsim::kernels::model

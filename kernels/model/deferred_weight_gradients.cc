@@ -4,11 +4,6 @@
 #include <utility>
 
 namespace trainsim::kernels::model {
-namespace {
-
-thread_local DeferredWeightGradients* attached_deferral = nullptr;
-
-}  // namespace
 
 void DeferredWeightGradients::keep(std::span<const double> x, std::span<const double> dy, int m, int n, int k,
                                    std::span<double> dw, GemmPrecision precision) {
@@ -31,14 +26,5 @@ void DeferredWeightGradients::run() {
     linear_wgrad(g.x, g.dy, g.m, g.n, g.k, g.dw, g.precision);
   }
 }
-
-DeferredWeightGradients* attached_deferred_weight_gradients() { return attached_deferral; }
-
-AttachDeferredWeightGradients::AttachDeferredWeightGradients(DeferredWeightGradients* deferred)
-    : previous_(attached_deferral) {
-  attached_deferral = deferred;
-}
-
-AttachDeferredWeightGradients::~AttachDeferredWeightGradients() { attached_deferral = previous_; }
 
 }  // namespace trainsim::kernels::model

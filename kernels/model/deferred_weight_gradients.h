@@ -13,6 +13,7 @@
 
 #include "kernels/model/linear_gemm.h"
 #include "kernels/model/op_timer.h"
+#include "kernels/model/thread_attachment.h"
 
 namespace trainsim::kernels::model {
 
@@ -38,19 +39,8 @@ class DeferredWeightGradients {
   std::vector<Wgrad> kept_;
 };
 
-// The deferral attached to this thread (linear_wgrad keeps its GEMMs there); nullptr (the default): none.
-DeferredWeightGradients* attached_deferred_weight_gradients();
-
-// Attaches `deferred` (may be null) to this thread for the scope's life; restores the previous one.
-class AttachDeferredWeightGradients {
- public:
-  explicit AttachDeferredWeightGradients(DeferredWeightGradients* deferred);
-  ~AttachDeferredWeightGradients();
-  AttachDeferredWeightGradients(const AttachDeferredWeightGradients&) = delete;
-  AttachDeferredWeightGradients& operator=(const AttachDeferredWeightGradients&) = delete;
-
- private:
-  DeferredWeightGradients* previous_;
-};
+// Attaches a deferral (null: none, the default) to this thread for the scope's life (thread_attachment.h):
+// linear_wgrad keeps its GEMMs in the attached one.
+using AttachDeferredWeightGradients = ThreadAttachment<DeferredWeightGradients>;
 
 }  // namespace trainsim::kernels::model

@@ -71,18 +71,9 @@ void check(const Communicator& communicator, const ExpertPlacement& placement, c
     throw std::invalid_argument("expert parallelism: the placement, rule and weights disagree on the experts");
 }
 
-thread_local const ExpertParallelism* attached_expert_parallelism = nullptr;
-
 }  // namespace
 
-const ExpertParallelism* current_expert_parallelism() { return attached_expert_parallelism; }
-
-AttachExpertParallelism::AttachExpertParallelism(const ExpertParallelism* parallelism)
-    : previous_(attached_expert_parallelism) {
-  attached_expert_parallelism = parallelism;
-}
-
-AttachExpertParallelism::~AttachExpertParallelism() { attached_expert_parallelism = previous_; }
+const ExpertParallelism* current_expert_parallelism() { return AttachExpertParallelism::attached(); }
 
 ExpertPlacement ExpertPlacement::contiguous(int num_experts, int ranks) {
   if (ranks < 1 || num_experts < 1 || num_experts % ranks != 0)

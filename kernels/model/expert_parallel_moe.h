@@ -18,6 +18,7 @@
 
 #include "kernels/model/communicator.h"
 #include "kernels/model/moe_layer.h"
+#include "kernels/model/thread_attachment.h"
 
 namespace trainsim::kernels::model {
 
@@ -43,18 +44,9 @@ struct ExpertParallelism {
 // The expert parallelism the MoE blocks on this thread run with: the attached one, or none (nullptr: one device).
 const ExpertParallelism* current_expert_parallelism();
 
-// Attaches `parallelism` (null: none) to this thread for the scope's life, as AttachBackend attaches a back-end
-// (the model attaches RunOptions::expert_parallelism around its passes); restores the previous one.
-class AttachExpertParallelism {
- public:
-  explicit AttachExpertParallelism(const ExpertParallelism* parallelism);
-  ~AttachExpertParallelism();
-  AttachExpertParallelism(const AttachExpertParallelism&) = delete;
-  AttachExpertParallelism& operator=(const AttachExpertParallelism&) = delete;
-
- private:
-  const ExpertParallelism* previous_;
-};
+// Attaches an expert-parallel group (null: none) to this thread for the scope's life (thread_attachment.h); the
+// model attaches RunOptions::expert_parallelism around its passes.
+using AttachExpertParallelism = ThreadAttachment<const ExpertParallelism>;
 
 // y for this rank's `rows` tokens x [rows][hidden]. w.experts holds every expert's slot; only this rank's experts are
 // read (the others may be empty). Every rank of the communicator calls it together; its size is the placement's

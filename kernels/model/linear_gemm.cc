@@ -114,7 +114,7 @@ void linear_wgrad(std::span<const double> x, std::span<const double> dy, int m, 
                   GemmPrecision precision) {
   if (x.size() != size_t(m) * k || dy.size() != size_t(m) * n || dw.size() != size_t(n) * k)
     throw std::invalid_argument("linear_wgrad: sizes do not match m, n, k");
-  if (DeferredWeightGradients* deferred = attached_deferred_weight_gradients())
+  if (DeferredWeightGradients* deferred = AttachDeferredWeightGradients::attached())
     return deferred->keep(x, dy, m, n, k, dw, precision);  // its FLOPs counted where it runs
   count_flops(2.0 * m * n * k);
   current_backend().linear_wgrad(x, dy, m, n, k, dw, precision);
