@@ -45,11 +45,10 @@ class PlanTimes {
                                   std::to_string(op.lane) + ", which holds no stage");
     return plan_[rank].stage_of_lane[op.lane];
   }
-  // A backward for the inputs (Bi) is the backward as far as messages go: it takes and hands on the same gradients.
+  // Keyed by the pass of its messages: a Bi is the backward (message_pass).
   OpKey key_of(int rank, int index) const {
     const PipelineOp& op = plan_[rank].ops[index];
-    const PipelinePass pass = op.pass == PipelinePass::kBackwardInput ? PipelinePass::kBackward : op.pass;
-    return {pass, op.micro_batch, stage_of(rank, index)};
+    return {message_pass(op.pass), op.micro_batch, stage_of(rank, index)};
   }
   // The op whose message this one takes (a forward's from the stage before, a backward's from the stage after); none
   // on the first stage's forward, the last stage's backward (the loss is its own forward's) and a W (its rank's Bi).
@@ -80,7 +79,6 @@ class PlanTimes {
     return found->second;
   }
   int end(const Where& w) const { return end_[w.rank][w.index]; }
-  const PipelinePlan& plan() const { return plan_; }
 
  private:
   static std::string name_of(const OpKey& key) { return op_name(std::get<0>(key), std::get<1>(key), std::get<2>(key)); }
@@ -102,7 +100,6 @@ class PlanTimes {
             if (end[input.rank][input.index] < 0) break;
             ready = std::max(ready, end[input.rank][input.index]);
           }
-          if (has_output(key)) where(output_of(key), key);  // someone takes it
           end[r][i] = ready + 1;
           progress = true;
         }
@@ -142,7 +139,7 @@ std::vector<std::vector<MessageRound>> message_rounds(const PipelinePlan& plan, 
       const OpKey key = times.key_of(r, i);
       if (!times.has_output(key)) continue;
       const OpKey to = PlanTimes::output_of(key);
-      const Where consumer = times.where(to, key);
+      const Where consumer = times.where(to, key);  // throws where no rank takes it
       const int ready = times.end(Where{r, i});
       const auto [pass, micro_batch, to_stage] = to;
       if (r == rank) round_at(ready).sends.push_back(StageMessage{pass, micro_batch, to_stage, consumer.rank});

@@ -221,9 +221,7 @@ LossReport run_ops(std::span<const PipelineLane> lanes, std::span<const MicroBat
     const PipelineOp& op = ops[i];
     ReducedDeepSeekV3& model = *lanes[op.lane].model;
     const MicroBatch& mb = micro_batches[op.micro_batch];
-    // A Bi's messages are a backward's (message_rounds.h); a W sends and receives nothing.
-    const PipelinePass message_pass = op.pass == PipelinePass::kBackwardInput ? PipelinePass::kBackward : op.pass;
-    if (in_rounds) in_rounds->messages().start_op(message_pass, op.micro_batch, model.stage().stage);
+    if (in_rounds) in_rounds->messages().start_op(message_pass(op.pass), op.micro_batch, model.stage().stage);
     switch (op.pass) {
       case PipelinePass::kForward: {
         const LossReport r = model.forward(mb.ids, mb.batch, op.micro_batch);

@@ -12,6 +12,12 @@ namespace trainsim::kernels::model {
 // inputs (Bi), which hands the gradient on, and later the linear layers' weight gradients (W).
 enum class PipelinePass { kForward, kBackward, kBackwardInput, kBackwardWeight };
 
+// The pass whose messages an op's are: a backward for the inputs takes and hands on a whole backward's gradients
+// (message_rounds.h); the others their own (a W's: none).
+inline PipelinePass message_pass(PipelinePass pass) {
+  return pass == PipelinePass::kBackwardInput ? PipelinePass::kBackward : pass;
+}
+
 // One op of a rank's schedule: a pass of one micro-batch on one of the rank's lanes.
 struct PipelineOp {
   PipelinePass pass = PipelinePass::kForward;
